@@ -1,0 +1,38 @@
+# The two commands the README opens with, and the checks and benchmarks behind them.
+PY := .venv/bin/python
+export PATH := $(CURDIR)/.venv/bin:$(PATH)
+
+.PHONY: run test setup frontend lint typecheck unit bench golden types clean
+
+run:            ## set up and serve the app on 127.0.0.1:8000 (SQLite, in-memory layer, local runner)
+	bash scripts/run.sh
+
+test:           ## install and start what the tests need, run the whole suite, stop the services
+	bash scripts/test.sh
+
+setup:          ## create .venv and install the Python packages
+	bash scripts/setup.sh
+
+frontend:       ## build the front end into static/dist
+	bash scripts/frontend.sh
+
+lint: setup
+	.venv/bin/ruff check . && .venv/bin/ruff format --check .
+
+typecheck: setup
+	.venv/bin/mypy
+
+unit: setup     ## fast engine and module tests only (no services)
+	.venv/bin/pytest tests/unit -q
+
+golden: setup   ## refresh tests/fixtures/graphs/*.plan.json from the compiler
+	$(PY) -m tests.unit.engine.golden --refresh
+
+types: setup    ## regenerate the TypeScript protocol types from designer/realtime/protocol.py
+	$(PY) -m designer.realtime.typescript > frontend/src/protocol.gen.ts
+
+bench: setup
+	$(PY) bench/engine.py && $(PY) bench/modules.py && $(PY) bench/api.py && $(PY) bench/ws.py && $(PY) bench/canvas.py
+
+clean:
+	rm -rf .venv var static/dist frontend/node_modules

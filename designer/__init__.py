@@ -1,0 +1,1 @@
+"""Visual ML pipeline designer: Django project, apps and the framework-free engine."""

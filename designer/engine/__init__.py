@@ -1,0 +1,1 @@
+"""Framework-free pipeline engine: schema, validation, compilation, caching and execution."""

@@ -1,0 +1,57 @@
+"""What a module implementation sees when it runs: its params, inputs, logs and outside data."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, Protocol
+
+
+class StepError(Exception):
+    """A user-facing failure of a step (bad param, missing column, empty input).
+
+    The message is shown as is, without a traceback; `param` names the param at fault.
+    """
+
+    def __init__(self, message: str, *, param: str | None = None, port: str | None = None):
+        super().__init__(message)
+        self.param = param
+        self.port = port
+
+
+class DatasetStore(Protocol):
+    """Registered datasets by name and version, readable and writable from worker processes."""
+
+    def read(self, name: str, version: str | None = None) -> tuple[Path, str]:
+        """Return (path of the Parquet file, version digest); version None means the latest."""
+        ...
+
+    def write(self, name: str, parquet_path: Path, description: str = "") -> str:
+        """Register the Parquet file as a new version of `name` (or reuse an identical one)."""
+        ...
+
+
+class StepContext(Protocol):
+    """The argument every module implementation receives.
+
+    A module implementation is `def run(ctx: StepContext) -> Mapping[str, Any]`, returning one
+    value per output port: a pandas DataFrame for DataFrame ports, any picklable object for
+    Model / Transform ports, a JSON-ready dict for Metrics ports.
+    """
+
+    node_id: str
+    params: Mapping[str, Any]  # resolved: pipeline parameters substituted, defaults filled in
+    workdir: Path  # an empty directory of the step's own, removed afterwards
+    datasets: DatasetStore
+
+    def input(self, port: str) -> Any:
+        """Return the value on an input port, or None when an optional input is unconnected."""
+        ...
+
+    def log(self, message: str) -> None:
+        """Send a log line to the step's log (print() output is captured too)."""
+        ...
+
+    def progress(self, value: float, maximum: float | None = None) -> None:
+        """Report progress, e.g. progress(3, 10)."""
+        ...

@@ -1,0 +1,360 @@
+"""The graph document (schema v1): strict parsing into typed objects and canonical JSON out."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from designer.engine.issues import Issue
+
+SCHEMA_VERSION = 1
+JSONValue = Any
+
+
+class GraphFormatError(ValueError):
+    """The document is not a well-formed graph; `issues` names every structural problem."""
+
+    def __init__(self, issues: list[Issue]):
+        super().__init__("; ".join(i.message for i in issues))
+        self.issues = issues
+
+
+@dataclass(frozen=True)
+class Position:
+    """Where a node or comment sits on the canvas."""
+
+    x: float = 0.0
+    y: float = 0.0
+
+
+@dataclass(frozen=True)
+class Node:
+    """One module instance: which module@version, its params and its place on the canvas."""
+
+    id: str
+    module: str
+    params: dict[str, JSONValue] = field(default_factory=dict)
+    position: Position = Position()
+    label: str | None = None
+
+    @property
+    def module_name(self) -> str:
+        """The module's name without its version."""
+        return self.module.rpartition("@")[0] or self.module
+
+
+@dataclass(frozen=True)
+class PortRef:
+    """One end of an edge: a node and one of its ports."""
+
+    node: str
+    port: str
+
+
+@dataclass(frozen=True)
+class Edge:
+    """A wire from an output port to an input port."""
+
+    id: str
+    source: PortRef
+    target: PortRef
+
+
+@dataclass(frozen=True)
+class PipelineParameter:
+    """A value set per run and referenced from node params as "$name"."""
+
+    type: str
+    default: JSONValue = None
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class Comment:
+    """A sticky note on the canvas."""
+
+    id: str
+    text: str
+    position: Position = Position()
+    width: float | None = None
+    height: float | None = None
+
+
+@dataclass(frozen=True)
+class Graph:
+    """A whole pipeline document."""
+
+    nodes: tuple[Node, ...] = ()
+    edges: tuple[Edge, ...] = ()
+    parameters: dict[str, PipelineParameter] = field(default_factory=dict)
+    comments: tuple[Comment, ...] = ()
+    schema_version: int = SCHEMA_VERSION
+
+    def node(self, node_id: str) -> Node | None:
+        """Return the node with this id, or None."""
+        return next((n for n in self.nodes if n.id == node_id), None)
+
+
+class _Reader:
+    """Collects every structural problem while reading a JSON value."""
+
+    def __init__(self) -> None:
+        self.issues: list[Issue] = []
+
+    def fail(self, where: str, message: str, **loc: str | None) -> None:
+        self.issues.append(Issue("invalid_document", f"{where}: {message}", field=where, **loc))
+
+    def obj(
+        self,
+        value: Any,
+        where: str,
+        required: tuple[str, ...],
+        optional: tuple[str, ...] = (),
+        **loc: str | None,
+    ) -> dict[str, Any] | None:
+        if not isinstance(value, dict):
+            self.fail(where, f"expected an object, got {_json_type(value)}", **loc)
+            return None
+        for key in required:
+            if key not in value:
+                self.fail(f"{where}.{key}", "is required", **loc)
+        for key in value:
+            if key not in required and key not in optional:
+                self.fail(f"{where}.{key}", "is not a known field", **loc)
+        return value
+
+    def string(self, value: Any, where: str, **loc: str | None) -> str | None:
+        if isinstance(value, str) and value:
+            return value
+        self.fail(where, f"expected a non-empty string, got {_json_type(value)}", **loc)
+        return None
+
+    def number(self, value: Any, where: str, **loc: str | None) -> float | None:
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            return value
+        self.fail(where, f"expected a number, got {_json_type(value)}", **loc)
+        return None
+
+    def array(self, value: Any, where: str) -> list[Any]:
+        if isinstance(value, list):
+            return value
+        self.fail(where, f"expected an array, got {_json_type(value)}")
+        return []
+
+    def position(self, value: Any, where: str, **loc: str | None) -> Position:
+        data = self.obj(value, where, ("x", "y"), **loc)
+        if data is None:
+            return Position()
+        x = self.number(data.get("x"), f"{where}.x", **loc) if "x" in data else None
+        y = self.number(data.get("y"), f"{where}.y", **loc) if "y" in data else None
+        return Position(x if x is not None else 0.0, y if y is not None else 0.0)
+
+    def port_ref(self, value: Any, where: str, edge: str | None) -> PortRef:
+        data = self.obj(value, where, ("node", "port"), edge=edge) or {}
+        node = self.string(data.get("node"), f"{where}.node", edge=edge) if "node" in data else None
+        port = self.string(data.get("port"), f"{where}.port", edge=edge) if "port" in data else None
+        return PortRef(node or "", port or "")
+
+
+def _json_type(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, (int, float)):
+        return "number"
+    if isinstance(value, str):
+        return "string" if value else "an empty string"
+    if isinstance(value, list):
+        return "array"
+    if isinstance(value, dict):
+        return "object"
+    return type(value).__name__
+
+
+def _is_json(value: Any) -> bool:
+    if value is None or isinstance(value, (str, bool, int, float)):
+        return True
+    if isinstance(value, list):
+        return all(_is_json(v) for v in value)
+    if isinstance(value, dict):
+        return all(isinstance(k, str) and _is_json(v) for k, v in value.items())
+    return False
+
+
+def parse_graph(data: Any) -> Graph:
+    """Read a graph document strictly; raise GraphFormatError naming every structural problem.
+
+    Structure only: unknown modules, bad wiring and bad param values are the validator's job.
+    """
+    r = _Reader()
+    doc = r.obj(
+        data,
+        "graph",
+        ("schema_version", "nodes", "edges"),
+        ("parameters", "comments"),
+    )
+    if doc is None:
+        raise GraphFormatError(r.issues)
+    version = doc.get("schema_version")
+    if version != SCHEMA_VERSION and "schema_version" in doc:
+        r.issues.append(
+            Issue(
+                "unsupported_schema_version",
+                f"schema_version {version!r} is not supported (this server reads {SCHEMA_VERSION})",
+                field="schema_version",
+            )
+        )
+    nodes = [_parse_node(r, raw, i) for i, raw in enumerate(r.array(doc.get("nodes", []), "nodes"))]
+    edges = [_parse_edge(r, raw, i) for i, raw in enumerate(r.array(doc.get("edges", []), "edges"))]
+    parameters = _parse_parameters(r, doc.get("parameters", {}))
+    comments = [
+        _parse_comment(r, raw, i)
+        for i, raw in enumerate(r.array(doc.get("comments", []), "comments"))
+    ]
+    if r.issues:
+        raise GraphFormatError(r.issues)
+    return Graph(
+        nodes=tuple(n for n in nodes if n is not None),
+        edges=tuple(e for e in edges if e is not None),
+        parameters=parameters,
+        comments=tuple(c for c in comments if c is not None),
+    )
+
+
+def _parse_node(r: _Reader, raw: Any, index: int) -> Node | None:
+    where = f"nodes[{index}]"
+    node_id = raw.get("id") if isinstance(raw, dict) and isinstance(raw.get("id"), str) else None
+    data = r.obj(raw, where, ("id", "module"), ("params", "position", "label"), node=node_id)
+    if data is None:
+        return None
+    ident = r.string(data.get("id"), f"{where}.id") if "id" in data else None
+    module = r.string(data.get("module"), f"{where}.module", node=node_id) if "module" in data else None
+    params = data.get("params", {})
+    if not isinstance(params, dict) or not _is_json(params):
+        r.fail(f"{where}.params", "expected an object of JSON values", node=node_id)
+        params = {}
+    position = r.position(data.get("position", {"x": 0, "y": 0}), f"{where}.position", node=node_id)
+    label = data.get("label")
+    if label is not None and not isinstance(label, str):
+        r.fail(f"{where}.label", "expected a string", node=node_id)
+        label = None
+    if ident is None or module is None:
+        return None
+    return Node(id=ident, module=module, params=dict(params), position=position, label=label)
+
+
+def _parse_edge(r: _Reader, raw: Any, index: int) -> Edge | None:
+    where = f"edges[{index}]"
+    edge_id = raw.get("id") if isinstance(raw, dict) and isinstance(raw.get("id"), str) else None
+    data = r.obj(raw, where, ("id", "source", "target"), edge=edge_id)
+    if data is None:
+        return None
+    ident = r.string(data.get("id"), f"{where}.id") if "id" in data else None
+    source = r.port_ref(data.get("source"), f"{where}.source", edge_id) if "source" in data else None
+    target = r.port_ref(data.get("target"), f"{where}.target", edge_id) if "target" in data else None
+    if ident is None or source is None or target is None:
+        return None
+    return Edge(id=ident, source=source, target=target)
+
+
+def _parse_parameters(r: _Reader, raw: Any) -> dict[str, PipelineParameter]:
+    if not isinstance(raw, dict):
+        r.fail("parameters", f"expected an object, got {_json_type(raw)}")
+        return {}
+    out: dict[str, PipelineParameter] = {}
+    for name, value in raw.items():
+        where = f"parameters.{name}"
+        data = r.obj(value, where, ("type",), ("default", "description"), param=name)
+        if data is None:
+            continue
+        kind = r.string(data.get("type"), f"{where}.type", param=name) if "type" in data else None
+        default = data.get("default")
+        if not _is_json(default):
+            r.fail(f"{where}.default", "expected a JSON value", param=name)
+        description = data.get("description", "")
+        if not isinstance(description, str):
+            r.fail(f"{where}.description", "expected a string", param=name)
+            description = ""
+        if kind is not None:
+            out[name] = PipelineParameter(type=kind, default=default, description=description)
+    return out
+
+
+def _parse_comment(r: _Reader, raw: Any, index: int) -> Comment | None:
+    where = f"comments[{index}]"
+    data = r.obj(raw, where, ("id", "text"), ("position", "width", "height"))
+    if data is None:
+        return None
+    ident = r.string(data.get("id"), f"{where}.id") if "id" in data else None
+    text = data.get("text")
+    if not isinstance(text, str):
+        r.fail(f"{where}.text", "expected a string")
+        text = None
+    position = r.position(data.get("position", {"x": 0, "y": 0}), f"{where}.position")
+    size = {}
+    for key in ("width", "height"):
+        if data.get(key) is not None:
+            size[key] = r.number(data[key], f"{where}.{key}")
+    if ident is None or text is None:
+        return None
+    return Comment(id=ident, text=text, position=position, **size)
+
+
+def _position_dict(p: Position) -> dict[str, float]:
+    return {"x": p.x, "y": p.y}
+
+
+def graph_to_dict(graph: Graph) -> dict[str, Any]:
+    """Return the canonical JSON-ready form of a graph (the inverse of parse_graph)."""
+    nodes = []
+    for n in graph.nodes:
+        node: dict[str, Any] = {
+            "id": n.id,
+            "module": n.module,
+            "params": n.params,
+            "position": _position_dict(n.position),
+        }
+        if n.label is not None:
+            node["label"] = n.label
+        nodes.append(node)
+    comments = []
+    for c in graph.comments:
+        comment: dict[str, Any] = {"id": c.id, "text": c.text, "position": _position_dict(c.position)}
+        if c.width is not None:
+            comment["width"] = c.width
+        if c.height is not None:
+            comment["height"] = c.height
+        comments.append(comment)
+    return {
+        "schema_version": graph.schema_version,
+        "parameters": {
+            name: {"type": p.type, "default": p.default, "description": p.description}
+            for name, p in graph.parameters.items()
+        },
+        "nodes": nodes,
+        "edges": [
+            {
+                "id": e.id,
+                "source": {"node": e.source.node, "port": e.source.port},
+                "target": {"node": e.target.node, "port": e.target.port},
+            }
+            for e in graph.edges
+        ],
+        "comments": comments,
+    }
+
+
+def dumps(graph: Graph) -> str:
+    """Serialize a graph to canonical JSON text (sorted keys, no insignificant whitespace)."""
+    return json.dumps(graph_to_dict(graph), sort_keys=True, separators=(",", ":"))
+
+
+def loads(text: str) -> Graph:
+    """Parse graph JSON text strictly."""
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise GraphFormatError([Issue("invalid_json", f"not valid JSON: {exc}")]) from exc
+    return parse_graph(data)

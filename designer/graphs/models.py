@@ -1,0 +1,49 @@
+"""Graphs (an editable draft) and their immutable versions."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+from designer.workspaces.models import Workspace
+
+
+class Graph(models.Model):
+    """A pipeline in a workspace; `draft` is the document being edited, `etag` guards saves."""
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="graphs")
+    name = models.CharField(max_length=200)
+    description = models.TextField(blank=True, default="")
+    draft = models.JSONField()
+    draft_revision = models.PositiveIntegerField(default=1)  # bumped on every save; the ETag
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class GraphVersion(models.Model):
+    """An immutable snapshot of a graph document."""
+
+    graph = models.ForeignKey(Graph, on_delete=models.CASCADE, related_name="versions")
+    number = models.PositiveIntegerField()
+    document = models.JSONField()
+    message = models.CharField(max_length=500, blank=True, default="")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-number"]
+        constraints = [
+            models.UniqueConstraint(fields=["graph", "number"], name="one_number_per_graph")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.graph} v{self.number}"

@@ -1,0 +1,3 @@
+"""URL routes of designer.graphs."""
+
+urlpatterns: list = []

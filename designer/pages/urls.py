@@ -1,0 +1,3 @@
+"""URL routes of designer.pages."""
+
+urlpatterns: list = []

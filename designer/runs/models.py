@@ -1,0 +1,142 @@
+"""Runs, their steps and append-only event log; datasets and their content-addressed versions."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+from designer.graphs.models import GraphVersion
+from designer.workspaces.models import Workspace
+
+
+class RunStatus(models.TextChoices):
+    """Where a run is in its life."""
+
+    QUEUED = "queued"
+    RUNNING = "running"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+    CANCELED = "canceled"
+
+
+class StepStatus(models.TextChoices):
+    """Where a step is in its life; the last five are final."""
+
+    PENDING = "pending"
+    QUEUED = "queued"
+    RUNNING = "running"
+    RETRYING = "retrying"
+    SUCCEEDED = "succeeded"
+    REUSED = "reused"
+    FAILED = "failed"
+    CANCELED = "canceled"
+    UPSTREAM_FAILED = "upstream_failed"
+
+
+class Run(models.Model):
+    """One execution of a graph version; `seq` is the last event number handed out."""
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="runs")
+    graph_version = models.ForeignKey(GraphVersion, on_delete=models.PROTECT, related_name="runs")
+    status = models.CharField(max_length=16, choices=RunStatus.choices, default=RunStatus.QUEUED)
+    parameters = models.JSONField(default=dict)  # pipeline parameter values for this run
+    options = models.JSONField(default=dict)  # {"bypass_cache", "from_node", "only_node", ...}
+    plan = models.JSONField(default=dict)  # the compiled engine plan
+    seq = models.BigIntegerField(default=0)
+    error = models.TextField(blank=True, default="")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"run {self.pk} ({self.status})"
+
+
+class StepRun(models.Model):
+    """One step (graph node) of a run."""
+
+    run = models.ForeignKey(Run, on_delete=models.CASCADE, related_name="steps")
+    key = models.CharField(max_length=200)  # the plan's step key (the node id)
+    module = models.CharField(max_length=200)  # "name@version"
+    status = models.CharField(max_length=16, choices=StepStatus.choices, default=StepStatus.PENDING)
+    fingerprint = models.CharField(max_length=64, blank=True, default="")
+    reason = models.TextField(blank=True, default="")  # why it ran or was reused
+    attempts = models.PositiveIntegerField(default=0)
+    progress = models.JSONField(null=True, blank=True)  # {"value": v, "max": m}
+    outputs = models.JSONField(default=dict)  # port -> {"digest", "kind", "size", "summary"}
+    error = models.TextField(blank=True, default="")
+    log_tail = models.TextField(blank=True, default="")
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [models.UniqueConstraint(fields=["run", "key"], name="one_step_per_key")]
+
+    def __str__(self) -> str:
+        return f"{self.run_id}/{self.key} ({self.status})"
+
+
+class RunEvent(models.Model):
+    """Append-only log of a run's events; `seq` strictly increases per run from 1."""
+
+    run = models.ForeignKey(Run, on_delete=models.CASCADE, related_name="events")
+    seq = models.BigIntegerField()
+    type = models.CharField(max_length=40)  # a designer.realtime.protocol message type
+    data = models.JSONField(default=dict)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["run", "seq"]
+        constraints = [models.UniqueConstraint(fields=["run", "seq"], name="one_event_per_seq")]
+
+    def __str__(self) -> str:
+        return f"{self.run_id}#{self.seq} {self.type}"
+
+
+class Dataset(models.Model):
+    """A named data set in a workspace."""
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="datasets")
+    name = models.CharField(max_length=200)
+    description = models.TextField(blank=True, default="")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["workspace", "name"], name="one_dataset_name_per_ws")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class DatasetVersion(models.Model):
+    """One content-addressed version of a dataset (stored as Parquet)."""
+
+    dataset = models.ForeignKey(Dataset, on_delete=models.CASCADE, related_name="versions")
+    digest = models.CharField(max_length=64)
+    size = models.BigIntegerField()
+    rows = models.BigIntegerField()
+    columns = models.JSONField(default=list)
+    summary = models.JSONField(default=dict)
+    original_filename = models.CharField(max_length=255, blank=True, default="")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["dataset", "digest"], name="one_version_per_digest")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.dataset}@{self.digest[:12]}"

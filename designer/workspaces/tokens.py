@@ -1,0 +1,39 @@
+"""Personal API tokens: generation, hashing and lookup (the raw token is never stored)."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+
+from django.utils import timezone
+
+from designer.workspaces.models import ApiToken
+
+TOKEN_PREFIX = "dsn_"
+
+
+def hash_token(raw: str) -> str:
+    """Return the SHA-256 hex digest under which a token is stored."""
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+def new_token() -> tuple[str, str, str]:
+    """Return (raw token to show once, its display prefix, its hash)."""
+    raw = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    return raw, raw[: len(TOKEN_PREFIX) + 8], hash_token(raw)
+
+
+def user_for_token(raw: str) -> ApiToken | None:
+    """Return the live token row for a raw token (and stamp its last use), or None."""
+    if not raw.startswith(TOKEN_PREFIX):
+        return None
+    token = (
+        ApiToken.objects.select_related("user")
+        .filter(token_hash=hash_token(raw), revoked_at__isnull=True, user__is_active=True)
+        .first()
+    )
+    if token is not None:
+        now = timezone.now()
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+        token.last_used_at = now
+    return token

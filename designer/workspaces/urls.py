@@ -1,0 +1,3 @@
+"""URL routes of designer.workspaces."""
+
+urlpatterns: list = []

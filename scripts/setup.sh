@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# Create .venv and install the pinned Python packages (skipped when nothing changed).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+stamp=.venv/.installed
+if [ ! -x .venv/bin/python ]; then
+  python3 -m venv .venv
+fi
+if [ ! -f "$stamp" ] || [ requirements.txt -nt "$stamp" ] || [ requirements-dev.txt -nt "$stamp" ]; then
+  .venv/bin/pip install -q --upgrade pip
+  .venv/bin/pip install -q -r requirements.txt -r requirements-dev.txt
+  touch "$stamp"
+fi

@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Install and start everything the tests need, run the whole suite, then stop the services.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/system-packages.sh
+bash scripts/setup.sh
+bash scripts/frontend.sh
+export PATH="$PWD/.venv/bin:$PATH"
+
+services=$(mktemp -d /tmp/designer-test-XXXXXX)
+trap 'bash scripts/services.sh stop "$services"' EXIT
+set -a
+eval "$(bash scripts/services.sh start "$services")"
+set +a
+export SECRET_KEY=test-only-secret SECURE_COOKIES=0 DESIGNER_DATA_DIR="$services/data"
+
+echo "== lint and types"
+ruff check .
+ruff format --check .
+mypy
+
+if [ -f frontend/package.json ]; then
+  echo "== front-end unit tests"
+  (cd frontend && npm run --silent test)
+fi
+
+echo "== test suite on SQLite"
+pytest -p no:cacheprovider "$@"
+
+echo "== API integration tests on PostgreSQL"
+DATABASE_URL="$TEST_DATABASE_URL" pytest -p no:cacheprovider -m "not e2e" tests/integration "$@"
