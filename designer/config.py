@@ -20,7 +20,7 @@ def env_list(name: str, default: str = "") -> list[str]:
 
 
 def database_from_url(url: str) -> dict[str, object]:
-    """Turn postgres://user:pass@host:port/name (or sqlite:///path) into a Django DATABASES entry."""
+    """Turn postgres://user:pass@host:port/name or sqlite:///path into a DATABASES entry."""
     parsed = urlparse(url)
     if parsed.scheme in {"postgres", "postgresql", "pgsql"}:
         return {

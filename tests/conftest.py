@@ -1,8 +1,15 @@
-"""Shared test settings: a test secret, and data under a per-session temporary directory."""
+"""Shared test setup: artifacts and datasets go to a per-session temporary directory."""
 
-import os
 import tempfile
+from pathlib import Path
 
-os.environ.setdefault("SECRET_KEY", "test-only-secret")
-os.environ.setdefault("SECURE_COOKIES", "0")
-os.environ.setdefault("DESIGNER_DATA_DIR", tempfile.mkdtemp(prefix="designer-test-data-"))
+import pytest
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Point the artifact and dataset stores at a fresh temporary folder for this session."""
+    from django.conf import settings
+
+    data = Path(tempfile.mkdtemp(prefix="designer-test-data-"))
+    settings.DESIGNER_ARTIFACT_ROOT = data / "artifacts"
+    settings.DESIGNER_DATASET_ROOT = data / "datasets"

@@ -1,0 +1,57 @@
+"""Deployment settings read from the environment."""
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+from designer.config import database_from_url, env_bool, env_list
+
+
+def test_postgres_url_becomes_a_django_database() -> None:
+    db = database_from_url("postgres://ann:s%40cret@db.example:5433/designer")
+    assert db["ENGINE"] == "django.db.backends.postgresql"
+    assert (db["USER"], db["PASSWORD"], db["HOST"], db["PORT"], db["NAME"]) == (
+        "ann",
+        "s@cret",
+        "db.example",
+        "5433",
+        "designer",
+    )
+
+
+def test_unknown_database_scheme_is_refused() -> None:
+    with pytest.raises(ValueError, match="mysql"):
+        database_from_url("mysql://x@y/z")
+
+
+def test_env_helpers(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("FLAG", "Yes")
+    monkeypatch.setenv("HOSTS", "a.example, b.example,,")
+    assert env_bool("FLAG") is True
+    assert env_bool("MISSING_FLAG", default=False) is False
+    assert env_list("HOSTS") == ["a.example", "b.example"]
+
+
+def test_server_refuses_to_start_without_a_secret_when_debug_is_off() -> None:
+    env = {k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "DEBUG"}}
+    result = subprocess.run(
+        [sys.executable, "-c", "import django; django.setup()"],
+        env={**env, "DJANGO_SETTINGS_MODULE": "designer.settings"},
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode != 0
+    assert "SECRET_KEY must be set" in result.stderr
+
+
+def test_debug_mode_starts_without_a_secret() -> None:
+    env = {k: v for k, v in os.environ.items() if k != "SECRET_KEY"}
+    result = subprocess.run(
+        [sys.executable, "-c", "import django; django.setup(); print('ok')"],
+        env={**env, "DEBUG": "1", "DJANGO_SETTINGS_MODULE": "designer.settings"},
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stderr
