@@ -1,0 +1,94 @@
+"""Shared checks for module implementations: inputs, columns and dtypes, with clear errors."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import pandas as pd
+
+from designer.engine.context import StepContext, StepError
+
+LABEL_ATTR = "designer_label"  # DataFrame.attrs key: the column marked as label (Edit metadata)
+
+
+def frame(ctx: StepContext, port: str, *, allow_empty: bool = False) -> pd.DataFrame:
+    """Return the DataFrame on an input port; a missing or empty table is a StepError."""
+    value = ctx.input(port)
+    if value is None:
+        raise StepError(f"input '{port}' is not connected", port=port)
+    if not isinstance(value, pd.DataFrame):
+        raise StepError(f"input '{port}' expects a table, got {type(value).__name__}", port=port)
+    if not allow_empty and value.empty:
+        raise StepError(f"input '{port}' has no rows", port=port)
+    return value
+
+
+def optional_frame(ctx: StepContext, port: str) -> pd.DataFrame | None:
+    """Return the DataFrame on an optional input port, or None when it is unconnected."""
+    return None if ctx.input(port) is None else frame(ctx, port, allow_empty=True)
+
+
+def column_list(value: Any) -> list[str]:
+    """Normalize a columns param (list, tuple, comma-separated string or None) to a list."""
+    if value is None:
+        return []
+    if isinstance(value, str):
+        return [c.strip() for c in value.split(",") if c.strip()]
+    return [str(c) for c in value]
+
+
+def _available(df: pd.DataFrame) -> str:
+    names = [str(c) for c in df.columns]
+    shown = ", ".join(names[:20])
+    return shown + (f", … ({len(names)} in all)" if len(names) > 20 else "")
+
+
+def require_columns(df: pd.DataFrame, columns: Iterable[str], param: str) -> list[str]:
+    """Check that every named column exists; the error names the param and the missing column."""
+    names = list(columns)
+    missing = [c for c in names if c not in df.columns]
+    if missing:
+        quoted = ", ".join(f"'{c}'" for c in missing)
+        noun = "column" if len(missing) == 1 else "columns"
+        raise StepError(
+            f"{param}: {noun} {quoted} not found; the table has: {_available(df)}", param=param
+        )
+    return names
+
+
+def require_numeric(df: pd.DataFrame, columns: Sequence[str], param: str) -> None:
+    """Check that every named column is numeric (booleans count); name the offending columns."""
+    bad = [
+        c
+        for c in columns
+        if not (pd.api.types.is_numeric_dtype(df[c]) or pd.api.types.is_bool_dtype(df[c]))
+    ]
+    if bad:
+        desc = ", ".join(f"'{c}' ({df[c].dtype})" for c in bad)
+        raise StepError(
+            f"{param}: expected numeric columns, but {desc} is not numeric", param=param
+        )
+
+
+def numeric_columns(df: pd.DataFrame) -> list[str]:
+    """Return the numeric (non-boolean) columns of a table, in order."""
+    return [
+        str(c)
+        for c in df.columns
+        if pd.api.types.is_numeric_dtype(df[c]) and not pd.api.types.is_bool_dtype(df[c])
+    ]
+
+
+def categorical_columns(df: pd.DataFrame) -> list[str]:
+    """Return the text, categorical and boolean columns of a table, in order."""
+    return [
+        str(c)
+        for c in df.columns
+        if not pd.api.types.is_numeric_dtype(df[c]) or pd.api.types.is_bool_dtype(df[c])
+    ]
+
+
+def fresh_index(df: pd.DataFrame) -> pd.DataFrame:
+    """Return the table with a 0..n-1 index (tables are stored without their index)."""
+    return df.reset_index(drop=True)

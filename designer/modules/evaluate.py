@@ -1,0 +1,208 @@
+"""Evaluate model: classification, regression and clustering metrics of scored tables."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from designer.engine.context import StepContext, StepError
+from designer.modules._frames import frame, optional_frame
+from designer.modules.training import SCORED_ATTR, SCORED_LABELS, SCORED_PROBABILITIES
+
+ASSIGNMENTS = "Assignments"
+CLUSTER_ATTR = "designer_clusters"  # DataFrame.attrs key set by the clustering modules
+CURVE_POINTS = 101
+
+
+def clean(value: Any) -> Any:
+    """Make a number JSON-ready: numpy scalars to Python, NaN and infinities to None."""
+    if isinstance(value, (np.integer,)):
+        return int(value)
+    if isinstance(value, (float, np.floating)):
+        return float(value) if math.isfinite(value) else None
+    return value
+
+
+def _thin(*arrays: np.ndarray) -> list[list[Any]]:
+    n = len(arrays[0])
+    keep: Any = (
+        np.unique(np.linspace(0, n - 1, min(n, CURVE_POINTS)).round().astype(int)) if n else []
+    )
+    return [[clean(v) for v in np.asarray(a)[keep].tolist()] for a in arrays]
+
+
+def _curves(y_true: np.ndarray, score: np.ndarray) -> dict[str, Any]:
+    from sklearn.metrics import precision_recall_curve, roc_curve
+
+    fpr, tpr, roc_thr = roc_curve(y_true, score)
+    precision, recall, pr_thr = precision_recall_curve(y_true, score)
+    fpr_l, tpr_l, roc_t = _thin(fpr, tpr, roc_thr)
+    prec_l, rec_l, pr_t = _thin(precision[:-1], recall[:-1], pr_thr)
+    return {
+        "roc": {"fpr": fpr_l, "tpr": tpr_l, "threshold": roc_t},
+        "pr": {"precision": prec_l, "recall": rec_l, "threshold": pr_t},
+    }
+
+
+def _probabilities(df: pd.DataFrame, classes: list[Any]) -> np.ndarray:
+    if len(classes) == 2:
+        p = df[SCORED_PROBABILITIES].to_numpy(dtype="float64")
+        return np.column_stack([1.0 - p, p])
+    return np.column_stack(
+        [df[f"{SCORED_PROBABILITIES}_{c}"].to_numpy(dtype="float64") for c in classes]
+    )
+
+
+def classification_metrics(
+    y: pd.Series, pred: pd.Series, proba: np.ndarray, classes: list[Any]
+) -> dict[str, Any]:
+    """Metrics, confusion matrix and curves of a classifier's scores."""
+    from sklearn import metrics as m
+
+    binary = len(classes) == 2
+    kw: dict[str, Any] = (
+        {"pos_label": classes[1]} if binary else {"average": "macro", "labels": classes}
+    )
+    result: dict[str, Any] = {
+        "accuracy": m.accuracy_score(y, pred),
+        "precision": m.precision_score(y, pred, zero_division=0, **kw),
+        "recall": m.recall_score(y, pred, zero_division=0, **kw),
+        "f1": m.f1_score(y, pred, zero_division=0, **kw),
+    }
+    try:
+        if binary:
+            result["auc"] = m.roc_auc_score((y == classes[1]).to_numpy(), proba[:, 1])
+        else:
+            result["auc"] = m.roc_auc_score(
+                y, proba, multi_class="ovr", average="macro", labels=classes
+            )
+        result["log_loss"] = m.log_loss(y, proba, labels=classes)
+    except ValueError:  # a class absent from the evaluated rows
+        result.setdefault("auc", None)
+        result["log_loss"] = None
+    matrix = m.confusion_matrix(y, pred, labels=classes)
+    precision, recall, f1, support = m.precision_recall_fscore_support(
+        y, pred, labels=classes, zero_division=0
+    )
+    per_class = {
+        str(c): {
+            "precision": clean(precision[i]),
+            "recall": clean(recall[i]),
+            "f1": clean(f1[i]),
+            "support": int(support[i]),
+        }
+        for i, c in enumerate(classes)
+    }
+    y_arr = y.to_numpy()
+    if binary:
+        curves = {str(classes[1]): _curves(y_arr == classes[1], proba[:, 1])}
+    else:
+        curves = {
+            str(c): _curves(y_arr == c, proba[:, i])
+            for i, c in enumerate(classes)
+            if (y_arr == c).any()
+        }
+    return {
+        "metrics": {k: clean(v) for k, v in result.items()},
+        "confusion_matrix": {"labels": [clean(c) for c in classes], "matrix": matrix.tolist()},
+        "per_class": per_class,
+        "curves": curves,
+    }
+
+
+def regression_metrics(y: pd.Series, pred: pd.Series) -> dict[str, Any]:
+    """MAE, RMSE, R² and relative absolute and squared errors."""
+    from sklearn import metrics as m
+
+    y_arr, p_arr = y.to_numpy(dtype="float64"), pred.to_numpy(dtype="float64")
+    deviation = y_arr - y_arr.mean()
+    mse = m.mean_squared_error(y_arr, p_arr)
+    result = {
+        "mae": m.mean_absolute_error(y_arr, p_arr),
+        "mse": mse,
+        "rmse": math.sqrt(mse),
+        "r2": m.r2_score(y_arr, p_arr),
+        "relative_absolute_error": np.abs(y_arr - p_arr).sum() / np.abs(deviation).sum(),
+        "relative_squared_error": ((y_arr - p_arr) ** 2).sum() / (deviation**2).sum(),
+    }
+    return {"metrics": {k: clean(v) for k, v in result.items()}}
+
+
+def clustering_metrics(df: pd.DataFrame, features: list[str]) -> dict[str, Any]:
+    """Silhouette, Davies-Bouldin and Calinski-Harabasz scores and cluster sizes."""
+    from sklearn import metrics as m
+
+    X, labels = df[features].to_numpy(dtype="float64"), df[ASSIGNMENTS].to_numpy()
+    k = len(np.unique(labels))
+    result: dict[str, Any] = {"clusters": k}
+    if 2 <= k < len(df):
+        result["silhouette"] = m.silhouette_score(X, labels)
+        result["davies_bouldin"] = m.davies_bouldin_score(X, labels)
+        result["calinski_harabasz"] = m.calinski_harabasz_score(X, labels)
+    sizes = pd.Series(labels).value_counts().sort_index()
+    return {
+        "metrics": {key: clean(v) for key, v in result.items()},
+        "cluster_sizes": {str(key): int(v) for key, v in sizes.items()},
+    }
+
+
+def _evaluate_one(df: pd.DataFrame, port: str) -> dict[str, Any]:
+    if CLUSTER_ATTR in df.attrs and ASSIGNMENTS in df.columns:
+        info = df.attrs[CLUSTER_ATTR]
+        return {
+            "task": "clustering",
+            "learner": info.get("learner"),
+            **clustering_metrics(df, list(info["features"])),
+        }
+    info = df.attrs.get(SCORED_ATTR)
+    if not info or SCORED_LABELS not in df.columns:
+        raise StepError(
+            f"{port}: this table has no scores; connect the output of Score model "
+            "or Assign data to clusters",
+            port=port,
+        )
+    label = info["label"]
+    if label not in df.columns:
+        raise StepError(
+            f"{port}: the scored rows lack the label column '{label}' to compare with", port=port
+        )
+    y, pred = df[label], df[SCORED_LABELS]
+    if y.isna().any():
+        raise StepError(f"{port}: the label column '{label}' has missing values", port=port)
+    head = {"learner": info.get("learner"), "label": label, "rows": len(df)}
+    if info["task"] == "regression":
+        return {"task": "regression", **head, **regression_metrics(y, pred)}
+    classes = list(info["classes"])
+    task = "binary" if len(classes) == 2 else "multiclass"
+    return {
+        "task": task,
+        **head,
+        **classification_metrics(y, pred, _probabilities(df, classes), classes),
+    }
+
+
+def evaluate_model(ctx: StepContext) -> Mapping[str, Any]:
+    """Compute metrics of one scored table, or of two side by side."""
+    results = [{"input": "scored", **_evaluate_one(frame(ctx, "scored"), "scored")}]
+    second = optional_frame(ctx, "scored2")
+    if second is not None:
+        if second.empty:
+            raise StepError("scored2: input 'scored2' has no rows", port="scored2")
+        results.append({"input": "scored2", **_evaluate_one(second, "scored2")})
+        kinds = {r["task"] for r in results}
+        if len(kinds) > 1:
+            raise StepError(
+                f"scored2: cannot compare {results[0]['task']} with {results[1]['task']} scores",
+                port="scored2",
+            )
+    return {
+        "metrics": {
+            "task": results[0]["task"],
+            "metrics": results[0]["metrics"],
+            "results": results,
+        }
+    }

@@ -1,0 +1,201 @@
+"""Learner modules: each outputs an untrained estimator with its default search space."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from designer.engine.context import StepContext, StepError
+from designer.modules.models import UntrainedModel
+
+
+def _seed(ctx: StepContext) -> int | None:
+    seed = ctx.params.get("seed")
+    return None if seed is None else int(seed)
+
+
+def _out(learner: str, task: Any, estimator: Any, space: dict[str, list[Any]]) -> Mapping[str, Any]:
+    return {"model": UntrainedModel(learner, task, estimator, space)}
+
+
+def linear_regression(ctx: StepContext) -> Mapping[str, Any]:
+    """Ordinary least squares, or ridge when an L2 penalty is set."""
+    from sklearn.linear_model import LinearRegression, Ridge
+
+    l2 = float(ctx.params.get("l2", 0.0))
+    intercept = bool(ctx.params.get("fit_intercept", True))
+    if l2 > 0:
+        return _out(
+            "Linear regression",
+            "regression",
+            Ridge(alpha=l2, fit_intercept=intercept),
+            {"alpha": [0.01, 0.1, 1.0, 10.0, 100.0]},
+        )
+    return _out(
+        "Linear regression",
+        "regression",
+        LinearRegression(fit_intercept=intercept),
+        {"fit_intercept": [True, False]},
+    )
+
+
+def logistic_regression(ctx: StepContext) -> Mapping[str, Any]:
+    """L2-regularized logistic regression (L-BFGS)."""
+    from sklearn.linear_model import LogisticRegression
+
+    weight = ctx.params.get("class_weight", "none")
+    estimator = LogisticRegression(
+        C=float(ctx.params.get("C", 1.0)),
+        max_iter=int(ctx.params.get("max_iter", 1000)),
+        tol=float(ctx.params.get("tol", 1e-4)),
+        class_weight=None if weight == "none" else weight,
+    )
+    return _out(
+        "Logistic regression", "classification", estimator, {"C": [0.01, 0.1, 1.0, 10.0, 100.0]}
+    )
+
+
+def _forest_params(ctx: StepContext) -> dict[str, Any]:
+    max_features = ctx.params.get("max_features", "sqrt")
+    return {
+        "n_estimators": int(ctx.params.get("n_estimators", 100)),
+        "max_depth": ctx.params.get("max_depth"),
+        "min_samples_leaf": int(ctx.params.get("min_samples_leaf", 1)),
+        "max_features": None if max_features == "all" else max_features,
+        "random_state": _seed(ctx),
+        "n_jobs": 1,
+    }
+
+
+_FOREST_SPACE: dict[str, list[Any]] = {
+    "n_estimators": [50, 100, 200],
+    "max_depth": [None, 5, 10],
+    "min_samples_leaf": [1, 5],
+}
+
+
+def decision_forest_classifier(ctx: StepContext) -> Mapping[str, Any]:
+    """Random forest classifier."""
+    from sklearn.ensemble import RandomForestClassifier
+
+    return _out(
+        "Decision forest classifier",
+        "classification",
+        RandomForestClassifier(**_forest_params(ctx)),
+        _FOREST_SPACE,
+    )
+
+
+def decision_forest_regressor(ctx: StepContext) -> Mapping[str, Any]:
+    """Random forest regressor."""
+    from sklearn.ensemble import RandomForestRegressor
+
+    return _out(
+        "Decision forest regressor",
+        "regression",
+        RandomForestRegressor(**_forest_params(ctx)),
+        _FOREST_SPACE,
+    )
+
+
+def _boosted_params(ctx: StepContext) -> dict[str, Any]:
+    return {
+        "learning_rate": float(ctx.params.get("learning_rate", 0.1)),
+        "max_iter": int(ctx.params.get("max_iter", 100)),
+        "max_leaf_nodes": int(ctx.params.get("max_leaf_nodes", 31)),
+        "max_depth": ctx.params.get("max_depth"),
+        "min_samples_leaf": int(ctx.params.get("min_samples_leaf", 20)),
+        "l2_regularization": float(ctx.params.get("l2_regularization", 0.0)),
+        "early_stopping": False,
+        "random_state": _seed(ctx),
+    }
+
+
+_BOOSTED_SPACE: dict[str, list[Any]] = {
+    "learning_rate": [0.03, 0.1, 0.3],
+    "max_leaf_nodes": [15, 31, 63],
+    "min_samples_leaf": [10, 20],
+}
+
+
+def boosted_tree_classifier(ctx: StepContext) -> Mapping[str, Any]:
+    """Histogram gradient boosting classifier."""
+    from sklearn.ensemble import HistGradientBoostingClassifier
+
+    return _out(
+        "Boosted decision tree classifier",
+        "classification",
+        HistGradientBoostingClassifier(**_boosted_params(ctx)),
+        _BOOSTED_SPACE,
+    )
+
+
+def boosted_tree_regressor(ctx: StepContext) -> Mapping[str, Any]:
+    """Histogram gradient boosting regressor."""
+    from sklearn.ensemble import HistGradientBoostingRegressor
+
+    return _out(
+        "Boosted decision tree regressor",
+        "regression",
+        HistGradientBoostingRegressor(**_boosted_params(ctx)),
+        _BOOSTED_SPACE,
+    )
+
+
+def _mlp_params(ctx: StepContext) -> dict[str, Any]:
+    text = str(ctx.params.get("hidden_layers") or "100")
+    try:
+        layers = tuple(int(part) for part in text.split(",") if part.strip())
+    except ValueError:
+        layers = ()
+    if not layers or min(layers) < 1:
+        raise StepError(
+            f"hidden_layers: '{text}' is not a comma-separated list of positive layer sizes",
+            param="hidden_layers",
+        )
+    return {
+        "hidden_layer_sizes": layers,
+        "activation": ctx.params.get("activation", "relu"),
+        "alpha": float(ctx.params.get("alpha", 1e-4)),
+        "learning_rate_init": float(ctx.params.get("learning_rate_init", 1e-3)),
+        "max_iter": int(ctx.params.get("max_iter", 200)),
+        "random_state": _seed(ctx),
+    }
+
+
+_MLP_SPACE: dict[str, list[Any]] = {
+    "hidden_layer_sizes": [[50], [100], [64, 32]],
+    "alpha": [0.0001, 0.001, 0.01],
+}
+
+
+def neural_network_classifier(ctx: StepContext) -> Mapping[str, Any]:
+    """Multi-layer perceptron classifier."""
+    from sklearn.neural_network import MLPClassifier
+
+    return _out(
+        "Neural network classifier", "classification", MLPClassifier(**_mlp_params(ctx)), _MLP_SPACE
+    )
+
+
+def neural_network_regressor(ctx: StepContext) -> Mapping[str, Any]:
+    """Multi-layer perceptron regressor."""
+    from sklearn.neural_network import MLPRegressor
+
+    return _out(
+        "Neural network regressor", "regression", MLPRegressor(**_mlp_params(ctx)), _MLP_SPACE
+    )
+
+
+def kmeans(ctx: StepContext) -> Mapping[str, Any]:
+    """K-means clustering."""
+    from sklearn.cluster import KMeans
+
+    estimator = KMeans(
+        n_clusters=int(ctx.params.get("n_clusters", 3)),
+        init=ctx.params.get("init", "k-means++"),
+        n_init=int(ctx.params.get("n_init", 10)),
+        max_iter=int(ctx.params.get("max_iter", 300)),
+        random_state=_seed(ctx),
+    )
+    return _out("K-means clustering", "clustering", estimator, {"n_clusters": [2, 3, 4, 5, 6, 8]})

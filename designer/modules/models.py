@@ -1,0 +1,60 @@
+"""The model objects that flow along Model wires: untrained learners and trained models."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+Task = Literal["classification", "regression", "clustering"]
+
+
+@dataclass
+class UntrainedModel:
+    """A configured but unfitted scikit-learn estimator, with what the trainers need to know."""
+
+    learner: str  # display name, e.g. "Logistic regression"
+    task: Task
+    estimator: Any
+    search_space: dict[str, list[Any]] = field(default_factory=dict)  # default tuning grid
+
+    def get_params(self, deep: bool = False) -> dict[str, Any]:
+        """Describe the learner for output summaries (the engine shows these in the inspector)."""
+        return {"learner": self.learner, "task": self.task, **scalar_params(self.estimator)}
+
+    def fresh(self, **overrides: Any) -> Any:
+        """Return an unfitted copy of the estimator, with some hyperparameters overridden."""
+        from sklearn.base import clone
+
+        estimator = clone(self.estimator)
+        return estimator.set_params(**overrides) if overrides else estimator
+
+
+@dataclass
+class TrainedModel:
+    """A fitted estimator with its label, features and classes, so scoring needs no params."""
+
+    learner: str
+    task: Task
+    estimator: Any  # a fitted estimator or Pipeline taking the feature columns as a DataFrame
+    features: list[str]
+    label: str | None = None
+    classes: list[Any] = field(default_factory=list)
+    hyperparameters: dict[str, Any] = field(default_factory=dict)
+
+    def get_params(self, deep: bool = False) -> dict[str, Any]:
+        """Describe the model for output summaries (the engine shows these in the inspector)."""
+        return {
+            "learner": self.learner,
+            "task": self.task,
+            "label": self.label,
+            "features": self.features,
+            "classes": self.classes,
+            "hyperparameters": self.hyperparameters,
+        }
+
+
+def scalar_params(estimator: Any) -> dict[str, Any]:
+    """The estimator's hyperparameters that are plain values (numbers, text, tuples, None)."""
+    params = estimator.get_params(deep=False)
+    plain = (int, float, str, bool, tuple, type(None))
+    return {k: v for k, v in params.items() if isinstance(v, plain)}

@@ -1,0 +1,334 @@
+"""Specs of the machine learning modules: learners, train, score, evaluate, tune, cluster."""
+
+from __future__ import annotations
+
+from designer.engine.registry import ModuleSpec, ParamSpec, PortSpec
+from designer.engine.types import ParamType, PortType
+from designer.modules.specs import builtin
+
+CLASSIFICATION_METRICS = ("accuracy", "precision", "recall", "f1", "auc", "log_loss")
+REGRESSION_METRICS = ("mae", "rmse", "r2")
+TUNING_METRICS = CLASSIFICATION_METRICS + REGRESSION_METRICS
+
+_UNTRAINED = (PortSpec("model", PortType.MODEL, "An untrained model: connect it to a trainer."),)
+_ML = ("_frames", "models", "training", "evaluate")
+_LEARNER = ("_frames", "models")
+
+
+def _seed() -> ParamSpec:
+    return ParamSpec("seed", ParamType.INT, 0, description="Random seed.", minimum=0, nullable=True)
+
+
+def _learner(
+    name: str, display: str, description: str, function: str, *params: ParamSpec
+) -> ModuleSpec:
+    category = "Machine learning: clustering" if "kmeans" in name else "Machine learning: learners"
+    return builtin(
+        name,
+        display,
+        category,
+        description,
+        f"learners:{function}",
+        outputs=_UNTRAINED,
+        params=params,
+        helpers=_LEARNER,
+    )
+
+
+_FOREST = (
+    ParamSpec("n_estimators", ParamType.INT, 100, label="Trees", minimum=1, maximum=5000),
+    ParamSpec(
+        "max_depth", ParamType.INT, None, description="Empty: grow fully.", minimum=1, nullable=True
+    ),
+    ParamSpec("min_samples_leaf", ParamType.INT, 1, minimum=1),
+    ParamSpec("max_features", ParamType.ENUM, "sqrt", choices=("sqrt", "log2", "all")),
+    _seed(),
+)
+_BOOSTED = (
+    ParamSpec("learning_rate", ParamType.FLOAT, 0.1, minimum=0.0001, maximum=10.0),
+    ParamSpec("max_iter", ParamType.INT, 100, label="Boosting rounds", minimum=1, maximum=10000),
+    ParamSpec("max_leaf_nodes", ParamType.INT, 31, minimum=2, maximum=10000),
+    ParamSpec(
+        "max_depth", ParamType.INT, None, description="Empty: no limit.", minimum=1, nullable=True
+    ),
+    ParamSpec("min_samples_leaf", ParamType.INT, 20, minimum=1),
+    ParamSpec("l2_regularization", ParamType.FLOAT, 0.0, minimum=0.0),
+    _seed(),
+)
+_MLP = (
+    ParamSpec(
+        "hidden_layers",
+        ParamType.STRING,
+        "100",
+        description="Comma-separated layer sizes, e.g. 64,32.",
+    ),
+    ParamSpec("activation", ParamType.ENUM, "relu", choices=("relu", "tanh", "logistic")),
+    ParamSpec("alpha", ParamType.FLOAT, 0.0001, description="L2 penalty.", minimum=0.0),
+    ParamSpec("learning_rate_init", ParamType.FLOAT, 0.001, minimum=0.000001, maximum=1.0),
+    ParamSpec("max_iter", ParamType.INT, 200, label="Epochs", minimum=1, maximum=10000),
+    _seed(),
+)
+
+LEARNERS = [
+    _learner(
+        "ml.linear_regression",
+        "Linear regression",
+        """Ordinary least squares linear regression, or ridge regression when an L2 penalty is
+        set. Output: an untrained model for Train model, Cross-validate or Tune hyperparameters.""",
+        "linear_regression",
+        ParamSpec(
+            "l2",
+            ParamType.FLOAT,
+            0.0,
+            label="L2 penalty",
+            description="0: ordinary least squares.",
+            minimum=0.0,
+        ),
+        ParamSpec("fit_intercept", ParamType.BOOL, True),
+    ),
+    _learner(
+        "ml.logistic_regression",
+        "Logistic regression",
+        """Logistic regression classifier for two or more classes (multinomial), L2-regularized
+        with inverse strength C, fitted with L-BFGS.""",
+        "logistic_regression",
+        ParamSpec(
+            "C", ParamType.FLOAT, 1.0, label="Inverse regularization C", minimum=1e-6, maximum=1e6
+        ),
+        ParamSpec("max_iter", ParamType.INT, 1000, minimum=1, maximum=100000),
+        ParamSpec("tol", ParamType.FLOAT, 0.0001, label="Tolerance", minimum=1e-12, maximum=1.0),
+        ParamSpec("class_weight", ParamType.ENUM, "none", choices=("none", "balanced")),
+    ),
+    _learner(
+        "ml.decision_forest_classifier",
+        "Decision forest classifier",
+        "A random forest of decision trees voting on the class (RandomForestClassifier).",
+        "decision_forest_classifier",
+        *_FOREST,
+    ),
+    _learner(
+        "ml.decision_forest_regressor",
+        "Decision forest regressor",
+        "A random forest of regression trees averaging their predictions (RandomForestRegressor).",
+        "decision_forest_regressor",
+        *_FOREST,
+    ),
+    _learner(
+        "ml.boosted_tree_classifier",
+        "Boosted decision tree classifier",
+        """Gradient-boosted decision trees on binned features (HistGradientBoostingClassifier);
+        fast on large tables and handles missing values natively.""",
+        "boosted_tree_classifier",
+        *_BOOSTED,
+    ),
+    _learner(
+        "ml.boosted_tree_regressor",
+        "Boosted decision tree regressor",
+        """Gradient-boosted regression trees on binned features (HistGradientBoostingRegressor);
+        fast on large tables and handles missing values natively.""",
+        "boosted_tree_regressor",
+        *_BOOSTED,
+    ),
+    _learner(
+        "ml.neural_network_classifier",
+        "Neural network classifier",
+        "A multi-layer perceptron classifier trained with Adam (MLPClassifier); normalize first.",
+        "neural_network_classifier",
+        *_MLP,
+    ),
+    _learner(
+        "ml.neural_network_regressor",
+        "Neural network regressor",
+        "A multi-layer perceptron regressor trained with Adam (MLPRegressor); normalize first.",
+        "neural_network_regressor",
+        *_MLP,
+    ),
+    _learner(
+        "ml.kmeans",
+        "K-means clustering",
+        "K-means clustering into K groups. Connect it to Train clustering model.",
+        "kmeans",
+        ParamSpec("n_clusters", ParamType.INT, 3, label="Clusters (K)", minimum=2, maximum=1000),
+        ParamSpec("init", ParamType.ENUM, "k-means++", choices=("k-means++", "random")),
+        ParamSpec("n_init", ParamType.INT, 10, label="Restarts", minimum=1, maximum=1000),
+        ParamSpec("max_iter", ParamType.INT, 300, minimum=1, maximum=100000),
+        _seed(),
+    ),
+]
+
+_LABEL = ParamSpec(
+    "label",
+    ParamType.STRING,
+    "",
+    label="Label column",
+    description="The column to predict; empty uses the column marked as label by Edit metadata.",
+)
+_FEATURES = ParamSpec(
+    "features", ParamType.COLUMNS, (), description="Feature columns; empty uses every other column."
+)
+_DATA = PortSpec("dataset", PortType.DATAFRAME, "The training data, with the label column.")
+
+TRAINING = [
+    builtin(
+        "ml.train_model",
+        "Train model",
+        "Machine learning: train",
+        """Fits an untrained classification or regression model on a table, predicting the label
+        column from the feature columns. Text columns are one-hot encoded automatically. The
+        trained model remembers its label and features, so Score model needs no settings.""",
+        "training:train_model",
+        inputs=(PortSpec("model", PortType.MODEL, "An untrained model."), _DATA),
+        outputs=(PortSpec("model", PortType.MODEL, "The trained model."),),
+        params=(_LABEL, _FEATURES),
+        helpers=_ML,
+    ),
+    builtin(
+        "ml.score_model",
+        "Score model",
+        "Machine learning: score",
+        """Predicts with a trained model, appending a 'Scored Labels' column and, for
+        classifiers, 'Scored Probabilities' (the positive class's probability for two classes,
+        one 'Scored Probabilities_<class>' column per class otherwise).""",
+        "training:score_model",
+        inputs=(
+            PortSpec("model", PortType.MODEL, "A trained model."),
+            PortSpec("dataset", PortType.DATAFRAME, "Rows to score, with the feature columns."),
+        ),
+        outputs=(
+            PortSpec("dataset", PortType.DATAFRAME, "The rows with scored columns appended."),
+        ),
+        helpers=_ML,
+    ),
+    builtin(
+        "ml.evaluate_model",
+        "Evaluate model",
+        "Machine learning: evaluate",
+        """Computes metrics of scored data. Classification: accuracy, precision, recall, F1, AUC,
+        log loss, the confusion matrix, ROC and precision-recall curve points (binary and
+        multiclass, macro-averaged). Regression: MAE, RMSE, R², relative absolute and relative
+        squared error. Clustering: silhouette, Davies-Bouldin and Calinski-Harabasz scores.
+        Connect a second scored table to compare two models side by side.""",
+        "evaluate:evaluate_model",
+        inputs=(
+            PortSpec("scored", PortType.DATAFRAME, "Output of Score model."),
+            PortSpec(
+                "scored2", PortType.DATAFRAME, "A second scored table to compare.", optional=True
+            ),
+        ),
+        outputs=(PortSpec("metrics", PortType.METRICS, "Metrics, matrices and curve points."),),
+        helpers=_ML,
+    ),
+    builtin(
+        "ml.cross_validate",
+        "Cross-validate model",
+        "Machine learning: evaluate",
+        """Trains and scores an untrained model K times, each time holding out one fold (stratified
+        for classifiers). Outputs every row scored by the model that did not see it, with its
+        Fold, and the metrics of each fold with their mean and standard deviation.""",
+        "tuning:cross_validate",
+        inputs=(PortSpec("model", PortType.MODEL, "An untrained model."), _DATA),
+        outputs=(
+            PortSpec("scored", PortType.DATAFRAME, "Out-of-fold scored rows with a 'Fold' column."),
+            PortSpec("metrics", PortType.METRICS, "Per-fold metrics, mean and standard deviation."),
+        ),
+        params=(
+            _LABEL,
+            _FEATURES,
+            ParamSpec("folds", ParamType.INT, 5, minimum=2, maximum=100),
+            _seed(),
+        ),
+        helpers=_ML,
+    ),
+    builtin(
+        "ml.tune_hyperparameters",
+        "Tune model hyperparameters",
+        "Machine learning: train",
+        """Searches hyperparameters of an untrained model by cross-validation, over the whole grid
+        or a random sample of it, and returns the model refitted on all rows with the best
+        settings, plus a table of every trial. The search space is a JSON object mapping
+        hyperparameter names to lists of values; empty uses the learner's default space.""",
+        "tuning:tune_hyperparameters",
+        inputs=(PortSpec("model", PortType.MODEL, "An untrained model."), _DATA),
+        outputs=(
+            PortSpec("model", PortType.MODEL, "The best model, trained on all rows."),
+            PortSpec("results", PortType.DATAFRAME, "One row per trial, best first."),
+        ),
+        params=(
+            _LABEL,
+            _FEATURES,
+            ParamSpec("method", ParamType.ENUM, "grid", choices=("grid", "random")),
+            ParamSpec(
+                "space", ParamType.CODE, "", language="json", description='e.g. {"C": [0.1, 1, 10]}'
+            ),
+            ParamSpec("metric", ParamType.ENUM, "accuracy", choices=TUNING_METRICS),
+            ParamSpec(
+                "iterations",
+                ParamType.INT,
+                10,
+                description="Trials for random search.",
+                minimum=1,
+                maximum=1000,
+            ),
+            ParamSpec("folds", ParamType.INT, 3, minimum=2, maximum=20),
+            _seed(),
+        ),
+        helpers=_ML,
+    ),
+    builtin(
+        "ml.permutation_importance",
+        "Permutation feature importance",
+        "Machine learning: evaluate",
+        """Measures how much a trained model's metric drops when each feature column is shuffled,
+        on the given (ideally held-out) data. Larger drops mean more important features.""",
+        "tuning:permutation_importance",
+        inputs=(
+            PortSpec("model", PortType.MODEL, "A trained model."),
+            PortSpec("dataset", PortType.DATAFRAME, "Data with the features and the label."),
+        ),
+        outputs=(
+            PortSpec(
+                "dataset", PortType.DATAFRAME, "Feature, importance mean and std, best first."
+            ),
+        ),
+        params=(
+            ParamSpec("metric", ParamType.ENUM, "accuracy", choices=TUNING_METRICS),
+            ParamSpec("repeats", ParamType.INT, 5, minimum=1, maximum=100),
+            _seed(),
+        ),
+        helpers=_ML,
+    ),
+    builtin(
+        "ml.train_clustering_model",
+        "Train clustering model",
+        "Machine learning: clustering",
+        """Fits an untrained clustering model (K-means) on the chosen numeric columns and outputs
+        the trained model and the training rows with their cluster in an 'Assignments' column.""",
+        "clustering:train_clustering_model",
+        inputs=(
+            PortSpec("model", PortType.MODEL, "An untrained clustering model."),
+            PortSpec("dataset", PortType.DATAFRAME, "The rows to cluster."),
+        ),
+        outputs=(
+            PortSpec("model", PortType.MODEL, "The trained clustering model."),
+            PortSpec("dataset", PortType.DATAFRAME, "The rows with an 'Assignments' column."),
+        ),
+        params=(_FEATURES,),
+        helpers=_ML,
+    ),
+    builtin(
+        "ml.assign_clusters",
+        "Assign data to clusters",
+        "Machine learning: clustering",
+        """Assigns each row to the nearest cluster of a trained clustering model, appending
+        'Assignments' and one 'DistancesToClusterCenter no.<k>' column per cluster.""",
+        "clustering:assign_clusters",
+        inputs=(
+            PortSpec("model", PortType.MODEL, "A trained clustering model."),
+            PortSpec("dataset", PortType.DATAFRAME, "The rows to assign."),
+        ),
+        outputs=(PortSpec("dataset", PortType.DATAFRAME, "The rows with their assignment."),),
+        helpers=_ML,
+    ),
+]
+
+SPECS = [*LEARNERS, *TRAINING]

@@ -1,0 +1,355 @@
+"""Specs of the transform modules: columns, cleaning, scaling, filtering, joins, SQL, splits."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from designer.engine.registry import ModuleSpec, ParamSpec, PortSpec
+from designer.engine.types import ParamType, PortType
+from designer.modules.specs import builtin
+
+_HELPERS = ("_frames", "fitted", "expressions")
+
+
+def _spec(*args: Any, **kwargs: Any) -> ModuleSpec:
+    return builtin(*args, helpers=_HELPERS, **kwargs)
+
+
+DTYPE_GROUPS = (
+    "any",
+    "numeric",
+    "integer",
+    "float",
+    "string",
+    "boolean",
+    "datetime",
+    "categorical",
+)
+CAST_TYPES = ("unchanged", "integer", "float", "string", "boolean", "datetime", "categorical")
+
+
+def _in(
+    name: str = "dataset", description: str = "The input table.", optional: bool = False
+) -> PortSpec:
+    return PortSpec(name, PortType.DATAFRAME, description, optional)
+
+
+def _out(name: str = "dataset", description: str = "The resulting table.") -> PortSpec:
+    return PortSpec(name, PortType.DATAFRAME, description)
+
+
+def _transform_out(description: str) -> PortSpec:
+    return PortSpec("transform", PortType.TRANSFORM, description)
+
+
+def _columns(description: str, name: str = "columns") -> ParamSpec:
+    return ParamSpec(name, ParamType.COLUMNS, (), description=description)
+
+
+def _seed(description: str = "Random seed; the same seed gives the same result.") -> ParamSpec:
+    return ParamSpec("seed", ParamType.INT, 0, description=description, minimum=0, nullable=True)
+
+
+SPECS = [
+    _spec(
+        "transform.select_columns",
+        "Select columns in dataset",
+        "Data transformation",
+        """Keeps (include) or drops (exclude) columns chosen by name, by type (numeric, string,
+        boolean, datetime, categorical) or by a regular expression on the name. A column matches
+        when any of the given criteria match it. Named columns keep the order you list them in.""",
+        "transform:select_columns",
+        inputs=(_in(),),
+        outputs=(_out(),),
+        params=(
+            _columns("Columns chosen by name."),
+            ParamSpec("mode", ParamType.ENUM, "include", choices=("include", "exclude")),
+            ParamSpec(
+                "types",
+                ParamType.ENUM,
+                "any",
+                label="By type",
+                description="Also match every column of this type ('any' matches none by type).",
+                choices=DTYPE_GROUPS,
+            ),
+            ParamSpec(
+                "pattern",
+                ParamType.STRING,
+                "",
+                description="Also match columns whose name matches this regular expression.",
+            ),
+        ),
+    ),
+    _spec(
+        "transform.edit_metadata",
+        "Edit metadata",
+        "Data transformation",
+        """Renames columns, casts them to another type (integer, float, string, boolean, datetime,
+        categorical) and marks them as the label or as features. Train model uses the column
+        marked as label when its own label param is left empty.""",
+        "transform:edit_metadata",
+        inputs=(_in(),),
+        outputs=(_out(),),
+        params=(
+            ParamSpec("columns", ParamType.COLUMNS, description="The columns to edit."),
+            ParamSpec(
+                "new_names",
+                ParamType.STRING,
+                "",
+                description="Comma-separated new names, one per column (empty keeps names).",
+            ),
+            ParamSpec("cast", ParamType.ENUM, "unchanged", choices=CAST_TYPES),
+            ParamSpec(
+                "role",
+                ParamType.ENUM,
+                "unchanged",
+                description="Mark the (single) column as label, or the columns as features.",
+                choices=("unchanged", "label", "feature", "clear"),
+            ),
+        ),
+    ),
+    _spec(
+        "transform.clean_missing",
+        "Clean missing data",
+        "Data transformation",
+        """Handles missing values in the chosen columns (all columns with missing values when
+        none are chosen): remove the rows or the columns that have them, or replace them with the
+        column's mean, median or most frequent value, or with a constant. A report lists each
+        column, how many values were missing and what was done; the fitted cleaning is a
+        transform that Apply transformation can replay on other data (e.g. the test set).""",
+        "transform:clean_missing",
+        inputs=(_in(),),
+        outputs=(
+            _out(description="The cleaned table."),
+            _out("report", "One row per column: missing count, action and fill value."),
+            _transform_out("The fitted cleaning, for Apply transformation."),
+        ),
+        params=(
+            _columns("Columns to clean; empty means every column with missing values."),
+            ParamSpec(
+                "strategy",
+                ParamType.ENUM,
+                "remove_rows",
+                choices=("remove_rows", "remove_columns", "mean", "median", "mode", "constant"),
+            ),
+            ParamSpec(
+                "constant",
+                ParamType.STRING,
+                "",
+                description="Replacement for the 'constant' strategy (cast to the column type).",
+            ),
+        ),
+    ),
+    _spec(
+        "transform.normalize",
+        "Normalize data",
+        "Data transformation",
+        """Rescales numeric columns: z-score (mean 0, standard deviation 1), min-max (to the 0 to 1
+        range) or robust (median 0, interquartile range 1). Fitted on this input; the fitted
+        scaler is the second output, so Apply transformation scales test data with the training
+        statistics.""",
+        "transform:normalize",
+        inputs=(_in(),),
+        outputs=(
+            _out(description="The table with rescaled columns."),
+            _transform_out("The fitted scaler, for Apply transformation."),
+        ),
+        params=(
+            _columns("Numeric columns to rescale; empty means every numeric column."),
+            _columns("Columns to leave unchanged (e.g. the label).", "exclude"),
+            ParamSpec("method", ParamType.ENUM, "zscore", choices=("zscore", "minmax", "robust")),
+        ),
+    ),
+    _spec(
+        "transform.apply_transform",
+        "Apply transformation",
+        "Data transformation",
+        """Applies a transform fitted by another module (Normalize data, Clean missing data,
+        Convert to indicator values) to a table, with the statistics learned at fitting time.""",
+        "transform:apply_transform",
+        inputs=(PortSpec("transform", PortType.TRANSFORM, "A fitted transform."), _in()),
+        outputs=(_out(),),
+    ),
+    _spec(
+        "transform.remove_duplicates",
+        "Remove duplicate rows",
+        "Data transformation",
+        """Removes rows that repeat an earlier (or later) row on the chosen key columns (all
+        columns when none are chosen).""",
+        "transform:remove_duplicates",
+        inputs=(_in(),),
+        outputs=(_out(),),
+        params=(
+            _columns("Key columns; empty compares whole rows."),
+            ParamSpec("keep", ParamType.ENUM, "first", choices=("first", "last")),
+        ),
+    ),
+    _spec(
+        "transform.filter_rows",
+        "Filter rows",
+        "Data transformation",
+        """Keeps the rows for which a boolean expression is true, e.g. `age >= 18 and income >
+        1000`, written in pandas query syntax; put column names with spaces in backticks.""",
+        "transform:filter_rows",
+        inputs=(_in(),),
+        outputs=(_out(),),
+        params=(
+            ParamSpec("expression", ParamType.STRING, description="A pandas query expression."),
+        ),
+    ),
+    _spec(
+        "transform.join",
+        "Join data",
+        "Data transformation",
+        """Joins two tables on key columns: inner, left outer, right outer or full outer. Columns
+        present in both tables (other than the keys) get the suffixes _left and _right.""",
+        "transform:join",
+        inputs=(_in("left", "The left table."), _in("right", "The right table.")),
+        outputs=(_out(),),
+        params=(
+            ParamSpec("keys", ParamType.COLUMNS, description="Key columns of the left table."),
+            _columns("Key columns of the right table; empty uses the same names.", "right_keys"),
+            ParamSpec("how", ParamType.ENUM, "inner", choices=("inner", "left", "right", "full")),
+        ),
+    ),
+    _spec(
+        "transform.add_rows",
+        "Add rows",
+        "Data transformation",
+        """Appends the rows of the second table below the first. Both tables must have the same
+        columns, unless 'union' is chosen, which fills the missing ones with empty values.""",
+        "transform:add_rows",
+        inputs=(_in("top", "The first table."), _in("bottom", "The table appended below.")),
+        outputs=(_out(),),
+        params=(
+            ParamSpec("columns_mismatch", ParamType.ENUM, "error", choices=("error", "union")),
+        ),
+    ),
+    _spec(
+        "transform.one_hot",
+        "Convert to indicator values",
+        "Data transformation",
+        """Replaces each chosen categorical column (every text or categorical column when none
+        are chosen) by one 0/1 indicator column per category, named column-category. The fitted
+        categories are a transform, so test data gets the same columns.""",
+        "transform:one_hot",
+        inputs=(_in(),),
+        outputs=(_out(), _transform_out("The fitted categories, for Apply transformation.")),
+        params=(
+            _columns("Categorical columns; empty means every text or categorical column."),
+            _columns("Columns to leave unchanged (e.g. the label).", "exclude"),
+            ParamSpec(
+                "keep_original", ParamType.BOOL, False, description="Keep the source column."
+            ),
+        ),
+    ),
+    _spec(
+        "transform.sql",
+        "Apply SQL transformation",
+        "Data transformation",
+        """Runs an SQLite query over one to three tables, available as t1, t2 and t3. Several
+        statements separated by semicolons may run (e.g. CREATE TABLE then SELECT); the last
+        one must return rows, which become the output.""",
+        "sql:sql_transform",
+        inputs=(
+            _in("t1", "Table t1."),
+            _in("t2", "Table t2.", optional=True),
+            _in("t3", "Table t3.", optional=True),
+        ),
+        outputs=(_out(),),
+        params=(
+            ParamSpec(
+                "query",
+                ParamType.CODE,
+                "SELECT * FROM t1;",
+                language="sql",
+                description="SQLite SQL.",
+            ),
+        ),
+    ),
+    _spec(
+        "transform.split_rows",
+        "Split data",
+        "Data transformation",
+        """Splits the rows at random into a training and a test set; `fraction` is the share of
+        rows that go to the test set. With a stratify column both sets keep its class
+        proportions. Same as scikit-learn's train_test_split with the same seed.""",
+        "split:split_rows",
+        inputs=(_in(),),
+        outputs=(_out("train", "The training rows."), _out("test", "The test rows.")),
+        params=(
+            ParamSpec(
+                "fraction",
+                ParamType.FLOAT,
+                0.25,
+                description="Share of rows in the test set.",
+                minimum=0.0,
+                maximum=1.0,
+            ),
+            _seed(),
+            ParamSpec(
+                "stratify",
+                ParamType.STRING,
+                None,
+                description="Column whose class proportions both sets keep (empty: none).",
+                nullable=True,
+            ),
+            ParamSpec("shuffle", ParamType.BOOL, True, description="Shuffle before splitting."),
+        ),
+    ),
+    _spec(
+        "transform.split_by_expression",
+        "Split data by expression",
+        "Data transformation",
+        """Sends the rows for which a boolean expression (pandas query syntax) is true to the
+        first output and all other rows to the second.""",
+        "split:split_by_expression",
+        inputs=(_in(),),
+        outputs=(_out("matched", "Rows where the expression holds."), _out("rest", "Other rows.")),
+        params=(
+            ParamSpec("expression", ParamType.STRING, description="A pandas query expression."),
+        ),
+    ),
+    _spec(
+        "transform.partition_sample",
+        "Partition and sample",
+        "Data transformation",
+        """Samples a random share of rows (optionally stratified), takes the first N rows,
+        assigns every row to one of K folds (adding a 'Fold' column), or picks one fold from a
+        table that has a 'Fold' column.""",
+        "split:partition_sample",
+        inputs=(_in(),),
+        outputs=(_out(),),
+        params=(
+            ParamSpec(
+                "mode",
+                ParamType.ENUM,
+                "sample",
+                choices=("sample", "head", "assign_folds", "pick_fold"),
+            ),
+            ParamSpec(
+                "fraction",
+                ParamType.FLOAT,
+                0.1,
+                description="Share of rows to sample.",
+                minimum=0.0,
+                maximum=1.0,
+            ),
+            ParamSpec(
+                "count", ParamType.INT, 100, description="Rows to keep in 'head' mode.", minimum=0
+            ),
+            ParamSpec(
+                "folds", ParamType.INT, 5, description="Number of folds.", minimum=2, maximum=100
+            ),
+            ParamSpec("fold", ParamType.INT, 0, description="Fold to pick (0-based).", minimum=0),
+            _seed(),
+            ParamSpec(
+                "stratify",
+                ParamType.STRING,
+                None,
+                description="Column whose class proportions are kept when sampling or folding.",
+                nullable=True,
+            ),
+        ),
+    ),
+]

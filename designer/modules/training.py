@@ -1,0 +1,221 @@
+"""Train model and Score model: fit an untrained learner on a label column, then predict."""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from designer.engine.context import StepContext, StepError
+from designer.modules._frames import (
+    LABEL_ATTR,
+    categorical_columns,
+    column_list,
+    frame,
+    require_columns,
+)
+from designer.modules.models import TrainedModel, UntrainedModel, scalar_params
+
+SCORED_LABELS = "Scored Labels"
+SCORED_PROBABILITIES = "Scored Probabilities"
+SCORED_ATTR = "designer_scored"  # DataFrame.attrs key: task, label, classes, learner of the scores
+
+
+def untrained_input(ctx: StepContext, *, clustering: bool = False) -> UntrainedModel:
+    """Return the untrained model on the 'model' port, checking that it fits this trainer."""
+    model = ctx.input("model")
+    if isinstance(model, TrainedModel):
+        raise StepError(
+            "model: expects an untrained model (a learner), got a trained one", port="model"
+        )
+    if not isinstance(model, UntrainedModel):
+        raise StepError(f"model: expects a learner, got {type(model).__name__}", port="model")
+    if clustering != (model.task == "clustering"):
+        which = "Train clustering model" if model.task == "clustering" else "Train model"
+        raise StepError(
+            f"model: {model.learner} is a {model.task} model; use {which}", port="model"
+        )
+    return model
+
+
+def trained_input(ctx: StepContext) -> TrainedModel:
+    """Return the trained model on the 'model' port."""
+    model = ctx.input("model")
+    if isinstance(model, UntrainedModel):
+        raise StepError(
+            f"model: {model.learner} is not trained yet; connect it through Train model",
+            port="model",
+        )
+    if not isinstance(model, TrainedModel):
+        raise StepError(f"model: expects a trained model, got {type(model).__name__}", port="model")
+    return model
+
+
+def resolve_label(ctx: StepContext, df: pd.DataFrame) -> str:
+    """Return the label column: the label param, else the column Edit metadata marked as label."""
+    label = str(ctx.params.get("label") or "").strip() or df.attrs.get(LABEL_ATTR, "")
+    if not label:
+        raise StepError(
+            "label: choose the label column (or mark one with Edit metadata)", param="label"
+        )
+    require_columns(df, [label], "label")
+    return str(label)
+
+
+def resolve_features(ctx: StepContext, df: pd.DataFrame, exclude: Sequence[str]) -> list[str]:
+    """Return the feature columns: the features param, else every column but the excluded."""
+    chosen = require_columns(df, column_list(ctx.params.get("features")), "features")
+    features = chosen or [str(c) for c in df.columns if c not in exclude]
+    overlap = [c for c in features if c in exclude]
+    if overlap:
+        raise StepError(
+            f"features: the label column '{overlap[0]}' cannot be a feature", param="features"
+        )
+    if not features:
+        raise StepError("features: there is no feature column left", param="features")
+    return features
+
+
+def build_estimator(model: UntrainedModel, X: pd.DataFrame, **overrides: Any) -> Any:
+    """Return the estimator, wrapped to one-hot encode text columns when there are any."""
+    estimator = model.fresh(**overrides)
+    text = categorical_columns(X)
+    if not text:
+        return estimator
+    from sklearn.compose import ColumnTransformer
+    from sklearn.pipeline import Pipeline
+    from sklearn.preprocessing import OneHotEncoder
+
+    encode = ColumnTransformer(
+        [("text", OneHotEncoder(handle_unknown="ignore", sparse_output=False), text)],
+        remainder="passthrough",
+    )
+    return Pipeline([("encode", encode), ("learner", estimator)])
+
+
+def check_training_data(
+    X: pd.DataFrame, y: pd.Series | None, label: str | None, model: UntrainedModel
+) -> None:
+    """Reject missing values and label types the learner cannot use, naming the columns."""
+    allows_nan = "HistGradientBoosting" in type(model.estimator).__name__
+    with_nan = [str(c) for c in X.columns if X[c].isna().any()]
+    if with_nan and not allows_nan:
+        raise StepError(
+            f"dataset: feature columns {', '.join(map(repr, with_nan[:10]))} have missing values; "
+            "add Clean missing data before training (or use a boosted tree learner)",
+            port="dataset",
+        )
+    if y is None or label is None:
+        return
+    if y.isna().any():
+        raise StepError(
+            f"label: the label column '{label}' has {int(y.isna().sum())} missing values",
+            param="label",
+        )
+    numeric = pd.api.types.is_numeric_dtype(y) and not pd.api.types.is_bool_dtype(y)
+    if model.task == "regression" and not numeric:
+        raise StepError(
+            f"label: '{label}' ({y.dtype}) is not numeric; {model.learner} predicts numbers",
+            param="label",
+        )
+    if model.task == "classification":
+        if pd.api.types.is_float_dtype(y) and not np.all(np.mod(y.to_numpy(), 1) == 0):
+            raise StepError(
+                f"label: '{label}' holds continuous values; use a regression learner", param="label"
+            )
+        if y.nunique() < 2:
+            raise StepError(
+                f"label: '{label}' has a single class; a classifier needs two or more",
+                param="label",
+            )
+
+
+def fit(
+    model: UntrainedModel, df: pd.DataFrame, label: str, features: list[str], **overrides: Any
+) -> TrainedModel:
+    """Fit the learner on the features to predict the label."""
+    X, y = df[features], df[label]
+    check_training_data(X, y, label, model)
+    estimator = build_estimator(model, X, **overrides)
+    try:
+        estimator.fit(X, y)
+    except ValueError as exc:
+        raise StepError(
+            f"dataset: {model.learner} cannot be trained on this data: {exc}", port="dataset"
+        ) from exc
+    classes = (
+        list(np.asarray(estimator.classes_).tolist()) if model.task == "classification" else []
+    )
+    return TrainedModel(
+        learner=model.learner,
+        task=model.task,
+        estimator=estimator,
+        features=features,
+        label=label,
+        classes=classes,
+        hyperparameters={**scalar_params(model.estimator), **overrides},
+    )
+
+
+def train_model(ctx: StepContext) -> Mapping[str, Any]:
+    """Fit an untrained classifier or regressor on the label column."""
+    model = untrained_input(ctx)
+    df = frame(ctx, "dataset")
+    label = resolve_label(ctx, df)
+    features = resolve_features(ctx, df, [label])
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        trained = fit(model, df, label, features)
+    for message in sorted({str(w.message).strip().splitlines()[0] for w in caught}):
+        ctx.log(f"warning: {message}")
+    ctx.log(f"trained {model.learner} on {len(df)} rows, {len(features)} features, label '{label}'")
+    return {"model": trained}
+
+
+def score(trained: TrainedModel, df: pd.DataFrame) -> pd.DataFrame:
+    """Append Scored Labels (and Scored Probabilities for classifiers) to the rows."""
+    missing = [c for c in trained.features if c not in df.columns]
+    if missing:
+        raise StepError(
+            f"dataset: the model was trained on columns {', '.join(map(repr, missing[:10]))}, "
+            "which this table does not have",
+            port="dataset",
+        )
+    X = df[trained.features]
+    with_nan = [str(c) for c in X.columns if X[c].isna().any()]
+    if with_nan and "HistGradientBoosting" not in repr(trained.estimator):
+        raise StepError(
+            f"dataset: feature columns {', '.join(map(repr, with_nan[:10]))} have missing values; "
+            "clean them the same way as the training data",
+            port="dataset",
+        )
+    out = df.copy()
+    try:
+        out[SCORED_LABELS] = trained.estimator.predict(X)
+        if trained.task == "classification":
+            proba = trained.estimator.predict_proba(X)
+            if len(trained.classes) == 2:
+                out[SCORED_PROBABILITIES] = proba[:, 1]
+            else:
+                for i, cls in enumerate(trained.classes):
+                    out[f"{SCORED_PROBABILITIES}_{cls}"] = proba[:, i]
+    except ValueError as exc:
+        raise StepError(f"dataset: cannot score these rows: {exc}", port="dataset") from exc
+    out.attrs[SCORED_ATTR] = {
+        "task": trained.task,
+        "label": trained.label,
+        "classes": trained.classes,
+        "learner": trained.learner,
+    }
+    return out
+
+
+def score_model(ctx: StepContext) -> Mapping[str, Any]:
+    """Predict with a trained model."""
+    trained = trained_input(ctx)
+    if trained.task == "clustering":
+        raise StepError("model: for a clustering model use Assign data to clusters", port="model")
+    return {"dataset": score(trained, frame(ctx, "dataset"))}

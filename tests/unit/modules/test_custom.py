@@ -1,0 +1,114 @@
+"""Custom modules: discovery, validation errors naming file and field, digest, execution."""
+
+from __future__ import annotations
+
+import shutil
+import textwrap
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from designer.engine.registry import load_implementation
+from designer.modules import load_registry
+from designer.modules.custom import CustomModuleError
+from tests.unit.modules.harness import ModuleRunner
+
+EXAMPLE = Path(__file__).resolve().parents[3] / "examples" / "custom_modules"
+
+
+@pytest.fixture
+def folder(tmp_path: Path) -> Path:
+    target = tmp_path / "modules"
+    shutil.copytree(EXAMPLE, target)
+    return target
+
+
+def write_spec(folder: Path, text: str, name: str = "broken.yaml") -> Path:
+    path = folder / name
+    path.write_text(textwrap.dedent(text))
+    return path
+
+
+def test_custom_module_is_registered_and_runs(folder: Path, tmp_path: Path) -> None:
+    registry = load_registry([folder])
+    spec = registry.get("custom.clip_values@1")
+    assert spec is not None and spec.category == "Custom"
+    assert registry.get("ml.train_model@1") is not None  # built-ins are there too
+    assert [p.name for p in spec.params] == ["columns", "lower", "upper"]
+    run = ModuleRunner(tmp_path, registry)
+    out = run("custom.clip_values@1", {"upper": 2.0}, dataset=pd.DataFrame({"x": [-1.0, 1.5, 3.0]}))
+    assert out["dataset"]["x"].tolist() == [0.0, 1.5, 2.0]
+
+
+def test_editing_the_code_changes_the_digest(folder: Path) -> None:
+    before = load_registry([folder]).implementation_digest("custom.clip_values@1")
+    code = folder / "clip_values.py"
+    code.write_text(code.read_text() + "\n# edited\n")
+    assert load_registry([folder]).implementation_digest("custom.clip_values@1") != before
+
+
+def test_implementation_path_imports_the_file(folder: Path) -> None:
+    spec = load_registry([folder]).get("custom.clip_values@1")
+    func = load_implementation(spec.implementation)
+    assert func.__module__.startswith("designer.modules.plugins.m_") and func.__name__ == "run"
+
+
+def test_problems_name_file_and_field(folder: Path) -> None:
+    path = write_spec(
+        folder,
+        """
+        name: Bad Name
+        version: 0
+        entry_point: missing.py:run
+        inputs:
+          - {name: dataset, type: Table}
+        params:
+          - {name: mode, type: enum, default: fast, choices: [slow]}
+          - {name: n, type: int, default: 3, minimum: 5, maximum: 1}
+        colour: blue
+        """,
+    )
+    with pytest.raises(CustomModuleError) as err:
+        load_registry([folder])
+    problems = "\n".join(err.value.problems)
+    for expected in [
+        f"{path}: name: 'Bad Name' must be dotted lowercase words",
+        f"{path}: version: must be a positive integer, got 0",
+        f"{path}: entry_point: file 'missing.py' does not exist beside the spec",
+        f"{path}: inputs[0].type: must be one of DataFrame, Model, Transform, Metrics, Any, "
+        "got 'Table'",
+        f"{path}: params[0].default: 'fast' is not one of the choices ['slow']",
+        f"{path}: params[1].minimum: 5 is greater than maximum 1",
+        f"{path}: colour: is not a known field",
+    ]:
+        assert expected in problems
+
+
+def test_entry_function_must_exist_and_yaml_must_parse(folder: Path) -> None:
+    (folder / "clip_values.yaml").write_text(
+        (folder / "clip_values.yaml")
+        .read_text()
+        .replace("clip_values.py:run", "clip_values.py:nope")
+    )
+    write_spec(folder, "name: [unclosed\n", "garbled.yml")
+    with pytest.raises(CustomModuleError) as err:
+        load_registry([folder])
+    problems = "\n".join(err.value.problems)
+    assert (
+        "clip_values.yaml: entry_point: clip_values.py defines no top-level function 'nope'"
+        in problems
+    )
+    assert "garbled.yml: not valid YAML" in problems
+
+
+def test_builtin_names_cannot_be_reused(folder: Path) -> None:
+    spec = folder / "clip_values.yaml"
+    spec.write_text(spec.read_text().replace("custom.clip_values", "ml.train_model"))
+    with pytest.raises(CustomModuleError, match=r"ml\.train_model@1 is already registered"):
+        load_registry([folder])
+
+
+def test_missing_folder_is_reported(tmp_path: Path) -> None:
+    with pytest.raises(CustomModuleError, match="custom module folder does not exist"):
+        load_registry([tmp_path / "nowhere"])

@@ -1,0 +1,183 @@
+"""Execute Python script: results, logs, user-facing errors and the sandbox's limits."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import time
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from designer.engine.context import StepError
+
+DF = pd.DataFrame({"a": [1, 2, 3]})
+MARKER = "4242.5"  # a sleep duration no other process uses: identifies processes the script started
+
+
+def script(body: str) -> str:
+    return (
+        "import os\nimport pandas as pd\n\n\ndef azureml_main(dataframe1, dataframe2=None):\n"
+        + body
+    )
+
+
+def processes(*needles: str) -> list[int]:
+    found = []
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            cmdline = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
+        except OSError:
+            continue
+        if any(n in cmdline for n in needles):
+            found.append(int(pid))
+    return found
+
+
+def test_returns_two_tables_and_streams_prints(run) -> None:
+    code = script(
+        "    print('first line')\n"
+        "    print('second line')\n"
+        "    return dataframe1.assign(b=dataframe1.a * 2), dataframe2.head(1)\n"
+    )
+    out = run("script.python@1", {"code": code}, dataset1=DF, dataset2=DF)
+    assert out["result1"]["b"].tolist() == [2, 4, 6]
+    assert out["result2"]["a"].tolist() == [1]
+    assert run.logs[:2] == ["first line", "second line"]
+
+
+def test_main_is_accepted_and_second_result_is_empty_by_default(run) -> None:
+    out = run(
+        "script.python@1",
+        {"code": "def main(df, other=None):\n    return df[df.a > 1]\n"},
+        dataset1=DF,
+    )
+    assert out["result1"]["a"].tolist() == [2, 3] and out["result2"].empty
+
+
+def test_traceback_points_at_user_lines(run) -> None:
+    code = (
+        "def helper(df):\n    return df['missing']\n\n\n"
+        "def azureml_main(df1, df2=None):\n    return helper(df1)\n"
+    )
+    with pytest.raises(StepError) as err:
+        run("script.python@1", {"code": code}, dataset1=DF)
+    message = str(err.value)
+    assert message.startswith("code: KeyError: 'missing'")
+    assert 'File "<user script>", line 6, in azureml_main' in message
+    assert 'File "<user script>", line 2, in helper' in message
+    assert "harness" not in message and err.value.param == "code"
+
+
+def test_syntax_error_and_missing_entry_point(run) -> None:
+    with pytest.raises(StepError, match=r'SyntaxError: .*\n  File "<user script>", line 2'):
+        run("script.python@1", {"code": "def azureml_main(df):\n    return df +\n"}, dataset1=DF)
+    with pytest.raises(StepError, match="define a function azureml_main"):
+        run("script.python@1", {"code": "x = 1\n"}, dataset1=DF)
+    with pytest.raises(
+        StepError,
+        match="must return a pandas DataFrame or a tuple of one or two DataFrames, got int",
+    ):
+        run("script.python@1", {"code": "def main(df, other=None):\n    return 3\n"}, dataset1=DF)
+
+
+def test_killed_at_timeout_with_everything_it_started(run) -> None:
+    before = processes(MARKER, "harness.py")
+    code = script(
+        "    import subprocess, time\n"
+        f"    subprocess.Popen(['sleep', '{MARKER}'])\n"
+        "    time.sleep(60)\n"
+        "    return dataframe1\n"
+    )
+    started = time.monotonic()
+    with pytest.raises(
+        StepError, match="timeout: the script did not finish within 3 s and was stopped"
+    ) as err:
+        run("script.python@1", {"code": code, "timeout": 3}, dataset1=DF)
+    assert time.monotonic() - started < 10 and err.value.param == "timeout"
+    assert gone((MARKER, "harness.py"), before)
+
+
+def gone(needles: tuple[str, ...], before: list[int]) -> bool:
+    """Wait up to 5 s (killed processes may take a moment to exit on a busy machine)."""
+    deadline = time.monotonic() + 5
+    while processes(*needles) != before and time.monotonic() < deadline:
+        time.sleep(0.1)
+    return processes(*needles) == before
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="PID namespaces need the worker to run as root")
+def test_processes_that_leave_the_group_end_with_the_script(run) -> None:
+    marker = "4343.5"
+    before = processes(marker)
+    code = script(
+        "    import subprocess\n"
+        f"    subprocess.Popen(['sleep', '{marker}'], start_new_session=True)\n"
+        "    return dataframe1\n"
+    )
+    run("script.python@1", {"code": code}, dataset1=DF)
+    assert gone((marker,), before)
+
+
+def test_stopped_at_memory_limit(run) -> None:
+    code = script("    blob = bytearray(3 * 1024 ** 3)\n    return dataframe1\n")
+    with pytest.raises(
+        StepError, match="memory_mb: the script ran out of memory \\(limit 512 MB\\)"
+    ) as err:
+        run("script.python@1", {"code": code, "memory_mb": 512}, dataset1=DF)
+    assert "line 6, in azureml_main" in str(err.value)
+
+
+def test_environment_has_no_secrets(run, monkeypatch) -> None:
+    secrets = {
+        "SECRET_KEY": "django-secret-value",
+        "DATABASE_URL": "postgres://u:dbpass@h/db",
+        "REDIS_URL": "redis://h:6379/0",
+        "GITHUB_TOKEN": "ghp_token_value",
+        "SMTP_PASSWORD": "mail-password",
+        "AWS_ACCESS_KEY_ID": "AKIAKEYVALUE",
+    }
+    for name, value in secrets.items():
+        monkeypatch.setenv(name, value)
+    code = script(
+        "    return pd.DataFrame({'name': list(os.environ), 'value': list(os.environ.values())})\n"
+    )
+    env = run("script.python@1", {"code": code}, dataset1=DF)["result1"]
+    assert not set(secrets) & set(env["name"])
+    assert not set(secrets.values()) & set(env["value"])
+    home = env.set_index("name")["value"]["HOME"]
+    assert home.startswith(tempfile.gettempdir()) and "designer-script-" in home
+
+
+@pytest.mark.skipif(
+    os.geteuid() != 0, reason="the privilege drop applies when the worker runs as root"
+)
+def test_cannot_write_outside_its_directory(run) -> None:
+    protected = Path(tempfile.mkdtemp(prefix="designer-protected-"))
+    protected.chmod(0o755)
+    repo = Path(__file__).resolve().parents[3]
+    code = script(
+        "    results = {}\n"
+        f"    targets = [{str(protected / 'x.txt')!r}, {str(repo / 'pwned.txt')!r}, 'own.txt']\n"
+        "    for target in targets:\n"
+        "        try:\n"
+        "            with open(target, 'w') as f:\n"
+        "                f.write('x')\n"
+        "            results[target] = 'written'\n"
+        "        except OSError as e:\n"
+        "            results[target] = type(e).__name__\n"
+        "    return pd.DataFrame({'target': list(results), 'result': list(results.values())})\n"
+    )
+    try:
+        out = run("script.python@1", {"code": code}, dataset1=DF)["result1"].set_index("target")[
+            "result"
+        ]
+        assert out.to_dict() == {
+            str(protected / "x.txt"): "PermissionError",
+            str(repo / "pwned.txt"): "PermissionError",
+            "own.txt": "written",
+        }
+        assert not (protected / "x.txt").exists() and not (repo / "pwned.txt").exists()
+    finally:
+        protected.rmdir()
