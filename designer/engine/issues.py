@@ -17,7 +17,12 @@ class Issue:
     param: str | None = None
     edge: str | None = None
     field: str | None = None
+    nodes: tuple[str, ...] | None = None  # every node involved, e.g. the members of a cycle
 
     def to_dict(self) -> dict[str, Any]:
         """Return the issue as JSON-ready data, leaving out empty locations."""
-        return {k: v for k, v in asdict(self).items() if v is not None}
+        return {
+            k: list(v) if isinstance(v, tuple) else v
+            for k, v in asdict(self).items()
+            if v is not None
+        }

@@ -99,7 +99,8 @@ class ModuleSpec:
     outputs: tuple[PortSpec, ...] = ()
     params: tuple[ParamSpec, ...] = ()
     environment: Environment = Environment()
-    deterministic: bool = True  # False: always runs (reads outside data); early cutoff still applies
+    # False: always runs (reads outside data); early cutoff still applies downstream
+    deterministic: bool = True
     source_files: tuple[str, ...] = field(default=(), compare=False)  # digest these instead
 
     @property
@@ -140,7 +141,12 @@ class ModuleSpec:
 
 
 def _port_dict(p: PortSpec) -> dict[str, Any]:
-    return {"name": p.name, "type": p.type.value, "description": p.description, "optional": p.optional}
+    return {
+        "name": p.name,
+        "type": p.type.value,
+        "description": p.description,
+        "optional": p.optional,
+    }
 
 
 def split_ref(ref: str) -> tuple[str, int | None]:
@@ -196,13 +202,15 @@ class Registry:
         return self._specs[f"{name}@{versions[-1]}"] if versions else None
 
     def __iter__(self) -> Iterator[ModuleSpec]:
-        return iter(sorted(self._specs.values(), key=lambda s: (s.category, s.display_name, s.version)))
+        return iter(
+            sorted(self._specs.values(), key=lambda s: (s.category, s.display_name, s.version))
+        )
 
     def __len__(self) -> int:
         return len(self._specs)
 
     def implementation_digest(self, ref: str) -> str:
-        """Return a digest of the implementation's source, so editing the code invalidates caches."""
+        """Return a digest of the implementation's source (editing the code invalidates caches)."""
         if ref not in self._digests:
             spec = self._specs[ref]
             h = hashlib.sha256(spec.implementation.encode())

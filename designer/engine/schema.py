@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -103,7 +104,17 @@ class _Reader:
         self.issues: list[Issue] = []
 
     def fail(self, where: str, message: str, **loc: str | None) -> None:
-        self.issues.append(Issue("invalid_document", f"{where}: {message}", field=where, **loc))
+        self.issues.append(
+            Issue(
+                "invalid_document",
+                f"{where}: {message}",
+                node=loc.get("node"),
+                port=loc.get("port"),
+                param=loc.get("param"),
+                edge=loc.get("edge"),
+                field=where,
+            )
+        )
 
     def obj(
         self,
@@ -131,7 +142,11 @@ class _Reader:
         return None
 
     def number(self, value: Any, where: str, **loc: str | None) -> float | None:
-        if isinstance(value, (int, float)) and not isinstance(value, bool):
+        if (
+            isinstance(value, (int, float))
+            and not isinstance(value, bool)
+            and (not isinstance(value, float) or math.isfinite(value))
+        ):
             return value
         self.fail(where, f"expected a number, got {_json_type(value)}", **loc)
         return None
@@ -143,7 +158,7 @@ class _Reader:
         return []
 
     def position(self, value: Any, where: str, **loc: str | None) -> Position:
-        data = self.obj(value, where, ("x", "y"), **loc)
+        data = self.obj(value, where, ("x", "y"), (), **loc)
         if data is None:
             return Position()
         x = self.number(data.get("x"), f"{where}.x", **loc) if "x" in data else None
@@ -174,7 +189,9 @@ def _json_type(value: Any) -> str:
 
 
 def _is_json(value: Any) -> bool:
-    if value is None or isinstance(value, (str, bool, int, float)):
+    if isinstance(value, float):
+        return math.isfinite(value)  # NaN and infinities are not JSON
+    if value is None or isinstance(value, (str, bool, int)):
         return True
     if isinstance(value, list):
         return all(_is_json(v) for v in value)
@@ -230,7 +247,9 @@ def _parse_node(r: _Reader, raw: Any, index: int) -> Node | None:
     if data is None:
         return None
     ident = r.string(data.get("id"), f"{where}.id") if "id" in data else None
-    module = r.string(data.get("module"), f"{where}.module", node=node_id) if "module" in data else None
+    module = (
+        r.string(data.get("module"), f"{where}.module", node=node_id) if "module" in data else None
+    )
     params = data.get("params", {})
     if not isinstance(params, dict) or not _is_json(params):
         r.fail(f"{where}.params", "expected an object of JSON values", node=node_id)
@@ -252,8 +271,12 @@ def _parse_edge(r: _Reader, raw: Any, index: int) -> Edge | None:
     if data is None:
         return None
     ident = r.string(data.get("id"), f"{where}.id") if "id" in data else None
-    source = r.port_ref(data.get("source"), f"{where}.source", edge_id) if "source" in data else None
-    target = r.port_ref(data.get("target"), f"{where}.target", edge_id) if "target" in data else None
+    source = (
+        r.port_ref(data.get("source"), f"{where}.source", edge_id) if "source" in data else None
+    )
+    target = (
+        r.port_ref(data.get("target"), f"{where}.target", edge_id) if "target" in data else None
+    )
     if ident is None or source is None or target is None:
         return None
     return Edge(id=ident, source=source, target=target)
@@ -321,7 +344,11 @@ def graph_to_dict(graph: Graph) -> dict[str, Any]:
         nodes.append(node)
     comments = []
     for c in graph.comments:
-        comment: dict[str, Any] = {"id": c.id, "text": c.text, "position": _position_dict(c.position)}
+        comment: dict[str, Any] = {
+            "id": c.id,
+            "text": c.text,
+            "position": _position_dict(c.position),
+        }
         if c.width is not None:
             comment["width"] = c.width
         if c.height is not None:

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from enum import Enum
+from enum import StrEnum
 
 
-class PortType(str, Enum):
+class PortType(StrEnum):
     """What flows along a wire."""
 
     DATAFRAME = "DataFrame"  # a table, stored as Parquet
@@ -15,7 +15,7 @@ class PortType(str, Enum):
     ANY = "Any"
 
 
-class ParamType(str, Enum):
+class ParamType(StrEnum):
     """The kinds of value a module parameter takes."""
 
     INT = "int"

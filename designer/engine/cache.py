@@ -1,0 +1,569 @@
+"""Step fingerprints, the result cache, and the human reason behind every run-or-reuse decision.
+
+Fingerprint of a step = SHA-256 of the canonical JSON of: module ref ("name@version"), the
+implementation digest, the canonical params, the digest of each input artifact, and the
+environment fingerprint. Inputs enter by *content digest*, not by upstream fingerprint, so a
+step that re-runs and produces identical bytes leaves its downstream reused (early cutoff).
+
+The public API used by both the local executor and a distributed coordinator:
+
+- ``decide(step, upstream, cache, store, scope=…, requested=…) -> Decision``: look the step up
+  and explain the outcome ("reused: key K from run R", "ran: param `x` changed 1 → 2", …);
+- ``record_success(cache, decision, outputs, run_id, scope)`` after a step ran;
+- ``record_reuse(cache, decision, run_id, scope)`` after a step was reused.
+
+Caches: ``FileCache`` (SQLite index under the store root, safe for several processes) and
+``NullCache`` (bypass: never hits, remembers nothing).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import sqlite3
+import threading
+import time
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal, Protocol
+
+from designer.engine.artifacts import OutputRecord
+from designer.engine.hashing import canonical_json, sha256_hex
+from designer.engine.plan import Step
+from designer.engine.registry import split_ref
+from designer.engine.store import ArtifactStore
+
+CACHE_FORMAT = 1  # bump to invalidate every fingerprint (e.g. when codecs change)
+KEY_CHARS = 12  # how much of a fingerprint reason strings show
+
+REASON_NO_EARLIER = "ran: no earlier result"
+REASON_BYPASSED = "ran: cache bypassed"
+REASON_EXTERNAL = "ran: reads external data"
+REASON_MODULE_VERSION = "ran: module version changed"
+REASON_MODULE = "ran: module changed"
+REASON_IMPLEMENTATION = "ran: implementation changed"
+REASON_GONE = "ran: earlier result is no longer in the store"
+
+
+@dataclass(frozen=True)
+class CacheEntry:
+    """A cached result: the outputs a fingerprint produced, and the run that produced them."""
+
+    fingerprint: str
+    run_id: str
+    node: str
+    outputs: dict[str, OutputRecord]
+    created: float = 0.0
+
+
+@dataclass(frozen=True)
+class Previous:
+    """What a node in a scope was last run or reused with (for explaining the next decision)."""
+
+    fingerprint: str
+    material: dict[str, Any]
+    run_id: str
+
+
+class Cache(Protocol):
+    """Where results are looked up by fingerprint and per-node history is kept."""
+
+    bypass: bool
+
+    def get(self, fingerprint: str) -> CacheEntry | None:
+        """Return the entry for a fingerprint, or None."""
+        ...
+
+    def put(self, entry: CacheEntry) -> None:
+        """Store (or replace) an entry."""
+        ...
+
+    def previous(self, scope: str, node: str) -> Previous | None:
+        """Return what `node` in `scope` was last run or reused with, or None."""
+        ...
+
+    def remember(self, scope: str, node: str, previous: Previous) -> None:
+        """Record what `node` in `scope` ran or was reused with."""
+        ...
+
+
+class NullCache:
+    """The cache for "bypass cache": never hits, remembers nothing."""
+
+    bypass = True
+
+    def get(self, fingerprint: str) -> CacheEntry | None:
+        return None
+
+    def put(self, entry: CacheEntry) -> None:
+        return None
+
+    def previous(self, scope: str, node: str) -> Previous | None:
+        return None
+
+    def remember(self, scope: str, node: str, previous: Previous) -> None:
+        return None
+
+
+class MemoryCache:
+    """An in-process cache (tests, one-off runs)."""
+
+    bypass = False
+
+    def __init__(self) -> None:
+        self.entries: dict[str, CacheEntry] = {}
+        self.history: dict[tuple[str, str], Previous] = {}
+
+    def get(self, fingerprint: str) -> CacheEntry | None:
+        return self.entries.get(fingerprint)
+
+    def put(self, entry: CacheEntry) -> None:
+        self.entries[entry.fingerprint] = entry
+
+    def previous(self, scope: str, node: str) -> Previous | None:
+        return self.history.get((scope, node))
+
+    def remember(self, scope: str, node: str, previous: Previous) -> None:
+        self.history[(scope, node)] = previous
+
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS entries (
+    fingerprint TEXT PRIMARY KEY,
+    run_id TEXT NOT NULL,
+    node TEXT NOT NULL,
+    outputs TEXT NOT NULL,
+    created REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS history (
+    scope TEXT NOT NULL,
+    node TEXT NOT NULL,
+    fingerprint TEXT NOT NULL,
+    material TEXT NOT NULL,
+    run_id TEXT NOT NULL,
+    updated REAL NOT NULL,
+    PRIMARY KEY (scope, node)
+);
+"""
+
+
+class FileCache:
+    """Cache index in SQLite (WAL mode) beside the artifact store; several processes may share it.
+
+    Only the index lives here; output bytes are in the ArtifactStore. Commits do not fsync
+    (synchronous=NORMAL in WAL mode): a crash may lose the last index entries, never corrupt
+    them, and a lost entry only means a step runs again.
+
+    Inside ``with cache.batch():`` (the executor wraps each run in one) writes are buffered and
+    committed together — when the batch ends, every FLUSH_SECONDS, or every FLUSH_MAX writes —
+    which saves a transaction per step; reads see buffered writes at once. Outside a batch every
+    write commits immediately (e.g. a Celery task recording one step).
+    """
+
+    bypass = False
+    FLUSH_SECONDS = 0.2
+    FLUSH_MAX = 256
+
+    def __init__(self, root: str | os.PathLike[str], filename: str = "cache.sqlite3"):
+        self.path = Path(root) / filename
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._lock = threading.RLock()
+        self._db = sqlite3.connect(
+            self.path, timeout=30.0, isolation_level=None, check_same_thread=False
+        )
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=NORMAL")
+        with self._transaction():
+            for statement in _SCHEMA.split(";"):
+                if statement.strip():
+                    self._db.execute(statement)
+        self._entries: dict[str, CacheEntry] = {}  # buffered writes
+        self._history: dict[tuple[str, str], Previous] = {}
+        self._since = 0.0
+        self._batching = 0
+
+    @contextlib.contextmanager
+    def _transaction(self) -> Iterator[sqlite3.Connection]:
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._db
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            self._db.execute("COMMIT")
+
+    @contextlib.contextmanager
+    def batch(self) -> Iterator[None]:
+        """Buffer writes until the block ends (or a size/time threshold); reads see them."""
+        with self._lock:
+            self._batching += 1
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._batching -= 1
+            self.flush()
+
+    def flush(self) -> None:
+        """Commit buffered writes in one transaction."""
+        with self._lock:
+            if not self._entries and not self._history:
+                return
+            entries, self._entries = self._entries, {}
+            history, self._history = self._history, {}
+            now = time.time()
+            entry_rows = [
+                (
+                    e.fingerprint,
+                    e.run_id,
+                    e.node,
+                    canonical_json({k: v.to_dict() for k, v in e.outputs.items()}),
+                    e.created or now,
+                )
+                for e in entries.values()
+            ]
+            history_rows = [
+                (scope, node, p.fingerprint, canonical_json(p.material), p.run_id, now)
+                for (scope, node), p in history.items()
+            ]
+            with self._transaction() as db:
+                db.executemany("INSERT OR REPLACE INTO entries VALUES (?, ?, ?, ?, ?)", entry_rows)
+                db.executemany(
+                    "INSERT OR REPLACE INTO history VALUES (?, ?, ?, ?, ?, ?)", history_rows
+                )
+
+    def _written(self) -> None:
+        """Called with the lock held after buffering a write: flush when it is time."""
+        now = time.monotonic()
+        if not self._since:
+            self._since = now
+        if (
+            not self._batching
+            or len(self._entries) + len(self._history) >= self.FLUSH_MAX
+            or now - self._since >= self.FLUSH_SECONDS
+        ):
+            self._since = 0.0
+            self.flush()
+
+    def get(self, fingerprint: str) -> CacheEntry | None:
+        with self._lock:
+            buffered = self._entries.get(fingerprint)
+            if buffered is not None:
+                return buffered
+            row = self._db.execute(
+                "SELECT run_id, node, outputs, created FROM entries WHERE fingerprint = ?",
+                (fingerprint,),
+            ).fetchone()
+        if row is None:
+            return None
+        outputs = {k: OutputRecord.from_dict(v) for k, v in json.loads(row[2]).items()}
+        return CacheEntry(fingerprint, row[0], row[1], outputs, row[3])
+
+    def put(self, entry: CacheEntry) -> None:
+        with self._lock:
+            self._entries[entry.fingerprint] = entry
+            self._written()
+
+    def previous(self, scope: str, node: str) -> Previous | None:
+        with self._lock:
+            buffered = self._history.get((scope, node))
+            if buffered is not None:
+                return buffered
+            row = self._db.execute(
+                "SELECT fingerprint, material, run_id FROM history WHERE scope = ? AND node = ?",
+                (scope, node),
+            ).fetchone()
+        if row is None:
+            return None
+        return Previous(row[0], json.loads(row[1]), row[2])
+
+    def remember(self, scope: str, node: str, previous: Previous) -> None:
+        with self._lock:
+            self._history[(scope, node)] = previous
+            self._written()
+
+    def record(self, entry: CacheEntry, scope: str | None, previous: Previous | None) -> None:
+        """put() and remember() together (one transaction when not batching)."""
+        with self._lock:
+            self._entries[entry.fingerprint] = entry
+            if scope is not None and previous is not None:
+                self._history[(scope, entry.node)] = previous
+            self._written()
+
+    def close(self) -> None:
+        """Commit buffered writes and close the SQLite connection."""
+        with self._lock:
+            self.flush()
+            self._db.close()
+
+
+# ---------------------------------------------------------------------------------------------
+# Fingerprints and decisions
+
+
+def material(step: Step, upstream: Mapping[str, Mapping[str, OutputRecord]]) -> dict[str, Any]:
+    """What a step's fingerprint is made of, with the source of each input (for explanations).
+
+    `upstream` maps step key -> port -> OutputRecord for the steps already done.
+    """
+    inputs: dict[str, Any] = {}
+    for wire in step.inputs:
+        if wire.source_step is None or wire.source_port is None:
+            inputs[wire.port] = None
+            continue
+        record = upstream[wire.source_step][wire.source_port]
+        inputs[wire.port] = {
+            "digest": record.digest,
+            "kind": record.kind,
+            "from": f"{wire.source_step}.{wire.source_port}",
+        }
+    return {
+        "module": step.module,
+        "implementation": step.implementation_digest,
+        "environment": step.environment_fingerprint,
+        "params": step.params_json,
+        "inputs": inputs,
+    }
+
+
+def fingerprint(mat: Mapping[str, Any]) -> str:
+    """The cache key of a step: SHA-256 over module, implementation, params, inputs, environment."""
+    key = {
+        "format": CACHE_FORMAT,
+        "module": mat["module"],
+        "implementation": mat["implementation"],
+        "environment": mat["environment"],
+        "params": mat["params"],
+        "inputs": {
+            port: None if value is None else value["digest"]
+            for port, value in mat["inputs"].items()
+        },
+    }
+    return sha256_hex(canonical_json(key).encode())
+
+
+def explain(previous: Mapping[str, Any] | None, current: Mapping[str, Any]) -> str:
+    """Why a step whose fingerprint missed the cache runs, compared with its last material."""
+    if previous is None:
+        return REASON_NO_EARLIER
+    if previous.get("module") != current["module"]:
+        old_name, _ = split_ref(str(previous.get("module")))
+        new_name, _ = split_ref(current["module"])
+        return REASON_MODULE_VERSION if old_name == new_name else REASON_MODULE
+    if previous.get("implementation") != current["implementation"]:
+        return REASON_IMPLEMENTATION
+    changes: list[str] = []
+    if previous.get("environment") != current["environment"]:
+        changes.append("environment changed")
+    old_params = _params(previous.get("params"))
+    new_params = _params(current["params"])
+    for name in [*new_params, *(k for k in old_params if k not in new_params)]:
+        old, new = old_params.get(name, _UNSET), new_params.get(name, _UNSET)
+        if old != new or type(old) is not type(new):
+            changes.append(_param_change(name, old, new))
+    old_inputs = previous.get("inputs") or {}
+    for port, new_in in current["inputs"].items():
+        old_in = old_inputs.get(port)
+        if old_in == new_in:
+            continue
+        if new_in is None:
+            changes.append(f"input `{port}` disconnected")
+        elif old_in is None:
+            changes.append(f"input `{port}` connected to {_node(new_in['from'])}")
+        elif old_in.get("from") != new_in["from"]:
+            changes.append(f"input `{port}` now from {_node(new_in['from'])}")
+        elif old_in.get("digest") != new_in["digest"]:
+            changes.append(f"input `{port}` from {_node(new_in['from'])} changed")
+    if not changes:
+        return REASON_NO_EARLIER
+    return "ran: " + "; ".join(changes)
+
+
+_UNSET: Any = object()
+
+
+def _params(value: Any) -> dict[str, Any]:
+    if isinstance(value, str):
+        try:
+            loaded = json.loads(value)
+        except ValueError:
+            return {}
+        return loaded if isinstance(loaded, dict) else {}
+    return dict(value) if isinstance(value, dict) else {}
+
+
+def _node(source: str) -> str:
+    return source.rpartition(".")[0] or source
+
+
+def _show(value: Any) -> str:
+    if value is _UNSET:
+        return "(unset)"
+    text = json.dumps(value, ensure_ascii=False, sort_keys=True)
+    return text
+
+
+def _param_change(name: str, old: Any, new: Any) -> str:
+    before, after = _show(old), _show(new)
+    if len(before) > 40 or len(after) > 40 or "\n" in before + after:
+        return f"param `{name}` changed"
+    return f"param `{name}` changed {before} → {after}"
+
+
+@dataclass(frozen=True)
+class Decision:
+    """Whether a step runs or is reused, why, and the material its fingerprint came from.
+
+    action: "run" (submit it), "reuse" (take `entry.outputs`), or "missing" (a reuse-only step
+    with nothing cached: the step fails with `reason` as its error).
+    """
+
+    step: str
+    action: Literal["run", "reuse", "missing"]
+    reason: str
+    fingerprint: str
+    material: dict[str, Any]
+    entry: CacheEntry | None = None
+    inputs: dict[str, dict[str, str] | None] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready form (e.g. to carry a decision inside a distributed task)."""
+        entry = None
+        if self.entry is not None:
+            entry = {
+                "fingerprint": self.entry.fingerprint,
+                "run_id": self.entry.run_id,
+                "node": self.entry.node,
+                "outputs": {k: v.to_dict() for k, v in self.entry.outputs.items()},
+                "created": self.entry.created,
+            }
+        return {
+            "step": self.step,
+            "action": self.action,
+            "reason": self.reason,
+            "fingerprint": self.fingerprint,
+            "material": self.material,
+            "entry": entry,
+            "inputs": self.inputs,
+        }
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Decision:
+        """Rebuild a decision from `to_dict()` output."""
+        raw = data.get("entry")
+        entry = None
+        if raw is not None:
+            outputs = {k: OutputRecord.from_dict(v) for k, v in raw["outputs"].items()}
+            entry = CacheEntry(
+                raw["fingerprint"], raw["run_id"], raw["node"], outputs, raw["created"]
+            )
+        return cls(
+            data["step"],
+            data["action"],
+            data["reason"],
+            data["fingerprint"],
+            dict(data["material"]),
+            entry,
+            dict(data.get("inputs") or {}),
+        )
+
+
+def decide(
+    step: Step,
+    upstream: Mapping[str, Mapping[str, OutputRecord]],
+    cache: Cache,
+    store: ArtifactStore,
+    *,
+    scope: str | None = None,
+    requested: str = "ran: requested",
+) -> Decision:
+    """Decide whether `step` runs or is reused, with the human reason.
+
+    `upstream` holds the outputs of the steps it depends on (step key -> port -> record);
+    `scope` (e.g. a graph id) keys the per-node history that explains re-runs; `requested` is
+    the reason given to steps the plan forces to run (mode "run").
+    """
+    mat = material(step, upstream)
+    fp = fingerprint(mat)
+    inputs = {
+        port: None if value is None else {"digest": value["digest"], "kind": value["kind"]}
+        for port, value in mat["inputs"].items()
+    }
+
+    def made(
+        action: Literal["run", "reuse", "missing"], reason: str, entry: CacheEntry | None = None
+    ) -> Decision:
+        return Decision(step.key, action, reason, fp, mat, entry, inputs)
+
+    if step.mode == "run":
+        return made("run", requested)
+    if step.mode == "reuse":
+        entry = _usable(cache.get(fp), store)
+        if entry is not None:
+            return made("reuse", _reused(entry), entry)
+        return made(
+            "missing",
+            f"`{step.key}` has no cached result for its current inputs and params; run it first",
+        )
+    if cache.bypass:
+        return made("run", REASON_BYPASSED)
+    if not step.deterministic:
+        return made("run", REASON_EXTERNAL)
+    found = cache.get(fp)
+    entry = _usable(found, store)
+    if entry is not None:
+        return made("reuse", _reused(entry), entry)
+    if found is not None:
+        return made("run", REASON_GONE)
+    previous = cache.previous(scope, step.key) if scope is not None else None
+    return made("run", explain(previous.material if previous else None, mat))
+
+
+def _usable(entry: CacheEntry | None, store: ArtifactStore) -> CacheEntry | None:
+    if entry is None:
+        return None
+    for record in entry.outputs.values():
+        if not store.exists(record.digest):
+            return None
+    return entry
+
+
+def _reused(entry: CacheEntry) -> str:
+    return f"reused: key {entry.fingerprint[:KEY_CHARS]} from run {entry.run_id}"
+
+
+def record_success(
+    cache: Cache,
+    decision: Decision,
+    outputs: Mapping[str, OutputRecord],
+    run_id: str,
+    scope: str | None,
+) -> None:
+    """Store a step's fresh result under its fingerprint and remember its material in `scope`."""
+    if cache.bypass:
+        return
+    entry = CacheEntry(decision.fingerprint, run_id, decision.step, dict(outputs), time.time())
+    previous = Previous(decision.fingerprint, decision.material, run_id)
+    if isinstance(cache, FileCache):
+        cache.record(entry, scope, previous)
+        return
+    cache.put(entry)
+    if scope is not None:
+        cache.remember(scope, decision.step, previous)
+
+
+def record_reuse(cache: Cache, decision: Decision, run_id: str, scope: str | None) -> None:
+    """Remember that `scope`'s node now stands at this material (so later changes are explained)."""
+    if cache.bypass or scope is None or decision.entry is None:
+        return
+    known = cache.previous(scope, decision.step)
+    if (
+        known is not None
+        and known.fingerprint == decision.fingerprint
+        and known.material == decision.material
+    ):
+        return  # already standing there: skip the write
+    cache.remember(scope, decision.step, Previous(decision.fingerprint, decision.material, run_id))

@@ -1,0 +1,530 @@
+"""The executor: runs a Plan on a Runner, with the cache deciding what runs, reporting events.
+
+One thread, one loop, no polling: every step whose inputs are ready is decided at once
+(reused from the cache, or queued to run), queued steps start as soon as a worker slot is
+free (up to `parallelism`), and the loop sleeps in `runner.wait` until a message, a deadline
+(timeout, retry backoff) or the cancel token wakes it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import heapq
+import os
+import threading
+import time
+import uuid
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from designer.engine.artifacts import OutputRecord
+from designer.engine.cache import Cache, Decision, decide, record_reuse, record_success
+from designer.engine.events import Event, EventType
+from designer.engine.plan import Plan
+from designer.engine.runners.base import Runner, RunnerMessage
+from designer.engine.scheduler import StepStatus, ready_steps
+from designer.engine.store import ArtifactStore
+from designer.engine.worker import make_task
+
+Emit = Callable[[Event], None]
+MAX_BACKOFF = 60.0
+
+
+class CancelToken:
+    """Set from any thread to cancel a run; the executor wakes at once (it selects on a pipe)."""
+
+    def __init__(self) -> None:
+        self._event = threading.Event()
+        self._read, self._write = os.pipe()
+        os.set_blocking(self._read, False)
+        os.set_blocking(self._write, False)
+
+    def cancel(self) -> None:
+        """Ask the run to stop: running steps are killed, the rest is marked canceled."""
+        if not self._event.is_set():
+            self._event.set()
+            with contextlib.suppress(OSError):
+                os.write(self._write, b"x")
+
+    @property
+    def canceled(self) -> bool:
+        """Whether cancel() was called."""
+        return self._event.is_set()
+
+    def fileno(self) -> int:
+        """A file descriptor that becomes readable on cancel."""
+        return self._read
+
+    def close(self) -> None:
+        """Release the pipe."""
+        for fd in (self._read, self._write):
+            with contextlib.suppress(OSError):
+                os.close(fd)
+
+    def __del__(self) -> None:
+        self.close()
+
+
+@dataclass
+class StepResult:
+    """What happened to one step in a run."""
+
+    key: str
+    module: str
+    status: StepStatus = StepStatus.PENDING
+    reason: str = ""
+    attempts: int = 0
+    fingerprint: str = ""
+    outputs: dict[str, OutputRecord] = field(default_factory=dict)
+    error: str | None = None
+    traceback: str | None = None
+    started_at: float | None = None  # when the implementation started (worker clock)
+    finished_at: float | None = None
+
+    @property
+    def duration(self) -> float | None:
+        """Seconds the implementation ran, if it ran."""
+        if self.started_at is None or self.finished_at is None:
+            return None
+        return self.finished_at - self.started_at
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the JSON-ready form."""
+        return {
+            "key": self.key,
+            "module": self.module,
+            "status": self.status.value,
+            "reason": self.reason,
+            "attempts": self.attempts,
+            "fingerprint": self.fingerprint,
+            "outputs": {k: v.to_dict() for k, v in self.outputs.items()},
+            "error": self.error,
+            "traceback": self.traceback,
+            "started_at": self.started_at,
+            "finished_at": self.finished_at,
+        }
+
+
+@dataclass
+class RunResult:
+    """The outcome of execute(): overall status, per-step results and counts."""
+
+    run_id: str
+    status: str
+    steps: dict[str, StepResult]
+    duration: float
+
+    @property
+    def counts(self) -> dict[str, int]:
+        """How many steps ran (and succeeded), were reused, failed, were canceled or blocked."""
+        counts = {"ran": 0, "reused": 0, "failed": 0, "canceled": 0, "upstream_failed": 0}
+        names = {
+            StepStatus.SUCCEEDED: "ran",
+            StepStatus.REUSED: "reused",
+            StepStatus.FAILED: "failed",
+            StepStatus.CANCELED: "canceled",
+            StepStatus.UPSTREAM_FAILED: "upstream_failed",
+        }
+        for result in self.steps.values():
+            name = names.get(result.status)
+            if name:
+                counts[name] += 1
+        return counts
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the JSON-ready form."""
+        return {
+            "run_id": self.run_id,
+            "status": self.status,
+            "duration": self.duration,
+            "counts": self.counts,
+            "steps": {k: v.to_dict() for k, v in self.steps.items()},
+        }
+
+
+def _noop_emit(event: Event) -> None:
+    return None
+
+
+def requested_reason(plan: Plan) -> str:
+    """The reason given to steps a subset plan forces to run."""
+    mode, node = plan.target
+    if mode == "from":
+        return f"ran: requested (run from `{node}`)"
+    if mode == "only":
+        return f"ran: requested (run only `{node}`)"
+    return "ran: requested"
+
+
+def execute(
+    plan: Plan,
+    *,
+    runner: Runner,
+    cache: Cache,
+    store: ArtifactStore,
+    emit: Emit | None = None,
+    parallelism: int | None = None,
+    cancel: CancelToken | None = None,
+    run_id: str | None = None,
+    scope: str | None = None,
+    timeout: float | None = None,
+    retries: int = 0,
+    backoff: float = 0.5,
+    datasets: str | os.PathLike[str] | None = None,
+    workdir: str | os.PathLike[str] | None = None,
+) -> RunResult:
+    """Run `plan` and return what happened; progress is reported through `emit(event)`.
+
+    - `runner` runs the tasks (e.g. runners.local.LocalRunner); `parallelism` caps how many
+      steps run at once (default and maximum: the runner's capacity).
+    - `cache` decides reuse (cache.NullCache bypasses it); `scope` (e.g. a graph id) keys
+      the per-node history used to explain re-runs.
+    - `timeout` (seconds) applies to each attempt of each step; a failed or timed-out attempt
+      is retried up to `retries` times, waiting `backoff`, then twice, four times as long….
+      StepError failures (user mistakes) are not retried.
+    - `cancel` stops the run from another thread: running steps' process groups are killed.
+    """
+    return _Execution(
+        plan,
+        runner=runner,
+        cache=cache,
+        store=store,
+        emit=emit or _noop_emit,
+        parallelism=parallelism,
+        cancel=cancel,
+        run_id=run_id or uuid.uuid4().hex[:12],
+        scope=scope,
+        timeout=timeout,
+        retries=max(0, retries),
+        backoff=max(0.0, backoff),
+        datasets=datasets,
+        workdir=workdir,
+    ).run()
+
+
+class _Execution:
+    def __init__(
+        self,
+        plan: Plan,
+        *,
+        runner: Runner,
+        cache: Cache,
+        store: ArtifactStore,
+        emit: Emit,
+        parallelism: int | None,
+        cancel: CancelToken | None,
+        run_id: str,
+        scope: str | None,
+        timeout: float | None,
+        retries: int,
+        backoff: float,
+        datasets: str | os.PathLike[str] | None,
+        workdir: str | os.PathLike[str] | None,
+    ):
+        self.plan = plan
+        self.runner = runner
+        self.cache = cache
+        self.store = store
+        self.emit_event = emit
+        self.capacity = max(1, min(parallelism or runner.capacity, runner.capacity))
+        self.cancel = cancel
+        self.run_id = run_id
+        self.scope = scope
+        self.timeout = timeout
+        self.retries = retries
+        self.backoff = backoff
+        self.store_root = os.fspath(store.root)
+        self.datasets = None if datasets is None else os.fspath(datasets)
+        self.workdir = None if workdir is None else os.fspath(Path(workdir))
+        self.requested = requested_reason(plan)
+        self.statuses: dict[str, StepStatus] = {k: StepStatus.PENDING for k in plan.order}
+        self.results = {s.key: StepResult(s.key, s.module) for s in plan.steps}
+        self.outputs: dict[str, dict[str, OutputRecord]] = {}
+        self.decisions: dict[str, Decision] = {}
+        self.position = {k: i for i, k in enumerate(plan.order)}
+        self.queue: list[tuple[int, str]] = []
+        self.running: dict[str, tuple[str, float | None]] = {}  # task id -> (key, deadline)
+        self.retry_at: list[tuple[float, int, str]] = []
+        self.step_dicts = {s.key: s.to_dict() for s in plan.steps}
+        self.held: list[tuple[EventType, str | None, dict[str, Any]]] | None = None
+
+    def emit(self, type_: EventType, step: str | None = None, **data: Any) -> None:
+        if self.held is not None:
+            self.held.append((type_, step, data))
+            return
+        self.emit_event(Event(type_, step, data))
+
+    # -- the loop ---------------------------------------------------------------------------
+
+    def run(self) -> RunResult:
+        started = time.monotonic()
+        self.emit(
+            EventType.RUN_STARTED,
+            run_id=self.run_id,
+            steps=list(self.plan.order),
+            target={"mode": self.plan.target[0], "node": self.plan.target[1]},
+        )
+        batch = getattr(self.cache, "batch", None)
+        try:
+            with batch() if callable(batch) else contextlib.nullcontext():
+                self.settle(None)
+                self.loop()
+        except BaseException:
+            for task_id in list(self.running):
+                with contextlib.suppress(Exception):
+                    self.runner.kill(task_id)
+            raise
+        status = self.outcome()
+        result = RunResult(self.run_id, status, self.results, time.monotonic() - started)
+        self.emit(
+            EventType.RUN_FINISHED,
+            status=status,
+            counts=result.counts,
+            duration=result.duration,
+        )
+        return result
+
+    def loop(self) -> None:
+        wake = [self.cancel.fileno()] if self.cancel is not None else []
+        while True:
+            if self.cancel is not None and self.cancel.canceled:
+                self.cancel_all()
+                return
+            now = time.monotonic()
+            self.expire(now)
+            while self.retry_at and self.retry_at[0][0] <= now:
+                _, _, key = heapq.heappop(self.retry_at)
+                self.statuses[key] = StepStatus.QUEUED
+                heapq.heappush(self.queue, (self.position[key], key))
+            self.fill()
+            if not self.running and not self.retry_at and not self.queue:
+                return
+            deadlines = [d for _, d in self.running.values() if d is not None]
+            if self.retry_at:
+                deadlines.append(self.retry_at[0][0])
+            wait = max(0.0, min(deadlines) - time.monotonic()) if deadlines else None
+            for message in self.runner.wait(wait, wake):
+                self.handle(message)
+
+    def settle(self, finished: Iterable[str] | None) -> None:
+        """Decide every step that just became ready: reuse it, queue it, or fail it."""
+        candidates = None if finished is None else self._dependents(finished)
+        while True:
+            ready = ready_steps(self.plan, self.statuses, candidates)
+            if not ready:
+                return
+            reused = []
+            for key in ready:
+                if self.decide(key):
+                    reused.append(key)
+            if not reused:
+                return
+            candidates = self._dependents(reused)
+
+    def _dependents(self, keys: Iterable[str]) -> set[str]:
+        out: set[str] = set()
+        for key in keys:
+            out.update(self.plan.dependents[key])
+        return out
+
+    def decide(self, key: str) -> bool:
+        """Decide one ready step; return True when it was reused (its dependents may be ready)."""
+        step = self.plan.step(key)
+        decision = decide(
+            step, self.outputs, self.cache, self.store, scope=self.scope, requested=self.requested
+        )
+        self.decisions[key] = decision
+        result = self.results[key]
+        result.reason = decision.reason
+        result.fingerprint = decision.fingerprint
+        if decision.action == "reuse" and decision.entry is not None:
+            outputs = decision.entry.outputs
+            self.outputs[key] = outputs
+            result.outputs = dict(outputs)
+            self.statuses[key] = result.status = StepStatus.REUSED
+            try:
+                record_reuse(self.cache, decision, self.run_id, self.scope)
+            except Exception as exc:
+                self.cache_warning(key, exc)
+            for port, record in outputs.items():
+                self.emit(EventType.STEP_OUTPUT, key, port=port, **record.to_dict())
+            self.emit(
+                EventType.STEP_REUSED,
+                key,
+                reason=decision.reason,
+                fingerprint=decision.fingerprint,
+                run=decision.entry.run_id,
+            )
+            return True
+        if decision.action == "missing":
+            self.fail(key, decision.reason, retryable=False)
+            return False
+        self.statuses[key] = result.status = StepStatus.QUEUED
+        heapq.heappush(self.queue, (self.position[key], key))
+        if len(self.running) >= self.capacity:
+            self.emit(EventType.STEP_QUEUED, key, reason=decision.reason)
+        return False
+
+    def cache_warning(self, key: str, exc: Exception) -> None:
+        line = f"warning: the cache could not record this result ({type(exc).__name__}: {exc})"
+        self.emit(EventType.STEP_LOG, key, stream="stderr", lines=[line])
+
+    def fill(self) -> None:
+        while self.queue and len(self.running) < self.capacity:
+            _, key = heapq.heappop(self.queue)
+            if self.statuses[key] is StepStatus.QUEUED:
+                self.start(key)
+
+    def start(self, key: str) -> None:
+        result = self.results[key]
+        result.attempts += 1
+        decision = self.decisions[key]
+        task = make_task(
+            self.step_dicts[key],
+            decision.inputs,
+            run_id=self.run_id,
+            attempt=result.attempts,
+            store=self.store_root,
+            datasets=self.datasets,
+            workdir=self.workdir,
+        )
+        task_id = f"{self.run_id}:{key}:{result.attempts}"
+        deadline = time.monotonic() + self.timeout if self.timeout else None
+        self.running[task_id] = (key, deadline)
+        self.statuses[key] = result.status = StepStatus.RUNNING
+        self.runner.submit(task_id, task)
+        self.emit(
+            EventType.STEP_STARTED,
+            key,
+            attempt=result.attempts,
+            reason=decision.reason,
+            fingerprint=decision.fingerprint,
+        )
+
+    def handle(self, message: RunnerMessage) -> None:
+        entry = self.running.get(message.task_id)
+        if entry is None:
+            return  # a killed or finished task
+        key = entry[0]
+        if message.kind == "log":
+            self.emit(EventType.STEP_LOG, key, **message.data)
+        elif message.kind == "progress":
+            self.emit(EventType.STEP_PROGRESS, key, **message.data)
+        elif message.kind == "done":
+            del self.running[message.task_id]
+            self.done(key, message.data)
+
+    def done(self, key: str, data: dict[str, Any]) -> None:
+        result = self.results[key]
+        result.started_at = data.get("started_at")
+        result.finished_at = data.get("finished_at")
+        if data.get("status") != "succeeded":
+            result.traceback = data.get("traceback")
+            self.fail(
+                key,
+                str(data.get("error") or "the step failed"),
+                retryable=bool(data.get("retryable", True)),
+                param=data.get("param"),
+                port=data.get("port"),
+            )
+            return
+        outputs = {k: OutputRecord.from_dict(v) for k, v in data["outputs"].items()}
+        self.outputs[key] = outputs
+        result.outputs = outputs
+        result.error = result.traceback = None
+        self.statuses[key] = result.status = StepStatus.SUCCEEDED
+        # Start what this unblocks first, so workers get busy while the bookkeeping below runs
+        # (the events of those steps are held back to keep their order after this step's).
+        held: list[tuple[EventType, str | None, dict[str, Any]]] = []
+        self.held = held
+        try:
+            self.settle([key])
+            self.fill()
+        finally:
+            self.held = None
+        try:
+            record_success(self.cache, self.decisions[key], outputs, self.run_id, self.scope)
+        except Exception as exc:  # the result is still good for this run
+            self.cache_warning(key, exc)
+        for port, record in outputs.items():
+            self.emit(EventType.STEP_OUTPUT, key, port=port, **record.to_dict())
+        self.emit(
+            EventType.STEP_SUCCEEDED,
+            key,
+            attempt=result.attempts,
+            duration=result.duration,
+            started_at=result.started_at,
+            finished_at=result.finished_at,
+        )
+        for type_, step, payload in held:
+            self.emit(type_, step, **payload)
+
+    def fail(
+        self,
+        key: str,
+        error: str,
+        *,
+        retryable: bool,
+        param: str | None = None,
+        port: str | None = None,
+    ) -> None:
+        result = self.results[key]
+        result.error = error
+        if retryable and result.attempts and result.attempts <= self.retries:
+            delay = min(MAX_BACKOFF, self.backoff * 2 ** (result.attempts - 1))
+            self.statuses[key] = result.status = StepStatus.RETRYING
+            heapq.heappush(self.retry_at, (time.monotonic() + delay, self.position[key], key))
+            self.emit(
+                EventType.STEP_RETRYING, key, attempt=result.attempts + 1, delay=delay, error=error
+            )
+            return
+        self.statuses[key] = result.status = StepStatus.FAILED
+        self.emit(
+            EventType.STEP_FAILED,
+            key,
+            error=error,
+            attempt=result.attempts,
+            traceback=result.traceback,
+            param=param,
+            port=port,
+        )
+        for blocked in self.plan.downstream(key):
+            if self.statuses[blocked] is StepStatus.PENDING:
+                self.statuses[blocked] = self.results[blocked].status = StepStatus.UPSTREAM_FAILED
+                self.results[blocked].reason = f"upstream `{key}` failed"
+                self.emit(EventType.STEP_UPSTREAM_FAILED, blocked, upstream=key)
+
+    def expire(self, now: float) -> None:
+        for task_id, (key, deadline) in list(self.running.items()):
+            if deadline is not None and deadline <= now:
+                self.runner.kill(task_id)
+                del self.running[task_id]
+                self.fail(key, f"timed out after {self.timeout:g}s", retryable=True)
+
+    def cancel_all(self) -> None:
+        for task_id in list(self.running):
+            self.runner.kill(task_id)
+            del self.running[task_id]
+        for key in self.plan.order:
+            if self.statuses[key] in (
+                StepStatus.PENDING,
+                StepStatus.QUEUED,
+                StepStatus.RUNNING,
+                StepStatus.RETRYING,
+            ):
+                self.statuses[key] = self.results[key].status = StepStatus.CANCELED
+                self.emit(EventType.STEP_CANCELED, key)
+        self.queue.clear()
+        self.retry_at.clear()
+
+    def outcome(self) -> str:
+        values = self.statuses.values()
+        if any(v is StepStatus.CANCELED for v in values):
+            return "canceled"
+        if any(v in (StepStatus.FAILED, StepStatus.UPSTREAM_FAILED) for v in values):
+            return "failed"
+        if any(v not in (StepStatus.SUCCEEDED, StepStatus.REUSED) for v in values):
+            return "failed"  # pragma: no cover - every step reaches a final status
+        return "succeeded"

@@ -1,0 +1,53 @@
+"""The interface between the executor and whatever runs step tasks."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal, Protocol
+
+MessageKind = Literal["log", "progress", "done"]
+
+
+@dataclass(frozen=True)
+class RunnerMessage:
+    """Something a task reported: a log batch, a progress value, or its result ("done").
+
+    For "done", `data` is the worker.run_step result dict (status, outputs or error, times).
+    """
+
+    kind: MessageKind
+    task_id: str
+    data: dict[str, Any] = field(default_factory=dict)
+
+
+class Runner(Protocol):
+    """Runs tasks (worker.make_task dicts) and reports back through `wait`.
+
+    The executor never submits more than `capacity` tasks at once. Task ids are unique per
+    runner for its lifetime.
+    """
+
+    @property
+    def capacity(self) -> int:
+        """How many tasks may run at the same time."""
+        ...
+
+    def submit(self, task_id: str, task: Mapping[str, Any]) -> None:
+        """Start a task."""
+        ...
+
+    def wait(self, timeout: float | None, wake_fds: Sequence[int] = ()) -> list[RunnerMessage]:
+        """Block until messages arrive, a wake fd is readable, or the timeout passes.
+
+        Returns the messages that arrived (possibly none). Wake fds are not read.
+        """
+        ...
+
+    def kill(self, task_id: str) -> None:
+        """Stop a running task at once, with everything it started; no "done" will follow."""
+        ...
+
+    def close(self) -> None:
+        """Stop every worker."""
+        ...

@@ -1,0 +1,225 @@
+"""DockerRunner: each step in a container of its module's image, with no network.
+
+The only engine file that talks to the Docker SDK (imported when a DockerRunner is created).
+A container runs ``worker.run_step`` on the task (passed as JSON in an environment variable)
+with the artifact store, the dataset folder and the project source bind-mounted at the same
+paths as on the host (the source read-only), as the caller's uid/gid, with ``network_mode
+"none"``, an optional memory limit, and a clean environment. Its stdout carries log lines and,
+on lines that start with a marker, JSON messages (progress, logs, and the final result); a
+reader thread per container turns them into RunnerMessages and wakes ``wait()`` through a pipe.
+
+The image must provide Python 3.11 and the engine's dependencies (pandas, pyarrow, …) plus
+whatever the module's `requirements` name: with no network nothing is installed at run time.
+Steps whose spec names no image use `default_image`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import queue
+import select
+import sys
+import threading
+import time
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any, cast
+
+from designer.engine.runners.base import MessageKind, RunnerMessage
+
+MARKER = "\x1edesigner-msg:"
+_CONTAINER_CODE = "from designer.engine.runners.docker import container_main; container_main()"
+PROJECT_ROOT = str(Path(__file__).resolve().parents[3])
+
+
+def container_spec(
+    task: Mapping[str, Any],
+    *,
+    default_image: str,
+    mounts: Sequence[str],
+    memory_limit: str | None = None,
+    python: str = "python",
+) -> dict[str, Any]:
+    """The `containers.run` keyword arguments for one task (pure; tested without an engine)."""
+    step = task["step"]
+    image = step.get("environment", {}).get("image") or default_image
+    volumes: dict[str, dict[str, str]] = {PROJECT_ROOT: {"bind": PROJECT_ROOT, "mode": "ro"}}
+    for path in (task.get("store"), task.get("datasets"), *mounts):
+        if path:
+            volumes[str(path)] = {"bind": str(path), "mode": "rw"}
+    spec: dict[str, Any] = {
+        "image": image,
+        "command": [python, "-c", _CONTAINER_CODE],
+        "environment": {
+            "DESIGNER_TASK": json.dumps(task),
+            "PYTHONPATH": PROJECT_ROOT,
+            "PYTHONHASHSEED": "0",
+            "PYTHONUNBUFFERED": "1",
+            "HOME": "/tmp",
+        },
+        "volumes": volumes,
+        "working_dir": "/tmp",
+        "network_mode": "none",
+        "user": f"{os.getuid()}:{os.getgid()}",
+        "detach": True,
+        "stdout": True,
+        "stderr": True,
+        "labels": {"designer.step": str(step.get("key")), "designer.run": str(task.get("run_id"))},
+    }
+    if memory_limit:
+        spec["mem_limit"] = memory_limit
+    return spec
+
+
+def parse_line(line: str) -> tuple[str, dict[str, Any]]:
+    """Turn one container output line into (kind, data): a marker message or a stdout log line."""
+    if line.startswith(MARKER):
+        message = json.loads(line[len(MARKER) :])
+        return str(message["kind"]), dict(message["data"])
+    return "log", {"stream": "stdout", "lines": [line]}
+
+
+class DockerRunner:
+    """Runs step tasks in containers; see the module docstring."""
+
+    def __init__(
+        self,
+        capacity: int = 2,
+        *,
+        default_image: str = "python:3.11-slim",
+        mounts: Sequence[str] = (),
+        memory_limit: str | None = None,
+        client: Any = None,
+    ):
+        if client is None:
+            import docker  # the only import of the Docker SDK in the engine
+
+            client = docker.from_env()
+        self.client = client
+        self.size = max(1, capacity)
+        self.default_image = default_image
+        self.mounts = tuple(mounts)
+        self.memory_limit = memory_limit
+        self._containers: dict[str, Any] = {}
+        self._killed: set[str] = set()
+        self._inbox: queue.SimpleQueue[RunnerMessage] = queue.SimpleQueue()
+        self._wake_r, self._wake_w = os.pipe()
+        os.set_blocking(self._wake_r, False)
+        self._lock = threading.Lock()
+
+    @property
+    def capacity(self) -> int:
+        return self.size
+
+    def submit(self, task_id: str, task: Mapping[str, Any]) -> None:
+        spec = container_spec(
+            task,
+            default_image=self.default_image,
+            mounts=self.mounts,
+            memory_limit=self.memory_limit,
+        )
+        try:
+            container = self.client.containers.run(**spec)
+        except Exception as exc:  # image missing, daemon gone, …
+            self._post(
+                RunnerMessage("done", task_id, _failed(f"cannot start the container: {exc}"))
+            )
+            return
+        with self._lock:
+            self._containers[task_id] = container
+        threading.Thread(
+            target=self._follow, args=(task_id, container), daemon=True, name=f"docker-{task_id}"
+        ).start()
+
+    def _post(self, message: RunnerMessage) -> None:
+        self._inbox.put(message)
+        with contextlib.suppress(OSError):
+            os.write(self._wake_w, b"x")
+
+    def _follow(self, task_id: str, container: Any) -> None:
+        done = False
+        buffer = ""
+        try:
+            for chunk in container.logs(stream=True, follow=True):
+                buffer += chunk.decode("utf-8", "replace")
+                *lines, buffer = buffer.split("\n")
+                for line in lines:
+                    kind, data = parse_line(line)
+                    if task_id in self._killed:
+                        return
+                    done = done or kind == "done"
+                    self._post(RunnerMessage(cast(MessageKind, kind), task_id, data))
+            if not done:
+                status = container.wait()
+                code = status.get("StatusCode") if isinstance(status, dict) else status
+                self._post(
+                    RunnerMessage("done", task_id, _failed(f"the container exited ({code})"))
+                )
+        except Exception as exc:
+            if not done:
+                self._post(RunnerMessage("done", task_id, _failed(f"lost the container: {exc}")))
+        finally:
+            with self._lock:
+                self._containers.pop(task_id, None)
+            with contextlib.suppress(Exception):
+                container.remove(force=True)
+
+    def wait(self, timeout: float | None, wake_fds: Sequence[int] = ()) -> list[RunnerMessage]:
+        if self._inbox.empty():
+            select.select([self._wake_r, *wake_fds], [], [], timeout)
+        with contextlib.suppress(OSError):
+            os.read(self._wake_r, 65536)
+        messages = []
+        while not self._inbox.empty():
+            messages.append(self._inbox.get_nowait())
+        return [m for m in messages if m.task_id not in self._killed]
+
+    def kill(self, task_id: str) -> None:
+        with self._lock:
+            self._killed.add(task_id)
+            container = self._containers.pop(task_id, None)
+        if container is not None:
+            with contextlib.suppress(Exception):
+                container.kill()
+            with contextlib.suppress(Exception):
+                container.remove(force=True)
+
+    def close(self) -> None:
+        with self._lock:
+            ids = list(self._containers)
+        for task_id in ids:
+            self.kill(task_id)
+        for fd in (self._wake_r, self._wake_w):
+            with contextlib.suppress(OSError):
+                os.close(fd)
+
+
+def _failed(error: str) -> dict[str, Any]:
+    return {
+        "status": "failed",
+        "error": error,
+        "error_type": "ContainerError",
+        "traceback": None,
+        "retryable": True,
+        "started_at": None,
+        "finished_at": time.time(),
+    }
+
+
+def container_main() -> None:
+    """Entry point inside the container: run the task from DESIGNER_TASK, report on stdout."""
+    from designer.engine.worker import run_step
+
+    task = json.loads(os.environ.pop("DESIGNER_TASK"))
+    lock = threading.Lock()
+    out = sys.stdout
+
+    def send(kind: str, data: dict[str, Any]) -> None:
+        with lock:
+            out.write(MARKER + json.dumps({"kind": kind, "data": data}) + "\n")
+            out.flush()
+
+    result = run_step(task, send, capture_output=True, chdir=True)
+    send("done", result)

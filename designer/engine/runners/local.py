@@ -1,0 +1,404 @@
+"""LocalRunner: a pool of warm worker processes on this machine.
+
+Each worker is a separate interpreter (never the caller's process) started once and reused
+for many steps, so the cost of importing pandas / scikit-learn is paid once per worker, not
+per step. Each worker is the leader of its own session and process group: killing a step
+(cancel, timeout) kills the group — the worker and anything the step started — and the pool
+starts a replacement.
+
+Parent ⇄ worker traffic goes over one socket pair per worker (multiprocessing Connection,
+pickled tuples): tasks down; ("log" | "progress" | "done", task_id, data) up. The worker's
+file descriptors 1 and 2 are pipes the parent reads too, so output of subprocesses and C code
+reaches the step's log. The parent blocks in one select over every socket and pipe (plus the
+executor's wake fds): no polling intervals, no per-step sleeps, no per-step process spawn.
+
+Workers get a clean environment (a short allow-list plus PYTHONPATH so they import what the
+caller can, and PYTHONHASHSEED=0 so set/dict order of strings is reproducible, which helps
+early cutoff), and stop on their own when the parent process goes away.
+"""
+
+from __future__ import annotations
+
+import codecs
+import contextlib
+import os
+import select
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Mapping, Sequence
+from multiprocessing.connection import Connection
+from typing import Any
+
+from designer.engine.runners.base import RunnerMessage
+
+ENV_ALLOW = (
+    "PATH",
+    "HOME",
+    "LANG",
+    "LANGUAGE",
+    "LC_ALL",
+    "LC_CTYPE",
+    "LC_NUMERIC",
+    "TZ",
+    "TMPDIR",
+    "USER",
+    "LOGNAME",
+    "VIRTUAL_ENV",
+    "OMP_NUM_THREADS",
+    "OPENBLAS_NUM_THREADS",
+    "MKL_NUM_THREADS",
+)
+_WORKER_CODE = "from designer.engine.runners.local import worker_main; worker_main()"
+
+
+def worker_environment(extra: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The environment of a worker: allow-listed variables only (no secrets), importable paths."""
+    env = {k: v for k, v in os.environ.items() if k in ENV_ALLOW or k.startswith("LC_")}
+    paths = [p or os.getcwd() for p in sys.path]
+    env["PYTHONPATH"] = os.pathsep.join(dict.fromkeys(p for p in paths if os.path.isdir(p)))
+    env["PYTHONHASHSEED"] = "0"
+    env["PYTHONUNBUFFERED"] = "1"
+    env.update(extra or {})
+    return env
+
+
+class _Worker:
+    def __init__(self, python: str, env: dict[str, str], cwd: str | None):
+        parent_sock, child_sock = socket.socketpair()
+        child_fd = child_sock.fileno()
+        self.scratch = tempfile.mkdtemp(prefix="designer-worker-")
+        out_r, out_w = os.pipe()
+        err_r, err_w = os.pipe()
+        try:
+            self.proc = subprocess.Popen(
+                [python, "-c", _WORKER_CODE, str(child_fd), self.scratch, str(os.getpid())],
+                stdin=subprocess.DEVNULL,
+                stdout=out_w,
+                stderr=err_w,
+                pass_fds=(child_fd,),
+                env=env,
+                cwd=cwd,
+                start_new_session=True,  # own session + process group: killpg reaches children
+                close_fds=True,
+            )
+        finally:
+            child_sock.close()
+            os.close(out_w)
+            os.close(err_w)
+        self.conn = Connection(parent_sock.detach())
+        os.set_blocking(out_r, False)
+        os.set_blocking(err_r, False)
+        self.out_fd = out_r
+        self.err_fd = err_r
+        self.task_id: str | None = None
+        self.partial = {"stdout": "", "stderr": ""}
+        self.decoders = {s: codecs.getincrementaldecoder("utf-8")("replace") for s in self.partial}
+        self.closed = False
+
+    @property
+    def pid(self) -> int:
+        return self.proc.pid
+
+    def kill(self) -> None:
+        """Kill the worker's whole process group and reap the worker."""
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(self.proc.pid, signal.SIGKILL)
+        with contextlib.suppress(ProcessLookupError):
+            self.proc.kill()
+        self.proc.wait()
+        self.close_fds()
+
+    def close_fds(self) -> None:
+        if self.closed:
+            return
+        self.closed = True
+        shutil.rmtree(self.scratch, ignore_errors=True)
+        with contextlib.suppress(OSError):
+            self.conn.close()
+        for fd in (self.out_fd, self.err_fd):
+            with contextlib.suppress(OSError):
+                os.close(fd)
+
+
+class LocalRunner:
+    """Runs step tasks in `workers` warm processes; see the module docstring.
+
+    `preload` names modules every worker imports when it starts (e.g. "pandas", "sklearn"),
+    so the first step does not pay for them. `memory_limit` (bytes) caps each worker's address
+    space. Workers start on first use (or `start()`), and are replaced when killed or dead.
+    """
+
+    def __init__(
+        self,
+        workers: int | None = None,
+        *,
+        preload: Sequence[str] = (),
+        memory_limit: int | None = None,
+        env: Mapping[str, str] | None = None,
+        python: str | None = None,
+        cwd: str | None = None,
+    ):
+        self.size = max(1, workers or os.cpu_count() or 1)
+        self.python = python or sys.executable
+        extra = dict(env or {})
+        if preload:
+            extra["DESIGNER_WORKER_PRELOAD"] = ",".join(preload)
+        if memory_limit:
+            extra["DESIGNER_WORKER_MEMORY_LIMIT"] = str(int(memory_limit))
+        self.env = worker_environment(extra)
+        self.cwd = cwd
+        self._workers: list[_Worker] = []
+        self._by_task: dict[str, _Worker] = {}
+        self._lock = threading.Lock()
+        self._closed = False
+        self._poller = select.poll()
+        self._polled: set[int] = set()
+        self._handles: dict[int, tuple[_Worker, str]] = {}
+        self._poll_key: tuple[int, tuple[int, ...]] | None = None
+        self._generation = 0  # bumped whenever the set of workers (and so of fds) changes
+
+    @property
+    def capacity(self) -> int:
+        return self.size
+
+    def start(self) -> None:
+        """Start any missing workers (they warm up in the background)."""
+        with self._lock:
+            if self._closed:
+                raise RuntimeError("this LocalRunner is closed")
+            while len(self._workers) < self.size:
+                self._workers.append(_Worker(self.python, self.env, self.cwd))
+                self._generation += 1
+
+    def pids(self) -> list[int]:
+        """Process ids of the current workers."""
+        return [w.pid for w in self._workers]
+
+    def submit(self, task_id: str, task: Mapping[str, Any]) -> None:
+        self.start()
+        worker = next((w for w in self._workers if w.task_id is None), None)
+        if worker is None:
+            raise RuntimeError("every worker is busy: the executor submitted beyond capacity")
+        worker.task_id = task_id
+        self._by_task[task_id] = worker
+        with contextlib.suppress(OSError):  # a dead worker is reported by wait() (EOF)
+            worker.conn.send((task_id, dict(task)))
+
+    def wait(self, timeout: float | None, wake_fds: Sequence[int] = ()) -> list[RunnerMessage]:
+        self.start()
+        handles = self._sync_poller(wake_fds)
+        try:
+            events = self._poller.poll(None if timeout is None else max(0.0, timeout) * 1000.0)
+        except InterruptedError:  # pragma: no cover - PEP 475 retries; kept for safety
+            events = []
+        messages: list[RunnerMessage] = []
+        dead: list[_Worker] = []
+        ready = [handles[fd] for fd, _ in events if fd in handles]
+        # pipes first, so output written before a "done" is reported before it
+        for worker, what in sorted(ready, key=lambda h: h[1] == "conn"):
+            if worker.closed:
+                continue
+            if what == "conn":
+                if not self._read_conn(worker, messages):
+                    dead.append(worker)
+            else:
+                self._read_pipe(worker, what, messages, final=False)
+        for worker in dead:
+            self._replace_dead(worker, messages)
+        return messages
+
+    def _sync_poller(self, wake_fds: Sequence[int]) -> dict[int, tuple[_Worker, str]]:
+        """Keep one poll object registered with every worker fd (+ wake fds); no per-call setup."""
+        key = (self._generation, tuple(wake_fds))
+        if key == self._poll_key:
+            return self._handles
+        handles: dict[int, tuple[_Worker, str]] = {}
+        for w in self._workers:
+            handles[w.conn.fileno()] = (w, "conn")
+            handles[w.out_fd] = (w, "stdout")
+            handles[w.err_fd] = (w, "stderr")
+        wanted = set(handles) | set(wake_fds)
+        for fd in self._polled - wanted:
+            with contextlib.suppress(KeyError, ValueError, OSError):
+                self._poller.unregister(fd)
+        for fd in wanted:
+            self._poller.register(fd, select.POLLIN | select.POLLPRI)
+        self._polled = wanted
+        self._handles = handles
+        self._poll_key = key
+        return handles
+
+    def _read_conn(self, worker: _Worker, messages: list[RunnerMessage]) -> bool:
+        fd = worker.conn.fileno()
+        try:
+            while True:  # poll() said readable: one message (or EOF) is there
+                kind, task_id, data = worker.conn.recv()
+                if task_id == worker.task_id:  # else: late output of a finished or killed task
+                    if kind == "done":
+                        for stream in ("stdout", "stderr"):
+                            self._read_pipe(worker, stream, messages, final=True)
+                        worker.task_id = None
+                        self._by_task.pop(task_id, None)
+                    messages.append(RunnerMessage(kind, task_id, data))
+                if not select.select([fd], [], [], 0)[0]:
+                    return True
+        except (EOFError, OSError):
+            return False
+
+    def _read_pipe(
+        self, worker: _Worker, stream: str, messages: list[RunnerMessage], *, final: bool
+    ) -> None:
+        fd = worker.out_fd if stream == "stdout" else worker.err_fd
+        chunks = []
+        while True:
+            try:
+                chunk = os.read(fd, 65536)
+            except (BlockingIOError, InterruptedError):
+                break
+            except OSError:
+                break
+            if not chunk:
+                break
+            chunks.append(chunk)
+            if len(chunk) < 65536:
+                break
+        text = worker.partial[stream] + worker.decoders[stream].decode(b"".join(chunks), final)
+        if final:
+            lines, worker.partial[stream] = (text.split("\n") if text else []), ""
+            if lines and lines[-1] == "":
+                lines.pop()
+        else:
+            *lines, worker.partial[stream] = text.split("\n")
+        if not lines:
+            return
+        if worker.task_id is None:
+            sys.stderr.write("".join(f"[worker {worker.pid}] {line}\n" for line in lines))
+            return
+        messages.append(RunnerMessage("log", worker.task_id, {"stream": stream, "lines": lines}))
+
+    def _replace_dead(self, worker: _Worker, messages: list[RunnerMessage]) -> None:
+        for stream in ("stdout", "stderr"):
+            self._read_pipe(worker, stream, messages, final=True)
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(worker.pid, signal.SIGKILL)  # anything the step left running (or a worker
+            # that closed its socket but lives on); an exited worker keeps its exit code
+        code = worker.proc.wait()
+        task_id = worker.task_id
+        worker.close_fds()
+        self._swap(worker)
+        if task_id is not None:
+            self._by_task.pop(task_id, None)
+            how = f"exit code {code}"
+            if code < 0:
+                with contextlib.suppress(ValueError):
+                    how = f"signal {signal.Signals(-code).name}"
+            messages.append(
+                RunnerMessage(
+                    "done",
+                    task_id,
+                    {
+                        "status": "failed",
+                        "error": f"the worker process died ({how})",
+                        "error_type": "WorkerDied",
+                        "traceback": None,
+                        "retryable": True,
+                        "started_at": None,
+                        "finished_at": time.time(),
+                    },
+                )
+            )
+
+    def _swap(self, worker: _Worker) -> None:
+        with self._lock:
+            self._generation += 1
+            index = self._workers.index(worker)
+            if self._closed:
+                del self._workers[index]
+            else:
+                self._workers[index] = _Worker(self.python, self.env, self.cwd)
+
+    def kill(self, task_id: str) -> None:
+        worker = self._by_task.pop(task_id, None)
+        if worker is None:
+            return
+        worker.task_id = None
+        worker.kill()
+        self._swap(worker)
+
+    def close(self) -> None:
+        with self._lock:
+            self._closed = True
+            self._generation += 1
+            workers, self._workers = self._workers, []
+        for w in workers:
+            with contextlib.suppress(OSError):
+                w.conn.close()  # the worker sees EOF and exits
+        deadline = time.monotonic() + 2.0
+        for w in workers:
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                w.proc.wait(max(0.0, deadline - time.monotonic()))
+            w.kill()
+        self._by_task.clear()
+
+    def __enter__(self) -> LocalRunner:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+# ---------------------------------------------------------------------------------------------
+# Inside the worker process
+
+
+def _watch_parent(parent: int, scratch: str) -> None:
+    while True:
+        time.sleep(1.0)
+        if os.getppid() != parent:  # the caller is gone: stop this worker and its children
+            shutil.rmtree(scratch, ignore_errors=True)
+            os.killpg(0, signal.SIGKILL)
+
+
+def worker_main() -> None:
+    """Entry point of a worker process (started by LocalRunner; fd of its socket in argv)."""
+    fd, scratch, parent = int(sys.argv[1]), sys.argv[2], int(sys.argv[3])
+    conn = Connection(fd)
+    threading.Thread(
+        target=_watch_parent, args=(parent, scratch), daemon=True, name="parent-watch"
+    ).start()
+    limit = os.environ.pop("DESIGNER_WORKER_MEMORY_LIMIT", None)
+    if limit:
+        import resource
+
+        resource.setrlimit(resource.RLIMIT_AS, (int(limit), int(limit)))
+    for name in filter(None, os.environ.pop("DESIGNER_WORKER_PRELOAD", "").split(",")):
+        try:
+            __import__(name)
+        except Exception as exc:
+            print(f"preloading {name} failed: {exc}", file=sys.stderr)
+    from designer.engine.worker import run_step
+
+    lock = threading.Lock()
+    while True:
+        try:
+            task_id, task = conn.recv()
+        except (EOFError, OSError):
+            shutil.rmtree(scratch, ignore_errors=True)
+            break
+
+        def report(kind: str, data: dict[str, Any], task_id: str = task_id) -> None:
+            with lock:
+                conn.send((kind, task_id, data))
+
+        result = run_step(task, report, capture_output=True, chdir=True, scratch=scratch)
+        with contextlib.suppress(Exception):
+            sys.stdout.flush()
+            sys.stderr.flush()
+        with lock:
+            conn.send(("done", task_id, result))

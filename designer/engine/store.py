@@ -1,0 +1,178 @@
+"""Content-addressed artifact store on the filesystem.
+
+Layout under the root::
+
+    objects/ab/cdef0123…   the bytes whose SHA-256 is abcdef0123… (sharded by 2 hex digits)
+    tmp/                   temp files of writes in progress (same filesystem, so rename is atomic)
+
+Writes are atomic (temp file, fsync, rename, fsync of the shard directory); an object that
+already exists is not written again. Reads check the digest, so a corrupted file is reported,
+never silently used. Several processes may share one store.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+_HEX = frozenset("0123456789abcdef")
+
+
+class ArtifactError(Exception):
+    """An artifact is missing or its bytes do not match its digest."""
+
+
+class ArtifactStore:
+    """Stores bytes by their SHA-256 digest."""
+
+    def __init__(self, root: str | os.PathLike[str]):
+        self.root = Path(root)
+        self.objects = self.root / "objects"
+        self._objects = os.fspath(self.objects)
+        self.tmp = self.root / "tmp"
+        self.objects.mkdir(parents=True, exist_ok=True)
+        self.tmp.mkdir(parents=True, exist_ok=True)
+
+    def path(self, digest: str) -> Path:
+        """The file that holds (or would hold) the artifact with this digest."""
+        return Path(self._file(digest))
+
+    def _file(self, digest: str) -> str:
+        if len(digest) != 64 or not _HEX.issuperset(digest):
+            raise ArtifactError(f"not a SHA-256 digest: {digest!r}")
+        return f"{self._objects}/{digest[:2]}/{digest[2:]}"
+
+    def exists(self, digest: str) -> bool:
+        """Whether the artifact is present (its bytes are not re-checked here)."""
+        return os.path.exists(self._file(digest))
+
+    def put(self, data: bytes) -> str:
+        """Store bytes; return their digest. Storing the same bytes twice writes once."""
+        digest = hashlib.sha256(data).hexdigest()
+        try:
+            if os.stat(self._file(digest)).st_size == len(data):
+                return digest  # already stored (a wrong size means damage: write it again)
+        except FileNotFoundError:
+            pass
+        with self._atomic(self.path(digest)) as fd:
+            view = memoryview(data)
+            while view:
+                written = os.write(fd, view)
+                view = view[written:]
+        return digest
+
+    def put_file(self, source: str | os.PathLike[str]) -> str:
+        """Store a file's content (streamed, for large outputs); return its digest."""
+        h = hashlib.sha256()
+        fd, tmp_name = tempfile.mkstemp(dir=self.tmp)
+        try:
+            with open(source, "rb") as src, os.fdopen(fd, "wb", closefd=False) as dst:
+                for chunk in iter(lambda: src.read(1 << 20), b""):
+                    h.update(chunk)
+                    dst.write(chunk)
+                dst.flush()
+                os.fsync(fd)
+            os.close(fd)
+            digest = h.hexdigest()
+            target = self.path(digest)
+            if os.path.exists(target) and target.stat().st_size == os.stat(tmp_name).st_size:
+                os.unlink(tmp_name)
+                return digest
+            target.parent.mkdir(exist_ok=True)
+            os.replace(tmp_name, target)
+            _fsync_dir(target.parent)
+            return digest
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.close(fd)
+            with contextlib.suppress(OSError):
+                os.unlink(tmp_name)
+            raise
+
+    def get(self, digest: str) -> bytes:
+        """Return the bytes of an artifact, checking them against the digest."""
+        try:
+            data = self.path(digest).read_bytes()
+        except FileNotFoundError:
+            raise ArtifactError(f"artifact {digest[:12]} is not in the store") from None
+        if hashlib.sha256(data).hexdigest() != digest:
+            self._quarantine(digest)
+            raise ArtifactError(f"artifact {digest[:12]} is corrupted (its digest does not match)")
+        return data
+
+    def _quarantine(self, digest: str) -> None:
+        """Move a corrupted object aside, so it counts as missing and gets produced again."""
+        target = self.root / "corrupt" / digest
+        with contextlib.suppress(OSError):
+            target.parent.mkdir(exist_ok=True)
+            os.replace(self.path(digest), target)
+
+    def size(self, digest: str) -> int:
+        """The size in bytes of a stored artifact."""
+        return self.path(digest).stat().st_size
+
+    def copy_to(self, digest: str, destination: str | os.PathLike[str]) -> None:
+        """Copy an artifact to a file, checking its digest on the way."""
+        h = hashlib.sha256()
+        try:
+            with open(self.path(digest), "rb") as src, open(destination, "wb") as dst:
+                for chunk in iter(lambda: src.read(1 << 20), b""):
+                    h.update(chunk)
+                    dst.write(chunk)
+        except FileNotFoundError:
+            raise ArtifactError(f"artifact {digest[:12]} is not in the store") from None
+        if h.hexdigest() != digest:
+            with contextlib.suppress(OSError):
+                os.unlink(destination)
+            self._quarantine(digest)
+            raise ArtifactError(f"artifact {digest[:12]} is corrupted (its digest does not match)")
+
+    def delete(self, digest: str) -> None:
+        """Remove an artifact (used by garbage collection and tests)."""
+        with contextlib.suppress(FileNotFoundError):
+            self.path(digest).unlink()
+
+    def digests(self) -> Iterator[str]:
+        """Every digest in the store."""
+        for shard in sorted(self.objects.iterdir()):
+            for item in sorted(shard.iterdir()):
+                yield shard.name + item.name
+
+    @contextlib.contextmanager
+    def _atomic(self, target: Path) -> Iterator[int]:
+        fd, tmp_name = tempfile.mkstemp(dir=self.tmp)
+        try:
+            yield fd
+            os.fsync(fd)
+            os.close(fd)
+            fd = -1
+            try:
+                os.replace(tmp_name, target)
+            except FileNotFoundError:
+                target.parent.mkdir(exist_ok=True)
+                os.replace(tmp_name, target)
+            _fsync_dir(target.parent)
+        except BaseException:
+            if fd >= 0:
+                os.close(fd)
+            with contextlib.suppress(OSError):
+                os.unlink(tmp_name)
+            raise
+
+    def clear_tmp(self) -> None:
+        """Remove leftovers of interrupted writes (safe only when no write is in progress)."""
+        shutil.rmtree(self.tmp, ignore_errors=True)
+        self.tmp.mkdir(parents=True, exist_ok=True)
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)

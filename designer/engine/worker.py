@@ -1,0 +1,381 @@
+"""Running one step inside a worker: a plain function of plain data.
+
+``run_step(task, report)`` loads the step's inputs from the artifact store, builds the
+StepContext, calls the module implementation, encodes and stores its outputs, and returns a
+JSON-ready result. The local runner's worker processes call it, and so can a Celery task:
+nothing here knows about processes, queues or frameworks.
+
+Task (``make_task`` builds one)::
+
+    {"run_id": str, "attempt": int, "step": Step.to_dict(),
+     "inputs": {port: {"digest", "kind"} | None},
+     "store": artifact store root, "datasets": dataset folder | None, "workdir": parent | None}
+
+Result::
+
+    {"status": "succeeded", "outputs": {port: OutputRecord.to_dict()}, "started_at", "finished_at"}
+    {"status": "failed", "error": message, "error_type", "param", "port", "traceback",
+     "retryable": bool, "started_at", "finished_at"}
+
+``report(kind, data)`` receives ("log", {"stream": "log"|"stdout"|"stderr", "lines": [...]}) and
+("progress", {"value", "max"}) while the step runs.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import copy
+import importlib
+import os
+import re
+import shutil
+import sys
+import tempfile
+import threading
+import time
+import traceback
+from collections.abc import Callable, Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+from designer.engine.artifacts import OutputTypeError, decode, encode
+from designer.engine.context import DatasetStore, StepError
+from designer.engine.datasets import FileDatasetStore
+from designer.engine.plan import Step
+from designer.engine.store import ArtifactError, ArtifactStore
+from designer.engine.types import PortType
+
+Report = Callable[[str, dict[str, Any]], None]
+PROGRESS_INTERVAL = 0.05  # seconds between progress reports (the first and last always go)
+MAX_LINE = 10_000  # longer log lines are cut
+
+
+def make_task(
+    step: Step | Mapping[str, Any],
+    inputs: Mapping[str, Mapping[str, str] | None],
+    *,
+    run_id: str,
+    attempt: int,
+    store: str | os.PathLike[str],
+    datasets: str | os.PathLike[str] | None = None,
+    workdir: str | os.PathLike[str] | None = None,
+) -> dict[str, Any]:
+    """Build the plain-data task for `run_step` (inputs as in cache.Decision.inputs)."""
+    return {
+        "run_id": run_id,
+        "attempt": attempt,
+        "step": step.to_dict() if isinstance(step, Step) else dict(step),
+        "inputs": {k: None if v is None else dict(v) for k, v in inputs.items()},
+        "store": os.fspath(store),
+        "datasets": None if datasets is None else os.fspath(datasets),
+        "workdir": None if workdir is None else os.fspath(workdir),
+    }
+
+
+def _no_report(kind: str, data: dict[str, Any]) -> None:
+    return None
+
+
+_stores: dict[str, ArtifactStore] = {}
+_dataset_stores: dict[str, FileDatasetStore] = {}
+_implementations: dict[str, tuple[str, Callable[..., Any]]] = {}
+
+
+def _store(root: str) -> ArtifactStore:
+    if root not in _stores:
+        _stores[root] = ArtifactStore(root)
+    return _stores[root]
+
+
+class _NoDatasets:
+    def read(self, name: str, version: str | None = None) -> tuple[Path, str]:
+        raise StepError("no dataset store is configured for this run")
+
+    def write(self, name: str, parquet_path: Path, description: str = "") -> str:
+        raise StepError("no dataset store is configured for this run")
+
+
+def _datasets(root: str | None) -> DatasetStore:
+    if root is None:
+        return _NoDatasets()
+    if root not in _dataset_stores:
+        _dataset_stores[root] = FileDatasetStore(root)
+    return _dataset_stores[root]
+
+
+def load(path: str, digest: str) -> Callable[..., Any]:
+    """Import an implementation, re-importing its module when its digest changed.
+
+    Warm workers keep modules imported; an edited implementation (new digest) is reloaded so
+    the step runs the code its fingerprint names.
+    """
+    known = _implementations.get(path)
+    if known is not None and known[0] == digest:
+        return known[1]
+    module_name, _, attr = path.partition(":")
+    if known is not None and module_name in sys.modules:
+        importlib.reload(sys.modules[module_name])
+    module = importlib.import_module(module_name)
+    func: Callable[..., Any] = getattr(module, attr)
+    _implementations[path] = (digest, func)
+    return func
+
+
+class _LineWriter:
+    """A text stream that reports complete lines (stdout/stderr capture)."""
+
+    def __init__(self, stream: str, report: Report, lock: threading.Lock):
+        self.stream = stream
+        self.report = report
+        self.lock = lock
+        self.buffer = ""
+        self.encoding = "utf-8"
+        self.errors = "replace"
+
+    def write(self, text: str) -> int:
+        if not isinstance(text, str):
+            raise TypeError(f"write() argument must be str, not {type(text).__name__}")
+        with self.lock:
+            self.buffer += text
+            if "\n" not in self.buffer:
+                return len(text)
+            done, _, self.buffer = self.buffer.rpartition("\n")
+        self.report("log", {"stream": self.stream, "lines": [_cut(x) for x in done.split("\n")]})
+        return len(text)
+
+    def flush(self) -> None:
+        with self.lock:
+            rest, self.buffer = self.buffer, ""
+        if rest:
+            self.report("log", {"stream": self.stream, "lines": [_cut(rest)]})
+
+    def isatty(self) -> bool:
+        return False
+
+    def writable(self) -> bool:
+        return True
+
+    def fileno(self) -> int:
+        raise OSError("captured stream has no file descriptor")
+
+    def writelines(self, lines: list[str]) -> None:
+        for line in lines:
+            self.write(line)
+
+
+def _cut(line: str) -> str:
+    return line if len(line) <= MAX_LINE else line[: MAX_LINE - 1] + "…"
+
+
+class _StepView:
+    """What a worker needs of a plan step, read straight from its dict (no re-validation)."""
+
+    __slots__ = ("digest", "implementation", "key", "module", "outputs", "params")
+
+    def __init__(self, data: Mapping[str, Any]):
+        self.key: str = data["key"]
+        self.module: str = data["module"]
+        self.implementation: str = data["implementation"]
+        self.digest: str = data["implementation_digest"]
+        self.params: dict[str, Any] = copy.deepcopy(data["params"])
+        self.outputs: list[tuple[str, PortType]] = [
+            (o["port"], PortType(o["type"])) for o in data["outputs"]
+        ]
+
+
+class WorkerContext:
+    """The StepContext handed to module implementations."""
+
+    def __init__(
+        self,
+        step: _StepView,
+        task: Mapping[str, Any],
+        workdir: Path,
+        report: Report,
+        store: ArtifactStore,
+    ):
+        self.node_id = step.key
+        self.params: Mapping[str, Any] = step.params
+        self.workdir = workdir
+        self.datasets: DatasetStore = _datasets(task.get("datasets"))
+        self.run_id: str = task["run_id"]
+        self.attempt: int = task["attempt"]
+        self._step = step
+        self._inputs: Mapping[str, Any] = task["inputs"]
+        self._cache: dict[str, Any] = {}
+        self._report = report
+        self._store = store
+        self._last_progress = 0.0
+
+    def input(self, port: str) -> Any:
+        if port in self._cache:
+            return self._cache[port]
+        if port not in self._inputs:
+            raise StepError(f"module {self._step.module} has no input `{port}`", port=port)
+        ref = self._inputs[port]
+        value = None if ref is None else decode(self._store.get(ref["digest"]), ref["kind"])
+        self._cache[port] = value
+        return value
+
+    def log(self, message: str) -> None:
+        lines = [_cut(x) for x in str(message).splitlines()] or [""]
+        self._report("log", {"stream": "log", "lines": lines})
+
+    def progress(self, value: float, maximum: float | None = None) -> None:
+        now = time.monotonic()
+        final = maximum is not None and value >= maximum
+        if self._last_progress and not final and now - self._last_progress < PROGRESS_INTERVAL:
+            return
+        self._last_progress = now
+        self._report("progress", {"value": value, "max": maximum})
+
+
+@contextlib.contextmanager
+def _captured(report: Report) -> Iterator[tuple[_LineWriter, _LineWriter]]:
+    lock = threading.Lock()
+    out, err = _LineWriter("stdout", report, lock), _LineWriter("stderr", report, lock)
+    old_out, old_err = sys.stdout, sys.stderr
+    sys.stdout, sys.stderr = out, err
+    try:
+        yield out, err
+    finally:
+        sys.stdout, sys.stderr = old_out, old_err
+        out.flush()
+        err.flush()
+
+
+def _safe(key: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_.-]", "_", key)[:40]
+
+
+def run_step(
+    task: Mapping[str, Any],
+    report: Report | None = None,
+    *,
+    capture_output: bool = True,
+    chdir: bool = False,
+    scratch: str | os.PathLike[str] | None = None,
+) -> dict[str, Any]:
+    """Run one step described by `task`; return its result (never raises for a step failure).
+
+    `capture_output` sends print()/sys.stderr output of the step through `report`; `chdir`
+    makes the step's work directory the process's current directory while it runs (for
+    dedicated worker processes; leave it off where other threads share the process).
+    `scratch` is a directory this process owns and reuses as the work directory of each step
+    (emptied before and after), which saves creating and removing one per step; without it
+    each step gets a fresh temporary directory under task["workdir"].
+    """
+    report = report or _no_report
+    started = time.time()
+    step = _StepView(task["step"])
+    store = _store(task["store"])
+    if scratch is not None:
+        workdir = Path(scratch)
+        _empty(workdir)
+    else:
+        workdir = Path(tempfile.mkdtemp(prefix=f"step-{_safe(step.key)}-", dir=task.get("workdir")))
+    old_cwd = os.getcwd() if chdir else None
+    try:
+        try:
+            func = load(step.implementation, step.digest)
+        except Exception as exc:
+            return _failure(
+                exc, started, retryable=False, prefix="cannot load the implementation: "
+            )
+        ctx = WorkerContext(step, task, workdir, report, store)
+        try:
+            if chdir:
+                os.chdir(workdir)
+            if capture_output:
+                with _captured(report):
+                    returned = func(ctx)
+            else:
+                returned = func(ctx)
+        except (StepError, ArtifactError) as exc:
+            return _failure(exc, started, retryable=False)
+        except Exception as exc:
+            return _failure(exc, started, retryable=True)
+        except SystemExit as exc:  # exit() in user code must not take the worker down
+            failure = StepError(f"the step called exit({exc.code!r})")
+            return _failure(failure, started, retryable=False)
+        finally:
+            if old_cwd is not None:
+                os.chdir(old_cwd)
+        finished = time.time()
+        try:
+            outputs = _store_outputs(step, returned, store)
+        except (StepError, OutputTypeError) as exc:
+            return _failure(exc, started, retryable=False)
+        except Exception as exc:
+            return _failure(exc, started, retryable=True, prefix="storing outputs failed: ")
+        return {
+            "status": "succeeded",
+            "outputs": outputs,
+            "started_at": started,
+            "finished_at": finished,
+        }
+    finally:
+        if scratch is not None:
+            _empty(workdir)
+        else:
+            shutil.rmtree(workdir, ignore_errors=True)
+
+
+def _empty(folder: Path) -> None:
+    """Remove everything inside `folder` (cheap when it is already empty); create it if gone."""
+    try:
+        entries_iter = os.scandir(folder)
+    except FileNotFoundError:
+        os.makedirs(folder, exist_ok=True)
+        return
+    with entries_iter as entries:
+        for entry in entries:
+            if entry.is_dir(follow_symlinks=False):
+                shutil.rmtree(entry.path, ignore_errors=True)
+            else:
+                with contextlib.suppress(OSError):
+                    os.unlink(entry.path)
+
+
+def _store_outputs(step: _StepView, returned: Any, store: ArtifactStore) -> dict[str, Any]:
+    if returned is None:
+        returned = {}
+    if not isinstance(returned, Mapping):
+        raise OutputTypeError(
+            f"module {step.module} must return a dict of outputs, got {type(returned).__name__}"
+        )
+    declared = {port for port, _ in step.outputs}
+    for port in returned:
+        if port not in declared:
+            raise OutputTypeError(f"module {step.module} returned an unknown output `{port}`")
+    outputs: dict[str, Any] = {}
+    for port, port_type in step.outputs:
+        if port not in returned:
+            raise OutputTypeError(f"module {step.module} returned no value for output `{port}`")
+        encoded = encode(returned[port], port_type, port)
+        digest = store.put(encoded.data)
+        outputs[port] = {
+            "digest": digest,
+            "kind": encoded.kind,
+            "size": len(encoded.data),
+            "summary": encoded.summary,
+        }
+    return outputs
+
+
+def _failure(
+    exc: BaseException, started: float, *, retryable: bool, prefix: str = ""
+) -> dict[str, Any]:
+    user = isinstance(exc, (StepError, OutputTypeError, ArtifactError))
+    message = str(exc) if user else f"{type(exc).__name__}: {exc}"
+    return {
+        "status": "failed",
+        "error": prefix + message,
+        "error_type": type(exc).__name__,
+        "param": getattr(exc, "param", None),
+        "port": getattr(exc, "port", None),
+        "traceback": None if user else "".join(traceback.format_exception(exc)),
+        "retryable": retryable,
+        "started_at": started,
+        "finished_at": time.time(),
+    }

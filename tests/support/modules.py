@@ -1,0 +1,146 @@
+"""Test-only module implementations: no-op, sleep, fail N times, chatty, spawn, frames, ….
+
+Each is `def run(ctx) -> dict` like a real module; they run inside engine worker processes.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from designer.engine.context import StepContext, StepError
+
+
+def noop(ctx: StepContext) -> dict[str, Any]:
+    """Does nothing; its output is a constant (so identical bytes everywhere)."""
+    return {"out": {"ok": True}}
+
+
+def const(ctx: StepContext) -> dict[str, Any]:
+    """Outputs {"value": <param value>}: identical bytes for identical params."""
+    return {"out": {"value": ctx.params["value"]}}
+
+
+def add(ctx: StepContext) -> dict[str, Any]:
+    """Outputs the input's value plus `amount` (and logs what it did)."""
+    value = ctx.input("in")["value"] + ctx.params["amount"]
+    ctx.log(f"{ctx.node_id}: {value}")
+    return {"out": {"value": value}}
+
+
+def join(ctx: StepContext) -> dict[str, Any]:
+    """Sums the values of its two inputs (the second optional)."""
+    total = ctx.input("a")["value"]
+    second = ctx.input("b")
+    if second is not None:
+        total += second["value"]
+    return {"out": {"value": total}}
+
+
+def sleep(ctx: StepContext) -> dict[str, Any]:
+    """Sleeps `seconds`, then outputs its node id and times (for overlap checks)."""
+    start = time.time()
+    time.sleep(ctx.params["seconds"])
+    return {"out": {"node": ctx.node_id, "start": start, "end": time.time()}}
+
+
+def flaky(ctx: StepContext) -> dict[str, Any]:
+    """Fails the first `times` attempts (counted in files under `marker_dir`), then succeeds."""
+    marker = Path(ctx.params["marker_dir"]) / f"{ctx.node_id}.attempts"
+    count = int(marker.read_text()) if marker.exists() else 0
+    marker.write_text(str(count + 1))
+    if count < ctx.params["times"]:
+        raise RuntimeError(f"flaky failure {count + 1}")
+    return {"out": {"attempts": count + 1}}
+
+
+def fail(ctx: StepContext) -> dict[str, Any]:
+    """Always fails: a StepError naming a param when `user` is set, else a RuntimeError."""
+    if ctx.params["user"]:
+        raise StepError("the value is not acceptable", param="user")
+    raise RuntimeError("boom")
+
+
+def chatty(ctx: StepContext) -> dict[str, Any]:
+    """Logs through ctx.log, print, stderr and a subprocess, and reports progress."""
+    ctx.log("hello from ctx.log")
+    print("hello from print")
+    print("hello from stderr", file=sys.stderr)
+    subprocess.run(["sh", "-c", "echo hello from a subprocess"], check=True)
+    for i in range(1, 4):
+        ctx.progress(i, 3)
+        time.sleep(0.06)
+    return {"out": {"done": True}}
+
+
+def spawn(ctx: StepContext) -> dict[str, Any]:
+    """Starts a long-lived child process, writes its pid to `pid_file`, then sleeps."""
+    child = subprocess.Popen(["sleep", "300"])
+    Path(ctx.params["pid_file"]).write_text(f"{os.getpid()} {child.pid}")
+    time.sleep(ctx.params["seconds"])
+    return {"out": {"child": child.pid}}
+
+
+def crash(ctx: StepContext) -> dict[str, Any]:
+    """Kills its own worker process."""
+    os._exit(3)
+
+
+def frame(ctx: StepContext) -> dict[str, Any]:
+    """Outputs a small DataFrame with `rows` rows."""
+    import pandas as pd
+
+    n = ctx.params["rows"]
+    df = pd.DataFrame(
+        {
+            "x": list(range(n)),
+            "y": [i * 0.5 for i in range(n)],
+            "label": ["a", "b"] * (n // 2) + ["a"] * (n % 2),
+        }
+    )
+    return {"dataset": df}
+
+
+def head(ctx: StepContext) -> dict[str, Any]:
+    """Outputs the first `n` rows of its input DataFrame and a Metrics dict."""
+    df = ctx.input("dataset")
+    return {"dataset": df.head(ctx.params["n"]), "metrics": {"rows": len(df)}}
+
+
+def external(ctx: StepContext) -> dict[str, Any]:
+    """A non-deterministic source that reads a file (outside data)."""
+    return {"out": {"text": Path(ctx.params["path"]).read_text()}}
+
+
+def bad_output(ctx: StepContext) -> dict[str, Any]:
+    """Returns a value that does not fit its DataFrame port."""
+    return {"dataset": [1, 2, 3]}
+
+
+def cwd(ctx: StepContext) -> dict[str, Any]:
+    """Reports its working directory and the environment it sees."""
+    return {"out": {"cwd": os.getcwd(), "workdir": str(ctx.workdir), "env": sorted(os.environ)}}
+
+
+def dataset_io(ctx: StepContext) -> dict[str, Any]:
+    """Writes its input frame as a dataset version, reads it back."""
+    import pandas as pd
+
+    df = ctx.input("dataset")
+    path = ctx.workdir / "out.parquet"
+    df.to_parquet(path)
+    version = ctx.datasets.write(ctx.params["name"], path, "from a test")
+    read_path, read_version = ctx.datasets.read(ctx.params["name"])
+    return {
+        "dataset": pd.read_parquet(read_path),
+        "metrics": {"version": read_version, "wrote": version},
+    }
+
+
+def exits(ctx: StepContext) -> dict[str, Any]:
+    """Calls sys.exit in user code."""
+    sys.exit(4)

@@ -1,0 +1,122 @@
+"""The pure scheduling functions, and run_step called in-process (as a Celery task would)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from designer.engine.compile import compile_document
+from designer.engine.registry import Registry
+from designer.engine.scheduler import (
+    StepStatus,
+    blocked_steps,
+    failed_upstream,
+    is_finished,
+    ready_steps,
+    run_outcome,
+)
+from designer.engine.store import ArtifactStore
+from designer.engine.worker import make_task, run_step
+from tests.support.graphs import graph, node
+
+DIAMOND = graph(
+    [
+        node("a", "test.const@1"),
+        node("b", "test.add@1"),
+        node("c", "test.add@1"),
+        node("d", "test.join@1"),
+        node("e", "test.noop@1"),
+    ],
+    [("a.out", "b.in"), ("a.out", "c.in"), ("b.out", "d.a"), ("c.out", "d.b")],
+)
+
+
+def test_ready_steps_is_a_pure_function_of_statuses(reg: Registry) -> None:
+    plan = compile_document(DIAMOND, reg)
+    assert ready_steps(plan, {}) == ["a", "e"]
+    assert ready_steps(plan, {"a": "running"}) == ["e"]
+    assert ready_steps(plan, {"a": StepStatus.REUSED, "e": "succeeded"}) == ["b", "c"]
+    state = {"a": "succeeded", "b": "succeeded", "e": "running"}
+    assert ready_steps(plan, state) == ["c"]
+    assert ready_steps(plan, {**state, "c": "reused"}) == ["d"]
+    assert ready_steps(plan, {**state, "c": "reused"}, candidates=["d", "e"]) == ["d"]
+    assert ready_steps(plan, {**state, "c": "failed"}) == []
+
+
+def test_blocked_finished_and_outcome(reg: Registry) -> None:
+    plan = compile_document(DIAMOND, reg)
+    state = {"a": "succeeded", "b": "failed", "c": "succeeded", "e": "succeeded"}
+    assert blocked_steps(plan, state) == ["d"]
+    assert failed_upstream(plan, state, "d") == "b"
+    assert not is_finished(plan, state)
+    assert run_outcome(plan, state) == "running"
+    done = {**state, "d": "upstream_failed"}
+    assert is_finished(plan, done) and run_outcome(plan, done) == "failed"
+    assert run_outcome(plan, dict.fromkeys(plan.order, "reused")) == "succeeded"
+    assert run_outcome(plan, {**dict.fromkeys(plan.order, "reused"), "e": "canceled"}) == "canceled"
+
+
+def test_run_step_in_process(tmp_path: Path, reg: Registry) -> None:
+    plan = compile_document(
+        graph(
+            [node("a", "test.const@1", value=5), node("b", "test.add@1", amount=2)],
+            [("a.out", "b.in")],
+        ),
+        reg,
+    )
+    store = ArtifactStore(tmp_path)
+    reports: list[tuple[str, dict]] = []
+    first = run_step(
+        make_task(plan.step("a"), {}, run_id="r", attempt=1, store=tmp_path),
+        lambda k, d: reports.append((k, d)),
+    )
+    assert first["status"] == "succeeded"
+    out = first["outputs"]["out"]
+    assert json.loads(store.get(out["digest"])) == {"value": 5}
+    task = make_task(
+        plan.step("b"),
+        {"in": {"digest": out["digest"], "kind": out["kind"]}},
+        run_id="r",
+        attempt=1,
+        store=tmp_path,
+    )
+    second = run_step(json.loads(json.dumps(task)), lambda k, d: reports.append((k, d)))
+    assert json.loads(store.get(second["outputs"]["out"]["digest"])) == {"value": 7}
+    assert ("log", {"stream": "log", "lines": ["b: 7"]}) in reports
+    json.dumps(second)  # plain data all the way
+
+
+def test_run_step_reports_failures_as_data(tmp_path: Path, reg: Registry) -> None:
+    plan = compile_document(
+        graph([node("f", "test.fail@1"), node("u", "test.fail@1", user=True)]), reg
+    )
+    crash = run_step(make_task(plan.step("f"), {}, run_id="r", attempt=1, store=tmp_path))
+    assert (crash["status"], crash["error"], crash["retryable"]) == (
+        "failed",
+        "RuntimeError: boom",
+        True,
+    )
+    assert "Traceback" in crash["traceback"]
+    user = run_step(make_task(plan.step("u"), {}, run_id="r", attempt=1, store=tmp_path))
+    assert (user["error"], user["param"], user["retryable"], user["traceback"]) == (
+        "the value is not acceptable",
+        "user",
+        False,
+        None,
+    )
+
+
+def test_a_changed_implementation_digest_reloads_the_module(
+    tmp_path: Path, reg: Registry, monkeypatch
+) -> None:
+    from designer.engine import worker
+
+    package = tmp_path / "pkg_reload_probe"
+    package.mkdir()
+    (package / "__init__.py").write_text("")
+    (package / "impl.py").write_text("def run(ctx):\n    return {'out': 1}\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    assert worker.load("pkg_reload_probe.impl:run", "v1")(None) == {"out": 1}
+    (package / "impl.py").write_text("def run(ctx):\n    return {'out': 22}  # other size\n")
+    assert worker.load("pkg_reload_probe.impl:run", "v1")(None) == {"out": 1}  # same digest: cached
+    assert worker.load("pkg_reload_probe.impl:run", "v2")(None) == {"out": 22}
