@@ -9,9 +9,15 @@ django_asgi_app = get_asgi_application()
 
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
+from django.conf import settings  # noqa: E402
 
 from designer.realtime.auth import TokenOrSessionAuthMiddlewareStack  # noqa: E402
 from designer.realtime.routing import websocket_urlpatterns  # noqa: E402
+
+if settings.DESIGNER_RUNNER == "celery":
+    # Runs are handed to Celery from this process: its tasks must send through the configured
+    # app (broker = REDIS_URL), not Celery's unconfigured default app.
+    import designer.celery  # noqa: F401
 
 application = ProtocolTypeRouter(
     {

@@ -1,5 +1,58 @@
-"""WebSocket authentication: a session cookie, or an API token in the query string."""
+"""WebSocket authentication: a session cookie, or a personal API token.
+
+The token may come as a `token.<raw>` subprotocol (what browsers can send), an
+`Authorization: Bearer <raw>` header (CLI clients), or a `?token=<raw>` query parameter.
+A token, when given, decides alone: an invalid one leaves the socket anonymous.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+from urllib.parse import parse_qs
 
 from channels.auth import AuthMiddlewareStack
+from channels.db import database_sync_to_async
+from channels.middleware import BaseMiddleware
+from django.contrib.auth.models import AnonymousUser
 
-TokenOrSessionAuthMiddlewareStack = AuthMiddlewareStack
+from designer.realtime.protocol import TOKEN_SUBPROTOCOL_PREFIX
+from designer.workspaces.tokens import user_for_token
+
+ASGIApp = Callable[..., Awaitable[Any]]
+
+
+def token_from_scope(scope: dict[str, Any]) -> str | None:
+    """Return the raw API token a WebSocket handshake carries, if any."""
+    for protocol in scope.get("subprotocols") or []:
+        if protocol.startswith(TOKEN_SUBPROTOCOL_PREFIX):
+            return protocol[len(TOKEN_SUBPROTOCOL_PREFIX) :]
+    for name, value in scope.get("headers") or []:
+        if name == b"authorization":
+            scheme, _, raw = value.decode("latin-1").partition(" ")
+            if scheme.lower() in {"bearer", "token"} and raw.strip():
+                return raw.strip()
+    query = parse_qs(scope.get("query_string", b"").decode("latin-1"))
+    values = query.get("token")
+    return values[0] if values else None
+
+
+@database_sync_to_async
+def _token_user(raw: str) -> Any:
+    token = user_for_token(raw)
+    return token.user if token is not None else AnonymousUser()
+
+
+class TokenAuthMiddleware(BaseMiddleware):
+    """Replaces scope["user"] with the API token's user when the handshake carries a token."""
+
+    async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> Any:
+        raw = token_from_scope(scope)
+        if raw is not None:
+            scope = dict(scope, user=await _token_user(raw))
+        return await super().__call__(scope, receive, send)
+
+
+def TokenOrSessionAuthMiddlewareStack(inner: ASGIApp) -> ASGIApp:
+    """Cookie + session + session-user middleware, then the API token override."""
+    return AuthMiddlewareStack(TokenAuthMiddleware(inner))

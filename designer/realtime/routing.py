@@ -1,3 +1,10 @@
 """WebSocket URL routes."""
 
-websocket_urlpatterns: list = []
+from django.urls import path
+
+from designer.realtime.consumers import RunConsumer, WorkspaceConsumer
+
+websocket_urlpatterns = [
+    path("ws/runs/<int:run_id>/", RunConsumer.as_asgi()),
+    path("ws/workspaces/<int:workspace_id>/", WorkspaceConsumer.as_asgi()),
+]

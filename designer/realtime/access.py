@@ -1,0 +1,44 @@
+"""Who may watch what: any member of a workspace (any role) may watch it and its runs."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from designer.runs.models import Run
+from designer.workspaces.models import Membership, Workspace
+
+
+@dataclass(frozen=True)
+class Denied:
+    """Why a socket is refused: an ErrorCode and a message for the client."""
+
+    code: str
+    message: str
+
+
+def is_member(user_id: int, workspace_id: int) -> bool:
+    """Whether the user has a role in the workspace."""
+    return Membership.objects.filter(workspace_id=workspace_id, user_id=user_id).exists()
+
+
+def run_workspace(user_id: int | None, run_id: int) -> int | Denied:
+    """Return the workspace of a run the user may watch, or why not."""
+    if user_id is None:
+        return Denied("unauthenticated", "Sign in, or pass an API token, to watch runs.")
+    workspace_id = Run.objects.filter(pk=run_id).values_list("workspace_id", flat=True).first()
+    if workspace_id is None:
+        return Denied("not_found", f"Run {run_id} does not exist.")
+    if not is_member(user_id, workspace_id):
+        return Denied("forbidden", f"You are not a member of run {run_id}'s workspace.")
+    return workspace_id
+
+
+def workspace_access(user_id: int | None, workspace_id: int) -> int | Denied:
+    """Return the workspace id if the user may watch it, or why not."""
+    if user_id is None:
+        return Denied("unauthenticated", "Sign in, or pass an API token, to watch a workspace.")
+    if not Workspace.objects.filter(pk=workspace_id).exists():
+        return Denied("not_found", f"Workspace {workspace_id} does not exist.")
+    if not is_member(user_id, workspace_id):
+        return Denied("forbidden", f"You are not a member of workspace {workspace_id}.")
+    return workspace_id

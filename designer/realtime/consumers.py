@@ -1,0 +1,302 @@
+"""WebSocket consumers: a run's live events (/ws/runs/<id>/) and a workspace's run list."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import Any
+from urllib.parse import parse_qs
+
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncWebsocketConsumer
+from pydantic import ValidationError
+
+from designer.realtime import access, snapshot
+from designer.realtime.broadcast import member_group, run_group, workspace_group
+from designer.realtime.codec import encode
+from designer.realtime.hub import get_hub
+from designer.realtime.protocol import (
+    ERROR_CLOSE_CODES,
+    SUBPROTOCOL,
+    ProtocolError,
+    client_message_adapter,
+)
+
+logger = logging.getLogger(__name__)
+
+INTERNAL_ERROR_CLOSE = 1011
+SYNC_MARK = "sync"  # a buffered marker: "the log holds events up to seq"; never sent as is
+
+
+class WatchConsumer(AsyncWebsocketConsumer):
+    """What both sockets share: authentication, groups via the hub, refusals, a checked send.
+
+    Live messages arrive through `deliver()` (called by the process's hub). While the socket
+    is catching up from the database (`self.buffer` is a list) they are buffered; `drain()`
+    sends them afterwards, dropping what the catch-up already covered.
+    """
+
+    kind = "socket"
+    channel_layer_alias = "realtime-hub"  # no layer channel per socket: the hub fans out
+
+    async def connect(self) -> None:
+        self.joined: list[str] = []
+        self.closed = False
+        self.buffer: list[dict[str, Any]] | None = []
+        self.order = asyncio.Lock()
+        self.tasks: set[asyncio.Task[None]] = set()
+        offered = self.scope.get("subprotocols") or []
+        await self.accept(subprotocol=SUBPROTOCOL if SUBPROTOCOL in offered else None)
+        user = self.scope.get("user")
+        self.user_id: int | None = user.pk if user is not None and user.is_authenticated else None
+        await self.start()
+
+    async def start(self) -> None:
+        """Authorize, join the groups, send the opening messages, then go live."""
+        raise NotImplementedError
+
+    async def join(self, *groups: str) -> None:
+        """Join groups (before reading the database, so nothing published is missed)."""
+        hub = get_hub()
+        for group in groups:
+            await hub.subscribe(group, self)
+            self.joined.append(group)
+
+    async def still_member(self, workspace_id: int) -> bool:
+        """Re-check membership once the member group is joined: no removal slips between."""
+        assert self.user_id is not None
+        return await database_sync_to_async(access.is_member)(self.user_id, workspace_id)
+
+    async def deliver(self, message: dict[str, Any]) -> None:
+        """A group message from the hub."""
+        if self.closed:
+            return
+        if message["type"] == "member.removed":
+            await self.refuse("membership_revoked", "You were removed from this workspace.")
+        elif message["type"] == "protocol.sync":
+            await self.sync(message["seq"])
+        elif self.buffer is not None:
+            self.buffer.append(message["message"])
+        else:
+            await self.forward(message["message"])
+
+    async def forward(self, envelope: dict[str, Any]) -> None:
+        """Send one live event (the socket is not catching up)."""
+        raise NotImplementedError
+
+    async def sync(self, seq: int) -> None:
+        """The log holds events up to `seq` (some were never published): catch up."""
+
+    async def send_message(self, message: dict[str, Any]) -> None:
+        """Send one protocol message; a message that breaks its model is never sent."""
+        if self.closed:
+            return
+        try:
+            text = encode(message)
+        except ProtocolError:
+            logger.exception("closing %s: the server produced an invalid message", self.kind)
+            await self.refuse("internal", "The server produced an invalid message.")
+            return
+        await self.send(text_data=text)
+
+    async def refuse(self, code: str, message: str) -> None:
+        """Send an `error` message, then close with the code that goes with it."""
+        if self.closed:
+            return
+        error = {
+            "type": "error",
+            "run_id": getattr(self, "run_id", None),
+            "seq": None,
+            "data": {"code": code, "message": message},
+        }
+        await self.send(text_data=encode(error))
+        self.closed = True
+        await self.close(code=int(ERROR_CLOSE_CODES.get(code, INTERNAL_ERROR_CLOSE)))
+
+    async def send_error(self, message: str) -> None:
+        """Tell the client its message was not understood (the socket stays open)."""
+        error = {"code": "bad_request", "message": message}
+        run_id = getattr(self, "run_id", None)
+        await self.send_message({"type": "error", "run_id": run_id, "seq": None, "data": error})
+
+    async def disconnect(self, code: int) -> None:
+        self.closed = True
+        hub = get_hub()
+        for group in getattr(self, "joined", []):
+            await hub.unsubscribe(group, self)
+        for task in getattr(self, "tasks", set()):
+            task.cancel()
+
+
+class RunConsumer(WatchConsumer):
+    """Streams one run: a snapshot (or the missed events), then every event in seq order.
+
+    `sent_seq` is the last event this socket has covered. An event further ahead than
+    `sent_seq + 1` means a publish was lost or overtaken: the gap is read from the log.
+    """
+
+    kind = "run socket"
+
+    async def start(self) -> None:
+        self.run_id = int(self.scope["url_route"]["kwargs"]["run_id"])
+        self.sent_seq = 0
+        resume_from = self.query_resume_from()
+        if resume_from == -1:
+            await self.refuse("bad_request", "resume_from must be a non-negative integer.")
+            return
+        outcome = await database_sync_to_async(access.run_workspace)(self.user_id, self.run_id)
+        if isinstance(outcome, access.Denied):
+            await self.refuse(outcome.code, outcome.message)
+            return
+        assert self.user_id is not None
+        await self.join(member_group(outcome, self.user_id), run_group(self.run_id))
+        if not await self.still_member(outcome):
+            await self.refuse("forbidden", "You are not a member of this run's workspace.")
+            return
+        async with self.order:
+            if resume_from is None:
+                await self.send_snapshot()
+            else:
+                await self.replay(resume_from)
+        await self.drain()
+
+    def query_resume_from(self) -> int | None:
+        """The ?resume_from=N of the URL: None when absent, -1 when malformed."""
+        values = parse_qs(self.scope.get("query_string", b"").decode("latin-1")).get("resume_from")
+        if not values:
+            return None
+        try:
+            value = int(values[0])
+        except ValueError:
+            return -1
+        return value if value >= 0 else -1
+
+    async def send_snapshot(self) -> None:
+        """Send the run.snapshot; its seq becomes the socket's position."""
+        message = await database_sync_to_async(snapshot.run_snapshot)(self.run_id)
+        if message is None:
+            await self.refuse("not_found", f"Run {self.run_id} does not exist.")
+            return
+        await self.send_message(message)
+        self.sent_seq = message["seq"]
+
+    async def replay(self, after: int) -> None:
+        """Send every stored event after `after` in order; the socket continues from there."""
+        events, last = await database_sync_to_async(snapshot.replay)(self.run_id, after)
+        if after > last:
+            await self.refuse(
+                "bad_request", f"resume_from {after} is ahead of the run's last event ({last})."
+            )
+            return
+        for message in events:
+            await self.send_message(message)
+        self.sent_seq = max([last, *(m["seq"] for m in events)])
+
+    async def drain(self) -> None:
+        """Send the buffered live events in order, filling any gap from the log; then go live."""
+        async with self.order:
+            while self.buffer:
+                pending = sorted(self.buffer, key=lambda envelope: envelope["seq"])
+                self.buffer = []
+                for envelope in pending:
+                    await self.catch_up(envelope)
+            self.buffer = None
+
+    async def catch_up(self, envelope: dict[str, Any]) -> None:
+        """Send `envelope` after everything before it (read from the log when missing)."""
+        seq = envelope["seq"]
+        if seq <= self.sent_seq:
+            return
+        if seq == self.sent_seq + 1 and envelope["type"] != SYNC_MARK:
+            await self.send_message(envelope)
+            self.sent_seq = seq
+            return
+        stored = await database_sync_to_async(snapshot.events_after)(
+            self.run_id, self.sent_seq, seq
+        )
+        for message in stored:
+            if message["seq"] > self.sent_seq:
+                await self.send_message(message)
+                self.sent_seq = message["seq"]
+
+    async def forward(self, envelope: dict[str, Any]) -> None:
+        seq = envelope["seq"]
+        if seq == self.sent_seq + 1:
+            await self.send_message(envelope)
+            self.sent_seq = seq
+        elif seq > self.sent_seq:
+            self.catch_up_later(envelope)
+
+    async def sync(self, seq: int) -> None:
+        if seq <= self.sent_seq:
+            return
+        mark = {"type": SYNC_MARK, "seq": seq}
+        if self.buffer is not None:
+            self.buffer.append(mark)
+        else:
+            self.catch_up_later(mark)
+
+    def catch_up_later(self, envelope: dict[str, Any]) -> None:
+        """Go into catching-up mode: buffer live events and drain them in a task."""
+        self.buffer = [envelope]
+        task = asyncio.get_running_loop().create_task(self.drain())
+        self.tasks.add(task)
+        task.add_done_callback(self.tasks.discard)
+
+    async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
+        """The one client message: {"resume_from": N} rewinds the stream to event N + 1."""
+        if self.closed:
+            return
+        try:
+            request = client_message_adapter.validate_json(text_data or bytes_data or b"")
+        except ValidationError as exc:
+            await self.send_error("Unknown message: " + "; ".join(e["msg"] for e in exc.errors()))
+            return
+        async with self.order:
+            if self.buffer is None:
+                self.buffer = []  # live events wait while the log is replayed
+            await self.replay(request.resume_from)
+        await self.drain()
+
+
+class WorkspaceConsumer(WatchConsumer):
+    """Streams a workspace's run list: a snapshot of recent runs, then run.status/run.finished."""
+
+    kind = "workspace socket"
+
+    async def start(self) -> None:
+        self.workspace_id = int(self.scope["url_route"]["kwargs"]["workspace_id"])
+        self.run_seqs: dict[int, int] = {}
+        outcome = await database_sync_to_async(access.workspace_access)(
+            self.user_id, self.workspace_id
+        )
+        if isinstance(outcome, access.Denied):
+            await self.refuse(outcome.code, outcome.message)
+            return
+        assert self.user_id is not None
+        await self.join(
+            member_group(self.workspace_id, self.user_id), workspace_group(self.workspace_id)
+        )
+        if not await self.still_member(self.workspace_id):
+            await self.refuse("forbidden", "You are not a member of this workspace.")
+            return
+        message = await database_sync_to_async(snapshot.workspace_snapshot)(self.workspace_id)
+        await self.send_message(message)
+        self.run_seqs = {run["id"]: run["seq"] for run in message["data"]["runs"]}
+        while self.buffer:
+            pending, self.buffer = self.buffer, []
+            for envelope in pending:
+                await self.forward(envelope)
+        self.buffer = None
+
+    async def forward(self, envelope: dict[str, Any]) -> None:
+        """A run-level event: send it unless the snapshot already covered it."""
+        run_id, seq = envelope["run_id"], envelope["seq"]
+        if seq <= self.run_seqs.get(run_id, 0):
+            return
+        self.run_seqs[run_id] = seq
+        await self.send_message(envelope)
+
+    async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
+        """A workspace socket takes no client messages."""
+        await self.send_error("A workspace socket takes no messages.")

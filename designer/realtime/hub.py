@@ -1,0 +1,160 @@
+"""Per-process fan-out: one channel-layer subscription per group, shared by the local sockets.
+
+With one layer channel per socket, an event watched by N sockets costs N layer messages (N
+Redis round trips, or N in-memory queue hand-offs and task wake-ups) before any frame is
+written. The hub gives each group one layer channel per process and hands every message on it
+to the local subscribers in a plain loop.
+
+It also checks, every SYNC_SECONDS, whether a watched run has events in the database beyond the
+last one published to this process (a publish lost with a crashed producer, a full channel, a
+Redis hiccup); if so its sockets are told to catch up from the log, so nothing stays missing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import weakref
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from channels.db import database_sync_to_async
+from channels.layers import get_channel_layer
+
+from designer.realtime.snapshot import latest_seqs
+
+logger = logging.getLogger(__name__)
+YIELD_EVERY = 25  # sockets served between yields to the event loop, which flushes their frames
+SYNC_SECONDS = 1.0
+RUN_GROUP_PREFIX = "run."
+
+
+class Subscriber(Protocol):
+    """A socket that takes group messages."""
+
+    async def deliver(self, message: dict[str, Any]) -> None:
+        """Handle one layer message; must not wait on I/O other than its own socket."""
+
+
+@dataclass
+class Subscription:
+    """One group's layer channel in this process, its receive task and its local sockets."""
+
+    channel: str
+    task: asyncio.Task[None] | None = None
+    sockets: set[Subscriber] = field(default_factory=set)
+    published: int = 0  # for run groups: the highest seq received (or read when joining)
+
+
+def _run_id(group: str) -> int | None:
+    return int(group[len(RUN_GROUP_PREFIX) :]) if group.startswith(RUN_GROUP_PREFIX) else None
+
+
+class Hub:
+    """The process's subscriptions to channel-layer groups, for one event loop."""
+
+    def __init__(self) -> None:
+        self.layer = get_channel_layer()
+        self.groups: dict[str, Subscription] = {}
+        self.lock = asyncio.Lock()
+        self.sync_task: asyncio.Task[None] | None = None
+
+    async def subscribe(self, group: str, subscriber: Subscriber) -> None:
+        """Start delivering the group's messages to `subscriber`."""
+        async with self.lock:
+            subscription = self.groups.get(group)
+            if subscription is None:
+                subscription = await self._join(group)
+            subscription.sockets.add(subscriber)
+
+    async def _join(self, group: str) -> Subscription:
+        loop = asyncio.get_running_loop()
+        subscription = Subscription(await self.layer.new_channel("realtime-hub."))
+        await self.layer.group_add(group, subscription.channel)
+        run_id = _run_id(group)
+        if run_id is not None:
+            # What is stored now, the joining socket reads itself; losses count from here.
+            stored = await database_sync_to_async(latest_seqs)([run_id])
+            subscription.published = stored.get(run_id, 0)
+            if self.sync_task is None:
+                self.sync_task = loop.create_task(self._sync())
+        subscription.task = loop.create_task(self._receive(group, subscription))
+        self.groups[group] = subscription
+        return subscription
+
+    async def unsubscribe(self, group: str, subscriber: Subscriber) -> None:
+        """Stop delivering the group's messages to `subscriber`."""
+        async with self.lock:
+            subscription = self.groups.get(group)
+            if subscription is None or subscriber not in subscription.sockets:
+                return
+            subscription.sockets.discard(subscriber)
+            if subscription.sockets:
+                return
+            del self.groups[group]
+            await self.layer.group_discard(group, subscription.channel)
+            if subscription.task is not None:
+                subscription.task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await subscription.task
+
+    async def _receive(self, group: str, subscription: Subscription) -> None:
+        while True:
+            try:
+                message = await self.layer.receive(subscription.channel)
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                logger.exception("realtime hub: receiving %s from the channel layer failed", group)
+                await asyncio.sleep(1)
+                continue
+            seq = (message.get("message") or {}).get("seq")
+            if isinstance(seq, int):
+                subscription.published = max(subscription.published, seq)
+            await self._fan_out(subscription, message)
+
+    async def _fan_out(self, subscription: Subscription, message: dict[str, Any]) -> None:
+        for index, subscriber in enumerate(list(subscription.sockets), start=1):
+            try:
+                await subscriber.deliver(message)
+            except Exception:
+                logger.exception("realtime hub: a socket failed to take a message")
+            if index % YIELD_EVERY == 0:
+                await asyncio.sleep(0)  # let the server write what is queued so far
+
+    async def _sync(self) -> None:
+        stored_before: dict[str, int] = {}  # each run's last seq in the database, a tick ago
+        while True:
+            await asyncio.sleep(SYNC_SECONDS)
+            runs = {g: r for g in self.groups if (r := _run_id(g)) is not None}
+            stored_before = {g: s for g, s in stored_before.items() if g in runs}
+            if not runs:
+                continue
+            try:
+                stored = await database_sync_to_async(latest_seqs)(list(runs.values()))
+            except Exception:
+                logger.exception("realtime hub: reading the runs' last seq failed")
+                continue
+            for group, run_id in runs.items():
+                before = stored_before.get(group)
+                stored_before[group] = stored.get(run_id, 0)
+                subscription = self.groups.get(group)
+                if subscription is None or before is None or subscription.published >= before:
+                    continue
+                # In the database for a whole tick and still not received here: lost.
+                logger.warning("realtime: %s events up to %s were not published", group, before)
+                subscription.published = before
+                await self._fan_out(subscription, {"type": "protocol.sync", "seq": before})
+
+
+_hubs: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Hub] = weakref.WeakKeyDictionary()
+
+
+def get_hub() -> Hub:
+    """The hub of the running event loop."""
+    loop = asyncio.get_running_loop()
+    hub = _hubs.get(loop)
+    if hub is None:
+        hub = _hubs[loop] = Hub()
+    return hub

@@ -1,0 +1,154 @@
+"""Generates docs/protocol.md from the protocol models.
+
+`python -m designer.realtime.protocol_doc > docs/protocol.md`; a test fails when it is stale.
+"""
+
+from __future__ import annotations
+
+import inspect
+from typing import Any
+
+from designer.realtime import protocol
+from designer.realtime.typescript import schemas, ts_type
+
+INTRO = f"""\
+# The WebSocket protocol
+
+Generated from `designer/realtime/protocol.py` by
+`python -m designer.realtime.protocol_doc > docs/protocol.md`; do not edit by hand.
+TypeScript types for the same models: `frontend/src/protocol.gen.ts` (`make types`).
+
+## Sockets
+
+| URL | what it streams |
+|---|---|
+| `/ws/runs/<run id>/` | one run: `run.snapshot`, then the run's stored events in `seq` order |
+| `/ws/workspaces/<workspace id>/` | the run list: `workspace.snapshot`, then every run's \
+`run.status` and `run.finished` |
+
+**Authentication.** A session cookie (the browser is signed in), or a personal API token
+passed one of three ways: as a second offered subprotocol
+`{protocol.TOKEN_SUBPROTOCOL_PREFIX}<token>` beside `{protocol.SUBPROTOCOL}` (what browsers
+can do: `new WebSocket(url, ["{protocol.SUBPROTOCOL}", "{protocol.TOKEN_SUBPROTOCOL_PREFIX}" +
+token])`), an `Authorization: Bearer <token>` header (CLI clients), or a `?token=<token>` query
+parameter. When a token is given it decides alone. The server selects the
+`{protocol.SUBPROTOCOL}` subprotocol whenever the client offers it.
+
+**Origin.** The `Origin` header must name one of the server's `ALLOWED_HOSTS`; otherwise the
+handshake is refused with HTTP 403 (no socket opens). Non-browser clients send an `Origin`
+matching the server they connect to (`python manage.py watch_run` does).
+
+**Membership.** Any member of the workspace (viewer, editor or owner) may watch it and its runs.
+A member removed from the workspace has every socket on it closed at once.
+
+## Refusals and close codes
+
+Every refusal is an `error` message followed by a close with the matching code:
+
+| close code | `error.data.code` | when |
+|---|---|---|
+{{close_codes}}
+| 1011 | `internal` | the server produced a message that does not match its model (a bug; logged) |
+
+## Ordering, resuming, gaps
+
+Every stored run event carries the run's `seq`, strictly increasing from 1 with no holes. A run
+socket delivers events in `seq` order, each exactly once:
+
+1. On connect the server joins the run's group first, then reads the database: a `run.snapshot`
+   whose `seq` is the last event it includes (no events are stored for the snapshot itself).
+   Live events published meanwhile wait and are dropped when their `seq` is already covered.
+2. **Reconnecting:** connect with `?resume_from=N` (N = the last `seq` the client applied). Instead
+   of a snapshot the server sends exactly the stored events N+1 … current, then live ones.
+   `resume_from` ahead of the run's last event is refused (`bad_request`, 4400).
+3. **Rewinding an open socket:** send `{{"resume_from": N}}`. The server resends every stored event
+   after N in order, then continues live. Client rule: apply an event when `seq == last + 1`,
+   ignore `seq <= last`; on `seq > last + 1` (should never happen) send `{{"resume_from": last}}`.
+4. If a live publish is lost or overtaken (a full channel, Redis delivery order), the server fills
+   the gap from the database before sending the later event; if no later event comes (the
+   producer died after saving), it notices within about two seconds and sends what is missing.
+
+A workspace socket has no resume: on reconnect it sends a fresh `workspace.snapshot`, whose runs
+carry their `seq`; later events of a run with `seq` at or below it are not sent.
+
+## Log batching and caps
+
+`step.log` lines are batched by the producer: the run's event writer
+(`designer.runs.coordinator.EventWriter`) holds a step's lines back for up to
+{protocol.LOG_BATCH_SECONDS * 1000:.0f} ms and saves them together, and `designer.runs.logs.batches`
+splits them so that each `step.log` message carries at most {protocol.LOG_MAX_LINES} lines and
+{protocol.LOG_MAX_CHARS:,} characters; a line longer than {protocol.LOG_MAX_LINE_CHARS:,}
+characters is cut and marked ` …[truncated]`. The model enforces the caps on every message
+sent. The full log is kept in a file per step (`designer.runs.logs.log_path`).
+
+## Messages
+
+Every message is one JSON envelope `{{"type", "run_id", "seq", "data"}}`; unknown fields are an
+error in every model. Times are ISO 8601 strings in UTC.
+"""
+
+
+def _doc(model: type) -> str:
+    return " ".join((inspect.getdoc(model) or "").split())
+
+
+def _table(schema: dict[str, Any]) -> list[str]:
+    required = set(schema.get("required", []))
+    rows = ["| field | type | required | meaning |", "|---|---|---|---|"]
+    for name, spec in schema.get("properties", {}).items():
+        kind = ts_type(spec).replace("|", "\\|")
+        description = " ".join(spec.get("description", "").split())
+        needed = "yes" if name in required else "no"
+        rows.append(f"| `{name}` | `{kind}` | {needed} | {description} |")
+    return rows
+
+
+def generate() -> str:
+    """The whole docs/protocol.md."""
+    codes = "\n".join(
+        f"| {int(code)} | `{name}` | {WHEN[name]} |"
+        for name, code in protocol.ERROR_CLOSE_CODES.items()
+    )
+    text = INTRO.replace("{close_codes}", codes)
+    models = schemas()
+    lines = [text]
+    for message in protocol.SERVER_MESSAGES:
+        kind = message.model_fields["type"].annotation.__args__[0]  # type: ignore[union-attr]
+        data_model = message.model_fields["data"].annotation
+        assert isinstance(data_model, type)
+        envelope = models[message.__name__]["properties"]
+        lines += [
+            f"\n### `{kind}`\n",
+            _doc(message),
+            "",
+            f"Envelope: `run_id: {ts_type(envelope['run_id'])}`, "
+            f"`seq: {ts_type(envelope['seq'])}`. "
+            f"`data` ({data_model.__name__}): {_doc(data_model)}",
+            "",
+            *_table(models[data_model.__name__]),
+        ]
+    lines += ["\n## Client messages\n", '### `{"resume_from": N}`\n']
+    lines += [_doc(protocol.ResumeRequest), ""]
+    lines += _table(models["ResumeRequest"])
+    documented = {"ResumeRequest"}
+    for message in protocol.SERVER_MESSAGES:
+        documented |= {message.__name__, message.model_fields["data"].annotation.__name__}  # type: ignore[union-attr]
+    nested = sorted(name for name in models if name not in documented)
+    lines.append("\n## Shared types\n")
+    for name in nested:
+        lines += [f"### {name}\n", " ".join(models[name].get("description", "").split()), ""]
+        lines += [*_table(models[name]), ""]
+    return "\n".join(lines).rstrip() + "\n"
+
+
+WHEN = {
+    "bad_request": "a malformed `resume_from`, or one ahead of the run's last event",
+    "unauthenticated": "no session and no valid API token",
+    "forbidden": "the user is not a member of the workspace (of the run)",
+    "not_found": "no such run or workspace",
+    "membership_revoked": "the user was removed from the workspace while watching",
+}
+
+
+if __name__ == "__main__":
+    print(generate(), end="")

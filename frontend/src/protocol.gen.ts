@@ -1,0 +1,255 @@
+// Generated from designer/realtime/protocol.py by `make types`. Do not edit by hand.
+/* eslint-disable */
+
+export const PROTOCOL_VERSION = 1;
+export const SUBPROTOCOL = "designer.v1";
+export const TOKEN_SUBPROTOCOL_PREFIX = "token.";
+export const LOG_BATCH_SECONDS = 0.1;
+export const LOG_MAX_LINES = 200;
+export const LOG_MAX_LINE_CHARS = 4000;
+export const LOG_MAX_CHARS = 64000;
+
+/** WebSocket close codes the server uses; each close is preceded by an `error` message. */
+export const CloseCode = { BAD_REQUEST: 4400, UNAUTHENTICATED: 4401, FORBIDDEN: 4403, NOT_FOUND: 4404, MEMBERSHIP_REVOKED: 4410 } as const;
+
+/** Something went wrong; when the server closes the socket, this comes just before. */
+export interface ErrorData {
+  code: "unauthenticated" | "forbidden" | "not_found" | "bad_request" | "membership_revoked" | "internal";
+  message: string;
+}
+
+/** `error`: not stored; `run_id` is the socket's run (null on a workspace socket). */
+export interface ErrorMessage {
+  type: "error";
+  run_id: number | null;
+  seq: null;
+  data: ErrorData;
+}
+
+/** How many steps ended each way. */
+export interface FinishCounts {
+  ran: number;
+  reused: number;
+  failed: number;
+  canceled: number;
+  upstream_failed: number;
+}
+
+/** A summary of one output port's artifact. */
+export interface OutputInfo {
+  /** Content digest of the artifact (SHA-256 hex). */
+  digest: string;
+  /** What the artifact holds: DataFrame, Model, Transform, Metrics. */
+  kind: string;
+  /** Size in bytes. */
+  size: number;
+  /** Kind-specific summary (rows, columns, metrics…). */
+  summary: { [key: string]: unknown };
+}
+
+/** How far a step is: `value` out of `max`. */
+export interface Progress {
+  /** Work done so far. */
+  value: number;
+  /** Total work; `value / max` is the fraction done. */
+  max: number;
+}
+
+/** Client → server: "I have applied every event up to `resume_from`; resend from there". */
+export interface ResumeRequest {
+  resume_from: number;
+}
+
+/** The run ended. */
+export interface RunFinishedData {
+  status: "succeeded" | "failed" | "canceled";
+  counts: FinishCounts;
+  /** Seconds from start to finish. */
+  duration: number;
+}
+
+/** `run.finished`: a stored run event, the run's last (also sent to the workspace socket). */
+export interface RunFinishedMessage {
+  type: "run.finished";
+  run_id: number;
+  seq: number;
+  data: RunFinishedData;
+}
+
+/** A run's own state. */
+export interface RunInfo {
+  id: number;
+  workspace: number;
+  /** The graph's id. */
+  graph: number;
+  /** The graph version number the run executes. */
+  version: number;
+  status: "queued" | "running" | "succeeded" | "failed" | "canceled";
+  created_at: string;
+  started_at: string | null;
+  finished_at: string | null;
+  /** Pipeline parameter values for this run. */
+  parameters: { [key: string]: unknown };
+}
+
+/** The whole run state as of the envelope's `seq`. */
+export interface RunSnapshotData {
+  run: RunInfo;
+  steps: StepInfo[];
+}
+
+/** `run.snapshot`: sent first on a run socket; `seq` is the last event it includes. */
+export interface RunSnapshotMessage {
+  type: "run.snapshot";
+  run_id: number;
+  seq: number;
+  data: RunSnapshotData;
+}
+
+/** The run moved to a new status. */
+export interface RunStatusData {
+  status: "queued" | "running" | "succeeded" | "failed" | "canceled";
+}
+
+/** `run.status`: a stored run event (also sent to the workspace socket). */
+export interface RunStatusMessage {
+  type: "run.status";
+  run_id: number;
+  seq: number;
+  data: RunStatusData;
+}
+
+/** One run in a workspace's run list. */
+export interface RunSummary {
+  id: number;
+  graph: number;
+  version: number;
+  status: "queued" | "running" | "succeeded" | "failed" | "canceled";
+  /** The run's last event number. */
+  seq: number;
+  created_at: string;
+  started_at: string | null;
+  finished_at: string | null;
+}
+
+/** A step's state as the snapshot reports it. */
+export interface StepInfo {
+  /** The plan's step key (the node id). */
+  key: string;
+  /** The module ref, "name@version". */
+  module: string;
+  status: "pending" | "queued" | "running" | "succeeded" | "failed" | "reused" | "canceled" | "upstream_failed" | "retrying";
+  attempts: number;
+  /** Why the step ran or was reused. */
+  reason: string;
+  progress: Progress | null;
+  /** Output port name → artifact summary. */
+  outputs: { [key: string]: OutputInfo };
+  error: string;
+  started_at: string | null;
+  finished_at: string | null;
+}
+
+/** A batch of log lines from one step and stream (batched and capped by the producer). */
+export interface StepLogData {
+  /** The step key. */
+  step: string;
+  stream: "stdout" | "stderr" | "log";
+  lines: string[];
+}
+
+/** `step.log`: a stored run event. */
+export interface StepLogMessage {
+  type: "step.log";
+  run_id: number;
+  seq: number;
+  data: StepLogData;
+}
+
+/** A step's output is saved and its summary is ready. */
+export interface StepOutputData {
+  /** Content digest of the artifact (SHA-256 hex). */
+  digest: string;
+  /** What the artifact holds: DataFrame, Model, Transform, Metrics. */
+  kind: string;
+  /** Size in bytes. */
+  size: number;
+  /** Kind-specific summary (rows, columns, metrics…). */
+  summary: { [key: string]: unknown };
+  /** The step key. */
+  step: string;
+  /** The output port name. */
+  port: string;
+}
+
+/** `step.output`: a stored run event. */
+export interface StepOutputMessage {
+  type: "step.output";
+  run_id: number;
+  seq: number;
+  data: StepOutputData;
+}
+
+/** A step reported progress. */
+export interface StepProgressData {
+  /** Work done so far. */
+  value: number;
+  /** Total work; `value / max` is the fraction done. */
+  max: number;
+  /** The step key. */
+  step: string;
+}
+
+/** `step.progress`: a stored run event. */
+export interface StepProgressMessage {
+  type: "step.progress";
+  run_id: number;
+  seq: number;
+  data: StepProgressData;
+}
+
+/** A step moved to a new status. */
+export interface StepStatusData {
+  /** The step key. */
+  step: string;
+  status: "queued" | "running" | "succeeded" | "failed" | "reused" | "canceled" | "upstream_failed" | "retrying";
+  /** Attempt number (1 for the first try; 0 if never run). */
+  attempt: number;
+  /** Why it runs, or why it was reused. */
+  reason: string;
+  /** The failure message (failed, retrying). */
+  error: string;
+}
+
+/** `step.status`: a stored run event. */
+export interface StepStatusMessage {
+  type: "step.status";
+  run_id: number;
+  seq: number;
+  data: StepStatusData;
+}
+
+/** A workspace's most recent runs (newest first) when the socket opens. */
+export interface WorkspaceSnapshotData {
+  workspace: number;
+  runs: RunSummary[];
+}
+
+/** `workspace.snapshot`: sent first on a workspace socket (not a run event: no seq). */
+export interface WorkspaceSnapshotMessage {
+  type: "workspace.snapshot";
+  run_id: null;
+  seq: null;
+  data: WorkspaceSnapshotData;
+}
+
+/** Every message the server sends. */
+export type ServerMessage = RunSnapshotMessage | WorkspaceSnapshotMessage | RunStatusMessage | StepStatusMessage | StepProgressMessage | StepLogMessage | StepOutputMessage | RunFinishedMessage | ErrorMessage;
+
+/** The stored run events (they carry a seq). */
+export type RunEventMessage = RunStatusMessage | StepStatusMessage | StepProgressMessage | StepLogMessage | StepOutputMessage | RunFinishedMessage;
+
+export type ServerMessageType = ServerMessage["type"];
+
+/** Every message a client may send. */
+export type ClientMessage = ResumeRequest;

@@ -1,0 +1,120 @@
+"""Test-only commands run inside the server (or a producer) process: fixtures and a producer.
+
+The producer feeds engine events to designer.runs.services.record_events, the path the run
+coordinator and the Celery workers use: state saved, RunEvents appended under the Run row lock,
+published after commit.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from typing import Any
+
+from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY, get_user_model
+from django.contrib.sessions.backends.db import SessionStore
+from django.db import connection, transaction
+
+from designer.engine.events import Event, EventType
+from designer.graphs.models import Graph, GraphVersion
+from designer.runs import eventlog, services
+from designer.runs.models import Run, StepRun
+from designer.workspaces.models import ApiToken, Membership, Workspace
+from designer.workspaces.tokens import new_token
+
+
+def _user(name: str) -> dict[str, Any]:
+    user = get_user_model().objects.create_user(f"{name}-{uuid.uuid4().hex[:8]}", password=None)
+    raw, prefix, digest = new_token()
+    ApiToken.objects.create(user=user, name="tests", prefix=prefix, token_hash=digest)
+    session = SessionStore()
+    session[SESSION_KEY] = str(user.pk)
+    session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+    session[HASH_SESSION_KEY] = user.get_session_auth_hash()
+    session.create()
+    return {"id": user.pk, "token": raw, "session": session.session_key}
+
+
+def team(members: dict[str, str | None]) -> dict[str, Any]:
+    """A workspace and users; a role of None makes an outsider."""
+    workspace = Workspace.objects.create(name=f"team-{uuid.uuid4().hex[:6]}")
+    users = {}
+    for name, role in members.items():
+        users[name] = _user(name)
+        if role:
+            Membership.objects.create(workspace=workspace, user_id=users[name]["id"], role=role)
+    return {"workspace": workspace.pk, "users": users}
+
+
+def create_run(workspace: int, steps: int) -> dict[str, Any]:
+    """A queued run of a linear graph of `steps` nodes, its steps pending."""
+    nodes = [
+        {
+            "id": f"n{i}",
+            "module": "transform.normalize@1",
+            "params": {},
+            "position": {"x": 0, "y": 100 * i},
+        }
+        for i in range(1, steps + 1)
+    ]
+    document = {"schema_version": 1, "parameters": {}, "nodes": nodes, "edges": [], "comments": []}
+    graph = Graph.objects.create(workspace_id=workspace, name="watched", draft=document)
+    version = GraphVersion.objects.create(graph=graph, number=1, document=document)
+    run = Run.objects.create(workspace_id=workspace, graph_version=version)
+    StepRun.objects.bulk_create(
+        StepRun(run=run, key=node["id"], module=node["module"]) for node in nodes
+    )
+    return {"run": run.pk, "graph": graph.pk}
+
+
+def produce(run: int, events: list[list[Any]], pause: float = 0.0) -> dict[str, Any]:
+    """Record engine events one batch each; returns the seq after each and when it committed.
+
+    The commit time is taken by an on_commit callback registered before the service's own
+    (which publishes), so it marks the saved state change, before anything is sent.
+    """
+    seqs, saved_at = [], []
+    for kind, step, data in events:
+        with transaction.atomic():
+            transaction.on_commit(lambda: saved_at.append(time.time()))
+            services.record_events(run, [Event(EventType(kind), step, data)])
+        seqs.append(Run.objects.values_list("seq", flat=True).get(pk=run))
+        if pause:
+            time.sleep(pause)
+    return {"seqs": seqs, "saved_at": saved_at}
+
+
+def produce_unpublished(run: int, events: list[list[Any]]) -> dict[str, Any]:
+    """Record engine events but drop their publish, as if it were lost on the way."""
+    with transaction.atomic():
+        registered = len(connection.run_on_commit)
+        services.record_events(run, [Event(EventType(k), step, data) for k, step, data in events])
+        del connection.run_on_commit[registered:]
+    return {"seq": Run.objects.values_list("seq", flat=True).get(pk=run)}
+
+
+def append_raw(run: int, step: str, status: str, messages: list[list[Any]]) -> dict[str, Any]:
+    """Save a step status and append raw protocol messages in one transaction (may fail)."""
+    with transaction.atomic():
+        locked = eventlog.lock_run(run)
+        StepRun.objects.filter(run_id=run, key=step).update(status=status)
+        eventlog.append(locked, [(kind, data) for kind, data in messages])
+    return {"seq": locked.seq}
+
+
+def remove_member(workspace: int, user: int) -> dict[str, Any]:
+    """Remove a member through the workspaces service (which closes their sockets)."""
+    from designer.workspaces.services import remove_member as remove
+
+    remove(Membership.objects.get(workspace_id=workspace, user_id=user))
+    return {"removed": True}
+
+
+COMMANDS = {
+    "team": team,
+    "create_run": create_run,
+    "produce": produce,
+    "produce_unpublished": produce_unpublished,
+    "append_raw": append_raw,
+    "remove_member": remove_member,
+}

@@ -1,0 +1,300 @@
+"""Runs a real Daphne server on a loopback port with a migrated database, and speaks to it.
+
+Used by the realtime integration tests and by bench/ws.py. The test process itself never opens
+the database: it drives the server through HTTP (a control endpoint that only the test ASGI app
+mounts, see testapp.py), WebSockets, and producer subprocesses.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+import uuid
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode, urlparse, urlunparse
+
+from websockets.asyncio.client import ClientConnection, connect
+
+from designer.realtime.protocol import SUBPROTOCOL, server_message_adapter
+
+ROOT = Path(__file__).resolve().parents[3]
+PYTHON = sys.executable
+APP = "tests.integration.realtime.testapp:application"
+LAYER_OVERRIDE_ENV = "DESIGNER_CHANNEL_BACKEND"  # read by layer_override.py
+
+
+def free_port() -> int:
+    """A free TCP port on 127.0.0.1."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+class Database:
+    """A fresh migrated database: a SQLite file, or a PostgreSQL one when DATABASE_URL is set."""
+
+    def __init__(self) -> None:
+        self.workdir = Path(tempfile.mkdtemp(prefix="designer-rt-"))
+        self.admin_url = os.environ.get("DATABASE_URL", "")
+        self.env: dict[str, str] = {"DESIGNER_DATA_DIR": str(self.workdir)}
+        self.pg_name = ""
+        if self.admin_url:
+            self.pg_name = f"designer_rt_{uuid.uuid4().hex[:10]}"
+            self._pg_execute(f'CREATE DATABASE "{self.pg_name}"')
+            parsed = urlparse(self.admin_url)
+            self.env["DATABASE_URL"] = urlunparse(parsed._replace(path=f"/{self.pg_name}"))
+        subprocess.run(
+            [PYTHON, "manage.py", "migrate", "--noinput", "--skip-checks", "-v", "0"],
+            cwd=ROOT,
+            env=self.process_env(),
+            check=True,
+        )
+
+    def _pg_execute(self, sql: str) -> None:
+        import psycopg
+
+        parsed = urlparse(self.admin_url)
+        with psycopg.connect(
+            urlunparse(parsed._replace(path="/postgres")), autocommit=True
+        ) as conn:
+            conn.execute(sql)
+
+    def process_env(self, **extra: str) -> dict[str, str]:
+        """The environment of a server or producer process that uses this database."""
+        env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL"}}
+        env.update(
+            DJANGO_SETTINGS_MODULE="designer.settings",
+            SECRET_KEY="test-only-secret",
+            SECURE_COOKIES="0",
+            DEBUG="0",
+            ALLOWED_HOSTS="127.0.0.1,localhost",
+            LOG_LEVEL="WARNING",
+            PYTHONPATH=str(ROOT),
+        )
+        env.update(self.env)
+        env.update(extra)
+        return env
+
+    def drop(self) -> None:
+        """Remove the database and its folder."""
+        if self.pg_name:
+            self._pg_execute(f'DROP DATABASE IF EXISTS "{self.pg_name}" WITH (FORCE)')
+        shutil.rmtree(self.workdir, ignore_errors=True)
+
+
+class Server:
+    """A Daphne subprocess serving tests.integration.realtime.testapp on 127.0.0.1."""
+
+    def __init__(
+        self, database: Database, redis_url: str = "", backend: str = "", **env: str
+    ) -> None:
+        self.database = database
+        self.redis_url = redis_url
+        self.port = free_port()
+        self.log_path = database.workdir / f"daphne-{self.port}.log"
+        self.env = database.process_env(**layer_env(redis_url, backend), **env)
+        with open(self.log_path, "wb") as log:
+            self.process = subprocess.Popen(
+                [PYTHON, "-m", "daphne", "-b", "127.0.0.1", "-p", str(self.port), APP],
+                cwd=ROOT,
+                env=self.env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
+        self._wait_ready()
+
+    def _wait_ready(self, timeout: float = 30) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"daphne exited early:\n{self.log()}")
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=0.2):
+                    return
+            except OSError:
+                time.sleep(0.1)
+        raise RuntimeError(f"daphne did not listen within {timeout}s:\n{self.log()}")
+
+    def log(self) -> str:
+        """What the server printed."""
+        return self.log_path.read_text(errors="replace")
+
+    def healed_lost_publishes(self, run: int) -> bool:
+        """Whether the server had to send events of `run` that never reached it live."""
+        return f"realtime: run.{run} events up to" in self.log()
+
+    @property
+    def origin(self) -> str:
+        """An Origin header the server accepts."""
+        return f"http://127.0.0.1:{self.port}"
+
+    def ws_url(self, path: str, **query: Any) -> str:
+        """A ws:// URL on this server."""
+        suffix = f"?{urlencode(query)}" if query else ""
+        return f"ws://127.0.0.1:{self.port}{path}{suffix}"
+
+    def http(self, method: str, path: str, body: Any = None, token: str = "") -> tuple[int, Any]:
+        """One HTTP request; returns (status, decoded JSON or None)."""
+        data = None if body is None else json.dumps(body).encode()
+        request = urllib.request.Request(
+            f"http://127.0.0.1:{self.port}{path}", data=data, method=method
+        )
+        request.add_header("Content-Type", "application/json")
+        if token:
+            request.add_header("Authorization", f"Bearer {token}")
+        opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+        try:
+            with opener.open(request, timeout=60) as response:
+                raw = response.read()
+                return response.status, json.loads(raw) if raw else None
+        except urllib.error.HTTPError as exc:
+            raw = exc.read()
+            try:
+                return exc.code, json.loads(raw) if raw else None
+            except ValueError:
+                return exc.code, raw.decode(errors="replace")
+
+    def control(self, command: str, **arguments: Any) -> Any:
+        """Run a control command inside the server process (see control.py)."""
+        status, result = self.http("POST", f"/__control__/{command}", arguments)
+        if status != 200:
+            raise RuntimeError(f"control {command} failed ({status}): {result}")
+        return result
+
+    def stop(self) -> None:
+        """Stop the server."""
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+
+
+def layer_env(redis_url: str, backend: str = "") -> dict[str, str]:
+    """Environment selecting the channel layer: Redis when a URL is given; a backend override."""
+    env = {"REDIS_URL": redis_url} if redis_url else {}
+    if backend:
+        env[LAYER_OVERRIDE_ENV] = backend
+    return env
+
+
+def produce_in_subprocess(
+    database: Database,
+    redis_url: str,
+    run: int,
+    events: list,
+    pause: float = 0.0,
+    backend: str = "",
+) -> Any:
+    """Produce engine events from a separate process; they reach sockets through Redis."""
+    result = subprocess.run(
+        [PYTHON, "-m", "tests.integration.realtime.producer", str(run)],
+        cwd=ROOT,
+        env=database.process_env(**layer_env(redis_url, backend)),
+        input=json.dumps({"events": events, "pause": pause}),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    return json.loads(result.stdout)
+
+
+async def open_socket(
+    server: Server,
+    path: str,
+    user: dict[str, Any] | None = None,
+    *,
+    via: str = "subprotocol",
+    origin: str | None = None,
+    **query: Any,
+) -> ClientConnection:
+    """Open a WebSocket as `user` (token by subprotocol, header or query; or session cookie)."""
+    headers: dict[str, str] = {}
+    subprotocols = [SUBPROTOCOL]
+    if user is not None:
+        if via == "subprotocol":
+            subprotocols.append(f"token.{user['token']}")
+        elif via == "header":
+            headers["Authorization"] = f"Bearer {user['token']}"
+        elif via == "query":
+            query["token"] = user["token"]
+        elif via == "session":
+            headers["Cookie"] = f"sessionid={user['session']}"
+        else:
+            raise ValueError(via)
+    return await connect(
+        server.ws_url(path, **query),
+        origin=origin or server.origin,  # type: ignore[arg-type]
+        subprotocols=subprotocols,  # type: ignore[arg-type]
+        additional_headers=headers,
+        proxy=None,
+        compression=None,
+        open_timeout=20,
+        max_queue=None,
+    )
+
+
+async def receive(socket: ClientConnection, timeout: float = 10) -> dict[str, Any]:
+    """The next message, checked against its protocol model (a mismatch fails the test)."""
+    import asyncio
+
+    text = await asyncio.wait_for(socket.recv(), timeout)
+    message = json.loads(text)
+    server_message_adapter.validate_python(message)
+    return message
+
+
+async def receive_until_finished(socket: ClientConnection, timeout: float = 30) -> list[dict]:
+    """Every message up to and including run.finished."""
+    messages = []
+    while True:
+        message = await receive(socket, timeout)
+        messages.append(message)
+        if message["type"] == "run.finished":
+            return messages
+
+
+class CeleryWorker:
+    """A real `celery -A designer.celery worker` on Redis, sharing the server's database."""
+
+    def __init__(self, database: Database, redis_url: str) -> None:
+        self.log_path = database.workdir / "celery-worker.log"
+        self.process = subprocess.Popen(
+            [
+                *(PYTHON, "-m", "celery", "-A", "designer.celery", "worker", "-c", "2"),
+                *("--loglevel", "INFO", "-n", f"realtime-{os.getpid()}@%h"),
+                *("--without-gossip", "--without-mingle", "--logfile", str(self.log_path)),
+            ],
+            cwd=ROOT,
+            env=database.process_env(REDIS_URL=redis_url, DESIGNER_RUNNER="celery"),
+            start_new_session=True,
+        )
+        deadline = time.monotonic() + 60
+        while "ready." not in self.log():
+            if self.process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"the Celery worker did not start:\n{self.log()}")
+            time.sleep(0.2)
+
+    def log(self) -> str:
+        """What the worker logged."""
+        return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
+
+    def stop(self) -> None:
+        """Warm shutdown (TERM), then kill if it hangs."""
+        os.killpg(self.process.pid, signal.SIGTERM)
+        try:
+            self.process.wait(20)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait()

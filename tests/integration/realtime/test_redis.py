@@ -1,0 +1,55 @@
+"""The distributed setup: events produced in another process reach the socket through Redis."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from tests.integration.realtime.conftest import STEPS
+from tests.integration.realtime.harness import (
+    Database,
+    Server,
+    open_socket,
+    produce_in_subprocess,
+    receive,
+    receive_until_finished,
+)
+from tests.integration.realtime.script import RunView, expected_step, run_script, step_key
+
+
+async def test_events_from_a_separate_producer_process_reach_the_socket_through_redis(
+    rt_database: Database, redis_server: Server, redis_url: str
+) -> None:
+    team: dict[str, Any] = redis_server.control("team", members={"viewer": "viewer"})
+    run = redis_server.control("create_run", workspace=team["workspace"], steps=STEPS)["run"]
+    viewer = team["users"]["viewer"]
+    script = run_script(STEPS)
+    async with await open_socket(redis_server, f"/ws/runs/{run}/", viewer) as socket:
+        view = RunView(await receive(socket))
+        producing = asyncio.create_task(
+            asyncio.to_thread(produce_in_subprocess, rt_database, redis_url, run, script)
+        )
+        messages = await receive_until_finished(socket)
+        produced = await producing
+    assert messages[-1]["seq"] == produced["seqs"][-1]
+    assert not redis_server.healed_lost_publishes(run)  # every event came live through Redis
+    for message in messages:
+        view.apply(message)
+    for index in range(1, STEPS + 1):
+        assert view.step_state(step_key(index)) == expected_step(index)
+
+
+async def test_removed_member_is_disconnected_through_redis(redis_server: Server) -> None:
+    team: dict[str, Any] = redis_server.control(
+        "team", members={"owner": "owner", "viewer": "viewer"}
+    )
+    viewer = team["users"]["viewer"]
+    path = f"/ws/workspaces/{team['workspace']}/"
+    async with await open_socket(redis_server, path, viewer) as socket:
+        await receive(socket)
+        await asyncio.to_thread(
+            redis_server.control, "remove_member", workspace=team["workspace"], user=viewer["id"]
+        )
+        error = await receive(socket)
+    assert error["data"]["code"] == "membership_revoked"
+    assert socket.close_code == 4410
