@@ -5,13 +5,47 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
-from django.http import Http404
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, RequestDataTooBig, SuspiciousOperation
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.views import defaults
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 logger = logging.getLogger(__name__)
+
+
+class ApiError(exceptions.APIException):
+    """A 4xx with its own code, message, issues and extra JSON fields, passed through unchanged."""
+
+    def __init__(
+        self,
+        status_code: int,
+        code: str,
+        detail: str,
+        issues: list[dict[str, Any]] | None = None,
+        **extra: Any,
+    ):
+        self.status_code = status_code
+        self.default_code = code
+        self.detail = {"detail": detail, "code": code, "issues": issues or [], **extra}
+
+
+def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    """404 handler: the JSON error shape under /api/, Django's page elsewhere."""
+    if request.path.startswith("/api/"):
+        message = f"No API route matches {request.path}."
+        return JsonResponse({"detail": message, "code": "not_found", "issues": []}, status=404)
+    return defaults.page_not_found(request, exception or Http404())
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    """500 handler: the JSON error shape under /api/ (no traceback), Django's page elsewhere."""
+    if request.path.startswith("/api/"):
+        body = {"detail": "Internal server error.", "code": "server_error", "issues": []}
+        return JsonResponse(body, status=500)
+    return defaults.server_error(request)
 
 
 def _flatten(detail: Any, path: str = "") -> list[dict[str, str]]:
@@ -41,7 +75,12 @@ def _issue(field: str, detail: Any) -> dict[str, str]:
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     """DRF exception handler: named problems for 4xx, a bare message for unexpected errors."""
-    if isinstance(exc, Http404):
+    if isinstance(exc, RequestDataTooBig):
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        exc = ApiError(413, "payload_too_large", f"The request body is larger than {limit} bytes.")
+    elif isinstance(exc, SuspiciousOperation):
+        exc = exceptions.ParseError(str(exc) or "The request could not be read.")
+    elif isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, PermissionDenied):
         exc = exceptions.PermissionDenied()

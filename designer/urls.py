@@ -16,3 +16,6 @@ urlpatterns = [
     path("api/", include("designer.runs.urls")),
     path("", include("designer.pages.urls")),
 ]
+
+handler404 = "designer.api_errors.not_found"
+handler500 = "designer.api_errors.server_error"

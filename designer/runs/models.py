@@ -44,6 +44,10 @@ class Run(models.Model):
     plan = models.JSONField(default=dict)  # the compiled engine plan
     seq = models.BigIntegerField(default=0)
     error = models.TextField(blank=True, default="")
+    runner = models.CharField(max_length=16, default="local")  # "local" or "celery"
+    resumed_from = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="resumptions"
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -140,3 +144,19 @@ class DatasetVersion(models.Model):
 
     def __str__(self) -> str:
         return f"{self.dataset}@{self.digest[:12]}"
+
+
+class DatasetUsage(models.Model):
+    """A run read this dataset version (resolved when the run started)."""
+
+    run = models.ForeignKey(Run, on_delete=models.CASCADE, related_name="dataset_usages")
+    version = models.ForeignKey(DatasetVersion, on_delete=models.CASCADE, related_name="usages")
+    step = models.CharField(max_length=200)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["run", "version", "step"], name="one_usage_per_step")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.run_id}/{self.step} used {self.version}"

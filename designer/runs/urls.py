@@ -1,3 +1,41 @@
-"""URL routes of designer.runs."""
+"""URL routes of designer.runs (under /api/): runs, step logs and outputs, datasets."""
 
-urlpatterns: list = []
+from django.urls import path
+
+from designer.runs import api
+
+RUN = "runs/<id:pk>/"
+STEP = RUN + "steps/<str:key>/"
+DATASET = "datasets/<id:pk>/"
+
+urlpatterns = [
+    path("graphs/<id:pk>/runs/", api.GraphRunsView.as_view(), name="graph-runs"),
+    path("workspaces/<id:pk>/runs/", api.WorkspaceRunsView.as_view(), name="workspace-runs"),
+    path(RUN, api.RunDetailView.as_view(), name="run-detail"),
+    path(RUN + "cancel/", api.CancelView.as_view(), name="run-cancel"),
+    path(RUN + "resume/", api.ResumeView.as_view(), name="run-resume"),
+    path(STEP + "log/", api.StepLogView.as_view(), name="step-log"),
+    path(
+        STEP + "outputs/<str:port>/preview/",
+        api.OutputPreviewView.as_view(),
+        name="output-preview",
+    ),
+    path(
+        STEP + "outputs/<str:port>/download/",
+        api.OutputDownloadView.as_view(),
+        name="output-download",
+    ),
+    path("workspaces/<id:pk>/datasets/", api.DatasetListView.as_view(), name="dataset-list"),
+    path(DATASET, api.DatasetDetailView.as_view(), name="dataset-detail"),
+    path(DATASET + "versions/", api.DatasetVersionsView.as_view(), name="dataset-versions"),
+    path(
+        DATASET + "versions/<str:digest>/preview/",
+        api.DatasetPreviewView.as_view(),
+        name="dataset-preview",
+    ),
+    path(
+        DATASET + "versions/<str:digest>/usage/",
+        api.DatasetUsageView.as_view(),
+        name="dataset-usage",
+    ),
+]

@@ -8,3 +8,7 @@ class WorkspacesConfig(AppConfig):
 
     name = "designer.workspaces"
     label = "workspaces"
+
+    def ready(self) -> None:
+        """Register the `<id:...>` URL converter and the OpenAPI token scheme."""
+        from designer.workspaces import converters, schema  # noqa: F401

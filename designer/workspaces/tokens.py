@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from datetime import timedelta
 
 from django.utils import timezone
 
 from designer.workspaces.models import ApiToken
 
 TOKEN_PREFIX = "dsn_"
+# last_used_at is stamped at most this often, so reading the API does not write on every call
+LAST_USED_RESOLUTION = timedelta(seconds=60)
 
 
 def hash_token(raw: str) -> str:
@@ -34,6 +37,7 @@ def user_for_token(raw: str) -> ApiToken | None:
     )
     if token is not None:
         now = timezone.now()
-        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
-        token.last_used_at = now
+        if token.last_used_at is None or now - token.last_used_at > LAST_USED_RESOLUTION:
+            ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+            token.last_used_at = now
     return token

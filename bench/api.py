@@ -1,0 +1,244 @@
+"""API benchmark: rerun of an unchanged 100-step chain, saving a 1,000-node draft, Celery vs local.
+
+(a) POST a run of an unchanged 100-step chain (every step reused) until the run is done:
+    target < 50 ms server time (request handling + coordinator until `finished_at`).
+(b) PUT a 1,000-node draft with If-Match: target < 200 ms.
+(c) a 20-step run (cache bypassed) through the Celery path vs the local runner: the ratio.
+    Needs Redis: `--redis redis://127.0.0.1:6379/0` or TEST_REDIS_URL; skipped otherwise.
+
+Runs in-process against a fresh SQLite database in a temporary folder:
+`.venv/bin/python bench/api.py [--redis URL]`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import atexit
+import os
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+DATA_DIR = Path(tempfile.mkdtemp(prefix="designer-bench-api-"))
+atexit.register(shutil.rmtree, DATA_DIR, ignore_errors=True)
+os.environ.update(
+    DESIGNER_DATA_DIR=str(DATA_DIR), SECRET_KEY="bench-only", DEBUG="0", ALLOWED_HOSTS="testserver"
+)
+os.environ.pop("DATABASE_URL", None)
+os.environ.pop("REDIS_URL", None)
+os.environ["DESIGNER_RUNNER"] = "local"
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "designer.settings")
+sys.path.insert(0, str(ROOT))
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.conf import settings  # noqa: E402
+from django.core.management import call_command  # noqa: E402
+from django.utils import timezone  # noqa: E402
+from rest_framework.test import APIClient  # noqa: E402
+
+from designer.runs.models import Run  # noqa: E402
+from designer.workspaces import services  # noqa: E402
+
+TARGET_RERUN_MS, TARGET_SAVE_MS = 50.0, 200.0
+
+
+def chain(steps: int, salt: str = "") -> dict[str, Any]:
+    """A small table entered by hand, then `steps - 1` select-columns steps that keep all."""
+    nodes = [
+        {"id": "s1", "module": "data.enter_data@1", "params": {"csv": f"a,b\n1,2\n3,4{salt}\n"}}
+    ]
+    edges = []
+    for i in range(2, steps + 1):
+        params = {"pattern": "^none$", "mode": "exclude"}
+        nodes.append({"id": f"s{i}", "module": "transform.select_columns@1", "params": params})
+        edges.append(
+            {
+                "id": f"e{i}",
+                "source": {"node": f"s{i - 1}", "port": "dataset"},
+                "target": {"node": f"s{i}", "port": "dataset"},
+            }
+        )
+    return {"schema_version": 1, "parameters": {}, "nodes": nodes, "edges": edges, "comments": []}
+
+
+def wide_graph(nodes: int) -> dict[str, Any]:
+    """`nodes` nodes in chains of 10 (sources and select-columns), laid out on a grid."""
+    document = chain(1)
+    document["nodes"] = []
+    for i in range(nodes):
+        node_id = f"n{i}"
+        if i % 10 == 0:
+            node = {"id": node_id, "module": "data.sample_dataset@1", "params": {"name": "iris"}}
+        else:
+            node = {
+                "id": node_id,
+                "module": "transform.select_columns@1",
+                "params": {"pattern": "^none$", "mode": "exclude"},
+            }
+            document["edges"].append(
+                {
+                    "id": f"e{i}",
+                    "source": {"node": f"n{i - 1}", "port": "dataset"},
+                    "target": {"node": node_id, "port": "dataset"},
+                }
+            )
+        node["position"] = {"x": (i % 40) * 250, "y": (i // 40) * 150}
+        document["nodes"].append(node)
+    return document
+
+
+def client() -> tuple[APIClient, int]:
+    from django.contrib.auth import get_user_model
+
+    user = get_user_model().objects.create_user(f"bench{time.monotonic_ns()}")
+    workspace = services.create_workspace(user, "Bench")
+    _, raw = services.create_token(user, "bench")
+    api = APIClient()
+    api.credentials(HTTP_AUTHORIZATION=f"Bearer {raw}")
+    return api, workspace.pk
+
+
+def new_graph(api: APIClient, ws: int, document: dict[str, Any]) -> int:
+    response = api.post(
+        f"/api/workspaces/{ws}/graphs/", {"name": "bench", "document": document}, format="json"
+    )
+    assert response.status_code == 201, response.json()
+    return int(response.json()["id"])
+
+
+def run_to_end(api: APIClient, graph: int, body: dict[str, Any], timeout: float = 300) -> Run:
+    response = api.post(f"/api/graphs/{graph}/runs/", body, format="json")
+    assert response.status_code == 201, response.json()
+    deadline = time.monotonic() + timeout
+    while True:
+        run = Run.objects.get(pk=response.json()["id"])
+        if run.finished_at is not None:
+            return run
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"run {run.pk} did not finish")
+        time.sleep(0.02)  # poll gently: the timing comes from the server's timestamps
+
+
+def bench_rerun(api: APIClient, ws: int) -> None:
+    graph = new_graph(api, ws, chain(100))
+    first = run_to_end(api, graph, {})
+    print(
+        f"(a) first run of the 100-step chain: {first.status}, "
+        f"{(first.finished_at - first.created_at).total_seconds():.2f} s"
+    )
+    samples = []
+    for _ in range(5):
+        started = timezone.now()
+        run = run_to_end(api, graph, {})
+        assert run.status == "succeeded" and run.steps.filter(status="reused").count() == 100
+        samples.append((run.finished_at - started).total_seconds() * 1000)
+    best, median = min(samples), statistics.median(samples)
+    verdict = "meets" if median < TARGET_RERUN_MS else "misses"
+    print(
+        f"(a) unchanged rerun, all 100 steps reused, POST → run finished: median {median:.1f} ms, "
+        f"best {best:.1f} ms ({verdict} the {TARGET_RERUN_MS:.0f} ms target)"
+    )
+
+
+def bench_save(api: APIClient, ws: int) -> None:
+    document = wide_graph(1000)
+    graph = new_graph(api, ws, chain(1))
+    etag = api.get(f"/api/graphs/{graph}/").json()["etag"]
+    samples = []
+    for i in range(5):
+        document["nodes"][1]["params"]["pattern"] = f"^none{i}$"
+        started = time.perf_counter()
+        response = api.put(
+            f"/api/graphs/{graph}/draft/", document, format="json", HTTP_IF_MATCH=etag
+        )
+        samples.append((time.perf_counter() - started) * 1000)
+        assert response.status_code == 200, response.json()
+        etag = response["ETag"]
+    median = statistics.median(samples)
+    verdict = "meets" if median < TARGET_SAVE_MS else "misses"
+    print(
+        f"(b) saving a 1,000-node draft with If-Match: median {median:.1f} ms, "
+        f"best {min(samples):.1f} ms ({verdict} the {TARGET_SAVE_MS:.0f} ms target)"
+    )
+
+
+def start_worker(redis: str) -> subprocess.Popen[bytes]:
+    from designer.celery import app
+
+    env = {**os.environ, "REDIS_URL": redis, "DESIGNER_RUNNER": "celery"}
+    app.conf.broker_url = redis
+    worker = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "designer.celery",
+            "worker",
+            "-c",
+            str(settings.DESIGNER_WORKERS),
+            "--loglevel",
+            "WARNING",
+            "--without-gossip",
+            "--without-mingle",
+            "-n",
+            f"bench-{os.getpid()}@%h",
+        ],
+        cwd=ROOT,
+        env=env,
+        start_new_session=True,
+    )
+    deadline = time.monotonic() + 60
+    while not app.control.ping(timeout=0.5):
+        if worker.poll() is not None or time.monotonic() > deadline:
+            raise RuntimeError("the Celery worker did not start")
+    return worker
+
+
+def bench_celery(api: APIClient, ws: int, redis: str) -> None:
+    graph = new_graph(api, ws, chain(20))
+    run_to_end(api, graph, {"bypass_cache": True})  # warm the local workers
+    local = run_to_end(api, graph, {"bypass_cache": True})
+    worker = start_worker(redis)
+    try:
+        settings.DESIGNER_RUNNER = "celery"
+        run_to_end(api, graph, {"bypass_cache": True})  # warm the Celery pool
+        celery = run_to_end(api, graph, {"bypass_cache": True})
+    finally:
+        settings.DESIGNER_RUNNER = "local"
+        os.killpg(worker.pid, signal.SIGTERM)
+        worker.wait(30)
+    seconds = [(r.finished_at - r.created_at).total_seconds() for r in (local, celery)]
+    assert local.status == celery.status == "succeeded", (local.status, celery.status)
+    print(
+        f"(c) 20-step run, cache bypassed: local {seconds[0]:.2f} s, Celery {seconds[1]:.2f} s, "
+        f"ratio Celery/local {seconds[1] / seconds[0]:.2f}"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--redis", default=os.environ.get("TEST_REDIS_URL", ""))
+    args = parser.parse_args()
+    call_command("migrate", verbosity=0)
+    api, ws = client()
+    bench_rerun(api, ws)
+    bench_save(api, ws)
+    if args.redis:
+        bench_celery(api, ws, args.redis)
+    else:
+        print("(c) skipped: no Redis given (--redis URL or TEST_REDIS_URL)")
+
+
+if __name__ == "__main__":
+    main()

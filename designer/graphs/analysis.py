@@ -1,0 +1,96 @@
+"""The graph layer's bridge to the engine: parse, validate and compile documents."""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Any
+
+from django.conf import settings
+
+from designer.api_errors import ApiError
+from designer.engine.compile import CompileError, compile_graph
+from designer.engine.plan import Plan
+from designer.engine.registry import Registry
+from designer.engine.schema import (
+    SCHEMA_VERSION,
+    Graph,
+    GraphFormatError,
+    graph_to_dict,
+    parse_graph,
+)
+from designer.engine.validate import validate
+from designer.modules import load_registry
+
+
+@cache
+def module_registry() -> Registry:
+    """The built-in modules plus the custom ones under DESIGNER_MODULE_PATHS (loaded once)."""
+    return load_registry(settings.DESIGNER_MODULE_PATHS)
+
+
+def empty_document() -> dict[str, Any]:
+    """A new graph's draft: no nodes."""
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "parameters": {},
+        "nodes": [],
+        "edges": [],
+        "comments": [],
+    }
+
+
+def parse_document(document: Any) -> Graph:
+    """Parse a graph document, or answer 400 naming every structural problem."""
+    try:
+        return parse_graph(document)
+    except GraphFormatError as exc:
+        raise ApiError(
+            400,
+            "invalid_document",
+            f"The graph document is malformed ({len(exc.issues)} problems): {exc}",
+            [i.to_dict() for i in exc.issues],
+        ) from exc
+
+
+def canonical_document(document: Any) -> dict[str, Any]:
+    """The canonical JSON form of a well-formed document (400 when malformed)."""
+    return graph_to_dict(parse_document(document))
+
+
+def validation_issues(document: Any) -> list[dict[str, Any]]:
+    """The engine's issues for a document (modules, wiring, params, cycles)."""
+    return [i.to_dict() for i in validate(parse_document(document), module_registry())]
+
+
+def compile_document(document: Any) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
+    """The engine's (issues, plan) for a document at design time; the plan is None on issues."""
+    try:
+        plan = compile_graph(parse_document(document), module_registry())
+    except CompileError as exc:
+        return [i.to_dict() for i in exc.issues], None
+    return [], plan.to_dict()
+
+
+def plan_for_run(
+    document: Any,
+    parameters: dict[str, Any],
+    *,
+    run_from: str | None = None,
+    run_only: str | None = None,
+) -> Plan:
+    """Compile a document for a run, or answer 400 with every issue that stops it running."""
+    try:
+        return compile_graph(
+            parse_document(document),
+            module_registry(),
+            parameters,
+            run_from=run_from,
+            run_only=run_only,
+        )
+    except CompileError as exc:
+        raise ApiError(
+            400,
+            "invalid_graph",
+            f"The graph cannot run ({len(exc.issues)} problems): {exc}",
+            [i.to_dict() for i in exc.issues],
+        ) from exc

@@ -1,0 +1,321 @@
+"""REST views for graphs: drafts with ETags, versions, diff, import/export, validate and compile."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from django.db.models import Max
+from django.http import HttpResponse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import status
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from designer.api_errors import ApiError
+from designer.graphs import services
+from designer.graphs.analysis import compile_document, module_registry, validation_issues
+from designer.graphs.diff import diff_documents
+from designer.graphs.models import Graph, GraphVersion
+from designer.graphs.serializers import (
+    CommitSerializer,
+    CompileResultSerializer,
+    DiffSerializer,
+    DraftSavedSerializer,
+    DuplicateSerializer,
+    GraphCreateSerializer,
+    GraphImportSerializer,
+    GraphSerializer,
+    GraphSummarySerializer,
+    GraphUpdateSerializer,
+    ModuleCatalogueSerializer,
+    ValidationResultSerializer,
+    VersionSerializer,
+    VersionSummarySerializer,
+)
+from designer.workspaces.models import Role
+from designer.workspaces.pagination import paginated, paginated_response
+from designer.workspaces.parsers import LimitedJSONParser, SmallMultiPartParser
+from designer.workspaces.permissions import USER, ScopedAPIView
+
+GRAPHS = Graph.objects.all()
+
+
+class GraphView(ScopedAPIView):
+    """Base of the views that act on one graph (JSON bodies)."""
+
+    parser_classes = [LimitedJSONParser]
+
+    def graph(self, pk: int) -> Graph:
+        """The graph, with the method's policy checked against its workspace."""
+        return self.scoped_object(GRAPHS, pk, "Graph")
+
+
+def _graph_response(graph: Graph, code: int = status.HTTP_200_OK) -> Response:
+    issues = validation_issues(graph.draft)
+    response = Response(GraphSerializer(graph, context={"issues": issues}).data, status=code)
+    response["ETag"] = services.etag(graph)
+    return response
+
+
+def _version(graph: Graph, number: int) -> GraphVersion:
+    version = graph.versions.filter(number=number).first()
+    if version is None:
+        raise ApiError(404, "not_found", f"Graph {graph.pk} has no version {number}.")
+    return version
+
+
+def _side(graph: Graph, side: str | None, name: str) -> dict[str, Any]:
+    if not side:
+        raise ApiError(400, "invalid", f"?{name}= is required: a version number or 'draft'.")
+    if side == "draft":
+        return graph.draft
+    if not side.isdigit():
+        raise ApiError(400, "invalid", f"?{name}={side!r} is neither a version number nor 'draft'.")
+    return _version(graph, int(side)).document
+
+
+class ModuleCatalogueView(ScopedAPIView):
+    """The module palette: every registered module spec, with categories."""
+
+    policy = {"GET": USER}
+
+    @extend_schema(responses=ModuleCatalogueSerializer, operation_id="modules_list")
+    def get(self, request: Request) -> Response:
+        specs = [spec.to_dict() for spec in module_registry()]
+        categories = list(dict.fromkeys(s["category"] for s in specs))
+        return Response({"categories": categories, "modules": specs})
+
+
+class GraphListView(GraphView):
+    """A workspace's graphs; editors create new ones."""
+
+    policy = {"GET": Role.VIEWER, "POST": Role.EDITOR}
+
+    @extend_schema(responses=paginated(GraphSummarySerializer))
+    def get(self, request: Request, pk: int) -> Response:
+        self.authorize(pk, "Workspace", pk)
+        qs = (
+            Graph.objects.filter(workspace_id=pk)
+            .select_related("updated_by")
+            .annotate(latest_number=Max("versions__number"))
+            .order_by("-updated_at", "-id")
+        )
+        return paginated_response(self, qs, GraphSummarySerializer)
+
+    @extend_schema(request=GraphCreateSerializer, responses={201: GraphSerializer})
+    def post(self, request: Request, pk: int) -> Response:
+        membership = self.authorize(pk, "Workspace", pk)
+        body = GraphCreateSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        graph = services.create_graph(membership.workspace, request.user, **body.validated_data)
+        return _graph_response(graph, status.HTTP_201_CREATED)
+
+
+class GraphImportView(GraphView):
+    """Import a graph: a JSON document (or {name, description, document}), or a multipart `file`."""
+
+    policy = {"POST": Role.EDITOR}
+    parser_classes = [LimitedJSONParser, SmallMultiPartParser]
+
+    def _from_upload(self, request: Request) -> dict[str, Any]:
+        upload = request.data["file"]
+        try:
+            document = json.loads(upload.read())
+        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+            raise ApiError(400, "invalid_json", f"{upload.name} is not valid JSON: {exc}") from exc
+        name = request.data.get("name") or upload.name.rsplit(".", 1)[0]
+        return {
+            "name": name,
+            "description": request.data.get("description", ""),
+            "document": document,
+        }
+
+    @extend_schema(request=GraphImportSerializer, responses={201: GraphSerializer})
+    def post(self, request: Request, pk: int) -> Response:
+        membership = self.authorize(pk, "Workspace", pk)
+        if "file" in request.FILES:
+            data = self._from_upload(request)
+        elif isinstance(request.data, dict) and "document" in request.data:
+            data = request.data
+        else:
+            data = {"name": request.query_params.get("name", ""), "document": request.data}
+        if (
+            isinstance(data["document"], dict)
+            and "name" in data["document"]
+            and not data.get("name")
+        ):
+            data = {**data, "name": data["document"].pop("name")}
+        data = {**data, "name": data.get("name") or "Imported graph"}
+        body = GraphImportSerializer(data=data)
+        body.is_valid(raise_exception=True)
+        graph = services.create_graph(membership.workspace, request.user, **body.validated_data)
+        return _graph_response(graph, status.HTTP_201_CREATED)
+
+
+class GraphDetailView(GraphView):
+    """One graph with its draft and ETag; editors rename or delete it."""
+
+    policy = {"GET": Role.VIEWER, "PATCH": Role.EDITOR, "DELETE": Role.EDITOR}
+
+    @extend_schema(responses=GraphSerializer)
+    def get(self, request: Request, pk: int) -> Response:
+        return _graph_response(self.graph(pk))
+
+    @extend_schema(request=GraphUpdateSerializer, responses=GraphSerializer)
+    def patch(self, request: Request, pk: int) -> Response:
+        graph = self.graph(pk)
+        body = GraphUpdateSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        return _graph_response(services.update_graph(graph, request.user, **body.validated_data))
+
+    @extend_schema(responses={204: None})
+    def delete(self, request: Request, pk: int) -> Response:
+        services.delete_graph(self.graph(pk))
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class DraftView(GraphView):
+    """Save the draft: the body is the whole document; If-Match must carry the current ETag."""
+
+    policy = {"PUT": Role.EDITOR}
+
+    @extend_schema(
+        request=OpenApiTypes.OBJECT,
+        responses={200: DraftSavedSerializer},
+        parameters=[OpenApiParameter("If-Match", str, OpenApiParameter.HEADER, required=True)],
+    )
+    def put(self, request: Request, pk: int) -> Response:
+        self.graph(pk)
+        graph = services.save_draft(pk, request.user, request.data, request.headers.get("If-Match"))
+        body = {
+            "etag": services.etag(graph),
+            "draft_revision": graph.draft_revision,
+            "updated_at": graph.updated_at,
+            "issues": validation_issues(graph.draft),
+        }
+        response = Response(DraftSavedSerializer(body).data)
+        response["ETag"] = body["etag"]
+        return response
+
+
+class DuplicateView(GraphView):
+    """Copy a graph's draft into a new graph."""
+
+    policy = {"POST": Role.EDITOR}
+
+    @extend_schema(request=DuplicateSerializer, responses={201: GraphSerializer})
+    def post(self, request: Request, pk: int) -> Response:
+        graph = self.graph(pk)
+        body = DuplicateSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        copy = services.duplicate_graph(graph, request.user, body.validated_data.get("name"))
+        return _graph_response(copy, status.HTTP_201_CREATED)
+
+
+class ExportView(GraphView):
+    """Download the draft (or ?version=n) as a graph JSON file."""
+
+    policy = {"GET": Role.VIEWER}
+
+    @extend_schema(
+        parameters=[OpenApiParameter("version", int, required=False)],
+        responses={(200, "application/json"): OpenApiTypes.OBJECT},
+    )
+    def get(self, request: Request, pk: int) -> HttpResponse:
+        graph = self.graph(pk)
+        side = request.query_params.get("version") or "draft"
+        document = _side(graph, side, "version")
+        response = HttpResponse(json.dumps(document, indent=2), content_type="application/json")
+        filename = "".join(c if c.isalnum() or c in "-_" else "_" for c in graph.name) or "graph"
+        response["Content-Disposition"] = f'attachment; filename="{filename}.json"'
+        return response
+
+
+class VersionListView(GraphView):
+    """A graph's history; editors commit the draft as a new version."""
+
+    policy = {"GET": Role.VIEWER, "POST": Role.EDITOR}
+
+    @extend_schema(responses=paginated(VersionSummarySerializer), operation_id="versions_list")
+    def get(self, request: Request, pk: int) -> Response:
+        graph = self.graph(pk)
+        qs = graph.versions.select_related("author", "parent").order_by("-number")
+        return paginated_response(self, qs, VersionSummarySerializer)
+
+    @extend_schema(request=CommitSerializer, responses={201: VersionSerializer})
+    def post(self, request: Request, pk: int) -> Response:
+        self.graph(pk)
+        body = CommitSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        version = services.commit_version(
+            pk, request.user, body.validated_data["message"], only_if_changed=False
+        )
+        return Response(VersionSerializer(version).data, status=status.HTTP_201_CREATED)
+
+
+class VersionDetailView(GraphView):
+    """One immutable version with its document."""
+
+    policy = {"GET": Role.VIEWER}
+
+    @extend_schema(responses=VersionSerializer)
+    def get(self, request: Request, pk: int, number: int) -> Response:
+        return Response(VersionSerializer(_version(self.graph(pk), number)).data)
+
+
+class RestoreView(GraphView):
+    """Make a version's document the draft again."""
+
+    policy = {"POST": Role.EDITOR}
+
+    @extend_schema(request=None, responses=GraphSerializer)
+    def post(self, request: Request, pk: int, number: int) -> Response:
+        self.graph(pk)
+        return _graph_response(services.restore_version(pk, request.user, number))
+
+
+class DiffView(GraphView):
+    """Structural diff between two sides: version numbers or "draft"."""
+
+    policy = {"GET": Role.VIEWER}
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter(
+                "from", str, required=True, description="A version number or 'draft'."
+            ),
+            OpenApiParameter("to", str, required=True, description="A version number or 'draft'."),
+        ],
+        responses=DiffSerializer,
+    )
+    def get(self, request: Request, pk: int) -> Response:
+        graph = self.graph(pk)
+        a, b = request.query_params.get("from"), request.query_params.get("to")
+        diff = diff_documents(_side(graph, a, "from"), _side(graph, b, "to"))
+        return Response({"from": a, "to": b, **diff})
+
+
+class ValidateView(GraphView):
+    """The engine's issues for a posted document, or for the draft when the body is empty."""
+
+    policy = {"POST": Role.VIEWER}
+
+    @extend_schema(request=OpenApiTypes.OBJECT, responses=ValidationResultSerializer)
+    def post(self, request: Request, pk: int) -> Response:
+        graph = self.graph(pk)
+        issues = validation_issues(request.data or graph.draft)
+        return Response({"valid": not issues, "issues": issues})
+
+
+class CompileView(GraphView):
+    """The engine's execution plan for a posted document, or for the draft."""
+
+    policy = {"POST": Role.VIEWER}
+
+    @extend_schema(request=OpenApiTypes.OBJECT, responses=CompileResultSerializer)
+    def post(self, request: Request, pk: int) -> Response:
+        graph = self.graph(pk)
+        issues, plan = compile_document(request.data or graph.draft)
+        return Response({"valid": not issues, "issues": issues, "plan": plan})

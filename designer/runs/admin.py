@@ -1,0 +1,64 @@
+"""Django admin for runs, steps, events, datasets and dataset usage."""
+
+from django.contrib import admin
+
+from designer.runs.models import Dataset, DatasetUsage, DatasetVersion, Run, RunEvent, StepRun
+
+
+class StepRunInline(admin.TabularInline):
+    """A run's steps (read-only: the runner owns them)."""
+
+    model = StepRun
+    extra = 0
+    can_delete = False
+    fields = ["key", "module", "status", "attempts", "reason", "started_at", "finished_at"]
+    readonly_fields = fields
+
+
+@admin.register(Run)
+class RunAdmin(admin.ModelAdmin):
+    """Runs with their steps."""
+
+    list_display = ["id", "workspace", "graph_version", "status", "runner", "created_at"]
+    list_filter = ["status", "runner", "workspace"]
+    readonly_fields = ["seq", "plan"]
+    inlines = [StepRunInline]
+
+
+@admin.register(StepRun)
+class StepRunAdmin(admin.ModelAdmin):
+    """Steps of runs."""
+
+    list_display = ["run", "key", "module", "status", "attempts", "started_at", "finished_at"]
+    list_filter = ["status"]
+
+
+@admin.register(RunEvent)
+class RunEventAdmin(admin.ModelAdmin):
+    """The append-only run event log (read-only)."""
+
+    list_display = ["run", "seq", "type", "created_at"]
+    list_filter = ["type"]
+    readonly_fields = ["run", "seq", "type", "data", "created_at"]
+
+
+@admin.register(Dataset)
+class DatasetAdmin(admin.ModelAdmin):
+    """Datasets."""
+
+    list_display = ["id", "name", "workspace", "created_at"]
+    search_fields = ["name"]
+
+
+@admin.register(DatasetVersion)
+class DatasetVersionAdmin(admin.ModelAdmin):
+    """Content-addressed dataset versions."""
+
+    list_display = ["dataset", "digest", "rows", "size", "created_at"]
+
+
+@admin.register(DatasetUsage)
+class DatasetUsageAdmin(admin.ModelAdmin):
+    """Which runs read which dataset versions."""
+
+    list_display = ["run", "step", "version"]

@@ -1,0 +1,364 @@
+"""REST views for runs (start, list, detail, cancel, resume, logs, outputs) and datasets."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.http import FileResponse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import status
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from designer.api_errors import ApiError
+from designer.engine.datasets import DatasetNotFound
+from designer.engine.store import ArtifactError, ArtifactStore
+from designer.graphs.models import Graph
+from designer.runs import dataset_services, services
+from designer.runs.logs import log_path
+from designer.runs.models import Dataset, DatasetUsage, Run, RunStatus, StepRun
+from designer.runs.preview import MAX_LIMIT, table_page
+from designer.runs.serializers import (
+    DatasetSerializer,
+    DatasetUploadSerializer,
+    DatasetUsageSerializer,
+    DatasetVersionSerializer,
+    LogSerializer,
+    OutputPreviewSerializer,
+    ResumeSerializer,
+    RunSerializer,
+    RunSummarySerializer,
+    StartRunSerializer,
+    TablePageSerializer,
+)
+from designer.workspaces.models import Role
+from designer.workspaces.pagination import paginated, paginated_response, query_int
+from designer.workspaces.parsers import LimitedJSONParser, LimitedMultiPartParser
+from designer.workspaces.permissions import ScopedAPIView
+
+RUNS = Run.objects.select_related("graph_version__graph", "created_by")
+EXTENSIONS = {"parquet": "parquet", "json": "json", "pickle": "pkl"}
+PAGE_PARAMS = [
+    OpenApiParameter("offset", int, required=False),
+    OpenApiParameter("limit", int, required=False, description=f"At most {MAX_LIMIT}."),
+]
+
+
+class RunsView(ScopedAPIView):
+    """Base of the run views (JSON bodies)."""
+
+    parser_classes = [LimitedJSONParser]
+
+    def run(self, pk: int) -> Run:
+        """The run, with the method's policy checked against its workspace."""
+        return self.scoped_object(RUNS, pk, "Run")
+
+    def step(self, pk: int, key: str) -> tuple[Run, StepRun]:
+        """A run and one of its steps (404 naming the step when it has none)."""
+        run = self.run(pk)
+        step = run.steps.filter(key=key).first()
+        if step is None:
+            raise ApiError(404, "not_found", f"Run {pk} has no step {key!r}.")
+        return run, step
+
+
+def _filtered(request: Request, runs: Any) -> Any:
+    wanted = request.query_params.get("status")
+    if wanted:
+        if wanted not in RunStatus.values:
+            raise ApiError(400, "invalid", f"?status={wanted!r} is not one of {RunStatus.values}.")
+        runs = runs.filter(status=wanted)
+    return runs
+
+
+class GraphRunsView(RunsView):
+    """A graph's runs; editors start new ones."""
+
+    policy = {"GET": Role.VIEWER, "POST": Role.EDITOR}
+
+    @extend_schema(
+        parameters=[OpenApiParameter("status", str, required=False)],
+        responses=paginated(RunSummarySerializer),
+    )
+    def get(self, request: Request, pk: int) -> Response:
+        self.scoped_object(Graph.objects.all(), pk, "Graph")
+        runs = _filtered(request, RUNS.filter(graph_version__graph_id=pk))
+        return paginated_response(self, runs, RunSummarySerializer)
+
+    @extend_schema(request=StartRunSerializer, responses={201: RunSerializer})
+    def post(self, request: Request, pk: int) -> Response:
+        graph = self.scoped_object(Graph.objects.all(), pk, "Graph")
+        body = StartRunSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        run = services.start_run(graph, request.user, **body.validated_data)
+        return Response(RunSerializer(RUNS.get(pk=run.pk)).data, status=status.HTTP_201_CREATED)
+
+
+class WorkspaceRunsView(RunsView):
+    """A workspace's runs, filtered by ?graph= and ?status=."""
+
+    policy = {"GET": Role.VIEWER}
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("graph", int, required=False),
+            OpenApiParameter("status", str, required=False),
+        ],
+        responses=paginated(RunSummarySerializer),
+    )
+    def get(self, request: Request, pk: int) -> Response:
+        self.authorize(pk, "Workspace", pk)
+        runs = _filtered(request, RUNS.filter(workspace_id=pk))
+        if request.query_params.get("graph"):
+            graph = query_int(request, "graph", 0, 1, 2**62)
+            runs = runs.filter(graph_version__graph_id=graph)
+        return paginated_response(self, runs, RunSummarySerializer)
+
+
+class RunDetailView(RunsView):
+    """One run with its steps."""
+
+    policy = {"GET": Role.VIEWER}
+
+    @extend_schema(responses=RunSerializer)
+    def get(self, request: Request, pk: int) -> Response:
+        run = self.run(pk)
+        return Response(RunSerializer(run).data)
+
+
+class CancelView(RunsView):
+    """Cancel a queued or running run."""
+
+    policy = {"POST": Role.EDITOR}
+
+    @extend_schema(request=None, responses=RunSerializer)
+    def post(self, request: Request, pk: int) -> Response:
+        run = services.cancel_run(self.run(pk))
+        return Response(RunSerializer(run).data)
+
+
+class ResumeView(RunsView):
+    """Edit and resume: re-run from a (failed) step with changed params, reusing the rest."""
+
+    policy = {"POST": Role.EDITOR}
+
+    @extend_schema(request=ResumeSerializer, responses={201: RunSerializer})
+    def post(self, request: Request, pk: int) -> Response:
+        run = self.run(pk)
+        body = ResumeSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        new = services.resume_run(
+            run, request.user, body.validated_data.get("from_node"), body.validated_data["params"]
+        )
+        return Response(RunSerializer(RUNS.get(pk=new.pk)).data, status=status.HTTP_201_CREATED)
+
+
+class StepLogView(RunsView):
+    """A step's whole log (JSON, or the text file with ?download=1)."""
+
+    policy = {"GET": Role.VIEWER}
+
+    @extend_schema(
+        parameters=[OpenApiParameter("download", bool, required=False)], responses=LogSerializer
+    )
+    def get(self, request: Request, pk: int, key: str) -> Any:
+        run, step = self.step(pk, key)
+        path = log_path(run.pk, step.key)
+        if request.query_params.get("download") in ("1", "true"):
+            if not path.exists():
+                raise ApiError(404, "not_found", f"Step {key!r} of run {pk} has no log yet.")
+            return FileResponse(
+                path.open("rb"),
+                as_attachment=True,
+                filename=f"run{run.pk}-{step.key}.log",
+                content_type="text/plain; charset=utf-8",
+            )
+        text = path.read_text(encoding="utf-8", errors="replace") if path.exists() else ""
+        return Response({"step": step.key, "text": text})
+
+
+def _output(run: Run, step: StepRun, port: str) -> tuple[dict[str, Any], Path]:
+    info = step.outputs.get(port)
+    if info is None:
+        raise ApiError(
+            404, "not_found", f"Step {step.key!r} of run {run.pk} has no output {port!r} (yet)."
+        )
+    try:
+        path = ArtifactStore(settings.DESIGNER_ARTIFACT_ROOT).path(info["digest"])
+    except ArtifactError as exc:
+        raise ApiError(404, "not_found", str(exc)) from exc
+    if not path.exists():
+        raise ApiError(410, "gone", f"The artifact of {step.key}.{port} is no longer stored.")
+    return info, path
+
+
+class OutputPreviewView(RunsView):
+    """A preview of one output: a page of rows and the column summary, or a JSON value."""
+
+    policy = {"GET": Role.VIEWER}
+
+    @extend_schema(parameters=PAGE_PARAMS, responses=OutputPreviewSerializer)
+    def get(self, request: Request, pk: int, key: str, port: str) -> Response:
+        run, step = self.step(pk, key)
+        info, path = _output(run, step, port)
+        body: dict[str, Any] = {
+            "step": key,
+            "port": port,
+            "kind": info["kind"],
+            "digest": info["digest"],
+            "summary": info.get("summary", {}),
+        }
+        if info["kind"] == "parquet":
+            offset = query_int(request, "offset", 0, 0, 2**62)
+            limit = query_int(request, "limit", 50, 1, MAX_LIMIT)
+            body["table"] = table_page(path, offset, limit)
+        elif info["kind"] == "json":
+            body["value"] = json.loads(path.read_bytes())
+        return Response(body)
+
+
+class OutputDownloadView(RunsView):
+    """Download one output's stored bytes (Parquet, JSON or pickle)."""
+
+    policy = {"GET": Role.VIEWER}
+
+    @extend_schema(responses={(200, "application/octet-stream"): OpenApiTypes.BINARY})
+    def get(self, request: Request, pk: int, key: str, port: str) -> FileResponse:
+        run, step = self.step(pk, key)
+        info, path = _output(run, step, port)
+        extension = EXTENSIONS.get(info["kind"], "bin")
+        return FileResponse(
+            path.open("rb"), as_attachment=True, filename=f"run{run.pk}-{key}-{port}.{extension}"
+        )
+
+
+class DatasetsView(ScopedAPIView):
+    """Base of the dataset views."""
+
+    parser_classes = [LimitedJSONParser]
+
+    def dataset(self, pk: int) -> Dataset:
+        """The dataset, with the method's policy checked against its workspace."""
+        return self.scoped_object(Dataset.objects.all(), pk, "Dataset")
+
+    def version(self, pk: int, digest: str) -> tuple[Dataset, Any]:
+        """A dataset and one of its versions (a unique digest prefix of 8+ characters works)."""
+        dataset = self.dataset(pk)
+        matches = (
+            list(dataset.versions.filter(digest__startswith=digest)[:2]) if len(digest) >= 8 else []
+        )
+        if len(matches) != 1:
+            raise ApiError(404, "not_found", f"Dataset {pk} has no version {digest!r}.")
+        return dataset, matches[0]
+
+
+class DatasetListView(DatasetsView):
+    """A workspace's datasets; editors upload CSV or Parquet files as new versions."""
+
+    policy = {"GET": Role.VIEWER, "POST": Role.EDITOR}
+    parser_classes = [LimitedMultiPartParser, LimitedJSONParser]
+
+    @extend_schema(responses=paginated(DatasetSerializer))
+    def get(self, request: Request, pk: int) -> Response:
+        self.authorize(pk, "Workspace", pk)
+        dataset_services.sync_from_store(pk)
+        datasets = Dataset.objects.filter(workspace_id=pk).order_by("name")
+        return paginated_response(self, datasets, DatasetSerializer)
+
+    @extend_schema(
+        request={"multipart/form-data": DatasetUploadSerializer},
+        responses={201: DatasetVersionSerializer},
+    )
+    def post(self, request: Request, pk: int) -> Response:
+        membership = self.authorize(pk, "Workspace", pk)
+        body = DatasetUploadSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        data = body.validated_data
+        version = dataset_services.upload(
+            membership.workspace, request.user, data["name"], data["file"], data["description"]
+        )
+        body_out = {
+            "dataset": DatasetSerializer(version.dataset).data,
+            **DatasetVersionSerializer(version).data,
+        }
+        return Response(body_out, status=status.HTTP_201_CREATED)
+
+
+class DatasetDetailView(DatasetsView):
+    """One dataset; editors delete it with its versions."""
+
+    policy = {"GET": Role.VIEWER, "DELETE": Role.EDITOR}
+
+    @extend_schema(responses=DatasetSerializer)
+    def get(self, request: Request, pk: int) -> Response:
+        return Response(DatasetSerializer(self.dataset(pk)).data)
+
+    @extend_schema(responses={204: None})
+    def delete(self, request: Request, pk: int) -> Response:
+        dataset_services.delete_dataset(self.dataset(pk))
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class DatasetVersionsView(DatasetsView):
+    """A dataset's versions, newest first."""
+
+    policy = {"GET": Role.VIEWER}
+
+    @extend_schema(responses=paginated(DatasetVersionSerializer))
+    def get(self, request: Request, pk: int) -> Response:
+        versions = (
+            self.dataset(pk).versions.select_related("created_by").order_by("-created_at", "-id")
+        )
+        return paginated_response(self, versions, DatasetVersionSerializer)
+
+
+class DatasetPreviewView(DatasetsView):
+    """A page of a dataset version's rows with its column summary."""
+
+    policy = {"GET": Role.VIEWER}
+
+    @extend_schema(parameters=PAGE_PARAMS, responses=TablePageSerializer)
+    def get(self, request: Request, pk: int, digest: str) -> Response:
+        dataset, version = self.version(pk, digest)
+        try:
+            path, _ = dataset_services.store_for(dataset.workspace_id).read(
+                dataset.name, version.digest
+            )
+        except DatasetNotFound as exc:
+            raise ApiError(410, "gone", str(exc)) from exc
+        offset = query_int(request, "offset", 0, 0, 2**62)
+        limit = query_int(request, "limit", 50, 1, MAX_LIMIT)
+        return Response(table_page(path, offset, limit))
+
+
+class _UsageRowSerializer(DatasetUsageSerializer):
+    """A DatasetUsage row in the usage shape."""
+
+    def to_representation(self, usage: DatasetUsage) -> dict[str, Any]:
+        return {
+            "run": usage.run_id,
+            "step": usage.step,
+            "status": usage.run.status,
+            "graph": usage.run.graph_version.graph_id,
+            "created_at": usage.run.created_at.isoformat(),
+        }
+
+
+class DatasetUsageView(DatasetsView):
+    """The runs that read a dataset version."""
+
+    policy = {"GET": Role.VIEWER}
+
+    @extend_schema(responses=paginated(DatasetUsageSerializer))
+    def get(self, request: Request, pk: int, digest: str) -> Response:
+        _, version = self.version(pk, digest)
+        usages = (
+            DatasetUsage.objects.filter(version=version)
+            .select_related("run__graph_version")
+            .order_by("-run__created_at", "step")
+        )
+        return paginated_response(self, usages, _UsageRowSerializer)

@@ -1,0 +1,208 @@
+"""API shapes for runs, steps, artifacts and datasets."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from rest_framework import serializers
+
+from designer.runs.models import Dataset, DatasetVersion, Run, StepRun
+from designer.workspaces.serializers import StrictSerializer
+
+DATASET_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,199}$")
+
+
+class StepSerializer(serializers.ModelSerializer):
+    """One step of a run: status, attempts, timings, why it ran or was reused, log tail, outputs."""
+
+    status = serializers.CharField(
+        read_only=True,
+        help_text="pending, queued, running, retrying, succeeded, reused, failed, canceled "
+        "or upstream_failed.",
+    )
+    duration = serializers.SerializerMethodField()
+
+    class Meta:
+        model = StepRun
+        fields = [
+            "key",
+            "module",
+            "status",
+            "attempts",
+            "reason",
+            "progress",
+            "outputs",
+            "error",
+            "log_tail",
+            "started_at",
+            "finished_at",
+            "duration",
+        ]
+
+    def get_duration(self, step: StepRun) -> float | None:
+        if step.started_at and step.finished_at:
+            return (step.finished_at - step.started_at).total_seconds()
+        return None
+
+
+class RunSummarySerializer(serializers.ModelSerializer):
+    """A run in a list."""
+
+    graph = serializers.IntegerField(source="graph_version.graph_id", read_only=True)
+    graph_name = serializers.CharField(source="graph_version.graph.name", read_only=True)
+    version = serializers.IntegerField(source="graph_version.number", read_only=True)
+    created_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+
+    class Meta:
+        model = Run
+        fields = [
+            "id",
+            "workspace",
+            "graph",
+            "graph_name",
+            "version",
+            "status",
+            "runner",
+            "seq",
+            "parameters",
+            "options",
+            "error",
+            "resumed_from",
+            "created_by",
+            "created_at",
+            "started_at",
+            "finished_at",
+        ]
+
+
+class RunSerializer(RunSummarySerializer):
+    """A run with its steps."""
+
+    steps = StepSerializer(many=True, read_only=True)
+
+    class Meta(RunSummarySerializer.Meta):
+        fields = [*RunSummarySerializer.Meta.fields, "steps"]
+
+
+class StartRunSerializer(StrictSerializer):
+    """Body of starting a run."""
+
+    version = serializers.IntegerField(
+        required=False,
+        min_value=1,
+        help_text="Version to run; default: the draft (committed if changed).",
+    )
+    parameters = serializers.DictField(required=False, default=dict)
+    bypass_cache = serializers.BooleanField(required=False, default=False)
+    from_node = serializers.CharField(required=False, max_length=200)
+    only_node = serializers.CharField(required=False, max_length=200)
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if attrs.get("from_node") and attrs.get("only_node"):
+            raise serializers.ValidationError("Give from_node or only_node, not both.")
+        return attrs
+
+
+class ResumeSerializer(StrictSerializer):
+    """Body of "edit and resume": the step to resume from and changed params per node."""
+
+    from_node = serializers.CharField(required=False, max_length=200)
+    params = serializers.DictField(
+        child=serializers.DictField(),
+        required=False,
+        default=dict,
+        help_text="{node_id: {param: value}}",
+    )
+
+
+class LogSerializer(serializers.Serializer):
+    """A step's whole log."""
+
+    step = serializers.CharField()
+    text = serializers.CharField()
+
+
+class TablePageSerializer(serializers.Serializer):
+    """A page of a table: rows from an offset, the column names and the column summary."""
+
+    total_rows = serializers.IntegerField()
+    offset = serializers.IntegerField()
+    limit = serializers.IntegerField()
+    columns = serializers.ListField(child=serializers.CharField())
+    rows = serializers.ListField(child=serializers.ListField())
+    summary = serializers.JSONField()
+
+
+class OutputPreviewSerializer(serializers.Serializer):
+    """A preview of one output: a table page for DataFrames, else the value's summary."""
+
+    step = serializers.CharField()
+    port = serializers.CharField()
+    kind = serializers.CharField()
+    digest = serializers.CharField()
+    table = TablePageSerializer(required=False)
+    value = serializers.JSONField(required=False, help_text="The whole value of a JSON output.")
+    summary = serializers.JSONField()
+
+
+class DatasetVersionSerializer(serializers.ModelSerializer):
+    """One content-addressed version of a dataset."""
+
+    created_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+
+    class Meta:
+        model = DatasetVersion
+        fields = [
+            "digest",
+            "size",
+            "rows",
+            "columns",
+            "summary",
+            "original_filename",
+            "created_by",
+            "created_at",
+        ]
+
+
+class DatasetSerializer(serializers.ModelSerializer):
+    """A dataset with its latest version."""
+
+    latest = serializers.SerializerMethodField()
+    version_count = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Dataset
+        fields = ["id", "workspace", "name", "description", "created_at", "latest", "version_count"]
+
+    def get_latest(self, dataset: Dataset) -> dict[str, Any] | None:
+        latest = dataset.versions.order_by("-created_at", "-id").first()
+        return DatasetVersionSerializer(latest).data if latest else None
+
+    def get_version_count(self, dataset: Dataset) -> int:
+        return dataset.versions.count()
+
+
+class DatasetUploadSerializer(StrictSerializer):
+    """Body of uploading a dataset version (multipart)."""
+
+    name = serializers.CharField(max_length=200)
+    description = serializers.CharField(required=False, allow_blank=True, default="")
+    file = serializers.FileField(help_text="A CSV or Parquet file.")
+
+    def validate_name(self, value: str) -> str:
+        if not DATASET_NAME.match(value) or ".." in value:
+            raise serializers.ValidationError(
+                "Use letters, digits, '.', '_' and '-', starting with a letter or digit."
+            )
+        return value
+
+
+class DatasetUsageSerializer(serializers.Serializer):
+    """A run that read a dataset version, and the step that read it."""
+
+    run = serializers.IntegerField()
+    step = serializers.CharField()
+    status = serializers.CharField()
+    graph = serializers.IntegerField()
+    created_at = serializers.DateTimeField()

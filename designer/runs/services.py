@@ -1,0 +1,204 @@
+"""Writes for runs: start, cancel, edit-and-resume, and saving engine events with their messages.
+
+Every change to Run / StepRun / RunEvent goes through here: the state is saved and its protocol
+messages appended to the run's event log in one transaction (seq allocated under the Run row
+lock); the messages are published to the channel groups after the commit.
+"""
+
+from __future__ import annotations
+
+from copy import deepcopy
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+
+from designer.api_errors import ApiError
+from designer.engine.context import StepError
+from designer.engine.events import Event
+from designer.engine.plan import Plan
+from designer.graphs import services as graph_services
+from designer.graphs.analysis import plan_for_run
+from designer.graphs.models import Graph, GraphVersion
+from designer.runs import dataset_services, dispatch, eventlog, translate
+from designer.runs.models import (
+    DatasetUsage,
+    DatasetVersion,
+    Run,
+    RunStatus,
+    StepRun,
+    StepStatus,
+)
+
+REGISTERED_DATASET = "data.registered_dataset"
+
+FINAL_RUN = {RunStatus.SUCCEEDED, RunStatus.FAILED, RunStatus.CANCELED}
+
+
+def _version(graph: Graph, number: int) -> GraphVersion:
+    version = graph.versions.filter(number=number).first()
+    if version is None:
+        raise ApiError(404, "not_found", f"Graph {graph.pk} has no version {number}.")
+    return version
+
+
+def start_run(
+    graph: Graph,
+    user: Any,
+    *,
+    version: int | None = None,
+    parameters: dict[str, Any] | None = None,
+    bypass_cache: bool = False,
+    from_node: str | None = None,
+    only_node: str | None = None,
+    resumed_from: Run | None = None,
+    document: dict[str, Any] | None = None,
+) -> Run:
+    """Compile and queue a run of a graph version (by default the draft, committed if changed).
+
+    A graph that cannot run is refused with 400 and the engine's issues, before anything is saved.
+    """
+    pinned = _version(graph, version) if version is not None else None
+    source = document or (pinned.document if pinned is not None else graph.draft)
+    plan = plan_for_run(source, parameters or {}, run_from=from_node, run_only=only_node)
+    with transaction.atomic():
+        if document is not None and resumed_from is not None:
+            pinned = graph_services.commit_document(
+                graph.pk,
+                user,
+                document,
+                parent=resumed_from.graph_version,
+                message=f"Edited to resume run {resumed_from.pk}",
+            )
+        elif pinned is None:
+            pinned = graph_services.commit_version(
+                graph.pk, user, "Saved for a run", only_if_changed=True
+            )
+        run = create_run(graph, pinned, user, plan, bypass_cache, from_node, only_node)
+        if resumed_from is not None:
+            Run.objects.filter(pk=run.pk).update(resumed_from=resumed_from)
+            run.resumed_from = resumed_from
+        transaction.on_commit(lambda: dispatch.start(run.pk))
+    return run
+
+
+def create_run(
+    graph: Graph,
+    version: GraphVersion,
+    user: Any,
+    plan: Plan,
+    bypass_cache: bool,
+    from_node: str | None,
+    only_node: str | None,
+) -> Run:
+    """Save a queued run with one pending StepRun per plan step and its first event."""
+    run = Run.objects.create(
+        workspace_id=graph.workspace_id,
+        graph_version=version,
+        parameters=plan.parameters,
+        options={"bypass_cache": bypass_cache, "from_node": from_node, "only_node": only_node},
+        plan=plan.to_dict(),
+        runner=settings.DESIGNER_RUNNER,
+        created_by=user,
+    )
+    StepRun.objects.bulk_create(
+        StepRun(run=run, key=step.key, module=step.module) for step in plan.steps
+    )
+    record_dataset_usage(run, plan)
+    eventlog.append(eventlog.lock_run(run.pk), [("run.status", {"status": RunStatus.QUEUED})])
+    run.refresh_from_db(fields=["seq"])
+    return run
+
+
+def record_dataset_usage(run: Run, plan: Plan) -> None:
+    """Note which dataset version each registered-dataset step will read (resolved now)."""
+    store = dataset_services.store_for(run.workspace_id)
+    for step in plan.steps:
+        if step.module.rpartition("@")[0] != REGISTERED_DATASET:
+            continue
+        params = step.params
+        try:
+            _, digest = store.read(str(params.get("name")), params.get("version") or None)
+        except StepError:
+            continue  # the step itself reports the missing dataset when it runs
+        version = DatasetVersion.objects.filter(
+            dataset__workspace_id=run.workspace_id, dataset__name=params.get("name"), digest=digest
+        ).first()
+        if version is not None:
+            DatasetUsage.objects.get_or_create(run=run, version=version, step=step.key)
+
+
+def record_events(run_id: int, events: list[Event]) -> None:
+    """Save a batch of engine events for a run, with their messages, in one transaction."""
+    with transaction.atomic():
+        run = eventlog.lock_run(run_id)
+        if run.status in FINAL_RUN:
+            return
+        eventlog.append(run, translate.apply_events(run, events))
+
+
+def mark_running(run_id: int) -> None:
+    """Move a queued run to running."""
+    with transaction.atomic():
+        run = eventlog.lock_run(run_id)
+        eventlog.append(run, translate.start_run_state(run))
+
+
+def finish(run_id: int, status: str, error: str = "") -> bool:
+    """Finish a run (unless it already is); steps not yet final become canceled."""
+    with transaction.atomic():
+        run = eventlog.lock_run(run_id)
+        if run.status in FINAL_RUN:
+            return False
+        eventlog.append(run, translate.finish_run(run, status, error))
+    return True
+
+
+def cancel_run(run: Run) -> Run:
+    """Cancel a run: it is marked canceled at once; the runner stops its steps."""
+    if run.status in FINAL_RUN:
+        raise ApiError(409, "run_finished", f"Run {run.pk} already finished ({run.status}).")
+    finish(run.pk, RunStatus.CANCELED, "Canceled by a user.")
+    dispatch.cancel(run.pk)
+    run.refresh_from_db()
+    return run
+
+
+def resume_run(
+    run: Run, user: Any, from_node: str | None, params: dict[str, dict[str, Any]]
+) -> Run:
+    """Edit and resume: re-run from a step (default: the first failed one) with changed params.
+
+    The edited document becomes a new version (child of the run's version); steps upstream of
+    `from_node` whose inputs and params are unchanged are reused from the cache.
+    """
+    document = deepcopy(run.graph_version.document)
+    nodes = {n["id"]: n for n in document["nodes"]}
+    unknown = sorted(set(params) - set(nodes))
+    if unknown:
+        raise ApiError(
+            400,
+            "unknown_node",
+            f"Run {run.pk}'s graph has no node {', '.join(unknown)}.",
+            [{"code": "unknown_node", "message": f"no node `{n}`", "node": n} for n in unknown],
+        )
+    for node_id, changes in params.items():
+        nodes[node_id]["params"] = {**nodes[node_id].get("params", {}), **changes}
+    if from_node is None:
+        failed = run.steps.filter(status=StepStatus.FAILED).order_by("id").first()
+        if failed is None:
+            raise ApiError(
+                400,
+                "nothing_to_resume",
+                f"Run {run.pk} has no failed step; name the step to resume from in from_node.",
+            )
+        from_node = failed.key
+    graph = run.graph_version.graph
+    return start_run(
+        graph,
+        user,
+        parameters=run.parameters,
+        from_node=from_node,
+        resumed_from=run,
+        document=document,
+    )

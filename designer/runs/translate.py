@@ -1,0 +1,226 @@
+"""Engine events → saved StepRun/Run state and protocol messages (one transaction per batch)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any
+
+from django.db import connection
+from django.utils import timezone
+
+from designer.engine.events import Event, EventType
+from designer.runs import logs
+from designer.runs.eventlog import Message
+from designer.runs.models import Run, RunStatus, StepRun, StepStatus
+
+STEP_STATUS = {
+    EventType.STEP_QUEUED: StepStatus.QUEUED,
+    EventType.STEP_STARTED: StepStatus.RUNNING,
+    EventType.STEP_SUCCEEDED: StepStatus.SUCCEEDED,
+    EventType.STEP_REUSED: StepStatus.REUSED,
+    EventType.STEP_FAILED: StepStatus.FAILED,
+    EventType.STEP_RETRYING: StepStatus.RETRYING,
+    EventType.STEP_CANCELED: StepStatus.CANCELED,
+    EventType.STEP_UPSTREAM_FAILED: StepStatus.UPSTREAM_FAILED,
+}
+FINAL_STEP = {
+    StepStatus.SUCCEEDED,
+    StepStatus.REUSED,
+    StepStatus.FAILED,
+    StepStatus.CANCELED,
+    StepStatus.UPSTREAM_FAILED,
+}
+
+
+def step_status_message(step: StepRun) -> Message:
+    """The step.status message for a step's saved state."""
+    return (
+        "step.status",
+        {
+            "step": step.key,
+            "status": step.status,
+            "attempt": step.attempts,
+            "reason": step.reason,
+            "error": step.error,
+        },
+    )
+
+
+def _apply_status(step: StepRun, event: Event) -> None:
+    data = event.data
+    status = STEP_STATUS[event.type]
+    now = timezone.now()
+    step.status = status
+    if "attempt" in data and event.type != EventType.STEP_RETRYING:
+        step.attempts = int(data["attempt"])
+    if "reason" in data and event.type in (
+        EventType.STEP_QUEUED,
+        EventType.STEP_STARTED,
+        EventType.STEP_REUSED,
+    ):
+        step.reason = str(data["reason"])
+    if "fingerprint" in data:
+        step.fingerprint = str(data["fingerprint"])
+    if event.type == EventType.STEP_STARTED:
+        step.started_at = step.started_at or now
+        step.error = ""
+    elif event.type in (EventType.STEP_FAILED, EventType.STEP_RETRYING):
+        step.error = str(data.get("error", ""))
+    elif event.type == EventType.STEP_UPSTREAM_FAILED:
+        step.reason = f"not run: upstream step {data.get('upstream', '?')} failed"
+    if status in FINAL_STEP:
+        step.finished_at = now
+        step.progress = None if status != StepStatus.SUCCEEDED else step.progress
+
+
+def _apply_output(step: StepRun, data: dict[str, Any]) -> Message:
+    info = {
+        "digest": data["digest"],
+        "kind": data.get("kind", ""),
+        "size": int(data.get("size", 0)),
+        "summary": data.get("summary") or {},
+    }
+    step.outputs = {**step.outputs, data["port"]: info}
+    return ("step.output", {"step": step.key, "port": data["port"], **info})
+
+
+def _apply_progress(step: StepRun, data: dict[str, Any]) -> Message:
+    maximum = data.get("max") or 1
+    value = min(max(float(data.get("value", 0)), 0.0), float(maximum))
+    step.progress = {"value": value, "max": float(maximum)}
+    return ("step.progress", {"step": step.key, **step.progress})
+
+
+def finish_counts(run: Run) -> dict[str, int]:
+    """How many of a run's steps ended each way."""
+    counts = dict.fromkeys(("ran", "reused", "failed", "canceled", "upstream_failed"), 0)
+    names = {
+        StepStatus.SUCCEEDED: "ran",
+        StepStatus.REUSED: "reused",
+        StepStatus.FAILED: "failed",
+        StepStatus.CANCELED: "canceled",
+        StepStatus.UPSTREAM_FAILED: "upstream_failed",
+    }
+    for status in run.steps.values_list("status", flat=True):
+        if status in names:
+            counts[names[status]] += 1
+    return counts
+
+
+def finish_run(run: Run, status: str, error: str = "") -> list[Message]:
+    """Mark a locked run finished (steps not final become canceled); return its messages."""
+    messages: list[Message] = []
+    now = timezone.now()
+    for step in run.steps.exclude(status__in=FINAL_STEP):
+        step.status = StepStatus.CANCELED
+        step.finished_at = now
+        step.save(update_fields=["status", "finished_at"])
+        messages.append(step_status_message(step))
+    run.status = status
+    run.error = error or run.error
+    run.finished_at = now
+    run.started_at = run.started_at or now
+    run.save(update_fields=["status", "error", "finished_at", "started_at"])
+    duration = max((run.finished_at - run.started_at).total_seconds(), 0.0)
+    messages.append(("run.status", {"status": status}))
+    messages.append(
+        ("run.finished", {"status": status, "counts": finish_counts(run), "duration": duration})
+    )
+    return messages
+
+
+def start_run_state(run: Run) -> list[Message]:
+    """Mark a locked run running; return its message (nothing when it already runs)."""
+    if run.status != RunStatus.QUEUED:
+        return []
+    run.status = RunStatus.RUNNING
+    run.started_at = timezone.now()
+    run.save(update_fields=["status", "started_at"])
+    return [("run.status", {"status": RunStatus.RUNNING})]
+
+
+def apply_events(run: Run, events: list[Event]) -> list[Message]:
+    """Save what a batch of engine events says about a locked run; return the messages to log.
+
+    Log lines are appended to the step's log file and sent in capped batches per step and stream.
+    """
+    steps = {s.key: s for s in run.steps.filter(key__in={e.step for e in events if e.step})}
+    dirty: set[str] = set()
+    messages: list[Message] = []
+    pending_logs: dict[tuple[str, str], list[str]] = defaultdict(list)
+
+    def flush_logs(key: str | None = None) -> None:
+        for (step_key, stream), lines in list(pending_logs.items()):
+            if key is not None and step_key != key:
+                continue
+            del pending_logs[(step_key, stream)]
+            logs.append_lines(run.pk, step_key, stream, lines)
+            steps[step_key].log_tail = logs.tail(steps[step_key].log_tail, lines)
+            dirty.add(step_key)
+            messages.extend(
+                ("step.log", {"step": step_key, "stream": stream, "lines": chunk})
+                for chunk in logs.batches(lines)
+            )
+
+    for event in events:
+        if event.type == EventType.RUN_STARTED:
+            messages += start_run_state(run)
+            continue
+        if event.type == EventType.RUN_FINISHED:
+            flush_logs()
+            _save(steps, dirty)
+            dirty.clear()
+            messages += finish_run(run, str(event.data.get("status", RunStatus.FAILED)))
+            continue
+        step = steps.get(event.step or "")
+        if step is None:
+            continue
+        if event.type == EventType.STEP_LOG:
+            lines = [str(line) for line in event.data.get("lines", [])]
+            pending_logs[(step.key, str(event.data.get("stream", "log")))] += lines
+            continue
+        if event.type == EventType.STEP_FAILED and event.data.get("traceback"):
+            trace = str(event.data["traceback"]).rstrip("\n").splitlines()
+            pending_logs[(step.key, "stderr")] += trace
+        flush_logs(step.key)
+        dirty.add(step.key)
+        if event.type == EventType.STEP_OUTPUT:
+            messages.append(_apply_output(step, event.data))
+        elif event.type == EventType.STEP_PROGRESS:
+            messages.append(_apply_progress(step, event.data))
+        elif event.type in STEP_STATUS:
+            _apply_status(step, event)
+            messages.append(step_status_message(step))
+    flush_logs()
+    _save(steps, dirty)
+    return messages
+
+
+STEP_FIELDS = (
+    "status",
+    "attempts",
+    "reason",
+    "error",
+    "outputs",
+    "progress",
+    "log_tail",
+    "fingerprint",
+    "started_at",
+    "finished_at",
+)
+
+
+def _save(steps: dict[str, StepRun], dirty: set[str]) -> None:
+    """Write the changed steps with one prepared UPDATE (bulk_update's CASE SQL is far slower)."""
+    if not dirty:
+        return
+    fields = [StepRun._meta.get_field(name) for name in STEP_FIELDS]
+    table = connection.ops.quote_name(StepRun._meta.db_table)
+    columns = ", ".join(f"{connection.ops.quote_name(f.column)} = %s" for f in fields)
+    rows = [
+        [f.get_db_prep_save(getattr(steps[key], f.attname), connection) for f in fields]
+        + [steps[key].pk]
+        for key in sorted(dirty)
+    ]
+    with connection.cursor() as cursor:
+        cursor.executemany(f"UPDATE {table} SET {columns} WHERE id = %s", rows)

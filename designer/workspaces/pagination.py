@@ -1,0 +1,54 @@
+"""Paged list responses ({count, next, previous, results}) for API views, with their schema."""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Any
+
+from django.db.models import QuerySet
+from rest_framework import serializers
+from rest_framework.pagination import LimitOffsetPagination
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+
+def paginated_response(
+    view: APIView, queryset: QuerySet[Any], serializer: type[serializers.BaseSerializer], **ctx: Any
+) -> Response:
+    """Serialize one page of `queryset` (?limit=&offset=) in the shared list envelope."""
+    paginator = LimitOffsetPagination()
+    page = paginator.paginate_queryset(queryset, view.request, view=view)
+    data = serializer(page, many=True, context={"request": view.request, **ctx}).data
+    return paginator.get_paginated_response(data)
+
+
+def query_int(request: Request, name: str, default: int, lo: int, hi: int) -> int:
+    """Read an integer query parameter, refusing a value that is not a number or out of range."""
+    raw = request.query_params.get(name)
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError as exc:
+        raise serializers.ValidationError({name: [f"Expected an integer, got {raw!r}."]}) from exc
+    if not lo <= value <= hi:
+        raise serializers.ValidationError({name: [f"Must be between {lo} and {hi}."]})
+    return value
+
+
+@cache
+def paginated(serializer: type[serializers.BaseSerializer]) -> type[serializers.Serializer]:
+    """The schema of a paged list of `serializer` items."""
+    name = serializer.__name__.removesuffix("Serializer")
+    return type(
+        f"Paginated{name}List",
+        (serializers.Serializer,),
+        {
+            "__doc__": f"A page of {name} items.",
+            "count": serializers.IntegerField(),
+            "next": serializers.URLField(allow_null=True),
+            "previous": serializers.URLField(allow_null=True),
+            "results": serializer(many=True),
+        },
+    )

@@ -1,0 +1,125 @@
+"""API shapes for users, workspaces, members and tokens; a strict base for request bodies."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from rest_framework import serializers
+
+from designer.workspaces.models import ApiToken, Membership, Role, Workspace
+
+
+class StrictSerializer(serializers.Serializer):
+    """A serializer that names every unknown field instead of silently dropping it."""
+
+    def to_internal_value(self, data: Any) -> Any:
+        unknown = sorted(set(data) - set(self.fields)) if isinstance(data, dict) else []
+        errors = {
+            name: [f"Unknown field; expected one of {sorted(self.fields)}."] for name in unknown
+        }
+        try:
+            value = super().to_internal_value(data)
+        except serializers.ValidationError as exc:
+            if not isinstance(exc.detail, dict):
+                raise
+            errors = {**exc.detail, **errors}
+        if errors:
+            raise serializers.ValidationError(errors)
+        return value
+
+
+class UserSerializer(serializers.ModelSerializer):
+    """A user as other members see them."""
+
+    class Meta:
+        model = get_user_model()
+        fields = ["id", "username", "email", "first_name", "last_name"]
+
+
+class WorkspaceSerializer(serializers.ModelSerializer):
+    """A workspace with the caller's role in it."""
+
+    role = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Workspace
+        fields = ["id", "name", "created_at", "role"]
+
+    def get_role(self, workspace: Workspace) -> str | None:
+        roles: dict[int, str] = self.context.get("roles", {})
+        return roles.get(workspace.pk)
+
+
+class WorkspaceWriteSerializer(StrictSerializer):
+    """Body of creating or renaming a workspace."""
+
+    name = serializers.CharField(max_length=200)
+
+
+class MembershipSerializer(serializers.ModelSerializer):
+    """A member of a workspace and their role."""
+
+    user = UserSerializer(read_only=True)
+
+    class Meta:
+        model = Membership
+        fields = ["user", "role", "created_at"]
+
+
+class MeMembershipSerializer(serializers.ModelSerializer):
+    """One of the caller's memberships."""
+
+    workspace = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Membership
+        fields = ["workspace", "role"]
+
+    def get_workspace(self, membership: Membership) -> dict[str, Any]:
+        return {"id": membership.workspace_id, "name": membership.workspace.name}
+
+
+class MeSerializer(UserSerializer):
+    """The signed-in user and their memberships."""
+
+    memberships = MeMembershipSerializer(many=True, read_only=True)
+
+    class Meta(UserSerializer.Meta):
+        fields = [*UserSerializer.Meta.fields, "memberships"]
+
+
+class InviteSerializer(StrictSerializer):
+    """Body of inviting a user (by username or email) into a workspace."""
+
+    user = serializers.CharField(max_length=254, help_text="Username or email of an existing user.")
+    role = serializers.ChoiceField(choices=Role.choices)
+
+
+class RoleSerializer(StrictSerializer):
+    """Body of changing a member's role."""
+
+    role = serializers.ChoiceField(choices=Role.choices)
+
+
+class TokenSerializer(serializers.ModelSerializer):
+    """An API token as listed (never the raw token)."""
+
+    class Meta:
+        model = ApiToken
+        fields = ["id", "name", "prefix", "created_at", "last_used_at", "revoked_at"]
+
+
+class TokenCreateSerializer(StrictSerializer):
+    """Body of creating a token."""
+
+    name = serializers.CharField(max_length=200)
+
+
+class NewTokenSerializer(TokenSerializer):
+    """A freshly created token: the only response that carries the raw token."""
+
+    token = serializers.CharField(read_only=True, help_text="Shown once; store it now.")
+
+    class Meta(TokenSerializer.Meta):
+        fields = [*TokenSerializer.Meta.fields, "token"]

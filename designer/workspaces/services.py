@@ -1,0 +1,111 @@
+"""Writes for workspaces, members and API tokens (the only place that changes them)."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+from rest_framework import exceptions
+
+from designer.realtime.broadcast import disconnect_member
+from designer.runs.models import Run
+from designer.workspaces.models import ApiToken, Membership, Role, Workspace
+from designer.workspaces.tokens import new_token
+
+
+class Conflict(exceptions.APIException):
+    """The request conflicts with the current state (409)."""
+
+    status_code = 409
+    default_detail = "The request conflicts with the current state."
+    default_code = "conflict"
+
+
+@transaction.atomic
+def create_workspace(user: Any, name: str) -> Workspace:
+    """Create a workspace with `user` as its owner."""
+    workspace = Workspace.objects.create(name=name, created_by=user)
+    Membership.objects.create(workspace=workspace, user=user, role=Role.OWNER)
+    return workspace
+
+
+def rename_workspace(workspace: Workspace, name: str) -> Workspace:
+    """Rename a workspace."""
+    workspace.name = name
+    workspace.save(update_fields=["name"])
+    return workspace
+
+
+@transaction.atomic
+def delete_workspace(workspace: Workspace) -> None:
+    """Delete a workspace with its runs, graphs and datasets (their files once committed)."""
+    Run.objects.filter(workspace=workspace).delete()
+    folder = Path(settings.DESIGNER_DATASET_ROOT) / str(workspace.pk)
+    workspace.delete()
+    transaction.on_commit(lambda: shutil.rmtree(folder, ignore_errors=True))
+
+
+def find_user(identifier: str) -> Any:
+    """Return the active user with this username or email, or raise a 400 naming it."""
+    users = get_user_model().objects.filter(is_active=True)
+    user = users.filter(Q(username=identifier) | Q(email__iexact=identifier)).first()
+    if user is None:
+        raise exceptions.ValidationError(
+            {"user": [f"No user with username or email {identifier!r}."]}
+        )
+    return user
+
+
+@transaction.atomic
+def add_member(workspace: Workspace, identifier: str, role: str) -> Membership:
+    """Invite an existing user into a workspace with a role."""
+    user = find_user(identifier)
+    if Membership.objects.filter(workspace=workspace, user=user).exists():
+        raise Conflict(f"{user.username} is already a member of this workspace.")
+    return Membership.objects.create(workspace=workspace, user=user, role=role)
+
+
+def _ensure_an_owner_remains(membership: Membership) -> None:
+    owners = Membership.objects.select_for_update().filter(
+        workspace_id=membership.workspace_id, role=Role.OWNER
+    )
+    if membership.role == Role.OWNER and owners.count() == 1:
+        raise Conflict("A workspace needs at least one owner; make someone else owner first.")
+
+
+@transaction.atomic
+def change_role(membership: Membership, role: str) -> Membership:
+    """Change a member's role; the last owner cannot be demoted."""
+    if role != Role.OWNER:
+        _ensure_an_owner_remains(membership)
+    membership.role = role
+    membership.save(update_fields=["role"])
+    return membership
+
+
+@transaction.atomic
+def remove_member(membership: Membership) -> None:
+    """Remove a member; the last owner cannot be removed."""
+    _ensure_an_owner_remains(membership)
+    membership.delete()
+    disconnect_member(membership.workspace_id, membership.user_id)
+
+
+def create_token(user: Any, name: str) -> tuple[ApiToken, str]:
+    """Create a personal API token; returns the row and the raw token (shown once)."""
+    raw, prefix, digest = new_token()
+    token = ApiToken.objects.create(user=user, name=name, prefix=prefix, token_hash=digest)
+    return token, raw
+
+
+def revoke_token(token: ApiToken) -> None:
+    """Revoke a token: it stops authenticating at once."""
+    if token.revoked_at is None:
+        token.revoked_at = timezone.now()
+        token.save(update_fields=["revoked_at"])

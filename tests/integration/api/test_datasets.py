@@ -1,0 +1,67 @@
+"""Datasets through the HTTP API: upload CSV/Parquet, versions by digest, preview, usage by runs."""
+
+from __future__ import annotations
+
+import io
+
+import pandas as pd
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from tests.integration.api.conftest import Team
+
+pytestmark = pytest.mark.django_db
+
+CSV = b"a,b\n1,x\n2,y\n3,z\n"
+
+
+def upload(team: Team, name: str, filename: str, content: bytes, who: str = "editor") -> object:
+    file = SimpleUploadedFile(filename, content)
+    return team.client(who).post(
+        f"/api/workspaces/{team.workspace.pk}/datasets/",
+        {"name": name, "file": file},
+        format="multipart",
+    )
+
+
+def test_upload_versions_and_preview(team: Team) -> None:
+    first = upload(team, "sales", "sales.csv", CSV)
+    assert first.status_code == 201, first.json()
+    body = first.json()
+    assert body["rows"] == 3 and body["columns"] == ["a", "b"]
+    dataset = body["dataset"]["id"]
+    again = upload(team, "sales", "sales.csv", CSV)
+    assert again.json()["digest"] == body["digest"]
+    frame = pd.DataFrame({"a": [1, 2], "b": ["p", "q"]})
+    buffer = io.BytesIO()
+    frame.to_parquet(buffer)
+    second = upload(team, "sales", "sales.parquet", buffer.getvalue())
+    assert second.status_code == 201 and second.json()["rows"] == 2
+    viewer = team.client("viewer")
+    versions = viewer.get(f"/api/datasets/{dataset}/versions/").json()["results"]
+    assert [v["rows"] for v in versions] == [2, 3]
+    page = viewer.get(f"/api/datasets/{dataset}/versions/{body['digest'][:12]}/preview/?limit=2")
+    assert page.json()["rows"] == [[1, "x"], [2, "y"]] and page.json()["total_rows"] == 3
+    usage = viewer.get(f"/api/datasets/{dataset}/versions/{body['digest']}/usage/").json()
+    assert usage["count"] == 0
+    assert viewer.get(f"/api/datasets/{dataset}/versions/abc/preview/").status_code == 404
+    listed = viewer.get(f"/api/workspaces/{team.workspace.pk}/datasets/").json()["results"]
+    assert [(d["name"], d["version_count"]) for d in listed] == [("sales", 2)]
+
+
+def test_bad_uploads_are_named(team: Team, settings: object) -> None:
+    empty = upload(team, "e", "e.csv", b"\n\n")
+    assert empty.status_code == 400 and "e.csv" in empty.json()["detail"]
+    broken = upload(team, "p", "p.parquet", b"PAR1 not really")
+    assert broken.status_code == 400 and "Parquet" in broken.json()["detail"]
+    ragged = upload(team, "r", "r.csv", b'a,b\n1,2,3,4\n"unterminated\n')
+    assert ragged.status_code == 400 and "not valid CSV" in ragged.json()["detail"]
+    badname = upload(team, "../etc", "x.csv", CSV)
+    assert badname.status_code == 400 and badname.json()["issues"][0]["field"] == "name"
+    assert upload(team, "v", "v.csv", CSV, who="viewer").status_code == 403
+    settings.DESIGNER_MAX_UPLOAD_BYTES = 50  # type: ignore[attr-defined]
+    big = upload(team, "big", "big.csv", CSV * 10)
+    assert big.status_code == 413
+    from designer.runs.models import Dataset
+
+    assert not Dataset.objects.exists()

@@ -1,0 +1,317 @@
+"""Runs through the HTTP API on the embedded local runner: start, poll, reuse, preview, resume."""
+
+from __future__ import annotations
+
+import copy
+import json
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+from rest_framework.test import APIClient
+
+from tests.integration.api.conftest import Team, make_team
+
+pytestmark = pytest.mark.django_db(transaction=True)
+EXAMPLES = Path(__file__).resolve().parents[3] / "examples"
+FINAL = {"succeeded", "failed", "canceled"}
+
+
+def wait_for(client: APIClient, run_id: int, timeout: float = 90.0) -> dict[str, Any]:
+    """Poll a run until it is final."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        body = client.get(f"/api/runs/{run_id}/").json()
+        if body["status"] in FINAL:
+            return body
+        time.sleep(0.1)
+    raise AssertionError(f"run {run_id} did not finish: {body}")
+
+
+def steps(run: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {s["key"]: s for s in run["steps"]}
+
+
+@pytest.fixture
+def team_tx(transactional_db: None) -> Team:
+    """A team in a database that background threads can see."""
+    return make_team()
+
+
+def import_example(client: APIClient, ws: int, name: str) -> dict[str, Any]:
+    document = json.loads((EXAMPLES / f"{name}.json").read_text())
+    response = client.post(
+        f"/api/workspaces/{ws}/graphs/import/?name={name}", document, format="json"
+    )
+    assert response.status_code == 201, response.json()
+    return response.json()
+
+
+def test_end_to_end_run_rerun_with_changed_param(team_tx: Team) -> None:
+    editor = team_tx.client("editor")
+    graph = import_example(editor, team_tx.workspace.pk, "binary_breast_cancer")
+    started = editor.post(f"/api/graphs/{graph['id']}/runs/", {}, format="json")
+    assert started.status_code == 201, started.json()
+    first = wait_for(editor, started.json()["id"])
+    assert first["status"] == "succeeded", first
+    assert {s["status"] for s in first["steps"]} == {"succeeded"}
+    assert first["version"] == 1
+
+    preview = editor.get(f"/api/runs/{first['id']}/steps/evaluate/outputs/metrics/preview/")
+    assert preview.status_code == 200, preview.json()
+    assert preview.json()["kind"] == "json"
+
+    draft = copy.deepcopy(graph["draft"])
+    logreg = next(n for n in draft["nodes"] if n["id"] == "logreg")
+    logreg["params"]["C"] = 0.01
+    current = editor.get(f"/api/graphs/{graph['id']}/").json()["etag"]
+    saved = editor.put(
+        f"/api/graphs/{graph['id']}/draft/", draft, format="json", HTTP_IF_MATCH=current
+    )
+    assert saved.status_code == 200
+
+    second = wait_for(
+        editor, editor.post(f"/api/graphs/{graph['id']}/runs/", {}, format="json").json()["id"]
+    )
+    assert second["status"] == "succeeded" and second["version"] == 2
+    by_key = steps(second)
+    reran = {k for k, s in by_key.items() if s["status"] == "succeeded"}
+    assert reran == {"logreg", "train_logreg", "score_logreg", "evaluate"}
+    assert "`C`" in by_key["logreg"]["reason"], by_key["logreg"]["reason"]
+    assert all(s["reason"].startswith("reused") for k, s in by_key.items() if k not in reran)
+    kept = editor.delete(f"/api/graphs/{graph['id']}/")
+    assert kept.status_code == 409 and kept.json()["code"] == "graph_has_runs"
+
+
+def chain_document(steps: int, script: str | None = None) -> dict[str, Any]:
+    """A sample dataset followed by `steps - 1` select-columns steps (or a script at the end)."""
+    nodes = [{"id": "s1", "module": "data.sample_dataset@1", "params": {"name": "iris"}}]
+    edges = []
+    for i in range(2, steps + 1):
+        nodes.append(
+            {
+                "id": f"s{i}",
+                "module": "transform.select_columns@1",
+                "params": {"pattern": "^none$", "mode": "exclude"},
+            }
+        )
+        edges.append(
+            {
+                "id": f"e{i}",
+                "source": {"node": f"s{i - 1}", "port": "dataset"},
+                "target": {"node": f"s{i}", "port": "dataset"},
+            }
+        )
+    if script is not None:
+        nodes.append({"id": "py", "module": "script.python@1", "params": {"code": script}})
+        edges.append(
+            {
+                "id": "epy",
+                "source": {"node": f"s{steps}", "port": "dataset"},
+                "target": {"node": "py", "port": "dataset1"},
+            }
+        )
+    return {"schema_version": 1, "parameters": {}, "nodes": nodes, "edges": edges, "comments": []}
+
+
+def make_graph(client: APIClient, ws: int, document: dict[str, Any]) -> int:
+    body = {"name": "chain", "document": document}
+    response = client.post(f"/api/workspaces/{ws}/graphs/", body, format="json")
+    assert response.status_code == 201, response.json()
+    return int(response.json()["id"])
+
+
+FAILING = (
+    "def azureml_main(df1, df2=None):\n    print('about to fail')\n    raise ValueError('boom')\n"
+)
+WORKING = "def azureml_main(df1, df2=None):\n    print('fine now')\n    return df1\n"
+
+
+def test_failed_step_logs_and_edit_and_resume(team_tx: Team) -> None:
+    editor = team_tx.client("editor")
+    gid = make_graph(editor, team_tx.workspace.pk, chain_document(2, FAILING))
+    failed = wait_for(
+        editor, editor.post(f"/api/graphs/{gid}/runs/", {}, format="json").json()["id"]
+    )
+    assert failed["status"] == "failed"
+    py = steps(failed)["py"]
+    assert py["status"] == "failed" and "boom" in py["error"]
+    log = editor.get(f"/api/runs/{failed['id']}/steps/py/log/").json()
+    assert "about to fail" in log["text"]
+    download = editor.get(f"/api/runs/{failed['id']}/steps/py/log/?download=1")
+    assert b"about to fail" in b"".join(download.streaming_content)
+
+    resumed = editor.post(
+        f"/api/runs/{failed['id']}/resume/", {"params": {"py": {"code": WORKING}}}, format="json"
+    )
+    assert resumed.status_code == 201, resumed.json()
+    assert resumed.json()["resumed_from"] == failed["id"]
+    done = wait_for(editor, resumed.json()["id"])
+    assert done["status"] == "succeeded"
+    assert [steps(done)[k]["status"] for k in ("s1", "s2", "py")] == [
+        "reused",
+        "reused",
+        "succeeded",
+    ]
+    bad = editor.post(f"/api/runs/{failed['id']}/resume/", {"params": {"zz": {}}}, format="json")
+    assert bad.status_code == 400 and bad.json()["issues"][0]["node"] == "zz"
+
+
+def test_invalid_graph_is_refused_with_issues_and_nothing_saved(team_tx: Team) -> None:
+    editor = team_tx.client("editor")
+    document = chain_document(2)
+    document["nodes"][1]["params"]["mode"] = "sideways"
+    gid = make_graph(editor, team_tx.workspace.pk, document)
+    response = editor.post(f"/api/graphs/{gid}/runs/", {}, format="json")
+    assert response.status_code == 400
+    assert response.json()["code"] == "invalid_graph"
+    assert response.json()["issues"][0]["node"] == "s2"
+    assert editor.get(f"/api/graphs/{gid}/versions/").json()["count"] == 0
+    assert editor.get(f"/api/graphs/{gid}/runs/").json()["count"] == 0
+    unknown = editor.post(f"/api/graphs/{gid}/runs/", {"bypass": True}, format="json")
+    assert unknown.status_code == 400 and unknown.json()["issues"][0]["field"] == "bypass"
+
+
+def test_cancel_a_running_run(team_tx: Team) -> None:
+    editor = team_tx.client("editor")
+    slow = "import time\ndef azureml_main(df1, df2=None):\n    time.sleep(60)\n    return df1\n"
+    gid = make_graph(editor, team_tx.workspace.pk, chain_document(1, slow))
+    run_id = editor.post(f"/api/graphs/{gid}/runs/", {}, format="json").json()["id"]
+    deadline = time.monotonic() + 30
+    while steps(editor.get(f"/api/runs/{run_id}/").json())["py"]["status"] != "running":
+        assert time.monotonic() < deadline
+        time.sleep(0.1)
+    canceled = editor.post(f"/api/runs/{run_id}/cancel/")
+    assert canceled.status_code == 200 and canceled.json()["status"] == "canceled"
+    assert steps(wait_for(editor, run_id))["py"]["status"] == "canceled"
+    assert editor.post(f"/api/runs/{run_id}/cancel/").status_code == 409
+    from designer.runs import coordinator
+
+    while coordinator.get().active(run_id):  # the step's process is killed, the thread ends
+        assert time.monotonic() < deadline + 30
+        time.sleep(0.05)
+    assert steps(editor.get(f"/api/runs/{run_id}/").json())["py"]["status"] == "canceled"
+
+
+def test_output_preview_pages_and_download(team_tx: Team) -> None:
+    editor = team_tx.client("editor")
+    gid = make_graph(editor, team_tx.workspace.pk, chain_document(1))
+    run = wait_for(editor, editor.post(f"/api/graphs/{gid}/runs/", {}, format="json").json()["id"])
+    base = f"/api/runs/{run['id']}/steps/s1/outputs/dataset"
+    page = editor.get(f"{base}/preview/?offset=140&limit=20").json()
+    assert page["table"]["total_rows"] == 150 and len(page["table"]["rows"]) == 10
+    assert page["table"]["summary"]["rows"] == 150
+    assert editor.get(f"{base}/preview/?limit=abc").status_code == 400
+    assert editor.get(f"/api/runs/{run['id']}/steps/s1/outputs/nope/preview/").status_code == 404
+    download = editor.get(f"{base}/download/")
+    assert b"".join(download.streaming_content)[:4] == b"PAR1"
+    listed = editor.get(
+        f"/api/workspaces/{team_tx.workspace.pk}/runs/?status=succeeded&graph={gid}"
+    )
+    assert [r["id"] for r in listed.json()["results"]] == [run["id"]]
+    assert (
+        editor.get(f"/api/workspaces/{team_tx.workspace.pk}/runs/?status=weird").status_code == 400
+    )
+
+
+def test_event_log_is_gapless_and_ends_with_finished(team_tx: Team) -> None:
+    from designer.runs.models import RunEvent
+
+    editor = team_tx.client("editor")
+    gid = make_graph(editor, team_tx.workspace.pk, chain_document(3))
+    run = wait_for(editor, editor.post(f"/api/graphs/{gid}/runs/", {}, format="json").json()["id"])
+    events = list(RunEvent.objects.filter(run_id=run["id"]).order_by("seq"))
+    assert [e.seq for e in events] == list(range(1, len(events) + 1))
+    counts = events[-1].data["counts"]
+    assert events[-1].type == "run.finished" and counts["ran"] + counts["reused"] == 3
+    assert run["seq"] == len(events)
+
+
+def test_runs_left_by_a_previous_server_process_are_failed(team_tx: Team) -> None:
+    from datetime import timedelta
+
+    from designer.runs import coordinator, dispatch
+    from designer.runs.models import Run
+
+    editor = team_tx.client("editor")
+    gid = make_graph(editor, team_tx.workspace.pk, chain_document(1))
+    run = wait_for(editor, editor.post(f"/api/graphs/{gid}/runs/", {}, format="json").json()["id"])
+    earlier = dispatch.PROCESS_STARTED - timedelta(minutes=5)
+    Run.objects.filter(pk=run["id"]).update(status="running", finished_at=None, created_at=earlier)
+    coordinator.recover()
+    orphan = editor.get(f"/api/runs/{run['id']}/").json()
+    assert orphan["status"] == "failed" and "server restarted" in orphan["error"]
+
+
+def test_dataset_usage_lists_the_runs_that_read_it(team_tx: Team) -> None:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    editor, ws = team_tx.client("editor"), team_tx.workspace.pk
+    upload = SimpleUploadedFile("prices.csv", b"x,y\n1,2\n3,4\n")
+    version = editor.post(
+        f"/api/workspaces/{ws}/datasets/", {"name": "prices", "file": upload}, format="multipart"
+    ).json()
+    document = chain_document(1)
+    document["nodes"][0] = {
+        "id": "s1",
+        "module": "data.registered_dataset@1",
+        "params": {"name": "prices"},
+    }
+    gid = make_graph(editor, ws, document)
+    run = wait_for(editor, editor.post(f"/api/graphs/{gid}/runs/", {}, format="json").json()["id"])
+    assert run["status"] == "succeeded", run
+    preview = editor.get(f"/api/runs/{run['id']}/steps/s1/outputs/dataset/preview/").json()
+    assert preview["table"]["rows"] == [[1, 2], [3, 4]]
+    dataset = version["dataset"]["id"]
+    usage = editor.get(f"/api/datasets/{dataset}/versions/{version['digest']}/usage/").json()
+    assert [(u["run"], u["step"]) for u in usage["results"]] == [(run["id"], "s1")]
+
+
+def test_a_chatty_step_is_logged_in_capped_batches_and_kept_whole(team_tx: Team) -> None:
+    from designer.runs.models import RunEvent
+
+    editor = team_tx.client("editor")
+    chatty = (
+        "def azureml_main(df1, df2=None):\n"
+        "    for i in range(3000):\n"
+        "        print(f'line {i} ' + 'x' * 40)\n"
+        "    return df1\n"
+    )
+    gid = make_graph(editor, team_tx.workspace.pk, chain_document(1, chatty))
+    run = wait_for(editor, editor.post(f"/api/graphs/{gid}/runs/", {}, format="json").json()["id"])
+    assert run["status"] == "succeeded", run
+    batches = [
+        e.data["lines"]
+        for e in RunEvent.objects.filter(run_id=run["id"], type="step.log", data__step="py")
+    ]
+    printed = [line for lines in batches for line in lines if line.startswith("line ")]
+    assert len(printed) == 3000
+    assert all(len(lines) <= 200 for lines in batches) and len(batches) < 100
+    text = editor.get(f"/api/runs/{run['id']}/steps/py/log/").json()["text"]
+    assert "line 0 " in text and "line 2999 " in text
+    assert "line 2999" in steps(run)["py"]["log_tail"]
+
+
+def test_run_from_a_node_and_only_a_node(team_tx: Team) -> None:
+    editor = team_tx.client("editor")
+    document = chain_document(3)
+    document["nodes"][2]["params"]["pattern"] = "^from-test$"
+    gid = make_graph(editor, team_tx.workspace.pk, document)
+    wait_for(editor, editor.post(f"/api/graphs/{gid}/runs/", {}, format="json").json()["id"])
+    body = {"from_node": "s2"}
+    from_run = wait_for(
+        editor, editor.post(f"/api/graphs/{gid}/runs/", body, format="json").json()["id"]
+    )
+    by_key = steps(from_run)
+    assert by_key["s1"]["status"] == "reused"
+    assert [by_key[k]["status"] for k in ("s2", "s3")] == ["succeeded", "succeeded"]
+    assert "run from `s2`" in by_key["s2"]["reason"]
+    only = editor.post(f"/api/graphs/{gid}/runs/", {"only_node": "s3"}, format="json").json()
+    assert [s["key"] for s in wait_for(editor, only["id"])["steps"]] == ["s1", "s2", "s3"]
+    both = editor.post(
+        f"/api/graphs/{gid}/runs/", {"from_node": "s1", "only_node": "s3"}, format="json"
+    )
+    assert both.status_code == 400
+    missing = editor.post(f"/api/graphs/{gid}/runs/", {"from_node": "nope"}, format="json")
+    assert missing.status_code == 400 and missing.json()["issues"][0]["node"] == "nope"

@@ -1,0 +1,102 @@
+"""A real Celery worker on the Redis that `make test` starts, sharing the test's database."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.conf import settings
+from django.db import connection
+
+from designer.celery import app
+from tests.integration.api.conftest import fast_passwords  # noqa: F401  (autouse here too)
+from tests.integration.api.database import use_file_sqlite
+
+ROOT = Path(__file__).resolve().parents[3]
+REDIS_URL = os.environ.get("TEST_REDIS_URL", "")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Use a file-backed SQLite test database the worker process can open too."""
+    use_file_sqlite()
+
+
+def _database_env() -> dict[str, str]:
+    data = connection.settings_dict
+    if data["ENGINE"].endswith("sqlite3"):
+        return {"DESIGNER_DATA_DIR": str(Path(data["NAME"]).parent)}
+    url = (
+        f"postgres://{data['USER']}:{data['PASSWORD']}@{data['HOST']}:{data['PORT']}/{data['NAME']}"
+    )
+    return {"DATABASE_URL": url}
+
+
+@pytest.fixture(scope="session")
+def celery_worker(
+    django_db_setup: Any, django_db_blocker: Any, tmp_path_factory: Any
+) -> Iterator[None]:
+    """Start `celery -A designer.celery worker` on TEST_REDIS_URL for the session."""
+    if not REDIS_URL:
+        pytest.skip("TEST_REDIS_URL is not set: the Celery tests need the Redis `make test` starts")
+    with django_db_blocker.unblock():
+        database = _database_env()
+    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    env.update(
+        database,
+        REDIS_URL=REDIS_URL,
+        DESIGNER_RUNNER="celery",
+        DESIGNER_ARTIFACT_ROOT=str(settings.DESIGNER_ARTIFACT_ROOT),
+        DESIGNER_DATASET_ROOT=str(settings.DESIGNER_DATASET_ROOT),
+    )
+    log = tmp_path_factory.mktemp("celery") / "worker.log"
+    app.conf.broker_url = REDIS_URL
+    app.control.purge()
+    worker = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "designer.celery",
+            "worker",
+            "-c",
+            "2",
+            "--loglevel",
+            "INFO",
+            "-n",
+            f"test-{os.getpid()}@%h",
+            "--without-gossip",
+            "--without-mingle",
+            "--logfile",
+            str(log),
+        ],
+        cwd=ROOT,
+        env=env,
+        start_new_session=True,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while not app.control.ping(timeout=0.5):
+            if worker.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"the Celery worker did not start:\n{log.read_text()}")
+        yield
+    finally:
+        os.killpg(worker.pid, signal.SIGTERM)
+        try:
+            worker.wait(20)
+        except subprocess.TimeoutExpired:
+            os.killpg(worker.pid, signal.SIGKILL)
+            worker.wait()
+
+
+@pytest.fixture
+def celery_runner(celery_worker: None, settings: Any) -> None:
+    """Route runs started in this test to the Celery workers."""
+    settings.DESIGNER_RUNNER = "celery"

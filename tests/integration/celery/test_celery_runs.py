@@ -1,0 +1,96 @@
+"""The distributed path: runs executed by a real Celery worker on Redis, through the HTTP API."""
+
+from __future__ import annotations
+
+import random
+import uuid
+
+import pytest
+
+from designer.runs.models import RunEvent, StepRun
+from designer.runs.tasks import run_step
+from tests.integration.api.conftest import Team, make_team
+from tests.integration.api.test_runs import (
+    chain_document,
+    import_example,
+    make_graph,
+    steps,
+    wait_for,
+)
+
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.celery, pytest.mark.redis]
+
+
+def unique_c() -> float:
+    """A regularisation strength no earlier run used, so the learner steps really run."""
+    return round(random.uniform(0.05, 50.0), 6)
+
+
+@pytest.fixture
+def team_tx(transactional_db: None, celery_runner: None) -> Team:
+    """A team whose runs go to the Celery worker."""
+    return make_team()
+
+
+def test_example_runs_on_celery_then_reuses_everything(team_tx: Team) -> None:
+    editor = team_tx.client("editor")
+    graph = import_example(editor, team_tx.workspace.pk, "binary_breast_cancer")
+    draft = graph["draft"]
+    next(n for n in draft["nodes"] if n["id"] == "logreg")["params"]["C"] = unique_c()
+    etag = graph["etag"]
+    saved = editor.put(
+        f"/api/graphs/{graph['id']}/draft/", draft, format="json", HTTP_IF_MATCH=etag
+    )
+    assert saved.status_code == 200
+    started = editor.post(f"/api/graphs/{graph['id']}/runs/", {}, format="json").json()
+    assert started["runner"] == "celery"
+    first = wait_for(editor, started["id"], timeout=120)
+    assert first["status"] == "succeeded", first
+    ran = [s for s in first["steps"] if s["status"] == "succeeded"]
+    assert len(ran) >= 4 and all(s["attempts"] == 1 for s in ran)
+    running = RunEvent.objects.filter(
+        run_id=first["id"], type="step.status", data__status="running"
+    )
+    assert running.count() == len(ran)  # every step that ran was started exactly once
+    seqs = list(RunEvent.objects.filter(run_id=first["id"]).values_list("seq", flat=True))
+    assert seqs == list(range(1, len(seqs) + 1))
+    preview = editor.get(f"/api/runs/{first['id']}/steps/evaluate/outputs/metrics/preview/")
+    assert preview.status_code == 200 and preview.json()["kind"] == "json"
+
+    again = editor.post(f"/api/graphs/{graph['id']}/runs/", {}, format="json").json()
+    second = wait_for(editor, again["id"], timeout=60)
+    assert second["status"] == "succeeded" and second["version"] == first["version"]
+    assert {s["status"] for s in second["steps"]} == {"reused"}
+
+
+def test_a_step_task_delivered_twice_runs_once(team_tx: Team) -> None:
+    editor = team_tx.client("editor")
+    document = chain_document(2)
+    document["nodes"][1]["params"]["pattern"] = f"^{uuid.uuid4().hex}$"  # not cached yet
+    gid = make_graph(editor, team_tx.workspace.pk, document)
+    run = wait_for(editor, editor.post(f"/api/graphs/{gid}/runs/", {}, format="json").json()["id"])
+    step = StepRun.objects.get(run_id=run["id"], key="s2")
+    assert step.status == "succeeded" and step.attempts == 1
+    before = RunEvent.objects.filter(run_id=run["id"]).count()
+    run_step.apply(args=(run["id"], "s2", {"attempt": 1}))  # a redelivery of the same task
+    step.refresh_from_db()
+    assert step.attempts == 1 and step.status == "succeeded"
+    assert RunEvent.objects.filter(run_id=run["id"]).count() == before
+
+
+def test_cancel_on_celery(team_tx: Team) -> None:
+    import time
+
+    editor = team_tx.client("editor")
+    slow = "import time\ndef azureml_main(df1, df2=None):\n    time.sleep(60)\n    return df1\n"
+    gid = make_graph(editor, team_tx.workspace.pk, chain_document(1, slow))
+    run_id = editor.post(f"/api/graphs/{gid}/runs/", {}, format="json").json()["id"]
+    deadline = time.monotonic() + 60
+    while steps(editor.get(f"/api/runs/{run_id}/").json())["py"]["status"] != "running":
+        assert time.monotonic() < deadline
+        time.sleep(0.2)
+    canceled = editor.post(f"/api/runs/{run_id}/cancel/").json()
+    assert canceled["status"] == "canceled"
+    assert steps(canceled)["py"]["status"] == "canceled"
+    time.sleep(1)
+    assert steps(editor.get(f"/api/runs/{run_id}/").json())["py"]["status"] == "canceled"
