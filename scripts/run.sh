@@ -7,6 +7,7 @@ bash scripts/frontend.sh
 export DEBUG="${DEBUG:-1}" SECURE_COOKIES="${SECURE_COOKIES:-0}"
 mkdir -p var
 .venv/bin/python manage.py migrate --noinput
+.venv/bin/python manage.py collectstatic --noinput -v0
 if .venv/bin/python manage.py help load_examples >/dev/null 2>&1; then
   .venv/bin/python manage.py load_examples
 fi

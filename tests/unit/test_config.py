@@ -55,3 +55,13 @@ def test_debug_mode_starts_without_a_secret() -> None:
         text=True,
     )
     assert result.returncode == 0, result.stderr
+
+
+def test_sqlite_url_keeps_the_concurrency_options() -> None:
+    db = database_from_url("sqlite:////srv/designer/db.sqlite3")
+    assert db["NAME"] == "/srv/designer/db.sqlite3"
+    assert db["OPTIONS"] == {
+        "timeout": 20,
+        "transaction_mode": "IMMEDIATE",
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    }
