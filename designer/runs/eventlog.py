@@ -4,12 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from asgiref.sync import async_to_sync
-from channels.layers import get_channel_layer
 from django.db import transaction
 
-from designer.realtime.broadcast import run_group, workspace_group
-from designer.realtime.protocol import RUN_LEVEL_EVENTS, validate_event_data
+from designer.realtime.broadcast import publish_run_events
+from designer.realtime.protocol import validate_event_data
 from designer.runs.models import Run, RunEvent
 
 Message = tuple[str, dict[str, Any]]
@@ -39,21 +37,5 @@ def append(run: Run, messages: list[Message]) -> list[dict[str, Any]]:
     run.seq += len(rows)
     Run.objects.filter(pk=run.pk).update(seq=run.seq)
     workspace = run.workspace_id
-    transaction.on_commit(lambda: _publish(workspace, envelopes))
+    transaction.on_commit(lambda: publish_run_events(workspace, envelopes))
     return envelopes
-
-
-def _publish(workspace_id: int, envelopes: list[dict[str, Any]]) -> None:
-    """Send a committed batch in one event-loop hop (as broadcast.publish does one by one)."""
-    layer = get_channel_layer()
-    if layer is None:
-        return
-
-    async def send_all() -> None:
-        for envelope in envelopes:
-            message = {"type": "protocol.message", "message": envelope}
-            await layer.group_send(run_group(envelope["run_id"]), message)
-            if envelope["type"] in RUN_LEVEL_EVENTS:
-                await layer.group_send(workspace_group(workspace_id), message)
-
-    async_to_sync(send_all)()
