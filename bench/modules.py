@@ -16,7 +16,8 @@ every run (it is not deterministic) while early cutoff reuses everything downstr
 
 The baseline does the same work as one plain pandas + scikit-learn script (same generator,
 statistics, split, model, metrics and curves) in a fresh interpreter, imports done before
-timing. Peak memory is each process's peak resident set (VmHWM), imports included.
+timing; plain and engine runs alternate, so a change in the machine's load hits both sides.
+Peak memory is each process's peak resident set (VmHWM), imports included.
 Targets: cold <= 1.3x the plain script; unchanged rerun <= 0.05x.
 """
 
@@ -233,11 +234,14 @@ def main() -> None:
             f"modules benchmark: {args.rows:,} rows x 20 columns, {len(plan)} steps, "
             f"{args.workers} workers, median of {args.repeat}, {os.cpu_count()} CPUs"
         )
-        plain = [plain_run(args.rows) for _ in range(args.repeat)]
+        plain: list[dict[str, Any]] = []
+        runs = []
         with LocalRunner(args.workers, preload=["pandas", "sklearn"]) as runner:
             warm = pipeline("bench.generated_table@1", {"rows": 2_000})
             engine_runs(warm, runner, datasets, work / "warm")  # imports and first-use costs
-            runs = [engine_runs(plan, runner, datasets, work / f"r{i}") for i in range(args.repeat)]
+            for i in range(args.repeat):  # alternate, so both sides see the same machine load
+                plain.append(plain_run(args.rows))
+                runs.append(engine_runs(plan, runner, datasets, work / f"r{i}"))
             worker_peaks = [peak_rss(pid) for pid in runner.pids()]
             reread = [
                 engine_runs(registered, runner, datasets, work / f"d{i}")[1]

@@ -73,7 +73,9 @@ def load_registry(spec: str | None) -> Registry:
                 registry = modules.load_registry(paths)
             else:
                 registry = modules.builtin_registry()
-        except Exception as exc:  # e.g. an invalid custom module spec
+        except ValueError as exc:  # CustomModuleError: "file: field: message" per problem
+            raise UsageError(str(exc)) from exc
+        except Exception as exc:
             raise UsageError(f"cannot load the module library: {exc}") from exc
     if not isinstance(registry, Registry):
         raise UsageError(f"the registry factory returned {type(registry).__name__}, not a Registry")

@@ -20,7 +20,7 @@ def canonical_json(value: Any) -> str:
     return _ENCODER.encode(value)
 
 
-def sha256_hex(data: bytes) -> str:
+def sha256_hex(data: bytes | memoryview) -> str:
     """Return the hex SHA-256 digest of `data`."""
     return hashlib.sha256(data).hexdigest()
 

@@ -3,24 +3,29 @@
 Layout under the root::
 
     objects/ab/cdef0123…   the bytes whose SHA-256 is abcdef0123… (sharded by 2 hex digits)
+    summaries/ab/cdef0123…  the JSON summary of that artifact (derived data: reused, never trusted)
     tmp/                   temp files of writes in progress (same filesystem, so rename is atomic)
 
 Writes are atomic (temp file, fsync, rename, fsync of the shard directory); an object that
 already exists is not written again. Reads check the digest, so a corrupted file is reported,
-never silently used. Several processes may share one store.
+never silently used. Summaries are written atomically but not fsynced: one lost in a crash, or
+unreadable, is simply computed again. Several processes may share one store.
 """
 
 from __future__ import annotations
 
 import contextlib
 import hashlib
+import json
 import os
 import shutil
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 _HEX = frozenset("0123456789abcdef")
+WRITE_CHUNK = 1 << 20  # bytes per write() call
 
 
 class ArtifactError(Exception):
@@ -35,6 +40,7 @@ class ArtifactStore:
         self.objects = self.root / "objects"
         self._objects = os.fspath(self.objects)
         self.tmp = self.root / "tmp"
+        self._summaries = os.fspath(self.root / "summaries")
         self.objects.mkdir(parents=True, exist_ok=True)
         self.tmp.mkdir(parents=True, exist_ok=True)
 
@@ -51,20 +57,54 @@ class ArtifactStore:
         """Whether the artifact is present (its bytes are not re-checked here)."""
         return os.path.exists(self._file(digest))
 
-    def put(self, data: bytes) -> str:
-        """Store bytes; return their digest. Storing the same bytes twice writes once."""
-        digest = hashlib.sha256(data).hexdigest()
+    def put(self, data: bytes | bytearray | memoryview, digest: str | None = None) -> str:
+        """Store bytes; return their digest. Storing the same bytes twice writes once.
+
+        `digest` is the SHA-256 of `data` when the caller has just computed it (trusted).
+        """
+        view = memoryview(data).cast("B")
+        if digest is None:
+            digest = hashlib.sha256(view).hexdigest()
         try:
-            if os.stat(self._file(digest)).st_size == len(data):
+            if os.stat(self._file(digest)).st_size == view.nbytes:
                 return digest  # already stored (a wrong size means damage: write it again)
         except FileNotFoundError:
             pass
         with self._atomic(self.path(digest)) as fd:
-            view = memoryview(data)
-            while view:
-                written = os.write(fd, view)
+            while view:  # 1 MiB per call: one 16 MB write() took 35 ms here, 16 took 4 ms
+                written = os.write(fd, view[:WRITE_CHUNK])
                 view = view[written:]
         return digest
+
+    def summary(self, digest: str) -> dict[str, Any] | None:
+        """The summary stored beside an artifact by `put_summary`, or None."""
+        try:
+            with open(self._summary_file(digest), "rb") as f:
+                loaded = json.loads(f.read())
+        except (OSError, ValueError):
+            return None
+        return loaded if isinstance(loaded, dict) else None
+
+    def put_summary(self, digest: str, summary: dict[str, Any]) -> None:
+        """Keep an artifact's summary beside it (atomic rename, no fsync: it can be recomputed)."""
+        target = self._summary_file(digest)
+        fd, tmp_name = tempfile.mkstemp(dir=self.tmp)
+        try:
+            with os.fdopen(fd, "wb") as f:
+                f.write(json.dumps(summary, separators=(",", ":")).encode())
+            try:
+                os.replace(tmp_name, target)
+            except FileNotFoundError:
+                os.makedirs(os.path.dirname(target), exist_ok=True)
+                os.replace(tmp_name, target)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp_name)
+            raise
+
+    def _summary_file(self, digest: str) -> str:
+        self._file(digest)  # checks the digest's form
+        return f"{self._summaries}/{digest[:2]}/{digest[2:]}.json"
 
     def put_file(self, source: str | os.PathLike[str]) -> str:
         """Store a file's content (streamed, for large outputs); return its digest."""
@@ -133,9 +173,11 @@ class ArtifactStore:
             raise ArtifactError(f"artifact {digest[:12]} is corrupted (its digest does not match)")
 
     def delete(self, digest: str) -> None:
-        """Remove an artifact (used by garbage collection and tests)."""
+        """Remove an artifact and its summary (used by garbage collection and tests)."""
         with contextlib.suppress(FileNotFoundError):
             self.path(digest).unlink()
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(self._summary_file(digest))
 
     def digests(self) -> Iterator[str]:
         """Every digest in the store."""

@@ -19,6 +19,12 @@ Result::
 
 ``report(kind, data)`` receives ("log", {"stream": "log"|"stdout"|"stderr", "lines": [...]}) and
 ("progress", {"value", "max"}) while the step runs.
+
+A process that runs steps keeps the Arrow tables of the DataFrames it recently stored or
+loaded (``recent_tables``, keyed by digest, bounded by bytes), so the step after one that
+produced a table — usually on the same warm worker — gets it without reading, hashing and
+decoding the file again. Each step still gets its own new DataFrame (``table.to_pandas()``,
+exactly what decoding the stored bytes gives).
 """
 
 from __future__ import annotations
@@ -34,13 +40,24 @@ import tempfile
 import threading
 import time
 import traceback
+from collections import OrderedDict
 from collections.abc import Callable, Iterator, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from pathlib import Path
 from typing import Any
 
-from designer.engine.artifacts import OutputTypeError, decode, encode
+from designer.engine.artifacts import (
+    KIND_PARQUET,
+    OutputTypeError,
+    decode,
+    parquet_to_table,
+    prepare,
+    stored_schema_matches,
+    table_to_frame,
+)
 from designer.engine.context import DatasetStore, StepError
 from designer.engine.datasets import FileDatasetStore
+from designer.engine.hashing import sha256_hex
 from designer.engine.plan import Step
 from designer.engine.store import ArtifactError, ArtifactStore
 from designer.engine.types import PortType
@@ -48,6 +65,54 @@ from designer.engine.types import PortType
 Report = Callable[[str, dict[str, Any]], None]
 PROGRESS_INTERVAL = 0.05  # seconds between progress reports (the first and last always go)
 MAX_LINE = 10_000  # longer log lines are cut
+RECENT_TABLES_BYTES = 256 * 1024 * 1024  # default bound of the in-process table cache
+
+
+class RecentTables:
+    """A thread-safe LRU of Arrow tables by artifact digest, bounded by their size in bytes."""
+
+    def __init__(self, limit: int = RECENT_TABLES_BYTES):
+        self.limit = limit
+        self._tables: OrderedDict[str, tuple[Any, int]] = OrderedDict()
+        self._size = 0
+        self._lock = threading.Lock()
+
+    def get(self, digest: str) -> Any:
+        """The table stored under `digest`, or None."""
+        with self._lock:
+            found = self._tables.get(digest)
+            if found is None:
+                return None
+            self._tables.move_to_end(digest)
+            return found[0]
+
+    def put(self, digest: str, table: Any) -> None:
+        """Keep a table (tables larger than the whole bound are not kept)."""
+        size = int(table.nbytes)
+        with self._lock:
+            old = self._tables.pop(digest, None)
+            if old is not None:
+                self._size -= old[1]
+            if size > self.limit:
+                return
+            self._tables[digest] = (table, size)
+            self._size += size
+            while self._size > self.limit:
+                _, (_, dropped) = self._tables.popitem(last=False)
+                self._size -= dropped
+
+    def clear(self) -> None:
+        """Forget every table."""
+        with self._lock:
+            self._tables.clear()
+            self._size = 0
+
+    def __contains__(self, digest: object) -> bool:
+        with self._lock:
+            return digest in self._tables
+
+
+recent_tables = RecentTables()
 
 
 def make_task(
@@ -213,7 +278,7 @@ class WorkerContext:
         if port not in self._inputs:
             raise StepError(f"module {self._step.module} has no input `{port}`", port=port)
         ref = self._inputs[port]
-        value = None if ref is None else decode(self._store.get(ref["digest"]), ref["kind"])
+        value = None if ref is None else load_input(self._store, ref["digest"], ref["kind"])
         self._cache[port] = value
         return value
 
@@ -228,6 +293,17 @@ class WorkerContext:
             return
         self._last_progress = now
         self._report("progress", {"value": value, "max": maximum})
+
+
+def load_input(store: ArtifactStore, digest: str, kind: str) -> Any:
+    """Decode a stored artifact, taking DataFrames from `recent_tables` when they are there."""
+    if kind != KIND_PARQUET:
+        return decode(store.get(digest), kind)
+    table = recent_tables.get(digest)
+    if table is None:
+        table = parquet_to_table(store.get(digest))  # digest checked by get()
+        recent_tables.put(digest, table)
+    return table_to_frame(table)
 
 
 @contextlib.contextmanager
@@ -337,6 +413,16 @@ def _empty(folder: Path) -> None:
                     os.unlink(entry.path)
 
 
+# Writes tables to the store (mostly waiting on the disk) while the step's thread summarizes
+# them and encodes the next output; its thread starts on first use.
+_writer = ThreadPoolExecutor(1, thread_name_prefix="artifact-writer")
+
+
+def _keep_summary(store: ArtifactStore, digest: str, summary: dict[str, Any]) -> None:
+    with contextlib.suppress(OSError):  # a summary is derived data: never fail a step on it
+        store.put_summary(digest, summary)
+
+
 def _store_outputs(step: _StepView, returned: Any, store: ArtifactStore) -> dict[str, Any]:
     if returned is None:
         returned = {}
@@ -349,17 +435,34 @@ def _store_outputs(step: _StepView, returned: Any, store: ArtifactStore) -> dict
         if port not in declared:
             raise OutputTypeError(f"module {step.module} returned an unknown output `{port}`")
     outputs: dict[str, Any] = {}
-    for port, port_type in step.outputs:
-        if port not in returned:
-            raise OutputTypeError(f"module {step.module} returned no value for output `{port}`")
-        encoded = encode(returned[port], port_type, port)
-        digest = store.put(encoded.data)
-        outputs[port] = {
-            "digest": digest,
-            "kind": encoded.kind,
-            "size": len(encoded.data),
-            "summary": encoded.summary,
-        }
+    pending: list[Future[Any]] = []
+    try:
+        for port, port_type in step.outputs:
+            if port not in returned:
+                raise OutputTypeError(f"module {step.module} returned no value for output `{port}`")
+            prepared = prepare(returned[port], port_type, port)
+            if prepared.kind == KIND_PARQUET:
+                digest = sha256_hex(prepared.data)
+                pending.append(_writer.submit(store.put, prepared.data, digest))
+                summary = store.summary(digest)
+                if summary is None:
+                    summary = prepared.summary()
+                    pending.append(_writer.submit(_keep_summary, store, digest, summary))
+                if stored_schema_matches(prepared.table, prepared.data):
+                    recent_tables.put(digest, prepared.table)
+            else:
+                digest = store.put(prepared.data)
+                summary = prepared.summary()
+            outputs[port] = {
+                "digest": digest,
+                "kind": prepared.kind,
+                "size": prepared.size,
+                "summary": summary,
+            }
+    finally:
+        wait(pending)  # every write has ended (durably, or failed) before the step reports
+    for future in pending:
+        future.result()  # a failed write fails the step
     return outputs
 
 

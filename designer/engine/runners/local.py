@@ -12,6 +12,10 @@ file descriptors 1 and 2 are pipes the parent reads too, so output of subprocess
 reaches the step's log. The parent blocks in one select over every socket and pipe (plus the
 executor's wake fds): no polling intervals, no per-step sleeps, no per-step process spawn.
 
+A task goes to the idle worker that most recently stored or loaded most of its inputs (it may
+still hold them decoded: worker.recent_tables), else to the first idle one; a task never waits
+for a busy worker.
+
 Workers get a clean environment (a short allow-list plus PYTHONPATH so they import what the
 caller can, and PYTHONHASHSEED=0 so set/dict order of strings is reproducible, which helps
 early cutoff), and stop on their own when the parent process goes away.
@@ -31,7 +35,8 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Mapping, Sequence
+from collections import OrderedDict
+from collections.abc import Iterable, Mapping, Sequence
 from multiprocessing.connection import Connection
 from typing import Any
 
@@ -55,6 +60,7 @@ ENV_ALLOW = (
     "MKL_NUM_THREADS",
 )
 _WORKER_CODE = "from designer.engine.runners.local import worker_main; worker_main()"
+RECENT_DIGESTS = 64  # how many artifact digests the runner remembers per worker
 
 
 def worker_environment(extra: Mapping[str, str] | None = None) -> dict[str, str]:
@@ -100,6 +106,15 @@ class _Worker:
         self.partial = {"stdout": "", "stderr": ""}
         self.decoders = {s: codecs.getincrementaldecoder("utf-8")("replace") for s in self.partial}
         self.closed = False
+        self.recent: OrderedDict[str, None] = OrderedDict()  # digests it stored or loaded
+
+    def saw(self, digests: Iterable[str]) -> None:
+        """Remember artifacts this worker just loaded or stored (newest last, bounded)."""
+        for digest in digests:
+            self.recent[digest] = None
+            self.recent.move_to_end(digest)
+        while len(self.recent) > RECENT_DIGESTS:
+            self.recent.popitem(last=False)
 
     @property
     def pid(self) -> int:
@@ -182,9 +197,12 @@ class LocalRunner:
 
     def submit(self, task_id: str, task: Mapping[str, Any]) -> None:
         self.start()
-        worker = next((w for w in self._workers if w.task_id is None), None)
-        if worker is None:
+        idle = [w for w in self._workers if w.task_id is None]
+        if not idle:
             raise RuntimeError("every worker is busy: the executor submitted beyond capacity")
+        inputs = [ref["digest"] for ref in (task.get("inputs") or {}).values() if ref]
+        worker = max(idle, key=lambda w: sum(d in w.recent for d in inputs))  # first on ties
+        worker.saw(inputs)
         worker.task_id = task_id
         self._by_task[task_id] = worker
         with contextlib.suppress(OSError):  # a dead worker is reported by wait() (EOF)
@@ -243,6 +261,8 @@ class LocalRunner:
                     if kind == "done":
                         for stream in ("stdout", "stderr"):
                             self._read_pipe(worker, stream, messages, final=True)
+                        outputs = data.get("outputs") or {}
+                        worker.saw(o["digest"] for o in outputs.values())
                         worker.task_id = None
                         self._by_task.pop(task_id, None)
                     messages.append(RunnerMessage(kind, task_id, data))
@@ -377,6 +397,9 @@ def worker_main() -> None:
         import resource
 
         resource.setrlimit(resource.RLIMIT_AS, (int(limit), int(limit)))
+        from designer.engine.worker import recent_tables
+
+        recent_tables.limit = min(recent_tables.limit, int(limit) // 4)
     for name in filter(None, os.environ.pop("DESIGNER_WORKER_PRELOAD", "").split(",")):
         try:
             __import__(name)

@@ -14,9 +14,12 @@ ROOT = Path(__file__).resolve().parents[3]
 REGISTRY = "tests.support.registry:registry"
 
 
-def cli(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
+def cli(
+    *args: str, cwd: Path = ROOT, extra_env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"}
     env["PYTHONPATH"] = str(ROOT)
+    env.update(extra_env or {})
     return subprocess.run(
         [sys.executable, "-m", "designer.engine", *args],
         capture_output=True,
@@ -114,3 +117,19 @@ def test_failures_exit_1_and_plan_prints_json(tmp_path: Path) -> None:
         cli("validate", write(tmp_path, DOC), "--registry", REGISTRY).stdout
         == "the graph is valid\n"
     )
+
+
+def test_invalid_custom_modules_exit_2_naming_every_problem(tmp_path: Path) -> None:
+    folder = tmp_path / "custom"
+    folder.mkdir()
+    spec = folder / "bad.yaml"
+    spec.write_text("name: Bad Name\nversion: 0\nentry_point: nope\n")
+    path = write(tmp_path, graph([node("a", "data.enter_data@1")]))
+    env = {"DESIGNER_MODULE_PATHS": str(folder)}
+    for args in (("validate", path), ("plan", path), ("run", path, "--store", str(tmp_path / "s"))):
+        out = cli(*args, extra_env=env)
+        assert out.returncode == 2, out.stderr
+        assert "Traceback" not in out.stderr
+        assert out.stderr.startswith("error: invalid custom modules:\n")
+        for field in ("name", "version", "entry_point"):
+            assert f"  {spec}: {field}: " in out.stderr

@@ -1,0 +1,303 @@
+"""The storage path: Parquet options, sampled summaries, stored summaries, the table cache."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from designer.engine import worker
+from designer.engine.artifacts import (
+    SUMMARY_SAMPLE_ROWS,
+    decode,
+    encode,
+    summarize_frame,
+)
+from designer.engine.hashing import json_safe
+from designer.engine.runners.local import LocalRunner
+from designer.engine.store import ArtifactStore
+from designer.engine.types import PortType
+from designer.engine.worker import RecentTables, make_task, run_step
+
+IMPLEMENTATIONS = """
+import os
+import pandas as pd
+
+
+def produce(ctx):
+    n = ctx.params["rows"]
+    df = pd.DataFrame({"x": range(n), "y": [i / 2 for i in range(n)]})
+    return {"dataset": df, "info": {"pid": os.getpid()}}
+
+
+def mutate(ctx):
+    df = ctx.input("dataset")
+    df["x"] = -1
+    df.iloc[0, 1] = 99.0
+    return {"dataset": df, "info": {"pid": os.getpid()}}
+
+
+def consume(ctx):
+    df = ctx.input("dataset")
+    return {"info": {"pid": os.getpid(), "x": df["x"].tolist(), "y": df["y"].tolist()}}
+"""
+BOTH = [{"port": "dataset", "type": "DataFrame"}, {"port": "info", "type": "Metrics"}]
+INFO = [{"port": "info", "type": "Metrics"}]
+
+
+@pytest.fixture
+def impl(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """A module of implementations importable in this process and in workers started now."""
+    package = tmp_path / "storage_path_probe"
+    package.mkdir()
+    (package / "__init__.py").write_text("")
+    (package / "impl.py").write_text(IMPLEMENTATIONS)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    worker.recent_tables.clear()
+    yield "storage_path_probe.impl"
+    worker.recent_tables.clear()
+
+
+def task(
+    impl: str,
+    function: str,
+    store: Path,
+    outputs: list[dict[str, str]],
+    rows: int = 5,
+    **inputs: Any,
+) -> dict[str, Any]:
+    step = {
+        "key": function,
+        "module": f"probe.{function}@1",
+        "implementation": f"{impl}:{function}",
+        "implementation_digest": "v1",
+        "params": {"rows": rows},
+        "outputs": outputs,
+    }
+    refs = {port: {"digest": r["digest"], "kind": r["kind"]} for port, r in inputs.items()}
+    return make_task(step, refs, run_id="r", attempt=1, store=store)
+
+
+def succeeded(result: dict[str, Any]) -> dict[str, Any]:
+    assert result["status"] == "succeeded", result.get("error")
+    outputs: dict[str, Any] = result["outputs"]
+    return outputs
+
+
+def mixed_frame(rows: int) -> Any:
+    import numpy as np
+    import pandas as pd
+
+    rng = np.random.default_rng(1)
+    floats = rng.normal(size=rows)
+    floats[::97] = np.nan
+    df = pd.DataFrame(
+        {
+            "f": floats,
+            "i": rng.integers(-5, 50, rows),
+            "u": rng.integers(0, 200, rows).astype("uint8"),
+            "s": rng.choice(["red", "green", "blue"], rows),
+            "c": pd.Categorical(rng.choice(["x", "y"], rows)),
+            "t": pd.to_datetime("2024-01-01") + pd.to_timedelta(rng.integers(0, 10**6, rows), "s"),
+            "b": rng.random(rows) < 0.25,
+            "n": pd.array(rng.integers(0, 3, rows), dtype="Int64"),
+        },
+        index=pd.RangeIndex(10, 10 + rows),
+    )
+    df.attrs["designer_label"] = "b"
+    return df
+
+
+def test_parquet_bytes_are_deterministic_and_decode_to_the_same_frame() -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    df = mixed_frame(500)
+    first = encode(df, PortType.DATAFRAME)
+    assert encode(df.copy(), PortType.DATAFRAME).data == first.data
+    back = decode(first.data, first.kind)
+    assert back.equals(df) and back.dtypes.equals(df.dtypes) and back.index.equals(df.index)
+    assert back.attrs == {"designer_label": "b"}
+    meta = pq.ParquetFile(pa.BufferReader(first.data)).metadata.row_group(0)
+    columns = {meta.column(i).path_in_schema: meta.column(i) for i in range(8)}
+    assert columns["s"].compression == "SNAPPY" and columns["s"].has_dictionary_page
+
+
+def test_high_cardinality_columns_fall_back_to_plain_encoding_early() -> None:
+    import numpy as np
+    import pandas as pd
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    rows = 50_000
+    rng = np.random.default_rng(2)
+    df = pd.DataFrame({"dense": rng.normal(size=rows), "flags": rng.integers(0, 2, rows) * 1.0})
+    data = encode(df, PortType.DATAFRAME).data
+    meta = pq.ParquetFile(pa.BufferReader(data)).metadata.row_group(0)
+    dense, flags = meta.column(0), meta.column(1)
+    assert dense.total_uncompressed_size < 1.02 * 8 * rows  # no full dictionary on top
+    assert flags.has_dictionary_page and flags.total_compressed_size < rows  # 2 values: tiny
+
+
+def reference(series: Any) -> dict[str, Any]:
+    """What a column summary must say, computed the slow, obvious way with pandas."""
+    import numpy as np
+
+    finite = series[np.isfinite(series.astype("float64"))]
+    return {
+        "nulls": int(series.isna().sum()),
+        "distinct": int(series.nunique()),
+        "min": json_safe(series.min()),
+        "max": json_safe(series.max()),
+        "mean": float(finite.mean()),
+        "total": int(finite.size),
+    }
+
+
+def test_numeric_summaries_match_pandas() -> None:
+    import numpy as np
+    import pandas as pd
+
+    df = pd.DataFrame(
+        {
+            "f": [1.5, np.nan, -2.0, 1.5, np.inf, 7.0],
+            "g": [0.0, 1.0, 2.0, 3.0, 4.0, 5.0],
+            "i": [3, 1, 4, 1, 5, 9],
+            "u": np.array([1, 2, 2, 3, 250, 0], dtype="uint8"),
+            "n": pd.array([1, None, 3, 3, 5, 6], dtype="Int64"),
+        }
+    )
+    summary = summarize_frame(df)
+    assert "sampled" not in summary
+    for column in summary["columns"]:
+        expected = reference(df[column["name"]])
+        got = {k: column[k] for k in ("nulls", "distinct", "min", "max", "mean")}
+        assert got == {k: expected[k] for k in got}, column["name"]
+        assert sum(column["histogram"]["counts"]) == expected["total"]
+    assert type(summary["columns"][2]["min"]) is int
+    assert summary["columns"][0]["max"] is None  # inf: not JSON
+    json.dumps(summary, allow_nan=False)
+
+
+def test_large_tables_take_distinct_and_histograms_from_a_sample() -> None:
+    import numpy as np
+
+    rows = SUMMARY_SAMPLE_ROWS * 3
+    df = mixed_frame(rows)
+    summary = summarize_frame(df)
+    assert (summary["rows"], summary["sampled"], summary["sample_rows"]) == (
+        rows,
+        True,
+        SUMMARY_SAMPLE_ROWS,
+    )
+    columns = {c["name"]: c for c in summary["columns"]}
+    f = columns["f"]
+    values = df["f"].to_numpy()
+    assert f["nulls"] == int(np.isnan(values).sum())  # exact
+    assert (f["min"], f["max"]) == (float(np.nanmin(values)), float(np.nanmax(values)))
+    assert math.isclose(f["mean"], float(np.nanmean(values)))
+    assert f["histogram"]["edges"][0] == f["min"] and f["histogram"]["edges"][-1] == f["max"]
+    assert 0.95 * SUMMARY_SAMPLE_ROWS < sum(f["histogram"]["counts"]) <= SUMMARY_SAMPLE_ROWS
+    assert f["distinct"] <= SUMMARY_SAMPLE_ROWS < rows - f["nulls"]
+    assert columns["s"]["distinct"] == 3 and columns["b"]["true"] == int(df["b"].sum())
+    assert columns["t"]["min"] == json_safe(df["t"].min())
+    assert summarize_frame(df.copy()) == summary  # the sample is fixed
+
+
+def test_store_accepts_buffers_and_keeps_summaries_beside_artifacts(tmp_path: Path) -> None:
+    store = ArtifactStore(tmp_path)
+    data = b"payload" * 100
+    digest = hashlib.sha256(data).hexdigest()
+    assert store.put(memoryview(data)) == digest and store.get(digest) == data
+    assert store.summary(digest) is None
+    store.put_summary(digest, {"rows": 3})
+    assert store.summary(digest) == {"rows": 3}
+    assert list(store.digests()) == [digest]  # summaries are not artifacts
+    (tmp_path / "summaries" / digest[:2] / f"{digest[2:]}.json").write_text("{trunc")
+    assert store.summary(digest) is None  # unreadable: computed again, never trusted
+    store.put_summary(digest, {"rows": 3})
+    store.delete(digest)
+    assert not store.exists(digest) and store.summary(digest) is None
+    assert not any((tmp_path / "tmp").iterdir())
+
+
+def test_recent_tables_is_a_byte_bounded_lru() -> None:
+    import pyarrow as pa
+
+    table = pa.table({"x": list(range(100))})  # 800 bytes
+    cache = RecentTables(limit=2000)
+    cache.put("a", table)
+    cache.put("b", table)
+    assert cache.get("a") is table  # "a" is now the most recent
+    cache.put("c", table)
+    assert "b" not in cache and "a" in cache and "c" in cache
+    cache.put("big", pa.table({"x": list(range(1000))}))
+    assert "big" not in cache and "a" in cache
+
+
+def test_a_worker_hands_its_tables_to_the_next_step_without_the_store(
+    tmp_path: Path, impl: str
+) -> None:
+    made = succeeded(run_step(task(impl, "produce", tmp_path, BOTH)))
+    dataset = made["dataset"]
+    assert dataset["digest"] in worker.recent_tables
+    store = ArtifactStore(tmp_path)
+    os.unlink(store.path(dataset["digest"]))  # only the in-process table is left
+    read = succeeded(run_step(task(impl, "consume", tmp_path, INFO, dataset=dataset)))
+    assert json.loads(store.get(read["info"]["digest"]))["x"] == [0, 1, 2, 3, 4]
+    worker.recent_tables.clear()
+    missing = run_step(task(impl, "consume", tmp_path, INFO, dataset=dataset))
+    assert missing["status"] == "failed" and "is not in the store" in missing["error"]
+
+
+def test_a_step_that_changes_its_input_in_place_cannot_change_it_for_the_next(
+    tmp_path: Path, impl: str
+) -> None:
+    dataset = succeeded(run_step(task(impl, "produce", tmp_path, BOTH)))["dataset"]
+    changed = succeeded(run_step(task(impl, "mutate", tmp_path, BOTH, dataset=dataset)))
+    assert changed["dataset"]["digest"] != dataset["digest"]
+    read = succeeded(run_step(task(impl, "consume", tmp_path, INFO, dataset=dataset)))
+    values = json.loads(ArtifactStore(tmp_path).get(read["info"]["digest"]))
+    assert values["x"] == [0, 1, 2, 3, 4] and values["y"][0] == 0.0
+
+
+def test_stored_summaries_are_reused_for_bytes_already_stored(tmp_path: Path, impl: str) -> None:
+    first = succeeded(run_step(task(impl, "produce", tmp_path, BOTH)))["dataset"]
+    assert first["summary"]["rows"] == 5
+    store = ArtifactStore(tmp_path)
+    assert store.summary(first["digest"]) == first["summary"]
+    store.put_summary(first["digest"], {**first["summary"], "marker": True})
+    again = succeeded(run_step(task(impl, "produce", tmp_path, BOTH)))["dataset"]
+    assert again["digest"] == first["digest"] and again["summary"]["marker"] is True
+
+
+def test_the_runner_gives_a_step_to_the_worker_that_made_its_input(
+    tmp_path: Path, impl: str
+) -> None:
+    def finish(runner: LocalRunner, count: int) -> dict[str, dict[str, Any]]:
+        done: dict[str, dict[str, Any]] = {}
+        while len(done) < count:
+            for message in runner.wait(30):
+                if message.kind == "done":
+                    done[message.task_id] = succeeded(message.data)
+        return done
+
+    def pid(outputs: dict[str, Any]) -> int:
+        return int(json.loads(store.get(outputs["info"]["digest"]))["pid"])
+
+    store = ArtifactStore(tmp_path)
+    with LocalRunner(2) as runner:
+        runner.submit("p1", task(impl, "produce", tmp_path, BOTH, rows=3))
+        runner.submit("p2", task(impl, "produce", tmp_path, BOTH, rows=4))
+        made = finish(runner, 2)
+        assert pid(made["p1"]) != pid(made["p2"])
+        for producer in ("p2", "p1"):  # the first idle worker would be the same both times
+            dataset = made[producer]["dataset"]
+            runner.submit("c", task(impl, "consume", tmp_path, INFO, dataset=dataset))
+            assert pid(finish(runner, 1)["c"]) == pid(made[producer])
