@@ -149,6 +149,24 @@ CREATE TABLE IF NOT EXISTS history (
 """
 
 
+def _enable_wal(db: sqlite3.Connection, attempts: int = 100) -> None:
+    """Switch the index to WAL mode (persistent in the file), retrying while another process does.
+
+    Changing the journal mode needs an exclusive lock and SQLite does not apply the busy
+    timeout to it, so processes opening a fresh index together would otherwise fail.
+    """
+    for attempt in range(attempts):
+        try:
+            if db.execute("PRAGMA journal_mode").fetchone()[0] == "wal":
+                return
+            db.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or attempt == attempts - 1:
+                raise
+            time.sleep(0.01 * (1 + attempt % 10))
+
+
 class FileCache:
     """Cache index in SQLite (WAL mode) beside the artifact store; several processes may share it.
 
@@ -173,7 +191,7 @@ class FileCache:
         self._db = sqlite3.connect(
             self.path, timeout=30.0, isolation_level=None, check_same_thread=False
         )
-        self._db.execute("PRAGMA journal_mode=WAL")
+        _enable_wal(self._db)
         self._db.execute("PRAGMA synchronous=NORMAL")
         with self._transaction():
             for statement in _SCHEMA.split(";"):

@@ -37,16 +37,21 @@ class CancelToken:
 
     def __init__(self) -> None:
         self._event = threading.Event()
+        self._lock = threading.Lock()
         self._read, self._write = os.pipe()
         os.set_blocking(self._read, False)
         os.set_blocking(self._write, False)
+        self._closed = False
 
     def cancel(self) -> None:
         """Ask the run to stop: running steps are killed, the rest is marked canceled."""
-        if not self._event.is_set():
+        with self._lock:
+            if self._event.is_set():
+                return
             self._event.set()
-            with contextlib.suppress(OSError):
-                os.write(self._write, b"x")
+            if not self._closed:
+                with contextlib.suppress(OSError):
+                    os.write(self._write, b"x")
 
     @property
     def canceled(self) -> bool:
@@ -58,10 +63,14 @@ class CancelToken:
         return self._read
 
     def close(self) -> None:
-        """Release the pipe."""
-        for fd in (self._read, self._write):
-            with contextlib.suppress(OSError):
-                os.close(fd)
+        """Release the pipe, once: a second call must not close descriptors reused since."""
+        with self._lock:
+            if self._closed:
+                return
+            self._closed = True
+            for fd in (self._read, self._write):
+                with contextlib.suppress(OSError):
+                    os.close(fd)
 
     def __del__(self) -> None:
         self.close()

@@ -427,3 +427,17 @@ def test_workers_stop_and_clean_up_when_their_parent_dies(tmp_path: Path) -> Non
     while any(Path(s).exists() for s in scratches) and time.monotonic() < deadline:
         time.sleep(0.05)
     assert not any(Path(s).exists() for s in scratches)
+
+
+def test_closing_a_cancel_token_twice_leaves_reused_descriptors_alone() -> None:
+    token = CancelToken()
+    token.close()
+    read, write = os.pipe()  # the OS hands out the numbers the token just released
+    try:
+        token.close()
+        del token
+        os.write(write, b"still open")
+        assert os.read(read, 10) == b"still open"
+    finally:
+        os.close(read)
+        os.close(write)
