@@ -13,6 +13,7 @@ set -a
 eval "$(bash scripts/services.sh start "$services")"
 set +a
 export SECRET_KEY=test-only-secret SECURE_COOKIES=0 DESIGNER_DATA_DIR="$services/data"
+mkdir -p "$DESIGNER_DATA_DIR"
 
 echo "== lint and types"
 ruff check .
