@@ -1,0 +1,117 @@
+import { act } from "react";
+import { createRoot, type Root } from "react-dom/client";
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import type { ParamValue } from "../graph/document";
+import { Catalogue } from "../graph/catalogue";
+import { MODULES } from "../test/catalogue.fixture";
+import { Inspector } from "./Inspector";
+import { Palette } from "./Palette";
+
+(globalThis as { IS_REACT_ACT_ENVIRONMENT?: boolean }).IS_REACT_ACT_ENVIRONMENT = true;
+
+const catalogue = new Catalogue(MODULES);
+let container: HTMLDivElement;
+let root: Root;
+
+beforeEach(() => {
+  container = document.createElement("div");
+  document.body.appendChild(container);
+  root = createRoot(container);
+});
+
+afterEach(() => {
+  act(() => root.unmount());
+  container.remove();
+});
+
+function type(input: HTMLInputElement | HTMLTextAreaElement, value: string) {
+  const proto = input instanceof HTMLTextAreaElement ? HTMLTextAreaElement.prototype : HTMLInputElement.prototype;
+  Object.getOwnPropertyDescriptor(proto, "value")?.set?.call(input, value);
+  input.dispatchEvent(new Event("input", { bubbles: true }));
+}
+
+describe("Inspector", () => {
+  it("generates a field per param with ranges, and reports typed values", () => {
+    const onParam = vi.fn<(name: string, value: ParamValue | undefined) => void>();
+    const spec = catalogue.get("transform.split_rows@1");
+    act(() =>
+      root.render(
+        <Inspector
+          node={{ id: "s", module: "transform.split_rows@1", params: { fraction: 0.2 }, position: { x: 0, y: 0 } }}
+          spec={spec}
+          issues={[{ code: "bad", message: "Seed is odd", node: "s", param: "seed" }]}
+          step={undefined}
+          columns={null}
+          pipelineParams={[]}
+          readOnly={false}
+          onParam={onParam}
+          onLabel={() => undefined}
+        />,
+      ),
+    );
+    const fraction = container.querySelector<HTMLInputElement>("#param-s-fraction");
+    expect(fraction?.value).toBe("0.2");
+    expect(container.querySelector('[data-testid="field-fraction"] .field-range')?.textContent).toBe("0 – 1");
+    expect(container.querySelector('[data-testid="field-seed"] [data-testid="field-issue"]')?.textContent).toBe("Seed is odd");
+    act(() => type(fraction as HTMLInputElement, "0.35"));
+    expect(onParam).toHaveBeenLastCalledWith("fraction", 0.35);
+    act(() => type(fraction as HTMLInputElement, "1.5"));
+    expect(container.querySelector('[data-testid="field-fraction"] .field-error')?.textContent).toBe("Must be at most 1");
+  });
+
+  it("offers upstream columns as a picker and code with highlighting", () => {
+    const onParam = vi.fn<(name: string, value: ParamValue | undefined) => void>();
+    act(() =>
+      root.render(
+        <Inspector
+          node={{ id: "t", module: "ml.train_model@1", params: { label: ["b"] }, position: { x: 0, y: 0 } }}
+          spec={catalogue.get("ml.train_model@1")}
+          issues={[]}
+          step={undefined}
+          columns={["a", "b", "target"]}
+          pipelineParams={[]}
+          readOnly={false}
+          onParam={onParam}
+          onLabel={() => undefined}
+        />,
+      ),
+    );
+    const chips = [...container.querySelectorAll<HTMLInputElement>(".column-chip input")];
+    expect(chips.map((c) => c.checked)).toEqual([false, true, false]);
+    act(() => chips[2].click());
+    expect(onParam).toHaveBeenLastCalledWith("label", ["b", "target"]);
+
+    act(() =>
+      root.render(
+        <Inspector
+          node={{ id: "p", module: "script.python@1", params: {}, position: { x: 0, y: 0 } }}
+          spec={catalogue.get("script.python@1")}
+          issues={[]}
+          step={undefined}
+          columns={null}
+          pipelineParams={[]}
+          readOnly={false}
+          onParam={onParam}
+          onLabel={() => undefined}
+        />,
+      ),
+    );
+    expect(container.querySelector("#param-p-code")).not.toBeNull();
+    expect([...container.querySelectorAll(".code-highlight .tok-keyword")].map((k) => k.textContent)).toContain("def");
+  });
+});
+
+describe("Palette", () => {
+  it("groups modules by category, filters by fuzzy search and adds on double-click", () => {
+    const onAdd = vi.fn();
+    act(() => root.render(<Palette catalogue={catalogue} onAdd={onAdd} disabled={false} />));
+    const categories = [...container.querySelectorAll(".palette-category")].map((c) => c.textContent);
+    expect(categories.some((c) => c?.includes("Machine learning"))).toBe(true);
+    const search = container.querySelector<HTMLInputElement>('[data-testid="palette-search"]') as HTMLInputElement;
+    act(() => type(search, "evl"));
+    const items = [...container.querySelectorAll(".palette-item")];
+    expect(items.map((i) => i.querySelector(".palette-name")?.textContent)).toEqual(["Evaluate model"]);
+    act(() => items[0].dispatchEvent(new MouseEvent("dblclick", { bubbles: true })));
+    expect(onAdd).toHaveBeenCalledWith(expect.objectContaining({ ref: "ml.evaluate_model@1" }));
+  });
+});

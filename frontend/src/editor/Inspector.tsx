@@ -1,0 +1,83 @@
+// The right-hand panel for the selected module: its label, parameters, issues and what its last run said.
+import { memo } from "react";
+import type { Issue, ModuleSpec, StepState } from "../api/types";
+import type { GraphNode, ParamValue } from "../graph/document";
+import { ParamField } from "./ParamField";
+
+interface Props {
+  node: GraphNode;
+  spec: ModuleSpec | undefined;
+  issues: readonly Issue[];
+  step: StepState | undefined;
+  columns: string[] | null;
+  /** Names of the workspace's registered datasets, offered for the dataset reader's name. */
+  datasets?: string[];
+  pipelineParams: string[];
+  readOnly: boolean;
+  onParam: (name: string, value: ParamValue | undefined) => void;
+  onLabel: (label: string) => void;
+  onRunFrom?: (mode: "from" | "only") => void;
+}
+
+function InspectorView({ node, spec, issues, step, columns, datasets, pipelineParams, readOnly, onParam, onLabel, onRunFrom }: Props) {
+  const paramIssue = new Map(issues.filter((i) => i.param).map((i) => [i.param as string, i.message]));
+  const general = issues.filter((i) => !i.param);
+  return (
+    <div className="inspector" data-testid="inspector">
+      <header className="inspector-header">
+        <div className="inspector-title">{spec?.display_name ?? node.module}</div>
+        <div className="muted small">
+          {node.module} · {node.id}
+        </div>
+        {spec?.description && <p className="inspector-description">{spec.description}</p>}
+      </header>
+      <div className="field">
+        <label className="field-label" htmlFor={`label-${node.id}`}>
+          Label
+        </label>
+        <input id={`label-${node.id}`} type="text" value={node.label ?? ""} placeholder={spec?.display_name} readOnly={readOnly} onChange={(e) => onLabel(e.target.value)} />
+      </div>
+      {!spec && <div className="callout callout-error">This module is not in the catalogue; it cannot run.</div>}
+      {general.length > 0 && (
+        <ul className="issue-list compact">
+          {general.map((i, k) => (
+            <li key={k} className="issue">
+              {i.message}
+            </li>
+          ))}
+        </ul>
+      )}
+      {spec?.params.map((p) => (
+        <ParamField
+          key={p.name}
+          nodeId={node.id}
+          spec={p}
+          value={node.params[p.name]}
+          columns={spec.name === "data.registered_dataset" && p.name === "name" ? (datasets ?? null) : p.type === "columns" || p.type === "string" ? columns : null}
+          pipelineParams={pipelineParams}
+          error={paramIssue.get(p.name)}
+          readOnly={readOnly}
+          onChange={(v) => onParam(p.name, v)}
+        />
+      ))}
+      {spec && spec.params.length === 0 && <p className="muted">This module has no parameters.</p>}
+      {step && (
+        <section className="inspector-run">
+          <h3>Last run</h3>
+          <div className={`status-pill pill-${step.status}`}>{step.status}</div>
+          {step.attempts > 0 && <span className="muted small"> attempts: {step.attempts}</span>}
+          {step.reason && <p className="small">{step.reason}</p>}
+          {step.error && <pre className="step-error" data-testid="step-error">{step.error}</pre>}
+        </section>
+      )}
+      {onRunFrom && !readOnly && (
+        <div className="inspector-actions">
+          <button onClick={() => onRunFrom("from")}>Run from here</button>
+          <button onClick={() => onRunFrom("only")}>Run only this</button>
+        </div>
+      )}
+    </div>
+  );
+}
+
+export const Inspector = memo(InspectorView);

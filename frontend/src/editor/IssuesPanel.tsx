@@ -1,0 +1,30 @@
+// Every validation issue of the draft, graph-level first; clicking one shows its module.
+import { memo } from "react";
+import type { Issue } from "../api/types";
+
+interface Props {
+  issues: readonly Issue[];
+  labels: ReadonlyMap<string, string>;
+  onShow: (node: string) => void;
+}
+
+function IssuesPanelView({ issues, labels, onShow }: Props) {
+  const ordered = [...issues.filter((i) => !i.node), ...issues.filter((i) => i.node)];
+  return (
+    <div className="issues-panel" data-testid="issues-panel">
+      {issues.length === 0 && <p className="muted">No issues. The pipeline is ready to run.</p>}
+      <ul className="issue-list">
+        {ordered.map((i, k) => (
+          <li key={k} className="issue">
+            <button className="issue-link" disabled={!i.node} onClick={() => i.node && onShow(i.node)}>
+              {i.node && <strong>{labels.get(i.node) ?? i.node}: </strong>}
+              {i.message}
+            </button>
+          </li>
+        ))}
+      </ul>
+    </div>
+  );
+}
+
+export const IssuesPanel = memo(IssuesPanelView);

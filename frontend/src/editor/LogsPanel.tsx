@@ -1,0 +1,49 @@
+// Streaming logs of the current run, filterable by step; sticks to the bottom while you are at the bottom.
+import { memo, useEffect, useLayoutEffect, useRef, useState } from "react";
+import type { LogLine } from "../runs/state";
+
+function LogsPanelView({ logs, steps, labels }: { logs: LogLine[]; steps: string[]; labels: ReadonlyMap<string, string> }) {
+  const [filter, setFilter] = useState("");
+  const box = useRef<HTMLDivElement>(null);
+  const stick = useRef(true);
+  const shown = filter ? logs.filter((l) => l.step === filter) : logs;
+  useLayoutEffect(() => {
+    if (stick.current && box.current) box.current.scrollTop = box.current.scrollHeight;
+  }, [shown.length]);
+  useEffect(() => {
+    if (filter && !steps.includes(filter)) setFilter("");
+  }, [filter, steps]);
+  return (
+    <div className="logs" data-testid="logs-panel">
+      <div className="logs-toolbar">
+        <select value={filter} onChange={(e) => setFilter(e.target.value)} aria-label="Show logs of">
+          <option value="">All steps</option>
+          {steps.map((s) => (
+            <option key={s} value={s}>
+              {labels.get(s) ?? s}
+            </option>
+          ))}
+        </select>
+        <span className="muted small">{shown.length} lines</span>
+      </div>
+      <div
+        className="logs-body"
+        ref={box}
+        onScroll={(e) => {
+          const el = e.currentTarget;
+          stick.current = el.scrollHeight - el.scrollTop - el.clientHeight < 24;
+        }}
+      >
+        {shown.length === 0 && <div className="muted">No log lines yet.</div>}
+        {shown.map((l, i) => (
+          <div key={i} className={`log-line log-${l.stream}`}>
+            <span className="log-step">{labels.get(l.step) ?? l.step}</span>
+            {l.text}
+          </div>
+        ))}
+      </div>
+    </div>
+  );
+}
+
+export const LogsPanel = memo(LogsPanelView);

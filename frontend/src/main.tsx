@@ -1,0 +1,48 @@
+// Entry point: mounts the page the URL names inside the shared providers.
+import { StrictMode } from "react";
+import { createRoot } from "react-dom/client";
+import "@xyflow/react/dist/style.css";
+import "./styles.css";
+import { EditorPage } from "./editor/Editor";
+import { DatasetsPage } from "./pages/DatasetsPage";
+import { RunsPage } from "./pages/RunsPage";
+import { WorkspacePage } from "./pages/WorkspacePage";
+import { WorkspacesPage } from "./pages/WorkspacesPage";
+import { useRoute } from "./router";
+import { Shell } from "./ui/Shell";
+import { ToastProvider } from "./ui/toasts";
+
+function App() {
+  const route = useRoute();
+  switch (route.page) {
+    case "workspaces":
+      return <WorkspacesPage />;
+    case "workspace":
+      return <WorkspacePage workspaceId={route.workspace} />;
+    case "datasets":
+      return <DatasetsPage workspaceId={route.workspace} />;
+    case "editor":
+      return <EditorPage graphId={route.graph} />;
+    case "runs":
+      return <RunsPage graphId={route.graph} />;
+    default:
+      return (
+        <Shell crumbs={[{ label: "Not found" }]}>
+          <div className="content narrow">
+            <h1>Page not found</h1>
+          </div>
+        </Shell>
+      );
+  }
+}
+
+const root = document.getElementById("app");
+if (root) {
+  createRoot(root).render(
+    <StrictMode>
+      <ToastProvider>
+        <App />
+      </ToastProvider>
+    </StrictMode>,
+  );
+}

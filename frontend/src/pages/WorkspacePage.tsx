@@ -1,0 +1,186 @@
+// One workspace: its graphs (create, rename, duplicate, delete, import, export) and its members.
+import { useCallback, useEffect, useRef, useState } from "react";
+import { api, errorMessage, items } from "../api/client";
+import type { GraphSummary, Membership, Workspace } from "../api/types";
+import { linkProps, navigate } from "../router";
+import { Shell } from "../ui/Shell";
+import { useToast } from "../ui/toasts";
+
+const ROLES = ["viewer", "editor", "owner"];
+
+export function WorkspacePage({ workspaceId }: { workspaceId: number }) {
+  const toast = useToast();
+  const [workspace, setWorkspace] = useState<Workspace | null>(null);
+  const [graphs, setGraphs] = useState<GraphSummary[] | null>(null);
+  const [members, setMembers] = useState<Membership[]>([]);
+  const [error, setError] = useState<string | null>(null);
+  const [newName, setNewName] = useState("");
+  const [invite, setInvite] = useState({ user: "", role: "editor" });
+  const fileInput = useRef<HTMLInputElement>(null);
+
+  const load = useCallback(() => {
+    api.get<Workspace>(`/api/workspaces/${workspaceId}/`).then(setWorkspace).catch((e) => setError(errorMessage(e)));
+    api
+      .get<GraphSummary[] | { results: GraphSummary[] }>(`/api/workspaces/${workspaceId}/graphs/?limit=200`)
+      .then((d) => setGraphs(items(d)))
+      .catch((e) => setError(errorMessage(e)));
+    api
+      .get<Membership[] | { results: Membership[] }>(`/api/workspaces/${workspaceId}/members/?limit=200`)
+      .then((d) => setMembers(items(d)))
+      .catch(() => setMembers([]));
+  }, [workspaceId]);
+  useEffect(load, [load]);
+
+  const act = async (f: () => Promise<unknown>, done?: string) => {
+    try {
+      await f();
+      if (done) toast(done, "success");
+      load();
+    } catch (err) {
+      toast(errorMessage(err), "error");
+    }
+  };
+  const create = async (e: React.FormEvent) => {
+    e.preventDefault();
+    const name = newName.trim() || "Untitled pipeline";
+    try {
+      const g = await api.post<GraphSummary>(`/api/workspaces/${workspaceId}/graphs/`, { name });
+      navigate(`/graphs/${g.id}/`);
+    } catch (err) {
+      toast(errorMessage(err), "error");
+    }
+  };
+  const importFile = async (file: File) => {
+    try {
+      const document: unknown = JSON.parse(await file.text());
+      const name = file.name.replace(/\.json$/i, "");
+      const body = typeof document === "object" && document !== null && "document" in document ? document : { name, document };
+      const g = await api.post<GraphSummary>(`/api/workspaces/${workspaceId}/graphs/import/`, body);
+      toast(`Imported “${g.name}”.`, "success");
+      load();
+    } catch (err) {
+      toast(`Import failed: ${errorMessage(err)}`, "error");
+    }
+  };
+  const isOwner = workspace?.role === "owner";
+
+  return (
+    <Shell crumbs={[{ label: "Workspaces", href: "/" }, { label: workspace?.name ?? "…" }]}>
+      <div className="content">
+        <div className="page-head">
+          <h1>{workspace?.name ?? "Workspace"}</h1>
+          <div className="page-actions">
+            <a className="button" {...linkProps(`/workspaces/${workspaceId}/datasets/`)}>Datasets</a>
+          </div>
+        </div>
+        {error && <div className="callout callout-error">{error}</div>}
+        <section>
+          <div className="section-head">
+            <h2>Pipelines</h2>
+            <form className="inline-form" onSubmit={(e) => void create(e)}>
+              <input type="text" placeholder="New pipeline name" value={newName} onChange={(e) => setNewName(e.target.value)} aria-label="New pipeline name" data-testid="new-graph-name" />
+              <button className="primary" type="submit" data-testid="create-graph">New pipeline</button>
+              <button type="button" onClick={() => fileInput.current?.click()}>Import JSON…</button>
+              <input ref={fileInput} type="file" accept="application/json,.json" hidden onChange={(e) => e.target.files?.[0] && void importFile(e.target.files[0])} />
+            </form>
+          </div>
+          {graphs === null && <p className="muted">Loading…</p>}
+          {graphs?.length === 0 && <p className="muted">No pipelines yet.</p>}
+          {graphs && graphs.length > 0 && (
+            <table className="data-table list-table" data-testid="graph-list">
+              <thead>
+                <tr>
+                  <th>Name</th>
+                  <th>Latest version</th>
+                  <th>Updated</th>
+                  <th />
+                </tr>
+              </thead>
+              <tbody>
+                {graphs.map((g) => (
+                  <tr key={g.id} data-testid={`graph-row-${g.id}`}>
+                    <td>
+                      <a {...linkProps(`/graphs/${g.id}/`)} className="strong">{g.name}</a>
+                      {g.description && <div className="muted small">{g.description}</div>}
+                    </td>
+                    <td>{g.latest_version ? `v${g.latest_version}` : <span className="muted">draft only</span>}</td>
+                    <td className="muted small">{g.updated_at ? new Date(g.updated_at).toLocaleString() : ""}</td>
+                    <td className="row-actions">
+                      <a className="button small" {...linkProps(`/graphs/${g.id}/runs/`)}>Runs</a>
+                      <button
+                        className="small"
+                        onClick={() => {
+                          const name = window.prompt("Rename pipeline", g.name)?.trim();
+                          if (name && name !== g.name) void act(() => api.patch(`/api/graphs/${g.id}/`, { name }));
+                        }}
+                      >
+                        Rename
+                      </button>
+                      <button className="small" onClick={() => void act(() => api.post(`/api/graphs/${g.id}/duplicate/`, {}), "Duplicated.")}>Duplicate</button>
+                      <a className="button small" href={`/api/graphs/${g.id}/export/`} download>Export</a>
+                      <button
+                        className="small danger"
+                        onClick={() => {
+                          if (window.confirm(`Delete “${g.name}” with its versions and runs?`)) void act(() => api.delete(`/api/graphs/${g.id}/`), "Deleted.");
+                        }}
+                      >
+                        Delete
+                      </button>
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          )}
+        </section>
+        <section>
+          <h2>Members</h2>
+          <table className="data-table list-table" data-testid="member-list">
+            <tbody>
+              {members.map((m) => {
+                const u = m.user;
+                return (
+                  <tr key={u.id}>
+                    <td>{u.username}</td>
+                    <td>
+                      {isOwner ? (
+                        <select value={m.role} aria-label={`Role of ${u.username}`} onChange={(e) => void act(() => api.patch(`/api/workspaces/${workspaceId}/members/${u.id}/`, { role: e.target.value }))}>
+                          {ROLES.map((r) => <option key={r}>{r}</option>)}
+                        </select>
+                      ) : (
+                        <span className="badge">{m.role}</span>
+                      )}
+                    </td>
+                    <td className="row-actions">
+                      {isOwner && (
+                        <button className="small danger" onClick={() => window.confirm(`Remove ${u.username}?`) && void act(() => api.delete(`/api/workspaces/${workspaceId}/members/${u.id}/`))}>
+                          Remove
+                        </button>
+                      )}
+                    </td>
+                  </tr>
+                );
+              })}
+            </tbody>
+          </table>
+          {isOwner && (
+            <form
+              className="inline-form"
+              onSubmit={(e) => {
+                e.preventDefault();
+                if (invite.user.trim()) void act(() => api.post(`/api/workspaces/${workspaceId}/members/`, { user: invite.user.trim(), role: invite.role }), "Member added.");
+                setInvite({ ...invite, user: "" });
+              }}
+            >
+              <input type="text" placeholder="Username or email" value={invite.user} onChange={(e) => setInvite({ ...invite, user: e.target.value })} aria-label="Username or email" />
+              <select value={invite.role} onChange={(e) => setInvite({ ...invite, role: e.target.value })} aria-label="Role">
+                {ROLES.map((r) => <option key={r}>{r}</option>)}
+              </select>
+              <button type="submit">Add member</button>
+            </form>
+          )}
+        </section>
+      </div>
+    </Shell>
+  );
+}

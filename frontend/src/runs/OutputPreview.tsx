@@ -1,0 +1,258 @@
+// Preview of one output port: a table with column stats and histograms, or metrics with ROC / PR curves and a confusion matrix.
+import { useEffect, useState } from "react";
+import { api, errorMessage } from "../api/client";
+import type { ColumnSummary, OutputInfo } from "../api/types";
+import { ConfusionMatrix, CurveChart, Histogram, fmt } from "./charts";
+
+interface Props {
+  runId: number;
+  step: string;
+  port: string;
+  output: OutputInfo;
+  title: string;
+  onClose: () => void;
+}
+
+interface TablePage {
+  columns: string[];
+  rows: unknown[][];
+  total?: number;
+  offset?: number;
+}
+
+const PAGE = 50;
+
+/** Turn the preview endpoint's rows into column/row arrays whatever their form. */
+function normalizePage(response: Record<string, unknown>): TablePage | null {
+  const data = (response.table ?? response) as Record<string, unknown>;
+  const rows = data.rows as unknown[] | undefined;
+  if (!Array.isArray(rows)) return null;
+  let columns = (data.columns as unknown[] | undefined)?.map((c) => (typeof c === "string" ? c : String((c as { name: string }).name))) ?? [];
+  if (rows.length > 0 && !Array.isArray(rows[0])) {
+    if (columns.length === 0) columns = Object.keys(rows[0] as object);
+    return { columns, rows: rows.map((r) => columns.map((c) => (r as Record<string, unknown>)[c])), total: data.total_rows as number | undefined };
+  }
+  return { columns, rows: rows as unknown[][], total: (data.total_rows ?? data.total) as number | undefined };
+}
+
+function ColumnStats({ columns }: { columns: ColumnSummary[] }) {
+  return (
+    <table className="data-table stats-table" data-testid="column-stats">
+      <thead>
+        <tr>
+          <th>Column</th>
+          <th>Type</th>
+          <th>Missing</th>
+          <th>Distinct</th>
+          <th>Min</th>
+          <th>Mean</th>
+          <th>Max</th>
+          <th>Distribution</th>
+        </tr>
+      </thead>
+      <tbody>
+        {columns.map((c) => (
+          <tr key={c.name}>
+            <td className="mono">{c.name}</td>
+            <td className="muted">{c.dtype}</td>
+            <td>{fmt(c.nulls)}</td>
+            <td>{fmt(c.distinct)}</td>
+            <td>{fmt(c.min)}</td>
+            <td>{fmt(c.mean)}</td>
+            <td>{fmt(c.max)}</td>
+            <td>{c.histogram ? <Histogram counts={c.histogram.counts} edges={c.histogram.edges} /> : <span className="muted">—</span>}</td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
+interface CurveSet {
+  roc?: { fpr: number[]; tpr: number[] };
+  pr?: { precision: number[]; recall: number[] };
+}
+
+interface EvaluationResult {
+  input?: string;
+  learner?: string;
+  label?: string;
+  rows?: number;
+  metrics?: Record<string, unknown>;
+  confusion_matrix?: { labels: unknown[]; matrix: number[][] };
+  curves?: Record<string, CurveSet>;
+}
+
+/** Evaluate's output holds one result per scored input; any other JSON is shown as one result. */
+function evaluationResults(values: Record<string, unknown>): EvaluationResult[] {
+  if (Array.isArray(values.results)) return values.results as EvaluationResult[];
+  return [{ metrics: (values.metrics ?? values) as Record<string, unknown>, confusion_matrix: values.confusion_matrix as EvaluationResult["confusion_matrix"], curves: values.curves as EvaluationResult["curves"] }];
+}
+
+function curveSeries(results: EvaluationResult[], pick: (c: CurveSet) => { x: number[]; y: number[] } | null) {
+  const series: { name: string; x: number[]; y: number[] }[] = [];
+  results.forEach((r, i) => {
+    const curves = Object.entries(r.curves ?? {});
+    for (const [cls, c] of curves) {
+      const xy = pick(c);
+      if (!xy) continue;
+      const who = r.learner ?? r.input ?? `result ${i + 1}`;
+      series.push({ name: curves.length > 1 ? `${who} · class ${cls}` : who, ...xy });
+    }
+  });
+  return series;
+}
+
+function MetricsView({ values }: { values: Record<string, unknown> }) {
+  const results = evaluationResults(values);
+  const roc = curveSeries(results, (c) => (c.roc ? { x: c.roc.fpr, y: c.roc.tpr } : null));
+  const pr = curveSeries(results, (c) => (c.pr ? { x: c.pr.recall, y: c.pr.precision } : null));
+  return (
+    <div className="metrics-view" data-testid="metrics-view">
+      {results.map((r, i) => (
+        <div key={i} className="metric-result">
+          {(r.learner || r.input) && (
+            <div className="metric-result-head">
+              <strong>{r.learner ?? "Model"}</strong>
+              <span className="muted small">
+                {r.input ? ` on ${r.input}` : ""}
+                {r.label ? ` · label ${r.label}` : ""}
+                {r.rows !== undefined ? ` · ${fmt(r.rows)} rows` : ""}
+              </span>
+            </div>
+          )}
+          <div className="metric-cards">
+            {Object.entries(r.metrics ?? {})
+              .filter(([, v]) => typeof v === "number" || v === null)
+              .map(([k, v]) => (
+                <div key={k} className="metric-card" data-testid={i === 0 ? `metric-${k}` : `metric-${k}-${i}`}>
+                  <div className="metric-name">{k.replace(/_/g, " ")}</div>
+                  <div className="metric-value">{fmt(v)}</div>
+                </div>
+              ))}
+          </div>
+        </div>
+      ))}
+      <div className="charts">
+        {roc.length > 0 && <CurveChart testId="roc-curve" title="ROC curve" xLabel="false positive rate" yLabel="true positive rate" diagonal series={roc} />}
+        {pr.length > 0 && <CurveChart testId="pr-curve" title="Precision–recall curve" xLabel="recall" yLabel="precision" series={pr} />}
+        {results.map((r, i) => r.confusion_matrix && <ConfusionMatrix key={i} title={results.length > 1 ? `Confusion matrix · ${r.learner ?? r.input}` : "Confusion matrix"} labels={r.confusion_matrix.labels} matrix={r.confusion_matrix.matrix} />)}
+      </div>
+    </div>
+  );
+}
+
+/** A pickled object (model, transform): its type, parameters and representation. */
+function ObjectSummary({ summary }: { summary: Record<string, unknown> }) {
+  const params = (summary.params ?? {}) as Record<string, unknown>;
+  return (
+    <div className="object-summary" data-testid="object-summary">
+      {typeof summary.type === "string" && <p className="mono">{summary.type}</p>}
+      {Object.keys(params).length > 0 && (
+        <table className="data-table list-table">
+          <tbody>
+            {Object.entries(params).map(([k, v]) => (
+              <tr key={k}>
+                <td className="mono">{k}</td>
+                <td>{fmt(v)}</td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+      {typeof summary.repr === "string" && <pre className="repr">{summary.repr}</pre>}
+    </div>
+  );
+}
+
+export function OutputPreview({ runId, step, port, output, title, onClose }: Props) {
+  const [page, setPage] = useState<TablePage | null>(null);
+  const [offset, setOffset] = useState(0);
+  const [value, setValue] = useState<Record<string, unknown> | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [tab, setTab] = useState<"rows" | "stats">("stats");
+  const summary = (output.summary ?? {}) as Record<string, unknown>;
+  const isTable = Array.isArray(summary.columns);
+  const isJson = !isTable && (output.kind === "json" || "values" in summary);
+  const base = `/api/runs/${runId}/steps/${encodeURIComponent(step)}/outputs/${encodeURIComponent(port)}`;
+
+  useEffect(() => {
+    const ctrl = new AbortController();
+    setError(null);
+    api
+      .get<Record<string, unknown>>(`${base}/preview/?offset=${offset}&limit=${PAGE}`, ctrl.signal)
+      .then((data) => {
+        const p = normalizePage(data);
+        if (p) setPage({ ...p, offset });
+        else setValue((data.value ?? (data.summary as Record<string, unknown> | undefined)?.values ?? data.summary ?? data) as Record<string, unknown>);
+      })
+      .catch((err) => {
+        if ((err as Error).name !== "AbortError") setError(errorMessage(err));
+      });
+    return () => ctrl.abort();
+  }, [base, offset]);
+
+  const metricValues = value ?? (summary.values as Record<string, unknown> | undefined);
+  return (
+    <section className="preview" data-testid="output-preview" aria-label={`Output ${port} of ${title}`}>
+      <header className="panel-header">
+        <h3>
+          {title} · <span className="mono">{port}</span>
+          <span className="muted small"> {output.kind} · {fmt(output.size)} bytes</span>
+        </h3>
+        <div className="panel-actions">
+          {isTable && (
+            <div className="segmented" role="tablist">
+              <button role="tab" aria-selected={tab === "stats"} onClick={() => setTab("stats")}>Columns</button>
+              <button role="tab" aria-selected={tab === "rows"} onClick={() => setTab("rows")} data-testid="preview-rows-tab">Rows</button>
+            </div>
+          )}
+          <a className="button" href={`${base}/download/`} download>Download</a>
+          <button className="icon-button" aria-label="Close preview" onClick={onClose}>×</button>
+        </div>
+      </header>
+      <div className="preview-body">
+        {error && <div className="callout callout-error">{error}</div>}
+        {isTable && tab === "stats" && (
+          <>
+            <p className="muted small">{fmt(summary.rows)} rows × {fmt(summary.column_count ?? (summary.columns as unknown[]).length)} columns</p>
+            <ColumnStats columns={summary.columns as ColumnSummary[]} />
+          </>
+        )}
+        {isTable && tab === "rows" && page && (
+          <>
+            <div className="table-scroll">
+              <table className="data-table" data-testid="preview-table">
+                <thead>
+                  <tr>
+                    <th className="muted">#</th>
+                    {page.columns.map((c) => <th key={c}>{c}</th>)}
+                  </tr>
+                </thead>
+                <tbody>
+                  {page.rows.map((r, i) => (
+                    <tr key={i}>
+                      <td className="muted">{offset + i + 1}</td>
+                      {r.map((v, j) => <td key={j}>{fmt(v)}</td>)}
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </div>
+            <div className="pager">
+              <button disabled={offset === 0} onClick={() => setOffset(Math.max(0, offset - PAGE))}>‹ Previous</button>
+              <span className="muted small">
+                rows {offset + 1}–{offset + page.rows.length}
+                {page.total !== undefined ? ` of ${fmt(page.total)}` : ""}
+              </span>
+              <button disabled={page.rows.length < PAGE || (page.total !== undefined && offset + PAGE >= page.total)} onClick={() => setOffset(offset + PAGE)}>Next ›</button>
+            </div>
+          </>
+        )}
+        {!isTable && isJson && metricValues && typeof metricValues === "object" && <MetricsView values={metricValues} />}
+        {!isTable && isJson && !metricValues && !error && <p className="muted">Loading…</p>}
+        {!isTable && !isJson && <ObjectSummary summary={summary} />}
+      </div>
+    </section>
+  );
+}

@@ -1,0 +1,76 @@
+import { describe, expect, it } from "vitest";
+import type { ServerMessage } from "../protocol.gen";
+import { applyRunMessage, type RunView } from "./state";
+
+const snapshot = {
+  type: "run.snapshot",
+  run_id: 7,
+  seq: 3,
+  data: {
+    run: { id: 7, workspace: 1, graph: 2, version: 1, status: "running", created_at: "", started_at: null, finished_at: null, parameters: {} },
+    steps: [
+      { key: "a", module: "m@1", status: "succeeded", attempts: 1, reason: "ran", progress: null, outputs: {}, error: "", started_at: null, finished_at: null },
+      { key: "b", module: "m@1", status: "queued", attempts: 0, reason: "", progress: null, outputs: {}, error: "", started_at: null, finished_at: null },
+    ],
+  },
+} as ServerMessage;
+
+const event = (seq: number, type: string, data: Record<string, unknown>) => ({ type, run_id: 7, seq, data }) as unknown as ServerMessage;
+
+function play(messages: ServerMessage[]): RunView {
+  const view = messages.reduce<RunView | null>((v, m) => applyRunMessage(v, m), null);
+  if (!view) throw new Error("no view");
+  return view;
+}
+
+describe("run state", () => {
+  it("starts from the snapshot and applies later events in order", () => {
+    const view = play([
+      snapshot,
+      event(4, "step.status", { step: "b", status: "running", attempt: 1, reason: "ran: params changed", error: "" }),
+      event(5, "step.progress", { step: "b", value: 5, max: 10 }),
+      event(6, "step.log", { step: "b", stream: "stdout", lines: ["hello", "world"] }),
+    ]);
+    const b = view.steps.get("b");
+    expect(b?.status).toBe("running");
+    expect(b?.attempts).toBe(1);
+    expect(b?.reason).toBe("ran: params changed");
+    expect(b?.progress).toEqual({ value: 5, max: 10 });
+    expect(view.logs.map((l) => l.text)).toEqual(["hello", "world"]);
+    expect(view.seq).toBe(6);
+  });
+
+  it("ignores events the snapshot already covers and replayed duplicates", () => {
+    const view = play([
+      snapshot,
+      event(3, "step.status", { step: "b", status: "failed", attempt: 1, reason: "", error: "x" }),
+      event(4, "step.log", { step: "b", stream: "stdout", lines: ["once"] }),
+      event(4, "step.log", { step: "b", stream: "stdout", lines: ["once"] }),
+    ]);
+    expect(view.steps.get("b")?.status).toBe("queued");
+    expect(view.logs).toHaveLength(1);
+  });
+
+  it("keeps unchanged steps identical so their nodes do not re-render", () => {
+    const first = play([snapshot]);
+    const next = applyRunMessage(first, event(4, "step.status", { step: "b", status: "running", attempt: 1, reason: "", error: "" }));
+    expect(next?.steps.get("a")).toBe(first.steps.get("a"));
+  });
+
+  it("records outputs, retries and the finish", () => {
+    const view = play([
+      snapshot,
+      event(4, "step.status", { step: "b", status: "retrying", attempt: 1, reason: "", error: "boom" }),
+      event(5, "step.status", { step: "b", status: "running", attempt: 2, reason: "", error: "" }),
+      event(6, "step.output", { step: "b", port: "dataset", digest: "d", kind: "parquet", size: 10, summary: { rows: 3 } }),
+      event(7, "step.status", { step: "b", status: "succeeded", attempt: 2, reason: "", error: "" }),
+      event(8, "run.finished", { status: "succeeded", counts: { ran: 2, reused: 0 }, duration: 1.5 }),
+    ]);
+    const b = view.steps.get("b");
+    expect(b?.attempts).toBe(2);
+    expect(b?.error).toBe("");
+    expect(b?.outputs.dataset).toEqual({ digest: "d", kind: "parquet", size: 10, summary: { rows: 3 } });
+    expect(view.run.status).toBe("succeeded");
+    expect(view.finished?.duration).toBe(1.5);
+  });
+});

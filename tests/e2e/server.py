@@ -1,0 +1,113 @@
+"""A live Daphne server on a free loopback port, with a migrated SQLite file and seeded users."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+PASSWORD = "e2e-password-1"
+
+_SEED = """
+import json, sys
+import django
+django.setup()
+from django.contrib.auth import get_user_model
+from designer.workspaces.models import Membership, Role
+from designer.workspaces.services import create_workspace
+User = get_user_model()
+owner = User.objects.create_user("alice", "alice@example.com", sys.argv[1])
+other = User.objects.create_user("bob", "bob@example.com", sys.argv[1])
+ws = create_workspace(owner, "Research")
+Membership.objects.create(workspace=ws, user=other, role=Role.EDITOR)
+print(json.dumps({"workspace": ws.pk}))
+"""
+
+
+def free_port() -> int:
+    """A TCP port nobody listens on right now, on 127.0.0.1."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@dataclass
+class LiveServer:
+    """Daphne serving the app from a temporary data directory; `start()` then `stop()`."""
+
+    data_dir: Path = field(default_factory=lambda: Path(tempfile.mkdtemp(prefix="designer-e2e-")))
+    port: int = field(default_factory=free_port)
+    workspace: int = 0
+    process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        """The server's base URL, without a trailing slash."""
+        return f"http://127.0.0.1:{self.port}"
+
+    def env(self) -> dict[str, str]:
+        """Environment for the server and its management commands."""
+        env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")}
+        env.update(
+            DJANGO_SETTINGS_MODULE="designer.settings",
+            DESIGNER_DATA_DIR=str(self.data_dir),
+            SECRET_KEY="e2e-only-secret",
+            SECURE_COOKIES="0",
+            DEBUG="0",
+            ALLOWED_HOSTS="127.0.0.1,localhost",
+            DESIGNER_RUNNER="local",
+            LOG_LEVEL="WARNING",
+        )
+        return env
+
+    def start(self) -> LiveServer:
+        """Migrate, seed users alice and bob in workspace "Research", start Daphne and wait."""
+        env = self.env()
+        py = sys.executable
+        subprocess.run(
+            [py, "manage.py", "migrate", "--noinput", "-v", "0"], cwd=ROOT, env=env, check=True
+        )
+        seeded = subprocess.run(
+            [py, "-c", _SEED, PASSWORD], cwd=ROOT, env=env, check=True, capture_output=True
+        )
+        self.workspace = json.loads(seeded.stdout.decode().strip().splitlines()[-1])["workspace"]
+        log = (self.data_dir / "server.log").open("wb")
+        command = [py, "-m", "daphne", "-b", "127.0.0.1", "-p", str(self.port)]
+        self.process = subprocess.Popen(
+            [*command, "designer.asgi:application"],
+            cwd=ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"server exited; see {self.data_dir / 'server.log'}")
+            try:
+                with urllib.request.urlopen(f"{self.url}/healthz", timeout=2) as r:
+                    if r.status == 200:
+                        return self
+            except OSError:
+                time.sleep(0.2)
+        raise RuntimeError("server did not answer /healthz within 60 s")
+
+    def stop(self) -> None:
+        """Stop Daphne (and the workers it started) by its pid, then remove the data directory."""
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        shutil.rmtree(self.data_dir, ignore_errors=True)

@@ -1,0 +1,373 @@
+"""The editor in a real browser: build, wire, refuse, save, reload, run live, preview, conflicts."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+from playwright.sync_api import Browser, Page, expect
+
+from tests.e2e.conftest import api, new_context, sign_in
+from tests.e2e.server import ROOT, LiveServer
+
+pytestmark = pytest.mark.e2e
+
+SCREENSHOT = ROOT / "docs" / "screenshots" / "editor.png"
+
+FIVE_STEPS: dict[str, Any] = {
+    "schema_version": 1,
+    "parameters": {},
+    "nodes": [
+        {
+            "id": "data",
+            "module": "data.sample_dataset@1",
+            "params": {"name": "breast_cancer"},
+            "position": {"x": 0, "y": 0},
+        },
+        {
+            "id": "learner",
+            "module": "ml.logistic_regression@1",
+            "params": {},
+            "position": {"x": 300, "y": 0},
+        },
+        {
+            "id": "train",
+            "module": "ml.train_model@1",
+            "params": {"label": "target"},
+            "position": {"x": 150, "y": 170},
+        },
+        {"id": "score", "module": "ml.score_model@1", "params": {}, "position": {"x": 0, "y": 340}},
+        {
+            "id": "evaluate",
+            "module": "ml.evaluate_model@1",
+            "params": {},
+            "position": {"x": 0, "y": 510},
+        },
+    ],
+    "edges": [
+        {"id": f"e{i}", "source": {"node": s, "port": sp}, "target": {"node": t, "port": tp}}
+        for i, (s, sp, t, tp) in enumerate(
+            [
+                ("learner", "model", "train", "model"),
+                ("data", "dataset", "train", "dataset"),
+                ("train", "model", "score", "model"),
+                ("data", "dataset", "score", "dataset"),
+                ("score", "dataset", "evaluate", "scored"),
+            ],
+            start=1,
+        )
+    ],
+    "comments": [],
+}
+
+
+def open_new_graph(page: Page, server: LiveServer, name: str) -> int:
+    """Create a pipeline from the workspace page and land in its editor; returns its id."""
+    page.goto(f"{server.url}/workspaces/{server.workspace}/")
+    page.get_by_test_id("new-graph-name").fill(name)
+    page.get_by_test_id("create-graph").click()
+    page.wait_for_url(re.compile(r"/graphs/\d+/$"))
+    expect(page.get_by_test_id("palette")).to_be_visible()
+    return int(page.url.rstrip("/").rsplit("/", 1)[1])
+
+
+def create_graph(page: Page, server: LiveServer, name: str, document: dict[str, Any]) -> int:
+    """Create a pipeline with a document through the API; returns its id."""
+    graph = api(
+        page,
+        server,
+        "POST",
+        f"/api/workspaces/{server.workspace}/graphs/",
+        {"name": name, "document": document},
+    )
+    return int(graph["id"])
+
+
+def drag_from_palette(page: Page, ref: str, x: int, y: int) -> None:
+    """Drag a palette item onto the canvas at (x, y) relative to the canvas."""
+    page.get_by_test_id(f"palette-{ref}").drag_to(
+        page.get_by_test_id("canvas"), target_position={"x": x, "y": y}
+    )
+
+
+def wire(page: Page, source: str, target: str) -> None:
+    """Drag from an output handle to an input handle with the mouse."""
+    a = page.get_by_test_id(source).bounding_box()
+    b = page.get_by_test_id(target).bounding_box()
+    assert a and b
+    page.mouse.move(a["x"] + a["width"] / 2, a["y"] + a["height"] / 2)
+    page.mouse.down()
+    page.mouse.move((a["x"] + b["x"]) / 2, (a["y"] + b["y"]) / 2, steps=5)
+    page.mouse.move(b["x"] + b["width"] / 2, b["y"] + b["height"] / 2, steps=5)
+    page.mouse.up()
+
+
+def wait_saved(page: Page) -> None:
+    expect(page.get_by_test_id("save-status")).to_have_text("All changes saved", timeout=10_000)
+
+
+def test_build_wire_refuse_and_reload(alice: Page, designer_server: LiveServer) -> None:
+    page = alice
+    graph_id = open_new_graph(page, designer_server, "Built by hand")
+
+    drag_from_palette(page, "data.sample_dataset@1", 200, 120)
+    drag_from_palette(page, "ml.train_model@1", 420, 380)
+    expect(page.get_by_test_id("node-n1")).to_be_visible()
+    expect(page.get_by_test_id("node-n2")).to_be_visible()
+
+    wire(page, "out-n1-dataset", "in-n2-dataset")
+    expect(page.locator(".react-flow__edge")).to_have_count(1)
+
+    wire(page, "out-n1-dataset", "in-n2-model")
+    expect(page.get_by_test_id("toast").filter(has_text="Type mismatch")).to_be_visible()
+    expect(page.get_by_test_id("toast")).to_contain_text("DataFrame")
+    expect(page.locator(".react-flow__edge")).to_have_count(1)
+
+    page.get_by_test_id("node-n2").click()
+    page.locator("#param-n2-label").fill("target")
+    wait_saved(page)
+
+    page.reload()
+    expect(page.get_by_test_id("node-n1")).to_be_visible()
+    expect(page.get_by_test_id("node-n2")).to_be_visible()
+    expect(page.locator(".react-flow__edge")).to_have_count(1)
+    page.get_by_test_id("node-n2").click()
+    expect(page.locator("#param-n2-label")).to_have_value("target")
+
+    saved = api(page, designer_server, "GET", f"/api/graphs/{graph_id}/")["draft"]
+    assert [n["module"] for n in saved["nodes"]] == ["data.sample_dataset@1", "ml.train_model@1"]
+    assert saved["edges"][0]["source"] == {"node": "n1", "port": "dataset"}
+    assert saved["edges"][0]["target"] == {"node": "n2", "port": "dataset"}
+
+
+def wait_all(page: Page, status: str | re.Pattern[str], timeout: int = 90_000) -> None:
+    for node in FIVE_STEPS["nodes"]:
+        expect(page.get_by_test_id(f"node-{node['id']}")).to_have_attribute(
+            "data-status", status, timeout=timeout
+        )
+
+
+def test_run_live_preview_and_rerun_reuses(alice: Page, designer_server: LiveServer) -> None:
+    page = alice
+    graph_id = create_graph(page, designer_server, "Five steps", FIVE_STEPS)
+    page.goto(f"{designer_server.url}/graphs/{graph_id}/")
+    expect(page.get_by_test_id("node-evaluate")).to_have_attribute("data-status", "idle")
+
+    page.get_by_test_id("run-button").click()
+    page.get_by_test_id("run-confirm").click()
+    running = re.compile("queued|running")
+    expect(page.get_by_test_id("run-status")).to_have_attribute("data-status", running)
+    wait_all(page, "succeeded")
+    expect(page.get_by_test_id("run-status")).to_have_attribute("data-status", "succeeded")
+
+    page.get_by_test_id("preview-data-dataset").click()
+    preview = page.get_by_test_id("output-preview")
+    expect(preview.get_by_test_id("column-stats")).to_contain_text("target")
+    expect(preview.locator(".histogram").first).to_be_visible()
+    preview.get_by_test_id("preview-rows-tab").click()
+    expect(preview.get_by_test_id("preview-table").locator("tbody tr")).to_have_count(50)
+
+    page.get_by_test_id("preview-evaluate-metrics").click()
+    expect(preview.get_by_test_id("metric-accuracy")).to_be_visible()
+    expect(preview.get_by_test_id("roc-curve").locator("polyline")).to_have_count(1)
+    expect(preview.get_by_test_id("pr-curve")).to_be_visible()
+    expect(preview.get_by_test_id("confusion-matrix")).to_be_visible()
+    for close in page.locator(".toast-close").all():
+        close.click()
+    page.get_by_test_id("fit-view").click()
+    page.wait_for_timeout(400)
+    SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOT))
+
+    page.get_by_test_id("run-button").click()
+    page.get_by_test_id("run-confirm").click()
+    wait_all(page, "reused")
+    expect(page.get_by_test_id("node-train").get_by_test_id("node-reason")).to_contain_text(
+        "reused"
+    )
+
+    page.goto(f"{designer_server.url}/graphs/{graph_id}/runs/")
+    checkboxes = page.get_by_test_id("run-list").locator("input[type=checkbox]")
+    expect(checkboxes).to_have_count(2)
+    checkboxes.nth(0).check()
+    checkboxes.nth(1).check()
+    compare = page.get_by_test_id("run-compare")
+    expect(compare).to_contain_text("evaluate.metrics.accuracy")
+
+
+def test_second_save_gets_the_conflict_and_loses_nothing(
+    browser: Browser, designer_server: LiveServer
+) -> None:
+    ctx_a, ctx_b = new_context(browser), new_context(browser)
+    try:
+        a = sign_in(ctx_a, designer_server, "alice")
+        b = sign_in(ctx_b, designer_server, "bob")
+        graph_id = create_graph(
+            a, designer_server, "Shared", {"schema_version": 1, "nodes": [], "edges": []}
+        )
+        for page in (a, b):
+            page.goto(f"{designer_server.url}/graphs/{graph_id}/")
+            expect(page.get_by_test_id("palette")).to_be_visible()
+
+        a.get_by_test_id("palette-data.sample_dataset@1").dblclick()
+        wait_saved(a)
+
+        b.get_by_test_id("palette-ml.train_model@1").dblclick()
+        dialog = b.get_by_test_id("conflict-dialog")
+        expect(dialog).to_contain_text("Someone else changed this graph")
+        expect(b.get_by_test_id("save-status")).to_contain_text("conflict")
+        b.get_by_test_id("conflict-keep-mine").click()
+        expect(dialog).to_be_hidden()
+        wait_saved(b)
+
+        draft = api(b, designer_server, "GET", f"/api/graphs/{graph_id}/")["draft"]
+        assert [n["module"] for n in draft["nodes"]] == ["ml.train_model@1"]
+        versions = api(b, designer_server, "GET", f"/api/graphs/{graph_id}/versions/")["results"]
+        modules = []
+        for v in versions:
+            doc = api(b, designer_server, "GET", f"/api/graphs/{graph_id}/versions/{v['number']}/")[
+                "document"
+            ]
+            modules.append(sorted(n["module"] for n in doc["nodes"]))
+        assert ["data.sample_dataset@1"] in modules, "alice's saved work must stay in the history"
+        assert ["ml.train_model@1"] in modules
+    finally:
+        ctx_a.close()
+        ctx_b.close()
+
+
+def test_unreachable_server_is_reported_and_retried(
+    alice: Page, designer_server: LiveServer
+) -> None:
+    page = alice
+    page.route("**/api/**", lambda route: route.abort("connectionrefused"))
+    page.goto(f"{designer_server.url}/workspaces/{designer_server.workspace}/")
+    expect(page.get_by_test_id("offline-banner")).to_be_visible()
+    page.unroute("**/api/**")
+    expect(page.get_by_test_id("offline-banner")).to_be_hidden(timeout=15_000)
+    expect(page.get_by_test_id("new-graph-name")).to_be_visible()
+    expect(page.locator("h1")).to_have_text("Research")
+
+
+def test_graph_list_duplicate_export_import_rename_delete(
+    alice: Page, designer_server: LiveServer, tmp_path: Path
+) -> None:
+    page = alice
+    graph_id = create_graph(page, designer_server, "Listed", FIVE_STEPS)
+    page.goto(f"{designer_server.url}/workspaces/{designer_server.workspace}/")
+    row = page.get_by_test_id(f"graph-row-{graph_id}")
+
+    with page.expect_download() as download:
+        row.get_by_text("Export").click()
+    exported = tmp_path / "listed.json"
+    download.value.save_as(exported)
+    assert len(json.loads(exported.read_text())["nodes"]) == 5
+
+    row.get_by_role("button", name="Duplicate").click()
+    expect(page.get_by_test_id("graph-list").get_by_text("Listed", exact=False)).to_have_count(2)
+
+    page.locator("input[type=file]").set_input_files(exported)
+    expect(page.get_by_test_id("toast").filter(has_text="Imported")).to_be_visible()
+
+    page.once("dialog", lambda d: d.accept("Renamed pipeline"))
+    row.get_by_role("button", name="Rename").click()
+    expect(row.locator("a.strong")).to_have_text("Renamed pipeline")
+
+    page.once("dialog", lambda d: d.accept())
+    row.get_by_role("button", name="Delete").click()
+    expect(row).to_have_count(0)
+    names = [
+        g["name"]
+        for g in api(
+            page, designer_server, "GET", f"/api/workspaces/{designer_server.workspace}/graphs/"
+        )["results"]
+    ]
+    assert "Renamed pipeline" not in names
+
+
+def test_versions_compare_and_restore(alice: Page, designer_server: LiveServer) -> None:
+    page = alice
+    graph_id = create_graph(page, designer_server, "Versioned", FIVE_STEPS)
+    page.goto(f"{designer_server.url}/graphs/{graph_id}/")
+    page.get_by_test_id("versions-tab").click()
+    page.get_by_label("Version message").fill("five steps")
+    page.get_by_role("button", name="Save version").click()
+    expect(page.get_by_test_id("version-1")).to_contain_text("five steps")
+
+    page.get_by_test_id("node-evaluate").click()
+    page.keyboard.press("Delete")
+    expect(page.get_by_test_id("node-evaluate")).to_have_count(0)
+    wait_saved(page)
+
+    page.get_by_test_id("version-1").get_by_role("button", name="Compare with draft").click()
+    expect(page.get_by_test_id("viewing-banner")).to_contain_text("Comparing version 1")
+    expect(page.get_by_test_id("node-evaluate")).to_have_class(re.compile("diff-removed"))
+    page.get_by_test_id("palette-ml.train_model@1").dblclick()  # read-only: nothing is added
+    expect(page.locator(".react-flow__node-module")).to_have_count(5)
+
+    page.get_by_role("button", name="Restore this version").click()
+    expect(page.get_by_test_id("viewing-banner")).to_have_count(0)
+    expect(page.get_by_test_id("node-evaluate")).not_to_have_class(re.compile("diff-"))
+    draft = api(page, designer_server, "GET", f"/api/graphs/{graph_id}/")["draft"]
+    assert len(draft["nodes"]) == 5
+
+
+def test_runs_started_elsewhere_show_up_live(alice: Page, designer_server: LiveServer) -> None:
+    page = alice
+    graph_id = create_graph(page, designer_server, "Watched", FIVE_STEPS)
+    page.goto(f"{designer_server.url}/graphs/{graph_id}/")
+    expect(page.get_by_test_id("node-data")).to_have_attribute("data-status", "idle")
+    expect(page.get_by_test_id("editor")).to_have_attribute("data-live", "true")
+    run = api(page, designer_server, "POST", f"/api/graphs/{graph_id}/runs/", {})
+    expect(page.get_by_test_id("run-status")).to_contain_text(f"Run {run['id']}")
+    wait_all(page, re.compile("succeeded|reused"))
+
+
+def test_dataset_upload_and_preview(
+    alice: Page, designer_server: LiveServer, tmp_path: Path
+) -> None:
+    page = alice
+    csv = tmp_path / "loans.csv"
+    csv.write_text(
+        "amount,term,approved\n" + "\n".join(f"{1000 + i},{12 + i % 3},{i % 2}" for i in range(120))
+    )
+    page.goto(f"{designer_server.url}/workspaces/{designer_server.workspace}/datasets/")
+    page.get_by_label("Dataset name").fill("loans")
+    page.get_by_test_id("dataset-file").set_input_files(csv)
+    page.get_by_role("button", name="Upload").click()
+    expect(page.get_by_test_id("toast").filter(has_text="Uploaded loans")).to_be_visible()
+    row = page.get_by_test_id("dataset-list").locator("tr", has_text="loans")
+    expect(row).to_contain_text("120")
+    row.get_by_role("button", name="Preview").click()
+    expect(page.locator("h2", has_text="loans")).to_contain_text("120 rows")
+    expect(page.locator("table").last.locator("thead th")).to_have_text(
+        ["amount", "term", "approved"]
+    )
+
+
+def test_conflict_load_theirs_replaces_mine(browser: Browser, designer_server: LiveServer) -> None:
+    ctx_a, ctx_b = new_context(browser), new_context(browser)
+    try:
+        a = sign_in(ctx_a, designer_server, "alice")
+        b = sign_in(ctx_b, designer_server, "bob")
+        empty = {"schema_version": 1, "nodes": [], "edges": []}
+        graph_id = create_graph(a, designer_server, "Shared too", empty)
+        for page in (a, b):
+            page.goto(f"{designer_server.url}/graphs/{graph_id}/")
+            expect(page.get_by_test_id("palette")).to_be_visible()
+        a.get_by_test_id("palette-data.sample_dataset@1").dblclick()
+        wait_saved(a)
+        b.get_by_test_id("palette-ml.train_model@1").dblclick()
+        b.get_by_test_id("conflict-load-theirs").click()
+        expect(b.get_by_test_id("node-n1")).to_have_attribute(
+            "data-module", "data.sample_dataset@1"
+        )
+        expect(b.get_by_test_id("save-status")).to_have_text("All changes saved")
+        draft = api(b, designer_server, "GET", f"/api/graphs/{graph_id}/")["draft"]
+        assert [n["module"] for n in draft["nodes"]] == ["data.sample_dataset@1"]
+    finally:
+        ctx_a.close()
+        ctx_b.close()
