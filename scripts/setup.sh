@@ -7,7 +7,7 @@ if [ ! -x .venv/bin/python ]; then
   python3 -m venv .venv
 fi
 if [ ! -f "$stamp" ] || [ requirements.txt -nt "$stamp" ] || [ requirements-dev.txt -nt "$stamp" ]; then
-  .venv/bin/pip install -q --upgrade pip
-  .venv/bin/pip install -q -r requirements.txt -r requirements-dev.txt
+  .venv/bin/pip install -qq --upgrade pip
+  .venv/bin/pip install -qq -r requirements.txt -r requirements-dev.txt
   touch "$stamp"
 fi
