@@ -26,7 +26,12 @@ if [ -f frontend/package.json ]; then
 fi
 
 echo "== test suite on SQLite"
-pytest -p no:cacheprovider "$@"
+pytest -p no:cacheprovider -m "not e2e" "$@"
+
+# Playwright's sync API keeps an event loop running for the rest of its pytest session,
+# which the WebSocket tests' own asyncio loops cannot share: the browser gets a session of its own.
+echo "== end-to-end tests in Chromium"
+pytest -p no:cacheprovider -m e2e tests/e2e "$@"
 
 echo "== API integration tests on PostgreSQL"
 DATABASE_URL="$TEST_DATABASE_URL" pytest -p no:cacheprovider -m "not e2e" tests/integration "$@"
