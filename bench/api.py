@@ -1,7 +1,9 @@
 """API benchmark: rerun of an unchanged 100-step chain, saving a 1,000-node draft, Celery vs local.
 
 (a) POST a run of an unchanged 100-step chain (every step reused) until the run is done:
-    target < 50 ms server time (request handling + coordinator until `finished_at`).
+    target < 50 ms server time: from sending the request until the transaction that saves the
+    run's `run.finished` event has committed and the event is published (clocked in-process by
+    the publish hook, so no polling interval is counted); `finished_at` is shown beside it.
 (b) PUT a 1,000-node draft with If-Match: target < 200 ms.
 (c) a 20-step run (cache bypassed) through the Celery path vs the local runner: the ratio.
     Needs Redis: `--redis redis://127.0.0.1:6379/0` or TEST_REDIS_URL; skipped otherwise.
@@ -46,10 +48,12 @@ from django.core.management import call_command  # noqa: E402
 from django.utils import timezone  # noqa: E402
 from rest_framework.test import APIClient  # noqa: E402
 
+from designer.runs import eventlog  # noqa: E402
 from designer.runs.models import Run  # noqa: E402
 from designer.workspaces import services  # noqa: E402
 
 TARGET_RERUN_MS, TARGET_SAVE_MS = 50.0, 200.0
+RERUN_SAMPLES = 15
 
 
 def chain(steps: int, salt: str = "") -> dict[str, Any]:
@@ -119,14 +123,28 @@ def new_graph(api: APIClient, ws: int, document: dict[str, Any]) -> int:
 def run_to_end(api: APIClient, graph: int, body: dict[str, Any], timeout: float = 300) -> Run:
     response = api.post(f"/api/graphs/{graph}/runs/", body, format="json")
     assert response.status_code == 201, response.json()
+    run_id = response.json()["id"]
     deadline = time.monotonic() + timeout
-    while True:
-        run = Run.objects.get(pk=response.json()["id"])
-        if run.finished_at is not None:
-            return run
+    while not Run.objects.filter(pk=run_id, finished_at__isnull=False).exists():
         if time.monotonic() > deadline:
-            raise RuntimeError(f"run {run.pk} did not finish")
-        time.sleep(0.02)  # poll gently: the timing comes from the server's timestamps
+            raise RuntimeError(f"run {run_id} did not finish")
+        time.sleep(0.02)  # poll gently: the timings come from server-side clocks
+    return Run.objects.get(pk=run_id)
+
+
+def clock_finish_events() -> dict[int, float]:
+    """Note (perf_counter) when each run's `run.finished` event is published, i.e. committed."""
+    published: dict[int, float] = {}
+    publish = eventlog.publish_run_events
+
+    def clocked(workspace: int, envelopes: list[dict[str, Any]]) -> None:
+        publish(workspace, envelopes)
+        for envelope in envelopes:
+            if envelope["type"] == "run.finished":
+                published[envelope["run_id"]] = time.perf_counter()
+
+    eventlog.publish_run_events = clocked  # type: ignore[assignment]
+    return published
 
 
 def bench_rerun(api: APIClient, ws: int) -> None:
@@ -136,17 +154,25 @@ def bench_rerun(api: APIClient, ws: int) -> None:
         f"(a) first run of the 100-step chain: {first.status}, "
         f"{(first.finished_at - first.created_at).total_seconds():.2f} s"
     )
-    samples = []
-    for _ in range(5):
-        started = timezone.now()
+    published = clock_finish_events()
+    samples, stamped = [], []
+    for _ in range(RERUN_SAMPLES):
+        started, started_at = time.perf_counter(), timezone.now()
         run = run_to_end(api, graph, {})
         assert run.status == "succeeded" and run.steps.filter(status="reused").count() == 100
-        samples.append((run.finished_at - started).total_seconds() * 1000)
+        deadline = time.monotonic() + 10
+        while run.pk not in published:  # the commit is seen just before the publish returns
+            assert time.monotonic() < deadline, f"run {run.pk}: run.finished was not published"
+            time.sleep(0.001)
+        samples.append((published[run.pk] - started) * 1000)
+        stamped.append((run.finished_at - started_at).total_seconds() * 1000)
     best, median = min(samples), statistics.median(samples)
     verdict = "meets" if median < TARGET_RERUN_MS else "misses"
     print(
-        f"(a) unchanged rerun, all 100 steps reused, POST → run finished: median {median:.1f} ms, "
-        f"best {best:.1f} ms ({verdict} the {TARGET_RERUN_MS:.0f} ms target)"
+        f"(a) unchanged rerun, all 100 steps reused, POST → run.finished committed: "
+        f"median {median:.1f} ms, best {best:.1f} ms of {RERUN_SAMPLES} "
+        f"({verdict} the {TARGET_RERUN_MS:.0f} ms target); "
+        f"to finished_at: median {statistics.median(stamped):.1f} ms"
     )
 
 

@@ -178,6 +178,12 @@ class FileCache:
     committed together — when the batch ends, every FLUSH_SECONDS, or every FLUSH_MAX writes —
     which saves a transaction per step; reads see buffered writes at once. Outside a batch every
     write commits immediately (e.g. a Celery task recording one step).
+
+    Inside a batch, the first history lookup of a scope also reads that scope's whole history
+    and the entries it points at in one query, so an unchanged rerun (every step found under
+    the fingerprint its node had last time) costs one query, not two per step. These copies
+    are kept current with this instance's writes and dropped when the last batch ends; a row
+    another process writes meanwhile is still found by the per-key query on a miss.
     """
 
     bypass = False
@@ -201,6 +207,9 @@ class FileCache:
         self._history: dict[tuple[str, str], Previous] = {}
         self._since = 0.0
         self._batching = 0
+        self._known: dict[str, CacheEntry] = {}  # entries read ahead for the current batch
+        self._known_history: dict[tuple[str, str], Previous] = {}
+        self._scopes: set[str] = set()  # scopes whose history was read ahead
 
     @contextlib.contextmanager
     def _transaction(self) -> Iterator[sqlite3.Connection]:
@@ -224,6 +233,9 @@ class FileCache:
             with self._lock:
                 self._batching -= 1
             self.flush()
+            with self._lock:
+                if not self._batching:
+                    self._known, self._known_history, self._scopes = {}, {}, set()
 
     def flush(self) -> None:
         """Commit buffered writes in one transaction."""
@@ -232,6 +244,9 @@ class FileCache:
                 return
             entries, self._entries = self._entries, {}
             history, self._history = self._history, {}
+            if self._scopes:  # keep the read-ahead copies as current as the buffers were
+                self._known.update(entries)
+                self._known_history.update(history)
             now = time.time()
             entry_rows = [
                 (
@@ -268,7 +283,7 @@ class FileCache:
 
     def get(self, fingerprint: str) -> CacheEntry | None:
         with self._lock:
-            buffered = self._entries.get(fingerprint)
+            buffered = self._entries.get(fingerprint) or self._known.get(fingerprint)
             if buffered is not None:
                 return buffered
             row = self._db.execute(
@@ -287,7 +302,9 @@ class FileCache:
 
     def previous(self, scope: str, node: str) -> Previous | None:
         with self._lock:
-            buffered = self._history.get((scope, node))
+            if self._batching and scope not in self._scopes:
+                self._read_ahead(scope)
+            buffered = self._history.get((scope, node)) or self._known_history.get((scope, node))
             if buffered is not None:
                 return buffered
             row = self._db.execute(
@@ -297,6 +314,21 @@ class FileCache:
         if row is None:
             return None
         return Previous(row[0], json.loads(row[1]), row[2])
+
+    def _read_ahead(self, scope: str) -> None:
+        """Load a scope's history and the entries it names (called with the lock held)."""
+        rows = self._db.execute(
+            "SELECT h.node, h.fingerprint, h.material, h.run_id, e.run_id, e.node, e.outputs,"
+            " e.created FROM history h LEFT JOIN entries e ON e.fingerprint = h.fingerprint"
+            " WHERE h.scope = ?",
+            (scope,),
+        ).fetchall()
+        self._scopes.add(scope)
+        for node, fp, mat, run_id, entry_run, entry_node, outputs, created in rows:
+            self._known_history[(scope, node)] = Previous(fp, json.loads(mat), run_id)
+            if outputs is not None:
+                records = {k: OutputRecord.from_dict(v) for k, v in json.loads(outputs).items()}
+                self._known[fp] = CacheEntry(fp, entry_run, entry_node, records, created)
 
     def remember(self, scope: str, node: str, previous: Previous) -> None:
         with self._lock:

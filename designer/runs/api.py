@@ -40,7 +40,10 @@ from designer.workspaces.pagination import paginated, paginated_response, query_
 from designer.workspaces.parsers import LimitedJSONParser, LimitedMultiPartParser
 from designer.workspaces.permissions import ScopedAPIView
 
-RUNS = Run.objects.select_related("graph_version__graph", "created_by")
+# the answers show none of the big JSON columns: leave them unread (loaded if ever accessed)
+RUNS = Run.objects.select_related("graph_version__graph", "created_by").defer(
+    "plan", "graph_version__document", "graph_version__graph__draft"
+)
 EXTENSIONS = {"parquet": "parquet", "json": "json", "pickle": "pkl"}
 PAGE_PARAMS = [
     OpenApiParameter("offset", int, required=False),

@@ -149,7 +149,11 @@ class Coordinator:
         try:
             with self.slots:
                 close_old_connections()
-                run = Run.objects.select_related("graph_version").get(pk=run_id)
+                run = (
+                    Run.objects.select_related("graph_version")
+                    .defer("graph_version__document")  # only its graph id is needed
+                    .get(pk=run_id)
+                )
                 if run.status != RunStatus.QUEUED or token.canceled:
                     return
                 self._execute(run, token)

@@ -105,8 +105,8 @@ def create_run(
         StepRun(run=run, key=step.key, module=step.module) for step in plan.steps
     )
     record_dataset_usage(run, plan)
-    eventlog.append(eventlog.lock_run(run.pk), [("run.status", {"status": RunStatus.QUEUED})])
-    run.refresh_from_db(fields=["seq"])
+    # the row is new in this transaction, so no one else can hold it: append without a lock
+    eventlog.append(run, [("run.status", {"status": RunStatus.QUEUED})])
     return run
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 import time
 from pathlib import Path
 from typing import Any
@@ -226,6 +227,38 @@ def test_event_log_is_gapless_and_ends_with_finished(team_tx: Team) -> None:
     counts = events[-1].data["counts"]
     assert events[-1].type == "run.finished" and counts["ran"] + counts["reused"] == 3
     assert run["seq"] == len(events)
+
+
+def test_an_unchanged_rerun_reuses_every_step_with_its_reason_and_a_whole_event_log(
+    team_tx: Team,
+) -> None:
+    from designer.runs.models import RunEvent
+
+    editor = team_tx.client("editor")
+    gid = make_graph(editor, team_tx.workspace.pk, chain_document(5))
+    first = wait_for(
+        editor, editor.post(f"/api/graphs/{gid}/runs/", {}, format="json").json()["id"]
+    )
+    assert first["status"] == "succeeded", first
+    run = wait_for(editor, editor.post(f"/api/graphs/{gid}/runs/", {}, format="json").json()["id"])
+    assert run["status"] == "succeeded", run
+    before = steps(first)
+    for step in run["steps"]:
+        assert step["status"] == "reused", step
+        assert re.fullmatch(r"reused: key [0-9a-f]{12} from run \d+", step["reason"]), step
+        earlier = before[step["key"]]  # the cache is shared: the first run may have reused too
+        origin = earlier["reason"] if earlier["status"] == "reused" else f"run {first['id']}"
+        assert step["reason"].endswith(" from " + origin.rpartition(" from ")[2]), (step, earlier)
+        assert step["outputs"] == earlier["outputs"], step
+    events = list(RunEvent.objects.filter(run_id=run["id"]).order_by("seq"))
+    assert [e.seq for e in events] == list(range(1, len(events) + 1))
+    assert (events[0].type, events[0].data) == ("run.status", {"status": "queued"})
+    assert all(e.created_at is not None for e in events)
+    reused = [e.data for e in events if e.type == "step.status"]
+    assert [(d["step"], d["status"]) for d in reused] == [(f"s{i}", "reused") for i in range(1, 6)]
+    assert [d["reason"] for d in reused] == [s["reason"] for s in run["steps"]]
+    assert [e.type for e in events[-2:]] == ["run.status", "run.finished"]
+    assert events[-1].data["counts"]["reused"] == 5 and run["seq"] == len(events)
 
 
 def test_runs_left_by_a_previous_server_process_are_failed(team_tx: Team) -> None:

@@ -199,3 +199,29 @@ def test_file_cache_batches_writes_inside_a_run(tmp_path: Path) -> None:
     assert reader.get("2" * 64) is not None and reader.previous("s", "n") is not None
     writer.close()
     reader.close()
+
+
+def test_file_cache_reads_a_scope_ahead_inside_a_batch_and_stays_current(tmp_path: Path) -> None:
+    writer, reader = FileCache(tmp_path), FileCache(tmp_path)
+    record = OutputRecord("a" * 64, "json", 1, {"rows": 1})
+    for node_id, fp in (("a", "1" * 64), ("b", "2" * 64)):
+        writer.record(
+            CacheEntry(fp, "r1", node_id, {"out": record}, 1.0), "g", Previous(fp, {"n": 1}, "r1")
+        )
+    selects: list[str] = []
+    reader._db.set_trace_callback(lambda sql: selects.append(sql) if "SELECT" in sql else None)
+    with reader.batch():
+        assert reader.previous("g", "a") == Previous("1" * 64, {"n": 1}, "r1")
+        assert len(selects) == 1  # the whole scope, with its entries, in one query
+        assert reader.get("2" * 64) == CacheEntry("2" * 64, "r1", "b", {"out": record}, 1.0)
+        assert reader.previous("g", "b") == Previous("2" * 64, {"n": 1}, "r1")
+        assert len(selects) == 1
+        writer.put(CacheEntry("3" * 64, "r2", "c", {"out": record}, 2.0))
+        assert reader.get("3" * 64) is not None  # written elsewhere meanwhile: a miss asks
+        reader.remember("g", "a", Previous("4" * 64, {"n": 2}, "r3"))
+        reader.flush()
+        assert reader.previous("g", "a") == Previous("4" * 64, {"n": 2}, "r3")
+    writer.remember("g", "b", Previous("5" * 64, {"n": 3}, "r4"))
+    assert reader.previous("g", "b") == Previous("5" * 64, {"n": 3}, "r4")  # copies dropped
+    writer.close()
+    reader.close()
