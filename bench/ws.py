@@ -37,9 +37,9 @@ from designer.realtime.protocol import SUBPROTOCOL  # noqa: E402
 from tests.integration.realtime.harness import (  # noqa: E402
     Database,
     Server,
-    free_port,
     produce_in_subprocess,
 )
+from tests.support.processes import free_port  # noqa: E402
 
 CONNECT_CONCURRENCY = 50
 TARGETS_MS = {"memory": 50.0, "redis": 100.0}

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -13,6 +12,8 @@ import time
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from tests.support.processes import free_port
 
 ROOT = Path(__file__).resolve().parents[2]
 PASSWORD = "e2e-password-1"
@@ -31,13 +32,6 @@ ws = create_workspace(owner, "Research")
 Membership.objects.create(workspace=ws, user=other, role=Role.EDITOR)
 print(json.dumps({"workspace": ws.pk}))
 """
-
-
-def free_port() -> int:
-    """A TCP port nobody listens on right now, on 127.0.0.1."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @dataclass

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import os
-import signal
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,6 +16,7 @@ from django.db import connection
 from designer.celery import app
 from tests.integration.api.conftest import fast_passwords  # noqa: F401  (autouse here too)
 from tests.integration.api.database import use_file_sqlite
+from tests.support.processes import celery_worker_command, stop_process_group
 
 ROOT = Path(__file__).resolve().parents[3]
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "")
@@ -59,24 +58,7 @@ def celery_worker(
     app.conf.broker_url = REDIS_URL
     app.control.purge()
     worker = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "designer.celery",
-            "worker",
-            "-c",
-            "2",
-            "--loglevel",
-            "INFO",
-            "-n",
-            f"test-{os.getpid()}@%h",
-            "--without-gossip",
-            "--without-mingle",
-            "--logfile",
-            str(log),
-        ],
+        celery_worker_command(f"test-{os.getpid()}", log),
         cwd=ROOT,
         env=env,
         start_new_session=True,
@@ -88,12 +70,7 @@ def celery_worker(
                 raise RuntimeError(f"the Celery worker did not start:\n{log.read_text()}")
         yield
     finally:
-        os.killpg(worker.pid, signal.SIGTERM)
-        try:
-            worker.wait(20)
-        except subprocess.TimeoutExpired:
-            os.killpg(worker.pid, signal.SIGKILL)
-            worker.wait()
+        stop_process_group(worker)
 
 
 @pytest.fixture

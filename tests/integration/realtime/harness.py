@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import signal
 import socket
 import subprocess
 import sys
@@ -25,18 +24,12 @@ from urllib.parse import urlencode, urlparse, urlunparse
 from websockets.asyncio.client import ClientConnection, connect
 
 from designer.realtime.protocol import SUBPROTOCOL, server_message_adapter
+from tests.support.processes import celery_worker_command, free_port, stop_process_group
 
 ROOT = Path(__file__).resolve().parents[3]
 PYTHON = sys.executable
 APP = "tests.integration.realtime.testapp:application"
 LAYER_OVERRIDE_ENV = "DESIGNER_CHANNEL_BACKEND"  # read by layer_override.py
-
-
-def free_port() -> int:
-    """A free TCP port on 127.0.0.1."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 class Database:
@@ -271,11 +264,7 @@ class CeleryWorker:
     def __init__(self, database: Database, redis_url: str) -> None:
         self.log_path = database.workdir / "celery-worker.log"
         self.process = subprocess.Popen(
-            [
-                *(PYTHON, "-m", "celery", "-A", "designer.celery", "worker", "-c", "2"),
-                *("--loglevel", "INFO", "-n", f"realtime-{os.getpid()}@%h"),
-                *("--without-gossip", "--without-mingle", "--logfile", str(self.log_path)),
-            ],
+            celery_worker_command(f"realtime-{os.getpid()}", self.log_path),
             cwd=ROOT,
             env=database.process_env(REDIS_URL=redis_url, DESIGNER_RUNNER="celery"),
             start_new_session=True,
@@ -292,9 +281,4 @@ class CeleryWorker:
 
     def stop(self) -> None:
         """Warm shutdown (TERM), then kill if it hangs."""
-        os.killpg(self.process.pid, signal.SIGTERM)
-        try:
-            self.process.wait(20)
-        except subprocess.TimeoutExpired:
-            os.killpg(self.process.pid, signal.SIGKILL)
-            self.process.wait()
+        stop_process_group(self.process)
