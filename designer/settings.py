@@ -93,6 +93,8 @@ DESIGNER_ARTIFACT_ROOT = Path(os.environ.get("DESIGNER_ARTIFACT_ROOT", DATA_DIR 
 DESIGNER_DATASET_ROOT = Path(os.environ.get("DESIGNER_DATASET_ROOT", DATA_DIR / "datasets"))
 DESIGNER_MODULE_PATHS = env_list("DESIGNER_MODULE_PATHS")
 DESIGNER_WORKERS = int(os.environ.get("DESIGNER_WORKERS", "2"))
+# steps whose module names an image run on the Docker engine DOCKER_HOST names, with this limit
+DESIGNER_CONTAINER_MEMORY = os.environ.get("DESIGNER_CONTAINER_MEMORY") or None
 DESIGNER_MAX_UPLOAD_BYTES = int(os.environ.get("DESIGNER_MAX_UPLOAD_BYTES", str(200 * 1024 * 1024)))
 
 CELERY_BROKER_URL = REDIS_URL or "memory://"

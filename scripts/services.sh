@@ -1,7 +1,36 @@
 #!/usr/bin/env bash
 # Start or stop the test services on loopback: `services.sh start DIR` prints env lines, `stop DIR`.
+# Redis, PostgreSQL, and a Docker engine with no networking of its own (bridge, NAT and iptables
+# off; containers run with network "none") plus the step image the container tests use.
 set -euo pipefail
 action=$1 dir=$2
+
+start_docker() {
+  command -v dockerd >/dev/null || { echo "no dockerd: container tests will skip" >&2; return; }
+  dockerd --bridge=none --iptables=false --ip-forward=false --ip-masq=false \
+    --data-root "$dir/docker/data" --exec-root "$dir/docker/exec" --pidfile "$dir/docker/pid" \
+    -H "unix://$dir/docker/sock" >"$dir/docker.log" 2>&1 &
+  for _ in $(seq 100); do
+    DOCKER_HOST="unix://$dir/docker/sock" docker version >/dev/null 2>&1 && break
+    sleep 0.2
+  done
+  if ! DOCKER_HOST="unix://$dir/docker/sock" docker version >/dev/null 2>&1; then
+    echo "the Docker engine did not start (see $dir/docker.log): container tests will skip" >&2
+    return
+  fi
+  DOCKER_HOST="unix://$dir/docker/sock" .venv/bin/python scripts/step_image.py \
+    --tag designer-step:test --extra tests/fixtures/step_image >/dev/null
+  echo "DOCKER_HOST=unix://$dir/docker/sock"
+  echo "DESIGNER_TEST_IMAGE=designer-step:test"
+}
+
+stop_docker() {
+  [ -f "$dir/docker/pid" ] || return 0
+  local pid
+  pid=$(cat "$dir/docker/pid")
+  kill "$pid" 2>/dev/null || true
+  for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+}
 redis_port=${TEST_REDIS_PORT:-6391} pg_port=${TEST_PG_PORT:-5441}
 pg_bin=/usr/lib/postgresql/15/bin
 case "$action" in
@@ -15,8 +44,11 @@ start)
   for _ in $(seq 50); do redis-cli -p "$redis_port" ping >/dev/null 2>&1 && break; sleep 0.1; done
   echo "TEST_REDIS_URL=redis://127.0.0.1:$redis_port/0"
   echo "TEST_DATABASE_URL=postgres://postgres@127.0.0.1:$pg_port/designer"
+  mkdir -p "$dir/docker"
+  start_docker
   ;;
 stop)
+  stop_docker
   [ -f "$dir/redis.pid" ] && kill "$(cat "$dir/redis.pid")" 2>/dev/null || true
   [ -d "$dir/pg/data" ] && su postgres -s /bin/sh -c "$pg_bin/pg_ctl -D $dir/pg/data -m fast stop" >/dev/null 2>&1 || true
   rm -rf "$dir"

@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
-# Install the Debian packages the test suite uses (Redis, PostgreSQL, Chromium), as root.
+# Install the Debian packages the test suite uses (Redis, PostgreSQL, Chromium, Docker), as root.
 set -euo pipefail
 need=()
 command -v redis-server >/dev/null || need+=(redis-server)
 [ -x /usr/lib/postgresql/15/bin/initdb ] || need+=(postgresql)
 [ -x /usr/bin/chromium ] || need+=(chromium)
+command -v dockerd >/dev/null || need+=(docker.io)
 if [ ${#need[@]} -gt 0 ]; then
   echo "Installing Debian packages: ${need[*]}"
   apt-get update -q >/dev/null

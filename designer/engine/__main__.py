@@ -21,6 +21,7 @@ import sys
 import time
 import uuid
 from collections.abc import Callable, Sequence
+from functools import partial
 from pathlib import Path
 from types import FrameType
 from typing import Any, TextIO
@@ -47,6 +48,11 @@ def default_store() -> Path:
     return Path(os.environ.get("DESIGNER_DATA_DIR", "var")) / "engine"
 
 
+def module_paths() -> list[str]:
+    """The custom module folders DESIGNER_MODULE_PATHS names (comma-separated)."""
+    return [p for p in os.environ.get("DESIGNER_MODULE_PATHS", "").split(",") if p]
+
+
 def load_registry(spec: str | None) -> Registry:
     """The registry named "package.module:function", or the built-in module library."""
     import importlib
@@ -67,10 +73,9 @@ def load_registry(spec: str | None) -> Registry:
             raise UsageError(
                 f"the built-in module library is not available ({exc}); use --registry"
             ) from exc
-        paths = [p for p in os.environ.get("DESIGNER_MODULE_PATHS", "").split(",") if p]
         try:
             if hasattr(modules, "load_registry"):
-                registry = modules.load_registry(paths)
+                registry = modules.load_registry(module_paths())
             else:
                 registry = modules.builtin_registry()
         except ValueError as exc:  # CustomModuleError: "file: field: message" per problem
@@ -226,7 +231,9 @@ def command_plan(args: argparse.Namespace, out: TextIO) -> int:
 
 def command_run(args: argparse.Namespace, out: TextIO) -> int:
     from designer.engine.execute import CancelToken, execute
+    from designer.engine.runners.docker import DockerRunner
     from designer.engine.runners.local import LocalRunner
+    from designer.engine.runners.routing import RoutingRunner
     from designer.engine.store import ArtifactStore
 
     _, plan = _compile(args)
@@ -245,7 +252,9 @@ def command_run(args: argparse.Namespace, out: TextIO) -> int:
             target[0]
         ]
         out.write(f"run {run_id}{what}: {len(plan)} steps, store {root}\n")
-        with LocalRunner(args.workers) as runner:
+        local = LocalRunner(args.workers)
+        containers = partial(DockerRunner, local.capacity, read_only=module_paths())
+        with RoutingRunner(local, containers) as runner:
             result = execute(
                 plan,
                 runner=runner,

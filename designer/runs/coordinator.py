@@ -1,7 +1,8 @@
-"""The embedded run coordinator: drives engine.execute() with LocalRunner pools in the server.
+"""The embedded run coordinator: drives engine.execute() with worker pools in the server.
 
 Each run executes on a background thread of the server process; user code runs only in the
-LocalRunner's worker processes. Engine events go through a queue to a writer thread that saves
+LocalRunner's worker processes, or in a container for a step whose module names an image
+(RoutingRunner). Engine events go through a queue to a writer thread that saves
 them in batches (runs.services.record_events), holding log lines back for up to 100 ms so that
 a chatty step produces a few capped step.log messages instead of one per line.
 """
@@ -21,7 +22,7 @@ from django.db import close_old_connections, connection
 from designer.engine.events import Event, EventType
 from designer.engine.execute import CancelToken, execute
 from designer.engine.plan import Plan
-from designer.engine.runners.local import LocalRunner
+from designer.engine.runners.routing import RoutingRunner
 from designer.realtime.protocol import LOG_BATCH_SECONDS
 from designer.runs import dispatch, engine_setup, services
 from designer.runs.models import Run, RunStatus
@@ -107,7 +108,7 @@ class Coordinator:
     def __init__(self) -> None:
         self.lock = threading.Lock()
         self.tokens: dict[int, CancelToken] = {}
-        self.idle: list[LocalRunner] = []
+        self.idle: list[RoutingRunner] = []
         self.slots = threading.Semaphore(MAX_CONCURRENT_RUNS)
         atexit.register(self.close)
 
@@ -138,11 +139,11 @@ class Coordinator:
         if token is not None:
             token.cancel()
 
-    def _runner(self) -> LocalRunner:
+    def _runner(self) -> RoutingRunner:
         with self.lock:
             if self.idle:
                 return self.idle.pop()
-        return LocalRunner(settings.DESIGNER_WORKERS, preload=PRELOAD)
+        return engine_setup.step_runner(settings.DESIGNER_WORKERS, PRELOAD)
 
     def _drive(self, run_id: int) -> None:
         token = self.tokens[run_id]

@@ -1,13 +1,18 @@
-"""The engine objects a run needs, built from settings: artifact store, cache, dataset root."""
+"""The engine objects a run needs, built from settings: store, cache, dataset root, runners."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 from django.conf import settings
 
 from designer.engine.cache import Cache, FileCache, NullCache
+from designer.engine.runners.docker import DockerRunner, run_in_container
+from designer.engine.runners.local import LocalRunner
+from designer.engine.runners.routing import RoutingRunner, no_engine_result, step_image
 from designer.engine.store import ArtifactStore
 from designer.runs.dataset_services import store_for
 from designer.runs.models import Run
@@ -38,3 +43,33 @@ def scope(run: Run) -> str:
 def dataset_root(run: Run) -> Path:
     """The workspace's dataset folder that steps read registered datasets from."""
     return store_for(run.workspace_id).root
+
+
+def container_runner(capacity: int) -> DockerRunner:
+    """Runs steps whose module names an image, on the Docker engine DOCKER_HOST names."""
+    return DockerRunner(
+        capacity,
+        read_only=settings.DESIGNER_MODULE_PATHS,
+        memory_limit=settings.DESIGNER_CONTAINER_MEMORY,
+    )
+
+
+def step_runner(workers: int, preload: Sequence[str]) -> RoutingRunner:
+    """Warm local worker processes, and containers for the steps that name an image."""
+    return RoutingRunner(LocalRunner(workers, preload=preload), lambda: container_runner(workers))
+
+
+@cache
+def _worker_containers() -> DockerRunner:
+    return container_runner(1)
+
+
+def run_step_in_image(
+    task: dict[str, Any], send: Callable[[str, dict[str, Any]], None]
+) -> dict[str, Any]:
+    """Run a Celery worker's step in its image (one container runner per worker process)."""
+    try:
+        runner = _worker_containers()
+    except Exception as exc:
+        return no_engine_result(str(step_image(task)), exc)
+    return run_in_container(task, send, runner)

@@ -12,6 +12,7 @@ from django.utils import timezone
 from designer.engine.artifacts import OutputRecord
 from designer.engine.cache import Decision, record_success
 from designer.engine.events import Event, EventType
+from designer.engine.runners.routing import step_image
 from designer.engine.worker import run_step as engine_run_step
 from designer.realtime.protocol import LOG_BATCH_SECONDS
 from designer.runs import distributed, engine_setup, eventlog, services, translate
@@ -72,7 +73,10 @@ def run_step(run_id: int, key: str, task: dict[str, Any]) -> None:
     if run is None:
         return
     reporter = _Reporter(run_id, key)
-    result = engine_run_step(task, reporter, capture_output=True, chdir=True)
+    if step_image(task):
+        result = engine_setup.run_step_in_image(task, reporter)
+    else:
+        result = engine_run_step(task, reporter, capture_output=True, chdir=True)
     reporter.flush()
     events: list[Event] = []
     if result.get("status") == "succeeded":

@@ -70,11 +70,27 @@ def chatty(ctx: StepContext) -> dict[str, Any]:
     ctx.log("hello from ctx.log")
     print("hello from print")
     print("hello from stderr", file=sys.stderr)
-    subprocess.run(["sh", "-c", "echo hello from a subprocess"], check=True)
+    subprocess.run([sys.executable, "-c", "print('hello from a subprocess')"], check=True)
     for i in range(1, 4):
         ctx.progress(i, 3)
         time.sleep(0.06)
     return {"out": {"done": True}}
+
+
+def where(ctx: StepContext) -> dict[str, Any]:
+    """Reports where it runs: container or not, network interfaces, uid, the image's marker."""
+    try:
+        from designer_step_marker import VALUE  # type: ignore[import-not-found]
+    except ImportError:
+        VALUE = None
+    facts = {
+        "in_container": os.path.exists("/.dockerenv"),
+        "interfaces": sorted(os.listdir("/sys/class/net")),
+        "uid": os.getuid(),
+        "marker": VALUE,
+    }
+    ctx.log(f"running in a container: {facts['in_container']}")
+    return {"out": {"upstream": ctx.input("in"), **facts}}
 
 
 def spawn(ctx: StepContext) -> dict[str, Any]:

@@ -67,6 +67,7 @@ def specs() -> list[ModuleSpec]:
             "test.fail", "fail", inputs=opt_in, params=(ParamSpec("user", ParamType.BOOL, False),)
         ),
         _spec("test.chatty", "chatty"),
+        _spec("test.where", "where", inputs=opt_in),
         _spec(
             "test.spawn",
             "spawn",

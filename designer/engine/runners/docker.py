@@ -2,15 +2,18 @@
 
 The only engine file that talks to the Docker SDK (imported when a DockerRunner is created).
 A container runs ``worker.run_step`` on the task (passed as JSON in an environment variable)
-with the artifact store, the dataset folder and the project source bind-mounted at the same
-paths as on the host (the source read-only), as the caller's uid/gid, with ``network_mode
-"none"``, an optional memory limit, and a clean environment. Its stdout carries log lines and,
-on lines that start with a marker, JSON messages (progress, logs, and the final result); a
-reader thread per container turns them into RunnerMessages and wakes ``wait()`` through a pipe.
+with the artifact store, the dataset folder, the project source and custom module folders
+bind-mounted at the same paths as on the host (source and modules read-only), as the caller's
+uid/gid, with ``network_mode "none"``, an optional memory limit, and a clean environment. Its
+stdout carries log lines and, on lines that start with a marker, JSON messages (progress, logs,
+and the final result); a reader thread per container turns them into RunnerMessages and wakes
+``wait()`` through a pipe.
 
 The image must provide Python 3.11 and the engine's dependencies (pandas, pyarrow, …) plus
-whatever the module's `requirements` name: with no network nothing is installed at run time.
-Steps whose spec names no image use `default_image`.
+whatever the module's `requirements` name: with no network nothing is installed at run time,
+and an image is never pulled (a missing one fails the step, not retried). Steps whose spec
+names no image use `default_image`; scripts/step_image.py builds a local image from this
+Python, and runners.routing sends only the steps that name an image here.
 """
 
 from __future__ import annotations
@@ -23,7 +26,7 @@ import select
 import sys
 import threading
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, cast
 
@@ -39,6 +42,7 @@ def container_spec(
     *,
     default_image: str,
     mounts: Sequence[str],
+    read_only: Sequence[str] = (),
     memory_limit: str | None = None,
     python: str = "python",
 ) -> dict[str, Any]:
@@ -49,6 +53,8 @@ def container_spec(
     for path in (task.get("store"), task.get("datasets"), *mounts):
         if path:
             volumes[str(path)] = {"bind": str(path), "mode": "rw"}
+    for path in read_only:  # e.g. custom module folders: their code is imported by path
+        volumes[str(path)] = {"bind": str(path), "mode": "ro"}
     spec: dict[str, Any] = {
         "image": image,
         "command": [python, "-c", _CONTAINER_CODE],
@@ -90,6 +96,7 @@ class DockerRunner:
         *,
         default_image: str = "python:3.11-slim",
         mounts: Sequence[str] = (),
+        read_only: Sequence[str] = (),
         memory_limit: str | None = None,
         client: Any = None,
     ):
@@ -97,10 +104,12 @@ class DockerRunner:
             import docker  # the only import of the Docker SDK in the engine
 
             client = docker.from_env()
+            client.ping()  # fail here, not on every step, when no engine answers
         self.client = client
         self.size = max(1, capacity)
         self.default_image = default_image
         self.mounts = tuple(mounts)
+        self.read_only = tuple(str(Path(p).resolve()) for p in read_only)
         self.memory_limit = memory_limit
         self._containers: dict[str, Any] = {}
         self._killed: set[str] = set()
@@ -113,19 +122,29 @@ class DockerRunner:
     def capacity(self) -> int:
         return self.size
 
+    def fileno(self) -> int:
+        """A descriptor that turns readable when a message arrives (for a caller's select)."""
+        return self._wake_r
+
     def submit(self, task_id: str, task: Mapping[str, Any]) -> None:
         spec = container_spec(
             task,
             default_image=self.default_image,
             mounts=self.mounts,
+            read_only=self.read_only,
             memory_limit=self.memory_limit,
         )
         try:
+            self.client.images.get(spec["image"])
+        except Exception as exc:  # never pulled: this engine has no registry to pull from
+            message = f"the image {spec['image']} is not on this Docker engine ({exc})"
+            self._post(RunnerMessage("done", task_id, failed_result(message, retryable=False)))
+            return
+        try:
             container = self.client.containers.run(**spec)
-        except Exception as exc:  # image missing, daemon gone, …
-            self._post(
-                RunnerMessage("done", task_id, _failed(f"cannot start the container: {exc}"))
-            )
+        except Exception as exc:  # daemon gone, bad spec, …
+            message = f"cannot start the container: {exc}"
+            self._post(RunnerMessage("done", task_id, failed_result(message)))
             return
         with self._lock:
             self._containers[task_id] = container
@@ -139,7 +158,8 @@ class DockerRunner:
             os.write(self._wake_w, b"x")
 
     def _follow(self, task_id: str, container: Any) -> None:
-        done = False
+        """Relay a container's messages; report "done" only once the container is removed."""
+        result: dict[str, Any] | None = None
         buffer = ""
         try:
             for chunk in container.logs(stream=True, follow=True):
@@ -149,22 +169,24 @@ class DockerRunner:
                     kind, data = parse_line(line)
                     if task_id in self._killed:
                         return
-                    done = done or kind == "done"
-                    self._post(RunnerMessage(cast(MessageKind, kind), task_id, data))
-            if not done:
+                    if kind == "done":
+                        result = data
+                    else:
+                        self._post(RunnerMessage(cast(MessageKind, kind), task_id, data))
+            if result is None:
                 status = container.wait()
                 code = status.get("StatusCode") if isinstance(status, dict) else status
-                self._post(
-                    RunnerMessage("done", task_id, _failed(f"the container exited ({code})"))
-                )
+                result = failed_result(f"the container exited ({code})")
         except Exception as exc:
-            if not done:
-                self._post(RunnerMessage("done", task_id, _failed(f"lost the container: {exc}")))
+            if result is None:
+                result = failed_result(f"lost the container: {exc}")
         finally:
             with self._lock:
                 self._containers.pop(task_id, None)
             with contextlib.suppress(Exception):
                 container.remove(force=True)
+        if task_id not in self._killed:
+            self._post(RunnerMessage("done", task_id, result))
 
     def wait(self, timeout: float | None, wake_fds: Sequence[int] = ()) -> list[RunnerMessage]:
         if self._inbox.empty():
@@ -185,6 +207,8 @@ class DockerRunner:
                 container.kill()
             with contextlib.suppress(Exception):
                 container.remove(force=True)
+            with contextlib.suppress(Exception):  # its log follower may be removing it too
+                container.wait(condition="removed", timeout=10)
 
     def close(self) -> None:
         with self._lock:
@@ -196,16 +220,33 @@ class DockerRunner:
                 os.close(fd)
 
 
-def _failed(error: str) -> dict[str, Any]:
+def failed_result(error: str, retryable: bool = True) -> dict[str, Any]:
+    """A run_step-shaped result for a step whose container could not run or report."""
     return {
         "status": "failed",
         "error": error,
         "error_type": "ContainerError",
         "traceback": None,
-        "retryable": True,
+        "retryable": retryable,
         "started_at": None,
         "finished_at": time.time(),
     }
+
+
+def run_in_container(
+    task: Mapping[str, Any], send: Callable[[str, dict[str, Any]], None], runner: DockerRunner
+) -> dict[str, Any]:
+    """Run one task in a container and wait for it, passing its logs and progress to `send`.
+
+    The synchronous form used by a Celery worker; returns the task's run_step result.
+    """
+    task_id = f"{task.get('run_id')}-{task['step']['key']}-{task.get('attempt')}"
+    runner.submit(task_id, task)
+    while True:
+        for message in runner.wait(None):
+            if message.kind == "done":
+                return message.data
+            send(message.kind, message.data)
 
 
 def container_main() -> None:

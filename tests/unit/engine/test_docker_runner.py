@@ -1,12 +1,18 @@
-"""DockerRunner: the container spec, the stdout protocol (through a fake client that runs the
-container entry point as a local process), and a real engine when one answers."""
+"""DockerRunner and RoutingRunner: the container spec, the stdout protocol (through a fake client
+that runs the container entry point as a local process), routing steps by their image, and a
+real engine when one answers (`make test` starts one and builds the image scripts/step_image.py
+makes, with tests/fixtures/step_image in it)."""
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
+import threading
+import time
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -14,12 +20,15 @@ import pytest
 
 from designer.engine.cache import FileCache
 from designer.engine.compile import compile_document
-from designer.engine.execute import execute
-from designer.engine.registry import Registry
+from designer.engine.execute import CancelToken, execute
+from designer.engine.registry import Environment, Registry
 from designer.engine.runners.docker import PROJECT_ROOT, DockerRunner, container_spec, parse_line
+from designer.engine.runners.local import LocalRunner
+from designer.engine.runners.routing import RoutingRunner
 from designer.engine.store import ArtifactStore
 from tests.support.graphs import graph, node
 
+TEST_IMAGE = os.environ.get("DESIGNER_TEST_IMAGE", "designer-step:test")
 TASK = {
     "run_id": "r1",
     "attempt": 1,
@@ -32,13 +41,16 @@ TASK = {
 
 
 def test_container_spec_isolates_the_step() -> None:
-    spec = container_spec(TASK, default_image="img:1", mounts=("/extra",), memory_limit="1g")
+    spec = container_spec(
+        TASK, default_image="img:1", mounts=("/extra",), read_only=("/mods",), memory_limit="1g"
+    )
     assert spec["image"] == "img:1"
     assert spec["network_mode"] == "none"
     assert spec["mem_limit"] == "1g"
     assert spec["user"] == f"{os.getuid()}:{os.getgid()}"
     assert spec["volumes"][PROJECT_ROOT]["mode"] == "ro"
     assert {"/data/store", "/data/datasets", "/extra"} <= set(spec["volumes"])
+    assert spec["volumes"]["/mods"] == {"bind": "/mods", "mode": "ro"}
     assert "SECRET_KEY" not in spec["environment"]
     with_image = {**TASK, "step": {"key": "n1", "environment": {"image": "custom:2"}}}
     assert container_spec(with_image, default_image="img:1", mounts=())["image"] == "custom:2"
@@ -69,7 +81,7 @@ class FakeContainer:
         assert self.proc.stdout is not None
         yield from iter(lambda: self.proc.stdout.readline(), b"")  # type: ignore[union-attr]
 
-    def wait(self) -> dict[str, int]:
+    def wait(self, **_: Any) -> dict[str, int]:
         return {"StatusCode": self.proc.wait()}
 
     def kill(self) -> None:
@@ -80,9 +92,16 @@ class FakeContainer:
 
 
 class FakeClient:
-    def __init__(self) -> None:
+    def __init__(self, images: tuple[str, ...] = ("python:3.11-slim", "img:1")) -> None:
         self.specs: list[dict[str, Any]] = []
         self.containers = self
+        self.images = self
+        self.known = images
+
+    def get(self, image: str) -> str:
+        if image not in self.known:
+            raise LookupError(f"No such image: {image}")
+        return image
 
     def run(self, **spec: Any) -> FakeContainer:
         self.specs.append(spec)
@@ -124,6 +143,79 @@ def test_protocol_end_to_end_with_a_fake_client(tmp_path: Path, reg: Registry) -
     assert any(e.type.value == "step.progress" for e in events)
 
 
+def test_a_missing_image_fails_the_step_without_a_pull_or_a_retry(
+    tmp_path: Path, reg: Registry
+) -> None:
+    client = FakeClient(images=())
+    runner = DockerRunner(2, client=client)
+    try:
+        result, _ = _run(runner, reg, tmp_path)
+    finally:
+        runner.close()
+    step = result.steps["a"]
+    assert step.status == "failed" and step.attempts == 1
+    assert "python:3.11-slim is not on this Docker engine" in str(step.error)
+    assert client.specs == []
+
+
+def pinned(reg: Registry, image: str, *names: str) -> Registry:
+    """The test registry with these modules pinned to a container image."""
+    env = Environment(image=image)
+    return Registry(replace(spec, environment=env) if spec.name in names else spec for spec in reg)
+
+
+def output(store: ArtifactStore, step: Any) -> Any:
+    """The JSON value a step put on its `out` port."""
+    return json.loads(store.get(step.outputs["out"].digest))
+
+
+def _mixed_run(runner: Any, reg: Registry, tmp_path: Path, image: str) -> Any:
+    """const (local) → where (in the image) → add (local), plus an independent local step."""
+    doc = graph(
+        [
+            node("a", "test.const@1", value=2),
+            node("w", "test.where@1"),
+            node("b", "test.add@1", amount=3),
+            node("c", "test.const@1", value=7),
+        ],
+        [("a.out", "w.in"), ("a.out", "b.in")],
+    )
+    plan = compile_document(doc, pinned(reg, image, "test.where"))
+    store = ArtifactStore(tmp_path / "artifacts")
+    events: list[Any] = []
+    result = execute(
+        plan, runner=runner, cache=FileCache(tmp_path), store=store, emit=events.append
+    )
+    return result, events, store
+
+
+def test_routing_sends_only_image_steps_to_containers(tmp_path: Path, reg: Registry) -> None:
+    client = FakeClient()
+    with LocalRunner(2) as local:
+        routing = RoutingRunner(local, lambda: DockerRunner(2, client=client))
+        result, _, store = _mixed_run(routing, reg, tmp_path, "img:1")
+    assert result.status == "succeeded", {k: s.error for k, s in result.steps.items()}
+    assert [spec["labels"]["designer.step"] for spec in client.specs] == ["w"]
+    assert routing.capacity == 2
+    where = output(store, result.steps["w"])
+    assert where["upstream"] == {"value": 2}
+
+
+def test_an_image_step_without_an_engine_fails_and_the_rest_runs(
+    tmp_path: Path, reg: Registry
+) -> None:
+    def no_engine() -> DockerRunner:
+        raise ConnectionError("connection refused")
+
+    with LocalRunner(2) as local:
+        routing = RoutingRunner(local, no_engine)
+        result, _, _ = _mixed_run(routing, reg, tmp_path, "img:1")
+    where = result.steps["w"]
+    assert where.status == "failed" and where.attempts == 1
+    assert "runs in the image img:1, but no Docker engine answers" in str(where.error)
+    assert result.steps["b"].status == "succeeded" and result.steps["c"].status == "succeeded"
+
+
 def _engine() -> Any:
     try:
         import docker
@@ -140,10 +232,98 @@ def test_real_containers(tmp_path: Path, reg: Registry) -> None:
     client = _engine()
     if client is None:
         pytest.skip("no Docker engine answers")
-    image = os.environ.get("DESIGNER_TEST_IMAGE", "python:3.11-slim")
-    runner = DockerRunner(2, client=client, default_image=image)
+    runner = DockerRunner(2, client=client, default_image=TEST_IMAGE)
     try:
         result, _ = _run(runner, reg, tmp_path)
     finally:
         runner.close()
     assert result.status == "succeeded", {k: s.error for k, s in result.steps.items()}
+
+
+@pytest.fixture
+def engine() -> Any:
+    client = _engine()
+    if client is None:
+        pytest.skip("no Docker engine answers")
+    try:
+        client.images.get(TEST_IMAGE)
+    except Exception:
+        pytest.skip(f"the test image {TEST_IMAGE} is not built (scripts/step_image.py)")
+    return client
+
+
+@pytest.mark.docker
+def test_a_step_runs_in_its_image_without_network(
+    tmp_path: Path, reg: Registry, engine: Any
+) -> None:
+    with LocalRunner(2) as local:
+        routing = RoutingRunner(local, lambda: DockerRunner(2, client=engine))
+        result, events, store = _mixed_run(routing, reg, tmp_path, TEST_IMAGE)
+    assert result.status == "succeeded", {k: s.error for k, s in result.steps.items()}
+    where = output(store, result.steps["w"])
+    assert where == {
+        "upstream": {"value": 2},
+        "in_container": True,
+        "interfaces": ["lo"],
+        "uid": os.getuid(),
+        "marker": "only in the step image",
+    }
+    logs = [line for e in events if e.type.value == "step.log" for line in e.data["lines"]]
+    assert "running in a container: True" in logs
+    assert engine.containers.list(all=True, filters={"label": "designer.step"}) == []
+
+
+@pytest.mark.docker
+def test_cancel_kills_the_container(tmp_path: Path, reg: Registry, engine: Any) -> None:
+    doc = graph([node("s", "test.sleep@1", seconds=60)], [])
+    plan = compile_document(doc, pinned(reg, TEST_IMAGE, "test.sleep"))
+    token = CancelToken()
+    threading.Timer(3.0, token.cancel).start()
+    runner = DockerRunner(1, client=engine)
+    started = time.monotonic()
+    try:
+        result = execute(
+            plan,
+            runner=runner,
+            cache=FileCache(tmp_path),
+            store=ArtifactStore(tmp_path / "artifacts"),
+            cancel=token,
+        )
+    finally:
+        runner.close()
+    assert result.status == "canceled" and result.steps["s"].status == "canceled"
+    assert time.monotonic() - started < 30
+    assert engine.containers.list(all=True, filters={"label": "designer.step=s"}) == []
+
+
+@pytest.mark.docker
+def test_the_cli_runs_a_custom_module_in_its_image(tmp_path: Path, engine: Any) -> None:
+    modules = Path(PROJECT_ROOT) / "tests" / "fixtures" / "container_modules"
+    document = graph(
+        [
+            node("iris", "data.sample_dataset@1", name="iris"),
+            node("facts", "custom.container_facts@1"),
+        ],
+        [("iris.dataset", "facts.dataset")],
+    )
+    (tmp_path / "g.json").write_text(json.dumps(document))
+    env = {**os.environ, "DESIGNER_MODULE_PATHS": str(modules)}
+    store = str(tmp_path / "store")
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "designer.engine",
+            "run",
+            str(tmp_path / "g.json"),
+            "--store",
+            store,
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=PROJECT_ROOT,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "container facts for 150 rows" in done.stdout
