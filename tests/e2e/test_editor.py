@@ -126,7 +126,12 @@ def test_build_wire_refuse_and_reload(alice: Page, designer_server: LiveServer) 
     expect(page.get_by_test_id("toast")).to_contain_text("DataFrame")
     expect(page.locator(".react-flow__edge")).to_have_count(1)
 
-    page.get_by_test_id("node-n2").click()
+    page.get_by_test_id("issues-tab").click()
+    issues = page.get_by_test_id("issues-panel")
+    expect(issues).to_contain_text("Train model: input `model` must be connected")
+    expect(issues).not_to_contain_text("node `n2`")
+
+    issues.get_by_text("Train model: input `model` must be connected").click()  # → inspector
     page.locator("#param-n2-label").fill("target")
     wait_saved(page)
 

@@ -26,6 +26,7 @@ import { GraphSettings } from "./GraphSettings";
 import { Inspector } from "./Inspector";
 import { IssuesPanel } from "./IssuesPanel";
 import { SHORTCUTS, useShortcuts } from "./keyboard";
+import { labelledIssue } from "./issueText";
 import { LogsPanel } from "./LogsPanel";
 import { Palette } from "./Palette";
 import { RunDialog, type RunRequest } from "./RunDialog";
@@ -295,6 +296,7 @@ function Editor({ initial, catalogue }: { initial: GraphDetail; catalogue: Catal
   );
 
   // ---- run actions ----------------------------------------------------------------------------
+  const labels = useMemo(() => new Map(doc.nodes.map((n) => [n.id, n.label || catalogue.get(n.module)?.display_name || n.id])), [catalogue, doc.nodes]);
   const startRun = useCallback(
     async (req: RunRequest & { from_node?: string; only_node?: string }) => {
       setStarting(true);
@@ -310,7 +312,7 @@ function Editor({ initial, catalogue }: { initial: GraphDetail; catalogue: Catal
         }
         setVersionsKey((k) => k + 1);
       } catch (err) {
-        const issueText = err instanceof ApiError && err.issues.length > 0 ? err.issues.map((i) => i.message).join(" · ") : "";
+        const issueText = err instanceof ApiError && err.issues.length > 0 ? err.issues.map((i) => labelledIssue(i, labels)).join(" · ") : "";
         toast(issueText ? `Cannot run: ${issueText}` : `Cannot run: ${errorMessage(err)}`, "error");
         if (err instanceof ApiError && err.issues.length > 0) {
           setIssues(err.issues);
@@ -320,7 +322,7 @@ function Editor({ initial, catalogue }: { initial: GraphDetail; catalogue: Catal
         setStarting(false);
       }
     },
-    [bottom, flow, graphId, saver, toast],
+    [bottom, flow, graphId, labels, saver, toast],
   );
   const cancelRun = useCallback(async () => {
     if (!runView) return;
@@ -484,7 +486,6 @@ function Editor({ initial, catalogue }: { initial: GraphDetail; catalogue: Catal
     }
     return known ? [...names] : null;
   }, [doc.edges, doc.nodes, runView, selectedNode]);
-  const labels = useMemo(() => new Map(doc.nodes.map((n) => [n.id, n.label || catalogue.get(n.module)?.display_name || n.id])), [catalogue, doc.nodes]);
   const previewOutput = preview && runView ? runView.steps.get(preview.step)?.outputs?.[preview.port] : undefined;
 
   const showNode = useCallback(

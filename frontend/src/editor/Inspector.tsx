@@ -2,6 +2,7 @@
 import { memo } from "react";
 import type { Issue, ModuleSpec, StepState } from "../api/types";
 import type { GraphNode, ParamValue } from "../graph/document";
+import { issueText } from "./issueText";
 import { ParamField } from "./ParamField";
 
 interface Props {
@@ -20,7 +21,7 @@ interface Props {
 }
 
 function InspectorView({ node, spec, issues, step, columns, datasets, pipelineParams, readOnly, onParam, onLabel, onRunFrom }: Props) {
-  const paramIssue = new Map(issues.filter((i) => i.param).map((i) => [i.param as string, i.message]));
+  const paramIssue = new Map(issues.filter((i) => i.param).map((i) => [i.param as string, issueText(i)]));
   const general = issues.filter((i) => !i.param);
   return (
     <div className="inspector" data-testid="inspector">
@@ -42,7 +43,7 @@ function InspectorView({ node, spec, issues, step, columns, datasets, pipelinePa
         <ul className="issue-list compact">
           {general.map((i, k) => (
             <li key={k} className="issue">
-              {i.message}
+              {issueText(i)}
             </li>
           ))}
         </ul>

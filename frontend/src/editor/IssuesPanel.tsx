@@ -1,6 +1,7 @@
 // Every validation issue of the draft, graph-level first; clicking one shows its module.
 import { memo } from "react";
 import type { Issue } from "../api/types";
+import { issueText } from "./issueText";
 
 interface Props {
   issues: readonly Issue[];
@@ -18,7 +19,7 @@ function IssuesPanelView({ issues, labels, onShow }: Props) {
           <li key={k} className="issue">
             <button className="issue-link" disabled={!i.node} onClick={() => i.node && onShow(i.node)}>
               {i.node && <strong>{labels.get(i.node) ?? i.node}: </strong>}
-              {i.message}
+              {issueText(i)}
             </button>
           </li>
         ))}
