@@ -97,6 +97,8 @@ DESIGNER_WORKERS = int(os.environ.get("DESIGNER_WORKERS", "2"))
 DESIGNER_CONTAINER_MEMORY = os.environ.get("DESIGNER_CONTAINER_MEMORY") or None
 DESIGNER_MAX_UPLOAD_BYTES = int(os.environ.get("DESIGNER_MAX_UPLOAD_BYTES", str(200 * 1024 * 1024)))
 
+# a Celery step renews a heartbeat this often; one silent for 3 intervals has lost its worker
+DESIGNER_HEARTBEAT_SECONDS = float(os.environ.get("DESIGNER_HEARTBEAT_SECONDS", "10"))
 CELERY_BROKER_URL = REDIS_URL or "memory://"
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_ACKS_LATE = True

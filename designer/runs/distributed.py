@@ -71,15 +71,21 @@ def _decide(run: Run, plan: Plan, key: str, steps: dict[str, StepRun]) -> Decisi
     )
 
 
-def advance(run_id: int, completed: list[Event] | None = None) -> list[tuple[str, dict[str, Any]]]:
+def advance(
+    run_id: int, completed: list[Event] | None = None, attempt: tuple[str, int] | None = None
+) -> list[tuple[str, dict[str, Any]]]:
     """Save a finished step's events (if any) and move the run forward, in one transaction.
 
-    Returns the step tasks to send (they are sent after the commit).
+    With `attempt` (step key, attempt number) the events are the outcome of that attempt and
+    are dropped, run unchanged, unless the step is still running that attempt (a result that
+    comes after its worker was declared lost). Returns the step tasks to send (after commit).
     """
     to_send: list[tuple[str, dict[str, Any]]] = []
     with transaction.atomic():
         run = eventlog.lock_run(run_id)
         if run.status in (RunStatus.SUCCEEDED, RunStatus.FAILED, RunStatus.CANCELED):
+            return []
+        if attempt is not None and not attempt_running(run_id, *attempt):
             return []
         run = Run.objects.select_related("graph_version").get(pk=run_id)
         done_messages = translate.apply_events(run, completed) if completed else []
@@ -144,6 +150,13 @@ def advance(run_id: int, completed: list[Event] | None = None) -> list[tuple[str
         eventlog.append(eventlog.lock_run(run_id), messages)
         transaction.on_commit(lambda: _send(run_id, to_send))
     return to_send
+
+
+def attempt_running(run_id: int, key: str, attempt: int) -> bool:
+    """Whether this attempt of the step is the one running now."""
+    return StepRun.objects.filter(
+        run_id=run_id, key=key, status=StepStatus.RUNNING, attempts=attempt
+    ).exists()
 
 
 def _task(run: Run, plan: Plan, key: str, decision: Decision, attempt: int) -> dict[str, Any]:

@@ -15,7 +15,8 @@ from designer.engine.events import Event, EventType
 from designer.engine.runners.routing import step_image
 from designer.engine.worker import run_step as engine_run_step
 from designer.realtime.protocol import LOG_BATCH_SECONDS
-from designer.runs import distributed, engine_setup, eventlog, services, translate
+from designer.runs import distributed, engine_setup, eventlog, heartbeat, services, translate
+from designer.runs.heartbeat import Heartbeat
 from designer.runs.models import Run, RunStatus, StepRun, StepStatus
 
 FINAL_RUN = (RunStatus.SUCCEEDED, RunStatus.FAILED, RunStatus.CANCELED)
@@ -73,10 +74,14 @@ def run_step(run_id: int, key: str, task: dict[str, Any]) -> None:
     if run is None:
         return
     reporter = _Reporter(run_id, key)
-    if step_image(task):
-        result = engine_setup.run_step_in_image(task, reporter)
-    else:
-        result = engine_run_step(task, reporter, capture_output=True, chdir=True)
+    attempt = int(task["attempt"])
+    name = distributed.task_id(run_id, key, attempt)
+    with Heartbeat(name):
+        watch_step.apply_async((run_id, key, attempt), countdown=heartbeat.lifetime())
+        if step_image(task):
+            result = engine_setup.run_step_in_image(task, reporter)
+        else:
+            result = engine_run_step(task, reporter, capture_output=True, chdir=True)
     reporter.flush()
     events: list[Event] = []
     if result.get("status") == "succeeded":
@@ -97,4 +102,20 @@ def run_step(run_id: int, key: str, task: dict[str, Any]) -> None:
             "traceback": result.get("traceback"),
         }
         events.append(Event(EventType.STEP_FAILED, key, failure))
-    distributed.advance(run_id, completed=events)
+    distributed.advance(run_id, completed=events, attempt=(key, attempt))
+
+
+@shared_task(name="designer.runs.watch_step")
+def watch_step(run_id: int, key: str, attempt: int) -> None:
+    """Fail a running step attempt whose heartbeat stopped; while it beats, look again later."""
+    if not distributed.attempt_running(run_id, key, attempt):
+        return
+    if heartbeat.alive(distributed.task_id(run_id, key, attempt)):
+        watch_step.apply_async((run_id, key, attempt), countdown=heartbeat.lifetime())
+        return
+    lost = (
+        f"The worker running this step stopped (no heartbeat for {heartbeat.lifetime():g} s): "
+        "it was killed or lost its machine. Run again, or resume from this step."
+    )
+    failure = Event(EventType.STEP_FAILED, key, {"error": lost, "attempt": attempt})
+    distributed.advance(run_id, completed=[failure], attempt=(key, attempt))

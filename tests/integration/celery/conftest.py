@@ -20,6 +20,7 @@ from tests.support.processes import celery_worker_command, stop_process_group
 
 ROOT = Path(__file__).resolve().parents[3]
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "")
+HEARTBEAT_SECONDS = 0.5  # the worker's: a killed one is noticed within ~1.5 s
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -40,7 +41,7 @@ def _database_env() -> dict[str, str]:
 @pytest.fixture(scope="session")
 def celery_worker(
     django_db_setup: Any, django_db_blocker: Any, tmp_path_factory: Any
-) -> Iterator[None]:
+) -> Iterator[subprocess.Popen[bytes]]:
     """Start `celery -A designer.celery worker` on TEST_REDIS_URL for the session."""
     if not REDIS_URL:
         pytest.skip("TEST_REDIS_URL is not set: the Celery tests need the Redis `make test` starts")
@@ -51,6 +52,7 @@ def celery_worker(
         database,
         REDIS_URL=REDIS_URL,
         DESIGNER_RUNNER="celery",
+        DESIGNER_HEARTBEAT_SECONDS=str(HEARTBEAT_SECONDS),
         DESIGNER_ARTIFACT_ROOT=str(settings.DESIGNER_ARTIFACT_ROOT),
         DESIGNER_DATASET_ROOT=str(settings.DESIGNER_DATASET_ROOT),
     )
@@ -68,12 +70,12 @@ def celery_worker(
         while not app.control.ping(timeout=0.5):
             if worker.poll() is not None or time.monotonic() > deadline:
                 raise RuntimeError(f"the Celery worker did not start:\n{log.read_text()}")
-        yield
+        yield worker
     finally:
         stop_process_group(worker)
 
 
 @pytest.fixture
-def celery_runner(celery_worker: None, settings: Any) -> None:
+def celery_runner(celery_worker: subprocess.Popen[bytes], settings: Any) -> None:
     """Route runs started in this test to the Celery workers."""
     settings.DESIGNER_RUNNER = "celery"

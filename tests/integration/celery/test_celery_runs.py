@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
 import random
+import signal
+import subprocess
+import time
 import uuid
 
 import pytest
@@ -79,8 +84,6 @@ def test_a_step_task_delivered_twice_runs_once(team_tx: Team) -> None:
 
 
 def test_cancel_on_celery(team_tx: Team) -> None:
-    import time
-
     editor = team_tx.client("editor")
     slow = "import time\ndef azureml_main(df1, df2=None):\n    time.sleep(60)\n    return df1\n"
     gid = make_graph(editor, team_tx.workspace.pk, chain_document(1, slow))
@@ -94,3 +97,38 @@ def test_cancel_on_celery(team_tx: Team) -> None:
     assert steps(canceled)["py"]["status"] == "canceled"
     time.sleep(1)
     assert steps(editor.get(f"/api/runs/{run_id}/").json())["py"]["status"] == "canceled"
+
+
+def _descendants(pid: int) -> list[int]:
+    """Every process below `pid` (children first, then theirs)."""
+    found: list[int] = []
+    children = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True).stdout
+    for child in map(int, children.split()):
+        found += [child, *_descendants(child)]
+    return found
+
+
+def test_a_step_whose_worker_is_killed_fails_saying_so(
+    team_tx: Team, celery_worker: subprocess.Popen[bytes]
+) -> None:
+    editor = team_tx.client("editor")
+    slow = "import time\ndef azureml_main(df1, df2=None):\n    time.sleep(30)\n    return df1\n"
+    gid = make_graph(editor, team_tx.workspace.pk, chain_document(1, slow))
+    run_id = editor.post(f"/api/graphs/{gid}/runs/", {}, format="json").json()["id"]
+    deadline = time.monotonic() + 60
+    while steps(editor.get(f"/api/runs/{run_id}/").json())["py"]["status"] != "running":
+        assert time.monotonic() < deadline
+        time.sleep(0.2)
+    for pid in _descendants(celery_worker.pid):  # the pool processes and what they started
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
+    run = wait_for(editor, run_id, timeout=30)  # well before the script would have ended
+    assert run["status"] == "failed"
+    py = steps(run)["py"]
+    assert py["status"] == "failed" and "The worker running this step stopped" in py["error"]
+    assert steps(run)["s1"]["status"] in ("succeeded", "reused")
+    # the worker's parent replaced its pool: the next run works
+    again = wait_for(
+        editor, editor.post(f"/api/graphs/{gid}/runs/", {}, format="json").json()["id"]
+    )
+    assert steps(again)["s1"]["status"] == "reused"
