@@ -174,23 +174,35 @@ def test_invalid_graph_is_refused_with_issues_and_nothing_saved(team_tx: Team) -
     assert unknown.status_code == 400 and unknown.json()["issues"][0]["field"] == "bypass"
 
 
-def test_cancel_a_running_run(team_tx: Team) -> None:
-    editor = team_tx.client("editor")
-    slow = "import time\ndef azureml_main(df1, df2=None):\n    time.sleep(60)\n    return df1\n"
-    gid = make_graph(editor, team_tx.workspace.pk, chain_document(1, slow))
-    run_id = editor.post(f"/api/graphs/{gid}/runs/", {}, format="json").json()["id"]
-    deadline = time.monotonic() + 30
-    while steps(editor.get(f"/api/runs/{run_id}/").json())["py"]["status"] != "running":
+SLEEPING_SCRIPT = (
+    "import time\ndef azureml_main(df1, df2=None):\n    time.sleep({seconds})\n    return df1\n"
+)
+
+
+def start_sleeping_run(client: APIClient, workspace: int, seconds: int = 60) -> tuple[int, int]:
+    """Start iris → a script that sleeps; return (graph id, run id) once the script runs."""
+    slow = SLEEPING_SCRIPT.format(seconds=seconds)
+    gid = make_graph(client, workspace, chain_document(1, slow))
+    run_id = client.post(f"/api/graphs/{gid}/runs/", {}, format="json").json()["id"]
+    deadline = time.monotonic() + 60
+    while steps(client.get(f"/api/runs/{run_id}/").json())["py"]["status"] != "running":
         assert time.monotonic() < deadline
         time.sleep(0.1)
+    return gid, run_id
+
+
+def test_cancel_a_running_run(team_tx: Team) -> None:
+    editor = team_tx.client("editor")
+    _, run_id = start_sleeping_run(editor, team_tx.workspace.pk)
     canceled = editor.post(f"/api/runs/{run_id}/cancel/")
     assert canceled.status_code == 200 and canceled.json()["status"] == "canceled"
     assert steps(wait_for(editor, run_id))["py"]["status"] == "canceled"
     assert editor.post(f"/api/runs/{run_id}/cancel/").status_code == 409
     from designer.runs import coordinator
 
+    deadline = time.monotonic() + 30
     while coordinator.get().active(run_id):  # the step's process is killed, the thread ends
-        assert time.monotonic() < deadline + 30
+        assert time.monotonic() < deadline
         time.sleep(0.05)
     assert steps(editor.get(f"/api/runs/{run_id}/").json())["py"]["status"] == "canceled"
 

@@ -19,6 +19,7 @@ from tests.integration.api.test_runs import (
     chain_document,
     import_example,
     make_graph,
+    start_sleeping_run,
     steps,
     wait_for,
 )
@@ -85,13 +86,7 @@ def test_a_step_task_delivered_twice_runs_once(team_tx: Team) -> None:
 
 def test_cancel_on_celery(team_tx: Team) -> None:
     editor = team_tx.client("editor")
-    slow = "import time\ndef azureml_main(df1, df2=None):\n    time.sleep(60)\n    return df1\n"
-    gid = make_graph(editor, team_tx.workspace.pk, chain_document(1, slow))
-    run_id = editor.post(f"/api/graphs/{gid}/runs/", {}, format="json").json()["id"]
-    deadline = time.monotonic() + 60
-    while steps(editor.get(f"/api/runs/{run_id}/").json())["py"]["status"] != "running":
-        assert time.monotonic() < deadline
-        time.sleep(0.2)
+    _, run_id = start_sleeping_run(editor, team_tx.workspace.pk)
     canceled = editor.post(f"/api/runs/{run_id}/cancel/").json()
     assert canceled["status"] == "canceled"
     assert steps(canceled)["py"]["status"] == "canceled"
@@ -112,13 +107,7 @@ def test_a_step_whose_worker_is_killed_fails_saying_so(
     team_tx: Team, celery_worker: subprocess.Popen[bytes]
 ) -> None:
     editor = team_tx.client("editor")
-    slow = "import time\ndef azureml_main(df1, df2=None):\n    time.sleep(30)\n    return df1\n"
-    gid = make_graph(editor, team_tx.workspace.pk, chain_document(1, slow))
-    run_id = editor.post(f"/api/graphs/{gid}/runs/", {}, format="json").json()["id"]
-    deadline = time.monotonic() + 60
-    while steps(editor.get(f"/api/runs/{run_id}/").json())["py"]["status"] != "running":
-        assert time.monotonic() < deadline
-        time.sleep(0.2)
+    gid, run_id = start_sleeping_run(editor, team_tx.workspace.pk, seconds=30)
     for pid in _descendants(celery_worker.pid):  # the pool processes and what they started
         with contextlib.suppress(ProcessLookupError):
             os.kill(pid, signal.SIGKILL)
