@@ -36,6 +36,7 @@ export interface ModuleSpec {
   inputs: PortSpec[];
   outputs: PortSpec[];
   params: ParamSpec[];
+  environment: { image: string | null; requirements: string[] };
   deterministic: boolean;
 }
 

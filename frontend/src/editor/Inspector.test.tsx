@@ -59,6 +59,21 @@ describe("Inspector", () => {
     expect(container.querySelector('[data-testid="field-fraction"] .field-error')?.textContent).toBe("Must be at most 1");
   });
 
+  it("says when a module runs in a container image", () => {
+    const plain = catalogue.get("ml.train_model@1");
+    const node = { id: "t", module: "ml.train_model@1", params: {}, position: { x: 0, y: 0 } };
+    const render = (spec: typeof plain) =>
+      act(() =>
+        root.render(
+          <Inspector node={node} spec={spec} issues={[]} step={undefined} columns={null} pipelineParams={[]} readOnly={false} onParam={() => undefined} onLabel={() => undefined} />,
+        ),
+      );
+    render(plain);
+    expect(container.querySelector('[data-testid="inspector-image"]')).toBeNull();
+    render(plain && { ...plain, environment: { image: "team/sklearn:2", requirements: [] } });
+    expect(container.querySelector('[data-testid="inspector-image"]')?.textContent).toBe("Runs in the container image team/sklearn:2, without network.");
+  });
+
   it("offers upstream columns as a picker and code with highlighting", () => {
     const onParam = vi.fn<(name: string, value: ParamValue | undefined) => void>();
     act(() =>

@@ -31,6 +31,11 @@ function InspectorView({ node, spec, issues, step, columns, datasets, pipelinePa
           {node.module} · {node.id}
         </div>
         {spec?.description && <p className="inspector-description">{spec.description}</p>}
+        {spec?.environment.image && (
+          <p className="muted small" data-testid="inspector-image">
+            Runs in the container image <code>{spec.environment.image}</code>, without network.
+          </p>
+        )}
       </header>
       <div className="field">
         <label className="field-label" htmlFor={`label-${node.id}`}>
