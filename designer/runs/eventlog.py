@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db import connection, transaction
+from django.db import DEFAULT_DB_ALIAS, connections, transaction
+from django.db.backends.base.base import BaseDatabaseWrapper
+from django.db.models import Field
 from django.utils import timezone
+from pydantic_core import to_json
 
 from designer.realtime.broadcast import publish_run_events
 from designer.realtime.protocol import validate_event_data
@@ -18,6 +21,53 @@ UNLOCKED_FIELDS = ("plan", "parameters", "options")
 EVENT_FIELDS = ("run", "seq", "type", "data", "created_at")
 
 
+def json_param(field: Field[Any, Any], value: Any, db: BaseDatabaseWrapper) -> Any:
+    """A JSON column's parameter for raw SQL: what `field.get_db_prep_save` gives, cheaper.
+
+    The JSON text comes from pydantic's serializer, about three times faster than `json.dumps`
+    (compact and UTF-8, the same data when read back; NaN and infinities as json.dumps writes
+    them): as the text SQLite stores, or in psycopg's `Jsonb` on PostgreSQL (where Django's own
+    adapter passes json.dumps). Other databases, and fields with an encoder, get Django's.
+    """
+    if value is None or getattr(field, "encoder", None) is not None:
+        return field.get_db_prep_save(value, db)
+    if db.vendor == "sqlite":
+        return _dumps(value)
+    if db.vendor == "postgresql":
+        from django.db.backends.postgresql.psycopg_any import Jsonb
+
+        return Jsonb(value, dumps=_dumps)
+    return field.get_db_prep_save(value, db)
+
+
+def _dumps(value: Any) -> str:
+    return to_json(value).decode()
+
+
+INSERT_CHUNK = 1000  # rows per multi-row INSERT (PostgreSQL allows 65,535 parameters)
+
+
+def insert_rows(
+    db: BaseDatabaseWrapper, table: str, columns: list[str], rows: list[list[Any]]
+) -> None:
+    """INSERT rows, in order, with prepared parameters.
+
+    SQLite: one executemany (the statement is prepared once, in-process). Elsewhere: multi-row
+    VALUES statements of INSERT_CHUNK rows, since PostgreSQL runs each row of an executemany as
+    a statement of its own (measured ~15 ms for 200 events, against a few ms in one statement).
+    """
+    into = f"INSERT INTO {db.ops.quote_name(table)} ({', '.join(map(db.ops.quote_name, columns))})"
+    row_sql = "(" + ", ".join(["%s"] * len(columns)) + ")"
+    with db.cursor() as cursor:
+        if db.vendor == "sqlite":
+            cursor.executemany(f"{into} VALUES {row_sql}", rows)
+            return
+        for start in range(0, len(rows), INSERT_CHUNK):
+            chunk = rows[start : start + INSERT_CHUNK]
+            params = [value for row in chunk for value in row]
+            cursor.execute(f"{into} VALUES {', '.join([row_sql] * len(chunk))}", params)
+
+
 def lock_run(run_id: int) -> Run:
     """Lock and return a run row; call inside a transaction (seq allocation happens under it).
 
@@ -26,12 +76,15 @@ def lock_run(run_id: int) -> Run:
     return Run.objects.select_for_update().defer(*UNLOCKED_FIELDS).get(pk=run_id)
 
 
-def append(run: Run, messages: list[Message]) -> list[dict[str, Any]]:
+def append(
+    run: Run, messages: list[Message], run_fields: tuple[str, ...] = ()
+) -> list[dict[str, Any]]:
     """Store messages as RunEvents with the next seqs of a locked `run`; publish them on commit.
 
     Call inside the transaction that saved the state the messages describe, with `run` locked
     by lock_run (or created in that transaction), so a state is never announced before it is
-    saved and seqs never collide. The rows go in through one prepared INSERT (executemany).
+    saved and seqs never collide. The rows go in through `insert_rows` (one statement for all).
+    `run_fields` are other fields of `run` saved in the same UPDATE as its new seq.
     """
     if not messages:
         return []
@@ -40,7 +93,8 @@ def append(run: Run, messages: list[Message]) -> list[dict[str, Any]]:
     now = timezone.now()
     fields = [RunEvent._meta.get_field(name) for name in EVENT_FIELDS]
     data_field = fields[3]
-    created = fields[4].get_db_prep_save(now, connection)
+    db = connections[DEFAULT_DB_ALIAS]  # the thread's connection itself, not the proxy
+    created = fields[4].get_db_prep_save(now, db)
     for offset, (kind, data) in enumerate(messages, start=1):
         clean = validate_event_data(kind, data)
         seq = run.seq + offset
@@ -49,18 +103,16 @@ def append(run: Run, messages: list[Message]) -> list[dict[str, Any]]:
                 run.pk,
                 seq,
                 kind,
-                data_field.get_db_prep_save(clean, connection),
+                json_param(data_field, clean, db),
                 created,
             ]
         )
         envelopes.append({"type": kind, "run_id": run.pk, "seq": seq, "data": clean})
-    table = connection.ops.quote_name(RunEvent._meta.db_table)
-    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
-    placeholders = ", ".join(["%s"] * len(fields))
-    with connection.cursor() as cursor:
-        cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES ({placeholders})", rows)
+    insert_rows(db, RunEvent._meta.db_table, [f.column for f in fields], rows)
     run.seq += len(rows)
-    Run.objects.filter(pk=run.pk).update(seq=run.seq)
+    Run.objects.filter(pk=run.pk).update(
+        seq=run.seq, **{name: getattr(run, name) for name in run_fields}
+    )
     workspace = run.workspace_id
     transaction.on_commit(lambda: publish_run_events(workspace, envelopes))
     return envelopes

@@ -45,6 +45,37 @@ class StepSerializer(serializers.ModelSerializer):
             return (step.finished_at - step.started_at).total_seconds()
         return None
 
+    def to_representation(self, instance: StepRun) -> dict[str, Any]:
+        """The generic representation, built without DRF's per-field machinery.
+
+        A run's answer lists every step (hundreds on big graphs); this gives exactly what the
+        declared fields give (checked by a test against `generic_representation`).
+        """
+        fields = self.fields
+        started, finished = instance.started_at, instance.finished_at
+        return {
+            "key": _text(instance.key),
+            "module": _text(instance.module),
+            "status": _text(instance.status),
+            "attempts": None if instance.attempts is None else int(instance.attempts),
+            "reason": _text(instance.reason),
+            "progress": instance.progress,
+            "outputs": instance.outputs,
+            "error": _text(instance.error),
+            "log_tail": _text(instance.log_tail),
+            "started_at": fields["started_at"].to_representation(started) if started else None,
+            "finished_at": fields["finished_at"].to_representation(finished) if finished else None,
+            "duration": self.get_duration(instance),
+        }
+
+    def generic_representation(self, instance: StepRun) -> dict[str, Any]:
+        """DRF's field-by-field representation (what to_representation must equal)."""
+        return dict(super().to_representation(instance))
+
+
+def _text(value: Any) -> str | None:
+    return None if value is None else str(value)
+
 
 class RunSummarySerializer(serializers.ModelSerializer):
     """A run in a list."""

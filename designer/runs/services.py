@@ -7,6 +7,8 @@ lock); the messages are published to the channel groups after the commit.
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from copy import deepcopy
 from typing import Any
 
@@ -16,11 +18,13 @@ from django.db import transaction
 from designer.api_errors import ApiError
 from designer.engine.context import StepError
 from designer.engine.events import Event
+from designer.engine.hashing import canonical_json
 from designer.engine.plan import Plan
+from designer.engine.registry import Registry
 from designer.graphs import services as graph_services
-from designer.graphs.analysis import plan_for_run
+from designer.graphs.analysis import module_registry, plan_for_run
 from designer.graphs.models import Graph, GraphVersion
-from designer.runs import dataset_services, dispatch, eventlog, translate
+from designer.runs import dataset_services, dispatch, eventlog, fastpath, translate
 from designer.runs.models import (
     DatasetUsage,
     DatasetVersion,
@@ -59,8 +63,11 @@ def start_run(
     A graph that cannot run is refused with 400 and the engine's issues, before anything is saved.
     """
     pinned = _version(graph, version) if version is not None else None
-    source = document or (pinned.document if pinned is not None else graph.draft)
-    plan = plan_for_run(source, parameters or {}, run_from=from_node, run_only=only_node)
+    values = parameters or {}
+    compiled = None
+    if document:  # an edited copy (resume): refused before its version is saved
+        plan = plan_for_run(document, values, run_from=from_node, run_only=only_node)
+        compiled = (plan, plan.to_dict())
     with transaction.atomic():
         if document is not None and resumed_from is not None:
             pinned = graph_services.commit_document(
@@ -74,12 +81,60 @@ def start_run(
             pinned = graph_services.commit_version(
                 graph.pk, user, "Saved for a run", only_if_changed=True
             )
-        run = create_run(graph, pinned, user, plan, bypass_cache, from_node, only_node)
-        if resumed_from is not None:
-            Run.objects.filter(pk=run.pk).update(resumed_from=resumed_from)
-            run.resumed_from = resumed_from
-        transaction.on_commit(lambda: dispatch.start(run.pk))
+        # a version's plan: a graph that cannot run raises 400 here, and the draft's new version
+        # (if one was made) is rolled back with the rest of the transaction
+        plan, plan_dict = compiled or version_plan(pinned, values, from_node, only_node)
+        run = new_run(
+            graph, pinned, user, plan, bypass_cache, from_node, only_node, resumed_from, plan_dict
+        )
+        events = fastpath.reused_events(run, plan)
+        if events is not None:
+            finish_reused_run(run, plan, events)
+        else:
+            queue_run(run, plan)
+            transaction.on_commit(lambda: dispatch.start(run.pk))
     return run
+
+
+PLAN_CACHE_SIZE = 16
+_plans: OrderedDict[tuple[Any, ...], tuple[Plan, dict[str, Any], Registry]] = OrderedDict()
+_plans_lock = threading.Lock()
+
+
+def version_plan(
+    version: GraphVersion,
+    parameters: dict[str, Any],
+    run_from: str | None,
+    run_only: str | None,
+) -> tuple[Plan, dict[str, Any]]:
+    """The compiled plan of a saved version for these parameter values and subset, and its dict.
+
+    A version's document never changes and the module registry is loaded once per process, so
+    the plan is a pure function of (version, values, subset, registry): the last PLAN_CACHE_SIZE
+    are kept (an unchanged rerun compiles nothing). Plans are immutable; their dicts are only
+    read (saved as `Run.plan`). A graph that cannot run raises the 400 of `plan_for_run`.
+    """
+    try:
+        values = canonical_json(parameters)
+    except (TypeError, ValueError):  # not plain JSON: compile it, keep nothing
+        plan = plan_for_run(version.document, parameters, run_from=run_from, run_only=run_only)
+        return plan, plan.to_dict()
+    registry = module_registry()
+    # the row's identity with its creation time, so a database emptied and refilled under a
+    # running process (tests) cannot hand out another document's plan for a reused id
+    key = (version.pk, version.created_at, values, run_from, run_only, id(registry))
+    with _plans_lock:
+        hit = _plans.get(key)
+        if hit is not None and hit[2] is registry:
+            _plans.move_to_end(key)
+            return hit[0], hit[1]
+    plan = plan_for_run(version.document, parameters, run_from=run_from, run_only=run_only)
+    compiled = (plan, plan.to_dict(), registry)
+    with _plans_lock:
+        _plans[key] = compiled
+        while len(_plans) > PLAN_CACHE_SIZE:
+            _plans.popitem(last=False)
+    return plan, compiled[1]
 
 
 def create_run(
@@ -92,22 +147,61 @@ def create_run(
     only_node: str | None,
 ) -> Run:
     """Save a queued run with one pending StepRun per plan step and its first event."""
-    run = Run.objects.create(
+    run = new_run(graph, version, user, plan, bypass_cache, from_node, only_node)
+    queue_run(run, plan)
+    return run
+
+
+def new_run(
+    graph: Graph,
+    version: GraphVersion,
+    user: Any,
+    plan: Plan,
+    bypass_cache: bool,
+    from_node: str | None,
+    only_node: str | None,
+    resumed_from: Run | None = None,
+    plan_dict: dict[str, Any] | None = None,
+) -> Run:
+    """Save the Run row alone (queued, no steps, no event): queue_run or the fast path follows.
+
+    `plan_dict` is `plan.to_dict()` when the caller has it already (read, never changed).
+    """
+    return Run.objects.create(
         workspace_id=graph.workspace_id,
         graph_version=version,
         parameters=plan.parameters,
         options={"bypass_cache": bypass_cache, "from_node": from_node, "only_node": only_node},
-        plan=plan.to_dict(),
+        plan=plan_dict if plan_dict is not None else plan.to_dict(),
         runner=settings.DESIGNER_RUNNER,
         created_by=user,
+        resumed_from=resumed_from,
     )
+
+
+def queue_run(run: Run, plan: Plan) -> None:
+    """Give a new run one pending StepRun per plan step, its dataset usage and its first event."""
     StepRun.objects.bulk_create(
         StepRun(run=run, key=step.key, module=step.module) for step in plan.steps
     )
     record_dataset_usage(run, plan)
     # the row is new in this transaction, so no one else can hold it: append without a lock
     eventlog.append(run, [("run.status", {"status": RunStatus.QUEUED})])
-    return run
+
+
+def finish_reused_run(run: Run, plan: Plan, events: list[Event]) -> None:
+    """Save a new run that the fast path finished (every step reused) with its whole event log.
+
+    The messages are those the coordinator would have logged (queued, then the translation of
+    the same engine events), saved in the transaction that created the run: the StepRuns are
+    inserted in their final state and the run row updated once; published after the commit.
+    """
+    steps = {step.key: StepRun(run=run, key=step.key, module=step.module) for step in plan.steps}
+    messages = [("run.status", {"status": RunStatus.QUEUED})]
+    messages += translate.apply_events(run, events, steps=steps)
+    translate.insert_steps(list(steps.values()))
+    record_dataset_usage(run, plan)
+    eventlog.append(run, messages, run_fields=("status", "error", "started_at", "finished_at"))
 
 
 def record_dataset_usage(run: Run, plan: Plan) -> None:

@@ -5,12 +5,12 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
-from django.db import connection
+from django.db import DEFAULT_DB_ALIAS, connections
 from django.utils import timezone
 
 from designer.engine.events import Event, EventType
 from designer.runs import logs
-from designer.runs.eventlog import Message
+from designer.runs.eventlog import Message, insert_rows, json_param
 from designer.runs.models import Run, RunStatus, StepRun, StepStatus
 
 STEP_STATUS = {
@@ -91,8 +91,8 @@ def _apply_progress(step: StepRun, data: dict[str, Any]) -> Message:
     return ("step.progress", {"step": step.key, **step.progress})
 
 
-def finish_counts(run: Run) -> dict[str, int]:
-    """How many of a run's steps ended each way."""
+def finish_counts(run: Run, statuses: list[str] | None = None) -> dict[str, int]:
+    """How many of a run's steps ended each way (from `statuses`, or the saved rows)."""
     counts = dict.fromkeys(("ran", "reused", "failed", "canceled", "upstream_failed"), 0)
     names = {
         StepStatus.SUCCEEDED: "ran",
@@ -101,50 +101,76 @@ def finish_counts(run: Run) -> dict[str, int]:
         StepStatus.CANCELED: "canceled",
         StepStatus.UPSTREAM_FAILED: "upstream_failed",
     }
-    for status in run.steps.values_list("status", flat=True):
+    if statuses is None:
+        statuses = list(run.steps.values_list("status", flat=True))
+    for status in statuses:
         if status in names:
             counts[names[status]] += 1
     return counts
 
 
-def finish_run(run: Run, status: str, error: str = "") -> list[Message]:
-    """Mark a locked run finished (steps not final become canceled); return its messages."""
+def finish_run(
+    run: Run, status: str, error: str = "", steps: dict[str, StepRun] | None = None
+) -> list[Message]:
+    """Mark a locked run finished (steps not final become canceled); return its messages.
+
+    With `steps` (every StepRun of the run, held in memory and not yet saved: a run finished in
+    the request that created it) the rows and the run are changed in place and the caller saves
+    them; otherwise they are saved here.
+    """
     messages: list[Message] = []
     now = timezone.now()
-    for step in run.steps.exclude(status__in=FINAL_STEP):
+    unfinished = (
+        [s for s in steps.values() if s.status not in FINAL_STEP]
+        if steps is not None
+        else run.steps.exclude(status__in=FINAL_STEP)
+    )
+    for step in unfinished:
         step.status = StepStatus.CANCELED
         step.finished_at = now
-        step.save(update_fields=["status", "finished_at"])
+        if steps is None:
+            step.save(update_fields=["status", "finished_at"])
         messages.append(step_status_message(step))
     run.status = status
     run.error = error or run.error
     run.finished_at = now
     run.started_at = run.started_at or now
-    run.save(update_fields=["status", "error", "finished_at", "started_at"])
+    if steps is None:
+        run.save(update_fields=["status", "error", "finished_at", "started_at"])
     duration = max((run.finished_at - run.started_at).total_seconds(), 0.0)
+    counts = finish_counts(run, [s.status for s in steps.values()] if steps is not None else None)
     messages.append(("run.status", {"status": status}))
-    messages.append(
-        ("run.finished", {"status": status, "counts": finish_counts(run), "duration": duration})
-    )
+    messages.append(("run.finished", {"status": status, "counts": counts, "duration": duration}))
     return messages
 
 
-def start_run_state(run: Run) -> list[Message]:
-    """Mark a locked run running; return its message (nothing when it already runs)."""
+def start_run_state(run: Run, save: bool = True) -> list[Message]:
+    """Mark a locked run running; return its message (nothing when it already runs).
+
+    `save=False` leaves saving the run to the caller.
+    """
     if run.status != RunStatus.QUEUED:
         return []
     run.status = RunStatus.RUNNING
     run.started_at = timezone.now()
-    run.save(update_fields=["status", "started_at"])
+    if save:
+        run.save(update_fields=["status", "started_at"])
     return [("run.status", {"status": RunStatus.RUNNING})]
 
 
-def apply_events(run: Run, events: list[Event]) -> list[Message]:
+def apply_events(
+    run: Run, events: list[Event], steps: dict[str, StepRun] | None = None
+) -> list[Message]:
     """Save what a batch of engine events says about a locked run; return the messages to log.
 
     Log lines are appended to the step's log file and sent in capped batches per step and stream.
+    With `steps` (every StepRun of the run by key, held in memory and not yet saved: a run
+    finished in the request that created it) the rows and the run are only changed in place,
+    and the caller saves them.
     """
-    steps = {s.key: s for s in run.steps.filter(key__in={e.step for e in events if e.step})}
+    in_memory = steps is not None
+    if steps is None:
+        steps = {s.key: s for s in run.steps.filter(key__in={e.step for e in events if e.step})}
     dirty: set[str] = set()
     messages: list[Message] = []
     pending_logs: dict[tuple[str, str], list[str]] = defaultdict(list)
@@ -164,13 +190,17 @@ def apply_events(run: Run, events: list[Event]) -> list[Message]:
 
     for event in events:
         if event.type == EventType.RUN_STARTED:
-            messages += start_run_state(run)
+            messages += start_run_state(run, save=not in_memory)
             continue
         if event.type == EventType.RUN_FINISHED:
             flush_logs()
+            status = str(event.data.get("status", RunStatus.FAILED))
+            if in_memory:
+                messages += finish_run(run, status, steps=steps)
+                continue
             _save(steps, dirty)
             dirty.clear()
-            messages += finish_run(run, str(event.data.get("status", RunStatus.FAILED)))
+            messages += finish_run(run, status)
             continue
         step = steps.get(event.step or "")
         if step is None:
@@ -192,7 +222,8 @@ def apply_events(run: Run, events: list[Event]) -> list[Message]:
             _apply_status(step, event)
             messages.append(step_status_message(step))
     flush_logs()
-    _save(steps, dirty)
+    if not in_memory:
+        _save(steps, dirty)
     return messages
 
 
@@ -210,17 +241,32 @@ STEP_FIELDS = (
 )
 
 
+def _prep(field: Any, value: Any, db: Any) -> Any:
+    """A value as a raw SQL parameter for its column (JSON through eventlog.json_param)."""
+    if field.get_internal_type() == "JSONField":
+        return json_param(field, value, db)
+    return field.get_db_prep_save(value, db)
+
+
 def _save(steps: dict[str, StepRun], dirty: set[str]) -> None:
     """Write the changed steps with one prepared UPDATE (bulk_update's CASE SQL is far slower)."""
     if not dirty:
         return
+    db = connections[DEFAULT_DB_ALIAS]
     fields = [StepRun._meta.get_field(name) for name in STEP_FIELDS]
-    table = connection.ops.quote_name(StepRun._meta.db_table)
-    columns = ", ".join(f"{connection.ops.quote_name(f.column)} = %s" for f in fields)
+    table = db.ops.quote_name(StepRun._meta.db_table)
+    columns = ", ".join(f"{db.ops.quote_name(f.column)} = %s" for f in fields)
     rows = [
-        [f.get_db_prep_save(getattr(steps[key], f.attname), connection) for f in fields]
-        + [steps[key].pk]
+        [_prep(f, getattr(steps[key], f.attname), db) for f in fields] + [steps[key].pk]
         for key in sorted(dirty)
     ]
-    with connection.cursor() as cursor:
+    with db.cursor() as cursor:
         cursor.executemany(f"UPDATE {table} SET {columns} WHERE id = %s", rows)
+
+
+def insert_steps(steps: list[StepRun]) -> None:
+    """Insert new StepRuns (eventlog.insert_rows), in list order: their ids follow it."""
+    db = connections[DEFAULT_DB_ALIAS]
+    fields = [StepRun._meta.get_field(name) for name in ("run", "key", "module", *STEP_FIELDS)]
+    rows = [[_prep(f, getattr(s, f.attname), db) for f in fields] for s in steps]
+    insert_rows(db, StepRun._meta.db_table, [f.column for f in fields], rows)
