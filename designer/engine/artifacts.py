@@ -125,6 +125,26 @@ def prepare(value: Any, port_type: PortType, port: str = "output") -> Prepared:
     return Prepared(text.encode(), KIND_JSON, value, ready_summary=_json_summary(value, text))
 
 
+def stored_as_table(value: Any, port_type: PortType, port: str = "output") -> bool:
+    """Whether `value` is stored as Parquet on a port of `port_type` (as `prepare` would do).
+
+    Raises OutputTypeError when a DataFrame port gets something else; other mismatches are
+    left to `prepare`.
+    """
+    if port_type is PortType.DATAFRAME:
+        if not is_dataframe(value):
+            raise OutputTypeError(
+                f"output `{port}` must be a pandas DataFrame, got {type(value).__name__}"
+            )
+        return True
+    return port_type is PortType.ANY and is_dataframe(value)
+
+
+def prepare_table(frame: Any, table: Any) -> Prepared:
+    """`prepare` for a DataFrame already converted to Arrow (`frame_to_table`)."""
+    return Prepared(memoryview(table_to_parquet(table)), KIND_PARQUET, frame, table)
+
+
 def decode(data: bytes, kind: str) -> Any:
     """Decode stored bytes of the given kind back into a value."""
     if kind == KIND_JSON:
@@ -143,8 +163,7 @@ def _json(value: dict[str, Any]) -> Prepared:
 
 
 def _parquet(frame: Any) -> Prepared:
-    table = frame_to_table(frame)
-    return Prepared(memoryview(table_to_parquet(table)), KIND_PARQUET, frame, table)
+    return prepare_table(frame, frame_to_table(frame))
 
 
 def _json_summary(value: Any, text: str) -> dict[str, Any]:
@@ -277,9 +296,13 @@ def _summarize_numbers(info: dict[str, Any], values: Any, sampled: Any) -> None:
 
     floats = values.dtype.kind == "f"
     present = finite = values
-    if floats and not np.isfinite(values.min(initial=0.0) + values.max(initial=0.0)):
-        present = values[~np.isnan(values)]  # NaN (or inf) somewhere: filter (copies)
-        finite = present[np.isfinite(present)]
+    low = high = None  # min and max when every value is finite: one pass each, reused below
+    if values.size:
+        low, high = values.min(), values.max()
+        if floats and not np.isfinite(low + high):
+            present = values[~np.isnan(values)]  # NaN (or inf) somewhere: filter (copies)
+            finite = present[np.isfinite(present)]
+            low = high = None
     info["nulls"] = int(values.size - present.size)
     shown = finite
     if sampled is not None:
@@ -290,10 +313,14 @@ def _summarize_numbers(info: dict[str, Any], values: Any, sampled: Any) -> None:
     if not finite.size:
         info.update(min=None, max=None, mean=None)
         return
-    info["min"], info["max"] = json_safe(present.min().item()), json_safe(present.max().item())
+    if low is None or high is None:
+        low, high = present.min(), present.max()
+        span = (float(finite.min()), float(finite.max()))
+    else:
+        span = (float(low), float(high))
+    info["min"], info["max"] = json_safe(low.item()), json_safe(high.item())
     mean = float(finite.mean(dtype="float64"))
     info["mean"] = mean if math.isfinite(mean) else None
-    span = (float(finite.min()), float(finite.max()))
     counts, edges = np.histogram(shown.astype("float64", copy=False), HISTOGRAM_BINS, span)
     info["histogram"] = {"edges": [float(e) for e in edges], "counts": [int(c) for c in counts]}
 

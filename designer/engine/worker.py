@@ -25,6 +25,16 @@ loaded (``recent_tables``, keyed by digest, bounded by bytes), so the step after
 produced a table — usually on the same warm worker — gets it without reading, hashing and
 decoding the file again. Each step still gets its own new DataFrame (``table.to_pandas()``,
 exactly what decoding the stored bytes gives).
+
+Staged steps (``stage_step``, used by the local runner's workers; see
+docs/decisions/0007-engine-staged-storage.md): the module runs, its DataFrame outputs are
+converted to Arrow and its other outputs encoded and hashed, and the step is "computed": its
+outputs are held in memory under tokens (``provisional``), so a step the executor starts
+speculatively on this process can read them (``{"pending": token, "kind": kind}`` input refs)
+while ``Staged.finish()`` — Parquet, SHA-256, summary, durable write — runs on a storage thread.
+The result of ``finish()`` is the same as ``run_step``'s, plus ``"inexact"``: the ports whose
+in-memory table is not exactly what decoding the stored bytes gives (a speculative reader of
+those must be discarded).
 """
 
 from __future__ import annotations
@@ -43,15 +53,21 @@ import traceback
 from collections import OrderedDict
 from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor, wait
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from designer.engine.artifacts import (
     KIND_PARQUET,
     OutputTypeError,
+    Prepared,
     decode,
+    frame_to_table,
+    is_dataframe,
     parquet_to_table,
     prepare,
+    prepare_table,
+    stored_as_table,
     stored_schema_matches,
     table_to_frame,
 )
@@ -113,6 +129,62 @@ class RecentTables:
 
 
 recent_tables = RecentTables()
+PROVISIONAL_LIMIT = 64  # tokens a process remembers (the runner's view of them may be older)
+
+
+class ProvisionalMissing(Exception):
+    """A speculative step asked for an in-memory output this process no longer holds."""
+
+
+@dataclass
+class _Held:
+    """An output held in memory under a token: its table or bytes until stored, then its digest."""
+
+    kind: str
+    table: Any = None
+    data: bytes | memoryview | None = None
+    digest: str | None = None
+
+
+class Provisional:
+    """Outputs of staged steps by token, readable before (and after) they are stored."""
+
+    def __init__(self, limit: int = PROVISIONAL_LIMIT):
+        self.limit = limit
+        self._held: OrderedDict[str, _Held] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def put(self, token: str, held: _Held) -> None:
+        """Hold an output under `token` (the oldest token is forgotten beyond the limit)."""
+        with self._lock:
+            self._held[token] = held
+            self._held.move_to_end(token)
+            while len(self._held) > self.limit:
+                self._held.popitem(last=False)
+
+    def resolve(self, token: str, digest: str) -> None:
+        """The output is stored (durably) under `digest`: let go of its table or bytes."""
+        with self._lock:
+            held = self._held.get(token)
+            if held is not None:
+                self._held[token] = _Held(held.kind, digest=digest)
+
+    def get(self, token: str) -> _Held | None:
+        """What is held under `token`, or None."""
+        with self._lock:
+            return self._held.get(token)
+
+    def clear(self) -> None:
+        """Forget every token."""
+        with self._lock:
+            self._held.clear()
+
+    def __contains__(self, token: object) -> bool:
+        with self._lock:
+            return token in self._held
+
+
+provisional = Provisional()
 
 
 def make_task(
@@ -271,6 +343,7 @@ class WorkerContext:
         self._report = report
         self._store = store
         self._last_progress = 0.0
+        self.provisional_missing = False  # a pending input was asked for and is gone
 
     def input(self, port: str) -> Any:
         if port in self._cache:
@@ -278,7 +351,16 @@ class WorkerContext:
         if port not in self._inputs:
             raise StepError(f"module {self._step.module} has no input `{port}`", port=port)
         ref = self._inputs[port]
-        value = None if ref is None else load_input(self._store, ref["digest"], ref["kind"])
+        if ref is None:
+            value = None
+        elif "pending" in ref:
+            try:
+                value = load_provisional(self._store, ref["pending"])
+            except ProvisionalMissing:
+                self.provisional_missing = True
+                raise
+        else:
+            value = load_input(self._store, ref["digest"], ref["kind"])
         self._cache[port] = value
         return value
 
@@ -306,6 +388,19 @@ def load_input(store: ArtifactStore, digest: str, kind: str) -> Any:
     return table_to_frame(table)
 
 
+def load_provisional(store: ArtifactStore, token: str) -> Any:
+    """A new value of an output held under `token` (ProvisionalMissing when it is not held)."""
+    held = provisional.get(token)
+    if held is None:
+        raise ProvisionalMissing(f"input {token} is no longer held by this worker")
+    if held.table is not None:
+        return table_to_frame(held.table)
+    if held.data is not None:
+        return decode(bytes(held.data), held.kind)
+    assert held.digest is not None
+    return load_input(store, held.digest, held.kind)
+
+
 @contextlib.contextmanager
 def _captured(report: Report) -> Iterator[tuple[_LineWriter, _LineWriter]]:
     lock = threading.Lock()
@@ -322,6 +417,88 @@ def _captured(report: Report) -> Iterator[tuple[_LineWriter, _LineWriter]]:
 
 def _safe(key: str) -> str:
     return re.sub(r"[^A-Za-z0-9_.-]", "_", key)[:40]
+
+
+@dataclass
+class _Ran:
+    """A module that returned: what it returned, when, and how to clean up after it."""
+
+    step: _StepView
+    store: ArtifactStore
+    returned: Any
+    started: float
+    finished: float
+    workdir: Path
+    scratch: bool
+
+    def cleanup(self) -> None:
+        if self.scratch:
+            _empty(self.workdir)
+        else:
+            shutil.rmtree(self.workdir, ignore_errors=True)
+
+
+def _call(
+    task: Mapping[str, Any],
+    report: Report,
+    *,
+    capture_output: bool,
+    chdir: bool,
+    scratch: str | os.PathLike[str] | None,
+) -> _Ran | dict[str, Any]:
+    """Run the module of `task`: a _Ran (clean it up after storing), or a failure result."""
+    started = time.time()
+    step = _StepView(task["step"])
+    store = _store(task["store"])
+    if scratch is not None:
+        workdir = Path(scratch)
+        _empty(workdir)
+    else:
+        workdir = Path(tempfile.mkdtemp(prefix=f"step-{_safe(step.key)}-", dir=task.get("workdir")))
+    ran = _Ran(step, store, None, started, started, workdir, scratch is not None)
+    try:
+        func = load(step.implementation, step.digest)
+    except Exception as exc:
+        ran.cleanup()
+        return _failure(exc, started, retryable=False, prefix="cannot load the implementation: ")
+    ctx = WorkerContext(step, task, workdir, report, store)
+    old_cwd = os.getcwd() if chdir else None
+    failure: dict[str, Any] | None = None
+    try:
+        if chdir:
+            os.chdir(workdir)
+        if capture_output:
+            with _captured(report):
+                ran.returned = func(ctx)
+        else:
+            ran.returned = func(ctx)
+    except (StepError, ArtifactError) as exc:
+        failure = _failure(exc, started, retryable=False)
+    except Exception as exc:
+        failure = _failure(exc, started, retryable=True)
+    except SystemExit as exc:  # exit() in user code must not take the worker down
+        failure = _failure(
+            StepError(f"the step called exit({exc.code!r})"), started, retryable=False
+        )
+    except BaseException:  # e.g. KeyboardInterrupt: the work directory is still emptied
+        ran.cleanup()
+        raise
+    finally:
+        if old_cwd is not None:
+            os.chdir(old_cwd)
+    if ctx.provisional_missing:  # whatever the module made of it, its input was not there
+        failure = _provisional_missing(started)
+    if failure is not None:
+        ran.cleanup()
+        return failure
+    ran.finished = time.time()
+    return ran
+
+
+def _provisional_missing(started: float) -> dict[str, Any]:
+    failure = _failure(ProvisionalMissing("a speculative input is gone"), started, retryable=True)
+    failure["provisional_missing"] = True
+    return failure
 
 
 def run_step(
@@ -341,60 +518,179 @@ def run_step(
     (emptied before and after), which saves creating and removing one per step; without it
     each step gets a fresh temporary directory under task["workdir"].
     """
-    report = report or _no_report
-    started = time.time()
-    step = _StepView(task["step"])
-    store = _store(task["store"])
-    if scratch is not None:
-        workdir = Path(scratch)
-        _empty(workdir)
-    else:
-        workdir = Path(tempfile.mkdtemp(prefix=f"step-{_safe(step.key)}-", dir=task.get("workdir")))
-    old_cwd = os.getcwd() if chdir else None
+    ran = _call(
+        task, report or _no_report, capture_output=capture_output, chdir=chdir, scratch=scratch
+    )
+    if isinstance(ran, dict):
+        return ran
     try:
         try:
-            func = load(step.implementation, step.digest)
-        except Exception as exc:
-            return _failure(
-                exc, started, retryable=False, prefix="cannot load the implementation: "
-            )
-        ctx = WorkerContext(step, task, workdir, report, store)
-        try:
-            if chdir:
-                os.chdir(workdir)
-            if capture_output:
-                with _captured(report):
-                    returned = func(ctx)
-            else:
-                returned = func(ctx)
-        except (StepError, ArtifactError) as exc:
-            return _failure(exc, started, retryable=False)
-        except Exception as exc:
-            return _failure(exc, started, retryable=True)
-        except SystemExit as exc:  # exit() in user code must not take the worker down
-            failure = StepError(f"the step called exit({exc.code!r})")
-            return _failure(failure, started, retryable=False)
-        finally:
-            if old_cwd is not None:
-                os.chdir(old_cwd)
-        finished = time.time()
-        try:
-            outputs = _store_outputs(step, returned, store)
+            outputs = _store_outputs(ran.step, ran.returned, ran.store)
         except (StepError, OutputTypeError) as exc:
-            return _failure(exc, started, retryable=False)
+            return _failure(exc, ran.started, retryable=False)
         except Exception as exc:
-            return _failure(exc, started, retryable=True, prefix="storing outputs failed: ")
+            return _failure(exc, ran.started, retryable=True, prefix="storing outputs failed: ")
         return {
             "status": "succeeded",
             "outputs": outputs,
-            "started_at": started,
-            "finished_at": finished,
+            "started_at": ran.started,
+            "finished_at": ran.finished,
         }
     finally:
-        if scratch is not None:
-            _empty(workdir)
+        ran.cleanup()
+
+
+@dataclass
+class _Item:
+    port: str
+    token: str
+    value: Any
+    table: Any  # Arrow table of a DataFrame output, else None
+    prepared: Prepared | None  # encoded bytes of any other output
+    digest: str | None  # their SHA-256
+    ref: dict[str, str]  # how a speculative reader on this process names it
+
+
+class Staged:
+    """A step whose module returned and whose outputs are held in memory, not yet stored.
+
+    `refs` are the input refs a speculative step on this process uses for its outputs;
+    `finish()` stores them (run it on a storage thread) and returns the step's result.
+    """
+
+    def __init__(self, ran: _Ran, items: list[_Item]):
+        self.step = ran.step
+        self.store = ran.store
+        self.started = ran.started
+        self.finished = ran.finished
+        self.items = items
+        self.refs = {item.port: item.ref for item in items}
+
+    def finish(self) -> dict[str, Any]:
+        """Store the outputs; the step's result (as `run_step` gives it, plus "inexact")."""
+        try:
+            outputs, inexact = self._store()
+        except (StepError, OutputTypeError) as exc:
+            return _failure(exc, self.started, retryable=False)
+        except Exception as exc:
+            return _failure(exc, self.started, retryable=True, prefix="storing outputs failed: ")
+        return {
+            "status": "succeeded",
+            "outputs": outputs,
+            "started_at": self.started,
+            "finished_at": self.finished,
+            "inexact": inexact,
+        }
+
+    def _store(self) -> tuple[dict[str, Any], list[str]]:
+        store = self.store
+        outputs: dict[str, Any] = {}
+        inexact: list[str] = []
+        stored: list[tuple[str, str]] = []  # (token, digest): read from the store once durable
+        pending: list[Future[Any]] = []
+        try:
+            for item in self.items:
+                if item.prepared is None:
+                    prepared = prepare_table(item.value, item.table)
+                    digest = sha256_hex(prepared.data)
+                    pending.append(_writer.submit(store.put, prepared.data, digest))
+                    summary = store.summary(digest)
+                    if summary is None:
+                        summary = prepared.summary()
+                        pending.append(_writer.submit(_keep_summary, store, digest, summary))
+                    if stored_schema_matches(item.table, prepared.data):
+                        recent_tables.put(digest, item.table)
+                    else:
+                        inexact.append(item.port)
+                else:
+                    prepared = item.prepared
+                    digest = item.digest or sha256_hex(prepared.data)
+                    pending.append(_writer.submit(store.put, prepared.data, digest))
+                    summary = prepared.summary()
+                stored.append((item.token, digest))
+                outputs[item.port] = {
+                    "digest": digest,
+                    "kind": prepared.kind,
+                    "size": prepared.size,
+                    "summary": summary,
+                }
+        finally:
+            wait(pending)  # every write has ended (durably, or failed) before the step reports
+        for future in pending:
+            future.result()  # a failed write fails the step
+        for token, digest in stored:
+            provisional.resolve(token, digest)
+        return outputs, inexact
+
+
+def stage_step(
+    task: Mapping[str, Any],
+    report: Report | None = None,
+    *,
+    token: str,
+    small: bool = True,
+    capture_output: bool = True,
+    chdir: bool = False,
+    scratch: str | os.PathLike[str] | None = None,
+) -> Staged | dict[str, Any]:
+    """Run a step's module and hold its outputs in memory under ``f"{token}/{port}"``.
+
+    Returns a Staged step (call `finish()` to store its outputs and get the result), or the
+    result when the module failed or returned outputs that do not fit their ports — the same
+    failures, with the same retryability, as `run_step`. With `small` false, a step that
+    returned no DataFrame is stored at once, as `run_step` does (its result is returned): a few
+    small writes cost less than the hand-off when no other storage is in progress.
+    """
+    ran = _call(
+        task, report or _no_report, capture_output=capture_output, chdir=chdir, scratch=scratch
+    )
+    if isinstance(ran, dict):
+        return ran
+    try:
+        if not small and not _has_table(ran.returned):
+            outputs = _store_outputs(ran.step, ran.returned, ran.store)
+            return {
+                "status": "succeeded",
+                "outputs": outputs,
+                "started_at": ran.started,
+                "finished_at": ran.finished,
+            }
+        return Staged(ran, _hold_outputs(ran, token))
+    except (StepError, OutputTypeError) as exc:
+        return _failure(exc, ran.started, retryable=False)
+    except Exception as exc:
+        return _failure(exc, ran.started, retryable=True, prefix="storing outputs failed: ")
+    finally:
+        ran.cleanup()
+
+
+def _has_table(returned: Any) -> bool:
+    return isinstance(returned, Mapping) and any(is_dataframe(v) for v in returned.values())
+
+
+def _hold_outputs(ran: _Ran, token: str) -> list[_Item]:
+    returned = _checked(ran.step, ran.returned)
+    items: list[_Item] = []
+    for port, port_type in ran.step.outputs:
+        if port not in returned:
+            raise OutputTypeError(f"module {ran.step.module} returned no value for output `{port}`")
+        value = returned[port]
+        name = f"{token}/{port}"
+        if stored_as_table(value, port_type, port):
+            table = frame_to_table(value)
+            provisional.put(name, _Held(KIND_PARQUET, table=table))
+            ref = {"pending": name, "kind": KIND_PARQUET}
+            items.append(_Item(port, name, value, table, None, None, ref))
+            continue
+        prepared = prepare(value, port_type, port)
+        digest = sha256_hex(prepared.data)
+        if ran.store.exists(digest):  # already stored: readers take it from there (checked)
+            ref = {"digest": digest, "kind": prepared.kind}
         else:
-            shutil.rmtree(workdir, ignore_errors=True)
+            provisional.put(name, _Held(prepared.kind, data=prepared.data))
+            ref = {"pending": name, "kind": prepared.kind}
+        items.append(_Item(port, name, value, None, prepared, digest, ref))
+    return items
 
 
 def _empty(folder: Path) -> None:
@@ -423,7 +719,8 @@ def _keep_summary(store: ArtifactStore, digest: str, summary: dict[str, Any]) ->
         store.put_summary(digest, summary)
 
 
-def _store_outputs(step: _StepView, returned: Any, store: ArtifactStore) -> dict[str, Any]:
+def _checked(step: _StepView, returned: Any) -> Mapping[str, Any]:
+    """The module's returned mapping, checked for shape and unknown ports."""
     if returned is None:
         returned = {}
     if not isinstance(returned, Mapping):
@@ -434,6 +731,11 @@ def _store_outputs(step: _StepView, returned: Any, store: ArtifactStore) -> dict
     for port in returned:
         if port not in declared:
             raise OutputTypeError(f"module {step.module} returned an unknown output `{port}`")
+    return returned
+
+
+def _store_outputs(step: _StepView, returned: Any, store: ArtifactStore) -> dict[str, Any]:
+    returned = _checked(step, returned)
     outputs: dict[str, Any] = {}
     pending: list[Future[Any]] = []
     try:

@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
 
-MessageKind = Literal["log", "progress", "done"]
+MessageKind = Literal["log", "progress", "computed", "done"]
 
 
 @dataclass(frozen=True)
@@ -14,6 +14,11 @@ class RunnerMessage:
     """Something a task reported: a log batch, a progress value, or its result ("done").
 
     For "done", `data` is the worker.run_step result dict (status, outputs or error, times).
+    "computed" (only for tasks with ``task["stage"]``, from runners that stage them: LocalRunner)
+    says the module returned and the task no longer occupies a worker slot while its outputs are
+    stored: `data` is ``{"outputs": {port: {"pending": token, "kind": kind}}}``, refs a task
+    placed on the same worker may take as inputs before "done" (see execute.py); an output
+    whose bytes are in the store already is named by ``{"digest", "kind"}`` instead.
     """
 
     kind: MessageKind

@@ -16,9 +16,21 @@ A task goes to the idle worker that most recently stored or loaded most of its i
 still hold them decoded: worker.recent_tables), else to the first idle one; a task never waits
 for a busy worker.
 
+Staged tasks (``task["stage"]``, set by the executor): the worker reports ("computed", task_id,
+{"outputs": {port: {"pending": token, "kind"}}}) as soon as the module returned and its outputs
+are held in memory, takes the next task at once, and stores the outputs on a storage thread,
+reporting "done" when they are durable. A step that returned no DataFrame while nothing else is
+being stored is stored at once instead (a plain "done": the hand-off would cost more). A worker
+is idle when no task is in its main thread, even while it stores others' outputs; a task whose
+inputs name pending tokens goes to the worker that holds them (``placeable`` says whether it is
+idle). When a worker dies or is killed, every
+task it still had gets a "done" failure; tasks that only lost their storage to another task's
+crash or kill say ``"collateral": true``.
+
 Workers get a clean environment (a short allow-list plus PYTHONPATH so they import what the
-caller can, and PYTHONHASHSEED=0 so set/dict order of strings is reproducible, which helps
-early cutoff), and stop on their own when the parent process goes away.
+caller can, PYTHONHASHSEED=0 so set/dict order of strings is reproducible, which helps early
+cutoff, and BLAS/OpenMP thread counts that share the CPUs among the workers unless the caller
+set them), and stop on their own when the parent process goes away.
 """
 
 from __future__ import annotations
@@ -37,6 +49,7 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Iterable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from multiprocessing.connection import Connection
 from typing import Any
 
@@ -61,6 +74,36 @@ ENV_ALLOW = (
 )
 _WORKER_CODE = "from designer.engine.runners.local import worker_main; worker_main()"
 RECENT_DIGESTS = 64  # how many artifact digests the runner remembers per worker
+PROVISIONAL_LIMIT = 64  # as worker.PROVISIONAL_LIMIT (not imported: the parent stays light)
+STORING_LIMIT = 4  # staged steps a worker stores at once before it waits to take more work
+# A worker's main thread (module code: many short GIL releases in numpy/pandas) and its storage
+# thread (summaries: Python + small numpy calls) share the GIL; with the default 5 ms interval
+# the main thread waits up to 5 ms for it after each release (a convoy). 0.5 ms keeps that short.
+SWITCH_INTERVAL = 0.0005
+# BLAS/OpenMP threads per worker when the caller's environment does not say: the CPU count
+# divided by the number of workers. OpenBLAS otherwise starts one spinning thread per CPU in
+# every worker, and with two workers (and their storage threads) on two CPUs module code ran
+# about twice as long (decision 0007).
+THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
+
+
+def pending_tokens(task: Mapping[str, Any]) -> list[str]:
+    """The in-memory outputs (tokens) a task's inputs name."""
+    refs = (task.get("inputs") or {}).values()
+    return [ref["pending"] for ref in refs if ref and "pending" in ref]
+
+
+def _lost(error: str, *, collateral: bool) -> dict[str, Any]:
+    return {
+        "status": "failed",
+        "error": error,
+        "error_type": "WorkerDied",
+        "traceback": None,
+        "retryable": True,
+        "collateral": collateral,
+        "started_at": None,
+        "finished_at": time.time(),
+    }
 
 
 def worker_environment(extra: Mapping[str, str] | None = None) -> dict[str, str]:
@@ -107,6 +150,8 @@ class _Worker:
         self.decoders = {s: codecs.getincrementaldecoder("utf-8")("replace") for s in self.partial}
         self.closed = False
         self.recent: OrderedDict[str, None] = OrderedDict()  # digests it stored or loaded
+        self.inflight: dict[str, None] = {}  # every task not done yet, oldest first
+        self.tokens: OrderedDict[str, None] = OrderedDict()  # outputs it holds in memory
 
     def saw(self, digests: Iterable[str]) -> None:
         """Remember artifacts this worker just loaded or stored (newest last, bounded)."""
@@ -115,6 +160,14 @@ class _Worker:
             self.recent.move_to_end(digest)
         while len(self.recent) > RECENT_DIGESTS:
             self.recent.popitem(last=False)
+
+    def hold(self, tokens: Iterable[str]) -> None:
+        """Remember outputs this worker holds in memory (as many as it keeps, newest last)."""
+        for token in tokens:
+            self.tokens[token] = None
+            self.tokens.move_to_end(token)
+        while len(self.tokens) > PROVISIONAL_LIMIT:
+            self.tokens.popitem(last=False)
 
     @property
     def pid(self) -> int:
@@ -166,6 +219,10 @@ class LocalRunner:
             extra["DESIGNER_WORKER_PRELOAD"] = ",".join(preload)
         if memory_limit:
             extra["DESIGNER_WORKER_MEMORY_LIMIT"] = str(int(memory_limit))
+        threads = str(max(1, (os.cpu_count() or 1) // self.size))
+        for name in THREAD_VARIABLES:  # unless the caller chose: the CPUs shared by the workers
+            if name not in extra and name not in os.environ:
+                extra[name] = threads
         self.env = worker_environment(extra)
         self.cwd = cwd
         self._workers: list[_Worker] = []
@@ -177,6 +234,7 @@ class LocalRunner:
         self._handles: dict[int, tuple[_Worker, str]] = {}
         self._poll_key: tuple[int, tuple[int, ...]] | None = None
         self._generation = 0  # bumped whenever the set of workers (and so of fds) changes
+        self._queued: list[RunnerMessage] = []  # failures of tasks lost with a killed worker
 
     @property
     def capacity(self) -> int:
@@ -197,25 +255,50 @@ class LocalRunner:
 
     def submit(self, task_id: str, task: Mapping[str, Any]) -> None:
         self.start()
-        idle = [w for w in self._workers if w.task_id is None]
-        if not idle:
-            raise RuntimeError("every worker is busy: the executor submitted beyond capacity")
-        inputs = [ref["digest"] for ref in (task.get("inputs") or {}).values() if ref]
-        worker = max(idle, key=lambda w: sum(d in w.recent for d in inputs))  # first on ties
-        worker.saw(inputs)
+        tokens = pending_tokens(task)
+        if tokens:
+            worker = self._holder(tokens)
+            if worker is None or worker.task_id is not None:
+                raise RuntimeError("the worker that holds this task's inputs is not idle")
+        else:
+            idle = [w for w in self._workers if w.task_id is None]
+            if not idle:
+                raise RuntimeError("every worker is busy: the executor submitted beyond capacity")
+            inputs = [ref["digest"] for ref in (task.get("inputs") or {}).values() if ref]
+            worker = max(idle, key=lambda w: sum(d in w.recent for d in inputs))  # first on ties
+            worker.saw(inputs)
         worker.task_id = task_id
+        worker.inflight[task_id] = None
         self._by_task[task_id] = worker
         with contextlib.suppress(OSError):  # a dead worker is reported by wait() (EOF)
             worker.conn.send((task_id, dict(task)))
 
+    def _holder(self, tokens: Sequence[str]) -> _Worker | None:
+        for worker in self._workers:
+            if all(token in worker.tokens for token in tokens):
+                return worker
+        return None
+
+    def placeable(self, task: Mapping[str, Any]) -> bool:
+        """Whether `task` could be submitted now: the worker holding its pending inputs (or, for
+        a task without any, some worker) has no task in its main thread."""
+        self.start()
+        tokens = pending_tokens(task)
+        if tokens:
+            worker = self._holder(tokens)
+            return worker is not None and worker.task_id is None
+        return any(w.task_id is None for w in self._workers)
+
     def wait(self, timeout: float | None, wake_fds: Sequence[int] = ()) -> list[RunnerMessage]:
         self.start()
         handles = self._sync_poller(wake_fds)
+        messages, self._queued = self._queued, []
+        if messages:
+            timeout = 0.0
         try:
             events = self._poller.poll(None if timeout is None else max(0.0, timeout) * 1000.0)
         except InterruptedError:  # pragma: no cover - PEP 475 retries; kept for safety
             events = []
-        messages: list[RunnerMessage] = []
         dead: list[_Worker] = []
         ready = [handles[fd] for fd, _ in events if fd in handles]
         # pipes first, so output written before a "done" is reported before it
@@ -257,13 +340,18 @@ class LocalRunner:
         try:
             while True:  # poll() said readable: one message (or EOF) is there
                 kind, task_id, data = worker.conn.recv()
-                if task_id == worker.task_id:  # else: late output of a finished or killed task
-                    if kind == "done":
-                        for stream in ("stdout", "stderr"):
+                if task_id in worker.inflight:  # else: late output of a killed task
+                    if kind in ("computed", "done") and task_id == worker.task_id:
+                        for stream in ("stdout", "stderr"):  # its main thread is done
                             self._read_pipe(worker, stream, messages, final=True)
+                        worker.task_id = None
+                    if kind == "computed":
+                        refs = data["outputs"].values()
+                        worker.hold(ref["pending"] for ref in refs if "pending" in ref)
+                    elif kind == "done":
                         outputs = data.get("outputs") or {}
                         worker.saw(o["digest"] for o in outputs.values())
-                        worker.task_id = None
+                        del worker.inflight[task_id]
                         self._by_task.pop(task_id, None)
                     messages.append(RunnerMessage(kind, task_id, data))
                 if not select.select([fd], [], [], 0)[0]:
@@ -309,30 +397,26 @@ class LocalRunner:
             os.killpg(worker.pid, signal.SIGKILL)  # anything the step left running (or a worker
             # that closed its socket but lives on); an exited worker keeps its exit code
         code = worker.proc.wait()
-        task_id = worker.task_id
+        main = worker.task_id
+        lost = list(worker.inflight)
+        worker.inflight.clear()
         worker.close_fds()
         self._swap(worker)
-        if task_id is not None:
+        how = f"exit code {code}"
+        if code < 0:
+            with contextlib.suppress(ValueError):
+                how = f"signal {signal.Signals(-code).name}"
+        for task_id in lost:
             self._by_task.pop(task_id, None)
-            how = f"exit code {code}"
-            if code < 0:
-                with contextlib.suppress(ValueError):
-                    how = f"signal {signal.Signals(-code).name}"
-            messages.append(
-                RunnerMessage(
-                    "done",
-                    task_id,
-                    {
-                        "status": "failed",
-                        "error": f"the worker process died ({how})",
-                        "error_type": "WorkerDied",
-                        "traceback": None,
-                        "retryable": True,
-                        "started_at": None,
-                        "finished_at": time.time(),
-                    },
+            if main is None or task_id == main:
+                result = _lost(f"the worker process died ({how})", collateral=False)
+            else:
+                result = _lost(
+                    f"the worker process died ({how}) running another step while this step's "
+                    "outputs were being stored",
+                    collateral=True,
                 )
-            )
+            messages.append(RunnerMessage("done", task_id, result))
 
     def _swap(self, worker: _Worker) -> None:
         with self._lock:
@@ -347,7 +431,12 @@ class LocalRunner:
         worker = self._by_task.pop(task_id, None)
         if worker is None:
             return
+        for other in worker.inflight:  # staged steps whose outputs it was still storing
+            if other != task_id and self._by_task.pop(other, None) is not None:
+                error = "the worker process was stopped (another step on it was stopped)"
+                self._queued.append(RunnerMessage("done", other, _lost(error, collateral=True)))
         worker.task_id = None
+        worker.inflight.clear()
         worker.kill()
         self._swap(worker)
 
@@ -365,6 +454,7 @@ class LocalRunner:
                 w.proc.wait(max(0.0, deadline - time.monotonic()))
             w.kill()
         self._by_task.clear()
+        self._queued.clear()
 
     def __enter__(self) -> LocalRunner:
         return self
@@ -389,6 +479,7 @@ def worker_main() -> None:
     """Entry point of a worker process (started by LocalRunner; fd of its socket in argv)."""
     fd, scratch, parent = int(sys.argv[1]), sys.argv[2], int(sys.argv[3])
     conn = Connection(fd)
+    sys.setswitchinterval(SWITCH_INTERVAL)
     threading.Thread(
         target=_watch_parent, args=(parent, scratch), daemon=True, name="parent-watch"
     ).start()
@@ -405,9 +496,26 @@ def worker_main() -> None:
             __import__(name)
         except Exception as exc:
             print(f"preloading {name} failed: {exc}", file=sys.stderr)
-    from designer.engine.worker import run_step
+    from designer.engine.worker import Staged, run_step, stage_step
 
     lock = threading.Lock()
+    storer = ThreadPoolExecutor(1, thread_name_prefix="storage")  # staged steps' outputs
+    room = threading.BoundedSemaphore(STORING_LIMIT)
+    storing = [0]  # staged steps handed to the storer and not finished (guarded by `lock`)
+
+    def send(message: tuple[str, str, dict[str, Any]]) -> None:
+        with lock, contextlib.suppress(OSError):
+            conn.send(message)
+
+    def finish(staged: Staged, task_id: str) -> None:
+        try:
+            result = staged.finish()
+        finally:
+            with lock:
+                storing[0] -= 1
+            room.release()
+        send(("done", task_id, result))
+
     while True:
         try:
             task_id, task = conn.recv()
@@ -416,12 +524,23 @@ def worker_main() -> None:
             break
 
         def report(kind: str, data: dict[str, Any], task_id: str = task_id) -> None:
-            with lock:
-                conn.send((kind, task_id, data))
+            send((kind, task_id, data))
 
-        result = run_step(task, report, capture_output=True, chdir=True, scratch=scratch)
+        common: dict[str, Any] = {"capture_output": True, "chdir": True, "scratch": scratch}
+        if task.get("stage"):  # small outputs go through the storer only behind other storage
+            with lock:
+                small = storing[0] > 0
+            outcome = stage_step(task, report, token=task_id, small=small, **common)
+        else:
+            outcome = run_step(task, report, **common)
         with contextlib.suppress(Exception):
             sys.stdout.flush()
             sys.stderr.flush()
+        if isinstance(outcome, dict):
+            send(("done", task_id, outcome))
+            continue
+        send(("computed", task_id, {"outputs": outcome.refs}))
+        room.acquire()  # at most STORING_LIMIT steps' outputs in memory waiting to be stored
         with lock:
-            conn.send(("done", task_id, result))
+            storing[0] += 1
+        storer.submit(finish, outcome, task_id)

@@ -1,9 +1,10 @@
 """RoutingRunner: steps whose module names a container image run in Docker, every other locally.
 
 Both kinds share one set of slots (the local pool's size), so the executor's parallelism is the
-same whatever mix a plan has. The container runner is made on the first step that needs one; a
-step that names an image when no Docker engine answers fails with that reason and is not
-retried, and it never silently runs outside its image.
+same whatever mix a plan has; speculation (a step started on the worker that holds its inputs
+in memory, decisions/0007) stays with the local pool. The container runner is made on the first
+step that needs one; a step that names an image when no Docker engine answers fails with that
+reason and is not retried, and it never silently runs outside its image.
 """
 
 from __future__ import annotations
@@ -48,6 +49,12 @@ class RoutingRunner:
     @property
     def capacity(self) -> int:
         return self.local.capacity
+
+    def placeable(self, task: Mapping[str, Any]) -> bool:
+        """Whether a speculative task (execute.py) could start now: only in the local pool, which
+        holds its upstream's outputs in memory; a container cannot take those."""
+        local = getattr(self.local, "placeable", None)
+        return step_image(task) is None and callable(local) and bool(local(task))
 
     def submit(self, task_id: str, task: Mapping[str, Any]) -> None:
         image = step_image(task)
