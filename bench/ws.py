@@ -1,17 +1,25 @@
 """WebSocket fan-out benchmark: N clients watch one run; latency from saved state to receipt.
 
     python bench/ws.py [--clients 1,100,500] [--events 25] [--interval 0.2] [--layers memory,redis]
+                       [--client-processes 1] [--profile DIR]
 
 A real Daphne server (the same ASGI app the tests use) on a loopback port, a migrated SQLite
-database, N WebSocket clients in this process (a minimal frame parser, see LeanClient). Each
-event is a step.progress saved through designer.runs.services.record_events; "saved" is the
-commit time (taken before the publish), "received" is when a client's socket delivered the
-frame. With the in-memory layer the producer runs inside the server process; with Redis it is a
-separate process (like a Celery worker), and Redis is REDIS_URL / TEST_REDIS_URL or, when
-neither is set, a redis-server started here on a free loopback port. Prints one JSON line per
-case (p50/p99/max over every delivery; first_p50: commit to first client; spread_p50: first to
-last client), then a table against the targets (p99 at 500 clients: 50 ms in-memory, 100 ms
-Redis).
+database, N WebSocket clients in --client-processes worker processes (default 1: on 2 cores a
+second client process takes CPU from the server; real clients are separate browsers). Each
+client is a minimal frame parser (LeanClient: blocking handshake, then one epoll loop for all
+the process's sockets) that stamps the time its socket delivered a frame. Each event is a
+step.progress saved through designer.runs.services.record_events; "saved" is the commit time
+(taken before the publish), "received" is the client's stamp; every client's receipt of every
+event is counted. With the in-memory layer the producer runs inside the server process; with
+Redis it is a separate process (like a Celery worker), and Redis is REDIS_URL / TEST_REDIS_URL
+or, when neither is set, a redis-server started here on a free loopback port.
+
+Prints one JSON line per case (p50/p99/max over every delivery; first_p50: commit to first
+client; spread_p50: first to last client; server_cpu_s / client_cpu_s: CPU seconds of the server
+process and of the client processes while the events were produced and received), then a table
+against the targets (p99 at 500 clients: 50 ms in-memory, 100 ms Redis). --profile DIR writes
+cProfile stats of the server process (DESIGNER_PROFILE, see
+tests/integration/realtime/profiling.py) to DIR/server-<layer>.pstats.
 """
 
 from __future__ import annotations
@@ -21,7 +29,9 @@ import asyncio
 import base64
 import json
 import os
+import select
 import shutil
+import socket
 import statistics
 import subprocess
 import sys
@@ -41,7 +51,6 @@ from tests.integration.realtime.harness import (  # noqa: E402
 )
 from tests.support.processes import free_port  # noqa: E402
 
-CONNECT_CONCURRENCY = 50
 TARGETS_MS = {"memory": 50.0, "redis": 100.0}
 
 
@@ -51,37 +60,40 @@ def percentile(values: list[float], fraction: float) -> float:
     return ordered[min(len(ordered) - 1, max(0, round(fraction * len(ordered)) - 1))]
 
 
-class LeanClient(asyncio.Protocol):
+class LeanClient:
     """A minimal WebSocket client (handshake, unmasked server frames) that stamps arrivals.
 
-    The websockets package costs ~100 µs of Python per message; with 500 sockets in one
-    process that would measure the client, not the server. This one parses frames by hand.
+    The websockets package, or even an asyncio protocol, costs tens of µs of Python per message;
+    with hundreds of sockets per process on the server's own CPUs that would measure the client,
+    not the server. This one is a blocking handshake, then frames parsed by hand from a plain
+    epoll loop (see receive_all); a frame's arrival is stamped right after the recv that
+    completed it.
     """
 
-    def __init__(self, request: bytes, arrivals: dict[int, float], done: asyncio.Future) -> None:
-        self.request = request
-        self.arrivals = arrivals
-        self.done = done
-        self.expected = 0
+    def __init__(self, port: int, request: bytes, expected: int) -> None:
+        self.sock = socket.create_connection(("127.0.0.1", port), timeout=60)
+        self.sock.sendall(request)
         self.buffer = b""
-        self.open = False
-        self.ready: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self.expected = expected
+        self.arrivals: dict[int, float] = {}
+        while b"\r\n\r\n" not in self.buffer:
+            self.read()
+        head, _, self.buffer = self.buffer.partition(b"\r\n\r\n")
+        if not head.startswith(b"HTTP/1.1 101"):
+            raise RuntimeError(head.decode(errors="replace"))
+        while not self.parse(0.0, snapshot=True):
+            self.read()
+        self.sock.setblocking(False)
 
-    def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        assert isinstance(transport, asyncio.Transport)
-        transport.write(self.request)
-
-    def data_received(self, data: bytes) -> None:
-        now = time.time()
+    def read(self) -> None:
+        data = self.sock.recv(1 << 16)
+        if not data:
+            raise RuntimeError("the server closed the socket")
         self.buffer += data
-        if not self.open:
-            head, sep, rest = self.buffer.partition(b"\r\n\r\n")
-            if not sep:
-                return
-            if not head.startswith(b"HTTP/1.1 101"):
-                self.ready.set_exception(RuntimeError(head.decode(errors="replace")))
-                return
-            self.open, self.buffer = True, rest
+
+    def parse(self, now: float, snapshot: bool = False) -> bool:
+        """Take the complete frames out of the buffer; True once the snapshot has come."""
+        seen_snapshot = False
         while len(self.buffer) >= 2:
             length, offset = self.buffer[1] & 0x7F, 2
             if length == 126:
@@ -89,54 +101,144 @@ class LeanClient(asyncio.Protocol):
             elif length == 127:
                 length, offset = int.from_bytes(self.buffer[2:10], "big"), 10
             if len(self.buffer) < offset + length:
-                return
+                break
             payload = self.buffer[offset : offset + length]
             opcode = self.buffer[0] & 0x0F
             self.buffer = self.buffer[offset + length :]
-            if opcode == 1:
-                self.message(json.loads(payload), now)
+            if opcode != 1:
+                continue
+            message = json.loads(payload)
+            if message["type"] == "run.snapshot":
+                seen_snapshot = True
+            elif snapshot:
+                raise RuntimeError(f"an event before the snapshot: {message}")
+            else:
+                self.arrivals[message["seq"]] = now
+        return seen_snapshot
 
-    def message(self, message: dict[str, Any], now: float) -> None:
-        if message["type"] == "run.snapshot":
-            self.ready.set_result(None)
-            return
-        self.arrivals[message["seq"]] = now
-        if len(self.arrivals) >= self.expected and not self.done.done():
-            self.done.set_result(None)
+    @property
+    def done(self) -> bool:
+        return len(self.arrivals) >= self.expected
 
 
-def handshake(server: Server, path: str, token: str) -> bytes:
+def receive_all(clients: list[LeanClient], timeout: float) -> None:
+    """Read every client's frames until each has its expected events."""
+    poller = select.epoll()
+    by_fd = {client.sock.fileno(): client for client in clients}
+    for fd in by_fd:
+        poller.register(fd, select.EPOLLIN)
+    waiting = sum(not client.done for client in clients)
+    deadline = time.monotonic() + timeout
+    while waiting:
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"{waiting} clients still wait for events")
+        for fd, _ in poller.poll(1.0):
+            client = by_fd[fd]
+            data = client.sock.recv(1 << 16)
+            now = time.time()
+            if not data:
+                raise RuntimeError("the server closed a socket")
+            client.buffer += data
+            was_done = client.done
+            client.parse(now)
+            waiting -= client.done and not was_done
+    poller.close()
+
+
+def cpu_seconds(pid: int) -> float:
+    """CPU time (user + system) a process has used so far, from /proc (0 where there is none)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def handshake(port: int, origin: str, path: str, token: str) -> bytes:
     """The HTTP upgrade request of one client."""
     key = base64.b64encode(os.urandom(16)).decode()
     lines = [
         f"GET {path} HTTP/1.1",
-        f"Host: 127.0.0.1:{server.port}",
+        f"Host: 127.0.0.1:{port}",
         "Upgrade: websocket",
         "Connection: Upgrade",
         f"Sec-WebSocket-Key: {key}",
         "Sec-WebSocket-Version: 13",
-        f"Origin: {server.origin}",
+        f"Origin: {origin}",
         f"Sec-WebSocket-Protocol: {SUBPROTOCOL}, token.{token}",
     ]
     return ("\r\n".join(lines) + "\r\n\r\n").encode()
 
 
-async def open_clients(
-    server: Server, path: str, token: str, count: int, expected: int
-) -> list[LeanClient]:
-    """Open `count` clients, each past its run.snapshot."""
-    loop = asyncio.get_running_loop()
-    gate = asyncio.Semaphore(CONNECT_CONCURRENCY)
+def client_worker(job: dict[str, Any]) -> None:
+    """One client process: open job["count"] sockets, say "ready", then report every arrival."""
+    clients = []
+    for _ in range(job["count"]):
+        request = handshake(job["port"], job["origin"], job["path"], job["token"])
+        clients.append(LeanClient(job["port"], request, job["expected"]))
+    print("ready", flush=True)
+    cpu = time.process_time()
+    receive_all(clients, 120)
+    arrivals = [c.arrivals for c in clients]
+    print(json.dumps({"arrivals": arrivals, "cpu_s": time.process_time() - cpu}), flush=True)
 
-    async def one() -> LeanClient:
-        async with gate:
-            protocol = LeanClient(handshake(server, path, token), {}, loop.create_future())
-            protocol.expected = expected
-            await loop.create_connection(lambda: protocol, "127.0.0.1", server.port)
-            await asyncio.wait_for(protocol.ready, 60)
-            return protocol
 
-    return await asyncio.gather(*(one() for _ in range(count)))
+class Clients:
+    """N benchmark clients spread over `processes` worker processes (real clients are separate
+    browsers; one process would add its own serial receive work to the latency)."""
+
+    def __init__(self, processes: list[asyncio.subprocess.Process]) -> None:
+        self.processes = processes
+
+    @classmethod
+    async def open(
+        cls, server: Server, path: str, token: str, count: int, expected: int, processes: int
+    ) -> Clients:
+        """Start the workers and wait until every socket is past its run.snapshot."""
+        shares = [count // processes + (i < count % processes) for i in range(processes)]
+        started = []
+        for share in filter(None, shares):
+            process = await asyncio.create_subprocess_exec(
+                sys.executable,
+                __file__,
+                "--worker",
+                stdin=asyncio.subprocess.PIPE,
+                stdout=asyncio.subprocess.PIPE,
+                limit=1 << 26,
+            )
+            job = {"port": server.port, "origin": server.origin, "path": path, "token": token}
+            job.update(count=share, expected=expected)
+            assert process.stdin is not None
+            process.stdin.write(json.dumps(job).encode() + b"\n")
+            await process.stdin.drain()
+            process.stdin.close()
+            started.append(process)
+        clients = cls(started)
+        for line in await clients.lines(120):
+            if line != "ready":
+                raise RuntimeError(f"a client worker failed: {line!r}")
+        return clients
+
+    async def lines(self, timeout: float) -> list[str]:
+        """The next line of every worker."""
+        lines = []
+        for process in self.processes:
+            assert process.stdout is not None
+            line = await asyncio.wait_for(process.stdout.readline(), timeout)
+            lines.append(line.decode().strip())
+        return lines
+
+    async def results(self) -> tuple[list[dict[int, float]], float]:
+        """Every client's arrival times by seq, and the workers' CPU seconds while receiving."""
+        arrivals: list[dict[int, float]] = []
+        cpu = 0.0
+        for line in await self.lines(120):
+            result = json.loads(line)
+            arrivals += [{int(k): v for k, v in a.items()} for a in result["arrivals"]]
+            cpu += result["cpu_s"]
+        for process in self.processes:
+            await process.wait()
+        return arrivals, cpu
 
 
 async def measure(
@@ -148,15 +250,18 @@ async def measure(
     events: int,
     interval: float,
     backend: str,
+    processes: int,
 ) -> dict[str, Any]:
     """Latencies of `events` progress events fanned out to `clients` sockets."""
     team = server.control("team", members={"viewer": "viewer"})
     run = server.control("create_run", workspace=team["workspace"], steps=1)["run"]
     path = f"/ws/runs/{run}/"
     started = time.monotonic()
-    clients_ = await open_clients(server, path, team["users"]["viewer"]["token"], clients, events)
+    token = team["users"]["viewer"]["token"]
+    watchers = await Clients.open(server, path, token, clients, events, processes)
     connect_seconds = time.monotonic() - started
     script = [["step.progress", "n1", {"value": i, "max": events}] for i in range(1, events + 1)]
+    server_cpu = cpu_seconds(server.process.pid)
     if layer == "redis":
         result = await asyncio.to_thread(
             produce_in_subprocess, database, redis_url, run, script, interval, backend
@@ -165,8 +270,8 @@ async def measure(
         result = await asyncio.to_thread(
             server.control, "produce", run=run, events=script, pause=interval
         )
-    await asyncio.wait_for(asyncio.gather(*(c.done for c in clients_)), 120)
-    received = [c.arrivals for c in clients_]
+    received, client_cpu = await watchers.results()
+    server_cpu = cpu_seconds(server.process.pid) - server_cpu
     saved = dict(zip(result["seqs"], result["saved_at"], strict=True))
     latencies = [(arrivals[seq] - saved[seq]) * 1000 for arrivals in received for seq in saved]
     first = [min(arrivals[seq] for arrivals in received) for seq in saved]
@@ -178,9 +283,12 @@ async def measure(
         "layer": layer,
         "backend": backend.rsplit(".", 1)[-1] or "settings",
         "clients": clients,
+        "client_processes": len(watchers.processes),
         "events": events,
         "deliveries": len(latencies),
         "connect_s": round(connect_seconds, 2),
+        "server_cpu_s": round(server_cpu, 2),
+        "client_cpu_s": round(client_cpu, 2),
         "p50_ms": round(percentile(latencies, 0.50), 2),
         "p99_ms": round(percentile(latencies, 0.99), 2),
         "max_ms": round(max(latencies), 2),
@@ -252,7 +360,10 @@ async def bench(args: argparse.Namespace) -> list[dict[str, Any]]:
                         continue
                     redis_url, pidfile = start_redis(workdir)
             backend = args.memory_backend if layer == "memory" else args.redis_backend
-            server = Server(database, redis_url=redis_url, backend=backend)
+            env = {}
+            if args.profile:
+                env["DESIGNER_PROFILE"] = str(Path(args.profile) / f"server-{layer}.pstats")
+            server = Server(database, redis_url=redis_url, backend=backend, **env)
             try:
                 for clients in args.clients:
                     row = await measure(
@@ -264,6 +375,7 @@ async def bench(args: argparse.Namespace) -> list[dict[str, Any]]:
                         args.events,
                         args.interval,
                         backend,
+                        args.client_processes,
                     )
                     print(json.dumps(row), flush=True)
                     results.append(row)
@@ -282,6 +394,9 @@ async def bench(args: argparse.Namespace) -> list[dict[str, Any]]:
 
 def main() -> None:
     """Parse arguments, run, print a summary table against the targets."""
+    if sys.argv[1:] == ["--worker"]:
+        client_worker(json.loads(sys.stdin.readline()))
+        return
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--clients", default="1,100,500")
     parser.add_argument("--events", type=int, default=25)
@@ -296,6 +411,17 @@ def main() -> None:
         "--redis-backend",
         default="",
         help="channel layer class for the Redis case (default: settings)",
+    )
+    parser.add_argument(
+        "--client-processes",
+        type=int,
+        default=1,
+        help="processes the clients are spread over (default 1, beside this one)",
+    )
+    parser.add_argument(
+        "--profile",
+        default="",
+        help="folder for cProfile stats of the server process (server-<layer>.pstats)",
     )
     args = parser.parse_args()
     args.clients = [int(n) for n in args.clients.split(",")]

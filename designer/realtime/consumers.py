@@ -13,7 +13,8 @@ from pydantic import ValidationError
 
 from designer.realtime import access, snapshot
 from designer.realtime.broadcast import member_group, run_group, workspace_group
-from designer.realtime.codec import encode
+from designer.realtime.codec import encode, encoded
+from designer.realtime.frames import SCOPE_KEY as FRAME_WRITER
 from designer.realtime.hub import get_hub
 from designer.realtime.protocol import (
     ERROR_CLOSE_CODES,
@@ -45,6 +46,7 @@ class WatchConsumer(AsyncWebsocketConsumer):
         self.buffer: list[dict[str, Any]] | None = []
         self.order = asyncio.Lock()
         self.tasks: set[asyncio.Task[None]] = set()
+        self.frames = self.scope.get(FRAME_WRITER)  # writes a stored event's frame as is
         offered = self.scope.get("subprotocols") or []
         await self.accept(subprotocol=SUBPROTOCOL if SUBPROTOCOL in offered else None)
         user = self.scope.get("user")
@@ -92,12 +94,15 @@ class WatchConsumer(AsyncWebsocketConsumer):
         if self.closed:
             return
         try:
-            text = encode(message)
+            out = encoded(message)
         except ProtocolError:
             logger.exception("closing %s: the server produced an invalid message", self.kind)
             await self.refuse("internal", "The server produced an invalid message.")
             return
-        await self.send(text_data=text)
+        # A stored event's frame goes straight to the connection; anything else, or when the
+        # writer declines, through Channels and Daphne. Both write in call order.
+        if out.frame is None or self.frames is None or not self.frames.write(out.frame, out.size):
+            await self.send(text_data=out.text)
 
     async def refuse(self, code: str, message: str) -> None:
         """Send an `error` message, then close with the code that goes with it."""

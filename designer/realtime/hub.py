@@ -3,7 +3,8 @@
 With one layer channel per socket, an event watched by N sockets costs N layer messages (N
 Redis round trips, or N in-memory queue hand-offs and task wake-ups) before any frame is
 written. The hub gives each group one layer channel per process and hands every message on it
-to the local subscribers in a plain loop.
+to the local subscribers in a plain loop; each socket writes the event's frame, built once
+(frames.py), straight to its connection.
 
 It also checks, every SYNC_SECONDS, whether a watched run has events in the database beyond the
 last one published to this process (a publish lost with a crashed producer, a full channel, a
@@ -25,7 +26,7 @@ from channels.layers import get_channel_layer
 from designer.realtime.snapshot import latest_seqs
 
 logger = logging.getLogger(__name__)
-YIELD_EVERY = 25  # sockets served between yields to the event loop, which flushes their frames
+YIELD_EVERY = 25  # sockets served between yields to the event loop (reads, other groups, flushes)
 SYNC_SECONDS = 1.0
 RUN_GROUP_PREFIX = "run."
 

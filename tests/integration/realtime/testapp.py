@@ -9,8 +9,11 @@ from typing import Any
 from asgiref.sync import sync_to_async
 
 from tests.integration.realtime.layer_override import apply_layer_override
+from tests.integration.realtime.profiling import profile_from_env, trace_gc_from_env
 
 apply_layer_override()
+profile_from_env()
+trace_gc_from_env()
 
 from designer.asgi import application as designer_application  # noqa: E402
 from tests.integration.realtime import control  # noqa: E402

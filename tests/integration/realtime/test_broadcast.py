@@ -1,0 +1,78 @@
+"""Publishing from sync code: one long-lived event loop per process for network channel layers."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from typing import Any
+
+import pytest
+from channels.layers import InMemoryChannelLayer
+
+from designer.realtime import broadcast
+
+
+class RecordingLayer:
+    """A stand-in for a network channel layer (channels_redis): records each send and its loop."""
+
+    def __init__(self) -> None:
+        self.sent: list[tuple[str, dict[str, Any]]] = []
+        self.loops: list[asyncio.AbstractEventLoop] = []
+
+    async def group_send(self, group: str, message: dict[str, Any]) -> None:
+        self.loops.append(asyncio.get_running_loop())
+        self.sent.append((group, message))
+
+
+def envelope(kind: str, seq: int, data: dict[str, Any]) -> dict[str, Any]:
+    return {"type": kind, "run_id": 5, "seq": seq, "data": data}
+
+
+@pytest.fixture
+def layer(monkeypatch: pytest.MonkeyPatch) -> RecordingLayer:
+    recording = RecordingLayer()
+    monkeypatch.setattr(broadcast, "get_channel_layer", lambda: recording)
+    monkeypatch.setattr(broadcast, "_publisher", None)
+    return recording
+
+
+def test_publishes_share_one_event_loop_across_calls_and_threads(layer: RecordingLayer) -> None:
+    status = envelope("run.status", 1, {"status": "running"})
+    progress = envelope("step.progress", 2, {"step": "n1", "value": 1, "max": 2})
+    broadcast.publish_run_events(9, [status, progress])
+    worker = threading.Thread(target=broadcast.publish_run_events, args=(9, [progress]))
+    worker.start()
+    worker.join()
+    assert [group for group, _ in layer.sent] == ["run.5", "workspace.9", "run.5", "run.5"]
+    assert layer.sent[0][1] == {"type": "protocol.message", "message": status}
+    assert len(set(map(id, layer.loops))) == 1  # so channels_redis keeps one connection
+    assert layer.loops[0].is_running()
+
+
+def test_a_forked_process_starts_its_own_publisher(
+    layer: RecordingLayer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    progress = envelope("step.progress", 2, {"step": "n1", "value": 1, "max": 2})
+    broadcast.publish_run_events(9, [progress])
+    monkeypatch.setattr(broadcast.os, "getpid", lambda: -1)  # as in a forked Celery child
+    broadcast.publish_run_events(9, [progress])
+    assert len(set(map(id, layer.loops))) == 2
+
+
+def test_errors_reach_the_caller(layer: RecordingLayer, monkeypatch: pytest.MonkeyPatch) -> None:
+    async def failing(group: str, message: dict[str, Any]) -> None:
+        raise ConnectionError("redis is down")
+
+    monkeypatch.setattr(layer, "group_send", failing)
+    with pytest.raises(ConnectionError, match="redis is down"):
+        broadcast.publish_run_events(9, [envelope("run.status", 1, {"status": "running"})])
+
+
+def test_the_in_memory_layer_is_used_through_async_to_sync(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    memory = InMemoryChannelLayer()
+    monkeypatch.setattr(broadcast, "get_channel_layer", lambda: memory)
+    monkeypatch.setattr(broadcast, "_publisher", None)
+    broadcast.publish_run_events(9, [envelope("run.status", 1, {"status": "running"})])
+    assert broadcast._publisher is None  # no publishing loop: the layer lives on the caller's
