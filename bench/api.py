@@ -20,7 +20,6 @@ import argparse
 import atexit
 import os
 import shutil
-import signal
 import statistics
 import subprocess
 import sys
@@ -53,6 +52,7 @@ from rest_framework.test import APIClient  # noqa: E402
 from designer.runs import eventlog  # noqa: E402
 from designer.runs.models import Run  # noqa: E402
 from designer.workspaces import services  # noqa: E402
+from tests.support.processes import celery_worker_command, stop_process_group  # noqa: E402
 
 TARGET_RERUN_MS, TARGET_SAVE_MS = 50.0, 200.0
 RERUN_SAMPLES = 15
@@ -215,26 +215,11 @@ def start_worker(redis: str) -> subprocess.Popen[bytes]:
 
     env = {**os.environ, "REDIS_URL": redis, "DESIGNER_RUNNER": "celery"}
     app.conf.broker_url = redis
+    command = celery_worker_command(
+        f"bench-{os.getpid()}", DATA_DIR / "celery.log", settings.DESIGNER_WORKERS
+    )
     worker = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "designer.celery",
-            "worker",
-            "-c",
-            str(settings.DESIGNER_WORKERS),
-            "--loglevel",
-            "WARNING",
-            "--without-gossip",
-            "--without-mingle",
-            "-n",
-            f"bench-{os.getpid()}@%h",
-        ],
-        cwd=ROOT,
-        env=env,
-        start_new_session=True,
+        command, cwd=ROOT, env=env, start_new_session=True, stdout=subprocess.DEVNULL
     )
     deadline = time.monotonic() + 60
     while not app.control.ping(timeout=0.5):
@@ -254,8 +239,7 @@ def bench_celery(api: APIClient, ws: int, redis: str) -> None:
         celery = run_to_end(api, graph, {"bypass_cache": True})
     finally:
         settings.DESIGNER_RUNNER = "local"
-        os.killpg(worker.pid, signal.SIGTERM)
-        worker.wait(30)
+        stop_process_group(worker)
     seconds = [(r.finished_at - r.created_at).total_seconds() for r in (local, celery)]
     assert local.status == celery.status == "succeeded", (local.status, celery.status)
     print(
