@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from designer.runs.models import Run
-from designer.workspaces.models import Membership, Workspace
+from designer.workspaces.models import ApiToken, Membership, Workspace
 
 
 @dataclass(frozen=True)
@@ -19,6 +19,11 @@ class Denied:
 def is_member(user_id: int, workspace_id: int) -> bool:
     """Whether the user has a role in the workspace."""
     return Membership.objects.filter(workspace_id=workspace_id, user_id=user_id).exists()
+
+
+def token_live(token_id: int) -> bool:
+    """Whether an API token still signs in (not revoked since the handshake)."""
+    return ApiToken.objects.filter(pk=token_id, revoked_at__isnull=True).exists()
 
 
 def run_workspace(user_id: int | None, run_id: int) -> int | Denied:

@@ -37,10 +37,13 @@ def token_from_scope(scope: dict[str, Any]) -> str | None:
     return values[0] if values else None
 
 
+TOKEN_KEY = "designer.api_token"  # scope key: the id of the API token a socket signed in with
+
+
 @database_sync_to_async
-def _token_user(raw: str) -> Any:
+def _token_user(raw: str) -> tuple[Any, int | None]:
     token = user_for_token(raw)
-    return token.user if token is not None else AnonymousUser()
+    return (token.user, token.pk) if token is not None else (AnonymousUser(), None)
 
 
 class TokenAuthMiddleware(BaseMiddleware):
@@ -49,7 +52,8 @@ class TokenAuthMiddleware(BaseMiddleware):
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> Any:
         raw = token_from_scope(scope)
         if raw is not None:
-            scope = dict(scope, user=await _token_user(raw))
+            user, token_id = await _token_user(raw)
+            scope = dict(scope, user=user, **{TOKEN_KEY: token_id})
         return await super().__call__(scope, receive, send)
 
 

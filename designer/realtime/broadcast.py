@@ -33,6 +33,11 @@ def member_group(workspace_id: int, user_id: int) -> str:
     return f"member.{workspace_id}.{user_id}"
 
 
+def token_group(token_id: int) -> str:
+    """The channel group of the sockets signed in with one API token."""
+    return f"token.{token_id}"
+
+
 class _Publisher:
     """One event loop thread per process on which the process's sync code publishes.
 
@@ -115,3 +120,12 @@ def disconnect_member(workspace_id: int, user_id: int) -> None:
     """
     group = member_group(workspace_id, user_id)
     transaction.on_commit(lambda: _group_send(group, {"type": "member.removed"}))
+
+
+def disconnect_token(token_id: int) -> None:
+    """Close every socket signed in with an API token, once the current transaction commits.
+
+    Call it from the token service right after saving the revocation.
+    """
+    group = token_group(token_id)
+    transaction.on_commit(lambda: _group_send(group, {"type": "token.revoked"}))

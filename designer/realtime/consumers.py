@@ -12,7 +12,8 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 from pydantic import ValidationError
 
 from designer.realtime import access, snapshot
-from designer.realtime.broadcast import member_group, run_group, workspace_group
+from designer.realtime.auth import TOKEN_KEY
+from designer.realtime.broadcast import member_group, run_group, token_group, workspace_group
 from designer.realtime.codec import encode, encoded
 from designer.realtime.frames import SCOPE_KEY as FRAME_WRITER
 from designer.realtime.hub import get_hub
@@ -51,6 +52,12 @@ class WatchConsumer(AsyncWebsocketConsumer):
         await self.accept(subprotocol=SUBPROTOCOL if SUBPROTOCOL in offered else None)
         user = self.scope.get("user")
         self.user_id: int | None = user.pk if user is not None and user.is_authenticated else None
+        token_id = self.scope.get(TOKEN_KEY)
+        if token_id is not None:
+            await self.join(token_group(token_id))
+            if not await database_sync_to_async(access.token_live)(token_id):
+                await self.refuse("unauthenticated", "Your API token was revoked.")
+                return
         await self.start()
 
     async def start(self) -> None:
@@ -75,6 +82,8 @@ class WatchConsumer(AsyncWebsocketConsumer):
             return
         if message["type"] == "member.removed":
             await self.refuse("membership_revoked", "You were removed from this workspace.")
+        elif message["type"] == "token.revoked":
+            await self.refuse("unauthenticated", "Your API token was revoked.")
         elif message["type"] == "protocol.sync":
             await self.sync(message["seq"])
         elif self.buffer is not None:

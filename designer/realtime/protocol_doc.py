@@ -39,7 +39,8 @@ handshake is refused with HTTP 403 (no socket opens). Non-browser clients send a
 matching the server they connect to (`python manage.py watch_run` does).
 
 **Membership.** Any member of the workspace (viewer, editor or owner) may watch it and its runs.
-A member removed from the workspace has every socket on it closed at once.
+A member removed from the workspace has every socket on it closed at once, and a revoked API
+token closes every socket that signed in with it.
 
 ## Refusals and close codes
 
@@ -143,7 +144,7 @@ def generate() -> str:
 
 WHEN = {
     "bad_request": "a malformed `resume_from`, or one ahead of the run's last event",
-    "unauthenticated": "no session and no valid API token",
+    "unauthenticated": "no session and no valid API token, or the token was revoked while watching",
     "forbidden": "the user is not a member of the workspace (of the run)",
     "not_found": "no such run or workspace",
     "membership_revoked": "the user was removed from the workspace while watching",

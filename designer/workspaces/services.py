@@ -13,7 +13,7 @@ from django.db.models import Q
 from django.utils import timezone
 from rest_framework import exceptions
 
-from designer.realtime.broadcast import disconnect_member
+from designer.realtime.broadcast import disconnect_member, disconnect_token
 from designer.runs.models import Run
 from designer.workspaces.models import ApiToken, Membership, Role, Workspace
 from designer.workspaces.tokens import new_token
@@ -109,3 +109,4 @@ def revoke_token(token: ApiToken) -> None:
     if token.revoked_at is None:
         token.revoked_at = timezone.now()
         token.save(update_fields=["revoked_at"])
+        disconnect_token(token.pk)

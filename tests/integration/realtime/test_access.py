@@ -88,3 +88,34 @@ async def test_removed_member_is_disconnected_from_every_socket(
     assert (await receive(bystander))["data"] == {"status": "running"}
     await bystander.close()
     assert await refusal(server, f"/ws/runs/{run}/", viewer) == ("forbidden", 4403)
+
+
+async def test_revoking_a_token_closes_the_sockets_it_opened(
+    server: Server, run: int, team: dict
+) -> None:
+    viewer = team["users"]["viewer"]
+    by_token = await open_socket(server, f"/ws/runs/{run}/", viewer)
+    by_session = await open_socket(server, f"/ws/runs/{run}/", viewer, via="session")
+    for socket in (by_token, by_session):
+        await receive(socket)  # the snapshots
+
+    status, tokens = await asyncio.to_thread(
+        server.http, "GET", "/api/tokens/", None, viewer["token"]
+    )
+    assert status == 200
+    token_id = next(t["id"] for t in tokens["results"] if viewer["token"].startswith(t["prefix"]))
+    status, _ = await asyncio.to_thread(
+        server.http, "DELETE", f"/api/tokens/{token_id}/", None, viewer["token"]
+    )
+    assert status == 204
+
+    error = await receive(by_token)
+    assert error["data"]["code"] == "unauthenticated"
+    with pytest.raises(ConnectionClosed):
+        await receive(by_token)
+    assert by_token.close_code == 4401
+    # the session socket is not the token's: it keeps watching
+    await asyncio.to_thread(server.control, "produce", run=run, events=[["run.started", None, {}]])
+    assert (await receive(by_session))["data"] == {"status": "running"}
+    await by_session.close()
+    assert await refusal(server, f"/ws/runs/{run}/", viewer) == ("unauthenticated", 4401)
