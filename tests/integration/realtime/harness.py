@@ -95,7 +95,10 @@ class Server:
         self.port = free_port()
         self.log_path = database.workdir / f"daphne-{self.port}.log"
         self.env = database.process_env(**layer_env(redis_url, backend), **env)
-        with open(self.log_path, "wb") as log:
+        self._start()
+
+    def _start(self) -> None:
+        with open(self.log_path, "ab") as log:
             self.process = subprocess.Popen(
                 [PYTHON, "-m", "daphne", "-b", "127.0.0.1", "-p", str(self.port), APP],
                 cwd=ROOT,
@@ -104,6 +107,11 @@ class Server:
                 stderr=subprocess.STDOUT,
             )
         self._wait_ready()
+
+    def restart(self) -> None:
+        """Stop the server and start it again on the same port (its sockets drop)."""
+        self.stop()
+        self._start()
 
     def _wait_ready(self, timeout: float = 30) -> None:
         deadline = time.monotonic() + timeout

@@ -60,3 +60,33 @@ def test_watch_run_without_access_says_why_and_exits_2(
     out, _ = watcher.communicate(timeout=60)
     assert watcher.returncode == 2
     assert out.startswith("error: forbidden:")
+
+
+def test_watch_run_resumes_after_the_server_restarts_with_no_gap_and_no_duplicate(
+    rt_database: Database, team: dict[str, Any], run: int
+) -> None:
+    own = Server(rt_database)  # restarted below: the session's server stays up for the rest
+    try:
+        watcher = watch_run(rt_database, own, run, team["users"]["viewer"]["token"])
+        assert watcher.stdout is not None
+        assert watcher.stdout.readline().startswith(f"run {run} ")  # the snapshot, seq 1
+        events = run_script(4)
+        half = len(events) // 2
+        last = own.control("produce", run=run, events=events[:half])["seqs"][-1]
+        lines = []
+        while not lines or not lines[-1].startswith(f"#{last} "):
+            lines.append(watcher.stdout.readline().rstrip("\n"))
+        own.restart()
+        own.control("produce", run=run, events=events[half:])
+        out, err = watcher.communicate(timeout=60)
+        assert watcher.returncode == 0, err
+        lines += out.splitlines()
+        assert any(line.startswith("connection lost") and f"#{last}" in line for line in lines)
+        numbered = [line for line in lines if line.startswith("#")]  # "#<seq> …" per event line
+        assert len(numbered) == len(set(numbered))  # nothing printed twice
+        seqs = [int(line.split()[0][1:]) for line in numbered]
+        events_seen = [seq for i, seq in enumerate(seqs) if i == 0 or seq != seqs[i - 1]]
+        assert events_seen == list(range(1, events_seen[-1] + 1))  # every event, in order
+        assert "ran 3, reused 1, failed 0" in lines[-1]
+    finally:
+        own.stop()
