@@ -21,12 +21,13 @@ import sys
 import sysconfig
 import tarfile
 from collections.abc import Iterator
+from importlib import metadata
 from pathlib import Path
 
 STEP_PACKAGES = (
     "numpy", "numpy.libs", "pandas", "pyarrow", "scipy", "scipy.libs", "sklearn",
     "scikit_learn.libs", "joblib", "threadpoolctl.py", "dateutil", "pytz", "tzdata", "six.py",
-    "yaml", "_yaml", "cloudpickle", "narwhals",
+    "yaml", "_yaml", "cloudpickle", "narwhals", "packaging",
 )  # fmt: skip
 SKIPPED_DIRS = {"__pycache__", "tests", "test", "idlelib", "tkinter", "turtledemo", "ensurepip"}
 
@@ -37,6 +38,16 @@ def files_under(root: Path) -> Iterator[Path]:
         dirs[:] = [d for d in dirs if d not in SKIPPED_DIRS and d != "include"]
         for name in names:
             yield Path(folder, name)
+
+
+def distribution_folders(site: Path, names: tuple[str, ...]) -> list[Path]:
+    """The *.dist-info folders of the distributions that installed any of these top-level names."""
+    found = []
+    for dist in metadata.distributions(path=[str(site)]):
+        tops = {Path(str(f)).parts[0] for f in dist.files or ()}
+        if tops & set(names):
+            found += [site / top for top in tops if top.endswith(".dist-info")]
+    return found
 
 
 def shared_libraries(binaries: list[Path]) -> set[Path]:
@@ -105,6 +116,9 @@ def write_rootfs(out: io.BufferedWriter, extra: list[Path]) -> None:
         elif source.is_dir():
             for path in files_under(source):
                 files[f"{image_site}/{path.relative_to(site)}"] = path
+    for dist_info in distribution_folders(site, STEP_PACKAGES):  # so requirements can be checked
+        for path in files_under(dist_info):
+            files[f"{image_site}/{path.relative_to(site)}"] = path
     for folder in extra:
         for path in files_under(folder):
             files[f"{image_site}/{path.relative_to(folder)}"] = path

@@ -57,6 +57,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from designer.engine import requirements
 from designer.engine.artifacts import (
     KIND_PARQUET,
     OutputTypeError,
@@ -456,6 +457,11 @@ def _call(
     else:
         workdir = Path(tempfile.mkdtemp(prefix=f"step-{_safe(step.key)}-", dir=task.get("workdir")))
     ran = _Ran(step, store, None, started, started, workdir, scratch is not None)
+    try:
+        requirements.check(task["step"].get("environment", {}).get("requirements", ()))
+    except StepError as exc:
+        ran.cleanup()
+        return _failure(exc, started, retryable=False)
     try:
         func = load(step.implementation, step.digest)
     except Exception as exc:

@@ -12,6 +12,7 @@ from typing import Any
 import yaml
 
 from designer.engine.registry import Environment, ModuleSpec, ParamSpec, PortSpec
+from designer.engine.requirements import invalid as invalid_requirement
 from designer.engine.types import ParamType, PortType
 from designer.modules.plugins import module_name_for
 
@@ -219,6 +220,11 @@ def read_spec(path: Path) -> tuple[ModuleSpec | None, list[str]]:
     if not isinstance(requirements, list) or not all(isinstance(r, str) for r in requirements):
         spec.fail("requirements", "must be a list of requirement strings")
         requirements = []
+    for i, requirement in enumerate(requirements):
+        if (problem := invalid_requirement(requirement)) is not None:
+            spec.fail(
+                f"requirements[{i}]", f"`{requirement}` is not a valid requirement: {problem}"
+            )
     image = data.get("image")
     if image is not None and not isinstance(image, str):
         spec.fail("image", "must be a string")

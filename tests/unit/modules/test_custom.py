@@ -66,6 +66,7 @@ def test_problems_name_file_and_field(folder: Path) -> None:
         params:
           - {name: mode, type: enum, default: fast, choices: [slow]}
           - {name: n, type: int, default: 3, minimum: 5, maximum: 1}
+        requirements: ["pandas>=2", "not a requirement!"]
         colour: blue
         """,
     )
@@ -81,6 +82,7 @@ def test_problems_name_file_and_field(folder: Path) -> None:
         f"{path}: params[0].default: 'fast' is not one of the choices ['slow']",
         f"{path}: params[1].minimum: 5 is greater than maximum 1",
         f"{path}: colour: is not a known field",
+        f"{path}: requirements[1]: `not a requirement!` is not a valid requirement: ",
     ]:
         assert expected in problems
 
