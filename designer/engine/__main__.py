@@ -230,7 +230,8 @@ def command_plan(args: argparse.Namespace, out: TextIO) -> int:
 
 
 def command_run(args: argparse.Namespace, out: TextIO) -> int:
-    from designer.engine.execute import CancelToken, execute
+    from designer.engine.cancel import CancelToken
+    from designer.engine.execute import execute
     from designer.engine.runners.docker import DockerRunner
     from designer.engine.runners.local import LocalRunner
     from designer.engine.runners.routing import RoutingRunner

@@ -23,7 +23,6 @@ from __future__ import annotations
 import contextlib
 import heapq
 import os
-import threading
 import time
 import uuid
 from collections.abc import Callable, Iterable
@@ -41,8 +40,10 @@ from designer.engine.cache import (
     record_reuse,
     record_success,
 )
+from designer.engine.cancel import CancelToken
 from designer.engine.events import Event, EventType
 from designer.engine.plan import Plan
+from designer.engine.results import RunResult, StepResult
 from designer.engine.runners.base import Runner, RunnerMessage
 from designer.engine.scheduler import DONE, StepStatus, ready_steps
 from designer.engine.store import ArtifactStore
@@ -50,127 +51,6 @@ from designer.engine.worker import make_task
 
 Emit = Callable[[Event], None]
 MAX_BACKOFF = 60.0
-
-
-class CancelToken:
-    """Set from any thread to cancel a run; the executor wakes at once (it selects on a pipe)."""
-
-    def __init__(self) -> None:
-        self._event = threading.Event()
-        self._lock = threading.Lock()
-        self._read, self._write = os.pipe()
-        os.set_blocking(self._read, False)
-        os.set_blocking(self._write, False)
-        self._closed = False
-
-    def cancel(self) -> None:
-        """Ask the run to stop: running steps are killed, the rest is marked canceled."""
-        with self._lock:
-            if self._event.is_set():
-                return
-            self._event.set()
-            if not self._closed:
-                with contextlib.suppress(OSError):
-                    os.write(self._write, b"x")
-
-    @property
-    def canceled(self) -> bool:
-        """Whether cancel() was called."""
-        return self._event.is_set()
-
-    def fileno(self) -> int:
-        """A file descriptor that becomes readable on cancel."""
-        return self._read
-
-    def close(self) -> None:
-        """Release the pipe, once: a second call must not close descriptors reused since."""
-        with self._lock:
-            if self._closed:
-                return
-            self._closed = True
-            for fd in (self._read, self._write):
-                with contextlib.suppress(OSError):
-                    os.close(fd)
-
-    def __del__(self) -> None:
-        self.close()
-
-
-@dataclass
-class StepResult:
-    """What happened to one step in a run."""
-
-    key: str
-    module: str
-    status: StepStatus = StepStatus.PENDING
-    reason: str = ""
-    attempts: int = 0
-    fingerprint: str = ""
-    outputs: dict[str, OutputRecord] = field(default_factory=dict)
-    error: str | None = None
-    traceback: str | None = None
-    started_at: float | None = None  # when the implementation started (worker clock)
-    finished_at: float | None = None
-
-    @property
-    def duration(self) -> float | None:
-        """Seconds the implementation ran, if it ran."""
-        if self.started_at is None or self.finished_at is None:
-            return None
-        return self.finished_at - self.started_at
-
-    def to_dict(self) -> dict[str, Any]:
-        """Return the JSON-ready form."""
-        return {
-            "key": self.key,
-            "module": self.module,
-            "status": self.status.value,
-            "reason": self.reason,
-            "attempts": self.attempts,
-            "fingerprint": self.fingerprint,
-            "outputs": {k: v.to_dict() for k, v in self.outputs.items()},
-            "error": self.error,
-            "traceback": self.traceback,
-            "started_at": self.started_at,
-            "finished_at": self.finished_at,
-        }
-
-
-@dataclass
-class RunResult:
-    """The outcome of execute(): overall status, per-step results and counts."""
-
-    run_id: str
-    status: str
-    steps: dict[str, StepResult]
-    duration: float
-
-    @property
-    def counts(self) -> dict[str, int]:
-        """How many steps ran (and succeeded), were reused, failed, were canceled or blocked."""
-        counts = {"ran": 0, "reused": 0, "failed": 0, "canceled": 0, "upstream_failed": 0}
-        names = {
-            StepStatus.SUCCEEDED: "ran",
-            StepStatus.REUSED: "reused",
-            StepStatus.FAILED: "failed",
-            StepStatus.CANCELED: "canceled",
-            StepStatus.UPSTREAM_FAILED: "upstream_failed",
-        }
-        for result in self.steps.values():
-            name = names.get(result.status)
-            if name:
-                counts[name] += 1
-        return counts
-
-    def to_dict(self) -> dict[str, Any]:
-        """Return the JSON-ready form."""
-        return {
-            "run_id": self.run_id,
-            "status": self.status,
-            "duration": self.duration,
-            "counts": self.counts,
-            "steps": {k: v.to_dict() for k, v in self.steps.items()},
-        }
 
 
 @dataclass
@@ -246,6 +126,8 @@ def execute(
 
 
 class _Execution:
+    """The state and the loop of one execute() call."""
+
     def __init__(
         self,
         plan: Plan,

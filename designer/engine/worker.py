@@ -20,21 +20,9 @@ Result::
 ``report(kind, data)`` receives ("log", {"stream": "log"|"stdout"|"stderr", "lines": [...]}) and
 ("progress", {"value", "max"}) while the step runs.
 
-A process that runs steps keeps the Arrow tables of the DataFrames it recently stored or
-loaded (``recent_tables``, keyed by digest, bounded by bytes), so the step after one that
-produced a table — usually on the same warm worker — gets it without reading, hashing and
-decoding the file again. Each step still gets its own new DataFrame (``table.to_pandas()``,
-exactly what decoding the stored bytes gives).
-
-Staged steps (``stage_step``, used by the local runner's workers; see
-docs/decisions/0007-engine-staged-storage.md): the module runs, its DataFrame outputs are
-converted to Arrow and its other outputs encoded and hashed, and the step is "computed": its
-outputs are held in memory under tokens (``provisional``), so a step the executor starts
-speculatively on this process can read them (``{"pending": token, "kind": kind}`` input refs)
-while ``Staged.finish()`` — Parquet, SHA-256, summary, durable write — runs on a storage thread.
-The result of ``finish()`` is the same as ``run_step``'s, plus ``"inexact"``: the ports whose
-in-memory table is not exactly what decoding the stored bytes gives (a speculative reader of
-those must be discarded).
+Inputs come from the store, or from what this process holds in memory (``held``: recent
+Arrow tables by digest, staged outputs by token). ``staging.stage_step`` runs a step in two
+halves with the helpers here (``call`` runs the module; ``store_outputs``, ``failure``).
 """
 
 from __future__ import annotations
@@ -50,7 +38,6 @@ import tempfile
 import threading
 import time
 import traceback
-from collections import OrderedDict
 from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
@@ -62,19 +49,13 @@ from designer.engine.artifacts import (
     KIND_PARQUET,
     OutputTypeError,
     Prepared,
-    decode,
-    frame_to_table,
-    is_dataframe,
-    parquet_to_table,
     prepare,
-    prepare_table,
-    stored_as_table,
     stored_schema_matches,
-    table_to_frame,
 )
 from designer.engine.context import DatasetStore, StepError
 from designer.engine.datasets import FileDatasetStore
 from designer.engine.hashing import sha256_hex
+from designer.engine.held import ProvisionalMissing, load_input, load_provisional, recent_tables
 from designer.engine.plan import Step
 from designer.engine.store import ArtifactError, ArtifactStore
 from designer.engine.types import PortType
@@ -82,110 +63,6 @@ from designer.engine.types import PortType
 Report = Callable[[str, dict[str, Any]], None]
 PROGRESS_INTERVAL = 0.05  # seconds between progress reports (the first and last always go)
 MAX_LINE = 10_000  # longer log lines are cut
-RECENT_TABLES_BYTES = 256 * 1024 * 1024  # default bound of the in-process table cache
-
-
-class RecentTables:
-    """A thread-safe LRU of Arrow tables by artifact digest, bounded by their size in bytes."""
-
-    def __init__(self, limit: int = RECENT_TABLES_BYTES):
-        self.limit = limit
-        self._tables: OrderedDict[str, tuple[Any, int]] = OrderedDict()
-        self._size = 0
-        self._lock = threading.Lock()
-
-    def get(self, digest: str) -> Any:
-        """The table stored under `digest`, or None."""
-        with self._lock:
-            found = self._tables.get(digest)
-            if found is None:
-                return None
-            self._tables.move_to_end(digest)
-            return found[0]
-
-    def put(self, digest: str, table: Any) -> None:
-        """Keep a table (tables larger than the whole bound are not kept)."""
-        size = int(table.nbytes)
-        with self._lock:
-            old = self._tables.pop(digest, None)
-            if old is not None:
-                self._size -= old[1]
-            if size > self.limit:
-                return
-            self._tables[digest] = (table, size)
-            self._size += size
-            while self._size > self.limit:
-                _, (_, dropped) = self._tables.popitem(last=False)
-                self._size -= dropped
-
-    def clear(self) -> None:
-        """Forget every table."""
-        with self._lock:
-            self._tables.clear()
-            self._size = 0
-
-    def __contains__(self, digest: object) -> bool:
-        with self._lock:
-            return digest in self._tables
-
-
-recent_tables = RecentTables()
-PROVISIONAL_LIMIT = 64  # tokens a process remembers (the runner's view of them may be older)
-
-
-class ProvisionalMissing(Exception):
-    """A speculative step asked for an in-memory output this process no longer holds."""
-
-
-@dataclass
-class _Held:
-    """An output held in memory under a token: its table or bytes until stored, then its digest."""
-
-    kind: str
-    table: Any = None
-    data: bytes | memoryview | None = None
-    digest: str | None = None
-
-
-class Provisional:
-    """Outputs of staged steps by token, readable before (and after) they are stored."""
-
-    def __init__(self, limit: int = PROVISIONAL_LIMIT):
-        self.limit = limit
-        self._held: OrderedDict[str, _Held] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def put(self, token: str, held: _Held) -> None:
-        """Hold an output under `token` (the oldest token is forgotten beyond the limit)."""
-        with self._lock:
-            self._held[token] = held
-            self._held.move_to_end(token)
-            while len(self._held) > self.limit:
-                self._held.popitem(last=False)
-
-    def resolve(self, token: str, digest: str) -> None:
-        """The output is stored (durably) under `digest`: let go of its table or bytes."""
-        with self._lock:
-            held = self._held.get(token)
-            if held is not None:
-                self._held[token] = _Held(held.kind, digest=digest)
-
-    def get(self, token: str) -> _Held | None:
-        """What is held under `token`, or None."""
-        with self._lock:
-            return self._held.get(token)
-
-    def clear(self) -> None:
-        """Forget every token."""
-        with self._lock:
-            self._held.clear()
-
-    def __contains__(self, token: object) -> bool:
-        with self._lock:
-            return token in self._held
-
-
-provisional = Provisional()
 
 
 def make_task(
@@ -210,7 +87,8 @@ def make_task(
     }
 
 
-def _no_report(kind: str, data: dict[str, Any]) -> None:
+def no_report(kind: str, data: dict[str, Any]) -> None:
+    """The `report` of a caller that wants no logs or progress."""
     return None
 
 
@@ -226,6 +104,8 @@ def _store(root: str) -> ArtifactStore:
 
 
 class _NoDatasets:
+    """The dataset store of a run that has none: every use fails the step."""
+
     def read(self, name: str, version: str | None = None) -> tuple[Path, str]:
         raise StepError("no dataset store is configured for this run")
 
@@ -378,30 +258,6 @@ class WorkerContext:
         self._report("progress", {"value": value, "max": maximum})
 
 
-def load_input(store: ArtifactStore, digest: str, kind: str) -> Any:
-    """Decode a stored artifact, taking DataFrames from `recent_tables` when they are there."""
-    if kind != KIND_PARQUET:
-        return decode(store.get(digest), kind)
-    table = recent_tables.get(digest)
-    if table is None:
-        table = parquet_to_table(store.get(digest))  # digest checked by get()
-        recent_tables.put(digest, table)
-    return table_to_frame(table)
-
-
-def load_provisional(store: ArtifactStore, token: str) -> Any:
-    """A new value of an output held under `token` (ProvisionalMissing when it is not held)."""
-    held = provisional.get(token)
-    if held is None:
-        raise ProvisionalMissing(f"input {token} is no longer held by this worker")
-    if held.table is not None:
-        return table_to_frame(held.table)
-    if held.data is not None:
-        return decode(bytes(held.data), held.kind)
-    assert held.digest is not None
-    return load_input(store, held.digest, held.kind)
-
-
 @contextlib.contextmanager
 def _captured(report: Report) -> Iterator[tuple[_LineWriter, _LineWriter]]:
     lock = threading.Lock()
@@ -421,7 +277,7 @@ def _safe(key: str) -> str:
 
 
 @dataclass
-class _Ran:
+class Ran:
     """A module that returned: what it returned, when, and how to clean up after it."""
 
     step: _StepView
@@ -439,15 +295,15 @@ class _Ran:
             shutil.rmtree(self.workdir, ignore_errors=True)
 
 
-def _call(
+def call(
     task: Mapping[str, Any],
     report: Report,
     *,
     capture_output: bool,
     chdir: bool,
     scratch: str | os.PathLike[str] | None,
-) -> _Ran | dict[str, Any]:
-    """Run the module of `task`: a _Ran (clean it up after storing), or a failure result."""
+) -> Ran | dict[str, Any]:
+    """Run the module of `task`: a Ran (clean it up after storing), or a failure result."""
     started = time.time()
     step = _StepView(task["step"])
     store = _store(task["store"])
@@ -456,20 +312,20 @@ def _call(
         _empty(workdir)
     else:
         workdir = Path(tempfile.mkdtemp(prefix=f"step-{_safe(step.key)}-", dir=task.get("workdir")))
-    ran = _Ran(step, store, None, started, started, workdir, scratch is not None)
+    ran = Ran(step, store, None, started, started, workdir, scratch is not None)
     try:
         requirements.check(task["step"].get("environment", {}).get("requirements", ()))
     except StepError as exc:
         ran.cleanup()
-        return _failure(exc, started, retryable=False)
+        return failure(exc, started, retryable=False)
     try:
         func = load(step.implementation, step.digest)
     except Exception as exc:
         ran.cleanup()
-        return _failure(exc, started, retryable=False, prefix="cannot load the implementation: ")
+        return failure(exc, started, retryable=False, prefix="cannot load the implementation: ")
     ctx = WorkerContext(step, task, workdir, report, store)
     old_cwd = os.getcwd() if chdir else None
-    failure: dict[str, Any] | None = None
+    failed: dict[str, Any] | None = None
     try:
         if chdir:
             os.chdir(workdir)
@@ -479,13 +335,11 @@ def _call(
         else:
             ran.returned = func(ctx)
     except (StepError, ArtifactError) as exc:
-        failure = _failure(exc, started, retryable=False)
+        failed = failure(exc, started, retryable=False)
     except Exception as exc:
-        failure = _failure(exc, started, retryable=True)
+        failed = failure(exc, started, retryable=True)
     except SystemExit as exc:  # exit() in user code must not take the worker down
-        failure = _failure(
-            StepError(f"the step called exit({exc.code!r})"), started, retryable=False
-        )
+        failed = failure(StepError(f"the step called exit({exc.code!r})"), started, retryable=False)
     except BaseException:  # e.g. KeyboardInterrupt: the work directory is still emptied
         ran.cleanup()
         raise
@@ -493,18 +347,18 @@ def _call(
         if old_cwd is not None:
             os.chdir(old_cwd)
     if ctx.provisional_missing:  # whatever the module made of it, its input was not there
-        failure = _provisional_missing(started)
-    if failure is not None:
+        failed = _provisional_missing(started)
+    if failed is not None:
         ran.cleanup()
-        return failure
+        return failed
     ran.finished = time.time()
     return ran
 
 
 def _provisional_missing(started: float) -> dict[str, Any]:
-    failure = _failure(ProvisionalMissing("a speculative input is gone"), started, retryable=True)
-    failure["provisional_missing"] = True
-    return failure
+    failed = failure(ProvisionalMissing("a speculative input is gone"), started, retryable=True)
+    failed["provisional_missing"] = True
+    return failed
 
 
 def run_step(
@@ -524,18 +378,18 @@ def run_step(
     (emptied before and after), which saves creating and removing one per step; without it
     each step gets a fresh temporary directory under task["workdir"].
     """
-    ran = _call(
-        task, report or _no_report, capture_output=capture_output, chdir=chdir, scratch=scratch
+    ran = call(
+        task, report or no_report, capture_output=capture_output, chdir=chdir, scratch=scratch
     )
     if isinstance(ran, dict):
         return ran
     try:
         try:
-            outputs = _store_outputs(ran.step, ran.returned, ran.store)
+            outputs = store_outputs(ran.step, ran.returned, ran.store)
         except (StepError, OutputTypeError) as exc:
-            return _failure(exc, ran.started, retryable=False)
+            return failure(exc, ran.started, retryable=False)
         except Exception as exc:
-            return _failure(exc, ran.started, retryable=True, prefix="storing outputs failed: ")
+            return failure(exc, ran.started, retryable=True, prefix="storing outputs failed: ")
         return {
             "status": "succeeded",
             "outputs": outputs,
@@ -544,159 +398,6 @@ def run_step(
         }
     finally:
         ran.cleanup()
-
-
-@dataclass
-class _Item:
-    port: str
-    token: str
-    value: Any
-    table: Any  # Arrow table of a DataFrame output, else None
-    prepared: Prepared | None  # encoded bytes of any other output
-    digest: str | None  # their SHA-256
-    ref: dict[str, str]  # how a speculative reader on this process names it
-
-
-class Staged:
-    """A step whose module returned and whose outputs are held in memory, not yet stored.
-
-    `refs` are the input refs a speculative step on this process uses for its outputs;
-    `finish()` stores them (run it on a storage thread) and returns the step's result.
-    """
-
-    def __init__(self, ran: _Ran, items: list[_Item]):
-        self.step = ran.step
-        self.store = ran.store
-        self.started = ran.started
-        self.finished = ran.finished
-        self.items = items
-        self.refs = {item.port: item.ref for item in items}
-
-    def finish(self) -> dict[str, Any]:
-        """Store the outputs; the step's result (as `run_step` gives it, plus "inexact")."""
-        try:
-            outputs, inexact = self._store()
-        except (StepError, OutputTypeError) as exc:
-            return _failure(exc, self.started, retryable=False)
-        except Exception as exc:
-            return _failure(exc, self.started, retryable=True, prefix="storing outputs failed: ")
-        return {
-            "status": "succeeded",
-            "outputs": outputs,
-            "started_at": self.started,
-            "finished_at": self.finished,
-            "inexact": inexact,
-        }
-
-    def _store(self) -> tuple[dict[str, Any], list[str]]:
-        store = self.store
-        outputs: dict[str, Any] = {}
-        inexact: list[str] = []
-        stored: list[tuple[str, str]] = []  # (token, digest): read from the store once durable
-        pending: list[Future[Any]] = []
-        try:
-            for item in self.items:
-                if item.prepared is None:
-                    prepared = prepare_table(item.value, item.table)
-                    digest = sha256_hex(prepared.data)
-                    pending.append(_writer.submit(store.put, prepared.data, digest))
-                    summary = store.summary(digest)
-                    if summary is None:
-                        summary = prepared.summary()
-                        pending.append(_writer.submit(_keep_summary, store, digest, summary))
-                    if stored_schema_matches(item.table, prepared.data):
-                        recent_tables.put(digest, item.table)
-                    else:
-                        inexact.append(item.port)
-                else:
-                    prepared = item.prepared
-                    digest = item.digest or sha256_hex(prepared.data)
-                    pending.append(_writer.submit(store.put, prepared.data, digest))
-                    summary = prepared.summary()
-                stored.append((item.token, digest))
-                outputs[item.port] = {
-                    "digest": digest,
-                    "kind": prepared.kind,
-                    "size": prepared.size,
-                    "summary": summary,
-                }
-        finally:
-            wait(pending)  # every write has ended (durably, or failed) before the step reports
-        for future in pending:
-            future.result()  # a failed write fails the step
-        for token, digest in stored:
-            provisional.resolve(token, digest)
-        return outputs, inexact
-
-
-def stage_step(
-    task: Mapping[str, Any],
-    report: Report | None = None,
-    *,
-    token: str,
-    small: bool = True,
-    capture_output: bool = True,
-    chdir: bool = False,
-    scratch: str | os.PathLike[str] | None = None,
-) -> Staged | dict[str, Any]:
-    """Run a step's module and hold its outputs in memory under ``f"{token}/{port}"``.
-
-    Returns a Staged step (call `finish()` to store its outputs and get the result), or the
-    result when the module failed or returned outputs that do not fit their ports — the same
-    failures, with the same retryability, as `run_step`. With `small` false, a step that
-    returned no DataFrame is stored at once, as `run_step` does (its result is returned): a few
-    small writes cost less than the hand-off when no other storage is in progress.
-    """
-    ran = _call(
-        task, report or _no_report, capture_output=capture_output, chdir=chdir, scratch=scratch
-    )
-    if isinstance(ran, dict):
-        return ran
-    try:
-        if not small and not _has_table(ran.returned):
-            outputs = _store_outputs(ran.step, ran.returned, ran.store)
-            return {
-                "status": "succeeded",
-                "outputs": outputs,
-                "started_at": ran.started,
-                "finished_at": ran.finished,
-            }
-        return Staged(ran, _hold_outputs(ran, token))
-    except (StepError, OutputTypeError) as exc:
-        return _failure(exc, ran.started, retryable=False)
-    except Exception as exc:
-        return _failure(exc, ran.started, retryable=True, prefix="storing outputs failed: ")
-    finally:
-        ran.cleanup()
-
-
-def _has_table(returned: Any) -> bool:
-    return isinstance(returned, Mapping) and any(is_dataframe(v) for v in returned.values())
-
-
-def _hold_outputs(ran: _Ran, token: str) -> list[_Item]:
-    returned = _checked(ran.step, ran.returned)
-    items: list[_Item] = []
-    for port, port_type in ran.step.outputs:
-        if port not in returned:
-            raise OutputTypeError(f"module {ran.step.module} returned no value for output `{port}`")
-        value = returned[port]
-        name = f"{token}/{port}"
-        if stored_as_table(value, port_type, port):
-            table = frame_to_table(value)
-            provisional.put(name, _Held(KIND_PARQUET, table=table))
-            ref = {"pending": name, "kind": KIND_PARQUET}
-            items.append(_Item(port, name, value, table, None, None, ref))
-            continue
-        prepared = prepare(value, port_type, port)
-        digest = sha256_hex(prepared.data)
-        if ran.store.exists(digest):  # already stored: readers take it from there (checked)
-            ref = {"digest": digest, "kind": prepared.kind}
-        else:
-            provisional.put(name, _Held(prepared.kind, data=prepared.data))
-            ref = {"pending": name, "kind": prepared.kind}
-        items.append(_Item(port, name, value, None, prepared, digest, ref))
-    return items
 
 
 def _empty(folder: Path) -> None:
@@ -717,15 +418,16 @@ def _empty(folder: Path) -> None:
 
 # Writes tables to the store (mostly waiting on the disk) while the step's thread summarizes
 # them and encodes the next output; its thread starts on first use.
-_writer = ThreadPoolExecutor(1, thread_name_prefix="artifact-writer")
+writer = ThreadPoolExecutor(1, thread_name_prefix="artifact-writer")
 
 
-def _keep_summary(store: ArtifactStore, digest: str, summary: dict[str, Any]) -> None:
+def keep_summary(store: ArtifactStore, digest: str, summary: dict[str, Any]) -> None:
+    """Store a summary beside its object; an OSError is ignored."""
     with contextlib.suppress(OSError):  # a summary is derived data: never fail a step on it
         store.put_summary(digest, summary)
 
 
-def _checked(step: _StepView, returned: Any) -> Mapping[str, Any]:
+def checked(step: _StepView, returned: Any) -> Mapping[str, Any]:
     """The module's returned mapping, checked for shape and unknown ports."""
     if returned is None:
         returned = {}
@@ -740,8 +442,29 @@ def _checked(step: _StepView, returned: Any) -> Mapping[str, Any]:
     return returned
 
 
-def _store_outputs(step: _StepView, returned: Any, store: ArtifactStore) -> dict[str, Any]:
-    returned = _checked(step, returned)
+def write_table(
+    store: ArtifactStore, prepared: Prepared, table: Any, pending: list[Future[Any]]
+) -> tuple[str, dict[str, Any], bool]:
+    """Queue a table's durable write, and its summary unless identical bytes have one stored.
+
+    The Arrow table is kept for this process's readers when the bytes decode to exactly it.
+    Returns (digest, summary, exact); the writes are appended to `pending`.
+    """
+    digest = sha256_hex(prepared.data)
+    pending.append(writer.submit(store.put, prepared.data, digest))
+    summary = store.summary(digest)
+    if summary is None:
+        summary = prepared.summary()
+        pending.append(writer.submit(keep_summary, store, digest, summary))
+    exact = stored_schema_matches(table, prepared.data)
+    if exact:
+        recent_tables.put(digest, table)
+    return digest, summary, exact
+
+
+def store_outputs(step: _StepView, returned: Any, store: ArtifactStore) -> dict[str, Any]:
+    """Encode and store every output of a module durably; their records by port."""
+    returned = checked(step, returned)
     outputs: dict[str, Any] = {}
     pending: list[Future[Any]] = []
     try:
@@ -750,14 +473,7 @@ def _store_outputs(step: _StepView, returned: Any, store: ArtifactStore) -> dict
                 raise OutputTypeError(f"module {step.module} returned no value for output `{port}`")
             prepared = prepare(returned[port], port_type, port)
             if prepared.kind == KIND_PARQUET:
-                digest = sha256_hex(prepared.data)
-                pending.append(_writer.submit(store.put, prepared.data, digest))
-                summary = store.summary(digest)
-                if summary is None:
-                    summary = prepared.summary()
-                    pending.append(_writer.submit(_keep_summary, store, digest, summary))
-                if stored_schema_matches(prepared.table, prepared.data):
-                    recent_tables.put(digest, prepared.table)
+                digest, summary, _ = write_table(store, prepared, prepared.table, pending)
             else:
                 digest = store.put(prepared.data)
                 summary = prepared.summary()
@@ -774,9 +490,10 @@ def _store_outputs(step: _StepView, returned: Any, store: ArtifactStore) -> dict
     return outputs
 
 
-def _failure(
+def failure(
     exc: BaseException, started: float, *, retryable: bool, prefix: str = ""
 ) -> dict[str, Any]:
+    """The failure result of a step for `exc` (its traceback unless it is a user error)."""
     user = isinstance(exc, (StepError, OutputTypeError, ArtifactError))
     message = str(exc) if user else f"{type(exc).__name__}: {exc}"
     return {

@@ -19,8 +19,9 @@ from functools import cache
 from django.conf import settings
 from django.db import close_old_connections, connection
 
+from designer.engine.cancel import CancelToken
 from designer.engine.events import Event, EventType
-from designer.engine.execute import CancelToken, execute
+from designer.engine.execute import execute
 from designer.engine.plan import Plan
 from designer.engine.runners.routing import RoutingRunner
 from designer.realtime.protocol import LOG_BATCH_SECONDS

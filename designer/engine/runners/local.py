@@ -13,7 +13,7 @@ reaches the step's log. The parent blocks in one select over every socket and pi
 executor's wake fds): no polling intervals, no per-step sleeps, no per-step process spawn.
 
 A task goes to the idle worker that most recently stored or loaded most of its inputs (it may
-still hold them decoded: worker.recent_tables), else to the first idle one; a task never waits
+still hold them decoded: held.recent_tables), else to the first idle one; a task never waits
 for a busy worker.
 
 Staged tasks (``task["stage"]``, set by the executor): the worker reports ("computed", task_id,
@@ -74,7 +74,7 @@ ENV_ALLOW = (
 )
 _WORKER_CODE = "from designer.engine.runners.local import worker_main; worker_main()"
 RECENT_DIGESTS = 64  # how many artifact digests the runner remembers per worker
-PROVISIONAL_LIMIT = 64  # as worker.PROVISIONAL_LIMIT (not imported: the parent stays light)
+PROVISIONAL_LIMIT = 64  # as held.PROVISIONAL_LIMIT (not imported: the parent stays light)
 STORING_LIMIT = 4  # staged steps a worker stores at once before it waits to take more work
 # A worker's main thread (module code: many short GIL releases in numpy/pandas) and its storage
 # thread (summaries: Python + small numpy calls) share the GIL; with the default 5 ms interval
@@ -488,7 +488,7 @@ def worker_main() -> None:
         import resource
 
         resource.setrlimit(resource.RLIMIT_AS, (int(limit), int(limit)))
-        from designer.engine.worker import recent_tables
+        from designer.engine.held import recent_tables
 
         recent_tables.limit = min(recent_tables.limit, int(limit) // 4)
     for name in filter(None, os.environ.pop("DESIGNER_WORKER_PRELOAD", "").split(",")):
@@ -496,7 +496,8 @@ def worker_main() -> None:
             __import__(name)
         except Exception as exc:
             print(f"preloading {name} failed: {exc}", file=sys.stderr)
-    from designer.engine.worker import Staged, run_step, stage_step
+    from designer.engine.staging import Staged, stage_step
+    from designer.engine.worker import run_step
 
     lock = threading.Lock()
     storer = ThreadPoolExecutor(1, thread_name_prefix="storage")  # staged steps' outputs

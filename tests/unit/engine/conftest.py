@@ -11,9 +11,10 @@ import pytest
 from designer.engine.cache import FileCache
 from designer.engine.compile import compile_document
 from designer.engine.events import Event
-from designer.engine.execute import RunResult, execute
+from designer.engine.execute import execute
 from designer.engine.plan import Plan
 from designer.engine.registry import Registry
+from designer.engine.results import RunResult
 from designer.engine.runners.local import LocalRunner
 from designer.engine.store import ArtifactStore
 from tests.support.registry import registry as support_registry

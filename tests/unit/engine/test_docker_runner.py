@@ -19,8 +19,9 @@ from typing import Any
 import pytest
 
 from designer.engine.cache import FileCache
+from designer.engine.cancel import CancelToken
 from designer.engine.compile import compile_document
-from designer.engine.execute import CancelToken, execute
+from designer.engine.execute import execute
 from designer.engine.registry import Environment, Registry
 from designer.engine.runners.docker import PROJECT_ROOT, DockerRunner, container_spec, parse_line
 from designer.engine.runners.local import LocalRunner

@@ -8,8 +8,8 @@ import time
 from pathlib import Path
 
 from designer.engine.cache import NullCache
+from designer.engine.cancel import CancelToken
 from designer.engine.events import EventType
-from designer.engine.execute import CancelToken
 from designer.engine.runners.local import LocalRunner
 from tests.support.graphs import graph, node
 from tests.unit.engine.conftest import Env

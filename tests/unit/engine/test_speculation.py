@@ -16,19 +16,22 @@ from typing import Any
 
 import pytest
 
-from designer.engine import worker
 from designer.engine.cache import FileCache
+from designer.engine.cancel import CancelToken
 from designer.engine.compile import compile_document
 from designer.engine.events import Event, EventType
-from designer.engine.execute import CancelToken, RunResult, execute
+from designer.engine.execute import execute
+from designer.engine.held import Held, ProvisionalMissing, load_provisional, provisional
 from designer.engine.plan import Plan
 from designer.engine.registry import ModuleSpec, ParamSpec, PortSpec, Registry
+from designer.engine.results import RunResult
 from designer.engine.runners.base import RunnerMessage
 from designer.engine.runners.local import LocalRunner
 from designer.engine.runners.routing import RoutingRunner
+from designer.engine.staging import Staged, stage_step
 from designer.engine.store import ArtifactStore
 from designer.engine.types import ParamType, PortType
-from designer.engine.worker import make_task, stage_step
+from designer.engine.worker import make_task
 from tests.support.graphs import graph, node
 
 IMPLEMENTATIONS = """
@@ -441,20 +444,20 @@ def test_held_outputs_give_each_reader_a_new_value(tmp_path: Path, package: str)
         "outputs": [{"port": "dataset", "type": "DataFrame"}],
     }
     staged = stage_step(make_task(step, {}, run_id="r", attempt=1, store=tmp_path), token="k")
-    assert isinstance(staged, worker.Staged)
+    assert isinstance(staged, Staged)
     assert staged.refs == {"dataset": {"pending": "k/dataset", "kind": "parquet"}}
     store = ArtifactStore(tmp_path)
-    one = worker.load_provisional(store, "k/dataset")
+    one = load_provisional(store, "k/dataset")
     one["x"] = -1
-    two = worker.load_provisional(store, "k/dataset")
+    two = load_provisional(store, "k/dataset")
     assert one is not two and list(two["x"]) == [0, 1, 2, 3, 4]
     result = staged.finish()
     assert result["status"] == "succeeded" and result["inexact"] == []
     digest = result["outputs"]["dataset"]["digest"]
-    three = worker.load_provisional(store, "k/dataset")  # now read by digest
+    three = load_provisional(store, "k/dataset")  # now read by digest
     assert list(three["x"]) == [0, 1, 2, 3, 4] and store.exists(digest)
-    with pytest.raises(worker.ProvisionalMissing):
-        worker.load_provisional(store, "gone/dataset")
+    with pytest.raises(ProvisionalMissing):
+        load_provisional(store, "gone/dataset")
 
 
 def test_a_crash_in_a_speculative_step_is_reported_on_that_step(run: Run) -> None:
@@ -556,10 +559,10 @@ def test_small_outputs_are_stored_at_once_when_nothing_else_is_being_stored(
     task["inputs"] = {"dataset": {"pending": "nowhere/dataset", "kind": "parquet"}}
     missing = stage_step(task, token="m", small=False)  # an evicted in-memory input
     assert isinstance(missing, dict) and missing["provisional_missing"] is True
-    worker.provisional.put("t/dataset", worker._Held("parquet", table=_arrow_table()))
+    provisional.put("t/dataset", Held("parquet", table=_arrow_table()))
     task["inputs"] = {"dataset": {"pending": "t/dataset", "kind": "parquet"}}
     held = stage_step(task, token="m1")  # small outputs held too (another table is storing)
-    assert isinstance(held, worker.Staged)
+    assert isinstance(held, Staged)
     assert held.refs == {"model": {"pending": "m1/model", "kind": "pickle"}}
     stored = held.finish()
     digest = stored["outputs"]["model"]["digest"]
@@ -569,7 +572,7 @@ def test_small_outputs_are_stored_at_once_when_nothing_else_is_being_stored(
     assert again["outputs"] == stored["outputs"]
     # bytes already in the store are named by digest: readers check them there
     third = stage_step(task, token="m3")
-    assert isinstance(third, worker.Staged)
+    assert isinstance(third, Staged)
     assert third.refs == {"model": {"digest": digest, "kind": "pickle"}}
 
 

@@ -12,7 +12,6 @@ from typing import Any
 
 import pytest
 
-from designer.engine import worker
 from designer.engine.artifacts import (
     SUMMARY_SAMPLE_ROWS,
     decode,
@@ -20,10 +19,11 @@ from designer.engine.artifacts import (
     summarize_frame,
 )
 from designer.engine.hashing import json_safe
+from designer.engine.held import RecentTables, recent_tables
 from designer.engine.runners.local import LocalRunner
 from designer.engine.store import ArtifactStore
 from designer.engine.types import PortType
-from designer.engine.worker import RecentTables, make_task, run_step
+from designer.engine.worker import make_task, run_step
 
 IMPLEMENTATIONS = """
 import os
@@ -59,9 +59,9 @@ def impl(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
     (package / "__init__.py").write_text("")
     (package / "impl.py").write_text(IMPLEMENTATIONS)
     monkeypatch.syspath_prepend(str(tmp_path))
-    worker.recent_tables.clear()
+    recent_tables.clear()
     yield "storage_path_probe.impl"
-    worker.recent_tables.clear()
+    recent_tables.clear()
 
 
 def task(
@@ -246,12 +246,12 @@ def test_a_worker_hands_its_tables_to_the_next_step_without_the_store(
 ) -> None:
     made = succeeded(run_step(task(impl, "produce", tmp_path, BOTH)))
     dataset = made["dataset"]
-    assert dataset["digest"] in worker.recent_tables
+    assert dataset["digest"] in recent_tables
     store = ArtifactStore(tmp_path)
     os.unlink(store.path(dataset["digest"]))  # only the in-process table is left
     read = succeeded(run_step(task(impl, "consume", tmp_path, INFO, dataset=dataset)))
     assert json.loads(store.get(read["info"]["digest"]))["x"] == [0, 1, 2, 3, 4]
-    worker.recent_tables.clear()
+    recent_tables.clear()
     missing = run_step(task(impl, "consume", tmp_path, INFO, dataset=dataset))
     assert missing["status"] == "failed" and "is not in the store" in missing["error"]
 

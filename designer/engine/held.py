@@ -1,0 +1,151 @@
+"""What a worker process holds in memory: recent Arrow tables by digest, staged outputs by token.
+
+A process that runs steps keeps the Arrow tables of the DataFrames it recently stored or
+loaded (``recent_tables``, keyed by digest, bounded by bytes), so the step after one that
+produced a table — usually on the same warm worker — gets it without reading, hashing and
+decoding the file again. Each step still gets its own new DataFrame (``table.to_pandas()``,
+exactly what decoding the stored bytes gives).
+
+The outputs of staged steps (staging.py) are held under tokens (``provisional``) until they
+are stored, so a step the executor starts speculatively on this process can read them
+(``{"pending": token, "kind": kind}`` input refs, ``load_provisional``).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass
+from typing import Any
+
+from designer.engine.artifacts import KIND_PARQUET, decode, parquet_to_table, table_to_frame
+from designer.engine.store import ArtifactStore
+
+RECENT_TABLES_BYTES = 256 * 1024 * 1024  # default bound of the in-process table cache
+
+
+class RecentTables:
+    """A thread-safe LRU of Arrow tables by artifact digest, bounded by their size in bytes."""
+
+    def __init__(self, limit: int = RECENT_TABLES_BYTES):
+        self.limit = limit
+        self._tables: OrderedDict[str, tuple[Any, int]] = OrderedDict()
+        self._size = 0
+        self._lock = threading.Lock()
+
+    def get(self, digest: str) -> Any:
+        """The table stored under `digest`, or None."""
+        with self._lock:
+            found = self._tables.get(digest)
+            if found is None:
+                return None
+            self._tables.move_to_end(digest)
+            return found[0]
+
+    def put(self, digest: str, table: Any) -> None:
+        """Keep a table (tables larger than the whole bound are not kept)."""
+        size = int(table.nbytes)
+        with self._lock:
+            old = self._tables.pop(digest, None)
+            if old is not None:
+                self._size -= old[1]
+            if size > self.limit:
+                return
+            self._tables[digest] = (table, size)
+            self._size += size
+            while self._size > self.limit:
+                _, (_, dropped) = self._tables.popitem(last=False)
+                self._size -= dropped
+
+    def clear(self) -> None:
+        """Forget every table."""
+        with self._lock:
+            self._tables.clear()
+            self._size = 0
+
+    def __contains__(self, digest: object) -> bool:
+        with self._lock:
+            return digest in self._tables
+
+
+recent_tables = RecentTables()
+PROVISIONAL_LIMIT = 64  # tokens a process remembers (the runner's view of them may be older)
+
+
+class ProvisionalMissing(Exception):
+    """A speculative step asked for an in-memory output this process no longer holds."""
+
+
+@dataclass
+class Held:
+    """An output held in memory under a token: its table or bytes until stored, then its digest."""
+
+    kind: str
+    table: Any = None
+    data: bytes | memoryview | None = None
+    digest: str | None = None
+
+
+class Provisional:
+    """Outputs of staged steps by token, readable before (and after) they are stored."""
+
+    def __init__(self, limit: int = PROVISIONAL_LIMIT):
+        self.limit = limit
+        self._held: OrderedDict[str, Held] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def put(self, token: str, held: Held) -> None:
+        """Hold an output under `token` (the oldest token is forgotten beyond the limit)."""
+        with self._lock:
+            self._held[token] = held
+            self._held.move_to_end(token)
+            while len(self._held) > self.limit:
+                self._held.popitem(last=False)
+
+    def resolve(self, token: str, digest: str) -> None:
+        """The output is stored (durably) under `digest`: let go of its table or bytes."""
+        with self._lock:
+            held = self._held.get(token)
+            if held is not None:
+                self._held[token] = Held(held.kind, digest=digest)
+
+    def get(self, token: str) -> Held | None:
+        """What is held under `token`, or None."""
+        with self._lock:
+            return self._held.get(token)
+
+    def clear(self) -> None:
+        """Forget every token."""
+        with self._lock:
+            self._held.clear()
+
+    def __contains__(self, token: object) -> bool:
+        with self._lock:
+            return token in self._held
+
+
+provisional = Provisional()
+
+
+def load_input(store: ArtifactStore, digest: str, kind: str) -> Any:
+    """Decode a stored artifact, taking DataFrames from `recent_tables` when they are there."""
+    if kind != KIND_PARQUET:
+        return decode(store.get(digest), kind)
+    table = recent_tables.get(digest)
+    if table is None:
+        table = parquet_to_table(store.get(digest))  # digest checked by get()
+        recent_tables.put(digest, table)
+    return table_to_frame(table)
+
+
+def load_provisional(store: ArtifactStore, token: str) -> Any:
+    """A new value of an output held under `token` (ProvisionalMissing when it is not held)."""
+    held = provisional.get(token)
+    if held is None:
+        raise ProvisionalMissing(f"input {token} is no longer held by this worker")
+    if held.table is not None:
+        return table_to_frame(held.table)
+    if held.data is not None:
+        return decode(bytes(held.data), held.kind)
+    assert held.digest is not None
+    return load_input(store, held.digest, held.kind)

@@ -1,0 +1,193 @@
+"""Staged steps (LocalRunner workers): run the module, hold its outputs, store them after.
+
+``stage_step`` (see docs/decisions/0007-engine-staged-storage.md): the module runs, its
+DataFrame outputs are converted to Arrow and its other outputs encoded and hashed, and the
+step is "computed": its outputs are held in memory under tokens (``held.provisional``), so a
+step the executor starts speculatively on this process can read them (``{"pending": token,
+"kind": kind}`` input refs) while ``Staged.finish()`` — Parquet, SHA-256, summary, durable
+write — runs on a storage thread.
+The result of ``finish()`` is the same as ``run_step``'s, plus ``"inexact"``: the ports whose
+in-memory table is not exactly what decoding the stored bytes gives (a speculative reader of
+those must be discarded).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from concurrent.futures import Future, wait
+from dataclasses import dataclass
+from typing import Any
+
+from designer.engine.artifacts import (
+    KIND_PARQUET,
+    OutputTypeError,
+    Prepared,
+    frame_to_table,
+    is_dataframe,
+    prepare,
+    prepare_table,
+    stored_as_table,
+)
+from designer.engine.context import StepError
+from designer.engine.hashing import sha256_hex
+from designer.engine.held import Held, provisional
+from designer.engine.worker import (
+    Ran,
+    Report,
+    call,
+    checked,
+    failure,
+    no_report,
+    store_outputs,
+    write_table,
+    writer,
+)
+
+
+@dataclass
+class _Item:
+    """One output of a staged step: its value, its table or encoded bytes, and its ref."""
+
+    port: str
+    token: str
+    value: Any
+    table: Any  # Arrow table of a DataFrame output, else None
+    prepared: Prepared | None  # encoded bytes of any other output
+    digest: str | None  # their SHA-256
+    ref: dict[str, str]  # how a speculative reader on this process names it
+
+
+class Staged:
+    """A step whose module returned and whose outputs are held in memory, not yet stored.
+
+    `refs` are the input refs a speculative step on this process uses for its outputs;
+    `finish()` stores them (run it on a storage thread) and returns the step's result.
+    """
+
+    def __init__(self, ran: Ran, items: list[_Item]):
+        self.step = ran.step
+        self.store = ran.store
+        self.started = ran.started
+        self.finished = ran.finished
+        self.items = items
+        self.refs = {item.port: item.ref for item in items}
+
+    def finish(self) -> dict[str, Any]:
+        """Store the outputs; the step's result (as `run_step` gives it, plus "inexact")."""
+        try:
+            outputs, inexact = self._store()
+        except (StepError, OutputTypeError) as exc:
+            return failure(exc, self.started, retryable=False)
+        except Exception as exc:
+            return failure(exc, self.started, retryable=True, prefix="storing outputs failed: ")
+        return {
+            "status": "succeeded",
+            "outputs": outputs,
+            "started_at": self.started,
+            "finished_at": self.finished,
+            "inexact": inexact,
+        }
+
+    def _store(self) -> tuple[dict[str, Any], list[str]]:
+        store = self.store
+        outputs: dict[str, Any] = {}
+        inexact: list[str] = []
+        stored: list[tuple[str, str]] = []  # (token, digest): read from the store once durable
+        pending: list[Future[Any]] = []
+        try:
+            for item in self.items:
+                if item.prepared is None:
+                    prepared = prepare_table(item.value, item.table)
+                    digest, summary, exact = write_table(store, prepared, item.table, pending)
+                    if not exact:
+                        inexact.append(item.port)
+                else:
+                    prepared = item.prepared
+                    digest = item.digest or sha256_hex(prepared.data)
+                    pending.append(writer.submit(store.put, prepared.data, digest))
+                    summary = prepared.summary()
+                stored.append((item.token, digest))
+                outputs[item.port] = {
+                    "digest": digest,
+                    "kind": prepared.kind,
+                    "size": prepared.size,
+                    "summary": summary,
+                }
+        finally:
+            wait(pending)  # every write has ended (durably, or failed) before the step reports
+        for future in pending:
+            future.result()  # a failed write fails the step
+        for token, digest in stored:
+            provisional.resolve(token, digest)
+        return outputs, inexact
+
+
+def stage_step(
+    task: Mapping[str, Any],
+    report: Report | None = None,
+    *,
+    token: str,
+    small: bool = True,
+    capture_output: bool = True,
+    chdir: bool = False,
+    scratch: str | os.PathLike[str] | None = None,
+) -> Staged | dict[str, Any]:
+    """Run a step's module and hold its outputs in memory under ``f"{token}/{port}"``.
+
+    Returns a Staged step (call `finish()` to store its outputs and get the result), or the
+    result when the module failed or returned outputs that do not fit their ports — the same
+    failures, with the same retryability, as `run_step`. With `small` false, a step that
+    returned no DataFrame is stored at once, as `run_step` does (its result is returned): a few
+    small writes cost less than the hand-off when no other storage is in progress.
+    """
+    ran = call(
+        task, report or no_report, capture_output=capture_output, chdir=chdir, scratch=scratch
+    )
+    if isinstance(ran, dict):
+        return ran
+    try:
+        if not small and not _has_table(ran.returned):
+            outputs = store_outputs(ran.step, ran.returned, ran.store)
+            return {
+                "status": "succeeded",
+                "outputs": outputs,
+                "started_at": ran.started,
+                "finished_at": ran.finished,
+            }
+        return Staged(ran, _hold_outputs(ran, token))
+    except (StepError, OutputTypeError) as exc:
+        return failure(exc, ran.started, retryable=False)
+    except Exception as exc:
+        return failure(exc, ran.started, retryable=True, prefix="storing outputs failed: ")
+    finally:
+        ran.cleanup()
+
+
+def _has_table(returned: Any) -> bool:
+    return isinstance(returned, Mapping) and any(is_dataframe(v) for v in returned.values())
+
+
+def _hold_outputs(ran: Ran, token: str) -> list[_Item]:
+    returned = checked(ran.step, ran.returned)
+    items: list[_Item] = []
+    for port, port_type in ran.step.outputs:
+        if port not in returned:
+            raise OutputTypeError(f"module {ran.step.module} returned no value for output `{port}`")
+        value = returned[port]
+        name = f"{token}/{port}"
+        if stored_as_table(value, port_type, port):
+            table = frame_to_table(value)
+            provisional.put(name, Held(KIND_PARQUET, table=table))
+            ref = {"pending": name, "kind": KIND_PARQUET}
+            items.append(_Item(port, name, value, table, None, None, ref))
+            continue
+        prepared = prepare(value, port_type, port)
+        digest = sha256_hex(prepared.data)
+        if ran.store.exists(digest):  # already stored: readers take it from there (checked)
+            ref = {"digest": digest, "kind": prepared.kind}
+        else:
+            provisional.put(name, Held(prepared.kind, data=prepared.data))
+            ref = {"pending": name, "kind": prepared.kind}
+        items.append(_Item(port, name, value, None, prepared, digest, ref))
+    return items
