@@ -232,12 +232,13 @@ def command_plan(args: argparse.Namespace, out: TextIO) -> int:
 def command_run(args: argparse.Namespace, out: TextIO) -> int:
     from designer.engine.cancel import CancelToken
     from designer.engine.execute import execute
-    from designer.engine.runners.docker import DockerRunner
+    from designer.engine.runners.docker import DockerRunner, pin_plan_images
     from designer.engine.runners.local import LocalRunner
     from designer.engine.runners.routing import RoutingRunner
     from designer.engine.store import ArtifactStore
 
-    _, plan = _compile(args)
+    _, compiled = _compile(args)
+    plan = pin_plan_images(compiled)
     root = Path(args.store) if args.store else default_store()
     store = ArtifactStore(root / "artifacts")
     cache: Cache = NullCache() if args.no_cache else FileCache(root)

@@ -66,6 +66,7 @@ class Step:
     outputs: tuple[OutputPort, ...] = ()
     dependencies: tuple[str, ...] = ()
     environment_image: str | None = None
+    environment_image_id: str | None = None  # what the image resolved to for this run (pinned)
     environment_requirements: tuple[str, ...] = ()
     deterministic: bool = True
     mode: StepMode = "auto"
@@ -80,7 +81,10 @@ class Step:
     def environment_fingerprint(self) -> str:
         """A stable text naming the environment (same form as registry.Environment)."""
         reqs = ",".join(sorted(self.environment_requirements))
-        return f"image={self.environment_image or 'local'};requirements={reqs}"
+        image = self.environment_image or "local"
+        if self.environment_image_id:
+            image += f"@{self.environment_image_id}"
+        return f"image={image};requirements={reqs}"
 
     def output(self, port: str) -> OutputPort | None:
         """Return the output port with this name, or None."""
@@ -96,6 +100,7 @@ class Step:
             "environment": {
                 "image": self.environment_image,
                 "requirements": list(self.environment_requirements),
+                **({"image_id": self.environment_image_id} if self.environment_image_id else {}),
             },
             "deterministic": self.deterministic,
             "mode": self.mode,
@@ -143,6 +148,7 @@ class Step:
                 outputs=tuple(OutputPort(o["port"], PortType(o["type"])) for o in data["outputs"]),
                 dependencies=tuple(data["dependencies"]),
                 environment_image=env["image"],
+                environment_image_id=env.get("image_id"),
                 environment_requirements=tuple(env["requirements"]),
                 deterministic=bool(data["deterministic"]),
                 mode=mode,

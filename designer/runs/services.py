@@ -21,6 +21,7 @@ from designer.engine.events import Event
 from designer.engine.hashing import canonical_json
 from designer.engine.plan import Plan
 from designer.engine.registry import Registry
+from designer.engine.runners.docker import pin_plan_images
 from designer.graphs import services as graph_services
 from designer.graphs.analysis import module_registry, plan_for_run
 from designer.graphs.models import Graph, GraphVersion
@@ -84,6 +85,9 @@ def start_run(
         # a version's plan: a graph that cannot run raises 400 here, and the draft's new version
         # (if one was made) is rolled back with the rest of the transaction
         plan, plan_dict = compiled or version_plan(pinned, values, from_node, only_node)
+        with_images = pin_plan_images(plan)  # a rebuilt image is a changed environment
+        if with_images is not plan:
+            plan, plan_dict = with_images, with_images.to_dict()
         run = new_run(
             graph, pinned, user, plan, bypass_cache, from_node, only_node, resumed_from, plan_dict
         )

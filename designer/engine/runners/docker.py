@@ -30,6 +30,8 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, cast
 
+from designer.engine.images import pin_images
+from designer.engine.plan import Plan
 from designer.engine.runners.base import MessageKind, RunnerMessage
 
 MARKER = "\x1edesigner-msg:"
@@ -48,7 +50,8 @@ def container_spec(
 ) -> dict[str, Any]:
     """The `containers.run` keyword arguments for one task (pure; tested without an engine)."""
     step = task["step"]
-    image = step.get("environment", {}).get("image") or default_image
+    environment = step.get("environment", {})
+    image = environment.get("image_id") or environment.get("image") or default_image
     volumes: dict[str, dict[str, str]] = {PROJECT_ROOT: {"bind": PROJECT_ROOT, "mode": "ro"}}
     for path in (task.get("store"), task.get("datasets"), *mounts):
         if path:
@@ -77,6 +80,32 @@ def container_spec(
     if memory_limit:
         spec["mem_limit"] = memory_limit
     return spec
+
+
+def pin_plan_images(plan: Plan, client: Any = None) -> Plan:
+    """The plan with its steps' images pinned to their IDs on the Docker engine (DOCKER_HOST).
+
+    Unchanged when no step names an image (the SDK is not even imported) or no engine answers
+    (those steps fail at run time, saying so).
+    """
+    if not any(step.environment_image for step in plan.steps):
+        return plan
+    if client is None:
+        try:
+            import docker
+
+            client = docker.from_env(timeout=5)
+            client.ping()
+        except Exception:
+            return plan
+
+    def image_id(name: str) -> str | None:
+        try:
+            return str(client.images.get(name).id)
+        except Exception:  # not on this engine (never pulled), or the engine went away
+            return None
+
+    return pin_images(plan, image_id)
 
 
 def parse_line(line: str) -> tuple[str, dict[str, Any]]:
@@ -137,7 +166,9 @@ class DockerRunner:
         try:
             self.client.images.get(spec["image"])
         except Exception as exc:  # never pulled: this engine has no registry to pull from
-            message = f"the image {spec['image']} is not on this Docker engine ({exc})"
+            name = task["step"].get("environment", {}).get("image") or self.default_image
+            pinned = "" if name == spec["image"] else f" (as pinned for this run: {spec['image']})"
+            message = f"the image {name}{pinned} is not on this Docker engine ({exc})"
             self._post(RunnerMessage("done", task_id, failed_result(message, retryable=False)))
             return
         try:

@@ -13,6 +13,7 @@ from rest_framework.test import APIClient
 
 from designer.graphs.analysis import module_registry
 from designer.runs import engine_setup
+from designer.runs.models import Run
 from tests.integration.api.conftest import make_team
 from tests.integration.api.test_runs import make_graph, steps, wait_for
 
@@ -88,6 +89,8 @@ def run_facts(client: APIClient, workspace: int) -> dict[str, Any]:
     assert table["rows"][0] == [True, "lo", "only in the step image"], table["columns"]
     log = client.get(f"/api/runs/{run['id']}/steps/facts/log/")
     assert "container facts for 150 rows" in log.content.decode()
+    facts = next(s for s in Run.objects.get(pk=run["id"]).plan["steps"] if s["key"] == "facts")
+    assert facts["environment"]["image_id"].startswith("sha256:")  # pinned when the run began
     return run
 
 

@@ -22,8 +22,16 @@ from designer.engine.cache import FileCache
 from designer.engine.cancel import CancelToken
 from designer.engine.compile import compile_document
 from designer.engine.execute import execute
+from designer.engine.images import pin_images
+from designer.engine.plan import Plan
 from designer.engine.registry import Environment, Registry
-from designer.engine.runners.docker import PROJECT_ROOT, DockerRunner, container_spec, parse_line
+from designer.engine.runners.docker import (
+    PROJECT_ROOT,
+    DockerRunner,
+    container_spec,
+    parse_line,
+    pin_plan_images,
+)
 from designer.engine.runners.local import LocalRunner
 from designer.engine.runners.routing import RoutingRunner
 from designer.engine.store import ArtifactStore
@@ -328,3 +336,54 @@ def test_the_cli_runs_a_custom_module_in_its_image(tmp_path: Path, engine: Any) 
     )
     assert done.returncode == 0, done.stdout + done.stderr
     assert "container facts for 150 rows" in done.stdout
+
+
+def test_pinning_puts_the_image_id_in_the_plan_and_the_cache_key(reg: Registry) -> None:
+    doc = graph([node("a", "test.const@1"), node("w", "test.where@1")], [("a.out", "w.in")])
+    plain = compile_document(doc, reg)
+    assert pin_images(plain, lambda name: "never called") is plain  # no image, nothing to pin
+    plan = compile_document(doc, pinned(reg, "team/tools:2", "test.where"))
+    first = pin_images(plan, {"team/tools:2": "sha256:aaa"}.get)
+    rebuilt = pin_images(plan, {"team/tools:2": "sha256:bbb"}.get)
+    step = first.step("w")
+    assert step.environment_image_id == "sha256:aaa" and first.step("a") == plan.step("a")
+    assert Plan.from_dict(first.to_dict()) == first
+    assert step.environment_fingerprint != rebuilt.step("w").environment_fingerprint
+    assert pin_images(plan, lambda name: None).step("w").environment_image_id is None
+    task = {"step": step.to_dict(), "store": None, "datasets": None}
+    assert container_spec(task, default_image="x", mounts=())["image"] == "sha256:aaa"
+
+
+@pytest.mark.docker
+def test_a_rebuilt_image_makes_its_steps_run_again(
+    tmp_path: Path, reg: Registry, engine: Any
+) -> None:
+    tag = "designer-step:rebuilt-test"
+    engine.images.get(TEST_IMAGE).tag(tag)
+    plan = compile_document(
+        graph([node("a", "test.const@1"), node("w", "test.where@1")], [("a.out", "w.in")]),
+        pinned(reg, tag, "test.where"),
+    )
+    cache, store = FileCache(tmp_path), ArtifactStore(tmp_path / "artifacts")
+
+    def run() -> Any:
+        with LocalRunner(1) as local:
+            routing = RoutingRunner(local, lambda: DockerRunner(1, client=engine))
+            return execute(
+                pin_plan_images(plan, engine), runner=routing, cache=cache, store=store, scope="g"
+            )
+
+    try:
+        assert run().steps["w"].status == "succeeded"
+        assert run().steps["w"].status == "reused"
+        builder = engine.containers.create(TEST_IMAGE, ["python", "-c", "open('/tmp/v2', 'w')"])
+        try:
+            builder.start()
+            builder.wait()
+            builder.commit(repository="designer-step", tag="rebuilt-test")  # same tag, new image
+        finally:
+            builder.remove(force=True)
+        again = run().steps["w"]
+        assert again.status == "succeeded" and "environment changed" in str(again.reason)
+    finally:
+        engine.images.remove(tag, force=True)
