@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from designer.engine.artifacts import OutputRecord
-from designer.engine.scheduler import StepStatus
+from designer.engine.scheduler import StepStatus, outcome_counts
 
 
 @dataclass
@@ -61,19 +61,7 @@ class RunResult:
     @property
     def counts(self) -> dict[str, int]:
         """How many steps ran (and succeeded), were reused, failed, were canceled or blocked."""
-        counts = {"ran": 0, "reused": 0, "failed": 0, "canceled": 0, "upstream_failed": 0}
-        names = {
-            StepStatus.SUCCEEDED: "ran",
-            StepStatus.REUSED: "reused",
-            StepStatus.FAILED: "failed",
-            StepStatus.CANCELED: "canceled",
-            StepStatus.UPSTREAM_FAILED: "upstream_failed",
-        }
-        for result in self.steps.values():
-            name = names.get(result.status)
-            if name:
-                counts[name] += 1
-        return counts
+        return outcome_counts(result.status for result in self.steps.values())
 
     def to_dict(self) -> dict[str, Any]:
         """Return the JSON-ready form."""

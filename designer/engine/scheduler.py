@@ -110,6 +110,25 @@ def is_finished(plan: Plan, statuses: Statuses) -> bool:
     return all(_status(statuses, k) in FINAL for k in plan.order)
 
 
+_OUTCOME_NAMES: dict[str, str] = {  # keyed by value: a StrEnum member is the same key
+    StepStatus.SUCCEEDED: "ran",
+    StepStatus.REUSED: "reused",
+    StepStatus.FAILED: "failed",
+    StepStatus.CANCELED: "canceled",
+    StepStatus.UPSTREAM_FAILED: "upstream_failed",
+}
+
+
+def outcome_counts(statuses: Iterable[str]) -> dict[str, int]:
+    """How many steps ran (and succeeded), were reused, failed, were canceled or blocked."""
+    counts = dict.fromkeys(_OUTCOME_NAMES.values(), 0)
+    for status in statuses:
+        name = _OUTCOME_NAMES.get(status)
+        if name:
+            counts[name] += 1
+    return counts
+
+
 def run_outcome(plan: Plan, statuses: Statuses) -> str:
     """The status of a finished run: succeeded, failed or canceled (else running)."""
     values = [_status(statuses, k) for k in plan.order]

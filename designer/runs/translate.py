@@ -9,6 +9,7 @@ from django.db import DEFAULT_DB_ALIAS, connections
 from django.utils import timezone
 
 from designer.engine.events import Event, EventType
+from designer.engine.scheduler import outcome_counts
 from designer.runs import logs
 from designer.runs.eventlog import Message, insert_rows, json_param
 from designer.runs.models import Run, RunStatus, StepRun, StepStatus
@@ -93,20 +94,9 @@ def _apply_progress(step: StepRun, data: dict[str, Any]) -> Message:
 
 def finish_counts(run: Run, statuses: list[str] | None = None) -> dict[str, int]:
     """How many of a run's steps ended each way (from `statuses`, or the saved rows)."""
-    counts = dict.fromkeys(("ran", "reused", "failed", "canceled", "upstream_failed"), 0)
-    names = {
-        StepStatus.SUCCEEDED: "ran",
-        StepStatus.REUSED: "reused",
-        StepStatus.FAILED: "failed",
-        StepStatus.CANCELED: "canceled",
-        StepStatus.UPSTREAM_FAILED: "upstream_failed",
-    }
     if statuses is None:
         statuses = list(run.steps.values_list("status", flat=True))
-    for status in statuses:
-        if status in names:
-            counts[names[status]] += 1
-    return counts
+    return outcome_counts(statuses)
 
 
 def finish_run(
