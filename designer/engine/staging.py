@@ -29,7 +29,6 @@ from designer.engine.artifacts import (
     prepare_table,
     stored_as_table,
 )
-from designer.engine.context import StepError
 from designer.engine.hashing import sha256_hex
 from designer.engine.held import Held, provisional
 from designer.engine.worker import (
@@ -37,9 +36,10 @@ from designer.engine.worker import (
     Report,
     call,
     checked,
-    failure,
     no_report,
     store_outputs,
+    stored_result,
+    storing_failure,
     write_table,
     writer,
 )
@@ -75,21 +75,10 @@ class Staged:
 
     def finish(self) -> dict[str, Any]:
         """Store the outputs; the step's result (as `run_step` gives it, plus "inexact")."""
-        try:
-            outputs, inexact = self._store()
-        except (StepError, OutputTypeError) as exc:
-            return failure(exc, self.started, retryable=False)
-        except Exception as exc:
-            return failure(exc, self.started, retryable=True, prefix="storing outputs failed: ")
-        return {
-            "status": "succeeded",
-            "outputs": outputs,
-            "started_at": self.started,
-            "finished_at": self.finished,
-            "inexact": inexact,
-        }
+        return stored_result(self._store, self.started, self.finished)
 
-    def _store(self) -> tuple[dict[str, Any], list[str]]:
+    def _store(self) -> dict[str, Any]:
+        """Store every output durably: {"outputs": records by port, "inexact": ports}."""
         store = self.store
         outputs: dict[str, Any] = {}
         inexact: list[str] = []
@@ -120,7 +109,7 @@ class Staged:
             future.result()  # a failed write fails the step
         for token, digest in stored:
             provisional.resolve(token, digest)
-        return outputs, inexact
+        return {"outputs": outputs, "inexact": inexact}
 
 
 def stage_step(
@@ -148,18 +137,14 @@ def stage_step(
         return ran
     try:
         if not small and not _has_table(ran.returned):
-            outputs = store_outputs(ran.step, ran.returned, ran.store)
-            return {
-                "status": "succeeded",
-                "outputs": outputs,
-                "started_at": ran.started,
-                "finished_at": ran.finished,
-            }
+            return stored_result(
+                lambda: {"outputs": store_outputs(ran.step, ran.returned, ran.store)},
+                ran.started,
+                ran.finished,
+            )
         return Staged(ran, _hold_outputs(ran, token))
-    except (StepError, OutputTypeError) as exc:
-        return failure(exc, ran.started, retryable=False)
-    except Exception as exc:
-        return failure(exc, ran.started, retryable=True, prefix="storing outputs failed: ")
+    except Exception as exc:  # holding the outputs failed
+        return storing_failure(exc, ran.started)
     finally:
         ran.cleanup()
 

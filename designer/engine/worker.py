@@ -384,20 +384,32 @@ def run_step(
     if isinstance(ran, dict):
         return ran
     try:
-        try:
-            outputs = store_outputs(ran.step, ran.returned, ran.store)
-        except (StepError, OutputTypeError) as exc:
-            return failure(exc, ran.started, retryable=False)
-        except Exception as exc:
-            return failure(exc, ran.started, retryable=True, prefix="storing outputs failed: ")
-        return {
-            "status": "succeeded",
-            "outputs": outputs,
-            "started_at": ran.started,
-            "finished_at": ran.finished,
-        }
+        return stored_result(
+            lambda: {"outputs": store_outputs(ran.step, ran.returned, ran.store)},
+            ran.started,
+            ran.finished,
+        )
     finally:
         ran.cleanup()
+
+
+def stored_result(
+    store: Callable[[], dict[str, Any]], started: float, finished: float
+) -> dict[str, Any]:
+    """A step's result once `store()` stored its outputs (it returns "outputs" and any other
+    result fields), or the failure it raised."""
+    try:
+        fields = store()
+    except Exception as exc:
+        return storing_failure(exc, started)
+    return {"status": "succeeded", **fields, "started_at": started, "finished_at": finished}
+
+
+def storing_failure(exc: Exception, started: float) -> dict[str, Any]:
+    """The result of a step whose outputs could not be stored: a user error is not retried."""
+    if isinstance(exc, (StepError, OutputTypeError)):
+        return failure(exc, started, retryable=False)
+    return failure(exc, started, retryable=True, prefix="storing outputs failed: ")
 
 
 def _empty(folder: Path) -> None:
