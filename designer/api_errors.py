@@ -7,9 +7,11 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, RequestDataTooBig, SuspiciousOperation
+from django.db.models import ProtectedError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.views import defaults
-from rest_framework import exceptions, status
+from drf_spectacular.utils import OpenApiResponse
+from rest_framework import exceptions, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
@@ -30,6 +32,46 @@ class ApiError(exceptions.APIException):
         self.status_code = status_code
         self.default_code = code
         self.detail = {"detail": detail, "code": code, "issues": issues or [], **extra}
+
+
+class IssueSerializer(serializers.Serializer):
+    """One problem: a stable code, a message, and where (node, port, param, edge or field)."""
+
+    code = serializers.CharField()
+    message = serializers.CharField()
+    node = serializers.CharField(required=False)
+    port = serializers.CharField(required=False)
+    param = serializers.CharField(required=False)
+    edge = serializers.CharField(required=False)
+    field = serializers.CharField(required=False)
+
+
+class ErrorSerializer(serializers.Serializer):
+    """The body of every API error: a sentence, a machine-readable code, and every problem."""
+
+    detail = serializers.CharField()
+    code = serializers.CharField()
+    issues = IssueSerializer(many=True)
+
+
+ERROR_MEANINGS = {
+    400: "The request is invalid; `issues` names every problem.",
+    401: "Not signed in, or the token or key is invalid or revoked.",
+    403: "Signed in, but the role in the workspace is too low.",
+    404: "No such object, or not visible to the caller.",
+    409: "The request conflicts with the object's state.",
+    413: "The request body is too large.",
+    415: "The body's media type is not accepted.",
+    422: "The request is well-formed but cannot be honoured.",
+    429: "Too many calls: wait the seconds the Retry-After header gives.",
+}
+
+
+def error_responses(*codes: int) -> dict[int, OpenApiResponse]:
+    """OpenAPI responses for these error statuses, each with the shared error body."""
+    return {
+        code: OpenApiResponse(ErrorSerializer, description=ERROR_MEANINGS[code]) for code in codes
+    }
 
 
 def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
@@ -84,6 +126,11 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         exc = exceptions.NotFound()
     elif isinstance(exc, PermissionDenied):
         exc = exceptions.PermissionDenied()
+    elif isinstance(exc, ProtectedError):
+        names = sorted({str(o) for o in exc.protected_objects})[:5]
+        exc = ApiError(
+            409, "in_use", f"It is still used by {', '.join(names)}; delete those first."
+        )
     response = drf_exception_handler(exc, context)
     if response is None:
         logger.exception("unhandled API error", exc_info=exc)

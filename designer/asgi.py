@@ -21,6 +21,11 @@ if settings.DESIGNER_RUNNER == "celery":
     # app (broker = REDIS_URL), not Celery's unconfigured default app.
     import designer.celery  # noqa: F401
 
+if settings.DESIGNER_SCHEDULER == "embedded":
+    from designer.endpoints.scheduler import start_embedded
+
+    start_embedded()
+
 application = ProtocolTypeRouter(
     {
         "http": django_asgi_app,

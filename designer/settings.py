@@ -35,6 +35,7 @@ INSTALLED_APPS = [
     "designer.workspaces",
     "designer.graphs",
     "designer.runs",
+    "designer.endpoints",
     "designer.realtime",
     "designer.pages",
 ]
@@ -97,6 +98,9 @@ DESIGNER_WORKERS = int(os.environ.get("DESIGNER_WORKERS", "2"))
 DESIGNER_CONTAINER_MEMORY = os.environ.get("DESIGNER_CONTAINER_MEMORY") or None
 DESIGNER_MAX_UPLOAD_BYTES = int(os.environ.get("DESIGNER_MAX_UPLOAD_BYTES", str(200 * 1024 * 1024)))
 
+# "embedded": the server process fires endpoint schedules on a thread; "external": it does not
+# (run `manage.py run_scheduler` instead; any number of schedulers fire each time once)
+DESIGNER_SCHEDULER = os.environ.get("DESIGNER_SCHEDULER", "embedded")
 # a Celery step renews a heartbeat this often; one silent for 3 intervals has lost its worker
 DESIGNER_HEARTBEAT_SECONDS = float(os.environ.get("DESIGNER_HEARTBEAT_SECONDS", "10"))
 CELERY_BROKER_URL = REDIS_URL or "memory://"

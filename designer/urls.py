@@ -14,6 +14,7 @@ urlpatterns = [
     path("api/", include("designer.workspaces.urls")),
     path("api/", include("designer.graphs.urls")),
     path("api/", include("designer.runs.urls")),
+    path("api/", include("designer.endpoints.urls")),
     path("", include("designer.pages.urls")),
 ]
 

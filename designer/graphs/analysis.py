@@ -71,6 +71,30 @@ def compile_document(document: Any) -> tuple[list[dict[str, Any]], dict[str, Any
     return [], plan.to_dict()
 
 
+def with_node_params(
+    document: dict[str, Any], changes: dict[str, dict[str, Any]]
+) -> dict[str, Any]:
+    """A copy of a document whose named nodes have some params replaced (400 for unknown nodes)."""
+    nodes = {node["id"]: node for node in document["nodes"]}
+    unknown = sorted(set(changes) - set(nodes))
+    if unknown:
+        raise ApiError(
+            400,
+            "unknown_node",
+            f"The graph has no node {', '.join(unknown)}.",
+            [{"code": "unknown_node", "message": f"no node `{n}`", "node": n} for n in unknown],
+        )
+    return {
+        **document,
+        "nodes": [
+            {**node, "params": {**node.get("params", {}), **changes[node["id"]]}}
+            if node["id"] in changes
+            else node
+            for node in document["nodes"]
+        ],
+    }
+
+
 def plan_for_run(
     document: Any,
     parameters: dict[str, Any],

@@ -6,21 +6,10 @@ from typing import Any
 
 from rest_framework import serializers
 
+from designer.api_errors import IssueSerializer
 from designer.graphs.models import Graph, GraphVersion
 from designer.graphs.services import etag
 from designer.workspaces.serializers import StrictSerializer
-
-
-class IssueSerializer(serializers.Serializer):
-    """One problem: a stable code, a message, and where (node, port, param, edge or field)."""
-
-    code = serializers.CharField()
-    message = serializers.CharField()
-    node = serializers.CharField(required=False)
-    port = serializers.CharField(required=False)
-    param = serializers.CharField(required=False)
-    edge = serializers.CharField(required=False)
-    field = serializers.CharField(required=False)
 
 
 class GraphSummarySerializer(serializers.ModelSerializer):

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+import pandas as pd
+
 from designer.engine.context import StepContext, StepError
 from designer.modules._frames import frame
 
@@ -23,7 +25,20 @@ def export_data(ctx: StepContext) -> Mapping[str, Any]:
 
 
 def web_service_input(ctx: StepContext) -> Mapping[str, Any]:
-    """In a batch run, pass the connected data through."""
+    """Read the dataset version a call named, or pass the connected data through."""
+    name = str(ctx.params.get("dataset") or "").strip()
+    if name:
+        version = ctx.params.get("version") or None
+        if version is None:  # "the latest" would change under a cached result
+            raise StepError(
+                f"version: give the version digest of dataset '{name}'", param="version"
+            )
+        try:
+            path, digest = ctx.datasets.read(name, version)
+        except (KeyError, FileNotFoundError, LookupError) as exc:
+            raise StepError(f"dataset: {exc}", param="dataset") from exc
+        ctx.log(f"read dataset '{name}' version {digest}")
+        return {"dataset": pd.read_parquet(path)}
     if ctx.input("dataset") is None:
         raise StepError(
             "Web service input has no connected data: in a batch run connect a dataset to it",

@@ -1,9 +1,11 @@
-"""Who may watch what: any member of a workspace (any role) may watch it and its runs."""
+"""Who may watch what: any member of a workspace (any role) may watch it and its runs; an
+endpoint key, the runs its own calls started."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from designer.endpoints.models import EndpointKey, Invocation
 from designer.runs.models import Run
 from designer.workspaces.models import ApiToken, Membership, Workspace
 
@@ -24,6 +26,23 @@ def is_member(user_id: int, workspace_id: int) -> bool:
 def token_live(token_id: int) -> bool:
     """Whether an API token still signs in (not revoked since the handshake)."""
     return ApiToken.objects.filter(pk=token_id, revoked_at__isnull=True).exists()
+
+
+def endpoint_key_live(key_id: int) -> bool:
+    """Whether an endpoint key still signs in (not revoked since the handshake)."""
+    return EndpointKey.objects.filter(pk=key_id, revoked_at__isnull=True).exists()
+
+
+def key_run(key_id: int, run_id: int) -> int | Denied:
+    """Return the workspace of a run started by a call with this key, or why it may not watch."""
+    workspace_id = (
+        Invocation.objects.filter(run_id=run_id, key_id=key_id)
+        .values_list("endpoint__workspace_id", flat=True)
+        .first()
+    )
+    if workspace_id is None:  # the same answer as for a missing run: nothing leaks
+        return Denied("not_found", f"Run {run_id} does not exist.")
+    return workspace_id
 
 
 def run_workspace(user_id: int | None, run_id: int) -> int | Denied:

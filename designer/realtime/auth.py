@@ -1,8 +1,10 @@
-"""WebSocket authentication: a session cookie, or a personal API token.
+"""WebSocket authentication: a session cookie, a personal API token, or an endpoint key.
 
 The token may come as a `token.<raw>` subprotocol (what browsers can send), an
 `Authorization: Bearer <raw>` header (CLI clients), or a `?token=<raw>` query parameter.
-A token, when given, decides alone: an invalid one leaves the socket anonymous.
+A token, when given, decides alone: an invalid one leaves the socket anonymous. An endpoint
+key leaves the user anonymous and names the key (ENDPOINT_KEY): it may watch only the runs
+its own calls started.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from channels.db import database_sync_to_async
 from channels.middleware import BaseMiddleware
 from django.contrib.auth.models import AnonymousUser
 
+from designer.endpoints.keys import is_key, live_key
 from designer.realtime.protocol import TOKEN_SUBPROTOCOL_PREFIX
 from designer.workspaces.tokens import user_for_token
 
@@ -38,12 +41,18 @@ def token_from_scope(scope: dict[str, Any]) -> str | None:
 
 
 TOKEN_KEY = "designer.api_token"  # scope key: the id of the API token a socket signed in with
+ENDPOINT_KEY = "designer.endpoint_key"  # scope key: the id of the endpoint key it signed in with
 
 
 @database_sync_to_async
-def _token_user(raw: str) -> tuple[Any, int | None]:
+def _signed_in(raw: str) -> dict[str, Any]:
+    if is_key(raw):
+        key = live_key(raw)
+        return {"user": AnonymousUser(), ENDPOINT_KEY: key.pk if key is not None else None}
     token = user_for_token(raw)
-    return (token.user, token.pk) if token is not None else (AnonymousUser(), None)
+    if token is None:
+        return {"user": AnonymousUser(), TOKEN_KEY: None}
+    return {"user": token.user, TOKEN_KEY: token.pk}
 
 
 class TokenAuthMiddleware(BaseMiddleware):
@@ -52,8 +61,7 @@ class TokenAuthMiddleware(BaseMiddleware):
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> Any:
         raw = token_from_scope(scope)
         if raw is not None:
-            user, token_id = await _token_user(raw)
-            scope = dict(scope, user=user, **{TOKEN_KEY: token_id})
+            scope = dict(scope, **await _signed_in(raw))
         return await super().__call__(scope, receive, send)
 
 

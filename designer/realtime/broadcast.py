@@ -38,6 +38,11 @@ def token_group(token_id: int) -> str:
     return f"token.{token_id}"
 
 
+def endpoint_key_group(key_id: int) -> str:
+    """The channel group of the sockets signed in with one endpoint key."""
+    return f"endpoint-key.{key_id}"
+
+
 class _Publisher:
     """One event loop thread per process on which the process's sync code publishes.
 
@@ -128,4 +133,10 @@ def disconnect_token(token_id: int) -> None:
     Call it from the token service right after saving the revocation.
     """
     group = token_group(token_id)
+    transaction.on_commit(lambda: _group_send(group, {"type": "token.revoked"}))
+
+
+def disconnect_endpoint_key(key_id: int) -> None:
+    """Close every socket signed in with an endpoint key, once the current transaction commits."""
+    group = endpoint_key_group(key_id)
     transaction.on_commit(lambda: _group_send(group, {"type": "token.revoked"}))

@@ -12,8 +12,14 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 from pydantic import ValidationError
 
 from designer.realtime import access, snapshot
-from designer.realtime.auth import TOKEN_KEY
-from designer.realtime.broadcast import member_group, run_group, token_group, workspace_group
+from designer.realtime.auth import ENDPOINT_KEY, TOKEN_KEY
+from designer.realtime.broadcast import (
+    endpoint_key_group,
+    member_group,
+    run_group,
+    token_group,
+    workspace_group,
+)
 from designer.realtime.codec import encode, encoded
 from designer.realtime.frames import SCOPE_KEY as FRAME_WRITER
 from designer.realtime.hub import get_hub
@@ -57,6 +63,12 @@ class WatchConsumer(AsyncWebsocketConsumer):
             await self.join(token_group(token_id))
             if not await database_sync_to_async(access.token_live)(token_id):
                 await self.refuse("unauthenticated", "Your API token was revoked.")
+                return
+        self.key_id: int | None = self.scope.get(ENDPOINT_KEY)
+        if self.key_id is not None:
+            await self.join(endpoint_key_group(self.key_id))
+            if not await database_sync_to_async(access.endpoint_key_live)(self.key_id):
+                await self.refuse("unauthenticated", "Your endpoint key was revoked.")
                 return
         await self.start()
 
@@ -158,15 +170,21 @@ class RunConsumer(WatchConsumer):
         if resume_from == -1:
             await self.refuse("bad_request", "resume_from must be a non-negative integer.")
             return
-        outcome = await database_sync_to_async(access.run_workspace)(self.user_id, self.run_id)
+        if self.key_id is not None:  # a key watches only the runs its calls started
+            outcome = await database_sync_to_async(access.key_run)(self.key_id, self.run_id)
+        else:
+            outcome = await database_sync_to_async(access.run_workspace)(self.user_id, self.run_id)
         if isinstance(outcome, access.Denied):
             await self.refuse(outcome.code, outcome.message)
             return
-        assert self.user_id is not None
-        await self.join(member_group(outcome, self.user_id), run_group(self.run_id))
-        if not await self.still_member(outcome):
-            await self.refuse("forbidden", "You are not a member of this run's workspace.")
-            return
+        if self.key_id is not None:
+            await self.join(run_group(self.run_id))
+        else:
+            assert self.user_id is not None
+            await self.join(member_group(outcome, self.user_id), run_group(self.run_id))
+            if not await self.still_member(outcome):
+                await self.refuse("forbidden", "You are not a member of this run's workspace.")
+                return
         async with self.order:
             if resume_from is None:
                 await self.send_snapshot()

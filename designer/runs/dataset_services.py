@@ -31,29 +31,6 @@ def store_for(workspace_id: int) -> FileDatasetStore:
     return FileDatasetStore(Path(settings.DESIGNER_DATASET_ROOT) / str(workspace_id))
 
 
-def _read_upload(upload: UploadedFile) -> pd.DataFrame:
-    name = (upload.name or "").lower()
-    data = upload.read()
-    if name.endswith(".parquet") or data[:4] == b"PAR1":
-        try:
-            return pq.read_table(pa.BufferReader(data)).to_pandas()
-        except (pa.ArrowException, OSError) as exc:
-            raise ApiError(
-                400, "invalid_file", f"{upload.name} is not a readable Parquet file: {exc}"
-            ) from exc
-    try:
-        frame = pd.read_csv(io.BytesIO(data))
-    except UnicodeDecodeError as exc:
-        raise ApiError(400, "invalid_file", f"{upload.name} is not UTF-8 text: {exc}") from exc
-    except pd.errors.EmptyDataError as exc:
-        raise ApiError(400, "invalid_file", f"{upload.name} is empty: no columns to read.") from exc
-    except (pd.errors.ParserError, ValueError) as exc:
-        raise ApiError(400, "invalid_file", f"{upload.name} is not valid CSV: {exc}") from exc
-    if frame.columns.empty:
-        raise ApiError(400, "invalid_file", f"{upload.name} has no columns.")
-    return frame
-
-
 def _write_version(
     dataset: Dataset, frame: pd.DataFrame, user: Any, filename: str, description: str
 ) -> DatasetVersion:
@@ -77,10 +54,8 @@ def _write_version(
     )
 
 
-def upload(
-    workspace: Workspace, user: Any, name: str, upload: UploadedFile, description: str = ""
-) -> DatasetVersion:
-    """Add an uploaded file as a new version of dataset `name` (created when new)."""
+def read_upload(upload: UploadedFile) -> pd.DataFrame:
+    """Parse an uploaded CSV or Parquet file (413 when too big, 400 naming the parse error)."""
     if upload.size is not None and upload.size > settings.DESIGNER_MAX_UPLOAD_BYTES:
         raise ApiError(
             413,
@@ -88,17 +63,54 @@ def upload(
             f"{upload.name} is {upload.size} bytes; uploads are limited to "
             f"{settings.DESIGNER_MAX_UPLOAD_BYTES} bytes.",
         )
-    frame = _read_upload(upload)
+    name = (upload.name or "").lower()
+    data = upload.read()
+    if name.endswith(".parquet") or data[:4] == b"PAR1":
+        try:
+            return pq.read_table(pa.BufferReader(data)).to_pandas()
+        except (pa.ArrowException, OSError) as exc:
+            raise ApiError(
+                400, "invalid_file", f"{upload.name} is not a readable Parquet file: {exc}"
+            ) from exc
+    try:
+        frame = pd.read_csv(io.BytesIO(data))
+    except UnicodeDecodeError as exc:
+        raise ApiError(400, "invalid_file", f"{upload.name} is not UTF-8 text: {exc}") from exc
+    except pd.errors.EmptyDataError as exc:
+        raise ApiError(400, "invalid_file", f"{upload.name} is empty: no columns to read.") from exc
+    except (pd.errors.ParserError, ValueError) as exc:
+        raise ApiError(400, "invalid_file", f"{upload.name} is not valid CSV: {exc}") from exc
+    if frame.columns.empty:
+        raise ApiError(400, "invalid_file", f"{upload.name} has no columns.")
+    return frame
+
+
+def add_version(
+    workspace: Workspace,
+    user: Any,
+    name: str,
+    frame: pd.DataFrame,
+    filename: str = "",
+    description: str = "",
+) -> DatasetVersion:
+    """Store a table as a new version of dataset `name` (created when new)."""
     try:
         with transaction.atomic():
             dataset, _ = Dataset.objects.get_or_create(
                 workspace=workspace, name=name, defaults={"description": description}
             )
-            return _write_version(dataset, frame, user, upload.name or "", description)
+            return _write_version(dataset, frame, user, filename, description)
     except IntegrityError as exc:  # a concurrent upload of the same content
         raise ApiError(
             409, "conflict", f"Dataset {name!r} changed during the upload; retry."
         ) from exc
+
+
+def upload(
+    workspace: Workspace, user: Any, name: str, upload: UploadedFile, description: str = ""
+) -> DatasetVersion:
+    """Add an uploaded file as a new version of dataset `name` (created when new)."""
+    return add_version(workspace, user, name, read_upload(upload), upload.name or "", description)
 
 
 def sync_from_store(workspace_id: int) -> None:

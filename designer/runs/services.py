@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from copy import deepcopy
 from typing import Any
 
 from django.conf import settings
@@ -23,7 +22,7 @@ from designer.engine.plan import Plan
 from designer.engine.registry import Registry
 from designer.engine.runners.docker import pin_plan_images
 from designer.graphs import services as graph_services
-from designer.graphs.analysis import module_registry, plan_for_run
+from designer.graphs.analysis import module_registry, plan_for_run, with_node_params
 from designer.graphs.models import Graph, GraphVersion
 from designer.runs import dataset_services, dispatch, eventlog, fastpath, translate
 from designer.runs.models import (
@@ -58,9 +57,11 @@ def start_run(
     only_node: str | None = None,
     resumed_from: Run | None = None,
     document: dict[str, Any] | None = None,
+    node_params: dict[str, dict[str, Any]] | None = None,
 ) -> Run:
     """Compile and queue a run of a graph version (by default the draft, committed if changed).
 
+    `node_params` replaces some nodes' params for this run only (an endpoint call's inputs).
     A graph that cannot run is refused with 400 and the engine's issues, before anything is saved.
     """
     pinned = _version(graph, version) if version is not None else None
@@ -84,7 +85,9 @@ def start_run(
             )
         # a version's plan: a graph that cannot run raises 400 here, and the draft's new version
         # (if one was made) is rolled back with the rest of the transaction
-        plan, plan_dict = compiled or version_plan(pinned, values, from_node, only_node)
+        plan, plan_dict = compiled or version_plan(
+            pinned, values, from_node, only_node, node_params or {}
+        )
         with_images = pin_plan_images(plan)  # a rebuilt image is a changed environment
         if with_images is not plan:
             plan, plan_dict = with_images, with_images.to_dict()
@@ -110,18 +113,21 @@ def version_plan(
     parameters: dict[str, Any],
     run_from: str | None,
     run_only: str | None,
+    node_params: dict[str, dict[str, Any]] | None = None,
 ) -> tuple[Plan, dict[str, Any]]:
     """The compiled plan of a saved version for these parameter values and subset, and its dict.
 
     A version's document never changes and the module registry is loaded once per process, so
-    the plan is a pure function of (version, values, subset, registry): the last PLAN_CACHE_SIZE
-    are kept (an unchanged rerun compiles nothing). Plans are immutable; their dicts are only
-    read (saved as `Run.plan`). A graph that cannot run raises the 400 of `plan_for_run`.
+    the plan is a pure function of (version, values, subset, node params, registry): the last
+    PLAN_CACHE_SIZE are kept (an unchanged rerun compiles nothing). Plans are immutable; their
+    dicts are only read (saved as `Run.plan`). A graph that cannot run raises the 400 of
+    `plan_for_run`.
     """
+    document = with_node_params(version.document, node_params) if node_params else version.document
     try:
-        values = canonical_json(parameters)
+        values = canonical_json([parameters, node_params or {}])
     except (TypeError, ValueError):  # not plain JSON: compile it, keep nothing
-        plan = plan_for_run(version.document, parameters, run_from=run_from, run_only=run_only)
+        plan = plan_for_run(document, parameters, run_from=run_from, run_only=run_only)
         return plan, plan.to_dict()
     registry = module_registry()
     # the row's identity with its creation time, so a database emptied and refilled under a
@@ -132,7 +138,7 @@ def version_plan(
         if hit is not None and hit[2] is registry:
             _plans.move_to_end(key)
             return hit[0], hit[1]
-    plan = plan_for_run(version.document, parameters, run_from=run_from, run_only=run_only)
+    plan = plan_for_run(document, parameters, run_from=run_from, run_only=run_only)
     compiled = (plan, plan.to_dict(), registry)
     with _plans_lock:
         _plans[key] = compiled
@@ -270,18 +276,7 @@ def resume_run(
     The edited document becomes a new version (child of the run's version); steps upstream of
     `from_node` whose inputs and params are unchanged are reused from the cache.
     """
-    document = deepcopy(run.graph_version.document)
-    nodes = {n["id"]: n for n in document["nodes"]}
-    unknown = sorted(set(params) - set(nodes))
-    if unknown:
-        raise ApiError(
-            400,
-            "unknown_node",
-            f"Run {run.pk}'s graph has no node {', '.join(unknown)}.",
-            [{"code": "unknown_node", "message": f"no node `{n}`", "node": n} for n in unknown],
-        )
-    for node_id, changes in params.items():
-        nodes[node_id]["params"] = {**nodes[node_id].get("params", {}), **changes}
+    document = with_node_params(run.graph_version.document, params)
     if from_node is None:
         failed = run.steps.filter(status=StepStatus.FAILED).order_by("id").first()
         if failed is None:

@@ -1,10 +1,10 @@
-"""OpenAPI description of the API token authentication (drf-spectacular extension)."""
+"""OpenAPI extensions (drf-spectacular): the API token scheme, strict request bodies."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from drf_spectacular.extensions import OpenApiAuthenticationExtension, OpenApiSerializerExtension
 
 
 class ApiTokenScheme(OpenApiAuthenticationExtension):
@@ -19,3 +19,15 @@ class ApiTokenScheme(OpenApiAuthenticationExtension):
             "scheme": "bearer",
             "description": "A personal API token (dsn_...) created at /api/tokens/.",
         }
+
+
+class StrictSerializerScheme(OpenApiSerializerExtension):
+    """Request bodies of StrictSerializers refuse unknown fields: `additionalProperties: false`."""
+
+    target_class = "designer.workspaces.serializers.StrictSerializer"
+    match_subclasses = True
+
+    def map_serializer(self, auto_schema: Any, direction: Any) -> dict[str, Any]:
+        schema: dict[str, Any] = auto_schema._map_basic_serializer(self.target, direction)
+        schema["additionalProperties"] = False
+        return schema

@@ -30,13 +30,32 @@ SPECS = [
         "output.web_service_input",
         "Web service input",
         "Web service",
-        """Marks where a published real-time endpoint feeds request rows into the pipeline. In a
-        batch run it passes its connected data through unchanged.""",
+        """Marks where a published endpoint feeds the caller's data into the pipeline: a call
+        sends a file or names a registered dataset version, which this step then reads. Without
+        one (a canvas run, or a call that leaves the input out) it passes its connected data
+        through unchanged.""",
         "output:web_service_input",
         inputs=(
             PortSpec("dataset", PortType.DATAFRAME, "Data used in batch runs.", optional=True),
         ),
         outputs=(PortSpec("dataset", PortType.DATAFRAME, "Request rows (batch: the input)."),),
+        params=(
+            ParamSpec(
+                "dataset",
+                ParamType.STRING,
+                "",
+                label="Dataset (set by calls)",
+                description="A registered dataset read instead of the connected data; an "
+                "endpoint call sets it. Leave empty to use the connected data.",
+            ),
+            ParamSpec(
+                "version",
+                ParamType.STRING,
+                None,
+                description="The version digest of that dataset (required with a dataset).",
+                nullable=True,
+            ),
+        ),
     ),
     builtin(
         "output.web_service_output",

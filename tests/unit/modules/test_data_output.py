@@ -80,3 +80,22 @@ def test_web_service_markers_pass_data_through(run) -> None:
     pd.testing.assert_frame_equal(run("output.web_service_output@1", dataset=df)["dataset"], df)
     with pytest.raises(StepError, match="no connected data"):
         run("output.web_service_input@1")
+
+
+def test_web_service_input_reads_the_dataset_version_a_call_names(run) -> None:
+    sent = pd.DataFrame({"x": [7, 8]})
+    run("output.export_data@1", {"name": "call"}, dataset=sent)
+    newer = pd.DataFrame({"x": [9]})
+    run("output.export_data@1", {"name": "call"}, dataset=newer)
+    versions = [v["version"] for v in run.datasets.versions("call")]
+    connected = pd.DataFrame({"x": [0.5]})
+    out = run(
+        "output.web_service_input@1", {"dataset": "call", "version": versions[0]}, dataset=connected
+    )["dataset"]
+    pd.testing.assert_frame_equal(out, sent)
+    with pytest.raises(StepError, match="version: give the version digest") as err:
+        run("output.web_service_input@1", {"dataset": "call"})
+    assert err.value.param == "version"
+    with pytest.raises(StepError, match="no version") as err:
+        run("output.web_service_input@1", {"dataset": "call", "version": "0" * 12})
+    assert err.value.param == "dataset"

@@ -1,0 +1,1 @@
+"""Published pipelines: endpoints with versions, invocation keys, calls and schedules."""

@@ -1,0 +1,32 @@
+"""`manage.py run_scheduler`: fire endpoint schedules from a process of its own."""
+
+from __future__ import annotations
+
+import signal
+import threading
+from typing import Any
+
+from django.core.management.base import BaseCommand
+
+from designer.endpoints import scheduler, services
+
+
+class Command(BaseCommand):
+    """Runs the schedule loop until SIGTERM or SIGINT (any number may run at once)."""
+
+    help = (
+        "Fire endpoint schedules (distributed mode; set DESIGNER_SCHEDULER=external on the "
+        "servers). Several may run: each fire happens once."
+    )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        stop = threading.Event()
+
+        def finish(signum: int, frame: Any) -> None:
+            stop.set()
+            services.schedules_changed.set()
+
+        signal.signal(signal.SIGTERM, finish)
+        signal.signal(signal.SIGINT, finish)
+        self.stdout.write("scheduler running; SIGTERM stops it")
+        scheduler.run(stop)

@@ -1,0 +1,210 @@
+"""Endpoints (published graph versions), their keys, the calls made to them, and schedules.
+
+An Endpoint is what callers address; each EndpointVersion pins one GraphVersion, and the
+endpoint's default version answers calls that name none. Keys are separate from personal API
+tokens: they invoke, and read only the invocations they started. The models are shared by
+every kind of endpoint (`kind`): pipeline endpoints start runs; other kinds reuse the keys.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+from designer.graphs.models import Graph, GraphVersion
+from designer.runs.models import Run
+from designer.workspaces.models import Workspace
+
+
+class EndpointKind(models.TextChoices):
+    """What an endpoint serves: a pipeline endpoint starts a run of its version per call."""
+
+    PIPELINE = "pipeline"
+
+
+class Endpoint(models.Model):
+    """A named, published entry point of a workspace; calls go to its default version."""
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="endpoints")
+    graph = models.ForeignKey(Graph, on_delete=models.PROTECT, related_name="endpoints")
+    kind = models.CharField(max_length=16, choices=EndpointKind.choices)
+    name = models.CharField(max_length=63)  # a slug: lower-case letters, digits, dashes
+    description = models.TextField(blank=True, default="")
+    enabled = models.BooleanField(default=True)
+    default_version = models.ForeignKey(
+        "EndpointVersion", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["workspace", "name"], name="one_endpoint_name_per_ws")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class EndpointVersion(models.Model):
+    """One published version of an endpoint: a graph version and the interface derived from it.
+
+    `interface` = {"parameters": {name: {type, default, description, required}},
+    "inputs": [{name, node, title, required}], "outputs": [{name, node, port, title}]}.
+    """
+
+    endpoint = models.ForeignKey(Endpoint, on_delete=models.CASCADE, related_name="versions")
+    number = models.PositiveIntegerField()
+    graph_version = models.ForeignKey(
+        GraphVersion, on_delete=models.PROTECT, related_name="endpoint_versions"
+    )
+    interface = models.JSONField()
+    message = models.CharField(max_length=500, blank=True, default="")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-number"]
+        constraints = [
+            models.UniqueConstraint(fields=["endpoint", "number"], name="one_number_per_endpoint")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.endpoint} v{self.number}"
+
+
+class EndpointKey(models.Model):
+    """A key that invokes one endpoint, or every endpoint of a workspace (`endpoint` null).
+
+    Stored as a SHA-256 hash (shown once). `rate_per_minute` is enforced with a GCRA whose one
+    number of state, `rate_tat` (the theoretical arrival time, Unix seconds), lives on this row.
+    """
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="endpoint_keys")
+    endpoint = models.ForeignKey(
+        Endpoint, null=True, blank=True, on_delete=models.CASCADE, related_name="keys"
+    )
+    name = models.CharField(max_length=200)
+    prefix = models.CharField(max_length=12, db_index=True)
+    key_hash = models.CharField(max_length=64, unique=True)
+    rate_per_minute = models.PositiveIntegerField(default=60)
+    rate_tat = models.FloatField(default=0.0)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"
+
+    def allows(self, endpoint: Endpoint) -> bool:
+        """Whether this key may invoke `endpoint`."""
+        return self.workspace_id == endpoint.workspace_id and self.endpoint_id in (
+            None,
+            endpoint.pk,
+        )
+
+
+class MissedFires(models.TextChoices):
+    """What a schedule does with fire times that passed while no scheduler was running."""
+
+    RUN_ONCE = "run_once", "Run once for all missed fire times"
+    SKIP = "skip", "Skip missed fire times"
+
+
+class Schedule(models.Model):
+    """Calls an endpoint on a cron expression in a time zone, with fixed parameters and inputs.
+
+    `version` null means the endpoint's default version at each fire. `next_fire_at` is the
+    next fire time not yet handled (UTC), which the scheduler looks for.
+    """
+
+    endpoint = models.ForeignKey(Endpoint, on_delete=models.CASCADE, related_name="schedules")
+    version = models.ForeignKey(
+        EndpointVersion, null=True, blank=True, on_delete=models.CASCADE, related_name="schedules"
+    )
+    cron = models.CharField(max_length=100)
+    timezone = models.CharField(max_length=64, default="UTC")
+    parameters = models.JSONField(default=dict)
+    inputs = models.JSONField(default=dict)  # name -> {"dataset", "version"?}: registered data
+    missed = models.CharField(
+        max_length=10, choices=MissedFires.choices, default=MissedFires.RUN_ONCE
+    )
+    enabled = models.BooleanField(default=True)
+    next_fire_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"{self.endpoint} at {self.cron!r} ({self.timezone})"
+
+
+class Invocation(models.Model):
+    """One call of an endpoint version and the run it started; made by a key, user or schedule."""
+
+    endpoint = models.ForeignKey(Endpoint, on_delete=models.CASCADE, related_name="invocations")
+    version = models.ForeignKey(
+        EndpointVersion, on_delete=models.CASCADE, related_name="invocations"
+    )
+    run = models.OneToOneField(Run, on_delete=models.CASCADE, related_name="invocation")
+    key = models.ForeignKey(
+        EndpointKey, null=True, blank=True, on_delete=models.SET_NULL, related_name="invocations"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    schedule = models.ForeignKey(
+        Schedule, null=True, blank=True, on_delete=models.SET_NULL, related_name="invocations"
+    )
+    idempotency_key = models.CharField(max_length=255, blank=True, default="")
+    request_digest = models.CharField(max_length=64)  # what was asked: a retry must match it
+    inputs = models.JSONField(default=dict)  # name -> {"dataset", "version", "source"}
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["endpoint", "created_at"], name="invocation_by_time")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["endpoint", "key", "idempotency_key"],
+                condition=~models.Q(idempotency_key="") & models.Q(key__isnull=False),
+                name="one_call_per_key_idempotency_key",
+            ),
+            models.UniqueConstraint(
+                fields=["endpoint", "user", "idempotency_key"],
+                condition=~models.Q(idempotency_key="") & models.Q(user__isnull=False),
+                name="one_call_per_user_idempotency_key",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"call {self.pk} of {self.endpoint_id} (run {self.run_id})"
+
+
+class ScheduleFire(models.Model):
+    """A schedule's fire time, claimed once: the unique row makes each fire happen exactly once."""
+
+    schedule = models.ForeignKey(Schedule, on_delete=models.CASCADE, related_name="fires")
+    fire_time = models.DateTimeField()
+    invocation = models.OneToOneField(
+        Invocation, null=True, blank=True, on_delete=models.SET_NULL, related_name="fire"
+    )
+    error = models.TextField(blank=True, default="")  # why no call was made (e.g. disabled)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-fire_time"]
+        constraints = [
+            models.UniqueConstraint(fields=["schedule", "fire_time"], name="one_fire_per_time")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.schedule_id} at {self.fire_time:%Y-%m-%d %H:%M}"

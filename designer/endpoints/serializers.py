@@ -1,0 +1,409 @@
+"""API shapes for endpoints, versions, calls, keys and schedules."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.urls import reverse
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from designer.endpoints.cron import next_fire_times
+from designer.endpoints.models import (
+    Endpoint,
+    EndpointKey,
+    EndpointVersion,
+    Invocation,
+    MissedFires,
+    Schedule,
+    ScheduleFire,
+)
+from designer.runs.models import RunStatus
+from designer.workspaces.serializers import StrictSerializer
+
+SLUG = r"^[a-z0-9][a-z0-9-]{0,62}$"
+FORMATS = ("csv", "json", "parquet")
+NEXT_FIRES = 5
+
+
+def absolute(context: dict[str, Any], route: str, **kwargs: Any) -> str:
+    """The absolute URL of a named route for the request being answered."""
+    path = reverse(route, kwargs=kwargs)
+    request = context.get("request")
+    return request.build_absolute_uri(path) if request is not None else path
+
+
+def websocket_url(context: dict[str, Any], run_id: int) -> str:
+    """The WebSocket URL that streams a run's events."""
+    http = absolute(context, "endpoint-list", pk=0).split("/api/")[0]
+    return http.replace("http", "ws", 1) + f"/ws/runs/{run_id}/"
+
+
+class EndpointVersionSerializer(serializers.ModelSerializer):
+    """One version of an endpoint: the graph version it pins and its interface."""
+
+    graph_version = serializers.IntegerField(source="graph_version.number", read_only=True)
+    created_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    interface = serializers.JSONField(
+        read_only=True,
+        help_text="{parameters: {name: {type, default, description, required}}, inputs: [{name, "
+        "node, title, required}], outputs: [{name, node, port, title}]}",
+    )
+
+    class Meta:
+        model = EndpointVersion
+        fields = ["number", "graph_version", "interface", "message", "created_by", "created_at"]
+
+
+class EndpointSerializer(serializers.ModelSerializer):
+    """An endpoint with its versions and the URL that calls its default version."""
+
+    graph_name = serializers.CharField(source="graph.name", read_only=True)
+    default_version = serializers.IntegerField(
+        source="default_version.number", read_only=True, allow_null=True
+    )
+    created_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    versions = EndpointVersionSerializer(many=True, read_only=True)
+    invoke_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Endpoint
+        fields = [
+            "id",
+            "workspace",
+            "kind",
+            "name",
+            "description",
+            "enabled",
+            "graph",
+            "graph_name",
+            "default_version",
+            "versions",
+            "invoke_url",
+            "created_by",
+            "created_at",
+        ]
+
+    def get_invoke_url(self, endpoint: Endpoint) -> str:
+        return absolute(self.context, "endpoint-invoke", pk=endpoint.pk)
+
+
+class PublishSerializer(StrictSerializer):
+    """Body of publishing a graph version as a new endpoint."""
+
+    name = serializers.RegexField(
+        SLUG,
+        max_length=63,
+        help_text="Lower-case letters, digits and dashes; unique in the workspace.",
+    )
+    graph = serializers.IntegerField(min_value=1, help_text="The graph to publish.")
+    graph_version = serializers.IntegerField(
+        min_value=1,
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="The graph version to pin; null: the draft, saved as a version if it changed.",
+    )
+    description = serializers.CharField(required=False, allow_blank=True, default="")
+    message = serializers.CharField(required=False, allow_blank=True, default="", max_length=500)
+
+
+class PublishVersionSerializer(StrictSerializer):
+    """Body of publishing the endpoint's next version."""
+
+    graph_version = serializers.IntegerField(
+        min_value=1,
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="The graph version to pin; null: the draft, saved as a version if it changed.",
+    )
+    message = serializers.CharField(required=False, allow_blank=True, default="", max_length=500)
+    make_default = serializers.BooleanField(required=False, default=True)
+
+
+class EndpointUpdateSerializer(StrictSerializer):
+    """Body of changing an endpoint (at least one field)."""
+
+    description = serializers.CharField(required=False, allow_blank=True)
+    enabled = serializers.BooleanField(required=False)
+    default_version = serializers.IntegerField(required=False, min_value=1)
+
+    def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
+        if not attrs:
+            raise serializers.ValidationError(
+                "Give at least one of description, enabled, default_version."
+            )
+        return attrs
+
+
+class DatasetReferenceSerializer(StrictSerializer):
+    """A registered dataset given as an input: its name and optionally a version digest."""
+
+    dataset = serializers.CharField(max_length=200)
+    version = serializers.CharField(
+        required=False, min_length=8, max_length=64, help_text="Default: the latest version."
+    )
+
+
+class InvokeSerializer(StrictSerializer):
+    """Body of a call: pipeline parameter values, and inputs given as registered datasets.
+
+    A multipart call sends `parameters` and `inputs` as JSON text and each input's file under
+    the input's name.
+    """
+
+    parameters = serializers.DictField(required=False, default=dict)
+    inputs = serializers.DictField(child=DatasetReferenceSerializer(), required=False, default=dict)
+
+    def to_internal_value(self, data: Any) -> Any:
+        """Keep `inputs` as given: the endpoint checks and names each one's problems itself."""
+        value = super().to_internal_value(data)
+        if isinstance(data, dict) and isinstance(data.get("inputs"), dict):
+            value["inputs"] = data["inputs"]
+        return value
+
+
+class CallerSerializer(serializers.Serializer):
+    """Who made a call."""
+
+    kind = serializers.ChoiceField(choices=["key", "user", "schedule"])
+    name = serializers.CharField()
+
+
+class OutputLinkSerializer(serializers.Serializer):
+    """A published output of a finished call, with its download URLs."""
+
+    name = serializers.CharField()
+    title = serializers.CharField()
+    rows = serializers.IntegerField(allow_null=True)
+    urls = serializers.DictField(child=serializers.URLField(), help_text="csv, json, parquet")
+
+
+def caller_of(call: Invocation) -> dict[str, str]:
+    """The caller of an invocation, as the history shows it."""
+    if call.key_id is not None:
+        return {"kind": "key", "name": f"{call.key.name} ({call.key.prefix}…)"}
+    if call.schedule_id is not None:
+        return {"kind": "schedule", "name": f"schedule {call.schedule_id}"}
+    return {"kind": "user", "name": call.user.username if call.user else "(deleted user)"}
+
+
+class InvocationSummarySerializer(serializers.ModelSerializer):
+    """A call in the history: when, which version, who, status and duration."""
+
+    version = serializers.IntegerField(source="version.number", read_only=True)
+    status = serializers.ChoiceField(choices=RunStatus.choices, source="run.status")
+    started_at = serializers.DateTimeField(source="run.started_at", allow_null=True)
+    finished_at = serializers.DateTimeField(source="run.finished_at", allow_null=True)
+    duration = serializers.SerializerMethodField()
+    caller = serializers.SerializerMethodField()
+    error = serializers.CharField(source="run.error")
+
+    class Meta:
+        model = Invocation
+        fields = [
+            "id",
+            "endpoint",
+            "version",
+            "run",
+            "status",
+            "caller",
+            "idempotency_key",
+            "created_at",
+            "started_at",
+            "finished_at",
+            "duration",
+            "error",
+        ]
+
+    def get_duration(self, call: Invocation) -> float | None:
+        """Seconds from the call to the end of its run (None while it runs)."""
+        finished = call.run.finished_at
+        return (finished - call.created_at).total_seconds() if finished else None
+
+    @extend_schema_field(CallerSerializer)
+    def get_caller(self, call: Invocation) -> dict[str, str]:
+        return caller_of(call)
+
+
+class InvocationSerializer(InvocationSummarySerializer):
+    """A call with the URLs to follow it and, once it succeeded, to download its outputs."""
+
+    endpoint_name = serializers.CharField(source="endpoint.name", read_only=True)
+    inputs = serializers.JSONField(
+        read_only=True, help_text="{input: {dataset, version, source: file|dataset}}"
+    )
+    status_url = serializers.SerializerMethodField()
+    websocket_url = serializers.SerializerMethodField()
+    outputs = serializers.SerializerMethodField()
+
+    class Meta(InvocationSummarySerializer.Meta):
+        fields = [
+            *InvocationSummarySerializer.Meta.fields,
+            "endpoint_name",
+            "inputs",
+            "status_url",
+            "websocket_url",
+            "outputs",
+        ]
+
+    def get_status_url(self, call: Invocation) -> str:
+        return absolute(self.context, "invocation-detail", pk=call.pk)
+
+    def get_websocket_url(self, call: Invocation) -> str:
+        return websocket_url(self.context, call.run_id)
+
+    @extend_schema_field(OutputLinkSerializer(many=True))
+    def get_outputs(self, call: Invocation) -> list[dict[str, Any]]:
+        if call.run.status != RunStatus.SUCCEEDED:
+            return []
+        steps = {step.key: step for step in call.run.steps.all()}
+        links = []
+        for output in call.version.interface["outputs"]:
+            step = steps.get(output["node"])
+            info = step.outputs.get(output["port"], {}) if step else {}
+            base = absolute(self.context, "invocation-output", pk=call.pk, name=output["name"])
+            links.append(
+                {
+                    "name": output["name"],
+                    "title": output["title"],
+                    "rows": info.get("summary", {}).get("rows"),
+                    "urls": {fmt: f"{base}?format={fmt}" for fmt in FORMATS},
+                }
+            )
+        return links
+
+
+class KeySerializer(serializers.ModelSerializer):
+    """An endpoint key as listed (never the raw key)."""
+
+    endpoint_name = serializers.CharField(source="endpoint.name", read_only=True, allow_null=True)
+    created_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+
+    class Meta:
+        model = EndpointKey
+        fields = [
+            "id",
+            "workspace",
+            "name",
+            "prefix",
+            "endpoint",
+            "endpoint_name",
+            "rate_per_minute",
+            "created_by",
+            "created_at",
+            "last_used_at",
+            "revoked_at",
+        ]
+
+
+class KeyCreateSerializer(StrictSerializer):
+    """Body of creating an endpoint key."""
+
+    name = serializers.CharField(max_length=200)
+    endpoint = serializers.IntegerField(
+        min_value=1,
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="The one endpoint the key may call; null: every endpoint of the workspace.",
+    )
+    rate_per_minute = serializers.IntegerField(
+        min_value=1, max_value=100_000, required=False, default=60
+    )
+
+
+class NewKeySerializer(KeySerializer):
+    """A freshly created key: the only response that carries the raw key."""
+
+    key = serializers.CharField(read_only=True, help_text="Shown once; store it now.")
+
+    class Meta(KeySerializer.Meta):
+        fields = [*KeySerializer.Meta.fields, "key"]
+
+
+class FireSerializer(serializers.ModelSerializer):
+    """One fire of a schedule: its time, the call it made, or why none was made."""
+
+    class Meta:
+        model = ScheduleFire
+        fields = ["fire_time", "invocation", "error", "created_at"]
+
+
+class ScheduleSerializer(serializers.ModelSerializer):
+    """A schedule with its next fire times and its latest fires."""
+
+    version = serializers.IntegerField(source="version.number", read_only=True, allow_null=True)
+    next_fires = serializers.SerializerMethodField()
+    recent_fires = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Schedule
+        fields = [
+            "id",
+            "endpoint",
+            "version",
+            "cron",
+            "timezone",
+            "parameters",
+            "inputs",
+            "missed",
+            "enabled",
+            "next_fire_at",
+            "next_fires",
+            "recent_fires",
+            "created_at",
+        ]
+
+    @extend_schema_field(serializers.ListField(child=serializers.DateTimeField()))
+    def get_next_fires(self, schedule: Schedule) -> list[str]:
+        if not schedule.enabled or schedule.next_fire_at is None:
+            return []
+        first = schedule.next_fire_at
+        later = next_fire_times(schedule.cron, schedule.timezone, first, NEXT_FIRES - 1)
+        return [t.isoformat() for t in [first, *later]]
+
+    @extend_schema_field(FireSerializer(many=True))
+    def get_recent_fires(self, schedule: Schedule) -> list[dict[str, Any]]:
+        return list(FireSerializer(schedule.fires.all()[:NEXT_FIRES], many=True).data)
+
+
+class ScheduleWriteSerializer(StrictSerializer):
+    """Body of creating (cron required) or changing a schedule."""
+
+    cron = serializers.CharField(
+        max_length=100, help_text="Five cron fields or a macro such as @daily."
+    )
+    timezone = serializers.CharField(max_length=64, required=False, help_text="IANA name.")
+    version = serializers.IntegerField(
+        min_value=1,
+        required=False,
+        allow_null=True,
+        help_text="The endpoint version to call; null: its default version at each fire.",
+    )
+    parameters = serializers.DictField(required=False)
+    inputs = serializers.DictField(child=DatasetReferenceSerializer(), required=False)
+    missed = serializers.ChoiceField(choices=MissedFires.choices, required=False)
+    enabled = serializers.BooleanField(required=False)
+
+
+class FirePreviewSerializer(serializers.Serializer):
+    """The next fire times of a cron expression in a time zone."""
+
+    next = serializers.ListField(child=serializers.DateTimeField())
+
+
+class StatsPointSerializer(serializers.Serializer):
+    """Calls and failed calls in one time bucket."""
+
+    start = serializers.DateTimeField()
+    calls = serializers.IntegerField()
+    failures = serializers.IntegerField()
+
+
+class StatsSerializer(serializers.Serializer):
+    """An endpoint's calls and failures over time."""
+
+    bucket = serializers.ChoiceField(choices=["hour", "day"])
+    points = StatsPointSerializer(many=True)

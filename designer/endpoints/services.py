@@ -1,0 +1,449 @@
+"""Writes for endpoints: publish, versions, settings, keys, calls and schedules.
+
+The only module that changes endpoint rows. A call (`invoke`) checks every parameter and input
+before anything is written, then starts the run through `runs.services.start_run` — the same
+compile, cache, fast path and runners as a run from the canvas — and saves the Invocation in
+the run's transaction, so a refused call leaves no run and a started one always has its row.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from django.core.files.uploadedfile import UploadedFile
+from django.db import IntegrityError, transaction
+from django.db.models import Max
+from django.utils import timezone
+
+from designer.api_errors import ApiError
+from designer.endpoints import cron, interface
+from designer.endpoints.keys import new_key
+from designer.endpoints.models import (
+    Endpoint,
+    EndpointKey,
+    EndpointKind,
+    EndpointVersion,
+    Invocation,
+    Schedule,
+)
+from designer.engine.datasets import DatasetNotFound
+from designer.engine.hashing import canonical_json
+from designer.graphs import services as graph_services
+from designer.graphs.analysis import validation_issues
+from designer.graphs.models import Graph, GraphVersion
+from designer.runs import dataset_services
+from designer.runs import services as run_services
+from designer.workspaces.models import Workspace
+
+# wakes the scheduler of this process when a schedule changes (see scheduler.py)
+schedules_changed = threading.Event()
+
+
+@dataclass(frozen=True)
+class Caller:
+    """Who makes a call: an endpoint key, a signed-in user, or a schedule (exactly one)."""
+
+    key: EndpointKey | None = None
+    user: Any = None
+    schedule: Schedule | None = None
+
+
+# ---- publishing -------------------------------------------------------------------------------
+
+
+def _graph_version(graph: Graph, user: Any, number: int | None, message: str) -> GraphVersion:
+    if number is None:  # the draft, saved as a version when it changed
+        return graph_services.commit_version(graph.pk, user, message, only_if_changed=True)
+    version = graph.versions.filter(number=number).first()
+    if version is None:
+        raise ApiError(404, "not_found", f"Graph {graph.pk} has no version {number}.")
+    return version
+
+
+def _interface(version: GraphVersion) -> dict[str, Any]:
+    """The interface of a graph version, or 400 naming what stops it being published."""
+    issues = validation_issues(version.document)
+    derived, naming = interface.derive(version.document)
+    problems = issues + naming
+    if problems:
+        raise ApiError(
+            400,
+            "invalid_graph",
+            f"Version {version.number} of the graph cannot be published "
+            f"({len(problems)} problems): " + "; ".join(p["message"] for p in problems),
+            problems,
+        )
+    return derived
+
+
+def publish(
+    workspace: Workspace,
+    user: Any,
+    *,
+    graph: Graph,
+    name: str,
+    description: str = "",
+    graph_version: int | None = None,
+    message: str = "",
+) -> Endpoint:
+    """Publish a graph version as a new endpoint of the workspace, with it as version 1."""
+    if graph.workspace_id != workspace.pk:
+        raise ApiError(404, "not_found", f"Graph {graph.pk} not found.")
+    with transaction.atomic():
+        if Endpoint.objects.filter(workspace=workspace, name=name).exists():
+            raise ApiError(
+                409, "name_taken", f"The workspace already has an endpoint named {name!r}."
+            )
+        pinned = _graph_version(graph, user, graph_version, f"Published as endpoint {name}")
+        endpoint = Endpoint.objects.create(
+            workspace=workspace,
+            graph=graph,
+            kind=EndpointKind.PIPELINE,
+            name=name,
+            description=description,
+            created_by=user,
+        )
+        _add_version(endpoint, user, pinned, message, make_default=True)
+    return endpoint
+
+
+def publish_version(
+    endpoint: Endpoint,
+    user: Any,
+    *,
+    graph_version: int | None = None,
+    message: str = "",
+    make_default: bool = True,
+) -> EndpointVersion:
+    """Publish another version of the endpoint's graph as the endpoint's next version."""
+    with transaction.atomic():
+        endpoint = Endpoint.objects.select_for_update().get(pk=endpoint.pk)
+        pinned = _graph_version(
+            endpoint.graph, user, graph_version, f"Published as endpoint {endpoint.name}"
+        )
+        return _add_version(endpoint, user, pinned, message, make_default)
+
+
+def _add_version(
+    endpoint: Endpoint, user: Any, pinned: GraphVersion, message: str, make_default: bool
+) -> EndpointVersion:
+    number = (endpoint.versions.aggregate(n=Max("number"))["n"] or 0) + 1
+    version = EndpointVersion.objects.create(
+        endpoint=endpoint,
+        number=number,
+        graph_version=pinned,
+        interface=_interface(pinned),
+        message=message,
+        created_by=user,
+    )
+    if make_default:
+        endpoint.default_version = version
+        endpoint.save(update_fields=["default_version"])
+    return version
+
+
+def update_endpoint(endpoint: Endpoint, **changes: Any) -> Endpoint:
+    """Change an endpoint's description, enabled flag or default version (a version number)."""
+    if "default_version" in changes:
+        number = changes.pop("default_version")
+        version = endpoint.versions.filter(number=number).first()
+        if version is None:
+            raise ApiError(
+                400,
+                "invalid",
+                f"Endpoint {endpoint.name} has no version {number}.",
+                [{"field": "default_version", "code": "not_found", "message": "no such version"}],
+            )
+        changes["default_version"] = version
+    for field, value in changes.items():
+        setattr(endpoint, field, value)
+    endpoint.save(update_fields=list(changes))
+    return endpoint
+
+
+def delete_endpoint(endpoint: Endpoint) -> None:
+    """Delete an endpoint with its versions, keys, schedules and call history (runs stay)."""
+    with transaction.atomic():
+        endpoint.delete()
+    schedules_changed.set()
+
+
+# ---- keys -------------------------------------------------------------------------------------
+
+
+def create_key(
+    workspace: Workspace, user: Any, name: str, endpoint: Endpoint | None, rate_per_minute: int
+) -> tuple[EndpointKey, str]:
+    """Create a key for one endpoint (or all of the workspace's); returns the row and raw key."""
+    raw, prefix, digest = new_key()
+    key = EndpointKey.objects.create(
+        workspace=workspace,
+        endpoint=endpoint,
+        name=name,
+        prefix=prefix,
+        key_hash=digest,
+        rate_per_minute=rate_per_minute,
+        created_by=user,
+    )
+    return key, raw
+
+
+def revoke_key(key: EndpointKey) -> None:
+    """Revoke a key: it stops authenticating at once, and its sockets are closed."""
+    from designer.realtime.broadcast import disconnect_endpoint_key
+
+    if key.revoked_at is None:
+        key.revoked_at = timezone.now()
+        key.save(update_fields=["revoked_at"])
+        disconnect_endpoint_key(key.pk)
+
+
+# ---- calls ------------------------------------------------------------------------------------
+
+
+def version_for_call(endpoint: Endpoint, number: int | None) -> EndpointVersion:
+    """Version `number` of the endpoint, or its default version (404 when there is none)."""
+    if number is None:
+        version = endpoint.default_version
+    else:
+        version = endpoint.versions.filter(number=number).first()
+    if version is None:
+        which = f"version {number}" if number is not None else "default version"
+        raise ApiError(404, "not_found", f"Endpoint {endpoint.name} has no {which}.")
+    return version
+
+
+def _file_digest(upload: UploadedFile) -> str:
+    digest = hashlib.sha256()
+    for chunk in upload.chunks():
+        digest.update(chunk)
+    upload.seek(0)
+    return digest.hexdigest()
+
+
+def request_digest(
+    version: int | None, parameters: Any, datasets: Any, files: dict[str, UploadedFile]
+) -> str:
+    """What a call asked for, so a retry with the same Idempotency-Key can be told apart."""
+    asked = {
+        "version": version,
+        "parameters": parameters,
+        "inputs": datasets,
+        "files": {name: _file_digest(upload) for name, upload in sorted(files.items())},
+    }
+    return hashlib.sha256(canonical_json(asked).encode()).hexdigest()
+
+
+def _previous_call(endpoint: Endpoint, caller: Caller, idempotency_key: str) -> Invocation | None:
+    if not idempotency_key or caller.schedule is not None:
+        return None
+    calls = Invocation.objects.filter(endpoint=endpoint, idempotency_key=idempotency_key)
+    if caller.key is not None:
+        return calls.filter(key=caller.key).first()
+    return calls.filter(user=caller.user).first()
+
+
+def _replay(previous: Invocation, digest: str, idempotency_key: str) -> Invocation:
+    if previous.request_digest != digest:
+        raise ApiError(
+            422,
+            "idempotency_key_reused",
+            f"Idempotency-Key {idempotency_key!r} was used for a different call "
+            f"(invocation {previous.pk}); use a new key for a new call.",
+        )
+    return previous
+
+
+def _resolve_inputs(
+    endpoint: Endpoint,
+    version: EndpointVersion,
+    caller: Caller,
+    datasets: dict[str, Any],
+    files: dict[str, UploadedFile],
+) -> dict[str, dict[str, str]]:
+    """Each given input as {dataset, version digest, source}; files become dataset versions."""
+    frames = {}
+    for name, upload in files.items():
+        try:
+            frames[name] = dataset_services.read_upload(upload)
+        except ApiError as exc:
+            raise ApiError(
+                exc.status_code,
+                exc.default_code,
+                f"input {name!r}: {exc.detail['detail']}",
+                [
+                    {
+                        "field": f"inputs.{name}",
+                        "code": exc.default_code,
+                        "message": exc.detail["detail"],
+                    }
+                ],
+            ) from exc
+    resolved: dict[str, dict[str, str]] = {}
+    store = dataset_services.store_for(endpoint.workspace_id)
+    problems = []
+    for name, ref in sorted(datasets.items()):
+        try:
+            _, digest = store.read(ref["dataset"], ref.get("version"))
+        except DatasetNotFound as exc:
+            problems.append(
+                {
+                    "field": f"inputs.{name}.dataset",
+                    "code": "not_found",
+                    "message": f"input {name!r}: {exc}",
+                }
+            )
+            continue
+        resolved[name] = {"dataset": ref["dataset"], "version": digest, "source": "dataset"}
+    if problems:
+        raise ApiError(400, "invalid_call", "; ".join(p["message"] for p in problems), problems)
+    user = caller.user if caller.user is not None and caller.user.is_authenticated else None
+    for name, frame in frames.items():
+        dataset = f"endpoint.{endpoint.name}.{name}"
+        stored = dataset_services.add_version(
+            endpoint.workspace,
+            user,
+            dataset,
+            frame,
+            files[name].name or "",
+            f"Sent to endpoint {endpoint.name}",
+        )
+        resolved[name] = {"dataset": dataset, "version": stored.digest, "source": "file"}
+    return resolved
+
+
+def invoke(
+    endpoint: Endpoint,
+    caller: Caller,
+    *,
+    version: int | None = None,
+    parameters: Any = None,
+    datasets: Any = None,
+    files: dict[str, UploadedFile] | None = None,
+    idempotency_key: str = "",
+) -> tuple[Invocation, bool]:
+    """Call an endpoint: (the invocation, whether it is the replay of an earlier call).
+
+    Refusals, before anything is written: 409 `endpoint_disabled`; 404 for an unknown version;
+    400 `invalid_call` naming every wrong, unknown or missing parameter and input; 422
+    `idempotency_key_reused` when the key was used for a different call.
+    """
+    parameters = {} if parameters is None else parameters
+    datasets = {} if datasets is None else datasets
+    files = files or {}
+    if not endpoint.enabled:
+        raise ApiError(
+            409,
+            "endpoint_disabled",
+            f"Endpoint {endpoint.name} is disabled; an editor can enable it on its page.",
+        )
+    pinned = version_for_call(endpoint, version)
+    issues = interface.check_parameters(pinned.interface, parameters)
+    issues += interface.check_inputs(pinned.interface, datasets, set(files))
+    if issues:
+        raise ApiError(
+            400,
+            "invalid_call",
+            f"The call has {len(issues)} problem{'s' if len(issues) > 1 else ''}: "
+            + "; ".join(i["message"] for i in issues),
+            issues,
+        )
+    digest = request_digest(version, parameters, datasets, files)
+    previous = _previous_call(endpoint, caller, idempotency_key)
+    if previous is not None:
+        return _replay(previous, digest, idempotency_key), True
+    inputs = _resolve_inputs(endpoint, pinned, caller, datasets, files)
+    nodes = {entry["name"]: entry["node"] for entry in pinned.interface["inputs"]}
+    node_params = {
+        nodes[name]: {"dataset": given["dataset"], "version": given["version"]}
+        for name, given in inputs.items()
+    }
+    user = caller.user if caller.user is not None and caller.user.is_authenticated else None
+    try:
+        with transaction.atomic():
+            run = run_services.start_run(
+                endpoint.graph,
+                user,
+                version=pinned.graph_version.number,
+                parameters=parameters,
+                node_params=node_params,
+            )
+            call = Invocation.objects.create(
+                endpoint=endpoint,
+                version=pinned,
+                run=run,
+                key=caller.key,
+                user=user,
+                schedule=caller.schedule,
+                idempotency_key=idempotency_key,
+                request_digest=digest,
+                inputs=inputs,
+            )
+    except IntegrityError:  # the same Idempotency-Key raced us and won
+        previous = _previous_call(endpoint, caller, idempotency_key)
+        if previous is None:
+            raise
+        return _replay(previous, digest, idempotency_key), True
+    return call, False
+
+
+# ---- schedules --------------------------------------------------------------------------------
+
+
+def _check_schedule(endpoint: Endpoint, fields: dict[str, Any], current: Schedule | None) -> None:
+    """400 naming every problem of a schedule's cron, zone, parameters and inputs."""
+    merged = {
+        "cron": current.cron if current else "",
+        "timezone": current.timezone if current else "UTC",
+        "version": current.version if current else None,
+        "parameters": current.parameters if current else {},
+        "inputs": current.inputs if current else {},
+        **fields,
+    }
+    issues = []
+    if (problem := cron.cron_problem(merged["cron"])) is not None:
+        issues.append({"field": "cron", "code": "invalid", "message": problem})
+    if (problem := cron.zone_problem(merged["timezone"])) is not None:
+        issues.append({"field": "timezone", "code": "invalid", "message": problem})
+    version = merged["version"] or endpoint.default_version
+    if version is not None:
+        issues += interface.check_parameters(version.interface, merged["parameters"])
+        issues += interface.check_inputs(version.interface, merged["inputs"], set())
+    if issues:
+        raise ApiError(400, "invalid", "; ".join(i["message"] for i in issues), issues)
+
+
+def next_fire(schedule: Schedule, after: datetime) -> datetime:
+    """The schedule's first fire time after `after`."""
+    return next(cron.fire_times(schedule.cron, schedule.timezone, after))
+
+
+def create_schedule(endpoint: Endpoint, user: Any, **fields: Any) -> Schedule:
+    """Add a schedule to an endpoint; it first fires at its next fire time from now."""
+    _check_schedule(endpoint, fields, None)
+    schedule = Schedule(endpoint=endpoint, created_by=user, **fields)
+    schedule.next_fire_at = next_fire(schedule, timezone.now())
+    schedule.save()
+    transaction.on_commit(schedules_changed.set)
+    return schedule
+
+
+def update_schedule(schedule: Schedule, **fields: Any) -> Schedule:
+    """Change a schedule; a new cron, zone or re-enabling starts from the next fire time."""
+    _check_schedule(schedule.endpoint, fields, schedule)
+    for field, value in fields.items():
+        setattr(schedule, field, value)
+    if {"cron", "timezone", "enabled"} & set(fields):
+        schedule.next_fire_at = next_fire(schedule, timezone.now())
+    schedule.save()
+    transaction.on_commit(schedules_changed.set)
+    return schedule
+
+
+def delete_schedule(schedule: Schedule) -> None:
+    """Delete a schedule (its past calls stay in the history)."""
+    schedule.delete()

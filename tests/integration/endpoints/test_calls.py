@@ -1,0 +1,225 @@
+"""Pipeline endpoints through the HTTP API: publish, call with a key, follow, download.
+
+On the embedded local runner with a file-backed database: calls start real runs through the
+same start_run as the canvas; outputs are compared with a canvas run of the same version.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+
+import pandas as pd
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from designer.endpoints.models import Invocation
+from designer.runs.models import Dataset, Run
+from tests.integration.endpoints.conftest import Published, key_client, wait_call
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def invoke(client, endpoint: int, body=None, **headers):
+    return client.post(f"/api/endpoints/{endpoint}/invoke/", body or {}, "json", **headers)
+
+
+def test_publish_derives_the_interface_from_the_graph(published: Published) -> None:
+    version = published.endpoint["versions"][0]
+    assert published.endpoint["default_version"] == 1 and version["graph_version"] == 1
+    assert version["interface"] == {
+        "parameters": {
+            "where": {
+                "type": "string",
+                "default": None,
+                "description": "Which rows to keep.",
+                "required": True,
+            },
+            "limit": {"type": "int", "default": 10, "description": "", "required": False},
+        },
+        "inputs": [{"name": "rows", "node": "input", "title": "Rows", "required": False}],
+        "outputs": [{"name": "kept", "node": "output", "port": "dataset", "title": "Kept"}],
+    }
+
+
+def test_a_call_runs_and_its_outputs_equal_a_canvas_run(published: Published) -> None:
+    caller = key_client(published.key)
+    answer = invoke(caller, published.id, {"parameters": {"where": "a > 0"}})
+    assert answer.status_code == 202, answer.json()
+    call = answer.json()
+    assert answer["Location"] == call["status_url"]
+    assert call["websocket_url"].endswith(f"/ws/runs/{call['run']}/")
+    assert call["caller"]["kind"] == "key"
+    done = wait_call(caller, call["id"])
+    assert done["status"] == "succeeded", done
+    [output] = done["outputs"]
+    assert output["name"] == "kept" and output["rows"] == 2
+
+    editor = published.team.client("editor")
+    canvas = editor.post(
+        f"/api/graphs/{published.graph}/runs/",
+        {"version": 1, "parameters": {"where": "a > 0"}},
+        "json",
+    ).json()
+    step = editor.get(f"/api/runs/{canvas['id']}/").json()
+    parquet = editor.get(
+        f"/api/runs/{canvas['id']}/steps/output/outputs/dataset/download/"
+    ).getvalue()
+    expected = pd.read_parquet(io.BytesIO(parquet))
+    assert step["steps"][-1]["status"] == "reused"  # the call ran it: the canvas reuses it
+
+    got_parquet = caller.get(output["urls"]["parquet"]).getvalue()
+    assert got_parquet == parquet
+    csv = caller.get(output["urls"]["csv"])
+    assert csv["Content-Type"].startswith("text/csv")
+    pd.testing.assert_frame_equal(pd.read_csv(io.BytesIO(csv.content)), expected)
+    rows = json.loads(caller.get(output["urls"]["json"]).content)
+    assert rows == [{"a": 1, "b": "x"}, {"a": 3, "b": "z"}]
+    assert caller.get(f"/api/invocations/{call['id']}/outputs/kept/?format=xml").status_code == 400
+
+
+def test_an_unchanged_call_is_served_from_the_cache_in_its_request(published: Published) -> None:
+    caller = key_client(published.key)
+    first = invoke(caller, published.id, {"parameters": {"where": "a > 1"}}).json()
+    assert wait_call(caller, first["id"])["status"] == "succeeded"
+    again = invoke(caller, published.id, {"parameters": {"where": "a > 1"}}).json()
+    assert again["status"] == "succeeded"  # finished inside the POST: every step reused
+    run = Run.objects.get(pk=again["run"])
+    assert set(run.steps.values_list("status", flat=True)) == {"reused"}
+
+
+def test_wrong_and_missing_parameters_are_named_and_nothing_is_queued(
+    published: Published,
+) -> None:
+    caller = key_client(published.key)
+    before = (Run.objects.count(), Invocation.objects.count(), Dataset.objects.count())
+    answer = invoke(
+        caller,
+        published.id,
+        {"parameters": {"limit": "ten", "extra": 1}, "inputs": {"nope": {"dataset": "x"}}},
+    )
+    assert answer.status_code == 400
+    body = answer.json()
+    assert body["code"] == "invalid_call"
+    fields = {i["field"]: i["code"] for i in body["issues"]}
+    assert fields == {
+        "parameters.extra": "unknown_parameter",
+        "parameters.limit": "wrong_type",
+        "parameters.where": "required",
+        "inputs.nope": "unknown_input",
+    }
+    bad_types = invoke(caller, published.id, {"parameters": [1], "extra": True})
+    assert bad_types.status_code == 400
+    assert {i["field"] for i in bad_types.json()["issues"]} == {"parameters", "extra"}
+    assert (Run.objects.count(), Invocation.objects.count(), Dataset.objects.count()) == before
+
+
+def test_idempotency_key_returns_the_same_call(published: Published) -> None:
+    caller = key_client(published.key)
+    body = {"parameters": {"where": "a < 0"}}
+    first = invoke(caller, published.id, body, HTTP_IDEMPOTENCY_KEY="order-17")
+    again = invoke(caller, published.id, body, HTTP_IDEMPOTENCY_KEY="order-17")
+    assert first.status_code == again.status_code == 202
+    assert again.json()["id"] == first.json()["id"] and again["Idempotent-Replayed"] == "true"
+    other = invoke(
+        caller, published.id, {"parameters": {"where": "a > 5"}}, HTTP_IDEMPOTENCY_KEY="order-17"
+    )
+    assert other.status_code == 422 and other.json()["code"] == "idempotency_key_reused"
+    assert Invocation.objects.filter(idempotency_key="order-17").count() == 1
+    # another caller's identical key is another call
+    editor = published.team.client("editor")
+    mine = invoke(editor, published.id, body, HTTP_IDEMPOTENCY_KEY="order-17")
+    assert mine.status_code == 202 and mine.json()["id"] != first.json()["id"]
+
+
+def test_inputs_as_a_file_or_a_registered_dataset(published: Published) -> None:
+    caller = key_client(published.key)
+    upload = SimpleUploadedFile("rows.csv", b"a,b\n5,p\n-1,q\n6,r\n", "text/csv")
+    answer = caller.post(
+        f"/api/endpoints/{published.id}/invoke/",
+        {"parameters": json.dumps({"where": "a > 0"}), "rows": upload},
+        format="multipart",
+    )
+    assert answer.status_code == 202, answer.json()
+    call = wait_call(caller, answer.json()["id"])
+    assert call["inputs"]["rows"]["source"] == "file"
+    assert json.loads(caller.get(call["outputs"][0]["urls"]["json"]).content) == [
+        {"a": 5, "b": "p"},
+        {"a": 6, "b": "r"},
+    ]
+    by_name = {"dataset": call["inputs"]["rows"]["dataset"]}
+    again = invoke(
+        caller, published.id, {"parameters": {"where": "a > 5"}, "inputs": {"rows": by_name}}
+    )
+    assert again.status_code == 202, again.json()
+    assert wait_call(caller, again.json()["id"])["outputs"][0]["rows"] == 1
+    missing = invoke(
+        caller,
+        published.id,
+        {"parameters": {"where": "a > 5"}, "inputs": {"rows": {"dataset": "none"}}},
+    )
+    assert missing.status_code == 400
+    assert missing.json()["issues"][0]["field"] == "inputs.rows.dataset"
+    broken = caller.post(
+        f"/api/endpoints/{published.id}/invoke/",
+        {"parameters": "{not json", "rows": SimpleUploadedFile("r.csv", b"")},
+        format="multipart",
+    )
+    assert broken.status_code == 400 and broken.json()["issues"][0]["field"] == "parameters"
+
+
+def test_a_disabled_endpoint_answers_409_and_a_named_version_can_be_called(
+    published: Published,
+) -> None:
+    editor = published.team.client("editor")
+    caller = key_client(published.key)
+    off = editor.patch(f"/api/endpoints/{published.id}/", {"enabled": False}, "json")
+    assert off.status_code == 200 and off.json()["enabled"] is False
+    refused = invoke(caller, published.id, {"parameters": {"where": "a > 0"}})
+    assert refused.status_code == 409 and refused.json()["code"] == "endpoint_disabled"
+    editor.patch(f"/api/endpoints/{published.id}/", {"enabled": True}, "json")
+    second = editor.post(
+        f"/api/endpoints/{published.id}/versions/", {"make_default": False}, "json"
+    )
+    assert second.status_code == 201 and second.json()["number"] == 2
+    named = caller.post(
+        f"/api/endpoints/{published.id}/versions/2/invoke/",
+        {"parameters": {"where": "a>0"}},
+        "json",
+    )
+    assert named.status_code == 202 and named.json()["version"] == 2
+    assert (
+        caller.post(f"/api/endpoints/{published.id}/versions/9/invoke/", {}, "json").status_code
+        == 404
+    )
+    assert editor.get(f"/api/endpoints/{published.id}/").json()["default_version"] == 1
+
+
+def test_key_rate_limit_answers_429_with_retry_after(published: Published) -> None:
+    editor = published.team.client("editor")
+    raw = editor.post(
+        f"/api/workspaces/{published.team.workspace.pk}/endpoint-keys/",
+        {"name": "slow", "endpoint": published.id, "rate_per_minute": 2},
+        "json",
+    ).json()["key"]
+    caller = key_client(raw)
+    codes = [
+        invoke(caller, published.id, {"parameters": {"where": "a>9"}}).status_code for _ in range(3)
+    ]
+    assert codes == [202, 202, 429]
+    limited = invoke(caller, published.id, {"parameters": {"where": "a>9"}})
+    assert limited.status_code == 429 and int(limited["Retry-After"]) >= 1
+    assert limited.json()["code"] == "throttled"
+
+
+def test_revoked_key_is_refused_and_keys_are_listed_by_prefix(published: Published) -> None:
+    editor = published.team.client("editor")
+    ws = published.team.workspace.pk
+    caller = key_client(published.key)
+    assert invoke(caller, published.id, {"parameters": {"where": "a>0"}}).status_code == 202
+    [listed] = editor.get(f"/api/workspaces/{ws}/endpoint-keys/").json()["results"]
+    assert published.key.startswith(listed["prefix"]) and "key" not in listed
+    assert listed["last_used_at"] is not None
+    assert editor.delete(f"/api/endpoint-keys/{listed['id']}/").status_code == 204
+    refused = invoke(caller, published.id, {"parameters": {"where": "a>0"}})
+    assert refused.status_code == 401 and refused.json()["code"] == "authentication_failed"
