@@ -422,11 +422,13 @@ def next_fire(schedule: Schedule, after: datetime) -> datetime:
     return next(cron.fire_times(schedule.cron, schedule.timezone, after))
 
 
-def create_schedule(endpoint: Endpoint, user: Any, **fields: Any) -> Schedule:
-    """Add a schedule to an endpoint; it first fires at its next fire time from now."""
+def create_schedule(
+    endpoint: Endpoint, user: Any, *, now: datetime | None = None, **fields: Any
+) -> Schedule:
+    """Add a schedule to an endpoint; it first fires at its next fire time after `now`."""
     _check_schedule(endpoint, fields, None)
     schedule = Schedule(endpoint=endpoint, created_by=user, **fields)
-    schedule.next_fire_at = next_fire(schedule, timezone.now())
+    schedule.next_fire_at = next_fire(schedule, now or timezone.now())
     schedule.save()
     transaction.on_commit(schedules_changed.set)
     return schedule

@@ -2,9 +2,13 @@
 
 Each route's view must declare a policy for every method it implements. Callers: the owner,
 an editor and a viewer of the objects' workspace, a member of another workspace (another
-workspace's token), a user in no workspace, and an anonymous client. Expected: anonymous 401;
-non-members 404 exactly as for a missing object (naming nothing of it); members below the
-policy's role 403; members at or above it anything but 401/403/404/5xx.
+workspace's token), a user in no workspace, an anonymous client, and endpoint keys: one for
+the workspace's endpoint (which made the workspace's invocation), one for another endpoint,
+a workspace-wide one and a revoked one. Expected: anonymous 401; non-members 404 exactly as
+for a missing object (naming nothing of it); members below the policy's role 403; members at
+or above it anything but 401/403/404/5xx. Keys: 401 on every route that does not take keys
+(and always when revoked); on the call routes, a key may call the endpoints in its scope and
+read only the invocations it made; anything else is the same 404 as for a missing object.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ from django.db import transaction
 from django.urls import URLPattern, URLResolver, get_resolver
 from rest_framework.test import APIClient
 
+from designer.endpoints import services as endpoint_services
 from designer.graphs import services as graph_services
 from designer.graphs.analysis import plan_for_run
 from designer.runs import dataset_services
@@ -27,11 +32,13 @@ from designer.workspaces import services as ws_services
 from designer.workspaces.models import ROLE_RANK, Membership, Role, Workspace
 from designer.workspaces.permissions import USER
 from tests.integration.api.conftest import simple_document, token_client
+from tests.integration.endpoints.conftest import key_client, scoring_document
 
 pytestmark = pytest.mark.django_db
 METHODS = ("get", "post", "put", "patch", "delete")
 PUBLIC = {"api-schema", "api-docs"}  # the OpenAPI document and Swagger UI are public by design
 SECRET = "Secret-7f3a"
+KEY = -2  # the rank given to endpoint keys: they hold no role
 
 
 class Rollback(Exception):
@@ -45,6 +52,7 @@ class World:
     workspace: Workspace
     owner: Any
     ids: dict[str, Any]
+    keys: dict[str, str]  # kind of endpoint key → raw key
 
 
 def api_routes() -> list[tuple[str, str, type]]:
@@ -76,6 +84,26 @@ def build_world(name: str) -> World:
     file = SimpleUploadedFile("d.csv", b"a\n1\n")
     dataset_version = dataset_services.upload(workspace, owner, f"{name}-data", file)
     token, _ = ws_services.create_token(owner, SECRET)
+    scoring = graph_services.create_graph(
+        workspace, owner, f"{SECRET} scoring", "", scoring_document()
+    )
+    endpoint = endpoint_services.publish(workspace, owner, graph=scoring, name=f"{name}-scores")
+    other = endpoint_services.publish(workspace, owner, graph=scoring, name=f"{name}-other")
+    keys = {
+        "endpoint-key": endpoint_services.create_key(workspace, owner, SECRET, endpoint, 1000),
+        "other-endpoint-key": endpoint_services.create_key(workspace, owner, SECRET, other, 1000),
+        "workspace-key": endpoint_services.create_key(workspace, owner, SECRET, None, 1000),
+        "revoked-key": endpoint_services.create_key(workspace, owner, SECRET, endpoint, 1000),
+    }
+    endpoint_services.revoke_key(keys["revoked-key"][0])
+    call, _ = endpoint_services.invoke(
+        endpoint,
+        endpoint_services.Caller(key=keys["endpoint-key"][0]),
+        parameters={"where": "a > 0"},
+    )
+    schedule = endpoint_services.create_schedule(
+        endpoint, owner, cron="0 6 * * *", parameters={"where": "a > 0"}
+    )
     return World(
         workspace,
         owner,
@@ -90,7 +118,13 @@ def build_world(name: str) -> World:
             "key": "n1",
             "port": "dataset",
             "digest": dataset_version.digest,
+            "endpoints": endpoint.pk,
+            "invocations": call.pk,
+            "endpoint-keys": keys["endpoint-key"][0].pk,
+            "schedules": schedule.pk,
+            "name": "kept",
         },
+        {who: raw for who, (_, raw) in keys.items()},
     )
 
 
@@ -119,6 +153,8 @@ def callers() -> tuple[World, World, dict[str, tuple[APIClient, int]]]:
     clients["other-workspace"] = (token_client(foreign.owner), 0)
     clients["no-workspace"] = (token_client(User.objects.create_user("loner")), 0)
     clients["anonymous"] = (APIClient(), -1)
+    for who, raw in home.keys.items():
+        clients[who] = (key_client(raw), KEY)
     return home, foreign, clients
 
 
@@ -165,6 +201,13 @@ def test_no_route_leaks_across_workspaces_or_roles(
                 where = f"{method.upper()} {url} as {who}"
                 if got >= 500:
                     problems.append(f"{where}: {got}")
+                elif rank == KEY:
+                    expected = key_expectation(who, route, view)
+                    refused = got in (401, 403, 404)
+                    if (expected == "allowed" and refused) or (
+                        expected != "allowed" and got != expected
+                    ):
+                        problems.append(f"{where}: expected {expected}, got {got}")
                 elif rank < 0:
                     if got != 401:
                         problems.append(f"{where}: expected 401, got {got}")
@@ -184,6 +227,15 @@ def test_no_route_leaks_across_workspaces_or_roles(
                 elif got in (401, 403, 404):
                     problems.append(f"{where}: refused ({got}) {response.content[:120]!r}")
     assert not problems, "\n".join(problems)
+
+
+def key_expectation(who: str, route: str, view: type) -> int | str:
+    """What an endpoint key gets on a route: 401, 404 or "allowed"."""
+    if who == "revoked-key" or not getattr(view, "key_access", False):
+        return 401
+    if route.startswith("api/invocations/"):  # the world's invocation was made by endpoint-key
+        return "allowed" if who == "endpoint-key" else 404
+    return "allowed" if who in ("endpoint-key", "workspace-key") else 404
 
 
 def test_foreign_objects_look_exactly_like_missing_ones(
