@@ -223,3 +223,40 @@ def test_revoked_key_is_refused_and_keys_are_listed_by_prefix(published: Publish
     assert editor.delete(f"/api/endpoint-keys/{listed['id']}/").status_code == 204
     refused = invoke(caller, published.id, {"parameters": {"where": "a>0"}})
     assert refused.status_code == 401 and refused.json()["code"] == "authentication_failed"
+
+
+def test_the_endpoint_openapi_document_is_valid_and_matches_what_the_server_does(
+    published: Published,
+) -> None:
+    from openapi_schema_validator import OAS30Validator
+    from openapi_schema_validator import validate as validate_instance
+    from openapi_spec_validator import validate
+
+    viewer = published.team.client("viewer")
+    document = viewer.get(f"/api/endpoints/{published.id}/openapi/").json()
+    validate(document)
+    schemas = document["components"]["schemas"]
+    assert schemas["Parameters"]["required"] == ["where"]
+    assert schemas["Parameters"]["properties"]["limit"] == {"type": "integer", "default": 10}
+    assert schemas["Parameters"]["additionalProperties"] is False
+    invoke_path = f"/api/endpoints/{published.id}/invoke/"
+    multipart = document["paths"][invoke_path]["post"]["requestBody"]["content"][
+        "multipart/form-data"
+    ]
+    assert multipart["schema"]["properties"]["rows"] == {
+        "type": "string",
+        "format": "binary",
+        "description": "Input `Rows`: a CSV or Parquet file.",
+    }
+    # a real answer and a real error fit the documented bodies
+    caller = key_client(published.key)
+    answer = invoke(caller, published.id, {"parameters": {"where": "a > 0"}}).json()
+
+    def check(instance, name: str) -> None:
+        schema = {"$ref": f"#/components/schemas/{name}", "components": document["components"]}
+        validate_instance(instance, schema, cls=OAS30Validator)
+
+    check(answer, "Invocation")
+    check(invoke(caller, published.id, {"parameters": {}}).json(), "Error")
+    assert viewer.get(f"/api/endpoints/{published.id}/openapi/?version=7").status_code == 404
+    assert viewer.get(f"/api/endpoints/{published.id}/openapi/?version=x").status_code == 400
