@@ -4,6 +4,8 @@ import { createRoot } from "react-dom/client";
 import "@xyflow/react/dist/style.css";
 import "./styles.css";
 import { EditorPage } from "./editor/Editor";
+import { EndpointPage } from "./endpoints/EndpointPage";
+import { EndpointsPage } from "./endpoints/EndpointsPage";
 import { DatasetsPage } from "./pages/DatasetsPage";
 import { RunsPage } from "./pages/RunsPage";
 import { WorkspacePage } from "./pages/WorkspacePage";
@@ -21,6 +23,10 @@ function App() {
       return <WorkspacePage workspaceId={route.workspace} />;
     case "datasets":
       return <DatasetsPage workspaceId={route.workspace} />;
+    case "endpoints":
+      return <EndpointsPage workspaceId={route.workspace} />;
+    case "endpoint":
+      return <EndpointPage endpointId={route.endpoint} />;
     case "editor":
       return <EditorPage graphId={route.graph} />;
     case "runs":

@@ -5,6 +5,8 @@ export type Route =
   | { page: "workspaces" }
   | { page: "workspace"; workspace: number }
   | { page: "datasets"; workspace: number }
+  | { page: "endpoints"; workspace: number }
+  | { page: "endpoint"; endpoint: number }
   | { page: "editor"; graph: number }
   | { page: "runs"; graph: number }
   | { page: "not_found" };
@@ -16,7 +18,9 @@ export function parseRoute(pathname: string): Route {
   if (parts[0] === "workspaces" && Number.isInteger(id)) {
     if (parts.length === 2) return { page: "workspace", workspace: id };
     if (parts[2] === "datasets") return { page: "datasets", workspace: id };
+    if (parts[2] === "endpoints") return { page: "endpoints", workspace: id };
   }
+  if (parts[0] === "endpoints" && Number.isInteger(id) && parts.length === 2) return { page: "endpoint", endpoint: id };
   if (parts[0] === "graphs" && Number.isInteger(id)) {
     if (parts.length === 2) return { page: "editor", graph: id };
     if (parts[2] === "runs") return { page: "runs", graph: id };

@@ -14,6 +14,7 @@ import { linkProps } from "../router";
 import { OutputPreview } from "../runs/OutputPreview";
 import { isFinal } from "../runs/state";
 import { useFollowedRun } from "../runs/useFollowedRun";
+import { PublishDialog } from "../endpoints/PublishDialog";
 import { Dialog } from "../ui/Dialog";
 import { Shell } from "../ui/Shell";
 import { useToast } from "../ui/toasts";
@@ -124,6 +125,7 @@ function Editor({ initial, catalogue }: { initial: GraphDetail; catalogue: Catal
   const [starting, setStarting] = useState(false);
   const [preview, setPreview] = useState<{ step: string; port: string } | null>(null);
   const [help, setHelp] = useState(false);
+  const [publishing, setPublishing] = useState(false);
   const [layingOut, setLayingOut] = useState(false);
   const [workspace, setWorkspace] = useState<Workspace | null>(null);
   useEffect(() => {
@@ -535,6 +537,7 @@ function Editor({ initial, catalogue }: { initial: GraphDetail; catalogue: Catal
       <button title="Zoom to fit (F)" onClick={() => void flow.fitView({ padding: 0.2, duration: 200, maxZoom: 1 })} data-testid="fit-view">Fit</button>
       <button className="icon-button" title="Keyboard shortcuts (?)" aria-label="Keyboard shortcuts" onClick={() => setHelp(true)}>?</button>
       <a className="button" {...linkProps(`/graphs/${graphId}/runs/`)}>Runs</a>
+      <button disabled={readOnly} onClick={() => setPublishing(true)} data-testid="publish-button" title="Publish as an endpoint">Publish</button>
       {running ? (
         <button className="danger" onClick={() => void cancelRun()} data-testid="cancel-run">Cancel run</button>
       ) : (
@@ -679,6 +682,9 @@ function Editor({ initial, catalogue }: { initial: GraphDetail; catalogue: Catal
       </EditorActions.Provider>
       {runDialog && (
         <RunDialog parameters={doc.parameters} busy={starting} onClose={() => setRunDialog(null)} onRun={(r) => void startRun({ ...r, ...runDialog })} />
+      )}
+      {publishing && (
+        <PublishDialog graphId={graphId} workspaceId={initial.workspace} graphName={name} beforePublish={() => saver.flush()} onClose={() => setPublishing(false)} />
       )}
       {conflict && <ConflictDialog busy={resolving} onLoadTheirs={loadTheirs} onKeepMine={() => void keepMine()} onDownloadMine={downloadMine} />}
       {help && (

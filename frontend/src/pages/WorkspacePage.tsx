@@ -71,6 +71,7 @@ export function WorkspacePage({ workspaceId }: { workspaceId: number }) {
           <h1>{workspace?.name ?? "Workspace"}</h1>
           <div className="page-actions">
             <a className="button" {...linkProps(`/workspaces/${workspaceId}/datasets/`)}>Datasets</a>
+            <a className="button" {...linkProps(`/workspaces/${workspaceId}/endpoints/`)} data-testid="endpoints-link">Endpoints</a>
           </div>
         </div>
         {error && <div className="callout callout-error">{error}</div>}

@@ -1,0 +1,219 @@
+// One endpoint: versions and default, enable, examples to copy, keys, schedules, and its call history with a chart.
+import { useCallback, useEffect, useRef, useState } from "react";
+import { api, errorMessage, items } from "../api/client";
+import type { Workspace } from "../api/types";
+import { linkProps } from "../router";
+import { openWorkspaceSocket } from "../runs/socket";
+import { Shell } from "../ui/Shell";
+import { useToast } from "../ui/toasts";
+import { CallsChart } from "./CallsChart";
+import { CopyButton } from "./CopyButton";
+import { curlExample, pythonExample } from "./examples";
+import { KeysPanel } from "./KeysPanel";
+import { SchedulesPanel } from "./SchedulesPanel";
+import type { Endpoint, Invocation, StatsPoint } from "./types";
+
+export function EndpointPage({ endpointId }: { endpointId: number }) {
+  const toast = useToast();
+  const [endpoint, setEndpoint] = useState<Endpoint | null>(null);
+  const [workspace, setWorkspace] = useState<Workspace | null>(null);
+  const [siblings, setSiblings] = useState<Endpoint[]>([]);
+  const [calls, setCalls] = useState<Invocation[]>([]);
+  const [stats, setStats] = useState<StatsPoint[]>([]);
+  const [bucket, setBucket] = useState<"hour" | "day">("hour");
+  const [freshKey, setFreshKey] = useState<string | undefined>();
+  const [language, setLanguage] = useState<"curl" | "python">("curl");
+  const [error, setError] = useState<string | null>(null);
+
+  const loadEndpoint = useCallback(() => {
+    api
+      .get<Endpoint>(`/api/endpoints/${endpointId}/`)
+      .then((e) => {
+        setEndpoint(e);
+        api.get<Workspace>(`/api/workspaces/${e.workspace}/`).then(setWorkspace).catch(() => undefined);
+        api
+          .get<{ results: Endpoint[] }>(`/api/workspaces/${e.workspace}/endpoints/?limit=200`)
+          .then((d) => setSiblings(items(d)))
+          .catch(() => undefined);
+      })
+      .catch((e) => setError(errorMessage(e)));
+  }, [endpointId]);
+  const loadHistory = useCallback(() => {
+    api
+      .get<{ results: Invocation[] }>(`/api/endpoints/${endpointId}/invocations/?limit=50`)
+      .then((d) => setCalls(items(d)))
+      .catch(() => undefined);
+    api
+      .get<{ points: StatsPoint[] }>(`/api/endpoints/${endpointId}/stats/?bucket=${bucket}`)
+      .then((d) => setStats(d.points))
+      .catch(() => undefined);
+  }, [endpointId, bucket]);
+  useEffect(loadEndpoint, [loadEndpoint]);
+  useEffect(loadHistory, [loadHistory]);
+
+  // calls made anywhere (a script, a schedule) show up live: any run change in the workspace reloads
+  const reload = useRef<number | undefined>(undefined);
+  const workspaceId = endpoint?.workspace;
+  useEffect(() => {
+    if (workspaceId === undefined) return;
+    const socket = openWorkspaceSocket(workspaceId, {
+      onMessage: () => {
+        window.clearTimeout(reload.current);
+        reload.current = window.setTimeout(loadHistory, 300);
+      },
+    });
+    return () => {
+      socket.close();
+      window.clearTimeout(reload.current);
+    };
+  }, [workspaceId, loadHistory]);
+
+  if (error) {
+    return (
+      <Shell crumbs={[{ label: "Endpoint" }]}>
+        <div className="callout callout-error page-message">Could not open this endpoint: {error}</div>
+      </Shell>
+    );
+  }
+  if (!endpoint) {
+    return (
+      <Shell crumbs={[{ label: "Loading…" }]}>
+        <div className="page-loading">Loading…</div>
+      </Shell>
+    );
+  }
+  const canEdit = workspace !== null && workspace.role !== "viewer";
+  const current = endpoint.versions.find((v) => v.number === endpoint.default_version) ?? endpoint.versions[0];
+  const change = async (body: Record<string, unknown>) => {
+    try {
+      setEndpoint(await api.patch<Endpoint>(`/api/endpoints/${endpoint.id}/`, body));
+    } catch (err) {
+      toast(errorMessage(err), "error");
+    }
+  };
+  const example = current
+    ? language === "curl"
+      ? curlExample(endpoint.invoke_url, current.interface, freshKey)
+      : pythonExample(endpoint.invoke_url, current.interface, freshKey)
+    : "";
+
+  return (
+    <Shell
+      crumbs={[
+        { label: "Workspaces", href: "/" },
+        { label: workspace?.name ?? "Workspace", href: `/workspaces/${endpoint.workspace}/` },
+        { label: "Endpoints", href: `/workspaces/${endpoint.workspace}/endpoints/` },
+        { label: endpoint.name },
+      ]}
+    >
+      <div className="content endpoint-page">
+        <div className="page-head">
+          <h1 data-testid="endpoint-name">{endpoint.name}</h1>
+          <div className="page-actions">
+            <a className="button" {...linkProps(`/graphs/${endpoint.graph}/`)}>Open {endpoint.graph_name}</a>
+            <a className="button" href={`/api/endpoints/${endpoint.id}/openapi/`} download={`${endpoint.name}.openapi.json`}>OpenAPI</a>
+            {canEdit && (
+              <button className={endpoint.enabled ? "danger" : "primary"} onClick={() => void change({ enabled: !endpoint.enabled })} data-testid="toggle-enabled">
+                {endpoint.enabled ? "Disable" : "Enable"}
+              </button>
+            )}
+          </div>
+        </div>
+        {!endpoint.enabled && <div className="callout callout-error">Disabled: calls are refused with 409 endpoint_disabled, and schedules do not call.</div>}
+        <section>
+          <h2>Versions</h2>
+          <table className="data-table list-table" data-testid="version-list">
+            <thead>
+              <tr>
+                <th>Version</th>
+                <th>Graph version</th>
+                <th>Parameters</th>
+                <th>Inputs</th>
+                <th>Outputs</th>
+                <th />
+              </tr>
+            </thead>
+            <tbody>
+              {endpoint.versions.map((v) => (
+                <tr key={v.number}>
+                  <td>v{v.number} {v.message && <span className="muted small">{v.message}</span>}</td>
+                  <td>{v.graph_version}</td>
+                  <td className="small">{Object.entries(v.interface.parameters).map(([n, p]) => `${n}: ${p.type}${p.required ? "" : "?"}`).join(", ") || "—"}</td>
+                  <td className="small">{v.interface.inputs.map((i) => i.name + (i.required ? "" : "?")).join(", ") || "—"}</td>
+                  <td className="small">{v.interface.outputs.map((o) => o.name).join(", ") || "—"}</td>
+                  <td className="row-actions">
+                    {v.number === endpoint.default_version ? (
+                      <span className="badge">default</span>
+                    ) : (
+                      canEdit && <button className="small" onClick={() => void change({ default_version: v.number })}>Make default</button>
+                    )}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </section>
+        <section>
+          <div className="section-head">
+            <h2>Call it</h2>
+            <div className="inline-form">
+              <select value={language} onChange={(e) => setLanguage(e.target.value as "curl" | "python")} aria-label="Example language" data-testid="example-language">
+                <option value="curl">curl</option>
+                <option value="python">Python</option>
+              </select>
+              <CopyButton text={example} label="Copy example" testId="copy-example" />
+            </div>
+          </div>
+          <pre className="code-example" data-testid="example">{example}</pre>
+          {!freshKey && <p className="muted small">Create a key below and the examples use it.</p>}
+        </section>
+        {canEdit && <KeysPanel workspaceId={endpoint.workspace} endpoints={siblings} endpoint={endpoint} onCreated={setFreshKey} />}
+        <SchedulesPanel endpoint={endpoint} canEdit={canEdit} />
+        <section>
+          <div className="section-head">
+            <h2>Calls</h2>
+            <select value={bucket} onChange={(e) => setBucket(e.target.value as "hour" | "day")} aria-label="Chart bucket" style={{ width: "auto" }}>
+              <option value="hour">Last 48 hours</option>
+              <option value="day">Last 30 days</option>
+            </select>
+          </div>
+          <CallsChart points={stats} bucket={bucket} />
+          <table className="data-table list-table" data-testid="call-history">
+            <thead>
+              <tr>
+                <th>Call</th>
+                <th>When</th>
+                <th>Version</th>
+                <th>Caller</th>
+                <th>Status</th>
+                <th>Duration</th>
+                <th>Run</th>
+              </tr>
+            </thead>
+            <tbody>
+              {calls.map((c) => (
+                <tr key={c.id} data-testid={`call-${c.id}`}>
+                  <td>{c.id}</td>
+                  <td className="small">{new Date(c.created_at).toLocaleString()}</td>
+                  <td>v{c.version}</td>
+                  <td className="small">{c.caller.kind}: {c.caller.name}</td>
+                  <td>
+                    <span className={`status-pill pill-${c.status}`} data-testid="call-status">{c.status}</span>
+                    {c.error && <div className="small muted">{c.error}</div>}
+                  </td>
+                  <td>{c.duration === null ? "—" : `${c.duration.toFixed(2)} s`}</td>
+                  <td><a {...linkProps(`/graphs/${endpoint.graph}/runs/`)}>{c.run}</a></td>
+                </tr>
+              ))}
+              {calls.length === 0 && (
+                <tr>
+                  <td colSpan={7} className="muted">No calls yet.</td>
+                </tr>
+              )}
+            </tbody>
+          </table>
+        </section>
+      </div>
+    </Shell>
+  );
+}

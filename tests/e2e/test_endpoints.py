@@ -1,0 +1,71 @@
+"""Publishing in a real browser: publish from the editor, create a key, copy the curl example,
+run it in a shell, and see the call in the endpoint's history."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.e2e.conftest import api
+from tests.e2e.server import ROOT, LiveServer
+from tests.e2e.test_editor import create_graph
+from tests.integration.endpoints.conftest import scoring_document
+
+pytestmark = pytest.mark.e2e
+SCREENSHOT = ROOT / "docs" / "screenshots" / "endpoint.png"
+
+
+def test_publish_copy_the_curl_example_run_it_and_see_the_call(
+    alice: Page, designer_server: LiveServer
+) -> None:
+    page = alice
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"])
+    document = scoring_document()
+    document["parameters"]["where"]["default"] = "a > 0"  # the example then needs no editing
+    graph = create_graph(page, designer_server, "Churn scoring", document)
+    page.goto(f"{designer_server.url}/graphs/{graph}/")
+
+    page.get_by_test_id("publish-button").click()
+    page.get_by_test_id("publish-name").fill("churn")
+    page.get_by_test_id("publish-confirm").click()
+    expect(page.get_by_test_id("publish-done")).to_contain_text("Version 1 of endpoint churn")
+    page.get_by_test_id("open-endpoint").click()
+    page.wait_for_url(re.compile(r"/endpoints/\d+/$"))
+    expect(page.get_by_test_id("endpoint-name")).to_have_text("churn")
+
+    page.get_by_test_id("key-name").fill("laptop")
+    page.get_by_test_id("create-key").click()
+    key = page.get_by_test_id("new-key-value").inner_text()
+    assert key.startswith("dse_")
+    expect(page.get_by_test_id("example")).to_contain_text(key)
+
+    page.get_by_test_id("copy-example").click()
+    example = page.evaluate("navigator.clipboard.readText()")
+    assert example.startswith("status_url=$(curl") and key in example
+    shell = subprocess.run(
+        ["bash", "-euo", "pipefail", "-c", example], capture_output=True, text=True, timeout=120
+    )
+    assert shell.returncode == 0, shell.stderr
+    assert '"status":"succeeded"' in shell.stdout.replace(" ", "")
+
+    history = page.get_by_test_id("call-history")
+    expect(history.get_by_test_id("call-status")).to_have_text("succeeded", timeout=15_000)
+    expect(history).to_contain_text("key: laptop")
+
+    page.get_by_test_id("schedule-cron").fill("30 2 * * *")
+    page.get_by_test_id("schedule-zone").fill("Europe/Berlin")
+    expect(page.get_by_test_id("next-fires").locator("li")).to_have_count(5)
+    page.get_by_test_id("schedule-cron").fill("99 * * * *")
+    expect(page.get_by_test_id("schedule-problem")).to_contain_text("not a valid cron")
+    page.get_by_test_id("schedule-cron").fill("0 6 * * 1-5")
+    page.get_by_test_id("add-schedule").click()
+    expect(page.get_by_test_id("schedules-panel")).to_contain_text("0 6 * * 1-5")
+    page.screenshot(path=str(SCREENSHOT), full_page=True)
+
+    endpoints = api(
+        page, designer_server, "GET", f"/api/workspaces/{designer_server.workspace}/endpoints/"
+    )
+    assert [e["name"] for e in endpoints["results"]] == ["churn"]
