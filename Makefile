@@ -32,7 +32,7 @@ types: setup    ## regenerate the TypeScript protocol types from designer/realti
 	$(PY) -m designer.realtime.typescript > frontend/src/protocol.gen.ts
 
 bench: setup
-	$(PY) bench/engine.py && $(PY) bench/modules.py && $(PY) bench/api.py && $(PY) bench/ws.py && $(PY) bench/canvas.py
+	$(PY) bench/engine.py && $(PY) bench/modules.py && $(PY) bench/api.py && $(PY) bench/ws.py && $(PY) bench/canvas.py && $(PY) bench/endpoints.py
 
 clean:
 	rm -rf .venv var static/dist frontend/node_modules
