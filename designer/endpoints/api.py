@@ -43,7 +43,7 @@ from designer.endpoints.serializers import (
 from designer.graphs.models import Graph
 from designer.runs.models import RunStatus
 from designer.workspaces.models import Role
-from designer.workspaces.pagination import paginated, paginated_response
+from designer.workspaces.pagination import paginated, paginated_response, query_int
 from designer.workspaces.parsers import LimitedJSONParser, LimitedMultiPartParser
 from designer.workspaces.permissions import ScopedAPIView
 
@@ -184,24 +184,10 @@ class EndpointOpenApiView(EndpointsView):
     )
     def get(self, request: Request, pk: int) -> Response:
         endpoint = self.endpoint(pk)
-        number = _query_number(request, "version")
+        number = query_int(request, "version", 0, 1, 2**31) or None
         version = services.version_for_call(endpoint, number)
         server = request.build_absolute_uri("/").rstrip("/")
         return Response(endpoint_openapi(endpoint, version, server))
-
-
-def _query_number(request: Request, name: str) -> int | None:
-    raw = request.query_params.get(name)
-    if raw is None:
-        return None
-    if not raw.isdigit() or not 1 <= int(raw) <= 2**31:
-        raise ApiError(
-            400,
-            "invalid",
-            f"?{name}={raw!r} is not a version number.",
-            [{"field": name, "code": "invalid", "message": "expected a positive integer"}],
-        )
-    return int(raw)
 
 
 def _call_body(request: Request) -> tuple[Any, Any, dict[str, Any]]:
@@ -261,7 +247,7 @@ class InvokeView(KeyOrMemberView):
             files=files,
             idempotency_key=_idempotency_key(request),
         )
-        body = InvocationSerializer(CALLS.get(pk=call.pk), context={"request": request}).data
+        body = InvocationSerializer(call, context={"request": request}).data
         headers = {"Location": body["status_url"]}
         if replayed:
             headers["Idempotent-Replayed"] = "true"
@@ -459,21 +445,6 @@ class KeyDetailView(ScopedAPIView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-def _schedule_fields(endpoint: Endpoint, data: dict[str, Any]) -> dict[str, Any]:
-    """Validated schedule fields, the version number turned into the endpoint's version row."""
-    if data.get("version") is not None:
-        version = endpoint.versions.filter(number=data["version"]).first()
-        if version is None:
-            raise ApiError(
-                400,
-                "invalid",
-                f"version: endpoint {endpoint.name} has no version {data['version']}.",
-                [{"field": "version", "code": "not_found", "message": "no such version"}],
-            )
-        data = {**data, "version": version}
-    return data
-
-
 class EndpointSchedulesView(EndpointsView):
     """An endpoint's schedules; editors add one."""
 
@@ -496,8 +467,7 @@ class EndpointSchedulesView(EndpointsView):
         endpoint = self.endpoint(pk)
         body = ScheduleWriteSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        fields = _schedule_fields(endpoint, dict(body.validated_data))
-        schedule = services.create_schedule(endpoint, request.user, **fields)
+        schedule = services.create_schedule(endpoint, request.user, **body.validated_data)
         return Response(ScheduleSerializer(schedule).data, status=status.HTTP_201_CREATED)
 
 
@@ -560,8 +530,7 @@ class ScheduleDetailView(ScopedAPIView):
         body.is_valid(raise_exception=True)
         if not body.validated_data:
             raise ApiError(400, "invalid", "Give at least one field to change.")
-        fields = _schedule_fields(schedule.endpoint, dict(body.validated_data))
-        services.update_schedule(schedule, **fields)
+        services.update_schedule(schedule, **body.validated_data)
         return Response(ScheduleSerializer(schedule).data)
 
     @extend_schema(responses={204: None, **error_responses(401, 403, 404)})

@@ -258,9 +258,11 @@ class InvocationSerializer(InvocationSummarySerializer):
     def get_outputs(self, call: Invocation) -> list[dict[str, Any]]:
         if call.run.status != RunStatus.SUCCEEDED:
             return []
-        steps = {step.key: step for step in call.run.steps.all()}
+        outputs = call.version.interface["outputs"]
+        nodes = [output["node"] for output in outputs]
+        steps = {step.key: step for step in call.run.steps.filter(key__in=nodes)}
         links = []
-        for output in call.version.interface["outputs"]:
+        for output in outputs:
             step = steps.get(output["node"])
             info = step.outputs.get(output["port"], {}) if step else {}
             base = absolute(self.context, "invocation-output", pk=call.pk, name=output["name"])

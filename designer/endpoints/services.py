@@ -35,6 +35,7 @@ from designer.engine.hashing import canonical_json
 from designer.graphs import services as graph_services
 from designer.graphs.analysis import validation_issues
 from designer.graphs.models import Graph, GraphVersion
+from designer.realtime.broadcast import disconnect_endpoint_key
 from designer.runs import dataset_services
 from designer.runs import services as run_services
 from designer.workspaces.models import Workspace
@@ -50,6 +51,11 @@ class Caller:
     key: EndpointKey | None = None
     user: Any = None
     schedule: Schedule | None = None
+
+    @property
+    def member(self) -> Any:
+        """The signed-in user making the call, or None."""
+        return self.user if self.user is not None and self.user.is_authenticated else None
 
 
 # ---- publishing -------------------------------------------------------------------------------
@@ -146,19 +152,25 @@ def _add_version(
     return version
 
 
+def _numbered(endpoint: Endpoint, changes: dict[str, Any], field: str) -> dict[str, Any]:
+    """`changes` with the version number in `field` replaced by that version (400 if none)."""
+    number = changes.get(field)
+    if number is None:
+        return changes
+    version = endpoint.versions.filter(number=number).first()
+    if version is None:
+        raise ApiError(
+            400,
+            "invalid",
+            f"{field}: endpoint {endpoint.name} has no version {number}.",
+            [{"field": field, "code": "not_found", "message": "no such version"}],
+        )
+    return {**changes, field: version}
+
+
 def update_endpoint(endpoint: Endpoint, **changes: Any) -> Endpoint:
     """Change an endpoint's description, enabled flag or default version (a version number)."""
-    if "default_version" in changes:
-        number = changes.pop("default_version")
-        version = endpoint.versions.filter(number=number).first()
-        if version is None:
-            raise ApiError(
-                400,
-                "invalid",
-                f"Endpoint {endpoint.name} has no version {number}.",
-                [{"field": "default_version", "code": "not_found", "message": "no such version"}],
-            )
-        changes["default_version"] = version
+    changes = _numbered(endpoint, changes, "default_version")
     for field, value in changes.items():
         setattr(endpoint, field, value)
     endpoint.save(update_fields=list(changes))
@@ -194,8 +206,6 @@ def create_key(
 
 def revoke_key(key: EndpointKey) -> None:
     """Revoke a key: it stops authenticating at once, and its sockets are closed."""
-    from designer.realtime.broadcast import disconnect_endpoint_key
-
     if key.revoked_at is None:
         key.revoked_at = timezone.now()
         key.save(update_fields=["revoked_at"])
@@ -260,7 +270,6 @@ def _replay(previous: Invocation, digest: str, idempotency_key: str) -> Invocati
 
 def _resolve_inputs(
     endpoint: Endpoint,
-    version: EndpointVersion,
     caller: Caller,
     datasets: dict[str, Any],
     files: dict[str, UploadedFile],
@@ -301,12 +310,11 @@ def _resolve_inputs(
         resolved[name] = {"dataset": ref["dataset"], "version": digest, "source": "dataset"}
     if problems:
         raise ApiError(400, "invalid_call", "; ".join(p["message"] for p in problems), problems)
-    user = caller.user if caller.user is not None and caller.user.is_authenticated else None
     for name, frame in frames.items():
         dataset = f"endpoint.{endpoint.name}.{name}"
         stored = dataset_services.add_version(
             endpoint.workspace,
-            user,
+            caller.member,
             dataset,
             frame,
             files[name].name or "",
@@ -356,13 +364,13 @@ def invoke(
     previous = _previous_call(endpoint, caller, idempotency_key)
     if previous is not None:
         return _replay(previous, digest, idempotency_key), True
-    inputs = _resolve_inputs(endpoint, pinned, caller, datasets, files)
+    inputs = _resolve_inputs(endpoint, caller, datasets, files)
     nodes = {entry["name"]: entry["node"] for entry in pinned.interface["inputs"]}
     node_params = {
         nodes[name]: {"dataset": given["dataset"], "version": given["version"]}
         for name, given in inputs.items()
     }
-    user = caller.user if caller.user is not None and caller.user.is_authenticated else None
+    user = caller.member
     try:
         with transaction.atomic():
             run = run_services.start_run(
@@ -425,7 +433,11 @@ def next_fire(schedule: Schedule, after: datetime) -> datetime:
 def create_schedule(
     endpoint: Endpoint, user: Any, *, now: datetime | None = None, **fields: Any
 ) -> Schedule:
-    """Add a schedule to an endpoint; it first fires at its next fire time after `now`."""
+    """Add a schedule to an endpoint; it first fires at its next fire time after `now`.
+
+    `version` is a version number (None: the default version at each fire).
+    """
+    fields = _numbered(endpoint, fields, "version")
     _check_schedule(endpoint, fields, None)
     schedule = Schedule(endpoint=endpoint, created_by=user, **fields)
     schedule.next_fire_at = next_fire(schedule, now or timezone.now())
@@ -436,6 +448,7 @@ def create_schedule(
 
 def update_schedule(schedule: Schedule, **fields: Any) -> Schedule:
     """Change a schedule; a new cron, zone or re-enabling starts from the next fire time."""
+    fields = _numbered(schedule.endpoint, fields, "version")
     _check_schedule(schedule.endpoint, fields, schedule)
     for field, value in fields.items():
         setattr(schedule, field, value)

@@ -260,3 +260,49 @@ def test_the_endpoint_openapi_document_is_valid_and_matches_what_the_server_does
     check(invoke(caller, published.id, {"parameters": {}}).json(), "Error")
     assert viewer.get(f"/api/endpoints/{published.id}/openapi/?version=7").status_code == 404
     assert viewer.get(f"/api/endpoints/{published.id}/openapi/?version=x").status_code == 400
+
+
+def test_schedules_through_the_api_name_their_problems(published: Published) -> None:
+    editor = published.team.client("editor")
+    base = f"/api/endpoints/{published.id}/schedules/"
+    bad = editor.post(
+        base,
+        {"cron": "0 0 * *", "timezone": "Mars/Base", "version": 9, "parameters": {"x": 1}},
+        "json",
+    )
+    assert bad.status_code == 400 and [i["field"] for i in bad.json()["issues"]] == ["version"]
+    bad = editor.post(base, {"cron": "0 0 * *", "timezone": "Mars/Base", "parameters": {}}, "json")
+    assert sorted(i["field"] for i in bad.json()["issues"]) == [
+        "cron",
+        "parameters.where",
+        "timezone",
+    ]
+    made = editor.post(
+        base,
+        {
+            "cron": "30 2 * * *",
+            "timezone": "Europe/Berlin",
+            "version": 1,
+            "parameters": {"where": "a > 0"},
+        },
+        "json",
+    )
+    assert made.status_code == 201, made.json()
+    schedule = made.json()
+    assert schedule["version"] == 1 and len(schedule["next_fires"]) == 5
+    preview = editor.get(base + "preview/?cron=@hourly&timezone=UTC").json()
+    assert len(preview["next"]) == 5
+    assert editor.get(base + "preview/?cron=nope").status_code == 400
+    paused = editor.patch(f"/api/schedules/{schedule['id']}/", {"enabled": False}, "json")
+    assert paused.status_code == 200 and paused.json()["next_fires"] == []
+    assert editor.patch(f"/api/schedules/{schedule['id']}/", {}, "json").status_code == 400
+    viewer = published.team.client("viewer")
+    assert viewer.delete(f"/api/schedules/{schedule['id']}/").status_code == 403
+
+
+def test_a_published_graph_is_not_deleted_under_its_endpoint(published: Published) -> None:
+    editor = published.team.client("editor")
+    refused = editor.delete(f"/api/graphs/{published.graph}/")
+    assert refused.status_code == 409 and refused.json()["code"] == "in_use"
+    assert editor.delete(f"/api/endpoints/{published.id}/").status_code == 204
+    assert editor.delete(f"/api/graphs/{published.graph}/").status_code == 204
