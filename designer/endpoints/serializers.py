@@ -156,13 +156,6 @@ class InvokeSerializer(StrictSerializer):
     parameters = serializers.DictField(required=False, default=dict)
     inputs = serializers.DictField(child=DatasetReferenceSerializer(), required=False, default=dict)
 
-    def to_internal_value(self, data: Any) -> Any:
-        """Keep `inputs` as given: the endpoint checks and names each one's problems itself."""
-        value = super().to_internal_value(data)
-        if isinstance(data, dict) and isinstance(data.get("inputs"), dict):
-            value["inputs"] = data["inputs"]
-        return value
-
 
 class CallerSerializer(serializers.Serializer):
     """Who made a call."""
