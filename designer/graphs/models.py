@@ -16,6 +16,10 @@ class Graph(models.Model):
     description = models.TextField(blank=True, default="")
     draft = models.JSONField()
     draft_revision = models.PositiveIntegerField(default=1)  # bumped on every save; the ETag
+    # The draft as a shared Y document (graphs/shared_doc.py) once someone co-edits it: the
+    # whole state as one update. `draft` is always its document (the source of truth for
+    # versions, runs and the API); None until the graph is first opened in an editor.
+    shared_state = models.BinaryField(null=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     updated_by = models.ForeignKey(

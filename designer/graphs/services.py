@@ -1,7 +1,9 @@
-"""Writes for graphs and versions: drafts guarded by ETags, immutable versions, restore."""
+"""Writes for graphs and versions: drafts guarded by ETags, the co-edited shared state, versions."""
 
 from __future__ import annotations
 
+import logging
+from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
@@ -10,7 +12,11 @@ from django.db.models import Max
 from designer.api_errors import ApiError
 from designer.graphs.analysis import canonical_document, empty_document
 from designer.graphs.models import Graph, GraphVersion
+from designer.graphs.shared_doc import doc_from_state, lenient_document, state_after, write_document
+from designer.realtime.broadcast import publish_shared_update
 from designer.workspaces.models import Workspace
+
+logger = logging.getLogger(__name__)
 
 
 def etag(graph: Graph) -> str:
@@ -75,11 +81,83 @@ def save_draft(graph_id: int, user: Any, document: Any, if_match: str | None) ->
                 etag=current,
                 draft_revision=graph.draft_revision,
             )
-        graph.draft = draft
-        graph.draft_revision += 1
-        graph.updated_by = user
-        graph.save(update_fields=["draft", "draft_revision", "updated_by", "updated_at"])
+        _set_draft(graph, user, draft)
     return graph
+
+
+def _set_draft(graph: Graph, user: Any, draft: dict[str, Any]) -> None:
+    """Replace a locked graph's draft. When it is co-edited, its shared state changes to match
+    (only what differs) and the change goes live to its open editors once committed."""
+    graph.draft = draft
+    graph.draft_revision += 1
+    graph.updated_by = user
+    fields = ["draft", "draft_revision", "updated_by", "updated_at"]
+    if graph.shared_state is not None:
+        state, update = state_after(
+            bytes(graph.shared_state), lambda doc: write_document(doc, draft)
+        )
+        graph.shared_state = state
+        fields.append("shared_state")
+        publish_shared_update(graph.pk, update)
+    graph.save(update_fields=fields)
+
+
+def open_shared_state(graph_id: int) -> bytes:
+    """The graph's shared Y state; made from its draft (and saved) when first asked for."""
+    stored = Graph.objects.filter(pk=graph_id).values_list("shared_state", flat=True).first()
+    if stored is not None:
+        return bytes(stored)
+    with transaction.atomic():
+        graph = Graph.objects.select_for_update().get(pk=graph_id)
+        if graph.shared_state is None:  # nobody made it between the read and the lock
+            doc = doc_from_state(None)
+            write_document(doc, graph.draft)
+            graph.shared_state = doc.get_update()
+            graph.save(update_fields=["shared_state"])
+        return bytes(graph.shared_state)
+
+
+def stored_shared_state(graph_id: int) -> bytes | None:
+    """The graph's saved shared Y state (None if the graph is gone)."""
+    stored = Graph.objects.filter(pk=graph_id).values_list("shared_state", flat=True).first()
+    return bytes(stored) if stored is not None else None
+
+
+@dataclass(frozen=True)
+class SharedSave:
+    """What saving a co-editing room's state gave: the merged stored state and the draft's
+    revision (bumped only when the document changed)."""
+
+    state: bytes
+    revision: int
+
+
+def save_shared_state(graph_id: int, state: bytes, user_id: int | None) -> SharedSave:
+    """Merge a room's Y state into the stored one and save its document as the draft.
+
+    Merging (never overwriting) makes the stored state the union of what every server process
+    saved; the room merges the result back, so edits one process missed reach it this way too.
+    """
+    with transaction.atomic():
+        graph = Graph.objects.select_for_update().get(pk=graph_id)
+        doc = doc_from_state(bytes(graph.shared_state) if graph.shared_state is not None else None)
+        doc.apply_update(state)
+        draft, issues = lenient_document(doc)
+        if issues:  # the room checks every edit, so this is a bug: keep the rest, say what
+            logger.error(
+                "graph %s: shared state entries left out of the draft: %s",
+                graph_id,
+                "; ".join(i.message for i in issues),
+            )
+        graph.shared_state = doc.get_update()
+        fields = ["shared_state"]
+        if draft != graph.draft:
+            graph.draft = draft
+            graph.draft_revision += 1
+            graph.updated_by_id = user_id
+            fields += ["draft", "draft_revision", "updated_by", "updated_at"]
+        graph.save(update_fields=fields)
+        return SharedSave(bytes(graph.shared_state), graph.draft_revision)
 
 
 def latest_version(graph: Graph) -> GraphVersion | None:
@@ -138,10 +216,7 @@ def restore_version(graph_id: int, user: Any, number: int) -> Graph:
         version = graph.versions.filter(number=number).first()
         if version is None:
             raise ApiError(404, "not_found", f"Graph {graph_id} has no version {number}.")
-        graph.draft = version.document
-        graph.draft_revision += 1
-        graph.updated_by = user
-        graph.save(update_fields=["draft", "draft_revision", "updated_by", "updated_at"])
+        _set_draft(graph, user, version.document)
     return graph
 
 

@@ -1,13 +1,15 @@
-"""Who may watch what: any member of a workspace (any role) may watch it and its runs; an
-endpoint key, the runs its own calls started."""
+"""Who may do what on a socket: any member may watch a workspace and its runs and join a graph's
+co-editing room (only editors and owners edit there); an endpoint key, the runs its own calls
+started."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 from designer.endpoints.models import EndpointKey, Invocation
+from designer.graphs.models import Graph
 from designer.runs.models import Run
-from designer.workspaces.models import ApiToken, Membership, Workspace
+from designer.workspaces.models import ROLE_RANK, ApiToken, Membership, Role, Workspace
 
 
 @dataclass(frozen=True)
@@ -66,3 +68,44 @@ def workspace_access(user_id: int | None, workspace_id: int) -> int | Denied:
     if not is_member(user_id, workspace_id):
         return Denied("forbidden", f"You are not a member of workspace {workspace_id}.")
     return workspace_id
+
+
+@dataclass(frozen=True)
+class GraphSeat:
+    """A member's place in a graph's co-editing room."""
+
+    workspace_id: int
+    can_edit: bool
+    username: str
+
+
+def role_can_edit(role: str) -> bool:
+    """Whether a role may change graphs (editors and owners)."""
+    return ROLE_RANK.get(Role(role), 0) >= ROLE_RANK[Role.EDITOR]
+
+
+def graph_seat(user_id: int | None, graph_id: int) -> GraphSeat | Denied:
+    """Return the user's seat in a graph's room (any member may join; editors edit), or why not."""
+    if user_id is None:
+        return Denied("unauthenticated", "Sign in, or pass an API token, to open a graph.")
+    workspace_id = Graph.objects.filter(pk=graph_id).values_list("workspace_id", flat=True).first()
+    if workspace_id is None:
+        return Denied("not_found", f"Graph {graph_id} does not exist.")
+    membership = (
+        Membership.objects.filter(workspace_id=workspace_id, user_id=user_id)
+        .select_related("user")
+        .first()
+    )
+    if membership is None:
+        return Denied("forbidden", f"You are not a member of graph {graph_id}'s workspace.")
+    return GraphSeat(workspace_id, role_can_edit(membership.role), membership.user.username)
+
+
+def can_edit(user_id: int, workspace_id: int) -> bool | None:
+    """Whether a member may edit now (None: no longer a member)."""
+    role = (
+        Membership.objects.filter(workspace_id=workspace_id, user_id=user_id)
+        .values_list("role", flat=True)
+        .first()
+    )
+    return None if role is None else role_can_edit(role)

@@ -1,4 +1,4 @@
-"""Publishes saved run events to the channel groups that watch them (after the DB commit)."""
+"""Publishes saved changes to the channel groups that watch them (after the DB commit)."""
 
 from __future__ import annotations
 
@@ -31,6 +31,11 @@ def workspace_group(workspace_id: int) -> str:
 def member_group(workspace_id: int, user_id: int) -> str:
     """The channel group of one user's sockets on one workspace (runs and run list)."""
     return f"member.{workspace_id}.{user_id}"
+
+
+def graph_group(graph_id: int) -> str:
+    """The channel group of every server process that holds a co-editing room of one graph."""
+    return f"graph.{graph_id}"
 
 
 def token_group(token_id: int) -> str:
@@ -116,6 +121,22 @@ def publish_run_events(workspace_id: int, envelopes: list[dict[str, Any]]) -> No
                 await layer.group_send(workspace_group(workspace_id), message)
 
     _publish(layer, send_all)
+
+
+def publish_shared_update(graph_id: int, update: bytes) -> None:
+    """Send a saved change of a graph's shared state to its co-editing rooms after the commit.
+
+    Call it from the graphs service that changed the stored state (a REST save, a restore).
+    """
+    message = {"type": "collab.update", "update": update, "origin": "server"}
+    group = graph_group(graph_id)
+    transaction.on_commit(lambda: _group_send(group, message))
+
+
+def member_role_changed(workspace_id: int, user_id: int) -> None:
+    """Tell a user's sockets on a workspace that their role changed, once committed."""
+    group = member_group(workspace_id, user_id)
+    transaction.on_commit(lambda: _group_send(group, {"type": "member.role_changed"}))
 
 
 def disconnect_member(workspace_id: int, user_id: int) -> None:

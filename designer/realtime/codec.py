@@ -7,6 +7,7 @@ from typing import Any, NamedTuple
 
 from pydantic import ValidationError
 
+from designer.realtime.collab_protocol import collab_server_adapter
 from designer.realtime.frames import text_frame
 from designer.realtime.protocol import EVENT_DATA, ProtocolError, server_message_adapter
 
@@ -54,3 +55,13 @@ def encoded(message: dict[str, Any]) -> Encoded:
     while len(_encoded) > _CACHE_SIZE:
         _encoded.popitem(last=False)
     return encoded
+
+
+def encode_collab(message: dict[str, Any]) -> str:
+    """Return the JSON text of a co-editing socket message, or raise ProtocolError."""
+    try:
+        model = collab_server_adapter.validate_python(message)
+    except ValidationError as exc:
+        kind = message.get("type")
+        raise ProtocolError(f"refusing to send an invalid {kind!r} message: {exc}") from exc
+    return collab_server_adapter.dump_json(model).decode()

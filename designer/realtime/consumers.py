@@ -36,12 +36,11 @@ INTERNAL_ERROR_CLOSE = 1011
 SYNC_MARK = "sync"  # a buffered marker: "the log holds events up to seq"; never sent as is
 
 
-class WatchConsumer(AsyncWebsocketConsumer):
-    """What both sockets share: authentication, groups via the hub, refusals, a checked send.
+class SignedInConsumer(AsyncWebsocketConsumer):
+    """What every socket shares: authentication, groups via the hub, membership, refusals.
 
-    Live messages arrive through `deliver()` (called by the process's hub). While the socket
-    is catching up from the database (`self.buffer` is a list) they are buffered; `drain()`
-    sends them afterwards, dropping what the catch-up already covered.
+    Group messages arrive through `deliver()` (called by the process's hub): member removal and
+    token revocation close the socket; everything else goes to `on_group_message()`.
     """
 
     kind = "socket"
@@ -50,10 +49,7 @@ class WatchConsumer(AsyncWebsocketConsumer):
     async def connect(self) -> None:
         self.joined: list[str] = []
         self.closed = False
-        self.buffer: list[dict[str, Any]] | None = []
-        self.order = asyncio.Lock()
         self.tasks: set[asyncio.Task[None]] = set()
-        self.frames = self.scope.get(FRAME_WRITER)  # writes a stored event's frame as is
         offered = self.scope.get("subprotocols") or []
         await self.accept(subprotocol=SUBPROTOCOL if SUBPROTOCOL in offered else None)
         user = self.scope.get("user")
@@ -96,8 +92,51 @@ class WatchConsumer(AsyncWebsocketConsumer):
             await self.refuse("membership_revoked", "You were removed from this workspace.")
         elif message["type"] == "token.revoked":
             await self.refuse("unauthenticated", "Your API token was revoked.")
-        elif message["type"] == "protocol.sync":
+        else:
+            await self.on_group_message(message)
+
+    async def on_group_message(self, message: dict[str, Any]) -> None:
+        """Any other group message."""
+
+    def error_text(self, code: str, message: str) -> str:
+        """This socket's `error` message, encoded and checked against its model."""
+        raise NotImplementedError
+
+    async def refuse(self, code: str, message: str) -> None:
+        """Send an `error` message, then close with the code that goes with it."""
+        if self.closed:
+            return
+        await self.send(text_data=self.error_text(code, message))
+        self.closed = True
+        await self.close(code=int(ERROR_CLOSE_CODES.get(code, INTERNAL_ERROR_CLOSE)))
+
+    async def disconnect(self, code: int) -> None:
+        self.closed = True
+        hub = get_hub()
+        for group in getattr(self, "joined", []):
+            await hub.unsubscribe(group, self)
+        for task in getattr(self, "tasks", set()):
+            task.cancel()
+
+
+class WatchConsumer(SignedInConsumer):
+    """What the run and workspace sockets share: a buffer while catching up, a checked send.
+
+    While the socket is catching up from the database (`self.buffer` is a list) live messages
+    are buffered; `drain()` sends them afterwards, dropping what the catch-up already covered.
+    """
+
+    async def connect(self) -> None:
+        self.buffer: list[dict[str, Any]] | None = []
+        self.order = asyncio.Lock()
+        self.frames = self.scope.get(FRAME_WRITER)  # writes a stored event's frame as is
+        await super().connect()
+
+    async def on_group_message(self, message: dict[str, Any]) -> None:
+        if message["type"] == "protocol.sync":
             await self.sync(message["seq"])
+        elif message["type"] != "protocol.message":
+            return
         elif self.buffer is not None:
             self.buffer.append(message["message"])
         else:
@@ -125,33 +164,22 @@ class WatchConsumer(AsyncWebsocketConsumer):
         if out.frame is None or self.frames is None or not self.frames.write(out.frame, out.size):
             await self.send(text_data=out.text)
 
-    async def refuse(self, code: str, message: str) -> None:
-        """Send an `error` message, then close with the code that goes with it."""
-        if self.closed:
-            return
-        error = {
+    def error_text(self, code: str, message: str) -> str:
+        return encode(self.error_envelope(code, message))
+
+    def error_envelope(self, code: str, message: str) -> dict[str, Any]:
+        """An `error` message of the run protocol (`run_id` is null on a workspace socket)."""
+        run_id = getattr(self, "run_id", None)
+        return {
             "type": "error",
-            "run_id": getattr(self, "run_id", None),
+            "run_id": run_id,
             "seq": None,
             "data": {"code": code, "message": message},
         }
-        await self.send(text_data=encode(error))
-        self.closed = True
-        await self.close(code=int(ERROR_CLOSE_CODES.get(code, INTERNAL_ERROR_CLOSE)))
 
     async def send_error(self, message: str) -> None:
         """Tell the client its message was not understood (the socket stays open)."""
-        error = {"code": "bad_request", "message": message}
-        run_id = getattr(self, "run_id", None)
-        await self.send_message({"type": "error", "run_id": run_id, "seq": None, "data": error})
-
-    async def disconnect(self, code: int) -> None:
-        self.closed = True
-        hub = get_hub()
-        for group in getattr(self, "joined", []):
-            await hub.unsubscribe(group, self)
-        for task in getattr(self, "tasks", set()):
-            task.cancel()
+        await self.send_message(self.error_envelope("bad_request", message))
 
 
 class RunConsumer(WatchConsumer):

@@ -13,7 +13,7 @@ from django.db.models import Q
 from django.utils import timezone
 from rest_framework import exceptions
 
-from designer.realtime.broadcast import disconnect_member, disconnect_token
+from designer.realtime.broadcast import disconnect_member, disconnect_token, member_role_changed
 from designer.runs.models import Run
 from designer.workspaces.models import ApiToken, Membership, Role, Workspace
 from designer.workspaces.tokens import new_token
@@ -86,6 +86,7 @@ def change_role(membership: Membership, role: str) -> Membership:
         _ensure_an_owner_remains(membership)
     membership.role = role
     membership.save(update_fields=["role"])
+    member_role_changed(membership.workspace_id, membership.user_id)
     return membership
 
 

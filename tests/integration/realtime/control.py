@@ -110,7 +110,36 @@ def remove_member(workspace: int, user: int) -> dict[str, Any]:
     return {"removed": True}
 
 
+def create_graph(workspace: int, document: dict[str, Any]) -> dict[str, Any]:
+    """A graph with this draft, through the graphs service."""
+    from designer.graphs.services import create_graph as create
+
+    return {"graph": create(Workspace.objects.get(pk=workspace), None, "shared", "", document).pk}
+
+
+def graph_draft(graph: int) -> dict[str, Any]:
+    """A graph's saved draft, its revision and whether its shared state exists."""
+    row = Graph.objects.get(pk=graph)
+    return {
+        "draft": row.draft,
+        "revision": row.draft_revision,
+        "shared": row.shared_state is not None,
+        "updated_by": row.updated_by_id,
+    }
+
+
+def change_role(workspace: int, user: int, role: str) -> dict[str, Any]:
+    """Change a member's role through the workspaces service."""
+    from designer.workspaces.services import change_role as change
+
+    change(Membership.objects.get(workspace_id=workspace, user_id=user), role)
+    return {"role": role}
+
+
 COMMANDS = {
+    "create_graph": create_graph,
+    "graph_draft": graph_draft,
+    "change_role": change_role,
     "team": team,
     "create_run": create_run,
     "produce": produce,

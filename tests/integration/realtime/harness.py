@@ -143,7 +143,14 @@ class Server:
         suffix = f"?{urlencode(query)}" if query else ""
         return f"ws://127.0.0.1:{self.port}{path}{suffix}"
 
-    def http(self, method: str, path: str, body: Any = None, token: str = "") -> tuple[int, Any]:
+    def http(
+        self,
+        method: str,
+        path: str,
+        body: Any = None,
+        token: str = "",
+        headers: dict[str, str] | None = None,
+    ) -> tuple[int, Any]:
         """One HTTP request; returns (status, decoded JSON or None)."""
         data = None if body is None else json.dumps(body).encode()
         request = urllib.request.Request(
@@ -152,6 +159,8 @@ class Server:
         request.add_header("Content-Type", "application/json")
         if token:
             request.add_header("Authorization", f"Bearer {token}")
+        for name, value in (headers or {}).items():
+            request.add_header(name, value)
         opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
         try:
             with opener.open(request, timeout=60) as response:

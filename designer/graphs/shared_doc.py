@@ -1,0 +1,256 @@
+"""The graph document as a shared Y document (pycrdt): the mapping both ways, and its checks.
+
+Root maps of the Y document, each keyed by id (parameters by name):
+
+- `nodes`: id → Y.Map {module, params: Y.Map name → JSON value, position {x, y}, label?, order}
+- `edges`: id → {source {node, port}, target {node, port}, order}           (one atomic value)
+- `comments`: id → Y.Map {text, position {x, y}, width?, height?, order}
+- `parameters`: name → {type, default, description}                        (one atomic value)
+
+A key per field, so concurrent edits of different fields of one node (a move and a param edit)
+both survive, and the last writer wins per field (a position is one value: x and y never mix).
+`order` keeps the document's order (ties broken by id). frontend/src/graph/shared.ts is the
+same mapping in the browser; both give the same document for the same Y state.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from pycrdt import Doc, Map
+
+from designer.engine.issues import Issue
+from designer.engine.schema import SCHEMA_VERSION, GraphFormatError, graph_to_dict, parse_graph
+
+ROOTS = ("nodes", "edges", "comments", "parameters")
+LISTS = ("nodes", "edges", "comments")  # kept in `order`; parameters sort by name
+NESTED = {"nodes": ("params",), "comments": ()}  # roots whose entries are Y.Maps (and sub-maps)
+
+
+class SharedDocError(ValueError):
+    """A Y document (or an update to one) breaks the mapping; `issues` names every problem."""
+
+    def __init__(self, issues: list[Issue]):
+        super().__init__("; ".join(i.message for i in issues))
+        self.issues = issues
+
+
+def roots(doc: Doc) -> dict[str, Map]:
+    """The four root maps of a graph's Y document."""
+    return {name: doc.get(name, type=Map) for name in ROOTS}
+
+
+def doc_from_state(state: bytes | None) -> Doc:
+    """A Y document holding `state` (a whole-document update), its roots ready."""
+    doc = Doc()
+    roots(doc)
+    if state:
+        doc.apply_update(state)
+    return doc
+
+
+def _plain(value: Any) -> Any:
+    """JSON from a Y value: Y numbers are floats; integral ones are ints, as JSON.parse gives."""
+    if isinstance(value, Map):
+        value = value.to_py()
+    if isinstance(value, float) and value.is_integer() and abs(value) < 2**53:
+        return int(value)
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in sorted(value.items())}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return value
+
+
+def _order(raw: dict[str, Any]) -> float:
+    order = raw.get("order", 0)
+    return float(order) if isinstance(order, (int, float)) and math.isfinite(order) else 0.0
+
+
+def _entries(root: Map) -> list[dict[str, Any]]:
+    """A list root's entries as document JSON, in `order` (ties by id)."""
+    out = []
+    for key, value in root.items():
+        raw = _plain(value)
+        item = {"id": key, **raw} if isinstance(raw, dict) else {"id": key, "__value__": raw}
+        out.append((_order(item), key, item))
+    out.sort(key=lambda entry: (entry[0], entry[1]))
+    return [{k: v for k, v in item.items() if k != "order"} for _, _, item in out]
+
+
+def raw_document(doc: Doc) -> dict[str, Any]:
+    """The document as the Y state spells it, before the engine's structural checks."""
+    r = roots(doc)
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "parameters": {k: _plain(v) for k, v in sorted(r["parameters"].items())},
+        "nodes": _entries(r["nodes"]),
+        "edges": _entries(r["edges"]),
+        "comments": _entries(r["comments"]),
+    }
+
+
+def document(doc: Doc) -> dict[str, Any]:
+    """The graph document (canonical JSON) of a Y document; raises SharedDocError if malformed."""
+    try:
+        return graph_to_dict(parse_graph(raw_document(doc)))
+    except GraphFormatError as exc:
+        raise SharedDocError(exc.issues) from exc
+
+
+def lenient_document(doc: Doc) -> tuple[dict[str, Any], list[Issue]]:
+    """The document without the entries that break the schema (and the issues naming them)."""
+    raw = raw_document(doc)
+    try:
+        return graph_to_dict(parse_graph(raw)), []
+    except GraphFormatError as exc:
+        issues = exc.issues
+    dropped: dict[str, set[int]] = {name: set() for name in LISTS}
+    bad_parameters = {i.param for i in issues if i.field and i.field.startswith("parameters.")}
+    for issue in issues:
+        head = (issue.field or "").split(".", 1)[0]
+        name, _, index = head.partition("[")
+        if name in dropped and index.rstrip("]").isdigit():
+            dropped[name].add(int(index.rstrip("]")))
+    kept = {
+        **raw,
+        "parameters": {k: v for k, v in raw["parameters"].items() if k not in bad_parameters},
+        **{name: [e for i, e in enumerate(raw[name]) if i not in dropped[name]] for name in LISTS},
+    }
+    return graph_to_dict(parse_graph(kept)), issues
+
+
+def check_entries(doc: Doc, touched: dict[str, set[str]]) -> None:
+    """Check the touched entries (root → keys) of a Y document; raise SharedDocError naming each.
+
+    Entries must have the Y types the browser edits through (a node and a comment are Y.Maps, a
+    node's params a Y.Map), an `order` number, and pass the engine's structural checks.
+    """
+    r = roots(doc)
+    issues: list[Issue] = []
+    if extra := set(doc.keys()) - set(ROOTS):
+        issues.append(Issue("invalid_document", f"unknown root types: {sorted(extra)}"))
+    partial: dict[str, Any] = {"schema_version": SCHEMA_VERSION, "parameters": {}}
+    for name in LISTS:
+        partial[name] = []
+        for key in sorted(touched.get(name, ())):
+            if key not in r[name]:
+                continue  # deleted
+            value = r[name][key]
+            where = f"{name}.{key}"
+            if name in NESTED and not isinstance(value, Map):
+                issues.append(Issue("invalid_document", f"{where}: expected a Y.Map"))
+                continue
+            for sub in NESTED.get(name, ()):
+                if sub in value and not isinstance(value[sub], Map):
+                    issues.append(Issue("invalid_document", f"{where}.{sub}: expected a Y.Map"))
+            raw = _plain(value)
+            if not isinstance(raw, dict):
+                issues.append(Issue("invalid_document", f"{where}: expected an object"))
+                continue
+            order = raw.pop("order", None)
+            if not isinstance(order, (int, float)) or not math.isfinite(order):
+                issues.append(Issue("invalid_document", f"{where}.order: expected a number"))
+            partial[name].append({"id": key, **raw})
+    for key in sorted(touched.get("parameters", ())):
+        if key in r["parameters"]:
+            partial["parameters"][key] = _plain(r["parameters"][key])
+    try:
+        parse_graph(partial)
+    except GraphFormatError as exc:
+        issues.extend(exc.issues)
+    if issues:
+        raise SharedDocError(issues)
+
+
+@contextmanager
+def touched_entries(doc: Doc) -> Iterator[dict[str, set[str]]]:
+    """Collect the entries (root → keys) that the changes made inside the block touch."""
+    touched: dict[str, set[str]] = {name: set() for name in ROOTS}
+
+    def recorder(name: str) -> Callable[[list[Any]], None]:
+        def record(events: list[Any]) -> None:
+            for event in events:
+                if event.path:
+                    touched[name].add(str(event.path[0]))
+                else:
+                    touched[name].update(getattr(event, "keys", {}))
+
+        return record
+
+    subscriptions = [(root, root.observe_deep(recorder(name))) for name, root in roots(doc).items()]
+    try:
+        yield touched
+    finally:
+        for root, subscription in subscriptions:
+            root.unobserve(subscription)
+
+
+def _set(target: Map, key: str, value: Any) -> None:
+    """Set a field unless it already holds that value (an unchanged field is no change)."""
+    if key not in target or _plain(target[key]) != _plain(value):
+        target[key] = value
+
+
+def _write_fields(
+    target: Map, fields: dict[str, Any], nested: tuple[str, ...], optional: tuple[str, ...]
+) -> None:
+    for key, value in fields.items():
+        if key in nested:
+            if not isinstance(target.get(key), Map):
+                target[key] = Map(value)
+                continue
+            sub = target[key]
+            for gone in [k for k in sub if k not in value]:
+                del sub[gone]
+            for k, v in value.items():
+                _set(sub, k, v)
+        else:
+            _set(target, key, value)
+    for key in optional:
+        if key not in fields and key in target:
+            del target[key]
+
+
+ENTRY_FIELDS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    # root: (nested Y.Map fields, optional fields)
+    "nodes": (("params",), ("label",)),
+    "comments": ((), ("width", "height")),
+}
+
+
+def write_document(doc: Doc, graph: dict[str, Any], origin: Any = None) -> None:
+    """Make the Y document hold `graph` (a canonical document), changing only what differs."""
+    r = roots(doc)
+    with doc.transaction(origin=origin):
+        for name in LISTS:
+            wanted = {item["id"]: (index, item) for index, item in enumerate(graph[name])}
+            root = r[name]
+            for gone in [key for key in root if key not in wanted]:
+                del root[gone]
+            for key, (index, item) in wanted.items():
+                fields = {k: v for k, v in item.items() if k != "id"} | {"order": index}
+                if name not in ENTRY_FIELDS:
+                    _set(root, key, fields)
+                    continue
+                nested, optional = ENTRY_FIELDS[name]
+                if not isinstance(root.get(key), Map):
+                    root[key] = Map({k: Map(v) if k in nested else v for k, v in fields.items()})
+                else:
+                    _write_fields(root[key], fields, nested, optional)
+        parameters = r["parameters"]
+        for gone in [key for key in parameters if key not in graph["parameters"]]:
+            del parameters[gone]
+        for key, value in graph["parameters"].items():
+            _set(parameters, key, value)
+
+
+def state_after(state: bytes | None, change: Callable[[Doc], None]) -> tuple[bytes, bytes]:
+    """Apply `change` to the Y document `state` holds; return (new whole state, the update)."""
+    doc = doc_from_state(state)
+    before = doc.get_state()
+    change(doc)
+    return doc.get_update(), doc.get_update(before)

@@ -1,0 +1,147 @@
+"""The co-editing socket (/ws/graphs/<id>/edit/): one browser's seat in a graph's room."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import logging
+from typing import Any
+
+from channels.db import database_sync_to_async
+from pydantic import ValidationError
+
+from designer.realtime import access, presence
+from designer.realtime.broadcast import member_group
+from designer.realtime.codec import encode_collab
+from designer.realtime.collab_protocol import collab_client_adapter
+from designer.realtime.consumers import SignedInConsumer
+from designer.realtime.protocol import ProtocolError
+from designer.realtime.rooms import Refused, Room, b64, get_rooms
+
+logger = logging.getLogger(__name__)
+
+
+class CollabConsumer(SignedInConsumer):
+    """Joins the graph's room and speaks the co-editing protocol (collab_protocol.py).
+
+    Any member may join and sees every edit and presence; the room refuses the edits of a
+    viewer. Member removal closes the socket (4410); a role change takes effect at once.
+    """
+
+    kind = "co-editing socket"
+
+    async def start(self) -> None:
+        self.graph_id = int(self.scope["url_route"]["kwargs"]["graph_id"])
+        self.room: Room | None = None
+        self.received = 0
+        self.presence_ids: set[int] = set()
+        seat = await database_sync_to_async(access.graph_seat)(self.user_id, self.graph_id)
+        if isinstance(seat, access.Denied):
+            await self.refuse(seat.code, seat.message)
+            return
+        assert self.user_id is not None
+        self.workspace_id = seat.workspace_id
+        self.can_edit = seat.can_edit
+        self.user = presence.collaborator(self.user_id, seat.username)
+        await self.join(member_group(self.workspace_id, self.user_id))
+        if not await self.still_member(self.workspace_id):
+            await self.refuse("forbidden", "You are not a member of this graph's workspace.")
+            return
+        self.room = await get_rooms().join(self.graph_id, self)
+        await self.welcome()
+        await self.send_collab("collab.sync_step1", state_vector=b64(self.room.state_vector()))
+        presences = self.room.presences()
+        if presences is not None:
+            await self.send_collab("collab.awareness", update=b64(presences))
+
+    async def welcome(self) -> None:
+        """Tell the client who it is here and whether its edits are taken."""
+        assert self.room is not None
+        you = {"graph": self.graph_id, "you": self.user, "can_edit": self.can_edit}
+        await self.send_collab("collab.welcome", **you, revision=self.room.revision)
+
+    async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
+        if self.closed or self.room is None:
+            return
+        try:
+            message = collab_client_adapter.validate_json(text_data or bytes_data or b"")
+        except ValidationError as exc:
+            await self.send_error("Unknown message: " + "; ".join(e["msg"] for e in exc.errors()))
+            return
+        data = message.data.model_dump()
+        try:
+            payload = base64.b64decode(next(iter(data.values())), validate=True)
+        except binascii.Error:
+            await self.send_error(f"{message.type}: the payload is not base64.")
+            return
+        try:
+            await self.handle(message.type, payload)
+        except Exception:
+            logger.exception("closing %s: handling %s failed", self.kind, message.type)
+            await self.refuse("internal", "The server failed to handle that message.")
+
+    async def handle(self, kind: str, payload: bytes) -> None:
+        """Act on one client message."""
+        assert self.room is not None
+        if kind == "collab.sync_step1":
+            try:
+                missing = self.room.missing(payload)
+            except Exception:  # pycrdt: not a state vector
+                await self.send_error("collab.sync_step1: that is not a Yjs state vector.")
+                return
+            await self.send_collab("collab.sync_step2", update=b64(missing))
+        elif kind == "collab.awareness":
+            try:
+                await self.room.presence(self, payload)
+            except presence.PresenceError as exc:
+                await self.send_error(str(exc))
+        else:
+            try:
+                await self.room.edit(self, payload)
+            except Refused as refused:
+                await self.send_collab(
+                    "collab.refused",
+                    code=refused.code,
+                    message=refused.message,
+                    issues=refused.issues,
+                )
+
+    async def on_group_message(self, message: dict[str, Any]) -> None:
+        if message["type"] == "member.role_changed" and self.user_id is not None:
+            can_edit = await database_sync_to_async(access.can_edit)(
+                self.user_id, self.workspace_id
+            )
+            if can_edit is not None and can_edit != self.can_edit:
+                self.can_edit = can_edit
+                await self.welcome()
+
+    async def send_text(self, text: str) -> None:
+        """Send a message the room encoded and checked (RoomSocket)."""
+        if not self.closed:
+            await self.send(text_data=text)
+
+    async def send_collab(self, kind: str, **data: Any) -> None:
+        """Send one co-editing message; one that breaks its model is never sent."""
+        try:
+            text = encode_collab({"type": kind, "graph": self.graph_id, "data": data})
+        except ProtocolError:
+            logger.exception("closing %s: the server produced an invalid message", self.kind)
+            await self.refuse("internal", "The server produced an invalid message.")
+            return
+        await self.send_text(text)
+
+    async def send_error(self, message: str) -> None:
+        """Tell the client its message was not understood (the socket stays open)."""
+        await self.send_text(self.error_text("bad_request", message))
+
+    def error_text(self, code: str, message: str) -> str:
+        graph = getattr(self, "graph_id", None)
+        error = {"type": "error", "graph": graph, "data": {"code": code, "message": message}}
+        return encode_collab(error)
+
+    async def disconnect(self, code: int) -> None:
+        await super().disconnect(code)
+        room = getattr(self, "room", None)
+        if room is not None:
+            self.room = None
+            await get_rooms().leave(room, self)

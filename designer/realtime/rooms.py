@@ -1,0 +1,360 @@
+"""Co-editing rooms: one graph's shared Y document per server process, its sockets and presence.
+
+Every socket editing graph G in this process is in the process's Room for G. A room
+
+- holds G's Y document, loaded from the database (`graphs.services.open_shared_state`);
+- tries each edit (a Yjs update) on a shadow copy first: a viewer's change, or one that would
+  break the graph document (`graphs.shared_doc.check_entries`, the engine's schema), is refused
+  and never reaches the document, the other sockets or the database;
+- applies accepted edits, sends what changed to its other sockets and to the channel-layer group
+  `graph.<id>`, where the rooms of G in other server processes receive it (through the hub);
+- saves its state, merged into the stored one, as the draft SAVE_DELAY after a change, then
+  tells each socket how many of its edit messages the saved draft includes;
+- merges the stored state back every SYNC_SECONDS, so a change another process published but
+  this one never received (a lost layer message) still arrives.
+
+Yjs updates commute and applying one twice changes nothing, so every room, every browser and the
+stored state converge to the same document whatever the order of delivery.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import contextlib
+import logging
+import uuid
+import weakref
+from typing import Any, Protocol
+
+from channels.db import database_sync_to_async
+from pycrdt import Awareness, Doc, merge_updates
+
+from designer.graphs.services import open_shared_state, save_shared_state, stored_shared_state
+from designer.graphs.shared_doc import (
+    SharedDocError,
+    check_entries,
+    doc_from_state,
+    touched_entries,
+)
+from designer.realtime import presence
+from designer.realtime.broadcast import graph_group
+from designer.realtime.codec import encode_collab
+from designer.realtime.hub import get_hub
+
+logger = logging.getLogger(__name__)
+SAVE_DELAY = 0.25  # seconds from a change to its save (changes meanwhile are saved together)
+SYNC_SECONDS = 2.0  # how often a room merges the stored state back
+YIELD_EVERY = 25  # sockets served between yields to the event loop
+
+
+def b64(data: bytes) -> str:
+    """Bytes as the protocol's base64 text."""
+    return base64.b64encode(data).decode()
+
+
+class RoomSocket(Protocol):
+    """A socket in a room."""
+
+    user: dict[str, Any]  # the Collaborator others see
+    can_edit: bool
+    received: int  # edit messages taken from this socket (what `collab.saved` counts)
+    presence_ids: set[int]  # awareness client ids this socket has spoken for
+
+    async def send_text(self, text: str) -> None:
+        """Send an encoded, checked protocol message."""
+
+
+class Refused(Exception):
+    """An edit the room does not take."""
+
+    def __init__(self, code: str, message: str, issues: list[str] | None = None) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.issues = issues or []
+
+
+class Room:
+    """One graph's shared document in this process."""
+
+    def __init__(self, graph_id: int) -> None:
+        self.graph_id = graph_id
+        self.group = graph_group(graph_id)
+        self.origin = uuid.uuid4().hex  # marks this room's own layer messages
+        self.sockets: set[RoomSocket] = set()
+        self.doc = doc_from_state(None)
+        self.shadow = self._new_shadow(None)
+        self.awareness = Awareness(self.doc)
+        self.owners: dict[int, RoomSocket] = {}  # awareness client id → the socket that sent it
+        self.revision = 1
+        self.dirty = False
+        self.editor_id: int | None = None  # the last user whose edit is not saved yet
+        self.save_lock = asyncio.Lock()
+        self.save_task: asyncio.Task[None] | None = None
+        self.sync_task: asyncio.Task[None] | None = None
+        self._changes: list[bytes] = []
+        self._doc_subscription = self.doc.observe(lambda event: self._changes.append(event.update))
+
+    def _new_shadow(self, state: bytes | None) -> Doc:
+        shadow = doc_from_state(state)
+        self._shadow_changes: list[bytes] = []
+        shadow.observe(lambda event: self._shadow_changes.append(event.update))
+        return shadow
+
+    # ---- lifecycle -----------------------------------------------------------------------
+
+    async def open(self) -> None:
+        """Join the graph's layer group, then load the stored state (nothing published is lost:
+        what arrives meanwhile merges in any order)."""
+        await get_hub().subscribe(self.group, self)
+        state = await database_sync_to_async(open_shared_state)(self.graph_id)
+        self._integrate(state, in_shadow=False)
+        self.sync_task = asyncio.get_running_loop().create_task(self._sync_loop())
+
+    async def close(self) -> None:
+        """Save what is unsaved, stop listening."""
+        for task in (self.sync_task, self.save_task):
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+        await self.save()
+        await get_hub().unsubscribe(self.group, self)
+
+    # ---- the document --------------------------------------------------------------------
+
+    def _integrate(self, update: bytes, *, in_shadow: bool) -> bytes | None:
+        """Apply an update to the document (and to the shadow unless it holds it already);
+        return what changed, or None."""
+        if not in_shadow:
+            self.shadow.apply_update(update)
+        self._changes = []
+        self.doc.apply_update(update)
+        changes = self._changes
+        self._changes = []
+        if not changes:
+            return None
+        return changes[0] if len(changes) == 1 else merge_updates(*changes)
+
+    def state_vector(self) -> bytes:
+        """The document's state vector."""
+        return self.doc.get_state()
+
+    def missing(self, state_vector: bytes) -> bytes:
+        """What a client with this state vector lacks."""
+        return self.doc.get_update(state_vector)
+
+    async def edit(self, socket: RoomSocket, update: bytes) -> None:
+        """Take an edit message from a socket, or raise Refused (nothing of it applied)."""
+        self._shadow_changes = []
+        try:
+            with touched_entries(self.shadow) as touched:
+                self.shadow.apply_update(update)
+        except Exception as exc:  # pycrdt: malformed update bytes
+            self._reset_shadow()
+            raise Refused("invalid_update", "That is not a Yjs update.", [str(exc)]) from exc
+        if self._shadow_changes:
+            if not socket.can_edit:
+                self._reset_shadow()
+                raise Refused("forbidden", "You are a viewer in this workspace: edits are refused.")
+            try:
+                check_entries(self.shadow, touched)
+            except SharedDocError as exc:
+                self._reset_shadow()
+                raise Refused(
+                    "invalid_update",
+                    "That edit would break the graph document.",
+                    [i.message for i in exc.issues],
+                ) from exc
+        socket.received += 1
+        if not socket.can_edit:
+            return  # nothing new (a viewer's answer to the sync handshake)
+        change = self._integrate(update, in_shadow=True)
+        if change is not None:
+            self.editor_id = socket.user["id"]
+            await self._share(change, socket)
+
+    def _reset_shadow(self) -> None:
+        """The shadow took a refused update: make it the document's copy again."""
+        self.shadow = self._new_shadow(self.doc.get_update())
+
+    async def _share(self, change: bytes, source: RoomSocket | None) -> None:
+        """Send a change made here to the other sockets and rooms, and save it soon."""
+        await self._send_local(self._message("collab.update", update=b64(change)), source)
+        await self._publish({"type": "collab.update", "update": change})
+        self._save_soon()
+
+    async def merge(self, state: bytes) -> None:
+        """Merge a stored state in; what it adds goes to every socket."""
+        change = self._integrate(state, in_shadow=False)
+        if change is not None:
+            await self._send_local(self._message("collab.update", update=b64(change)), None)
+
+    # ---- presence ------------------------------------------------------------------------
+
+    def presences(self) -> bytes | None:
+        """An awareness update with every client's presence (for a socket that joins)."""
+        ids = [i for i in self.awareness.states if i != self.awareness.client_id]
+        return self.awareness.encode_awareness_update(ids) if ids else None
+
+    async def presence(self, socket: RoomSocket, update: bytes) -> None:
+        """Take a socket's presence (raises PresenceError); others see it with its user."""
+        entries = presence.decode(update)
+        for entry in entries:
+            if self.owners.get(entry.client_id, socket) is not socket:
+                raise presence.PresenceError(
+                    f"awareness client {entry.client_id} belongs to another connection"
+                )
+        stamped = presence.encode(presence.stamp(entries, socket.user))
+        for entry in entries:
+            self.owners[entry.client_id] = socket
+            socket.presence_ids.add(entry.client_id)
+        self.awareness.apply_awareness_update(stamped, socket)
+        await self._send_local(self._message("collab.awareness", update=b64(stamped)), socket)
+        await self._publish({"type": "collab.awareness", "update": stamped})
+
+    async def remove(self, socket: RoomSocket) -> None:
+        """A socket left: everyone sees its presence go."""
+        self.sockets.discard(socket)
+        gone = [i for i in socket.presence_ids if self.owners.get(i) is socket]
+        for client_id in gone:
+            del self.owners[client_id]
+        gone = [i for i in gone if i in self.awareness.states]
+        if not gone:
+            return
+        self.awareness.remove_awareness_states(gone, "left")
+        update = self.awareness.encode_awareness_update(gone)
+        await self._send_local(self._message("collab.awareness", update=b64(update)), None)
+        await self._publish({"type": "collab.awareness", "update": update})
+
+    # ---- other processes -----------------------------------------------------------------
+
+    async def deliver(self, message: dict[str, Any]) -> None:
+        """A message on the graph's layer group (from another room, or a REST save)."""
+        if message.get("origin") == self.origin:
+            return
+        if message["type"] == "collab.update":
+            change = self._integrate(message["update"], in_shadow=False)
+            if change is not None:
+                await self._send_local(self._message("collab.update", update=b64(change)), None)
+                if message.get("origin") != "server":  # a REST save is stored already
+                    self._save_soon()  # every process saves what it got: none may be the last
+        elif message["type"] == "collab.awareness":
+            self.awareness.apply_awareness_update(message["update"], "layer")
+            await self._send_local(
+                self._message("collab.awareness", update=b64(message["update"])), None
+            )
+
+    async def _publish(self, message: dict[str, Any]) -> None:
+        layer = get_hub().layer
+        if layer is not None:
+            await layer.group_send(self.group, {**message, "origin": self.origin})
+
+    # ---- sending -------------------------------------------------------------------------
+
+    def _message(self, kind: str, **data: Any) -> str:
+        return encode_collab({"type": kind, "graph": self.graph_id, "data": data})
+
+    async def _send_local(self, text: str, source: RoomSocket | None) -> None:
+        for index, socket in enumerate(list(self.sockets), start=1):
+            if socket is not source:
+                try:
+                    await socket.send_text(text)
+                except Exception:
+                    logger.exception("co-editing: a socket failed to take a message")
+            if index % YIELD_EVERY == 0:
+                await asyncio.sleep(0)
+
+    # ---- saving --------------------------------------------------------------------------
+
+    def _save_soon(self) -> None:
+        self.dirty = True
+        if self.save_task is None or self.save_task.done():
+            self.save_task = asyncio.get_running_loop().create_task(self._save_while_dirty())
+
+    async def _save_while_dirty(self) -> None:
+        """Save SAVE_DELAY after the first change, and again while changes keep coming."""
+        await asyncio.sleep(SAVE_DELAY)
+        while self.dirty:
+            saved = await self.save()
+            if self.dirty:
+                await asyncio.sleep(SAVE_DELAY if saved else 1.0)
+
+    async def save(self) -> bool:
+        """Save the document as the draft (merged into the stored state), then tell each socket
+        which of its edits the draft includes. False when the database failed (still dirty)."""
+        async with self.save_lock:
+            if not self.dirty:
+                return True
+            self.dirty = False
+            state = self.doc.get_update()
+            through = {socket: socket.received for socket in self.sockets}
+            try:
+                saved = await database_sync_to_async(save_shared_state)(
+                    self.graph_id, state, self.editor_id
+                )
+            except Exception:
+                logger.exception("co-editing: saving graph %s failed; retrying", self.graph_id)
+                self.dirty = True
+                return False
+            self.revision = saved.revision
+            await self.merge(saved.state)
+            for socket, count in through.items():
+                if socket in self.sockets:
+                    await socket.send_text(
+                        self._message("collab.saved", revision=saved.revision, through=count)
+                    )
+            return True
+
+    async def _sync_loop(self) -> None:
+        while True:
+            await asyncio.sleep(SYNC_SECONDS)
+            try:
+                stored = await database_sync_to_async(stored_shared_state)(self.graph_id)
+            except Exception:
+                logger.exception("co-editing: reading graph %s's state failed", self.graph_id)
+                continue
+            if stored is not None:
+                await self.merge(stored)
+
+
+class Rooms:
+    """The rooms of one event loop: one per graph that has sockets here."""
+
+    def __init__(self) -> None:
+        self.rooms: dict[int, Room] = {}
+        self.lock = asyncio.Lock()
+
+    async def join(self, graph_id: int, socket: RoomSocket) -> Room:
+        """Put a socket in the graph's room (opening the room first if needed)."""
+        async with self.lock:
+            room = self.rooms.get(graph_id)
+            if room is None:
+                room = Room(graph_id)
+                await room.open()
+                self.rooms[graph_id] = room
+            room.sockets.add(socket)
+            return room
+
+    async def leave(self, room: Room, socket: RoomSocket) -> None:
+        """Take a socket out; the last one out closes the room (which saves first)."""
+        async with self.lock:
+            await room.remove(socket)
+            last = not room.sockets and self.rooms.get(room.graph_id) is room
+            if last:
+                del self.rooms[room.graph_id]
+        if last:
+            await room.close()
+
+
+_rooms: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Rooms] = weakref.WeakKeyDictionary()
+
+
+def get_rooms() -> Rooms:
+    """The rooms of the running event loop."""
+    loop = asyncio.get_running_loop()
+    rooms = _rooms.get(loop)
+    if rooms is None:
+        rooms = _rooms[loop] = Rooms()
+    return rooms

@@ -1,0 +1,114 @@
+"""Edits of a graph's Y document as the browser makes them (frontend/src/graph/shared.ts), and a
+seeded generator of random ones for the convergence tests and bench/collab.py."""
+
+from __future__ import annotations
+
+import random
+from typing import Any
+
+from pycrdt import Map
+
+Roots = dict[str, Map]
+MODULES = ("data.sample_dataset@1", "transform.normalize@1", "transform.split_rows@1")
+
+
+def next_order(root: Map) -> float:
+    """The order of an entry added at the end."""
+    return max((float(v["order"]) for v in root.values()), default=-1.0) + 1
+
+
+def add_node(roots: Roots, node_id: str, module: str, x: float = 0, y: float = 0) -> None:
+    roots["nodes"][node_id] = Map(
+        {
+            "module": module,
+            "params": Map({}),
+            "position": {"x": x, "y": y},
+            "order": next_order(roots["nodes"]),
+        }
+    )
+
+
+def move(roots: Roots, node_id: str, x: float, y: float) -> None:
+    if node_id in roots["nodes"]:
+        roots["nodes"][node_id]["position"] = {"x": x, "y": y}
+
+
+def set_param(roots: Roots, node_id: str, name: str, value: Any) -> None:
+    if node_id in roots["nodes"]:
+        roots["nodes"][node_id]["params"][name] = value
+
+
+def set_label(roots: Roots, node_id: str, label: str) -> None:
+    if node_id in roots["nodes"]:
+        roots["nodes"][node_id]["label"] = label
+
+
+def remove_node(roots: Roots, node_id: str) -> None:
+    """Delete a node and the wires it has (as deleteOperations does)."""
+    for edge_id, edge in list(roots["edges"].items()):
+        if node_id in (edge["source"]["node"], edge["target"]["node"]):
+            del roots["edges"][edge_id]
+    if node_id in roots["nodes"]:
+        del roots["nodes"][node_id]
+
+
+def wire(roots: Roots, edge_id: str, source: str, target: str) -> None:
+    roots["edges"][edge_id] = {
+        "source": {"node": source, "port": "dataset"},
+        "target": {"node": target, "port": "dataset"},
+        "order": next_order(roots["edges"]),
+    }
+
+
+def add_comment(roots: Roots, comment_id: str, text: str) -> None:
+    roots["comments"][comment_id] = Map(
+        {"text": text, "position": {"x": 0, "y": 0}, "order": next_order(roots["comments"])}
+    )
+
+
+def set_parameter(roots: Roots, name: str, default: float) -> None:
+    roots["parameters"][name] = {"type": "float", "default": default, "description": ""}
+
+
+class RandomEditor:
+    """Random edits of one client: adds, moves, param edits, labels, wires, deletes, comments and
+    pipeline parameters, on whatever the client's copy holds at the time."""
+
+    def __init__(self, seed: int, tag: str) -> None:
+        self.rng = random.Random(seed)
+        self.tag = tag
+        self.count = 0
+
+    def fresh(self, prefix: str) -> str:
+        self.count += 1
+        return f"{prefix}{self.count}_{self.tag}"
+
+    def edit(self, roots: Roots) -> str:
+        """Make one random edit; returns what it did."""
+        nodes = list(roots["nodes"].keys())
+        choice = self.rng.choice(
+            ["add", "add", "move", "move", "param", "label", "wire", "unwire", "remove", "comment",
+             "parameter"]
+        )  # fmt: skip
+        if choice == "add" or not nodes:
+            node_id = self.fresh("n")
+            add_node(roots, node_id, self.rng.choice(MODULES), self.rng.randint(0, 900), 0)
+            return f"add {node_id}"
+        node = self.rng.choice(nodes)
+        if choice == "move":
+            move(roots, node, self.rng.randint(0, 900), self.rng.randint(0, 900))
+        elif choice == "param":
+            set_param(roots, node, self.rng.choice(["seed", "fraction"]), self.rng.randint(0, 99))
+        elif choice == "label":
+            set_label(roots, node, f"label {self.rng.randint(0, 99)}")
+        elif choice == "wire":
+            wire(roots, self.fresh("e"), node, self.rng.choice(nodes))
+        elif choice == "unwire" and len(roots["edges"]):
+            del roots["edges"][self.rng.choice(list(roots["edges"].keys()))]
+        elif choice == "remove":
+            remove_node(roots, node)
+        elif choice == "comment":
+            add_comment(roots, self.fresh("c"), f"note {self.rng.randint(0, 99)}")
+        else:
+            set_parameter(roots, self.rng.choice(["rate", "depth"]), self.rng.random())
+        return f"{choice} {node}"
