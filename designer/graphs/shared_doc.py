@@ -81,14 +81,28 @@ def _entries(root: Map) -> list[dict[str, Any]]:
     return [{k: v for k, v in item.items() if k != "order"} for _, _, item in out]
 
 
+def _ends(edge: dict[str, Any]) -> tuple[Any, Any]:
+    source, target = edge.get("source"), edge.get("target")
+    return (
+        source.get("node") if isinstance(source, dict) else None,
+        target.get("node") if isinstance(target, dict) else None,
+    )
+
+
 def raw_document(doc: Doc) -> dict[str, Any]:
-    """The document as the Y state spells it, before the engine's structural checks."""
+    """The document as the Y state spells it, before the engine's structural checks.
+
+    A wire whose node is gone is left out: someone deleted the node while someone else wired it.
+    """
     r = roots(doc)
+    nodes = _entries(r["nodes"])
+    ids = {node["id"] for node in nodes}
+    edges = [e for e in _entries(r["edges"]) if all(end in ids for end in _ends(e))]
     return {
         "schema_version": SCHEMA_VERSION,
         "parameters": {k: _plain(v) for k, v in sorted(r["parameters"].items())},
-        "nodes": _entries(r["nodes"]),
-        "edges": _entries(r["edges"]),
+        "nodes": nodes,
+        "edges": edges,
         "comments": _entries(r["comments"]),
     }
 

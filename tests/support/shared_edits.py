@@ -87,9 +87,20 @@ class RandomEditor:
         """Make one random edit; returns what it did."""
         nodes = list(roots["nodes"].keys())
         choice = self.rng.choice(
-            ["add", "add", "move", "move", "param", "label", "wire", "unwire", "remove", "comment",
-             "parameter"]
-        )  # fmt: skip
+            [
+                "add",
+                "add",
+                "move",
+                "move",
+                "param",
+                "label",
+                "wire",
+                "unwire",
+                "remove",
+                "comment",
+                "parameter",
+            ]
+        )
         if choice == "add" or not nodes:
             node_id = self.fresh("n")
             add_node(roots, node_id, self.rng.choice(MODULES), self.rng.randint(0, 900), 0)

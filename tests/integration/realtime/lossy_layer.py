@@ -1,0 +1,20 @@
+"""A Redis channel layer that loses every co-editing update it is asked to publish.
+
+Selected with DESIGNER_CHANNEL_BACKEND (layer_override.py) for one of two servers: the other
+server's rooms then get its edits only by merging the stored state back (rooms.SYNC_SECONDS).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from channels_redis.core import RedisChannelLayer
+
+
+class LossyRedisChannelLayer(RedisChannelLayer):
+    """Drops `collab.update` group messages; everything else goes through."""
+
+    async def group_send(self, group: str, message: dict[str, Any]) -> None:
+        if message.get("type") == "collab.update":
+            return
+        await super().group_send(group, message)
