@@ -168,12 +168,14 @@ class Room:
                     [i.message for i in exc.issues],
                 ) from exc
         socket.received += 1
-        if not socket.can_edit:
-            return  # nothing new (a viewer's answer to the sync handshake)
-        change = self._integrate(update, in_shadow=True)
+        change = self._integrate(update, in_shadow=True) if socket.can_edit else None
         if change is not None:
             self.editor_id = socket.user["id"]
             await self._share(change, socket)
+        elif not self.dirty and not self.save_lock.locked():
+            # Nothing new (an answer to the sync handshake with no offline edits): all of this
+            # socket's edits are in the saved draft already.
+            await socket.send_text(self._saved(socket.received))
 
     def _reset_shadow(self) -> None:
         """The shadow took a refused update: make it the document's copy again."""
@@ -302,10 +304,12 @@ class Room:
             await self.merge(saved.state)
             for socket, count in through.items():
                 if socket in self.sockets:
-                    await socket.send_text(
-                        self._message("collab.saved", revision=saved.revision, through=count)
-                    )
+                    # Not dirty now: what came meanwhile changed nothing, so it is all saved.
+                    await socket.send_text(self._saved(count if self.dirty else socket.received))
             return True
+
+    def _saved(self, through: int) -> str:
+        return self._message("collab.saved", revision=self.revision, through=through)
 
     async def _sync_loop(self) -> None:
         while True:

@@ -10,7 +10,7 @@ from typing import Any
 
 from pydantic import TypeAdapter
 
-from designer.realtime import protocol
+from designer.realtime import collab_protocol, protocol
 
 HEADER = """\
 // Generated from designer/realtime/protocol.py by `make types`. Do not edit by hand.
@@ -20,7 +20,13 @@ HEADER = """\
 
 def schemas() -> dict[str, dict[str, Any]]:
     """Every named model's JSON schema (serialization mode: fields always present are required)."""
-    adapter: TypeAdapter[Any] = TypeAdapter(protocol.ServerMessage | protocol.ResumeRequest)
+    adapter: TypeAdapter[Any] = TypeAdapter(
+        protocol.ServerMessage
+        | protocol.ResumeRequest
+        | collab_protocol.CollabServerMessage
+        | collab_protocol.CollabClientMessage
+        | collab_protocol.PresenceState
+    )
     return dict(adapter.json_schema(mode="serialization", ref_template="{model}")["$defs"])
 
 
@@ -98,6 +104,12 @@ def generate() -> str:
     parts.append('\nexport type ServerMessageType = ServerMessage["type"];\n')
     parts.append("\n/** Every message a client may send. */\n")
     parts.append("export type ClientMessage = ResumeRequest;\n")
+    collab_server = " | ".join(m.__name__ for m in collab_protocol.COLLAB_SERVER_MESSAGES)
+    collab_client = " | ".join(m.__name__ for m in collab_protocol.COLLAB_CLIENT_MESSAGES)
+    parts.append("\n/** Every message the server sends on a co-editing socket. */\n")
+    parts.append(f"export type CollabServerMessage = {collab_server};\n")
+    parts.append("\n/** Every message a client sends on a co-editing socket. */\n")
+    parts.append(f"export type CollabClientMessage = {collab_client};\n")
     return "".join(parts)
 
 

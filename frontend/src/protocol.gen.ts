@@ -12,6 +12,101 @@ export const LOG_MAX_CHARS = 64000;
 /** WebSocket close codes the server uses; each close is preceded by an `error` message. */
 export const CloseCode = { BAD_REQUEST: 4400, UNAUTHENTICATED: 4401, FORBIDDEN: 4403, NOT_FOUND: 4404, MEMBERSHIP_REVOKED: 4410 } as const;
 
+/** A y-protocols awareness update: presence states of one or more clients. */
+export interface AwarenessData {
+  update: string;
+}
+
+/** `collab.awareness`: the client's own presence (its awareness client ids only). */
+export interface ClientAwareness {
+  type: "collab.awareness";
+  data: AwarenessData;
+}
+
+/** `collab.sync_step1`: the client's state vector (on every (re)connect). */
+export interface ClientSyncStep1 {
+  type: "collab.sync_step1";
+  data: StateVectorData;
+}
+
+/** `collab.sync_step2`: what the server lacks (edits made offline), answering its step 1. */
+export interface ClientSyncStep2 {
+  type: "collab.sync_step2";
+  data: UpdateData;
+}
+
+/** `collab.update`: a change the client made. */
+export interface ClientUpdate {
+  type: "collab.update";
+  data: UpdateData;
+}
+
+/** `collab.awareness`: presence of other clients (a null state: they left). */
+export interface CollabAwarenessMessage {
+  type: "collab.awareness";
+  graph: number;
+  data: AwarenessData;
+}
+
+/** `error`: the socket is refused or closed; a close with the code of `data.code` follows. */
+export interface CollabErrorMessage {
+  type: "error";
+  graph: number | null;
+  data: ErrorData;
+}
+
+/** `collab.refused`: an edit was refused; the client must drop its copy and sync afresh. */
+export interface CollabRefusedMessage {
+  type: "collab.refused";
+  graph: number;
+  data: RefusedData;
+}
+
+/** `collab.saved`: the draft now includes this socket's edits up to `through`. */
+export interface CollabSavedMessage {
+  type: "collab.saved";
+  graph: number;
+  data: SavedData;
+}
+
+/** `collab.sync_step1`: the server's state vector; answer with `collab.sync_step2`. */
+export interface CollabSyncStep1Message {
+  type: "collab.sync_step1";
+  graph: number;
+  data: StateVectorData;
+}
+
+/** `collab.sync_step2`: what the client lacks, answering its `collab.sync_step1`. Once applied, the client holds everything the server held when it answered. */
+export interface CollabSyncStep2Message {
+  type: "collab.sync_step2";
+  graph: number;
+  data: UpdateData;
+}
+
+/** `collab.update`: someone else's change (another editor, a REST save, a restore). */
+export interface CollabUpdateMessage {
+  type: "collab.update";
+  graph: number;
+  data: UpdateData;
+}
+
+/** `collab.welcome`: sent first, then the server's `collab.sync_step1` and the presences. */
+export interface CollabWelcomeMessage {
+  type: "collab.welcome";
+  graph: number;
+  data: WelcomeData;
+}
+
+/** Who is editing: the server sets it from the socket's user (clients cannot claim another). */
+export interface Collaborator {
+  /** The user's id. */
+  id: number;
+  /** The username. */
+  name: string;
+  /** Their colour on everyone's screen. */
+  color: string;
+}
+
 /** Something went wrong; when the server closes the socket, this comes just before. */
 export interface ErrorData {
   code: "unauthenticated" | "forbidden" | "not_found" | "bad_request" | "membership_revoked" | "internal";
@@ -47,12 +142,36 @@ export interface OutputInfo {
   summary: { [key: string]: unknown };
 }
 
+/** A point on the canvas, in graph coordinates. */
+export interface Point {
+  x: number;
+  y: number;
+}
+
+/** One client's awareness state. Clients send it without `user`; the server adds it. */
+export interface PresenceState {
+  user: Collaborator | null;
+  selection: Selection;
+  /** The mouse on the canvas; null when it is elsewhere. */
+  pointer: Point | null;
+  /** The node open in their inspector, if any. */
+  editing: string | null;
+}
+
 /** How far a step is: `value` out of `max`. */
 export interface Progress {
   /** Work done so far. */
   value: number;
   /** Total work; `value / max` is the fraction done. */
   max: number;
+}
+
+/** An edit message was refused: nothing of it was applied or passed on. */
+export interface RefusedData {
+  code: "forbidden" | "invalid_update";
+  message: string;
+  /** Every problem found in the update (invalid_update). */
+  issues: string[];
 }
 
 /** Client → server: "I have applied every event up to `resume_from`; resend from there". */
@@ -130,6 +249,25 @@ export interface RunSummary {
   created_at: string;
   started_at: string | null;
   finished_at: string | null;
+}
+
+/** The shared state is saved as the graph's draft. */
+export interface SavedData {
+  /** The draft's revision now. */
+  revision: number;
+  /** How many of this socket's edit messages (`collab.update` and `collab.sync_step2`, counted from 1 since it opened) the saved draft includes. */
+  through: number;
+}
+
+/** What a collaborator has selected on the canvas. */
+export interface Selection {
+  nodes: string[];
+  edges: string[];
+}
+
+/** A Yjs state vector: "this is what I have". */
+export interface StateVectorData {
+  state_vector: string;
 }
 
 /** A step's state as the snapshot reports it. */
@@ -229,6 +367,21 @@ export interface StepStatusMessage {
   data: StepStatusData;
 }
 
+/** A Yjs update (v1 encoding). */
+export interface UpdateData {
+  update: string;
+}
+
+/** Who you are on this graph and whether the server takes your edits. */
+export interface WelcomeData {
+  graph: number;
+  you: Collaborator;
+  /** False for viewers: every update they send is refused. */
+  can_edit: boolean;
+  /** The saved draft's revision (its ETag's number). */
+  revision: number;
+}
+
 /** A workspace's most recent runs (newest first) when the socket opens. */
 export interface WorkspaceSnapshotData {
   workspace: number;
@@ -253,3 +406,9 @@ export type ServerMessageType = ServerMessage["type"];
 
 /** Every message a client may send. */
 export type ClientMessage = ResumeRequest;
+
+/** Every message the server sends on a co-editing socket. */
+export type CollabServerMessage = CollabWelcomeMessage | CollabSyncStep1Message | CollabSyncStep2Message | CollabUpdateMessage | CollabAwarenessMessage | CollabSavedMessage | CollabRefusedMessage | CollabErrorMessage;
+
+/** Every message a client sends on a co-editing socket. */
+export type CollabClientMessage = ClientSyncStep1 | ClientSyncStep2 | ClientUpdate | ClientAwareness;

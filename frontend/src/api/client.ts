@@ -21,12 +21,20 @@ export class NetworkError extends Error {}
 
 type ConnectivityListener = (online: boolean) => void;
 const connectivityListeners = new Set<ConnectivityListener>();
-let online = true;
+const unreachable = new Set<string>(); // what cannot reach the server now: "api", "socket"
+
+/** Report whether one of the page's connections reaches the server (the banner shows while any
+ * does not). */
+export function reportConnectivity(source: string, reachable: boolean): void {
+  const before = unreachable.size === 0;
+  if (reachable) unreachable.delete(source);
+  else unreachable.add(source);
+  const now = unreachable.size === 0;
+  if (before !== now) for (const l of connectivityListeners) l(now);
+}
 
 function setOnline(value: boolean): void {
-  if (online === value) return;
-  online = value;
-  for (const l of connectivityListeners) l(value);
+  reportConnectivity("api", value);
 }
 
 export function onConnectivity(listener: ConnectivityListener): () => void {
@@ -35,7 +43,7 @@ export function onConnectivity(listener: ConnectivityListener): () => void {
 }
 
 export function isOnline(): boolean {
-  return online;
+  return unreachable.size === 0;
 }
 
 export function csrfToken(): string {

@@ -15,10 +15,10 @@ import {
   type NodeChange,
   type OnConnectEnd,
 } from "@xyflow/react";
-import { memo, useCallback, useEffect, useMemo, useRef, useState } from "react";
+import { memo, useCallback, useEffect, useMemo, useRef, useState, type ReactNode } from "react";
 import type { Catalogue } from "../graph/catalogue";
 import { checkConnection } from "../graph/connection";
-import type { GraphDocument } from "../graph/document";
+import { freshId, type GraphDocument } from "../graph/document";
 import {
   connectionAttempt,
   finishedDrags,
@@ -54,10 +54,14 @@ interface Props {
   dispatch: (ops: Operation[]) => void;
   onRefused: (reason: string) => void;
   onDropModule: (ref: string, position: { x: number; y: number }) => void;
+  /** The mouse moved on the canvas (graph coordinates), or left it (null). */
+  onPointer: (at: { x: number; y: number } | null) => void;
   onlyRenderVisible: boolean;
+  /** Drawn inside the flow (e.g. other people's pointers in a ViewportPortal). */
+  children?: ReactNode;
 }
 
-function CanvasView({ doc, deco, catalogue, selectedEdges, onSelection, dispatch, onRefused, onDropModule, onlyRenderVisible }: Props) {
+function CanvasView({ doc, deco, catalogue, selectedEdges, onSelection, dispatch, onRefused, onDropModule, onPointer, onlyRenderVisible, children }: Props) {
   const cache = useRef<FlowNodeCache>(new Map());
   const dragging = useRef(new Map<string, { x: number; y: number }>());
   const [nodes, setNodes] = useState<FlowNode[]>(() => toFlowNodes(doc, deco, cache.current));
@@ -156,13 +160,10 @@ function CanvasView({ doc, deco, catalogue, selectedEdges, onSelection, dispatch
         onRefused(check.reason);
         return;
       }
-      const ids = new Set(docRef.current.edges.map((e) => e.id));
-      let i = docRef.current.edges.length + 1;
-      while (ids.has(`e${i}`)) i += 1;
       dispatch([
         {
           type: "add_edge",
-          edge: { id: `e${i}`, source: { node: attempt.source, port: attempt.sourcePort }, target: { node: attempt.target, port: attempt.targetPort } },
+          edge: { id: freshId(docRef.current, "e"), source: { node: attempt.source, port: attempt.sourcePort }, target: { node: attempt.target, port: attempt.targetPort } },
         },
       ]);
     },
@@ -196,7 +197,13 @@ function CanvasView({ doc, deco, catalogue, selectedEdges, onSelection, dispatch
   );
 
   return (
-    <div className="canvas" data-testid="canvas" onDrop={onDrop} onDragOver={(e) => {
+    <div
+      className="canvas"
+      data-testid="canvas"
+      onMouseMove={(e) => onPointer(screenToFlowPosition({ x: e.clientX, y: e.clientY }))}
+      onMouseLeave={() => onPointer(null)}
+      onDrop={onDrop}
+      onDragOver={(e) => {
       if (e.dataTransfer.types.includes(MODULE_MIME)) {
         e.preventDefault();
         e.dataTransfer.dropEffect = "copy";
@@ -228,6 +235,7 @@ function CanvasView({ doc, deco, catalogue, selectedEdges, onSelection, dispatch
         <Background variant={BackgroundVariant.Dots} gap={20} size={1} />
         <MiniMap<FlowNode> pannable zoomable nodeColor={minimapColor} nodeStrokeWidth={2} />
         <Controls showInteractive={false} />
+        {children}
       </ReactFlow>
     </div>
   );

@@ -2,6 +2,7 @@
 import { memo } from "react";
 import type { Issue, ModuleSpec, StepState } from "../api/types";
 import type { GraphNode, ParamValue } from "../graph/document";
+import type { NodePresence } from "../graph/mapping";
 import { issueText } from "./issueText";
 import { ParamField } from "./ParamField";
 
@@ -18,9 +19,11 @@ interface Props {
   onParam: (name: string, value: ParamValue | undefined) => void;
   onLabel: (label: string) => void;
   onRunFrom?: (mode: "from" | "only") => void;
+  /** Other people who have this node selected or open in their inspector. */
+  others?: readonly NodePresence[];
 }
 
-function InspectorView({ node, spec, issues, step, columns, datasets, pipelineParams, readOnly, onParam, onLabel, onRunFrom }: Props) {
+function InspectorView({ node, spec, issues, step, columns, datasets, pipelineParams, readOnly, onParam, onLabel, onRunFrom, others }: Props) {
   const paramIssue = new Map(issues.filter((i) => i.param).map((i) => [i.param as string, issueText(i)]));
   const general = issues.filter((i) => !i.param);
   return (
@@ -30,6 +33,15 @@ function InspectorView({ node, spec, issues, step, columns, datasets, pipelinePa
         <div className="muted small">
           {node.module} · {node.id}
         </div>
+        {others && others.length > 0 && (
+          <p className="inspector-others" data-testid="inspector-others">
+            {others.map((o) => (
+              <span key={o.name} className="node-presence-tag" style={{ background: o.color }}>
+                {o.name} {o.editing ? "is editing this node" : "has it selected"}
+              </span>
+            ))}
+          </p>
+        )}
         {spec?.description && <p className="inspector-description">{spec.description}</p>}
         {spec?.environment.image && (
           <p className="muted small" data-testid="inspector-image">

@@ -47,7 +47,7 @@ function Progress({ step }: { step: StepState }) {
 }
 
 function ModuleNodeView({ id, data, selected }: NodeProps<ModuleFlowNode>) {
-  const { node, spec, issues, step, diff } = data;
+  const { node, spec, issues, step, diff, others } = data;
   const actions = useContext(EditorActions);
   const status = step?.status;
   const errors = issues.length;
@@ -59,9 +59,28 @@ function ModuleNodeView({ id, data, selected }: NodeProps<ModuleFlowNode>) {
     diff ? `diff-${diff}` : "",
     selected ? "selected" : "",
     spec ? "" : "unknown-module",
+    others ? "has-others" : "",
   ].join(" ");
+  const ring = others ? { "--presence-color": others[0].color } as React.CSSProperties : undefined;
   return (
-    <div className={className} data-testid={`node-${id}`} data-status={status ?? "idle"} data-module={node.module}>
+    <div
+      className={className}
+      style={ring}
+      data-testid={`node-${id}`}
+      data-status={status ?? "idle"}
+      data-module={node.module}
+      data-selected-by={others?.map((o) => o.name).join(" ")}
+    >
+      {others && (
+        <div className="node-presence" aria-label="Also here">
+          {others.map((o) => (
+            <span key={o.name} className="node-presence-tag" style={{ background: o.color }} title={o.editing ? `${o.name} is editing this node` : `${o.name} has this selected`}>
+              {o.name}
+              {o.editing ? " ✎" : ""}
+            </span>
+          ))}
+        </div>
+      )}
       <div className="module-ports">
         <div className="port-row-in">
           {spec?.inputs.map((p, i) => (

@@ -48,6 +48,11 @@ export interface GraphDocument {
   comments: GraphComment[];
 }
 
+/** A pipeline parameter as the server's canonical document spells it (every field present). */
+export function canonicalParameter(p: PipelineParameter): PipelineParameter {
+  return { type: p.type, default: p.default ?? null, description: p.description ?? "" };
+}
+
 export function emptyDocument(): GraphDocument {
   return { schema_version: 1, parameters: {}, nodes: [], edges: [], comments: [] };
 }
@@ -63,13 +68,17 @@ export function normalizeDocument(raw: Partial<GraphDocument> | null | undefined
   };
 }
 
-/** A new id with the given prefix that no node, edge or comment of the document uses. */
-export function freshId(doc: GraphDocument, prefix: string, taken: Set<string> = new Set()): string {
+/** Tells this browser tab's new ids apart from other editors' (two people adding a node at the
+ * same moment must not both make `n3`: one would overwrite the other in the shared document). */
+export const ID_TAG = Math.random().toString(36).slice(2, 6);
+
+/** A new id `<prefix><n>_<tag>` that no node, edge or comment of the document uses. */
+export function freshId(doc: GraphDocument, prefix: string, taken: Set<string> = new Set(), tag: string = ID_TAG): string {
   const used = new Set<string>(taken);
   for (const n of doc.nodes) used.add(n.id);
   for (const e of doc.edges) used.add(e.id);
   for (const c of doc.comments) used.add(c.id);
   let i = 1;
-  while (used.has(`${prefix}${i}`)) i += 1;
-  return `${prefix}${i}`;
+  while (used.has(`${prefix}${i}_${tag}`)) i += 1;
+  return `${prefix}${i}_${tag}`;
 }

@@ -42,6 +42,7 @@ const deco = (over: Partial<Decorations> = {}): Decorations => ({
   steps: new Map(),
   diff: new Map(),
   selected: new Set(),
+  presence: new Map(),
   readOnly: false,
   estimateSizes: false,
   ...over,

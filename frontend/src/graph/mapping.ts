@@ -8,6 +8,13 @@ import type { Operation } from "./operations";
 
 export type DiffMark = "added" | "changed" | "removed";
 
+/** Someone else who has a node selected, or open in their inspector. */
+export interface NodePresence {
+  name: string;
+  color: string;
+  editing: boolean;
+}
+
 export interface ModuleNodeData extends Record<string, unknown> {
   node: GraphNode;
   spec: ModuleSpec | undefined;
@@ -15,6 +22,7 @@ export interface ModuleNodeData extends Record<string, unknown> {
   step: StepState | undefined;
   diff: DiffMark | undefined;
   readOnly: boolean;
+  others: readonly NodePresence[] | undefined;
 }
 
 export interface CommentNodeData extends Record<string, unknown> {
@@ -32,6 +40,8 @@ export interface Decorations {
   steps: ReadonlyMap<string, StepState>;
   diff: ReadonlyMap<string, DiffMark>;
   selected: ReadonlySet<string>;
+  /** Other people's selections and inspectors, by node id. */
+  presence: ReadonlyMap<string, readonly NodePresence[]>;
   readOnly: boolean;
   /** Give never-measured module nodes an estimated size and handle places (large graphs): React
    * Flow then renders only the visible ones instead of every node once to measure it. */
@@ -82,7 +92,8 @@ function sameModuleData(a: ModuleNodeData, b: ModuleNodeData): boolean {
     a.issues === b.issues &&
     a.step === b.step &&
     a.diff === b.diff &&
-    a.readOnly === b.readOnly
+    a.readOnly === b.readOnly &&
+    a.others === b.others
   );
 }
 
@@ -124,6 +135,7 @@ export function toFlowNodes(doc: GraphDocument, deco: Decorations, cache: FlowNo
       step: step && step.module === n.module ? step : undefined,
       diff: deco.diff.get(n.id),
       readOnly: deco.readOnly,
+      others: deco.presence.get(n.id),
     };
     const selected = deco.selected.has(n.id);
     const prev = cache.get(n.id) as ModuleFlowNode | undefined;

@@ -1,5 +1,5 @@
 // Edits as small, serialisable operations; applying one returns the new document and its inverse.
-import type { GraphComment, GraphDocument, GraphEdge, GraphNode, ParamValue, PipelineParameter, Position } from "./document";
+import { canonicalParameter, type GraphComment, type GraphDocument, type GraphEdge, type GraphNode, type ParamValue, type PipelineParameter, type Position } from "./document";
 
 export type Operation =
   | { type: "add_node"; node: GraphNode }
@@ -111,7 +111,7 @@ export function applyOperation(doc: GraphDocument, op: Operation): { doc: GraphD
       const before = doc.parameters[op.name];
       const parameters = { ...doc.parameters };
       if (op.parameter === undefined) delete parameters[op.name];
-      else parameters[op.name] = op.parameter;
+      else parameters[op.name] = canonicalParameter(op.parameter);
       return { doc: { ...doc, parameters }, inverse: { type: "set_parameter", name: op.name, parameter: before } };
     }
   }

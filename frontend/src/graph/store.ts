@@ -1,19 +1,14 @@
-// One store holds the document being edited; every edit is a transaction of operations, undoable.
+// The one store of the document being edited: a shared Y document that everyone who has the graph
+// open edits together. Every local edit is a transaction of operations; undo takes back this
+// editor's own edits only (Yjs's UndoManager tracks this store's transactions, not remote ones).
+import * as Y from "yjs";
+import { emptyDocument, type GraphDocument } from "./document";
 import { applyOperations, type Operation } from "./operations";
-import type { GraphDocument } from "./document";
-
-interface Transaction {
-  label: string;
-  ops: Operation[];
-  inverse: Operation[];
-  coalesce?: string;
-  at: number;
-}
+import { applyToShared, DocumentReader, sharedRoots } from "./shared";
 
 export interface DispatchOptions {
   /** Consecutive transactions with the same key within a second merge into one undo step. */
   coalesce?: string;
-  label?: string;
 }
 
 type Listener = () => void;
@@ -21,19 +16,28 @@ type Listener = () => void;
 const COALESCE_MS = 1000;
 
 export class GraphStore {
-  private doc: GraphDocument;
-  private undoStack: Transaction[] = [];
-  private redoStack: Transaction[] = [];
-  private listeners = new Set<Listener>();
-  /** Bumped on every change to the document; autosave compares it with what it saved. */
+  readonly ydoc: Y.Doc;
+  private doc: GraphDocument = emptyDocument();
+  private readonly reader = new DocumentReader();
+  private readonly undoManager: Y.UndoManager;
+  private readonly listeners = new Set<Listener>();
+  private lastCoalesce: string | undefined;
+  /** Bumped on every change to the document, local or remote. */
   revision = 0;
-  private readonly limit: number;
-  private readonly now: () => number;
 
-  constructor(doc: GraphDocument, opts: { limit?: number; now?: () => number } = {}) {
-    this.doc = doc;
-    this.limit = opts.limit ?? 200;
-    this.now = opts.now ?? (() => Date.now());
+  constructor(ydoc: Y.Doc = new Y.Doc()) {
+    this.ydoc = ydoc;
+    const roots = sharedRoots(ydoc);
+    this.undoManager = new Y.UndoManager([roots.nodes, roots.edges, roots.comments, roots.parameters], {
+      trackedOrigins: new Set([this]),
+      captureTimeout: COALESCE_MS,
+    });
+    ydoc.on("afterTransaction", (transaction: Y.Transaction) => {
+      if (transaction.changed.size === 0) return;
+      this.reader.changed(transaction.changedParentTypes.keys());
+      this.refresh();
+    });
+    this.doc = this.reader.read(ydoc);
   }
 
   get document(): GraphDocument {
@@ -48,56 +52,44 @@ export class GraphStore {
   getSnapshot = (): GraphDocument => this.doc;
 
   get canUndo(): boolean {
-    return this.undoStack.length > 0;
+    return this.undoManager.undoStack.length > 0;
   }
 
   get canRedo(): boolean {
-    return this.redoStack.length > 0;
+    return this.undoManager.redoStack.length > 0;
   }
 
-  /** Apply a transaction; nothing changes if any operation fails. */
+  /** Apply a transaction; nothing changes if any operation fails (OperationError). */
   dispatch(ops: Operation[], opts: DispatchOptions = {}): void {
     if (ops.length === 0) return;
-    const { doc, inverse } = applyOperations(this.doc, ops);
-    const at = this.now();
-    const last = this.undoStack[this.undoStack.length - 1];
-    if (opts.coalesce && last && last.coalesce === opts.coalesce && at - last.at < COALESCE_MS) {
-      last.ops = [...last.ops, ...ops];
-      last.inverse = [...inverse, ...last.inverse];
-      last.at = at;
-    } else {
-      this.undoStack.push({ label: opts.label ?? ops[0].type, ops, inverse, coalesce: opts.coalesce, at });
-      if (this.undoStack.length > this.limit) this.undoStack.shift();
-    }
-    this.redoStack = [];
-    this.commit(doc);
+    applyOperations(this.doc, ops); // checks every operation against the document first
+    if (!opts.coalesce || opts.coalesce !== this.lastCoalesce) this.undoManager.stopCapturing();
+    this.lastCoalesce = opts.coalesce;
+    const roots = sharedRoots(this.ydoc);
+    this.ydoc.transact(() => {
+      for (const op of ops) applyToShared(roots, op);
+    }, this);
   }
 
+  /** Take back this editor's last edit (others' edits stay). */
   undo(): boolean {
-    const t = this.undoStack.pop();
-    if (!t) return false;
-    this.commit(applyOperations(this.doc, t.inverse).doc);
-    this.redoStack.push({ ...t, coalesce: undefined });
-    return true;
+    this.lastCoalesce = undefined;
+    return this.undoManager.undo() !== null;
   }
 
   redo(): boolean {
-    const t = this.redoStack.pop();
-    if (!t) return false;
-    this.commit(applyOperations(this.doc, t.ops).doc);
-    this.undoStack.push({ ...t, coalesce: undefined });
-    return true;
+    this.lastCoalesce = undefined;
+    return this.undoManager.redo() !== null;
   }
 
-  /** Replace the document (a load from the server); history starts again. */
-  reset(doc: GraphDocument): void {
-    this.undoStack = [];
-    this.redoStack = [];
-    this.commit(doc);
+  /** Stop tracking (the editor closes). */
+  destroy(): void {
+    this.undoManager.destroy();
+    this.listeners.clear();
   }
 
-  private commit(doc: GraphDocument): void {
-    this.doc = doc;
+  private refresh(): void {
+    this.doc = this.reader.read(this.ydoc);
     this.revision += 1;
     for (const l of [...this.listeners]) l();
   }

@@ -8,7 +8,7 @@ export function ConnectionBanner() {
   if (online) return null;
   return (
     <div className="connection-banner" role="alert" data-testid="offline-banner">
-      Cannot reach the server. Retrying… your changes are kept in this tab and will be saved when it is back.
+      Cannot reach the server. Retrying… your edits are kept in this tab and will be merged and saved when it is back.
     </div>
   );
 }

@@ -1,0 +1,39 @@
+// The panel under the canvas: the followed run's logs and an output's preview.
+import type { RunView } from "../runs/state";
+import { OutputPreview } from "../runs/OutputPreview";
+import { LogsPanel } from "./LogsPanel";
+
+export type BottomTab = "logs" | "preview";
+
+export function BottomPanel({ tab, onTab, onClose, runView, preview, labels }: {
+  tab: BottomTab;
+  onTab: (tab: BottomTab) => void;
+  onClose: () => void;
+  runView: RunView | null;
+  preview: { step: string; port: string } | null;
+  labels: ReadonlyMap<string, string>;
+}) {
+  const output = preview && runView ? runView.steps.get(preview.step)?.outputs?.[preview.port] : undefined;
+  return (
+    <section className="bottom-panel">
+      <div className="tabs bottom-tabs" role="tablist">
+        <button role="tab" aria-selected={tab === "logs"} onClick={() => onTab("logs")} data-testid="logs-tab">Logs</button>
+        <button role="tab" aria-selected={tab === "preview"} disabled={!preview} onClick={() => onTab("preview")}>Output preview</button>
+        <span className="spacer" />
+        <button className="icon-button" aria-label="Close panel" onClick={onClose}>×</button>
+      </div>
+      {tab === "logs" && <LogsPanel logs={runView?.logs ?? []} steps={[...(runView?.steps.keys() ?? [])]} labels={labels} />}
+      {tab === "preview" && preview && runView && output && (
+        <OutputPreview
+          key={`${runView.run.id}-${preview.step}-${preview.port}`}
+          runId={runView.run.id}
+          step={preview.step}
+          port={preview.port}
+          output={output}
+          title={labels.get(preview.step) ?? preview.step}
+          onClose={() => onTab("logs")}
+        />
+      )}
+    </section>
+  );
+}

@@ -1,0 +1,85 @@
+// Starting, cancelling and resuming runs from the editor; each waits until the draft holds every edit.
+import { useCallback, useState } from "react";
+import { ApiError, api, errorMessage } from "../api/client";
+import type { Issue, Run } from "../api/types";
+import type { GraphStore } from "../graph/store";
+import type { RunView } from "../runs/state";
+import { labelledIssue } from "./issueText";
+import type { RunRequest } from "./RunDialog";
+
+export type RunTarget = { from_node?: string; only_node?: string };
+
+export interface RunControls {
+  /** The run dialog's target while it is open ({} = the whole graph). */
+  dialog: RunTarget | null;
+  openDialog: (target: RunTarget) => void;
+  closeDialog: () => void;
+  starting: boolean;
+  start: (request: RunRequest) => Promise<void>;
+  cancel: () => Promise<void>;
+  resume: () => Promise<void>;
+}
+
+interface Options {
+  graphId: number;
+  store: GraphStore;
+  runView: RunView | null;
+  follow: (runId: number) => void;
+  saved: () => Promise<void>;
+  labels: ReadonlyMap<string, string>;
+  toast: (text: string, kind?: "info" | "success" | "error") => void;
+  /** A run started here (open the logs, refresh the versions). */
+  onStarted: () => void;
+  /** The server refused the run naming these issues. */
+  onIssues: (issues: Issue[]) => void;
+}
+
+export function useRunControls({ graphId, store, runView, follow, saved, labels, toast, onStarted, onIssues }: Options): RunControls {
+  const [dialog, setDialog] = useState<RunTarget | null>(null);
+  const [starting, setStarting] = useState(false);
+
+  const start = useCallback(
+    async (request: RunRequest) => {
+      setStarting(true);
+      try {
+        await saved();
+        const run = await api.post<Run>(`/api/graphs/${graphId}/runs/`, { ...request, ...dialog });
+        setDialog(null);
+        follow(run.id);
+        onStarted();
+      } catch (err) {
+        const issues = err instanceof ApiError ? err.issues : [];
+        const text = issues.length > 0 ? issues.map((i) => labelledIssue(i, labels)).join(" · ") : errorMessage(err);
+        toast(`Cannot run: ${text}`, "error");
+        if (issues.length > 0) onIssues(issues);
+      } finally {
+        setStarting(false);
+      }
+    },
+    [dialog, follow, graphId, labels, onIssues, onStarted, saved, toast],
+  );
+
+  const cancel = useCallback(async () => {
+    if (!runView) return;
+    try {
+      await api.post(`/api/runs/${runView.run.id}/cancel/`);
+    } catch (err) {
+      toast(`Could not cancel: ${errorMessage(err)}`, "error");
+    }
+  }, [runView, toast]);
+
+  const resume = useCallback(async () => {
+    if (!runView) return;
+    try {
+      await saved();
+      const params = Object.fromEntries(store.document.nodes.filter((n) => runView.steps.has(n.id)).map((n) => [n.id, n.params]));
+      const run = await api.post<Run>(`/api/runs/${runView.run.id}/resume/`, { params });
+      follow(run.id);
+      onStarted();
+    } catch (err) {
+      toast(`Could not resume: ${errorMessage(err)}`, "error");
+    }
+  }, [follow, onStarted, runView, saved, store, toast]);
+
+  return { dialog, openDialog: setDialog, closeDialog: () => setDialog(null), starting, start, cancel, resume };
+}

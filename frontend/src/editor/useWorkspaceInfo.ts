@@ -1,0 +1,20 @@
+// The workspace an editor page belongs to: its name, the user's role, and its dataset names.
+import { useEffect, useState } from "react";
+import { api, items } from "../api/client";
+import type { Dataset, Workspace } from "../api/types";
+
+export function useWorkspaceInfo(workspaceId: number): { workspace: Workspace | null; datasetNames: string[] } {
+  const [workspace, setWorkspace] = useState<Workspace | null>(null);
+  const [datasetNames, setDatasetNames] = useState<string[]>([]);
+  useEffect(() => {
+    api
+      .get<Workspace>(`/api/workspaces/${workspaceId}/`)
+      .then(setWorkspace)
+      .catch(() => undefined);
+    api
+      .get<Dataset[] | { results: Dataset[] }>(`/api/workspaces/${workspaceId}/datasets/?limit=500`)
+      .then((d) => setDatasetNames(items(d).map((x) => x.name)))
+      .catch(() => undefined);
+  }, [workspaceId]);
+  return { workspace, datasetNames };
+}

@@ -1,0 +1,99 @@
+import { describe, expect, it } from "vitest";
+import * as Y from "yjs";
+import { emptyDocument, type GraphDocument } from "./document";
+import { applyOperations, deleteOperations, type Operation } from "./operations";
+import { DocumentReader, sharedRoots } from "./shared";
+import { GraphStore } from "./store";
+
+/** A small deterministic generator (mulberry32). */
+function rng(seed: number): () => number {
+  return () => {
+    seed |= 0;
+    seed = (seed + 0x6d2b79f5) | 0;
+    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** One random operation that fits the document. */
+function randomOperation(doc: GraphDocument, next: () => number, count: number): Operation[] {
+  const pick = <T,>(items: readonly T[]): T => items[Math.floor(next() * items.length)];
+  const node = doc.nodes.length > 0 ? pick(doc.nodes) : null;
+  const kind = pick(["add", "add", "move", "param", "unparam", "label", "wire", "delete", "comment", "edit-comment", "parameter", "drop-parameter"]);
+  if (kind === "add" || !node) {
+    return [{ type: "add_node", node: { id: `n${count}`, module: "m@1", params: { seed: count }, position: { x: count, y: 2 * count } } }];
+  }
+  switch (kind) {
+    case "move":
+      return [{ type: "move_node", id: node.id, position: { x: Math.round(next() * 900), y: -count } }];
+    case "param":
+      return [{ type: "set_param", node: node.id, name: pick(["a", "b"]), value: pick([1, 2.5, "x", true, null, ["c1", "c2"]]) }];
+    case "unparam":
+      return [{ type: "set_param", node: node.id, name: "a", value: undefined }];
+    case "label":
+      return [{ type: "set_label", node: node.id, label: pick(["", "Label"]) }];
+    case "wire":
+      return [{ type: "add_edge", edge: { id: `e${count}`, source: { node: node.id, port: "out" }, target: { node: pick(doc.nodes).id, port: "in" } } }];
+    case "delete":
+      return deleteOperations(doc, { nodes: [node.id] });
+    case "comment":
+      return [{ type: "add_comment", comment: { id: `c${count}`, text: "note", position: { x: 0, y: count }, width: 200 } }];
+    case "edit-comment":
+      return doc.comments.length > 0 ? [{ type: "update_comment", id: pick(doc.comments).id, changes: { text: `t${count}`, height: 90 } }] : [];
+    case "parameter":
+      return [{ type: "set_parameter", name: pick(["rate", "depth"]), parameter: { type: "float", default: next() } }];
+    default:
+      return [{ type: "set_parameter", name: "rate", parameter: undefined }];
+  }
+}
+
+describe("the shared (Y) document", () => {
+  it("holds what the operations make, whatever their sequence", () => {
+    for (let seed = 1; seed <= 20; seed += 1) {
+      const next = rng(seed);
+      const store = new GraphStore();
+      let expected = emptyDocument();
+      for (let i = 0; i < 60; i += 1) {
+        const ops = randomOperation(expected, next, i);
+        if (ops.length === 0) continue;
+        expected = applyOperations(expected, ops).doc;
+        store.dispatch(ops);
+        expect(store.document).toEqual(expected);
+      }
+      // A fresh reader of the encoded state gives the same document (what another browser holds).
+      const copy = new Y.Doc();
+      Y.applyUpdate(copy, Y.encodeStateAsUpdate(store.ydoc));
+      expect(new DocumentReader().read(copy)).toEqual(expected);
+    }
+  });
+
+  it("keeps the objects of entries that did not change", () => {
+    const store = new GraphStore();
+    store.dispatch([
+      { type: "add_node", node: { id: "a", module: "m@1", params: {}, position: { x: 0, y: 0 } } },
+      { type: "add_node", node: { id: "b", module: "m@1", params: {}, position: { x: 0, y: 0 } } },
+    ]);
+    const before = store.document;
+    store.dispatch([{ type: "set_param", node: "b", name: "k", value: 1 }]);
+    expect(store.document.nodes[0]).toBe(before.nodes[0]);
+    expect(store.document.nodes[1]).not.toBe(before.nodes[1]);
+  });
+
+  it("leaves out a wire whose node someone else deleted meanwhile", () => {
+    const a = new GraphStore();
+    a.dispatch([
+      { type: "add_node", node: { id: "x", module: "m@1", params: {}, position: { x: 0, y: 0 } } },
+      { type: "add_node", node: { id: "y", module: "m@1", params: {}, position: { x: 0, y: 0 } } },
+    ]);
+    const b = new GraphStore();
+    Y.applyUpdate(b.ydoc, Y.encodeStateAsUpdate(a.ydoc));
+    a.dispatch([{ type: "remove_node", id: "y" }]);
+    b.dispatch([{ type: "add_edge", edge: { id: "e", source: { node: "x", port: "o" }, target: { node: "y", port: "i" } } }]);
+    Y.applyUpdate(a.ydoc, Y.encodeStateAsUpdate(b.ydoc));
+    Y.applyUpdate(b.ydoc, Y.encodeStateAsUpdate(a.ydoc));
+    expect(a.document).toEqual(b.document);
+    expect(a.document.edges).toEqual([]);
+    expect(sharedRoots(a.ydoc).edges.size).toBe(1); // kept in the Y document, shown once y is back
+  });
+});

@@ -1,0 +1,170 @@
+// The graph document as a shared Y document: the same mapping as designer/graphs/shared_doc.py.
+//
+// Root maps, keyed by id (parameters by name):
+//   nodes:      id → Y.Map {module, params: Y.Map name → value, position {x, y}, label?, order}
+//   edges:      id → {source, target, order}                 (one value: a wire never changes)
+//   comments:   id → Y.Map {text, position, width?, height?, order}
+//   parameters: name → {type, default, description}
+// One key per field: concurrent edits of different fields of a node both survive; the last writer
+// wins per field. `order` keeps the document's order (ties by id).
+import * as Y from "yjs";
+import { canonicalParameter, type GraphComment, type GraphDocument, type GraphEdge, type GraphNode, type ParamValue, type PipelineParameter, type Position } from "./document";
+import type { Operation } from "./operations";
+
+interface StoredEdge {
+  source: GraphEdge["source"];
+  target: GraphEdge["target"];
+  order: number;
+}
+
+export interface SharedRoots {
+  nodes: Y.Map<Y.Map<unknown>>;
+  edges: Y.Map<StoredEdge>;
+  comments: Y.Map<Y.Map<unknown>>;
+  parameters: Y.Map<PipelineParameter>;
+}
+
+export function sharedRoots(doc: Y.Doc): SharedRoots {
+  return {
+    nodes: doc.getMap("nodes"),
+    edges: doc.getMap("edges"),
+    comments: doc.getMap("comments"),
+    parameters: doc.getMap("parameters"),
+  };
+}
+
+const order = (value: unknown): number => (typeof value === "number" && Number.isFinite(value) ? value : 0);
+
+function inOrder<T extends { id: string }>(items: { item: T; order: number }[]): T[] {
+  items.sort((a, b) => a.order - b.order || (a.item.id < b.item.id ? -1 : a.item.id > b.item.id ? 1 : 0));
+  return items.map((x) => x.item);
+}
+
+/** Reads the document out of a Y document. Entries whose Y data did not change since the last
+ * read keep their objects, so memoized canvas nodes skip rendering (see mapping.ts). */
+export class DocumentReader {
+  private readonly nodes = new WeakMap<Y.Map<unknown>, GraphNode>();
+  private readonly comments = new WeakMap<Y.Map<unknown>, GraphComment>();
+
+  /** Forget the entries a transaction changed. */
+  changed(types: Iterable<Y.AbstractType<Y.YEvent<any>>>): void {
+    for (const type of types) {
+      if (type instanceof Y.Map) {
+        this.nodes.delete(type);
+        this.comments.delete(type);
+      }
+    }
+  }
+
+  read(doc: Y.Doc): GraphDocument {
+    const roots = sharedRoots(doc);
+    const nodes: { item: GraphNode; order: number }[] = [];
+    roots.nodes.forEach((entry, id) => nodes.push({ item: this.node(id, entry), order: order(entry.get("order")) }));
+    const ids = new Set(nodes.map((n) => n.item.id));
+    const edges: { item: GraphEdge; order: number }[] = [];
+    roots.edges.forEach((stored, id) => {
+      // A wire whose node is gone is left out (one deleted the node while another wired it).
+      if (ids.has(stored.source?.node) && ids.has(stored.target?.node)) {
+        edges.push({ item: { id, source: stored.source, target: stored.target }, order: order(stored.order) });
+      }
+    });
+    const comments: { item: GraphComment; order: number }[] = [];
+    roots.comments.forEach((entry, id) => comments.push({ item: this.comment(id, entry), order: order(entry.get("order")) }));
+    const parameters: Record<string, PipelineParameter> = {};
+    for (const name of [...roots.parameters.keys()].sort()) parameters[name] = roots.parameters.get(name) as PipelineParameter;
+    return { schema_version: 1, parameters, nodes: inOrder(nodes), edges: inOrder(edges), comments: inOrder(comments) };
+  }
+
+  private node(id: string, entry: Y.Map<unknown>): GraphNode {
+    const cached = this.nodes.get(entry);
+    if (cached) return cached;
+    const params: Record<string, ParamValue> = {};
+    const stored = entry.get("params");
+    if (stored instanceof Y.Map) for (const name of [...stored.keys()].sort()) params[name] = stored.get(name) as ParamValue;
+    const node: GraphNode = { id, module: entry.get("module") as string, params, position: entry.get("position") as Position };
+    const label = entry.get("label");
+    if (typeof label === "string") node.label = label;
+    this.nodes.set(entry, node);
+    return node;
+  }
+
+  private comment(id: string, entry: Y.Map<unknown>): GraphComment {
+    const cached = this.comments.get(entry);
+    if (cached) return cached;
+    const comment: GraphComment = { id, text: entry.get("text") as string, position: entry.get("position") as Position };
+    for (const key of ["width", "height"] as const) {
+      const value = entry.get(key);
+      if (typeof value === "number") comment[key] = value;
+    }
+    this.comments.set(entry, comment);
+    return comment;
+  }
+}
+
+function nextOrder(root: Y.Map<Y.Map<unknown>> | Y.Map<StoredEdge>): number {
+  let max = -1;
+  root.forEach((entry: Y.Map<unknown> | StoredEdge) => {
+    max = Math.max(max, order(entry instanceof Y.Map ? entry.get("order") : entry.order));
+  });
+  return max + 1;
+}
+
+function entryMap(fields: Record<string, unknown>): Y.Map<unknown> {
+  return new Y.Map(Object.entries(fields).filter(([, v]) => v !== undefined));
+}
+
+function setOrDelete(map: Y.Map<unknown>, key: string, value: unknown): void {
+  if (value === undefined) map.delete(key);
+  else map.set(key, value);
+}
+
+/** Apply one edit operation (already checked against the document) to the Y document's roots. */
+export function applyToShared(roots: SharedRoots, op: Operation): void {
+  switch (op.type) {
+    case "add_node": {
+      const { id, params, label, module, position } = op.node;
+      const fields = { module, params: new Y.Map(Object.entries(params)), position, label: label || undefined, order: nextOrder(roots.nodes) };
+      roots.nodes.set(id, entryMap(fields));
+      return;
+    }
+    case "remove_node":
+      roots.nodes.delete(op.id);
+      return;
+    case "move_node":
+      roots.nodes.get(op.id)?.set("position", { x: op.position.x, y: op.position.y });
+      return;
+    case "set_param": {
+      const params = roots.nodes.get(op.node)?.get("params");
+      if (params instanceof Y.Map) setOrDelete(params, op.name, op.value);
+      return;
+    }
+    case "set_label": {
+      const node = roots.nodes.get(op.node);
+      if (node) setOrDelete(node, "label", op.label || undefined);
+      return;
+    }
+    case "add_edge":
+      roots.edges.set(op.edge.id, { source: op.edge.source, target: op.edge.target, order: nextOrder(roots.edges) });
+      return;
+    case "remove_edge":
+      roots.edges.delete(op.id);
+      return;
+    case "add_comment": {
+      const { id, ...fields } = op.comment;
+      roots.comments.set(id, entryMap({ ...fields, order: nextOrder(roots.comments) }));
+      return;
+    }
+    case "update_comment": {
+      const comment = roots.comments.get(op.id);
+      if (comment) for (const [key, value] of Object.entries(op.changes)) setOrDelete(comment, key, value);
+      return;
+    }
+    case "remove_comment":
+      roots.comments.delete(op.id);
+      return;
+    case "set_parameter":
+      if (op.parameter === undefined) roots.parameters.delete(op.name);
+      else roots.parameters.set(op.name, canonicalParameter(op.parameter));
+      return;
+  }
+}
