@@ -28,8 +28,10 @@ from designer.workspaces.services import create_workspace
 User = get_user_model()
 owner = User.objects.create_user("alice", "alice@example.com", sys.argv[1])
 other = User.objects.create_user("bob", "bob@example.com", sys.argv[1])
+viewer = User.objects.create_user("carol", "carol@example.com", sys.argv[1])
 ws = create_workspace(owner, "Research")
 Membership.objects.create(workspace=ws, user=other, role=Role.EDITOR)
+Membership.objects.create(workspace=ws, user=viewer, role=Role.VIEWER)
 print(json.dumps({"workspace": ws.pk}))
 """
 
@@ -64,7 +66,8 @@ class LiveServer:
         return env
 
     def start(self) -> LiveServer:
-        """Migrate, seed users alice and bob in workspace "Research", start Daphne and wait."""
+        """Migrate, seed alice (owner), bob (editor) and carol (viewer) in workspace "Research",
+        start Daphne and wait."""
         env = self.env()
         py = sys.executable
         subprocess.run(
