@@ -188,7 +188,8 @@ def refused_by_server(page: Page, graph_id: int) -> str:
     return str(
         page.evaluate(
             """([graph, update]) => new Promise((resolve, reject) => {
-                const ws = new WebSocket(`ws://${location.host}/ws/graphs/${graph}/edit/`, ["designer.v1"]);
+                const url = `ws://${location.host}/ws/graphs/${graph}/edit/`;
+                const ws = new WebSocket(url, ["designer.v1"]);
                 ws.onmessage = (e) => {
                   const message = JSON.parse(e.data);
                   if (message.type === "collab.welcome") {
