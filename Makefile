@@ -28,8 +28,11 @@ unit: setup     ## fast engine and module tests only (no services)
 golden: setup   ## refresh tests/fixtures/graphs/*.plan.json from the compiler
 	$(PY) -m tests.unit.engine.golden --refresh
 
-types: setup    ## regenerate the TypeScript protocol types from designer/realtime/protocol.py
+types: setup    ## regenerate the front end's TypeScript types: WebSocket protocol and REST (OpenAPI)
 	$(PY) -m designer.realtime.typescript > frontend/src/protocol.gen.ts
+	$(PY) -m designer.realtime.protocol_doc > docs/protocol.md
+	[ -d frontend/node_modules ] || bash scripts/frontend.sh
+	bash scripts/rest_types.sh
 
 bench: setup
 	$(PY) bench/engine.py && $(PY) bench/modules.py && $(PY) bench/api.py && $(PY) bench/ws.py && $(PY) bench/canvas.py && $(PY) bench/endpoints.py

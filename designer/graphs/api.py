@@ -7,7 +7,6 @@ from typing import Any
 
 from django.db.models import Max
 from django.http import HttpResponse
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
 from rest_framework.request import Request
@@ -25,6 +24,7 @@ from designer.graphs.serializers import (
     DraftSavedSerializer,
     DuplicateSerializer,
     GraphCreateSerializer,
+    GraphDocumentSerializer,
     GraphImportSerializer,
     GraphSerializer,
     GraphSummarySerializer,
@@ -182,7 +182,7 @@ class DraftView(GraphView):
     policy = {"PUT": Role.EDITOR}
 
     @extend_schema(
-        request=OpenApiTypes.OBJECT,
+        request=GraphDocumentSerializer,
         responses={200: DraftSavedSerializer},
         parameters=[OpenApiParameter("If-Match", str, OpenApiParameter.HEADER, required=True)],
     )
@@ -221,7 +221,7 @@ class ExportView(GraphView):
 
     @extend_schema(
         parameters=[OpenApiParameter("version", int, required=False)],
-        responses={(200, "application/json"): OpenApiTypes.OBJECT},
+        responses={(200, "application/json"): GraphDocumentSerializer},
     )
     def get(self, request: Request, pk: int) -> HttpResponse:
         graph = self.graph(pk)
@@ -302,7 +302,7 @@ class ValidateView(GraphView):
 
     policy = {"POST": Role.VIEWER}
 
-    @extend_schema(request=OpenApiTypes.OBJECT, responses=ValidationResultSerializer)
+    @extend_schema(request=GraphDocumentSerializer, responses=ValidationResultSerializer)
     def post(self, request: Request, pk: int) -> Response:
         graph = self.graph(pk)
         issues = validation_issues(request.data or graph.draft)
@@ -314,7 +314,7 @@ class CompileView(GraphView):
 
     policy = {"POST": Role.VIEWER}
 
-    @extend_schema(request=OpenApiTypes.OBJECT, responses=CompileResultSerializer)
+    @extend_schema(request=GraphDocumentSerializer, responses=CompileResultSerializer)
     def post(self, request: Request, pk: int) -> Response:
         graph = self.graph(pk)
         issues, plan = compile_document(request.data or graph.draft)

@@ -4,12 +4,150 @@ from __future__ import annotations
 
 from typing import Any
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from designer.api_errors import IssueSerializer
+from designer.engine.types import ParamType, PortType
 from designer.graphs.models import Graph, GraphVersion
 from designer.graphs.services import etag
 from designer.workspaces.serializers import StrictSerializer
+
+# ---- the graph document and module specs, as the OpenAPI schema describes them ----------------
+# The engine reads and checks documents (designer/engine/schema.py); these describe the same
+# shape for the schema, from which the front end's types are generated (`make types`).
+
+PARAM_VALUE = {
+    "oneOf": [
+        {"type": "string"},
+        {"type": "number"},
+        {"type": "boolean"},
+        {"type": "array", "items": {"type": "string"}},
+    ],
+    "nullable": True,
+    "description": 'A JSON value; the string "$name" refers to pipeline parameter `name`.',
+}
+
+
+@extend_schema_field(PARAM_VALUE)
+class ParamValueField(serializers.JSONField):
+    """One node param value."""
+
+
+class PositionSerializer(serializers.Serializer):
+    """Where a node or comment sits on the canvas."""
+
+    x = serializers.FloatField()
+    y = serializers.FloatField()
+
+
+class PortRefSerializer(serializers.Serializer):
+    """One end of a wire."""
+
+    node = serializers.CharField()
+    port = serializers.CharField()
+
+
+class GraphNodeSerializer(serializers.Serializer):
+    """A module instance in a graph."""
+
+    id = serializers.CharField()
+    module = serializers.CharField(help_text='The module ref, "name@version".')
+    params = serializers.DictField(child=ParamValueField())
+    position = PositionSerializer()
+    label = serializers.CharField(required=False)
+
+
+class GraphEdgeSerializer(serializers.Serializer):
+    """A wire from an output port to an input port."""
+
+    id = serializers.CharField()
+    source = PortRefSerializer()
+    target = PortRefSerializer()
+
+
+class GraphCommentSerializer(serializers.Serializer):
+    """A sticky note on the canvas."""
+
+    id = serializers.CharField()
+    text = serializers.CharField(allow_blank=True)
+    position = PositionSerializer()
+    width = serializers.FloatField(required=False)
+    height = serializers.FloatField(required=False)
+
+
+class PipelineParameterSerializer(serializers.Serializer):
+    """A value set per run, referenced from node params as "$name"."""
+
+    type = serializers.ChoiceField(choices=["int", "float", "bool", "string"])
+    default = ParamValueField(required=False)
+    description = serializers.CharField(required=False, allow_blank=True)
+
+
+class GraphDocumentSerializer(serializers.Serializer):
+    """A graph document (schema v1): what is saved, versioned, run, imported and exported."""
+
+    schema_version = serializers.ChoiceField(choices=[1])
+    parameters = serializers.DictField(child=PipelineParameterSerializer())
+    nodes = GraphNodeSerializer(many=True)
+    edges = GraphEdgeSerializer(many=True)
+    comments = GraphCommentSerializer(many=True)
+
+
+@extend_schema_field(GraphDocumentSerializer)
+class DocumentField(serializers.JSONField):
+    """A graph document (checked by the engine where it is taken in)."""
+
+
+class PortSpecSerializer(serializers.Serializer):
+    """A module's input or output port."""
+
+    name = serializers.CharField()
+    type = serializers.ChoiceField(choices=[t.value for t in PortType])
+    description = serializers.CharField(allow_blank=True)
+    optional = serializers.BooleanField()
+
+
+class ParamSpecSerializer(serializers.Serializer):
+    """A module parameter: its type, default and limits."""
+
+    name = serializers.CharField()
+    type = serializers.ChoiceField(choices=[t.value for t in ParamType])
+    label = serializers.CharField()
+    description = serializers.CharField(allow_blank=True)
+    required = serializers.BooleanField()
+    nullable = serializers.BooleanField()
+    default = ParamValueField(required=False)
+    minimum = serializers.FloatField(required=False)
+    maximum = serializers.FloatField(required=False)
+    choices = serializers.ListField(child=serializers.CharField(), required=False)
+    language = serializers.CharField(required=False)
+
+
+class EnvironmentSerializer(serializers.Serializer):
+    """Where a module's steps run."""
+
+    image = serializers.CharField(allow_null=True)
+    requirements = serializers.ListField(child=serializers.CharField())
+
+
+class ModuleSpecSerializer(serializers.Serializer):
+    """A module as the palette and inspector show it (ModuleSpec.to_dict())."""
+
+    ref = serializers.CharField()
+    name = serializers.CharField()
+    version = serializers.IntegerField()
+    display_name = serializers.CharField()
+    category = serializers.CharField()
+    description = serializers.CharField(allow_blank=True)
+    inputs = PortSpecSerializer(many=True)
+    outputs = PortSpecSerializer(many=True)
+    params = ParamSpecSerializer(many=True)
+    environment = EnvironmentSerializer()
+    deterministic = serializers.BooleanField()
+
+
+# ---- graphs, versions, results --------------------------------------------------------------
 
 
 class GraphSummarySerializer(serializers.ModelSerializer):
@@ -43,6 +181,7 @@ class GraphSummarySerializer(serializers.ModelSerializer):
 class GraphSerializer(GraphSummarySerializer):
     """A graph with its draft, the draft's ETag and the draft's validation issues."""
 
+    draft = DocumentField(read_only=True)
     etag = serializers.SerializerMethodField()
     issues = serializers.SerializerMethodField()
 
@@ -52,6 +191,7 @@ class GraphSerializer(GraphSummarySerializer):
     def get_etag(self, graph: Graph) -> str:
         return etag(graph)
 
+    @extend_schema_field(IssueSerializer(many=True))
     def get_issues(self, graph: Graph) -> list[dict[str, Any]]:
         return self.context.get("issues", [])
 
@@ -61,7 +201,7 @@ class GraphCreateSerializer(StrictSerializer):
 
     name = serializers.CharField(max_length=200)
     description = serializers.CharField(required=False, allow_blank=True, default="")
-    document = serializers.JSONField(required=False, help_text="A graph document (schema v1).")
+    document = DocumentField(required=False, help_text="A graph document (schema v1).")
 
 
 class GraphImportSerializer(StrictSerializer):
@@ -69,7 +209,7 @@ class GraphImportSerializer(StrictSerializer):
 
     name = serializers.CharField(max_length=200, required=False)
     description = serializers.CharField(required=False, allow_blank=True, default="")
-    document = serializers.JSONField()
+    document = DocumentField()
 
 
 class GraphUpdateSerializer(StrictSerializer):
@@ -107,6 +247,8 @@ class VersionSummarySerializer(serializers.ModelSerializer):
 
 class VersionSerializer(VersionSummarySerializer):
     """A version with its document."""
+
+    document = DocumentField(read_only=True)
 
     class Meta(VersionSummarySerializer.Meta):
         fields = [*VersionSummarySerializer.Meta.fields, "document"]
@@ -151,4 +293,4 @@ class ModuleCatalogueSerializer(serializers.Serializer):
     """The palette: module specs (ModuleSpec.to_dict()) and their categories in display order."""
 
     categories = serializers.ListField(child=serializers.CharField())
-    modules = serializers.ListField(child=serializers.JSONField())
+    modules = ModuleSpecSerializer(many=True)

@@ -8,7 +8,7 @@ from __future__ import annotations
 import inspect
 from typing import Any
 
-from designer.realtime import protocol
+from designer.realtime import collab_protocol, protocol
 from designer.realtime.typescript import schemas, ts_type
 
 INTRO = f"""\
@@ -25,6 +25,8 @@ TypeScript types for the same models: `frontend/src/protocol.gen.ts` (`make type
 | `/ws/runs/<run id>/` | one run: `run.snapshot`, then the run's stored events in `seq` order |
 | `/ws/workspaces/<workspace id>/` | the run list: `workspace.snapshot`, then every run's \
 `run.status` and `run.finished` |
+| `/ws/graphs/<graph id>/edit/` | co-editing a graph's draft: Yjs updates both ways, presence, \
+save acknowledgements (see [Co-editing](#co-editing)) |
 
 **Authentication.** A session cookie (the browser is signed in), or a personal API token
 passed one of three ways: as a second offered subprotocol
@@ -38,7 +40,8 @@ parameter. When a token is given it decides alone. The server selects the
 handshake is refused with HTTP 403 (no socket opens). Non-browser clients send an `Origin`
 matching the server they connect to (`python manage.py watch_run` does).
 
-**Membership.** Any member of the workspace (viewer, editor or owner) may watch it and its runs.
+**Membership.** Any member of the workspace (viewer, editor or owner) may watch it and its runs
+and join a graph's co-editing socket; only editors and owners may edit there.
 A member removed from the workspace has every socket on it closed at once, and a revoked API
 token closes every socket that signed in with it.
 
@@ -89,6 +92,40 @@ error in every model. Times are ISO 8601 strings in UTC.
 """
 
 
+COLLAB_INTRO = f"""
+## Co-editing
+
+`/ws/graphs/<graph id>/edit/` shares a graph's draft as a Yjs document (the mapping of the graph
+document to Y types: `designer/graphs/shared_doc.py`, `frontend/src/graph/shared.ts`; decision
+0016). Messages are JSON: `{{"type", "graph", "data"}}` from the server, `{{"type", "data"}}`
+from the client; Yjs updates, state vectors and awareness updates travel as base64 text (Yjs's
+v1 encoding), at most {collab_protocol.MAX_UPDATE_BYTES:,} bytes each once decoded.
+
+1. **Handshake.** The server sends `collab.welcome`, its `collab.sync_step1` and, when others are
+   present, a `collab.awareness` with their presence. The client sends its `collab.sync_step1`
+   on every (re)connect, and answers the server's step 1 with `collab.sync_step2`: what the
+   server lacks (edits made while disconnected, merged now). The server answers the client's
+   step 1 with `collab.sync_step2`; once applied, the client holds everything.
+2. **Edits.** Each local change is one `collab.update`. The server tries it on a copy first:
+   a viewer's change (`forbidden`) or one that would break the graph document
+   (`invalid_update`, every problem named) is answered with `collab.refused` and applied nowhere;
+   the client then drops its copy and syncs afresh. Accepted changes go to every other client.
+3. **Saving.** Shortly after changes the server saves the document as the draft (the JSON the
+   REST API, versions and runs read) and sends each socket `collab.saved` with `through`: how
+   many of that socket's `collab.update` and `collab.sync_step2` messages, counted from 1 since
+   it opened, the saved draft includes. A client whose count of sent edit messages equals
+   `through` has nothing unsaved. A REST save (`PUT …/draft/` with `If-Match`) or a version
+   restore reaches open editors as a `collab.update`.
+4. **Presence** is y-protocols awareness: each client sends its own state (`PresenceState`
+   without `user`) for its own awareness client ids only; the server sets `user` from the
+   signed-in user, and removes the states of a socket that closes. A client id another socket
+   already speaks for, or a state that breaks `PresenceState`, is answered with `error`
+   (`bad_request`) and the socket stays open.
+5. **Roles.** A member removed from the workspace is closed with 4410; a role change takes effect
+   at once (a new `collab.welcome` says whether edits are taken).
+"""
+
+
 def _doc(model: type) -> str:
     return " ".join((inspect.getdoc(model) or "").split())
 
@@ -134,6 +171,18 @@ def generate() -> str:
     documented = {"ResumeRequest"}
     for message in protocol.SERVER_MESSAGES:
         documented |= {message.__name__, message.model_fields["data"].annotation.__name__}  # type: ignore[union-attr]
+    lines.append(COLLAB_INTRO)
+    lines.append("### Server messages\n")
+    for message in collab_protocol.COLLAB_SERVER_MESSAGES:
+        lines += _message_section(message, models)
+    lines.append("\n### Client messages\n")
+    for message in collab_protocol.COLLAB_CLIENT_MESSAGES:
+        lines += _message_section(message, models)
+    for message in (
+        *collab_protocol.COLLAB_SERVER_MESSAGES,
+        *collab_protocol.COLLAB_CLIENT_MESSAGES,
+    ):
+        documented |= {message.__name__, message.model_fields["data"].annotation.__name__}  # type: ignore[union-attr]
     nested = sorted(name for name in models if name not in documented)
     lines.append("\n## Shared types\n")
     for name in nested:
@@ -142,11 +191,26 @@ def generate() -> str:
     return "\n".join(lines).rstrip() + "\n"
 
 
+def _message_section(message: Any, models: dict[str, dict[str, Any]]) -> list[str]:
+    """A co-editing message: its type, what it means, and its data's fields."""
+    kind = message.model_fields["type"].annotation.__args__[0]
+    data_model = message.model_fields["data"].annotation
+    return [
+        f"#### `{kind}`\n",
+        _doc(message),
+        "",
+        f"`data` ({data_model.__name__}): {_doc(data_model)}",
+        "",
+        *_table(models[data_model.__name__]),
+        "",
+    ]
+
+
 WHEN = {
     "bad_request": "a malformed `resume_from`, or one ahead of the run's last event",
     "unauthenticated": "no session and no valid API token, or the token was revoked while watching",
-    "forbidden": "the user is not a member of the workspace (of the run)",
-    "not_found": "no such run or workspace",
+    "forbidden": "the user is not a member of the workspace (of the run or graph)",
+    "not_found": "no such run, workspace or graph",
     "membership_revoked": "the user was removed from the workspace while watching",
 }
 

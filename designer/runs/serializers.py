@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from designer.runs.models import Dataset, DatasetVersion, Run, StepRun
@@ -181,6 +182,7 @@ class DatasetVersionSerializer(serializers.ModelSerializer):
     """One content-addressed version of a dataset."""
 
     created_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    columns = serializers.ListField(child=serializers.CharField(), read_only=True)
 
     class Meta:
         model = DatasetVersion
@@ -206,6 +208,7 @@ class DatasetSerializer(serializers.ModelSerializer):
         model = Dataset
         fields = ["id", "workspace", "name", "description", "created_at", "latest", "version_count"]
 
+    @extend_schema_field(DatasetVersionSerializer(allow_null=True))
     def get_latest(self, dataset: Dataset) -> dict[str, Any] | None:
         latest = dataset.versions.order_by("-created_at", "-id").first()
         return DatasetVersionSerializer(latest).data if latest else None

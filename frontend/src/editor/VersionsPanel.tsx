@@ -13,10 +13,6 @@ interface Props {
   refreshKey: number;
 }
 
-function author(a: GraphVersion["author"]): string {
-  if (!a) return "";
-  return typeof a === "string" ? a : a.username;
-}
 
 export function VersionsPanel({ graphId, viewing, canEdit, beforeCommit, onOpen, onRestore, refreshKey }: Props) {
   const [versions, setVersions] = useState<GraphVersion[] | null>(null);
@@ -69,7 +65,7 @@ export function VersionsPanel({ graphId, viewing, canEdit, beforeCommit, onOpen,
             <div className="version-head">
               <strong>v{v.number}</strong>
               <span className="muted small">
-                {author(v.author)} · {new Date(v.created_at).toLocaleString()}
+                {v.author} · {new Date(v.created_at).toLocaleString()}
               </span>
             </div>
             {v.message && <div className="version-message">{v.message}</div>}

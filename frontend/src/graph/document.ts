@@ -1,52 +1,17 @@
-// The graph document, schema v1 (designer/engine/schema.py): what is saved, versioned and run.
+// The graph document, schema v1 (designer/engine/schema.py): what is saved, versioned and run. Its
+// types are the API's (generated from the OpenAPI schema); here are the helpers that work on it.
+import type { components } from "../api/schema.gen";
 
-export interface Position {
-  x: number;
-  y: number;
-}
+type Schemas = components["schemas"];
 
-export interface PortRef {
-  node: string;
-  port: string;
-}
-
-export type ParamValue = string | number | boolean | null | string[];
-
-export interface GraphNode {
-  id: string;
-  module: string;
-  params: Record<string, ParamValue>;
-  position: Position;
-  label?: string;
-}
-
-export interface GraphEdge {
-  id: string;
-  source: PortRef;
-  target: PortRef;
-}
-
-export interface PipelineParameter {
-  type: "int" | "float" | "bool" | "string";
-  default?: ParamValue;
-  description?: string;
-}
-
-export interface GraphComment {
-  id: string;
-  text: string;
-  position: Position;
-  width?: number;
-  height?: number;
-}
-
-export interface GraphDocument {
-  schema_version: 1;
-  parameters: Record<string, PipelineParameter>;
-  nodes: GraphNode[];
-  edges: GraphEdge[];
-  comments: GraphComment[];
-}
+export type Position = Schemas["Position"];
+export type PortRef = Schemas["PortRef"];
+export type ParamValue = Schemas["GraphNode"]["params"][string];
+export type GraphNode = Schemas["GraphNode"];
+export type GraphEdge = Schemas["GraphEdge"];
+export type PipelineParameter = Schemas["PipelineParameter"];
+export type GraphComment = Schemas["GraphComment"];
+export type GraphDocument = Schemas["GraphDocument"];
 
 /** A pipeline parameter as the server's canonical document spells it (every field present). */
 export function canonicalParameter(p: PipelineParameter): PipelineParameter {

@@ -7,11 +7,6 @@ import { openWorkspaceSocket } from "../runs/socket";
 import { linkProps } from "../router";
 import { Shell } from "../ui/Shell";
 
-interface RunRow extends Run {
-  graph_name?: string;
-  options?: Record<string, unknown>;
-}
-
 function duration(r: Run): string {
   if (!r.started_at) return "—";
   const end = r.finished_at ? new Date(r.finished_at) : new Date();
@@ -37,13 +32,13 @@ export function runMetrics(run: Run): Map<string, number | null> {
 
 export function RunsPage({ graphId }: { graphId: number }) {
   const [graph, setGraph] = useState<GraphDetail | null>(null);
-  const [runs, setRuns] = useState<RunRow[] | null>(null);
+  const [runs, setRuns] = useState<Run[] | null>(null);
   const [picked, setPicked] = useState<number[]>([]);
   const [compared, setCompared] = useState<[Run, Run] | null>(null);
   const [error, setError] = useState<string | null>(null);
   const loadRuns = useCallback(() => {
     api
-      .get<RunRow[] | { results: RunRow[] }>(`/api/graphs/${graphId}/runs/?limit=100`)
+      .get<Run[] | { results: Run[] }>(`/api/graphs/${graphId}/runs/?limit=100`)
       .then((d) => setRuns(items(d)))
       .catch((e) => setError(errorMessage(e)));
   }, [graphId]);
@@ -126,7 +121,7 @@ export function RunsPage({ graphId }: { graphId: number }) {
                   <td>#{r.id}</td>
                   <td><span className={`status-pill pill-${r.status}`}>{r.status}</span></td>
                   <td>v{r.version}</td>
-                  <td>{typeof r.created_by === "string" ? r.created_by : (r.created_by?.username ?? "")}</td>
+                  <td>{r.created_by}</td>
                   <td className="muted small">{new Date(r.created_at).toLocaleString()}</td>
                   <td>{duration(r)}</td>
                   <td className="mono small">{Object.entries(r.parameters ?? {}).map(([k, v]) => `${k}=${fmt(v)}`).join(", ") || <span className="muted">—</span>}</td>

@@ -1,6 +1,6 @@
 // Run state on the client: a pure reducer over the WebSocket messages (snapshot, then events by seq).
-import type { Run, RunStatus, StepState } from "../api/types";
-import type { ServerMessage } from "../protocol.gen";
+import type { RunStatus, StepState } from "../api/types";
+import type { RunInfo, ServerMessage } from "../protocol.gen";
 
 export interface LogLine {
   step: string;
@@ -9,7 +9,7 @@ export interface LogLine {
 }
 
 export interface RunView {
-  run: Run;
+  run: RunInfo;
   seq: number;
   steps: Map<string, StepState>;
   logs: LogLine[];
@@ -33,7 +33,7 @@ export function applyRunMessage(view: RunView | null, msg: ServerMessage): RunVi
   if (msg.type === "run.snapshot") {
     const { run, steps } = msg.data;
     return {
-      run: { ...run, parameters: run.parameters as Run["parameters"] },
+      run,
       seq: msg.seq,
       steps: new Map(steps.map((s) => [s.key, s])),
       logs: view?.logs ?? [],

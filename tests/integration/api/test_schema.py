@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -20,6 +21,21 @@ def test_schema_generates_without_warnings_and_validates(tmp_path: Path) -> None
     schema = yaml.safe_load(target.read_text())
     assert "/api/graphs/{id}/draft/" in schema["paths"]
     assert schema["components"]["securitySchemes"]["apiToken"]["scheme"] == "bearer"
+
+
+ROOT = Path(__file__).resolve().parents[3]
+
+
+def test_front_end_rest_types_are_generated_from_the_current_schema(tmp_path: Path) -> None:
+    if not (ROOT / "frontend" / "node_modules" / ".bin" / "openapi-typescript").exists():
+        pytest.fail("frontend/node_modules is missing: run `make frontend` (scripts/frontend.sh)")
+    out = tmp_path / "schema.gen.ts"
+    subprocess.run(
+        ["bash", "scripts/rest_types.sh", str(out)], cwd=ROOT, check=True, capture_output=True
+    )
+    assert out.read_text() == (ROOT / "frontend/src/api/schema.gen.ts").read_text(), (
+        "frontend/src/api/schema.gen.ts is stale: run `make types`"
+    )
 
 
 def test_swagger_and_browsable_api_render(team: Team) -> None:

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from designer.realtime import protocol_doc, typescript
-from designer.realtime.codec import encode
+from designer.realtime.codec import encode, encode_collab
 from designer.realtime.protocol import ProtocolError
 from tests.integration.realtime.harness import ROOT, Server, open_socket, receive
 
@@ -85,3 +85,40 @@ async def test_event_log_refuses_an_invalid_event_and_saves_nothing(
         snapshot = await receive(socket)
     assert snapshot["seq"] == 0
     assert snapshot["data"]["steps"][0]["status"] == "pending"
+
+
+SAVED = {"type": "collab.saved", "graph": 3, "data": {"revision": 4, "through": 2}}
+
+
+def test_collab_send_path_encodes_a_valid_message() -> None:
+    assert '"through":2' in encode_collab(SAVED)
+
+
+@pytest.mark.parametrize(
+    "broken",
+    [
+        {**SAVED, "data": {"revision": 0, "through": 2}},
+        {**SAVED, "data": {**SAVED["data"], "colour": "red"}},
+        {**SAVED, "graph": None},
+        {**SAVED, "type": "collab.wobble"},
+        {"type": "collab.update", "graph": 3, "data": {"update": "not base64!"}},
+        {
+            "type": "collab.refused",
+            "graph": 3,
+            "data": {"code": "nope", "message": "", "issues": []},
+        },
+        {
+            "type": "collab.welcome",
+            "graph": 3,
+            "data": {
+                "graph": 3,
+                "can_edit": True,
+                "revision": 1,
+                "you": {"id": 1, "name": "a", "color": "red"},
+            },
+        },
+    ],
+)
+def test_collab_send_path_refuses_a_message_that_breaks_its_model(broken: dict) -> None:
+    with pytest.raises(ProtocolError):
+        encode_collab(broken)
