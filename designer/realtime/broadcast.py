@@ -128,7 +128,7 @@ def publish_shared_update(graph_id: int, update: bytes) -> None:
 
     Call it from the graphs service that changed the stored state (a REST save, a restore).
     """
-    message = {"type": "collab.update", "update": update, "origin": "server"}
+    message = {"type": "collab.changes", "update": update, "awareness": None, "origin": "server"}
     group = graph_group(graph_id)
     transaction.on_commit(lambda: _group_send(group, message))
 

@@ -93,6 +93,7 @@ class Room:
         self.save_lock = asyncio.Lock()
         self.save_task: asyncio.Task[None] | None = None
         self.sync_task: asyncio.Task[None] | None = None
+        self.outbox = Outbox(self.group, self.origin)
         self._changes: list[bytes] = []
         self._doc_subscription = self.doc.observe(lambda event: self._changes.append(event.update))
 
@@ -120,6 +121,7 @@ class Room:
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
         await self.save()
+        await self.outbox.close()
         await get_hub().unsubscribe(self.group, self)
 
     # ---- the document --------------------------------------------------------------------
@@ -184,7 +186,8 @@ class Room:
     async def _share(self, change: bytes, source: RoomSocket | None) -> None:
         """Send a change made here to the other sockets and rooms, and save it soon."""
         await self._send_local(self._message("collab.update", update=b64(change)), source)
-        await self._publish({"type": "collab.update", "update": change})
+        self.outbox.updates.append(change)
+        self.outbox.flush_soon()
         self._save_soon()
 
     async def merge(self, state: bytes) -> None:
@@ -214,7 +217,7 @@ class Room:
             socket.presence_ids.add(entry.client_id)
         self.awareness.apply_awareness_update(stamped, socket)
         await self._send_local(self._message("collab.awareness", update=b64(stamped)), socket)
-        await self._publish({"type": "collab.awareness", "update": stamped})
+        self.outbox.presence(stamped)
 
     async def remove(self, socket: RoomSocket) -> None:
         """A socket left: everyone sees its presence go."""
@@ -228,30 +231,24 @@ class Room:
         self.awareness.remove_awareness_states(gone, "left")
         update = self.awareness.encode_awareness_update(gone)
         await self._send_local(self._message("collab.awareness", update=b64(update)), None)
-        await self._publish({"type": "collab.awareness", "update": update})
+        self.outbox.presence(update)
 
     # ---- other processes -----------------------------------------------------------------
 
     async def deliver(self, message: dict[str, Any]) -> None:
-        """A message on the graph's layer group (from another room, or a REST save)."""
-        if message.get("origin") == self.origin:
+        """Changes on the graph's layer group (from another room, or a REST save)."""
+        if message.get("origin") == self.origin or message["type"] != "collab.changes":
             return
-        if message["type"] == "collab.update":
+        if message.get("update"):
             change = self._integrate(message["update"], in_shadow=False)
             if change is not None:
                 await self._send_local(self._message("collab.update", update=b64(change)), None)
                 if message.get("origin") != "server":  # a REST save is stored already
                     self._save_soon()  # every process saves what it got: none may be the last
-        elif message["type"] == "collab.awareness":
-            self.awareness.apply_awareness_update(message["update"], "layer")
-            await self._send_local(
-                self._message("collab.awareness", update=b64(message["update"])), None
-            )
-
-    async def _publish(self, message: dict[str, Any]) -> None:
-        layer = get_hub().layer
-        if layer is not None:
-            await layer.group_send(self.group, {**message, "origin": self.origin})
+        if message.get("awareness"):
+            self.awareness.apply_awareness_update(message["awareness"], "layer")
+            text = self._message("collab.awareness", update=b64(message["awareness"]))
+            await self._send_local(text, None)
 
     # ---- sending -------------------------------------------------------------------------
 
@@ -321,6 +318,55 @@ class Room:
                 continue
             if stored is not None:
                 await self.merge(stored)
+
+
+class Outbox:
+    """Changes a room sends to its layer group: one message at a time, and whatever comes while
+    one is on its way is merged into the next (Yjs updates merge; presence keeps each client's
+    newest entry). Under load fewer, larger messages go through the layer instead of a backlog
+    that a bounded channel (Redis: `capacity`) would start dropping."""
+
+    def __init__(self, group: str, origin: str) -> None:
+        self.group = group
+        self.origin = origin
+        self.updates: list[bytes] = []
+        self.presences: dict[int, presence.Entry] = {}
+        self.task: asyncio.Task[None] | None = None
+
+    def presence(self, update: bytes) -> None:
+        """Queue an awareness update (already checked)."""
+        for entry in presence.decode(update):
+            queued = self.presences.get(entry.client_id)
+            if queued is None or queued.clock <= entry.clock:
+                self.presences[entry.client_id] = entry
+        self.flush_soon()
+
+    def flush_soon(self) -> None:
+        if self.task is None or self.task.done():
+            self.task = asyncio.get_running_loop().create_task(self._flush())
+
+    async def _flush(self) -> None:
+        layer = get_hub().layer
+        while self.updates or self.presences:
+            updates, self.updates = self.updates, []
+            presences, self.presences = list(self.presences.values()), {}
+            if layer is None:
+                continue
+            message = {
+                "type": "collab.changes",
+                "update": merge_updates(*updates) if len(updates) > 1 else (updates or [None])[0],
+                "awareness": presence.encode(presences) if presences else None,
+                "origin": self.origin,
+            }
+            try:
+                await layer.group_send(self.group, message)
+            except Exception:
+                logger.exception("co-editing: publishing to %s failed", self.group)
+
+    async def close(self) -> None:
+        """Send what is queued."""
+        if self.task is not None:
+            await self.task
 
 
 class Rooms:

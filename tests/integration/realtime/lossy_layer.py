@@ -12,9 +12,9 @@ from channels_redis.core import RedisChannelLayer
 
 
 class LossyRedisChannelLayer(RedisChannelLayer):
-    """Drops `collab.update` group messages; everything else goes through."""
+    """Drops co-editing changes (Yjs updates) on the layer; everything else goes through."""
 
     async def group_send(self, group: str, message: dict[str, Any]) -> None:
-        if message.get("type") == "collab.update":
+        if message.get("type") == "collab.changes" and message.get("update"):
             return
         await super().group_send(group, message)
