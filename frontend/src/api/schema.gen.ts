@@ -74,6 +74,181 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/endpoint-keys/{id}/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description One endpoint key (editors); DELETE revokes it. */
+        get: operations["endpoint_keys_retrieve"];
+        put?: never;
+        post?: never;
+        /** @description One endpoint key (editors); DELETE revokes it. */
+        delete: operations["endpoint_keys_destroy"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/endpoints/{id}/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description One endpoint; editors change its description, default version, enabled flag, or delete it. */
+        get: operations["endpoints_retrieve"];
+        put?: never;
+        post?: never;
+        /** @description One endpoint; editors change its description, default version, enabled flag, or delete it. */
+        delete: operations["endpoints_destroy"];
+        options?: never;
+        head?: never;
+        /** @description One endpoint; editors change its description, default version, enabled flag, or delete it. */
+        patch: operations["endpoints_partial_update"];
+        trace?: never;
+    };
+    "/api/endpoints/{id}/invocations/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description An endpoint's call history, newest first (?status= filters). */
+        get: operations["endpoint_invocations_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/endpoints/{id}/invoke/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** @description Call an endpoint (its default version): 202 with the call to follow. */
+        post: operations["endpoint_invoke"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/endpoints/{id}/openapi/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description The OpenAPI document of an endpoint version (?version=N; default: the default version). */
+        get: operations["endpoints_openapi_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/endpoints/{id}/schedules/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description An endpoint's schedules; editors add one. */
+        get: operations["endpoint_schedules_list"];
+        put?: never;
+        /** @description An endpoint's schedules; editors add one. */
+        post: operations["endpoint_schedules_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/endpoints/{id}/schedules/preview/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description The next five fire times of a cron expression in a time zone (before saving it). */
+        get: operations["endpoints_schedules_preview_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/endpoints/{id}/stats/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description Calls and failed calls per hour (last 48 hours) or per day (last 30 days). */
+        get: operations["endpoints_stats_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/endpoints/{id}/versions/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description An endpoint's versions, newest first; editors publish the next one. */
+        get: operations["endpoint_versions_list"];
+        put?: never;
+        /** @description An endpoint's versions, newest first; editors publish the next one. */
+        post: operations["endpoint_versions_publish"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/endpoints/{id}/versions/{number}/invoke/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** @description Call one version of an endpoint: 202 with the call to follow. */
+        post: operations["endpoint_invoke_version"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/graphs/{id}/": {
         parameters: {
             query?: never;
@@ -265,6 +440,40 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/invocations/{id}/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description A call's status, with its outputs' download URLs once it succeeded. */
+        get: operations["invocations_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/invocations/{id}/outputs/{name}/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description Download an output of a succeeded call as CSV, JSON (an array of rows) or Parquet. */
+        get: operations["invocations_outputs_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/me/": {
         parameters: {
             query?: never;
@@ -401,6 +610,25 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/schedules/{id}/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description One schedule; editors change or delete it. */
+        get: operations["schedules_retrieve"];
+        put?: never;
+        post?: never;
+        /** @description One schedule; editors change or delete it. */
+        delete: operations["schedules_destroy"];
+        options?: never;
+        head?: never;
+        /** @description One schedule; editors change or delete it. */
+        patch: operations["schedules_partial_update"];
+        trace?: never;
+    };
     "/api/tokens/": {
         parameters: {
             query?: never;
@@ -486,6 +714,42 @@ export interface paths {
         put?: never;
         /** @description A workspace's datasets; editors upload CSV or Parquet files as new versions. */
         post: operations["workspaces_datasets_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/workspaces/{id}/endpoint-keys/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description A workspace's endpoint keys (editors); a new key's raw value is returned once. */
+        get: operations["endpoint_keys_list"];
+        put?: never;
+        /** @description A workspace's endpoint keys (editors); a new key's raw value is returned once. */
+        post: operations["endpoint_keys_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/workspaces/{id}/endpoints/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description A workspace's endpoints; editors publish a graph version as a new one. */
+        get: operations["endpoints_list"];
+        put?: never;
+        /** @description A workspace's endpoints; editors publish a graph version as a new one. */
+        post: operations["endpoints_publish"];
         delete?: never;
         options?: never;
         head?: never;
@@ -585,6 +849,24 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /**
+         * @description * `hour` - hour
+         *     * `day` - day
+         * @enum {string}
+         */
+        BucketEnum: "hour" | "day";
+        /** @description Who made a call. */
+        Caller: {
+            kind: components["schemas"]["CallerKindEnum"];
+            name: string;
+        };
+        /**
+         * @description * `key` - key
+         *     * `user` - user
+         *     * `schedule` - schedule
+         * @enum {string}
+         */
+        CallerKindEnum: "key" | "user" | "schedule";
         /** @description Body of committing the draft as a version. */
         Commit: {
             /** @default  */
@@ -606,6 +888,12 @@ export interface components {
             readonly created_at: string;
             readonly latest: components["schemas"]["DatasetVersion"] | null;
             readonly version_count: number;
+        };
+        /** @description A registered dataset given as an input: its name and optionally a version digest. */
+        DatasetReference: {
+            dataset: string;
+            /** @description Default: the latest version. */
+            version?: string;
         };
         /** @description Body of uploading a dataset version (multipart). */
         DatasetUpload: {
@@ -663,10 +951,65 @@ export interface components {
         Duplicate: {
             name?: string;
         };
+        /** @description An endpoint with its versions and the URL that calls its default version. */
+        Endpoint: {
+            readonly id: number;
+            workspace: number;
+            kind: components["schemas"]["EndpointKindEnum"];
+            name: string;
+            description?: string;
+            enabled?: boolean;
+            graph: number;
+            readonly graph_name: string;
+            readonly default_version: number | null;
+            readonly versions: components["schemas"]["EndpointVersion"][];
+            readonly invoke_url: string;
+            /** @description Required. 150 characters or fewer. Letters, digits and @/./+/-/_ only. */
+            readonly created_by: string;
+            /** Format: date-time */
+            readonly created_at: string;
+        };
+        /**
+         * @description * `pipeline` - Pipeline
+         * @enum {string}
+         */
+        EndpointKindEnum: "pipeline";
+        /** @description One version of an endpoint: the graph version it pins and its interface. */
+        EndpointVersion: {
+            /** Format: int64 */
+            number: number;
+            readonly graph_version: number;
+            /** @description {parameters: {name: {type, default, description, required}}, inputs: [{name, node, title, required}], outputs: [{name, node, port, title}]} */
+            readonly interface: unknown;
+            message?: string;
+            /** @description Required. 150 characters or fewer. Letters, digits and @/./+/-/_ only. */
+            readonly created_by: string;
+            /** Format: date-time */
+            readonly created_at: string;
+        };
         /** @description Where a module's steps run. */
         Environment: {
             image: string | null;
             requirements: string[];
+        };
+        /** @description The body of every API error: a sentence, a machine-readable code, and every problem. */
+        Error: {
+            detail: string;
+            code: string;
+            issues: components["schemas"]["Issue"][];
+        };
+        /** @description One fire of a schedule: its time, the call it made, or why none was made. */
+        Fire: {
+            /** Format: date-time */
+            fire_time: string;
+            invocation?: number | null;
+            error?: string;
+            /** Format: date-time */
+            readonly created_at: string;
+        };
+        /** @description The next fire times of a cron expression in a time zone. */
+        FirePreview: {
+            next: string[];
         };
         /** @description A graph with its draft, the draft's ETag and the draft's validation issues. */
         Graph: {
@@ -761,6 +1104,70 @@ export interface components {
             user: string;
             role: components["schemas"]["RoleEnum"];
         };
+        /** @description A call with the URLs to follow it and, once it succeeded, to download its outputs. */
+        Invocation: {
+            readonly id: number;
+            endpoint: number;
+            readonly version: number;
+            run: number;
+            status: components["schemas"]["StatusEnum"];
+            readonly caller: components["schemas"]["Caller"];
+            idempotency_key?: string;
+            /** Format: date-time */
+            readonly created_at: string;
+            /** Format: date-time */
+            started_at: string | null;
+            /** Format: date-time */
+            finished_at: string | null;
+            /**
+             * Format: double
+             * @description Seconds from the call to the end of its run (None while it runs).
+             */
+            readonly duration: number | null;
+            error: string;
+            readonly endpoint_name: string;
+            /** @description {input: {dataset, version, source: file|dataset}} */
+            readonly inputs: unknown;
+            readonly status_url: string;
+            readonly websocket_url: string;
+            readonly outputs: components["schemas"]["OutputLink"][];
+        };
+        /** @description A call in the history: when, which version, who, status and duration. */
+        InvocationSummary: {
+            readonly id: number;
+            endpoint: number;
+            readonly version: number;
+            run: number;
+            status: components["schemas"]["StatusEnum"];
+            readonly caller: components["schemas"]["Caller"];
+            idempotency_key?: string;
+            /** Format: date-time */
+            readonly created_at: string;
+            /** Format: date-time */
+            started_at: string | null;
+            /** Format: date-time */
+            finished_at: string | null;
+            /**
+             * Format: double
+             * @description Seconds from the call to the end of its run (None while it runs).
+             */
+            readonly duration: number | null;
+            error: string;
+        };
+        /**
+         * @description Body of a call: pipeline parameter values, and inputs given as registered datasets.
+         *
+         *     A multipart call sends `parameters` and `inputs` as JSON text and each input's file under
+         *     the input's name.
+         */
+        Invoke: {
+            parameters?: {
+                [key: string]: unknown;
+            };
+            inputs?: {
+                [key: string]: components["schemas"]["DatasetReference"];
+            };
+        };
         /** @description One problem: a stable code, a message, and where (node, port, param, edge or field). */
         Issue: {
             code: string;
@@ -770,6 +1177,33 @@ export interface components {
             param?: string;
             edge?: string;
             field?: string;
+        };
+        /** @description An endpoint key as listed (never the raw key). */
+        Key: {
+            readonly id: number;
+            workspace: number;
+            name: string;
+            prefix: string;
+            endpoint?: number | null;
+            readonly endpoint_name: string | null;
+            /** Format: int64 */
+            rate_per_minute?: number;
+            /** @description Required. 150 characters or fewer. Letters, digits and @/./+/-/_ only. */
+            readonly created_by: string;
+            /** Format: date-time */
+            readonly created_at: string;
+            /** Format: date-time */
+            last_used_at?: string | null;
+            /** Format: date-time */
+            revoked_at?: string | null;
+        };
+        /** @description Body of creating an endpoint key. */
+        KeyCreate: {
+            name: string;
+            /** @description The one endpoint the key may call; null: every endpoint of the workspace. */
+            endpoint?: number | null;
+            /** @default 60 */
+            rate_per_minute: number;
         };
         /** @description A step's whole log. */
         Log: {
@@ -801,6 +1235,12 @@ export interface components {
             /** Format: date-time */
             readonly created_at: string;
         };
+        /**
+         * @description * `run_once` - Run once for all missed fire times
+         *     * `skip` - Skip missed fire times
+         * @enum {string}
+         */
+        MissedEnum: "run_once" | "skip";
         /** @description The palette: module specs (ModuleSpec.to_dict()) and their categories in display order. */
         ModuleCatalogue: {
             categories: string[];
@@ -820,6 +1260,27 @@ export interface components {
             environment: components["schemas"]["Environment"];
             deterministic: boolean;
         };
+        /** @description A freshly created key: the only response that carries the raw key. */
+        NewKey: {
+            readonly id: number;
+            workspace: number;
+            name: string;
+            prefix: string;
+            endpoint?: number | null;
+            readonly endpoint_name: string | null;
+            /** Format: int64 */
+            rate_per_minute?: number;
+            /** @description Required. 150 characters or fewer. Letters, digits and @/./+/-/_ only. */
+            readonly created_by: string;
+            /** Format: date-time */
+            readonly created_at: string;
+            /** Format: date-time */
+            last_used_at?: string | null;
+            /** Format: date-time */
+            revoked_at?: string | null;
+            /** @description Shown once; store it now. */
+            readonly key: string;
+        };
         /** @description A freshly created token: the only response that carries the raw token. */
         NewToken: {
             readonly id: number;
@@ -833,6 +1294,16 @@ export interface components {
             revoked_at?: string | null;
             /** @description Shown once; store it now. */
             readonly token: string;
+        };
+        /** @description A published output of a finished call, with its download URLs. */
+        OutputLink: {
+            name: string;
+            title: string;
+            rows: number | null;
+            /** @description csv, json, parquet */
+            urls: {
+                [key: string]: string;
+            };
         };
         /** @description A preview of one output: a table page for DataFrames, else the value's summary. */
         OutputPreview: {
@@ -872,6 +1343,24 @@ export interface components {
             previous: string | null;
             results: components["schemas"]["DatasetVersion"][];
         };
+        /** @description A page of Endpoint items. */
+        PaginatedEndpointList: {
+            count: number;
+            /** Format: uri */
+            next: string | null;
+            /** Format: uri */
+            previous: string | null;
+            results: components["schemas"]["Endpoint"][];
+        };
+        /** @description A page of EndpointVersion items. */
+        PaginatedEndpointVersionList: {
+            count: number;
+            /** Format: uri */
+            next: string | null;
+            /** Format: uri */
+            previous: string | null;
+            results: components["schemas"]["EndpointVersion"][];
+        };
         /** @description A page of GraphSummary items. */
         PaginatedGraphSummaryList: {
             count: number;
@@ -880,6 +1369,24 @@ export interface components {
             /** Format: uri */
             previous: string | null;
             results: components["schemas"]["GraphSummary"][];
+        };
+        /** @description A page of InvocationSummary items. */
+        PaginatedInvocationSummaryList: {
+            count: number;
+            /** Format: uri */
+            next: string | null;
+            /** Format: uri */
+            previous: string | null;
+            results: components["schemas"]["InvocationSummary"][];
+        };
+        /** @description A page of Key items. */
+        PaginatedKeyList: {
+            count: number;
+            /** Format: uri */
+            next: string | null;
+            /** Format: uri */
+            previous: string | null;
+            results: components["schemas"]["Key"][];
         };
         /** @description A page of Membership items. */
         PaginatedMembershipList: {
@@ -898,6 +1405,15 @@ export interface components {
             /** Format: uri */
             previous: string | null;
             results: components["schemas"]["RunSummary"][];
+        };
+        /** @description A page of Schedule items. */
+        PaginatedScheduleList: {
+            count: number;
+            /** Format: uri */
+            next: string | null;
+            /** Format: uri */
+            previous: string | null;
+            results: components["schemas"]["Schedule"][];
         };
         /** @description A page of Token items. */
         PaginatedTokenList: {
@@ -954,6 +1470,12 @@ export interface components {
          * @enum {string}
          */
         ParamSpecTypeEnum: "int" | "float" | "bool" | "string" | "enum" | "columns" | "code";
+        /** @description Body of changing an endpoint (at least one field). */
+        PatchedEndpointUpdate: {
+            description?: string;
+            enabled?: boolean;
+            default_version?: number;
+        };
         /** @description Body of renaming a graph or changing its description. */
         PatchedGraphUpdate: {
             name?: string;
@@ -962,6 +1484,23 @@ export interface components {
         /** @description Body of changing a member's role. */
         PatchedRole: {
             role?: components["schemas"]["RoleEnum"];
+        };
+        /** @description Body of creating (cron required) or changing a schedule. */
+        PatchedScheduleWrite: {
+            /** @description Five cron fields or a macro such as @daily. */
+            cron?: string;
+            /** @description IANA name. */
+            timezone?: string;
+            /** @description The endpoint version to call; null: its default version at each fire. */
+            version?: number | null;
+            parameters?: {
+                [key: string]: unknown;
+            };
+            inputs?: {
+                [key: string]: components["schemas"]["DatasetReference"];
+            };
+            missed?: components["schemas"]["MissedEnum"];
+            enabled?: boolean;
         };
         /** @description Body of creating or renaming a workspace. */
         PatchedWorkspaceWrite: {
@@ -1009,6 +1548,28 @@ export interface components {
             x: number;
             /** Format: double */
             y: number;
+        };
+        /** @description Body of publishing a graph version as a new endpoint. */
+        Publish: {
+            /** @description Lower-case letters, digits and dashes; unique in the workspace. */
+            name: string;
+            /** @description The graph to publish. */
+            graph: number;
+            /** @description The graph version to pin; null: the draft, saved as a version if it changed. */
+            graph_version?: number | null;
+            /** @default  */
+            description: string;
+            /** @default  */
+            message: string;
+        };
+        /** @description Body of publishing the endpoint's next version. */
+        PublishVersion: {
+            /** @description The graph version to pin; null: the draft, saved as a version if it changed. */
+            graph_version?: number | null;
+            /** @default  */
+            message: string;
+            /** @default true */
+            make_default: boolean;
         };
         /** @description Body of "edit and resume": the step to resume from and changed params per node. */
         Resume: {
@@ -1076,6 +1637,41 @@ export interface components {
             /** Format: date-time */
             finished_at?: string | null;
         };
+        /** @description A schedule with its next fire times and its latest fires. */
+        Schedule: {
+            readonly id: number;
+            endpoint: number;
+            readonly version: number | null;
+            cron: string;
+            timezone?: string;
+            parameters?: unknown;
+            inputs?: unknown;
+            missed?: components["schemas"]["MissedEnum"];
+            enabled?: boolean;
+            /** Format: date-time */
+            next_fire_at?: string | null;
+            readonly next_fires: string[];
+            readonly recent_fires: components["schemas"]["Fire"][];
+            /** Format: date-time */
+            readonly created_at: string;
+        };
+        /** @description Body of creating (cron required) or changing a schedule. */
+        ScheduleWrite: {
+            /** @description Five cron fields or a macro such as @daily. */
+            cron: string;
+            /** @description IANA name. */
+            timezone?: string;
+            /** @description The endpoint version to call; null: its default version at each fire. */
+            version?: number | null;
+            parameters?: {
+                [key: string]: unknown;
+            };
+            inputs?: {
+                [key: string]: components["schemas"]["DatasetReference"];
+            };
+            missed?: components["schemas"]["MissedEnum"];
+            enabled?: boolean;
+        };
         /**
          * @description * `1` - 1
          * @enum {integer}
@@ -1092,6 +1688,18 @@ export interface components {
             bypass_cache: boolean;
             from_node?: string;
             only_node?: string;
+        };
+        /** @description An endpoint's calls and failures over time. */
+        Stats: {
+            bucket: components["schemas"]["BucketEnum"];
+            points: components["schemas"]["StatsPoint"][];
+        };
+        /** @description Calls and failed calls in one time bucket. */
+        StatsPoint: {
+            /** Format: date-time */
+            start: string;
+            calls: number;
+            failures: number;
         };
         /**
          * @description * `queued` - Queued
@@ -1314,6 +1922,918 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["PaginatedDatasetUsageList"];
+                };
+            };
+        };
+    };
+    endpoint_keys_retrieve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Key"];
+                };
+            };
+            /** @description Not signed in, or the token or key is invalid or revoked. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Signed in, but the role in the workspace is too low. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such object, or not visible to the caller. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    endpoint_keys_destroy: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description No response body */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not signed in, or the token or key is invalid or revoked. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Signed in, but the role in the workspace is too low. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such object, or not visible to the caller. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    endpoints_retrieve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Endpoint"];
+                };
+            };
+            /** @description Not signed in, or the token or key is invalid or revoked. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such object, or not visible to the caller. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    endpoints_destroy: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description No response body */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not signed in, or the token or key is invalid or revoked. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Signed in, but the role in the workspace is too low. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such object, or not visible to the caller. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    endpoints_partial_update: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["PatchedEndpointUpdate"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Endpoint"];
+                };
+            };
+            /** @description The request is invalid; `issues` names every problem. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not signed in, or the token or key is invalid or revoked. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Signed in, but the role in the workspace is too low. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such object, or not visible to the caller. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The body's media type is not accepted. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    endpoint_invocations_list: {
+        parameters: {
+            query?: {
+                status?: "canceled" | "failed" | "queued" | "running" | "succeeded";
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaginatedInvocationSummaryList"];
+                };
+            };
+            /** @description The request is invalid; `issues` names every problem. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not signed in, or the token or key is invalid or revoked. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such object, or not visible to the caller. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    endpoint_invoke: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Retrying a call with the same key (and the same body) returns the same call. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["Invoke"];
+                "multipart/form-data": components["schemas"]["Invoke"];
+            };
+        };
+        responses: {
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Invocation"];
+                };
+            };
+            /** @description The request is invalid; `issues` names every problem. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not signed in, or the token or key is invalid or revoked. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Signed in, but the role in the workspace is too low. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such object, or not visible to the caller. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The request conflicts with the object's state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The request body is too large. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The body's media type is not accepted. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The request is well-formed but cannot be honoured. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many calls: wait the seconds the Retry-After header gives. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    endpoints_openapi_retrieve: {
+        parameters: {
+            query?: {
+                version?: number;
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description An OpenAPI 3.0 document. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                };
+            };
+            /** @description The request is invalid; `issues` names every problem. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not signed in, or the token or key is invalid or revoked. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such object, or not visible to the caller. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    endpoint_schedules_list: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaginatedScheduleList"];
+                };
+            };
+            /** @description The request is invalid; `issues` names every problem. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not signed in, or the token or key is invalid or revoked. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such object, or not visible to the caller. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    endpoint_schedules_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ScheduleWrite"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Schedule"];
+                };
+            };
+            /** @description The request is invalid; `issues` names every problem. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not signed in, or the token or key is invalid or revoked. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Signed in, but the role in the workspace is too low. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such object, or not visible to the caller. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The body's media type is not accepted. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    endpoints_schedules_preview_retrieve: {
+        parameters: {
+            query: {
+                cron: string;
+                timezone?: string;
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FirePreview"];
+                };
+            };
+            /** @description The request is invalid; `issues` names every problem. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not signed in, or the token or key is invalid or revoked. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such object, or not visible to the caller. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    endpoints_stats_retrieve: {
+        parameters: {
+            query?: {
+                bucket?: "day" | "hour";
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Stats"];
+                };
+            };
+            /** @description The request is invalid; `issues` names every problem. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not signed in, or the token or key is invalid or revoked. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such object, or not visible to the caller. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    endpoint_versions_list: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaginatedEndpointVersionList"];
+                };
+            };
+            /** @description The request is invalid; `issues` names every problem. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not signed in, or the token or key is invalid or revoked. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such object, or not visible to the caller. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    endpoint_versions_publish: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["PublishVersion"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["EndpointVersion"];
+                };
+            };
+            /** @description The request is invalid; `issues` names every problem. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not signed in, or the token or key is invalid or revoked. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Signed in, but the role in the workspace is too low. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such object, or not visible to the caller. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The body's media type is not accepted. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    endpoint_invoke_version: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Retrying a call with the same key (and the same body) returns the same call. */
+                "Idempotency-Key"?: string;
+            };
+            path: {
+                id: string;
+                number: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["Invoke"];
+                "multipart/form-data": components["schemas"]["Invoke"];
+            };
+        };
+        responses: {
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Invocation"];
+                };
+            };
+            /** @description The request is invalid; `issues` names every problem. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not signed in, or the token or key is invalid or revoked. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Signed in, but the role in the workspace is too low. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such object, or not visible to the caller. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The request conflicts with the object's state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The request body is too large. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The body's media type is not accepted. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The request is well-formed but cannot be honoured. */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many calls: wait the seconds the Retry-After header gives. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
                 };
             };
         };
@@ -1673,6 +3193,109 @@ export interface operations {
             };
         };
     };
+    invocations_retrieve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Invocation"];
+                };
+            };
+            /** @description Not signed in, or the token or key is invalid or revoked. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such object, or not visible to the caller. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    invocations_outputs_retrieve: {
+        parameters: {
+            query?: {
+                format?: "csv" | "json" | "parquet";
+            };
+            header?: never;
+            path: {
+                id: string;
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/csv": string;
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
+                    "application/vnd.apache.parquet": string;
+                };
+            };
+            /** @description The request is invalid; `issues` names every problem. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not signed in, or the token or key is invalid or revoked. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such object, or not visible to the caller. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The request conflicts with the object's state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     me: {
         parameters: {
             query?: never;
@@ -1848,6 +3471,162 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["OutputPreview"];
+                };
+            };
+        };
+    };
+    schedules_retrieve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Schedule"];
+                };
+            };
+            /** @description Not signed in, or the token or key is invalid or revoked. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such object, or not visible to the caller. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    schedules_destroy: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description No response body */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description Not signed in, or the token or key is invalid or revoked. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Signed in, but the role in the workspace is too low. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such object, or not visible to the caller. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    schedules_partial_update: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["PatchedScheduleWrite"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Schedule"];
+                };
+            };
+            /** @description The request is invalid; `issues` names every problem. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not signed in, or the token or key is invalid or revoked. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Signed in, but the role in the workspace is too low. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such object, or not visible to the caller. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The body's media type is not accepted. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
                 };
             };
         };
@@ -2085,6 +3864,260 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["DatasetVersion"];
+                };
+            };
+        };
+    };
+    endpoint_keys_list: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaginatedKeyList"];
+                };
+            };
+            /** @description The request is invalid; `issues` names every problem. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not signed in, or the token or key is invalid or revoked. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Signed in, but the role in the workspace is too low. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such object, or not visible to the caller. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    endpoint_keys_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["KeyCreate"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["NewKey"];
+                };
+            };
+            /** @description The request is invalid; `issues` names every problem. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not signed in, or the token or key is invalid or revoked. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Signed in, but the role in the workspace is too low. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such object, or not visible to the caller. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The body's media type is not accepted. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    endpoints_list: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaginatedEndpointList"];
+                };
+            };
+            /** @description The request is invalid; `issues` names every problem. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not signed in, or the token or key is invalid or revoked. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such object, or not visible to the caller. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    endpoints_publish: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["Publish"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Endpoint"];
+                };
+            };
+            /** @description The request is invalid; `issues` names every problem. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not signed in, or the token or key is invalid or revoked. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Signed in, but the role in the workspace is too low. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such object, or not visible to the caller. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The request conflicts with the object's state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The body's media type is not accepted. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
                 };
             };
         };
