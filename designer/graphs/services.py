@@ -117,31 +117,36 @@ def open_shared_state(graph_id: int) -> bytes:
         return bytes(graph.shared_state)
 
 
-def stored_shared_state(graph_id: int) -> bytes | None:
-    """The graph's saved shared Y state (None if the graph is gone)."""
+def missing_shared_state(graph_id: int, state_vector: bytes) -> bytes | None:
+    """What the stored shared state has beyond `state_vector` (None if the graph is gone)."""
     stored = Graph.objects.filter(pk=graph_id).values_list("shared_state", flat=True).first()
-    return bytes(stored) if stored is not None else None
+    return doc_from_state(bytes(stored)).get_update(state_vector) if stored is not None else None
 
 
 @dataclass(frozen=True)
 class SharedSave:
-    """What saving a co-editing room's state gave: the merged stored state and the draft's
-    revision (bumped only when the document changed)."""
+    """What saving a co-editing room's changes gave: what the stored state has beyond the room's
+    (to merge back), the stored state's vector now, and the draft's revision (bumped only when the
+    document changed)."""
 
-    state: bytes
+    missing: bytes
+    state_vector: bytes
     revision: int
 
 
-def save_shared_state(graph_id: int, state: bytes, user_id: int | None) -> SharedSave:
-    """Merge a room's Y state into the stored one and save its document as the draft.
+def save_shared_state(
+    graph_id: int, changes: bytes, state_vector: bytes, user_id: int | None
+) -> SharedSave:
+    """Merge a room's changes into the stored state and save its document as the draft.
 
+    `changes` is the room's state beyond what it last saw stored; `state_vector`, the room's.
     Merging (never overwriting) makes the stored state the union of what every server process
-    saved; the room merges the result back, so edits one process missed reach it this way too.
+    saved; the room merges `missing` back, so edits one process missed reach it this way too.
     """
     with transaction.atomic():
         graph = Graph.objects.select_for_update().get(pk=graph_id)
         doc = doc_from_state(bytes(graph.shared_state) if graph.shared_state is not None else None)
-        doc.apply_update(state)
+        doc.apply_update(changes)
         draft, issues = lenient_document(doc)
         if issues:  # the room checks every edit, so this is a bug: keep the rest, say what
             logger.error(
@@ -157,7 +162,7 @@ def save_shared_state(graph_id: int, state: bytes, user_id: int | None) -> Share
             graph.updated_by_id = user_id
             fields += ["draft", "draft_revision", "updated_by", "updated_at"]
         graph.save(update_fields=fields)
-        return SharedSave(bytes(graph.shared_state), graph.draft_revision)
+        return SharedSave(doc.get_update(state_vector), doc.get_state(), graph.draft_revision)
 
 
 def latest_version(graph: Graph) -> GraphVersion | None:

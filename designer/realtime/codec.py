@@ -57,11 +57,13 @@ def encoded(message: dict[str, Any]) -> Encoded:
     return encoded
 
 
-def encode_collab(message: dict[str, Any]) -> str:
-    """Return the JSON text of a co-editing socket message, or raise ProtocolError."""
+def encode_collab(message: dict[str, Any]) -> Encoded:
+    """Return a co-editing socket message encoded with its frame (a room sends one message to
+    many sockets), or raise ProtocolError if it breaks its model."""
     try:
         model = collab_server_adapter.validate_python(message)
     except ValidationError as exc:
         kind = message.get("type")
         raise ProtocolError(f"refusing to send an invalid {kind!r} message: {exc}") from exc
-    return collab_server_adapter.dump_json(model).decode()
+    payload = collab_server_adapter.dump_json(model)
+    return Encoded(payload.decode(), text_frame(payload), len(payload))

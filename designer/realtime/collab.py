@@ -12,9 +12,10 @@ from pydantic import ValidationError
 
 from designer.realtime import access, presence
 from designer.realtime.broadcast import member_group
-from designer.realtime.codec import encode_collab
+from designer.realtime.codec import Encoded, encode_collab
 from designer.realtime.collab_protocol import collab_client_adapter
 from designer.realtime.consumers import SignedInConsumer
+from designer.realtime.frames import SCOPE_KEY as FRAME_WRITER
 from designer.realtime.protocol import ProtocolError
 from designer.realtime.rooms import Refused, Room, b64, get_rooms
 
@@ -32,6 +33,7 @@ class CollabConsumer(SignedInConsumer):
 
     async def start(self) -> None:
         self.graph_id = int(self.scope["url_route"]["kwargs"]["graph_id"])
+        self.frames = self.scope.get(FRAME_WRITER)  # writes a message's frame as is
         self.room: Room | None = None
         self.received = 0
         self.presence_ids: set[int] = set()
@@ -115,29 +117,32 @@ class CollabConsumer(SignedInConsumer):
                 self.can_edit = can_edit
                 await self.welcome()
 
-    async def send_text(self, text: str) -> None:
-        """Send a message the room encoded and checked (RoomSocket)."""
-        if not self.closed:
-            await self.send(text_data=text)
+    async def send_encoded(self, out: Encoded) -> None:
+        """Send a checked message: its frame straight to the connection when the frame writer
+        takes it (decision 0009), else through Channels; both write in call order (RoomSocket)."""
+        if self.closed:
+            return
+        if out.frame is None or self.frames is None or not self.frames.write(out.frame, out.size):
+            await self.send(text_data=out.text)
 
     async def send_collab(self, kind: str, **data: Any) -> None:
         """Send one co-editing message; one that breaks its model is never sent."""
         try:
-            text = encode_collab({"type": kind, "graph": self.graph_id, "data": data})
+            out = encode_collab({"type": kind, "graph": self.graph_id, "data": data})
         except ProtocolError:
             logger.exception("closing %s: the server produced an invalid message", self.kind)
             await self.refuse("internal", "The server produced an invalid message.")
             return
-        await self.send_text(text)
+        await self.send_encoded(out)
 
     async def send_error(self, message: str) -> None:
         """Tell the client its message was not understood (the socket stays open)."""
-        await self.send_text(self.error_text("bad_request", message))
+        await self.send(text_data=self.error_text("bad_request", message))
 
     def error_text(self, code: str, message: str) -> str:
         graph = getattr(self, "graph_id", None)
         error = {"type": "error", "graph": graph, "data": {"code": code, "message": message}}
-        return encode_collab(error)
+        return encode_collab(error).text
 
     async def disconnect(self, code: int) -> None:
         await super().disconnect(code)

@@ -30,7 +30,7 @@ from typing import Any, Protocol
 from channels.db import database_sync_to_async
 from pycrdt import Awareness, Doc, merge_updates
 
-from designer.graphs.services import open_shared_state, save_shared_state, stored_shared_state
+from designer.graphs.services import missing_shared_state, open_shared_state, save_shared_state
 from designer.graphs.shared_doc import (
     SharedDocError,
     check_entries,
@@ -39,7 +39,7 @@ from designer.graphs.shared_doc import (
 )
 from designer.realtime import presence
 from designer.realtime.broadcast import graph_group
-from designer.realtime.codec import encode_collab
+from designer.realtime.codec import Encoded, encode_collab
 from designer.realtime.hub import get_hub
 
 logger = logging.getLogger(__name__)
@@ -61,7 +61,7 @@ class RoomSocket(Protocol):
     received: int  # edit messages taken from this socket (what `collab.saved` counts)
     presence_ids: set[int]  # awareness client ids this socket has spoken for
 
-    async def send_text(self, text: str) -> None:
+    async def send_encoded(self, out: Encoded) -> None:
         """Send an encoded, checked protocol message."""
 
 
@@ -88,6 +88,7 @@ class Room:
         self.awareness = Awareness(self.doc)
         self.owners: dict[int, RoomSocket] = {}  # awareness client id → the socket that sent it
         self.revision = 1
+        self.stored_vector = b"\x00"  # the state vector of the stored state, as last seen
         self.dirty = False
         self.editor_id: int | None = None  # the last user whose edit is not saved yet
         self.save_lock = asyncio.Lock()
@@ -111,6 +112,7 @@ class Room:
         await get_hub().subscribe(self.group, self)
         state = await database_sync_to_async(open_shared_state)(self.graph_id)
         self._integrate(state, in_shadow=False)
+        self.stored_vector = self.doc.get_state()
         self.sync_task = asyncio.get_running_loop().create_task(self._sync_loop())
 
     async def close(self) -> None:
@@ -177,7 +179,7 @@ class Room:
         elif not self.dirty and not self.save_lock.locked():
             # Nothing new (an answer to the sync handshake with no offline edits): all of this
             # socket's edits are in the saved draft already.
-            await socket.send_text(self._saved(socket.received))
+            await socket.send_encoded(self._saved(socket.received))
 
     def _reset_shadow(self) -> None:
         """The shadow took a refused update: make it the document's copy again."""
@@ -191,7 +193,7 @@ class Room:
         self._save_soon()
 
     async def merge(self, state: bytes) -> None:
-        """Merge a stored state in; what it adds goes to every socket."""
+        """Merge (part of) the stored state in; what it adds goes to every socket."""
         change = self._integrate(state, in_shadow=False)
         if change is not None:
             await self._send_local(self._message("collab.update", update=b64(change)), None)
@@ -247,19 +249,19 @@ class Room:
                     self._save_soon()  # every process saves what it got: none may be the last
         if message.get("awareness"):
             self.awareness.apply_awareness_update(message["awareness"], "layer")
-            text = self._message("collab.awareness", update=b64(message["awareness"]))
-            await self._send_local(text, None)
+            out = self._message("collab.awareness", update=b64(message["awareness"]))
+            await self._send_local(out, None)
 
     # ---- sending -------------------------------------------------------------------------
 
-    def _message(self, kind: str, **data: Any) -> str:
+    def _message(self, kind: str, **data: Any) -> Encoded:
         return encode_collab({"type": kind, "graph": self.graph_id, "data": data})
 
-    async def _send_local(self, text: str, source: RoomSocket | None) -> None:
+    async def _send_local(self, out: Encoded, source: RoomSocket | None) -> None:
         for index, socket in enumerate(list(self.sockets), start=1):
             if socket is not source:
                 try:
-                    await socket.send_text(text)
+                    await socket.send_encoded(out)
                 except Exception:
                     logger.exception("co-editing: a socket failed to take a message")
             if index % YIELD_EVERY == 0:
@@ -287,37 +289,40 @@ class Room:
             if not self.dirty:
                 return True
             self.dirty = False
-            state = self.doc.get_update()
+            changes = self.doc.get_update(self.stored_vector)
             through = {socket: socket.received for socket in self.sockets}
             try:
                 saved = await database_sync_to_async(save_shared_state)(
-                    self.graph_id, state, self.editor_id
+                    self.graph_id, changes, self.doc.get_state(), self.editor_id
                 )
             except Exception:
                 logger.exception("co-editing: saving graph %s failed; retrying", self.graph_id)
                 self.dirty = True
                 return False
             self.revision = saved.revision
-            await self.merge(saved.state)
+            self.stored_vector = saved.state_vector
+            await self.merge(saved.missing)
             for socket, count in through.items():
                 if socket in self.sockets:
                     # Not dirty now: what came meanwhile changed nothing, so it is all saved.
-                    await socket.send_text(self._saved(count if self.dirty else socket.received))
+                    await socket.send_encoded(self._saved(count if self.dirty else socket.received))
             return True
 
-    def _saved(self, through: int) -> str:
+    def _saved(self, through: int) -> Encoded:
         return self._message("collab.saved", revision=self.revision, through=through)
 
     async def _sync_loop(self) -> None:
         while True:
             await asyncio.sleep(SYNC_SECONDS)
             try:
-                stored = await database_sync_to_async(stored_shared_state)(self.graph_id)
+                missing = await database_sync_to_async(missing_shared_state)(
+                    self.graph_id, self.doc.get_state()
+                )
             except Exception:
                 logger.exception("co-editing: reading graph %s's state failed", self.graph_id)
                 continue
-            if stored is not None:
-                await self.merge(stored)
+            if missing is not None:
+                await self.merge(missing)
 
 
 class Outbox:

@@ -91,7 +91,7 @@ SAVED = {"type": "collab.saved", "graph": 3, "data": {"revision": 4, "through": 
 
 
 def test_collab_send_path_encodes_a_valid_message() -> None:
-    assert '"through":2' in encode_collab(SAVED)
+    assert '"through":2' in encode_collab(SAVED).text
 
 
 @pytest.mark.parametrize(
