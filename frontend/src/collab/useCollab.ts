@@ -29,9 +29,7 @@ export function useCollab(graphId: number, toast: (text: string, kind?: ToastKin
     const awareness = new Awareness(ydoc);
     awareness.setLocalState(emptyPresence());
     return { ydoc, awareness, store: new GraphStore(ydoc) };
-    // A new generation is a fresh copy (after a refusal).
-    // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [graphId, generation]);
+  }, [graphId, generation]); // a new generation is a fresh copy (after a refusal)
   const [state, setState] = useState<CollabState>(CONNECTING);
   const [connection, setConnection] = useState<CollabConnection | null>(null);
   const [loaded, setLoaded] = useState(false);
