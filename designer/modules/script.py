@@ -1,27 +1,29 @@
-"""Execute Python script: user code on up to two tables, run in a sandboxed child process."""
+"""Execute Python script: user code on up to two tables, run in the sandbox.
+
+The worker checks the code, sends it and the inputs (Parquet) to the script harness
+(designer/sandbox/harness/script.py) and reads back one or two tables.
+"""
 
 from __future__ import annotations
 
 import ast
-import json
-import shutil
-import tempfile
+import io
 from collections.abc import Mapping
-from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
 from designer.engine.context import StepContext, StepError
 from designer.modules._frames import frame, optional_frame
-from designer.modules.sandbox import run_sandboxed
-from designer.modules.sandbox_harness import ENTRY_POINTS, USER_FILE
+from designer.modules.sandboxed import limits_from, run_harness
+from designer.sandbox.harness import protocol
 
-HARNESS = Path(__file__).resolve().parent / "sandbox_harness.py"
+USER_FILE = "<user script>"
+ENTRY_POINTS = ("azureml_main", "main")
 
 
 def check_code(code: str) -> None:
-    """Reject code that does not parse or defines no entry point, before starting a process."""
+    """Reject code that does not parse or defines no entry point, before starting a sandbox."""
     if not code.strip():
         raise StepError("code: the script is empty", param="code")
     try:
@@ -39,63 +41,43 @@ def check_code(code: str) -> None:
         )
 
 
-def _failure(directory: Path, result_code: int, memory_mb: int) -> StepError:
-    error_file = directory / "error.json"
-    if error_file.exists():
-        error = json.loads(error_file.read_text())
-        if error["kind"] == "sandbox":
-            return StepError(f"the script sandbox could not start: {error['message']}")
-        if error["kind"] == "memory":
-            return StepError(
-                f"memory_mb: the script ran out of memory (limit {memory_mb} MB)\n"
-                f"{error['traceback']}".rstrip(),
-                param="memory_mb",
-            )
-        return StepError(f"code: {error['message']}\n{error['traceback']}".rstrip(), param="code")
-    if result_code < 0:
-        return StepError(
-            f"memory_mb: the script was killed by signal {-result_code} "
-            f"(most often for exceeding the {memory_mb} MB memory limit)",
-            param="memory_mb",
-        )
-    return StepError(f"code: the script process exited with status {result_code}", param="code")
+def _input_frame(df: pd.DataFrame | None) -> bytes:
+    if df is None:
+        return protocol.encode({"present": False})
+    buffer = io.BytesIO()
+    df.to_parquet(buffer, index=False)
+    return protocol.encode({"present": True}, buffer.getvalue())
 
 
 def python_script(ctx: StepContext) -> Mapping[str, Any]:
-    """Run the user's azureml_main in a sandboxed interpreter and return its DataFrames."""
+    """Run the user's azureml_main in the sandbox and return its DataFrames."""
     code = str(ctx.params.get("code") or "")
     check_code(code)
-    timeout = int(ctx.params.get("timeout", 120))
-    memory_mb = int(ctx.params.get("memory_mb", 2048))
+    limits = limits_from(ctx.params)
     inputs = [frame(ctx, "dataset1", allow_empty=True), optional_frame(ctx, "dataset2")]
-    directory = Path(tempfile.mkdtemp(prefix="designer-script-"))
-    try:
-        (directory / "script.py").write_text(code)
-        shutil.copyfile(HARNESS, directory / "harness.py")
-        for i, df in enumerate(inputs, start=1):
-            if df is not None:
-                df.to_parquet(directory / f"input{i}.parquet", index=False)
+    start = {"file": USER_FILE, "entry_points": list(ENTRY_POINTS), "inputs": len(inputs)}
+    finished = run_harness(
+        ctx,
+        "script.py",
+        [protocol.encode(start, code.encode()), *(_input_frame(df) for df in inputs)],
+        limits=limits,
+        what="the script",
+    )
+    header, _ = finished.end or ({}, b"")
+    if header.get("type") == "error":
+        raise _failure(header, limits.memory_bytes // (1024 * 1024))
+    tables = {int(h["index"]): pd.read_parquet(io.BytesIO(p)) for h, p in finished.outputs}
+    if 1 not in tables:
+        raise StepError("code: the script returned no table", param="code")
+    ctx.log("script finished")
+    return {"result1": tables[1], "result2": tables.get(2, pd.DataFrame())}
 
-        def on_line(stream: str, line: str) -> None:
-            ctx.log(line if stream == "stdout" else f"[stderr] {line}")
 
-        result = run_sandboxed(
-            ["harness.py", "enter", str(memory_mb * 1024 * 1024)],
-            directory,
-            timeout=timeout,
-            on_line=on_line,
+def _failure(error: Mapping[str, Any], memory_mb: int) -> StepError:
+    if error["kind"] == "memory":
+        return StepError(
+            f"memory_mb: the script ran out of memory (limit {memory_mb} MB)\n"
+            f"{error['traceback']}".rstrip(),
+            param="memory_mb",
         )
-        if result.timed_out:
-            raise StepError(
-                f"timeout: the script did not finish within {timeout} s and was stopped",
-                param="timeout",
-            )
-        if result.returncode != 0:
-            raise _failure(directory, result.returncode, memory_mb)
-        outputs = [directory / f"output{i}.parquet" for i in (1, 2)]
-        result1 = pd.read_parquet(outputs[0])
-        result2 = pd.read_parquet(outputs[1]) if outputs[1].exists() else pd.DataFrame()
-    finally:
-        shutil.rmtree(directory, ignore_errors=True)
-    ctx.log(f"script finished in {result.duration:.1f} s")
-    return {"result1": result1, "result2": result2}
+    return StepError(f"code: {error['message']}\n{error['traceback']}".rstrip(), param="code")

@@ -1,7 +1,14 @@
-"""Apply SQL transformation: SQLite over one to three input tables."""
+"""Apply SQL transformation: SQLite over one to three input tables, run in the sandbox.
+
+The worker loads the inputs as tables t1..t3 into an in-memory SQLite database (pandas'
+`to_sql`, as before) and hands its image to the SQL harness (designer/sandbox/harness/sql.py),
+which runs the statements in the sandbox with a time limit and sends the rows back as JSON.
+"""
 
 from __future__ import annotations
 
+import base64
+import json
 import sqlite3
 from collections.abc import Mapping
 from typing import Any
@@ -10,6 +17,8 @@ import pandas as pd
 
 from designer.engine.context import StepContext, StepError
 from designer.modules._frames import frame, optional_frame
+from designer.modules.sandboxed import limits_from, run_harness
+from designer.sandbox.harness import protocol
 
 
 def split_statements(sql: str) -> list[str]:
@@ -31,8 +40,24 @@ def _line_of(sql: str, statement: str) -> int:
     return sql[: sql.find(statement)].count("\n") + 1 if statement in sql else 1
 
 
+def database_image(tables: Mapping[str, pd.DataFrame]) -> bytes:
+    """An SQLite database holding each table under its name, as bytes."""
+    with sqlite3.connect(":memory:") as db:
+        for name, table in tables.items():
+            try:
+                table.to_sql(name, db, index=False)
+            except (sqlite3.Error, ValueError, TypeError) as exc:
+                message = f"{name}: cannot load the table into SQLite: {exc}"
+                raise StepError(message, port=name) from exc
+        return db.serialize()
+
+
+def _blob(item: dict[str, Any]) -> Any:
+    return base64.b64decode(item["$b64"]) if set(item) == {"$b64"} else item
+
+
 def sql_transform(ctx: StepContext) -> Mapping[str, Any]:
-    """Load the inputs as tables t1..t3 in an in-memory SQLite database and run the query."""
+    """Run the query over the inputs as tables t1..t3 in the sandbox; return the last result."""
     sql = str(ctx.params.get("query") or "")
     statements = split_statements(sql)
     if not statements:
@@ -42,30 +67,39 @@ def sql_transform(ctx: StepContext) -> Mapping[str, Any]:
         table = optional_frame(ctx, name)
         if table is not None:
             tables[name] = table
-    with sqlite3.connect(":memory:") as db:
-        for name, table in tables.items():
-            try:
-                table.to_sql(name, db, index=False)
-            except (sqlite3.Error, ValueError, TypeError) as exc:
-                message = f"{name}: cannot load the table into SQLite: {exc}"
-                raise StepError(message, port=name) from exc
-        result: pd.DataFrame | None = None
-        for number, statement in enumerate(statements, start=1):
-            try:
-                cursor = db.execute(statement)
-            except (sqlite3.Error, sqlite3.Warning) as exc:
-                raise StepError(
-                    f"query: SQL error in statement {number} (line {_line_of(sql, statement)}): "
-                    f"{exc}\n    {statement}",
-                    param="query",
-                ) from exc
-            if cursor.description is not None:
-                columns = [d[0] for d in cursor.description]
-                result = pd.DataFrame.from_records(cursor.fetchall(), columns=columns)
-    if result is None:
+    limits = limits_from(ctx.params)
+    start = {"statements": statements, "timeout": limits.wall_seconds}
+    finished = run_harness(
+        ctx,
+        "sql.py",
+        [protocol.encode(start, database_image(tables))],
+        limits=limits,
+        site=False,
+        what="the query",
+    )
+    header, payload = finished.end or ({}, b"")
+    if header.get("kind") == "timeout":
+        raise StepError(
+            f"timeout: the query did not finish within {limits.wall_seconds:g} s and was stopped",
+            param="timeout",
+        )
+    if header["type"] == "error":
+        number = int(header["number"])
+        statement = statements[number - 1]
+        raise StepError(
+            f"query: SQL error in statement {number} (line {_line_of(sql, statement)}): "
+            f"{header['message']}\n    {statement}",
+            param="query",
+        )
+    columns = header.get("columns")
+    if columns is None:
         raise StepError(
             "query: the last statement must be a SELECT that returns rows", param="query"
         )
+    if not isinstance(columns, list) or not all(isinstance(c, str) for c in columns):
+        raise StepError("query: the query's result could not be read")
+    rows = json.loads(payload, object_hook=_blob)
+    result = pd.DataFrame.from_records(rows, columns=columns)
     if result.columns.duplicated().any():
         dupes = sorted(set(result.columns[result.columns.duplicated()]))
         raise StepError(

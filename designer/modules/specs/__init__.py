@@ -6,8 +6,47 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from designer.engine.registry import Environment, ModuleSpec, ParamSpec, PortSpec
+from designer.engine.types import ParamType
 
 PACKAGE_DIR = Path(__file__).resolve().parent.parent
+PROJECT_DIR = PACKAGE_DIR.parent.parent
+SANDBOX_HELPERS = (
+    "sandboxed",
+    "designer.sandbox.runner",
+    "designer.sandbox.bwrap",
+    "designer.sandbox.slots",
+    "designer.sandbox.limits",
+    "designer.sandbox.harness.protocol",
+)
+
+
+def sandbox_params(what: str) -> tuple[ParamSpec, ParamSpec]:
+    """The `timeout` and `memory_mb` params of a module that runs user code in the sandbox."""
+    return (
+        ParamSpec(
+            "timeout",
+            ParamType.INT,
+            120,
+            description=f"Seconds of wall-clock time before {what} is stopped.",
+            minimum=1,
+            maximum=3600,
+        ),
+        ParamSpec(
+            "memory_mb",
+            ParamType.INT,
+            2048,
+            label="Memory limit (MB)",
+            description=f"Memory of {what}: its processes and its temporary files together.",
+            minimum=256,
+            maximum=65536,
+        ),
+    )
+
+
+def _source(name: str) -> str:
+    """The file of a helper: "designer.x.y" from the project, other names in designer.modules."""
+    root = PROJECT_DIR if name.startswith("designer.") else PACKAGE_DIR
+    return str(root / f"{name.replace('.', '/')}.py")
 
 
 def builtin(
@@ -43,7 +82,7 @@ def builtin(
         params=tuple(params),
         environment=Environment(),
         deterministic=deterministic,
-        source_files=tuple(str(PACKAGE_DIR / f"{f.replace('.', '/')}.py") for f in files),
+        source_files=tuple(_source(f) for f in files),
     )
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from designer.engine.registry import ParamSpec, PortSpec
 from designer.engine.types import ParamType, PortType
-from designer.modules.specs import builtin
+from designer.modules.specs import SANDBOX_HELPERS, builtin, sandbox_params
 
 DEFAULT_SCRIPT = '''import pandas as pd
 
@@ -21,10 +21,10 @@ SPECS = [
         "Python language",
         """Runs your Python code on up to two input tables. Define `azureml_main(dataframe1,
         dataframe2=None)` (or `main`) returning a DataFrame or a tuple of one or two DataFrames.
-        The code runs in a separate sandboxed process: a fresh interpreter with pandas, numpy
-        and scikit-learn, a wall-clock timeout, a memory limit, no secrets in its environment,
-        its own temporary working directory and no write access elsewhere. print() output
-        streams to the step log; errors point at your own line numbers.""",
+        The code runs in the sandbox: a fresh interpreter with pandas, numpy and scikit-learn,
+        no network, no view of the server's files, a private /tmp, a wall-clock timeout and a
+        memory limit. print() output streams to the step log as it is printed; errors point at
+        your own line numbers.""",
         "script:python_script",
         inputs=(
             PortSpec("dataset1", PortType.DATAFRAME, "Passed as dataframe1."),
@@ -40,24 +40,8 @@ SPECS = [
             ParamSpec(
                 "code", ParamType.CODE, DEFAULT_SCRIPT, language="python", label="Python script"
             ),
-            ParamSpec(
-                "timeout",
-                ParamType.INT,
-                120,
-                description="Seconds of wall-clock time before the script is stopped.",
-                minimum=1,
-                maximum=3600,
-            ),
-            ParamSpec(
-                "memory_mb",
-                ParamType.INT,
-                2048,
-                label="Memory limit (MB)",
-                description="Address-space limit of the script process.",
-                minimum=256,
-                maximum=65536,
-            ),
+            *sandbox_params("the script"),
         ),
-        helpers=("_frames", "sandbox", "sandbox_harness"),
+        helpers=("_frames", *SANDBOX_HELPERS, "designer.sandbox.harness.script"),
     ),
 ]

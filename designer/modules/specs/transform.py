@@ -6,7 +6,7 @@ from typing import Any
 
 from designer.engine.registry import ModuleSpec, ParamSpec, PortSpec
 from designer.engine.types import ParamType, PortType
-from designer.modules.specs import builtin
+from designer.modules.specs import SANDBOX_HELPERS, builtin, sandbox_params
 
 _HELPERS = ("_frames", "fitted", "expressions")
 
@@ -243,13 +243,14 @@ SPECS = [
             ),
         ),
     ),
-    _spec(
+    builtin(
         "transform.sql",
         "Apply SQL transformation",
         "Data transformation",
         """Runs an SQLite query over one to three tables, available as t1, t2 and t3. Several
         statements separated by semicolons may run (e.g. CREATE TABLE then SELECT); the last
-        one must return rows, which become the output.""",
+        one must return rows, which become the output. The query runs in the sandbox with a
+        time limit; it cannot attach databases, write files or load extensions.""",
         "sql:sql_transform",
         inputs=(
             _in("t1", "Table t1."),
@@ -265,7 +266,9 @@ SPECS = [
                 language="sql",
                 description="SQLite SQL.",
             ),
+            *sandbox_params("the query"),
         ),
+        helpers=(*_HELPERS, *SANDBOX_HELPERS, "designer.sandbox.harness.sql"),
     ),
     _spec(
         "transform.split_rows",

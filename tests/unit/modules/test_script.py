@@ -146,13 +146,9 @@ def test_environment_has_no_secrets(run, monkeypatch) -> None:
     env = run("script.python@1", {"code": code}, dataset1=DF)["result1"]
     assert not set(secrets) & set(env["name"])
     assert not set(secrets.values()) & set(env["value"])
-    home = env.set_index("name")["value"]["HOME"]
-    assert home.startswith(tempfile.gettempdir()) and "designer-script-" in home
+    assert env.set_index("name")["value"]["HOME"] == "/tmp"  # the sandbox's private tmpfs
 
 
-@pytest.mark.skipif(
-    os.geteuid() != 0, reason="the privilege drop applies when the worker runs as root"
-)
 def test_cannot_write_outside_its_directory(run) -> None:
     protected = Path(tempfile.mkdtemp(prefix="designer-protected-"))
     protected.chmod(0o755)
@@ -173,11 +169,9 @@ def test_cannot_write_outside_its_directory(run) -> None:
         out = run("script.python@1", {"code": code}, dataset1=DF)["result1"].set_index("target")[
             "result"
         ]
-        assert out.to_dict() == {
-            str(protected / "x.txt"): "PermissionError",
-            str(repo / "pwned.txt"): "PermissionError",
-            "own.txt": "written",
-        }
+        assert out["own.txt"] == "written"
+        for host_path in (protected / "x.txt", repo / "pwned.txt"):  # absent or read-only there
+            assert out[str(host_path)] in {"FileNotFoundError", "PermissionError"}
         assert not (protected / "x.txt").exists() and not (repo / "pwned.txt").exists()
     finally:
         protected.rmdir()

@@ -1,0 +1,109 @@
+"""The worker side of every user-code module: run a harness in the sandbox, relay its logs and
+progress to the step, answer its requests, and turn how it ended into the step's outcome."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from designer.engine.context import StepContext, StepError
+from designer.sandbox import Limits, SandboxUnavailable, run
+from designer.sandbox.limits import MB
+
+Frame = tuple[dict[str, Any], bytes]
+Request = Callable[[dict[str, Any]], Iterable[bytes]]
+ENDS = ("done", "result", "error")
+
+
+def limits_from(params: Mapping[str, Any]) -> Limits:
+    """The limits a step's `timeout` and `memory_mb` params ask for (defaults otherwise)."""
+    default = Limits()
+    return Limits(
+        wall_seconds=float(params.get("timeout", default.wall_seconds)),
+        memory_bytes=int(params.get("memory_mb", default.memory_bytes // MB)) * MB,
+    )
+
+
+@dataclass
+class Finished:
+    """What a harness sent: its outputs in order, and the frame that ended it."""
+
+    outputs: list[Frame] = field(default_factory=list)
+    end: Frame | None = None
+
+
+def run_harness(
+    ctx: StepContext,
+    harness: str,
+    inputs: Sequence[bytes],
+    *,
+    limits: Limits,
+    what: str,
+    site: bool = True,
+    binds: Sequence[tuple[str, str]] = (),
+    on_request: Request | None = None,
+    timeout_param: str | None = "timeout",
+    memory_param: str | None = "memory_mb",
+) -> Finished:
+    """Run `harness` in the sandbox for this step; StepError for anything but a harness's own end.
+
+    `what` names the user's code in messages ("the script"); the params named by
+    `timeout_param` and `memory_param` are blamed for those limits.
+    """
+    finished = Finished()
+
+    def on_line(stream: str, line: str) -> None:
+        ctx.log(line if stream == "stdout" else f"[stderr] {line}")
+
+    def on_frame(header: dict[str, Any], payload: bytes) -> Iterable[bytes]:
+        kind = header.get("type")
+        if kind == "log":
+            ctx.log("\n".join(str(line) for line in header.get("lines", [])))
+        elif kind == "progress":
+            ctx.progress(float(header["value"]), _number(header.get("max")))
+        elif kind == "input" and on_request is not None:
+            return on_request(header)
+        elif kind == "output":
+            finished.outputs.append((header, payload))
+        elif kind in ENDS and finished.end is None:
+            finished.end = (header, payload)
+        return ()
+
+    try:
+        outcome = run(
+            harness, inputs, limits=limits, on_line=on_line, on_frame=on_frame, site=site,
+            binds=binds,
+        )  # fmt: skip
+    except SandboxUnavailable as exc:
+        raise StepError(f"the sandbox could not start, so {what} did not run: {exc}") from exc
+    if outcome.timed_out:
+        raise StepError(
+            f"timeout: {what} did not finish within {limits.wall_seconds:g} s and was stopped",
+            param=timeout_param,
+        )
+    if outcome.stopped:
+        raise StepError(f"{what} was stopped: {outcome.stopped}")
+    memory = f"{limits.memory_bytes // MB} MB"
+    if outcome.out_of_memory:
+        raise StepError(
+            f"{_prefix(memory_param)}{what} ran out of memory (limit {memory}) and was killed",
+            param=memory_param,
+        )
+    if finished.end is None:
+        if outcome.returncode > 128:
+            raise StepError(
+                f"{_prefix(memory_param)}{what} was killed by signal {outcome.returncode - 128} "
+                f"(most often for exceeding the {memory} memory limit)",
+                param=memory_param,
+            )
+        raise StepError(f"{what} ended with status {outcome.returncode} without a result")
+    return finished
+
+
+def _prefix(param: str | None) -> str:
+    return f"{param}: " if param else ""
+
+
+def _number(value: Any) -> float | None:
+    return None if value is None else float(value)

@@ -1,0 +1,94 @@
+"""Harness of Execute Python script: run the user's entry point on the input tables.
+
+Stdin: a start frame {"file", "entry_points", "inputs"} whose payload is the code, then one
+frame per input ({"present"}, Parquet). Results: {"type": "output", "index"} frames (Parquet),
+then {"type": "done"}; or an error frame.
+"""
+
+from __future__ import annotations
+
+import io
+import linecache
+import os
+import sys
+from typing import Any
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+import failures
+import protocol
+
+
+def _check_result(result: Any) -> list[Any]:
+    import pandas as pd
+
+    outputs = list(result) if isinstance(result, (tuple, list)) else [result]
+    if not 1 <= len(outputs) <= 2 or not all(isinstance(o, pd.DataFrame) for o in outputs):
+        kinds = ", ".join(type(o).__name__ for o in outputs) or "nothing"
+        raise TypeError(
+            "the entry point must return a pandas DataFrame or a tuple of one or two "
+            f"DataFrames, got {kinds}"
+        )
+    return outputs
+
+
+def _parquet(df: Any) -> bytes:
+    import pandas as pd
+
+    if not isinstance(df.index, pd.RangeIndex):
+        df = df.reset_index()
+    df = df.copy()
+    df.columns = [str(c) for c in df.columns]
+    buffer = io.BytesIO()
+    df.to_parquet(buffer, index=False)
+    return buffer.getvalue()
+
+
+def main() -> int:
+    out = protocol.results()
+    frame = protocol.read(sys.stdin.buffer)
+    assert frame is not None, "no start frame"
+    start, code = frame
+    source, user_file = code.decode(), start["file"]
+    linecache.cache[user_file] = (len(source), None, source.splitlines(True), user_file)
+    payloads = []
+    for _ in range(start["inputs"]):
+        item = protocol.read(sys.stdin.buffer)
+        assert item is not None, "an input frame is missing"
+        payloads.append(item[1] if item[0]["present"] else None)
+    try:
+        import pandas as pd
+
+        inputs = [None if p is None else pd.read_parquet(io.BytesIO(p)) for p in payloads]
+    except MemoryError:
+        failures.report(
+            out, "memory", None, "the memory limit is too low to load pandas and the inputs"
+        )
+        return 1
+    del payloads
+    namespace: dict[str, Any] = {"__name__": "__user_script__"}
+    try:
+        exec(compile(source, user_file, "exec"), namespace)
+        entry = next(
+            (namespace[n] for n in start["entry_points"] if callable(namespace.get(n))), None
+        )
+        if entry is None:
+            failures.report(
+                out, "user", None, "define a function azureml_main(dataframe1, dataframe2=None)"
+            )
+            return 1
+        outputs = [_parquet(df) for df in _check_result(entry(*inputs))]
+    except MemoryError as error:
+        failures.report(out, "memory", error)
+        return 1
+    except BaseException as error:  # the user's error, reported with the user's line numbers
+        failures.report(out, "user", error)
+        return 1
+    for index, data in enumerate(outputs, start=1):
+        protocol.write(out, {"type": "output", "index": index}, data)
+    protocol.write(out, {"type": "done"})
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
