@@ -83,11 +83,18 @@ def where(ctx: StepContext) -> dict[str, Any]:
         from designer_step_marker import VALUE  # type: ignore[import-not-found]
     except ImportError:
         VALUE = None
+    status = dict(
+        line.split(":\t", 1) for line in Path("/proc/self/status").read_text().splitlines()
+    )
     facts = {
         "in_container": os.path.exists("/.dockerenv"),
         "interfaces": sorted(os.listdir("/sys/class/net")),
         "uid": os.getuid(),
         "marker": VALUE,
+        "root_writable": os.access("/", os.W_OK),
+        "tmp_writable": os.access("/tmp", os.W_OK),
+        "capabilities": int(status["CapEff"], 16),
+        "no_new_privs": status["NoNewPrivs"] == "1",
     }
     ctx.log(f"running in a container: {facts['in_container']}")
     return {"out": {"upstream": ctx.input("in"), **facts}}

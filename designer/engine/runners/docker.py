@@ -2,9 +2,11 @@
 
 The only engine file that talks to the Docker SDK (imported when a DockerRunner is created).
 A container runs ``worker.run_step`` on the task (passed as JSON in an environment variable)
-with the artifact store, the dataset folder, the project source and custom module folders
-bind-mounted at the same paths as on the host (source and modules read-only), as the caller's
-uid/gid, with ``network_mode "none"``, an optional memory limit, and a clean environment. Its
+with the artifact store, the dataset folder, the `designer` package (not the repository, where
+the data dir may be) and custom module folders bind-mounted at the same paths as on the host
+(package and modules read-only), as the caller's uid/gid, with ``network_mode "none"``, a
+read-only root and a tmpfs /tmp, every capability dropped, no-new-privileges, a pids limit and
+a memory limit (DEFAULT_MEMORY unless given), and a clean environment. Its
 stdout carries log lines and, on lines that start with a marker, JSON messages (progress, logs,
 and the final result); a reader thread per container turns them into RunnerMessages and wakes
 ``wait()`` through a pipe.
@@ -37,6 +39,9 @@ from designer.engine.runners.base import MessageKind, RunnerMessage
 MARKER = "\x1edesigner-msg:"
 _CONTAINER_CODE = "from designer.engine.runners.docker import container_main; container_main()"
 PROJECT_ROOT = str(Path(__file__).resolve().parents[3])
+PACKAGE_ROOT = str(Path(__file__).resolve().parents[2])  # designer/: not the data dir beside it
+DEFAULT_MEMORY = "4g"
+MAX_PROCESSES = 256
 
 
 def container_spec(
@@ -51,8 +56,9 @@ def container_spec(
     """The `containers.run` keyword arguments for one task (pure; tested without an engine)."""
     step = task["step"]
     environment = step.get("environment", {})
+    memory = memory_limit or DEFAULT_MEMORY
     image = environment.get("image_id") or environment.get("image") or default_image
-    volumes: dict[str, dict[str, str]] = {PROJECT_ROOT: {"bind": PROJECT_ROOT, "mode": "ro"}}
+    volumes: dict[str, dict[str, str]] = {PACKAGE_ROOT: {"bind": PACKAGE_ROOT, "mode": "ro"}}
     for path in (task.get("store"), task.get("datasets"), *mounts):
         if path:
             volumes[str(path)] = {"bind": str(path), "mode": "rw"}
@@ -67,18 +73,23 @@ def container_spec(
             "PYTHONHASHSEED": "0",
             "PYTHONUNBUFFERED": "1",
             "HOME": "/tmp",
+            "DESIGNER_ISOLATION": "container",  # custom module code is imported only in here
         },
         "volumes": volumes,
         "working_dir": "/tmp",
         "network_mode": "none",
+        "read_only": True,
+        "tmpfs": {"/tmp": f"rw,nosuid,nodev,size={memory}"},
+        "cap_drop": ["ALL"],
+        "security_opt": ["no-new-privileges:true"],
+        "pids_limit": MAX_PROCESSES,
+        "mem_limit": memory,
         "user": f"{os.getuid()}:{os.getgid()}",
         "detach": True,
         "stdout": True,
         "stderr": True,
         "labels": {"designer.step": str(step.get("key")), "designer.run": str(task.get("run_id"))},
     }
-    if memory_limit:
-        spec["mem_limit"] = memory_limit
     return spec
 
 

@@ -26,6 +26,7 @@ from designer.engine.images import pin_images
 from designer.engine.plan import Plan
 from designer.engine.registry import Environment, Registry
 from designer.engine.runners.docker import (
+    PACKAGE_ROOT,
     PROJECT_ROOT,
     DockerRunner,
     container_spec,
@@ -57,10 +58,15 @@ def test_container_spec_isolates_the_step() -> None:
     assert spec["network_mode"] == "none"
     assert spec["mem_limit"] == "1g"
     assert spec["user"] == f"{os.getuid()}:{os.getgid()}"
-    assert spec["volumes"][PROJECT_ROOT]["mode"] == "ro"
+    assert spec["volumes"][PACKAGE_ROOT]["mode"] == "ro" and PROJECT_ROOT not in spec["volumes"]
+    assert spec["read_only"] is True and spec["cap_drop"] == ["ALL"]
+    assert spec["security_opt"] == ["no-new-privileges:true"] and spec["pids_limit"] > 0
+    assert spec["tmpfs"] == {"/tmp": "rw,nosuid,nodev,size=1g"}
+    assert spec["environment"]["DESIGNER_ISOLATION"] == "container"
     assert {"/data/store", "/data/datasets", "/extra"} <= set(spec["volumes"])
     assert spec["volumes"]["/mods"] == {"bind": "/mods", "mode": "ro"}
     assert "SECRET_KEY" not in spec["environment"]
+    assert container_spec(TASK, default_image="img:1", mounts=())["mem_limit"] == "4g"
     with_image = {**TASK, "step": {"key": "n1", "environment": {"image": "custom:2"}}}
     assert container_spec(with_image, default_image="img:1", mounts=())["image"] == "custom:2"
 
@@ -276,6 +282,10 @@ def test_a_step_runs_in_its_image_without_network(
         "interfaces": ["lo"],
         "uid": os.getuid(),
         "marker": "only in the step image",
+        "root_writable": False,  # a read-only root, a tmpfs /tmp,
+        "tmp_writable": True,
+        "capabilities": 0,  # no capability left, even for root,
+        "no_new_privs": True,  # and none to gain
     }
     logs = [line for e in events if e.type.value == "step.log" for line in e.data["lines"]]
     assert "running in a container: True" in logs
