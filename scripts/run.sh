@@ -2,6 +2,7 @@
 # Set up and serve the app on its embedded default: SQLite, in-memory channel layer, local runner.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+bash scripts/sandbox.sh
 bash scripts/setup.sh
 bash scripts/frontend.sh
 export DEBUG="${DEBUG:-1}" SECURE_COOKIES="${SECURE_COOKIES:-0}"

@@ -24,14 +24,19 @@ class ModuleContext:
     """The StepContext modules see in these tests: resolved params, stored inputs, logs."""
 
     def __init__(
-        self, params: Mapping[str, Any], inputs: Mapping[str, Any], workdir: Path, datasets: Any
+        self,
+        params: Mapping[str, Any],
+        inputs: Mapping[str, Any],
+        workdir: Path,
+        datasets: Any,
+        logs: list[str] | None = None,
     ):
         self.node_id = "node"
         self.params = dict(params)
         self.workdir = workdir
         self.datasets = datasets
         self._inputs = dict(inputs)
-        self.logs: list[str] = []
+        self.logs: list[str] = [] if logs is None else logs
         self.progress_values: list[tuple[float, float | None]] = []
 
     def input(self, port: str) -> Any:
@@ -45,7 +50,10 @@ class ModuleContext:
 
 
 class ModuleRunner:
-    """Runs one module the way a worker would: defaults filled, params checked, values stored."""
+    """Runs one module the way a worker would: defaults filled, params checked, values stored.
+
+    `logs` holds the log lines of the current (or last) call as they arrive.
+    """
 
     def __init__(self, tmp: Path, registry: Registry = REGISTRY):
         self.tmp = tmp
@@ -73,10 +81,10 @@ class ModuleRunner:
             assert port is not None, f"{ref} has no input {name}"
             stored[name] = _roundtrip(value, port.type) if value is not None else None
         workdir = self.tmp / "work"
-        workdir.mkdir(exist_ok=True)
-        ctx = ModuleContext(resolved, stored, workdir, self.datasets)
+        workdir.mkdir(parents=True, exist_ok=True)
+        self.logs = []
+        ctx = ModuleContext(resolved, stored, workdir, self.datasets, self.logs)
         returned = load_implementation(spec.implementation)(ctx)
-        self.logs = ctx.logs
         assert set(returned) == {o.name for o in spec.outputs}
         return {o.name: _roundtrip(returned[o.name], o.type) for o in spec.outputs}
 
