@@ -22,6 +22,13 @@ DF = pd.DataFrame({"a": [1, 2, 3]})
 REPOSITORY = Path(__file__).resolve().parents[2]
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    """Runs through the API execute on background threads: a file-backed SQLite database."""
+    from tests.integration.api.database import use_file_sqlite
+
+    use_file_sqlite()
+
+
 @pytest.fixture(autouse=True, scope="session")
 def bubblewrap() -> None:
     """Fail (never skip) when the sandbox's tool is missing."""

@@ -7,6 +7,8 @@ process, and scripts as a shared `nobody` with the host's network, /tmp and /dev
 from __future__ import annotations
 
 import contextlib
+import os
+import signal
 import socket
 import sqlite3
 import threading
@@ -14,8 +16,16 @@ from pathlib import Path
 
 import pytest
 
+from designer.engine.cache import NullCache
+from designer.engine.cancel import CancelToken
+from designer.engine.compile import compile_document
 from designer.engine.context import StepError
-from designer.modules import load_registry
+from designer.engine.events import Event
+from designer.engine.execute import execute
+from designer.engine.runners.local import LocalRunner
+from designer.engine.store import ArtifactStore
+from designer.modules import builtin_registry, load_registry
+from designer.sandbox import bwrap
 from tests.security.conftest import (
     DF,
     REPOSITORY,
@@ -26,6 +36,7 @@ from tests.security.conftest import (
     sandbox_processes,
     script,
 )
+from tests.support.graphs import graph, node
 from tests.unit.modules.harness import ModuleRunner
 
 
@@ -258,3 +269,55 @@ def test_output_streams_line_by_line_and_is_kept_on_timeout(run: ModuleRunner) -
     with pytest.raises(StepError, match="timeout"):
         run("script.python@1", {"code": script(body), "timeout": 2}, dataset1=DF)
     assert run.logs == ["before the hang"]
+
+
+def test_a_killed_worker_takes_its_sandbox_with_it(tmp_path: Path) -> None:
+    """SIGKILL of the worker process: the sandbox dies with it and leaves no file behind."""
+    body = "open('/tmp/scratch', 'w').write('x')\nprint('working', flush=True)\ntime.sleep(300)\n"
+    document = graph(
+        [node("iris", "data.sample_dataset@1", name="iris"), node("py", "script.python@1")],
+        [("iris.dataset", "py.dataset1")],
+    )
+    document["nodes"][1]["params"] = {"code": script(body)}
+    plan = compile_document(document, builtin_registry())
+    started = threading.Event()
+    token = CancelToken()
+
+    def emit(event: Event) -> None:
+        if event.type.value == "step.log" and "working" in event.data["lines"]:
+            started.set()
+
+    before = sandbox_files()
+    with LocalRunner(1) as runner:
+        thread = threading.Thread(
+            target=execute,
+            args=(plan,),
+            kwargs={
+                "runner": runner,
+                "cache": NullCache(),
+                "store": ArtifactStore(tmp_path / "store"),
+                "emit": emit,
+                "cancel": token,
+            },
+        )
+        thread.start()
+        assert started.wait(120), "the script never started"
+        assert sandbox_processes() != []
+        os.kill(runner.pids()[0], signal.SIGKILL)
+        for _ in range(100):  # the kernel kills the sandbox's PID namespace (--die-with-parent)
+            if not sandbox_processes():
+                break
+            threading.Event().wait(0.1)
+        token.cancel()
+        thread.join()
+    assert sandbox_processes() == [] and sandbox_files() == before
+
+
+def test_where_the_sandbox_cannot_start_user_code_does_not_run(
+    run: ModuleRunner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(bwrap, "BWRAP", "bwrap-not-installed")
+    with pytest.raises(StepError, match="the sandbox could not start, so the script did not run"):
+        run("script.python@1", {"code": script("facts['ran'] = True\n")}, dataset1=DF)
+    with pytest.raises(StepError, match="the sandbox could not start, so the query did not run"):
+        run("transform.sql@1", {"query": "SELECT 1"}, t1=DF)

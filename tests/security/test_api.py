@@ -1,0 +1,155 @@
+"""The most important user-code attacks through the real HTTP API, with real runs on the
+embedded local runner (the server's own worker pool, coordinator and database)."""
+
+from __future__ import annotations
+
+import socket
+import time
+from typing import Any
+
+import pytest
+from django.db import connection
+from rest_framework.test import APIClient
+
+from tests.integration.api.conftest import Team, make_team
+from tests.integration.api.test_runs import make_graph, steps, wait_for
+from tests.security.conftest import sandbox_files, sandbox_processes, script
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+def team_tx(transactional_db: None) -> Team:
+    """A team in a database that the run threads can see."""
+    return make_team()
+
+
+def iris_into(module: str, port: str, params: dict[str, Any]) -> dict[str, Any]:
+    """A graph: the iris sample dataset into one step of `module`."""
+    return {
+        "schema_version": 1,
+        "parameters": {},
+        "nodes": [
+            {"id": "iris", "module": "data.sample_dataset@1", "params": {"name": "iris"}},
+            {"id": "user", "module": module, "params": params},
+        ],
+        "edges": [
+            {
+                "id": "e1",
+                "source": {"node": "iris", "port": "dataset"},
+                "target": {"node": "user", "port": port},
+            }
+        ],
+        "comments": [],
+    }
+
+
+def start(client: APIClient, workspace: int, document: dict[str, Any]) -> int:
+    graph = make_graph(client, workspace, document)
+    response = client.post(f"/api/graphs/{graph}/runs/", {}, format="json")
+    assert response.status_code == 201, response.json()
+    return int(response.json()["id"])
+
+
+def table(client: APIClient, run_id: int, port: str = "result1") -> dict[str, str]:
+    """The key/value rows a `script` step returned."""
+    body = client.get(f"/api/runs/{run_id}/steps/user/outputs/{port}/preview/?limit=100").json()
+    rows = body["table"]["rows"]
+    return (
+        {row["key"]: row["value"] for row in rows}
+        if rows and isinstance(rows[0], dict)
+        else {key: value for key, value in rows}
+    )
+
+
+def database_file() -> str:
+    return str(connection.settings_dict["NAME"])
+
+
+def test_sql_cannot_attach_the_server_database(team_tx: Team) -> None:
+    editor = team_tx.client("editor")
+    query = f"ATTACH DATABASE '{database_file()}' AS d;\nSELECT username, password FROM d.auth_user"
+    run_id = start(
+        editor, team_tx.workspace.pk, iris_into("transform.sql@1", "t1", {"query": query})
+    )
+    run = wait_for(editor, run_id)
+    step = steps(run)["user"]
+    assert run["status"] == "failed" and step["status"] == "failed"
+    assert "ATTACH and VACUUM INTO is not available" in step["error"]
+    log = editor.get(f"/api/runs/{run_id}/steps/user/log/").content.decode()
+    assert "pbkdf2" not in step["error"] + log and "md5$" not in step["error"] + log
+
+
+def test_a_script_reads_no_database_and_reaches_no_server(team_tx: Team) -> None:
+    server = socket.create_server(("127.0.0.1", 0))
+    server.settimeout(0.2)
+    port = server.getsockname()[1]
+    body = f"""
+try:
+    facts['db'] = open({database_file()!r}, 'rb').read(16)
+except OSError as exc:
+    facts['db'] = type(exc).__name__
+try:
+    socket.create_connection(('127.0.0.1', {port}), timeout=2).close()
+    facts['api'] = 'connected'
+except OSError as exc:
+    facts['api'] = type(exc).__name__
+"""
+    editor = team_tx.client("editor")
+    try:
+        params = {"code": script(body)}
+        run_id = start(
+            editor, team_tx.workspace.pk, iris_into("script.python@1", "dataset1", params)
+        )
+        assert wait_for(editor, run_id)["status"] == "succeeded"
+        with pytest.raises(TimeoutError):
+            server.accept()  # nothing ever connected
+    finally:
+        server.close()
+    assert table(editor, run_id) == {"db": "'FileNotFoundError'", "api": "'ConnectionRefusedError'"}
+
+
+def test_never_ending_queries_time_out_and_free_their_run_slots(team_tx: Team) -> None:
+    editor = team_tx.client("editor")
+    forever = "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) SELECT max(x) FROM c"
+    document = iris_into("transform.sql@1", "t1", {"query": forever, "timeout": 2})
+    hogs = [start(editor, team_tx.workspace.pk, document) for _ in range(2)]  # both run slots
+    after = start(
+        editor,
+        team_tx.workspace.pk,
+        iris_into("transform.sql@1", "t1", {"query": "SELECT count(*) AS n FROM t1"}),
+    )
+    for run_id in hogs:
+        step = steps(wait_for(editor, run_id))["user"]
+        assert step["status"] == "failed" and step["error"].startswith("timeout: the query")
+    assert wait_for(editor, after)["status"] == "succeeded"
+    assert sandbox_processes() == []
+
+
+def test_a_canceled_run_leaves_no_process_and_no_file(team_tx: Team) -> None:
+    before = sandbox_files(), sandbox_files("/dev/shm")
+    body = """
+open('/tmp/scratch', 'w').write('x' * 1000)
+open('/dev/shm/scratch', 'w').write('x' * 1000)
+subprocess.Popen(['sleep', '300'], start_new_session=True)
+print('working', flush=True)
+time.sleep(300)
+"""
+    editor = team_tx.client("editor")
+    params = {"code": script(body)}
+    run_id = start(editor, team_tx.workspace.pk, iris_into("script.python@1", "dataset1", params))
+    deadline = time.monotonic() + 60
+    while "working" not in editor.get(f"/api/runs/{run_id}/steps/user/log/").content.decode():
+        assert time.monotonic() < deadline, "the script never started"
+        time.sleep(0.1)
+    assert sandbox_processes() != []  # the script and its sleep run as a sandbox uid
+    assert editor.post(f"/api/runs/{run_id}/cancel/").status_code == 200
+    from designer.runs import coordinator
+
+    while coordinator.get().active(run_id):  # the step's worker is killed, the thread ends
+        assert time.monotonic() < deadline + 30
+        time.sleep(0.05)
+    while sandbox_processes():  # the sandbox dies with its worker (--die-with-parent)
+        assert time.monotonic() < deadline + 40
+        time.sleep(0.05)
+    assert (sandbox_files(), sandbox_files("/dev/shm")) == before
