@@ -1,4 +1,4 @@
-"""The bubblewrap command line of one sandboxed step (a pure function, tested on its own).
+"""The bubblewrap command line of one sandbox (a pure function, tested on its own).
 
 What the step sees (everything else on the host does not exist for it):
 
@@ -11,10 +11,11 @@ What the step sees (everything else on the host does not exist for it):
 
 Namespaces: network (only `lo`), PID, IPC, UTS, cgroup; `--die-with-parent` ends it with the
 process that started it and `--new-session` detaches it from any terminal. Bubblewrap sets
-no_new_privs. As root it runs without a user namespace and hands over to `prlimit` (rlimits)
-and `setpriv` (the slot's uid and gid, no supplementary groups, no capabilities in any set),
-so the uid is real and unique on the host; as another user it maps the slot's uid inside a
-user namespace instead (the host sees the server's uid: see docs/security.md).
+no_new_privs. As root it runs without a user namespace and hands over to `setpriv` (the slot's
+uid and gid, no supplementary groups, no capabilities in any set), so the uid is real and
+unique on the host; as another user it maps the slot's uid inside a user namespace instead
+(the host sees the server's uid: see docs/security.md). Rlimits are the harness's first act
+(harness/guard.py): a standby sandbox is started before its step's limits are known.
 """
 
 from __future__ import annotations
@@ -23,8 +24,6 @@ import os
 import sys
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-
-from designer.sandbox.limits import Limits
 
 BWRAP = "bwrap"
 
@@ -59,8 +58,6 @@ class Layout:
     binds: tuple[tuple[str, str], ...]  # (host path, sandbox path), read-only
     tmp_bytes: int  # size cap of /tmp (with $HOME and /var/tmp)
     shm_bytes: int  # size cap of /dev/shm
-    address_space_bytes: int  # RLIMIT_AS of each process
-    limits: Limits
     env: Mapping[str, str]
 
 
@@ -103,11 +100,6 @@ def argv(layout: Layout, command: Sequence[str], *, info_fd: int, block_fd: int)
         args += ["--setenv", name, value]
     if not layout.as_root:
         args += ["--unshare-user", "--uid", uid, "--gid", uid]
-    limits = layout.limits
-    args += [
-        "prlimit", f"--as={layout.address_space_bytes}", f"--nproc={limits.processes}",
-        f"--cpu={limits.cpu_seconds}", "--core=0", "--",
-    ]  # fmt: skip
     if layout.as_root:
         args += [
             "setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups",

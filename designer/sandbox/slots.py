@@ -3,7 +3,9 @@
 A slot is a lock file in a root-owned 0700 directory shared by every process on the host
 (LocalRunner workers, Celery workers, several installs): holding its `flock` is owning
 uid `UID_BASE + index`. The kernel drops the lock when its holder dies, so a killed worker
-frees its slot; a new holder first kills whatever still runs in the slot's cgroups.
+frees its slot; a new holder first kills whatever still runs in the slot's cgroups (or, without
+cgroups, skips a slot whose uid still has a process). Each process takes the next free slot
+after the last one it took, so a uid is not handed out again at once.
 
 Cgroups (v1 `memory` and `pids`, as root, when /sys/fs/cgroup has them writable): the slot's
 memory cgroup counts its processes and its tmpfs files against one limit, and its pids cgroup
@@ -25,7 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 UID_BASE = 2_000_000_000  # far above any account and any container's subordinate range
-SLOTS = 4096
+SLOTS = 256
 ROOT_DIR = Path("/run/designer-sandbox")
 CGROUP_ROOT = Path("/sys/fs/cgroup")
 CGROUP_GROUP = "designer-sandbox"
@@ -122,7 +124,7 @@ class Cgroups:
                     os.kill(pid, signal.SIGKILL)
             if time.monotonic() > deadline:
                 return False
-            time.sleep(0.01)
+            time.sleep(0.002)
         return True
 
 
@@ -161,13 +163,17 @@ def _runs_as(uid: int) -> bool:
     return False
 
 
+_next = [os.getpid() % SLOTS]  # where this process looks first
+
+
 def acquire(*, use_cgroups: bool | None = None) -> Slot:
-    """Take the lowest free slot (its uid is then this step's alone until `release`)."""
+    """Take the next free slot (its uid is then this holder's alone until `release`)."""
     folder = slot_dir()
     _private_dir(folder)
     if use_cgroups is None:
         use_cgroups = Cgroups.available()
-    for index in range(SLOTS):
+    first = _next[0]
+    for index in ((first + i) % SLOTS for i in range(SLOTS)):
         fd = _try_lock(folder, index)
         if fd is None:
             continue
@@ -181,6 +187,7 @@ def acquire(*, use_cgroups: bool | None = None) -> Slot:
         if busy:
             os.close(fd)
             continue
+        _next[0] = (index + 1) % SLOTS
         return Slot(index, uid, cgroups, fd)
     raise SlotError(f"all {SLOTS} sandbox slots are taken")
 

@@ -74,16 +74,27 @@ for path in {paths!r}:
 """
 
 
-def sandbox_processes() -> list[int]:
-    """Processes on the host that run as a sandbox uid."""
+def sandbox_processes(uid: int | None = None) -> list[int]:
+    """Processes on the host that run as a sandbox uid (or as `uid`) and may have run user code.
+
+    Standby sandboxes (fresh ones started for a next step) are left out: their harness has not
+    set its limits yet, which it does before it reads any input, so its address space is still
+    unlimited; every process of a step that ran is limited.
+    """
     found = []
     for entry in os.scandir("/proc"):
-        if entry.name.isdigit():
-            try:
-                if entry.stat().st_uid >= UID_BASE:
-                    found.append(int(entry.name))
-            except OSError:
-                continue
+        if not entry.name.isdigit():
+            continue
+        try:
+            owner = entry.stat().st_uid
+            limits = Path(entry.path, "limits").read_text()
+        except OSError:
+            continue
+        if not (owner == uid if uid is not None else owner >= UID_BASE):
+            continue
+        address_space = next(line for line in limits.splitlines() if "address space" in line)
+        if "unlimited" not in address_space:
+            found.append(int(entry.name))
     return found
 
 

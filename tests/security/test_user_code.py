@@ -317,6 +317,7 @@ def test_where_the_sandbox_cannot_start_user_code_does_not_run(
     run: ModuleRunner, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(bwrap, "BWRAP", "bwrap-not-installed")
+    monkeypatch.setenv("DESIGNER_SANDBOX_STANDBY", "0")  # no sandbox started while it was there
     with pytest.raises(StepError, match="the sandbox could not start, so the script did not run"):
         run("script.python@1", {"code": script("facts['ran'] = True\n")}, dataset1=DF)
     with pytest.raises(StepError, match="the sandbox could not start, so the query did not run"):

@@ -17,6 +17,7 @@ import sys
 from typing import IO, Any
 
 HEADER = struct.Struct(">I")
+ENDS = ("done", "result", "error")  # frame types a harness sends last, then exits
 MAX_HEADER = 1 << 20  # bytes of JSON in one header
 
 

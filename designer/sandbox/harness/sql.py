@@ -20,6 +20,7 @@ from typing import Any
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
+import guard
 import protocol
 
 READ_ONLY_PRAGMAS = {
@@ -33,7 +34,7 @@ DENIED = {
 }
 
 
-class Guard:
+class Rules:
     """The authorizer and progress handler of the user's connection."""
 
     def __init__(self, timeout: float):
@@ -67,33 +68,33 @@ def _blob(value: Any) -> Any:
 
 def main() -> int:
     out = protocol.results()
+    guard.enter()
     frame = protocol.read(sys.stdin.buffer)
     assert frame is not None, "no start frame"
     start, image = frame
     db = sqlite3.connect(":memory:")
     db.deserialize(image)
     del image, frame
-    db.execute("PRAGMA temp_store = MEMORY")
     db.setlimit(sqlite3.SQLITE_LIMIT_ATTACHED, 0)
-    guard = Guard(start["timeout"])
-    db.set_authorizer(guard.authorize)
-    db.set_progress_handler(guard.progress, 10_000)
+    rules = Rules(start["timeout"])
+    db.set_authorizer(rules.authorize)
+    db.set_progress_handler(rules.progress, 10_000)
     columns: list[str] | None = None
     rows: list[Any] = []
     for number, statement in enumerate(start["statements"], start=1):
-        guard.denied = None
+        rules.denied = None
         try:
             cursor = db.execute(statement)
             if cursor.description is not None:
                 columns = [d[0] for d in cursor.description]
                 rows = cursor.fetchall()
         except (sqlite3.Error, sqlite3.Warning) as exc:
-            if guard.timed_out:
+            if rules.timed_out:
                 protocol.write(out, {"type": "error", "kind": "timeout", "number": number})
                 return 1
             message = str(exc)
-            if guard.denied:
-                message += f" ({guard.denied} is not available in this step)"
+            if rules.denied:
+                message += f" ({rules.denied} is not available in this step)"
             protocol.write(
                 out, {"type": "error", "kind": "sql", "number": number, "message": message}
             )

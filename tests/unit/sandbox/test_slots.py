@@ -16,7 +16,7 @@ HOLDER = """
 import sys, time
 from pathlib import Path
 from designer.sandbox import slots
-slots.ROOT_DIR = Path(sys.argv[1])
+slots.ROOT_DIR, slots.SLOTS = Path(sys.argv[1]), int(sys.argv[2])
 slot = slots.acquire(use_cgroups=False)
 print(slot.index, slot.uid, flush=True)
 time.sleep(120)
@@ -34,7 +34,7 @@ def folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 def holder(folder: Path) -> tuple[subprocess.Popen[str], int]:
     """Another process holding a slot: (the process, its slot index)."""
     proc = subprocess.Popen(
-        [sys.executable, "-c", HOLDER, str(folder)],
+        [sys.executable, "-c", HOLDER, str(folder), str(slots.SLOTS)],
         stdout=subprocess.PIPE,
         text=True,
         cwd=Path(__file__).resolve().parents[3],
@@ -59,16 +59,21 @@ def test_concurrent_holders_in_other_processes_get_other_uids(folder: Path) -> N
         proc.wait()
 
 
-def test_a_released_slot_and_a_killed_holders_slot_are_taken_again(folder: Path) -> None:
+def test_slots_rotate_and_a_killed_holders_slot_is_free_again(
+    folder: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(slots, "SLOTS", 3)
     with slots.held(use_cgroups=False) as first:
         index = first.index
-    with slots.held(use_cgroups=False) as again:
-        assert again.index == index  # the lowest free slot
+    with slots.held(use_cgroups=False) as second:
+        assert second.index != index  # a uid is not handed out again at once
     proc, theirs = holder(folder)
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait()
-    with slots.held(use_cgroups=False) as after:
-        assert after.index == theirs  # the kernel dropped the dead holder's lock
+    taken = [slots.acquire(use_cgroups=False) for _ in range(3)]  # every slot, theirs too
+    assert sorted(slot.index for slot in taken) == [0, 1, 2] and theirs in {0, 1, 2}
+    for slot in taken:
+        slot.release()
 
 
 def test_the_slot_folder_must_be_private(folder: Path) -> None:
