@@ -2,17 +2,27 @@
 
 from __future__ import annotations
 
+import importlib.util
 import shutil
+import sys
 import textwrap
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
+from designer.engine.artifacts import decode, encode
+from designer.engine.compile import compile_document
+from designer.engine.hashing import sha256_hex
 from designer.engine.registry import load_implementation
+from designer.engine.store import ArtifactStore
+from designer.engine.types import PortType
+from designer.engine.worker import make_task, run_step
 from designer.modules import load_registry
 from designer.modules.custom import CustomModuleError
-from tests.unit.modules.harness import ModuleRunner
+from designer.modules.plugins.entry import SandboxedEntry
+from tests.support.graphs import graph, node
+from tests.unit.modules.harness import ModuleContext, ModuleRunner
 
 EXAMPLE = Path(__file__).resolve().parents[3] / "examples" / "custom_modules"
 
@@ -48,10 +58,11 @@ def test_editing_the_code_changes_the_digest(folder: Path) -> None:
     assert load_registry([folder]).implementation_digest("custom.clip_values@1") != before
 
 
-def test_implementation_path_imports_the_file(folder: Path) -> None:
+def test_implementation_path_names_the_files_function_run_in_the_sandbox(folder: Path) -> None:
     spec = load_registry([folder]).get("custom.clip_values@1")
     func = load_implementation(spec.implementation)
     assert func.__module__.startswith("designer.modules.plugins.m_") and func.__name__ == "run"
+    assert isinstance(func, SandboxedEntry) and func.file == folder / "clip_values.py"
 
 
 def test_problems_name_file_and_field(folder: Path) -> None:
@@ -114,3 +125,40 @@ def test_builtin_names_cannot_be_reused(folder: Path) -> None:
 def test_missing_folder_is_reported(tmp_path: Path) -> None:
     with pytest.raises(CustomModuleError, match="custom module folder does not exist"):
         load_registry([tmp_path / "nowhere"])
+
+
+def test_a_sandboxed_module_stores_what_it_would_have_stored_in_process(
+    folder: Path, tmp_path: Path
+) -> None:
+    """The module runs in the sandbox (the worker never imports its file), and its output's
+    bytes are those of the same function run in this process."""
+    registry = load_registry([folder])
+    step = compile_document(
+        graph(
+            [
+                node("data", "data.enter_data@1", csv="x,y\n-1,a\n1.5,b\n3,c\n"),
+                node("clip", "custom.clip_values@1", upper=2.0),
+            ],
+            [("data.dataset", "clip.dataset")],
+        ),
+        registry,
+    )
+    store = ArtifactStore(tmp_path / "store")
+    first = run_step(make_task(step.step("data"), {}, run_id="r", attempt=1, store=store.root))
+    source = first["outputs"]["dataset"]
+    inputs = {"dataset": {"digest": source["digest"], "kind": source["kind"]}}
+    task = make_task(step.step("clip"), inputs, run_id="r", attempt=1, store=store.root)
+    sandboxed = run_step(task)
+    assert sandboxed["status"] == "succeeded", sandboxed
+    code = str(folder / "clip_values.py")
+    assert not any(getattr(m, "__file__", None) == code for m in list(sys.modules.values()))
+    spec = importlib.util.spec_from_file_location("clip_in_process", folder / "clip_values.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    frame = decode(store.get(source["digest"]), source["kind"])
+    ctx = ModuleContext(
+        {"columns": [], "lower": 0.0, "upper": 2.0}, {"dataset": frame}, tmp_path, None
+    )
+    expected = encode(module.run(ctx)["dataset"], PortType.DATAFRAME)
+    assert sandboxed["outputs"]["dataset"]["digest"] == sha256_hex(expected.data)
