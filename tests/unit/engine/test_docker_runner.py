@@ -39,6 +39,7 @@ from designer.engine.store import ArtifactStore
 from tests.support.graphs import graph, node
 
 TEST_IMAGE = os.environ.get("DESIGNER_TEST_IMAGE", "designer-step:test")
+TEST_MODULES = (str(Path(PROJECT_ROOT) / "tests"),)  # the test registry's implementations
 TASK = {
     "run_id": "r1",
     "attempt": 1,
@@ -247,7 +248,7 @@ def test_real_containers(tmp_path: Path, reg: Registry) -> None:
     client = _engine()
     if client is None:
         pytest.skip("no Docker engine answers")
-    runner = DockerRunner(2, client=client, default_image=TEST_IMAGE)
+    runner = DockerRunner(2, client=client, default_image=TEST_IMAGE, read_only=TEST_MODULES)
     try:
         result, _ = _run(runner, reg, tmp_path)
     finally:
@@ -272,7 +273,9 @@ def test_a_step_runs_in_its_image_without_network(
     tmp_path: Path, reg: Registry, engine: Any
 ) -> None:
     with LocalRunner(2) as local:
-        routing = RoutingRunner(local, lambda: DockerRunner(2, client=engine))
+        routing = RoutingRunner(
+            local, lambda: DockerRunner(2, client=engine, read_only=TEST_MODULES)
+        )
         result, events, store = _mixed_run(routing, reg, tmp_path, TEST_IMAGE)
     assert result.status == "succeeded", {k: s.error for k, s in result.steps.items()}
     where = output(store, result.steps["w"])
@@ -298,7 +301,7 @@ def test_cancel_kills_the_container(tmp_path: Path, reg: Registry, engine: Any) 
     plan = compile_document(doc, pinned(reg, TEST_IMAGE, "test.sleep"))
     token = CancelToken()
     threading.Timer(3.0, token.cancel).start()
-    runner = DockerRunner(1, client=engine)
+    runner = DockerRunner(1, client=engine, read_only=TEST_MODULES)
     started = time.monotonic()
     try:
         result = execute(
@@ -378,7 +381,9 @@ def test_a_rebuilt_image_makes_its_steps_run_again(
 
     def run() -> Any:
         with LocalRunner(1) as local:
-            routing = RoutingRunner(local, lambda: DockerRunner(1, client=engine))
+            routing = RoutingRunner(
+                local, lambda: DockerRunner(1, client=engine, read_only=TEST_MODULES)
+            )
             return execute(
                 pin_plan_images(plan, engine), runner=routing, cache=cache, store=store, scope="g"
             )
