@@ -6,15 +6,20 @@ from __future__ import annotations
 import re
 import socket
 import time
-from typing import Any
 
 import pytest
 from django.db import connection
-from rest_framework.test import APIClient
 
 from tests.integration.api.conftest import Team, make_team
-from tests.integration.api.test_runs import make_graph, steps, wait_for
-from tests.security.conftest import sandbox_files, sandbox_processes, script
+from tests.integration.api.test_runs import steps, wait_for
+from tests.support.sandbox import (
+    iris_into,
+    sandbox_files,
+    sandbox_processes,
+    script,
+    start,
+    table,
+)
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -23,44 +28,6 @@ pytestmark = pytest.mark.django_db(transaction=True)
 def team_tx(transactional_db: None) -> Team:
     """A team in a database that the run threads can see."""
     return make_team()
-
-
-def iris_into(module: str, port: str, params: dict[str, Any]) -> dict[str, Any]:
-    """A graph: the iris sample dataset into one step of `module`."""
-    return {
-        "schema_version": 1,
-        "parameters": {},
-        "nodes": [
-            {"id": "iris", "module": "data.sample_dataset@1", "params": {"name": "iris"}},
-            {"id": "user", "module": module, "params": params},
-        ],
-        "edges": [
-            {
-                "id": "e1",
-                "source": {"node": "iris", "port": "dataset"},
-                "target": {"node": "user", "port": port},
-            }
-        ],
-        "comments": [],
-    }
-
-
-def start(client: APIClient, workspace: int, document: dict[str, Any]) -> int:
-    graph = make_graph(client, workspace, document)
-    response = client.post(f"/api/graphs/{graph}/runs/", {}, format="json")
-    assert response.status_code == 201, response.json()
-    return int(response.json()["id"])
-
-
-def table(client: APIClient, run_id: int, port: str = "result1") -> dict[str, str]:
-    """The key/value rows a `script` step returned."""
-    body = client.get(f"/api/runs/{run_id}/steps/user/outputs/{port}/preview/?limit=100").json()
-    rows = body["table"]["rows"]
-    return (
-        {row["key"]: row["value"] for row in rows}
-        if rows and isinstance(rows[0], dict)
-        else {key: value for key, value in rows}
-    )
 
 
 def database_file() -> str:

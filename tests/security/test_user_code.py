@@ -26,7 +26,8 @@ from designer.engine.runners.local import LocalRunner
 from designer.engine.store import ArtifactStore
 from designer.modules import builtin_registry, load_registry
 from designer.sandbox import bwrap
-from tests.security.conftest import (
+from tests.support.graphs import graph, node
+from tests.support.sandbox import (
     DF,
     REPOSITORY,
     assert_denied,
@@ -36,7 +37,6 @@ from tests.security.conftest import (
     sandbox_processes,
     script,
 )
-from tests.support.graphs import graph, node
 from tests.unit.modules.harness import ModuleRunner
 
 

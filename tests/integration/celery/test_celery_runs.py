@@ -14,6 +14,7 @@ import pytest
 
 from designer.runs.models import RunEvent, StepRun
 from designer.runs.tasks import run_step
+from designer.sandbox.slots import UID_BASE
 from tests.integration.api.conftest import Team, make_team
 from tests.integration.api.test_runs import (
     chain_document,
@@ -23,6 +24,7 @@ from tests.integration.api.test_runs import (
     steps,
     wait_for,
 )
+from tests.support.sandbox import iris_into, script, start, table
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.celery, pytest.mark.redis]
 
@@ -121,3 +123,21 @@ def test_a_step_whose_worker_is_killed_fails_saying_so(
         editor, editor.post(f"/api/graphs/{gid}/runs/", {}, format="json").json()["id"]
     )
     assert steps(again)["s1"]["status"] == "reused"
+
+
+def test_user_code_runs_in_the_sandbox_on_a_celery_worker(team_tx: Team) -> None:
+    body = """
+facts['uid'] = os.getuid()
+facts['interfaces'] = [name for _, name in socket.if_nameindex()]
+facts['root'] = sorted(os.listdir('/'))
+"""
+    editor = team_tx.client("editor")
+    document = iris_into("script.python@1", "dataset1", {"code": script(body)})
+    run = wait_for(editor, start(editor, team_tx.workspace.pk, document))
+    assert run["status"] == "succeeded" and run["runner"] == "celery"
+    seen = table(editor, run["id"])
+    assert int(seen["uid"]) >= UID_BASE and seen["interfaces"] == "['lo']"
+    assert "'var'" in seen["root"] and "'etc'" not in seen["root"]  # bwrap's minimal root
+    sql = iris_into("transform.sql@1", "t1", {"query": "VACUUM INTO '/tmp/x.db'; SELECT 1"})
+    failed = steps(wait_for(editor, start(editor, team_tx.workspace.pk, sql)))["user"]
+    assert failed["status"] == "failed" and "VACUUM INTO is not available" in failed["error"]
