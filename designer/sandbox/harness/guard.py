@@ -1,4 +1,4 @@
-"""A harness's first act on its stdin: read its step's limits and set them as its rlimits.
+"""How every harness starts: read its step's limits and set them as rlimits, then its start frame.
 
 Until then only the harness's own imports have run (a standby sandbox is started before its
 step is known); after this, soft and hard limits are equal, so the user's code cannot raise
@@ -11,12 +11,21 @@ from __future__ import annotations
 
 import resource
 import sys
+from typing import IO, Any
 
 import protocol
 
 
-def enter() -> None:
-    """Apply the limits frame (address space, processes, CPU seconds from now; no core files)."""
+def start() -> tuple[IO[bytes], dict[str, Any], bytes]:
+    """Apply the limits, then read the start frame: (the results stream, its header, payload)."""
+    _apply_limits()
+    frame = protocol.read(sys.stdin.buffer)
+    assert frame is not None, "no start frame"
+    return protocol.results(), frame[0], frame[1]
+
+
+def _apply_limits() -> None:
+    """The limits frame: address space, processes, CPU seconds from now; no core files."""
     frame = protocol.read(sys.stdin.buffer)
     assert frame is not None and frame[0]["type"] == "limits", "no limits frame"
     limits = frame[0]

@@ -130,11 +130,7 @@ def encode_output(port: str, value: Any) -> tuple[str, bytes]:
 
 
 def main() -> int:
-    out = protocol.results()
-    guard.enter()
-    frame = protocol.read(sys.stdin.buffer)
-    assert frame is not None, "no start frame"
-    start = frame[0]
+    out, start, _ = guard.start()
     context_module = install_sdk(start["sdk"])
     step_error = context_module.StepError
     sys.path.insert(0, start["folder"])  # the module's own helper files

@@ -44,11 +44,7 @@ def _parquet(df: Any) -> bytes:
 
 
 def main() -> int:
-    out = protocol.results()
-    guard.enter()
-    frame = protocol.read(sys.stdin.buffer)
-    assert frame is not None, "no start frame"
-    start, code = frame
+    out, start, code = guard.start()
     source, user_file = code.decode(), start["file"]
     linecache.cache[user_file] = (len(source), None, source.splitlines(True), user_file)
     payloads = []

@@ -67,14 +67,10 @@ def _blob(value: Any) -> Any:
 
 
 def main() -> int:
-    out = protocol.results()
-    guard.enter()
-    frame = protocol.read(sys.stdin.buffer)
-    assert frame is not None, "no start frame"
-    start, image = frame
+    out, start, image = guard.start()
     db = sqlite3.connect(":memory:")
     db.deserialize(image)
-    del image, frame
+    del image
     db.setlimit(sqlite3.SQLITE_LIMIT_ATTACHED, 0)
     rules = Rules(start["timeout"])
     db.set_authorizer(rules.authorize)
