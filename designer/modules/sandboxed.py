@@ -60,8 +60,8 @@ def run_harness(
         kind = header.get("type")
         if kind == "log":
             ctx.log("\n".join(str(line) for line in header.get("lines", [])))
-        elif kind == "progress":
-            ctx.progress(float(header["value"]), _number(header.get("max")))
+        elif kind == "progress":  # as the module passed them, as in a worker
+            ctx.progress(header.get("value"), header.get("max"))  # type: ignore[arg-type]
         elif kind == "input" and on_request is not None:
             return on_request(header)
         elif kind == "output":
@@ -103,7 +103,3 @@ def run_harness(
 
 def _prefix(param: str | None) -> str:
     return f"{param}: " if param else ""
-
-
-def _number(value: Any) -> float | None:
-    return None if value is None else float(value)

@@ -164,6 +164,7 @@ class Sandbox:
         except BaseException:
             proc.kill()
             proc.wait()
+            _close(proc)
             raise
         finally:
             os.close(info_r)
@@ -278,10 +279,7 @@ class Sandbox:
                 proc.kill()
                 proc.wait()
             self.writer.close()
-            for stream in (proc.stdin, proc.stdout, proc.stderr):
-                if stream is not None:
-                    with contextlib.suppress(OSError):
-                        stream.close()
+            _close(proc)
         if self.results_r >= 0:
             os.close(self.results_r)
             self.results_r = -1
@@ -373,6 +371,13 @@ def run(
     finally:
         if standby:
             _spawner.submit(_prepare, key)
+
+
+def _close(proc: subprocess.Popen[bytes]) -> None:
+    for stream in (proc.stdin, proc.stdout, proc.stderr):
+        if stream is not None:
+            with contextlib.suppress(OSError):
+                stream.close()
 
 
 def _mb(size: int) -> str:

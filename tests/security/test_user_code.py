@@ -322,3 +322,45 @@ def test_where_the_sandbox_cannot_start_user_code_does_not_run(
         run("script.python@1", {"code": script("facts['ran'] = True\n")}, dataset1=DF)
     with pytest.raises(StepError, match="the sandbox could not start, so the query did not run"):
         run("transform.sql@1", {"query": "SELECT 1"}, t1=DF)
+
+
+def test_no_privileges_and_a_minimal_view(run: ModuleRunner) -> None:
+    body = """
+status = dict(line.split(':\\t', 1) for line in open('/proc/self/status').read().splitlines())
+for key in ('CapInh', 'CapPrm', 'CapEff', 'CapBnd', 'CapAmb', 'NoNewPrivs'):
+    facts[key] = status[key].strip()
+facts['groups'] = os.getgroups()
+facts['root'] = sorted(os.listdir('/'))
+facts['writable'] = [p for p in ('/', '/usr', '/proc/sys', sys.prefix) if os.access(p, os.W_OK)]
+"""
+    seen = facts(run("script.python@1", {"code": script(body)}, dataset1=DF))
+    for key in ("CapInh", "CapPrm", "CapEff", "CapBnd", "CapAmb"):
+        assert seen[key] == "'0000000000000000'", key
+    assert seen["NoNewPrivs"] == "'1'" and seen["groups"] == "[]"
+    root = eval(seen["root"])
+    assert {"usr", "proc", "dev", "tmp", "var"} <= set(root)
+    assert not {"etc", "home", "srv", "opt", "mnt"} & set(root)
+    assert seen["writable"] == "[]"
+
+
+def test_a_custom_module_logs_and_reports_progress_as_it_goes(tmp_path: Path) -> None:
+    folder = tmp_path / "modules"
+    folder.mkdir()
+    (folder / "chatty.yaml").write_text(
+        "name: custom.chatty\nentry_point: chatty.py:run\n"
+        "inputs:\n  - {name: dataset, type: DataFrame}\n"
+        "outputs:\n  - {name: dataset, type: DataFrame}\n"
+    )
+    (folder / "chatty.py").write_text(
+        "def run(ctx):\n"
+        "    print('printed')\n"
+        "    ctx.log('logged')\n"
+        "    for i in range(1, 4):\n"
+        "        ctx.progress(i, 3)\n"
+        "    return {'dataset': ctx.input('dataset').assign(b=1)}\n"
+    )
+    runner = ModuleRunner(tmp_path, load_registry([folder]))
+    out = runner("custom.chatty@1", dataset=DF)
+    assert out["dataset"]["b"].tolist() == [1, 1, 1]
+    assert sorted(runner.logs) == ["logged", "printed"]  # two pipes: no order between them
+    assert runner.context.progress_values == [(1, 3), (2, 3), (3, 3)]

@@ -83,7 +83,7 @@ class ModuleRunner:
         workdir = self.tmp / "work"
         workdir.mkdir(parents=True, exist_ok=True)
         self.logs = []
-        ctx = ModuleContext(resolved, stored, workdir, self.datasets, self.logs)
+        ctx = self.context = ModuleContext(resolved, stored, workdir, self.datasets, self.logs)
         returned = load_implementation(spec.implementation)(ctx)
         assert set(returned) == {o.name for o in spec.outputs}
         return {o.name: _roundtrip(returned[o.name], o.type) for o in spec.outputs}
