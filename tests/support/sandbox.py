@@ -74,19 +74,21 @@ def sandbox_processes(uid: int | None = None) -> list[int]:
     return found
 
 
-def sandbox_files(folder: str = "/tmp") -> set[str]:
-    """Files under `folder` (one level) that a sandbox uid owns or a script sandbox left.
+def sandbox_files() -> set[str]:
+    """Entries of the host's /tmp, /var/tmp and /dev/shm that a sandbox uid owns or that a
+    script sandbox made (the old one's folders were named designer-script-*).
 
     Compare with a snapshot taken before: other processes on a shared host may leave some.
     """
     left = set()
-    for entry in os.scandir(folder):
-        try:
-            owner = entry.stat(follow_symlinks=False).st_uid
-        except OSError:
-            continue
-        if owner >= UID_BASE or entry.name.startswith("designer-script-"):
-            left.add(entry.path)
+    for folder in ("/tmp", "/var/tmp", "/dev/shm"):
+        for entry in os.scandir(folder):
+            try:
+                owner = entry.stat(follow_symlinks=False).st_uid
+            except OSError:
+                continue
+            if owner >= UID_BASE or entry.name.startswith("designer-script-"):
+                left.add(entry.path)
     return left
 
 
