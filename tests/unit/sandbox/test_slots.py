@@ -16,7 +16,7 @@ HOLDER = """
 import sys, time
 from pathlib import Path
 from designer.sandbox import slots
-slots.ROOT_DIR, slots.SLOTS = Path(sys.argv[1]), int(sys.argv[2])
+slots.ROOT_DIR, slots.SLOTS, slots.UID_BASE = Path(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3])
 slot = slots.acquire(use_cgroups=False)
 print(slot.index, slot.uid, flush=True)
 time.sleep(120)
@@ -27,6 +27,7 @@ time.sleep(120)
 def folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     target = tmp_path / "slots"
     monkeypatch.setattr(slots, "ROOT_DIR", target)
+    monkeypatch.setattr(slots, "UID_BASE", 2_100_000_000)  # not the uids of real sandboxes
     monkeypatch.setenv("XDG_RUNTIME_DIR", str(tmp_path))
     return slots.slot_dir()
 
@@ -34,7 +35,7 @@ def folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 def holder(folder: Path) -> tuple[subprocess.Popen[str], int]:
     """Another process holding a slot: (the process, its slot index)."""
     proc = subprocess.Popen(
-        [sys.executable, "-c", HOLDER, str(folder), str(slots.SLOTS)],
+        [sys.executable, "-c", HOLDER, str(folder), str(slots.SLOTS), str(slots.UID_BASE)],
         stdout=subprocess.PIPE,
         text=True,
         cwd=Path(__file__).resolve().parents[3],
