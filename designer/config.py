@@ -20,6 +20,32 @@ def env_list(name: str, default: str = "") -> list[str]:
     return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
 
 
+def env_int(name: str, default: int) -> int:
+    """Return an environment variable read as an integer (`default` when unset or empty)."""
+    value = os.environ.get(name, "").strip()
+    return int(value) if value else default
+
+
+def read_secret(path: Path) -> str:
+    """The secret kept in a file (surrounding whitespace dropped), or "" when there is none."""
+    try:
+        return path.read_text().strip()
+    except FileNotFoundError:
+        return ""
+
+
+def proxy_ssl_header(value: str) -> tuple[str, str] | None:
+    """Read `Header-Name: value` (what a TLS proxy sets on https requests) for Django's setting."""
+    if not value.strip():
+        return None
+    name, separator, expected = value.partition(":")
+    if not separator or not name.strip() or not expected.strip():
+        raise ValueError(
+            f"SECURE_PROXY_SSL_HEADER must look like 'X-Forwarded-Proto: https', got {value!r}"
+        )
+    return "HTTP_" + name.strip().upper().replace("-", "_"), expected.strip()
+
+
 def sqlite_database(path: str | Path) -> dict[str, object]:
     """A SQLite DATABASES entry tuned for one server process plus worker processes.
 

@@ -3,22 +3,37 @@
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
 
-from designer.config import database_from_url, env_bool, env_list, sqlite_database
+from designer.config import (
+    database_from_url,
+    env_bool,
+    env_int,
+    env_list,
+    proxy_ssl_header,
+    read_secret,
+    sqlite_database,
+)
+
+# Everything the server and its workers write (database, artifacts, datasets, logs, uploads in
+# progress) is readable by this user only; user code never runs as this user.
+os.umask(0o077)
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 DATA_DIR = Path(os.environ.get("DESIGNER_DATA_DIR", BASE_DIR / "var"))
 
 DEBUG = env_bool("DEBUG")
-SECRET_KEY = os.environ.get("SECRET_KEY", "")
+# No secret in the repository: SECRET_KEY, else the per-install file `make run` creates.
+SECRET_KEY = os.environ.get("SECRET_KEY") or read_secret(DATA_DIR / "secret_key")
 if not SECRET_KEY:
-    if not DEBUG:
-        raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off (no default secret).")
-    SECRET_KEY = "insecure-development-key-only-used-with-DEBUG-on"
-ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]" if DEBUG else "")
+    raise ImproperlyConfigured(
+        f"SECRET_KEY must be set, or {DATA_DIR / 'secret_key'} hold one (make run creates it)."
+    )
+# Loopback names by default, so `make run` works with DEBUG off; list your host names otherwise.
+ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
 INSTALLED_APPS = [
@@ -32,6 +47,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "drf_spectacular",
     "channels",
+    "axes",
     "designer.workspaces",
     "designer.graphs",
     "designer.runs",
@@ -49,6 +65,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "designer.urls"
@@ -120,7 +137,8 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "designer.api_errors.exception_handler",
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
+    "DEFAULT_PARSER_CLASSES": ["designer.workspaces.parsers.LimitedJSONParser"],
+    "DEFAULT_PAGINATION_CLASS": "designer.workspaces.pagination.Pagination",
     "PAGE_SIZE": 50,
 }
 SPECTACULAR_SETTINGS = {
@@ -129,6 +147,18 @@ SPECTACULAR_SETTINGS = {
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
 }
+
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # refuses locked-out sign-ins before any password check
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Failed sign-ins (login page, admin, API tokens) lock out a username from an address.
+AXES_FAILURE_LIMIT = env_int("DESIGNER_LOGIN_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("DESIGNER_LOGIN_LOCKOUT_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "designer.workspaces.lockout.lockout_response"
+AXES_VERBOSE = False
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -151,6 +181,13 @@ VITE_MANIFEST = BASE_DIR / "static" / "dist" / ".vite" / "manifest.json"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", not DEBUG)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+# Behind TLS: HSTS, redirect to https, and the proxy header that says a request came over https.
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS")
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD")
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT")
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+SECURE_PROXY_SSL_HEADER = proxy_ssl_header(os.environ.get("SECURE_PROXY_SSL_HEADER", ""))
 
 LOGGING = {
     "version": 1,

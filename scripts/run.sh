@@ -5,8 +5,16 @@ cd "$(dirname "$0")/.."
 bash scripts/sandbox.sh
 bash scripts/setup.sh
 bash scripts/frontend.sh
-export DEBUG="${DEBUG:-1}" SECURE_COOKIES="${SECURE_COOKIES:-0}"
-mkdir -p var
+# DEBUG stays off unless you ask for it (DEBUG=1 make run): no debug pages, even on loopback.
+# Cookies are not https-only here: this serves plain http on 127.0.0.1.
+export DEBUG="${DEBUG:-0}" SECURE_COOKIES="${SECURE_COOKIES:-0}"
+# Everything the server writes is owner-only; the per-install secret is made once, never committed.
+umask 077
+data="${DESIGNER_DATA_DIR:-var}"
+mkdir -p "$data"
+if [ -z "${SECRET_KEY:-}" ] && [ ! -s "$data/secret_key" ]; then
+  .venv/bin/python -c 'import secrets; print(secrets.token_urlsafe(50))' > "$data/secret_key"
+fi
 .venv/bin/python manage.py migrate --noinput
 .venv/bin/python manage.py collectstatic --noinput -v0
 if .venv/bin/python manage.py help load_examples >/dev/null 2>&1; then

@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any, Literal, Protocol
 
 from designer.engine.artifacts import OutputRecord
-from designer.engine.hashing import canonical_json, sha256_hex
+from designer.engine.hashing import canonical_json, same_json, sha256_hex
 from designer.engine.plan import Step
 from designer.engine.registry import split_ref
 from designer.engine.store import ArtifactStore
@@ -192,7 +192,8 @@ class FileCache:
 
     def __init__(self, root: str | os.PathLike[str], filename: str = "cache.sqlite3"):
         self.path = Path(root) / filename
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        os.close(os.open(self.path, os.O_CREAT | os.O_RDWR, 0o600))  # owner-only, as its -wal/-shm
         self._lock = threading.RLock()
         self._db = sqlite3.connect(
             self.path, timeout=30.0, isolation_level=None, check_same_thread=False
@@ -412,7 +413,7 @@ def explain(previous: Mapping[str, Any] | None, current: Mapping[str, Any]) -> s
     new_params = _params(current["params"])
     for name in [*new_params, *(k for k in old_params if k not in new_params)]:
         old, new = old_params.get(name, _UNSET), new_params.get(name, _UNSET)
-        if old != new or type(old) is not type(new):
+        if old is _UNSET or new is _UNSET or not same_json(old, new):
             changes.append(_param_change(name, old, new))
     old_inputs = previous.get("inputs") or {}
     for port, new_in in current["inputs"].items():

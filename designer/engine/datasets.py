@@ -38,7 +38,7 @@ class FileDatasetStore:
 
     def __init__(self, root: str | os.PathLike[str]):
         self.root = Path(root)
-        self.root.mkdir(parents=True, exist_ok=True)
+        self.root.mkdir(mode=0o700, parents=True, exist_ok=True)
 
     def _dir(self, name: str) -> Path:
         if not isinstance(name, str) or not _NAME.match(name) or ".." in name:
@@ -84,7 +84,7 @@ class FileDatasetStore:
     def write(self, name: str, parquet_path: Path, description: str = "") -> str:
         """Register the Parquet file as a new version of `name` (or reuse an identical one)."""
         folder = self._dir(name)
-        folder.mkdir(parents=True, exist_ok=True)
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
         with self._locked(folder):
             fd, tmp = tempfile.mkstemp(dir=folder, prefix=".incoming-")
             try:

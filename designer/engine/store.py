@@ -41,8 +41,8 @@ class ArtifactStore:
         self._objects = os.fspath(self.objects)
         self.tmp = self.root / "tmp"
         self._summaries = os.fspath(self.root / "summaries")
-        self.objects.mkdir(parents=True, exist_ok=True)
-        self.tmp.mkdir(parents=True, exist_ok=True)
+        self.objects.mkdir(mode=0o700, parents=True, exist_ok=True)
+        self.tmp.mkdir(mode=0o700, parents=True, exist_ok=True)
 
     def path(self, digest: str) -> Path:
         """The file that holds (or would hold) the artifact with this digest."""
@@ -123,7 +123,7 @@ class ArtifactStore:
             if os.path.exists(target) and target.stat().st_size == os.stat(tmp_name).st_size:
                 os.unlink(tmp_name)
                 return digest
-            target.parent.mkdir(exist_ok=True)
+            target.parent.mkdir(mode=0o700, exist_ok=True)
             os.replace(tmp_name, target)
             _fsync_dir(target.parent)
             return digest
@@ -149,7 +149,7 @@ class ArtifactStore:
         """Move a corrupted object aside, so it counts as missing and gets produced again."""
         target = self.root / "corrupt" / digest
         with contextlib.suppress(OSError):
-            target.parent.mkdir(exist_ok=True)
+            target.parent.mkdir(mode=0o700, exist_ok=True)
             os.replace(self.path(digest), target)
 
     def size(self, digest: str) -> int:
@@ -196,7 +196,7 @@ class ArtifactStore:
             try:
                 os.replace(tmp_name, target)
             except FileNotFoundError:
-                target.parent.mkdir(exist_ok=True)
+                target.parent.mkdir(mode=0o700, exist_ok=True)
                 os.replace(tmp_name, target)
             _fsync_dir(target.parent)
         except BaseException:
@@ -209,7 +209,7 @@ class ArtifactStore:
     def clear_tmp(self) -> None:
         """Remove leftovers of interrupted writes (safe only when no write is in progress)."""
         shutil.rmtree(self.tmp, ignore_errors=True)
-        self.tmp.mkdir(parents=True, exist_ok=True)
+        self.tmp.mkdir(mode=0o700, parents=True, exist_ok=True)
 
 
 def _fsync_dir(path: Path) -> None:

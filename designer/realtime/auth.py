@@ -4,7 +4,8 @@ The token may come as a `token.<raw>` subprotocol (what browsers can send), an
 `Authorization: Bearer <raw>` header (CLI clients), or a `?token=<raw>` query parameter.
 A token, when given, decides alone: an invalid one leaves the socket anonymous. An endpoint
 key leaves the user anonymous and names the key (ENDPOINT_KEY): it may watch only the runs
-its own calls started.
+its own calls started. Failed API tokens count toward the address's sign-in lockout
+(workspaces.lockout), as on the REST API.
 """
 
 from __future__ import annotations
@@ -17,9 +18,11 @@ from channels.auth import AuthMiddlewareStack
 from channels.db import database_sync_to_async
 from channels.middleware import BaseMiddleware
 from django.contrib.auth.models import AnonymousUser
+from django.http import HttpRequest
 
 from designer.endpoints.keys import is_key, live_key
 from designer.realtime.protocol import TOKEN_SUBPROTOCOL_PREFIX
+from designer.workspaces import lockout
 from designer.workspaces.tokens import user_for_token
 
 ASGIApp = Callable[..., Awaitable[Any]]
@@ -44,13 +47,29 @@ TOKEN_KEY = "designer.api_token"  # scope key: the id of the API token a socket 
 ENDPOINT_KEY = "designer.endpoint_key"  # scope key: the id of the endpoint key it signed in with
 
 
+def sign_in_request(scope: dict[str, Any]) -> HttpRequest:
+    """The handshake as the plain HttpRequest the lockout bookkeeping reads (address, path)."""
+    request = HttpRequest()
+    request.path = request.path_info = scope.get("path", "")
+    client = scope.get("client") or ("", 0)
+    request.META["REMOTE_ADDR"] = client[0]
+    for name, value in scope.get("headers") or []:
+        if name == b"user-agent":
+            request.META["HTTP_USER_AGENT"] = value.decode("latin-1")
+    return request
+
+
 @database_sync_to_async
-def _signed_in(raw: str) -> dict[str, Any]:
+def _signed_in(raw: str, scope: dict[str, Any]) -> dict[str, Any]:
     if is_key(raw):
         key = live_key(raw)
         return {"user": AnonymousUser(), ENDPOINT_KEY: key.pk if key is not None else None}
+    request = sign_in_request(scope)
+    if lockout.token_locked_out(request):
+        return {"user": AnonymousUser(), TOKEN_KEY: None}
     token = user_for_token(raw)
     if token is None:
+        lockout.token_failed(request)
         return {"user": AnonymousUser(), TOKEN_KEY: None}
     return {"user": token.user, TOKEN_KEY: token.pk}
 
@@ -61,7 +80,7 @@ class TokenAuthMiddleware(BaseMiddleware):
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> Any:
         raw = token_from_scope(scope)
         if raw is not None:
-            scope = dict(scope, **await _signed_in(raw))
+            scope = dict(scope, **await _signed_in(raw, scope))
         return await super().__call__(scope, receive, send)
 
 

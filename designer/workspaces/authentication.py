@@ -7,11 +7,22 @@ from typing import Any
 from rest_framework import authentication, exceptions
 from rest_framework.request import Request
 
+from designer.workspaces import lockout
 from designer.workspaces.tokens import user_for_token
 
 
+class SignInLocked(exceptions.Throttled):
+    """Too many failed sign-ins from this address (429)."""
+
+    default_code = "locked_out"
+
+
 class ApiTokenAuthentication(authentication.BaseAuthentication):
-    """Authenticates a request carrying a personal API token (Bearer or Token scheme)."""
+    """Authenticates a request carrying a personal API token (Bearer or Token scheme).
+
+    Failed tokens count toward the address's sign-in lockout; a locked-out address is refused
+    before its token is even looked up.
+    """
 
     keywords = ("bearer", "token")
 
@@ -21,8 +32,11 @@ class ApiTokenAuthentication(authentication.BaseAuthentication):
             return None
         if len(header) != 2:
             raise exceptions.AuthenticationFailed("Authorization header must be 'Bearer <token>'.")
+        if lockout.token_locked_out(request._request):
+            raise SignInLocked(lockout.lockout_seconds(), lockout.locked_message())
         token = user_for_token(header[1])
         if token is None:
+            lockout.token_failed(request._request)
             raise exceptions.AuthenticationFailed("Invalid or revoked API token.")
         return token.user, token
 

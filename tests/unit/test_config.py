@@ -3,6 +3,7 @@
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -34,27 +35,32 @@ def test_env_helpers(monkeypatch: pytest.MonkeyPatch) -> None:
     assert env_list("HOSTS") == ["a.example", "b.example"]
 
 
-def test_server_refuses_to_start_without_a_secret_when_debug_is_off() -> None:
-    env = {k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "DEBUG"}}
-    result = subprocess.run(
-        [sys.executable, "-c", "import django; django.setup()"],
-        env={**env, "DJANGO_SETTINGS_MODULE": "designer.settings"},
+def django_setup(data_dir: Path, **env: str) -> subprocess.CompletedProcess[str]:
+    """Load the settings in a fresh interpreter (no SECRET_KEY unless given)."""
+    base = {k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "DEBUG"}}
+    return subprocess.run(
+        [sys.executable, "-c", "import django; django.setup(); print('ok')"],
+        env={
+            **base,
+            "DJANGO_SETTINGS_MODULE": "designer.settings",
+            "DESIGNER_DATA_DIR": str(data_dir),
+            **env,
+        },
         capture_output=True,
         text=True,
     )
+
+
+@pytest.mark.parametrize("debug", ["0", "1"])
+def test_server_refuses_to_start_without_a_secret(tmp_path: Path, debug: str) -> None:
+    result = django_setup(tmp_path, DEBUG=debug)
     assert result.returncode != 0
     assert "SECRET_KEY must be set" in result.stderr
 
 
-def test_debug_mode_starts_without_a_secret() -> None:
-    env = {k: v for k, v in os.environ.items() if k != "SECRET_KEY"}
-    result = subprocess.run(
-        [sys.executable, "-c", "import django; django.setup(); print('ok')"],
-        env={**env, "DEBUG": "1", "DJANGO_SETTINGS_MODULE": "designer.settings"},
-        capture_output=True,
-        text=True,
-    )
-    assert result.returncode == 0, result.stderr
+def test_the_per_install_secret_file_is_used(tmp_path: Path) -> None:
+    (tmp_path / "secret_key").write_text("a-per-install-secret\n")
+    assert django_setup(tmp_path).stdout.strip() == "ok"
 
 
 def test_sqlite_url_keeps_the_concurrency_options() -> None:

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from django.contrib.auth import authenticate
 from django.core.management import call_command
+from django.test import RequestFactory
 
 from designer.graphs.models import Graph
 
@@ -19,7 +20,8 @@ def test_load_examples_is_idempotent_and_prints_the_login() -> None:
     out = StringIO()
     call_command("load_examples", stdout=out)
     assert "demo / demo-designer" in out.getvalue()
-    assert authenticate(username="demo", password="demo-designer") is not None
+    sign_in = RequestFactory().post("/accounts/login/")
+    assert authenticate(sign_in, username="demo", password="demo-designer") is not None
     assert Graph.objects.count() == len(EXAMPLES) > 0
     assert all(g.versions.count() == 1 for g in Graph.objects.all())
     call_command("load_examples", stdout=StringIO())
