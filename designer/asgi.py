@@ -9,11 +9,11 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "designer.settings")
 django_asgi_app = get_asgi_application()
 
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
-from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 from django.conf import settings  # noqa: E402
 
 from designer.realtime.auth import TokenOrSessionAuthMiddlewareStack  # noqa: E402
 from designer.realtime.frames import FrameWriterMiddleware  # noqa: E402
+from designer.realtime.origin import SameOriginValidator  # noqa: E402
 from designer.realtime.routing import websocket_urlpatterns  # noqa: E402
 
 if settings.DESIGNER_RUNNER == "celery":
@@ -30,9 +30,7 @@ application = ProtocolTypeRouter(
     {
         "http": django_asgi_app,
         "websocket": FrameWriterMiddleware(
-            AllowedHostsOriginValidator(
-                TokenOrSessionAuthMiddlewareStack(URLRouter(websocket_urlpatterns))
-            )
+            SameOriginValidator(TokenOrSessionAuthMiddlewareStack(URLRouter(websocket_urlpatterns)))
         ),
     }
 )

@@ -9,9 +9,11 @@ the run's transaction, so a refused call leaves no run and a started one always 
 from __future__ import annotations
 
 import hashlib
+import tempfile
 import threading
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from django.core.files.uploadedfile import UploadedFile
@@ -275,10 +277,22 @@ def _resolve_inputs(
     files: dict[str, UploadedFile],
 ) -> dict[str, dict[str, str]]:
     """Each given input as {dataset, version digest, source}; files become dataset versions."""
-    frames = {}
+    with tempfile.TemporaryDirectory() as folder:
+        return _resolve_inputs_in(Path(folder), endpoint, caller, datasets, files)
+
+
+def _resolve_inputs_in(
+    folder: Path,
+    endpoint: Endpoint,
+    caller: Caller,
+    datasets: dict[str, Any],
+    files: dict[str, UploadedFile],
+) -> dict[str, dict[str, str]]:
+    """_resolve_inputs with the files converted into `folder` (all checked before any is kept)."""
+    tables = {}
     for name, upload in files.items():
         try:
-            frames[name] = dataset_services.read_upload(upload)
+            tables[name] = dataset_services.read_upload(upload, folder)
         except ApiError as exc:
             raise ApiError(
                 exc.status_code,
@@ -310,13 +324,13 @@ def _resolve_inputs(
         resolved[name] = {"dataset": ref["dataset"], "version": digest, "source": "dataset"}
     if problems:
         raise ApiError(400, "invalid_call", "; ".join(p["message"] for p in problems), problems)
-    for name, frame in frames.items():
+    for name, table in tables.items():
         dataset = f"endpoint.{endpoint.name}.{name}"
         stored = dataset_services.add_version(
             endpoint.workspace,
             caller.member,
             dataset,
-            frame,
+            table,
             files[name].name or "",
             f"Sent to endpoint {endpoint.name}",
         )

@@ -20,6 +20,14 @@ def canonical_json(value: Any) -> str:
     return _ENCODER.encode(value)
 
 
+def same_json(a: Any, b: Any) -> bool:
+    """Whether two JSON values are the same JSON, exact in type: `true`, `1` and `1.0` differ.
+
+    (Python's == says True == 1 == 1.0, at any depth.)
+    """
+    return canonical_json(a) == canonical_json(b)
+
+
 def sha256_hex(data: bytes | memoryview) -> str:
     """Return the hex SHA-256 digest of `data`."""
     return hashlib.sha256(data).hexdigest()

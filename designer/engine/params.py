@@ -16,6 +16,7 @@ from designer.engine.registry import ParamSpec
 from designer.engine.types import ParamType, pipeline_parameter_types
 
 _REFERENCE = re.compile(r"^\$([A-Za-z_][A-Za-z0-9_]*)$")
+INT_MIN, INT_MAX = -(2**63), 2**63 - 1  # an int param fits 64 bits whatever its spec declares
 
 
 def reference(value: Any) -> str | None:
@@ -43,6 +44,8 @@ def describe(value: Any) -> str:
     if isinstance(value, str):
         text = repr(value) if len(value) <= 40 else repr(value[:37]) + "…"
         return text
+    if isinstance(value, int) and abs(value) >= 10**20:
+        return f"an integer of {len(str(abs(value)))} digits"
     if isinstance(value, (int, float)):
         return repr(value)
     if isinstance(value, (list, tuple)):
@@ -106,6 +109,8 @@ def check_value(spec: ParamSpec, value: Any) -> tuple[str, str] | None:
             "param_wrong_type",
             f"param `{name}` must be a list of column names, got {describe(value)}",
         )
+    if kind is ParamType.INT and not INT_MIN <= value <= INT_MAX:
+        return "param_out_of_range", f"param `{name}` must fit in 64 bits, got {describe(value)}"
     if kind in (ParamType.INT, ParamType.FLOAT):
         if spec.minimum is not None and value < spec.minimum:
             return (
@@ -149,6 +154,8 @@ def check_pipeline_value(kind: str, value: Any) -> str | None:
         return None
     if kind == ParamType.INT.value and (not isinstance(value, int) or isinstance(value, bool)):
         return f"must be an integer, got {describe(value)}"
+    if kind == ParamType.INT.value and not INT_MIN <= value <= INT_MAX:
+        return f"must fit in 64 bits, got {describe(value)}"
     if kind == ParamType.FLOAT.value and not _is_number(value):
         return f"must be a number, got {describe(value)}"
     if kind == ParamType.BOOL.value and not isinstance(value, bool):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -11,6 +12,9 @@ from designer.engine.issues import Issue
 
 SCHEMA_VERSION = 1
 JSONValue = Any
+# Node ids name steps, log files and URLs: letters, digits, "_" and "-", at most 64 of them.
+NODE_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
+MAX_PARAM_DEPTH = 32  # nesting levels a node param or parameter default may have
 
 
 class GraphFormatError(ValueError):
@@ -188,16 +192,28 @@ def _json_type(value: Any) -> str:
     return type(value).__name__
 
 
-def _is_json(value: Any) -> bool:
-    if isinstance(value, float):
-        return math.isfinite(value)  # NaN and infinities are not JSON
-    if value is None or isinstance(value, (str, bool, int)):
-        return True
-    if isinstance(value, list):
-        return all(_is_json(v) for v in value)
-    if isinstance(value, dict):
-        return all(isinstance(k, str) and _is_json(v) for k, v in value.items())
-    return False
+def _json_problem(value: Any) -> str | None:
+    """Why `value` is not JSON data nested at most MAX_PARAM_DEPTH levels, or None.
+
+    Walks the value with an explicit stack: a deeply nested value never exhausts Python's stack.
+    """
+    stack: list[tuple[Any, int]] = [(value, 0)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, float):
+            if not math.isfinite(item):  # NaN and infinities are not JSON
+                return "expected JSON values (no NaN or infinity)"
+        elif isinstance(item, (list, dict)):
+            if depth >= MAX_PARAM_DEPTH:
+                return f"nested deeper than {MAX_PARAM_DEPTH} levels"
+            if isinstance(item, dict):
+                if not all(isinstance(k, str) for k in item):
+                    return "expected an object with string keys"
+                item = item.values()
+            stack.extend((child, depth + 1) for child in item)
+        elif item is not None and not isinstance(item, (str, bool, int)):
+            return f"expected JSON values, got {type(item).__name__}"
+    return None
 
 
 def parse_graph(data: Any) -> Graph:
@@ -247,12 +263,21 @@ def _parse_node(r: _Reader, raw: Any, index: int) -> Node | None:
     if data is None:
         return None
     ident = r.string(data.get("id"), f"{where}.id") if "id" in data else None
+    if ident is not None and not NODE_ID.fullmatch(ident):
+        shown = ident if len(ident) <= 40 else ident[:37] + "…"
+        r.fail(
+            f"{where}.id",
+            f"node id {shown!r} must be 1 to 64 letters, digits, '_' or '-'",
+            node=ident,
+        )
+        ident = None
     module = (
         r.string(data.get("module"), f"{where}.module", node=node_id) if "module" in data else None
     )
     params = data.get("params", {})
-    if not isinstance(params, dict) or not _is_json(params):
-        r.fail(f"{where}.params", "expected an object of JSON values", node=node_id)
+    problem = _json_problem(params) if isinstance(params, dict) else "expected an object"
+    if problem is not None:
+        r.fail(f"{where}.params", problem, node=node_id)
         params = {}
     position = r.position(data.get("position", {"x": 0, "y": 0}), f"{where}.position", node=node_id)
     label = data.get("label")
@@ -294,8 +319,9 @@ def _parse_parameters(r: _Reader, raw: Any) -> dict[str, PipelineParameter]:
             continue
         kind = r.string(data.get("type"), f"{where}.type", param=name) if "type" in data else None
         default = data.get("default")
-        if not _is_json(default):
-            r.fail(f"{where}.default", "expected a JSON value", param=name)
+        problem = _json_problem(default)
+        if problem is not None:
+            r.fail(f"{where}.default", problem, param=name)
         description = data.get("description", "")
         if not isinstance(description, str):
             r.fail(f"{where}.description", "expected a string", param=name)

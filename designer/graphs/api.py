@@ -9,6 +9,7 @@ from django.db.models import Max
 from django.http import HttpResponse
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
+from rest_framework.exceptions import ParseError
 from rest_framework.request import Request
 from rest_framework.response import Response
 
@@ -36,7 +37,7 @@ from designer.graphs.serializers import (
 )
 from designer.workspaces.models import Role
 from designer.workspaces.pagination import paginated, paginated_response
-from designer.workspaces.parsers import LimitedJSONParser, SmallMultiPartParser
+from designer.workspaces.parsers import LimitedJSONParser, SmallMultiPartParser, load_json
 from designer.workspaces.permissions import USER, ScopedAPIView
 
 GRAPHS = Graph.objects.all()
@@ -122,9 +123,9 @@ class GraphImportView(GraphView):
     def _from_upload(self, request: Request) -> dict[str, Any]:
         upload = request.data["file"]
         try:
-            document = json.loads(upload.read())
-        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-            raise ApiError(400, "invalid_json", f"{upload.name} is not valid JSON: {exc}") from exc
+            document = load_json(upload.read(), upload.name)
+        except ParseError as exc:
+            raise ApiError(400, "invalid_json", str(exc.detail)) from exc
         name = request.data.get("name") or upload.name.rsplit(".", 1)[0]
         return {
             "name": name,

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from designer.engine.hashing import same_json
+
 
 def _changes(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
     """Keys added, removed and changed between two flat mappings."""
@@ -11,7 +13,9 @@ def _changes(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
         "added": {k: new[k] for k in new.keys() - old.keys()},
         "removed": {k: old[k] for k in old.keys() - new.keys()},
         "changed": {
-            k: {"from": old[k], "to": new[k]} for k in old.keys() & new.keys() if old[k] != new[k]
+            k: {"from": old[k], "to": new[k]}
+            for k in old.keys() & new.keys()
+            if not same_json(old[k], new[k])
         },
     }
 
@@ -28,9 +32,9 @@ def _node_change(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any] | N
     params = _changes(old.get("params", {}), new.get("params", {}))
     if any(params.values()):
         change["params"] = params
-    if old.get("label") != new.get("label"):
+    if not same_json(old.get("label"), new.get("label")):
         change["label"] = {"from": old.get("label"), "to": new.get("label")}
-    if old.get("position") != new.get("position"):
+    if not same_json(old.get("position"), new.get("position")):
         change["moved"] = {"from": old.get("position"), "to": new.get("position")}
     return change if len(change) > 1 else None
 

@@ -10,6 +10,7 @@ from django.db import transaction
 from django.db.models import Max
 
 from designer.api_errors import ApiError
+from designer.engine.hashing import same_json
 from designer.graphs.analysis import canonical_document, empty_document
 from designer.graphs.models import Graph, GraphVersion
 from designer.graphs.shared_doc import doc_from_state, lenient_document, state_after, write_document
@@ -177,7 +178,7 @@ def commit_version(
     with transaction.atomic():
         graph = Graph.objects.select_for_update().get(pk=graph_id)
         parent = latest_version(graph)
-        if parent is not None and parent.document == graph.draft:
+        if parent is not None and same_json(parent.document, graph.draft):
             if only_if_changed:
                 return parent
             raise ApiError(

@@ -1,15 +1,18 @@
 """Who may do what on a socket: any member may watch a workspace and its runs and join a graph's
 co-editing room (only editors and owners edit there); an endpoint key, the runs its own calls
-started."""
+started.
+
+A run, workspace or graph the user is not a member of is refused exactly like one that does not
+exist (`not_found`, same message), as the REST API answers 404 for both.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 from designer.endpoints.models import EndpointKey, Invocation
-from designer.graphs.models import Graph
 from designer.runs.models import Run
-from designer.workspaces.models import ROLE_RANK, ApiToken, Membership, Role, Workspace
+from designer.workspaces.models import ROLE_RANK, ApiToken, Membership, Role
 
 
 @dataclass(frozen=True)
@@ -43,7 +46,7 @@ def key_run(key_id: int, run_id: int) -> int | Denied:
         .first()
     )
     if workspace_id is None:  # the same answer as for a missing run: nothing leaks
-        return Denied("not_found", f"Run {run_id} does not exist.")
+        return run_not_found(run_id)
     return workspace_id
 
 
@@ -52,10 +55,8 @@ def run_workspace(user_id: int | None, run_id: int) -> int | Denied:
     if user_id is None:
         return Denied("unauthenticated", "Sign in, or pass an API token, to watch runs.")
     workspace_id = Run.objects.filter(pk=run_id).values_list("workspace_id", flat=True).first()
-    if workspace_id is None:
-        return Denied("not_found", f"Run {run_id} does not exist.")
-    if not is_member(user_id, workspace_id):
-        return Denied("forbidden", f"You are not a member of run {run_id}'s workspace.")
+    if workspace_id is None or not is_member(user_id, workspace_id):
+        return run_not_found(run_id)
     return workspace_id
 
 
@@ -63,10 +64,8 @@ def workspace_access(user_id: int | None, workspace_id: int) -> int | Denied:
     """Return the workspace id if the user may watch it, or why not."""
     if user_id is None:
         return Denied("unauthenticated", "Sign in, or pass an API token, to watch a workspace.")
-    if not Workspace.objects.filter(pk=workspace_id).exists():
-        return Denied("not_found", f"Workspace {workspace_id} does not exist.")
     if not is_member(user_id, workspace_id):
-        return Denied("forbidden", f"You are not a member of workspace {workspace_id}.")
+        return workspace_not_found(workspace_id)
     return workspace_id
 
 
@@ -88,17 +87,16 @@ def graph_seat(user_id: int | None, graph_id: int) -> GraphSeat | Denied:
     """Return the user's seat in a graph's room (any member may join; editors edit), or why not."""
     if user_id is None:
         return Denied("unauthenticated", "Sign in, or pass an API token, to open a graph.")
-    workspace_id = Graph.objects.filter(pk=graph_id).values_list("workspace_id", flat=True).first()
-    if workspace_id is None:
-        return Denied("not_found", f"Graph {graph_id} does not exist.")
     membership = (
-        Membership.objects.filter(workspace_id=workspace_id, user_id=user_id)
+        Membership.objects.filter(user_id=user_id, workspace__graphs=graph_id)
         .select_related("user")
         .first()
     )
     if membership is None:
-        return Denied("forbidden", f"You are not a member of graph {graph_id}'s workspace.")
-    return GraphSeat(workspace_id, role_can_edit(membership.role), membership.user.username)
+        return graph_not_found(graph_id)
+    return GraphSeat(
+        membership.workspace_id, role_can_edit(membership.role), membership.user.username
+    )
 
 
 def can_edit(user_id: int, workspace_id: int) -> bool | None:
@@ -109,3 +107,18 @@ def can_edit(user_id: int, workspace_id: int) -> bool | None:
         .first()
     )
     return None if role is None else role_can_edit(role)
+
+
+def run_not_found(run_id: int) -> Denied:
+    """The refusal for a run that does not exist or is not the user's to watch."""
+    return Denied("not_found", f"Run {run_id} not found.")
+
+
+def workspace_not_found(workspace_id: int) -> Denied:
+    """The refusal for a workspace that does not exist or is not the user's to watch."""
+    return Denied("not_found", f"Workspace {workspace_id} not found.")
+
+
+def graph_not_found(graph_id: int) -> Denied:
+    """The refusal for a graph that does not exist or is not the user's to open."""
+    return Denied("not_found", f"Graph {graph_id} not found.")

@@ -39,7 +39,7 @@ class CollabConsumer(SignedInConsumer):
         self.presence_ids: set[int] = set()
         seat = await database_sync_to_async(access.graph_seat)(self.user_id, self.graph_id)
         if isinstance(seat, access.Denied):
-            await self.refuse(seat.code, seat.message)
+            await self.refuse_as(seat)
             return
         assert self.user_id is not None
         self.workspace_id = seat.workspace_id
@@ -47,7 +47,7 @@ class CollabConsumer(SignedInConsumer):
         self.user = presence.collaborator(self.user_id, seat.username)
         await self.join(member_group(self.workspace_id, self.user_id))
         if not await self.still_member(self.workspace_id):
-            await self.refuse("forbidden", "You are not a member of this graph's workspace.")
+            await self.refuse_as(access.graph_not_found(self.graph_id))
             return
         self.room = await get_rooms().join(self.graph_id, self)
         await self.welcome()

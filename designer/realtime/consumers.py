@@ -177,6 +177,10 @@ class WatchConsumer(SignedInConsumer):
             "data": {"code": code, "message": message},
         }
 
+    async def refuse_as(self, denied: access.Denied) -> None:
+        """Refuse with an access decision's code and message."""
+        await self.refuse(denied.code, denied.message)
+
     async def send_error(self, message: str) -> None:
         """Tell the client its message was not understood (the socket stays open)."""
         await self.send_message(self.error_envelope("bad_request", message))
@@ -203,7 +207,7 @@ class RunConsumer(WatchConsumer):
         else:
             outcome = await database_sync_to_async(access.run_workspace)(self.user_id, self.run_id)
         if isinstance(outcome, access.Denied):
-            await self.refuse(outcome.code, outcome.message)
+            await self.refuse_as(outcome)
             return
         if self.key_id is not None:
             await self.join(run_group(self.run_id))
@@ -211,7 +215,7 @@ class RunConsumer(WatchConsumer):
             assert self.user_id is not None
             await self.join(member_group(outcome, self.user_id), run_group(self.run_id))
             if not await self.still_member(outcome):
-                await self.refuse("forbidden", "You are not a member of this run's workspace.")
+                await self.refuse_as(access.run_not_found(self.run_id))
                 return
         async with self.order:
             if resume_from is None:
@@ -235,7 +239,7 @@ class RunConsumer(WatchConsumer):
         """Send the run.snapshot; its seq becomes the socket's position."""
         message = await database_sync_to_async(snapshot.run_snapshot)(self.run_id)
         if message is None:
-            await self.refuse("not_found", f"Run {self.run_id} does not exist.")
+            await self.refuse_as(access.run_not_found(self.run_id))
             return
         await self.send_message(message)
         self.sent_seq = message["seq"]
@@ -331,14 +335,14 @@ class WorkspaceConsumer(WatchConsumer):
             self.user_id, self.workspace_id
         )
         if isinstance(outcome, access.Denied):
-            await self.refuse(outcome.code, outcome.message)
+            await self.refuse_as(outcome)
             return
         assert self.user_id is not None
         await self.join(
             member_group(self.workspace_id, self.user_id), workspace_group(self.workspace_id)
         )
         if not await self.still_member(self.workspace_id):
-            await self.refuse("forbidden", "You are not a member of this workspace.")
+            await self.refuse_as(access.workspace_not_found(self.workspace_id))
             return
         message = await database_sync_to_async(snapshot.workspace_snapshot)(self.workspace_id)
         await self.send_message(message)

@@ -39,7 +39,6 @@ StepState = Literal[
 LogStream = Literal["stdout", "stderr", "log"]
 ErrorCode = Literal[
     "unauthenticated",
-    "forbidden",
     "not_found",
     "bad_request",
     "membership_revoked",
@@ -52,7 +51,6 @@ class CloseCode(IntEnum):
 
     BAD_REQUEST = 4400
     UNAUTHENTICATED = 4401
-    FORBIDDEN = 4403
     NOT_FOUND = 4404
     MEMBERSHIP_REVOKED = 4410
 
@@ -60,7 +58,6 @@ class CloseCode(IntEnum):
 ERROR_CLOSE_CODES: dict[str, CloseCode] = {
     "bad_request": CloseCode.BAD_REQUEST,
     "unauthenticated": CloseCode.UNAUTHENTICATED,
-    "forbidden": CloseCode.FORBIDDEN,
     "not_found": CloseCode.NOT_FOUND,
     "membership_revoked": CloseCode.MEMBERSHIP_REVOKED,
 }

@@ -209,8 +209,8 @@ def _message_section(message: Any, models: dict[str, dict[str, Any]]) -> list[st
 WHEN = {
     "bad_request": "a malformed `resume_from`, or one ahead of the run's last event",
     "unauthenticated": "no session and no valid API token, or the token was revoked while watching",
-    "forbidden": "the user is not a member of the workspace (of the run or graph)",
-    "not_found": "no such run, workspace or graph",
+    "not_found": "no such run, workspace or graph, or the user is not a member of it (the same"
+    " answer, so a socket never tells which runs, workspaces or graphs exist)",
     "membership_revoked": "the user was removed from the workspace while watching",
 }
 

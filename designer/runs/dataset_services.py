@@ -6,12 +6,14 @@ registered-dataset module reads them in workers; the rows here index them for th
 
 from __future__ import annotations
 
-import io
 import shutil
 import tempfile
+import uuid
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -20,7 +22,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 
 from designer.api_errors import ApiError
-from designer.engine.artifacts import summarize_frame
+from designer.engine.artifacts import summarize_parquet
 from designer.engine.datasets import FileDatasetStore
 from designer.runs.models import Dataset, DatasetVersion
 from designer.workspaces.models import Workspace
@@ -31,31 +33,111 @@ def store_for(workspace_id: int) -> FileDatasetStore:
     return FileDatasetStore(Path(settings.DESIGNER_DATASET_ROOT) / str(workspace_id))
 
 
+CHUNK_ROWS = 100_000  # rows an upload is converted at a time: memory stays bounded
+
+
+def _wider(a: Any, b: Any) -> Any:
+    """The dtype that holds the values of two chunks of one CSV column."""
+    if a == b:
+        return a
+    if a.kind in "iuf" and b.kind in "iuf":
+        return np.dtype("float64")
+    return np.dtype("object")
+
+
+def _csv_dtypes(upload: UploadedFile) -> dict[str, Any]:
+    """First pass: each column's dtype over the whole file, chunk by chunk."""
+    dtypes: dict[str, Any] = {}
+    for chunk in pd.read_csv(upload, chunksize=CHUNK_ROWS):
+        for name, dtype in chunk.dtypes.items():
+            dtypes[name] = _wider(dtypes[name], dtype) if name in dtypes else dtype
+    return dtypes
+
+
+def _arrow_type(dtype: Any) -> pa.DataType:
+    if dtype.kind == "O":
+        return pa.string()  # CSV text (and the nulls between it)
+    return pa.from_numpy_dtype(dtype)
+
+
+def _csv_batches(upload: UploadedFile) -> Iterator[pa.Table]:
+    """The CSV as Arrow tables of CHUNK_ROWS rows, every one with the whole file's column types."""
+    try:
+        dtypes = _csv_dtypes(upload)
+        upload.seek(0)
+        schema = pa.schema([(name, _arrow_type(dtype)) for name, dtype in dtypes.items()])
+        for chunk in pd.read_csv(upload, chunksize=CHUNK_ROWS, dtype=dtypes):
+            yield pa.Table.from_pandas(chunk, schema=schema, preserve_index=False)
+    except UnicodeDecodeError as exc:
+        raise ApiError(400, "invalid_file", f"{upload.name} is not UTF-8 text: {exc}") from exc
+    except pd.errors.EmptyDataError as exc:
+        raise ApiError(400, "invalid_file", f"{upload.name} is empty: no columns to read.") from exc
+    except (pd.errors.ParserError, ValueError) as exc:
+        raise ApiError(400, "invalid_file", f"{upload.name} is not valid CSV: {exc}") from exc
+
+
+def _parquet_batches(upload: UploadedFile) -> Iterator[pa.Table]:
+    """A Parquet upload as Arrow tables of at most CHUNK_ROWS rows."""
+    try:
+        file = pq.ParquetFile(upload)
+        for batch in file.iter_batches(batch_size=CHUNK_ROWS):
+            yield pa.Table.from_batches([batch])
+    except (pa.ArrowException, OSError) as exc:
+        raise ApiError(
+            400, "invalid_file", f"{upload.name} is not a readable Parquet file: {exc}"
+        ) from exc
+
+
+def _convert(upload: UploadedFile, target: Path) -> None:
+    """Write an uploaded CSV or Parquet file as Parquet, a chunk at a time (400 when unreadable)."""
+    head = upload.read(4)
+    upload.seek(0)
+    parquet = (upload.name or "").lower().endswith(".parquet") or head == b"PAR1"
+    writer = None
+    try:
+        for table in _parquet_batches(upload) if parquet else _csv_batches(upload):
+            if writer is None:
+                writer = pq.ParquetWriter(target, table.schema)
+            writer.write_table(table)
+    finally:
+        if writer is not None:
+            writer.close()
+    if writer is None or not pq.read_schema(target).names:
+        raise ApiError(400, "invalid_file", f"{upload.name} has no columns.")
+
+
+def _version_fields(path: Path) -> dict[str, Any]:
+    """Size, rows, column names and summary of a stored Parquet version (a column at a time)."""
+    summary = summarize_parquet(path)
+    return {
+        "size": path.stat().st_size,
+        "rows": summary["rows"],
+        "columns": [str(name) for name in pq.read_schema(path).names],
+        "summary": summary,
+    }
+
+
 def _write_version(
-    dataset: Dataset, frame: pd.DataFrame, user: Any, filename: str, description: str
+    dataset: Dataset, table: Path, user: Any, filename: str, description: str
 ) -> DatasetVersion:
-    with tempfile.TemporaryDirectory() as tmp:
-        path = Path(tmp) / "upload.parquet"
-        pq.write_table(pa.Table.from_pandas(frame, preserve_index=False), path)
-        digest = store_for(dataset.workspace_id).write(dataset.name, path, description)
-        size = path.stat().st_size
+    digest = store_for(dataset.workspace_id).write(dataset.name, table, description)
     existing = dataset.versions.filter(digest=digest).first()
     if existing is not None:
         return existing
     return DatasetVersion.objects.create(
         dataset=dataset,
         digest=digest,
-        size=size,
-        rows=len(frame),
-        columns=[str(c) for c in frame.columns],
-        summary=summarize_frame(frame),
         original_filename=filename,
         created_by=user,
+        **_version_fields(table),
     )
 
 
-def read_upload(upload: UploadedFile) -> pd.DataFrame:
-    """Parse an uploaded CSV or Parquet file (413 when too big, 400 naming the parse error)."""
+def read_upload(upload: UploadedFile, folder: Path) -> Path:
+    """Convert an uploaded CSV or Parquet file into a Parquet file in `folder`, a chunk at a time.
+
+    413 when the upload is too big, 400 naming the file and its parse error.
+    """
     if upload.size is not None and upload.size > settings.DESIGNER_MAX_UPLOAD_BYTES:
         raise ApiError(
             413,
@@ -63,43 +145,26 @@ def read_upload(upload: UploadedFile) -> pd.DataFrame:
             f"{upload.name} is {upload.size} bytes; uploads are limited to "
             f"{settings.DESIGNER_MAX_UPLOAD_BYTES} bytes.",
         )
-    name = (upload.name or "").lower()
-    data = upload.read()
-    if name.endswith(".parquet") or data[:4] == b"PAR1":
-        try:
-            return pq.read_table(pa.BufferReader(data)).to_pandas()
-        except (pa.ArrowException, OSError) as exc:
-            raise ApiError(
-                400, "invalid_file", f"{upload.name} is not a readable Parquet file: {exc}"
-            ) from exc
-    try:
-        frame = pd.read_csv(io.BytesIO(data))
-    except UnicodeDecodeError as exc:
-        raise ApiError(400, "invalid_file", f"{upload.name} is not UTF-8 text: {exc}") from exc
-    except pd.errors.EmptyDataError as exc:
-        raise ApiError(400, "invalid_file", f"{upload.name} is empty: no columns to read.") from exc
-    except (pd.errors.ParserError, ValueError) as exc:
-        raise ApiError(400, "invalid_file", f"{upload.name} is not valid CSV: {exc}") from exc
-    if frame.columns.empty:
-        raise ApiError(400, "invalid_file", f"{upload.name} has no columns.")
-    return frame
+    target = folder / f"upload-{uuid.uuid4().hex}.parquet"
+    _convert(upload, target)
+    return target
 
 
 def add_version(
     workspace: Workspace,
     user: Any,
     name: str,
-    frame: pd.DataFrame,
+    table: Path,
     filename: str = "",
     description: str = "",
 ) -> DatasetVersion:
-    """Store a table as a new version of dataset `name` (created when new)."""
+    """Store a Parquet file (from read_upload) as a new version of dataset `name`."""
     try:
         with transaction.atomic():
             dataset, _ = Dataset.objects.get_or_create(
                 workspace=workspace, name=name, defaults={"description": description}
             )
-            return _write_version(dataset, frame, user, filename, description)
+            return _write_version(dataset, table, user, filename, description)
     except IntegrityError as exc:  # a concurrent upload of the same content
         raise ApiError(
             409, "conflict", f"Dataset {name!r} changed during the upload; retry."
@@ -110,7 +175,9 @@ def upload(
     workspace: Workspace, user: Any, name: str, upload: UploadedFile, description: str = ""
 ) -> DatasetVersion:
     """Add an uploaded file as a new version of dataset `name` (created when new)."""
-    return add_version(workspace, user, name, read_upload(upload), upload.name or "", description)
+    with tempfile.TemporaryDirectory() as folder:
+        table = read_upload(upload, Path(folder))
+        return add_version(workspace, user, name, table, upload.name or "", description)
 
 
 def sync_from_store(workspace_id: int) -> None:
@@ -126,19 +193,12 @@ def sync_from_store(workspace_id: int) -> None:
             if (name, entry["version"]) in known:
                 continue
             path, digest = store.read(name, entry["version"])
-            frame = pq.read_table(path).to_pandas()
             with transaction.atomic():
                 dataset, _ = Dataset.objects.get_or_create(workspace_id=workspace_id, name=name)
                 DatasetVersion.objects.get_or_create(
                     dataset=dataset,
                     digest=digest,
-                    defaults={
-                        "size": path.stat().st_size,
-                        "rows": len(frame),
-                        "columns": [str(c) for c in frame.columns],
-                        "summary": summarize_frame(frame),
-                        "original_filename": "",
-                    },
+                    defaults={**_version_fields(path), "original_filename": ""},
                 )
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -24,15 +24,20 @@ def artifact_store() -> ArtifactStore:
     return ArtifactStore(settings.DESIGNER_ARTIFACT_ROOT)
 
 
-@cache
-def file_cache() -> FileCache:
-    """The result cache index beside the artifact store."""
-    return FileCache(settings.DESIGNER_ARTIFACT_ROOT)
+@lru_cache(maxsize=64)  # open SQLite connections this process keeps
+def workspace_cache(workspace_id: int) -> FileCache:
+    """One workspace's result cache index, beside the artifact store.
+
+    Each workspace has its own: a step is only ever reused from a run of the same workspace, so
+    reuse never tells a user that another workspace computed the same thing (or names its run).
+    The stored bytes stay shared (content-addressed), which reveals nothing.
+    """
+    return FileCache(settings.DESIGNER_ARTIFACT_ROOT, f"caches/workspace-{workspace_id}.sqlite3")
 
 
 def cache_for(run: Run) -> Cache:
-    """The cache a run uses: the shared one, or a null cache when it bypasses the cache."""
-    return NullCache() if run.options.get("bypass_cache") else file_cache()
+    """The cache a run uses: its workspace's, or a null cache when it bypasses the cache."""
+    return NullCache() if run.options.get("bypass_cache") else workspace_cache(run.workspace_id)
 
 
 def scope(run: Run) -> str:

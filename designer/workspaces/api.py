@@ -14,7 +14,7 @@ from designer.workspaces import services
 from designer.workspaces.models import ApiToken, Membership, Role, Workspace
 from designer.workspaces.pagination import paginated, paginated_response
 from designer.workspaces.parsers import LimitedJSONParser
-from designer.workspaces.permissions import USER, ScopedAPIView
+from designer.workspaces.permissions import SESSION, USER, ScopedAPIView
 from designer.workspaces.serializers import (
     InviteSerializer,
     MembershipSerializer,
@@ -122,7 +122,7 @@ class MemberListView(JSONView):
         body = InviteSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         data = body.validated_data
-        added = services.add_member(membership.workspace, data["user"], data["role"])
+        added = services.add_member(request.user, membership.workspace, data["user"], data["role"])
         return Response(MembershipSerializer(added).data, status=status.HTTP_201_CREATED)
 
 
@@ -161,9 +161,12 @@ class MemberDetailView(JSONView):
 
 
 class TokenListView(JSONView):
-    """The caller's personal API tokens; a new token's raw value is returned once."""
+    """The caller's personal API tokens; a new token's raw value is returned once.
 
-    policy = {"GET": USER, "POST": USER}
+    Only a signed-in session creates tokens: a token cannot mint tokens that outlive it.
+    """
+
+    policy = {"GET": USER, "POST": SESSION}
 
     @extend_schema(responses=paginated(TokenSerializer), operation_id="tokens_list")
     def get(self, request: Request) -> Response:

@@ -12,12 +12,24 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+MAX_PAGE = 1000  # items one page may hold: a larger ?limit= gets this many
+MAX_OFFSET = 2**62  # beyond it a database cannot even count
+
+
+class Pagination(LimitOffsetPagination):
+    """?limit= (clamped to MAX_PAGE) and ?offset= (400 beyond MAX_OFFSET): never an overflow."""
+
+    max_limit = MAX_PAGE
+
+    def get_offset(self, request: Request) -> int:
+        return query_int(request, self.offset_query_param, 0, 0, MAX_OFFSET)
+
 
 def paginated_response(
     view: APIView, queryset: QuerySet[Any], serializer: type[serializers.BaseSerializer], **ctx: Any
 ) -> Response:
     """Serialize one page of `queryset` (?limit=&offset=) in the shared list envelope."""
-    paginator = LimitOffsetPagination()
+    paginator = Pagination()
     page = paginator.paginate_queryset(queryset, view.request, view=view)
     data = serializer(page, many=True, context={"request": view.request, **ctx}).data
     return paginator.get_paginated_response(data)

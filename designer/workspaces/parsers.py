@@ -1,11 +1,21 @@
-"""Request body parsers that refuse over-size bodies with 413 before reading them."""
+"""Request body parsers: over-size bodies get 413 before they are read, over-deep JSON a 400."""
 
 from __future__ import annotations
 
+import json
+import re
 from typing import Any
 
+import numpy as np
 from django.conf import settings
 from rest_framework import exceptions, parsers
+from rest_framework.utils.json import strict_constant
+
+MAX_JSON_DEPTH = 64  # nesting levels of arrays and objects a JSON body may have
+
+_STRINGS = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"')
+_NOT_BRACKETS = bytes(b for b in range(256) if b not in b"[]{}")
+_STEPS = bytes.maketrans(b"[{]}", b"\x01\x01\xff\xff")  # +1 and -1 as signed bytes
 
 
 class PayloadTooLarge(exceptions.APIException):
@@ -28,14 +38,32 @@ def check_size(meta: dict[str, Any], limit: int) -> None:
         )
 
 
+def json_depth(raw: bytes) -> int:
+    """How deeply arrays and objects nest in JSON text, counted without parsing (no recursion)."""
+    steps = _STRINGS.sub(b"", raw).translate(_STEPS, _NOT_BRACKETS)
+    return int(np.frombuffer(steps, dtype=np.int8).cumsum().max(initial=0))
+
+
+def load_json(raw: bytes, what: str = "The request body") -> Any:
+    """Parse JSON text (strictly: no NaN); 400 when malformed or nested over MAX_JSON_DEPTH."""
+    if json_depth(raw) > MAX_JSON_DEPTH:
+        raise exceptions.ParseError(
+            f"{what} nests arrays and objects deeper than {MAX_JSON_DEPTH} levels."
+        )
+    try:
+        return json.loads(raw, parse_constant=strict_constant)
+    except ValueError as exc:
+        raise exceptions.ParseError(f"{what} is not valid JSON: {exc}") from exc
+
+
 class LimitedJSONParser(parsers.JSONParser):
-    """JSON bodies up to DATA_UPLOAD_MAX_MEMORY_SIZE; larger ones get 413."""
+    """JSON bodies up to DATA_UPLOAD_MAX_MEMORY_SIZE (larger: 413) and MAX_JSON_DEPTH deep."""
 
     def parse(self, stream: Any, media_type: str | None = None, parser_context: Any = None) -> Any:
         request = (parser_context or {}).get("request")
         if request is not None:
             check_size(request.META, settings.DATA_UPLOAD_MAX_MEMORY_SIZE)
-        return super().parse(stream, media_type, parser_context)
+        return load_json(stream.read() if stream is not None else b"")
 
 
 class LimitedMultiPartParser(parsers.MultiPartParser):

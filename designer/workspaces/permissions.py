@@ -1,8 +1,10 @@
 """Who may do what: every API view declares a policy per HTTP method, checked here.
 
-A policy value is a Role (the least role the caller needs in the object's workspace) or
-`USER` (any signed-in user, acting on objects that belong to that user). Objects of a
-workspace the caller is not a member of answer 404, exactly like objects that do not exist.
+A policy value is a Role (the least role the caller needs in the object's workspace),
+`USER` (any signed-in user, acting on objects that belong to that user) or `SESSION` (like
+`USER`, but signed in with a password, not an API token: what only a person may do, such as
+creating tokens). Objects of a workspace the caller is not a member of answer 404, exactly like
+objects that do not exist.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from rest_framework.views import APIView
 from designer.workspaces.models import ROLE_RANK, Membership, Role
 
 USER = "user"
+SESSION = "session"
 
 
 class ScopedAPIView(APIView):
@@ -29,6 +32,10 @@ class ScopedAPIView(APIView):
         super().initial(request, *args, **kwargs)
         if request.method not in ("OPTIONS", "HEAD") and request.method not in self.policy:
             raise exceptions.MethodNotAllowed(request.method or "")
+        if self.required_role() == SESSION and request.auth is not None:
+            raise exceptions.PermissionDenied(
+                "This needs a signed-in session (the web page); an API token cannot do it."
+            )
 
     def required_role(self) -> str:
         """The policy of the current request's method (HEAD follows GET)."""

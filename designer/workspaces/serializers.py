@@ -30,11 +30,11 @@ class StrictSerializer(serializers.Serializer):
 
 
 class UserSerializer(serializers.ModelSerializer):
-    """A user as other members see them."""
+    """A user as other members see them: no e-mail address (only its owner sees it, in /me/)."""
 
     class Meta:
         model = get_user_model()
-        fields = ["id", "username", "email", "first_name", "last_name"]
+        fields = ["id", "username", "first_name", "last_name"]
 
 
 class WorkspaceSerializer(serializers.ModelSerializer):
@@ -81,18 +81,22 @@ class MeMembershipSerializer(serializers.ModelSerializer):
 
 
 class MeSerializer(UserSerializer):
-    """The signed-in user and their memberships."""
+    """The signed-in user (with their e-mail address) and their memberships."""
 
     memberships = MeMembershipSerializer(many=True, read_only=True)
 
     class Meta(UserSerializer.Meta):
-        fields = [*UserSerializer.Meta.fields, "memberships"]
+        fields = [*UserSerializer.Meta.fields, "email", "memberships"]
 
 
 class InviteSerializer(StrictSerializer):
     """Body of inviting a user (by username or email) into a workspace."""
 
-    user = serializers.CharField(max_length=254, help_text="Username or email of an existing user.")
+    user = serializers.CharField(
+        max_length=254,
+        help_text="The e-mail address of an existing user, or the username of someone you "
+        "already share a workspace with.",
+    )
     role = serializers.ChoiceField(choices=Role.choices)
 
 

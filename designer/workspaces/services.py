@@ -9,7 +9,6 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 from rest_framework import exceptions
 
@@ -51,21 +50,37 @@ def delete_workspace(workspace: Workspace) -> None:
     transaction.on_commit(lambda: shutil.rmtree(folder, ignore_errors=True))
 
 
-def find_user(identifier: str) -> Any:
-    """Return the active user with this username or email, or raise a 400 naming it."""
+def find_user(inviter: Any, identifier: str) -> Any:
+    """The active user an invite names, or a 400 that tells nothing the inviter may not know.
+
+    By e-mail address (the inviter already knows it): any active user with that address. By
+    username: only someone the inviter already shares a workspace with (or any user, for staff),
+    so inviting is no way to learn which usernames exist. Either way a miss reads the same.
+    """
     users = get_user_model().objects.filter(is_active=True)
-    user = users.filter(Q(username=identifier) | Q(email__iexact=identifier)).first()
+    if "@" in identifier:
+        user = users.filter(email__iexact=identifier).first()
+    else:
+        if not inviter.is_staff:
+            shared = Membership.objects.filter(user=inviter).values("workspace_id")
+            users = users.filter(memberships__workspace_id__in=shared)
+        user = users.filter(username=identifier).first()
     if user is None:
         raise exceptions.ValidationError(
-            {"user": [f"No user with username or email {identifier!r}."]}
+            {
+                "user": [
+                    "No one you can invite by that name: use a username of someone you share "
+                    "a workspace with, or the person's e-mail address."
+                ]
+            }
         )
     return user
 
 
 @transaction.atomic
-def add_member(workspace: Workspace, identifier: str, role: str) -> Membership:
-    """Invite an existing user into a workspace with a role."""
-    user = find_user(identifier)
+def add_member(inviter: Any, workspace: Workspace, identifier: str, role: str) -> Membership:
+    """Invite an existing user into a workspace with a role (see find_user for who)."""
+    user = find_user(inviter, identifier)
     if Membership.objects.filter(workspace=workspace, user=user).exists():
         raise Conflict(f"{user.username} is already a member of this workspace.")
     return Membership.objects.create(workspace=workspace, user=user, role=role)

@@ -10,7 +10,7 @@ export const LOG_MAX_LINE_CHARS = 4000;
 export const LOG_MAX_CHARS = 64000;
 
 /** WebSocket close codes the server uses; each close is preceded by an `error` message. */
-export const CloseCode = { BAD_REQUEST: 4400, UNAUTHENTICATED: 4401, FORBIDDEN: 4403, NOT_FOUND: 4404, MEMBERSHIP_REVOKED: 4410 } as const;
+export const CloseCode = { BAD_REQUEST: 4400, UNAUTHENTICATED: 4401, NOT_FOUND: 4404, MEMBERSHIP_REVOKED: 4410 } as const;
 
 /** A y-protocols awareness update: presence states of one or more clients. */
 export interface AwarenessData {
@@ -109,7 +109,7 @@ export interface Collaborator {
 
 /** Something went wrong; when the server closes the socket, this comes just before. */
 export interface ErrorData {
-  code: "unauthenticated" | "forbidden" | "not_found" | "bad_request" | "membership_revoked" | "internal";
+  code: "unauthenticated" | "not_found" | "bad_request" | "membership_revoked" | "internal";
   message: string;
 }
 

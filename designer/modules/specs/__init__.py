@@ -9,6 +9,7 @@ from designer.engine.registry import Environment, ModuleSpec, ParamSpec, PortSpe
 from designer.engine.types import ParamType
 
 PACKAGE_DIR = Path(__file__).resolve().parent.parent
+SEED_MAX = 2**32 - 1  # numpy and scikit-learn take seeds up to this
 PROJECT_DIR = PACKAGE_DIR.parent.parent
 SANDBOX_HELPERS = (
     "sandboxed",

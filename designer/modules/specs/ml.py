@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from designer.engine.registry import ModuleSpec, ParamSpec, PortSpec
 from designer.engine.types import ParamType, PortType
-from designer.modules.specs import builtin
+from designer.modules.specs import SEED_MAX, builtin
 
 CLASSIFICATION_METRICS = ("accuracy", "precision", "recall", "f1", "auc", "log_loss")
 REGRESSION_METRICS = ("mae", "rmse", "r2")
@@ -16,7 +16,15 @@ _LEARNER = ("_frames", "models")
 
 
 def _seed() -> ParamSpec:
-    return ParamSpec("seed", ParamType.INT, 0, description="Random seed.", minimum=0, nullable=True)
+    return ParamSpec(
+        "seed",
+        ParamType.INT,
+        0,
+        description="Random seed.",
+        minimum=0,
+        maximum=SEED_MAX,
+        nullable=True,
+    )
 
 
 def _learner(

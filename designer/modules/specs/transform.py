@@ -6,7 +6,7 @@ from typing import Any
 
 from designer.engine.registry import ModuleSpec, ParamSpec, PortSpec
 from designer.engine.types import ParamType, PortType
-from designer.modules.specs import SANDBOX_HELPERS, builtin, sandbox_params
+from designer.modules.specs import SANDBOX_HELPERS, SEED_MAX, builtin, sandbox_params
 
 _HELPERS = ("_frames", "fitted", "expressions")
 
@@ -47,7 +47,15 @@ def _columns(description: str, name: str = "columns") -> ParamSpec:
 
 
 def _seed(description: str = "Random seed; the same seed gives the same result.") -> ParamSpec:
-    return ParamSpec("seed", ParamType.INT, 0, description=description, minimum=0, nullable=True)
+    return ParamSpec(
+        "seed",
+        ParamType.INT,
+        0,
+        description=description,
+        minimum=0,
+        maximum=SEED_MAX,
+        nullable=True,
+    )
 
 
 SPECS = [

@@ -30,7 +30,7 @@ from designer.runs import dataset_services
 from designer.runs import services as run_services
 from designer.workspaces import services as ws_services
 from designer.workspaces.models import ROLE_RANK, Membership, Role, Workspace
-from designer.workspaces.permissions import USER
+from designer.workspaces.permissions import SESSION, USER
 from tests.integration.api.conftest import simple_document, token_client
 from tests.integration.endpoints.conftest import key_client, scoring_document
 
@@ -211,6 +211,9 @@ def test_no_route_leaks_across_workspaces_or_roles(
                 elif rank < 0:
                     if got != 401:
                         problems.append(f"{where}: expected 401, got {got}")
+                elif required == SESSION:  # every caller here signs in with a token
+                    if got != 403:
+                        problems.append(f"{where}: expected 403 (session only), got {got}")
                 elif required == USER:
                     owns = who == "owner" or not route.startswith("api/tokens/<")
                     if owns and got in (401, 403, 404):

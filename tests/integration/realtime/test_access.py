@@ -36,9 +36,9 @@ async def test_invalid_token_is_refused_even_with_a_valid_session(
 
 async def test_non_member_is_refused(server: Server, run: int, team: dict) -> None:
     outsider = team["users"]["outsider"]
-    assert await refusal(server, f"/ws/runs/{run}/", outsider) == ("forbidden", 4403)
+    assert await refusal(server, f"/ws/runs/{run}/", outsider) == ("not_found", 4404)
     path = f"/ws/workspaces/{team['workspace']}/"
-    assert await refusal(server, path, outsider, via="session") == ("forbidden", 4403)
+    assert await refusal(server, path, outsider, via="session") == ("not_found", 4404)
 
 
 async def test_unknown_run_and_workspace_are_refused(server: Server, team: dict) -> None:
@@ -87,7 +87,7 @@ async def test_removed_member_is_disconnected_from_every_socket(
     await asyncio.to_thread(server.control, "produce", run=run, events=[["run.started", None, {}]])
     assert (await receive(bystander))["data"] == {"status": "running"}
     await bystander.close()
-    assert await refusal(server, f"/ws/runs/{run}/", viewer) == ("forbidden", 4403)
+    assert await refusal(server, f"/ws/runs/{run}/", viewer) == ("not_found", 4404)
 
 
 async def test_revoking_a_token_closes_the_sockets_it_opened(

@@ -59,7 +59,7 @@ def test_watch_run_without_access_says_why_and_exits_2(
     watcher = watch_run(rt_database, server, run, team["users"]["outsider"]["token"])
     out, _ = watcher.communicate(timeout=60)
     assert watcher.returncode == 2
-    assert out.startswith("error: forbidden:")
+    assert out.startswith("error: not_found:")
 
 
 def test_watch_run_resumes_after_the_server_restarts_with_no_gap_and_no_duplicate(
