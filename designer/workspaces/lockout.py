@@ -13,7 +13,7 @@ from typing import Any
 from axes.handlers.proxy import AxesProxyHandler
 from django.conf import settings
 from django.contrib.auth.signals import user_login_failed
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 
 TOKEN_SIGN_IN = "(api token)"
@@ -46,6 +46,14 @@ def token_failed(request: HttpRequest) -> None:
 def lockout_response(
     request: HttpRequest, response: HttpResponse | None = None, credentials: Any = None
 ) -> HttpResponse:
-    """The page a locked-out sign-in gets (AXES_LOCKOUT_CALLABLE): 429 with the plain reason."""
+    """What the sign-in that locks an address out gets (AXES_LOCKOUT_CALLABLE): a 429 saying so.
+
+    The API's error body under /api/, else the sign-in page's plain HTML.
+    """
+    if request.path.startswith("/api/"):
+        body = {"detail": locked_message(), "code": "locked_out", "issues": []}
+        locked = JsonResponse(body, status=429)
+        locked["Retry-After"] = str(lockout_seconds())
+        return locked
     context = {"message": locked_message()}
     return render(request, "registration/locked_out.html", context, status=429)
