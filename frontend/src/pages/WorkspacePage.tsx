@@ -173,7 +173,7 @@ export function WorkspacePage({ workspaceId }: { workspaceId: number }) {
                 setInvite({ ...invite, user: "" });
               }}
             >
-              <input type="text" placeholder="Username or email" value={invite.user} onChange={(e) => setInvite({ ...invite, user: e.target.value })} aria-label="Username or email" />
+              <input type="text" placeholder="E-mail, or username of a colleague" title="Their e-mail address, or the username of someone you already share a workspace with" value={invite.user} onChange={(e) => setInvite({ ...invite, user: e.target.value })} aria-label="Username or email" />
               <select value={invite.role} onChange={(e) => setInvite({ ...invite, role: e.target.value })} aria-label="Role">
                 {ROLES.map((r) => <option key={r}>{r}</option>)}
               </select>
