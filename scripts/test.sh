@@ -33,5 +33,5 @@ pytest -p no:cacheprovider -m "not e2e" "$@"
 echo "== end-to-end tests in Chromium"
 pytest -p no:cacheprovider -m e2e tests/e2e "$@"
 
-echo "== API integration tests on PostgreSQL"
-DATABASE_URL="$TEST_DATABASE_URL" pytest -p no:cacheprovider -m "not e2e" tests/integration "$@"
+echo "== API integration and security tests on PostgreSQL"
+DATABASE_URL="$TEST_DATABASE_URL" pytest -p no:cacheprovider -m "not e2e" tests/integration tests/security "$@"
