@@ -36,9 +36,11 @@ token])`), an `Authorization: Bearer <token>` header (CLI clients), or a `?token
 parameter. When a token is given it decides alone. The server selects the
 `{protocol.SUBPROTOCOL}` subprotocol whenever the client offers it.
 
-**Origin.** The `Origin` header must name one of the server's `ALLOWED_HOSTS`; otherwise the
-handshake is refused with HTTP 403 (no socket opens). Non-browser clients send an `Origin`
-matching the server they connect to (`python manage.py watch_run` does).
+**Origin.** The `Origin` header must be the socket URL's own origin — scheme (`http` for `ws`,
+`https` for `wss`), host (one of the server's `ALLOWED_HOSTS`) and port — or one of
+`CSRF_TRUSTED_ORIGINS`; otherwise the handshake is refused with HTTP 403 (no socket opens).
+Non-browser clients send an `Origin` matching the server they connect to
+(`python manage.py watch_run` does).
 
 **Membership.** Any member of the workspace (viewer, editor or owner) may watch it and its runs
 and join a graph's co-editing socket; only editors and owners may edit there.
