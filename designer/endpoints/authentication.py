@@ -14,10 +14,15 @@ from rest_framework import authentication, exceptions
 from rest_framework.request import Request
 
 from designer.endpoints.keys import is_key, live_key
+from designer.workspaces import lockout
+from designer.workspaces.authentication import SignInLocked
 
 
 class EndpointKeyAuthentication(authentication.BaseAuthentication):
-    """Authenticates a call with an endpoint key: the user stays anonymous, `auth` is the key."""
+    """Authenticates a call with an endpoint key: the user stays anonymous, `auth` is the key.
+
+    Failed keys count toward the address's sign-in lockout, as failed API tokens do.
+    """
 
     def authenticate(self, request: Request) -> tuple[Any, Any] | None:
         header = authentication.get_authorization_header(request).decode("latin-1").split()
@@ -25,8 +30,11 @@ class EndpointKeyAuthentication(authentication.BaseAuthentication):
             return None
         if not is_key(header[1]):
             return None
+        if lockout.token_locked_out(request._request):
+            raise SignInLocked(lockout.lockout_seconds(), lockout.locked_message())
         key = live_key(header[1])
         if key is None:
+            lockout.token_failed(request._request)
             raise exceptions.AuthenticationFailed("Invalid or revoked endpoint key.")
         return AnonymousUser(), key
 

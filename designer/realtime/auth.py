@@ -4,7 +4,7 @@ The token may come as a `token.<raw>` subprotocol (what browsers can send), an
 `Authorization: Bearer <raw>` header (CLI clients), or a `?token=<raw>` query parameter.
 A token, when given, decides alone: an invalid one leaves the socket anonymous. An endpoint
 key leaves the user anonymous and names the key (ENDPOINT_KEY): it may watch only the runs
-its own calls started. Failed API tokens count toward the address's sign-in lockout
+its own calls started. Failed tokens and keys count toward the address's sign-in lockout
 (workspaces.lockout), as on the REST API.
 """
 
@@ -61,17 +61,16 @@ def sign_in_request(scope: dict[str, Any]) -> HttpRequest:
 
 @database_sync_to_async
 def _signed_in(raw: str, scope: dict[str, Any]) -> dict[str, Any]:
-    if is_key(raw):
-        key = live_key(raw)
-        return {"user": AnonymousUser(), ENDPOINT_KEY: key.pk if key is not None else None}
+    """The scope entries a token or key signs in with (none valid: anonymous, the id None)."""
     request = sign_in_request(scope)
-    if lockout.token_locked_out(request):
-        return {"user": AnonymousUser(), TOKEN_KEY: None}
-    token = user_for_token(raw)
-    if token is None:
-        lockout.token_failed(request)
-        return {"user": AnonymousUser(), TOKEN_KEY: None}
-    return {"user": token.user, TOKEN_KEY: token.pk}
+    kind = ENDPOINT_KEY if is_key(raw) else TOKEN_KEY
+    found: Any = None
+    if not lockout.token_locked_out(request):
+        found = live_key(raw) if kind == ENDPOINT_KEY else user_for_token(raw)
+        if found is None:
+            lockout.token_failed(request)
+    user = found.user if kind == TOKEN_KEY and found is not None else AnonymousUser()
+    return {"user": user, kind: found.pk if found is not None else None}
 
 
 class TokenAuthMiddleware(BaseMiddleware):

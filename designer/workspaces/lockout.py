@@ -1,9 +1,9 @@
-"""Sign-in lockout (django-axes): failed API tokens count like failed passwords.
+"""Sign-in lockout (django-axes): failed API tokens and endpoint keys count like failed passwords.
 
 Password sign-ins (the login page, the admin) go through Django's `authenticate`, which axes
-watches. A token is not a username, so every failed token from one address counts against the
-pseudo-username TOKEN_SIGN_IN at that address: guessing tokens locks that address out of token
-sign-in like guessing passwords locks a username out.
+watches. A token is not a username, so every failed token or key from one address counts
+against the pseudo-username TOKEN_SIGN_IN at that address: guessing tokens locks that address
+out of token sign-in like guessing passwords locks a username out.
 """
 
 from __future__ import annotations

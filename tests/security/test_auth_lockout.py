@@ -1,7 +1,7 @@
-"""Guessing passwords or tokens locks the guesser out, even once they guess right.
+"""Guessing passwords, tokens or keys locks the guesser out, even once they guess right.
 
-Through the real Django stack (the test client): the sign-in page, the admin's sign-in and API
-token authentication each lock a username (for tokens: the address) out after
+Through the real Django stack (the test client): the sign-in page, the admin's sign-in, API
+tokens and endpoint keys each lock a username (for tokens and keys: the address) out after
 DESIGNER_LOGIN_FAILURE_LIMIT failures, with a plain message; a success resets the count. The
 attempts live in the test's database transaction, so no lockout leaks into another test.
 """
@@ -15,6 +15,7 @@ from django.contrib.auth import get_user_model
 from django.test import Client
 from rest_framework.test import APIClient
 
+from designer.endpoints import services as endpoint_services
 from designer.workspaces import services
 from tests.integration.api.conftest import fast_passwords  # noqa: F401  (autouse)
 
@@ -76,3 +77,18 @@ def test_many_wrong_tokens_then_the_right_one_stays_locked() -> None:
     assert "Too many failed sign-ins" in locked.json()["detail"]
     # another address is not locked out
     assert guesser.get("/api/me/", REMOTE_ADDR="10.1.2.3").status_code == 200
+
+
+def test_many_wrong_endpoint_keys_then_the_right_one_stays_locked() -> None:
+    owner = user("frank")
+    workspace = services.create_workspace(owner, "keys")
+    _, raw = endpoint_services.create_key(workspace, owner, "caller", None, 600)
+    caller = APIClient()
+    statuses = []
+    for i in range(GUESSES):
+        caller.credentials(HTTP_AUTHORIZATION=f"Bearer dse_guess{i}")
+        statuses.append(caller.get("/api/invocations/1/").status_code)
+    assert statuses == [401] * 4 + [429] * (GUESSES - 4)
+    caller.credentials(HTTP_AUTHORIZATION=f"Bearer {raw}")
+    assert caller.get("/api/invocations/1/").status_code == 429
+    assert caller.get("/api/invocations/1/", REMOTE_ADDR="10.1.2.3").status_code == 404

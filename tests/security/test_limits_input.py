@@ -74,6 +74,8 @@ def test_a_huge_limit_is_clamped_and_a_huge_offset_refused(team: Team, huge: int
         f"/api/workspaces/{ws}/graphs/",
         f"/api/workspaces/{ws}/runs/",
         f"/api/workspaces/{ws}/datasets/",
+        f"/api/workspaces/{ws}/endpoints/",
+        f"/api/workspaces/{ws}/endpoint-keys/",
         "/api/tokens/",
     ]
     for path in lists:
