@@ -23,7 +23,7 @@ from django.http import HttpRequest
 from designer.endpoints.keys import is_key, live_key
 from designer.realtime.protocol import TOKEN_SUBPROTOCOL_PREFIX
 from designer.workspaces import lockout
-from designer.workspaces.tokens import user_for_token
+from designer.workspaces.tokens import is_token, user_for_token
 
 ASGIApp = Callable[..., Awaitable[Any]]
 
@@ -65,7 +65,7 @@ def _signed_in(raw: str, scope: dict[str, Any]) -> dict[str, Any]:
     request = sign_in_request(scope)
     kind = ENDPOINT_KEY if is_key(raw) else TOKEN_KEY
     found: Any = None
-    if not lockout.token_locked_out(request):
+    if (is_key(raw) or is_token(raw)) and not lockout.token_locked_out(request):
         found = live_key(raw) if kind == ENDPOINT_KEY else user_for_token(raw)
         if found is None:
             lockout.token_failed(request)

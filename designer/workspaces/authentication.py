@@ -8,7 +8,7 @@ from rest_framework import authentication, exceptions
 from rest_framework.request import Request
 
 from designer.workspaces import lockout
-from designer.workspaces.tokens import user_for_token
+from designer.workspaces.tokens import is_token, user_for_token
 
 
 class SignInLocked(exceptions.Throttled):
@@ -21,7 +21,8 @@ class ApiTokenAuthentication(authentication.BaseAuthentication):
     """Authenticates a request carrying a personal API token (Bearer or Token scheme).
 
     Failed tokens count toward the address's sign-in lockout; a locked-out address is refused
-    before its token is even looked up.
+    before its token is even looked up. A credential that is not shaped like a token (say, an
+    endpoint key sent to a route that takes none) can never sign in here and is not counted.
     """
 
     keywords = ("bearer", "token")
@@ -32,6 +33,8 @@ class ApiTokenAuthentication(authentication.BaseAuthentication):
             return None
         if len(header) != 2:
             raise exceptions.AuthenticationFailed("Authorization header must be 'Bearer <token>'.")
+        if not is_token(header[1]):
+            raise exceptions.AuthenticationFailed("Invalid or revoked API token.")
         if lockout.token_locked_out(request._request):
             raise SignInLocked(lockout.lockout_seconds(), lockout.locked_message())
         token = user_for_token(header[1])

@@ -26,9 +26,14 @@ def new_token() -> tuple[str, str, str]:
     return raw, raw[: len(TOKEN_PREFIX) + 8], hash_token(raw)
 
 
+def is_token(raw: str) -> bool:
+    """Whether a credential has the form of a personal API token (anything else never is one)."""
+    return raw.startswith(TOKEN_PREFIX)
+
+
 def user_for_token(raw: str) -> ApiToken | None:
     """Return the live token row for a raw token (and stamp its last use), or None."""
-    if not raw.startswith(TOKEN_PREFIX):
+    if not is_token(raw):
         return None
     token = (
         ApiToken.objects.select_related("user")
