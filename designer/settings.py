@@ -155,7 +155,8 @@ AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",  # refuses locked-out sign-ins before any password check
     "django.contrib.auth.backends.ModelBackend",
 ]
-# Failed sign-ins (login page, admin, API tokens) lock out a username from an address.
+# Failed sign-ins (login page, admin, API tokens, endpoint keys) lock out a username (for tokens
+# and keys: one pseudo-username) from an address.
 AXES_FAILURE_LIMIT = env_int("DESIGNER_LOGIN_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = timedelta(minutes=env_int("DESIGNER_LOGIN_LOCKOUT_MINUTES", 15))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
