@@ -102,6 +102,10 @@ class SignedInConsumer(AsyncWebsocketConsumer):
         """This socket's `error` message, encoded and checked against its model."""
         raise NotImplementedError
 
+    async def refuse_as(self, denied: access.Denied) -> None:
+        """Refuse with an access decision's code and message."""
+        await self.refuse(denied.code, denied.message)
+
     async def refuse(self, code: str, message: str) -> None:
         """Send an `error` message, then close with the code that goes with it."""
         if self.closed:
@@ -176,10 +180,6 @@ class WatchConsumer(SignedInConsumer):
             "seq": None,
             "data": {"code": code, "message": message},
         }
-
-    async def refuse_as(self, denied: access.Denied) -> None:
-        """Refuse with an access decision's code and message."""
-        await self.refuse(denied.code, denied.message)
 
     async def send_error(self, message: str) -> None:
         """Tell the client its message was not understood (the socket stays open)."""

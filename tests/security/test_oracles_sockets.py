@@ -1,13 +1,15 @@
-"""The run and workspace sockets tell a stranger nothing, and accept only this site's pages.
+"""The run, workspace and graph sockets tell a stranger nothing, and accept only this site's pages.
 
-Against a real Daphne: a run or workspace of someone else's is refused exactly like one that
-does not exist (same error, same close code); the Origin must be the socket URL's own scheme,
-host and port.
+Against a real Daphne: a run, workspace or co-edited graph of someone else's is refused exactly
+like one that does not exist (same error, same close code); the Origin must be the socket URL's
+own scheme, host and port.
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
+import re
 from collections.abc import Iterator
 from typing import Any
 
@@ -17,6 +19,8 @@ from websockets.exceptions import ConnectionClosed, InvalidStatus
 from tests.integration.realtime.harness import Server, open_socket, receive
 from tests.support.live import live_server
 
+EMPTY = {"schema_version": 1, "parameters": {}, "nodes": [], "edges": [], "comments": []}
+
 
 @pytest.fixture(scope="module")
 def server() -> Iterator[Server]:
@@ -25,30 +29,38 @@ def server() -> Iterator[Server]:
 
 
 async def refusal(server: Server, path: str, user: dict[str, Any]) -> tuple[Any, ...]:
+    """(error code, message, close code) of a socket the server refuses."""
     async with await open_socket(server, path, user) as socket:
-        error = await receive(socket)
+        error = json.loads(await asyncio.wait_for(socket.recv(), 10))
+        assert error["type"] == "error"
         with pytest.raises(ConnectionClosed):
-            await receive(socket)
+            await asyncio.wait_for(socket.recv(), 10)
         return error["data"]["code"], error["data"]["message"], socket.close_code
 
 
-def test_a_foreign_run_or_workspace_is_refused_like_a_missing_one(server: Server) -> None:
+async def same_refusal(server: Server, user: dict[str, Any], foreign: str, missing: str) -> None:
+    """A foreign object's socket is refused exactly like a missing one's (ids aside)."""
+    theirs = await refusal(server, foreign, user)
+    nothing = await refusal(server, missing, user)
+    assert theirs[0] == nothing[0] == "not_found"
+    assert theirs[2] == nothing[2] == 4404
+    ids = re.compile(r"\d+")
+    assert ids.sub("N", theirs[1]) == ids.sub("N", nothing[1])
+
+
+def test_a_foreign_run_workspace_or_graph_is_refused_like_a_missing_one(server: Server) -> None:
     team = server.control("team", members={"owner": "owner", "stranger": None})
     mine = server.control("team", members={"stranger": "owner"})["users"]["stranger"]
-    run = server.control("create_run", workspace=team["workspace"], steps=1)["run"]
-    missing_run, missing_workspace = run + 10_000, team["workspace"] + 10_000
+    ws = team["workspace"]
+    run = server.control("create_run", workspace=ws, steps=1)["run"]
+    graph = server.control("create_graph", workspace=ws, document=EMPTY)["graph"]
 
     async def check() -> None:
-        foreign = await refusal(server, f"/ws/runs/{run}/", mine)
-        missing = await refusal(server, f"/ws/runs/{missing_run}/", mine)
-        assert foreign[2] == missing[2] == 4404
-        assert foreign[0] == missing[0] == "not_found"
-        assert foreign[1].replace(str(run), "N") == missing[1].replace(str(missing_run), "N")
-        ws = team["workspace"]
-        foreign = await refusal(server, f"/ws/workspaces/{ws}/", mine)
-        missing = await refusal(server, f"/ws/workspaces/{missing_workspace}/", mine)
-        assert foreign[2] == missing[2] == 4404
-        assert foreign[1].replace(str(ws), "N") == missing[1].replace(str(missing_workspace), "N")
+        await same_refusal(server, mine, f"/ws/runs/{run}/", f"/ws/runs/{run + 10_000}/")
+        await same_refusal(server, mine, f"/ws/workspaces/{ws}/", f"/ws/workspaces/{ws + 10_000}/")
+        await same_refusal(
+            server, mine, f"/ws/graphs/{graph}/edit/", f"/ws/graphs/{graph + 10_000}/edit/"
+        )
 
     asyncio.run(check())
 

@@ -636,10 +636,18 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** @description The caller's personal API tokens; a new token's raw value is returned once. */
+        /**
+         * @description The caller's personal API tokens; a new token's raw value is returned once.
+         *
+         *     Only a signed-in session creates tokens: a token cannot mint tokens that outlive it.
+         */
         get: operations["tokens_list"];
         put?: never;
-        /** @description The caller's personal API tokens; a new token's raw value is returned once. */
+        /**
+         * @description The caller's personal API tokens; a new token's raw value is returned once.
+         *
+         *     Only a signed-in session creates tokens: a token cannot mint tokens that outlive it.
+         */
         post: operations["tokens_create"];
         delete?: never;
         options?: never;
@@ -1100,7 +1108,7 @@ export interface components {
         };
         /** @description Body of inviting a user (by username or email) into a workspace. */
         Invite: {
-            /** @description Username or email of an existing user. */
+            /** @description The e-mail address of an existing user, or the username of someone you already share a workspace with. */
             user: string;
             role: components["schemas"]["RoleEnum"];
         };
@@ -1210,15 +1218,15 @@ export interface components {
             step: string;
             text: string;
         };
-        /** @description The signed-in user and their memberships. */
+        /** @description The signed-in user (with their e-mail address) and their memberships. */
         Me: {
             readonly id: number;
             /** @description Required. 150 characters or fewer. Letters, digits and @/./+/-/_ only. */
             username: string;
-            /** Email address */
-            email?: string;
             first_name?: string;
             last_name?: string;
+            /** Email address */
+            email?: string;
             readonly memberships: components["schemas"]["MeMembership"][];
         };
         /** @description One of the caller's memberships. */
@@ -1755,13 +1763,11 @@ export interface components {
         TokenCreate: {
             name: string;
         };
-        /** @description A user as other members see them. */
+        /** @description A user as other members see them: no e-mail address (only its owner sees it, in /me/). */
         User: {
             readonly id: number;
             /** @description Required. 150 characters or fewer. Letters, digits and @/./+/-/_ only. */
             username: string;
-            /** Email address */
-            email?: string;
             first_name?: string;
             last_name?: string;
         };

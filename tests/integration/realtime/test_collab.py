@@ -162,7 +162,7 @@ async def test_outsiders_and_unknown_graphs_are_refused(
     server: Server, team: dict, graph: int
 ) -> None:
     for user, path, expected in [
-        (team["users"]["outsider"], f"/ws/graphs/{graph}/edit/", ("forbidden", 4403)),
+        (team["users"]["outsider"], f"/ws/graphs/{graph}/edit/", ("not_found", 4404)),
         (None, f"/ws/graphs/{graph}/edit/", ("unauthenticated", 4401)),
         (team["users"]["viewer"], "/ws/graphs/987654/edit/", ("not_found", 4404)),
     ]:
