@@ -157,7 +157,7 @@ def save_shared_state(
             )
         graph.shared_state = doc.get_update()
         fields = ["shared_state"]
-        if draft != graph.draft:
+        if not same_json(draft, graph.draft):
             graph.draft = draft
             graph.draft_revision += 1
             graph.updated_by_id = user_id
