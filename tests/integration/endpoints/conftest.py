@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -113,10 +114,24 @@ def wait_call(client: APIClient, call: int, timeout: float = 90) -> dict[str, An
     raise AssertionError(f"call {call} did not finish: {body}")
 
 
+def wait_for_runs(timeout: float = 90) -> None:
+    """Wait until no run is queued or running: a run still writing blocks the database flush.
+
+    (Each workspace has its own result cache, so a test's runs really run, on server threads.)
+    """
+    from designer.runs.models import Run
+
+    deadline = time.monotonic() + timeout
+    while Run.objects.filter(status__in=("queued", "running")).exists():
+        assert time.monotonic() < deadline, "runs still running at the end of the test"
+        time.sleep(0.05)
+
+
 @pytest.fixture
-def published(transactional_db: None) -> Published:
+def published(transactional_db: None) -> Iterator[Published]:
     team = make_team()
     editor = team.client("editor")
     graph = create_graph(editor, team.workspace.pk, scoring_document())
     endpoint = publish(editor, team.workspace.pk, graph)
-    return Published(team, graph, endpoint, new_key(editor, team.workspace.pk, endpoint["id"]))
+    yield Published(team, graph, endpoint, new_key(editor, team.workspace.pk, endpoint["id"]))
+    wait_for_runs()
