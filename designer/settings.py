@@ -18,10 +18,6 @@ from designer.config import (
     sqlite_database,
 )
 
-# Everything the server and its workers write (database, artifacts, datasets, logs, uploads in
-# progress) is readable by this user only; user code never runs as this user.
-os.umask(0o077)
-
 BASE_DIR = Path(__file__).resolve().parent.parent
 DATA_DIR = Path(os.environ.get("DESIGNER_DATA_DIR", BASE_DIR / "var"))
 

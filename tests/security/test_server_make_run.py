@@ -35,13 +35,23 @@ PIPELINE = {
             "module": "transform.select_columns@1",
             "params": {"pattern": "^none$", "mode": "exclude"},
         },
+        {  # user code, in the sandbox, reading what the owner-only server wrote for it
+            "id": "py",
+            "module": "script.python@1",
+            "params": {"code": "def azureml_main(df1, df2=None):\n    return df1.head(3)\n"},
+        },
     ],
     "edges": [
         {
             "id": "e1",
             "source": {"node": "iris", "port": "dataset"},
             "target": {"node": "keep", "port": "dataset"},
-        }
+        },
+        {
+            "id": "e2",
+            "source": {"node": "keep", "port": "dataset"},
+            "target": {"node": "py", "port": "dataset1"},
+        },
     ],
     "comments": [],
 }
