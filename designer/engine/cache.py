@@ -539,10 +539,7 @@ def decide(
     """
     mat = material(step, upstream)
     fp = fingerprint(mat)
-    inputs = {
-        port: None if value is None else {"digest": value["digest"], "kind": value["kind"]}
-        for port, value in mat["inputs"].items()
-    }
+    inputs = _task_inputs(mat)
 
     def made(
         action: Literal["run", "reuse", "missing"], reason: str, entry: CacheEntry | None = None
@@ -571,6 +568,22 @@ def decide(
         return made("run", REASON_GONE)
     previous = cache.previous(scope, step.key) if scope is not None else None
     return made("run", explain(previous.material if previous else None, mat))
+
+
+def run_decision(
+    step: Step, upstream: Mapping[str, Mapping[str, OutputRecord]], reason: str
+) -> Decision:
+    """The "run" decision of a step decided earlier (rebuilt from its inputs, no cache lookup):
+    what a coordinator that keeps no decisions in memory records a fresh result with."""
+    mat = material(step, upstream)
+    return Decision(step.key, "run", reason, fingerprint(mat), mat, None, _task_inputs(mat))
+
+
+def _task_inputs(mat: Mapping[str, Any]) -> dict[str, dict[str, str] | None]:
+    return {
+        port: None if value is None else {"digest": value["digest"], "kind": value["kind"]}
+        for port, value in mat["inputs"].items()
+    }
 
 
 def _usable(entry: CacheEntry | None, store: ArtifactStore) -> CacheEntry | None:

@@ -70,6 +70,8 @@ class Step:
     environment_requirements: tuple[str, ...] = ()
     deterministic: bool = True
     mode: StepMode = "auto"
+    timeout: float | None = None  # seconds per attempt: the node's, else its module's default
+    retries: int | None = None  # the node's retries of a failed attempt (None: the run's)
 
     @property
     def params(self) -> dict[str, Any]:
@@ -117,6 +119,8 @@ class Step:
                 for w in self.inputs
             ],
             "outputs": [{"port": o.port, "type": o.type.value} for o in self.outputs],
+            **({"timeout": self.timeout} if self.timeout is not None else {}),
+            **({"retries": self.retries} if self.retries is not None else {}),
         }
 
     @classmethod
@@ -152,6 +156,8 @@ class Step:
                 environment_requirements=tuple(env["requirements"]),
                 deterministic=bool(data["deterministic"]),
                 mode=mode,
+                timeout=None if data.get("timeout") is None else float(data["timeout"]),
+                retries=None if data.get("retries") is None else int(data["retries"]),
             )
         except (KeyError, TypeError, ValueError) as exc:
             if isinstance(exc, PlanError):

@@ -1,7 +1,6 @@
 """Pure scheduling decisions over a plan and the statuses of its steps.
 
-Nothing here has side effects or keeps state: the local executor and a distributed (Celery)
-coordinator both call these functions with the run state they hold (e.g. StepRun rows).
+Nothing here has side effects or keeps state: the run state machine (machine.py) asks them.
 """
 
 from __future__ import annotations
@@ -72,44 +71,6 @@ def ready_steps(
     return ready
 
 
-def blocked_steps(plan: Plan, statuses: Statuses) -> list[str]:
-    """Keys of the pending steps that can never run because something upstream failed.
-
-    They should be marked upstream_failed (or canceled, if the failure was a cancellation).
-    """
-    bad = {
-        k
-        for k in plan.order
-        if _status(statuses, k)
-        in (StepStatus.FAILED, StepStatus.UPSTREAM_FAILED, StepStatus.CANCELED)
-    }
-    blocked = []
-    for step in plan.steps:
-        if _status(statuses, step.key) is StepStatus.PENDING and any(
-            dep in bad for dep in step.dependencies
-        ):
-            bad.add(step.key)
-            blocked.append(step.key)
-    return blocked
-
-
-def failed_upstream(plan: Plan, statuses: Statuses, key: str) -> str | None:
-    """The first dependency of `key` that failed, was canceled or is upstream_failed, if any."""
-    for dep in plan.step(key).dependencies:
-        if _status(statuses, dep) in (
-            StepStatus.FAILED,
-            StepStatus.UPSTREAM_FAILED,
-            StepStatus.CANCELED,
-        ):
-            return dep
-    return None
-
-
-def is_finished(plan: Plan, statuses: Statuses) -> bool:
-    """Whether every step has reached a final status."""
-    return all(_status(statuses, k) in FINAL for k in plan.order)
-
-
 _OUTCOME_NAMES: dict[str, str] = {  # keyed by value: a StrEnum member is the same key
     StepStatus.SUCCEEDED: "ran",
     StepStatus.REUSED: "reused",
@@ -129,13 +90,11 @@ def outcome_counts(statuses: Iterable[str]) -> dict[str, int]:
     return counts
 
 
-def run_outcome(plan: Plan, statuses: Statuses) -> str:
-    """The status of a finished run: succeeded, failed or canceled (else running)."""
-    values = [_status(statuses, k) for k in plan.order]
-    if any(v not in FINAL for v in values):
-        return "running"
+def run_status(statuses: Iterable[StepStatus | str]) -> str:
+    """The status of a run whose steps ended so: canceled, failed, or succeeded."""
+    values = [StepStatus(v) for v in statuses]
     if any(v is StepStatus.CANCELED for v in values):
         return "canceled"
-    if any(v in (StepStatus.FAILED, StepStatus.UPSTREAM_FAILED) for v in values):
-        return "failed"
-    return "succeeded"
+    if all(v in DONE for v in values):
+        return "succeeded"
+    return "failed"  # a failed or blocked step (or, defensively, one that never ended)

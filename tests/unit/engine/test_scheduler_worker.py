@@ -7,14 +7,7 @@ from pathlib import Path
 
 from designer.engine.compile import compile_document
 from designer.engine.registry import Registry
-from designer.engine.scheduler import (
-    StepStatus,
-    blocked_steps,
-    failed_upstream,
-    is_finished,
-    ready_steps,
-    run_outcome,
-)
+from designer.engine.scheduler import StepStatus, ready_steps, run_status
 from designer.engine.store import ArtifactStore
 from designer.engine.worker import make_task, run_step
 from tests.support.graphs import graph, node
@@ -43,17 +36,10 @@ def test_ready_steps_is_a_pure_function_of_statuses(reg: Registry) -> None:
     assert ready_steps(plan, {**state, "c": "failed"}) == []
 
 
-def test_blocked_finished_and_outcome(reg: Registry) -> None:
-    plan = compile_document(DIAMOND, reg)
-    state = {"a": "succeeded", "b": "failed", "c": "succeeded", "e": "succeeded"}
-    assert blocked_steps(plan, state) == ["d"]
-    assert failed_upstream(plan, state, "d") == "b"
-    assert not is_finished(plan, state)
-    assert run_outcome(plan, state) == "running"
-    done = {**state, "d": "upstream_failed"}
-    assert is_finished(plan, done) and run_outcome(plan, done) == "failed"
-    assert run_outcome(plan, dict.fromkeys(plan.order, "reused")) == "succeeded"
-    assert run_outcome(plan, {**dict.fromkeys(plan.order, "reused"), "e": "canceled"}) == "canceled"
+def test_run_status_of_final_steps() -> None:
+    assert run_status(["succeeded", "reused"]) == "succeeded"
+    assert run_status(["succeeded", "failed", "upstream_failed"]) == "failed"
+    assert run_status(["reused", "canceled", "failed"]) == "canceled"
 
 
 def test_run_step_in_process(tmp_path: Path, reg: Registry) -> None:
