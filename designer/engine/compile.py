@@ -87,6 +87,8 @@ def compile_graph(
             environment_image=spec.environment.image,
             environment_requirements=tuple(spec.environment.requirements),
             deterministic=spec.deterministic,
+            timeout=node.execution.timeout if node.execution.timeout is not None else spec.timeout,
+            retries=node.execution.retries,
         )
     edges = [(dep, s.key) for s in steps.values() for dep in s.dependencies]
     order = topological_order([n.id for n in graph.nodes], edges)

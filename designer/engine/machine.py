@@ -418,6 +418,7 @@ class RunMachine:
             result = self.results[key]
             known = run_decision(self.plan.step(key), self.outputs, result.reason)
             self.decisions[key] = known
+            result.fingerprint = known.fingerprint
         return known
 
     def launch(self, key: str, *, restart: bool = False) -> None:

@@ -102,6 +102,7 @@ class ModuleSpec:
     # False: always runs (reads outside data); early cutoff still applies downstream
     deterministic: bool = True
     source_files: tuple[str, ...] = field(default=(), compare=False)  # digest these instead
+    timeout: float | None = None  # seconds one attempt may take unless its node says otherwise
 
     @property
     def ref(self) -> str:
@@ -137,6 +138,7 @@ class ModuleSpec:
                 "requirements": list(self.environment.requirements),
             },
             "deterministic": self.deterministic,
+            "timeout": self.timeout,
         }
 
 

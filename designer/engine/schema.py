@@ -34,6 +34,27 @@ class Position:
 
 
 @dataclass(frozen=True)
+class Execution:
+    """A node's own limits for running its step; None keeps the module's or the run's."""
+
+    timeout: float | None = None  # seconds one attempt may take
+    retries: int | None = None  # how often a failed attempt is tried again
+
+    def to_dict(self) -> dict[str, float | int]:
+        """The fields that are set (the document's `execution` object)."""
+        out: dict[str, float | int] = {}
+        if self.timeout is not None:
+            out["timeout"] = self.timeout
+        if self.retries is not None:
+            out["retries"] = self.retries
+        return out
+
+
+MAX_TIMEOUT = 7 * 24 * 3600.0  # a week
+MAX_RETRIES = 10
+
+
+@dataclass(frozen=True)
 class Node:
     """One module instance: which module@version, its params and its place on the canvas."""
 
@@ -42,6 +63,7 @@ class Node:
     params: dict[str, JSONValue] = field(default_factory=dict)
     position: Position = Position()
     label: str | None = None
+    execution: Execution = Execution()
 
     @property
     def module_name(self) -> str:
@@ -259,7 +281,9 @@ def parse_graph(data: Any) -> Graph:
 def _parse_node(r: _Reader, raw: Any, index: int) -> Node | None:
     where = f"nodes[{index}]"
     node_id = raw.get("id") if isinstance(raw, dict) and isinstance(raw.get("id"), str) else None
-    data = r.obj(raw, where, ("id", "module"), ("params", "position", "label"), node=node_id)
+    data = r.obj(
+        raw, where, ("id", "module"), ("params", "position", "label", "execution"), node=node_id
+    )
     if data is None:
         return None
     ident = r.string(data.get("id"), f"{where}.id") if "id" in data else None
@@ -284,9 +308,38 @@ def _parse_node(r: _Reader, raw: Any, index: int) -> Node | None:
     if label is not None and not isinstance(label, str):
         r.fail(f"{where}.label", "expected a string", node=node_id)
         label = None
+    execution = _parse_execution(r, data.get("execution", {}), f"{where}.execution", node_id)
     if ident is None or module is None:
         return None
-    return Node(id=ident, module=module, params=dict(params), position=position, label=label)
+    return Node(
+        id=ident,
+        module=module,
+        params=dict(params),
+        position=position,
+        label=label,
+        execution=execution,
+    )
+
+
+def _parse_execution(r: _Reader, raw: Any, where: str, node: str | None) -> Execution:
+    data = r.obj(raw, where, (), ("timeout", "retries"), node=node)
+    if data is None:
+        return Execution()
+    timeout = data.get("timeout")
+    if timeout is not None and (
+        isinstance(timeout, bool)
+        or not isinstance(timeout, (int, float))
+        or not 0 < timeout <= MAX_TIMEOUT
+    ):
+        r.fail(f"{where}.timeout", f"expected seconds above 0, at most {MAX_TIMEOUT:g}", node=node)
+        timeout = None
+    retries = data.get("retries")
+    if retries is not None and (
+        isinstance(retries, bool) or not isinstance(retries, int) or not 0 <= retries <= MAX_RETRIES
+    ):
+        r.fail(f"{where}.retries", f"expected a whole number from 0 to {MAX_RETRIES}", node=node)
+        retries = None
+    return Execution(None if timeout is None else float(timeout), retries)
 
 
 def _parse_edge(r: _Reader, raw: Any, index: int) -> Edge | None:
@@ -367,6 +420,8 @@ def graph_to_dict(graph: Graph) -> dict[str, Any]:
         }
         if n.label is not None:
             node["label"] = n.label
+        if n.execution.to_dict():
+            node["execution"] = n.execution.to_dict()
         nodes.append(node)
     comments = []
     for c in graph.comments:

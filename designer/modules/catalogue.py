@@ -52,6 +52,8 @@ def module_section(spec: ModuleSpec) -> list[str]:
             "Always re-runs (reads outside data); unchanged output keeps downstream reused.",
             "",
         ]
+    if spec.timeout is not None:
+        lines += [f"Each attempt may take {spec.timeout / 60:g} minutes unless its node says.", ""]
     ports = [("input", p) for p in spec.inputs] + [("output", p) for p in spec.outputs]
     if ports:
         lines += ["| port | name | type | description |", "|---|---|---|---|"]

@@ -19,7 +19,7 @@ from designer.modules.plugins import module_name_for
 NAME_RE = re.compile(r"^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$")
 TOP_FIELDS = {
     "name", "version", "display_name", "category", "description", "entry_point",
-    "inputs", "outputs", "params", "requirements", "image", "deterministic",
+    "inputs", "outputs", "params", "requirements", "image", "deterministic", "timeout",
 }  # fmt: skip
 PORT_FIELDS = {"name", "type", "description", "optional"}
 PARAM_FIELDS = {
@@ -228,6 +228,11 @@ def read_spec(path: Path) -> tuple[ModuleSpec | None, list[str]]:
     image = data.get("image")
     if image is not None and not isinstance(image, str):
         spec.fail("image", "must be a string")
+    timeout = data.get("timeout")
+    if timeout is not None and (
+        isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or timeout <= 0
+    ):
+        spec.fail("timeout", "must be a number of seconds above 0")
     if spec.problems or file is None:
         return None, spec.problems
     return (
@@ -244,6 +249,7 @@ def read_spec(path: Path) -> tuple[ModuleSpec | None, list[str]]:
             environment=Environment(image=image, requirements=tuple(requirements)),
             deterministic=bool(data.get("deterministic", True)),
             source_files=(str(path.resolve()), str(file)),
+            timeout=None if timeout is None else float(timeout),
         ),
         [],
     )

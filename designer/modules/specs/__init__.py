@@ -48,6 +48,8 @@ def _source(name: str) -> str:
     """The file of a helper: "designer.x.y" from the project, other names in designer.modules."""
     root = PROJECT_DIR if name.startswith("designer.") else PACKAGE_DIR
     return str(root / f"{name.replace('.', '/')}.py")
+STEP_TIMEOUT = 900.0  # seconds: loading and transforming a table (30 s at a million rows)
+TRAINING_TIMEOUT = 4 * 3600.0  # fitting, tuning and validating models
 
 
 def builtin(
@@ -63,6 +65,7 @@ def builtin(
     deterministic: bool = True,
     helpers: Sequence[str] = ("_frames",),
     version: int = 1,
+    timeout: float = STEP_TIMEOUT,
 ) -> ModuleSpec:
     """Build a built-in ModuleSpec whose digest covers its family file and shared helpers.
 
@@ -84,6 +87,7 @@ def builtin(
         environment=Environment(),
         deterministic=deterministic,
         source_files=tuple(_source(f) for f in files),
+        timeout=timeout,
     )
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from designer.engine.registry import ModuleSpec, ParamSpec, PortSpec
 from designer.engine.types import ParamType, PortType
-from designer.modules.specs import SEED_MAX, builtin
+from designer.modules.specs import SEED_MAX, TRAINING_TIMEOUT, builtin
 
 CLASSIFICATION_METRICS = ("accuracy", "precision", "recall", "f1", "auc", "log_loss")
 REGRESSION_METRICS = ("mae", "rmse", "r2")
@@ -189,6 +189,7 @@ TRAINING = [
         outputs=(PortSpec("model", PortType.MODEL, "The trained model."),),
         params=(_LABEL, _FEATURES),
         helpers=_ML,
+        timeout=TRAINING_TIMEOUT,
     ),
     builtin(
         "ml.score_model",
@@ -246,6 +247,7 @@ TRAINING = [
             _seed(),
         ),
         helpers=_ML,
+        timeout=TRAINING_TIMEOUT,
     ),
     builtin(
         "ml.tune_hyperparameters",
@@ -281,6 +283,7 @@ TRAINING = [
             _seed(),
         ),
         helpers=_ML,
+        timeout=TRAINING_TIMEOUT,
     ),
     builtin(
         "ml.permutation_importance",
@@ -304,6 +307,7 @@ TRAINING = [
             _seed(),
         ),
         helpers=_ML,
+        timeout=TRAINING_TIMEOUT,
     ),
     builtin(
         "ml.train_clustering_model",
@@ -322,6 +326,7 @@ TRAINING = [
         ),
         params=(_FEATURES,),
         helpers=_ML,
+        timeout=TRAINING_TIMEOUT,
     ),
     builtin(
         "ml.assign_clusters",

@@ -8,7 +8,7 @@ import pytest
 
 from designer.engine.issues import Issue
 from designer.engine.registry import Registry
-from designer.engine.schema import parse_graph
+from designer.engine.schema import graph_to_dict, parse_graph
 from designer.engine.validate import validate, validate_document
 from tests.support.graphs import edge, graph, node
 
@@ -216,3 +216,28 @@ def test_issue_to_dict_leaves_out_empty_locations() -> None:
         "node": "a",
         "nodes": ["a", "b"],
     }
+
+
+def test_a_nodes_execution_limits_are_checked_and_kept(reg: Registry) -> None:
+    bad = graph(
+        [
+            {**node("a", "test.const@1"), "execution": {"timeout": 0, "retries": -1}},
+            {**node("b", "test.const@1"), "execution": {"timeout": "1h", "other": 1}},
+        ]
+    )
+    _, found = validate_document(bad, reg)
+    assert sorted((i.node, i.field) for i in found) == [
+        ("a", "nodes[0].execution.retries"),
+        ("a", "nodes[0].execution.timeout"),
+        ("b", "nodes[1].execution.other"),
+        ("b", "nodes[1].execution.timeout"),
+    ]
+    good = graph([{**node("a", "test.const@1"), "execution": {"timeout": 90, "retries": 2}}])
+    assert graph_to_dict(parse_graph(good))["nodes"][0]["execution"] == {
+        "timeout": 90.0,
+        "retries": 2,
+    }
+    assert (
+        "execution"
+        not in graph_to_dict(parse_graph(graph([node("a", "test.const@1")])))["nodes"][0]
+    )
