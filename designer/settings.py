@@ -116,6 +116,10 @@ DESIGNER_MAX_UPLOAD_BYTES = int(os.environ.get("DESIGNER_MAX_UPLOAD_BYTES", str(
 DESIGNER_SCHEDULER = os.environ.get("DESIGNER_SCHEDULER", "embedded")
 # a Celery step renews a heartbeat this often; one silent for 3 intervals has lost its worker
 DESIGNER_HEARTBEAT_SECONDS = float(os.environ.get("DESIGNER_HEARTBEAT_SECONDS", "10"))
+# every run's step policy (saved with each run): a step's node or module may set its own
+DESIGNER_STEP_TIMEOUT = float(os.environ.get("DESIGNER_STEP_TIMEOUT", "3600")) or None
+DESIGNER_STEP_RETRIES = int(os.environ.get("DESIGNER_STEP_RETRIES", "1"))
+DESIGNER_RETRY_BACKOFF = float(os.environ.get("DESIGNER_RETRY_BACKOFF", "1"))
 CELERY_BROKER_URL = REDIS_URL or "memory://"
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_ACKS_LATE = True

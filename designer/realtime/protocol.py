@@ -108,6 +108,17 @@ class RunInfo(Strict):
     parameters: dict[str, Any] = Field(description="Pipeline parameter values for this run.")
 
 
+class AttemptInfo(Strict):
+    """One attempt of a step: its outcome and how many log lines it has."""
+
+    attempt: int = Field(ge=0, description="1 for the first try (0: lines told before any).")
+    status: str = Field(description="queued, running, succeeded, failed or canceled.")
+    started_at: datetime | None
+    finished_at: datetime | None
+    error: str
+    lines: int = Field(ge=0, description="Log lines of this attempt so far.")
+
+
 class StepInfo(Strict):
     """A step's state as the snapshot reports it."""
 
@@ -121,6 +132,7 @@ class StepInfo(Strict):
     error: str
     started_at: datetime | None
     finished_at: datetime | None
+    history: list[AttemptInfo] = Field(default_factory=list, description="Every attempt.")
 
 
 class RunSnapshotData(Strict):
@@ -178,6 +190,10 @@ class StepLogData(Strict):
     step: str = Field(description="The step key.")
     stream: LogStream
     lines: list[str] = Field(min_length=1, max_length=LOG_MAX_LINES)
+    attempt: int = Field(default=0, ge=0, description="The attempt the lines belong to.")
+    offset: int | None = Field(
+        default=None, ge=0, description="The first line's number in that attempt's whole log."
+    )
 
     @field_validator("lines")
     @classmethod

@@ -85,7 +85,10 @@ carry their `seq`; later events of a run with `seq` at or below it are not sent.
 splits them so that each `step.log` message carries at most {protocol.LOG_MAX_LINES} lines and
 {protocol.LOG_MAX_CHARS:,} characters; a line longer than {protocol.LOG_MAX_LINE_CHARS:,}
 characters is cut and marked ` …[truncated]`. The model enforces the caps on every message
-sent. The full log is kept in a file per step (`designer.runs.logs.log_path`).
+sent. Each message names the attempt its lines belong to and `offset`, the first line's number in
+that attempt's whole log: the full log is kept in a file per attempt (`designer.runs.logs`), which
+`GET /api/runs/{{id}}/steps/{{key}}/log/?attempt=&offset=&limit=` pages through, so a client that
+loads a page and applies live messages places every line once, by number.
 
 ## Messages
 

@@ -23,6 +23,7 @@ def _step(step: StepRun) -> dict[str, Any]:
         "error": step.error,
         "started_at": step.started_at,
         "finished_at": step.finished_at,
+        "history": step.attempt_list(),
     }
 
 

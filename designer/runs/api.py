@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from django.http import FileResponse
+from django.http import FileResponse, StreamingHttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
@@ -19,7 +20,7 @@ from designer.engine.datasets import DatasetNotFound
 from designer.engine.store import ArtifactError, ArtifactStore
 from designer.graphs.models import Graph
 from designer.runs import dataset_services, services
-from designer.runs.logs import log_path
+from designer.runs.logs import log_path, read_lines
 from designer.runs.models import Dataset, DatasetUsage, Run, RunStatus, StepRun
 from designer.runs.preview import MAX_LIMIT, table_page
 from designer.runs.serializers import (
@@ -45,6 +46,7 @@ RUNS = Run.objects.select_related("graph_version__graph", "created_by").defer(
     "plan", "graph_version__document", "graph_version__graph__draft"
 )
 EXTENSIONS = {"parquet": "parquet", "json": "json", "pickle": "pkl"}
+LOG_PAGE = 10_000  # log lines per page
 PAGE_PARAMS = [
     OpenApiParameter("offset", int, required=False),
     OpenApiParameter("limit", int, required=False, description=f"At most {MAX_LIMIT}."),
@@ -161,27 +163,66 @@ class ResumeView(RunsView):
 
 
 class StepLogView(RunsView):
-    """A step's whole log (JSON, or the text file with ?download=1)."""
+    """A page of one attempt's log lines (default: the last attempt), or ?download=1 for all
+    of the step's attempts as text."""
 
     policy = {"GET": Role.VIEWER}
 
     @extend_schema(
-        parameters=[OpenApiParameter("download", bool, required=False)], responses=LogSerializer
+        parameters=[
+            OpenApiParameter("attempt", int, required=False),
+            OpenApiParameter("offset", int, required=False),
+            OpenApiParameter("limit", int, required=False, description=f"At most {LOG_PAGE}."),
+            OpenApiParameter("download", bool, required=False),
+        ],
+        responses=LogSerializer,
     )
     def get(self, request: Request, pk: int, key: str) -> Any:
         run, step = self.step(pk, key)
-        path = log_path(run.pk, step.key)
+        attempts = {int(e["attempt"]): e for e in step.history}
         if request.query_params.get("download") in ("1", "true"):
-            if not path.exists():
-                raise ApiError(404, "not_found", f"Step {key!r} of run {pk} has no log yet.")
-            return FileResponse(
-                path.open("rb"),
-                as_attachment=True,
-                filename=f"run{run.pk}-{step.key}.log",
-                content_type="text/plain; charset=utf-8",
-            )
-        text = path.read_text(encoding="utf-8", errors="replace") if path.exists() else ""
-        return Response({"step": step.key, "text": text})
+            return self.download(run, step, attempts)
+        last = max((n for n, e in attempts.items() if e["lines"]), default=step.attempts)
+        number = query_int(request, "attempt", last, 0, 2**31)
+        entry = attempts.get(number, {"lines": 0})
+        offset = query_int(request, "offset", 0, 0, 2**62)
+        limit = query_int(request, "limit", LOG_PAGE, 1, LOG_PAGE)
+        path = log_path(run.pk, step.key, number)
+        lines = read_lines(path, int(entry["lines"]), offset, limit)
+        return Response(
+            {
+                "step": step.key,
+                "attempt": number,
+                "attempts": step.attempt_list(),
+                "offset": offset,
+                "total": int(entry["lines"]),
+                "lines": [{"stream": stream, "text": text} for stream, text in lines],
+                "text": "".join(
+                    f"{text}\n" if stream == "log" else f"[{stream}] {text}\n"
+                    for stream, text in lines
+                ),
+            }
+        )
+
+    def download(self, run: Run, step: StepRun, attempts: dict[int, dict[str, Any]]) -> Any:
+        logged = [
+            (number, entry, log_path(run.pk, step.key, number))
+            for number, entry in sorted(attempts.items())
+            if entry["bytes"]
+        ]
+        if not logged:
+            raise ApiError(404, "not_found", f"Step {step.key!r} of run {run.pk} has no log yet.")
+
+        def chunks() -> Iterator[bytes]:
+            for number, entry, path in logged:
+                if len(logged) > 1 and number:
+                    yield f"=== attempt {number} ({entry['status']}) ===\n".encode()
+                with path.open("rb") as handle:
+                    yield handle.read(int(entry["bytes"]))
+
+        response = StreamingHttpResponse(chunks(), content_type="text/plain; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="run{run.pk}-{step.key}.log"'
+        return response
 
 
 def _output(run: Run, step: StepRun, port: str) -> tuple[dict[str, Any], Path]:

@@ -175,6 +175,7 @@ class Coordinator:
     def _execute(self, run: Run, token: CancelToken) -> None:
         writer = EventWriter(run.pk)
         runner = self._runner()
+        policy = engine_setup.policy(run)
         try:
             execute(
                 Plan.from_dict(run.plan),
@@ -186,6 +187,9 @@ class Coordinator:
                 run_id=str(run.pk),
                 scope=engine_setup.scope(run),
                 datasets=engine_setup.dataset_root(run),
+                retries=policy.retries,
+                backoff=policy.backoff,
+                timeout=policy.timeout,
             )
         finally:
             writer.close()

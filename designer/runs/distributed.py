@@ -1,33 +1,34 @@
-"""The distributed path: each step is a Celery task; a step's completion advances its run.
+"""The distributed path: each step is a Celery task; the run state machine decides in the database.
 
-`advance(run_id)` runs under the Run row lock: it asks the engine's pure scheduler which steps
-are ready, decides each one against the cache (reuse now, or queue a task), marks steps whose
-upstream failed, and finishes the run when every step is final. A step task starts only if its
-StepRun is still `queued` for that attempt (checked under the row lock), so no step is started
-twice, and everything lives in the database and Redis: the web server can restart meanwhile.
+Every change to a Celery run is one transaction under the Run row lock (`_transition`): the
+run's `engine.machine.RunMachine` is rebuilt from its StepRun rows, told what happened (the run
+starts, a worker took a step, a step finished or its worker was lost, the clock moved on), and
+what it decided is saved — StepRun rows and RunEvents through `translate`, exactly as the
+local coordinator's events are — and carried out after the commit: step tasks sent (task id
+`run<id>-<key>-<attempt>`), killed ones revoked, and an `advance_run` queued for the moment a
+deadline or a retry falls due. Nothing lives in memory, so any worker (or the web server) may
+make the next transition, and the web server can restart meanwhile. Only a step task whose
+attempt the machine launched is started (`claim`), so a redelivered task does nothing.
 """
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 from django.db import transaction
 
 from designer.engine.artifacts import OutputRecord
-from designer.engine.cache import Decision, decide, record_reuse
-from designer.engine.events import Event, EventType
-from designer.engine.execute import requested_reason
+from designer.engine.events import Event
+from designer.engine.machine import KnownStep, RunMachine, Task, attempt_task_id
 from designer.engine.plan import Plan
-from designer.engine.scheduler import (
-    blocked_steps,
-    failed_upstream,
-    is_finished,
-    ready_steps,
-    run_outcome,
-)
 from designer.engine.worker import make_task
 from designer.runs import engine_setup, eventlog, translate
 from designer.runs.models import Run, RunStatus, StepRun, StepStatus
+
+FINAL_RUN = (RunStatus.SUCCEEDED, RunStatus.FAILED, RunStatus.CANCELED)
 
 
 def task_id(run_id: int, key: str, attempt: int) -> str:
@@ -35,121 +36,152 @@ def task_id(run_id: int, key: str, attempt: int) -> str:
     return f"run{run_id}-{key}-{attempt}"
 
 
-def advance_later(run_id: int) -> None:
+def advance_later(run_id: int, delay: float = 0.0) -> None:
     """Queue an advance of the run on the workers (called after the run is committed)."""
     from designer.runs.tasks import advance_run
 
-    advance_run.delay(run_id)
+    advance_run.apply_async((run_id,), countdown=max(0.0, delay))
 
 
 def stop_tasks(run_id: int) -> None:
     """Revoke (and terminate) the step tasks of a canceled run."""
+    steps = StepRun.objects.filter(run_id=run_id, attempts__gt=0).values_list("key", "attempts")
+    _revoke([task_id(run_id, key, attempts) for key, attempts in steps])
+
+
+def _revoke(ids: list[str]) -> None:
     from designer.celery import app
 
-    steps = StepRun.objects.filter(run_id=run_id, attempts__gt=0).values_list("key", "attempts")
-    ids = [task_id(run_id, key, attempts) for key, attempts in steps]
     if ids:
         app.control.revoke(ids, terminate=True)
 
 
-def _upstream(steps: dict[str, StepRun]) -> dict[str, dict[str, OutputRecord]]:
-    return {
-        key: {port: OutputRecord.from_dict(info) for port, info in step.outputs.items()}
-        for key, step in steps.items()
-        if step.status in (StepStatus.SUCCEEDED, StepStatus.REUSED)
-    }
+class CeleryLauncher:
+    """Collects what the machine asks for; it is carried out once the transition commits."""
+
+    def __init__(self, run: Run, plan: Plan):
+        self.run, self.plan = run, plan
+        self.sends: list[tuple[str, dict[str, Any]]] = []
+        self.kills: list[str] = []
+        self.wakes: list[float] = []
+
+    def launch(self, task: Task) -> None:
+        built = make_task(
+            self.plan.step(task.key),
+            task.inputs,
+            run_id=str(self.run.pk),
+            attempt=task.attempt,
+            store=engine_setup.artifact_store().root,
+            datasets=engine_setup.dataset_root(self.run),
+        )
+        self.sends.append((task.key, built))
+
+    def place(self, task: Task) -> bool:
+        return False  # no worker holds outputs in memory for another: never speculates
+
+    def kill(self, machine_task_id: str) -> None:
+        _, key, attempt = machine_task_id.rsplit(":", 2)
+        self.kills.append(task_id(self.run.pk, key, int(attempt)))
+
+    def wake(self, at: float) -> None:
+        self.wakes.append(at)
+
+    def carry_out(self) -> None:
+        """Send, revoke and schedule (after the transition committed)."""
+        from designer.runs.tasks import run_step
+
+        for key, task in self.sends:
+            run_step.apply_async(
+                (self.run.pk, key, task), task_id=task_id(self.run.pk, key, task["attempt"])
+            )
+        _revoke(self.kills)
+        if self.wakes:
+            advance_later(self.run.pk, min(self.wakes) - time.time() + 0.05)
 
 
-def _decide(run: Run, plan: Plan, key: str, steps: dict[str, StepRun]) -> Decision:
-    return decide(
-        plan.step(key),
-        _upstream(steps),
-        engine_setup.cache_for(run),
-        engine_setup.artifact_store(),
-        scope=engine_setup.scope(run),
-        requested=requested_reason(plan),
+def _epoch(value: datetime | str | None) -> float | None:
+    if value is None:
+        return None
+    moment = datetime.fromisoformat(value) if isinstance(value, str) else value
+    return moment.timestamp()
+
+
+def _known(step: StepRun) -> KnownStep:
+    current = step.history[-1] if step.history else {}
+    return KnownStep(
+        status=step.status,
+        attempts=step.attempts,
+        outputs={port: OutputRecord.from_dict(info) for port, info in step.outputs.items()},
+        reason=step.reason,
+        fingerprint=step.fingerprint,
+        error=step.error or None,
+        started=_epoch(current.get("started_at")),
+        retry_at=_epoch(step.retry_at),
     )
 
 
-def advance(
-    run_id: int, completed: list[Event] | None = None, attempt: tuple[str, int] | None = None
-) -> list[tuple[str, dict[str, Any]]]:
-    """Save a finished step's events (if any) and move the run forward, in one transaction.
-
-    With `attempt` (step key, attempt number) the events are the outcome of that attempt and
-    are dropped, run unchanged, unless the step is still running that attempt (a result that
-    comes after its worker was declared lost). Returns the step tasks to send (after commit).
-    """
-    to_send: list[tuple[str, dict[str, Any]]] = []
+def _transition(run_id: int, act: Callable[[RunMachine, Run], bool]) -> Run | None:
+    """Rebuild the run's machine under the row lock, let `act` tell it something, save what
+    it decided, and carry that out after the commit. None (nothing saved) when the run is
+    final or `act` returns False (a stale report)."""
     with transaction.atomic():
-        run = eventlog.lock_run(run_id)
-        if run.status in (RunStatus.SUCCEEDED, RunStatus.FAILED, RunStatus.CANCELED):
-            return []
-        if attempt is not None and not attempt_running(run_id, *attempt):
-            return []
+        locked = eventlog.lock_run(run_id)
+        if locked.status in FINAL_RUN:
+            return None
         run = Run.objects.select_related("graph_version").get(pk=run_id)
-        done_messages = translate.apply_events(run, completed) if completed else []
         plan = Plan.from_dict(run.plan)
         steps = {s.key: s for s in run.steps.all()}
-        statuses = {k: s.status for k, s in steps.items()}
         events: list[Event] = []
-        if run.status == RunStatus.QUEUED:
-            events.append(Event(EventType.RUN_STARTED))
-        for key in blocked_steps(plan, statuses):
-            upstream = failed_upstream(plan, statuses, key) or "?"
-            statuses[key] = StepStatus.UPSTREAM_FAILED
-            events.append(Event(EventType.STEP_UPSTREAM_FAILED, key, {"upstream": upstream}))
-        ready = ready_steps(plan, statuses)
-        while ready:
-            reused_any = False
-            for key in ready:
-                decision = _decide(run, plan, key, steps)
-                if decision.action == "reuse" and decision.entry is not None:
-                    record_reuse(
-                        engine_setup.cache_for(run), decision, str(run.pk), engine_setup.scope(run)
-                    )
-                    steps[key].outputs = {p: r.to_dict() for p, r in decision.entry.outputs.items()}
-                    steps[key].status = statuses[key] = StepStatus.REUSED
-                    events += [
-                        Event(EventType.STEP_OUTPUT, key, {"port": p, **r.to_dict()})
-                        for p, r in decision.entry.outputs.items()
-                    ]
-                    events.append(
-                        Event(
-                            EventType.STEP_REUSED,
-                            key,
-                            {"reason": decision.reason, "fingerprint": decision.fingerprint},
-                        )
-                    )
-                    reused_any = True
-                elif decision.action == "missing":
-                    statuses[key] = StepStatus.FAILED
-                    events.append(
-                        Event(EventType.STEP_FAILED, key, {"error": decision.reason, "attempt": 0})
-                    )
-                    for blocked in blocked_steps(plan, statuses):
-                        statuses[blocked] = StepStatus.UPSTREAM_FAILED
-                        events.append(
-                            Event(EventType.STEP_UPSTREAM_FAILED, blocked, {"upstream": key})
-                        )
-                else:
-                    statuses[key] = StepStatus.QUEUED
-                    attempt = steps[key].attempts + 1
-                    events.append(
-                        Event(
-                            EventType.STEP_QUEUED,
-                            key,
-                            {"reason": decision.reason, "fingerprint": decision.fingerprint},
-                        )
-                    )
-                    to_send.append((key, _task(run, plan, key, decision, attempt)))
-            ready = ready_steps(plan, statuses) if reused_any else []
-        messages = done_messages + translate.apply_events(run, events)
-        if is_finished(plan, statuses):
-            messages += translate.finish_run(run, run_outcome(plan, statuses))
-        eventlog.append(eventlog.lock_run(run_id), messages)
-        transaction.on_commit(lambda: _send(run_id, to_send))
-    return to_send
+        launcher = CeleryLauncher(run, plan)
+        fresh = run.status == RunStatus.QUEUED
+        machine = RunMachine(
+            plan,
+            cache=engine_setup.cache_for(run),
+            store=engine_setup.artifact_store(),
+            launcher=launcher,
+            emit=events.append,
+            run_id=str(run.pk),
+            policy=engine_setup.policy(run),
+            scope=engine_setup.scope(run),
+            capacity=None,  # Celery's queue takes every task: a step starts when a worker claims it
+            clock=time.time,
+            known=None if fresh else {key: _known(step) for key, step in steps.items()},
+        )
+        if fresh:
+            machine.begin()
+        if not act(machine, run):
+            return None
+        machine.poll()
+        if machine.settled:
+            machine.finish()
+        eventlog.append(locked, translate.apply_events(locked, events))
+        transaction.on_commit(launcher.carry_out)
+    return run
+
+
+def advance(run_id: int) -> None:
+    """Start a queued run, or act on the clock: deadlines passed, retries due."""
+    _transition(run_id, lambda machine, run: True)
+
+
+def claim(run_id: int, key: str, attempt: int) -> Run | None:
+    """A worker takes a step task: the run if that attempt may start now, else None."""
+    name = attempt_task_id(str(run_id), key, attempt)
+    return _transition(run_id, lambda machine, run: machine.started(name))
+
+
+def report(run_id: int, key: str, attempt: int, result: dict[str, Any]) -> None:
+    """A step attempt ended (worker.run_step's result, or its worker was lost): save it and
+    move the run on. A report about an attempt that is no longer running is dropped."""
+    name = attempt_task_id(str(run_id), key, attempt)
+
+    def act(machine: RunMachine, run: Run) -> bool:
+        if name not in machine.running:
+            return False
+        machine.message(name, "done", result)
+        return True
+
+    _transition(run_id, act)
 
 
 def attempt_running(run_id: int, key: str, attempt: int) -> bool:
@@ -157,23 +189,3 @@ def attempt_running(run_id: int, key: str, attempt: int) -> bool:
     return StepRun.objects.filter(
         run_id=run_id, key=key, status=StepStatus.RUNNING, attempts=attempt
     ).exists()
-
-
-def _task(run: Run, plan: Plan, key: str, decision: Decision, attempt: int) -> dict[str, Any]:
-    task = make_task(
-        plan.step(key),
-        decision.inputs,
-        run_id=str(run.pk),
-        attempt=attempt,
-        store=engine_setup.artifact_store().root,
-        datasets=engine_setup.dataset_root(run),
-    )
-    task["decision"] = decision.to_dict()
-    return task
-
-
-def _send(run_id: int, tasks: list[tuple[str, dict[str, Any]]]) -> None:
-    from designer.runs.tasks import run_step
-
-    for key, task in tasks:
-        run_step.apply_async((run_id, key, task), task_id=task_id(run_id, key, task["attempt"]))

@@ -10,6 +10,7 @@ from typing import Any
 from django.conf import settings
 
 from designer.engine.cache import Cache, FileCache, NullCache
+from designer.engine.machine import Policy
 from designer.engine.runners.docker import DockerRunner, run_in_container
 from designer.engine.runners.local import LocalRunner
 from designer.engine.runners.routing import RoutingRunner, no_engine_result, step_image
@@ -43,6 +44,21 @@ def cache_for(run: Run) -> Cache:
 def scope(run: Run) -> str:
     """The cache history scope: one per graph, so re-runs are explained against the last one."""
     return f"graph:{run.graph_version.graph_id}"
+
+
+def policy_options() -> dict[str, Any]:
+    """The step policy a new run is saved with (from settings): see `policy`."""
+    return {
+        "retries": settings.DESIGNER_STEP_RETRIES,
+        "backoff": settings.DESIGNER_RETRY_BACKOFF,
+        "timeout": settings.DESIGNER_STEP_TIMEOUT,
+    }
+
+
+def policy(run: Run) -> Policy:
+    """A run's retries, backoff and default step timeout, as saved when it started."""
+    saved = {**policy_options(), **(run.options.get("policy") or {})}
+    return Policy(retries=saved["retries"], backoff=saved["backoff"], timeout=saved["timeout"])
 
 
 def dataset_root(run: Run) -> Path:

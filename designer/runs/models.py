@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 
 from designer.graphs.models import GraphVersion
 from designer.workspaces.models import Workspace
+
+ATTEMPT_FIELDS = ("attempt", "status", "started_at", "finished_at", "error", "lines")
 
 
 class RunStatus(models.TextChoices):
@@ -78,6 +82,10 @@ class StepRun(models.Model):
     log_tail = models.TextField(blank=True, default="")
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    # one entry per attempt: {"attempt", "status", "started_at", "finished_at", "error",
+    # "lines", "bytes"} (the last two: how much of its log file is committed)
+    history = models.JSONField(default=list)
+    retry_at = models.DateTimeField(null=True, blank=True)  # when a retrying step runs again
 
     class Meta:
         ordering = ["id"]
@@ -85,6 +93,10 @@ class StepRun(models.Model):
 
     def __str__(self) -> str:
         return f"{self.run_id}/{self.key} ({self.status})"
+
+    def attempt_list(self) -> list[dict[str, Any]]:
+        """Every attempt as the API and the snapshot show it (without file bookkeeping)."""
+        return [{key: entry[key] for key in ATTEMPT_FIELDS} for entry in self.history]
 
 
 class RunEvent(models.Model):

@@ -14,6 +14,17 @@ from designer.workspaces.serializers import StrictSerializer
 DATASET_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,199}$")
 
 
+class AttemptSerializer(serializers.Serializer):
+    """One attempt of a step."""
+
+    attempt = serializers.IntegerField(help_text="1 for the first try (0: lines before any).")
+    status = serializers.CharField(help_text="queued, running, succeeded, failed or canceled.")
+    started_at = serializers.DateTimeField(allow_null=True)
+    finished_at = serializers.DateTimeField(allow_null=True)
+    error = serializers.CharField()
+    lines = serializers.IntegerField(help_text="How many log lines it has.")
+
+
 class StepSerializer(serializers.ModelSerializer):
     """One step of a run: status, attempts, timings, why it ran or was reused, log tail, outputs."""
 
@@ -23,6 +34,9 @@ class StepSerializer(serializers.ModelSerializer):
         "or upstream_failed.",
     )
     duration = serializers.SerializerMethodField()
+    history = AttemptSerializer(
+        many=True, read_only=True, source="attempt_list", help_text="Every attempt, in order."
+    )
 
     class Meta:
         model = StepRun
@@ -39,6 +53,7 @@ class StepSerializer(serializers.ModelSerializer):
             "started_at",
             "finished_at",
             "duration",
+            "history",
         ]
 
     def get_duration(self, step: StepRun) -> float | None:
@@ -67,6 +82,7 @@ class StepSerializer(serializers.ModelSerializer):
             "started_at": fields["started_at"].to_representation(started) if started else None,
             "finished_at": fields["finished_at"].to_representation(finished) if finished else None,
             "duration": self.get_duration(instance),
+            "history": instance.attempt_list(),
         }
 
     def generic_representation(self, instance: StepRun) -> dict[str, Any]:
@@ -148,11 +164,23 @@ class ResumeSerializer(StrictSerializer):
     )
 
 
+class LogLineSerializer(serializers.Serializer):
+    """One log line and the stream it came on."""
+
+    stream = serializers.CharField(help_text="log, stdout or stderr.")
+    text = serializers.CharField()
+
+
 class LogSerializer(serializers.Serializer):
-    """A step's whole log."""
+    """A page of one attempt's log lines."""
 
     step = serializers.CharField()
-    text = serializers.CharField()
+    attempt = serializers.IntegerField()
+    attempts = AttemptSerializer(many=True)
+    offset = serializers.IntegerField(help_text="The first line's number in the attempt's log.")
+    total = serializers.IntegerField(help_text="How many lines the attempt's log has.")
+    lines = LogLineSerializer(many=True)
+    text = serializers.CharField(help_text="The page's lines as text, stream-prefixed.")
 
 
 class TablePageSerializer(serializers.Serializer):

@@ -24,7 +24,7 @@ from designer.engine.runners.docker import pin_plan_images
 from designer.graphs import services as graph_services
 from designer.graphs.analysis import module_registry, plan_for_run, with_node_params
 from designer.graphs.models import Graph, GraphVersion
-from designer.runs import dataset_services, dispatch, eventlog, fastpath, translate
+from designer.runs import dataset_services, dispatch, engine_setup, eventlog, fastpath, translate
 from designer.runs.models import (
     DatasetUsage,
     DatasetVersion,
@@ -181,7 +181,12 @@ def new_run(
         workspace_id=graph.workspace_id,
         graph_version=version,
         parameters=plan.parameters,
-        options={"bypass_cache": bypass_cache, "from_node": from_node, "only_node": only_node},
+        options={
+            "bypass_cache": bypass_cache,
+            "from_node": from_node,
+            "only_node": only_node,
+            "policy": engine_setup.policy_options(),
+        },
         plan=plan_dict if plan_dict is not None else plan.to_dict(),
         runner=settings.DESIGNER_RUNNER,
         created_by=user,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from datetime import UTC, datetime
 from typing import Any
 
 from django.db import DEFAULT_DB_ALIAS, connections
@@ -47,11 +48,67 @@ def step_status_message(step: StepRun) -> Message:
     )
 
 
+def attempt_entry(step: StepRun, number: int) -> dict[str, Any]:
+    """The history entry of one attempt of a step (added when new)."""
+    for entry in step.history:
+        if entry["attempt"] == number:
+            return entry
+    entry = {
+        "attempt": number,
+        "status": StepStatus.QUEUED if number else "",  # 0: lines told before any attempt
+        "started_at": None,
+        "finished_at": None,
+        "error": "",
+        "lines": 0,
+        "bytes": 0,
+    }
+    step.history = sorted([*step.history, entry], key=lambda e: e["attempt"])
+    return entry
+
+
+def _close_attempt(step: StepRun, number: int, status: str, when: str, error: str = "") -> None:
+    if number < 1:
+        return
+    entry = attempt_entry(step, number)
+    entry.update(status=status, finished_at=when, error=error)
+
+
+def _stamp(event: Event) -> str:
+    return datetime.fromtimestamp(event.time, tz=UTC).isoformat()
+
+
+def _apply_attempt(step: StepRun, event: Event) -> None:
+    """Keep the history entry of the attempt an event is about."""
+    data, when = event.data, _stamp(event)
+    attempt = int(data.get("attempt") or step.attempts)
+    if event.type == EventType.STEP_QUEUED and "attempt" in data:
+        attempt_entry(step, attempt)["status"] = StepStatus.QUEUED
+    elif event.type == EventType.STEP_STARTED:
+        attempt_entry(step, attempt).update(status=StepStatus.RUNNING, started_at=when)
+    elif event.type == EventType.STEP_SUCCEEDED:
+        _close_attempt(step, attempt, StepStatus.SUCCEEDED, when)
+    elif event.type == EventType.STEP_FAILED:
+        _close_attempt(step, attempt, StepStatus.FAILED, when, str(data.get("error", "")))
+    elif event.type == EventType.STEP_RETRYING:  # `attempt` is the next one
+        _close_attempt(step, attempt - 1, StepStatus.FAILED, when, str(data.get("error", "")))
+        step.retry_at = datetime.fromtimestamp(event.time + float(data.get("delay", 0)), tz=UTC)
+    elif event.type == EventType.STEP_CANCELED:
+        _cancel_attempt(step, when)
+
+
+def _cancel_attempt(step: StepRun, when: str) -> None:
+    if step.history and step.history[-1]["status"] in (StepStatus.QUEUED, StepStatus.RUNNING):
+        step.history[-1].update(status=StepStatus.CANCELED, finished_at=when)
+
+
 def _apply_status(step: StepRun, event: Event) -> None:
     data = event.data
     status = STEP_STATUS[event.type]
     now = timezone.now()
+    _apply_attempt(step, event)
     step.status = status
+    if status != StepStatus.RETRYING:
+        step.retry_at = None
     if "attempt" in data and event.type != EventType.STEP_RETRYING:
         step.attempts = int(data["attempt"])
     if "reason" in data and event.type in (
@@ -118,8 +175,10 @@ def finish_run(
     for step in unfinished:
         step.status = StepStatus.CANCELED
         step.finished_at = now
+        step.retry_at = None
+        _cancel_attempt(step, now.isoformat())
         if steps is None:
-            step.save(update_fields=["status", "finished_at"])
+            step.save(update_fields=["status", "finished_at", "retry_at", "history"])
         messages.append(step_status_message(step))
     run.status = status
     run.error = error or run.error
@@ -163,20 +222,15 @@ def apply_events(
         steps = {s.key: s for s in run.steps.filter(key__in={e.step for e in events if e.step})}
     dirty: set[str] = set()
     messages: list[Message] = []
-    pending_logs: dict[tuple[str, str], list[str]] = defaultdict(list)
+    pending_logs: dict[tuple[str, int, str], list[str]] = defaultdict(list)
 
     def flush_logs(key: str | None = None) -> None:
-        for (step_key, stream), lines in list(pending_logs.items()):
+        for (step_key, attempt, stream), lines in list(pending_logs.items()):
             if key is not None and step_key != key:
                 continue
-            del pending_logs[(step_key, stream)]
-            logs.append_lines(run.pk, step_key, stream, lines)
-            steps[step_key].log_tail = logs.tail(steps[step_key].log_tail, lines)
+            del pending_logs[(step_key, attempt, stream)]
+            messages.extend(_append_log(run, steps[step_key], attempt, stream, lines))
             dirty.add(step_key)
-            messages.extend(
-                ("step.log", {"step": step_key, "stream": stream, "lines": chunk})
-                for chunk in logs.batches(lines)
-            )
 
     for event in events:
         if event.type == EventType.RUN_STARTED:
@@ -196,12 +250,14 @@ def apply_events(
         if step is None:
             continue
         if event.type == EventType.STEP_LOG:
-            lines = [str(line) for line in event.data.get("lines", [])]
-            pending_logs[(step.key, str(event.data.get("stream", "log")))] += lines
+            lines = [part for line in event.data.get("lines", []) for part in str(line).split("\n")]
+            attempt = int(event.data.get("attempt") or step.attempts)
+            pending_logs[(step.key, attempt, str(event.data.get("stream", "log")))] += lines
             continue
         if event.type == EventType.STEP_FAILED and event.data.get("traceback"):
-            trace = str(event.data["traceback"]).rstrip("\n").splitlines()
-            pending_logs[(step.key, "stderr")] += trace
+            trace = str(event.data["traceback"]).rstrip("\n").split("\n")
+            attempt = int(event.data.get("attempt") or step.attempts)
+            pending_logs[(step.key, attempt, "stderr")] += trace
         flush_logs(step.key)
         dirty.add(step.key)
         if event.type == EventType.STEP_OUTPUT:
@@ -217,6 +273,22 @@ def apply_events(
     return messages
 
 
+def _append_log(
+    run: Run, step: StepRun, attempt: int, stream: str, lines: list[str]
+) -> list[Message]:
+    """Append lines to an attempt's log file and tail; the step.log messages that carry them."""
+    entry = attempt_entry(step, attempt)
+    path = logs.log_path(run.pk, step.key, attempt)
+    entry["bytes"] = logs.append_lines(path, int(entry["bytes"]), stream, lines)
+    step.log_tail = logs.tail(step.log_tail, lines)
+    messages: list[Message] = []
+    for chunk in logs.batches(lines):
+        data = {"step": step.key, "stream": stream, "lines": chunk}
+        messages.append(("step.log", {**data, "attempt": attempt, "offset": entry["lines"]}))
+        entry["lines"] += len(chunk)
+    return messages
+
+
 STEP_FIELDS = (
     "status",
     "attempts",
@@ -228,6 +300,8 @@ STEP_FIELDS = (
     "fingerprint",
     "started_at",
     "finished_at",
+    "history",
+    "retry_at",
 )
 
 

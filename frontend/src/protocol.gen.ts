@@ -12,6 +12,19 @@ export const LOG_MAX_CHARS = 64000;
 /** WebSocket close codes the server uses; each close is preceded by an `error` message. */
 export const CloseCode = { BAD_REQUEST: 4400, UNAUTHENTICATED: 4401, NOT_FOUND: 4404, MEMBERSHIP_REVOKED: 4410 } as const;
 
+/** One attempt of a step: its outcome and how many log lines it has. */
+export interface AttemptInfo {
+  /** 1 for the first try (0: lines told before any). */
+  attempt: number;
+  /** queued, running, succeeded, failed or canceled. */
+  status: string;
+  started_at: string | null;
+  finished_at: string | null;
+  error: string;
+  /** Log lines of this attempt so far. */
+  lines: number;
+}
+
 /** A y-protocols awareness update: presence states of one or more clients. */
 export interface AwarenessData {
   update: string;
@@ -286,6 +299,8 @@ export interface StepInfo {
   error: string;
   started_at: string | null;
   finished_at: string | null;
+  /** Every attempt. */
+  history: AttemptInfo[];
 }
 
 /** A batch of log lines from one step and stream (batched and capped by the producer). */
@@ -294,6 +309,10 @@ export interface StepLogData {
   step: string;
   stream: "stdout" | "stderr" | "log";
   lines: string[];
+  /** The attempt the lines belong to. */
+  attempt: number;
+  /** The first line's number in that attempt's whole log. */
+  offset: number | null;
 }
 
 /** `step.log`: a stored run event. */

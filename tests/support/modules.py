@@ -44,6 +44,7 @@ def join(ctx: StepContext) -> dict[str, Any]:
 def sleep(ctx: StepContext) -> dict[str, Any]:
     """Sleeps `seconds`, then outputs its node id and times (for overlap checks)."""
     start = time.time()
+    ctx.log(f"sleeping {ctx.params['seconds']:g} s")
     time.sleep(ctx.params["seconds"])
     return {"out": {"node": ctx.node_id, "start": start, "end": time.time()}}
 

@@ -105,24 +105,41 @@ def _descendants(pid: int) -> list[int]:
     return found
 
 
-def test_a_step_whose_worker_is_killed_fails_saying_so(
+def test_a_step_whose_worker_is_killed_is_retried_saying_why(
     team_tx: Team, celery_worker: subprocess.Popen[bytes]
 ) -> None:
     editor = team_tx.client("editor")
-    gid, run_id = start_sleeping_run(editor, team_tx.workspace.pk, seconds=30)
+    _, run_id = start_sleeping_run(editor, team_tx.workspace.pk, seconds=30)
     for pid in _descendants(celery_worker.pid):  # the pool processes and what they started
         with contextlib.suppress(ProcessLookupError):
             os.kill(pid, signal.SIGKILL)
-    run = wait_for(editor, run_id, timeout=30)  # well before the script would have ended
-    assert run["status"] == "failed"
-    py = steps(run)["py"]
-    assert py["status"] == "failed" and "The worker running this step stopped" in py["error"]
-    assert steps(run)["s1"]["status"] in ("succeeded", "reused")
-    # the worker's parent replaced its pool: the next run works
-    again = wait_for(
-        editor, editor.post(f"/api/graphs/{gid}/runs/", {}, format="json").json()["id"]
+    # the worker's parent replaced its pool: the lost attempt fails and the next one starts
+    deadline = time.monotonic() + 30  # well before the first attempt's script would have ended
+    while True:
+        py = steps(editor.get(f"/api/runs/{run_id}/").json())["py"]
+        if py["status"] == "running" and py["attempts"] == 2:
+            break
+        assert time.monotonic() < deadline, py
+        time.sleep(0.1)
+    first = py["history"][0]
+    assert (first["attempt"], first["status"]) == (1, "failed")
+    assert "The worker running this step stopped" in first["error"]
+    assert py["history"][1]["status"] == "running"
+    canceled = editor.post(f"/api/runs/{run_id}/cancel/").json()
+    assert steps(canceled)["py"]["history"][1]["status"] == "canceled"
+    statuses = list(
+        RunEvent.objects.filter(run_id=run_id, type="step.status", data__step="py").values_list(
+            "data__status", "data__attempt"
+        )
     )
-    assert steps(again)["s1"]["status"] == "reused"
+    assert statuses == [
+        ("queued", 1),
+        ("running", 1),
+        ("retrying", 1),
+        ("queued", 2),
+        ("running", 2),
+        ("canceled", 2),
+    ]
 
 
 def test_user_code_runs_in_the_sandbox_on_a_celery_worker(team_tx: Team) -> None:

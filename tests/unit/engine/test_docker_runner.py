@@ -9,8 +9,6 @@ import json
 import os
 import subprocess
 import sys
-import threading
-import time
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
@@ -21,6 +19,7 @@ import pytest
 from designer.engine.cache import FileCache
 from designer.engine.cancel import CancelToken
 from designer.engine.compile import compile_document
+from designer.engine.events import Event, EventType
 from designer.engine.execute import execute
 from designer.engine.images import pin_images
 from designer.engine.plan import Plan
@@ -300,9 +299,14 @@ def test_cancel_kills_the_container(tmp_path: Path, reg: Registry, engine: Any) 
     doc = graph([node("s", "test.sleep@1", seconds=60)], [])
     plan = compile_document(doc, pinned(reg, TEST_IMAGE, "test.sleep"))
     token = CancelToken()
-    threading.Timer(3.0, token.cancel).start()
     runner = DockerRunner(1, client=engine, read_only=TEST_MODULES)
-    started = time.monotonic()
+    events: list[Event] = []
+
+    def cancel_once_logging(event: Event) -> None:  # the step's code runs in its container
+        events.append(event)
+        if event.type is EventType.STEP_LOG:
+            token.cancel()
+
     try:
         result = execute(
             plan,
@@ -310,11 +314,14 @@ def test_cancel_kills_the_container(tmp_path: Path, reg: Registry, engine: Any) 
             cache=FileCache(tmp_path),
             store=ArtifactStore(tmp_path / "artifacts"),
             cancel=token,
+            emit=cancel_once_logging,
         )
     finally:
         runner.close()
     assert result.status == "canceled" and result.steps["s"].status == "canceled"
-    assert time.monotonic() - started < 30
+    types = [e.type for e in events if e.step == "s"]
+    assert types.index(EventType.STEP_LOG) < types.index(EventType.STEP_CANCELED)
+    assert EventType.STEP_SUCCEEDED not in types
     assert engine.containers.list(all=True, filters={"label": "designer.step=s"}) == []
 
 

@@ -54,10 +54,8 @@ def test_independent_steps_run_in_parallel(env: Env) -> None:
     a, b = result.steps["a"], result.steps["b"]
     assert a.started_at is not None and b.started_at is not None
     assert a.finished_at is not None and b.finished_at is not None
-    # the two one-second sleeps overlap in time: each started before the other finished
+    # the two sleeps overlap in time: each started before the other finished
     assert a.started_at < b.finished_at and b.started_at < a.finished_at
-    overlap = min(a.finished_at, b.finished_at) - max(a.started_at, b.started_at)
-    assert overlap > 0.25
 
 
 def test_parallelism_limit_is_respected(env: Env) -> None:
@@ -116,13 +114,24 @@ def test_step_errors_are_not_retried(env: Env) -> None:
 
 
 def test_timeout_kills_the_step(env: Env) -> None:
-    started = time.monotonic()
     result = env.run(
         graph([node("s", "test.sleep@1", seconds=30)]), timeout=0.5, retries=1, backoff=0.01
     )
     step = result.steps["s"]
     assert (step.status.value, step.attempts, step.error) == ("failed", 2, "timed out after 0.5s")
-    assert time.monotonic() - started < 10
+
+
+def test_a_nodes_own_timeout_and_retries_win_over_the_runs(env: Env, tmp_path: Path) -> None:
+    doc = graph(
+        [
+            {**node("s", "test.sleep@1", seconds=30), "execution": {"timeout": 0.5, "retries": 0}},
+            {**node("f", "test.flaky@1", times=1, marker_dir=str(tmp_path)), "execution": {}},
+        ]
+    )
+    result = env.run(doc, timeout=60, retries=1, backoff=0.01)
+    s, f = result.steps["s"], result.steps["f"]
+    assert (s.status.value, s.attempts, s.error) == ("failed", 1, "timed out after 0.5s")
+    assert (f.status.value, f.attempts) == ("succeeded", 2)  # the run's retries
 
 
 def test_cancel_kills_the_step_and_what_it_spawned(env: Env, tmp_path: Path) -> None:
@@ -142,9 +151,7 @@ def test_cancel_kills_the_step_and_what_it_spawned(env: Env, tmp_path: Path) -> 
         token.cancel()
 
     threading.Thread(target=cancel_when_spawned, daemon=True).start()
-    started = time.monotonic()
     result = env.run(doc, cancel=token)
-    assert time.monotonic() - started < 20
     assert result.status == "canceled"
     assert env.statuses(result) == {"s": "canceled", "t": "canceled"}
     worker_pid, grandchild = map(int, pid_file.read_text().split())

@@ -473,11 +473,11 @@ def test_a_crash_in_a_speculative_step_is_reported_on_that_step(run: Run) -> Non
 
 
 def test_a_speculative_step_times_out_like_any_other(run: Run) -> None:
-    doc = chain(node("t", "spec.table@1", rows=BIG), node("z", "spec.sleeper@1", seconds=30))
-    started = time.monotonic()
-    result = run(doc, timeout=1.0)
-    assert time.monotonic() - started < 15
+    sleeper = {**node("z", "spec.sleeper@1", seconds=30), "execution": {"timeout": 1}}
+    doc = chain(node("t", "spec.table@1", rows=BIG), sleeper)
+    result = run(doc)
     assert result.steps["t"].status.value == "succeeded"
+    assert run.runner.speculated("z")
     z = result.steps["z"]
     assert (z.status.value, z.attempts, z.error) == ("failed", 1, "timed out after 1s")
 
@@ -496,9 +496,7 @@ def test_cancel_stops_speculative_steps_too(run: Run, tmp_path: Path) -> None:
         token.cancel()
 
     threading.Thread(target=cancel_when_started, daemon=True).start()
-    started = time.monotonic()
     result = run(doc, cancel=token)
-    assert time.monotonic() - started < 15
     assert result.status == "canceled"
     assert result.steps["z"].status.value == "canceled"
     pid = int(pid_file.read_text())

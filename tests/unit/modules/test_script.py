@@ -90,12 +90,11 @@ def test_killed_at_timeout_with_everything_it_started(run) -> None:
         "    time.sleep(60)\n"
         "    return dataframe1\n"
     )
-    started = time.monotonic()
     with pytest.raises(
         StepError, match="timeout: the script did not finish within 3 s and was stopped"
     ) as err:
         run("script.python@1", {"code": code, "timeout": 3}, dataset1=DF)
-    assert time.monotonic() - started < 10 and err.value.param == "timeout"
+    assert err.value.param == "timeout"
     assert gone((MARKER, "harness.py"), before)
 
 
