@@ -239,7 +239,8 @@ def command_run(args: argparse.Namespace, out: TextIO) -> int:
 
     _, compiled = _compile(args)
     plan = pin_plan_images(compiled)
-    root = Path(args.store) if args.store else default_store()
+    # absolute: the workers run each step in a scratch directory of their own
+    root = (Path(args.store) if args.store else default_store()).resolve()
     store = ArtifactStore(root / "artifacts")
     cache: Cache = NullCache() if args.no_cache else FileCache(root)
     scope = args.scope or f"file:{Path(args.graph).resolve()}"

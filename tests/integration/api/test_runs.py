@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from rest_framework.test import APIClient
 
+from designer.runs.models import RunEvent
 from tests.integration.api.conftest import Team, make_team
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -191,6 +192,31 @@ def start_sleeping_run(client: APIClient, workspace: int, seconds: int = 60) -> 
     return gid, run_id
 
 
+def check_a_hung_step_times_out_and_is_retried(client: APIClient, workspace: int) -> None:
+    """A step over its node's timeout is stopped and tried again; each attempt says why."""
+    document = chain_document(1, SLEEPING_SCRIPT.format(seconds=60))
+    document["nodes"][-1]["execution"] = {"timeout": 1, "retries": 1}
+    gid = make_graph(client, workspace, document)
+    run = wait_for(client, client.post(f"/api/graphs/{gid}/runs/", {}, format="json").json()["id"])
+    py = steps(run)["py"]
+    assert (run["status"], py["status"], py["attempts"]) == ("failed", "failed", 2)
+    assert [(a["attempt"], a["status"], a["error"]) for a in py["history"]] == [
+        (1, "failed", "timed out after 1s"),
+        (2, "failed", "timed out after 1s"),
+    ]
+    statuses = [
+        (e.data["status"], e.data["attempt"])
+        for e in RunEvent.objects.filter(run_id=run["id"], type="step.status", data__step="py")
+    ]
+    assert ("retrying", 1) in statuses and statuses[-1] == ("failed", 2)
+    assert statuses.index(("retrying", 1)) < statuses.index(("running", 2))
+
+
+def test_a_hung_step_times_out_and_is_retried(team_tx: Team, settings: Any) -> None:
+    settings.DESIGNER_RETRY_BACKOFF = 0.1
+    check_a_hung_step_times_out_and_is_retried(team_tx.client("editor"), team_tx.workspace.pk)
+
+
 def test_cancel_a_running_run(team_tx: Team) -> None:
     editor = team_tx.client("editor")
     _, run_id = start_sleeping_run(editor, team_tx.workspace.pk)
@@ -229,8 +255,6 @@ def test_output_preview_pages_and_download(team_tx: Team) -> None:
 
 
 def test_event_log_is_gapless_and_ends_with_finished(team_tx: Team) -> None:
-    from designer.runs.models import RunEvent
-
     editor = team_tx.client("editor")
     gid = make_graph(editor, team_tx.workspace.pk, chain_document(3))
     run = wait_for(editor, editor.post(f"/api/graphs/{gid}/runs/", {}, format="json").json()["id"])
@@ -244,8 +268,6 @@ def test_event_log_is_gapless_and_ends_with_finished(team_tx: Team) -> None:
 def test_an_unchanged_rerun_reuses_every_step_with_its_reason_and_a_whole_event_log(
     team_tx: Team,
 ) -> None:
-    from designer.runs.models import RunEvent
-
     editor = team_tx.client("editor")
     gid = make_graph(editor, team_tx.workspace.pk, chain_document(5))
     first = wait_for(
@@ -314,8 +336,6 @@ def test_dataset_usage_lists_the_runs_that_read_it(team_tx: Team) -> None:
 
 
 def test_a_chatty_step_is_logged_in_capped_batches_and_kept_whole(team_tx: Team) -> None:
-    from designer.runs.models import RunEvent
-
     editor = team_tx.client("editor")
     chatty = (
         "def azureml_main(df1, df2=None):\n"

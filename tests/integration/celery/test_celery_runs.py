@@ -9,6 +9,7 @@ import signal
 import subprocess
 import time
 import uuid
+from typing import Any
 
 import pytest
 
@@ -18,6 +19,7 @@ from designer.sandbox.slots import UID_BASE
 from tests.integration.api.conftest import Team, make_team
 from tests.integration.api.test_runs import (
     chain_document,
+    check_a_hung_step_times_out_and_is_retried,
     import_example,
     make_graph,
     start_sleeping_run,
@@ -158,3 +160,8 @@ facts['root'] = sorted(os.listdir('/'))
     sql = iris_into("transform.sql@1", "t1", {"query": "VACUUM INTO '/tmp/x.db'; SELECT 1"})
     failed = steps(wait_for(editor, start(editor, team_tx.workspace.pk, sql)))["user"]
     assert failed["status"] == "failed" and "VACUUM INTO is not available" in failed["error"]
+
+
+def test_a_hung_celery_step_times_out_and_is_retried(team_tx: Team, settings: Any) -> None:
+    settings.DESIGNER_RETRY_BACKOFF = 0.1
+    check_a_hung_step_times_out_and_is_retried(team_tx.client("editor"), team_tx.workspace.pk)
