@@ -2,7 +2,7 @@
 PY := .venv/bin/python
 export PATH := $(CURDIR)/.venv/bin:$(PATH)
 
-.PHONY: run test setup frontend lint typecheck unit bench golden types clean
+.PHONY: run test setup frontend lint typecheck unit bench golden types screenshot clean
 
 run:            ## set up and serve the app on 127.0.0.1:8000 (SQLite, in-memory layer, local runner)
 	bash scripts/run.sh
@@ -27,6 +27,10 @@ unit: setup     ## fast engine and module tests only (no services)
 
 golden: setup   ## refresh tests/fixtures/graphs/*.plan.json from the compiler
 	$(PY) -m tests.unit.engine.golden --refresh
+
+screenshot: setup frontend  ## refresh docs/screenshots/editor.png (the editor after a run, in Chromium)
+	DESIGNER_SCREENSHOT=$(CURDIR)/docs/screenshots/editor.png .venv/bin/pytest -p no:cacheprovider \
+	  -m e2e tests/e2e/test_editor.py -k test_run_live_preview_and_rerun_reuses
 
 types: setup    ## regenerate the front end's TypeScript types: WebSocket protocol and REST (OpenAPI)
 	$(PY) -m designer.realtime.typescript > frontend/src/protocol.gen.ts

@@ -42,6 +42,7 @@ start)
   su postgres -s /bin/sh -c "$pg_bin/initdb -D $dir/pg/data -U postgres --auth=trust -E UTF8" >"$dir/initdb.log"
   su postgres -s /bin/sh -c "$pg_bin/pg_ctl -D $dir/pg/data -l $dir/pg/log -w -o '-p $pg_port -k $dir/pgsock -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200' start" >/dev/null
   for _ in $(seq 50); do redis-cli -p "$redis_port" ping >/dev/null 2>&1 && break; sleep 0.1; done
+  redis-cli -p "$redis_port" ping >/dev/null 2>&1 || { echo "Redis did not start (see $dir/redis.log)" >&2; exit 1; }
   echo "TEST_REDIS_URL=redis://127.0.0.1:$redis_port/0"
   echo "TEST_DATABASE_URL=postgres://postgres@127.0.0.1:$pg_port/designer"
   mkdir -p "$dir/docker"

@@ -12,6 +12,13 @@ trap 'bash scripts/services.sh stop "$services"' EXIT
 set -a
 eval "$(bash scripts/services.sh start "$services")"
 set +a
+# every service must run here (skips are for `make unit`): a missing one fails the run, and
+# so does any test that skips for want of one
+if [ -z "${DOCKER_HOST:-}" ]; then
+  echo "make test: the Docker engine did not start (see $services/docker.log)" >&2
+  exit 1
+fi
+export DESIGNER_TEST_REQUIRE_ALL=1
 export SECRET_KEY=test-only-secret SECURE_COOKIES=0 DESIGNER_DATA_DIR="$services/data"
 mkdir -p "$DESIGNER_DATA_DIR"
 

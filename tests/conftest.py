@@ -1,15 +1,39 @@
-"""Shared test setup: artifacts and datasets go to a per-session temporary directory."""
+"""Shared test setup: a per-session data folder, and in `make test` no skipped test."""
 
-import tempfile
-from pathlib import Path
+import os
+from collections.abc import Generator
+from typing import Any
 
 import pytest
+
+from tests.support.tempdirs import remove_session_dirs, session_dir
+
+# `make test` (scripts/test.sh) sets this: every service must be there, so a skip is a failure
+REQUIRE_ALL = os.environ.get("DESIGNER_TEST_REQUIRE_ALL") == "1"
 
 
 def pytest_configure(config: pytest.Config) -> None:
     """Point the artifact and dataset stores at a fresh temporary folder for this session."""
     from django.conf import settings
 
-    data = Path(tempfile.mkdtemp(prefix="designer-test-data-"))
+    data = session_dir("designer-test-data-")
     settings.DESIGNER_ARTIFACT_ROOT = data / "artifacts"
     settings.DESIGNER_DATASET_ROOT = data / "datasets"
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    """Remove the session's temporary folders."""
+    remove_session_dirs()
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(
+    item: pytest.Item, call: pytest.CallInfo[None]
+) -> Generator[None, Any, None]:
+    """In `make test`, report a skipped test as failed, naming what was missing."""
+    outcome = yield
+    report = outcome.get_result()
+    if REQUIRE_ALL and report.skipped and not hasattr(report, "wasxfail"):
+        reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else report.longrepr
+        report.outcome = "failed"
+        report.longrepr = f"skipped in `make test`, where every service must run: {reason}"

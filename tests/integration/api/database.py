@@ -8,10 +8,11 @@ across threads; runs execute on background threads (local runner) or in other pr
 from __future__ import annotations
 
 import os
-import tempfile
 from pathlib import Path
 
 from django.conf import settings
+
+from tests.support.tempdirs import session_dir
 
 
 def use_file_sqlite() -> Path | None:
@@ -24,6 +25,6 @@ def use_file_sqlite() -> Path | None:
         # named db.sqlite3 in a folder of its own, so another process given this folder as
         # DESIGNER_DATA_DIR opens the same file with the same SQLite options
         parent = os.environ.get("DESIGNER_DATA_DIR")
-        folder = tempfile.mkdtemp(prefix="designer-testdb-", dir=parent)
+        folder = session_dir("designer-testdb-", parent)
         test["NAME"] = str(Path(folder) / "db.sqlite3")
     return Path(test["NAME"])
