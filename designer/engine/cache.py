@@ -107,6 +107,26 @@ class NullCache:
         return None
 
 
+class ReadOnlyCache:
+    """Looks results up in another cache and never writes to it (a plan preview)."""
+
+    def __init__(self, inner: Cache):
+        self.inner = inner
+        self.bypass = inner.bypass
+
+    def get(self, fingerprint: str) -> CacheEntry | None:
+        return self.inner.get(fingerprint)
+
+    def put(self, entry: CacheEntry) -> None:
+        return None
+
+    def previous(self, scope: str, node: str) -> Previous | None:
+        return self.inner.previous(scope, node)
+
+    def remember(self, scope: str, node: str, previous: Previous) -> None:
+        return None
+
+
 class MemoryCache:
     """An in-process cache (tests, one-off runs)."""
 
@@ -396,41 +416,78 @@ def fingerprint(mat: Mapping[str, Any]) -> str:
     return sha256_hex(canonical_json(key).encode())
 
 
-def explain(previous: Mapping[str, Any] | None, current: Mapping[str, Any]) -> str:
-    """Why a step whose fingerprint missed the cache runs, compared with its last material."""
-    if previous is None:
-        return REASON_NO_EARLIER
+def changes(previous: Mapping[str, Any], current: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """What differs between two materials of a step, one dict per change, most decisive first.
+
+    Kinds: ``module`` / ``module_version`` {old, new}, ``implementation``, ``environment``
+    {old, new}, ``param`` {name, old, new} (absent: ``"(unset)"`` is shown), ``input``
+    {port, change: disconnected|connected|rewired|changed, source} (source: the upstream node).
+    """
+    out: list[dict[str, Any]] = []
     if previous.get("module") != current["module"]:
         old_name, _ = split_ref(str(previous.get("module")))
         new_name, _ = split_ref(current["module"])
-        return REASON_MODULE_VERSION if old_name == new_name else REASON_MODULE
+        kind = "module_version" if old_name == new_name else "module"
+        out.append({"kind": kind, "old": previous.get("module"), "new": current["module"]})
     if previous.get("implementation") != current["implementation"]:
-        return REASON_IMPLEMENTATION
-    changes: list[str] = []
+        out.append({"kind": "implementation"})
     if previous.get("environment") != current["environment"]:
-        changes.append("environment changed")
+        out.append({"kind": "environment", "old": previous.get("environment"),
+                    "new": current["environment"]})  # fmt: skip
     old_params = _params(previous.get("params"))
     new_params = _params(current["params"])
     for name in [*new_params, *(k for k in old_params if k not in new_params)]:
         old, new = old_params.get(name, _UNSET), new_params.get(name, _UNSET)
         if old is _UNSET or new is _UNSET or not same_json(old, new):
-            changes.append(_param_change(name, old, new))
+            out.append({"kind": "param", "name": name, "old": _plain(old), "new": _plain(new)})
     old_inputs = previous.get("inputs") or {}
     for port, new_in in current["inputs"].items():
         old_in = old_inputs.get(port)
         if old_in == new_in:
             continue
         if new_in is None:
-            changes.append(f"input `{port}` disconnected")
+            change, source = "disconnected", _node(old_in["from"]) if old_in else None
         elif old_in is None:
-            changes.append(f"input `{port}` connected to {_node(new_in['from'])}")
+            change, source = "connected", _node(new_in["from"])
         elif old_in.get("from") != new_in["from"]:
-            changes.append(f"input `{port}` now from {_node(new_in['from'])}")
+            change, source = "rewired", _node(new_in["from"])
         elif old_in.get("digest") != new_in["digest"]:
-            changes.append(f"input `{port}` from {_node(new_in['from'])} changed")
-    if not changes:
+            change, source = "changed", _node(new_in["from"])
+        else:
+            continue
+        out.append({"kind": "input", "port": port, "change": change, "source": source})
+    return out
+
+
+def explain(previous: Mapping[str, Any] | None, current: Mapping[str, Any]) -> str:
+    """Why a step whose fingerprint missed the cache runs, compared with its last material."""
+    if previous is None:
         return REASON_NO_EARLIER
-    return "ran: " + "; ".join(changes)
+    found = changes(previous, current)
+    kinds = [c["kind"] for c in found]
+    if "module" in kinds:
+        return REASON_MODULE
+    if "module_version" in kinds:
+        return REASON_MODULE_VERSION
+    if "implementation" in kinds:
+        return REASON_IMPLEMENTATION
+    if not found:
+        return REASON_NO_EARLIER
+    return "ran: " + "; ".join(map(_change_text, found))
+
+
+def _change_text(change: Mapping[str, Any]) -> str:
+    if change["kind"] == "environment":
+        return "environment changed"
+    if change["kind"] == "param":
+        return _param_change(change["name"], change["old"], change["new"])
+    port, source = change["port"], change["source"]
+    return {
+        "disconnected": f"input `{port}` disconnected",
+        "connected": f"input `{port}` connected to {source}",
+        "rewired": f"input `{port}` now from {source}",
+        "changed": f"input `{port}` from {source} changed",
+    }[change["change"]]
 
 
 _UNSET: Any = object()
@@ -450,9 +507,16 @@ def _node(source: str) -> str:
     return source.rpartition(".")[0] or source
 
 
+def _plain(value: Any) -> Any:
+    return UNSET_TEXT if value is _UNSET else value
+
+
+UNSET_TEXT = "(unset)"
+
+
 def _show(value: Any) -> str:
-    if value is _UNSET:
-        return "(unset)"
+    if value == UNSET_TEXT:
+        return UNSET_TEXT
     text = json.dumps(value, ensure_ascii=False, sort_keys=True)
     return text
 
@@ -468,12 +532,11 @@ def _param_change(name: str, old: Any, new: Any) -> str:
 class Decision:
     """Whether a step runs or is reused, why, and the material its fingerprint came from.
 
-    action: "run" (submit it), "reuse" (take `entry.outputs`), or "missing" (a reuse-only step
-    with nothing cached: the step fails with `reason` as its error).
+    action: "run" (submit it) or "reuse" (take `entry.outputs`).
     """
 
     step: str
-    action: Literal["run", "reuse", "missing"]
+    action: Literal["run", "reuse"]
     reason: str
     fingerprint: str
     material: dict[str, Any]
@@ -542,20 +605,12 @@ def decide(
     inputs = _task_inputs(mat)
 
     def made(
-        action: Literal["run", "reuse", "missing"], reason: str, entry: CacheEntry | None = None
+        action: Literal["run", "reuse"], reason: str, entry: CacheEntry | None = None
     ) -> Decision:
         return Decision(step.key, action, reason, fp, mat, entry, inputs)
 
     if step.mode == "run":
         return made("run", requested)
-    if step.mode == "reuse":
-        entry = _usable(cache.get(fp), store)
-        if entry is not None:
-            return made("reuse", _reused(entry), entry)
-        return made(
-            "missing",
-            f"`{step.key}` has no cached result for its current inputs and params; run it first",
-        )
     if cache.bypass:
         return made("run", REASON_BYPASSED)
     if not step.deterministic:

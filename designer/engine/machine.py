@@ -8,8 +8,8 @@ inputs, kill one, wake the machine later. An executor decides only *where* a ste
 steps are ready, reuse, retries with backoff, per-step timeouts, cancel, speculation and held
 outputs are decided here, once.
 
-Steps whose inputs are ready are decided at once (reused from the cache, queued to run, or
-failed when a reuse-only step has nothing cached), not level by level. With a `capacity`, at
+Steps whose inputs are ready are decided at once (reused from the cache, or queued to run),
+not level by level. With a `capacity`, at
 most that many tasks occupy worker slots (a task frees its slot when its module returns:
 "computed"), and a queued step starts as soon as a slot frees; without one (a remote queue such
 as Celery's takes every task) a launched step stays `queued` until its worker reports that it
@@ -44,6 +44,7 @@ from designer.engine.artifacts import OutputRecord
 from designer.engine.cache import (
     Cache,
     Decision,
+    ReadOnlyCache,
     decide,
     fingerprint,
     material,
@@ -385,9 +386,6 @@ class RunMachine:
                 run=decision.entry.run_id,
             )
             return True
-        if decision.action == "missing":
-            self.fail(key, decision.reason, retryable=False)
-            return False
         self.statuses[key] = result.status = StepStatus.QUEUED
         heapq.heappush(self.queue, (self.position[key], key))
         if self.capacity is not None and len(self.busy) >= self.capacity:
@@ -488,7 +486,7 @@ class RunMachine:
             if self.statuses[key] is not StepStatus.PENDING or key in self.speculation:
                 continue
             step = self.plan.step(key)
-            if step.mode == "reuse" or not all(
+            if not all(
                 self.statuses[dep] in DONE or dep in self.provisional for dep in step.dependencies
             ):
                 continue
@@ -733,3 +731,66 @@ class RunMachine:
             elif status is StepStatus.RETRYING:
                 due = self.clock() if saved.retry_at is None else saved.retry_at
                 heapq.heappush(self.retry_at, (due, self.position[key], key))
+
+
+@dataclass(frozen=True)
+class StepPreview:
+    """What a run of a plan would do with one step, decided now against the cache."""
+
+    key: str
+    action: str  # "reuse", "run", or "after" (decided once the steps it waits for ran)
+    reason: str  # "after": the upstream steps that run first decide it
+    fingerprint: str = ""  # known unless it waits on upstream outputs ("after")
+    run_id: str = ""  # "reuse": the run whose result it would take
+    after: tuple[str, ...] = ()  # "after": the upstream steps that must run first
+
+
+class _NoLaunch:
+    """The launcher of a preview: nothing runs."""
+
+    def launch(self, task: Task) -> None:
+        return None
+
+    def place(self, task: Task) -> bool:
+        return False
+
+    def kill(self, task_id: str) -> None:
+        return None
+
+    def wake(self, at: float) -> None:
+        return None
+
+
+def preview(
+    plan: Plan, *, cache: Cache, store: ArtifactStore, scope: str | None = None
+) -> list[StepPreview]:
+    """Decide a plan's steps as a run starting now would, without running or recording anything.
+
+    Steps downstream of one that must run are decided once its output exists ("after").
+    """
+    machine = RunMachine(
+        plan,
+        cache=ReadOnlyCache(cache),
+        store=store,
+        launcher=_NoLaunch(),
+        emit=lambda event: None,
+        run_id="preview",
+        scope=scope,
+    )
+    machine.begin()
+    out = []
+    for step in plan.steps:
+        status, result = machine.statuses[step.key], machine.results[step.key]
+        decision = machine.decisions.get(step.key)
+        if status is StepStatus.REUSED and decision is not None and decision.entry is not None:
+            out.append(
+                StepPreview(step.key, "reuse", result.reason, result.fingerprint,
+                            decision.entry.run_id)
+            )  # fmt: skip
+        elif status in (StepStatus.QUEUED, StepStatus.RUNNING):
+            out.append(StepPreview(step.key, "run", result.reason, result.fingerprint))
+        else:
+            waits = tuple(d for d in step.dependencies if machine.statuses[d] not in DONE)
+            names = ", ".join(f"`{d}`" for d in waits)
+            out.append(StepPreview(step.key, "after", f"decided once {names} ran", after=waits))
+    return out

@@ -7,8 +7,9 @@ Step modes:
 
 - ``auto``: reuse a cached result when the fingerprint matches, else run;
 - ``run``: always run (the node picked by "run from here" and everything downstream of it,
-  or the node picked by "run only this node");
-- ``reuse``: must come from the cache (upstream of "run only this node"); fails otherwise.
+  or the node picked by "run only this node").
+
+The steps a subset needs upstream are ``auto``: reused when cached, run when not.
 """
 
 from __future__ import annotations
@@ -23,8 +24,8 @@ from designer.engine.hashing import canonical_json
 from designer.engine.types import PortType
 
 PLAN_VERSION = 1
-StepMode = Literal["auto", "run", "reuse"]
-STEP_MODES: tuple[str, ...] = ("auto", "run", "reuse")
+StepMode = Literal["auto", "run"]
+STEP_MODES: tuple[str, ...] = ("auto", "run")
 
 
 class PlanError(ValueError):
@@ -269,11 +270,12 @@ class Plan:
         return Plan(steps, self.parameters_json, ("from", key))
 
     def run_only(self, key: str) -> Plan:
-        """The "run only this node" plan: `key` runs, its upstream must come from the cache."""
+        """The "run only this node" plan: `key` runs; what it needs upstream is reused from the
+        cache, or runs when it was never computed (or changed since)."""
         self._require(key)
         needed = {key, *self.upstream(key)}
         steps = tuple(
-            replace(s, mode="run" if s.key == key else "reuse")
+            replace(s, mode="run" if s.key == key else "auto")
             for s in self.steps
             if s.key in needed
         )

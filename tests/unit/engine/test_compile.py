@@ -90,9 +90,9 @@ def test_run_from_forces_node_and_downstream_and_keeps_needed_upstream(reg: Regi
     assert {s.key: s.mode for s in plan.steps} == {"a": "auto", "b": "run", "c": "auto", "d": "run"}
 
 
-def test_run_only_needs_upstream_from_cache(reg: Registry) -> None:
+def test_run_only_takes_what_it_needs_upstream(reg: Registry) -> None:
     plan = compile_document(DIAMOND, reg, run_only="b")
-    assert {s.key: s.mode for s in plan.steps} == {"a": "reuse", "b": "run"}
+    assert {s.key: s.mode for s in plan.steps} == {"a": "auto", "b": "run"}
 
 
 def test_subset_of_an_unknown_node(reg: Registry) -> None:
