@@ -33,7 +33,7 @@ from designer.engine.events import Event, EventType
 from designer.engine.issues import Issue
 from designer.engine.plan import Plan
 from designer.engine.registry import Registry
-from designer.engine.schema import Graph, GraphFormatError, loads
+from designer.engine.schema import Graph, GraphFormatError, loads, parse_graph
 from designer.engine.validate import validate
 
 EXIT_OK, EXIT_FAILED, EXIT_INVALID, EXIT_CANCELED = 0, 1, 2, 130
@@ -88,12 +88,18 @@ def load_registry(spec: str | None) -> Registry:
 
 
 def read_graph(path: str) -> Graph:
-    """Parse a graph file strictly."""
+    """Parse a graph file strictly: a document, or a server export {name, description, document}."""
     try:
         text = Path(path).read_text()
     except OSError as exc:
         raise UsageError(f"cannot read {path}: {exc.strerror or exc}") from exc
-    return loads(text)
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError:
+        return loads(text)  # its error names the problem
+    if isinstance(data, dict) and isinstance(data.get("document"), dict):
+        data = data["document"]
+    return parse_graph(data)
 
 
 def parse_params(graph: Graph, pairs: Sequence[str]) -> tuple[dict[str, Any], list[Issue]]:

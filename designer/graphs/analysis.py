@@ -118,3 +118,13 @@ def plan_for_run(
             f"The graph cannot run ({len(exc.issues)} problems): {exc}",
             [i.to_dict() for i in exc.issues],
         ) from exc
+
+
+def node_labels(document: Any) -> dict[str, str]:
+    """Each node's name as people see it: its label, else its module's display name, else its id."""
+    registry = module_registry()
+    labels: dict[str, str] = {}
+    for node in document.get("nodes", []) if isinstance(document, dict) else []:
+        spec = registry.get(str(node.get("module")))
+        labels[node["id"]] = node.get("label") or (spec.display_name if spec else node["id"])
+    return labels

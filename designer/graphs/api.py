@@ -126,11 +126,12 @@ class GraphImportView(GraphView):
             document = load_json(upload.read(), upload.name)
         except ParseError as exc:
             raise ApiError(400, "invalid_json", str(exc.detail)) from exc
-        name = request.data.get("name") or upload.name.rsplit(".", 1)[0]
+        exported = document if isinstance(document, dict) and "document" in document else {}
+        name = request.data.get("name") or exported.get("name") or upload.name.rsplit(".", 1)[0]
         return {
             "name": name,
-            "description": request.data.get("description", ""),
-            "document": document,
+            "description": request.data.get("description") or exported.get("description", ""),
+            "document": exported.get("document", document),
         }
 
     @extend_schema(request=GraphImportSerializer, responses={201: GraphSerializer})
@@ -171,9 +172,13 @@ class GraphDetailView(GraphView):
         body.is_valid(raise_exception=True)
         return _graph_response(services.update_graph(graph, request.user, **body.validated_data))
 
-    @extend_schema(responses={204: None})
+    @extend_schema(
+        parameters=[OpenApiParameter("with_runs", bool, required=False)],
+        responses={204: None},
+    )
     def delete(self, request: Request, pk: int) -> Response:
-        services.delete_graph(self.graph(pk))
+        with_runs = request.query_params.get("with_runs") in ("1", "true")
+        services.delete_graph(self.graph(pk), with_runs=with_runs)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -216,7 +221,8 @@ class DuplicateView(GraphView):
 
 
 class ExportView(GraphView):
-    """Download the draft (or ?version=n) as a graph JSON file."""
+    """Download the draft (or ?version=n) as a JSON file {name, description, document}: what
+    import takes back, and what the engine's CLI runs."""
 
     policy = {"GET": Role.VIEWER}
 
@@ -227,8 +233,12 @@ class ExportView(GraphView):
     def get(self, request: Request, pk: int) -> HttpResponse:
         graph = self.graph(pk)
         side = request.query_params.get("version") or "draft"
-        document = _side(graph, side, "version")
-        response = HttpResponse(json.dumps(document, indent=2), content_type="application/json")
+        exported = {
+            "name": graph.name,
+            "description": graph.description,
+            "document": _side(graph, side, "version"),
+        }
+        response = HttpResponse(json.dumps(exported, indent=2), content_type="application/json")
         filename = "".join(c if c.isalnum() or c in "-_" else "_" for c in graph.name) or "graph"
         response["Content-Disposition"] = f'attachment; filename="{filename}.json"'
         return response

@@ -49,15 +49,24 @@ def update_graph(graph: Graph, user: Any, **fields: str) -> Graph:
     return graph
 
 
-def delete_graph(graph: Graph) -> None:
-    """Delete a graph; refused while runs still point at its versions."""
-    if graph.versions.filter(runs__isnull=False).exists():
+def delete_graph(graph: Graph, with_runs: bool = False) -> None:
+    """Delete a graph; one with runs only when asked to delete them too (`with_runs`).
+
+    The runs go through the versions' reverse relation (the runs app depends on this one, not
+    the other way); their log files and artifacts are collected by `manage.py gc_artifacts`.
+    """
+    runs = sum(v.runs.count() for v in graph.versions.all())
+    if runs and not with_runs:
         raise ApiError(
             409,
             "graph_has_runs",
-            f"Graph {graph.pk} has runs; delete is refused to keep their history.",
+            f"Graph {graph.pk} has {runs} runs; delete it with ?with_runs=1 to remove them too.",
+            runs=runs,
         )
-    graph.delete()
+    with transaction.atomic():
+        for version in graph.versions.all():
+            version.runs.all().delete()
+        graph.delete()
 
 
 def save_draft(graph_id: int, user: Any, document: Any, if_match: str | None) -> Graph:

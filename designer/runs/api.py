@@ -20,19 +20,24 @@ from designer.engine.datasets import DatasetNotFound
 from designer.engine.store import ArtifactError, ArtifactStore
 from designer.graphs.models import Graph
 from designer.runs import dataset_services, services
+from designer.runs.compare import compare_runs
 from designer.runs.logs import log_path, read_lines
 from designer.runs.models import Dataset, DatasetUsage, Run, RunStatus, StepRun
+from designer.runs.plans import preview_plan, runs_by_id, stored_plan
 from designer.runs.preview import MAX_LIMIT, table_page
 from designer.runs.serializers import (
+    CompareSerializer,
     DatasetSerializer,
     DatasetUploadSerializer,
     DatasetUsageSerializer,
     DatasetVersionSerializer,
     LogSerializer,
     OutputPreviewSerializer,
+    PlanSerializer,
     ResumeSerializer,
     RunSerializer,
     RunSummarySerializer,
+    RunUpdateSerializer,
     StartRunSerializer,
     TablePageSerializer,
 )
@@ -112,6 +117,7 @@ class WorkspaceRunsView(RunsView):
         parameters=[
             OpenApiParameter("graph", int, required=False),
             OpenApiParameter("status", str, required=False),
+            OpenApiParameter("ids", str, required=False, description="Comma-separated run ids."),
         ],
         responses=paginated(RunSummarySerializer),
     )
@@ -121,18 +127,97 @@ class WorkspaceRunsView(RunsView):
         if request.query_params.get("graph"):
             graph = query_int(request, "graph", 0, 1, 2**62)
             runs = runs.filter(graph_version__graph_id=graph)
+        if request.query_params.get("ids"):
+            ids = request.query_params["ids"].split(",")
+            if not all(i.isdigit() for i in ids) or len(ids) > 100:
+                raise ApiError(400, "invalid", "?ids= takes up to 100 run ids, comma-separated.")
+            runs = runs.filter(pk__in=[int(i) for i in ids])
         return paginated_response(self, runs, RunSummarySerializer)
 
 
 class RunDetailView(RunsView):
-    """One run with its steps."""
+    """One run with its steps and the runs its steps reused; editors pin or delete it."""
 
-    policy = {"GET": Role.VIEWER}
+    policy = {"GET": Role.VIEWER, "PATCH": Role.EDITOR, "DELETE": Role.EDITOR}
 
     @extend_schema(responses=RunSerializer)
     def get(self, request: Request, pk: int) -> Response:
         run = self.run(pk)
-        return Response(RunSerializer(run).data)
+        body = RunSerializer(run).data
+        reused = {s.reused_from for s in run.steps.all() if s.reused_from}
+        body["reused_runs"] = runs_by_id(run.workspace_id, reused)
+        return Response(body)
+
+    @extend_schema(request=RunUpdateSerializer, responses=RunSummarySerializer)
+    def patch(self, request: Request, pk: int) -> Response:
+        run = self.run(pk)
+        body = RunUpdateSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        services.pin_run(run, body.validated_data["pinned"])
+        return Response(RunSummarySerializer(run).data)
+
+    @extend_schema(responses={204: None})
+    def delete(self, request: Request, pk: int) -> Response:
+        services.delete_run(self.run(pk))
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class RunPlanView(RunsView):
+    """The plan a run executed, step by step, with what each step did."""
+
+    policy = {"GET": Role.VIEWER}
+
+    @extend_schema(responses=PlanSerializer)
+    def get(self, request: Request, pk: int) -> Response:
+        run = self.run(pk)
+        run = Run.objects.select_related("graph_version").get(pk=run.pk)
+        return Response(stored_plan(run))
+
+
+class RunCompareView(RunsView):
+    """Two runs of one graph step by step: what changed and why, and the metric deltas."""
+
+    policy = {"GET": Role.VIEWER}
+
+    @extend_schema(responses=CompareSerializer)
+    def get(self, request: Request, pk: int, other: int) -> Response:
+        first, second = self.run(pk), self.run(other)
+        if first.graph_version.graph_id != second.graph_version.graph_id:
+            raise ApiError(
+                400,
+                "different_graphs",
+                f"Runs {pk} and {other} belong to different graphs; compare runs of one graph.",
+            )
+        runs = Run.objects.select_related("graph_version", "created_by")
+        return Response(compare_runs(runs.get(pk=first.pk), runs.get(pk=second.pk)))
+
+
+class PlanPreviewView(RunsView):
+    """What a run would do if started now: each step reused (from which run), run (why), or
+    decided after the steps it waits for. Nothing is saved."""
+
+    policy = {"POST": Role.VIEWER}
+
+    @extend_schema(request=StartRunSerializer, responses=PlanSerializer)
+    def post(self, request: Request, pk: int) -> Response:
+        graph = self.scoped_object(Graph.objects.all(), pk, "Graph")
+        body = StartRunSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        data = body.validated_data
+        version = data.get("version")
+        document = (
+            graph.draft if version is None else services.graph_version(graph, version).document
+        )
+        return Response(
+            preview_plan(
+                graph,
+                document,
+                parameters=data["parameters"],
+                bypass_cache=data["bypass_cache"],
+                from_node=data.get("from_node"),
+                only_node=data.get("only_node"),
+            )
+        )
 
 
 class CancelView(RunsView):

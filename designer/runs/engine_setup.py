@@ -41,9 +41,14 @@ def cache_for(run: Run) -> Cache:
     return NullCache() if run.options.get("bypass_cache") else workspace_cache(run.workspace_id)
 
 
-def scope(run: Run) -> str:
+def graph_scope(graph_id: int) -> str:
     """The cache history scope: one per graph, so re-runs are explained against the last one."""
-    return f"graph:{run.graph_version.graph_id}"
+    return f"graph:{graph_id}"
+
+
+def scope(run: Run) -> str:
+    """The cache history scope of a run's graph."""
+    return graph_scope(run.graph_version.graph_id)
 
 
 def policy_options() -> dict[str, Any]:

@@ -49,6 +49,7 @@ class Run(models.Model):
     seq = models.BigIntegerField(default=0)
     error = models.TextField(blank=True, default="")
     runner = models.CharField(max_length=16, default="local")  # "local" or "celery"
+    pinned = models.BooleanField(default=False)  # kept by the artifact retention
     resumed_from = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="resumptions"
     )
@@ -86,6 +87,7 @@ class StepRun(models.Model):
     # "lines", "bytes"} (the last two: how much of its log file is committed)
     history = models.JSONField(default=list)
     retry_at = models.DateTimeField(null=True, blank=True)  # when a retrying step runs again
+    reused_from = models.CharField(max_length=64, blank=True, default="")  # the run it reused
 
     class Meta:
         ordering = ["id"]

@@ -117,6 +117,7 @@ class RunSummarySerializer(serializers.ModelSerializer):
             "options",
             "error",
             "resumed_from",
+            "pinned",
             "created_by",
             "created_at",
             "started_at",
@@ -268,3 +269,53 @@ class DatasetUsageSerializer(serializers.Serializer):
     status = serializers.CharField()
     graph = serializers.IntegerField()
     created_at = serializers.DateTimeField()
+
+
+class RunUpdateSerializer(StrictSerializer):
+    """Body of changing a run: pin it (kept whatever the retention setting) or unpin it."""
+
+    pinned = serializers.BooleanField()
+
+
+class PlanStepSerializer(serializers.Serializer):
+    """One step of a plan, in order: what it is, and what a run does (or did) with it."""
+
+    key = serializers.CharField()
+    label = serializers.CharField(help_text="The node's label, else its module's name.")
+    module = serializers.CharField()
+    order = serializers.IntegerField()
+    mode = serializers.CharField(help_text="auto (the cache decides) or run (forced).")
+    action = serializers.CharField(help_text="reuse, run, or after (decided later).")
+    status = serializers.CharField(required=False, help_text="What it did (a run's plan).")
+    reason = serializers.CharField()
+    fingerprint = serializers.CharField(help_text="Its cache key ('' while unknown).")
+    reused_from = serializers.CharField(allow_null=True)
+    after = serializers.ListField(child=serializers.CharField())
+    dependencies = serializers.ListField(child=serializers.CharField())
+    params = serializers.JSONField()
+    timeout = serializers.FloatField(allow_null=True)
+    retries = serializers.IntegerField(allow_null=True)
+    image = serializers.CharField(allow_null=True)
+
+
+class PlanSerializer(serializers.Serializer):
+    """A compiled plan step by step, and the runs its reused steps come from."""
+
+    target = serializers.JSONField()
+    parameters = serializers.JSONField()
+    counts = serializers.JSONField(help_text="How many steps reuse, run, or wait (after).")
+    steps = PlanStepSerializer(many=True)
+    runs = serializers.JSONField(help_text="Run id → {id, created_at, created_by, status}.")
+
+
+class CompareSerializer(serializers.Serializer):
+    """Two runs of a graph step by step, older first whatever the order asked."""
+
+    older = serializers.JSONField()
+    newer = serializers.JSONField()
+    steps = serializers.JSONField(
+        help_text="[{key, label, changed, why: [{kind, …}], status, fingerprint, outputs_changed}]"
+    )
+    metrics = serializers.JSONField(
+        help_text="[{step, label, port, input, name, older, newer, delta, better, improved}]"
+    )

@@ -24,7 +24,15 @@ from designer.engine.runners.docker import pin_plan_images
 from designer.graphs import services as graph_services
 from designer.graphs.analysis import module_registry, plan_for_run, with_node_params
 from designer.graphs.models import Graph, GraphVersion
-from designer.runs import dataset_services, dispatch, engine_setup, eventlog, fastpath, translate
+from designer.runs import (
+    dataset_services,
+    dispatch,
+    engine_setup,
+    eventlog,
+    fastpath,
+    logs,
+    translate,
+)
 from designer.runs.models import (
     DatasetUsage,
     DatasetVersion,
@@ -39,7 +47,7 @@ REGISTERED_DATASET = "data.registered_dataset"
 FINAL_RUN = {RunStatus.SUCCEEDED, RunStatus.FAILED, RunStatus.CANCELED}
 
 
-def _version(graph: Graph, number: int) -> GraphVersion:
+def graph_version(graph: Graph, number: int) -> GraphVersion:
     version = graph.versions.filter(number=number).first()
     if version is None:
         raise ApiError(404, "not_found", f"Graph {graph.pk} has no version {number}.")
@@ -64,7 +72,7 @@ def start_run(
     `node_params` replaces some nodes' params for this run only (an endpoint call's inputs).
     A graph that cannot run is refused with 400 and the engine's issues, before anything is saved.
     """
-    pinned = _version(graph, version) if version is not None else None
+    pinned = graph_version(graph, version) if version is not None else None
     values = parameters or {}
     compiled = None
     if document:  # an edited copy (resume): refused before its version is saved
@@ -270,6 +278,24 @@ def cancel_run(run: Run) -> Run:
     finish(run.pk, RunStatus.CANCELED, "Canceled by a user.")
     dispatch.cancel(run.pk)
     run.refresh_from_db()
+    return run
+
+
+def delete_run(run: Run) -> None:
+    """Delete a finished run with its steps, events and logs (its artifacts go at the next GC)."""
+    if run.status not in FINAL_RUN:
+        raise ApiError(
+            409, "run_not_finished", f"Run {run.pk} is {run.status}; cancel it before deleting it."
+        )
+    run_id = run.pk
+    Run.objects.filter(pk=run_id).delete()
+    transaction.on_commit(lambda: logs.remove_run_logs(run_id))
+
+
+def pin_run(run: Run, pinned: bool) -> Run:
+    """Keep a run (and its artifacts) whatever the retention setting says, or stop keeping it."""
+    Run.objects.filter(pk=run.pk).update(pinned=pinned)
+    run.pinned = pinned
     return run
 
 

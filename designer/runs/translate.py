@@ -119,6 +119,8 @@ def _apply_status(step: StepRun, event: Event) -> None:
         step.reason = str(data["reason"])
     if "fingerprint" in data:
         step.fingerprint = str(data["fingerprint"])
+    if event.type == EventType.STEP_REUSED:
+        step.reused_from = str(data.get("run") or "")
     if event.type == EventType.STEP_STARTED:
         step.started_at = step.started_at or now
         step.error = ""
@@ -302,6 +304,7 @@ STEP_FIELDS = (
     "finished_at",
     "history",
     "retry_at",
+    "reused_from",
 )
 
 

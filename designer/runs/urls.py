@@ -13,6 +13,9 @@ urlpatterns = [
     path("workspaces/<id:pk>/runs/", api.WorkspaceRunsView.as_view(), name="workspace-runs"),
     path(RUN, api.RunDetailView.as_view(), name="run-detail"),
     path(RUN + "cancel/", api.CancelView.as_view(), name="run-cancel"),
+    path(RUN + "plan/", api.RunPlanView.as_view(), name="run-plan"),
+    path(RUN + "compare/<id:other>/", api.RunCompareView.as_view(), name="run-compare"),
+    path("graphs/<id:pk>/plan/", api.PlanPreviewView.as_view(), name="plan-preview"),
     path(RUN + "resume/", api.ResumeView.as_view(), name="run-resume"),
     path(STEP + "log/", api.StepLogView.as_view(), name="step-log"),
     path(

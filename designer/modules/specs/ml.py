@@ -345,3 +345,14 @@ TRAINING = [
 ]
 
 SPECS = [*LEARNERS, *TRAINING]
+
+# Which way each metric of Evaluate model (and the cross-validation and tuning summaries) is
+# better: run comparisons colour a change by it.
+HIGHER_IS_BETTER = ("accuracy", "precision", "recall", "f1", "auc", "r2", "silhouette",
+                    "calinski_harabasz")  # fmt: skip
+LOWER_IS_BETTER = ("log_loss", "mae", "mse", "rmse", "relative_absolute_error",
+                   "relative_squared_error", "davies_bouldin")  # fmt: skip
+METRIC_DIRECTIONS = {
+    **dict.fromkeys(HIGHER_IS_BETTER, "higher"),
+    **dict.fromkeys(LOWER_IS_BETTER, "lower"),
+}

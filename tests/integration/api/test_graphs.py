@@ -115,9 +115,20 @@ def test_import_export_roundtrip(team: Team) -> None:
     )
     assert imported.status_code == 201, imported.json()
     assert imported.json()["name"] == "churn"
-    exported = editor.get(f"/api/graphs/{imported.json()['id']}/export/")
+    gid = imported.json()["id"]
+    editor.patch(f"/api/graphs/{gid}/", {"description": "Who leaves, and why"}, format="json")
+    exported = editor.get(f"/api/graphs/{gid}/export/")
     assert exported["Content-Disposition"] == 'attachment; filename="churn.json"'
-    assert json.loads(exported.content) == document
+    body = json.loads(exported.content)
+    assert body == {"name": "churn", "description": "Who leaves, and why", "document": document}
+    again = editor.post(
+        f"/api/workspaces/{ws}/graphs/import/",
+        {"file": SimpleUploadedFile("export.json", exported.content, "application/json")},
+        format="multipart",
+    )
+    assert again.status_code == 201, again.json()
+    assert (again.json()["name"], again.json()["description"]) == ("churn", "Who leaves, and why")
+    assert again.json()["draft"] == document
     by_body = editor.post(
         f"/api/workspaces/{ws}/graphs/import/?name=Plain", document, format="json"
     )

@@ -111,6 +111,7 @@ def build_world(name: str) -> World:
             "workspaces": workspace.pk,
             "graphs": graph.pk,
             "runs": run.pk,
+            "other": run.pk,
             "datasets": dataset_version.dataset_id,
             "tokens": token.pk,
             "user_id": owner.pk,

@@ -73,6 +73,16 @@ def test_end_to_end_run_rerun_with_changed_param(team_tx: Team) -> None:
     )
     assert saved.status_code == 200
 
+    # the preview says what the run will do before it starts, and records nothing
+    preview = editor.post(f"/api/graphs/{graph['id']}/plan/", {}, format="json").json()
+    actions = {s["key"]: s["action"] for s in preview["steps"]}
+    assert actions["logreg"] == "run" and actions["data"] == "reuse"
+    assert actions["train_logreg"] == "after" and actions["evaluate"] == "after"
+    data_step = next(s for s in preview["steps"] if s["key"] == "data")
+    assert data_step["reused_from"] == str(first["id"])
+    assert preview["runs"][str(first["id"])]["created_by"] == "editor"
+    assert [s["order"] for s in preview["steps"]] == list(range(1, len(preview["steps"]) + 1))
+
     second = wait_for(
         editor, editor.post(f"/api/graphs/{graph['id']}/runs/", {}, format="json").json()["id"]
     )
@@ -82,8 +92,40 @@ def test_end_to_end_run_rerun_with_changed_param(team_tx: Team) -> None:
     assert reran == {"logreg", "train_logreg", "score_logreg", "evaluate"}
     assert "`C`" in by_key["logreg"]["reason"], by_key["logreg"]["reason"]
     assert all(s["reason"].startswith("reused") for k, s in by_key.items() if k not in reran)
+    detail = editor.get(f"/api/runs/{second['id']}/").json()
+    assert detail["reused_runs"][str(first["id"])]["created_by"] == "editor"
+    stored = editor.get(f"/api/runs/{second['id']}/plan/").json()
+    assert {s["key"]: s["status"] for s in stored["steps"]} == {
+        k: s["status"] for k, s in by_key.items()
+    }
+
+    # run vs run, either way round: the older run is the baseline
+    compared = editor.get(f"/api/runs/{second['id']}/compare/{first['id']}/").json()
+    assert (compared["older"]["id"], compared["newer"]["id"]) == (first["id"], second["id"])
+    rows = {s["key"]: s for s in compared["steps"]}
+    assert not rows["data"]["changed"] and rows["data"]["why"] == []
+    assert rows["logreg"]["changed"]
+    assert {"kind": "param", "name": "C", "old": 1.0, "new": 0.01} in rows["logreg"]["why"]
+    upstream = [w for w in rows["train_logreg"]["why"] if w["kind"] == "upstream"]
+    assert upstream[0]["source"] == "logreg" and upstream[0]["source_label"]
+    log_loss = [m for m in compared["metrics"] if m["name"] == "log_loss"]
+    assert log_loss and all(m["better"] == "lower" for m in log_loss)
+    moved = [m for m in log_loss if m["delta"]]
+    assert moved and all(m["improved"] == (m["delta"] < 0) for m in moved)
+    assert all(
+        m["delta"] == m["newer"] - m["older"] for m in compared["metrics"] if m["delta"] is not None
+    )
+
     kept = editor.delete(f"/api/graphs/{graph['id']}/")
     assert kept.status_code == 409 and kept.json()["code"] == "graph_has_runs"
+    assert kept.json()["runs"] == 2
+    assert editor.patch(f"/api/runs/{first['id']}/", {"pinned": True}, format="json").json()[
+        "pinned"
+    ]
+    assert editor.delete(f"/api/runs/{first['id']}/").status_code == 204
+    assert editor.get(f"/api/runs/{first['id']}/").status_code == 404
+    assert editor.delete(f"/api/graphs/{graph['id']}/?with_runs=1").status_code == 204
+    assert editor.get(f"/api/runs/{second['id']}/").status_code == 404
 
 
 def chain_document(steps: int, script: str | None = None) -> dict[str, Any]:

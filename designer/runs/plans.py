@@ -1,0 +1,126 @@
+"""A run's plan step by step: what a run would do if started now (the preview), and what the
+plan stored with a run says next to what each step did."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from designer.engine.cache import NullCache
+from designer.engine.machine import preview
+from designer.engine.plan import Plan
+from designer.engine.runners.docker import pin_plan_images
+from designer.graphs.analysis import node_labels, plan_for_run
+from designer.graphs.models import Graph
+from designer.runs import engine_setup
+from designer.runs.models import Run, StepRun
+
+
+def _step_row(step: dict[str, Any], order: int, labels: dict[str, str]) -> dict[str, Any]:
+    return {
+        "key": step["key"],
+        "label": labels.get(step["key"], step["key"]),
+        "module": step["module"],
+        "order": order,
+        "mode": step["mode"],
+        "dependencies": step["dependencies"],
+        "params": step["params"],
+        "timeout": step.get("timeout"),
+        "retries": step.get("retries"),
+        "image": step["environment"].get("image"),
+    }
+
+
+def runs_by_id(workspace_id: int, ids: set[str]) -> dict[str, dict[str, Any]]:
+    """Who started the given runs of a workspace, and when (runs elsewhere are left out)."""
+    numbers = {int(i) for i in ids if str(i).isdigit()}
+    rows = Run.objects.filter(workspace_id=workspace_id, pk__in=numbers).select_related(
+        "created_by", "graph_version"
+    )
+    return {
+        str(run.pk): {
+            "id": run.pk,
+            "created_at": run.created_at,
+            "created_by": run.created_by.username if run.created_by else None,
+            "status": run.status,
+            "graph": run.graph_version.graph_id,
+        }
+        for run in rows.defer("plan", "parameters", "graph_version__document")
+    }
+
+
+def preview_plan(
+    graph: Graph,
+    document: dict[str, Any],
+    *,
+    parameters: dict[str, Any],
+    bypass_cache: bool = False,
+    from_node: str | None = None,
+    only_node: str | None = None,
+) -> dict[str, Any]:
+    """What a run of `document` would do now: each step reused (from which run), run (why), or
+    decided once the steps it waits for ran; nothing is run or recorded (400 if it cannot run)."""
+    plan = pin_plan_images(
+        plan_for_run(document, parameters, run_from=from_node, run_only=only_node)
+    )
+    decided = preview(
+        plan,
+        cache=NullCache() if bypass_cache else engine_setup.file_cache(),
+        store=engine_setup.artifact_store(),
+        scope=engine_setup.graph_scope(graph.pk),
+    )
+    labels = node_labels(document)
+    steps = []
+    pairs = zip(plan.to_dict()["steps"], decided, strict=True)
+    for order, (step, decision) in enumerate(pairs, start=1):
+        steps.append(
+            {
+                **_step_row(step, order, labels),
+                "action": decision.action,
+                "reason": decision.reason,
+                "fingerprint": decision.fingerprint,
+                "reused_from": decision.run_id or None,
+                "after": list(decision.after),
+            }
+        )
+    runs = runs_by_id(graph.workspace_id, {s["reused_from"] for s in steps if s["reused_from"]})
+    return _plan_body(plan, steps, runs)
+
+
+def _plan_body(
+    plan: Plan, steps: list[dict[str, Any]], runs: dict[str, dict[str, Any]]
+) -> dict[str, Any]:
+    mode, node = plan.target
+    counts = {action: 0 for action in ("reuse", "run", "after")}
+    for step in steps:
+        counts[step["action"]] = counts.get(step["action"], 0) + 1
+    return {
+        "target": {"mode": mode, "node": node},
+        "parameters": plan.parameters,
+        "counts": counts,
+        "steps": steps,
+        "runs": runs,
+    }
+
+
+def stored_plan(run: Run) -> dict[str, Any]:
+    """The plan a run executed, step by step, with what each step did."""
+    plan = Plan.from_dict(run.plan)
+    labels = node_labels(run.graph_version.document)
+    rows: dict[str, StepRun] = {s.key: s for s in run.steps.all()}
+    steps = []
+    for order, step in enumerate(run.plan["steps"], start=1):
+        row = rows.get(step["key"])
+        status = row.status if row else "pending"
+        steps.append(
+            {
+                **_step_row(step, order, labels),
+                "action": {"reused": "reuse", "pending": "after"}.get(status, "run"),
+                "status": status,
+                "reason": row.reason if row else "",
+                "fingerprint": row.fingerprint if row else "",
+                "reused_from": (row.reused_from or None) if row else None,
+                "after": [],
+            }
+        )
+    runs = runs_by_id(run.workspace_id, {s["reused_from"] for s in steps if s["reused_from"]})
+    return _plan_body(plan, steps, runs)
