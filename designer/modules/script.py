@@ -16,9 +16,9 @@ import pandas as pd
 from designer.engine.context import StepContext, StepError
 from designer.modules._frames import frame, optional_frame
 from designer.modules.sandboxed import limits_from, run_harness
+from designer.modules.script_errors import USER_FILE, fold_library_frames, user_error
 from designer.sandbox.harness import protocol
 
-USER_FILE = "<user script>"
 ENTRY_POINTS = ("azureml_main", "main")
 
 
@@ -30,8 +30,8 @@ def check_code(code: str) -> None:
         tree = ast.parse(code, USER_FILE)
     except SyntaxError as exc:
         raise StepError(
-            f'code: SyntaxError: {exc.msg}\n  File "{USER_FILE}", line {exc.lineno}\n'
-            f"    {(exc.text or '').strip()}",
+            f'code: line {exc.lineno}: SyntaxError: {exc.msg}\n  File "{USER_FILE}", line '
+            f"{exc.lineno}\n    {(exc.text or '').strip()}",
             param="code",
         ) from exc
     defined = {n.name for n in tree.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))}
@@ -77,7 +77,7 @@ def _failure(error: Mapping[str, Any], memory_mb: int) -> StepError:
     if error["kind"] == "memory":
         return StepError(
             f"memory_mb: the script ran out of memory (limit {memory_mb} MB)\n"
-            f"{error['traceback']}".rstrip(),
+            f"{fold_library_frames(error['traceback'])}".rstrip(),
             param="memory_mb",
         )
-    return StepError(f"code: {error['message']}\n{error['traceback']}".rstrip(), param="code")
+    return StepError(f"code: {user_error(error['message'], error['traceback'])}", param="code")

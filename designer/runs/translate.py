@@ -256,10 +256,14 @@ def apply_events(
             attempt = int(event.data.get("attempt") or step.attempts)
             pending_logs[(step.key, attempt, str(event.data.get("stream", "log")))] += lines
             continue
-        if event.type == EventType.STEP_FAILED and event.data.get("traceback"):
-            trace = str(event.data["traceback"]).rstrip("\n").split("\n")
+        if event.type in (EventType.STEP_FAILED, EventType.STEP_RETRYING):
+            # the failure is in the failed attempt's log too: its traceback, else its message
+            told = event.data.get("traceback") or event.data.get("error") or ""
             attempt = int(event.data.get("attempt") or step.attempts)
-            pending_logs[(step.key, attempt, "stderr")] += trace
+            if event.type == EventType.STEP_RETRYING:
+                attempt -= 1  # the engine names the attempt to come
+            if told and attempt >= 1:
+                pending_logs[(step.key, attempt, "stderr")] += str(told).rstrip("\n").split("\n")
         flush_logs(step.key)
         dirty.add(step.key)
         if event.type == EventType.STEP_OUTPUT:

@@ -48,6 +48,8 @@ def _source(name: str) -> str:
     """The file of a helper: "designer.x.y" from the project, other names in designer.modules."""
     root = PROJECT_DIR if name.startswith("designer.") else PACKAGE_DIR
     return str(root / f"{name.replace('.', '/')}.py")
+
+
 STEP_TIMEOUT = 900.0  # seconds: loading and transforming a table (30 s at a million rows)
 TRAINING_TIMEOUT = 4 * 3600.0  # fitting, tuning and validating models
 

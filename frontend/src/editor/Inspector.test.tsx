@@ -112,7 +112,25 @@ describe("Inspector", () => {
       ),
     );
     expect(container.querySelector("#param-p-code")).not.toBeNull();
-    expect([...container.querySelectorAll(".code-highlight .tok-keyword")].map((k) => k.textContent)).toContain("def");
+    expect(container.querySelector('[data-testid="code-error-line"]')).toBeNull();
+    const failed = { key: "p", module: "script.python@1", status: "failed" as const, attempts: 1, reason: "", progress: null, outputs: {}, error: "code: line 1: KeyError: 'incme'", started_at: null, finished_at: null, history: [] };
+    act(() =>
+      root.render(
+        <Inspector
+          node={{ id: "p", module: "script.python@1", params: {}, position: { x: 0, y: 0 } }}
+          spec={catalogue.get("script.python@1")}
+          issues={[]}
+          step={failed}
+          columns={null}
+          pipelineParams={[]}
+          readOnly={false}
+          onParam={onParam}
+          onLabel={() => undefined}
+        />,
+      ),
+    );
+    expect(container.querySelector('[data-testid="code-error-line"]')?.textContent).toContain("def run");
+    expect(container.querySelector("#param-p-code .cm-content, #param-p-code.cm-content")?.textContent).toContain("def run(a, b):");
   });
 });
 

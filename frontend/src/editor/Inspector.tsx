@@ -3,6 +3,8 @@ import { memo } from "react";
 import type { Issue, ModuleSpec, StepState } from "../api/types";
 import type { GraphNode, ParamValue } from "../graph/document";
 import type { NodePresence } from "../graph/mapping";
+import { codeErrorLine } from "../runs/codeErrors";
+import { useReadableReason } from "../runs/reasons";
 import { issueText } from "./issueText";
 import { ParamField } from "./ParamField";
 
@@ -25,6 +27,8 @@ interface Props {
 
 function InspectorView({ node, spec, issues, step, columns, datasets, pipelineParams, readOnly, onParam, onLabel, onRunFrom, others }: Props) {
   const paramIssue = new Map(issues.filter((i) => i.param).map((i) => [i.param as string, issueText(i)]));
+  const reason = useReadableReason(step?.reason ?? "");
+  const failedAt = step?.status === "failed" || step?.status === "retrying" ? codeErrorLine(step.error) : null;
   const general = issues.filter((i) => !i.param);
   return (
     <div className="inspector" data-testid="inspector">
@@ -74,6 +78,7 @@ function InspectorView({ node, spec, issues, step, columns, datasets, pipelinePa
           columns={spec.name === "data.registered_dataset" && p.name === "name" ? (datasets ?? null) : p.type === "columns" || p.type === "string" ? columns : null}
           pipelineParams={pipelineParams}
           error={paramIssue.get(p.name)}
+          errorLine={failedAt && failedAt.param === p.name ? failedAt.line : undefined}
           readOnly={readOnly}
           onChange={(v) => onParam(p.name, v)}
         />
@@ -84,7 +89,7 @@ function InspectorView({ node, spec, issues, step, columns, datasets, pipelinePa
           <h3>Last run</h3>
           <div className={`status-pill pill-${step.status}`}>{step.status}</div>
           {step.attempts > 0 && <span className="muted small"> attempts: {step.attempts}</span>}
-          {step.reason && <p className="small">{step.reason}</p>}
+          {step.reason && <p className="small step-reason-full" data-testid="step-reason">{reason}</p>}
           {step.error && <pre className="step-error" data-testid="step-error">{step.error}</pre>}
         </section>
       )}

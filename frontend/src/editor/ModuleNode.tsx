@@ -3,6 +3,7 @@ import { Handle, Position, type NodeProps } from "@xyflow/react";
 import { memo, useContext } from "react";
 import type { PortSpec, StepState } from "../api/types";
 import type { ModuleFlowNode } from "../graph/mapping";
+import { useReadableReason } from "../runs/reasons";
 import { EditorActions } from "./actions";
 
 const STATUS_LABEL: Record<string, string> = {
@@ -43,6 +44,15 @@ function Progress({ step }: { step: StepState }) {
     <div className={`progress${pct === null ? " progress-indeterminate" : ""}`} data-testid="node-progress">
       <div className="progress-bar" style={pct === null ? undefined : { width: `${pct}%` }} />
     </div>
+  );
+}
+
+function Reason({ reason }: { reason: string }) {
+  const text = useReadableReason(reason);
+  return (
+    <span className="step-reason" title={text} data-testid="node-reason">
+      {text}
+    </span>
   );
 }
 
@@ -117,11 +127,7 @@ function ModuleNodeView({ id, data, selected }: NodeProps<ModuleFlowNode>) {
                 {step.error}
               </span>
             ) : (
-              step.reason && (
-                <span className="step-reason" title={step.reason} data-testid="node-reason">
-                  {step.reason}
-                </span>
-              )
+              step.reason && <Reason reason={step.reason} />
             )}
           </>
         ) : (

@@ -12,6 +12,8 @@ interface Props {
   columns: string[] | null;
   pipelineParams: string[];
   error: string | undefined;
+  /** For code: the line the last run's error points at. */
+  errorLine?: number;
   readOnly: boolean;
   onChange: (value: ParamValue | undefined) => void;
 }
@@ -110,7 +112,7 @@ function ColumnsInput({ value, columns, onChange, readOnly, id }: { value: Param
   );
 }
 
-export function ParamField({ nodeId, spec, value, columns, pipelineParams, error, readOnly, onChange }: Props) {
+export function ParamField({ nodeId, spec, value, columns, pipelineParams, error, errorLine, readOnly, onChange }: Props) {
   const id = `param-${nodeId}-${spec.name}`;
   const bound = typeof value === "string" && value.startsWith("$") && spec.type !== "code" ? value.slice(1) : null;
   let input: React.ReactNode;
@@ -155,6 +157,7 @@ export function ParamField({ nodeId, spec, value, columns, pipelineParams, error
         value={typeof value === "string" ? value : typeof spec.default === "string" ? spec.default : ""}
         language={spec.language ?? undefined}
         readOnly={readOnly}
+        errorLine={errorLine}
         onChange={(v) => onChange(v)}
       />
     );

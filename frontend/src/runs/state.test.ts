@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { ServerMessage } from "../protocol.gen";
-import { applyRunMessage, type RunView } from "./state";
+import { applyRunMessage, placeLogLines, type RunView } from "./state";
 
 const snapshot = {
   type: "run.snapshot",
@@ -9,8 +9,8 @@ const snapshot = {
   data: {
     run: { id: 7, workspace: 1, graph: 2, version: 1, status: "running", created_at: "", started_at: null, finished_at: null, parameters: {} },
     steps: [
-      { key: "a", module: "m@1", status: "succeeded", attempts: 1, reason: "ran", progress: null, outputs: {}, error: "", started_at: null, finished_at: null },
-      { key: "b", module: "m@1", status: "queued", attempts: 0, reason: "", progress: null, outputs: {}, error: "", started_at: null, finished_at: null },
+      { key: "a", module: "m@1", status: "succeeded", attempts: 1, reason: "ran", progress: null, outputs: {}, error: "", started_at: null, finished_at: null, history: [] },
+      { key: "b", module: "m@1", status: "queued", attempts: 0, reason: "", progress: null, outputs: {}, error: "", started_at: null, finished_at: null, history: [] },
     ],
   },
 } as ServerMessage;
@@ -51,6 +51,23 @@ describe("run state", () => {
     expect(view.logs).toHaveLength(1);
   });
 
+  it("places log lines by number: a page read after a reload and live lines never double", () => {
+    const live = play([
+      snapshot,
+      event(4, "step.log", { step: "b", stream: "stdout", lines: ["two", "three"], attempt: 1, offset: 2 }),
+    ]);
+    expect(live.logs.map((l) => l.text)).toEqual(["two", "three"]);
+    const page = placeLogLines(live, "b", 1, 0, [
+      { stream: "stdout", text: "zero" },
+      { stream: "stdout", text: "one" },
+      { stream: "stdout", text: "two" },
+    ]);
+    expect(page.logs.map((l) => l.text)).toEqual(["zero", "one", "two", "three"]);
+    const again = applyRunMessage(page, event(5, "step.log", { step: "b", stream: "stdout", lines: ["three", "four"], attempt: 1, offset: 3 }));
+    expect(again?.logs.map((l) => l.text)).toEqual(["zero", "one", "two", "three", "four"]);
+    expect(again?.steps.get("b")?.history).toEqual([]); // no attempt entry yet: nothing invented
+  });
+
   it("keeps unchanged steps identical so their nodes do not re-render", () => {
     const first = play([snapshot]);
     const next = applyRunMessage(first, event(4, "step.status", { step: "b", status: "running", attempt: 1, reason: "", error: "" }));
@@ -69,6 +86,10 @@ describe("run state", () => {
     const b = view.steps.get("b");
     expect(b?.attempts).toBe(2);
     expect(b?.error).toBe("");
+    expect(b?.history.map((a) => [a.attempt, a.status, a.error])).toEqual([
+      [1, "failed", "boom"],
+      [2, "succeeded", ""],
+    ]);
     expect(b?.outputs.dataset).toEqual({ digest: "d", kind: "parquet", size: 10, summary: { rows: 3 } });
     expect(view.run.status).toBe("succeeded");
     expect(view.finished?.duration).toBe(1.5);

@@ -1,25 +1,35 @@
-// Run state on the client: a pure reducer over the WebSocket messages (snapshot, then events by seq).
+// Run state on the client: a pure reducer over the WebSocket messages (snapshot, then events by seq),
+// and log pages read from the API, placed by line number so a line told twice lands once.
 import type { RunStatus, StepState } from "../api/types";
-import type { RunInfo, ServerMessage } from "../protocol.gen";
+import type { AttemptInfo, RunInfo, ServerMessage } from "../protocol.gen";
 
 export interface LogLine {
   step: string;
+  attempt: number;
   stream: string;
   text: string;
+}
+
+/** One attempt's log lines at their numbers in its whole log (a hole: not received yet). */
+export interface AttemptLog {
+  step: string;
+  attempt: number;
+  lines: (LogLine | undefined)[];
 }
 
 export interface RunView {
   run: RunInfo;
   seq: number;
   steps: Map<string, StepState>;
+  /** Log lines by "step#attempt", in the order the attempts were first heard of. */
+  logParts: Map<string, AttemptLog>;
+  /** Every line received so far, attempt by attempt (what the logs panel shows). */
   logs: LogLine[];
   finished: { status: RunStatus; counts: Record<string, number>; duration: number } | null;
 }
 
-const LOG_LIMIT = 5000;
-
 function blankStep(key: string): StepState {
-  return { key, module: "", status: "pending", attempts: 0, reason: "", progress: null, outputs: {}, error: "", started_at: null, finished_at: null };
+  return { key, module: "", status: "pending", attempts: 0, reason: "", progress: null, outputs: {}, error: "", started_at: null, finished_at: null, history: [] };
 }
 
 function withStep(view: RunView, key: string, f: (s: StepState) => StepState): Map<string, StepState> {
@@ -28,15 +38,70 @@ function withStep(view: RunView, key: string, f: (s: StepState) => StepState): M
   return steps;
 }
 
+function flatten(parts: Map<string, AttemptLog>): LogLine[] {
+  const out: LogLine[] = [];
+  for (const part of parts.values()) for (const line of part.lines) if (line) out.push(line);
+  return out;
+}
+
+/** Place lines of one step attempt from line `offset` (null: after what is there). */
+export function placeLogLines(
+  view: RunView,
+  step: string,
+  attempt: number,
+  offset: number | null,
+  lines: { stream: string; text: string }[],
+): RunView {
+  if (lines.length === 0) return view;
+  const key = `${step}#${attempt}`;
+  const parts = new Map(view.logParts);
+  const known = parts.get(key)?.lines ?? [];
+  const placed = known.slice();
+  const start = offset ?? placed.length;
+  lines.forEach((l, i) => {
+    placed[start + i] = { step, attempt, stream: l.stream, text: l.text };
+  });
+  parts.set(key, { step, attempt, lines: placed });
+  return { ...view, logParts: parts, logs: flatten(parts) };
+}
+
+/** A step's attempts after a status change (retrying: the named attempt failed). */
+function withAttempt(history: AttemptInfo[], status: string, attempt: number, error: string): AttemptInfo[] {
+  const now = new Date().toISOString();
+  const set = (list: AttemptInfo[], n: number, change: Partial<AttemptInfo>): AttemptInfo[] => {
+    if (n < 1) return list;
+    const found = list.find((a) => a.attempt === n);
+    const base: AttemptInfo = found ?? { attempt: n, status: "queued", started_at: null, finished_at: null, error: "", lines: 0 };
+    const next = { ...base, ...change };
+    return [...list.filter((a) => a.attempt !== n), next].sort((a, b) => a.attempt - b.attempt);
+  };
+  switch (status) {
+    case "queued":
+      return set(history, attempt, { status });
+    case "running":
+      return set(history, attempt, { status, started_at: now });
+    case "retrying": // the message names the attempt that failed
+      return set(history, attempt, { status: "failed", error, finished_at: now });
+    case "succeeded":
+    case "failed":
+    case "canceled":
+      return set(history, attempt, { status, error, finished_at: now });
+    default:
+      return history;
+  }
+}
+
 /** Apply one message; events at or below the view's seq are already applied and are ignored. */
 export function applyRunMessage(view: RunView | null, msg: ServerMessage): RunView | null {
   if (msg.type === "run.snapshot") {
     const { run, steps } = msg.data;
+    const parts = view?.logParts ?? new Map<string, AttemptLog>();
     return {
       run,
       seq: msg.seq,
-      steps: new Map(steps.map((s) => [s.key, s])),
-      logs: view?.logs ?? [],
+      steps: new Map(steps.map((s) => [s.key, { ...s, history: s.history ?? [] }])),
+      logParts: parts,
+      logs: flatten(parts),
       finished: null,
     };
   }
@@ -60,6 +125,7 @@ export function applyRunMessage(view: RunView | null, msg: ServerMessage): RunVi
           reason: d.reason || s.reason,
           error: d.error,
           progress: d.status === "running" ? s.progress : null,
+          history: withAttempt(s.history ?? [], d.status, d.attempt, d.error),
         })),
       };
     }
@@ -72,9 +138,17 @@ export function applyRunMessage(view: RunView | null, msg: ServerMessage): RunVi
       return { ...base, steps: withStep(view, step, (s) => ({ ...s, outputs: { ...s.outputs, [port]: info } })) };
     }
     case "step.log": {
-      const { step, stream, lines } = msg.data;
-      const logs = [...view.logs, ...lines.map((text) => ({ step, stream, text }))];
-      return { ...base, logs: logs.length > LOG_LIMIT ? logs.slice(logs.length - LOG_LIMIT) : logs };
+      const { step, stream, lines, attempt, offset } = msg.data;
+      const placed = placeLogLines(base, step, attempt ?? 0, offset ?? null, lines.map((text) => ({ stream, text })));
+      if (offset === undefined || offset === null) return placed;
+      const end = offset + lines.length;
+      return {
+        ...placed,
+        steps: withStep(placed, step, (s) => ({
+          ...s,
+          history: (s.history ?? []).map((a) => (a.attempt === attempt && a.lines < end ? { ...a, lines: end } : a)),
+        })),
+      };
     }
   }
 }

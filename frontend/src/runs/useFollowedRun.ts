@@ -4,6 +4,7 @@ import { api, items } from "../api/client";
 import type { Run } from "../api/types";
 import type { ToastKind } from "../ui/toasts";
 import { openRunSocket, openWorkspaceSocket } from "./socket";
+import { attemptsWithLines, loadAttemptLines, withPage } from "./logs";
 import { applyRunMessage, type RunView } from "./state";
 
 export interface FollowedRun {
@@ -38,18 +39,33 @@ export function useFollowedRun(graphId: number, workspaceId: number, toast: (tex
     if (runId === null) return undefined;
     viewRef.current = null;
     setRunView(null);
+    let open = true;
+    const update = (next: RunView | null) => {
+      viewRef.current = next;
+      setRunView(next);
+    };
     const socket = openRunSocket(runId, () => viewRef.current?.seq ?? null, {
       onMessage: (msg) => {
         if (msg.type === "error") {
           toast(msg.data.message, "error");
           return;
         }
-        viewRef.current = applyRunMessage(viewRef.current, msg);
-        setRunView(viewRef.current);
+        update(applyRunMessage(viewRef.current, msg));
+        if (msg.type === "run.snapshot" && viewRef.current) {
+          // lines told before this socket opened: read them from the API, placed by number
+          for (const a of attemptsWithLines(viewRef.current)) {
+            void loadAttemptLines(runId, a.step, a.attempt, 0, a.lines, (page) => {
+              if (open && viewRef.current) update(withPage(viewRef.current, page));
+            }).catch(() => undefined);
+          }
+        }
       },
       onConnection: setSocketUp,
     });
-    return () => socket.close();
+    return () => {
+      open = false;
+      socket.close();
+    };
   }, [runId, toast]);
 
   // Runs of this graph started elsewhere (another tab, a teammate, the API) are followed too.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import tempfile
 import time
 from pathlib import Path
@@ -64,14 +65,18 @@ def test_traceback_points_at_user_lines(run) -> None:
     with pytest.raises(StepError) as err:
         run("script.python@1", {"code": code}, dataset1=DF)
     message = str(err.value)
-    assert message.startswith("code: KeyError: 'missing'")
+    assert message.startswith("code: line 2: KeyError: 'missing'")  # the user's line first
     assert 'File "<user script>", line 6, in azureml_main' in message
     assert 'File "<user script>", line 2, in helper' in message
+    assert re.search(r"\n  … \d+ library frames?\n", message)  # pandas' own frames, folded
+    assert "pandas/" not in message
     assert "harness" not in message and err.value.param == "code"
 
 
 def test_syntax_error_and_missing_entry_point(run) -> None:
-    with pytest.raises(StepError, match=r'SyntaxError: .*\n  File "<user script>", line 2'):
+    with pytest.raises(
+        StepError, match=r'^code: line 2: SyntaxError: .*\n  File "<user script>", line 2'
+    ):
         run("script.python@1", {"code": "def azureml_main(df):\n    return df +\n"}, dataset1=DF)
     with pytest.raises(StepError, match="define a function azureml_main"):
         run("script.python@1", {"code": "x = 1\n"}, dataset1=DF)
