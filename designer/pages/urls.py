@@ -21,4 +21,6 @@ urlpatterns = [
     path("endpoints/<int:endpoint>/", views.app, name="endpoint"),
     path("graphs/<int:graph>/", views.app, name="editor"),
     path("graphs/<int:graph>/runs/", views.app, name="graph-runs"),
+    path("runs/<int:run>/", views.app, name="run"),
+    path("runs/<int:run>/compare/<int:other>/", views.app, name="run-compare"),
 ]

@@ -8,6 +8,8 @@ import { EndpointPage } from "./endpoints/EndpointPage";
 import { EndpointsPage } from "./endpoints/EndpointsPage";
 import { DatasetsPage } from "./pages/DatasetsPage";
 import { RunsPage } from "./pages/RunsPage";
+import { ComparePage } from "./runs/ComparePage";
+import { RunPage } from "./runs/RunPage";
 import { WorkspacePage } from "./pages/WorkspacePage";
 import { WorkspacesPage } from "./pages/WorkspacesPage";
 import { useRoute } from "./router";
@@ -31,6 +33,10 @@ function App() {
       return <EditorPage graphId={route.graph} />;
     case "runs":
       return <RunsPage graphId={route.graph} />;
+    case "run":
+      return <RunPage key={route.run} runId={route.run} />;
+    case "compare":
+      return <ComparePage runId={route.run} otherId={route.other} />;
     default:
       return (
         <Shell crumbs={[{ label: "Not found" }]}>

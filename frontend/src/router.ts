@@ -9,6 +9,8 @@ export type Route =
   | { page: "endpoint"; endpoint: number }
   | { page: "editor"; graph: number }
   | { page: "runs"; graph: number }
+  | { page: "run"; run: number }
+  | { page: "compare"; run: number; other: number }
   | { page: "not_found" };
 
 export function parseRoute(pathname: string): Route {
@@ -24,6 +26,11 @@ export function parseRoute(pathname: string): Route {
   if (parts[0] === "graphs" && Number.isInteger(id)) {
     if (parts.length === 2) return { page: "editor", graph: id };
     if (parts[2] === "runs") return { page: "runs", graph: id };
+  }
+  if (parts[0] === "runs" && Number.isInteger(id)) {
+    if (parts.length === 2) return { page: "run", run: id };
+    const other = Number(parts[3]);
+    if (parts[2] === "compare" && Number.isInteger(other)) return { page: "compare", run: id, other };
   }
   return { page: "not_found" };
 }

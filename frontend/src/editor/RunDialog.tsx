@@ -1,6 +1,9 @@
-// The Run dialog: pipeline parameter values for this run, and whether to ignore the cache.
+// The Run dialog: pipeline parameter values for this run, whether to ignore the cache, and a
+// preview of the plan: what will run, in which order, and what will be reused from which run.
 import { useState } from "react";
+import { errorMessage } from "../api/client";
 import type { ParamValue, PipelineParameter } from "../graph/document";
+import { PlanTable, type PlanBody } from "../runs/PlanTable";
 import { Dialog } from "../ui/Dialog";
 
 export interface RunRequest {
@@ -8,7 +11,18 @@ export interface RunRequest {
   bypass_cache: boolean;
 }
 
-export function RunDialog({ parameters, busy, onRun, onClose }: { parameters: Record<string, PipelineParameter>; busy: boolean; onRun: (r: RunRequest) => void; onClose: () => void }) {
+interface Props {
+  parameters: Record<string, PipelineParameter>;
+  busy: boolean;
+  onRun: (r: RunRequest) => void;
+  onClose: () => void;
+  /** The plan a run with these values would execute now (nothing runs). */
+  onPreview?: (r: RunRequest) => Promise<PlanBody>;
+}
+
+export function RunDialog({ parameters, busy, onRun, onClose, onPreview }: Props) {
+  const [plan, setPlan] = useState<PlanBody | null>(null);
+  const [previewError, setPreviewError] = useState<string | null>(null);
   const [values, setValues] = useState<Record<string, string>>(() =>
     Object.fromEntries(Object.entries(parameters).map(([k, p]) => [k, p.default === undefined || p.default === null ? "" : String(p.default)])),
   );
@@ -27,6 +41,13 @@ export function RunDialog({ parameters, busy, onRun, onClose }: { parameters: Re
   }
   const ok = Object.keys(problems).length === 0;
   const submit = () => ok && !busy && onRun({ parameters: parsed, bypass_cache: bypass });
+  const preview = () => {
+    if (!ok || !onPreview) return;
+    setPreviewError(null);
+    onPreview({ parameters: parsed, bypass_cache: bypass })
+      .then(setPlan)
+      .catch((e) => setPreviewError(errorMessage(e)));
+  };
   return (
     <Dialog
       title="Run pipeline"
@@ -35,6 +56,11 @@ export function RunDialog({ parameters, busy, onRun, onClose }: { parameters: Re
       footer={
         <>
           <button onClick={onClose}>Cancel</button>
+          {onPreview && (
+            <button disabled={!ok} onClick={preview} data-testid="run-preview">
+              Preview run
+            </button>
+          )}
           <button className="primary" disabled={!ok || busy} onClick={submit} data-testid="run-confirm">
             {busy ? "Starting…" : "Run"}
           </button>
@@ -71,6 +97,12 @@ export function RunDialog({ parameters, busy, onRun, onClose }: { parameters: Re
         </label>
         <button type="submit" hidden />
       </form>
+      {previewError && <div className="callout callout-error">{previewError}</div>}
+      {plan && (
+        <div className="plan-preview" data-testid="plan-preview">
+          <PlanTable plan={plan} />
+        </div>
+      )}
     </Dialog>
   );
 }

@@ -1,11 +1,17 @@
-// Run history of one pipeline: status, duration, who, version, parameters; compare two runs' metrics.
-import { useCallback, useEffect, useMemo, useRef, useState } from "react";
+// Run history of one pipeline: status, duration, who, version, parameters; open a run, compare two.
+import { useCallback, useEffect, useRef, useState } from "react";
 import { api, errorMessage, items } from "../api/client";
 import type { GraphDetail, Run } from "../api/types";
 import { fmt } from "../runs/charts";
 import { openWorkspaceSocket } from "../runs/socket";
-import { linkProps } from "../router";
+import { linkProps, navigate } from "../router";
 import { Shell } from "../ui/Shell";
+
+interface RunRow extends Run {
+  graph_name?: string;
+  options?: Record<string, unknown>;
+  pinned?: boolean;
+}
 
 function duration(r: Run): string {
   if (!r.started_at) return "—";
@@ -14,27 +20,13 @@ function duration(r: Run): string {
   return s < 60 ? `${s.toFixed(1)} s` : `${Math.floor(s / 60)} min ${Math.round(s % 60)} s`;
 }
 
-/** Scalar metrics of every JSON output of a run, keyed "step.port.metric". */
-export function runMetrics(run: Run): Map<string, number | null> {
-  const out = new Map<string, number | null>();
-  for (const step of run.steps ?? []) {
-    for (const [port, info] of Object.entries(step.outputs ?? {})) {
-      const values = (info.summary as { values?: Record<string, unknown> } | null)?.values;
-      if (!values || typeof values !== "object") continue;
-      const metrics = (typeof values.metrics === "object" && values.metrics ? values.metrics : values) as Record<string, unknown>;
-      for (const [k, v] of Object.entries(metrics)) {
-        if (typeof v === "number" || v === null) out.set(`${step.key}.${port}.${k}`, v as number | null);
-      }
-    }
-  }
-  return out;
-}
-
 export function RunsPage({ graphId }: { graphId: number }) {
   const [graph, setGraph] = useState<GraphDetail | null>(null);
-  const [runs, setRuns] = useState<Run[] | null>(null);
-  const [picked, setPicked] = useState<number[]>([]);
-  const [compared, setCompared] = useState<[Run, Run] | null>(null);
+  const [runs, setRuns] = useState<RunRow[] | null>(null);
+  const [picked, setPicked] = useState<number[]>(() => {
+    const wanted = Number(new URLSearchParams(window.location.search).get("compare"));
+    return Number.isInteger(wanted) && wanted > 0 ? [wanted] : [];
+  });
   const [error, setError] = useState<string | null>(null);
   const loadRuns = useCallback(() => {
     api
@@ -66,20 +58,6 @@ export function RunsPage({ graphId }: { graphId: number }) {
     });
     return () => socket.close();
   }, [workspace, loadRuns]);
-  useEffect(() => {
-    if (picked.length !== 2) {
-      setCompared(null);
-      return;
-    }
-    Promise.all(picked.map((id) => api.get<Run>(`/api/runs/${id}/`)))
-      .then(([a, b]) => setCompared([a, b]))
-      .catch((e) => setError(errorMessage(e)));
-  }, [picked]);
-  const rows = useMemo(() => {
-    if (!compared) return [];
-    const [a, b] = compared.map(runMetrics);
-    return [...new Set([...a.keys(), ...b.keys()])].sort().map((k) => ({ key: k, a: a.get(k), b: b.get(k) }));
-  }, [compared]);
   const toggle = (id: number) => setPicked((p) => (p.includes(id) ? p.filter((x) => x !== id) : [...p.slice(-1), id]));
   return (
     <Shell
@@ -96,7 +74,12 @@ export function RunsPage({ graphId }: { graphId: number }) {
           <a className="button primary" {...linkProps(`/graphs/${graphId}/`)}>Open editor</a>
         </div>
         {error && <div className="callout callout-error">{error}</div>}
-        <p className="muted small">Tick two runs to compare their metrics.</p>
+        <div className="page-actions">
+          <span className="muted small">Tick two runs to compare them step by step.</span>
+          <button className="primary" disabled={picked.length !== 2} onClick={() => navigate(`/runs/${picked[1]}/compare/${picked[0]}/`)} data-testid="run-compare">
+            Compare
+          </button>
+        </div>
         {runs?.length === 0 && <p className="muted">No runs yet.</p>}
         {runs && runs.length > 0 && (
           <table className="data-table list-table" data-testid="run-list">
@@ -118,7 +101,10 @@ export function RunsPage({ graphId }: { graphId: number }) {
                   <td>
                     <input type="checkbox" checked={picked.includes(r.id)} onChange={() => toggle(r.id)} aria-label={`Compare run ${r.id}`} />
                   </td>
-                  <td>#{r.id}</td>
+                  <td>
+                    <a {...linkProps(`/runs/${r.id}/`)} data-testid={`open-run-${r.id}`}>#{r.id}</a>
+                    {r.pinned ? <span className="muted small"> · pinned</span> : null}
+                  </td>
                   <td><span className={`status-pill pill-${r.status}`}>{r.status}</span></td>
                   <td>v{r.version}</td>
                   <td>{r.created_by}</td>
@@ -129,37 +115,6 @@ export function RunsPage({ graphId }: { graphId: number }) {
               ))}
             </tbody>
           </table>
-        )}
-        {compared && (
-          <section data-testid="run-compare">
-            <h2>Run #{compared[0].id} vs run #{compared[1].id}</h2>
-            {rows.length === 0 ? (
-              <p className="muted">Neither run has metrics.</p>
-            ) : (
-              <table className="data-table list-table">
-                <thead>
-                  <tr>
-                    <th>Metric</th>
-                    <th>#{compared[0].id}</th>
-                    <th>#{compared[1].id}</th>
-                    <th>Δ</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {rows.map(({ key, a, b }) => (
-                    <tr key={key}>
-                      <td className="mono">{key}</td>
-                      <td>{fmt(a)}</td>
-                      <td>{fmt(b)}</td>
-                      <td className={typeof a === "number" && typeof b === "number" ? (b > a ? "delta-up" : b < a ? "delta-down" : "") : ""}>
-                        {typeof a === "number" && typeof b === "number" ? fmt(b - a) : "—"}
-                      </td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            )}
-          </section>
         )}
       </div>
     </Shell>

@@ -3,9 +3,9 @@ import { useCallback, useEffect, useRef, useState } from "react";
 import { api, items } from "../api/client";
 import type { Run } from "../api/types";
 import type { ToastKind } from "../ui/toasts";
-import { openRunSocket, openWorkspaceSocket } from "./socket";
-import { attemptsWithLines, loadAttemptLines, withPage } from "./logs";
-import { applyRunMessage, type RunView } from "./state";
+import { openWorkspaceSocket } from "./socket";
+import type { RunView } from "./state";
+import { useRunView } from "./useRunView";
 
 export interface FollowedRun {
   runView: RunView | null;
@@ -19,10 +19,8 @@ export interface FollowedRun {
 
 export function useFollowedRun(graphId: number, workspaceId: number, toast: (text: string, kind?: ToastKind) => void): FollowedRun {
   const [runId, setRunId] = useState<number | null>(null);
-  const [runView, setRunView] = useState<RunView | null>(null);
-  const [socketUp, setSocketUp] = useState(true);
+  const { runView, socketUp } = useRunView(runId, toast);
   const [workspaceLive, setWorkspaceLive] = useState(false);
-  const viewRef = useRef<RunView | null>(null);
   const newer = useCallback((id: number) => setRunId((current) => (current === null || id > current ? id : current)), []);
 
   useEffect(() => {
@@ -34,39 +32,6 @@ export function useFollowedRun(graphId: number, workspaceId: number, toast: (tex
       })
       .catch(() => undefined);
   }, [graphId, newer]);
-
-  useEffect(() => {
-    if (runId === null) return undefined;
-    viewRef.current = null;
-    setRunView(null);
-    let open = true;
-    const update = (next: RunView | null) => {
-      viewRef.current = next;
-      setRunView(next);
-    };
-    const socket = openRunSocket(runId, () => viewRef.current?.seq ?? null, {
-      onMessage: (msg) => {
-        if (msg.type === "error") {
-          toast(msg.data.message, "error");
-          return;
-        }
-        update(applyRunMessage(viewRef.current, msg));
-        if (msg.type === "run.snapshot" && viewRef.current) {
-          // lines told before this socket opened: read them from the API, placed by number
-          for (const a of attemptsWithLines(viewRef.current)) {
-            void loadAttemptLines(runId, a.step, a.attempt, 0, a.lines, (page) => {
-              if (open && viewRef.current) update(withPage(viewRef.current, page));
-            }).catch(() => undefined);
-          }
-        }
-      },
-      onConnection: setSocketUp,
-    });
-    return () => {
-      open = false;
-      socket.close();
-    };
-  }, [runId, toast]);
 
   // Runs of this graph started elsewhere (another tab, a teammate, the API) are followed too.
   useEffect(() => {
