@@ -29,7 +29,7 @@ import sys
 from dataclasses import dataclass
 from typing import Any
 
-from designer.engine.hashing import canonical_json, json_safe
+from designer.engine.hashing import canonical_json, json_safe, sha256_hex
 from designer.engine.types import PortType
 
 KIND_PARQUET = "parquet"
@@ -78,6 +78,7 @@ class Prepared:
     value: Any
     table: Any = None  # pyarrow.Table for kind parquet
     ready_summary: dict[str, Any] | None = None
+    export: bytes | None = None  # a portable copy the summary names (see `_pickle`): store it too
 
     @property
     def size(self) -> int:
@@ -191,7 +192,23 @@ def _pickle(value: Any) -> Prepared:
             pass
     text = repr(value)
     summary["repr"] = text if len(text) <= 300 else text[:297] + "…"
-    return Prepared(data, KIND_PICKLE, value, ready_summary=summary)
+    export = _portable(value)
+    if export is not None:
+        summary["export"] = {"digest": sha256_hex(export), "format": "joblib", "size": len(export)}
+    return Prepared(data, KIND_PICKLE, value, ready_summary=summary, export=export)
+
+
+def _portable(value: Any) -> bytes | None:
+    """A copy of a pickled value usable without this package, when it offers one: a value with
+    a `portable() -> bytes` method (trained models: the scikit-learn estimator, joblib)."""
+    portable = getattr(value, "portable", None)
+    if not callable(portable):
+        return None
+    try:
+        data = portable()
+    except Exception:  # an export is a convenience: never fail a step on it
+        return None
+    return data if isinstance(data, bytes) else None
 
 
 def frame_to_table(frame: Any) -> Any:

@@ -40,6 +40,7 @@ from designer.engine.worker import (
     store_outputs,
     stored_result,
     storing_failure,
+    write_export,
     write_table,
     writer,
 )
@@ -96,6 +97,7 @@ class Staged:
                     digest = item.digest or sha256_hex(prepared.data)
                     pending.append(writer.submit(store.put, prepared.data, digest))
                     summary = prepared.summary()
+                    write_export(store, prepared, pending)
                 stored.append((item.token, digest))
                 outputs[item.port] = {
                     "digest": digest,

@@ -474,6 +474,12 @@ def write_table(
     return digest, summary, exact
 
 
+def write_export(store: ArtifactStore, prepared: Prepared, pending: list[Future[Any]]) -> None:
+    """Queue the durable write of the portable copy an output's summary names, if it has one."""
+    if prepared.export is not None:
+        pending.append(writer.submit(store.put, prepared.export))
+
+
 def store_outputs(step: _StepView, returned: Any, store: ArtifactStore) -> dict[str, Any]:
     """Encode and store every output of a module durably; their records by port."""
     returned = checked(step, returned)
@@ -489,6 +495,7 @@ def store_outputs(step: _StepView, returned: Any, store: ArtifactStore) -> dict[
             else:
                 digest = store.put(prepared.data)
                 summary = prepared.summary()
+                write_export(store, prepared, pending)
             outputs[port] = {
                 "digest": digest,
                 "kind": prepared.kind,

@@ -41,6 +41,17 @@ class TrainedModel:
     classes: list[Any] = field(default_factory=list)
     hyperparameters: dict[str, Any] = field(default_factory=dict)
 
+    def portable(self) -> bytes:
+        """The fitted scikit-learn estimator alone, as joblib bytes: `joblib.load` gives a plain
+        scikit-learn object (a Pipeline over the feature columns) without this package."""
+        import io
+
+        import joblib
+
+        buffer = io.BytesIO()
+        joblib.dump(self.estimator, buffer)
+        return buffer.getvalue()
+
     def get_params(self, deep: bool = False) -> dict[str, Any]:
         """Describe the model for output summaries (the engine shows these in the inspector)."""
         return {

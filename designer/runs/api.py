@@ -24,7 +24,7 @@ from designer.runs.compare import compare_runs
 from designer.runs.logs import log_path, read_lines
 from designer.runs.models import Dataset, DatasetUsage, Run, RunStatus, StepRun
 from designer.runs.plans import preview_plan, runs_by_id, stored_plan
-from designer.runs.preview import MAX_LIMIT, table_page
+from designer.runs.preview import MAX_LIMIT, csv_chunks, table_page
 from designer.runs.serializers import (
     CompareSerializer,
     DatasetSerializer,
@@ -50,7 +50,7 @@ from designer.workspaces.permissions import ScopedAPIView
 RUNS = Run.objects.select_related("graph_version__graph", "created_by").defer(
     "plan", "graph_version__document", "graph_version__graph__draft"
 )
-EXTENSIONS = {"parquet": "parquet", "json": "json", "pickle": "pkl"}
+EXTENSIONS = {"parquet": "parquet", "json": "json", "pickle": "pickle"}
 LOG_PAGE = 10_000  # log lines per page
 PAGE_PARAMS = [
     OpenApiParameter("offset", int, required=False),
@@ -351,18 +351,46 @@ class OutputPreviewView(RunsView):
 
 
 class OutputDownloadView(RunsView):
-    """Download one output's stored bytes (Parquet, JSON or pickle)."""
+    """Download one output: its stored bytes, a table as CSV (?as=csv), or a trained model as a
+    plain scikit-learn object (?as=joblib, loadable with joblib without this package). (`as`:
+    DRF keeps `format` for its own content negotiation.)"""
 
     policy = {"GET": Role.VIEWER}
 
-    @extend_schema(responses={(200, "application/octet-stream"): OpenApiTypes.BINARY})
-    def get(self, request: Request, pk: int, key: str, port: str) -> FileResponse:
+    @extend_schema(
+        parameters=[
+            OpenApiParameter(
+                "as", str, required=False, description="csv or parquet (tables), joblib."
+            )
+        ],
+        responses={(200, "application/octet-stream"): OpenApiTypes.BINARY},
+    )
+    def get(self, request: Request, pk: int, key: str, port: str) -> Any:
         run, step = self.step(pk, key)
         info, path = _output(run, step, port)
-        extension = EXTENSIONS.get(info["kind"], "bin")
-        return FileResponse(
-            path.open("rb"), as_attachment=True, filename=f"run{run.pk}-{key}-{port}.{extension}"
-        )
+        wanted = request.query_params.get("as") or EXTENSIONS.get(info["kind"], "bin")
+        name = f"run{run.pk}-{key}-{port}"
+        if wanted == "csv" and info["kind"] == "parquet":
+            response = StreamingHttpResponse(csv_chunks(path), content_type="text/csv")
+            response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
+            return response
+        if wanted == "joblib":
+            export = (info.get("summary") or {}).get("export")
+            if not export:
+                raise ApiError(
+                    404,
+                    "not_found",
+                    f"{key}.{port} has no scikit-learn export (run the step again to make one).",
+                )
+            path = ArtifactStore(settings.DESIGNER_ARTIFACT_ROOT).path(export["digest"])
+            if not path.exists():
+                raise ApiError(410, "gone", f"The export of {key}.{port} is no longer stored.")
+            return FileResponse(path.open("rb"), as_attachment=True, filename=f"{name}.joblib")
+        if wanted != EXTENSIONS.get(info["kind"], "bin"):
+            raise ApiError(
+                400, "invalid", f"{key}.{port} ({info['kind']}) has no {wanted!r} download."
+            )
+        return FileResponse(path.open("rb"), as_attachment=True, filename=f"{name}.{wanted}")
 
 
 class DatasetsView(ScopedAPIView):

@@ -1,7 +1,8 @@
-"""Pages of a table (Parquet) as JSON: rows from an offset, the columns and their summary."""
+"""A table (Parquet) in pages as JSON (rows, columns and their summary), and as CSV."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -28,3 +29,14 @@ def table_page(source: Path | bytes, offset: int, limit: int) -> dict[str, Any]:
         "rows": [json_safe(list(row)) for row in page.itertuples(index=False, name=None)],
         "summary": summarize_frame(frame),
     }
+
+
+def csv_chunks(path: Path, rows: int = 50_000) -> Iterator[bytes]:
+    """A Parquet table as CSV text (a header, then rows), a batch of rows at a time."""
+    import pyarrow.csv as pcsv
+
+    source = pq.ParquetFile(path)
+    for i, batch in enumerate(source.iter_batches(batch_size=rows)):
+        sink = pa.BufferOutputStream()
+        pcsv.write_csv(batch, sink, pcsv.WriteOptions(include_header=i == 0))
+        yield sink.getvalue().to_pybytes()

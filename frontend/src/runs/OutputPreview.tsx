@@ -3,6 +3,7 @@ import { useEffect, useState } from "react";
 import { api, errorMessage } from "../api/client";
 import type { ColumnSummary, OutputInfo } from "../api/types";
 import { ConfusionMatrix, CurveChart, Histogram, fmt } from "./charts";
+import { downloads } from "./downloads";
 
 interface Props {
   runId: number;
@@ -207,7 +208,11 @@ export function OutputPreview({ runId, step, port, output, title, onClose }: Pro
               <button role="tab" aria-selected={tab === "rows"} onClick={() => setTab("rows")} data-testid="preview-rows-tab">Rows</button>
             </div>
           )}
-          <a className="button" href={`${base}/download/`} download>Download</a>
+          {downloads(runId, step, port, output).map((d) => (
+            <a key={d.label} className="button" href={d.href} download data-testid={d.testId}>
+              {d.label}
+            </a>
+          ))}
           <button className="icon-button" aria-label="Close preview" onClick={onClose}>×</button>
         </div>
       </header>

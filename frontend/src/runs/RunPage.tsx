@@ -3,7 +3,7 @@
 import { ReactFlowProvider } from "@xyflow/react";
 import { useCallback, useEffect, useMemo, useState } from "react";
 import { api, errorMessage } from "../api/client";
-import type { ModuleSpec, OutputInfo, Run, StepState } from "../api/types";
+import type { ModuleSpec, Run, StepState } from "../api/types";
 import { EditorActions, type EditorActionsValue } from "../editor/actions";
 import { Canvas } from "../editor/Canvas";
 import { Catalogue } from "../graph/catalogue";
@@ -13,6 +13,7 @@ import { linkProps, navigate } from "../router";
 import { Shell } from "../ui/Shell";
 import { useToast } from "../ui/toasts";
 import { fmt } from "./charts";
+import { downloads } from "./downloads";
 import { OutputPreview } from "./OutputPreview";
 import { PlanTable, type PlanBody } from "./PlanTable";
 import { ReasonProvider, shortDate, useReadableReason, type RunRef } from "./reasons";
@@ -238,13 +239,6 @@ function RunSummary({ detail, view }: { detail: RunDetail; view: NonNullable<Ret
   );
 }
 
-function downloads(output: OutputInfo): { label: string; format: string }[] {
-  const summary = (output.summary ?? {}) as Record<string, unknown>;
-  if (output.kind === "parquet") return [{ label: "CSV", format: "csv" }, { label: "Parquet", format: "parquet" }];
-  if (output.kind === "pickle" && summary.export) return [{ label: "scikit-learn (joblib)", format: "joblib" }, { label: "pickle", format: "pickle" }];
-  return [{ label: output.kind.toUpperCase(), format: "" }];
-}
-
 function StepDetails({ runId, step, label, onPreview }: { runId: number; step: StepState; label: string; onPreview: (port: string) => void }) {
   const reason = useReadableReason(step.reason);
   return (
@@ -285,8 +279,8 @@ function StepDetails({ runId, step, label, onPreview }: { runId: number; step: S
                 <button className="link-button" onClick={() => onPreview(port)} data-testid={`open-output-${port}`}>{port}</button>
                 <span className="muted small"> {output.kind} · {fmt(output.size)} bytes</span>
                 <span className="output-downloads">
-                  {downloads(output).map((d) => (
-                    <a key={d.label} href={`/api/runs/${runId}/steps/${encodeURIComponent(step.key)}/outputs/${encodeURIComponent(port)}/download/${d.format ? `?format=${d.format}` : ""}`} download data-testid={`download-${port}-${d.format || "raw"}`}>
+                  {downloads(runId, step.key, port, output).map((d) => (
+                    <a key={d.label} href={d.href} download data-testid={d.testId}>
                       {d.label}
                     </a>
                   ))}

@@ -5,6 +5,8 @@ from __future__ import annotations
 import copy
 import json
 import re
+import subprocess
+import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -50,7 +52,24 @@ def import_example(client: APIClient, ws: int, name: str) -> dict[str, Any]:
     return response.json()
 
 
-def test_end_to_end_run_rerun_with_changed_param(team_tx: Team) -> None:
+def assert_plain_scikit_learn(data: bytes, folder: Path) -> None:
+    """The file loads with joblib in an interpreter that cannot import this project."""
+    path = folder / "model.joblib"
+    path.write_bytes(data)
+    code = (
+        "import joblib, sys\n"
+        "model = joblib.load(sys.argv[1])\n"
+        "assert 'designer' not in sys.modules\n"
+        "print(type(model).__module__.split('.')[0], hasattr(model, 'predict'))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-I", "-c", code, str(path)], cwd=folder, capture_output=True, text=True
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["sklearn", "True"]
+
+
+def test_end_to_end_run_rerun_with_changed_param(team_tx: Team, tmp_path: Path) -> None:
     editor = team_tx.client("editor")
     graph = import_example(editor, team_tx.workspace.pk, "binary_breast_cancer")
     started = editor.post(f"/api/graphs/{graph['id']}/runs/", {}, format="json")
@@ -63,6 +82,11 @@ def test_end_to_end_run_rerun_with_changed_param(team_tx: Team) -> None:
     preview = editor.get(f"/api/runs/{first['id']}/steps/evaluate/outputs/metrics/preview/")
     assert preview.status_code == 200, preview.json()
     assert preview.json()["kind"] == "json"
+    model = editor.get(
+        f"/api/runs/{first['id']}/steps/train_logreg/outputs/model/download/?as=joblib"
+    )
+    assert model.status_code == 200
+    assert_plain_scikit_learn(b"".join(model.streaming_content), tmp_path)
 
     draft = copy.deepcopy(graph["draft"])
     logreg = next(n for n in draft["nodes"] if n["id"] == "logreg")
@@ -287,6 +311,10 @@ def test_output_preview_pages_and_download(team_tx: Team) -> None:
     assert editor.get(f"/api/runs/{run['id']}/steps/s1/outputs/nope/preview/").status_code == 404
     download = editor.get(f"{base}/download/")
     assert b"".join(download.streaming_content)[:4] == b"PAR1"
+    as_csv = b"".join(editor.get(f"{base}/download/?as=csv").streaming_content).decode()
+    rows = as_csv.strip().splitlines()
+    assert len(rows) == 151 and "target" in rows[0]  # a header, then every row
+    assert editor.get(f"{base}/download/?as=joblib").status_code == 404
     listed = editor.get(
         f"/api/workspaces/{team_tx.workspace.pk}/runs/?status=succeeded&graph={gid}"
     )
