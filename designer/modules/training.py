@@ -18,9 +18,8 @@ from designer.modules._frames import (
     require_columns,
 )
 from designer.modules.models import TrainedModel, UntrainedModel, scalar_params
+from designer.modules.schemas import SCORED_LABELS, SCORED_PROBABILITIES
 
-SCORED_LABELS = "Scored Labels"
-SCORED_PROBABILITIES = "Scored Probabilities"
 SCORED_ATTR = "designer_scored"  # DataFrame.attrs key: task, label, classes, learner of the scores
 
 

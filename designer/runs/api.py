@@ -23,7 +23,7 @@ from designer.runs import dataset_services, services
 from designer.runs.compare import compare_runs
 from designer.runs.logs import log_path, read_lines
 from designer.runs.models import Dataset, DatasetUsage, Run, RunStatus, StepRun
-from designer.runs.plans import preview_plan, runs_by_id, stored_plan
+from designer.runs.plans import node_columns, preview_plan, runs_by_id, stored_plan
 from designer.runs.preview import MAX_LIMIT, csv_chunks, table_page
 from designer.runs.serializers import (
     CompareSerializer,
@@ -190,6 +190,18 @@ class RunCompareView(RunsView):
             )
         runs = Run.objects.select_related("graph_version", "created_by")
         return Response(compare_runs(runs.get(pk=first.pk), runs.get(pk=second.pk)))
+
+
+class ColumnsView(RunsView):
+    """The columns of every node's table outputs that are known before running anything (the
+    body is the graph document; null where only running the upstream will tell)."""
+
+    policy = {"POST": Role.VIEWER}
+
+    @extend_schema(request=OpenApiTypes.OBJECT, responses=OpenApiTypes.OBJECT)
+    def post(self, request: Request, pk: int) -> Response:
+        graph = self.scoped_object(Graph.objects.all(), pk, "Graph")
+        return Response({"nodes": node_columns(graph, request.data)})
 
 
 class PlanPreviewView(RunsView):

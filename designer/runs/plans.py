@@ -1,18 +1,21 @@
-"""A run's plan step by step: what a run would do if started now (the preview), and what the
-plan stored with a run says next to what each step did."""
+"""What the graph layer can tell before a run: a run's plan step by step (what a run would do if
+started now, and what the plan stored with a run says next to what each step did), and each
+node's table columns inferred statically."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from designer.engine.cache import NullCache
+from designer.engine.columns import Columns, infer_columns
 from designer.engine.machine import preview
 from designer.engine.plan import Plan
 from designer.engine.runners.docker import pin_plan_images
-from designer.graphs.analysis import node_labels, plan_for_run
+from designer.graphs.analysis import module_registry, node_labels, parse_document, plan_for_run
 from designer.graphs.models import Graph
+from designer.modules import schemas
 from designer.runs import engine_setup
-from designer.runs.models import Run, StepRun
+from designer.runs.models import DatasetVersion, Run, StepRun
 
 
 def _step_row(step: dict[str, Any], order: int, labels: dict[str, str]) -> dict[str, Any]:
@@ -124,3 +127,30 @@ def stored_plan(run: Run) -> dict[str, Any]:
         )
     runs = runs_by_id(run.workspace_id, {s["reused_from"] for s in steps if s["reused_from"]})
     return _plan_body(plan, steps, runs)
+
+
+def _dataset_columns(workspace_id: int) -> schemas.DatasetColumns:
+    def lookup(name: str, version: str | None) -> Columns:
+        versions = DatasetVersion.objects.filter(
+            dataset__workspace_id=workspace_id, dataset__name=name
+        ).order_by("-created_at", "-id")
+        if version:
+            versions = versions.filter(digest__startswith=version)
+        found = versions.first()
+        if found is None:
+            return None
+        dtypes = {c.get("name"): c.get("dtype", "") for c in found.summary.get("columns", [])}
+        return [{"name": str(c), "dtype": str(dtypes.get(c, ""))} for c in found.columns]
+
+    return lookup
+
+
+def node_columns(graph: Graph, document: Any) -> dict[str, dict[str, Columns]]:
+    """Node id -> output port -> its columns as far as they are known without running (400 when
+    the document is malformed)."""
+    datasets = _dataset_columns(graph.workspace_id)
+
+    def infer(module: str, params: Any, inputs: Any) -> Any:
+        return schemas.infer(module, params, inputs, datasets)
+
+    return infer_columns(parse_document(document), module_registry(), infer)

@@ -16,6 +16,7 @@ urlpatterns = [
     path(RUN + "plan/", api.RunPlanView.as_view(), name="run-plan"),
     path(RUN + "compare/<id:other>/", api.RunCompareView.as_view(), name="run-compare"),
     path("graphs/<id:pk>/plan/", api.PlanPreviewView.as_view(), name="plan-preview"),
+    path("graphs/<id:pk>/columns/", api.ColumnsView.as_view(), name="graph-columns"),
     path(RUN + "resume/", api.ResumeView.as_view(), name="run-resume"),
     path(STEP + "log/", api.StepLogView.as_view(), name="step-log"),
     path(

@@ -14,6 +14,9 @@ interface Props {
   issues: readonly Issue[];
   step: StepState | undefined;
   columns: string[] | null;
+  /** When the upstream columns are not known: the upstream node's label, and how to run it. */
+  columnsFrom?: string;
+  onListColumns?: () => void;
   /** Names of the workspace's registered datasets, offered for the dataset reader's name. */
   datasets?: string[];
   pipelineParams: string[];
@@ -25,7 +28,7 @@ interface Props {
   others?: readonly NodePresence[];
 }
 
-function InspectorView({ node, spec, issues, step, columns, datasets, pipelineParams, readOnly, onParam, onLabel, onRunFrom, others }: Props) {
+function InspectorView({ node, spec, issues, step, columns, columnsFrom, onListColumns, datasets, pipelineParams, readOnly, onParam, onLabel, onRunFrom, others }: Props) {
   const paramIssue = new Map(issues.filter((i) => i.param).map((i) => [i.param as string, issueText(i)]));
   const reason = useReadableReason(step?.reason ?? "");
   const failedAt = step?.status === "failed" || step?.status === "retrying" ? codeErrorLine(step.error) : null;
@@ -84,6 +87,16 @@ function InspectorView({ node, spec, issues, step, columns, datasets, pipelinePa
         />
       ))}
       {spec && spec.params.length === 0 && <p className="muted">This module has no parameters.</p>}
+      {columnsFrom && spec?.params.some((p) => p.type === "columns") && (
+        <div className="callout" data-testid="columns-unknown">
+          The columns of {columnsFrom}'s output are known once it has run.{" "}
+          {onListColumns && (
+            <button className="link-button" onClick={onListColumns} data-testid="list-columns">
+              Run {columnsFrom} to list them
+            </button>
+          )}
+        </div>
+      )}
       {step && (
         <section className="inspector-run">
           <h3>Last run</h3>

@@ -1,0 +1,168 @@
+"""What the built-in modules' tables hold, known without running them (static schema inference).
+
+`infer(module, params, inputs, dataset_columns)` answers for one node: output port -> its
+columns, or None where only running it would tell (a Python script, SQL, one-hot encoding).
+Sample datasets' columns are listed in data/sample_columns.json (`python -m
+designer.modules.schemas > designer/modules/data/sample_columns.json` refreshes it; a test
+fails when it is stale); a registered dataset's come from `dataset_columns(name, version)`.
+Light on purpose: the web process imports this, never pandas.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Mapping
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from designer.engine.columns import Column, Columns
+
+DatasetColumns = Callable[[str, str | None], Columns]
+SAMPLE_COLUMNS = Path(__file__).resolve().parent / "data" / "sample_columns.json"
+SCORED_LABELS = "Scored Labels"  # the columns Score model appends (training.py)
+SCORED_PROBABILITIES = "Scored Probabilities"
+
+# modules whose table outputs hold exactly their input table's columns
+PASS_THROUGH = {
+    "transform.clean_missing": ("dataset", ("dataset",)),
+    "transform.normalize": ("dataset", ("dataset",)),
+    "transform.apply_transform": ("dataset", ("dataset",)),
+    "transform.remove_duplicates": ("dataset", ("dataset",)),
+    "transform.filter_rows": ("dataset", ("dataset",)),
+    "transform.split_rows": ("dataset", ("train", "test")),
+    "transform.split_by_expression": ("dataset", ("matched", "rest")),
+    "transform.partition_sample": ("dataset", ("dataset",)),
+    "transform.add_rows": ("top", ("dataset",)),
+    "output.export_data": ("dataset", ("dataset",)),
+}
+
+_DTYPE_TESTS: dict[str, Callable[[str], bool]] = {
+    "integer": lambda d: d.lower().startswith(("int", "uint")),
+    "float": lambda d: d.lower().startswith("float"),
+    "numeric": lambda d: d.lower().startswith(("int", "uint", "float")),
+    "string": lambda d: d.lower() in ("object", "str", "string"),
+    "boolean": lambda d: d.lower() in ("bool", "boolean"),
+    "datetime": lambda d: d.lower().startswith("datetime"),
+    "categorical": lambda d: d.lower() == "category",
+}
+
+
+@cache
+def _samples() -> dict[str, list[Column]]:
+    loaded: dict[str, list[Column]] = json.loads(SAMPLE_COLUMNS.read_text())
+    return loaded
+
+
+def _names(value: Any) -> list[str]:
+    if isinstance(value, str):
+        return [v.strip() for v in value.split(",") if v.strip()]
+    return [str(v) for v in value or []]
+
+
+def _select(params: Mapping[str, Any], table: list[Column]) -> Columns:
+    named = [n for n in _names(params.get("columns")) if any(c["name"] == n for c in table)]
+    kind = str(params.get("types") or "any")
+    pattern = str(params.get("pattern") or "")
+    regex = re.compile(pattern) if pattern else None
+    test = _DTYPE_TESTS.get(kind)
+    if test is not None and any(not c["dtype"] for c in table):
+        return None  # selecting by type needs every column's type
+    matched = set(named)
+    for c in table:
+        if (test is not None and test(c["dtype"])) or (
+            regex is not None and regex.search(c["name"])
+        ):
+            matched.add(c["name"])
+    if params.get("mode", "include") == "exclude":
+        return [c for c in table if c["name"] not in matched]
+    by_name = {c["name"]: c for c in table}
+    return [by_name[n] for n in named] + [c for c in table if c["name"] in matched - set(named)]
+
+
+def _edit(params: Mapping[str, Any], table: list[Column]) -> Columns:
+    columns = _names(params.get("columns"))
+    new = _names(params.get("new_names"))
+    cast = str(params.get("cast") or "unchanged")
+    renames = dict(zip(columns, new, strict=True)) if new and len(new) == len(columns) else {}
+    dtype = {
+        "integer": "Int64",
+        "float": "float64",
+        "string": "str",
+        "boolean": "boolean",
+        "datetime": "datetime64[ns]",
+        "categorical": "category",
+    }.get(cast)
+    return [
+        {
+            "name": renames.get(c["name"], c["name"]),
+            "dtype": dtype if dtype and c["name"] in columns else c["dtype"],
+        }
+        for c in table
+    ]
+
+
+def _join(left: list[Column], right: list[Column]) -> list[Column]:
+    left_names = {c["name"] for c in left}
+    right_names = {c["name"] for c in right}
+    both = left_names & right_names
+    out = [{**c, "name": f"{c['name']}_left"} if c["name"] in both else c for c in left]
+    return out + [{**c, "name": f"{c['name']}_right"} if c["name"] in both else c for c in right]
+
+
+def _enter(params: Mapping[str, Any]) -> Columns:
+    text = str(params.get("csv") or "").strip()
+    if not text:
+        return None
+    sep = {"tab": "\t"}.get(
+        str(params.get("separator") or ","), str(params.get("separator") or ",")
+    )
+    return [{"name": name.strip(), "dtype": ""} for name in text.splitlines()[0].split(sep)]
+
+
+def infer(
+    module: str,
+    params: Mapping[str, Any],
+    inputs: Mapping[str, Columns],
+    dataset_columns: DatasetColumns,
+) -> Mapping[str, Columns] | None:
+    """Output port -> columns of one built-in module's node; None where it is not known."""
+    if module == "data.sample_dataset":
+        return {"dataset": _samples().get(str(params.get("name")))}
+    if module == "data.registered_dataset":
+        name = str(params.get("name") or "").strip()
+        return {"dataset": dataset_columns(name, params.get("version") or None) if name else None}
+    if module == "data.enter_data":
+        return {"dataset": _enter(params)}
+    if module in PASS_THROUGH:
+        source, outputs = PASS_THROUGH[module]
+        return dict.fromkeys(outputs, inputs.get(source))
+    table = inputs.get("dataset")
+    if module == "transform.select_columns":
+        return {"dataset": _select(params, table) if table is not None else None}
+    if module == "transform.edit_metadata":
+        return {"dataset": _edit(params, table) if table is not None else None}
+    if module == "transform.join":
+        left, right = inputs.get("left"), inputs.get("right")
+        return {"dataset": _join(left, right) if left is not None and right is not None else None}
+    if module == "ml.score_model" and table is not None:
+        # the probability columns depend on the model's classes: only the label is certain
+        kept = [c for c in table if not c["name"].startswith((SCORED_LABELS, SCORED_PROBABILITIES))]
+        return {"dataset": [*kept, {"name": SCORED_LABELS, "dtype": ""}]}
+    return None
+
+
+def sample_columns() -> dict[str, list[Column]]:
+    """The columns of every sample dataset, read from the data itself (to refresh the JSON)."""
+    from designer.modules.data import load_sample
+    from designer.modules.specs.data import SAMPLE_DATASETS
+
+    return {
+        name: [{"name": str(c), "dtype": str(t)} for c, t in load_sample(name).dtypes.items()]
+        for name in SAMPLE_DATASETS
+    }
+
+
+if __name__ == "__main__":
+    print(json.dumps(sample_columns(), indent=1))

@@ -1,0 +1,79 @@
+"""Static schema inference: the columns a node's table will have, known before it runs."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from designer.engine.columns import infer_columns
+from designer.engine.schema import parse_graph
+from designer.modules import builtin_registry, schemas
+from tests.support.graphs import graph, node
+
+DATASETS = {"loans": [{"name": "income", "dtype": "float64"}, {"name": "city", "dtype": "str"}]}
+
+
+def columns_of(doc: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    def infer(module: str, params: Any, inputs: Any) -> Any:
+        return schemas.infer(module, params, inputs, lambda name, version: DATASETS.get(name))
+
+    return infer_columns(parse_graph(doc), builtin_registry(), infer)
+
+
+def names(columns: list[dict[str, str]] | None) -> list[str] | None:
+    return None if columns is None else [c["name"] for c in columns]
+
+
+def test_the_sample_columns_file_matches_the_sample_data() -> None:
+    assert json.loads(schemas.SAMPLE_COLUMNS.read_text()) == schemas.sample_columns()
+
+
+def test_columns_flow_through_selects_edits_splits_joins_and_scoring() -> None:
+    doc = graph(
+        [
+            node("iris", "data.sample_dataset@1", name="iris"),
+            node("pick", "transform.select_columns@1", pattern="^petal", columns=["target"]),
+            node("ren", "transform.edit_metadata@1", columns=["target"], new_names="species"),
+            node("split", "transform.split_rows@1"),
+            node("loans", "data.registered_dataset@1", name="loans"),
+            node("nums", "transform.select_columns@1", types="numeric"),
+            node("join", "transform.join@1", keys=["target"]),
+            node("lr", "ml.logistic_regression@1"),
+            node("train", "ml.train_model@1", label="species"),
+            node("score", "ml.score_model@1"),
+            node("py", "script.python@1"),
+        ],
+        [
+            ("iris.dataset", "pick.dataset"),
+            ("pick.dataset", "ren.dataset"),
+            ("ren.dataset", "split.dataset"),
+            ("loans.dataset", "nums.dataset"),
+            ("iris.dataset", "join.left"),
+            ("iris.dataset", "join.right"),
+            ("lr.model", "train.model"),
+            ("split.train", "train.dataset"),
+            ("train.model", "score.model"),
+            ("split.test", "score.dataset"),
+            ("score.dataset", "py.dataset1"),
+        ],
+    )
+    found = columns_of(doc)
+    assert names(found["pick"]["dataset"]) == ["target", "petal length (cm)", "petal width (cm)"]
+    assert names(found["ren"]["dataset"]) == ["species", "petal length (cm)", "petal width (cm)"]
+    assert names(found["split"]["test"]) == names(found["ren"]["dataset"])
+    assert names(found["nums"]["dataset"]) == ["income"]  # by the registered version's types
+    assert "target_left" in names(found["join"]["dataset"])  # type: ignore[operator]
+    assert names(found["score"]["dataset"])[-1] == "Scored Labels"  # type: ignore[index]
+    assert found["py"]["result1"] is None  # only running the script tells
+
+
+def test_what_cannot_be_known_says_so() -> None:
+    doc = graph(
+        [
+            node("d", "data.registered_dataset@1", name="nowhere"),
+            node("s", "transform.select_columns@1"),
+        ],
+        [("d.dataset", "s.dataset")],
+    )
+    found = columns_of(doc)
+    assert found["d"]["dataset"] is None and found["s"]["dataset"] is None
