@@ -207,8 +207,10 @@ def test_run_live_preview_and_rerun_reuses(alice: Page, designer_server: LiveSer
     expect(checkboxes).to_have_count(2)
     checkboxes.nth(0).check()
     checkboxes.nth(1).check()
-    compare = page.get_by_test_id("run-compare")
-    expect(compare).to_contain_text("evaluate.metrics.accuracy")
+    page.get_by_test_id("run-compare").click()
+    metrics = page.get_by_test_id("compare-metrics")
+    expect(metrics.get_by_test_id("metric-row-accuracy")).to_contain_text("Evaluate model")
+    expect(page.get_by_test_id("compare-step-train")).to_have_attribute("data-changed", "false")
 
 
 def test_unreachable_server_is_reported_and_retried(

@@ -1,0 +1,183 @@
+"""Runs in a real browser: the run page, run vs run, logs after a reload, a Python error's line,
+and column pickers that work before anything ran."""
+
+from __future__ import annotations
+
+import copy
+import re
+from typing import Any
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from tests.e2e.conftest import api
+from tests.e2e.server import LiveServer
+from tests.e2e.test_editor import FIVE_STEPS, create_graph
+
+pytestmark = pytest.mark.e2e
+
+LINES = 30
+CHATTY = (
+    "def azureml_main(df1, df2=None):\n"
+    f"    for i in range({LINES}):\n"
+    "        print(f'line {i}')\n"
+    "    return df1\n"
+)
+BROKEN = "def azureml_main(df1, df2=None):\n    total = 0\n    return df1[df1['incme'] > total]\n"
+
+
+def with_script(document: dict[str, Any], code: str) -> dict[str, Any]:
+    """The document plus a Python script node reading the data node's table."""
+    doc = copy.deepcopy(document)
+    doc["nodes"].append(
+        {
+            "id": "py",
+            "module": "script.python@1",
+            "params": {"code": code},
+            "position": {"x": 300, "y": 340},
+        }
+    )
+    doc["edges"].append(
+        {
+            "id": "epy",
+            "source": {"node": "data", "port": "dataset"},
+            "target": {"node": "py", "port": "dataset1"},
+        }
+    )
+    return doc
+
+
+def run_and_wait(page: Page, server: LiveServer, graph: int, body: Any = None) -> int:
+    run = api(page, server, "POST", f"/api/graphs/{graph}/runs/", body or {})
+    page.goto(f"{server.url}/runs/{run['id']}/")
+    expect(page.get_by_test_id("run-page")).to_have_attribute(
+        "data-status", re.compile("succeeded|failed"), timeout=90_000
+    )
+    return int(run["id"])
+
+
+def test_a_run_page_shows_every_step_and_log_line_and_compares_two_runs(
+    alice: Page, designer_server: LiveServer
+) -> None:
+    page = alice
+    graph = create_graph(page, designer_server, "Run page", with_script(FIVE_STEPS, CHATTY))
+    first = run_and_wait(page, designer_server, graph)
+    expect(page.get_by_test_id("node-evaluate")).to_have_attribute("data-status", "succeeded")
+
+    page.get_by_test_id("node-py").click()
+    details = page.get_by_test_id("step-details")
+    expect(details.get_by_test_id("attempt-1")).to_contain_text("succeeded")
+    expect(details.get_by_test_id("download-result1-csv")).to_be_visible()
+    log = page.get_by_test_id("step-log")
+    expect(
+        log.get_by_test_id("log-line").filter(has_text=re.compile(r"^\d+line \d+$"))
+    ).to_have_count(LINES)
+    page.reload()  # every line again, from the API
+    page.get_by_test_id("node-py").click()
+    lines = page.get_by_test_id("step-log").get_by_test_id("log-line")
+    expect(lines.filter(has_text=re.compile(r"^\d+line \d+$"))).to_have_count(LINES)
+    expect(lines.filter(has_text="line 29")).to_have_count(1)
+
+    page.get_by_test_id("plan-tab").click()
+    expect(page.get_by_test_id("plan-step-evaluate")).to_contain_text("Evaluate model")
+
+    # a changed learner, run again: the page compares the two runs step by step
+    doc = api(page, designer_server, "GET", f"/api/graphs/{graph}/")
+    draft = doc["draft"]
+    next(n for n in draft["nodes"] if n["id"] == "learner")["params"]["C"] = 0.05
+    token = next(c["value"] for c in page.context.cookies() if c["name"] == "csrftoken")
+    saved = page.request.put(
+        f"{designer_server.url}/api/graphs/{graph}/draft/",
+        data=draft,
+        headers={"X-CSRFToken": token, "If-Match": doc["etag"], "Content-Type": "application/json"},
+    )
+    assert saved.ok, saved.text()
+    second = run_and_wait(page, designer_server, graph)
+    expect(page.get_by_test_id("node-data")).to_have_attribute("data-status", "reused")
+    page.get_by_test_id("node-data").click()
+    expect(page.get_by_test_id("step-reason")).to_contain_text(f"reused from run {first} (")
+
+    page.goto(f"{designer_server.url}/graphs/{graph}/runs/")
+    page.get_by_test_id("run-list").locator("input[type=checkbox]").nth(0).check()
+    page.get_by_test_id("run-list").locator("input[type=checkbox]").nth(1).check()
+    page.get_by_test_id("run-compare").click()
+    page.wait_for_url(re.compile(rf"/runs/({first}/compare/{second}|{second}/compare/{first})/$"))
+    learner = page.get_by_test_id("compare-step-learner")
+    expect(learner).to_have_attribute("data-changed", "true")
+    expect(learner).to_contain_text("param C: 1 → 0.05")
+    expect(page.get_by_test_id("compare-step-train")).to_contain_text(
+        "upstream Logistic regression"
+    )
+    expect(page.get_by_test_id("compare-step-data")).to_have_attribute("data-changed", "false")
+    log_loss = page.get_by_test_id("metric-row-log_loss")
+    expect(log_loss).to_contain_text("lower is better")
+    delta = log_loss.get_by_test_id("metric-delta")
+    improved = delta.get_attribute("data-improved")
+    sign = (delta.text_content() or "").strip()[:1]
+    if improved:  # lower is better: a fall is green, a rise is red
+        assert (improved == "true") == (sign == "-"), (improved, sign)
+        expect(delta).to_have_class("delta-better" if improved == "true" else "delta-worse")
+
+
+def test_a_python_error_points_at_the_users_line(alice: Page, designer_server: LiveServer) -> None:
+    page = alice
+    graph = create_graph(page, designer_server, "Broken script", with_script(FIVE_STEPS, BROKEN))
+    page.goto(f"{designer_server.url}/graphs/{graph}/")
+    page.get_by_test_id("run-button").click()
+    page.get_by_test_id("run-confirm").click()
+    node = page.get_by_test_id("node-py")
+    expect(node).to_have_attribute("data-status", "failed", timeout=90_000)
+    node.click()
+    error = page.get_by_test_id("step-error")
+    expect(error).to_contain_text("code: line 3: KeyError: 'incme'")
+    expect(error).to_contain_text("library frame")  # pandas' own frames, folded
+    expect(page.get_by_test_id("code-error-line")).to_contain_text("df1['incme']")
+    page.get_by_test_id("logs-tab").click()
+    expect(page.get_by_test_id("logs-panel")).to_contain_text("KeyError: 'incme'")
+
+
+def test_column_pickers_work_before_anything_ran(alice: Page, designer_server: LiveServer) -> None:
+    page = alice
+    doc = with_script(FIVE_STEPS, "def azureml_main(df1, df2=None):\n    return df1\n")
+    doc["nodes"] += [
+        {
+            "id": "pick",
+            "module": "transform.select_columns@1",
+            "params": {},
+            "position": {"x": 600, "y": 0},
+        },
+        {
+            "id": "after",
+            "module": "transform.select_columns@1",
+            "params": {},
+            "position": {"x": 600, "y": 500},
+        },
+    ]
+    doc["edges"] += [
+        {
+            "id": "ep",
+            "source": {"node": "data", "port": "dataset"},
+            "target": {"node": "pick", "port": "dataset"},
+        },
+        {
+            "id": "ea",
+            "source": {"node": "py", "port": "result1"},
+            "target": {"node": "after", "port": "dataset"},
+        },
+    ]
+    graph = create_graph(page, designer_server, "Columns", doc)
+    page.goto(f"{designer_server.url}/graphs/{graph}/")
+    page.get_by_test_id("node-pick").click()
+    chips = page.get_by_test_id("inspector").locator(".column-chip")
+    expect(chips.filter(has_text="mean radius")).to_have_count(1)  # breast cancer, never run
+    expect(page.get_by_test_id("columns-unknown")).to_have_count(0)
+
+    page.get_by_test_id("node-after").click()
+    unknown = page.get_by_test_id("columns-unknown")
+    expect(unknown).to_contain_text("Execute Python script")
+    unknown.get_by_test_id("list-columns").click()  # runs the script (and what it needs) only
+    expect(page.get_by_test_id("node-py")).to_have_attribute(
+        "data-status", "succeeded", timeout=90_000
+    )
+    expect(page.get_by_test_id("node-after")).to_have_attribute("data-status", "idle")
+    expect(chips.filter(has_text="mean radius")).to_have_count(1)
