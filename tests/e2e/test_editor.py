@@ -238,13 +238,15 @@ def test_graph_list_duplicate_export_import_rename_delete(
         row.get_by_text("Export").click()
     exported = tmp_path / "listed.json"
     download.value.save_as(exported)
-    assert len(json.loads(exported.read_text())["nodes"]) == 5
+    body = json.loads(exported.read_text())
+    assert body["name"] == "Listed" and len(body["document"]["nodes"]) == 5
 
     row.get_by_role("button", name="Duplicate").click()
     expect(page.get_by_test_id("graph-list").get_by_text("Listed", exact=False)).to_have_count(2)
 
     page.locator("input[type=file]").set_input_files(exported)
     expect(page.get_by_test_id("toast").filter(has_text="Imported")).to_be_visible()
+    expect(page.get_by_test_id("graph-list").get_by_text("Listed", exact=True)).to_have_count(2)
 
     page.once("dialog", lambda d: d.accept("Renamed pipeline"))
     row.get_by_role("button", name="Rename").click()
