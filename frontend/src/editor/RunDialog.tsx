@@ -51,6 +51,7 @@ export function RunDialog({ parameters, busy, onRun, onClose, onPreview }: Props
   return (
     <Dialog
       title="Run pipeline"
+      wide={plan !== null}
       onClose={onClose}
       testId="run-dialog"
       footer={

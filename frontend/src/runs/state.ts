@@ -91,6 +91,16 @@ function withAttempt(history: AttemptInfo[], status: string, attempt: number, er
   }
 }
 
+const ENDED = new Set(["succeeded", "failed", "canceled", "upstream_failed", "reused"]);
+
+/** A step's start and end as a status change tells them (the server's times come with a snapshot). */
+function timesOf(s: StepState, status: string): Pick<StepState, "started_at" | "finished_at"> {
+  const now = new Date().toISOString();
+  if (status === "running") return { started_at: s.started_at ?? now, finished_at: null };
+  if (ENDED.has(status)) return { started_at: s.started_at, finished_at: s.finished_at ?? now };
+  return { started_at: s.started_at, finished_at: s.finished_at };
+}
+
 /** Apply one message; events at or below the view's seq are already applied and are ignored. */
 export function applyRunMessage(view: RunView | null, msg: ServerMessage): RunView | null {
   if (msg.type === "run.snapshot") {
@@ -126,6 +136,7 @@ export function applyRunMessage(view: RunView | null, msg: ServerMessage): RunVi
           error: d.error,
           progress: d.status === "running" ? s.progress : null,
           history: withAttempt(s.history ?? [], d.status, d.attempt, d.error),
+          ...timesOf(s, d.status),
         })),
       };
     }
