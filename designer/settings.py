@@ -120,6 +120,8 @@ DESIGNER_HEARTBEAT_SECONDS = float(os.environ.get("DESIGNER_HEARTBEAT_SECONDS", 
 DESIGNER_STEP_TIMEOUT = float(os.environ.get("DESIGNER_STEP_TIMEOUT", "3600")) or None
 DESIGNER_STEP_RETRIES = int(os.environ.get("DESIGNER_STEP_RETRIES", "1"))
 DESIGNER_RETRY_BACKOFF = float(os.environ.get("DESIGNER_RETRY_BACKOFF", "1"))
+# manage.py gc_artifacts keeps this many runs per graph (plus pinned and unfinished ones)
+DESIGNER_KEEP_RUNS = int(os.environ.get("DESIGNER_KEEP_RUNS", "50"))
 CELERY_BROKER_URL = REDIS_URL or "memory://"
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_ACKS_LATE = True

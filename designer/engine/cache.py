@@ -24,7 +24,7 @@ import os
 import sqlite3
 import threading
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, Protocol
@@ -363,6 +363,23 @@ class FileCache:
             if scope is not None and previous is not None:
                 self._history[(scope, entry.node)] = previous
             self._written()
+
+    def prune(self, keep: Callable[[str], bool]) -> int:
+        """Drop the entries with an output whose digest `keep` rejects (collected artifacts);
+        how many went."""
+        with self._lock:
+            self.flush()
+            rows = self._db.execute("SELECT fingerprint, outputs FROM entries").fetchall()
+            gone = [
+                (fp,)
+                for fp, outputs in rows
+                if not all(keep(o["digest"]) for o in json.loads(outputs).values())
+            ]
+            with self._transaction() as db:
+                db.executemany("DELETE FROM entries WHERE fingerprint = ?", gone)
+            for (fp,) in gone:
+                self._known.pop(fp, None)
+        return len(gone)
 
     def close(self) -> None:
         """Commit buffered writes and close the SQLite connection."""

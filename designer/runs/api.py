@@ -25,6 +25,7 @@ from designer.runs.logs import log_path, read_lines
 from designer.runs.models import Dataset, DatasetUsage, Run, RunStatus, StepRun
 from designer.runs.plans import node_columns, preview_plan, runs_by_id, stored_plan
 from designer.runs.preview import MAX_LIMIT, csv_chunks, table_page
+from designer.runs.retention import workspace_storage
 from designer.runs.serializers import (
     CompareSerializer,
     DatasetSerializer,
@@ -39,6 +40,7 @@ from designer.runs.serializers import (
     RunSummarySerializer,
     RunUpdateSerializer,
     StartRunSerializer,
+    StorageSerializer,
     TablePageSerializer,
 )
 from designer.workspaces.models import Role
@@ -133,6 +135,17 @@ class WorkspaceRunsView(RunsView):
                 raise ApiError(400, "invalid", "?ids= takes up to 100 run ids, comma-separated.")
             runs = runs.filter(pk__in=[int(i) for i in ids])
         return paginated_response(self, runs, RunSummarySerializer)
+
+
+class WorkspaceStorageView(RunsView):
+    """How much storage a workspace uses: its runs' artifacts (each once), logs and datasets."""
+
+    policy = {"GET": Role.VIEWER}
+
+    @extend_schema(responses=StorageSerializer)
+    def get(self, request: Request, pk: int) -> Response:
+        self.authorize(pk, "Workspace", pk)
+        return Response(workspace_storage(pk))
 
 
 class RunDetailView(RunsView):

@@ -68,7 +68,12 @@ def policy(run: Run) -> Policy:
 
 def dataset_root(run: Run) -> Path:
     """The workspace's dataset folder that steps read registered datasets from."""
-    return store_for(run.workspace_id).root
+    return dataset_store_root(run.workspace_id)
+
+
+def dataset_store_root(workspace_id: int) -> Path:
+    """A workspace's dataset folder."""
+    return store_for(workspace_id).root
 
 
 def container_runner(capacity: int) -> DockerRunner:

@@ -319,3 +319,13 @@ class CompareSerializer(serializers.Serializer):
     metrics = serializers.JSONField(
         help_text="[{step, label, port, input, name, older, newer, delta, better, improved}]"
     )
+
+
+class StorageSerializer(serializers.Serializer):
+    """The storage a workspace uses, in bytes."""
+
+    runs = serializers.IntegerField()
+    artifacts_bytes = serializers.IntegerField(help_text="Its runs' outputs, each stored once.")
+    logs_bytes = serializers.IntegerField()
+    datasets_bytes = serializers.IntegerField()
+    total_bytes = serializers.IntegerField()

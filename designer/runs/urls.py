@@ -11,6 +11,9 @@ DATASET = "datasets/<id:pk>/"
 urlpatterns = [
     path("graphs/<id:pk>/runs/", api.GraphRunsView.as_view(), name="graph-runs"),
     path("workspaces/<id:pk>/runs/", api.WorkspaceRunsView.as_view(), name="workspace-runs"),
+    path(
+        "workspaces/<id:pk>/storage/", api.WorkspaceStorageView.as_view(), name="workspace-storage"
+    ),
     path(RUN, api.RunDetailView.as_view(), name="run-detail"),
     path(RUN + "cancel/", api.CancelView.as_view(), name="run-cancel"),
     path(RUN + "plan/", api.RunPlanView.as_view(), name="run-plan"),

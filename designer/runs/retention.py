@@ -1,0 +1,144 @@
+"""Keeping storage in check: old runs beyond the retention setting go, then every artifact and
+log no remaining run uses; and how much storage a workspace's runs and datasets take.
+
+Kept: the last `DESIGNER_KEEP_RUNS` runs of each graph, pinned runs and unfinished runs; and
+every artifact a kept run's steps name (outputs, and the portable copies their summaries
+name). An object younger than GRACE_SECONDS is never collected: a step may have stored it and
+not yet reported it. Cache entries whose outputs are gone are dropped, so nothing is reused
+from a collected artifact.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.db.models import Q
+
+from designer.runs import engine_setup
+from designer.runs.models import Run, RunStatus, StepRun
+
+GRACE_SECONDS = 3600
+FINAL = (RunStatus.SUCCEEDED, RunStatus.FAILED, RunStatus.CANCELED)
+
+
+@dataclass
+class Collected:
+    """What a collection removed (or would remove, in a dry run)."""
+
+    runs: int = 0
+    objects: int = 0
+    bytes: int = 0
+    cache_entries: int = 0
+    log_folders: int = 0
+
+
+def _digests(outputs: dict[str, Any]) -> Iterable[str]:
+    for info in outputs.values():
+        yield info["digest"]
+        export = (info.get("summary") or {}).get("export")
+        if export:
+            yield export["digest"]
+
+
+def expired_runs(keep: int) -> list[int]:
+    """Finished, unpinned runs older than the last `keep` runs of their graph."""
+    expired: list[int] = []
+    seen: dict[int, int] = {}
+    rows = Run.objects.order_by("-created_at", "-id").values_list(
+        "pk", "graph_version__graph_id", "pinned", "status"
+    )
+    for pk, graph, pinned, status in rows:
+        seen[graph] = seen.get(graph, 0) + 1
+        if seen[graph] > keep and not pinned and status in FINAL:
+            expired.append(pk)
+    return expired
+
+
+def live_digests() -> set[str]:
+    """Every artifact a remaining run's steps name."""
+    live: set[str] = set()
+    for outputs in StepRun.objects.exclude(outputs={}).values_list("outputs", flat=True).iterator():
+        live.update(_digests(outputs))
+    return live
+
+
+def collect(keep: int, *, dry_run: bool = False, grace: float = GRACE_SECONDS) -> Collected:
+    """Delete expired runs, then the artifacts, cache entries and logs nothing uses any more."""
+    done = Collected()
+    expired = expired_runs(keep)
+    done.runs = len(expired)
+    if expired and not dry_run:
+        Run.objects.filter(pk__in=expired).delete()
+    live = live_digests()
+    store = engine_setup.artifact_store()
+    cutoff = time.time() - grace
+    for digest in list(store.digests()):
+        if digest in live:
+            continue
+        path = store.path(digest)
+        try:
+            stat = path.stat()
+        except FileNotFoundError:
+            continue
+        if stat.st_mtime > cutoff:
+            continue  # maybe a step's output not reported yet
+        done.objects += 1
+        done.bytes += stat.st_size
+        if not dry_run:
+            store.delete(digest)
+    if not dry_run:
+        done.cache_entries = engine_setup.file_cache().prune(lambda d: store.exists(d))
+    logs = Path(settings.DESIGNER_ARTIFACT_ROOT) / "logs"
+    if logs.is_dir():
+        runs = set(Run.objects.values_list("pk", flat=True))
+        for folder in logs.iterdir():
+            if folder.name.isdigit() and int(folder.name) not in runs:
+                done.log_folders += 1
+                if not dry_run:
+                    shutil.rmtree(folder, ignore_errors=True)
+    return done
+
+
+def _folder_size(root: Path) -> int:
+    total = 0
+    for folder, _, files in os.walk(root):
+        for name in files:
+            try:
+                total += os.lstat(os.path.join(folder, name)).st_size
+            except OSError:
+                continue
+    return total
+
+
+def workspace_storage(workspace_id: int) -> dict[str, int]:
+    """Bytes a workspace's runs keep (each artifact once), its logs, and its datasets."""
+    store = engine_setup.artifact_store()
+    digests: set[str] = set()
+    steps = StepRun.objects.filter(Q(run__workspace_id=workspace_id) & ~Q(outputs={}))
+    for outputs in steps.values_list("outputs", flat=True).iterator():
+        digests.update(_digests(outputs))
+    artifacts = 0
+    for digest in digests:
+        try:
+            artifacts += store.path(digest).stat().st_size
+        except (FileNotFoundError, ValueError):
+            continue
+    logs_root = Path(settings.DESIGNER_ARTIFACT_ROOT) / "logs"
+    run_ids = Run.objects.filter(workspace_id=workspace_id).values_list("pk", flat=True)
+    logs = sum(_folder_size(logs_root / str(pk)) for pk in run_ids)
+    datasets = _folder_size(engine_setup.dataset_store_root(workspace_id))
+    runs = Run.objects.filter(workspace_id=workspace_id).count()
+    return {
+        "runs": runs,
+        "artifacts_bytes": artifacts,
+        "logs_bytes": logs,
+        "datasets_bytes": datasets,
+        "total_bytes": artifacts + logs + datasets,
+    }

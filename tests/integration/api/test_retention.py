@@ -1,0 +1,82 @@
+"""Retention: old runs go past the setting (pinned ones stay), then every artifact, cache entry
+and log no run uses; the workspace reports the storage it takes."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.core.management import call_command
+
+from designer.runs import engine_setup
+from designer.runs.models import Run
+from designer.runs.retention import collect
+from tests.integration.api.conftest import Team, make_team
+from tests.integration.api.test_runs import chain_document, make_graph, wait_for
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+def team_tx(transactional_db: None) -> Team:
+    return make_team()
+
+
+def test_old_runs_and_what_only_they_used_are_collected(team_tx: Team) -> None:
+    editor = team_tx.client("editor")
+    ws = team_tx.workspace.pk
+    document = chain_document(2)
+    gid = make_graph(editor, ws, document)
+    runs = []
+    for pattern in ("^sepal length", "^sepal width", "^petal length"):  # new outputs each time
+        document["nodes"][1]["params"]["pattern"] = pattern
+        graph = editor.get(f"/api/graphs/{gid}/").json()
+        editor.put(
+            f"/api/graphs/{gid}/draft/", document, format="json", HTTP_IF_MATCH=graph["etag"]
+        )
+        run = editor.post(f"/api/graphs/{gid}/runs/", {}, format="json").json()
+        runs.append(wait_for(editor, run["id"]))
+    first, second, third = runs
+    assert (
+        editor.patch(f"/api/runs/{first['id']}/", {"pinned": True}, format="json").status_code
+        == 200
+    )
+    used = editor.get(f"/api/workspaces/{ws}/storage/").json()
+    assert used["runs"] == 3 and used["artifacts_bytes"] > 0 and used["logs_bytes"] > 0
+    assert (
+        used["total_bytes"] == used["artifacts_bytes"] + used["logs_bytes"] + used["datasets_bytes"]
+    )
+
+    only_second = second["steps"][1]["outputs"]["dataset"]["digest"]
+    store = engine_setup.artifact_store()
+    assert store.exists(only_second)
+    out = io.StringIO()
+    call_command("gc_artifacts", "--keep", "1", "--dry-run", stdout=out)
+    assert out.getvalue().startswith("would remove 1 runs")
+    assert Run.objects.filter(pk=second["id"]).exists()
+
+    done = collect(1, grace=0)
+    assert done.runs == 1  # the second run: the first is pinned, the third the newest
+    assert set(Run.objects.filter(workspace_id=ws).values_list("pk", flat=True)) == {
+        first["id"],
+        third["id"],
+    }
+    assert not store.exists(only_second) and done.objects >= 1 and done.cache_entries >= 1
+    assert not (Path(settings.DESIGNER_ARTIFACT_ROOT) / "logs" / str(second["id"])).exists()
+    for kept in (first, third):
+        for step in kept["steps"]:
+            assert all(store.exists(o["digest"]) for o in step["outputs"].values())
+    assert (
+        editor.get(f"/api/workspaces/{ws}/storage/").json()["artifacts_bytes"]
+        < used["artifacts_bytes"]
+    )
+    # the second run's result is no longer offered from the cache: it runs again
+    document["nodes"][1]["params"]["pattern"] = "^sepal width"
+    graph = editor.get(f"/api/graphs/{gid}/").json()
+    editor.put(f"/api/graphs/{gid}/draft/", document, format="json", HTTP_IF_MATCH=graph["etag"])
+    again = wait_for(
+        editor, editor.post(f"/api/graphs/{gid}/runs/", {}, format="json").json()["id"]
+    )
+    assert [s["status"] for s in again["steps"]] == ["reused", "succeeded"]
