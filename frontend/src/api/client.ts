@@ -145,8 +145,9 @@ export function items<T>(data: T[] | { results: T[] }): T[] {
 /** A short sentence for any error, for toasts and inline messages. */
 export function errorMessage(err: unknown): string {
   if (err instanceof ApiError) {
-    const detail = err.issues.length > 0 && err.issues[0].message !== err.message ? ` ${err.issues.map((i) => i.message).join(" ")}` : "";
-    return `${err.message}${detail}`;
+    // the detail often already says what the issues say ("user: No user with …"): say it once
+    const untold = err.issues.map((i) => i.message).filter((m) => !err.message.includes(m));
+    return untold.length > 0 ? `${err.message} ${untold.join(" ")}` : err.message;
   }
   if (err instanceof Error) return err.message;
   return String(err);

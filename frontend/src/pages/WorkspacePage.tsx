@@ -8,6 +8,16 @@ import { useToast } from "../ui/toasts";
 
 const ROLES = ["viewer", "editor", "owner"];
 
+function bytes(n: number): string {
+  const units = ["bytes", "KB", "MB", "GB", "TB"];
+  let i = 0;
+  while (n >= 1024 && i < units.length - 1) {
+    n /= 1024;
+    i += 1;
+  }
+  return `${i === 0 ? n : n.toFixed(1)} ${units[i]}`;
+}
+
 export function WorkspacePage({ workspaceId }: { workspaceId: number }) {
   const toast = useToast();
   const [workspace, setWorkspace] = useState<Workspace | null>(null);
@@ -16,6 +26,7 @@ export function WorkspacePage({ workspaceId }: { workspaceId: number }) {
   const [error, setError] = useState<string | null>(null);
   const [newName, setNewName] = useState("");
   const [invite, setInvite] = useState({ user: "", role: "editor" });
+  const [storage, setStorage] = useState<{ total_bytes: number; artifacts_bytes: number; logs_bytes: number; datasets_bytes: number; runs: number } | null>(null);
   const fileInput = useRef<HTMLInputElement>(null);
 
   const load = useCallback(() => {
@@ -28,6 +39,10 @@ export function WorkspacePage({ workspaceId }: { workspaceId: number }) {
       .get<Membership[] | { results: Membership[] }>(`/api/workspaces/${workspaceId}/members/?limit=200`)
       .then((d) => setMembers(items(d)))
       .catch(() => setMembers([]));
+    api
+      .get<NonNullable<typeof storage>>(`/api/workspaces/${workspaceId}/storage/`)
+      .then(setStorage)
+      .catch(() => setStorage(null));
   }, [workspaceId]);
   useEffect(load, [load]);
 
@@ -75,6 +90,11 @@ export function WorkspacePage({ workspaceId }: { workspaceId: number }) {
           </div>
         </div>
         {error && <div className="callout callout-error">{error}</div>}
+        {storage && (
+          <p className="muted small" data-testid="storage-used" title={`outputs ${bytes(storage.artifacts_bytes)}, logs ${bytes(storage.logs_bytes)}, datasets ${bytes(storage.datasets_bytes)}`}>
+            Storage used: {bytes(storage.total_bytes)} ({storage.runs} runs: outputs {bytes(storage.artifacts_bytes)}, logs {bytes(storage.logs_bytes)}; datasets {bytes(storage.datasets_bytes)})
+          </p>
+        )}
         <section>
           <div className="section-head">
             <h2>Pipelines</h2>
@@ -122,7 +142,7 @@ export function WorkspacePage({ workspaceId }: { workspaceId: number }) {
                       <button
                         className="small danger"
                         onClick={() => {
-                          if (window.confirm(`Delete “${g.name}” with its versions and runs?`)) void act(() => api.delete(`/api/graphs/${g.id}/`), "Deleted.");
+                          if (window.confirm(`Delete “${g.name}” with its versions and all its runs?`)) void act(() => api.delete(`/api/graphs/${g.id}/?with_runs=1`), "Deleted.");
                         }}
                       >
                         Delete
