@@ -444,11 +444,15 @@ class DatasetListView(DatasetsView):
     policy = {"GET": Role.VIEWER, "POST": Role.EDITOR}
     parser_classes = [LimitedMultiPartParser, LimitedJSONParser]
 
-    @extend_schema(responses=paginated(DatasetSerializer))
+    @extend_schema(
+        parameters=[OpenApiParameter("archived", bool, required=False)],
+        responses=paginated(DatasetSerializer),
+    )
     def get(self, request: Request, pk: int) -> Response:
         self.authorize(pk, "Workspace", pk)
         dataset_services.sync_from_store(pk)
-        datasets = Dataset.objects.filter(workspace_id=pk).order_by("name")
+        archived = request.query_params.get("archived") in ("1", "true")
+        datasets = Dataset.objects.filter(workspace_id=pk, archived=archived).order_by("name")
         return paginated_response(self, datasets, DatasetSerializer)
 
     @extend_schema(
@@ -479,9 +483,12 @@ class DatasetDetailView(DatasetsView):
     def get(self, request: Request, pk: int) -> Response:
         return Response(DatasetSerializer(self.dataset(pk)).data)
 
-    @extend_schema(responses={204: None})
+    @extend_schema(
+        parameters=[OpenApiParameter("archive", bool, required=False)], responses={204: None}
+    )
     def delete(self, request: Request, pk: int) -> Response:
-        dataset_services.delete_dataset(self.dataset(pk))
+        archive = request.query_params.get("archive") in ("1", "true")
+        dataset_services.delete_dataset(self.dataset(pk), archive=archive)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 

@@ -24,7 +24,7 @@ from django.db import IntegrityError, transaction
 from designer.api_errors import ApiError
 from designer.engine.artifacts import summarize_parquet
 from designer.engine.datasets import FileDatasetStore
-from designer.runs.models import Dataset, DatasetVersion
+from designer.runs.models import Dataset, DatasetUsage, DatasetVersion
 from designer.workspaces.models import Workspace
 
 
@@ -164,6 +164,8 @@ def add_version(
             dataset, _ = Dataset.objects.get_or_create(
                 workspace=workspace, name=name, defaults={"description": description}
             )
+            if dataset.archived:  # a new version brings an archived dataset back
+                Dataset.objects.filter(pk=dataset.pk).update(archived=False)
             return _write_version(dataset, table, user, filename, description)
     except IntegrityError as exc:  # a concurrent upload of the same content
         raise ApiError(
@@ -202,8 +204,24 @@ def sync_from_store(workspace_id: int) -> None:
                 )
 
 
-def delete_dataset(dataset: Dataset) -> None:
-    """Delete a dataset with all its versions and files."""
+def delete_dataset(dataset: Dataset, archive: bool = False) -> None:
+    """Delete a dataset with all its versions and files; one that runs read is refused (409
+    naming them) unless archived instead: hidden from lists, kept for those runs."""
+    runs = sorted(
+        set(DatasetUsage.objects.filter(version__dataset=dataset).values_list("run_id", flat=True))
+    )
+    if archive:
+        Dataset.objects.filter(pk=dataset.pk).update(archived=True)
+        return
+    if runs:
+        shown = ", ".join(f"#{r}" for r in runs[:10]) + (" …" if len(runs) > 10 else "")
+        raise ApiError(
+            409,
+            "dataset_in_use",
+            f"Dataset {dataset.name!r} was read by runs {shown}; archive it instead "
+            "(?archive=1) to keep what those runs read.",
+            runs=runs,
+        )
     folder = store_for(dataset.workspace_id).root / dataset.name
     with transaction.atomic():
         dataset.delete()

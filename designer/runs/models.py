@@ -125,6 +125,7 @@ class Dataset(models.Model):
     name = models.CharField(max_length=200)
     description = models.TextField(blank=True, default="")
     created_at = models.DateTimeField(auto_now_add=True)
+    archived = models.BooleanField(default=False)  # hidden from lists; runs that used it keep it
 
     class Meta:
         constraints = [

@@ -235,7 +235,16 @@ class DatasetSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Dataset
-        fields = ["id", "workspace", "name", "description", "created_at", "latest", "version_count"]
+        fields = [
+            "id",
+            "workspace",
+            "name",
+            "description",
+            "created_at",
+            "archived",
+            "latest",
+            "version_count",
+        ]
 
     @extend_schema_field(DatasetVersionSerializer(allow_null=True))
     def get_latest(self, dataset: Dataset) -> dict[str, Any] | None:

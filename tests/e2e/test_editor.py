@@ -322,3 +322,17 @@ def test_dataset_upload_and_preview(
     expect(page.locator("table").last.locator("thead th")).to_have_text(
         ["amount", "term", "approved"]
     )
+
+    newer = tmp_path / "loans-march.csv"
+    newer.write_text("amount,term,approved\n5,6,1\n")  # the same name again: a new version
+    page.get_by_label("Dataset name").fill("loans")
+    page.get_by_test_id("dataset-file").set_input_files(newer)
+    expect(page.get_by_test_id("new-version-note")).to_contain_text("becomes version 2")
+    page.get_by_role("button", name="Upload").click()
+    expect(row).to_contain_text("1")
+    row.get_by_role("button", name="Preview").click()
+    versions = page.get_by_test_id("dataset-version").locator("option")
+    expect(versions).to_have_count(2)
+    page.get_by_test_id("dataset-version").select_option(index=1)
+    expect(page.locator("h2", has_text="loans")).to_contain_text("120 rows")
+

@@ -1,10 +1,19 @@
-// Datasets of a workspace: upload a CSV or Parquet file with a progress bar, and preview a version.
+// Datasets of a workspace: upload a CSV or Parquet file (a known name makes a new version), preview
+// any version, see which runs read it, delete it (or archive it when runs used it).
 import { useCallback, useEffect, useState } from "react";
-import { api, csrfToken, errorMessage, items } from "../api/client";
-import type { Dataset, Workspace } from "../api/types";
+import { ApiError, api, csrfToken, errorMessage, items } from "../api/client";
+import type { Dataset, DatasetVersion, Workspace } from "../api/types";
+import { linkProps } from "../router";
 import { fmt } from "../runs/charts";
 import { Shell } from "../ui/Shell";
 import { useToast } from "../ui/toasts";
+
+interface Usage {
+  run: number;
+  step: string;
+  status: string;
+  created_at: string;
+}
 
 interface PreviewPage {
   columns: string[];
@@ -47,7 +56,7 @@ export function DatasetsPage({ workspaceId }: { workspaceId: number }) {
   const [name, setName] = useState("");
   const [file, setFile] = useState<File | null>(null);
   const [progress, setProgress] = useState<number | null>(null);
-  const [preview, setPreview] = useState<{ dataset: Dataset; page: PreviewPage } | null>(null);
+  const [preview, setPreview] = useState<{ dataset: Dataset; versions: DatasetVersion[]; digest: string; page: PreviewPage; usage: Usage[] } | null>(null);
   const load = useCallback(() => {
     api.get<Workspace>(`/api/workspaces/${workspaceId}/`).then(setWorkspace).catch(() => undefined);
     api
@@ -73,15 +82,39 @@ export function DatasetsPage({ workspaceId }: { workspaceId: number }) {
       setProgress(null);
     }
   };
-  const open = async (d: Dataset) => {
-    if (!d.latest) return;
+  const show = async (d: Dataset, digest: string, versions?: DatasetVersion[]) => {
     try {
-      const data = await api.get<PreviewPage & { table?: PreviewPage }>(`/api/datasets/${d.id}/versions/${d.latest.digest}/preview/?limit=50`);
-      setPreview({ dataset: d, page: data.table ?? data });
+      const [data, listed, usage] = await Promise.all([
+        api.get<PreviewPage & { table?: PreviewPage }>(`/api/datasets/${d.id}/versions/${digest}/preview/?limit=50`),
+        versions ? Promise.resolve(versions) : api.get<{ results: DatasetVersion[] }>(`/api/datasets/${d.id}/versions/?limit=200`).then(items),
+        api.get<{ results: Usage[] }>(`/api/datasets/${d.id}/versions/${digest}/usage/?limit=50`).then(items),
+      ]);
+      setPreview({ dataset: d, versions: listed, digest, page: data.table ?? data, usage });
     } catch (err) {
       toast(errorMessage(err), "error");
     }
   };
+  const remove = async (d: Dataset) => {
+    if (!window.confirm(`Delete dataset ${d.name} with all its versions?`)) return;
+    try {
+      await api.delete(`/api/datasets/${d.id}/`);
+      toast(`Deleted ${d.name}.`, "success");
+    } catch (err) {
+      if (!(err instanceof ApiError && err.code === "dataset_in_use")) {
+        toast(errorMessage(err), "error");
+        return;
+      }
+      if (!window.confirm(`${err.message}\n\nArchive ${d.name}? It leaves the list; the runs keep what they read.`)) return;
+      await api.delete(`/api/datasets/${d.id}/?archive=1`).catch((e) => toast(errorMessage(e), "error"));
+      toast(`Archived ${d.name}.`, "success");
+    }
+    if (preview?.dataset.id === d.id) setPreview(null);
+    load();
+  };
+  useEffect(() => {
+    if (preview) document.querySelector('[data-testid="dataset-preview"]')?.scrollIntoView({ block: "start" });
+  }, [preview?.dataset.id, preview?.digest]); // eslint-disable-line react-hooks/exhaustive-deps
+  const existing = datasets?.find((d) => d.name === (name.trim() || (file ? file.name.replace(/\.[^.]+$/, "").replace(/[^A-Za-z0-9._-]+/g, "_") : "")));
   return (
     <Shell crumbs={[{ label: "Workspaces", href: "/" }, { label: workspace?.name ?? "…", href: `/workspaces/${workspaceId}/` }, { label: "Datasets" }]}>
       <div className="content">
@@ -90,6 +123,11 @@ export function DatasetsPage({ workspaceId }: { workspaceId: number }) {
           <input type="text" placeholder="Name (letters, digits, . _ -)" value={name} onChange={(e) => setName(e.target.value)} aria-label="Dataset name" />
           <input type="file" accept=".csv,.parquet,text/csv" onChange={(e) => setFile(e.target.files?.[0] ?? null)} aria-label="File" data-testid="dataset-file" />
           <button className="primary" type="submit" disabled={!file || progress !== null}>Upload</button>
+          {existing && (
+            <p className="muted small" data-testid="new-version-note">
+              {existing.name} exists: this upload becomes version {((existing as Dataset & { version_count?: number }).version_count ?? 0) + 1} of it (identical content is the same version). Pipelines that name no version read the newest.
+            </p>
+          )}
           {progress !== null && (
             <div className="progress upload-progress" role="progressbar" aria-valuenow={Math.round(progress * 100)} aria-valuemin={0} aria-valuemax={100}>
               <div className="progress-bar" style={{ width: `${Math.round(progress * 100)}%` }} />
@@ -118,7 +156,8 @@ export function DatasetsPage({ workspaceId }: { workspaceId: number }) {
                   <td>{d.latest ? `${fmt(Math.round(d.latest.size / 1024))} KB` : "—"}</td>
                   <td>{(d as Dataset & { version_count?: number }).version_count ?? ""}</td>
                   <td className="row-actions">
-                    <button className="small" onClick={() => void open(d)} disabled={!d.latest}>Preview</button>
+                    <button className="small" onClick={() => d.latest && void show(d, d.latest.digest)} disabled={!d.latest} data-testid={`preview-dataset-${d.name}`}>Preview</button>
+                    <button className="small danger" onClick={() => void remove(d)} data-testid={`delete-dataset-${d.name}`}>Delete</button>
                   </td>
                 </tr>
               ))}
@@ -126,8 +165,20 @@ export function DatasetsPage({ workspaceId }: { workspaceId: number }) {
           </table>
         )}
         {preview && (
-          <section>
-            <h2>{preview.dataset.name} <span className="muted small">{fmt(preview.page.total_rows)} rows</span></h2>
+          <section data-testid="dataset-preview">
+            <h2>
+              {preview.dataset.name} <span className="muted small">{fmt(preview.page.total_rows)} rows</span>
+            </h2>
+            <label className="small">
+              Version{" "}
+              <select value={preview.digest} onChange={(e) => void show(preview.dataset, e.target.value, preview.versions)} data-testid="dataset-version">
+                {preview.versions.map((v, i) => (
+                  <option key={v.digest} value={v.digest}>
+                    v{preview.versions.length - i} · {v.digest.slice(0, 12)} · {fmt(v.rows)} rows{v.created_at ? ` · ${new Date(v.created_at).toLocaleString()}` : ""}
+                  </option>
+                ))}
+              </select>
+            </label>
             <div className="table-scroll">
               <table className="data-table">
                 <thead>
@@ -140,6 +191,18 @@ export function DatasetsPage({ workspaceId }: { workspaceId: number }) {
                 </tbody>
               </table>
             </div>
+            <h3>Read by</h3>
+            {preview.usage.length === 0 ? (
+              <p className="muted small">No run has read this version.</p>
+            ) : (
+              <ul data-testid="dataset-usage">
+                {preview.usage.map((u) => (
+                  <li key={`${u.run}-${u.step}`}>
+                    <a {...linkProps(`/runs/${u.run}/`)}>run {u.run}</a> <span className="muted small">({u.status}, step {u.step}, {new Date(u.created_at).toLocaleString()})</span>
+                  </li>
+                ))}
+              </ul>
+            )}
           </section>
         )}
       </div>

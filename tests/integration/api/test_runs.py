@@ -403,6 +403,17 @@ def test_dataset_usage_lists_the_runs_that_read_it(team_tx: Team) -> None:
     dataset = version["dataset"]["id"]
     usage = editor.get(f"/api/datasets/{dataset}/versions/{version['digest']}/usage/").json()
     assert [(u["run"], u["step"]) for u in usage["results"]] == [(run["id"], "s1")]
+    # a dataset runs read is not deleted under them: it is archived instead
+    refused = editor.delete(f"/api/datasets/{dataset}/")
+    assert refused.status_code == 409 and refused.json()["runs"] == [run["id"]]
+    assert str(run["id"]) in refused.json()["detail"]
+    assert editor.delete(f"/api/datasets/{dataset}/?archive=1").status_code == 204
+    listed = editor.get(f"/api/workspaces/{ws}/datasets/").json()["results"]
+    assert "prices" not in [d["name"] for d in listed]
+    archived = editor.get(f"/api/workspaces/{ws}/datasets/?archived=1").json()["results"]
+    assert [d["name"] for d in archived] == ["prices"]
+    again = editor.get(f"/api/runs/{run['id']}/steps/s1/outputs/dataset/preview/")
+    assert again.status_code == 200  # what the run read is still there
 
 
 def test_a_chatty_step_is_logged_in_capped_batches_and_kept_whole(team_tx: Team) -> None:
