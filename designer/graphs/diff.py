@@ -34,6 +34,8 @@ def _node_change(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any] | N
         change["params"] = params
     if not same_json(old.get("label"), new.get("label")):
         change["label"] = {"from": old.get("label"), "to": new.get("label")}
+    if not same_json(old.get("execution"), new.get("execution")):
+        change["execution"] = {"from": old.get("execution"), "to": new.get("execution")}
     if not same_json(old.get("position"), new.get("position")):
         change["moved"] = {"from": old.get("position"), "to": new.get("position")}
     return change if len(change) > 1 else None

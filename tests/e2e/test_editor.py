@@ -284,6 +284,15 @@ def test_versions_compare_and_restore(alice: Page, designer_server: LiveServer) 
     page.get_by_test_id("palette-ml.train_model@1").dblclick()  # read-only: nothing is added
     expect(page.locator(".react-flow__node-module")).to_have_count(5)
 
+    page.get_by_test_id("diff-show").click()
+    changes = page.get_by_test_id("diff-lines")  # v1 → draft, named by label
+    expect(changes).to_contain_text("removed Evaluate model")
+    expect(changes).to_contain_text("unwired Score model.dataset → Evaluate model.scored")
+
+    page.once("dialog", lambda dialog: dialog.dismiss())  # Restore asks first
+    page.get_by_role("button", name="Restore this version").click()
+    expect(page.get_by_test_id("viewing-banner")).to_contain_text("Comparing version 1")
+    page.once("dialog", lambda dialog: dialog.accept())
     page.get_by_role("button", name="Restore this version").click()
     expect(page.get_by_test_id("viewing-banner")).to_have_count(0)
     expect(page.get_by_test_id("node-evaluate")).not_to_have_class(re.compile("diff-"))
