@@ -372,12 +372,9 @@ class RunMachine:
             self.outputs[key] = outputs
             result.outputs = dict(outputs)
             self.statuses[key] = result.status = StepStatus.REUSED
-            try:
-                record_reuse(self.cache, decision, self.run_id, self.scope)
-            except Exception as exc:
-                self.cache_warning(key, exc)
-            for port, record in outputs.items():
-                self.emit(EventType.STEP_OUTPUT, key, port=port, **record.to_dict())
+            self.record_and_tell(
+                key, outputs, lambda: record_reuse(self.cache, decision, self.run_id, self.scope)
+            )
             self.emit(
                 EventType.STEP_REUSED,
                 key,
@@ -391,6 +388,18 @@ class RunMachine:
         if self.capacity is not None and len(self.busy) >= self.capacity:
             self.emit(EventType.STEP_QUEUED, key, reason=decision.reason)
         return False
+
+    def record_and_tell(
+        self, key: str, outputs: Mapping[str, OutputRecord], record: Callable[[], None]
+    ) -> None:
+        """Record a step's outputs in the cache (a failure only warns: the run can use them),
+        then announce each of them."""
+        try:
+            record()
+        except Exception as exc:
+            self.cache_warning(key, exc)
+        for port, output in outputs.items():
+            self.emit(EventType.STEP_OUTPUT, key, port=port, **output.to_dict())
 
     def cache_warning(self, key: str, exc: Exception) -> None:
         line = f"warning: the cache could not record this result ({type(exc).__name__}: {exc})"
@@ -644,12 +653,12 @@ class RunMachine:
             self.speculate(self.plan.dependents[key])
         finally:
             self.held = outer
-        try:
-            record_success(self.cache, self.decision(key), outputs, self.run_id, self.scope)
-        except Exception as exc:  # the result is still good for this run
-            self.cache_warning(key, exc)
-        for port, record in outputs.items():
-            self.emit(EventType.STEP_OUTPUT, key, port=port, **record.to_dict())
+        decision = self.decision(key)
+        self.record_and_tell(
+            key,
+            outputs,
+            lambda: record_success(self.cache, decision, outputs, self.run_id, self.scope),
+        )
         self.emit(
             EventType.STEP_SUCCEEDED,
             key,

@@ -23,7 +23,7 @@ from designer.runs import dataset_services, services
 from designer.runs.compare import compare_runs
 from designer.runs.logs import log_path, read_lines
 from designer.runs.models import Dataset, DatasetUsage, Run, RunStatus, StepRun
-from designer.runs.plans import node_columns, preview_plan, runs_by_id, stored_plan
+from designer.runs.plans import node_columns, preview_plan, stored_plan
 from designer.runs.preview import MAX_LIMIT, csv_chunks, table_page
 from designer.runs.retention import workspace_storage
 from designer.runs.serializers import (
@@ -156,10 +156,7 @@ class RunDetailView(RunsView):
     @extend_schema(responses=RunSerializer)
     def get(self, request: Request, pk: int) -> Response:
         run = self.run(pk)
-        body = RunSerializer(run).data
-        reused = {s.reused_from for s in run.steps.all() if s.reused_from}
-        body["reused_runs"] = runs_by_id(run.workspace_id, reused)
-        return Response(body)
+        return Response(RunSerializer(run).data)
 
     @extend_schema(request=RunUpdateSerializer, responses=RunSummarySerializer)
     def patch(self, request: Request, pk: int) -> Response:

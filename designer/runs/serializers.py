@@ -9,6 +9,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from designer.runs.models import Dataset, DatasetVersion, Run, StepRun
+from designer.runs.plans import runs_by_id
 from designer.workspaces.serializers import StrictSerializer
 
 DATASET_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,199}$")
@@ -54,6 +55,7 @@ class StepSerializer(serializers.ModelSerializer):
             "finished_at",
             "duration",
             "history",
+            "reused_from",
         ]
 
     def get_duration(self, step: StepRun) -> float | None:
@@ -83,6 +85,7 @@ class StepSerializer(serializers.ModelSerializer):
             "finished_at": fields["finished_at"].to_representation(finished) if finished else None,
             "duration": self.get_duration(instance),
             "history": instance.attempt_list(),
+            "reused_from": _text(instance.reused_from),
         }
 
     def generic_representation(self, instance: StepRun) -> dict[str, Any]:
@@ -126,12 +129,19 @@ class RunSummarySerializer(serializers.ModelSerializer):
 
 
 class RunSerializer(RunSummarySerializer):
-    """A run with its steps."""
+    """A run with its steps, and who started the runs its reused steps came from, and when."""
 
     steps = StepSerializer(many=True, read_only=True)
+    reused_runs = serializers.SerializerMethodField(
+        help_text="Run id -> {id, created_at, created_by, status, graph} (runs of this workspace)."
+    )
 
     class Meta(RunSummarySerializer.Meta):
-        fields = [*RunSummarySerializer.Meta.fields, "steps"]
+        fields = [*RunSummarySerializer.Meta.fields, "steps", "reused_runs"]
+
+    def get_reused_runs(self, run: Run) -> dict[str, Any]:
+        reused = set(run.steps.exclude(reused_from="").values_list("reused_from", flat=True))
+        return runs_by_id(run.workspace_id, reused)
 
 
 class StartRunSerializer(StrictSerializer):
