@@ -10,6 +10,8 @@ from typing import Any
 import pytest
 from rest_framework.test import APIClient
 
+from designer.runs import coordinator
+from designer.runs.models import Run
 from tests.integration.api.conftest import Team, make_team
 from tests.integration.api.database import use_file_sqlite
 
@@ -114,16 +116,14 @@ def wait_call(client: APIClient, call: int, timeout: float = 90) -> dict[str, An
     raise AssertionError(f"call {call} did not finish: {body}")
 
 
-def wait_for_runs(timeout: float = 90) -> None:
-    """Wait until no run is queued or running: a run still writing blocks the database flush.
-
-    (Each workspace has its own result cache, so a test's runs really run, on server threads.)
-    """
-    from designer.runs.models import Run
-
+def settle_runs(workspace: int, timeout: float = 60) -> None:
+    """Wait until the workspace's runs have ended and their threads are gone: a run still writing
+    when the test's database is flushed deadlocks the flush on PostgreSQL."""
     deadline = time.monotonic() + timeout
-    while Run.objects.filter(status__in=("queued", "running")).exists():
-        assert time.monotonic() < deadline, "runs still running at the end of the test"
+    while time.monotonic() < deadline:
+        live = list(Run.objects.filter(workspace_id=workspace).values_list("pk", "status"))
+        if all(s in FINAL and not coordinator.get().active(pk) for pk, s in live):
+            return
         time.sleep(0.05)
 
 
@@ -134,4 +134,4 @@ def published(transactional_db: None) -> Iterator[Published]:
     graph = create_graph(editor, team.workspace.pk, scoring_document())
     endpoint = publish(editor, team.workspace.pk, graph)
     yield Published(team, graph, endpoint, new_key(editor, team.workspace.pk, endpoint["id"]))
-    wait_for_runs()
+    settle_runs(team.workspace.pk)
