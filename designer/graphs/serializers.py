@@ -48,6 +48,13 @@ class PortRefSerializer(serializers.Serializer):
     port = serializers.CharField()
 
 
+class ExecutionSerializer(serializers.Serializer):
+    """A node's own limits for its step (else its module's default timeout, and the run's)."""
+
+    timeout = serializers.FloatField(required=False, help_text="Seconds one attempt may take.")
+    retries = serializers.IntegerField(required=False, help_text="Retries of a failed attempt.")
+
+
 class GraphNodeSerializer(serializers.Serializer):
     """A module instance in a graph."""
 
@@ -56,6 +63,7 @@ class GraphNodeSerializer(serializers.Serializer):
     params = serializers.DictField(child=ParamValueField())
     position = PositionSerializer()
     label = serializers.CharField(required=False)
+    execution = ExecutionSerializer(required=False)
 
 
 class GraphEdgeSerializer(serializers.Serializer):

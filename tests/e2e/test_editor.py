@@ -344,4 +344,3 @@ def test_dataset_upload_and_preview(
     expect(versions).to_have_count(2)
     page.get_by_test_id("dataset-version").select_option(index=1)
     expect(page.locator("h2", has_text="loans")).to_contain_text("120 rows")
-

@@ -12,6 +12,8 @@ import { PublishDialog } from "../endpoints/PublishDialog";
 import { Catalogue } from "../graph/catalogue";
 import { normalizeDocument, type GraphDocument, type ParamValue } from "../graph/document";
 import { commentFlowId, issuesByNode, NODE_WIDTH, type Decorations, type DiffMark } from "../graph/mapping";
+import { linkProps } from "../router";
+import { ReasonProvider } from "../runs/reasons";
 import { isFinal } from "../runs/state";
 import { useFollowedRun } from "../runs/useFollowedRun";
 import { Shell } from "../ui/Shell";
@@ -34,6 +36,7 @@ import { useRunControls } from "./useRunControls";
 import { useSelection } from "./useSelection";
 import { useVersionViewing } from "./useVersionViewing";
 import { useWorkspaceInfo } from "./useWorkspaceInfo";
+import { useUpstreamColumns } from "./useColumns";
 import { VersionsPanel } from "./VersionsPanel";
 import { ViewingBanner } from "./ViewingBanner";
 
@@ -184,21 +187,9 @@ function Editor({ initial, catalogue }: { initial: GraphDetail; catalogue: Catal
   const selectedNode = selection.nodes.size === 1 ? shownDoc.nodes.find((n) => selection.nodes.has(n.id)) : undefined;
   const inspecting = rightTab === "inspect" && !viewing ? (selectedNode?.id ?? null) : null;
   useEffect(() => presence.editing(inspecting), [presence, inspecting]);
-  const upstreamColumns = useMemo(() => {
-    if (!selectedNode || !runView) return null;
-    const names = new Set<string>();
-    let known = false;
-    const modules = new Map(doc.nodes.map((n) => [n.id, n.module]));
-    for (const e of doc.edges) {
-      if (e.target.node !== selectedNode.id) continue;
-      const cols = stepOf(runView.steps, e.source.node, modules.get(e.source.node))?.outputs?.[e.source.port]?.summary?.columns;
-      if (Array.isArray(cols)) {
-        known = true;
-        for (const c of cols) names.add(typeof c === "string" ? c : (c as { name: string }).name);
-      }
-    }
-    return known ? [...names] : null;
-  }, [doc.edges, doc.nodes, runView, selectedNode]);
+  const upstream = useUpstreamColumns(graphId, doc, selectedNode, runView?.steps ?? EMPTY_STEPS);
+  const reasons = useMemo(() => [...steps.values()].map((s) => s.reason), [steps]);
+  const moduleName = useCallback((ref: string) => catalogue.get(ref)?.display_name, [catalogue]);
 
   const showNode = useCallback(
     (id: string) => {
@@ -299,82 +290,88 @@ function Editor({ initial, catalogue }: { initial: GraphDetail; catalogue: Catal
       ]}
       actions={toolbar}
     >
-      <EditorActions.Provider value={actions}>
-        <div className={`editor${bottom ? " with-bottom" : ""}`} data-testid="editor" data-live={workspaceLive} data-synced={collab.state.status === "synced"}>
-          <Palette catalogue={catalogue} onAdd={edit.addModule} disabled={readOnly} />
-          <div className="editor-center">
-            {viewing && <ViewingBanner viewing={viewing} canEdit={canEdit} onRestore={() => void versions.restore(viewing.number)} onBack={versions.close} />}
-            {!canEdit && !viewing && <div className="viewing-banner">You are a viewer in this workspace: the pipeline is read-only.</div>}
-            {!socketUp && running && <div className="viewing-banner warn">Live updates interrupted; reconnecting…</div>}
-            {collab.state.closedReason && <div className="viewing-banner warn" data-testid="collab-closed">{collab.state.closedReason}</div>}
-            <button className="graph-name" onClick={() => void rename()} title="Rename" data-testid="graph-name">{name}</button>
-            {runView && !viewing && (
-              <div className={`run-chip run-${runView.run.status}`} data-testid="run-status" data-status={runView.run.status}>
-                Run {runView.run.id}: {runView.run.status}
-                {runView.finished ? ` · ${runView.finished.counts.ran ?? 0} ran, ${runView.finished.counts.reused ?? 0} reused · ${runView.finished.duration.toFixed(1)} s` : ""}
-              </div>
-            )}
-            <Canvas
-              doc={shownDoc}
-              deco={deco}
-              catalogue={catalogue}
-              selectedEdges={selection.edges}
-              onSelection={select}
-              dispatch={dispatch}
-              onRefused={(reason) => toast(reason, "error")}
-              onDropModule={edit.dropModule}
-              onPointer={(at) => presence.pointer(at)}
-              onlyRenderVisible={large}
-            >
-              {!viewing && <RemotePointers others={others} />}
-            </Canvas>
-            {shownDoc.nodes.length === 0 && !viewing && (
-              <div className="canvas-empty">
-                <p>Drag a module from the left onto the canvas, or double-click it.</p>
-                <p className="muted small">Press ? for keyboard shortcuts.</p>
-              </div>
+      <ReasonProvider workspace={initial.workspace} labels={labels} reasons={reasons}>
+        <EditorActions.Provider value={actions}>
+          <div className={`editor${bottom ? " with-bottom" : ""}`} data-testid="editor" data-live={workspaceLive} data-synced={collab.state.status === "synced"}>
+            <Palette catalogue={catalogue} onAdd={edit.addModule} disabled={readOnly} />
+            <div className="editor-center">
+              {viewing && <ViewingBanner viewing={viewing} canEdit={canEdit} onRestore={() => void versions.restore(viewing.number)} onBack={versions.close} />}
+              {!canEdit && !viewing && <div className="viewing-banner">You are a viewer in this workspace: the pipeline is read-only.</div>}
+              {!socketUp && running && <div className="viewing-banner warn">Live updates interrupted; reconnecting…</div>}
+              {collab.state.closedReason && <div className="viewing-banner warn" data-testid="collab-closed">{collab.state.closedReason}</div>}
+              <button className="graph-name" onClick={() => void rename()} title="Rename" data-testid="graph-name">{name}</button>
+              {runView && !viewing && (
+                <div className={`run-chip run-${runView.run.status}`} data-testid="run-status" data-status={runView.run.status}>
+                  <a {...linkProps(`/runs/${runView.run.id}/`)} data-testid="open-run-page">Run {runView.run.id}</a>: {runView.run.status}
+                  {runView.finished ? ` · ${runView.finished.counts.ran ?? 0} ran, ${runView.finished.counts.reused ?? 0} reused · ${runView.finished.duration.toFixed(1)} s` : ""}
+                </div>
+              )}
+              <Canvas
+                doc={shownDoc}
+                deco={deco}
+                catalogue={catalogue}
+                selectedEdges={selection.edges}
+                onSelection={select}
+                dispatch={dispatch}
+                onRefused={(reason) => toast(reason, "error")}
+                onDropModule={edit.dropModule}
+                onPointer={(at) => presence.pointer(at)}
+                onlyRenderVisible={large}
+              >
+                {!viewing && <RemotePointers others={others} />}
+              </Canvas>
+              {shownDoc.nodes.length === 0 && !viewing && (
+                <div className="canvas-empty">
+                  <p>Drag a module from the left onto the canvas, or double-click it.</p>
+                  <p className="muted small">Press ? for keyboard shortcuts.</p>
+                </div>
+              )}
+            </div>
+            <EditorSidebar tab={rightTab} onTab={setRightTab} issueCount={issues.length}>
+              {rightTab === "inspect" &&
+                (selectedNode ? (
+                  <Inspector
+                    node={selectedNode}
+                    spec={catalogue.get(selectedNode.module)}
+                    issues={byNode.get(selectedNode.id) ?? []}
+                    step={stepOf(steps, selectedNode.id, selectedNode.module)}
+                    columns={upstream.columns}
+                    columnsFrom={upstream.unknownFrom ? (labels.get(upstream.unknownFrom) ?? upstream.unknownFrom) : undefined}
+                    onListColumns={upstream.unknownFrom && !running && !readOnly ? () => void runs.start({ parameters: {}, bypass_cache: false }, { only_node: upstream.unknownFrom ?? undefined }) : undefined}
+                    datasets={datasetNames}
+                    pipelineParams={Object.keys(doc.parameters)}
+                    readOnly={readOnly}
+                    onParam={setParam}
+                    onLabel={setLabel}
+                    onRunFrom={running ? undefined : (mode) => runs.openDialog(mode === "from" ? { from_node: selectedNode.id } : { only_node: selectedNode.id })}
+                    others={othersByNode.get(selectedNode.id)}
+                  />
+                ) : (
+                  <GraphSettings doc={doc} readOnly={readOnly} dispatch={dispatch} selectionSize={selection.nodes.size} />
+                ))}
+              {rightTab === "issues" && <IssuesPanel issues={issues} labels={labels} onShow={showNode} />}
+              {rightTab === "versions" && (
+                <VersionsPanel
+                  graphId={graphId}
+                  viewing={viewing?.number ?? null}
+                  canEdit={canEdit}
+                  beforeCommit={collab.saved}
+                  onOpen={(n, compare) => void versions.open(n, compare)}
+                  onRestore={(n) => void versions.restore(n)}
+                  labels={labels}
+                  moduleName={moduleName}
+                  refreshKey={versionsKey}
+                />
+              )}
+            </EditorSidebar>
+            {bottom && <BottomPanel tab={bottom} onTab={setBottom} onClose={() => setBottom(null)} runView={runView} preview={preview} labels={labels} />}
+            {!bottom && runView && (
+              <button className="bottom-reopen" onClick={() => setBottom("logs")} data-testid="open-logs">Logs</button>
             )}
           </div>
-          <EditorSidebar tab={rightTab} onTab={setRightTab} issueCount={issues.length}>
-            {rightTab === "inspect" &&
-              (selectedNode ? (
-                <Inspector
-                  node={selectedNode}
-                  spec={catalogue.get(selectedNode.module)}
-                  issues={byNode.get(selectedNode.id) ?? []}
-                  step={stepOf(steps, selectedNode.id, selectedNode.module)}
-                  columns={upstreamColumns}
-                  datasets={datasetNames}
-                  pipelineParams={Object.keys(doc.parameters)}
-                  readOnly={readOnly}
-                  onParam={setParam}
-                  onLabel={setLabel}
-                  onRunFrom={running ? undefined : (mode) => runs.openDialog(mode === "from" ? { from_node: selectedNode.id } : { only_node: selectedNode.id })}
-                  others={othersByNode.get(selectedNode.id)}
-                />
-              ) : (
-                <GraphSettings doc={doc} readOnly={readOnly} dispatch={dispatch} selectionSize={selection.nodes.size} />
-              ))}
-            {rightTab === "issues" && <IssuesPanel issues={issues} labels={labels} onShow={showNode} />}
-            {rightTab === "versions" && (
-              <VersionsPanel
-                graphId={graphId}
-                viewing={viewing?.number ?? null}
-                canEdit={canEdit}
-                beforeCommit={collab.saved}
-                onOpen={(n, compare) => void versions.open(n, compare)}
-                onRestore={(n) => void versions.restore(n)}
-                refreshKey={versionsKey}
-              />
-            )}
-          </EditorSidebar>
-          {bottom && <BottomPanel tab={bottom} onTab={setBottom} onClose={() => setBottom(null)} runView={runView} preview={preview} labels={labels} />}
-          {!bottom && runView && (
-            <button className="bottom-reopen" onClick={() => setBottom("logs")} data-testid="open-logs">Logs</button>
-          )}
-        </div>
-      </EditorActions.Provider>
-      {runs.dialog && <RunDialog parameters={doc.parameters} busy={runs.starting} onClose={runs.closeDialog} onRun={(r) => void runs.start(r)} />}
+        </EditorActions.Provider>
+      </ReasonProvider>
+      {runs.dialog && <RunDialog parameters={doc.parameters} busy={runs.starting} onClose={runs.closeDialog} onRun={(r) => void runs.start(r)} onPreview={runs.preview} />}
       {publishing && (
         <PublishDialog graphId={graphId} workspaceId={initial.workspace} graphName={name} beforePublish={collab.saved} onClose={() => setPublishing(false)} />
       )}

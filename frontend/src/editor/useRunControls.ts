@@ -4,6 +4,7 @@ import { ApiError, api, errorMessage } from "../api/client";
 import type { Issue, Run } from "../api/types";
 import type { GraphStore } from "../graph/store";
 import type { RunView } from "../runs/state";
+import type { PlanBody } from "../runs/PlanTable";
 import { labelledIssue } from "./issueText";
 import type { RunRequest } from "./RunDialog";
 
@@ -15,7 +16,9 @@ export interface RunControls {
   openDialog: (target: RunTarget) => void;
   closeDialog: () => void;
   starting: boolean;
-  start: (request: RunRequest) => Promise<void>;
+  start: (request: RunRequest, target?: RunTarget) => Promise<void>;
+  /** What a run with these values would do now (the dialog's Preview run; nothing runs). */
+  preview: (request: RunRequest) => Promise<PlanBody>;
   cancel: () => Promise<void>;
   resume: () => Promise<void>;
 }
@@ -39,11 +42,11 @@ export function useRunControls({ graphId, store, runView, follow, saved, labels,
   const [starting, setStarting] = useState(false);
 
   const start = useCallback(
-    async (request: RunRequest) => {
+    async (request: RunRequest, target?: RunTarget) => {
       setStarting(true);
       try {
         await saved();
-        const run = await api.post<Run>(`/api/graphs/${graphId}/runs/`, { ...request, ...dialog });
+        const run = await api.post<Run>(`/api/graphs/${graphId}/runs/`, { ...request, ...(target ?? dialog) });
         setDialog(null);
         follow(run.id);
         onStarted();
@@ -57,6 +60,14 @@ export function useRunControls({ graphId, store, runView, follow, saved, labels,
       }
     },
     [dialog, follow, graphId, labels, onIssues, onStarted, saved, toast],
+  );
+
+  const preview = useCallback(
+    async (request: RunRequest) => {
+      await saved();
+      return api.post<PlanBody>(`/api/graphs/${graphId}/plan/`, { ...request, ...dialog });
+    },
+    [dialog, graphId, saved],
   );
 
   const cancel = useCallback(async () => {
@@ -81,5 +92,5 @@ export function useRunControls({ graphId, store, runView, follow, saved, labels,
     }
   }, [follow, onStarted, runView, saved, store, toast]);
 
-  return { dialog, openDialog: setDialog, closeDialog: () => setDialog(null), starting, start, cancel, resume };
+  return { dialog, openDialog: setDialog, closeDialog: () => setDialog(null), starting, start, preview, cancel, resume };
 }

@@ -57,6 +57,7 @@ export function useVersionViewing(
   // The restored draft comes back through the co-editing socket, to everyone who has it open.
   const restore = useCallback(
     async (n: number) => {
+      if (!window.confirm(`Make version ${n} the draft? The current draft stays in the history only if it was saved as a version.`)) return;
       try {
         await saved();
         await api.post(`/api/graphs/${graphId}/versions/${n}/restore/`);

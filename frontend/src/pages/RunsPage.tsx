@@ -7,12 +7,6 @@ import { openWorkspaceSocket } from "../runs/socket";
 import { linkProps, navigate } from "../router";
 import { Shell } from "../ui/Shell";
 
-interface RunRow extends Run {
-  graph_name?: string;
-  options?: Record<string, unknown>;
-  pinned?: boolean;
-}
-
 function duration(r: Run): string {
   if (!r.started_at) return "—";
   const end = r.finished_at ? new Date(r.finished_at) : new Date();
@@ -22,7 +16,7 @@ function duration(r: Run): string {
 
 export function RunsPage({ graphId }: { graphId: number }) {
   const [graph, setGraph] = useState<GraphDetail | null>(null);
-  const [runs, setRuns] = useState<RunRow[] | null>(null);
+  const [runs, setRuns] = useState<Run[] | null>(null);
   const [picked, setPicked] = useState<number[]>(() => {
     const wanted = Number(new URLSearchParams(window.location.search).get("compare"));
     return Number.isInteger(wanted) && wanted > 0 ? [wanted] : [];

@@ -16,23 +16,17 @@ import { fmt } from "./charts";
 import { downloads } from "./downloads";
 import { OutputPreview } from "./OutputPreview";
 import { PlanTable, type PlanBody } from "./PlanTable";
-import { ReasonProvider, shortDate, useReadableReason, type RunRef } from "./reasons";
+import { ReasonProvider, shortDate, useReadableReason } from "./reasons";
 import { isFinal } from "./state";
 import { StepLog } from "./StepLog";
 import { useRunView } from "./useRunView";
 
-interface RunDetail extends Run {
-  graph_name: string;
-  pinned: boolean;
-  options: { bypass_cache?: boolean; from_node?: string | null; only_node?: string | null };
-  reused_runs: Record<string, RunRef>;
-  error: string;
-}
+type RunDetail = Run;
 
 const NONE = new Map();
 const NO_MARKS: ReadonlyMap<string, DiffMark> = new Map();
 
-export function seconds(started: string | null, finished: string | null): string {
+export function seconds(started: string | null | undefined, finished: string | null | undefined): string {
   if (!started) return "—";
   const s = ((finished ? new Date(finished) : new Date()).getTime() - new Date(started).getTime()) / 1000;
   return s < 60 ? `${s.toFixed(1)} s` : `${Math.floor(s / 60)} min ${Math.round(s % 60)} s`;
@@ -103,7 +97,7 @@ function RunLayout({ detail, doc, catalogue, view, socketUp, onChanged }: { deta
   const [plan, setPlan] = useState<PlanBody | null>(null);
   const selection = useMemo(() => new Set(selected ? [selected] : []), [selected]);
   const deco: Decorations = useMemo(
-    () => ({ catalogue, issuesByNode: NONE, steps, diff: NO_MARKS, selected: selection, readOnly: true, estimateSizes: doc.nodes.length > 300 }),
+    () => ({ catalogue, issuesByNode: NONE, steps, diff: NO_MARKS, selected: selection, readOnly: true, estimateSizes: doc.nodes.length > 300, presence: NONE }),
     [catalogue, doc.nodes.length, selection, steps],
   );
   const actions: EditorActionsValue = useMemo(
@@ -175,7 +169,7 @@ function RunLayout({ detail, doc, catalogue, view, socketUp, onChanged }: { deta
             <div className="editor-center">
               <div className={`run-chip run-${run.status}`} data-testid="run-status" data-status={run.status}>
                 Run {run.id}: {run.status} · version {detail.version}
-                {detail.created_by ? ` · ${typeof detail.created_by === "string" ? detail.created_by : detail.created_by.username}` : ""} · {shortDate(detail.created_at)}
+                {detail.created_by ? ` · ${detail.created_by}` : ""} · {shortDate(detail.created_at)}
                 {detail.pinned ? " · pinned" : ""}
               </div>
               {!socketUp && !isFinal(run.status) && <div className="viewing-banner warn">Live updates interrupted; reconnecting…</div>}
@@ -194,6 +188,7 @@ function RunLayout({ detail, doc, catalogue, view, socketUp, onChanged }: { deta
                 dispatch={() => undefined}
                 onRefused={() => undefined}
                 onDropModule={() => undefined}
+                onPointer={() => undefined}
                 onlyRenderVisible={doc.nodes.length > 300}
               />
             </div>
