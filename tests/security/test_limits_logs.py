@@ -74,6 +74,6 @@ def test_steps_with_similar_and_long_ids_keep_every_line(team_tx: Team) -> None:
 
 def test_keys_from_before_the_id_rule_never_share_a_log_file() -> None:
     keys = ["x/y", "x_y", "x?y", "x" * 300, "../../etc/passwd", "ünï"]
-    paths = [log_path(1, key) for key in keys]
+    paths = [log_path(1, key, 1) for key in keys]
     assert len(set(paths)) == len(keys)
     assert all(len(p.name) < 100 and p.parent.name == "1" for p in paths)
