@@ -55,3 +55,12 @@ class StepContext(Protocol):
     def progress(self, value: float, maximum: float | None = None) -> None:
         """Report progress, e.g. progress(3, 10)."""
         ...
+
+    def artifact(self, digest: str, kind: str) -> Any:
+        """Return a stored output by its digest and kind (a model frozen from an earlier run).
+
+        Which digests a step may name is the caller's check (the server allows only outputs
+        of runs in the graph's own workspace); a missing or corrupted artifact raises
+        designer.engine.store.ArtifactError.
+        """
+        ...

@@ -257,6 +257,9 @@ class WorkerContext:
         self._last_progress = now
         self._report("progress", {"value": value, "max": maximum})
 
+    def artifact(self, digest: str, kind: str) -> Any:
+        return load_input(self._store, digest, kind)
+
 
 @contextlib.contextmanager
 def _captured(report: Report) -> Iterator[tuple[_LineWriter, _LineWriter]]:

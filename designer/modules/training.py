@@ -174,6 +174,24 @@ def train_model(ctx: StepContext) -> Mapping[str, Any]:
     return {"model": trained}
 
 
+def scored_columns(trained: TrainedModel, labels: Any, proba: Any) -> dict[str, Any]:
+    """Scored Labels, and for classifiers the positive class's Scored Probabilities (two
+    classes) or one Scored Probabilities_<class> per class."""
+    columns = {SCORED_LABELS: labels}
+    if proba is not None:
+        if len(trained.classes) == 2:
+            columns[SCORED_PROBABILITIES] = proba[:, 1]
+        else:
+            for i, cls in enumerate(trained.classes):
+                columns[f"{SCORED_PROBABILITIES}_{cls}"] = proba[:, i]
+    return columns
+
+
+def accepts_missing(trained: TrainedModel) -> bool:
+    """Whether the model scores rows with missing feature values (boosted trees do)."""
+    return "HistGradientBoosting" in repr(trained.estimator)
+
+
 def score(trained: TrainedModel, df: pd.DataFrame) -> pd.DataFrame:
     """Append Scored Labels (and Scored Probabilities for classifiers) to the rows."""
     missing = [c for c in trained.features if c not in df.columns]
@@ -185,7 +203,7 @@ def score(trained: TrainedModel, df: pd.DataFrame) -> pd.DataFrame:
         )
     X = df[trained.features]
     with_nan = [str(c) for c in X.columns if X[c].isna().any()]
-    if with_nan and "HistGradientBoosting" not in repr(trained.estimator):
+    if with_nan and not accepts_missing(trained):
         raise StepError(
             f"dataset: feature columns {', '.join(map(repr, with_nan[:10]))} have missing values; "
             "clean them the same way as the training data",
@@ -193,14 +211,10 @@ def score(trained: TrainedModel, df: pd.DataFrame) -> pd.DataFrame:
         )
     out = df.copy()
     try:
-        out[SCORED_LABELS] = trained.estimator.predict(X)
-        if trained.task == "classification":
-            proba = trained.estimator.predict_proba(X)
-            if len(trained.classes) == 2:
-                out[SCORED_PROBABILITIES] = proba[:, 1]
-            else:
-                for i, cls in enumerate(trained.classes):
-                    out[f"{SCORED_PROBABILITIES}_{cls}"] = proba[:, i]
+        labels = trained.estimator.predict(X)
+        proba = trained.estimator.predict_proba(X) if trained.task == "classification" else None
+        for name, values in scored_columns(trained, labels, proba).items():
+            out[name] = values
     except ValueError as exc:
         raise StepError(f"dataset: cannot score these rows: {exc}", port="dataset") from exc
     out.attrs[SCORED_ATTR] = {

@@ -1,0 +1,282 @@
+"""Our fitted objects as plain scikit-learn objects (joblib-loadable without this package) and
+trained models as ONNX graphs checked against scikit-learn on given rows.
+
+`to_sklearn(value)` is the one conversion every download and export uses: a TrainedModel
+becomes a Pipeline that takes a whole table (it picks the feature columns by name); a fitted
+transform becomes a ColumnTransformer where scikit-learn can express it. `to_onnx(trained,
+rows)` converts with skl2onnx and keeps the conversion only when onnxruntime's outputs on
+`rows` match scikit-learn's within the tolerances below.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from designer.modules.fitted import CleanTransform, OneHotTransform, ScaleTransform
+from designer.modules.models import TrainedModel
+
+# ONNX is accepted when, on every checked row, the labels are identical and each probability
+# (or regression value) v_onnx satisfies |v_onnx - v_sklearn| <= ABS_TOLERANCE +
+# REL_TOLERANCE * |v_sklearn|. Tree ensembles compare float32 thresholds, so float32 inputs
+# reproduce their decisions; float64 is tried first for everything else.
+ABS_TOLERANCE = 1e-5
+REL_TOLERANCE = 1e-5
+FLOAT_TYPES = ("float64", "float32")
+TARGET_OPSET = 18
+
+
+class NotPortable(Exception):
+    """The object cannot be expressed in the target format; the message says why."""
+
+
+def to_sklearn(value: Any) -> Any:
+    """A plain scikit-learn equivalent of a trained model or fitted transform (NotPortable)."""
+    if isinstance(value, TrainedModel):
+        return portable_model(value)
+    if isinstance(value, ScaleTransform | CleanTransform | OneHotTransform):
+        return portable_transform(value)
+    raise NotPortable(f"a {type(value).__name__} has no scikit-learn equivalent")
+
+
+def _pandas_columns(transformers: list[tuple[str, Any, list[str]]], columns: list[str]) -> Any:
+    from sklearn.compose import ColumnTransformer
+
+    step = ColumnTransformer(
+        transformers, remainder="passthrough", verbose_feature_names_out=False
+    ).set_output(transform="pandas")
+    return step.fit(pd.DataFrame({c: [0.0] for c in columns}))
+
+
+def portable_model(trained: TrainedModel) -> Any:
+    """A Pipeline: pick the feature columns by name, then the fitted estimator (untouched)."""
+    from sklearn.compose import ColumnTransformer
+    from sklearn.pipeline import Pipeline
+
+    features = ColumnTransformer(
+        [("features", "passthrough", list(trained.features))], verbose_feature_names_out=False
+    ).set_output(transform="pandas")
+    features.fit(pd.DataFrame({c: [0.0] for c in trained.features}))
+    return Pipeline([("features", features), ("model", trained.estimator)])
+
+
+def portable_transform(fitted: Any) -> Any:
+    """A fitted ColumnTransformer (pandas output, other columns passed through) or NotPortable."""
+    from sklearn.impute import SimpleImputer
+    from sklearn.preprocessing import StandardScaler
+
+    if isinstance(fitted, ScaleTransform):
+        columns = list(fitted.center)
+        scaler = StandardScaler()
+        scaler.mean_ = np.array([fitted.center[c] for c in columns], dtype="float64")
+        scaler.scale_ = np.array([fitted.scale[c] for c in columns], dtype="float64")
+        scaler.var_ = scaler.scale_**2
+        scaler.n_features_in_ = len(columns)
+        scaler.feature_names_in_ = np.array(columns, dtype=object)
+        scaler.n_samples_seen_ = 1
+        return _pandas_columns([("scale", scaler, columns)], columns)
+    if isinstance(fitted, CleanTransform):
+        if fitted.strategy == "remove_columns":
+            return _pandas_columns([("drop", "drop", list(fitted.columns))], list(fitted.columns))
+        if fitted.strategy == "remove_rows":
+            if fitted.columns:
+                raise NotPortable(
+                    "Clean missing data removes rows, which a scikit-learn transformer cannot do"
+                )
+            return _pandas_columns([], [])
+        fills = []
+        for column, value in fitted.fills.items():
+            imputer = SimpleImputer(strategy="constant", fill_value=value)
+            imputer.fit(pd.DataFrame({column: [value]}))
+            fills.append((f"fill_{column}", imputer, [column]))
+        return _pandas_columns(fills, list(fitted.fills))
+    raise NotPortable(
+        f"{type(fitted).__name__} names its columns column-category, which scikit-learn's "
+        "encoders cannot reproduce"
+    )
+
+
+@dataclass
+class OnnxModel:
+    """A trained model as ONNX bytes, with how to feed it and how close it came to sklearn."""
+
+    data: bytes
+    features: list[str]
+    float_type: str
+    text_columns: list[str]  # empty: one (rows, features) input named X; else one per column
+    max_difference: float  # the largest absolute difference from scikit-learn on the check
+    checked_rows: int
+    classes: list[Any] = field(default_factory=list)
+
+
+SINGLE_INPUT = "X"
+
+
+def onnx_feed(columns: Mapping[str, Any] | pd.DataFrame, model: OnnxModel) -> dict[str, np.ndarray]:
+    """The session inputs for the feature columns (a table, or {name: array})."""
+    if not model.text_columns:
+        return {
+            SINGLE_INPUT: np.column_stack(
+                [np.asarray(columns[c], dtype=model.float_type) for c in model.features]
+            )
+        }
+    feed = {}
+    for column in model.features:
+        values = np.asarray(columns[column])
+        if column in model.text_columns:
+            feed[column] = values.astype(str).astype(object).reshape(-1, 1)
+        else:
+            feed[column] = values.astype(model.float_type).reshape(-1, 1)
+    return feed
+
+
+class OnnxPredictor:
+    """An onnxruntime session over an OnnxModel: labels and probabilities for a feature table."""
+
+    def __init__(self, model: OnnxModel):
+        self._open(model)
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {"model": self.model}  # the session is rebuilt from the bytes
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self._open(state["model"])
+
+    def _open(self, model: OnnxModel) -> None:
+        import onnxruntime
+
+        options = onnxruntime.SessionOptions()
+        options.intra_op_num_threads = 1
+        options.inter_op_num_threads = 1
+        self.model = model
+        self.session = onnxruntime.InferenceSession(
+            model.data, options, providers=["CPUExecutionProvider"]
+        )
+        self.outputs = [o.name for o in self.session.get_outputs()]
+
+    def predict(
+        self, columns: Mapping[str, Any] | pd.DataFrame
+    ) -> tuple[np.ndarray, np.ndarray | None]:
+        """(labels or values, class probabilities or None) for the feature columns."""
+        return self.run(onnx_feed(columns, self.model))
+
+    def run(self, feed: dict[str, np.ndarray]) -> tuple[np.ndarray, np.ndarray | None]:
+        """The same from a ready feed (see onnx_feed)."""
+        out = self.session.run(self.outputs, feed)
+        labels = np.asarray(out[0]).reshape(-1)
+        if self.model.classes:
+            return labels, np.asarray(out[1])
+        return labels, None
+
+
+def _sklearn_outputs(trained: TrainedModel, rows: pd.DataFrame) -> tuple[Any, Any]:
+    X = rows[trained.features]
+    labels = trained.estimator.predict(X)
+    proba = trained.estimator.predict_proba(X) if trained.task == "classification" else None
+    return labels, proba
+
+
+def _differences(expected: np.ndarray, got: np.ndarray) -> tuple[float, float]:
+    """(largest absolute difference, largest excess over the relative tolerance)."""
+    expected = np.asarray(expected, dtype="float64")
+    got = np.asarray(got, dtype="float64").reshape(expected.shape)
+    difference = np.abs(got - expected)
+    excess = difference - REL_TOLERANCE * np.abs(expected)
+    return float(np.max(difference)), float(np.max(excess))
+
+
+def to_onnx(trained: TrainedModel, rows: pd.DataFrame) -> OnnxModel:
+    """Convert the model with skl2onnx; keep it only if it matches sklearn on `rows`.
+
+    `rows` must hold the feature columns as the model saw them (at least one row). Raises
+    NotPortable naming why: no converter, or the outputs differ beyond the tolerance.
+    """
+    if trained.task not in ("classification", "regression"):
+        raise NotPortable(f"{trained.task} models are not exported to ONNX")
+    if rows.empty:
+        raise NotPortable("no rows to check the ONNX conversion against")
+    from sklearn.pipeline import Pipeline
+
+    X = rows[trained.features]
+    if any(pd.api.types.is_bool_dtype(X[c]) for c in X.columns):
+        raise NotPortable("boolean feature columns are not converted to ONNX")
+    text = [str(c) for c in X.columns if not pd.api.types.is_numeric_dtype(X[c])]
+    labels, proba = _sklearn_outputs(trained, rows)
+    learner = trained.estimator
+    if isinstance(learner, Pipeline):
+        learner = learner.steps[-1][1]
+    reasons = []
+    for float_type in FLOAT_TYPES:
+        try:
+            model = _convert(trained, learner, X, text, float_type)
+            got_labels, got_proba = OnnxPredictor(model).predict(X)
+        except Exception as exc:  # skl2onnx and onnxruntime raise many kinds; all mean "no"
+            reasons.append(f"{float_type}: {type(exc).__name__}: {_first_line(exc)}")
+            continue
+        if trained.task == "classification":
+            if not np.array_equal(got_labels, np.asarray(labels)):
+                reasons.append(f"{float_type}: some labels differ from scikit-learn's")
+                continue
+            assert proba is not None and got_proba is not None
+            largest, excess = _differences(proba, got_proba)
+        else:
+            largest, excess = _differences(labels, got_labels)
+        if excess > ABS_TOLERANCE:
+            reasons.append(f"{float_type}: outputs differ by up to {largest:.3g}, beyond tolerance")
+            continue
+        model.max_difference = largest
+        return model
+    raise NotPortable("; ".join(reasons))
+
+
+def _first_line(exc: Exception) -> str:
+    text = str(exc).strip().splitlines()
+    return text[0][:200] if text else ""
+
+
+def _tensor(float_type: str, width: int) -> Any:
+    from skl2onnx.common.data_types import DoubleTensorType, FloatTensorType
+
+    return (FloatTensorType if float_type == "float32" else DoubleTensorType)([None, width])
+
+
+def _convert(
+    trained: TrainedModel, learner: Any, X: pd.DataFrame, text: list[str], float_type: str
+) -> OnnxModel:
+    from skl2onnx import to_onnx as skl2onnx_convert
+
+    sample: Any = X.head(1).to_numpy(dtype=float_type)
+    if text:  # one input per column, typed from this one-row table
+        sample = pd.DataFrame(
+            {
+                c: X[c].head(1).astype(str).astype(object)
+                if c in text
+                else X[c].head(1).astype(np.dtype(float_type))
+                for c in X.columns
+            }
+        )
+    options = {id(learner): {"zipmap": False}} if trained.task == "classification" else None
+    ml_opset = 3 if float_type == "float32" else 5
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        graph = skl2onnx_convert(
+            trained.estimator,
+            sample,
+            options=options,
+            target_opset={"": TARGET_OPSET, "ai.onnx.ml": ml_opset},
+            initial_types=None if text else [(SINGLE_INPUT, _tensor(float_type, X.shape[1]))],
+        )
+    return OnnxModel(
+        graph.SerializeToString(),
+        list(trained.features),
+        float_type,
+        text,
+        0.0,
+        len(X),
+        list(trained.classes),
+    )

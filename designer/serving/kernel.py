@@ -1,0 +1,145 @@
+"""The fused fast path of a scorer: request columns → replays of fitted per-column transforms →
+one trained model (scikit-learn or ONNX) → the scored columns, on plain arrays.
+
+A graph qualifies when the rows go from the Web service input through Select columns and Apply
+transformation (a frozen normalizer or missing-value fill) to Score model, then through Select
+columns to the Web service output. The replays do the same float64 operations as the fitted
+transforms' own `apply`, so with scikit-learn the outputs are bit-identical to the graph path;
+`scorer.build_scorer` checks that on the training rows before it uses a kernel.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from designer.modules.fitted import CleanTransform, ScaleTransform
+from designer.modules.models import TrainedModel
+from designer.modules.portable import OnnxPredictor
+from designer.modules.training import accepts_missing, scored_columns
+
+Columns = dict[str, np.ndarray]
+
+
+class NotFusable(Exception):
+    """The graph (or one of its steps) has no kernel form; the message says which and why."""
+
+
+@dataclass
+class Keep:
+    """Select columns, resolved to the columns it keeps (in order)."""
+
+    columns: list[str]
+
+    def apply(self, columns: Columns) -> Columns:
+        return {c: columns[c] for c in self.columns}
+
+
+@dataclass
+class Replay:
+    """A fitted Scale or Clean transform replayed column by column."""
+
+    fitted: ScaleTransform | CleanTransform
+
+    @classmethod
+    def of(cls, fitted: Any) -> Replay:
+        if isinstance(fitted, ScaleTransform):
+            return cls(fitted)
+        if isinstance(fitted, CleanTransform) and not (
+            fitted.strategy == "remove_rows" and fitted.columns
+        ):
+            return cls(fitted)
+        raise NotFusable(f"a {type(fitted).__name__} ({_strategy(fitted)}) is replayed per table")
+
+    def apply(self, columns: Columns) -> Columns:
+        out = dict(columns)
+        fitted = self.fitted
+        if isinstance(fitted, ScaleTransform):
+            for c in fitted.center:
+                out[c] = (out[c].astype("float64") - fitted.center[c]) / fitted.scale[c]
+        elif fitted.strategy == "remove_columns":
+            for c in fitted.columns:
+                out.pop(c, None)
+        elif fitted.strategy != "remove_rows":
+            for c, value in fitted.fills.items():
+                out[c] = _filled(out[c], value)
+        return out
+
+
+def _strategy(fitted: Any) -> str:
+    return str(getattr(fitted, "strategy", getattr(fitted, "method", "")))
+
+
+def _filled(values: np.ndarray, value: Any) -> np.ndarray:
+    missing = pd.isna(values)
+    if not missing.any():
+        return values
+    filled = values.copy() if values.dtype.kind == "f" else values.astype(object)
+    filled[missing] = value
+    return filled
+
+
+def as_arrays(columns: Mapping[str, list[Any]], dtypes: Mapping[str, str]) -> Columns:
+    """Validated request columns as arrays: numbers as float64/int64 like the graph path."""
+    arrays: Columns = {}
+    for name, values in columns.items():
+        dtype = dtypes.get(name, "object")
+        if dtype.startswith(("int", "uint")):
+            arrays[name] = np.asarray(values, dtype="int64")
+        elif dtype.startswith("float"):
+            arrays[name] = np.asarray([np.nan if v is None else v for v in values], dtype=dtype)
+        elif dtype == "bool":
+            arrays[name] = np.asarray(values, dtype="bool")
+        else:
+            arrays[name] = np.asarray(values, dtype=object)
+    return arrays
+
+
+@dataclass
+class Kernel:
+    """Before (Keep/Replay steps) → the model → scored columns → `response` columns."""
+
+    before: list[Keep | Replay]
+    trained: TrainedModel
+    response: list[str]
+    onnx: OnnxPredictor | None = None
+    takes_missing: bool = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.takes_missing = accepts_missing(self.trained)
+
+    @property
+    def runtime(self) -> str:
+        return "onnx" if self.onnx is not None else "sklearn"
+
+    def features(self, columns: Columns) -> Columns | None:
+        """The model's feature columns after the replays; None when the rows hold missing
+        values the model cannot take (the graph path then gives the step's own error)."""
+        for step in self.before:
+            columns = step.apply(columns)
+        try:
+            features = {f: columns[f] for f in self.trained.features}
+        except KeyError:
+            return None
+        if not self.takes_missing and any(pd.isna(values).any() for values in features.values()):
+            return None
+        return features
+
+    def score(self, columns: Columns) -> dict[str, np.ndarray] | None:
+        """The response columns for the request columns, or None (see `features`)."""
+        features = self.features(columns)
+        if features is None:
+            return None
+        if self.onnx is not None:
+            labels, proba = self.onnx.predict(features)
+        else:
+            estimator = self.trained.estimator
+            X = pd.DataFrame(features, copy=False)
+            labels = estimator.predict(X)
+            proba = estimator.predict_proba(X) if self.trained.task == "classification" else None
+        scored = scored_columns(self.trained, labels, proba)
+        return {c: np.asarray(scored[c]) for c in self.response}
