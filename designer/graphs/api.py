@@ -53,7 +53,7 @@ class GraphView(ScopedAPIView):
         return self.scoped_object(GRAPHS, pk, "Graph")
 
 
-def _graph_response(graph: Graph, code: int = status.HTTP_200_OK) -> Response:
+def graph_response(graph: Graph, code: int = status.HTTP_200_OK) -> Response:
     issues = validation_issues(graph.draft)
     response = Response(GraphSerializer(graph, context={"issues": issues}).data, status=code)
     response["ETag"] = services.etag(graph)
@@ -111,7 +111,7 @@ class GraphListView(GraphView):
         body = GraphCreateSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         graph = services.create_graph(membership.workspace, request.user, **body.validated_data)
-        return _graph_response(graph, status.HTTP_201_CREATED)
+        return graph_response(graph, status.HTTP_201_CREATED)
 
 
 class GraphImportView(GraphView):
@@ -153,7 +153,7 @@ class GraphImportView(GraphView):
         body = GraphImportSerializer(data=data)
         body.is_valid(raise_exception=True)
         graph = services.create_graph(membership.workspace, request.user, **body.validated_data)
-        return _graph_response(graph, status.HTTP_201_CREATED)
+        return graph_response(graph, status.HTTP_201_CREATED)
 
 
 class GraphDetailView(GraphView):
@@ -163,14 +163,14 @@ class GraphDetailView(GraphView):
 
     @extend_schema(responses=GraphSerializer)
     def get(self, request: Request, pk: int) -> Response:
-        return _graph_response(self.graph(pk))
+        return graph_response(self.graph(pk))
 
     @extend_schema(request=GraphUpdateSerializer, responses=GraphSerializer)
     def patch(self, request: Request, pk: int) -> Response:
         graph = self.graph(pk)
         body = GraphUpdateSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        return _graph_response(services.update_graph(graph, request.user, **body.validated_data))
+        return graph_response(services.update_graph(graph, request.user, **body.validated_data))
 
     @extend_schema(
         parameters=[OpenApiParameter("with_runs", bool, required=False)],
@@ -217,7 +217,7 @@ class DuplicateView(GraphView):
         body = DuplicateSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         copy = services.duplicate_graph(graph, request.user, body.validated_data.get("name"))
-        return _graph_response(copy, status.HTTP_201_CREATED)
+        return graph_response(copy, status.HTTP_201_CREATED)
 
 
 class ExportView(GraphView):
@@ -284,7 +284,7 @@ class RestoreView(GraphView):
     @extend_schema(request=None, responses=GraphSerializer)
     def post(self, request: Request, pk: int, number: int) -> Response:
         self.graph(pk)
-        return _graph_response(services.restore_version(pk, request.user, number))
+        return graph_response(services.restore_version(pk, request.user, number))
 
 
 class DiffView(GraphView):

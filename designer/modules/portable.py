@@ -11,7 +11,7 @@ rows)` converts with skl2onnx and keeps the conversion only when onnxruntime's o
 from __future__ import annotations
 
 import warnings
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -35,20 +35,33 @@ class NotPortable(Exception):
     """The object cannot be expressed in the target format; the message says why."""
 
 
-def to_sklearn(value: Any) -> Any:
-    """A plain scikit-learn equivalent of a trained model or fitted transform (NotPortable)."""
+def to_sklearn(value: Any, columns: Sequence[str] | None = None) -> Any:
+    """A plain scikit-learn equivalent of a trained model or fitted transform (NotPortable).
+
+    A fitted transform needs `columns`, those of the table it will transform: the result
+    passes the other ones through (in a ColumnTransformer, after the transformed ones).
+    """
     if isinstance(value, TrainedModel):
         return portable_model(value)
     if isinstance(value, ScaleTransform | CleanTransform | OneHotTransform):
-        return portable_transform(value)
+        if columns is None:
+            raise NotPortable("a fitted transform needs the columns of the table it transforms")
+        return portable_transform(value, columns)
     raise NotPortable(f"a {type(value).__name__} has no scikit-learn equivalent")
 
 
-def _pandas_columns(transformers: list[tuple[str, Any, list[str]]], columns: list[str]) -> Any:
+def _pandas_columns(transformers: list[tuple[str, Any, list[str]]], columns: Sequence[str]) -> Any:
+    """A ColumnTransformer of already fitted transformers (frozen: fitting leaves them as they
+    are), fitted to tables of `columns`."""
     from sklearn.compose import ColumnTransformer
+    from sklearn.frozen import FrozenEstimator
 
+    frozen = [
+        (name, t if isinstance(t, str) else FrozenEstimator(t), cols)
+        for name, t, cols in transformers
+    ]
     step = ColumnTransformer(
-        transformers, remainder="passthrough", verbose_feature_names_out=False
+        frozen, remainder="passthrough", verbose_feature_names_out=False
     ).set_output(transform="pandas")
     return step.fit(pd.DataFrame({c: [0.0] for c in columns}))
 
@@ -65,36 +78,38 @@ def portable_model(trained: TrainedModel) -> Any:
     return Pipeline([("features", features), ("model", trained.estimator)])
 
 
-def portable_transform(fitted: Any) -> Any:
-    """A fitted ColumnTransformer (pandas output, other columns passed through) or NotPortable."""
+def portable_transform(fitted: Any, columns: Sequence[str]) -> Any:
+    """A fitted ColumnTransformer for tables of `columns` (pandas output, the columns the
+    transform does not touch passed through), or NotPortable."""
     from sklearn.impute import SimpleImputer
     from sklearn.preprocessing import StandardScaler
 
+    table = list(columns)
     if isinstance(fitted, ScaleTransform):
-        columns = list(fitted.center)
+        scaled = list(fitted.center)
         scaler = StandardScaler()
-        scaler.mean_ = np.array([fitted.center[c] for c in columns], dtype="float64")
-        scaler.scale_ = np.array([fitted.scale[c] for c in columns], dtype="float64")
+        scaler.mean_ = np.array([fitted.center[c] for c in scaled], dtype="float64")
+        scaler.scale_ = np.array([fitted.scale[c] for c in scaled], dtype="float64")
         scaler.var_ = scaler.scale_**2
-        scaler.n_features_in_ = len(columns)
-        scaler.feature_names_in_ = np.array(columns, dtype=object)
+        scaler.n_features_in_ = len(scaled)
+        scaler.feature_names_in_ = np.array(scaled, dtype=object)
         scaler.n_samples_seen_ = 1
-        return _pandas_columns([("scale", scaler, columns)], columns)
+        return _pandas_columns([("scale", scaler, list(fitted.center))], table)
     if isinstance(fitted, CleanTransform):
         if fitted.strategy == "remove_columns":
-            return _pandas_columns([("drop", "drop", list(fitted.columns))], list(fitted.columns))
+            return _pandas_columns([("drop", "drop", list(fitted.columns))], table)
         if fitted.strategy == "remove_rows":
             if fitted.columns:
                 raise NotPortable(
                     "Clean missing data removes rows, which a scikit-learn transformer cannot do"
                 )
-            return _pandas_columns([], [])
+            return _pandas_columns([], table)
         fills = []
         for column, value in fitted.fills.items():
             imputer = SimpleImputer(strategy="constant", fill_value=value)
             imputer.fit(pd.DataFrame({column: [value]}))
             fills.append((f"fill_{column}", imputer, [column]))
-        return _pandas_columns(fills, list(fitted.fills))
+        return _pandas_columns(fills, table)
     raise NotPortable(
         f"{type(fitted).__name__} names its columns column-category, which scikit-learn's "
         "encoders cannot reproduce"

@@ -18,8 +18,10 @@ from rest_framework.response import Response
 from designer.api_errors import ApiError
 from designer.engine.datasets import DatasetNotFound
 from designer.engine.store import ArtifactError, ArtifactStore
+from designer.graphs.api import graph_response
 from designer.graphs.models import Graph
-from designer.runs import dataset_services, services
+from designer.graphs.serializers import GraphSerializer
+from designer.runs import dataset_services, inference, services
 from designer.runs.compare import compare_runs
 from designer.runs.logs import log_path, read_lines
 from designer.runs.models import Dataset, DatasetUsage, Run, RunStatus, StepRun
@@ -32,6 +34,7 @@ from designer.runs.serializers import (
     DatasetUploadSerializer,
     DatasetUsageSerializer,
     DatasetVersionSerializer,
+    InferenceGraphSerializer,
     LogSerializer,
     OutputPreviewSerializer,
     PlanSerializer,
@@ -267,6 +270,20 @@ class ResumeView(RunsView):
             run, request.user, body.validated_data.get("from_node"), body.validated_data["params"]
         )
         return Response(RunSerializer(RUNS.get(pk=new.pk)).data, status=status.HTTP_201_CREATED)
+
+
+class InferenceGraphView(RunsView):
+    """Derive a real-time inference graph from a succeeded run: a new graph of the workspace."""
+
+    policy = {"POST": Role.EDITOR}
+
+    @extend_schema(request=InferenceGraphSerializer, responses={201: GraphSerializer})
+    def post(self, request: Request, pk: int) -> Response:
+        run = self.run(pk)
+        body = InferenceGraphSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        graph = inference.create_inference_graph(run, request.user, **body.validated_data)
+        return graph_response(graph, status.HTTP_201_CREATED)
 
 
 class StepLogView(RunsView):

@@ -163,6 +163,17 @@ class StartRunSerializer(StrictSerializer):
         return attrs
 
 
+class InferenceGraphSerializer(StrictSerializer):
+    """Body of deriving a real-time inference graph from a run."""
+
+    score_node = serializers.CharField(
+        required=False,
+        max_length=200,
+        help_text="The Score model node to serve; needed when the graph has several.",
+    )
+    name = serializers.CharField(required=False, max_length=200, help_text="The new graph's name.")
+
+
 class ResumeSerializer(StrictSerializer):
     """Body of "edit and resume": the step to resume from and changed params per node."""
 

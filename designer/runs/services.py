@@ -30,6 +30,7 @@ from designer.runs import (
     engine_setup,
     eventlog,
     fastpath,
+    inference,
     logs,
     translate,
 )
@@ -96,6 +97,7 @@ def start_run(
         plan, plan_dict = compiled or version_plan(
             pinned, values, from_node, only_node, node_params or {}
         )
+        inference.check_frozen(graph.workspace_id, inference.frozen_nodes(plan))
         with_images = pin_plan_images(plan)  # a rebuilt image is a changed environment
         if with_images is not plan:
             plan, plan_dict = with_images, with_images.to_dict()

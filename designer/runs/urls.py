@@ -21,6 +21,7 @@ urlpatterns = [
     path("graphs/<id:pk>/plan/", api.PlanPreviewView.as_view(), name="plan-preview"),
     path("graphs/<id:pk>/columns/", api.ColumnsView.as_view(), name="graph-columns"),
     path(RUN + "resume/", api.ResumeView.as_view(), name="run-resume"),
+    path(RUN + "inference-graph/", api.InferenceGraphView.as_view(), name="run-inference-graph"),
     path(STEP + "log/", api.StepLogView.as_view(), name="step-log"),
     path(
         STEP + "outputs/<str:port>/preview/",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -96,7 +97,23 @@ def _roundtrip(value: Any, port_type: Any) -> Any:
 
 def run_graph(path: Path, tmp: Path, registry: Registry = REGISTRY) -> dict[str, dict[str, Any]]:
     """Compile a graph file and run its steps in plan order through the engine worker."""
-    plan = compile_graph(parse_graph(json.loads(path.read_text())), registry, {})
+    return run_document(json.loads(path.read_text()), tmp, registry).values
+
+
+@dataclass
+class DocumentRun:
+    """What run_document stored: each step's output records and decoded values, and where."""
+
+    records: dict[str, dict[str, Any]]  # step -> port -> {"digest", "kind", "size", "summary"}
+    values: dict[str, dict[str, Any]]  # step -> port -> decoded value
+    store: ArtifactStore
+
+
+def run_document(
+    document: Mapping[str, Any], tmp: Path, registry: Registry = REGISTRY
+) -> DocumentRun:
+    """Compile a graph document and run its steps in plan order through the engine worker."""
+    plan = compile_graph(parse_graph(dict(document)), registry, {})
     store = ArtifactStore(tmp / "artifacts")
     records: dict[str, dict[str, Any]] = {}
     values: dict[str, dict[str, Any]] = {}
@@ -117,4 +134,4 @@ def run_graph(path: Path, tmp: Path, registry: Registry = REGISTRY) -> dict[str,
             port: decode(store.get(rec["digest"]), rec["kind"])
             for port, rec in result["outputs"].items()
         }
-    return values
+    return DocumentRun(records, values, store)

@@ -1,0 +1,47 @@
+"""`python -m designer.serving serve`: start the scoring process(es) on one port."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Parse the command line and serve until stopped."""
+    parser = argparse.ArgumentParser(prog="python -m designer.serving")
+    commands = parser.add_subparsers(dest="command", required=True)
+    serve = commands.add_parser("serve", help="serve the deployed versions' scorers")
+    serve.add_argument("--bundles", type=Path, required=True, help="the bundle folder")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8100)
+    serve.add_argument(
+        "--workers", type=int, default=os.cpu_count() or 1, help="processes (default: CPUs)"
+    )
+    serve.add_argument("--max-body", type=int, default=None, help="body limit in bytes")
+    args = parser.parse_args(argv)
+
+    import uvicorn
+
+    os.environ["DESIGNER_SCORING_BUNDLES"] = str(args.bundles.resolve())
+    if args.max_body is not None:
+        os.environ["DESIGNER_SCORING_MAX_BODY"] = str(args.max_body)
+    # one BLAS/ONNX thread per process: the processes are the parallelism
+    for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+        os.environ.setdefault(name, "1")
+    uvicorn.run(
+        "designer.serving.server:app_from_environment",
+        factory=True,
+        host=args.host,
+        port=args.port,
+        workers=args.workers,
+        log_level="warning",
+        access_log=False,
+        lifespan="on",
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

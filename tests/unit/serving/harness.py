@@ -1,0 +1,106 @@
+"""Training runs for the serving tests: a small training graph through the engine worker, its
+inference graph, and scorers built from them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from designer.engine.held import load_input
+from designer.serving.derive import derive_inference_graph
+from designer.serving.scorer import Scorer, build_scorer
+from tests.unit.modules.harness import REGISTRY, DocumentRun, run_document
+
+
+def training_document(
+    learner: str,
+    params: dict[str, Any],
+    data: str,
+    label: str = "target",
+    *,
+    normalize: bool = False,
+    clustering: bool = False,
+) -> dict[str, Any]:
+    """data → split → [normalize, apply] → learner → train → score (or the clustering pair)."""
+    nodes = [
+        ("data", "data.sample_dataset@1", {"name": data}),
+        ("split", "transform.split_rows@1", {"fraction": 0.25, "seed": 1}),
+        ("learner", f"{learner}@1", params),
+    ]
+    wires = [("data", "dataset", "split", "dataset")]
+    rows, test = ("split", "train"), ("split", "test")
+    if normalize:
+        nodes += [
+            ("normalize", "transform.normalize@1", {"exclude": [label]}),
+            ("apply", "transform.apply_transform@1", {}),
+        ]
+        wires += [
+            ("split", "train", "normalize", "dataset"),
+            ("normalize", "transform", "apply", "transform"),
+            ("split", "test", "apply", "dataset"),
+        ]
+        rows, test = ("normalize", "dataset"), ("apply", "dataset")
+    trainer, scorer = (
+        ("ml.train_clustering_model@1", "ml.assign_clusters@1")
+        if clustering
+        else ("ml.train_model@1", "ml.score_model@1")
+    )
+    nodes += [
+        ("train", trainer, {} if clustering else {"label": label}),
+        ("score", scorer, {}),
+    ]
+    wires += [
+        ("learner", "model", "train", "model"),
+        (*rows, "train", "dataset"),
+        ("train", "model", "score", "model"),
+        (*test, "score", "dataset"),
+    ]
+    return {
+        "schema_version": 1,
+        "parameters": {},
+        "nodes": [
+            {"id": i, "module": m, "params": p, "position": {"x": 0, "y": 100 * n}}
+            for n, (i, m, p) in enumerate(nodes)
+        ],
+        "edges": [
+            {"id": f"e{n}", "source": {"node": s, "port": sp}, "target": {"node": t, "port": tp}}
+            for n, (s, sp, t, tp) in enumerate(wires)
+        ],
+        "comments": [],
+    }
+
+
+@dataclass
+class Trained:
+    """A finished training run and its derived inference graph."""
+
+    run: DocumentRun
+    inference: dict[str, Any]
+    label: str
+
+    def scorer(self, **options: Any) -> Scorer:
+        """Build a scorer of the inference graph from the run's stored artifacts."""
+        store = self.run.store
+        return build_scorer(
+            self.inference, REGISTRY, lambda d, k: load_input(store, d, k), **options
+        )
+
+    def test_rows(self) -> pd.DataFrame:
+        """The run's held-out rows as they came out of the split (label removed)."""
+        test: pd.DataFrame = self.run.values["split"]["test"]
+        return test.drop(columns=[self.label], errors="ignore")
+
+    def scored(self) -> pd.DataFrame:
+        """What Score model gave for those rows in the run."""
+        scored: pd.DataFrame = self.run.values["score"]["dataset"]
+        return scored
+
+
+def train(document: dict[str, Any], tmp: Path, label: str = "target") -> Trained:
+    """Run a training document and derive its inference graph."""
+    run = run_document(document, tmp)
+    inference = derive_inference_graph(document, run.records, REGISTRY, run_id=1)
+    return Trained(run, inference, label)

@@ -1,0 +1,115 @@
+"""Parity: for each learner, a compiled scorer gives the test rows the scores Score model gave in
+the training run — bit-identical with scikit-learn, within the written tolerance with ONNX."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+from designer.modules.portable import ABS_TOLERANCE, REL_TOLERANCE
+from tests.unit.serving.harness import train, training_document
+
+CASES = {
+    # learner, params, data, normalize, the runtime chosen with ONNX on
+    "logistic_regression": ("ml.logistic_regression", {}, "breast_cancer", True, "onnx"),
+    "logistic_multiclass": ("ml.logistic_regression", {}, "wine", True, "onnx"),
+    "forest_classifier": (
+        "ml.decision_forest_classifier",
+        {"n_estimators": 30},
+        "wine",
+        False,
+        "onnx",
+    ),
+    "boosted_classifier": (
+        "ml.boosted_tree_classifier",
+        {"max_iter": 20},
+        "breast_cancer",
+        False,
+        "sklearn",
+    ),
+    "mlp_classifier": (
+        "ml.neural_network_classifier",
+        {"hidden_layers": "16", "max_iter": 300},
+        "breast_cancer",
+        True,
+        "onnx",
+    ),
+    "linear_regression": ("ml.linear_regression", {}, "diabetes", False, "onnx"),
+    "ridge_regression": ("ml.linear_regression", {"l2": 1.0}, "diabetes", True, "onnx"),
+    "forest_regressor": (
+        "ml.decision_forest_regressor",
+        {"n_estimators": 30},
+        "diabetes",
+        False,
+        "onnx",
+    ),
+    "boosted_regressor": (
+        "ml.boosted_tree_regressor",
+        {"max_iter": 20},
+        "diabetes",
+        False,
+        "sklearn",
+    ),
+    "mlp_regressor": (
+        "ml.neural_network_regressor",
+        {"hidden_layers": "16", "max_iter": 300},
+        "diabetes",
+        True,
+        "onnx",
+    ),
+}
+
+
+def scored_columns(table: Any) -> list[str]:
+    return [c for c in table.columns if str(c).startswith(("Scored ", "Assignments", "Distances"))]
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_scorer_matches_score_model(case: str, tmp_path: Path) -> None:
+    learner, params, data, normalize, expected_runtime = CASES[case]
+    trained = train(training_document(learner, params, data, normalize=normalize), tmp_path)
+    rows = trained.test_rows().to_dict(orient="records")
+    expected = trained.scored()
+    columns = scored_columns(expected)
+
+    exact = trained.scorer(onnx=False)
+    assert exact.runtime == "sklearn", exact.runtime_reason
+    got = exact.score(rows)
+    assert [list(r) for r in got] == [columns] * len(rows)
+    for column in columns:
+        assert [r[column] for r in got] == expected[column].tolist(), column
+
+    fast = trained.scorer()
+    assert fast.runtime == expected_runtime, fast.runtime_reason
+    got = fast.score(rows)
+    for column in columns:
+        values = np.asarray([r[column] for r in got])
+        reference = expected[column].to_numpy()
+        if reference.dtype.kind not in "f":
+            assert values.tolist() == reference.tolist(), column
+        else:
+            bound = ABS_TOLERANCE + REL_TOLERANCE * np.abs(reference)
+            assert np.all(np.abs(values.astype(float) - reference) <= bound), column
+    if fast.runtime == "onnx":
+        assert fast.max_difference is not None
+        assert (
+            f"on {len(trained.run.values['data']['dataset'])} training rows" in fast.runtime_reason
+        )
+    else:
+        assert "no ONNX conversion passed its check" in fast.runtime_reason
+
+
+def test_clustering_scores_through_the_graph_path(tmp_path: Path) -> None:
+    document = training_document("ml.kmeans", {"n_clusters": 3}, "iris", clustering=True)
+    trained = train(document, tmp_path, label="")
+    scorer = trained.scorer()
+    assert scorer.runtime == "graph"
+    assert "has no fused form" in scorer.runtime_reason
+    rows = trained.test_rows().to_dict(orient="records")
+    expected = trained.scored()
+    got = scorer.score(rows)
+    for column in scored_columns(expected):
+        assert [r[column] for r in got] == expected[column].tolist(), column

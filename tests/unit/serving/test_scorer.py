@@ -1,0 +1,123 @@
+"""Inference graphs from a run and the scorers compiled from them: shape, runtimes, refusals."""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from designer.serving.derive import DeriveError, derive_inference_graph
+from designer.serving.scorer import BuildError
+from tests.unit.modules.harness import REGISTRY
+from tests.unit.serving.harness import Trained, train, training_document
+
+PASS_THROUGH = "def azureml_main(dataframe1, dataframe2=None):\n    return dataframe1\n"
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory: pytest.TempPathFactory) -> Trained:
+    document = training_document("ml.logistic_regression", {}, "breast_cancer", normalize=True)
+    return train(document, tmp_path_factory.mktemp("run"))
+
+
+def modules(document: dict[str, Any]) -> dict[str, str]:
+    return {n["id"]: n["module"] for n in document["nodes"]}
+
+
+def test_the_inference_graph_freezes_the_fits_and_serves_the_scoring_path(trained: Trained) -> None:
+    graph = trained.inference
+    assert modules(graph) == {
+        "data_dataset_frozen": "data.frozen_dataset@1",
+        "request_columns": "transform.select_columns@1",
+        "web_service_input": "output.web_service_input@1",
+        "normalize_transform_frozen": "transform.frozen_transform@1",
+        "apply": "transform.apply_transform@1",
+        "score": "ml.score_model@1",
+        "train_model_frozen": "ml.frozen_model@1",
+        "response_columns": "transform.select_columns@1",
+        "web_service_output": "output.web_service_output@1",
+    }
+    frozen = {n["id"]: n["params"] for n in graph["nodes"] if "frozen" in n["module"]}
+    assert frozen["train_model_frozen"] == {
+        "run": 1,
+        "step": "train",
+        "port": "model",
+        "digest": trained.run.records["train"]["model"]["digest"],
+    }
+    request = next(n for n in graph["nodes"] if n["id"] == "request_columns")
+    assert request["params"] == {"columns": ["target"], "mode": "exclude"}
+
+
+def test_the_scorer_reports_its_runtime_schema_and_examples(trained: Trained) -> None:
+    info = trained.scorer().info()
+    assert info["runtime"] == "onnx"
+    assert info["runtime_reason"].startswith("onnx: float64 inputs")
+    columns = info["input_schema"]["columns"]
+    assert len(columns) == 30 and "target" not in {c["name"] for c in columns}
+    assert {c["type"] for c in columns} == {"number"}
+    assert len(info["examples"]) == 3 and info["sandboxed_steps"] == []
+
+
+def test_a_python_script_step_runs_in_the_sandbox_on_each_call(trained: Trained) -> None:
+    graph = copy.deepcopy(trained.inference)
+    graph["nodes"].append(
+        {
+            "id": "script",
+            "module": "script.python@1",
+            "params": {"code": PASS_THROUGH},
+            "position": {"x": 0, "y": 0},
+        }
+    )
+    for edge in graph["edges"]:
+        if edge["source"]["node"] == "web_service_input":
+            edge["source"] = {"node": "script", "port": "result1"}
+    graph["edges"].append(
+        {
+            "id": "to_script",
+            "source": {"node": "web_service_input", "port": "dataset"},
+            "target": {"node": "script", "port": "dataset1"},
+        }
+    )
+    scripted = Trained(trained.run, graph, trained.label).scorer()
+    info = scripted.info()
+    assert info["runtime"] == "graph" and info["sandboxed_steps"] == ["script"]
+    assert "sandbox" in info["latency_note"]
+    rows = trained.test_rows().head(5).to_dict(orient="records")
+    assert scripted.score(rows) == trained.scorer(onnx=False).score(rows)
+
+
+def test_steps_that_cannot_be_served_are_named(trained: Trained) -> None:
+    graph = copy.deepcopy(trained.inference)
+    graph["nodes"].append(
+        {
+            "id": "stray",
+            "module": "ml.logistic_regression@1",
+            "params": {},
+            "position": {"x": 0, "y": 0},
+        }
+    )
+    with pytest.raises(BuildError) as caught:
+        Trained(trained.run, graph, trained.label).scorer()
+    assert [(i["node"], i["code"]) for i in caught.value.issues] == [("stray", "not_servable")]
+
+    graph = copy.deepcopy(trained.inference)
+    batch = {"data_dataset_frozen", "request_columns"}
+    graph["nodes"] = [n for n in graph["nodes"] if n["id"] not in batch]
+    graph["edges"] = [e for e in graph["edges"] if e["source"]["node"] not in batch]
+    with pytest.raises(BuildError, match="no batch input"):
+        Trained(trained.run, graph, trained.label).scorer()
+
+
+def test_a_graph_with_several_scoring_nodes_needs_one_named(tmp_path: Path) -> None:
+    document = training_document("ml.logistic_regression", {}, "breast_cancer")
+    second = copy.deepcopy(next(n for n in document["nodes"] if n["id"] == "score"))
+    second["id"] = "score2"
+    document["nodes"].append(second)
+    outputs: dict[str, Any] = {}
+    with pytest.raises(DeriveError) as caught:
+        derive_inference_graph(document, outputs, REGISTRY, run_id=1)
+    assert "several scoring nodes (score, score2)" in str(caught.value)
+    with pytest.raises(DeriveError, match="was not stored by run 1"):
+        derive_inference_graph(document, outputs, REGISTRY, run_id=1, score_node="score")
