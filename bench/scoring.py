@@ -1,0 +1,266 @@
+"""Scoring benchmark: where real-time scoring is served, against a hand-written FastAPI service.
+
+    .venv/bin/python bench/scoring.py [--calls 1000] [--rounds 3] [--clients 4]
+
+Models: logistic regression and a 100-tree random forest trained on the breast cancer sample
+(30 numeric features) by a training run through the engine worker; the inference graph derived
+from each run is compiled into a scorer. Services, each started as its own server on loopback:
+
+- baseline: a hand-written FastAPI + uvicorn app (`uvicorn baseline:app`, one process: uvicorn's
+  own `--workers N` leaves TCP_NODELAY off and adds ~40 ms a call, see designer/serving/
+  __main__.py) around the same fitted scikit-learn estimator: pydantic-validated rows →
+  DataFrame → predict + predict_proba;
+- scoring: the dedicated scoring process (`python -m designer.serving serve`, uvicorn with
+  httptools, 2 worker processes, raw ASGI) with each model's scorer as built (ONNX) and built
+  with ONNX off (the fused scikit-learn kernel);
+- django: the in-app option, a plain Django view with the project's whole middleware stack on
+  Daphne (one process, as `make run` serves the app) calling the same warm scorer (ONNX).
+
+Each measurement: `clients` processes, each with one keep-alive HTTP/1.1 connection, send
+`calls` one-row requests back to back; latency per call at the client (p50, p99 over every
+call of every client), throughput = all calls / wall time. Rounds interleave the services so
+that a change in the machine's load hits all of them; the figures are each round's median.
+Goals (issue 12): scoring p99 < 5 ms for both models, >= 1,000 calls/s for logistic
+regression, and the random forest faster than the baseline. Exits 1 when a goal is missed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import multiprocessing
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+sys.path.insert(0, str(ROOT))
+
+from designer.serving.bundles import deploy  # noqa: E402
+from tests.support.processes import free_port  # noqa: E402
+from tests.unit.serving.harness import train, training_document  # noqa: E402
+
+BASELINE = '''
+import joblib, os, pandas as pd
+from fastapi import FastAPI
+from pydantic import BaseModel
+
+model = joblib.load(os.environ["BENCH_MODEL"])
+app = FastAPI()
+
+
+class Rows(BaseModel):
+    rows: list[dict[str, float]]
+
+
+@app.post("/score")
+def score(body: Rows) -> dict:
+    frame = pd.DataFrame(body.rows)[list(model.feature_names_in_)]
+    labels = model.predict(frame).tolist()
+    proba = model.predict_proba(frame)[:, 1].tolist()
+    return {"rows": [{"Scored Labels": l, "Scored Probabilities": p} for l, p in zip(labels, proba)]}
+'''
+MODELS = {
+    "logistic regression": ("ml.logistic_regression", {"max_iter": 5000}),
+    "random forest (100 trees)": ("ml.decision_forest_classifier", {"n_estimators": 100}),
+}
+GOAL_P99_MS = 5.0
+GOAL_LR_CALLS = 1000.0
+
+
+def wait_ready(port: int, path: str, process: subprocess.Popen[bytes]) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"the server on {port} exited with {process.returncode}")
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+            conn.request("GET", path)
+            conn.getresponse().read()
+            return
+        except OSError:
+            time.sleep(0.2)
+    raise RuntimeError(f"the server on {port} did not start")
+
+
+def start(command: list[str], env: dict[str, str], port: int, probe: str) -> subprocess.Popen[bytes]:
+    process = subprocess.Popen(
+        command,
+        env={**os.environ, **env, "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1"},
+        cwd=HERE,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    wait_ready(port, probe, process)
+    return process
+
+
+def client(port: int, path: str, body: bytes, calls: int, barrier: Any, out: Any) -> None:
+    conn = http.client.HTTPConnection("127.0.0.1", port)
+    headers = {"Content-Type": "application/json"}
+    for _ in range(20):  # warm the connection and the server
+        conn.request("POST", path, body, headers)
+        conn.getresponse().read()
+    barrier.wait()
+    latencies = []
+    for _ in range(calls):
+        started = time.perf_counter()
+        conn.request("POST", path, body, headers)
+        response = conn.getresponse()
+        response.read()
+        latencies.append(time.perf_counter() - started)
+        if response.status != 200:
+            raise RuntimeError(f"{path}: HTTP {response.status}")
+    out.put((time.perf_counter(), latencies))
+
+
+def measure(port: int, path: str, body: bytes, calls: int, clients: int) -> dict[str, float]:
+    """p50/p99 in ms and calls per second with `clients` keep-alive clients."""
+    context = multiprocessing.get_context("fork")
+    barrier, out = context.Barrier(clients + 1), context.Queue()
+    workers = [
+        context.Process(target=client, args=(port, path, body, calls, barrier, out))
+        for _ in range(clients)
+    ]
+    for worker in workers:
+        worker.start()
+    barrier.wait()
+    started = time.perf_counter()
+    results = [out.get() for _ in workers]
+    for worker in workers:
+        worker.join()
+    wall = max(end for end, _ in results) - started
+    latencies = sorted(x for _, lat in results for x in lat)
+    return {
+        "p50": latencies[len(latencies) // 2] * 1000,
+        "p99": latencies[int(len(latencies) * 0.99)] * 1000,
+        "calls_per_s": len(latencies) / wall,
+    }
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--calls", type=int, default=1000, help="calls per client per round")
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--clients", type=int, default=4)
+    args = parser.parse_args()
+    import joblib
+
+    work = Path(tempfile.mkdtemp(prefix="bench-scoring-"))
+    bundles = work / "bundles"
+    targets: dict[tuple[str, str], tuple[str, str, bytes]] = {}  # (service, model) -> route
+    processes = []
+    try:
+        scoring_port, baseline_ports, django_port = free_port(), {}, free_port()
+        (work / "baseline.py").write_text(BASELINE)
+        for n, (model, (learner, params)) in enumerate(MODELS.items()):
+            trained = train(training_document(learner, params, "breast_cancer"), work / f"run{n}")
+            row = trained.test_rows().iloc[0].to_dict()
+            body = json.dumps({"rows": [row]}).encode()
+            deploy(bundles, 10 * n + 1, trained.scorer())
+            deploy(bundles, 10 * n + 2, trained.scorer(onnx=False))
+            estimator = trained.run.values["train"]["model"].estimator
+            joblib.dump(estimator, work / f"model{n}.joblib")
+            baseline_ports[model] = free_port()
+            processes.append(
+                start(
+                    [sys.executable, "-m", "uvicorn", "baseline:app", "--port",
+                     str(baseline_ports[model]), "--log-level", "warning",
+                     "--no-access-log", "--app-dir", str(work)],
+                    {"BENCH_MODEL": str(work / f"model{n}.joblib")},
+                    baseline_ports[model],
+                    "/docs",
+                )
+            )
+            targets[("baseline (FastAPI + sklearn)", model)] = ("B", "/score", body)
+            targets[("scoring process, ONNX", model)] = ("S", f"/v1/versions/{10 * n + 1}/score", body)
+            targets[("scoring process, sklearn", model)] = (
+                "S", f"/v1/versions/{10 * n + 2}/score", body
+            )
+            targets[("Django view on Daphne, ONNX", model)] = ("D", f"/bench/score/{10 * n + 1}/", body)
+        env = {"DESIGNER_SCORING_BUNDLES": str(bundles)}
+        processes.append(
+            start(
+                [sys.executable, "-m", "designer.serving", "serve", "--bundles", str(bundles),
+                 "--port", str(scoring_port), "--workers", "2"],
+                {**env, "PYTHONPATH": str(ROOT)},
+                scoring_port,
+                "/v1/health",
+            )
+        )
+        processes.append(
+            start(
+                [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(django_port),
+                 "designer.asgi:application"],
+                {**env, "PYTHONPATH": f"{HERE}:{ROOT}", "DJANGO_SETTINGS_MODULE": "scoring_site",
+                 "SECRET_KEY": "bench-only", "ALLOWED_HOSTS": "127.0.0.1",
+                 "DESIGNER_DATA_DIR": str(work / "data")},
+                django_port,
+                "/api/health/",
+            )
+        )
+        ports = {"S": scoring_port, "D": django_port}
+        figures: dict[tuple[str, str], list[dict[str, float]]] = {key: [] for key in targets}
+        load = os.getloadavg()
+        for round_ in range(args.rounds):
+            keys = list(targets)
+            keys = keys[round_ % len(keys):] + keys[: round_ % len(keys)]
+            for key in keys:
+                kind, path, body = targets[key]
+                port = baseline_ports[key[1]] if kind == "B" else ports[kind]
+                figures[key].append(measure(port, path, body, args.calls, args.clients))
+        return report(figures, args, load)
+    finally:
+        for process in processes:
+            os.killpg(process.pid, 15)
+            process.wait(20)
+
+
+def report(figures: dict[tuple[str, str], list[dict[str, float]]], args: Any, load: Any) -> int:
+    print(
+        f"one-row calls, {args.clients} keep-alive clients x {args.calls} calls, median of "
+        f"{args.rounds} interleaved rounds; load average before: {load[0]:.1f} {load[1]:.1f}"
+    )
+    median = {
+        key: {m: statistics.median(r[m] for r in runs) for m in ("p50", "p99", "calls_per_s")}
+        for key, runs in figures.items()
+    }
+    missed = []
+    for model in MODELS:
+        base = median[("baseline (FastAPI + sklearn)", model)]
+        print(f"\n{model}")
+        print(f"  {'service':32} {'p50 ms':>8} {'p99 ms':>8} {'calls/s':>9}  vs baseline p99, calls/s")
+        for (service, m), value in median.items():
+            if m != model:
+                continue
+            print(
+                f"  {service:32} {value['p50']:8.2f} {value['p99']:8.2f} "
+                f"{value['calls_per_s']:9.0f}  x{value['p99'] / base['p99']:.2f}, "
+                f"x{value['calls_per_s'] / base['calls_per_s']:.2f}"
+            )
+        ours = median[("scoring process, ONNX", model)]
+        if ours["p99"] >= GOAL_P99_MS:
+            missed.append(f"{model}: p99 {ours['p99']:.2f} ms (goal < {GOAL_P99_MS} ms)")
+        if model.startswith("logistic") and ours["calls_per_s"] < GOAL_LR_CALLS:
+            missed.append(f"{model}: {ours['calls_per_s']:.0f} calls/s (goal >= {GOAL_LR_CALLS:.0f})")
+        if model.startswith("random") and not (
+            ours["p99"] < base["p99"] and ours["calls_per_s"] > base["calls_per_s"]
+        ):
+            missed.append(f"{model}: not faster than the baseline")
+    print("\ngoals: scoring process p99 < 5 ms (both), >= 1,000 calls/s (LR), RF faster than baseline")
+    for line in missed:
+        print(f"MISSED {line}")
+    print("all goals met" if not missed else "")
+    return 1 if missed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,34 @@
+"""bench/scoring.py's in-app candidate: the project's Django settings and URLs plus one plain
+Django view that scores with a warm scorer, served by Daphne (DJANGO_SETTINGS_MODULE=this)."""
+
+from __future__ import annotations
+
+import json
+import os
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from designer.settings import *  # noqa: F403
+
+ROOT_URLCONF = "scoring_site_urls"
+
+
+@cache
+def _loaded() -> Any:
+    from designer.serving.bundles import Loaded
+
+    return Loaded(Path(os.environ["DESIGNER_SCORING_BUNDLES"]))
+
+
+def score_view(request: Any, version: int) -> Any:
+    """POST rows → scored rows, through Django's whole middleware stack."""
+    from django.http import JsonResponse
+
+    from designer.serving.schema import InputError
+
+    try:
+        rows = _loaded().get(version).score_body(json.loads(request.body))
+    except InputError as exc:
+        return JsonResponse(exc.to_dict(), status=exc.status)
+    return JsonResponse({"rows": rows})
