@@ -47,7 +47,7 @@ from designer.serving.bundles import deploy  # noqa: E402
 from tests.support.processes import free_port  # noqa: E402
 from tests.unit.serving.harness import train, training_document  # noqa: E402
 
-BASELINE = '''
+BASELINE = """
 import joblib, os, pandas as pd
 from fastapi import FastAPI
 from pydantic import BaseModel
@@ -65,8 +65,9 @@ def score(body: Rows) -> dict:
     frame = pd.DataFrame(body.rows)[list(model.feature_names_in_)]
     labels = model.predict(frame).tolist()
     proba = model.predict_proba(frame)[:, 1].tolist()
-    return {"rows": [{"Scored Labels": l, "Scored Probabilities": p} for l, p in zip(labels, proba)]}
-'''
+    rows = [{"Scored Labels": l, "Scored Probabilities": p} for l, p in zip(labels, proba)]
+    return {"rows": rows}
+"""
 MODELS = {
     "logistic regression": ("ml.logistic_regression", {"max_iter": 5000}),
     "random forest (100 trees)": ("ml.decision_forest_classifier", {"n_estimators": 100}),
@@ -90,7 +91,9 @@ def wait_ready(port: int, path: str, process: subprocess.Popen[bytes]) -> None:
     raise RuntimeError(f"the server on {port} did not start")
 
 
-def start(command: list[str], env: dict[str, str], port: int, probe: str) -> subprocess.Popen[bytes]:
+def start(
+    command: list[str], env: dict[str, str], port: int, probe: str
+) -> subprocess.Popen[bytes]:
     process = subprocess.Popen(
         command,
         env={**os.environ, **env, "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1"},
@@ -172,25 +175,55 @@ def main() -> int:
             baseline_ports[model] = free_port()
             processes.append(
                 start(
-                    [sys.executable, "-m", "uvicorn", "baseline:app", "--port",
-                     str(baseline_ports[model]), "--log-level", "warning",
-                     "--no-access-log", "--app-dir", str(work)],
+                    [
+                        sys.executable,
+                        "-m",
+                        "uvicorn",
+                        "baseline:app",
+                        "--port",
+                        str(baseline_ports[model]),
+                        "--log-level",
+                        "warning",
+                        "--no-access-log",
+                        "--app-dir",
+                        str(work),
+                    ],
                     {"BENCH_MODEL": str(work / f"model{n}.joblib")},
                     baseline_ports[model],
                     "/docs",
                 )
             )
             targets[("baseline (FastAPI + sklearn)", model)] = ("B", "/score", body)
-            targets[("scoring process, ONNX", model)] = ("S", f"/v1/versions/{10 * n + 1}/score", body)
-            targets[("scoring process, sklearn", model)] = (
-                "S", f"/v1/versions/{10 * n + 2}/score", body
+            targets[("scoring process, ONNX", model)] = (
+                "S",
+                f"/v1/versions/{10 * n + 1}/score",
+                body,
             )
-            targets[("Django view on Daphne, ONNX", model)] = ("D", f"/bench/score/{10 * n + 1}/", body)
+            targets[("scoring process, sklearn", model)] = (
+                "S",
+                f"/v1/versions/{10 * n + 2}/score",
+                body,
+            )
+            targets[("Django view on Daphne, ONNX", model)] = (
+                "D",
+                f"/bench/score/{10 * n + 1}/",
+                body,
+            )
         env = {"DESIGNER_SCORING_BUNDLES": str(bundles)}
         processes.append(
             start(
-                [sys.executable, "-m", "designer.serving", "serve", "--bundles", str(bundles),
-                 "--port", str(scoring_port), "--workers", "2"],
+                [
+                    sys.executable,
+                    "-m",
+                    "designer.serving",
+                    "serve",
+                    "--bundles",
+                    str(bundles),
+                    "--port",
+                    str(scoring_port),
+                    "--workers",
+                    "2",
+                ],
                 {**env, "PYTHONPATH": str(ROOT)},
                 scoring_port,
                 "/v1/health",
@@ -198,11 +231,24 @@ def main() -> int:
         )
         processes.append(
             start(
-                [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(django_port),
-                 "designer.asgi:application"],
-                {**env, "PYTHONPATH": f"{HERE}:{ROOT}", "DJANGO_SETTINGS_MODULE": "scoring_site",
-                 "SECRET_KEY": "bench-only", "ALLOWED_HOSTS": "127.0.0.1",
-                 "DESIGNER_DATA_DIR": str(work / "data")},
+                [
+                    sys.executable,
+                    "-m",
+                    "daphne",
+                    "-b",
+                    "127.0.0.1",
+                    "-p",
+                    str(django_port),
+                    "designer.asgi:application",
+                ],
+                {
+                    **env,
+                    "PYTHONPATH": f"{HERE}:{ROOT}",
+                    "DJANGO_SETTINGS_MODULE": "scoring_site",
+                    "SECRET_KEY": "bench-only",
+                    "ALLOWED_HOSTS": "127.0.0.1",
+                    "DESIGNER_DATA_DIR": str(work / "data"),
+                },
                 django_port,
                 "/api/health/",
             )
@@ -212,7 +258,7 @@ def main() -> int:
         load = os.getloadavg()
         for round_ in range(args.rounds):
             keys = list(targets)
-            keys = keys[round_ % len(keys):] + keys[: round_ % len(keys)]
+            keys = keys[round_ % len(keys) :] + keys[: round_ % len(keys)]
             for key in keys:
                 kind, path, body = targets[key]
                 port = baseline_ports[key[1]] if kind == "B" else ports[kind]
@@ -237,7 +283,9 @@ def report(figures: dict[tuple[str, str], list[dict[str, float]]], args: Any, lo
     for model in MODELS:
         base = median[("baseline (FastAPI + sklearn)", model)]
         print(f"\n{model}")
-        print(f"  {'service':32} {'p50 ms':>8} {'p99 ms':>8} {'calls/s':>9}  vs baseline p99, calls/s")
+        print(
+            f"  {'service':32} {'p50 ms':>8} {'p99 ms':>8} {'calls/s':>9}  vs baseline p99, calls/s"
+        )
         for (service, m), value in median.items():
             if m != model:
                 continue
@@ -250,12 +298,16 @@ def report(figures: dict[tuple[str, str], list[dict[str, float]]], args: Any, lo
         if ours["p99"] >= GOAL_P99_MS:
             missed.append(f"{model}: p99 {ours['p99']:.2f} ms (goal < {GOAL_P99_MS} ms)")
         if model.startswith("logistic") and ours["calls_per_s"] < GOAL_LR_CALLS:
-            missed.append(f"{model}: {ours['calls_per_s']:.0f} calls/s (goal >= {GOAL_LR_CALLS:.0f})")
+            missed.append(
+                f"{model}: {ours['calls_per_s']:.0f} calls/s (goal >= {GOAL_LR_CALLS:.0f})"
+            )
         if model.startswith("random") and not (
             ours["p99"] < base["p99"] and ours["calls_per_s"] > base["calls_per_s"]
         ):
             missed.append(f"{model}: not faster than the baseline")
-    print("\ngoals: scoring process p99 < 5 ms (both), >= 1,000 calls/s (LR), RF faster than baseline")
+    print(
+        "\ngoals: scoring process p99 < 5 ms (both), >= 1,000 calls/s (LR), RF faster than baseline"
+    )
     for line in missed:
         print(f"MISSED {line}")
     print("all goals met" if not missed else "")

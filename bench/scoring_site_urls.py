@@ -2,8 +2,8 @@
 
 from django.urls import path
 from django.views.decorators.csrf import csrf_exempt
+from scoring_site import score_view
 
 from designer.urls import urlpatterns as project
-from scoring_site import score_view
 
 urlpatterns = [path("bench/score/<int:version>/", csrf_exempt(score_view)), *project]

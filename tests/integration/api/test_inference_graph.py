@@ -1,0 +1,85 @@
+"""From a training run to a scorer through the real API: derive the inference graph, run it
+like any graph, compile it, and get the run's own scores back for the test rows."""
+
+from __future__ import annotations
+
+import io
+
+import pandas as pd
+import pytest
+
+from designer.graphs.models import GraphVersion
+from designer.runs.inference import build_version_scorer
+from designer.runs.models import Run
+from tests.integration.api.conftest import Team, make_team
+from tests.integration.api.test_runs import import_example, steps, wait_for
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+def team_tx(transactional_db: None) -> Team:
+    """A team in a database that background threads can see."""
+    return make_team()
+
+
+def table(client: object, run: int, step: str, port: str) -> pd.DataFrame:
+    response = client.get(f"/api/runs/{run}/steps/{step}/outputs/{port}/download/")  # type: ignore[attr-defined]
+    return pd.read_parquet(io.BytesIO(b"".join(response.streaming_content)))
+
+
+def test_a_run_becomes_an_inference_graph_that_runs_and_scores_like_the_run(
+    team_tx: Team,
+) -> None:
+    editor = team_tx.client("editor")
+    graph = import_example(editor, team_tx.workspace.pk, "binary_breast_cancer")
+    run = wait_for(
+        editor, editor.post(f"/api/graphs/{graph['id']}/runs/", {}, format="json").json()["id"]
+    )
+    assert run["status"] == "succeeded"
+
+    refused = editor.post(f"/api/runs/{run['id']}/inference-graph/", {}, format="json")
+    assert refused.status_code == 400
+    assert "several scoring nodes (score_logreg, score_boosted)" in refused.json()["detail"]
+    created = editor.post(
+        f"/api/runs/{run['id']}/inference-graph/", {"score_node": "score_logreg"}, format="json"
+    )
+    assert created.status_code == 201, created.json()
+    inference = created.json()
+    assert inference["workspace"] == team_tx.workspace.pk and inference["issues"] == []
+    assert f"(run {run['id']})" in inference["name"]
+
+    batch = wait_for(
+        editor, editor.post(f"/api/graphs/{inference['id']}/runs/", {}, format="json").json()["id"]
+    )
+    assert batch["status"] == "succeeded", steps(batch)
+    assert steps(batch)["train_logreg_model_frozen"]["status"] == "succeeded"
+
+    version = GraphVersion.objects.get(graph_id=inference["id"], number=batch["version"])
+    scorer = build_version_scorer(version)
+    assert scorer.runtime == "onnx", scorer.runtime_reason
+    exact = build_version_scorer(version, onnx=False)
+    test_rows = table(editor, run["id"], "split", "test").drop(columns=["target"])
+    expected = table(editor, run["id"], "score_logreg", "dataset")
+    got = exact.score(test_rows.to_dict(orient="records"))
+    assert [r["Scored Labels"] for r in got] == expected["Scored Labels"].tolist()
+    assert [r["Scored Probabilities"] for r in got] == expected["Scored Probabilities"].tolist()
+
+
+def test_who_may_derive_and_from_which_runs(team_tx: Team) -> None:
+    editor = team_tx.client("editor")
+    graph = import_example(editor, team_tx.workspace.pk, "multiclass_wine")
+    run = wait_for(
+        editor, editor.post(f"/api/graphs/{graph['id']}/runs/", {}, format="json").json()["id"]
+    )
+    url = f"/api/runs/{run['id']}/inference-graph/"
+    assert team_tx.client("viewer").post(url, {}, format="json").status_code == 403
+    assert team_tx.client("outsider").post(url, {}, format="json").status_code == 404
+    assert team_tx.client("anonymous").post(url, {}, format="json").status_code in (401, 403)
+    unknown = editor.post(url, {"score_node": "evaluate"}, format="json")
+    assert unknown.status_code == 400 and unknown.json()["issues"][0]["field"] == "score_node"
+    assert editor.post(url, {"colour": "red"}, format="json").status_code == 400
+    assert editor.post(url, {}, format="json").status_code == 201
+    Run.objects.filter(pk=run["id"]).update(status="failed")
+    failed = editor.post(url, {}, format="json")
+    assert failed.status_code == 409 and failed.json()["code"] == "run_not_succeeded"
