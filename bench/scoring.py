@@ -27,6 +27,7 @@ regression, and the random forest faster than the baseline. Exits 1 when a goal 
 from __future__ import annotations
 
 import argparse
+import copy
 import http.client
 import json
 import multiprocessing
@@ -163,14 +164,17 @@ def main() -> int:
     processes = []
     try:
         scoring_port, baseline_ports, django_port = free_port(), {}, free_port()
+        in_process: dict[str, dict[str, float]] = {}
         (work / "baseline.py").write_text(BASELINE)
         for n, (model, (learner, params)) in enumerate(MODELS.items()):
             trained = train(training_document(learner, params, "breast_cancer"), work / f"run{n}")
             row = trained.test_rows().iloc[0].to_dict()
             body = json.dumps({"rows": [row]}).encode()
-            deploy(bundles, 10 * n + 1, trained.scorer())
-            deploy(bundles, 10 * n + 2, trained.scorer(onnx=False))
+            fast, exact = trained.scorer(), trained.scorer(onnx=False)
+            deploy(bundles, 10 * n + 1, fast)
+            deploy(bundles, 10 * n + 2, exact)
             estimator = trained.run.values["train"]["model"].estimator
+            in_process[model] = score_costs(fast, exact, estimator, row)
             joblib.dump(estimator, work / f"model{n}.joblib")
             baseline_ports[model] = free_port()
             processes.append(
@@ -263,14 +267,49 @@ def main() -> int:
                 kind, path, body = targets[key]
                 port = baseline_ports[key[1]] if kind == "B" else ports[kind]
                 figures[key].append(measure(port, path, body, args.calls, args.clients))
-        return report(figures, args, load)
+        return report(figures, in_process, args, load)
     finally:
         for process in processes:
             os.killpg(process.pid, 15)
             process.wait(20)
 
 
-def report(figures: dict[tuple[str, str], list[dict[str, float]]], args: Any, load: Any) -> int:
+def score_costs(fast: Any, exact: Any, estimator: Any, row: dict[str, Any]) -> dict[str, float]:
+    """Median microseconds of one-row scoring in process, per runtime (no HTTP)."""
+    import pandas as pd
+
+    graph = copy.copy(exact)
+    graph.kernel = None
+    frame = pd.DataFrame([row])[list(estimator.feature_names_in_)]
+    calls = {
+        "scorer, ONNX": lambda: fast.score([row]),
+        "scorer, sklearn kernel": lambda: exact.score([row]),
+        "scorer, graph path": lambda: graph.score([row]),
+        "bare estimator (predict + predict_proba)": lambda: (
+            estimator.predict(frame),
+            estimator.predict_proba(frame),
+        ),
+    }
+    costs = {}
+    for name, call in calls.items():
+        times = []
+        for _ in range(300):
+            started = time.perf_counter()
+            call()
+            times.append(time.perf_counter() - started)
+        costs[name] = statistics.median(times) * 1e6
+    return costs
+
+
+def report(
+    figures: dict[tuple[str, str], list[dict[str, float]]],
+    in_process: dict[str, dict[str, float]],
+    args: Any,
+    load: Any,
+) -> int:
+    print("in process, one row, median of 300 calls (no HTTP):")
+    for model, costs in in_process.items():
+        print(f"  {model}: " + ", ".join(f"{k} {v:.0f} us" for k, v in costs.items()))
     print(
         f"one-row calls, {args.clients} keep-alive clients x {args.calls} calls, median of "
         f"{args.rounds} interleaved rounds; load average before: {load[0]:.1f} {load[1]:.1f}"
