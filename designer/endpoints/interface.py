@@ -17,9 +17,8 @@ import re
 from typing import Any
 
 from designer.engine.params import check_pipeline_value
+from designer.modules.specs.output import WEB_SERVICE_INPUT, WEB_SERVICE_OUTPUT
 
-WEB_SERVICE_INPUT = "output.web_service_input"
-WEB_SERVICE_OUTPUT = "output.web_service_output"
 RESERVED_NAMES = {"parameters", "inputs"}  # multipart field names of a call
 _NAME = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
 Issue = dict[str, str]

@@ -12,17 +12,12 @@ from designer.engine.plan import Plan
 from designer.graphs import services as graph_services
 from designer.graphs.analysis import module_registry
 from designer.graphs.models import Graph, GraphVersion
+from designer.modules.specs.frozen import FROZEN_KINDS
 from designer.runs.engine_setup import artifact_store
 from designer.runs.models import Run, RunStatus, StepRun
 from designer.serving.derive import DeriveError, derive_inference_graph
 from designer.serving.schema import ExtraColumns
 from designer.serving.scorer import BuildError, Scorer, build_scorer
-
-FROZEN_KINDS = {
-    "ml.frozen_model": "pickle",
-    "transform.frozen_transform": "pickle",
-    "data.frozen_dataset": "parquet",
-}
 
 
 def create_inference_graph(

@@ -16,17 +16,18 @@ from typing import Any
 
 from designer.engine.registry import ModuleSpec, Registry
 from designer.engine.types import PortType
+from designer.modules.specs.frozen import FROZEN_DATASET, FROZEN_MODEL, FROZEN_TRANSFORM
+from designer.modules.specs.output import WEB_SERVICE_INPUT as WEB_INPUT
+from designer.modules.specs.output import WEB_SERVICE_OUTPUT as WEB_OUTPUT
 
 SCORERS = ("ml.score_model", "ml.assign_clusters")
 SPLITS = ("transform.split_rows", "transform.split_by_expression", "transform.partition_sample")
-WEB_INPUT = "output.web_service_input"
-WEB_OUTPUT = "output.web_service_output"
 APPLY = "transform.apply_transform"
 SELECT = "transform.select_columns"
 FROZEN = {
-    PortType.MODEL: "ml.frozen_model",
-    PortType.TRANSFORM: "transform.frozen_transform",
-    PortType.DATAFRAME: "data.frozen_dataset",
+    PortType.MODEL: FROZEN_MODEL,
+    PortType.TRANSFORM: FROZEN_TRANSFORM,
+    PortType.DATAFRAME: FROZEN_DATASET,
 }
 FROZEN_PORT = {
     PortType.MODEL: "model",

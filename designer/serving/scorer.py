@@ -25,6 +25,9 @@ from designer.engine.schema import GraphFormatError, parse_graph
 from designer.modules.models import TrainedModel
 from designer.modules.portable import ABS_TOLERANCE, REL_TOLERANCE, NotPortable, OnnxPredictor
 from designer.modules.portable import to_onnx as onnx_of
+from designer.modules.specs.frozen import FROZEN_KINDS
+from designer.modules.specs.output import WEB_SERVICE_INPUT as WEB_INPUT
+from designer.modules.specs.output import WEB_SERVICE_OUTPUT as WEB_OUTPUT
 from designer.modules.training import SCORED_LABELS
 from designer.serving.graph import Artifacts, NoArtifacts, Node, NodeError, evaluate
 from designer.serving.kernel import Keep, Kernel, NotFusable, Replay, as_arrays
@@ -37,10 +40,7 @@ from designer.serving.schema import (
     to_frame,
 )
 
-WEB_INPUT = "output.web_service_input"
-WEB_OUTPUT = "output.web_service_output"
-FROZEN = ("ml.frozen_model", "transform.frozen_transform", "data.frozen_dataset")
-CONSTANT = (*FROZEN, "data.enter_data")
+CONSTANT = (*FROZEN_KINDS, "data.enter_data")
 # modules that run user code: called through their own entry, which runs it in the sandbox
 SANDBOXED = ("script.python", "transform.sql")
 SERVABLE = (

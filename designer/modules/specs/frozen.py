@@ -9,6 +9,7 @@ from designer.modules.specs import builtin
 FROZEN_MODEL = "ml.frozen_model"
 FROZEN_TRANSFORM = "transform.frozen_transform"
 FROZEN_DATASET = "data.frozen_dataset"
+FROZEN_KINDS = {FROZEN_MODEL: "pickle", FROZEN_TRANSFORM: "pickle", FROZEN_DATASET: "parquet"}
 
 _SOURCE = (
     ParamSpec("run", ParamType.INT, label="Run", description="The run it comes from.", minimum=1),

@@ -6,6 +6,9 @@ from designer.engine.registry import ParamSpec, PortSpec
 from designer.engine.types import ParamType, PortType
 from designer.modules.specs import builtin
 
+WEB_SERVICE_INPUT = "output.web_service_input"
+WEB_SERVICE_OUTPUT = "output.web_service_output"
+
 SPECS = [
     builtin(
         "output.export_data",
@@ -27,7 +30,7 @@ SPECS = [
         ),
     ),
     builtin(
-        "output.web_service_input",
+        WEB_SERVICE_INPUT,
         "Web service input",
         "Web service",
         """Marks where a published endpoint feeds the caller's data into the pipeline: a call
@@ -58,7 +61,7 @@ SPECS = [
         ),
     ),
     builtin(
-        "output.web_service_output",
+        WEB_SERVICE_OUTPUT,
         "Web service output",
         "Web service",
         """Marks the table a published real-time endpoint returns as its response. In a batch
