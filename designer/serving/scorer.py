@@ -348,7 +348,7 @@ def _kernel(scorer: Scorer, sample: pd.DataFrame, reference: pd.DataFrame) -> Ke
     if trained is None:
         raise NotFusable("the graph has no Score model step")
     response = [str(c) for c in reference.columns]
-    if SCORED_LABELS not in response and not response:
+    if not response:
         raise NotFusable("the response has no columns")
     scored = {SCORED_LABELS} | {c for c in response if c.startswith("Scored Probabilities")}
     if not set(response) <= scored:
