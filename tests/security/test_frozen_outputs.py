@@ -10,7 +10,6 @@ a 404 like any of its objects.
 from __future__ import annotations
 
 import copy
-from typing import Any
 
 import pytest
 
@@ -19,7 +18,8 @@ from designer.graphs.models import GraphVersion
 from designer.runs.inference import build_version_scorer
 from designer.runs.models import Run
 from tests.integration.api.conftest import Team, fast_passwords, make_team  # noqa: F401
-from tests.integration.api.test_runs import import_example, make_graph, wait_for
+from tests.integration.api.test_inference_graph import training_run
+from tests.integration.api.test_runs import make_graph
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -30,19 +30,10 @@ def team_tx(transactional_db: None) -> Team:
     return make_team()
 
 
-def finished_run(client: Any, workspace: int, example: str) -> dict[str, Any]:
-    graph = import_example(client, workspace, example)
-    run = wait_for(
-        client, client.post(f"/api/graphs/{graph['id']}/runs/", {}, format="json").json()["id"]
-    )
-    assert run["status"] == "succeeded"
-    return run
-
-
 def test_frozen_nodes_only_take_outputs_of_their_own_workspace(team_tx: Team) -> None:
     outsider, editor = team_tx.client("outsider"), team_tx.client("editor")
-    theirs = finished_run(outsider, team_tx.foreign.pk, "regression_diabetes")
-    ours = finished_run(editor, team_tx.workspace.pk, "multiclass_wine")
+    theirs = training_run(outsider, team_tx.foreign.pk, "regression_diabetes")
+    ours = training_run(editor, team_tx.workspace.pk, "multiclass_wine")
     assert (
         editor.post(f"/api/runs/{theirs['id']}/inference-graph/", {}, format="json").status_code
         == 404

@@ -4,6 +4,7 @@ like any graph, compile it, and get the run's own scores back for the test rows.
 from __future__ import annotations
 
 import io
+from typing import Any
 
 import pandas as pd
 import pytest
@@ -23,6 +24,16 @@ def team_tx(transactional_db: None) -> Team:
     return make_team()
 
 
+def training_run(client: Any, workspace: int, example: str) -> dict[str, Any]:
+    """Import an example and run it to the end, leaving the shared result cache alone (other
+    tests expect a first run of the examples to compute every step)."""
+    graph = import_example(client, workspace, example)
+    started = client.post(f"/api/graphs/{graph['id']}/runs/", {"bypass_cache": True}, format="json")
+    run = wait_for(client, started.json()["id"])
+    assert run["status"] == "succeeded", steps(run)
+    return run
+
+
 def table(client: object, run: int, step: str, port: str) -> pd.DataFrame:
     response = client.get(f"/api/runs/{run}/steps/{step}/outputs/{port}/download/")  # type: ignore[attr-defined]
     return pd.read_parquet(io.BytesIO(b"".join(response.streaming_content)))
@@ -32,11 +43,7 @@ def test_a_run_becomes_an_inference_graph_that_runs_and_scores_like_the_run(
     team_tx: Team,
 ) -> None:
     editor = team_tx.client("editor")
-    graph = import_example(editor, team_tx.workspace.pk, "binary_breast_cancer")
-    run = wait_for(
-        editor, editor.post(f"/api/graphs/{graph['id']}/runs/", {}, format="json").json()["id"]
-    )
-    assert run["status"] == "succeeded"
+    run = training_run(editor, team_tx.workspace.pk, "binary_breast_cancer")
 
     refused = editor.post(f"/api/runs/{run['id']}/inference-graph/", {}, format="json")
     assert refused.status_code == 400
@@ -68,10 +75,7 @@ def test_a_run_becomes_an_inference_graph_that_runs_and_scores_like_the_run(
 
 def test_who_may_derive_and_from_which_runs(team_tx: Team) -> None:
     editor = team_tx.client("editor")
-    graph = import_example(editor, team_tx.workspace.pk, "multiclass_wine")
-    run = wait_for(
-        editor, editor.post(f"/api/graphs/{graph['id']}/runs/", {}, format="json").json()["id"]
-    )
+    run = training_run(editor, team_tx.workspace.pk, "multiclass_wine")
     url = f"/api/runs/{run['id']}/inference-graph/"
     assert team_tx.client("viewer").post(url, {}, format="json").status_code == 403
     assert team_tx.client("outsider").post(url, {}, format="json").status_code == 404
