@@ -11,7 +11,6 @@ the scored columns. Pure data in and out: the caller supplies the run's step out
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from typing import Any
 
 from designer.engine.registry import ModuleSpec, Registry
@@ -49,41 +48,7 @@ class DeriveError(Exception):
         self.issues = issues or []
 
 
-@dataclass
-class _Builder:
-    """The new document as it is assembled."""
-
-    run_id: int
-    nodes: list[dict[str, Any]] = field(default_factory=list)
-    edges: list[dict[str, Any]] = field(default_factory=list)
-    ids: set[str] = field(default_factory=set)
-
-    def node(
-        self, wanted: str, module: str, params: dict[str, Any], x: float, y: float, label: str
-    ) -> str:
-        node_id, n = wanted, 2
-        while node_id in self.ids:
-            node_id, n = f"{wanted}_{n}", n + 1
-        self.ids.add(node_id)
-        self.nodes.append(
-            {
-                "id": node_id,
-                "module": f"{module}@1",
-                "params": params,
-                "position": {"x": x, "y": y},
-                "label": label,
-            }
-        )
-        return node_id
-
-    def edge(self, source: tuple[str, str], target: tuple[str, str]) -> None:
-        self.edges.append(
-            {
-                "id": f"e{len(self.edges) + 1}",
-                "source": {"node": source[0], "port": source[1]},
-                "target": {"node": target[0], "port": target[1]},
-            }
-        )
+Wire = tuple[str, str]  # (node, port)
 
 
 def _name(node: Mapping[str, Any]) -> str:
@@ -99,6 +64,141 @@ def _title(node: Mapping[str, Any]) -> str:
     return str(node.get("label") or node["id"])
 
 
+class _Derivation:
+    """One derivation: the training graph, the run's outputs, and the document being built."""
+
+    def __init__(
+        self, document: Mapping[str, Any], outputs: Outputs, registry: Registry, run_id: int
+    ):
+        self.nodes = {str(n["id"]): n for n in document["nodes"]}
+        self.sources: dict[Wire, Wire] = {
+            (e["target"]["node"], e["target"]["port"]): (e["source"]["node"], e["source"]["port"])
+            for e in document["edges"]
+        }
+        self.outputs = outputs
+        self.registry = registry
+        self.run_id = run_id
+        self.new_nodes: list[dict[str, Any]] = []
+        self.new_edges: list[dict[str, Any]] = []
+
+    def spec(self, node: Mapping[str, Any]) -> ModuleSpec:
+        found = self.registry.get(str(node["module"]))
+        if found is None:
+            raise DeriveError(f"node {node['id']}: unknown module {node['module']}")
+        return found
+
+    def primary_input(self, node: Mapping[str, Any]) -> str | None:
+        """The node's first table input: the one request rows come through."""
+        return next((p.name for p in self.spec(node).inputs if p.type is PortType.DATAFRAME), None)
+
+    def digest(self, wire: Wire) -> str:
+        record = self.outputs.get(wire[0], {}).get(wire[1])
+        if not record or not record.get("digest"):
+            raise DeriveError(
+                f"node {wire[0]}: output {wire[1]!r} was not stored by run {self.run_id}; "
+                "derive the inference graph from a run where it succeeded",
+                [{"node": wire[0], "port": wire[1], "code": "no_output", "message": "not stored"}],
+            )
+        return str(record["digest"])
+
+    def add_node(
+        self, wanted: str, module: str, params: dict[str, Any], at: tuple[float, float], label: str
+    ) -> str:
+        ids = {n["id"] for n in self.new_nodes}
+        node_id, n = wanted, 2
+        while node_id in ids:
+            node_id, n = f"{wanted}_{n}", n + 1
+        self.new_nodes.append(
+            {
+                "id": node_id,
+                "module": f"{module}@1",
+                "params": params,
+                "position": {"x": at[0], "y": at[1]},
+                "label": label,
+            }
+        )
+        return node_id
+
+    def add_edge(self, source: Wire, target: Wire) -> None:
+        self.new_edges.append(
+            {
+                "id": f"e{len(self.new_edges) + 1}",
+                "source": {"node": source[0], "port": source[1]},
+                "target": {"node": target[0], "port": target[1]},
+            }
+        )
+
+    def frozen(self, source: Wire, kind: PortType, near: tuple[float, float]) -> Wire:
+        """A frozen node of the run's output at `source`; its output wire."""
+        params = {"run": self.run_id, "step": source[0], "port": source[1]}
+        node_id = self.add_node(
+            f"{source[0]}_{source[1]}_frozen",
+            FROZEN[kind],
+            {**params, "digest": self.digest(source)},
+            (near[0] - 260, near[1] - 40),
+            f"{_title(self.nodes[source[0]])} · {source[1]} (run {self.run_id})",
+        )
+        return node_id, FROZEN_PORT[kind]
+
+    def chain(self, score: dict[str, Any]) -> list[tuple[dict[str, Any], Wire]]:
+        """From the scoring node up: each kept node with the wire its rows come from (splits
+        bypassed); the last wire is the data source's output."""
+        chain = []
+        current = score
+        while True:
+            port = self.primary_input(current)
+            wire = self.sources.get((current["id"], port)) if port else None
+            if wire is None:
+                raise DeriveError(
+                    f"node {current['id']}: its input {port!r} is not connected",
+                    [{"node": current["id"], "port": port, "code": "unconnected", "message": ""}],
+                )
+            upstream = self.nodes[wire[0]]
+            while _name(upstream) in SPLITS:  # request rows are not split
+                wire = self.sources[(upstream["id"], str(self.primary_input(upstream)))]
+                upstream = self.nodes[wire[0]]
+            chain.append((current, wire))
+            if self.primary_input(upstream) is None or _name(upstream) == WEB_INPUT:
+                return chain
+            current = upstream
+
+    def keep(self, node: dict[str, Any], read: str, above: Wire) -> Wire:
+        """Add one kept step fed by `above`; return the wire the next step down reads."""
+        module = self.spec(node)
+        at = _position(node)
+        fitted = module.output("transform")
+        if fitted is not None and fitted.type is PortType.TRANSFORM:
+            fit = self.frozen((node["id"], "transform"), PortType.TRANSFORM, at)
+            label = f"{_title(node)} (replayed: fitted in run {self.run_id})"
+            applied = self.add_node(node["id"], APPLY, {}, at, label)
+            self.add_edge(fit, (applied, "transform"))
+            self.add_edge(above, (applied, "dataset"))
+            return applied, "dataset"
+        kept = self.add_node(
+            node["id"], _name(node), dict(node.get("params") or {}), at, _title(node)
+        )
+        primary = self.primary_input(node)
+        for port in module.inputs:
+            source = self.sources.get((node["id"], port.name))
+            if port.name == primary:
+                self.add_edge(above, (kept, port.name))
+            elif source is not None:
+                kind = port.type if port.type in FROZEN else PortType.DATAFRAME
+                self.add_edge(self.frozen(source, kind, at), (kept, port.name))
+        return kept, read
+
+    def labels(self, score: Mapping[str, Any]) -> list[str]:
+        """The label column of the scoring node's model (from its summary, else its trainer)."""
+        wire = self.sources.get((score["id"], "model"))
+        if wire is None:
+            return []
+        summary = self.outputs.get(wire[0], {}).get(wire[1], {}).get("summary") or {}
+        label = (summary.get("params") or {}).get("label") or (
+            self.nodes[wire[0]].get("params") or {}
+        ).get("label")
+        return [str(label)] if label else []
+
+
 def derive_inference_graph(
     document: Mapping[str, Any],
     outputs: Outputs,
@@ -108,114 +208,54 @@ def derive_inference_graph(
     score_node: str | None = None,
 ) -> dict[str, Any]:
     """The inference graph document (schema v1) for one scoring node of a finished run."""
-    nodes = {str(n["id"]): n for n in document["nodes"]}
-    sources = {
-        (e["target"]["node"], e["target"]["port"]): (e["source"]["node"], e["source"]["port"])
-        for e in document["edges"]
-    }
-    score = _scoring_node(nodes, score_node)
-    builder = _Builder(run_id)
-
-    def spec(node: Mapping[str, Any]) -> ModuleSpec:
-        found = registry.get(str(node["module"]))
-        if found is None:
-            raise DeriveError(f"node {node['id']}: unknown module {node['module']}")
-        return found
-
-    def digest(node_id: str, port: str) -> str:
-        record = outputs.get(node_id, {}).get(port)
-        if not record or not record.get("digest"):
-            raise DeriveError(
-                f"node {node_id}: output {port!r} was not stored by run {run_id}; "
-                "derive the inference graph from a run where it succeeded",
-                [{"node": node_id, "port": port, "code": "no_output", "message": "not stored"}],
-            )
-        return str(record["digest"])
-
-    def frozen(source: tuple[str, str], kind: PortType, near: tuple[float, float]) -> str:
-        node_id, port = source
-        params = {"run": run_id, "step": node_id, "port": port, "digest": digest(node_id, port)}
-        return builder.node(
-            f"{node_id}_{port}_frozen",
-            FROZEN[kind],
-            params,
-            near[0] - 260,
-            near[1] - 40,
-            f"{_title(nodes[node_id])} · {port} (run {run_id})",
-        )
-
-    def primary_input(node: Mapping[str, Any]) -> str | None:
-        return next(
-            (p.name for p in spec(node).inputs if p.type is PortType.DATAFRAME),
-            None,
-        )
-
-    # walk up from the scoring node along each step's first table input
-    chain: list[tuple[dict[str, Any], tuple[str, str]]] = []  # (node, its source wire)
-    current = score
-    while True:
-        port = primary_input(current)
-        wire = sources.get((current["id"], port)) if port else None
-        if wire is None:
-            raise DeriveError(
-                f"node {current['id']}: its input {port!r} is not connected",
-                [{"node": current["id"], "port": port, "code": "unconnected", "message": ""}],
-            )
-        chain.append((current, wire))
-        upstream = nodes[wire[0]]
-        while _name(upstream) in SPLITS:  # request rows are not split
-            split_port = primary_input(upstream)
-            wire = sources[(upstream["id"], split_port)] if split_port else wire
-            upstream = nodes[wire[0]]
-            chain[-1] = (current, wire)
-        if primary_input(upstream) is None or _name(upstream) == WEB_INPUT:
-            break
-        current = upstream
-    rows_source = chain[-1][1]
+    derivation = _Derivation(document, outputs, registry, run_id)
+    score = _scoring_node(derivation.nodes, score_node)
+    chain = derivation.chain(score)
 
     # the Web service input, fed in batch runs by the training rows without the labels
-    x, y = _position(nodes[rows_source[0]])
-    rows = frozen(rows_source, PortType.DATAFRAME, (x + 260, y))
-    labels = _labels(nodes, sources, outputs, score)
+    source = chain[-1][1]
+    x, y = _position(derivation.nodes[source[0]])
+    rows = derivation.frozen(source, PortType.DATAFRAME, (x + 260, y))
+    labels = derivation.labels(score)
     if labels:
-        request = builder.node(
+        request = derivation.add_node(
             "request_columns",
             SELECT,
             {"columns": labels, "mode": "exclude"},
-            x,
-            y + 60,
+            (x, y + 60),
             "Request columns (labels removed)",
         )
-        builder.edge((rows, "dataset"), (request, "dataset"))
-        rows = request
-    web_input = builder.node("web_service_input", WEB_INPUT, {}, x, y + 140, "Web service input")
-    builder.edge((rows, "dataset"), (web_input, "dataset"))
+        derivation.add_edge(rows, (request, "dataset"))
+        rows = (request, "dataset")
+    web_input = derivation.add_node(
+        "web_service_input", WEB_INPUT, {}, (x, y + 140), "Web service input"
+    )
+    derivation.add_edge(rows, (web_input, "dataset"))
 
     # the kept steps, top down; each reads the rows from the step kept above it
-    above: tuple[str, str] = (web_input, "dataset")
+    above: Wire = (web_input, "dataset")
     for i in range(len(chain) - 1, -1, -1):
         read = chain[i - 1][1][1] if i else "dataset"  # the port the next step down reads
-        above = _keep(chain[i][0], read, above, sources, builder, spec, frozen)
+        above = derivation.keep(chain[i][0], read, above)
 
     sx, sy = _position(score)
-    response = builder.node(
+    response = derivation.add_node(
         "response_columns",
         SELECT,
         {"pattern": RESPONSE_PATTERN, "mode": "include"},
-        sx,
-        sy + 120,
+        (sx, sy + 120),
         "Response columns",
     )
-    builder.edge(above, (response, "dataset"))
-    web_output = builder.node(
-        "web_service_output", WEB_OUTPUT, {}, sx, sy + 240, "Web service output"
+    derivation.add_edge(above, (response, "dataset"))
+    web_output = derivation.add_node(
+        "web_service_output", WEB_OUTPUT, {}, (sx, sy + 240), "Web service output"
     )
-    builder.edge((response, "dataset"), (web_output, "dataset"))
+    derivation.add_edge((response, "dataset"), (web_output, "dataset"))
     return {
         "schema_version": document.get("schema_version", 1),
         "parameters": dict(document.get("parameters") or {}),
-        "nodes": builder.nodes,
-        "edges": builder.edges,
+        "nodes": derivation.new_nodes,
+        "edges": derivation.new_edges,
         "comments": [],
     }
 
@@ -240,59 +280,3 @@ def _scoring_node(nodes: Mapping[str, dict[str, Any]], wanted: str | None) -> di
             [{"field": "score_node", "code": "required", "message": found or "none"}],
         )
     return candidates[0]
-
-
-def _labels(
-    nodes: Mapping[str, dict[str, Any]],
-    sources: Mapping[tuple[str, str], tuple[str, str]],
-    outputs: Outputs,
-    score: Mapping[str, Any],
-) -> list[str]:
-    """The label column of the model the scoring node uses (from its summary, else its trainer)."""
-    wire = sources.get((score["id"], "model"))
-    if wire is None:
-        return []
-    summary = outputs.get(wire[0], {}).get(wire[1], {}).get("summary") or {}
-    label = (summary.get("params") or {}).get("label") or nodes[wire[0]].get("params", {}).get(
-        "label"
-    )
-    return [str(label)] if label else []
-
-
-def _keep(
-    node: dict[str, Any],
-    read: str,
-    above: tuple[str, str],
-    sources: Mapping[tuple[str, str], tuple[str, str]],
-    builder: _Builder,
-    spec: Any,
-    frozen: Any,
-) -> tuple[str, str]:
-    """Add one kept step fed by `above`; return the (node, port) the next step reads."""
-    module: ModuleSpec = spec(node)
-    x, y = _position(node)
-    fitted = module.output("transform")
-    if fitted is not None and fitted.type is PortType.TRANSFORM:
-        fit = frozen((node["id"], "transform"), PortType.TRANSFORM, (x, y))
-        applied = builder.node(
-            node["id"],
-            APPLY,
-            {},
-            x,
-            y,
-            f"{_title(node)} (replayed: fitted in run {builder.run_id})",
-        )
-        builder.edge((fit, "transform"), (applied, "transform"))
-        builder.edge(above, (applied, "dataset"))
-        return applied, "dataset"
-    kept = builder.node(node["id"], _name(node), dict(node.get("params") or {}), x, y, _title(node))
-    primary = next(p.name for p in module.inputs if p.type is PortType.DATAFRAME)
-    builder.edge(above, (kept, primary))
-    for port in module.inputs:
-        source = sources.get((node["id"], port.name))
-        if port.name == primary or source is None:
-            continue
-        kind = port.type if port.type in FROZEN else PortType.DATAFRAME
-        frozen_id = frozen(source, kind, (x, y))
-        builder.edge((frozen_id, FROZEN_PORT[kind]), (kept, port.name))
-    return kept, read
