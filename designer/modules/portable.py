@@ -265,9 +265,9 @@ def _convert(
 ) -> OnnxModel:
     from skl2onnx import to_onnx as skl2onnx_convert
 
-    sample: Any = X.head(1).to_numpy(dtype=float_type)
-    if text:  # one input per column, typed from this one-row table
-        sample = pd.DataFrame(
+    # one (rows, features) input, or one input per column typed from this one-row table
+    sample: Any = (
+        pd.DataFrame(
             {
                 c: X[c].head(1).astype(str).astype(object)
                 if c in text
@@ -275,6 +275,9 @@ def _convert(
                 for c in X.columns
             }
         )
+        if text
+        else X.head(1).to_numpy(dtype=float_type)
+    )
     options = {id(learner): {"zipmap": False}} if trained.task == "classification" else None
     ml_opset = 3 if float_type == "float32" else 5
     with warnings.catch_warnings():

@@ -83,6 +83,12 @@ def _filled(values: np.ndarray, value: Any) -> np.ndarray:
     return filled
 
 
+def _has_missing(values: np.ndarray) -> bool:
+    if values.dtype.kind == "f":
+        return bool(np.isnan(values).any())
+    return values.dtype.kind == "O" and bool(pd.isna(values).any())
+
+
 def as_arrays(columns: Mapping[str, list[Any]], dtypes: Mapping[str, str]) -> Columns:
     """Validated request columns as arrays: numbers as float64/int64 like the graph path."""
     arrays: Columns = {}
@@ -106,6 +112,7 @@ class Kernel:
     before: list[Keep | Replay]
     trained: TrainedModel
     response: list[str]
+    nullable: frozenset[str] = frozenset()  # request columns that may hold missing values
     onnx: OnnxPredictor | None = None
     takes_missing: bool = field(init=False)
 
@@ -125,7 +132,11 @@ class Kernel:
             features = {f: columns[f] for f in self.trained.features}
         except KeyError:
             return None
-        if not self.takes_missing and any(pd.isna(values).any() for values in features.values()):
+        # only nullable request columns can bring a missing value this far (the schema check
+        # refused them elsewhere, and the replays make none)
+        if not self.takes_missing and any(
+            _has_missing(features[c]) for c in self.nullable if c in features
+        ):
             return None
         return features
 

@@ -301,7 +301,9 @@ def _choose_runtime(
     except NotPortable as exc:
         scorer.runtime_reason = f"sklearn: no ONNX conversion passed its check ({exc})"
         return
-    fused = Kernel(kernel.before, kernel.trained, kernel.response, OnnxPredictor(model))
+    fused = Kernel(
+        kernel.before, kernel.trained, kernel.response, kernel.nullable, OnnxPredictor(model)
+    )
     got = fused.score(columns)
     difference = None if got is None else _within_tolerance(reference, got)
     if difference is None:
@@ -356,7 +358,8 @@ def _kernel(scorer: Scorer, sample: pd.DataFrame, reference: pd.DataFrame) -> Ke
             "the response returns columns other than the scores: "
             + ", ".join(c for c in response if c not in scored)[:200]
         )
-    return Kernel(before, trained, response)
+    nullable = frozenset(c.name for c in scorer.schema.columns if c.nullable)
+    return Kernel(before, trained, response, nullable)
 
 
 def _identical(reference: pd.DataFrame, got: Mapping[str, np.ndarray]) -> bool:

@@ -22,15 +22,20 @@ def training_document(
     label: str = "target",
     *,
     normalize: bool = False,
+    clean: str | None = None,
     clustering: bool = False,
 ) -> dict[str, Any]:
-    """data → split → [normalize, apply] → learner → train → score (or the clustering pair)."""
+    """data → [clean missing with this strategy] → split → [normalize, apply] → learner →
+    train → score (or the clustering pair)."""
     nodes = [
         ("data", "data.sample_dataset@1", {"name": data}),
         ("split", "transform.split_rows@1", {"fraction": 0.25, "seed": 1}),
         ("learner", f"{learner}@1", params),
     ]
     wires = [("data", "dataset", "split", "dataset")]
+    if clean:
+        nodes.append(("clean", "transform.clean_missing@1", {"strategy": clean}))
+        wires = [("data", "dataset", "clean", "dataset"), ("clean", "dataset", "split", "dataset")]
     rows, test = ("split", "train"), ("split", "test")
     if normalize:
         nodes += [

@@ -13,7 +13,7 @@ from designer.modules.portable import ABS_TOLERANCE, REL_TOLERANCE
 from tests.unit.serving.harness import train, training_document
 
 CASES = {
-    # learner, params, data, normalize, the runtime chosen with ONNX on
+    # learner, params, data, normalize, the runtime chosen with ONNX on (one more case below)
     "logistic_regression": ("ml.logistic_regression", {}, "breast_cancer", True, "onnx"),
     "logistic_multiclass": ("ml.logistic_regression", {}, "wine", True, "onnx"),
     "forest_classifier": (
@@ -61,6 +61,29 @@ CASES = {
         "onnx",
     ),
 }
+
+
+def test_missing_values_filled_and_text_features_score_like_the_run(tmp_path: Path) -> None:
+    """Loan applications: missing values in text and number columns filled with the training
+    mode, text features one-hot encoded inside the model; ONNX takes one input per column."""
+    document = training_document(
+        "ml.logistic_regression", {"max_iter": 3000}, "loan_applications", "approved", clean="mode"
+    )
+    trained = train(document, tmp_path, label="approved")
+    scorer = trained.scorer()
+    assert scorer.runtime == "onnx", scorer.runtime_reason
+    nullable = {c.name for c in scorer.schema.columns if c.nullable}
+    assert nullable == {"employment", "annual_income", "credit_score"}
+    rows = trained.test_rows().to_dict(orient="records")
+    rows[0]["annual_income"] = None  # the fill applies to requests too
+    expected_row = trained.scorer(onnx=False).score([rows[0]])[0]
+    got = scorer.score(rows)
+    assert got[0]["Scored Labels"] == expected_row["Scored Labels"]
+    expected = trained.scored()
+    assert [r["Scored Labels"] for r in got[1:]] == expected["Scored Labels"].tolist()[1:]
+    bound = ABS_TOLERANCE + REL_TOLERANCE
+    for r, e in zip(got[1:], expected["Scored Probabilities"].tolist()[1:], strict=True):
+        assert abs(r["Scored Probabilities"] - e) <= bound
 
 
 def scored_columns(table: Any) -> list[str]:
