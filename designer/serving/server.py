@@ -4,7 +4,7 @@ Routes (JSON; every error is {"detail", "code", "issues"} with a 4xx, never a tr
 
     POST /v1/versions/<id>/score   {"rows": [{column: value}, ...]} or [...] → {"rows": [...]}
     GET  /v1/versions/<id>         the scorer's info (runtime and why, schema, examples) and
-                                   this process's stats for the version
+                                   the answering process's stats for the version (by pid)
     GET  /v1/health                {"status": "ok", "pid", "versions": [ids held warm]}
 
 Run it with `python -m designer.serving serve` (uvicorn, several processes on one port). The
@@ -92,7 +92,8 @@ class ScoringApp:
         _allow(method, "GET")
         scorer = self._scorer(version_id)
         stats = self.stats.get(version_id, VersionStats())
-        return 200, {"version": version_id, **scorer.info(), "stats": stats.to_dict()}
+        body = {"version": version_id, **scorer.info()}
+        return 200, {**body, "stats": {"pid": os.getpid(), **stats.to_dict()}}
 
     def _scorer(self, version_id: int) -> Scorer:
         scorer = self.loaded.get(version_id)

@@ -109,8 +109,18 @@ def test_rows_are_scored_by_the_deployed_version(served: Served) -> None:
     assert list(body["rows"][0]) == ["Scored Labels", "Scored Probabilities"]
     status, bare = served.score(served.rows[:1])  # a bare list of rows works too
     assert (status, bare["rows"]) == (200, body["rows"][:1])
-    status, info = served.call("GET", "/v1/versions/1")
-    assert status == 200 and info["runtime"] == "onnx" and info["stats"]["calls"] >= 1
+
+    # stats are per process: a keep-alive connection stays with one
+    conn = http.client.HTTPConnection("127.0.0.1", served.port, timeout=30)
+    body_bytes = json.dumps({"rows": served.rows[:2]}).encode()
+    for _ in range(3):
+        conn.request("POST", "/v1/versions/1/score", body_bytes)
+        assert conn.getresponse().read()
+    conn.request("GET", "/v1/versions/1")
+    info = json.loads(conn.getresponse().read())
+    conn.close()
+    assert info["runtime"] == "onnx" and info["stats"]["calls"] >= 3
+    assert info["stats"]["rows"] >= 6 and info["stats"]["latency_ms"]["p99"] > 0
 
 
 def test_bad_rows_name_every_column(served: Served) -> None:
