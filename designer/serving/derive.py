@@ -55,11 +55,6 @@ def _name(node: Mapping[str, Any]) -> str:
     return str(node["module"]).rpartition("@")[0]
 
 
-def _position(node: Mapping[str, Any]) -> tuple[float, float]:
-    position = node.get("position") or {}
-    return float(position.get("x", 0)), float(position.get("y", 0))
-
-
 def _title(node: Mapping[str, Any]) -> str:
     return str(node.get("label") or node["id"])
 
@@ -101,9 +96,8 @@ class _Derivation:
             )
         return str(record["digest"])
 
-    def add_node(
-        self, wanted: str, module: str, params: dict[str, Any], at: tuple[float, float], label: str
-    ) -> str:
+    def add_node(self, wanted: str, module: str, params: dict[str, Any], label: str) -> str:
+        """Add a node (placed by _lay_out at the end); its id, `wanted` made unique."""
         ids = {n["id"] for n in self.new_nodes}
         node_id, n = wanted, 2
         while node_id in ids:
@@ -113,7 +107,7 @@ class _Derivation:
                 "id": node_id,
                 "module": f"{module}@1",
                 "params": params,
-                "position": {"x": at[0], "y": at[1]},
+                "position": {"x": 0, "y": 0},
                 "label": label,
             }
         )
@@ -128,14 +122,13 @@ class _Derivation:
             }
         )
 
-    def frozen(self, source: Wire, kind: PortType, near: tuple[float, float]) -> Wire:
+    def frozen(self, source: Wire, kind: PortType) -> Wire:
         """A frozen node of the run's output at `source`; its output wire."""
         params = {"run": self.run_id, "step": source[0], "port": source[1]}
         node_id = self.add_node(
             f"{source[0]}_{source[1]}_frozen",
             FROZEN[kind],
             {**params, "digest": self.digest(source)},
-            (near[0] - 260, near[1] - 40),
             f"{_title(self.nodes[source[0]])} · {source[1]} (run {self.run_id})",
         )
         return node_id, FROZEN_PORT[kind]
@@ -165,18 +158,15 @@ class _Derivation:
     def keep(self, node: dict[str, Any], read: str, above: Wire) -> Wire:
         """Add one kept step fed by `above`; return the wire the next step down reads."""
         module = self.spec(node)
-        at = _position(node)
         fitted = module.output("transform")
         if fitted is not None and fitted.type is PortType.TRANSFORM:
-            fit = self.frozen((node["id"], "transform"), PortType.TRANSFORM, at)
+            fit = self.frozen((node["id"], "transform"), PortType.TRANSFORM)
             label = f"{_title(node)} (replayed: fitted in run {self.run_id})"
-            applied = self.add_node(node["id"], APPLY, {}, at, label)
+            applied = self.add_node(node["id"], APPLY, {}, label)
             self.add_edge(fit, (applied, "transform"))
             self.add_edge(above, (applied, "dataset"))
             return applied, "dataset"
-        kept = self.add_node(
-            node["id"], _name(node), dict(node.get("params") or {}), at, _title(node)
-        )
+        kept = self.add_node(node["id"], _name(node), dict(node.get("params") or {}), _title(node))
         primary = self.primary_input(node)
         for port in module.inputs:
             source = self.sources.get((node["id"], port.name))
@@ -184,7 +174,7 @@ class _Derivation:
                 self.add_edge(above, (kept, port.name))
             elif source is not None:
                 kind = port.type if port.type in FROZEN else PortType.DATAFRAME
-                self.add_edge(self.frozen(source, kind, at), (kept, port.name))
+                self.add_edge(self.frozen(source, kind), (kept, port.name))
         return kept, read
 
     def labels(self, score: Mapping[str, Any]) -> list[str]:
@@ -213,23 +203,18 @@ def derive_inference_graph(
     chain = derivation.chain(score)
 
     # the Web service input, fed in batch runs by the training rows without the labels
-    source = chain[-1][1]
-    x, y = _position(derivation.nodes[source[0]])
-    rows = derivation.frozen(source, PortType.DATAFRAME, (x + 260, y))
+    rows = derivation.frozen(chain[-1][1], PortType.DATAFRAME)
     labels = derivation.labels(score)
     if labels:
         request = derivation.add_node(
             "request_columns",
             SELECT,
             {"columns": labels, "mode": "exclude"},
-            (x, y + 60),
             "Request columns (labels removed)",
         )
         derivation.add_edge(rows, (request, "dataset"))
         rows = (request, "dataset")
-    web_input = derivation.add_node(
-        "web_service_input", WEB_INPUT, {}, (x, y + 140), "Web service input"
-    )
+    web_input = derivation.add_node("web_service_input", WEB_INPUT, {}, "Web service input")
     derivation.add_edge(rows, (web_input, "dataset"))
 
     # the kept steps, top down; each reads the rows from the step kept above it
@@ -238,19 +223,16 @@ def derive_inference_graph(
         read = chain[i - 1][1][1] if i else "dataset"  # the port the next step down reads
         above = derivation.keep(chain[i][0], read, above)
 
-    sx, sy = _position(score)
     response = derivation.add_node(
         "response_columns",
         SELECT,
         {"pattern": RESPONSE_PATTERN, "mode": "include"},
-        (sx, sy + 120),
         "Response columns",
     )
     derivation.add_edge(above, (response, "dataset"))
-    web_output = derivation.add_node(
-        "web_service_output", WEB_OUTPUT, {}, (sx, sy + 240), "Web service output"
-    )
+    web_output = derivation.add_node("web_service_output", WEB_OUTPUT, {}, "Web service output")
     derivation.add_edge((response, "dataset"), (web_output, "dataset"))
+    _lay_out(derivation.new_nodes, derivation.new_edges)
     return {
         "schema_version": document.get("schema_version", 1),
         "parameters": dict(document.get("parameters") or {}),
@@ -258,6 +240,39 @@ def derive_inference_graph(
         "edges": derivation.new_edges,
         "comments": [],
     }
+
+
+LAYER_HEIGHT = 130
+COLUMN_WIDTH = 260
+
+
+def _lay_out(nodes: list[dict[str, Any]], edges: list[dict[str, Any]]) -> None:
+    """Place the steps the rows go through in a column, one layer per step (longest path), and
+    each frozen input up and to the left of the step that reads it."""
+    frozen = {n["id"] for n in nodes if n["module"].rpartition("@")[0] in FROZEN.values()}
+    feeds: dict[str, list[str]] = {}
+    readers: dict[str, list[str]] = {}
+    for edge in edges:
+        source, target = edge["source"]["node"], edge["target"]["node"]
+        if source not in frozen:
+            feeds.setdefault(target, []).append(source)
+        readers.setdefault(source, []).append(target)
+    layer: dict[str, int] = {}
+
+    def depth(node_id: str) -> int:
+        if node_id not in layer:
+            layer[node_id] = 1 + max((depth(s) for s in feeds.get(node_id, [])), default=-1)
+        return layer[node_id]
+
+    taken: dict[int, int] = {}
+    for node in sorted(nodes, key=lambda n: n["id"] in frozen):  # the row path first
+        if node["id"] in frozen:
+            row = min(depth(r) for r in readers.get(node["id"], [node["id"]])) - 1
+        else:
+            row = depth(node["id"])
+        column = taken.get(row, 0)
+        taken[row] = column + 1
+        node["position"] = {"x": -COLUMN_WIDTH * column, "y": LAYER_HEIGHT * row}
 
 
 def _scoring_node(nodes: Mapping[str, dict[str, Any]], wanted: str | None) -> dict[str, Any]:
