@@ -268,6 +268,26 @@ export interface paths {
         patch: operations["graphs_partial_update"];
         trace?: never;
     };
+    "/api/graphs/{id}/columns/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * @description The columns of every node's table outputs that are known before running anything (the
+         *     body is the graph document; null where only running the upstream will tell).
+         */
+        post: operations["graphs_columns_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/graphs/{id}/compile/": {
         parameters: {
             query?: never;
@@ -343,10 +363,33 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** @description Download the draft (or ?version=n) as a graph JSON file. */
+        /**
+         * @description Download the draft (or ?version=n) as a JSON file {name, description, document}: what
+         *     import takes back, and what the engine's CLI runs.
+         */
         get: operations["graphs_export_retrieve"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/graphs/{id}/plan/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * @description What a run would do if started now: each step reused (from which run), run (why), or
+         *     decided after the steps it waits for. Nothing is saved.
+         */
+        post: operations["graphs_plan_create"];
         delete?: never;
         options?: never;
         head?: never;
@@ -515,14 +558,16 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** @description One run with its steps. */
+        /** @description One run with its steps and the runs its steps reused; editors pin or delete it. */
         get: operations["runs_retrieve"];
         put?: never;
         post?: never;
-        delete?: never;
+        /** @description One run with its steps and the runs its steps reused; editors pin or delete it. */
+        delete: operations["runs_destroy"];
         options?: never;
         head?: never;
-        patch?: never;
+        /** @description One run with its steps and the runs its steps reused; editors pin or delete it. */
+        patch: operations["runs_partial_update"];
         trace?: never;
     };
     "/api/runs/{id}/cancel/": {
@@ -542,6 +587,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/runs/{id}/compare/{other}/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description Two runs of one graph step by step: what changed and why, and the metric deltas. */
+        get: operations["runs_compare_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/runs/{id}/inference-graph/": {
         parameters: {
             query?: never;
@@ -553,6 +615,23 @@ export interface paths {
         put?: never;
         /** @description Derive a real-time inference graph from a succeeded run: a new graph of the workspace. */
         post: operations["runs_inference_graph_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/runs/{id}/plan/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description The plan a run executed, step by step, with what each step did. */
+        get: operations["runs_plan_retrieve"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -583,7 +662,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** @description A step's whole log (JSON, or the text file with ?download=1). */
+        /**
+         * @description A page of one attempt's log lines (default: the last attempt), or ?download=1 for all
+         *     of the step's attempts as text.
+         */
         get: operations["runs_steps_log_retrieve"];
         put?: never;
         post?: never;
@@ -600,7 +682,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** @description Download one output's stored bytes (Parquet, JSON or pickle). */
+        /**
+         * @description Download one output: its stored bytes, a table as CSV (?as=csv), or a trained model as a
+         *     plain scikit-learn object (?as=joblib, loadable with joblib without this package). (`as`:
+         *     DRF keeps `format` for its own content negotiation.)
+         */
         get: operations["runs_steps_outputs_download_retrieve"];
         put?: never;
         post?: never;
@@ -653,10 +739,18 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** @description The caller's personal API tokens; a new token's raw value is returned once. */
+        /**
+         * @description The caller's personal API tokens; a new token's raw value is returned once.
+         *
+         *     Only a signed-in session creates tokens: a token cannot mint tokens that outlive it.
+         */
         get: operations["tokens_list"];
         put?: never;
-        /** @description The caller's personal API tokens; a new token's raw value is returned once. */
+        /**
+         * @description The caller's personal API tokens; a new token's raw value is returned once.
+         *
+         *     Only a signed-in session creates tokens: a token cannot mint tokens that outlive it.
+         */
         post: operations["tokens_create"];
         delete?: never;
         options?: never;
@@ -862,10 +956,41 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/workspaces/{id}/storage/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description How much storage a workspace uses: its runs' artifacts (each once), logs and datasets. */
+        get: operations["workspaces_storage_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /** @description One attempt of a step. */
+        Attempt: {
+            /** @description 1 for the first try (0: lines before any). */
+            attempt: number;
+            /** @description queued, running, succeeded, failed or canceled. */
+            status: string;
+            /** Format: date-time */
+            started_at: string | null;
+            /** Format: date-time */
+            finished_at: string | null;
+            error: string;
+            /** @description How many log lines it has. */
+            lines: number;
+        };
         /**
          * @description * `hour` - hour
          *     * `day` - day
@@ -889,6 +1014,15 @@ export interface components {
             /** @default  */
             message: string;
         };
+        /** @description Two runs of a graph step by step, older first whatever the order asked. */
+        Compare: {
+            older: unknown;
+            newer: unknown;
+            /** @description [{key, label, changed, why: [{kind, …}], status, fingerprint, outputs_changed}] */
+            steps: unknown;
+            /** @description [{step, label, port, input, name, older, newer, delta, better, improved}] */
+            metrics: unknown;
+        };
         /** @description The engine's plan for a document (null when it has issues). */
         CompileResult: {
             valid: boolean;
@@ -903,6 +1037,7 @@ export interface components {
             description?: string;
             /** Format: date-time */
             readonly created_at: string;
+            archived?: boolean;
             readonly latest: components["schemas"]["DatasetVersion"] | null;
             readonly version_count: number;
         };
@@ -1015,6 +1150,16 @@ export interface components {
             code: string;
             issues: components["schemas"]["Issue"][];
         };
+        /** @description A node's own limits for its step (else its module's default timeout, and the run's). */
+        Execution: {
+            /**
+             * Format: double
+             * @description Seconds one attempt may take.
+             */
+            timeout?: number;
+            /** @description Retries of a failed attempt. */
+            retries?: number;
+        };
         /** @description One fire of a schedule: its time, the call it made, or why none was made. */
         Fire: {
             /** Format: date-time */
@@ -1098,6 +1243,7 @@ export interface components {
             };
             position: components["schemas"]["Position"];
             label?: string;
+            execution?: components["schemas"]["Execution"];
         };
         /** @description A graph in a list (without its document). */
         GraphSummary: {
@@ -1124,7 +1270,7 @@ export interface components {
         };
         /** @description Body of inviting a user (by username or email) into a workspace. */
         Invite: {
-            /** @description Username or email of an existing user. */
+            /** @description The e-mail address of an existing user, or the username of someone you already share a workspace with. */
             user: string;
             role: components["schemas"]["RoleEnum"];
         };
@@ -1229,20 +1375,34 @@ export interface components {
             /** @default 60 */
             rate_per_minute: number;
         };
-        /** @description A step's whole log. */
+        /** @description A page of one attempt's log lines. */
         Log: {
             step: string;
+            attempt: number;
+            attempts: components["schemas"]["Attempt"][];
+            /** @description The first line's number in the attempt's log. */
+            offset: number;
+            /** @description How many lines the attempt's log has. */
+            total: number;
+            lines: components["schemas"]["LogLine"][];
+            /** @description The page's lines as text, stream-prefixed. */
             text: string;
         };
-        /** @description The signed-in user and their memberships. */
+        /** @description One log line and the stream it came on. */
+        LogLine: {
+            /** @description log, stdout or stderr. */
+            stream: string;
+            text: string;
+        };
+        /** @description The signed-in user (with their e-mail address) and their memberships. */
         Me: {
             readonly id: number;
             /** @description Required. 150 characters or fewer. Letters, digits and @/./+/-/_ only. */
             username: string;
-            /** Email address */
-            email?: string;
             first_name?: string;
             last_name?: string;
+            /** Email address */
+            email?: string;
             readonly memberships: components["schemas"]["MeMembership"][];
         };
         /** @description One of the caller's memberships. */
@@ -1509,6 +1669,10 @@ export interface components {
         PatchedRole: {
             role?: components["schemas"]["RoleEnum"];
         };
+        /** @description Body of changing a run: pin it (kept whatever the retention setting) or unpin it. */
+        PatchedRunUpdate: {
+            pinned?: boolean;
+        };
         /** @description Body of creating (cron required) or changing a schedule. */
         PatchedScheduleWrite: {
             /** @description Five cron fields or a macro such as @daily. */
@@ -1545,6 +1709,41 @@ export interface components {
          * @enum {string}
          */
         PipelineParameterTypeEnum: "int" | "float" | "bool" | "string";
+        /** @description A compiled plan step by step, and the runs its reused steps come from. */
+        Plan: {
+            target: unknown;
+            parameters: unknown;
+            /** @description How many steps reuse, run, or wait (after). */
+            counts: unknown;
+            steps: components["schemas"]["PlanStep"][];
+            /** @description Run id → {id, created_at, created_by, status}. */
+            runs: unknown;
+        };
+        /** @description One step of a plan, in order: what it is, and what a run does (or did) with it. */
+        PlanStep: {
+            key: string;
+            /** @description The node's label, else its module's name. */
+            label: string;
+            module: string;
+            order: number;
+            /** @description auto (the cache decides) or run (forced). */
+            mode: string;
+            /** @description reuse, run, or after (decided later). */
+            action: string;
+            /** @description What it did (a run's plan). */
+            status?: string;
+            reason: string;
+            /** @description Its cache key ('' while unknown). */
+            fingerprint: string;
+            reused_from: string | null;
+            after: string[];
+            dependencies: string[];
+            params: unknown;
+            /** Format: double */
+            timeout: number | null;
+            retries: number | null;
+            image: string | null;
+        };
         /** @description One end of a wire. */
         PortRef: {
             node: string;
@@ -1612,7 +1811,7 @@ export interface components {
          * @enum {string}
          */
         RoleEnum: "owner" | "editor" | "viewer";
-        /** @description A run with its steps. */
+        /** @description A run with its steps, and who started the runs its reused steps came from, and when. */
         Run: {
             readonly id: number;
             workspace: number;
@@ -1627,6 +1826,7 @@ export interface components {
             options?: unknown;
             error?: string;
             resumed_from?: number | null;
+            pinned?: boolean;
             /** @description Required. 150 characters or fewer. Letters, digits and @/./+/-/_ only. */
             readonly created_by: string;
             /** Format: date-time */
@@ -1636,6 +1836,10 @@ export interface components {
             /** Format: date-time */
             finished_at?: string | null;
             readonly steps: components["schemas"]["Step"][];
+            /** @description Run id -> {id, created_at, created_by, status, graph} (runs of this workspace). */
+            readonly reused_runs: {
+                [key: string]: unknown;
+            };
         };
         /** @description A run in a list. */
         RunSummary: {
@@ -1652,6 +1856,7 @@ export interface components {
             options?: unknown;
             error?: string;
             resumed_from?: number | null;
+            pinned?: boolean;
             /** @description Required. 150 characters or fewer. Letters, digits and @/./+/-/_ only. */
             readonly created_by: string;
             /** Format: date-time */
@@ -1753,6 +1958,18 @@ export interface components {
             finished_at?: string | null;
             /** Format: double */
             readonly duration: number | null;
+            /** @description Every attempt, in order. */
+            readonly history: components["schemas"]["Attempt"][];
+            reused_from?: string;
+        };
+        /** @description The storage a workspace uses, in bytes. */
+        Storage: {
+            runs: number;
+            /** @description Its runs' outputs, each stored once. */
+            artifacts_bytes: number;
+            logs_bytes: number;
+            datasets_bytes: number;
+            total_bytes: number;
         };
         /** @description A page of a table: rows from an offset, the column names and the column summary. */
         TablePage: {
@@ -1779,13 +1996,11 @@ export interface components {
         TokenCreate: {
             name: string;
         };
-        /** @description A user as other members see them. */
+        /** @description A user as other members see them: no e-mail address (only its owner sees it, in /me/). */
         User: {
             readonly id: number;
             /** @description Required. 150 characters or fewer. Letters, digits and @/./+/-/_ only. */
             username: string;
-            /** Email address */
-            email?: string;
             first_name?: string;
             last_name?: string;
         };
@@ -1863,7 +2078,9 @@ export interface operations {
     };
     datasets_destroy: {
         parameters: {
-            query?: never;
+            query?: {
+                archive?: boolean;
+            };
             header?: never;
             path: {
                 id: string;
@@ -2885,7 +3102,9 @@ export interface operations {
     };
     graphs_destroy: {
         parameters: {
-            query?: never;
+            query?: {
+                with_runs?: boolean;
+            };
             header?: never;
             path: {
                 id: string;
@@ -2924,6 +3143,35 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Graph"];
+                };
+            };
+        };
+    };
+    graphs_columns_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": {
+                    [key: string]: unknown;
+                };
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        [key: string]: unknown;
+                    };
                 };
             };
         };
@@ -3050,6 +3298,31 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["GraphDocument"];
+                };
+            };
+        };
+    };
+    graphs_plan_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["StartRun"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Plan"];
                 };
             };
         };
@@ -3379,6 +3652,51 @@ export interface operations {
             };
         };
     };
+    runs_destroy: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description No response body */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    runs_partial_update: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["PatchedRunUpdate"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RunSummary"];
+                };
+            };
+        };
+    };
     runs_cancel_create: {
         parameters: {
             query?: never;
@@ -3396,6 +3714,28 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Run"];
+                };
+            };
+        };
+    };
+    runs_compare_retrieve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+                other: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Compare"];
                 };
             };
         };
@@ -3421,6 +3761,27 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Graph"];
+                };
+            };
+        };
+    };
+    runs_plan_retrieve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Plan"];
                 };
             };
         };
@@ -3453,7 +3814,11 @@ export interface operations {
     runs_steps_log_retrieve: {
         parameters: {
             query?: {
+                attempt?: number;
                 download?: boolean;
+                /** @description At most 10000. */
+                limit?: number;
+                offset?: number;
             };
             header?: never;
             path: {
@@ -3476,7 +3841,10 @@ export interface operations {
     };
     runs_steps_outputs_download_retrieve: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description csv or parquet (tables), joblib. */
+                as?: string;
+            };
             header?: never;
             path: {
                 id: string;
@@ -3873,7 +4241,9 @@ export interface operations {
     };
     workspaces_datasets_retrieve: {
         parameters: {
-            query?: never;
+            query?: {
+                archived?: boolean;
+            };
             header?: never;
             path: {
                 id: string;
@@ -4362,6 +4732,8 @@ export interface operations {
         parameters: {
             query?: {
                 graph?: number;
+                /** @description Comma-separated run ids. */
+                ids?: string;
                 status?: string;
             };
             header?: never;
@@ -4378,6 +4750,27 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["PaginatedRunSummaryList"];
+                };
+            };
+        };
+    };
+    workspaces_storage_retrieve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Storage"];
                 };
             };
         };
