@@ -36,6 +36,7 @@ from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from designer.sandbox import bwrap, slots
 from designer.sandbox.harness import protocol
@@ -58,7 +59,7 @@ TMPFS_CAP = 64 * 1024 * MB  # with cgroups the memory cgroup is what limits the 
 
 Key = tuple[str, bool, tuple[tuple[str, str], ...]]  # harness, site, binds
 OnLine = Callable[[str, str], None]
-OnFrame = Callable[[dict, bytes], Iterable[bytes]]  # returns frames to send back
+OnFrame = Callable[[dict[str, Any], bytes], Iterable[bytes]]  # returns frames to send back
 
 
 class SandboxUnavailable(RuntimeError):

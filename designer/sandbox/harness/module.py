@@ -17,7 +17,7 @@ import os
 import pickle
 import sys
 import types
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import IO, Any
 
@@ -66,7 +66,7 @@ def _plain(value: Any) -> Any:
 class NoDatasets:
     """Registered datasets are not reachable from the sandbox."""
 
-    def __init__(self, step_error: type[Exception]):
+    def __init__(self, step_error: Callable[..., Exception]):
         self.step_error = step_error
 
     def read(self, name: str, version: str | None = None) -> Any:
@@ -78,7 +78,7 @@ class NoDatasets:
 class Context:
     """The StepContext of the module: params here, inputs, logs and progress through frames."""
 
-    def __init__(self, start: dict[str, Any], out: IO[bytes], step_error: type[Exception]):
+    def __init__(self, start: dict[str, Any], out: IO[bytes], step_error: Callable[..., Exception]):
         self.node_id = start["node_id"]
         self.params = start["params"]
         self.workdir = Path("/tmp/work")
