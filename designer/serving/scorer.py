@@ -25,10 +25,10 @@ from designer.engine.schema import GraphFormatError, parse_graph
 from designer.modules.models import TrainedModel
 from designer.modules.portable import ABS_TOLERANCE, REL_TOLERANCE, NotPortable, OnnxPredictor
 from designer.modules.portable import to_onnx as onnx_of
+from designer.modules.schemas import SCORED_LABELS
 from designer.modules.specs.frozen import FROZEN_KINDS
 from designer.modules.specs.output import WEB_SERVICE_INPUT as WEB_INPUT
 from designer.modules.specs.output import WEB_SERVICE_OUTPUT as WEB_OUTPUT
-from designer.modules.schemas import SCORED_LABELS
 from designer.serving.graph import Artifacts, NoArtifacts, Node, NodeError, evaluate
 from designer.serving.kernel import Keep, Kernel, NotFusable, Replay, as_arrays
 from designer.serving.schema import (
