@@ -200,7 +200,7 @@ def _pickle(value: Any) -> Prepared:
 
 def _portable(value: Any) -> bytes | None:
     """A copy of a pickled value usable without this package, when it offers one: a value with
-    a `portable() -> bytes` method (trained models: the scikit-learn estimator, joblib)."""
+    a `portable() -> bytes` method (trained models: a plain scikit-learn Pipeline, joblib)."""
     portable = getattr(value, "portable", None)
     if not callable(portable):
         return None

@@ -42,14 +42,16 @@ class TrainedModel:
     hyperparameters: dict[str, Any] = field(default_factory=dict)
 
     def portable(self) -> bytes:
-        """The fitted scikit-learn estimator alone, as joblib bytes: `joblib.load` gives a plain
-        scikit-learn object (a Pipeline over the feature columns) without this package."""
+        """The model as joblib bytes of a plain scikit-learn Pipeline (portable.to_sklearn: it
+        picks the feature columns by name), loadable without this package."""
         import io
 
         import joblib
 
+        from designer.modules.portable import to_sklearn
+
         buffer = io.BytesIO()
-        joblib.dump(self.estimator, buffer)
+        joblib.dump(to_sklearn(self), buffer)
         return buffer.getvalue()
 
     def get_params(self, deep: bool = False) -> dict[str, Any]:
