@@ -15,7 +15,7 @@ from designer.realtime.auth import TokenOrSessionAuthMiddlewareStack  # noqa: E4
 from designer.realtime.frames import FrameWriterMiddleware  # noqa: E402
 from designer.realtime.origin import SameOriginValidator  # noqa: E402
 from designer.realtime.routing import websocket_urlpatterns  # noqa: E402
-from designer.serving import leave_request_bodies_to_django  # noqa: E402
+from designer.daphne_requests import leave_request_bodies_to_django  # noqa: E402
 
 if settings.DESIGNER_RUNNER == "celery":
     # Runs are handed to Celery from this process: its tasks must send through the configured
