@@ -11,11 +11,11 @@ django_asgi_app = get_asgi_application()
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from django.conf import settings  # noqa: E402
 
+from designer.daphne_requests import leave_request_bodies_to_django  # noqa: E402
 from designer.realtime.auth import TokenOrSessionAuthMiddlewareStack  # noqa: E402
 from designer.realtime.frames import FrameWriterMiddleware  # noqa: E402
 from designer.realtime.origin import SameOriginValidator  # noqa: E402
 from designer.realtime.routing import websocket_urlpatterns  # noqa: E402
-from designer.daphne_requests import leave_request_bodies_to_django  # noqa: E402
 
 if settings.DESIGNER_RUNNER == "celery":
     # Runs are handed to Celery from this process: its tasks must send through the configured
