@@ -36,6 +36,13 @@ def workspace_cache(workspace_id: int) -> FileCache:
     return FileCache(settings.DESIGNER_ARTIFACT_ROOT, f"caches/workspace-{workspace_id}.sqlite3")
 
 
+def workspace_caches() -> list[FileCache]:
+    """Every workspace cache index that exists on disk (for pruning)."""
+    folder = Path(settings.DESIGNER_ARTIFACT_ROOT) / "caches"
+    paths = sorted(folder.glob("workspace-*.sqlite3"))
+    return [workspace_cache(int(path.stem.removeprefix("workspace-"))) for path in paths]
+
+
 def cache_for(run: Run) -> Cache:
     """The cache a run uses: its workspace's, or a null cache when it bypasses the cache."""
     return NullCache() if run.options.get("bypass_cache") else workspace_cache(run.workspace_id)

@@ -67,7 +67,7 @@ def preview_plan(
     )
     decided = preview(
         plan,
-        cache=NullCache() if bypass_cache else engine_setup.file_cache(),
+        cache=NullCache() if bypass_cache else engine_setup.workspace_cache(graph.workspace_id),
         store=engine_setup.artifact_store(),
         scope=engine_setup.graph_scope(graph.pk),
     )

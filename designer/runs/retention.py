@@ -94,7 +94,9 @@ def collect(keep: int, *, dry_run: bool = False, grace: float = GRACE_SECONDS) -
         if not dry_run:
             store.delete(digest)
     if not dry_run:
-        done.cache_entries = engine_setup.file_cache().prune(lambda d: store.exists(d))
+        done.cache_entries = sum(
+            cache.prune(lambda d: store.exists(d)) for cache in engine_setup.workspace_caches()
+        )
     logs = Path(settings.DESIGNER_ARTIFACT_ROOT) / "logs"
     if logs.is_dir():
         runs = set(Run.objects.values_list("pk", flat=True))
