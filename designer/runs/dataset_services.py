@@ -33,7 +33,7 @@ def store_for(workspace_id: int) -> FileDatasetStore:
     return FileDatasetStore(Path(settings.DESIGNER_DATASET_ROOT) / str(workspace_id))
 
 
-CHUNK_ROWS = 100_000  # rows an upload is converted at a time: memory stays bounded
+CHUNK_ROWS = 50_000  # rows an upload is converted at a time: memory stays bounded
 
 
 def _wider(a: Any, b: Any) -> Any:
@@ -102,6 +102,7 @@ def _convert(upload: UploadedFile, target: Path) -> None:
     finally:
         if writer is not None:
             writer.close()
+        pa.default_memory_pool().release_unused()
     if writer is None or not pq.read_schema(target).names:
         raise ApiError(400, "invalid_file", f"{upload.name} has no columns.")
 
