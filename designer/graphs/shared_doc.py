@@ -2,13 +2,15 @@
 
 Root maps of the Y document, each keyed by id (parameters by name):
 
-- `nodes`: id → Y.Map {module, params: Y.Map name → JSON value, position {x, y}, label?, order}
+- `nodes`: id → Y.Map {module, params: Y.Map name → JSON value, position {x, y}, label?,
+  execution? {timeout?, retries?}, order}
 - `edges`: id → {source {node, port}, target {node, port}, order}           (one atomic value)
 - `comments`: id → Y.Map {text, position {x, y}, width?, height?, order}
 - `parameters`: name → {type, default, description}                        (one atomic value)
 
 A key per field, so concurrent edits of different fields of one node (a move and a param edit)
-both survive, and the last writer wins per field (a position is one value: x and y never mix).
+both survive, and the last writer wins per field (a position is one value: x and y never mix;
+so are a node's execution limits).
 `order` keeps the document's order (ties broken by id). frontend/src/graph/shared.ts is the
 same mapping in the browser; both give the same document for the same Y state.
 """
@@ -231,7 +233,7 @@ def _write_fields(
 
 ENTRY_FIELDS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     # root: (nested Y.Map fields, optional fields)
-    "nodes": (("params",), ("label",)),
+    "nodes": (("params",), ("label", "execution")),
     "comments": ((), ("width", "height")),
 }
 

@@ -8,6 +8,7 @@ export type Position = Schemas["Position"];
 export type PortRef = Schemas["PortRef"];
 export type ParamValue = Schemas["GraphNode"]["params"][string];
 export type GraphNode = Schemas["GraphNode"];
+export type Execution = Schemas["Execution"];
 export type GraphEdge = Schemas["GraphEdge"];
 export type PipelineParameter = Schemas["PipelineParameter"];
 export type GraphComment = Schemas["GraphComment"];
@@ -16,6 +17,15 @@ export type GraphDocument = Schemas["GraphDocument"];
 /** A pipeline parameter as the server's canonical document spells it (every field present). */
 export function canonicalParameter(p: PipelineParameter): PipelineParameter {
   return { type: p.type, default: p.default ?? null, description: p.description ?? "" };
+}
+
+/** A node's limits with only the fields that are set; undefined when none is (no `execution`). */
+export function canonicalExecution(e: Execution | undefined): Execution | undefined {
+  if (!e) return undefined;
+  const out: Execution = {};
+  if (e.timeout !== undefined && e.timeout !== null) out.timeout = e.timeout;
+  if (e.retries !== undefined && e.retries !== null) out.retries = e.retries;
+  return Object.keys(out).length > 0 ? out : undefined;
 }
 
 export function emptyDocument(): GraphDocument {

@@ -1,5 +1,5 @@
 // Edits as small, serialisable operations; applying one returns the new document and its inverse.
-import { canonicalParameter, type GraphComment, type GraphDocument, type GraphEdge, type GraphNode, type ParamValue, type PipelineParameter, type Position } from "./document";
+import { canonicalExecution, canonicalParameter, type Execution, type GraphComment, type GraphDocument, type GraphEdge, type GraphNode, type ParamValue, type PipelineParameter, type Position } from "./document";
 
 export type Operation =
   | { type: "add_node"; node: GraphNode }
@@ -7,6 +7,7 @@ export type Operation =
   | { type: "move_node"; id: string; position: Position }
   | { type: "set_param"; node: string; name: string; value: ParamValue | undefined }
   | { type: "set_label"; node: string; label: string | undefined }
+  | { type: "set_execution"; node: string; execution: Execution | undefined }
   | { type: "add_edge"; edge: GraphEdge }
   | { type: "remove_edge"; id: string }
   | { type: "add_comment"; comment: GraphComment }
@@ -70,6 +71,19 @@ export function applyOperation(doc: GraphDocument, op: Operation): { doc: GraphD
           return next;
         }),
         inverse: { type: "set_label", node: op.node, label: node.label },
+      };
+    }
+    case "set_execution": {
+      const node = need(doc.nodes, op.node, "node");
+      const execution = canonicalExecution(op.execution);
+      return {
+        doc: replaceNode(doc, op.node, (n) => {
+          const next = { ...n };
+          if (execution === undefined) delete next.execution;
+          else next.execution = execution;
+          return next;
+        }),
+        inverse: { type: "set_execution", node: op.node, execution: node.execution },
       };
     }
     case "add_edge": {

@@ -20,7 +20,7 @@ function rng(seed: number): () => number {
 function randomOperation(doc: GraphDocument, next: () => number, count: number): Operation[] {
   const pick = <T,>(items: readonly T[]): T => items[Math.floor(next() * items.length)];
   const node = doc.nodes.length > 0 ? pick(doc.nodes) : null;
-  const kind = pick(["add", "add", "move", "param", "unparam", "label", "wire", "delete", "comment", "edit-comment", "parameter", "drop-parameter"]);
+  const kind = pick(["add", "add", "move", "param", "unparam", "label", "limits", "wire", "delete", "comment", "edit-comment", "parameter", "drop-parameter"]);
   if (kind === "add" || !node) {
     return [{ type: "add_node", node: { id: `n${count}`, module: "m@1", params: { seed: count }, position: { x: count, y: 2 * count } } }];
   }
@@ -33,6 +33,8 @@ function randomOperation(doc: GraphDocument, next: () => number, count: number):
       return [{ type: "set_param", node: node.id, name: "a", value: undefined }];
     case "label":
       return [{ type: "set_label", node: node.id, label: pick(["", "Label"]) }];
+    case "limits":
+      return [{ type: "set_execution", node: node.id, execution: pick([undefined, { timeout: 60 }, { retries: 2 }, { timeout: 1.5, retries: 0 }]) }];
     case "wire":
       return [{ type: "add_edge", edge: { id: `e${count}`, source: { node: node.id, port: "out" }, target: { node: pick(doc.nodes).id, port: "in" } } }];
     case "delete":

@@ -1,14 +1,15 @@
 // The graph document as a shared Y document: the same mapping as designer/graphs/shared_doc.py.
 //
 // Root maps, keyed by id (parameters by name):
-//   nodes:      id → Y.Map {module, params: Y.Map name → value, position {x, y}, label?, order}
+//   nodes:      id → Y.Map {module, params: Y.Map name → value, position {x, y}, label?, execution?, order}
 //   edges:      id → {source, target, order}                 (one value: a wire never changes)
 //   comments:   id → Y.Map {text, position, width?, height?, order}
 //   parameters: name → {type, default, description}
 // One key per field: concurrent edits of different fields of a node both survive; the last writer
-// wins per field. `order` keeps the document's order (ties by id).
+// wins per field (`execution` {timeout?, retries?} is one value, as `position`). `order` keeps the
+// document's order (ties by id).
 import * as Y from "yjs";
-import { canonicalParameter, type GraphComment, type GraphDocument, type GraphEdge, type GraphNode, type ParamValue, type PipelineParameter, type Position } from "./document";
+import { canonicalExecution, canonicalParameter, type Execution, type GraphComment, type GraphDocument, type GraphEdge, type GraphNode, type ParamValue, type PipelineParameter, type Position } from "./document";
 import type { Operation } from "./operations";
 
 interface StoredEdge {
@@ -84,6 +85,8 @@ export class DocumentReader {
     const node: GraphNode = { id, module: entry.get("module") as string, params, position: entry.get("position") as Position };
     const label = entry.get("label");
     if (typeof label === "string") node.label = label;
+    const execution = entry.get("execution");
+    if (typeof execution === "object" && execution !== null) node.execution = execution as Execution;
     this.nodes.set(entry, node);
     return node;
   }
@@ -122,8 +125,8 @@ function setOrDelete(map: Y.Map<unknown>, key: string, value: unknown): void {
 export function applyToShared(roots: SharedRoots, op: Operation): void {
   switch (op.type) {
     case "add_node": {
-      const { id, params, label, module, position } = op.node;
-      const fields = { module, params: new Y.Map(Object.entries(params)), position, label: label || undefined, order: nextOrder(roots.nodes) };
+      const { id, params, label, module, position, execution } = op.node;
+      const fields = { module, params: new Y.Map(Object.entries(params)), position, label: label || undefined, execution: canonicalExecution(execution), order: nextOrder(roots.nodes) };
       roots.nodes.set(id, entryMap(fields));
       return;
     }
@@ -141,6 +144,11 @@ export function applyToShared(roots: SharedRoots, op: Operation): void {
     case "set_label": {
       const node = roots.nodes.get(op.node);
       if (node) setOrDelete(node, "label", op.label || undefined);
+      return;
+    }
+    case "set_execution": {
+      const node = roots.nodes.get(op.node);
+      if (node) setOrDelete(node, "execution", canonicalExecution(op.execution));
       return;
     }
     case "add_edge":

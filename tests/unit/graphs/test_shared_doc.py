@@ -26,6 +26,9 @@ numbers = st.integers(-5000, 5000) | st.floats(-1e6, 1e6, allow_nan=False).map(
 )
 values = st.none() | st.booleans() | numbers | st.text(max_size=8) | st.lists(st.text(max_size=4))
 position = st.fixed_dictionaries({"x": numbers, "y": numbers})
+executions = st.fixed_dictionaries(
+    {}, optional={"timeout": st.integers(1, 7200) | st.just(0.5), "retries": st.integers(0, 10)}
+)
 
 
 @st.composite
@@ -41,6 +44,8 @@ def documents(draw: Any) -> dict[str, Any]:
         }
         if draw(st.booleans()):
             node["label"] = draw(st.text(max_size=10))
+        if draw(st.booleans()):
+            node["execution"] = draw(executions)
         nodes.append(node)
     edges = []
     if node_ids:
@@ -161,3 +166,16 @@ def test_a_malformed_entry_is_named(entry: dict[str, Any], problem: str) -> None
     with pytest.raises(SharedDocError) as error:
         check_entries(doc, touched)
     assert any(problem in issue.message for issue in error.value.issues), error.value.issues
+
+
+def test_limits_removed_from_a_node_are_removed_from_the_y_document() -> None:
+    node = {"id": "n1", "module": "m@1", "params": {}, "position": {"x": 0, "y": 0}}
+    graph = {"schema_version": 1, "parameters": {}, "edges": [], "comments": []}
+    limited = graph_to_dict(
+        parse_graph({**graph, "nodes": [{**node, "execution": {"timeout": 60, "retries": 2}}]})
+    )
+    doc = doc_from_state(None)
+    write_document(doc, limited)
+    assert document(doc)["nodes"][0]["execution"] == {"timeout": 60.0, "retries": 2}
+    write_document(doc, {**graph, "nodes": [node]})
+    assert "execution" not in document(doc)["nodes"][0]
