@@ -153,6 +153,9 @@ class ModuleSpecSerializer(serializers.Serializer):
     params = ParamSpecSerializer(many=True)
     environment = EnvironmentSerializer()
     deterministic = serializers.BooleanField()
+    timeout = serializers.FloatField(
+        allow_null=True, help_text="Seconds one attempt may take unless its node says otherwise."
+    )
 
 
 # ---- graphs, versions, results --------------------------------------------------------------

@@ -1443,6 +1443,11 @@ export interface components {
             params: components["schemas"]["ParamSpec"][];
             environment: components["schemas"]["Environment"];
             deterministic: boolean;
+            /**
+             * Format: double
+             * @description Seconds one attempt may take unless its node says otherwise.
+             */
+            timeout: number | null;
         };
         /** @description A freshly created key: the only response that carries the raw key. */
         NewKey: {

@@ -11,7 +11,7 @@ const param = (p: Partial<ParamSpec> & Pick<ParamSpec, "name" | "type">): ParamS
 });
 const mod = (ref: string, display_name: string, category: string, inputs: PortSpec[], outputs: PortSpec[], params: ParamSpec[] = []): ModuleSpec => {
   const [name, version] = ref.split("@");
-  return { ref, name, version: Number(version), display_name, category, description: `${display_name}.`, inputs, outputs, params, environment: { image: null, requirements: [] }, deterministic: true };
+  return { ref, name, version: Number(version), display_name, category, description: `${display_name}.`, inputs, outputs, params, environment: { image: null, requirements: [] }, deterministic: true, timeout: null };
 };
 
 export const MODULES: ModuleSpec[] = [
