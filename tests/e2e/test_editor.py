@@ -169,8 +169,7 @@ def test_run_live_preview_and_rerun_reuses(alice: Page, designer_server: LiveSer
     page.goto(f"{designer_server.url}/graphs/{graph_id}/")
     expect(page.get_by_test_id("node-evaluate")).to_have_attribute("data-status", "idle")
 
-    page.get_by_test_id("run-button").click()
-    page.get_by_test_id("run-confirm").click()
+    page.get_by_test_id("run-button").click()  # no parameters: no dialog
     running = re.compile("queued|running")
     expect(page.get_by_test_id("run-status")).to_have_attribute("data-status", running)
     wait_all(page, "succeeded")
@@ -195,8 +194,7 @@ def test_run_live_preview_and_rerun_reuses(alice: Page, designer_server: LiveSer
         page.wait_for_timeout(400)  # the fit animation
         page.screenshot(path=SCREENSHOT)
 
-    page.get_by_test_id("run-button").click()
-    page.get_by_test_id("run-confirm").click()
+    page.get_by_test_id("run-button").click()  # no parameters: no dialog
     wait_all(page, "reused")
     expect(page.get_by_test_id("node-train").get_by_test_id("node-reason")).to_contain_text(
         "reused"

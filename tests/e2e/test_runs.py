@@ -127,8 +127,7 @@ def test_a_python_error_points_at_the_users_line(alice: Page, designer_server: L
     page = alice
     graph = create_graph(page, designer_server, "Broken script", with_script(FIVE_STEPS, BROKEN))
     page.goto(f"{designer_server.url}/graphs/{graph}/")
-    page.get_by_test_id("run-button").click()
-    page.get_by_test_id("run-confirm").click()
+    page.get_by_test_id("run-button").click()  # no parameters: no dialog
     node = page.get_by_test_id("node-py")
     expect(node).to_have_attribute("data-status", "failed", timeout=90_000)
     node.click()

@@ -1,21 +1,25 @@
-// The panel under the canvas: the followed run's logs and an output's preview.
+// The panel under the canvas: the followed run's logs and an output's preview; its top edge resizes it.
 import type { RunView } from "../runs/state";
 import { OutputPreview } from "../runs/OutputPreview";
+import { PanelResizer } from "../ui/PanelResizer";
 import { LogsPanel } from "./LogsPanel";
 
 export type BottomTab = "logs" | "preview";
 
-export function BottomPanel({ tab, onTab, onClose, runView, preview, labels }: {
+export function BottomPanel({ tab, onTab, onClose, runView, preview, labels, height, onResize }: {
   tab: BottomTab;
   onTab: (tab: BottomTab) => void;
   onClose: () => void;
   runView: RunView | null;
   preview: { step: string; port: string } | null;
   labels: ReadonlyMap<string, string>;
+  height: number;
+  onResize: (height: number) => void;
 }) {
   const output = preview && runView ? runView.steps.get(preview.step)?.outputs?.[preview.port] : undefined;
   return (
     <section className="bottom-panel">
+      <PanelResizer height={height} onResize={onResize} label="Resize the logs and preview panel" />
       <div className="tabs bottom-tabs" role="tablist">
         <button role="tab" aria-selected={tab === "logs"} onClick={() => onTab("logs")} data-testid="logs-tab">Logs</button>
         <button role="tab" aria-selected={tab === "preview"} disabled={!preview} onClick={() => onTab("preview")}>Output preview</button>

@@ -8,19 +8,15 @@ import {
   ReactFlow,
   applyNodeChanges,
   useReactFlow,
-  type Connection,
   type Edge,
   type EdgeChange,
-  type IsValidConnection,
   type NodeChange,
-  type OnConnectEnd,
+  type OnNodeDrag,
 } from "@xyflow/react";
 import { memo, useCallback, useEffect, useMemo, useRef, useState, type ReactNode } from "react";
 import type { Catalogue } from "../graph/catalogue";
-import { checkConnection } from "../graph/connection";
-import { freshId, type GraphDocument } from "../graph/document";
+import type { GraphDocument } from "../graph/document";
 import {
-  connectionAttempt,
   finishedDrags,
   moveOperations,
   toFlowEdges,
@@ -32,9 +28,12 @@ import {
   type WireData,
 } from "../graph/mapping";
 import type { Operation } from "../graph/operations";
+import { insertIntoWire, isWired } from "../graph/wiring";
 import { CommentNode } from "./CommentNode";
 import { ModuleNode } from "./ModuleNode";
 import { MODULE_MIME } from "./Palette";
+import { useWireDrop } from "./useWireDrop";
+import { useWiring } from "./useWiring";
 
 const nodeTypes = { module: ModuleNode, comment: CommentNode };
 const PORT_COLORS: Record<string, string> = {
@@ -53,7 +52,8 @@ interface Props {
   onSelection: (nodes: Set<string>, edges: Set<string>) => void;
   dispatch: (ops: Operation[]) => void;
   onRefused: (reason: string) => void;
-  onDropModule: (ref: string, position: { x: number; y: number }) => void;
+  /** A palette module dropped at a place on the canvas, onto a wire (its id) or not (null). */
+  onDropModule: (ref: string, position: { x: number; y: number }, wire: string | null) => void;
   /** The mouse moved on the canvas (graph coordinates), or left it (null). */
   onPointer: (at: { x: number; y: number } | null) => void;
   onlyRenderVisible: boolean;
@@ -88,7 +88,9 @@ function CanvasView({ doc, deco, catalogue, selectedEdges, onSelection, dispatch
   const [fitOnOpen] = useState(() => doc.nodes.length > 0);
   // A large graph opens on its top-left corner at a readable zoom; the minimap shows the rest.
   const [initialFit] = useState(() => (onlyRenderVisible ? { padding: 0.1, maxZoom: 1, nodes: cornerNodes(doc) } : { padding: 0.2, maxZoom: 1 }));
-  const edges = useMemo(() => toFlowEdges(doc, catalogue, selectedEdges), [doc, catalogue, selectedEdges]);
+  const { target: dropTarget, hoverAt, clear: clearDrop, take: takeDrop } = useWireDrop();
+  const wiring = useWiring(docRef, catalogue, dispatch, onRefused);
+  const edges = useMemo(() => toFlowEdges(doc, catalogue, selectedEdges, dropTarget), [doc, catalogue, selectedEdges, dropTarget]);
 
   const onNodesChange = useCallback(
     (changes: NodeChange<FlowNode>[]) => {
@@ -120,11 +122,17 @@ function CanvasView({ doc, deco, catalogue, selectedEdges, onSelection, dispatch
       const done = finishedDrags(changes);
       if (done.size > 0) {
         const ops = moveOperations(docRef.current, done);
-        if (ops.length > 0) dispatch(ops);
+        const wire = takeDrop();
+        const [moved] = done.keys();
+        const node = done.size === 1 && wire ? docRef.current.nodes.find((n) => n.id === moved) : undefined;
+        const insert = node && wire ? insertIntoWire(docRef.current, catalogue, wire, node) : null;
+        if (insert && !insert.ok) onRefused(insert.reason);
+        const all = insert?.ok ? [...ops, ...insert.ops] : ops;
+        if (all.length > 0) dispatch(all); // a move and the rewiring: one undo step
       }
       if (selectionChanged) onSelection(nextSel, new Set(selRef.current.edges));
     },
-    [dispatch, onSelection],
+    [catalogue, dispatch, onRefused, onSelection, takeDrop],
   );
 
   const onEdgesChange = useCallback(
@@ -143,57 +151,25 @@ function CanvasView({ doc, deco, catalogue, selectedEdges, onSelection, dispatch
     [onSelection],
   );
 
-  const isValidConnection: IsValidConnection<Edge<WireData>> = useCallback(
-    (c: Connection | Edge<WireData>) => {
-      const attempt = connectionAttempt(c as Connection);
-      return attempt !== null && checkConnection(docRef.current, catalogue, attempt).ok;
-    },
-    [catalogue],
-  );
-
-  const onConnect = useCallback(
-    (c: Connection) => {
-      const attempt = connectionAttempt(c);
-      if (!attempt) return;
-      const check = checkConnection(docRef.current, catalogue, attempt);
-      if (!check.ok) {
-        onRefused(check.reason);
-        return;
-      }
-      dispatch([
-        {
-          type: "add_edge",
-          edge: { id: freshId(docRef.current, "e"), source: { node: attempt.source, port: attempt.sourcePort }, target: { node: attempt.target, port: attempt.targetPort } },
-        },
-      ]);
-    },
-    [catalogue, dispatch, onRefused],
-  );
-
-  const onConnectEnd: OnConnectEnd = useCallback(
-    (_event, state) => {
-      if (state.isValid !== false || !state.fromHandle || !state.toHandle || !state.fromNode || !state.toNode) return;
-      const from = state.fromHandle;
-      const to = state.toHandle;
-      const [src, tgt] = from.type === "source" ? [from, to] : [to, from];
-      if (!src.id || !tgt.id || src.type === tgt.type) {
-        onRefused("Wire an output (right side) to an input (left side).");
-        return;
-      }
-      const check = checkConnection(docRef.current, catalogue, { source: src.nodeId, sourcePort: src.id, target: tgt.nodeId, targetPort: tgt.id });
-      if (!check.ok) onRefused(check.reason);
-    },
-    [catalogue, onRefused],
-  );
-
   const onDrop = useCallback(
     (e: React.DragEvent) => {
       const ref = e.dataTransfer.getData(MODULE_MIME);
+      const wire = takeDrop();
       if (!ref) return;
       e.preventDefault();
-      onDropModule(ref, screenToFlowPosition({ x: e.clientX, y: e.clientY }));
+      onDropModule(ref, screenToFlowPosition({ x: e.clientX, y: e.clientY }), wire);
     },
-    [onDropModule, screenToFlowPosition],
+    [onDropModule, screenToFlowPosition, takeDrop],
+  );
+
+  // A lone module dragged over a wire goes into it when dropped (see onNodesChange).
+  const onNodeDrag: OnNodeDrag<FlowNode> = useCallback(
+    (event, node, dragged) => {
+      const at = "clientX" in event ? event : event.changedTouches[0];
+      if (at && dragged.length === 1 && node.type === "module" && !isWired(docRef.current, node.id)) hoverAt(at.clientX, at.clientY);
+      else clearDrop();
+    },
+    [clearDrop, hoverAt],
   );
 
   return (
@@ -204,20 +180,26 @@ function CanvasView({ doc, deco, catalogue, selectedEdges, onSelection, dispatch
       onMouseLeave={() => onPointer(null)}
       onDrop={onDrop}
       onDragOver={(e) => {
-      if (e.dataTransfer.types.includes(MODULE_MIME)) {
+        if (!e.dataTransfer.types.includes(MODULE_MIME)) return;
         e.preventDefault();
         e.dataTransfer.dropEffect = "copy";
-      }
-    }}>
+        hoverAt(e.clientX, e.clientY);
+      }}
+      onDragLeave={(e) => {
+        if (!e.currentTarget.contains(e.relatedTarget as Node | null)) clearDrop();
+      }}
+    >
       <ReactFlow<FlowNode, Edge<WireData>>
         nodes={nodes}
         edges={edges}
         nodeTypes={nodeTypes}
         onNodesChange={onNodesChange}
         onEdgesChange={onEdgesChange}
-        onConnect={onConnect}
-        onConnectEnd={onConnectEnd}
-        isValidConnection={isValidConnection}
+        onNodeDrag={onNodeDrag}
+        onNodeDragStop={clearDrop}
+        {...wiring}
+        edgesReconnectable={!deco.readOnly}
+        reconnectRadius={RECONNECT_RADIUS}
         connectionMode={ConnectionMode.Strict}
         nodesDraggable={!deco.readOnly}
         nodesConnectable={!deco.readOnly}
@@ -258,7 +240,8 @@ function cornerNodes(doc: GraphDocument): { id: string }[] {
 
 /** Stable props: new objects or functions here would re-render every minimap node on each drag frame. */
 const PRO_OPTIONS = { hideAttribution: true };
-const EDGE_OPTIONS = { interactionWidth: 16 };
+const EDGE_OPTIONS = { interactionWidth: 28 };
+const RECONNECT_RADIUS = 14;
 const MULTI_SELECT_KEYS = ["Meta", "Control"];
 
 function minimapColor(n: FlowNode): string {

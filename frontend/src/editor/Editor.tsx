@@ -10,13 +10,14 @@ import { RemotePointers } from "../collab/RemotePointers";
 import { useCollab, type Collab } from "../collab/useCollab";
 import { PublishDialog } from "../endpoints/PublishDialog";
 import { Catalogue } from "../graph/catalogue";
-import { normalizeDocument, type GraphDocument, type ParamValue } from "../graph/document";
+import { normalizeDocument, type Execution, type GraphDocument, type ParamValue } from "../graph/document";
 import { commentFlowId, issuesByNode, NODE_WIDTH, type Decorations, type DiffMark } from "../graph/mapping";
 import { linkProps } from "../router";
 import { ReasonProvider } from "../runs/reasons";
 import { isFinal } from "../runs/state";
 import { useFollowedRun } from "../runs/useFollowedRun";
 import { Shell } from "../ui/Shell";
+import { usePanelHeight } from "../ui/PanelResizer";
 import { useToast } from "../ui/toasts";
 import { EditorActions, type EditorActionsValue } from "./actions";
 import { BottomPanel, type BottomTab } from "./BottomPanel";
@@ -32,6 +33,7 @@ import { RunDialog } from "./RunDialog";
 import { ShortcutsDialog } from "./ShortcutsDialog";
 import { useEditCommands } from "./useEditCommands";
 import { useLiveIssues } from "./useLiveIssues";
+import { useOutOfDate } from "./useOutOfDate";
 import { useRunControls } from "./useRunControls";
 import { useSelection } from "./useSelection";
 import { useVersionViewing } from "./useVersionViewing";
@@ -124,6 +126,7 @@ function Editor({ initial, catalogue }: { initial: GraphDetail; catalogue: Catal
   const [issues, setIssues] = useLiveIssues(graphId, doc, initial.issues ?? []);
   const [rightTab, setRightTab] = useState<SidebarTab>("inspect");
   const [bottom, setBottom] = useState<BottomTab | null>(null);
+  const [bottomHeight, setBottomHeight] = usePanelHeight();
   const [versionsKey, setVersionsKey] = useState(0);
   const [preview, setPreview] = useState<{ step: string; port: string } | null>(null);
   const [help, setHelp] = useState(false);
@@ -154,6 +157,16 @@ function Editor({ initial, catalogue }: { initial: GraphDetail; catalogue: Catal
     [dispatch],
   );
 
+  /** Select a node and bring it to the middle of the canvas. */
+  const revealNode = useCallback(
+    (id: string) => {
+      select(new Set([id]), new Set());
+      const n = store.document.nodes.find((x) => x.id === id);
+      if (n) void flow.setCenter(n.position.x + NODE_WIDTH / 2, n.position.y + 60, { zoom: 1, duration: 250 });
+    },
+    [flow, select, store],
+  );
+
   // ---- runs ----------------------------------------------------------------------------------
   const { runView, follow, socketUp, workspaceLive } = useFollowedRun(graphId, initial.workspace, toast);
   const running = runView !== null && !isFinal(runView.run.status);
@@ -165,12 +178,16 @@ function Editor({ initial, catalogue }: { initial: GraphDetail; catalogue: Catal
       return current ?? "logs";
     });
   }, [flow]);
+  const [issueFocus, setIssueFocus] = useState(0);
   const onRunIssues = useCallback(
     (found: typeof issues) => {
       setIssues(found);
       setRightTab("issues");
+      setIssueFocus((k) => k + 1); // the panel focuses the first issue that names a node
+      const first = found.find((i) => i.node);
+      if (first?.node) revealNode(first.node);
     },
-    [setIssues],
+    [revealNode, setIssues],
   );
   const runs = useRunControls({ graphId, store, runView, follow, saved: collab.saved, labels, toast, onStarted: onRunStarted, onIssues: onRunIssues });
 
@@ -180,9 +197,10 @@ function Editor({ initial, catalogue }: { initial: GraphDetail; catalogue: Catal
   const byNode = useMemo(() => issuesByNode(viewing ? [] : issues), [issues, viewing]);
   const steps = viewing ? EMPTY_STEPS : (runView?.steps ?? EMPTY_STEPS);
   const othersByNode = useMemo(() => presenceByNode(viewing ? [] : others), [others, viewing]);
+  const stale = useOutOfDate(graphId, runView?.run.version, doc);
   const deco: Decorations = useMemo(
-    () => ({ catalogue, issuesByNode: byNode, steps, diff: viewing?.marks ?? EMPTY_MARKS, selected: selection.nodes, presence: othersByNode, readOnly, estimateSizes: large }),
-    [byNode, catalogue, large, othersByNode, readOnly, selection.nodes, steps, viewing],
+    () => ({ catalogue, issuesByNode: byNode, steps, diff: viewing?.marks ?? EMPTY_MARKS, stale, selected: selection.nodes, presence: othersByNode, readOnly, estimateSizes: large }),
+    [byNode, catalogue, large, othersByNode, readOnly, selection.nodes, stale, steps, viewing],
   );
   const selectedNode = selection.nodes.size === 1 ? shownDoc.nodes.find((n) => selection.nodes.has(n.id)) : undefined;
   const inspecting = rightTab === "inspect" && !viewing ? (selectedNode?.id ?? null) : null;
@@ -193,12 +211,10 @@ function Editor({ initial, catalogue }: { initial: GraphDetail; catalogue: Catal
 
   const showNode = useCallback(
     (id: string) => {
-      select(new Set([id]), new Set());
-      const n = store.document.nodes.find((x) => x.id === id);
-      if (n) void flow.setCenter(n.position.x + NODE_WIDTH / 2, n.position.y + 60, { zoom: 1, duration: 250 });
+      revealNode(id);
       setRightTab("inspect");
     },
-    [flow, select, store],
+    [revealNode],
   );
   const setParam = useCallback(
     (param: string, value: ParamValue | undefined) => {
@@ -209,6 +225,12 @@ function Editor({ initial, catalogue }: { initial: GraphDetail; catalogue: Catal
   const setLabel = useCallback(
     (label: string) => {
       if (selectedNode) dispatch([{ type: "set_label", node: selectedNode.id, label }], `${selectedNode.id}.label`);
+    },
+    [dispatch, selectedNode],
+  );
+  const setExecution = useCallback(
+    (execution: Execution | undefined) => {
+      if (selectedNode) dispatch([{ type: "set_execution", node: selectedNode.id, execution }], `${selectedNode.id}.execution`);
     },
     [dispatch, selectedNode],
   );
@@ -242,7 +264,7 @@ function Editor({ initial, catalogue }: { initial: GraphDetail; catalogue: Catal
       layout: () => void edit.autoLayout(),
       comment: edit.addComment,
       search: () => document.getElementById("palette-search")?.focus(),
-      run: () => !readOnly && !running && runs.openDialog({}),
+      run: (options) => !readOnly && !running && runs.request({}, options),
       help: () => setHelp(true),
     },
     true,
@@ -271,7 +293,7 @@ function Editor({ initial, catalogue }: { initial: GraphDetail; catalogue: Catal
             running={running}
             readOnly={readOnly}
             starting={runs.starting}
-            onRun={() => runs.openDialog({})}
+            onRun={(options) => runs.request({}, options)}
             onCancel={() => void runs.cancel()}
             onResume={() => void runs.resume()}
           />
@@ -292,7 +314,7 @@ function Editor({ initial, catalogue }: { initial: GraphDetail; catalogue: Catal
     >
       <ReasonProvider workspace={initial.workspace} labels={labels} reasons={reasons}>
         <EditorActions.Provider value={actions}>
-          <div className={`editor${bottom ? " with-bottom" : ""}`} data-testid="editor" data-live={workspaceLive} data-synced={collab.state.status === "synced"}>
+          <div className={`editor${bottom ? " with-bottom" : ""}`} style={{ "--bottom-height": `${bottomHeight}px` } as React.CSSProperties} data-testid="editor" data-live={workspaceLive} data-synced={collab.state.status === "synced"}>
             <Palette catalogue={catalogue} onAdd={edit.addModule} disabled={readOnly} />
             <div className="editor-center">
               {viewing && <ViewingBanner viewing={viewing} canEdit={canEdit} onRestore={() => void versions.restore(viewing.number)} onBack={versions.close} />}
@@ -343,13 +365,14 @@ function Editor({ initial, catalogue }: { initial: GraphDetail; catalogue: Catal
                     readOnly={readOnly}
                     onParam={setParam}
                     onLabel={setLabel}
-                    onRunFrom={running ? undefined : (mode) => runs.openDialog(mode === "from" ? { from_node: selectedNode.id } : { only_node: selectedNode.id })}
+                    onExecution={setExecution}
+                    onRunFrom={running ? undefined : (mode) => runs.request(mode === "from" ? { from_node: selectedNode.id } : { only_node: selectedNode.id }, false)}
                     others={othersByNode.get(selectedNode.id)}
                   />
                 ) : (
                   <GraphSettings doc={doc} readOnly={readOnly} dispatch={dispatch} selectionSize={selection.nodes.size} />
                 ))}
-              {rightTab === "issues" && <IssuesPanel issues={issues} labels={labels} onShow={showNode} />}
+              {rightTab === "issues" && <IssuesPanel issues={issues} labels={labels} onShow={showNode} focusKey={issueFocus} />}
               {rightTab === "versions" && (
                 <VersionsPanel
                   graphId={graphId}
@@ -364,7 +387,7 @@ function Editor({ initial, catalogue }: { initial: GraphDetail; catalogue: Catal
                 />
               )}
             </EditorSidebar>
-            {bottom && <BottomPanel tab={bottom} onTab={setBottom} onClose={() => setBottom(null)} runView={runView} preview={preview} labels={labels} />}
+            {bottom && <BottomPanel tab={bottom} onTab={setBottom} onClose={() => setBottom(null)} runView={runView} preview={preview} labels={labels} height={bottomHeight} onResize={setBottomHeight} />}
             {!bottom && runView && (
               <button className="bottom-reopen" onClick={() => setBottom("logs")} data-testid="open-logs">Logs</button>
             )}

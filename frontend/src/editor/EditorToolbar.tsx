@@ -51,7 +51,8 @@ export function RunButtons({ status, running, readOnly, starting, onRun, onCance
   running: boolean;
   readOnly: boolean;
   starting: boolean;
-  onRun: () => void;
+  /** Run now; with `options`, open the run dialog (parameters, cache, preview) first. */
+  onRun: (options: boolean) => void;
   onCancel: () => void;
   onResume: () => void;
 }) {
@@ -65,9 +66,14 @@ export function RunButtons({ status, running, readOnly, starting, onRun, onCance
           Resume
         </button>
       )}
-      <button className="primary" disabled={readOnly || starting} onClick={onRun} data-testid="run-button" title="Run (Ctrl+Enter)">
-        ▶ Run
-      </button>
+      <span className="split-button">
+        <button className="primary" disabled={readOnly || starting} onClick={(e) => onRun(e.shiftKey)} data-testid="run-button" title="Run (Ctrl+Enter); Shift-click for parameters, cache and a preview of the plan">
+          {starting ? "Starting…" : "▶ Run"}
+        </button>
+        <button className="primary" disabled={readOnly || starting} onClick={() => onRun(true)} aria-label="Run with options or preview the plan" title="Run with options, or preview the plan" data-testid="run-options">
+          ▾
+        </button>
+      </span>
     </>
   );
 }

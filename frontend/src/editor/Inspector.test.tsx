@@ -1,7 +1,7 @@
 import { act } from "react";
 import { createRoot, type Root } from "react-dom/client";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
-import type { ParamValue } from "../graph/document";
+import type { Execution, ParamValue } from "../graph/document";
 import { Catalogue } from "../graph/catalogue";
 import { MODULES } from "../test/catalogue.fixture";
 import { Inspector } from "./Inspector";
@@ -46,6 +46,7 @@ describe("Inspector", () => {
           readOnly={false}
           onParam={onParam}
           onLabel={() => undefined}
+          onExecution={() => undefined}
         />,
       ),
     );
@@ -65,13 +66,50 @@ describe("Inspector", () => {
     const render = (spec: typeof plain) =>
       act(() =>
         root.render(
-          <Inspector node={node} spec={spec} issues={[]} step={undefined} columns={null} pipelineParams={[]} readOnly={false} onParam={() => undefined} onLabel={() => undefined} />,
+          <Inspector node={node} spec={spec} issues={[]} step={undefined} columns={null} pipelineParams={[]} readOnly={false} onParam={() => undefined} onLabel={() => undefined} onExecution={() => undefined} />,
         ),
       );
     render(plain);
     expect(container.querySelector('[data-testid="inspector-image"]')).toBeNull();
     render(plain && { ...plain, environment: { image: "team/sklearn:2", requirements: [] } });
     expect(container.querySelector('[data-testid="inspector-image"]')?.textContent).toBe("Runs in the container image team/sklearn:2, without network.");
+  });
+
+  it("edits a node's execution limits, keeping the other one, and clears them", () => {
+    const onExecution = vi.fn<(execution: Execution | undefined) => void>();
+    const spec = catalogue.get("ml.train_model@1");
+    const render = (execution?: Execution) =>
+      act(() =>
+        root.render(
+          <Inspector
+            node={{ id: "t", module: "ml.train_model@1", params: {}, position: { x: 0, y: 0 }, execution }}
+            spec={spec && { ...spec, timeout: 600 }}
+            issues={[]}
+            step={undefined}
+            columns={null}
+            pipelineParams={[]}
+            readOnly={false}
+            onParam={() => undefined}
+            onLabel={() => undefined}
+            onExecution={onExecution}
+          />,
+        ),
+      );
+    render();
+    const section = container.querySelector<HTMLDetailsElement>('[data-testid="execution-limits"]');
+    expect(section?.open).toBe(false); // no limits of its own: folded
+    const timeout = container.querySelector<HTMLInputElement>("#param-t-limit-timeout") as HTMLInputElement;
+    expect(timeout.placeholder).toBe("600 (module default)");
+    act(() => type(timeout, "90"));
+    expect(onExecution).toHaveBeenLastCalledWith({ timeout: 90 });
+    render({ timeout: 90 });
+    act(() => type(container.querySelector<HTMLInputElement>("#param-t-limit-retries") as HTMLInputElement, "3"));
+    expect(onExecution).toHaveBeenLastCalledWith({ timeout: 90, retries: 3 });
+    act(() => type(container.querySelector<HTMLInputElement>("#param-t-limit-retries") as HTMLInputElement, "11"));
+    expect(container.querySelector('[data-testid="field-limit-retries"] .field-error')?.textContent).toBe("Must be at most 10");
+    render({ retries: 3 });
+    act(() => type(container.querySelector<HTMLInputElement>("#param-t-limit-retries") as HTMLInputElement, ""));
+    expect(onExecution).toHaveBeenLastCalledWith({ retries: undefined });
   });
 
   it("offers upstream columns as a picker and code with highlighting", () => {
@@ -88,6 +126,7 @@ describe("Inspector", () => {
           readOnly={false}
           onParam={onParam}
           onLabel={() => undefined}
+          onExecution={() => undefined}
         />,
       ),
     );
@@ -108,6 +147,7 @@ describe("Inspector", () => {
           readOnly={false}
           onParam={onParam}
           onLabel={() => undefined}
+          onExecution={() => undefined}
         />,
       ),
     );
@@ -126,6 +166,7 @@ describe("Inspector", () => {
           readOnly={false}
           onParam={onParam}
           onLabel={() => undefined}
+          onExecution={() => undefined}
         />,
       ),
     );

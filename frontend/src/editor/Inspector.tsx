@@ -1,10 +1,11 @@
-// The right-hand panel for the selected module: its label, parameters, issues and what its last run said.
+// The right-hand panel for the selected module: its label, parameters, limits, issues and what its last run said.
 import { memo } from "react";
 import type { Issue, ModuleSpec, StepState } from "../api/types";
-import type { GraphNode, ParamValue } from "../graph/document";
+import type { Execution, GraphNode, ParamValue } from "../graph/document";
 import type { NodePresence } from "../graph/mapping";
 import { codeErrorLine } from "../runs/codeErrors";
 import { useReadableReason } from "../runs/reasons";
+import { ExecutionLimits } from "./ExecutionLimits";
 import { issueText } from "./issueText";
 import { ParamField } from "./ParamField";
 
@@ -23,12 +24,13 @@ interface Props {
   readOnly: boolean;
   onParam: (name: string, value: ParamValue | undefined) => void;
   onLabel: (label: string) => void;
+  onExecution: (execution: Execution | undefined) => void;
   onRunFrom?: (mode: "from" | "only") => void;
   /** Other people who have this node selected or open in their inspector. */
   others?: readonly NodePresence[];
 }
 
-function InspectorView({ node, spec, issues, step, columns, columnsFrom, onListColumns, datasets, pipelineParams, readOnly, onParam, onLabel, onRunFrom, others }: Props) {
+function InspectorView({ node, spec, issues, step, columns, columnsFrom, onListColumns, datasets, pipelineParams, readOnly, onParam, onLabel, onExecution, onRunFrom, others }: Props) {
   const paramIssue = new Map(issues.filter((i) => i.param).map((i) => [i.param as string, issueText(i)]));
   const reason = useReadableReason(step?.reason ?? "");
   const failedAt = step?.status === "failed" || step?.status === "retrying" ? codeErrorLine(step.error) : null;
@@ -97,6 +99,7 @@ function InspectorView({ node, spec, issues, step, columns, columnsFrom, onListC
           )}
         </div>
       )}
+      {spec && <ExecutionLimits key={node.id} node={node} spec={spec} readOnly={readOnly} onChange={onExecution} />}
       {step && (
         <section className="inspector-run">
           <h3>Last run</h3>

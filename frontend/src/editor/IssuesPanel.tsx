@@ -1,5 +1,5 @@
 // Every validation issue of the draft, graph-level first; clicking one shows its module.
-import { memo } from "react";
+import { memo, useEffect, useRef } from "react";
 import type { Issue } from "../api/types";
 import { issueText } from "./issueText";
 
@@ -7,12 +7,18 @@ interface Props {
   issues: readonly Issue[];
   labels: ReadonlyMap<string, string>;
   onShow: (node: string) => void;
+  /** Changes when the first issue that names a node should take the keyboard focus (a refused run). */
+  focusKey?: number;
 }
 
-function IssuesPanelView({ issues, labels, onShow }: Props) {
+function IssuesPanelView({ issues, labels, onShow, focusKey }: Props) {
   const ordered = [...issues.filter((i) => !i.node), ...issues.filter((i) => i.node)];
+  const panel = useRef<HTMLDivElement>(null);
+  useEffect(() => {
+    if (focusKey) panel.current?.querySelector<HTMLButtonElement>(".issue-link:not(:disabled)")?.focus();
+  }, [focusKey]);
   return (
-    <div className="issues-panel" data-testid="issues-panel">
+    <div className="issues-panel" data-testid="issues-panel" ref={panel}>
       {issues.length === 0 && <p className="muted">No issues. The pipeline is ready to run.</p>}
       <ul className="issue-list">
         {ordered.map((i, k) => (

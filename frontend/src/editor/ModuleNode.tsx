@@ -1,4 +1,5 @@
-// A module on the canvas: typed ports, status with progress and attempts, why it ran, and its issues.
+// A module on the canvas: typed ports, status with progress and attempts, why it ran, whether that
+// result is out of date, and its issues.
 import { Handle, Position, type NodeProps } from "@xyflow/react";
 import { memo, useContext } from "react";
 import type { PortSpec, StepState } from "../api/types";
@@ -17,6 +18,11 @@ const STATUS_LABEL: Record<string, string> = {
   upstream_failed: "Upstream failed",
   retrying: "Retrying",
   skipped: "Skipped",
+};
+
+const STALE_TITLE = {
+  edited: "Edited since this run: the next run computes it again",
+  upstream: "A module upstream was edited since this run: this result may change on the next run",
 };
 
 function portClass(p: PortSpec): string {
@@ -57,7 +63,7 @@ function Reason({ reason }: { reason: string }) {
 }
 
 function ModuleNodeView({ id, data, selected }: NodeProps<ModuleFlowNode>) {
-  const { node, spec, issues, step, diff, others } = data;
+  const { node, spec, issues, step, diff, stale, others } = data;
   const actions = useContext(EditorActions);
   const status = step?.status;
   const errors = issues.length;
@@ -67,6 +73,7 @@ function ModuleNodeView({ id, data, selected }: NodeProps<ModuleFlowNode>) {
     status ? `status-${status}` : "",
     errors ? "has-issues" : "",
     diff ? `diff-${diff}` : "",
+    stale ? "stale" : "",
     selected ? "selected" : "",
     spec ? "" : "unknown-module",
     others ? "has-others" : "",
@@ -78,6 +85,7 @@ function ModuleNodeView({ id, data, selected }: NodeProps<ModuleFlowNode>) {
       style={ring}
       data-testid={`node-${id}`}
       data-status={status ?? "idle"}
+      data-stale={stale}
       data-module={node.module}
       data-selected-by={others?.map((o) => o.name).join(" ")}
     >
@@ -122,6 +130,11 @@ function ModuleNodeView({ id, data, selected }: NodeProps<ModuleFlowNode>) {
               {STATUS_LABEL[step.status] ?? step.status}
               {step.attempts > 1 ? ` · attempt ${step.attempts}` : ""}
             </span>
+            {stale && (
+              <span className="stale-tag" data-testid="node-stale" title={STALE_TITLE[stale]}>
+                out of date
+              </span>
+            )}
             {step.error && (step.status === "failed" || step.status === "retrying") ? (
               <span className="step-reason step-error-line" title={step.error} data-testid="node-error">
                 {step.error}

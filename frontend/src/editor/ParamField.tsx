@@ -16,6 +16,8 @@ interface Props {
   errorLine?: number;
   readOnly: boolean;
   onChange: (value: ParamValue | undefined) => void;
+  /** What an empty input shows, when not the spec's default. */
+  placeholder?: string;
 }
 
 function rangeText(spec: ParamSpec): string {
@@ -26,7 +28,7 @@ function rangeText(spec: ParamSpec): string {
   return "";
 }
 
-function NumberInput({ spec, value, onChange, readOnly, id }: { spec: ParamSpec; value: ParamValue | undefined; onChange: Props["onChange"]; readOnly: boolean; id: string }) {
+function NumberInput({ spec, value, onChange, readOnly, id, placeholder }: { spec: ParamSpec; value: ParamValue | undefined; onChange: Props["onChange"]; readOnly: boolean; id: string; placeholder?: string }) {
   const shown = typeof value === "number" ? String(value) : "";
   const [text, setText] = useState(shown);
   // Follow outside changes (undo, a load) without rewriting what is being typed ("1e2", "0.50").
@@ -48,7 +50,7 @@ function NumberInput({ spec, value, onChange, readOnly, id }: { spec: ParamSpec;
         max={spec.maximum}
         value={text}
         readOnly={readOnly}
-        placeholder={spec.default === undefined || spec.default === null ? (spec.nullable ? "none" : "required") : String(spec.default)}
+        placeholder={placeholder ?? (spec.default === undefined || spec.default === null ? (spec.nullable ? "none" : "required") : String(spec.default))}
         aria-invalid={problem !== ""}
         onChange={(e) => {
           setText(e.target.value);
@@ -112,7 +114,7 @@ function ColumnsInput({ value, columns, onChange, readOnly, id }: { value: Param
   );
 }
 
-export function ParamField({ nodeId, spec, value, columns, pipelineParams, error, errorLine, readOnly, onChange }: Props) {
+export function ParamField({ nodeId, spec, value, columns, pipelineParams, error, errorLine, readOnly, onChange, placeholder }: Props) {
   const id = `param-${nodeId}-${spec.name}`;
   const bound = typeof value === "string" && value.startsWith("$") && spec.type !== "code" ? value.slice(1) : null;
   let input: React.ReactNode;
@@ -128,7 +130,7 @@ export function ParamField({ nodeId, spec, value, columns, pipelineParams, error
       </div>
     );
   } else if (spec.type === "int" || spec.type === "float") {
-    input = <NumberInput spec={spec} value={value} onChange={onChange} readOnly={readOnly} id={id} />;
+    input = <NumberInput spec={spec} value={value} onChange={onChange} readOnly={readOnly} id={id} placeholder={placeholder} />;
   } else if (spec.type === "bool") {
     input = (
       <label className="toggle">

@@ -15,7 +15,8 @@ export interface ShortcutHandlers {
   layout: () => void;
   comment: () => void;
   search: () => void;
-  run: () => void;
+  /** Run now; with Shift, open the run dialog first. */
+  run: (options: boolean) => void;
   help: () => void;
 }
 
@@ -32,7 +33,7 @@ export const SHORTCUTS: [string, string][] = [
   ["L", "Auto-layout"],
   ["N", "New comment"],
   ["/", "Search modules"],
-  ["Ctrl/⌘ Enter", "Run"],
+  ["Ctrl/⌘ Enter", "Run (with Shift: parameters, cache, preview)"],
   ["?", "This list"],
 ];
 
@@ -54,7 +55,7 @@ export function useShortcuts(handlers: ShortcutHandlers, enabled: boolean): void
       const key = e.key.toLowerCase();
       if (mod && key === "enter") {
         e.preventDefault();
-        h.run();
+        h.run(e.shiftKey);
         return;
       }
       if (typing(e.target)) return;

@@ -1,4 +1,4 @@
-// The editor's edit commands: add a module, comments, copy/cut/paste/duplicate, delete, auto-layout.
+// The editor's edit commands: add a module (into a wire when dropped on one), comments, copy/cut/paste/duplicate, delete, auto-layout.
 import { useReactFlow } from "@xyflow/react";
 import { useCallback, useState } from "react";
 import type { ModuleSpec } from "../api/types";
@@ -9,14 +9,16 @@ import { layoutOperations } from "../graph/layout";
 import { commentFlowId, commentIdOf, isCommentFlowId, NODE_WIDTH } from "../graph/mapping";
 import { deleteOperations, OperationError, type Operation } from "../graph/operations";
 import type { DispatchOptions, GraphStore } from "../graph/store";
+import { insertIntoWire } from "../graph/wiring";
 import type { Selection } from "./useSelection";
 
 const CLIPBOARD_KEY = "designer.clipboard";
 
 export interface EditCommands {
   dispatch: (ops: Operation[], coalesce?: string) => void;
-  addModule: (spec: ModuleSpec, at?: { x: number; y: number }) => void;
-  dropModule: (ref: string, position: { x: number; y: number }) => void;
+  addModule: (spec: ModuleSpec, at?: { x: number; y: number }, wire?: string | null) => void;
+  /** A palette module dropped on the canvas (centred on the point), into `wire` if one is given. */
+  dropModule: (ref: string, position: { x: number; y: number }, wire: string | null) => void;
   addComment: () => void;
   copy: () => Fragment | null;
   cut: () => void;
@@ -54,7 +56,7 @@ export function useEditCommands(
   );
 
   const addModule = useCallback(
-    (spec: ModuleSpec, at?: { x: number; y: number }) => {
+    (spec: ModuleSpec, at?: { x: number; y: number }, wire?: string | null) => {
       const current = store.document;
       let position = at;
       if (!position) {
@@ -65,17 +67,20 @@ export function useEditCommands(
         position = { x: p.x - NODE_WIDTH / 2 + k * 24, y: p.y + k * 24 };
       }
       const id = freshId(current, "n");
-      dispatch([{ type: "add_node", node: { id, module: spec.ref, params: defaultParams(spec), position: { x: Math.round(position.x), y: Math.round(position.y) } } }]);
+      const node = { id, module: spec.ref, params: defaultParams(spec), position: { x: Math.round(position.x), y: Math.round(position.y) } };
+      const insert = wire ? insertIntoWire(current, catalogue, wire, node) : null;
+      if (insert && !insert.ok) toast(insert.reason, "error"); // the module is added beside the wire
+      dispatch([{ type: "add_node", node }, ...(insert?.ok ? insert.ops : [])]);
       select(new Set([id]), new Set());
       onAdded();
     },
-    [dispatch, flow, onAdded, select, store],
+    [catalogue, dispatch, flow, onAdded, select, store, toast],
   );
 
   const dropModule = useCallback(
-    (ref: string, position: { x: number; y: number }) => {
+    (ref: string, position: { x: number; y: number }, wire: string | null) => {
       const spec = catalogue.get(ref);
-      if (spec) addModule(spec, { x: position.x - NODE_WIDTH / 2, y: position.y - 20 });
+      if (spec) addModule(spec, { x: position.x - NODE_WIDTH / 2, y: position.y - 20 }, wire);
     },
     [addModule, catalogue],
   );

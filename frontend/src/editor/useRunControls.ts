@@ -1,5 +1,6 @@
 // Starting, cancelling and resuming runs from the editor; each waits until the draft holds every edit.
-import { useCallback, useState } from "react";
+// A run starts at once unless the graph has pipeline parameters to fill in, or options are asked for.
+import { useCallback, useRef, useState } from "react";
 import { ApiError, api, errorMessage } from "../api/client";
 import type { Issue, Run } from "../api/types";
 import type { GraphStore } from "../graph/store";
@@ -13,7 +14,8 @@ export type RunTarget = { from_node?: string; only_node?: string };
 export interface RunControls {
   /** The run dialog's target while it is open ({} = the whole graph). */
   dialog: RunTarget | null;
-  openDialog: (target: RunTarget) => void;
+  /** Run the target now, or open the dialog first when the graph has parameters or `options` is set. */
+  request: (target: RunTarget, options: boolean) => void;
   closeDialog: () => void;
   starting: boolean;
   start: (request: RunRequest, target?: RunTarget) => Promise<void>;
@@ -33,16 +35,19 @@ interface Options {
   toast: (text: string, kind?: "info" | "success" | "error") => void;
   /** A run started here (open the logs, refresh the versions). */
   onStarted: () => void;
-  /** The server refused the run naming these issues. */
+  /** The server refused the run naming these issues (the dialog is closed). */
   onIssues: (issues: Issue[]) => void;
 }
 
 export function useRunControls({ graphId, store, runView, follow, saved, labels, toast, onStarted, onIssues }: Options): RunControls {
   const [dialog, setDialog] = useState<RunTarget | null>(null);
   const [starting, setStarting] = useState(false);
+  const startingNow = useRef(false); // a second click before the first one's re-render starts nothing
 
   const start = useCallback(
     async (request: RunRequest, target?: RunTarget) => {
+      if (startingNow.current) return;
+      startingNow.current = true;
       setStarting(true);
       try {
         await saved();
@@ -54,8 +59,12 @@ export function useRunControls({ graphId, store, runView, follow, saved, labels,
         const issues = err instanceof ApiError ? err.issues : [];
         const text = issues.length > 0 ? issues.map((i) => labelledIssue(i, labels)).join(" · ") : errorMessage(err);
         toast(`Cannot run: ${text}`, "error");
-        if (issues.length > 0) onIssues(issues);
+        if (issues.length > 0) {
+          setDialog(null);
+          onIssues(issues);
+        }
       } finally {
+        startingNow.current = false;
         setStarting(false);
       }
     },
@@ -92,5 +101,13 @@ export function useRunControls({ graphId, store, runView, follow, saved, labels,
     }
   }, [follow, onStarted, runView, saved, store, toast]);
 
-  return { dialog, openDialog: setDialog, closeDialog: () => setDialog(null), starting, start, preview, cancel, resume };
+  const request = useCallback(
+    (target: RunTarget, options: boolean) => {
+      if (options || Object.keys(store.document.parameters).length > 0) setDialog(target);
+      else void start({ parameters: {}, bypass_cache: false }, target);
+    },
+    [start, store],
+  );
+
+  return { dialog, request, closeDialog: () => setDialog(null), starting, start, preview, cancel, resume };
 }

@@ -5,6 +5,7 @@ import type { Catalogue } from "./catalogue";
 import type { ConnectionAttempt } from "./connection";
 import type { GraphComment, GraphDocument, GraphNode } from "./document";
 import type { Operation } from "./operations";
+import type { Staleness } from "./staleness";
 
 export type DiffMark = "added" | "changed" | "removed";
 
@@ -21,6 +22,8 @@ export interface ModuleNodeData extends Record<string, unknown> {
   issues: readonly Issue[];
   step: StepState | undefined;
   diff: DiffMark | undefined;
+  /** The step's result is out of date: the node, or one upstream of it, was edited since the run. */
+  stale: Staleness | undefined;
   readOnly: boolean;
   others: readonly NodePresence[] | undefined;
 }
@@ -39,6 +42,8 @@ export interface Decorations {
   issuesByNode: ReadonlyMap<string, readonly Issue[]>;
   steps: ReadonlyMap<string, StepState>;
   diff: ReadonlyMap<string, DiffMark>;
+  /** Nodes edited since the shown run, and those downstream of them (the editor only). */
+  stale?: ReadonlyMap<string, Staleness>;
   selected: ReadonlySet<string>;
   /** Other people's selections and inspectors, by node id. */
   presence: ReadonlyMap<string, readonly NodePresence[]>;
@@ -92,6 +97,7 @@ function sameModuleData(a: ModuleNodeData, b: ModuleNodeData): boolean {
     a.issues === b.issues &&
     a.step === b.step &&
     a.diff === b.diff &&
+    a.stale === b.stale &&
     a.readOnly === b.readOnly &&
     a.others === b.others
   );
@@ -126,14 +132,16 @@ export function toFlowNodes(doc: GraphDocument, deco: Decorations, cache: FlowNo
   }
   for (const n of doc.nodes) {
     seen.add(n.id);
-    const step = deco.steps.get(n.id);
+    const ran = deco.steps.get(n.id);
+    // A run's step belongs to this node only while the node still runs the same module.
+    const step = ran && ran.module === n.module ? ran : undefined;
     const data: ModuleNodeData = {
       node: n,
       spec: deco.catalogue.get(n.module),
       issues: deco.issuesByNode.get(n.id) ?? NO_ISSUES,
-      // A run's step belongs to this node only while the node still runs the same module.
-      step: step && step.module === n.module ? step : undefined,
+      step,
       diff: deco.diff.get(n.id),
+      stale: step && deco.stale?.get(n.id),
       readOnly: deco.readOnly,
       others: deco.presence.get(n.id),
     };
@@ -165,8 +173,9 @@ export interface WireData extends Record<string, unknown> {
   type: PortType | undefined;
 }
 
-/** Document → React Flow edges, each carrying the type of what flows along it. */
-export function toFlowEdges(doc: GraphDocument, catalogue: Catalogue, selected: ReadonlySet<string>): Edge<WireData>[] {
+/** Document → React Flow edges, each carrying the type of what flows along it; `dropTarget` is the
+ * wire a module being dragged would go into. */
+export function toFlowEdges(doc: GraphDocument, catalogue: Catalogue, selected: ReadonlySet<string>, dropTarget: string | null = null): Edge<WireData>[] {
   const modules = new Map(doc.nodes.map((n) => [n.id, n.module]));
   return doc.edges.map((e) => {
     const module = modules.get(e.source.node);
@@ -178,7 +187,7 @@ export function toFlowEdges(doc: GraphDocument, catalogue: Catalogue, selected: 
       target: e.target.node,
       targetHandle: e.target.port,
       data: { type },
-      className: `wire wire-${(type ?? "unknown").toLowerCase()}`,
+      className: `wire wire-${(type ?? "unknown").toLowerCase()}${e.id === dropTarget ? " wire-drop-target" : ""}`,
       selected: selected.has(e.id),
     };
   });

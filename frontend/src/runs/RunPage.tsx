@@ -10,6 +10,7 @@ import { Catalogue } from "../graph/catalogue";
 import { normalizeDocument, type GraphDocument } from "../graph/document";
 import type { Decorations, DiffMark } from "../graph/mapping";
 import { linkProps, navigate } from "../router";
+import { usePanelHeight, PanelResizer } from "../ui/PanelResizer";
 import { Shell } from "../ui/Shell";
 import { useToast } from "../ui/toasts";
 import { fmt } from "./charts";
@@ -93,6 +94,7 @@ function RunLayout({ detail, doc, catalogue, view, socketUp, onChanged }: { deta
   const [selected, setSelected] = useState<string | null>(firstFailed ?? doc.nodes[0]?.id ?? null);
   const [tab, setTab] = useState<"step" | "plan">("step");
   const [bottom, setBottom] = useState<"logs" | "preview">("logs");
+  const [bottomHeight, setBottomHeight] = usePanelHeight();
   const [preview, setPreview] = useState<{ step: string; port: string } | null>(null);
   const [plan, setPlan] = useState<PlanBody | null>(null);
   const selection = useMemo(() => new Set(selected ? [selected] : []), [selected]);
@@ -165,7 +167,7 @@ function RunLayout({ detail, doc, catalogue, view, socketUp, onChanged }: { deta
     >
       <ReasonProvider workspace={detail.workspace} labels={labels} reasons={reasons}>
         <EditorActions.Provider value={actions}>
-          <div className="run-page" data-testid="run-page" data-status={run.status}>
+          <div className="run-page" style={{ "--bottom-height": `${bottomHeight}px` } as React.CSSProperties} data-testid="run-page" data-status={run.status}>
             <div className="editor-center">
               <div className={`run-chip run-${run.status}`} data-testid="run-status" data-status={run.status}>
                 Run {run.id}: {run.status} · version {detail.version}
@@ -203,6 +205,7 @@ function RunLayout({ detail, doc, catalogue, view, socketUp, onChanged }: { deta
               </div>
             </aside>
             <section className="bottom-panel">
+              <PanelResizer height={bottomHeight} onResize={setBottomHeight} label="Resize the logs and preview panel" />
               <div className="tabs bottom-tabs" role="tablist">
                 <button role="tab" aria-selected={bottom === "logs"} onClick={() => setBottom("logs")} data-testid="logs-tab">
                   Logs{step ? ` · ${labels.get(step.key) ?? step.key}` : ""}
