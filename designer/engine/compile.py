@@ -7,11 +7,12 @@ from typing import Any
 
 from designer.engine import params as P
 from designer.engine.hashing import canonical_json
+from designer.engine.heap import collector_paused
 from designer.engine.issues import Issue
-from designer.engine.plan import InputWire, OutputPort, Plan, PlanError, Step, topological_order
+from designer.engine.plan import InputWire, OutputPort, Plan, PlanError, Step
 from designer.engine.registry import Registry
 from designer.engine.schema import Graph, GraphFormatError, parse_graph
-from designer.engine.validate import resolve_pipeline_values, validate
+from designer.engine.validate import check
 
 
 class CompileError(ValueError):
@@ -34,9 +35,22 @@ def compile_graph(
 
     `parameter_values` are this run's pipeline parameter values (defaults fill the rest).
     `run_from` / `run_only` return the corresponding subset plan (see plan.Plan.run_from).
+    Validation runs once: the compiler builds on its specs, values and topological order, and
+    makes each step once, in plan order (the cyclic garbage collector paused meanwhile).
     """
-    values = dict(parameter_values or {})
-    issues = validate(graph, registry, values)
+    with collector_paused():
+        return _compile(graph, registry, dict(parameter_values or {}), run_from, run_only)
+
+
+def _compile(
+    graph: Graph,
+    registry: Registry,
+    values: dict[str, Any],
+    run_from: str | None,
+    run_only: str | None,
+) -> Plan:
+    checked = check(graph, registry, values)
+    issues = checked.issues
     if run_from is not None and run_only is not None:
         issues.append(Issue("invalid_target", "choose either run from a node or run only a node"))
     for key in (run_from, run_only):
@@ -46,16 +60,15 @@ def compile_graph(
             )
     if issues:
         raise CompileError(issues)
-    resolved = resolve_pipeline_values(graph, values, []).values
-
+    resolved = checked.values
+    rank = {key: i for i, key in enumerate(checked.order)}
     wiring: dict[str, dict[str, tuple[str, str]]] = {n.id: {} for n in graph.nodes}
     for edge in graph.edges:
         wiring[edge.target.node][edge.target.port] = (edge.source.node, edge.source.port)
-
-    steps: dict[str, Step] = {}
-    for node in graph.nodes:
-        spec = registry.get(node.module)
-        assert spec is not None  # validated
+    nodes = {node.id: node for node in graph.nodes}
+    steps = []
+    for key in checked.order:
+        node, spec = nodes[key], checked.specs[key]
         params: dict[str, Any] = {}
         for pspec in spec.params:
             if pspec.name in node.params:
@@ -63,55 +76,38 @@ def compile_graph(
             else:
                 value = P.default_value(pspec)
             params[pspec.name] = P.normalize(pspec, value)
-        inputs = []
-        for port in spec.inputs:
-            source = wiring[node.id].get(port.name)
-            inputs.append(
-                InputWire(
-                    port=port.name,
-                    type=port.type,
-                    source_step=source[0] if source else None,
-                    source_port=source[1] if source else None,
-                )
-            )
-        dependencies = sorted({w.source_step for w in inputs if w.source_step is not None})
-        steps[node.id] = Step(
-            key=node.id,
-            module=spec.ref,
-            implementation=spec.implementation,
-            implementation_digest=registry.implementation_digest(spec.ref),
-            params_json=canonical_json(params),
-            inputs=tuple(inputs),
-            outputs=tuple(OutputPort(p.name, p.type) for p in spec.outputs),
-            dependencies=tuple(dependencies),
-            environment_image=spec.environment.image,
-            environment_requirements=tuple(spec.environment.requirements),
-            deterministic=spec.deterministic,
-            timeout=node.execution.timeout if node.execution.timeout is not None else spec.timeout,
-            retries=node.execution.retries,
+        wired = wiring[key]
+        inputs = tuple(
+            InputWire(port.name, port.type, *wired.get(port.name, (None, None)))
+            for port in spec.inputs
         )
-    edges = [(dep, s.key) for s in steps.values() for dep in s.dependencies]
-    order = topological_order([n.id for n in graph.nodes], edges)
-    # dependencies listed in plan order (stable and meaningful), not alphabetically
-    rank = {k: i for i, k in enumerate(order)}
-    plan = Plan(
-        tuple(
-            _with_dependencies(steps[k], sorted(steps[k].dependencies, key=rank.__getitem__))
-            for k in order
-        ),
-        canonical_json(resolved),
-    )
+        dependencies = {w.source_step for w in inputs if w.source_step is not None}
+        steps.append(
+            Step(
+                key=key,
+                module=spec.ref,
+                implementation=spec.implementation,
+                implementation_digest=registry.implementation_digest(spec.ref),
+                params_json=canonical_json(params),
+                inputs=inputs,
+                outputs=tuple(OutputPort(p.name, p.type) for p in spec.outputs),
+                # listed in plan order (stable and meaningful), not alphabetically
+                dependencies=tuple(sorted(dependencies, key=rank.__getitem__)),
+                environment_image=spec.environment.image,
+                environment_requirements=tuple(spec.environment.requirements),
+                deterministic=spec.deterministic,
+                timeout=node.execution.timeout
+                if node.execution.timeout is not None
+                else spec.timeout,
+                retries=node.execution.retries,
+            )
+        )
+    plan = Plan(tuple(steps), canonical_json(resolved))
     if run_from is not None:
         return plan.run_from(run_from)
     if run_only is not None:
         return plan.run_only(run_only)
     return plan
-
-
-def _with_dependencies(step: Step, dependencies: list[str]) -> Step:
-    from dataclasses import replace
-
-    return replace(step, dependencies=tuple(dependencies))
 
 
 def compile_document(

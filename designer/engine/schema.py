@@ -8,6 +8,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from designer.engine.heap import collector_paused
 from designer.engine.issues import Issue
 
 SCHEMA_VERSION = 1
@@ -243,6 +244,11 @@ def parse_graph(data: Any) -> Graph:
 
     Structure only: unknown modules, bad wiring and bad param values are the validator's job.
     """
+    with collector_paused():
+        return _parse(data)
+
+
+def _parse(data: Any) -> Graph:
     r = _Reader()
     doc = r.obj(
         data,

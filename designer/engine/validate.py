@@ -22,6 +22,7 @@ from typing import Any
 
 from designer.engine import params as P
 from designer.engine.issues import Issue
+from designer.engine.plan import PlanError, topological_order
 from designer.engine.registry import ModuleSpec, Registry, split_ref
 from designer.engine.schema import Edge, Graph, GraphFormatError, Node, parse_graph
 from designer.engine.types import ports_compatible
@@ -97,6 +98,27 @@ def _normalize_pipeline(kind: str, value: Any) -> Any:
     return value
 
 
+@dataclass(frozen=True)
+class Checked:
+    """What validating a graph found: its issues, and what the compiler builds on when none.
+
+    `specs` are the known nodes' module specs, `values` the pipeline parameter values in force,
+    `order` the node ids in topological order (ties in document order; empty with a cycle).
+    """
+
+    issues: list[Issue]
+    specs: dict[str, ModuleSpec]
+    values: dict[str, Any]
+    order: list[str]
+
+
+def check(
+    graph: Graph, registry: Registry, parameter_values: Mapping[str, Any] | None = None
+) -> Checked:
+    """Validate `graph` once: every issue, plus the specs, values and order compile reuses."""
+    return _Validator(graph, registry).run(parameter_values)
+
+
 def validate(
     graph: Graph, registry: Registry, parameter_values: Mapping[str, Any] | None = None
 ) -> list[Issue]:
@@ -106,7 +128,7 @@ def validate(
     a reference to a pipeline parameter that has no default is not checked; with them (run
     time, even an empty dict) every reference must resolve to an acceptable value.
     """
-    return _Validator(graph, registry).run(parameter_values)
+    return check(graph, registry, parameter_values).issues
 
 
 def validate_document(
@@ -127,8 +149,9 @@ class _Validator:
         self.issues: list[Issue] = []
         self.nodes: dict[str, Node] = {}  # first node of each id, in document order
         self.specs: dict[str, ModuleSpec] = {}  # node id -> spec, known modules only
+        self.order: list[str] = []  # topological, once the edges are checked (none on a cycle)
 
-    def run(self, parameter_values: Mapping[str, Any] | None) -> list[Issue]:
+    def run(self, parameter_values: Mapping[str, Any] | None) -> Checked:
         resolution = resolve_pipeline_values(self.graph, parameter_values, self.issues)
         for node in self.graph.nodes:
             if node.id in self.nodes:
@@ -142,7 +165,7 @@ class _Validator:
                 self.specs[node.id] = spec
                 self.params(node, spec, resolution)
         self.edges()
-        return self.issues
+        return Checked(self.issues, self.specs, resolution.values, self.order)
 
     def add(self, code: str, message: str, **where: Any) -> None:
         self.issues.append(Issue(code, message, **where))
@@ -275,7 +298,15 @@ class _Validator:
                         node=node_id,
                         port=port_spec.name,
                     )
-        for cycle in find_cycles(list(self.nodes), adjacency):
+        nodes = list(self.nodes)
+        try:  # Kahn's order, which the compiler reuses; only a graph with a cycle is searched
+            self.order = topological_order(
+                nodes, ((a, b) for a, targets in adjacency.items() for b in targets)
+            )
+            return
+        except PlanError:
+            pass
+        for cycle in find_cycles(nodes, adjacency):
             path = " → ".join(f"`{n}`" for n in [*cycle, cycle[0]])
             self.add(
                 "cycle",
