@@ -18,8 +18,8 @@ The baseline does the same work as one plain pandas + scikit-learn script (same 
 statistics, split, model, metrics and curves) in a fresh interpreter, imports done before
 timing; plain and engine runs alternate, so a change in the machine's load hits both sides.
 Peak memory is each process's peak resident set (VmHWM), imports included. The workers get
-LocalRunner's BLAS/OpenMP thread setting (CPUs / workers unless the environment sets one; see
-docs/decisions/0007-engine-staged-storage.md), the plain script numpy's default.
+LocalRunner's BLAS/OpenMP thread budget (every CPU for a step alone, a share for parallel steps,
+unless the environment sets a number; see engine/threads.py), the plain script numpy's default.
 Targets: cold <= 1.3x the plain script; unchanged rerun <= 0.05x.
 """
 
@@ -239,9 +239,10 @@ def main() -> None:
         plain: list[dict[str, Any]] = []
         runs = []
         with LocalRunner(args.workers, preload=["pandas", "sklearn"]) as runner:
+            budget = "by load" if runner.budget else runner.env.get("OPENBLAS_NUM_THREADS")
             print(
-                f"worker BLAS/OpenMP threads: {runner.env.get('OPENBLAS_NUM_THREADS')} each "
-                "(LocalRunner's default: CPUs / workers); the plain script keeps numpy's default"
+                f"worker BLAS/OpenMP threads: {budget} (LocalRunner's default: every CPU for a "
+                "step alone, shared by parallel steps); the plain script keeps numpy's default"
             )
             warm = pipeline("bench.generated_table@1", {"rows": 2_000})
             engine_runs(warm, runner, datasets, work / "warm")  # imports and first-use costs

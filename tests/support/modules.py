@@ -49,6 +49,16 @@ def sleep(ctx: StepContext) -> dict[str, Any]:
     return {"out": {"node": ctx.node_id, "start": start, "end": time.time()}}
 
 
+def blas_threads(ctx: StepContext) -> dict[str, Any]:
+    """Sleeps `seconds` (to overlap with others), then outputs the BLAS threads it may use."""
+    import numpy  # noqa: F401  (loads OpenBLAS)
+    from threadpoolctl import threadpool_info
+
+    time.sleep(ctx.params["seconds"])
+    blas = [pool["num_threads"] for pool in threadpool_info() if pool["user_api"] == "blas"]
+    return {"out": {"node": ctx.node_id, "threads": max(blas)}}
+
+
 def flaky(ctx: StepContext) -> dict[str, Any]:
     """Fails the first `times` attempts (counted in files under `marker_dir`), then succeeds."""
     marker = Path(ctx.params["marker_dir"]) / f"{ctx.node_id}.attempts"

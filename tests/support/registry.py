@@ -56,6 +56,12 @@ def specs() -> list[ModuleSpec]:
             params=(ParamSpec("seconds", ParamType.FLOAT, 0.1, minimum=0),),
         ),
         _spec(
+            "test.blas_threads",
+            "blas_threads",
+            inputs=opt_in,
+            params=(ParamSpec("seconds", ParamType.FLOAT, 0.0, minimum=0),),
+        ),
+        _spec(
             "test.flaky",
             "flaky",
             params=(

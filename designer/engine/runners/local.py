@@ -29,8 +29,9 @@ crash or kill say ``"collateral": true``.
 
 Workers get a clean environment (a short allow-list plus PYTHONPATH so they import what the
 caller can, PYTHONHASHSEED=0 so set/dict order of strings is reproducible, which helps early
-cutoff, and BLAS/OpenMP thread counts that share the CPUs among the workers unless the caller
-set them), and stop on their own when the parent process goes away.
+cutoff, and BLAS/OpenMP pools sized for every CPU unless the caller set a number), and stop on
+their own when the parent process goes away. Each task carries its thread budget (threads.py):
+every CPU for a step that starts alone, a share when other workers are busy.
 """
 
 from __future__ import annotations
@@ -54,6 +55,7 @@ from multiprocessing.connection import Connection
 from typing import Any
 
 from designer.engine.runners.base import RunnerMessage
+from designer.engine.threads import THREAD_VARIABLES, cpus, share
 
 ENV_ALLOW = (
     "PATH",
@@ -80,11 +82,6 @@ STORING_LIMIT = 4  # staged steps a worker stores at once before it waits to tak
 # thread (summaries: Python + small numpy calls) share the GIL; with the default 5 ms interval
 # the main thread waits up to 5 ms for it after each release (a convoy). 0.5 ms keeps that short.
 SWITCH_INTERVAL = 0.0005
-# BLAS/OpenMP threads per worker when the caller's environment does not say: the CPU count
-# divided by the number of workers. OpenBLAS otherwise starts one spinning thread per CPU in
-# every worker, and with two workers (and their storage threads) on two CPUs module code ran
-# about twice as long (decision 0007).
-THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
 
 
 def pending_tokens(task: Mapping[str, Any]) -> list[str]:
@@ -219,10 +216,14 @@ class LocalRunner:
             extra["DESIGNER_WORKER_PRELOAD"] = ",".join(preload)
         if memory_limit:
             extra["DESIGNER_WORKER_MEMORY_LIMIT"] = str(int(memory_limit))
-        threads = str(max(1, (os.cpu_count() or 1) // self.size))
-        for name in THREAD_VARIABLES:  # unless the caller chose: the CPUs shared by the workers
-            if name not in extra and name not in os.environ:
-                extra[name] = threads
+        # BLAS/OpenMP threads: unless the caller chose a number, pools are made for every CPU
+        # and each task gets its share by load (threads.py): a step alone uses every CPU,
+        # parallel steps split them (OpenBLAS's spinning threads, one per CPU in every worker,
+        # had doubled module time with two workers on two CPUs: decision 0007).
+        self.cpus = cpus()
+        self.budget = not any(name in extra or name in os.environ for name in THREAD_VARIABLES)
+        if self.budget:
+            extra.update(dict.fromkeys(THREAD_VARIABLES, str(self.cpus)))
         self.env = worker_environment(extra)
         self.cwd = cwd
         self._workers: list[_Worker] = []
@@ -270,8 +271,11 @@ class LocalRunner:
         worker.task_id = task_id
         worker.inflight[task_id] = None
         self._by_task[task_id] = worker
+        sent = dict(task)
+        if self.budget:
+            sent["threads"] = share(self.cpus, sum(w.task_id is not None for w in self._workers))
         with contextlib.suppress(OSError):  # a dead worker is reported by wait() (EOF)
-            worker.conn.send((task_id, dict(task)))
+            worker.conn.send((task_id, sent))
 
     def _holder(self, tokens: Sequence[str]) -> _Worker | None:
         for worker in self._workers:
@@ -497,8 +501,10 @@ def worker_main() -> None:
         except Exception as exc:
             print(f"preloading {name} failed: {exc}", file=sys.stderr)
     from designer.engine.staging import Staged, stage_step
+    from designer.engine.threads import ThreadBudget
     from designer.engine.worker import run_step
 
+    budget = ThreadBudget()
     lock = threading.Lock()
     storer = ThreadPoolExecutor(1, thread_name_prefix="storage")  # staged steps' outputs
     room = threading.BoundedSemaphore(STORING_LIMIT)
@@ -527,6 +533,7 @@ def worker_main() -> None:
         def report(kind: str, data: dict[str, Any], task_id: str = task_id) -> None:
             send((kind, task_id, data))
 
+        budget.apply(task.get("threads"))
         common: dict[str, Any] = {"capture_output": True, "chdir": True, "scratch": scratch}
         if task.get("stage"):  # small outputs go through the storer only behind other storage
             with lock:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import math
-import os
 import sys
 import threading
 import time
@@ -16,7 +15,8 @@ from typing import Any
 
 import pytest
 
-from designer.engine.cache import FileCache
+from designer.engine import threads
+from designer.engine.cache import FileCache, NullCache
 from designer.engine.cancel import CancelToken
 from designer.engine.compile import compile_document
 from designer.engine.events import Event, EventType
@@ -30,9 +30,11 @@ from designer.engine.runners.local import LocalRunner
 from designer.engine.runners.routing import RoutingRunner
 from designer.engine.staging import Staged, stage_step
 from designer.engine.store import ArtifactStore
+from designer.engine.threads import THREAD_VARIABLES
 from designer.engine.types import ParamType, PortType
 from designer.engine.worker import make_task
 from tests.support.graphs import graph, node
+from tests.support.registry import registry as support_registry
 
 IMPLEMENTATIONS = """
 import os
@@ -580,15 +582,49 @@ def _arrow_table() -> Any:
     return pa.table({"x": [1, 2, 3], "y": [0.5, 1.0, 1.5]})
 
 
-def test_workers_share_the_cpus_for_blas_threads_unless_told(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+def test_blas_threads_follow_the_load(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """A step alone gets every CPU's BLAS threads; steps that run together share the CPUs."""
+    for name in THREAD_VARIABLES:
         monkeypatch.delenv(name, raising=False)
-    monkeypatch.setattr(os, "cpu_count", lambda: 8)
-    runner = LocalRunner(2)
-    assert runner.env["OPENBLAS_NUM_THREADS"] == runner.env["OMP_NUM_THREADS"] == "4"
-    assert LocalRunner(16).env["MKL_NUM_THREADS"] == "1"
-    assert LocalRunner(2, env={"OMP_NUM_THREADS": "3"}).env["OMP_NUM_THREADS"] == "3"
+    cpus = threads.cpus()
+    doc = graph(
+        [
+            node("alone", "test.blas_threads@1"),
+            node("a", "test.blas_threads@1", seconds=0.5),
+            node("b", "test.blas_threads@1", seconds=0.5),
+        ],
+        [("alone.out", "a.in"), ("alone.out", "b.in")],
+    )
+    store = ArtifactStore(tmp_path / "artifacts")
+    with LocalRunner(2) as runner:
+        assert runner.env["OPENBLAS_NUM_THREADS"] == str(cpus)  # pools sized for every CPU
+        result = execute(
+            compile_document(doc, support_registry(), {}),
+            runner=runner,
+            cache=NullCache(),
+            store=store,
+            parallelism=2,
+        )
+    assert result.status == "succeeded"
+    seen = {
+        key: json.loads(store.get(step.outputs["out"].digest))["threads"]
+        for key, step in result.steps.items()
+    }
+    a, b = result.steps["a"], result.steps["b"]
+    assert a.started_at is not None and b.started_at is not None
+    assert a.finished_at is not None and b.finished_at is not None
+    assert a.started_at < b.finished_at and b.started_at < a.finished_at  # they overlapped
+    assert seen["alone"] == cpus
+    # the first of the pair started alone; the second while the first ran
+    assert sorted([seen["a"], seen["b"]]) == sorted([max(1, cpus // 2), cpus])
+
+
+def test_a_thread_count_the_caller_set_is_kept(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in THREAD_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+    runner = LocalRunner(2, env={"OMP_NUM_THREADS": "3"})
+    assert runner.env["OMP_NUM_THREADS"] == "3" and not runner.budget
     monkeypatch.setenv("OPENBLAS_NUM_THREADS", "6")
-    assert LocalRunner(2).env["OPENBLAS_NUM_THREADS"] == "6"  # the caller's own setting
+    caller = LocalRunner(2)
+    assert caller.env["OPENBLAS_NUM_THREADS"] == "6" and not caller.budget
+    assert threads.share(8, 1) == 8 and threads.share(8, 3) == 2 and threads.share(2, 4) == 1
