@@ -140,7 +140,7 @@ function ModuleNodeView({ id, data, selected }: NodeProps<ModuleFlowNode>) {
                 {step.error}
               </span>
             ) : (
-              step.reason && <Reason reason={step.reason} />
+              step.reason && !stale && <Reason reason={step.reason} /> // an outdated result's reason stays in the inspector
             )}
           </>
         ) : (
