@@ -17,7 +17,7 @@ from tests.e2e.server import LiveServer
 pytestmark = pytest.mark.e2e
 
 # `make screenshot` sets this to refresh the README's picture; a test run never writes it
-SCREENSHOT = os.environ.get("DESIGNER_SCREENSHOT")
+SCREENSHOTS = os.environ.get("DESIGNER_SCREENSHOTS")  # `make screenshot` sets it
 
 FIVE_STEPS: dict[str, Any] = {
     "schema_version": 1,
@@ -189,10 +189,10 @@ def test_run_live_preview_and_rerun_reuses(alice: Page, designer_server: LiveSer
     expect(preview.get_by_test_id("confusion-matrix")).to_be_visible()
     for close in page.locator(".toast-close").all():
         close.click()
-    if SCREENSHOT:
+    if SCREENSHOTS:
         page.get_by_test_id("fit-view").click()
         page.wait_for_timeout(400)  # the fit animation
-        page.screenshot(path=SCREENSHOT)
+        page.screenshot(path=f"{SCREENSHOTS}/editor.png")
 
     page.get_by_test_id("run-button").click()  # no parameters: no dialog
     wait_all(page, "reused")

@@ -205,7 +205,7 @@ function Editor({ initial, catalogue }: { initial: GraphDetail; catalogue: Catal
   const selectedNode = selection.nodes.size === 1 ? shownDoc.nodes.find((n) => selection.nodes.has(n.id)) : undefined;
   const inspecting = rightTab === "inspect" && !viewing ? (selectedNode?.id ?? null) : null;
   useEffect(() => presence.editing(inspecting), [presence, inspecting]);
-  const upstream = useUpstreamColumns(graphId, doc, selectedNode, runView?.steps ?? EMPTY_STEPS);
+  const upstream = useUpstreamColumns(graphId, doc, selectedNode, runView?.steps ?? EMPTY_STEPS, catalogue);
   const reasons = useMemo(() => [...steps.values()].map((s) => s.reason), [steps]);
   const moduleName = useCallback((ref: string) => catalogue.get(ref)?.display_name, [catalogue]);
 

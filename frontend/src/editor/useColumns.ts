@@ -1,12 +1,14 @@
-// Column names offered for a node's column params: its upstream outputs' columns from the last run
+// Column names offered for a node's column params: its upstream tables' columns from the last run
 // when it produced them, else inferred from the graph before anything ran (POST …/columns/).
+// Only table inputs count (a model or transform wired in has no columns to offer).
 import { useEffect, useMemo, useState } from "react";
 import { api } from "../api/client";
 import type { StepState } from "../api/types";
+import type { Catalogue } from "../graph/catalogue";
 import type { GraphDocument, GraphNode } from "../graph/document";
 
 type Columns = { name: string; dtype: string }[] | null;
-type Inferred = Record<string, Record<string, Columns>>;
+export type Inferred = Record<string, Record<string, Columns>>;
 
 export interface UpstreamColumns {
   /** The names, or null when an upstream table's columns are not known yet. */
@@ -15,7 +17,13 @@ export interface UpstreamColumns {
   unknownFrom: string | null;
 }
 
-export function useUpstreamColumns(graphId: number, doc: GraphDocument, node: GraphNode | undefined, steps: ReadonlyMap<string, StepState>): UpstreamColumns {
+export function useUpstreamColumns(
+  graphId: number,
+  doc: GraphDocument,
+  node: GraphNode | undefined,
+  steps: ReadonlyMap<string, StepState>,
+  catalogue: Catalogue,
+): UpstreamColumns {
   const [inferred, setInferred] = useState<Inferred>({});
   useEffect(() => {
     let current = true;
@@ -30,20 +38,30 @@ export function useUpstreamColumns(graphId: number, doc: GraphDocument, node: Gr
       window.clearTimeout(t);
     };
   }, [doc, graphId]);
-  return useMemo(() => {
-    if (!node) return { columns: null, unknownFrom: null };
-    const modules = new Map(doc.nodes.map((n) => [n.id, n.module]));
-    const names = new Set<string>();
-    let any = false;
-    for (const e of doc.edges) {
-      if (e.target.node !== node.id) continue;
-      const step = steps.get(e.source.node);
-      const ran = step && step.module === modules.get(e.source.node) ? step.outputs?.[e.source.port]?.summary?.columns : undefined;
-      const known = Array.isArray(ran) ? ran.map((c: string | { name: string }) => (typeof c === "string" ? c : c.name)) : inferred[e.source.node]?.[e.source.port]?.map((c) => c.name);
-      if (!known) return { columns: null, unknownFrom: e.source.node };
-      any = true;
-      for (const name of known) names.add(name);
-    }
-    return { columns: any ? [...names] : null, unknownFrom: null };
-  }, [doc, inferred, node, steps]);
+  return useMemo(() => upstreamColumns(doc, node, steps, inferred, catalogue), [catalogue, doc, inferred, node, steps]);
+}
+
+/** The columns a node's table inputs carry: from the run's steps where they ran, else inferred. */
+export function upstreamColumns(
+  doc: GraphDocument,
+  node: GraphNode | undefined,
+  steps: ReadonlyMap<string, StepState>,
+  inferred: Inferred,
+  catalogue: Catalogue,
+): UpstreamColumns {
+  if (!node) return { columns: null, unknownFrom: null };
+  const modules = new Map(doc.nodes.map((n) => [n.id, n.module]));
+  const names = new Set<string>();
+  let any = false;
+  for (const e of doc.edges) {
+    if (e.target.node !== node.id) continue;
+    if (catalogue.input(node.module, e.target.port)?.type !== "DataFrame") continue;
+    const step = steps.get(e.source.node);
+    const ran = step && step.module === modules.get(e.source.node) ? step.outputs?.[e.source.port]?.summary?.columns : undefined;
+    const known = Array.isArray(ran) ? ran.map((c: string | { name: string }) => (typeof c === "string" ? c : c.name)) : inferred[e.source.node]?.[e.source.port]?.map((c) => c.name);
+    if (!known) return { columns: null, unknownFrom: e.source.node };
+    any = true;
+    for (const name of known) names.add(name);
+  }
+  return { columns: any ? [...names] : null, unknownFrom: null };
 }
