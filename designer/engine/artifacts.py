@@ -68,15 +68,13 @@ def is_dataframe(value: Any) -> bool:
 class Prepared:
     """An output value as bytes ready to store, before its summary is made.
 
-    For a DataFrame, `table` is the Arrow table the Parquet bytes were written from (a worker
-    keeps it to hand to the next step without decoding) and the summary is computed only when
-    asked (`summary()`), so a worker can skip it for bytes whose summary is already stored.
+    For a DataFrame the summary is computed only when asked (`summary()`). (Workers do not
+    encode tables in memory: they stream them into the store, worker.write_table.)
     """
 
     data: bytes | memoryview
     kind: str
     value: Any
-    table: Any = None  # pyarrow.Table for kind parquet
     ready_summary: dict[str, Any] | None = None
     export: bytes | None = None  # a portable copy the summary names (see `_pickle`): store it too
 
@@ -141,11 +139,6 @@ def stored_as_table(value: Any, port_type: PortType, port: str = "output") -> bo
     return port_type is PortType.ANY and is_dataframe(value)
 
 
-def prepare_table(frame: Any, table: Any) -> Prepared:
-    """`prepare` for a DataFrame already converted to Arrow (`frame_to_table`)."""
-    return Prepared(memoryview(table_to_parquet(table)), KIND_PARQUET, frame, table)
-
-
 def decode(data: bytes, kind: str) -> Any:
     """Decode stored bytes of the given kind back into a value."""
     if kind == KIND_JSON:
@@ -164,7 +157,7 @@ def _json(value: dict[str, Any]) -> Prepared:
 
 
 def _parquet(frame: Any) -> Prepared:
-    return prepare_table(frame, frame_to_table(frame))
+    return Prepared(memoryview(table_to_parquet(frame_to_table(frame))), KIND_PARQUET, frame)
 
 
 def _json_summary(value: Any, text: str) -> dict[str, Any]:
@@ -218,12 +211,10 @@ def frame_to_table(frame: Any) -> Any:
     return pa.Table.from_pandas(frame)
 
 
-def table_to_parquet(table: Any) -> Any:
-    """Serialize an Arrow table to Parquet; return a pyarrow Buffer (deterministic bytes)."""
-    import pyarrow as pa
+def write_parquet(table: Any, sink: Any) -> None:
+    """Write an Arrow table as Parquet to a file or stream (deterministic bytes)."""
     import pyarrow.parquet as pq
 
-    sink = pa.BufferOutputStream()
     pq.write_table(
         table,
         sink,
@@ -231,6 +222,14 @@ def table_to_parquet(table: Any) -> Any:
         use_dictionary=True,
         dictionary_pagesize_limit=PARQUET_DICTIONARY_PAGE_LIMIT,
     )
+
+
+def table_to_parquet(table: Any) -> Any:
+    """Serialize an Arrow table to Parquet in memory; return a pyarrow Buffer."""
+    import pyarrow as pa
+
+    sink = pa.BufferOutputStream()
+    write_parquet(table, sink)
     return sink.getvalue()
 
 
@@ -258,12 +257,12 @@ def parquet_to_frame(data: bytes | memoryview) -> Any:
     return table_to_frame(parquet_to_table(data))
 
 
-def stored_schema_matches(table: Any, data: bytes | memoryview) -> bool:
-    """Whether reading `data` (written from `table`) gives back exactly `table`'s schema."""
-    import pyarrow as pa
+def stored_schema_matches(table: Any, path: str) -> bool:
+    """Whether reading the Parquet file at `path` (written from `table`) gives back exactly
+    `table`'s schema."""
     import pyarrow.parquet as pq
 
-    schema = pq.read_schema(pa.BufferReader(data))
+    schema = pq.read_schema(path)
     matches: bool = schema.equals(table.schema, check_metadata=True)
     return matches
 

@@ -3,8 +3,9 @@
 A process that runs steps keeps the Arrow tables of the DataFrames it recently stored or
 loaded (``recent_tables``, keyed by digest, bounded by bytes), so the step after one that
 produced a table — usually on the same warm worker — gets it without reading, hashing and
-decoding the file again. Each step still gets its own new DataFrame (``table.to_pandas()``,
-exactly what decoding the stored bytes gives).
+decoding the file again. Each step still gets its own DataFrame, equal to what decoding the
+stored bytes gives; given a ``keep`` list (a step's context), it is built over the table's
+memory rather than copied (``frame_over``).
 
 The outputs of staged steps (staging.py) are held under tokens (``provisional``) until they
 are stored, so a step the executor starts speculatively on this process can read them
@@ -127,25 +128,45 @@ class Provisional:
 provisional = Provisional()
 
 
-def load_input(store: ArtifactStore, digest: str, kind: str) -> Any:
-    """Decode a stored artifact, taking DataFrames from `recent_tables` when they are there."""
+def frame_over(table: Any, keep: list[Any] | None) -> Any:
+    """A DataFrame of an Arrow table: over the table's own memory when `keep` is given.
+
+    Zero-copy: each column its own block (Arrow's ``split_blocks``), so columns without nulls
+    use the table's buffers, which are read-only. The frame returned is a shallow copy of that
+    one, which goes into `keep`: while it is kept, pandas' copy-on-write sees the columns as
+    shared and copies one before the first write to it, so modules may change the frame as
+    usual. Keep it as long as the frame, or anything made from it, may be written to (a step's
+    context keeps it for the step). Without `keep`: a plain new frame (``to_pandas()``).
+    Values, dtypes, index and attrs are the same either way.
+    """
+    if keep is None:
+        return table_to_frame(table)
+    whole = table.to_pandas(split_blocks=True)
+    keep.append(whole)
+    return whole.copy(deep=False)
+
+
+def load_input(store: ArtifactStore, digest: str, kind: str, keep: list[Any] | None = None) -> Any:
+    """Decode a stored artifact, taking DataFrames from `recent_tables` when they are there
+    (`keep`: see `frame_over`)."""
     if kind != KIND_PARQUET:
         return decode(store.get(digest), kind)
     table = recent_tables.get(digest)
     if table is None:
         table = parquet_to_table(store.get(digest))  # digest checked by get()
         recent_tables.put(digest, table)
-    return table_to_frame(table)
+    return frame_over(table, keep)
 
 
-def load_provisional(store: ArtifactStore, token: str) -> Any:
-    """A new value of an output held under `token` (ProvisionalMissing when it is not held)."""
+def load_provisional(store: ArtifactStore, token: str, keep: list[Any] | None = None) -> Any:
+    """A new value of an output held under `token` (ProvisionalMissing when it is not held;
+    `keep`: see `frame_over`)."""
     held = provisional.get(token)
     if held is None:
         raise ProvisionalMissing(f"input {token} is no longer held by this worker")
     if held.table is not None:
-        return table_to_frame(held.table)
+        return frame_over(held.table, keep)
     if held.data is not None:
         return decode(bytes(held.data), held.kind)
     assert held.digest is not None
-    return load_input(store, held.digest, held.kind)
+    return load_input(store, held.digest, held.kind, keep)

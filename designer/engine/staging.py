@@ -26,7 +26,6 @@ from designer.engine.artifacts import (
     frame_to_table,
     is_dataframe,
     prepare,
-    prepare_table,
     stored_as_table,
 )
 from designer.engine.hashing import sha256_hex
@@ -88,23 +87,22 @@ class Staged:
         try:
             for item in self.items:
                 if item.prepared is None:
-                    prepared = prepare_table(item.value, item.table)
-                    digest, summary, exact = write_table(store, prepared, item.table, pending)
-                    if not exact:
+                    record = write_table(store, item.value, item.table, pending)
+                    if not record.pop("exact"):
                         inexact.append(item.port)
                 else:
                     prepared = item.prepared
                     digest = item.digest or sha256_hex(prepared.data)
                     pending.append(writer.submit(store.put, prepared.data, digest))
-                    summary = prepared.summary()
                     write_export(store, prepared, pending)
-                stored.append((item.token, digest))
-                outputs[item.port] = {
-                    "digest": digest,
-                    "kind": prepared.kind,
-                    "size": prepared.size,
-                    "summary": summary,
-                }
+                    record = {
+                        "digest": digest,
+                        "kind": prepared.kind,
+                        "size": prepared.size,
+                        "summary": prepared.summary(),
+                    }
+                stored.append((item.token, record["digest"]))
+                outputs[item.port] = record
         finally:
             wait(pending)  # every write has ended (durably, or failed) before the step reports
         for future in pending:

@@ -16,13 +16,15 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import io
 import json
 import os
 import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 _HEX = frozenset("0123456789abcdef")
 WRITE_CHUNK = 1 << 20  # bytes per write() call
@@ -30,6 +32,39 @@ WRITE_CHUNK = 1 << 20  # bytes per write() call
 
 class ArtifactError(Exception):
     """An artifact is missing or its bytes do not match its digest."""
+
+
+@dataclass(frozen=True)
+class Written:
+    """Bytes streamed into a temp file of the store (`ArtifactStore.write`), not yet committed."""
+
+    path: str
+    digest: str
+    size: int
+
+
+class _HashingFile(io.RawIOBase):
+    """A write-only file that hashes what it writes (1 MiB per write() call at most)."""
+
+    def __init__(self, fd: int):
+        self.fd = fd
+        self.hash = hashlib.sha256()
+        self.position = 0
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data: Any) -> int:
+        view = memoryview(data).cast("B")
+        self.hash.update(view)
+        size = view.nbytes
+        while view:
+            view = view[os.write(self.fd, view[:WRITE_CHUNK]) :]
+        self.position += size
+        return size
+
+    def tell(self) -> int:
+        return self.position
 
 
 class ArtifactStore:
@@ -75,6 +110,53 @@ class ArtifactStore:
                 written = os.write(fd, view[:WRITE_CHUNK])
                 view = view[written:]
         return digest
+
+    def write(self, produce: Callable[[BinaryIO], None]) -> Written:
+        """Stream what `produce` writes into a temp file, hashing it on the way (the bytes are
+        never whole in memory); `commit` then stores it under its digest, `discard` drops it."""
+        fd, tmp_name = tempfile.mkstemp(dir=self.tmp)
+        try:
+            sink = _HashingFile(fd)
+            produce(sink)  # type: ignore[arg-type]  # a raw binary file
+        except BaseException:
+            os.close(fd)
+            with contextlib.suppress(OSError):
+                os.unlink(tmp_name)
+            raise
+        os.close(fd)
+        return Written(tmp_name, sink.hash.hexdigest(), sink.position)
+
+    def commit(self, written: Written) -> str:
+        """Store written bytes durably under their digest (fsync, rename, fsync of the shard);
+        when the object is already there, the temp file is dropped. Returns the digest."""
+        target = self._file(written.digest)
+        try:
+            if os.stat(target).st_size == written.size:
+                self.discard(written)
+                return written.digest
+        except FileNotFoundError:
+            pass
+        try:
+            fd = os.open(written.path, os.O_RDONLY)
+            try:
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+            try:
+                os.replace(written.path, target)
+            except FileNotFoundError:
+                os.makedirs(os.path.dirname(target), mode=0o700, exist_ok=True)
+                os.replace(written.path, target)
+            _fsync_dir(Path(target).parent)
+        except BaseException:
+            self.discard(written)
+            raise
+        return written.digest
+
+    def discard(self, written: Written) -> None:
+        """Drop written bytes that will not be committed."""
+        with contextlib.suppress(OSError):
+            os.unlink(written.path)
 
     def summary(self, digest: str) -> dict[str, Any] | None:
         """The summary stored beside an artifact by `put_summary`, or None."""

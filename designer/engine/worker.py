@@ -49,12 +49,15 @@ from designer.engine.artifacts import (
     KIND_PARQUET,
     OutputTypeError,
     Prepared,
+    frame_to_table,
     prepare,
+    stored_as_table,
     stored_schema_matches,
+    summarize_frame,
+    write_parquet,
 )
 from designer.engine.context import DatasetStore, StepError
 from designer.engine.datasets import FileDatasetStore
-from designer.engine.hashing import sha256_hex
 from designer.engine.held import ProvisionalMissing, load_input, load_provisional, recent_tables
 from designer.engine.plan import Step
 from designer.engine.store import ArtifactError, ArtifactStore
@@ -221,6 +224,7 @@ class WorkerContext:
         self._step = step
         self._inputs: Mapping[str, Any] = task["inputs"]
         self._cache: dict[str, Any] = {}
+        self._tables: list[Any] = []  # what input frames are built over (held.frame_over)
         self._report = report
         self._store = store
         self._last_progress = 0.0
@@ -236,12 +240,12 @@ class WorkerContext:
             value = None
         elif "pending" in ref:
             try:
-                value = load_provisional(self._store, ref["pending"])
+                value = load_provisional(self._store, ref["pending"], self._tables)
             except ProvisionalMissing:
                 self.provisional_missing = True
                 raise
         else:
-            value = load_input(self._store, ref["digest"], ref["kind"])
+            value = load_input(self._store, ref["digest"], ref["kind"], self._tables)
         self._cache[port] = value
         return value
 
@@ -258,7 +262,7 @@ class WorkerContext:
         self._report("progress", {"value": value, "max": maximum})
 
     def artifact(self, digest: str, kind: str) -> Any:
-        return load_input(self._store, digest, kind)
+        return load_input(self._store, digest, kind, self._tables)
 
 
 @contextlib.contextmanager
@@ -458,23 +462,31 @@ def checked(step: _StepView, returned: Any) -> Mapping[str, Any]:
 
 
 def write_table(
-    store: ArtifactStore, prepared: Prepared, table: Any, pending: list[Future[Any]]
-) -> tuple[str, dict[str, Any], bool]:
-    """Queue a table's durable write, and its summary unless identical bytes have one stored.
+    store: ArtifactStore, frame: Any, table: Any, pending: list[Future[Any]]
+) -> dict[str, Any]:
+    """Stream a table's Parquet into the store, queue its durable commit, and its summary
+    unless identical bytes have one stored; return its output record.
 
-    The Arrow table is kept for this process's readers when the bytes decode to exactly it.
-    Returns (digest, summary, exact); the writes are appended to `pending`.
+    The Parquet bytes go to a temp file as they are encoded (hashed on the way), never whole in
+    memory. The Arrow table is kept for this process's readers when the bytes decode to
+    exactly it; the record says ``"exact"`` whether they do. The writes go into `pending`.
     """
-    digest = sha256_hex(prepared.data)
-    pending.append(writer.submit(store.put, prepared.data, digest))
+    written = store.write(lambda sink: write_parquet(table, sink))
+    try:
+        exact = stored_schema_matches(table, written.path)
+    except BaseException:
+        store.discard(written)
+        raise
+    pending.append(writer.submit(store.commit, written))
+    digest = written.digest
     summary = store.summary(digest)
     if summary is None:
-        summary = prepared.summary()
+        summary = summarize_frame(frame)
         pending.append(writer.submit(keep_summary, store, digest, summary))
-    exact = stored_schema_matches(table, prepared.data)
     if exact:
         recent_tables.put(digest, table)
-    return digest, summary, exact
+    record = {"digest": digest, "kind": KIND_PARQUET, "size": written.size, "summary": summary}
+    return {**record, "exact": exact}
 
 
 def write_export(store: ArtifactStore, prepared: Prepared, pending: list[Future[Any]]) -> None:
@@ -492,18 +504,20 @@ def store_outputs(step: _StepView, returned: Any, store: ArtifactStore) -> dict[
         for port, port_type in step.outputs:
             if port not in returned:
                 raise OutputTypeError(f"module {step.module} returned no value for output `{port}`")
-            prepared = prepare(returned[port], port_type, port)
-            if prepared.kind == KIND_PARQUET:
-                digest, summary, _ = write_table(store, prepared, prepared.table, pending)
-            else:
-                digest = store.put(prepared.data)
-                summary = prepared.summary()
-                write_export(store, prepared, pending)
+            value = returned[port]
+            if stored_as_table(value, port_type, port):
+                record = write_table(store, value, frame_to_table(value), pending)
+                del record["exact"]
+                outputs[port] = record
+                continue
+            prepared = prepare(value, port_type, port)
+            digest = store.put(prepared.data)
+            write_export(store, prepared, pending)
             outputs[port] = {
                 "digest": digest,
                 "kind": prepared.kind,
                 "size": prepared.size,
-                "summary": summary,
+                "summary": prepared.summary(),
             }
     finally:
         wait(pending)  # every write has ended (durably, or failed) before the step reports

@@ -34,7 +34,7 @@ def _assign(trained: TrainedModel, df: pd.DataFrame) -> pd.DataFrame:
         raise StepError(
             "dataset: the feature columns have missing values; clean them first", port="dataset"
         )
-    out = df.copy()
+    out = df.copy(deep=False)  # copy-on-write copies a column on write
     out[ASSIGNMENTS] = trained.estimator.predict(X)
     distances = trained.estimator.transform(X)
     for k in range(distances.shape[1]):

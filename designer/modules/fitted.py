@@ -44,7 +44,7 @@ class CleanTransform(_Fitted):
         _check(df, self.columns, "cleaning")
         if self.strategy == "remove_rows":
             return df.dropna(subset=self.columns).reset_index(drop=True)
-        out = df.copy()
+        out = df.copy(deep=False)  # copy-on-write copies a column on write
         for column, value in self.fills.items():
             out[column] = out[column].fillna(value)
         return out
@@ -62,7 +62,7 @@ class ScaleTransform(_Fitted):
         """Rescale the fitted columns of `df`."""
         columns = list(self.center)
         _check(df, columns, "normalizer")
-        out = df.copy()
+        out = df.copy(deep=False)  # copy-on-write copies a column on write
         for c in columns:
             out[c] = (out[c].astype("float64") - self.center[c]) / self.scale[c]
         return out

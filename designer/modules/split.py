@@ -108,7 +108,7 @@ def partition_sample(ctx: StepContext) -> Mapping[str, Any]:
         return {"dataset": out.reset_index(drop=True)}
     stratify = _stratify_column(ctx, df)
     if mode == "assign_folds":
-        out = df.copy()
+        out = df.copy(deep=False)  # copy-on-write copies a column on write
         out[FOLD_COLUMN] = _folds(df, int(ctx.params.get("folds", 5)), seed, stratify)
         return {"dataset": out}
     fraction = float(ctx.params.get("fraction", 0.1))

@@ -209,7 +209,7 @@ def score(trained: TrainedModel, df: pd.DataFrame) -> pd.DataFrame:
             "clean them the same way as the training data",
             port="dataset",
         )
-    out = df.copy()
+    out = df.copy(deep=False)  # copy-on-write copies a column on write
     try:
         labels = trained.estimator.predict(X)
         proba = trained.estimator.predict_proba(X) if trained.task == "classification" else None

@@ -82,7 +82,7 @@ def _cast(series: pd.Series, target: str) -> pd.Series:
 
 def edit_metadata(ctx: StepContext) -> Mapping[str, Any]:
     """Rename, cast and mark columns as label or features."""
-    df = frame(ctx, "dataset", allow_empty=True).copy()
+    df = frame(ctx, "dataset", allow_empty=True).copy(deep=False)
     columns = require_columns(df, column_list(ctx.params.get("columns")), "columns")
     if not columns:
         raise StepError("columns: choose at least one column to edit", param="columns")

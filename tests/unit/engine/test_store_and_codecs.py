@@ -6,6 +6,7 @@ import hashlib
 import multiprocessing
 import os
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -184,3 +185,52 @@ def test_dataset_versions(tmp_path: Path) -> None:
         store.read("customers", "ffffffffff")
     with pytest.raises(StepError, match="invalid dataset name"):
         store.write("../escape", one)
+
+
+def test_a_table_streamed_into_the_store_has_the_bytes_encode_gives(tmp_path: Path) -> None:
+    import pandas as pd
+
+    from designer.engine.artifacts import frame_to_table, write_parquet
+
+    frame = pd.DataFrame({"x": [1.0, None, 3.0], "name": ["a", "b", None]})
+    store = ArtifactStore(tmp_path)
+    table = frame_to_table(frame)
+    written = store.write(lambda sink: write_parquet(table, sink))
+    data = encode(frame, PortType.DATAFRAME).data
+    assert (written.digest, written.size) == (hashlib.sha256(data).hexdigest(), len(data))
+    assert not store.exists(written.digest)  # nothing is stored before the commit
+    assert store.commit(written) == written.digest and store.get(written.digest) == data
+    again = store.write(lambda sink: write_parquet(table, sink))
+    assert store.commit(again) == written.digest  # already there: the temp file is dropped
+    store.discard(store.write(lambda sink: sink.write(b"not wanted")))
+
+    def broken(sink: Any) -> None:
+        sink.write(b"half")
+        raise RuntimeError("the encoder failed")
+
+    with pytest.raises(RuntimeError):
+        store.write(broken)
+    assert not any((tmp_path / "tmp").iterdir())  # no temp files left behind
+
+
+def test_input_frames_over_arrow_memory_are_equal_and_writable() -> None:
+    """A step's input frame shares the held table's memory, yet writes never reach the table."""
+    import pandas as pd
+    import pyarrow as pa
+
+    from designer.engine.held import frame_over
+
+    original = pd.DataFrame({"x": [1.0, 2.0, 3.0], "n": [1, None, 3], "s": ["a", "b", "c"]})
+    original.attrs["designer_label"] = "x"
+    table = pa.Table.from_pandas(original)
+    keep: list[object] = []
+    frame = frame_over(table, keep)
+    plain = table.to_pandas()
+    pd.testing.assert_frame_equal(frame, plain)
+    assert frame.attrs == plain.attrs and len(keep) == 1
+    frame.loc[0, "x"] = 10.0
+    frame["n"] = frame["n"] + 1
+    frame.iloc[1, 0] *= 2
+    assert frame["x"].tolist() == [10.0, 4.0, 3.0]
+    assert table.column("x").to_pylist() == [1.0, 2.0, 3.0]  # the held table is unchanged
+    pd.testing.assert_frame_equal(frame_over(table, None), plain)
