@@ -8,8 +8,9 @@ LocalRunner workers (pandas and scikit-learn preloaded), against the same steps 
 pandas + scikit-learn script in a fresh interpreter. Peak memory is each process's VmHWM
 (imports included). One run of each: a worker's peak moves by about a tenth with the machine's
 load (a step's outputs are stored by a thread beside the next step, and how long the two
-overlap depends on the load), so say the load average printed with the figures. Stored bytes are the objects the run added to an empty store, also counted in copies
-of the generated table (its Parquet size).
+overlap depends on the load), so say the load average printed with the figures. Stored bytes
+are the objects the run added to an empty store, also counted in copies of the generated table
+(its Parquet size).
 `--baseline REF` also measures the engine of a git commit (a `git archive` of it in a temp
 folder, this script run there) in the same run, for before/after figures.
 Targets (issue 17): largest worker <= 1.3x the plain script; stored <= 1.5 copies of the table.

@@ -87,8 +87,8 @@ class Staged:
         try:
             for item in self.items:
                 if item.prepared is None:
-                    record = write_table(store, item.value, item.table, pending)
-                    if not record.pop("exact"):
+                    record, exact = write_table(store, item.value, item.table, pending)
+                    if not exact:
                         inexact.append(item.port)
                 else:
                     prepared = item.prepared

@@ -463,13 +463,13 @@ def checked(step: _StepView, returned: Any) -> Mapping[str, Any]:
 
 def write_table(
     store: ArtifactStore, frame: Any, table: Any, pending: list[Future[Any]]
-) -> dict[str, Any]:
+) -> tuple[dict[str, Any], bool]:
     """Stream a table's Parquet into the store, queue its durable commit, and its summary
-    unless identical bytes have one stored; return its output record.
+    unless identical bytes have one stored; return its output record and whether it is exact.
 
     The Parquet bytes go to a temp file as they are encoded (hashed on the way), never whole in
     memory. The Arrow table is kept for this process's readers when the bytes decode to
-    exactly it; the record says ``"exact"`` whether they do. The writes go into `pending`.
+    exactly it (exact). The writes go into `pending`.
     """
     written = store.write(lambda sink: write_parquet(table, sink))
     try:
@@ -485,8 +485,7 @@ def write_table(
         pending.append(writer.submit(keep_summary, store, digest, summary))
     if exact:
         recent_tables.put(digest, table)
-    record = {"digest": digest, "kind": KIND_PARQUET, "size": written.size, "summary": summary}
-    return {**record, "exact": exact}
+    return {"digest": digest, "kind": KIND_PARQUET, "size": written.size, "summary": summary}, exact
 
 
 def write_export(store: ArtifactStore, prepared: Prepared, pending: list[Future[Any]]) -> None:
@@ -506,9 +505,7 @@ def store_outputs(step: _StepView, returned: Any, store: ArtifactStore) -> dict[
                 raise OutputTypeError(f"module {step.module} returned no value for output `{port}`")
             value = returned[port]
             if stored_as_table(value, port_type, port):
-                record = write_table(store, value, frame_to_table(value), pending)
-                del record["exact"]
-                outputs[port] = record
+                outputs[port] = write_table(store, value, frame_to_table(value), pending)[0]
                 continue
             prepared = prepare(value, port_type, port)
             digest = store.put(prepared.data)
