@@ -23,9 +23,14 @@ if settings.DESIGNER_RUNNER == "celery":
     import designer.celery  # noqa: F401
 
 if settings.DESIGNER_SCHEDULER == "embedded":
-    from designer.endpoints.scheduler import start_embedded
+    from designer.endpoints.background import start_embedded
 
     start_embedded()
+
+if settings.DESIGNER_SCORING_PROCESS == "embedded":
+    from designer.endpoints.background import start_scoring_process
+
+    start_scoring_process()
 
 leave_request_bodies_to_django()
 

@@ -111,8 +111,21 @@ DESIGNER_WORKERS = int(os.environ.get("DESIGNER_WORKERS", "2"))
 DESIGNER_CONTAINER_MEMORY = os.environ.get("DESIGNER_CONTAINER_MEMORY") or None
 DESIGNER_MAX_UPLOAD_BYTES = int(os.environ.get("DESIGNER_MAX_UPLOAD_BYTES", str(200 * 1024 * 1024)))
 
-# "embedded": the server process fires endpoint schedules on a thread; "external": it does not
-# (run `manage.py run_scheduler` instead; any number of schedulers fire each time once)
+# Real-time endpoints: the deployment folder the scoring processes serve (bundles, the routing
+# table, their stats), and where callers reach them: DESIGNER_SCORING_URL (e.g. behind a proxy
+# that sends /score/ to the scoring process), else this server's host on DESIGNER_SCORING_PORT
+DESIGNER_SCORING_BUNDLES = Path(os.environ.get("DESIGNER_SCORING_BUNDLES", DATA_DIR / "scoring"))
+DESIGNER_SCORING_PORT = int(os.environ.get("DESIGNER_SCORING_PORT", "8100"))
+DESIGNER_SCORING_URL = os.environ.get("DESIGNER_SCORING_URL", "").rstrip("/")
+# "embedded": the server starts the scoring process on DESIGNER_SCORING_HOST:PORT and restarts
+# it when it exits; "external": run `python -m designer.serving serve` yourself (distributed)
+DESIGNER_SCORING_PROCESS = os.environ.get("DESIGNER_SCORING_PROCESS", "embedded")
+DESIGNER_SCORING_HOST = os.environ.get("DESIGNER_SCORING_HOST", "127.0.0.1")
+DESIGNER_SCORING_WORKERS = int(os.environ.get("DESIGNER_SCORING_WORKERS", str(os.cpu_count() or 1)))
+
+# "embedded": the server process fires endpoint schedules and collects the scoring processes'
+# figures on threads; "external": it does not (run `manage.py run_scheduler` instead; any number
+# of schedulers fire each time once)
 DESIGNER_SCHEDULER = os.environ.get("DESIGNER_SCHEDULER", "embedded")
 # a Celery step renews a heartbeat this often; one silent for 3 intervals has lost its worker
 DESIGNER_HEARTBEAT_SECONDS = float(os.environ.get("DESIGNER_HEARTBEAT_SECONDS", "10"))

@@ -21,4 +21,5 @@ if .venv/bin/python manage.py help load_examples >/dev/null 2>&1; then
   .venv/bin/python manage.py load_examples
 fi
 echo "Serving on http://127.0.0.1:${PORT:-8000}/ (embedded default: SQLite, in-memory channel layer, local runner)"
+echo "Real-time endpoints answer on http://127.0.0.1:${DESIGNER_SCORING_PORT:-8100}/score/ (the scoring process this server starts and restarts)"
 exec .venv/bin/daphne -b 127.0.0.1 -p "${PORT:-8000}" designer.asgi:application

@@ -18,9 +18,10 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from designer.api_errors import ApiError, error_responses
-from designer.endpoints import cron, services
-from designer.endpoints.models import Endpoint, EndpointKey, Invocation, Schedule
-from designer.endpoints.openapi import endpoint_openapi
+from designer.endpoints import cron, monitoring, services
+from designer.endpoints.deployment import score_url
+from designer.endpoints.models import Endpoint, EndpointKey, EndpointKind, Invocation, Schedule
+from designer.endpoints.openapi import endpoint_openapi, realtime_openapi
 from designer.endpoints.permissions import KeyOrMemberView
 from designer.endpoints.results import MEDIA_TYPES, output_download
 from designer.endpoints.serializers import (
@@ -33,6 +34,7 @@ from designer.endpoints.serializers import (
     InvokeSerializer,
     KeyCreateSerializer,
     KeySerializer,
+    MonitoringSerializer,
     NewKeySerializer,
     PublishSerializer,
     PublishVersionSerializer,
@@ -47,7 +49,9 @@ from designer.workspaces.pagination import paginated, paginated_response, query_
 from designer.workspaces.parsers import LimitedJSONParser, LimitedMultiPartParser
 from designer.workspaces.permissions import ScopedAPIView
 
-ENDPOINTS = Endpoint.objects.select_related("graph", "default_version", "created_by", "workspace")
+ENDPOINTS = Endpoint.objects.select_related(
+    "graph", "default_version", "split_version", "created_by", "workspace"
+)
 CALLS = Invocation.objects.select_related(
     "run", "version", "key", "user", "endpoint__workspace"
 ).defer("run__plan", "run__parameters", "run__options")
@@ -186,6 +190,9 @@ class EndpointOpenApiView(EndpointsView):
         endpoint = self.endpoint(pk)
         number = query_int(request, "version", 0, 1, 2**31) or None
         version = services.version_for_call(endpoint, number)
+        if endpoint.kind == EndpointKind.REALTIME:
+            url = score_url(request, endpoint.pk)
+            return Response(realtime_openapi(endpoint, version, url.split("/score/")[0]))
         server = request.build_absolute_uri("/").rstrip("/")
         return Response(endpoint_openapi(endpoint, version, server))
 
@@ -380,6 +387,46 @@ class EndpointStatsView(EndpointsView):
             row = found.get(start, {"calls": 0, "failures": 0})
             points.append({"start": start, "calls": row["calls"], "failures": row["failures"]})
         return Response(StatsSerializer({"bucket": bucket, "points": points}).data)
+
+
+class EndpointMonitoringView(EndpointsView):
+    """A real-time endpoint's calls, errors and latency per version over time, and its last
+    errors (with their inputs when the endpoint captures them)."""
+
+    policy = {"GET": Role.VIEWER}
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter(
+                "window",
+                str,
+                enum=sorted(monitoring.WINDOWS),
+                required=False,
+                default="hour",
+                description="hour: minute points; day: 15-minute points; week: hourly points.",
+            )
+        ],
+        responses={200: MonitoringSerializer, **error_responses(400, 401, 404, 409)},
+    )
+    def get(self, request: Request, pk: int) -> Response:
+        endpoint = self.endpoint(pk)
+        if endpoint.kind != EndpointKind.REALTIME:
+            raise ApiError(
+                409,
+                "not_realtime",
+                f"Endpoint {endpoint.name} is a pipeline endpoint: its calls are at …/stats/ "
+                "and …/invocations/.",
+            )
+        window = request.query_params.get("window", "hour")
+        if window not in monitoring.WINDOWS:
+            raise ApiError(
+                400,
+                "invalid",
+                f"?window={window!r} is not one of {', '.join(sorted(monitoring.WINDOWS))}.",
+                [{"field": "window", "code": "invalid", "message": "hour, day or week"}],
+            )
+        monitoring.collect()
+        return Response(MonitoringSerializer(monitoring.summary(endpoint, window)).data)
 
 
 class WorkspaceKeysView(ScopedAPIView):

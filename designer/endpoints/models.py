@@ -3,7 +3,10 @@
 An Endpoint is what callers address; each EndpointVersion pins one GraphVersion, and the
 endpoint's default version answers calls that name none. Keys are separate from personal API
 tokens: they invoke, and read only the invocations they started. The models are shared by
-every kind of endpoint (`kind`): pipeline endpoints start runs; other kinds reuse the keys.
+both kinds of endpoint (`kind`): a pipeline endpoint starts a run of its version per call; a
+real-time endpoint pins inference graph versions compiled into scorers that the scoring
+process serves (a traffic split may send a share of its calls to a second version), and its
+calls are counted per version and minute (ScoringMinute) with their last errors (ScoringError).
 """
 
 from __future__ import annotations
@@ -17,9 +20,17 @@ from designer.workspaces.models import Workspace
 
 
 class EndpointKind(models.TextChoices):
-    """What an endpoint serves: a pipeline endpoint starts a run of its version per call."""
+    """What an endpoint serves: a run of its version per call, or JSON rows scored at once."""
 
     PIPELINE = "pipeline"
+    REALTIME = "realtime"
+
+
+class ExtraColumns(models.TextChoices):
+    """What a real-time endpoint does with request columns its input schema does not name."""
+
+    IGNORE = "ignore"
+    REFUSE = "refuse"
 
 
 class Endpoint(models.Model):
@@ -34,6 +45,15 @@ class Endpoint(models.Model):
     default_version = models.ForeignKey(
         "EndpointVersion", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # real-time endpoints: `split_percent` % of calls go to `split_version`, the rest to the default
+    split_version = models.ForeignKey(
+        "EndpointVersion", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    split_percent = models.PositiveSmallIntegerField(default=0)
+    extra_columns = models.CharField(
+        max_length=8, choices=ExtraColumns.choices, default=ExtraColumns.IGNORE
+    )
+    capture_errors = models.BooleanField(default=False)  # keep failed calls' bodies (capped)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -52,7 +72,9 @@ class EndpointVersion(models.Model):
     """One published version of an endpoint: a graph version and the interface derived from it.
 
     `interface` = {"parameters": {name: {type, default, description, required}},
-    "inputs": [{name, node, title, required}], "outputs": [{name, node, port, title}]}.
+    "inputs": [{name, node, title, required}], "outputs": [{name, node, port, title}]} (all
+    empty for a real-time version, whose contract is its scorer's). `scoring`: a real-time
+    version's `Scorer.info()` when it was deployed (runtime and why, schemas, examples).
     """
 
     endpoint = models.ForeignKey(Endpoint, on_delete=models.CASCADE, related_name="versions")
@@ -61,6 +83,7 @@ class EndpointVersion(models.Model):
         GraphVersion, on_delete=models.PROTECT, related_name="endpoint_versions"
     )
     interface = models.JSONField()
+    scoring = models.JSONField(null=True, blank=True)
     message = models.CharField(max_length=500, blank=True, default="")
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
@@ -208,3 +231,55 @@ class ScheduleFire(models.Model):
 
     def __str__(self) -> str:
         return f"{self.schedule_id} at {self.fire_time:%Y-%m-%d %H:%M}"
+
+
+class ScoringMinute(models.Model):
+    """One scoring process's calls of one real-time version in one minute.
+
+    Written by the collector from the processes' stats files with set semantics (a process's
+    file always holds its whole minute), so collecting twice changes nothing. `latency` is a
+    histogram {bucket: calls} in `serving.stats` buckets.
+    """
+
+    version = models.ForeignKey(
+        EndpointVersion, on_delete=models.CASCADE, related_name="scoring_minutes"
+    )
+    minute = models.DateTimeField()
+    process = models.CharField(max_length=160)
+    calls = models.PositiveIntegerField()
+    errors = models.PositiveIntegerField()
+    rows = models.PositiveBigIntegerField()
+    latency = models.JSONField(default=dict)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["version", "minute", "process"], name="one_row_per_version_minute_process"
+            )
+        ]
+        indexes = [models.Index(fields=["minute"], name="scoring_minute_by_time")]
+
+    def __str__(self) -> str:
+        return f"v{self.version_id} {self.minute:%Y-%m-%d %H:%M} {self.process}: {self.calls}"
+
+
+class ScoringError(models.Model):
+    """A failed call of a real-time version, with its request body when the endpoint captures
+    them (capped at `serving.stats.BODY_CAP` bytes)."""
+
+    version = models.ForeignKey(
+        EndpointVersion, on_delete=models.CASCADE, related_name="scoring_errors"
+    )
+    ident = models.CharField(max_length=200, unique=True)  # process and its error number
+    time = models.DateTimeField()
+    code = models.CharField(max_length=64)
+    detail = models.TextField()
+    issues = models.JSONField(default=list)
+    input = models.TextField(null=True, blank=True)  # null: not captured
+    input_truncated = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["-time", "-id"]
+
+    def __str__(self) -> str:
+        return f"v{self.version_id} {self.time:%Y-%m-%d %H:%M:%S} {self.code}"

@@ -1,8 +1,11 @@
-"""The OpenAPI 3.0 document of one endpoint version, from its parameters, inputs and outputs.
+"""The OpenAPI 3.0 document of one endpoint version.
 
-It describes exactly what a key holder can do: call the version (JSON, or multipart with
-files), follow the call, and download each output. Parameter and input objects refuse unknown
-names (`additionalProperties: false`), as the server does.
+For a pipeline endpoint, from its parameters, inputs and outputs: call the version (JSON, or
+multipart with files), follow the call, and download each output; parameter and input objects
+refuse unknown names (`additionalProperties: false`), as the server does. For a real-time
+endpoint, from its scorer: the rows a call sends (each column typed, nullable where the
+training rows had missing values, unknown columns refused when the endpoint refuses them),
+the scored rows it gets back, examples from the training rows, and every refusal.
 """
 
 from __future__ import annotations
@@ -16,6 +19,14 @@ JSON_TYPES = {"int": "integer", "float": "number", "bool": "boolean", "string": 
 STATUSES = ["queued", "running", "succeeded", "failed", "canceled"]
 ERRORS = {
     400: "Wrong, unknown or missing parameters or inputs: `issues` names each one.",
+    # the real-time scoring service's refusals
+    "400r": "The body is empty, not JSON, or not rows.",
+    "404r": "No such endpoint or version for this key (or no default version).",
+    "409r": "The endpoint is disabled.",
+    "413r": "The body is over the size limit, or the call has too many rows.",
+    "422r": "The rows do not match the input schema: `issues` names each column "
+    "(missing, type, null) with its rows, or the rows cannot be scored.",
+    "503r": "The version cannot be loaded on the scoring service.",
     401: "No key, or an invalid or revoked one.",
     404: "No such endpoint, version or call for this key.",
     409: "The endpoint is disabled, or the call has not succeeded (yet).",
@@ -30,9 +41,10 @@ def _ref(name: str) -> dict[str, str]:
     return {"$ref": f"#/components/schemas/{name}"}
 
 
-def _errors(*codes: int) -> dict[str, Any]:
+def _errors(*codes: int | str) -> dict[str, Any]:
+    """Responses with the shared error body; a code "NNNr" is the scoring service's meaning."""
     return {
-        str(code): {
+        str(code).removesuffix("r"): {
             "description": ERRORS[code],
             "content": {"application/json": {"schema": _ref("Error")}},
         }
@@ -238,26 +250,39 @@ def _components(version: EndpointVersion) -> dict[str, Any]:
                 "additionalProperties": False,
             },
             "Invocation": _invocation_schema(),
-            "Issue": {
-                "type": "object",
-                "required": ["code", "message"],
-                "properties": {
-                    "field": {"type": "string"},
-                    "code": {"type": "string"},
-                    "message": {"type": "string"},
-                },
-            },
-            "Error": {
-                "type": "object",
-                "required": ["detail", "code", "issues"],
-                "properties": {
-                    "detail": {"type": "string"},
-                    "code": {"type": "string"},
-                    "issues": {"type": "array", "items": _ref("Issue")},
-                },
-            },
+            **ERROR_SCHEMAS,
         },
     }
+
+
+ERROR_SCHEMAS: dict[str, Any] = {
+    "Issue": {
+        "type": "object",
+        "description": "One problem: the field, column or node it concerns, and what is wrong.",
+        "required": ["code", "message"],
+        "properties": {
+            "field": {"type": "string"},
+            "column": {"type": "string"},
+            "node": {"type": "string"},
+            "rows": {
+                "type": "array",
+                "items": {"type": "integer", "minimum": 0},
+                "description": "The first rows (0-based) with this problem.",
+            },
+            "code": {"type": "string"},
+            "message": {"type": "string"},
+        },
+    },
+    "Error": {
+        "type": "object",
+        "required": ["detail", "code", "issues"],
+        "properties": {
+            "detail": {"type": "string"},
+            "code": {"type": "string"},
+            "issues": {"type": "array", "items": _ref("Issue")},
+        },
+    },
+}
 
 
 def endpoint_openapi(endpoint: Endpoint, version: EndpointVersion, server: str) -> dict[str, Any]:
@@ -341,4 +366,148 @@ def endpoint_openapi(endpoint: Endpoint, version: EndpointVersion, server: str) 
         "servers": [{"url": server}],
         "paths": paths,
         "components": _components(version),
+    }
+
+
+def _row_schema(columns: list[dict[str, Any]], closed: bool, description: str) -> dict[str, Any]:
+    properties = {}
+    for column in columns:
+        prop: dict[str, Any] = {"type": column["type"]}
+        if column["nullable"]:
+            prop["nullable"] = True
+        if column["type"] == "integer":
+            prop["format"] = "int64"
+        properties[column["name"]] = prop
+    schema: dict[str, Any] = {
+        "type": "object",
+        "description": description,
+        "properties": properties,
+        "additionalProperties": not closed,
+    }
+    if columns:
+        schema["required"] = [c["name"] for c in columns]
+    return schema
+
+
+def _score_operation(
+    endpoint: Endpoint, version: EndpointVersion, op_id: str, pinned: bool
+) -> dict[str, Any]:
+    scoring = version.scoring or {}
+    rows = {
+        "type": "array",
+        "items": _ref("Row"),
+        "minItems": 1,
+        "maxItems": scoring.get("max_rows", 1),
+    }
+    target = (
+        f"version {version.number}"
+        if pinned
+        else "the default version (or the split's other version, for its share of calls)"
+    )
+    return {
+        "operationId": op_id,
+        "summary": f"Score rows with {endpoint.name} ({target})",
+        "description": "Scores one or many rows at once (no run is started). "
+        + (scoring.get("latency_note") or "")
+        + " The answer names the version that scored them.",
+        "security": [{"endpointKey": []}],
+        "requestBody": {
+            "required": True,
+            "content": {
+                "application/json": {
+                    "schema": {
+                        "oneOf": [
+                            {
+                                "type": "object",
+                                "required": ["rows"],
+                                "properties": {"rows": rows},
+                                "additionalProperties": False,
+                            },
+                            rows,
+                        ]
+                    },
+                    "example": {"rows": scoring.get("examples", [])[:1]},
+                    "examples": {
+                        "one": {
+                            "summary": "One row",
+                            "value": {"rows": scoring.get("examples", [])[:1]},
+                        },
+                        "many": {
+                            "summary": "Several rows",
+                            "value": {"rows": scoring.get("examples", [])},
+                        },
+                    },
+                }
+            },
+        },
+        "responses": {
+            "200": {
+                "description": "The scored rows, in the order sent.",
+                "content": {"application/json": {"schema": _ref("Scored")}},
+            },
+            **_errors("400r", 401, "404r", "409r", "413r", "422r", 429, "503r"),
+        },
+    }
+
+
+def realtime_openapi(endpoint: Endpoint, version: EndpointVersion, server: str) -> dict[str, Any]:
+    """The OpenAPI document of real-time `version` of `endpoint`, on the scoring service at
+    `server` (a base URL)."""
+    scoring = version.scoring or {}
+    base = f"/score/endpoints/{endpoint.pk}/"
+    paths: dict[str, Any] = {
+        f"{base}versions/{version.number}/": {
+            "post": _score_operation(endpoint, version, f"score_version_{version.number}", True)
+        }
+    }
+    if endpoint.default_version_id == version.pk:
+        paths[base] = {"post": _score_operation(endpoint, version, "score", False)}
+    closed = endpoint.extra_columns == "refuse"
+    inputs = scoring.get("input_schema", {}).get("columns", [])
+    outputs = scoring.get("output_schema", {}).get("columns", [])
+    return {
+        "openapi": "3.0.3",
+        "info": {
+            "title": f"Real-time endpoint {endpoint.name}",
+            "version": str(version.number),
+            "description": (endpoint.description or f"Version {version.number} of {endpoint.name}.")
+            + f" Runtime: {scoring.get('runtime', '?')} ({scoring.get('runtime_reason', '')}).",
+        },
+        "servers": [{"url": server}],
+        "paths": paths,
+        "components": {
+            "securitySchemes": {
+                "endpointKey": {
+                    "type": "http",
+                    "scheme": "bearer",
+                    "description": "An endpoint key (dse_...), created on the endpoint's page.",
+                }
+            },
+            "schemas": {
+                "Row": _row_schema(
+                    inputs,
+                    closed,
+                    "One row to score. "
+                    + (
+                        "Columns not listed here are refused."
+                        if closed
+                        else "Columns not listed here are ignored."
+                    ),
+                ),
+                "ScoredRow": _row_schema(outputs, True, "One scored row."),
+                "Scored": {
+                    "type": "object",
+                    "required": ["version", "rows"],
+                    "properties": {
+                        "version": {
+                            "type": "integer",
+                            "description": "The endpoint version that scored the rows.",
+                        },
+                        "rows": {"type": "array", "items": _ref("ScoredRow")},
+                    },
+                    "additionalProperties": False,
+                },
+                **ERROR_SCHEMAS,
+            },
+        },
     }

@@ -13,7 +13,7 @@ A fire is claimed by inserting ScheduleFire(schedule, fire_time) under a unique 
 the transaction that starts the call: a second scheduler racing for the same fire fails its
 insert (PostgreSQL makes it wait for the first to commit; SQLite serializes writers) and does
 nothing. A call the endpoint refuses (disabled, bad parameters) is recorded on the fire as its
-error. The embedded server runs this loop on a thread (`start_embedded`); `manage.py
+error. The embedded server runs this loop on a thread (`background.py`); `manage.py
 run_scheduler` runs it as a process of its own.
 """
 
@@ -113,19 +113,3 @@ def run(stop: threading.Event, clock: Clock = timezone.now) -> None:
             close_old_connections()
         services.schedules_changed.wait(wait)
         services.schedules_changed.clear()
-
-
-_started = threading.Lock()
-_thread: threading.Thread | None = None
-
-
-def start_embedded() -> threading.Thread:
-    """Start the scheduler on a daemon thread of this process (once)."""
-    global _thread
-    with _started:
-        if _thread is None:
-            _thread = threading.Thread(
-                target=run, args=(threading.Event(),), name="scheduler", daemon=True
-            )
-            _thread.start()
-        return _thread

@@ -9,10 +9,13 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from designer.endpoints.cron import next_fire_times
+from designer.endpoints.deployment import score_url
 from designer.endpoints.models import (
     Endpoint,
     EndpointKey,
+    EndpointKind,
     EndpointVersion,
+    ExtraColumns,
     Invocation,
     MissedFires,
     Schedule,
@@ -39,6 +42,57 @@ def websocket_url(context: dict[str, Any], run_id: int) -> str:
     return http.replace("http", "ws", 1) + f"/ws/runs/{run_id}/"
 
 
+JSON_TYPES = ["integer", "number", "boolean", "string"]
+RUNTIMES = ["onnx", "sklearn", "graph"]
+
+
+class ColumnSerializer(serializers.Serializer):
+    """One column of a real-time version's rows."""
+
+    name = serializers.CharField()
+    type = serializers.ChoiceField(choices=JSON_TYPES)
+    nullable = serializers.BooleanField(help_text="Whether null is accepted (or returned).")
+
+
+class RowSchemaSerializer(serializers.Serializer):
+    """The columns of request or response rows."""
+
+    columns = ColumnSerializer(many=True)
+
+
+class ToleranceSerializer(serializers.Serializer):
+    """How far an ONNX score may be from scikit-learn's: |d| <= absolute + relative * |v|."""
+
+    absolute = serializers.FloatField()
+    relative = serializers.FloatField()
+
+
+class ScoringSerializer(serializers.Serializer):
+    """How a real-time version scores: its runtime and why, its schemas, and examples."""
+
+    runtime = serializers.ChoiceField(
+        choices=RUNTIMES,
+        help_text="onnx or sklearn: the fused kernel (model in onnxruntime or scikit-learn); "
+        "graph: module by module.",
+    )
+    runtime_reason = serializers.CharField()
+    max_difference = serializers.FloatField(
+        allow_null=True, help_text="Largest ONNX difference from scikit-learn on the checked rows."
+    )
+    tolerance = ToleranceSerializer()
+    checked_rows = serializers.IntegerField(help_text="Training rows the runtimes were checked on.")
+    sandboxed_steps = serializers.ListField(
+        child=serializers.CharField(), help_text="Steps that run user code in the sandbox per call."
+    )
+    latency_note = serializers.CharField(allow_blank=True)
+    input_schema = RowSchemaSerializer()
+    output_schema = RowSchemaSerializer()
+    max_rows = serializers.IntegerField(help_text="Rows scored per call at most.")
+    examples = serializers.ListField(
+        child=serializers.DictField(), help_text="Training rows, as a call sends them."
+    )
+
+
 class EndpointVersionSerializer(serializers.ModelSerializer):
     """One version of an endpoint: the graph version it pins and its interface."""
 
@@ -47,12 +101,30 @@ class EndpointVersionSerializer(serializers.ModelSerializer):
     interface = serializers.JSONField(
         read_only=True,
         help_text="{parameters: {name: {type, default, description, required}}, inputs: [{name, "
-        "node, title, required}], outputs: [{name, node, port, title}]}",
+        "node, title, required}], outputs: [{name, node, port, title}]} (empty for real-time)",
+    )
+    scoring = ScoringSerializer(
+        read_only=True, allow_null=True, help_text="A real-time version's scorer; null otherwise."
     )
 
     class Meta:
         model = EndpointVersion
-        fields = ["number", "graph_version", "interface", "message", "created_by", "created_at"]
+        fields = [
+            "number",
+            "graph_version",
+            "interface",
+            "scoring",
+            "message",
+            "created_by",
+            "created_at",
+        ]
+
+
+class SplitSerializer(StrictSerializer):
+    """A traffic split: `percent` of the calls go to `version`, the rest to the default."""
+
+    version = serializers.IntegerField(min_value=1)
+    percent = serializers.IntegerField(min_value=1, max_value=99)
 
 
 class EndpointSerializer(serializers.ModelSerializer):
@@ -64,6 +136,7 @@ class EndpointSerializer(serializers.ModelSerializer):
     )
     created_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
     versions = EndpointVersionSerializer(many=True, read_only=True)
+    split = serializers.SerializerMethodField()
     invoke_url = serializers.SerializerMethodField()
 
     class Meta:
@@ -78,13 +151,26 @@ class EndpointSerializer(serializers.ModelSerializer):
             "graph",
             "graph_name",
             "default_version",
+            "split",
+            "extra_columns",
+            "capture_errors",
             "versions",
             "invoke_url",
             "created_by",
             "created_at",
         ]
 
+    @extend_schema_field(SplitSerializer(allow_null=True))
+    def get_split(self, endpoint: Endpoint) -> dict[str, int] | None:
+        if endpoint.split_version is None:
+            return None
+        return {"version": endpoint.split_version.number, "percent": endpoint.split_percent}
+
     def get_invoke_url(self, endpoint: Endpoint) -> str:
+        """Where a call of the default version goes: the scoring service for a real-time
+        endpoint, the invoke route for a pipeline endpoint."""
+        if endpoint.kind == EndpointKind.REALTIME:
+            return score_url(self.context.get("request"), endpoint.pk)
         return absolute(self.context, "endpoint-invoke", pk=endpoint.pk)
 
 
@@ -97,6 +183,18 @@ class PublishSerializer(StrictSerializer):
         help_text="Lower-case letters, digits and dashes; unique in the workspace.",
     )
     graph = serializers.IntegerField(min_value=1, help_text="The graph to publish.")
+    kind = serializers.ChoiceField(
+        choices=EndpointKind.choices,
+        default=EndpointKind.PIPELINE,
+        help_text="pipeline: each call starts a run; realtime: an inference graph compiled into "
+        "a scorer that answers JSON rows at once.",
+    )
+    extra_columns = serializers.ChoiceField(
+        choices=ExtraColumns.choices,
+        default=ExtraColumns.IGNORE,
+        help_text="Real-time: request columns the input schema does not name are ignored, or "
+        "refused (422).",
+    )
     graph_version = serializers.IntegerField(
         min_value=1,
         required=False,
@@ -128,12 +226,20 @@ class EndpointUpdateSerializer(StrictSerializer):
     description = serializers.CharField(required=False, allow_blank=True)
     enabled = serializers.BooleanField(required=False)
     default_version = serializers.IntegerField(required=False, min_value=1)
+    split = SplitSerializer(
+        required=False,
+        allow_null=True,
+        help_text="Real-time: send this share of calls to another version; null ends the split. "
+        "Making the split's version the default ends it too.",
+    )
+    extra_columns = serializers.ChoiceField(choices=ExtraColumns.choices, required=False)
+    capture_errors = serializers.BooleanField(
+        required=False, help_text="Real-time: keep failed calls' bodies (4 KB each) for the page."
+    )
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:
         if not attrs:
-            raise serializers.ValidationError(
-                "Give at least one of description, enabled, default_version."
-            )
+            raise serializers.ValidationError(f"Give at least one of {', '.join(self.fields)}.")
         return attrs
 
 
@@ -402,3 +508,54 @@ class StatsSerializer(serializers.Serializer):
 
     bucket = serializers.ChoiceField(choices=["hour", "day"])
     points = StatsPointSerializer(many=True)
+
+
+class LatencyPointSerializer(serializers.Serializer):
+    """A real-time version's calls in one step of time."""
+
+    start = serializers.DateTimeField()
+    calls = serializers.IntegerField()
+    errors = serializers.IntegerField()
+    rows = serializers.IntegerField()
+    p50_ms = serializers.FloatField(allow_null=True, help_text="Null when there were no calls.")
+    p99_ms = serializers.FloatField(allow_null=True)
+
+
+class VersionMonitoringSerializer(serializers.Serializer):
+    """One version over the window: totals and a point per step."""
+
+    number = serializers.IntegerField()
+    calls = serializers.IntegerField()
+    errors = serializers.IntegerField()
+    rows = serializers.IntegerField()
+    p50_ms = serializers.FloatField(allow_null=True)
+    p99_ms = serializers.FloatField(allow_null=True)
+    points = LatencyPointSerializer(many=True)
+
+
+class ScoringErrorSerializer(serializers.Serializer):
+    """A failed call: when, which version, the error, and its input when captured."""
+
+    version = serializers.IntegerField()
+    time = serializers.DateTimeField()
+    code = serializers.CharField()
+    detail = serializers.CharField()
+    issues = serializers.ListField(child=serializers.DictField())
+    input = serializers.CharField(
+        allow_null=True, help_text="The request body (first 4 KB); null unless captured."
+    )
+    input_truncated = serializers.BooleanField()
+
+
+class MonitoringSerializer(serializers.Serializer):
+    """A real-time endpoint's figures per version over a window, and its last errors.
+
+    Latencies are measured in the scoring process, from the call's arrival to its answer, in
+    buckets 5 % wide (a percentile is its bucket's upper bound)."""
+
+    window = serializers.ChoiceField(choices=["hour", "day", "week"])
+    step_seconds = serializers.IntegerField()
+    start = serializers.DateTimeField()
+    end = serializers.DateTimeField()
+    versions = VersionMonitoringSerializer(many=True)
+    last_errors = ScoringErrorSerializer(many=True)

@@ -4,6 +4,11 @@ The only module that changes endpoint rows. A call (`invoke`) checks every param
 before anything is written, then starts the run through `runs.services.start_run` — the same
 compile, cache, fast path and runners as a run from the canvas — and saves the Invocation in
 the run's transaction, so a refused call leaves no run and a started one always has its row.
+
+A real-time version is compiled into a scorer before anything is written (400 naming what
+cannot be served), deployed as a bundle in the version's transaction, and every change the
+scoring processes must know (versions, default, split, enabling, keys) publishes the routing
+table once committed (`deployment.publish_routes`). Real-time calls never come here.
 """
 
 from __future__ import annotations
@@ -22,7 +27,7 @@ from django.db.models import Max
 from django.utils import timezone
 
 from designer.api_errors import ApiError
-from designer.endpoints import cron, interface
+from designer.endpoints import cron, deployment, interface
 from designer.endpoints.keys import new_key
 from designer.endpoints.models import (
     Endpoint,
@@ -33,13 +38,15 @@ from designer.endpoints.models import (
     Schedule,
 )
 from designer.engine.datasets import DatasetNotFound
-from designer.engine.hashing import canonical_json
+from designer.engine.hashing import canonical_json, same_json
 from designer.graphs import services as graph_services
 from designer.graphs.analysis import validation_issues
 from designer.graphs.models import Graph, GraphVersion
 from designer.realtime.broadcast import disconnect_endpoint_key
 from designer.runs import dataset_services
 from designer.runs import services as run_services
+from designer.runs.inference import build_document_scorer
+from designer.serving.scorer import Scorer
 from designer.workspaces.models import Workspace
 
 # wakes the scheduler of this process when a schedule changes (see scheduler.py)
@@ -88,34 +95,82 @@ def _interface(version: GraphVersion) -> dict[str, Any]:
     return derived
 
 
+NO_INTERFACE: dict[str, Any] = {"parameters": {}, "inputs": [], "outputs": []}
+
+
+def _compiled(graph: Graph, number: int | None) -> tuple[dict[str, Any], Scorer]:
+    """The document a real-time version would pin (the draft, or version `number`) and its
+    scorer, compiled before anything is written (400 `not_servable` naming what stops it)."""
+    if number is None:
+        document = graph.draft
+    else:
+        version = graph.versions.filter(number=number).first()
+        if version is None:
+            raise ApiError(404, "not_found", f"Graph {graph.pk} has no version {number}.")
+        document = version.document
+    return document, build_document_scorer(document, graph.workspace_id)
+
+
+def _same_as_compiled(pinned: GraphVersion, compiled: dict[str, Any] | None) -> None:
+    if compiled is not None and not same_json(pinned.document, compiled):
+        raise ApiError(
+            409,
+            "draft_changed",
+            "The draft changed while it was being compiled; deploy it again.",
+        )
+
+
 def publish(
     workspace: Workspace,
     user: Any,
     *,
     graph: Graph,
     name: str,
+    kind: str = EndpointKind.PIPELINE,
     description: str = "",
     graph_version: int | None = None,
     message: str = "",
+    extra_columns: str = "ignore",
 ) -> Endpoint:
-    """Publish a graph version as a new endpoint of the workspace, with it as version 1."""
+    """Publish a graph version as a new endpoint of the workspace, with it as version 1.
+
+    A real-time endpoint's version is an inference graph compiled into a scorer and deployed.
+    """
     if graph.workspace_id != workspace.pk:
         raise ApiError(404, "not_found", f"Graph {graph.pk} not found.")
-    with transaction.atomic():
-        if Endpoint.objects.filter(workspace=workspace, name=name).exists():
-            raise ApiError(
-                409, "name_taken", f"The workspace already has an endpoint named {name!r}."
-            )
-        pinned = _graph_version(graph, user, graph_version, f"Published as endpoint {name}")
-        endpoint = Endpoint.objects.create(
-            workspace=workspace,
-            graph=graph,
-            kind=EndpointKind.PIPELINE,
-            name=name,
-            description=description,
-            created_by=user,
+    if kind == EndpointKind.PIPELINE and extra_columns != "ignore":
+        raise ApiError(
+            400,
+            "invalid",
+            "extra_columns: only real-time endpoints take rows.",
+            [{"field": "extra_columns", "code": "invalid", "message": "real-time endpoints only"}],
         )
-        _add_version(endpoint, user, pinned, message, make_default=True)
+    compiled, scorer = (
+        _compiled(graph, graph_version) if kind == EndpointKind.REALTIME else (None, None)
+    )
+    deployed: list[int] = []
+    try:
+        with transaction.atomic():
+            if Endpoint.objects.filter(workspace=workspace, name=name).exists():
+                raise ApiError(
+                    409, "name_taken", f"The workspace already has an endpoint named {name!r}."
+                )
+            pinned = _graph_version(graph, user, graph_version, f"Published as endpoint {name}")
+            _same_as_compiled(pinned, compiled)
+            endpoint = Endpoint.objects.create(
+                workspace=workspace,
+                graph=graph,
+                kind=kind,
+                name=name,
+                description=description,
+                extra_columns=extra_columns,
+                created_by=user,
+            )
+            version = _add_version(endpoint, user, pinned, message, True, scorer)
+            deployed.append(version.pk)
+    except BaseException:
+        deployment.remove(deployed if scorer is not None else [])
+        raise
     return endpoint
 
 
@@ -128,29 +183,55 @@ def publish_version(
     make_default: bool = True,
 ) -> EndpointVersion:
     """Publish another version of the endpoint's graph as the endpoint's next version."""
-    with transaction.atomic():
-        endpoint = Endpoint.objects.select_for_update().get(pk=endpoint.pk)
-        pinned = _graph_version(
-            endpoint.graph, user, graph_version, f"Published as endpoint {endpoint.name}"
-        )
-        return _add_version(endpoint, user, pinned, message, make_default)
+    compiled, scorer = (
+        _compiled(endpoint.graph, graph_version)
+        if endpoint.kind == EndpointKind.REALTIME
+        else (None, None)
+    )
+    deployed: list[int] = []
+    try:
+        with transaction.atomic():
+            endpoint = Endpoint.objects.select_for_update().get(pk=endpoint.pk)
+            pinned = _graph_version(
+                endpoint.graph, user, graph_version, f"Published as endpoint {endpoint.name}"
+            )
+            _same_as_compiled(pinned, compiled)
+            version = _add_version(endpoint, user, pinned, message, make_default, scorer)
+            deployed.append(version.pk)
+    except BaseException:
+        deployment.remove(deployed if scorer is not None else [])
+        raise
+    return version
 
 
 def _add_version(
-    endpoint: Endpoint, user: Any, pinned: GraphVersion, message: str, make_default: bool
+    endpoint: Endpoint,
+    user: Any,
+    pinned: GraphVersion,
+    message: str,
+    make_default: bool,
+    scorer: Scorer | None = None,
 ) -> EndpointVersion:
     number = (endpoint.versions.aggregate(n=Max("number"))["n"] or 0) + 1
     version = EndpointVersion.objects.create(
         endpoint=endpoint,
         number=number,
         graph_version=pinned,
-        interface=_interface(pinned),
+        interface=NO_INTERFACE if scorer is not None else _interface(pinned),
+        scoring=None if scorer is None else scorer.info(),
         message=message,
         created_by=user,
     )
     if make_default:
         endpoint.default_version = version
-        endpoint.save(update_fields=["default_version"])
+        fields = ["default_version"]
+        if endpoint.split_version_id is not None:  # a new default ends a rollout
+            endpoint.split_version, endpoint.split_percent = None, 0
+            fields += ["split_version", "split_percent"]
+        endpoint.save(update_fields=fields)
+    if scorer is not None:
+        deployment.deploy(version, scorer)
+        transaction.on_commit(deployment.publish_routes)
     return version
 
 
@@ -170,19 +251,62 @@ def _numbered(endpoint: Endpoint, changes: dict[str, Any], field: str) -> dict[s
     return {**changes, field: version}
 
 
+REALTIME_ONLY = ("split", "extra_columns", "capture_errors")
+
+
+def _invalid(field: str, message: str) -> ApiError:
+    return ApiError(
+        400,
+        "invalid",
+        f"{field}: {message}",
+        [{"field": field, "code": "invalid", "message": message}],
+    )
+
+
 def update_endpoint(endpoint: Endpoint, **changes: Any) -> Endpoint:
-    """Change an endpoint's description, enabled flag or default version (a version number)."""
+    """Change an endpoint: description, enabled flag, default version (a version number); for
+    a real-time endpoint also the split ({version, percent} or None), extra_columns and
+    capture_errors. Making the split's version the default ends the split (a promotion)."""
+    realtime = endpoint.kind == EndpointKind.REALTIME
+    for field in REALTIME_ONLY:
+        if field in changes and not realtime:
+            raise _invalid(field, "only real-time endpoints have it")
     changes = _numbered(endpoint, changes, "default_version")
+    if "split" in changes:
+        split = changes.pop("split")
+        if split is None:
+            changes.update(split_version=None, split_percent=0)
+        else:
+            version = endpoint.versions.filter(number=split["version"]).first()
+            if version is None:
+                raise _invalid("split.version", f"endpoint {endpoint.name} has no such version")
+            changes.update(split_version=version, split_percent=split["percent"])
+    elif endpoint.split_version is not None and changes.get("default_version") == (
+        endpoint.split_version
+    ):
+        changes.update(split_version=None, split_percent=0)  # the split's version promoted
+    default = changes.get("default_version", endpoint.default_version)
+    split_version = changes.get("split_version", endpoint.split_version)
+    if split_version is not None and split_version == default:
+        raise _invalid("split.version", "the split goes to a version other than the default")
     for field, value in changes.items():
         setattr(endpoint, field, value)
     endpoint.save(update_fields=list(changes))
+    if realtime:
+        transaction.on_commit(deployment.publish_routes)
     return endpoint
 
 
 def delete_endpoint(endpoint: Endpoint) -> None:
-    """Delete an endpoint with its versions, keys, schedules and call history (runs stay)."""
+    """Delete an endpoint with its versions, keys, schedules and call history (runs stay); a
+    real-time endpoint stops answering, then its bundles go."""
+    realtime = endpoint.kind == EndpointKind.REALTIME
+    versions = list(endpoint.versions.values_list("pk", flat=True))
     with transaction.atomic():
         endpoint.delete()
+        if realtime:
+            transaction.on_commit(deployment.publish_routes)
+            transaction.on_commit(lambda: deployment.remove(versions))
     schedules_changed.set()
 
 
@@ -203,6 +327,7 @@ def create_key(
         rate_per_minute=rate_per_minute,
         created_by=user,
     )
+    transaction.on_commit(deployment.publish_routes)
     return key, raw
 
 
@@ -212,6 +337,7 @@ def revoke_key(key: EndpointKey) -> None:
         key.revoked_at = timezone.now()
         key.save(update_fields=["revoked_at"])
         disconnect_endpoint_key(key.pk)
+        transaction.on_commit(deployment.publish_routes)
 
 
 # ---- calls ------------------------------------------------------------------------------------
@@ -357,6 +483,7 @@ def invoke(
     parameters = {} if parameters is None else parameters
     datasets = {} if datasets is None else datasets
     files = files or {}
+    _refuse_realtime(endpoint)
     if not endpoint.enabled:
         raise ApiError(
             409,
@@ -416,8 +543,21 @@ def invoke(
 # ---- schedules --------------------------------------------------------------------------------
 
 
+def _refuse_realtime(endpoint: Endpoint) -> None:
+    """409: a real-time endpoint is called on the scoring service, never through a run."""
+    if endpoint.kind == EndpointKind.REALTIME:
+        raise ApiError(
+            409,
+            "realtime_endpoint",
+            f"Endpoint {endpoint.name} is a real-time endpoint: POST its rows to "
+            f"{deployment.score_url(None, endpoint.pk)} on the scoring service "
+            "(its page and OpenAPI document give the full URL).",
+        )
+
+
 def _check_schedule(endpoint: Endpoint, fields: dict[str, Any], current: Schedule | None) -> None:
     """400 naming every problem of a schedule's cron, zone, parameters and inputs."""
+    _refuse_realtime(endpoint)
     merged = {
         "cron": current.cron if current else "",
         "timezone": current.timezone if current else "UTC",

@@ -26,6 +26,9 @@ urlpatterns = [
         name="endpoint-invocations",
     ),
     path(ENDPOINT + "stats/", api.EndpointStatsView.as_view(), name="endpoint-stats"),
+    path(
+        ENDPOINT + "monitoring/", api.EndpointMonitoringView.as_view(), name="endpoint-monitoring"
+    ),
     path(ENDPOINT + "schedules/", api.EndpointSchedulesView.as_view(), name="endpoint-schedules"),
     path(
         ENDPOINT + "schedules/preview/",

@@ -16,7 +16,6 @@ from designer.modules.specs.frozen import FROZEN_KINDS
 from designer.runs.engine_setup import artifact_store
 from designer.runs.models import Run, RunStatus, StepRun
 from designer.serving.derive import DeriveError, derive_inference_graph
-from designer.serving.schema import ExtraColumns
 from designer.serving.scorer import BuildError, Scorer, build_scorer
 
 
@@ -98,13 +97,17 @@ def check_frozen(workspace_id: int, nodes: Iterable[tuple[str, str, dict[str, An
         )
 
 
-def build_version_scorer(
-    version: GraphVersion, *, extra_columns: ExtraColumns = "ignore", onnx: bool = True
-) -> Scorer:
+def build_version_scorer(version: GraphVersion, *, onnx: bool = True) -> Scorer:
     """Compile a saved inference graph version into a scorer (400 naming what stops it)."""
-    document = version.document
+    return build_document_scorer(version.document, version.graph.workspace_id, onnx=onnx)
+
+
+def build_document_scorer(
+    document: dict[str, Any], workspace_id: int, *, onnx: bool = True
+) -> Scorer:
+    """Compile an inference graph of a workspace into a scorer (400 naming what stops it)."""
     check_frozen(
-        version.graph.workspace_id,
+        workspace_id,
         ((n["id"], n["module"], n.get("params") or {}) for n in document["nodes"]),
     )
     store = artifact_store()
@@ -113,7 +116,6 @@ def build_version_scorer(
             document,
             module_registry(),
             lambda digest, kind: load_input(store, digest, kind),
-            extra_columns=extra_columns,
             onnx=onnx,
         )
     except BuildError as exc:

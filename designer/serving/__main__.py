@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import socket
 import sys
+import threading
+import time
 from pathlib import Path
 
 
@@ -24,18 +27,43 @@ def listening_socket(host: str, port: int) -> socket.socket:
     return sock
 
 
+def exit_with_parent(parent: int) -> None:
+    """Send this process SIGTERM (uvicorn's graceful stop) once `parent` is gone, even if it
+    was killed without a chance to stop us."""
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(1.0)
+        os.kill(os.getpid(), signal.SIGTERM)
+
+    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
+
+
 def main(argv: list[str] | None = None) -> int:
     """Parse the command line and serve until stopped."""
     parser = argparse.ArgumentParser(prog="python -m designer.serving")
     commands = parser.add_subparsers(dest="command", required=True)
     serve = commands.add_parser("serve", help="serve the deployed versions' scorers")
-    serve.add_argument("--bundles", type=Path, required=True, help="the bundle folder")
+    serve.add_argument(
+        "--bundles",
+        type=Path,
+        required=True,
+        help="the deployment folder the control plane writes (bundles, routes; stats go here)",
+    )
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8100)
     serve.add_argument(
         "--workers", type=int, default=os.cpu_count() or 1, help="processes (default: CPUs)"
     )
     serve.add_argument("--max-body", type=int, default=None, help="body limit in bytes")
+    serve.add_argument(
+        "--flush-seconds", type=float, default=None, help="how often the figures are written"
+    )
+    serve.add_argument(
+        "--exit-with-parent",
+        action="store_true",
+        help="stop when the process that started this one exits (the web server's supervisor)",
+    )
     args = parser.parse_args(argv)
 
     import uvicorn
@@ -44,6 +72,8 @@ def main(argv: list[str] | None = None) -> int:
     os.environ["DESIGNER_SCORING_BUNDLES"] = str(args.bundles.resolve())
     if args.max_body is not None:
         os.environ["DESIGNER_SCORING_MAX_BODY"] = str(args.max_body)
+    if args.flush_seconds is not None:
+        os.environ["DESIGNER_SCORING_FLUSH_SECONDS"] = str(args.flush_seconds)
     # one BLAS/ONNX thread per process: the processes are the parallelism
     for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
         os.environ.setdefault(name, "1")
@@ -56,6 +86,11 @@ def main(argv: list[str] | None = None) -> int:
         lifespan="on",
     )
     sock = listening_socket(args.host, args.port)
+    if args.exit_with_parent:
+        # each app process watches its parent (server.py); a supervisor of workers does too
+        os.environ["DESIGNER_SCORING_EXIT_WITH_PARENT"] = "1"
+        if args.workers > 1:
+            exit_with_parent(os.getppid())
     if args.workers > 1:
         Multiprocess(config, sockets=[sock]).run()
     else:

@@ -7,12 +7,14 @@ import os
 import pickle
 import tempfile
 import threading
-from dataclasses import dataclass
+from collections.abc import Callable
 from pathlib import Path
+from typing import BinaryIO, Generic, TypeVar
 
 from designer.serving.scorer import Scorer
 
 SUFFIX = ".scorer"
+T = TypeVar("T")
 
 
 def bundle_path(root: Path, version_id: int) -> Path:
@@ -22,14 +24,15 @@ def bundle_path(root: Path, version_id: int) -> Path:
     return root / f"{version_id}{SUFFIX}"
 
 
-def deploy(root: Path, version_id: int, scorer: Scorer) -> Path:
-    """Write (or replace) a version's bundle: temp file, fsync, rename, directory fsync."""
+def write_atomically(path: Path, data: bytes) -> None:
+    """Write (or replace) a file so that readers see the old or the new bytes, never a part:
+    temp file in the same folder (owner-only), fsync, rename, directory fsync."""
+    root = path.parent
     root.mkdir(parents=True, exist_ok=True, mode=0o700)
-    path = bundle_path(root, version_id)
-    fd, temp = tempfile.mkstemp(dir=root, prefix=".deploy-")
+    fd, temp = tempfile.mkstemp(dir=root, prefix=".write-")
     try:
         with os.fdopen(fd, "wb") as out:
-            pickle.dump(scorer, out, protocol=pickle.HIGHEST_PROTOCOL)
+            out.write(data)
             out.flush()
             os.fsync(out.fileno())
         os.replace(temp, path)
@@ -41,6 +44,12 @@ def deploy(root: Path, version_id: int, scorer: Scorer) -> Path:
         os.fsync(directory)
     finally:
         os.close(directory)
+
+
+def deploy(root: Path, version_id: int, scorer: Scorer) -> Path:
+    """Write (or replace) a version's bundle atomically."""
+    path = bundle_path(root, version_id)
+    write_atomically(path, pickle.dumps(scorer, protocol=pickle.HIGHEST_PROTOCOL))
     return path
 
 
@@ -53,49 +62,87 @@ def undeploy(root: Path, version_id: int) -> bool:
     return True
 
 
-@dataclass
-class _Loaded:
-    scorer: Scorer
-    identity: tuple[int, int, int]  # (inode, size, mtime_ns) of the file it came from
+class BundleError(Exception):
+    """A deployed bundle cannot be loaded (damaged, or written by an incompatible release)."""
+
+
+class WatchedFile(Generic[T]):
+    """A file's parsed contents, parsed again only when the file is replaced.
+
+    `get` costs one stat(); None while the file does not exist.
+    """
+
+    def __init__(self, path: Path, parse: Callable[[BinaryIO], T]):
+        self.path = path
+        self.parse = parse
+        self._held: tuple[tuple[int, int, int], T] | None = None
+        self._lock = threading.Lock()
+
+    def get(self) -> T | None:
+        """The file's parsed contents as they are now."""
+        try:
+            stat = self.path.stat()
+        except FileNotFoundError:
+            self._held = None
+            return None
+        held = self._held
+        if held is not None and held[0] == _identity(stat):
+            return held[1]
+        with self._lock:
+            try:
+                with self.path.open("rb") as source:
+                    identity = _identity(os.fstat(source.fileno()))
+                    value = self.parse(source)
+            except FileNotFoundError:
+                self._held = None
+                return None
+            self._held = (identity, value)
+        return value
 
 
 def _identity(stat: os.stat_result) -> tuple[int, int, int]:
     return (stat.st_ino, stat.st_size, stat.st_mtime_ns)
 
 
-class Loaded:
-    """The scorers one process holds warm, by version id, kept in step with the bundle files.
+def _unpickle(source: BinaryIO) -> Scorer:
+    try:
+        scorer = pickle.load(source)
+    except Exception as exc:  # a damaged or incompatible file: say so, never crash the call
+        raise BundleError(f"the bundle cannot be loaded ({type(exc).__name__})") from exc
+    if not isinstance(scorer, Scorer):
+        raise BundleError("the bundle does not hold a scorer")
+    return scorer
 
-    `get` costs one stat(): a replaced bundle is loaded again, a removed one is dropped.
-    """
+
+class Loaded:
+    """The scorers one process holds warm, by version id, kept in step with the bundle files:
+    a replaced bundle is loaded again, a removed one is dropped (one stat() a call)."""
 
     def __init__(self, root: Path):
         self.root = root
-        self._scorers: dict[int, _Loaded] = {}
-        self._lock = threading.Lock()
+        self._files: dict[int, WatchedFile[Scorer]] = {}
 
     def get(self, version_id: int) -> Scorer | None:
-        """The warm scorer of a deployed version, or None when it is not deployed."""
-        path = bundle_path(self.root, version_id)
-        try:
-            stat = path.stat()
-        except FileNotFoundError:
-            self._scorers.pop(version_id, None)
-            return None
-        held = self._scorers.get(version_id)
-        if held is not None and held.identity == _identity(stat):
-            return held.scorer
-        with self._lock:
-            try:
-                with path.open("rb") as source:
-                    identity = _identity(os.fstat(source.fileno()))
-                    scorer: Scorer = pickle.load(source)
-            except FileNotFoundError:
-                self._scorers.pop(version_id, None)
-                return None
-            self._scorers[version_id] = _Loaded(scorer, identity)
+        """The warm scorer of a deployed version, or None when it is not deployed
+        (BundleError when its bundle cannot be loaded)."""
+        watched = self._files.get(version_id)
+        if watched is None:
+            watched = WatchedFile(bundle_path(self.root, version_id), _unpickle)
+            self._files[version_id] = watched
+        scorer = watched.get()
+        if scorer is None:
+            del self._files[version_id]
         return scorer
 
     def versions(self) -> list[int]:
         """The version ids this process holds."""
-        return sorted(self._scorers)
+        return sorted(self._files)
+
+
+def deployed(root: Path) -> set[int]:
+    """The version ids that have a bundle in `root`."""
+    return {
+        int(path.name.removesuffix(SUFFIX))
+        for path in root.glob(f"*{SUFFIX}")
+        if path.name.removesuffix(SUFFIX).isdigit()
+    }

@@ -1,4 +1,4 @@
-"""The input schema of a scorer (columns, types, nullability from the training rows) and the
+"""The row schemas of a scorer (columns, types, nullability from the training rows) and the
 check that turns a request's JSON rows into validated columns, naming every bad column."""
 
 from __future__ import annotations
@@ -55,15 +55,15 @@ def _json_type(series: pd.Series) -> JsonType:
 
 
 @dataclass(frozen=True)
-class InputSchema:
-    """The columns a request's rows must have."""
+class RowSchema:
+    """The columns of a table's rows: what a request must send, or what a response holds."""
 
     columns: tuple[Column, ...]
 
     @classmethod
-    def from_frame(cls, frame: pd.DataFrame) -> InputSchema:
-        """The schema of the rows a Web service input received in training: a column is
-        nullable when the training rows had missing values in it."""
+    def from_frame(cls, frame: pd.DataFrame) -> RowSchema:
+        """The schema of a table's rows (for a request: the rows the Web service input received
+        in training); a column is nullable when the table has missing values in it."""
         return cls(
             tuple(
                 Column(
@@ -78,17 +78,6 @@ class InputSchema:
 
     def to_dict(self) -> dict[str, Any]:
         return {"columns": [c.to_dict() for c in self.columns]}
-
-    def json_schema(self) -> dict[str, Any]:
-        """A JSON Schema of one row (for OpenAPI documents)."""
-        properties = {
-            c.name: {"type": [c.type, "null"] if c.nullable else c.type} for c in self.columns
-        }
-        return {
-            "type": "object",
-            "properties": properties,
-            "required": [c.name for c in self.columns],
-        }
 
 
 def request_rows(body: Any, max_rows: int) -> list[Any]:
@@ -126,13 +115,21 @@ def _rows(indexes: Sequence[int]) -> str:
 _MISSING = object()
 
 
+LARGEST_FLOAT = 1.7976931348623157e308
+INT64 = 2**63
+
+
 def _accepts(kind: JsonType, value: Any) -> bool:
     if kind == "number":
-        return isinstance(value, int | float) and not isinstance(value, bool)
+        return (
+            isinstance(value, int | float)
+            and not isinstance(value, bool)
+            and -LARGEST_FLOAT <= value <= LARGEST_FLOAT
+        )
     if kind == "integer":
         if isinstance(value, float):
-            return value.is_integer()
-        return isinstance(value, int) and not isinstance(value, bool)
+            return value.is_integer() and -INT64 <= value < INT64
+        return isinstance(value, int) and not isinstance(value, bool) and -INT64 <= value < INT64
     if kind == "boolean":
         return isinstance(value, bool)
     return isinstance(value, str)
@@ -148,11 +145,15 @@ _PLAIN_TYPES: dict[str, tuple[type, ...]] = {
 
 def _plain(kind: JsonType, values: list[Any]) -> bool:
     """The common case, checked fast: every value present, of the column's own JSON type, and
-    no NaN (NaN != NaN)."""
+    numbers within float64 (no NaN, no infinity) or int64."""
     allowed = _PLAIN_TYPES[kind]
-    return all(type(v) in allowed for v in values) and (
-        kind != "number" or all(v == v for v in values)
-    )
+    if not all(type(v) in allowed for v in values):
+        return False
+    if kind == "number":
+        return all(-LARGEST_FLOAT <= v <= LARGEST_FLOAT for v in values)
+    if kind == "integer":
+        return all(-INT64 <= v < INT64 for v in values)
+    return True
 
 
 def _is_null(value: Any) -> bool:
@@ -160,7 +161,7 @@ def _is_null(value: Any) -> bool:
 
 
 def check_rows(
-    rows: Sequence[Mapping[str, Any]], schema: InputSchema, extra: ExtraColumns
+    rows: Sequence[Mapping[str, Any]], schema: RowSchema, extra: ExtraColumns
 ) -> dict[str, list[Any]]:
     """The rows as validated columns {name: values} (None for nulls), or InputError (422)
     naming every missing, mistyped, null-where-not-allowed and (when refused) extra column."""
@@ -184,20 +185,26 @@ def check_rows(
             i for i, v in enumerate(values) if not _is_null(v) and not _accepts(column.type, v)
         ]
         if mistyped:
-            got = type(values[mistyped[0]]).__name__
+            got = _described(values[mistyped[0]])
             issues.append(
                 _issue(column, "type", f"must be {_article(column.type)} (got {got})", mistyped)
             )
         columns[column.name] = [None if _is_null(v) else v for v in values]
     if extra == "refuse":
         known = {c.name for c in schema.columns}
-        unknown = sorted({k for row in rows for k in row if k not in known})
-        for name in unknown:
+        unknown: dict[str, list[int]] = {}
+        for i, row in enumerate(rows):
+            for name in row:
+                if name not in known:
+                    unknown.setdefault(name, []).append(i)
+        for name, where in sorted(unknown.items()):
             issues.append(
                 {
                     "column": name,
                     "code": "unknown_column",
-                    "message": f"column {name!r} is not an input of this endpoint",
+                    "rows": where[:MAX_ROWS_NAMED],
+                    "message": f"column {name!r} is not an input of this endpoint, in rows "
+                    + _rows(where),
                 }
             )
     if issues:
@@ -211,10 +218,25 @@ def check_rows(
     return columns
 
 
+def _described(value: Any) -> str:
+    """A wrong value as a JSON client would name it."""
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, float):
+        return f"{value:.6g}"
+    if isinstance(value, int):
+        return str(value) if abs(value) < INT64 else f"an integer of {value.bit_length()} bits"
+    if isinstance(value, str):
+        return "a string"
+    return "an array" if isinstance(value, list) else "an object"
+
+
 def _article(kind: JsonType) -> str:
-    return {"integer": "an integer", "number": "a number", "boolean": "true or false"}.get(
-        kind, "a string"
-    )
+    return {
+        "integer": "a 64-bit integer",
+        "number": "a finite number",
+        "boolean": "true or false",
+    }.get(kind, "a string")
 
 
 def _issue(column: Column, code: str, problem: str, rows: list[int]) -> dict[str, Any]:
@@ -226,7 +248,7 @@ def _issue(column: Column, code: str, problem: str, rows: list[int]) -> dict[str
     }
 
 
-def to_frame(columns: Mapping[str, list[Any]], schema: InputSchema) -> pd.DataFrame:
+def to_frame(columns: Mapping[str, list[Any]], schema: RowSchema) -> pd.DataFrame:
     """The validated columns as a table with the training rows' dtypes."""
     frame = pd.DataFrame({c.name: columns[c.name] for c in schema.columns})
     for column in schema.columns:

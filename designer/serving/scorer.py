@@ -10,6 +10,7 @@ portable module's tolerance), and keeps the fastest that passed, saying why the 
 
 from __future__ import annotations
 
+import logging
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -34,7 +35,7 @@ from designer.serving.kernel import Keep, Kernel, NotFusable, Replay, as_arrays
 from designer.serving.schema import (
     ExtraColumns,
     InputError,
-    InputSchema,
+    RowSchema,
     check_rows,
     request_rows,
     to_frame,
@@ -62,6 +63,7 @@ SERVABLE = (
 CHECK_ROWS = 5000  # training rows the runtimes are checked on
 EXAMPLE_ROWS = 3
 MAX_ROWS = 1000  # rows per call
+log = logging.getLogger(__name__)
 
 
 class BuildError(Exception):
@@ -76,7 +78,7 @@ class BuildError(Exception):
 class Scorer:
     """A compiled inference graph: validates rows, scores them, reports how."""
 
-    schema: InputSchema
+    schema: RowSchema  # the request rows' columns
     nodes: list[Node]  # the graph path: nodes downstream of the Web service input, in order
     constants: dict[tuple[str, str], Any]  # frozen values and other constant outputs
     web_input: str
@@ -86,8 +88,8 @@ class Scorer:
     sandboxed: list[str]
     examples: list[dict[str, Any]]
     checked_rows: int
+    output_schema: RowSchema = field(default_factory=lambda: RowSchema(()))
     max_difference: float | None = None
-    extra_columns: ExtraColumns = "ignore"
     max_rows: int = MAX_ROWS
     dtypes: dict[str, str] = field(default_factory=dict)
 
@@ -113,21 +115,28 @@ class Scorer:
                 else ""
             ),
             "input_schema": self.schema.to_dict(),
-            "extra_columns": self.extra_columns,
+            "output_schema": self.output_schema.to_dict(),
             "max_rows": self.max_rows,
             "examples": self.examples,
         }
 
-    def score_body(self, body: Any) -> list[dict[str, Any]]:
+    def score_body(self, body: Any, extra_columns: ExtraColumns = "ignore") -> list[dict[str, Any]]:
         """Score a decoded JSON request body; InputError (4xx) for anything wrong with it."""
         rows = request_rows(body, self.max_rows)
-        return self.score(rows)
+        return self.score(rows, extra_columns)
 
-    def score(self, rows: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
-        """Scored rows (the Web service output's columns) for request rows."""
-        columns = check_rows(rows, self.schema, self.extra_columns)
+    def score(
+        self, rows: Sequence[Mapping[str, Any]], extra_columns: ExtraColumns = "ignore"
+    ) -> list[dict[str, Any]]:
+        """Scored rows (the Web service output's columns) for request rows; columns the
+        schema does not name are ignored or refused (422) as `extra_columns` says."""
+        columns = check_rows(rows, self.schema, extra_columns)
         if self.kernel is not None:
-            scored = self.kernel.score(as_arrays(columns, self.dtypes))
+            try:
+                scored = self.kernel.score(as_arrays(columns, self.dtypes))
+            except Exception:  # the graph path is the reference: it scores or names the step
+                log.warning("the fused kernel failed; scoring through the graph", exc_info=True)
+                scored = None
             if scored is not None:
                 return _records(scored)
         return _frame_records(self.run_graph(to_frame(columns, self.schema)))
@@ -144,6 +153,11 @@ class Scorer:
                 "scoring_failed",
                 f"The rows cannot be scored: {exc}",
                 [{"node": exc.node, "code": "step_failed", "message": str(exc)}],
+            ) from exc
+        except Exception as exc:  # a module's own error on these rows: name it, never a 500
+            log.warning("scoring through the graph failed", exc_info=True)
+            raise InputError(
+                422, "scoring_failed", f"The rows cannot be scored: {type(exc).__name__}: {exc}"
             ) from exc
         result: pd.DataFrame = out[(self.web_output, "dataset")]
         return result
@@ -173,7 +187,6 @@ def build_scorer(
     registry: Registry,
     artifacts: Artifacts,
     *,
-    extra_columns: ExtraColumns = "ignore",
     onnx: bool = True,
     max_rows: int = MAX_ROWS,
 ) -> Scorer:
@@ -245,7 +258,7 @@ def build_scorer(
         ) from exc
     rows: pd.DataFrame = values[(source.source_step, str(source.source_port))]
     rows = rows.reset_index(drop=True)
-    schema = InputSchema.from_frame(rows)
+    schema = RowSchema.from_frame(rows)
     constant_ids = {n.id for n in constants}
     scorer = Scorer(
         schema=schema,
@@ -258,7 +271,6 @@ def build_scorer(
         sandboxed=[n.id for n in served if n.name in SANDBOXED],
         examples=_frame_records(rows.head(EXAMPLE_ROWS)),
         checked_rows=min(len(rows), CHECK_ROWS),
-        extra_columns=extra_columns,
         max_rows=max_rows,
         dtypes={c.name: c.dtype for c in schema.columns},
     )
@@ -267,6 +279,7 @@ def build_scorer(
         reference = scorer.run_graph(sample)
     except InputError as exc:
         raise BuildError(f"the training rows cannot be scored: {exc}", exc.issues) from exc
+    scorer.output_schema = RowSchema.from_frame(reference)
     _choose_runtime(scorer, sample, reference, onnx)
     return scorer
 

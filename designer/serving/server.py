@@ -1,15 +1,21 @@
-"""The scoring process: a framework-free ASGI app over the deployed versions' warm scorers.
+"""The scoring process: a framework-free ASGI app that scores real-time endpoint calls with the
+deployed versions' warm scorers.
 
 Routes (JSON; every error is {"detail", "code", "issues"} with a 4xx, never a traceback):
 
-    POST /v1/versions/<id>/score   {"rows": [{column: value}, ...]} or [...] → {"rows": [...]}
-    GET  /v1/versions/<id>         the scorer's info (runtime and why, schema, examples) and
-                                   the answering process's stats for the version (by pid)
-    GET  /v1/health                {"status": "ok", "pid", "versions": [ids held warm]}
+    POST /score/endpoints/<id>/               rows → {"version": n, "rows": [scored rows]}: the
+                                              default version, or the split's other version
+                                              for its share of calls
+    POST /score/endpoints/<id>/versions/<n>/  the same, always version n
+    GET  /score/health                        {"status": "ok"}
 
-Run it with `python -m designer.serving serve` (uvicorn, several processes on one port). The
-control plane deploys a version by writing its bundle (bundles.deploy); each process loads it
-on its first call and reloads it when the file is replaced, so no process needs to be told.
+A call needs `Authorization: Bearer dse_…`, an endpoint key allowed to call that endpoint,
+within its rate. Keys, versions and the traffic split come from the routing table the control
+plane publishes beside the bundles (routes.py); each process loads a version's bundle on its
+first call and reloads it when the file is replaced, so deploying and switching need no
+message to any process. A call in flight keeps the scorer it started with. Figures per version
+and minute are written to the stats folder every few seconds (stats.py), never per call.
+Run it with `python -m designer.serving serve` (uvicorn, several processes on one port).
 """
 
 from __future__ import annotations
@@ -18,16 +24,21 @@ import asyncio
 import json
 import logging
 import os
+import random
 import re
+import signal
+import socket
 import time
 from collections.abc import Awaitable, Callable, MutableMapping
 from pathlib import Path
 from typing import Any
 
-from designer.serving.bundles import Loaded
+from designer.serving.bundles import BundleError, Loaded
+from designer.serving.ratelimit import SharedRates
+from designer.serving.routes import EndpointRoute, KeyRoute, Routes
 from designer.serving.schema import InputError
 from designer.serving.scorer import Scorer
-from designer.serving.stats import VersionStats
+from designer.serving.stats import ProcessStats
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -35,93 +46,217 @@ Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
 
 MAX_BODY_BYTES = 1024 * 1024
+FLUSH_SECONDS = 5.0
 INLINE_ROWS = 100  # larger calls, and graph-path scorers, are scored off the event loop
-VERSION = re.compile(r"^/v1/versions/([1-9][0-9]{0,17})(/score)?/?$")
-JSON_HEADERS = [(b"content-type", b"application/json")]
+ID = "([1-9][0-9]{0,17})"
+CALL = re.compile(rf"^/score/endpoints/{ID}(?:/versions/{ID})?/?$")
+HEALTH = "/score/health"
+# keys are bearer credentials, never cookies: any page may call with a key it was given
+CORS = [
+    (b"access-control-allow-origin", b"*"),
+    (b"access-control-allow-headers", b"authorization, content-type"),
+    (b"access-control-allow-methods", b"POST, GET, OPTIONS"),
+    (b"access-control-max-age", b"600"),
+]
 log = logging.getLogger(__name__)
 
 
-def _error(status: int, code: str, detail: str, issues: list[Any] | None = None) -> InputError:
-    return InputError(status, code, detail, issues)
+class Refused(InputError):
+    """A call refused before scoring (key, scope, rate, state), with headers of its own."""
+
+    def __init__(self, status: int, code: str, detail: str, headers: list[tuple[bytes, bytes]]):
+        super().__init__(status, code, detail)
+        self.headers = headers
+
+
+def _error(status: int, code: str, detail: str) -> Refused:
+    return Refused(status, code, detail, [])
 
 
 class ScoringApp:
     """The ASGI application of a scoring process."""
 
-    def __init__(self, bundles: Path, *, max_body_bytes: int = MAX_BODY_BYTES):
-        self.loaded = Loaded(bundles)
+    def __init__(
+        self,
+        root: Path,
+        *,
+        max_body_bytes: int = MAX_BODY_BYTES,
+        flush_seconds: float = FLUSH_SECONDS,
+        exit_with_parent: bool = False,
+    ):
+        self.loaded = Loaded(root)
+        self.routes = Routes(root)
+        self.rates = SharedRates(root / f"rates-{socket.gethostname()}.bin")
+        self.stats = ProcessStats(root)
         self.max_body_bytes = max_body_bytes
-        self.stats: dict[int, VersionStats] = {}
+        self.flush_seconds = flush_seconds
+        self.exit_with_parent = exit_with_parent
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
-            await _lifespan(receive, send)
+            await self.lifespan(receive, send)
             return
         if scope["type"] != "http":
             return
+        headers: list[tuple[bytes, bytes]] = []
         try:
             status, body = await self.handle(scope, receive)
+        except Refused as exc:
+            status, body, headers = exc.status, exc.to_dict(), exc.headers
         except InputError as exc:
             status, body = exc.status, exc.to_dict()
         except Exception:
             log.exception("scoring request failed")
             status, body = 500, {"detail": "Internal error.", "code": "internal", "issues": []}
-        payload = json.dumps(body, allow_nan=False).encode()
+        payload = b"" if body is None else json.dumps(body, allow_nan=False).encode()
         await send(
             {
                 "type": "http.response.start",
                 "status": status,
-                "headers": [*JSON_HEADERS, (b"content-length", str(len(payload)).encode())],
+                "headers": [
+                    (b"content-type", b"application/json"),
+                    (b"content-length", str(len(payload)).encode()),
+                    *CORS,
+                    *headers,
+                ],
             }
         )
         await send({"type": "http.response.body", "body": payload})
 
-    async def handle(self, scope: Scope, receive: Receive) -> tuple[int, dict[str, Any]]:
-        """Route one request: (status, JSON body)."""
+    async def handle(self, scope: Scope, receive: Receive) -> tuple[int, Any]:
+        """Route one request: (status, JSON body or None)."""
         path, method = scope["path"], scope["method"]
-        if path.rstrip("/") == "/v1/health":
+        if method == "OPTIONS":
+            return 204, None
+        if path.rstrip("/") == HEALTH:
             _allow(method, "GET")
-            return 200, {"status": "ok", "pid": os.getpid(), "versions": self.loaded.versions()}
-        match = VERSION.match(path)
+            return 200, {"status": "ok"}
+        match = CALL.match(path)
         if match is None:
-            raise _error(404, "not_found", f"No route {path!r}.")
-        version_id = int(match.group(1))
-        if match.group(2):
-            _allow(method, "POST")
-            return await self.score(version_id, scope, receive)
-        _allow(method, "GET")
-        scorer = self._scorer(version_id)
-        stats = self.stats.get(version_id, VersionStats())
-        body = {"version": version_id, **scorer.info()}
-        return 200, {**body, "stats": {"pid": os.getpid(), **stats.to_dict()}}
+            raise _error(404, "not_found", f"No route {path!r}; calls go to /score/endpoints/ID/.")
+        _allow(method, "POST")
+        pinned = None if match.group(2) is None else int(match.group(2))
+        return await self.call(int(match.group(1)), pinned, scope, receive)
 
-    def _scorer(self, version_id: int) -> Scorer:
-        scorer = self.loaded.get(version_id)
-        if scorer is None:
-            self.stats.pop(version_id, None)
-            raise _error(404, "not_deployed", f"Version {version_id} is not deployed.")
-        return scorer
-
-    async def score(
-        self, version_id: int, scope: Scope, receive: Receive
+    async def call(
+        self, endpoint_id: int, pinned: int | None, scope: Scope, receive: Receive
     ) -> tuple[int, dict[str, Any]]:
-        """Score one call's rows with a deployed version, counting it in the version's stats."""
+        """Check the key, pick the version, score the rows, count the call."""
         started = time.perf_counter()
-        scorer = self._scorer(version_id)
-        stats = self.stats.setdefault(version_id, VersionStats())
+        table = self.routes.current()
+        key = _key(table.key, scope)
+        endpoint = table.endpoints.get(endpoint_id)
+        if endpoint is None or not key.allows(endpoint):
+            raise _error(404, "not_found", f"Endpoint {endpoint_id} not found.")
+        if not endpoint.enabled:
+            raise _error(
+                409,
+                "endpoint_disabled",
+                f"Endpoint {endpoint_id} is disabled; an editor can enable it on its page.",
+            )
+        wait = self.rates.take(key.id, key.rate_per_minute, time.time())
+        if wait is not None:
+            raise Refused(
+                429,
+                "throttled",
+                f"Key {key.prefix}… may make {key.rate_per_minute} calls a minute; "
+                f"retry in {wait:.0f} s.",
+                [(b"retry-after", str(int(wait)).encode())],
+            )
+        number, version_id, scorer = self._version(endpoint, pinned)
+        raw = b""
         rows = 0
         try:
-            body = _decode(await _read_body(scope, receive, self.max_body_bytes))
+            raw = await _read_body(scope, receive, self.max_body_bytes, scorer.max_rows)
+            body = _decode(raw)
             rows = _row_count(body)
             if scorer.runtime == "graph" or rows > INLINE_ROWS:
-                scored = await asyncio.to_thread(scorer.score_body, body)
+                scored = await asyncio.to_thread(scorer.score_body, body, endpoint.extra_columns)
             else:
-                scored = scorer.score_body(body)
+                scored = scorer.score_body(body, endpoint.extra_columns)
         except InputError as exc:
-            stats.record(time.perf_counter() - started, rows, exc.to_dict())
+            kept = raw if endpoint.capture_errors else None
+            self.stats.record(version_id, time.perf_counter() - started, rows, exc.to_dict(), kept)
             raise
-        stats.record(time.perf_counter() - started, rows)
-        return 200, {"rows": scored}
+        self.stats.record(version_id, time.perf_counter() - started, rows)
+        return 200, {"version": number, "rows": scored}
+
+    def _version(self, endpoint: EndpointRoute, pinned: int | None) -> tuple[int, int, Scorer]:
+        """(number, version id, warm scorer) of the version that answers this call."""
+        number = pinned if pinned is not None else endpoint.choose(random.random())
+        version_id = None if number is None else endpoint.versions.get(number)
+        if number is None or version_id is None:
+            which = "a default version" if number is None else f"a version {number}"
+            raise _error(404, "not_found", f"Endpoint {endpoint.id} has no {which}.")
+        try:
+            scorer = self.loaded.get(version_id)
+        except BundleError as exc:
+            log.error("version %s of endpoint %s: %s", number, endpoint.id, exc)
+            scorer = None
+        if scorer is None:
+            raise _error(
+                503,
+                "version_unavailable",
+                f"Version {number} of endpoint {endpoint.id} cannot be loaded here; "
+                "the server's operator can redeploy it (manage.py scoring_sync).",
+            )
+        return number, version_id, scorer
+
+    async def lifespan(self, receive: Receive, send: Send) -> None:
+        """Start the stats writer with the process, write the figures once more at the end."""
+        tasks: list[asyncio.Task[None]] = []
+        while True:
+            message = await receive()
+            if message["type"] == "lifespan.startup":
+                tasks.append(asyncio.create_task(self._write_stats()))
+                if self.exit_with_parent:
+                    tasks.append(asyncio.create_task(_exit_with_parent(os.getppid())))
+                await send({"type": "lifespan.startup.complete"})
+            elif message["type"] == "lifespan.shutdown":
+                for task in tasks:
+                    task.cancel()
+                self.stats.flush()
+                await send({"type": "lifespan.shutdown.complete"})
+                return
+
+    async def _write_stats(self) -> None:
+        while True:
+            await asyncio.sleep(self.flush_seconds)
+            try:
+                await asyncio.to_thread(self.stats.flush)
+            except OSError:
+                log.exception("could not write the scoring stats")
+
+
+async def _exit_with_parent(parent: int) -> None:
+    """SIGTERM this process (uvicorn's graceful stop) once the process that started it is gone,
+    so that no orphan keeps the port when the supervisor is killed."""
+    while os.getppid() == parent:
+        await asyncio.sleep(1.0)
+    os.kill(os.getpid(), signal.SIGTERM)
+
+
+def _key(lookup: Callable[[str], KeyRoute | None], scope: Scope) -> KeyRoute:
+    """The endpoint key the call signs in with (401 naming what is wrong)."""
+    header = next((v for n, v in scope.get("headers", []) if n == b"authorization"), None)
+    parts = header.decode("latin-1").split() if header is not None else []
+    if len(parts) != 2 or parts[0].lower() != "bearer":
+        raise Refused(
+            401,
+            "not_authenticated",
+            "Send an endpoint key: Authorization: Bearer dse_…",
+            [(b"www-authenticate", b'Bearer realm="score"')],
+        )
+    key = lookup(parts[1])
+    if key is None:
+        raise Refused(
+            401,
+            "authentication_failed",
+            "Invalid or revoked endpoint key (real-time endpoints take endpoint keys, dse_…, "
+            "not personal API tokens).",
+            [(b"www-authenticate", b'Bearer realm="score", error="invalid_token"')],
+        )
+    return key
 
 
 def _row_count(body: Any) -> int:
@@ -134,12 +269,15 @@ def _allow(method: str, allowed: str) -> None:
         raise _error(405, "method_not_allowed", f"Use {allowed} here, not {method}.")
 
 
-async def _read_body(scope: Scope, receive: Receive, limit: int) -> bytes:
+async def _read_body(scope: Scope, receive: Receive, limit: int, max_rows: int) -> bytes:
     """The request body, refused with 413 as soon as it is known to exceed `limit`."""
+    hint = f"; send at most {max_rows:,} rows per call"
     for name, value in scope.get("headers", []):
         if name == b"content-length" and value.isdigit() and int(value) > limit:
             raise _error(
-                413, "body_too_large", f"The body is {int(value):,} bytes; the limit is {limit:,}."
+                413,
+                "body_too_large",
+                f"The body is {int(value):,} bytes; the limit is {limit:,}{hint}.",
             )
     chunks, size = [], 0
     while True:
@@ -149,7 +287,9 @@ async def _read_body(scope: Scope, receive: Receive, limit: int) -> bytes:
         chunk = message.get("body", b"")
         size += len(chunk)
         if size > limit:
-            raise _error(413, "body_too_large", f"The body exceeds the limit of {limit:,} bytes.")
+            raise _error(
+                413, "body_too_large", f"The body exceeds the limit of {limit:,} bytes{hint}."
+            )
         chunks.append(chunk)
         if not message.get("more_body", False):
             return b"".join(chunks)
@@ -157,7 +297,7 @@ async def _read_body(scope: Scope, receive: Receive, limit: int) -> bytes:
 
 def _decode(raw: bytes) -> Any:
     if not raw.strip():
-        raise _error(400, "empty_body", 'The body is empty; send {"rows": [...]}.')
+        raise _error(400, "empty_body", 'The body is empty; send {"rows": [{column: value}]}.')
     try:
         return json.loads(raw)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
@@ -166,20 +306,14 @@ def _decode(raw: bytes) -> Any:
         raise _error(400, "invalid_json", "The body nests too deeply.") from exc
 
 
-async def _lifespan(receive: Receive, send: Send) -> None:
-    while True:
-        message = await receive()
-        if message["type"] == "lifespan.startup":
-            await send({"type": "lifespan.startup.complete"})
-        elif message["type"] == "lifespan.shutdown":
-            await send({"type": "lifespan.shutdown.complete"})
-            return
-
-
 def app_from_environment() -> ScoringApp:
     """The app of a scoring process (uvicorn's factory): DESIGNER_SCORING_BUNDLES names the
-    bundle folder, DESIGNER_SCORING_MAX_BODY the body limit in bytes."""
+    deployment folder, DESIGNER_SCORING_MAX_BODY the body limit in bytes,
+    DESIGNER_SCORING_FLUSH_SECONDS how often the figures are written,
+    DESIGNER_SCORING_EXIT_WITH_PARENT=1 stops the process with its parent."""
     return ScoringApp(
         Path(os.environ["DESIGNER_SCORING_BUNDLES"]),
         max_body_bytes=int(os.environ.get("DESIGNER_SCORING_MAX_BODY", MAX_BODY_BYTES)),
+        flush_seconds=float(os.environ.get("DESIGNER_SCORING_FLUSH_SECONDS", FLUSH_SECONDS)),
+        exit_with_parent=os.environ.get("DESIGNER_SCORING_EXIT_WITH_PARENT") == "1",
     )

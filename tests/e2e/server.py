@@ -44,6 +44,13 @@ class LiveServer:
     port: int = field(default_factory=free_port)
     workspace: int = 0
     process: subprocess.Popen[bytes] | None = None
+    scoring: bool = False  # start the embedded scoring process (real-time endpoints) too
+    scoring_port: int = field(default_factory=free_port)
+
+    @property
+    def scoring_url(self) -> str:
+        """The scoring process's base URL."""
+        return f"http://127.0.0.1:{self.scoring_port}"
 
     @property
     def url(self) -> str:
@@ -62,12 +69,16 @@ class LiveServer:
             ALLOWED_HOSTS="127.0.0.1,localhost",
             DESIGNER_RUNNER="local",
             LOG_LEVEL="WARNING",
+            DESIGNER_SCORING_PROCESS="embedded" if self.scoring else "external",
+            DESIGNER_SCORING_PORT=str(self.scoring_port),
+            DESIGNER_SCORING_WORKERS="2",
+            DESIGNER_SCORING_FLUSH_SECONDS="0.5",
         )
         return env
 
     def start(self) -> LiveServer:
         """Migrate, seed alice (owner), bob (editor) and carol (viewer) in workspace "Research",
-        start Daphne and wait."""
+        start Daphne (and its scoring process when asked) and wait until they answer."""
         env = self.env()
         py = sys.executable
         subprocess.run(
@@ -86,17 +97,19 @@ class LiveServer:
             stdout=log,
             stderr=subprocess.STDOUT,
         )
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + 120
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
                 raise RuntimeError(f"server exited; see {self.data_dir / 'server.log'}")
             try:
                 with urllib.request.urlopen(f"{self.url}/healthz", timeout=2) as r:
-                    if r.status == 200:
+                    health = json.loads(r.read())
+                    if health["scoring"] in ("ready", "external"):
                         return self
             except OSError:
-                time.sleep(0.2)
-        raise RuntimeError("server did not answer /healthz within 60 s")
+                pass
+            time.sleep(0.2)
+        raise RuntimeError("server (or its scoring process) was not ready within 120 s")
 
     def stop(self) -> None:
         """Stop Daphne (and the workers it started) by its pid, then remove the data directory."""

@@ -8,4 +8,4 @@ from django.test import Client
 def test_healthz_answers_ok(client: Client) -> None:
     response = client.get("/healthz")
     assert response.status_code == 200
-    assert response.json() == {"status": "ok"}
+    assert response.json() == {"status": "ok", "scoring": "off"}

@@ -87,6 +87,7 @@ def make_run(data_dir: Path) -> Iterator[Browser]:
     drop = {"DEBUG", "SECRET_KEY", "SECURE_COOKIES", "DATABASE_URL", "REDIS_URL", "ALLOWED_HOSTS"}
     env = {k: v for k, v in os.environ.items() if k not in drop and not k.startswith("DESIGNER_")}
     env.update(DESIGNER_DATA_DIR=str(data_dir), PORT=str(port))
+    env.update(DESIGNER_SCORING_PORT=str(free_port()), DESIGNER_SCORING_WORKERS="1")
     log = data_dir.parent / f"make-run-{port}.log"
     with open(log, "wb") as out:
         process = subprocess.Popen(

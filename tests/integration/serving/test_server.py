@@ -1,7 +1,9 @@
-"""The scoring process over real HTTP: two worker processes, deployed bundles, bad input.
+"""The scoring process over real HTTP: two worker processes, deployed bundles, a routing table
+with one endpoint and its key, bad input.
 
 Every bad request gets a 4xx naming the problem (never a 5xx, never a traceback); a replaced
-bundle is picked up and a removed one answers 404 without restarting anything.
+bundle is picked up and a removed one answers 503/404 without restarting anything; the figures
+reach the process's stats file.
 """
 
 from __future__ import annotations
@@ -21,11 +23,20 @@ from typing import Any
 import pytest
 
 from designer.serving.bundles import deploy, undeploy
+from designer.serving.routes import EndpointRoute, KeyRoute, RouteTable, key_hash, write_routes
 from designer.serving.scorer import Scorer
 from tests.support.processes import free_port
 from tests.unit.serving.harness import train, training_document
 
 ROOT = Path(__file__).resolve().parents[3]
+KEY = "dse_test-key-of-workspace-1"
+CALL = "/score/endpoints/1/"
+
+
+def table(versions: dict[int, int]) -> RouteTable:
+    """Endpoint 1 of workspace 1 with these versions (number → id), the first the default."""
+    endpoint = EndpointRoute(1, 1, True, versions, min(versions), None)
+    return RouteTable({1: endpoint}, {key_hash(KEY): KeyRoute(7, 1, 1, 100_000, KEY[:12])})
 
 
 @dataclass
@@ -45,15 +56,17 @@ class Served:
         headers: dict[str, str] | None = None,
     ) -> tuple[int, Any]:
         conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
-        conn.request(method, path, body, {"Content-Type": "application/json", **(headers or {})})
+        sent = {"Content-Type": "application/json", "Authorization": f"Bearer {KEY}"}
+        conn.request(method, path, body, {**sent, **(headers or {})})
         response = conn.getresponse()
         status, raw = response.status, response.read()
         conn.close()
-        assert status < 500, raw
+        assert status < 500 or status == 503, raw  # 503: a routed version has no bundle
         return status, json.loads(raw)
 
     def score(self, payload: Any, version: int = 1) -> tuple[int, Any]:
-        return self.call("POST", f"/v1/versions/{version}/score", json.dumps(payload).encode())
+        path = f"{CALL}versions/{version}/"
+        return self.call("POST", path, json.dumps(payload).encode())
 
 
 @pytest.fixture(scope="module")
@@ -62,6 +75,7 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     trained = train(training_document("ml.logistic_regression", {}, "breast_cancer"), work / "run")
     scorer = trained.scorer()
     deploy(work / "bundles", 1, scorer)
+    write_routes(work / "bundles", table({1: 1}))
     port = free_port()
     process = subprocess.Popen(
         [
@@ -75,6 +89,8 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
             str(port),
             "--workers",
             "2",
+            "--flush-seconds",
+            "0.2",
         ],
         env={**os.environ, "PYTHONPATH": str(ROOT)},
         stdout=subprocess.DEVNULL,
@@ -105,22 +121,20 @@ def codes(body: dict[str, Any]) -> dict[str, str]:
 def test_rows_are_scored_by_the_deployed_version(served: Served) -> None:
     status, body = served.score({"rows": served.rows})
     assert status == 200
-    assert body == {"rows": served.scorer.score(served.rows)}
+    assert body == {"version": 1, "rows": served.scorer.score(served.rows)}
     assert list(body["rows"][0]) == ["Scored Labels", "Scored Probabilities"]
-    status, bare = served.score(served.rows[:1])  # a bare list of rows works too
+    status, bare = served.call("POST", CALL, json.dumps(served.rows[:1]).encode())  # the default
     assert (status, bare["rows"]) == (200, body["rows"][:1])
 
-    # stats are per process: a keep-alive connection stays with one
-    conn = http.client.HTTPConnection("127.0.0.1", served.port, timeout=30)
-    body_bytes = json.dumps({"rows": served.rows[:2]}).encode()
-    for _ in range(3):
-        conn.request("POST", "/v1/versions/1/score", body_bytes)
-        assert conn.getresponse().read()
-    conn.request("GET", "/v1/versions/1")
-    info = json.loads(conn.getresponse().read())
-    conn.close()
-    assert info["runtime"] == "onnx" and info["stats"]["calls"] >= 3
-    assert info["stats"]["rows"] >= 6 and info["stats"]["latency_ms"]["p99"] > 0
+    # each process writes its figures to a file of its own; together they count every call
+    deadline = time.monotonic() + 60
+    while True:
+        files = [json.loads(p.read_bytes()) for p in (served.bundles / "stats").glob("*.json")]
+        minutes = [m for f in files for m in f["minutes"] if m["version"] == 1]
+        if sum(m["calls"] for m in minutes) >= 2 or time.monotonic() > deadline:
+            break
+        time.sleep(0.1)
+    assert sum(m["rows"] for m in minutes) >= len(served.rows) + 1
 
 
 def test_bad_rows_name_every_column(served: Served) -> None:
@@ -132,7 +146,7 @@ def test_bad_rows_name_every_column(served: Served) -> None:
     assert "'mean radius' is missing in rows 0" in body["detail"]
     status, body = served.call(
         "POST",
-        "/v1/versions/1/score",
+        f"{CALL}versions/1/",
         b'{"rows": [%s]}' % json.dumps({**row, "mean area": float("nan")}).encode(),
     )
     assert (status, codes(body)) == (422, {"mean area": "null"})
@@ -141,13 +155,13 @@ def test_bad_rows_name_every_column(served: Served) -> None:
 
 
 def test_bodies_that_are_not_rows(served: Served) -> None:
-    assert served.call("POST", "/v1/versions/1/score", b"")[1]["code"] == "empty_body"
-    assert served.call("POST", "/v1/versions/1/score", b"{rows")[1]["code"] == "invalid_json"
-    assert served.call("POST", "/v1/versions/1/score", b"\xff\xfe")[1]["code"] == "invalid_json"
+    assert served.call("POST", CALL, b"")[1]["code"] == "empty_body"
+    assert served.call("POST", CALL, b"{rows")[1]["code"] == "invalid_json"
+    assert served.call("POST", CALL, b"\xff\xfe")[1]["code"] == "invalid_json"
     assert served.score({"rows": []})[1]["code"] == "no_rows"
     assert served.score({"rows": "all"})[1]["code"] == "invalid_body"
     assert served.score(42)[1]["code"] == "invalid_body"
-    assert served.call("POST", "/v1/versions/1/score", b"[" * 100_000)[0] == 400
+    assert served.call("POST", CALL, b"[" * 100_000)[0] == 400
     status, body = served.score({"rows": [served.rows[0]] * 1001})
     assert (status, body["code"]) == (413, "too_many_rows")
     status, body = served.score({"rows": [served.rows[0]] * 10_000})
@@ -173,23 +187,31 @@ def raw_request(port: int, head: bytes, body_parts: list[bytes]) -> bytes:
 
 def test_a_50_mb_body_is_refused_before_it_is_read(served: Served) -> None:
     head = (
-        b"POST /v1/versions/1/score HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
-        b"Content-Length: %d\r\n\r\n" % (50 * 1024 * 1024)
+        b"POST /score/endpoints/1/ HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+        b"Authorization: Bearer "
+        + KEY.encode()
+        + b"\r\nContent-Length: %d\r\n\r\n" % (50 * 1024 * 1024)
     )
     answer = raw_request(served.port, head, [b"[" + b" " * 65535])
     assert answer.startswith(b"HTTP/1.1 413"), answer[:200]
-    chunked = b"POST /v1/versions/1/score HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
+    chunked = (
+        b"POST /score/endpoints/1/ HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n"
+        b"Authorization: Bearer " + KEY.encode() + b"\r\n\r\n"
+    )
     chunk = b"%x\r\n%s\r\n" % (65536, b" " * 65536)
     answer = raw_request(served.port, chunked, [chunk] * 40)
     assert answer.startswith(b"HTTP/1.1 413"), answer[:200]
 
 
 def test_routes_versions_and_methods(served: Served) -> None:
-    assert served.call("GET", "/v1/health")[1]["status"] == "ok"
+    assert served.call("GET", "/score/health")[1]["status"] == "ok"
     assert served.score({"rows": served.rows}, version=99)[0] == 404
-    assert served.call("GET", "/v1/versions/1/score")[0] == 405
-    assert served.call("POST", "/v1/versions/0/score", b"[]")[0] == 404
-    assert served.call("GET", "/v1/versions/../../etc/passwd")[0] == 404
+    assert served.call("GET", CALL)[0] == 405
+    assert served.call("POST", "/score/endpoints/0/", b"[]")[0] == 404
+    assert served.call("POST", "/score/endpoints/2/", b"[]")[0] == 404  # not this key's
+    assert served.call("GET", "/score/../../etc/passwd")[0] == 404
+    status, body = served.call("POST", CALL, b"[]", {"Authorization": "Bearer dse_wrong"})
+    assert (status, body["code"]) == (401, "authentication_failed")
 
 
 def test_a_replaced_bundle_is_picked_up_and_a_removed_one_is_gone(served: Served) -> None:
@@ -198,10 +220,12 @@ def test_a_replaced_bundle_is_picked_up_and_a_removed_one_is_gone(served: Served
         served.bundles.parent / "again",
     ).scorer(onnx=False)
     deploy(served.bundles, 2, exact)
+    write_routes(served.bundles, table({1: 1, 2: 2}))
     for _ in range(4):  # whichever worker process takes the call
-        status, info = served.call("GET", "/v1/versions/2")
-        assert (status, info["runtime"]) == (200, "sklearn")
-    assert served.score({"rows": served.rows}, version=2)[1]["rows"] == exact.score(served.rows)
+        assert served.score({"rows": served.rows}, version=2)[1]["rows"] == exact.score(served.rows)
     undeploy(served.bundles, 2)
+    for _ in range(4):
+        assert served.score({"rows": served.rows}, version=2)[0] == 503
+    write_routes(served.bundles, table({1: 1}))
     for _ in range(4):
         assert served.score({"rows": served.rows}, version=2)[0] == 404

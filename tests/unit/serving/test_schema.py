@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from designer.serving.schema import InputError, InputSchema, check_rows, request_rows, to_frame
+from designer.serving.schema import InputError, RowSchema, check_rows, request_rows, to_frame
 
 TRAINING = pd.DataFrame(
     {
@@ -18,7 +18,7 @@ TRAINING = pd.DataFrame(
         "member": [True, False],
     }
 )
-SCHEMA = InputSchema.from_frame(TRAINING)
+SCHEMA = RowSchema.from_frame(TRAINING)
 ROW = {"age": 35, "income": 2.5, "city": "Rome", "member": True}
 
 

@@ -1,4 +1,5 @@
-"""`manage.py run_scheduler`: fire endpoint schedules from a process of its own."""
+"""`manage.py run_scheduler`: fire endpoint schedules and collect the scoring processes'
+figures from a process of its own."""
 
 from __future__ import annotations
 
@@ -8,15 +9,16 @@ from typing import Any
 
 from django.core.management.base import BaseCommand
 
-from designer.endpoints import scheduler, services
+from designer.endpoints import background, monitoring, scheduler, services
 
 
 class Command(BaseCommand):
     """Runs the schedule loop until SIGTERM or SIGINT (any number may run at once)."""
 
     help = (
-        "Fire endpoint schedules (distributed mode; set DESIGNER_SCHEDULER=external on the "
-        "servers). Several may run: each fire happens once."
+        "Fire endpoint schedules and collect real-time endpoints' figures (distributed mode; "
+        "set DESIGNER_SCHEDULER=external on the servers). Several may run: each fire happens "
+        "once, and collecting twice changes nothing."
     )
 
     def handle(self, *args: Any, **options: Any) -> None:
@@ -29,4 +31,5 @@ class Command(BaseCommand):
         signal.signal(signal.SIGTERM, finish)
         signal.signal(signal.SIGINT, finish)
         self.stdout.write("scheduler running; SIGTERM stops it")
+        background.start_once("scoring-monitor", monitoring.run)
         scheduler.run(stop)
