@@ -27,6 +27,9 @@ def listening_socket(host: str, port: int) -> socket.socket:
     return sock
 
 
+KEEP_ALIVE_SECONDS = 75  # as common load balancers' idle timeout
+
+
 def exit_with_parent(parent: int) -> None:
     """Send this process SIGTERM (uvicorn's graceful stop) once `parent` is gone, even if it
     was killed without a chance to stop us."""
@@ -84,6 +87,8 @@ def main(argv: list[str] | None = None) -> int:
         log_level="warning",
         access_log=False,
         lifespan="on",
+        # scoring clients are servers holding connections open between bursts (uvicorn: 5 s)
+        timeout_keep_alive=KEEP_ALIVE_SECONDS,
     )
     sock = listening_socket(args.host, args.port)
     if args.exit_with_parent:

@@ -116,7 +116,8 @@ def _unpickle(source: BinaryIO) -> Scorer:
 
 class Loaded:
     """The scorers one process holds warm, by version id, kept in step with the bundle files:
-    a replaced bundle is loaded again, a removed one is dropped (one stat() a call)."""
+    a replaced bundle is loaded again, a removed one is dropped (one stat() a call). Safe to
+    call from several threads (a bundle is parsed under its file's lock)."""
 
     def __init__(self, root: Path):
         self.root = root
@@ -131,7 +132,7 @@ class Loaded:
             self._files[version_id] = watched
         scorer = watched.get()
         if scorer is None:
-            del self._files[version_id]
+            self._files.pop(version_id, None)
         return scorer
 
     def versions(self) -> list[int]:

@@ -11,10 +11,11 @@ Routes (JSON; every error is {"detail", "code", "issues"} with a 4xx, never a tr
 
 A call needs `Authorization: Bearer dse_…`, an endpoint key allowed to call that endpoint,
 within its rate. Keys, versions and the traffic split come from the routing table the control
-plane publishes beside the bundles (routes.py); each process loads a version's bundle on its
-first call and reloads it when the file is replaced, so deploying and switching need no
-message to any process. A call in flight keeps the scorer it started with. Figures per version
-and minute are written to the stats folder every few seconds (stats.py), never per call.
+plane publishes beside the bundles (routes.py); each process loads the bundles of the versions
+a new table names on a thread (or a version's on its first call) and reloads one when its file
+is replaced, so deploying and switching need no message to any process. A call in flight keeps
+the scorer it started with. Figures per version and minute are written to the stats folder
+every few seconds (stats.py), never per call.
 Run it with `python -m designer.serving serve` (uvicorn, several processes on one port).
 """
 
@@ -28,6 +29,7 @@ import random
 import re
 import signal
 import socket
+import threading
 import time
 from collections.abc import Awaitable, Callable, MutableMapping
 from pathlib import Path
@@ -35,7 +37,7 @@ from typing import Any
 
 from designer.serving.bundles import BundleError, Loaded
 from designer.serving.ratelimit import SharedRates
-from designer.serving.routes import EndpointRoute, KeyRoute, Routes
+from designer.serving.routes import EndpointRoute, KeyRoute, Routes, RouteTable
 from designer.serving.schema import InputError
 from designer.serving.scorer import Scorer
 from designer.serving.stats import ProcessStats
@@ -91,6 +93,7 @@ class ScoringApp:
         self.max_body_bytes = max_body_bytes
         self.flush_seconds = flush_seconds
         self.exit_with_parent = exit_with_parent
+        self._warmed: RouteTable | None = None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
@@ -163,6 +166,7 @@ class ScoringApp:
                 f"retry in {wait:.0f} s.",
                 [(b"retry-after", str(int(wait)).encode())],
             )
+        self._warm(table)
         number, version_id, scorer = self._version(endpoint, pinned)
         raw = b""
         rows = 0
@@ -180,6 +184,22 @@ class ScoringApp:
             raise
         self.stats.record(version_id, time.perf_counter() - started, rows)
         return 200, {"version": number, "rows": scored}
+
+    def _warm(self, table: RouteTable) -> None:
+        """Load the scorers of every version a new routing table names, on a thread, so that a
+        version's first call does not wait for its bundle (nor block the event loop)."""
+        if table is self._warmed:
+            return
+        self._warmed = table
+        ids = sorted({v for e in table.endpoints.values() for v in e.versions.values()})
+        threading.Thread(target=self._load, args=(ids,), name="warm", daemon=True).start()
+
+    def _load(self, version_ids: list[int]) -> None:
+        for version_id in version_ids:
+            try:
+                self.loaded.get(version_id)
+            except BundleError as exc:
+                log.error("version id %s: %s", version_id, exc)
 
     def _version(self, endpoint: EndpointRoute, pinned: int | None) -> tuple[int, int, Scorer]:
         """(number, version id, warm scorer) of the version that answers this call."""
@@ -208,6 +228,7 @@ class ScoringApp:
         while True:
             message = await receive()
             if message["type"] == "lifespan.startup":
+                self._warm(self.routes.current())
                 tasks.append(asyncio.create_task(self._write_stats()))
                 if self.exit_with_parent:
                     tasks.append(asyncio.create_task(_exit_with_parent(os.getppid())))

@@ -31,10 +31,11 @@ def browser_type_launch_args() -> dict[str, Any]:
 
 @pytest.fixture(scope="session")
 def designer_server() -> Iterator[LiveServer]:
-    """One server for the whole e2e session (the front end must be built first)."""
+    """One server, with its scoring process, for the whole e2e session (the front end must be
+    built first)."""
     if not (ROOT / "static" / "dist" / ".vite" / "manifest.json").exists():
         pytest.fail("The front end is not built: run `make frontend` (scripts/frontend.sh).")
-    server = LiveServer().start()
+    server = LiveServer(scoring=True).start()
     yield server
     server.stop()
 

@@ -70,4 +70,4 @@ def test_publish_copy_the_curl_example_run_it_and_see_the_call(
     endpoints = api(
         page, designer_server, "GET", f"/api/workspaces/{designer_server.workspace}/endpoints/"
     )
-    assert [e["name"] for e in endpoints["results"]] == ["churn"]
+    assert "churn" in [e["name"] for e in endpoints["results"]]  # the session's server is shared

@@ -396,7 +396,14 @@ function Editor({ initial, catalogue }: { initial: GraphDetail; catalogue: Catal
       </ReasonProvider>
       {runs.dialog && <RunDialog parameters={doc.parameters} busy={runs.starting} onClose={runs.closeDialog} onRun={(r) => void runs.start(r)} onPreview={runs.preview} />}
       {publishing && (
-        <PublishDialog graphId={graphId} workspaceId={initial.workspace} graphName={name} beforePublish={collab.saved} onClose={() => setPublishing(false)} />
+        <PublishDialog
+          graphId={graphId}
+          workspaceId={initial.workspace}
+          graphName={name}
+          inferenceGraph={doc.nodes.some((n) => n.module.startsWith("ml.frozen_model@"))}
+          beforePublish={collab.saved}
+          onClose={() => setPublishing(false)}
+        />
       )}
       {help && <ShortcutsDialog onClose={() => setHelp(false)} />}
     </Shell>

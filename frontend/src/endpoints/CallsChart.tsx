@@ -3,12 +3,14 @@ import type { StatsPoint } from "./types";
 
 const HEIGHT = 120;
 
-export function CallsChart({ points, bucket }: { points: StatsPoint[]; bucket: "hour" | "day" }) {
+export type Bucket = "minute" | "15 minutes" | "hour" | "day";
+
+export function CallsChart({ points, bucket }: { points: StatsPoint[]; bucket: Bucket }) {
   const top = Math.max(1, ...points.map((p) => p.calls));
   const width = 14;
   const label = (p: StatsPoint) => {
     const d = new Date(p.start);
-    return bucket === "hour" ? `${d.toLocaleDateString()} ${d.getHours()}:00` : d.toLocaleDateString();
+    return bucket === "day" ? d.toLocaleDateString() : d.toLocaleString();
   };
   return (
     <figure className="calls-chart" data-testid="calls-chart">

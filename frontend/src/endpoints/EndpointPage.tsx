@@ -1,4 +1,5 @@
-// One endpoint: versions and default, enable, examples to copy, keys, schedules, and its call history with a chart.
+// One endpoint: versions and default, enable, examples to copy, keys; a pipeline endpoint's schedules and call history,
+// a real-time endpoint's traffic split, "try it" box and monitoring.
 import { useCallback, useEffect, useRef, useState } from "react";
 import { api, errorMessage, items } from "../api/client";
 import type { Workspace } from "../api/types";
@@ -8,9 +9,12 @@ import { Shell } from "../ui/Shell";
 import { useToast } from "../ui/toasts";
 import { CallsChart } from "./CallsChart";
 import { CopyButton } from "./CopyButton";
-import { curlExample, pythonExample } from "./examples";
+import { curlExample, pythonExample, realtimeCurlExample, realtimePythonExample } from "./examples";
 import { KeysPanel } from "./KeysPanel";
+import { MonitoringPanel } from "./MonitoringPanel";
 import { SchedulesPanel } from "./SchedulesPanel";
+import { TrafficPanel } from "./TrafficPanel";
+import { TryItPanel } from "./TryItPanel";
 import type { Endpoint, Invocation, StatsPoint } from "./types";
 
 export function EndpointPage({ endpointId }: { endpointId: number }) {
@@ -24,6 +28,7 @@ export function EndpointPage({ endpointId }: { endpointId: number }) {
   const [freshKey, setFreshKey] = useState<string | undefined>();
   const [language, setLanguage] = useState<"curl" | "python">("curl");
   const [error, setError] = useState<string | null>(null);
+  const [tried, setTried] = useState(0); // calls from the "try it" box: the monitoring reloads
 
   const loadEndpoint = useCallback(() => {
     api
@@ -83,19 +88,25 @@ export function EndpointPage({ endpointId }: { endpointId: number }) {
     );
   }
   const canEdit = workspace !== null && workspace.role !== "viewer";
+  const realtime = endpoint.kind === "realtime";
   const current = endpoint.versions.find((v) => v.number === endpoint.default_version) ?? endpoint.versions[0];
-  const change = async (body: Record<string, unknown>) => {
+  const scoring = realtime ? current?.scoring : null;
+  const change = async (body: Record<string, unknown>): Promise<void> => {
     try {
       setEndpoint(await api.patch<Endpoint>(`/api/endpoints/${endpoint.id}/`, body));
     } catch (err) {
       toast(errorMessage(err), "error");
     }
   };
-  const example = current
+  const example = scoring
     ? language === "curl"
-      ? curlExample(endpoint.invoke_url, current.interface, freshKey)
-      : pythonExample(endpoint.invoke_url, current.interface, freshKey)
-    : "";
+      ? realtimeCurlExample(endpoint.invoke_url, scoring, freshKey)
+      : realtimePythonExample(endpoint.invoke_url, scoring, freshKey)
+    : current
+      ? language === "curl"
+        ? curlExample(endpoint.invoke_url, current.interface, freshKey)
+        : pythonExample(endpoint.invoke_url, current.interface, freshKey)
+      : "";
 
   return (
     <Shell
@@ -120,6 +131,15 @@ export function EndpointPage({ endpointId }: { endpointId: number }) {
           </div>
         </div>
         {!endpoint.enabled && <div className="callout callout-error">Disabled: calls are refused with 409 endpoint_disabled, and schedules do not call.</div>}
+        {realtime && (
+          <p className="muted small" data-testid="realtime-summary">
+            Real-time endpoint: POST JSON rows to <code data-testid="score-url">{endpoint.invoke_url}</code> with an endpoint key and get the scored
+            rows back at once (no run is started).
+          </p>
+        )}
+        {realtime ? (
+          <TrafficPanel endpoint={endpoint} canEdit={canEdit} change={change} />
+        ) : (
         <section>
           <h2>Versions</h2>
           <table className="data-table list-table" data-testid="version-list">
@@ -153,6 +173,7 @@ export function EndpointPage({ endpointId }: { endpointId: number }) {
             </tbody>
           </table>
         </section>
+        )}
         <section>
           <div className="section-head">
             <h2>Call it</h2>
@@ -167,8 +188,11 @@ export function EndpointPage({ endpointId }: { endpointId: number }) {
           <pre className="code-example" data-testid="example">{example}</pre>
           {!freshKey && <p className="muted small">Create a key below and the examples use it.</p>}
         </section>
+        {scoring && <TryItPanel endpoint={endpoint} scoring={scoring} freshKey={freshKey} onCalled={() => setTried((n) => n + 1)} />}
         {canEdit && <KeysPanel workspaceId={endpoint.workspace} endpoints={siblings} endpoint={endpoint} onCreated={setFreshKey} />}
-        <SchedulesPanel endpoint={endpoint} canEdit={canEdit} />
+        {realtime && <MonitoringPanel endpointId={endpoint.id} refresh={tried} />}
+        {!realtime && <SchedulesPanel endpoint={endpoint} canEdit={canEdit} />}
+        {!realtime && (
         <section>
           <div className="section-head">
             <h2>Calls</h2>
@@ -213,6 +237,7 @@ export function EndpointPage({ endpointId }: { endpointId: number }) {
             </tbody>
           </table>
         </section>
+        )}
       </div>
     </Shell>
   );

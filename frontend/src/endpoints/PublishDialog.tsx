@@ -1,4 +1,5 @@
-// The editor's Publish dialog: a saved version of this graph as a new endpoint, or as the next version of one.
+// The editor's Publish dialog: a saved version of this graph as a new endpoint (a pipeline run per call, or real-time
+// scoring of JSON rows), or as the next version of one.
 import { useEffect, useState } from "react";
 import { api, errorMessage, items } from "../api/client";
 import type { GraphVersion } from "../api/types";
@@ -10,6 +11,8 @@ interface Props {
   graphId: number;
   workspaceId: number;
   graphName: string;
+  /** Whether the graph is an inference graph (it holds a model frozen from a run): real-time is then the default. */
+  inferenceGraph: boolean;
   /** Saves pending edits first, so "the draft" is what the server has. */
   beforePublish: () => Promise<void>;
   onClose: () => void;
@@ -17,12 +20,14 @@ interface Props {
 
 const slug = (text: string) => text.toLowerCase().replace(/[^a-z0-9]+/g, "-").replace(/^-+|-+$/g, "").slice(0, 63);
 
-export function PublishDialog({ graphId, workspaceId, graphName, beforePublish, onClose }: Props) {
+export function PublishDialog({ graphId, workspaceId, graphName, inferenceGraph, beforePublish, onClose }: Props) {
   const [endpoints, setEndpoints] = useState<Endpoint[]>([]);
   const [versions, setVersions] = useState<GraphVersion[]>([]);
   const [target, setTarget] = useState<"new" | number>("new");
   const [name, setName] = useState(() => slug(graphName) || "endpoint");
   const [graphVersion, setGraphVersion] = useState<"draft" | number>("draft");
+  const [kind, setKind] = useState<"pipeline" | "realtime">(() => (inferenceGraph ? "realtime" : "pipeline"));
+  const [extraColumns, setExtraColumns] = useState<"ignore" | "refuse">("ignore");
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const [done, setDone] = useState<{ endpoint: number; name: string; version: number } | null>(null);
@@ -45,7 +50,8 @@ export function PublishDialog({ graphId, workspaceId, graphName, beforePublish, 
       await beforePublish();
       const pinned = graphVersion === "draft" ? null : graphVersion;
       if (target === "new") {
-        const e = await api.post<Endpoint>(`/api/workspaces/${workspaceId}/endpoints/`, { name, graph: graphId, graph_version: pinned });
+        const body = { name, graph: graphId, graph_version: pinned, kind, ...(kind === "realtime" ? { extra_columns: extraColumns } : {}) };
+        const e = await api.post<Endpoint>(`/api/workspaces/${workspaceId}/endpoints/`, body);
         setDone({ endpoint: e.id, name: e.name, version: 1 });
       } else {
         const v = await api.post<EndpointVersion>(`/api/endpoints/${target}/versions/`, { graph_version: pinned });
@@ -65,7 +71,8 @@ export function PublishDialog({ graphId, workspaceId, graphName, beforePublish, 
           Version {done.version} of endpoint <strong>{done.name}</strong> is live and is its default version.
         </p>
         <p>
-          <a {...linkProps(`/endpoints/${done.endpoint}/`)} data-testid="open-endpoint">Open the endpoint page</a> for keys, examples and schedules.
+          <a {...linkProps(`/endpoints/${done.endpoint}/`)} data-testid="open-endpoint">Open the endpoint page</a> for keys, examples and{" "}
+          {kind === "realtime" ? "a box to try it" : "schedules"}.
         </p>
       </Dialog>
     );
@@ -84,10 +91,21 @@ export function PublishDialog({ graphId, workspaceId, graphName, beforePublish, 
         </>
       }
     >
-      <p className="muted small">
-        Callers send the pipeline parameters and, for each Web service input, a file or a registered dataset; they get back the tables that
-        reach a Web service output.
-      </p>
+      {target === "new" && (
+        <fieldset className="field kind-choice" data-testid="publish-kind">
+          <legend className="field-label">Kind</legend>
+          <label>
+            <input type="radio" name="publish-kind" value="realtime" checked={kind === "realtime"} onChange={() => setKind("realtime")} data-testid="kind-realtime" />{" "}
+            <strong>Real-time</strong>: callers POST JSON rows and get scored rows back at once. The graph is compiled once (frozen model and
+            transforms, ONNX where it matches scikit-learn) and served warm.
+          </label>
+          <label>
+            <input type="radio" name="publish-kind" value="pipeline" checked={kind === "pipeline"} onChange={() => setKind("pipeline")} data-testid="kind-pipeline" />{" "}
+            <strong>Pipeline</strong>: each call starts a run with the caller's parameters and, for each Web service input, a file or a dataset;
+            callers follow the run and download what reaches a Web service output.
+          </label>
+        </fieldset>
+      )}
       <div className="field">
         <label className="field-label" htmlFor="publish-target">Endpoint</label>
         <select id="publish-target" value={String(target)} onChange={(e) => setTarget(e.target.value === "new" ? "new" : Number(e.target.value))}>
@@ -118,6 +136,15 @@ export function PublishDialog({ graphId, workspaceId, graphName, beforePublish, 
           ))}
         </select>
       </div>
+      {target === "new" && kind === "realtime" && (
+        <div className="field">
+          <label className="field-label" htmlFor="publish-extra">Columns the input does not name</label>
+          <select id="publish-extra" value={extraColumns} onChange={(e) => setExtraColumns(e.target.value as "ignore" | "refuse")}>
+            <option value="ignore">Ignore them</option>
+            <option value="refuse">Refuse the call (422 naming each)</option>
+          </select>
+        </div>
+      )}
       {error && <div className="callout callout-error" data-testid="publish-error">{error}</div>}
     </Dialog>
   );

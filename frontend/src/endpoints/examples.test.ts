@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { curlExample, exampleParameters, pythonExample } from "./examples";
-import type { EndpointInterface } from "./types";
+import { curlExample, exampleParameters, pythonExample, realtimeCurlExample, realtimePythonExample } from "./examples";
+import type { EndpointInterface, Scoring } from "./types";
 
 const iface: EndpointInterface = {
   parameters: {
@@ -34,5 +34,23 @@ describe("endpoint examples", () => {
   it("quotes single quotes for the shell", () => {
     const quoted = { ...iface, parameters: { where: { type: "string" as const, default: "b == 'x'", description: "", required: false } } };
     expect(curlExample("http://h/x/", quoted)).toContain(`'"'"'x'"'"'`);
+  });
+});
+
+const scoring = {
+  runtime: "onnx",
+  input_schema: { columns: [{ name: "it's", type: "number", nullable: false }] },
+  examples: [{ "it's": 1.5 }, { "it's": 2 }],
+} as unknown as Scoring;
+
+describe("real-time examples", () => {
+  it("posts the first example row with the key to the scoring URL", () => {
+    const curl = realtimeCurlExample("http://h:8100/score/endpoints/3/", scoring, "dse_k");
+    expect(curl).toContain('-H "Authorization: Bearer dse_k"');
+    expect(curl).toContain(`-d '{"rows":[{"it'"'"'s":1.5}]}'`);
+    expect(curl.trim().endsWith("http://h:8100/score/endpoints/3/")).toBe(true);
+    const python = realtimePythonExample("http://h:8100/score/endpoints/3/", scoring);
+    expect(python).toContain('os.environ["DESIGNER_KEY"]');
+    expect(python).toContain('rows = [{"it\'s":1.5}]');
   });
 });

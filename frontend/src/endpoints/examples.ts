@@ -1,5 +1,5 @@
 // Copy-paste examples of calling an endpoint version: curl and Python (requests).
-import type { EndpointInterface } from "./types";
+import type { EndpointInterface, Scoring } from "./types";
 
 const KEY_PLACEHOLDER = "$DESIGNER_KEY";
 
@@ -59,5 +59,37 @@ export function pythonExample(url: string, iface: EndpointInterface, key?: strin
     'for output in call["outputs"]:',
     '    table = requests.get(output["urls"]["csv"], headers=headers, timeout=60).text',
     '    print(output["name"], table, sep="\\n")',
+  ].join("\n");
+}
+
+/** The body of a real-time call: the version's first example row. */
+export function rowsExample(scoring: Scoring): { rows: Record<string, unknown>[] } {
+  return { rows: scoring.examples.slice(0, 1) };
+}
+
+/** A curl command that sends rows to a real-time endpoint and prints the scored rows. */
+export function realtimeCurlExample(url: string, scoring: Scoring, key?: string): string {
+  return [
+    key ? "" : `export DESIGNER_KEY=dse_...   # an endpoint key`,
+    `curl -sf -X POST -H "Authorization: Bearer ${key ?? KEY_PLACEHOLDER}" \\`,
+    `  -H "Content-Type: application/json" \\`,
+    `  -d ${shellQuote(JSON.stringify(rowsExample(scoring)))} \\`,
+    `  ${url}`,
+  ]
+    .filter(Boolean)
+    .join("\n");
+}
+
+/** A Python (requests) script that sends rows to a real-time endpoint. */
+export function realtimePythonExample(url: string, scoring: Scoring, key?: string): string {
+  return [
+    "import os",
+    "import requests",
+    "",
+    `headers = {"Authorization": "Bearer " + ${key ? JSON.stringify(key) : 'os.environ["DESIGNER_KEY"]'}}`,
+    `rows = ${JSON.stringify(rowsExample(scoring).rows)}`,
+    `answer = requests.post(${JSON.stringify(url)}, json={"rows": rows}, headers=headers, timeout=10)`,
+    "answer.raise_for_status()",
+    'print(answer.json()["version"], answer.json()["rows"])',
   ].join("\n");
 }

@@ -16,10 +16,32 @@ export interface EndpointInterface {
   outputs: { name: string; node: string; port: string; title: string }[];
 }
 
+export interface RowColumn {
+  name: string;
+  type: "integer" | "number" | "boolean" | "string";
+  nullable: boolean;
+}
+
+/** How a real-time version scores (its scorer's info, fixed when it was deployed). */
+export interface Scoring {
+  runtime: "onnx" | "sklearn" | "graph";
+  runtime_reason: string;
+  max_difference: number | null;
+  tolerance: { absolute: number; relative: number };
+  checked_rows: number;
+  sandboxed_steps: string[];
+  latency_note: string;
+  input_schema: { columns: RowColumn[] };
+  output_schema: { columns: RowColumn[] };
+  max_rows: number;
+  examples: Record<string, unknown>[];
+}
+
 export interface EndpointVersion {
   number: number;
   graph_version: number;
   interface: EndpointInterface;
+  scoring: Scoring | null;
   message: string;
   created_by: string | null;
   created_at: string;
@@ -35,6 +57,10 @@ export interface Endpoint {
   graph: number;
   graph_name: string;
   default_version: number | null;
+  /** Real-time: `percent` of calls go to `version`, the rest to the default. */
+  split: { version: number; percent: number } | null;
+  extra_columns: "ignore" | "refuse";
+  capture_errors: boolean;
   versions: EndpointVersion[];
   invoke_url: string;
   created_by: string | null;
@@ -89,4 +115,44 @@ export interface StatsPoint {
   start: string;
   calls: number;
   failures: number;
+}
+
+export interface LatencyPoint {
+  start: string;
+  calls: number;
+  errors: number;
+  rows: number;
+  p50_ms: number | null;
+  p99_ms: number | null;
+}
+
+export interface VersionMonitoring {
+  number: number;
+  calls: number;
+  errors: number;
+  rows: number;
+  p50_ms: number | null;
+  p99_ms: number | null;
+  points: LatencyPoint[];
+}
+
+export interface ScoringError {
+  version: number;
+  time: string;
+  code: string;
+  detail: string;
+  issues: { column?: string; code: string; message: string; rows?: number[] }[];
+  input: string | null;
+  input_truncated: boolean;
+}
+
+export type MonitoringWindow = "hour" | "day" | "week";
+
+export interface Monitoring {
+  window: MonitoringWindow;
+  step_seconds: number;
+  start: string;
+  end: string;
+  versions: VersionMonitoring[];
+  last_errors: ScoringError[];
 }

@@ -31,16 +31,16 @@ def server() -> Iterator[LiveServer]:
 
 
 class Session:
-    """alice signed in with a session (CSRF token sent on writes)."""
+    """A user (alice unless told) signed in with a session (CSRF token sent on writes)."""
 
-    def __init__(self, server: LiveServer):
+    def __init__(self, server: LiveServer, username: str = "alice"):
         self.url = server.url
         self.http = requests.Session()
         self.http.get(f"{self.url}/accounts/login/")
         login = self.http.post(
             f"{self.url}/accounts/login/",
             {
-                "username": "alice",
+                "username": username,
                 "password": PASSWORD,
                 "csrfmiddlewaretoken": self.http.cookies["csrftoken"],
             },
