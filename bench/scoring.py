@@ -111,12 +111,14 @@ def wait_ready(port: int, path: str, process: subprocess.Popen[bytes]) -> None:
 def start(
     command: list[str], env: dict[str, str], port: int, probe: str
 ) -> subprocess.Popen[bytes]:
+    log = Path(tempfile.gettempdir()) / f"bench-scoring-server-{port}.log"
+    print(f"server on {port}: {' '.join(command[1:4])}, log {log}", file=sys.stderr)
     process = subprocess.Popen(
         command,
         env={**os.environ, **env, "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1"},
         cwd=HERE,
         stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        stderr=log.open("wb"),
         start_new_session=True,
     )
     wait_ready(port, probe, process)

@@ -238,7 +238,8 @@ class ScoringMinute(models.Model):
 
     Written by the collector from the processes' stats files with set semantics (a process's
     file always holds its whole minute), so collecting twice changes nothing. `latency` is a
-    histogram {bucket: calls} in `serving.stats` buckets.
+    histogram {bucket: calls} in `serving.stats` buckets; `inputs` sums the numeric inputs of
+    up to `serving.stats.SAMPLED_ROWS` rows per scored call (for input drift).
     """
 
     version = models.ForeignKey(
@@ -250,6 +251,7 @@ class ScoringMinute(models.Model):
     errors = models.PositiveIntegerField()
     rows = models.PositiveBigIntegerField()
     latency = models.JSONField(default=dict)
+    inputs = models.JSONField(default=dict)  # {column: [values, sum, sum of squares]}, sampled
 
     class Meta:
         constraints = [

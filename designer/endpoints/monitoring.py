@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import threading
 import time
 from dataclasses import dataclass
@@ -82,6 +83,7 @@ def _store(data: dict[str, Any], known: set[int]) -> int:
             errors=m["errors"],
             rows=m["rows"],
             latency=m["latency"],
+            inputs=m.get("inputs", {}),
         )
         for m in data["minutes"]
         if m["version"] in known
@@ -105,7 +107,7 @@ def _store(data: dict[str, Any], known: set[int]) -> int:
             minutes,
             update_conflicts=True,
             unique_fields=["version", "minute", "process"],
-            update_fields=["calls", "errors", "rows", "latency"],
+            update_fields=["calls", "errors", "rows", "latency", "inputs"],
         )
         ScoringError.objects.bulk_create(errors, ignore_conflicts=True)
     return len(minutes)
@@ -134,8 +136,48 @@ def _point(start: datetime, rows: list[ScoringMinute]) -> dict[str, Any]:
     }
 
 
+DRIFT_SHOWN = 10  # columns per version, the largest shifts first
+
+
+def input_drift(
+    rows: list[ScoringMinute], profile: dict[str, dict[str, float]]
+) -> list[dict[str, Any]]:
+    """Per numeric input column: the sampled live values' count, mean and standard deviation
+    against the training rows', and the shift of the mean in training standard deviations
+    (None when the training column is constant); the largest shifts first."""
+    sums: dict[str, list[float]] = {}
+    for row in rows:
+        for name, (count, total, squares) in row.inputs.items():
+            into = sums.setdefault(name, [0, 0.0, 0.0])
+            into[0] += count
+            into[1] += total
+            into[2] += squares
+    columns = []
+    for name, (count, total, squares) in sums.items():
+        train = profile.get(name)
+        if train is None or count == 0:
+            continue
+        mean = total / count
+        std = math.sqrt(max(squares / count - mean * mean, 0.0))
+        shift = (mean - train["mean"]) / train["std"] if train["std"] > 0 else None
+        columns.append(
+            {
+                "column": name,
+                "values": int(count),
+                "mean": mean,
+                "std": std,
+                "training_mean": train["mean"],
+                "training_std": train["std"],
+                "shift": shift,
+            }
+        )
+    columns.sort(key=lambda c: -abs(c["shift"] or 0.0))
+    return columns[:DRIFT_SHOWN]
+
+
 def summary(endpoint: Endpoint, window: str, now: datetime | None = None) -> dict[str, Any]:
-    """Per version over the window: totals, p50/p99, and a point per step; the last errors."""
+    """Per version over the window: totals, p50/p99, a point per step and its input drift; the
+    last errors."""
     shape = WINDOWS[window]
     now = now or timezone.now()
     step = shape.step.total_seconds()
@@ -144,7 +186,7 @@ def summary(endpoint: Endpoint, window: str, now: datetime | None = None) -> dic
     count = int(shape.span / shape.step)
     rows = ScoringMinute.objects.filter(
         version__endpoint=endpoint, minute__gte=first, minute__lt=end
-    ).only("version_id", "minute", "calls", "errors", "rows", "latency")
+    ).only("version_id", "minute", "calls", "errors", "rows", "latency", "inputs")
     by_version: dict[int, list[list[ScoringMinute]]] = {}
     for row in rows:
         slots = by_version.setdefault(row.version_id, [[] for _ in range(count)])
@@ -162,6 +204,10 @@ def summary(endpoint: Endpoint, window: str, now: datetime | None = None) -> dic
                 "p50_ms": total["p50_ms"],
                 "p99_ms": total["p99_ms"],
                 "points": [_point(first + shape.step * i, slot) for i, slot in enumerate(slots)],
+                "inputs": input_drift(
+                    [r for slot in slots for r in slot],
+                    (version.scoring or {}).get("input_profile", {}),
+                ),
             }
         )
     errors = ScoringError.objects.filter(version__endpoint=endpoint).select_related("version")

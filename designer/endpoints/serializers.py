@@ -91,6 +91,11 @@ class ScoringSerializer(serializers.Serializer):
     examples = serializers.ListField(
         child=serializers.DictField(), help_text="Training rows, as a call sends them."
     )
+    input_profile = serializers.DictField(
+        child=serializers.DictField(child=serializers.FloatField()),
+        required=False,
+        help_text="Numeric input columns: {mean, std} over the training rows (input drift).",
+    )
 
 
 class EndpointVersionSerializer(serializers.ModelSerializer):
@@ -521,8 +526,24 @@ class LatencyPointSerializer(serializers.Serializer):
     p99_ms = serializers.FloatField(allow_null=True)
 
 
+class InputDriftSerializer(serializers.Serializer):
+    """A numeric input column's sampled live values against the training rows."""
+
+    column = serializers.CharField()
+    values = serializers.IntegerField(help_text="Live values summed (up to 10 rows per call).")
+    mean = serializers.FloatField()
+    std = serializers.FloatField()
+    training_mean = serializers.FloatField()
+    training_std = serializers.FloatField()
+    shift = serializers.FloatField(
+        allow_null=True,
+        help_text="(live mean - training mean) / training std; null for a constant column.",
+    )
+
+
 class VersionMonitoringSerializer(serializers.Serializer):
-    """One version over the window: totals and a point per step."""
+    """One version over the window: totals, a point per step, and its inputs' drift (the
+    columns whose mean moved most, in training standard deviations)."""
 
     number = serializers.IntegerField()
     calls = serializers.IntegerField()
@@ -531,6 +552,7 @@ class VersionMonitoringSerializer(serializers.Serializer):
     p50_ms = serializers.FloatField(allow_null=True)
     p99_ms = serializers.FloatField(allow_null=True)
     points = LatencyPointSerializer(many=True)
+    inputs = InputDriftSerializer(many=True)
 
 
 class ScoringErrorSerializer(serializers.Serializer):

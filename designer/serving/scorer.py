@@ -92,6 +92,7 @@ class Scorer:
     max_difference: float | None = None
     max_rows: int = MAX_ROWS
     dtypes: dict[str, str] = field(default_factory=dict)
+    profile: dict[str, dict[str, float]] = field(default_factory=dict)  # numeric inputs: mean, std
 
     @property
     def runtime(self) -> str:
@@ -118,6 +119,7 @@ class Scorer:
             "output_schema": self.output_schema.to_dict(),
             "max_rows": self.max_rows,
             "examples": self.examples,
+            "input_profile": self.profile,
         }
 
     def score_body(self, body: Any, extra_columns: ExtraColumns = "ignore") -> list[dict[str, Any]]:
@@ -273,6 +275,7 @@ def build_scorer(
         checked_rows=min(len(rows), CHECK_ROWS),
         max_rows=max_rows,
         dtypes={c.name: c.dtype for c in schema.columns},
+        profile=input_profile(rows, schema),
     )
     sample = rows.head(CHECK_ROWS)
     try:
@@ -282,6 +285,19 @@ def build_scorer(
     scorer.output_schema = RowSchema.from_frame(reference)
     _choose_runtime(scorer, sample, reference, onnx)
     return scorer
+
+
+def input_profile(rows: pd.DataFrame, schema: RowSchema) -> dict[str, dict[str, float]]:
+    """Mean and standard deviation of each numeric input column over the training rows (the
+    reference monitoring compares live inputs with; columns without finite figures left out)."""
+    profile = {}
+    for column in schema.columns:
+        if column.type in ("number", "integer"):
+            values = pd.to_numeric(rows[column.name], errors="coerce").astype("float64")
+            mean, std = float(values.mean()), float(values.std(ddof=0))
+            if math.isfinite(mean) and math.isfinite(std):
+                profile[column.name] = {"mean": mean, "std": std}
+    return profile
 
 
 def _choose_runtime(

@@ -182,7 +182,8 @@ class ScoringApp:
             kept = raw if endpoint.capture_errors else None
             self.stats.record(version_id, time.perf_counter() - started, rows, exc.to_dict(), kept)
             raise
-        self.stats.record(version_id, time.perf_counter() - started, rows)
+        sample = (_rows(body), scorer.profile.keys())
+        self.stats.record(version_id, time.perf_counter() - started, rows, sample=sample)
         return 200, {"version": number, "rows": scored}
 
     def _warm(self, table: RouteTable) -> None:
@@ -280,9 +281,13 @@ def _key(lookup: Callable[[str], KeyRoute | None], scope: Scope) -> KeyRoute:
     return key
 
 
-def _row_count(body: Any) -> int:
+def _rows(body: Any) -> list[Any]:
     rows = body.get("rows") if isinstance(body, dict) else body
-    return len(rows) if isinstance(rows, list) else 0
+    return rows if isinstance(rows, list) else []
+
+
+def _row_count(body: Any) -> int:
+    return len(_rows(body))
 
 
 def _allow(method: str, allowed: str) -> None:

@@ -64,14 +64,35 @@ def percentile(histogram: Mapping[int, int], q: float) -> float | None:
     return bucket_ms(max(histogram))
 
 
+SAMPLED_ROWS = 10  # rows of each scored call whose numeric inputs are summed (input drift)
+
+
 @dataclass
 class Minute:
-    """One version's calls in one minute."""
+    """One version's calls in one minute; `inputs`: {column: [values, sum, sum of squares]}
+    over the sampled rows of its scored calls."""
 
     calls: int = 0
     errors: int = 0
     rows: int = 0
     latency: dict[int, int] = field(default_factory=dict)
+    inputs: dict[str, list[float]] = field(default_factory=dict)
+
+    def sample(self, rows: Iterable[Mapping[str, Any]], columns: Iterable[str]) -> None:
+        """Add the finite numeric values of `columns` in `rows` to the input sums."""
+        names = list(columns)
+        for row in rows:
+            for name in names:
+                value = row.get(name)
+                if (
+                    isinstance(value, int | float)
+                    and not isinstance(value, bool)
+                    and math.isfinite(value)
+                ):
+                    sums = self.inputs.setdefault(name, [0, 0.0, 0.0])
+                    sums[0] += 1
+                    sums[1] += value
+                    sums[2] += value * value
 
 
 class ProcessStats:
@@ -93,15 +114,20 @@ class ProcessStats:
         error: dict[str, Any] | None = None,
         body: bytes | None = None,
         now: float | None = None,
+        sample: tuple[list[Any], Iterable[str]] | None = None,
     ) -> None:
         """Count one call of a version: its latency, rows, and its error body when it failed
-        (`body`: the request, kept capped when the endpoint captures failed calls)."""
+        (`body`: the request, kept capped when the endpoint captures failed calls); `sample`:
+        a scored call's (rows, numeric input columns), of which the first SAMPLED_ROWS rows
+        are summed."""
         now = time.time() if now is None else now
         minute = self.minutes.setdefault((version_id, int(now // 60)), Minute())
         minute.calls += 1
         minute.rows += rows
         index = bucket(seconds)
         minute.latency[index] = minute.latency.get(index, 0) + 1
+        if sample is not None:
+            minute.sample(sample[0][:SAMPLED_ROWS], sample[1])
         if error is not None:
             minute.errors += 1
             self._sequence += 1
@@ -135,6 +161,7 @@ class ProcessStats:
                     "errors": m.errors,
                     "rows": m.rows,
                     "latency": {str(i): c for i, c in sorted(m.latency.items())},
+                    "inputs": m.inputs,
                 }
                 for (version, minute), m in sorted(self.minutes.items())
             ],

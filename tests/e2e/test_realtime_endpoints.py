@@ -1,6 +1,7 @@
 """A real-time endpoint in a real browser: from a training run's inference graph, publish it as
 real-time from the editor, create a key, score the example row in the "try it" box, run the
-page's curl example in a shell, and see both calls in the endpoint's monitoring."""
+page's curl example in a shell, and see the calls and their inputs in the endpoint's
+monitoring."""
 
 from __future__ import annotations
 
@@ -96,4 +97,5 @@ def test_publish_real_time_try_it_and_run_the_curl_example(
     calls = page.get_by_test_id("monitoring-v1").get_by_test_id("monitoring-calls")
     expect(calls).to_have_text("3", timeout=20_000)  # try it twice, curl once
     expect(page.get_by_test_id("last-errors")).to_contain_text("invalid_rows")
+    expect(page.get_by_test_id("input-drift")).to_contain_text("mean compactness")
     page.screenshot(path=str(SCREENSHOT), full_page=True)

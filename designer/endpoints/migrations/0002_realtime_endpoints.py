@@ -68,6 +68,7 @@ class Migration(migrations.Migration):
                 ('errors', models.PositiveIntegerField()),
                 ('rows', models.PositiveBigIntegerField()),
                 ('latency', models.JSONField(default=dict)),
+                ('inputs', models.JSONField(default=dict)),
                 ('version', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='scoring_minutes', to='endpoints.endpointversion')),
             ],
             options={

@@ -1,4 +1,5 @@
-// A real-time endpoint's monitoring: calls, errors and latency (p50/p99) per version over a window, and the last failed calls.
+// A real-time endpoint's monitoring: calls, errors and latency (p50/p99) per version over a window, input drift against
+// the training rows, and the last failed calls.
 import { useCallback, useEffect, useState } from "react";
 import { api } from "../api/client";
 import { type Bucket, CallsChart } from "./CallsChart";
@@ -11,6 +12,7 @@ const WINDOWS: Record<MonitoringWindow, { label: string; bucket: Bucket }> = {
 };
 const HEIGHT = 80;
 
+const num = (value: number) => (Math.abs(value) >= 1000 ? value.toFixed(0) : value.toPrecision(3));
 const ms = (value: number | null) => (value === null ? "—" : `${value < 10 ? value.toFixed(2) : value.toFixed(0)} ms`);
 
 /** p99 (line) and p50 (dashed) of one version per step, on a shared scale. */
@@ -108,6 +110,41 @@ export function MonitoringPanel({ endpointId, refresh }: { endpointId: number; r
         </tbody>
       </table>
       <p className="muted small">Latency is measured in the scoring service, from a call's arrival to its answer (5 % buckets).</p>
+      {called.some((v) => v.inputs.length > 0) && (
+        <>
+          <h3>Inputs against the training rows</h3>
+          <table className="data-table list-table" data-testid="input-drift">
+            <thead>
+              <tr>
+                <th>Version</th>
+                <th>Column</th>
+                <th>Live mean ± std</th>
+                <th>Training mean ± std</th>
+                <th>Shift</th>
+                <th>Values</th>
+              </tr>
+            </thead>
+            <tbody>
+              {called.flatMap((v) =>
+                v.inputs.slice(0, 5).map((c) => (
+                  <tr key={`${v.number}-${c.column}`}>
+                    <td>v{v.number}</td>
+                    <td>{c.column}</td>
+                    <td>{`${num(c.mean)} ± ${num(c.std)}`}</td>
+                    <td>{`${num(c.training_mean)} ± ${num(c.training_std)}`}</td>
+                    <td className={c.shift !== null && Math.abs(c.shift) >= 1 ? "drift-high" : ""}>{c.shift === null ? "—" : `${c.shift.toFixed(2)} σ`}</td>
+                    <td>{c.values}</td>
+                  </tr>
+                )),
+              )}
+            </tbody>
+          </table>
+          <p className="muted small">
+            The numeric inputs of up to 10 rows per scored call, against the training rows; shift = how far the live mean moved, in training
+            standard deviations (the five largest per version).
+          </p>
+        </>
+      )}
       {data && data.last_errors.length > 0 && (
         <>
           <h3>Last failed calls</h3>

@@ -35,6 +35,7 @@ export interface Scoring {
   output_schema: { columns: RowColumn[] };
   max_rows: number;
   examples: Record<string, unknown>[];
+  input_profile?: Record<string, { mean: number; std: number }>;
 }
 
 export interface EndpointVersion {
@@ -134,6 +135,19 @@ export interface VersionMonitoring {
   p50_ms: number | null;
   p99_ms: number | null;
   points: LatencyPoint[];
+  /** Numeric inputs whose sampled live mean moved most from the training rows'. */
+  inputs: InputDrift[];
+}
+
+export interface InputDrift {
+  column: string;
+  values: number;
+  mean: number;
+  std: number;
+  training_mean: number;
+  training_std: number;
+  /** (live mean - training mean) / training std; null for a constant training column. */
+  shift: number | null;
 }
 
 export interface ScoringError {

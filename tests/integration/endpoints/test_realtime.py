@@ -4,7 +4,8 @@ everything through HTTP.
 Train → derive the inference graph → publish it as a real-time endpoint → call it with a key:
 the run's own scores come back; bad rows get a 422 naming each column and row; a traffic split
 sends its share to the second version, a rollback or a promotion applies to the very next call,
-and no call fails while the default flips under load; the monitoring API counts every call.
+and no call fails while the default flips under load; the monitoring API counts every call and
+compares the inputs with the training rows.
 """
 
 from __future__ import annotations
@@ -204,6 +205,15 @@ def test_monitoring_counts_every_call_per_version(deployed: Deployed, caller: Ca
     assert (now["calls"], now["errors"], now["rows"]) == (6, 1, 11)  # the refused call sent one row
     assert 0 < now["p50_ms"] <= now["p99_ms"]
     assert sum(p["calls"] for p in now["points"]) == 6
+    sent = [row for row in rows[:2]] * 5  # the numeric inputs of the scored calls' rows
+    drift = {c["column"]: c for c in now["inputs"]}
+    radius = drift.get("mean radius") or next(iter(drift.values()))
+    values = [float(r[radius["column"]]) for r in sent]
+    assert radius["values"] == 10 and radius["mean"] == pytest.approx(sum(values) / 10)
+    assert radius["shift"] == pytest.approx(
+        (radius["mean"] - radius["training_mean"]) / radius["training_std"]
+    )
+    assert len(now["inputs"]) == 10  # the ten columns that moved most
     last = summary["last_errors"][0]
     assert (last["version"], last["code"], last["input"]) == (fresh["number"], "invalid_rows", None)
     assert last["issues"][0]["column"] == "mean radius"
