@@ -16,6 +16,8 @@ from __future__ import annotations
 import hashlib
 import tempfile
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -120,6 +122,18 @@ def _same_as_compiled(pinned: GraphVersion, compiled: dict[str, Any] | None) -> 
         )
 
 
+@contextmanager
+def _bundles_removed_on_failure() -> Iterator[list[int]]:
+    """Collects the ids of versions deployed in the block (a transaction inside it); removes
+    their bundles again if the block fails, since nothing will route to them."""
+    deployed: list[int] = []
+    try:
+        yield deployed
+    except BaseException:
+        deployment.remove(deployed)
+        raise
+
+
 def publish(
     workspace: Workspace,
     user: Any,
@@ -148,29 +162,23 @@ def publish(
     compiled, scorer = (
         _compiled(graph, graph_version) if kind == EndpointKind.REALTIME else (None, None)
     )
-    deployed: list[int] = []
-    try:
-        with transaction.atomic():
-            if Endpoint.objects.filter(workspace=workspace, name=name).exists():
-                raise ApiError(
-                    409, "name_taken", f"The workspace already has an endpoint named {name!r}."
-                )
-            pinned = _graph_version(graph, user, graph_version, f"Published as endpoint {name}")
-            _same_as_compiled(pinned, compiled)
-            endpoint = Endpoint.objects.create(
-                workspace=workspace,
-                graph=graph,
-                kind=kind,
-                name=name,
-                description=description,
-                extra_columns=extra_columns,
-                created_by=user,
+    with _bundles_removed_on_failure() as deployed, transaction.atomic():
+        if Endpoint.objects.filter(workspace=workspace, name=name).exists():
+            raise ApiError(
+                409, "name_taken", f"The workspace already has an endpoint named {name!r}."
             )
-            version = _add_version(endpoint, user, pinned, message, True, scorer)
-            deployed.append(version.pk)
-    except BaseException:
-        deployment.remove(deployed if scorer is not None else [])
-        raise
+        pinned = _graph_version(graph, user, graph_version, f"Published as endpoint {name}")
+        _same_as_compiled(pinned, compiled)
+        endpoint = Endpoint.objects.create(
+            workspace=workspace,
+            graph=graph,
+            kind=kind,
+            name=name,
+            description=description,
+            extra_columns=extra_columns,
+            created_by=user,
+        )
+        deployed.append(_add_version(endpoint, user, pinned, message, True, scorer).pk)
     return endpoint
 
 
@@ -188,19 +196,14 @@ def publish_version(
         if endpoint.kind == EndpointKind.REALTIME
         else (None, None)
     )
-    deployed: list[int] = []
-    try:
-        with transaction.atomic():
-            endpoint = Endpoint.objects.select_for_update().get(pk=endpoint.pk)
-            pinned = _graph_version(
-                endpoint.graph, user, graph_version, f"Published as endpoint {endpoint.name}"
-            )
-            _same_as_compiled(pinned, compiled)
-            version = _add_version(endpoint, user, pinned, message, make_default, scorer)
-            deployed.append(version.pk)
-    except BaseException:
-        deployment.remove(deployed if scorer is not None else [])
-        raise
+    with _bundles_removed_on_failure() as deployed, transaction.atomic():
+        endpoint = Endpoint.objects.select_for_update().get(pk=endpoint.pk)
+        pinned = _graph_version(
+            endpoint.graph, user, graph_version, f"Published as endpoint {endpoint.name}"
+        )
+        _same_as_compiled(pinned, compiled)
+        version = _add_version(endpoint, user, pinned, message, make_default, scorer)
+        deployed.append(version.pk)
     return version
 
 

@@ -139,6 +139,21 @@ function RunLayout({ detail, doc, catalogue, view, socketUp, onChanged }: { deta
       toast(errorMessage(e), "error");
     }
   };
+  // a succeeded training run becomes an inference graph (frozen model and transforms) to publish as a real-time endpoint
+  const scoringSteps = doc.nodes.filter((n) => /^ml\.(score_model|assign_clusters)@/.test(n.module)).map((n) => n.id);
+  const deriveInferenceGraph = async () => {
+    const chosen = scoringSteps.length > 1 ? (selected !== null && scoringSteps.includes(selected) ? selected : null) : undefined;
+    if (chosen === null) {
+      toast(`This run scored several models: select the scoring step to serve (${scoringSteps.map((id) => labels.get(id) ?? id).join(", ")}).`, "error");
+      return;
+    }
+    try {
+      const graph = await api.post<{ id: number }>(`/api/runs/${detail.id}/inference-graph/`, chosen ? { score_node: chosen } : {});
+      navigate(`/graphs/${graph.id}/`);
+    } catch (e) {
+      toast(errorMessage(e), "error");
+    }
+  };
   const previewOutput = preview ? steps.get(preview.step)?.outputs?.[preview.port] : undefined;
   const reasons = [...steps.values()].map((s) => s.reason);
   return (
@@ -156,6 +171,15 @@ function RunLayout({ detail, doc, catalogue, view, socketUp, onChanged }: { deta
             {detail.pinned ? "Unpin" : "Pin"}
           </button>
           <a className="button" {...linkProps(`/graphs/${detail.graph}/runs/?compare=${detail.id}`)}>Compare…</a>
+          {run.status === "succeeded" && scoringSteps.length > 0 && (
+            <button
+              onClick={() => void deriveInferenceGraph()}
+              data-testid="create-inference-graph"
+              title="A new graph that scores rows with this run's trained model and fitted transforms, ready to publish as a real-time endpoint"
+            >
+              Create inference graph
+            </button>
+          )}
           {isFinal(run.status) && (
             <button className="danger" onClick={() => void remove()} data-testid="delete-run">
               Delete
