@@ -164,6 +164,11 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Workspaces, graphs, versions, runs, artifacts and datasets.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # two choice sets named "kind": an endpoint's and a call's caller
+    "ENUM_NAME_OVERRIDES": {
+        "EndpointKindEnum": "designer.endpoints.models.EndpointKind",
+        "CallerKindEnum": ["key", "user", "schedule"],
+    },
 }
 
 AUTHENTICATION_BACKENDS = [
