@@ -82,7 +82,11 @@ def test_a_key_for_a_pipeline_endpoint_cannot_score(deployed: Deployed) -> None:
     )
     batch_key = deployed.new_key(batch["id"])
     status, body = score_with(deployed, batch_key)
-    assert (status, body["code"]) == (404, "not_found")
+    # a key that can call no real-time endpoint is unknown to the scoring service
+    assert (status, body["code"]) == (401, "authentication_failed")
+    # while a workspace-wide key of the same workspace scores
+    everything = deployed.new_key(None)
+    assert score_with(deployed, everything)[0] == 200
     # nor can the real-time endpoint be called through the pipeline route
     answer = session.http.post(
         f"{session.url}/api/endpoints/{deployed.id}/invoke/",
