@@ -28,9 +28,10 @@ unit: setup     ## fast engine and module tests only (no services)
 golden: setup   ## refresh tests/fixtures/graphs/*.plan.json from the compiler
 	$(PY) -m tests.unit.engine.golden --refresh
 
-screenshot: setup frontend  ## refresh docs/screenshots/ (the editor after a run, an endpoint; Chromium)
+screenshot: setup frontend  ## refresh docs/screenshots/ (the editor after a run, endpoints; Chromium)
 	DESIGNER_SCREENSHOTS=$(CURDIR)/docs/screenshots .venv/bin/pytest -p no:cacheprovider -m e2e \
-	  tests/e2e/test_editor.py::test_run_live_preview_and_rerun_reuses tests/e2e/test_endpoints.py
+	  tests/e2e/test_editor.py::test_run_live_preview_and_rerun_reuses tests/e2e/test_endpoints.py \
+	  tests/e2e/test_realtime_endpoints.py
 
 types: setup    ## regenerate the front end's TypeScript types: WebSocket protocol and REST (OpenAPI)
 	$(PY) -m designer.realtime.typescript > frontend/src/protocol.gen.ts
