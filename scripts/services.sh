@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Start or stop the test services on loopback: `services.sh start DIR` prints env lines, `stop DIR`.
-# Redis, PostgreSQL, and a Docker engine with no networking of its own (bridge, NAT and iptables
+# Redis, PostgreSQL, an S3-compatible object store (moto's server, in memory), and a Docker engine with no networking of its own (bridge, NAT and iptables
 # off; containers run with network "none") plus the step image the container tests use.
 set -euo pipefail
 action=$1 dir=$2
@@ -31,7 +31,17 @@ stop_docker() {
   kill "$pid" 2>/dev/null || true
   for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
 }
-redis_port=${TEST_REDIS_PORT:-6391} pg_port=${TEST_PG_PORT:-5441}
+start_s3() {
+  .venv/bin/moto_server -H 127.0.0.1 -p "$s3_port" >"$dir/s3.log" 2>&1 &
+  echo $! >"$dir/s3.pid"
+  for _ in $(seq 100); do
+    .venv/bin/python -c "import urllib.request as u; u.urlopen(u.Request('http://127.0.0.1:$s3_port/designer-test', method='PUT'), timeout=2)" 2>/dev/null && break
+    sleep 0.1
+  done
+  echo "TEST_S3_ENDPOINT=http://127.0.0.1:$s3_port"
+}
+
+redis_port=${TEST_REDIS_PORT:-6391} pg_port=${TEST_PG_PORT:-5441} s3_port=${TEST_S3_PORT:-9001}
 pg_bin=/usr/lib/postgresql/15/bin
 case "$action" in
 start)
@@ -45,11 +55,13 @@ start)
   redis-cli -p "$redis_port" ping >/dev/null 2>&1 || { echo "Redis did not start (see $dir/redis.log)" >&2; exit 1; }
   echo "TEST_REDIS_URL=redis://127.0.0.1:$redis_port/0"
   echo "TEST_DATABASE_URL=postgres://postgres@127.0.0.1:$pg_port/designer"
+  start_s3
   mkdir -p "$dir/docker"
   start_docker
   ;;
 stop)
   stop_docker
+  [ -f "$dir/s3.pid" ] && kill "$(cat "$dir/s3.pid")" 2>/dev/null || true
   [ -f "$dir/redis.pid" ] && kill "$(cat "$dir/redis.pid")" 2>/dev/null || true
   [ -d "$dir/pg/data" ] && su postgres -s /bin/sh -c "$pg_bin/pg_ctl -D $dir/pg/data -m fast stop" >/dev/null 2>&1 || true
   rm -rf "$dir"

@@ -11,6 +11,7 @@ from django.http import FileResponse, HttpResponse
 
 from designer.api_errors import ApiError
 from designer.endpoints.models import Invocation
+from designer.engine.store import ArtifactError
 from designer.runs.engine_setup import artifact_store
 from designer.runs.models import RunStatus
 
@@ -43,8 +44,11 @@ def output_download(call: Invocation, name: str, fmt: str) -> HttpResponse:
         )
     step = call.run.steps.filter(key=output["node"]).first()
     info: dict[str, Any] = step.outputs.get(output["port"], {}) if step else {}
-    path = artifact_store().path(info["digest"]) if "digest" in info else None
-    if path is None or not path.exists():
+    try:
+        path = artifact_store().local_path(info["digest"]) if "digest" in info else None
+    except ArtifactError:
+        path = None
+    if path is None:
         raise ApiError(410, "gone", f"The output {name!r} of invocation {call.pk} is not stored.")
     filename = f"{call.endpoint.name}-{call.pk}-{name}.{fmt}"
     if fmt == "parquet":

@@ -1,6 +1,11 @@
-"""Content-addressed artifact store on the filesystem.
+"""Content-addressed artifact stores: a local folder (the default), or an object store.
 
-Layout under the root::
+`ArtifactStore(folder)` keeps the bytes in a folder (on one host, or a volume every host
+mounts); `objectstore.ObjectStore` keeps them in an S3-compatible bucket with a folder store on
+each host as its cache. `open_store(location)` opens either from its `root` (a path or an
+`s3://` URL), which is what step tasks carry to worker processes.
+
+Layout under the folder::
 
     objects/ab/cdef0123…   the bytes whose SHA-256 is abcdef0123… (sharded by 2 hex digits)
     summaries/ab/cdef0123…  the JSON summary of that artifact (derived data: reused, never trusted)
@@ -68,14 +73,21 @@ class _HashingFile(io.RawIOBase):
 
 
 class ArtifactStore:
-    """Stores bytes by their SHA-256 digest."""
+    """Stores bytes by their SHA-256 digest in a folder.
 
-    def __init__(self, root: str | os.PathLike[str]):
-        self.root = Path(root)
-        self.objects = self.root / "objects"
+    `root` is where the store is, as `open_store` takes it: the folder here, an URL for an
+    object store. `durable=False` skips the fsyncs (a cache whose reads are digest-checked).
+    """
+
+    root: str | Path
+
+    def __init__(self, root: str | os.PathLike[str], *, durable: bool = True):
+        self.root = self.folder = Path(root)
+        self.durable = durable
+        self.objects = self.folder / "objects"
         self._objects = os.fspath(self.objects)
-        self.tmp = self.root / "tmp"
-        self._summaries = os.fspath(self.root / "summaries")
+        self.tmp = self.folder / "tmp"
+        self._summaries = os.fspath(self.folder / "summaries")
         self.objects.mkdir(mode=0o700, parents=True, exist_ok=True)
         self.tmp.mkdir(mode=0o700, parents=True, exist_ok=True)
 
@@ -137,17 +149,19 @@ class ArtifactStore:
         except FileNotFoundError:
             pass
         try:
-            fd = os.open(written.path, os.O_RDONLY)
-            try:
-                os.fsync(fd)
-            finally:
-                os.close(fd)
+            if self.durable:
+                fd = os.open(written.path, os.O_RDONLY)
+                try:
+                    os.fsync(fd)
+                finally:
+                    os.close(fd)
             try:
                 os.replace(written.path, target)
             except FileNotFoundError:
                 os.makedirs(os.path.dirname(target), mode=0o700, exist_ok=True)
                 os.replace(written.path, target)
-            _fsync_dir(Path(target).parent)
+            if self.durable:
+                _fsync_dir(Path(target).parent)
         except BaseException:
             self.discard(written)
             raise
@@ -198,7 +212,8 @@ class ArtifactStore:
                     h.update(chunk)
                     dst.write(chunk)
                 dst.flush()
-                os.fsync(fd)
+                if self.durable:
+                    os.fsync(fd)
             os.close(fd)
             digest = h.hexdigest()
             target = self.path(digest)
@@ -207,7 +222,8 @@ class ArtifactStore:
                 return digest
             target.parent.mkdir(mode=0o700, exist_ok=True)
             os.replace(tmp_name, target)
-            _fsync_dir(target.parent)
+            if self.durable:
+                _fsync_dir(target.parent)
             return digest
         except BaseException:
             with contextlib.suppress(OSError):
@@ -227,9 +243,16 @@ class ArtifactStore:
             raise ArtifactError(f"artifact {digest[:12]} is corrupted (its digest does not match)")
         return data
 
+    def local_path(self, digest: str) -> Path:
+        """A file on this host holding the artifact's bytes (to stream or mount; not re-checked)."""
+        path = self.path(digest)
+        if not path.exists():
+            raise ArtifactError(f"artifact {digest[:12]} is not in the store")
+        return path
+
     def _quarantine(self, digest: str) -> None:
         """Move a corrupted object aside, so it counts as missing and gets produced again."""
-        target = self.root / "corrupt" / digest
+        target = self.folder / "corrupt" / digest
         with contextlib.suppress(OSError):
             target.parent.mkdir(mode=0o700, exist_ok=True)
             os.replace(self.path(digest), target)
@@ -272,7 +295,8 @@ class ArtifactStore:
         fd, tmp_name = tempfile.mkstemp(dir=self.tmp)
         try:
             yield fd
-            os.fsync(fd)
+            if self.durable:
+                os.fsync(fd)
             os.close(fd)
             fd = -1
             try:
@@ -280,7 +304,8 @@ class ArtifactStore:
             except FileNotFoundError:
                 target.parent.mkdir(mode=0o700, exist_ok=True)
                 os.replace(tmp_name, target)
-            _fsync_dir(target.parent)
+            if self.durable:
+                _fsync_dir(target.parent)
         except BaseException:
             if fd >= 0:
                 os.close(fd)
@@ -292,6 +317,16 @@ class ArtifactStore:
         """Remove leftovers of interrupted writes (safe only when no write is in progress)."""
         shutil.rmtree(self.tmp, ignore_errors=True)
         self.tmp.mkdir(mode=0o700, parents=True, exist_ok=True)
+
+
+def open_store(location: str | os.PathLike[str]) -> ArtifactStore:
+    """The store at `location`: an `s3://bucket/prefix` URL, or a folder."""
+    text = os.fspath(location)
+    if "://" in text:
+        from designer.engine.objectstore import ObjectStore
+
+        return ObjectStore(text)
+    return ArtifactStore(text)
 
 
 def _fsync_dir(path: Path) -> None:

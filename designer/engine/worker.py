@@ -60,7 +60,7 @@ from designer.engine.context import DatasetStore, StepError
 from designer.engine.datasets import FileDatasetStore
 from designer.engine.held import ProvisionalMissing, load_input, load_provisional, recent_tables
 from designer.engine.plan import Step
-from designer.engine.store import ArtifactError, ArtifactStore
+from designer.engine.store import ArtifactError, ArtifactStore, open_store
 from designer.engine.types import PortType
 
 Report = Callable[[str, dict[str, Any]], None]
@@ -102,7 +102,7 @@ _implementations: dict[str, tuple[str, Callable[..., Any]]] = {}
 
 def _store(root: str) -> ArtifactStore:
     if root not in _stores:
-        _stores[root] = ArtifactStore(root)
+        _stores[root] = open_store(root)
     return _stores[root]
 
 

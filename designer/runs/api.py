@@ -7,7 +7,6 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from django.conf import settings
 from django.http import FileResponse, StreamingHttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -17,11 +16,11 @@ from rest_framework.response import Response
 
 from designer.api_errors import ApiError
 from designer.engine.datasets import DatasetNotFound
-from designer.engine.store import ArtifactError, ArtifactStore
+from designer.engine.store import ArtifactError
 from designer.graphs.api import graph_response
 from designer.graphs.models import Graph
 from designer.graphs.serializers import GraphSerializer
-from designer.runs import dataset_services, inference, services
+from designer.runs import dataset_services, engine_setup, inference, services
 from designer.runs.compare import compare_runs
 from designer.runs.logs import log_path, read_lines
 from designer.runs.models import Dataset, DatasetUsage, Run, RunStatus, StepRun
@@ -355,13 +354,15 @@ def _output(run: Run, step: StepRun, port: str) -> tuple[dict[str, Any], Path]:
         raise ApiError(
             404, "not_found", f"Step {step.key!r} of run {run.pk} has no output {port!r} (yet)."
         )
+    return info, _stored(info["digest"], f"The artifact of {step.key}.{port}")
+
+
+def _stored(digest: str, what: str) -> Path:
+    """A file on this host with a stored artifact's bytes (fetched from an object store)."""
     try:
-        path = ArtifactStore(settings.DESIGNER_ARTIFACT_ROOT).path(info["digest"])
+        return engine_setup.artifact_store().local_path(digest)
     except ArtifactError as exc:
-        raise ApiError(404, "not_found", str(exc)) from exc
-    if not path.exists():
-        raise ApiError(410, "gone", f"The artifact of {step.key}.{port} is no longer stored.")
-    return info, path
+        raise ApiError(410, "gone", f"{what} is not stored: {exc}") from exc
 
 
 class OutputPreviewView(RunsView):
@@ -421,9 +422,7 @@ class OutputDownloadView(RunsView):
                     "not_found",
                     f"{key}.{port} has no scikit-learn export (run the step again to make one).",
                 )
-            path = ArtifactStore(settings.DESIGNER_ARTIFACT_ROOT).path(export["digest"])
-            if not path.exists():
-                raise ApiError(410, "gone", f"The export of {key}.{port} is no longer stored.")
+            path = _stored(export["digest"], f"The export of {key}.{port}")
             return FileResponse(path.open("rb"), as_attachment=True, filename=f"{name}.joblib")
         if wanted != EXTENSIONS.get(info["kind"], "bin"):
             raise ApiError(

@@ -11,18 +11,20 @@ from django.conf import settings
 
 from designer.engine.cache import Cache, FileCache, NullCache
 from designer.engine.machine import Policy
+from designer.engine.objectstore import store_environment
 from designer.engine.runners.docker import DockerRunner, run_in_container
 from designer.engine.runners.local import LocalRunner
 from designer.engine.runners.routing import RoutingRunner, no_engine_result, step_image
-from designer.engine.store import ArtifactStore
+from designer.engine.store import ArtifactStore, open_store
 from designer.runs.dataset_services import store_for
 from designer.runs.models import Run
 
 
 @cache
 def artifact_store() -> ArtifactStore:
-    """The content-addressed store every run writes to (shared with the workers)."""
-    return ArtifactStore(settings.DESIGNER_ARTIFACT_ROOT)
+    """The content-addressed store every run writes to (shared with the workers): the folder
+    DESIGNER_ARTIFACT_ROOT, or the object store DESIGNER_ARTIFACT_STORE names."""
+    return open_store(settings.DESIGNER_ARTIFACT_STORE or settings.DESIGNER_ARTIFACT_ROOT)
 
 
 @lru_cache(maxsize=64)  # open SQLite connections this process keeps
@@ -93,8 +95,12 @@ def container_runner(capacity: int) -> DockerRunner:
 
 
 def step_runner(workers: int, preload: Sequence[str]) -> RoutingRunner:
-    """Warm local worker processes, and containers for the steps that name an image."""
-    return RoutingRunner(LocalRunner(workers, preload=preload), lambda: container_runner(workers))
+    """Warm local worker processes, and containers for the steps that name an image.
+
+    The workers get the object store's settings (they write outputs to it), nothing else.
+    """
+    local = LocalRunner(workers, preload=preload, env=store_environment())
+    return RoutingRunner(local, lambda: container_runner(workers))
 
 
 @cache

@@ -1,50 +1,125 @@
-"""Artifact store (content addressing, atomic writes, digest checks), codecs and datasets."""
+"""Artifact store (content addressing, atomic writes, digest checks), codecs and datasets.
+
+The store tests run against both backends: the local folder, and the S3-compatible object
+store `make test` starts (moto's server, TEST_S3_ENDPOINT), each object store seen from two
+"hosts" with caches of their own.
+"""
 
 from __future__ import annotations
 
 import hashlib
+import json
 import multiprocessing
 import os
+import shutil
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from designer.engine.artifacts import OutputTypeError, decode, encode, summarize_frame
+from designer.engine.cache import MemoryCache
+from designer.engine.compile import compile_document
 from designer.engine.context import StepError
 from designer.engine.datasets import DatasetNotFound, FileDatasetStore
-from designer.engine.store import ArtifactError, ArtifactStore
+from designer.engine.execute import execute
+from designer.engine.objectstore import ObjectStore, store_environment
+from designer.engine.registry import Registry
+from designer.engine.runners.local import LocalRunner
+from designer.engine.store import ArtifactError, ArtifactStore, open_store
 from designer.engine.types import PortType
+from tests.support.graphs import graph, node
+from tests.support.objectstore import object_store_env, object_store_url
 
 
-def test_put_get_content_addressed_and_sharded(tmp_path: Path) -> None:
-    store = ArtifactStore(tmp_path)
+@dataclass
+class Backend:
+    """A store, how to open it again elsewhere, and how to damage one of its objects."""
+
+    store: ArtifactStore
+    reopen: Callable[[], ArtifactStore]
+    damage: Callable[[str, bytes], None]
+    corrupt: Callable[[str], bytes]
+
+
+def _folder(tmp_path: Path) -> Backend:
+    store = ArtifactStore(tmp_path / "store")
+    return Backend(
+        store,
+        lambda: ArtifactStore(tmp_path / "store"),
+        lambda digest, data: store.path(digest).write_bytes(data),
+        lambda digest: (tmp_path / "store" / "corrupt" / digest).read_bytes(),
+    )
+
+
+def _object(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Backend:
+    import obstore
+
+    url = object_store_url(monkeypatch, tmp_path / "host-cache")
+    store = ObjectStore(url, tmp_path / "cache-a")
+    hosts = iter(range(1, 1000))
+
+    def damage(digest: str, data: bytes) -> None:  # in the bucket, and no cached copy
+        obstore.put(store.bucket, store._key(digest), data)
+        store.path(digest).unlink(missing_ok=True)
+
+    return Backend(
+        store,
+        lambda: ObjectStore(url, tmp_path / f"cache-{next(hosts)}"),
+        damage,
+        lambda digest: bytes(obstore.get(store.bucket, f"corrupt/{digest}").bytes()),
+    )
+
+
+@pytest.fixture(params=["folder", "object"])
+def backend(
+    request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Backend]:
+    yield _folder(tmp_path) if request.param == "folder" else _object(tmp_path, monkeypatch)
+
+
+def test_put_get_content_addressed(backend: Backend) -> None:
+    store = backend.store
     digest = store.put(b"hello")
     assert digest == hashlib.sha256(b"hello").hexdigest()
-    assert store.path(digest) == tmp_path / "objects" / digest[:2] / digest[2:]
-    assert store.get(digest) == b"hello"
+    assert store.get(digest) == b"hello" and store.exists(digest)
     assert store.put(b"hello") == digest and list(store.digests()) == [digest]
     assert store.size(digest) == 5
-    assert not any((tmp_path / "tmp").iterdir())  # no temp files left behind
+    assert store.local_path(digest).read_bytes() == b"hello"
+    assert not any(store.tmp.iterdir())  # no temp files left behind
+    store.put_summary(digest, {"rows": 1})
+    elsewhere = backend.reopen()  # another process, or another host with a cache of its own
+    assert open_store(store.root).get(digest) == b"hello"
+    assert elsewhere.get(digest) == b"hello" and elsewhere.summary(digest) == {"rows": 1}
 
 
-def test_corruption_and_absence_are_reported(tmp_path: Path) -> None:
+def test_the_folder_store_is_sharded(tmp_path: Path) -> None:
     store = ArtifactStore(tmp_path)
+    digest = store.put(b"hello")
+    assert store.path(digest) == tmp_path / "objects" / digest[:2] / digest[2:]
+
+
+def test_corruption_and_absence_are_reported(backend: Backend, tmp_path: Path) -> None:
+    store = backend.store
     digest = store.put(b"data")
-    store.path(digest).write_bytes(b"dat4")
+    backend.damage(digest, b"dat4")
     with pytest.raises(ArtifactError, match="corrupted"):
         store.get(digest)
     assert not store.exists(digest)  # moved aside: it counts as missing and gets produced again
-    assert (tmp_path / "corrupt" / digest).read_bytes() == b"dat4"
+    assert backend.corrupt(digest) == b"dat4"
     digest = store.put(b"data")
-    store.path(digest).write_bytes(b"dat5")
+    backend.damage(digest, b"dat5")
     with pytest.raises(ArtifactError, match="corrupted"):
         store.copy_to(digest, tmp_path / "copy")
     assert not (tmp_path / "copy").exists() and not store.exists(digest)
     with pytest.raises(ArtifactError, match="not in the store"):
         store.get("0" * 64)
+    with pytest.raises(ArtifactError, match="not in the store"):
+        store.local_path("0" * 64)
     with pytest.raises(ArtifactError, match="not a SHA-256"):
-        store.path("../../etc/passwd")
+        store.get("../../etc/passwd")
 
 
 def test_a_damaged_object_of_the_wrong_size_is_rewritten(tmp_path: Path) -> None:
@@ -55,14 +130,24 @@ def test_a_damaged_object_of_the_wrong_size_is_rewritten(tmp_path: Path) -> None
     assert store.get(digest) == b"payload"
 
 
-def test_put_file_streams_and_dedupes(tmp_path: Path) -> None:
-    store = ArtifactStore(tmp_path / "s")
+def test_a_damaged_cache_is_never_believed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    backend = _object(tmp_path, monkeypatch)
+    digest = backend.store.put(b"the real bytes")
+    backend.store.path(digest).write_bytes(b"the fake bytes")  # same size, wrong content
+    assert backend.store.get(digest) == b"the real bytes"
+    backend.store.path(digest).unlink()  # an evicted cache file: fetched again
+    assert backend.store.local_path(digest).read_bytes() == b"the real bytes"
+
+
+def test_put_file_streams_and_dedupes(backend: Backend, tmp_path: Path) -> None:
+    store = backend.store
     src = tmp_path / "big"
     src.write_bytes(os.urandom(3 * (1 << 20) + 7))
     digest = store.put_file(src)
     assert store.get(digest) == src.read_bytes()
     assert store.put_file(src) == digest
-    assert not any((tmp_path / "s" / "tmp").iterdir())
+    assert backend.reopen().get(digest) == src.read_bytes()
+    assert not any(store.tmp.iterdir())
 
 
 def test_a_failed_write_leaves_nothing(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -79,22 +164,50 @@ def test_a_failed_write_leaves_nothing(tmp_path: Path, monkeypatch: pytest.Monke
     assert not any((tmp_path / "tmp").iterdir())
 
 
+def test_an_unreachable_object_store_fails_the_write_saying_so(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name, value in object_store_env("http://127.0.0.1:9", tmp_path).items():
+        monkeypatch.setenv(name, value)  # nothing listens on the discard port
+    store = ObjectStore("s3://nowhere/x", tmp_path / "cache")
+    with pytest.raises(ArtifactError, match=r"cannot write .* to the object store s3://nowhere"):
+        store.put(b"payload")
+    assert not any(store.objects.iterdir())  # not even cached: the bucket is the truth
+
+
+def test_a_full_cache_drops_the_least_recently_used(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = _object(tmp_path, monkeypatch).store
+    store.cache_limit = 3000
+    digests = []
+    for age in range(5):
+        digests.append(store.put(os.urandom(1000)))
+        os.utime(store.path(digests[-1]), (1000 + age, 1000 + age))  # a clear order of use
+        cached = [d for d in digests if store.path(d).exists()]
+        assert sum(store.path(d).stat().st_size for d in cached) <= store.cache_limit
+    assert not store.path(digests[0]).exists()  # the oldest went first…
+    assert store.path(digests[-1]).exists()
+    assert all(len(store.get(d)) == 1000 for d in digests)  # …from this host's cache only
+
+
 def _writer(root: str, n: int) -> None:
-    store = ArtifactStore(root)
+    store = open_store(root)
     for i in range(50):
         store.put(f"shared {i % 10}".encode())
         store.put(f"own {n} {i}".encode())
 
 
-def test_concurrent_writers_from_several_processes(tmp_path: Path) -> None:
+def test_concurrent_writers_from_several_processes(backend: Backend) -> None:
     ctx = multiprocessing.get_context("spawn")
-    procs = [ctx.Process(target=_writer, args=(str(tmp_path), n)) for n in range(3)]
+    root = os.fspath(backend.store.root)
+    procs = [ctx.Process(target=_writer, args=(root, n)) for n in range(3)]
     for p in procs:
         p.start()
     for p in procs:
         p.join(60)
         assert p.exitcode == 0
-    store = ArtifactStore(tmp_path)
+    store = backend.reopen()
     digests = list(store.digests())
     assert len(digests) == 10 + 150
     for d in digests:
@@ -234,3 +347,37 @@ def test_input_frames_over_arrow_memory_are_equal_and_writable() -> None:
     assert frame["x"].tolist() == [10.0, 4.0, 3.0]
     assert table.column("x").to_pylist() == [1.0, 2.0, 3.0]  # the held table is unchanged
     pd.testing.assert_frame_equal(frame_over(table, None), plain)
+def test_a_run_on_the_object_store_goes_on_on_another_host(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, reg: Registry
+) -> None:
+    """Worker processes write outputs to the bucket; on a second host (its own cache folder and
+    workers, the first host's cache gone) the run reuses them and a new step reads them."""
+    url = object_store_url(monkeypatch, tmp_path / "host-cache")
+    chain = [node("a", "test.const@1", value=20), node("b", "test.add@1", amount=22)]
+    longer = [*chain, node("c", "test.add@1", amount=1)]
+    docs = {
+        "one": graph(chain, [("a.out", "b.in")]),
+        "two": graph(longer, [("a.out", "b.in"), ("b.out", "c.in")]),
+    }
+    index = MemoryCache()  # the shared cache index (the database, in the product)
+    results = {}
+    for host, doc in docs.items():
+        monkeypatch.setenv("DESIGNER_STORE_CACHE", str(tmp_path / host))
+        with LocalRunner(1, env=store_environment()) as runner:
+            results[host] = execute(
+                compile_document(doc, reg, {}),
+                runner=runner,
+                cache=index,
+                store=open_store(url),
+                emit=lambda event: None,
+            )
+        shutil.rmtree(tmp_path / host)  # this host's cache goes away with it
+    one, two = results["one"], results["two"]
+    assert one.status == two.status == "succeeded"
+    assert {k: s.status.value for k, s in two.steps.items()} == {
+        "a": "reused",
+        "b": "reused",
+        "c": "succeeded",
+    }
+    out = two.steps["c"].outputs["out"].digest
+    assert json.loads(ObjectStore(url, tmp_path / "three").get(out)) == {"value": 43}
