@@ -141,6 +141,19 @@ DESIGNER_KEEP_RUNS = int(os.environ.get("DESIGNER_KEEP_RUNS", "50"))
 CELERY_BROKER_URL = REDIS_URL or "memory://"
 CELERY_RESULT_BACKEND = None
 CELERY_TASK_ACKS_LATE = True
+# a worker keeps reconnecting to a broker that went away, for as long as it takes; a step in
+# flight runs on and reports once the broker is back (decision 0022)
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = False
+# sending a task waits out a broker restart (~35 s) instead of failing after ~1 s; the API
+# refuses new runs while the broker is down (503), so only a worker finishing a step waits
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 20,
+    "interval_start": 0,
+    "interval_step": 0.5,
+    "interval_max": 2,
+}
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import threading
 from collections.abc import Callable, Coroutine
@@ -16,6 +17,9 @@ from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
 
 from designer.realtime.protocol import RUN_LEVEL_EVENTS
+
+logger = logging.getLogger(__name__)
+PUBLISH_ATTEMPTS = 2
 
 
 def run_group(run_id: int) -> str:
@@ -84,7 +88,13 @@ _publisher_lock = threading.Lock()
 
 
 def _publish(layer: Any, send: Callable[[], Coroutine[Any, Any, None]]) -> None:
-    """Run `send` (a coroutine function using `layer`) to completion from sync code."""
+    """Run `send` (a coroutine function using `layer`) to completion from sync code.
+
+    Called after the commit of what it announces, so it never raises: a publish is tried
+    again once on a fresh connection (the first command after a Redis restart fails on the
+    old one; a message sent twice is dropped by seq at the socket), then given up with a
+    warning. Sockets lose nothing: the hub's check sends what never arrived from the log.
+    """
     global _publisher
     if isinstance(layer, InMemoryChannelLayer):
         # Lives on the server's event loop: async_to_sync from a thread that loop started
@@ -95,7 +105,13 @@ def _publish(layer: Any, send: Callable[[], Coroutine[Any, Any, None]]) -> None:
         if _publisher is None or _publisher.pid != os.getpid():  # none yet, or forked
             _publisher = _Publisher()
         publisher = _publisher
-    publisher.run(send())
+    for attempt in range(PUBLISH_ATTEMPTS):
+        try:
+            publisher.run(send())
+            return
+        except Exception:  # Redis restarted (a stale connection) or away; the state is saved
+            if attempt + 1 == PUBLISH_ATTEMPTS:
+                logger.warning("realtime: a publish failed; sockets catch up from the log")
 
 
 def _group_send(group: str, message: dict[str, Any]) -> None:

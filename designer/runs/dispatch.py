@@ -7,6 +7,8 @@ import logging
 from django.conf import settings
 from django.utils import timezone
 
+from designer.runs.broker import BrokerUnavailable
+
 # Runs created before this moment belong to an earlier server process (see coordinator.recover).
 PROCESS_STARTED = timezone.now()
 logger = logging.getLogger(__name__)
@@ -20,9 +22,13 @@ def start(run_id: int) -> None:
 
         try:
             distributed.advance_later(run_id)
-        except Exception as exc:  # the broker is unreachable: say so on the run, not as a 500
+        except Exception as exc:  # the broker went away since `broker.require`: fail the run
             logger.exception("could not queue run %s on Celery", run_id)
-            services.finish(run_id, RunStatus.FAILED, f"Could not queue the run on Celery: {exc}")
+            error = f"Could not queue the run: the task broker is unreachable ({exc})."
+            services.finish(run_id, RunStatus.FAILED, error)
+            raise BrokerUnavailable(
+                "queued", f" Run {run_id} was saved as failed: start it again then."
+            ) from exc
     else:
         from designer.runs import coordinator
 
@@ -34,7 +40,10 @@ def cancel(run_id: int) -> None:
     if settings.DESIGNER_RUNNER == "celery":
         from designer.runs import distributed
 
-        distributed.stop_tasks(run_id)
+        try:
+            distributed.stop_tasks(run_id)
+        except Exception:  # saved as canceled: results that still come are ignored
+            logger.warning("could not revoke the steps of canceled run %s", run_id, exc_info=True)
     else:
         from designer.runs import coordinator
 

@@ -7,6 +7,7 @@ its machine cannot leave a step `running` forever.
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from functools import cache
 
@@ -54,17 +55,19 @@ class Heartbeat:
 
     def _beat(self) -> None:
         while not self.stopped.wait(interval()):
-            try:
-                self._renew()
-            except redis.RedisError:  # Redis briefly away: the next beat tries again
-                continue
+            self._try_renew()
+
+    def _try_renew(self) -> None:
+        with contextlib.suppress(redis.RedisError):  # Redis briefly away: the next beat tries
+            self._renew()
 
     def __enter__(self) -> Heartbeat:
-        self._renew()
+        self._try_renew()
         self.thread.start()
         return self
 
     def __exit__(self, *exc: object) -> None:
         self.stopped.set()
         self.thread.join()
-        self.client.delete(self.key)
+        with contextlib.suppress(redis.RedisError):  # Redis away: the key expires on its own
+            self.client.delete(self.key)

@@ -25,6 +25,7 @@ from designer.graphs import services as graph_services
 from designer.graphs.analysis import module_registry, plan_for_run, with_node_params
 from designer.graphs.models import Graph, GraphVersion
 from designer.runs import (
+    broker,
     dataset_services,
     dispatch,
     engine_setup,
@@ -73,6 +74,7 @@ def start_run(
     `node_params` replaces some nodes' params for this run only (an endpoint call's inputs).
     A graph that cannot run is refused with 400 and the engine's issues, before anything is saved.
     """
+    broker.require("queued")
     pinned = graph_version(graph, version) if version is not None else None
     values = parameters or {}
     compiled = None
@@ -277,6 +279,7 @@ def cancel_run(run: Run) -> Run:
     """Cancel a run: it is marked canceled at once; the runner stops its steps."""
     if run.status in FINAL_RUN:
         raise ApiError(409, "run_finished", f"Run {run.pk} already finished ({run.status}).")
+    broker.require("stopped")  # its steps could not be told to stop: change nothing
     finish(run.pk, RunStatus.CANCELED, "Canceled by a user.")
     dispatch.cancel(run.pk)
     run.refresh_from_db()

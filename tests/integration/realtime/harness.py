@@ -278,12 +278,22 @@ async def receive_until_finished(socket: ClientConnection, timeout: float = 30) 
 class CeleryWorker:
     """A real `celery -A designer.celery worker` on Redis, sharing the server's database."""
 
-    def __init__(self, database: Database, redis_url: str) -> None:
-        self.log_path = database.workdir / "celery-worker.log"
+    def __init__(
+        self,
+        database: Database,
+        redis_url: str,
+        name: str = "realtime",
+        *,
+        quiet: bool = True,
+        **env: str,
+    ) -> None:
+        self.log_path = database.workdir / f"celery-{name}.log"
         self.process = subprocess.Popen(
-            celery_worker_command(f"realtime-{os.getpid()}", self.log_path),
+            celery_worker_command(f"{name}-{os.getpid()}", self.log_path, quiet=quiet),
             cwd=ROOT,
-            env=database.process_env(REDIS_URL=redis_url, DESIGNER_RUNNER="celery"),
+            env=database.process_env(
+                **{"REDIS_URL": redis_url, "DESIGNER_RUNNER": "celery", **env}
+            ),
             start_new_session=True,
         )
         deadline = time.monotonic() + 60

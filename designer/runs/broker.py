@@ -1,0 +1,41 @@
+"""Whether the task broker answers: runs are not started or canceled while it does not (503)."""
+
+from __future__ import annotations
+
+from functools import cache
+
+import redis
+from django.conf import settings
+
+from designer.api_errors import ApiError
+
+PING_TIMEOUT = 2.0  # seconds a broker that does not answer may take to say so
+
+
+class BrokerUnavailable(ApiError):
+    """503: the Celery broker (Redis) is unreachable, so a run cannot be queued or stopped now."""
+
+    def __init__(self, action: str, detail: str = ""):
+        super().__init__(
+            503,
+            "broker_unavailable",
+            f"The task broker (Redis) is unreachable, so the run cannot be {action} now; "
+            f"nothing was changed. Try again once it is back.{detail}",
+        )
+
+
+@cache
+def _client(url: str) -> redis.Redis:
+    return redis.Redis.from_url(
+        url, socket_connect_timeout=PING_TIMEOUT, socket_timeout=PING_TIMEOUT
+    )
+
+
+def require(action: str) -> None:
+    """Raise BrokerUnavailable unless runs go to Celery on a broker that answers a PING."""
+    if settings.DESIGNER_RUNNER != "celery":
+        return
+    try:
+        _client(settings.CELERY_BROKER_URL).ping()
+    except redis.RedisError:
+        raise BrokerUnavailable(action) from None
