@@ -13,7 +13,7 @@ from django.conf import settings  # noqa: E402
 
 from designer.daphne_requests import leave_request_bodies_to_django  # noqa: E402
 from designer.realtime.auth import TokenOrSessionAuthMiddlewareStack  # noqa: E402
-from designer.realtime.frames import FrameWriterMiddleware  # noqa: E402
+from designer.realtime.frames import FrameWriterMiddleware, direct_writes  # noqa: E402
 from designer.realtime.origin import SameOriginValidator  # noqa: E402
 from designer.realtime.routing import websocket_urlpatterns  # noqa: E402
 
@@ -38,7 +38,8 @@ application = ProtocolTypeRouter(
     {
         "http": django_asgi_app,
         "websocket": FrameWriterMiddleware(
-            SameOriginValidator(TokenOrSessionAuthMiddlewareStack(URLRouter(websocket_urlpatterns)))
+            SameOriginValidator(TokenOrSessionAuthMiddlewareStack(URLRouter(websocket_urlpatterns))),
+            direct=direct_writes(settings.DESIGNER_FRAME_WRITER),
         ),
     }
 )

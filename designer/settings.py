@@ -158,6 +158,10 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 
+# "direct": stored events' frames are written straight to Daphne's sockets, after a start-up
+# self-check of the Autobahn/Twisted internals that reads (falls back on its own); "standard"
+DESIGNER_FRAME_WRITER = os.environ.get("DESIGNER_FRAME_WRITER", "direct")
+
 DATA_UPLOAD_MAX_MEMORY_SIZE = 20 * 1024 * 1024
 # files Django's storages write (collected static files) are owner-only too
 FILE_UPLOAD_PERMISSIONS = 0o600

@@ -19,12 +19,24 @@ fragmentation apply, and the message is within the size limit. Otherwise, and un
 ASGI server or Channels' test communicator, there is no writer or `write` returns False and
 the consumer sends the usual `websocket.send`. Both paths write to the same transport
 synchronously, in call order.
+
+Because this reads Autobahn's and Twisted's internals, it is a setting (DESIGNER_FRAME_WRITER:
+`direct`, the default, or `standard`), and `direct` is only taken after `self_check` found, at
+start-up, that the installed Daphne, Autobahn and Twisted still have everything it reads and
+that Autobahn frames sample messages of every length encoding exactly as `text_frame` does;
+otherwise the server logs why and every message takes the standard path.
 """
 
 from __future__ import annotations
 
 import functools
+import logging
+import socket
+import types
 from typing import Any
+
+logger = logging.getLogger(__name__)
+WRITERS = ("direct", "standard")
 
 SCOPE_KEY = "designer.frame_writer"
 _TEXT_FIN = 0x81  # FIN + opcode 1 (text)
@@ -125,14 +137,86 @@ def writer_for(send: Any) -> FrameWriter | None:
     return FrameWriter(protocol, WebSocketProtocol.STATE_OPEN, direct)
 
 
-class FrameWriterMiddleware:
-    """Outermost WebSocket middleware: puts the connection's FrameWriter (if any) in the scope."""
+def self_check() -> str | None:
+    """Why the direct path cannot be used with the installed Daphne, Autobahn and Twisted, or
+    None when it can: on a Daphne connection in memory, Autobahn frames sample messages (every
+    length encoding) exactly as the writer does, and on one over Twisted's TCP transport (a
+    socket pair, no event loop) the writer's direct send delivers the frame whole."""
+    try:
+        from daphne.server import Server
+        from daphne.ws_protocol import WebSocketFactory, WebSocketProtocol
+        from twisted.internet import tcp
+        from twisted.internet.address import IPv4Address
+        from twisted.internet.testing import StringTransport
 
-    def __init__(self, inner: Any) -> None:
+        server = Server.__new__(Server)
+        factory = WebSocketFactory(server, server="Daphne")
+        factory.setProtocolOptions(maxMessagePayloadSize=1 << 20)  # as Daphne configures it
+        protocol = factory.buildProtocol(IPv4Address("TCP", "127.0.0.1", 1))
+        memory = StringTransport()
+        protocol.makeConnection(memory)
+        protocol.state = WebSocketProtocol.STATE_OPEN
+        protocol.client_addr = ("127.0.0.1", 1)  # set by Daphne's onConnect
+        writer = writer_for(functools.partial(server.handle_reply, protocol))
+        if writer is None:
+            return "Daphne's WebSocket protocol lacks what the writer reads"
+        frames = []
+        for size in (20, 300, 70_000):
+            payload = ("[" + "7," * size)[: size - 1] + "]"
+            memory.clear()
+            protocol.serverSend(payload, False)
+            frames.append(text_frame(payload.encode()))
+            if memory.value() != frames[-1]:
+                return f"Autobahn frames a {size}-byte message differently"
+        ours, theirs = socket.socketpair()
+        try:
+            ours.setblocking(False)
+            port = types.SimpleNamespace(_realPortNumber=1)
+            protocol.transport = tcp.Server(ours, protocol, ("127.0.0.1", 1), port, 1, _NoLoop())
+            writer = writer_for(functools.partial(server.handle_reply, protocol))
+            if writer is None or not writer.direct:
+                return "Twisted's TCP transport lacks what the direct send reads"
+            if not writer.write(frames[0], len(frames[0]) - 2) or theirs.recv(64) != frames[0]:
+                return "the direct send did not deliver the frame"
+        finally:
+            ours.close()
+            theirs.close()
+    except Exception as exc:
+        return f"the check failed: {exc!r}"
+    return None
+
+
+class _NoLoop:
+    """A reactor that registers nothing: the self-check's transport never enters a loop."""
+
+    def addReader(self, reader: Any) -> None:
+        return None
+
+    addWriter = removeReader = removeWriter = addReader
+
+
+def direct_writes(setting: str) -> bool:
+    """Whether this process writes stored events' frames directly (see the module docstring)."""
+    if setting not in WRITERS:
+        raise ValueError(f"DESIGNER_FRAME_WRITER must be one of {WRITERS}, not {setting!r}")
+    if setting == "standard":
+        return False
+    reason = self_check()
+    if reason is not None:
+        logger.warning("realtime: frames take the standard path: %s", reason)
+    return reason is None
+
+
+class FrameWriterMiddleware:
+    """Outermost WebSocket middleware: puts the connection's FrameWriter (if any) in the scope,
+    when `direct` (else every message takes the standard path)."""
+
+    def __init__(self, inner: Any, direct: bool = True) -> None:
         self.inner = inner
+        self.direct = direct
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> Any:
-        writer = writer_for(send)
+        writer = writer_for(send) if self.direct else None
         if writer is not None:
             scope = dict(scope, **{SCOPE_KEY: writer})
         return await self.inner(scope, receive, send)

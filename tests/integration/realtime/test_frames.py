@@ -18,6 +18,8 @@ from twisted.internet.testing import StringTransport
 from designer.realtime import frames
 from designer.realtime.codec import encoded
 from designer.realtime.frames import FrameWriter, FrameWriterMiddleware, text_frame, writer_for
+from tests.integration.realtime.harness import Server, open_socket, receive, receive_until_finished
+from tests.integration.realtime.script import run_script
 
 OPEN = WebSocketProtocol.STATE_OPEN
 EVENT = {
@@ -212,5 +214,61 @@ async def test_the_middleware_puts_the_writer_in_the_scope() -> None:
     app = FrameWriterMiddleware(inner)
     await app({"type": "websocket"}, None, functools.partial(server.handle_reply, protocol))
     await app({"type": "websocket"}, None, lambda message: None)
+    standard = FrameWriterMiddleware(inner, direct=False)  # DESIGNER_FRAME_WRITER=standard
+    await standard({"type": "websocket"}, None, functools.partial(server.handle_reply, protocol))
     assert isinstance(seen[0][frames.SCOPE_KEY], FrameWriter)
-    assert frames.SCOPE_KEY not in seen[1]
+    assert frames.SCOPE_KEY not in seen[1] and frames.SCOPE_KEY not in seen[2]
+
+
+def test_the_self_check_passes_with_the_pinned_daphne_autobahn_and_twisted() -> None:
+    assert frames.self_check() is None
+
+
+@pytest.mark.parametrize(
+    ("change", "reason"),
+    [
+        ({"text_frame": lambda payload: b"\x01" + payload}, "frames a 20-byte message differently"),
+        ({"_PROTOCOL_STATE": ("state", "renamed")}, "protocol lacks what the writer reads"),
+        ({"_TRANSPORT_STATE": ("TLS", "renamed")}, "transport lacks what the direct send reads"),
+    ],
+)
+def test_the_self_check_notices_an_upgrade_that_breaks_the_writer(
+    monkeypatch: pytest.MonkeyPatch, change: dict[str, Any], reason: str
+) -> None:
+    for name, value in change.items():
+        monkeypatch.setattr(frames, name, value)
+    found = frames.self_check()
+    assert found is not None and reason in found
+
+
+def test_the_setting_chooses_the_path_and_a_failed_check_falls_back(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    assert frames.direct_writes("direct")
+    assert not frames.direct_writes("standard")
+    with pytest.raises(ValueError, match="DESIGNER_FRAME_WRITER"):
+        frames.direct_writes("fast")
+    monkeypatch.setattr(frames, "self_check", lambda: "Autobahn frames it differently")
+    assert not frames.direct_writes("direct")
+    assert "frames take the standard path: Autobahn frames it differently" in caplog.text
+
+
+async def test_both_paths_deliver_the_same_stream(rt_database: Any, server: Any) -> None:
+    """A run's events over a real Daphne whose frames take the standard path, and over the
+    session's (direct) one: the same messages, in the same order."""
+    standard = Server(rt_database, DESIGNER_FRAME_WRITER="standard")
+    try:
+        streams = []
+        for daphne in (server, standard):
+            team = daphne.control("team", members={"viewer": "viewer"})
+            run = daphne.control("create_run", workspace=team["workspace"], steps=4)["run"]
+            socket_path = f"/ws/runs/{run}/"
+            async with await open_socket(daphne, socket_path, team["users"]["viewer"]) as ws:
+                await receive(ws)  # the snapshot
+                daphne.control("produce", run=run, events=run_script(4))
+                messages = await receive_until_finished(ws)
+            streams.append([(m["type"], m["seq"], json.dumps(m["data"])) for m in messages])
+        direct, plain = streams
+        assert len(direct) > 10 and [m[:2] for m in direct] == [m[:2] for m in plain]
+    finally:
+        standard.stop()
