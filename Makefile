@@ -2,10 +2,13 @@
 PY := .venv/bin/python
 export PATH := $(CURDIR)/.venv/bin:$(PATH)
 
-.PHONY: run test setup frontend lint typecheck unit bench golden types screenshot clean
+.PHONY: run run-distributed test setup frontend lint typecheck unit bench golden types screenshot clean
 
 run:            ## set up and serve the app on 127.0.0.1:8000 (SQLite, in-memory layer, local runner)
 	bash scripts/run.sh
+
+run-distributed: ## PostgreSQL, Redis, 2 Daphne behind nginx on 127.0.0.1:8000, 2 Celery workers, the scheduler
+	bash scripts/run-distributed.sh
 
 test:           ## install and start what the tests need, run the whole suite, stop the services
 	bash scripts/test.sh
