@@ -214,7 +214,7 @@ def start_worker(redis: str) -> subprocess.Popen[bytes]:
     from designer.celery import app
 
     env = {**os.environ, "REDIS_URL": redis, "DESIGNER_RUNNER": "celery"}
-    app.conf.broker_url = redis
+    app.conf.CELERY_BROKER_URL = redis  # the namespaced key: celery 5.6 reads that one
     command = celery_worker_command(
         f"bench-{os.getpid()}", DATA_DIR / "celery.log", settings.DESIGNER_WORKERS
     )

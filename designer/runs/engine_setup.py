@@ -16,6 +16,7 @@ from designer.engine.runners.docker import DockerRunner, run_in_container
 from designer.engine.runners.local import LocalRunner
 from designer.engine.runners.routing import RoutingRunner, no_engine_result, step_image
 from designer.engine.store import ArtifactStore, open_store
+from designer.runs.cache_index import DatabaseCache
 from designer.runs.dataset_services import store_for
 from designer.runs.models import Run
 
@@ -27,22 +28,31 @@ def artifact_store() -> ArtifactStore:
     return open_store(settings.DESIGNER_ARTIFACT_STORE or settings.DESIGNER_ARTIFACT_ROOT)
 
 
-@lru_cache(maxsize=64)  # open SQLite connections this process keeps
-def workspace_cache(workspace_id: int) -> FileCache:
-    """One workspace's result cache index, beside the artifact store.
+def workspace_cache(workspace_id: int) -> Cache:
+    """One workspace's result cache index: in the database for Celery workers, which may be on
+    any host; beside the artifact folder for the embedded server and its worker processes.
 
     Each workspace has its own: a step is only ever reused from a run of the same workspace, so
     reuse never tells a user that another workspace computed the same thing (or names its run).
     The stored bytes stay shared (content-addressed), which reveals nothing.
     """
+    if settings.DESIGNER_RUNNER == "celery":
+        return DatabaseCache(workspace_id)
+    return _file_cache(workspace_id)
+
+
+@lru_cache(maxsize=64)  # open SQLite connections this process keeps
+def _file_cache(workspace_id: int) -> FileCache:
     return FileCache(settings.DESIGNER_ARTIFACT_ROOT, f"caches/workspace-{workspace_id}.sqlite3")
 
 
-def workspace_caches() -> list[FileCache]:
-    """Every workspace cache index that exists on disk (for pruning)."""
+def prune_caches(keep: Callable[[str], bool]) -> int:
+    """Drop every workspace's cache entries with an output `keep` rejects; how many went."""
+    if settings.DESIGNER_RUNNER == "celery":
+        return DatabaseCache.prune_all(keep)
     folder = Path(settings.DESIGNER_ARTIFACT_ROOT) / "caches"
     paths = sorted(folder.glob("workspace-*.sqlite3"))
-    return [workspace_cache(int(path.stem.removeprefix("workspace-"))) for path in paths]
+    return sum(_file_cache(int(p.stem.removeprefix("workspace-"))).prune(keep) for p in paths)
 
 
 def cache_for(run: Run) -> Cache:

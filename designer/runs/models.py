@@ -175,3 +175,43 @@ class DatasetUsage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.run_id}/{self.step} used {self.version}"
+
+
+class CachedResult(models.Model):
+    """A workspace's result cache entry (engine.cache.CacheEntry), in the database every host
+    shares."""
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+")
+    fingerprint = models.CharField(max_length=64)
+    run_id = models.CharField(max_length=64)
+    node = models.CharField(max_length=200)
+    outputs = models.JSONField()
+    created = models.FloatField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["workspace", "fingerprint"], name="one_entry_per_fingerprint"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.fingerprint[:12]} from run {self.run_id}"
+
+
+class CacheHistory(models.Model):
+    """What a node in a scope last ran or was reused with (engine.cache.Previous)."""
+
+    scope = models.CharField(max_length=200)
+    node = models.CharField(max_length=200)
+    fingerprint = models.CharField(max_length=64)
+    material = models.JSONField()
+    run_id = models.CharField(max_length=64)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["scope", "node"], name="one_history_per_node")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.scope}/{self.node} at {self.fingerprint[:12]}"

@@ -94,9 +94,7 @@ def collect(keep: int, *, dry_run: bool = False, grace: float = GRACE_SECONDS) -
         if not dry_run:
             store.delete(digest)
     if not dry_run:
-        done.cache_entries = sum(
-            cache.prune(lambda d: store.exists(d)) for cache in engine_setup.workspace_caches()
-        )
+        done.cache_entries = engine_setup.prune_caches(store.exists)
     logs = Path(settings.DESIGNER_ARTIFACT_ROOT) / "logs"
     if logs.is_dir():
         runs = set(Run.objects.values_list("pk", flat=True))

@@ -59,7 +59,7 @@ def celery_worker(
         DESIGNER_MODULE_PATHS=str(ROOT / "tests" / "fixtures" / "container_modules"),
     )
     log = tmp_path_factory.mktemp("celery") / "worker.log"
-    app.conf.broker_url = REDIS_URL
+    app.conf.CELERY_BROKER_URL = REDIS_URL  # the namespaced key: celery 5.6 reads that one
     app.control.purge()
     worker = subprocess.Popen(
         celery_worker_command(f"test-{os.getpid()}", log),
