@@ -167,6 +167,10 @@ class DockerRunner:
         return self._wake_r
 
     def submit(self, task_id: str, task: Mapping[str, Any]) -> None:
+        if "://" in str(task.get("store")):  # a container has no network to reach it
+            message = "steps with an image need a folder artifact store, not an object store"
+            self._post(RunnerMessage("done", task_id, failed_result(message, retryable=False)))
+            return
         spec = container_spec(
             task,
             default_image=self.default_image,

@@ -173,6 +173,19 @@ def test_a_missing_image_fails_the_step_without_a_pull_or_a_retry(
     assert client.specs == []
 
 
+def test_a_container_step_on_an_object_store_fails_saying_why(tmp_path: Path) -> None:
+    client = FakeClient()
+    runner = DockerRunner(1, client=client)
+    try:
+        task = {"step": {"key": "a"}, "store": "s3://bucket/prefix", "run_id": "r", "attempt": 1}
+        runner.submit("t", task)
+        (message,) = runner.wait(10)
+    finally:
+        runner.close()
+    assert message.kind == "done" and message.data["retryable"] is False
+    assert "need a folder artifact store" in message.data["error"] and client.specs == []
+
+
 def pinned(reg: Registry, image: str, *names: str) -> Registry:
     """The test registry with these modules pinned to a container image."""
     env = Environment(image=image)
