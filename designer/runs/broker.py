@@ -15,12 +15,17 @@ PING_TIMEOUT = 2.0  # seconds a broker that does not answer may take to say so
 class BrokerUnavailable(ApiError):
     """503: the Celery broker (Redis) is unreachable, so a run cannot be queued or stopped now."""
 
-    def __init__(self, action: str, detail: str = ""):
+    def __init__(self, action: str, failed_run: int | None = None):
+        outcome = (
+            "nothing was changed"
+            if failed_run is None
+            else f"run {failed_run} was saved as failed, saying so"
+        )
         super().__init__(
             503,
             "broker_unavailable",
             f"The task broker (Redis) is unreachable, so the run cannot be {action} now; "
-            f"nothing was changed. Try again once it is back.{detail}",
+            f"{outcome}. Try again once it is back.",
         )
 
 

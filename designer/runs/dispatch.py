@@ -26,9 +26,7 @@ def start(run_id: int) -> None:
             logger.exception("could not queue run %s on Celery", run_id)
             error = f"Could not queue the run: the task broker is unreachable ({exc})."
             services.finish(run_id, RunStatus.FAILED, error)
-            raise BrokerUnavailable(
-                "queued", f" Run {run_id} was saved as failed: start it again then."
-            ) from exc
+            raise BrokerUnavailable("queued", failed_run=run_id) from exc
     else:
         from designer.runs import coordinator
 
