@@ -1,8 +1,17 @@
-"""Django admin for runs, steps, events, datasets and dataset usage."""
+"""Django admin for runs, steps, events, datasets, dataset usage and the result cache index."""
 
 from django.contrib import admin
 
-from designer.runs.models import Dataset, DatasetUsage, DatasetVersion, Run, RunEvent, StepRun
+from designer.runs.models import (
+    CachedResult,
+    CacheHistory,
+    Dataset,
+    DatasetUsage,
+    DatasetVersion,
+    Run,
+    RunEvent,
+    StepRun,
+)
 
 
 class StepRunInline(admin.TabularInline):
@@ -62,3 +71,21 @@ class DatasetUsageAdmin(admin.ModelAdmin):
     """Which runs read which dataset versions."""
 
     list_display = ["run", "step", "version"]
+
+
+@admin.register(CachedResult)
+class CachedResultAdmin(admin.ModelAdmin):
+    """The result cache index Celery workers share (read-only: the runs own it)."""
+
+    list_display = ["fingerprint", "node", "run_id", "created"]
+    search_fields = ["fingerprint", "node", "run_id"]
+    readonly_fields = ["fingerprint", "run_id", "node", "outputs", "created"]
+
+
+@admin.register(CacheHistory)
+class CacheHistoryAdmin(admin.ModelAdmin):
+    """What each node of each graph last ran or was reused with."""
+
+    list_display = ["scope", "node", "fingerprint", "run_id"]
+    search_fields = ["scope", "node"]
+    readonly_fields = ["scope", "node", "fingerprint", "material", "run_id"]
