@@ -59,13 +59,26 @@ def test_a_forked_process_starts_its_own_publisher(
     assert len(set(map(id, layer.loops))) == 2
 
 
-def test_errors_reach_the_caller(layer: RecordingLayer, monkeypatch: pytest.MonkeyPatch) -> None:
-    async def failing(group: str, message: dict[str, Any]) -> None:
-        raise ConnectionError("redis is down")
+def test_a_failed_publish_is_tried_again_then_logged_never_raised(
+    layer: RecordingLayer, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """It runs after the commit of what it announces: raising would fail a saved request."""
+    failures = [ConnectionError("Connection closed by server.")]  # a stale connection, once
+    record = layer.group_send
 
-    monkeypatch.setattr(layer, "group_send", failing)
-    with pytest.raises(ConnectionError, match="redis is down"):
-        broadcast.publish_run_events(9, [envelope("run.status", 1, {"status": "running"})])
+    async def flaky(group: str, message: dict[str, Any]) -> None:
+        if failures:
+            raise failures.pop()
+        await record(group, message)
+
+    monkeypatch.setattr(layer, "group_send", flaky)
+    broadcast.publish_run_events(9, [envelope("run.status", 1, {"status": "running"})])
+    assert [group for group, _ in layer.sent] == ["run.5", "workspace.9"]  # the second try
+
+    failures.extend(ConnectionError("redis is down") for _ in range(2))  # Redis is away
+    broadcast.publish_run_events(9, [envelope("run.status", 2, {"status": "running"})])
+    assert len(layer.sent) == 2 and not failures  # tried twice, then given up
+    assert "a publish failed; sockets catch up from the log" in caplog.text
 
 
 def test_the_in_memory_layer_is_used_through_async_to_sync(
