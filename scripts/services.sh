@@ -34,11 +34,16 @@ stop_docker() {
 start_s3() {
   .venv/bin/moto_server -H 127.0.0.1 -p "$s3_port" >"$dir/s3.log" 2>&1 &
   echo $! >"$dir/s3.pid"
+  local bucket="http://127.0.0.1:$s3_port/designer-test"
   for _ in $(seq 100); do
-    .venv/bin/python -c "import urllib.request as u; u.urlopen(u.Request('http://127.0.0.1:$s3_port/designer-test', method='PUT'), timeout=2)" 2>/dev/null && break
+    if .venv/bin/python -c "import urllib.request as u; u.urlopen(u.Request('$bucket', method='PUT'), timeout=2)" 2>/dev/null; then
+      echo "TEST_S3_ENDPOINT=http://127.0.0.1:$s3_port"
+      return
+    fi
     sleep 0.1
   done
-  echo "TEST_S3_ENDPOINT=http://127.0.0.1:$s3_port"
+  echo "the S3 server did not start (see $dir/s3.log)" >&2
+  exit 1
 }
 
 redis_port=${TEST_REDIS_PORT:-6391} pg_port=${TEST_PG_PORT:-5441} s3_port=${TEST_S3_PORT:-9001}

@@ -52,6 +52,12 @@ class Database:
             check=True,
         )
 
+    def host_env(self, folder: Path) -> dict[str, str]:
+        """The environment of a process on "another host": this database, its own data folder."""
+        url = self.env.get("DATABASE_URL") or f"sqlite:///{self.workdir / 'db.sqlite3'}"
+        folder.mkdir(parents=True, exist_ok=True)
+        return {"DATABASE_URL": url, "DESIGNER_DATA_DIR": str(folder)}
+
     def _pg_execute(self, sql: str) -> None:
         import psycopg
 

@@ -1,11 +1,16 @@
-"""Two Daphne processes behind one address (make run-distributed): a browser on either one
-sees everything. Runs go to a real Celery worker on Redis; sockets on both servers get every
-event of a run started through the other, and the workspace streams of both announce it."""
+"""Two Daphne processes behind one address (make run-distributed) and a Celery worker, each as
+if on a host of its own: they share only the database, Redis and an S3-compatible bucket (each
+its own data folder and store cache). A browser on either server sees everything: sockets on
+both get every event of a run started through one, the workspace streams of both announce it,
+and both serve its outputs, which neither server wrote."""
 
 from __future__ import annotations
 
 import asyncio
+import os
+import uuid
 from collections.abc import Iterator
+from urllib.parse import urlparse, urlunparse
 
 import pytest
 
@@ -18,25 +23,46 @@ from tests.integration.realtime.harness import (
     receive_until_finished,
 )
 from tests.integration.realtime.test_real_runs import chain
+from tests.support.objectstore import BUCKET, object_store_env
 
 pytestmark = [pytest.mark.redis, pytest.mark.celery]
 
 
 @pytest.fixture(scope="module")
-def second_server(rt_database: Database, redis_url: str) -> Iterator[Server]:
-    """Another Daphne on the same database and Redis (another host, behind the same proxy)."""
-    process = Server(rt_database, redis_url=redis_url, DESIGNER_RUNNER="celery")
-    yield process
-    process.stop()
+def hosts(rt_database: Database, redis_url: str) -> Iterator[tuple[Server, Server]]:
+    """Two servers and a worker on "three hosts" sharing the database, Redis and a bucket."""
+    endpoint = os.environ.get("TEST_S3_ENDPOINT", "")
+    if not endpoint:
+        pytest.skip("TEST_S3_ENDPOINT is not set: these hosts share the server make test starts")
+    store = f"s3://{BUCKET}/{uuid.uuid4().hex}"
+    redis_url = urlunparse(urlparse(redis_url)._replace(path="/8"))  # no other worker's queue
+
+    def host(name: str) -> dict[str, str]:
+        folder = rt_database.workdir / name
+        return {
+            **rt_database.host_env(folder),
+            **object_store_env(endpoint, folder / "store-cache"),
+            "DESIGNER_ARTIFACT_STORE": store,
+            "DESIGNER_RUNNER": "celery",
+        }
+
+    servers = (
+        Server(rt_database, redis_url=redis_url, **host("web1")),
+        Server(rt_database, redis_url=redis_url, **host("web2")),
+    )
+    worker = CeleryWorker(rt_database, redis_url, "far", **host("worker"))
+    yield servers
+    worker.stop()
+    for server in servers:
+        server.stop()
 
 
-async def test_sockets_on_either_server_get_every_event(
-    celery_server: Server, second_server: Server, celery_worker: CeleryWorker
-) -> None:
-    team = celery_server.control("team", members={"editor": "editor", "viewer": "viewer"})
+async def test_either_server_sees_every_event_and_output(hosts: tuple[Server, Server]) -> None:
+    first_server, second_server = hosts
+    team = first_server.control("team", members={"editor": "editor", "viewer": "viewer"})
     editor, viewer = team["users"]["editor"], team["users"]["viewer"]
     workspace = f"/ws/workspaces/{team['workspace']}/"
-    lists = [await open_socket(s, workspace, viewer) for s in (celery_server, second_server)]
+    lists = [await open_socket(s, workspace, viewer) for s in hosts]
     for socket in lists:
         assert (await receive(socket))["type"] == "workspace.snapshot"
 
@@ -53,7 +79,7 @@ async def test_sockets_on_either_server_get_every_event(
     assert status == 201 and run["runner"] == "celery", run
     path = f"/ws/runs/{run['id']}/"
     streams = []
-    for server in (celery_server, second_server):  # from the first event on, on both
+    for server in hosts:  # from the first event on, on both
         async with await open_socket(server, path, viewer, resume_from=0) as socket:
             streams.append(await receive_until_finished(socket, timeout=120))
     first, second = ([(m["type"], m["seq"], m["data"]) for m in s] for s in streams)
@@ -62,14 +88,13 @@ async def test_sockets_on_either_server_get_every_event(
 
     announced = await asyncio.gather(*(receive_until_finished(s, timeout=120) for s in lists))
     for messages in announced:
-        assert [m["data"] for m in messages if m["type"] == "run.status"][-1] == {
-            "status": "succeeded"
-        }
+        statuses = [m["data"] for m in messages if m["type"] == "run.status"]
+        assert statuses[-1] == {"status": "succeeded"}
         assert all(m["run_id"] == run["id"] for m in messages)
     for socket in lists:
         await socket.close()
-    bodies = [
-        s.http("GET", f"/api/runs/{run['id']}/", token=viewer["token"])
-        for s in (celery_server, second_server)
-    ]
-    assert bodies[0] == bodies[1] and bodies[0][1]["status"] == "succeeded"
+
+    preview = f"/api/runs/{run['id']}/steps/s4/outputs/dataset/preview/?limit=3"
+    answers = [server.http("GET", preview, token=viewer["token"]) for server in hosts]
+    assert answers[0] == answers[1] and answers[0][0] == 200, answers[0]
+    assert answers[0][1]["table"]["total_rows"] == 150  # iris, read back from the bucket
