@@ -38,7 +38,9 @@ application = ProtocolTypeRouter(
     {
         "http": django_asgi_app,
         "websocket": FrameWriterMiddleware(
-            SameOriginValidator(TokenOrSessionAuthMiddlewareStack(URLRouter(websocket_urlpatterns))),
+            SameOriginValidator(
+                TokenOrSessionAuthMiddlewareStack(URLRouter(websocket_urlpatterns))
+            ),
             direct=direct_writes(settings.DESIGNER_FRAME_WRITER),
         ),
     }

@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
-from designer.engine.store import ArtifactError, ArtifactStore
+from designer.engine.store import ArtifactError, ArtifactStore, Stored, Written
 
 CACHE_ENV = "DESIGNER_STORE_CACHE"
 CACHE_BYTES_ENV = "DESIGNER_STORE_CACHE_BYTES"
@@ -225,13 +225,13 @@ class ObjectStore(ArtifactStore):
                 obstore.delete(self.bucket, key)
         ArtifactStore.delete(self, digest)
 
-    def digests(self) -> Iterator[str]:
+    def listing(self) -> Iterator[Stored]:
         import obstore
 
         for batch in obstore.list(self.bucket, "objects/"):
             for meta in batch:
                 shard, _, rest = meta["path"].removeprefix("objects/").partition("/")
-                yield shard + rest
+                yield Stored(shard + rest, int(meta["size"]), meta["last_modified"].timestamp())
 
     # -- the cache -----------------------------------------------------------------------
 

@@ -29,7 +29,7 @@ import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, NamedTuple
 
 _HEX = frozenset("0123456789abcdef")
 WRITE_CHUNK = 1 << 20  # bytes per write() call
@@ -70,6 +70,14 @@ class _HashingFile(io.RawIOBase):
 
     def tell(self) -> int:
         return self.position
+
+
+class Stored(NamedTuple):
+    """One stored artifact as a listing sees it: digest, size in bytes, when it was written."""
+
+    digest: str
+    size: int
+    modified: float
 
 
 class ArtifactStore:
@@ -286,9 +294,15 @@ class ArtifactStore:
 
     def digests(self) -> Iterator[str]:
         """Every digest in the store."""
+        return (stored.digest for stored in self.listing())
+
+    def listing(self) -> Iterator[Stored]:
+        """Every artifact in the store, with its size and modification time."""
         for shard in sorted(self.objects.iterdir()):
             for item in sorted(shard.iterdir()):
-                yield shard.name + item.name
+                with contextlib.suppress(FileNotFoundError):  # deleted meanwhile
+                    stat = item.stat()
+                    yield Stored(shard.name + item.name, stat.st_size, stat.st_mtime)
 
     @contextlib.contextmanager
     def _atomic(self, target: Path) -> Iterator[int]:

@@ -21,6 +21,7 @@ from typing import Any
 from django.conf import settings
 from django.db.models import Q
 
+from designer.engine.store import ArtifactError
 from designer.runs import engine_setup
 from designer.runs.models import Run, RunStatus, StepRun
 
@@ -79,20 +80,15 @@ def collect(keep: int, *, dry_run: bool = False, grace: float = GRACE_SECONDS) -
     live = live_digests()
     store = engine_setup.artifact_store()
     cutoff = time.time() - grace
-    for digest in list(store.digests()):
-        if digest in live:
+    for stored in list(store.listing()):
+        if stored.digest in live:
             continue
-        path = store.path(digest)
-        try:
-            stat = path.stat()
-        except FileNotFoundError:
-            continue
-        if stat.st_mtime > cutoff:
+        if stored.modified > cutoff:
             continue  # maybe a step's output not reported yet
         done.objects += 1
-        done.bytes += stat.st_size
+        done.bytes += stored.size
         if not dry_run:
-            store.delete(digest)
+            store.delete(stored.digest)
     if not dry_run:
         done.cache_entries = engine_setup.prune_caches(store.exists)
     logs = Path(settings.DESIGNER_ARTIFACT_ROOT) / "logs"
@@ -127,8 +123,8 @@ def workspace_storage(workspace_id: int) -> dict[str, int]:
     artifacts = 0
     for digest in digests:
         try:
-            artifacts += store.path(digest).stat().st_size
-        except (FileNotFoundError, ValueError):
+            artifacts += store.size(digest)
+        except (ArtifactError, FileNotFoundError, ValueError):
             continue
     logs_root = Path(settings.DESIGNER_ARTIFACT_ROOT) / "logs"
     run_ids = Run.objects.filter(workspace_id=workspace_id).values_list("pk", flat=True)
