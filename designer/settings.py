@@ -140,7 +140,10 @@ DESIGNER_RETRY_BACKOFF = float(os.environ.get("DESIGNER_RETRY_BACKOFF", "1"))
 DESIGNER_KEEP_RUNS = int(os.environ.get("DESIGNER_KEEP_RUNS", "50"))
 CELERY_BROKER_URL = REDIS_URL or "memory://"
 CELERY_RESULT_BACKEND = None
+# at least once: a task is acknowledged when it ended, and one whose worker process died goes
+# back to the queue (claims and reports are idempotent: runs/distributed.py)
 CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
 # a worker keeps reconnecting to a broker that went away, for as long as it takes; a step in
 # flight runs on and reports once the broker is back (decision 0022)
 CELERY_BROKER_CONNECTION_MAX_RETRIES = None

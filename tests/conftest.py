@@ -12,6 +12,16 @@ from tests.support.tempdirs import remove_session_dirs, session_dir
 REQUIRE_ALL = os.environ.get("DESIGNER_TEST_REQUIRE_ALL") == "1"
 
 
+def pytest_addoption(parser: pytest.Parser) -> None:
+    """`--fault-count N`: how many times the fault tests inject each fault (CI: once)."""
+    parser.addoption(
+        "--fault-count",
+        type=int,
+        default=1,
+        help="times each fault test injects its fault (tests/faults; default 1)",
+    )
+
+
 def pytest_configure(config: pytest.Config) -> None:
     """Point the artifact and dataset stores at a fresh temporary folder for this session."""
     from django.conf import settings

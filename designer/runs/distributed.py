@@ -6,26 +6,34 @@ starts, a worker took a step, a step finished or its worker was lost, the clock 
 what it decided is saved — StepRun rows and RunEvents through `translate`, exactly as the
 local coordinator's events are — and carried out after the commit: step tasks sent (task id
 `run<id>-<key>-<attempt>`), killed ones revoked, and an `advance_run` queued for the moment a
-deadline or a retry falls due. Nothing lives in memory, so any worker (or the web server) may
-make the next transition, and the web server can restart meanwhile. Only a step task whose
-attempt the machine launched is started (`claim`), so a redelivered task does nothing.
+deadline or a retry falls due (and that moment saved as `Run.wake_at`, which every worker's
+reconciler also watches: an `advance_run` held by a worker that died is no lost wake-up).
+Nothing lives in memory, so any worker (or the web server) may make the next transition, and
+the web server can restart meanwhile. Only a step task whose attempt the machine launched is
+started (`claim`), and only a result of the attempt that is running is taken (`report`), so a
+redelivered task or a late result never runs, writes or announces anything twice.
+
+The machine's clock is the database's (PostgreSQL's `clock_timestamp()`, advanced by this
+process's monotonic clock), and the events' times are stamped with it: deadlines, retries and
+attempt times agree across hosts, and a worker whose wall clock jumps decides nothing early.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 
 from designer.engine.artifacts import OutputRecord
 from designer.engine.events import Event
 from designer.engine.machine import KnownStep, RunMachine, Task, attempt_task_id
 from designer.engine.plan import Plan
 from designer.engine.worker import make_task
-from designer.runs import engine_setup, eventlog, translate
+from designer.runs import engine_setup, eventlog, heartbeat, translate
 from designer.runs.models import Run, RunStatus, StepRun, StepStatus
 
 FINAL_RUN = (RunStatus.SUCCEEDED, RunStatus.FAILED, RunStatus.CANCELED)
@@ -34,6 +42,19 @@ FINAL_RUN = (RunStatus.SUCCEEDED, RunStatus.FAILED, RunStatus.CANCELED)
 def task_id(run_id: int, key: str, attempt: int) -> str:
     """The Celery task id of one attempt of one step (deterministic, so it can be revoked)."""
     return f"run{run_id}-{key}-{attempt}"
+
+
+def database_clock() -> Callable[[], float]:
+    """A clock (epoch seconds) that reads the database's time once and then runs on this
+    process's monotonic clock; this process's wall clock where the database has none (SQLite:
+    one host)."""
+    if connection.vendor != "postgresql":
+        return time.time
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT EXTRACT(EPOCH FROM clock_timestamp())")
+        (now,) = cursor.fetchone()
+    base, since = float(now), time.monotonic()
+    return lambda: base + time.monotonic() - since
 
 
 def advance_later(run_id: int, delay: float = 0.0) -> None:
@@ -59,8 +80,8 @@ def _revoke(ids: list[str]) -> None:
 class CeleryLauncher:
     """Collects what the machine asks for; it is carried out once the transition commits."""
 
-    def __init__(self, run: Run, plan: Plan):
-        self.run, self.plan = run, plan
+    def __init__(self, run: Run, plan: Plan, clock: Callable[[], float]):
+        self.run, self.plan, self.clock = run, plan, clock
         self.sends: list[tuple[str, dict[str, Any]]] = []
         self.kills: list[str] = []
         self.wakes: list[float] = []
@@ -96,7 +117,7 @@ class CeleryLauncher:
             )
         _revoke(self.kills)
         if self.wakes:
-            advance_later(self.run.pk, min(self.wakes) - time.time() + 0.05)
+            advance_later(self.run.pk, min(self.wakes) - self.clock() + 0.05)
 
 
 def _epoch(value: datetime | str | None) -> float | None:
@@ -128,23 +149,24 @@ def _transition(run_id: int, act: Callable[[RunMachine, Run], bool]) -> Run | No
         locked = eventlog.lock_run(run_id)
         if locked.status in FINAL_RUN:
             return None
+        clock = database_clock()
         run = Run.objects.select_related("graph_version").get(pk=run_id)
         plan = Plan.from_dict(run.plan)
         steps = {s.key: s for s in run.steps.all()}
         events: list[Event] = []
-        launcher = CeleryLauncher(run, plan)
+        launcher = CeleryLauncher(run, plan, clock)
         fresh = run.status == RunStatus.QUEUED
         machine = RunMachine(
             plan,
             cache=engine_setup.cache_for(run),
             store=engine_setup.artifact_store(),
             launcher=launcher,
-            emit=events.append,
+            emit=lambda event: events.append(dataclasses.replace(event, time=clock())),
             run_id=str(run.pk),
             policy=engine_setup.policy(run),
             scope=engine_setup.scope(run),
             capacity=None,  # Celery's queue takes every task: a step starts when a worker claims it
-            clock=time.time,
+            clock=clock,
             known=None if fresh else {key: _known(step) for key, step in steps.items()},
         )
         if fresh:
@@ -154,7 +176,14 @@ def _transition(run_id: int, act: Callable[[RunMachine, Run], bool]) -> Run | No
         machine.poll()
         if machine.settled:
             machine.finish()
-        eventlog.append(locked, translate.apply_events(locked, events))
+        wake = None if machine.settled else machine.next_wake()
+        changed = ("wake_at",) if wake != locked.wake_at else ()
+        locked.wake_at = wake
+        messages = translate.apply_events(locked, events)
+        if messages:
+            eventlog.append(locked, messages, run_fields=changed)
+        elif changed:
+            Run.objects.filter(pk=run_id).update(wake_at=wake)
         transaction.on_commit(launcher.carry_out)
     return run
 
@@ -165,9 +194,17 @@ def advance(run_id: int) -> None:
 
 
 def claim(run_id: int, key: str, attempt: int) -> Run | None:
-    """A worker takes a step task: the run if that attempt may start now, else None."""
+    """A worker takes a step task: the run if that attempt may start now, else None. The
+    attempt's heartbeat starts with the claim, so it is never running without one."""
     name = attempt_task_id(str(run_id), key, attempt)
-    return _transition(run_id, lambda machine, run: machine.started(name))
+
+    def act(machine: RunMachine, run: Run) -> bool:
+        if not machine.started(name):
+            return False
+        heartbeat.touch(task_id(run_id, key, attempt))
+        return True
+
+    return _transition(run_id, act)
 
 
 def report(run_id: int, key: str, attempt: int, result: dict[str, Any]) -> None:
@@ -184,8 +221,9 @@ def report(run_id: int, key: str, attempt: int, result: dict[str, Any]) -> None:
     _transition(run_id, act)
 
 
-def attempt_running(run_id: int, key: str, attempt: int) -> bool:
-    """Whether this attempt of the step is the one running now."""
-    return StepRun.objects.filter(
-        run_id=run_id, key=key, status=StepStatus.RUNNING, attempts=attempt
-    ).exists()
+def running_attempts() -> list[tuple[int, str, int]]:
+    """(run id, step key, attempt) of every Celery step attempt running now."""
+    rows = StepRun.objects.filter(
+        status=StepStatus.RUNNING, run__status=RunStatus.RUNNING, run__runner="celery"
+    ).values_list("run_id", "key", "attempts")
+    return list(rows)

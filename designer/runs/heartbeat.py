@@ -1,13 +1,17 @@
 """Liveness of Celery step attempts: a Redis key the running task renews, which expires if not.
 
-A step task holds a `Heartbeat` while its step runs; `watch_step` (runs.tasks) looks at the key
-every few intervals and fails the attempt when it is gone, so a worker that was killed or lost
-its machine cannot leave a step `running` forever.
+The claim of an attempt sets the key (`touch`), then the step task holds a `Heartbeat` while
+its step runs. Every worker's reconciler (runs.reconciler) looks at the keys of all running
+attempts and reports an attempt lost once its key is gone, so a worker that was killed or lost
+its machine cannot leave a step `running` forever. Keys expire on Redis's clock, not a host's;
+a key's value names the process that holds the attempt (`host:pid`).
 """
 
 from __future__ import annotations
 
 import contextlib
+import os
+import socket
 import threading
 from functools import cache
 
@@ -36,33 +40,37 @@ def _key(name: str) -> str:
     return f"designer:heartbeat:{name}"
 
 
-def alive(name: str) -> bool:
-    """Whether the attempt called `name` renewed its heartbeat within its lifetime."""
-    return bool(_client(settings.REDIS_URL).exists(_key(name)))
+def alive(names: list[str]) -> list[bool]:
+    """Whether each attempt renewed its heartbeat within its lifetime (one round trip)."""
+    pipe = _client(settings.REDIS_URL).pipeline(transaction=False)
+    for name in names:
+        pipe.exists(_key(name))
+    return [bool(found) for found in pipe.execute()]
+
+
+def touch(name: str) -> None:
+    """Start (or renew) an attempt's heartbeat once, naming this process as its holder;
+    Redis briefly away: the next beat tries."""
+    value = f"{socket.gethostname()}:{os.getpid()}"
+    with contextlib.suppress(redis.RedisError):
+        _client(settings.REDIS_URL).set(_key(name), value, px=int(lifetime() * 1000))
 
 
 class Heartbeat:
     """Keeps `name` alive from a background thread while the `with` block runs."""
 
     def __init__(self, name: str):
-        self.key = _key(name)
+        self.name, self.key = name, _key(name)
         self.client = _client(settings.REDIS_URL)
         self.stopped = threading.Event()
         self.thread = threading.Thread(target=self._beat, name=f"heartbeat-{name}", daemon=True)
 
-    def _renew(self) -> None:
-        self.client.set(self.key, "1", px=int(lifetime() * 1000))
-
     def _beat(self) -> None:
         while not self.stopped.wait(interval()):
-            self._try_renew()
-
-    def _try_renew(self) -> None:
-        with contextlib.suppress(redis.RedisError):  # Redis briefly away: the next beat tries
-            self._renew()
+            touch(self.name)
 
     def __enter__(self) -> Heartbeat:
-        self._try_renew()
+        touch(self.name)
         self.thread.start()
         return self
 

@@ -50,6 +50,8 @@ class Run(models.Model):
     error = models.TextField(blank=True, default="")
     runner = models.CharField(max_length=16, default="local")  # "local" or "celery"
     pinned = models.BooleanField(default=False)  # kept by the artifact retention
+    # Celery runs: when (epoch, the database's clock) a deadline or a retry falls due
+    wake_at = models.FloatField(null=True, blank=True, db_index=True)
     resumed_from = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="resumptions"
     )

@@ -1,18 +1,45 @@
-"""Celery tasks of the distributed path: advance a run, and run one step on a worker."""
+"""Celery tasks of the distributed path: advance a run, and run one step on a worker; and the
+reconciler each worker runs once it is ready."""
 
 from __future__ import annotations
 
 import time
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from celery import shared_task
+from celery.signals import worker_ready
+from django.db import InterfaceError, OperationalError, connection
 
 from designer.engine.events import Event, EventType
 from designer.engine.runners.routing import step_image
 from designer.engine.worker import run_step as engine_run_step
 from designer.realtime.protocol import LOG_BATCH_SECONDS
-from designer.runs import distributed, engine_setup, heartbeat, services
+from designer.runs import distributed, engine_setup, reconciler, services
 from designer.runs.heartbeat import Heartbeat
+
+T = TypeVar("T")
+DATABASE_PATIENCE = 120.0  # seconds a step's claim or result waits for the database to be back
+
+
+def _patiently(act: Callable[[], T]) -> T:
+    """`act()`, tried again on a fresh connection while the database is unreachable (it
+    restarted): a finished step's result is saved once it is back, not lost."""
+    deadline = time.monotonic() + DATABASE_PATIENCE
+    while True:
+        try:
+            return act()
+        except (OperationalError, InterfaceError):
+            connection.close()
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(1)
+
+
+@worker_ready.connect
+def start_reconciler(**_: Any) -> None:
+    """Every worker sweeps for lost attempts and overdue runs (runs.reconciler)."""
+    reconciler.start()
 
 
 @shared_task(name="designer.runs.advance_run")
@@ -49,30 +76,13 @@ class _Reporter:
 def run_step(run_id: int, key: str, task: dict[str, Any]) -> None:
     """Run one step attempt in this worker process, then report its result to the run."""
     attempt = int(task["attempt"])
-    if distributed.claim(run_id, key, attempt) is None:
+    if _patiently(lambda: distributed.claim(run_id, key, attempt)) is None:
         return  # stale: a redelivery, or the run moved on
     reporter = _Reporter(run_id, key, attempt)
-    with Heartbeat(distributed.task_id(run_id, key, attempt)):
-        watch_step.apply_async((run_id, key, attempt), countdown=heartbeat.lifetime())
+    with Heartbeat(distributed.task_id(run_id, key, attempt)):  # until the result is saved
         if step_image(task):
             result = engine_setup.run_step_in_image(task, reporter)
         else:
             result = engine_run_step(task, reporter, capture_output=True, chdir=True)
-    reporter.flush()
-    distributed.report(run_id, key, attempt, result)
-
-
-@shared_task(name="designer.runs.watch_step")
-def watch_step(run_id: int, key: str, attempt: int) -> None:
-    """Fail a running step attempt whose heartbeat stopped; while it beats, look again later."""
-    if not distributed.attempt_running(run_id, key, attempt):
-        return
-    if heartbeat.alive(distributed.task_id(run_id, key, attempt)):
-        watch_step.apply_async((run_id, key, attempt), countdown=heartbeat.lifetime())
-        return
-    lost = (
-        f"The worker running this step stopped (no heartbeat for {heartbeat.lifetime():g} s): "
-        "it was killed or lost its machine."
-    )
-    result = {"status": "failed", "error": lost, "error_type": "WorkerLost", "retryable": True}
-    distributed.report(run_id, key, attempt, result)
+        _patiently(reporter.flush)
+        _patiently(lambda: distributed.report(run_id, key, attempt, result))

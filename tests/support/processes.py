@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -69,6 +71,52 @@ class RedisServer:
         """Shut it down (TERM: it writes its append-only file and exits)."""
         self.process.terminate()
         self.process.wait(20)
+
+
+class PostgresServer:
+    """A PostgreSQL cluster of a test's own on a free loopback port (trust auth, as root runs
+    it for `make test`), that the test may restart."""
+
+    BIN = Path("/usr/lib/postgresql/15/bin")
+
+    def __init__(self) -> None:
+        self.folder = Path(tempfile.mkdtemp(prefix="designer-pg-"))  # for the postgres user
+        shutil.chown(self.folder, "postgres")
+        self.port = free_port()
+        self.data = self.folder / "data"
+        self.url = f"postgres://postgres@127.0.0.1:{self.port}/postgres"
+        self._as_postgres(
+            str(self.BIN / "initdb"), "-D", str(self.data), "-U", "postgres", "--auth=trust"
+        )
+        self.start()
+
+    def _as_postgres(self, *command: str) -> None:
+        subprocess.run(
+            ["su", "postgres", "-s", "/bin/sh", "-c", " ".join(command)],
+            check=True,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+
+    def _ctl(self, *arguments: str) -> None:
+        self._as_postgres(str(self.BIN / "pg_ctl"), "-D", str(self.data), *arguments)
+
+    def start(self) -> None:
+        """Start (again, on the same port and files) and wait until it accepts connections."""
+        options = (
+            f"-p {self.port} -k {self.folder} -c listen_addresses=127.0.0.1 -c fsync=off "
+            "-c max_connections=100"
+        )
+        self._ctl("-l", str(self.folder / "log"), "-w", "-o", f"'{options}'", "start")
+
+    def stop(self) -> None:
+        """A fast shutdown: every connection is cut, as when the database host restarts."""
+        self._ctl("-m", "fast", "-w", "stop")
+
+    def remove(self) -> None:
+        """Stop it for good and delete its files."""
+        self.stop()
+        shutil.rmtree(self.folder, ignore_errors=True)
 
 
 def stop_process_group(process: subprocess.Popen[bytes], grace: float = 20) -> None:

@@ -33,11 +33,12 @@ LAYER_OVERRIDE_ENV = "DESIGNER_CHANNEL_BACKEND"  # read by layer_override.py
 
 
 class Database:
-    """A fresh migrated database: a SQLite file, or a PostgreSQL one when DATABASE_URL is set."""
+    """A fresh migrated database: a SQLite file, or a PostgreSQL one on `admin_url` (default:
+    DATABASE_URL's server)."""
 
-    def __init__(self) -> None:
+    def __init__(self, admin_url: str | None = None) -> None:
         self.workdir = Path(tempfile.mkdtemp(prefix="designer-rt-"))
-        self.admin_url = os.environ.get("DATABASE_URL", "")
+        self.admin_url = os.environ.get("DATABASE_URL", "") if admin_url is None else admin_url
         self.env: dict[str, str] = {"DESIGNER_DATA_DIR": str(self.workdir)}
         self.pg_name = ""
         if self.admin_url:
@@ -119,7 +120,7 @@ class Server:
         self.stop()
         self._start()
 
-    def _wait_ready(self, timeout: float = 30) -> None:
+    def _wait_ready(self, timeout: float = 90) -> None:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:

@@ -1,0 +1,87 @@
+"""The reconciler every Celery worker runs: no step or run waits on a worker that is gone.
+
+A thread in each worker's main process (started when the worker is ready) sweeps once a
+second, or every heartbeat interval if that is shorter:
+
+- a running attempt whose heartbeat key expired is reported lost (retryable: the run state
+  machine retries it on whichever worker takes the new task, or fails it naming the cause);
+- a run whose saved wake-up (`Run.wake_at`: a deadline or a retry) has passed is advanced, in
+  case the `advance_run` that should have done it was held by a worker that died;
+- a run still queued after a heartbeat lifetime is advanced, in case its first `advance_run`
+  died the same way.
+
+Every worker sweeps, so the check never dies with the worker it is checking; several sweeps
+of the same thing are harmless, because each is a transition under the run's row lock that
+drops a stale report. The time comparisons use the database's clock, heartbeats expire on
+Redis's: a host's wall clock decides nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from datetime import UTC, datetime
+
+import redis
+from django.db import DatabaseError, close_old_connections, connection
+
+from designer.runs import distributed, heartbeat
+from designer.runs.models import Run, RunStatus
+
+logger = logging.getLogger(__name__)
+BATCH = 50  # runs advanced per sweep and kind, so one sweep stays short
+
+
+def lost_result() -> dict[str, object]:
+    """The result reported for an attempt whose worker stopped beating."""
+    error = (
+        f"The worker running this step stopped (no heartbeat for {heartbeat.lifetime():g} s): "
+        "it was killed or lost its machine."
+    )
+    return {"status": "failed", "error": error, "error_type": "WorkerLost", "retryable": True}
+
+
+def sweep() -> int:
+    """One pass over lost attempts and overdue runs; how many transitions it asked for."""
+    done = 0
+    attempts = distributed.running_attempts()
+    names = [distributed.task_id(*attempt) for attempt in attempts]
+    for attempt, beating in zip(attempts, heartbeat.alive(names), strict=True):
+        if not beating:
+            distributed.report(*attempt, lost_result())
+            done += 1
+    now = distributed.database_clock()()
+    celery = Run.objects.filter(runner="celery")
+    due = celery.filter(status=RunStatus.RUNNING, wake_at__lte=now)
+    queued_before = datetime.fromtimestamp(now - heartbeat.lifetime(), tz=UTC)
+    stale = celery.filter(status=RunStatus.QUEUED, created_at__lte=queued_before)
+    for runs in (due, stale):
+        for run_id in runs.order_by("pk").values_list("pk", flat=True)[:BATCH]:
+            distributed.advance(run_id)
+            done += 1
+    return done
+
+
+def period() -> float:
+    """Seconds between two sweeps."""
+    return min(1.0, heartbeat.interval())
+
+
+def _loop(stop: threading.Event) -> None:
+    while not stop.wait(period()):
+        close_old_connections()
+        try:
+            sweep()
+        except (DatabaseError, redis.RedisError) as exc:  # an outage: the next sweep tries
+            logger.warning("reconciler sweep failed: %s", exc)
+            connection.close()
+        except Exception:
+            logger.exception("reconciler sweep failed")
+            connection.close()
+
+
+def start() -> threading.Event:
+    """Start sweeping on a daemon thread; set the returned event to stop it."""
+    stop = threading.Event()
+    threading.Thread(target=_loop, args=(stop,), name="reconciler", daemon=True).start()
+    return stop

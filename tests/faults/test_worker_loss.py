@@ -1,0 +1,23 @@
+"""A worker is SIGKILLed (with its pool and everything it started) while it runs a step: the
+other worker's reconciler finds the attempt lost and the run state machine retries it there."""
+
+from __future__ import annotations
+
+from tests.faults.cluster import Cluster, script_chain
+
+
+def test_a_worker_killed_mid_step_loses_nothing(cluster: Cluster, fault_count: int) -> None:
+    cluster.worker("w1")
+    cluster.worker("w2")
+    for round_ in range(fault_count):
+        run_id = cluster.start_run(script_chain(seconds=3, steps=2))
+        cluster.wait(run_id, "py1", {"running"})
+        holder = cluster.worker_of(cluster.holder(run_id, "py1", 1))
+        cluster.kill(holder)
+        cluster.worker(f"w{round_ + 3}")  # a replacement, for the next round
+        cluster.wait(run_id, "", {"succeeded", "failed", "canceled"})
+        steps = {step["key"]: step for step in cluster.check(run_id, "succeeded")}
+        lost, retried = steps["py1"]["history"]
+        assert (lost["status"], retried["status"]) == ("failed", "succeeded"), steps["py1"]
+        assert "The worker running this step stopped" in lost["error"]
+        assert steps["py2"]["attempts"] == 1
