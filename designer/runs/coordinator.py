@@ -30,7 +30,6 @@ from designer.runs.models import Run, RunStatus
 
 logger = logging.getLogger(__name__)
 MAX_CONCURRENT_RUNS = 2  # each run gets its own warm pool of DESIGNER_WORKERS processes
-PRELOAD = ("pandas", "pyarrow", "sklearn")
 COALESCE_SECONDS = 0.005  # a state change waits this long for the events right behind it
 _STOP = object()
 
@@ -144,7 +143,7 @@ class Coordinator:
         with self.lock:
             if self.idle:
                 return self.idle.pop()
-        return engine_setup.step_runner(settings.DESIGNER_WORKERS, PRELOAD)
+        return engine_setup.step_runner(settings.DESIGNER_WORKERS, engine_setup.PRELOAD)
 
     def _drive(self, run_id: int) -> None:
         token = self.tokens[run_id]

@@ -20,6 +20,9 @@ from designer.runs.cache_index import DatabaseCache
 from designer.runs.dataset_services import store_for
 from designer.runs.models import Run
 
+# what every step process imports before its first step (the local workers, Celery's pool)
+PRELOAD = ("pandas", "pyarrow", "sklearn")
+
 
 @cache
 def artifact_store() -> ArtifactStore:

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from celery import shared_task
-from celery.signals import worker_ready
+from celery.signals import worker_init, worker_ready
 from django.db import InterfaceError, OperationalError, connection
 
 from designer.engine.events import Event, EventType
@@ -34,6 +34,14 @@ def _patiently(act: Callable[[], T]) -> T:
             if time.monotonic() > deadline:
                 raise
             time.sleep(1)
+
+
+@worker_init.connect
+def preload(**_: Any) -> None:
+    """Import what steps use before the pool forks, so no step pays for it (and its heartbeat
+    thread is not starved by a cold import)."""
+    for name in engine_setup.PRELOAD:
+        __import__(name)
 
 
 @worker_ready.connect

@@ -30,7 +30,7 @@ def test_a_worker_clock_jump_decides_nothing_early(cluster: Cluster, fault_count
         await_all(cluster, runs)
         for run_id in runs:
             for step in cluster.check(run_id, "succeeded"):
-                assert step["attempts"] == 1, step  # no attempt timed out or was lost
+                assert step["attempts"] <= 1, step  # no attempt timed out or was lost
 
 
 def _big_output(rows: int) -> dict[str, Any]:
