@@ -1,7 +1,17 @@
-"""Distributed-mode benchmark, store part: a 100 MB table put to and got from each backend.
+"""Distributed-mode benchmark: Celery per-step overhead and drain throughput; store put/get.
 
-    .venv/bin/python bench/distributed.py [--rounds 3] [--mb 100]
+    .venv/bin/python bench/distributed.py [--part all|celery|store] [--rounds 3] [--mb 100]
+        [--runs 1000]
 
+Celery part (as root: it starts a PostgreSQL and a Redis of its own, a Daphne server and two
+Celery workers, as tests/faults does): a 20-step chain and a 200-step fan-out of cheap steps
+(select columns of iris, cache bypassed), timed from the run's creation to its end as saved,
+per step; against the baseline measured in the same run, a bare Celery task chain of 20 links
+and a group of 200 (bench/celery_baseline.py, its own worker on the same Redis; the last link
+pushes onto a Redis list). Goal: ≤ 1.5x the bare chain per step. Then `--runs` runs of a
+2-step graph queued at once through the API, drained by the two workers: runs per second.
+
+Store part:
 A 100 MB Parquet table (random floats, so it does not compress away) is written with `put`
 and read back with `get` (digest checked) on the folder store (the baseline, in the same run)
 and on the object store: moto's S3-compatible server on loopback, started here unless
@@ -9,7 +19,6 @@ TEST_S3_ENDPOINT names one. Object-store reads are measured twice: cold (a new h
 cache is empty: the bytes come from the bucket) and warm (from this host's cache). Rounds are
 interleaved so machine load hits both backends alike; medians are printed side by side.
 Goal: a warm object-store read within 1.5x of a folder read (the cache is a folder store).
-The Celery overhead part of this benchmark comes with the fault work (issue 15, part 2).
 """
 
 from __future__ import annotations
@@ -25,7 +34,9 @@ import time
 import urllib.request
 import uuid
 from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
@@ -33,9 +44,10 @@ sys.path.insert(0, str(HERE.parent))
 from designer.engine.objectstore import ObjectStore  # noqa: E402
 from designer.engine.store import ArtifactStore  # noqa: E402
 from tests.support.objectstore import BUCKET, object_store_env  # noqa: E402
-from tests.support.processes import free_port  # noqa: E402
+from tests.support.processes import free_port, stop_process_group  # noqa: E402
 
 WARM_GOAL = 1.5
+STEP_GOAL = 1.5
 
 
 def table_bytes(megabytes: int) -> bytes:
@@ -100,19 +112,138 @@ def one_round(data: bytes, workdir: Path, round_: int) -> dict[str, float]:
     return seconds
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--mb", type=int, default=100)
-    args = parser.parse_args()
+def _document(fan_out: bool, steps: int) -> dict[str, Any]:
+    """The iris sample, then `steps` select-columns steps in a chain or all reading it."""
+    fresh = uuid.uuid4().hex
+    nodes = [{"id": "s0", "module": "data.sample_dataset@1", "params": {"name": "iris"}}]
+    edges = []
+    for i in range(1, steps + 1):
+        params = {"pattern": f"^{fresh}{i}$", "mode": "exclude"}
+        nodes.append({"id": f"s{i}", "module": "transform.select_columns@1", "params": params})
+        source = "s0" if fan_out else f"s{i - 1}"
+        edges.append(
+            {
+                "id": f"e{i}",
+                "source": {"node": source, "port": "dataset"},
+                "target": {"node": f"s{i}", "port": "dataset"},
+            }
+        )
+    return {"schema_version": 1, "parameters": {}, "nodes": nodes, "edges": edges, "comments": []}
+
+
+def _graph(cluster: Any, document: dict[str, Any]) -> int:
+    status, graph = cluster.call(
+        "POST",
+        f"/api/workspaces/{cluster.workspace}/graphs/",
+        {"name": f"bench {uuid.uuid4().hex[:6]}", "document": document},
+    )
+    assert status == 201, graph
+    return int(graph["id"])
+
+
+def _run_seconds(cluster: Any, graph: int) -> float:
+    """Seconds from a run's creation to its end, as the run saved them (cache bypassed)."""
+    status, run = cluster.call("POST", f"/api/graphs/{graph}/runs/", {"bypass_cache": True})
+    assert status == 201, run
+    done = cluster.wait(run["id"], "", {"succeeded", "failed", "canceled"}, timeout=900)
+    assert done["status"] == "succeeded", done["status"]
+    start = datetime.fromisoformat(done["created_at"])
+    return (datetime.fromisoformat(done["finished_at"]) - start).total_seconds()
+
+
+def _baseline_seconds(steps: int, fan_out: bool) -> float:
+    """Seconds a bare Celery chain (or group) of `steps` links takes, send to last link."""
+    import redis
+    from celery import chain, group
+
+    from bench.celery_baseline import URL, link
+
+    done = f"baseline-{uuid.uuid4().hex}"
+    client = redis.Redis.from_url(URL)
+    start = time.perf_counter()
+    if fan_out:
+        group(link.s(i, done=done) for i in range(steps)).apply_async()
+    else:
+        middle = (link.s() for _ in range(steps - 2))
+        chain(link.s(0), *middle, link.s(done=done)).apply_async()
+    for _ in range(steps if fan_out else 1):
+        assert client.blpop([done], timeout=300), "the baseline worker did not answer"
+    return time.perf_counter() - start
+
+
+def bench_celery(rounds: int, runs: int) -> None:
+    """Per-step overhead of Celery runs against a bare Celery chain; a queue of runs drained."""
+    from tests.faults.cluster import Cluster
+
+    workdir = Path(tempfile.mkdtemp(prefix="designer-bench-celery-"))
+    cluster = Cluster(workdir)
+    os.environ["BASELINE_REDIS_URL"] = cluster.redis.url.replace("/0", "/5")
+    baseline = subprocess.Popen(
+        [
+            *(sys.executable, "-m", "celery", "-A", "bench.celery_baseline", "worker"),
+            *("-c", "2", "-Q", "baseline", "--without-gossip", "--without-mingle"),
+            *("--logfile", str(workdir / "baseline.log")),
+        ],
+        cwd=HERE.parent,
+        env={**os.environ, "PYTHONPATH": str(HERE.parent)},
+        start_new_session=True,
+    )
+    try:
+        cluster.worker("bench1", DESIGNER_STEP_RETRIES="0")
+        cluster.worker("bench2", DESIGNER_STEP_RETRIES="0")
+        shapes = {"20-step chain": (False, 20), "200-step fan-out": (True, 200)}
+        graphs = {name: _graph(cluster, _document(*shape)) for name, shape in shapes.items()}
+        for name, (fan_out, steps) in shapes.items():  # warm both sides once
+            _run_seconds(cluster, graphs[name])
+            _baseline_seconds(steps, fan_out)
+        times: dict[tuple[str, str], list[float]] = {}
+        for _ in range(rounds):  # interleaved, so load hits both alike
+            for name, (fan_out, steps) in shapes.items():
+                ours = _run_seconds(cluster, graphs[name]) / steps
+                bare = _baseline_seconds(steps, fan_out) / steps
+                times.setdefault((name, "designer"), []).append(ours)
+                times.setdefault((name, "bare"), []).append(bare)
+        print(f"{'per step (median of ' + str(rounds) + ')':28} {'designer':>10} {'bare':>9}")
+        for name in shapes:
+            ours = statistics.median(times[(name, "designer")]) * 1000
+            bare = statistics.median(times[(name, "bare")]) * 1000
+            verdict = "met" if ours <= STEP_GOAL * bare else "MISSED"
+            print(
+                f"{name:28} {ours:8.1f}ms {bare:7.1f}ms  {ours / bare:5.1f}x "
+                f"(goal ≤ {STEP_GOAL}x: {verdict})"
+            )
+        graph = _graph(cluster, _document(False, 1))
+        start = time.perf_counter()
+        queued = []
+        for _ in range(runs):
+            status, run = cluster.call("POST", f"/api/graphs/{graph}/runs/", {"bypass_cache": True})
+            assert status == 201, run
+            queued.append(run["id"])
+        posted = time.perf_counter() - start
+        for run_id in queued:
+            cluster.wait(run_id, "", {"succeeded", "failed", "canceled"}, timeout=3600)
+        drained = time.perf_counter() - start
+        print(
+            f"{runs} runs of 2 steps queued in {posted:.1f} s, all finished after {drained:.1f} s: "
+            f"{runs / drained:.1f} runs/s, {2 * runs / drained:.1f} steps/s on 2 workers"
+        )
+    finally:
+        stop_process_group(baseline)
+        cluster.close()
+        shutil.rmtree(workdir, ignore_errors=True)
+    print(f"load average during the run: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
+
+
+def bench_store(rounds: int, megabytes: int) -> None:
+    """A table put to and got from the folder store and the object store."""
     workdir = Path(tempfile.mkdtemp(prefix="designer-bench-dist-"))
     endpoint, server = s3_server(workdir)
     os.environ.update(object_store_env(endpoint, workdir / "cache"))
-    data = table_bytes(args.mb)
-    print(f"table: {len(data) / 1e6:.1f} MB of Parquet; {args.rounds} interleaved rounds")
+    data = table_bytes(megabytes)
+    print(f"table: {len(data) / 1e6:.1f} MB of Parquet; {rounds} interleaved rounds")
     times: dict[str, list[float]] = {}
     try:
-        for round_ in range(args.rounds):
+        for round_ in range(rounds):
             for name, value in one_round(data, workdir, round_).items():
                 times.setdefault(name, []).append(value)
     finally:
@@ -130,6 +261,19 @@ def main() -> None:
     verdict = "met" if warm <= WARM_GOAL else "MISSED"
     print(f"goal: warm object-store get ≤ {WARM_GOAL}x folder get: {warm:.2f}x ({verdict})")
     print(f"load average during the run: {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--part", choices=("all", "celery", "store"), default="all")
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--mb", type=int, default=100)
+    parser.add_argument("--runs", type=int, default=1000)
+    args = parser.parse_args()
+    if args.part in ("all", "celery"):
+        bench_celery(args.rounds, args.runs)
+    if args.part in ("all", "store"):
+        bench_store(args.rounds, args.mb)
 
 
 if __name__ == "__main__":

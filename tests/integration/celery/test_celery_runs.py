@@ -12,7 +12,9 @@ import uuid
 from typing import Any
 
 import pytest
+import redis
 
+from designer.runs import distributed
 from designer.runs.models import RunEvent, StepRun
 from designer.runs.tasks import run_step
 from designer.sandbox.slots import UID_BASE
@@ -26,6 +28,7 @@ from tests.integration.api.test_runs import (
     steps,
     wait_for,
 )
+from tests.integration.celery.conftest import REDIS_URL
 from tests.support.sandbox import iris_into, script, start, table
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.celery, pytest.mark.redis]
@@ -143,6 +146,31 @@ def test_a_step_whose_worker_is_killed_is_retried_saying_why(
         ("queued", 2),
         ("running", 2),
         ("canceled", 2),
+    ]
+
+
+def test_a_redelivered_task_or_a_repeated_or_late_result_changes_nothing(team_tx: Team) -> None:
+    editor = team_tx.client("editor")
+    _, run_id = start_sleeping_run(editor, team_tx.workspace.pk, seconds=3)
+    assert distributed.claim(run_id, "py", 1) is None  # a redelivered run_step starts nothing
+    first = {"status": "failed", "error": "first", "error_type": "StepError", "retryable": False}
+    distributed.report(run_id, "py", 1, first)  # taken: attempt 1 is the running one
+    events = list(RunEvent.objects.filter(run_id=run_id).values_list("seq", "type"))
+    distributed.report(run_id, "py", 1, {**first, "error": "again"})  # a repeat
+    wait_for(editor, run_id)
+    beating = redis.Redis.from_url(REDIS_URL)
+    deadline = time.monotonic() + 60  # the worker's own result of attempt 1 comes late: its
+    while beating.exists(f"designer:heartbeat:run{run_id}-py-1"):  # heartbeat ends after it
+        assert time.monotonic() < deadline
+        time.sleep(0.1)
+    assert list(RunEvent.objects.filter(run_id=run_id).values_list("seq", "type")) == events
+    py = StepRun.objects.get(run_id=run_id, key="py")
+    assert (py.status, py.error, py.attempts) == ("failed", "first", 1)
+    statuses = RunEvent.objects.filter(run_id=run_id, type="step.status", data__step="py")
+    assert [data["status"] for data in statuses.values_list("data", flat=True)] == [
+        "queued",
+        "running",
+        "failed",
     ]
 
 
