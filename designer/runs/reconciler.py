@@ -1,7 +1,9 @@
 """The reconciler every Celery worker runs: no step or run waits on a worker that is gone.
 
-A thread in each worker's main process (started when the worker is ready) sweeps once a
-second, or every heartbeat interval if that is shorter:
+A process beside each worker (started when the worker is ready, in the worker's process group,
+gone when the worker is) sweeps once a second, or every heartbeat interval if that is shorter.
+A process, not a thread of the worker's main process: pool processes fork from that one, and
+must not inherit a database connection that is in use (SQLite's locks do not survive it).
 
 - a running attempt whose heartbeat key expired is reported lost (retryable: the run state
   machine retries it on whichever worker takes the new task, or fails it naming the cause);
@@ -19,7 +21,10 @@ Redis's: a host's wall clock decides nothing.
 from __future__ import annotations
 
 import logging
-import threading
+import os
+import subprocess
+import sys
+import time
 from datetime import UTC, datetime
 
 import redis
@@ -67,8 +72,9 @@ def period() -> float:
     return min(1.0, heartbeat.interval())
 
 
-def _loop(stop: threading.Event) -> None:
-    while not stop.wait(period()):
+def _loop(parent: int) -> None:
+    while os.getppid() == parent:  # until the worker is gone
+        time.sleep(period())
         close_old_connections()
         try:
             sweep()
@@ -80,8 +86,18 @@ def _loop(stop: threading.Event) -> None:
             connection.close()
 
 
-def start() -> threading.Event:
-    """Start sweeping on a daemon thread; set the returned event to stop it."""
-    stop = threading.Event()
-    threading.Thread(target=_loop, args=(stop,), name="reconciler", daemon=True).start()
-    return stop
+def start() -> subprocess.Popen[bytes]:
+    """Start the reconciler process of this worker (with this process's environment)."""
+    command = (  # the configured Celery app sends this process's tasks
+        "import django, designer.celery; django.setup(); "
+        "from designer.runs.reconciler import main; main()"
+    )
+    return subprocess.Popen([sys.executable, "-c", command, str(os.getpid())])
+
+
+def main() -> None:
+    """The reconciler process (Django set up): sweep until its worker, the parent it was
+    given, is gone."""
+    parent = int(sys.argv[1])
+    logger.info("reconciler of worker %s sweeping every %g s", parent, period())
+    _loop(parent)

@@ -3,12 +3,13 @@ reconciler each worker runs once it is ready."""
 
 from __future__ import annotations
 
+import subprocess
 import time
 from collections.abc import Callable
 from typing import Any, TypeVar
 
 from celery import shared_task
-from celery.signals import worker_init, worker_ready
+from celery.signals import worker_init, worker_ready, worker_shutdown
 from django.db import InterfaceError, OperationalError, connection
 
 from designer.engine.events import Event, EventType
@@ -19,6 +20,7 @@ from designer.runs import distributed, engine_setup, reconciler, services
 from designer.runs.heartbeat import Heartbeat
 
 T = TypeVar("T")
+_reconciler: subprocess.Popen[bytes] | None = None  # this worker's (runs.reconciler)
 DATABASE_PATIENCE = 120.0  # seconds a step's claim or result waits for the database to be back
 
 
@@ -46,8 +48,17 @@ def preload(**_: Any) -> None:
 
 @worker_ready.connect
 def start_reconciler(**_: Any) -> None:
-    """Every worker sweeps for lost attempts and overdue runs (runs.reconciler)."""
-    reconciler.start()
+    """Every worker has a reconciler process sweeping for lost attempts and overdue runs."""
+    global _reconciler
+    _reconciler = reconciler.start()
+
+
+@worker_shutdown.connect
+def stop_reconciler(**_: Any) -> None:
+    """The reconciler goes with its worker."""
+    if _reconciler is not None:
+        _reconciler.terminate()
+        _reconciler.wait(10)
 
 
 @shared_task(name="designer.runs.advance_run")
