@@ -347,6 +347,8 @@ def test_input_frames_over_arrow_memory_are_equal_and_writable() -> None:
     assert frame["x"].tolist() == [10.0, 4.0, 3.0]
     assert table.column("x").to_pylist() == [1.0, 2.0, 3.0]  # the held table is unchanged
     pd.testing.assert_frame_equal(frame_over(table, None), plain)
+
+
 def test_a_run_on_the_object_store_goes_on_on_another_host(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, reg: Registry
 ) -> None:
