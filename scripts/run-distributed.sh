@@ -60,7 +60,7 @@ export DEBUG=0 SECRET_KEY="$(cat "$home/secret-key")" SECURE_COOKIES=0 \
   ALLOWED_HOSTS=127.0.0.1,localhost CSRF_TRUSTED_ORIGINS="$origins" \
   DATABASE_URL="postgres://postgres@127.0.0.1:$PG_PORT/designer" \
   REDIS_URL="redis://127.0.0.1:$REDIS_PORT/0" DESIGNER_RUNNER=celery \
-  DESIGNER_SCHEDULER=external DESIGNER_DATA_DIR="$home/data"
+  DESIGNER_SCHEDULER=external DESIGNER_SCORING_PROCESS=external DESIGNER_DATA_DIR="$home/data"
 mkdir -p "$DESIGNER_DATA_DIR"
 python manage.py migrate --noinput -v0
 python manage.py collectstatic --noinput -v0
@@ -76,6 +76,8 @@ for n in 1 2; do
   start "worker$n" celery -A designer.celery worker -n "worker$n@%h" -c 2 --loglevel INFO
 done
 start scheduler python manage.py run_scheduler
+# One scoring process for the real-time endpoints (each Daphne would otherwise start its own).
+start scoring python -m designer.serving serve --bundles "$DESIGNER_DATA_DIR/scoring" --workers 2
 upstreams=""
 for port in "${daphne_ports[@]}"; do
   start "daphne-$port" daphne -b 127.0.0.1 -p "$port" designer.asgi:application
@@ -123,7 +125,8 @@ for _ in $(seq 300); do
   sleep 0.2
 done
 echo "Serving on http://127.0.0.1:$PORT/ (sign in as demo / demo-designer): nginx in front of"
-echo "Daphne on ${daphne_ports[*]}, 2 Celery workers, the scheduler, PostgreSQL :$PG_PORT, Redis"
+echo "Daphne on ${daphne_ports[*]}, 2 Celery workers, the scheduler, the scoring process on :8100,"
+echo "PostgreSQL :$PG_PORT, Redis"
 echo ":$REDIS_PORT. Logs: $home/logs/. Ctrl-C stops everything."
 wait -n "${pids[@]}" || true
 echo "a process stopped (see $home/logs/): stopping the rest" >&2
