@@ -10,12 +10,34 @@ from typing import Any
 
 from designer.engine.heap import collector_paused
 from designer.engine.issues import Issue
+from designer.engine.types import pipeline_parameter_types
 
 SCHEMA_VERSION = 1
 JSONValue = Any
 # Node ids name steps, log files and URLs: letters, digits, "_" and "-", at most 64 of them.
 NODE_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
-MAX_PARAM_DEPTH = 32  # nesting levels a node param or parameter default may have
+PIPELINE_TYPES = tuple(t.value for t in pipeline_parameter_types())
+# Each object of the document: (required fields, optional fields). The parser and the JSON
+# schema (document_schemas) both read these, so they cannot disagree on a field.
+FIELDS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    "GraphDocument": (("schema_version", "nodes", "edges"), ("parameters", "comments")),
+    "GraphNode": (("id", "module"), ("params", "position", "label", "execution")),
+    "Execution": ((), ("timeout", "retries")),
+    "Position": (("x", "y"), ()),
+    "GraphEdge": (("id", "source", "target"), ()),
+    "PortRef": (("node", "port"), ()),
+    "PipelineParameter": (("type",), ("default", "description")),
+    "GraphComment": (("id", "text"), ("position", "width", "height")),
+}
+# Optional fields that graph_to_dict always writes: required in the canonical documents the API
+# answers with (`GraphDocument`), optional in the ones it takes (`GraphDocumentInput`).
+WRITTEN: dict[str, tuple[str, ...]] = {
+    "GraphDocument": ("parameters", "comments"),
+    "GraphNode": ("params", "position"),
+    "PipelineParameter": ("default", "description"),
+    "GraphComment": ("position",),
+}
+INPUT = "Input"  # suffix of the schema objects of documents as taken in
 
 
 class GraphFormatError(ValueError):
@@ -143,14 +165,8 @@ class _Reader:
             )
         )
 
-    def obj(
-        self,
-        value: Any,
-        where: str,
-        required: tuple[str, ...],
-        optional: tuple[str, ...] = (),
-        **loc: str | None,
-    ) -> dict[str, Any] | None:
+    def obj(self, value: Any, where: str, kind: str, **loc: str | None) -> dict[str, Any] | None:
+        required, optional = FIELDS[kind]
         if not isinstance(value, dict):
             self.fail(where, f"expected an object, got {_json_type(value)}", **loc)
             return None
@@ -185,7 +201,7 @@ class _Reader:
         return []
 
     def position(self, value: Any, where: str, **loc: str | None) -> Position:
-        data = self.obj(value, where, ("x", "y"), (), **loc)
+        data = self.obj(value, where, "Position", **loc)
         if data is None:
             return Position()
         x = self.number(data.get("x"), f"{where}.x", **loc) if "x" in data else None
@@ -193,7 +209,7 @@ class _Reader:
         return Position(x if x is not None else 0.0, y if y is not None else 0.0)
 
     def port_ref(self, value: Any, where: str, edge: str | None) -> PortRef:
-        data = self.obj(value, where, ("node", "port"), edge=edge) or {}
+        data = self.obj(value, where, "PortRef", edge=edge) or {}
         node = self.string(data.get("node"), f"{where}.node", edge=edge) if "node" in data else None
         port = self.string(data.get("port"), f"{where}.port", edge=edge) if "port" in data else None
         return PortRef(node or "", port or "")
@@ -215,28 +231,24 @@ def _json_type(value: Any) -> str:
     return type(value).__name__
 
 
-def _json_problem(value: Any) -> str | None:
-    """Why `value` is not JSON data nested at most MAX_PARAM_DEPTH levels, or None.
+def _is_scalar(value: Any) -> bool:
+    """null, true/false, a finite number or text: what a pipeline parameter's default may be."""
+    return value is None or isinstance(value, (str, bool, int)) or _finite(value)
 
-    Walks the value with an explicit stack: a deeply nested value never exhausts Python's stack.
-    """
-    stack: list[tuple[Any, int]] = [(value, 0)]
-    while stack:
-        item, depth = stack.pop()
-        if isinstance(item, float):
-            if not math.isfinite(item):  # NaN and infinities are not JSON
-                return "expected JSON values (no NaN or infinity)"
-        elif isinstance(item, (list, dict)):
-            if depth >= MAX_PARAM_DEPTH:
-                return f"nested deeper than {MAX_PARAM_DEPTH} levels"
-            if isinstance(item, dict):
-                if not all(isinstance(k, str) for k in item):
-                    return "expected an object with string keys"
-                item = item.values()
-            stack.extend((child, depth + 1) for child in item)
-        elif item is not None and not isinstance(item, (str, bool, int)):
-            return f"expected JSON values, got {type(item).__name__}"
-    return None
+
+def _finite(value: Any) -> bool:
+    return isinstance(value, float) and math.isfinite(value)
+
+
+def _param_value_problem(value: Any) -> str | None:
+    """Why `value` cannot be a node param's value (a scalar or a list of texts), or None."""
+    if _is_scalar(value):
+        return None
+    if isinstance(value, list) and all(isinstance(item, str) for item in value):
+        return None
+    return (
+        f"expected null, true or false, a number, text or a list of texts, got {_json_type(value)}"
+    )
 
 
 def parse_graph(data: Any) -> Graph:
@@ -250,12 +262,7 @@ def parse_graph(data: Any) -> Graph:
 
 def _parse(data: Any) -> Graph:
     r = _Reader()
-    doc = r.obj(
-        data,
-        "graph",
-        ("schema_version", "nodes", "edges"),
-        ("parameters", "comments"),
-    )
+    doc = r.obj(data, "graph", "GraphDocument")
     if doc is None:
         raise GraphFormatError(r.issues)
     version = doc.get("schema_version")
@@ -287,9 +294,7 @@ def _parse(data: Any) -> Graph:
 def _parse_node(r: _Reader, raw: Any, index: int) -> Node | None:
     where = f"nodes[{index}]"
     node_id = raw.get("id") if isinstance(raw, dict) and isinstance(raw.get("id"), str) else None
-    data = r.obj(
-        raw, where, ("id", "module"), ("params", "position", "label", "execution"), node=node_id
-    )
+    data = r.obj(raw, where, "GraphNode", node=node_id)
     if data is None:
         return None
     ident = r.string(data.get("id"), f"{where}.id") if "id" in data else None
@@ -305,10 +310,13 @@ def _parse_node(r: _Reader, raw: Any, index: int) -> Node | None:
         r.string(data.get("module"), f"{where}.module", node=node_id) if "module" in data else None
     )
     params = data.get("params", {})
-    problem = _json_problem(params) if isinstance(params, dict) else "expected an object"
-    if problem is not None:
-        r.fail(f"{where}.params", problem, node=node_id)
+    if not isinstance(params, dict):
+        r.fail(f"{where}.params", f"expected an object, got {_json_type(params)}", node=node_id)
         params = {}
+    for name, value in params.items():
+        problem = _param_value_problem(value)
+        if problem is not None:
+            r.fail(f"{where}.params.{name}", problem, node=node_id, param=name)
     position = r.position(data.get("position", {"x": 0, "y": 0}), f"{where}.position", node=node_id)
     label = data.get("label")
     if label is not None and not isinstance(label, str):
@@ -328,7 +336,7 @@ def _parse_node(r: _Reader, raw: Any, index: int) -> Node | None:
 
 
 def _parse_execution(r: _Reader, raw: Any, where: str, node: str | None) -> Execution:
-    data = r.obj(raw, where, (), ("timeout", "retries"), node=node)
+    data = r.obj(raw, where, "Execution", node=node)
     if data is None:
         return Execution()
     timeout = data.get("timeout")
@@ -351,7 +359,7 @@ def _parse_execution(r: _Reader, raw: Any, where: str, node: str | None) -> Exec
 def _parse_edge(r: _Reader, raw: Any, index: int) -> Edge | None:
     where = f"edges[{index}]"
     edge_id = raw.get("id") if isinstance(raw, dict) and isinstance(raw.get("id"), str) else None
-    data = r.obj(raw, where, ("id", "source", "target"), edge=edge_id)
+    data = r.obj(raw, where, "GraphEdge", edge=edge_id)
     if data is None:
         return None
     ident = r.string(data.get("id"), f"{where}.id") if "id" in data else None
@@ -373,14 +381,16 @@ def _parse_parameters(r: _Reader, raw: Any) -> dict[str, PipelineParameter]:
     out: dict[str, PipelineParameter] = {}
     for name, value in raw.items():
         where = f"parameters.{name}"
-        data = r.obj(value, where, ("type",), ("default", "description"), param=name)
+        data = r.obj(value, where, "PipelineParameter", param=name)
         if data is None:
             continue
-        kind = r.string(data.get("type"), f"{where}.type", param=name) if "type" in data else None
+        kind = data.get("type")
+        if "type" in data and kind not in PIPELINE_TYPES:
+            r.fail(f"{where}.type", f"expected one of {', '.join(PIPELINE_TYPES)}", param=name)
+            kind = None
         default = data.get("default")
-        problem = _json_problem(default)
-        if problem is not None:
-            r.fail(f"{where}.default", problem, param=name)
+        if not _is_scalar(default):
+            r.fail(f"{where}.default", "expected null, true or false, a number or text", param=name)
         description = data.get("description", "")
         if not isinstance(description, str):
             r.fail(f"{where}.description", "expected a string", param=name)
@@ -392,7 +402,7 @@ def _parse_parameters(r: _Reader, raw: Any) -> dict[str, PipelineParameter]:
 
 def _parse_comment(r: _Reader, raw: Any, index: int) -> Comment | None:
     where = f"comments[{index}]"
-    data = r.obj(raw, where, ("id", "text"), ("position", "width", "height"))
+    data = r.obj(raw, where, "GraphComment")
     if data is None:
         return None
     ident = r.string(data.get("id"), f"{where}.id") if "id" in data else None
@@ -408,6 +418,126 @@ def _parse_comment(r: _Reader, raw: Any, index: int) -> Comment | None:
     if ident is None or text is None:
         return None
     return Comment(id=ident, text=text, position=position, **size)
+
+
+def document_schemas(ref: str = "#/components/schemas/") -> dict[str, dict[str, Any]]:
+    """The graph document as OpenAPI 3.0 schema objects, referring to each other as `ref` + name.
+
+    Two forms: `GraphDocument` is the canonical document graph_to_dict writes (every field it
+    always writes is required); `GraphDocumentInput` is exactly what parse_graph accepts (the
+    same fields, types and bounds, with the optional ones optional). Objects that differ between
+    the two have an Input twin; the rest (`Position`, `PortRef`, ...) are shared.
+    """
+    out: dict[str, dict[str, Any]] = {}
+    for suffix in ("", INPUT):
+        for kind, schema in _document_objects(ref, suffix).items():
+            if suffix and kind not in WRITTEN:
+                continue
+            required = FIELDS.get(kind, ((), ()))[0] + (() if suffix else WRITTEN.get(kind, ()))
+            if required:
+                schema["required"] = list(required)
+            out[kind + (suffix if kind in WRITTEN else "")] = schema
+    return out
+
+
+def _document_objects(ref: str, suffix: str) -> dict[str, dict[str, Any]]:
+    """Each object type of the document (named as in FIELDS, plus ParamValue), without
+    `required`; references to the objects that have an Input twin carry `suffix`."""
+    text = {"type": "string", "minLength": 1}
+    number = {"type": "number"}
+
+    def obj(kind: str, properties: dict[str, Any], description: str) -> dict[str, Any]:
+        assert set(properties) == {*FIELDS[kind][0], *FIELDS[kind][1]}, kind
+        return {
+            "type": "object",
+            "description": description,
+            "properties": properties,
+            "additionalProperties": False,
+        }
+
+    def to(name: str) -> dict[str, str]:
+        return {"$ref": ref + name + (suffix if name in WRITTEN else "")}
+
+    # null, text, a number or true/false ("nullable" counts only beside a "type" in OpenAPI 3.0)
+    scalar = [{"type": "string", "nullable": True}, number, {"type": "boolean"}]
+    return {
+        "GraphDocument": obj(
+            "GraphDocument",
+            {
+                "schema_version": {"type": "integer", "enum": [SCHEMA_VERSION]},
+                "parameters": {"type": "object", "additionalProperties": to("PipelineParameter")},
+                "nodes": {"type": "array", "items": to("GraphNode")},
+                "edges": {"type": "array", "items": to("GraphEdge")},
+                "comments": {"type": "array", "items": to("GraphComment")},
+            },
+            "A graph document (schema v1): what is saved, versioned, run, imported and exported.",
+        ),
+        "GraphNode": obj(
+            "GraphNode",
+            {
+                "id": {"type": "string", "pattern": f"^{NODE_ID.pattern}$"},
+                "module": {**text, "description": 'The module ref, "name@version".'},
+                "params": {"type": "object", "additionalProperties": to("ParamValue")},
+                "position": to("Position"),
+                "label": {"type": "string", "nullable": True},
+                "execution": to("Execution"),
+            },
+            "A module instance in a graph.",
+        ),
+        "ParamValue": {
+            "oneOf": [*scalar, {"type": "array", "items": {"type": "string"}}],
+            "description": 'A node param value; the string "$name" refers to pipeline '
+            'parameter `name` ("$$" starts a literal "$").',
+        },
+        "Execution": obj(
+            "Execution",
+            {
+                "timeout": {
+                    **number,
+                    "nullable": True,
+                    "exclusiveMinimum": True,
+                    "minimum": 0,
+                    "maximum": MAX_TIMEOUT,
+                    "description": "Seconds one attempt may take.",
+                },
+                "retries": {
+                    "type": "integer",
+                    "nullable": True,
+                    "minimum": 0,
+                    "maximum": MAX_RETRIES,
+                    "description": "Retries of a failed attempt.",
+                },
+            },
+            "A node's own limits for its step (else its module's, and the run's).",
+        ),
+        "Position": obj("Position", {"x": number, "y": number}, "A place on the canvas."),
+        "GraphEdge": obj(
+            "GraphEdge",
+            {"id": text, "source": to("PortRef"), "target": to("PortRef")},
+            "A wire from an output port to an input port.",
+        ),
+        "PortRef": obj("PortRef", {"node": text, "port": text}, "One end of a wire."),
+        "PipelineParameter": obj(
+            "PipelineParameter",
+            {
+                "type": {"type": "string", "enum": list(PIPELINE_TYPES)},
+                "default": {"oneOf": scalar},
+                "description": {"type": "string"},
+            },
+            'A value set per run, referenced from node params as "$name".',
+        ),
+        "GraphComment": obj(
+            "GraphComment",
+            {
+                "id": text,
+                "text": {"type": "string"},
+                "position": to("Position"),
+                "width": {**number, "nullable": True},
+                "height": {**number, "nullable": True},
+            },
+            "A sticky note on the canvas.",
+        ),
+    }
 
 
 def _position_dict(p: Position) -> dict[str, float]:
