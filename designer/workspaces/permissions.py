@@ -38,9 +38,11 @@ class ScopedAPIView(APIView):
             )
 
     def required_role(self) -> str:
-        """The policy of the current request's method (HEAD follows GET)."""
-        method = "GET" if self.request.method in ("HEAD", "OPTIONS") else self.request.method
-        return self.policy[method or "GET"]
+        """The policy of the current request's method (HEAD and OPTIONS follow GET; on a view
+        without GET, any signed-in user may ask what it allows)."""
+        if self.request.method in ("HEAD", "OPTIONS"):
+            return self.policy.get("GET", USER)
+        return self.policy[self.request.method or "GET"]
 
     def authorize(self, workspace_id: int, label: str, ident: object) -> Membership:
         """Return the caller's membership, or 404 for non-members and 403 for a too-low role."""
