@@ -60,9 +60,12 @@ ERROR_MEANINGS = {
     403: "Signed in, but the role in the workspace is too low.",
     404: "No such object, or not visible to the caller.",
     409: "The request conflicts with the object's state.",
+    410: "The object is no longer stored.",
+    412: "The object changed since the caller read it (If-Match is stale).",
     413: "The request body is too large.",
     415: "The body's media type is not accepted.",
     422: "The request is well-formed but cannot be honoured.",
+    428: "The request needs a precondition header (If-Match).",
     429: "Too many calls: wait the seconds the Retry-After header gives.",
 }
 

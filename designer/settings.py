@@ -176,7 +176,7 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "designer.api_schema.AutoSchema",
     "EXCEPTION_HANDLER": "designer.api_errors.exception_handler",
     "DEFAULT_PARSER_CLASSES": ["designer.workspaces.parsers.LimitedJSONParser"],
     "DEFAULT_PAGINATION_CLASS": "designer.workspaces.pagination.Pagination",
@@ -192,6 +192,12 @@ SPECTACULAR_SETTINGS = {
         "EndpointKindEnum": "designer.endpoints.models.EndpointKind",
         "CallerKindEnum": ["key", "user", "schedule"],
     },
+    # <id:...> path segments (designer/workspaces/converters.py): 1 to 18 digits
+    "PATH_CONVERTER_OVERRIDES": {"id": {"type": "integer", "minimum": 0, "maximum": 10**18 - 1}},
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "designer.api_schema.postprocess",
+    ],
 }
 
 AUTHENTICATION_BACKENDS = [

@@ -45,7 +45,7 @@ from designer.endpoints.serializers import (
 from designer.graphs.models import Graph
 from designer.runs.models import RunStatus
 from designer.workspaces.models import Role
-from designer.workspaces.pagination import paginated, paginated_response, query_int
+from designer.workspaces.pagination import int_parameter, paginated, paginated_response, query_int
 from designer.workspaces.parsers import LimitedJSONParser, LimitedMultiPartParser
 from designer.workspaces.permissions import ScopedAPIView
 
@@ -57,7 +57,7 @@ CALLS = Invocation.objects.select_related(
 ).defer("run__plan", "run__parameters", "run__options")
 IDEMPOTENCY = OpenApiParameter(
     "Idempotency-Key",
-    str,
+    {"type": "string", "minLength": 1, "maxLength": 255},  # type: ignore[arg-type]
     OpenApiParameter.HEADER,
     required=False,
     description="Retrying a call with the same key (and the same body) returns the same call.",
@@ -180,7 +180,7 @@ class EndpointOpenApiView(EndpointsView):
     policy = {"GET": Role.VIEWER}
 
     @extend_schema(
-        parameters=[OpenApiParameter("version", int, required=False)],
+        parameters=[int_parameter("version", 1, 2**31, "The version (default: the default one).")],
         responses={
             200: OpenApiResponse(OpenApiTypes.OBJECT, description="An OpenAPI 3.0 document."),
             **error_responses(400, 401, 404),

@@ -98,15 +98,57 @@ class ScoringSerializer(serializers.Serializer):
     )
 
 
+# null, text, a number or true/false ("nullable" counts only beside a "type" in OpenAPI 3.0)
+SCALAR = {"oneOf": [{"type": "string", "nullable": True}, {"type": "number"}, {"type": "boolean"}]}
+
+
+@extend_schema_field(SCALAR)
+class ScalarField(serializers.JSONField):
+    """A pipeline parameter's value: text, a number or true/false."""
+
+
+class InterfaceParameterSerializer(serializers.Serializer):
+    """A pipeline parameter a caller may set."""
+
+    type = serializers.ChoiceField(choices=["int", "float", "bool", "string"])
+    default = ScalarField()
+    description = serializers.CharField(allow_blank=True)
+    required = serializers.BooleanField()
+
+
+class InterfaceInputSerializer(serializers.Serializer):
+    """A table a caller sends (a file, or a registered dataset)."""
+
+    name = serializers.CharField()
+    node = serializers.CharField()
+    title = serializers.CharField()
+    required = serializers.BooleanField()
+
+
+class InterfaceOutputSerializer(serializers.Serializer):
+    """A result a caller downloads."""
+
+    name = serializers.CharField()
+    node = serializers.CharField()
+    port = serializers.CharField()
+    title = serializers.CharField()
+
+
+class InterfaceSerializer(serializers.Serializer):
+    """What an endpoint version takes and gives."""
+
+    parameters = serializers.DictField(child=InterfaceParameterSerializer())
+    inputs = InterfaceInputSerializer(many=True)
+    outputs = InterfaceOutputSerializer(many=True)
+
+
 class EndpointVersionSerializer(serializers.ModelSerializer):
     """One version of an endpoint: the graph version it pins and its interface."""
 
     graph_version = serializers.IntegerField(source="graph_version.number", read_only=True)
     created_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
-    interface = serializers.JSONField(
-        read_only=True,
-        help_text="{parameters: {name: {type, default, description, required}}, inputs: [{name, "
-        "node, title, required}], outputs: [{name, node, port, title}]} (empty for real-time)",
+    interface = serializers.SerializerMethodField(
+        help_text="What a pipeline version takes and gives (empty lists for real-time)."
     )
     scoring = ScoringSerializer(
         read_only=True, allow_null=True, help_text="A real-time version's scorer; null otherwise."
@@ -123,6 +165,10 @@ class EndpointVersionSerializer(serializers.ModelSerializer):
             "created_by",
             "created_at",
         ]
+
+    @extend_schema_field(InterfaceSerializer)
+    def get_interface(self, version: EndpointVersion) -> dict[str, Any]:
+        return {"parameters": {}, "inputs": [], "outputs": [], **version.interface}
 
 
 class SplitSerializer(StrictSerializer):
@@ -227,6 +273,8 @@ class PublishVersionSerializer(StrictSerializer):
 
 class EndpointUpdateSerializer(StrictSerializer):
     """Body of changing an endpoint (at least one field)."""
+
+    needs_a_field = True  # the schema says so too (minProperties: 1)
 
     description = serializers.CharField(required=False, allow_blank=True)
     enabled = serializers.BooleanField(required=False)
@@ -441,6 +489,8 @@ class ScheduleSerializer(serializers.ModelSerializer):
     """A schedule with its next fire times and its latest fires."""
 
     version = serializers.IntegerField(source="version.number", read_only=True, allow_null=True)
+    parameters = serializers.DictField(child=ScalarField(), read_only=True)
+    inputs = serializers.DictField(child=DatasetReferenceSerializer(), read_only=True)
     next_fires = serializers.SerializerMethodField()
     recent_fires = serializers.SerializerMethodField()
 

@@ -6,14 +6,15 @@ import json
 from typing import Any
 
 from django.db.models import Max
-from django.http import HttpResponse
+from django.http import HttpResponse, QueryDict
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
 from rest_framework.exceptions import ParseError
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from designer.api_errors import ApiError
+from designer.api_errors import ApiError, error_responses
+from designer.api_schema import component
 from designer.graphs import services
 from designer.graphs.analysis import compile_document, module_registry, validation_issues
 from designer.graphs.diff import diff_documents
@@ -25,8 +26,9 @@ from designer.graphs.serializers import (
     DraftSavedSerializer,
     DuplicateSerializer,
     GraphCreateSerializer,
-    GraphDocumentSerializer,
+    GraphExportSerializer,
     GraphImportSerializer,
+    GraphImportUploadSerializer,
     GraphSerializer,
     GraphSummarySerializer,
     GraphUpdateSerializer,
@@ -36,11 +38,25 @@ from designer.graphs.serializers import (
     VersionSummarySerializer,
 )
 from designer.workspaces.models import Role
-from designer.workspaces.pagination import paginated, paginated_response
+from designer.workspaces.pagination import (
+    bool_parameter,
+    paginated,
+    paginated_response,
+    query_bool,
+)
 from designer.workspaces.parsers import LimitedJSONParser, SmallMultiPartParser, load_json
 from designer.workspaces.permissions import USER, ScopedAPIView
 
 GRAPHS = Graph.objects.all()
+MAX_VERSION = 2**31 - 1  # version numbers are 32-bit integers in every database
+DRAFT = {"type": "string", "enum": ["draft"]}
+# validate and compile take a document, or nothing (`{}`): then they check the draft
+DOCUMENT_OR_DRAFT = {
+    "application/json": {
+        "oneOf": [component("GraphDocumentInput"), {"type": "object", "maxProperties": 0}],
+        "description": "A graph document; an empty body or `{}` means the graph's draft.",
+    }
+}
 
 
 class GraphView(ScopedAPIView):
@@ -72,9 +88,29 @@ def _side(graph: Graph, side: str | None, name: str) -> dict[str, Any]:
         raise ApiError(400, "invalid", f"?{name}= is required: a version number or 'draft'.")
     if side == "draft":
         return graph.draft
-    if not side.isdigit():
-        raise ApiError(400, "invalid", f"?{name}={side!r} is neither a version number nor 'draft'.")
+    if not side.isdigit() or not 1 <= int(side) <= MAX_VERSION:
+        raise ApiError(
+            400,
+            "invalid",
+            f"?{name}={side!r} is neither a version number (1 to {MAX_VERSION}) nor 'draft'.",
+            [{"code": "invalid", "message": "Expected a number or 'draft'.", "field": name}],
+        )
     return _version(graph, int(side)).document
+
+
+def _side_parameter(name: str, required: bool) -> OpenApiParameter:
+    """A query parameter naming a side: a version number or "draft"."""
+    return OpenApiParameter(
+        name,
+        {"oneOf": [{"type": "integer", "minimum": 1, "maximum": MAX_VERSION}, DRAFT]},
+        required=required,
+        description="A version number or 'draft'." + ("" if required else " Default: 'draft'."),
+    )
+
+
+def _posted_or_draft(request: Request, graph: Graph) -> Any:
+    """The posted document; the draft when the body is empty (or `{}`)."""
+    return graph.draft if request.data == {} else request.data
 
 
 class ModuleCatalogueView(ScopedAPIView):
@@ -134,21 +170,33 @@ class GraphImportView(GraphView):
             "document": exported.get("document", document),
         }
 
-    @extend_schema(request=GraphImportSerializer, responses={201: GraphSerializer})
+    @extend_schema(
+        request={
+            "application/json": GraphImportSerializer,
+            "multipart/form-data": GraphImportUploadSerializer,
+        },
+        parameters=[
+            OpenApiParameter(
+                "name", str, required=False, description="The name of a bare document's graph."
+            )
+        ],
+        responses={201: GraphSerializer},
+    )
     def post(self, request: Request, pk: int) -> Response:
         membership = self.authorize(pk, "Workspace", pk)
         if "file" in request.FILES:
             data = self._from_upload(request)
+        elif isinstance(request.data, QueryDict):
+            raise ApiError(
+                400,
+                "invalid",
+                "A multipart import needs a `file` (a graph document or an exported graph).",
+                [{"code": "required", "message": "This field is required.", "field": "file"}],
+            )
         elif isinstance(request.data, dict) and "document" in request.data:
             data = request.data
         else:
             data = {"name": request.query_params.get("name", ""), "document": request.data}
-        if (
-            isinstance(data["document"], dict)
-            and "name" in data["document"]
-            and not data.get("name")
-        ):
-            data = {**data, "name": data["document"].pop("name")}
         data = {**data, "name": data.get("name") or "Imported graph"}
         body = GraphImportSerializer(data=data)
         body.is_valid(raise_exception=True)
@@ -173,11 +221,11 @@ class GraphDetailView(GraphView):
         return graph_response(services.update_graph(graph, request.user, **body.validated_data))
 
     @extend_schema(
-        parameters=[OpenApiParameter("with_runs", bool, required=False)],
+        parameters=[bool_parameter("with_runs", "Delete the graph's runs too.")],
         responses={204: None},
     )
     def delete(self, request: Request, pk: int) -> Response:
-        with_runs = request.query_params.get("with_runs") in ("1", "true")
+        with_runs = query_bool(request, "with_runs")
         services.delete_graph(self.graph(pk), with_runs=with_runs)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
@@ -188,8 +236,8 @@ class DraftView(GraphView):
     policy = {"PUT": Role.EDITOR}
 
     @extend_schema(
-        request=GraphDocumentSerializer,
-        responses={200: DraftSavedSerializer},
+        request={"application/json": component("GraphDocumentInput")},
+        responses={200: DraftSavedSerializer, **error_responses(412, 428)},
         parameters=[OpenApiParameter("If-Match", str, OpenApiParameter.HEADER, required=True)],
     )
     def put(self, request: Request, pk: int) -> Response:
@@ -227,12 +275,12 @@ class ExportView(GraphView):
     policy = {"GET": Role.VIEWER}
 
     @extend_schema(
-        parameters=[OpenApiParameter("version", int, required=False)],
-        responses={(200, "application/json"): GraphDocumentSerializer},
+        parameters=[_side_parameter("version", required=False)],
+        responses={(200, "application/json"): GraphExportSerializer},
     )
     def get(self, request: Request, pk: int) -> HttpResponse:
         graph = self.graph(pk)
-        side = request.query_params.get("version") or "draft"
+        side = request.query_params.get("version", "draft")
         exported = {
             "name": graph.name,
             "description": graph.description,
@@ -255,7 +303,9 @@ class VersionListView(GraphView):
         qs = graph.versions.select_related("author", "parent").order_by("-number")
         return paginated_response(self, qs, VersionSummarySerializer)
 
-    @extend_schema(request=CommitSerializer, responses={201: VersionSerializer})
+    @extend_schema(
+        request=CommitSerializer, responses={201: VersionSerializer, **error_responses(409)}
+    )
     def post(self, request: Request, pk: int) -> Response:
         self.graph(pk)
         body = CommitSerializer(data=request.data)
@@ -293,12 +343,7 @@ class DiffView(GraphView):
     policy = {"GET": Role.VIEWER}
 
     @extend_schema(
-        parameters=[
-            OpenApiParameter(
-                "from", str, required=True, description="A version number or 'draft'."
-            ),
-            OpenApiParameter("to", str, required=True, description="A version number or 'draft'."),
-        ],
+        parameters=[_side_parameter("from", required=True), _side_parameter("to", required=True)],
         responses=DiffSerializer,
     )
     def get(self, request: Request, pk: int) -> Response:
@@ -313,10 +358,10 @@ class ValidateView(GraphView):
 
     policy = {"POST": Role.VIEWER}
 
-    @extend_schema(request=GraphDocumentSerializer, responses=ValidationResultSerializer)
+    @extend_schema(request=DOCUMENT_OR_DRAFT, responses=ValidationResultSerializer)
     def post(self, request: Request, pk: int) -> Response:
         graph = self.graph(pk)
-        issues = validation_issues(request.data or graph.draft)
+        issues = validation_issues(_posted_or_draft(request, graph))
         return Response({"valid": not issues, "issues": issues})
 
 
@@ -325,8 +370,8 @@ class CompileView(GraphView):
 
     policy = {"POST": Role.VIEWER}
 
-    @extend_schema(request=GraphDocumentSerializer, responses=CompileResultSerializer)
+    @extend_schema(request=DOCUMENT_OR_DRAFT, responses=CompileResultSerializer)
     def post(self, request: Request, pk: int) -> Response:
         graph = self.graph(pk)
-        issues, plan = compile_document(request.data or graph.draft)
+        issues, plan = compile_document(_posted_or_draft(request, graph))
         return Response({"valid": not issues, "issues": issues, "plan": plan})

@@ -8,103 +8,31 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from designer.api_errors import IssueSerializer
+from designer.api_schema import component
 from designer.engine.types import ParamType, PortType
 from designer.graphs.models import Graph, GraphVersion
 from designer.graphs.services import etag
 from designer.workspaces.serializers import StrictSerializer
 
 # ---- the graph document and module specs, as the OpenAPI schema describes them ----------------
-# The engine reads and checks documents (designer/engine/schema.py); these describe the same
-# shape for the schema, from which the front end's types are generated (`make types`).
-
-PARAM_VALUE = {
-    "oneOf": [
-        {"type": "string"},
-        {"type": "number"},
-        {"type": "boolean"},
-        {"type": "array", "items": {"type": "string"}},
-    ],
-    "nullable": True,
-    "description": 'A JSON value; the string "$name" refers to pipeline parameter `name`.',
-}
+# The graph document's schema is the engine's (designer/engine/schema.py document_schemas, added
+# to the components by designer.api_schema): one definition, which the front end's types are
+# generated from (`make types`).
 
 
-@extend_schema_field(PARAM_VALUE)
+@extend_schema_field(component("ParamValue"))
 class ParamValueField(serializers.JSONField):
     """One node param value."""
 
 
-class PositionSerializer(serializers.Serializer):
-    """Where a node or comment sits on the canvas."""
-
-    x = serializers.FloatField()
-    y = serializers.FloatField()
-
-
-class PortRefSerializer(serializers.Serializer):
-    """One end of a wire."""
-
-    node = serializers.CharField()
-    port = serializers.CharField()
-
-
-class ExecutionSerializer(serializers.Serializer):
-    """A node's own limits for its step (else its module's default timeout, and the run's)."""
-
-    timeout = serializers.FloatField(required=False, help_text="Seconds one attempt may take.")
-    retries = serializers.IntegerField(required=False, help_text="Retries of a failed attempt.")
-
-
-class GraphNodeSerializer(serializers.Serializer):
-    """A module instance in a graph."""
-
-    id = serializers.CharField()
-    module = serializers.CharField(help_text='The module ref, "name@version".')
-    params = serializers.DictField(child=ParamValueField())
-    position = PositionSerializer()
-    label = serializers.CharField(required=False)
-    execution = ExecutionSerializer(required=False)
-
-
-class GraphEdgeSerializer(serializers.Serializer):
-    """A wire from an output port to an input port."""
-
-    id = serializers.CharField()
-    source = PortRefSerializer()
-    target = PortRefSerializer()
-
-
-class GraphCommentSerializer(serializers.Serializer):
-    """A sticky note on the canvas."""
-
-    id = serializers.CharField()
-    text = serializers.CharField(allow_blank=True)
-    position = PositionSerializer()
-    width = serializers.FloatField(required=False)
-    height = serializers.FloatField(required=False)
-
-
-class PipelineParameterSerializer(serializers.Serializer):
-    """A value set per run, referenced from node params as "$name"."""
-
-    type = serializers.ChoiceField(choices=["int", "float", "bool", "string"])
-    default = ParamValueField(required=False)
-    description = serializers.CharField(required=False, allow_blank=True)
-
-
-class GraphDocumentSerializer(serializers.Serializer):
-    """A graph document (schema v1): what is saved, versioned, run, imported and exported."""
-
-    schema_version = serializers.ChoiceField(choices=[1])
-    parameters = serializers.DictField(child=PipelineParameterSerializer())
-    nodes = GraphNodeSerializer(many=True)
-    edges = GraphEdgeSerializer(many=True)
-    comments = GraphCommentSerializer(many=True)
-
-
-@extend_schema_field(GraphDocumentSerializer)
+@extend_schema_field(component("GraphDocument"))
 class DocumentField(serializers.JSONField):
-    """A graph document (checked by the engine where it is taken in)."""
+    """A graph document as the API answers with it: canonical, every field written."""
+
+
+@extend_schema_field(component("GraphDocumentInput"))
+class DocumentInputField(serializers.JSONField):
+    """A graph document as the API takes it (checked by the engine where it is taken in)."""
 
 
 class PortSpecSerializer(serializers.Serializer):
@@ -212,14 +140,36 @@ class GraphCreateSerializer(StrictSerializer):
 
     name = serializers.CharField(max_length=200)
     description = serializers.CharField(required=False, allow_blank=True, default="")
-    document = DocumentField(required=False, help_text="A graph document (schema v1).")
+    document = DocumentInputField(required=False, help_text="A graph document (schema v1).")
 
 
 class GraphImportSerializer(StrictSerializer):
-    """Body of importing a graph: a document with an optional name and description."""
+    """Body of importing a graph: an exported graph (a document with an optional name and
+    description). A bare graph document is taken too, named by ?name=."""
 
-    name = serializers.CharField(max_length=200, required=False)
+    name = serializers.CharField(
+        max_length=200,
+        required=False,
+        allow_blank=True,
+        help_text="Blank: the document's own name, else 'Imported graph'.",
+    )
     description = serializers.CharField(required=False, allow_blank=True, default="")
+    document = DocumentInputField()
+
+
+class GraphImportUploadSerializer(StrictSerializer):
+    """Multipart body of importing a graph from a file (an export, or a bare document)."""
+
+    file = serializers.FileField(help_text="A JSON file: an exported graph or a graph document.")
+    name = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    description = serializers.CharField(required=False, allow_blank=True)
+
+
+class GraphExportSerializer(serializers.Serializer):
+    """An exported graph: what import takes back, and what the engine's CLI runs."""
+
+    name = serializers.CharField()
+    description = serializers.CharField(allow_blank=True)
     document = DocumentField()
 
 
@@ -249,7 +199,7 @@ class VersionSummarySerializer(serializers.ModelSerializer):
     """A version in the history list."""
 
     author = serializers.SlugRelatedField(slug_field="username", read_only=True)
-    parent = serializers.SlugRelatedField(slug_field="number", read_only=True)
+    parent = serializers.SlugRelatedField(slug_field="number", read_only=True, allow_null=True)
 
     class Meta:
         model = GraphVersion

@@ -9,12 +9,13 @@ from typing import Any
 
 from django.http import FileResponse, StreamingHttpResponse
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from designer.api_errors import ApiError
+from designer.api_errors import ApiError, error_responses
+from designer.api_schema import component
 from designer.engine.datasets import DatasetNotFound
 from designer.engine.store import ArtifactError
 from designer.graphs.api import graph_response
@@ -46,7 +47,15 @@ from designer.runs.serializers import (
     TablePageSerializer,
 )
 from designer.workspaces.models import Role
-from designer.workspaces.pagination import paginated, paginated_response, query_int
+from designer.workspaces.pagination import (
+    MAX_OFFSET,
+    bool_parameter,
+    int_parameter,
+    paginated,
+    paginated_response,
+    query_bool,
+    query_int,
+)
 from designer.workspaces.parsers import LimitedJSONParser, LimitedMultiPartParser
 from designer.workspaces.permissions import ScopedAPIView
 
@@ -57,9 +66,13 @@ RUNS = Run.objects.select_related("graph_version__graph", "created_by").defer(
 EXTENSIONS = {"parquet": "parquet", "json": "json", "pickle": "pickle"}
 LOG_PAGE = 10_000  # log lines per page
 PAGE_PARAMS = [
-    OpenApiParameter("offset", int, required=False),
-    OpenApiParameter("limit", int, required=False, description=f"At most {MAX_LIMIT}."),
+    int_parameter("offset", 0, MAX_OFFSET, "Rows to skip."),
+    int_parameter("limit", 1, MAX_LIMIT, "Rows to return."),
 ]
+DOWNLOADS = ["csv", "parquet", "json", "pickle", "joblib", "bin"]
+STATUS_PARAMETER = OpenApiParameter(
+    "status", str, required=False, enum=RunStatus.values, description="Only runs in this state."
+)
 
 
 class RunsView(ScopedAPIView):
@@ -82,7 +95,7 @@ class RunsView(ScopedAPIView):
 
 def _filtered(request: Request, runs: Any) -> Any:
     wanted = request.query_params.get("status")
-    if wanted:
+    if wanted is not None:
         if wanted not in RunStatus.values:
             raise ApiError(400, "invalid", f"?status={wanted!r} is not one of {RunStatus.values}.")
         runs = runs.filter(status=wanted)
@@ -94,10 +107,7 @@ class GraphRunsView(RunsView):
 
     policy = {"GET": Role.VIEWER, "POST": Role.EDITOR}
 
-    @extend_schema(
-        parameters=[OpenApiParameter("status", str, required=False)],
-        responses=paginated(RunSummarySerializer),
-    )
+    @extend_schema(parameters=[STATUS_PARAMETER], responses=paginated(RunSummarySerializer))
     def get(self, request: Request, pk: int) -> Response:
         self.scoped_object(Graph.objects.all(), pk, "Graph")
         runs = _filtered(request, RUNS.filter(graph_version__graph_id=pk))
@@ -119,19 +129,24 @@ class WorkspaceRunsView(RunsView):
 
     @extend_schema(
         parameters=[
-            OpenApiParameter("graph", int, required=False),
-            OpenApiParameter("status", str, required=False),
-            OpenApiParameter("ids", str, required=False, description="Comma-separated run ids."),
+            int_parameter("graph", 1, MAX_OFFSET, "Only runs of this graph."),
+            STATUS_PARAMETER,
+            OpenApiParameter(
+                "ids",
+                {"type": "string", "pattern": r"^[0-9]+(,[0-9]+){0,99}$"},  # type: ignore[arg-type]
+                required=False,
+                description="Only these runs: up to 100 ids, comma-separated.",
+            ),
         ],
         responses=paginated(RunSummarySerializer),
     )
     def get(self, request: Request, pk: int) -> Response:
         self.authorize(pk, "Workspace", pk)
         runs = _filtered(request, RUNS.filter(workspace_id=pk))
-        if request.query_params.get("graph"):
-            graph = query_int(request, "graph", 0, 1, 2**62)
+        if "graph" in request.query_params:
+            graph = query_int(request, "graph", 0, 1, MAX_OFFSET)
             runs = runs.filter(graph_version__graph_id=graph)
-        if request.query_params.get("ids"):
+        if "ids" in request.query_params:
             ids = request.query_params["ids"].split(",")
             if not all(i.isdigit() for i in ids) or len(ids) > 100:
                 raise ApiError(400, "invalid", "?ids= takes up to 100 run ids, comma-separated.")
@@ -210,7 +225,13 @@ class ColumnsView(RunsView):
 
     policy = {"POST": Role.VIEWER}
 
-    @extend_schema(request=OpenApiTypes.OBJECT, responses=OpenApiTypes.OBJECT)
+    @extend_schema(
+        request={"application/json": component("GraphDocumentInput")},
+        responses=OpenApiResponse(
+            OpenApiTypes.OBJECT,
+            description="{nodes: {node: {port: [column names] or null}}}",
+        ),
+    )
     def post(self, request: Request, pk: int) -> Response:
         graph = self.scoped_object(Graph.objects.all(), pk, "Graph")
         return Response({"nodes": node_columns(graph, request.data)})
@@ -249,7 +270,7 @@ class CancelView(RunsView):
 
     policy = {"POST": Role.EDITOR}
 
-    @extend_schema(request=None, responses=RunSerializer)
+    @extend_schema(request=None, responses={200: RunSerializer, **error_responses(409)})
     def post(self, request: Request, pk: int) -> Response:
         run = services.cancel_run(self.run(pk))
         return Response(RunSerializer(run).data)
@@ -293,17 +314,20 @@ class StepLogView(RunsView):
 
     @extend_schema(
         parameters=[
-            OpenApiParameter("attempt", int, required=False),
-            OpenApiParameter("offset", int, required=False),
-            OpenApiParameter("limit", int, required=False, description=f"At most {LOG_PAGE}."),
-            OpenApiParameter("download", bool, required=False),
+            int_parameter("attempt", 0, 2**31, "The attempt (default: the last one logged)."),
+            int_parameter("offset", 0, MAX_OFFSET, "Lines to skip."),
+            int_parameter("limit", 1, LOG_PAGE, "Lines to return."),
+            bool_parameter("download", "All attempts' logs as one text file."),
         ],
-        responses=LogSerializer,
+        responses={
+            (200, "application/json"): LogSerializer,
+            (200, "text/plain"): OpenApiTypes.STR,
+        },
     )
     def get(self, request: Request, pk: int, key: str) -> Any:
         run, step = self.step(pk, key)
         attempts = {int(e["attempt"]): e for e in step.history}
-        if request.query_params.get("download") in ("1", "true"):
+        if query_bool(request, "download"):
             return self.download(run, step, attempts)
         last = max((n for n, e in attempts.items() if e["lines"]), default=step.attempts)
         number = query_int(request, "attempt", last, 0, 2**31)
@@ -370,7 +394,9 @@ class OutputPreviewView(RunsView):
 
     policy = {"GET": Role.VIEWER}
 
-    @extend_schema(parameters=PAGE_PARAMS, responses=OutputPreviewSerializer)
+    @extend_schema(
+        parameters=PAGE_PARAMS, responses={200: OutputPreviewSerializer, **error_responses(410)}
+    )
     def get(self, request: Request, pk: int, key: str, port: str) -> Response:
         run, step = self.step(pk, key)
         info, path = _output(run, step, port)
@@ -400,10 +426,19 @@ class OutputDownloadView(RunsView):
     @extend_schema(
         parameters=[
             OpenApiParameter(
-                "as", str, required=False, description="csv or parquet (tables), joblib."
+                "as",
+                str,
+                required=False,
+                enum=DOWNLOADS,
+                description="csv or parquet (tables), joblib (models); default: as stored.",
             )
         ],
-        responses={(200, "application/octet-stream"): OpenApiTypes.BINARY},
+        responses={
+            (200, "application/octet-stream"): OpenApiTypes.BINARY,
+            (200, "application/json"): OpenApiTypes.BINARY,
+            (200, "text/csv"): OpenApiTypes.BINARY,
+            **error_responses(410),
+        },
     )
     def get(self, request: Request, pk: int, key: str, port: str) -> Any:
         run, step = self.step(pk, key)
@@ -458,13 +493,13 @@ class DatasetListView(DatasetsView):
     parser_classes = [LimitedMultiPartParser, LimitedJSONParser]
 
     @extend_schema(
-        parameters=[OpenApiParameter("archived", bool, required=False)],
+        parameters=[bool_parameter("archived", "List archived datasets instead.")],
         responses=paginated(DatasetSerializer),
     )
     def get(self, request: Request, pk: int) -> Response:
         self.authorize(pk, "Workspace", pk)
         dataset_services.sync_from_store(pk)
-        archived = request.query_params.get("archived") in ("1", "true")
+        archived = query_bool(request, "archived")
         datasets = Dataset.objects.filter(workspace_id=pk, archived=archived).order_by("name")
         return paginated_response(self, datasets, DatasetSerializer)
 
@@ -497,10 +532,11 @@ class DatasetDetailView(DatasetsView):
         return Response(DatasetSerializer(self.dataset(pk)).data)
 
     @extend_schema(
-        parameters=[OpenApiParameter("archive", bool, required=False)], responses={204: None}
+        parameters=[bool_parameter("archive", "Archive instead of deleting.")],
+        responses={204: None},
     )
     def delete(self, request: Request, pk: int) -> Response:
-        archive = request.query_params.get("archive") in ("1", "true")
+        archive = query_bool(request, "archive")
         dataset_services.delete_dataset(self.dataset(pk), archive=archive)
         return Response(status=status.HTTP_204_NO_CONTENT)
 

@@ -6,6 +6,7 @@ from functools import cache
 from typing import Any
 
 from django.db.models import QuerySet
+from drf_spectacular.utils import OpenApiParameter
 from rest_framework import serializers
 from rest_framework.pagination import LimitOffsetPagination
 from rest_framework.request import Request
@@ -14,6 +15,7 @@ from rest_framework.views import APIView
 
 MAX_PAGE = 1000  # items one page may hold: a larger ?limit= gets this many
 MAX_OFFSET = 2**62  # beyond it a database cannot even count
+BOOLEANS = {"true": True, "1": True, "false": False, "0": False}
 
 
 class Pagination(LimitOffsetPagination):
@@ -21,8 +23,30 @@ class Pagination(LimitOffsetPagination):
 
     max_limit = MAX_PAGE
 
+    def get_limit(self, request: Request) -> int:
+        limit = query_int(request, self.limit_query_param, self.default_limit, 1, MAX_OFFSET)
+        return min(limit, MAX_PAGE)
+
     def get_offset(self, request: Request) -> int:
         return query_int(request, self.offset_query_param, 0, 0, MAX_OFFSET)
+
+
+PAGE_PARAMETERS = [
+    {
+        "name": "limit",
+        "in": "query",
+        "required": False,
+        "description": f"Items per page (at most {MAX_PAGE} are returned).",
+        "schema": {"type": "integer", "minimum": 1, "maximum": MAX_OFFSET},
+    },
+    {
+        "name": "offset",
+        "in": "query",
+        "required": False,
+        "description": "Items to skip.",
+        "schema": {"type": "integer", "minimum": 0, "maximum": MAX_OFFSET},
+    },
+]
 
 
 def paginated_response(
@@ -38,7 +62,7 @@ def paginated_response(
 def query_int(request: Request, name: str, default: int, lo: int, hi: int) -> int:
     """Read an integer query parameter, refusing a value that is not a number or out of range."""
     raw = request.query_params.get(name)
-    if raw is None or raw == "":
+    if raw is None:
         return default
     try:
         value = int(raw)
@@ -64,3 +88,24 @@ def paginated(serializer: type[serializers.BaseSerializer]) -> type[serializers.
             "results": serializer(many=True),
         },
     )
+
+
+def query_bool(request: Request, name: str) -> bool:
+    """Read a boolean query parameter (true/false, 1/0; absent: false), refusing anything else."""
+    raw = request.query_params.get(name)
+    if raw is None:
+        return False
+    if raw.lower() not in BOOLEANS:
+        raise serializers.ValidationError({name: [f"Expected true or false, got {raw!r}."]})
+    return BOOLEANS[raw.lower()]
+
+
+def int_parameter(name: str, lo: int, hi: int, description: str = "") -> OpenApiParameter:
+    """An optional integer query parameter with the bounds query_int enforces."""
+    schema = {"type": "integer", "minimum": lo, "maximum": hi}
+    return OpenApiParameter(name, schema, required=False, description=description)  # type: ignore[arg-type]
+
+
+def bool_parameter(name: str, description: str = "") -> OpenApiParameter:
+    """An optional boolean query parameter, as query_bool reads it."""
+    return OpenApiParameter(name, bool, required=False, description=description)

@@ -1,10 +1,15 @@
-"""OpenAPI extensions (drf-spectacular): the API token scheme, strict request bodies."""
+"""OpenAPI extensions (drf-spectacular): the API token scheme, strict request bodies (no
+unknown fields, no blank text where the server needs some, files as binary)."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from drf_spectacular.extensions import OpenApiAuthenticationExtension, OpenApiSerializerExtension
+from rest_framework import serializers
+
+TEXT = r"^[^\x00]*$"
+NOT_BLANK = r"^[^\x00]*[^\x00\s][^\x00]*$"
 
 
 class ApiTokenScheme(OpenApiAuthenticationExtension):
@@ -30,4 +35,15 @@ class StrictSerializerScheme(OpenApiSerializerExtension):
     def map_serializer(self, auto_schema: Any, direction: Any) -> dict[str, Any]:
         schema: dict[str, Any] = auto_schema._map_basic_serializer(self.target, direction)
         schema["additionalProperties"] = False
+        if getattr(self.target, "needs_a_field", False):
+            schema["minProperties"] = 1
+        for name, field in self.target.fields.items():
+            prop = schema["properties"].get(name, {})
+            if isinstance(field, serializers.FileField):
+                prop.update(type="string", format="binary")  # sent as a file part
+            elif isinstance(field, serializers.CharField):
+                # DRF refuses NUL characters, and (unless allow_blank) text that is only spaces
+                prop.setdefault("pattern", TEXT if field.allow_blank else NOT_BLANK)
+                if not field.allow_blank:
+                    prop.setdefault("minLength", 1)
         return schema

@@ -5,19 +5,48 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib.auth import get_user_model
+from django.http import QueryDict
 from rest_framework import serializers
 
 from designer.workspaces.models import ApiToken, Membership, Role, Workspace
 
+# JSON types a field of a JSON body must arrive as (DRF would coerce 0 to "0" or "1" to True)
+JSON_TYPES: tuple[tuple[type[serializers.Field], tuple[type, ...], str], ...] = (
+    (serializers.BooleanField, (bool,), "true or false"),
+    (serializers.CharField, (str,), "a string"),
+    (serializers.ChoiceField, (str, int), "one of the choices"),
+    (serializers.IntegerField, (int,), "an integer"),
+    (serializers.FloatField, (int, float), "a number"),
+    (serializers.DictField, (dict,), "an object"),
+    (serializers.ListField, (list,), "an array"),
+)
+
+
+def json_type_problem(field: serializers.Field, value: Any) -> str | None:
+    """Why a JSON value cannot be `field`'s (a string for a number, 0 for a string), or None."""
+    if value is None:
+        return None  # the field's own allow_null check answers
+    for kind, types, name in JSON_TYPES:
+        if isinstance(field, kind):
+            wrong = not isinstance(value, types) or (bool not in types and isinstance(value, bool))
+            return f"Expected {name}, got {type(value).__name__}." if wrong else None
+    return None
+
 
 class StrictSerializer(serializers.Serializer):
-    """A serializer that names every unknown field instead of silently dropping it."""
+    """A request body that names every unknown field and every value of the wrong JSON type,
+    instead of dropping or coercing it."""
 
     def to_internal_value(self, data: Any) -> Any:
         unknown = sorted(set(data) - set(self.fields)) if isinstance(data, dict) else []
-        errors = {
+        errors: dict[str, Any] = {
             name: [f"Unknown field; expected one of {sorted(self.fields)}."] for name in unknown
         }
+        if isinstance(data, dict) and not isinstance(data, QueryDict):  # a JSON body
+            for name, field in self.fields.items():
+                problem = json_type_problem(field, data.get(name)) if name in data else None
+                if problem is not None:
+                    errors[name] = [problem]
         try:
             value = super().to_internal_value(data)
         except serializers.ValidationError as exc:

@@ -38,7 +38,7 @@ export function GraphSettings({ doc, readOnly, dispatch, selectionSize }: { doc:
             e.preventDefault();
             const n = newName.trim();
             if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(n) || doc.parameters[n]) return;
-            dispatch([{ type: "set_parameter", name: n, parameter: { type: newType, default: newType === "bool" ? false : newType === "string" ? "" : 0 } }]);
+            dispatch([{ type: "set_parameter", name: n, parameter: { type: newType, default: newType === "bool" ? false : newType === "string" ? "" : 0, description: "" } }]);
             setNewName("");
           }}
         >

@@ -1,21 +1,20 @@
-// Shapes of the endpoints API's JSON (designer/endpoints/serializers.py) the pages read.
-import type { RunStatus } from "../api/types";
+// Shapes of the endpoints API's JSON the pages read: generated from the OpenAPI schema into
+// ../api/schema.gen.ts (`make types`), so they are the server's (designer/endpoints/serializers.py).
+import type { components } from "../api/schema.gen";
 
-export type ParameterType = "int" | "float" | "bool" | "string";
+type Schemas = components["schemas"];
 
-export interface InterfaceParameter {
-  type: ParameterType;
-  default: string | number | boolean | null;
-  description: string;
-  required: boolean;
-}
+export type EndpointInterface = Schemas["Interface"];
+export type InterfaceParameter = Schemas["InterfaceParameter"];
+export type EndpointVersion = Schemas["EndpointVersion"];
+export type Endpoint = Schemas["Endpoint"];
+/** A key as listed; `key` (the raw key) only in the answer that created it. */
+export type EndpointKey = Schemas["Key"] & { key?: string };
+export type Invocation = Schemas["Invocation"];
+export type Schedule = Schemas["Schedule"];
+export type StatsPoint = Schemas["StatsPoint"];
 
-export interface EndpointInterface {
-  parameters: Record<string, InterfaceParameter>;
-  inputs: { name: string; node: string; title: string; required: boolean }[];
-  outputs: { name: string; node: string; port: string; title: string }[];
-}
-
+// Real-time endpoints' scoring info and monitoring (free-form JSON in the schema for now).
 export interface RowColumn {
   name: string;
   type: "integer" | "number" | "boolean" | "string";
@@ -36,86 +35,6 @@ export interface Scoring {
   max_rows: number;
   examples: Record<string, unknown>[];
   input_profile?: Record<string, { mean: number; std: number }>;
-}
-
-export interface EndpointVersion {
-  number: number;
-  graph_version: number;
-  interface: EndpointInterface;
-  scoring: Scoring | null;
-  message: string;
-  created_by: string | null;
-  created_at: string;
-}
-
-export interface Endpoint {
-  id: number;
-  workspace: number;
-  kind: string;
-  name: string;
-  description: string;
-  enabled: boolean;
-  graph: number;
-  graph_name: string;
-  default_version: number | null;
-  /** Real-time: `percent` of calls go to `version`, the rest to the default. */
-  split: { version: number; percent: number } | null;
-  extra_columns: "ignore" | "refuse";
-  capture_errors: boolean;
-  versions: EndpointVersion[];
-  invoke_url: string;
-  created_by: string | null;
-  created_at: string;
-}
-
-export interface EndpointKey {
-  id: number;
-  name: string;
-  prefix: string;
-  endpoint: number | null;
-  endpoint_name: string | null;
-  rate_per_minute: number;
-  created_by: string | null;
-  created_at: string;
-  last_used_at: string | null;
-  revoked_at: string | null;
-  key?: string;
-}
-
-export interface Invocation {
-  id: number;
-  endpoint: number;
-  version: number;
-  run: number;
-  status: RunStatus;
-  caller: { kind: "key" | "user" | "schedule"; name: string };
-  idempotency_key: string;
-  created_at: string;
-  started_at: string | null;
-  finished_at: string | null;
-  duration: number | null;
-  error: string;
-}
-
-export interface Schedule {
-  id: number;
-  endpoint: number;
-  version: number | null;
-  cron: string;
-  timezone: string;
-  parameters: Record<string, string | number | boolean>;
-  inputs: Record<string, { dataset: string; version?: string }>;
-  missed: "run_once" | "skip";
-  enabled: boolean;
-  next_fire_at: string | null;
-  next_fires: string[];
-  recent_fires: { fire_time: string; invocation: number | null; error: string }[];
-}
-
-export interface StatsPoint {
-  start: string;
-  calls: number;
-  failures: number;
 }
 
 export interface LatencyPoint {

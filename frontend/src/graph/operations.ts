@@ -70,7 +70,7 @@ export function applyOperation(doc: GraphDocument, op: Operation): { doc: GraphD
           else next.label = op.label;
           return next;
         }),
-        inverse: { type: "set_label", node: op.node, label: node.label },
+        inverse: { type: "set_label", node: op.node, label: node.label ?? undefined },
       };
     }
     case "set_execution": {

@@ -44,7 +44,7 @@ function randomOperation(doc: GraphDocument, next: () => number, count: number):
     case "edit-comment":
       return doc.comments.length > 0 ? [{ type: "update_comment", id: pick(doc.comments).id, changes: { text: `t${count}`, height: 90 } }] : [];
     case "parameter":
-      return [{ type: "set_parameter", name: pick(["rate", "depth"]), parameter: { type: "float", default: next() } }];
+      return [{ type: "set_parameter", name: pick(["rate", "depth"]), parameter: { type: "float", default: next(), description: "" } }];
     default:
       return [{ type: "set_parameter", name: "rate", parameter: undefined }];
   }

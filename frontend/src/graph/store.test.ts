@@ -81,7 +81,7 @@ describe("GraphStore", () => {
     const store = new GraphStore();
     store.dispatch([{ type: "add_comment", comment: { id: "c1", text: "hello", position: { x: 0, y: 0 } } }]);
     store.dispatch([{ type: "update_comment", id: "c1", changes: { text: "bye" } }]);
-    store.dispatch([{ type: "set_parameter", name: "seed", parameter: { type: "int", default: 1 } }]);
+    store.dispatch([{ type: "set_parameter", name: "seed", parameter: { type: "int", default: 1, description: "" } }]);
     store.undo();
     expect(store.document.parameters).toEqual({});
     store.undo();
