@@ -12,6 +12,7 @@ from typing import Any
 
 from drf_spectacular import openapi
 from drf_spectacular.plumbing import force_instance
+from rest_framework.serializers import ModelSerializer
 
 from designer.api_errors import ERROR_MEANINGS, ErrorSerializer
 from designer.engine.schema import document_schemas
@@ -52,6 +53,13 @@ class AutoSchema(openapi.AutoSchema):
             body["required"] = True  # a PUT replaces the whole object: its body is required
         return body
 
+    def _map_serializer(self, serializer: Any, direction: str, *args: Any) -> Any:
+        schema: dict[str, Any] = super()._map_serializer(serializer, direction, *args)
+        if direction == "response" and isinstance(force_instance(serializer), ModelSerializer):
+            # a model's serializer writes every field of every object it answers with
+            schema["required"] = sorted(schema.get("properties", {}))
+        return schema
+
     def _get_request_for_media_type(self, serializer: Any, direction: str = "request") -> Any:
         # drf-spectacular documents every PATCH body as partial; ours are partial only where the
         # view says so (ScheduleWriteSerializer(partial=True)): the others need their fields.
@@ -87,7 +95,37 @@ def component(name: str) -> dict[str, str]:
     return {"$ref": f"#/components/schemas/{name}"}
 
 
+# What a create operation makes (its path → the made object's path, and where its id is): the
+# OpenAPI links that let a client (and Schemathesis's stateful phase) go on to read, change
+# and delete it.
+CREATED = {
+    "/api/workspaces/": ("/api/workspaces/{id}/", "/id"),
+    "/api/workspaces/{id}/graphs/": ("/api/graphs/{id}/", "/id"),
+    "/api/workspaces/{id}/graphs/import/": ("/api/graphs/{id}/", "/id"),
+    "/api/graphs/{id}/duplicate/": ("/api/graphs/{id}/", "/id"),
+    "/api/runs/{id}/inference-graph/": ("/api/graphs/{id}/", "/id"),
+    "/api/graphs/{id}/runs/": ("/api/runs/{id}/", "/id"),
+    "/api/runs/{id}/resume/": ("/api/runs/{id}/", "/id"),
+    "/api/workspaces/{id}/datasets/": ("/api/datasets/{id}/", "/dataset/id"),
+    "/api/workspaces/{id}/endpoints/": ("/api/endpoints/{id}/", "/id"),
+    "/api/workspaces/{id}/endpoint-keys/": ("/api/endpoint-keys/{id}/", "/id"),
+    "/api/endpoints/{id}/schedules/": ("/api/schedules/{id}/", "/id"),
+}
+
+
 def postprocess(result: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
-    """drf-spectacular hook: add the graph document's components."""
+    """drf-spectacular hook: add the graph document's components and the create links."""
     result.setdefault("components", {}).setdefault("schemas", {}).update(document_schemas())
+    paths = result["paths"]
+    for collection, (detail, pointer) in CREATED.items():
+        created = paths[collection]["post"]["responses"]["201"]
+        created["links"] = {
+            f"{method.capitalize()}Created": {
+                "operationId": operation["operationId"],
+                "parameters": {"id": f"$response.body#{pointer}"},
+                "description": f"{method.upper()} {detail} of the object this call made.",
+            }
+            for method, operation in paths[detail].items()
+            if method in ("get", "patch", "delete")
+        }
     return result

@@ -192,8 +192,10 @@ SPECTACULAR_SETTINGS = {
         "EndpointKindEnum": "designer.endpoints.models.EndpointKind",
         "CallerKindEnum": ["key", "user", "schedule"],
     },
-    # <id:...> path segments (designer/workspaces/converters.py): 1 to 18 digits
-    "PATH_CONVERTER_OVERRIDES": {"id": {"type": "integer", "minimum": 0, "maximum": 10**18 - 1}},
+    # answers and request bodies apart: a field the server always writes is required in answers
+    "COMPONENT_SPLIT_REQUEST": True,
+    # <id:...> path segments (designer/workspaces/converters.py): digits; longer than 18 → 404
+    "PATH_CONVERTER_OVERRIDES": {"id": int},
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "designer.api_schema.postprocess",

@@ -1010,7 +1010,7 @@ export interface components {
          */
         CallerKindEnum: "key" | "user" | "schedule";
         /** @description Body of committing the draft as a version. */
-        Commit: {
+        CommitRequest: {
             /** @default  */
             message: string;
         };
@@ -1034,10 +1034,10 @@ export interface components {
             readonly id: number;
             workspace: number;
             name: string;
-            description?: string;
+            description: string;
             /** Format: date-time */
             readonly created_at: string;
-            archived?: boolean;
+            archived: boolean;
             readonly latest: components["schemas"]["DatasetVersion"] | null;
             readonly version_count: number;
         };
@@ -1047,8 +1047,14 @@ export interface components {
             /** @description Default: the latest version. */
             version?: string;
         };
+        /** @description A registered dataset given as an input: its name and optionally a version digest. */
+        DatasetReferenceRequest: {
+            dataset: string;
+            /** @description Default: the latest version. */
+            version?: string;
+        };
         /** @description Body of uploading a dataset version (multipart). */
-        DatasetUpload: {
+        DatasetUploadRequest: {
             name: string;
             /** @default  */
             description: string;
@@ -1075,8 +1081,8 @@ export interface components {
             /** Format: int64 */
             rows: number;
             readonly columns: string[];
-            summary?: unknown;
-            original_filename?: string;
+            summary: unknown;
+            original_filename: string;
             /** @description Required. 150 characters or fewer. Letters, digits and @/./+/-/_ only. */
             readonly created_by: string;
             /** Format: date-time */
@@ -1100,7 +1106,7 @@ export interface components {
             issues: components["schemas"]["Issue"][];
         };
         /** @description Body of duplicating a graph. */
-        Duplicate: {
+        DuplicateRequest: {
             name?: string;
         };
         /** @description An endpoint with its versions and the URL that calls its default version. */
@@ -1109,8 +1115,8 @@ export interface components {
             workspace: number;
             kind: components["schemas"]["EndpointKindEnum"];
             name: string;
-            description?: string;
-            enabled?: boolean;
+            description: string;
+            enabled: boolean;
             graph: number;
             readonly graph_name: string;
             readonly default_version: number | null;
@@ -1127,7 +1133,7 @@ export interface components {
          */
         EndpointKindEnum: "pipeline";
         /** @description Body of changing an endpoint (at least one field). */
-        EndpointUpdate: {
+        EndpointUpdateRequest: {
             description?: string;
             enabled?: boolean;
             default_version?: number;
@@ -1138,7 +1144,7 @@ export interface components {
             number: number;
             readonly graph_version: number;
             readonly interface: components["schemas"]["Interface"];
-            message?: string;
+            message: string;
             /** @description Required. 150 characters or fewer. Letters, digits and @/./+/-/_ only. */
             readonly created_by: string;
             /** Format: date-time */
@@ -1159,8 +1165,8 @@ export interface components {
         Fire: {
             /** Format: date-time */
             fire_time: string;
-            invocation?: number | null;
-            error?: string;
+            invocation: number | null;
+            error: string;
             /** Format: date-time */
             readonly created_at: string;
         };
@@ -1173,9 +1179,9 @@ export interface components {
             readonly id: number;
             workspace: number;
             name: string;
-            description?: string;
+            description: string;
             /** Format: int64 */
-            draft_revision?: number;
+            draft_revision: number;
             readonly latest_version: number | null;
             /** Format: date-time */
             readonly created_at: string;
@@ -1188,7 +1194,7 @@ export interface components {
             readonly issues: components["schemas"]["Issue"][];
         };
         /** @description Body of creating a graph (optionally from a document). */
-        GraphCreate: {
+        GraphCreateRequest: {
             name: string;
             /** @default  */
             description: string;
@@ -1205,7 +1211,7 @@ export interface components {
          * @description Body of importing a graph: an exported graph (a document with an optional name and
          *     description). A bare graph document is taken too, named by ?name=.
          */
-        GraphImport: {
+        GraphImportRequest: {
             /** @description Blank: the document's own name, else 'Imported graph'. */
             name?: string;
             /** @default  */
@@ -1213,7 +1219,7 @@ export interface components {
             document: components["schemas"]["GraphDocumentInput"];
         };
         /** @description Multipart body of importing a graph from a file (an export, or a bare document). */
-        GraphImportUpload: {
+        GraphImportUploadRequest: {
             /**
              * Format: binary
              * @description A JSON file: an exported graph or a graph document.
@@ -1227,9 +1233,9 @@ export interface components {
             readonly id: number;
             workspace: number;
             name: string;
-            description?: string;
+            description: string;
             /** Format: int64 */
-            draft_revision?: number;
+            draft_revision: number;
             readonly latest_version: number | null;
             /** Format: date-time */
             readonly created_at: string;
@@ -1239,12 +1245,12 @@ export interface components {
             readonly updated_by: string;
         };
         /** @description Body of renaming a graph or changing its description. */
-        GraphUpdate: {
+        GraphUpdateRequest: {
             name?: string;
             description?: string;
         };
         /** @description Body of deriving a real-time inference graph from a run. */
-        InferenceGraph: {
+        InferenceGraphRequest: {
             /** @description The Score model node to serve; needed when the graph has several. */
             score_node?: string;
             /** @description The new graph's name. */
@@ -1288,7 +1294,7 @@ export interface components {
          */
         InterfaceParameterTypeEnum: "int" | "float" | "bool" | "string";
         /** @description Body of inviting a user (by username or email) into a workspace. */
-        Invite: {
+        InviteRequest: {
             /** @description The e-mail address of an existing user, or the username of someone you already share a workspace with. */
             user: string;
             role: components["schemas"]["RoleEnum"];
@@ -1301,7 +1307,7 @@ export interface components {
             run: number;
             status: components["schemas"]["StatusEnum"];
             readonly caller: components["schemas"]["Caller"];
-            idempotency_key?: string;
+            idempotency_key: string;
             /** Format: date-time */
             readonly created_at: string;
             /** Format: date-time */
@@ -1329,7 +1335,7 @@ export interface components {
             run: number;
             status: components["schemas"]["StatusEnum"];
             readonly caller: components["schemas"]["Caller"];
-            idempotency_key?: string;
+            idempotency_key: string;
             /** Format: date-time */
             readonly created_at: string;
             /** Format: date-time */
@@ -1349,12 +1355,12 @@ export interface components {
          *     A multipart call sends `parameters` and `inputs` as JSON text and each input's file under
          *     the input's name.
          */
-        Invoke: {
+        InvokeRequest: {
             parameters?: {
                 [key: string]: unknown;
             };
             inputs?: {
-                [key: string]: components["schemas"]["DatasetReference"];
+                [key: string]: components["schemas"]["DatasetReferenceRequest"];
             };
         };
         /** @description One problem: a stable code, a message, and where (node, port, param, edge or field). */
@@ -1373,21 +1379,21 @@ export interface components {
             workspace: number;
             name: string;
             prefix: string;
-            endpoint?: number | null;
+            endpoint: number | null;
             readonly endpoint_name: string | null;
             /** Format: int64 */
-            rate_per_minute?: number;
+            rate_per_minute: number;
             /** @description Required. 150 characters or fewer. Letters, digits and @/./+/-/_ only. */
             readonly created_by: string;
             /** Format: date-time */
             readonly created_at: string;
             /** Format: date-time */
-            last_used_at?: string | null;
+            last_used_at: string | null;
             /** Format: date-time */
-            revoked_at?: string | null;
+            revoked_at: string | null;
         };
         /** @description Body of creating an endpoint key. */
-        KeyCreate: {
+        KeyCreateRequest: {
             name: string;
             /** @description The one endpoint the key may call; null: every endpoint of the workspace. */
             endpoint?: number | null;
@@ -1418,10 +1424,10 @@ export interface components {
             readonly id: number;
             /** @description Required. 150 characters or fewer. Letters, digits and @/./+/-/_ only. */
             username: string;
-            first_name?: string;
-            last_name?: string;
+            first_name: string;
+            last_name: string;
             /** Email address */
-            email?: string;
+            email: string;
             readonly memberships: components["schemas"]["MeMembership"][];
         };
         /** @description One of the caller's memberships. */
@@ -1469,18 +1475,18 @@ export interface components {
             workspace: number;
             name: string;
             prefix: string;
-            endpoint?: number | null;
+            endpoint: number | null;
             readonly endpoint_name: string | null;
             /** Format: int64 */
-            rate_per_minute?: number;
+            rate_per_minute: number;
             /** @description Required. 150 characters or fewer. Letters, digits and @/./+/-/_ only. */
             readonly created_by: string;
             /** Format: date-time */
             readonly created_at: string;
             /** Format: date-time */
-            last_used_at?: string | null;
+            last_used_at: string | null;
             /** Format: date-time */
-            revoked_at?: string | null;
+            revoked_at: string | null;
             /** @description Shown once; store it now. */
             readonly key: string;
         };
@@ -1492,9 +1498,9 @@ export interface components {
             /** Format: date-time */
             readonly created_at: string;
             /** Format: date-time */
-            last_used_at?: string | null;
+            last_used_at: string | null;
             /** Format: date-time */
-            revoked_at?: string | null;
+            revoked_at: string | null;
             /** @description Shown once; store it now. */
             readonly token: string;
         };
@@ -1673,7 +1679,7 @@ export interface components {
          */
         ParamSpecTypeEnum: "int" | "float" | "bool" | "string" | "enum" | "columns" | "code";
         /** @description Body of creating (cron required) or changing a schedule. */
-        PatchedScheduleWrite: {
+        PatchedScheduleWriteRequest: {
             /** @description Five cron fields or a macro such as @daily. */
             cron?: string;
             /** @description IANA name. */
@@ -1684,7 +1690,7 @@ export interface components {
                 [key: string]: unknown;
             };
             inputs?: {
-                [key: string]: components["schemas"]["DatasetReference"];
+                [key: string]: components["schemas"]["DatasetReferenceRequest"];
             };
             missed?: components["schemas"]["MissedEnum"];
             enabled?: boolean;
@@ -1741,7 +1747,7 @@ export interface components {
          */
         PortSpecTypeEnum: "DataFrame" | "Model" | "Transform" | "Metrics" | "Any";
         /** @description Body of publishing a graph version as a new endpoint. */
-        Publish: {
+        PublishRequest: {
             /** @description Lower-case letters, digits and dashes; unique in the workspace. */
             name: string;
             /** @description The graph to publish. */
@@ -1754,7 +1760,7 @@ export interface components {
             message: string;
         };
         /** @description Body of publishing the endpoint's next version. */
-        PublishVersion: {
+        PublishVersionRequest: {
             /** @description The graph version to pin; null: the draft, saved as a version if it changed. */
             graph_version?: number | null;
             /** @default  */
@@ -1763,7 +1769,7 @@ export interface components {
             make_default: boolean;
         };
         /** @description Body of "edit and resume": the step to resume from and changed params per node. */
-        Resume: {
+        ResumeRequest: {
             from_node?: string;
             /** @description {node_id: {param: value}} */
             params?: {
@@ -1772,10 +1778,6 @@ export interface components {
                 };
             };
         };
-        /** @description Body of changing a member's role. */
-        Role: {
-            role: components["schemas"]["RoleEnum"];
-        };
         /**
          * @description * `owner` - Owner
          *     * `editor` - Editor
@@ -1783,6 +1785,10 @@ export interface components {
          * @enum {string}
          */
         RoleEnum: "owner" | "editor" | "viewer";
+        /** @description Body of changing a member's role. */
+        RoleRequest: {
+            role: components["schemas"]["RoleEnum"];
+        };
         /** @description A run with its steps, and who started the runs its reused steps came from, and when. */
         Run: {
             readonly id: number;
@@ -1790,23 +1796,23 @@ export interface components {
             readonly graph: number;
             readonly graph_name: string;
             readonly version: number;
-            status?: components["schemas"]["StatusEnum"];
-            runner?: string;
+            status: components["schemas"]["StatusEnum"];
+            runner: string;
             /** Format: int64 */
-            seq?: number;
-            parameters?: unknown;
-            options?: unknown;
-            error?: string;
-            resumed_from?: number | null;
-            pinned?: boolean;
+            seq: number;
+            parameters: unknown;
+            options: unknown;
+            error: string;
+            resumed_from: number | null;
+            pinned: boolean;
             /** @description Required. 150 characters or fewer. Letters, digits and @/./+/-/_ only. */
             readonly created_by: string;
             /** Format: date-time */
             readonly created_at: string;
             /** Format: date-time */
-            started_at?: string | null;
+            started_at: string | null;
             /** Format: date-time */
-            finished_at?: string | null;
+            finished_at: string | null;
             readonly steps: components["schemas"]["Step"][];
             /** @description Run id -> {id, created_at, created_by, status, graph} (runs of this workspace). */
             readonly reused_runs: {
@@ -1820,26 +1826,26 @@ export interface components {
             readonly graph: number;
             readonly graph_name: string;
             readonly version: number;
-            status?: components["schemas"]["StatusEnum"];
-            runner?: string;
+            status: components["schemas"]["StatusEnum"];
+            runner: string;
             /** Format: int64 */
-            seq?: number;
-            parameters?: unknown;
-            options?: unknown;
-            error?: string;
-            resumed_from?: number | null;
-            pinned?: boolean;
+            seq: number;
+            parameters: unknown;
+            options: unknown;
+            error: string;
+            resumed_from: number | null;
+            pinned: boolean;
             /** @description Required. 150 characters or fewer. Letters, digits and @/./+/-/_ only. */
             readonly created_by: string;
             /** Format: date-time */
             readonly created_at: string;
             /** Format: date-time */
-            started_at?: string | null;
+            started_at: string | null;
             /** Format: date-time */
-            finished_at?: string | null;
+            finished_at: string | null;
         };
         /** @description Body of changing a run: pin it (kept whatever the retention setting) or unpin it. */
-        RunUpdate: {
+        RunUpdateRequest: {
             pinned: boolean;
         };
         /** @description A schedule with its next fire times and its latest fires. */
@@ -1848,24 +1854,24 @@ export interface components {
             endpoint: number;
             readonly version: number | null;
             cron: string;
-            timezone?: string;
+            timezone: string;
             readonly parameters: {
                 [key: string]: (string | null) | number | boolean;
             };
             readonly inputs: {
                 [key: string]: components["schemas"]["DatasetReference"];
             };
-            missed?: components["schemas"]["MissedEnum"];
-            enabled?: boolean;
+            missed: components["schemas"]["MissedEnum"];
+            enabled: boolean;
             /** Format: date-time */
-            next_fire_at?: string | null;
+            next_fire_at: string | null;
             readonly next_fires: string[];
             readonly recent_fires: components["schemas"]["Fire"][];
             /** Format: date-time */
             readonly created_at: string;
         };
         /** @description Body of creating (cron required) or changing a schedule. */
-        ScheduleWrite: {
+        ScheduleWriteRequest: {
             /** @description Five cron fields or a macro such as @daily. */
             cron: string;
             /** @description IANA name. */
@@ -1876,13 +1882,13 @@ export interface components {
                 [key: string]: unknown;
             };
             inputs?: {
-                [key: string]: components["schemas"]["DatasetReference"];
+                [key: string]: components["schemas"]["DatasetReferenceRequest"];
             };
             missed?: components["schemas"]["MissedEnum"];
             enabled?: boolean;
         };
         /** @description Body of starting a run. */
-        StartRun: {
+        StartRunRequest: {
             /** @description Version to run; default: the draft (committed if changed). */
             version?: number;
             parameters?: {
@@ -1921,21 +1927,21 @@ export interface components {
             /** @description pending, queued, running, retrying, succeeded, reused, failed, canceled or upstream_failed. */
             readonly status: string;
             /** Format: int64 */
-            attempts?: number;
-            reason?: string;
-            progress?: unknown;
-            outputs?: unknown;
-            error?: string;
-            log_tail?: string;
+            attempts: number;
+            reason: string;
+            progress: unknown;
+            outputs: unknown;
+            error: string;
+            log_tail: string;
             /** Format: date-time */
-            started_at?: string | null;
+            started_at: string | null;
             /** Format: date-time */
-            finished_at?: string | null;
+            finished_at: string | null;
             /** Format: double */
             readonly duration: number | null;
             /** @description Every attempt, in order. */
             readonly history: components["schemas"]["Attempt"][];
-            reused_from?: string;
+            reused_from: string;
         };
         /** @description The storage a workspace uses, in bytes. */
         Storage: {
@@ -1963,12 +1969,12 @@ export interface components {
             /** Format: date-time */
             readonly created_at: string;
             /** Format: date-time */
-            last_used_at?: string | null;
+            last_used_at: string | null;
             /** Format: date-time */
-            revoked_at?: string | null;
+            revoked_at: string | null;
         };
         /** @description Body of creating a token. */
-        TokenCreate: {
+        TokenCreateRequest: {
             name: string;
         };
         /** @description A user as other members see them: no e-mail address (only its owner sees it, in /me/). */
@@ -1976,8 +1982,8 @@ export interface components {
             readonly id: number;
             /** @description Required. 150 characters or fewer. Letters, digits and @/./+/-/_ only. */
             username: string;
-            first_name?: string;
-            last_name?: string;
+            first_name: string;
+            last_name: string;
         };
         /** @description The engine's verdict on a document. */
         ValidationResult: {
@@ -1988,7 +1994,7 @@ export interface components {
         Version: {
             /** Format: int64 */
             number: number;
-            message?: string;
+            message: string;
             /** @description Required. 150 characters or fewer. Letters, digits and @/./+/-/_ only. */
             readonly author: string;
             /** Format: int64 */
@@ -2001,7 +2007,7 @@ export interface components {
         VersionSummary: {
             /** Format: int64 */
             number: number;
-            message?: string;
+            message: string;
             /** @description Required. 150 characters or fewer. Letters, digits and @/./+/-/_ only. */
             readonly author: string;
             /** Format: int64 */
@@ -2018,7 +2024,7 @@ export interface components {
             readonly role: string | null;
         };
         /** @description Body of creating or renaming a workspace. */
-        WorkspaceWrite: {
+        WorkspaceWriteRequest: {
             name: string;
         };
         /** @description A graph document (schema v1): what is saved, versioned, run, imported and exported. */
@@ -2663,7 +2669,7 @@ export interface operations {
         };
         requestBody?: {
             content: {
-                "application/json": components["schemas"]["EndpointUpdate"];
+                "application/json": components["schemas"]["EndpointUpdateRequest"];
             };
         };
         responses: {
@@ -2817,8 +2823,8 @@ export interface operations {
         };
         requestBody?: {
             content: {
-                "application/json": components["schemas"]["Invoke"];
-                "multipart/form-data": components["schemas"]["Invoke"];
+                "application/json": components["schemas"]["InvokeRequest"];
+                "multipart/form-data": components["schemas"]["InvokeRequest"];
             };
         };
         responses: {
@@ -3049,7 +3055,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["ScheduleWrite"];
+                "application/json": components["schemas"]["ScheduleWriteRequest"];
             };
         };
         responses: {
@@ -3318,7 +3324,7 @@ export interface operations {
         };
         requestBody?: {
             content: {
-                "application/json": components["schemas"]["PublishVersion"];
+                "application/json": components["schemas"]["PublishVersionRequest"];
             };
         };
         responses: {
@@ -3410,8 +3416,8 @@ export interface operations {
         };
         requestBody?: {
             content: {
-                "application/json": components["schemas"]["Invoke"];
-                "multipart/form-data": components["schemas"]["Invoke"];
+                "application/json": components["schemas"]["InvokeRequest"];
+                "multipart/form-data": components["schemas"]["InvokeRequest"];
             };
         };
         responses: {
@@ -3633,7 +3639,7 @@ export interface operations {
         };
         requestBody?: {
             content: {
-                "application/json": components["schemas"]["GraphUpdate"];
+                "application/json": components["schemas"]["GraphUpdateRequest"];
             };
         };
         responses: {
@@ -4070,7 +4076,7 @@ export interface operations {
         };
         requestBody?: {
             content: {
-                "application/json": components["schemas"]["Duplicate"];
+                "application/json": components["schemas"]["DuplicateRequest"];
             };
         };
         responses: {
@@ -4218,7 +4224,7 @@ export interface operations {
         };
         requestBody?: {
             content: {
-                "application/json": components["schemas"]["StartRun"];
+                "application/json": components["schemas"]["StartRunRequest"];
             };
         };
         responses: {
@@ -4370,7 +4376,7 @@ export interface operations {
         };
         requestBody?: {
             content: {
-                "application/json": components["schemas"]["StartRun"];
+                "application/json": components["schemas"]["StartRunRequest"];
             };
         };
         responses: {
@@ -4608,7 +4614,7 @@ export interface operations {
         };
         requestBody?: {
             content: {
-                "application/json": components["schemas"]["Commit"];
+                "application/json": components["schemas"]["CommitRequest"];
             };
         };
         responses: {
@@ -5111,7 +5117,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["RunUpdate"];
+                "application/json": components["schemas"]["RunUpdateRequest"];
             };
         };
         responses: {
@@ -5314,7 +5320,7 @@ export interface operations {
         };
         requestBody?: {
             content: {
-                "application/json": components["schemas"]["InferenceGraph"];
+                "application/json": components["schemas"]["InferenceGraphRequest"];
             };
         };
         responses: {
@@ -5450,7 +5456,7 @@ export interface operations {
         };
         requestBody?: {
             content: {
-                "application/json": components["schemas"]["Resume"];
+                "application/json": components["schemas"]["ResumeRequest"];
             };
         };
         responses: {
@@ -5856,7 +5862,7 @@ export interface operations {
         };
         requestBody?: {
             content: {
-                "application/json": components["schemas"]["PatchedScheduleWrite"];
+                "application/json": components["schemas"]["PatchedScheduleWriteRequest"];
             };
         };
         responses: {
@@ -5993,7 +5999,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["TokenCreate"];
+                "application/json": components["schemas"]["TokenCreateRequest"];
             };
         };
         responses: {
@@ -6225,7 +6231,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["WorkspaceWrite"];
+                "application/json": components["schemas"]["WorkspaceWriteRequest"];
             };
         };
         responses: {
@@ -6408,7 +6414,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["WorkspaceWrite"];
+                "application/json": components["schemas"]["WorkspaceWriteRequest"];
             };
         };
         responses: {
@@ -6560,7 +6566,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "multipart/form-data": components["schemas"]["DatasetUpload"];
+                "multipart/form-data": components["schemas"]["DatasetUploadRequest"];
             };
         };
         responses: {
@@ -6719,7 +6725,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["KeyCreate"];
+                "application/json": components["schemas"]["KeyCreateRequest"];
             };
         };
         responses: {
@@ -6869,7 +6875,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["Publish"];
+                "application/json": components["schemas"]["PublishRequest"];
             };
         };
         responses: {
@@ -7028,7 +7034,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["GraphCreate"];
+                "application/json": components["schemas"]["GraphCreateRequest"];
             };
         };
         responses: {
@@ -7119,8 +7125,8 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["GraphImport"];
-                "multipart/form-data": components["schemas"]["GraphImportUpload"];
+                "application/json": components["schemas"]["GraphImportRequest"];
+                "multipart/form-data": components["schemas"]["GraphImportUploadRequest"];
             };
         };
         responses: {
@@ -7270,7 +7276,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["Invite"];
+                "application/json": components["schemas"]["InviteRequest"];
             };
         };
         responses: {
@@ -7465,7 +7471,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["Role"];
+                "application/json": components["schemas"]["RoleRequest"];
             };
         };
         responses: {
