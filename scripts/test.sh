@@ -33,7 +33,8 @@ if [ -f frontend/package.json ]; then
 fi
 
 echo "== test suite on SQLite"
-pytest -p no:cacheprovider -m "not e2e" "$@"
+# the contract tests (Schemathesis, a fixed time budget) run once, on PostgreSQL, below
+pytest -p no:cacheprovider -m "not e2e" --ignore=tests/integration/contract "$@"
 
 # Playwright's sync API keeps an event loop running for the rest of its pytest session,
 # which the WebSocket tests' own asyncio loops cannot share: the browser gets a session of its own.

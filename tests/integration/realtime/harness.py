@@ -92,12 +92,18 @@ class Database:
 
 
 class Server:
-    """A Daphne subprocess serving tests.integration.realtime.testapp on 127.0.0.1."""
+    """A Daphne subprocess on 127.0.0.1 serving `app` (default: the realtime test app)."""
 
     def __init__(
-        self, database: Database, redis_url: str = "", backend: str = "", **env: str
+        self,
+        database: Database,
+        redis_url: str = "",
+        backend: str = "",
+        app: str = APP,
+        **env: str,
     ) -> None:
         self.database = database
+        self.app = app
         self.redis_url = redis_url
         self.port = free_port()
         self.log_path = database.workdir / f"daphne-{self.port}.log"
@@ -107,7 +113,7 @@ class Server:
     def _start(self) -> None:
         with open(self.log_path, "ab") as log:
             self.process = subprocess.Popen(
-                [PYTHON, "-m", "daphne", "-b", "127.0.0.1", "-p", str(self.port), APP],
+                [PYTHON, "-m", "daphne", "-b", "127.0.0.1", "-p", str(self.port), self.app],
                 cwd=ROOT,
                 env=self.env,
                 stdout=log,
