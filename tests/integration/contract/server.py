@@ -1,7 +1,10 @@
 """The server the contract tests fuzz: Daphne with the real app, a seeded workspace, a token.
 
 `python -m tests.integration.contract.server` starts one and prints the environment that
-`schemathesis.toml` reads, to run Schemathesis by hand (see docs/api.md).
+`schemathesis.toml` reads, to run Schemathesis by hand:
+
+    schemathesis --config-file tests/integration/contract/schemathesis.toml \
+        run "$CONTRACT_URL/api/schema/" --checks all
 """
 
 from __future__ import annotations
