@@ -2256,7 +2256,7 @@ export interface operations {
     datasets_versions_list: {
         parameters: {
             query?: {
-                /** @description Items per page (at most 1000 are returned). */
+                /** @description Items per page (a larger number gets 1000). */
                 limit?: number;
                 /** @description Items to skip. */
                 offset?: number;
@@ -2381,7 +2381,7 @@ export interface operations {
     datasets_versions_usage_list: {
         parameters: {
             query?: {
-                /** @description Items per page (at most 1000 are returned). */
+                /** @description Items per page (a larger number gets 1000). */
                 limit?: number;
                 /** @description Items to skip. */
                 offset?: number;
@@ -2750,7 +2750,7 @@ export interface operations {
         parameters: {
             query?: {
                 status?: "canceled" | "failed" | "queued" | "running" | "succeeded";
-                /** @description Items per page (at most 1000 are returned). */
+                /** @description Items per page (a larger number gets 1000). */
                 limit?: number;
                 /** @description Items to skip. */
                 offset?: number;
@@ -2985,7 +2985,7 @@ export interface operations {
     endpoint_schedules_list: {
         parameters: {
             query?: {
-                /** @description Items per page (at most 1000 are returned). */
+                /** @description Items per page (a larger number gets 1000). */
                 limit?: number;
                 /** @description Items to skip. */
                 offset?: number;
@@ -3254,7 +3254,7 @@ export interface operations {
     endpoint_versions_list: {
         parameters: {
             query?: {
-                /** @description Items per page (at most 1000 are returned). */
+                /** @description Items per page (a larger number gets 1000). */
                 limit?: number;
                 /** @description Items to skip. */
                 offset?: number;
@@ -4306,7 +4306,7 @@ export interface operations {
             query?: {
                 /** @description Only runs in this state. */
                 status?: "canceled" | "failed" | "queued" | "running" | "succeeded";
-                /** @description Items per page (at most 1000 are returned). */
+                /** @description Items per page (a larger number gets 1000). */
                 limit?: number;
                 /** @description Items to skip. */
                 offset?: number;
@@ -4544,7 +4544,7 @@ export interface operations {
     versions_list: {
         parameters: {
             query?: {
-                /** @description Items per page (at most 1000 are returned). */
+                /** @description Items per page (a larger number gets 1000). */
                 limit?: number;
                 /** @description Items to skip. */
                 offset?: number;
@@ -5942,7 +5942,7 @@ export interface operations {
     tokens_list: {
         parameters: {
             query?: {
-                /** @description Items per page (at most 1000 are returned). */
+                /** @description Items per page (a larger number gets 1000). */
                 limit?: number;
                 /** @description Items to skip. */
                 offset?: number;
@@ -6174,7 +6174,7 @@ export interface operations {
     workspaces_list: {
         parameters: {
             query?: {
-                /** @description Items per page (at most 1000 are returned). */
+                /** @description Items per page (a larger number gets 1000). */
                 limit?: number;
                 /** @description Items to skip. */
                 offset?: number;
@@ -6496,7 +6496,7 @@ export interface operations {
             query?: {
                 /** @description List archived datasets instead. */
                 archived?: boolean;
-                /** @description Items per page (at most 1000 are returned). */
+                /** @description Items per page (a larger number gets 1000). */
                 limit?: number;
                 /** @description Items to skip. */
                 offset?: number;
@@ -6646,7 +6646,7 @@ export interface operations {
     endpoint_keys_list: {
         parameters: {
             query?: {
-                /** @description Items per page (at most 1000 are returned). */
+                /** @description Items per page (a larger number gets 1000). */
                 limit?: number;
                 /** @description Items to skip. */
                 offset?: number;
@@ -6805,7 +6805,7 @@ export interface operations {
     endpoints_list: {
         parameters: {
             query?: {
-                /** @description Items per page (at most 1000 are returned). */
+                /** @description Items per page (a larger number gets 1000). */
                 limit?: number;
                 /** @description Items to skip. */
                 offset?: number;
@@ -6964,7 +6964,7 @@ export interface operations {
     workspaces_graphs_list: {
         parameters: {
             query?: {
-                /** @description Items per page (at most 1000 are returned). */
+                /** @description Items per page (a larger number gets 1000). */
                 limit?: number;
                 /** @description Items to skip. */
                 offset?: number;
@@ -7206,7 +7206,7 @@ export interface operations {
     members_list: {
         parameters: {
             query?: {
-                /** @description Items per page (at most 1000 are returned). */
+                /** @description Items per page (a larger number gets 1000). */
                 limit?: number;
                 /** @description Items to skip. */
                 offset?: number;
@@ -7557,7 +7557,7 @@ export interface operations {
                 ids?: string;
                 /** @description Only runs in this state. */
                 status?: "canceled" | "failed" | "queued" | "running" | "succeeded";
-                /** @description Items per page (at most 1000 are returned). */
+                /** @description Items per page (a larger number gets 1000). */
                 limit?: number;
                 /** @description Items to skip. */
                 offset?: number;
