@@ -319,7 +319,10 @@ class InvocationOutputView(KeyOrMemberView):
         ],
         responses={
             (200, "text/csv"): OpenApiTypes.STR,
-            (200, "application/json"): OpenApiTypes.OBJECT,
+            (200, "application/json"): OpenApiResponse(
+                {"type": "array", "items": {"type": "object"}},  # type: ignore[arg-type]
+                description="The table's rows, one object per row.",
+            ),
             (200, MEDIA_TYPES["parquet"]): OpenApiTypes.BINARY,
             **error_responses(400, 401, 404, 409),
         },

@@ -443,7 +443,7 @@ class OutputDownloadView(RunsView):
     def get(self, request: Request, pk: int, key: str, port: str) -> Any:
         run, step = self.step(pk, key)
         info, path = _output(run, step, port)
-        wanted = request.query_params.get("as") or EXTENSIONS.get(info["kind"], "bin")
+        wanted = request.query_params.get("as", EXTENSIONS.get(info["kind"], "bin"))
         name = f"run{run.pk}-{key}-{port}"
         if wanted == "csv" and info["kind"] == "parquet":
             response = StreamingHttpResponse(csv_chunks(path), content_type="text/csv")

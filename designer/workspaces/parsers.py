@@ -14,6 +14,8 @@ from rest_framework.utils.json import strict_constant
 MAX_JSON_DEPTH = 64  # nesting levels of arrays and objects a JSON body may have
 
 _STRINGS = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"')
+# an escaped NUL in JSON text (not an escaped backslash followed by "u0000")
+_NUL = re.compile(rb"(?<!\\)(?:\\\\)*\\u0000")
 _NOT_BRACKETS = bytes(b for b in range(256) if b not in b"[]{}")
 _STEPS = bytes.maketrans(b"[{]}", b"\x01\x01\xff\xff")  # +1 and -1 as signed bytes
 
@@ -50,6 +52,8 @@ def load_json(raw: bytes, what: str = "The request body") -> Any:
         raise exceptions.ParseError(
             f"{what} nests arrays and objects deeper than {MAX_JSON_DEPTH} levels."
         )
+    if _NUL.search(raw):  # no database stores it in JSON text (PostgreSQL's jsonb refuses it)
+        raise exceptions.ParseError(f"{what} holds a NUL character (\\u0000).")
     try:
         return json.loads(raw, parse_constant=strict_constant)
     except ValueError as exc:

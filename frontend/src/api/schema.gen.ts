@@ -4875,9 +4875,7 @@ export interface operations {
                 };
                 content: {
                     "text/csv": string;
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": Record<string, never>[];
                     "application/vnd.apache.parquet": string;
                 };
             };
