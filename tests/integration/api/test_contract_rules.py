@@ -71,3 +71,10 @@ def test_options_and_head_on_a_post_only_route_are_no_server_error(team: Team) -
     editor = team.client("editor")
     assert editor.options(f"/api/graphs/{graph}/validate/").status_code == 200
     assert editor.head(f"/api/graphs/{graph}/validate/").status_code == 405
+
+
+def test_a_nul_character_in_a_json_body_is_a_400_not_a_database_error(team: Team) -> None:
+    refused = team.client("owner").post(
+        "/api/workspaces/", b'{"name": "a\\u0000b"}', content_type="application/json"
+    )
+    assert refused.status_code == 400 and "NUL" in refused.json()["detail"]
