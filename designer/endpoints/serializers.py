@@ -67,6 +67,13 @@ class ToleranceSerializer(serializers.Serializer):
     relative = serializers.FloatField()
 
 
+class ProfileSerializer(serializers.Serializer):
+    """A numeric input column over the training rows."""
+
+    mean = serializers.FloatField()
+    std = serializers.FloatField()
+
+
 class ScoringSerializer(serializers.Serializer):
     """How a real-time version scores: its runtime and why, its schemas, and examples."""
 
@@ -92,7 +99,7 @@ class ScoringSerializer(serializers.Serializer):
         child=serializers.DictField(), help_text="Training rows, as a call sends them."
     )
     input_profile = serializers.DictField(
-        child=serializers.DictField(child=serializers.FloatField()),
+        child=ProfileSerializer(),
         required=False,
         help_text="Numeric input columns: {mean, std} over the training rows (input drift).",
     )

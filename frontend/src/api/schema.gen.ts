@@ -145,6 +145,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/endpoints/{id}/monitoring/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * @description A real-time endpoint's calls, errors and latency per version over time, and its last
+         *     errors (with their inputs when the endpoint captures them).
+         */
+        get: operations["endpoints_monitoring_retrieve"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/endpoints/{id}/openapi/": {
         parameters: {
             query?: never;
@@ -1009,6 +1029,21 @@ export interface components {
          * @enum {string}
          */
         CallerKindEnum: "key" | "user" | "schedule";
+        /** @description One column of a real-time version's rows. */
+        Column: {
+            name: string;
+            type: components["schemas"]["ColumnTypeEnum"];
+            /** @description Whether null is accepted (or returned). */
+            nullable: boolean;
+        };
+        /**
+         * @description * `integer` - integer
+         *     * `number` - number
+         *     * `boolean` - boolean
+         *     * `string` - string
+         * @enum {string}
+         */
+        ColumnTypeEnum: "integer" | "number" | "boolean" | "string";
         /** @description Body of committing the draft as a version. */
         CommitRequest: {
             /** @default  */
@@ -1120,7 +1155,14 @@ export interface components {
             graph: number;
             readonly graph_name: string;
             readonly default_version: number | null;
+            readonly split: components["schemas"]["Split"] | null;
+            extra_columns: components["schemas"]["ExtraColumnsEnum"];
+            capture_errors: boolean;
             readonly versions: components["schemas"]["EndpointVersion"][];
+            /**
+             * @description Where a call of the default version goes: the scoring service for a real-time
+             *     endpoint, the invoke route for a pipeline endpoint.
+             */
             readonly invoke_url: string;
             /** @description Required. 150 characters or fewer. Letters, digits and @/./+/-/_ only. */
             readonly created_by: string;
@@ -1129,21 +1171,30 @@ export interface components {
         };
         /**
          * @description * `pipeline` - Pipeline
+         *     * `realtime` - Realtime
          * @enum {string}
          */
-        EndpointKindEnum: "pipeline";
+        EndpointKindEnum: "pipeline" | "realtime";
         /** @description Body of changing an endpoint (at least one field). */
         EndpointUpdateRequest: {
             description?: string;
             enabled?: boolean;
             default_version?: number;
+            /** @description Real-time: send this share of calls to another version; null ends the split. Making the split's version the default ends it too. */
+            split?: components["schemas"]["SplitRequest"] | null;
+            extra_columns?: components["schemas"]["ExtraColumnsEnum"];
+            /** @description Real-time: keep failed calls' bodies (4 KB each) for the page. */
+            capture_errors?: boolean;
         };
         /** @description One version of an endpoint: the graph version it pins and its interface. */
         EndpointVersion: {
             /** Format: int64 */
             number: number;
             readonly graph_version: number;
+            /** @description What a pipeline version takes and gives (empty lists for real-time). */
             readonly interface: components["schemas"]["Interface"];
+            /** @description A real-time version's scorer; null otherwise. */
+            readonly scoring: components["schemas"]["Scoring"] | null;
             message: string;
             /** @description Required. 150 characters or fewer. Letters, digits and @/./+/-/_ only. */
             readonly created_by: string;
@@ -1161,6 +1212,12 @@ export interface components {
             code: string;
             issues: components["schemas"]["Issue"][];
         };
+        /**
+         * @description * `ignore` - Ignore
+         *     * `refuse` - Refuse
+         * @enum {string}
+         */
+        ExtraColumnsEnum: "ignore" | "refuse";
         /** @description One fire of a schedule: its time, the call it made, or why none was made. */
         Fire: {
             /** Format: date-time */
@@ -1255,6 +1312,25 @@ export interface components {
             score_node?: string;
             /** @description The new graph's name. */
             name?: string;
+        };
+        /** @description A numeric input column's sampled live values against the training rows. */
+        InputDrift: {
+            column: string;
+            /** @description Live values summed (up to 10 rows per call). */
+            values: number;
+            /** Format: double */
+            mean: number;
+            /** Format: double */
+            std: number;
+            /** Format: double */
+            training_mean: number;
+            /** Format: double */
+            training_std: number;
+            /**
+             * Format: double
+             * @description (live mean - training mean) / training std; null for a constant column.
+             */
+            shift: number | null;
         };
         /** @description What an endpoint version takes and gives. */
         Interface: {
@@ -1400,6 +1476,21 @@ export interface components {
             /** @default 60 */
             rate_per_minute: number;
         };
+        /** @description A real-time version's calls in one step of time. */
+        LatencyPoint: {
+            /** Format: date-time */
+            start: string;
+            calls: number;
+            errors: number;
+            rows: number;
+            /**
+             * Format: double
+             * @description Null when there were no calls.
+             */
+            p50_ms: number | null;
+            /** Format: double */
+            p99_ms: number | null;
+        };
         /** @description A page of one attempt's log lines. */
         Log: {
             step: string;
@@ -1468,6 +1559,27 @@ export interface components {
             params: components["schemas"]["ParamSpec"][];
             environment: components["schemas"]["Environment"];
             deterministic: boolean;
+            /**
+             * Format: double
+             * @description Seconds one attempt may take unless its node says otherwise.
+             */
+            timeout: number | null;
+        };
+        /**
+         * @description A real-time endpoint's figures per version over a window, and its last errors.
+         *
+         *     Latencies are measured in the scoring process, from the call's arrival to its answer, in
+         *     buckets 5 % wide (a percentile is its bucket's upper bound).
+         */
+        Monitoring: {
+            window: components["schemas"]["WindowEnum"];
+            step_seconds: number;
+            /** Format: date-time */
+            start: string;
+            /** Format: date-time */
+            end: string;
+            versions: components["schemas"]["VersionMonitoring"][];
+            last_errors: components["schemas"]["ScoringError"][];
         };
         /** @description A freshly created key: the only response that carries the raw key. */
         NewKey: {
@@ -1746,12 +1858,35 @@ export interface components {
          * @enum {string}
          */
         PortSpecTypeEnum: "DataFrame" | "Model" | "Transform" | "Metrics" | "Any";
+        /** @description A numeric input column over the training rows. */
+        Profile: {
+            /** Format: double */
+            mean: number;
+            /** Format: double */
+            std: number;
+        };
         /** @description Body of publishing a graph version as a new endpoint. */
         PublishRequest: {
             /** @description Lower-case letters, digits and dashes; unique in the workspace. */
             name: string;
             /** @description The graph to publish. */
             graph: number;
+            /**
+             * @description pipeline: each call starts a run; realtime: an inference graph compiled into a scorer that answers JSON rows at once.
+             *
+             *     * `pipeline` - Pipeline
+             *     * `realtime` - Realtime
+             * @default pipeline
+             */
+            kind: components["schemas"]["EndpointKindEnum"];
+            /**
+             * @description Real-time: request columns the input schema does not name are ignored, or refused (422).
+             *
+             *     * `ignore` - Ignore
+             *     * `refuse` - Refuse
+             * @default ignore
+             */
+            extra_columns: components["schemas"]["ExtraColumnsEnum"];
             /** @description The graph version to pin; null: the draft, saved as a version if it changed. */
             graph_version?: number | null;
             /** @default  */
@@ -1788,6 +1923,10 @@ export interface components {
         /** @description Body of changing a member's role. */
         RoleRequest: {
             role: components["schemas"]["RoleEnum"];
+        };
+        /** @description The columns of request or response rows. */
+        RowSchema: {
+            columns: components["schemas"]["Column"][];
         };
         /** @description A run with its steps, and who started the runs its reused steps came from, and when. */
         Run: {
@@ -1848,6 +1987,13 @@ export interface components {
         RunUpdateRequest: {
             pinned: boolean;
         };
+        /**
+         * @description * `onnx` - onnx
+         *     * `sklearn` - sklearn
+         *     * `graph` - graph
+         * @enum {string}
+         */
+        RuntimeEnum: "onnx" | "sklearn" | "graph";
         /** @description A schedule with its next fire times and its latest fires. */
         Schedule: {
             readonly id: number;
@@ -1886,6 +2032,65 @@ export interface components {
             };
             missed?: components["schemas"]["MissedEnum"];
             enabled?: boolean;
+        };
+        /** @description How a real-time version scores: its runtime and why, its schemas, and examples. */
+        Scoring: {
+            /**
+             * @description onnx or sklearn: the fused kernel (model in onnxruntime or scikit-learn); graph: module by module.
+             *
+             *     * `onnx` - onnx
+             *     * `sklearn` - sklearn
+             *     * `graph` - graph
+             */
+            runtime: components["schemas"]["RuntimeEnum"];
+            runtime_reason: string;
+            /**
+             * Format: double
+             * @description Largest ONNX difference from scikit-learn on the checked rows.
+             */
+            max_difference: number | null;
+            tolerance: components["schemas"]["Tolerance"];
+            /** @description Training rows the runtimes were checked on. */
+            checked_rows: number;
+            /** @description Steps that run user code in the sandbox per call. */
+            sandboxed_steps: string[];
+            latency_note: string;
+            input_schema: components["schemas"]["RowSchema"];
+            output_schema: components["schemas"]["RowSchema"];
+            /** @description Rows scored per call at most. */
+            max_rows: number;
+            /** @description Training rows, as a call sends them. */
+            examples: {
+                [key: string]: unknown;
+            }[];
+            /** @description Numeric input columns: {mean, std} over the training rows (input drift). */
+            input_profile?: {
+                [key: string]: components["schemas"]["Profile"];
+            };
+        };
+        /** @description A failed call: when, which version, the error, and its input when captured. */
+        ScoringError: {
+            version: number;
+            /** Format: date-time */
+            time: string;
+            code: string;
+            detail: string;
+            issues: {
+                [key: string]: unknown;
+            }[];
+            /** @description The request body (first 4 KB); null unless captured. */
+            input: string | null;
+            input_truncated: boolean;
+        };
+        /** @description A traffic split: `percent` of the calls go to `version`, the rest to the default. */
+        Split: {
+            version: number;
+            percent: number;
+        };
+        /** @description A traffic split: `percent` of the calls go to `version`, the rest to the default. */
+        SplitRequest: {
+            version: number;
+            percent: number;
         };
         /** @description Body of starting a run. */
         StartRunRequest: {
@@ -1977,6 +2182,13 @@ export interface components {
         TokenCreateRequest: {
             name: string;
         };
+        /** @description How far an ONNX score may be from scikit-learn's: |d| <= absolute + relative * |v|. */
+        Tolerance: {
+            /** Format: double */
+            absolute: number;
+            /** Format: double */
+            relative: number;
+        };
         /** @description A user as other members see them: no e-mail address (only its owner sees it, in /me/). */
         User: {
             readonly id: number;
@@ -2003,6 +2215,22 @@ export interface components {
             readonly created_at: string;
             readonly document: components["schemas"]["GraphDocument"];
         };
+        /**
+         * @description One version over the window: totals, a point per step, and its inputs' drift (the
+         *     columns whose mean moved most, in training standard deviations).
+         */
+        VersionMonitoring: {
+            number: number;
+            calls: number;
+            errors: number;
+            rows: number;
+            /** Format: double */
+            p50_ms: number | null;
+            /** Format: double */
+            p99_ms: number | null;
+            points: components["schemas"]["LatencyPoint"][];
+            inputs: components["schemas"]["InputDrift"][];
+        };
         /** @description A version in the history list. */
         VersionSummary: {
             /** Format: int64 */
@@ -2015,6 +2243,13 @@ export interface components {
             /** Format: date-time */
             readonly created_at: string;
         };
+        /**
+         * @description * `hour` - hour
+         *     * `day` - day
+         *     * `week` - week
+         * @enum {string}
+         */
+        WindowEnum: "hour" | "day" | "week";
         /** @description A workspace with the caller's role in it. */
         Workspace: {
             readonly id: number;
@@ -2901,6 +3136,75 @@ export interface operations {
             };
             /** @description The request is well-formed but cannot be honoured. */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many calls: wait the seconds the Retry-After header gives. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    endpoints_monitoring_retrieve: {
+        parameters: {
+            query?: {
+                /** @description hour: minute points; day: 15-minute points; week: hourly points. */
+                window?: "day" | "hour" | "week";
+            };
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Monitoring"];
+                };
+            };
+            /** @description The request is invalid; `issues` names every problem. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not signed in, or the token or key is invalid or revoked. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such object, or not visible to the caller. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The request conflicts with the object's state. */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };

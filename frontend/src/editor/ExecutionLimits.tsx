@@ -20,13 +20,13 @@ export function ExecutionLimits({ node, spec, readOnly, onChange }: { node: Grap
   const limits = node.execution ?? {};
   const moduleTimeout = spec?.timeout ?? null;
   const set = (field: keyof Execution) => (value: ParamValue | undefined) => onChange({ ...limits, [field]: typeof value === "number" ? value : undefined });
-  const custom = limits.timeout !== undefined || limits.retries !== undefined;
+  const custom = limits.timeout != null || limits.retries != null;
   const [open, setOpen] = useState(custom); // open from the start where the node has limits of its own
   return (
     <details className="execution-limits" open={open} onToggle={(e) => setOpen(e.currentTarget.open)} data-testid="execution-limits">
       <summary>
         Execution limits
-        {custom && <span className="muted small"> · {[limits.timeout !== undefined ? `timeout ${seconds(limits.timeout)}` : "", limits.retries !== undefined ? `${limits.retries} retries` : ""].filter(Boolean).join(", ")}</span>}
+        {custom && <span className="muted small"> · {[limits.timeout != null ? `timeout ${seconds(limits.timeout)}` : "", limits.retries != null ? `${limits.retries} retries` : ""].filter(Boolean).join(", ")}</span>}
       </summary>
       <ParamField
         nodeId={node.id}

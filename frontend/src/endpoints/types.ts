@@ -14,28 +14,10 @@ export type Invocation = Schemas["Invocation"];
 export type Schedule = Schemas["Schedule"];
 export type StatsPoint = Schemas["StatsPoint"];
 
-// Real-time endpoints' scoring info and monitoring (free-form JSON in the schema for now).
-export interface RowColumn {
-  name: string;
-  type: "integer" | "number" | "boolean" | "string";
-  nullable: boolean;
-}
-
+// Real-time monitoring (free-form JSON in the schema for now).
 /** How a real-time version scores (its scorer's info, fixed when it was deployed). */
-export interface Scoring {
-  runtime: "onnx" | "sklearn" | "graph";
-  runtime_reason: string;
-  max_difference: number | null;
-  tolerance: { absolute: number; relative: number };
-  checked_rows: number;
-  sandboxed_steps: string[];
-  latency_note: string;
-  input_schema: { columns: RowColumn[] };
-  output_schema: { columns: RowColumn[] };
-  max_rows: number;
-  examples: Record<string, unknown>[];
-  input_profile?: Record<string, { mean: number; std: number }>;
-}
+export type Scoring = Schemas["Scoring"];
+export type RowColumn = Schemas["Column"];
 
 export interface LatencyPoint {
   start: string;
