@@ -154,8 +154,9 @@ class EndpointVersionSerializer(serializers.ModelSerializer):
 
     graph_version = serializers.IntegerField(source="graph_version.number", read_only=True)
     created_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
-    interface = serializers.SerializerMethodField(
-        help_text="What a pipeline version takes and gives (empty lists for real-time)."
+    interface = InterfaceSerializer(
+        read_only=True,
+        help_text="What a pipeline version takes and gives (empty lists for real-time).",
     )
     scoring = ScoringSerializer(
         read_only=True, allow_null=True, help_text="A real-time version's scorer; null otherwise."
@@ -172,10 +173,6 @@ class EndpointVersionSerializer(serializers.ModelSerializer):
             "created_by",
             "created_at",
         ]
-
-    @extend_schema_field(InterfaceSerializer)
-    def get_interface(self, version: EndpointVersion) -> dict[str, Any]:
-        return {"parameters": {}, "inputs": [], "outputs": [], **version.interface}
 
 
 class SplitSerializer(StrictSerializer):
