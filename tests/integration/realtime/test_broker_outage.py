@@ -73,12 +73,14 @@ class Site:
         return self.call("POST", f"/api/graphs/{graph}/runs/", {})
 
     def wait(self, run: int, until: set[str], timeout: float = 90) -> dict[str, Any]:
+        """The run once it is in one of `until`; "running" also waits for its script step."""
         deadline = time.monotonic() + timeout
         while True:
             status, body = self.call("GET", f"/api/runs/{run}/")
             assert status == 200, body
             steps = {step["key"]: step["status"] for step in body["steps"]}
-            if body["status"] in until or steps.get("py") in until:
+            step_too = "running" not in until or steps.get("py") == "running"
+            if body["status"] in until and step_too:
                 return body
             logs = [worker.log()[-2000:] for worker in self.workers]
             assert time.monotonic() < deadline, (body["status"], steps, *logs)
