@@ -100,6 +100,7 @@ def _compile(
                 if node.execution.timeout is not None
                 else spec.timeout,
                 retries=node.execution.retries,
+                label=node.label or spec.display_name,
             )
         )
     plan = Plan(tuple(steps), canonical_json(resolved))

@@ -3,11 +3,13 @@
 Layout under the root::
 
     <name>/<sha256>.parquet   one file per distinct version (its name is its content digest)
-    <name>/versions.json      the versions, oldest first: [{"version", "created", "description"}]
+    <name>/versions.json      the versions, oldest first: [{"version", "created", "description",
+                              "written_by"?: {"run", "node", "label"}}] (a step's write names it)
     <name>/.lock              serializes writers of that name (flock), across processes
 
 Every file is written atomically (temp file, fsync, rename). Writing content that is already
-a version reuses it (and makes it the latest again) instead of storing a copy.
+a version reuses it (and makes it the latest again) instead of storing a copy; the version keeps
+its first writer (a later identical write did not create it).
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ import os
 import re
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -81,8 +83,18 @@ class FileDatasetStore:
             raise DatasetNotFound(f"dataset {name!r} version {chosen[:12]} is missing its file")
         return path, chosen
 
-    def write(self, name: str, parquet_path: Path, description: str = "") -> str:
-        """Register the Parquet file as a new version of `name` (or reuse an identical one)."""
+    def write(
+        self,
+        name: str,
+        parquet_path: Path,
+        description: str = "",
+        *,
+        writer: Mapping[str, str] | None = None,
+    ) -> str:
+        """Register the Parquet file as a new version of `name` (or reuse an identical one).
+
+        `writer` ({"run", "node", "label"}) names the run step writing it (None: an upload).
+        """
         folder = self._dir(name)
         folder.mkdir(mode=0o700, parents=True, exist_ok=True)
         with self._locked(folder):
@@ -105,8 +117,12 @@ class FileDatasetStore:
                 with contextlib.suppress(OSError):
                     os.unlink(tmp)
                 raise
-            versions = [v for v in self.versions(name) if v["version"] != digest]
-            versions.append({"version": digest, "created": time.time(), "description": description})
+            versions = self.versions(name)
+            known = next((v for v in versions if v["version"] == digest), None)
+            first = known.get("written_by") if known else writer
+            versions = [v for v in versions if v is not known]
+            entry = {"version": digest, "created": time.time(), "description": description}
+            versions.append({**entry, **({"written_by": dict(first)} if first else {})})
             _write_json_atomic(folder / "versions.json", versions)
         return digest
 

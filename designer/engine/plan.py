@@ -73,6 +73,7 @@ class Step:
     mode: StepMode = "auto"
     timeout: float | None = None  # seconds per attempt: the node's, else its module's default
     retries: int | None = None  # the node's retries of a failed attempt (None: the run's)
+    label: str = ""  # the node's name as people see it (in no fingerprint)
 
     @property
     def params(self) -> dict[str, Any]:
@@ -122,6 +123,7 @@ class Step:
             "outputs": [{"port": o.port, "type": o.type.value} for o in self.outputs],
             **({"timeout": self.timeout} if self.timeout is not None else {}),
             **({"retries": self.retries} if self.retries is not None else {}),
+            **({"label": self.label} if self.label else {}),
         }
 
     @classmethod
@@ -159,6 +161,7 @@ class Step:
                 mode=mode,
                 timeout=None if data.get("timeout") is None else float(data["timeout"]),
                 retries=None if data.get("retries") is None else int(data["retries"]),
+                label=str(data.get("label") or ""),
             )
         except (KeyError, TypeError, ValueError) as exc:
             if isinstance(exc, PlanError):

@@ -116,12 +116,25 @@ class _NoDatasets:
         raise StepError("no dataset store is configured for this run")
 
 
-def _datasets(root: str | None) -> DatasetStore:
+class _StepDatasets:
+    """A step's view of the dataset store: what it writes is recorded as its run's and node's."""
+
+    def __init__(self, store: FileDatasetStore, writer: Mapping[str, str]):
+        self._store, self._writer = store, writer
+
+    def read(self, name: str, version: str | None = None) -> tuple[Path, str]:
+        return self._store.read(name, version)
+
+    def write(self, name: str, parquet_path: Path, description: str = "") -> str:
+        return self._store.write(name, parquet_path, description, writer=self._writer)
+
+
+def _datasets(root: str | None, writer: Mapping[str, str]) -> DatasetStore:
     if root is None:
         return _NoDatasets()
     if root not in _dataset_stores:
         _dataset_stores[root] = FileDatasetStore(root)
-    return _dataset_stores[root]
+    return _StepDatasets(_dataset_stores[root], writer)
 
 
 def load(path: str, digest: str) -> Callable[..., Any]:
@@ -191,7 +204,7 @@ def _cut(line: str) -> str:
 class _StepView:
     """What a worker needs of a plan step, read straight from its dict (no re-validation)."""
 
-    __slots__ = ("digest", "implementation", "key", "module", "outputs", "params")
+    __slots__ = ("digest", "implementation", "key", "label", "module", "outputs", "params")
 
     def __init__(self, data: Mapping[str, Any]):
         self.key: str = data["key"]
@@ -199,6 +212,7 @@ class _StepView:
         self.implementation: str = data["implementation"]
         self.digest: str = data["implementation_digest"]
         self.params: dict[str, Any] = copy.deepcopy(data["params"])
+        self.label: str = data.get("label", "")
         self.outputs: list[tuple[str, PortType]] = [
             (o["port"], PortType(o["type"])) for o in data["outputs"]
         ]
@@ -218,7 +232,8 @@ class WorkerContext:
         self.node_id = step.key
         self.params: Mapping[str, Any] = step.params
         self.workdir = workdir
-        self.datasets: DatasetStore = _datasets(task.get("datasets"))
+        writer = {"run": task["run_id"], "node": step.key, "label": step.label or step.key}
+        self.datasets: DatasetStore = _datasets(task.get("datasets"), writer)
         self.run_id: str = task["run_id"]
         self.attempt: int = task["attempt"]
         self._step = step

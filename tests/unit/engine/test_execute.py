@@ -9,6 +9,7 @@ from pathlib import Path
 
 from designer.engine.cache import NullCache
 from designer.engine.cancel import CancelToken
+from designer.engine.datasets import FileDatasetStore
 from designer.engine.events import EventType
 from designer.engine.runners.local import LocalRunner
 from tests.support.graphs import graph, node
@@ -384,15 +385,21 @@ def test_steps_run_in_their_own_workdir_with_a_clean_environment(env: Env) -> No
 
 
 def test_datasets_are_written_and_read_from_a_step(env: Env) -> None:
-    doc = graph(
-        [node("f", "test.frame@1", rows=4), node("d", "test.dataset_io@1")],
-        [("f.dataset", "d.dataset")],
-    )
-    result = env.run(doc)
+    writer = {**node("d", "test.dataset_io@1"), "label": "Save things"}
+    doc = graph([node("f", "test.frame@1", rows=4), writer], [("f.dataset", "d.dataset")])
+    result = env.run(doc, run_id="7")
     assert result.status == "succeeded", result.steps["d"].error
     metrics = result.steps["d"].outputs["metrics"].summary["values"]
     assert metrics["version"] == metrics["wrote"]
     assert (env.root / "datasets" / "things" / f"{metrics['version']}.parquet").exists()
+    versions = FileDatasetStore(env.root / "datasets").versions("things")
+    assert [v["written_by"] for v in versions] == [
+        {"run": "7", "node": "d", "label": "Save things"}
+    ]
+
+    again = env.run(doc, run_id="8")  # reused from run 7: the step does not run, writes nothing
+    assert again.steps["d"].status == "reused"
+    assert FileDatasetStore(env.root / "datasets").versions("things") == versions
 
 
 def test_a_corrupted_artifact_fails_clearly_and_is_produced_again(env: Env) -> None:

@@ -290,6 +290,18 @@ def test_dataset_versions(tmp_path: Path) -> None:
     assert store.read("customers", v1[:10])[1] == v1
     assert store.write("customers", one) == v1  # identical content: reused, latest again
     assert [v["version"] for v in store.versions("customers")] == [v2, v1]
+    step = {"run": "12", "node": "export", "label": "Export customers"}
+    three = tmp_path / "three.parquet"
+    three.write_bytes(b"third")
+    v3 = store.write("customers", three, writer=step)
+    later = {"run": "13", "node": "export", "label": "Export customers"}
+    assert store.write("customers", three, writer=later) == v3  # the version keeps its first writer
+    assert store.write("customers", one, writer=later) == v1  # and an upload stays an upload
+    assert [(v["version"], v.get("written_by")) for v in store.versions("customers")] == [
+        (v2, None),
+        (v3, step),
+        (v1, None),
+    ]
     assert store.read("customers")[1] == v1
     assert store.names() == ["customers"]
     with pytest.raises(DatasetNotFound):
