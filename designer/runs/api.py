@@ -580,6 +580,7 @@ class _UsageRowSerializer(DatasetUsageSerializer):
         return {
             "run": usage.run_id,
             "step": usage.step,
+            "label": usage.label or usage.step,
             "status": usage.run.status,
             "graph": usage.run.graph_version.graph_id,
             "created_at": usage.run.created_at.isoformat(),

@@ -1,7 +1,9 @@
 """Writes for datasets: uploads (CSV or Parquet) become content-addressed versions in the store.
 
 Files live in the engine's FileDatasetStore under DESIGNER_DATASET_ROOT/<workspace id>, where the
-registered-dataset module reads them in workers; the rows here index them for the API.
+registered-dataset module reads them in workers; the rows here index them for the API. A version
+a step wrote names its run and node in the store (FileDatasetStore.write's `writer`), so the
+index shows who wrote it and can be rebuilt from the store alone.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from django.db import IntegrityError, transaction
 from designer.api_errors import ApiError
 from designer.engine.artifacts import summarize_parquet
 from designer.engine.datasets import FileDatasetStore
-from designer.runs.models import Dataset, DatasetUsage, DatasetVersion
+from designer.runs.models import Dataset, DatasetUsage, DatasetVersion, Run
 from designer.workspaces.models import Workspace
 
 
@@ -183,8 +185,24 @@ def upload(
         return add_version(workspace, user, name, table, upload.name or "", description)
 
 
+def _writer_fields(workspace_id: int, entry: dict[str, Any]) -> dict[str, Any]:
+    """The run step a store entry says wrote it, when that is a run of this workspace."""
+    writer = entry.get("written_by")
+    if not isinstance(writer, dict) or not str(writer.get("run", "")).isdigit():
+        return {}
+    run = Run.objects.filter(pk=int(writer["run"]), workspace_id=workspace_id).first()
+    if run is None:  # deleted, or not this workspace's to show: no claim is shown
+        return {}
+    return {
+        "written_by_run": run,
+        "written_by_step": str(writer.get("node", ""))[:200],
+        "written_by_label": str(writer.get("label", ""))[:200],
+    }
+
+
 def sync_from_store(workspace_id: int) -> None:
-    """Index versions that steps wrote straight into the store (e.g. an "export dataset" step)."""
+    """Index versions that steps wrote straight into the store (e.g. an "export dataset" step),
+    with the run step each names as its writer."""
     store = store_for(workspace_id)
     known = set(
         DatasetVersion.objects.filter(dataset__workspace_id=workspace_id).values_list(
@@ -201,7 +219,11 @@ def sync_from_store(workspace_id: int) -> None:
                 DatasetVersion.objects.get_or_create(
                     dataset=dataset,
                     digest=digest,
-                    defaults={**_version_fields(path), "original_filename": ""},
+                    defaults={
+                        **_version_fields(path),
+                        **_writer_fields(workspace_id, entry),
+                        "original_filename": "",
+                    },
                 )
 
 

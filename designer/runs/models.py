@@ -152,6 +152,12 @@ class DatasetVersion(models.Model):
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
+    # the run step that wrote it (an "export data" step); none for uploads
+    written_by_run = models.ForeignKey(
+        Run, null=True, blank=True, on_delete=models.SET_NULL, related_name="written_versions"
+    )
+    written_by_step = models.CharField(max_length=200, blank=True, default="")  # the node id
+    written_by_label = models.CharField(max_length=200, blank=True, default="")  # its label then
 
     class Meta:
         ordering = ["-created_at"]
@@ -169,6 +175,7 @@ class DatasetUsage(models.Model):
     run = models.ForeignKey(Run, on_delete=models.CASCADE, related_name="dataset_usages")
     version = models.ForeignKey(DatasetVersion, on_delete=models.CASCADE, related_name="usages")
     step = models.CharField(max_length=200)
+    label = models.CharField(max_length=200, blank=True, default="")  # the node's label then
 
     class Meta:
         constraints = [

@@ -228,11 +228,25 @@ class OutputPreviewSerializer(serializers.Serializer):
     summary = serializers.JSONField()
 
 
+class DatasetWriterSerializer(serializers.Serializer):
+    """The run step that wrote a dataset version."""
+
+    run = serializers.IntegerField()
+    step = serializers.CharField(help_text="The node id.")
+    label = serializers.CharField(help_text="The node's label when the run wrote it.")
+
+
 class DatasetVersionSerializer(serializers.ModelSerializer):
     """One content-addressed version of a dataset."""
 
-    created_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    created_by = serializers.SlugRelatedField(
+        slug_field="username",
+        read_only=True,
+        allow_null=True,
+        help_text="Who uploaded it; null when a run wrote it.",
+    )
     columns = serializers.ListField(child=serializers.CharField(), read_only=True)
+    written_by = serializers.SerializerMethodField()
 
     class Meta:
         model = DatasetVersion
@@ -245,7 +259,18 @@ class DatasetVersionSerializer(serializers.ModelSerializer):
             "original_filename",
             "created_by",
             "created_at",
+            "written_by",
         ]
+
+    @extend_schema_field(DatasetWriterSerializer(allow_null=True))
+    def get_written_by(self, version: DatasetVersion) -> dict[str, Any] | None:
+        if version.written_by_run_id is None:  # an upload, or its run was deleted
+            return None
+        return {
+            "run": version.written_by_run_id,
+            "step": version.written_by_step,
+            "label": version.written_by_label or version.written_by_step,
+        }
 
 
 class DatasetSerializer(serializers.ModelSerializer):
@@ -295,7 +320,8 @@ class DatasetUsageSerializer(serializers.Serializer):
     """A run that read a dataset version, and the step that read it."""
 
     run = serializers.IntegerField()
-    step = serializers.CharField()
+    step = serializers.CharField(help_text="The node id.")
+    label = serializers.CharField(help_text="The node's label when the run read it.")
     status = serializers.CharField()
     graph = serializers.IntegerField()
     created_at = serializers.DateTimeField()

@@ -246,7 +246,9 @@ def record_dataset_usage(run: Run, plan: Plan) -> None:
             dataset__workspace_id=run.workspace_id, dataset__name=params.get("name"), digest=digest
         ).first()
         if version is not None:
-            DatasetUsage.objects.get_or_create(run=run, version=version, step=step.key)
+            DatasetUsage.objects.get_or_create(
+                run=run, version=version, step=step.key, defaults={"label": step.label}
+            )
 
 
 def record_events(run_id: int, events: list[Event]) -> None:

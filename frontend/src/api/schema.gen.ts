@@ -1102,7 +1102,10 @@ export interface components {
         /** @description A run that read a dataset version, and the step that read it. */
         DatasetUsage: {
             run: number;
+            /** @description The node id. */
             step: string;
+            /** @description The node's label when the run read it. */
+            label: string;
             status: string;
             graph: number;
             /** Format: date-time */
@@ -1118,10 +1121,19 @@ export interface components {
             readonly columns: string[];
             summary: unknown;
             original_filename: string;
-            /** @description Required. 150 characters or fewer. Letters, digits and @/./+/-/_ only. */
-            readonly created_by: string;
+            /** @description Who uploaded it; null when a run wrote it. */
+            readonly created_by: string | null;
             /** Format: date-time */
             readonly created_at: string;
+            readonly written_by: components["schemas"]["DatasetWriter"] | null;
+        };
+        /** @description The run step that wrote a dataset version. */
+        DatasetWriter: {
+            run: number;
+            /** @description The node id. */
+            step: string;
+            /** @description The node's label when the run wrote it. */
+            label: string;
         };
         /** @description A structural diff between two sides ("draft" or a version number). */
         Diff: {

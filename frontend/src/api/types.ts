@@ -21,6 +21,7 @@ export type GraphVersion = Schemas["VersionSummary"];
 export type Run = Schemas["Run"];
 export type Dataset = Schemas["Dataset"];
 export type DatasetVersion = Schemas["DatasetVersion"];
+export type DatasetUsage = Schemas["DatasetUsage"];
 export type GraphDocumentSchema = Schemas["GraphDocument"];
 
 /** Run and step state as the WebSocket protocol defines them (generated from designer/realtime/protocol.py). */

@@ -14,7 +14,7 @@ from typing import Any
 import pytest
 from rest_framework.test import APIClient
 
-from designer.runs.models import RunEvent
+from designer.runs.models import DatasetVersion, RunEvent
 from tests.integration.api.conftest import Team, make_team
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -402,7 +402,9 @@ def test_dataset_usage_lists_the_runs_that_read_it(team_tx: Team) -> None:
     assert preview["table"]["rows"] == [[1, 2], [3, 4]]
     dataset = version["dataset"]["id"]
     usage = editor.get(f"/api/datasets/{dataset}/versions/{version['digest']}/usage/").json()
-    assert [(u["run"], u["step"]) for u in usage["results"]] == [(run["id"], "s1")]
+    assert [(u["run"], u["step"], u["label"]) for u in usage["results"]] == [
+        (run["id"], "s1", "Registered dataset")
+    ]
     # a dataset runs read is not deleted under them: it is archived instead
     refused = editor.delete(f"/api/datasets/{dataset}/")
     assert refused.status_code == 409 and refused.json()["runs"] == [run["id"]]
@@ -414,6 +416,56 @@ def test_dataset_usage_lists_the_runs_that_read_it(team_tx: Team) -> None:
     assert [d["name"] for d in archived] == ["prices"]
     again = editor.get(f"/api/runs/{run['id']}/steps/s1/outputs/dataset/preview/")
     assert again.status_code == 200  # what the run read is still there
+
+
+def check_a_version_a_run_wrote_names_its_run_and_step(team: Team) -> None:
+    """An export step's version names its run and step; a rerun that reuses the step writes no
+    version; the index rebuilt from the store alone names them again."""
+    editor, ws = team.client("editor"), team.workspace.pk
+    document = chain_document(1)
+    export = {
+        "module": "output.export_data@1",
+        "label": "Export scores",
+        "params": {"name": "scores"},
+    }
+    document["nodes"].append({"id": "x1", **export})
+    document["edges"].append(
+        {
+            "id": "ex",
+            "source": {"node": "s1", "port": "dataset"},
+            "target": {"node": "x1", "port": "dataset"},
+        }
+    )
+    gid = make_graph(editor, ws, document)
+
+    def scores() -> dict[str, Any]:
+        listed = editor.get(f"/api/workspaces/{ws}/datasets/").json()["results"]
+        return next(d for d in listed if d["name"] == "scores")
+
+    first = wait_for(
+        editor, editor.post(f"/api/graphs/{gid}/runs/", {}, format="json").json()["id"]
+    )
+    assert first["status"] == "succeeded", first
+    written = {"run": first["id"], "step": "x1", "label": "Export scores"}
+    dataset = scores()
+    assert dataset["latest"]["written_by"] == written
+    assert dataset["latest"]["created_by"] is None
+
+    again = wait_for(
+        editor, editor.post(f"/api/graphs/{gid}/runs/", {}, format="json").json()["id"]
+    )
+    assert steps(again)["x1"]["status"] == "reused"
+    dataset = scores()
+    assert dataset["version_count"] == 1 and dataset["latest"]["written_by"] == written
+
+    DatasetVersion.objects.filter(dataset_id=dataset["id"]).delete()  # lose the index
+    versions = editor.get(f"/api/datasets/{dataset['id']}/versions/").json()["results"]
+    assert versions == []
+    assert scores()["latest"]["written_by"] == written
+
+
+def test_a_version_a_run_wrote_names_its_run_and_step(team_tx: Team) -> None:
+    check_a_version_a_run_wrote_names_its_run_and_step(team_tx)
 
 
 def test_a_chatty_step_is_logged_in_capped_batches_and_kept_whole(team_tx: Team) -> None:

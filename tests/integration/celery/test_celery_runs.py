@@ -23,6 +23,7 @@ from tests.integration.api.conftest import Team, make_team
 from tests.integration.api.test_runs import (
     chain_document,
     check_a_hung_step_times_out_and_is_retried,
+    check_a_version_a_run_wrote_names_its_run_and_step,
     import_example,
     make_graph,
     start_sleeping_run,
@@ -198,3 +199,7 @@ facts['root'] = sorted(os.listdir('/'))
 def test_a_hung_celery_step_times_out_and_is_retried(team_tx: Team, settings: Any) -> None:
     settings.DESIGNER_RETRY_BACKOFF = 0.1
     check_a_hung_step_times_out_and_is_retried(team_tx.client("editor"), team_tx.workspace.pk)
+
+
+def test_a_version_a_celery_step_wrote_names_its_run_and_step(team_tx: Team) -> None:
+    check_a_version_a_run_wrote_names_its_run_and_step(team_tx)
