@@ -184,3 +184,46 @@ def test_column_pickers_work_before_anything_ran(alice: Page, designer_server: L
     )
     expect(page.get_by_test_id("node-after")).to_have_attribute("data-status", "idle")
     expect(chips.filter(has_text="mean radius")).to_have_count(1)
+
+
+def test_the_datasets_page_says_which_run_step_wrote_a_version(
+    alice: Page, designer_server: LiveServer
+) -> None:
+    page, server = alice, designer_server
+    nodes = [
+        {"id": "data", "module": "data.sample_dataset@1", "params": {"name": "iris"}},
+        {
+            "id": "save",
+            "module": "output.export_data@1",
+            "label": "Save flowers",
+            "params": {"name": "lineage-flowers"},
+        },
+    ]
+    document = {
+        "schema_version": 1,
+        "parameters": {},
+        "nodes": [{**n, "position": {"x": 0, "y": 200 * i}} for i, n in enumerate(nodes)],
+        "edges": [
+            {
+                "id": "e1",
+                "source": {"node": "data", "port": "dataset"},
+                "target": {"node": "save", "port": "dataset"},
+            }
+        ],
+    }
+    run = run_and_wait(page, server, create_graph(page, server, "Export flowers", document))
+    page.goto(f"{server.url}/workspaces/{server.workspace}/datasets/")
+    page.get_by_test_id("dataset-file").set_input_files(
+        {"name": "lineage-upload.csv", "mimeType": "text/csv", "buffer": b"a,b\n1,2\n"}
+    )
+    page.get_by_role("button", name="Upload").click()
+    page.get_by_test_id("preview-dataset-lineage-upload").click()
+    expect(page.get_by_test_id("dataset-origin")).to_have_text(
+        "Uploaded by alice (lineage-upload.csv)"
+    )
+    page.get_by_test_id("preview-dataset-lineage-flowers").click()
+    origin = page.get_by_test_id("dataset-origin")
+    expect(origin).to_have_text(f"Written by run {run} · step Save flowers")
+    origin.get_by_role("link", name=f"run {run}").click()
+    page.wait_for_url(f"{server.url}/runs/{run}/")
+    expect(page.get_by_test_id("run-page")).to_have_attribute("data-status", "succeeded")

@@ -1,19 +1,13 @@
 // Datasets of a workspace: upload a CSV or Parquet file (a known name makes a new version), preview
-// any version, see which runs read it, delete it (or archive it when runs used it).
+// any version, see which run step wrote it (or who uploaded it) and which runs read it, delete it (or
+// archive it when runs used it).
 import { useCallback, useEffect, useState } from "react";
 import { ApiError, api, csrfToken, errorMessage, items } from "../api/client";
-import type { Dataset, DatasetVersion, Workspace } from "../api/types";
+import type { Dataset, DatasetUsage, DatasetVersion, Workspace } from "../api/types";
 import { linkProps } from "../router";
 import { fmt } from "../runs/charts";
 import { Shell } from "../ui/Shell";
 import { useToast } from "../ui/toasts";
-
-interface Usage {
-  run: number;
-  step: string;
-  status: string;
-  created_at: string;
-}
 
 interface PreviewPage {
   columns: string[];
@@ -49,6 +43,27 @@ function upload(workspaceId: number, name: string, file: File, onProgress: (frac
   });
 }
 
+/** Where a version came from: the run step that wrote it, or who uploaded it. */
+function VersionOrigin({ version }: { version: DatasetVersion | undefined }) {
+  if (version?.written_by) {
+    const { run, label } = version.written_by;
+    return (
+      <p className="small" data-testid="dataset-origin">
+        Written by <a {...linkProps(`/runs/${run}/`)}>run {run}</a> · step {label}
+      </p>
+    );
+  }
+  if (version?.created_by) {
+    return (
+      <p className="small" data-testid="dataset-origin">
+        Uploaded by {version.created_by}
+        {version.original_filename ? <span className="muted"> ({version.original_filename})</span> : null}
+      </p>
+    );
+  }
+  return null;
+}
+
 export function DatasetsPage({ workspaceId }: { workspaceId: number }) {
   const toast = useToast();
   const [workspace, setWorkspace] = useState<Workspace | null>(null);
@@ -56,7 +71,7 @@ export function DatasetsPage({ workspaceId }: { workspaceId: number }) {
   const [name, setName] = useState("");
   const [file, setFile] = useState<File | null>(null);
   const [progress, setProgress] = useState<number | null>(null);
-  const [preview, setPreview] = useState<{ dataset: Dataset; versions: DatasetVersion[]; digest: string; page: PreviewPage; usage: Usage[] } | null>(null);
+  const [preview, setPreview] = useState<{ dataset: Dataset; versions: DatasetVersion[]; digest: string; page: PreviewPage; usage: DatasetUsage[] } | null>(null);
   const load = useCallback(() => {
     api.get<Workspace>(`/api/workspaces/${workspaceId}/`).then(setWorkspace).catch(() => undefined);
     api
@@ -87,7 +102,7 @@ export function DatasetsPage({ workspaceId }: { workspaceId: number }) {
       const [data, listed, usage] = await Promise.all([
         api.get<PreviewPage & { table?: PreviewPage }>(`/api/datasets/${d.id}/versions/${digest}/preview/?limit=50`),
         versions ? Promise.resolve(versions) : api.get<{ results: DatasetVersion[] }>(`/api/datasets/${d.id}/versions/?limit=200`).then(items),
-        api.get<{ results: Usage[] }>(`/api/datasets/${d.id}/versions/${digest}/usage/?limit=50`).then(items),
+        api.get<{ results: DatasetUsage[] }>(`/api/datasets/${d.id}/versions/${digest}/usage/?limit=50`).then(items),
       ]);
       setPreview({ dataset: d, versions: listed, digest, page: data.table ?? data, usage });
     } catch (err) {
@@ -179,6 +194,7 @@ export function DatasetsPage({ workspaceId }: { workspaceId: number }) {
                 ))}
               </select>
             </label>
+            <VersionOrigin version={preview.versions.find((v) => v.digest === preview.digest)} />
             <div className="table-scroll">
               <table className="data-table">
                 <thead>
@@ -198,7 +214,7 @@ export function DatasetsPage({ workspaceId }: { workspaceId: number }) {
               <ul data-testid="dataset-usage">
                 {preview.usage.map((u) => (
                   <li key={`${u.run}-${u.step}`}>
-                    <a {...linkProps(`/runs/${u.run}/`)}>run {u.run}</a> <span className="muted small">({u.status}, step {u.step}, {new Date(u.created_at).toLocaleString()})</span>
+                    <a {...linkProps(`/runs/${u.run}/`)}>run {u.run}</a> <span className="muted small">({u.status}, step {u.label}, {new Date(u.created_at).toLocaleString()})</span>
                   </li>
                 ))}
               </ul>
