@@ -10,7 +10,11 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def free_port() -> int:
@@ -127,3 +131,38 @@ def stop_process_group(process: subprocess.Popen[bytes], grace: float = 20) -> N
     except subprocess.TimeoutExpired:
         os.killpg(process.pid, signal.SIGKILL)
         process.wait()
+
+
+@contextmanager
+def scoring_process(
+    bundles: Path, *, workers: int = 1, env: dict[str, str] | None = None
+) -> Iterator[int]:
+    """`python -m designer.serving serve` on a free port, serving the deployment folder
+    `bundles` and writing its figures every 0.2 s; yields the port. No REDIS_URL unless `env`
+    gives one; at the end, the process must not have printed a traceback."""
+    port = free_port()
+    base = {k: v for k, v in os.environ.items() if k != "REDIS_URL"}
+    process = subprocess.Popen(
+        [
+            *(sys.executable, "-m", "designer.serving", "serve", "--bundles", str(bundles)),
+            *("--port", str(port), "--workers", str(workers), "--flush-seconds", "0.2"),
+        ],
+        env={**base, "PYTHONPATH": str(ROOT), **(env or {})},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        start_new_session=True,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                assert process.poll() is None, "the scoring process exited"
+                assert time.monotonic() < deadline, "the scoring process did not start"
+                time.sleep(0.1)
+        yield port
+    finally:
+        stop_process_group(process)
+        assert b"Traceback" not in (process.stderr.read() if process.stderr else b"")

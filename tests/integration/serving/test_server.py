@@ -10,10 +10,7 @@ from __future__ import annotations
 
 import http.client
 import json
-import os
 import socket
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -25,7 +22,7 @@ import pytest
 from designer.serving.bundles import deploy, undeploy
 from designer.serving.routes import EndpointRoute, KeyRoute, RouteTable, key_hash, write_routes
 from designer.serving.scorer import Scorer
-from tests.support.processes import free_port
+from tests.support.processes import scoring_process
 from tests.unit.serving.harness import train, training_document
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -76,42 +73,9 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     scorer = trained.scorer()
     deploy(work / "bundles", 1, scorer)
     write_routes(work / "bundles", table({1: 1}))
-    port = free_port()
-    process = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "designer.serving",
-            "serve",
-            "--bundles",
-            str(work / "bundles"),
-            "--port",
-            str(port),
-            "--workers",
-            "2",
-            "--flush-seconds",
-            "0.2",
-        ],
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        start_new_session=True,
-    )
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            break
-        except OSError:
-            assert process.poll() is None and time.monotonic() < deadline, "server did not start"
-            time.sleep(0.1)
     rows = trained.test_rows().head(20).to_dict(orient="records")
-    try:
+    with scoring_process(work / "bundles", workers=2) as port:
         yield Served(port, work / "bundles", scorer, rows)
-    finally:
-        os.killpg(process.pid, 15)
-        process.wait(20)
-        assert b"Traceback" not in (process.stderr.read() if process.stderr else b"")
 
 
 def codes(body: dict[str, Any]) -> dict[str, str]:
