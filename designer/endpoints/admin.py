@@ -34,7 +34,8 @@ class EndpointKeyAdmin(admin.ModelAdmin):
     """Endpoint keys (only their prefix and hash are stored)."""
 
     list_display = ["name", "workspace", "endpoint", "prefix", "last_used_at", "revoked_at"]
-    readonly_fields = ["prefix", "key_hash", "rate_tat", "created_at", "last_used_at"]
+    readonly_fields = ["prefix", "key_hash", "created_at", "last_used_at"]
+    exclude = ["rate_tat"]  # unused (decision 0031)
 
 
 @admin.register(Invocation)

@@ -1,25 +1,29 @@
-"""Endpoint keys: generation, lookup by hash, and the per-key rate limit.
+"""Endpoint keys: generation, lookup by hash, the per-key rate limit and `last_used_at`.
 
-A key is `dse_` + 43 URL-safe characters; only its SHA-256 is stored. The rate limit is a
-generic cell rate algorithm (GCRA) kept in one column of the key's row, `rate_tat`: a call is
-allowed when `rate_tat - now <= burst`, and then moves `rate_tat` to `max(rate_tat, now) +
-interval`. That is one conditional UPDATE, atomic on SQLite and PostgreSQL alike, so every
-server process shares the limit with no other service. `interval` = 60 s / rate and the burst
-allowed is a full minute's worth of calls.
+A key is `dse_` + 43 URL-safe characters; only its SHA-256 is stored. The rate limit is one
+budget per key shared with the scoring processes (`serving.ratelimit`: in Redis when REDIS_URL
+is set, else in the host's file in the deployment folder), so a key gets its rate once, whether
+its calls go to the batch API, to one scoring process or to many. `last_used_at` is written at
+most once per LAST_USED_RESOLUTION per key, from the batch path here and from the scoring
+processes' stats files by the monitoring collector: no call costs a database write for it.
 """
 
 from __future__ import annotations
 
-import math
+import functools
 import secrets
 import time
+from collections.abc import Mapping
+from datetime import datetime
+from pathlib import Path
 
-from django.db.models import F, Value
-from django.db.models.functions import Greatest
+from django.conf import settings
+from django.db.models import Q
 from django.utils import timezone
 
 from designer.endpoints.models import EndpointKey
-from designer.workspaces.tokens import hash_token
+from designer.serving.ratelimit import Rates, SharedRates, host_file
+from designer.workspaces.tokens import LAST_USED_RESOLUTION, hash_token
 
 KEY_PREFIX = "dse_"
 
@@ -46,22 +50,36 @@ def live_key(raw: str) -> EndpointKey | None:
     )
 
 
-def take_call(key: EndpointKey, now: float | None = None) -> float | None:
-    """Count one call against the key's rate: None when allowed, else seconds to wait.
+@functools.cache
+def _rates(redis_url: str, root: Path) -> Rates:
+    return Rates(SharedRates(host_file(root)), redis_url or None)
 
-    Stamps `last_used_at` in the same statement.
-    """
+
+def take_call(key: EndpointKey, now: float | None = None) -> float | None:
+    """Count one call against the key's rate: None when allowed, else seconds to wait."""
     now = time.time() if now is None else now
-    interval = 60.0 / key.rate_per_minute
-    burst = 60.0 - interval  # `rate_per_minute` calls at once, then one per interval
-    allowed = (
-        EndpointKey.objects.filter(pk=key.pk, rate_tat__lte=now + burst).update(
-            rate_tat=Greatest(F("rate_tat"), Value(now)) + interval,
-            last_used_at=timezone.now(),
-        )
-        == 1
-    )
-    if allowed:
-        return None
-    tat = EndpointKey.objects.filter(pk=key.pk).values_list("rate_tat", flat=True).first()
-    return max(1.0, math.ceil((tat or now) - burst - now))
+    rates = _rates(settings.REDIS_URL, Path(settings.DESIGNER_SCORING_BUNDLES))
+    wait = rates.take(key.pk, key.rate_per_minute, now)
+    if wait is None:
+        stamp_used({key.pk: timezone.now()}, {key.pk: key.last_used_at})
+    return wait
+
+
+def stamp_used(
+    used: Mapping[int, datetime], stored: Mapping[int, datetime | None] | None = None
+) -> int:
+    """Move keys' `last_used_at` forward to when they were last used (`used`, by key id), where
+    it lags by more than LAST_USED_RESOLUTION; `stored`: the values read already, if any.
+    Returns the number of rows written."""
+    if stored is None:
+        stored = dict(EndpointKey.objects.filter(pk__in=used).values_list("pk", "last_used_at"))
+    written = 0
+    for pk, when in used.items():
+        if pk not in stored:
+            continue  # deleted since
+        last = stored[pk]
+        if last is None or when - last > LAST_USED_RESOLUTION:
+            written += EndpointKey.objects.filter(
+                Q(last_used_at__isnull=True) | Q(last_used_at__lt=when), pk=pk
+            ).update(last_used_at=when)
+    return written

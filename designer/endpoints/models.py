@@ -103,8 +103,10 @@ class EndpointVersion(models.Model):
 class EndpointKey(models.Model):
     """A key that invokes one endpoint, or every endpoint of a workspace (`endpoint` null).
 
-    Stored as a SHA-256 hash (shown once). `rate_per_minute` is enforced with a GCRA whose one
-    number of state, `rate_tat` (the theoretical arrival time, Unix seconds), lives on this row.
+    Stored as a SHA-256 hash (shown once). `rate_per_minute` is enforced with one GCRA budget
+    per key shared by the web server and the scoring processes (`endpoints/keys.py`, decision
+    0031); `rate_tat`, where that budget lived before, is no longer read or written (to be
+    dropped by this app's next migration).
     """
 
     workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="endpoint_keys")

@@ -4,10 +4,11 @@ and the per-version series the endpoint page and the API show.
 Each scoring process writes its last hour of per-version, per-minute figures to a file of its
 own every few seconds (`serving.stats`); `collect` upserts them as ScoringMinute rows keyed by
 (version, minute, process) with the file's values, so collecting the same file twice changes
-nothing, and inserts the errors it has not seen yet (unique `ident`). Nothing is written per
-call. The embedded server collects every COLLECT_SECONDS on a thread (`background.py`), as
-`manage.py run_scheduler` does in the distributed mode; reading the monitoring API collects
-first, so the page is never more than a flush behind.
+nothing, and inserts the errors it has not seen yet (unique `ident`); the keys the processes let
+through get their `last_used_at` moved (`keys.stamp_used`: at most once a minute per key).
+Nothing is written per call. The embedded server collects every COLLECT_SECONDS on a thread
+(`background.py`), as `manage.py run_scheduler` does in the distributed mode; reading the
+monitoring API collects first, so the page is never more than a flush behind.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from typing import Any
 from django.db import close_old_connections, transaction
 from django.utils import timezone
 
-from designer.endpoints import deployment
+from designer.endpoints import deployment, keys
 from designer.endpoints.models import Endpoint, EndpointVersion, ScoringError, ScoringMinute
 from designer.serving import stats
 
@@ -62,14 +63,18 @@ def collect(root: Path | None = None) -> int:
         return 0
     known = set(EndpointVersion.objects.filter(scoring__isnull=False).values_list("pk", flat=True))
     written = 0
+    used: dict[int, float] = {}  # key id → the latest call any process let through
     for path in sorted(folder.glob("*.json")):
         try:
             data = json.loads(path.read_bytes())
         except (OSError, ValueError):
             continue  # vanished or being replaced: the next collection reads it
         written += _store(data, known)
+        for key_id, when in data.get("keys", {}).items():
+            used[int(key_id)] = max(when, used.get(int(key_id), 0.0))
         if time.time() - path.stat().st_mtime > STALE.total_seconds():
             path.unlink(missing_ok=True)
+    keys.stamp_used({pk: datetime.fromtimestamp(t, tz=UTC) for pk, t in used.items()})
     return written
 
 

@@ -10,12 +10,13 @@ Routes (JSON; every error is {"detail", "code", "issues"} with a 4xx, never a tr
     GET  /score/health                        {"status": "ok"}
 
 A call needs `Authorization: Bearer dse_…`, an endpoint key allowed to call that endpoint,
-within its rate. Keys, versions and the traffic split come from the routing table the control
-plane publishes beside the bundles (routes.py); each process loads the bundles of the versions
-a new table names on a thread (or a version's on its first call) and reloads one when its file
-is replaced, so deploying and switching need no message to any process. A call in flight keeps
-the scorer it started with. Figures per version and minute are written to the stats folder
-every few seconds (stats.py), never per call.
+within its rate (one budget per key, shared with the web server: ratelimit.py). Keys, versions
+and the traffic split come from the routing table the control plane publishes beside the
+bundles (routes.py); each process loads the bundles of the versions a new table names on a
+thread (or a version's on its first call) and reloads one when its file is replaced, so
+deploying and switching need no message to any process. A call in flight keeps the scorer it
+started with. Figures per version and minute, and when each key was last used,
+are written to the stats folder every few seconds (stats.py), never per call.
 Run it with `python -m designer.serving serve` (uvicorn, several processes on one port).
 """
 
@@ -28,7 +29,6 @@ import os
 import random
 import re
 import signal
-import socket
 import threading
 import time
 from collections.abc import Awaitable, Callable, MutableMapping
@@ -36,7 +36,7 @@ from pathlib import Path
 from typing import Any
 
 from designer.serving.bundles import BundleError, Loaded
-from designer.serving.ratelimit import SharedRates
+from designer.serving.ratelimit import AsyncRates, SharedRates, host_file
 from designer.serving.routes import EndpointRoute, KeyRoute, Routes, RouteTable
 from designer.serving.schema import InputError
 from designer.serving.scorer import Scorer
@@ -85,10 +85,11 @@ class ScoringApp:
         max_body_bytes: int = MAX_BODY_BYTES,
         flush_seconds: float = FLUSH_SECONDS,
         exit_with_parent: bool = False,
+        redis_url: str | None = None,
     ):
         self.loaded = Loaded(root)
         self.routes = Routes(root)
-        self.rates = SharedRates(root / f"rates-{socket.gethostname()}.bin")
+        self.rates = AsyncRates(SharedRates(host_file(root)), redis_url)
         self.stats = ProcessStats(root)
         self.max_body_bytes = max_body_bytes
         self.flush_seconds = flush_seconds
@@ -157,7 +158,8 @@ class ScoringApp:
                 "endpoint_disabled",
                 f"Endpoint {endpoint_id} is disabled; an editor can enable it on its page.",
             )
-        wait = self.rates.take(key.id, key.rate_per_minute, time.time())
+        now = time.time()
+        wait = await self.rates.take(key.id, key.rate_per_minute, now)
         if wait is not None:
             raise Refused(
                 429,
@@ -166,6 +168,7 @@ class ScoringApp:
                 f"retry in {wait:.0f} s.",
                 [(b"retry-after", str(int(wait)).encode())],
             )
+        self.stats.used(key.id, now)
         self._warm(table)
         number, version_id, scorer = self._version(endpoint, pinned)
         raw = b""
@@ -336,10 +339,12 @@ def app_from_environment() -> ScoringApp:
     """The app of a scoring process (uvicorn's factory): DESIGNER_SCORING_BUNDLES names the
     deployment folder, DESIGNER_SCORING_MAX_BODY the body limit in bytes,
     DESIGNER_SCORING_FLUSH_SECONDS how often the figures are written,
-    DESIGNER_SCORING_EXIT_WITH_PARENT=1 stops the process with its parent."""
+    DESIGNER_SCORING_EXIT_WITH_PARENT=1 stops the process with its parent, REDIS_URL (as the
+    web server's) puts the keys' rate limits in Redis."""
     return ScoringApp(
         Path(os.environ["DESIGNER_SCORING_BUNDLES"]),
         max_body_bytes=int(os.environ.get("DESIGNER_SCORING_MAX_BODY", MAX_BODY_BYTES)),
         flush_seconds=float(os.environ.get("DESIGNER_SCORING_FLUSH_SECONDS", FLUSH_SECONDS)),
         exit_with_parent=os.environ.get("DESIGNER_SCORING_EXIT_WITH_PARENT") == "1",
+        redis_url=os.environ.get("REDIS_URL") or None,
     )

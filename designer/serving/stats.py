@@ -1,5 +1,6 @@
 """What one scoring process saw, per deployed version and minute: calls, rows, errors and a
-latency histogram, plus the last errors (with the request body when the endpoint asks).
+latency histogram, plus the last errors (with the request body when the endpoint asks) and when
+each endpoint key was last let through.
 
 The process writes its figures to `stats/<process>.json` beside the bundles every few seconds
 (atomically, off the request path); the control plane reads those files into its database
@@ -103,6 +104,7 @@ class ProcessStats:
         self.path = root / STATS / f"{self.process}.json"
         self.minutes: dict[tuple[int, int], Minute] = {}  # (version id, epoch minute)
         self.errors: dict[int, deque[dict[str, Any]]] = {}
+        self.keys: dict[int, float] = {}  # endpoint key id → when it was last let through
         self.dirty = False
         self._sequence = 0
 
@@ -146,8 +148,13 @@ class ProcessStats:
             )
         self.dirty = True
 
+    def used(self, key_id: int, now: float) -> None:
+        """Note that a key was let through (the control plane stamps its `last_used_at`)."""
+        self.keys[key_id] = now
+        self.dirty = True
+
     def to_dict(self, now: float | None = None) -> dict[str, Any]:
-        """The file's contents: the last KEEP_MINUTES minutes and the last errors."""
+        """The file's contents: the last KEEP_MINUTES minutes, the last errors, key use."""
         oldest = int((time.time() if now is None else now) // 60) - KEEP_MINUTES
         for key in [k for k in self.minutes if k[1] < oldest]:
             del self.minutes[key]
@@ -166,6 +173,7 @@ class ProcessStats:
                 for (version, minute), m in sorted(self.minutes.items())
             ],
             "errors": [e for kept in self.errors.values() for e in kept],
+            "keys": {str(k): t for k, t in sorted(self.keys.items())},
         }
 
     def flush(self) -> bool:
