@@ -1,6 +1,6 @@
 """Scoring benchmark: where real-time scoring is served, against a hand-written FastAPI service.
 
-    .venv/bin/python bench/scoring.py [--calls 1000] [--rounds 3] [--clients 4]
+    .venv/bin/python bench/scoring.py [--calls 1000] [--rounds 3] [--clients 4] [--redis-url URL]
 
 Models: logistic regression and a 100-tree random forest trained on the breast cancer sample
 (30 numeric features) by a training run through the engine worker; the inference graph derived
@@ -17,7 +17,9 @@ from each run is compiled into a scorer. Services, each started as its own serve
   Daphne (one process, as `make run` serves the app) calling the same warm scorer (ONNX).
 
 The scoring process serves each version as a real-time endpoint (routing table with a key,
-so every call pays the key check, the rate limit and the version choice as in production).
+so every call pays the key check, the rate limit and the version choice as in production); its
+rate limits live in the host's file, as `make run` has them. With `--redis-url`, a second
+scoring process keeps them in that Redis (the distributed mode: one round trip a call).
 
 Each measurement: `clients` processes, each with one keep-alive HTTP/1.1 connection, send
 `calls` requests back to back, one row each, and again with BATCH rows each (baseline and
@@ -115,7 +117,12 @@ def start(
     print(f"server on {port}: {' '.join(command[1:4])}, log {log}", file=sys.stderr)
     process = subprocess.Popen(
         command,
-        env={**os.environ, **env, "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1"},
+        env={
+            **{k: v for k, v in os.environ.items() if k != "REDIS_URL"},  # only where asked
+            **env,
+            "OMP_NUM_THREADS": "1",
+            "OPENBLAS_NUM_THREADS": "1",
+        },
         cwd=HERE,
         stdout=subprocess.DEVNULL,
         stderr=log.open("wb"),
@@ -173,6 +180,11 @@ def main() -> int:
     parser.add_argument("--calls", type=int, default=1000, help="calls per client per round")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--clients", type=int, default=4)
+    parser.add_argument(
+        "--redis-url",
+        help="also measure a scoring process that keeps the keys' rate limits in this Redis "
+        "(the distributed mode; the other one keeps them in the host's file, as make run)",
+    )
     args = parser.parse_args()
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # stop the servers on the way out
     import joblib
@@ -225,6 +237,8 @@ def main() -> int:
             targets[("baseline (FastAPI + sklearn)", model)] = ("B", "/score", body)
             targets[("scoring process, ONNX", model)] = ("S", fast_path, body)
             targets[("scoring process, sklearn", model)] = ("S", exact_path, body)
+            if args.redis_url:
+                targets[("scoring process, ONNX, limits in Redis", model)] = ("R", fast_path, body)
             targets[("Django view on Daphne, ONNX", model)] = (
                 "D",
                 f"/bench/score/{10 * n + 1}/",
@@ -234,25 +248,21 @@ def main() -> int:
             targets[(f"scoring process, ONNX, {BATCH} rows", model)] = ("S", fast_path, batch_body)
         write_routes(bundles, routes(sorted(deployed(bundles))))
         env = {"DESIGNER_SCORING_BUNDLES": str(bundles)}
-        processes.append(
-            start(
-                [
-                    sys.executable,
-                    "-m",
-                    "designer.serving",
-                    "serve",
-                    "--bundles",
-                    str(bundles),
-                    "--port",
-                    str(scoring_port),
-                    "--workers",
-                    "2",
-                ],
-                {**env, "PYTHONPATH": str(ROOT)},
-                scoring_port,
-                "/score/health",
+        scoring_ports = {"S": scoring_port} | ({"R": free_port()} if args.redis_url else {})
+        for kind, port in scoring_ports.items():
+            redis_env = {"REDIS_URL": args.redis_url} if kind == "R" else {}
+            processes.append(
+                start(
+                    [
+                        *(sys.executable, "-m", "designer.serving", "serve"),
+                        *("--bundles", str(bundles), "--port", str(port), "--workers", "2"),
+                    ],
+                    {**env, "PYTHONPATH": str(ROOT), **redis_env},
+                    port,
+                    "/score/health",
+                )
             )
-        )
+        ports = {**scoring_ports, "D": django_port}
         processes.append(
             start(
                 [
@@ -278,7 +288,6 @@ def main() -> int:
                 "/api/health/",
             )
         )
-        ports = {"S": scoring_port, "D": django_port}
         figures: dict[tuple[str, str], list[dict[str, float]]] = {key: [] for key in targets}
         load = os.getloadavg()
         for round_ in range(args.rounds):
