@@ -14,12 +14,11 @@ import functools
 import secrets
 import time
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 from django.conf import settings
 from django.db.models import Q
-from django.utils import timezone
 
 from designer.endpoints.models import EndpointKey
 from designer.serving.ratelimit import Rates, SharedRates, host_file
@@ -61,7 +60,7 @@ def take_call(key: EndpointKey, now: float | None = None) -> float | None:
     rates = _rates(settings.REDIS_URL, Path(settings.DESIGNER_SCORING_BUNDLES))
     wait = rates.take(key.pk, key.rate_per_minute, now)
     if wait is None:
-        stamp_used({key.pk: timezone.now()}, {key.pk: key.last_used_at})
+        stamp_used({key.pk: datetime.fromtimestamp(now, tz=UTC)}, {key.pk: key.last_used_at})
     return wait
 
 

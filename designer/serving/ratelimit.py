@@ -28,6 +28,7 @@ import struct
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
 import redis
 import redis.asyncio
@@ -123,8 +124,18 @@ class _Outage:
             self._until = None
 
 
-def _wait(answer: object) -> float | None:
-    return None if answer is None else float(answer)  # type: ignore[arg-type]
+def _script(client: Any, url: str | None) -> Any:
+    """The rate script registered with a Redis client of `client`'s class, or None."""
+    if not url:
+        return None
+    redis_client = client.from_url(
+        url, socket_timeout=TIMEOUT_SECONDS, socket_connect_timeout=TIMEOUT_SECONDS
+    )
+    return redis_client.register_script(_TAKE)
+
+
+def _wait(answer: int | None) -> float | None:
+    return None if answer is None else float(answer)
 
 
 class Rates:
@@ -133,12 +144,7 @@ class Rates:
 
     def __init__(self, fallback: SharedRates, url: str | None = None):
         self._fallback = fallback
-        self._script = None
-        if url:
-            client = redis.Redis.from_url(
-                url, socket_timeout=TIMEOUT_SECONDS, socket_connect_timeout=TIMEOUT_SECONDS
-            )
-            self._script = client.register_script(_TAKE)
+        self._script = _script(redis.Redis, url)
         self._outage = _Outage()
 
     def take(self, key_id: int, rate_per_minute: int, now: float) -> float | None:
@@ -159,12 +165,7 @@ class AsyncRates:
 
     def __init__(self, fallback: SharedRates, url: str | None = None):
         self._fallback = fallback
-        self._script = None
-        if url:
-            client = redis.asyncio.Redis.from_url(
-                url, socket_timeout=TIMEOUT_SECONDS, socket_connect_timeout=TIMEOUT_SECONDS
-            )
-            self._script = client.register_script(_TAKE)
+        self._script = _script(redis.asyncio.Redis, url)
         self._outage = _Outage()
 
     async def take(self, key_id: int, rate_per_minute: int, now: float) -> float | None:

@@ -15,8 +15,8 @@ and the traffic split come from the routing table the control plane publishes be
 bundles (routes.py); each process loads the bundles of the versions a new table names on a
 thread (or a version's on its first call) and reloads one when its file is replaced, so
 deploying and switching need no message to any process. A call in flight keeps the scorer it
-started with. Figures per version and minute, and when each key was last used,
-are written to the stats folder every few seconds (stats.py), never per call.
+started with. Figures per version and minute, and when each key was last let through, are
+written to the stats folder every few seconds (stats.py), never per call.
 Run it with `python -m designer.serving serve` (uvicorn, several processes on one port).
 """
 

@@ -1,7 +1,7 @@
 """A real-time endpoint in a real browser: on a finished training run's page, create its
 inference graph; publish it as real-time from the editor, create a key, score the example row
 in the "try it" box, run the page's curl example in a shell, and see the calls and their
-inputs in the endpoint's monitoring."""
+inputs in the endpoint's monitoring, and the key's last use in the keys list."""
 
 from __future__ import annotations
 
@@ -101,5 +101,9 @@ def test_publish_real_time_try_it_and_run_the_curl_example(
     expect(calls).to_have_text("3", timeout=20_000)  # try it twice, curl once
     expect(page.get_by_test_id("last-errors")).to_contain_text("invalid_rows")
     expect(page.get_by_test_id("input-drift")).to_contain_text("mean compactness")
+    # the scoring process's calls count as the key's use, as the keys list shows after a reload
+    page.reload()
+    laptop = page.get_by_test_id("key-list").get_by_role("row", name=re.compile("laptop"))
+    expect(laptop).not_to_contain_text("never")
     if SCREENSHOTS:
         page.screenshot(path=f"{SCREENSHOTS}/realtime-endpoint.png", full_page=True)
