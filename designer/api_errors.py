@@ -35,7 +35,7 @@ class ApiError(exceptions.APIException):
 
 
 class IssueSerializer(serializers.Serializer):
-    """One problem: a stable code, a message, and where (node, port, param, edge or field)."""
+    """One problem: a stable code, a message, and where (node, port, param, edge, field, nodes)."""
 
     code = serializers.CharField()
     message = serializers.CharField()
@@ -44,6 +44,9 @@ class IssueSerializer(serializers.Serializer):
     param = serializers.CharField(required=False)
     edge = serializers.CharField(required=False)
     field = serializers.CharField(required=False)
+    nodes = serializers.ListField(
+        child=serializers.CharField(), required=False, help_text="Every node involved (a cycle)."
+    )
 
 
 class ErrorSerializer(serializers.Serializer):

@@ -3,18 +3,24 @@
 Each operation lists the error statuses it can really answer, all with the one error body
 (`Error`), derived from what the view declares: its access policy, path and query parameters,
 and request body. Views add what only they can answer (409, 410, 422) with `error_responses`.
+The query parameters an operation declares are the only ones the server takes: any other is a
+400 naming it (`refuse_unknown_query_parameters`, called for every API view).
 """
 
 from __future__ import annotations
 
 import re
+import threading
+from functools import cache
 from typing import Any
 
 from drf_spectacular import openapi
+from drf_spectacular.generators import SchemaGenerator
 from drf_spectacular.plumbing import force_instance
+from rest_framework.request import Request
 from rest_framework.serializers import ModelSerializer
 
-from designer.api_errors import ERROR_MEANINGS, ErrorSerializer
+from designer.api_errors import ERROR_MEANINGS, ApiError, ErrorSerializer
 from designer.engine.schema import document_schemas
 from designer.workspaces.pagination import PAGE_PARAMETERS
 
@@ -61,6 +67,9 @@ class AutoSchema(openapi.AutoSchema):
         return schema
 
     def _get_request_for_media_type(self, serializer: Any, direction: str = "request") -> Any:
+        if isinstance(serializer, tuple):  # a body in one of several forms: oneOf them
+            forms = [self._get_request_for_media_type(form, direction)[0] for form in serializer]
+            return {"oneOf": forms}, True
         # drf-spectacular documents every PATCH body as partial; ours are partial only where the
         # view says so (ScheduleWriteSerializer(partial=True)): the others need their fields.
         if self.method == "PATCH" and not getattr(force_instance(serializer), "partial", False):
@@ -78,10 +87,9 @@ class AutoSchema(openapi.AutoSchema):
             codes |= {401, 429}  # 429: too many failed sign-ins from the caller's address
         if any(p["in"] == "path" for p in params):
             codes.add(404)
-        if any(p["in"] in ("query", "header") for p in params):
-            codes.add(400)
+        codes.add(400)  # at least an unknown query parameter (refuse_unknown_query_parameters)
         if "requestBody" in operation:
-            codes |= {400, 413, 415}
+            codes |= {413, 415}
         if self.method not in SAFE_METHODS:
             codes.add(403)  # a session's write without its CSRF token
         policy = getattr(self.view, "policy", {}).get(self.method)
@@ -129,3 +137,55 @@ def postprocess(result: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
             if method in ("get", "patch", "delete")
         }
     return result
+
+
+_generating = threading.Lock()
+ROUTE_PARAMETER = re.compile(r"<(?:[^>:]+:)?(\w+)>")  # <converter:name> in a Django route
+
+
+@cache
+def operation_query_parameters() -> dict[tuple[str, str], frozenset[str]]:
+    """Every operation's declared query parameters by (OpenAPI path, METHOD), from the schema
+    the server serves (generated once per process, on the first call)."""
+    with _generating:
+        schema = SchemaGenerator().get_schema(public=True)
+    return {
+        (path, method.upper()): frozenset(
+            p["name"] for p in operation.get("parameters", []) if p["in"] == "query"
+        )
+        for path, operations in schema["paths"].items()
+        for method, operation in operations.items()
+    }
+
+
+def operation_path(route: str) -> str:
+    """The OpenAPI path of a Django route, as drf-spectacular writes it (<id:pk> → {id})."""
+    return "/" + ROUTE_PARAMETER.sub(r"{\1}", route).replace("{pk}", "{id}")
+
+
+def declared_query_parameters(route: str, method: str) -> frozenset[str]:
+    """The query parameters the schema declares for this route and method (none if it has no
+    such operation)."""
+    method = "GET" if method == "HEAD" else method
+    return operation_query_parameters().get((operation_path(route), method), frozenset())
+
+
+def refuse_unknown_query_parameters(request: Request) -> None:
+    """A 400 naming every query parameter the request's operation does not declare."""
+    match = request.resolver_match
+    if request.method == "OPTIONS" or match is None:
+        return
+    known = declared_query_parameters(match.route, request.method or "GET")
+    unknown = sorted(set(request.query_params) - known)
+    if unknown:
+        takes = f"it takes {', '.join(sorted(known))}" if known else "it takes none"
+        raise ApiError(
+            400,
+            "unknown_parameter",
+            f"Unknown query parameter{'s' if len(unknown) > 1 else ''} "
+            f"{', '.join(unknown)}: {takes}.",
+            [
+                {"field": name, "code": "unknown_parameter", "message": "Not a parameter here."}
+                for name in unknown
+            ],
+        )

@@ -8,6 +8,7 @@ from django.urls import reverse
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from designer.api_errors import IssueSerializer
 from designer.endpoints.cron import next_fire_times
 from designer.endpoints.deployment import score_url
 from designer.endpoints.models import (
@@ -21,8 +22,11 @@ from designer.endpoints.models import (
     Schedule,
     ScheduleFire,
 )
+from designer.endpoints.monitoring import DRIFT_SHOWN, KEEP_ERRORS, WINDOWS
 from designer.runs.models import RunStatus
-from designer.workspaces.serializers import StrictSerializer
+from designer.serving.schema import MAX_ROWS_NAMED
+from designer.serving.stats import BODY_CAP, DETAIL_CAP, ISSUES_KEPT, SAMPLED_ROWS
+from designer.workspaces.serializers import ScalarField, StrictSerializer
 
 SLUG = r"^[a-z0-9][a-z0-9-]{0,62}$"
 FORMATS = ("csv", "json", "parquet")
@@ -103,15 +107,6 @@ class ScoringSerializer(serializers.Serializer):
         required=False,
         help_text="Numeric input columns: {mean, std} over the training rows (input drift).",
     )
-
-
-# null, text, a number or true/false ("nullable" counts only beside a "type" in OpenAPI 3.0)
-SCALAR = {"oneOf": [{"type": "string", "nullable": True}, {"type": "number"}, {"type": "boolean"}]}
-
-
-@extend_schema_field(SCALAR)
-class ScalarField(serializers.JSONField):
-    """A pipeline parameter's value: text, a number or true/false."""
 
 
 class InterfaceParameterSerializer(serializers.Serializer):
@@ -316,7 +311,7 @@ class InvokeSerializer(StrictSerializer):
     the input's name.
     """
 
-    parameters = serializers.DictField(required=False, default=dict)
+    parameters = serializers.DictField(child=ScalarField(), required=False, default=dict)
     inputs = serializers.DictField(child=DatasetReferenceSerializer(), required=False, default=dict)
 
 
@@ -542,7 +537,7 @@ class ScheduleWriteSerializer(StrictSerializer):
         allow_null=True,
         help_text="The endpoint version to call; null: its default version at each fire.",
     )
-    parameters = serializers.DictField(required=False)
+    parameters = serializers.DictField(child=ScalarField(), required=False)
     inputs = serializers.DictField(child=DatasetReferenceSerializer(), required=False)
     missed = serializers.ChoiceField(choices=MissedFires.choices, required=False)
     enabled = serializers.BooleanField(required=False)
@@ -573,22 +568,26 @@ class LatencyPointSerializer(serializers.Serializer):
     """A real-time version's calls in one step of time."""
 
     start = serializers.DateTimeField()
-    calls = serializers.IntegerField()
-    errors = serializers.IntegerField()
-    rows = serializers.IntegerField()
-    p50_ms = serializers.FloatField(allow_null=True, help_text="Null when there were no calls.")
-    p99_ms = serializers.FloatField(allow_null=True)
+    calls = serializers.IntegerField(min_value=0)
+    errors = serializers.IntegerField(min_value=0)
+    rows = serializers.IntegerField(min_value=0)
+    p50_ms = serializers.FloatField(
+        min_value=0, allow_null=True, help_text="Null when there were no calls."
+    )
+    p99_ms = serializers.FloatField(min_value=0, allow_null=True)
 
 
 class InputDriftSerializer(serializers.Serializer):
     """A numeric input column's sampled live values against the training rows."""
 
     column = serializers.CharField()
-    values = serializers.IntegerField(help_text="Live values summed (up to 10 rows per call).")
+    values = serializers.IntegerField(
+        min_value=1, help_text=f"Live values summed (up to {SAMPLED_ROWS} rows per call)."
+    )
     mean = serializers.FloatField()
-    std = serializers.FloatField()
+    std = serializers.FloatField(min_value=0)
     training_mean = serializers.FloatField()
-    training_std = serializers.FloatField()
+    training_std = serializers.FloatField(min_value=0)
     shift = serializers.FloatField(
         allow_null=True,
         help_text="(live mean - training mean) / training std; null for a constant column.",
@@ -599,26 +598,43 @@ class VersionMonitoringSerializer(serializers.Serializer):
     """One version over the window: totals, a point per step, and its inputs' drift (the
     columns whose mean moved most, in training standard deviations)."""
 
-    number = serializers.IntegerField()
-    calls = serializers.IntegerField()
-    errors = serializers.IntegerField()
-    rows = serializers.IntegerField()
-    p50_ms = serializers.FloatField(allow_null=True)
-    p99_ms = serializers.FloatField(allow_null=True)
+    number = serializers.IntegerField(min_value=1)
+    calls = serializers.IntegerField(min_value=0)
+    errors = serializers.IntegerField(min_value=0)
+    rows = serializers.IntegerField(min_value=0)
+    p50_ms = serializers.FloatField(min_value=0, allow_null=True)
+    p99_ms = serializers.FloatField(min_value=0, allow_null=True)
     points = LatencyPointSerializer(many=True)
-    inputs = InputDriftSerializer(many=True)
+    inputs = InputDriftSerializer(
+        many=True, help_text=f"At most {DRIFT_SHOWN} columns, the largest shifts first."
+    )
+
+
+class ScoringIssueSerializer(IssueSerializer):
+    """One problem of a failed call: an issue of the API's errors, or a column of its rows."""
+
+    column = serializers.CharField(required=False)
+    rows = serializers.ListField(
+        child=serializers.IntegerField(min_value=0),
+        max_length=MAX_ROWS_NAMED,
+        required=False,
+        help_text=f"The rows at fault (0-based; the first {MAX_ROWS_NAMED}).",
+    )
 
 
 class ScoringErrorSerializer(serializers.Serializer):
     """A failed call: when, which version, the error, and its input when captured."""
 
-    version = serializers.IntegerField()
+    version = serializers.IntegerField(min_value=1)
     time = serializers.DateTimeField()
-    code = serializers.CharField()
-    detail = serializers.CharField()
-    issues = serializers.ListField(child=serializers.DictField())
+    code = serializers.CharField(max_length=64)
+    detail = serializers.CharField(allow_blank=True, max_length=DETAIL_CAP)
+    issues = ScoringIssueSerializer(many=True, help_text=f"The first {ISSUES_KEPT}.")
     input = serializers.CharField(
-        allow_null=True, help_text="The request body (first 4 KB); null unless captured."
+        allow_null=True,
+        allow_blank=True,
+        max_length=BODY_CAP,
+        help_text=f"The request body (first {BODY_CAP} bytes); null unless captured.",
     )
     input_truncated = serializers.BooleanField()
 
@@ -629,9 +645,13 @@ class MonitoringSerializer(serializers.Serializer):
     Latencies are measured in the scoring process, from the call's arrival to its answer, in
     buckets 5 % wide (a percentile is its bucket's upper bound)."""
 
-    window = serializers.ChoiceField(choices=["hour", "day", "week"])
-    step_seconds = serializers.IntegerField()
+    window = serializers.ChoiceField(choices=list(WINDOWS))
+    step_seconds = serializers.ChoiceField(
+        choices=[int(w.step.total_seconds()) for w in WINDOWS.values()]
+    )
     start = serializers.DateTimeField()
     end = serializers.DateTimeField()
     versions = VersionMonitoringSerializer(many=True)
-    last_errors = ScoringErrorSerializer(many=True)
+    last_errors = ScoringErrorSerializer(
+        many=True, help_text=f"The last {KEEP_ERRORS}, the newest first."
+    )

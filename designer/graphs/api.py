@@ -172,12 +172,17 @@ class GraphImportView(GraphView):
 
     @extend_schema(
         request={
-            "application/json": GraphImportSerializer,
+            # an exported graph ({name, description, document}), or a bare graph document
+            "application/json": (GraphImportSerializer, component("GraphDocumentInput")),
             "multipart/form-data": GraphImportUploadSerializer,
         },
         parameters=[
             OpenApiParameter(
-                "name", str, required=False, description="The name of a bare document's graph."
+                "name",
+                str,
+                required=False,
+                description="The name of a bare document's graph (absent or blank: "
+                "'Imported graph'); an exported graph carries its own.",
             )
         ],
         responses={201: GraphSerializer},

@@ -12,7 +12,7 @@ from designer.api_schema import component
 from designer.engine.types import ParamType, PortType
 from designer.graphs.models import Graph, GraphVersion
 from designer.graphs.services import etag
-from designer.workspaces.serializers import StrictSerializer
+from designer.workspaces.serializers import JSONValueField, StrictSerializer
 
 # ---- the graph document and module specs, as the OpenAPI schema describes them ----------------
 # The graph document's schema is the engine's (designer/engine/schema.py document_schemas, added
@@ -21,8 +21,17 @@ from designer.workspaces.serializers import StrictSerializer
 
 
 @extend_schema_field(component("ParamValue"))
-class ParamValueField(serializers.JSONField):
+class ParamValueField(JSONValueField):
     """One node param value."""
+
+    def to_internal_value(self, data: Any) -> Any:
+        if isinstance(data, dict) or (
+            isinstance(data, list) and not all(isinstance(v, str) for v in data)
+        ):
+            raise serializers.ValidationError(
+                "Expected text, a number, true/false, null or a list of texts."
+            )
+        return super().to_internal_value(data)
 
 
 @extend_schema_field(component("GraphDocument"))
@@ -144,8 +153,8 @@ class GraphCreateSerializer(StrictSerializer):
 
 
 class GraphImportSerializer(StrictSerializer):
-    """Body of importing a graph: an exported graph (a document with an optional name and
-    description). A bare graph document is taken too, named by ?name=."""
+    """An exported graph to import: its document, with an optional name and description (the
+    import's other JSON form is a bare graph document, named by ?name=)."""
 
     name = serializers.CharField(
         max_length=200,

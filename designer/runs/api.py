@@ -9,7 +9,7 @@ from typing import Any
 
 from django.http import FileResponse, StreamingHttpResponse
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -36,6 +36,7 @@ from designer.runs.serializers import (
     DatasetVersionSerializer,
     InferenceGraphSerializer,
     LogSerializer,
+    NodeColumnsSerializer,
     OutputPreviewSerializer,
     PlanSerializer,
     ResumeSerializer,
@@ -227,14 +228,11 @@ class ColumnsView(RunsView):
 
     @extend_schema(
         request={"application/json": component("GraphDocumentInput")},
-        responses=OpenApiResponse(
-            OpenApiTypes.OBJECT,
-            description="{nodes: {node: {port: [column names] or null}}}",
-        ),
+        responses=NodeColumnsSerializer,
     )
     def post(self, request: Request, pk: int) -> Response:
         graph = self.scoped_object(Graph.objects.all(), pk, "Graph")
-        return Response({"nodes": node_columns(graph, request.data)})
+        return Response(NodeColumnsSerializer({"nodes": node_columns(graph, request.data)}).data)
 
 
 class PlanPreviewView(RunsView):

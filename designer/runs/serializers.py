@@ -8,9 +8,10 @@ from typing import Any
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from designer.runs.models import Dataset, DatasetVersion, Run, StepRun
+from designer.graphs.serializers import ParamValueField
+from designer.runs.models import Dataset, DatasetVersion, Run, RunStatus, StepRun
 from designer.runs.plans import runs_by_id
-from designer.workspaces.serializers import StrictSerializer
+from designer.workspaces.serializers import ScalarField, StrictSerializer
 
 DATASET_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,199}$")
 
@@ -24,6 +25,16 @@ class AttemptSerializer(serializers.Serializer):
     finished_at = serializers.DateTimeField(allow_null=True)
     error = serializers.CharField()
     lines = serializers.IntegerField(help_text="How many log lines it has.")
+
+
+class RunRefSerializer(serializers.Serializer):
+    """Another run a step's output comes from: who started it, when, and how it went."""
+
+    id = serializers.IntegerField()
+    created_at = serializers.DateTimeField()
+    created_by = serializers.CharField(allow_null=True, help_text="Null: the user is deleted.")
+    status = serializers.ChoiceField(choices=RunStatus.choices)
+    graph = serializers.IntegerField()
 
 
 class StepSerializer(serializers.ModelSerializer):
@@ -133,12 +144,13 @@ class RunSerializer(RunSummarySerializer):
 
     steps = StepSerializer(many=True, read_only=True)
     reused_runs = serializers.SerializerMethodField(
-        help_text="Run id -> {id, created_at, created_by, status, graph} (runs of this workspace)."
+        help_text="Run id → the run its reused steps' outputs come from (runs of this workspace)."
     )
 
     class Meta(RunSummarySerializer.Meta):
         fields = [*RunSummarySerializer.Meta.fields, "steps", "reused_runs"]
 
+    @extend_schema_field(serializers.DictField(child=RunRefSerializer()))
     def get_reused_runs(self, run: Run) -> dict[str, Any]:
         reused = set(run.steps.exclude(reused_from="").values_list("reused_from", flat=True))
         return runs_by_id(run.workspace_id, reused)
@@ -152,7 +164,7 @@ class StartRunSerializer(StrictSerializer):
         min_value=1,
         help_text="Version to run; default: the draft (committed if changed).",
     )
-    parameters = serializers.DictField(required=False, default=dict)
+    parameters = serializers.DictField(child=ScalarField(), required=False, default=dict)
     bypass_cache = serializers.BooleanField(required=False, default=False)
     from_node = serializers.CharField(required=False, max_length=200)
     only_node = serializers.CharField(required=False, max_length=200)
@@ -179,10 +191,10 @@ class ResumeSerializer(StrictSerializer):
 
     from_node = serializers.CharField(required=False, max_length=200)
     params = serializers.DictField(
-        child=serializers.DictField(),
+        child=serializers.DictField(child=ParamValueField()),
         required=False,
         default=dict,
-        help_text="{node_id: {param: value}}",
+        help_text="Node id → param name → its new value.",
     )
 
 
@@ -340,8 +352,12 @@ class PlanStepSerializer(serializers.Serializer):
     label = serializers.CharField(help_text="The node's label, else its module's name.")
     module = serializers.CharField()
     order = serializers.IntegerField()
-    mode = serializers.CharField(help_text="auto (the cache decides) or run (forced).")
-    action = serializers.CharField(help_text="reuse, run, or after (decided later).")
+    mode = serializers.ChoiceField(
+        choices=["auto", "run"], help_text="auto (the cache decides) or run (forced)."
+    )
+    action = serializers.ChoiceField(
+        choices=["reuse", "run", "after"], help_text="reuse, run, or after (decided later)."
+    )
     status = serializers.CharField(required=False, help_text="What it did (a run's plan).")
     reason = serializers.CharField()
     fingerprint = serializers.CharField(help_text="Its cache key ('' while unknown).")
@@ -354,14 +370,31 @@ class PlanStepSerializer(serializers.Serializer):
     image = serializers.CharField(allow_null=True)
 
 
+class PlanTargetSerializer(serializers.Serializer):
+    """What a plan runs: the whole graph, from a node on, or only a node."""
+
+    mode = serializers.ChoiceField(choices=["all", "from", "only"])
+    node = serializers.CharField(allow_null=True, help_text="Null when the mode is all.")
+
+
+class PlanCountsSerializer(serializers.Serializer):
+    """How many steps of a plan reuse, run, or wait for others (after)."""
+
+    reuse = serializers.IntegerField(min_value=0)
+    run = serializers.IntegerField(min_value=0)
+    after = serializers.IntegerField(min_value=0)
+
+
 class PlanSerializer(serializers.Serializer):
     """A compiled plan step by step, and the runs its reused steps come from."""
 
-    target = serializers.JSONField()
-    parameters = serializers.JSONField()
-    counts = serializers.JSONField(help_text="How many steps reuse, run, or wait (after).")
+    target = PlanTargetSerializer()
+    parameters = serializers.DictField(
+        child=ScalarField(), help_text="The pipeline parameters' values it runs with."
+    )
+    counts = PlanCountsSerializer()
     steps = PlanStepSerializer(many=True)
-    runs = serializers.JSONField(help_text="Run id → {id, created_at, created_by, status}.")
+    runs = serializers.DictField(child=RunRefSerializer(), help_text="Run id → that run.")
 
 
 class CompareSerializer(serializers.Serializer):
@@ -385,3 +418,24 @@ class StorageSerializer(serializers.Serializer):
     logs_bytes = serializers.IntegerField()
     datasets_bytes = serializers.IntegerField()
     total_bytes = serializers.IntegerField()
+
+
+class InferredColumnSerializer(serializers.Serializer):
+    """A column of a node's output table, inferred without running."""
+
+    name = serializers.CharField(allow_blank=True)
+    dtype = serializers.CharField(
+        allow_blank=True, help_text="The pandas dtype (int64, float64, object…); blank: unknown."
+    )
+
+
+class NodeColumnsSerializer(serializers.Serializer):
+    """The columns of every node's table outputs known before running anything."""
+
+    nodes = serializers.DictField(
+        child=serializers.DictField(
+            child=serializers.ListField(child=InferredColumnSerializer(), allow_null=True)
+        ),
+        help_text="Node id → output port → its columns; null where only running the upstream "
+        "will tell.",
+    )

@@ -28,6 +28,8 @@ STATS = "stats"
 KEEP_MINUTES = 60  # a process's file holds its last hour; collection runs far more often
 LAST_ERRORS = 20  # per version, per process
 BODY_CAP = 4096  # bytes of a failed call's body kept when the endpoint captures them
+ISSUES_KEPT = 20  # of a failed call's issues
+DETAIL_CAP = 1000  # characters of a failed call's message
 _GROWTH = math.log(1.05)
 _FLOOR = 1e-5  # seconds: 10 us, bucket 0
 
@@ -140,8 +142,8 @@ class ProcessStats:
                     "version": version_id,
                     "time": now,
                     "code": error.get("code"),
-                    "detail": str(error.get("detail", ""))[:1000],
-                    "issues": list(error.get("issues", []))[:20],
+                    "detail": str(error.get("detail", ""))[:DETAIL_CAP],
+                    "issues": list(error.get("issues", []))[:ISSUES_KEPT],
                     "input": None if body is None else body[:BODY_CAP].decode("utf-8", "replace"),
                     "input_truncated": body is not None and len(body) > BODY_CAP,
                 }

@@ -16,6 +16,7 @@ from rest_framework import exceptions
 from rest_framework.request import Request
 from rest_framework.views import APIView
 
+from designer.api_schema import refuse_unknown_query_parameters
 from designer.workspaces.models import ROLE_RANK, Membership, Role
 
 USER = "user"
@@ -28,10 +29,12 @@ class ScopedAPIView(APIView):
     policy: ClassVar[dict[str, str]] = {}
 
     def initial(self, request: Request, *args: Any, **kwargs: Any) -> None:
-        """Refuse a method that has no declared policy before anything else runs."""
+        """Refuse a method that has no declared policy, and query parameters the operation
+        does not declare, before anything else runs."""
         super().initial(request, *args, **kwargs)
         if request.method not in ("OPTIONS", "HEAD") and request.method not in self.policy:
             raise exceptions.MethodNotAllowed(request.method or "")
+        refuse_unknown_query_parameters(request)
         if self.required_role() == SESSION and request.auth is not None:
             raise exceptions.PermissionDenied(
                 "This needs a signed-in session (the web page); an API token cannot do it."

@@ -6,6 +6,7 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.http import QueryDict
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from designer.workspaces.models import ApiToken, Membership, Role, Workspace
@@ -31,6 +32,32 @@ def json_type_problem(field: serializers.Field, value: Any) -> str | None:
             wrong = not isinstance(value, types) or (bool not in types and isinstance(value, bool))
             return f"Expected {name}, got {type(value).__name__}." if wrong else None
     return None
+
+
+class JSONValueField(serializers.JSONField):
+    """A JSON value whose schema (its `extend_schema_field`) says which values it takes, null
+    among them: null is taken without `allow_null`, which would add a `nullable` beside the
+    schema's `oneOf` (ignored there in OpenAPI 3.0)."""
+
+    def validate_empty_values(self, data: Any) -> tuple[bool, Any]:
+        if data is None:
+            return True, None
+        validated: tuple[bool, Any] = super().validate_empty_values(data)
+        return validated
+
+
+# null, text, a number or true/false ("nullable" counts only beside a "type" in OpenAPI 3.0)
+@extend_schema_field(
+    {"oneOf": [{"type": "string", "nullable": True}, {"type": "number"}, {"type": "boolean"}]}
+)
+class ScalarField(JSONValueField):
+    """A pipeline parameter's value: text, a number, true/false or null (never a list or an
+    object)."""
+
+    def to_internal_value(self, data: Any) -> Any:
+        if isinstance(data, (dict, list)):
+            raise serializers.ValidationError("Expected text, a number, true/false or null.")
+        return super().to_internal_value(data)
 
 
 class StrictSerializer(serializers.Serializer):
@@ -96,17 +123,21 @@ class MembershipSerializer(serializers.ModelSerializer):
         fields = ["user", "role", "created_at"]
 
 
+class WorkspaceRefSerializer(serializers.Serializer):
+    """A workspace, named."""
+
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+
+
 class MeMembershipSerializer(serializers.ModelSerializer):
     """One of the caller's memberships."""
 
-    workspace = serializers.SerializerMethodField()
+    workspace = WorkspaceRefSerializer(read_only=True)
 
     class Meta:
         model = Membership
         fields = ["workspace", "role"]
-
-    def get_workspace(self, membership: Membership) -> dict[str, Any]:
-        return {"id": membership.workspace_id, "name": membership.workspace.name}
 
 
 class MeSerializer(UserSerializer):

@@ -997,6 +997,13 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /**
+         * @description * `reuse` - reuse
+         *     * `run` - run
+         *     * `after` - after
+         * @enum {string}
+         */
+        ActionEnum: "reuse" | "run" | "after";
         /** @description One attempt of a step. */
         Attempt: {
             /** @description 1 for the first try (0: lines before any). */
@@ -1277,8 +1284,8 @@ export interface components {
             document: components["schemas"]["GraphDocument"];
         };
         /**
-         * @description Body of importing a graph: an exported graph (a document with an optional name and
-         *     description). A bare graph document is taken too, named by ?name=.
+         * @description An exported graph to import: its document, with an optional name and description (the
+         *     import's other JSON form is a bare graph document, named by ?name=).
          */
         GraphImportRequest: {
             /** @description Blank: the document's own name, else 'Imported graph'. */
@@ -1324,6 +1331,12 @@ export interface components {
             score_node?: string;
             /** @description The new graph's name. */
             name?: string;
+        };
+        /** @description A column of a node's output table, inferred without running. */
+        InferredColumn: {
+            name: string;
+            /** @description The pandas dtype (int64, float64, object…); blank: unknown. */
+            dtype: string;
         };
         /** @description A numeric input column's sampled live values against the training rows. */
         InputDrift: {
@@ -1445,13 +1458,13 @@ export interface components {
          */
         InvokeRequest: {
             parameters?: {
-                [key: string]: unknown;
+                [key: string]: (string | null) | number | boolean;
             };
             inputs?: {
                 [key: string]: components["schemas"]["DatasetReferenceRequest"];
             };
         };
-        /** @description One problem: a stable code, a message, and where (node, port, param, edge or field). */
+        /** @description One problem: a stable code, a message, and where (node, port, param, edge, field, nodes). */
         Issue: {
             code: string;
             message: string;
@@ -1460,6 +1473,8 @@ export interface components {
             param?: string;
             edge?: string;
             field?: string;
+            /** @description Every node involved (a cycle). */
+            nodes?: string[];
         };
         /** @description An endpoint key as listed (never the raw key). */
         Key: {
@@ -1535,9 +1550,7 @@ export interface components {
         };
         /** @description One of the caller's memberships. */
         MeMembership: {
-            readonly workspace: {
-                [key: string]: unknown;
-            };
+            readonly workspace: components["schemas"]["WorkspaceRef"];
             role: components["schemas"]["RoleEnum"];
         };
         /** @description A member of a workspace and their role. */
@@ -1585,12 +1598,13 @@ export interface components {
          */
         Monitoring: {
             window: components["schemas"]["WindowEnum"];
-            step_seconds: number;
+            step_seconds: components["schemas"]["StepSecondsEnum"];
             /** Format: date-time */
             start: string;
             /** Format: date-time */
             end: string;
             versions: components["schemas"]["VersionMonitoring"][];
+            /** @description The last 50, the newest first. */
             last_errors: components["schemas"]["ScoringError"][];
         };
         /** @description A freshly created key: the only response that carries the raw key. */
@@ -1627,6 +1641,15 @@ export interface components {
             revoked_at: string | null;
             /** @description Shown once; store it now. */
             readonly token: string;
+        };
+        /** @description The columns of every node's table outputs known before running anything. */
+        NodeColumns: {
+            /** @description Node id → output port → its columns; null where only running the upstream will tell. */
+            nodes: {
+                [key: string]: {
+                    [key: string]: components["schemas"]["InferredColumn"][] | null;
+                };
+            };
         };
         /** @description A published output of a finished call, with its download URLs. */
         OutputLink: {
@@ -1811,7 +1834,7 @@ export interface components {
             /** @description The endpoint version to call; null: its default version at each fire. */
             version?: number | null;
             parameters?: {
-                [key: string]: unknown;
+                [key: string]: (string | null) | number | boolean;
             };
             inputs?: {
                 [key: string]: components["schemas"]["DatasetReferenceRequest"];
@@ -1821,13 +1844,23 @@ export interface components {
         };
         /** @description A compiled plan step by step, and the runs its reused steps come from. */
         Plan: {
-            target: unknown;
-            parameters: unknown;
-            /** @description How many steps reuse, run, or wait (after). */
-            counts: unknown;
+            target: components["schemas"]["PlanTarget"];
+            /** @description The pipeline parameters' values it runs with. */
+            parameters: {
+                [key: string]: (string | null) | number | boolean;
+            };
+            counts: components["schemas"]["PlanCounts"];
             steps: components["schemas"]["PlanStep"][];
-            /** @description Run id → {id, created_at, created_by, status}. */
-            runs: unknown;
+            /** @description Run id → that run. */
+            runs: {
+                [key: string]: components["schemas"]["RunRef"];
+            };
+        };
+        /** @description How many steps of a plan reuse, run, or wait for others (after). */
+        PlanCounts: {
+            reuse: number;
+            run: number;
+            after: number;
         };
         /** @description One step of a plan, in order: what it is, and what a run does (or did) with it. */
         PlanStep: {
@@ -1836,10 +1869,21 @@ export interface components {
             label: string;
             module: string;
             order: number;
-            /** @description auto (the cache decides) or run (forced). */
-            mode: string;
-            /** @description reuse, run, or after (decided later). */
-            action: string;
+            /**
+             * @description auto (the cache decides) or run (forced).
+             *
+             *     * `auto` - auto
+             *     * `run` - run
+             */
+            mode: components["schemas"]["PlanStepModeEnum"];
+            /**
+             * @description reuse, run, or after (decided later).
+             *
+             *     * `reuse` - reuse
+             *     * `run` - run
+             *     * `after` - after
+             */
+            action: components["schemas"]["ActionEnum"];
             /** @description What it did (a run's plan). */
             status?: string;
             reason: string;
@@ -1854,6 +1898,25 @@ export interface components {
             retries: number | null;
             image: string | null;
         };
+        /**
+         * @description * `auto` - auto
+         *     * `run` - run
+         * @enum {string}
+         */
+        PlanStepModeEnum: "auto" | "run";
+        /** @description What a plan runs: the whole graph, from a node on, or only a node. */
+        PlanTarget: {
+            mode: components["schemas"]["PlanTargetModeEnum"];
+            /** @description Null when the mode is all. */
+            node: string | null;
+        };
+        /**
+         * @description * `all` - all
+         *     * `from` - from
+         *     * `only` - only
+         * @enum {string}
+         */
+        PlanTargetModeEnum: "all" | "from" | "only";
         /** @description A module's input or output port. */
         PortSpec: {
             name: string;
@@ -1918,10 +1981,10 @@ export interface components {
         /** @description Body of "edit and resume": the step to resume from and changed params per node. */
         ResumeRequest: {
             from_node?: string;
-            /** @description {node_id: {param: value}} */
+            /** @description Node id → param name → its new value. */
             params?: {
                 [key: string]: {
-                    [key: string]: unknown;
+                    [key: string]: components["schemas"]["ParamValue"];
                 };
             };
         };
@@ -1965,10 +2028,20 @@ export interface components {
             /** Format: date-time */
             finished_at: string | null;
             readonly steps: components["schemas"]["Step"][];
-            /** @description Run id -> {id, created_at, created_by, status, graph} (runs of this workspace). */
+            /** @description Run id → the run its reused steps' outputs come from (runs of this workspace). */
             readonly reused_runs: {
-                [key: string]: unknown;
+                [key: string]: components["schemas"]["RunRef"];
             };
+        };
+        /** @description Another run a step's output comes from: who started it, when, and how it went. */
+        RunRef: {
+            id: number;
+            /** Format: date-time */
+            created_at: string;
+            /** @description Null: the user is deleted. */
+            created_by: string | null;
+            status: components["schemas"]["StatusEnum"];
+            graph: number;
         };
         /** @description A run in a list. */
         RunSummary: {
@@ -2037,7 +2110,7 @@ export interface components {
             /** @description The endpoint version to call; null: its default version at each fire. */
             version?: number | null;
             parameters?: {
-                [key: string]: unknown;
+                [key: string]: (string | null) | number | boolean;
             };
             inputs?: {
                 [key: string]: components["schemas"]["DatasetReferenceRequest"];
@@ -2087,12 +2160,26 @@ export interface components {
             time: string;
             code: string;
             detail: string;
-            issues: {
-                [key: string]: unknown;
-            }[];
-            /** @description The request body (first 4 KB); null unless captured. */
+            /** @description The first 20. */
+            issues: components["schemas"]["ScoringIssue"][];
+            /** @description The request body (first 4096 bytes); null unless captured. */
             input: string | null;
             input_truncated: boolean;
+        };
+        /** @description One problem of a failed call: an issue of the API's errors, or a column of its rows. */
+        ScoringIssue: {
+            code: string;
+            message: string;
+            node?: string;
+            port?: string;
+            param?: string;
+            edge?: string;
+            field?: string;
+            /** @description Every node involved (a cycle). */
+            nodes?: string[];
+            column?: string;
+            /** @description The rows at fault (0-based; the first 5). */
+            rows?: number[];
         };
         /** @description A traffic split: `percent` of the calls go to `version`, the rest to the default. */
         Split: {
@@ -2109,7 +2196,7 @@ export interface components {
             /** @description Version to run; default: the draft (committed if changed). */
             version?: number;
             parameters?: {
-                [key: string]: unknown;
+                [key: string]: (string | null) | number | boolean;
             };
             /** @default false */
             bypass_cache: boolean;
@@ -2160,6 +2247,13 @@ export interface components {
             readonly history: components["schemas"]["Attempt"][];
             reused_from: string;
         };
+        /**
+         * @description * `60` - 60
+         *     * `900` - 900
+         *     * `3600` - 3600
+         * @enum {integer}
+         */
+        StepSecondsEnum: 60 | 900 | 3600;
         /** @description The storage a workspace uses, in bytes. */
         Storage: {
             runs: number;
@@ -2241,6 +2335,7 @@ export interface components {
             /** Format: double */
             p99_ms: number | null;
             points: components["schemas"]["LatencyPoint"][];
+            /** @description At most 10 columns, the largest shifts first. */
             inputs: components["schemas"]["InputDrift"][];
         };
         /** @description A version in the history list. */
@@ -2269,6 +2364,11 @@ export interface components {
             /** Format: date-time */
             readonly created_at: string;
             readonly role: string | null;
+        };
+        /** @description A workspace, named. */
+        WorkspaceRef: {
+            id: number;
+            name: string;
         };
         /** @description Body of creating or renaming a workspace. */
         WorkspaceWriteRequest: {
@@ -2401,6 +2501,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Dataset"];
+                };
+            };
+            /** @description The request is invalid; `issues` names every problem. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Not signed in, or the token or key is invalid or revoked. */
@@ -2707,6 +2816,15 @@ export interface operations {
                     "application/json": components["schemas"]["Key"];
                 };
             };
+            /** @description The request is invalid; `issues` names every problem. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description Not signed in, or the token or key is invalid or revoked. */
             401: {
                 headers: {
@@ -2762,6 +2880,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description The request is invalid; `issues` names every problem. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
             };
             /** @description Not signed in, or the token or key is invalid or revoked. */
             401: {
@@ -2820,6 +2947,15 @@ export interface operations {
                     "application/json": components["schemas"]["Endpoint"];
                 };
             };
+            /** @description The request is invalid; `issues` names every problem. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description Not signed in, or the token or key is invalid or revoked. */
             401: {
                 headers: {
@@ -2866,6 +3002,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description The request is invalid; `issues` names every problem. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
             };
             /** @description Not signed in, or the token or key is invalid or revoked. */
             401: {
@@ -3847,6 +3992,15 @@ export interface operations {
                     "application/json": components["schemas"]["Graph"];
                 };
             };
+            /** @description The request is invalid; `issues` names every problem. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description Not signed in, or the token or key is invalid or revoked. */
             401: {
                 headers: {
@@ -4047,15 +4201,12 @@ export interface operations {
             };
         };
         responses: {
-            /** @description {nodes: {node: {port: [column names] or null}}} */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        [key: string]: unknown;
-                    };
+                    "application/json": components["schemas"]["NodeColumns"];
                 };
             };
             /** @description The request is invalid; `issues` names every problem. */
@@ -5036,6 +5187,15 @@ export interface operations {
                     "application/json": components["schemas"]["Version"];
                 };
             };
+            /** @description The request is invalid; `issues` names every problem. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description Not signed in, or the token or key is invalid or revoked. */
             401: {
                 headers: {
@@ -5083,6 +5243,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Graph"];
+                };
+            };
+            /** @description The request is invalid; `issues` names every problem. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Not signed in, or the token or key is invalid or revoked. */
@@ -5140,6 +5309,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Invocation"];
+                };
+            };
+            /** @description The request is invalid; `issues` names every problem. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Not signed in, or the token or key is invalid or revoked. */
@@ -5259,6 +5437,15 @@ export interface operations {
                     "application/json": components["schemas"]["Me"];
                 };
             };
+            /** @description The request is invalid; `issues` names every problem. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description Not signed in, or the token or key is invalid or revoked. */
             401: {
                 headers: {
@@ -5294,6 +5481,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ModuleCatalogue"];
+                };
+            };
+            /** @description The request is invalid; `issues` names every problem. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Not signed in, or the token or key is invalid or revoked. */
@@ -5333,6 +5529,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Run"];
+                };
+            };
+            /** @description The request is invalid; `issues` names every problem. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Not signed in, or the token or key is invalid or revoked. */
@@ -5381,6 +5586,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description The request is invalid; `issues` names every problem. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
             };
             /** @description Not signed in, or the token or key is invalid or revoked. */
             401: {
@@ -5527,6 +5741,15 @@ export interface operations {
                     "application/json": components["schemas"]["Run"];
                 };
             };
+            /** @description The request is invalid; `issues` names every problem. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description Not signed in, or the token or key is invalid or revoked. */
             401: {
                 headers: {
@@ -5592,6 +5815,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Compare"];
+                };
+            };
+            /** @description The request is invalid; `issues` names every problem. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Not signed in, or the token or key is invalid or revoked. */
@@ -5728,6 +5960,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Plan"];
+                };
+            };
+            /** @description The request is invalid; `issues` names every problem. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Not signed in, or the token or key is invalid or revoked. */
@@ -6080,6 +6321,15 @@ export interface operations {
                     "application/json": components["schemas"]["Schedule"];
                 };
             };
+            /** @description The request is invalid; `issues` names every problem. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description Not signed in, or the token or key is invalid or revoked. */
             401: {
                 headers: {
@@ -6126,6 +6376,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description The request is invalid; `issues` names every problem. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
             };
             /** @description Not signed in, or the token or key is invalid or revoked. */
             401: {
@@ -6400,6 +6659,15 @@ export interface operations {
                     "application/json": components["schemas"]["Token"];
                 };
             };
+            /** @description The request is invalid; `issues` names every problem. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description Not signed in, or the token or key is invalid or revoked. */
             401: {
                 headers: {
@@ -6446,6 +6714,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description The request is invalid; `issues` names every problem. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
             };
             /** @description Not signed in, or the token or key is invalid or revoked. */
             401: {
@@ -6632,6 +6909,15 @@ export interface operations {
                     "application/json": components["schemas"]["Workspace"];
                 };
             };
+            /** @description The request is invalid; `issues` names every problem. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description Not signed in, or the token or key is invalid or revoked. */
             401: {
                 headers: {
@@ -6678,6 +6964,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description The request is invalid; `issues` names every problem. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
             };
             /** @description Not signed in, or the token or key is invalid or revoked. */
             401: {
@@ -7428,7 +7723,7 @@ export interface operations {
     workspaces_graphs_import_create: {
         parameters: {
             query?: {
-                /** @description The name of a bare document's graph. */
+                /** @description The name of a bare document's graph (absent or blank: 'Imported graph'); an exported graph carries its own. */
                 name?: string;
             };
             header?: never;
@@ -7439,7 +7734,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["GraphImportRequest"];
+                "application/json": components["schemas"]["GraphImportRequest"] | components["schemas"]["GraphDocumentInput"];
                 "multipart/form-data": components["schemas"]["GraphImportUploadRequest"];
             };
         };
@@ -7687,6 +7982,15 @@ export interface operations {
                     "application/json": components["schemas"]["Membership"];
                 };
             };
+            /** @description The request is invalid; `issues` names every problem. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description Not signed in, or the token or key is invalid or revoked. */
             401: {
                 headers: {
@@ -7734,6 +8038,15 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content?: never;
+            };
+            /** @description The request is invalid; `issues` names every problem. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
             };
             /** @description Not signed in, or the token or key is invalid or revoked. */
             401: {
@@ -7947,6 +8260,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Storage"];
+                };
+            };
+            /** @description The request is invalid; `issues` names every problem. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
                 };
             };
             /** @description Not signed in, or the token or key is invalid or revoked. */

@@ -3,12 +3,14 @@
 // Only table inputs count (a model or transform wired in has no columns to offer).
 import { useEffect, useMemo, useState } from "react";
 import { api } from "../api/client";
+import type { components } from "../api/schema.gen";
 import type { StepState } from "../api/types";
 import type { Catalogue } from "../graph/catalogue";
 import type { GraphDocument, GraphNode } from "../graph/document";
 
-type Columns = { name: string; dtype: string }[] | null;
-export type Inferred = Record<string, Record<string, Columns>>;
+type NodeColumns = components["schemas"]["NodeColumns"];
+/** Node id → output port → its columns, or null where only running the upstream will tell. */
+export type Inferred = NodeColumns["nodes"];
 
 export interface UpstreamColumns {
   /** The names, or null when an upstream table's columns are not known yet. */
@@ -29,7 +31,7 @@ export function useUpstreamColumns(
     let current = true;
     const t = window.setTimeout(() => {
       api
-        .post<{ nodes: Inferred }>(`/api/graphs/${graphId}/columns/`, doc)
+        .post<NodeColumns>(`/api/graphs/${graphId}/columns/`, doc)
         .then((r) => current && setInferred(r.nodes))
         .catch(() => undefined);
     }, 300);

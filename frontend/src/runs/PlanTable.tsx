@@ -1,30 +1,10 @@
 // A plan step by step: order, node, what a run does (or did) with it and why, and its cache key.
 import { fmt } from "./charts";
-import { readableReason, runName, type RunRef } from "./reasons";
+import type { components } from "../api/schema.gen";
+import { readableReason, runName } from "./reasons";
 
-export interface PlanStep {
-  key: string;
-  label: string;
-  module: string;
-  order: number;
-  mode: string;
-  action: "reuse" | "run" | "after";
-  status?: string;
-  reason: string;
-  fingerprint: string;
-  reused_from: string | null;
-  after: string[];
-  timeout: number | null;
-  retries: number | null;
-}
-
-export interface PlanBody {
-  target: { mode: string; node: string | null };
-  parameters: Record<string, unknown>;
-  counts: Record<string, number>;
-  steps: PlanStep[];
-  runs: Record<string, RunRef>;
-}
+/** A plan as …/plan/ and a run's plan answer it (designer/runs/serializers.py PlanSerializer). */
+export type PlanBody = components["schemas"]["Plan"];
 
 const ACTION: Record<string, string> = { reuse: "reused", run: "runs", after: "decided later" };
 

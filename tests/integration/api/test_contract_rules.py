@@ -2,11 +2,23 @@
 
 from __future__ import annotations
 
-import pytest
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
 
+import pytest
+from django.urls import URLResolver, get_resolver
+from drf_spectacular.generators import SchemaGenerator
+from openapi_schema_validator import OAS30Validator
+from rest_framework.test import APIClient
+
+from designer.api_schema import operation_path, operation_query_parameters
+from designer.workspaces.permissions import ScopedAPIView
 from tests.integration.api.conftest import Team, simple_document
 
 pytestmark = pytest.mark.django_db
+ROOT = Path(__file__).parents[3]
 
 
 def _graph(team: Team) -> int:
@@ -78,3 +90,112 @@ def test_a_nul_character_in_a_json_body_is_a_400_not_a_database_error(team: Team
         "/api/workspaces/", b'{"name": "a\\u0000b"}', content_type="application/json"
     )
     assert refused.status_code == 400 and "NUL" in refused.json()["detail"]
+
+
+def _routes(patterns: list[Any], prefix: str = "") -> Iterator[tuple[str, Any]]:
+    for pattern in patterns:
+        if isinstance(pattern, URLResolver):
+            yield from _routes(pattern.url_patterns, prefix + str(pattern.pattern))
+        else:
+            yield prefix + str(pattern.pattern), pattern.callback
+
+
+def test_every_api_route_and_method_is_an_operation_of_the_schema() -> None:
+    declared = operation_query_parameters()
+    views = [
+        (route, callback.view_class)
+        for route, callback in _routes(get_resolver().url_patterns)
+        if issubclass(getattr(callback, "view_class", object), ScopedAPIView)
+    ]
+    assert len(views) > 40
+    missing = [
+        f"{method} {route}"
+        for route, view in views
+        for method in view.policy
+        if (operation_path(route), method) not in declared
+    ]
+    assert missing == []
+
+
+def test_unknown_query_parameters_are_refused_by_name(team: Team) -> None:
+    viewer, graph = team.client("viewer"), _graph(team)
+    refused = viewer.get(f"/api/graphs/{graph}/runs/?limit=1&sort=x&colour=red")
+    assert refused.status_code == 400, refused.content
+    assert refused.json()["code"] == "unknown_parameter"
+    assert _fields(refused) == ["colour", "sort"]
+    assert "limit" in refused.json()["detail"]  # what it does take
+    refused = viewer.post(f"/api/graphs/{graph}/validate/?strict=1", {}, format="json")
+    assert refused.status_code == 400 and _fields(refused) == ["strict"]
+    assert viewer.get(f"/api/graphs/{graph}/runs/?limit=1&offset=0").status_code == 200
+    assert viewer.head(f"/api/graphs/{graph}/runs/?limit=1").status_code == 200
+    assert viewer.head(f"/api/graphs/{graph}/runs/?nope=1").status_code == 400
+    signed_out = APIClient().get(f"/api/graphs/{graph}/runs/?nope=1")
+    assert signed_out.status_code == 401  # who asks comes before what they ask
+
+
+FRONT_END_QUERY = re.compile(r"(/api/[^`\"'?]*)\?([^`\"']*)")
+
+
+def test_the_front_end_sends_onlyoperation_query_parameters() -> None:
+    declared = operation_query_parameters()
+    sent, checked = [], 0
+    for source in (ROOT / "frontend" / "src").rglob("*.ts*"):
+        if source.name.endswith(".gen.ts"):
+            continue
+        for path, query in FRONT_END_QUERY.findall(source.read_text()):
+            template = re.sub(r"\$\{[^}]*\}", "{x}", path)
+            pattern = re.escape(template).replace(r"\{x\}", r"\{\w+\}")
+            names = re.findall(r"(\w+)=", query)
+            takes = {
+                name
+                for (known, _), params in declared.items()
+                if re.fullmatch(pattern, known)
+                for name in params
+            }
+            sent += [(template, name) for name in names if name not in takes]
+            checked += len(names)
+    assert checked > 20 and sent == []
+
+
+def _schema(path: str, method: str, status: str = "") -> OAS30Validator:
+    """The schema's JSON request body (no status) or answer of one operation, as a validator."""
+    spec = SchemaGenerator().get_schema(public=True)
+    operation = spec["paths"][path][method]
+    part = operation["responses"][status] if status else operation["requestBody"]
+    return OAS30Validator({**part["content"]["application/json"]["schema"], **spec})
+
+
+def test_a_graph_imports_from_either_json_form_the_schema_describes(team: Team) -> None:
+    accepts = _schema("/api/workspaces/{id}/graphs/import/", "post")
+    editor, url = team.client("editor"), f"/api/workspaces/{team.workspace.pk}/graphs/import/"
+    document = simple_document(2)
+    exported = {"name": "Churn", "description": "Who leaves", "document": document}
+    for form, query, name in ((exported, "", "Churn"), (document, "?name=Bare", "Bare")):
+        assert accepts.is_valid(form)
+        made = editor.post(url + query, form, format="json")
+        assert made.status_code == 201, made.content
+        assert (made.json()["name"], made.json()["draft"]) == (name, document)
+    neither = {**document, "document": document}
+    assert not accepts.is_valid(neither)
+    assert editor.post(url, neither, format="json").status_code == 400
+
+
+def test_the_columns_known_before_running_are_typed_in_the_schema(team: Team) -> None:
+    answers = _schema("/api/graphs/{id}/columns/", "post", "200")
+    graph, document = _graph(team), simple_document(2)
+    document["nodes"].append(
+        {"id": "py", "module": "script.python@1", "params": {}, "position": {"x": 0, "y": 0}}
+    )
+    document["edges"].append(
+        {
+            "id": "e9",
+            "source": {"node": "n2", "port": "dataset"},
+            "target": {"node": "py", "port": "dataset1"},
+        }
+    )
+    known = team.client("viewer").post(f"/api/graphs/{graph}/columns/", document, format="json")
+    assert known.status_code == 200, known.content
+    answers.validate(known.json())
+    iris = known.json()["nodes"]["n2"]["dataset"]
+    assert {"name": "sepal length (cm)", "dtype": "float64"} in iris
+    assert None in known.json()["nodes"]["py"].values()  # a script's output: only a run tells

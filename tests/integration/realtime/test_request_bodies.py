@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import http.client
+import json
 import uuid
 from pathlib import Path
 
@@ -71,3 +72,21 @@ def test_a_large_json_body_arrives_whole(server: Server) -> None:
     assert status == 201, graph
     status, again = server.http("GET", f"/api/graphs/{graph['id']}/", token=token)
     assert (status, again["description"]) == (200, description)
+
+
+def test_a_multipart_body_without_its_boundary_gets_the_json_error(server: Server) -> None:
+    team = server.control("team", members={"owner": "owner"})
+    token, workspace = team["users"]["owner"]["token"], team["workspace"]
+    connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=60)
+    body = b'--x\r\nContent-Disposition: form-data; name="name"\r\n\r\nbig\r\n--x--\r\n'
+    connection.request(
+        "POST",
+        f"/api/workspaces/{workspace}/datasets/",
+        body,
+        {"Authorization": f"Bearer {token}", "Content-Type": "multipart/form-data"},
+    )
+    response = connection.getresponse()
+    assert response.status == 400
+    assert response.getheader("Content-Type") == "application/json"
+    error = json.loads(response.read())
+    assert error["code"] == "parse_error" and "boundary" in error["detail"].lower()
