@@ -157,6 +157,16 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {
     "interval_step": 0.5,
     "interval_max": 2,
 }
+# a network partition leaves connections open that nothing answers on (no FIN, no RST): without
+# a socket timeout a worker's ack or publish waits on one forever and its event loop with it,
+# so it never takes work again; kombu also drops a BRPOP whose reply is overdue by the health
+# check interval (decision 0028, the partition fault)
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "socket_timeout": 10,
+    "socket_connect_timeout": 5,
+    "socket_keepalive": True,
+    "health_check_interval": 10,
+}
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]

@@ -9,6 +9,7 @@ import signal
 import time
 import uuid
 from collections import Counter
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -68,10 +69,25 @@ class Cluster:
         """A Daphne server of this deployment."""
         return Server(self.database, redis_url=self.redis.url, **self.env, **env)
 
-    def worker(self, name: str, **env: str) -> CeleryWorker:
-        """Start a Celery worker (gossip and mingle on, as deployed); it is stopped at the end."""
+    def worker(
+        self,
+        name: str,
+        *,
+        redis_url: str = "",
+        concurrency: int = 2,
+        wrapper: Sequence[str] = (),
+        **env: str,
+    ) -> CeleryWorker:
+        """Start a Celery worker (gossip and mingle on, as deployed) on this deployment's Redis
+        (or on `redis_url`, a way to it); it is stopped at the end."""
         started = CeleryWorker(
-            self.database, self.redis.url, name, quiet=False, **{**self.env, **env}
+            self.database,
+            redis_url or self.redis.url,
+            name,
+            quiet=False,
+            concurrency=concurrency,
+            wrapper=wrapper,
+            **{**self.env, **env},
         )
         self.workers.append(started)
         return started
