@@ -1,6 +1,7 @@
 """Co-editing benchmark: E editors each make R edits a second on one graph for S seconds.
 
     python bench/collab.py [--editors 20] [--rate 10] [--seconds 60] [--layers memory,redis]
+                           [--compare main] [--rounds 1]
 
 A real Daphne server (two on Redis, the editors split between them: the distributed setup) on a
 loopback port with a migrated SQLite database. The editors run in one client process (websockets
@@ -14,11 +15,14 @@ updates are applied in order to find which edit each one carried, so that
   saved draft must be equal;
 - server CPU per edit = the server processes' CPU seconds during the run ÷ edits.
 
-Baseline, measured in the same run on the same server: the run-event fan-out (bench/ws.py's
+Baselines, measured in the same run: the same co-editing case served by another git revision's
+code (--compare, default main: its tree is exported to a temporary folder; "" skips it), in
+--rounds alternating order; and on the same server, the run-event fan-out (bench/ws.py's
 `measure`) of the same message rate, E*R step.progress events a second to E sockets watching the
 run, for --baseline-seconds (each event is a database commit, so its producer falls behind that
-rate; the achieved rate is printed). Prints one JSON line per case and a table against the goals
-(p99: 100 ms in-memory, 150 ms Redis), with the machine's load (os.getloadavg).
+rate; the achieved rate is printed; --baseline-seconds 0 skips it). Prints one JSON line per case
+and a table against the goals (p99: 100 ms in-memory, 150 ms Redis) and the compared revision,
+with the machine's load (os.getloadavg).
 """
 
 from __future__ import annotations
@@ -312,13 +316,31 @@ async def collab_case(
     }
 
 
+def export_tree(ref: str, workdir: Path) -> Path | None:
+    """The source tree of git revision `ref`, exported into `workdir` (None if there is none)."""
+    known = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--verify", "--quiet", ref],
+                           capture_output=True, text=True)  # fmt: skip
+    if known.returncode != 0:
+        print(f"--compare {ref}: no such revision; skipped", file=sys.stderr)
+        return None
+    tree = workdir / "compare"
+    tree.mkdir()
+    archive = subprocess.run(["git", "-C", str(ROOT), "archive", ref], capture_output=True,
+                             check=True)  # fmt: skip
+    subprocess.run(["tar", "-x", "-C", str(tree)], input=archive.stdout, check=True)
+    return tree
+
+
 async def bench(args: argparse.Namespace) -> list[dict[str, Any]]:
-    """For each layer: the co-editing case, then the run-event baseline at the same rate."""
+    """For each layer: the co-editing case on this tree and on the compared revision's (rounds in
+    alternating order), then the run-event baseline at the same rate."""
     os.environ.pop("DATABASE_URL", None)
     database = Database()
     workdir = Path(tempfile.mkdtemp(prefix="designer-bench-collab-"))
     pidfile: Path | None = None
     rows = []
+    compared = export_tree(args.compare, workdir) if args.compare else None
+    trees = [("this", ROOT)] + ([(args.compare, compared)] if compared is not None else [])
     try:
         for layer in args.layers:
             redis_url = ""
@@ -329,19 +351,30 @@ async def bench(args: argparse.Namespace) -> list[dict[str, Any]]:
                         print("redis: skipped (no REDIS_URL, no redis-server)", file=sys.stderr)
                         continue
                     redis_url, pidfile = start_redis(workdir)
-            env = {}
-            if args.profile:
-                env["DESIGNER_PROFILE"] = str(Path(args.profile) / f"collab-{layer}.pstats")
-            servers = [Server(database, redis_url=redis_url, **env)]
-            if layer == "redis":
-                servers.append(Server(database, redis_url=redis_url))
+            for round_ in range(args.rounds):
+                for code, tree in trees if round_ % 2 == 0 else trees[::-1]:
+                    env = {}
+                    if args.profile and code == "this":
+                        name = f"collab-{layer}-{round_}.pstats"
+                        env["DESIGNER_PROFILE"] = str(Path(args.profile) / name)
+                    servers = [Server(database, redis_url=redis_url, code=tree, **env)]
+                    if layer == "redis":
+                        servers.append(Server(database, redis_url=redis_url, code=tree))
+                    try:
+                        figures = await collab_case(servers, args.editors, args.rate, args.seconds)
+                    finally:
+                        for server in servers:
+                            server.stop()
+                    row = {"case": "co-editing", "code": code, "layer": layer,
+                           "servers": len(servers), "editors": args.editors, "rate": args.rate,
+                           "seconds": args.seconds, "load": os.getloadavg()[0],
+                           **figures}  # fmt: skip
+                    print(json.dumps(row), flush=True)
+                    rows.append(row)
+            if args.baseline_seconds <= 0:
+                continue
+            servers = [Server(database, redis_url=redis_url)]
             try:
-                figures = await collab_case(servers, args.editors, args.rate, args.seconds)
-                row = {"case": "co-editing", "layer": layer, "servers": len(servers),
-                       "editors": args.editors, "rate": args.rate, "seconds": args.seconds,
-                       "load": os.getloadavg()[0], **figures}  # fmt: skip
-                print(json.dumps(row), flush=True)
-                rows.append(row)
                 events = int(args.editors * args.rate * args.baseline_seconds)
                 cpu_before = cpu_seconds(servers[0].process.pid)
                 started = time.monotonic()
@@ -386,23 +419,33 @@ def main() -> None:
         help="how long the run-event baseline produces at the same rate (it is slower to produce)",
     )
     parser.add_argument("--profile", default="", help="folder for cProfile stats of the server")
+    parser.add_argument("--compare", default="main", help="git revision to measure as a baseline")
+    parser.add_argument("--rounds", type=int, default=1, help="rounds of this tree vs --compare")
     args = parser.parse_args()
     args.layers = args.layers.split(",")
     rows = asyncio.run(bench(args))
-    print("\ncase                          layer   p50 ms  p99 ms  lost  CPU ms/msg  p99 goal")
+    print("\ncase                          code    layer   p50 ms  p99 ms  lost  CPU ms/msg"
+          "  p99 goal / vs compared (p99, CPU)")  # fmt: skip
     failed = False
     for row in rows:
         collab = row["case"] == "co-editing"
         cpu = row["server_cpu_ms_per_edit"] if collab else row["server_cpu_ms_per_event"]
         verdict = ""
-        if collab:
+        if collab and row["code"] == "this":
             goal = GOALS_MS[row["layer"]]
             ok = row["p99_ms"] < goal and row["lost"] == 0 and row["documents_equal_draft"]
             failed |= not ok
             verdict = f"< {goal:.0f} ms: {'met' if ok else 'MISSED'}"
+            base = [r for r in rows if r["case"] == "co-editing" and r["layer"] == row["layer"]
+                    and r["code"] != "this"]  # fmt: skip
+            if base:
+                p99 = row["p99_ms"] / statistics.fmean(r["p99_ms"] for r in base)
+                ratio = cpu / statistics.fmean(r["server_cpu_ms_per_edit"] for r in base)
+                verdict += f" / x{p99:.2f}, x{ratio:.2f}"
         lost = row.get("lost", "")
-        print(f"{row['case']:<29} {row['layer']:<7} {row['p50_ms']:>6} {row['p99_ms']:>7}"
-              f" {lost!s:>5} {cpu:>11}  {verdict}")  # fmt: skip
+        code = row.get("code", "this")
+        print(f"{row['case']:<29} {code:<7} {row['layer']:<7} {row['p50_ms']:>6}"
+              f" {row['p99_ms']:>7} {lost!s:>5} {cpu:>11}  {verdict}")  # fmt: skip
     sys.exit(1 if failed else 0)
 
 

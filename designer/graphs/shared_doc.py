@@ -18,11 +18,10 @@ same mapping in the browser; both give the same document for the same Y state.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from typing import Any
 
-from pycrdt import Doc, Map
+from pycrdt import Doc, Map, merge_updates
 
 from designer.engine.issues import Issue
 from designer.engine.schema import SCHEMA_VERSION, GraphFormatError, graph_to_dict, parse_graph
@@ -139,13 +138,17 @@ def lenient_document(doc: Doc) -> tuple[dict[str, Any], list[Issue]]:
     return graph_to_dict(parse_graph(kept)), issues
 
 
-def check_entries(doc: Doc, touched: dict[str, set[str]]) -> None:
+def check_entries(
+    doc: Doc, touched: dict[str, set[str]], maps: dict[str, Map] | None = None
+) -> None:
     """Check the touched entries (root → keys) of a Y document; raise SharedDocError naming each.
 
     Entries must have the Y types the browser edits through (a node and a comment are Y.Maps, a
-    node's params a Y.Map), an `order` number, and pass the engine's structural checks.
+    node's params a Y.Map), an `order` number, and pass the engine's structural checks. `maps`:
+    the document's roots, when the caller holds them already (looking them up costs more than
+    checking one entry).
     """
-    r = roots(doc)
+    r = maps if maps is not None else roots(doc)
     issues: list[Issue] = []
     if extra := set(doc.keys()) - set(ROOTS):
         issues.append(Issue("invalid_document", f"unknown root types: {sorted(extra)}"))
@@ -182,27 +185,51 @@ def check_entries(doc: Doc, touched: dict[str, set[str]]) -> None:
         raise SharedDocError(issues)
 
 
-@contextmanager
-def touched_entries(doc: Doc) -> Iterator[dict[str, set[str]]]:
-    """Collect the entries (root → keys) that the changes made inside the block touch."""
-    touched: dict[str, set[str]] = {name: set() for name in ROOTS}
+class WatchedDoc:
+    """A Y document that records what changes it: the entries touched (root → keys) and the
+    changes as updates, since the last `reset`. Its observers stay subscribed: subscribing
+    around each update cost three times the update itself."""
 
-    def recorder(name: str) -> Callable[[list[Any]], None]:
+    def __init__(self, state: bytes | None) -> None:
+        self.doc = doc_from_state(state)
+        self.roots = roots(self.doc)
+        self.touched: dict[str, set[str]] = {name: set() for name in ROOTS}
+        self.changes: list[bytes] = []
+        self._subscriptions = [self.doc.observe(lambda event: self.changes.append(event.update))]
+        self._subscriptions += [
+            root.observe_deep(self._recorder(self.touched[name]))
+            for name, root in self.roots.items()
+        ]
+
+    @staticmethod
+    def _recorder(touched: set[str]) -> Callable[[list[Any]], None]:
         def record(events: list[Any]) -> None:
             for event in events:
                 if event.path:
-                    touched[name].add(str(event.path[0]))
+                    touched.add(str(event.path[0]))
                 else:
-                    touched[name].update(getattr(event, "keys", {}))
+                    touched.update(getattr(event, "keys", {}))
 
         return record
 
-    subscriptions = [(root, root.observe_deep(recorder(name))) for name, root in roots(doc).items()]
-    try:
-        yield touched
-    finally:
-        for root, subscription in subscriptions:
-            root.unobserve(subscription)
+    def reset(self) -> None:
+        """Forget what was recorded so far."""
+        for keys in self.touched.values():
+            keys.clear()
+        self.changes.clear()
+
+    def apply(self, update: bytes) -> bytes | None:
+        """Apply an update (raises on malformed bytes); return what it changed, or None.
+        `touched` then names the entries it changed."""
+        self.reset()
+        self.doc.apply_update(update)
+        if not self.changes:
+            return None
+        return self.changes[0] if len(self.changes) == 1 else merge_updates(*self.changes)
+
+    def check(self) -> None:
+        """Check the entries the last update touched (check_entries)."""
+        check_entries(self.doc, self.touched, self.roots)
 
 
 def _set(target: Map, key: str, value: Any) -> None:

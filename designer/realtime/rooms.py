@@ -7,7 +7,8 @@ Every socket editing graph G in this process is in the process's Room for G. A r
   break the graph document (`graphs.shared_doc.check_entries`, the engine's schema), is refused
   and never reaches the document, the other sockets or the database;
 - applies accepted edits, sends what changed to its other sockets and to the channel-layer group
-  `graph.<id>`, where the rooms of G in other server processes receive it (through the hub);
+  `graph.<id>`, where the rooms of G in other server processes receive it (through the hub); the
+  changes of one event-loop tick go to the sockets as one merged update (one message, one frame);
 - saves its state, merged into the stored one, as the draft SAVE_DELAY after a change, then
   tells each socket how many of its edit messages the saved draft includes;
 - merges the stored state back every SYNC_SECONDS, so a change another process published but
@@ -28,15 +29,10 @@ import weakref
 from typing import Any, Protocol
 
 from channels.db import database_sync_to_async
-from pycrdt import Awareness, Doc, merge_updates
+from pycrdt import Awareness, merge_updates
 
 from designer.graphs.services import missing_shared_state, open_shared_state, save_shared_state
-from designer.graphs.shared_doc import (
-    SharedDocError,
-    check_entries,
-    doc_from_state,
-    touched_entries,
-)
+from designer.graphs.shared_doc import SharedDocError, WatchedDoc, doc_from_state
 from designer.realtime import presence
 from designer.realtime.broadcast import graph_group
 from designer.realtime.codec import Encoded, encode_collab
@@ -84,7 +80,7 @@ class Room:
         self.origin = uuid.uuid4().hex  # marks this room's own layer messages
         self.sockets: set[RoomSocket] = set()
         self.doc = doc_from_state(None)
-        self.shadow = self._new_shadow(None)
+        self.shadow = WatchedDoc(None)  # the document's copy that tries each update first
         self.awareness = Awareness(self.doc)
         self.owners: dict[int, RoomSocket] = {}  # awareness client id → the socket that sent it
         self.revision = 1
@@ -95,14 +91,9 @@ class Room:
         self.save_task: asyncio.Task[None] | None = None
         self.sync_task: asyncio.Task[None] | None = None
         self.outbox = Outbox(self.group, self.origin)
-        self._changes: list[bytes] = []
-        self._doc_subscription = self.doc.observe(lambda event: self._changes.append(event.update))
-
-    def _new_shadow(self, state: bytes | None) -> Doc:
-        shadow = doc_from_state(state)
-        self._shadow_changes: list[bytes] = []
-        shadow.observe(lambda event: self._shadow_changes.append(event.update))
-        return shadow
+        self.pending: list[bytes] = []  # changes of this tick, not sent to the sockets yet
+        self.pending_sources: set[RoomSocket | None] = set()  # whose edits they are
+        self.send_task: asyncio.Task[None] | None = None
 
     # ---- lifecycle -----------------------------------------------------------------------
 
@@ -111,7 +102,7 @@ class Room:
         what arrives meanwhile merges in any order)."""
         await get_hub().subscribe(self.group, self)
         state = await database_sync_to_async(open_shared_state)(self.graph_id)
-        self._integrate(state, in_shadow=False)
+        self._integrate(state)
         self.stored_vector = self.doc.get_state()
         self.sync_task = asyncio.get_running_loop().create_task(self._sync_loop())
 
@@ -128,18 +119,13 @@ class Room:
 
     # ---- the document --------------------------------------------------------------------
 
-    def _integrate(self, update: bytes, *, in_shadow: bool) -> bytes | None:
-        """Apply an update to the document (and to the shadow unless it holds it already);
-        return what changed, or None."""
-        if not in_shadow:
-            self.shadow.apply_update(update)
-        self._changes = []
-        self.doc.apply_update(update)
-        changes = self._changes
-        self._changes = []
-        if not changes:
-            return None
-        return changes[0] if len(changes) == 1 else merge_updates(*changes)
+    def _integrate(self, update: bytes) -> bytes | None:
+        """Apply a checked update to the shadow and the document; return what changed, or None.
+        (The shadow holds what the document holds, so what changed one changes the other.)"""
+        change = self.shadow.apply(update)
+        if change is not None:
+            self.doc.apply_update(update)
+        return change
 
     def state_vector(self) -> bytes:
         """The document's state vector."""
@@ -151,19 +137,17 @@ class Room:
 
     async def edit(self, socket: RoomSocket, update: bytes) -> None:
         """Take an edit message from a socket, or raise Refused (nothing of it applied)."""
-        self._shadow_changes = []
         try:
-            with touched_entries(self.shadow) as touched:
-                self.shadow.apply_update(update)
+            change = self.shadow.apply(update)
         except Exception as exc:  # pycrdt: malformed update bytes
             self._reset_shadow()
             raise Refused("invalid_update", "That is not a Yjs update.", [str(exc)]) from exc
-        if self._shadow_changes:
+        if change is not None:
             if not socket.can_edit:
                 self._reset_shadow()
                 raise Refused("forbidden", "You are a viewer in this workspace: edits are refused.")
             try:
-                check_entries(self.shadow, touched)
+                self.shadow.check()
             except SharedDocError as exc:
                 self._reset_shadow()
                 raise Refused(
@@ -172,10 +156,10 @@ class Room:
                     [i.message for i in exc.issues],
                 ) from exc
         socket.received += 1
-        change = self._integrate(update, in_shadow=True) if socket.can_edit else None
         if change is not None:
+            self.doc.apply_update(update)
             self.editor_id = socket.user["id"]
-            await self._share(change, socket)
+            self._share(change, socket)
         elif not self.dirty and not self.save_lock.locked():
             # Nothing new (an answer to the sync handshake with no offline edits): all of this
             # socket's edits are in the saved draft already.
@@ -183,20 +167,20 @@ class Room:
 
     def _reset_shadow(self) -> None:
         """The shadow took a refused update: make it the document's copy again."""
-        self.shadow = self._new_shadow(self.doc.get_update())
+        self.shadow = WatchedDoc(self.doc.get_update())
 
-    async def _share(self, change: bytes, source: RoomSocket | None) -> None:
+    def _share(self, change: bytes, source: RoomSocket) -> None:
         """Send a change made here to the other sockets and rooms, and save it soon."""
-        await self._send_local(self._message("collab.update", update=b64(change)), source)
+        self._broadcast(change, source)
         self.outbox.updates.append(change)
         self.outbox.flush_soon()
         self._save_soon()
 
-    async def merge(self, state: bytes) -> None:
+    def merge(self, state: bytes) -> None:
         """Merge (part of) the stored state in; what it adds goes to every socket."""
-        change = self._integrate(state, in_shadow=False)
+        change = self._integrate(state)
         if change is not None:
-            await self._send_local(self._message("collab.update", update=b64(change)), None)
+            self._broadcast(change, None)
 
     # ---- presence ------------------------------------------------------------------------
 
@@ -242,9 +226,9 @@ class Room:
         if message.get("origin") == self.origin or message["type"] != "collab.changes":
             return
         if message.get("update"):
-            change = self._integrate(message["update"], in_shadow=False)
+            change = self._integrate(message["update"])
             if change is not None:
-                await self._send_local(self._message("collab.update", update=b64(change)), None)
+                self._broadcast(change, None)
                 if message.get("origin") != "server":  # a REST save is stored already
                     self._save_soon()  # every process saves what it got: none may be the last
         if message.get("awareness"):
@@ -253,6 +237,23 @@ class Room:
             await self._send_local(out, None)
 
     # ---- sending -------------------------------------------------------------------------
+
+    def _broadcast(self, change: bytes, source: RoomSocket | None) -> None:
+        """Queue a change for the room's sockets (but `source`, whose edit it is): what queues in
+        one event-loop tick goes out as one merged update, encoded once, one frame per socket.
+        A socket may get its own edit back inside a merge; applying it again changes nothing."""
+        self.pending.append(change)
+        self.pending_sources.add(source)
+        if self.send_task is None or self.send_task.done():
+            self.send_task = asyncio.get_running_loop().create_task(self._send_pending())
+
+    async def _send_pending(self) -> None:
+        while self.pending:
+            changes, self.pending = self.pending, []
+            sources, self.pending_sources = self.pending_sources, set()
+            change = changes[0] if len(changes) == 1 else merge_updates(*changes)
+            only = next(iter(sources)) if len(sources) == 1 else None
+            await self._send_local(self._message("collab.update", update=b64(change)), only)
 
     def _message(self, kind: str, **data: Any) -> Encoded:
         return encode_collab({"type": kind, "graph": self.graph_id, "data": data})
@@ -301,7 +302,7 @@ class Room:
                 return False
             self.revision = saved.revision
             self.stored_vector = saved.state_vector
-            await self.merge(saved.missing)
+            self.merge(saved.missing)
             for socket, count in through.items():
                 if socket in self.sockets:
                     # Not dirty now: what came meanwhile changed nothing, so it is all saved.
@@ -322,7 +323,7 @@ class Room:
                 logger.exception("co-editing: reading graph %s's state failed", self.graph_id)
                 continue
             if missing is not None:
-                await self.merge(missing)
+                self.merge(missing)
 
 
 class Outbox:

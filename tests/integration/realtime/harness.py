@@ -101,21 +101,24 @@ class Server:
         redis_url: str = "",
         backend: str = "",
         app: str = APP,
+        code: Path = ROOT,
         **env: str,
     ) -> None:
         self.database = database
         self.app = app
+        self.code = code  # the source tree it runs (a benchmark's baseline runs another's)
         self.redis_url = redis_url
         self.port = free_port()
         self.log_path = database.workdir / f"daphne-{self.port}.log"
-        self.env = database.process_env(**layer_env(redis_url, backend), **env)
+        layer = layer_env(redis_url, backend)
+        self.env = database.process_env(**layer, **env, PYTHONPATH=str(code))
         self._start()
 
     def _start(self) -> None:
         with open(self.log_path, "ab") as log:
             self.process = subprocess.Popen(
                 [PYTHON, "-m", "daphne", "-b", "127.0.0.1", "-p", str(self.port), self.app],
-                cwd=ROOT,
+                cwd=self.code,
                 env=self.env,
                 stdout=log,
                 stderr=subprocess.STDOUT,

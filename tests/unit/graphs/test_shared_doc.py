@@ -12,11 +12,10 @@ from pycrdt import Map
 from designer.engine.schema import graph_to_dict, parse_graph
 from designer.graphs.shared_doc import (
     SharedDocError,
-    check_entries,
+    WatchedDoc,
     doc_from_state,
     document,
     roots,
-    touched_entries,
     write_document,
 )
 
@@ -120,9 +119,10 @@ def test_writing_changes_only_the_fields_that_differ() -> None:
     write_document(doc, graph)
     mover = doc_from_state(doc.get_update())  # another editor's copy, before the change
     changed = {**graph, "nodes": [{**graph["nodes"][0], "params": {"a": 1, "b": 3}}]}
-    with touched_entries(doc) as touched:
-        write_document(doc, changed)
-    assert touched["nodes"] == {"n1"}
+    watched = WatchedDoc(doc.get_update())
+    write_document(watched.doc, changed)
+    assert watched.touched["nodes"] == {"n1"}
+    doc = watched.doc
     # A concurrent move of n1 by the other editor survives this param change, and vice versa.
     roots(mover)["nodes"]["n1"]["position"] = {"x": 50, "y": 60}
     doc.apply_update(mover.get_update())
@@ -160,11 +160,10 @@ def test_a_wire_to_a_deleted_node_is_left_out() -> None:
     ],
 )
 def test_a_malformed_entry_is_named(entry: dict[str, Any], problem: str) -> None:
-    doc = doc_from_state(None)
-    with touched_entries(doc) as touched:
-        roots(doc)["nodes"]["n1"] = Map(entry)
+    watched = WatchedDoc(None)
+    watched.roots["nodes"]["n1"] = Map(entry)
     with pytest.raises(SharedDocError) as error:
-        check_entries(doc, touched)
+        watched.check()
     assert any(problem in issue.message for issue in error.value.issues), error.value.issues
 
 
