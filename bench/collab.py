@@ -13,7 +13,9 @@ updates are applied in order to find which edit each one carried, so that
 - latency = receipt by another editor - send, over every (edit, other editor) pair (p50, p99);
 - lost = edits some other editor never received (must be 0), and every editor's document and the
   saved draft must be equal;
-- server CPU per edit = the server processes' CPU seconds during the run ÷ edits.
+- server CPU per edit = the server processes' CPU seconds from the first edit until every
+  editor has received what reaches it (nothing arrived for 3 s; a server that fell behind under
+  load catches up meanwhile, `catch_up_s`) ÷ edits.
 
 Baselines, measured in the same run: the same co-editing case served by another git revision's
 code (--compare, default main: its tree is exported to a temporary folder; "" skips it), in
@@ -148,15 +150,18 @@ def run_editors(job: dict[str, Any]) -> list[dict[str, Any]]:
     interval = 1 / job["rate"]
     due = [start + random.random() * interval for _ in editors]
     seqs = [0] * len(editors)
-    stop_sending, stop = start + job["seconds"], start + job["seconds"] + job["settle"]
+    # After the last edit, until nothing arrives for `quiet` s (a server behind catches up).
+    stop_sending, last_arrival = start + job["seconds"], start
+    stop = stop_sending + job["quiet"]
     while (now := time.time()) < stop:
         wait = min(min(due), stop) - now if now < stop_sending else stop - now
         for fd, _ in poller.poll(max(0.0, wait)):
             editor = by_fd[fd]
             data = editor.sock.recv(1 << 16)
-            arrival = time.time()
+            last_arrival = arrival = time.time()
             editor.buffer += data
             editor.received += [(arrival, payload) for payload in editor.frames()]
+        stop = min(max(stop_sending, last_arrival) + job["quiet"], stop_sending + job["settle"])
         now = time.time()
         for i, editor in enumerate(editors):
             if now < stop_sending and due[i] <= now:
@@ -172,6 +177,7 @@ def run_editors(job: dict[str, Any]) -> list[dict[str, Any]]:
                 editor.send("collab.update", update=update)
                 due[i] += interval
     poller.close()
+    print(json.dumps({"done": time.time()}), flush=True)
     results = []
     for editor in editors:
         editor.sock.close()
@@ -254,7 +260,8 @@ async def collab_case(
         "editors": editors,
         "rate": rate,
         "seconds": seconds,
-        "settle": 3.0,
+        "quiet": 3.0,
+        "settle": 120.0,  # at most
     }
     process = await asyncio.create_subprocess_exec(
         sys.executable, __file__, "--worker", cwd=ROOT, stdin=subprocess.PIPE,
@@ -270,8 +277,11 @@ async def collab_case(
     cpu_before = sum(cpu_seconds(s.process.pid) for s in servers)
     load_started = time.monotonic()
     await asyncio.sleep(seconds)
-    server_cpu = sum(cpu_seconds(s.process.pid) for s in servers) - cpu_before
+    load_cpu = sum(cpu_seconds(s.process.pid) for s in servers) - cpu_before
     load_seconds = time.monotonic() - load_started
+    json.loads(await process.stdout.readline())  # done: every editor has what reached it
+    server_cpu = sum(cpu_seconds(s.process.pid) for s in servers) - cpu_before
+    catch_up = time.monotonic() - load_started - seconds
     out, _ = await process.communicate()
     report = json.loads(out.splitlines()[-1])
     results = report["editors"]
@@ -311,7 +321,8 @@ async def collab_case(
         "mean_ms": round(statistics.fmean(latencies), 2),
         "server_cpu_s": round(server_cpu, 2),
         "server_cpu_ms_per_edit": round(server_cpu * 1000 / edits, 3),
-        "server_cpu_share": round(server_cpu / load_seconds, 2),
+        "server_cpu_share": round(load_cpu / load_seconds, 2),
+        "catch_up_s": round(catch_up, 1),
         "client_cpu_s": round(report["cpu_s"], 2),
     }
 
