@@ -267,7 +267,7 @@ def test_output_is_capped(run: ModuleRunner) -> None:
 def test_output_streams_line_by_line_and_is_kept_on_timeout(run: ModuleRunner) -> None:
     body = "print('before the hang', flush=False)\ntime.sleep(30)\n"
     with pytest.raises(StepError, match="timeout"):
-        run("script.python@1", {"code": script(body), "timeout": 2}, dataset1=DF)
+        run("script.python@1", {"code": script(body), "timeout": 8}, dataset1=DF)
     assert run.logs == ["before the hang"]
 
 
