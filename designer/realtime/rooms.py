@@ -121,10 +121,11 @@ class Room:
 
     def _integrate(self, update: bytes) -> bytes | None:
         """Apply a checked update to the shadow and the document; return what changed, or None.
-        (The shadow holds what the document holds, so what changed one changes the other.)"""
+        The document takes what the shadow integrated (with any earlier update that waited there
+        for this one), so both hold the same."""
         change = self.shadow.apply(update)
         if change is not None:
-            self.doc.apply_update(update)
+            self.doc.apply_update(change)
         return change
 
     def state_vector(self) -> bytes:
@@ -157,7 +158,7 @@ class Room:
                 ) from exc
         socket.received += 1
         if change is not None:
-            self.doc.apply_update(update)
+            self.doc.apply_update(change)
             self.editor_id = socket.user["id"]
             self._share(change, socket)
         elif not self.dirty and not self.save_lock.locked():
