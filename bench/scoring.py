@@ -238,7 +238,7 @@ def main() -> int:
             targets[("scoring process, ONNX", model)] = ("S", fast_path, body)
             targets[("scoring process, sklearn", model)] = ("S", exact_path, body)
             if args.redis_url:
-                targets[("scoring process, ONNX, limits in Redis", model)] = ("R", fast_path, body)
+                targets[("scoring process, ONNX, Redis", model)] = ("R", fast_path, body)
             targets[("Django view on Daphne, ONNX", model)] = (
                 "D",
                 f"/bench/score/{10 * n + 1}/",
