@@ -28,6 +28,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -61,6 +62,14 @@ class Context:
         self.lines.append(message)
 
     def progress(self, value: float, maximum: float | None = None) -> None:
+        return None
+
+    def rows_of(self, output: str, source: str, positions: Any) -> None:
+        return None
+
+    def rescaled(
+        self, output: str, source: str, columns: Mapping[str, tuple[float, float]]
+    ) -> None:
         return None
 
 

@@ -56,6 +56,20 @@ class StepContext(Protocol):
         """Report progress, e.g. progress(3, 10)."""
         ...
 
+    def rows_of(self, output: str, source: str, positions: Any) -> None:
+        """Tell the engine that output `output` holds the rows at `positions` (integers) of
+        input `source`, in that order, with a fresh 0..n-1 index: a storage hint (it may keep
+        the output as a reference to the input, after checking the columns bit for bit)."""
+        ...
+
+    def rescaled(
+        self, output: str, source: str, columns: Mapping[str, tuple[float, float]]
+    ) -> None:
+        """Tell the engine that output `output` is input `source` with each named column
+        replaced by (column as float64 - center) / scale (`columns`: name -> (center, scale)):
+        a storage hint, checked like `rows_of`."""
+        ...
+
     def artifact(self, digest: str, kind: str) -> Any:
         """Return a stored output by its digest and kind (a model frozen from an earlier run).
 

@@ -19,7 +19,8 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any
 
-from designer.engine.artifacts import KIND_PARQUET, decode, parquet_to_table, table_to_frame
+from designer.engine.artifacts import KIND_PARQUET, decode, table_to_frame
+from designer.engine.derived import load_table
 from designer.engine.store import ArtifactStore
 
 RECENT_TABLES_BYTES = 256 * 1024 * 1024  # default bound of the in-process table cache
@@ -146,27 +147,68 @@ def frame_over(table: Any, keep: list[Any] | None) -> Any:
     return whole.copy(deep=False)
 
 
-def load_input(store: ArtifactStore, digest: str, kind: str, keep: list[Any] | None = None) -> Any:
-    """Decode a stored artifact, taking DataFrames from `recent_tables` when they are there
-    (`keep`: see `frame_over`)."""
-    if kind != KIND_PARQUET:
-        return decode(store.get(digest), kind)
+def stored_table(store: ArtifactStore, digest: str) -> Any:
+    """The Arrow table of a stored table artifact, from `recent_tables` when it is there (a
+    table kept as a recipe is assembled over its parent's table, engine/derived.py)."""
     table = recent_tables.get(digest)
     if table is None:
-        table = parquet_to_table(store.get(digest))  # digest checked by get()
+        table = load_table(store, digest, recent_tables.get)  # digests checked by get()
         recent_tables.put(digest, table)
+    return table
+
+
+def load_input(
+    store: ArtifactStore,
+    digest: str,
+    kind: str,
+    keep: list[Any] | None = None,
+    seen: dict[str, Any] | None = None,
+) -> Any:
+    """Decode a stored artifact, taking DataFrames from `recent_tables` when they are there
+    (`keep`: see `frame_over`; `seen` gets the Arrow table of a DataFrame by digest)."""
+    if kind != KIND_PARQUET:
+        return decode(store.get(digest), kind)
+    table = stored_table(store, digest)
+    if seen is not None:
+        seen[digest] = table
     return frame_over(table, keep)
 
 
-def load_provisional(store: ArtifactStore, token: str, keep: list[Any] | None = None) -> Any:
+def load_provisional(
+    store: ArtifactStore,
+    token: str,
+    keep: list[Any] | None = None,
+    seen: dict[str, Any] | None = None,
+) -> Any:
     """A new value of an output held under `token` (ProvisionalMissing when it is not held;
-    `keep`: see `frame_over`)."""
+    `keep`: see `frame_over`; `seen` gets the Arrow table of a DataFrame by token)."""
     held = provisional.get(token)
     if held is None:
         raise ProvisionalMissing(f"input {token} is no longer held by this worker")
-    if held.table is not None:
-        return frame_over(held.table, keep)
     if held.data is not None:
         return decode(bytes(held.data), held.kind)
-    assert held.digest is not None
-    return load_input(store, held.digest, held.kind, keep)
+    table = held.table
+    if table is None:  # stored since: read by digest
+        assert held.digest is not None
+        if held.kind != KIND_PARQUET:
+            return decode(store.get(held.digest), held.kind)
+        table = stored_table(store, held.digest)
+    if seen is not None:
+        seen[token] = table
+    return frame_over(table, keep)
+
+
+def stored_parents(store: ArtifactStore, seen: dict[str, Any]) -> dict[str, tuple[str, Any]]:
+    """The input tables of a step (`seen`: by digest or token) that are stored exactly as their
+    bytes decode, as (digest, table): what its output tables may be kept as recipes over."""
+    parents: dict[str, tuple[str, Any]] = {}
+    for key, table in seen.items():
+        digest = key
+        if "/" in key:  # a token: a staged output, usable once stored exactly (recent_tables)
+            held = provisional.get(key)
+            digest = held.digest if held is not None and held.digest else ""
+            if not digest or recent_tables.get(digest) is not table:
+                continue
+        if store.exists(digest):
+            parents[key] = (digest, table)
+    return parents

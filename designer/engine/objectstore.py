@@ -3,9 +3,10 @@
 The bucket is the source of truth: a write returns once the object is in the bucket, and an
 object is only ever visible whole (S3 PUTs, single or multipart, appear atomically when they
 complete). Keys under the URL's prefix mirror the folder layout (``objects/ab/cdef…``,
-``summaries/ab/cdef….json``). Every read is checked against the digest, whether it came from
-the cache or the bucket: a damaged cache file is fetched again, a damaged object is moved to
-``corrupt/`` so it counts as missing and gets produced again.
+``summaries/ab/cdef….json``; ``recipes/ab/cdef…``: an artifact kept as a recipe). Every read
+is checked against the digest, whether it came from the cache or the bucket: a damaged cache
+file is fetched again, a damaged object is moved to ``corrupt/`` so it counts as missing and
+gets produced again.
 
 The cache is the folder store this class extends (without fsyncs, since reads are checked),
 under ``$DESIGNER_STORE_CACHE`` (default: a folder in the system temp directory), trimmed to
@@ -30,7 +31,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
-from designer.engine.store import ArtifactError, ArtifactStore, Stored, Written
+from designer.engine.store import ArtifactError, ArtifactStore, Stored, Written, trim_lru
 
 CACHE_ENV = "DESIGNER_STORE_CACHE"
 CACHE_BYTES_ENV = "DESIGNER_STORE_CACHE_BYTES"
@@ -65,6 +66,10 @@ class ObjectStore(ArtifactStore):
     def _key(self, digest: str) -> str:
         self._file(digest)  # checks the digest's form
         return f"objects/{digest[:2]}/{digest[2:]}"
+
+    def _recipe_key(self, digest: str) -> str:
+        self._file(digest)
+        return f"recipes/{digest[:2]}/{digest[2:]}"
 
     def _summary_key(self, digest: str) -> str:
         self._file(digest)
@@ -114,6 +119,30 @@ class ObjectStore(ArtifactStore):
                 f"cannot write {key} to the object store {self.root}: {exc}"
             ) from exc
 
+    def put_recipe(self, digest: str, recipe: bytes) -> None:
+        """Keep an artifact as a recipe in the bucket, then in this host's cache."""
+        self._upload(self._recipe_key(digest), memoryview(recipe))
+        with contextlib.suppress(OSError):
+            ArtifactStore.put_recipe(self, digest, recipe)
+
+    def recipe(self, digest: str) -> bytes | None:
+        """The artifact's recipe: from this host's cache, else the bucket (None when the bytes
+        themselves are cached here or there is no recipe)."""
+        found = ArtifactStore.recipe(self, digest)
+        if found is not None or os.path.exists(self.path(digest)):
+            return found
+        import obstore
+
+        try:
+            found = bytes(obstore.get(self.bucket, self._recipe_key(digest)).bytes())
+        except FileNotFoundError:
+            return None
+        except Exception as exc:
+            raise ArtifactError(f"cannot read {digest[:12]} from {self.root}: {exc}") from exc
+        with contextlib.suppress(OSError):
+            ArtifactStore.put_recipe(self, digest, found)
+        return found
+
     def put_summary(self, digest: str, summary: dict[str, Any]) -> None:
         import obstore
 
@@ -126,7 +155,11 @@ class ObjectStore(ArtifactStore):
     # -- reads ---------------------------------------------------------------------------
 
     def exists(self, digest: str) -> bool:
-        return ArtifactStore.exists(self, digest) or self._head(digest) is not None
+        return (
+            os.path.exists(self.path(digest))
+            or self._head(digest) is not None
+            or self.recipe(digest) is not None
+        )
 
     def _head(self, digest: str) -> dict[str, Any] | None:
         import obstore
@@ -141,7 +174,10 @@ class ObjectStore(ArtifactStore):
             return ArtifactStore.size(self, digest)
         meta = self._head(digest)
         if meta is None:
-            raise ArtifactError(f"artifact {digest[:12]} is not in the store")
+            recipe = self.recipe(digest)
+            if recipe is None:
+                raise ArtifactError(f"artifact {digest[:12]} is not in the store")
+            return len(recipe)
         return int(meta["size"])
 
     def get(self, digest: str) -> bytes:
@@ -165,7 +201,10 @@ class ObjectStore(ArtifactStore):
         try:
             result = obstore.get(self.bucket, self._key(digest))
         except FileNotFoundError:
-            raise ArtifactError(f"artifact {digest[:12]} is not in the store") from None
+            recipe = self.recipe(digest)
+            if recipe is None:
+                raise ArtifactError(f"artifact {digest[:12]} is not in the store") from None
+            return self._built_path(digest, recipe)
         except Exception as exc:
             raise ArtifactError(f"cannot read {digest[:12]} from {self.root}: {exc}") from exc
         h = hashlib.sha256()
@@ -220,7 +259,7 @@ class ObjectStore(ArtifactStore):
     def delete(self, digest: str) -> None:
         import obstore
 
-        for key in (self._key(digest), self._summary_key(digest)):
+        for key in (self._key(digest), self._recipe_key(digest), self._summary_key(digest)):
             with contextlib.suppress(FileNotFoundError):
                 obstore.delete(self.bucket, key)
         ArtifactStore.delete(self, digest)
@@ -228,10 +267,12 @@ class ObjectStore(ArtifactStore):
     def listing(self) -> Iterator[Stored]:
         import obstore
 
-        for batch in obstore.list(self.bucket, "objects/"):
-            for meta in batch:
-                shard, _, rest = meta["path"].removeprefix("objects/").partition("/")
-                yield Stored(shard + rest, int(meta["size"]), meta["last_modified"].timestamp())
+        for prefix in ("objects/", "recipes/"):
+            for batch in obstore.list(self.bucket, prefix):
+                for meta in batch:
+                    shard, _, rest = meta["path"].removeprefix(prefix).partition("/")
+                    modified = meta["last_modified"].timestamp()
+                    yield Stored(shard + rest, int(meta["size"]), modified)
 
     # -- the cache -----------------------------------------------------------------------
 
@@ -252,28 +293,10 @@ class ObjectStore(ArtifactStore):
                 self._cached_bytes = sum(f.stat().st_size for f in self._cache_files())
             self._cached_bytes += size
             if self._cached_bytes > self.cache_limit:
-                self._cached_bytes = _trim(self._cache_files(), int(self.cache_limit * 0.8))
+                self._cached_bytes = trim_lru(self._cache_files(), int(self.cache_limit * 0.8))
 
     def _cache_files(self) -> list[Path]:
         return [f for f in self.objects.glob("*/*") if f.is_file()]
-
-
-def _trim(files: list[Path], target: int) -> int:
-    """Delete the least recently used files until they total at most `target`; the new total."""
-    sized = []
-    for f in files:
-        with contextlib.suppress(OSError):
-            stat = f.stat()
-            sized.append((stat.st_mtime, stat.st_size, f))
-    sized.sort()
-    total = sum(size for _, size, _ in sized)
-    for _, size, f in sized:
-        if total <= target:
-            break
-        with contextlib.suppress(OSError):
-            f.unlink()
-            total -= size
-    return total
 
 
 def _default_cache(url: str) -> Path:

@@ -29,13 +29,14 @@ from designer.engine.artifacts import (
     stored_as_table,
 )
 from designer.engine.hashing import sha256_hex
-from designer.engine.held import Held, provisional
+from designer.engine.held import Held, provisional, stored_parents
 from designer.engine.worker import (
     Ran,
     Report,
     call,
     checked,
     no_report,
+    parent_hint,
     store_outputs,
     stored_result,
     storing_failure,
@@ -71,6 +72,7 @@ class Staged:
         self.started = ran.started
         self.finished = ran.finished
         self.items = items
+        self.inputs, self.hints = ran.inputs, ran.hints
         self.refs = {item.port: item.ref for item in items}
 
     def finish(self) -> dict[str, Any]:
@@ -84,10 +86,14 @@ class Staged:
         inexact: list[str] = []
         stored: list[tuple[str, str]] = []  # (token, digest): read from the store once durable
         pending: list[Future[Any]] = []
+        parents = stored_parents(store, self.inputs)
         try:
             for item in self.items:
                 if item.prepared is None:
-                    record, exact = write_table(store, item.value, item.table, pending)
+                    hint = parent_hint(self.hints.get(item.port), parents)
+                    record, exact = write_table(
+                        store, item.value, item.table, pending, parents, hint
+                    )
                     if not exact:
                         inexact.append(item.port)
                 else:
@@ -138,7 +144,7 @@ def stage_step(
     try:
         if not small and not _has_table(ran.returned):
             return stored_result(
-                lambda: {"outputs": store_outputs(ran.step, ran.returned, ran.store)},
+                lambda: {"outputs": store_outputs(ran)},
                 ran.started,
                 ran.finished,
             )

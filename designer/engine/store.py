@@ -8,6 +8,9 @@ each host as its cache. `open_store(location)` opens either from its `root` (a p
 Layout under the folder::
 
     objects/ab/cdef0123…   the bytes whose SHA-256 is abcdef0123… (sharded by 2 hex digits)
+    recipes/ab/cdef0123…   instead of those bytes: how to rebuild them from other objects
+                           (a derived table, engine/derived.py; decision 0034)
+    built/ab/cdef0123…     bytes rebuilt from a recipe for a download (a bounded cache)
     summaries/ab/cdef0123…  the JSON summary of that artifact (derived data: reused, never trusted)
     tmp/                   temp files of writes in progress (same filesystem, so rename is atomic)
 
@@ -33,6 +36,9 @@ from typing import Any, BinaryIO, NamedTuple
 
 _HEX = frozenset("0123456789abcdef")
 WRITE_CHUNK = 1 << 20  # bytes per write() call
+
+
+BUILT_BYTES = 1 << 30  # bytes rebuilt from recipes kept for downloads (least recently used go)
 
 
 class ArtifactError(Exception):
@@ -96,6 +102,8 @@ class ArtifactStore:
         self._objects = os.fspath(self.objects)
         self.tmp = self.folder / "tmp"
         self._summaries = os.fspath(self.folder / "summaries")
+        self._recipes = os.fspath(self.folder / "recipes")
+        self.built = self.folder / "built"
         self.objects.mkdir(mode=0o700, parents=True, exist_ok=True)
         self.tmp.mkdir(mode=0o700, parents=True, exist_ok=True)
 
@@ -109,8 +117,66 @@ class ArtifactStore:
         return f"{self._objects}/{digest[:2]}/{digest[2:]}"
 
     def exists(self, digest: str) -> bool:
-        """Whether the artifact is present (its bytes are not re-checked here)."""
-        return os.path.exists(self._file(digest))
+        """Whether the artifact is present, as bytes or as a recipe (not re-checked here)."""
+        return os.path.exists(self._file(digest)) or self.recipe(digest) is not None
+
+    # -- recipes: artifacts kept as a way to rebuild their bytes (engine/derived.py) ---------
+
+    def _recipe_file(self, digest: str) -> str:
+        self._file(digest)  # checks the digest's form
+        return f"{self._recipes}/{digest[:2]}/{digest[2:]}"
+
+    def recipe(self, digest: str) -> bytes | None:
+        """The recipe stored for an artifact instead of its bytes, or None."""
+        try:
+            with open(self._recipe_file(digest), "rb") as f:
+                return f.read()
+        except FileNotFoundError:
+            return None
+
+    def put_recipe(self, digest: str, recipe: bytes) -> None:
+        """Keep an artifact as a recipe (durably; every object it requires must be stored)."""
+        target = Path(self._recipe_file(digest))
+        target.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        with self._atomic(target) as fd:
+            os.write(fd, recipe)
+
+    def requires(self, digest: str) -> list[str]:
+        """The artifacts an artifact needs to be read (a recipe's inputs; none for bytes)."""
+        recipe = self.recipe(digest)
+        if recipe is None:
+            return []
+        from designer.engine.derived import requires
+
+        return requires(recipe)
+
+    def _rebuilt(self, digest: str, recipe: bytes) -> bytes:
+        """The bytes of an artifact kept as a recipe, checked against its digest."""
+        from designer.engine.derived import rebuild_bytes
+
+        try:
+            data = rebuild_bytes(self, recipe)
+        except (ValueError, KeyError) as exc:
+            raise ArtifactError(f"artifact {digest[:12]} has a broken recipe: {exc}") from exc
+        if hashlib.sha256(data).hexdigest() != digest:
+            raise ArtifactError(f"artifact {digest[:12]} rebuilt from its recipe does not match")
+        return data
+
+    def _built_path(self, digest: str, recipe: bytes) -> Path:
+        """A file with the bytes of an artifact kept as a recipe (rebuilt once, then cached)."""
+        path = self.built / digest[:2] / digest[2:]
+        if path.exists():
+            with contextlib.suppress(OSError):
+                os.utime(path)
+            return path
+        data = self._rebuilt(digest, recipe)
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        fd, tmp_name = tempfile.mkstemp(dir=self.tmp)
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        os.replace(tmp_name, path)
+        trim_lru([f for f in self.built.glob("*/*") if f != path], BUILT_BYTES - len(data))
+        return path
 
     def put(self, data: bytes | bytearray | memoryview, digest: str | None = None) -> str:
         """Store bytes; return their digest. Storing the same bytes twice writes once.
@@ -245,7 +311,10 @@ class ArtifactStore:
         try:
             data = self.path(digest).read_bytes()
         except FileNotFoundError:
-            raise ArtifactError(f"artifact {digest[:12]} is not in the store") from None
+            recipe = self.recipe(digest)
+            if recipe is None:
+                raise ArtifactError(f"artifact {digest[:12]} is not in the store") from None
+            return self._rebuilt(digest, recipe)
         if hashlib.sha256(data).hexdigest() != digest:
             self._quarantine(digest)
             raise ArtifactError(f"artifact {digest[:12]} is corrupted (its digest does not match)")
@@ -255,7 +324,10 @@ class ArtifactStore:
         """A file on this host holding the artifact's bytes (to stream or mount; not re-checked)."""
         path = self.path(digest)
         if not path.exists():
-            raise ArtifactError(f"artifact {digest[:12]} is not in the store")
+            recipe = self.recipe(digest)
+            if recipe is None:
+                raise ArtifactError(f"artifact {digest[:12]} is not in the store")
+            return self._built_path(digest, recipe)
         return path
 
     def _quarantine(self, digest: str) -> None:
@@ -266,14 +338,20 @@ class ArtifactStore:
             os.replace(self.path(digest), target)
 
     def size(self, digest: str) -> int:
-        """The size in bytes of a stored artifact."""
-        return self.path(digest).stat().st_size
+        """The bytes a stored artifact takes (a recipe's own size for one kept as a recipe)."""
+        try:
+            return self.path(digest).stat().st_size
+        except FileNotFoundError:
+            recipe = self.recipe(digest)
+            if recipe is None:
+                raise
+            return len(recipe)
 
     def copy_to(self, digest: str, destination: str | os.PathLike[str]) -> None:
         """Copy an artifact to a file, checking its digest on the way."""
         h = hashlib.sha256()
         try:
-            with open(self.path(digest), "rb") as src, open(destination, "wb") as dst:
+            with open(self.local_path(digest), "rb") as src, open(destination, "wb") as dst:
                 for chunk in iter(lambda: src.read(1 << 20), b""):
                     h.update(chunk)
                     dst.write(chunk)
@@ -286,9 +364,13 @@ class ArtifactStore:
             raise ArtifactError(f"artifact {digest[:12]} is corrupted (its digest does not match)")
 
     def delete(self, digest: str) -> None:
-        """Remove an artifact and its summary (used by garbage collection and tests)."""
+        """Remove an artifact (bytes or recipe) and its summary (garbage collection, tests)."""
         with contextlib.suppress(FileNotFoundError):
             self.path(digest).unlink()
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(self._recipe_file(digest))
+        with contextlib.suppress(FileNotFoundError):
+            (self.built / digest[:2] / digest[2:]).unlink()
         with contextlib.suppress(FileNotFoundError):
             os.unlink(self._summary_file(digest))
 
@@ -297,12 +379,15 @@ class ArtifactStore:
         return (stored.digest for stored in self.listing())
 
     def listing(self) -> Iterator[Stored]:
-        """Every artifact in the store, with its size and modification time."""
-        for shard in sorted(self.objects.iterdir()):
-            for item in sorted(shard.iterdir()):
-                with contextlib.suppress(FileNotFoundError):  # deleted meanwhile
-                    stat = item.stat()
-                    yield Stored(shard.name + item.name, stat.st_size, stat.st_mtime)
+        """Every artifact in the store (bytes or recipe), with its size and modification time."""
+        for folder in (self.objects, Path(self._recipes)):
+            if not folder.is_dir():
+                continue
+            for shard in sorted(folder.iterdir()):
+                for item in sorted(shard.iterdir()):
+                    with contextlib.suppress(FileNotFoundError):  # deleted meanwhile
+                        stat = item.stat()
+                        yield Stored(shard.name + item.name, stat.st_size, stat.st_mtime)
 
     @contextlib.contextmanager
     def _atomic(self, target: Path) -> Iterator[int]:
@@ -341,6 +426,24 @@ def open_store(location: str | os.PathLike[str]) -> ArtifactStore:
 
         return ObjectStore(text)
     return ArtifactStore(text)
+
+
+def trim_lru(files: list[Path], target: int) -> int:
+    """Delete the least recently used files until they total at most `target`; the new total."""
+    sized = []
+    for f in files:
+        with contextlib.suppress(OSError):
+            stat = f.stat()
+            sized.append((stat.st_mtime, stat.st_size, f))
+    sized.sort()
+    total = sum(size for _, size, _ in sized)
+    for _, size, f in sized:
+        if total <= target:
+            break
+        with contextlib.suppress(OSError):
+            f.unlink()
+            total -= size
+    return total
 
 
 def _fsync_dir(path: Path) -> None:

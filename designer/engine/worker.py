@@ -40,7 +40,7 @@ import time
 import traceback
 from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor, wait
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -58,9 +58,16 @@ from designer.engine.artifacts import (
 )
 from designer.engine.context import DatasetStore, StepError
 from designer.engine.datasets import FileDatasetStore
-from designer.engine.held import ProvisionalMissing, load_input, load_provisional, recent_tables
+from designer.engine.derived import Derivation, Hint, derive
+from designer.engine.held import (
+    ProvisionalMissing,
+    load_input,
+    load_provisional,
+    recent_tables,
+    stored_parents,
+)
 from designer.engine.plan import Step
-from designer.engine.store import ArtifactError, ArtifactStore, open_store
+from designer.engine.store import ArtifactError, ArtifactStore, Written, open_store
 from designer.engine.types import PortType
 
 Report = Callable[[str, dict[str, Any]], None]
@@ -240,6 +247,8 @@ class WorkerContext:
         self._inputs: Mapping[str, Any] = task["inputs"]
         self._cache: dict[str, Any] = {}
         self._tables: list[Any] = []  # what input frames are built over (held.frame_over)
+        self.seen: dict[str, Any] = {}  # input Arrow tables by digest or token (recipes' parents)
+        self.hints: dict[str, Hint] = {}  # output port -> what the module said it derives from
         self._report = report
         self._store = store
         self._last_progress = 0.0
@@ -255,12 +264,12 @@ class WorkerContext:
             value = None
         elif "pending" in ref:
             try:
-                value = load_provisional(self._store, ref["pending"], self._tables)
+                value = load_provisional(self._store, ref["pending"], self._tables, self.seen)
             except ProvisionalMissing:
                 self.provisional_missing = True
                 raise
         else:
-            value = load_input(self._store, ref["digest"], ref["kind"], self._tables)
+            value = load_input(self._store, ref["digest"], ref["kind"], self._tables, self.seen)
         self._cache[port] = value
         return value
 
@@ -275,6 +284,28 @@ class WorkerContext:
             return
         self._last_progress = now
         self._report("progress", {"value": value, "max": maximum})
+
+    def rows_of(self, output: str, source: str, positions: Any) -> None:
+        import numpy as np
+
+        self._hint(output, source, rows=np.asarray(positions, dtype="int64"))
+
+    def rescaled(
+        self, output: str, source: str, columns: Mapping[str, tuple[float, float]]
+    ) -> None:
+        self._hint(
+            output, source, rescaled={str(c): (float(a), float(b)) for c, (a, b) in columns.items()}
+        )
+
+    def _hint(self, output: str, source: str, **said: Any) -> None:
+        ref = self._inputs.get(source)
+        if ref is None:
+            return
+        key = ref["pending"] if "pending" in ref else ref["digest"]
+        known = self.hints.get(output)
+        self.hints[output] = (
+            replace(known, **said) if known and known.source == key else Hint(key, **said)
+        )
 
     def artifact(self, digest: str, kind: str) -> Any:
         return load_input(self._store, digest, kind, self._tables)
@@ -309,6 +340,8 @@ class Ran:
     finished: float
     workdir: Path
     scratch: bool
+    inputs: dict[str, Any] = field(default_factory=dict)  # WorkerContext.seen
+    hints: dict[str, Hint] = field(default_factory=dict)  # WorkerContext.hints
 
     def cleanup(self) -> None:
         if self.scratch:
@@ -346,6 +379,7 @@ def call(
         ran.cleanup()
         return failure(exc, started, retryable=False, prefix="cannot load the implementation: ")
     ctx = WorkerContext(step, task, workdir, report, store)
+    ran.inputs, ran.hints = ctx.seen, ctx.hints
     old_cwd = os.getcwd() if chdir else None
     failed: dict[str, Any] | None = None
     try:
@@ -407,7 +441,7 @@ def run_step(
         return ran
     try:
         return stored_result(
-            lambda: {"outputs": store_outputs(ran.step, ran.returned, ran.store)},
+            lambda: {"outputs": store_outputs(ran)},
             ran.started,
             ran.finished,
         )
@@ -477,22 +511,34 @@ def checked(step: _StepView, returned: Any) -> Mapping[str, Any]:
 
 
 def write_table(
-    store: ArtifactStore, frame: Any, table: Any, pending: list[Future[Any]]
+    store: ArtifactStore,
+    frame: Any,
+    table: Any,
+    pending: list[Future[Any]],
+    parents: Mapping[str, tuple[str, Any]] | None = None,
+    hint: Hint | None = None,
 ) -> tuple[dict[str, Any], bool]:
     """Stream a table's Parquet into the store, queue its durable commit, and its summary
     unless identical bytes have one stored; return its output record and whether it is exact.
 
     The Parquet bytes go to a temp file as they are encoded (hashed on the way), never whole in
     memory. The Arrow table is kept for this process's readers when the bytes decode to
-    exactly it (exact). The writes go into `pending`.
+    exactly it (exact). An exact table that mostly repeats one of `parents` (stored input
+    tables: (digest, table) by input key; `hint`: what the module said, naming a parent digest)
+    is kept as a recipe over it instead of its bytes (engine/derived.py).
+    The writes go into `pending`.
     """
     written = store.write(lambda sink: write_parquet(table, sink))
     try:
         exact = stored_schema_matches(table, written.path)
+        derived = _derived(store, table, parents, hint) if exact and parents else None
     except BaseException:
         store.discard(written)
         raise
-    pending.append(writer.submit(store.commit, written))
+    if derived is None:
+        pending.append(writer.submit(store.commit, written))
+    else:
+        pending.append(writer.submit(_commit_recipe, store, written, *derived))
     digest = written.digest
     summary = store.summary(digest)
     if summary is None:
@@ -503,24 +549,76 @@ def write_table(
     return {"digest": digest, "kind": KIND_PARQUET, "size": written.size, "summary": summary}, exact
 
 
+def parent_hint(hint: Hint | None, parents: Mapping[str, tuple[str, Any]]) -> Hint | None:
+    """A module's hint (naming an input by digest or token) naming its parent's digest, when
+    that input is one of `parents`."""
+    if hint is None or hint.source not in parents:
+        return None
+    return replace(hint, source=parents[hint.source][0])
+
+
+def _derived(
+    store: ArtifactStore,
+    table: Any,
+    parents: Mapping[str, tuple[str, Any]],
+    hint: Hint | None,
+) -> tuple[Derivation, Written | None] | None:
+    """A description of `table` over one of `parents`, its patch streamed into a temp file of
+    the store; None when no parent saves enough or the patch would not read back exactly."""
+    derivation = derive(table, dict(parents.values()), hint)
+    if derivation is None or derivation.patch is None:
+        return None if derivation is None else (derivation, None)
+    patch = derivation.patch
+    written = store.write(lambda sink: write_parquet(patch, sink))
+    try:
+        if stored_schema_matches(patch, written.path):
+            return derivation, written
+    except BaseException:
+        store.discard(written)
+        raise
+    store.discard(written)
+    return None
+
+
+def _commit_recipe(
+    store: ArtifactStore, written: Written, derivation: Derivation, patch: Written | None
+) -> str:
+    """Keep a written table as a recipe: its patch stored durably, then the recipe; the table's
+    own bytes are dropped (or, when they are stored already, everything new is)."""
+    try:
+        if store.exists(written.digest):
+            return written.digest
+        patch_digest = None if patch is None else store.commit(patch)
+        store.put_recipe(written.digest, derivation.recipe(patch_digest).to_json())
+        return written.digest
+    finally:
+        store.discard(written)
+        if patch is not None:
+            store.discard(patch)
+
+
 def write_export(store: ArtifactStore, prepared: Prepared, pending: list[Future[Any]]) -> None:
     """Queue the durable write of the portable copy an output's summary names, if it has one."""
     if prepared.export is not None:
         pending.append(writer.submit(store.put, prepared.export))
 
 
-def store_outputs(step: _StepView, returned: Any, store: ArtifactStore) -> dict[str, Any]:
+def store_outputs(ran: Ran) -> dict[str, Any]:
     """Encode and store every output of a module durably; their records by port."""
-    returned = checked(step, returned)
+    step, store = ran.step, ran.store
+    returned = checked(step, ran.returned)
     outputs: dict[str, Any] = {}
     pending: list[Future[Any]] = []
+    parents = stored_parents(store, ran.inputs)
     try:
         for port, port_type in step.outputs:
             if port not in returned:
                 raise OutputTypeError(f"module {step.module} returned no value for output `{port}`")
             value = returned[port]
             if stored_as_table(value, port_type, port):
-                outputs[port] = write_table(store, value, frame_to_table(value), pending)[0]
+                table = frame_to_table(value)
+                hint = parent_hint(ran.hints.get(port), parents)
+                outputs[port] = write_table(store, value, table, pending, parents, hint)[0]
                 continue
             prepared = prepare(value, port_type, port)
             digest = store.put(prepared.data)

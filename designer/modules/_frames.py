@@ -92,3 +92,10 @@ def categorical_columns(df: pd.DataFrame) -> list[str]:
 def fresh_index(df: pd.DataFrame) -> pd.DataFrame:
     """Return the table with a 0..n-1 index (tables are stored without their index)."""
     return df.reset_index(drop=True)
+
+
+def rows_at(ctx: StepContext, df: pd.DataFrame, output: str, positions: Any) -> pd.DataFrame:
+    """The rows of input `dataset` (`df`) at `positions` with a fresh index, told to the engine
+    so output `output` can be stored as a reference to the input (`StepContext.rows_of`)."""
+    ctx.rows_of(output, "dataset", positions)
+    return fresh_index(df.iloc[positions])

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from designer.engine.context import StepContext, StepError
-from designer.modules._frames import frame, require_columns
+from designer.modules._frames import frame, require_columns, rows_at
 from designer.modules.expressions import query_mask
 
 FOLD_COLUMN = "Fold"
@@ -47,7 +47,7 @@ def split_rows(ctx: StepContext) -> Mapping[str, Any]:
         raise StepError("stratify: a stratified split needs shuffle on", param="stratify")
     try:
         train, test = train_test_split(
-            df,
+            np.arange(len(df)),
             test_size=fraction,
             random_state=_seed(ctx),
             shuffle=shuffle,
@@ -59,14 +59,17 @@ def split_rows(ctx: StepContext) -> Mapping[str, Any]:
             f"{param}: cannot split {len(df)} rows this way: {exc}", param=param
         ) from exc
     ctx.log(f"{len(train)} training rows, {len(test)} test rows")
-    return {"train": train.reset_index(drop=True), "test": test.reset_index(drop=True)}
+    return {"train": rows_at(ctx, df, "train", train), "test": rows_at(ctx, df, "test", test)}
 
 
 def split_by_expression(ctx: StepContext) -> Mapping[str, Any]:
     """Send rows where the expression holds to the first output, the rest to the second."""
     df = frame(ctx, "dataset", allow_empty=True)
-    mask = query_mask(df, ctx.params.get("expression"), "expression")
-    return {"matched": df[mask].reset_index(drop=True), "rest": df[~mask].reset_index(drop=True)}
+    mask = np.asarray(query_mask(df, ctx.params.get("expression"), "expression"), dtype=bool)
+    return {
+        "matched": rows_at(ctx, df, "matched", np.flatnonzero(mask)),
+        "rest": rows_at(ctx, df, "rest", np.flatnonzero(~mask)),
+    }
 
 
 def _folds(df: pd.DataFrame, folds: int, seed: int | None, stratify: str | None) -> np.ndarray:

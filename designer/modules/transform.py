@@ -6,6 +6,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from designer.engine.context import StepContext, StepError
@@ -17,6 +18,7 @@ from designer.modules._frames import (
     numeric_columns,
     require_columns,
     require_numeric,
+    rows_at,
 )
 from designer.modules.expressions import query_mask
 from designer.modules.fitted import CleanTransform, OneHotTransform, ScaleTransform
@@ -196,6 +198,9 @@ def normalize(ctx: StepContext) -> Mapping[str, Any]:
         {c: float(center[c]) for c in columns},
         {c: float(scale[c]) for c in columns},
     )
+    ctx.rescaled(
+        "dataset", "dataset", {c: (fitted.center[c], fitted.scale[c]) for c in fitted.center}
+    )
     return {"dataset": fitted.apply(df), "transform": fitted}
 
 
@@ -219,8 +224,8 @@ def remove_duplicates(ctx: StepContext) -> Mapping[str, Any]:
 def filter_rows(ctx: StepContext) -> Mapping[str, Any]:
     """Keep the rows for which the expression holds."""
     df = frame(ctx, "dataset", allow_empty=True)
-    mask = query_mask(df, ctx.params.get("expression"), "expression")
-    out = df[mask].reset_index(drop=True)
+    mask = np.asarray(query_mask(df, ctx.params.get("expression"), "expression"), dtype=bool)
+    out = rows_at(ctx, df, "dataset", np.flatnonzero(mask))
     ctx.log(f"kept {len(out)} of {len(df)} rows")
     return {"dataset": out}
 

@@ -3,9 +3,10 @@ log no remaining run uses; and how much storage a workspace's runs and datasets 
 
 Kept: the last `DESIGNER_KEEP_RUNS` runs of each graph, pinned runs and unfinished runs; and
 every artifact a kept run's steps name (outputs, and the portable copies their summaries
-name). An object younger than GRACE_SECONDS is never collected: a step may have stored it and
-not yet reported it. Cache entries whose outputs are gone are dropped, so nothing is reused
-from a collected artifact.
+name), and every artifact those need to be read (the parent and patch of a table kept as a
+recipe, decision 0034). An object younger than GRACE_SECONDS is never collected: a step may
+have stored it and not yet reported it. Cache entries whose outputs are gone are dropped, so
+nothing is reused from a collected artifact.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from typing import Any
 from django.conf import settings
 from django.db.models import Q
 
-from designer.engine.store import ArtifactError
+from designer.engine.store import ArtifactError, ArtifactStore
 from designer.runs import engine_setup
 from designer.runs.models import Run, RunStatus, StepRun
 
@@ -62,12 +63,28 @@ def expired_runs(keep: int) -> list[int]:
     return expired
 
 
-def live_digests() -> set[str]:
-    """Every artifact a remaining run's steps name."""
+def live_digests(store: ArtifactStore) -> set[str]:
+    """Every artifact a remaining run's steps name, and every artifact those need."""
     live: set[str] = set()
     for outputs in StepRun.objects.exclude(outputs={}).values_list("outputs", flat=True).iterator():
         live.update(_digests(outputs))
-    return live
+    return with_requirements(store, live)
+
+
+def with_requirements(store: ArtifactStore, digests: set[str]) -> set[str]:
+    """`digests` and, transitively, every artifact they need to be read (recipes' inputs)."""
+    needed = set(digests)
+    todo = list(digests)
+    while todo:
+        try:
+            required = store.requires(todo.pop())
+        except (ArtifactError, OSError, ValueError):
+            continue
+        for digest in required:
+            if digest not in needed:
+                needed.add(digest)
+                todo.append(digest)
+    return needed
 
 
 def collect(keep: int, *, dry_run: bool = False, grace: float = GRACE_SECONDS) -> Collected:
@@ -77,8 +94,8 @@ def collect(keep: int, *, dry_run: bool = False, grace: float = GRACE_SECONDS) -
     done.runs = len(expired)
     if expired and not dry_run:
         Run.objects.filter(pk__in=expired).delete()
-    live = live_digests()
     store = engine_setup.artifact_store()
+    live = live_digests(store)
     cutoff = time.time() - grace
     for stored in list(store.listing()):
         if stored.digest in live:
@@ -121,7 +138,7 @@ def workspace_storage(workspace_id: int) -> dict[str, int]:
     for outputs in steps.values_list("outputs", flat=True).iterator():
         digests.update(_digests(outputs))
     artifacts = 0
-    for digest in digests:
+    for digest in with_requirements(store, digests):
         try:
             artifacts += store.size(digest)
         except (ArtifactError, FileNotFoundError, ValueError):

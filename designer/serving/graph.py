@@ -62,6 +62,14 @@ class ScoringContext:
     def progress(self, value: float, maximum: float | None = None) -> None:
         return None
 
+    def rows_of(self, output: str, source: str, positions: Any) -> None:
+        return None
+
+    def rescaled(
+        self, output: str, source: str, columns: Mapping[str, tuple[float, float]]
+    ) -> None:
+        return None
+
     def artifact(self, digest: str, kind: str) -> Any:
         return self._artifacts(digest, kind)
 

@@ -3,6 +3,7 @@ and log no run uses; the workspace reports the storage it takes."""
 
 from __future__ import annotations
 
+import hashlib
 import io
 from pathlib import Path
 
@@ -80,3 +81,37 @@ def test_old_runs_and_what_only_they_used_are_collected(team_tx: Team) -> None:
         editor, editor.post(f"/api/graphs/{gid}/runs/", {}, format="json").json()["id"]
     )
     assert [s["status"] for s in again["steps"]] == ["reused", "succeeded"]
+
+
+def test_a_table_kept_as_a_recipe_is_served_and_keeps_what_it_needs(team_tx: Team) -> None:
+    """Split's outputs are recipes over its input plus a patch object no step names: a
+    collection keeps both, and the preview and downloads serve the same bytes as before."""
+    editor = team_tx.client("editor")
+    document = chain_document(1)
+    document["nodes"].append(
+        {"id": "split", "module": "transform.split_rows@1", "params": {"fraction": 0.2}}
+    )
+    document["edges"].append(
+        {
+            "id": "e-split",
+            "source": {"node": "s1", "port": "dataset"},
+            "target": {"node": "split", "port": "dataset"},
+        }
+    )
+    gid = make_graph(editor, team_tx.workspace.pk, document)
+    run = wait_for(editor, editor.post(f"/api/graphs/{gid}/runs/", {}, format="json").json()["id"])
+    assert run["status"] == "succeeded"
+    output = next(s for s in run["steps"] if s["key"] == "split")["outputs"]["test"]
+    store = engine_setup.artifact_store()
+    needed = store.requires(output["digest"])
+    assert store.recipe(output["digest"]) is not None and len(needed) == 2  # parent and patch
+
+    collect(50, grace=0)
+    assert all(store.exists(digest) for digest in [output["digest"], *needed])
+    base = f"/api/runs/{run['id']}/steps/split/outputs/test/"
+    page = editor.get(base + "preview/?limit=5").json()
+    assert page["table"]["total_rows"] == 30 and len(page["table"]["rows"]) == 5
+    parquet = b"".join(editor.get(base + "download/").streaming_content)
+    assert hashlib.sha256(parquet).hexdigest() == output["digest"]
+    csv = b"".join(editor.get(base + "download/?as=csv").streaming_content).decode()
+    assert len(csv.strip().splitlines()) == 31

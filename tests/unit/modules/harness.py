@@ -39,6 +39,8 @@ class ModuleContext:
         self._inputs = dict(inputs)
         self.logs: list[str] = [] if logs is None else logs
         self.progress_values: list[tuple[float, float | None]] = []
+        self.rows: dict[str, tuple[str, list[int]]] = {}  # rows_of hints by output port
+        self.rescales: dict[str, tuple[str, dict[str, tuple[float, float]]]] = {}  # rescaled
 
     def input(self, port: str) -> Any:
         return self._inputs.get(port)
@@ -48,6 +50,14 @@ class ModuleContext:
 
     def progress(self, value: float, maximum: float | None = None) -> None:
         self.progress_values.append((value, maximum))
+
+    def rows_of(self, output: str, source: str, positions: Any) -> None:
+        self.rows[output] = (source, [int(p) for p in positions])
+
+    def rescaled(
+        self, output: str, source: str, columns: Mapping[str, tuple[float, float]]
+    ) -> None:
+        self.rescales[output] = (source, dict(columns))
 
 
 class ModuleRunner:
