@@ -115,12 +115,15 @@ def derive(table: Any, parents: Mapping[str, Any], hint: Hint | None = None) -> 
     `table` derives from one parent (checked bit for bit like the rest)."""
     if any(column.num_chunks > 1 for column in table.columns):
         return None  # bytes rebuilt from one chunk per column might differ from the stored ones
+    import pyarrow as pa
+
     best: Derivation | None = None
     for digest, parent in parents.items():
         said = hint if hint is not None and hint.source == digest else Hint(digest)
         found = _derive_from(table, digest, parent, said)
         if found is not None and (best is None or _patch_size(found) < _patch_size(best)):
             best = found
+    pa.default_memory_pool().release_unused()  # the columns compared: back to the system
     if best is None or _patch_size(best) > MAX_PATCH_SHARE * max(table.nbytes, 1):
         return None
     return best
@@ -149,13 +152,12 @@ def _derive_from(table: Any, digest: str, parent: Any, hint: Hint) -> Derivation
         if index is not None and [spec.name] == out_index and spec.type == pa.int64():
             columns.append(["index"])  # labels = the parent's range index at the positions
             continue
-        if spec.name in parent.column_names and parent.schema.field(spec.name).type == spec.type:
-            source = parent.column(spec.name)
-            if positions is not None:
-                source = source.take(positions)
-            if _same_bits(source, column):
-                columns.append(["base", spec.name])
-                continue
+        same_type = spec.name in parent.column_names and (
+            parent.schema.field(spec.name).type == spec.type
+        )
+        if same_type and _taken_matches(parent.column(spec.name), positions, column):
+            columns.append(["base", spec.name])
+            continue
         if spec.name in hint.rescaled and spec.name in parent.column_names:
             center, scale = hint.rescaled[spec.name]
             rescaled = _rescale(parent.column(spec.name), positions, center, scale)
@@ -271,14 +273,47 @@ def _labels(table: Any) -> Any:
 
 
 def _rescale(column: Any, positions: Any, center: float, scale: float) -> Any:
-    """(column as float64 - center) / scale, as Normalize data computes it, at `positions`."""
+    """(column as float64 - center) / scale at `positions`, computed as Normalize data does
+    (numpy; Arrow's kernels, several times slower, only for columns with nulls)."""
+    import numpy as np
     import pyarrow as pa
     import pyarrow.compute as pc
 
+    values = _numbers(column)
+    if values is None:
+        if positions is not None:
+            column = column.take(positions)
+        cast = pc.cast(column, pa.float64(), safe=False)
+        return pc.divide(pc.subtract(cast, center), scale)
     if positions is not None:
-        column = column.take(positions)
-    values = pc.cast(column, pa.float64(), safe=False)
-    return pc.divide(pc.subtract(values, center), scale)
+        values = values[positions.to_numpy()]
+    out = np.subtract(values, center, dtype="float64")
+    np.divide(out, scale, out=out)
+    return pa.array(out)
+
+
+def _numbers(column: Any) -> Any:
+    """A numeric column without nulls as a numpy array over its memory, or None."""
+    import pyarrow as pa
+
+    kind = column.type
+    if column.null_count or not (pa.types.is_integer(kind) or pa.types.is_floating(kind)):
+        return None
+    return _one_chunk(column).to_numpy(zero_copy_only=True)
+
+
+def _taken_matches(source: Any, positions: Any, column: Any) -> bool:
+    """Whether `source` taken at `positions` (None: as it is) has `column`'s type and bits
+    (numeric columns without nulls through numpy: a gather and a compare, no Arrow kernel)."""
+    import numpy as np
+
+    ours, theirs = _numbers(source), _numbers(column)
+    if ours is None or theirs is None or ours.dtype != theirs.dtype:
+        return _same_bits(source if positions is None else source.take(positions), column)
+    if positions is not None:
+        ours = ours[positions.to_numpy()]
+    unsigned = f"u{ours.dtype.itemsize}"
+    return bool(np.array_equal(ours.view(unsigned), theirs.view(unsigned)))
 
 
 def _same_bits(a: Any, b: Any) -> bool:
@@ -301,7 +336,7 @@ def _one_chunk(column: Any) -> Any:
     import pyarrow as pa
 
     if isinstance(column, pa.ChunkedArray):
-        return column.combine_chunks()
+        return column.chunk(0) if column.num_chunks == 1 else column.combine_chunks()
     return column
 
 

@@ -29,14 +29,14 @@ from designer.engine.artifacts import (
     stored_as_table,
 )
 from designer.engine.hashing import sha256_hex
-from designer.engine.held import Held, provisional, stored_parents
+from designer.engine.held import Held, provisional
 from designer.engine.worker import (
     Ran,
     Report,
     call,
     checked,
+    derive_outputs,
     no_report,
-    parent_hint,
     store_outputs,
     stored_result,
     storing_failure,
@@ -86,14 +86,14 @@ class Staged:
         inexact: list[str] = []
         stored: list[tuple[str, str]] = []  # (token, digest): read from the store once durable
         pending: list[Future[Any]] = []
-        parents = stored_parents(store, self.inputs)
+        tables = {item.port: item.table for item in self.items if item.prepared is None}
+        derivations = derive_outputs(store, tables, self)
+        self.inputs = {}  # the input tables are not needed any more
         try:
             for item in self.items:
                 if item.prepared is None:
-                    hint = parent_hint(self.hints.get(item.port), parents)
-                    record, exact = write_table(
-                        store, item.value, item.table, pending, parents, hint
-                    )
+                    derivation = derivations.get(item.port)
+                    record, exact = write_table(store, item.value, item.table, pending, derivation)
                     if not exact:
                         inexact.append(item.port)
                 else:

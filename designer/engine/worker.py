@@ -515,23 +515,21 @@ def write_table(
     frame: Any,
     table: Any,
     pending: list[Future[Any]],
-    parents: Mapping[str, tuple[str, Any]] | None = None,
-    hint: Hint | None = None,
+    derivation: Derivation | None = None,
 ) -> tuple[dict[str, Any], bool]:
     """Stream a table's Parquet into the store, queue its durable commit, and its summary
     unless identical bytes have one stored; return its output record and whether it is exact.
 
     The Parquet bytes go to a temp file as they are encoded (hashed on the way), never whole in
     memory. The Arrow table is kept for this process's readers when the bytes decode to
-    exactly it (exact). An exact table that mostly repeats one of `parents` (stored input
-    tables: (digest, table) by input key; `hint`: what the module said, naming a parent digest)
-    is kept as a recipe over it instead of its bytes (engine/derived.py).
+    exactly it (exact). An exact table with a `derivation` (`derive_outputs`) is kept as a
+    recipe over its parent instead of its bytes (engine/derived.py).
     The writes go into `pending`.
     """
     written = store.write(lambda sink: write_parquet(table, sink))
     try:
         exact = stored_schema_matches(table, written.path)
-        derived = _derived(store, table, parents, hint) if exact and parents else None
+        derived = _with_patch(store, derivation) if exact and derivation else None
     except BaseException:
         store.discard(written)
         raise
@@ -549,25 +547,34 @@ def write_table(
     return {"digest": digest, "kind": KIND_PARQUET, "size": written.size, "summary": summary}, exact
 
 
-def parent_hint(hint: Hint | None, parents: Mapping[str, tuple[str, Any]]) -> Hint | None:
-    """A module's hint (naming an input by digest or token) naming its parent's digest, when
-    that input is one of `parents`."""
-    if hint is None or hint.source not in parents:
-        return None
-    return replace(hint, source=parents[hint.source][0])
+def derive_outputs(
+    store: ArtifactStore, tables: Mapping[str, Any], inputs: Ran | Any
+) -> dict[str, Derivation]:
+    """How each output table (by port) derives from one of the step's stored input tables,
+    where one saves enough (`inputs`: a Ran, or anything with its `inputs` and `hints`). Run
+    it before storing, so the input tables can be let go of early."""
+    parents = stored_parents(store, inputs.inputs)
+    if not parents:
+        return {}
+    tables_by_digest = dict(parents.values())
+    found: dict[str, Derivation] = {}
+    for port, table in tables.items():
+        hint = inputs.hints.get(port)
+        if hint is not None:
+            hint = replace(hint, source=parents[hint.source][0]) if hint.source in parents else None
+        derivation = derive(table, tables_by_digest, hint)
+        if derivation is not None:
+            found[port] = derivation
+    return found
 
 
-def _derived(
-    store: ArtifactStore,
-    table: Any,
-    parents: Mapping[str, tuple[str, Any]],
-    hint: Hint | None,
+def _with_patch(
+    store: ArtifactStore, derivation: Derivation
 ) -> tuple[Derivation, Written | None] | None:
-    """A description of `table` over one of `parents`, its patch streamed into a temp file of
-    the store; None when no parent saves enough or the patch would not read back exactly."""
-    derivation = derive(table, dict(parents.values()), hint)
-    if derivation is None or derivation.patch is None:
-        return None if derivation is None else (derivation, None)
+    """A derivation with its patch streamed into a temp file of the store; None when the patch
+    would not read back exactly."""
+    if derivation.patch is None:
+        return derivation, None
     patch = derivation.patch
     written = store.write(lambda sink: write_parquet(patch, sink))
     try:
@@ -609,16 +616,22 @@ def store_outputs(ran: Ran) -> dict[str, Any]:
     returned = checked(step, ran.returned)
     outputs: dict[str, Any] = {}
     pending: list[Future[Any]] = []
-    parents = stored_parents(store, ran.inputs)
+    for port, _ in step.outputs:
+        if port not in returned:
+            raise OutputTypeError(f"module {step.module} returned no value for output `{port}`")
+    tables = {
+        port: frame_to_table(returned[port])
+        for port, port_type in step.outputs
+        if stored_as_table(returned[port], port_type, port)
+    }
+    derivations = derive_outputs(store, tables, ran)
+    ran.inputs = {}  # the input tables are not needed any more
     try:
         for port, port_type in step.outputs:
-            if port not in returned:
-                raise OutputTypeError(f"module {step.module} returned no value for output `{port}`")
             value = returned[port]
-            if stored_as_table(value, port_type, port):
-                table = frame_to_table(value)
-                hint = parent_hint(ran.hints.get(port), parents)
-                outputs[port] = write_table(store, value, table, pending, parents, hint)[0]
+            if port in tables:
+                derivation = derivations.get(port)
+                outputs[port] = write_table(store, value, tables[port], pending, derivation)[0]
                 continue
             prepared = prepare(value, port_type, port)
             digest = store.put(prepared.data)
