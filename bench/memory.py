@@ -124,12 +124,15 @@ def main() -> None:
     for name, values in rows:
         cells = "".join(f"{v / MB:>14.0f}MB" for v in values)
         print(f"{name:<34}{cells}{values[0] / plain:>9.2f}x")
-    print(f"\n{'stored':<34}" + "".join(f"{name:>16}" for name in sides))
+    print(f"\n{'outputs (as Parquet)':<34}" + "".join(f"{name:>16}" for name in sides))
     for output, (_, kind) in now["outputs"].items():
         cells = "".join(f"{s['outputs'].get(output, [0])[0] / MB:>14.1f}MB" for s in sides.values())
         print(f"  {output:<24}{kind:>8}{cells}")
     copies = {name: s["stored"] / s["table"] for name, s in sides.items()}
-    print(f"{'total':<34}" + "".join(f"{s['stored'] / MB:>14.0f}MB" for s in sides.values()))
+    print(
+        f"{'stored (recipes: decision 0034)':<34}"
+        + "".join(f"{s['stored'] / MB:>14.0f}MB" for s in sides.values())
+    )
     print(f"{'copies of the table':<34}" + "".join(f"{c:>16.2f}" for c in copies.values()))
     worst = {name: max(s["workers"]) / plain for name, s in sides.items()}
     if args.baseline:

@@ -87,7 +87,7 @@ class Staged:
         stored: list[tuple[str, str]] = []  # (token, digest): read from the store once durable
         pending: list[Future[Any]] = []
         tables = {item.port: item.table for item in self.items if item.prepared is None}
-        derivations = derive_outputs(store, tables, self)
+        derivations = derive_outputs(store, tables, self.inputs, self.hints)
         self.inputs = {}  # the input tables are not needed any more
         try:
             for item in self.items:

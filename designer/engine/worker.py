@@ -548,18 +548,21 @@ def write_table(
 
 
 def derive_outputs(
-    store: ArtifactStore, tables: Mapping[str, Any], inputs: Ran | Any
+    store: ArtifactStore,
+    tables: Mapping[str, Any],
+    seen: dict[str, Any],
+    hints: Mapping[str, Hint],
 ) -> dict[str, Derivation]:
-    """How each output table (by port) derives from one of the step's stored input tables,
-    where one saves enough (`inputs`: a Ran, or anything with its `inputs` and `hints`). Run
-    it before storing, so the input tables can be let go of early."""
-    parents = stored_parents(store, inputs.inputs)
+    """How each output table (by port) derives from one of the step's stored input tables
+    (`seen`, `hints`: what its context recorded), where one saves enough. Run it before
+    storing, so the input tables can be let go of early."""
+    parents = stored_parents(store, seen)
     if not parents:
         return {}
     tables_by_digest = dict(parents.values())
     found: dict[str, Derivation] = {}
     for port, table in tables.items():
-        hint = inputs.hints.get(port)
+        hint = hints.get(port)
         if hint is not None:
             hint = replace(hint, source=parents[hint.source][0]) if hint.source in parents else None
         derivation = derive(table, tables_by_digest, hint)
@@ -624,7 +627,7 @@ def store_outputs(ran: Ran) -> dict[str, Any]:
         for port, port_type in step.outputs
         if stored_as_table(returned[port], port_type, port)
     }
-    derivations = derive_outputs(store, tables, ran)
+    derivations = derive_outputs(store, tables, ran.inputs, ran.hints)
     ran.inputs = {}  # the input tables are not needed any more
     try:
         for port, port_type in step.outputs:
