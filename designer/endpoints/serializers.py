@@ -378,12 +378,22 @@ class InvocationSummarySerializer(serializers.ModelSerializer):
         return caller_of(call)
 
 
+class CallInputSerializer(serializers.Serializer):
+    """The table a call read for one input: a dataset version, registered or sent as a file."""
+
+    dataset = serializers.CharField()
+    version = serializers.CharField(help_text="The version's digest.")
+    source = serializers.ChoiceField(
+        choices=["file", "dataset"], help_text="Sent with the call, or named in it."
+    )
+
+
 class InvocationSerializer(InvocationSummarySerializer):
     """A call with the URLs to follow it and, once it succeeded, to download its outputs."""
 
     endpoint_name = serializers.CharField(source="endpoint.name", read_only=True)
-    inputs = serializers.JSONField(
-        read_only=True, help_text="{input: {dataset, version, source: file|dataset}}"
+    inputs = serializers.DictField(
+        child=CallInputSerializer(), read_only=True, help_text="Input name → the table it read."
     )
     status_url = serializers.SerializerMethodField()
     websocket_url = serializers.SerializerMethodField()

@@ -397,17 +397,76 @@ class PlanSerializer(serializers.Serializer):
     runs = serializers.DictField(child=RunRefSerializer(), help_text="Run id → that run.")
 
 
+class CompareRunSerializer(serializers.Serializer):
+    """One side of a comparison: the run, its graph version and what it ran with."""
+
+    id = serializers.IntegerField()
+    version = serializers.IntegerField(min_value=1)
+    status = serializers.ChoiceField(choices=RunStatus.choices)
+    created_at = serializers.DateTimeField()
+    created_by = serializers.CharField(allow_null=True)
+    parameters = serializers.DictField(child=ScalarField())
+    bypass_cache = serializers.BooleanField()
+
+
+class OlderNewerSerializer(serializers.Serializer):
+    """A step's value in the older and the newer run (null where it did not run)."""
+
+    older = serializers.CharField(allow_null=True)
+    newer = serializers.CharField(allow_null=True)
+
+
+@extend_schema_field(
+    {
+        "type": "object",
+        "required": ["kind"],
+        "properties": {"kind": {"type": "string"}},
+        "additionalProperties": True,
+        "description": "One reason: its kind (param, upstream, dataset, image, added, "
+        "removed, not_run…) and the fields that kind names (old, new, name, port, source…).",
+    }
+)
+class ReasonField(serializers.JSONField):
+    """Why a step's key changed: its kind and the kind's own fields."""
+
+
+class CompareStepSerializer(serializers.Serializer):
+    """A step of either run: whether its key changed, why, and which outputs differ."""
+
+    key = serializers.CharField()
+    label = serializers.CharField()
+    module = OlderNewerSerializer()
+    status = OlderNewerSerializer()
+    fingerprint = OlderNewerSerializer()
+    changed = serializers.BooleanField()
+    why = serializers.ListField(child=ReasonField())
+    outputs_changed = serializers.ListField(child=serializers.CharField())
+
+
+class CompareMetricSerializer(serializers.Serializer):
+    """A metric of a step's output in both runs, and how it moved (newer - older)."""
+
+    step = serializers.CharField()
+    label = serializers.CharField()
+    port = serializers.CharField()
+    input = serializers.CharField(allow_null=True, help_text="The scored input, when several.")
+    name = serializers.CharField()
+    older = serializers.FloatField(allow_null=True)
+    newer = serializers.FloatField(allow_null=True)
+    delta = serializers.FloatField(allow_null=True)
+    better = serializers.ChoiceField(
+        choices=["higher", "lower"], allow_null=True, help_text="Null: no known direction."
+    )
+    improved = serializers.BooleanField(allow_null=True)
+
+
 class CompareSerializer(serializers.Serializer):
     """Two runs of a graph step by step, older first whatever the order asked."""
 
-    older = serializers.JSONField()
-    newer = serializers.JSONField()
-    steps = serializers.JSONField(
-        help_text="[{key, label, changed, why: [{kind, …}], status, fingerprint, outputs_changed}]"
-    )
-    metrics = serializers.JSONField(
-        help_text="[{step, label, port, input, name, older, newer, delta, better, improved}]"
-    )
+    older = CompareRunSerializer()
+    newer = CompareRunSerializer()
+    steps = CompareStepSerializer(many=True)
+    metrics = CompareMetricSerializer(many=True)
 
 
 class StorageSerializer(serializers.Serializer):

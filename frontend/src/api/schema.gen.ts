@@ -1019,11 +1019,30 @@ export interface components {
             lines: number;
         };
         /**
+         * @description * `higher` - higher
+         *     * `lower` - lower
+         * @enum {string}
+         */
+        BetterEnum: "higher" | "lower";
+        /**
          * @description * `hour` - hour
          *     * `day` - day
          * @enum {string}
          */
         BucketEnum: "hour" | "day";
+        /** @description The table a call read for one input: a dataset version, registered or sent as a file. */
+        CallInput: {
+            dataset: string;
+            /** @description The version's digest. */
+            version: string;
+            /**
+             * @description Sent with the call, or named in it.
+             *
+             *     * `file` - file
+             *     * `dataset` - dataset
+             */
+            source: components["schemas"]["SourceEnum"];
+        };
         /** @description Who made a call. */
         Caller: {
             kind: components["schemas"]["CallerKindEnum"];
@@ -1058,12 +1077,61 @@ export interface components {
         };
         /** @description Two runs of a graph step by step, older first whatever the order asked. */
         Compare: {
-            older: unknown;
-            newer: unknown;
-            /** @description [{key, label, changed, why: [{kind, …}], status, fingerprint, outputs_changed}] */
-            steps: unknown;
-            /** @description [{step, label, port, input, name, older, newer, delta, better, improved}] */
-            metrics: unknown;
+            older: components["schemas"]["CompareRun"];
+            newer: components["schemas"]["CompareRun"];
+            steps: components["schemas"]["CompareStep"][];
+            metrics: components["schemas"]["CompareMetric"][];
+        };
+        /** @description A metric of a step's output in both runs, and how it moved (newer - older). */
+        CompareMetric: {
+            step: string;
+            label: string;
+            port: string;
+            /** @description The scored input, when several. */
+            input: string | null;
+            name: string;
+            /** Format: double */
+            older: number | null;
+            /** Format: double */
+            newer: number | null;
+            /** Format: double */
+            delta: number | null;
+            /**
+             * @description Null: no known direction.
+             *
+             *     * `higher` - higher
+             *     * `lower` - lower
+             */
+            better: (components["schemas"]["BetterEnum"] | components["schemas"]["NullEnum"]) | null;
+            improved: boolean | null;
+        };
+        /** @description One side of a comparison: the run, its graph version and what it ran with. */
+        CompareRun: {
+            id: number;
+            version: number;
+            status: components["schemas"]["StatusEnum"];
+            /** Format: date-time */
+            created_at: string;
+            created_by: string | null;
+            parameters: {
+                [key: string]: (string | null) | number | boolean;
+            };
+            bypass_cache: boolean;
+        };
+        /** @description A step of either run: whether its key changed, why, and which outputs differ. */
+        CompareStep: {
+            key: string;
+            label: string;
+            module: components["schemas"]["OlderNewer"];
+            status: components["schemas"]["OlderNewer"];
+            fingerprint: components["schemas"]["OlderNewer"];
+            changed: boolean;
+            why: ({
+                kind: string;
+            } & {
+                [key: string]: unknown;
+            })[];
+            outputs_changed: string[];
         };
         /** @description The engine's plan for a document (null when it has issues). */
         CompileResult: {
@@ -1422,8 +1490,10 @@ export interface components {
             readonly duration: number | null;
             error: string;
             readonly endpoint_name: string;
-            /** @description {input: {dataset, version, source: file|dataset}} */
-            readonly inputs: unknown;
+            /** @description Input name → the table it read. */
+            readonly inputs: {
+                [key: string]: components["schemas"]["CallInput"];
+            };
             readonly status_url: string;
             readonly websocket_url: string;
             readonly outputs: components["schemas"]["OutputLink"][];
@@ -1650,6 +1720,13 @@ export interface components {
                     [key: string]: components["schemas"]["InferredColumn"][] | null;
                 };
             };
+        };
+        /** @enum {unknown} */
+        NullEnum: null;
+        /** @description A step's value in the older and the newer run (null where it did not run). */
+        OlderNewer: {
+            older: string | null;
+            newer: string | null;
         };
         /** @description A published output of a finished call, with its download URLs. */
         OutputLink: {
@@ -2181,6 +2258,12 @@ export interface components {
             /** @description The rows at fault (0-based; the first 5). */
             rows?: number[];
         };
+        /**
+         * @description * `file` - file
+         *     * `dataset` - dataset
+         * @enum {string}
+         */
+        SourceEnum: "file" | "dataset";
         /** @description A traffic split: `percent` of the calls go to `version`, the rest to the default. */
         Split: {
             version: number;

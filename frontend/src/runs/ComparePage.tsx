@@ -1,52 +1,18 @@
 // Run vs run: step by step whether each key changed and why, and how the metrics moved (newer − older).
 import { useEffect, useState } from "react";
 import { api, errorMessage } from "../api/client";
+import type { components } from "../api/schema.gen";
 import { linkProps } from "../router";
 import { Shell } from "../ui/Shell";
 import { fmt } from "./charts";
 import { shortDate } from "./reasons";
 
-interface RunSide {
-  id: number;
-  version: number;
-  status: string;
-  created_at: string;
-  created_by: string | null;
-  parameters: Record<string, unknown>;
-  bypass_cache: boolean;
-}
-
-type Why = { kind: string; [field: string]: unknown };
-
-interface StepRow {
-  key: string;
-  label: string;
-  changed: boolean;
-  why: Why[];
-  status: { older: string | null; newer: string | null };
-  fingerprint: { older: string | null; newer: string | null };
-  outputs_changed: string[];
-}
-
-interface MetricRow {
-  step: string;
-  label: string;
-  port: string;
-  input: string | null;
-  name: string;
-  older: number | null;
-  newer: number | null;
-  delta: number | null;
-  better: "higher" | "lower" | null;
-  improved: boolean | null;
-}
-
-interface Comparison {
-  older: RunSide;
-  newer: RunSide;
-  steps: StepRow[];
-  metrics: MetricRow[];
-}
+type Schemas = components["schemas"];
+/** The answer of GET /api/runs/{id}/compare/{other}/ (designer/runs/serializers.py CompareSerializer). */
+type Comparison = Schemas["Compare"];
+type RunSide = Schemas["CompareRun"];
+/** One reason a step's key changed: its kind and the fields that kind names. */
+type Why = Schemas["CompareStep"]["why"][number];
 
 function value(v: unknown): string {
   return typeof v === "string" ? JSON.stringify(v) : fmt(v);

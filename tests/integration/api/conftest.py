@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 import pytest
 from django.contrib.auth import get_user_model
+from drf_spectacular.generators import SchemaGenerator
+from openapi_schema_validator import OAS30Validator
 from rest_framework.test import APIClient
 
 from designer.workspaces import services
@@ -103,3 +106,16 @@ def simple_document(nodes: int = 2) -> dict[str, Any]:
         "edges": edges,
         "comments": [],
     }
+
+
+@cache
+def _served_schema() -> dict[str, Any]:
+    return SchemaGenerator().get_schema(public=True)  # type: ignore[no-any-return]
+
+
+def schema_validator(path: str, method: str, status: str = "") -> OAS30Validator:
+    """The schema's JSON request body (no status) or answer of one operation, as a validator."""
+    spec = _served_schema()
+    operation = spec["paths"][path][method]
+    part = operation["responses"][status] if status else operation["requestBody"]
+    return OAS30Validator({**part["content"]["application/json"]["schema"], **spec})

@@ -9,13 +9,11 @@ from typing import Any
 
 import pytest
 from django.urls import URLResolver, get_resolver
-from drf_spectacular.generators import SchemaGenerator
-from openapi_schema_validator import OAS30Validator
 from rest_framework.test import APIClient
 
 from designer.api_schema import operation_path, operation_query_parameters
 from designer.workspaces.permissions import ScopedAPIView
-from tests.integration.api.conftest import Team, simple_document
+from tests.integration.api.conftest import Team, schema_validator, simple_document
 
 pytestmark = pytest.mark.django_db
 ROOT = Path(__file__).parents[3]
@@ -157,16 +155,8 @@ def test_the_front_end_sends_onlyoperation_query_parameters() -> None:
     assert checked > 20 and sent == []
 
 
-def _schema(path: str, method: str, status: str = "") -> OAS30Validator:
-    """The schema's JSON request body (no status) or answer of one operation, as a validator."""
-    spec = SchemaGenerator().get_schema(public=True)
-    operation = spec["paths"][path][method]
-    part = operation["responses"][status] if status else operation["requestBody"]
-    return OAS30Validator({**part["content"]["application/json"]["schema"], **spec})
-
-
 def test_a_graph_imports_from_either_json_form_the_schema_describes(team: Team) -> None:
-    accepts = _schema("/api/workspaces/{id}/graphs/import/", "post")
+    accepts = schema_validator("/api/workspaces/{id}/graphs/import/", "post")
     editor, url = team.client("editor"), f"/api/workspaces/{team.workspace.pk}/graphs/import/"
     document = simple_document(2)
     exported = {"name": "Churn", "description": "Who leaves", "document": document}
@@ -181,7 +171,7 @@ def test_a_graph_imports_from_either_json_form_the_schema_describes(team: Team) 
 
 
 def test_the_columns_known_before_running_are_typed_in_the_schema(team: Team) -> None:
-    answers = _schema("/api/graphs/{id}/columns/", "post", "200")
+    answers = schema_validator("/api/graphs/{id}/columns/", "post", "200")
     graph, document = _graph(team), simple_document(2)
     document["nodes"].append(
         {"id": "py", "module": "script.python@1", "params": {}, "position": {"x": 0, "y": 0}}

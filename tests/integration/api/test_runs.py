@@ -15,7 +15,7 @@ import pytest
 from rest_framework.test import APIClient
 
 from designer.runs.models import DatasetVersion, RunEvent
-from tests.integration.api.conftest import Team, make_team
+from tests.integration.api.conftest import Team, make_team, schema_validator
 
 pytestmark = pytest.mark.django_db(transaction=True)
 EXAMPLES = Path(__file__).resolve().parents[3] / "examples"
@@ -99,6 +99,7 @@ def test_end_to_end_run_rerun_with_changed_param(team_tx: Team, tmp_path: Path) 
 
     # the preview says what the run will do before it starts, and records nothing
     preview = editor.post(f"/api/graphs/{graph['id']}/plan/", {}, format="json").json()
+    schema_validator("/api/graphs/{id}/plan/", "post", "200").validate(preview)
     actions = {s["key"]: s["action"] for s in preview["steps"]}
     assert actions["logreg"] == "run" and actions["data"] == "reuse"
     assert actions["train_logreg"] == "after" and actions["evaluate"] == "after"
@@ -117,14 +118,17 @@ def test_end_to_end_run_rerun_with_changed_param(team_tx: Team, tmp_path: Path) 
     assert "`C`" in by_key["logreg"]["reason"], by_key["logreg"]["reason"]
     assert all(s["reason"].startswith("reused") for k, s in by_key.items() if k not in reran)
     detail = editor.get(f"/api/runs/{second['id']}/").json()
+    schema_validator("/api/runs/{id}/", "get", "200").validate(detail)
     assert detail["reused_runs"][str(first["id"])]["created_by"] == "editor"
     stored = editor.get(f"/api/runs/{second['id']}/plan/").json()
+    schema_validator("/api/runs/{id}/plan/", "get", "200").validate(stored)
     assert {s["key"]: s["status"] for s in stored["steps"]} == {
         k: s["status"] for k, s in by_key.items()
     }
 
     # run vs run, either way round: the older run is the baseline
     compared = editor.get(f"/api/runs/{second['id']}/compare/{first['id']}/").json()
+    schema_validator("/api/runs/{id}/compare/{other}/", "get", "200").validate(compared)
     assert (compared["older"]["id"], compared["newer"]["id"]) == (first["id"], second["id"])
     rows = {s["key"]: s for s in compared["steps"]}
     assert not rows["data"]["changed"] and rows["data"]["why"] == []
