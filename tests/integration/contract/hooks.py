@@ -1,4 +1,4 @@
-"""Schemathesis hooks for the contract run (loaded through SCHEMATHESIS_HOOKS)."""
+"""Schemathesis hooks and checks for the contract run (loaded through SCHEMATHESIS_HOOKS)."""
 
 from __future__ import annotations
 
@@ -14,3 +14,17 @@ def filter_case(context: Any, case: Any) -> bool:
     parameter to a seeded object, which replaces the wrong value before the request is sent
     (Schemathesis 4.32's coverage phase would still expect a refusal)."""
     return case.meta is None or not case.meta.is_negative_at(ParameterLocation.PATH)
+
+
+@schemathesis.check
+def undeclared_query_parameters_are_refused(ctx: Any, response: Any, case: Any) -> bool | None:
+    """A query parameter the operation does not declare gets a 4xx (the API's 400 names it).
+    Schemathesis's own negative_data_rejection lets extra query parameters pass, since OpenAPI
+    cannot say "no others"; this server refuses them (docs/decisions/0032)."""
+    declared = {parameter.name for parameter in case.operation.query}
+    unknown = sorted(set(case.query or {}) - declared)
+    if unknown and response.status_code < 400:
+        raise AssertionError(
+            f"Undeclared query parameters {unknown} were accepted ({response.status_code})."
+        )
+    return None
