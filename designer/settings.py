@@ -149,14 +149,6 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_BROKER_CONNECTION_MAX_RETRIES = None
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = False
-# sending a task waits out a broker restart (~35 s) instead of failing after ~1 s; the API
-# refuses new runs while the broker is down (503), so only a worker finishing a step waits
-CELERY_TASK_PUBLISH_RETRY_POLICY = {
-    "max_retries": 20,
-    "interval_start": 0,
-    "interval_step": 0.5,
-    "interval_max": 2,
-}
 # a network partition leaves connections open that nothing answers on (no FIN, no RST): without
 # a socket timeout a worker's ack or publish waits on one forever and its event loop with it,
 # so it never takes work again; kombu also drops a BRPOP whose reply is overdue by the health
@@ -166,6 +158,14 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "socket_connect_timeout": 5,
     "socket_keepalive": True,
     "health_check_interval": 10,
+}
+# sending a task waits out a broker restart (~35 s) instead of failing after ~1 s; the API
+# refuses new runs while the broker is down (503), so only a worker finishing a step waits
+CELERY_TASK_PUBLISH_RETRY_POLICY = {
+    "max_retries": 20,
+    "interval_start": 0,
+    "interval_step": 0.5,
+    "interval_max": 2,
 }
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SERIALIZER = "json"

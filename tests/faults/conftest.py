@@ -10,6 +10,16 @@ import pytest
 from tests.faults.cluster import Cluster
 
 pytestmark = [pytest.mark.redis, pytest.mark.celery]
+TIMEOUT_PER_FAULT = 300  # seconds a test may take per injection of its fault
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """A fault test's time limit grows with `--fault-count` (the suite's default is one
+    injection's)."""
+    count = int(config.getoption("--fault-count"))
+    for item in items:
+        if item.path.parent == Path(__file__).parent:
+            item.add_marker(pytest.mark.timeout(TIMEOUT_PER_FAULT * count))
 
 
 @pytest.fixture(scope="session")
