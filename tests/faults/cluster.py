@@ -9,7 +9,6 @@ import signal
 import time
 import uuid
 from collections import Counter
-from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -75,7 +74,6 @@ class Cluster:
         *,
         redis_url: str = "",
         concurrency: int = 2,
-        wrapper: Sequence[str] = (),
         **env: str,
     ) -> CeleryWorker:
         """Start a Celery worker (gossip and mingle on, as deployed) on this deployment's Redis
@@ -86,7 +84,6 @@ class Cluster:
             name,
             quiet=False,
             concurrency=concurrency,
-            wrapper=wrapper,
             **{**self.env, **env},
         )
         self.workers.append(started)

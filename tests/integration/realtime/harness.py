@@ -17,7 +17,6 @@ import tempfile
 import time
 import urllib.request
 import uuid
-from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode, urlparse, urlunparse
@@ -303,16 +302,11 @@ class CeleryWorker:
         *,
         quiet: bool = True,
         concurrency: int = 2,
-        wrapper: Sequence[str] = (),
         **env: str,
     ) -> None:
-        """`wrapper`: a command that runs the worker (e.g. `faketime`)."""
         self.log_path = database.workdir / f"celery-{name}.log"
-        command = celery_worker_command(
-            f"{name}-{os.getpid()}", self.log_path, concurrency, quiet=quiet
-        )
         self.process = subprocess.Popen(
-            [*wrapper, *command],
+            celery_worker_command(f"{name}-{os.getpid()}", self.log_path, concurrency, quiet=quiet),
             cwd=ROOT,
             env=database.process_env(
                 **{"REDIS_URL": redis_url, "DESIGNER_RUNNER": "celery", **env}
