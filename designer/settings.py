@@ -132,6 +132,9 @@ DESIGNER_SCORING_WORKERS = int(os.environ.get("DESIGNER_SCORING_WORKERS", str(os
 DESIGNER_SCHEDULER = os.environ.get("DESIGNER_SCHEDULER", "embedded")
 # a Celery step renews a heartbeat this often; one silent for 3 intervals has lost its worker
 DESIGNER_HEARTBEAT_SECONDS = float(os.environ.get("DESIGNER_HEARTBEAT_SECONDS", "10"))
+# a queued Celery step attempt not taken this long after its task was sent is sent again (its
+# message may have been lost with the broker's data; a duplicate is dropped by its claim)
+DESIGNER_RESEND_SECONDS = float(os.environ.get("DESIGNER_RESEND_SECONDS", "300"))
 # every run's step policy (saved with each run): a step's node or module may set its own
 DESIGNER_STEP_TIMEOUT = float(os.environ.get("DESIGNER_STEP_TIMEOUT", "3600")) or None
 DESIGNER_STEP_RETRIES = int(os.environ.get("DESIGNER_STEP_RETRIES", "1"))
@@ -168,6 +171,10 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {
     "interval_max": 2,
 }
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# a worker process keeps its database connection from task to task (Celery's Django fixup
+# closes it after every task unless this is set: a new connection cost ~25 ms a step); a broken
+# or old one is dropped before the next task (runs.tasks.reuse_connection)
+CELERY_DB_REUSE_MAX = 1000
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 

@@ -23,7 +23,9 @@ from __future__ import annotations
 import dataclasses
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
 from django.db import connection, transaction
@@ -71,8 +73,11 @@ def stop_tasks(run_id: int) -> None:
 
 
 def _revoke(ids: list[str]) -> None:
+    """Revoke (and terminate) step attempts' tasks, and the tasks of earlier steps that the
+    running ones among them run inside (a worker runs a step it made ready itself)."""
     from designer.celery import app
 
+    ids = sorted({*ids, *heartbeat.carrier_tasks(ids)})
     if ids:
         app.control.revoke(ids, terminate=True)
 
@@ -85,6 +90,7 @@ class CeleryLauncher:
         self.sends: list[tuple[str, dict[str, Any]]] = []
         self.kills: list[str] = []
         self.wakes: list[float] = []
+        self.here: tuple[str, dict[str, Any]] | None = None  # the step this process runs next
 
     def launch(self, task: Task) -> None:
         built = make_task(
@@ -107,14 +113,24 @@ class CeleryLauncher:
     def wake(self, at: float) -> None:
         self.wakes.append(at)
 
+    def start_here(self, machine: RunMachine) -> None:
+        """Start the first launched step in this process instead of sending it: the worker
+        that reported a result runs a step it made ready itself (no broker round trip, and no
+        claim of its own: it starts in this transition, with its heartbeat, as a claim would)."""
+        if not self.sends:
+            return
+        key, task = self.here = self.sends.pop(0)
+        machine.started(attempt_task_id(str(self.run.pk), key, task["attempt"]))
+        heartbeat.touch(task_id(self.run.pk, key, task["attempt"]))
+
     def carry_out(self) -> None:
         """Send, revoke and schedule (after the transition committed)."""
         from designer.runs.tasks import run_step
 
-        for key, task in self.sends:
-            run_step.apply_async(
-                (self.run.pk, key, task), task_id=task_id(self.run.pk, key, task["attempt"])
-            )
+        ids = [task_id(self.run.pk, key, task["attempt"]) for key, task in self.sends]
+        for (key, task), name in zip(self.sends, ids, strict=True):
+            run_step.apply_async((self.run.pk, key, task), task_id=name)
+        heartbeat.sent(ids)
         _revoke(self.kills)
         if self.wakes:
             advance_later(self.run.pk, min(self.wakes) - self.clock() + 0.05)
@@ -127,56 +143,105 @@ def _epoch(value: datetime | str | None) -> float | None:
     return moment.timestamp()
 
 
-def _known(step: StepRun) -> KnownStep:
-    current = step.history[-1] if step.history else {}
-    return KnownStep(
-        status=step.status,
-        attempts=step.attempts,
-        outputs={port: OutputRecord.from_dict(info) for port, info in step.outputs.items()},
-        reason=step.reason,
-        fingerprint=step.fingerprint,
-        error=step.error or None,
-        started=_epoch(current.get("started_at")),
-        retry_at=_epoch(step.retry_at),
-    )
+@dataclass(frozen=True)
+class _Setup:
+    """What a run was created with (its options, workspace, graph and plan): fixed for its
+    life, so each process reads and parses it once, not at every transition."""
+
+    run: Run
+    plan: Plan
 
 
-def _transition(run_id: int, act: Callable[[RunMachine, Run], bool]) -> Run | None:
+@lru_cache(maxsize=16)
+def _setup(run_id: int, created: datetime) -> _Setup:
+    run = Run.objects.select_related("graph_version").get(pk=run_id)
+    return _Setup(run, Plan.from_dict(run.plan))
+
+
+STATE_FIELDS = ("key", "status", "attempts", "reason", "fingerprint", "error", "retry_at")
+
+
+def _known_steps(run_id: int, around: set[str] | None) -> dict[str, KnownStep]:
+    """The run's saved steps as the machine restores them: every step's state, and the outputs
+    and current attempt's start of the steps `around` (of every step when None) — a
+    transition about one step needs those only of the steps it can decide."""
+    rows = StepRun.objects.filter(run_id=run_id)
+    detailed = rows if around is None else rows.filter(key__in=around)
+    details = {
+        key: (outputs, history[-1] if history else {})
+        for key, outputs, history in detailed.values_list("key", "outputs", "history")
+    }
+    known = {}
+    for key, status, attempts, reason, fingerprint, error, retry_at in rows.values_list(
+        *STATE_FIELDS
+    ):
+        outputs, current = details.get(key, ({}, {}))
+        known[key] = KnownStep(
+            status=status,
+            attempts=attempts,
+            outputs={port: OutputRecord.from_dict(info) for port, info in outputs.items()},
+            reason=reason,
+            fingerprint=fingerprint,
+            error=error or None,
+            started=_epoch(current.get("started_at")),
+            retry_at=_epoch(retry_at),
+        )
+    return known
+
+
+def _transition(
+    run_id: int,
+    act: Callable[[RunMachine], bool],
+    around: Callable[[Plan], set[str]] | None = None,
+    run_here: bool = False,
+) -> CeleryLauncher | None:
     """Rebuild the run's machine under the row lock, let `act` tell it something, save what
-    it decided, and carry that out after the commit. None (nothing saved) when the run is
-    final or `act` returns False (a stale report)."""
+    it decided, and carry that out after the commit (`run_here`: but start a step it launched
+    in this process, see CeleryLauncher.start_here). The launcher, or None (nothing saved)
+    when the run is final or `act` returns False (a stale report).
+
+    With `around` (a step's claim or result) the machine knows every step's state but the
+    outputs only of the steps `around(plan)` names — those a result can decide — and the
+    clock is not acted on (an `advance` does that, with everything loaded): the run's saved
+    wake-up is kept unless an earlier one comes up, and a transition costs about the same for
+    a step of a 200-step fan-out as for one of a chain.
+    """
     with transaction.atomic():
         locked = eventlog.lock_run(run_id)
         if locked.status in FINAL_RUN:
             return None
         clock = database_clock()
-        run = Run.objects.select_related("graph_version").get(pk=run_id)
-        plan = Plan.from_dict(run.plan)
-        steps = {s.key: s for s in run.steps.all()}
+        setup = _setup(run_id, locked.created_at)
+        run, plan = setup.run, setup.plan
         events: list[Event] = []
         launcher = CeleryLauncher(run, plan, clock)
-        fresh = run.status == RunStatus.QUEUED
+        fresh = locked.status == RunStatus.QUEUED
         machine = RunMachine(
             plan,
             cache=engine_setup.cache_for(run),
             store=engine_setup.artifact_store(),
             launcher=launcher,
             emit=lambda event: events.append(dataclasses.replace(event, time=clock())),
-            run_id=str(run.pk),
+            run_id=str(run_id),
             policy=engine_setup.policy(run),
             scope=engine_setup.scope(run),
             capacity=None,  # Celery's queue takes every task: a step starts when a worker claims it
             clock=clock,
-            known=None if fresh else {key: _known(step) for key, step in steps.items()},
+            known=None if fresh else _known_steps(run_id, None if around is None else around(plan)),
         )
         if fresh:
             machine.begin()
-        if not act(machine, run):
+        if not act(machine):
             return None
-        machine.poll()
+        if around is None:
+            machine.poll()
+        if run_here:
+            launcher.start_here(machine)
         if machine.settled:
             machine.finish()
         wake = None if machine.settled else machine.next_wake()
+        if around is not None and locked.wake_at is not None and not machine.settled:
+            wake = locked.wake_at if wake is None else min(wake, locked.wake_at)
         changed = ("wake_at",) if wake != locked.wake_at else ()
         locked.wake_at = wake
         messages = translate.apply_events(locked, events)
@@ -185,40 +250,79 @@ def _transition(run_id: int, act: Callable[[RunMachine, Run], bool]) -> Run | No
         elif changed:
             Run.objects.filter(pk=run_id).update(wake_at=wake)
         transaction.on_commit(launcher.carry_out)
-    return run
+    return launcher
 
 
 def advance(run_id: int) -> None:
     """Start a queued run, or act on the clock: deadlines passed, retries due."""
-    _transition(run_id, lambda machine, run: True)
+    _transition(run_id, lambda machine: True)
 
 
-def claim(run_id: int, key: str, attempt: int) -> Run | None:
-    """A worker takes a step task: the run if that attempt may start now, else None. The
-    attempt's heartbeat starts with the claim, so it is never running without one."""
+def claim(run_id: int, key: str, attempt: int) -> bool:
+    """A worker takes a step task: True if that attempt may start now. The attempt's heartbeat
+    starts with the claim, so it is never running without one."""
     name = attempt_task_id(str(run_id), key, attempt)
 
-    def act(machine: RunMachine, run: Run) -> bool:
+    def act(machine: RunMachine) -> bool:
         if not machine.started(name):
             return False
         heartbeat.touch(task_id(run_id, key, attempt))
         return True
 
-    return _transition(run_id, act)
+    return _transition(run_id, act, lambda plan: {key, *plan.step(key).dependencies}) is not None
 
 
-def report(run_id: int, key: str, attempt: int, result: dict[str, Any]) -> None:
+def report(
+    run_id: int, key: str, attempt: int, result: dict[str, Any], *, run_here: bool = False
+) -> tuple[str, dict[str, Any]] | None:
     """A step attempt ended (worker.run_step's result, or its worker was lost): save it and
-    move the run on. A report about an attempt that is no longer running is dropped."""
+    move the run on. A report about an attempt that is no longer running is dropped.
+    `run_here`: a step this made ready is started for this process to run (its key and task,
+    returned) rather than sent to the queue."""
     name = attempt_task_id(str(run_id), key, attempt)
 
-    def act(machine: RunMachine, run: Run) -> bool:
+    def act(machine: RunMachine) -> bool:
         if name not in machine.running:
             return False
         machine.message(name, "done", result)
         return True
 
+    launcher = _transition(run_id, act, lambda plan: _decidable(plan, key), run_here)
+    return None if launcher is None else launcher.here
+
+
+def _decidable(plan: Plan, key: str) -> set[str]:
+    """The steps a result of `key` can decide (itself and every step downstream: a reused
+    step makes its dependents ready in the same transition), with the steps they read."""
+    steps = {key, *plan.downstream(key)}
+    return steps.union(*(plan.step(step).dependencies for step in steps))
+
+
+def resend(run_id: int, key: str, attempt: int) -> None:
+    """Send the task of a queued attempt again: its message may be lost (a broker that lost
+    its data, a send that never happened because its process died after the commit). A
+    duplicate is harmless: only the first claim of an attempt starts it."""
+    name = attempt_task_id(str(run_id), key, attempt)
+
+    def act(machine: RunMachine) -> bool:
+        queued = machine.running.get(name)
+        if queued is None or queued.started is not None:
+            return False
+        machine.launcher.launch(Task(name, key, attempt, dict(machine.decision(key).inputs)))
+        return True
+
     _transition(run_id, act)
+
+
+def queued_attempts() -> list[tuple[int, str, int]]:
+    """(run id, step key, attempt) of every Celery step attempt sent and not yet started."""
+    rows = StepRun.objects.filter(
+        status=StepStatus.QUEUED,
+        attempts__gt=0,
+        run__status=RunStatus.RUNNING,
+        run__runner="celery",
+    ).values_list("run_id", "key", "attempts")
+    return list(rows)
 
 
 def running_attempts() -> list[tuple[int, str, int]]:

@@ -4,7 +4,9 @@ The claim of an attempt sets the key (`touch`), then the step task holds a `Hear
 its step runs. Every worker's reconciler (runs.reconciler) looks at the keys of all running
 attempts and reports an attempt lost once its key is gone, so a worker that was killed or lost
 its machine cannot leave a step `running` forever. Keys expire on Redis's clock, not a host's;
-a key's value names the process that holds the attempt (`host:pid`).
+a key's value names the process that holds the attempt and the Celery task it runs in
+(`host:pid:task id`): a worker runs a step it made ready inside the task of the step before
+(runs.tasks), so revoking an attempt means revoking that task.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import threading
 from functools import cache
 
 import redis
+from celery import current_task
 from django.conf import settings
 
 MISSED_BEATS = 3  # an attempt silent this many intervals has lost its worker
@@ -48,29 +51,68 @@ def alive(names: list[str]) -> list[bool]:
     return [bool(found) for found in pipe.execute()]
 
 
-def touch(name: str) -> None:
-    """Start (or renew) an attempt's heartbeat once, naming this process as its holder;
+def holder() -> str:
+    """This process and the Celery task it runs (`host:pid:task id`), as a heartbeat names them."""
+    task = current_task.request.id if current_task else ""
+    return f"{socket.gethostname()}:{os.getpid()}:{task or ''}"
+
+
+def touch(name: str, value: str | None = None) -> None:
+    """Start (or renew) an attempt's heartbeat once, naming its holder (this process and task);
     Redis briefly away: the next beat tries."""
-    value = f"{socket.gethostname()}:{os.getpid()}"
     with contextlib.suppress(redis.RedisError):
-        _client(settings.REDIS_URL).set(_key(name), value, px=int(lifetime() * 1000))
+        _client(settings.REDIS_URL).set(_key(name), value or holder(), px=int(lifetime() * 1000))
+
+
+def carrier_tasks(names: list[str]) -> list[str]:
+    """The Celery tasks the running attempts `names` run in (one round trip; none for an
+    attempt without a heartbeat, none at all while Redis is away)."""
+    try:
+        values = _client(settings.REDIS_URL).mget([_key(name) for name in names]) if names else []
+    except redis.RedisError:
+        return []
+    return [value.decode().split(":")[2] for value in values if value and value.count(b":") == 2]
+
+
+def _sent_key(name: str) -> str:
+    return f"designer:sent:{name}"
+
+
+def sent(names: list[str]) -> None:
+    """Note that the tasks of queued attempts `names` were just sent; the mark lasts
+    DESIGNER_RESEND_SECONDS (Redis away: none, so they are sent again once it is back)."""
+    if not names:
+        return
+    pipe = _client(settings.REDIS_URL).pipeline(transaction=False)
+    for name in names:
+        pipe.set(_sent_key(name), 1, px=int(settings.DESIGNER_RESEND_SECONDS * 1000))
+    with contextlib.suppress(redis.RedisError):
+        pipe.execute()
+
+
+def sent_lately(names: list[str]) -> list[bool]:
+    """Whether each queued attempt's task was sent within DESIGNER_RESEND_SECONDS."""
+    pipe = _client(settings.REDIS_URL).pipeline(transaction=False)
+    for name in names:
+        pipe.exists(_sent_key(name))
+    return [bool(found) for found in pipe.execute()]
 
 
 class Heartbeat:
     """Keeps `name` alive from a background thread while the `with` block runs."""
 
     def __init__(self, name: str):
-        self.name, self.key = name, _key(name)
+        self.name, self.key, self.holder = name, _key(name), holder()
         self.client = _client(settings.REDIS_URL)
         self.stopped = threading.Event()
         self.thread = threading.Thread(target=self._beat, name=f"heartbeat-{name}", daemon=True)
 
     def _beat(self) -> None:
         while not self.stopped.wait(interval()):
-            touch(self.name)
+            touch(self.name, self.holder)
 
     def __enter__(self) -> Heartbeat:
-        touch(self.name)
+        touch(self.name, self.holder)
         self.thread.start()
         return self
 

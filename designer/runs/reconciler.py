@@ -10,7 +10,10 @@ must not inherit a database connection that is in use (SQLite's locks do not sur
 - a run whose saved wake-up (`Run.wake_at`: a deadline or a retry) has passed is advanced, in
   case the `advance_run` that should have done it was held by a worker that died;
 - a run still queued after a heartbeat lifetime is advanced, in case its first `advance_run`
-  died the same way.
+  died the same way;
+- a queued attempt whose task was sent more than DESIGNER_RESEND_SECONDS ago (or never: its
+  sender died after the commit) is sent again, in case the message was lost with the broker's
+  data; a duplicate does nothing (only the first claim starts an attempt).
 
 Every worker sweeps, so the check never dies with the worker it is checking; several sweeps
 of the same thing are harmless, because each is a transition under the run's row lock that
@@ -54,6 +57,12 @@ def sweep() -> int:
     for attempt, beating in zip(attempts, heartbeat.alive(names), strict=True):
         if not beating:
             distributed.report(*attempt, lost_result())
+            done += 1
+    queued = distributed.queued_attempts()
+    names = [distributed.task_id(*attempt) for attempt in queued]
+    for attempt, sent in zip(queued, heartbeat.sent_lately(names), strict=True):
+        if not sent:
+            distributed.resend(*attempt)
             done += 1
     now = distributed.database_clock()()
     celery = Run.objects.filter(runner="celery")

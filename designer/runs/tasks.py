@@ -9,8 +9,8 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from celery import shared_task
-from celery.signals import worker_init, worker_ready, worker_shutdown
-from django.db import InterfaceError, OperationalError, connection
+from celery.signals import task_prerun, worker_init, worker_ready, worker_shutdown
+from django.db import InterfaceError, OperationalError, close_old_connections, connection
 
 from designer.engine.events import Event, EventType
 from designer.engine.runners.routing import step_image
@@ -44,6 +44,14 @@ def preload(**_: Any) -> None:
     thread is not starved by a cold import)."""
     for name in engine_setup.PRELOAD:
         __import__(name)
+
+
+@task_prerun.connect
+def reuse_connection(**_: Any) -> None:
+    """A task uses the connection the one before it left open (Celery's own fixup would close
+    it: settings.CELERY_DB_REUSE_MAX), unless that one broke or outlived CONN_MAX_AGE, as
+    Django does between two requests."""
+    close_old_connections()
 
 
 @worker_ready.connect
@@ -93,10 +101,19 @@ class _Reporter:
 
 @shared_task(name="designer.runs.run_step")
 def run_step(run_id: int, key: str, task: dict[str, Any]) -> None:
-    """Run one step attempt in this worker process, then report its result to the run."""
+    """Run one step attempt in this worker process and report its result to the run; then run
+    the step that result made ready, if any, here too (started with the report), and so on."""
     attempt = int(task["attempt"])
-    if _patiently(lambda: distributed.claim(run_id, key, attempt)) is None:
+    if not _patiently(lambda: distributed.claim(run_id, key, attempt)):
         return  # stale: a redelivery, or the run moved on
+    claimed: tuple[str, dict[str, Any]] | None = (key, task)
+    while claimed is not None:
+        claimed = _run_claimed(run_id, *claimed)
+
+
+def _run_claimed(run_id: int, key: str, task: dict[str, Any]) -> tuple[str, dict[str, Any]] | None:
+    """Run a claimed attempt and report its result; the next step to run here, if any."""
+    attempt = int(task["attempt"])
     reporter = _Reporter(run_id, key, attempt)
     with Heartbeat(distributed.task_id(run_id, key, attempt)):  # until the result is saved
         if step_image(task):
@@ -104,4 +121,4 @@ def run_step(run_id: int, key: str, task: dict[str, Any]) -> None:
         else:
             result = engine_run_step(task, reporter, capture_output=True, chdir=True)
         _patiently(reporter.flush)
-        _patiently(lambda: distributed.report(run_id, key, attempt, result))
+        return _patiently(lambda: distributed.report(run_id, key, attempt, result, run_here=True))

@@ -19,6 +19,7 @@ from tests.integration.realtime.harness import CeleryWorker, Database, Server
 from tests.support.processes import PostgresServer, RedisServer
 
 HEARTBEAT = "1"  # seconds: a killed worker's attempt is noticed within ~3 s
+RESEND = "10"  # seconds: a queued attempt's lost message is sent again after this
 FINAL = {"succeeded", "failed", "canceled"}
 
 
@@ -57,7 +58,11 @@ class Cluster:
         self.redis = RedisServer(folder)
         self.database = Database(admin_url=self.postgres.url)
         self.db_url = self.database.env["DATABASE_URL"]
-        self.env = {"DESIGNER_RUNNER": "celery", "DESIGNER_HEARTBEAT_SECONDS": HEARTBEAT}
+        self.env = {
+            "DESIGNER_RUNNER": "celery",
+            "DESIGNER_HEARTBEAT_SECONDS": HEARTBEAT,
+            "DESIGNER_RESEND_SECONDS": RESEND,
+        }
         self.servers: list[Server] = [self.server()]
         self.workers: list[CeleryWorker] = []
         team = self.servers[0].control("team", members={"editor": "editor"})
@@ -137,7 +142,7 @@ class Cluster:
         while (value := client.get(f"designer:heartbeat:run{run_id}-{step}-{attempt}")) is None:
             assert time.monotonic() < deadline, "the attempt never beat"
             time.sleep(0.05)
-        return int(value.decode().rsplit(":", 1)[1])
+        return int(value.decode().split(":")[1])
 
     def worker_of(self, pid: int) -> CeleryWorker:
         """The worker whose process group holds `pid`."""

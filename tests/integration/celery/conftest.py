@@ -79,5 +79,6 @@ def celery_worker(
 
 @pytest.fixture
 def celery_runner(celery_worker: subprocess.Popen[bytes], settings: Any) -> None:
-    """Route runs started in this test to the Celery workers."""
+    """Route runs started in this test to the Celery workers (heartbeats on their Redis)."""
     settings.DESIGNER_RUNNER = "celery"
+    settings.REDIS_URL = REDIS_URL

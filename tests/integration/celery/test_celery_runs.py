@@ -105,6 +105,23 @@ def test_cancel_on_celery(team_tx: Team) -> None:
     assert steps(editor.get(f"/api/runs/{run_id}/").json())["py"]["status"] == "canceled"
 
 
+def test_a_step_started_by_the_worker_of_its_upstream_step_is_stopped_by_cancel(
+    team_tx: Team,
+) -> None:
+    editor = team_tx.client("editor")
+    _, run_id = start_sleeping_run(editor, team_tx.workspace.pk, seconds=600)
+    beating = redis.Redis.from_url(REDIS_URL)
+    holder = beating.get(f"designer:heartbeat:run{run_id}-py-1")
+    assert holder is not None
+    assert holder.decode().split(":")[2] == f"run{run_id}-s1-1"  # it runs in its upstream's task
+    editor.post(f"/api/runs/{run_id}/cancel/")
+    deadline = time.monotonic() + 60  # the script would sleep for 600 s
+    while beating.exists(f"designer:heartbeat:run{run_id}-py-1"):  # it stopped running
+        assert time.monotonic() < deadline
+        time.sleep(0.1)
+    assert steps(editor.get(f"/api/runs/{run_id}/").json())["py"]["status"] == "canceled"
+
+
 def _descendants(pid: int) -> list[int]:
     """Every process below `pid` (children first, then theirs)."""
     found: list[int] = []
@@ -156,7 +173,7 @@ def test_a_step_whose_worker_is_killed_is_retried_saying_why(
 def test_a_redelivered_task_or_a_repeated_or_late_result_changes_nothing(team_tx: Team) -> None:
     editor = team_tx.client("editor")
     _, run_id = start_sleeping_run(editor, team_tx.workspace.pk, seconds=3)
-    assert distributed.claim(run_id, "py", 1) is None  # a redelivered run_step starts nothing
+    assert not distributed.claim(run_id, "py", 1)  # a redelivered run_step starts nothing
     first = {"status": "failed", "error": "first", "error_type": "StepError", "retryable": False}
     distributed.report(run_id, "py", 1, first)  # taken: attempt 1 is the running one
     events = list(RunEvent.objects.filter(run_id=run_id).values_list("seq", "type"))
