@@ -124,12 +124,13 @@ class Cluster:
             time.sleep(0.2)
 
     def wait(self, run_id: int, step: str, until: set[str], timeout: float = 180) -> dict[str, Any]:
-        """Wait until the run, or its step `step`, is in one of the statuses `until`."""
+        """Wait until the run (`step` empty), or its step `step`, is in one of the statuses
+        `until`, as saved."""
         deadline = time.monotonic() + timeout
         while True:
             body = self.run(run_id)
             steps = {s["key"]: s["status"] for s in body["steps"]}
-            if body["status"] in until or steps.get(step) in until:
+            if (steps.get(step) if step else body["status"]) in until:
                 return body
             logs = [w.log()[-3000:] for w in self.workers]
             assert time.monotonic() < deadline, (body["status"], steps, *logs)

@@ -14,7 +14,7 @@ def _runs_through(cluster: Cluster, restart: Callable[[], None], fault_count: in
     cluster.worker("w2")
     for _ in range(fault_count):
         runs = [cluster.start_run(script_chain(seconds=2, steps=2)) for _ in range(3)]
-        cluster.wait(runs[0], "py1", {"running"})
+        cluster.wait(runs[0], "py1", {"running", "succeeded"})  # mid-run either way
         restart()
         await_all(cluster, runs)
         for run_id in runs:

@@ -11,6 +11,7 @@ def test_a_worker_killed_mid_step_loses_nothing(cluster: Cluster, fault_count: i
     cluster.worker("w2")
     for round_ in range(fault_count):
         run_id = cluster.start_run(script_chain(seconds=3, steps=2))
+        # running as saved: a worker killed during the claim never started it (it is sent again)
         cluster.wait(run_id, "py1", {"running"})
         holder = cluster.worker_of(cluster.holder(run_id, "py1", 1))
         cluster.kill(holder)
