@@ -327,9 +327,19 @@ def queued_attempts() -> list[tuple[int, str, int]]:
     return list(rows)
 
 
-def running_attempts() -> list[tuple[int, str, int]]:
-    """(run id, step key, attempt) of every Celery step attempt running now."""
+def running_attempts(started_before: float) -> list[tuple[int, str, int]]:
+    """(run id, step key, attempt) of every Celery step attempt running now that started
+    before `started_before` (machine clock)."""
     rows = StepRun.objects.filter(
         status=StepStatus.RUNNING, run__status=RunStatus.RUNNING, run__runner="celery"
-    ).values_list("run_id", "key", "attempts")
-    return list(rows)
+    ).values_list("run_id", "key", "attempts", "history")
+    return [
+        (run_id, key, attempts)
+        for run_id, key, attempts, history in rows
+        if _attempt_start(history) < started_before
+    ]
+
+
+def _attempt_start(history: list[dict[str, Any]]) -> float:
+    """When a step's current attempt started (machine clock; 0 when unknown)."""
+    return (_epoch(history[-1].get("started_at")) if history else None) or 0.0

@@ -5,8 +5,10 @@ gone when the worker is) sweeps once a second, or every heartbeat interval if th
 A process, not a thread of the worker's main process: pool processes fork from that one, and
 must not inherit a database connection that is in use (SQLite's locks do not survive it).
 
-- a running attempt whose heartbeat key expired is reported lost (retryable: the run state
-  machine retries it on whichever worker takes the new task, or fails it naming the cause);
+- a running attempt whose heartbeat key expired (and that started a heartbeat lifetime ago:
+  a Redis restart may lose a fresh key, which the next beat restores) is reported lost
+  (retryable: the run state machine retries it on whichever worker takes the new task, or
+  fails it naming the cause);
 - a run whose saved wake-up (`Run.wake_at`: a deadline or a retry) has passed is advanced, in
   case the `advance_run` that should have done it was held by a worker that died;
 - a run still queued after a heartbeat lifetime is advanced, in case its first `advance_run`
@@ -52,7 +54,9 @@ def lost_result() -> dict[str, object]:
 def sweep() -> int:
     """One pass over lost attempts and overdue runs; how many transitions it asked for."""
     done = 0
-    attempts = distributed.running_attempts()
+    now = distributed.database_clock()()
+    # a heartbeat a Redis restart lost (its last second of writes) is renewed within an interval
+    attempts = distributed.running_attempts(started_before=now - heartbeat.lifetime())
     names = [distributed.task_id(*attempt) for attempt in attempts]
     for attempt, beating in zip(attempts, heartbeat.alive(names), strict=True):
         if not beating:
@@ -64,7 +68,6 @@ def sweep() -> int:
         if not sent:
             distributed.resend(*attempt)
             done += 1
-    now = distributed.database_clock()()
     celery = Run.objects.filter(runner="celery")
     due = celery.filter(status=RunStatus.RUNNING, wake_at__lte=now)
     queued_before = datetime.fromtimestamp(now - heartbeat.lifetime(), tz=UTC)
