@@ -271,8 +271,11 @@ async def open_socket(
     )
 
 
-async def receive(socket: ClientConnection, timeout: float = 10) -> dict[str, Any]:
-    """The next message, checked against its protocol model (a mismatch fails the test)."""
+async def receive(socket: ClientConnection, timeout: float = 30) -> dict[str, Any]:
+    """The next message, checked against its protocol model (a mismatch fails the test).
+
+    The timeout is only a bound for a test that fails: a Celery step under a loaded machine
+    can be more than 10 s between two events."""
     import asyncio
 
     text = await asyncio.wait_for(socket.recv(), timeout)
