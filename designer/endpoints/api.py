@@ -10,6 +10,7 @@ from django.db.models import Count, Q
 from django.db.models.functions import TruncDay, TruncHour
 from django.http import HttpResponse
 from django.utils import timezone
+from django.utils.http import content_disposition_header
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status
@@ -19,7 +20,7 @@ from rest_framework.response import Response
 
 from designer.api_errors import ApiError, error_responses
 from designer.endpoints import cron, monitoring, services
-from designer.endpoints.deployment import score_url
+from designer.endpoints.deployment import deployed_scorer, score_url
 from designer.endpoints.models import Endpoint, EndpointKey, EndpointKind, Invocation, Schedule
 from designer.endpoints.openapi import endpoint_openapi, realtime_openapi
 from designer.endpoints.permissions import KeyOrMemberView
@@ -36,6 +37,7 @@ from designer.endpoints.serializers import (
     KeySerializer,
     MonitoringSerializer,
     NewKeySerializer,
+    OnnxManifestSerializer,
     PublishSerializer,
     PublishVersionSerializer,
     ScheduleSerializer,
@@ -44,6 +46,8 @@ from designer.endpoints.serializers import (
 )
 from designer.graphs.models import Graph
 from designer.runs.models import RunStatus
+from designer.serving.bundles import BundleError
+from designer.serving.onnx_export import NoOnnxModel, OnnxDownload, onnx_download
 from designer.workspaces.models import Role
 from designer.workspaces.pagination import int_parameter, paginated, paginated_response, query_int
 from designer.workspaces.parsers import LimitedJSONParser, LimitedMultiPartParser
@@ -197,6 +201,74 @@ class EndpointOpenApiView(EndpointsView):
         return Response(endpoint_openapi(endpoint, version, server))
 
 
+class FormatIsAQueryParameter(DefaultContentNegotiation):
+    """`?format=` picks the download's format here; errors are always JSON."""
+
+    def select_renderer(self, request: Request, renderers: Any, format_suffix: Any = None) -> Any:
+        return renderers[0], renderers[0].media_type
+
+
+def _onnx_download(endpoint: Endpoint, number: int) -> OnnxDownload:
+    """Version `number`'s deployed ONNX model, or a 404/409 naming why there is none."""
+    version = services.version_for_call(endpoint, number)
+    if endpoint.kind != EndpointKind.REALTIME:
+        raise ApiError(
+            409,
+            "not_realtime",
+            f"Endpoint {endpoint.name} is a pipeline endpoint: only real-time versions hold an "
+            "ONNX model.",
+        )
+    try:
+        scorer = deployed_scorer(version)
+    except BundleError as exc:
+        raise ApiError(409, "not_deployed", f"Version {number} cannot be read: {exc}.") from exc
+    if scorer is None:
+        raise ApiError(409, "not_deployed", f"Version {number} is not deployed.")
+    try:
+        return onnx_download(scorer)
+    except NoOnnxModel as exc:
+        raise ApiError(409, exc.code, str(exc)) from exc
+
+
+class EndpointVersionOnnxView(EndpointsView):
+    """Download a real-time version's ONNX model, the one checked against scikit-learn when it
+    was deployed (run it with onnxruntime as its manifest, …/model.onnx.json, says)."""
+
+    policy = {"GET": Role.VIEWER}
+    content_negotiation_class = FormatIsAQueryParameter
+
+    @extend_schema(
+        responses={
+            (200, "application/octet-stream"): OpenApiTypes.BINARY,
+            **error_responses(401, 404, 409),
+        },
+        operation_id="endpoint_version_onnx",
+    )
+    def get(self, request: Request, pk: int, number: int) -> HttpResponse:
+        endpoint = self.endpoint(pk)
+        download = _onnx_download(endpoint, number)
+        response = HttpResponse(download.data, content_type="application/octet-stream")
+        name = f"{endpoint.name}-v{number}.onnx"
+        response["Content-Disposition"] = content_disposition_header(True, name)
+        response["Link"] = '<model.onnx.json>; rel="describedby"'
+        return response
+
+
+class EndpointVersionOnnxManifestView(EndpointsView):
+    """How to run a real-time version's ONNX model: its inputs (names, order, types), what its
+    outputs are in the endpoint's response, and how close it came to scikit-learn."""
+
+    policy = {"GET": Role.VIEWER}
+
+    @extend_schema(
+        responses={200: OnnxManifestSerializer, **error_responses(401, 404, 409)},
+        operation_id="endpoint_version_onnx_manifest",
+    )
+    def get(self, request: Request, pk: int, number: int) -> Response:
+        download = _onnx_download(self.endpoint(pk), number)
+        return Response(OnnxManifestSerializer(download.manifest).data)
+
+
 def _call_body(request: Request) -> tuple[Any, Any, dict[str, Any]]:
     """(parameters, dataset inputs, files) of a JSON or multipart call (400 when malformed)."""
     files = {name: request.FILES[name] for name in request.FILES}
@@ -298,13 +370,6 @@ class InvocationDetailView(KeyOrMemberView):
     def get(self, request: Request, pk: int) -> Response:
         call = self.invocation_for_caller(CALLS, pk)
         return Response(InvocationSerializer(call, context={"request": request}).data)
-
-
-class FormatIsAQueryParameter(DefaultContentNegotiation):
-    """`?format=` picks the download's format here; errors are always JSON."""
-
-    def select_renderer(self, request: Request, renderers: Any, format_suffix: Any = None) -> Any:
-        return renderers[0], renderers[0].media_type
 
 
 class InvocationOutputView(KeyOrMemberView):

@@ -41,6 +41,11 @@ def deploy(version: EndpointVersion, scorer: Scorer) -> None:
     bundles.deploy(folder(), version.pk, scorer)
 
 
+def deployed_scorer(version: EndpointVersion) -> Scorer | None:
+    """A version's scorer as its bundle holds it (None when it has none)."""
+    return bundles.load(folder(), version.pk)
+
+
 def remove(version_ids: list[int]) -> None:
     """Remove versions' bundles (their endpoint is gone)."""
     for version_id in version_ids:

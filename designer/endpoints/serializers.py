@@ -90,6 +90,10 @@ class ScoringSerializer(serializers.Serializer):
     max_difference = serializers.FloatField(
         allow_null=True, help_text="Largest ONNX difference from scikit-learn on the checked rows."
     )
+    onnx_model = serializers.BooleanField(
+        default=False,
+        help_text="Whether …/versions/N/model.onnx offers the checked ONNX model for download.",
+    )
     tolerance = ToleranceSerializer()
     checked_rows = serializers.IntegerField(help_text="Training rows the runtimes were checked on.")
     sandboxed_steps = serializers.ListField(
@@ -107,6 +111,49 @@ class ScoringSerializer(serializers.Serializer):
         required=False,
         help_text="Numeric input columns: {mean, std} over the training rows (input drift).",
     )
+
+
+class OnnxInputSerializer(serializers.Serializer):
+    """One input of an ONNX model: a (rows, features) matrix, or one column of (rows, 1)."""
+
+    name = serializers.CharField()
+    shape = serializers.ListField(child=serializers.JSONField(), help_text='["rows", width]')
+    type = serializers.ChoiceField(choices=["float64", "float32", "string"])
+    columns = serializers.ListField(
+        child=serializers.CharField(),
+        required=False,
+        help_text="The request columns in the matrix, in this order.",
+    )
+
+
+class OnnxOutputSerializer(serializers.Serializer):
+    """One output of an ONNX model and the response column(s) it gives."""
+
+    name = serializers.CharField()
+    response_column = serializers.CharField(required=False, help_text="For the labels.")
+    shape = serializers.ListField(child=serializers.JSONField(), required=False)
+    classes = serializers.ListField(child=serializers.JSONField(), required=False)
+    response_columns = serializers.DictField(
+        child=serializers.IntegerField(),
+        required=False,
+        help_text="Response column → index of its probability in a row of this output.",
+    )
+
+
+class OnnxManifestSerializer(serializers.Serializer):
+    """How to run a real-time version's ONNX model with plain onnxruntime."""
+
+    features = serializers.ListField(
+        child=serializers.CharField(), help_text="The request columns the model reads, in order."
+    )
+    inputs = OnnxInputSerializer(many=True)
+    outputs = OnnxOutputSerializer(many=True)
+    float_type = serializers.ChoiceField(choices=["float64", "float32"])
+    max_difference = serializers.FloatField(
+        allow_null=True, help_text="Largest difference from scikit-learn on the checked rows."
+    )
+    tolerance = ToleranceSerializer()
+    checked_rows = serializers.IntegerField()
 
 
 class InterfaceParameterSerializer(serializers.Serializer):

@@ -21,6 +21,16 @@ urlpatterns = [
         name="endpoint-version-invoke",
     ),
     path(
+        ENDPOINT + "versions/<id:number>/model.onnx",
+        api.EndpointVersionOnnxView.as_view(),
+        name="endpoint-version-onnx",
+    ),
+    path(
+        ENDPOINT + "versions/<id:number>/model.onnx.json",
+        api.EndpointVersionOnnxManifestView.as_view(),
+        name="endpoint-version-onnx-manifest",
+    ),
+    path(
         ENDPOINT + "invocations/",
         api.EndpointInvocationsView.as_view(),
         name="endpoint-invocations",

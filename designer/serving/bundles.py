@@ -114,6 +114,15 @@ def _unpickle(source: BinaryIO) -> Scorer:
     return scorer
 
 
+def load(root: Path, version_id: int) -> Scorer | None:
+    """A deployed version's scorer read once (None when it has no bundle; BundleError)."""
+    try:
+        with bundle_path(root, version_id).open("rb") as source:
+            return _unpickle(source)
+    except FileNotFoundError:
+        return None
+
+
 class Loaded:
     """The scorers one process holds warm, by version id, kept in step with the bundle files:
     a replaced bundle is loaded again, a removed one is dropped (one stat() a call). Safe to

@@ -123,6 +123,11 @@ class Kernel:
     def runtime(self) -> str:
         return "onnx" if self.onnx is not None else "sklearn"
 
+    @property
+    def replayed(self) -> list[Replay]:
+        """The fitted transforms replayed before the model (none: rows reach it unchanged)."""
+        return [step for step in self.before if isinstance(step, Replay)]
+
     def features(self, columns: Columns) -> Columns | None:
         """The model's feature columns after the replays; None when the rows hold missing
         values the model cannot take (the graph path then gives the step's own error)."""

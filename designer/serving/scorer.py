@@ -105,6 +105,9 @@ class Scorer:
             "runtime": self.runtime,
             "runtime_reason": self.runtime_reason,
             "max_difference": self.max_difference,
+            "onnx_model": self.kernel is not None
+            and self.kernel.onnx is not None
+            and not self.kernel.replayed,
             "tolerance": {"absolute": ABS_TOLERANCE, "relative": REL_TOLERANCE},
             "checked_rows": self.checked_rows,
             "sandboxed_steps": self.sandboxed,

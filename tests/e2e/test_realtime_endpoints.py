@@ -65,6 +65,9 @@ def test_publish_real_time_try_it_and_run_the_curl_example(
         re.compile(rf"^{designer_server.scoring_url}/score/endpoints/\d+/$")
     )
     expect(page.get_by_test_id("version-1")).to_contain_text("ONNX Runtime")
+    expect(page.get_by_test_id("version-1").get_by_test_id("onnx-download")).to_have_attribute(
+        "href", re.compile(r"^/api/endpoints/\d+/versions/1/model\.onnx$")
+    )
     expect(page.get_by_test_id("version-1").get_by_test_id("traffic-share")).to_contain_text(
         "100 %"
     )

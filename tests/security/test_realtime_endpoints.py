@@ -3,20 +3,24 @@ endpoint key of the endpoint's workspace that may call that endpoint gets rows s
 
 A key of another workspace, a revoked key (refused on the very next call), a key scoped to a
 pipeline endpoint, a personal API token, a viewer changing the traffic split, a key over its
-rate, and bodies too large to read all get their 4xx, never a score or a 5xx.
+rate, and bodies too large to read all get their 4xx, never a score or a 5xx. A version's ONNX
+download follows the endpoint reads' rules: 404 to another workspace's user, open to a viewer.
 """
 
 from __future__ import annotations
 
 import socket
+import subprocess
+import sys
 from collections.abc import Iterator
 from urllib.parse import urlsplit
 
 import pytest
+import requests
 
-from tests.e2e.server import LiveServer
+from tests.e2e.server import PASSWORD, ROOT, LiveServer
 from tests.integration.endpoints.conftest import scoring_document
-from tests.integration.endpoints.test_live_server import Session
+from tests.integration.endpoints.test_live_server import Session, bearer
 from tests.support.realtime_endpoints import Caller, Deployed, deploy
 
 
@@ -94,6 +98,9 @@ def test_a_key_for_a_pipeline_endpoint_cannot_score(deployed: Deployed) -> None:
         headers={"Authorization": f"Bearer {deployed.key}"},
     )
     assert answer.status_code == 409 and answer.json()["code"] == "realtime_endpoint"
+    # and a pipeline version has no ONNX model to download
+    onnx = session.call("GET", f"/api/endpoints/{batch['id']}/versions/1/model.onnx", code=409)
+    assert onnx["code"] == "not_realtime"
 
 
 def test_a_personal_api_token_is_not_an_endpoint_key(deployed: Deployed) -> None:
@@ -132,3 +139,29 @@ def test_bodies_too_large_are_refused_before_they_are_read(deployed: Deployed) -
         assert (status, body["code"]) == (413, "too_many_rows")
     finally:
         caller.close()
+
+
+OUTSIDER = """
+import django
+django.setup()
+from django.contrib.auth import get_user_model
+from designer.workspaces.services import create_workspace
+create_workspace(get_user_model().objects.create_user("mallory", "m@example.com", "%s"), "Mine")
+"""
+
+
+def test_the_onnx_download_is_a_read_of_the_endpoint(deployed: Deployed) -> None:
+    server = deployed.server
+    subprocess.run(
+        [sys.executable, "-c", OUTSIDER % PASSWORD], cwd=ROOT, env=server.env(), check=True
+    )
+    version = f"/api/endpoints/{deployed.id}/versions/1/"
+    mallory, carol = Session(server, "mallory"), Session(server, "carol")
+    for path in ("model.onnx", "model.onnx.json"):
+        outsider = mallory.http.get(server.url + version + path)
+        assert (outsider.status_code, outsider.json()["code"]) == (404, "not_found")
+        assert carol.http.get(server.url + version + path).status_code == 200
+        missing = carol.http.get(f"{server.url}/api/endpoints/{deployed.id}/versions/9/{path}")
+        assert missing.status_code == 404
+        key = requests.get(server.url + version + path, headers=bearer(deployed.key))
+        assert key.status_code == 401, key.text  # an endpoint key scores; it reads nothing

@@ -269,6 +269,46 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/endpoints/{id}/versions/{number}/model.onnx": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * @description Download a real-time version's ONNX model, the one checked against scikit-learn when it
+         *     was deployed (run it with onnxruntime as its manifest, …/model.onnx.json, says).
+         */
+        get: operations["endpoint_version_onnx"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/endpoints/{id}/versions/{number}/model.onnx.json": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * @description How to run a real-time version's ONNX model: its inputs (names, order, types), what its
+         *     outputs are in the endpoint's response, and how close it came to scikit-learn.
+         */
+        get: operations["endpoint_version_onnx_manifest"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/graphs/{id}/": {
         parameters: {
             query?: never;
@@ -1318,6 +1358,12 @@ export interface components {
         FirePreview: {
             next: string[];
         };
+        /**
+         * @description * `float64` - float64
+         *     * `float32` - float32
+         * @enum {string}
+         */
+        FloatTypeEnum: "float64" | "float32";
         /** @description A graph with its draft, the draft's ETag and the draft's validation issues. */
         Graph: {
             readonly id: number;
@@ -1727,6 +1773,49 @@ export interface components {
         OlderNewer: {
             older: string | null;
             newer: string | null;
+        };
+        /** @description One input of an ONNX model: a (rows, features) matrix, or one column of (rows, 1). */
+        OnnxInput: {
+            name: string;
+            /** @description ["rows", width] */
+            shape: unknown[];
+            type: components["schemas"]["OnnxInputTypeEnum"];
+            /** @description The request columns in the matrix, in this order. */
+            columns?: string[];
+        };
+        /**
+         * @description * `float64` - float64
+         *     * `float32` - float32
+         *     * `string` - string
+         * @enum {string}
+         */
+        OnnxInputTypeEnum: "float64" | "float32" | "string";
+        /** @description How to run a real-time version's ONNX model with plain onnxruntime. */
+        OnnxManifest: {
+            /** @description The request columns the model reads, in order. */
+            features: string[];
+            inputs: components["schemas"]["OnnxInput"][];
+            outputs: components["schemas"]["OnnxOutput"][];
+            float_type: components["schemas"]["FloatTypeEnum"];
+            /**
+             * Format: double
+             * @description Largest difference from scikit-learn on the checked rows.
+             */
+            max_difference: number | null;
+            tolerance: components["schemas"]["Tolerance"];
+            checked_rows: number;
+        };
+        /** @description One output of an ONNX model and the response column(s) it gives. */
+        OnnxOutput: {
+            name: string;
+            /** @description For the labels. */
+            response_column?: string;
+            shape?: unknown[];
+            classes?: unknown[];
+            /** @description Response column → index of its probability in a row of this output. */
+            response_columns?: {
+                [key: string]: number;
+            };
         };
         /** @description A published output of a finished call, with its download URLs. */
         OutputLink: {
@@ -2211,6 +2300,11 @@ export interface components {
              * @description Largest ONNX difference from scikit-learn on the checked rows.
              */
             max_difference: number | null;
+            /**
+             * @description Whether …/versions/N/model.onnx offers the checked ONNX model for download.
+             * @default false
+             */
+            onnx_model: boolean;
             tolerance: components["schemas"]["Tolerance"];
             /** @description Training rows the runtimes were checked on. */
             checked_rows: number;
@@ -4038,6 +4132,140 @@ export interface operations {
             };
             /** @description The request is well-formed but cannot be honoured. */
             422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many calls: wait the seconds the Retry-After header gives. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    endpoint_version_onnx: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+                number: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/octet-stream": string;
+                };
+            };
+            /** @description The request is invalid; `issues` names every problem. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not signed in, or the token or key is invalid or revoked. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such object, or not visible to the caller. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The request conflicts with the object's state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many calls: wait the seconds the Retry-After header gives. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    endpoint_version_onnx_manifest: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+                number: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OnnxManifest"];
+                };
+            };
+            /** @description The request is invalid; `issues` names every problem. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not signed in, or the token or key is invalid or revoked. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such object, or not visible to the caller. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The request conflicts with the object's state. */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };

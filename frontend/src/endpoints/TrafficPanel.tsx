@@ -40,6 +40,16 @@ export function TrafficPanel({ endpoint, canEdit, change }: Props) {
               <td>{v.graph_version}</td>
               <td title={v.scoring?.runtime_reason}>
                 {v.scoring ? RUNTIMES[v.scoring.runtime] : "—"}
+                {v.scoring?.onnx_model && (
+                  <div className="small">
+                    <a href={`/api/endpoints/${endpoint.id}/versions/${v.number}/model.onnx`} download data-testid="onnx-download">
+                      ONNX model
+                    </a>{" "}
+                    (<a href={`/api/endpoints/${endpoint.id}/versions/${v.number}/model.onnx.json`} target="_blank" rel="noreferrer">
+                      inputs and outputs
+                    </a>)
+                  </div>
+                )}
                 {v.scoring?.latency_note && <div className="small muted">{v.scoring.latency_note}</div>}
               </td>
               <td className="small">{v.scoring?.input_schema.columns.length ?? 0}</td>

@@ -217,3 +217,37 @@ def test_monitoring_counts_every_call_per_version(deployed: Deployed, caller: Ca
     last = summary["last_errors"][0]
     assert (last["version"], last["code"], last["input"]) == (fresh["number"], "invalid_rows", None)
     assert last["issues"][0]["column"] == "mean radius"
+
+
+def test_the_onnx_download_scores_like_the_endpoint_in_plain_onnxruntime(
+    deployed: Deployed, caller: Caller
+) -> None:
+    import numpy as np
+    import onnxruntime
+
+    version = f"{deployed.server.url}/api/endpoints/{deployed.id}/versions/1/"
+    download = deployed.session.http.get(version + "model.onnx")
+    assert download.status_code == 200, download.text
+    assert download.headers["Content-Type"] == "application/octet-stream"
+    assert download.headers["Content-Disposition"] == 'attachment; filename="cancer-v1.onnx"'
+    manifest = deployed.session.call(
+        "GET", f"/api/endpoints/{deployed.id}/versions/1/model.onnx.json"
+    )
+    [matrix] = manifest["inputs"]
+    labels, probabilities = manifest["outputs"]
+    assert matrix["columns"] == manifest["features"]
+
+    rows, _ = deployed.test_rows()
+    status, body = caller.score({"rows": rows[:200]})
+    assert status == 200, body
+    session = onnxruntime.InferenceSession(download.content, providers=["CPUExecutionProvider"])
+    X = np.array([[row[c] for c in matrix["columns"]] for row in rows[:200]], matrix["type"])
+    got_labels, got_proba = session.run(
+        [labels["name"], probabilities["name"]], {matrix["name"]: X}
+    )
+    assert got_labels.tolist() == [r[labels["response_column"]] for r in body["rows"]]
+    tolerance = manifest["tolerance"]
+    for column, index in probabilities["response_columns"].items():
+        for got, answer in zip(got_proba[:, index], body["rows"], strict=True):
+            want = answer[column]
+            assert abs(got - want) <= tolerance["absolute"] + tolerance["relative"] * abs(want)

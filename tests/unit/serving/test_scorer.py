@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from designer.serving.derive import DeriveError, derive_inference_graph
+from designer.serving.onnx_export import NoOnnxModel, onnx_download
 from designer.serving.scorer import BuildError
 from tests.unit.modules.harness import REGISTRY
 from tests.unit.serving.harness import Trained, train, training_document
@@ -121,3 +122,14 @@ def test_a_graph_with_several_scoring_nodes_needs_one_named(tmp_path: Path) -> N
     assert "several scoring nodes (score, score2)" in str(caught.value)
     with pytest.raises(DeriveError, match="was not stored by run 1"):
         derive_inference_graph(document, outputs, REGISTRY, run_id=1, score_node="score")
+
+
+def test_the_onnx_download_is_refused_when_it_would_not_score_like_the_version(
+    trained: Trained,
+) -> None:
+    with pytest.raises(NoOnnxModel, match="Normalize data") as replays:
+        onnx_download(trained.scorer())
+    assert replays.value.code == "onnx_model_only"
+    with pytest.raises(NoOnnxModel, match="ONNX export is off") as fallback:
+        onnx_download(trained.scorer(onnx=False))
+    assert fallback.value.code == "no_onnx_model"
