@@ -202,7 +202,8 @@ class EndpointOpenApiView(EndpointsView):
 
 
 class FormatIsAQueryParameter(DefaultContentNegotiation):
-    """`?format=` picks the download's format here; errors are always JSON."""
+    """Downloads: errors are JSON whatever the Accept header (`?format=`, where there is one,
+    picks the file's format)."""
 
     def select_renderer(self, request: Request, renderers: Any, format_suffix: Any = None) -> Any:
         return renderers[0], renderers[0].media_type
