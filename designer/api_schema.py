@@ -17,11 +17,15 @@ from typing import Any
 from drf_spectacular import openapi
 from drf_spectacular.generators import SchemaGenerator
 from drf_spectacular.plumbing import force_instance
+from drf_spectacular.utils import extend_schema_field
 from rest_framework.request import Request
-from rest_framework.serializers import ModelSerializer
+from rest_framework.serializers import JSONField, ModelSerializer
 
 from designer.api_errors import ERROR_MEANINGS, ApiError, ErrorSerializer
+from designer.engine.artifacts import summary_schemas
+from designer.engine.plan import plan_schemas
 from designer.engine.schema import document_schemas
+from designer.graphs.diff import diff_schemas
 from designer.workspaces.pagination import PAGE_PARAMETERS
 
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
@@ -103,6 +107,32 @@ def component(name: str) -> dict[str, str]:
     return {"$ref": f"#/components/schemas/{name}"}
 
 
+def json_shaped(shape: str | type[Any]) -> type[JSONField]:
+    """A JSON field (the server writes the value as it is stored) documented as `shape`: the
+    name of a component the engine or an app defines (`postprocess` adds them), or a
+    serializer that describes it."""
+    name = shape if isinstance(shape, str) else shape.__name__.removesuffix("Serializer")
+    field = type(f"{name}Field", (JSONField,), {"__doc__": f"JSON shaped as `{name}`."})
+    documented: type[JSONField] = extend_schema_field(
+        component(shape) if isinstance(shape, str) else shape
+    )(field)
+    return documented
+
+
+def _null_beside_refs(node: Any) -> None:
+    """`nullable` counts only beside a `type` in OpenAPI 3.0, so drf-spectacular's nullable
+    reference (`allOf: [ref], nullable: true`) refuses null: write it `oneOf: [ref, null]`."""
+    if isinstance(node, list):
+        for item in node:
+            _null_beside_refs(item)
+    elif isinstance(node, dict):
+        if node.get("nullable") is True and "type" not in node and len(node.get("allOf", ())) == 1:
+            del node["nullable"]
+            node["oneOf"] = [node.pop("allOf")[0], {"enum": [None]}]
+        for value in node.values():
+            _null_beside_refs(value)
+
+
 # What a create operation makes (its path → the made object's path, and where its id is): the
 # OpenAPI links that let a client (and Schemathesis's stateful phase) go on to read, change
 # and delete it.
@@ -122,8 +152,12 @@ CREATED = {
 
 
 def postprocess(result: dict[str, Any], **kwargs: Any) -> dict[str, Any]:
-    """drf-spectacular hook: add the graph document's components and the create links."""
-    result.setdefault("components", {}).setdefault("schemas", {}).update(document_schemas())
+    """drf-spectacular hook: add the components the engine and the diff define (the graph
+    document, output summaries, compiled plans, document diffs) and the create links."""
+    schemas = result.setdefault("components", {}).setdefault("schemas", {})
+    for shapes in (document_schemas, summary_schemas, plan_schemas, diff_schemas):
+        schemas.update(shapes())
+    _null_beside_refs(result)
     paths = result["paths"]
     for collection, (detail, pointer) in CREATED.items():
         created = paths[collection]["post"]["responses"]["201"]

@@ -427,3 +427,136 @@ class OutputRecord:
     def from_dict(cls, data: dict[str, Any]) -> OutputRecord:
         """Rebuild a record from `to_dict()` output."""
         return cls(str(data["digest"]), str(data["kind"]), int(data["size"]), dict(data["summary"]))
+
+
+def summary_schemas(ref: str = "#/components/schemas/") -> dict[str, dict[str, Any]]:
+    """The summaries above (and a step's output record) as OpenAPI 3.0 schema objects,
+    referring to each other as `ref` + name: what summarize_frame/summarize_parquet,
+    _json_summary and _pickle write, each kind closed so that `OutputSummary` is exactly one."""
+
+    def to(name: str) -> dict[str, str]:
+        return {"$ref": ref + name}
+
+    def obj(props: dict[str, Any], required: list[str], description: str) -> dict[str, Any]:
+        return {
+            "type": "object",
+            "description": description,
+            "properties": props,
+            "required": required,
+            "additionalProperties": False,
+        }
+
+    count = {"type": "integer", "minimum": 0}
+    # a column's min/max: a number (null: none finite) or a date-time's ISO text
+    extreme = {"oneOf": [{"type": "number", "nullable": True}, {"type": "string"}]}
+    return {
+        "JsonValue": {
+            "description": "Any JSON value.",
+            "oneOf": [
+                {"type": "object", "additionalProperties": True},
+                {"type": "array", "items": {}},
+                {"type": "string", "nullable": True},
+                {"type": "number"},
+                {"type": "boolean"},
+            ],
+        },
+        "Histogram": obj(
+            {
+                "edges": {"type": "array", "items": {"type": "number"}},
+                "counts": {"type": "array", "items": count},
+            },
+            ["edges", "counts"],
+            f"{HISTOGRAM_BINS} bins over min..max: their edges, and how many values fall in each.",
+        ),
+        "ColumnSummary": obj(
+            {
+                "name": {"type": "string"},
+                "dtype": {"type": "string", "description": "The pandas dtype."},
+                "nulls": count,
+                "distinct": {**count, "nullable": True, "description": "Null: unhashable."},
+                "min": extreme,
+                "max": extreme,
+                "mean": {"type": "number", "nullable": True},
+                "histogram": to("Histogram"),
+                "true": {**count, "description": "Booleans: how many are true."},
+            },
+            ["name", "dtype", "nulls", "distinct"],
+            "One column of a table: nulls, distinct values, and by type min/max/mean and a "
+            "histogram (numbers), min/max (dates) or the count of true (booleans).",
+        ),
+        "TableSummary": obj(
+            {
+                "rows": count,
+                "column_count": count,
+                "columns": {"type": "array", "items": to("ColumnSummary")},
+                "sampled": {
+                    "type": "boolean",
+                    "description": "Distinct counts and histograms come from a sample.",
+                },
+                "sample_rows": count,
+                "truncated": {
+                    "type": "boolean",
+                    "description": f"Only the first {SUMMARY_MAX_COLUMNS} columns are listed.",
+                },
+            },
+            ["rows", "column_count", "columns"],
+            "A table's summary (a DataFrame output, a dataset version, a preview page's table).",
+        ),
+        "ValueSummary": obj(
+            {"values": to("JsonValue")},
+            ["values"],
+            "A JSON output (metrics…) small enough to hold whole.",
+        ),
+        "LongValueSummary": obj(
+            {
+                "truncated": {"type": "boolean", "enum": [True]},
+                "chars": count,
+                "keys": {"type": "array", "items": {"type": "string"}, "maxItems": 100},
+            },
+            ["truncated", "chars", "keys"],
+            f"A JSON output over {METRICS_SUMMARY_MAX_CHARS:,} characters: its size and first "
+            "keys (the preview's `value` holds it whole).",
+        ),
+        "ObjectSummary": obj(
+            {
+                "type": {"type": "string", "description": "The Python type, module.name."},
+                "params": {
+                    "type": "object",
+                    "additionalProperties": to("JsonValue"),
+                    "description": "A model's parameters (get_params), when small.",
+                },
+                "repr": {"type": "string", "maxLength": 300},
+                "export": to("ModelExport"),
+            },
+            ["type", "repr"],
+            "A pickled output (a model, a transform): its type, parameters and repr.",
+        ),
+        "ModelExport": obj(
+            {
+                "digest": {"type": "string"},
+                "format": {"type": "string", "enum": ["joblib"]},
+                "size": count,
+            },
+            ["digest", "format", "size"],
+            "A portable copy of a model (download with ?as=joblib).",
+        ),
+        "OutputSummary": {
+            "description": "An output's summary, by what it holds.",
+            "oneOf": [
+                to("TableSummary"),
+                to("ValueSummary"),
+                to("LongValueSummary"),
+                to("ObjectSummary"),
+            ],
+        },
+        "StepOutput": obj(
+            {
+                "digest": {"type": "string"},
+                "kind": {"type": "string", "enum": list(KINDS)},
+                "size": count,
+                "summary": to("OutputSummary"),
+            },
+            ["digest", "kind", "size", "summary"],
+            "One stored output of a step.",
+        ),
+    }

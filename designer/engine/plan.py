@@ -353,3 +353,82 @@ def topological_order(keys: Iterable[str], edges: Iterable[tuple[str, str]]) -> 
     if len(order) != len(keys):
         raise PlanError("the graph has a cycle")
     return order
+
+
+def plan_schemas(ref: str = "#/components/schemas/") -> dict[str, dict[str, Any]]:
+    """The JSON form of a plan (`Plan.to_dict`) as OpenAPI 3.0 schema objects, referring to
+    the graph document's `ParamValue` (and to each other) as `ref` + name."""
+
+    def obj(props: dict[str, Any], optional: tuple[str, ...], description: str) -> dict[str, Any]:
+        return {
+            "type": "object",
+            "description": description,
+            "properties": props,
+            "required": [name for name in props if name not in optional],
+            "additionalProperties": False,
+        }
+
+    text = {"type": "string"}
+    texts = {"type": "array", "items": text}
+    port_type = {"type": "string", "enum": [t.value for t in PortType]}
+    scalar = [{"type": "string", "nullable": True}, {"type": "number"}, {"type": "boolean"}]
+    wire_from = {
+        "oneOf": [
+            obj({"step": text, "port": text}, (), "The step and output port it reads."),
+            {"enum": [None]},
+        ],
+        "description": "Null: the input is not wired.",
+    }
+    return {
+        "CompiledPlan": obj(
+            {
+                "plan_version": {"type": "integer", "enum": [PLAN_VERSION]},
+                "target": obj(
+                    {
+                        "mode": {"type": "string", "enum": ["all", "from", "only"]},
+                        "node": {**text, "nullable": True},
+                    },
+                    (),
+                    "What runs: everything, from a node on, or only a node.",
+                ),
+                "parameters": {"type": "object", "additionalProperties": {"oneOf": scalar}},
+                "order": texts,
+                "steps": {"type": "array", "items": {"$ref": ref + "CompiledStep"}},
+            },
+            (),
+            "The engine's execution plan: the steps in order, with resolved params.",
+        ),
+        "CompiledStep": obj(
+            {
+                "key": text,
+                "module": text,
+                "implementation": {**text, "description": "package.module:function"},
+                "implementation_digest": text,
+                "environment": obj(
+                    {"image": {**text, "nullable": True}, "requirements": texts, "image_id": text},
+                    ("image_id",),
+                    "Where the step runs.",
+                ),
+                "deterministic": {"type": "boolean"},
+                "mode": {"type": "string", "enum": list(STEP_MODES)},
+                "params": {"type": "object", "additionalProperties": {"$ref": ref + "ParamValue"}},
+                "dependencies": texts,
+                "inputs": {
+                    "type": "array",
+                    "items": obj(
+                        {"port": text, "type": port_type, "from": wire_from}, (), "An input port."
+                    ),
+                },
+                "outputs": {
+                    "type": "array",
+                    "items": obj({"port": text, "type": port_type}, (), "An output port."),
+                },
+                "timeout": {"type": "number", "exclusiveMinimum": True, "minimum": 0},
+                "retries": {"type": "integer", "minimum": 0},
+                "label": text,
+            },
+            ("timeout", "retries", "label"),
+            "One step of a compiled plan: its module, params (pipeline parameters resolved), "
+            "wiring and limits.",
+        ),
+    }

@@ -69,3 +69,76 @@ def diff_documents(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
         "parameters": parameters,
         "comments": {k: sorted(v) for k, v in comments.items()},
     }
+
+
+def diff_schemas(ref: str = "#/components/schemas/") -> dict[str, dict[str, Any]]:
+    """What diff_documents answers, as OpenAPI 3.0 schema objects referring to the graph
+    document's (`GraphNode`, `GraphEdge`, `ParamValue`…) as `ref` + name."""
+
+    def to(name: str) -> dict[str, str]:
+        return {"$ref": ref + name}
+
+    def obj(props: dict[str, Any], required: list[str], description: str) -> dict[str, Any]:
+        return {
+            "type": "object",
+            "description": description,
+            "properties": props,
+            "required": required,
+            "additionalProperties": False,
+        }
+
+    def change(value: dict[str, Any], what: str) -> dict[str, Any]:
+        return obj({"from": value, "to": value}, ["from", "to"], f"{what}: before and after.")
+
+    def keyed(value: dict[str, Any], changed: str, what: str) -> dict[str, Any]:
+        by_name = {"type": "object", "additionalProperties": value}
+        return obj(
+            {
+                "added": by_name,
+                "removed": by_name,
+                "changed": {"type": "object", "additionalProperties": to(changed)},
+            },
+            ["added", "removed", "changed"],
+            f"{what} added, removed and changed, by name.",
+        )
+
+    def optional(name: str) -> dict[str, Any]:  # absent on one side
+        return {"oneOf": [to(name), {"enum": [None]}]}
+
+    nodes = {"type": "array", "items": to("GraphNode")}
+    edges = {"type": "array", "items": to("GraphEdge")}
+    changes = {"type": "array", "items": to("NodeChange")}
+    ids = {"type": "array", "items": {"type": "string"}}
+    return {
+        "ParamChange": change(to("ParamValue"), "A node param"),
+        "ParamsDiff": keyed(to("ParamValue"), "ParamChange", "A node's params"),
+        "ParameterChange": change(to("PipelineParameter"), "A pipeline parameter"),
+        "ParametersDiff": keyed(to("PipelineParameter"), "ParameterChange", "Pipeline parameters"),
+        "NodeChange": obj(
+            {
+                "id": {"type": "string"},
+                "module": change({"type": "string"}, "The module ref"),
+                "params": to("ParamsDiff"),
+                "label": change({"type": "string", "nullable": True}, "The label"),
+                "execution": change(optional("Execution"), "The node's limits"),
+                "moved": change(optional("Position"), "The position"),
+            },
+            ["id"],
+            "A node in both: what changed (only the parts that did are present).",
+        ),
+        "NodesDiff": obj(
+            {"added": nodes, "removed": nodes, "changed": changes},
+            ["added", "removed", "changed"],
+            "Nodes added, removed (whole) and changed, by id.",
+        ),
+        "EdgesDiff": obj(
+            {"added": edges, "removed": edges},
+            ["added", "removed"],
+            "Wires added and removed (a wire is its two ends).",
+        ),
+        "CommentsDiff": obj(
+            {"added": ids, "removed": ids, "changed": ids},
+            ["added", "removed", "changed"],
+            "The ids of the comments added, removed and changed.",
+        ),
+    }

@@ -8,7 +8,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from designer.api_errors import IssueSerializer
-from designer.api_schema import component
+from designer.api_schema import component, json_shaped
 from designer.engine.types import ParamType, PortType
 from designer.graphs.models import Graph, GraphVersion
 from designer.graphs.services import etag
@@ -240,7 +240,7 @@ class ValidationResultSerializer(serializers.Serializer):
 class CompileResultSerializer(ValidationResultSerializer):
     """The engine's plan for a document (null when it has issues)."""
 
-    plan = serializers.JSONField(allow_null=True)
+    plan = json_shaped("CompiledPlan")(allow_null=True)
 
 
 class DiffSerializer(serializers.Serializer):
@@ -248,10 +248,10 @@ class DiffSerializer(serializers.Serializer):
 
     from_ = serializers.CharField()
     to = serializers.CharField()
-    nodes = serializers.JSONField()
-    edges = serializers.JSONField()
-    parameters = serializers.JSONField()
-    comments = serializers.JSONField()
+    nodes = json_shaped("NodesDiff")()
+    edges = json_shaped("EdgesDiff")()
+    parameters = json_shaped("ParametersDiff")()
+    comments = json_shaped("CommentsDiff")()
 
     def get_fields(self) -> dict[str, serializers.Field]:
         fields = super().get_fields()

@@ -8,6 +8,8 @@ from typing import Any
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from designer.api_schema import json_shaped
+from designer.engine.artifacts import KINDS
 from designer.graphs.serializers import ParamValueField
 from designer.runs.models import Dataset, DatasetVersion, Run, RunStatus, StepRun
 from designer.runs.plans import runs_by_id
@@ -37,6 +39,13 @@ class RunRefSerializer(serializers.Serializer):
     graph = serializers.IntegerField()
 
 
+class ProgressSerializer(serializers.Serializer):
+    """How far a running step is (what its module last reported, value ≤ max)."""
+
+    value = serializers.FloatField()
+    max = serializers.FloatField()
+
+
 class StepSerializer(serializers.ModelSerializer):
     """One step of a run: status, attempts, timings, why it ran or was reused, log tail, outputs."""
 
@@ -48,6 +57,12 @@ class StepSerializer(serializers.ModelSerializer):
     duration = serializers.SerializerMethodField()
     history = AttemptSerializer(
         many=True, read_only=True, source="attempt_list", help_text="Every attempt, in order."
+    )
+    progress = json_shaped(ProgressSerializer)(
+        allow_null=True, read_only=True, help_text="Null unless it is running and reported some."
+    )
+    outputs = serializers.DictField(
+        child=json_shaped("StepOutput")(), read_only=True, help_text="Output port → its output."
     )
 
     class Meta:
@@ -108,9 +123,30 @@ def _text(value: Any) -> str | None:
     return None if value is None else str(value)
 
 
+class StepPolicySerializer(serializers.Serializer):
+    """The retries, backoff and default step timeout a run was started with."""
+
+    retries = serializers.IntegerField(min_value=0)
+    backoff = serializers.FloatField(min_value=0, help_text="Seconds before the first retry.")
+    timeout = serializers.FloatField(allow_null=True, help_text="Seconds; null: none.")
+
+
+class RunOptionsSerializer(serializers.Serializer):
+    """How a run was started: the cache bypassed or not, from or only a node, its step policy."""
+
+    bypass_cache = serializers.BooleanField()
+    from_node = serializers.CharField(allow_null=True)
+    only_node = serializers.CharField(allow_null=True)
+    policy = StepPolicySerializer(required=False)
+
+
 class RunSummarySerializer(serializers.ModelSerializer):
     """A run in a list."""
 
+    parameters = serializers.DictField(
+        child=ScalarField(), read_only=True, help_text="The pipeline parameters' values."
+    )
+    options = json_shaped(RunOptionsSerializer)(read_only=True)
     graph = serializers.IntegerField(source="graph_version.graph_id", read_only=True)
     graph_name = serializers.CharField(source="graph_version.graph.name", read_only=True)
     version = serializers.IntegerField(source="graph_version.number", read_only=True)
@@ -224,8 +260,8 @@ class TablePageSerializer(serializers.Serializer):
     offset = serializers.IntegerField()
     limit = serializers.IntegerField()
     columns = serializers.ListField(child=serializers.CharField())
-    rows = serializers.ListField(child=serializers.ListField())
-    summary = serializers.JSONField()
+    rows = serializers.ListField(child=serializers.ListField(child=json_shaped("JsonValue")()))
+    summary = json_shaped("TableSummary")(help_text="The whole table's, not the page's.")
 
 
 class OutputPreviewSerializer(serializers.Serializer):
@@ -233,11 +269,13 @@ class OutputPreviewSerializer(serializers.Serializer):
 
     step = serializers.CharField()
     port = serializers.CharField()
-    kind = serializers.CharField()
     digest = serializers.CharField()
-    table = TablePageSerializer(required=False)
-    value = serializers.JSONField(required=False, help_text="The whole value of a JSON output.")
-    summary = serializers.JSONField()
+    table = TablePageSerializer(required=False, help_text="A page of a table (kind parquet).")
+    kind = serializers.ChoiceField(choices=KINDS)
+    value = json_shaped("JsonValue")(
+        required=False, help_text="The whole value of a JSON output (kind json)."
+    )
+    summary = json_shaped("OutputSummary")()
 
 
 class DatasetWriterSerializer(serializers.Serializer):
@@ -258,6 +296,7 @@ class DatasetVersionSerializer(serializers.ModelSerializer):
         help_text="Who uploaded it; null when a run wrote it.",
     )
     columns = serializers.ListField(child=serializers.CharField(), read_only=True)
+    summary = json_shaped("TableSummary")(read_only=True)
     written_by = serializers.SerializerMethodField()
 
     class Meta:
@@ -364,7 +403,9 @@ class PlanStepSerializer(serializers.Serializer):
     reused_from = serializers.CharField(allow_null=True)
     after = serializers.ListField(child=serializers.CharField())
     dependencies = serializers.ListField(child=serializers.CharField())
-    params = serializers.JSONField()
+    params = serializers.DictField(
+        child=ParamValueField(), help_text="Param name → value (pipeline parameters resolved)."
+    )
     timeout = serializers.FloatField(allow_null=True)
     retries = serializers.IntegerField(allow_null=True)
     image = serializers.CharField(allow_null=True)

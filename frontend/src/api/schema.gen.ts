@@ -1177,7 +1177,7 @@ export interface components {
         CompileResult: {
             valid: boolean;
             issues: components["schemas"]["Issue"][];
-            plan: unknown;
+            plan: components["schemas"]["CompiledPlan"] | null;
         };
         /** @description A dataset with its latest version. */
         Dataset: {
@@ -1234,7 +1234,7 @@ export interface components {
             /** Format: int64 */
             rows: number;
             readonly columns: string[];
-            summary: unknown;
+            readonly summary: components["schemas"]["TableSummary"];
             original_filename: string;
             /** @description Who uploaded it; null when a run wrote it. */
             readonly created_by: string | null;
@@ -1253,10 +1253,10 @@ export interface components {
         /** @description A structural diff between two sides ("draft" or a version number). */
         Diff: {
             to: string;
-            nodes: unknown;
-            edges: unknown;
-            parameters: unknown;
-            comments: unknown;
+            nodes: components["schemas"]["NodesDiff"];
+            edges: components["schemas"]["EdgesDiff"];
+            parameters: components["schemas"]["ParametersDiff"];
+            comments: components["schemas"]["CommentsDiff"];
             from: string;
         };
         /** @description Answer to a draft save: the new ETag and the draft's validation issues. */
@@ -1831,13 +1831,21 @@ export interface components {
         OutputPreview: {
             step: string;
             port: string;
-            kind: string;
             digest: string;
+            /** @description A page of a table (kind parquet). */
             table?: components["schemas"]["TablePage"];
-            /** @description The whole value of a JSON output. */
-            value?: unknown;
-            summary: unknown;
+            kind: components["schemas"]["OutputPreviewKindEnum"];
+            /** @description The whole value of a JSON output (kind json). */
+            value?: components["schemas"]["JsonValue"];
+            summary: components["schemas"]["OutputSummary"];
         };
+        /**
+         * @description * `parquet` - parquet
+         *     * `pickle` - pickle
+         *     * `json` - json
+         * @enum {string}
+         */
+        OutputPreviewKindEnum: "parquet" | "pickle" | "json";
         /** @description A page of Dataset items. */
         PaginatedDatasetList: {
             count: number;
@@ -2058,7 +2066,10 @@ export interface components {
             reused_from: string | null;
             after: string[];
             dependencies: string[];
-            params: unknown;
+            /** @description Param name → value (pipeline parameters resolved). */
+            params: {
+                [key: string]: components["schemas"]["ParamValue"];
+            };
             /** Format: double */
             timeout: number | null;
             retries: number | null;
@@ -2105,6 +2116,13 @@ export interface components {
             mean: number;
             /** Format: double */
             std: number;
+        };
+        /** @description How far a running step is (what its module last reported, value ≤ max). */
+        Progress: {
+            /** Format: double */
+            value: number;
+            /** Format: double */
+            max: number;
         };
         /** @description Body of publishing a graph version as a new endpoint. */
         PublishRequest: {
@@ -2180,8 +2198,11 @@ export interface components {
             runner: string;
             /** Format: int64 */
             seq: number;
-            parameters: unknown;
-            options: unknown;
+            /** @description The pipeline parameters' values. */
+            readonly parameters: {
+                [key: string]: (string | null) | number | boolean;
+            };
+            readonly options: components["schemas"]["RunOptions"];
             error: string;
             resumed_from: number | null;
             pinned: boolean;
@@ -2198,6 +2219,13 @@ export interface components {
             readonly reused_runs: {
                 [key: string]: components["schemas"]["RunRef"];
             };
+        };
+        /** @description How a run was started: the cache bypassed or not, from or only a node, its step policy. */
+        RunOptions: {
+            bypass_cache: boolean;
+            from_node: string | null;
+            only_node: string | null;
+            policy?: components["schemas"]["StepPolicy"];
         };
         /** @description Another run a step's output comes from: who started it, when, and how it went. */
         RunRef: {
@@ -2220,8 +2248,11 @@ export interface components {
             runner: string;
             /** Format: int64 */
             seq: number;
-            parameters: unknown;
-            options: unknown;
+            /** @description The pipeline parameters' values. */
+            readonly parameters: {
+                [key: string]: (string | null) | number | boolean;
+            };
+            readonly options: components["schemas"]["RunOptions"];
             error: string;
             resumed_from: number | null;
             pinned: boolean;
@@ -2410,8 +2441,12 @@ export interface components {
             /** Format: int64 */
             attempts: number;
             reason: string;
-            progress: unknown;
-            outputs: unknown;
+            /** @description Null unless it is running and reported some. */
+            readonly progress: components["schemas"]["Progress"] | null;
+            /** @description Output port → its output. */
+            readonly outputs: {
+                [key: string]: components["schemas"]["StepOutput"];
+            };
             error: string;
             log_tail: string;
             /** Format: date-time */
@@ -2423,6 +2458,20 @@ export interface components {
             /** @description Every attempt, in order. */
             readonly history: components["schemas"]["Attempt"][];
             reused_from: string;
+        };
+        /** @description The retries, backoff and default step timeout a run was started with. */
+        StepPolicy: {
+            retries: number;
+            /**
+             * Format: double
+             * @description Seconds before the first retry.
+             */
+            backoff: number;
+            /**
+             * Format: double
+             * @description Seconds; null: none.
+             */
+            timeout: number | null;
         };
         /**
          * @description * `60` - 60
@@ -2446,8 +2495,9 @@ export interface components {
             offset: number;
             limit: number;
             columns: string[];
-            rows: unknown[][];
-            summary: unknown;
+            rows: components["schemas"]["JsonValue"][][];
+            /** @description The whole table's, not the page's. */
+            summary: components["schemas"]["TableSummary"];
         };
         /** @description An API token as listed (never the raw token). */
         Token: {
@@ -2651,6 +2701,211 @@ export interface components {
             position?: components["schemas"]["Position"];
             width?: number | null;
             height?: number | null;
+        };
+        /** @description Any JSON value. */
+        JsonValue: {
+            [key: string]: unknown;
+        } | unknown[] | (string | null) | number | boolean;
+        /** @description 10 bins over min..max: their edges, and how many values fall in each. */
+        Histogram: {
+            edges: number[];
+            counts: number[];
+        };
+        /** @description One column of a table: nulls, distinct values, and by type min/max/mean and a histogram (numbers), min/max (dates) or the count of true (booleans). */
+        ColumnSummary: {
+            name: string;
+            /** @description The pandas dtype. */
+            dtype: string;
+            nulls: number;
+            /** @description Null: unhashable. */
+            distinct: number | null;
+            min?: (number | null) | string;
+            max?: (number | null) | string;
+            mean?: number | null;
+            histogram?: components["schemas"]["Histogram"];
+            /** @description Booleans: how many are true. */
+            true?: number;
+        };
+        /** @description A table's summary (a DataFrame output, a dataset version, a preview page's table). */
+        TableSummary: {
+            rows: number;
+            column_count: number;
+            columns: components["schemas"]["ColumnSummary"][];
+            /** @description Distinct counts and histograms come from a sample. */
+            sampled?: boolean;
+            sample_rows?: number;
+            /** @description Only the first 100 columns are listed. */
+            truncated?: boolean;
+        };
+        /** @description A JSON output (metrics…) small enough to hold whole. */
+        ValueSummary: {
+            values: components["schemas"]["JsonValue"];
+        };
+        /** @description A JSON output over 20,000 characters: its size and first keys (the preview's `value` holds it whole). */
+        LongValueSummary: {
+            /** @enum {boolean} */
+            truncated: true;
+            chars: number;
+            keys: string[];
+        };
+        /** @description A pickled output (a model, a transform): its type, parameters and repr. */
+        ObjectSummary: {
+            /** @description The Python type, module.name. */
+            type: string;
+            /** @description A model's parameters (get_params), when small. */
+            params?: {
+                [key: string]: components["schemas"]["JsonValue"];
+            };
+            repr: string;
+            export?: components["schemas"]["ModelExport"];
+        };
+        /** @description A portable copy of a model (download with ?as=joblib). */
+        ModelExport: {
+            digest: string;
+            /** @enum {string} */
+            format: "joblib";
+            size: number;
+        };
+        /** @description An output's summary, by what it holds. */
+        OutputSummary: components["schemas"]["TableSummary"] | components["schemas"]["ValueSummary"] | components["schemas"]["LongValueSummary"] | components["schemas"]["ObjectSummary"];
+        /** @description One stored output of a step. */
+        StepOutput: {
+            digest: string;
+            /** @enum {string} */
+            kind: "parquet" | "pickle" | "json";
+            size: number;
+            summary: components["schemas"]["OutputSummary"];
+        };
+        /** @description The engine's execution plan: the steps in order, with resolved params. */
+        CompiledPlan: {
+            /** @enum {integer} */
+            plan_version: 1;
+            /** @description What runs: everything, from a node on, or only a node. */
+            target: {
+                /** @enum {string} */
+                mode: "all" | "from" | "only";
+                node: string | null;
+            };
+            parameters: {
+                [key: string]: (string | null) | number | boolean;
+            };
+            order: string[];
+            steps: components["schemas"]["CompiledStep"][];
+        };
+        /** @description One step of a compiled plan: its module, params (pipeline parameters resolved), wiring and limits. */
+        CompiledStep: {
+            key: string;
+            module: string;
+            /** @description package.module:function */
+            implementation: string;
+            implementation_digest: string;
+            /** @description Where the step runs. */
+            environment: {
+                image: string | null;
+                requirements: string[];
+                image_id?: string;
+            };
+            deterministic: boolean;
+            /** @enum {string} */
+            mode: "auto" | "run";
+            params: {
+                [key: string]: components["schemas"]["ParamValue"];
+            };
+            dependencies: string[];
+            inputs: {
+                port: string;
+                /** @enum {string} */
+                type: "DataFrame" | "Model" | "Transform" | "Metrics" | "Any";
+                /** @description Null: the input is not wired. */
+                from: {
+                    step: string;
+                    port: string;
+                } | null;
+            }[];
+            outputs: {
+                port: string;
+                /** @enum {string} */
+                type: "DataFrame" | "Model" | "Transform" | "Metrics" | "Any";
+            }[];
+            timeout?: number;
+            retries?: number;
+            label?: string;
+        };
+        /** @description A node param: before and after. */
+        ParamChange: {
+            from: components["schemas"]["ParamValue"];
+            to: components["schemas"]["ParamValue"];
+        };
+        /** @description A node's params added, removed and changed, by name. */
+        ParamsDiff: {
+            added: {
+                [key: string]: components["schemas"]["ParamValue"];
+            };
+            removed: {
+                [key: string]: components["schemas"]["ParamValue"];
+            };
+            changed: {
+                [key: string]: components["schemas"]["ParamChange"];
+            };
+        };
+        /** @description A pipeline parameter: before and after. */
+        ParameterChange: {
+            from: components["schemas"]["PipelineParameter"];
+            to: components["schemas"]["PipelineParameter"];
+        };
+        /** @description Pipeline parameters added, removed and changed, by name. */
+        ParametersDiff: {
+            added: {
+                [key: string]: components["schemas"]["PipelineParameter"];
+            };
+            removed: {
+                [key: string]: components["schemas"]["PipelineParameter"];
+            };
+            changed: {
+                [key: string]: components["schemas"]["ParameterChange"];
+            };
+        };
+        /** @description A node in both: what changed (only the parts that did are present). */
+        NodeChange: {
+            id: string;
+            /** @description The module ref: before and after. */
+            module?: {
+                from: string;
+                to: string;
+            };
+            params?: components["schemas"]["ParamsDiff"];
+            /** @description The label: before and after. */
+            label?: {
+                from: string | null;
+                to: string | null;
+            };
+            /** @description The node's limits: before and after. */
+            execution?: {
+                from: components["schemas"]["Execution"] | null;
+                to: components["schemas"]["Execution"] | null;
+            };
+            /** @description The position: before and after. */
+            moved?: {
+                from: components["schemas"]["Position"] | null;
+                to: components["schemas"]["Position"] | null;
+            };
+        };
+        /** @description Nodes added, removed (whole) and changed, by id. */
+        NodesDiff: {
+            added: components["schemas"]["GraphNode"][];
+            removed: components["schemas"]["GraphNode"][];
+            changed: components["schemas"]["NodeChange"][];
+        };
+        /** @description Wires added and removed (a wire is its two ends). */
+        EdgesDiff: {
+            added: components["schemas"]["GraphEdge"][];
+            removed: components["schemas"]["GraphEdge"][];
+        };
+        /** @description The ids of the comments added, removed and changed. */
+        CommentsDiff: {
+            added: string[];
+            removed: string[];
+            changed: string[];
         };
     };
     responses: never;

@@ -1,7 +1,7 @@
 // Shapes of the REST API's JSON: generated from the OpenAPI schema into schema.gen.ts (`make types`),
 // so the graph document and every resource have one definition, the server's. Run and step state
 // as the WebSocket protocol carries them come from protocol.gen.ts.
-import type { OutputInfo as ProtocolOutputInfo, RunInfo, StepInfo } from "../protocol.gen";
+import type { RunInfo, StepInfo } from "../protocol.gen";
 import type { components } from "./schema.gen";
 
 type Schemas = components["schemas"];
@@ -24,19 +24,17 @@ export type DatasetVersion = Schemas["DatasetVersion"];
 export type DatasetUsage = Schemas["DatasetUsage"];
 export type GraphDocumentSchema = Schemas["GraphDocument"];
 
-/** Run and step state as the WebSocket protocol defines them (generated from designer/realtime/protocol.py). */
-export type RunStatus = RunInfo["status"];
-export type StepState = StepInfo;
-export type OutputInfo = ProtocolOutputInfo;
+export type OutputSummary = Schemas["OutputSummary"];
+export type TableSummary = Schemas["TableSummary"];
+export type ColumnSummary = Schemas["ColumnSummary"];
+export type ObjectSummary = Schemas["ObjectSummary"];
+export type OutputPreviewData = Schemas["OutputPreview"];
+export type GraphDiff = Schemas["Diff"];
+export type NodeChange = Schemas["NodeChange"];
+/** One stored output of a step: the REST API's StepOutput, which the WebSocket's step.output carries too. */
+export type OutputInfo = Schemas["StepOutput"];
 
-/** One column in a table output's summary (the engine's summarize_frame; free-form JSON in the API). */
-export interface ColumnSummary {
-  name: string;
-  dtype?: string;
-  nulls?: number;
-  distinct?: number | null;
-  mean?: number | null;
-  min?: number | string | null;
-  max?: number | string | null;
-  histogram?: { edges: number[]; counts: number[] } | null;
-}
+/** Run and step state as the WebSocket protocol defines them (generated from designer/realtime/protocol.py), with
+ * each output's summary typed as the REST API's (the protocol carries it as an untyped object). */
+export type RunStatus = RunInfo["status"];
+export type StepState = Omit<StepInfo, "outputs"> & { outputs: Record<string, OutputInfo> };

@@ -2,6 +2,8 @@ import { describe, expect, it } from "vitest";
 import { diffLines, diffView, type ServerDiff } from "./diff";
 
 const diff: ServerDiff = {
+  from: "1",
+  to: "draft",
   nodes: {
     added: [],
     removed: [{ id: "ev", module: "ml.evaluate_model@1", params: {}, position: { x: 0, y: 0 } }],
@@ -10,7 +12,9 @@ const diff: ServerDiff = {
       { id: "tr", moved: { from: { x: 0, y: 0 }, to: { x: 5, y: 0 } } },
     ],
   },
-  edges: { added: [], removed: [{ source: { node: "sc", port: "dataset" }, target: { node: "ev", port: "scored" } }] },
+  edges: { added: [], removed: [{ id: "e1", source: { node: "sc", port: "dataset" }, target: { node: "ev", port: "scored" } }] },
+  parameters: { added: {}, removed: {}, changed: {} },
+  comments: { added: [], removed: [], changed: [] },
 };
 const labels = new Map([["lr", "Logistic regression"], ["tr", "Train model"], ["sc", "Score model"]]);
 const modules = (ref: string) => (ref === "ml.evaluate_model@1" ? "Evaluate model" : undefined);

@@ -1,24 +1,10 @@
 // The server's structural diff of two versions: canvas marks (added / changed nodes, removed ones as
 // ghosts) and a readable list of what changed per node, by label; pure moves left out unless asked.
+import type { GraphDiff as ServerDiff, NodeChange } from "../api/types";
 import type { GraphDocument, GraphNode, PortRef } from "../graph/document";
 import type { DiffMark } from "../graph/mapping";
 
-type FromTo = { from: unknown; to: unknown };
-
-export interface NodeChange {
-  id: string;
-  module?: FromTo;
-  params?: { added: Record<string, unknown>; removed: Record<string, unknown>; changed: Record<string, FromTo> };
-  label?: FromTo;
-  execution?: FromTo;
-  moved?: FromTo;
-}
-
-export interface ServerDiff {
-  nodes: { added: GraphNode[]; removed: GraphNode[]; changed: NodeChange[] };
-  edges: { added: { source: PortRef; target: PortRef }[]; removed: { source: PortRef; target: PortRef }[] };
-  parameters?: { added: Record<string, unknown>; removed: Record<string, unknown>; changed: Record<string, FromTo> };
-}
+export type { ServerDiff };
 
 /** Whether a node change is more than a move on the canvas. */
 function real(change: NodeChange, moves: boolean): boolean {
@@ -60,8 +46,8 @@ export function diffLines(diff: ServerDiff, labels: ReadonlyMap<string, string>,
   const wire = (e: { source: PortRef; target: PortRef }) => `${name(e.source.node)}.${e.source.port} → ${name(e.target.node)}.${e.target.port}`;
   for (const e of diff.edges.added) lines.push(`wired ${wire(e)}`);
   for (const e of diff.edges.removed) lines.push(`unwired ${wire(e)}`);
-  for (const [k, v] of Object.entries(diff.parameters?.changed ?? {})) lines.push(`pipeline parameter ${k}: ${show(v.from)} → ${show(v.to)}`);
-  for (const k of Object.keys(diff.parameters?.added ?? {})) lines.push(`pipeline parameter ${k} added`);
-  for (const k of Object.keys(diff.parameters?.removed ?? {})) lines.push(`pipeline parameter ${k} removed`);
+  for (const [k, v] of Object.entries(diff.parameters.changed)) lines.push(`pipeline parameter ${k}: ${show(v.from)} → ${show(v.to)}`);
+  for (const k of Object.keys(diff.parameters.added)) lines.push(`pipeline parameter ${k} added`);
+  for (const k of Object.keys(diff.parameters.removed)) lines.push(`pipeline parameter ${k} removed`);
   return lines;
 }

@@ -59,8 +59,9 @@ export function upstreamColumns(
     if (e.target.node !== node.id) continue;
     if (catalogue.input(node.module, e.target.port)?.type !== "DataFrame") continue;
     const step = steps.get(e.source.node);
-    const ran = step && step.module === modules.get(e.source.node) ? step.outputs?.[e.source.port]?.summary?.columns : undefined;
-    const known = Array.isArray(ran) ? ran.map((c: string | { name: string }) => (typeof c === "string" ? c : c.name)) : inferred[e.source.node]?.[e.source.port]?.map((c) => c.name);
+    const summary = step && step.module === modules.get(e.source.node) ? step.outputs[e.source.port]?.summary : undefined;
+    const ran = summary && "columns" in summary ? summary.columns : undefined;
+    const known = (ran ?? inferred[e.source.node]?.[e.source.port])?.map((c) => c.name);
     if (!known) return { columns: null, unknownFrom: e.source.node };
     any = true;
     for (const name of known) names.add(name);

@@ -1,7 +1,7 @@
 // Preview of one output port: a table with column stats and histograms, or metrics with ROC / PR curves and a confusion matrix.
 import { useEffect, useState } from "react";
 import { api, errorMessage } from "../api/client";
-import type { ColumnSummary, OutputInfo } from "../api/types";
+import type { ColumnSummary, ObjectSummary as ObjectSummaryData, OutputInfo, OutputPreviewData } from "../api/types";
 import { ConfusionMatrix, CurveChart, Histogram, fmt } from "./charts";
 import { downloads } from "./downloads";
 
@@ -17,24 +17,11 @@ interface Props {
 interface TablePage {
   columns: string[];
   rows: unknown[][];
-  total?: number;
-  offset?: number;
+  total: number;
+  offset: number;
 }
 
 const PAGE = 50;
-
-/** Turn the preview endpoint's rows into column/row arrays whatever their form. */
-function normalizePage(response: Record<string, unknown>): TablePage | null {
-  const data = (response.table ?? response) as Record<string, unknown>;
-  const rows = data.rows as unknown[] | undefined;
-  if (!Array.isArray(rows)) return null;
-  let columns = (data.columns as unknown[] | undefined)?.map((c) => (typeof c === "string" ? c : String((c as { name: string }).name))) ?? [];
-  if (rows.length > 0 && !Array.isArray(rows[0])) {
-    if (columns.length === 0) columns = Object.keys(rows[0] as object);
-    return { columns, rows: rows.map((r) => columns.map((c) => (r as Record<string, unknown>)[c])), total: data.total_rows as number | undefined };
-  }
-  return { columns, rows: rows as unknown[][], total: (data.total_rows ?? data.total) as number | undefined };
-}
 
 function ColumnStats({ columns }: { columns: ColumnSummary[] }) {
   return (
@@ -143,12 +130,17 @@ function MetricsView({ values }: { values: Record<string, unknown> }) {
   );
 }
 
+/** A JSON output's value as the metrics view reads it (an object), or null for other JSON. */
+function asObject(value: unknown): Record<string, unknown> | null {
+  return value !== null && typeof value === "object" && !Array.isArray(value) ? (value as Record<string, unknown>) : null;
+}
+
 /** A pickled object (model, transform): its type, parameters and representation. */
-function ObjectSummary({ summary }: { summary: Record<string, unknown> }) {
-  const params = (summary.params ?? {}) as Record<string, unknown>;
+function ObjectSummary({ summary }: { summary: ObjectSummaryData }) {
+  const params = summary.params ?? {};
   return (
     <div className="object-summary" data-testid="object-summary">
-      {typeof summary.type === "string" && <p className="mono">{summary.type}</p>}
+      <p className="mono">{summary.type}</p>
       {Object.keys(params).length > 0 && (
         <table className="data-table list-table">
           <tbody>
@@ -161,7 +153,7 @@ function ObjectSummary({ summary }: { summary: Record<string, unknown> }) {
           </tbody>
         </table>
       )}
-      {typeof summary.repr === "string" && <pre className="repr">{summary.repr}</pre>}
+      <pre className="repr">{summary.repr}</pre>
     </div>
   );
 }
@@ -172,20 +164,20 @@ export function OutputPreview({ runId, step, port, output, title, onClose }: Pro
   const [value, setValue] = useState<Record<string, unknown> | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [tab, setTab] = useState<"rows" | "stats">("stats");
-  const summary = (output.summary ?? {}) as Record<string, unknown>;
-  const isTable = Array.isArray(summary.columns);
-  const isJson = !isTable && (output.kind === "json" || "values" in summary);
+  const summary = output.summary;
+  const table = "columns" in summary ? summary : null;
+  const isTable = table !== null;
+  const isJson = output.kind === "json";
   const base = `/api/runs/${runId}/steps/${encodeURIComponent(step)}/outputs/${encodeURIComponent(port)}`;
 
   useEffect(() => {
     const ctrl = new AbortController();
     setError(null);
     api
-      .get<Record<string, unknown>>(`${base}/preview/?offset=${offset}&limit=${PAGE}`, ctrl.signal)
+      .get<OutputPreviewData>(`${base}/preview/?offset=${offset}&limit=${PAGE}`, ctrl.signal)
       .then((data) => {
-        const p = normalizePage(data);
-        if (p) setPage({ ...p, offset });
-        else setValue((data.value ?? (data.summary as Record<string, unknown> | undefined)?.values ?? data.summary ?? data) as Record<string, unknown>);
+        if (data.table) setPage({ columns: data.table.columns, rows: data.table.rows, total: data.table.total_rows, offset });
+        else if (data.kind === "json") setValue(asObject(data.value) ?? { value: data.value });
       })
       .catch((err) => {
         if ((err as Error).name !== "AbortError") setError(errorMessage(err));
@@ -193,7 +185,7 @@ export function OutputPreview({ runId, step, port, output, title, onClose }: Pro
     return () => ctrl.abort();
   }, [base, offset]);
 
-  const metricValues = value ?? (summary.values as Record<string, unknown> | undefined);
+  const metricValues = value ?? ("values" in summary ? asObject(summary.values) : null);
   return (
     <section className="preview" data-testid="output-preview" aria-label={`Output ${port} of ${title}`}>
       <header className="panel-header">
@@ -218,10 +210,10 @@ export function OutputPreview({ runId, step, port, output, title, onClose }: Pro
       </header>
       <div className="preview-body">
         {error && <div className="callout callout-error">{error}</div>}
-        {isTable && tab === "stats" && (
+        {table && tab === "stats" && (
           <>
-            <p className="muted small">{fmt(summary.rows)} rows × {fmt(summary.column_count ?? (summary.columns as unknown[]).length)} columns</p>
-            <ColumnStats columns={summary.columns as ColumnSummary[]} />
+            <p className="muted small">{fmt(table.rows)} rows × {fmt(table.column_count)} columns</p>
+            <ColumnStats columns={table.columns} />
           </>
         )}
         {isTable && tab === "rows" && page && (
@@ -248,15 +240,15 @@ export function OutputPreview({ runId, step, port, output, title, onClose }: Pro
               <button disabled={offset === 0} onClick={() => setOffset(Math.max(0, offset - PAGE))}>‹ Previous</button>
               <span className="muted small">
                 rows {offset + 1}–{offset + page.rows.length}
-                {page.total !== undefined ? ` of ${fmt(page.total)}` : ""}
+                {` of ${fmt(page.total)}`}
               </span>
-              <button disabled={page.rows.length < PAGE || (page.total !== undefined && offset + PAGE >= page.total)} onClick={() => setOffset(offset + PAGE)}>Next ›</button>
+              <button disabled={offset + PAGE >= page.total} onClick={() => setOffset(offset + PAGE)}>Next ›</button>
             </div>
           </>
         )}
-        {!isTable && isJson && metricValues && typeof metricValues === "object" && <MetricsView values={metricValues} />}
-        {!isTable && isJson && !metricValues && !error && <p className="muted">Loading…</p>}
-        {!isTable && !isJson && <ObjectSummary summary={summary} />}
+        {isJson && metricValues && <MetricsView values={metricValues} />}
+        {isJson && !metricValues && !error && <p className="muted">Loading…</p>}
+        {"repr" in summary && <ObjectSummary summary={summary} />}
       </div>
     </section>
   );

@@ -10,11 +10,10 @@ export interface Download {
 
 export function downloads(runId: number, step: string, port: string, output: OutputInfo): Download[] {
   const base = `/api/runs/${runId}/steps/${encodeURIComponent(step)}/outputs/${encodeURIComponent(port)}/download/`;
-  const summary = (output.summary ?? {}) as Record<string, unknown>;
   const ways: [string, string][] =
     output.kind === "parquet"
       ? [["CSV", "csv"], ["Parquet", "parquet"]]
-      : output.kind === "pickle" && summary.export
+      : output.kind === "pickle" && "export" in output.summary && output.summary.export
         ? [["scikit-learn (joblib)", "joblib"], ["pickle", "pickle"]]
         : [[output.kind.toUpperCase(), ""]];
   return ways.map(([label, as]) => ({ label, href: as ? `${base}?as=${as}` : base, testId: `download-${port}-${as || "raw"}` }));

@@ -1,6 +1,6 @@
 // Run state on the client: a pure reducer over the WebSocket messages (snapshot, then events by seq),
 // and log pages read from the API, placed by line number so a line told twice lands once.
-import type { RunStatus, StepState } from "../api/types";
+import type { OutputInfo, RunStatus, StepState } from "../api/types";
 import type { AttemptInfo, RunInfo, ServerMessage } from "../protocol.gen";
 
 export interface LogLine {
@@ -109,7 +109,8 @@ export function applyRunMessage(view: RunView | null, msg: ServerMessage): RunVi
     return {
       run,
       seq: msg.seq,
-      steps: new Map(steps.map((s) => [s.key, { ...s, history: s.history ?? [] }])),
+      // each output is the REST API's StepOutput (the protocol leaves its summary untyped)
+      steps: new Map(steps.map((s) => [s.key, { ...s, outputs: s.outputs as Record<string, OutputInfo>, history: s.history ?? [] }])),
       logParts: parts,
       logs: flatten(parts),
       finished: null,
@@ -145,7 +146,8 @@ export function applyRunMessage(view: RunView | null, msg: ServerMessage): RunVi
       return { ...base, steps: withStep(view, step, (s) => ({ ...s, progress: { value, max } })) };
     }
     case "step.output": {
-      const { step, port, ...info } = msg.data;
+      const { step, port, ...record } = msg.data;
+      const info = record as OutputInfo; // the REST API's StepOutput (the protocol leaves the summary untyped)
       return { ...base, steps: withStep(view, step, (s) => ({ ...s, outputs: { ...s.outputs, [port]: info } })) };
     }
     case "step.log": {

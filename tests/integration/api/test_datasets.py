@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from tests.integration.api.conftest import Team
+from tests.integration.api.conftest import Team, schema_validator
 
 pytestmark = pytest.mark.django_db
 
@@ -32,15 +32,24 @@ def test_upload_versions_and_preview(team: Team) -> None:
     dataset = body["dataset"]["id"]
     again = upload(team, "sales", "sales.csv", CSV)
     assert again.json()["digest"] == body["digest"]
-    frame = pd.DataFrame({"a": [1, 2], "b": ["p", "q"]})
+    when = pd.to_datetime(["2026-01-02", None])
+    frame = pd.DataFrame({"a": [1, 2], "b": ["p", "q"], "when": when, "ok": [True, False]})
     buffer = io.BytesIO()
     frame.to_parquet(buffer)
     second = upload(team, "sales", "sales.parquet", buffer.getvalue())
     assert second.status_code == 201 and second.json()["rows"] == 2
     viewer = team.client("viewer")
-    versions = viewer.get(f"/api/datasets/{dataset}/versions/").json()["results"]
+    listing = viewer.get(f"/api/datasets/{dataset}/versions/").json()
+    schema_validator("/api/datasets/{id}/versions/", "get", "200").validate(listing)
+    versions = listing["results"]
     assert [v["rows"] for v in versions] == [2, 3]
+    summary = {c["name"]: c for c in versions[0]["summary"]["columns"]}
+    assert summary["when"]["nulls"] == 1 and summary["ok"]["true"] == 1
+    assert summary["a"]["histogram"]["counts"][0] == 1
     page = viewer.get(f"/api/datasets/{dataset}/versions/{body['digest'][:12]}/preview/?limit=2")
+    schema_validator("/api/datasets/{id}/versions/{digest}/preview/", "get", "200").validate(
+        page.json()
+    )
     assert page.json()["rows"] == [[1, "x"], [2, "y"]] and page.json()["total_rows"] == 3
     usage = viewer.get(f"/api/datasets/{dataset}/versions/{body['digest']}/usage/").json()
     assert usage["count"] == 0

@@ -10,7 +10,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from rest_framework.test import APIClient
 
 from designer.graphs.models import Graph, GraphVersion
-from tests.integration.api.conftest import Team, simple_document
+from tests.integration.api.conftest import Team, schema_validator, simple_document
 
 pytestmark = pytest.mark.django_db
 
@@ -81,13 +81,25 @@ def test_versions_restore_and_diff(team: Team) -> None:
     assert editor.post(f"/api/graphs/{gid}/versions/", {}, format="json").status_code == 409
     doc = simple_document(3)
     doc["nodes"][1]["params"]["mode"] = "include"
+    doc["nodes"][1]["params"]["columns"] = "$drop"
+    doc["nodes"][1].update(label="Drop", execution={"timeout": 60}, position={"x": 9, "y": 9})
+    doc["parameters"] = {"drop": {"type": "string", "default": None, "description": ""}}
+    doc["comments"] = [{"id": "c1", "text": "why", "position": {"x": 0, "y": 0}}]
     etag = editor.get(f"/api/graphs/{gid}/").json()["etag"]
     assert put_draft(editor, gid, doc, etag).status_code == 200
     diff = editor.get(f"/api/graphs/{gid}/diff/?from=1&to=draft").json()
+    schema_validator("/api/graphs/{id}/diff/", "get", "200").validate(diff)
     assert [n["id"] for n in diff["nodes"]["added"]] == ["n3"]
-    assert diff["nodes"]["changed"][0]["params"]["changed"] == {
-        "mode": {"from": "exclude", "to": "include"}
+    changed = diff["nodes"]["changed"][0]
+    assert changed["params"]["changed"] == {
+        "mode": {"from": "exclude", "to": "include"},
+        "columns": {"from": [], "to": "$drop"},
     }
+    assert changed["label"] == {"from": None, "to": "Drop"}
+    assert changed["execution"] == {"from": None, "to": {"timeout": 60}}
+    assert changed["moved"]["to"] == {"x": 9, "y": 9}
+    assert list(diff["parameters"]["added"]) == ["drop"]
+    assert diff["comments"] == {"added": ["c1"], "removed": [], "changed": []}
     assert len(diff["edges"]["added"]) == 1
     assert (
         editor.post(
@@ -159,7 +171,13 @@ def test_validate_and_compile(team: Team) -> None:
     checked = viewer.post(f"/api/graphs/{graph['id']}/validate/", bad, format="json").json()
     assert not checked["valid"] and checked["issues"][0]["edge"] == "e2"
     compiled = viewer.post(f"/api/graphs/{graph['id']}/compile/").json()
+    answer = schema_validator("/api/graphs/{id}/compile/", "post", "200")
+    answer.validate(compiled)
     assert compiled["valid"] and [s["key"] for s in compiled["plan"]["steps"]] == ["n1", "n2", "n3"]
+    assert compiled["plan"]["steps"][1]["inputs"][0]["from"] == {"step": "n1", "port": "dataset"}
+    refused = viewer.post(f"/api/graphs/{graph['id']}/compile/", bad, format="json").json()
+    answer.validate(refused)
+    assert refused["plan"] is None and not refused["valid"]
 
 
 def test_viewer_cannot_save(team: Team) -> None:

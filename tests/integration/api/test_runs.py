@@ -79,9 +79,18 @@ def test_end_to_end_run_rerun_with_changed_param(team_tx: Team, tmp_path: Path) 
     assert {s["status"] for s in first["steps"]} == {"succeeded"}
     assert first["version"] == 1
 
-    preview = editor.get(f"/api/runs/{first['id']}/steps/evaluate/outputs/metrics/preview/")
-    assert preview.status_code == 200, preview.json()
-    assert preview.json()["kind"] == "json"
+    # a preview of each kind of output (JSON, a pickled model, a table) is what the schema says
+    previewed = schema_validator("/api/runs/{id}/steps/{key}/outputs/{port}/preview/", "get", "200")
+    outputs = {"json": "evaluate/outputs/metrics", "pickle": "train_logreg/outputs/model"}
+    outputs["parquet"] = "data/outputs/dataset"
+    for kind, output in outputs.items():
+        preview = editor.get(f"/api/runs/{first['id']}/steps/{output}/preview/?limit=2")
+        assert preview.status_code == 200, preview.json()
+        previewed.validate(preview.json())
+        assert preview.json()["kind"] == kind
+    assert preview.json()["summary"]["rows"] == preview.json()["table"]["total_rows"]
+    model = steps(first)["train_logreg"]["outputs"]["model"]["summary"]
+    assert model["export"]["format"] == "joblib" and "LogisticRegression" in model["repr"]
     model = editor.get(
         f"/api/runs/{first['id']}/steps/train_logreg/outputs/model/download/?as=joblib"
     )
