@@ -14,19 +14,12 @@ from typing import Any
 
 from designer.endpoints.models import Endpoint, EndpointVersion
 from designer.endpoints.results import MEDIA_TYPES
+from designer.serving.openapi import ERROR_SCHEMAS, KEY_SCHEME, score_operation, scored_schema
 
 JSON_TYPES = {"int": "integer", "float": "number", "bool": "boolean", "string": "string"}
 STATUSES = ["queued", "running", "succeeded", "failed", "canceled"]
 ERRORS = {
     400: "Wrong, unknown or missing parameters or inputs: `issues` names each one.",
-    # the real-time scoring service's refusals
-    "400r": "The body is empty, not JSON, or not rows.",
-    "404r": "No such endpoint or version for this key (or no default version).",
-    "409r": "The endpoint is disabled.",
-    "413r": "The body is over the size limit, or the call has too many rows.",
-    "422r": "The rows do not match the input schema: `issues` names each column "
-    "(missing, type, null) with its rows, or the rows cannot be scored.",
-    "503r": "The version cannot be loaded on the scoring service.",
     401: "No key, or an invalid or revoked one.",
     404: "No such endpoint, version or call for this key.",
     409: "The endpoint is disabled, or the call has not succeeded (yet).",
@@ -41,10 +34,10 @@ def _ref(name: str) -> dict[str, str]:
     return {"$ref": f"#/components/schemas/{name}"}
 
 
-def _errors(*codes: int | str) -> dict[str, Any]:
-    """Responses with the shared error body; a code "NNNr" is the scoring service's meaning."""
+def _errors(*codes: int) -> dict[str, Any]:
+    """Responses with the shared error body."""
     return {
-        str(code).removesuffix("r"): {
+        str(code): {
             "description": ERRORS[code],
             "content": {"application/json": {"schema": _ref("Error")}},
         }
@@ -225,13 +218,7 @@ def _invocation_schema() -> dict[str, Any]:
 
 def _components(version: EndpointVersion) -> dict[str, Any]:
     return {
-        "securitySchemes": {
-            "endpointKey": {
-                "type": "http",
-                "scheme": "bearer",
-                "description": "An endpoint key (dse_...), created on the endpoint's page.",
-            }
-        },
+        "securitySchemes": {"endpointKey": KEY_SCHEME},
         "schemas": {
             "Parameters": _parameters_schema(version.interface),
             "Inputs": _inputs_schema(version.interface),
@@ -253,36 +240,6 @@ def _components(version: EndpointVersion) -> dict[str, Any]:
             **ERROR_SCHEMAS,
         },
     }
-
-
-ERROR_SCHEMAS: dict[str, Any] = {
-    "Issue": {
-        "type": "object",
-        "description": "One problem: the field, column or node it concerns, and what is wrong.",
-        "required": ["code", "message"],
-        "properties": {
-            "field": {"type": "string"},
-            "column": {"type": "string"},
-            "node": {"type": "string"},
-            "rows": {
-                "type": "array",
-                "items": {"type": "integer", "minimum": 0},
-                "description": "The first rows (0-based) with this problem.",
-            },
-            "code": {"type": "string"},
-            "message": {"type": "string"},
-        },
-    },
-    "Error": {
-        "type": "object",
-        "required": ["detail", "code", "issues"],
-        "properties": {
-            "detail": {"type": "string"},
-            "code": {"type": "string"},
-            "issues": {"type": "array", "items": _ref("Issue")},
-        },
-    },
-}
 
 
 def endpoint_openapi(endpoint: Endpoint, version: EndpointVersion, server: str) -> dict[str, Any]:
@@ -393,61 +350,20 @@ def _score_operation(
     endpoint: Endpoint, version: EndpointVersion, op_id: str, pinned: bool
 ) -> dict[str, Any]:
     scoring = version.scoring or {}
-    rows = {
-        "type": "array",
-        "items": _ref("Row"),
-        "minItems": 1,
-        "maxItems": scoring.get("max_rows", 1),
-    }
     target = (
         f"version {version.number}"
         if pinned
         else "the default version (or the split's other version, for its share of calls)"
     )
-    return {
-        "operationId": op_id,
-        "summary": f"Score rows with {endpoint.name} ({target})",
-        "description": "Scores one or many rows at once (no run is started). "
+    return score_operation(
+        op_id,
+        f"Score rows with {endpoint.name} ({target})",
+        "Scores one or many rows at once (no run is started). "
         + (scoring.get("latency_note") or "")
         + " The answer names the version that scored them.",
-        "security": [{"endpointKey": []}],
-        "requestBody": {
-            "required": True,
-            "content": {
-                "application/json": {
-                    "schema": {
-                        "oneOf": [
-                            {
-                                "type": "object",
-                                "required": ["rows"],
-                                "properties": {"rows": rows},
-                                "additionalProperties": False,
-                            },
-                            rows,
-                        ]
-                    },
-                    "example": {"rows": scoring.get("examples", [])[:1]},
-                    "examples": {
-                        "one": {
-                            "summary": "One row",
-                            "value": {"rows": scoring.get("examples", [])[:1]},
-                        },
-                        "many": {
-                            "summary": "Several rows",
-                            "value": {"rows": scoring.get("examples", [])},
-                        },
-                    },
-                }
-            },
-        },
-        "responses": {
-            "200": {
-                "description": "The scored rows, in the order sent.",
-                "content": {"application/json": {"schema": _ref("Scored")}},
-            },
-            **_errors("400r", 401, "404r", "409r", "413r", "422r", 429, "503r"),
-        },
-    }
+        max_rows=scoring.get("max_rows", 1),
+        examples=scoring.get("examples", []),
+    )
 
 
 def realtime_openapi(endpoint: Endpoint, version: EndpointVersion, server: str) -> dict[str, Any]:
@@ -476,13 +392,7 @@ def realtime_openapi(endpoint: Endpoint, version: EndpointVersion, server: str) 
         "servers": [{"url": server}],
         "paths": paths,
         "components": {
-            "securitySchemes": {
-                "endpointKey": {
-                    "type": "http",
-                    "scheme": "bearer",
-                    "description": "An endpoint key (dse_...), created on the endpoint's page.",
-                }
-            },
+            "securitySchemes": {"endpointKey": KEY_SCHEME},
             "schemas": {
                 "Row": _row_schema(
                     inputs,
@@ -495,18 +405,7 @@ def realtime_openapi(endpoint: Endpoint, version: EndpointVersion, server: str) 
                     ),
                 ),
                 "ScoredRow": _row_schema(outputs, True, "One scored row."),
-                "Scored": {
-                    "type": "object",
-                    "required": ["version", "rows"],
-                    "properties": {
-                        "version": {
-                            "type": "integer",
-                            "description": "The endpoint version that scored the rows.",
-                        },
-                        "rows": {"type": "array", "items": _ref("ScoredRow")},
-                    },
-                    "additionalProperties": False,
-                },
+                "Scored": scored_schema(),
                 **ERROR_SCHEMAS,
             },
         },

@@ -82,6 +82,18 @@ class RowSchema:
 
 def request_rows(body: Any, max_rows: int) -> list[Any]:
     """The rows of a decoded request body: {"rows": [...]} or a bare list of row objects."""
+    unknown = sorted(set(body) - {"rows"}) if isinstance(body, dict) else []
+    if unknown:
+        raise InputError(
+            400,
+            "invalid_body",
+            f"Unknown field{'s' if len(unknown) > 1 else ''} {', '.join(map(repr, unknown))}: "
+            'the body is {"rows": [...]}.',
+            [
+                {"field": name, "code": "unknown_field", "message": "Not a field."}
+                for name in unknown
+            ],
+        )
     rows = body.get("rows") if isinstance(body, dict) else body
     if not isinstance(rows, list):
         raise InputError(

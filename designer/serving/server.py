@@ -8,6 +8,7 @@ Routes (JSON; every error is {"detail", "code", "issues"} with a 4xx, never a tr
                                               for its share of calls
     POST /score/endpoints/<id>/versions/<n>/  the same, always version n
     GET  /score/health                        {"status": "ok"}
+    GET  /score/openapi.json                  this API's OpenAPI document (openapi.py)
 
 A call needs `Authorization: Bearer dse_…`, an endpoint key allowed to call that endpoint,
 within its rate (one budget per key, shared with the web server: ratelimit.py). Keys, versions
@@ -36,10 +37,11 @@ from pathlib import Path
 from typing import Any
 
 from designer.serving.bundles import BundleError, Loaded
+from designer.serving.openapi import service_openapi
 from designer.serving.ratelimit import AsyncRates, SharedRates, host_file
 from designer.serving.routes import EndpointRoute, KeyRoute, Routes, RouteTable
 from designer.serving.schema import InputError
-from designer.serving.scorer import Scorer
+from designer.serving.scorer import MAX_ROWS, Scorer
 from designer.serving.stats import ProcessStats
 
 Scope = MutableMapping[str, Any]
@@ -53,6 +55,7 @@ INLINE_ROWS = 100  # larger calls, and graph-path scorers, are scored off the ev
 ID = "([1-9][0-9]{0,17})"
 CALL = re.compile(rf"^/score/endpoints/{ID}(?:/versions/{ID})?/?$")
 HEALTH = "/score/health"
+OPENAPI = "/score/openapi.json"
 # keys are bearer credentials, never cookies: any page may call with a key it was given
 CORS = [
     (b"access-control-allow-origin", b"*"),
@@ -135,6 +138,9 @@ class ScoringApp:
         if path.rstrip("/") == HEALTH:
             _allow(method, "GET")
             return 200, {"status": "ok"}
+        if path == OPENAPI:
+            _allow(method, "GET")
+            return 200, service_openapi(MAX_ROWS)
         match = CALL.match(path)
         if match is None:
             raise _error(404, "not_found", f"No route {path!r}; calls go to /score/endpoints/ID/.")
@@ -294,8 +300,15 @@ def _row_count(body: Any) -> int:
 
 
 def _allow(method: str, allowed: str) -> None:
+    """A 405 with the Allow header (RFC 9110) unless `method` is the route's (OPTIONS is
+    answered everywhere: CORS preflights)."""
     if method != allowed:
-        raise _error(405, "method_not_allowed", f"Use {allowed} here, not {method}.")
+        raise Refused(
+            405,
+            "method_not_allowed",
+            f"Use {allowed} here, not {method}.",
+            [(b"allow", f"{allowed}, OPTIONS".encode())],
+        )
 
 
 async def _read_body(scope: Scope, receive: Receive, limit: int, max_rows: int) -> bytes:

@@ -22,11 +22,19 @@ from typing import Any
 import requests
 
 from tests.integration.realtime.harness import PYTHON, ROOT, Database, Server
+from tests.support.processes import free_port
+from tests.unit.serving.harness import training_document
 
 FINAL = {"succeeded", "failed", "canceled"}
 # runs in the server's own workers; the fuzzer sends bad tokens on purpose, so the sign-in
-# lockout (tested in tests/security) must not lock its address out mid-run
-SERVER_ENV = {"DESIGNER_RUNNER": "local", "DESIGNER_LOGIN_FAILURE_LIMIT": "1000000"}
+# lockout (tested in tests/security) must not lock its address out mid-run; the server's own
+# scoring process (one worker) serves the seeded real-time endpoint
+SERVER_ENV = {
+    "DESIGNER_RUNNER": "local",
+    "DESIGNER_LOGIN_FAILURE_LIMIT": "1000000",
+    "DESIGNER_SCORING_PROCESS": "embedded",
+    "DESIGNER_SCORING_WORKERS": "1",
+}
 
 _USERS = """
 import json, sys
@@ -111,6 +119,45 @@ class Seeder:
             time.sleep(0.2)
         raise RuntimeError(f"run {run} did not finish")
 
+    def realtime(self, ws: int) -> dict[str, int | str]:
+        """A trained model's inference graph published as a real-time endpoint, a key for it
+        (no rate limit to speak of), and the scoring process ready to serve them."""
+        document = training_document("ml.logistic_regression", {}, "breast_cancer")
+        graph = self.call(
+            "POST",
+            f"/api/workspaces/{ws}/graphs/",
+            201,
+            json={"name": "Trained", "document": document},
+        )["id"]
+        run = self.call("POST", f"/api/graphs/{graph}/runs/", 201, json={})["id"]
+        if self.wait_run(run)["status"] != "succeeded":
+            raise RuntimeError(f"training run {run} failed")
+        inference = self.call("POST", f"/api/runs/{run}/inference-graph/", 201, json={})["id"]
+        endpoint = self.call(
+            "POST",
+            f"/api/workspaces/{ws}/endpoints/",
+            201,
+            json={
+                "name": "realtime",
+                "graph": inference,
+                "kind": "realtime",
+                "extra_columns": "refuse",
+            },
+        )
+        key = self.call(
+            "POST",
+            f"/api/workspaces/{ws}/endpoint-keys/",
+            201,
+            json={"name": "scoring", "endpoint": endpoint["id"], "rate_per_minute": 100_000},
+        )["key"]
+        scoring = endpoint["invoke_url"].split("/score/")[0]
+        deadline = time.monotonic() + 120
+        while self.call("GET", "/healthz")["scoring"] != "ready":
+            if time.monotonic() > deadline:
+                raise RuntimeError("the scoring process did not start")
+            time.sleep(0.2)
+        return {"realtime_endpoint": endpoint["id"], "scoring_url": scoring, "scoring_key": key}
+
     def seed(self) -> dict[str, int | str]:
         ids: dict[str, int | str] = {}
         ws = self.call("POST", "/api/workspaces/", 201, json={"name": "Contract"})["id"]
@@ -187,6 +234,7 @@ class Seeder:
         )["id"]
         call = self.call("POST", f"/api/endpoints/{endpoint}/invoke/", 202, json={})
         self.wait_run(call["run"])
+        ids.update(self.realtime(ws))
         ids.update(
             workspace=ws,
             spare_workspace=spare,
@@ -222,7 +270,8 @@ def contract_server() -> Iterator[Seeded]:
         )
         made_ids = json.loads(made.stdout.decode().strip().splitlines()[-1])
         token = made_ids.pop("token")
-        server = Server(database, app="designer.asgi:application", **SERVER_ENV)
+        scoring = {"DESIGNER_SCORING_PORT": str(free_port())}
+        server = Server(database, app="designer.asgi:application", **SERVER_ENV, **scoring)
         url = f"http://127.0.0.1:{server.port}"
         ids = {**made_ids, **Seeder(url, token).seed()}
         yield Seeded(url, token, {k: str(v) for k, v in ids.items()})

@@ -68,6 +68,7 @@ def test_extra_columns_are_ignored_or_refused_as_set() -> None:
     [
         ({"rows": []}, 400, "no_rows"),
         ({"row": ROW}, 400, "invalid_body"),
+        ({"rows": [ROW], "version": 2}, 400, "invalid_body"),
         ("text", 400, "invalid_body"),
         ([ROW, 3], 400, "invalid_body"),
         ([ROW] * 11, 413, "too_many_rows"),
