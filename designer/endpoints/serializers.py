@@ -104,7 +104,8 @@ class ScoringSerializer(serializers.Serializer):
     output_schema = RowSchemaSerializer()
     max_rows = serializers.IntegerField(help_text="Rows scored per call at most.")
     examples = serializers.ListField(
-        child=serializers.DictField(), help_text="Training rows, as a call sends them."
+        child=serializers.DictField(child=ScalarField()),
+        help_text="Training rows, as a call sends them.",
     )
     input_profile = serializers.DictField(
         child=ProfileSerializer(),
@@ -113,11 +114,18 @@ class ScoringSerializer(serializers.Serializer):
     )
 
 
+@extend_schema_field(
+    {"oneOf": [{"type": "string", "enum": ["rows"]}, {"type": "integer", "minimum": 1}]}
+)
+class DimensionField(serializers.JSONField):
+    """One dimension of an ONNX shape: "rows" (as many as a call sends) or a size."""
+
+
 class OnnxInputSerializer(serializers.Serializer):
     """One input of an ONNX model: a (rows, features) matrix, or one column of (rows, 1)."""
 
     name = serializers.CharField()
-    shape = serializers.ListField(child=serializers.JSONField(), help_text='["rows", width]')
+    shape = serializers.ListField(child=DimensionField(), help_text='["rows", width]')
     type = serializers.ChoiceField(choices=["float64", "float32", "string"])
     columns = serializers.ListField(
         child=serializers.CharField(),
@@ -131,8 +139,10 @@ class OnnxOutputSerializer(serializers.Serializer):
 
     name = serializers.CharField()
     response_column = serializers.CharField(required=False, help_text="For the labels.")
-    shape = serializers.ListField(child=serializers.JSONField(), required=False)
-    classes = serializers.ListField(child=serializers.JSONField(), required=False)
+    shape = serializers.ListField(child=DimensionField(), required=False)
+    classes = serializers.ListField(
+        child=ScalarField(), required=False, help_text="The class labels, in column order."
+    )
     response_columns = serializers.DictField(
         child=serializers.IntegerField(),
         required=False,

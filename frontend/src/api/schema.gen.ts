@@ -1778,7 +1778,7 @@ export interface components {
         OnnxInput: {
             name: string;
             /** @description ["rows", width] */
-            shape: unknown[];
+            shape: ("rows" | number)[];
             type: components["schemas"]["OnnxInputTypeEnum"];
             /** @description The request columns in the matrix, in this order. */
             columns?: string[];
@@ -1810,8 +1810,9 @@ export interface components {
             name: string;
             /** @description For the labels. */
             response_column?: string;
-            shape?: unknown[];
-            classes?: unknown[];
+            shape?: ("rows" | number)[];
+            /** @description The class labels, in column order. */
+            classes?: ((string | null) | number | boolean)[];
             /** @description Response column → index of its probability in a row of this output. */
             response_columns?: {
                 [key: string]: number;
@@ -2348,7 +2349,7 @@ export interface components {
             max_rows: number;
             /** @description Training rows, as a call sends them. */
             examples: {
-                [key: string]: unknown;
+                [key: string]: (string | null) | number | boolean;
             }[];
             /** @description Numeric input columns: {mean, std} over the training rows (input drift). */
             input_profile?: {

@@ -29,6 +29,8 @@ export type TableSummary = Schemas["TableSummary"];
 export type ColumnSummary = Schemas["ColumnSummary"];
 export type ObjectSummary = Schemas["ObjectSummary"];
 export type OutputPreviewData = Schemas["OutputPreview"];
+export type TablePage = Schemas["TablePage"];
+export type LogPage = Schemas["Log"];
 export type GraphDiff = Schemas["Diff"];
 export type NodeChange = Schemas["NodeChange"];
 /** One stored output of a step: the REST API's StepOutput, which the WebSocket's step.output carries too. */

@@ -3,17 +3,11 @@
 // archive it when runs used it).
 import { useCallback, useEffect, useState } from "react";
 import { ApiError, api, csrfToken, errorMessage, items } from "../api/client";
-import type { Dataset, DatasetUsage, DatasetVersion, Workspace } from "../api/types";
+import type { Dataset, DatasetUsage, DatasetVersion, TablePage, Workspace } from "../api/types";
 import { linkProps } from "../router";
 import { fmt } from "../runs/charts";
 import { Shell } from "../ui/Shell";
 import { useToast } from "../ui/toasts";
-
-interface PreviewPage {
-  columns: string[];
-  rows: unknown[][];
-  total_rows?: number;
-}
 
 function upload(workspaceId: number, name: string, file: File, onProgress: (fraction: number) => void): Promise<void> {
   return new Promise((resolve, reject) => {
@@ -71,7 +65,7 @@ export function DatasetsPage({ workspaceId }: { workspaceId: number }) {
   const [name, setName] = useState("");
   const [file, setFile] = useState<File | null>(null);
   const [progress, setProgress] = useState<number | null>(null);
-  const [preview, setPreview] = useState<{ dataset: Dataset; versions: DatasetVersion[]; digest: string; page: PreviewPage; usage: DatasetUsage[] } | null>(null);
+  const [preview, setPreview] = useState<{ dataset: Dataset; versions: DatasetVersion[]; digest: string; page: TablePage; usage: DatasetUsage[] } | null>(null);
   const load = useCallback(() => {
     api.get<Workspace>(`/api/workspaces/${workspaceId}/`).then(setWorkspace).catch(() => undefined);
     api
@@ -100,11 +94,11 @@ export function DatasetsPage({ workspaceId }: { workspaceId: number }) {
   const show = async (d: Dataset, digest: string, versions?: DatasetVersion[]) => {
     try {
       const [data, listed, usage] = await Promise.all([
-        api.get<PreviewPage & { table?: PreviewPage }>(`/api/datasets/${d.id}/versions/${digest}/preview/?limit=50`),
+        api.get<TablePage>(`/api/datasets/${d.id}/versions/${digest}/preview/?limit=50`),
         versions ? Promise.resolve(versions) : api.get<{ results: DatasetVersion[] }>(`/api/datasets/${d.id}/versions/?limit=200`).then(items),
         api.get<{ results: DatasetUsage[] }>(`/api/datasets/${d.id}/versions/${digest}/usage/?limit=50`).then(items),
       ]);
-      setPreview({ dataset: d, versions: listed, digest, page: data.table ?? data, usage });
+      setPreview({ dataset: d, versions: listed, digest, page: data, usage });
     } catch (err) {
       toast(errorMessage(err), "error");
     }

@@ -1,16 +1,7 @@
 // Reading step logs from the API: pages of one attempt's lines, by line number.
 import { api } from "../api/client";
-import type { AttemptInfo } from "../protocol.gen";
+import type { LogPage } from "../api/types";
 import { placeLogLines, type RunView } from "./state";
-
-export interface LogPage {
-  step: string;
-  attempt: number;
-  attempts: AttemptInfo[];
-  offset: number;
-  total: number;
-  lines: { stream: string; text: string }[];
-}
 
 const PAGE = 10_000;
 /** At most this many lines of one attempt are loaded into the page; the download has them all. */

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from openapi_spec_validator import validate
 
 from designer.serving.bundles import deploy, undeploy
 from designer.serving.routes import EndpointRoute, KeyRoute, RouteTable, key_hash, write_routes
@@ -171,6 +172,14 @@ def test_routes_versions_and_methods(served: Served) -> None:
     assert served.call("GET", "/score/health")[1]["status"] == "ok"
     assert served.score({"rows": served.rows}, version=99)[0] == 404
     assert served.call("GET", CALL)[0] == 405
+    conn = http.client.HTTPConnection("127.0.0.1", served.port, timeout=30)
+    conn.request("DELETE", "/score/health")
+    refused = conn.getresponse()
+    assert (refused.status, refused.getheader("Allow")) == (405, "GET, OPTIONS")
+    conn.close()
+    status, document = served.call("GET", "/score/openapi.json")
+    assert status == 200 and "/score/endpoints/{endpoint}/" in document["paths"]
+    validate(document)  # a valid OpenAPI document (Schemathesis fuzzes the process with it)
     assert served.call("POST", "/score/endpoints/0/", b"[]")[0] == 404
     assert served.call("POST", "/score/endpoints/2/", b"[]")[0] == 404  # not this key's
     assert served.call("GET", "/score/../../etc/passwd")[0] == 404
