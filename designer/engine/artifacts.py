@@ -30,6 +30,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from designer.engine.hashing import canonical_json, json_safe, sha256_hex
+from designer.engine.schema import closed_object as obj
 from designer.engine.types import PortType
 
 KIND_PARQUET = "parquet"
@@ -436,15 +437,6 @@ def summary_schemas(ref: str = "#/components/schemas/") -> dict[str, dict[str, A
 
     def to(name: str) -> dict[str, str]:
         return {"$ref": ref + name}
-
-    def obj(props: dict[str, Any], required: list[str], description: str) -> dict[str, Any]:
-        return {
-            "type": "object",
-            "description": description,
-            "properties": props,
-            "required": required,
-            "additionalProperties": False,
-        }
 
     count = {"type": "integer", "minimum": 0}
     # a column's min/max: a number (null: none finite) or a date-time's ISO text

@@ -21,6 +21,7 @@ from functools import cached_property
 from typing import Any, Literal
 
 from designer.engine.hashing import canonical_json
+from designer.engine.schema import closed_object
 from designer.engine.types import PortType
 
 PLAN_VERSION = 1
@@ -360,13 +361,7 @@ def plan_schemas(ref: str = "#/components/schemas/") -> dict[str, dict[str, Any]
     the graph document's `ParamValue` (and to each other) as `ref` + name."""
 
     def obj(props: dict[str, Any], optional: tuple[str, ...], description: str) -> dict[str, Any]:
-        return {
-            "type": "object",
-            "description": description,
-            "properties": props,
-            "required": [name for name in props if name not in optional],
-            "additionalProperties": False,
-        }
+        return closed_object(props, [name for name in props if name not in optional], description)
 
     text = {"type": "string"}
     texts = {"type": "array", "items": text}

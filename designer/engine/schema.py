@@ -420,6 +420,21 @@ def _parse_comment(r: _Reader, raw: Any, index: int) -> Comment | None:
     return Comment(id=ident, text=text, position=position, **size)
 
 
+def closed_object(
+    properties: dict[str, Any], required: list[str], description: str
+) -> dict[str, Any]:
+    """An OpenAPI 3.0 object schema that takes exactly `properties`, `required` always."""
+    schema: dict[str, Any] = {
+        "type": "object",
+        "description": description,
+        "properties": properties,
+        "additionalProperties": False,
+    }
+    if required:  # OpenAPI 3.0: a `required` list is never empty
+        schema["required"] = required
+    return schema
+
+
 def document_schemas(ref: str = "#/components/schemas/") -> dict[str, dict[str, Any]]:
     """The graph document as OpenAPI 3.0 schema objects, referring to each other as `ref` + name.
 

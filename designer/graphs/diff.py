@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from designer.engine.hashing import same_json
+from designer.engine.schema import closed_object as obj
 
 
 def _changes(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
@@ -77,15 +78,6 @@ def diff_schemas(ref: str = "#/components/schemas/") -> dict[str, dict[str, Any]
 
     def to(name: str) -> dict[str, str]:
         return {"$ref": ref + name}
-
-    def obj(props: dict[str, Any], required: list[str], description: str) -> dict[str, Any]:
-        return {
-            "type": "object",
-            "description": description,
-            "properties": props,
-            "required": required,
-            "additionalProperties": False,
-        }
 
     def change(value: dict[str, Any], what: str) -> dict[str, Any]:
         return obj({"from": value, "to": value}, ["from", "to"], f"{what}: before and after.")
