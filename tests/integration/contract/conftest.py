@@ -9,7 +9,7 @@ import pytest
 from tests.integration.contract.server import Seeded, contract_server
 
 
-@pytest.fixture(scope="session")  # one start and seed for the client and both fuzz runs
+@pytest.fixture(scope="package")  # one start and seed for the client and both fuzz runs
 def seeded() -> Iterator[Seeded]:
     with contract_server() as server:
         yield server
