@@ -1,9 +1,18 @@
-"""WebSocket fan-out benchmark: N clients watch one run; latency from saved state to receipt.
+"""WebSocket benchmark: connecting N clients at once, and N clients watching one run's events.
 
     python bench/ws.py [--clients 1,100,500] [--events 25] [--interval 0.2] [--layers memory,redis]
-                       [--client-processes 1] [--profile DIR]
+                       [--client-processes 1] [--profile DIR] [--connect 500] [--connect-rounds 3]
 
-A real Daphne server (the same ASGI app the tests use) on a loopback port, a migrated SQLite
+Connects: --connect clients open a run socket (/ws/runs/<id>/, signed in with an API token,
+membership checked, the run's snapshot read and sent) all at once, at most --in-flight
+handshakes outstanding, from one client process; the time from the first connect() until every
+socket has its run.snapshot. The baseline, in the same server and run, alternating round by
+round: the same clients on a stock Channels consumer (bench/naive_socket.py: origin check,
+Channels' session auth, a layer channel per socket joining one group, one small message).
+Goal: ours at most 1.5 times the naive consumer's time (issue 17).
+
+Fan-out:
+a real Daphne server (the same ASGI app the tests use) on a loopback port, a migrated SQLite
 database, N WebSocket clients in --client-processes worker processes (default 1: on 2 cores a
 second client process takes CPU from the server; real clients are separate browsers). Each
 client is a minimal frame parser (LeanClient: blocking handshake, then one epoll loop for all
@@ -37,6 +46,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from asyncio.subprocess import PIPE
 from pathlib import Path
 from typing import Any
 
@@ -52,6 +62,9 @@ from tests.integration.realtime.harness import (  # noqa: E402
 from tests.support.processes import free_port  # noqa: E402
 
 TARGETS_MS = {"memory": 50.0, "redis": 100.0}
+CONNECT_GOAL = 1.5  # connecting N run sockets, at most this many times the naive consumer's time
+BENCH_APP = "bench.naive_socket:application"
+NAIVE_PATH = "/ws/naive/"
 
 
 def percentile(values: list[float], fraction: float) -> float:
@@ -170,6 +183,68 @@ def handshake(port: int, origin: str, path: str, token: str) -> bytes:
     return ("\r\n".join(lines) + "\r\n\r\n").encode()
 
 
+def first_frame(data: bytes) -> bytes | None:
+    """The payload of the (unmasked) frame at the start of `data`, None until it is complete."""
+    if len(data) < 2:
+        return None
+    length, offset = data[1] & 0x7F, 2
+    if length >= 126:
+        offset = 4 if length == 126 else 10
+        if len(data) < offset:
+            return None
+        length = int.from_bytes(data[2:offset], "big")
+    return data[offset : offset + length] if len(data) >= offset + length else None
+
+
+def connect_all(job: dict[str, Any]) -> float:
+    """Open job["count"] sockets at once (job["in_flight"] handshakes outstanding at most);
+    seconds from the first connect() until every socket has received its first text frame."""
+    address = ("127.0.0.1", job["port"])
+    poller = select.epoll()
+    waiting: dict[int, tuple[socket.socket, bytearray]] = {}
+    opened: list[socket.socket] = []
+    left, done = job["count"], 0
+    started = time.perf_counter()
+    while done < job["count"]:
+        while left and len(waiting) < job["in_flight"]:
+            sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            sock.setblocking(False)
+            sock.connect_ex(address)
+            waiting[sock.fileno()] = (sock, bytearray())
+            poller.register(sock.fileno(), select.EPOLLOUT)
+            opened.append(sock)
+            left -= 1
+        for fd, events in poller.poll(60):
+            sock, buffer = waiting[fd]
+            if events & select.EPOLLOUT:
+                request = handshake(job["port"], job["origin"], job["path"], job["token"])
+                sock.sendall(request)  # a few hundred bytes into an empty send buffer
+                poller.modify(fd, select.EPOLLIN)
+                continue
+            data = sock.recv(1 << 16)
+            if not data:
+                raise RuntimeError(f"the server closed a socket: {bytes(buffer)[:200]!r}")
+            buffer += data
+            head, found, rest = bytes(buffer).partition(b"\r\n\r\n")
+            if not found:
+                continue
+            if not head.startswith(b"HTTP/1.1 101"):
+                raise RuntimeError(head.decode(errors="replace"))
+            payload = first_frame(rest)
+            if payload is None:
+                continue
+            if json.loads(payload)["type"] != "run.snapshot":
+                raise RuntimeError(f"refused: {payload[:200]!r}")
+            poller.unregister(fd)
+            del waiting[fd]
+            done += 1
+    elapsed = time.perf_counter() - started
+    poller.close()
+    for sock in opened:
+        sock.close()
+    return elapsed
+
+
 def client_worker(job: dict[str, Any]) -> None:
     """One client process: open job["count"] sockets, say "ready", then report every arrival."""
     clients = []
@@ -239,6 +314,49 @@ class Clients:
         for process in self.processes:
             await process.wait()
         return arrivals, cpu
+
+
+async def connect_once(server: Server, path: str, token: str, count: int, in_flight: int) -> float:
+    """Seconds for one client process to open `count` sockets on `path` at once."""
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, __file__, "--worker", stdin=PIPE, stdout=PIPE
+    )
+    job = {"port": server.port, "origin": server.origin, "path": path, "token": token}
+    job.update(connect=True, count=count, in_flight=in_flight)
+    stdout, _ = await asyncio.wait_for(process.communicate(json.dumps(job).encode()), 300)
+    if process.returncode != 0:
+        raise RuntimeError(f"the connecting client failed ({process.returncode})")
+    return float(json.loads(stdout)["seconds"])
+
+
+async def measure_connects(
+    server: Server, layer: str, clients: int, in_flight: int, rounds: int
+) -> dict[str, Any]:
+    """Connecting `clients` run sockets against the naive consumer, alternating, `rounds` each."""
+    team = server.control("team", members={"viewer": "viewer"})
+    run = server.control("create_run", workspace=team["workspace"], steps=10)["run"]
+    token = team["users"]["viewer"]["token"]
+    paths = {"ours": f"/ws/runs/{run}/", "naive": NAIVE_PATH}
+    seconds: dict[str, list[float]] = {"ours": [], "naive": []}
+    await connect_once(server, paths["ours"], token, 10, in_flight)  # warm both paths
+    await connect_once(server, NAIVE_PATH, token, 10, in_flight)
+    for index in range(rounds):
+        order = ["naive", "ours"] if index % 2 == 0 else ["ours", "naive"]
+        for name in order:
+            await asyncio.sleep(0.5)  # let the server close the last round's sockets
+            seconds[name].append(await connect_once(server, paths[name], token, clients, in_flight))
+    ours, naive = statistics.median(seconds["ours"]), statistics.median(seconds["naive"])
+    return {
+        "case": "connect",
+        "layer": layer,
+        "clients": clients,
+        "in_flight": in_flight,
+        "rounds": rounds,
+        "ours_s": [round(x, 3) for x in seconds["ours"]],
+        "naive_s": [round(x, 3) for x in seconds["naive"]],
+        "ratio": round(ours / naive, 2),
+        "load": [round(x, 1) for x in os.getloadavg()],
+    }
 
 
 async def measure(
@@ -342,13 +460,13 @@ def stop_redis(pidfile: Path) -> None:
         subprocess.run(["kill", pidfile.read_text().strip()], check=False)
 
 
-async def bench(args: argparse.Namespace) -> list[dict[str, Any]]:
-    """Run every (layer, N) case."""
+async def bench(args: argparse.Namespace) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Run the connect case and every fan-out (layer, N) case."""
     os.environ.pop("DATABASE_URL", None)  # the benchmark uses its own SQLite file
     database = Database()
     workdir = Path(tempfile.mkdtemp(prefix="designer-bench-redis-"))
     pidfile: Path | None = None
-    results = []
+    results, connects = [], []
     try:
         for layer in args.layers:
             redis_url = ""
@@ -363,8 +481,14 @@ async def bench(args: argparse.Namespace) -> list[dict[str, Any]]:
             env = {}
             if args.profile:
                 env["DESIGNER_PROFILE"] = str(Path(args.profile) / f"server-{layer}.pstats")
-            server = Server(database, redis_url=redis_url, backend=backend, **env)
+            server = Server(database, redis_url=redis_url, backend=backend, app=BENCH_APP, **env)
             try:
+                if args.connect:
+                    row = await measure_connects(
+                        server, layer, args.connect, args.in_flight, args.connect_rounds
+                    )
+                    print(json.dumps(row), flush=True)
+                    connects.append(row)
                 for clients in args.clients:
                     row = await measure(
                         server,
@@ -389,13 +513,17 @@ async def bench(args: argparse.Namespace) -> list[dict[str, Any]]:
             stop_redis(pidfile)
         shutil.rmtree(workdir, ignore_errors=True)
         database.drop()
-    return results
+    return connects, results
 
 
 def main() -> None:
     """Parse arguments, run, print a summary table against the targets."""
     if sys.argv[1:] == ["--worker"]:
-        client_worker(json.loads(sys.stdin.readline()))
+        job = json.loads(sys.stdin.readline())
+        if job.get("connect"):
+            print(json.dumps({"seconds": connect_all(job)}), flush=True)
+        else:
+            client_worker(job)
         return
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--clients", default="1,100,500")
@@ -423,10 +551,23 @@ def main() -> None:
         default="",
         help="folder for cProfile stats of the server process (server-<layer>.pstats)",
     )
+    parser.add_argument("--connect", type=int, default=500, help="clients connecting (0: none)")
+    parser.add_argument("--connect-rounds", type=int, default=3)
+    parser.add_argument(
+        "--in-flight", type=int, default=100, help="handshakes outstanding at once while connecting"
+    )
     args = parser.parse_args()
-    args.clients = [int(n) for n in args.clients.split(",")]
+    args.clients = [int(n) for n in args.clients.split(",") if n]
     args.layers = args.layers.split(",")
-    results = asyncio.run(bench(args))
+    connects, results = asyncio.run(bench(args))
+    print("\nlayer   connecting  ours s (median)  naive s (median)  ratio  goal")
+    for row in connects:
+        verdict = "met" if row["ratio"] <= CONNECT_GOAL else "MISSED"
+        print(
+            f"{row['layer']:<7} {row['clients']:>10} {statistics.median(row['ours_s']):>16.2f}"
+            f" {statistics.median(row['naive_s']):>17.2f} {row['ratio']:>6}"
+            f"  <= {CONNECT_GOAL} x: {verdict}"
+        )
     print("\nlayer   backend                     clients  p50 ms  p99 ms  max ms  p99 target")
     for row in results:
         target = TARGETS_MS[row["layer"]]

@@ -29,8 +29,10 @@ def is_member(user_id: int, workspace_id: int) -> bool:
 
 
 def token_live(token_id: int) -> bool:
-    """Whether an API token still signs in (not revoked since the handshake)."""
-    return ApiToken.objects.filter(pk=token_id, revoked_at__isnull=True).exists()
+    """Whether an API token still signs in (not revoked, its user active)."""
+    return ApiToken.objects.filter(
+        pk=token_id, revoked_at__isnull=True, user__is_active=True
+    ).exists()
 
 
 def endpoint_key_live(key_id: int) -> bool:
@@ -50,23 +52,25 @@ def key_run(key_id: int, run_id: int) -> int | Denied:
     return workspace_id
 
 
-def run_workspace(user_id: int | None, run_id: int) -> int | Denied:
-    """Return the workspace of a run the user may watch, or why not."""
-    if user_id is None:
-        return Denied("unauthenticated", "Sign in, or pass an API token, to watch runs.")
-    workspace_id = Run.objects.filter(pk=run_id).values_list("workspace_id", flat=True).first()
-    if workspace_id is None or not is_member(user_id, workspace_id):
-        return run_not_found(run_id)
+RUN_WORKSPACES_KEPT = 10_000
+_run_workspaces: dict[int, int] = {}  # run id -> workspace id: a run never changes workspace
+
+
+def run_workspace(run_id: int) -> int | None:
+    """The workspace of a run (None: no such run); remembered for runs that exist."""
+    workspace_id = _run_workspaces.get(run_id)
+    if workspace_id is None:
+        workspace_id = Run.objects.filter(pk=run_id).values_list("workspace_id", flat=True).first()
+        if workspace_id is not None:
+            if len(_run_workspaces) >= RUN_WORKSPACES_KEPT:
+                _run_workspaces.clear()
+            _run_workspaces[run_id] = workspace_id
     return workspace_id
 
 
-def workspace_access(user_id: int | None, workspace_id: int) -> int | Denied:
-    """Return the workspace id if the user may watch it, or why not."""
-    if user_id is None:
-        return Denied("unauthenticated", "Sign in, or pass an API token, to watch a workspace.")
-    if not is_member(user_id, workspace_id):
-        return workspace_not_found(workspace_id)
-    return workspace_id
+def known_run_workspace(run_id: int) -> int | None:
+    """The workspace of a run if this process has read it before (no database access)."""
+    return _run_workspaces.get(run_id)
 
 
 @dataclass(frozen=True)

@@ -2,14 +2,21 @@
 
 The token may come as a `token.<raw>` subprotocol (what browsers can send), an
 `Authorization: Bearer <raw>` header (CLI clients), or a `?token=<raw>` query parameter.
-A token, when given, decides alone: an invalid one leaves the socket anonymous. An endpoint
-key leaves the user anonymous and names the key (ENDPOINT_KEY): it may watch only the runs
-its own calls started. Failed tokens and keys count toward the address's sign-in lockout
-(workspaces.lockout), as on the REST API.
+A token, when given, decides alone: an invalid one leaves the socket anonymous, and the session
+is not read. An endpoint key leaves the user anonymous and names the key (ENDPOINT_KEY): it may
+watch only the runs its own calls started. Failed tokens and keys count toward the address's
+sign-in lockout (workspaces.lockout), as on the REST API.
+
+A token or key that signed in from an address is remembered (its hash, not the raw value) for
+SIGN_IN_SECONDS: the next sockets it opens from that address within that time skip the lookup
+and the lockout check (a lockout of that address binds it once that time is up). Whether it is
+still live is checked by the consumer on its token group, where a revocation arrives.
 """
 
 from __future__ import annotations
 
+import hashlib
+import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 from urllib.parse import parse_qs
@@ -59,6 +66,26 @@ def sign_in_request(scope: dict[str, Any]) -> HttpRequest:
     return request
 
 
+SIGN_IN_SECONDS = 10.0
+SIGN_INS_KEPT = 10_000
+# (credential hash, address) -> (forget after, the scope entries it signed in with)
+_signed_in_lately: dict[tuple[str, str], tuple[float, dict[str, Any]]] = {}
+
+
+def _address(scope: dict[str, Any]) -> str:
+    return str((scope.get("client") or ("", 0))[0])
+
+
+def _credential_key(raw: str, scope: dict[str, Any]) -> tuple[str, str]:
+    return hashlib.sha256(raw.encode()).hexdigest(), _address(scope)
+
+
+def signed_in_lately(raw: str, scope: dict[str, Any]) -> dict[str, Any] | None:
+    """The scope entries a credential signed in with from this address lately (no database)."""
+    entry = _signed_in_lately.get(_credential_key(raw, scope))
+    return entry[1] if entry is not None and entry[0] > time.monotonic() else None
+
+
 @database_sync_to_async
 def _signed_in(raw: str, scope: dict[str, Any]) -> dict[str, Any]:
     """The scope entries a token or key signs in with (none valid: anonymous, the id None)."""
@@ -70,19 +97,30 @@ def _signed_in(raw: str, scope: dict[str, Any]) -> dict[str, Any]:
         if found is None:
             lockout.token_failed(request)
     user = found.user if kind == TOKEN_KEY and found is not None else AnonymousUser()
-    return {"user": user, kind: found.pk if found is not None else None}
+    entries = {"user": user, kind: found.pk if found is not None else None}
+    if found is not None:
+        if len(_signed_in_lately) >= SIGN_INS_KEPT:
+            _signed_in_lately.clear()
+        forget_after = time.monotonic() + SIGN_IN_SECONDS
+        _signed_in_lately[_credential_key(raw, scope)] = (forget_after, entries)
+    return entries
 
 
 class TokenAuthMiddleware(BaseMiddleware):
-    """Replaces scope["user"] with the API token's user when the handshake carries a token."""
+    """Signs a handshake that carries a token or key in with it; any other, by its session."""
+
+    def __init__(self, inner: ASGIApp) -> None:
+        super().__init__(inner)
+        self.by_session = AuthMiddlewareStack(inner)
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> Any:
         raw = token_from_scope(scope)
-        if raw is not None:
-            scope = dict(scope, **await _signed_in(raw, scope))
-        return await super().__call__(scope, receive, send)
+        if raw is None:
+            return await self.by_session(scope, receive, send)
+        entries = signed_in_lately(raw, scope) or await _signed_in(raw, scope)
+        return await super().__call__(dict(scope, **entries), receive, send)
 
 
 def TokenOrSessionAuthMiddlewareStack(inner: ASGIApp) -> ASGIApp:
-    """Cookie + session + session-user middleware, then the API token override."""
-    return AuthMiddlewareStack(TokenAuthMiddleware(inner))
+    """The API token or endpoint key of a handshake; without one, the session cookie."""
+    return TokenAuthMiddleware(inner)

@@ -11,7 +11,6 @@ from channels.db import database_sync_to_async
 from pydantic import ValidationError
 
 from designer.realtime import access, presence
-from designer.realtime.broadcast import member_group
 from designer.realtime.codec import Encoded, encode_collab
 from designer.realtime.collab_protocol import collab_client_adapter
 from designer.realtime.consumers import SignedInConsumer
@@ -45,8 +44,7 @@ class CollabConsumer(SignedInConsumer):
         self.workspace_id = seat.workspace_id
         self.can_edit = seat.can_edit
         self.user = presence.collaborator(self.user_id, seat.username)
-        await self.join(member_group(self.workspace_id, self.user_id))
-        if not await self.still_member(self.workspace_id):
+        if not await self.member_of(self.workspace_id):
             await self.refuse_as(access.graph_not_found(self.graph_id))
             return
         self.room = await get_rooms().join(self.graph_id, self)

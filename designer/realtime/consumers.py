@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 from urllib.parse import parse_qs
 
 from channels.consumer import get_handler_name
@@ -33,6 +34,7 @@ from designer.realtime.protocol import (
 
 logger = logging.getLogger(__name__)
 
+T = TypeVar("T")
 INTERNAL_ERROR_CLOSE = 1011
 SYNC_MARK = "sync"  # a buffered marker: "the log holds events up to seq"; never sent as is
 
@@ -67,14 +69,16 @@ class SignedInConsumer(AsyncWebsocketConsumer):
         self.user_id: int | None = user.pk if user is not None and user.is_authenticated else None
         token_id = self.scope.get(TOKEN_KEY)
         if token_id is not None:
-            await self.join(token_group(token_id))
-            if not await database_sync_to_async(access.token_live)(token_id):
+            group = token_group(token_id)
+            await self.join(group)
+            if not await self.recall(group, "live", access.token_live, token_id):
                 await self.refuse("unauthenticated", "Your API token was revoked.")
                 return
         self.key_id: int | None = self.scope.get(ENDPOINT_KEY)
         if self.key_id is not None:
-            await self.join(endpoint_key_group(self.key_id))
-            if not await database_sync_to_async(access.endpoint_key_live)(self.key_id):
+            group = endpoint_key_group(self.key_id)
+            await self.join(group)
+            if not await self.recall(group, "live", access.endpoint_key_live, self.key_id):
                 await self.refuse("unauthenticated", "Your endpoint key was revoked.")
                 return
         await self.start()
@@ -90,10 +94,18 @@ class SignedInConsumer(AsyncWebsocketConsumer):
             await hub.subscribe(group, self)
             self.joined.append(group)
 
-    async def still_member(self, workspace_id: int) -> bool:
-        """Re-check membership once the member group is joined: no removal slips between."""
+    async def recall(self, group: str, key: str, check: Callable[..., T], *args: Any) -> T:
+        """A database check about a joined group, read once in this process until a message
+        arrives on the group (a removal, a revocation, an event): see Hub.recall."""
+        return await get_hub().recall(group, key, lambda: database_sync_to_async(check)(*args))
+
+    async def member_of(self, workspace_id: int) -> bool:
+        """Join the user's member group of a workspace, then check membership: a removal after
+        the check reaches the socket as a message on that group and closes it."""
         assert self.user_id is not None
-        return await database_sync_to_async(access.is_member)(self.user_id, workspace_id)
+        group = member_group(workspace_id, self.user_id)
+        await self.join(group)
+        return await self.recall(group, "member", access.is_member, self.user_id, workspace_id)
 
     async def deliver(self, message: dict[str, Any]) -> None:
         """A group message from the hub."""
@@ -215,19 +227,20 @@ class RunConsumer(WatchConsumer):
             return
         if self.key_id is not None:  # a key watches only the runs its calls started
             outcome = await database_sync_to_async(access.key_run)(self.key_id, self.run_id)
-        else:
-            outcome = await database_sync_to_async(access.run_workspace)(self.user_id, self.run_id)
-        if isinstance(outcome, access.Denied):
-            await self.refuse_as(outcome)
+            if isinstance(outcome, access.Denied):
+                await self.refuse_as(outcome)
+                return
+        elif self.user_id is None:
+            await self.refuse("unauthenticated", "Sign in, or pass an API token, to watch runs.")
             return
-        if self.key_id is not None:
-            await self.join(run_group(self.run_id))
         else:
-            assert self.user_id is not None
-            await self.join(member_group(outcome, self.user_id), run_group(self.run_id))
-            if not await self.still_member(outcome):
+            workspace_id = access.known_run_workspace(self.run_id) or (
+                await database_sync_to_async(access.run_workspace)(self.run_id)
+            )
+            if workspace_id is None or not await self.member_of(workspace_id):
                 await self.refuse_as(access.run_not_found(self.run_id))
                 return
+        await self.join(run_group(self.run_id))
         async with self.order:
             if resume_from is None:
                 await self.send_snapshot()
@@ -248,7 +261,9 @@ class RunConsumer(WatchConsumer):
 
     async def send_snapshot(self) -> None:
         """Send the run.snapshot; its seq becomes the socket's position."""
-        message = await database_sync_to_async(snapshot.run_snapshot)(self.run_id)
+        message = await self.recall(
+            run_group(self.run_id), "snapshot", snapshot.run_snapshot, self.run_id
+        )
         if message is None:
             await self.refuse_as(access.run_not_found(self.run_id))
             return
@@ -342,20 +357,19 @@ class WorkspaceConsumer(WatchConsumer):
     async def start(self) -> None:
         self.workspace_id = int(self.scope["url_route"]["kwargs"]["workspace_id"])
         self.run_seqs: dict[int, int] = {}
-        outcome = await database_sync_to_async(access.workspace_access)(
-            self.user_id, self.workspace_id
-        )
-        if isinstance(outcome, access.Denied):
-            await self.refuse_as(outcome)
+        if self.user_id is None:
+            await self.refuse(
+                "unauthenticated", "Sign in, or pass an API token, to watch a workspace."
+            )
             return
-        assert self.user_id is not None
-        await self.join(
-            member_group(self.workspace_id, self.user_id), workspace_group(self.workspace_id)
-        )
-        if not await self.still_member(self.workspace_id):
+        if not await self.member_of(self.workspace_id):
             await self.refuse_as(access.workspace_not_found(self.workspace_id))
             return
-        message = await database_sync_to_async(snapshot.workspace_snapshot)(self.workspace_id)
+        group = workspace_group(self.workspace_id)
+        await self.join(group)
+        message = await self.recall(
+            group, "snapshot", snapshot.workspace_snapshot, self.workspace_id
+        )
         await self.send_message(message)
         self.run_seqs = {run["id"]: run["seq"] for run in message["data"]["runs"]}
         while self.buffer:

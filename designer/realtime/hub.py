@@ -6,6 +6,12 @@ written. The hub gives each group one layer channel per process and hands every 
 to the local subscribers in a plain loop; each socket writes the event's frame, built once
 (frames.py), straight to its connection.
 
+A subscription also remembers what sockets read about its group while nothing arrives on it
+(`recall`): a member's role on the member group, a token's validity on the token group, a run's
+snapshot on the run group. Every message on the group (a removal, a revocation, a run's event)
+forgets it, so a socket that joined the group before asking never acts on a stale answer: what
+changed after the read reaches it as a message. Concurrent askers share one read.
+
 It also checks, every SYNC_SECONDS, whether a watched run has events in the database beyond the
 last one published to this process (a publish lost with a crashed producer, a full channel, a
 Redis hiccup); if so its sockets are told to catch up from the log, so nothing stays missing.
@@ -16,9 +22,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 import weakref
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 from channels.db import database_sync_to_async
 from channels.layers import get_channel_layer
@@ -29,6 +37,10 @@ logger = logging.getLogger(__name__)
 YIELD_EVERY = 25  # sockets served between yields to the event loop (reads, other groups, flushes)
 SYNC_SECONDS = 1.0
 RUN_GROUP_PREFIX = "run."
+# A remembered answer is read again after this long even when no message changed it (a backstop
+# for a change whose message was lost, e.g. a user deactivated in the admin, which sends none).
+RECALL_SECONDS = 10.0
+T = TypeVar("T")
 
 
 class Subscriber(Protocol):
@@ -46,6 +58,12 @@ class Subscription:
     task: asyncio.Task[None] | None = None
     sockets: set[Subscriber] = field(default_factory=set)
     published: int = 0  # for run groups: the highest seq received (or read when joining)
+    # answers read while subscribed: key -> (read again after, the read); see Hub.recall
+    remembered: dict[str, tuple[float, asyncio.Future[Any]]] = field(default_factory=dict)
+
+    def heard(self) -> None:
+        """A message arrived on the group: what was read before it may be stale."""
+        self.remembered.clear()
 
 
 def _run_id(group: str) -> int | None:
@@ -100,6 +118,24 @@ class Hub:
                 with contextlib.suppress(asyncio.CancelledError):
                     await subscription.task
 
+    async def recall(self, group: str, key: str, read: Callable[[], Awaitable[T]]) -> T:
+        """`read()`'s answer about a group this process is subscribed to, read once until a
+        message arrives on the group (or RECALL_SECONDS pass); concurrent callers share one read.
+
+        Call it after joining the group: a change after the read then reaches the caller as a
+        message. Not subscribed: read every time.
+        """
+        subscription = self.groups.get(group)
+        if subscription is None:
+            return await read()
+        entry = subscription.remembered.get(key)
+        if entry is None or entry[0] < time.monotonic() or entry[1].cancelled():
+            future: asyncio.Future[T] = asyncio.ensure_future(read())
+            entry = (time.monotonic() + RECALL_SECONDS, future)
+            subscription.remembered[key] = entry
+            future.add_done_callback(lambda done: _forget_failed(subscription, key, done))
+        return await asyncio.shield(entry[1])
+
     async def _receive(self, group: str, subscription: Subscription) -> None:
         while True:
             try:
@@ -110,6 +146,7 @@ class Hub:
                 logger.exception("realtime hub: receiving %s from the channel layer failed", group)
                 await asyncio.sleep(1)
                 continue
+            subscription.heard()
             seq = (message.get("message") or {}).get("seq")
             if isinstance(seq, int):
                 subscription.published = max(subscription.published, seq)
@@ -146,7 +183,15 @@ class Hub:
                 # In the database for a whole tick and still not received here: lost.
                 logger.warning("realtime: %s events up to %s were not published", group, before)
                 subscription.published = before
+                subscription.heard()
                 await self._fan_out(subscription, {"type": "protocol.sync", "seq": before})
+
+
+def _forget_failed(subscription: Subscription, key: str, read: asyncio.Future[Any]) -> None:
+    """Drop a read that failed (or was cancelled), so the next caller reads again."""
+    entry = subscription.remembered.get(key)
+    if entry is not None and entry[1] is read and (read.cancelled() or read.exception()):
+        del subscription.remembered[key]
 
 
 _hubs: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Hub] = weakref.WeakKeyDictionary()
