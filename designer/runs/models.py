@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import cached_property
 from typing import Any
 
 from django.conf import settings
@@ -67,6 +68,12 @@ class Run(models.Model):
 
     def __str__(self) -> str:
         return f"run {self.pk} ({self.status})"
+
+    @cached_property
+    def step_list(self) -> list[StepRun]:
+        """The run's steps in order, read once (a run finished in the request that created it
+        is given the steps it was saved with)."""
+        return list(self.steps.all())
 
 
 class StepRun(models.Model):

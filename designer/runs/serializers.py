@@ -178,7 +178,7 @@ class RunSummarySerializer(serializers.ModelSerializer):
 class RunSerializer(RunSummarySerializer):
     """A run with its steps, and who started the runs its reused steps came from, and when."""
 
-    steps = StepSerializer(many=True, read_only=True)
+    steps = StepSerializer(many=True, read_only=True, source="step_list")
     reused_runs = serializers.SerializerMethodField(
         help_text="Run id → the run its reused steps' outputs come from (runs of this workspace)."
     )
@@ -188,7 +188,7 @@ class RunSerializer(RunSummarySerializer):
 
     @extend_schema_field(serializers.DictField(child=RunRefSerializer()))
     def get_reused_runs(self, run: Run) -> dict[str, Any]:
-        reused = set(run.steps.exclude(reused_from="").values_list("reused_from", flat=True))
+        reused = {step.reused_from for step in run.step_list if step.reused_from}
         return runs_by_id(run.workspace_id, reused)
 
 

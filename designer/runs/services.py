@@ -226,7 +226,8 @@ def finish_reused_run(run: Run, plan: Plan, events: list[Event]) -> None:
     steps = {step.key: StepRun(run=run, key=step.key, module=step.module) for step in plan.steps}
     messages = [("run.status", {"status": RunStatus.QUEUED})]
     messages += translate.apply_events(run, events, steps=steps)
-    translate.insert_steps(list(steps.values()))
+    run.step_list = list(steps.values())  # what the answer shows, as saved
+    translate.insert_steps(run.step_list)
     record_dataset_usage(run, plan)
     eventlog.append(run, messages, run_fields=("status", "error", "started_at", "finished_at"))
 
