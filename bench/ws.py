@@ -3,8 +3,9 @@
     python bench/ws.py [--clients 1,100,500] [--events 25] [--interval 0.2] [--layers memory,redis]
                        [--client-processes 1] [--profile DIR] [--connect 500] [--connect-rounds 3]
 
-Connects: --connect clients open a run socket (/ws/runs/<id>/, signed in with an API token,
-membership checked, the run's snapshot read and sent) all at once, at most --in-flight
+Connects: --connect clients open a run socket (/ws/runs/<id>/, signed in with an API token, or
+in a second case with a session cookie; membership checked, the run's snapshot read and sent)
+all at once, at most --in-flight
 handshakes outstanding, from one client process; the time from the first connect() until every
 socket has its run.snapshot. The baseline, in the same server and run, alternating round by
 round: the same clients on a stock Channels consumer (bench/naive_socket.py: origin check,
@@ -167,9 +168,10 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
-def handshake(port: int, origin: str, path: str, token: str) -> bytes:
-    """The HTTP upgrade request of one client."""
+def handshake(port: int, origin: str, path: str, token: str, session: str = "") -> bytes:
+    """The HTTP upgrade request of one client: signed in with the token, or the session."""
     key = base64.b64encode(os.urandom(16)).decode()
+    protocols = f"{SUBPROTOCOL}, token.{token}" if not session else SUBPROTOCOL
     lines = [
         f"GET {path} HTTP/1.1",
         f"Host: 127.0.0.1:{port}",
@@ -178,7 +180,8 @@ def handshake(port: int, origin: str, path: str, token: str) -> bytes:
         f"Sec-WebSocket-Key: {key}",
         "Sec-WebSocket-Version: 13",
         f"Origin: {origin}",
-        f"Sec-WebSocket-Protocol: {SUBPROTOCOL}, token.{token}",
+        f"Sec-WebSocket-Protocol: {protocols}",
+        *([f"Cookie: sessionid={session}"] if session else []),
     ]
     return ("\r\n".join(lines) + "\r\n\r\n").encode()
 
@@ -217,7 +220,9 @@ def connect_all(job: dict[str, Any]) -> float:
         for fd, events in poller.poll(60):
             sock, buffer = waiting[fd]
             if events & select.EPOLLOUT:
-                request = handshake(job["port"], job["origin"], job["path"], job["token"])
+                request = handshake(
+                    job["port"], job["origin"], job["path"], job["token"], job["session"]
+                )
                 sock.sendall(request)  # a few hundred bytes into an empty send buffer
                 poller.modify(fd, select.EPOLLIN)
                 continue
@@ -316,13 +321,17 @@ class Clients:
         return arrivals, cpu
 
 
-async def connect_once(server: Server, path: str, token: str, count: int, in_flight: int) -> float:
-    """Seconds for one client process to open `count` sockets on `path` at once."""
+async def connect_once(
+    server: Server, path: str, user: dict[str, Any], count: int, in_flight: int, session: bool
+) -> float:
+    """Seconds for one client process to open `count` sockets on `path` at once, signed in with
+    the user's token (or session cookie)."""
     process = await asyncio.create_subprocess_exec(
         sys.executable, __file__, "--worker", stdin=PIPE, stdout=PIPE
     )
-    job = {"port": server.port, "origin": server.origin, "path": path, "token": token}
+    job = {"port": server.port, "origin": server.origin, "path": path, "token": user["token"]}
     job.update(connect=True, count=count, in_flight=in_flight)
+    job["session"] = user["session"] if session else ""
     stdout, _ = await asyncio.wait_for(process.communicate(json.dumps(job).encode()), 300)
     if process.returncode != 0:
         raise RuntimeError(f"the connecting client failed ({process.returncode})")
@@ -335,16 +344,23 @@ async def measure_connects(
     """Connecting `clients` run sockets against the naive consumer, alternating, `rounds` each."""
     team = server.control("team", members={"viewer": "viewer"})
     run = server.control("create_run", workspace=team["workspace"], steps=10)["run"]
-    token = team["users"]["viewer"]["token"]
-    paths = {"ours": f"/ws/runs/{run}/", "naive": NAIVE_PATH}
-    seconds: dict[str, list[float]] = {"ours": [], "naive": []}
-    await connect_once(server, paths["ours"], token, 10, in_flight)  # warm both paths
-    await connect_once(server, NAIVE_PATH, token, 10, in_flight)
+    viewer = team["users"]["viewer"]
+    cases = {  # name: (path, by session cookie rather than token)
+        "naive": (NAIVE_PATH, False),
+        "ours": (f"/ws/runs/{run}/", False),
+        "ours_session": (f"/ws/runs/{run}/", True),
+    }
+    seconds: dict[str, list[float]] = {name: [] for name in cases}
+    for path, session in cases.values():  # warm every path
+        await connect_once(server, path, viewer, 10, in_flight, session)
     for index in range(rounds):
-        order = ["naive", "ours"] if index % 2 == 0 else ["ours", "naive"]
-        for name in order:
+        names = list(cases) if index % 2 == 0 else list(reversed(cases))
+        for name in names:
             await asyncio.sleep(0.5)  # let the server close the last round's sockets
-            seconds[name].append(await connect_once(server, paths[name], token, clients, in_flight))
+            path, session = cases[name]
+            seconds[name].append(
+                await connect_once(server, path, viewer, clients, in_flight, session)
+            )
     ours, naive = statistics.median(seconds["ours"]), statistics.median(seconds["naive"])
     return {
         "case": "connect",
@@ -352,9 +368,9 @@ async def measure_connects(
         "clients": clients,
         "in_flight": in_flight,
         "rounds": rounds,
-        "ours_s": [round(x, 3) for x in seconds["ours"]],
-        "naive_s": [round(x, 3) for x in seconds["naive"]],
+        **{f"{name}_s": [round(x, 3) for x in values] for name, values in seconds.items()},
         "ratio": round(ours / naive, 2),
+        "session_ratio": round(statistics.median(seconds["ours_session"]) / naive, 2),
         "load": [round(x, 1) for x in os.getloadavg()],
     }
 
@@ -560,14 +576,17 @@ def main() -> None:
     args.clients = [int(n) for n in args.clients.split(",") if n]
     args.layers = args.layers.split(",")
     connects, results = asyncio.run(bench(args))
-    print("\nlayer   connecting  ours s (median)  naive s (median)  ratio  goal")
+    print("\nlayer   connecting  signed in by  ours s (median)  naive s (median)  ratio  goal")
     for row in connects:
-        verdict = "met" if row["ratio"] <= CONNECT_GOAL else "MISSED"
-        print(
-            f"{row['layer']:<7} {row['clients']:>10} {statistics.median(row['ours_s']):>16.2f}"
-            f" {statistics.median(row['naive_s']):>17.2f} {row['ratio']:>6}"
-            f"  <= {CONNECT_GOAL} x: {verdict}"
-        )
+        signed_in = (("token", "ours", "ratio"), ("session", "ours_session", "session_ratio"))
+        for by, name, ratio in signed_in:
+            verdict = "met" if row[ratio] <= CONNECT_GOAL else "MISSED"
+            print(
+                f"{row['layer']:<7} {row['clients']:>10}  {by:<12} "
+                f"{statistics.median(row[name + '_s']):>15.2f}"
+                f" {statistics.median(row['naive_s']):>17.2f} {row[ratio]:>6}"
+                f"  <= {CONNECT_GOAL} x: {verdict}"
+            )
     print("\nlayer   backend                     clients  p50 ms  p99 ms  max ms  p99 target")
     for row in results:
         target = TARGETS_MS[row["layer"]]
