@@ -7,7 +7,7 @@ to the local subscribers in a plain loop; each socket writes the event's frame, 
 (frames.py), straight to its connection.
 
 A subscription also remembers what sockets read about its group while nothing arrives on it
-(`recall`): a member's role on the member group, a token's validity on the token group, a run's
+(`recall`): a user's membership on the member group, a token's validity on the token group, a run's
 snapshot on the run group. Every message on the group (a removal, a revocation, a run's event)
 forgets it, so a socket that joined the group before asking never acts on a stale answer: what
 changed after the read reaches it as a message. Concurrent askers share one read.
@@ -129,7 +129,7 @@ class Hub:
         if subscription is None:
             return await read()
         entry = subscription.remembered.get(key)
-        if entry is None or entry[0] < time.monotonic() or entry[1].cancelled():
+        if entry is None or entry[0] < time.monotonic():
             future: asyncio.Future[T] = asyncio.ensure_future(read())
             entry = (time.monotonic() + RECALL_SECONDS, future)
             subscription.remembered[key] = entry
