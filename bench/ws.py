@@ -579,7 +579,11 @@ def main() -> None:
         "connection per socket and runs out of them before 500)",
     )
     parser.add_argument(
-        "--in-flight", type=int, default=100, help="handshakes outstanding at once while connecting"
+        "--in-flight",
+        type=int,
+        default=40,
+        help="handshakes outstanding at once while connecting (below the server's listen backlog, "
+        "Twisted's 50, so an overflowing accept queue does not reset connections)",
     )
     args = parser.parse_args()
     args.clients = [int(n) for n in args.clients.split(",") if n]
