@@ -7,7 +7,10 @@ For each: a cold run (empty store and cache) and a cached rerun (everything reus
 warm LocalRunner. With no-op steps the wall time *is* orchestration (cache lookups, IPC,
 artifact store, events), so overhead per step = wall time / steps. The same no-ops run on a
 warm concurrent.futures.ProcessPoolExecutor in the same process for the ratio.
-Targets: ≤ 1 ms per step; cached rerun of the 100-chain < 50 ms in total.
+Engine and pool runs alternate, round by round, so both see the same machine load.
+Goals: the chain and the fan-out ≤ 1.2 times the pool per step, the chain with distinct stored
+outputs ≤ 1 ms per step (each output durable before its step reports), the cached rerun of the
+100-chain < 50 ms in total.
 """
 
 from __future__ import annotations
@@ -70,7 +73,8 @@ def timed_runs(
     plan: Plan, runner: LocalRunner, repeat: int, workers: int
 ) -> tuple[list[float], list[float]]:
     """Wall seconds of each cold run and of each cached rerun."""
-    cold, cached = [], []
+    cold: list[float] = []
+    cached: list[float] = []
     for _ in range(repeat):
         root = tempfile.mkdtemp(prefix="bench-engine-")
         try:
@@ -134,8 +138,12 @@ def main() -> None:
             ("fan-out of 200", fan_plan, lambda: pool_fan_out(pool, 200)),
             ("chain of 100, distinct outputs", unique_plan, lambda: pool_chain(pool, 100)),
         ):
-            cold, cached = timed_runs(plan, runner, repeat, workers)
-            base = [pool_fn() for _ in range(repeat)]
+            cold, cached, base = [], [], []
+            for _ in range(repeat):  # alternate, so both sides see the same machine load
+                one_cold, one_cached = timed_runs(plan, runner, 1, workers)
+                cold += one_cold
+                cached += one_cached
+                base.append(pool_fn())
             rows.append((name, len(plan), cold, cached, base))
 
     for title, pick in (("median", statistics.median), ("best", min)):
@@ -159,16 +167,21 @@ def main() -> None:
         "\nProcessPoolExecutor; extra = the difference; ratio = engine / pool. Distinct outputs:"
         "\nevery step stores a new artifact (temp file, fsync, rename, directory fsync)."
     )
-    worst = max(statistics.median(r[2]) / r[1] for r in rows[:2])
+    print("\ngoals (medians; the pool measured in the same rounds):")
+    for (name, steps, cold_runs, _, base_runs), goal in zip(rows, (1.2, 1.2, None), strict=True):
+        cold, base = statistics.median(cold_runs), statistics.median(base_runs)
+        if goal is None:
+            per_step = cold / steps
+            verdict = "met" if per_step <= 1e-3 else "MISSED"
+            print(f"  {name} <= 1 ms per step: {verdict} ({per_step * 1e3:.3f} ms)")
+        else:
+            verdict = "met" if cold / base <= goal else "MISSED"
+            print(f"  {name} <= {goal}x the pool per step: {verdict} ({cold / base:.2f}x)")
     chain_cached = statistics.median(rows[0][3])
-    print(
-        f"\ntarget <= 1 ms orchestration per step (median):  {'met' if worst <= 1e-3 else 'MISSED'}"
-        f" (worst {worst * 1e3:.3f} ms)"
-    )
     verdict = "met" if chain_cached < 0.05 else "MISSED"
-    print(
-        f"target cached 100-chain rerun < 50 ms (median):  {verdict} ({chain_cached * 1e3:.1f} ms)"
-    )
+    print(f"  cached 100-chain rerun < 50 ms: {verdict} ({chain_cached * 1e3:.1f} ms)")
+    load = os.getloadavg()[0]
+    print(f"load average {load:.1f} on {os.cpu_count()} CPUs at the end of the run")
     if load > (os.cpu_count() or 1):
         print(f"note: load average {load:.1f} > CPUs: other jobs share the machine; see 'best'")
 

@@ -2,7 +2,9 @@
 
 One loop, no polling: it reports what the runner says to the machine and sleeps in
 `runner.wait` until a message, the machine's next deadline or retry, or the cancel token wakes
-it. What the machine asks for — launch a task, place a speculative one on the worker holding
+it. A runner with a ``prefetch`` (LocalRunner) gets that many tasks beyond its capacity, which
+wait in busy workers, so a worker never idles through a loop turn between two ready steps.
+What the machine asks for — launch a task, place a speculative one on the worker holding
 its inputs (runners with ``placeable``: LocalRunner, see docs/decisions/0007), kill one — goes
 to the runner: this file decides only where steps run.
 """
@@ -70,8 +72,8 @@ class RunnerLauncher:
             built["stage"] = True  # report "computed" before storing (decision 0007)
         return built
 
-    def launch(self, task: Task) -> None:
-        self.runner.submit(task.id, self.task(task))
+    def launch(self, task: Task) -> bool | None:
+        return self.runner.submit(task.id, self.task(task))
 
     def place(self, task: Task) -> bool:
         built = self.task(task)
@@ -117,6 +119,7 @@ def execute(
     - `cancel` stops the run from another thread: running steps' process groups are killed.
     """
     run_id = run_id or uuid.uuid4().hex[:12]
+    capacity = max(1, min(parallelism or runner.capacity, runner.capacity))
     launcher = RunnerLauncher(
         plan, runner, run_id=run_id, store=store, datasets=datasets, workdir=workdir
     )
@@ -129,7 +132,8 @@ def execute(
         run_id=run_id,
         policy=Policy(retries=max(0, retries), backoff=max(0.0, backoff), timeout=timeout),
         scope=scope,
-        capacity=max(1, min(parallelism or runner.capacity, runner.capacity)),
+        capacity=capacity,
+        prefetch=int(getattr(runner, "prefetch", 0)) if capacity == runner.capacity else 0,
         speculate=launcher.placeable is not None,
     )
     batch = getattr(cache, "batch", None)

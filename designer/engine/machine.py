@@ -13,7 +13,10 @@ not level by level. With a `capacity`, at
 most that many tasks occupy worker slots (a task frees its slot when its module returns:
 "computed"), and a queued step starts as soon as a slot frees; without one (a remote queue such
 as Celery's takes every task) a launched step stays `queued` until its worker reports that it
-`started`. Each attempt has its own number, timeout (the step's, else the policy's) and log;
+`started`. With a `prefetch` (LocalRunner: one per worker; docs/decisions/0037), that many more
+tasks are launched while every slot is busy: they wait in a worker, which takes the next one
+the moment it finishes one, and they stay `queued` until the runner says they `started`.
+Each attempt has its own number, timeout (the step's, else the policy's) and log;
 a failed attempt is retried after `backoff`, twice, four times as long… (at most MAX_BACKOFF),
 unless it failed by the user's doing (`retryable: false`: a StepError, a wrong output type).
 
@@ -97,8 +100,11 @@ class Task:
 class Launcher(Protocol):
     """What an executor does when the machine asks: the *where* of running a step."""
 
-    def launch(self, task: Task) -> None:
-        """Start the task (or queue it where a worker will take it)."""
+    def launch(self, task: Task) -> bool | None:
+        """Start the task (or queue it where a worker will take it).
+
+        With `prefetch`: False when it waits in a busy worker; `started` follows when it starts.
+        """
         ...
 
     def place(self, task: Task) -> bool:
@@ -181,6 +187,7 @@ class RunMachine:
         policy: Policy = Policy(),
         scope: str | None = None,
         capacity: int | None = None,
+        prefetch: int = 0,
         speculate: bool = False,
         clock: Callable[[], float] = time.monotonic,
         known: Mapping[str, KnownStep] | None = None,
@@ -194,6 +201,7 @@ class RunMachine:
         self.policy = policy
         self.scope = scope
         self.capacity = capacity
+        self.prefetch = prefetch if capacity is not None else 0
         self.speculating = speculate
         self.clock = clock
         self.requested = requested_reason(plan)
@@ -207,6 +215,8 @@ class RunMachine:
         self.retry_at: list[tuple[float, int, str]] = []
         self.running: dict[str, _Attempt] = {}  # task id -> attempt
         self.busy: set[str] = set()  # tasks in their module: each takes a worker slot
+        self.waiting: set[str] = set()  # launched tasks waiting in a busy worker (prefetch)
+        self.told_queued: set[str] = set()  # steps whose current attempt was announced queued
         self.speculation: dict[str, _Speculation] = {}  # step key -> its speculative task
         self.spec_tasks: dict[str, str] = {}  # task id -> step key, until the task is done
         self.draining: set[str] = set()  # discarded speculative tasks still in their module
@@ -255,7 +265,19 @@ class RunMachine:
         return True
 
     def message(self, task_id: str, kind: str, data: dict[str, Any]) -> None:
-        """A task reported logs, progress, "computed" (its module returned) or "done"."""
+        """A task reported that it "started" (after waiting in a worker), logs, progress,
+        "computed" (its module returned) or "done"."""
+        if kind == "started":
+            attempt = self.running.get(task_id)
+            if task_id in self.waiting and attempt is not None:
+                self.waiting.discard(task_id)
+                self.busy.add(task_id)
+                if attempt.quiet:  # a restart: announced already
+                    attempt.started = self.clock()
+                    attempt.deadline = self._deadline(attempt.key, attempt.started)
+                else:
+                    self._start(task_id, attempt)
+            return
         if kind in ("computed", "done"):
             self.busy.discard(task_id)  # its module returned: the slot is free
             if task_id in self.draining:
@@ -289,6 +311,7 @@ class RunMachine:
         self.spec_tasks.clear()
         self.draining.clear()
         self.busy.clear()
+        self.waiting.clear()
         self.provisional.clear()
         self.restarts.clear()
         for key in self.plan.order:
@@ -386,8 +409,14 @@ class RunMachine:
         self.statuses[key] = result.status = StepStatus.QUEUED
         heapq.heappush(self.queue, (self.position[key], key))
         if self.capacity is not None and len(self.busy) >= self.capacity:
-            self.emit(EventType.STEP_QUEUED, key, reason=decision.reason)
+            self.tell_queued(key)
         return False
+
+    def tell_queued(self, key: str) -> None:
+        """Announce that a step waits for a worker (once per attempt)."""
+        if key not in self.told_queued:
+            self.told_queued.add(key)
+            self.emit(EventType.STEP_QUEUED, key, reason=self.decisions[key].reason)
 
     def record_and_tell(
         self, key: str, outputs: Mapping[str, OutputRecord], record: Callable[[], None]
@@ -409,11 +438,18 @@ class RunMachine:
     def _free(self) -> bool:
         return self.capacity is None or len(self.busy) < self.capacity
 
+    def _room(self) -> bool:
+        """Whether one more task may be launched: a free slot, or room in a busy worker."""
+        if self.capacity is None:
+            return True
+        return len(self.busy) + len(self.waiting) < self.capacity + self.prefetch
+
     def fill(self) -> None:
-        """Launch restarts, then queued steps in plan order, while there are free slots."""
+        """Launch restarts, then queued steps in plan order, while there are free slots (and,
+        with `prefetch`, room in busy workers)."""
         while self.restarts and self._free():
             self.launch(self.restarts.pop(0), restart=True)
-        while self.queue and self._free():
+        while self.queue and self._room():
             _, key = heapq.heappop(self.queue)
             if self.statuses[key] is StepStatus.QUEUED:
                 self.launch(key)
@@ -440,8 +476,14 @@ class RunMachine:
         attempt = _Attempt(key, result.attempts, quiet=restart)
         self.running[task_id] = attempt
         self.busy.add(task_id)
-        self.launcher.launch(Task(task_id, key, result.attempts, dict(decision.inputs)))
-        if restart:
+        started = self.launcher.launch(Task(task_id, key, result.attempts, dict(decision.inputs)))
+        if started is False and self.prefetch:  # it waits in a busy worker: "started" follows
+            self.busy.discard(task_id)
+            self.waiting.add(task_id)
+            if restart:
+                return  # announced already: its deadline counts from its start (`started`)
+            self.tell_queued(key)
+        elif restart:
             attempt.started = self.clock()  # the same attempt again, announced already
             attempt.deadline = self._deadline(key, attempt.started)
         elif self.capacity is None:  # a remote queue: it starts when a worker takes it
@@ -467,6 +509,7 @@ class RunMachine:
         attempt.started = self.clock()
         attempt.deadline = self._deadline(key, attempt.started)
         decision = self.decision(key)
+        self.told_queued.discard(key)
         self.statuses[key] = self.results[key].status = StepStatus.RUNNING
         self.emit(
             EventType.STEP_STARTED,

@@ -24,7 +24,6 @@ from designer.engine.artifacts import (
     OutputTypeError,
     Prepared,
     frame_to_table,
-    is_dataframe,
     prepare,
     stored_as_table,
 )
@@ -37,7 +36,6 @@ from designer.engine.worker import (
     checked,
     derive_outputs,
     no_report,
-    store_outputs,
     stored_result,
     storing_failure,
     write_export,
@@ -74,6 +72,8 @@ class Staged:
         self.items = items
         self.inputs, self.hints = ran.inputs, ran.hints
         self.refs = {item.port: item.ref for item in items}
+        self.tables = any(item.prepared is None for item in items)
+        self.writes = any("pending" in item.ref for item in items)  # outputs not in the store
 
     def finish(self) -> dict[str, Any]:
         """Store the outputs; the step's result (as `run_step` gives it, plus "inexact")."""
@@ -99,7 +99,10 @@ class Staged:
                 else:
                     prepared = item.prepared
                     digest = item.digest or sha256_hex(prepared.data)
-                    pending.append(writer.submit(store.put, prepared.data, digest))
+                    if self.tables:  # beside the tables' Parquet, on the writer thread
+                        pending.append(writer.submit(store.put, prepared.data, digest))
+                    else:  # on this storing thread: small steps' fsyncs overlap (0037)
+                        store.put(prepared.data, digest)
                     write_export(store, prepared, pending)
                     record = {
                         "digest": digest,
@@ -132,9 +135,11 @@ def stage_step(
 
     Returns a Staged step (call `finish()` to store its outputs and get the result), or the
     result when the module failed or returned outputs that do not fit their ports — the same
-    failures, with the same retryability, as `run_step`. With `small` false, a step that
-    returned no DataFrame is stored at once, as `run_step` does (its result is returned): a few
-    small writes cost less than the hand-off when no other storage is in progress.
+    failures, with the same retryability, as `run_step`. With `small` false (the process stores
+    nothing else), a step with nothing to write — every output in the store already — is
+    finished at once (its result is returned): the hand-off would cost more than it saves. A
+    step with new bytes is staged even then, so that its durable writes run beside the next
+    step (docs/decisions/0037).
     """
     ran = call(
         task, report or no_report, capture_output=capture_output, chdir=chdir, scratch=scratch
@@ -142,21 +147,14 @@ def stage_step(
     if isinstance(ran, dict):
         return ran
     try:
-        if not small and not _has_table(ran.returned):
-            return stored_result(
-                lambda: {"outputs": store_outputs(ran)},
-                ran.started,
-                ran.finished,
-            )
-        return Staged(ran, _hold_outputs(ran, token))
+        staged = Staged(ran, _hold_outputs(ran, token))
     except Exception as exc:  # holding the outputs failed
         return storing_failure(exc, ran.started)
     finally:
         ran.cleanup()
-
-
-def _has_table(returned: Any) -> bool:
-    return isinstance(returned, Mapping) and any(is_dataframe(v) for v in returned.values())
+    if not small and not staged.writes:
+        return staged.finish()
+    return staged
 
 
 def _hold_outputs(ran: Ran, token: str) -> list[_Item]:

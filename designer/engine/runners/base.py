@@ -6,12 +6,15 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
 
-MessageKind = Literal["log", "progress", "computed", "done"]
+MessageKind = Literal["started", "log", "progress", "computed", "done"]
 
 
 @dataclass(frozen=True)
 class RunnerMessage:
     """Something a task reported: a log batch, a progress value, or its result ("done").
+
+    "started" (only from runners with ``prefetch``) says a task that `submit` queued behind
+    another one in a busy worker has just been taken by that worker.
 
     For "done", `data` is the worker.run_step result dict (status, outputs or error, times).
     "computed" (only for tasks with ``task["stage"]``, from runners that stage them: LocalRunner)
@@ -29,8 +32,9 @@ class RunnerMessage:
 class Runner(Protocol):
     """Runs tasks (worker.make_task dicts) and reports back through `wait`.
 
-    The executor never submits more than `capacity` tasks at once. Task ids are unique per
-    runner for its lifetime.
+    The executor never submits more than `capacity` tasks at once, plus, to a runner with a
+    ``prefetch`` attribute, that many more, which it queues in busy workers. Task ids are
+    unique per runner for its lifetime.
     """
 
     @property
@@ -38,8 +42,8 @@ class Runner(Protocol):
         """How many tasks may run at the same time."""
         ...
 
-    def submit(self, task_id: str, task: Mapping[str, Any]) -> None:
-        """Start a task."""
+    def submit(self, task_id: str, task: Mapping[str, Any]) -> bool | None:
+        """Start a task; False when it waits in a busy worker (a "started" message follows)."""
         ...
 
     def wait(self, timeout: float | None, wake_fds: Sequence[int] = ()) -> list[RunnerMessage]:

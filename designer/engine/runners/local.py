@@ -13,8 +13,16 @@ reaches the step's log. The parent blocks in one select over every socket and pi
 executor's wake fds): no polling intervals, no per-step sleeps, no per-step process spawn.
 
 A task goes to the idle worker that most recently stored or loaded most of its inputs (it may
-still hold them decoded: held.recent_tables), else to the first idle one; a task never waits
-for a busy worker.
+still hold them decoded: held.recent_tables), else to the first idle one. When every worker is
+busy, up to ``prefetch`` more tasks (one per worker) are sent ahead into a busy worker's socket,
+so that the worker starts its next task the moment it finishes one, without a round trip
+through the executor; ``submit`` then returns False and a ("started", task_id) message follows
+when the worker takes it (the runner knows the moment: the worker reported "computed" or
+"done" of the task before it). Such a queued task is never a speculative one (``placeable``
+asks for a worker with nothing queued). A queued task lost with its worker (killed, died) never
+started: it is sent again to the replacement. A task sent cannot be taken back, so killing one
+that waits in a worker stops that worker, and the task running there fails as "collateral"
+(the executor kills waiting tasks only when it stops the whole run).
 
 Staged tasks (``task["stage"]``, set by the executor): the worker reports ("computed", task_id,
 {"outputs": {port: {"pending": token, "kind"}}}) as soon as the module returned and its outputs
@@ -48,7 +56,7 @@ import sys
 import tempfile
 import threading
 import time
-from collections import OrderedDict
+from collections import OrderedDict, deque
 from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from multiprocessing.connection import Connection
@@ -77,7 +85,12 @@ ENV_ALLOW = (
 _WORKER_CODE = "from designer.engine.runners.local import worker_main; worker_main()"
 RECENT_DIGESTS = 64  # how many artifact digests the runner remembers per worker
 PROVISIONAL_LIMIT = 64  # as held.PROVISIONAL_LIMIT (not imported: the parent stays light)
-STORING_LIMIT = 4  # staged steps a worker stores at once before it waits to take more work
+QUEUE_DEPTH = 1  # tasks sent ahead to a busy worker (pipelining: decision 0037)
+STORING_LIMIT = 4  # staged steps with tables a worker stores before it waits to take more work
+# Staged steps with small outputs only, stored at once on as many threads: their fsyncs overlap,
+# and the file system commits them together (4 concurrent durable writes: ~0.4 ms each here,
+# one at a time: 2-5 ms; decision 0037).
+SMALL_STORING_LIMIT = 8
 # A worker's main thread (module code: many short GIL releases in numpy/pandas) and its storage
 # thread (summaries: Python + small numpy calls) share the GIL; with the default 5 ms interval
 # the main thread waits up to 5 ms for it after each release (a convoy). 0.5 ms keeps that short.
@@ -149,6 +162,12 @@ class _Worker:
         self.recent: OrderedDict[str, None] = OrderedDict()  # digests it stored or loaded
         self.inflight: dict[str, None] = {}  # every task not done yet, oldest first
         self.tokens: OrderedDict[str, None] = OrderedDict()  # outputs it holds in memory
+        self.queue: deque[tuple[str, dict[str, Any]]] = deque()  # sent ahead, not started yet
+
+    @property
+    def idle(self) -> bool:
+        """No task in its main thread and none sent ahead."""
+        return self.task_id is None and not self.queue
 
     def saw(self, digests: Iterable[str]) -> None:
         """Remember artifacts this worker just loaded or stored (newest last, bounded)."""
@@ -241,6 +260,11 @@ class LocalRunner:
     def capacity(self) -> int:
         return self.size
 
+    @property
+    def prefetch(self) -> int:
+        """How many tasks beyond `capacity` may be submitted: they wait in busy workers."""
+        return self.size * QUEUE_DEPTH
+
     def start(self) -> None:
         """Start any missing workers (they warm up in the background)."""
         with self._lock:
@@ -254,28 +278,51 @@ class LocalRunner:
         """Process ids of the current workers."""
         return [w.pid for w in self._workers]
 
-    def submit(self, task_id: str, task: Mapping[str, Any]) -> None:
+    def submit(self, task_id: str, task: Mapping[str, Any]) -> bool:
+        """Start a task on an idle worker (True), or send it ahead to a busy one (False: a
+        "started" message follows when that worker takes it)."""
         self.start()
         tokens = pending_tokens(task)
         if tokens:
             worker = self._holder(tokens)
-            if worker is None or worker.task_id is not None:
+            if worker is None or not worker.idle:
                 raise RuntimeError("the worker that holds this task's inputs is not idle")
         else:
-            idle = [w for w in self._workers if w.task_id is None]
-            if not idle:
-                raise RuntimeError("every worker is busy: the executor submitted beyond capacity")
             inputs = [ref["digest"] for ref in (task.get("inputs") or {}).values() if ref]
-            worker = max(idle, key=lambda w: sum(d in w.recent for d in inputs))  # first on ties
+            idle = [w for w in self._workers if w.idle]
+            roomy = idle or [w for w in self._workers if len(w.queue) < QUEUE_DEPTH]
+            if not roomy:
+                raise RuntimeError("every worker is busy: the executor submitted beyond capacity")
+            # the worker that saw most of the inputs (first on ties), the least queued first
+            worker = max(roomy, key=lambda w: (-len(w.queue), sum(d in w.recent for d in inputs)))
             worker.saw(inputs)
-        worker.task_id = task_id
-        worker.inflight[task_id] = None
         self._by_task[task_id] = worker
         sent = dict(task)
         if self.budget:
-            sent["threads"] = share(self.cpus, sum(w.task_id is not None for w in self._workers))
+            running = sum(w.task_id is not None for w in self._workers) + worker.idle
+            sent["threads"] = share(self.cpus, running)
+        return self._send(worker, task_id, sent)
+
+    def _send(self, worker: _Worker, task_id: str, sent: dict[str, Any]) -> bool:
+        """Hand a task to a worker: it starts now when the worker is idle, else waits in line."""
+        started = worker.idle
+        if started:
+            worker.task_id = task_id
+            worker.inflight[task_id] = None
+        else:
+            worker.queue.append((task_id, sent))
         with contextlib.suppress(OSError):  # a dead worker is reported by wait() (EOF)
             worker.conn.send((task_id, sent))
+        return started
+
+    def _next(self, worker: _Worker, messages: list[RunnerMessage]) -> None:
+        """The worker's main thread is free: it takes the task sent ahead to it, if any."""
+        worker.task_id = None
+        if worker.queue:
+            task_id, _ = worker.queue.popleft()
+            worker.task_id = task_id
+            worker.inflight[task_id] = None
+            messages.append(RunnerMessage("started", task_id))
 
     def _holder(self, tokens: Sequence[str]) -> _Worker | None:
         for worker in self._workers:
@@ -290,8 +337,8 @@ class LocalRunner:
         tokens = pending_tokens(task)
         if tokens:
             worker = self._holder(tokens)
-            return worker is not None and worker.task_id is None
-        return any(w.task_id is None for w in self._workers)
+            return worker is not None and worker.idle
+        return any(w.idle for w in self._workers)
 
     def wait(self, timeout: float | None, wake_fds: Sequence[int] = ()) -> list[RunnerMessage]:
         self.start()
@@ -345,10 +392,10 @@ class LocalRunner:
             while True:  # poll() said readable: one message (or EOF) is there
                 kind, task_id, data = worker.conn.recv()
                 if task_id in worker.inflight:  # else: late output of a killed task
-                    if kind in ("computed", "done") and task_id == worker.task_id:
+                    freed = kind in ("computed", "done") and task_id == worker.task_id
+                    if freed:
                         for stream in ("stdout", "stderr"):  # its main thread is done
                             self._read_pipe(worker, stream, messages, final=True)
-                        worker.task_id = None
                     if kind == "computed":
                         refs = data["outputs"].values()
                         worker.hold(ref["pending"] for ref in refs if "pending" in ref)
@@ -358,6 +405,8 @@ class LocalRunner:
                         del worker.inflight[task_id]
                         self._by_task.pop(task_id, None)
                     messages.append(RunnerMessage(kind, task_id, data))
+                    if freed:
+                        self._next(worker, messages)
                 if not select.select([fd], [], [], 0)[0]:
                     return True
         except (EOFError, OSError):
@@ -405,7 +454,7 @@ class LocalRunner:
         lost = list(worker.inflight)
         worker.inflight.clear()
         worker.close_fds()
-        self._swap(worker)
+        self._resend(worker.queue, self._swap(worker), messages)
         how = f"exit code {code}"
         if code < 0:
             with contextlib.suppress(ValueError):
@@ -422,14 +471,30 @@ class LocalRunner:
                 )
             messages.append(RunnerMessage("done", task_id, result))
 
-    def _swap(self, worker: _Worker) -> None:
+    def _swap(self, worker: _Worker) -> _Worker | None:
         with self._lock:
             self._generation += 1
             index = self._workers.index(worker)
             if self._closed:
                 del self._workers[index]
-            else:
-                self._workers[index] = _Worker(self.python, self.env, self.cwd)
+                return None
+            self._workers[index] = _Worker(self.python, self.env, self.cwd)
+            return self._workers[index]
+
+    def _resend(
+        self,
+        queue: Iterable[tuple[str, dict[str, Any]]],
+        worker: _Worker | None,
+        messages: list[RunnerMessage],
+    ) -> None:
+        """Tasks sent ahead to a worker that is gone never started: the replacement takes them."""
+        for task_id, sent in queue:
+            if worker is None or task_id not in self._by_task:
+                self._by_task.pop(task_id, None)
+                continue
+            self._by_task[task_id] = worker
+            if self._send(worker, task_id, sent):
+                messages.append(RunnerMessage("started", task_id))
 
     def kill(self, task_id: str) -> None:
         worker = self._by_task.pop(task_id, None)
@@ -439,10 +504,12 @@ class LocalRunner:
             if other != task_id and self._by_task.pop(other, None) is not None:
                 error = "the worker process was stopped (another step on it was stopped)"
                 self._queued.append(RunnerMessage("done", other, _lost(error, collateral=True)))
+        waiting = [(other, sent) for other, sent in worker.queue if other != task_id]
         worker.task_id = None
         worker.inflight.clear()
-        worker.kill()
-        self._swap(worker)
+        worker.queue.clear()
+        worker.kill()  # a task sent ahead cannot be taken back: the worker goes, see the docstring
+        self._resend(waiting, self._swap(worker), self._queued)
 
     def close(self) -> None:
         with self._lock:
@@ -506,21 +573,23 @@ def worker_main() -> None:
 
     budget = ThreadBudget()
     lock = threading.Lock()
-    storer = ThreadPoolExecutor(1, thread_name_prefix="storage")  # staged steps' outputs
+    storer = ThreadPoolExecutor(1, thread_name_prefix="storage")  # staged steps with tables
     room = threading.BoundedSemaphore(STORING_LIMIT)
+    small_storer = ThreadPoolExecutor(SMALL_STORING_LIMIT, thread_name_prefix="small-storage")
+    small_room = threading.BoundedSemaphore(SMALL_STORING_LIMIT)
     storing = [0]  # staged steps handed to the storer and not finished (guarded by `lock`)
 
     def send(message: tuple[str, str, dict[str, Any]]) -> None:
         with lock, contextlib.suppress(OSError):
             conn.send(message)
 
-    def finish(staged: Staged, task_id: str) -> None:
+    def finish(staged: Staged, task_id: str, slot: threading.BoundedSemaphore) -> None:
         try:
             result = staged.finish()
         finally:
             with lock:
                 storing[0] -= 1
-            room.release()
+            slot.release()
         send(("done", task_id, result))
 
     while True:
@@ -548,7 +617,8 @@ def worker_main() -> None:
             send(("done", task_id, outcome))
             continue
         send(("computed", task_id, {"outputs": outcome.refs}))
-        room.acquire()  # at most STORING_LIMIT steps' outputs in memory waiting to be stored
+        slot, pool = (room, storer) if outcome.tables else (small_room, small_storer)
+        slot.acquire()  # a bounded number of steps' outputs in memory waiting to be stored
         with lock:
             storing[0] += 1
-        storer.submit(finish, outcome, task_id)
+        pool.submit(finish, outcome, task_id, slot)

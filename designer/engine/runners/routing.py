@@ -50,13 +50,18 @@ class RoutingRunner:
     def capacity(self) -> int:
         return self.local.capacity
 
+    @property
+    def prefetch(self) -> int:
+        """Tasks the local pool takes beyond its capacity (they wait in busy workers)."""
+        return int(getattr(self.local, "prefetch", 0))
+
     def placeable(self, task: Mapping[str, Any]) -> bool:
         """Whether a speculative task (execute.py) could start now: only in the local pool, which
         holds its upstream's outputs in memory; a container cannot take those."""
         local = getattr(self.local, "placeable", None)
         return step_image(task) is None and callable(local) and bool(local(task))
 
-    def submit(self, task_id: str, task: Mapping[str, Any]) -> None:
+    def submit(self, task_id: str, task: Mapping[str, Any]) -> bool | None:
         image = step_image(task)
         runner: Runner = self.local
         if image is not None:
@@ -66,10 +71,10 @@ class RoutingRunner:
                 except Exception as exc:
                     failed = no_engine_result(image, exc)
                     self._refused.append(RunnerMessage("done", task_id, failed))
-                    return
+                    return None
             runner = self._containers
         self._owners[task_id] = runner
-        runner.submit(task_id, task)
+        return runner.submit(task_id, task)
 
     def wait(self, timeout: float | None, wake_fds: Sequence[int] = ()) -> list[RunnerMessage]:
         if self._refused:

@@ -544,7 +544,7 @@ def test_the_server_and_cli_runner_speculates_on_local_steps_only(run: Run, tmp_
     assert not routing.placeable(in_image)  # a container cannot take a table held in memory
 
 
-def test_small_outputs_are_stored_at_once_when_nothing_else_is_being_stored(
+def test_small_outputs_already_stored_are_finished_at_once_and_new_ones_staged(
     tmp_path: Path, package: str
 ) -> None:
     step = {
@@ -567,19 +567,28 @@ def test_small_outputs_are_stored_at_once_when_nothing_else_is_being_stored(
     stored = held.finish()
     digest = stored["outputs"]["model"]["digest"]
     assert ArtifactStore(tmp_path).exists(digest)
-    again = stage_step(task, token="m2", small=False)  # nothing storing: stored at once
+    again = stage_step(task, token="m2", small=False)  # nothing to write: finished at once
     assert isinstance(again, dict) and again["status"] == "succeeded"
     assert again["outputs"] == stored["outputs"]
+    # new bytes are staged even when nothing else is being stored: their fsyncs run beside
+    # the next step (decision 0037)
+    provisional.put("t2/dataset", Held("parquet", table=_arrow_table(scale=2.0)))
+    task["inputs"] = {"dataset": {"pending": "t2/dataset", "kind": "parquet"}}
+    new = stage_step(task, token="m4", small=False)
+    assert isinstance(new, Staged)
+    assert new.refs == {"model": {"pending": "m4/model", "kind": "pickle"}}
+    assert new.finish()["outputs"]["model"]["digest"] != digest
+    task["inputs"] = {"dataset": {"pending": "t/dataset", "kind": "parquet"}}
     # bytes already in the store are named by digest: readers check them there
     third = stage_step(task, token="m3")
     assert isinstance(third, Staged)
     assert third.refs == {"model": {"digest": digest, "kind": "pickle"}}
 
 
-def _arrow_table() -> Any:
+def _arrow_table(scale: float = 1.0) -> Any:
     import pyarrow as pa
 
-    return pa.table({"x": [1, 2, 3], "y": [0.5, 1.0, 1.5]})
+    return pa.table({"x": [1, 2, 3], "y": [0.5 * scale, 1.0 * scale, 1.5 * scale]})
 
 
 def test_blas_threads_follow_the_load(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
