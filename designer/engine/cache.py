@@ -326,7 +326,7 @@ class FileCache:
             if self._batching and scope not in self._scopes:
                 self._read_ahead(scope)
             buffered = self._history.get((scope, node)) or self._known_history.get((scope, node))
-            if buffered is not None:
+            if buffered is not None or scope in self._scopes:  # read ahead: a miss is a miss
                 return buffered
             row = self._db.execute(
                 "SELECT fingerprint, material, run_id FROM history WHERE scope = ? AND node = ?",

@@ -538,8 +538,9 @@ class RunMachine:
             if self.statuses[key] is not StepStatus.PENDING or key in self.speculation:
                 continue
             step = self.plan.step(key)
-            if not all(
-                self.statuses[dep] in DONE or dep in self.provisional for dep in step.dependencies
+            if not all(  # latest first, as scheduler.ready_steps
+                self.statuses[dep] in DONE or dep in self.provisional
+                for dep in reversed(step.dependencies)
             ):
                 continue
             inputs: dict[str, dict[str, Any] | None] = {}

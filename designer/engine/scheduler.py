@@ -66,7 +66,9 @@ def ready_steps(
     for step in steps:
         if _status(statuses, step.key) is not StepStatus.PENDING:
             continue
-        if all(_status(statuses, dep) in DONE for dep in step.dependencies):
+        # latest first: in plan order the last dependency is the likeliest to be unfinished,
+        # so a step with many (a fan-in) is dismissed at once, not after a scan of the done ones
+        if all(_status(statuses, dep) in DONE for dep in reversed(step.dependencies)):
             ready.append(step.key)
     return ready
 

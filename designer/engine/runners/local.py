@@ -20,9 +20,9 @@ through the executor; ``submit`` then returns False and a ("started", task_id) m
 when the worker takes it (the runner knows the moment: the worker reported "computed" or
 "done" of the task before it). Such a queued task is never a speculative one (``placeable``
 asks for a worker with nothing queued). A queued task lost with its worker (killed, died) never
-started: it is sent again to the replacement. A task sent cannot be taken back, so killing one
-that waits in a worker stops that worker, and the task running there fails as "collateral"
-(the executor kills waiting tasks only when it stops the whole run).
+started: the next `wait` sends it again, to the replacement. A task sent cannot be taken back,
+so killing one that waits in a worker stops that worker, and the task running there fails as
+"collateral" (the executor kills waiting tasks only when it stops the whole run).
 
 Staged tasks (``task["stage"]``, set by the executor): the worker reports ("computed", task_id,
 {"outputs": {port: {"pending": token, "kind"}}}) as soon as the module returned and its outputs
@@ -255,6 +255,7 @@ class LocalRunner:
         self._poll_key: tuple[int, tuple[int, ...]] | None = None
         self._generation = 0  # bumped whenever the set of workers (and so of fds) changes
         self._queued: list[RunnerMessage] = []  # failures of tasks lost with a killed worker
+        self._unsent: dict[str, dict[str, Any]] = {}  # tasks that waited in a worker now gone
 
     @property
     def capacity(self) -> int:
@@ -288,23 +289,30 @@ class LocalRunner:
             if worker is None or not worker.idle:
                 raise RuntimeError("the worker that holds this task's inputs is not idle")
         else:
-            inputs = [ref["digest"] for ref in (task.get("inputs") or {}).values() if ref]
-            idle = [w for w in self._workers if w.idle]
-            roomy = idle or [w for w in self._workers if len(w.queue) < QUEUE_DEPTH]
-            if not roomy:
+            found = self._pick(task)
+            if found is None:
                 raise RuntimeError("every worker is busy: the executor submitted beyond capacity")
-            # the worker that saw most of the inputs (first on ties), the least queued first
-            worker = max(roomy, key=lambda w: (-len(w.queue), sum(d in w.recent for d in inputs)))
-            worker.saw(inputs)
-        self._by_task[task_id] = worker
-        sent = dict(task)
-        if self.budget:
-            running = sum(w.task_id is not None for w in self._workers) + worker.idle
-            sent["threads"] = share(self.cpus, running)
-        return self._send(worker, task_id, sent)
+            worker = found
+        return self._send(worker, task_id, dict(task))
+
+    def _pick(self, task: Mapping[str, Any]) -> _Worker | None:
+        """An idle worker, else one with room in its line: the least queued, then the one that
+        saw most of the task's inputs (the first on ties)."""
+        inputs = [ref["digest"] for ref in (task.get("inputs") or {}).values() if ref]
+        idle = [w for w in self._workers if w.idle]
+        roomy = idle or [w for w in self._workers if len(w.queue) < QUEUE_DEPTH]
+        if not roomy:
+            return None
+        worker = max(roomy, key=lambda w: (-len(w.queue), sum(d in w.recent for d in inputs)))
+        worker.saw(inputs)
+        return worker
 
     def _send(self, worker: _Worker, task_id: str, sent: dict[str, Any]) -> bool:
         """Hand a task to a worker: it starts now when the worker is idle, else waits in line."""
+        self._by_task[task_id] = worker
+        if self.budget:
+            running = sum(w.task_id is not None for w in self._workers) + worker.idle
+            sent["threads"] = share(self.cpus, running)
         started = worker.idle
         if started:
             worker.task_id = task_id
@@ -344,6 +352,13 @@ class LocalRunner:
         self.start()
         handles = self._sync_poller(wake_fds)
         messages, self._queued = self._queued, []
+        for task_id, sent in list(self._unsent.items()):  # they never started: send them again
+            worker = self._pick(sent)
+            if worker is None:
+                break
+            del self._unsent[task_id]
+            if self._send(worker, task_id, sent):
+                messages.append(RunnerMessage("started", task_id))
         if messages:
             timeout = 0.0
         try:
@@ -454,7 +469,8 @@ class LocalRunner:
         lost = list(worker.inflight)
         worker.inflight.clear()
         worker.close_fds()
-        self._resend(worker.queue, self._swap(worker), messages)
+        self._requeue(worker)
+        self._swap(worker)
         how = f"exit code {code}"
         if code < 0:
             with contextlib.suppress(ValueError):
@@ -471,32 +487,26 @@ class LocalRunner:
                 )
             messages.append(RunnerMessage("done", task_id, result))
 
-    def _swap(self, worker: _Worker) -> _Worker | None:
+    def _swap(self, worker: _Worker) -> None:
         with self._lock:
             self._generation += 1
             index = self._workers.index(worker)
             if self._closed:
                 del self._workers[index]
-                return None
-            self._workers[index] = _Worker(self.python, self.env, self.cwd)
-            return self._workers[index]
+            else:
+                self._workers[index] = _Worker(self.python, self.env, self.cwd)
 
-    def _resend(
-        self,
-        queue: Iterable[tuple[str, dict[str, Any]]],
-        worker: _Worker | None,
-        messages: list[RunnerMessage],
-    ) -> None:
-        """Tasks sent ahead to a worker that is gone never started: the replacement takes them."""
-        for task_id, sent in queue:
-            if worker is None or task_id not in self._by_task:
-                self._by_task.pop(task_id, None)
-                continue
-            self._by_task[task_id] = worker
-            if self._send(worker, task_id, sent):
-                messages.append(RunnerMessage("started", task_id))
+    def _requeue(self, worker: _Worker) -> None:
+        """Tasks sent ahead to a worker that is going never started: the next `wait` sends them
+        again (unless they are killed before, as when the whole run is being stopped)."""
+        for task_id, sent in worker.queue:
+            if self._by_task.pop(task_id, None) is not None:
+                self._unsent[task_id] = sent
+        worker.queue.clear()
 
     def kill(self, task_id: str) -> None:
+        if self._unsent.pop(task_id, None) is not None:
+            return
         worker = self._by_task.pop(task_id, None)
         if worker is None:
             return
@@ -504,12 +514,11 @@ class LocalRunner:
             if other != task_id and self._by_task.pop(other, None) is not None:
                 error = "the worker process was stopped (another step on it was stopped)"
                 self._queued.append(RunnerMessage("done", other, _lost(error, collateral=True)))
-        waiting = [(other, sent) for other, sent in worker.queue if other != task_id]
         worker.task_id = None
         worker.inflight.clear()
-        worker.queue.clear()
+        self._requeue(worker)
         worker.kill()  # a task sent ahead cannot be taken back: the worker goes, see the docstring
-        self._resend(waiting, self._swap(worker), self._queued)
+        self._swap(worker)
 
     def close(self) -> None:
         with self._lock:
@@ -526,6 +535,7 @@ class LocalRunner:
             w.kill()
         self._by_task.clear()
         self._queued.clear()
+        self._unsent.clear()
 
     def __enter__(self) -> LocalRunner:
         return self
