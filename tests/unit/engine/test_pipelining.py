@@ -16,6 +16,7 @@ from designer.engine.cancel import CancelToken
 from designer.engine.events import Event, EventType
 from designer.engine.runners.base import RunnerMessage
 from designer.engine.runners.local import LocalRunner
+from designer.engine.runners.routing import RoutingRunner
 from tests.support.graphs import graph, node
 from tests.unit.engine.conftest import Env
 from tests.unit.engine.test_speculation import assert_causal
@@ -25,7 +26,7 @@ class Recording:
     """A LocalRunner seen from the executor: what was submitted (and whether it started at
     once) and what came back, in order."""
 
-    def __init__(self, inner: LocalRunner):
+    def __init__(self, inner: LocalRunner | RoutingRunner):
         self.inner = inner
         self.log: list[tuple[str, str]] = []  # (what, step key)
 
@@ -91,6 +92,22 @@ def test_a_step_waits_in_a_busy_worker_and_starts_when_its_predecessor_there_ret
                                         "step.succeeded"]  # fmt: skip
     for step in ("s0", "s1"):
         assert _types(events, step)[0] == "step.started"
+
+
+def test_the_server_and_cli_runner_sends_local_steps_ahead_too(env: Env) -> None:
+    def no_containers() -> Any:
+        raise AssertionError("no step here needs a container")
+
+    inner = env.runner
+    env.runner = RoutingRunner(inner, no_containers)  # type: ignore[assignment]
+    try:
+        recording, _ = _run(
+            env, graph([node(f"s{i}", "test.sleep@1", seconds=0.2) for i in range(3)])
+        )
+    finally:
+        env.runner = inner
+    assert recording.result.status == "succeeded"  # type: ignore[attr-defined]
+    assert [step for what, step in recording.log if what == "sent ahead"] == ["s2"]
 
 
 def test_a_failure_while_the_next_steps_wait_in_the_workers_fails_only_its_branch(
