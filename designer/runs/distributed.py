@@ -24,13 +24,14 @@ from __future__ import annotations
 
 import dataclasses
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
 from django.db import connection, transaction
+from django.db.models.expressions import RawSQL
 
 from designer.engine.artifacts import OutputRecord
 from designer.engine.events import Event
@@ -43,22 +44,36 @@ from designer.runs.models import Run, RunStatus, StepRun, StepStatus
 FINAL_RUN = (RunStatus.SUCCEEDED, RunStatus.FAILED, RunStatus.CANCELED)
 
 
+DATABASE_NOW = "EXTRACT(EPOCH FROM clock_timestamp())"
+
+
 def task_id(run_id: int, key: str, attempt: int) -> str:
     """The Celery task id of one attempt of one step (deterministic, so it can be revoked)."""
     return f"run{run_id}-{key}-{attempt}"
 
 
-def database_clock() -> Callable[[], float]:
-    """A clock (epoch seconds) that reads the database's time once and then runs on this
-    process's monotonic clock; this process's wall clock where the database has none (SQLite:
-    one host)."""
+def database_clock(now: float | None = None) -> Callable[[], float]:
+    """A clock (epoch seconds) that reads the database's time once (or starts at `now`, read
+    with the run's lock) and then runs on this process's monotonic clock; this process's wall
+    clock where the database has none (SQLite: one host)."""
     if connection.vendor != "postgresql":
         return time.time
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT EXTRACT(EPOCH FROM clock_timestamp())")
-        (now,) = cursor.fetchone()
+    if now is None:
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT {DATABASE_NOW}")
+            (now,) = cursor.fetchone()
     base, since = float(now), time.monotonic()
     return lambda: base + time.monotonic() - since
+
+
+def _lock(run_id: int) -> tuple[Run, Callable[[], float]]:
+    """The run's row, locked (eventlog.lock_run), and the machine's clock, read in the same
+    query (one round trip, not two)."""
+    if connection.vendor != "postgresql":
+        return eventlog.lock_run(run_id), time.time
+    query = eventlog.locked_run(run_id).annotate(database_now=RawSQL(DATABASE_NOW, ()))
+    locked = query.get()
+    return locked, database_clock(locked.database_now)
 
 
 def advance_later(run_id: int, delay: float = 0.0) -> None:
@@ -91,19 +106,21 @@ class CeleryLauncher:
         self.run, self.plan, self.clock = run, plan, clock
         self.sends: list[tuple[str, dict[str, Any]]] = []
         self.kills: list[str] = []
-        self.wakes: list[float] = []
+        self.wake_at: float | None = None  # the run's new wake-up, when the transition moved it
         self.here: tuple[str, dict[str, Any]] | None = None  # the step this process runs next
 
     def launch(self, task: Task) -> None:
-        built = make_task(
-            self.plan.step(task.key),
-            task.inputs,
+        self.sends.append((task.key, self._task(task.key, task.attempt, task.inputs)))
+
+    def _task(self, key: str, attempt: int, inputs: Mapping[str, Any]) -> dict[str, Any]:
+        return make_task(
+            self.plan.step(key),
+            inputs,
             run_id=str(self.run.pk),
-            attempt=task.attempt,
+            attempt=attempt,
             store=engine_setup.artifact_store().root,
             datasets=engine_setup.dataset_root(self.run),
         )
-        self.sends.append((task.key, built))
 
     def place(self, task: Task) -> bool:
         return False  # no worker holds outputs in memory for another: never speculates
@@ -113,15 +130,30 @@ class CeleryLauncher:
         self.kills.append(task_id(self.run.pk, key, int(attempt)))
 
     def wake(self, at: float) -> None:
-        self.wakes.append(at)
+        """Nothing to do here: the transition saves the machine's next wake-up as the run's
+        `wake_at` and queues an advance for it when it moved (`wake_at` above)."""
 
-    def start_here(self, machine: RunMachine) -> None:
-        """Start the first launched step in this process instead of sending it: the worker
-        that reported a result runs a step it made ready itself (no broker round trip, and no
-        claim of its own: it starts in this transition, with its heartbeat, as a claim would)."""
-        if not self.sends:
-            return
-        key, task = self.here = self.sends.pop(0)
+    def start_here(self, machine: RunMachine, waiting: str | None) -> None:
+        """Start a step in this process rather than leave it to a worker taking its task: the
+        first step this transition launched (then it is not sent), else the queued attempt of
+        step `waiting`, whose task was sent before (the worker that takes it drops it: the
+        attempt has started). The worker that reported a result runs it next: no broker round
+        trip and no claim of its own (it starts in this transition, with its heartbeat, as a
+        claim would)."""
+        if self.sends:
+            key, task = self.here = self.sends.pop(0)
+        else:
+            queued = [
+                attempt
+                for attempt in machine.running.values()
+                if attempt.key == waiting and attempt.started is None
+            ]
+            if not queued:
+                return
+            key, number = queued[0].key, queued[0].number
+            inputs = machine.decision(key).inputs
+            task = self._task(key, number, inputs)
+            self.here = (key, task)
         machine.started(attempt_task_id(str(self.run.pk), key, task["attempt"]))
         heartbeat.touch(task_id(self.run.pk, key, task["attempt"]))
 
@@ -134,8 +166,8 @@ class CeleryLauncher:
             run_step.apply_async((self.run.pk, key, task), task_id=name)
         heartbeat.sent(ids)
         _revoke(self.kills)
-        if self.wakes:
-            advance_later(self.run.pk, min(self.wakes) - self.clock() + 0.05)
+        if self.wake_at is not None:
+            advance_later(self.run.pk, self.wake_at - self.clock() + 0.05)
 
 
 def _epoch(value: datetime | str | None) -> float | None:
@@ -161,23 +193,29 @@ def _setup(run_id: int, created: datetime) -> _Setup:
 
 
 STATE_FIELDS = ("key", "status", "attempts", "reason", "fingerprint", "error", "retry_at")
+State = tuple[str, str, int, str, str, str, datetime | None]  # a step's STATE_FIELDS
+Around = Callable[[Plan, list[State]], set[str]]
 
 
-def _known_steps(run_id: int, around: set[str] | None) -> dict[str, KnownStep]:
-    """The run's saved steps as the machine restores them: every step's state, and the outputs
-    and current attempt's start of the steps `around` (of every step when None) — a
+def _load_steps(
+    run_id: int, plan: Plan, around: Around | None
+) -> tuple[dict[str, KnownStep], dict[str, StepRun]]:
+    """The run's saved steps as the machine restores them, and the rows a transition may
+    change (what `translate` saves): every step's state, and the outputs and current attempt's
+    start (whole rows) of the steps `around(plan, states)` names — of every step when None. A
     transition about one step needs those only of the steps it can decide."""
     rows = StepRun.objects.filter(run_id=run_id)
-    detailed = rows if around is None else rows.filter(key__in=around)
-    details = {
-        key: (outputs, history[-1] if history else {})
-        for key, outputs, history in detailed.values_list("key", "outputs", "history")
-    }
+    if around is None:
+        loaded = {row.key: row for row in rows}
+        states = [tuple(getattr(row, name) for name in STATE_FIELDS) for row in loaded.values()]
+    else:
+        states = list(rows.values_list(*STATE_FIELDS))
+        loaded = {row.key: row for row in rows.filter(key__in=around(plan, states))}
     known = {}
-    for key, status, attempts, reason, fingerprint, error, retry_at in rows.values_list(
-        *STATE_FIELDS
-    ):
-        outputs, current = details.get(key, ({}, {}))
+    for key, status, attempts, reason, fingerprint, error, retry_at in states:
+        row = loaded.get(key)
+        outputs = row.outputs if row is not None else {}
+        current = row.history[-1] if row is not None and row.history else {}
         known[key] = KnownStep(
             status=status,
             attempts=attempts,
@@ -188,36 +226,37 @@ def _known_steps(run_id: int, around: set[str] | None) -> dict[str, KnownStep]:
             started=_epoch(current.get("started_at")),
             retry_at=_epoch(retry_at),
         )
-    return known
+    return known, loaded
 
 
 def _transition(
     run_id: int,
     act: Callable[[RunMachine], bool],
-    around: Callable[[Plan], set[str]] | None = None,
-    run_here: bool = False,
+    around: Around | None = None,
+    here: Callable[[], str | None] | None = None,
 ) -> CeleryLauncher | None:
     """Rebuild the run's machine under the row lock, let `act` tell it something, save what
-    it decided, and carry that out after the commit (`run_here`: but start a step it launched
-    in this process, see CeleryLauncher.start_here). The launcher, or None (nothing saved)
-    when the run is final or `act` returns False (a stale report).
+    it decided, and carry that out after the commit (`here`: but start a step in this
+    process, see CeleryLauncher.start_here; it names the queued step to start when the
+    transition launched none). The launcher, or None (nothing saved) when the run is final
+    or `act` returns False (a stale report).
 
     With `around` (a step's claim or result) the machine knows every step's state but the
-    outputs only of the steps `around(plan)` names — those a result can decide — and the
-    clock is not acted on (an `advance` does that, with everything loaded): the run's saved
-    wake-up is kept unless an earlier one comes up, and a transition costs about the same for
-    a step of a 200-step fan-out as for one of a chain.
+    outputs only of the steps `around` names — those a result can decide — and the clock is
+    not acted on (an `advance` does that, with everything loaded): the run's saved wake-up is
+    kept unless an earlier one comes up, and a transition costs about the same for a step of a
+    200-step fan-out as for one of a chain.
     """
     with transaction.atomic():
-        locked = eventlog.lock_run(run_id)
+        locked, clock = _lock(run_id)
         if locked.status in FINAL_RUN:
             return None
-        clock = database_clock()
         setup = _setup(run_id, locked.created_at)
         run, plan = setup.run, setup.plan
         events: list[Event] = []
         launcher = CeleryLauncher(run, plan, clock)
         fresh = locked.status == RunStatus.QUEUED
+        known, rows = ({}, {}) if fresh else _load_steps(run_id, plan, around)
         machine = RunMachine(
             plan,
             cache=engine_setup.cache_for(run),
@@ -229,7 +268,7 @@ def _transition(
             scope=engine_setup.scope(run),
             capacity=None,  # Celery's queue takes every task: a step starts when a worker claims it
             clock=clock,
-            known=None if fresh else _known_steps(run_id, None if around is None else around(plan)),
+            known=known or None,
         )
         if fresh:
             machine.begin()
@@ -237,16 +276,17 @@ def _transition(
             return None
         if around is None:
             machine.poll()
-        if run_here:
-            launcher.start_here(machine)
+        if here is not None:
+            launcher.start_here(machine, here())
         if machine.settled:
             machine.finish()
         wake = None if machine.settled else machine.next_wake()
         if around is not None and locked.wake_at is not None and not machine.settled:
             wake = locked.wake_at if wake is None else min(wake, locked.wake_at)
         changed = ("wake_at",) if wake != locked.wake_at else ()
+        launcher.wake_at = wake if changed else None  # an advance is queued for an unmoved one
         locked.wake_at = wake
-        messages = translate.apply_events(locked, events)
+        messages = translate.apply_events(locked, events, loaded=rows)
         if messages:
             eventlog.append(locked, messages, run_fields=changed)
         elif changed:
@@ -262,7 +302,13 @@ def advance(run_id: int) -> None:
 
 def claim(run_id: int, key: str, attempt: int) -> bool:
     """A worker takes a step task: True if that attempt may start now. The attempt's heartbeat
-    starts with the claim, so it is never running without one."""
+    starts with the claim, so it is never running without one. A task whose attempt is no
+    longer queued (a worker started it in place, or it is stale) is dropped without the lock."""
+    queued = StepRun.objects.filter(
+        run_id=run_id, key=key, attempts=attempt, status=StepStatus.QUEUED
+    )
+    if not queued.exists():
+        return False
     name = attempt_task_id(str(run_id), key, attempt)
 
     def act(machine: RunMachine) -> bool:
@@ -271,7 +317,7 @@ def claim(run_id: int, key: str, attempt: int) -> bool:
         heartbeat.touch(task_id(run_id, key, attempt))
         return True
 
-    return _transition(run_id, act, lambda plan: {key, *plan.step(key).dependencies}) is not None
+    return _transition(run_id, act, lambda plan, _: {key, *plan.step(key).dependencies}) is not None
 
 
 def report(
@@ -279,9 +325,11 @@ def report(
 ) -> tuple[str, dict[str, Any]] | None:
     """A step attempt ended (worker.run_step's result, or its worker was lost): save it and
     move the run on. A report about an attempt that is no longer running is dropped.
-    `run_here`: a step this made ready is started for this process to run (its key and task,
-    returned) rather than sent to the queue."""
+    `run_here`: a step this made ready, else a queued one whose task is still in the broker,
+    is started for this process to run (its key and task, returned) rather than left to the
+    queue: in a fan-out, one transition a step instead of a claim and a result."""
     name = attempt_task_id(str(run_id), key, attempt)
+    waiting: list[str] = []  # the queued step this may start here
 
     def act(machine: RunMachine) -> bool:
         if name not in machine.running:
@@ -289,8 +337,21 @@ def report(
         machine.message(name, "done", result)
         return True
 
-    launcher = _transition(run_id, act, lambda plan: _decidable(plan, key), run_here)
+    def around(plan: Plan, states: list[State]) -> set[str]:
+        steps = _decidable(plan, key)
+        if run_here:
+            waiting.extend(_first_queued(plan, states, steps))
+        return steps.union(*(plan.step(step).dependencies for step in waiting), waiting)
+
+    here = (lambda: waiting[0] if waiting else None) if run_here else None
+    launcher = _transition(run_id, act, around, here)
     return None if launcher is None else launcher.here
+
+
+def _first_queued(plan: Plan, states: list[State], skip: set[str]) -> list[str]:
+    """The first step in plan order (not in `skip`) with a queued attempt, if any."""
+    queued = {key for key, status, number, *_ in states if status == StepStatus.QUEUED and number}
+    return next(([key] for key in plan.order if key in queued and key not in skip), [])
 
 
 def _decidable(plan: Plan, key: str) -> set[str]:

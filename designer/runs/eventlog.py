@@ -6,7 +6,7 @@ from typing import Any
 
 from django.db import DEFAULT_DB_ALIAS, connections, transaction
 from django.db.backends.base.base import BaseDatabaseWrapper
-from django.db.models import Field
+from django.db.models import Field, QuerySet
 from django.utils import timezone
 from pydantic_core import to_json
 
@@ -73,7 +73,12 @@ def lock_run(run_id: int) -> Run:
 
     The plan, parameters and options are not loaded (Django reads them on first access).
     """
-    return Run.objects.select_for_update().defer(*UNLOCKED_FIELDS).get(pk=run_id)
+    return locked_run(run_id).get()
+
+
+def locked_run(run_id: int) -> QuerySet[Run]:
+    """The query of `lock_run` (to add to it)."""
+    return Run.objects.select_for_update().defer(*UNLOCKED_FIELDS).filter(pk=run_id)
 
 
 def append(

@@ -210,18 +210,26 @@ def start_run_state(run: Run, save: bool = True) -> list[Message]:
 
 
 def apply_events(
-    run: Run, events: list[Event], steps: dict[str, StepRun] | None = None
+    run: Run,
+    events: list[Event],
+    steps: dict[str, StepRun] | None = None,
+    *,
+    loaded: dict[str, StepRun] | None = None,
 ) -> list[Message]:
     """Save what a batch of engine events says about a locked run; return the messages to log.
 
     Log lines are appended to the step's log file and sent in capped batches per step and stream.
     With `steps` (every StepRun of the run by key, held in memory and not yet saved: a run
     finished in the request that created it) the rows and the run are only changed in place,
-    and the caller saves them.
+    and the caller saves them. `loaded`: rows the caller read under the run's lock, used
+    rather than read again (the steps of other events are read here).
     """
     in_memory = steps is not None
     if steps is None:
-        steps = {s.key: s for s in run.steps.filter(key__in={e.step for e in events if e.step})}
+        steps = dict(loaded or {})
+        missing = {e.step for e in events if e.step} - steps.keys()
+        if missing:
+            steps.update((s.key, s) for s in run.steps.filter(key__in=missing))
     dirty: set[str] = set()
     messages: list[Message] = []
     pending_logs: dict[tuple[str, int, str], list[str]] = defaultdict(list)
