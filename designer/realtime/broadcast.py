@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import atexit
+import contextlib
 import logging
 import os
 import threading
@@ -20,6 +22,7 @@ from designer.realtime.protocol import RUN_LEVEL_EVENTS
 
 logger = logging.getLogger(__name__)
 PUBLISH_ATTEMPTS = 2
+FLUSH_SECONDS = 5.0  # a process's wait at its exit for publishes it handed over
 
 
 def run_group(run_id: int) -> str:
@@ -58,17 +61,55 @@ class _Publisher:
     `async_to_sync` from a plain thread (a Celery worker) runs each call on a new event loop,
     and channels_redis keeps its connections per loop: every publish opened a Redis connection
     (7-14 ms a publish, measured; decision 0009). Here the loop, and so the connection, lasts.
+    Publishes handed over with `submit` go out one after another, in the order given, while the
+    caller goes on (a Celery worker starts its next step meanwhile: decision 0033).
     """
 
     def __init__(self) -> None:
         self.pid = os.getpid()
         self.loop = asyncio.new_event_loop()
+        self.queue: asyncio.Queue[Callable[[], Coroutine[Any, Any, None]]] = asyncio.Queue()
         threading.Thread(
             target=self.loop.run_forever, name="realtime-publisher", daemon=True
         ).start()
+        self.sender = asyncio.run_coroutine_threadsafe(self._send_queued(), self.loop)
 
     def run(self, coroutine: Coroutine[Any, Any, None]) -> None:
         asyncio.run_coroutine_threadsafe(coroutine, self.loop).result()
+
+    def submit(self, send: Callable[[], Coroutine[Any, Any, None]]) -> None:
+        self.loop.call_soon_threadsafe(self.queue.put_nowait, send)
+
+    async def _send_queued(self) -> None:
+        while True:
+            await _send(await self.queue.get())
+            self.queue.task_done()
+
+    def flush(self, timeout: float) -> None:
+        """Wait (up to `timeout` seconds) until what was handed over is sent."""
+        with contextlib.suppress(Exception):  # gone or late: the hub's check sends it from the log
+            asyncio.run_coroutine_threadsafe(self.queue.join(), self.loop).result(timeout)
+
+
+def flush(timeout: float = FLUSH_SECONDS) -> None:
+    """Send what this process handed to its publisher and has not sent yet (at its exit)."""
+    publisher = _publisher
+    if publisher is not None and publisher.pid == os.getpid():
+        publisher.flush(timeout)
+
+
+atexit.register(flush)
+
+
+async def _send(send: Callable[[], Coroutine[Any, Any, None]]) -> None:
+    """`send()`, tried again once on a fresh connection, then given up with a warning."""
+    for attempt in range(PUBLISH_ATTEMPTS):
+        try:
+            await send()
+            return
+        except Exception:  # Redis restarted (a stale connection) or away; the state is saved
+            if attempt + 1 == PUBLISH_ATTEMPTS:
+                logger.warning("realtime: a publish failed; sockets catch up from the log")
 
 
 def _import_layer_backend() -> None:
@@ -87,8 +128,11 @@ _publisher: _Publisher | None = None
 _publisher_lock = threading.Lock()
 
 
-def _publish(layer: Any, send: Callable[[], Coroutine[Any, Any, None]]) -> None:
-    """Run `send` (a coroutine function using `layer`) to completion from sync code.
+def _publish(
+    layer: Any, send: Callable[[], Coroutine[Any, Any, None]], *, wait: bool = True
+) -> None:
+    """Run `send` (a coroutine function using `layer`) to completion from sync code (`wait`
+    False: hand it to this process's publisher, which sends it after what it was given before).
 
     Called after the commit of what it announces, so it never raises: a publish is tried
     again once on a fresh connection (the first command after a Redis restart fails on the
@@ -105,13 +149,10 @@ def _publish(layer: Any, send: Callable[[], Coroutine[Any, Any, None]]) -> None:
         if _publisher is None or _publisher.pid != os.getpid():  # none yet, or forked
             _publisher = _Publisher()
         publisher = _publisher
-    for attempt in range(PUBLISH_ATTEMPTS):
-        try:
-            publisher.run(send())
-            return
-        except Exception:  # Redis restarted (a stale connection) or away; the state is saved
-            if attempt + 1 == PUBLISH_ATTEMPTS:
-                logger.warning("realtime: a publish failed; sockets catch up from the log")
+    if wait:
+        publisher.run(_send(send))
+    else:
+        publisher.submit(send)
 
 
 def _group_send(group: str, message: dict[str, Any]) -> None:
@@ -121,7 +162,9 @@ def _group_send(group: str, message: dict[str, Any]) -> None:
 
 
 def publish_run_events(workspace_id: int, envelopes: list[dict[str, Any]]) -> None:
-    """Send committed run event envelopes to their run's group in one event-loop hop.
+    """Send committed run event envelopes to their run's group in one event-loop hop, without
+    waiting for them (after this process's earlier ones; one lost with the process is sent
+    from the log by the hub's check).
 
     Run-level events (a run started, finished) also go to the workspace's group.
     """
@@ -136,7 +179,7 @@ def publish_run_events(workspace_id: int, envelopes: list[dict[str, Any]]) -> No
             if envelope["type"] in RUN_LEVEL_EVENTS:
                 await layer.group_send(workspace_group(workspace_id), message)
 
-    _publish(layer, send_all)
+    _publish(layer, send_all, wait=False)
 
 
 def publish_shared_update(graph_id: int, update: bytes) -> None:

@@ -5,15 +5,15 @@ run's `engine.machine.RunMachine` is rebuilt from its StepRun rows, told what ha
 starts, a worker took a step, a step finished or its worker was lost, the clock moved on), and
 what it decided is saved — StepRun rows and RunEvents through `translate`, exactly as the
 local coordinator's events are — and carried out after the commit: step tasks sent (task id
-`run<id>-<key>-<attempt>`; the first step a worker's result makes ready is started by that
-worker instead, in the same transaction), killed ones revoked, and an `advance_run` queued for
-the moment a deadline or a retry falls due (and that moment saved as `Run.wake_at`, which every
-worker's reconciler also watches: an `advance_run` held by a worker that died is no lost
-wake-up). Nothing but each run's immutable plan lives in memory, so any worker (or the web
-server) may make the next transition, and the web server can restart meanwhile. Only a step
-task whose attempt the machine launched is started (`claim`), and only a result of the attempt
-that is running is taken (`report`), so a redelivered task or a late result never runs, writes
-or announces anything twice.
+`run<id>-<key>-<attempt>`; the first step a worker's result makes ready, else a queued one,
+is started by that worker instead, in the same transaction), killed ones revoked, and an
+`advance_run` queued for the moment a deadline or a retry falls due when that moment moved
+(it is saved as `Run.wake_at`, which every worker's reconciler also watches: an `advance_run`
+held by a worker that died is no lost wake-up). Nothing but each run's immutable plan lives in
+memory, so any worker (or the web server) may make the next transition, and the web server can
+restart meanwhile. Only a step task whose attempt the machine launched is started (`claim`),
+and only a result of the attempt that is running is taken (`report`), so a redelivered task or
+a late result never runs, writes or announces anything twice.
 
 The machine's clock is the database's (PostgreSQL's `clock_timestamp()`, advanced by this
 process's monotonic clock), and the events' times are stamped with it: deadlines, retries and
@@ -317,7 +317,10 @@ def claim(run_id: int, key: str, attempt: int) -> bool:
         heartbeat.touch(task_id(run_id, key, attempt))
         return True
 
-    return _transition(run_id, act, lambda plan, _: {key, *plan.step(key).dependencies}) is not None
+    def around(plan: Plan, states: list[State]) -> set[str]:
+        return {key, *plan.step(key).dependencies}
+
+    return _transition(run_id, act, around) is not None
 
 
 def report(

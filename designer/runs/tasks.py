@@ -9,12 +9,19 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from celery import shared_task
-from celery.signals import task_prerun, worker_init, worker_ready, worker_shutdown
+from celery.signals import (
+    task_prerun,
+    worker_init,
+    worker_process_shutdown,
+    worker_ready,
+    worker_shutdown,
+)
 from django.db import InterfaceError, OperationalError, close_old_connections, connection
 
 from designer.engine.events import Event, EventType
 from designer.engine.runners.routing import step_image
 from designer.engine.worker import run_step as engine_run_step
+from designer.realtime import broadcast
 from designer.realtime.protocol import LOG_BATCH_SECONDS
 from designer.runs import distributed, engine_setup, reconciler, services
 from designer.runs.heartbeat import Heartbeat
@@ -52,6 +59,13 @@ def reuse_connection(**_: Any) -> None:
     it: settings.CELERY_DB_REUSE_MAX), unless that one broke or outlived CONN_MAX_AGE, as
     Django does between two requests."""
     close_old_connections()
+
+
+@worker_process_shutdown.connect
+def send_publishes(**_: Any) -> None:
+    """A pool process that goes sends the events it handed to its publisher first (it ends
+    without running atexit)."""
+    broadcast.flush()
 
 
 @worker_ready.connect
@@ -102,7 +116,7 @@ class _Reporter:
 @shared_task(name="designer.runs.run_step")
 def run_step(run_id: int, key: str, task: dict[str, Any]) -> None:
     """Run one step attempt in this worker process and report its result to the run; then run
-    the step that result made ready, if any, here too (started with the report), and so on."""
+    the step the report started here (one it made ready, or a queued one), and so on."""
     attempt = int(task["attempt"])
     if not _patiently(lambda: distributed.claim(run_id, key, attempt)):
         return  # stale: a redelivery, or the run moved on

@@ -21,6 +21,7 @@ from designer.runs.tasks import run_step
 from designer.sandbox.slots import UID_BASE
 from tests.integration.api.conftest import Team, make_team
 from tests.integration.api.test_runs import (
+    SLEEPING_SCRIPT,
     chain_document,
     check_a_hung_step_times_out_and_is_retried,
     check_a_version_a_run_wrote_names_its_run_and_step,
@@ -93,6 +94,43 @@ def test_a_step_task_delivered_twice_runs_once(team_tx: Team) -> None:
     step.refresh_from_db()
     assert step.attempts == 1 and step.status == "succeeded"
     assert RunEvent.objects.filter(run_id=run["id"]).count() == before
+
+
+def test_a_fan_out_step_left_queued_is_run_by_the_worker_that_finishes_first(
+    team_tx: Team,
+) -> None:
+    # iris, then three scripts reading it: the worker's two processes run one each, and the
+    # one that reports first takes the third itself (its task's message is then dropped)
+    editor = team_tx.client("editor")
+    document = chain_document(1, SLEEPING_SCRIPT.format(seconds=2))
+    script_node, edge = document["nodes"].pop(), document["edges"].pop()
+    for i in range(1, 4):
+        code = f"# {uuid.uuid4().hex}\n{script_node['params']['code']}"  # never cached
+        document["nodes"].append({**script_node, "id": f"py{i}", "params": {"code": code}})
+        document["edges"].append(
+            {**edge, "id": f"e{i}", "target": {**edge["target"], "node": f"py{i}"}}
+        )
+    gid = make_graph(editor, team_tx.workspace.pk, document)
+    run_id = editor.post(f"/api/graphs/{gid}/runs/", {}, format="json").json()["id"]
+    beating = redis.Redis.from_url(REDIS_URL)
+    holders: dict[str, str] = {}  # step -> the Celery task it ran in (its heartbeat says)
+    deadline = time.monotonic() + 120
+    while len(holders) < 3:
+        assert time.monotonic() < deadline, holders
+        for key in ("py1", "py2", "py3"):
+            holder = beating.get(f"designer:heartbeat:run{run_id}-{key}-1")
+            if holder is not None:
+                holders[key] = holder.decode().split(":")[2]
+        time.sleep(0.05)
+    run = wait_for(editor, run_id)
+    assert run["status"] == "succeeded"
+    in_place = [key for key, task in holders.items() if task != f"run{run_id}-{key}-1"]
+    assert len(in_place) >= 2, holders  # the one iris made ready, and the one left queued
+    statuses = RunEvent.objects.filter(run_id=run_id, type="step.status")
+    running = statuses.filter(data__status="running").values_list("data__step", flat=True)
+    assert sorted(running) == ["py1", "py2", "py3", "s1"]  # each started once
+    seqs = list(RunEvent.objects.filter(run_id=run_id).values_list("seq", flat=True))
+    assert seqs == list(range(1, len(seqs) + 1))
 
 
 def test_cancel_on_celery(team_tx: Team) -> None:

@@ -43,10 +43,31 @@ def test_publishes_share_one_event_loop_across_calls_and_threads(layer: Recordin
     worker = threading.Thread(target=broadcast.publish_run_events, args=(9, [progress]))
     worker.start()
     worker.join()
+    broadcast.flush()  # publishing does not wait for the sends; they go out in order
     assert [group for group, _ in layer.sent] == ["run.5", "workspace.9", "run.5", "run.5"]
     assert layer.sent[0][1] == {"type": "protocol.message", "message": status}
     assert len(set(map(id, layer.loops))) == 1  # so channels_redis keeps one connection
     assert layer.loops[0].is_running()
+
+
+def test_run_events_are_sent_in_order_without_the_caller_waiting(
+    layer: RecordingLayer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A Celery worker starts its next step while its last step's events go out."""
+    gate = threading.Event()
+    record = layer.group_send
+
+    async def slow(group: str, message: dict[str, Any]) -> None:
+        await asyncio.to_thread(gate.wait)
+        await record(group, message)
+
+    monkeypatch.setattr(layer, "group_send", slow)
+    for seq in (1, 2):
+        broadcast.publish_run_events(9, [envelope("step.progress", seq, {"step": "n1"})])
+    assert layer.sent == []  # both calls returned while the first send still waits
+    gate.set()
+    broadcast.flush()
+    assert [message["message"]["seq"] for _, message in layer.sent] == [1, 2]
 
 
 def test_a_forked_process_starts_its_own_publisher(
@@ -54,8 +75,10 @@ def test_a_forked_process_starts_its_own_publisher(
 ) -> None:
     progress = envelope("step.progress", 2, {"step": "n1", "value": 1, "max": 2})
     broadcast.publish_run_events(9, [progress])
+    broadcast.flush()
     monkeypatch.setattr(broadcast.os, "getpid", lambda: -1)  # as in a forked Celery child
     broadcast.publish_run_events(9, [progress])
+    broadcast.flush()
     assert len(set(map(id, layer.loops))) == 2
 
 
@@ -73,10 +96,12 @@ def test_a_failed_publish_is_tried_again_then_logged_never_raised(
 
     monkeypatch.setattr(layer, "group_send", flaky)
     broadcast.publish_run_events(9, [envelope("run.status", 1, {"status": "running"})])
+    broadcast.flush()
     assert [group for group, _ in layer.sent] == ["run.5", "workspace.9"]  # the second try
 
     failures.extend(ConnectionError("redis is down") for _ in range(2))  # Redis is away
     broadcast.publish_run_events(9, [envelope("run.status", 2, {"status": "running"})])
+    broadcast.flush()
     assert len(layer.sent) == 2 and not failures  # tried twice, then given up
     assert "a publish failed; sockets catch up from the log" in caplog.text
 
