@@ -42,9 +42,7 @@ from designer.runs import engine_setup, eventlog, heartbeat, translate
 from designer.runs.models import Run, RunStatus, StepRun, StepStatus
 
 FINAL_RUN = (RunStatus.SUCCEEDED, RunStatus.FAILED, RunStatus.CANCELED)
-
-
-DATABASE_NOW = "EXTRACT(EPOCH FROM clock_timestamp())"
+DATABASE_NOW = "EXTRACT(EPOCH FROM clock_timestamp())"  # PostgreSQL's clock, epoch seconds
 
 
 def task_id(run_id: int, key: str, attempt: int) -> str:
@@ -143,16 +141,12 @@ class CeleryLauncher:
         if self.sends:
             key, task = self.here = self.sends.pop(0)
         else:
-            queued = [
-                attempt
-                for attempt in machine.running.values()
-                if attempt.key == waiting and attempt.started is None
-            ]
-            if not queued:
+            queued = (a for a in machine.running.values() if a.key == waiting and not a.started)
+            attempt = next(queued, None)
+            if attempt is None:
                 return
-            key, number = queued[0].key, queued[0].number
-            inputs = machine.decision(key).inputs
-            task = self._task(key, number, inputs)
+            key = attempt.key
+            task = self._task(key, attempt.number, machine.decision(key).inputs)
             self.here = (key, task)
         machine.started(attempt_task_id(str(self.run.pk), key, task["attempt"]))
         heartbeat.touch(task_id(self.run.pk, key, task["attempt"]))
