@@ -18,6 +18,7 @@ from designer.engine.schema import (
     graph_to_dict,
     parse_graph,
 )
+from designer.engine.types import ParamType
 from designer.engine.validate import validate
 from designer.modules import load_registry
 
@@ -26,6 +27,15 @@ from designer.modules import load_registry
 def module_registry() -> Registry:
     """The built-in modules plus the custom ones under DESIGNER_MODULE_PATHS (loaded once)."""
     return load_registry(settings.DESIGNER_MODULE_PATHS)
+
+
+@cache
+def code_params(module: str) -> frozenset[str]:
+    """The names of a module's code params (co-edited as shared text); none if it is unknown."""
+    spec = module_registry().get(module)
+    if spec is None:
+        return frozenset()
+    return frozenset(p.name for p in spec.params if p.type is ParamType.CODE)
 
 
 def empty_document() -> dict[str, Any]:

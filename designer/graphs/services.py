@@ -13,7 +13,13 @@ from designer.api_errors import ApiError
 from designer.engine.hashing import same_json
 from designer.graphs.analysis import canonical_document, empty_document
 from designer.graphs.models import Graph, GraphVersion
-from designer.graphs.shared_doc import doc_from_state, lenient_document, state_after, write_document
+from designer.graphs.shared_doc import (
+    doc_from_state,
+    lenient_document,
+    state_after,
+    upgrade_text,
+    write_document,
+)
 from designer.realtime.broadcast import publish_shared_update
 from designer.workspaces.models import Workspace
 
@@ -113,17 +119,23 @@ def _set_draft(graph: Graph, user: Any, draft: dict[str, Any]) -> None:
 
 
 def open_shared_state(graph_id: int) -> bytes:
-    """The graph's shared Y state; made from its draft (and saved) when first asked for."""
+    """The graph's shared Y state; made from its draft (and saved) when first asked for.
+
+    A state saved before texts were shared (plain strings where a Y.Text belongs) is upgraded
+    here, under the row lock, so only one writer ever makes a field's Y.Text (upgrade_text).
+    """
     stored = Graph.objects.filter(pk=graph_id).values_list("shared_state", flat=True).first()
-    if stored is not None:
+    if stored is not None and not upgrade_text(doc_from_state(bytes(stored))):
         return bytes(stored)
     with transaction.atomic():
         graph = Graph.objects.select_for_update().get(pk=graph_id)
         if graph.shared_state is None:  # nobody made it between the read and the lock
             doc = doc_from_state(None)
             write_document(doc, graph.draft)
-            graph.shared_state = doc.get_update()
-            graph.save(update_fields=["shared_state"])
+        elif not upgrade_text(doc := doc_from_state(bytes(graph.shared_state))):
+            return bytes(graph.shared_state)  # upgraded between the read and the lock
+        graph.shared_state = doc.get_update()
+        graph.save(update_fields=["shared_state"])
         return bytes(graph.shared_state)
 
 

@@ -2,15 +2,17 @@
 
 Root maps of the Y document, each keyed by id (parameters by name):
 
-- `nodes`: id → Y.Map {module, params: Y.Map name → JSON value, position {x, y}, label?,
-  execution? {timeout?, retries?}, order}
+- `nodes`: id → Y.Map {module, params: Y.Map name → JSON value (a code param: Y.Text),
+  position {x, y}, label?, execution? {timeout?, retries?}, order}
 - `edges`: id → {source {node, port}, target {node, port}, order}           (one atomic value)
-- `comments`: id → Y.Map {text, position {x, y}, width?, height?, order}
+- `comments`: id → Y.Map {text: Y.Text, position {x, y}, width?, height?, order}
 - `parameters`: name → {type, default, description}                        (one atomic value)
 
 A key per field, so concurrent edits of different fields of one node (a move and a param edit)
 both survive, and the last writer wins per field (a position is one value: x and y never mix;
-so are a node's execution limits).
+so are a node's execution limits). Text people type together — comment text and code params
+(`ParamType.CODE`: scripts, SQL, custom modules' code) — is a Y.Text, merged character by
+character; both projections read it as a string.
 `order` keeps the document's order (ties broken by id). frontend/src/graph/shared.ts is the
 same mapping in the browser; both give the same document for the same Y state.
 """
@@ -18,13 +20,14 @@ same mapping in the browser; both give the same document for the same Y state.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from typing import Any
 
-from pycrdt import Doc, Map, merge_updates
+from pycrdt import Doc, Map, Text, merge_updates
 
 from designer.engine.issues import Issue
 from designer.engine.schema import SCHEMA_VERSION, GraphFormatError, graph_to_dict, parse_graph
+from designer.graphs.analysis import code_params
 
 ROOTS = ("nodes", "edges", "comments", "parameters")
 LISTS = ("nodes", "edges", "comments")  # kept in `order`; parameters sort by name
@@ -53,9 +56,17 @@ def doc_from_state(state: bytes | None) -> Doc:
     return doc
 
 
+def text_fields(root: str, entry: Any) -> tuple[Collection[str], Collection[str]]:
+    """The fields of an entry of `root` that are shared text: (its own, its params')."""
+    if root == "comments":
+        return ("text",), ()
+    module = entry.get("module") if isinstance(entry, (dict, Map)) else None
+    return (), code_params(module) if root == "nodes" and isinstance(module, str) else ()
+
+
 def _plain(value: Any) -> Any:
     """JSON from a Y value: Y numbers are floats; integral ones are ints, as JSON.parse gives."""
-    if isinstance(value, Map):
+    if isinstance(value, (Map, Text)):
         value = value.to_py()
     if isinstance(value, float) and value.is_integer() and abs(value) < 2**53:
         return int(value)
@@ -166,6 +177,7 @@ def check_entries(
             for sub in NESTED.get(name, ()):
                 if sub in value and not isinstance(value[sub], Map):
                     issues.append(Issue("invalid_document", f"{where}.{sub}: expected a Y.Map"))
+            issues += _plain_text_issues(name, value, where)
             raw = _plain(value)
             if not isinstance(raw, dict):
                 issues.append(Issue("invalid_document", f"{where}: expected an object"))
@@ -183,6 +195,45 @@ def check_entries(
         issues.extend(exc.issues)
     if issues:
         raise SharedDocError(issues)
+
+
+def _text_places(root: str, entry: Map) -> list[tuple[Map, Collection[str], str]]:
+    """Where an entry's shared text lives: (map, its text fields, the path to name it by)."""
+    own, in_params = text_fields(root, entry)
+    places = [(entry, own, "")]
+    if isinstance(params := entry.get("params"), Map):
+        places.append((params, in_params, ".params"))
+    return places
+
+
+def _plain_text_issues(root: str, entry: Map, where: str) -> list[Issue]:
+    """A text field set as a plain string: it would replace the Y.Text and what others typed."""
+    return [
+        Issue("invalid_document", f"{where}{path}.{key}: expected a Y.Text")
+        for target, keys, path in _text_places(root, entry)
+        for key in sorted(keys)
+        if isinstance(target.get(key), str)
+    ]
+
+
+def upgrade_text(doc: Doc) -> bool:
+    """Turn plain strings where shared text belongs (comment text, code params; states saved
+    before they were Y.Text) into Y.Text; True if any changed. Only one writer may do this (the
+    server, under the graph's row lock): two replicas each making a Y.Text for the same field
+    would keep one of them and lose what was typed into the other."""
+    r = roots(doc)
+    changed = False
+    with doc.transaction():
+        for name in NESTED:
+            for entry in r[name].values():
+                if not isinstance(entry, Map):
+                    continue
+                for target, keys, _ in _text_places(name, entry):
+                    for key in keys:
+                        if isinstance(value := target.get(key), str):
+                            target[key] = Text(value)
+                            changed = True
+    return changed
 
 
 class WatchedDoc:
@@ -238,21 +289,65 @@ def _set(target: Map, key: str, value: Any) -> None:
         target[key] = value
 
 
+def _shared_start(a: str, b: str) -> int:
+    """How many characters `a` and `b` begin with in common."""
+    n = min(len(a), len(b))
+    i = 0
+    while i < n and a[i] == b[i]:
+        i += 1
+    return i
+
+
+def write_text(text: Text, value: str) -> None:
+    """Make a Y.Text hold `value` by the smallest edit (the changed span deleted and inserted), so
+    what someone types elsewhere in it meanwhile survives."""
+    old = str(text)
+    if old == value:
+        return
+    start = _shared_start(old, value)
+    end = _shared_start(old[start:][::-1], value[start:][::-1])
+    at = len(old[:start].encode())  # pycrdt's offsets count UTF-8 bytes
+    if removed := len(old[start : len(old) - end].encode()):
+        del text[at : at + removed]
+    if inserted := value[start : len(value) - end]:
+        text.insert(at, inserted)
+
+
+def _set_field(target: Map, key: str, value: Any, texts: Collection[str]) -> None:
+    """`_set`, but a text field's string is written into its Y.Text (made if it is missing or a
+    plain string)."""
+    if key not in texts or not isinstance(value, str):
+        _set(target, key, value)
+    elif isinstance(current := target.get(key), Text):
+        write_text(current, value)
+    else:
+        target[key] = Text(value)
+
+
+def _with_text(fields: dict[str, Any], texts: Collection[str]) -> dict[str, Any]:
+    return {k: Text(v) if k in texts and isinstance(v, str) else v for k, v in fields.items()}
+
+
 def _write_fields(
-    target: Map, fields: dict[str, Any], nested: tuple[str, ...], optional: tuple[str, ...]
+    target: Map,
+    fields: dict[str, Any],
+    nested: tuple[str, ...],
+    optional: tuple[str, ...],
+    texts: tuple[Collection[str], Collection[str]],
 ) -> None:
+    own, in_nested = texts
     for key, value in fields.items():
         if key in nested:
             if not isinstance(target.get(key), Map):
-                target[key] = Map(value)
+                target[key] = Map(_with_text(value, in_nested))
                 continue
             sub = target[key]
             for gone in [k for k in sub if k not in value]:
                 del sub[gone]
             for k, v in value.items():
-                _set(sub, k, v)
+                _set_field(sub, k, v, in_nested)
         else:
-            _set(target, key, value)
+            _set_field(target, key, value, own)
     for key in optional:
         if key not in fields and key in target:
             del target[key]
@@ -266,7 +361,9 @@ ENTRY_FIELDS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
 
 
 def write_document(doc: Doc, graph: dict[str, Any], origin: Any = None) -> None:
-    """Make the Y document hold `graph` (a canonical document), changing only what differs."""
+    """Make the Y document hold `graph` (a canonical document), changing only what differs: a
+    changed text by the smallest edit of its Y.Text (write_text), so a concurrent typist's
+    characters survive a REST save or an import."""
     r = roots(doc)
     with doc.transaction(origin=origin):
         for name in LISTS:
@@ -280,10 +377,17 @@ def write_document(doc: Doc, graph: dict[str, Any], origin: Any = None) -> None:
                     _set(root, key, fields)
                     continue
                 nested, optional = ENTRY_FIELDS[name]
+                texts = text_fields(name, fields)
                 if not isinstance(root.get(key), Map):
-                    root[key] = Map({k: Map(v) if k in nested else v for k, v in fields.items()})
+                    own = _with_text(fields, texts[0])
+                    root[key] = Map(
+                        {
+                            k: Map(_with_text(v, texts[1])) if k in nested else v
+                            for k, v in own.items()
+                        }
+                    )
                 else:
-                    _write_fields(root[key], fields, nested, optional)
+                    _write_fields(root[key], fields, nested, optional, texts)
         parameters = r["parameters"]
         for gone in [key for key in parameters if key not in graph["parameters"]]:
             del parameters[gone]

@@ -6,10 +6,11 @@ from __future__ import annotations
 import random
 from typing import Any
 
-from pycrdt import Map
+from pycrdt import Map, Text
 
 Roots = dict[str, Map]
-MODULES = ("data.sample_dataset@1", "transform.normalize@1", "transform.split_rows@1")
+SCRIPT = "script.python@1"  # its `code` param is shared text
+MODULES = ("data.sample_dataset@1", "transform.normalize@1", "transform.split_rows@1", SCRIPT)
 
 
 def next_order(root: Map) -> float:
@@ -18,10 +19,13 @@ def next_order(root: Map) -> float:
 
 
 def add_node(roots: Roots, node_id: str, module: str, x: float = 0, y: float = 0) -> None:
+    """Add a node; a script gets its code as a Y.Text with the entry (as the browser does)."""
     roots["nodes"][node_id] = Map(
         {
             "module": module,
-            "params": Map({}),
+            "params": Map({"code": Text("def azureml_main(df):\n    return df\n")})
+            if module == SCRIPT
+            else Map({}),
             "position": {"x": x, "y": y},
             "order": next_order(roots["nodes"]),
         }
@@ -62,8 +66,25 @@ def wire(roots: Roots, edge_id: str, source: str, target: str) -> None:
 
 def add_comment(roots: Roots, comment_id: str, text: str) -> None:
     roots["comments"][comment_id] = Map(
-        {"text": text, "position": {"x": 0, "y": 0}, "order": next_order(roots["comments"])}
+        {"text": Text(text), "position": {"x": 0, "y": 0}, "order": next_order(roots["comments"])}
     )
+
+
+def shared_texts(roots: Roots) -> list[Text]:
+    """Every shared text of the document: scripts' code and comments' text."""
+    code = [n["params"].get("code") for n in roots["nodes"].values()]
+    notes = [c.get("text") for c in roots["comments"].values()]
+    return [t for t in code + notes if isinstance(t, Text)]
+
+
+def type_into(text: Text, rng: random.Random) -> None:
+    """Type a few characters somewhere in a text, or delete a few (ASCII: offsets are bytes)."""
+    length = len(text)
+    at = rng.randint(0, length)
+    if length and rng.random() < 0.35:
+        del text[at - 1 if at == length else at : min(length, at + rng.randint(1, 4))]
+    else:
+        text.insert(at, "".join(rng.choice("abc xyz\n") for _ in range(rng.randint(1, 5))))
 
 
 def set_parameter(roots: Roots, name: str, default: float) -> None:
@@ -71,8 +92,9 @@ def set_parameter(roots: Roots, name: str, default: float) -> None:
 
 
 class RandomEditor:
-    """Random edits of one client: adds, moves, param edits, labels, wires, deletes, comments and
-    pipeline parameters, on whatever the client's copy holds at the time."""
+    """Random edits of one client: adds, moves, param edits, labels, wires, deletes, comments,
+    pipeline parameters and typing into scripts and comments, on whatever the client's copy
+    holds at the time."""
 
     def __init__(self, seed: int, tag: str) -> None:
         self.rng = random.Random(seed)
@@ -99,8 +121,14 @@ class RandomEditor:
                 "remove",
                 "comment",
                 "parameter",
+                "type",
+                "type",
+                "type",
             ]
         )
+        if choice == "type" and (texts := shared_texts(roots)):
+            type_into(self.rng.choice(texts), self.rng)
+            return "type"
         if choice == "add" or not nodes:
             node_id = self.fresh("n")
             add_node(roots, node_id, self.rng.choice(MODULES), self.rng.randint(0, 900), 0)

@@ -1,9 +1,10 @@
 """Random concurrent edit streams from many clients converge, on one server and across two.
 
 Each client makes seeded random edits (add, move, param, label, wire, unwire, delete, comment,
-pipeline parameter) on its own copy and sends them as it goes; now and then it drops its socket,
-edits offline and reconnects with its copy. At the end every client holds the same document, and
-it is the saved draft. COLLAB_SEEDS=N runs N seeds instead of one (a longer soak).
+pipeline parameter, typing into the same scripts and comments) on its own copy and sends them
+as it goes; now and then it drops its socket, edits offline and reconnects with its copy. At
+the end every client holds the same document, and it is the saved draft. COLLAB_SEEDS=N runs N
+seeds instead of one (a longer soak).
 """
 
 from __future__ import annotations
@@ -20,7 +21,15 @@ from tests.integration.realtime.harness import Database, Server
 from tests.support.shared_edits import RandomEditor
 
 SEEDS = range(int(os.environ.get("COLLAB_SEEDS", "1")))
-EMPTY = {"schema_version": 1, "parameters": {}, "nodes": [], "edges": [], "comments": []}
+SCRIPT = {
+    "id": "n0",
+    "module": "script.python@1",
+    "params": {"code": "x = 1\n"},
+    "position": {"x": 0, "y": 0},
+}
+NOTE = {"id": "c0", "text": "a note", "position": {"x": 0, "y": 0}}
+# Every client types into this script and this note too, from the start.
+START = {"schema_version": 1, "parameters": {}, "nodes": [SCRIPT], "edges": [], "comments": [NOTE]}
 LOSSY = "tests.integration.realtime.lossy_layer.LossyRedisChannelLayer"
 
 
@@ -79,7 +88,7 @@ async def until(condition: Any) -> None:
 def team_and_graph(server: Server, editors: int) -> tuple[list[dict[str, Any]], int]:
     members = {f"editor{i}": "editor" for i in range(editors)}
     team = server.control("team", members=members)
-    graph = server.control("create_graph", workspace=team["workspace"], document=EMPTY)["graph"]
+    graph = server.control("create_graph", workspace=team["workspace"], document=START)["graph"]
     return list(team["users"].values()), graph
 
 

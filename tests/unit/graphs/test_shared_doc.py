@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from pycrdt import Map
+from pycrdt import Doc, Map, Text
 
 from designer.engine.schema import graph_to_dict, parse_graph
 from designer.graphs.shared_doc import (
@@ -16,8 +16,11 @@ from designer.graphs.shared_doc import (
     doc_from_state,
     document,
     roots,
+    upgrade_text,
     write_document,
 )
+
+SCRIPT = "script.python@1"  # its `code` is a code param: shared text
 
 ids = st.text("abcn0123456789_", min_size=1, max_size=6)
 numbers = st.integers(-5000, 5000) | st.floats(-1e6, 1e6, allow_nan=False).map(
@@ -37,10 +40,12 @@ def documents(draw: Any) -> dict[str, Any]:
     for node_id in node_ids:
         node = {
             "id": node_id,
-            "module": draw(st.sampled_from(["data.sample_dataset@1", "ml.train_model@1"])),
+            "module": draw(st.sampled_from(["data.sample_dataset@1", "ml.train_model@1", SCRIPT])),
             "params": draw(st.dictionaries(st.text("abcdef", min_size=1, max_size=4), values)),
             "position": draw(position),
         }
+        if node["module"] == SCRIPT and draw(st.booleans()):
+            node["params"]["code"] = draw(st.text(max_size=12))
         if draw(st.booleans()):
             node["label"] = draw(st.text(max_size=10))
         if draw(st.booleans()):
@@ -178,3 +183,85 @@ def test_limits_removed_from_a_node_are_removed_from_the_y_document() -> None:
     assert document(doc)["nodes"][0]["execution"] == {"timeout": 60.0, "retries": 2}
     write_document(doc, {**graph, "nodes": [node]})
     assert "execution" not in document(doc)["nodes"][0]
+
+
+def script_graph(code: str, note: str) -> dict[str, Any]:
+    node = {"id": "n1", "module": SCRIPT, "params": {"code": code}, "position": {"x": 0, "y": 0}}
+    comment = {"id": "c1", "text": note, "position": {"x": 0, "y": 0}}
+    return graph_to_dict(
+        parse_graph(
+            {
+                "schema_version": 1,
+                "parameters": {},
+                "nodes": [node],
+                "edges": [],
+                "comments": [comment],
+            }
+        )
+    )
+
+
+def texts(doc: Doc) -> tuple[Any, Any]:
+    r = roots(doc)
+    return r["nodes"]["n1"]["params"]["code"], r["comments"]["c1"]["text"]
+
+
+def test_code_params_and_comment_text_are_shared_text() -> None:
+    doc = doc_from_state(None)
+    write_document(doc, script_graph("x = 1\n", "a note"))
+    code, note = texts(doc_from_state(doc.get_update()))
+    assert isinstance(code, Text) and isinstance(note, Text)
+    assert document(doc)["nodes"][0]["params"]["code"] == "x = 1\n"
+    assert document(doc)["comments"][0]["text"] == "a note"
+
+
+def test_a_rest_save_of_a_text_keeps_what_someone_types_meanwhile() -> None:
+    """write_document edits the changed span only: a concurrent typist's characters survive."""
+    doc = doc_from_state(None)
+    write_document(doc, script_graph("def run():\n    return 1\n", "todo: 😀 check"))
+    typist = doc_from_state(doc.get_update())
+    code, note = texts(typist)
+    code.insert(0, "# mine\n")
+    note.insert(len("todo: 😀".encode()), "😀")  # pycrdt counts UTF-8 bytes
+    write_document(doc, script_graph("def run():\n    return 2\n", "todo: 😀 check twice"))
+    doc.apply_update(typist.get_update())
+    typist.apply_update(doc.get_update())
+    assert document(doc) == document(typist)
+    assert document(doc)["nodes"][0]["params"]["code"] == "# mine\ndef run():\n    return 2\n"
+    assert document(doc)["comments"][0]["text"] == "todo: 😀😀 check twice"
+
+
+def test_plain_strings_of_an_old_state_are_upgraded_to_shared_text_once() -> None:
+    doc = doc_from_state(None)
+    r = roots(doc)
+    r["nodes"]["n1"] = Map(
+        {
+            "module": SCRIPT,
+            "params": Map({"code": "x = 1", "timeout": 30}),
+            "position": {"x": 0, "y": 0},
+            "order": 0,
+        }
+    )
+    r["comments"]["c1"] = Map({"text": "old", "position": {"x": 0, "y": 0}, "order": 0})
+    before = document(doc)
+    assert upgrade_text(doc)
+    assert all(isinstance(t, Text) for t in texts(doc))
+    assert document(doc) == before
+    assert not upgrade_text(doc)
+
+
+@pytest.mark.parametrize("where", ["code", "comment"])
+def test_a_plain_string_replacing_shared_text_is_refused(where: str) -> None:
+    """It would replace the Y.Text, and with it what others are typing into it."""
+    doc = doc_from_state(None)
+    write_document(doc, script_graph("x = 1", "note"))
+    watched = WatchedDoc(doc.get_update())
+    if where == "code":
+        watched.roots["nodes"]["n1"]["params"]["code"] = "x = 2"
+        problem = "nodes.n1.params.code: expected a Y.Text"
+    else:
+        watched.roots["comments"]["c1"]["text"] = "other"
+        problem = "comments.c1.text: expected a Y.Text"
+    with pytest.raises(SharedDocError) as error:
+        watched.check()
+    assert any(problem in issue.message for issue in error.value.issues), error.value.issues
