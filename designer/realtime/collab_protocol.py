@@ -99,6 +99,29 @@ class Selection(Strict):
     edges: list[str] = Field(max_length=MAX_SELECTION)
 
 
+class YId(Strict):
+    """An item of a Y document: the client that made it and that client's clock."""
+
+    client: int
+    clock: int
+
+
+class RelativePosition(Strict):
+    """A place in a shared text that moves with the text (Yjs `relativePositionToJSON`)."""
+
+    type: YId | None = None
+    tname: str | None = None
+    item: YId | None = None
+    assoc: int = 0
+
+
+class TextCursor(Strict):
+    """A selection in a code editor (y-codemirror.next): the text is the one the positions name."""
+
+    anchor: RelativePosition
+    head: RelativePosition
+
+
 class PresenceState(Strict):
     """One client's awareness state. Clients send it without `user`; the server adds it."""
 
@@ -106,6 +129,9 @@ class PresenceState(Strict):
     selection: Selection
     pointer: Point | None = Field(description="The mouse on the canvas; null when it is elsewhere.")
     editing: str | None = Field(description="The node open in their inspector, if any.")
+    cursor: TextCursor | None = Field(
+        default=None, description="Their cursor in the code editor they are typing in, if any."
+    )
 
 
 # ---- server → client -----------------------------------------------------------------------

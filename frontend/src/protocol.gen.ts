@@ -169,6 +169,8 @@ export interface PresenceState {
   pointer: Point | null;
   /** The node open in their inspector, if any. */
   editing: string | null;
+  /** Their cursor in the code editor they are typing in, if any. */
+  cursor: TextCursor | null;
 }
 
 /** How far a step is: `value` out of `max`. */
@@ -185,6 +187,14 @@ export interface RefusedData {
   message: string;
   /** Every problem found in the update (invalid_update). */
   issues: string[];
+}
+
+/** A place in a shared text that moves with the text (Yjs `relativePositionToJSON`). */
+export interface RelativePosition {
+  type: YId | null;
+  tname: string | null;
+  item: YId | null;
+  assoc: number;
 }
 
 /** Client → server: "I have applied every event up to `resume_from`; resend from there". */
@@ -386,6 +396,12 @@ export interface StepStatusMessage {
   data: StepStatusData;
 }
 
+/** A selection in a code editor (y-codemirror.next): the text is the one the positions name. */
+export interface TextCursor {
+  anchor: RelativePosition;
+  head: RelativePosition;
+}
+
 /** A Yjs update (v1 encoding). */
 export interface UpdateData {
   update: string;
@@ -413,6 +429,12 @@ export interface WorkspaceSnapshotMessage {
   run_id: null;
   seq: null;
   data: WorkspaceSnapshotData;
+}
+
+/** An item of a Y document: the client that made it and that client's clock. */
+export interface YId {
+  client: number;
+  clock: number;
 }
 
 /** Every message the server sends. */

@@ -236,3 +236,80 @@ def test_an_editor_offline_keeps_editing_and_everything_merges_when_back(
     bob.reload()  # nothing shown as saved is lost
     expect(bob.get_by_test_id("editor")).to_have_attribute("data-synced", "true")
     assert document(bob) == shown
+
+
+SCRIPT_AND_NOTE: dict[str, Any] = {
+    "schema_version": 1,
+    "parameters": {},
+    "nodes": [
+        {"id": "py", "module": "script.python@1", "params": {"code": "x = 1\n"},
+         "position": {"x": 0, "y": 0}},
+    ],
+    "edges": [],
+    "comments": [{"id": "c1", "text": "note", "position": {"x": 400, "y": 0}}],
+}  # fmt: skip
+
+
+def shows_code(page: Page, condition: str) -> None:
+    """Wait until the page's document holds a script code (`code`) meeting `condition` (JS)."""
+    page.wait_for_function(
+        f"() => (code => {condition})(window.designerDocument().nodes[0].params.code)"
+    )
+
+
+def test_two_people_typing_in_one_script_and_one_note_keep_every_keystroke(
+    pages: dict[str, Page], designer_server: LiveServer
+) -> None:
+    alice, bob = pages["alice"], pages["bob"]
+    graph_id = create_graph(alice, designer_server, "Typing together", SCRIPT_AND_NOTE)
+    for page in (alice, bob):
+        open_graph(page, designer_server, graph_id)
+        page.get_by_test_id("node-py").click()
+        page.locator("#param-py-code").click()
+    alice.keyboard.press("Control+End")  # alice types at the end, bob at the start
+    bob.keyboard.press("Control+Home")
+    for a, b in zip("y = 2  # alice", "# bob was here", strict=True):  # keystrokes interleaved
+        alice.keyboard.type(a)
+        bob.keyboard.type(b)
+    expect(bob.locator(".cm-ySelectionInfo")).to_have_text("alice")  # her cursor, in her colour
+    code = "# bob was here" + "x = 1\n" + "y = 2  # alice"
+
+    notes = {page: page.get_by_test_id("comment-c1") for page in (alice, bob)}
+    for page, note in notes.items():
+        note.dblclick()
+        note.locator("textarea").press("Control+End" if page is alice else "Control+Home")
+    for a, b in zip(" by alice", "bob says ", strict=True):
+        notes[alice].locator("textarea").press_sequentially(a)
+        notes[bob].locator("textarea").press_sequentially(b)
+    note = "bob says " + "note" + " by alice"
+    for box in notes.values():
+        expect(box.locator("textarea")).to_have_value(note)
+    shown = converged([alice, bob], designer_server, graph_id)
+    assert shown["nodes"][0]["params"]["code"] == code
+    assert shown["comments"][0]["text"] == note
+
+    # Undo is personal: bob's Ctrl+Z takes back his last typing, never what alice typed since.
+    notes[bob].locator("textarea").press_sequentially("!!")
+    expect(notes[alice].locator("textarea")).to_have_value("bob says !!note by alice")
+    notes[alice].locator("textarea").press_sequentially("?")
+    expect(notes[bob].locator("textarea")).to_have_value("bob says !!note by alice?")
+    notes[bob].locator("textarea").press("Control+z")  # his last typing: "!!" (and what came
+    mine_undone = re.compile(r"^(bob says )?note by alice\?$")  # within the second before it)
+    expect(notes[bob].locator("textarea")).to_have_value(mine_undone)
+    for page in (alice, bob):
+        page.get_by_test_id("node-py").click()
+    bob.locator("#param-py-code").click()
+    bob.keyboard.press("Control+Home")
+    bob.keyboard.type("zz")
+    shows_code(alice, "code.startsWith('zz# bob')")
+    alice.locator("#param-py-code").click()
+    alice.keyboard.press("Control+End")
+    alice.keyboard.type("!")
+    shows_code(bob, "code.endsWith('# alice!')")
+    bob.locator("#param-py-code").press("Control+z")
+    shows_code(bob, "!code.includes('zz')")
+    shown = converged([alice, bob], designer_server, graph_id)
+    assert re.fullmatch(
+        r"(# bob was here)?x = 1\ny = 2  # alice!", shown["nodes"][0]["params"]["code"]
+    )
+    assert mine_undone.match(shown["comments"][0]["text"])

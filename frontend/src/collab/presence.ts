@@ -16,7 +16,7 @@ export interface RemotePresence {
 const POINTER_INTERVAL_MS = 50;
 
 export function emptyPresence(): Omit<PresenceState, "user"> {
-  return { selection: { nodes: [], edges: [] }, pointer: null, editing: null };
+  return { selection: { nodes: [], edges: [] }, pointer: null, editing: null, cursor: null };
 }
 
 /** Everyone else's presence, newest state per browser tab, re-read on every change. */

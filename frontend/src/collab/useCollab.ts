@@ -4,6 +4,7 @@ import { useEffect, useMemo, useState } from "react";
 import { reportConnectivity } from "../api/client";
 import { Awareness } from "y-protocols/awareness";
 import * as Y from "yjs";
+import type { TextParams } from "../graph/shared";
 import { GraphStore } from "../graph/store";
 import type { ToastKind } from "../ui/toasts";
 import { CollabConnection, type CollabState } from "./connection";
@@ -22,14 +23,15 @@ export interface Collab {
 const OFFLINE_GRACE_MS = 1000;
 const CONNECTING: CollabState = { status: "connecting", you: null, canEdit: null, unsaved: false, revision: 0, closedReason: null };
 
-export function useCollab(graphId: number, toast: (text: string, kind?: ToastKind) => void): Collab {
+/** `textParams`: the code params of each module (shared text), from the catalogue. */
+export function useCollab(graphId: number, textParams: TextParams, toast: (text: string, kind?: ToastKind) => void): Collab {
   const [generation, setGeneration] = useState(0);
   const session = useMemo(() => {
     const ydoc = new Y.Doc();
     const awareness = new Awareness(ydoc);
     awareness.setLocalState(emptyPresence());
-    return { ydoc, awareness, store: new GraphStore(ydoc) };
-  }, [graphId, generation]); // a new generation is a fresh copy (after a refusal)
+    return { ydoc, awareness, store: new GraphStore(ydoc, textParams) };
+  }, [graphId, generation, textParams]); // a new generation is a fresh copy (after a refusal)
   const [state, setState] = useState<CollabState>(CONNECTING);
   const [connection, setConnection] = useState<CollabConnection | null>(null);
   const [loaded, setLoaded] = useState(false);

@@ -1,5 +1,7 @@
 // The code editor of code params: CodeMirror 6 with Python or SQL highlighting, line numbers,
 // wrapped long lines, a frame you can resize by its corner, and the line an error points at marked.
+// Given the param's shared text (a Y.Text), it is bound to it (y-codemirror.next): everyone's
+// typing merges character by character, others' cursors show, and undo takes back mine only.
 import { defaultKeymap, history, historyKeymap, indentWithTab } from "@codemirror/commands";
 import { python } from "@codemirror/lang-python";
 import { sql } from "@codemirror/lang-sql";
@@ -7,9 +9,22 @@ import { bracketMatching, defaultHighlightStyle, indentOnInput, syntaxHighlighti
 import { Compartment, EditorState, StateEffect, StateField, type Extension } from "@codemirror/state";
 import { Decoration, EditorView, keymap, lineNumbers, type DecorationSet } from "@codemirror/view";
 import { useEffect, useRef } from "react";
+import { yCollab, yUndoManagerKeymap } from "y-codemirror.next";
+import type { Awareness } from "y-protocols/awareness";
+import * as Y from "yjs";
+import { textEdit } from "../graph/text";
+
+/** The shared text a code editor edits, and the presence that carries cursors. */
+export interface SharedCode {
+  text: Y.Text;
+  awareness: Awareness | null;
+}
 
 interface Props {
+  /** Shown (and followed) when there is no shared text: a version viewed, a read-only page. */
   value: string;
+  /** The shared text to bind to; edits then go to it, not through onChange. */
+  shared?: SharedCode | null;
   language: string | undefined;
   onChange: (value: string) => void;
   readOnly: boolean;
@@ -41,13 +56,29 @@ function languageOf(language: string | undefined): Extension {
   return language === "sql" ? sql() : python();
 }
 
-export function CodeEditor({ value, language, onChange, readOnly, id, testId, errorLine }: Props) {
+/** Replace the editor's text by the smallest change (the caret stays where it was). */
+function showText(view: EditorView, value: string): void {
+  const { index, remove, insert } = textEdit(view.state.doc.toString(), value);
+  if (remove > 0 || insert) view.dispatch({ changes: { from: index, to: index + remove, insert } });
+}
+
+/** Editing on its own (CodeMirror's history), or bound to a shared text (its own undo manager
+ * tracking only this binding's typing: Ctrl+Z takes back mine, never someone else's). */
+function editing(shared: SharedCode | null | undefined): { extension: Extension; undo: Y.UndoManager | null } {
+  if (!shared) return { extension: [history(), keymap.of(historyKeymap)], undo: null };
+  const undo = new Y.UndoManager(shared.text, { trackedOrigins: new Set() }); // yCollab adds its own origin
+  return { extension: [keymap.of(yUndoManagerKeymap), yCollab(shared.text, shared.awareness, { undoManager: undo })], undo };
+}
+
+export function CodeEditor({ value, shared, language, onChange, readOnly, id, testId, errorLine }: Props) {
   const host = useRef<HTMLDivElement>(null);
   const view = useRef<EditorView | null>(null);
   const changed = useRef(onChange);
   changed.current = onChange;
   const editable = useRef(new Compartment());
   const lang = useRef(new Compartment());
+  const binding = useRef(new Compartment());
+  const text = shared?.text ?? null;
 
   useEffect(() => {
     if (!host.current) return undefined;
@@ -57,18 +88,18 @@ export function CodeEditor({ value, language, onChange, readOnly, id, testId, er
         doc: value,
         extensions: [
           lineNumbers(),
-          history(),
+          binding.current.of([]),
           indentOnInput(),
           bracketMatching(),
           syntaxHighlighting(defaultHighlightStyle, { fallback: true }),
           EditorView.lineWrapping,
-          keymap.of([indentWithTab, ...defaultKeymap, ...historyKeymap]),
+          keymap.of([indentWithTab, ...defaultKeymap]),
           lang.current.of(languageOf(language)),
           editable.current.of([EditorState.readOnly.of(readOnly), EditorView.editable.of(!readOnly)]),
           errorLineField,
           EditorView.contentAttributes.of({ id, "aria-label": "Code" }),
           EditorView.updateListener.of((u) => {
-            if (u.docChanged) changed.current(u.state.doc.toString());
+            if (u.docChanged && !bound.current) changed.current(u.state.doc.toString());
           }),
           // keys typed here are the editor's, not the canvas's shortcuts
           EditorView.domEventHandlers({ keydown: (e) => e.stopPropagation() }),
@@ -84,10 +115,25 @@ export function CodeEditor({ value, language, onChange, readOnly, id, testId, er
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, []);
 
+  // Bind to the shared text (again whenever it is another Y.Text), or follow `value`.
+  const bound = useRef(false);
   useEffect(() => {
     const v = view.current;
-    if (v && v.state.doc.toString() !== value) v.dispatch({ changes: { from: 0, to: v.state.doc.length, insert: value } });
-  }, [value]);
+    if (!v) return undefined;
+    bound.current = false;
+    v.dispatch({ effects: binding.current.reconfigure([]) });
+    if (text) showText(v, text.toString());
+    const { extension, undo } = editing(text && { text, awareness: shared?.awareness ?? null });
+    v.dispatch({ effects: binding.current.reconfigure(extension) });
+    bound.current = text !== null;
+    return () => undo?.destroy();
+    // the awareness belongs to the page and never changes under one text
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [text]);
+  useEffect(() => {
+    const v = view.current;
+    if (v && !text) showText(v, value);
+  }, [text, value]);
   useEffect(() => {
     view.current?.dispatch({ effects: editable.current.reconfigure([EditorState.readOnly.of(readOnly), EditorView.editable.of(!readOnly)]) });
   }, [readOnly]);

@@ -11,6 +11,7 @@ import { useCollab, type Collab } from "../collab/useCollab";
 import { PublishDialog } from "../endpoints/PublishDialog";
 import { Catalogue } from "../graph/catalogue";
 import { normalizeDocument, type Execution, type GraphDocument, type ParamValue } from "../graph/document";
+import { sharedText } from "../graph/shared";
 import { commentFlowId, issuesByNode, NODE_WIDTH, type Decorations, type DiffMark } from "../graph/mapping";
 import { linkProps } from "../router";
 import { ReasonProvider } from "../runs/reasons";
@@ -109,7 +110,7 @@ function Editor({ initial, catalogue }: { initial: GraphDetail; catalogue: Catal
   const graphId = initial.id;
   const toast = useToast();
   const flow = useReactFlow();
-  const collab = useCollab(graphId, toast);
+  const collab = useCollab(graphId, catalogue.codeParams, toast);
   const { store, awareness } = collab;
   const shared = useSyncExternalStore(store.subscribe, store.getSnapshot);
   const [draft] = useState(() => normalizeDocument(initial.draft));
@@ -153,8 +154,11 @@ function Editor({ initial, catalogue }: { initial: GraphDetail; catalogue: Catal
         setBottom("preview");
       },
       updateComment: (id, changes) => dispatch([{ type: "update_comment", id, changes }]),
+      shared: readOnly
+        ? null
+        : { find: (at) => sharedText(store.ydoc, at), awareness, edit: (text, value, key) => store.editText(text, value, key), undo: () => store.undo(), redo: () => store.redo() },
     }),
-    [dispatch],
+    [awareness, dispatch, readOnly, store],
   );
 
   /** Select a node and bring it to the middle of the canvas. */

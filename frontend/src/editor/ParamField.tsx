@@ -1,7 +1,8 @@
 // One parameter's input, generated from its ParamSpec: numbers with ranges, enums, booleans, columns, code.
-import { useEffect, useState } from "react";
+import { useContext, useEffect, useState } from "react";
 import type { ParamSpec } from "../api/types";
 import type { ParamValue } from "../graph/document";
+import { EditorActions } from "./actions";
 import { CodeEditor } from "./CodeEditor";
 
 interface Props {
@@ -18,6 +19,13 @@ interface Props {
   onChange: (value: ParamValue | undefined) => void;
   /** What an empty input shows, when not the spec's default. */
   placeholder?: string;
+}
+
+/** The code editor, bound to the param's shared text when the page is editable and it has one. */
+function SharedCodeEditor({ nodeId, param, ...props }: { nodeId: string; param: string } & Omit<Parameters<typeof CodeEditor>[0], "shared" | "testId">) {
+  const { shared } = useContext(EditorActions);
+  const text = shared?.find({ node: nodeId, param }) ?? null;
+  return <CodeEditor {...props} testId={props.id} shared={text && shared && { text, awareness: shared.awareness }} />;
 }
 
 function rangeText(spec: ParamSpec): string {
@@ -153,9 +161,10 @@ export function ParamField({ nodeId, spec, value, columns, pipelineParams, error
     input = <ColumnsInput value={value} columns={columns} onChange={onChange} readOnly={readOnly} id={id} />;
   } else if (spec.type === "code") {
     input = (
-      <CodeEditor
+      <SharedCodeEditor
+        nodeId={nodeId}
+        param={spec.name}
         id={id}
-        testId={id}
         value={typeof value === "string" ? value : typeof spec.default === "string" ? spec.default : ""}
         language={spec.language ?? undefined}
         readOnly={readOnly}

@@ -22,6 +22,9 @@ export class Catalogue {
     return this.get(ref)?.outputs.find((p) => p.name === port);
   }
 
+  /** The names of a module's code params (co-edited as shared text); none if it is unknown. */
+  codeParams = (ref: string): ReadonlySet<string> => new Set(this.get(ref)?.params.filter((p) => p.type === "code").map((p) => p.name));
+
   /** Categories in a stable order with their modules sorted by display name. */
   categories(modules: readonly ModuleSpec[] = this.modules): [string, ModuleSpec[]][] {
     const groups = new Map<string, ModuleSpec[]>();

@@ -1,16 +1,26 @@
 // The graph document as a shared Y document: the same mapping as designer/graphs/shared_doc.py.
 //
 // Root maps, keyed by id (parameters by name):
-//   nodes:      id → Y.Map {module, params: Y.Map name → value, position {x, y}, label?, execution?, order}
+//   nodes:      id → Y.Map {module, params: Y.Map name → value (a code param: Y.Text), position {x, y}, label?, execution?, order}
 //   edges:      id → {source, target, order}                 (one value: a wire never changes)
-//   comments:   id → Y.Map {text, position, width?, height?, order}
+//   comments:   id → Y.Map {text: Y.Text, position, width?, height?, order}
 //   parameters: name → {type, default, description}
 // One key per field: concurrent edits of different fields of a node both survive; the last writer
 // wins per field (`execution` {timeout?, retries?} is one value, as `position`). `order` keeps the
-// document's order (ties by id).
+// document's order (ties by id). Text people type together (comment text, code params) is a
+// Y.Text, merged character by character; the document reads it as a string.
 import * as Y from "yjs";
 import { canonicalExecution, canonicalParameter, type Execution, type GraphComment, type GraphDocument, type GraphEdge, type GraphNode, type ParamValue, type PipelineParameter, type Position } from "./document";
 import type { Operation } from "./operations";
+import { writeText } from "./text";
+
+/** The names of a module's code params (shared text), from the catalogue. */
+export type TextParams = (module: string) => ReadonlySet<string>;
+
+export const NO_TEXT_PARAMS: TextParams = () => new Set();
+
+/** A Y value as the document's JSON: shared text reads as its string. */
+const plain = (value: unknown): unknown => (value instanceof Y.Text ? value.toString() : value);
 
 interface StoredEdge {
   source: GraphEdge["source"];
@@ -81,7 +91,7 @@ export class DocumentReader {
     if (cached) return cached;
     const params: Record<string, ParamValue> = {};
     const stored = entry.get("params");
-    if (stored instanceof Y.Map) for (const name of [...stored.keys()].sort()) params[name] = stored.get(name) as ParamValue;
+    if (stored instanceof Y.Map) for (const name of [...stored.keys()].sort()) params[name] = plain(stored.get(name)) as ParamValue;
     const node: GraphNode = { id, module: entry.get("module") as string, params, position: entry.get("position") as Position };
     const label = entry.get("label");
     if (typeof label === "string") node.label = label;
@@ -94,7 +104,7 @@ export class DocumentReader {
   private comment(id: string, entry: Y.Map<unknown>): GraphComment {
     const cached = this.comments.get(entry);
     if (cached) return cached;
-    const comment: GraphComment = { id, text: entry.get("text") as string, position: entry.get("position") as Position };
+    const comment: GraphComment = { id, text: plain(entry.get("text")) as string, position: entry.get("position") as Position };
     for (const key of ["width", "height"] as const) {
       const value = entry.get(key);
       if (typeof value === "number") comment[key] = value;
@@ -102,6 +112,17 @@ export class DocumentReader {
     this.comments.set(entry, comment);
     return comment;
   }
+}
+
+/** Where a shared text lives: a node's code param, or a comment's text. */
+export type TextPlace = { node: string; param: string } | { comment: string };
+
+/** The Y.Text at a place, or null (gone, or a param that holds no shared text yet). */
+export function sharedText(doc: Y.Doc, at: TextPlace): Y.Text | null {
+  const roots = sharedRoots(doc);
+  const params = "node" in at ? roots.nodes.get(at.node)?.get("params") : undefined;
+  const value = "comment" in at ? roots.comments.get(at.comment)?.get("text") : params instanceof Y.Map ? params.get(at.param) : undefined;
+  return value instanceof Y.Text ? value : null;
 }
 
 function nextOrder(root: Y.Map<Y.Map<unknown>> | Y.Map<StoredEdge>): number {
@@ -121,12 +142,22 @@ function setOrDelete(map: Y.Map<unknown>, key: string, value: unknown): void {
   else map.set(key, value);
 }
 
-/** Apply one edit operation (already checked against the document) to the Y document's roots. */
-export function applyToShared(roots: SharedRoots, op: Operation): void {
+/** A shared text field: written into its Y.Text by the smallest edit (made when missing). */
+function setText(map: Y.Map<unknown>, key: string, value: string): void {
+  const current = map.get(key);
+  if (current instanceof Y.Text) writeText(current, value);
+  else map.set(key, new Y.Text(value));
+}
+
+/** Apply one edit operation (already checked against the document) to the Y document's roots;
+ * `textParams` names the code params, which are made Y.Text with the node. */
+export function applyToShared(roots: SharedRoots, op: Operation, textParams: TextParams = NO_TEXT_PARAMS): void {
   switch (op.type) {
     case "add_node": {
       const { id, params, label, module, position, execution } = op.node;
-      const fields = { module, params: new Y.Map(Object.entries(params)), position, label: label || undefined, execution: canonicalExecution(execution), order: nextOrder(roots.nodes) };
+      const texts = textParams(module);
+      const values = Object.entries(params).map(([k, v]): [string, unknown] => [k, texts.has(k) && typeof v === "string" ? new Y.Text(v) : v]);
+      const fields = { module, params: new Y.Map(values), position, label: label || undefined, execution: canonicalExecution(execution), order: nextOrder(roots.nodes) };
       roots.nodes.set(id, entryMap(fields));
       return;
     }
@@ -137,8 +168,11 @@ export function applyToShared(roots: SharedRoots, op: Operation): void {
       roots.nodes.get(op.id)?.set("position", { x: op.position.x, y: op.position.y });
       return;
     case "set_param": {
-      const params = roots.nodes.get(op.node)?.get("params");
-      if (params instanceof Y.Map) setOrDelete(params, op.name, op.value);
+      const node = roots.nodes.get(op.node);
+      const params = node?.get("params");
+      if (!(params instanceof Y.Map)) return;
+      if (typeof op.value === "string" && (params.get(op.name) instanceof Y.Text || textParams(node?.get("module") as string).has(op.name))) setText(params, op.name, op.value);
+      else setOrDelete(params, op.name, op.value);
       return;
     }
     case "set_label": {
@@ -158,13 +192,17 @@ export function applyToShared(roots: SharedRoots, op: Operation): void {
       roots.edges.delete(op.id);
       return;
     case "add_comment": {
-      const { id, ...fields } = op.comment;
-      roots.comments.set(id, entryMap({ ...fields, order: nextOrder(roots.comments) }));
+      const { id, text, ...fields } = op.comment;
+      roots.comments.set(id, entryMap({ ...fields, text: new Y.Text(text), order: nextOrder(roots.comments) }));
       return;
     }
     case "update_comment": {
       const comment = roots.comments.get(op.id);
-      if (comment) for (const [key, value] of Object.entries(op.changes)) setOrDelete(comment, key, value);
+      if (!comment) return;
+      for (const [key, value] of Object.entries(op.changes)) {
+        if (key === "text" && typeof value === "string") setText(comment, key, value);
+        else setOrDelete(comment, key, value);
+      }
       return;
     }
     case "remove_comment":

@@ -1,10 +1,12 @@
 // The one store of the document being edited: a shared Y document that everyone who has the graph
 // open edits together. Every local edit is a transaction of operations; undo takes back this
 // editor's own edits only (Yjs's UndoManager tracks this store's transactions, not remote ones).
+import { YSyncConfig } from "y-codemirror.next";
 import * as Y from "yjs";
 import { emptyDocument, type GraphDocument } from "./document";
 import { applyOperations, type Operation } from "./operations";
-import { applyToShared, DocumentReader, sharedRoots } from "./shared";
+import { applyToShared, DocumentReader, NO_TEXT_PARAMS, sharedRoots, type TextParams } from "./shared";
+import { writeText } from "./text";
 
 export interface DispatchOptions {
   /** Consecutive transactions with the same key within a second merge into one undo step. */
@@ -25,11 +27,17 @@ export class GraphStore {
   /** Bumped on every change to the document, local or remote. */
   revision = 0;
 
-  constructor(ydoc: Y.Doc = new Y.Doc()) {
+  /** `textParams`: the code params of each module, made shared text (Y.Text) with new nodes. */
+  constructor(
+    ydoc: Y.Doc = new Y.Doc(),
+    private readonly textParams: TextParams = NO_TEXT_PARAMS,
+  ) {
     this.ydoc = ydoc;
     const roots = sharedRoots(ydoc);
     this.undoManager = new Y.UndoManager([roots.nodes, roots.edges, roots.comments, roots.parameters], {
-      trackedOrigins: new Set([this]),
+      // This store's transactions, and typing in a code editor bound to a code param (its
+      // binding's origin is a YSyncConfig, one per editor).
+      trackedOrigins: new Set<unknown>([this, YSyncConfig]),
       captureTimeout: COALESCE_MS,
     });
     ydoc.on("afterTransaction", (transaction: Y.Transaction) => {
@@ -67,8 +75,16 @@ export class GraphStore {
     this.lastCoalesce = opts.coalesce;
     const roots = sharedRoots(this.ydoc);
     this.ydoc.transact(() => {
-      for (const op of ops) applyToShared(roots, op);
+      for (const op of ops) applyToShared(roots, op, this.textParams);
     }, this);
+  }
+
+  /** Write what was typed into a shared text by the smallest edit; consecutive writes with the
+   * same `coalesce` key within a second are one undo step, as with dispatch. */
+  editText(text: Y.Text, value: string, coalesce: string): void {
+    if (coalesce !== this.lastCoalesce) this.undoManager.stopCapturing();
+    this.lastCoalesce = coalesce;
+    this.ydoc.transact(() => writeText(text, value), this);
   }
 
   /** Take back this editor's last edit (others' edits stay). */

@@ -110,6 +110,7 @@ function RunLayout({ detail, doc, catalogue, view, socketUp, onChanged }: { deta
         setBottom("preview");
       },
       updateComment: () => undefined,
+      shared: null,
     }),
     [],
   );
