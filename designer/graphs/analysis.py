@@ -2,15 +2,11 @@
 
 from __future__ import annotations
 
-from functools import cache
 from typing import Any
-
-from django.conf import settings
 
 from designer.api_errors import ApiError
 from designer.engine.compile import CompileError, compile_graph
 from designer.engine.plan import Plan
-from designer.engine.registry import Registry
 from designer.engine.schema import (
     SCHEMA_VERSION,
     Graph,
@@ -18,24 +14,8 @@ from designer.engine.schema import (
     graph_to_dict,
     parse_graph,
 )
-from designer.engine.types import ParamType
 from designer.engine.validate import validate
-from designer.modules import load_registry
-
-
-@cache
-def module_registry() -> Registry:
-    """The built-in modules plus the custom ones under DESIGNER_MODULE_PATHS (loaded once)."""
-    return load_registry(settings.DESIGNER_MODULE_PATHS)
-
-
-@cache
-def code_params(module: str) -> frozenset[str]:
-    """The names of a module's code params (co-edited as shared text); none if it is unknown."""
-    spec = module_registry().get(module)
-    if spec is None:
-        return frozenset()
-    return frozenset(p.name for p in spec.params if p.type is ParamType.CODE)
+from designer.graphs.modules import module_registry
 
 
 def empty_document() -> dict[str, Any]:

@@ -27,7 +27,7 @@ from pycrdt import Doc, Map, Text, merge_updates
 
 from designer.engine.issues import Issue
 from designer.engine.schema import SCHEMA_VERSION, GraphFormatError, graph_to_dict, parse_graph
-from designer.graphs.analysis import code_params
+from designer.graphs.modules import code_params
 
 ROOTS = ("nodes", "edges", "comments", "parameters")
 LISTS = ("nodes", "edges", "comments")  # kept in `order`; parameters sort by name

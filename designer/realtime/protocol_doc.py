@@ -115,6 +115,8 @@ v1 encoding), at most {collab_protocol.MAX_UPDATE_BYTES:,} bytes each once decod
    a viewer's change (`forbidden`) or one that would break the graph document
    (`invalid_update`, every problem named) is answered with `collab.refused` and applied nowhere;
    the client then drops its copy and syncs afresh. Accepted changes go to every other client.
+   Comment text and code params are `Y.Text` (decision 0035): typing is an edit like any other
+   (a viewer's is refused), and one replacing such a text by a plain string is `invalid_update`.
 3. **Saving.** Shortly after changes the server saves the document as the draft (the JSON the
    REST API, versions and runs read) and sends each socket `collab.saved` with `through`: how
    many of that socket's `collab.update` and `collab.sync_step2` messages, counted from 1 since
@@ -123,8 +125,9 @@ v1 encoding), at most {collab_protocol.MAX_UPDATE_BYTES:,} bytes each once decod
    restore reaches open editors as a `collab.update`.
 4. **Presence** is y-protocols awareness: each client sends its own state (`PresenceState`
    without `user`) for its own awareness client ids only; the server sets `user` from the
-   signed-in user, and removes the states of a socket that closes. A client id another socket
-   already speaks for, or a state that breaks `PresenceState`, is answered with `error`
+   signed-in user, and removes the states of a socket that closes. `cursor` is the selection in
+   the code editor being typed in (y-codemirror.next's relative positions). A client id another
+   socket already speaks for, or a state that breaks `PresenceState`, is answered with `error`
    (`bad_request`) and the socket stays open.
 5. **Roles.** A member removed from the workspace is closed with 4410; a role change takes effect
    at once (a new `collab.welcome` says whether edits are taken).

@@ -72,7 +72,8 @@ def open_new_graph(page: Page, server: LiveServer, name: str) -> int:
     page.get_by_test_id("new-graph-name").fill(name)
     page.get_by_test_id("create-graph").click()
     page.wait_for_url(re.compile(r"/graphs/\d+/$"))
-    expect(page.get_by_test_id("palette")).to_be_visible()
+    # Editable once the shared copy has arrived (a drop before that adds nothing).
+    expect(page.get_by_test_id("editor")).to_have_attribute("data-synced", "true")
     return int(page.url.rstrip("/").rsplit("/", 1)[1])
 
 
