@@ -324,10 +324,6 @@ def _set_field(target: Map, key: str, value: Any, texts: Collection[str]) -> Non
         target[key] = Text(value)
 
 
-def _with_text(fields: dict[str, Any], texts: Collection[str]) -> dict[str, Any]:
-    return {k: Text(v) if k in texts and isinstance(v, str) else v for k, v in fields.items()}
-
-
 def _write_fields(
     target: Map,
     fields: dict[str, Any],
@@ -339,8 +335,7 @@ def _write_fields(
     for key, value in fields.items():
         if key in nested:
             if not isinstance(target.get(key), Map):
-                target[key] = Map(_with_text(value, in_nested))
-                continue
+                target[key] = Map()
             sub = target[key]
             for gone in [k for k in sub if k not in value]:
                 del sub[gone]
@@ -377,17 +372,9 @@ def write_document(doc: Doc, graph: dict[str, Any], origin: Any = None) -> None:
                     _set(root, key, fields)
                     continue
                 nested, optional = ENTRY_FIELDS[name]
-                texts = text_fields(name, fields)
                 if not isinstance(root.get(key), Map):
-                    own = _with_text(fields, texts[0])
-                    root[key] = Map(
-                        {
-                            k: Map(_with_text(v, texts[1])) if k in nested else v
-                            for k, v in own.items()
-                        }
-                    )
-                else:
-                    _write_fields(root[key], fields, nested, optional, texts)
+                    root[key] = Map()
+                _write_fields(root[key], fields, nested, optional, text_fields(name, fields))
         parameters = r["parameters"]
         for gone in [key for key in parameters if key not in graph["parameters"]]:
             del parameters[gone]

@@ -20,6 +20,7 @@ from designer.graphs.shared_doc import doc_from_state, roots
 from tests.e2e.conftest import api, new_context, sign_in
 from tests.e2e.server import LiveServer
 from tests.e2e.test_editor import create_graph, drag_from_palette, node_id, wait_saved, wire
+from tests.support.shared_edits import SCRIPT_AND_NOTE
 
 pytestmark = pytest.mark.e2e
 
@@ -238,18 +239,6 @@ def test_an_editor_offline_keeps_editing_and_everything_merges_when_back(
     assert document(bob) == shown
 
 
-SCRIPT_AND_NOTE: dict[str, Any] = {
-    "schema_version": 1,
-    "parameters": {},
-    "nodes": [
-        {"id": "py", "module": "script.python@1", "params": {"code": "x = 1\n"},
-         "position": {"x": 0, "y": 0}},
-    ],
-    "edges": [],
-    "comments": [{"id": "c1", "text": "note", "position": {"x": 400, "y": 0}}],
-}  # fmt: skip
-
-
 def shows_code(page: Page, condition: str) -> None:
     """Wait until the page's document holds a script code (`code`) meeting `condition` (JS)."""
     page.wait_for_function(
@@ -264,8 +253,8 @@ def test_two_people_typing_in_one_script_and_one_note_keep_every_keystroke(
     graph_id = create_graph(alice, designer_server, "Typing together", SCRIPT_AND_NOTE)
     for page in (alice, bob):
         open_graph(page, designer_server, graph_id)
-        page.get_by_test_id("node-py").click()
-        page.locator("#param-py-code").click()
+        page.get_by_test_id("node-n1").click()
+        page.locator("#param-n1-code").click()
     alice.keyboard.press("Control+End")  # alice types at the end, bob at the start
     bob.keyboard.press("Control+Home")
     for a, b in zip("y = 2  # alice", "# bob was here", strict=True):  # keystrokes interleaved
@@ -297,16 +286,16 @@ def test_two_people_typing_in_one_script_and_one_note_keep_every_keystroke(
     mine_undone = re.compile(r"^(bob says )?note by alice\?$")  # within the second before it)
     expect(notes[bob].locator("textarea")).to_have_value(mine_undone)
     for page in (alice, bob):
-        page.get_by_test_id("node-py").click()
-    bob.locator("#param-py-code").click()
+        page.get_by_test_id("node-n1").click()
+    bob.locator("#param-n1-code").click()
     bob.keyboard.press("Control+Home")
     bob.keyboard.type("zz")
     shows_code(alice, "code.startsWith('zz# bob')")
-    alice.locator("#param-py-code").click()
+    alice.locator("#param-n1-code").click()
     alice.keyboard.press("Control+End")
     alice.keyboard.type("!")
     shows_code(bob, "code.endsWith('# alice!')")
-    bob.locator("#param-py-code").press("Control+z")
+    bob.locator("#param-n1-code").press("Control+z")
     shows_code(bob, "!code.includes('zz')")
     shown = converged([alice, bob], designer_server, graph_id)
     assert re.fullmatch(

@@ -16,27 +16,19 @@ import pytest
 from tests.integration.realtime.collab_client import CollabClient
 from tests.integration.realtime.harness import Server
 from tests.support.live import live_server
-
-SCRIPT = {
-    "id": "n1",
-    "module": "script.python@1",
-    "params": {"code": "x = 1\n"},
-    "position": {"x": 0, "y": 0},
-}
-NOTE = {"id": "c1", "text": "note", "position": {"x": 0, "y": 0}}
-DOCUMENT = {
-    "schema_version": 1,
-    "parameters": {},
-    "nodes": [SCRIPT],
-    "edges": [],
-    "comments": [NOTE],
-}
+from tests.support.shared_edits import SCRIPT_AND_NOTE
 
 
 @pytest.fixture(scope="module")
 def server() -> Iterator[Server]:
     with live_server() as live:
         yield live
+
+
+def new_graph(server: Server, workspace: int) -> int:
+    return int(
+        server.control("create_graph", workspace=workspace, document=SCRIPT_AND_NOTE)["graph"]
+    )
 
 
 def code(r: Any) -> Any:
@@ -49,7 +41,7 @@ def note(r: Any) -> Any:
 
 def test_a_viewers_typing_is_refused_and_never_saved(server: Server) -> None:
     team = server.control("team", members={"editor": "editor", "viewer": "viewer"})
-    graph = server.control("create_graph", workspace=team["workspace"], document=DOCUMENT)["graph"]
+    graph = new_graph(server, team["workspace"])
 
     async def check() -> None:
         editor = await CollabClient.open(server, graph, team["users"]["editor"])
@@ -73,7 +65,7 @@ def test_a_viewers_typing_is_refused_and_never_saved(server: Server) -> None:
 @pytest.mark.parametrize("field", ["code", "note"])
 def test_replacing_a_shared_text_by_a_plain_string_is_refused(server: Server, field: str) -> None:
     team = server.control("team", members={"editor": "editor"})
-    graph = server.control("create_graph", workspace=team["workspace"], document=DOCUMENT)["graph"]
+    graph = new_graph(server, team["workspace"])
 
     def replace(r: Any) -> None:
         if field == "code":
@@ -87,7 +79,10 @@ def test_replacing_a_shared_text_by_a_plain_string_is_refused(server: Server, fi
         await editor.wait_for(lambda: len(editor.refusals) == 1)
         assert editor.refusals[0]["code"] == "invalid_update"
         assert any("expected a Y.Text" in issue for issue in editor.refusals[0]["issues"])
-        assert server.control("graph_draft", graph=graph)["draft"]["comments"] == [NOTE]
+        assert (
+            server.control("graph_draft", graph=graph)["draft"]["comments"]
+            == SCRIPT_AND_NOTE["comments"]
+        )
         await editor.close()
 
     asyncio.run(check())

@@ -13,6 +13,18 @@ SCRIPT = "script.python@1"  # its `code` param is shared text
 MODULES = ("data.sample_dataset@1", "transform.normalize@1", "transform.split_rows@1", SCRIPT)
 
 
+# A graph with one script (`n1`) and one note (`c1`): the shared texts tests type into.
+SCRIPT_AND_NOTE: dict[str, Any] = {
+    "schema_version": 1,
+    "parameters": {},
+    "nodes": [
+        {"id": "n1", "module": SCRIPT, "params": {"code": "x = 1\n"}, "position": {"x": 0, "y": 0}}
+    ],
+    "edges": [],
+    "comments": [{"id": "c1", "text": "note", "position": {"x": 400, "y": 0}}],
+}
+
+
 def next_order(root: Map) -> float:
     """The order of an entry added at the end."""
     return max((float(v["order"]) for v in root.values()), default=-1.0) + 1

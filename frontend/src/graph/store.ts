@@ -71,8 +71,7 @@ export class GraphStore {
   dispatch(ops: Operation[], opts: DispatchOptions = {}): void {
     if (ops.length === 0) return;
     applyOperations(this.doc, ops); // checks every operation against the document first
-    if (!opts.coalesce || opts.coalesce !== this.lastCoalesce) this.undoManager.stopCapturing();
-    this.lastCoalesce = opts.coalesce;
+    this.startStep(opts.coalesce);
     const roots = sharedRoots(this.ydoc);
     this.ydoc.transact(() => {
       for (const op of ops) applyToShared(roots, op, this.textParams);
@@ -82,9 +81,14 @@ export class GraphStore {
   /** Write what was typed into a shared text by the smallest edit; consecutive writes with the
    * same `coalesce` key within a second are one undo step, as with dispatch. */
   editText(text: Y.Text, value: string, coalesce: string): void {
-    if (coalesce !== this.lastCoalesce) this.undoManager.stopCapturing();
-    this.lastCoalesce = coalesce;
+    this.startStep(coalesce);
     this.ydoc.transact(() => writeText(text, value), this);
+  }
+
+  /** A new undo step, unless this edit continues the last one (same `coalesce` key). */
+  private startStep(coalesce: string | undefined): void {
+    if (!coalesce || coalesce !== this.lastCoalesce) this.undoManager.stopCapturing();
+    this.lastCoalesce = coalesce;
   }
 
   /** Take back this editor's last edit (others' edits stay). */

@@ -11,19 +11,9 @@ from designer.graphs.models import Graph
 from designer.graphs.services import create_graph, etag, open_shared_state, save_draft
 from designer.graphs.shared_doc import doc_from_state, document, roots
 from designer.workspaces.models import Workspace
+from tests.support.shared_edits import SCRIPT_AND_NOTE as DRAFT
 
 pytestmark = pytest.mark.django_db
-
-DRAFT = {
-    "schema_version": 1,
-    "parameters": {},
-    "nodes": [
-        {"id": "n1", "module": "script.python@1", "params": {"code": "x = 1\n"},
-         "position": {"x": 0, "y": 0}},
-    ],
-    "edges": [],
-    "comments": [{"id": "c1", "text": "note", "position": {"x": 0, "y": 0}}],
-}  # fmt: skip
 
 
 def old_state() -> bytes:
@@ -34,7 +24,7 @@ def old_state() -> bytes:
         {"module": "script.python@1", "params": Map({"code": "x = 1\n"}),
          "position": {"x": 0, "y": 0}, "order": 0}
     )  # fmt: skip
-    r["comments"]["c1"] = Map({"text": "note", "position": {"x": 0, "y": 0}, "order": 0})
+    r["comments"]["c1"] = Map({"text": "note", "position": {"x": 400, "y": 0}, "order": 0})
     return doc.get_update()
 
 

@@ -18,18 +18,9 @@ import pytest
 
 from tests.integration.realtime.collab_client import CollabClient
 from tests.integration.realtime.harness import Database, Server
-from tests.support.shared_edits import RandomEditor
+from tests.support.shared_edits import SCRIPT_AND_NOTE, RandomEditor
 
 SEEDS = range(int(os.environ.get("COLLAB_SEEDS", "1")))
-SCRIPT = {
-    "id": "n0",
-    "module": "script.python@1",
-    "params": {"code": "x = 1\n"},
-    "position": {"x": 0, "y": 0},
-}
-NOTE = {"id": "c0", "text": "a note", "position": {"x": 0, "y": 0}}
-# Every client types into this script and this note too, from the start.
-START = {"schema_version": 1, "parameters": {}, "nodes": [SCRIPT], "edges": [], "comments": [NOTE]}
 LOSSY = "tests.integration.realtime.lossy_layer.LossyRedisChannelLayer"
 
 
@@ -88,7 +79,9 @@ async def until(condition: Any) -> None:
 def team_and_graph(server: Server, editors: int) -> tuple[list[dict[str, Any]], int]:
     members = {f"editor{i}": "editor" for i in range(editors)}
     team = server.control("team", members=members)
-    graph = server.control("create_graph", workspace=team["workspace"], document=START)["graph"]
+    # Every client types into this script and note too, from the start.
+    document = SCRIPT_AND_NOTE
+    graph = server.control("create_graph", workspace=team["workspace"], document=document)["graph"]
     return list(team["users"].values()), graph
 
 
