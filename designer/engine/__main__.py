@@ -276,7 +276,7 @@ def command_run(args: argparse.Namespace, out: TextIO) -> int:
                 scope=scope,
                 timeout=args.timeout,
                 retries=args.retries,
-                datasets=root / "datasets",
+                datasets="cli",
             )
     finally:
         signal.signal(signal.SIGINT, previous)

@@ -1,70 +1,84 @@
-"""FileDatasetStore: named datasets with content-addressed Parquet versions in a folder.
+"""StoredDatasets: named datasets whose versions are artifacts of the artifact store.
 
-Layout under the root::
+A version's Parquet bytes are a content-addressed artifact (its version is its digest), so
+every host reads it through the store (a folder, or a bucket with this host's cache). A
+dataset's version index is a record of the store, and every change writes a new one::
 
-    <name>/<sha256>.parquet   one file per distinct version (its name is its content digest)
-    <name>/versions.json      the versions, oldest first: [{"version", "created", "description",
-                              "written_by"?: {"run", "node", "label"}}] (a step's write names it)
-    <name>/.lock              serializes writers of that name (flock), across processes
+    records/datasets/<space>/<name>/<sequence>.json   the versions, oldest first:
+        [{"version", "created", "description", "written_by"?: {"run", "node", "label"}}]
 
-Every file is written atomically (temp file, fsync, rename). Writing content that is already
-a version reuses it (and makes it the latest again) instead of storing a copy; the version keeps
-its first writer (a later identical write did not create it).
+The index with the highest sequence number is the current one. A writer reads it, appends, and
+creates the next sequence number, which only one writer can: a loser reads again and retries,
+so concurrent writers on any hosts lose nothing and need no lock (a bucket has none).
+Superseded indexes are deleted by garbage collection (`prune_indexes`) once they are older than
+its grace period; a writer that took longer than WRITE_SECONDS between reading an index and
+creating the next reads again, so it can never create a number that was pruned (which would
+hide the newer indexes' versions from it). Writing content that is already a version reuses it
+(and makes it the latest again); the version keeps its first writer.
 """
 
 from __future__ import annotations
 
-import contextlib
-import fcntl
-import hashlib
 import json
-import os
 import re
-import tempfile
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from designer.engine.context import StepError
+from designer.engine.store import ArtifactError, ArtifactStore
 
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,199}$")
+PREFIX = "datasets"
+WRITE_SECONDS = 600.0  # longest time between reading an index and creating the next
 
 
 class DatasetNotFound(StepError, LookupError):
     """There is no dataset (or no such version) of that name."""
 
 
-class FileDatasetStore:
-    """context.DatasetStore over a folder; safe for several processes."""
+class StoredDatasets:
+    """context.DatasetStore of one space (a workspace) in an artifact store; safe for any
+    number of processes on any hosts sharing the store."""
 
-    def __init__(self, root: str | os.PathLike[str]):
-        self.root = Path(root)
-        self.root.mkdir(mode=0o700, parents=True, exist_ok=True)
+    def __init__(self, store: ArtifactStore, space: str):
+        self.store = store
+        self.space = space
+        self.prefix = f"{PREFIX}/{space}/"
 
-    def _dir(self, name: str) -> Path:
+    def _folder(self, name: str) -> str:
         if not isinstance(name, str) or not _NAME.match(name) or ".." in name:
             raise StepError(
                 f"invalid dataset name {name!r}: use letters, digits, '.', '_' and '-' "
                 "(starting with a letter or digit)"
             )
-        return self.root / name
+        return f"{self.prefix}{name}/"
 
     def names(self) -> list[str]:
         """Names of the datasets that have at least one version."""
-        return sorted(p.parent.name for p in self.root.glob("*/versions.json"))
+        keys = self.store.records(self.prefix)
+        return sorted({key.removeprefix(self.prefix).partition("/")[0] for key, _ in keys})
+
+    def _current(self, name: str) -> tuple[int, list[dict[str, Any]]]:
+        """(sequence number, versions) of the current index; (0, []) when there is none."""
+        folder = self._folder(name)
+        for _ in range(5):  # an index listed and then pruned: list again
+            records = self.store.records(folder)
+            if not records:
+                return 0, []
+            key = records[-1].key
+            data = self.store.record(key)
+            if data is not None:
+                return int(key.removeprefix(folder).removesuffix(".json")), json.loads(data)
+        raise ArtifactError(f"dataset {name!r} changes too fast to read its versions")
 
     def versions(self, name: str) -> list[dict[str, Any]]:
         """The versions of a dataset, oldest first (empty when it does not exist)."""
-        index = self._dir(name) / "versions.json"
-        try:
-            data: list[dict[str, Any]] = json.loads(index.read_text())
-        except FileNotFoundError:
-            return []
-        return data
+        return self._current(name)[1]
 
     def read(self, name: str, version: str | None = None) -> tuple[Path, str]:
-        """Return (Parquet path, version digest); version None means the latest.
+        """Return (Parquet file on this host, version digest); version None means the latest.
 
         A version may be abbreviated to a unique prefix of at least 8 hex digits.
         """
@@ -78,10 +92,12 @@ class FileDatasetStore:
             if len(version) < 8 or len(matches) != 1:
                 raise DatasetNotFound(f"dataset {name!r} has no version {version!r}")
             chosen = matches.pop()
-        path = self._dir(name) / f"{chosen}.parquet"
-        if not path.exists():
-            raise DatasetNotFound(f"dataset {name!r} version {chosen[:12]} is missing its file")
-        return path, chosen
+        try:
+            return self.store.local_path(chosen), chosen
+        except (ArtifactError, FileNotFoundError):
+            raise DatasetNotFound(
+                f"dataset {name!r} version {chosen[:12]} is missing its file"
+            ) from None
 
     def write(
         self,
@@ -95,61 +111,54 @@ class FileDatasetStore:
 
         `writer` ({"run", "node", "label"}) names the run step writing it (None: an upload).
         """
-        folder = self._dir(name)
-        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-        with self._locked(folder):
-            fd, tmp = tempfile.mkstemp(dir=folder, prefix=".incoming-")
-            try:
-                h = hashlib.sha256()
-                with open(parquet_path, "rb") as src, os.fdopen(fd, "wb") as dst:
-                    for chunk in iter(lambda: src.read(1 << 20), b""):
-                        h.update(chunk)
-                        dst.write(chunk)
-                    dst.flush()
-                    os.fsync(dst.fileno())
-                digest = h.hexdigest()
-                target = folder / f"{digest}.parquet"
-                if target.exists():
-                    os.unlink(tmp)
-                else:
-                    os.replace(tmp, target)
-            except BaseException:
-                with contextlib.suppress(OSError):
-                    os.unlink(tmp)
-                raise
-            versions = self.versions(name)
+        folder = self._folder(name)
+        digest = self.store.put_file(parquet_path)
+        while True:
+            read_at = time.monotonic()
+            number, versions = self._current(name)
             known = next((v for v in versions if v["version"] == digest), None)
             first = known.get("written_by") if known else writer
             versions = [v for v in versions if v is not known]
             entry = {"version": digest, "created": time.time(), "description": description}
             versions.append({**entry, **({"written_by": dict(first)} if first else {})})
-            _write_json_atomic(folder / "versions.json", versions)
-        return digest
+            data = json.dumps(versions, indent=1, sort_keys=True).encode()
+            if time.monotonic() - read_at > WRITE_SECONDS:
+                continue  # what was read may have been pruned since
+            if self.store.create_record(f"{folder}{number + 1:012d}.json", data):
+                return digest
 
-    @contextlib.contextmanager
-    def _locked(self, folder: Path) -> Iterator[None]:
-        with open(folder / ".lock", "a+") as lock:
-            fcntl.flock(lock, fcntl.LOCK_EX)
-            try:
-                yield
-            finally:
-                fcntl.flock(lock, fcntl.LOCK_UN)
+    def delete(self, name: str) -> None:
+        """Remove a dataset's index (its versions' bytes go at the next garbage collection)."""
+        for key, _ in self.store.records(self._folder(name)):
+            self.store.delete_record(key)
+
+    def delete_all(self) -> None:
+        """Remove every dataset of the space."""
+        for key, _ in self.store.records(self.prefix):
+            self.store.delete_record(key)
 
 
-def _write_json_atomic(path: Path, value: Any) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
-    try:
-        with os.fdopen(fd, "w") as out:
-            json.dump(value, out, indent=1, sort_keys=True)
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(tmp, path)
-        dir_fd = os.open(path.parent, os.O_RDONLY)
-        try:
-            os.fsync(dir_fd)
-        finally:
-            os.close(dir_fd)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
+def dataset_digests(store: ArtifactStore) -> set[str]:
+    """Every version of every dataset of every space in the store (kept by garbage collection)."""
+    folders = {tuple(key.split("/")[1:3]) for key, _ in store.records(f"{PREFIX}/")}
+    return {
+        version["version"]
+        for space, name in folders
+        for version in StoredDatasets(store, space).versions(name)
+    }
+
+
+def prune_indexes(store: ArtifactStore, before: float) -> int:
+    """Delete the superseded indexes of every dataset created before `before` (a time on the
+    store's clock, at least WRITE_SECONDS ago); how many went."""
+    assert before < time.time() - WRITE_SECONDS
+    current: dict[str, str] = {}
+    records = store.records(f"{PREFIX}/")
+    for key, _ in records:  # sorted: a folder's last key is its current index
+        current[key.rpartition("/")[0]] = key
+    pruned = 0
+    for key, created in records:
+        if created < before and current[key.rpartition("/")[0]] != key:
+            store.delete_record(key)
+            pruned += 1
+    return pruned

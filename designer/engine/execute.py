@@ -44,14 +44,14 @@ class RunnerLauncher:
         *,
         run_id: str,
         store: ArtifactStore,
-        datasets: str | os.PathLike[str] | None,
+        datasets: str | None,
         workdir: str | os.PathLike[str] | None,
     ):
         self.steps = {s.key: s.to_dict() for s in plan.steps}
         self.runner = runner
         self.run_id = run_id
         self.store_root = os.fspath(store.root)
-        self.datasets = None if datasets is None else os.fspath(datasets)
+        self.datasets = datasets
         self.workdir = None if workdir is None else os.fspath(Path(workdir))
         placeable = getattr(runner, "placeable", None)
         self.placeable: Callable[[dict[str, Any]], bool] | None = (
@@ -103,7 +103,7 @@ def execute(
     timeout: float | None = None,
     retries: int = 0,
     backoff: float = 0.5,
-    datasets: str | os.PathLike[str] | None = None,
+    datasets: str | None = None,
     workdir: str | os.PathLike[str] | None = None,
 ) -> RunResult:
     """Run `plan` and return what happened; progress is reported through `emit(event)`.
@@ -116,6 +116,7 @@ def execute(
       a failed or timed-out attempt is retried up to `retries` times (unless its node says
       otherwise), waiting `backoff`, then twice, four times as long…; StepError failures
       (user mistakes) are not retried.
+    - `datasets` names the space of the store's registered datasets the steps see (None: none).
     - `cancel` stops the run from another thread: running steps' process groups are killed.
     """
     run_id = run_id or uuid.uuid4().hex[:12]

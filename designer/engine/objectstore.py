@@ -3,7 +3,8 @@
 The bucket is the source of truth: a write returns once the object is in the bucket, and an
 object is only ever visible whole (S3 PUTs, single or multipart, appear atomically when they
 complete). Keys under the URL's prefix mirror the folder layout (``objects/ab/cdef…``,
-``summaries/ab/cdef….json``; ``recipes/ab/cdef…``: an artifact kept as a recipe). Every read
+``summaries/ab/cdef….json``; ``recipes/ab/cdef…``: an artifact kept as a recipe;
+``records/<key>``: a small document created once, read from the bucket every time). Every read
 is checked against the digest, whether it came from the cache or the bucket: a damaged cache
 file is fetched again, a damaged object is moved to ``corrupt/`` so it counts as missing and
 gets produced again.
@@ -31,7 +32,14 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
-from designer.engine.store import ArtifactError, ArtifactStore, Stored, Written, trim_lru
+from designer.engine.store import (
+    ArtifactError,
+    ArtifactStore,
+    Record,
+    Stored,
+    Written,
+    trim_lru,
+)
 
 CACHE_ENV = "DESIGNER_STORE_CACHE"
 CACHE_BYTES_ENV = "DESIGNER_STORE_CACHE_BYTES"
@@ -106,14 +114,17 @@ class ObjectStore(ArtifactStore):
         self.discard(written)  # left over when the cache could not take it
         return written.digest
 
-    def _upload(self, key: str, content: memoryview | Path) -> None:
+    def _upload(self, key: str, content: memoryview | Path, *, created: bool = False) -> None:
+        """Create `key` unless it exists (then nothing happens, or with `created`,
+        AlreadyExistsError is raised)."""
         import obstore
         from obstore.exceptions import AlreadyExistsError
 
         try:  # created only if absent: the same bytes are never uploaded twice
             obstore.put(self.bucket, key, content, mode="create")
         except AlreadyExistsError:
-            pass
+            if created:
+                raise
         except Exception as exc:
             raise ArtifactError(
                 f"cannot write {key} to the object store {self.root}: {exc}"
@@ -263,6 +274,48 @@ class ObjectStore(ArtifactStore):
             with contextlib.suppress(FileNotFoundError):
                 obstore.delete(self.bucket, key)
         ArtifactStore.delete(self, digest)
+
+    def record(self, key: str) -> bytes | None:
+        import obstore
+
+        self._record_file(key)  # checks the key's form
+        try:
+            return bytes(obstore.get(self.bucket, f"records/{key}").bytes())
+        except FileNotFoundError:
+            return None
+        except Exception as exc:
+            raise ArtifactError(f"cannot read record {key} from {self.root}: {exc}") from exc
+
+    def create_record(self, key: str, data: bytes) -> bool:
+        from obstore.exceptions import AlreadyExistsError
+
+        self._record_file(key)
+        try:
+            self._upload(f"records/{key}", memoryview(data), created=True)
+        except AlreadyExistsError:
+            return False
+        return True
+
+    def records(self, prefix: str) -> list[Record]:
+        import obstore
+
+        self._record_file(prefix.rstrip("/"))
+        try:
+            found = [
+                Record(meta["path"].removeprefix("records/"), meta["last_modified"].timestamp())
+                for batch in obstore.list(self.bucket, f"records/{prefix}")
+                for meta in batch
+            ]
+        except Exception as exc:
+            raise ArtifactError(f"cannot list records in {self.root}: {exc}") from exc
+        return sorted(found)
+
+    def delete_record(self, key: str) -> None:
+        import obstore
+
+        self._record_file(key)
+        with contextlib.suppress(FileNotFoundError):
+            obstore.delete(self.bucket, f"records/{key}")
 
     def listing(self) -> Iterator[Stored]:
         import obstore

@@ -12,6 +12,8 @@ Layout under the folder::
                            (a derived table, engine/derived.py; decision 0034)
     built/ab/cdef0123…     bytes rebuilt from a recipe for a download (a bounded cache)
     summaries/ab/cdef0123…  the JSON summary of that artifact (derived data: reused, never trusted)
+    records/<key>          small named documents, each written once and never changed (a
+                           registered dataset's version index, engine/datasets.py)
     tmp/                   temp files of writes in progress (same filesystem, so rename is atomic)
 
 Writes are atomic (temp file, fsync, rename, fsync of the shard directory); an object that
@@ -27,6 +29,7 @@ import hashlib
 import io
 import json
 import os
+import re
 import shutil
 import tempfile
 from collections.abc import Callable, Iterator
@@ -35,6 +38,8 @@ from pathlib import Path
 from typing import Any, BinaryIO, NamedTuple
 
 _HEX = frozenset("0123456789abcdef")
+_SEGMENT = r"[A-Za-z0-9][A-Za-z0-9._-]{0,199}"
+_RECORD_KEY = re.compile(rf"{_SEGMENT}(/{_SEGMENT}){{0,7}}")
 WRITE_CHUNK = 1 << 20  # bytes per write() call
 
 
@@ -86,6 +91,13 @@ class Stored(NamedTuple):
     modified: float
 
 
+class Record(NamedTuple):
+    """A record's key, and when it was created (the store's clock)."""
+
+    key: str
+    created: float
+
+
 class ArtifactStore:
     """Stores bytes by their SHA-256 digest in a folder.
 
@@ -103,6 +115,7 @@ class ArtifactStore:
         self.tmp = self.folder / "tmp"
         self._summaries = os.fspath(self.folder / "summaries")
         self._recipes = os.fspath(self.folder / "recipes")
+        self.record_folder = self.folder / "records"
         self.built = self.folder / "built"
         self.objects.mkdir(mode=0o700, parents=True, exist_ok=True)
         self.tmp.mkdir(mode=0o700, parents=True, exist_ok=True)
@@ -373,6 +386,63 @@ class ArtifactStore:
             (self.built / digest[:2] / digest[2:]).unlink()
         with contextlib.suppress(FileNotFoundError):
             os.unlink(self._summary_file(digest))
+
+    # -- records: small named documents, each created once (compare-and-swap by creation) ----
+
+    def _record_file(self, key: str) -> Path:
+        if not _RECORD_KEY.fullmatch(key) or ".." in key:
+            raise ArtifactError(f"not a record key: {key!r}")
+        return self.record_folder / key
+
+    def record(self, key: str) -> bytes | None:
+        """The record stored under `key`, or None."""
+        try:
+            return self._record_file(key).read_bytes()
+        except FileNotFoundError:
+            return None
+
+    def create_record(self, key: str, data: bytes) -> bool:
+        """Store a record under `key` unless one is there already; whether it was stored.
+
+        Writers of one key race safely: exactly one creates it, whole (a temp file linked to
+        its name, which fails when the name exists)."""
+        target = self._record_file(key)
+        target.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        fd, tmp_name = tempfile.mkstemp(dir=self.tmp)
+        try:
+            with os.fdopen(fd, "wb") as f:
+                f.write(data)
+                f.flush()
+                if self.durable:
+                    os.fsync(f.fileno())
+            os.link(tmp_name, target)
+        except FileExistsError:
+            return False
+        finally:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp_name)
+        if self.durable:
+            _fsync_dir(target.parent)
+        return True
+
+    def records(self, prefix: str) -> list[Record]:
+        """The records under a folder-like prefix (ending in "/"), sorted by key."""
+        folder = self._record_file(prefix.rstrip("/"))
+        found = []
+        for path in folder.rglob("*") if folder.is_dir() else ():
+            with contextlib.suppress(FileNotFoundError):  # deleted meanwhile
+                if path.is_file():
+                    key = f"{prefix}{path.relative_to(folder).as_posix()}"
+                    found.append(Record(key, path.stat().st_mtime))
+        return sorted(found)
+
+    def delete_record(self, key: str) -> None:
+        """Remove a record (and its folder when that is left empty)."""
+        target = self._record_file(key)
+        with contextlib.suppress(FileNotFoundError):
+            target.unlink()
+        with contextlib.suppress(OSError):
+            target.parent.rmdir()
 
     def digests(self) -> Iterator[str]:
         """Every digest in the store."""

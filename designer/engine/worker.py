@@ -9,7 +9,8 @@ Task (``make_task`` builds one)::
 
     {"run_id": str, "attempt": int, "step": Step.to_dict(),
      "inputs": {port: {"digest", "kind"} | None},
-     "store": artifact store root, "datasets": dataset folder | None, "workdir": parent | None}
+     "store": artifact store root, "datasets": the space of the store's datasets it sees | None,
+     "workdir": parent | None}
 
 Result::
 
@@ -57,7 +58,7 @@ from designer.engine.artifacts import (
     write_parquet,
 )
 from designer.engine.context import DatasetStore, StepError
-from designer.engine.datasets import FileDatasetStore
+from designer.engine.datasets import StoredDatasets
 from designer.engine.derived import Derivation, Hint, derive
 from designer.engine.held import (
     ProvisionalMissing,
@@ -82,7 +83,7 @@ def make_task(
     run_id: str,
     attempt: int,
     store: str | os.PathLike[str],
-    datasets: str | os.PathLike[str] | None = None,
+    datasets: str | None = None,
     workdir: str | os.PathLike[str] | None = None,
 ) -> dict[str, Any]:
     """Build the plain-data task for `run_step` (inputs as in cache.Decision.inputs)."""
@@ -92,7 +93,7 @@ def make_task(
         "step": step.to_dict() if isinstance(step, Step) else dict(step),
         "inputs": {k: None if v is None else dict(v) for k, v in inputs.items()},
         "store": os.fspath(store),
-        "datasets": None if datasets is None else os.fspath(datasets),
+        "datasets": datasets,
         "workdir": None if workdir is None else os.fspath(workdir),
     }
 
@@ -103,7 +104,6 @@ def no_report(kind: str, data: dict[str, Any]) -> None:
 
 
 _stores: dict[str, ArtifactStore] = {}
-_dataset_stores: dict[str, FileDatasetStore] = {}
 _implementations: dict[str, tuple[str, Callable[..., Any]]] = {}
 
 
@@ -126,7 +126,7 @@ class _NoDatasets:
 class _StepDatasets:
     """A step's view of the dataset store: what it writes is recorded as its run's and node's."""
 
-    def __init__(self, store: FileDatasetStore, writer: Mapping[str, str]):
+    def __init__(self, store: StoredDatasets, writer: Mapping[str, str]):
         self._store, self._writer = store, writer
 
     def read(self, name: str, version: str | None = None) -> tuple[Path, str]:
@@ -136,12 +136,10 @@ class _StepDatasets:
         return self._store.write(name, parquet_path, description, writer=self._writer)
 
 
-def _datasets(root: str | None, writer: Mapping[str, str]) -> DatasetStore:
-    if root is None:
+def _datasets(store: ArtifactStore, space: str | None, writer: Mapping[str, str]) -> DatasetStore:
+    if space is None:
         return _NoDatasets()
-    if root not in _dataset_stores:
-        _dataset_stores[root] = FileDatasetStore(root)
-    return _StepDatasets(_dataset_stores[root], writer)
+    return _StepDatasets(StoredDatasets(store, space), writer)
 
 
 def load(path: str, digest: str) -> Callable[..., Any]:
@@ -240,7 +238,7 @@ class WorkerContext:
         self.params: Mapping[str, Any] = step.params
         self.workdir = workdir
         writer = {"run": task["run_id"], "node": step.key, "label": step.label or step.key}
-        self.datasets: DatasetStore = _datasets(task.get("datasets"), writer)
+        self.datasets: DatasetStore = _datasets(store, task.get("datasets"), writer)
         self.run_id: str = task["run_id"]
         self.attempt: int = task["attempt"]
         self._step = step

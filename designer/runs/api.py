@@ -21,9 +21,8 @@ from designer.engine.store import ArtifactError
 from designer.graphs.api import graph_response
 from designer.graphs.models import Graph
 from designer.graphs.serializers import GraphSerializer
-from designer.runs import dataset_services, engine_setup, inference, services
+from designer.runs import dataset_services, engine_setup, inference, logs, services
 from designer.runs.compare import compare_runs
-from designer.runs.logs import log_path, read_lines
 from designer.runs.models import Dataset, DatasetUsage, Run, RunStatus, StepRun
 from designer.runs.plans import node_columns, preview_plan, stored_plan
 from designer.runs.preview import MAX_LIMIT, csv_chunks, table_page
@@ -332,11 +331,12 @@ class StepLogView(RunsView):
             return self.download(run, step, attempts)
         last = max((n for n, e in attempts.items() if e["lines"]), default=step.attempts)
         number = query_int(request, "attempt", last, 0, 2**31)
-        entry = attempts.get(number, {"lines": 0})
+        entry = attempts.get(number, {"lines": 0, "bytes": 0})
         offset = query_int(request, "offset", 0, 0, 2**62)
         limit = query_int(request, "limit", LOG_PAGE, 1, LOG_PAGE)
-        path = log_path(run.pk, step.key, number)
-        lines = read_lines(path, int(entry["lines"]), offset, limit)
+        legacy = logs.legacy_path(run.pk, step.key, number)
+        store = engine_setup.artifact_store()
+        lines = logs.read_lines(store, entry, legacy, offset, limit)
         return Response(
             {
                 "step": step.key,
@@ -354,10 +354,11 @@ class StepLogView(RunsView):
 
     def download(self, run: Run, step: StepRun, attempts: dict[int, dict[str, Any]]) -> Any:
         logged = [
-            (number, entry, log_path(run.pk, step.key, number))
+            (number, entry, logs.legacy_path(run.pk, step.key, number))
             for number, entry in sorted(attempts.items())
             if entry["bytes"]
         ]
+        store = engine_setup.artifact_store()
         if not logged:
             raise ApiError(404, "not_found", f"Step {step.key!r} of run {run.pk} has no log yet.")
 
@@ -365,8 +366,7 @@ class StepLogView(RunsView):
             for number, entry, path in logged:
                 if len(logged) > 1 and number:
                     yield f"=== attempt {number} ({entry['status']}) ===\n".encode()
-                with path.open("rb") as handle:
-                    yield handle.read(int(entry["bytes"]))
+                yield from logs.read_all(store, entry, path)
 
         response = StreamingHttpResponse(chunks(), content_type="text/plain; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="run{run.pk}-{step.key}.log"'

@@ -185,7 +185,7 @@ class Coordinator:
                 cancel=token,
                 run_id=str(run.pk),
                 scope=engine_setup.scope(run),
-                datasets=engine_setup.dataset_root(run),
+                datasets=engine_setup.dataset_space(run),
                 retries=policy.retries,
                 backoff=policy.backoff,
                 timeout=policy.timeout,

@@ -1,14 +1,13 @@
 """Writes for datasets: uploads (CSV or Parquet) become content-addressed versions in the store.
 
-Files live in the engine's FileDatasetStore under DESIGNER_DATASET_ROOT/<workspace id>, where the
-registered-dataset module reads them in workers; the rows here index them for the API. A version
-a step wrote names its run and node in the store (FileDatasetStore.write's `writer`), so the
-index shows who wrote it and can be rebuilt from the store alone.
+Versions live in the artifact store (engine.datasets.StoredDatasets, the workspace's space),
+where the registered-dataset module reads them on any worker host; the rows here index them for
+the API. A version a step wrote names its run and node in the store (StoredDatasets.write's
+`writer`), so the index shows who wrote it and can be rebuilt from the store alone.
 """
 
 from __future__ import annotations
 
-import shutil
 import tempfile
 import uuid
 from collections.abc import Iterator
@@ -25,14 +24,15 @@ from django.db import IntegrityError, transaction
 
 from designer.api_errors import ApiError
 from designer.engine.artifacts import summarize_parquet
-from designer.engine.datasets import FileDatasetStore
+from designer.engine.datasets import StoredDatasets
+from designer.runs import engine_setup
 from designer.runs.models import Dataset, DatasetUsage, DatasetVersion, Run
 from designer.workspaces.models import Workspace
 
 
-def store_for(workspace_id: int) -> FileDatasetStore:
-    """The dataset store of one workspace."""
-    return FileDatasetStore(Path(settings.DESIGNER_DATASET_ROOT) / str(workspace_id))
+def store_for(workspace_id: int) -> StoredDatasets:
+    """The registered datasets of one workspace."""
+    return engine_setup.dataset_store(workspace_id)
 
 
 CHUNK_ROWS = 50_000  # rows an upload is converted at a time: memory stays bounded
@@ -245,7 +245,7 @@ def delete_dataset(dataset: Dataset, archive: bool = False) -> None:
             "(?archive=1) to keep what those runs read.",
             runs=runs,
         )
-    folder = store_for(dataset.workspace_id).root / dataset.name
+    store, name = store_for(dataset.workspace_id), dataset.name
     with transaction.atomic():
         dataset.delete()
-        transaction.on_commit(lambda: shutil.rmtree(folder, ignore_errors=True))
+        transaction.on_commit(lambda: store.delete(name))

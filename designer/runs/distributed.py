@@ -117,7 +117,7 @@ class CeleryLauncher:
             run_id=str(self.run.pk),
             attempt=attempt,
             store=engine_setup.artifact_store().root,
-            datasets=engine_setup.dataset_root(self.run),
+            datasets=engine_setup.dataset_space(self.run),
         )
 
     def place(self, task: Task) -> bool:

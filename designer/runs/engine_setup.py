@@ -1,4 +1,4 @@
-"""The engine objects a run needs, built from settings: store, cache, dataset root, runners."""
+"""The engine objects a run needs, built from settings: store, cache, datasets, runners."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from typing import Any
 from django.conf import settings
 
 from designer.engine.cache import Cache, FileCache, NullCache
+from designer.engine.datasets import StoredDatasets
 from designer.engine.machine import Policy
 from designer.engine.objectstore import store_environment
 from designer.engine.runners.docker import DockerRunner, run_in_container
@@ -17,7 +18,6 @@ from designer.engine.runners.local import LocalRunner
 from designer.engine.runners.routing import RoutingRunner, no_engine_result, step_image
 from designer.engine.store import ArtifactStore, open_store
 from designer.runs.cache_index import DatabaseCache
-from designer.runs.dataset_services import store_for
 from designer.runs.models import Run
 
 # what every step process imports before its first step (the local workers, Celery's pool)
@@ -88,14 +88,15 @@ def policy(run: Run) -> Policy:
     return Policy(retries=saved["retries"], backoff=saved["backoff"], timeout=saved["timeout"])
 
 
-def dataset_root(run: Run) -> Path:
-    """The workspace's dataset folder that steps read registered datasets from."""
-    return dataset_store_root(run.workspace_id)
+def dataset_space(run: Run) -> str:
+    """The space of the artifact store whose registered datasets a run's steps see: its
+    workspace's."""
+    return str(run.workspace_id)
 
 
-def dataset_store_root(workspace_id: int) -> Path:
-    """A workspace's dataset folder."""
-    return store_for(workspace_id).root
+def dataset_store(workspace_id: int) -> StoredDatasets:
+    """A workspace's registered datasets (in the artifact store)."""
+    return StoredDatasets(artifact_store(), str(workspace_id))
 
 
 def container_runner(capacity: int) -> DockerRunner:

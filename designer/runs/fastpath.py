@@ -84,7 +84,7 @@ def reused_events(run: Run, plan: Plan) -> list[Event] | None:
             emit=events.append,
             run_id=str(run.pk),
             scope=engine_setup.scope(run),
-            datasets=engine_setup.dataset_root(run),
+            datasets=engine_setup.dataset_space(run),
         )
     except WorkerNeeded:
         return None

@@ -2,16 +2,16 @@
 log no remaining run uses; and how much storage a workspace's runs and datasets take.
 
 Kept: the last `DESIGNER_KEEP_RUNS` runs of each graph, pinned runs and unfinished runs; and
-every artifact a kept run's steps name (outputs, and the portable copies their summaries
-name), and every artifact those need to be read (the parent and patch of a table kept as a
-recipe, decision 0034). An object younger than GRACE_SECONDS is never collected: a step may
-have stored it and not yet reported it. Cache entries whose outputs are gone are dropped, so
-nothing is reused from a collected artifact.
+every artifact a kept run's steps name (outputs, the portable copies their summaries name,
+their attempts' log chunks), every version of a registered dataset, and every artifact those
+need to be read (the parent and patch of a table kept as a recipe, decision 0034). An object
+younger than GRACE_SECONDS is never collected: a step may have stored it and not yet reported
+it. Cache entries whose outputs are gone are dropped, so nothing is reused from a collected
+artifact.
 """
 
 from __future__ import annotations
 
-import os
 import shutil
 import time
 from collections.abc import Iterable
@@ -20,10 +20,10 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Q
 
+from designer.engine.datasets import dataset_digests
 from designer.engine.store import ArtifactError, ArtifactStore
-from designer.runs import engine_setup
+from designer.runs import engine_setup, logs
 from designer.runs.models import Run, RunStatus, StepRun
 
 GRACE_SECONDS = 3600
@@ -64,10 +64,11 @@ def expired_runs(keep: int) -> list[int]:
 
 
 def live_digests(store: ArtifactStore) -> set[str]:
-    """Every artifact a remaining run's steps name, and every artifact those need."""
-    live: set[str] = set()
-    for outputs in StepRun.objects.exclude(outputs={}).values_list("outputs", flat=True).iterator():
+    """Every artifact a remaining run's steps or a dataset name, and every artifact those need."""
+    live = dataset_digests(store)
+    for outputs, history in StepRun.objects.values_list("outputs", "history").iterator():
         live.update(_digests(outputs))
+        live.update(logs.chunk_digests(history))
     return with_requirements(store, live)
 
 
@@ -108,10 +109,10 @@ def collect(keep: int, *, dry_run: bool = False, grace: float = GRACE_SECONDS) -
             store.delete(stored.digest)
     if not dry_run:
         done.cache_entries = engine_setup.prune_caches(store.exists)
-    logs = Path(settings.DESIGNER_ARTIFACT_ROOT) / "logs"
-    if logs.is_dir():
+    legacy_logs = Path(settings.DESIGNER_ARTIFACT_ROOT) / "logs"
+    if legacy_logs.is_dir():
         runs = set(Run.objects.values_list("pk", flat=True))
-        for folder in logs.iterdir():
+        for folder in legacy_logs.iterdir():
             if folder.name.isdigit() and int(folder.name) not in runs:
                 done.log_folders += 1
                 if not dry_run:
@@ -119,39 +120,34 @@ def collect(keep: int, *, dry_run: bool = False, grace: float = GRACE_SECONDS) -
     return done
 
 
-def _folder_size(root: Path) -> int:
-    total = 0
-    for folder, _, files in os.walk(root):
-        for name in files:
-            try:
-                total += os.lstat(os.path.join(folder, name)).st_size
-            except OSError:
-                continue
-    return total
-
-
 def workspace_storage(workspace_id: int) -> dict[str, int]:
     """Bytes a workspace's runs keep (each artifact once), its logs, and its datasets."""
     store = engine_setup.artifact_store()
     digests: set[str] = set()
-    steps = StepRun.objects.filter(Q(run__workspace_id=workspace_id) & ~Q(outputs={}))
-    for outputs in steps.values_list("outputs", flat=True).iterator():
+    logged = 0
+    steps = StepRun.objects.filter(run__workspace_id=workspace_id)
+    for outputs, history in steps.values_list("outputs", "history").iterator():
         digests.update(_digests(outputs))
-    artifacts = 0
-    for digest in with_requirements(store, digests):
-        try:
-            artifacts += store.size(digest)
-        except (ArtifactError, FileNotFoundError, ValueError):
-            continue
-    logs_root = Path(settings.DESIGNER_ARTIFACT_ROOT) / "logs"
-    run_ids = Run.objects.filter(workspace_id=workspace_id).values_list("pk", flat=True)
-    logs = sum(_folder_size(logs_root / str(pk)) for pk in run_ids)
-    datasets = _folder_size(engine_setup.dataset_store_root(workspace_id))
+        logged += sum(int(entry.get("bytes") or 0) for entry in history)
+    artifacts = _sizes(store, with_requirements(store, digests))
+    datasets = engine_setup.dataset_store(workspace_id)
+    versions = {v["version"] for name in datasets.names() for v in datasets.versions(name)}
+    stored = _sizes(store, versions)
     runs = Run.objects.filter(workspace_id=workspace_id).count()
     return {
         "runs": runs,
         "artifacts_bytes": artifacts,
-        "logs_bytes": logs,
-        "datasets_bytes": datasets,
-        "total_bytes": artifacts + logs + datasets,
+        "logs_bytes": logged,
+        "datasets_bytes": stored,
+        "total_bytes": artifacts + logged + stored,
     }
+
+
+def _sizes(store: ArtifactStore, digests: Iterable[str]) -> int:
+    total = 0
+    for digest in digests:
+        try:
+            total += store.size(digest)
+        except (ArtifactError, FileNotFoundError, ValueError):
+            continue
+    return total

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from designer.engine.events import Event, EventType
 from designer.engine.scheduler import outcome_counts
-from designer.runs import logs
+from designer.runs import engine_setup, logs
 from designer.runs.eventlog import Message, insert_rows, json_param
 from designer.runs.models import Run, RunStatus, StepRun, StepStatus
 
@@ -218,7 +218,8 @@ def apply_events(
 ) -> list[Message]:
     """Save what a batch of engine events says about a locked run; return the messages to log.
 
-    Log lines are appended to the step's log file and sent in capped batches per step and stream.
+    Log lines are stored as a chunk of the attempt's log (logs.append_lines) and sent in capped
+    batches per step and stream.
     With `steps` (every StepRun of the run by key, held in memory and not yet saved: a run
     finished in the request that created it) the rows and the run are only changed in place,
     and the caller saves them. `loaded`: rows the caller read under the run's lock, used
@@ -290,10 +291,9 @@ def apply_events(
 def _append_log(
     run: Run, step: StepRun, attempt: int, stream: str, lines: list[str]
 ) -> list[Message]:
-    """Append lines to an attempt's log file and tail; the step.log messages that carry them."""
+    """Append lines to an attempt's log and tail; the step.log messages that carry them."""
     entry = attempt_entry(step, attempt)
-    path = logs.log_path(run.pk, step.key, attempt)
-    entry["bytes"] = logs.append_lines(path, int(entry["bytes"]), stream, lines)
+    logs.append_lines(engine_setup.artifact_store(), entry, stream, lines)
     step.log_tail = logs.tail(step.log_tail, lines)
     messages: list[Message] = []
     for chunk in logs.batches(lines):

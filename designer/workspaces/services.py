@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-import shutil
-from pathlib import Path
 from typing import Any
 
-from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 from rest_framework import exceptions
 
 from designer.realtime.broadcast import disconnect_member, disconnect_token, member_role_changed
+from designer.runs import engine_setup
 from designer.runs.models import Run
 from designer.workspaces.models import ApiToken, Membership, Role, Workspace
 from designer.workspaces.tokens import new_token
@@ -45,9 +43,9 @@ def rename_workspace(workspace: Workspace, name: str) -> Workspace:
 def delete_workspace(workspace: Workspace) -> None:
     """Delete a workspace with its runs, graphs and datasets (their files once committed)."""
     Run.objects.filter(workspace=workspace).delete()
-    folder = Path(settings.DESIGNER_DATASET_ROOT) / str(workspace.pk)
+    datasets = engine_setup.dataset_store(workspace.pk)
     workspace.delete()
-    transaction.on_commit(lambda: shutil.rmtree(folder, ignore_errors=True))
+    transaction.on_commit(datasets.delete_all)
 
 
 def find_user(inviter: Any, identifier: str) -> Any:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pytest
 
-from designer.runs.logs import log_path
+from designer.runs.logs import legacy_path
 from tests.integration.api.conftest import Team, fast_passwords, make_team  # noqa: F401
 from tests.integration.api.test_runs import make_graph, wait_for
 
@@ -74,6 +74,6 @@ def test_steps_with_similar_and_long_ids_keep_every_line(team_tx: Team) -> None:
 
 def test_keys_from_before_the_id_rule_never_share_a_log_file() -> None:
     keys = ["x/y", "x_y", "x?y", "x" * 300, "../../etc/passwd", "ünï"]
-    paths = [log_path(1, key, 1) for key in keys]
+    paths = [legacy_path(1, key, 1) for key in keys]
     assert len(set(paths)) == len(keys)
     assert all(len(p.name) < 100 and p.parent.name == "1" for p in paths)

@@ -59,7 +59,7 @@ def container_spec(
     memory = memory_limit or DEFAULT_MEMORY
     image = environment.get("image_id") or environment.get("image") or default_image
     volumes: dict[str, dict[str, str]] = {PACKAGE_ROOT: {"bind": PACKAGE_ROOT, "mode": "ro"}}
-    for path in (task.get("store"), task.get("datasets"), *mounts):
+    for path in (task.get("store"), *mounts):
         if path:
             volumes[str(path)] = {"bind": str(path), "mode": "rw"}
     for path in read_only:  # e.g. custom module folders: their code is imported by path

@@ -5,16 +5,15 @@ from __future__ import annotations
 
 import hashlib
 import io
-from pathlib import Path
 
 import pytest
-from django.conf import settings
 from django.core.management import call_command
 
-from designer.runs import engine_setup
-from designer.runs.models import Run
+from designer.runs import engine_setup, logs
+from designer.runs.models import Run, StepRun
 from designer.runs.retention import collect
 from tests.integration.api.conftest import Team, make_team
+from tests.integration.api.test_datasets import upload
 from tests.integration.api.test_runs import chain_document, make_graph, wait_for
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -23,6 +22,11 @@ pytestmark = pytest.mark.django_db(transaction=True)
 @pytest.fixture
 def team_tx(transactional_db: None) -> Team:
     return make_team()
+
+
+def _log_chunks(run_id: int) -> set[str]:
+    histories = StepRun.objects.filter(run_id=run_id).values_list("history", flat=True)
+    return {digest for history in histories for digest in logs.chunk_digests(history)}
 
 
 def test_old_runs_and_what_only_they_used_are_collected(team_tx: Team) -> None:
@@ -53,6 +57,9 @@ def test_old_runs_and_what_only_they_used_are_collected(team_tx: Team) -> None:
     only_second = second["steps"][1]["outputs"]["dataset"]["digest"]
     store = engine_setup.artifact_store()
     assert store.exists(only_second)
+    kept_logs = _log_chunks(first["id"]) | _log_chunks(third["id"])
+    assert kept_logs and all(store.exists(d) for d in kept_logs)
+    upload(team_tx, "kept", "kept.csv", b"a,b\n1,2\n")  # a dataset version: no run names it
     out = io.StringIO()
     call_command("gc_artifacts", "--keep", "1", "--dry-run", stdout=out)
     assert out.getvalue().startswith("would remove 1 runs")
@@ -65,7 +72,16 @@ def test_old_runs_and_what_only_they_used_are_collected(team_tx: Team) -> None:
         third["id"],
     }
     assert not store.exists(only_second) and done.objects >= 1 and done.cache_entries >= 1
-    assert not (Path(settings.DESIGNER_ARTIFACT_ROOT) / "logs" / str(second["id"])).exists()
+    assert all(store.exists(d) for d in kept_logs)  # the kept runs' logs, and a dataset
+    pages = [
+        editor.get(f"/api/runs/{kept['id']}/steps/{step['key']}/log/").json()
+        for kept in (first, third)
+        for step in kept["steps"]
+    ]
+    assert any(page["total"] for page in pages)
+    assert all(len(page["lines"]) == page["total"] for page in pages)
+    version = engine_setup.dataset_store(ws).read("kept")[1]
+    assert store.exists(version)
     for kept in (first, third):
         for step in kept["steps"]:
             assert all(store.exists(o["digest"]) for o in step["outputs"].values())

