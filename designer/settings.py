@@ -107,7 +107,6 @@ DESIGNER_ARTIFACT_ROOT = Path(os.environ.get("DESIGNER_ARTIFACT_ROOT", DATA_DIR 
 # an s3://bucket/prefix URL puts artifacts in an object store (credentials and endpoint: the
 # AWS_* variables; each host caches under DESIGNER_STORE_CACHE), instead of the folder above
 DESIGNER_ARTIFACT_STORE = os.environ.get("DESIGNER_ARTIFACT_STORE", "")
-DESIGNER_DATASET_ROOT = Path(os.environ.get("DESIGNER_DATASET_ROOT", DATA_DIR / "datasets"))
 DESIGNER_MODULE_PATHS = env_list("DESIGNER_MODULE_PATHS")
 DESIGNER_WORKERS = int(os.environ.get("DESIGNER_WORKERS", "2"))
 # steps whose module names an image run on the Docker engine DOCKER_HOST names, with this limit

@@ -23,12 +23,11 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    """Point the artifact and dataset stores at a fresh temporary folder for this session."""
+    """Point the artifact store (datasets and logs included) at a fresh temporary folder."""
     from django.conf import settings
 
     data = session_dir("designer-test-data-")
     settings.DESIGNER_ARTIFACT_ROOT = data / "artifacts"
-    settings.DESIGNER_DATASET_ROOT = data / "datasets"
     # An S3 client without credentials asks the cloud's metadata service for some: in tests
     # (and every process they start) that lookup goes to loopback, never to 169.254.169.254.
     os.environ.setdefault("AWS_METADATA_ENDPOINT", "http://127.0.0.1:9")

@@ -21,7 +21,7 @@ from typing import Any
 
 from django.conf import settings
 
-from designer.engine.datasets import dataset_digests
+from designer.engine.datasets import dataset_digests, prune_indexes
 from designer.engine.store import ArtifactError, ArtifactStore
 from designer.runs import engine_setup, logs
 from designer.runs.models import Run, RunStatus, StepRun
@@ -109,6 +109,7 @@ def collect(keep: int, *, dry_run: bool = False, grace: float = GRACE_SECONDS) -
             store.delete(stored.digest)
     if not dry_run:
         done.cache_entries = engine_setup.prune_caches(store.exists)
+        prune_indexes(store, before=time.time() - GRACE_SECONDS)  # superseded dataset indexes
     legacy_logs = Path(settings.DESIGNER_ARTIFACT_ROOT) / "logs"
     if legacy_logs.is_dir():
         runs = set(Run.objects.values_list("pk", flat=True))

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import hashlib
 import io
+import json
+from pathlib import Path
 
 import pandas as pd
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import call_command
 
+from designer.runs import engine_setup
 from tests.integration.api.conftest import Team, schema_validator
 
 pytestmark = pytest.mark.django_db
@@ -74,3 +79,27 @@ def test_bad_uploads_are_named(team: Team, settings: object) -> None:
     from designer.runs.models import Dataset
 
     assert not Dataset.objects.exists()
+
+
+def test_datasets_from_the_old_folder_are_imported_into_the_store(
+    team: Team, tmp_path: Path
+) -> None:
+    folder = tmp_path / str(team.workspace.pk) / "old"
+    folder.mkdir(parents=True)
+    versions = []
+    for i in range(2):
+        pd.DataFrame({"x": range(i + 1)}).to_parquet(tmp_path / "t.parquet", index=False)
+        digest = hashlib.sha256((tmp_path / "t.parquet").read_bytes()).hexdigest()
+        (tmp_path / "t.parquet").rename(folder / f"{digest}.parquet")
+        versions.append({"version": digest, "created": 1.0, "description": f"v{i}"})
+    (folder / "versions.json").write_text(json.dumps(versions))
+    out = io.StringIO()
+    call_command("import_dataset_folder", str(tmp_path), stdout=out)
+    assert out.getvalue().strip() == "imported 2 dataset versions"
+    listed = team.client("viewer").get(f"/api/workspaces/{team.workspace.pk}/datasets/").json()
+    (dataset,) = [d for d in listed["results"] if d["name"] == "old"]
+    assert dataset["latest"]["digest"] == versions[-1]["version"], dataset
+    stored = engine_setup.dataset_store(team.workspace.pk).versions("old")
+    assert [(v["version"], v["description"]) for v in stored] == [
+        (v["version"], v["description"]) for v in versions
+    ]

@@ -54,7 +54,6 @@ def celery_worker(
         DESIGNER_RUNNER="celery",
         DESIGNER_HEARTBEAT_SECONDS=str(HEARTBEAT_SECONDS),
         DESIGNER_ARTIFACT_ROOT=str(settings.DESIGNER_ARTIFACT_ROOT),
-        DESIGNER_DATASET_ROOT=str(settings.DESIGNER_DATASET_ROOT),
         # as the server's: the container tests' custom module folder, mounted into its image
         DESIGNER_MODULE_PATHS=str(ROOT / "tests" / "fixtures" / "container_modules"),
     )

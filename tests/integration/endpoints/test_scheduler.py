@@ -109,7 +109,6 @@ def _process_env() -> dict[str, str]:
         DJANGO_SETTINGS_MODULE="designer.settings",
         DESIGNER_RUNNER="local",
         DESIGNER_ARTIFACT_ROOT=str(settings.DESIGNER_ARTIFACT_ROOT),
-        DESIGNER_DATASET_ROOT=str(settings.DESIGNER_DATASET_ROOT),
         LOG_LEVEL="ERROR",
         PYTHONPATH=str(ROOT),
     )

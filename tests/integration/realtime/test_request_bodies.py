@@ -19,11 +19,13 @@ def write_csv(path: Path) -> None:
             out.write(f"{i},{i * 0.5},{'abc'[i % 3]}\n")
 
 
-def post_file(server: Server, token: str, path: str, file: Path) -> tuple[int, bytes]:
-    """A multipart POST of `file` as the `file` field, streamed from disk."""
+def post_file(
+    server: Server, token: str, path: str, file: Path, name: str = "big"
+) -> tuple[int, bytes]:
+    """A multipart POST of `file` as the `file` field (and `name`), streamed from disk."""
     boundary = uuid.uuid4().hex
     head = (
-        f'--{boundary}\r\nContent-Disposition: form-data; name="name"\r\n\r\nbig\r\n'
+        f'--{boundary}\r\nContent-Disposition: form-data; name="name"\r\n\r\n{name}\r\n'
         f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="{file.name}"\r\n'
         "Content-Type: text/csv\r\n\r\n"
     ).encode()
