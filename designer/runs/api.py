@@ -335,7 +335,7 @@ class StepLogView(RunsView):
         offset = query_int(request, "offset", 0, 0, 2**62)
         limit = query_int(request, "limit", LOG_PAGE, 1, LOG_PAGE)
         legacy = logs.legacy_path(run.pk, step.key, number)
-        store = engine_setup.artifact_store()
+        store = engine_setup.log_store()
         lines = logs.read_lines(store, entry, legacy, offset, limit)
         return Response(
             {
@@ -358,7 +358,7 @@ class StepLogView(RunsView):
             for number, entry in sorted(attempts.items())
             if entry["bytes"]
         ]
-        store = engine_setup.artifact_store()
+        store = engine_setup.log_store()
         if not logged:
             raise ApiError(404, "not_found", f"Step {step.key!r} of run {run.pk} has no log yet.")
 

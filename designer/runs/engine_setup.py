@@ -12,7 +12,7 @@ from django.conf import settings
 from designer.engine.cache import Cache, FileCache, NullCache
 from designer.engine.datasets import StoredDatasets
 from designer.engine.machine import Policy
-from designer.engine.objectstore import store_environment
+from designer.engine.objectstore import ObjectStore, store_environment
 from designer.engine.runners.docker import DockerRunner, run_in_container
 from designer.engine.runners.local import LocalRunner
 from designer.engine.runners.routing import RoutingRunner, no_engine_result, step_image
@@ -29,6 +29,14 @@ def artifact_store() -> ArtifactStore:
     """The content-addressed store every run writes to (shared with the workers): the folder
     DESIGNER_ARTIFACT_ROOT, or the object store DESIGNER_ARTIFACT_STORE names."""
     return open_store(settings.DESIGNER_ARTIFACT_STORE or settings.DESIGNER_ARTIFACT_ROOT)
+
+
+@cache
+def log_store() -> ArtifactStore:
+    """Where step logs are stored: the artifact store, without fsyncs when it is a folder (a log
+    chunk is as durable as the log files it replaced; a damaged one is never believed)."""
+    store = artifact_store()
+    return store if isinstance(store, ObjectStore) else ArtifactStore(store.root, durable=False)
 
 
 def workspace_cache(workspace_id: int) -> Cache:

@@ -293,7 +293,7 @@ def _append_log(
 ) -> list[Message]:
     """Append lines to an attempt's log and tail; the step.log messages that carry them."""
     entry = attempt_entry(step, attempt)
-    logs.append_lines(engine_setup.artifact_store(), entry, stream, lines)
+    logs.append_lines(engine_setup.log_store(), entry, stream, lines)
     step.log_tail = logs.tail(step.log_tail, lines)
     messages: list[Message] = []
     for chunk in logs.batches(lines):

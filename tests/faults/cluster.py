@@ -207,6 +207,21 @@ class Cluster:
         self.postgres.remove()
 
 
+def jumping_clock(file: Path) -> dict[str, str]:
+    """The environment of a process whose wall clock is off by what `file` says ("+2h", "+0"),
+    read again every second, for every clock call of the process (libfaketime preloaded); its
+    monotonic clock stays true, so its timers and sleeps keep working (decision 0028)."""
+    import libfaketime
+
+    library = Path(libfaketime.__file__).parent / "vendor" / "libfaketime" / "src"
+    return {
+        "LD_PRELOAD": str(library / "libfaketime.so.1"),
+        "FAKETIME_TIMESTAMP_FILE": str(file),
+        "FAKETIME_CACHE_DURATION": "1",
+        "FAKETIME_DONT_FAKE_MONOTONIC": "1",
+    }
+
+
 def await_all(cluster: Cluster, runs: list[int], timeout: float = 240) -> None:
     """Wait until every run is final."""
     for run_id in runs:

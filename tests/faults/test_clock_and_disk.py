@@ -3,34 +3,46 @@
 from __future__ import annotations
 
 import hashlib
+import re
 import subprocess
 import tempfile
 import uuid
 from collections.abc import Iterator
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.faults.cluster import Cluster, await_all, script_chain
-from tests.integration.realtime.harness import ROOT
-
-CLOCK_AHEAD = ROOT / "tests" / "faults" / "clock_ahead"
+from tests.faults.cluster import Cluster, await_all, jumping_clock, script_chain
 
 
-def test_a_worker_clock_jump_decides_nothing_early(cluster: Cluster, fault_count: int) -> None:
+def test_a_worker_clock_jump_decides_nothing_early(
+    cluster: Cluster, fault_count: int, tmp_path: Path
+) -> None:
+    """One of two workers has its wall clock jump two hours (forward, then back on the next
+    round) while runs are in flight: every clock call of the process, Python's or C's, jumps."""
+    clock = tmp_path / "clock"
+    clock.write_text("+0\n")
     cluster.worker("w1")
-    cluster.worker(
-        "ahead",
-        PYTHONPATH=f"{CLOCK_AHEAD}:{ROOT}",
-        DESIGNER_TEST_CLOCK_AHEAD="7200",  # past every step's default timeout (3600 s)
-    )
-    for _ in range(fault_count):
+    jumpy = cluster.worker("jumpy", **jumping_clock(clock))
+    for round_ in range(fault_count):
         runs = [cluster.start_run(script_chain(seconds=1.5, steps=2)) for _ in range(4)]
+        cluster.wait(runs[0], "py1", {"running", "succeeded", "failed"})  # in flight
+        ahead = round_ % 2 == 0
+        clock.write_text("+2h\n" if ahead else "+0\n")  # past every step's default timeout
         await_all(cluster, runs)
         for run_id in runs:
             for step in cluster.check(run_id, "succeeded"):
                 assert step["attempts"] <= 1, step  # no attempt timed out or was lost
+        if ahead:  # the jump happened: the worker logged the tasks it took on its own clock
+            assert _latest_log_time(jumpy.log()) > datetime.now() + timedelta(hours=1)
+
+
+def _latest_log_time(log: str) -> datetime:
+    """The time of a worker's last log line, as its own clock read it."""
+    stamps = re.findall(r"^\[(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d)", log, re.MULTILINE)
+    return datetime.strptime(stamps[-1], "%Y-%m-%d %H:%M:%S")
 
 
 def _big_output(rows: int) -> dict[str, Any]:
