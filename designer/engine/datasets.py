@@ -94,10 +94,8 @@ class StoredDatasets:
             chosen = matches.pop()
         try:
             return self.store.local_path(chosen), chosen
-        except (ArtifactError, FileNotFoundError):
-            raise DatasetNotFound(
-                f"dataset {name!r} version {chosen[:12]} is missing its file"
-            ) from None
+        except (ArtifactError, FileNotFoundError) as exc:
+            raise DatasetNotFound(f"dataset {name!r} version {chosen[:12]}: {exc}") from None
 
     def write(
         self,

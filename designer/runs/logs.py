@@ -30,7 +30,7 @@ from typing import Any
 from django.conf import settings
 
 from designer.engine.schema import NODE_ID
-from designer.engine.store import ArtifactStore
+from designer.engine.store import ArtifactError, ArtifactStore
 from designer.realtime.protocol import LOG_MAX_CHARS, LOG_MAX_LINE_CHARS, LOG_MAX_LINES
 
 TAIL_LINES = 40
@@ -78,7 +78,10 @@ def append_lines(
         and chunks[-2][2] + chunks[-1][2] <= MAX_CHUNK_BYTES
     ):
         (first, lines_a, _, level), (second, lines_b, _, _) = chunks[-2:]
-        merged = store.get(first) + store.get(second)
+        try:
+            merged = store.get(first) + store.get(second)
+        except ArtifactError:
+            break  # a chunk that cannot be read now is merged at a later append, or never
         chunks[-2:] = [[store.put(merged), lines_a + lines_b, len(merged), level + 1]]
     entry["bytes"] = int(entry["bytes"]) + len(data)
 
