@@ -166,8 +166,7 @@ def test_everything_the_server_wrote_is_owner_only(data_dir: Path, used: dict) -
     assert (data_dir / "secret_key").stat().st_size > 40
     assert (data_dir / "db.sqlite3").exists()
     assert any((data_dir / "artifacts" / "objects").iterdir())
-    assert any((data_dir / "datasets").rglob("*.parquet"))
-    assert any((data_dir / "artifacts" / "logs").rglob("*.log"))
+    assert any((data_dir / "artifacts" / "records" / "datasets").rglob("*.json"))
     shared = []
     for path in [data_dir, *data_dir.rglob("*")]:
         with contextlib.suppress(FileNotFoundError):  # e.g. SQLite's -shm, gone meanwhile

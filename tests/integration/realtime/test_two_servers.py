@@ -12,6 +12,7 @@ import os
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlparse, urlunparse
 
 import pytest
@@ -118,11 +119,17 @@ def _get(server: Server, path: str, token: str) -> tuple[int, bytes]:
     return response.status, response.read()
 
 
-async def test_logs_and_datasets_need_no_shared_folder(
+async def _follow(server: Server, run: int, user: dict[str, Any]) -> list[dict[str, Any]]:
+    async with await open_socket(server, f"/ws/runs/{run}/", user) as socket:
+        return await receive_until_finished(socket, timeout=150)
+
+
+def test_logs_and_datasets_need_no_shared_folder(
     hosts: tuple[Server, Server], tmp_path: Path
 ) -> None:
     """An upload through one server, a run on the worker that reads it, logs and exports a
-    dataset; the other server serves the log, the export, its preview and the datasets page."""
+    dataset; the other server serves the log, the export, its preview and the datasets page.
+    (Not an async test: those get 90 s, and a loaded machine needs more for the whole run.)"""
     first_server, second_server = hosts
     team = first_server.control("team", members={"editor": "editor"})
     editor, workspace = team["users"]["editor"], team["workspace"]
@@ -160,8 +167,7 @@ async def test_logs_and_datasets_need_no_shared_folder(
         "POST", f"/api/graphs/{graph['id']}/runs/", {}, token=editor["token"]
     )
     assert status == 201, run
-    async with await open_socket(second_server, f"/ws/runs/{run['id']}/", editor) as socket:
-        messages = await receive_until_finished(socket, timeout=120)
+    messages = asyncio.run(_follow(second_server, run["id"], editor))
     assert messages[-1]["data"]["status"] == "succeeded", messages[-1]
     streamed = [
         (m["data"]["stream"], line)
