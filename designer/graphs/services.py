@@ -247,11 +247,17 @@ def restore_version(graph_id: int, user: Any, number: int) -> Graph:
     return graph
 
 
+def _copy_name(name: str) -> str:
+    """`name (copy)`, the original shortened so that it fits the name's column."""
+    suffix = " (copy)"
+    return name[: Graph._meta.get_field("name").max_length - len(suffix)] + suffix
+
+
 def duplicate_graph(graph: Graph, user: Any, name: str | None = None) -> Graph:
     """Copy a graph's draft into a new graph in the same workspace (without its history)."""
     return Graph.objects.create(
         workspace_id=graph.workspace_id,
-        name=name or f"{graph.name} (copy)",
+        name=name or _copy_name(graph.name),
         description=graph.description,
         draft=graph.draft,
         updated_by=user,

@@ -161,6 +161,19 @@ def test_duplicate_patch_delete(team: Team) -> None:
     assert editor.get(f"/api/graphs/{copy['id']}/").status_code == 404
 
 
+def test_duplicating_a_graph_with_the_longest_name_shortens_the_copy_name(team: Team) -> None:
+    editor = team.client("editor")
+    graph = create(editor, team.workspace.pk, simple_document(2))
+    long_name = "n" * 200  # the column's limit: " (copy)" must not push it over (500 on PostgreSQL)
+    assert (
+        editor.patch(f"/api/graphs/{graph['id']}/", {"name": long_name}, format="json").status_code
+        == 200
+    )
+    copy = editor.post(f"/api/graphs/{graph['id']}/duplicate/", {}, format="json")
+    assert copy.status_code == 201
+    assert copy.json()["name"] == "n" * 193 + " (copy)"
+
+
 def test_validate_and_compile(team: Team) -> None:
     viewer = team.client("viewer")
     graph = create(team.client("editor"), team.workspace.pk, simple_document(3))
