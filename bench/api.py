@@ -166,7 +166,7 @@ def engine_alone(run: Run) -> float:
     """Milliseconds `engine.execute` takes to decide a finished run's plan again, no worker."""
     plan = Plan.from_dict(run.plan)
     cache, store = engine_setup.cache_for(run), engine_setup.artifact_store()
-    scope, datasets, events = engine_setup.scope(run), engine_setup.dataset_root(run), []
+    scope, datasets, events = engine_setup.scope(run), engine_setup.dataset_space(run), []
     started = time.perf_counter()
     result = execute(
         plan,
