@@ -144,6 +144,23 @@ describe("the shared (Y) document", () => {
     expect(a.document.comments[0].text).toBe("b's todo: a");
   });
 
+  it("keeps both first keystrokes typed at once into an empty code param", () => {
+    const a = new GraphStore(new Y.Doc(), textParams);
+    a.dispatch([{ type: "add_node", node: { id: "s", module: SCRIPT, params: {}, position: { x: 0, y: 0 } } }]);
+    const b = new GraphStore(new Y.Doc(), textParams);
+    Y.applyUpdate(b.ydoc, Y.encodeStateAsUpdate(a.ydoc));
+    // Neither has seen the other's first keystroke: each makes the param's text.
+    a.dispatch([{ type: "set_param", node: "s", name: "code", value: "a" }]);
+    b.dispatch([{ type: "set_param", node: "s", name: "code", value: "b" }]);
+    sharedText(b.ydoc, { node: "s", param: "code" })?.insert(1, "c"); // b goes on typing
+    for (let round = 0; round < 2; round += 1) {
+      Y.applyUpdate(a.ydoc, Y.encodeStateAsUpdate(b.ydoc));
+      Y.applyUpdate(b.ydoc, Y.encodeStateAsUpdate(a.ydoc));
+    }
+    expect(a.document).toEqual(b.document);
+    expect(["abc", "bca"]).toContain(a.document.nodes[0].params.code);
+  });
+
   it("undoes my typing only", () => {
     const a = new GraphStore(new Y.Doc(), textParams);
     a.dispatch([{ type: "add_comment", comment: { id: "c", text: "note", position: { x: 0, y: 0 } } }]);

@@ -142,11 +142,43 @@ function setOrDelete(map: Y.Map<unknown>, key: string, value: unknown): void {
   else map.set(key, value);
 }
 
+/** Texts this editor made where there was none yet (an empty code param's first keystrokes),
+ * with what they last held: another editor may make one for the same place at the same moment. */
+const madeHere = new WeakMap<Y.Text, string>();
+
 /** A shared text field: written into its Y.Text by the smallest edit (made when missing). */
 function setText(map: Y.Map<unknown>, key: string, value: string): void {
   const current = map.get(key);
   if (current instanceof Y.Text) writeText(current, value);
-  else map.set(key, new Y.Text(value));
+  else map.set(key, madeText(value));
+}
+
+function madeText(value: string): Y.Text {
+  const text = new Y.Text(value);
+  madeHere.set(text, value);
+  text.observe(() => madeHere.set(text, text.toString()));
+  return text;
+}
+
+/** Observer of the node and comment maps: when two editors made the same missing text at once,
+ * one text wins and the other is deleted with what was typed into it; the editor whose text lost
+ * (the only one that sees its text replaced) appends that typing to the winner. */
+export function keepLostTyping(events: Array<Y.YEvent<Y.AbstractType<unknown>>>, transaction: Y.Transaction, origin: unknown): void {
+  if (transaction.local) return;
+  const lost: Array<[Y.Text, string]> = [];
+  for (const event of events) {
+    const target = event.target;
+    if (!(target instanceof Y.Map)) continue;
+    event.changes.keys.forEach((change, key) => {
+      const typed = change.action === "update" && change.oldValue instanceof Y.Text ? madeHere.get(change.oldValue) : undefined;
+      const winner: unknown = target.get(key);
+      if (typed && winner instanceof Y.Text && winner.toString() !== typed) lost.push([winner, typed]);
+    });
+  }
+  if (lost.length === 0) return;
+  transaction.doc.transact(() => {
+    for (const [winner, typed] of lost) winner.insert(winner.length, typed);
+  }, origin);
 }
 
 /** Apply one edit operation (already checked against the document) to the Y document's roots;

@@ -5,7 +5,7 @@ import { YSyncConfig } from "y-codemirror.next";
 import * as Y from "yjs";
 import { emptyDocument, type GraphDocument } from "./document";
 import { applyOperations, type Operation } from "./operations";
-import { applyToShared, DocumentReader, NO_TEXT_PARAMS, sharedRoots, type TextParams } from "./shared";
+import { applyToShared, DocumentReader, keepLostTyping, NO_TEXT_PARAMS, sharedRoots, type TextParams } from "./shared";
 import { writeText } from "./text";
 
 export interface DispatchOptions {
@@ -24,6 +24,7 @@ export class GraphStore {
   private readonly undoManager: Y.UndoManager;
   private readonly listeners = new Set<Listener>();
   private lastCoalesce: string | undefined;
+  private readonly keepLostTyping: (events: Array<Y.YEvent<Y.AbstractType<unknown>>>, transaction: Y.Transaction) => void;
   /** Bumped on every change to the document, local or remote. */
   revision = 0;
 
@@ -40,6 +41,9 @@ export class GraphStore {
       trackedOrigins: new Set<unknown>([this, YSyncConfig]),
       captureTimeout: COALESCE_MS,
     });
+    this.keepLostTyping = (events: Array<Y.YEvent<Y.AbstractType<unknown>>>, transaction: Y.Transaction) => keepLostTyping(events, transaction, this);
+    roots.nodes.observeDeep(this.keepLostTyping);
+    roots.comments.observeDeep(this.keepLostTyping);
     ydoc.on("afterTransaction", (transaction: Y.Transaction) => {
       if (transaction.changed.size === 0) return;
       this.reader.changed(transaction.changedParentTypes.keys());
@@ -104,6 +108,9 @@ export class GraphStore {
 
   /** Stop tracking (the editor closes). */
   destroy(): void {
+    const roots = sharedRoots(this.ydoc);
+    roots.nodes.unobserveDeep(this.keepLostTyping);
+    roots.comments.unobserveDeep(this.keepLostTyping);
     this.undoManager.destroy();
     this.listeners.clear();
   }
