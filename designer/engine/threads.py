@@ -17,7 +17,8 @@ THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"
 
 
 def share(cpus: int, running: int) -> int:
-    """Threads for a step that starts while `running` steps (itself included) run."""
+    """Threads for a step that starts while `running` steps (itself included) and storage
+    threads encoding tables run."""
     return max(1, cpus // max(1, running))
 
 

@@ -39,7 +39,8 @@ Workers get a clean environment (a short allow-list plus PYTHONPATH so they impo
 caller can, PYTHONHASHSEED=0 so set/dict order of strings is reproducible, which helps early
 cutoff, and BLAS/OpenMP pools sized for every CPU unless the caller set a number), and stop on
 their own when the parent process goes away. Each task carries its thread budget (threads.py):
-every CPU for a step that starts alone, a share when other workers are busy.
+every CPU for a step that starts alone, a share when other workers are busy or a storage thread
+encodes a staged step's tables (its own worker's included).
 """
 
 from __future__ import annotations
@@ -62,6 +63,7 @@ from concurrent.futures import ThreadPoolExecutor
 from multiprocessing.connection import Connection
 from typing import Any
 
+from designer.engine.artifacts import KIND_PARQUET
 from designer.engine.runners.base import RunnerMessage
 from designer.engine.threads import THREAD_VARIABLES, cpus, share
 
@@ -163,6 +165,7 @@ class _Worker:
         self.inflight: dict[str, None] = {}  # every task not done yet, oldest first
         self.tokens: OrderedDict[str, None] = OrderedDict()  # outputs it holds in memory
         self.queue: deque[tuple[str, dict[str, Any]]] = deque()  # sent ahead, not started yet
+        self.storing: set[str] = set()  # staged steps whose tables it encodes and stores
 
     @property
     def idle(self) -> bool:
@@ -310,9 +313,9 @@ class LocalRunner:
     def _send(self, worker: _Worker, task_id: str, sent: dict[str, Any]) -> bool:
         """Hand a task to a worker: it starts now when the worker is idle, else waits in line."""
         self._by_task[task_id] = worker
-        if self.budget:
-            running = sum(w.task_id is not None for w in self._workers) + worker.idle
-            sent["threads"] = share(self.cpus, running)
+        if self.budget:  # steps in main threads, and storage threads encoding tables (0027)
+            running = sum((w.task_id is not None) + bool(w.storing) for w in self._workers)
+            sent["threads"] = share(self.cpus, running + worker.idle)
         started = worker.idle
         if started:
             worker.task_id = task_id
@@ -414,7 +417,10 @@ class LocalRunner:
                     if kind == "computed":
                         refs = data["outputs"].values()
                         worker.hold(ref["pending"] for ref in refs if "pending" in ref)
+                        if any(ref["kind"] == KIND_PARQUET for ref in refs):
+                            worker.storing.add(task_id)
                     elif kind == "done":
+                        worker.storing.discard(task_id)
                         outputs = data.get("outputs") or {}
                         worker.saw(o["digest"] for o in outputs.values())
                         del worker.inflight[task_id]
@@ -468,6 +474,7 @@ class LocalRunner:
         main = worker.task_id
         lost = list(worker.inflight)
         worker.inflight.clear()
+        worker.storing.clear()
         worker.close_fds()
         self._requeue(worker)
         self._swap(worker)
@@ -516,6 +523,7 @@ class LocalRunner:
                 self._queued.append(RunnerMessage("done", other, _lost(error, collateral=True)))
         worker.task_id = None
         worker.inflight.clear()
+        worker.storing.clear()
         self._requeue(worker)
         worker.kill()  # a task sent ahead cannot be taken back: the worker goes, see the docstring
         self._swap(worker)

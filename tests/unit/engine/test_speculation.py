@@ -628,6 +628,31 @@ def test_blas_threads_follow_the_load(monkeypatch: pytest.MonkeyPatch, tmp_path:
     assert sorted([seen["a"], seen["b"]]) == sorted([max(1, cpus // 2), cpus])
 
 
+def test_a_step_shares_the_cpus_with_its_workers_table_storage(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """A step that starts while its worker still encodes and stores the table it reads is not
+    alone on the machine: it gets a share of the CPUs, not every one (0027)."""
+    for name in THREAD_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+    cpus = threads.cpus()
+    doc = graph(
+        [node("table", "test.frame@1", rows=300_000), node("fit", "test.blas_threads@1")],
+        [("table.dataset", "fit.in")],
+    )
+    store = ArtifactStore(tmp_path / "artifacts")
+    with LocalRunner(2) as runner:
+        result = execute(
+            compile_document(doc, support_registry(), {}),
+            runner=runner,
+            cache=NullCache(),
+            store=store,
+        )
+    assert result.status == "succeeded"
+    fit = json.loads(store.get(result.steps["fit"].outputs["out"].digest))
+    assert fit["threads"] == max(1, cpus // 2)
+
+
 def test_a_thread_count_the_caller_set_is_kept(monkeypatch: pytest.MonkeyPatch) -> None:
     for name in THREAD_VARIABLES:
         monkeypatch.delenv(name, raising=False)
