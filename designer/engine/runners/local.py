@@ -6,11 +6,12 @@ per step. Each worker is the leader of its own session and process group: killin
 (cancel, timeout) kills the group — the worker and anything the step started — and the pool
 starts a replacement.
 
-Parent ⇄ worker traffic goes over one socket pair per worker (multiprocessing Connection,
-pickled tuples): tasks down; ("log" | "progress" | "done", task_id, data) up. The worker's
-file descriptors 1 and 2 are pipes the parent reads too, so output of subprocesses and C code
-reaches the step's log. The parent blocks in one select over every socket and pipe (plus the
-executor's wake fds): no polling intervals, no per-step sleeps, no per-step process spawn.
+Parent ⇄ worker traffic goes over one socket pair per worker (multiprocessing Connection's
+framing, pickled tuples): tasks down; ("log" | "progress" | "done", task_id, data) up. The
+worker's file descriptors 1 and 2 are pipes the parent reads too, so output of subprocesses and
+C code reaches the step's log. The parent blocks in one poll over every socket and pipe (plus
+the executor's wake fds) and then drains each ready socket in one read (channel.py): no polling
+intervals, no per-step sleeps, no per-step process spawn.
 
 A task goes to the idle worker that most recently stored or loaded most of its inputs (it may
 still hold them decoded: held.recent_tables), else to the first idle one. When every worker is
@@ -65,6 +66,7 @@ from typing import Any
 
 from designer.engine.artifacts import KIND_PARQUET
 from designer.engine.runners.base import RunnerMessage
+from designer.engine.runners.channel import Channel
 from designer.engine.threads import THREAD_VARIABLES, cpus, share
 
 ENV_ALLOW = (
@@ -152,7 +154,7 @@ class _Worker:
             child_sock.close()
             os.close(out_w)
             os.close(err_w)
-        self.conn = Connection(parent_sock.detach())
+        self.conn = Channel(parent_sock)
         os.set_blocking(out_r, False)
         os.set_blocking(err_r, False)
         self.out_fd = out_r
@@ -405,33 +407,30 @@ class LocalRunner:
         return handles
 
     def _read_conn(self, worker: _Worker, messages: list[RunnerMessage]) -> bool:
-        fd = worker.conn.fileno()
-        try:
-            while True:  # poll() said readable: one message (or EOF) is there
-                kind, task_id, data = worker.conn.recv()
-                if task_id in worker.inflight:  # else: late output of a killed task
-                    freed = kind in ("computed", "done") and task_id == worker.task_id
-                    if freed:
-                        for stream in ("stdout", "stderr"):  # its main thread is done
-                            self._read_pipe(worker, stream, messages, final=True)
-                    if kind == "computed":
-                        refs = data["outputs"].values()
-                        worker.hold(ref["pending"] for ref in refs if "pending" in ref)
-                        if any(ref["kind"] == KIND_PARQUET for ref in refs):
-                            worker.storing.add(task_id)
-                    elif kind == "done":
-                        worker.storing.discard(task_id)
-                        outputs = data.get("outputs") or {}
-                        worker.saw(o["digest"] for o in outputs.values())
-                        del worker.inflight[task_id]
-                        self._by_task.pop(task_id, None)
-                    messages.append(RunnerMessage(kind, task_id, data))
-                    if freed:
-                        self._next(worker, messages)
-                if not select.select([fd], [], [], 0)[0]:
-                    return True
-        except (EOFError, OSError):
-            return False
+        """Handle every message the worker's socket holds; False when it has closed."""
+        received, open_ = worker.conn.drain()
+        for kind, task_id, data in received:
+            if task_id not in worker.inflight:  # late output of a killed task
+                continue
+            freed = kind in ("computed", "done") and task_id == worker.task_id
+            if freed:
+                for stream in ("stdout", "stderr"):  # its main thread is done
+                    self._read_pipe(worker, stream, messages, final=True)
+            if kind == "computed":
+                refs = data["outputs"].values()
+                worker.hold(ref["pending"] for ref in refs if "pending" in ref)
+                if any(ref["kind"] == KIND_PARQUET for ref in refs):
+                    worker.storing.add(task_id)
+            elif kind == "done":
+                worker.storing.discard(task_id)
+                outputs = data.get("outputs") or {}
+                worker.saw(o["digest"] for o in outputs.values())
+                del worker.inflight[task_id]
+                self._by_task.pop(task_id, None)
+            messages.append(RunnerMessage(kind, task_id, data))
+            if freed:
+                self._next(worker, messages)
+        return open_
 
     def _read_pipe(
         self, worker: _Worker, stream: str, messages: list[RunnerMessage], *, final: bool
