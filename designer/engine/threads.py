@@ -3,8 +3,9 @@
 A step alone on a runner gets every CPU; steps running in parallel share them. The runner
 decides the number when it hands a task to a worker (``task["threads"]``) and the worker sets
 its native thread pools to it before the step's code runs: through threadpoolctl once numpy is
-loaded (and only when the number changed since the last step), else through the environment
-variables the libraries read when the step loads them.
+loaded (and only when the number changed since the last step), and through the environment
+variables the libraries read when the step loads them (a library the step itself loads, e.g.
+scipy's OpenBLAS on a first fit, starts with the step's number rather than every CPU).
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ class ThreadBudget:
 
     def __init__(self) -> None:
         self.applied: int | None = None
+        self._variables: int | None = None  # the number in THREAD_VARIABLES
         self._controller: Any = None
         self._modules = 0  # len(sys.modules) when the controller looked for libraries
 
@@ -34,8 +36,10 @@ class ThreadBudget:
         """Limit BLAS/OpenMP pools to `threads` (None: leave them as they are)."""
         if threads is None:
             return
-        if "numpy" not in sys.modules:  # no pool yet: the libraries read these when loaded
+        if threads != self._variables:  # a library loaded later (by the step) reads these
             os.environ.update(dict.fromkeys(THREAD_VARIABLES, str(threads)))
+            self._variables = threads
+        if "numpy" not in sys.modules:  # no pool yet
             return
         if threads == self.applied and len(sys.modules) == self._modules:
             return

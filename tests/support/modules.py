@@ -50,9 +50,15 @@ def sleep(ctx: StepContext) -> dict[str, Any]:
 
 
 def blas_threads(ctx: StepContext) -> dict[str, Any]:
-    """Sleeps `seconds` (to overlap with others), then outputs the BLAS threads it may use."""
+    """Imports `imports` (comma-separated), sleeps `seconds` (to overlap with others), then
+    outputs the most BLAS threads any loaded BLAS library may use."""
+    import importlib
+
     import numpy  # noqa: F401  (loads OpenBLAS)
     from threadpoolctl import threadpool_info
+
+    for name in filter(None, ctx.params["imports"].split(",")):
+        importlib.import_module(name)
 
     time.sleep(ctx.params["seconds"])
     blas = [pool["num_threads"] for pool in threadpool_info() if pool["user_api"] == "blas"]

@@ -59,7 +59,10 @@ def specs() -> list[ModuleSpec]:
             "test.blas_threads",
             "blas_threads",
             inputs=opt_in,
-            params=(ParamSpec("seconds", ParamType.FLOAT, 0.0, minimum=0),),
+            params=(
+                ParamSpec("seconds", ParamType.FLOAT, 0.0, minimum=0),
+                ParamSpec("imports", ParamType.STRING, ""),
+            ),
         ),
         _spec(
             "test.flaky",

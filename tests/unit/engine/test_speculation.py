@@ -632,12 +632,16 @@ def test_a_step_shares_the_cpus_with_its_workers_table_storage(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     """A step that starts while its worker still encodes and stores the table it reads is not
-    alone on the machine: it gets a share of the CPUs, not every one (0027)."""
+    alone on the machine: it gets a share of the CPUs, not every one (0027), and so does a BLAS
+    library it loads itself (scipy's, not loaded before in the worker)."""
     for name in THREAD_VARIABLES:
         monkeypatch.delenv(name, raising=False)
     cpus = threads.cpus()
     doc = graph(
-        [node("table", "test.frame@1", rows=300_000), node("fit", "test.blas_threads@1")],
+        [
+            node("table", "test.frame@1", rows=300_000),
+            node("fit", "test.blas_threads@1", imports="scipy.linalg"),
+        ],
         [("table.dataset", "fit.in")],
     )
     store = ArtifactStore(tmp_path / "artifacts")
