@@ -15,6 +15,7 @@ import contextlib
 import os
 import socket
 import threading
+import time
 from functools import cache
 
 import redis
@@ -79,8 +80,9 @@ def _sent_key(name: str) -> str:
 
 
 def sent(names: list[str]) -> None:
-    """Note that the tasks of queued attempts `names` were just sent; the mark lasts
-    DESIGNER_RESEND_SECONDS (Redis away: none, so they are sent again once it is back)."""
+    """Note that the tasks of queued attempts `names` are sent (by the transition that queued
+    them, just before it commits); the mark lasts DESIGNER_RESEND_SECONDS (Redis away: none,
+    so they are sent again once it is back)."""
     if not names:
         return
     pipe = _client(settings.REDIS_URL).pipeline(transaction=False)
@@ -98,26 +100,58 @@ def sent_lately(names: list[str]) -> list[bool]:
     return [bool(found) for found in pipe.execute()]
 
 
-class Heartbeat:
-    """Keeps `name` alive from a background thread while the `with` block runs."""
+class _Beater:
+    """The thread of one process that renews the heartbeats of the attempts it runs every
+    interval, and deletes those of attempts that ended (one thread for the process's life,
+    one Redis round trip a beat; the step's own thread waits for neither)."""
 
-    def __init__(self, name: str):
-        self.name, self.key, self.holder = name, _key(name), holder()
-        self.client = _client(settings.REDIS_URL)
-        self.stopped = threading.Event()
-        self.thread = threading.Thread(target=self._beat, name=f"heartbeat-{name}", daemon=True)
+    def __init__(self) -> None:
+        self.pid = os.getpid()
+        self.names: dict[str, str] = {}  # attempt -> its heartbeat's value
+        self.ended: list[str] = []  # attempts whose keys go at the next beat
+        self.lock = threading.Lock()  # a renewal never brings back a key its attempt deleted
+        threading.Thread(target=self._beat, name="heartbeats", daemon=True).start()
 
     def _beat(self) -> None:
-        while not self.stopped.wait(interval()):
-            touch(self.name, self.holder)
+        while True:
+            time.sleep(interval())
+            with self.lock:
+                pipe = _client(settings.REDIS_URL).pipeline(transaction=False)
+                for name, value in self.names.items():
+                    pipe.set(_key(name), value, px=int(lifetime() * 1000))
+                if self.ended:
+                    pipe.delete(*map(_key, self.ended))
+                with contextlib.suppress(redis.RedisError):  # away: the next beat tries
+                    pipe.execute()
+                    self.ended.clear()
+
+
+_beaters: list[_Beater] = []
+
+
+def _beater() -> _Beater:
+    """This process's beater (a forked pool process starts its own: threads do not fork)."""
+    if not _beaters or _beaters[0].pid != os.getpid():
+        _beaters[:] = [_Beater()]
+    return _beaters[0]
+
+
+class Heartbeat:
+    """Keeps `name` alive while the `with` block runs: the attempt's claim (or the transition
+    that started it in this process) set its key, the process's beater renews it, and deletes
+    it at its next beat after the block (if the process is gone first, the key expires)."""
+
+    def __init__(self, name: str):
+        self.name, self.holder = name, holder()
 
     def __enter__(self) -> Heartbeat:
-        touch(self.name, self.holder)
-        self.thread.start()
+        beater = _beater()
+        with beater.lock:
+            beater.names[self.name] = self.holder
         return self
 
     def __exit__(self, *exc: object) -> None:
-        self.stopped.set()
-        self.thread.join()
-        with contextlib.suppress(redis.RedisError):  # Redis away: the key expires on its own
-            self.client.delete(self.key)
+        beater = _beater()
+        with beater.lock:
+            beater.names.pop(self.name, None)
+            beater.ended.append(self.name)  # no one looks at an ended attempt's key

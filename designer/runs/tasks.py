@@ -3,9 +3,13 @@ reconciler each worker runs once it is ready."""
 
 from __future__ import annotations
 
+import os
+import shutil
 import subprocess
+import tempfile
 import time
 from collections.abc import Callable
+from functools import lru_cache
 from typing import Any, TypeVar
 
 from celery import shared_task
@@ -64,8 +68,18 @@ def reuse_connection(**_: Any) -> None:
 @worker_process_shutdown.connect
 def send_publishes(**_: Any) -> None:
     """A pool process that goes sends the events it handed to its publisher first (it ends
-    without running atexit)."""
+    without running atexit), and removes its scratch folder."""
     broadcast.flush()
+    if _scratch.cache_info().currsize:
+        shutil.rmtree(_scratch(os.getpid()), ignore_errors=True)
+
+
+@lru_cache(maxsize=1)
+def _scratch(pid: int) -> str:
+    """The work directory this pool process's steps share, one after another (emptied before
+    and after each: engine.worker.run_step's `scratch`), rather than one made and removed for
+    each step."""
+    return tempfile.mkdtemp(prefix=f"designer-steps-{pid}-")
 
 
 @worker_ready.connect
@@ -133,6 +147,9 @@ def _run_claimed(run_id: int, key: str, task: dict[str, Any]) -> tuple[str, dict
         if step_image(task):
             result = engine_setup.run_step_in_image(task, reporter)
         else:
-            result = engine_run_step(task, reporter, capture_output=True, chdir=True)
+            scratch = _scratch(os.getpid())  # by pid: a forked process makes its own
+            result = engine_run_step(
+                task, reporter, capture_output=True, chdir=True, scratch=scratch
+            )
         _patiently(reporter.flush)
         return _patiently(lambda: distributed.report(run_id, key, attempt, result, run_here=True))
