@@ -31,6 +31,7 @@ from functools import lru_cache
 from typing import Any
 
 from django.db import connection, transaction
+from django.db.models import Case, F, Q, Value, When
 from django.db.models.expressions import RawSQL
 
 from designer.engine.artifacts import OutputRecord
@@ -131,13 +132,13 @@ class CeleryLauncher:
         """Nothing to do here: the transition saves the machine's next wake-up as the run's
         `wake_at` and queues an advance for it when it moved (`wake_at` above)."""
 
-    def start_here(self, machine: RunMachine, waiting: str | None) -> None:
+    def start_here(self, machine: RunMachine, waiting: str | None, *, beat: bool = True) -> None:
         """Start a step in this process rather than leave it to a worker taking its task: the
         first step this transition launched (then it is not sent), else the queued attempt of
         step `waiting`, whose task was sent before (the worker that takes it drops it: the
         attempt has started). The worker that reported a result runs it next: no broker round
         trip and no claim of its own (it starts in this transition, with its heartbeat, as a
-        claim would)."""
+        claim would; `beat`: its heartbeat is left to the caller)."""
         if self.sends:
             key, task = self.here = self.sends.pop(0)
         else:
@@ -149,16 +150,23 @@ class CeleryLauncher:
             task = self._task(key, attempt.number, machine.decision(key).inputs)
             self.here = (key, task)
         machine.started(attempt_task_id(str(self.run.pk), key, task["attempt"]))
-        heartbeat.touch(task_id(self.run.pk, key, task["attempt"]))
+        if beat:
+            heartbeat.touch(task_id(self.run.pk, key, task["attempt"]))
+
+    def mark_sent(self) -> None:
+        """Note the tasks to send as sent (before the transition commits: a reconciler's sweep
+        that sees their attempts queued never takes them for lost messages while they are
+        being sent; if this process dies before sending, the marks expire and the sweep sends
+        them, see heartbeat.sent)."""
+        heartbeat.sent([task_id(self.run.pk, key, task["attempt"]) for key, task in self.sends])
 
     def carry_out(self) -> None:
         """Send, revoke and schedule (after the transition committed)."""
         from designer.runs.tasks import run_step
 
-        ids = [task_id(self.run.pk, key, task["attempt"]) for key, task in self.sends]
-        for (key, task), name in zip(self.sends, ids, strict=True):
+        for key, task in self.sends:
+            name = task_id(self.run.pk, key, task["attempt"])
             run_step.apply_async((self.run.pk, key, task), task_id=name)
-        heartbeat.sent(ids)
         _revoke(self.kills)
         if self.wake_at is not None:
             advance_later(self.run.pk, self.wake_at - self.clock() + 0.05)
@@ -188,52 +196,110 @@ def _setup(run_id: int, created: datetime) -> _Setup:
 
 STATE_FIELDS = ("key", "status", "attempts", "reason", "fingerprint", "error", "retry_at")
 State = tuple[str, str, int, str, str, str, datetime | None]  # a step's STATE_FIELDS
-Around = Callable[[Plan, list[State]], set[str]]
+ROW_FIELDS = tuple(f.attname for f in StepRun._meta.concrete_fields)
+WHOLE_ONLY = ("outputs", "progress", "log_tail", "history")  # read only for whole rows
+
+
+@dataclass(frozen=True)
+class Around:
+    """The steps a claim or a result can decide, whose whole rows it reads (with the steps
+    they read); `queued`: also the rows of queued attempts (one of which it may start here)."""
+
+    keys: frozenset[str]
+    queued: bool = False
 
 
 def _load_steps(
     run_id: int, plan: Plan, around: Around | None
 ) -> tuple[dict[str, KnownStep], dict[str, StepRun]]:
     """The run's saved steps as the machine restores them, and the rows a transition may
-    change (what `translate` saves): every step's state, and the outputs and current attempt's
-    start (whole rows) of the steps `around(plan, states)` names — of every step when None. A
-    transition about one step needs those only of the steps it can decide."""
+    change (what `translate` saves): every step's state, and whole rows (outputs, current
+    attempt's start, history) of the steps `around` names — of every step when None. A
+    transition about one step needs those only of the steps it can decide. One query."""
     rows = StepRun.objects.filter(run_id=run_id)
     if around is None:
         loaded = {row.key: row for row in rows}
-        states = [tuple(getattr(row, name) for name in STATE_FIELDS) for row in loaded.values()]
+        states = [row_state(row) for row in loaded.values()]
     else:
-        states = list(rows.values_list(*STATE_FIELDS))
-        loaded = {row.key: row for row in rows.filter(key__in=around(plan, states))}
-    known = {}
-    for key, status, attempts, reason, fingerprint, error, retry_at in states:
-        row = loaded.get(key)
-        outputs = row.outputs if row is not None else {}
-        current = row.history[-1] if row is not None and row.history else {}
-        known[key] = KnownStep(
-            status=status,
-            attempts=attempts,
-            outputs={port: OutputRecord.from_dict(info) for port, info in outputs.items()},
-            reason=reason,
-            fingerprint=fingerprint,
-            error=error or None,
-            started=_epoch(current.get("started_at")),
-            retry_at=_epoch(retry_at),
+        whole = Q(key__in=around.keys)
+        if around.queued:
+            whole |= Q(status=StepStatus.QUEUED, attempts__gt=0)
+        marked = rows.annotate(
+            whole=Case(When(whole, then=Value(True)), default=Value(False)),
+            **{
+                f"part_{name}": Case(
+                    When(whole, then=F(name)), output_field=StepRun._meta.get_field(name)
+                )
+                for name in WHOLE_ONLY
+            },
         )
+        names = [f"part_{name}" if name in WHOLE_ONLY else name for name in ROW_FIELDS]
+        db = rows.db
+        loaded, states = {}, []
+        for values in marked.values_list("whole", *names):
+            row = StepRun.from_db(db, ROW_FIELDS, values[1:])
+            states.append(row_state(row))
+            if values[0]:
+                loaded[row.key] = row
+    known = {state[0]: known_step(state, loaded.get(state[0])) for state in states}
     return known, loaded
+
+
+def known_step(state: State, row: StepRun | None) -> KnownStep:
+    """A step as the machine restores it: its state, and its outputs and current attempt's
+    start from its whole `row` (none when not loaded)."""
+    _, status, attempts, reason, fingerprint, error, retry_at = state
+    outputs = row.outputs if row is not None else {}
+    current = row.history[-1] if row is not None and row.history else {}
+    return KnownStep(
+        status=status,
+        attempts=attempts,
+        outputs={port: OutputRecord.from_dict(info) for port, info in outputs.items()},
+        reason=reason,
+        fingerprint=fingerprint,
+        error=error or None,
+        started=_epoch(current.get("started_at")),
+        retry_at=_epoch(retry_at),
+    )
+
+
+def row_state(row: StepRun) -> State:
+    """A whole row's STATE_FIELDS."""
+    return tuple(getattr(row, name) for name in STATE_FIELDS)  # type: ignore[return-value]
+
+
+def machine_for(
+    launcher: CeleryLauncher, events: list[Event], known: Mapping[str, KnownStep]
+) -> RunMachine:
+    """The run's machine restored from `known` steps, deciding through `launcher` on its
+    clock; what it emits goes to `events`, stamped with that clock."""
+    run, clock = launcher.run, launcher.clock
+    return RunMachine(
+        launcher.plan,
+        cache=engine_setup.cache_for(run),
+        store=engine_setup.artifact_store(),
+        launcher=launcher,
+        emit=lambda event: events.append(dataclasses.replace(event, time=clock())),
+        run_id=str(run.pk),
+        policy=engine_setup.policy(run),
+        scope=engine_setup.scope(run),
+        capacity=None,  # Celery's queue takes every task: a step starts when a worker claims it
+        clock=clock,
+        known=known or None,
+    )
 
 
 def _transition(
     run_id: int,
     act: Callable[[RunMachine], bool],
-    around: Around | None = None,
-    here: Callable[[], str | None] | None = None,
+    around: Callable[[Plan], Around] | None = None,
+    here: Callable[[RunMachine, dict[str, StepRun]], str | None] | None = None,
 ) -> CeleryLauncher | None:
     """Rebuild the run's machine under the row lock, let `act` tell it something, save what
     it decided, and carry that out after the commit (`here`: but start a step in this
-    process, see CeleryLauncher.start_here; it names the queued step to start when the
-    transition launched none). The launcher, or None (nothing saved) when the run is final
-    or `act` returns False (a stale report).
+    process, see CeleryLauncher.start_here; given the machine and the rows loaded, it names
+    the queued step to start when the transition launched none). The launcher, or None
+    (nothing saved) when the run is final or `act` returns False (a stale report).
 
     With `around` (a step's claim or result) the machine knows every step's state but the
     outputs only of the steps `around` names — those a result can decide — and the clock is
@@ -250,20 +316,9 @@ def _transition(
         events: list[Event] = []
         launcher = CeleryLauncher(run, plan, clock)
         fresh = locked.status == RunStatus.QUEUED
-        known, rows = ({}, {}) if fresh else _load_steps(run_id, plan, around)
-        machine = RunMachine(
-            plan,
-            cache=engine_setup.cache_for(run),
-            store=engine_setup.artifact_store(),
-            launcher=launcher,
-            emit=lambda event: events.append(dataclasses.replace(event, time=clock())),
-            run_id=str(run_id),
-            policy=engine_setup.policy(run),
-            scope=engine_setup.scope(run),
-            capacity=None,  # Celery's queue takes every task: a step starts when a worker claims it
-            clock=clock,
-            known=known or None,
-        )
+        near = None if around is None else around(plan)
+        known, rows = ({}, {}) if fresh else _load_steps(run_id, plan, near)
+        machine = machine_for(launcher, events, known)
         if fresh:
             machine.begin()
         if not act(machine):
@@ -271,7 +326,7 @@ def _transition(
         if around is None:
             machine.poll()
         if here is not None:
-            launcher.start_here(machine, here())
+            launcher.start_here(machine, here(machine, rows))
         if machine.settled:
             machine.finish()
         wake = None if machine.settled else machine.next_wake()
@@ -285,6 +340,7 @@ def _transition(
             eventlog.append(locked, messages, run_fields=changed)
         elif changed:
             Run.objects.filter(pk=run_id).update(wake_at=wake)
+        launcher.mark_sent()
         transaction.on_commit(launcher.carry_out)
     return launcher
 
@@ -311,8 +367,8 @@ def claim(run_id: int, key: str, attempt: int) -> bool:
         heartbeat.touch(task_id(run_id, key, attempt))
         return True
 
-    def around(plan: Plan, states: list[State]) -> set[str]:
-        return {key, *plan.step(key).dependencies}
+    def around(plan: Plan) -> Around:
+        return Around(frozenset({key, *plan.step(key).dependencies}))
 
     return _transition(run_id, act, around) is not None
 
@@ -324,9 +380,15 @@ def report(
     move the run on. A report about an attempt that is no longer running is dropped.
     `run_here`: a step this made ready, else a queued one whose task is still in the broker,
     is started for this process to run (its key and task, returned) rather than left to the
-    queue: in a fan-out, one transition a step instead of a claim and a result."""
+    queue: in a fan-out, one transition a step instead of a claim and a result; and a
+    fan-out sibling's success is saved beside the other siblings' (runs.siblings)."""
+    from designer.runs import siblings
+
+    if run_here and siblings.applies(run_id, key, result):
+        saved, here = siblings.report(run_id, key, attempt, result)
+        if saved:
+            return here
     name = attempt_task_id(str(run_id), key, attempt)
-    waiting: list[str] = []  # the queued step this may start here
 
     def act(machine: RunMachine) -> bool:
         if name not in machine.running:
@@ -334,21 +396,26 @@ def report(
         machine.message(name, "done", result)
         return True
 
-    def around(plan: Plan, states: list[State]) -> set[str]:
-        steps = _decidable(plan, key)
-        if run_here:
-            waiting.extend(_first_queued(plan, states, steps))
-        return steps.union(*(plan.step(step).dependencies for step in waiting), waiting)
+    def around(plan: Plan) -> Around:
+        return Around(frozenset(_decidable(plan, key)), queued=run_here)
 
-    here = (lambda: waiting[0] if waiting else None) if run_here else None
-    launcher = _transition(run_id, act, around, here)
+    def waiting(machine: RunMachine, rows: dict[str, StepRun]) -> str | None:
+        """The first step in plan order (not one this result decides) with a queued attempt
+        whose row and whose inputs' rows are loaded."""
+        plan, skip = machine.plan, _decidable(machine.plan, key)
+        queued = {a.key for a in machine.running.values() if a.started is None}
+        inputs_loaded = (step for step in plan.order if step in rows and step not in skip)
+        return next(
+            (
+                step
+                for step in inputs_loaded
+                if step in queued and all(dep in rows for dep in plan.step(step).dependencies)
+            ),
+            None,
+        )
+
+    launcher = _transition(run_id, act, around, waiting if run_here else None)
     return None if launcher is None else launcher.here
-
-
-def _first_queued(plan: Plan, states: list[State], skip: set[str]) -> list[str]:
-    """The first step in plan order (not in `skip`) with a queued attempt, if any."""
-    queued = {key for key, status, number, *_ in states if status == StepStatus.QUEUED and number}
-    return next(([key] for key in plan.order if key in queued and key not in skip), [])
 
 
 def _decidable(plan: Plan, key: str) -> set[str]:
@@ -360,8 +427,8 @@ def _decidable(plan: Plan, key: str) -> set[str]:
 
 def resend(run_id: int, key: str, attempt: int) -> None:
     """Send the task of a queued attempt again: its message may be lost (a broker that lost
-    its data, a send that never happened because its process died after the commit). A
-    duplicate is harmless: only the first claim of an attempt starts it."""
+    its data, a send that never happened because its process died after the commit: its mark
+    expired). A duplicate is harmless: only the first claim of an attempt starts it."""
     name = attempt_task_id(str(run_id), key, attempt)
 
     def act(machine: RunMachine) -> bool:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from django.db import DEFAULT_DB_ALIAS, connections, transaction
@@ -147,3 +148,52 @@ def append(
     workspace = run.workspace_id
     transaction.on_commit(lambda: publish_run_events(workspace, envelopes))
     return envelopes
+
+
+def append_beside(
+    run_id: int,
+    workspace_id: int,
+    messages: list[Message],
+    wake_at: float | None,
+    before: Sequence[tuple[str, list[Any]]] = (),
+) -> tuple[list[dict[str, Any]], bool]:
+    """`append` for a transaction that holds the run row only FOR KEY SHARE (runs.siblings),
+    on PostgreSQL: one statement takes the next seqs from the row (its UPDATE locks the row
+    until the commit, so appends beside each other get their seqs in commit order, without
+    gaps) and inserts the events with them; the run's `wake_at` becomes `wake_at` when that
+    is earlier. `before`: data-modifying statements (with their parameters) run in the same
+    statement, as WITH clauses. Returns the envelopes (published on commit) and whether
+    `wake_at` moved."""
+    if not messages:
+        return [], False
+    db = connections[DEFAULT_DB_ALIAS]
+    fields = [RunEvent._meta.get_field(name) for name in EVENT_FIELDS]
+    created = fields[4].get_db_prep_save(timezone.now(), db)
+    count = len(messages)
+    cleaned = [(kind, validate_event_data(kind, data)) for kind, data in messages]
+    quote = db.ops.quote_name
+    clauses = [f"saved{i} AS ({sql})" for i, (sql, _) in enumerate(before)]
+    values, params = [], [value for _, values in before for value in values]
+    params += [count, wake_at, wake_at, wake_at, run_id]
+    for offset, (kind, clean) in enumerate(cleaned, start=1):
+        values.append("(%s, (SELECT seq FROM bump) - %s, %s, %s, %s)")
+        params += [run_id, count - offset, kind, json_param(fields[3], clean, db), created]
+    sql = (
+        f"WITH {''.join(clause + ', ' for clause in clauses)}"
+        f"bump AS (UPDATE {quote(Run._meta.db_table)} SET seq = seq + %s, wake_at = CASE"
+        " WHEN %s::float8 IS NOT NULL AND (wake_at IS NULL OR wake_at > %s) THEN %s"
+        " ELSE wake_at END WHERE id = %s RETURNING seq, wake_at)"
+        f" INSERT INTO {quote(RunEvent._meta.db_table)}"
+        f" ({', '.join(quote(f.column) for f in fields)}) VALUES {', '.join(values)}"
+        " RETURNING seq, (SELECT wake_at FROM bump)"
+    )
+    with db.cursor() as cursor:
+        cursor.execute(sql, params)
+        returned = sorted(cursor.fetchall())
+    envelopes = [
+        {"type": kind, "run_id": run_id, "seq": seq, "data": clean}
+        for (kind, clean), (seq, _) in zip(cleaned, returned, strict=True)
+    ]
+    moved = wake_at is not None and returned[0][1] == wake_at
+    transaction.on_commit(lambda: publish_run_events(workspace_id, envelopes))
+    return envelopes, moved

@@ -14,8 +14,9 @@ must not inherit a database connection that is in use (SQLite's locks do not sur
 - a run still queued after a heartbeat lifetime is advanced, in case its first `advance_run`
   died the same way;
 - a queued attempt whose task was sent more than DESIGNER_RESEND_SECONDS ago (or never: its
-  sender died after the commit) is sent again, in case the message was lost with the broker's
-  data; a duplicate does nothing (only the first claim starts an attempt).
+  sender died after the commit, and the mark it set before committing expired) is sent again,
+  in case the message was lost with the broker's data; a duplicate does nothing (only the
+  first claim starts an attempt).
 
 Every worker sweeps, so the check never dies with the worker it is checking; several sweeps
 of the same thing are harmless, because each is a transition under the run's row lock that

@@ -327,20 +327,23 @@ def _prep(field: Any, value: Any, db: Any) -> Any:
     return field.get_db_prep_save(value, db)
 
 
-def _save(steps: dict[str, StepRun], dirty: set[str]) -> None:
-    """Write the changed steps with one prepared UPDATE (bulk_update's CASE SQL is far slower)."""
-    if not dirty:
-        return
+def step_update(steps: list[StepRun]) -> tuple[str, list[list[Any]]]:
+    """The UPDATE that saves a step row's STEP_FIELDS, and its parameters for each of `steps`."""
     db = connections[DEFAULT_DB_ALIAS]
     fields = [StepRun._meta.get_field(name) for name in STEP_FIELDS]
     table = db.ops.quote_name(StepRun._meta.db_table)
     columns = ", ".join(f"{db.ops.quote_name(f.column)} = %s" for f in fields)
-    rows = [
-        [_prep(f, getattr(steps[key], f.attname), db) for f in fields] + [steps[key].pk]
-        for key in sorted(dirty)
-    ]
-    with db.cursor() as cursor:
-        cursor.executemany(f"UPDATE {table} SET {columns} WHERE id = %s", rows)
+    rows = [[_prep(f, getattr(step, f.attname), db) for f in fields] + [step.pk] for step in steps]
+    return f"UPDATE {table} SET {columns} WHERE id = %s", rows
+
+
+def _save(steps: dict[str, StepRun], dirty: set[str]) -> None:
+    """Write the changed steps with one prepared UPDATE (bulk_update's CASE SQL is far slower)."""
+    if not dirty:
+        return
+    sql, rows = step_update([steps[key] for key in sorted(dirty)])
+    with connections[DEFAULT_DB_ALIAS].cursor() as cursor:
+        cursor.executemany(sql, rows)
 
 
 def insert_steps(steps: list[StepRun]) -> None:

@@ -1,0 +1,162 @@
+"""A fan-out sibling's report, saved beside the other siblings' instead of after them.
+
+Every other transition of a Celery run (runs.distributed) holds the run row FOR UPDATE: it sees
+and changes the run alone, and the transitions of one run queue for that lock. In a fan-out,
+most reports are of a step that nothing reads, and most of them start a queued step in the
+same transaction for the reporting process to run next: those only change the two steps'
+rows. Such a report (`report`) takes the run row FOR KEY SHARE instead — which waits for, and
+holds off, every FOR UPDATE transition, but not the other sibling reports — then the reported
+step's row FOR UPDATE and the first queued step's row FOR UPDATE SKIP LOCKED (so two reports
+never pick the same one), decides on those rows alone, and appends its events with seqs taken
+in its last statement (eventlog.append_beside). Sibling reports of one run thus only queue for
+that statement and the commit.
+
+The invariant this relies on: a step's success changes no other step and not the run when
+nothing reads the step (no step becomes ready) and the same transaction starts another step
+(a run with a running step is not settled, so it does not finish); and while a report holds
+the run row FOR KEY SHARE, nothing changes a step row but sibling reports, each of its own two
+rows. The machine is rebuilt from those rows and the finished rows they read, it decides what
+a machine rebuilt from every row would, and the report checks it did (its events are about
+those two steps only, nothing sent, nothing revoked, the run not settled). Any other case —
+no queued step left (the last reports may settle the run), a step that others read, a failure,
+a stale report — goes the whole way (`None`: runs.distributed takes the run lock).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import connection, transaction
+
+from designer.engine.events import Event
+from designer.engine.machine import attempt_task_id
+from designer.runs import distributed, eventlog, heartbeat, translate
+from designer.runs.models import Run, RunStatus, StepRun, StepStatus
+
+# plans of runs this process saw (run id -> the plan's steps that others read): a hint only,
+# to spare a chain's report the attempt; `report` checks against the run's real plan
+_READ_BY_OTHERS: dict[int, frozenset[str]] = {}
+KNOWN_PLANS = 64
+
+
+class _NotBeside(Exception):
+    """This report needs the whole run: undo what it did and take the run lock."""
+
+
+def applies(run_id: int, key: str, result: dict[str, Any]) -> bool:
+    """Whether `report` may save this result: a success, on PostgreSQL, of a step that (as far
+    as this process knows the run's plan) nothing reads."""
+    return (
+        connection.vendor == "postgresql"
+        and result.get("status") == "succeeded"
+        and key not in _READ_BY_OTHERS.get(run_id, frozenset())
+    )
+
+
+def report(
+    run_id: int, key: str, attempt: int, result: dict[str, Any]
+) -> tuple[bool, tuple[str, dict[str, Any]] | None]:
+    """Save a sibling's successful result beside the others' and start a queued step for this
+    process (see the module docstring). (True, the step to run here) when saved; (True, None)
+    when the run is final (nothing saved, as runs.distributed would); (False, None) when the
+    report needs the whole run."""
+    try:
+        with transaction.atomic():
+            return True, _report(run_id, key, attempt, result)
+    except _NotBeside:
+        return False, None
+
+
+def _report(
+    run_id: int, key: str, attempt: int, result: dict[str, Any]
+) -> tuple[str, dict[str, Any]] | None:
+    status, created, now = _share_run(run_id)
+    if status in distributed.FINAL_RUN:
+        return None
+    if status != RunStatus.RUNNING:
+        raise _NotBeside
+    setup = distributed._setup(run_id, created)
+    plan = setup.plan
+    if len(_READ_BY_OTHERS) >= KNOWN_PLANS:
+        _READ_BY_OTHERS.clear()
+    _READ_BY_OTHERS[run_id] = frozenset(k for k in plan.order if plan.dependents[k])
+    if plan.dependents[key]:
+        raise _NotBeside
+    rows = _lock_rows(run_id, key, plan.step(key).dependencies)
+    reported = rows.get(key)
+    queued = next((row for k, row in rows.items() if k != key and _is_queued(row)), None)
+    if reported is None or queued is None:
+        raise _NotBeside
+    if reported.status != StepStatus.RUNNING or reported.attempts != attempt:
+        raise _NotBeside  # stale, or not running: the machine with every row decides
+    missing = set(plan.step(queued.key).dependencies) - rows.keys()
+    if missing:
+        more = StepRun.objects.filter(run_id=run_id, key__in=missing)
+        rows.update((row.key, row) for row in more)
+    clock = distributed.database_clock(now)
+    launcher = distributed.CeleryLauncher(setup.run, plan, clock)
+    events: list[Event] = []
+    known = {k: distributed.known_step(distributed.row_state(row), row) for k, row in rows.items()}
+    machine = distributed.machine_for(launcher, events, known)
+    machine.message(attempt_task_id(str(run_id), key, attempt), "done", result)
+    launcher.start_here(machine, queued.key, beat=False)
+    here = launcher.here
+    touched = {key, queued.key}
+    if (
+        here is None
+        or here[0] != queued.key
+        or launcher.sends
+        or launcher.kills
+        or machine.settled
+        or any(event.step not in touched for event in events)
+    ):
+        raise _NotBeside
+    heartbeat.touch(distributed.task_id(run_id, queued.key, here[1]["attempt"]))
+    messages = translate.apply_events(setup.run, events, steps=rows)  # changed in place
+    sql, saved = translate.step_update([reported, queued])  # saved in the events' statement
+    _, moved = eventlog.append_beside(
+        run_id,
+        setup.run.workspace_id,
+        messages,
+        machine.next_wake(),
+        before=[(sql, values) for values in saved],
+    )
+    launcher.wake_at = machine.next_wake() if moved else None
+    transaction.on_commit(launcher.carry_out)
+    return here
+
+
+def _share_run(run_id: int) -> tuple[str, Any, float]:
+    """The run's status and creation time, and the database clock, with the run row locked
+    FOR KEY SHARE."""
+    table = connection.ops.quote_name(Run._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT status, created_at, {distributed.DATABASE_NOW} FROM {table}"
+            " WHERE id = %s FOR KEY SHARE",
+            [run_id],
+        )
+        found = cursor.fetchone()
+    if found is None:
+        raise _NotBeside
+    return found[0], found[1], float(found[2])
+
+
+def _is_queued(row: StepRun) -> bool:
+    return row.status == StepStatus.QUEUED and row.attempts > 0
+
+
+def _lock_rows(run_id: int, key: str, reads: tuple[str, ...]) -> dict[str, StepRun]:
+    """Whole rows, in one statement: step `key`'s (locked FOR UPDATE), the first queued
+    attempt's that no other report holds (FOR UPDATE SKIP LOCKED), and the steps `key` reads
+    (finished: they do not change)."""
+    table = connection.ops.quote_name(StepRun._meta.db_table)
+    sql = (
+        f"WITH mine AS (SELECT id FROM {table} WHERE run_id = %s AND key = %s FOR UPDATE),"
+        f" next AS (SELECT id FROM {table} WHERE run_id = %s AND status = %s AND attempts > 0"
+        " AND key <> %s ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED)"
+        f" SELECT * FROM {table} WHERE run_id = %s"
+        " AND (id IN (SELECT id FROM mine UNION ALL SELECT id FROM next) OR key = ANY(%s))"
+    )
+    params = [run_id, key, run_id, StepStatus.QUEUED, key, run_id, list(reads)]
+    return {row.key: row for row in StepRun.objects.raw(sql, params)}
