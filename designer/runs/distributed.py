@@ -335,10 +335,10 @@ def _transition(
         changed = ("wake_at",) if wake != locked.wake_at else ()
         launcher.wake_at = wake if changed else None  # an advance is queued for an unmoved one
         locked.wake_at = wake
-        messages = translate.apply_events(locked, events, loaded=rows)
-        if messages:
-            eventlog.append(locked, messages, run_fields=changed)
-        elif changed:
+        pending: list[tuple[str, list[Any]]] = []  # the rows' UPDATEs, run with the events'
+        messages = translate.apply_events(locked, events, loaded=rows, pending=pending)
+        eventlog.append(locked, messages, run_fields=changed, before=pending)
+        if changed and not messages:
             Run.objects.filter(pk=run_id).update(wake_at=wake)
         launcher.mark_sent()
         transaction.on_commit(launcher.carry_out)

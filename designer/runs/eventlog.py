@@ -53,15 +53,15 @@ def insert_rows(
     table: str,
     columns: list[str],
     rows: list[list[Any]],
-    before: tuple[str, list[Any]] | None = None,
+    before: Sequence[tuple[str, list[Any]]] = (),
 ) -> None:
     """INSERT rows, in order, with prepared parameters.
 
     SQLite: one executemany (the statement is prepared once, in-process). Elsewhere: multi-row
     VALUES statements of INSERT_CHUNK rows, since PostgreSQL runs each row of an executemany as
     a statement of its own (measured ~15 ms for 200 events, against a few ms in one statement).
-    `before` (PostgreSQL only): a data-modifying statement and its parameters that the first
-    INSERT runs as a WITH clause, in the same round trip.
+    `before` (PostgreSQL only): data-modifying statements and their parameters that the first
+    INSERT runs as WITH clauses, in the same round trip.
     """
     into = f"INSERT INTO {db.ops.quote_name(table)} ({', '.join(map(db.ops.quote_name, columns))})"
     row_sql = "(" + ", ".join(["%s"] * len(columns)) + ")"
@@ -69,9 +69,9 @@ def insert_rows(
         if db.vendor == "sqlite":
             cursor.executemany(f"{into} VALUES {row_sql}", rows)
             return
-        prefix, prefix_params = (
-            ("", []) if before is None else (f"WITH first AS ({before[0]}) ", before[1])
-        )
+        clauses = ", ".join(f"first{i} AS ({sql})" for i, (sql, _) in enumerate(before))
+        prefix = f"WITH {clauses} " if before else ""
+        prefix_params = [value for _, values in before for value in values]
         for start in range(0, len(rows), INSERT_CHUNK):
             chunk = rows[start : start + INSERT_CHUNK]
             params = [*prefix_params, *(value for row in chunk for value in row)]
@@ -106,15 +106,26 @@ def _update_run(
 
 
 def append(
-    run: Run, messages: list[Message], run_fields: tuple[str, ...] = ()
+    run: Run,
+    messages: list[Message],
+    run_fields: tuple[str, ...] = (),
+    before: Sequence[tuple[str, list[Any]]] = (),
 ) -> list[dict[str, Any]]:
     """Store messages as RunEvents with the next seqs of a locked `run`; publish them on commit.
 
     Call inside the transaction that saved the state the messages describe, with `run` locked
     by lock_run (or created in that transaction), so a state is never announced before it is
     saved and seqs never collide. The rows go in through `insert_rows` (one statement for all).
-    `run_fields` are other fields of `run` saved in the same UPDATE as its new seq.
+    `run_fields` are other fields of `run` saved in the same UPDATE as its new seq. `before`:
+    statements (with their parameters) that save the state first (translate.apply_events'
+    `pending`): on PostgreSQL in the same statement as the events.
     """
+    db = connections[DEFAULT_DB_ALIAS]  # the thread's connection itself, not the proxy
+    if not messages or db.vendor != "postgresql":
+        with db.cursor() as cursor:
+            for sql, params in before:
+                cursor.execute(sql, params)
+        before = ()
     if not messages:
         return []
     envelopes = []
@@ -122,7 +133,6 @@ def append(
     now = timezone.now()
     fields = [RunEvent._meta.get_field(name) for name in EVENT_FIELDS]
     data_field = fields[3]
-    db = connections[DEFAULT_DB_ALIAS]  # the thread's connection itself, not the proxy
     created = fields[4].get_db_prep_save(now, db)
     for offset, (kind, data) in enumerate(messages, start=1):
         clean = validate_event_data(kind, data)
@@ -141,7 +151,8 @@ def append(
     changed = {"seq": run.seq, **{name: getattr(run, name) for name in run_fields}}
     columns = [f.column for f in fields]
     if db.vendor == "postgresql":  # the run's new seq in the events' statement: one round trip
-        insert_rows(db, RunEvent._meta.db_table, columns, rows, _update_run(db, run.pk, changed))
+        saves = [*before, _update_run(db, run.pk, changed)]
+        insert_rows(db, RunEvent._meta.db_table, columns, rows, saves)
     else:
         insert_rows(db, RunEvent._meta.db_table, columns, rows)
         Run.objects.filter(pk=run.pk).update(**changed)

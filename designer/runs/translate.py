@@ -215,6 +215,7 @@ def apply_events(
     steps: dict[str, StepRun] | None = None,
     *,
     loaded: dict[str, StepRun] | None = None,
+    pending: list[tuple[str, list[Any]]] | None = None,
 ) -> list[Message]:
     """Save what a batch of engine events says about a locked run; return the messages to log.
 
@@ -223,7 +224,9 @@ def apply_events(
     With `steps` (every StepRun of the run by key, held in memory and not yet saved: a run
     finished in the request that created it) the rows and the run are only changed in place,
     and the caller saves them. `loaded`: rows the caller read under the run's lock, used
-    rather than read again (the steps of other events are read here).
+    rather than read again (the steps of other events are read here). `pending`: the changed
+    rows' UPDATEs are added to it (statements and parameters) for the caller to run, e.g. in
+    the events' own statement (eventlog.append's `before`), rather than run here.
     """
     in_memory = steps is not None
     if steps is None:
@@ -283,7 +286,10 @@ def apply_events(
             _apply_status(step, event)
             messages.append(step_status_message(step))
     flush_logs()
-    if not in_memory:
+    if not in_memory and pending is not None and dirty:
+        sql, rows = step_update([steps[key] for key in sorted(dirty)])
+        pending.extend((sql, values) for values in rows)
+    elif not in_memory:
         _save(steps, dirty)
     return messages
 
