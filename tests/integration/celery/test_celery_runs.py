@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 import redis
 
-from designer.runs import distributed
+from designer.runs import distributed, reconciler, services
 from designer.runs.models import RunEvent, StepRun
 from designer.runs.tasks import run_step
 from designer.sandbox.slots import UID_BASE
@@ -258,3 +258,33 @@ def test_a_hung_celery_step_times_out_and_is_retried(team_tx: Team, settings: An
 
 def test_a_version_a_celery_step_wrote_names_its_run_and_step(team_tx: Team) -> None:
     check_a_version_a_run_wrote_names_its_run_and_step(team_tx)
+
+
+def test_a_sweep_while_a_transition_sends_its_tasks_sends_none_of_them_again(
+    team_tx: Team, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # a transition sends the tasks of the steps it queued after its commit (a fan-out's first
+    # one: 199 of them, seconds under load); a reconciler's sweep meanwhile must not take them
+    # for lost messages and send them again (each re-send is a transition under the run lock)
+    editor = team_tx.client("editor")
+    graph = make_graph(editor, team_tx.workspace.pk, chain_document(2))
+    resent: list[tuple[int, str, int]] = []
+    monkeypatch.setattr(distributed, "resend", lambda *attempt: resent.append(attempt))
+    swept: list[int] = []
+
+    def send(*args: Any, **kwargs: Any) -> None:
+        if not swept:  # a worker's sweep, while this task is being sent
+            swept.append(reconciler.sweep())
+
+    monkeypatch.setattr(run_step, "apply_async", send)
+    monkeypatch.setattr(distributed, "advance_later", lambda run_id, delay=0.0: None)
+    marks = redis.Redis.from_url(REDIS_URL)
+    for _ in range(3):  # the worker's reconciler may begin a run first (queued for 1.5 s)
+        run_id = editor.post(f"/api/graphs/{graph}/runs/", {}, format="json").json()["id"]
+        marks.delete(f"designer:sent:run{run_id}-s1-1")  # an earlier session's run had this id
+        distributed.advance(run_id)  # begins the run: iris queued, its task sent
+        services.finish(run_id, "canceled")  # its task was never really sent
+        if swept:
+            break
+    assert swept, "no run was begun here"
+    assert [attempt for attempt in resent if attempt[0] == run_id] == []
