@@ -14,6 +14,7 @@ from designer.endpoints.models import Invocation
 from designer.engine.store import ArtifactError
 from designer.runs.engine_setup import artifact_store
 from designer.runs.models import RunStatus
+from designer.runs.records import find_step
 
 MEDIA_TYPES = {
     "csv": "text/csv; charset=utf-8",
@@ -42,7 +43,7 @@ def output_download(call: Invocation, name: str, fmt: str) -> HttpResponse:
         raise ApiError(
             409, "not_ready", f"Invocation {call.pk} is {status}; outputs exist once it succeeded."
         )
-    step = call.run.steps.filter(key=output["node"]).first()
+    step = find_step(call.run, output["node"])
     info: dict[str, Any] = step.outputs.get(output["port"], {}) if step else {}
     try:
         path = artifact_store().local_path(info["digest"]) if "digest" in info else None

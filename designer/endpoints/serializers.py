@@ -478,7 +478,7 @@ class InvocationSerializer(InvocationSummarySerializer):
             return []
         outputs = call.version.interface["outputs"]
         nodes = [output["node"] for output in outputs]
-        steps = {step.key: step for step in call.run.steps.filter(key__in=nodes)}
+        steps = {step.key: step for step in call.run.step_list if step.key in nodes}
         links = []
         for output in outputs:
             step = steps.get(output["node"])

@@ -42,6 +42,9 @@ class GraphVersion(models.Model):
     )
     parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.SET_NULL)
     created_at = models.DateTimeField(auto_now_add=True)
+    # the graph's draft_revision whose draft this version's document is (null: not known, e.g.
+    # a version saved before it was kept, or an edited copy): an unchanged draft is found by it
+    draft_revision = models.PositiveIntegerField(null=True, blank=True)
 
     class Meta:
         ordering = ["-number"]

@@ -195,11 +195,15 @@ def latest_version(graph: Graph) -> GraphVersion | None:
 def commit_version(
     graph_id: int, user: Any, message: str, *, only_if_changed: bool
 ) -> GraphVersion:
-    """Snapshot the draft as a new version (or return the newest when unchanged and allowed)."""
+    """Snapshot the draft as a new version (or return the newest when unchanged and allowed).
+
+    A version remembers the draft revision it was committed from, so an unchanged draft is known
+    without reading either document (they are compared only when the revisions differ).
+    """
     with transaction.atomic():
-        graph = Graph.objects.select_for_update().get(pk=graph_id)
-        parent = latest_version(graph)
-        if parent is not None and same_json(parent.document, graph.draft):
+        graph = Graph.objects.select_for_update().defer("draft", "shared_state").get(pk=graph_id)
+        parent = graph.versions.defer("document").order_by("-number").first()
+        if parent is not None and _is_draft(parent, graph):
             if only_if_changed:
                 return parent
             raise ApiError(
@@ -216,7 +220,20 @@ def commit_version(
             message=message,
             author=user,
             parent=parent,
+            draft_revision=graph.draft_revision,
         )
+
+
+def _is_draft(version: GraphVersion, graph: Graph) -> bool:
+    """Whether a version's document is a locked graph's draft (by revision, else by content;
+    a version found equal remembers the revision)."""
+    if version.draft_revision == graph.draft_revision:
+        return True
+    if not same_json(version.document, graph.draft):
+        return False
+    GraphVersion.objects.filter(pk=version.pk).update(draft_revision=graph.draft_revision)
+    version.draft_revision = graph.draft_revision
+    return True
 
 
 def commit_document(

@@ -6,7 +6,8 @@ from typing import Any
 
 from django.db import transaction
 
-from designer.runs.models import Run, RunEvent, StepRun
+from designer.runs.models import Run, StepRun
+from designer.runs.records import events_after
 
 WORKSPACE_SNAPSHOT_RUNS = 50
 
@@ -40,7 +41,7 @@ def run_snapshot(run_id: int) -> dict[str, Any] | None:
         )
         if run is None:
             return None
-        steps = [_step(step) for step in StepRun.objects.filter(run_id=run_id).order_by("id")]
+        steps = [_step(step) for step in run.step_list]
     version = run.graph_version
     data = {
         "run": {
@@ -57,17 +58,6 @@ def run_snapshot(run_id: int) -> dict[str, Any] | None:
         "steps": steps,
     }
     return {"type": "run.snapshot", "run_id": run.pk, "seq": run.seq, "data": data}
-
-
-def events_after(run_id: int, after: int, upto: int | None = None) -> list[dict[str, Any]]:
-    """Return the stored event envelopes of a run with after < seq (≤ upto), in seq order."""
-    rows = RunEvent.objects.filter(run_id=run_id, seq__gt=after)
-    if upto is not None:
-        rows = rows.filter(seq__lte=upto)
-    return [
-        {"type": kind, "run_id": run_id, "seq": seq, "data": data}
-        for kind, seq, data in rows.order_by("seq").values_list("type", "seq", "data")
-    ]
 
 
 def replay(run_id: int, after: int) -> tuple[list[dict[str, Any]], int]:

@@ -1,4 +1,5 @@
-"""Django admin for runs, steps, events, datasets, dataset usage and the result cache index."""
+"""Django admin for runs, steps, events, inline run records, datasets, dataset usage and the
+result cache index."""
 
 from django.contrib import admin
 
@@ -10,6 +11,7 @@ from designer.runs.models import (
     DatasetVersion,
     Run,
     RunEvent,
+    RunRecord,
     StepRun,
 )
 
@@ -28,9 +30,17 @@ class StepRunInline(admin.TabularInline):
 class RunAdmin(admin.ModelAdmin):
     """Runs with their steps."""
 
-    list_display = ["id", "workspace", "graph_version", "status", "runner", "created_at"]
-    list_filter = ["status", "runner", "workspace"]
-    readonly_fields = ["seq", "plan"]
+    list_display = [
+        "id",
+        "workspace",
+        "graph_version",
+        "status",
+        "runner",
+        "stored_inline",
+        "created_at",
+    ]
+    list_filter = ["status", "runner", "stored_inline", "workspace"]
+    readonly_fields = ["seq", "plan", "stored_inline"]
     inlines = [StepRunInline]
 
 
@@ -49,6 +59,14 @@ class RunEventAdmin(admin.ModelAdmin):
     list_display = ["run", "seq", "type", "created_at"]
     list_filter = ["type"]
     readonly_fields = ["run", "seq", "type", "data", "created_at"]
+
+
+@admin.register(RunRecord)
+class RunRecordAdmin(admin.ModelAdmin):
+    """Runs stored inline: their steps and event log as one row (read-only)."""
+
+    list_display = ["run"]
+    readonly_fields = ["run", "steps", "events"]
 
 
 @admin.register(Dataset)

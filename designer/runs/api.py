@@ -21,7 +21,7 @@ from designer.engine.store import ArtifactError
 from designer.graphs.api import graph_response
 from designer.graphs.models import Graph
 from designer.graphs.serializers import GraphSerializer
-from designer.runs import dataset_services, engine_setup, inference, logs, services
+from designer.runs import dataset_services, engine_setup, inference, logs, records, services
 from designer.runs.compare import compare_runs
 from designer.runs.models import Dataset, DatasetUsage, Run, RunStatus, StepRun
 from designer.runs.plans import node_columns, preview_plan, stored_plan
@@ -63,6 +63,7 @@ from designer.workspaces.permissions import ScopedAPIView
 RUNS = Run.objects.select_related("graph_version__graph", "created_by").defer(
     "plan", "graph_version__document", "graph_version__graph__draft"
 )
+GRAPHS = Graph.objects.defer("draft", "shared_state")
 EXTENSIONS = {"parquet": "parquet", "json": "json", "pickle": "pickle"}
 LOG_PAGE = 10_000  # log lines per page
 PAGE_PARAMS = [
@@ -87,7 +88,7 @@ class RunsView(ScopedAPIView):
     def step(self, pk: int, key: str) -> tuple[Run, StepRun]:
         """A run and one of its steps (404 naming the step when it has none)."""
         run = self.run(pk)
-        step = run.steps.filter(key=key).first()
+        step = records.find_step(run, key)
         if step is None:
             raise ApiError(404, "not_found", f"Run {pk} has no step {key!r}.")
         return run, step
@@ -115,7 +116,7 @@ class GraphRunsView(RunsView):
 
     @extend_schema(request=StartRunSerializer, responses={201: RunSerializer})
     def post(self, request: Request, pk: int) -> Response:
-        graph = self.scoped_object(Graph.objects.all(), pk, "Graph")
+        graph = self.scoped_object(GRAPHS, pk, "Graph")  # the draft is read only if changed
         body = StartRunSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         run = services.start_run(graph, request.user, **body.validated_data)

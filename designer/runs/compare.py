@@ -127,7 +127,7 @@ def compare_runs(first: Run, second: Run) -> dict[str, Any]:
     """Compare two runs of one graph: the older one is the baseline, whatever the order given."""
     older, newer = sorted((first, second), key=lambda r: (r.created_at, r.pk))
     plans = Plan.from_dict(older.plan), Plan.from_dict(newer.plan)
-    rows = [{s.key: s for s in run.steps.all()} for run in (older, newer)]
+    rows = [{s.key: s for s in run.step_list} for run in (older, newer)]
     materials = [_materials(plan, steps) for plan, steps in zip(plans, rows, strict=True)]
     labels = {
         **node_labels(older.graph_version.document),

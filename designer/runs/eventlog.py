@@ -12,8 +12,8 @@ from django.utils import timezone
 from pydantic_core import to_json
 
 from designer.realtime.broadcast import publish_run_events
-from designer.realtime.protocol import validate_event_data
-from designer.runs.models import Run, RunEvent
+from designer.realtime.protocol import RUN_LEVEL_EVENTS, validate_event_data
+from designer.runs.models import Run, RunEvent, RunRecord
 
 Message = tuple[str, dict[str, Any]]
 
@@ -105,6 +105,14 @@ def _update_run(
     ]
 
 
+def _envelopes(run: Run, messages: list[Message]) -> list[dict[str, Any]]:
+    """The messages checked against the protocol, as envelopes with the run's next seqs."""
+    return [
+        {"type": kind, "run_id": run.pk, "seq": seq, "data": validate_event_data(kind, data)}
+        for seq, (kind, data) in enumerate(messages, start=run.seq + 1)
+    ]
+
+
 def append(
     run: Run,
     messages: list[Message],
@@ -128,25 +136,14 @@ def append(
         before = ()
     if not messages:
         return []
-    envelopes = []
-    rows = []
-    now = timezone.now()
+    envelopes = _envelopes(run, messages)
     fields = [RunEvent._meta.get_field(name) for name in EVENT_FIELDS]
     data_field = fields[3]
-    created = fields[4].get_db_prep_save(now, db)
-    for offset, (kind, data) in enumerate(messages, start=1):
-        clean = validate_event_data(kind, data)
-        seq = run.seq + offset
-        rows.append(
-            [
-                run.pk,
-                seq,
-                kind,
-                json_param(data_field, clean, db),
-                created,
-            ]
-        )
-        envelopes.append({"type": kind, "run_id": run.pk, "seq": seq, "data": clean})
+    created = fields[4].get_db_prep_save(timezone.now(), db)
+    rows = [
+        [run.pk, e["seq"], e["type"], json_param(data_field, e["data"], db), created]
+        for e in envelopes
+    ]
     run.seq += len(rows)
     changed = {"seq": run.seq, **{name: getattr(run, name) for name in run_fields}}
     columns = [f.column for f in fields]
@@ -208,3 +205,37 @@ def append_beside(
     moved = wake_at is not None and returned[0][1] == wake_at
     transaction.on_commit(lambda: publish_run_events(workspace_id, envelopes))
     return envelopes, moved
+
+
+def store_inline(
+    run: Run, messages: list[Message], steps: list[dict[str, Any]], run_fields: tuple[str, ...]
+) -> list[dict[str, Any]]:
+    """Save a new run's whole event log and its steps (runs/records.py) as one RunRecord.
+
+    For a run created in this transaction and finished in it: `run.seq` becomes the log's
+    length and `run_fields` are saved with it. One INSERT and one UPDATE (one round trip on
+    PostgreSQL) instead of a row per step and per event. Only the run-level events are
+    published on commit: no socket can watch a run before the transaction that creates it has
+    committed, and one that joins after reads the finished state (seq included) in its
+    snapshot, so the step events would reach nobody; the workspace's lists get theirs as usual.
+    """
+    envelopes = _envelopes(run, messages)
+    run.seq += len(envelopes)
+    run.stored_inline = True
+    db = connections[DEFAULT_DB_ALIAS]
+    fields = [RunRecord._meta.get_field(name) for name in ("run", "steps", "events")]
+    events = [[e["type"], e["data"]] for e in envelopes]
+    row = [run.pk, json_param(fields[1], steps, db), json_param(fields[2], events, db)]
+    names = ("seq", "stored_inline", *run_fields)
+    update = _update_run(db, run.pk, {name: getattr(run, name) for name in names})
+    columns = [f.column for f in fields]
+    if db.vendor == "postgresql":
+        insert_rows(db, RunRecord._meta.db_table, columns, [row], update)
+    else:
+        insert_rows(db, RunRecord._meta.db_table, columns, [row])
+        with db.cursor() as cursor:
+            cursor.execute(*update)
+    workspace = run.workspace_id
+    published = [e for e in envelopes if e["type"] in RUN_LEVEL_EVENTS]
+    transaction.on_commit(lambda: publish_run_events(workspace, published))
+    return envelopes

@@ -13,6 +13,7 @@ from designer.graphs import services as graph_services
 from designer.graphs.analysis import module_registry
 from designer.graphs.models import Graph, GraphVersion
 from designer.modules.specs.frozen import FROZEN_KINDS
+from designer.runs import records
 from designer.runs.engine_setup import artifact_store
 from designer.runs.models import Run, RunStatus, StepRun
 from designer.serving.derive import DeriveError, derive_inference_graph
@@ -29,7 +30,7 @@ def create_inference_graph(
             "run_not_succeeded",
             f"Run {run.pk} is {run.status}; an inference graph needs a run that succeeded.",
         )
-    outputs = {step.key: step.outputs for step in run.steps.all()}
+    outputs = {step.key: step.outputs for step in run.step_list}
     try:
         document = derive_inference_graph(
             run.graph_version.document,
@@ -51,6 +52,14 @@ def create_inference_graph(
     )
 
 
+def _workspace_step(workspace_id: int, run_id: Any, key: str) -> StepRun | None:
+    """A step of a run of the workspace (stored as rows or inline), None when there is none."""
+    inline = Run.objects.filter(pk=run_id, workspace_id=workspace_id, stored_inline=True).first()
+    if inline is not None:
+        return records.find_step(inline, key)
+    return StepRun.objects.filter(run_id=run_id, run__workspace_id=workspace_id, key=key).first()
+
+
 def frozen_issues(
     workspace_id: int, nodes: Iterable[tuple[str, str, dict[str, Any]]]
 ) -> list[dict[str, Any]]:
@@ -61,9 +70,7 @@ def frozen_issues(
         kind = FROZEN_KINDS.get(module.rpartition("@")[0])
         if kind is None:
             continue
-        step = StepRun.objects.filter(
-            run_id=params.get("run"), run__workspace_id=workspace_id, key=str(params.get("step"))
-        ).first()
+        step = _workspace_step(workspace_id, params.get("run"), str(params.get("step")))
         output = (step.outputs if step is not None else {}).get(str(params.get("port")))
         if not output or output.get("digest") != params.get("digest") or output.get("kind") != kind:
             issues.append(

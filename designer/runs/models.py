@@ -62,6 +62,9 @@ class Run(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    # a run finished in the request that created it, every step reused (decision 0038): its
+    # steps and event log are one RunRecord, not StepRun and RunEvent rows
+    stored_inline = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["-created_at"]
@@ -72,7 +75,11 @@ class Run(models.Model):
     @cached_property
     def step_list(self) -> list[StepRun]:
         """The run's steps in order, read once (a run finished in the request that created it
-        is given the steps it was saved with)."""
+        is given the steps it was saved with; a run stored inline, its record's steps)."""
+        if self.stored_inline:
+            from designer.runs.records import record_steps
+
+            return record_steps(self)
         return list(self.steps.all())
 
 
@@ -125,6 +132,21 @@ class RunEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.run_id}#{self.seq} {self.type}"
+
+
+class RunRecord(models.Model):
+    """A run stored inline (`Run.stored_inline`): its steps and its event log as one row.
+
+    `steps`: each step's saved fields but its outputs (runs/records.py); `events`: the log's
+    [type, data] in seq order from 1 (the step outputs are read from its `step.output` events).
+    """
+
+    run = models.OneToOneField(Run, on_delete=models.CASCADE, primary_key=True, related_name="+")
+    steps = models.JSONField()
+    events = models.JSONField()
+
+    def __str__(self) -> str:
+        return f"run {self.run_id} stored inline"
 
 
 class Dataset(models.Model):

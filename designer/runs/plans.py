@@ -109,7 +109,7 @@ def stored_plan(run: Run) -> dict[str, Any]:
     """The plan a run executed, step by step, with what each step did."""
     plan = Plan.from_dict(run.plan)
     labels = node_labels(run.graph_version.document)
-    rows: dict[str, StepRun] = {s.key: s for s in run.steps.all()}
+    rows: dict[str, StepRun] = {s.key: s for s in run.step_list}
     steps = []
     for order, step in enumerate(run.plan["steps"], start=1):
         row = rows.get(step["key"])

@@ -14,17 +14,18 @@ from __future__ import annotations
 
 import shutil
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from django.conf import settings
+from django.db.models import QuerySet
 
 from designer.engine.datasets import dataset_digests, prune_indexes
 from designer.engine.store import ArtifactError, ArtifactStore
-from designer.runs import engine_setup, logs
-from designer.runs.models import Run, RunStatus, StepRun
+from designer.runs import engine_setup, logs, records
+from designer.runs.models import Run, RunRecord, RunStatus, StepRun
 
 GRACE_SECONDS = 3600
 FINAL = (RunStatus.SUCCEEDED, RunStatus.FAILED, RunStatus.CANCELED)
@@ -66,10 +67,21 @@ def expired_runs(keep: int) -> list[int]:
 def live_digests(store: ArtifactStore) -> set[str]:
     """Every artifact a remaining run's steps or a dataset name, and every artifact those need."""
     live = dataset_digests(store)
-    for outputs, history in StepRun.objects.values_list("outputs", "history").iterator():
+    for outputs, history in _step_records(StepRun.objects.all(), RunRecord.objects.all()):
         live.update(_digests(outputs))
         live.update(logs.chunk_digests(history))
     return with_requirements(store, live)
+
+
+def _step_records(
+    rows: QuerySet[StepRun], inline: QuerySet[RunRecord]
+) -> Iterator[tuple[dict[str, Any], list[dict[str, Any]]]]:
+    """(outputs, history) of every step, saved as a row or in an inline run's record."""
+    yield from rows.values_list("outputs", "history").iterator()
+    for steps, events in inline.values_list("steps", "events").iterator():
+        outputs = records.outputs_by_step(events)
+        for step in steps:
+            yield outputs.get(step["key"], {}), step.get("history", [])
 
 
 def with_requirements(store: ArtifactStore, digests: set[str]) -> set[str]:
@@ -127,7 +139,8 @@ def workspace_storage(workspace_id: int) -> dict[str, int]:
     digests: set[str] = set()
     logged = 0
     steps = StepRun.objects.filter(run__workspace_id=workspace_id)
-    for outputs, history in steps.values_list("outputs", "history").iterator():
+    inline = RunRecord.objects.filter(run__workspace_id=workspace_id)
+    for outputs, history in _step_records(steps, inline):
         digests.update(_digests(outputs))
         logged += sum(int(entry.get("bytes") or 0) for entry in history)
     artifacts = _sizes(store, with_requirements(store, digests))

@@ -33,6 +33,7 @@ from designer.runs import (
     fastpath,
     inference,
     logs,
+    records,
     translate,
 )
 from designer.runs.models import (
@@ -135,11 +136,14 @@ def version_plan(
     dicts are only read (saved as `Run.plan`). A graph that cannot run raises the 400 of
     `plan_for_run`.
     """
-    document = with_node_params(version.document, node_params) if node_params else version.document
+
+    def document() -> dict[str, Any]:  # read only to compile (a deferred version's query)
+        return with_node_params(version.document, node_params) if node_params else version.document
+
     try:
         values = canonical_json([parameters, node_params or {}])
     except (TypeError, ValueError):  # not plain JSON: compile it, keep nothing
-        plan = plan_for_run(document, parameters, run_from=run_from, run_only=run_only)
+        plan = plan_for_run(document(), parameters, run_from=run_from, run_only=run_only)
         return plan, plan.to_dict()
     registry = module_registry()
     # the row's identity with its creation time, so a database emptied and refilled under a
@@ -150,7 +154,7 @@ def version_plan(
         if hit is not None and hit[2] is registry:
             _plans.move_to_end(key)
             return hit[0], hit[1]
-    plan = plan_for_run(document, parameters, run_from=run_from, run_only=run_only)
+    plan = plan_for_run(document(), parameters, run_from=run_from, run_only=run_only)
     compiled = (plan, plan.to_dict(), registry)
     with _plans_lock:
         _plans[key] = compiled
@@ -220,16 +224,21 @@ def finish_reused_run(run: Run, plan: Plan, events: list[Event]) -> None:
     """Save a new run that the fast path finished (every step reused) with its whole event log.
 
     The messages are those the coordinator would have logged (queued, then the translation of
-    the same engine events), saved in the transaction that created the run: the StepRuns are
-    inserted in their final state and the run row updated once; published after the commit.
+    the same engine events), saved in the transaction that created the run. The run is stored
+    inline (decision 0038): its steps and its log as one RunRecord, read back by runs/records.py
+    as the StepRun and RunEvent rows the coordinator would have written; published on commit.
     """
     steps = {step.key: StepRun(run=run, key=step.key, module=step.module) for step in plan.steps}
     messages = [("run.status", {"status": RunStatus.QUEUED})]
     messages += translate.apply_events(run, events, steps=steps)
     run.step_list = list(steps.values())  # what the answer shows, as saved
-    translate.insert_steps(run.step_list)
     record_dataset_usage(run, plan)
-    eventlog.append(run, messages, run_fields=("status", "error", "started_at", "finished_at"))
+    eventlog.store_inline(
+        run,
+        messages,
+        records.step_entries(run.step_list),
+        run_fields=("status", "error", "started_at", "finished_at"),
+    )
 
 
 def record_dataset_usage(run: Run, plan: Plan) -> None:
@@ -317,7 +326,7 @@ def resume_run(
     """
     document = with_node_params(run.graph_version.document, params)
     if from_node is None:
-        failed = run.steps.filter(status=StepStatus.FAILED).order_by("id").first()
+        failed = next((s for s in run.step_list if s.status == StepStatus.FAILED), None)
         if failed is None:
             raise ApiError(
                 400,

@@ -12,7 +12,7 @@ from django.utils import timezone
 from designer.engine.events import Event, EventType
 from designer.engine.scheduler import outcome_counts
 from designer.runs import engine_setup, logs
-from designer.runs.eventlog import Message, insert_rows, json_param
+from designer.runs.eventlog import Message, json_param
 from designer.runs.models import Run, RunStatus, StepRun, StepStatus
 
 STEP_STATUS = {
@@ -351,10 +351,3 @@ def _save(steps: dict[str, StepRun], dirty: set[str]) -> None:
     with connections[DEFAULT_DB_ALIAS].cursor() as cursor:
         cursor.executemany(sql, rows)
 
-
-def insert_steps(steps: list[StepRun]) -> None:
-    """Insert new StepRuns (eventlog.insert_rows), in list order: their ids follow it."""
-    db = connections[DEFAULT_DB_ALIAS]
-    fields = [StepRun._meta.get_field(name) for name in ("run", "key", "module", *STEP_FIELDS)]
-    rows = [[_prep(f, getattr(s, f.attname), db) for f in fields] for s in steps]
-    insert_rows(db, StepRun._meta.db_table, [f.column for f in fields], rows)

@@ -1,9 +1,11 @@
 """A run whose every step is reused is finished inside its POST (decision 0003, "fast path").
 
 Through the real HTTP API on the embedded local runner: the finished run's saved event log is
-the one the coordinator writes for the same rerun, its events are published once the
-transaction has committed, and every run that needs a worker (a changed step, a bypassed
-cache, run from / run only) or is started in Celery mode is handed over exactly as before.
+the one the coordinator writes for the same rerun (stored inline, decision 0038: one RunRecord
+rather than StepRun and RunEvent rows, read back as the rows would be), its events are
+published once the transaction has committed, and every run that needs a worker (a changed
+step, a bypassed cache, run from / run only) or is started in Celery mode is handed over
+exactly as before.
 """
 
 from __future__ import annotations
@@ -21,8 +23,8 @@ from channels.layers import get_channel_layer
 from django.db import connection, connections
 from rest_framework.test import APIClient
 
-from designer.runs import dispatch, distributed, eventlog, fastpath
-from designer.runs.models import Run, RunEvent, StepRun
+from designer.runs import dispatch, distributed, eventlog, fastpath, records
+from designer.runs.models import Run, RunEvent, RunRecord, StepRun
 from tests.integration.api.conftest import Team, make_team
 from tests.integration.api.test_runs import chain_document, make_graph, steps, wait_for
 
@@ -50,12 +52,12 @@ class Spy:
 
 
 def _count_committed(run_id: int) -> int:
-    """Count a run's saved events through a connection of another thread (committed rows only)."""
+    """Count a run's saved events through a connection of another thread (committed only)."""
     counted: list[int] = []
 
     def count() -> None:
         try:
-            counted.append(RunEvent.objects.filter(run_id=run_id).count())
+            counted.append(len(records.events_after(run_id, 0)))
         finally:
             connections.close_all()
 
@@ -103,10 +105,11 @@ def post_run(client: APIClient, graph: int, body: dict[str, Any] | None = None) 
 
 
 def event_log(run_id: int) -> list[tuple[str, dict[str, Any]]]:
-    """(type, data) of a run's saved events in seq order, checking that the seqs are 1..n."""
-    events = list(RunEvent.objects.filter(run_id=run_id).order_by("seq"))
-    assert [e.seq for e in events] == list(range(1, len(events) + 1))
-    return [(e.type, e.data) for e in events]
+    """(type, data) of a run's saved events in seq order (rows or inline), seqs 1..n."""
+    events = records.events_after(run_id, 0)
+    assert [e["seq"] for e in events] == list(range(1, len(events) + 1))
+    assert all(e["run_id"] == run_id for e in events)
+    return [(e["type"], e["data"]) for e in events]
 
 
 def without_duration(log: list[tuple[str, dict[str, Any]]]) -> list[tuple[str, dict[str, Any]]]:
@@ -117,7 +120,16 @@ def without_duration(log: list[tuple[str, dict[str, Any]]]) -> list[tuple[str, d
 
 
 def step_rows(run_id: int) -> list[dict[str, Any]]:
-    return list(StepRun.objects.filter(run_id=run_id).order_by("id").values(*STEP_COLUMNS))
+    """A run's saved steps in order (rows or inline), the columns the coordinator writes."""
+    steps = Run.objects.get(pk=run_id).step_list
+    return [{column: getattr(step, column) for column in STEP_COLUMNS} for step in steps]
+
+
+def row_counts(run_id: int) -> tuple[int, int]:
+    """How many StepRun and RunEvent rows a run has."""
+    return StepRun.objects.filter(run_id=run_id).count(), RunEvent.objects.filter(
+        run_id=run_id
+    ).count()
 
 
 def cached_graph(client: APIClient, team: Team, nodes: int = 5) -> int:
@@ -178,18 +190,23 @@ def test_an_all_reused_run_is_finished_in_its_post_with_the_coordinators_event_l
     assert log[-1][1]["counts"]["reused"] == 5 and log[-1][1]["duration"] >= 0
     assert answer["seq"] == len(log)
 
-    # The same rows: steps, and the run's own state.
+    # The same steps and the run's own state, from one record instead of rows.
     assert step_rows(run_id) == step_rows(reference["id"])
+    assert row_counts(reference["id"]) == (5, len(log)) and row_counts(run_id) == (0, 0)
     assert all(s["finished_at"] and s["started_at"] is None for s in answer["steps"])
     run = Run.objects.get(pk=run_id)
     assert (run.status, run.error, run.seq) == ("succeeded", "", len(log))
     assert run.created_at <= run.started_at <= run.finished_at
 
-    # Published once, in seq order, after the commit (every row visible to another connection).
+    # Published once, in seq order, after the commit (every event visible to another
+    # connection): the run-level events; no socket could watch the run's step events before the
+    # commit, and one opened after it reads them in its snapshot (the realtime suite's
+    # test_an_unchanged_rerun_reads_the_same_over_the_socket).
     mine = [e for e in spy.published if e["run_id"] == run_id]
     assert mine == [
         {"type": kind, "run_id": run_id, "seq": seq, "data": data}
         for seq, (kind, data) in enumerate(log, start=1)
+        if kind in ("run.status", "run.finished")
     ]
     assert spy.committed_when_published[run_id] == len(log)
     assert not any(spy.in_transaction_when_published)
@@ -305,14 +322,14 @@ def test_the_step_representation_equals_the_generic_serializers(team_tx: Team) -
 
     editor = team_tx.client("editor")
     graph = cached_graph(editor, team_tx, nodes=3)
-    post_run(editor, graph)
+    inline = Run.objects.get(pk=post_run(editor, graph)["id"]).step_list  # read from its record
     now = timezone.now()
     StepRun.objects.filter(key="s2").update(
         started_at=now - timedelta(seconds=1.5), progress={"value": 1.0, "max": 4.0}
     )
     StepRun.objects.filter(key="s3").update(error="boom", log_tail="a\nb", finished_at=None)
     serializer = StepSerializer()
-    rows = list(StepRun.objects.all())
+    rows = [*StepRun.objects.all(), *inline]
     assert len(rows) >= 6
     for step in rows:
         assert serializer.to_representation(step) == serializer.generic_representation(step)
@@ -384,3 +401,139 @@ def test_a_versions_plan_is_compiled_once_per_parameter_values_and_subset(team_t
     assert {s["status"] for s in pinned["steps"]} == {"reused"}
     latest = steps(wait_for(editor, post_run(editor, graph)["id"]))
     assert latest["s3"]["status"] == "succeeded" and "`pattern`" in latest["s3"]["reason"]
+
+
+def _timeless(body: Any) -> Any:
+    """A JSON answer without the times a run measured for itself (they differ between runs)."""
+    if isinstance(body, dict):
+        return {
+            k: _timeless(v)
+            for k, v in body.items()
+            if k not in ("finished_at", "started_at", "duration", "created_at")
+        }
+    if isinstance(body, list):
+        return [_timeless(item) for item in body]
+    return body
+
+
+def test_a_run_stored_inline_reads_like_the_coordinators_rows_everywhere(
+    team_tx: Team, spy: Spy, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from designer.realtime import snapshot
+
+    editor = team_tx.client("editor")
+    graph = make_graph(editor, team_tx.workspace.pk, chain_document(4))
+    first = wait_for(editor, post_run(editor, graph)["id"])["id"]
+    with monkeypatch.context() as patched:
+        patched.setattr(fastpath, "reused_events", lambda run, plan: None)
+        reference = wait_for(editor, post_run(editor, graph)["id"])["id"]
+    inline = post_run(editor, graph)["id"]
+    assert inline in spy.executed and inline not in spy.dispatched
+    assert row_counts(inline) == (0, 0) and row_counts(reference)[0] == 4
+
+    def both(path: str) -> tuple[Any, Any]:
+        answers = [editor.get(path.format(run=run)) for run in (reference, inline)]
+        assert [a.status_code for a in answers] == [200, 200], path
+        return answers[0].json(), answers[1].json()
+
+    # the run page: its steps, the runs they reused, its plan, logs and outputs
+    older, newer = both("/api/runs/{run}/")
+    assert _timeless(newer["steps"]) == _timeless(older["steps"])
+    assert newer["reused_runs"] == older["reused_runs"] and str(first) in newer["reused_runs"]
+    older, newer = both("/api/runs/{run}/plan/")
+    assert newer == older
+    older, newer = both("/api/runs/{run}/steps/s2/log/")
+    assert newer == older
+    older, newer = both("/api/runs/{run}/steps/s4/outputs/dataset/preview/?limit=3")
+    assert newer == older and newer["table"]["rows"]
+    downloads = [
+        editor.get(f"/api/runs/{run}/steps/s4/outputs/dataset/download/?as=csv")
+        for run in (reference, inline)
+    ]
+    assert [d.status_code for d in downloads] == [200, 200]
+    assert len({b"".join(d.streaming_content) for d in downloads}) == 1
+    assert editor.get(f"/api/runs/{inline}/steps/s9/log/").status_code == 404
+    # compared with the run it reused from, and with the reference
+    older, newer = both(f"/api/runs/{first}/compare/{{run}}/")
+    assert _timeless(newer["steps"]) == _timeless(older["steps"])
+    assert newer["metrics"] == older["metrics"]
+    compared = editor.get(f"/api/runs/{reference}/compare/{inline}/").json()
+    assert not any(step["changed"] for step in compared["steps"])
+    # over the socket: the snapshot a client receives, and the events it resumes from
+    older_snap, newer_snap = snapshot.run_snapshot(reference), snapshot.run_snapshot(inline)
+    assert older_snap is not None and newer_snap is not None
+    assert newer_snap["seq"] == older_snap["seq"]
+    assert _timeless(newer_snap["data"]["steps"]) == _timeless(older_snap["data"]["steps"])
+    for after in (0, 3, newer_snap["seq"] - 1, newer_snap["seq"]):
+        old_events, old_last = snapshot.replay(reference, after)
+        new_events, new_last = snapshot.replay(inline, after)
+        assert new_last == old_last == newer_snap["seq"]
+        assert [(e["seq"], e["type"]) for e in new_events] == [
+            (e["seq"], e["type"]) for e in old_events
+        ]
+        assert without_duration([(e["type"], e["data"]) for e in new_events]) == without_duration(
+            [(e["type"], e["data"]) for e in old_events]
+        )
+    assert [e["seq"] for e in snapshot.events_after(inline, 2, 5)] == [3, 4, 5]
+
+
+def test_retention_keeps_what_a_run_stored_inline_uses(team_tx: Team, spy: Spy) -> None:
+    from designer.runs import engine_setup
+    from designer.runs.retention import collect
+
+    editor = team_tx.client("editor")
+    ws = team_tx.workspace.pk
+    graph = make_graph(editor, ws, chain_document(3))
+    first = wait_for(editor, post_run(editor, graph)["id"])
+    inline = post_run(editor, graph)
+    assert row_counts(inline["id"]) == (0, 0)
+    digests = [o["digest"] for step in inline["steps"] for o in step["outputs"].values()]
+    assert digests and digests == [
+        o["digest"] for step in first["steps"] for o in step["outputs"].values()
+    ]
+
+    done = collect(keep=1, grace=0)  # the run that computed them goes; the inline one stays
+    assert done.runs == 1 and not Run.objects.filter(pk=first["id"]).exists()
+    store = engine_setup.artifact_store()
+    assert all(store.exists(digest) for digest in digests)
+    used = editor.get(f"/api/workspaces/{ws}/storage/").json()
+    assert used["runs"] == 1 and used["artifacts_bytes"] > 0
+    preview = editor.get(f"/api/runs/{inline['id']}/steps/s3/outputs/dataset/preview/?limit=2")
+    assert preview.status_code == 200 and preview.json()["table"]["rows"]
+    again = post_run(editor, graph)  # still reused from the cache, still stored inline
+    assert {s["status"] for s in again["steps"]} == {"reused"}
+    assert row_counts(again["id"]) == (0, 0)
+
+    Run.objects.filter(pk=inline["id"]).delete()  # with its record
+    assert not RunRecord.objects.filter(run_id=inline["id"]).exists()
+
+
+def test_an_unchanged_draft_is_known_by_its_revision(team_tx: Team) -> None:
+    from django.test.utils import CaptureQueriesContext
+
+    editor = team_tx.client("editor")
+    graph = cached_graph(editor, team_tx, nodes=3)
+    with CaptureQueriesContext(connection) as queries:
+        rerun = post_run(editor, graph)
+    assert rerun["version"] == 1 and {s["status"] for s in rerun["steps"]} == {"reused"}
+    documents = ('"graphs_graphversion"."document"', '"graphs_graph"."draft"')
+    assert not [q["sql"] for q in queries if any(d in q["sql"] for d in documents)]
+
+    # saved again unchanged (a new revision): the documents are compared once, then remembered
+    draft = editor.get(f"/api/graphs/{graph}/")
+    url, etag = f"/api/graphs/{graph}/draft/", draft["ETag"]
+    saved = editor.put(url, draft.json()["draft"], format="json", HTTP_IF_MATCH=etag)
+    assert saved.status_code == 200
+    assert post_run(editor, graph)["version"] == 1
+    with CaptureQueriesContext(connection) as queries:
+        assert post_run(editor, graph)["version"] == 1
+    assert not [q["sql"] for q in queries if any(d in q["sql"] for d in documents)]
+
+    # a changed draft is a new version, remembered with its revision
+    changed = editor.get(f"/api/graphs/{graph}/")
+    document = changed.json()["draft"]
+    document["nodes"][2]["params"]["pattern"] = f"^{uuid.uuid4().hex}$"
+    saved = editor.put(url, document, format="json", HTTP_IF_MATCH=changed["ETag"])
+    assert saved.status_code == 200
+    assert wait_for(editor, post_run(editor, graph)["id"])["version"] == 2
+    assert post_run(editor, graph)["version"] == 2

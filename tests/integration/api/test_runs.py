@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 from rest_framework.test import APIClient
 
+from designer.runs import records
 from designer.runs.models import DatasetVersion, RunEvent
 from tests.integration.api.conftest import Team, make_team, schema_validator
 
@@ -367,15 +368,16 @@ def test_an_unchanged_rerun_reuses_every_step_with_its_reason_and_a_whole_event_
         origin = earlier["reason"] if earlier["status"] == "reused" else f"run {first['id']}"
         assert step["reason"].endswith(" from " + origin.rpartition(" from ")[2]), (step, earlier)
         assert step["outputs"] == earlier["outputs"], step
-    events = list(RunEvent.objects.filter(run_id=run["id"]).order_by("seq"))
-    assert [e.seq for e in events] == list(range(1, len(events) + 1))
-    assert (events[0].type, events[0].data) == ("run.status", {"status": "queued"})
-    assert all(e.created_at is not None for e in events)
-    reused = [e.data for e in events if e.type == "step.status"]
+    # finished in its POST and stored inline (decision 0038): its log is read from its record
+    assert not RunEvent.objects.filter(run_id=run["id"]).exists()
+    events = records.events_after(run["id"], 0)
+    assert [e["seq"] for e in events] == list(range(1, len(events) + 1))
+    assert (events[0]["type"], events[0]["data"]) == ("run.status", {"status": "queued"})
+    reused = [e["data"] for e in events if e["type"] == "step.status"]
     assert [(d["step"], d["status"]) for d in reused] == [(f"s{i}", "reused") for i in range(1, 6)]
     assert [d["reason"] for d in reused] == [s["reason"] for s in run["steps"]]
-    assert [e.type for e in events[-2:]] == ["run.status", "run.finished"]
-    assert events[-1].data["counts"]["reused"] == 5 and run["seq"] == len(events)
+    assert [e["type"] for e in events[-2:]] == ["run.status", "run.finished"]
+    assert events[-1]["data"]["counts"]["reused"] == 5 and run["seq"] == len(events)
 
 
 def test_runs_left_by_a_previous_server_process_are_failed(team_tx: Team) -> None:

@@ -85,3 +85,54 @@ async def test_events_from_a_real_celery_worker_reach_the_socket_through_redis(
 ) -> None:
     await watch_real_run(celery_server, "celery")
     assert "designer.runs.run_step" in celery_worker.log()
+
+
+async def test_an_unchanged_rerun_reads_the_same_over_the_socket(server: Server) -> None:
+    """A rerun finished in its POST (stored inline, decision 0038): its snapshot and its whole
+    event log, resumed from any seq, are what a client watching it live would have received."""
+    team = server.control("team", members={"editor": "editor", "viewer": "viewer"})
+    editor, viewer = team["users"]["editor"], team["users"]["viewer"]
+    status, graph = server.http(
+        "POST",
+        f"/api/workspaces/{team['workspace']}/graphs/",
+        {"name": "rerun", "document": chain(4)},
+        token=editor["token"],
+    )
+    assert status == 201, graph
+    runs = f"/api/graphs/{graph['id']}/runs/"
+    status, first = server.http("POST", runs, {}, token=editor["token"])
+    assert status == 201, first
+    async with await open_socket(server, f"/ws/runs/{first['id']}/", viewer) as socket:
+        if (await receive(socket))["data"]["run"]["status"] != "succeeded":
+            await receive_until_finished(socket, timeout=120)
+    status, rerun = server.http("POST", runs, {}, token=editor["token"])
+    assert status == 201 and rerun["status"] == "succeeded", rerun  # finished in its POST
+
+    path = f"/ws/runs/{rerun['id']}/"
+    async with await open_socket(server, path, viewer) as socket:
+        snapshot = await receive(socket)
+    final = RunView(snapshot)
+    assert final.seq == rerun["seq"] and final.run["status"] == "succeeded"
+    assert {key: step["status"] for key, step in final.steps.items()} == {
+        f"s{i}": "reused" for i in range(1, 5)
+    }
+    for after in (0, 5):
+        async with await open_socket(server, path, viewer, resume_from=after) as socket:
+            messages = await receive_until_finished(socket)
+        assert [m["seq"] for m in messages] == list(range(after + 1, rerun["seq"] + 1))
+    # the whole log from seq 0, applied to the run as it was queued, gives the snapshot's state
+    blank = {**snapshot, "seq": 0}
+    blank["data"] = {
+        **snapshot["data"],
+        "steps": [
+            {**step, "status": "pending", "reason": "", "outputs": {}}
+            for step in snapshot["data"]["steps"]
+        ],
+    }
+    async with await open_socket(server, path, viewer, resume_from=0) as socket:
+        replayed = RunView(blank)
+        for message in await receive_until_finished(socket):
+            replayed.apply(message)
+    assert replayed.seq == final.seq and replayed.finished is not None
+    for key in final.steps:
+        assert replayed.step_state(key) == final.step_state(key), key

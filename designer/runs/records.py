@@ -1,0 +1,102 @@
+"""Runs stored inline: an all-reused run's steps and event log as one RunRecord row.
+
+A run the fast path finishes in its request (every step reused, decision 0038) would otherwise
+write a StepRun per step and ~2 RunEvents per step. Its RunRecord holds the same thing: each
+step's saved fields (those not at their default; the outputs left out, they are the data of the
+step's `step.output` events) and the event log's [type, data] in seq order. Readers get exactly
+what the rows would give: unsaved StepRuns in plan order and the same event envelopes.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from designer.runs.models import Run, RunEvent, RunRecord, StepRun
+
+# StepRun fields a record keeps (key and module always; the others when not at their default)
+FIELDS = (
+    "status",
+    "attempts",
+    "reason",
+    "error",
+    "progress",
+    "log_tail",
+    "fingerprint",
+    "started_at",
+    "finished_at",
+    "history",
+    "retry_at",
+    "reused_from",
+)
+TIMES = ("started_at", "finished_at", "retry_at")
+OUTPUT_FIELDS = ("digest", "kind", "size", "summary")
+
+
+def _default(name: str) -> Any:
+    return StepRun._meta.get_field(name).get_default()
+
+
+DEFAULTS = {name: _default(name) for name in FIELDS}
+
+
+def step_entries(steps: list[StepRun]) -> list[dict[str, Any]]:
+    """What a record keeps of each step: key, module and every other field not at its default."""
+    entries = []
+    for step in steps:
+        entry: dict[str, Any] = {"key": step.key, "module": step.module}
+        for name, default in DEFAULTS.items():
+            value = getattr(step, name)
+            if value != default:
+                entry[name] = value.isoformat() if name in TIMES and value else value
+        entries.append(entry)
+    return entries
+
+
+def outputs_by_step(events: list[Any]) -> dict[str, dict[str, Any]]:
+    """Each step's outputs, from its `step.output` events (as translate saves them on the step)."""
+    outputs: dict[str, dict[str, Any]] = {}
+    for kind, data in events:
+        if kind == "step.output":
+            info = {name: data[name] for name in OUTPUT_FIELDS}
+            outputs.setdefault(data["step"], {})[data["port"]] = info
+    return outputs
+
+
+def record_steps(run: Run, record: RunRecord | None = None) -> list[StepRun]:
+    """An inline run's steps as unsaved StepRuns, in plan order (what its rows would read)."""
+    record = record or RunRecord.objects.get(run_id=run.pk)
+    outputs = outputs_by_step(record.events)
+    steps = []
+    for entry in record.steps:
+        fields = dict(entry)
+        for name in TIMES:
+            if fields.get(name):
+                fields[name] = datetime.fromisoformat(fields[name])
+        steps.append(StepRun(run=run, outputs=outputs.get(entry["key"], {}), **fields))
+    return steps
+
+
+def find_step(run: Run, key: str) -> StepRun | None:
+    """One step of a run by key (None when it has none)."""
+    if run.stored_inline:
+        return next((step for step in run.step_list if step.key == key), None)
+    return run.steps.filter(key=key).first()
+
+
+def events_after(run_id: int, after: int, upto: int | None = None) -> list[dict[str, Any]]:
+    """A run's saved event envelopes with after < seq (≤ upto), in seq order, rows or inline."""
+    events = RunRecord.objects.filter(run_id=run_id).values_list("events", flat=True).first()
+    if events is not None:
+        last = len(events) if upto is None else min(upto, len(events))
+        return [
+            {"type": kind, "run_id": run_id, "seq": seq, "data": data}
+            for seq, (kind, data) in enumerate(events[after:last], start=after + 1)
+        ]
+    rows = RunEvent.objects.filter(run_id=run_id, seq__gt=after)
+    if upto is not None:
+        rows = rows.filter(seq__lte=upto)
+    return [
+        {"type": kind, "run_id": run_id, "seq": seq, "data": data}
+        for kind, seq, data in rows.order_by("seq").values_list("type", "seq", "data")
+    ]
