@@ -38,6 +38,20 @@ def _default(name: str) -> Any:
 
 
 DEFAULTS = {name: _default(name) for name in FIELDS}
+COLUMNS = [field.attname for field in StepRun._meta.concrete_fields]
+FRESH = {"outputs": dict, "history": list}  # mutable defaults: a new one per step
+
+
+def new_step(run: Run, key: str, module: str, **fields: Any) -> StepRun:
+    """An unsaved StepRun of `run` (by id) with these fields and defaults for the rest.
+
+    Built from positional values, as Django builds rows it reads (`Model.from_db`): about half
+    the cost of keyword arguments, which counts for the hundreds of steps a big rerun has.
+    """
+    values = {**DEFAULTS, "id": None, "run_id": run.pk, "key": key, "module": module}
+    values.update((name, make()) for name, make in FRESH.items())
+    values.update(fields)
+    return StepRun(*[values[column] for column in COLUMNS])
 
 
 def step_entries(steps: list[StepRun]) -> list[dict[str, Any]]:
@@ -73,7 +87,8 @@ def record_steps(run: Run, record: RunRecord | None = None) -> list[StepRun]:
         for name in TIMES:
             if fields.get(name):
                 fields[name] = datetime.fromisoformat(fields[name])
-        steps.append(StepRun(run=run, outputs=outputs.get(entry["key"], {}), **fields))
+        fields["outputs"] = outputs.get(entry["key"], {})
+        steps.append(new_step(run, **fields))
     return steps
 
 

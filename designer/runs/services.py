@@ -1,8 +1,9 @@
 """Writes for runs: start, cancel, edit-and-resume, and saving engine events with their messages.
 
-Every change to Run / StepRun / RunEvent goes through here: the state is saved and its protocol
-messages appended to the run's event log in one transaction (seq allocated under the Run row
-lock); the messages are published to the channel groups after the commit.
+Every change to Run / StepRun / RunEvent (or a run's RunRecord) goes through here: the state is
+saved and its protocol messages appended to the run's event log in one transaction (seq
+allocated under the Run row lock); the messages are published to the channel groups after the
+commit.
 """
 
 from __future__ import annotations
@@ -228,7 +229,7 @@ def finish_reused_run(run: Run, plan: Plan, events: list[Event]) -> None:
     inline (decision 0038): its steps and its log as one RunRecord, read back by runs/records.py
     as the StepRun and RunEvent rows the coordinator would have written; published on commit.
     """
-    steps = {step.key: StepRun(run=run, key=step.key, module=step.module) for step in plan.steps}
+    steps = {step.key: records.new_step(run, step.key, step.module) for step in plan.steps}
     messages = [("run.status", {"status": RunStatus.QUEUED})]
     messages += translate.apply_events(run, events, steps=steps)
     run.step_list = list(steps.values())  # what the answer shows, as saved
