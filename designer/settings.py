@@ -249,6 +249,8 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 WHITENOISE_USE_FINDERS = True
 VITE_MANIFEST = BASE_DIR / "static" / "dist" / ".vite" / "manifest.json"
 
+# Django's database sessions; ending one closes the sockets it signed in (decision 0038).
+SESSION_ENGINE = "designer.workspaces.sessions"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", not DEBUG)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE

@@ -10,9 +10,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.conf import settings
+from django.contrib.auth import load_backend
+from django.utils.crypto import constant_time_compare
+
 from designer.endpoints.models import EndpointKey, Invocation
 from designer.runs.models import Run
 from designer.workspaces.models import ROLE_RANK, ApiToken, Membership, Role
+from designer.workspaces.sessions import SessionSignIn, SessionStore
 
 
 @dataclass(frozen=True)
@@ -38,6 +43,37 @@ def token_live(token_id: int) -> bool:
 def endpoint_key_live(key_id: int) -> bool:
     """Whether an endpoint key still signs in (not revoked since the handshake)."""
     return EndpointKey.objects.filter(pk=key_id, revoked_at__isnull=True).exists()
+
+
+def session_sign_in(session_key: str) -> SessionSignIn | None:
+    """Who a session cookie signs in (None: no such session, expired, or signed out)."""
+    return SessionStore(session_key).sign_in()
+
+
+@dataclass(frozen=True)
+class SessionUser:
+    """A user as sessions check it: the session auth hashes that still sign them in."""
+
+    user_id: int
+    auth_hashes: tuple[str, ...]  # the current secret's first, then SECRET_KEY_FALLBACKS'
+
+
+def session_user(user_id: int, backend_path: str) -> SessionUser | None:
+    """The user a session names, if its backend still signs them in (as Django's get_user:
+    a known backend, the user exists and may sign in, e.g. is active)."""
+    if backend_path not in settings.AUTHENTICATION_BACKENDS:
+        return None
+    user = load_backend(backend_path).get_user(user_id)
+    if user is None:
+        return None
+    hashes = (user.get_session_auth_hash(), *user.get_session_auth_fallback_hash())
+    return SessionUser(user.pk, hashes)
+
+
+def session_valid(sign_in: SessionSignIn, user: SessionUser) -> bool:
+    """Whether a session was signed in with the user's current password (Django's check)."""
+    given = sign_in.auth_hash
+    return bool(given) and any(constant_time_compare(given, h) for h in user.auth_hashes)
 
 
 def key_run(key_id: int, run_id: int) -> int | Denied:

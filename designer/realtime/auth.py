@@ -11,6 +11,10 @@ A token or key that signed in from an address is remembered (its hash, not the r
 SIGN_IN_SECONDS: the next sockets it opens from that address within that time skip the lookup
 and the lockout check (a lockout of that address binds it once that time is up). Whether it is
 still live is checked by the consumer on its token group, where a revocation arrives.
+
+Without a token the handshake's session cookie is only named here (SESSION_KEY); the consumer
+reads whom it signs in after joining the session's and the user's groups, where its end arrives
+(SignedInConsumer.sign_in_by_session), so that answer can be remembered like a token's.
 """
 
 from __future__ import annotations
@@ -21,11 +25,12 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 from urllib.parse import parse_qs
 
-from channels.auth import AuthMiddlewareStack
 from channels.db import database_sync_to_async
 from channels.middleware import BaseMiddleware
+from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.http import HttpRequest
+from django.http.cookie import parse_cookie
 
 from designer.endpoints.keys import is_key, live_key
 from designer.realtime.protocol import TOKEN_SUBPROTOCOL_PREFIX
@@ -52,6 +57,17 @@ def token_from_scope(scope: dict[str, Any]) -> str | None:
 
 TOKEN_KEY = "designer.api_token"  # scope key: the id of the API token a socket signed in with
 ENDPOINT_KEY = "designer.endpoint_key"  # scope key: the id of the endpoint key it signed in with
+SESSION_KEY = "designer.session_key"  # scope key: the session cookie of a handshake without token
+
+
+def session_key_from_scope(scope: dict[str, Any]) -> str | None:
+    """The session cookie a WebSocket handshake carries, if any."""
+    for name, value in scope.get("headers") or []:
+        if name == b"cookie":
+            key = parse_cookie(value.decode("latin-1")).get(settings.SESSION_COOKIE_NAME)
+            if key:
+                return key
+    return None
 
 
 def sign_in_request(scope: dict[str, Any]) -> HttpRequest:
@@ -107,17 +123,15 @@ def _signed_in(raw: str, scope: dict[str, Any]) -> dict[str, Any]:
 
 
 class TokenAuthMiddleware(BaseMiddleware):
-    """Signs a handshake that carries a token or key in with it; any other, by its session."""
-
-    def __init__(self, inner: ASGIApp) -> None:
-        super().__init__(inner)
-        self.by_session = AuthMiddlewareStack(inner)
+    """Signs a handshake that carries a token or key in with it; any other names its session
+    cookie for the consumer to check (the user stays anonymous until it has)."""
 
     async def __call__(self, scope: dict[str, Any], receive: Any, send: Any) -> Any:
         raw = token_from_scope(scope)
         if raw is None:
-            return await self.by_session(scope, receive, send)
-        entries = signed_in_lately(raw, scope) or await _signed_in(raw, scope)
+            entries = {"user": AnonymousUser(), SESSION_KEY: session_key_from_scope(scope)}
+        else:
+            entries = signed_in_lately(raw, scope) or await _signed_in(raw, scope)
         return await super().__call__(dict(scope, **entries), receive, send)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import atexit
 import contextlib
+import hashlib
 import logging
 import os
 import threading
@@ -48,6 +49,21 @@ def graph_group(graph_id: int) -> str:
 def token_group(token_id: int) -> str:
     """The channel group of the sockets signed in with one API token."""
     return f"token.{token_id}"
+
+
+def session_group(session_digest: str) -> str:
+    """The channel group of the sockets signed in with one session (by its key's hash)."""
+    return f"session.{session_digest}"
+
+
+def user_group(user_id: int) -> str:
+    """The channel group of one user's session sockets, whatever their session."""
+    return f"user.{user_id}"
+
+
+def session_digest(session_key: str) -> str:
+    """A session key's name in groups and in what a process remembers (never the key itself)."""
+    return hashlib.sha256(session_key.encode()).hexdigest()[:32]
 
 
 def endpoint_key_group(key_id: int) -> str:
@@ -220,3 +236,21 @@ def disconnect_endpoint_key(key_id: int) -> None:
     """Close every socket signed in with an endpoint key, once the current transaction commits."""
     group = endpoint_key_group(key_id)
     transaction.on_commit(lambda: _group_send(group, {"type": "token.revoked"}))
+
+
+def end_session(session_key: str) -> None:
+    """Close every socket signed in with a session, once the current transaction commits.
+
+    Called by the session store whenever a session is deleted: a sign-out, a key cycled (at a
+    sign-in, a password change in that browser), a session Django found no longer valid.
+    """
+    group = session_group(session_digest(session_key))
+    message = {"type": "session.ended", "reason": "You were signed out."}
+    transaction.on_commit(lambda: _group_send(group, message))
+
+
+def end_user_sessions(user_id: int, reason: str) -> None:
+    """Close every session socket of a user (a password change, the account deactivated), once
+    the current transaction commits."""
+    message = {"type": "session.ended", "reason": reason}
+    transaction.on_commit(lambda: _group_send(user_group(user_id), message))

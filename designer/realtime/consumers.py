@@ -14,12 +14,15 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 from pydantic import ValidationError
 
 from designer.realtime import access, snapshot
-from designer.realtime.auth import ENDPOINT_KEY, TOKEN_KEY
+from designer.realtime.auth import ENDPOINT_KEY, SESSION_KEY, TOKEN_KEY
 from designer.realtime.broadcast import (
     endpoint_key_group,
     member_group,
     run_group,
+    session_digest,
+    session_group,
     token_group,
+    user_group,
     workspace_group,
 )
 from designer.realtime.codec import encode, encoded
@@ -42,8 +45,9 @@ SYNC_MARK = "sync"  # a buffered marker: "the log holds events up to seq"; never
 class SignedInConsumer(AsyncWebsocketConsumer):
     """What every socket shares: authentication, groups via the hub, membership, refusals.
 
-    Group messages arrive through `deliver()` (called by the process's hub): member removal and
-    token revocation close the socket; everything else goes to `on_group_message()`.
+    Group messages arrive through `deliver()` (called by the process's hub): member removal,
+    token revocation and the end of its session close the socket; everything else goes to
+    `on_group_message()`.
     """
 
     kind = "socket"
@@ -81,7 +85,36 @@ class SignedInConsumer(AsyncWebsocketConsumer):
             if not await self.recall(group, "live", access.endpoint_key_live, self.key_id):
                 await self.refuse("unauthenticated", "Your endpoint key was revoked.")
                 return
+        session_key = self.scope.get(SESSION_KEY)
+        if session_key:
+            self.user_id = await self.sign_in_by_session(session_key)
         await self.start()
+
+    async def sign_in_by_session(self, session_key: str) -> int | None:
+        """The user a session cookie signs in (None: nobody), remembered like a token's.
+
+        Joins the session's group before reading the session, and the user's group before
+        reading the user: the session's end (sign-out, key cycled) and a password change or
+        deactivation arrive there as messages, which close the socket (4440) and make the next
+        socket read afresh. A remembered session also ends at its expiry (decision 0038).
+        """
+        hub = get_hub()
+        group = session_group(session_digest(session_key))
+        await self.join(group)
+        sign_in = await hub.recall(
+            group,
+            "sign_in",
+            lambda: database_sync_to_async(access.session_sign_in)(session_key),
+            until=lambda found: found.expires.timestamp() if found is not None else None,
+        )
+        if sign_in is None:
+            return None
+        group = user_group(sign_in.user_id)
+        await self.join(group)
+        user = await self.recall(
+            group, f"user {sign_in.backend}", access.session_user, sign_in.user_id, sign_in.backend
+        )
+        return user.user_id if user is not None and access.session_valid(sign_in, user) else None
 
     async def start(self) -> None:
         """Authorize, join the groups, send the opening messages, then go live."""
@@ -115,6 +148,8 @@ class SignedInConsumer(AsyncWebsocketConsumer):
             await self.refuse("membership_revoked", "You were removed from this workspace.")
         elif message["type"] == "token.revoked":
             await self.refuse("unauthenticated", "Your API token was revoked.")
+        elif message["type"] == "session.ended":
+            await self.refuse("session_ended", message.get("reason") or "You were signed out.")
         else:
             await self.on_group_message(message)
 

@@ -118,9 +118,16 @@ class Hub:
                 with contextlib.suppress(asyncio.CancelledError):
                     await subscription.task
 
-    async def recall(self, group: str, key: str, read: Callable[[], Awaitable[T]]) -> T:
+    async def recall(
+        self,
+        group: str,
+        key: str,
+        read: Callable[[], Awaitable[T]],
+        until: Callable[[T], float | None] | None = None,
+    ) -> T:
         """`read()`'s answer about a group this process is subscribed to, read once until a
-        message arrives on the group (or RECALL_SECONDS pass); concurrent callers share one read.
+        message arrives on the group (or RECALL_SECONDS pass, or the wall-clock time `until`
+        gives for the answer, e.g. a session's expiry); concurrent callers share one read.
 
         Call it after joining the group: a change after the read then reaches the caller as a
         message. Not subscribed: read every time.
@@ -133,7 +140,7 @@ class Hub:
             future: asyncio.Future[T] = asyncio.ensure_future(read())
             entry = (time.monotonic() + RECALL_SECONDS, future)
             subscription.remembered[key] = entry
-            future.add_done_callback(lambda done: _forget_failed(subscription, key, done))
+            future.add_done_callback(lambda done: _settle(subscription, key, done, until))
         return await asyncio.shield(entry[1])
 
     async def _receive(self, group: str, subscription: Subscription) -> None:
@@ -187,11 +194,22 @@ class Hub:
                 await self._fan_out(subscription, {"type": "protocol.sync", "seq": before})
 
 
-def _forget_failed(subscription: Subscription, key: str, read: asyncio.Future[Any]) -> None:
-    """Drop a read that failed (or was cancelled), so the next caller reads again."""
+def _settle(
+    subscription: Subscription,
+    key: str,
+    read: asyncio.Future[Any],
+    until: Callable[[Any], float | None] | None,
+) -> None:
+    """Drop a read that failed (or was cancelled), so the next caller reads again; bound a
+    remembered answer by the time it says it ends."""
     entry = subscription.remembered.get(key)
-    if entry is not None and entry[1] is read and (read.cancelled() or read.exception()):
+    if entry is None or entry[1] is not read:
+        return
+    if read.cancelled() or read.exception():
         del subscription.remembered[key]
+    elif until is not None and (ends := until(read.result())) is not None:
+        ends_in = time.monotonic() + ends - time.time()
+        subscription.remembered[key] = (min(entry[0], ends_in), read)
 
 
 _hubs: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Hub] = weakref.WeakKeyDictionary()

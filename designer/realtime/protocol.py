@@ -42,6 +42,7 @@ ErrorCode = Literal[
     "not_found",
     "bad_request",
     "membership_revoked",
+    "session_ended",
     "internal",
 ]
 
@@ -53,6 +54,9 @@ class CloseCode(IntEnum):
     UNAUTHENTICATED = 4401
     NOT_FOUND = 4404
     MEMBERSHIP_REVOKED = 4410
+    # The sign-in session the socket opened with ended (sign-out, password change, account
+    # deactivated); the browser may have a new one (its key cycled): ask, then reconnect or sign in.
+    SESSION_ENDED = 4440
 
 
 ERROR_CLOSE_CODES: dict[str, CloseCode] = {
@@ -60,6 +64,7 @@ ERROR_CLOSE_CODES: dict[str, CloseCode] = {
     "unauthenticated": CloseCode.UNAUTHENTICATED,
     "not_found": CloseCode.NOT_FOUND,
     "membership_revoked": CloseCode.MEMBERSHIP_REVOKED,
+    "session_ended": CloseCode.SESSION_ENDED,
 }
 
 

@@ -220,6 +220,10 @@ WHEN = {
     "not_found": "no such run, workspace or graph, or the user is not a member of it (the same"
     " answer, so a socket never tells which runs, workspaces or graphs exist)",
     "membership_revoked": "the user was removed from the workspace while watching",
+    "session_ended": "the sign-in session the socket opened with ended while it was open: signed"
+    " out (in any tab), its key cycled (a sign-in, a password change in this browser), the"
+    " password changed elsewhere, or the account deactivated. The browser may hold a new session:"
+    " a client asks (`GET /api/me/`) and reconnects, or asks the user to sign in again",
 }
 
 

@@ -10,5 +10,6 @@ class WorkspacesConfig(AppConfig):
     label = "workspaces"
 
     def ready(self) -> None:
-        """Register the `<id:...>` URL converter and the OpenAPI token scheme."""
-        from designer.workspaces import converters, schema  # noqa: F401
+        """Register the `<id:...>` URL converter, the OpenAPI token scheme and the signal that
+        ends a user's session sockets."""
+        from designer.workspaces import converters, schema, signals  # noqa: F401

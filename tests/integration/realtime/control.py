@@ -27,12 +27,33 @@ def _user(name: str) -> dict[str, Any]:
     user = get_user_model().objects.create_user(f"{name}-{uuid.uuid4().hex[:8]}", password=None)
     raw, prefix, digest = new_token()
     ApiToken.objects.create(user=user, name="tests", prefix=prefix, token_hash=digest)
+    return {"id": user.pk, "token": raw, "session": sign_in(user.pk)["session"]}
+
+
+def sign_in(user: int) -> dict[str, Any]:
+    """A new signed-in session of the user (as a sign-in in another browser makes)."""
     session = SessionStore()
-    session[SESSION_KEY] = str(user.pk)
+    session[SESSION_KEY] = str(user)
     session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
-    session[HASH_SESSION_KEY] = user.get_session_auth_hash()
+    session[HASH_SESSION_KEY] = get_user_model().objects.get(pk=user).get_session_auth_hash()
     session.create()
-    return {"id": user.pk, "token": raw, "session": session.session_key}
+    return {"session": session.session_key}
+
+
+def change_password(user: int, password: str) -> dict[str, Any]:
+    """Set a user's password, as `manage.py changepassword` and the admin do."""
+    row = get_user_model().objects.get(pk=user)
+    row.set_password(password)
+    row.save()
+    return {"changed": True}
+
+
+def deactivate(user: int) -> dict[str, Any]:
+    """Deactivate a user's account, as the admin does (the row saved with is_active off)."""
+    row = get_user_model().objects.get(pk=user)
+    row.is_active = False
+    row.save()
+    return {"active": False}
 
 
 def team(members: dict[str, str | None]) -> dict[str, Any]:
@@ -146,4 +167,7 @@ COMMANDS = {
     "produce_unpublished": produce_unpublished,
     "append_raw": append_raw,
     "remove_member": remove_member,
+    "sign_in": sign_in,
+    "change_password": change_password,
+    "deactivate": deactivate,
 }
