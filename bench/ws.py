@@ -2,6 +2,7 @@
 
     python bench/ws.py [--clients 1,100,500] [--events 25] [--interval 0.2] [--layers memory,redis]
                        [--client-processes 1] [--profile DIR] [--connect 500] [--connect-rounds 3]
+                       [--before DIR]
 
 Connects: --connect clients open a run socket (/ws/runs/<id>/, signed in with an API token, or
 in a second case with a session cookie; membership checked, the run's snapshot read and sent)
@@ -9,7 +10,8 @@ all at once, at most --in-flight handshakes outstanding, from one client process
 the first connect() until every socket has its run.snapshot. The baseline, in the same server
 and run, alternating round by round: the same clients (same credentials) on a stock Channels
 consumer (bench/naive_socket.py: origin check, Channels' session auth, a layer channel per
-socket joining one group, one small message).
+socket joining one group, one small message). --before DIR: the session sockets of another
+source tree (e.g. `git archive main`) on a second server, same database, in the same rounds.
 Goal: ours at most 1.5 times the naive consumer's time (issue 17). Measured on the in-memory
 layer (--connect-layers): on Redis the naive consumer, a Redis receive per socket, fails with
 channels_redis' "Too many connections" before 500 sockets are open.
@@ -350,32 +352,41 @@ async def connect_once(
 
 
 async def measure_connects(
-    server: Server, layer: str, clients: int, in_flight: int, rounds: int
+    server: Server,
+    layer: str,
+    clients: int,
+    in_flight: int,
+    rounds: int,
+    before: Server | None = None,
 ) -> dict[str, Any]:
-    """Connecting `clients` run sockets against the naive consumer, alternating, `rounds` each."""
+    """Connecting `clients` run sockets against the naive consumer, alternating, `rounds` each;
+    with `before` (a server running another source tree on the same database), its session
+    sockets too."""
     team = server.control("team", members={"viewer": "viewer"})
     run = server.control("create_run", workspace=team["workspace"], steps=10)["run"]
     viewer = team["users"]["viewer"]
-    cases = {  # name: (path, by session cookie rather than token)
-        "naive": (NAIVE_PATH, False),
-        "ours": (f"/ws/runs/{run}/", False),
-        "naive_session": (NAIVE_PATH, True),
-        "ours_session": (f"/ws/runs/{run}/", True),
+    cases = {  # name: (server, path, by session cookie rather than token)
+        "naive": (server, NAIVE_PATH, False),
+        "ours": (server, f"/ws/runs/{run}/", False),
+        "naive_session": (server, NAIVE_PATH, True),
+        "ours_session": (server, f"/ws/runs/{run}/", True),
     }
+    if before is not None:
+        cases["before_session"] = (before, f"/ws/runs/{run}/", True)
     seconds: dict[str, list[float]] = {name: [] for name in cases}
     dropped = dict.fromkeys(cases, 0)
-    for path, session in cases.values():  # warm every path
-        await connect_once(server, path, viewer, 10, in_flight, session)
+    for on, path, session in cases.values():  # warm every path
+        await connect_once(on, path, viewer, 10, in_flight, session)
     for index in range(rounds):
         names = list(cases) if index % 2 == 0 else list(reversed(cases))
         for name in names:
             await asyncio.sleep(0.5)  # let the server close the last round's sockets
-            path, session = cases[name]
-            took, lost = await connect_once(server, path, viewer, clients, in_flight, session)
+            on, path, session = cases[name]
+            took, lost = await connect_once(on, path, viewer, clients, in_flight, session)
             seconds[name].append(took)
             dropped[name] += lost
     median = {name: statistics.median(values) for name, values in seconds.items()}
-    return {
+    row = {
         "case": "connect",
         "layer": layer,
         "clients": clients,
@@ -387,6 +398,9 @@ async def measure_connects(
         "session_ratio": round(median["ours_session"] / median["naive_session"], 2),
         "load": [round(x, 1) for x in os.getloadavg()],
     }
+    if before is not None:
+        row["before_session_ratio"] = round(median["before_session"] / median["naive_session"], 2)
+    return row
 
 
 async def measure(
@@ -512,10 +526,15 @@ async def bench(args: argparse.Namespace) -> tuple[list[dict[str, Any]], list[di
             if args.profile:
                 env["DESIGNER_PROFILE"] = str(Path(args.profile) / f"server-{layer}.pstats")
             server = Server(database, redis_url=redis_url, backend=backend, app=BENCH_APP, **env)
+            before = None
             try:
                 if args.connect and layer in args.connect_layers:
+                    if args.before:
+                        before = Server(
+                            database, redis_url, backend, app=BENCH_APP, code=Path(args.before)
+                        )
                     row = await measure_connects(
-                        server, layer, args.connect, args.in_flight, args.connect_rounds
+                        server, layer, args.connect, args.in_flight, args.connect_rounds, before
                     )
                     print(json.dumps(row), flush=True)
                     connects.append(row)
@@ -535,6 +554,8 @@ async def bench(args: argparse.Namespace) -> tuple[list[dict[str, Any]], list[di
                     results.append(row)
             finally:
                 server.stop()
+                if before is not None:
+                    before.stop()
                 kept = Path(tempfile.gettempdir()) / f"bench-ws-{layer}-server.log"
                 shutil.copy(server.log_path, kept)
                 print(f"the server's log is kept in {kept}", file=sys.stderr)
@@ -597,6 +618,12 @@ def main() -> None:
         help="handshakes outstanding at once while connecting (below the server's listen backlog, "
         "Twisted's 50, so an overflowing accept queue does not reset connections)",
     )
+    parser.add_argument(
+        "--before",
+        default="",
+        help="a source tree (e.g. `git archive main`) whose session sockets are measured too, on "
+        "a second server in the same rounds: before/after in one run",
+    )
     args = parser.parse_args()
     args.clients = [int(n) for n in args.clients.split(",") if n]
     args.layers = args.layers.split(",")
@@ -612,6 +639,13 @@ def main() -> None:
                 f"{statistics.median(row[f'ours{case}_s']):>15.2f}"
                 f" {statistics.median(row[f'naive{case}_s']):>17.2f} {row[ratio]:>6}"
                 f"  <= {CONNECT_GOAL} x: {verdict}"
+            )
+        if "before_session_ratio" in row:
+            print(
+                f"{row['layer']:<7} {row['clients']:>10}  {'session':<12} "
+                f"{statistics.median(row['before_session_s']):>15.2f}"
+                f" {statistics.median(row['naive_session_s']):>17.2f}"
+                f" {row['before_session_ratio']:>6}  (before: --before {args.before})"
             )
     print("\nlayer   backend                     clients  p50 ms  p99 ms  max ms  p99 target")
     for row in results:

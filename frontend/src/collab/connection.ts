@@ -3,6 +3,7 @@
 // while the socket is down stay in the document and go to the server in the next handshake.
 import { applyAwarenessUpdate, encodeAwarenessUpdate, removeAwarenessStates, type Awareness } from "y-protocols/awareness";
 import * as Y from "yjs";
+import { afterClose, checkSession } from "../api/session";
 import { SUBPROTOCOL, type Collaborator, type CollabClientMessage, type CollabServerMessage, type RefusedData } from "../protocol.gen";
 
 export type CollabStatus = "connecting" | "synced" | "offline" | "closed";
@@ -92,14 +93,29 @@ export class CollabConnection {
       // Others' presence is stale while disconnected; the server sends it afresh on reconnect.
       const others = [...this.awareness.getStates().keys()].filter((id) => id !== this.awareness.clientID);
       removeAwarenessStates(this.awareness, others, this);
-      if (this.stopped || (e.code >= 4400 && e.code < 4500)) {
+      const next = afterClose(e.code);
+      if (this.stopped || next === "stop") {
         this.update({ status: "closed" });
         return;
       }
+      if (next === "reconnect") {
+        this.reconnect();
+        return;
+      }
+      // The session ended or the socket was refused as signed out: reconnect only if still signed in.
       this.update({ status: "offline" });
-      this.timer = window.setTimeout(() => this.open(), this.retry);
-      this.retry = Math.min(this.retry * 2, 8000);
+      void checkSession(e.code).then((verdict) => {
+        if (verdict === "reconnect" || verdict === "retry") this.reconnect();
+        else this.update({ status: "closed" });
+      });
     };
+  }
+
+  private reconnect(): void {
+    if (this.stopped) return;
+    this.update({ status: "offline", closedReason: null });
+    this.timer = window.setTimeout(() => this.open(), this.retry);
+    this.retry = Math.min(this.retry * 2, 8000);
   }
 
   private receive(message: CollabServerMessage): void {

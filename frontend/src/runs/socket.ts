@@ -1,5 +1,6 @@
 // WebSockets that reconnect with backoff: a run's (snapshot, then events; on a drop it resumes from
 // the last seq it applied) and a workspace's (its recent runs, then run-level events).
+import { afterClose, checkSession } from "../api/session";
 import { SUBPROTOCOL, type ServerMessage } from "../protocol.gen";
 
 export interface SocketHandlers {
@@ -38,10 +39,17 @@ class ReconnectingSocket {
     ws.onclose = (e) => {
       this.ws = null;
       this.handlers.onConnection?.(false);
-      if (this.closed || (e.code >= 4400 && e.code < 4500)) return;
-      this.timer = window.setTimeout(() => this.open(), this.retry);
-      this.retry = Math.min(this.retry * 2, 8000);
+      const next = afterClose(e.code);
+      if (this.closed || next === "stop") return;
+      if (next === "reconnect") this.reconnect();
+      else void checkSession(e.code).then((verdict) => (verdict === "reconnect" || verdict === "retry") && this.reconnect());
     };
+  }
+
+  private reconnect(): void {
+    if (this.closed) return;
+    this.timer = window.setTimeout(() => this.open(), this.retry);
+    this.retry = Math.min(this.retry * 2, 8000);
   }
 
   close(): void {

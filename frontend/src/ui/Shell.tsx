@@ -3,6 +3,7 @@ import type { ReactNode } from "react";
 import { csrfToken } from "../api/client";
 import { linkProps } from "../router";
 import { ConnectionBanner } from "./ConnectionBanner";
+import { SignedOutBanner } from "./SignedOutBanner";
 
 export interface Crumb {
   label: string;
@@ -42,6 +43,7 @@ export function Shell({ crumbs, actions, children, full }: { crumbs: Crumb[]; ac
         </form>
       </header>
       <ConnectionBanner />
+      <SignedOutBanner />
       <main className="page">{children}</main>
     </div>
   );
