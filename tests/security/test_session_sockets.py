@@ -11,10 +11,13 @@ socket, while what the change does not touch keeps working.
 from __future__ import annotations
 
 import asyncio
+import base64
 import http.client
 import os
 import secrets
+import struct
 from collections.abc import Iterator
+from socket import create_connection
 from typing import Any
 from urllib.parse import urlparse, urlunparse
 
@@ -93,6 +96,7 @@ async def refused(servers: tuple[Server, Server], team: dict[str, Any], session:
         for path in paths(team):
             async with await open_socket(server, path, {"session": session}, via="session") as s:
                 message = await receive(s)
+                assert message["type"] == "error", message
                 assert message["data"]["code"] == "unauthenticated", message
                 with pytest.raises(ConnectionClosed):
                     await receive(s)
@@ -104,6 +108,65 @@ async def still_watching(server: Server, team: dict[str, Any], socket: ClientCon
     events = [["run.started", None, {}]]
     await asyncio.to_thread(server.control, "produce", run=team["run"], events=events)
     assert (await receive(socket))["data"] == {"status": "running"}
+
+
+class StalledSocket:
+    """A raw WebSocket client that, once open, answers nothing: the server's close handshake
+    with it waits (Autobahn gives it 1 s), and its groups stay subscribed on that server
+    meanwhile, together with whatever they remember."""
+
+    def __init__(self, server: Server, path: str, session: str) -> None:
+        self.connection = create_connection(("127.0.0.1", server.port), timeout=30)
+        key = base64.b64encode(os.urandom(16)).decode()
+        request = (
+            f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{server.port}\r\nUpgrade: websocket\r\n"
+            f"Connection: Upgrade\r\nSec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n"
+            f"Sec-WebSocket-Protocol: designer.v1\r\nOrigin: {server.origin}\r\n"
+            f"Cookie: sessionid={session}\r\n\r\n"
+        )
+        self.connection.sendall(request.encode())
+        self.buffer = b""
+        while b"\r\n\r\n" not in self.buffer:
+            self.buffer += self._read()
+        head, _, self.buffer = self.buffer.partition(b"\r\n\r\n")
+        assert b" 101 " in head.split(b"\r\n")[0], head
+
+    def _read(self) -> bytes:
+        data = self.connection.recv(65536)
+        assert data, "the server dropped the connection"
+        return data
+
+    def frame(self) -> tuple[int, bytes]:
+        """The next frame the server sent: (opcode, payload)."""
+        while True:
+            header = self._header()
+            if header is not None and len(self.buffer) >= sum(header):
+                start, length = header
+                opcode, payload = self.buffer[0] & 0x0F, self.buffer[start : start + length]
+                self.buffer = self.buffer[start + length :]
+                return opcode, payload
+            self.buffer += self._read()
+
+    def _header(self) -> tuple[int, int] | None:
+        """(header size, payload length) of the buffered frame, once its header is all here."""
+        if len(self.buffer) < 2:
+            return None
+        length = self.buffer[1] & 0x7F
+        if length < 126:
+            return 2, length
+        size = 4 if length == 126 else 10
+        if len(self.buffer) < size:
+            return None
+        return size, int.from_bytes(self.buffer[2:size], "big")
+
+    def until_closed(self) -> list[bytes]:
+        """The frames up to the server's close frame (not answered)."""
+        frames = []
+        while True:
+            opcode, payload = self.frame()
+            frames.append(payload)
+            if opcode == 0x8:
+                return frames
 
 
 def sign_out(server: Server, session: str) -> None:
@@ -193,5 +256,69 @@ def test_a_deactivated_users_session_sockets_close(
         await refused(servers, team, viewer["session"])
         await still_watching(servers[0], team, owners)
         await owners.close()
+
+    run_async(attack())
+
+
+def test_a_new_socket_is_refused_while_the_sessions_last_one_is_still_closing(
+    servers: tuple[Server, Server], team: dict[str, Any]
+) -> None:
+    """The message that closes a session's sockets also makes the server forget whom the
+    session signs in, at once: not only once its last socket there has gone."""
+    viewer = team["users"]["viewer"]
+    path = paths(team)[0]
+
+    async def attack() -> None:
+        stalled = await asyncio.to_thread(StalledSocket, servers[1], path, viewer["session"])
+        assert b"run.snapshot" in (await asyncio.to_thread(stalled.frame))[1]
+
+        await asyncio.to_thread(sign_out, servers[0], viewer["session"])
+
+        frames = await asyncio.to_thread(stalled.until_closed)
+        assert b"session_ended" in frames[-2] and frames[-1][:2] == struct.pack("!H", 4440)
+        # the stalled socket keeps the session's groups on that server for up to a second
+        async with await open_socket(
+            servers[1], path, {"session": viewer["session"]}, via="session"
+        ) as s:
+            message = await receive(s)
+            assert message["type"] == "error", message
+            assert message["data"]["code"] == "unauthenticated", message
+        stalled.connection.close()
+
+    run_async(attack())
+
+
+def test_reconnecting_during_the_sign_out_keeps_no_socket(
+    servers: tuple[Server, Server], team: dict[str, Any]
+) -> None:
+    viewer = team["users"]["viewer"]
+    user = {"session": viewer["session"]}
+    path = paths(team)[0]
+
+    async def attack() -> None:
+        held = await hold(servers, team, viewer["session"])
+        opened: list[ClientConnection] = []
+        signing_out = asyncio.create_task(
+            asyncio.to_thread(sign_out, servers[0], viewer["session"])
+        )
+        while True:  # reconnect to the other server as fast as it answers, once more after
+            opened.append(await open_socket(servers[1], path, user, via="session"))
+            if signing_out.done():
+                break
+        await signing_out
+        for socket in held:
+            await ended(socket)
+        await refused(servers, team, viewer["session"])
+        events = [["run.started", None, {}]]
+        await asyncio.to_thread(servers[0].control, "produce", run=team["run"], events=events)
+        # every socket opened meanwhile was refused, or let in and then closed as signed out;
+        # none stays open to see the run go on
+        for socket in opened:
+            messages = []
+            with pytest.raises(ConnectionClosed):
+                while True:
+                    messages.append(await receive(socket))
+            assert all(m["type"] != "run.status" for m in messages), messages
+            assert socket.close_code in {4401, 4440}
 
     run_async(attack())
