@@ -20,6 +20,10 @@ class Graph(models.Model):
     # whole state as one update. `draft` is always its document (the source of truth for
     # versions, runs and the API); None until the graph is first opened in an editor.
     shared_state = models.BinaryField(null=True, editable=False)
+    # Which rebuild of the shared state it is (decision 0036): a compaction rebuilds the state
+    # from the draft (new Yjs item identities) and bumps it; a client holding an older one has
+    # its changes carried over (graphs/carry.py) instead of merged as Yjs updates.
+    shared_generation = models.PositiveIntegerField(default=1)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     updated_by = models.ForeignKey(
@@ -54,3 +58,24 @@ class GraphVersion(models.Model):
 
     def __str__(self) -> str:
         return f"{self.graph} v{self.number}"
+
+
+class RetiredSharedState(models.Model):
+    """A graph's shared state as it was when a compaction replaced it, kept RETIRED_KEEP_DAYS so
+    that a tab still holding that generation (offline, or left open) can have its edits carried
+    over onto the current draft."""
+
+    graph = models.ForeignKey(Graph, on_delete=models.CASCADE, related_name="retired_states")
+    generation = models.PositiveIntegerField()
+    state = models.BinaryField()
+    retired_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["graph", "generation"], name="one_retired_state_per_generation"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.graph} generation {self.generation}"

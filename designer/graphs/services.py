@@ -4,17 +4,21 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 from django.db import transaction
 from django.db.models import Max
+from django.utils import timezone
 
 from designer.api_errors import ApiError
 from designer.engine.hashing import same_json
 from designer.graphs.analysis import canonical_document, empty_document
-from designer.graphs.models import Graph, GraphVersion
+from designer.graphs.carry import carry
+from designer.graphs.models import Graph, GraphVersion, RetiredSharedState
 from designer.graphs.shared_doc import (
     doc_from_state,
+    document_of_state,
     lenient_document,
     state_after,
     upgrade_text,
@@ -24,6 +28,9 @@ from designer.realtime.broadcast import publish_shared_update
 from designer.workspaces.models import Workspace
 
 logger = logging.getLogger(__name__)
+COMPACT_MIN_BYTES = 64 * 1024  # a stored shared state smaller than this is never rebuilt
+COMPACT_RATIO = 8  # ... nor one less than this many times the size of its rebuild
+RETIRED_KEEP_DAYS = 30  # how long a compacted generation's state is kept for returning tabs
 
 
 def etag(graph: Graph) -> str:
@@ -114,77 +121,190 @@ def _set_draft(graph: Graph, user: Any, draft: dict[str, Any]) -> None:
         )
         graph.shared_state = state
         fields.append("shared_state")
-        publish_shared_update(graph.pk, update)
+        publish_shared_update(graph.pk, update, graph.shared_generation)
     graph.save(update_fields=fields)
 
 
-def open_shared_state(graph_id: int) -> bytes:
+@dataclass(frozen=True)
+class SharedState:
+    """A graph's stored shared state and its generation (decision 0036)."""
+
+    state: bytes
+    generation: int
+
+
+def open_shared_state(graph_id: int) -> SharedState:
     """The graph's shared Y state; made from its draft (and saved) when first asked for.
 
     A state saved before texts were shared (plain strings where a Y.Text belongs) is upgraded
     here, under the row lock, so only one writer ever makes a field's Y.Text (upgrade_text).
     """
-    stored = Graph.objects.filter(pk=graph_id).values_list("shared_state", flat=True).first()
-    if stored is not None and not upgrade_text(doc_from_state(bytes(stored))):
-        return bytes(stored)
+    row = Graph.objects.filter(pk=graph_id).values_list("shared_state", "shared_generation").first()
+    if row is not None and row[0] is not None and not upgrade_text(doc_from_state(bytes(row[0]))):
+        return SharedState(bytes(row[0]), row[1])
     with transaction.atomic():
         graph = Graph.objects.select_for_update().get(pk=graph_id)
         if graph.shared_state is None:  # nobody made it between the read and the lock
             doc = doc_from_state(None)
             write_document(doc, graph.draft)
         elif not upgrade_text(doc := doc_from_state(bytes(graph.shared_state))):
-            return bytes(graph.shared_state)  # upgraded between the read and the lock
+            # upgraded between the read and the lock
+            return SharedState(bytes(graph.shared_state), graph.shared_generation)
         graph.shared_state = doc.get_update()
         graph.save(update_fields=["shared_state"])
-        return bytes(graph.shared_state)
+        return SharedState(bytes(graph.shared_state), graph.shared_generation)
 
 
-def missing_shared_state(graph_id: int, state_vector: bytes) -> bytes | None:
-    """What the stored shared state has beyond `state_vector` (None if the graph is gone)."""
-    stored = Graph.objects.filter(pk=graph_id).values_list("shared_state", flat=True).first()
-    return doc_from_state(bytes(stored)).get_update(state_vector) if stored is not None else None
+def missing_shared_state(graph_id: int, state_vector: bytes, generation: int) -> SharedState | None:
+    """What the stored shared state has beyond `state_vector`, a state of `generation` (None if
+    the graph is gone). When the stored state is of another generation, its whole state."""
+    row = Graph.objects.filter(pk=graph_id).values_list("shared_state", "shared_generation").first()
+    if row is None or row[0] is None:
+        return None
+    doc = doc_from_state(bytes(row[0]))
+    return SharedState(doc.get_update(state_vector if row[1] == generation else b"\x00"), row[1])
 
 
 @dataclass(frozen=True)
 class SharedSave:
     """What saving a co-editing room's changes gave: what the stored state has beyond the room's
-    (to merge back), the stored state's vector now, and the draft's revision (bumped only when the
-    document changed)."""
+    (to merge back), the stored state's vector now, the draft's revision (bumped only when the
+    document changed) and the stored state's generation. When that is not the room's, the room's
+    changes were carried over (a compaction happened meanwhile) and `missing` is the whole
+    stored state: the room must load it instead of merging it."""
 
     missing: bytes
     state_vector: bytes
     revision: int
+    generation: int
 
 
 def save_shared_state(
-    graph_id: int, changes: bytes, state_vector: bytes, user_id: int | None
+    graph_id: int, changes: bytes, state_vector: bytes, user_id: int | None, generation: int = 1
 ) -> SharedSave:
     """Merge a room's changes into the stored state and save its document as the draft.
 
-    `changes` is the room's state beyond what it last saw stored; `state_vector`, the room's.
-    Merging (never overwriting) makes the stored state the union of what every server process
-    saved; the room merges `missing` back, so edits one process missed reach it this way too.
+    `changes` is the room's state beyond what it last saw stored; `state_vector`, the room's;
+    `generation`, the generation of the room's state. Merging (never overwriting) makes the
+    stored state the union of what every server process saved; the room merges `missing` back,
+    so edits one process missed reach it this way too. A room of an older generation (another
+    process compacted the state) has its changes carried over onto the draft (carry.py).
     """
     with transaction.atomic():
         graph = Graph.objects.select_for_update().get(pk=graph_id)
+        if generation != graph.shared_generation:
+            return _carry_stale_save(graph, changes, user_id, generation)
         doc = doc_from_state(bytes(graph.shared_state) if graph.shared_state is not None else None)
         doc.apply_update(changes)
-        draft, issues = lenient_document(doc)
-        if issues:  # the room checks every edit, so this is a bug: keep the rest, say what
-            logger.error(
-                "graph %s: shared state entries left out of the draft: %s",
-                graph_id,
-                "; ".join(i.message for i in issues),
-            )
-        graph.shared_state = doc.get_update()
-        fields = ["shared_state"]
-        if not same_json(draft, graph.draft):
-            graph.draft = draft
-            graph.draft_revision += 1
-            graph.updated_by_id = user_id
-            fields += ["draft", "draft_revision", "updated_by", "updated_at"]
-        graph.save(update_fields=fields)
-        return SharedSave(doc.get_update(state_vector), doc.get_state(), graph.draft_revision)
+        _save_shared_doc(graph, doc, user_id)
+        return SharedSave(
+            doc.get_update(state_vector), doc.get_state(), graph.draft_revision, generation
+        )
+
+
+def _save_shared_doc(graph: Graph, doc: Any, user_id: int | None) -> None:
+    """Store a locked graph's shared document and its document as the draft (if it changed)."""
+    draft, issues = lenient_document(doc)
+    if issues:  # the room checks every edit, so this is a bug: keep the rest, say what
+        logger.error(
+            "graph %s: shared state entries left out of the draft: %s",
+            graph.pk,
+            "; ".join(i.message for i in issues),
+        )
+    graph.shared_state = doc.get_update()
+    fields = ["shared_state"]
+    if not same_json(draft, graph.draft):
+        graph.draft = draft
+        graph.draft_revision += 1
+        graph.updated_by_id = user_id
+        fields += ["draft", "draft_revision", "updated_by", "updated_at"]
+    graph.save(update_fields=fields)
+
+
+def _carry_stale_save(
+    graph: Graph, changes: bytes, user_id: int | None, generation: int
+) -> SharedSave:
+    """Save the changes of a room whose state is of an earlier generation: its document's
+    changes since the compaction are carried onto the draft; it gets the whole current state."""
+    retired = retired_state(graph.pk, generation)
+    if retired is None:
+        logger.error(
+            "graph %s: a room's changes on generation %s are too old to carry over (current %s)",
+            graph.pk,
+            generation,
+            graph.shared_generation,
+        )
+    else:
+        base = document_of_state(retired)
+        theirs = document_of_state(retired, changes)
+        if not same_json(base, theirs):
+            doc = doc_from_state(bytes(graph.shared_state))
+            write_document(doc, carry(base, theirs, graph.draft))
+            _save_shared_doc(graph, doc, user_id)
+    state = bytes(graph.shared_state)
+    return SharedSave(
+        state, doc_from_state(state).get_state(), graph.draft_revision, graph.shared_generation
+    )
+
+
+def retired_state(graph_id: int, generation: int) -> bytes | None:
+    """The shared state a compaction retired at `generation`, if it is still kept."""
+    state = (
+        RetiredSharedState.objects.filter(graph_id=graph_id, generation=generation)
+        .values_list("state", flat=True)
+        .first()
+    )
+    return bytes(state) if state is not None else None
+
+
+@dataclass(frozen=True)
+class Compaction:
+    """A compaction done: the state's size before and after, and the new generation."""
+
+    before: int
+    after: int
+    generation: int
+
+
+def compact_shared_state(graph_id: int, generation: int) -> Compaction | None:
+    """Rebuild the stored shared state from the draft when it outgrew it (decision 0036).
+
+    Called when a room of `generation` closed. Under the row lock, and only if the stored state
+    is still of that generation, at least COMPACT_MIN_BYTES, and COMPACT_RATIO times its
+    rebuild's size: the old state is kept RETIRED_KEEP_DAYS (a returning tab's edits are carried
+    over from it) and the generation bumped. The draft and its revision do not change.
+    """
+    with transaction.atomic():
+        graph = Graph.objects.select_for_update().get(pk=graph_id)
+        if graph.shared_state is None or graph.shared_generation != generation:
+            return None
+        before = len(graph.shared_state)
+        if before < COMPACT_MIN_BYTES:
+            return None
+        doc = doc_from_state(None)
+        write_document(doc, graph.draft)
+        state = doc.get_update()
+        if before < COMPACT_RATIO * len(state) or not same_json(
+            lenient_document(doc)[0], graph.draft
+        ):
+            return None
+        RetiredSharedState.objects.filter(
+            retired_at__lt=timezone.now() - timedelta(days=RETIRED_KEEP_DAYS)
+        ).delete()
+        RetiredSharedState.objects.create(
+            graph=graph, generation=generation, state=bytes(graph.shared_state)
+        )
+        graph.shared_state = state
+        graph.shared_generation = generation + 1
+        graph.save(update_fields=["shared_state", "shared_generation"])
+    logger.info(
+        "graph %s: shared state compacted to generation %s (%s → %s bytes)",
+        graph_id,
+        generation + 1,
+        before,
+        len(state),
+    )
+    return Compaction(before, len(state), generation + 1)
 
 
 def latest_version(graph: Graph) -> GraphVersion | None:

@@ -149,6 +149,14 @@ def lenient_document(doc: Doc) -> tuple[dict[str, Any], list[Issue]]:
     return graph_to_dict(parse_graph(kept)), issues
 
 
+def document_of_state(state: bytes, *updates: bytes) -> dict[str, Any]:
+    """The document (lenient_document) of a state with some updates applied."""
+    doc = doc_from_state(state)
+    for update in updates:
+        doc.apply_update(update)
+    return lenient_document(doc)[0]
+
+
 def check_entries(
     doc: Doc, touched: dict[str, set[str]], maps: dict[str, Map] | None = None
 ) -> None:

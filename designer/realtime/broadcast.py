@@ -198,12 +198,19 @@ def publish_run_events(workspace_id: int, envelopes: list[dict[str, Any]]) -> No
     _publish(layer, send_all, wait=False)
 
 
-def publish_shared_update(graph_id: int, update: bytes) -> None:
-    """Send a saved change of a graph's shared state to its co-editing rooms after the commit.
+def publish_shared_update(graph_id: int, update: bytes, generation: int) -> None:
+    """Send a saved change of a graph's shared state (of `generation`) to its co-editing rooms
+    after the commit; rooms on another generation ignore it (decision 0036).
 
     Call it from the graphs service that changed the stored state (a REST save, a restore).
     """
-    message = {"type": "collab.changes", "update": update, "awareness": None, "origin": "server"}
+    message = {
+        "type": "collab.changes",
+        "update": update,
+        "awareness": None,
+        "origin": "server",
+        "generation": generation,
+    }
     group = graph_group(graph_id)
     transaction.on_commit(lambda: _group_send(group, message))
 

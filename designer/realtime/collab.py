@@ -58,7 +58,9 @@ class CollabConsumer(SignedInConsumer):
         """Tell the client who it is here and whether its edits are taken."""
         assert self.room is not None
         you = {"graph": self.graph_id, "you": self.user, "can_edit": self.can_edit}
-        await self.send_collab("collab.welcome", **you, revision=self.room.revision)
+        await self.send_collab(
+            "collab.welcome", **you, revision=self.room.revision, generation=self.room.generation
+        )
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
         if self.closed or self.room is None:
@@ -75,21 +77,25 @@ class CollabConsumer(SignedInConsumer):
             await self.send_error(f"{message.type}: the payload is not base64.")
             return
         try:
-            await self.handle(message.type, payload)
+            await self.handle(message.type, payload, data.get("generation"))
         except Exception:
             logger.exception("closing %s: handling %s failed", self.kind, message.type)
             await self.refuse("internal", "The server failed to handle that message.")
 
-    async def handle(self, kind: str, payload: bytes) -> None:
-        """Act on one client message."""
+    async def handle(self, kind: str, payload: bytes, generation: int | None = None) -> None:
+        """Act on one client message (`generation`: a sync step 1's)."""
         assert self.room is not None
         if kind == "collab.sync_step1":
             try:
-                missing = self.room.missing(payload)
+                missing = await self.room.sync(self, payload, generation or 1)
+            except Refused as refused:
+                await self.send_refused(refused)
+                return
             except Exception:  # pycrdt: not a state vector
                 await self.send_error("collab.sync_step1: that is not a Yjs state vector.")
                 return
-            await self.send_collab("collab.sync_step2", update=b64(missing))
+            if missing is not None:  # None: a copy of an earlier generation (collab.replace)
+                await self.send_collab("collab.sync_step2", update=b64(missing))
         elif kind == "collab.awareness":
             try:
                 await self.room.presence(self, payload)
@@ -99,12 +105,23 @@ class CollabConsumer(SignedInConsumer):
             try:
                 await self.room.edit(self, payload)
             except Refused as refused:
-                await self.send_collab(
-                    "collab.refused",
-                    code=refused.code,
-                    message=refused.message,
-                    issues=refused.issues,
-                )
+                await self.send_refused(refused)
+
+    async def send_refused(self, refused: Refused) -> None:
+        """Tell the client an edit (or its copy, when too old) was refused."""
+        await self.send_collab(
+            "collab.refused",
+            code=refused.code,
+            message=refused.message,
+            issues=refused.issues,
+            download=refused.code == "generation_expired",
+        )
+
+    async def reconnect(self) -> None:
+        """Close with 1012 (service restart): the client connects again and syncs afresh."""
+        if not self.closed:
+            self.closed = True
+            await self.close(code=1012)
 
     async def on_group_message(self, message: dict[str, Any]) -> None:
         if message["type"] == "member.role_changed" and self.user_id is not None:

@@ -25,7 +25,7 @@ Base64 = Annotated[
         json_schema_extra={"format": "byte"},
     ),
 ]
-RefusalCode = Literal["forbidden", "invalid_update"]
+RefusalCode = Literal["forbidden", "invalid_update", "generation_expired"]
 
 
 # ---- data payloads -------------------------------------------------------------------------
@@ -46,12 +46,41 @@ class WelcomeData(Strict):
     you: Collaborator
     can_edit: bool = Field(description="False for viewers: every update they send is refused.")
     revision: int = Field(ge=1, description="The saved draft's revision (its ETag's number).")
+    generation: int = Field(
+        ge=1,
+        description="The shared state's generation: a compaction rebuilds the state and bumps "
+        "it. A client whose copy is empty takes it; one holding a copy keeps its own until a "
+        "`collab.replace`, and sends it in its `collab.sync_step1`.",
+    )
 
 
 class StateVectorData(Strict):
     """A Yjs state vector: "this is what I have"."""
 
     state_vector: Base64
+
+
+class ClientStateVectorData(Strict):
+    """A Yjs state vector, and the generation of the state the client holds."""
+
+    state_vector: Base64
+    generation: int | None = Field(
+        default=None,
+        ge=1,
+        description="The generation the client's copy is of (null: 1). A copy of an earlier "
+        "generation is answered with `collab.replace` (its changes carried over) instead of "
+        "`collab.sync_step2`.",
+    )
+
+
+class ReplaceData(Strict):
+    """The shared state was compacted since the client's copy was made: the client replaces its
+    Y document with `state` (its changes are in it when `merged`), takes `generation`, and
+    syncs again with a `collab.sync_step1`."""
+
+    generation: int = Field(ge=1)
+    state: Base64
+    merged: bool = Field(description="The client's changes were carried over into `state`.")
 
 
 class UpdateData(Strict):
@@ -83,6 +112,12 @@ class RefusedData(Strict):
     code: RefusalCode
     message: str
     issues: list[str] = Field(description="Every problem found in the update (invalid_update).")
+    download: bool = Field(
+        default=False,
+        description="generation_expired: the client's copy is older than the server keeps; its "
+        "changes cannot be carried over, so it should offer them for download before it drops "
+        "its copy.",
+    )
 
 
 class Point(Strict):
@@ -194,6 +229,15 @@ class CollabRefusedMessage(Strict):
     data: RefusedData
 
 
+class CollabReplaceMessage(Strict):
+    """`collab.replace`: the client's copy is of an earlier generation (the state was compacted):
+    replace the document with this one; edits sent before it were carried over into it."""
+
+    type: Literal["collab.replace"]
+    graph: int
+    data: ReplaceData
+
+
 class CollabErrorMessage(Strict):
     """`error`: the socket is refused or closed; a close with the code of `data.code` follows."""
 
@@ -210,6 +254,7 @@ COLLAB_SERVER_MESSAGES: tuple[type[Strict], ...] = (
     CollabAwarenessMessage,
     CollabSavedMessage,
     CollabRefusedMessage,
+    CollabReplaceMessage,
     CollabErrorMessage,
 )
 CollabServerMessage = Annotated[
@@ -220,6 +265,7 @@ CollabServerMessage = Annotated[
     | CollabAwarenessMessage
     | CollabSavedMessage
     | CollabRefusedMessage
+    | CollabReplaceMessage
     | CollabErrorMessage,
     Field(discriminator="type"),
 ]
@@ -230,10 +276,11 @@ collab_server_adapter: TypeAdapter[CollabServerMessage] = TypeAdapter(CollabServ
 
 
 class ClientSyncStep1(Strict):
-    """`collab.sync_step1`: the client's state vector (on every (re)connect)."""
+    """`collab.sync_step1`: the client's state vector and generation (on every (re)connect, and
+    after a `collab.replace`)."""
 
     type: Literal["collab.sync_step1"]
-    data: StateVectorData
+    data: ClientStateVectorData
 
 
 class ClientSyncStep2(Strict):

@@ -12,7 +12,11 @@ Every socket editing graph G in this process is in the process's Room for G. A r
 - saves its state, merged into the stored one, as the draft SAVE_DELAY after a change, then
   tells each socket how many of its edit messages the saved draft includes;
 - merges the stored state back every SYNC_SECONDS, so a change another process published but
-  this one never received (a lost layer message) still arrives.
+  this one never received (a lost layer message) still arrives;
+- when it closes (its last socket left, after its final save), has the stored state compacted if
+  it outgrew the draft (`graphs.services.compact_shared_state`, decision 0036). A socket whose
+  copy is of an earlier generation has its edits carried over onto the document
+  (`graphs.carry`) and is sent the current state (`collab.replace`).
 
 Yjs updates commute and applying one twice changes nothing, so every room, every browser and the
 stored state converge to the same document whatever the order of delivery.
@@ -31,8 +35,21 @@ from typing import Any, Protocol
 from channels.db import database_sync_to_async
 from pycrdt import Awareness, merge_updates
 
-from designer.graphs.services import missing_shared_state, open_shared_state, save_shared_state
-from designer.graphs.shared_doc import SharedDocError, WatchedDoc, doc_from_state
+from designer.graphs.carry import carry
+from designer.graphs.services import (
+    compact_shared_state,
+    missing_shared_state,
+    open_shared_state,
+    retired_state,
+    save_shared_state,
+)
+from designer.graphs.shared_doc import (
+    SharedDocError,
+    WatchedDoc,
+    doc_from_state,
+    lenient_document,
+    write_document,
+)
 from designer.realtime import presence
 from designer.realtime.broadcast import graph_group
 from designer.realtime.codec import Encoded, encode_collab
@@ -60,6 +77,10 @@ class RoomSocket(Protocol):
     async def send_encoded(self, out: Encoded) -> None:
         """Send an encoded, checked protocol message."""
 
+    async def reconnect(self) -> None:
+        """Close the socket so that the client connects again (its copy is of a retired
+        generation: reconnecting carries its edits over)."""
+
 
 class Refused(Exception):
     """An edit the room does not take."""
@@ -69,6 +90,15 @@ class Refused(Exception):
         self.code = code
         self.message = message
         self.issues = issues or []
+
+
+class StaleCopy:
+    """A socket's copy of an earlier generation: the retired state with its edits applied, and
+    the document its edits not carried over yet are measured against."""
+
+    def __init__(self, retired: bytes) -> None:
+        self.doc = doc_from_state(retired)
+        self.base = lenient_document(self.doc)[0]
 
 
 class Room:
@@ -84,6 +114,10 @@ class Room:
         self.awareness = Awareness(self.doc)
         self.owners: dict[int, RoomSocket] = {}  # awareness client id → the socket that sent it
         self.revision = 1
+        self.generation = 1  # of the state the room holds (decision 0036)
+        # Sockets whose copy is of an earlier generation, until they sync on this one (None:
+        # too old to carry over; their edits are ignored).
+        self.stale: dict[RoomSocket, StaleCopy | None] = {}
         self.stored_vector = b"\x00"  # the state vector of the stored state, as last seen
         self.dirty = False
         self.editor_id: int | None = None  # the last user whose edit is not saved yet
@@ -101,21 +135,28 @@ class Room:
         """Join the graph's layer group, then load the stored state (nothing published is lost:
         what arrives meanwhile merges in any order)."""
         await get_hub().subscribe(self.group, self)
-        state = await database_sync_to_async(open_shared_state)(self.graph_id)
-        self._integrate(state)
+        stored = await database_sync_to_async(open_shared_state)(self.graph_id)
+        self.generation = self.outbox.generation = stored.generation
+        self._integrate(stored.state)
         self.stored_vector = self.doc.get_state()
         self.sync_task = asyncio.get_running_loop().create_task(self._sync_loop())
 
     async def close(self) -> None:
-        """Save what is unsaved, stop listening."""
+        """Save what is unsaved, stop listening; then compact the stored state if it outgrew
+        the draft (the service decides, under the row lock, on the state as stored)."""
         for task in (self.sync_task, self.save_task):
             if task is not None:
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
-        await self.save()
+        saved = await self.save()
         await self.outbox.close()
         await get_hub().unsubscribe(self.group, self)
+        if saved:
+            try:
+                await database_sync_to_async(compact_shared_state)(self.graph_id, self.generation)
+            except Exception:
+                logger.exception("co-editing: compacting graph %s failed", self.graph_id)
 
     # ---- the document --------------------------------------------------------------------
 
@@ -138,6 +179,9 @@ class Room:
 
     async def edit(self, socket: RoomSocket, update: bytes) -> None:
         """Take an edit message from a socket, or raise Refused (nothing of it applied)."""
+        if socket in self.stale:
+            await self._carry_in(socket, update)
+            return
         try:
             change = self.shadow.apply(update)
         except Exception as exc:  # pycrdt: malformed update bytes
@@ -165,6 +209,82 @@ class Room:
             # Nothing new (an answer to the sync handshake with no offline edits): all of this
             # socket's edits are in the saved draft already.
             await socket.send_encoded(self._saved(socket.received))
+
+    # ---- copies of an earlier generation (decision 0036) -----------------------------------
+
+    async def sync(self, socket: RoomSocket, state_vector: bytes, generation: int) -> bytes | None:
+        """A socket's `collab.sync_step1`: what it lacks, or None when its copy is of an earlier
+        generation (its edits are then carried over as they come: `_carry_in`). Raises Refused
+        when that generation is no longer kept."""
+        if generation == self.generation or state_vector in (b"", b"\x00"):
+            self.stale.pop(socket, None)
+            return self.missing(state_vector)
+        if socket in self.stale:
+            return None
+        retired = None
+        if generation < self.generation:
+            retired = await database_sync_to_async(retired_state)(self.graph_id, generation)
+        self.stale[socket] = StaleCopy(retired) if retired is not None else None
+        if retired is None:
+            raise Refused(
+                "generation_expired",
+                f"Your copy of this graph is of generation {generation}, which the server no "
+                f"longer keeps (it is at {self.generation}): your changes cannot be merged. "
+                "Download your copy before reloading.",
+            )
+        return None
+
+    async def _carry_in(self, socket: RoomSocket, update: bytes) -> None:
+        """An edit message of a socket whose copy is of an earlier generation: carry what it
+        changed onto the document (as an edit of the room), then send it the current state."""
+        copy = self.stale[socket]
+        if copy is None:
+            return  # refused as too old: what it sends is not taken
+        try:
+            copy.doc.apply_update(update)
+        except Exception as exc:  # pycrdt: malformed update bytes
+            raise Refused("invalid_update", "That is not a Yjs update.", [str(exc)]) from exc
+        socket.received += 1
+        theirs = lenient_document(copy.doc)[0]
+        merged = socket.can_edit and theirs != copy.base
+        if merged:
+            change = self._write(carry(copy.base, theirs, lenient_document(self.doc)[0]))
+            copy.base = theirs
+            if change is not None:
+                self.editor_id = socket.user["id"]
+                self._share(change, socket)
+        replace = {"generation": self.generation, "state": b64(self.doc.get_update())}
+        await socket.send_encoded(self._message("collab.replace", **replace, merged=merged))
+
+    def _write(self, document: dict[str, Any]) -> bytes | None:
+        """Make the document hold `document` (entries that break the schema left out) by the
+        smallest change; return the change, or None."""
+        copy = doc_from_state(self.doc.get_update())
+        before = copy.get_state()
+        write_document(copy, document)
+        valid, issues = lenient_document(copy)
+        if issues:
+            write_document(copy, valid)
+        return self._integrate(copy.get_update(before))
+
+    async def _rebase(self, state: bytes, generation: int) -> None:
+        """Another process compacted the stored state: hold the new one, and reconnect every
+        socket (their copies are of the retired generation; reconnecting carries them over)."""
+        logger.warning(
+            "co-editing: graph %s moved to generation %s under an open room",
+            self.graph_id,
+            generation,
+        )
+        self.doc = doc_from_state(state)
+        self.shadow = WatchedDoc(state)
+        self.generation = self.outbox.generation = generation
+        self.stored_vector = self.doc.get_state()
+        self.pending, self.pending_sources = [], set()
+        self.outbox.updates.clear()
+        self.stale.clear()
+        self.dirty = False
+        for socket in list(self.sockets):
+            await socket.reconnect()
 
     def _reset_shadow(self) -> None:
         """The shadow took a refused update: make it the document's copy again."""
@@ -209,6 +329,7 @@ class Room:
     async def remove(self, socket: RoomSocket) -> None:
         """A socket left: everyone sees its presence go."""
         self.sockets.discard(socket)
+        self.stale.pop(socket, None)
         gone = [i for i in socket.presence_ids if self.owners.get(i) is socket]
         for client_id in gone:
             del self.owners[client_id]
@@ -226,7 +347,7 @@ class Room:
         """Changes on the graph's layer group (from another room, or a REST save)."""
         if message.get("origin") == self.origin or message["type"] != "collab.changes":
             return
-        if message.get("update"):
+        if message.get("update") and message.get("generation", 1) == self.generation:
             change = self._integrate(message["update"])
             if change is not None:
                 self._broadcast(change, None)
@@ -254,14 +375,19 @@ class Room:
             sources, self.pending_sources = self.pending_sources, set()
             change = changes[0] if len(changes) == 1 else merge_updates(*changes)
             only = next(iter(sources)) if len(sources) == 1 else None
-            await self._send_local(self._message("collab.update", update=b64(change)), only)
+            out = self._message("collab.update", update=b64(change))
+            await self._send_local(out, only, skip_stale=True)
 
     def _message(self, kind: str, **data: Any) -> Encoded:
         return encode_collab({"type": kind, "graph": self.graph_id, "data": data})
 
-    async def _send_local(self, out: Encoded, source: RoomSocket | None) -> None:
+    async def _send_local(
+        self, out: Encoded, source: RoomSocket | None, skip_stale: bool = False
+    ) -> None:
+        """Send to every socket but `source` (and, for updates, but those on an older
+        generation: they get the whole state in `collab.replace`)."""
         for index, socket in enumerate(list(self.sockets), start=1):
-            if socket is not source:
+            if socket is not source and not (skip_stale and socket in self.stale):
                 try:
                     await socket.send_encoded(out)
                 except Exception:
@@ -295,13 +421,16 @@ class Room:
             through = {socket: socket.received for socket in self.sockets}
             try:
                 saved = await database_sync_to_async(save_shared_state)(
-                    self.graph_id, changes, self.doc.get_state(), self.editor_id
+                    self.graph_id, changes, self.doc.get_state(), self.editor_id, self.generation
                 )
             except Exception:
                 logger.exception("co-editing: saving graph %s failed; retrying", self.graph_id)
                 self.dirty = True
                 return False
             self.revision = saved.revision
+            if saved.generation != self.generation:  # carried over: take the stored state
+                await self._rebase(saved.missing, saved.generation)
+                return True
             self.stored_vector = saved.state_vector
             self.merge(saved.missing)
             for socket, count in through.items():
@@ -318,13 +447,19 @@ class Room:
             await asyncio.sleep(SYNC_SECONDS)
             try:
                 missing = await database_sync_to_async(missing_shared_state)(
-                    self.graph_id, self.doc.get_state()
+                    self.graph_id, self.doc.get_state(), self.generation
                 )
             except Exception:
                 logger.exception("co-editing: reading graph %s's state failed", self.graph_id)
                 continue
-            if missing is not None:
-                self.merge(missing)
+            if missing is None:
+                continue
+            if missing.generation == self.generation:
+                self.merge(missing.state)
+            elif self.dirty:
+                await self.save()  # carries this room's changes over, then rebases
+            else:
+                await self._rebase(missing.state, missing.generation)
 
 
 class Outbox:
@@ -336,6 +471,7 @@ class Outbox:
     def __init__(self, group: str, origin: str) -> None:
         self.group = group
         self.origin = origin
+        self.generation = 1  # of the updates it sends (the room's)
         self.updates: list[bytes] = []
         self.presences: dict[int, presence.Entry] = {}
         self.task: asyncio.Task[None] | None = None
@@ -364,6 +500,7 @@ class Outbox:
                 "update": merge_updates(*updates) if len(updates) > 1 else (updates or [None])[0],
                 "awareness": presence.encode(presences) if presences else None,
                 "origin": self.origin,
+                "generation": self.generation,
             }
             try:
                 await layer.group_send(self.group, message)
@@ -381,18 +518,25 @@ class Rooms:
 
     def __init__(self) -> None:
         self.rooms: dict[int, Room] = {}
+        self.closing: dict[int, asyncio.Task[None]] = {}  # rooms saving (and compacting)
         self.lock = asyncio.Lock()
 
     async def join(self, graph_id: int, socket: RoomSocket) -> Room:
-        """Put a socket in the graph's room (opening the room first if needed)."""
-        async with self.lock:
-            room = self.rooms.get(graph_id)
-            if room is None:
-                room = Room(graph_id)
-                await room.open()
-                self.rooms[graph_id] = room
-            room.sockets.add(socket)
-            return room
+        """Put a socket in the graph's room (opening the room first if needed: after the room
+        that last held the graph here has closed, so it never loads a state being compacted)."""
+        while True:
+            async with self.lock:
+                closing = self.closing.get(graph_id)
+                if closing is None:
+                    room = self.rooms.get(graph_id)
+                    if room is None:
+                        room = Room(graph_id)
+                        await room.open()
+                        self.rooms[graph_id] = room
+                    room.sockets.add(socket)
+                    return room
+            with contextlib.suppress(Exception):
+                await asyncio.shield(closing)
 
     async def leave(self, room: Room, socket: RoomSocket) -> None:
         """Take a socket out; the last one out closes the room (which saves first)."""
@@ -401,8 +545,13 @@ class Rooms:
             last = not room.sockets and self.rooms.get(room.graph_id) is room
             if last:
                 del self.rooms[room.graph_id]
+                closing = self.closing[room.graph_id] = asyncio.create_task(room.close())
         if last:
-            await room.close()
+            try:
+                await closing
+            finally:
+                if self.closing.get(room.graph_id) is closing:
+                    del self.closing[room.graph_id]
 
 
 _rooms: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Rooms] = weakref.WeakKeyDictionary()

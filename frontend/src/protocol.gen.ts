@@ -36,10 +36,17 @@ export interface ClientAwareness {
   data: AwarenessData;
 }
 
-/** `collab.sync_step1`: the client's state vector (on every (re)connect). */
+/** A Yjs state vector, and the generation of the state the client holds. */
+export interface ClientStateVectorData {
+  state_vector: string;
+  /** The generation the client's copy is of (null: 1). A copy of an earlier generation is answered with `collab.replace` (its changes carried over) instead of `collab.sync_step2`. */
+  generation: number | null;
+}
+
+/** `collab.sync_step1`: the client's state vector and generation (on every (re)connect, and after a `collab.replace`). */
 export interface ClientSyncStep1 {
   type: "collab.sync_step1";
-  data: StateVectorData;
+  data: ClientStateVectorData;
 }
 
 /** `collab.sync_step2`: what the server lacks (edits made offline), answering its step 1. */
@@ -73,6 +80,13 @@ export interface CollabRefusedMessage {
   type: "collab.refused";
   graph: number;
   data: RefusedData;
+}
+
+/** `collab.replace`: the client's copy is of an earlier generation (the state was compacted): replace the document with this one; edits sent before it were carried over into it. */
+export interface CollabReplaceMessage {
+  type: "collab.replace";
+  graph: number;
+  data: ReplaceData;
 }
 
 /** `collab.saved`: the draft now includes this socket's edits up to `through`. */
@@ -183,10 +197,12 @@ export interface Progress {
 
 /** An edit message was refused: nothing of it was applied or passed on. */
 export interface RefusedData {
-  code: "forbidden" | "invalid_update";
+  code: "forbidden" | "invalid_update" | "generation_expired";
   message: string;
   /** Every problem found in the update (invalid_update). */
   issues: string[];
+  /** generation_expired: the client's copy is older than the server keeps; its changes cannot be carried over, so it should offer them for download before it drops its copy. */
+  download: boolean;
 }
 
 /** A place in a shared text that moves with the text (Yjs `relativePositionToJSON`). */
@@ -195,6 +211,14 @@ export interface RelativePosition {
   tname: string | null;
   item: YId | null;
   assoc: number;
+}
+
+/** The shared state was compacted since the client's copy was made: the client replaces its Y document with `state` (its changes are in it when `merged`), takes `generation`, and syncs again with a `collab.sync_step1`. */
+export interface ReplaceData {
+  generation: number;
+  state: string;
+  /** The client's changes were carried over into `state`. */
+  merged: boolean;
 }
 
 /** Client → server: "I have applied every event up to `resume_from`; resend from there". */
@@ -415,6 +439,8 @@ export interface WelcomeData {
   can_edit: boolean;
   /** The saved draft's revision (its ETag's number). */
   revision: number;
+  /** The shared state's generation: a compaction rebuilds the state and bumps it. A client whose copy is empty takes it; one holding a copy keeps its own until a `collab.replace`, and sends it in its `collab.sync_step1`. */
+  generation: number;
 }
 
 /** A workspace's most recent runs (newest first) when the socket opens. */
@@ -449,7 +475,7 @@ export type ServerMessageType = ServerMessage["type"];
 export type ClientMessage = ResumeRequest;
 
 /** Every message the server sends on a co-editing socket. */
-export type CollabServerMessage = CollabWelcomeMessage | CollabSyncStep1Message | CollabSyncStep2Message | CollabUpdateMessage | CollabAwarenessMessage | CollabSavedMessage | CollabRefusedMessage | CollabErrorMessage;
+export type CollabServerMessage = CollabWelcomeMessage | CollabSyncStep1Message | CollabSyncStep2Message | CollabUpdateMessage | CollabAwarenessMessage | CollabSavedMessage | CollabRefusedMessage | CollabReplaceMessage | CollabErrorMessage;
 
 /** Every message a client sends on a co-editing socket. */
 export type CollabClientMessage = ClientSyncStep1 | ClientSyncStep2 | ClientUpdate | ClientAwareness;

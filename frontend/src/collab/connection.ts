@@ -1,6 +1,8 @@
 // The co-editing socket (/ws/graphs/<id>/edit/, designer/realtime/collab_protocol.py): keeps a Y
 // document and its awareness in sync with the graph's room, reconnecting with backoff. Edits made
-// while the socket is down stay in the document and go to the server in the next handshake.
+// while the socket is down stay in the document and go to the server in the next handshake. A copy
+// of an earlier generation (the server compacted the state meanwhile, decision 0036) is answered
+// with `collab.replace`: its edits carried over into the current state, which replaces the copy.
 import { applyAwarenessUpdate, encodeAwarenessUpdate, removeAwarenessStates, type Awareness } from "y-protocols/awareness";
 import * as Y from "yjs";
 import { afterClose, checkSession } from "../api/session";
@@ -22,10 +24,20 @@ export interface CollabState {
   closedReason: string | null;
 }
 
+/** The current shared state, sent to a copy of an earlier generation (`collab.replace`). */
+export interface Replacement {
+  state: Uint8Array;
+  generation: number;
+  /** The copy's edits were carried over into `state`. */
+  merged: boolean;
+}
+
 export interface CollabHandlers {
   onState: (state: CollabState) => void;
   /** An edit was refused: this copy must be dropped and the graph synced afresh. */
   onRefused: (refusal: RefusedData) => void;
+  /** The state was compacted since this copy was made: it must be replaced by this one. */
+  onReplace: (replacement: Replacement) => void;
 }
 
 const toBase64 = (bytes: Uint8Array): string => {
@@ -34,6 +46,7 @@ const toBase64 = (bytes: Uint8Array): string => {
   return btoa(text);
 };
 const fromBase64 = (text: string): Uint8Array => Uint8Array.from(atob(text), (c) => c.charCodeAt(0));
+const isEmpty = (doc: Y.Doc): boolean => Y.encodeStateVector(doc).length <= 1;
 
 export class CollabConnection {
   private ws: WebSocket | null = null;
@@ -51,6 +64,8 @@ export class CollabConnection {
     private readonly doc: Y.Doc,
     private readonly awareness: Awareness,
     private readonly handlers: CollabHandlers,
+    /** The generation of the state `doc` holds (null: unknown, taken from the welcome). */
+    private generation: number | null = null,
   ) {
     doc.on("update", this.onLocalUpdate);
     awareness.on("update", this.onAwarenessUpdate);
@@ -83,7 +98,7 @@ export class CollabConnection {
     this.savedThrough = 0;
     ws.onopen = () => {
       this.retry = 500;
-      this.send({ type: "collab.sync_step1", data: { state_vector: toBase64(Y.encodeStateVector(this.doc)) } });
+      this.send({ type: "collab.sync_step1", data: { state_vector: toBase64(Y.encodeStateVector(this.doc)), generation: this.generation } });
       this.sendPresence();
     };
     ws.onmessage = (e) => this.receive(JSON.parse(e.data as string) as CollabServerMessage);
@@ -121,6 +136,8 @@ export class CollabConnection {
   private receive(message: CollabServerMessage): void {
     switch (message.type) {
       case "collab.welcome":
+        // An empty copy is of any generation; one with content keeps its own until replaced.
+        if (this.generation === null || isEmpty(this.doc)) this.generation = message.data.generation;
         this.update({ you: message.data.you, canEdit: message.data.can_edit, revision: message.data.revision });
         return;
       case "collab.sync_step1": {
@@ -146,6 +163,9 @@ export class CollabConnection {
         return;
       case "collab.refused":
         this.handlers.onRefused(message.data);
+        return;
+      case "collab.replace":
+        this.handlers.onReplace({ state: fromBase64(message.data.state), generation: message.data.generation, merged: message.data.merged });
         return;
       case "error":
         this.update({ closedReason: message.data.message });

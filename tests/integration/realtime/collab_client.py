@@ -34,10 +34,14 @@ def unb64(text: str) -> bytes:
 class CollabClient:
     """One editor (or viewer) of a graph."""
 
-    def __init__(self, socket: ClientConnection, graph: int, doc: Doc | None = None) -> None:
+    def __init__(
+        self, socket: ClientConnection, graph: int, doc: Doc | None = None, generation: int = 1
+    ) -> None:
         self.socket = socket
         self.graph = graph
         self.doc: Doc = doc if doc is not None else doc_from_state(None)
+        self.generation = generation  # of the state `doc` holds (taken from the welcome if empty)
+        self.replaced: list[dict[str, Any]] = []  # collab.replace messages taken
         self.awareness = Awareness(self.doc)
         self.welcome: dict[str, Any] = {}
         self.sent = 0  # edit messages sent (what `collab.saved` counts)
@@ -59,11 +63,13 @@ class CollabClient:
         *,
         sync: bool = True,
         doc: Doc | None = None,
+        generation: int = 1,
     ) -> CollabClient:
         """Connect as `user` and finish the sync handshake (unless sync=False); pass the `doc`
-        of an earlier connection to reconnect with what it holds (edits made offline too)."""
+        (and its `generation`) of an earlier connection to reconnect with what it holds (edits
+        made offline too)."""
         socket = await open_socket(server, f"/ws/graphs/{graph}/edit/", user)
-        client = cls(socket, graph, doc)
+        client = cls(socket, graph, doc, generation)
         client.reader = asyncio.get_running_loop().create_task(client._read())
         if sync:
             await client.wait_for(lambda: client.synced.is_set())
@@ -91,7 +97,9 @@ class CollabClient:
         if kind == "collab.welcome":
             self.welcome = data
             self.revision = data["revision"]
-            await self.send("collab.sync_step1", state_vector=b64(self.doc.get_state()))
+            if self.doc.get_state() == b"\x00":  # an empty copy is of any generation
+                self.generation = data["generation"]
+            await self.sync_step1()
         elif kind == "collab.sync_step1":
             # What the server lacks (edits made while disconnected) answers its step 1.
             missing = self.doc.get_update(unb64(data["state_vector"]))
@@ -107,10 +115,21 @@ class CollabClient:
         elif kind == "collab.saved":
             self.saved_through = data["through"]
             self.revision = data["revision"]
+        elif kind == "collab.replace":
+            # The state was compacted: drop this copy for the current one (as the browser does).
+            self.replaced.append(data)
+            self.doc = doc_from_state(unb64(data["state"]))
+            self.generation = data["generation"]
+            await self.sync_step1()
         elif kind == "collab.refused":
             self.refusals.append(data)
         elif kind == "error":
             self.errors.append(data)
+
+    async def sync_step1(self) -> None:
+        """Send this copy's state vector and generation."""
+        state_vector = b64(self.doc.get_state())
+        await self.send("collab.sync_step1", state_vector=state_vector, generation=self.generation)
 
     async def send(self, kind: str, **data: Any) -> None:
         await self.socket.send(json.dumps({"type": kind, "data": data}))

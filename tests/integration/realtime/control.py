@@ -139,14 +139,56 @@ def create_graph(workspace: int, document: dict[str, Any]) -> dict[str, Any]:
 
 
 def graph_draft(graph: int) -> dict[str, Any]:
-    """A graph's saved draft, its revision and whether its shared state exists."""
+    """A graph's saved draft, its revision, whether its shared state exists (its size and
+    generation) and which retired generations are kept."""
     row = Graph.objects.get(pk=graph)
     return {
         "draft": row.draft,
         "revision": row.draft_revision,
         "shared": row.shared_state is not None,
+        "state_bytes": len(row.shared_state) if row.shared_state is not None else 0,
+        "generation": row.shared_generation,
+        "retired": sorted(row.retired_states.values_list("generation", flat=True)),
         "updated_by": row.updated_by_id,
     }
+
+
+def grow_shared_state(graph: int, node: str, sessions: int, edits: int) -> dict[str, Any]:
+    """A long editing history: `sessions` editors (a Yjs client each, as browser tabs are) one
+    after another move and relabel a node `edits` times, one transaction each, saved as the
+    graph's rooms save. The state grows with the history; the draft does not."""
+    from designer.graphs.services import open_shared_state, save_shared_state
+    from designer.graphs.shared_doc import doc_from_state, roots
+
+    for session in range(sessions):
+        stored = open_shared_state(graph)
+        doc = doc_from_state(stored.state)
+        before = doc.get_state()
+        entry = roots(doc)["nodes"][node]
+        for i in range(edits):
+            with doc.transaction():
+                entry["position"] = {"x": i, "y": session}
+                entry["label"] = f"step {i}"
+        changes = doc.get_update(before)
+        save_shared_state(graph, changes, doc.get_state(), None, stored.generation)
+    return graph_draft(graph)
+
+
+def room_idle(graph: int) -> dict[str, Any]:
+    """Whether no room of the graph is open or closing in this server (a closing room saves,
+    then decides on compaction)."""
+    from designer.realtime.rooms import _rooms
+
+    busy = any(graph in r.rooms or graph in r.closing for r in list(_rooms.values()))
+    return {"idle": not busy}
+
+
+def forget_retired(graph: int) -> dict[str, Any]:
+    """Delete the graph's retired shared states, as the 30-day pruning does."""
+    from designer.graphs.models import RetiredSharedState
+
+    RetiredSharedState.objects.filter(graph_id=graph).delete()
+    return graph_draft(graph)
 
 
 def change_role(workspace: int, user: int, role: str) -> dict[str, Any]:
@@ -160,6 +202,9 @@ def change_role(workspace: int, user: int, role: str) -> dict[str, Any]:
 COMMANDS = {
     "create_graph": create_graph,
     "graph_draft": graph_draft,
+    "grow_shared_state": grow_shared_state,
+    "room_idle": room_idle,
+    "forget_retired": forget_retired,
     "change_role": change_role,
     "team": team,
     "create_run": create_run,
