@@ -7,7 +7,10 @@ page and the saved draft must end up identical.
 from __future__ import annotations
 
 import base64
+import json
 import re
+import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -18,7 +21,7 @@ from pycrdt import Map
 
 from designer.graphs.shared_doc import doc_from_state, roots
 from tests.e2e.conftest import api, new_context, sign_in
-from tests.e2e.server import LiveServer
+from tests.e2e.server import ROOT, LiveServer
 from tests.e2e.test_editor import create_graph, drag_from_palette, node_id, wait_saved, wire
 from tests.support.shared_edits import SCRIPT_AND_NOTE
 
@@ -61,20 +64,21 @@ class Cable:
 
     def __init__(self, page: Page) -> None:
         self.up = True
-        self.open: list[WebSocketRoute] = []
+        self.open: list[tuple[WebSocketRoute, WebSocketRoute]] = []
         page.route_web_socket(re.compile(r"/ws/graphs/\d+/edit/"), self.route)
 
     def route(self, socket: WebSocketRoute) -> None:
         if not self.up:
             socket.close(code=1001, reason="offline")  # going away: the page retries
             return
-        socket.connect_to_server()
-        self.open.append(socket)
+        self.open.append((socket, socket.connect_to_server()))
 
     def cut(self) -> None:
+        """Close both ends, the server's and the page's (as a network that went down does)."""
         self.up = False
-        for socket in self.open:
-            socket.close(code=1001, reason="offline")
+        for page_end, server_end in self.open:
+            server_end.close()  # a browser's WebSocket.close() takes 1000 or 3000-4999 only
+            page_end.close(code=1001, reason="offline")
         self.open.clear()
 
     def mend(self) -> None:
@@ -302,3 +306,75 @@ def test_two_people_typing_in_one_script_and_one_note_keep_every_keystroke(
         r"(# bob was here)?x = 1\ny = 2  # alice!", shown["nodes"][0]["params"]["code"]
     )
     assert mine_undone.match(shown["comments"][0]["text"])
+
+
+_GROW = """
+import json, sys
+import django
+django.setup()
+from designer.graphs.models import Graph
+from designer.graphs import services
+from designer.graphs.shared_doc import doc_from_state, roots
+graph, node, sessions, edits = int(sys.argv[1]), sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
+for session in range(sessions):  # tabs one after another, each a Yjs client of its own
+    stored = services.open_shared_state(graph)
+    doc = doc_from_state(stored.state)
+    before = doc.get_state()
+    entry = roots(doc)["nodes"][node]
+    for i in range(edits):
+        with doc.transaction():
+            entry["position"] = {"x": i, "y": session}
+            entry["label"] = f"step {i}"
+    changes, vector = doc.get_update(before), doc.get_state()
+    services.save_shared_state(graph, changes, vector, None, stored.generation)
+row = Graph.objects.get(pk=graph)
+print(json.dumps({"generation": row.shared_generation, "bytes": len(row.shared_state or b"")}))
+"""
+
+
+def shared_state(server: LiveServer, graph_id: int, grow: tuple[str, int, int] = ("", 0, 0)) -> Any:
+    """The graph's shared state generation and size, after `grow` (node, tabs, edits each): a
+    long editing history written as rooms save it (in a process of its own, on the same data)."""
+    node, sessions, edits = grow
+    out = subprocess.run(
+        [sys.executable, "-c", _GROW, str(graph_id), node or "-", str(sessions), str(edits)],
+        cwd=ROOT,
+        env=server.env(),
+        check=True,
+        capture_output=True,
+    )
+    return json.loads(out.stdout.decode().strip().splitlines()[-1])
+
+
+def test_an_editor_offline_across_a_compaction_comes_back_and_its_edit_is_merged(
+    pages: dict[str, Page], designer_server: LiveServer
+) -> None:
+    alice, bob = pages["alice"], pages["bob"]
+    graph_id = create_graph(alice, designer_server, "Compacted", TWO_NODES)
+    grown = shared_state(designer_server, graph_id, ("data", 100, 40))
+    assert grown["generation"] == 1 and grown["bytes"] > 64 * 1024
+    cable = open_graph(bob, designer_server, graph_id)
+
+    cable.cut()  # bob's room empties: the state is compacted while he is away
+    deadline = time.monotonic() + 60
+    while shared_state(designer_server, graph_id)["generation"] == 1:
+        assert time.monotonic() < deadline, "the state was never compacted"
+        bob.wait_for_timeout(200)
+    bob.get_by_test_id("node-split").click()
+    bob.locator("#param-split-seed").fill("7")
+    expect(bob.get_by_test_id("save-status")).to_contain_text("Offline: your edits are kept")
+    open_graph(alice, designer_server, graph_id)  # on the compacted state
+    alice.get_by_test_id("node-split").click()
+    alice.locator("#param-split-fraction").fill("0.3")
+    wait_saved(alice)
+
+    cable.mend()
+    expect(bob.get_by_test_id("toast").filter(has_text="merged")).to_be_visible(timeout=15_000)
+    expect(bob.get_by_test_id("offline-banner")).to_be_hidden()
+    shown = converged([alice, bob], designer_server, graph_id)
+    split = next(n for n in shown["nodes"] if n["id"] == "split")
+    assert split["params"]["seed"] == 7 and split["params"]["fraction"] == 0.3
+    assert shared_state(designer_server, graph_id)["generation"] == 2
+    bob.reload()  # nothing shown as saved is lost
+    expect(bob.get_by_test_id("editor")).to_have_attribute("data-synced", "true")
+    assert document(bob) == shown
