@@ -350,4 +350,3 @@ def _save(steps: dict[str, StepRun], dirty: set[str]) -> None:
     sql, rows = step_update([steps[key] for key in sorted(dirty)])
     with connections[DEFAULT_DB_ALIAS].cursor() as cursor:
         cursor.executemany(sql, rows)
-

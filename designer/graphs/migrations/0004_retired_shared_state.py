@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('graphs', '0002_shared_state'),
+        ('graphs', '0003_graphversion_draft_revision'),
     ]
 
     operations = [
