@@ -77,9 +77,9 @@ def outputs_by_step(events: list[Any]) -> dict[str, dict[str, Any]]:
     return outputs
 
 
-def record_steps(run: Run, record: RunRecord | None = None) -> list[StepRun]:
+def record_steps(run: Run) -> list[StepRun]:
     """An inline run's steps as unsaved StepRuns, in plan order (what its rows would read)."""
-    record = record or RunRecord.objects.get(run_id=run.pk)
+    record = RunRecord.objects.get(run_id=run.pk)
     outputs = outputs_by_step(record.events)
     steps = []
     for entry in record.steps:
