@@ -26,7 +26,7 @@ import dataclasses
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any
 
@@ -44,6 +44,7 @@ from designer.runs.models import Run, RunStatus, StepRun, StepStatus
 
 FINAL_RUN = (RunStatus.SUCCEEDED, RunStatus.FAILED, RunStatus.CANCELED)
 DATABASE_NOW = "EXTRACT(EPOCH FROM clock_timestamp())"  # PostgreSQL's clock, epoch seconds
+WAKE_MARGIN = 0.05  # seconds an advance is sent after the wake-up it is for (then it is due)
 
 
 def task_id(run_id: int, key: str, attempt: int) -> str:
@@ -75,11 +76,20 @@ def _lock(run_id: int) -> tuple[Run, Callable[[], float]]:
     return locked, database_clock(locked.database_now)
 
 
-def advance_later(run_id: int, delay: float = 0.0) -> None:
-    """Queue an advance of the run on the workers (called after the run is committed)."""
+def advance_later(run_id: int, at: float | None = None) -> None:
+    """Queue an advance of the run on the workers (called after the run is committed): now,
+    or at `at` (epoch seconds on the machine's clock, the database's). The message's ETA is
+    that moment itself: a countdown would become an ETA on this host's wall clock (Celery
+    adds it to the sender's `now`), two hours late when this host's clock is two hours ahead. The
+    worker holding the message fires it on its own wall clock, so a wrong clock there
+    advances early (which decides nothing: the machine reads the database's clock) or late
+    (then the reconcilers' sweep of overdue `wake_at`, on the database's clock, does it)."""
     from designer.runs.tasks import advance_run
 
-    advance_run.apply_async((run_id,), countdown=max(0.0, delay))
+    if at is None:
+        advance_run.apply_async((run_id,))
+    else:
+        advance_run.apply_async((run_id,), eta=datetime.fromtimestamp(at, tz=UTC))
 
 
 def stop_tasks(run_id: int) -> None:
@@ -101,8 +111,8 @@ def _revoke(ids: list[str]) -> None:
 class CeleryLauncher:
     """Collects what the machine asks for; it is carried out once the transition commits."""
 
-    def __init__(self, run: Run, plan: Plan, clock: Callable[[], float]):
-        self.run, self.plan, self.clock = run, plan, clock
+    def __init__(self, run: Run, plan: Plan):
+        self.run, self.plan = run, plan
         self.sends: list[tuple[str, dict[str, Any]]] = []
         self.kills: list[str] = []
         self.wake_at: float | None = None  # the run's new wake-up, when the transition moved it
@@ -169,7 +179,7 @@ class CeleryLauncher:
             run_step.apply_async((self.run.pk, key, task), task_id=name)
         _revoke(self.kills)
         if self.wake_at is not None:
-            advance_later(self.run.pk, self.wake_at - self.clock() + 0.05)
+            advance_later(self.run.pk, self.wake_at + WAKE_MARGIN)
 
 
 def _epoch(value: datetime | str | None) -> float | None:
@@ -314,7 +324,7 @@ def _transition(
         setup = _setup(run_id, locked.created_at)
         run, plan = setup.run, setup.plan
         events: list[Event] = []
-        launcher = CeleryLauncher(run, plan, clock)
+        launcher = CeleryLauncher(run, plan)
         fresh = locked.status == RunStatus.QUEUED
         near = None if around is None else around(plan)
         known, rows = ({}, {}) if fresh else _load_steps(run_id, plan, near)

@@ -73,8 +73,14 @@ def _close_attempt(step: StepRun, number: int, status: str, when: str, error: st
     entry.update(status=status, finished_at=when, error=error)
 
 
+def _moment(event: Event) -> datetime:
+    """When an event happened, on the clock of the machine that emitted it (the database's on
+    the Celery path: a worker whose wall clock jumped stamps nothing two hours off)."""
+    return datetime.fromtimestamp(event.time, tz=UTC)
+
+
 def _stamp(event: Event) -> str:
-    return datetime.fromtimestamp(event.time, tz=UTC).isoformat()
+    return _moment(event).isoformat()
 
 
 def _apply_attempt(step: StepRun, event: Event) -> None:
@@ -104,7 +110,7 @@ def _cancel_attempt(step: StepRun, when: str) -> None:
 def _apply_status(step: StepRun, event: Event) -> None:
     data = event.data
     status = STEP_STATUS[event.type]
-    now = timezone.now()
+    now = _moment(event)
     _apply_attempt(step, event)
     step.status = status
     if status != StepStatus.RETRYING:
@@ -159,16 +165,20 @@ def finish_counts(run: Run, statuses: list[str] | None = None) -> dict[str, int]
 
 
 def finish_run(
-    run: Run, status: str, error: str = "", steps: dict[str, StepRun] | None = None
+    run: Run,
+    status: str,
+    error: str = "",
+    steps: dict[str, StepRun] | None = None,
+    now: datetime | None = None,
 ) -> list[Message]:
     """Mark a locked run finished (steps not final become canceled); return its messages.
 
     With `steps` (every StepRun of the run, held in memory and not yet saved: a run finished in
     the request that created it) the rows and the run are changed in place and the caller saves
-    them; otherwise they are saved here.
+    them; otherwise they are saved here. `now`: when it finished (this process's clock).
     """
     messages: list[Message] = []
-    now = timezone.now()
+    now = now or timezone.now()
     unfinished = (
         [s for s in steps.values() if s.status not in FINAL_STEP]
         if steps is not None
@@ -195,15 +205,14 @@ def finish_run(
     return messages
 
 
-def start_run_state(run: Run, save: bool = True) -> list[Message]:
-    """Mark a locked run running; return its message (nothing when it already runs).
-
-    `save=False` leaves saving the run to the caller.
+def start_run_state(run: Run, save: bool = True, now: datetime | None = None) -> list[Message]:
+    """Mark a locked run running (at `now`, else this process's clock); return its message
+    (nothing when it already runs). `save=False` leaves saving the run to the caller.
     """
     if run.status != RunStatus.QUEUED:
         return []
     run.status = RunStatus.RUNNING
-    run.started_at = timezone.now()
+    run.started_at = now or timezone.now()
     if save:
         run.save(update_fields=["status", "started_at"])
     return [("run.status", {"status": RunStatus.RUNNING})]
@@ -248,17 +257,17 @@ def apply_events(
 
     for event in events:
         if event.type == EventType.RUN_STARTED:
-            messages += start_run_state(run, save=not in_memory)
+            messages += start_run_state(run, save=not in_memory, now=_moment(event))
             continue
         if event.type == EventType.RUN_FINISHED:
             flush_logs()
             status = str(event.data.get("status", RunStatus.FAILED))
             if in_memory:
-                messages += finish_run(run, status, steps=steps)
+                messages += finish_run(run, status, steps=steps, now=_moment(event))
                 continue
             _save(steps, dirty)
             dirty.clear()
-            messages += finish_run(run, status)
+            messages += finish_run(run, status, now=_moment(event))
             continue
         step = steps.get(event.step or "")
         if step is None:

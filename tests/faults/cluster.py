@@ -4,11 +4,15 @@ the checks every fault test makes on the runs it started (from the database itse
 
 from __future__ import annotations
 
+import base64
+import json
 import os
 import signal
+import threading
 import time
 import uuid
 from collections import Counter
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -23,13 +27,17 @@ RESEND = "10"  # seconds: a queued attempt's lost message is sent again after th
 FINAL = {"succeeded", "failed", "canceled"}
 
 
-def script_chain(seconds: float, steps: int = 2) -> dict[str, Any]:
+def script_chain(
+    seconds: float, steps: int = 2, execution: dict[str, float] | None = None
+) -> dict[str, Any]:
     """The iris sample, then `steps` Python scripts that each sleep `seconds` (code no earlier
-    run used, so every step really runs)."""
+    run used, so every step really runs); `execution`: every step's timeout and retries."""
     fresh = uuid.uuid4().hex
     nodes: list[dict[str, Any]] = [
         {"id": "s1", "module": "data.sample_dataset@1", "params": {"name": "iris"}}
     ]
+    if execution is not None:
+        nodes[0]["execution"] = dict(execution)
     edges = []
     source = ("s1", "dataset")
     for i in range(1, steps + 1):
@@ -37,7 +45,14 @@ def script_chain(seconds: float, steps: int = 2) -> dict[str, Any]:
             f"# {fresh}-{i}\nimport time\ndef azureml_main(df1, df2=None):\n"
             f"    time.sleep({seconds})\n    return df1\n"
         )
-        nodes.append({"id": f"py{i}", "module": "script.python@1", "params": {"code": code}})
+        node: dict[str, Any] = {
+            "id": f"py{i}",
+            "module": "script.python@1",
+            "params": {"code": code},
+        }
+        if execution is not None:
+            node["execution"] = dict(execution)
+        nodes.append(node)
         edges.append(
             {
                 "id": f"e{i}",
@@ -226,3 +241,60 @@ def await_all(cluster: Cluster, runs: list[int], timeout: float = 240) -> None:
     """Wait until every run is final."""
     for run_id in runs:
         cluster.wait(run_id, "", FINAL, timeout)
+
+
+class AdvanceWatch:
+    """Samples every `advance_run` message Redis holds (queued, or held unacknowledged by a
+    worker until its ETA) while runs are in flight; `overdue` lists those due more than
+    `longest` + `slack` seconds after the database's time read just after the sample.
+
+    An advance is sent for the run's new wake-up (`wake_at`: a step's deadline or retry), so
+    its ETA is at most the longest step timeout or retry delay of the runs away from when it
+    was sent; it need not be the run's current `wake_at` (an advance sent for an earlier
+    deadline stays queued when a shorter one replaces it)."""
+
+    def __init__(self, cluster: Cluster, longest: float, slack: float) -> None:
+        self.cluster, self.longest, self.slack = cluster, longest, slack
+        self.seen = 0  # advance messages with an ETA sampled
+        self.overdue: list[tuple[int, str, float]] = []  # (run id, ETA, database time)
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._watch, daemon=True)
+
+    def __enter__(self) -> AdvanceWatch:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join(30)
+
+    def _watch(self) -> None:
+        client = redis.Redis.from_url(self.cluster.redis.url)
+        with psycopg.connect(self.cluster.db_url, autocommit=True) as conn:
+            while not self._stop.wait(0.1):
+                try:
+                    raw = [*client.lrange("celery", 0, -1), *client.hvals("unacked")]
+                except redis.RedisError:
+                    continue
+                etas = [eta for message in raw if (eta := _advance_eta(message))]
+                if not etas:
+                    continue
+                (now,) = conn.execute(
+                    "SELECT EXTRACT(EPOCH FROM clock_timestamp())::float"
+                ).fetchone()
+                self.seen += len(etas)
+                for run_id, eta in etas:
+                    if datetime.fromisoformat(eta).timestamp() > now + self.longest + self.slack:
+                        self.overdue.append((run_id, eta, now))
+
+
+def _advance_eta(message: bytes) -> tuple[int, str] | None:
+    """(run id, ETA) of an `advance_run` message with an ETA (a queued one, or the first item
+    of an unacknowledged one), else None."""
+    data = json.loads(message)
+    data = data[0] if isinstance(data, list) else data
+    headers = data.get("headers", {})
+    if headers.get("task") != "designer.runs.advance_run" or not headers.get("eta"):
+        return None
+    args, _, _ = json.loads(base64.b64decode(data["body"]))
+    return int(args[0]), str(headers["eta"])

@@ -1,4 +1,5 @@
-"""A worker whose wall clock jumped two hours ahead, and an artifact store whose disk is full."""
+"""A worker whose wall clock jumps two hours ahead and back, and an artifact store whose disk
+is full."""
 
 from __future__ import annotations
 
@@ -12,31 +13,66 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import psycopg
 import pytest
 
-from tests.faults.cluster import Cluster, await_all, jumping_clock, script_chain
+from tests.faults.cluster import AdvanceWatch, Cluster, await_all, jumping_clock, script_chain
+
+TIMEOUT = 120.0  # seconds: every step's timeout in the clock test (its longest wake-up)
+SHORT = 4.0  # seconds: the timeout of a step that sleeps past it
+SLACK = 60.0  # seconds a run may end after its timeouts allow, on a loaded machine
 
 
-def test_a_worker_clock_jump_decides_nothing_early(
+def test_a_worker_clock_jump_decides_nothing_early_or_late(
     cluster: Cluster, fault_count: int, tmp_path: Path
 ) -> None:
-    """One of two workers has its wall clock jump two hours (forward, then back on the next
-    round) while runs are in flight: every clock call of the process, Python's or C's, jumps."""
+    """One of two workers has its wall clock jump two hours ahead, then back, while runs are
+    in flight: every clock call of the process, Python's or C's, jumps. Every run ends as it
+    should (a step over its timeout fails saying so, the others succeed with one attempt)
+    within its timeouts + slack, on the test's clock and as saved; and no `advance_run`
+    message waits longer than a wake-up can be away (each is sent with its run's `wake_at`,
+    on the database's clock, as its ETA: a countdown became an ETA on the sender's clock)."""
     clock = tmp_path / "clock"
     clock.write_text("+0\n")
     cluster.worker("w1")
     jumpy = cluster.worker("jumpy", **jumping_clock(clock))
-    for round_ in range(fault_count):
-        runs = [cluster.start_run(script_chain(seconds=1.5, steps=2)) for _ in range(4)]
-        cluster.wait(runs[0], "py1", {"running", "succeeded", "failed"})  # in flight
-        ahead = round_ % 2 == 0
-        clock.write_text("+2h\n" if ahead else "+0\n")  # past every step's default timeout
-        await_all(cluster, runs)
-        for run_id in runs:
-            for step in cluster.check(run_id, "succeeded"):
-                assert step["attempts"] <= 1, step  # no attempt timed out or was lost
-        if ahead:  # the jump happened: the worker logged the tasks it took on its own clock
-            assert _latest_log_time(jumpy.log()) > datetime.now() + timedelta(hours=1)
+    limits = {"timeout": TIMEOUT, "retries": 0}
+    with AdvanceWatch(cluster, longest=TIMEOUT, slack=SLACK) as watch:
+        for _ in range(fault_count):
+            for offset in ("+2h", "+0"):  # ahead, then back
+                runs = [
+                    cluster.start_run(script_chain(seconds=1.5, steps=2, execution=limits))
+                    for _ in range(4)
+                ]
+                late = script_chain(seconds=60, steps=1, execution=limits)
+                late["nodes"][1]["execution"]["timeout"] = SHORT
+                over = cluster.start_run(late)
+                cluster.wait(runs[0], "py1", {"running", "succeeded", "failed"})  # in flight
+                clock.write_text(f"{offset}\n")  # past every step's timeout
+                await_all(cluster, [*runs, over], timeout=3 * TIMEOUT + SLACK)
+                for run_id in runs:
+                    for step in cluster.check(run_id, "succeeded"):
+                        assert step["attempts"] <= 1, step  # no attempt timed out or was lost
+                steps = {step["key"]: step for step in cluster.check(over, "failed")}
+                assert steps["py1"]["history"][-1]["error"] == f"timed out after {SHORT:g}s"
+                _assert_durations(cluster, runs, 3 * TIMEOUT + SLACK)
+                _assert_durations(cluster, [over], TIMEOUT + SHORT + SLACK)
+                if offset != "+0":  # the worker logged the tasks it took on its own clock
+                    assert _latest_log_time(jumpy.log()) > datetime.now() + timedelta(hours=1)
+    assert watch.seen, "no advance_run message with an ETA was ever seen"
+    assert not watch.overdue, watch.overdue[:5]
+
+
+def _assert_durations(cluster: Cluster, runs: list[int], longest: float) -> None:
+    """The runs started and finished (as saved) no more than `longest` seconds apart."""
+    with psycopg.connect(cluster.db_url) as conn:
+        rows = conn.execute(
+            "SELECT id, EXTRACT(EPOCH FROM finished_at - started_at)::float FROM runs_run"
+            " WHERE id = ANY(%s)",
+            [runs],
+        ).fetchall()
+    for run_id, seconds in rows:
+        assert 0 <= seconds <= longest, (run_id, seconds)
 
 
 def _latest_log_time(log: str) -> datetime:
