@@ -53,13 +53,14 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(ROOT))
 
-from designer.serving.bundles import deploy, deployed  # noqa: E402
+from designer.engine.store import ArtifactStore  # noqa: E402
+from designer.serving.bundles import put  # noqa: E402
 from designer.serving.routes import (  # noqa: E402
     EndpointRoute,
     KeyRoute,
     RouteTable,
     key_hash,
-    write_routes,
+    publish,
 )
 from tests.support.processes import free_port  # noqa: E402
 from tests.unit.serving.harness import train, training_document  # noqa: E402
@@ -190,7 +191,8 @@ def main() -> int:
     import joblib
 
     work = Path(tempfile.mkdtemp(prefix="bench-scoring-"))
-    bundles = work / "bundles"
+    store = ArtifactStore(work / "store")
+    bundles: dict[int, str] = {}  # version id → bundle digest
     targets: dict[tuple[str, str], tuple[str, str, bytes]] = {}  # (service, model) -> route
     processes = []
     try:
@@ -205,8 +207,8 @@ def main() -> int:
             body = json.dumps({"rows": [row]}).encode()
             batch_body = json.dumps({"rows": batch}).encode()
             fast, exact = trained.scorer(), trained.scorer(onnx=False)
-            deploy(bundles, 10 * n + 1, fast)
-            deploy(bundles, 10 * n + 2, exact)
+            bundles[10 * n + 1] = put(store, fast)
+            bundles[10 * n + 2] = put(store, exact)
             estimator = trained.run.values["train"]["model"].estimator
             in_process[model] = score_costs(fast, exact, estimator, row, batch)
             joblib.dump(estimator, work / f"model{n}.joblib")
@@ -246,8 +248,9 @@ def main() -> int:
             )
             targets[(f"baseline, {BATCH} rows", model)] = ("B", "/score", batch_body)
             targets[(f"scoring process, ONNX, {BATCH} rows", model)] = ("S", fast_path, batch_body)
-        write_routes(bundles, routes(sorted(deployed(bundles))))
-        env = {"DESIGNER_SCORING_BUNDLES": str(bundles)}
+        publish(store, lambda: routes(bundles))
+        folder = work / "scoring"
+        env = {"DESIGNER_SCORING_STORE": str(store.root), "DESIGNER_SCORING_BUNDLES": str(folder)}
         scoring_ports = {"S": scoring_port} | ({"R": free_port()} if args.redis_url else {})
         for kind, port in scoring_ports.items():
             redis_env = {"REDIS_URL": args.redis_url} if kind == "R" else {}
@@ -255,7 +258,8 @@ def main() -> int:
                 start(
                     [
                         *(sys.executable, "-m", "designer.serving", "serve"),
-                        *("--bundles", str(bundles), "--port", str(port), "--workers", "2"),
+                        *("--store", str(store.root), "--bundles", str(folder)),
+                        *("--port", str(port), "--workers", "2"),
                     ],
                     {**env, "PYTHONPATH": str(ROOT), **redis_env},
                     port,
@@ -304,10 +308,12 @@ def main() -> int:
             process.wait(20)
 
 
-def routes(version_ids: list[int]) -> RouteTable:
-    """Each deployed version as a real-time endpoint of its own (same id), one key for all."""
-    endpoints = {v: EndpointRoute(v, 1, True, {1: v}, 1, None) for v in version_ids}
-    return RouteTable(endpoints, {key_hash(KEY): KeyRoute(1, 1, None, 10**9, KEY[:12])})
+def routes(bundles: dict[int, str]) -> RouteTable:
+    """Each deployed version (id → bundle) as a real-time endpoint of its own (same id), one
+    key for all."""
+    endpoints = {v: EndpointRoute(v, 1, True, {1: v}, 1, None) for v in sorted(bundles)}
+    key = {key_hash(KEY): KeyRoute(1, 1, None, 10**9, KEY[:12])}
+    return RouteTable(endpoints, key, dict(bundles))
 
 
 def score_costs(

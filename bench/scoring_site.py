@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import os
 from functools import cache
-from pathlib import Path
 from typing import Any
 
 from designer.settings import *  # noqa: F403
@@ -15,10 +14,14 @@ ROOT_URLCONF = "scoring_site_urls"
 
 
 @cache
-def _loaded() -> Any:
+def _deployment() -> tuple[Any, Any]:
+    """The warm scorers and the routing table, from the store the scoring process reads."""
+    from designer.engine.store import open_store
     from designer.serving.bundles import Loaded
+    from designer.serving.routes import Routes
 
-    return Loaded(Path(os.environ["DESIGNER_SCORING_BUNDLES"]))
+    store = open_store(os.environ["DESIGNER_SCORING_STORE"])
+    return Loaded(store), Routes(store)
 
 
 def score_view(request: Any, version: int) -> Any:
@@ -28,7 +31,9 @@ def score_view(request: Any, version: int) -> Any:
     from designer.serving.schema import InputError
 
     try:
-        rows = _loaded().get(version).score_body(json.loads(request.body))
+        loaded, routes = _deployment()
+        scorer = loaded.get(routes.current().bundles[version])
+        rows = scorer.score_body(json.loads(request.body))
     except InputError as exc:
         return JsonResponse(exc.to_dict(), status=exc.status)
     return JsonResponse({"rows": rows})

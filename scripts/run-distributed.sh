@@ -77,7 +77,8 @@ for n in 1 2; do
 done
 start scheduler python manage.py run_scheduler
 # One scoring process for the real-time endpoints (each Daphne would otherwise start its own).
-start scoring python -m designer.serving serve --bundles "$DESIGNER_DATA_DIR/scoring" --workers 2
+start scoring python -m designer.serving serve --store "$DESIGNER_DATA_DIR/artifacts" \
+  --bundles "$DESIGNER_DATA_DIR/scoring" --workers 2
 upstreams=""
 for port in "${daphne_ports[@]}"; do
   start "daphne-$port" daphne -b 127.0.0.1 -p "$port" designer.asgi:application

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from pathlib import Path
 
 from django.conf import settings
 
@@ -41,7 +42,8 @@ def start_scoring_process() -> None:
     with _started:
         if _scoring is None:
             _scoring = ScoringSupervisor(
-                deployment.folder().resolve(),
+                str(deployment.store().root),
+                Path(settings.DESIGNER_SCORING_BUNDLES).resolve(),
                 settings.DESIGNER_SCORING_HOST,
                 settings.DESIGNER_SCORING_PORT,
                 settings.DESIGNER_SCORING_WORKERS,

@@ -1,21 +1,20 @@
-"""Real-time endpoints on disk: each version's compiled scorer as a bundle, and the routing
-table the scoring processes read (versions, default, split, keys), both in the deployment
-folder `DESIGNER_SCORING_BUNDLES`.
+"""Real-time endpoints in the artifact store: each version's compiled scorer as a
+content-addressed bundle (its digest saved on the version's row), and the routing table the
+scoring processes read (versions and their bundles, default, split, keys) as a create-once
+record (serving/routes.py). Web hosts and scoring processes share the store, never a folder;
+what a host keeps on disk is a cache (decision 0039).
 
-The routing table is always written whole from the database, after the change that calls for
-it has committed, under a file lock: whichever writer runs last read the database after every
-commit before it, so the file never goes back to an older state. The scoring processes pick up
-a new table on their next call (decision 0020).
+The routing table is always published whole from the database, after the change that calls
+for it has committed: whichever writer creates the newest record read the database after every
+commit before it, so the table never goes back to an older state. The scoring processes pick
+up a new table on their next call, or within `DESIGNER_SCORING_REFRESH_SECONDS` on a bucket
+(decision 0020).
 """
 
 from __future__ import annotations
 
-import fcntl
 import logging
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
-from pathlib import Path
 
 from django.conf import settings
 from django.db.models import Q
@@ -23,33 +22,31 @@ from django.http import HttpRequest
 from django.http.request import split_domain_port
 
 from designer.endpoints.models import Endpoint, EndpointKey, EndpointKind, EndpointVersion
+from designer.engine.store import ArtifactStore
+from designer.runs import engine_setup
 from designer.runs.inference import build_version_scorer
-from designer.serving import bundles
-from designer.serving.routes import EndpointRoute, KeyRoute, RouteTable, write_routes
+from designer.serving import bundles, routes
+from designer.serving.routes import EndpointRoute, KeyRoute, RouteTable
 from designer.serving.scorer import Scorer
 
 logger = logging.getLogger(__name__)
 
 
-def folder() -> Path:
-    """The deployment folder (shared by the control plane and the scoring processes)."""
-    return Path(settings.DESIGNER_SCORING_BUNDLES)
+def store() -> ArtifactStore:
+    """Where bundles, the routing table and the scoring figures live: the artifact store."""
+    return engine_setup.artifact_store()
 
 
 def deploy(version: EndpointVersion, scorer: Scorer) -> None:
-    """Write a version's bundle (atomically; the scoring processes load it on first call)."""
-    bundles.deploy(folder(), version.pk, scorer)
+    """Store a version's bundle and name it on the version (saved with the caller's
+    transaction; a rolled-back one leaves a bundle nothing names, collected later)."""
+    version.bundle = bundles.put(store(), scorer)
+    version.save(update_fields=["bundle"])
 
 
 def deployed_scorer(version: EndpointVersion) -> Scorer | None:
-    """A version's scorer as its bundle holds it (None when it has none)."""
-    return bundles.load(folder(), version.pk)
-
-
-def remove(version_ids: list[int]) -> None:
-    """Remove versions' bundles (their endpoint is gone)."""
-    for version_id in version_ids:
-        bundles.undeploy(folder(), version_id)
+    """A version's scorer as its bundle holds it (None when it has none; BundleError)."""
+    return bundles.load(store(), version.bundle) if version.bundle else None
 
 
 def routing_table() -> RouteTable:
@@ -83,6 +80,9 @@ def routing_table() -> RouteTable:
         Q(endpoint__kind=EndpointKind.REALTIME)
         | Q(endpoint__isnull=True, workspace_id__in=workspaces)
     )
+    deployed = EndpointVersion.objects.filter(endpoint__kind=EndpointKind.REALTIME).exclude(
+        bundle=""
+    )
     return RouteTable(
         endpoints,
         {
@@ -95,25 +95,13 @@ def routing_table() -> RouteTable:
             )
             for key in keys
         },
+        dict(deployed.values_list("pk", "bundle")),
     )
 
 
-@contextmanager
-def _locked() -> Iterator[None]:
-    root = folder()
-    root.mkdir(parents=True, exist_ok=True, mode=0o700)
-    with (root / ".routes.lock").open("a") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(lock, fcntl.LOCK_UN)
-
-
 def publish_routes() -> bool:
-    """Write the routing table from the database (False when the file already says it)."""
-    with _locked():
-        return write_routes(folder(), routing_table())
+    """Publish the routing table from the database (False when the current one says it)."""
+    return routes.publish(store(), routing_table)
 
 
 @dataclass
@@ -122,22 +110,18 @@ class SyncReport:
 
     deployed: list[int] = field(default_factory=list)  # version ids built again
     failed: dict[int, str] = field(default_factory=dict)  # version id → why it could not be
-    removed: list[int] = field(default_factory=list)  # bundles of versions that are gone
 
 
 def sync(rebuild: bool = False) -> SyncReport:
-    """Make the folder match the database: build the bundles that are missing (all with
-    `rebuild`, e.g. after an upgrade), remove those of deleted versions, publish the routes."""
+    """Make the store match the database: build the bundles that are missing (all with
+    `rebuild`, e.g. after an upgrade), then publish the routes."""
     report = SyncReport()
-    root = folder()
-    present = bundles.deployed(root)
+    target = store()
     versions = EndpointVersion.objects.filter(endpoint__kind=EndpointKind.REALTIME).select_related(
         "graph_version__graph"
     )
-    wanted = set()
     for version in versions:
-        wanted.add(version.pk)
-        if version.pk in present and not rebuild:
+        if version.bundle and target.exists(version.bundle) and not rebuild:
             continue
         try:
             deploy(version, build_version_scorer(version.graph_version))
@@ -146,8 +130,6 @@ def sync(rebuild: bool = False) -> SyncReport:
             report.failed[version.pk] = str(getattr(exc, "detail", exc))
             continue
         report.deployed.append(version.pk)
-    report.removed = sorted(present - wanted)
-    remove(report.removed)
     publish_routes()
     return report
 

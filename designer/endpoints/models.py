@@ -74,7 +74,8 @@ class EndpointVersion(models.Model):
     `interface` = {"parameters": {name: {type, default, description, required}},
     "inputs": [{name, node, title, required}], "outputs": [{name, node, port, title}]} (all
     empty for a real-time version, whose contract is its scorer's). `scoring`: a real-time
-    version's `Scorer.info()` when it was deployed (runtime and why, schemas, examples).
+    version's `Scorer.info()` when it was deployed (runtime and why, schemas, examples);
+    `bundle`: the digest of its scorer's bundle in the artifact store (empty until deployed).
     """
 
     endpoint = models.ForeignKey(Endpoint, on_delete=models.CASCADE, related_name="versions")
@@ -84,6 +85,7 @@ class EndpointVersion(models.Model):
     )
     interface = models.JSONField()
     scoring = models.JSONField(null=True, blank=True)
+    bundle = models.CharField(max_length=64, blank=True, default="")
     message = models.CharField(max_length=500, blank=True, default="")
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"

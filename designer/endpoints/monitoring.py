@@ -1,9 +1,10 @@
 """Monitoring of real-time endpoints: the scoring processes' figures collected into the database,
 and the per-version series the endpoint page and the API show.
 
-Each scoring process writes its last hour of per-version, per-minute figures to a file of its
-own every few seconds (`serving.stats`); `collect` upserts them as ScoringMinute rows keyed by
-(version, minute, process) with the file's values, so collecting the same file twice changes
+Each scoring process writes its last hour of per-version, per-minute figures to a record of its
+own in the artifact store every few seconds (`serving.stats`); `collect` upserts them as
+ScoringMinute rows keyed by (version, minute, process) with the record's values, so collecting
+the same record twice changes
 nothing, and inserts the errors it has not seen yet (unique `ident`); the keys the processes let
 through get their `last_used_at` moved (`keys.stamp_used`: at most once a minute per key).
 Nothing is written per call. The embedded server collects every COLLECT_SECONDS on a thread
@@ -20,7 +21,6 @@ import threading
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 from django.db import close_old_connections, transaction
@@ -28,13 +28,14 @@ from django.utils import timezone
 
 from designer.endpoints import deployment, keys
 from designer.endpoints.models import Endpoint, EndpointVersion, ScoringError, ScoringMinute
+from designer.engine.store import ArtifactStore
 from designer.serving import stats
 
 logger = logging.getLogger(__name__)
 COLLECT_SECONDS = 10.0
 KEEP_DAYS = 8  # minute rows kept (the longest window is a week)
 KEEP_ERRORS = 50  # per version
-STALE = timedelta(hours=2)  # a stats file untouched this long belongs to a process that ended
+STALE = timedelta(hours=2)  # a stats record unrenewed this long belongs to a process that ended
 
 
 @dataclass(frozen=True)
@@ -56,24 +57,25 @@ def _minute(epoch_minute: int) -> datetime:
     return datetime.fromtimestamp(epoch_minute * 60, tz=UTC)
 
 
-def collect(root: Path | None = None) -> int:
-    """Read every process's stats file into the database; returns the minute rows written."""
-    folder = (root or deployment.folder()) / stats.STATS
-    if not folder.is_dir():
-        return 0
+def collect(store: ArtifactStore | None = None) -> int:
+    """Read every process's latest stats record into the database; returns the minute rows
+    written. A record older than STALE belongs to a process that ended: it is deleted."""
+    store = store or deployment.store()
     known = set(EndpointVersion.objects.filter(scoring__isnull=False).values_list("pk", flat=True))
     written = 0
     used: dict[int, float] = {}  # key id → the latest call any process let through
-    for path in sorted(folder.glob("*.json")):
+    for record in stats.latest_records(store):
         try:
-            data = json.loads(path.read_bytes())
-        except (OSError, ValueError):
-            continue  # vanished or being replaced: the next collection reads it
+            data = json.loads(store.record(record.key) or b"null")
+        except ValueError:
+            data = None
+        if data is None:
+            continue  # replaced meanwhile: the next collection reads the new one
         written += _store(data, known)
         for key_id, when in data.get("keys", {}).items():
             used[int(key_id)] = max(when, used.get(int(key_id), 0.0))
-        if time.time() - path.stat().st_mtime > STALE.total_seconds():
-            path.unlink(missing_ok=True)
+        if time.time() - record.created > STALE.total_seconds():
+            store.delete_record(record.key)
     keys.stamp_used({pk: datetime.fromtimestamp(t, tz=UTC) for pk, t in used.items()})
     return written
 

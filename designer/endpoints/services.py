@@ -16,8 +16,6 @@ from __future__ import annotations
 import hashlib
 import tempfile
 import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -122,18 +120,6 @@ def _same_as_compiled(pinned: GraphVersion, compiled: dict[str, Any] | None) -> 
         )
 
 
-@contextmanager
-def _bundles_removed_on_failure() -> Iterator[list[int]]:
-    """Collects the ids of versions deployed in the block (a transaction inside it); removes
-    their bundles again if the block fails, since nothing will route to them."""
-    deployed: list[int] = []
-    try:
-        yield deployed
-    except BaseException:
-        deployment.remove(deployed)
-        raise
-
-
 def publish(
     workspace: Workspace,
     user: Any,
@@ -162,7 +148,7 @@ def publish(
     compiled, scorer = (
         _compiled(graph, graph_version) if kind == EndpointKind.REALTIME else (None, None)
     )
-    with _bundles_removed_on_failure() as deployed, transaction.atomic():
+    with transaction.atomic():
         if Endpoint.objects.filter(workspace=workspace, name=name).exists():
             raise ApiError(
                 409, "name_taken", f"The workspace already has an endpoint named {name!r}."
@@ -178,7 +164,7 @@ def publish(
             extra_columns=extra_columns,
             created_by=user,
         )
-        deployed.append(_add_version(endpoint, user, pinned, message, True, scorer).pk)
+        _add_version(endpoint, user, pinned, message, True, scorer)
     return endpoint
 
 
@@ -196,14 +182,13 @@ def publish_version(
         if endpoint.kind == EndpointKind.REALTIME
         else (None, None)
     )
-    with _bundles_removed_on_failure() as deployed, transaction.atomic():
+    with transaction.atomic():
         endpoint = Endpoint.objects.select_for_update().get(pk=endpoint.pk)
         pinned = _graph_version(
             endpoint.graph, user, graph_version, f"Published as endpoint {endpoint.name}"
         )
         _same_as_compiled(pinned, compiled)
         version = _add_version(endpoint, user, pinned, message, make_default, scorer)
-        deployed.append(version.pk)
     return version
 
 
@@ -302,14 +287,12 @@ def update_endpoint(endpoint: Endpoint, **changes: Any) -> Endpoint:
 
 def delete_endpoint(endpoint: Endpoint) -> None:
     """Delete an endpoint with its versions, keys, schedules and call history (runs stay); a
-    real-time endpoint stops answering, then its bundles go."""
+    real-time endpoint stops answering (its bundles go with the next gc_artifacts)."""
     realtime = endpoint.kind == EndpointKind.REALTIME
-    versions = list(endpoint.versions.values_list("pk", flat=True))
     with transaction.atomic():
         endpoint.delete()
         if realtime:
             transaction.on_commit(deployment.publish_routes)
-            transaction.on_commit(lambda: deployment.remove(versions))
     schedules_changed.set()
 
 

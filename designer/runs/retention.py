@@ -65,8 +65,12 @@ def expired_runs(keep: int) -> list[int]:
 
 
 def live_digests(store: ArtifactStore) -> set[str]:
-    """Every artifact a remaining run's steps or a dataset name, and every artifact those need."""
+    """Every artifact a remaining run's steps, a dataset or a real-time endpoint version (its
+    scorer's bundle) name, and every artifact those need."""
+    from designer.endpoints.models import EndpointVersion  # the endpoints app builds on runs
+
     live = dataset_digests(store)
+    live.update(EndpointVersion.objects.exclude(bundle="").values_list("bundle", flat=True))
     for outputs, history in _step_records(StepRun.objects.all(), RunRecord.objects.all()):
         live.update(_digests(outputs))
         live.update(logs.chunk_digests(history))

@@ -48,10 +48,16 @@ def main(argv: list[str] | None = None) -> int:
     commands = parser.add_subparsers(dest="command", required=True)
     serve = commands.add_parser("serve", help="serve the deployed versions' scorers")
     serve.add_argument(
+        "--store",
+        required=True,
+        help="the artifact store the control plane deploys to: a folder, or s3://bucket/prefix "
+        "(AWS_* variables); bundles, the routing table and the figures are there",
+    )
+    serve.add_argument(
         "--bundles",
         type=Path,
         required=True,
-        help="the deployment folder the control plane writes (bundles, routes; stats go here)",
+        help="this host's scoring folder (the keys' rate limits when there is no Redis)",
     )
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8100)
@@ -73,6 +79,8 @@ def main(argv: list[str] | None = None) -> int:
     from uvicorn.supervisors import Multiprocess
 
     os.environ["DESIGNER_SCORING_BUNDLES"] = str(args.bundles.resolve())
+    store = args.store if "://" in args.store else str(Path(args.store).resolve())
+    os.environ["DESIGNER_SCORING_STORE"] = store
     if args.max_body is not None:
         os.environ["DESIGNER_SCORING_MAX_BODY"] = str(args.max_body)
     if args.flush_seconds is not None:

@@ -1,10 +1,15 @@
-"""The routing table: which real-time endpoints exist, which deployed version answers a call,
-how traffic splits between two versions, and which endpoint keys may call.
+"""The routing table: which real-time endpoints exist, which deployed version answers a call
+(and which bundle holds its scorer), how traffic splits between two versions, and which
+endpoint keys may call.
 
-The control plane (the endpoints app) writes it as `routes.json` beside the bundles, atomically,
-after every change it makes (publishing, the default version or split, enabling, keys); each
-scoring process re-reads it when the file changes (one stat() a call), so a call never waits on
-the database and a switch needs no message to any process. Keys are the endpoint app's
+The control plane (the endpoints app) publishes it whole from the database, after every change
+it makes (publishing, the default version or split, enabling, keys), as a record of the
+artifact store: `scoring/routes/<sequence>.json`, created once, the highest sequence current —
+compare-and-set with nothing but create-if-absent, as datasets' indexes (decision 0039), so
+web hosts on different machines never write an older table over a newer one. Each scoring
+process looks for the next sequence (one stat() in a folder store; a GET at most every
+`refresh` seconds in a bucket) and reads the new table when it appears, so a call never waits
+on the database and a switch needs no message to any process. Keys are the endpoint app's
 `EndpointKey` rows, projected: the SHA-256 of the raw key (`workspaces.tokens.hash_token`), its
 workspace, its endpoint (or none: every endpoint of the workspace) and its rate.
 """
@@ -13,14 +18,21 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass
-from pathlib import Path
-from typing import Any, BinaryIO
+import math
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
 
-from designer.serving.bundles import WatchedFile, write_atomically
+from designer.engine.store import ArtifactStore, Record
 from designer.serving.schema import ExtraColumns
 
-ROUTES = "routes.json"
+RECORDS = "scoring/routes/"  # the routing table's records in the artifact store
+GRACE_SECONDS = 3600.0  # superseded tables older than this are deleted by the next publisher
+STALE_READ_SECONDS = (
+    600.0  # a publisher slower than this reads again (never re-creates a pruned one)
+)
 KEY_PREFIX = "dse_"
 
 
@@ -70,6 +82,7 @@ class RouteTable:
 
     endpoints: dict[int, EndpointRoute]
     keys: dict[str, KeyRoute]  # by key hash
+    bundles: dict[int, str] = field(default_factory=dict)  # version id → its bundle's digest
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready (object keys are strings)."""
@@ -98,6 +111,7 @@ class RouteTable:
                 }
                 for digest, k in sorted(self.keys.items())
             },
+            "bundles": {str(v): digest for v, digest in sorted(self.bundles.items())},
         }
 
     @classmethod
@@ -117,7 +131,8 @@ class RouteTable:
                 capture_errors=bool(e.get("capture_errors", False)),
             )
         keys = {digest: KeyRoute(**k) for digest, k in data["keys"].items()}
-        return cls(endpoints, keys)
+        bundles = {int(v): str(digest) for v, digest in data.get("bundles", {}).items()}
+        return cls(endpoints, keys, bundles)
 
     def key(self, raw: str) -> KeyRoute | None:
         """The live key for a raw key, or None."""
@@ -134,29 +149,62 @@ def encode(table: RouteTable) -> bytes:
     return json.dumps(table.to_dict(), sort_keys=True, separators=(",", ":")).encode()
 
 
-def write_routes(root: Path, table: RouteTable) -> bool:
-    """Publish a table (atomically); False when the file already holds exactly it."""
-    path = root / ROUTES
-    data = encode(table)
-    try:
-        if path.read_bytes() == data:
+def _record_key(sequence: int) -> str:
+    return f"{RECORDS}{sequence:012d}.json"
+
+
+def _sequence(record: Record) -> int:
+    return int(record.key.removeprefix(RECORDS).removesuffix(".json"))
+
+
+def latest(store: ArtifactStore) -> tuple[int, RouteTable]:
+    """The current table and its sequence ((0, EMPTY) before the first is published)."""
+    for record in reversed(store.records(RECORDS)):
+        data = store.record(record.key)
+        if data is not None:  # not pruned meanwhile
+            return _sequence(record), RouteTable.from_dict(json.loads(data))
+    return 0, EMPTY
+
+
+def publish(store: ArtifactStore, read: Callable[[], RouteTable]) -> bool:
+    """Publish the table `read()` gives unless the current record holds exactly it; False
+    then. The current record is read before the table, so a writer that loses the race to
+    create the next sequence reads both again: whoever creates last read the database after
+    every change that was committed before it, and the table never goes back."""
+    while True:
+        started = time.monotonic()
+        records = store.records(RECORDS)
+        sequence = _sequence(records[-1]) if records else 0
+        held = store.record(records[-1].key) if records else None
+        data = encode(read())
+        if data == held:
             return False
-    except FileNotFoundError:
-        pass
-    write_atomically(path, data)
-    return True
-
-
-def _parse(source: BinaryIO) -> RouteTable:
-    return RouteTable.from_dict(json.loads(source.read()))
+        if time.monotonic() - started > STALE_READ_SECONDS:
+            continue
+        if store.create_record(_record_key(sequence + 1), data):
+            for record in records[:-1]:
+                if time.time() - record.created > GRACE_SECONDS:
+                    store.delete_record(record.key)
+            return True
 
 
 class Routes:
-    """The table as one process sees it, re-read when the file is replaced."""
+    """The table as one process sees it: the next sequence is looked for at most every
+    `refresh` seconds (0: on every call), and read when it appears."""
 
-    def __init__(self, root: Path):
-        self._file = WatchedFile(root / ROUTES, _parse)
+    def __init__(self, store: ArtifactStore, refresh: float = 0.0):
+        self.store, self.refresh = store, refresh
+        self._sequence, self._table = 0, EMPTY
+        self._checked = -math.inf
+        self._lock = threading.Lock()
 
     def current(self) -> RouteTable:
-        """The latest published table (empty before the first is written)."""
-        return self._file.get() or EMPTY
+        """The latest published table (empty before the first is published)."""
+        now = time.monotonic()
+        if now - self._checked < self.refresh:
+            return self._table
+        with self._lock:
+            self._checked = now
+            if self._sequence == 0 or self.store.record(_record_key(self._sequence + 1)):
+                self._sequence, self._table = latest(self.store)
+        return self._table

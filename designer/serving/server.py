@@ -11,13 +11,14 @@ Routes (JSON; every error is {"detail", "code", "issues"} with a 4xx, never a tr
     GET  /score/openapi.json                  this API's OpenAPI document (openapi.py)
 
 A call needs `Authorization: Bearer dse_…`, an endpoint key allowed to call that endpoint,
-within its rate (one budget per key, shared with the web server: ratelimit.py). Keys, versions
-and the traffic split come from the routing table the control plane publishes beside the
-bundles (routes.py); each process loads the bundles of the versions a new table names on a
-thread (or a version's on its first call) and reloads one when its file is replaced, so
-deploying and switching need no message to any process. A call in flight keeps the scorer it
-started with. Figures per version and minute, and when each key was last let through, are
-written to the stats folder every few seconds (stats.py), never per call.
+within its rate (one budget per key, shared with the web server: ratelimit.py). Keys, versions,
+their bundles and the traffic split come from the routing table the control plane publishes in
+the artifact store (routes.py); each process loads the bundles a new table names on a thread
+(or a version's on its first call), from the store through its host's cache (bundles.py), so
+deploying and switching need no message to any process and no folder shared with the web
+hosts. A call in flight keeps the scorer it started with. Figures per version and minute, and
+when each key was last let through, are written to the store every few seconds (stats.py),
+never per call.
 Run it with `python -m designer.serving serve` (uvicorn, several processes on one port).
 """
 
@@ -36,6 +37,7 @@ from collections.abc import Awaitable, Callable, MutableMapping
 from pathlib import Path
 from typing import Any
 
+from designer.engine.store import ArtifactError, ArtifactStore, open_store
 from designer.serving.bundles import BundleError, Loaded
 from designer.serving.openapi import service_openapi
 from designer.serving.ratelimit import AsyncRates, SharedRates, host_file
@@ -51,6 +53,7 @@ Send = Callable[[Message], Awaitable[None]]
 
 MAX_BODY_BYTES = 1024 * 1024
 FLUSH_SECONDS = 5.0
+REFRESH_SECONDS = "1"  # a bucket's routing table is looked at this often (a GET), not per call
 INLINE_ROWS = 100  # larger calls, and graph-path scorers, are scored off the event loop
 ID = "([1-9][0-9]{0,17})"
 CALL = re.compile(rf"^/score/endpoints/{ID}(?:/versions/{ID})?/?$")
@@ -83,17 +86,22 @@ class ScoringApp:
 
     def __init__(
         self,
+        store: ArtifactStore,
         root: Path,
         *,
+        refresh: float = 0.0,
         max_body_bytes: int = MAX_BODY_BYTES,
         flush_seconds: float = FLUSH_SECONDS,
         exit_with_parent: bool = False,
         redis_url: str | None = None,
     ):
-        self.loaded = Loaded(root)
-        self.routes = Routes(root)
+        """`store`: the artifact store the control plane deploys to; `root`: this host's
+        scoring folder (the keys' rates without Redis); `refresh`: seconds between two looks
+        for a new routing table."""
+        self.loaded = Loaded(store)
+        self.routes = Routes(store, refresh)
         self.rates = AsyncRates(SharedRates(host_file(root)), redis_url)
-        self.stats = ProcessStats(root)
+        self.stats = ProcessStats(store)
         self.max_body_bytes = max_body_bytes
         self.flush_seconds = flush_seconds
         self.exit_with_parent = exit_with_parent
@@ -176,7 +184,7 @@ class ScoringApp:
             )
         self.stats.used(key.id, now)
         self._warm(table)
-        number, version_id, scorer = self._version(endpoint, pinned)
+        number, version_id, scorer = self._version(table, endpoint, pinned)
         raw = b""
         rows = 0
         try:
@@ -201,28 +209,33 @@ class ScoringApp:
         if table is self._warmed:
             return
         self._warmed = table
-        ids = sorted({v for e in table.endpoints.values() for v in e.versions.values()})
-        threading.Thread(target=self._load, args=(ids,), name="warm", daemon=True).start()
+        self.loaded.keep(set(table.bundles.values()))
+        named = {v for e in table.endpoints.values() for v in e.versions.values()}
+        digests = sorted({table.bundles[v] for v in named if v in table.bundles})
+        threading.Thread(target=self._load, args=(digests,), name="warm", daemon=True).start()
 
-    def _load(self, version_ids: list[int]) -> None:
-        for version_id in version_ids:
+    def _load(self, digests: list[str]) -> None:
+        for digest in digests:
             try:
-                self.loaded.get(version_id)
+                self.loaded.get(digest)
             except BundleError as exc:
-                log.error("version id %s: %s", version_id, exc)
+                log.error("bundle %s: %s", digest[:12], exc)
 
-    def _version(self, endpoint: EndpointRoute, pinned: int | None) -> tuple[int, int, Scorer]:
+    def _version(
+        self, table: RouteTable, endpoint: EndpointRoute, pinned: int | None
+    ) -> tuple[int, int, Scorer]:
         """(number, version id, warm scorer) of the version that answers this call."""
         number = pinned if pinned is not None else endpoint.choose(random.random())
         version_id = None if number is None else endpoint.versions.get(number)
         if number is None or version_id is None:
             which = "a default version" if number is None else f"a version {number}"
             raise _error(404, "not_found", f"Endpoint {endpoint.id} has no {which}.")
+        digest = table.bundles.get(version_id)
+        scorer = None
         try:
-            scorer = self.loaded.get(version_id)
+            scorer = None if digest is None else self.loaded.get(digest)
         except BundleError as exc:
             log.error("version %s of endpoint %s: %s", number, endpoint.id, exc)
-            scorer = None
         if scorer is None:
             raise _error(
                 503,
@@ -255,7 +268,7 @@ class ScoringApp:
             await asyncio.sleep(self.flush_seconds)
             try:
                 await asyncio.to_thread(self.stats.flush)
-            except OSError:
+            except (OSError, ArtifactError):
                 log.exception("could not write the scoring stats")
 
 
@@ -349,13 +362,21 @@ def _decode(raw: bytes) -> Any:
 
 
 def app_from_environment() -> ScoringApp:
-    """The app of a scoring process (uvicorn's factory): DESIGNER_SCORING_BUNDLES names the
-    deployment folder, DESIGNER_SCORING_MAX_BODY the body limit in bytes,
-    DESIGNER_SCORING_FLUSH_SECONDS how often the figures are written,
-    DESIGNER_SCORING_EXIT_WITH_PARENT=1 stops the process with its parent, REDIS_URL (as the
-    web server's) puts the keys' rate limits in Redis."""
+    """The app of a scoring process (uvicorn's factory): DESIGNER_SCORING_STORE names the
+    artifact store (a folder or an s3:// URL, with the AWS_* variables), DESIGNER_SCORING_BUNDLES
+    this host's scoring folder, DESIGNER_SCORING_REFRESH_SECONDS how often a new routing table
+    is looked for (default: every call in a folder store, every second in a bucket),
+    DESIGNER_SCORING_MAX_BODY the body limit in bytes, DESIGNER_SCORING_FLUSH_SECONDS how often
+    the figures are written, DESIGNER_SCORING_EXIT_WITH_PARENT=1 stops the process with its
+    parent, REDIS_URL (as the web server's) puts the keys' rate limits in Redis."""
+    location = os.environ["DESIGNER_SCORING_STORE"]
+    refresh = os.environ.get("DESIGNER_SCORING_REFRESH_SECONDS") or (
+        REFRESH_SECONDS if "://" in location else "0"
+    )
     return ScoringApp(
+        open_store(location),
         Path(os.environ["DESIGNER_SCORING_BUNDLES"]),
+        refresh=float(refresh),
         max_body_bytes=int(os.environ.get("DESIGNER_SCORING_MAX_BODY", MAX_BODY_BYTES)),
         flush_seconds=float(os.environ.get("DESIGNER_SCORING_FLUSH_SECONDS", FLUSH_SECONDS)),
         exit_with_parent=os.environ.get("DESIGNER_SCORING_EXIT_WITH_PARENT") == "1",

@@ -2,10 +2,12 @@
 latency histogram, plus the last errors (with the request body when the endpoint asks) and when
 each endpoint key was last let through.
 
-The process writes its figures to `stats/<process>.json` beside the bundles every few seconds
-(atomically, off the request path); the control plane reads those files into its database
-(`endpoints/monitoring.py`). A process's file always holds its whole recent history, so reading
-a file twice gives the same rows: collection is idempotent. Latencies go into logarithmic
+The process writes its figures as a record of the artifact store every few seconds (off the
+request path): `scoring/stats/<process>/<flush>.json`, each flush a new record and the one
+before it deleted, so any host reads them with nothing but the store (decision 0039); the
+control plane reads them into its database (`endpoints/monitoring.py`). A process's record
+always holds its whole recent history, so reading one twice gives the same rows: collection is
+idempotent. Latencies go into logarithmic
 buckets 5 % wide, which add up across processes and minutes and give p50/p99 within 5 %.
 """
 
@@ -19,12 +21,11 @@ import time
 from collections import deque
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
-from designer.serving.bundles import write_atomically
+from designer.engine.store import ArtifactStore, Record
 
-STATS = "stats"
+STATS = "scoring/stats/"  # the processes' records in the artifact store
 KEEP_MINUTES = 60  # a process's file holds its last hour; collection runs far more often
 LAST_ERRORS = 20  # per version, per process
 BODY_CAP = 4096  # bytes of a failed call's body kept when the endpoint captures them
@@ -101,9 +102,10 @@ class Minute:
 class ProcessStats:
     """The figures of this process since it started (its last hour of minutes)."""
 
-    def __init__(self, root: Path):
+    def __init__(self, store: ArtifactStore):
         self.process = f"{socket.gethostname()}-{os.getpid()}-{time.time_ns()}"
-        self.path = root / STATS / f"{self.process}.json"
+        self.store = store
+        self._flushes = 0
         self.minutes: dict[tuple[int, int], Minute] = {}  # (version id, epoch minute)
         self.errors: dict[int, deque[dict[str, Any]]] = {}
         self.keys: dict[int, float] = {}  # endpoint key id → when it was last let through
@@ -179,9 +181,29 @@ class ProcessStats:
         }
 
     def flush(self) -> bool:
-        """Write the file if anything changed since the last write."""
+        """Write the record if anything changed since the last write (and delete the last)."""
         if not self.dirty:
             return False
         self.dirty = False
-        write_atomically(self.path, json.dumps(self.to_dict(), allow_nan=False).encode())
+        data = json.dumps(self.to_dict(), allow_nan=False).encode()
+        self._flushes += 1
+        self.store.create_record(_record_key(self.process, self._flushes), data)
+        if self._flushes > 1:
+            self.store.delete_record(_record_key(self.process, self._flushes - 1))
         return True
+
+
+def _record_key(process: str, flush: int) -> str:
+    return f"{STATS}{process}/{flush:012d}.json"
+
+
+def latest_records(store: ArtifactStore) -> list[Record]:
+    """Each process's latest record; superseded ones (left by a process that stopped between
+    writing one and deleting the last) are deleted."""
+    latest: dict[str, Record] = {}
+    for record in store.records(STATS):  # sorted: a process's flushes in order
+        process = record.key.removeprefix(STATS).split("/", 1)[0]
+        if process in latest:
+            store.delete_record(latest[process].key)
+        latest[process] = record
+    return list(latest.values())

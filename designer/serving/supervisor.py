@@ -22,8 +22,10 @@ MAX_PAUSE = 30.0  # seconds between restarts at most
 
 @dataclass
 class ScoringSupervisor:
-    """One scoring process on `host:port`, serving the deployment folder `bundles`."""
+    """One scoring process on `host:port`, serving what the artifact store `store` holds
+    (`bundles`: this host's scoring folder)."""
 
+    store: str
     bundles: Path
     host: str
     port: int
@@ -39,6 +41,8 @@ class ScoringSupervisor:
             "-m",
             "designer.serving",
             "serve",
+            "--store",
+            self.store,
             "--bundles",
             str(self.bundles),
             "--host",

@@ -135,16 +135,18 @@ def stop_process_group(process: subprocess.Popen[bytes], grace: float = 20) -> N
 
 @contextmanager
 def scoring_process(
-    bundles: Path, *, workers: int = 1, env: dict[str, str] | None = None
+    bundles: Path, *, store: str | Path, workers: int = 1, env: dict[str, str] | None = None
 ) -> Iterator[int]:
-    """`python -m designer.serving serve` on a free port, serving the deployment folder
-    `bundles` and writing its figures every 0.2 s; yields the port. No REDIS_URL unless `env`
-    gives one; at the end, the process must not have printed a traceback."""
+    """`python -m designer.serving serve` on a free port, serving what the artifact store
+    `store` holds (`bundles`: its host's scoring folder) and writing its figures every 0.2 s;
+    yields the port. No REDIS_URL unless `env` gives one; at the end, the process must not
+    have printed a traceback."""
     port = free_port()
     base = {k: v for k, v in os.environ.items() if k != "REDIS_URL"}
     process = subprocess.Popen(
         [
-            *(sys.executable, "-m", "designer.serving", "serve", "--bundles", str(bundles)),
+            *(sys.executable, "-m", "designer.serving", "serve", "--store", str(store)),
+            *("--bundles", str(bundles)),
             *("--port", str(port), "--workers", str(workers), "--flush-seconds", "0.2"),
         ],
         env={**base, "PYTHONPATH": str(ROOT), **(env or {})},

@@ -3,9 +3,10 @@
 
 The scoring processes serve a real-time endpoint of the key's workspace from a routing table
 written here (the key's own id and hash); the batch calls go to a pipeline endpoint of the same
-workspace through the real HTTP API. On one host the budget lives in the deployment folder's
-rate file; with Redis, in Redis: there the web server and each scoring process get a deployment
-folder of their own (as on separate hosts), so only Redis can make the budget one.
+workspace through the real HTTP API. On one host the budget lives in the host's scoring
+folder's rate file; with Redis, in Redis: there the web server and each scoring process get a
+scoring folder of their own (as on separate hosts, sharing only the artifact store), so only
+Redis can make the budget one.
 """
 
 from __future__ import annotations
@@ -30,9 +31,11 @@ from django.utils import timezone
 
 from designer.endpoints import monitoring
 from designer.endpoints.models import EndpointKey
-from designer.serving.bundles import deploy
+from designer.engine.store import ArtifactStore
+from designer.serving import stats
+from designer.serving.bundles import put
 from designer.serving.ratelimit import redis_key
-from designer.serving.routes import EndpointRoute, KeyRoute, RouteTable, key_hash, write_routes
+from designer.serving.routes import EndpointRoute, KeyRoute, RouteTable, key_hash, publish
 from designer.serving.scorer import Scorer
 from tests.integration.endpoints.conftest import Published, key_client, new_key
 from tests.support.processes import scoring_process
@@ -86,13 +89,14 @@ def make_key(published: Published, rows: list[dict[str, Any]], rate: int) -> Key
     return Key(raw, EndpointKey.objects.get(prefix=raw[:12]), published.id, rows)
 
 
-def deployment(folder: Path, scorer: Scorer, key: Key) -> Path:
-    """A deployment folder serving the real-time endpoint to `key`."""
-    deploy(folder, 1, scorer)
+def deployment(folder: Path, scorer: Scorer, key: Key) -> ArtifactStore:
+    """An artifact store of this test's (in `folder`) serving the real-time endpoint to `key`."""
+    store = ArtifactStore(folder)
     route = EndpointRoute(REALTIME, key.row.workspace_id, True, {1: 1}, 1, None)
     grant = KeyRoute(key.row.pk, key.row.workspace_id, None, key.row.rate_per_minute, key.raw[:12])
-    write_routes(folder, RouteTable({REALTIME: route}, {key_hash(key.raw): grant}))
-    return folder
+    bundles = {1: put(store, scorer)}
+    publish(store, lambda: RouteTable({REALTIME: route}, {key_hash(key.raw): grant}, bundles))
+    return store
 
 
 def key_updates(queries: CaptureQueriesContext) -> list[str]:
@@ -100,21 +104,21 @@ def key_updates(queries: CaptureQueriesContext) -> list[str]:
     return [q["sql"] for q in queries.captured_queries if q["sql"].startswith(f'UPDATE "{table}"')]
 
 
-def collected_use(key: Key, folder: Path, after: float) -> list[str]:
-    """Wait until a stats file says the key was used after `after`, collect every file; the
-    key's UPDATE statements that the collection ran."""
+def collected_use(key: Key, store: ArtifactStore, after: float) -> list[str]:
+    """Wait until a stats record says the key was used after `after`, collect every record;
+    the key's UPDATE statements that the collection ran."""
     deadline = time.monotonic() + 60
     while True:
         seen = [
-            json.loads(p.read_bytes()).get("keys", {}).get(str(key.row.pk), 0.0)
-            for p in (folder / "stats").glob("*.json")
+            json.loads(store.record(r.key) or b"{}").get("keys", {}).get(str(key.row.pk), 0.0)
+            for r in stats.latest_records(store)
         ]
         if max(seen, default=0.0) > after:
             break
         assert time.monotonic() < deadline, "the scoring process wrote no key use"
         time.sleep(0.05)
     with CaptureQueriesContext(connection) as queries:
-        monitoring.collect()
+        monitoring.collect(store)
     return key_updates(queries)
 
 
@@ -126,12 +130,13 @@ def test_real_time_calls_move_last_used_with_one_write_per_burst(
 ) -> None:
     key = make_key(published, trained[1], rate=10_000)
     settings.REDIS_URL = ""
-    settings.DESIGNER_SCORING_BUNDLES = deployment(tmp_path / "scoring", trained[0], key)
-    with scoring_process(settings.DESIGNER_SCORING_BUNDLES, workers=2) as port:
+    settings.DESIGNER_SCORING_BUNDLES = tmp_path / "scoring"
+    store = deployment(tmp_path / "store", trained[0], key)
+    with scoring_process(settings.DESIGNER_SCORING_BUNDLES, store=store.root, workers=2) as port:
         assert key.row.last_used_at is None
         started = time.time()
         assert {key.score(port)[0] for _ in range(30)} == {200}
-        assert len(collected_use(key, settings.DESIGNER_SCORING_BUNDLES, started)) == 1
+        assert len(collected_use(key, store, started)) == 1
         key.row.refresh_from_db()
         assert key.row.last_used_at is not None and key.row.last_used_at.timestamp() >= started
 
@@ -140,13 +145,13 @@ def test_real_time_calls_move_last_used_with_one_write_per_burst(
         EndpointKey.objects.filter(pk=key.row.pk).update(last_used_at=long_ago)
         started = time.time()
         assert {key.score(port)[0] for _ in range(30)} == {200}
-        assert len(collected_use(key, settings.DESIGNER_SCORING_BUNDLES, started)) == 1
+        assert len(collected_use(key, store, started)) == 1
         key.row.refresh_from_db()
         stamped = key.row.last_used_at
         assert stamped is not None and stamped.timestamp() >= started
         started = time.time()
         assert {key.score(port)[0] for _ in range(30)} == {200}
-        assert collected_use(key, settings.DESIGNER_SCORING_BUNDLES, started) == []
+        assert collected_use(key, store, started) == []
         key.row.refresh_from_db()
         assert key.row.last_used_at == stamped
 
@@ -183,9 +188,12 @@ def test_batch_and_two_scoring_processes_share_a_key_budget_on_one_host(
 ) -> None:
     key = make_key(published, trained[1], rate=RATE)
     settings.REDIS_URL = ""
-    folder = deployment(tmp_path / "scoring", trained[0], key)
-    settings.DESIGNER_SCORING_BUNDLES = folder
-    with scoring_process(folder) as first, scoring_process(folder) as second:
+    folder = settings.DESIGNER_SCORING_BUNDLES = tmp_path / "scoring"
+    store = deployment(tmp_path / "store", trained[0], key).root
+    with (
+        scoring_process(folder, store=store) as first,
+        scoring_process(folder, store=store) as second,
+    ):
         answers = [call() for call in calls_through(key, [first, second])]
     check(answers)
 
@@ -211,10 +219,12 @@ def test_with_redis_every_host_shares_a_key_budget(
     redis.Redis.from_url(redis_url).delete(redis_key(key.row.pk))  # ids repeat across test runs
     settings.REDIS_URL = redis_url
     settings.DESIGNER_SCORING_BUNDLES = tmp_path / "web"  # a host of its own, as each process
-    hosts = [deployment(tmp_path / f"host{n}", trained[0], key) for n in (1, 2)]
+    store = deployment(tmp_path / "store", trained[0], key).root
+    hosts = [tmp_path / f"host{n}" for n in (1, 2)]
     with ExitStack() as stack:
         ports = [
-            stack.enter_context(scoring_process(h, env={"REDIS_URL": redis_url})) for h in hosts
+            stack.enter_context(scoring_process(h, store=store, env={"REDIS_URL": redis_url}))
+            for h in hosts
         ]
         answers = [call() for call in calls_through(key, ports)]
     check(answers)

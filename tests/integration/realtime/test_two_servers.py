@@ -2,19 +2,25 @@
 if on a host of its own: they share only the database, Redis and an S3-compatible bucket (each
 its own data folder and store cache). A browser on either server sees everything: sockets on
 both get every event of a run started through one, the workspace streams of both announce it,
-and both serve its outputs, logs and datasets, which neither server wrote."""
+and both serve its outputs, logs and datasets, which neither server wrote; a real-time endpoint
+published through one is scored by a scoring process on a fourth "host"."""
 
 from __future__ import annotations
 
 import asyncio
 import http.client
+import io
+import json
 import os
+import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse, urlunparse
 
+import pandas as pd
 import pytest
 
 from tests.integration.realtime.harness import (
@@ -28,13 +34,26 @@ from tests.integration.realtime.harness import (
 from tests.integration.realtime.test_real_runs import chain
 from tests.integration.realtime.test_request_bodies import post_file
 from tests.support.objectstore import BUCKET, object_store_env
+from tests.support.processes import scoring_process
+from tests.unit.serving.harness import training_document
 
 pytestmark = [pytest.mark.redis, pytest.mark.celery]
 
 
+@dataclass(frozen=True)
+class Hosts:
+    """The two servers, and what a further host needs to share their store and Redis."""
+
+    servers: tuple[Server, Server]
+    host: Callable[[str], dict[str, str]]  # a host's environment, by name
+    store: str
+    redis_url: str
+
+
 @pytest.fixture(scope="module")
-def hosts(rt_database: Database, redis_url: str) -> Iterator[tuple[Server, Server]]:
-    """Two servers and a worker on "three hosts" sharing the database, Redis and a bucket."""
+def deployment(rt_database: Database, redis_url: str) -> Iterator[Hosts]:
+    """Two servers and a worker on "three hosts" sharing the database, Redis and a bucket (the
+    servers start no scoring process: a test starts one on a host of its own)."""
     endpoint = os.environ.get("TEST_S3_ENDPOINT", "")
     if not endpoint:
         pytest.skip("TEST_S3_ENDPOINT is not set: these hosts share the server make test starts")
@@ -48,6 +67,7 @@ def hosts(rt_database: Database, redis_url: str) -> Iterator[tuple[Server, Serve
             **object_store_env(endpoint, folder / "store-cache"),
             "DESIGNER_ARTIFACT_STORE": store,
             "DESIGNER_RUNNER": "celery",
+            "DESIGNER_SCORING_PROCESS": "external",
         }
 
     servers = (
@@ -55,10 +75,16 @@ def hosts(rt_database: Database, redis_url: str) -> Iterator[tuple[Server, Serve
         Server(rt_database, redis_url=redis_url, **host("web2")),
     )
     worker = CeleryWorker(rt_database, redis_url, "far", **host("worker"))
-    yield servers
+    yield Hosts(servers, host, store, redis_url)
     worker.stop()
     for server in servers:
         server.stop()
+
+
+@pytest.fixture(scope="module")
+def hosts(deployment: Hosts) -> tuple[Server, Server]:
+    """The two servers."""
+    return deployment.servers
 
 
 async def test_either_server_sees_every_event_and_output(hosts: tuple[Server, Server]) -> None:
@@ -211,3 +237,103 @@ def test_logs_and_datasets_need_no_shared_folder(
     for host in ("web1", "web2", "worker"):  # nothing of it in any host's own data folder
         data = first_server.database.workdir / host
         assert not (data / "datasets").exists() and not (data / "artifacts" / "logs").exists()
+
+
+def _finished(server: Server, run: int, token: str) -> dict[str, Any]:
+    """The run once it is final (saved)."""
+    deadline = time.monotonic() + 240
+    while True:
+        status, body = server.http("GET", f"/api/runs/{run}/", token=token)
+        assert status == 200, body
+        if body["status"] in {"succeeded", "failed", "canceled"}:
+            return dict(body)
+        assert time.monotonic() < deadline, body
+        time.sleep(0.5)
+
+
+def _table(server: Server, run: int, step: str, port: str, token: str) -> pd.DataFrame:
+    status, data = _get(server, f"/api/runs/{run}/steps/{step}/outputs/{port}/download/", token)
+    assert status == 200, data[:300]
+    return pd.read_parquet(io.BytesIO(data))
+
+
+def _score(port: int, endpoint: int, key: str, rows: list[dict[str, Any]]) -> tuple[int, Any]:
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    headers = {"Content-Type": "application/json", "Authorization": f"Bearer {key}"}
+    connection.request("POST", f"/score/endpoints/{endpoint}/", json.dumps({"rows": rows}), headers)
+    response = connection.getresponse()
+    answer = response.status, json.loads(response.read())
+    connection.close()
+    return answer
+
+
+def test_real_time_endpoints_need_no_shared_folder(deployment: Hosts) -> None:
+    """A model trained on the worker, published as a real-time endpoint through server 1 and
+    disabled through server 2, is scored by a scoring process on a host of its own (its own
+    data folder; the bucket and Redis shared), which takes the bundle, the routing table and
+    every change from the store; server 2 shows the calls the process counted. Before, the
+    process read a deployment folder only the server that published had."""
+    first_server, second_server = deployment.servers
+    team = first_server.control("team", members={"editor": "editor"})
+    token, workspace = team["users"]["editor"]["token"], team["workspace"]
+    document = training_document("ml.logistic_regression", {}, "breast_cancer")
+    status, graph = first_server.http(
+        "POST",
+        f"/api/workspaces/{workspace}/graphs/",
+        {"name": "cancer", "document": document},
+        token=token,
+    )
+    assert status == 201, graph
+    status, run = first_server.http("POST", f"/api/graphs/{graph['id']}/runs/", {}, token=token)
+    assert status == 201, run
+    assert _finished(first_server, run["id"], token)["status"] == "succeeded"
+    status, inference = first_server.http(
+        "POST", f"/api/runs/{run['id']}/inference-graph/", {}, token=token
+    )
+    assert status == 201, inference
+    status, endpoint = first_server.http(
+        "POST",
+        f"/api/workspaces/{workspace}/endpoints/",
+        {"name": "cancer", "graph": inference["id"], "kind": "realtime"},
+        token=token,
+    )
+    assert status == 201, endpoint
+    body = {"name": "key", "endpoint": endpoint["id"], "rate_per_minute": 100_000}
+    status, key = first_server.http(
+        "POST", f"/api/workspaces/{workspace}/endpoint-keys/", body, token=token
+    )
+    assert status == 201, key
+
+    rows = _table(second_server, run["id"], "split", "test", token).drop(columns=["target"])
+    expected = _table(second_server, run["id"], "score", "dataset", token)["Scored Labels"]
+    env = {**deployment.host("scoring"), "REDIS_URL": deployment.redis_url}
+    folder = Path(env["DESIGNER_DATA_DIR"])
+    with scoring_process(folder / "scoring", store=deployment.store, env=env) as port:
+        status, scored = _score(port, endpoint["id"], key["key"], rows.head(5).to_dict("records"))
+        assert status == 200, scored
+        assert [row["Scored Labels"] for row in scored["rows"]] == list(expected.head(5))
+
+        status, changed = second_server.http(
+            "PATCH", f"/api/endpoints/{endpoint['id']}/", {"enabled": False}, token=token
+        )
+        assert status == 200, changed
+        deadline = time.monotonic() + 30  # a bucket's routing table is looked at every second
+        while (answer := _score(port, endpoint["id"], key["key"], rows.head(1).to_dict("records")))[
+            0
+        ] != 409:
+            assert answer[0] == 200 and time.monotonic() < deadline, answer
+            time.sleep(0.2)
+
+        deadline = time.monotonic() + 60  # the process writes its figures every 0.2 s here
+        while True:
+            status, seen = second_server.http(
+                "GET", f"/api/endpoints/{endpoint['id']}/monitoring/", token=token
+            )
+            assert status == 200, seen
+            if sum(version["rows"] for version in seen["versions"]) >= 5:
+                break
+            assert time.monotonic() < deadline, seen
+            time.sleep(0.5)
+    for host in ("web1", "web2", "worker", "scoring"):  # no bundle, table or figures on a disk
+        data = deployment.servers[0].database.workdir / host
+        assert not [p for p in data.rglob("*") if p.suffix == ".scorer" or p.name == "routes.json"]

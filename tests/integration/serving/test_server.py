@@ -20,9 +20,11 @@ from typing import Any
 import pytest
 from openapi_spec_validator import validate
 
-from designer.serving.bundles import deploy, undeploy
-from designer.serving.routes import EndpointRoute, KeyRoute, RouteTable, key_hash, write_routes
+from designer.engine.store import ArtifactStore
+from designer.serving.bundles import put
+from designer.serving.routes import EndpointRoute, KeyRoute, RouteTable, key_hash, publish
 from designer.serving.scorer import Scorer
+from designer.serving.stats import latest_records
 from tests.support.processes import scoring_process
 from tests.unit.serving.harness import train, training_document
 
@@ -31,10 +33,12 @@ KEY = "dse_test-key-of-workspace-1"
 CALL = "/score/endpoints/1/"
 
 
-def table(versions: dict[int, int]) -> RouteTable:
-    """Endpoint 1 of workspace 1 with these versions (number → id), the first the default."""
+def table(versions: dict[int, int], bundles: dict[int, str]) -> RouteTable:
+    """Endpoint 1 of workspace 1 with these versions (number → id), the first the default,
+    and their bundles (version id → digest)."""
     endpoint = EndpointRoute(1, 1, True, versions, min(versions), None)
-    return RouteTable({1: endpoint}, {key_hash(KEY): KeyRoute(7, 1, 1, 100_000, KEY[:12])})
+    key = {key_hash(KEY): KeyRoute(7, 1, 1, 100_000, KEY[:12])}
+    return RouteTable({1: endpoint}, key, bundles)
 
 
 @dataclass
@@ -42,7 +46,7 @@ class Served:
     """A running scoring process and what it serves."""
 
     port: int
-    bundles: Path
+    store: ArtifactStore
     scorer: Scorer
     rows: list[dict[str, Any]]
 
@@ -72,11 +76,11 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     work = tmp_path_factory.mktemp("serving")
     trained = train(training_document("ml.logistic_regression", {}, "breast_cancer"), work / "run")
     scorer = trained.scorer()
-    deploy(work / "bundles", 1, scorer)
-    write_routes(work / "bundles", table({1: 1}))
+    store = ArtifactStore(work / "store")
+    publish(store, lambda: table({1: 1}, {1: put(store, scorer)}))
     rows = trained.test_rows().head(20).to_dict(orient="records")
-    with scoring_process(work / "bundles", workers=2) as port:
-        yield Served(port, work / "bundles", scorer, rows)
+    with scoring_process(work / "scoring", store=store.root, workers=2) as port:
+        yield Served(port, store, scorer, rows)
 
 
 def codes(body: dict[str, Any]) -> dict[str, str]:
@@ -91,10 +95,11 @@ def test_rows_are_scored_by_the_deployed_version(served: Served) -> None:
     status, bare = served.call("POST", CALL, json.dumps(served.rows[:1]).encode())  # the default
     assert (status, bare["rows"]) == (200, body["rows"][:1])
 
-    # each process writes its figures to a file of its own; together they count every call
+    # each process writes its figures to a record of its own; together they count every call
     deadline = time.monotonic() + 60
     while True:
-        files = [json.loads(p.read_bytes()) for p in (served.bundles / "stats").glob("*.json")]
+        records = [served.store.record(r.key) for r in latest_records(served.store)]
+        files = [json.loads(data) for data in records if data is not None]
         minutes = [m for f in files for m in f["minutes"] if m["version"] == 1]
         if sum(m["calls"] for m in minutes) >= 2 or time.monotonic() > deadline:
             break
@@ -187,18 +192,21 @@ def test_routes_versions_and_methods(served: Served) -> None:
     assert (status, body["code"]) == (401, "authentication_failed")
 
 
-def test_a_replaced_bundle_is_picked_up_and_a_removed_one_is_gone(served: Served) -> None:
+def test_a_new_version_is_picked_up_and_a_missing_or_removed_one_is_refused(
+    served: Served,
+) -> None:
     exact = train(
         training_document("ml.logistic_regression", {}, "breast_cancer"),
-        served.bundles.parent / "again",
+        Path(served.store.root).parent / "again",
     ).scorer(onnx=False)
-    deploy(served.bundles, 2, exact)
-    write_routes(served.bundles, table({1: 1, 2: 2}))
+    bundle = put(served.store, served.scorer)
+    publish(served.store, lambda: table({1: 1, 2: 2}, {1: bundle, 2: put(served.store, exact)}))
     for _ in range(4):  # whichever worker process takes the call
         assert served.score({"rows": served.rows}, version=2)[1]["rows"] == exact.score(served.rows)
-    undeploy(served.bundles, 2)
+    missing = "0" * 64  # a bundle the store does not hold
+    publish(served.store, lambda: table({1: 1, 2: 2}, {1: bundle, 2: missing}))
     for _ in range(4):
         assert served.score({"rows": served.rows}, version=2)[0] == 503
-    write_routes(served.bundles, table({1: 1}))
+    publish(served.store, lambda: table({1: 1}, {1: bundle}))
     for _ in range(4):
         assert served.score({"rows": served.rows}, version=2)[0] == 404

@@ -21,7 +21,8 @@ def wait_for(condition: object, timeout: float = 120) -> None:
 
 
 def test_a_killed_scoring_process_is_started_again(tmp_path: Path) -> None:
-    supervisor = ScoringSupervisor(tmp_path / "scoring", "127.0.0.1", free_port(), workers=1)
+    store, folder = str(tmp_path / "store"), tmp_path / "scoring"
+    supervisor = ScoringSupervisor(store, folder, "127.0.0.1", free_port(), workers=1)
     stop = threading.Event()
     thread = threading.Thread(target=supervisor.run, args=(stop,), daemon=True)
     thread.start()

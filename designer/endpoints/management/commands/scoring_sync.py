@@ -1,4 +1,5 @@
-"""`manage.py scoring_sync`: make the scoring deployment folder match the database."""
+"""`manage.py scoring_sync`: make the real-time deployment in the artifact store match the
+database."""
 
 from __future__ import annotations
 
@@ -10,12 +11,12 @@ from designer.endpoints import deployment
 
 
 class Command(BaseCommand):
-    """Builds missing bundles (all with --rebuild), removes stale ones, publishes the routes."""
+    """Builds missing bundles (all with --rebuild), publishes the routes."""
 
     help = (
-        "Deploy every real-time endpoint version whose bundle is missing from "
-        "DESIGNER_SCORING_BUNDLES (all of them with --rebuild, e.g. after an upgrade), remove "
-        "bundles of deleted versions, and publish the routing table."
+        "Deploy every real-time endpoint version whose bundle is missing from the artifact "
+        "store (all of them with --rebuild, e.g. after an upgrade), and publish the routing "
+        "table (bundles of deleted versions go with gc_artifacts)."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -24,8 +25,8 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         report = deployment.sync(rebuild=options["rebuild"])
         self.stdout.write(
-            f"scoring: {len(report.deployed)} deployed, {len(report.removed)} removed, "
-            f"{len(report.failed)} failed ({deployment.folder()})"
+            f"scoring: {len(report.deployed)} deployed, {len(report.failed)} failed "
+            f"({deployment.store().root})"
         )
         for version, problem in sorted(report.failed.items()):
             self.stderr.write(f"endpoint version {version}: {problem}")
