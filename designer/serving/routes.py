@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import math
 import threading
 import time
@@ -25,7 +26,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from designer.engine.store import ArtifactStore, Record
+from designer.engine.store import ArtifactError, ArtifactStore, Record
 from designer.serving.schema import ExtraColumns
 
 RECORDS = "scoring/routes/"  # the routing table's records in the artifact store
@@ -34,6 +35,7 @@ STALE_READ_SECONDS = (
     600.0  # a publisher slower than this reads again (never re-creates a pruned one)
 )
 KEY_PREFIX = "dse_"
+log = logging.getLogger(__name__)
 
 
 def key_hash(raw: str) -> str:
@@ -190,7 +192,8 @@ def publish(store: ArtifactStore, read: Callable[[], RouteTable]) -> bool:
 
 class Routes:
     """The table as one process sees it: the next sequence is looked for at most every
-    `refresh` seconds (0: on every call), and read when it appears."""
+    `refresh` seconds (0: on every call), and read when it appears; while the store cannot be
+    reached, the table held is served."""
 
     def __init__(self, store: ArtifactStore, refresh: float = 0.0):
         self.store, self.refresh = store, refresh
@@ -205,6 +208,9 @@ class Routes:
             return self._table
         with self._lock:
             self._checked = now
-            if self._sequence == 0 or self.store.record(_record_key(self._sequence + 1)):
-                self._sequence, self._table = latest(self.store)
+            try:
+                if self._sequence == 0 or self.store.record(_record_key(self._sequence + 1)):
+                    self._sequence, self._table = latest(self.store)
+            except ArtifactError as exc:  # the store is unreachable: serve the table held
+                log.warning("could not look for a new routing table: %s", exc)
         return self._table

@@ -184,10 +184,14 @@ class ProcessStats:
         """Write the record if anything changed since the last write (and delete the last)."""
         if not self.dirty:
             return False
-        self.dirty = False
+        self.dirty = False  # before reading the figures: a call meanwhile sets it again
         data = json.dumps(self.to_dict(), allow_nan=False).encode()
+        try:
+            self.store.create_record(_record_key(self.process, self._flushes + 1), data)
+        except BaseException:
+            self.dirty = True  # written at the next flush
+            raise
         self._flushes += 1
-        self.store.create_record(_record_key(self.process, self._flushes), data)
         if self._flushes > 1:
             self.store.delete_record(_record_key(self.process, self._flushes - 1))
         return True

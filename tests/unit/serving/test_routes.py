@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections import Counter
 from pathlib import Path
 
-from designer.engine.store import ArtifactStore
+from designer.engine.store import ArtifactError, ArtifactStore
 from designer.serving.routes import (
     RECORDS,
     EndpointRoute,
@@ -67,3 +67,21 @@ def test_a_publisher_that_loses_the_race_reads_the_database_again(tmp_path: Path
         f"{RECORDS}000000000002.json",
     ]
     assert routes.current() == newer
+
+
+class Unreachable(ArtifactStore):
+    """A store whose records cannot be read (a bucket during an outage)."""
+
+    def record(self, key: str) -> bytes | None:
+        raise ArtifactError("connection refused")
+
+
+def test_a_process_keeps_serving_its_table_while_the_store_is_unreachable(
+    tmp_path: Path,
+) -> None:
+    table = RouteTable({7: CANARY}, {}, {70: "a" * 64, 71: "b" * 64})
+    publish(ArtifactStore(tmp_path), lambda: table)
+    routes = Routes(ArtifactStore(tmp_path))
+    assert routes.current() == table
+    routes.store = Unreachable(tmp_path)
+    assert routes.current() == table
