@@ -317,10 +317,9 @@ def test_real_time_endpoints_need_no_shared_folder(deployment: Hosts) -> None:
             "PATCH", f"/api/endpoints/{endpoint['id']}/", {"enabled": False}, token=token
         )
         assert status == 200, changed
+        one = rows.head(1).to_dict("records")
         deadline = time.monotonic() + 30  # a bucket's routing table is looked at every second
-        while (answer := _score(port, endpoint["id"], key["key"], rows.head(1).to_dict("records")))[
-            0
-        ] != 409:
+        while (answer := _score(port, endpoint["id"], key["key"], one))[0] != 409:
             assert answer[0] == 200 and time.monotonic() < deadline, answer
             time.sleep(0.2)
 
