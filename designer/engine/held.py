@@ -27,17 +27,12 @@ RECENT_TABLES_BYTES = 256 * 1024 * 1024  # default bound of the in-process table
 
 
 class RecentTables:
-    """A thread-safe LRU of Arrow tables by artifact digest, bounded by their size in bytes.
-
-    Tables held for storage (``provisional``) count against the bound too: they cannot be let
-    go of, so recent tables are, and a worker's tables beyond the step's own stay within it.
-    """
+    """A thread-safe LRU of Arrow tables by artifact digest, bounded by their size in bytes."""
 
     def __init__(self, limit: int = RECENT_TABLES_BYTES):
         self.limit = limit
         self._tables: OrderedDict[str, tuple[Any, int]] = OrderedDict()
         self._size = 0
-        self._held = 0  # bytes of tables held for storage
         self._lock = threading.Lock()
 
     def get(self, digest: str) -> Any:
@@ -60,23 +55,9 @@ class RecentTables:
                 return
             self._tables[digest] = (table, size)
             self._size += size
-            self._shrink()
-
-    def hold(self, size: int) -> None:
-        """`size` bytes of tables are held for storage: make room for them."""
-        with self._lock:
-            self._held += size
-            self._shrink()
-
-    def release(self, size: int) -> None:
-        """Tables of `size` bytes are no longer held for storage."""
-        with self._lock:
-            self._held = max(0, self._held - size)
-
-    def _shrink(self) -> None:
-        while self._tables and self._size + self._held > self.limit:
-            _, (_, dropped) = self._tables.popitem(last=False)
-            self._size -= dropped
+            while self._size > self.limit:
+                _, (_, dropped) = self._tables.popitem(last=False)
+                self._size -= dropped
 
     def clear(self) -> None:
         """Forget every table."""
@@ -117,26 +98,18 @@ class Provisional:
 
     def put(self, token: str, held: Held) -> None:
         """Hold an output under `token` (the oldest token is forgotten beyond the limit)."""
-        if held.table is not None:
-            recent_tables.hold(int(held.table.nbytes))
         with self._lock:
-            self._let_go(self._held.pop(token, None))
             self._held[token] = held
+            self._held.move_to_end(token)
             while len(self._held) > self.limit:
-                self._let_go(self._held.popitem(last=False)[1])
+                self._held.popitem(last=False)
 
     def resolve(self, token: str, digest: str) -> None:
         """The output is stored (durably) under `digest`: let go of its table or bytes."""
         with self._lock:
             held = self._held.get(token)
             if held is not None:
-                self._let_go(held)
                 self._held[token] = Held(held.kind, digest=digest)
-
-    @staticmethod
-    def _let_go(held: Held | None) -> None:
-        if held is not None and held.table is not None:
-            recent_tables.release(int(held.table.nbytes))
 
     def get(self, token: str) -> Held | None:
         """What is held under `token`, or None."""
@@ -146,8 +119,6 @@ class Provisional:
     def clear(self) -> None:
         """Forget every token."""
         with self._lock:
-            for held in self._held.values():
-                self._let_go(held)
             self._held.clear()
 
     def __contains__(self, token: object) -> bool:

@@ -13,14 +13,13 @@ from typing import Any
 import pytest
 
 from designer.engine.artifacts import (
-    KIND_PARQUET,
     SUMMARY_SAMPLE_ROWS,
     decode,
     encode,
     summarize_frame,
 )
 from designer.engine.hashing import json_safe
-from designer.engine.held import Held, RecentTables, provisional, recent_tables
+from designer.engine.held import RecentTables, recent_tables
 from designer.engine.runners.local import LocalRunner
 from designer.engine.store import ArtifactStore
 from designer.engine.types import PortType
@@ -240,27 +239,6 @@ def test_recent_tables_is_a_byte_bounded_lru() -> None:
     assert "b" not in cache and "a" in cache and "c" in cache
     cache.put("big", pa.table({"x": list(range(1000))}))
     assert "big" not in cache and "a" in cache
-
-
-def test_tables_held_for_storage_take_the_place_of_recent_tables() -> None:
-    """A worker's tables waiting to be stored count against the recent tables' bound, so its
-    memory beyond the running step stays within it (0037, second pass)."""
-    import pyarrow as pa
-
-    table = pa.table({"x": list(range(100))})  # 800 bytes
-    limit, recent_tables.limit = recent_tables.limit, 2000
-    try:
-        recent_tables.put("old1", table)
-        recent_tables.put("old2", table)
-        provisional.put("step/out", Held(KIND_PARQUET, table=table))
-        assert "old1" not in recent_tables and "old2" in recent_tables
-        provisional.resolve("step/out", "new")  # stored: no longer held
-        recent_tables.put("new", table)
-        assert "old2" in recent_tables and "new" in recent_tables
-    finally:
-        provisional.clear()
-        recent_tables.clear()
-        recent_tables.limit = limit
 
 
 def test_a_worker_hands_its_tables_to_the_next_step_without_the_store(
