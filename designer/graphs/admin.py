@@ -2,7 +2,7 @@
 
 from django.contrib import admin
 
-from designer.graphs.models import Graph, GraphVersion
+from designer.graphs.models import Graph, GraphVersion, RetiredSharedState
 
 
 @admin.register(Graph)
@@ -20,3 +20,12 @@ class GraphVersionAdmin(admin.ModelAdmin):
 
     list_display = ["graph", "number", "message", "author", "created_at"]
     readonly_fields = ["graph", "number", "document", "message", "author", "parent", "created_at"]
+
+
+@admin.register(RetiredSharedState)
+class RetiredSharedStateAdmin(admin.ModelAdmin):
+    """Shared states replaced by a compaction, kept for tabs still on them (read-only)."""
+
+    list_display = ["graph", "generation", "retired_at"]
+    readonly_fields = ["graph", "generation", "retired_at"]
+    exclude = ["state"]

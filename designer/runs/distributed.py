@@ -111,8 +111,8 @@ def _revoke(ids: list[str]) -> None:
 class CeleryLauncher:
     """Collects what the machine asks for; it is carried out once the transition commits."""
 
-    def __init__(self, run: Run, plan: Plan):
-        self.run, self.plan = run, plan
+    def __init__(self, run: Run, plan: Plan, clock: Callable[[], float]):
+        self.run, self.plan, self.clock = run, plan, clock  # the machine's (the database's)
         self.sends: list[tuple[str, dict[str, Any]]] = []
         self.kills: list[str] = []
         self.wake_at: float | None = None  # the run's new wake-up, when the transition moved it
@@ -324,7 +324,7 @@ def _transition(
         setup = _setup(run_id, locked.created_at)
         run, plan = setup.run, setup.plan
         events: list[Event] = []
-        launcher = CeleryLauncher(run, plan)
+        launcher = CeleryLauncher(run, plan, clock)
         fresh = locked.status == RunStatus.QUEUED
         near = None if around is None else around(plan)
         known, rows = ({}, {}) if fresh else _load_steps(run_id, plan, near)
