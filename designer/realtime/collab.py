@@ -15,7 +15,7 @@ from designer.realtime.codec import Encoded, encode_collab
 from designer.realtime.collab_protocol import collab_client_adapter
 from designer.realtime.consumers import SignedInConsumer
 from designer.realtime.frames import SCOPE_KEY as FRAME_WRITER
-from designer.realtime.protocol import ProtocolError
+from designer.realtime.protocol import CloseCode, ProtocolError
 from designer.realtime.rooms import Refused, Room, b64, get_rooms
 
 logger = logging.getLogger(__name__)
@@ -118,10 +118,11 @@ class CollabConsumer(SignedInConsumer):
         )
 
     async def reconnect(self) -> None:
-        """Close with 1012 (service restart): the client connects again and syncs afresh."""
+        """Close with RECONNECT: the client connects again and syncs afresh (a browser's
+        socket takes 1000 and 3000-4999 only; Autobahn refuses 1012, "service restart")."""
         if not self.closed:
             self.closed = True
-            await self.close(code=1012)
+            await self.close(code=int(CloseCode.RECONNECT))
 
     async def on_group_message(self, message: dict[str, Any]) -> None:
         if message["type"] == "member.role_changed" and self.user_id is not None:

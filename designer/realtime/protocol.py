@@ -48,7 +48,8 @@ ErrorCode = Literal[
 
 
 class CloseCode(IntEnum):
-    """WebSocket close codes the server uses; each close is preceded by an `error` message."""
+    """WebSocket close codes the server uses; each close but RECONNECT is preceded by an `error`
+    message."""
 
     BAD_REQUEST = 4400
     UNAUTHENTICATED = 4401
@@ -57,6 +58,8 @@ class CloseCode(IntEnum):
     # The sign-in session the socket opened with ended (sign-out, password change, account
     # deactivated); the browser may have a new one (its key cycled): ask, then reconnect or sign in.
     SESSION_ENDED = 4440
+    # Connect again (no error): the co-editing room moved on to a compacted state (decision 0036).
+    RECONNECT = 4503
 
 
 ERROR_CLOSE_CODES: dict[str, CloseCode] = {

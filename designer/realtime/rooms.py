@@ -221,6 +221,10 @@ class Room:
             return self.missing(state_vector)
         if socket in self.stale:
             return None
+        if generation > self.generation:  # another process compacted the state: catch up
+            await self._follow_store(keep=socket)
+            if generation == self.generation:
+                return self.missing(state_vector)
         retired = None
         if generation < self.generation:
             retired = await database_sync_to_async(retired_state)(self.graph_id, generation)
@@ -267,9 +271,10 @@ class Room:
             write_document(copy, valid)
         return self._integrate(copy.get_update(before))
 
-    async def _rebase(self, state: bytes, generation: int) -> None:
+    async def _rebase(self, state: bytes, generation: int, keep: RoomSocket | None = None) -> None:
         """Another process compacted the stored state: hold the new one, and reconnect every
-        socket (their copies are of the retired generation; reconnecting carries them over)."""
+        socket but `keep` (their copies are of the retired generation; reconnecting carries them
+        over)."""
         logger.warning(
             "co-editing: graph %s moved to generation %s under an open room",
             self.graph_id,
@@ -283,7 +288,7 @@ class Room:
         self.outbox.updates.clear()
         self.stale.clear()
         self.dirty = False
-        for socket in list(self.sockets):
+        for socket in list(self.sockets - {keep}):
             await socket.reconnect()
 
     def _reset_shadow(self) -> None:
@@ -446,20 +451,25 @@ class Room:
         while True:
             await asyncio.sleep(SYNC_SECONDS)
             try:
-                missing = await database_sync_to_async(missing_shared_state)(
-                    self.graph_id, self.doc.get_state(), self.generation
-                )
+                await self._follow_store()
             except Exception:
                 logger.exception("co-editing: reading graph %s's state failed", self.graph_id)
-                continue
-            if missing is None:
-                continue
-            if missing.generation == self.generation:
-                self.merge(missing.state)
-            elif self.dirty:
-                await self.save()  # carries this room's changes over, then rebases
-            else:
-                await self._rebase(missing.state, missing.generation)
+
+    async def _follow_store(self, keep: RoomSocket | None = None) -> None:
+        """Take what other processes saved of the graph's state; when it is of a later
+        generation (compacted elsewhere), carry this room's changes over and rebase (`keep`: a
+        socket already on that generation, left connected when nothing had to be carried)."""
+        missing = await database_sync_to_async(missing_shared_state)(
+            self.graph_id, self.doc.get_state(), self.generation
+        )
+        if missing is None:
+            return
+        if missing.generation == self.generation:
+            self.merge(missing.state)
+        elif self.dirty:
+            await self.save()  # carries this room's changes over, then rebases
+        else:
+            await self._rebase(missing.state, missing.generation, keep)
 
 
 class Outbox:

@@ -9,8 +9,8 @@ export const LOG_MAX_LINES = 200;
 export const LOG_MAX_LINE_CHARS = 4000;
 export const LOG_MAX_CHARS = 64000;
 
-/** WebSocket close codes the server uses; each close is preceded by an `error` message. */
-export const CloseCode = { BAD_REQUEST: 4400, UNAUTHENTICATED: 4401, NOT_FOUND: 4404, MEMBERSHIP_REVOKED: 4410, SESSION_ENDED: 4440 } as const;
+/** WebSocket close codes the server uses; each close but RECONNECT is preceded by an `error` message. */
+export const CloseCode = { BAD_REQUEST: 4400, UNAUTHENTICATED: 4401, NOT_FOUND: 4404, MEMBERSHIP_REVOKED: 4410, SESSION_ENDED: 4440, RECONNECT: 4503 } as const;
 
 /** One attempt of a step: its outcome and how many log lines it has. */
 export interface AttemptInfo {

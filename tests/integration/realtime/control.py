@@ -7,6 +7,7 @@ published after commit.
 
 from __future__ import annotations
 
+import base64
 import time
 import uuid
 from typing import Any
@@ -183,6 +184,15 @@ def room_idle(graph: int) -> dict[str, Any]:
     return {"idle": not busy}
 
 
+def compact_elsewhere(graph: int, generation: int) -> dict[str, Any]:
+    """Compact the graph's stored state as another server process would, whatever this one's
+    room holds; the new state as base64."""
+    from designer.graphs.services import compact_shared_state, open_shared_state
+
+    assert compact_shared_state(graph, generation) is not None
+    return {"state": base64.b64encode(open_shared_state(graph).state).decode()}
+
+
 def forget_retired(graph: int) -> dict[str, Any]:
     """Delete the graph's retired shared states, as the 30-day pruning does."""
     from designer.graphs.models import RetiredSharedState
@@ -204,6 +214,7 @@ COMMANDS = {
     "graph_draft": graph_draft,
     "grow_shared_state": grow_shared_state,
     "room_idle": room_idle,
+    "compact_elsewhere": compact_elsewhere,
     "forget_retired": forget_retired,
     "change_role": change_role,
     "team": team,

@@ -9,8 +9,9 @@ from typing import Any
 
 import pytest
 
-from designer.graphs.shared_doc import roots
-from tests.integration.realtime.collab_client import CollabClient
+from designer.graphs.shared_doc import doc_from_state, roots
+from designer.realtime.protocol import CloseCode
+from tests.integration.realtime.collab_client import CollabClient, unb64
 from tests.integration.realtime.harness import Server
 from tests.support import shared_edits as edits
 
@@ -157,3 +158,31 @@ async def test_a_tab_older_than_the_kept_generation_is_refused_with_a_download(
     await asyncio.sleep(0.5)  # its step 2 (sent with the refusal) would be saved by now
     assert draft(server, grown)["draft"]["nodes"][0]["position"] != {"x": 99, "y": 99}
     await back.close()
+
+
+async def test_a_copy_of_a_generation_compacted_elsewhere_is_let_into_a_room_still_on_the_old(
+    server: Server, team: dict, grown: int
+) -> None:
+    """Another server process compacted the state while this one's room stays open (a viewer
+    watches): a tab already on the new generation that connects here is let in at once (its room
+    moves on to that generation), not refused as too old before the room's next merge."""
+    users = team["users"]
+    viewer = await CollabClient.open(server, grown, users["viewer"])
+    compacted = server.control("compact_elsewhere", graph=grown, generation=1)
+    copy = doc_from_state(unb64(compacted["state"]))
+
+    tab = await CollabClient.open(server, grown, users["editor"], doc=copy, generation=2)
+    assert tab.refusals == [] and tab.replaced == [] and tab.generation == 2
+    await tab.change(lambda r: edits.set_param(r, "n1", "name", "iris"))
+    await tab.saved()
+    saved = draft(server, grown)
+    assert saved["generation"] == 2 and saved["draft"] == tab.document()
+    assert saved["draft"]["nodes"][0]["params"] == {"name": "iris"}
+    # The room's other socket holds the old generation: it is asked to connect again.
+    assert viewer.reader is not None
+    await asyncio.wait_for(viewer.reader, 10)
+    assert viewer.socket.close_code == CloseCode.RECONNECT
+    again = await CollabClient.open(server, grown, users["viewer"], doc=viewer.doc, generation=1)
+    assert again.generation == 2 and again.document() == tab.document()
+    for client in (tab, again):
+        await client.close()
