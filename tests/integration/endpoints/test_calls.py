@@ -85,7 +85,7 @@ def test_an_unchanged_call_is_served_from_the_cache_in_its_request(published: Pu
     again = invoke(caller, published.id, {"parameters": {"where": "a > 1"}}).json()
     assert again["status"] == "succeeded"  # finished inside the POST: every step reused
     run = Run.objects.get(pk=again["run"])
-    assert set(run.steps.values_list("status", flat=True)) == {"reused"}
+    assert {step.status for step in run.step_list} == {"reused"}  # stored inline (0038)
 
 
 def test_wrong_and_missing_parameters_are_named_and_nothing_is_queued(
