@@ -47,7 +47,8 @@ class RunnerLauncher:
         datasets: str | None,
         workdir: str | os.PathLike[str] | None,
     ):
-        self.steps = {s.key: s.to_dict() for s in plan.steps}
+        self.plan = plan
+        self.steps: dict[str, dict[str, Any]] = {}  # step dicts, made once per run when needed
         self.runner = runner
         self.run_id = run_id
         self.store_root = os.fspath(store.root)
@@ -58,9 +59,16 @@ class RunnerLauncher:
             placeable if callable(placeable) else None
         )
 
+    def step(self, key: str) -> dict[str, Any]:
+        """The step's plain form, made on its first launch (a reused step never needs one)."""
+        known = self.steps.get(key)
+        if known is None:
+            known = self.steps[key] = self.plan.step(key).to_dict()
+        return known
+
     def task(self, task: Task) -> dict[str, Any]:
         built = make_task(
-            self.steps[task.key],
+            self.step(task.key),
             task.inputs,
             run_id=self.run_id,
             attempt=task.attempt,
@@ -76,10 +84,11 @@ class RunnerLauncher:
         return self.runner.submit(task.id, self.task(task))
 
     def place(self, task: Task) -> bool:
-        built = self.task(task)
-        if self.placeable is None or not self.placeable(built):
+        # where it could go depends on its step and inputs: ask before building the whole task
+        where = {"step": self.step(task.key), "inputs": task.inputs}
+        if self.placeable is None or not self.placeable(where):
             return False
-        self.runner.submit(task.id, built)
+        self.runner.submit(task.id, self.task(task))
         return True
 
     def kill(self, task_id: str) -> None:
