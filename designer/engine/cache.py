@@ -24,7 +24,7 @@ import os
 import sqlite3
 import threading
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, Protocol
@@ -167,6 +167,9 @@ CREATE TABLE IF NOT EXISTS history (
     PRIMARY KEY (scope, node)
 );
 """
+
+
+LOOKUP_CHUNK = 500  # fingerprints per query of get_many (SQLite's variable limit is 999 or more)
 
 
 def _enable_wal(db: sqlite3.Connection, attempts: int = 100) -> None:
@@ -315,6 +318,29 @@ class FileCache:
             return None
         outputs = {k: OutputRecord.from_dict(v) for k, v in json.loads(row[2]).items()}
         return CacheEntry(fingerprint, row[0], row[1], outputs, row[3])
+
+    def get_many(self, fingerprints: Iterable[str]) -> dict[str, CacheEntry | None]:
+        """get() of several fingerprints in one query (the ready steps of one loop turn)."""
+        found: dict[str, CacheEntry | None] = {}
+        with self._lock:
+            asked = []
+            for fp in dict.fromkeys(fingerprints):
+                buffered = self._entries.get(fp) or self._known.get(fp)
+                found[fp] = buffered
+                if buffered is None:
+                    asked.append(fp)
+            rows = []
+            for start in range(0, len(asked), LOOKUP_CHUNK):
+                chunk = asked[start : start + LOOKUP_CHUNK]
+                rows += self._db.execute(
+                    "SELECT fingerprint, run_id, node, outputs, created FROM entries"
+                    f" WHERE fingerprint IN ({','.join('?' * len(chunk))})",
+                    chunk,
+                ).fetchall()
+        for fp, run_id, node, raw, created in rows:
+            outputs = {k: OutputRecord.from_dict(v) for k, v in json.loads(raw).items()}
+            found[fp] = CacheEntry(fp, run_id, node, outputs, created)
+        return found
 
     def put(self, entry: CacheEntry) -> None:
         with self._lock:
@@ -618,7 +644,54 @@ def decide(
     the reason given to steps the plan forces to run (mode "run").
     """
     mat = material(step, upstream)
-    fp = fingerprint(mat)
+    return _decided(step, mat, fingerprint(mat), cache.get, cache, store, scope, requested)
+
+
+def decide_all(
+    steps: Sequence[Step],
+    upstream: Mapping[str, Mapping[str, OutputRecord]],
+    cache: Cache,
+    store: ArtifactStore,
+    *,
+    scope: str | None = None,
+    requested: str = "ran: requested",
+) -> list[Decision]:
+    """decide() of steps that are ready together, with one cache query for all of them when the
+    cache has ``get_many`` (FileCache); the decisions are the same as one by one."""
+    mats = [material(step, upstream) for step in steps]
+    fps = [fingerprint(mat) for mat in mats]
+    get_many = getattr(cache, "get_many", None)
+    get: Callable[[str], CacheEntry | None] = cache.get
+    if len(steps) > 1 and callable(get_many) and not cache.bypass:
+        asked = [fp for step, fp in zip(steps, fps, strict=True) if _looks_up(step)]
+        found: dict[str, CacheEntry | None] = get_many(asked) if asked else {}
+
+        def read(fp: str) -> CacheEntry | None:
+            return found[fp] if fp in found else cache.get(fp)
+
+        get = read
+    return [
+        _decided(step, mat, fp, get, cache, store, scope, requested)
+        for step, mat, fp in zip(steps, mats, fps, strict=True)
+    ]
+
+
+def _looks_up(step: Step) -> bool:
+    """Whether deciding `step` reads the cache (a step that always runs does not)."""
+    return step.mode != "run" and step.deterministic
+
+
+def _decided(
+    step: Step,
+    mat: dict[str, Any],
+    fp: str,
+    get: Callable[[str], CacheEntry | None],
+    cache: Cache,
+    store: ArtifactStore,
+    scope: str | None,
+    requested: str,
+) -> Decision:
+    """decide() once the step's material and fingerprint are known; `get` reads the cache."""
     inputs = _task_inputs(mat)
 
     def made(
@@ -632,7 +705,7 @@ def decide(
         return made("run", REASON_BYPASSED)
     if not step.deterministic:
         return made("run", REASON_EXTERNAL)
-    found = cache.get(fp)
+    found = get(fp)
     entry = _usable(found, store)
     if entry is not None:
         return made("reuse", _reused(entry), entry)

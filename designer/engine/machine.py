@@ -49,6 +49,7 @@ from designer.engine.cache import (
     Decision,
     ReadOnlyCache,
     decide,
+    decide_all,
     fingerprint,
     material,
     record_reuse,
@@ -363,7 +364,8 @@ class RunMachine:
             ready = ready_steps(self.plan, self.statuses, candidates)
             if not ready:
                 return
-            reused = [key for key in ready if self.decide(key)]
+            decided = self.decide_ready(ready)
+            reused = [key for key in ready if self.decide(key, decided.get(key))]
             if not reused:
                 return
             candidates = self._dependents(reused)
@@ -374,12 +376,29 @@ class RunMachine:
             out.update(self.plan.dependents[key])
         return out
 
-    def decide(self, key: str) -> bool:
-        """Decide one ready step; True when it was reused (its dependents may be ready)."""
-        step = self.plan.step(key)
-        decision = decide(
-            step, self.outputs, self.cache, self.store, scope=self.scope, requested=self.requested
+    def decide_ready(self, keys: list[str]) -> dict[str, Decision]:
+        """The decisions of steps ready together, with one cache query (e.g. a fan-out's
+        middles); none for a single step (decided on its own, as before)."""
+        if len(keys) < 2:
+            return {}
+        steps = [self.plan.step(key) for key in keys]
+        decisions = decide_all(
+            steps, self.outputs, self.cache, self.store, scope=self.scope, requested=self.requested
         )
+        return dict(zip(keys, decisions, strict=True))
+
+    def decide(self, key: str, decision: Decision | None = None) -> bool:
+        """Decide one ready step (or apply its `decision`, made with others ready with it);
+        True when it was reused (its dependents may be ready)."""
+        if decision is None:
+            decision = decide(
+                self.plan.step(key),
+                self.outputs,
+                self.cache,
+                self.store,
+                scope=self.scope,
+                requested=self.requested,
+            )
         self.decisions[key] = decision
         result = self.results[key]
         result.reason = decision.reason

@@ -14,6 +14,7 @@ from designer.engine.cache import (
     NullCache,
     Previous,
     decide,
+    decide_all,
     explain,
     fingerprint,
     material,
@@ -218,3 +219,31 @@ def test_file_cache_reads_a_scope_ahead_inside_a_batch_and_stays_current(tmp_pat
     assert reader.previous("g", "b") == Previous("5" * 64, {"n": 3}, "r4")  # copies dropped
     writer.close()
     reader.close()
+
+
+def test_steps_ready_together_are_decided_as_one_by_one_in_one_query(
+    tmp_path: Path, reg: Registry
+) -> None:
+    """A fan-out's middles: the cached one is reused, one whose bytes are gone and the new
+    ones run, each with the reason and fingerprint it gets alone; one SELECT for them all."""
+    nodes = [node("src", "test.const@1")]
+    nodes += [node(f"m{i}", "test.add@1", amount=i) for i in range(5)]
+    plan = compile_document(graph(nodes, [("src.out", f"m{i}.in") for i in range(5)]), reg)
+    store = ArtifactStore(tmp_path / "artifacts")
+    cache = FileCache(tmp_path)
+    up = {"src": {"out": OutputRecord(store.put(b"1"), "json", 1, {})}}
+    middles = [plan.step(f"m{i}") for i in range(5)]
+    kept = store.put(b"2")
+    for step, digest in ((middles[0], kept), (middles[1], store.put(b"3"))):
+        first = decide(step, up, cache, store, scope="g")
+        record_success(cache, first, {"out": OutputRecord(digest, "json", 1, {})}, "r1", "g")
+    store.delete(store.put(b"3"))
+    alone = [decide(step, up, cache, store, scope="g") for step in middles]
+    selects: list[str] = []
+    cache._db.set_trace_callback(lambda sql: selects.append(sql) if "SELECT" in sql else None)
+    with cache.batch():  # as in a run: the scope's history is read ahead once
+        together = decide_all(middles, up, cache, store, scope="g")
+    assert together == alone
+    assert [d.action for d in together] == ["reuse", "run", "run", "run", "run"]
+    assert len(selects) == 2  # the scope's history, then one query for every middle
+    cache.close()
