@@ -4,7 +4,8 @@ Wire format: multiprocessing.connection.Connection's (a 4-byte big-endian signed
 -1 and an 8-byte length past 2 GiB, then the pickle), so the worker keeps a plain Connection.
 `drain()` reads whatever the socket holds without waiting (one ``recv`` per READ_SIZE bytes,
 none to find it empty after a short read) and returns every complete message in it: the
-runner's loop no longer pays two reads and a ``select`` per message (decision 0037).
+runner's loop no longer pays two reads and a ``select`` per message (decision 0037). The worker
+receives its tasks with `recv()`, one read per task that arrives whole.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from __future__ import annotations
 import pickle
 import socket
 import struct
+from collections import deque
 from typing import Any
 
 READ_SIZE = 1 << 20
@@ -25,6 +27,7 @@ class Channel:
     def __init__(self, sock: socket.socket):
         self.sock = sock
         self._buffer = bytearray()
+        self._ready: deque[Any] = deque()  # complete messages `recv` read ahead
 
     def fileno(self) -> int:
         return self.sock.fileno()
@@ -39,6 +42,17 @@ class Channel:
         else:  # no copy of a large message to prepend its header
             self.sock.sendall(header)
             self.sock.sendall(data)
+
+    def recv(self) -> Any:
+        """The next message, waiting for it (EOFError once the peer has closed): one read for
+        a message that arrives whole, where Connection.recv makes two (the worker's end)."""
+        while not self._ready:
+            chunk = self.sock.recv(READ_SIZE)
+            if not chunk:
+                raise EOFError
+            self._buffer += chunk
+            self._ready.extend(self._messages())
+        return self._ready.popleft()
 
     def drain(self) -> tuple[list[Any], bool]:
         """The complete messages the socket holds now, and False once the peer has closed it

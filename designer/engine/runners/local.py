@@ -61,7 +61,6 @@ import time
 from collections import OrderedDict, deque
 from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from multiprocessing.connection import Connection
 from typing import Any
 
 from designer.engine.artifacts import KIND_PARQUET
@@ -159,6 +158,9 @@ class _Worker:
         os.set_blocking(err_r, False)
         self.out_fd = out_r
         self.err_fd = err_r
+        self.pipes = select.poll()  # whether its pipes hold output, in one call (_read_conn)
+        for pipe in (out_r, err_r):
+            self.pipes.register(pipe, select.POLLIN)
         self.task_id: str | None = None
         self.partial = {"stdout": "", "stderr": ""}
         self.decoders = {s: codecs.getincrementaldecoder("utf-8")("replace") for s in self.partial}
@@ -413,9 +415,15 @@ class LocalRunner:
             if task_id not in worker.inflight:  # late output of a killed task
                 continue
             freed = kind in ("computed", "done") and task_id == worker.task_id
-            if freed:
-                for stream in ("stdout", "stderr"):  # its main thread is done
-                    self._read_pipe(worker, stream, messages, final=True)
+            if freed:  # its main thread is done: what it wrote before this message is in a pipe
+                holding = {fd for fd, _ in worker.pipes.poll(0)}
+                for stream, fd in (("stdout", worker.out_fd), ("stderr", worker.err_fd)):
+                    if (
+                        fd in holding
+                        or worker.partial[stream]
+                        or worker.decoders[stream].getstate()[0]
+                    ):
+                        self._read_pipe(worker, stream, messages, final=True)
             if kind == "computed":
                 refs = data["outputs"].values()
                 worker.hold(ref["pending"] for ref in refs if "pending" in ref)
@@ -566,7 +574,7 @@ def _watch_parent(parent: int, scratch: str) -> None:
 def worker_main() -> None:
     """Entry point of a worker process (started by LocalRunner; fd of its socket in argv)."""
     fd, scratch, parent = int(sys.argv[1]), sys.argv[2], int(sys.argv[3])
-    conn = Connection(fd)
+    conn = Channel(socket.socket(fileno=fd))
     sys.setswitchinterval(SWITCH_INTERVAL)
     threading.Thread(
         target=_watch_parent, args=(parent, scratch), daemon=True, name="parent-watch"
