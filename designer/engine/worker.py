@@ -343,7 +343,7 @@ class Ran:
 
     def cleanup(self) -> None:
         if self.scratch:
-            _empty(self.workdir)
+            _clear_scratch(self.workdir)
         else:
             shutil.rmtree(self.workdir, ignore_errors=True)
 
@@ -362,7 +362,7 @@ def call(
     store = _store(task["store"])
     if scratch is not None:
         workdir = Path(scratch)
-        _empty(workdir)
+        _clear_scratch(workdir)
     else:
         workdir = Path(tempfile.mkdtemp(prefix=f"step-{_safe(step.key)}-", dir=task.get("workdir")))
     ran = Ran(step, store, None, started, started, workdir, scratch is not None)
@@ -466,20 +466,44 @@ def storing_failure(exc: Exception, started: float) -> dict[str, Any]:
     return failure(exc, started, retryable=True, prefix="storing outputs failed: ")
 
 
-def _empty(folder: Path) -> None:
-    """Remove everything inside `folder` (cheap when it is already empty); create it if gone."""
+def _empty(folder: Path) -> bool:
+    """Remove everything inside `folder`; create it if gone. True when it held nothing."""
     try:
         entries_iter = os.scandir(folder)
     except FileNotFoundError:
         os.makedirs(folder, exist_ok=True)
-        return
+        return False
+    found = False
     with entries_iter as entries:
         for entry in entries:
+            found = True
             if entry.is_dir(follow_symlinks=False):
                 shutil.rmtree(entry.path, ignore_errors=True)
             else:
                 with contextlib.suppress(OSError):
                     os.unlink(entry.path)
+    return not found
+
+
+# scratch directory -> its mtime when it was last found empty, that mtime being SETTLED_NS old
+# then: any entry made or removed since has moved its mtime (to at least the time of that scan)
+_seen_empty: dict[str, int] = {}
+SETTLED_NS = 50_000_000
+
+
+def _clear_scratch(folder: Path) -> None:
+    """Empty a worker's scratch directory before and after each step: one stat when nothing
+    was made or removed in it since it was last found empty, a scan otherwise (decision 0037)."""
+    key = os.fspath(folder)
+    try:
+        mtime: int | None = os.stat(key).st_mtime_ns
+    except OSError:
+        mtime = None
+    if mtime is not None and _seen_empty.get(key) == mtime:
+        return
+    _seen_empty.pop(key, None)
+    if _empty(folder) and mtime is not None and time.time_ns() - mtime > SETTLED_NS:
+        _seen_empty[key] = mtime
 
 
 # Writes tables to the store (mostly waiting on the disk) while the step's thread summarizes

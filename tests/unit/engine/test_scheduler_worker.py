@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import json
+import os
+import time
 from pathlib import Path
+
+import pytest
 
 from designer.engine.compile import compile_document
 from designer.engine.registry import Registry
@@ -106,3 +110,30 @@ def test_a_changed_implementation_digest_reloads_the_module(
     (package / "impl.py").write_text("def run(ctx):\n    return {'out': 22}  # other size\n")
     assert worker.load("pkg_reload_probe.impl:run", "v1")(None) == {"out": 1}  # same digest: cached
     assert worker.load("pkg_reload_probe.impl:run", "v2")(None) == {"out": 22}
+
+
+def test_a_workers_scratch_directory_is_emptied_whatever_appears_in_it_between_steps(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Checked with one stat while nothing changed; a file left by anyone (a step's lingering
+    child process) is still removed before the next step starts."""
+    from designer.engine import worker
+
+    scans: list[Path] = []
+    scan = worker._empty
+    monkeypatch.setattr(worker, "_empty", lambda folder: scans.append(folder) or scan(folder))
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    os.utime(scratch, ns=(time.time_ns() - 10**9, time.time_ns() - 10**9))  # settled
+    worker._clear_scratch(scratch)  # found empty: remembered
+    worker._clear_scratch(scratch)
+    worker._clear_scratch(scratch)
+    assert len(scans) == 1
+    (scratch / "stray.txt").write_text("left behind")
+    worker._clear_scratch(scratch)
+    assert list(scratch.iterdir()) == [] and len(scans) == 2
+    (scratch / "sub").mkdir()
+    (scratch / "sub" / "f").write_text("x")
+    worker._clear_scratch(scratch)  # the scan that removed them does not vouch for the next
+    worker._clear_scratch(scratch)
+    assert list(scratch.iterdir()) == [] and len(scans) == 4
