@@ -121,7 +121,12 @@ def test_a_workers_scratch_directory_is_emptied_whatever_appears_in_it_between_s
 
     scans: list[Path] = []
     scan = worker._empty
-    monkeypatch.setattr(worker, "_empty", lambda folder: scans.append(folder) or scan(folder))
+
+    def counted(folder: Path) -> bool:
+        scans.append(folder)
+        return scan(folder)
+
+    monkeypatch.setattr(worker, "_empty", counted)
     scratch = tmp_path / "scratch"
     scratch.mkdir()
     os.utime(scratch, ns=(time.time_ns() - 10**9, time.time_ns() - 10**9))  # settled
