@@ -1,7 +1,7 @@
 """The runner's end of a worker's socket: sends and drains messages in few system calls.
 
 Wire format: multiprocessing.connection.Connection's (a 4-byte big-endian signed length, or
--1 and an 8-byte length past 2 GiB, then the pickle), so the worker keeps a plain Connection.
+-1 and an 8-byte length past 2 GiB, then the pickle).
 `drain()` reads whatever the socket holds without waiting (one ``recv`` per READ_SIZE bytes,
 none to find it empty after a short read) and returns every complete message in it: the
 runner's loop no longer pays two reads and a ``select`` per message (decision 0037). The worker
