@@ -15,6 +15,7 @@ are stored, so a step the executor starts speculatively on this process can read
 from __future__ import annotations
 
 import threading
+import weakref
 from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any
@@ -26,13 +27,27 @@ from designer.engine.store import ArtifactStore
 RECENT_TABLES_BYTES = 256 * 1024 * 1024  # default bound of the in-process table cache
 
 
+class Parents(dict[str, Any]):
+    """A step's input Arrow tables by digest or token: what its output tables may be kept as
+    recipes over (``stored_parents``); recent tables keep them while the dict lives."""
+
+
 class RecentTables:
-    """A thread-safe LRU of Arrow tables by artifact digest, bounded by their size in bytes."""
+    """A thread-safe LRU of Arrow tables by artifact digest, bounded by their size in bytes.
+
+    Tables held for storage (``provisional``) count against the bound too, and push recent
+    tables out, least recently used first (a warm worker's previous run goes first), but never
+    one a step running or waiting for storage still holds as an input (``watch``): that step's
+    outputs may be kept as recipes over it (docs/decisions/0034) only while it is here, and
+    the step holds it in memory anyway.
+    """
 
     def __init__(self, limit: int = RECENT_TABLES_BYTES):
         self.limit = limit
         self._tables: OrderedDict[str, tuple[Any, int]] = OrderedDict()
         self._size = 0
+        self._held = 0  # bytes of tables held for storage
+        self._parents: dict[int, weakref.ref[Parents]] = {}  # living steps' input tables
         self._lock = threading.Lock()
 
     def get(self, digest: str) -> Any:
@@ -55,9 +70,49 @@ class RecentTables:
                 return
             self._tables[digest] = (table, size)
             self._size += size
-            while self._size > self.limit:
-                _, (_, dropped) = self._tables.popitem(last=False)
-                self._size -= dropped
+            self._shrink()
+
+    def hold(self, size: int) -> None:
+        """`size` bytes of tables are held for storage: make room for them."""
+        with self._lock:
+            self._held += size
+            self._shrink()
+
+    def release(self, size: int) -> None:
+        """Tables of `size` bytes are no longer held for storage."""
+        with self._lock:
+            self._held = max(0, self._held - size)
+
+    def watch(self, parents: Parents) -> Parents:
+        """Keep the tables in `parents` (a step's inputs) while that dict lives; returns it."""
+        key = id(parents)
+
+        def gone(_: object) -> None:
+            self._parents.pop(key, None)
+
+        self._parents[key] = weakref.ref(parents, gone)
+        return parents
+
+    def _needed(self) -> set[int]:
+        """The ids of the tables a living step's `Parents` holds."""
+        needed: set[int] = set()
+        for ref in list(self._parents.values()):
+            parents = ref()
+            if parents is not None:
+                needed.update(id(table) for table in list(parents.values()))
+        return needed
+
+    def _shrink(self) -> None:
+        """Drop the least recently used tables no step needs until within the bound."""
+        if self._size + self._held <= self.limit:
+            return
+        needed = self._needed()
+        for digest, (table, size) in list(self._tables.items()):
+            if self._size + self._held <= self.limit:
+                return
+            if id(table) not in needed:
+                del self._tables[digest]
+                self._size -= size
 
     def clear(self) -> None:
         """Forget every table."""
@@ -98,17 +153,20 @@ class Provisional:
 
     def put(self, token: str, held: Held) -> None:
         """Hold an output under `token` (the oldest token is forgotten beyond the limit)."""
+        if held.table is not None:
+            recent_tables.hold(int(held.table.nbytes))
         with self._lock:
+            _let_go(self._held.pop(token, None))
             self._held[token] = held
-            self._held.move_to_end(token)
             while len(self._held) > self.limit:
-                self._held.popitem(last=False)
+                _let_go(self._held.popitem(last=False)[1])
 
     def resolve(self, token: str, digest: str) -> None:
         """The output is stored (durably) under `digest`: let go of its table or bytes."""
         with self._lock:
             held = self._held.get(token)
             if held is not None:
+                _let_go(held)
                 self._held[token] = Held(held.kind, digest=digest)
 
     def get(self, token: str) -> Held | None:
@@ -119,6 +177,8 @@ class Provisional:
     def clear(self) -> None:
         """Forget every token."""
         with self._lock:
+            for held in self._held.values():
+                _let_go(held)
             self._held.clear()
 
     def __contains__(self, token: object) -> bool:
@@ -127,6 +187,12 @@ class Provisional:
 
 
 provisional = Provisional()
+
+
+def _let_go(held: Held | None) -> None:
+    """A held table is no longer held for storage (stored, or forgotten)."""
+    if held is not None and held.table is not None:
+        recent_tables.release(int(held.table.nbytes))
 
 
 def frame_over(table: Any, keep: list[Any] | None) -> Any:

@@ -61,6 +61,7 @@ from designer.engine.context import DatasetStore, StepError
 from designer.engine.datasets import StoredDatasets
 from designer.engine.derived import Derivation, Hint, derive
 from designer.engine.held import (
+    Parents,
     ProvisionalMissing,
     load_input,
     load_provisional,
@@ -245,7 +246,7 @@ class WorkerContext:
         self._inputs: Mapping[str, Any] = task["inputs"]
         self._cache: dict[str, Any] = {}
         self._tables: list[Any] = []  # what input frames are built over (held.frame_over)
-        self.seen: dict[str, Any] = {}  # input Arrow tables by digest or token (recipes' parents)
+        self.seen: dict[str, Any] = recent_tables.watch(Parents())  # recipes' parents
         self.hints: dict[str, Hint] = {}  # output port -> what the module said it derives from
         self._report = report
         self._store = store

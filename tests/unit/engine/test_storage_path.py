@@ -13,14 +13,16 @@ from typing import Any
 import pytest
 
 from designer.engine.artifacts import (
+    KIND_PARQUET,
     SUMMARY_SAMPLE_ROWS,
     decode,
     encode,
     summarize_frame,
 )
 from designer.engine.hashing import json_safe
-from designer.engine.held import RecentTables, recent_tables
+from designer.engine.held import Held, Parents, RecentTables, provisional, recent_tables
 from designer.engine.runners.local import LocalRunner
+from designer.engine.staging import Staged, stage_step
 from designer.engine.store import ArtifactStore
 from designer.engine.types import PortType
 from designer.engine.worker import make_task, run_step
@@ -46,7 +48,19 @@ def mutate(ctx):
 def consume(ctx):
     df = ctx.input("dataset")
     return {"info": {"pid": os.getpid(), "x": df["x"].tolist(), "y": df["y"].tolist()}}
+
+
+def wide(ctx):
+    n = ctx.params["rows"]
+    return {"dataset": pd.DataFrame({f"c{i}": [float(i + j) for j in range(n)] for i in range(4)})}
+
+
+def touch(ctx):
+    df = ctx.input("dataset")
+    df["c0"] = -1.0
+    return {"dataset": df}
 """
+TABLE = [{"port": "dataset", "type": "DataFrame"}]
 BOTH = [{"port": "dataset", "type": "DataFrame"}, {"port": "info", "type": "Metrics"}]
 INFO = [{"port": "info", "type": "Metrics"}]
 
@@ -239,6 +253,60 @@ def test_recent_tables_is_a_byte_bounded_lru() -> None:
     assert "b" not in cache and "a" in cache and "c" in cache
     cache.put("big", pa.table({"x": list(range(1000))}))
     assert "big" not in cache and "a" in cache
+
+
+@pytest.fixture
+def small_bound() -> Iterator[None]:
+    limit, recent_tables.limit = recent_tables.limit, 2000
+    yield
+    provisional.clear()
+    recent_tables.clear()
+    recent_tables.limit = limit
+
+
+def test_tables_held_for_storage_push_out_only_tables_no_step_holds(small_bound: None) -> None:
+    """A warm worker's previous tables make room for the ones waiting to be stored; a table a
+    step still holds as its input stays (its outputs may be kept as recipes over it)."""
+    import pyarrow as pa
+
+    table = pa.table({"x": list(range(100))})  # 800 bytes
+    previous, parent = pa.table({"x": list(range(100))}), pa.table({"x": list(range(100))})
+    recent_tables.put("parent", parent)
+    recent_tables.put("previous", previous)  # the more recent of the two
+    inputs = recent_tables.watch(Parents({"parent": parent}))
+    provisional.put("step/out", Held(KIND_PARQUET, table=table))
+    provisional.put("step/other", Held(KIND_PARQUET, table=table))
+    assert "previous" not in recent_tables and "parent" in recent_tables  # over the bound
+    provisional.resolve("step/out", "out")  # stored: no longer held
+    provisional.resolve("step/other", "other")
+    recent_tables.put("out", table)
+    assert "parent" in recent_tables and "out" in recent_tables
+    del inputs  # the step that held it is done
+    provisional.put("step/third", Held(KIND_PARQUET, table=table))
+    assert "parent" not in recent_tables and "out" in recent_tables
+
+
+def test_a_staged_child_is_kept_as_a_recipe_while_held_tables_fill_the_bound(
+    tmp_path: Path, impl: str, small_bound: None
+) -> None:
+    """The child of a staged parent, read before the parent was stored, is stored as a recipe
+    over it although the tables waiting to be stored exceed the recent tables' bound."""
+    import pyarrow as pa
+
+    recent_tables.limit = 48_000  # one and a half of the 32 kB tables
+    recent_tables.put("previous", pa.table({"x": [0.0] * 4000}))  # a previous run's table
+    parent = stage_step(task(impl, "wide", tmp_path, TABLE, rows=1000), token="p")
+    child_task = task(impl, "touch", tmp_path, TABLE)
+    child_task["inputs"] = {"dataset": {"pending": "p/dataset", "kind": KIND_PARQUET}}
+    child = stage_step(child_task, token="c")
+    assert isinstance(parent, Staged) and isinstance(child, Staged)
+    assert "previous" not in recent_tables
+    succeeded(parent.finish())
+    digest = succeeded(child.finish())["dataset"]["digest"]
+    store = ArtifactStore(tmp_path)
+    assert store.recipe(digest) is not None
+    frame = decode(store.get(digest), KIND_PARQUET)
+    assert list(frame["c0"]) == [-1.0] * 1000 and list(frame["c1"][:2]) == [1.0, 2.0]
 
 
 def test_a_worker_hands_its_tables_to_the_next_step_without_the_store(
