@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 from urllib.parse import unquote, urlparse
 
 
@@ -60,6 +61,21 @@ def sqlite_database(path: str | Path) -> dict[str, object]:
             "transaction_mode": "IMMEDIATE",
             "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
         },
+    }
+
+
+# channels_redis blocks a receive in Redis (BZPOPMIN) for 5 s at a time; redis-py's default
+# socket timeout is 5 s too, so an idle receive timed out on the client first and dropped its
+# connection, and a message Redis popped for it in that moment (a member's removal) was lost.
+# The socket timeout must outlast that blocking read (decision 0038).
+LAYER_SOCKET_TIMEOUT = 30.0
+
+
+def redis_channel_layer(url: str) -> dict[str, Any]:
+    """The CHANNEL_LAYERS entry for Redis at `url` (sockets' groups, run events)."""
+    return {
+        "BACKEND": "channels_redis.core.RedisChannelLayer",
+        "CONFIG": {"hosts": [{"address": url, "socket_timeout": LAYER_SOCKET_TIMEOUT}]},
     }
 
 

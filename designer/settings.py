@@ -15,6 +15,7 @@ from designer.config import (
     env_list,
     proxy_ssl_header,
     read_secret,
+    redis_channel_layer,
     sqlite_database,
 )
 
@@ -93,10 +94,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
 CHANNEL_LAYERS = {
-    "default": {
-        "BACKEND": "channels_redis.core.RedisChannelLayer",
-        "CONFIG": {"hosts": [REDIS_URL]},
-    }
+    "default": redis_channel_layer(REDIS_URL)
     if REDIS_URL
     else {"BACKEND": "channels.layers.InMemoryChannelLayer"}
 }

@@ -5,6 +5,9 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
+from channels_redis.core import RedisChannelLayer
+
+from designer.config import redis_channel_layer
 from tests.integration.realtime.conftest import STEPS
 from tests.integration.realtime.harness import (
     Database,
@@ -53,3 +56,19 @@ async def test_removed_member_is_disconnected_through_redis(redis_server: Server
         error = await receive(socket)
     assert error["data"]["code"] == "membership_revoked"
     assert socket.close_code == 4410
+
+
+async def test_an_idle_receive_outlasts_the_blocking_read_and_keeps_the_next_message(
+    redis_url: str,
+) -> None:
+    """A hub's receive with nothing to read (a member group between events) neither fails nor
+    loses the next message. channels_redis blocks in Redis (BZPOPMIN) for 5 s at a time; with
+    the client's socket timeout also 5 s the client gave up first and dropped the connection,
+    and a message Redis popped for it then was lost (a removal: the member kept the socket)."""
+    layer = RedisChannelLayer(**redis_channel_layer(redis_url)["CONFIG"])
+    channel = await layer.new_channel("realtime-hub.")
+    receiving = asyncio.ensure_future(layer.receive(channel))
+    done, _ = await asyncio.wait({receiving}, timeout=layer.brpop_timeout + 2)
+    assert not done, receiving.exception()  # the idle read failed instead of waiting on
+    await layer.send(channel, {"type": "member.removed"})
+    assert await asyncio.wait_for(receiving, 30) == {"type": "member.removed"}
