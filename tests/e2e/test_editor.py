@@ -164,17 +164,44 @@ def wait_all(page: Page, status: str | re.Pattern[str], timeout: int = 90_000) -
         )
 
 
+RUN_ORDER = ["queued", "running", "succeeded"]
+
+
+def record_chip_statuses(page: Page) -> None:
+    """Record every status the run chip shows from now on, in `window.chipStatuses`."""
+    page.evaluate(
+        """() => {
+          const shown = (window.chipStatuses = []);
+          const record = () => {
+            const status = document
+              .querySelector('[data-testid="run-status"]')
+              ?.getAttribute("data-status");
+            if (status && shown[shown.length - 1] !== status) shown.push(status);
+          };
+          new MutationObserver(record).observe(document.body, {
+            subtree: true, childList: true, attributes: true, attributeFilter: ["data-status"],
+          });
+        }"""
+    )
+
+
 def test_run_live_preview_and_rerun_reuses(alice: Page, designer_server: LiveServer) -> None:
     page = alice
     graph_id = create_graph(page, designer_server, "Five steps", FIVE_STEPS)
     page.goto(f"{designer_server.url}/graphs/{graph_id}/")
     expect(page.get_by_test_id("node-evaluate")).to_have_attribute("data-status", "idle")
 
+    record_chip_statuses(page)
     page.get_by_test_id("run-button").click()  # no parameters: no dialog
-    running = re.compile("queued|running")
-    expect(page.get_by_test_id("run-status")).to_have_attribute("data-status", running)
     wait_all(page, "succeeded")
-    expect(page.get_by_test_id("run-status")).to_have_attribute("data-status", "succeeded")
+    chip = page.get_by_test_id("run-status")
+    expect(chip).to_have_attribute("data-status", "succeeded")
+    expect(chip).to_contain_text("5 ran, 0 reused")
+    # what the chip showed on the way: only forward (queued, running, succeeded), never a
+    # failure; a fast run may skip the transient states
+    shown = page.evaluate("window.chipStatuses")
+    assert set(shown) <= set(RUN_ORDER), shown
+    assert shown[-1] == "succeeded" and shown == sorted(set(shown), key=RUN_ORDER.index), shown
 
     page.get_by_test_id("preview-data-dataset").click()
     preview = page.get_by_test_id("output-preview")
@@ -200,6 +227,7 @@ def test_run_live_preview_and_rerun_reuses(alice: Page, designer_server: LiveSer
     expect(page.get_by_test_id("node-train").get_by_test_id("node-reason")).to_contain_text(
         "reused"
     )
+    expect(chip).to_have_attribute("data-status", "succeeded")
 
     page.goto(f"{designer_server.url}/graphs/{graph_id}/runs/")
     checkboxes = page.get_by_test_id("run-list").locator("input[type=checkbox]")
