@@ -48,6 +48,12 @@ class Hosts:
     host: Callable[[str], dict[str, str]]  # a host's environment, by name
     store: str
     redis_url: str
+    worker: CeleryWorker
+
+    def logs(self) -> str:
+        """The ends of the servers' and the worker's logs (what a failure shows)."""
+        parts = [("web1", self.servers[0]), ("web2", self.servers[1]), ("worker", self.worker)]
+        return "\n".join(f"--- {name}\n{process.log()[-4000:]}" for name, process in parts)
 
 
 @pytest.fixture(scope="module")
@@ -75,7 +81,7 @@ def deployment(rt_database: Database, redis_url: str) -> Iterator[Hosts]:
         Server(rt_database, redis_url=redis_url, **host("web2")),
     )
     worker = CeleryWorker(rt_database, redis_url, "far", **host("worker"))
-    yield Hosts(servers, host, store, redis_url)
+    yield Hosts(servers, host, store, redis_url, worker)
     worker.stop()
     for server in servers:
         server.stop()
@@ -151,7 +157,7 @@ async def _follow(server: Server, run: int, user: dict[str, Any]) -> list[dict[s
 
 
 def test_logs_and_datasets_need_no_shared_folder(
-    hosts: tuple[Server, Server], tmp_path: Path
+    deployment: Hosts, hosts: tuple[Server, Server], tmp_path: Path
 ) -> None:
     """An upload through one server, a run on the worker that reads it, logs and exports a
     dataset; the other server serves the log, the export, its preview and the datasets page.
@@ -193,7 +199,10 @@ def test_logs_and_datasets_need_no_shared_folder(
         "POST", f"/api/graphs/{graph['id']}/runs/", {}, token=editor["token"]
     )
     assert status == 201, run
-    messages = asyncio.run(_follow(second_server, run["id"], editor))
+    try:
+        messages = asyncio.run(_follow(second_server, run["id"], editor))
+    except TimeoutError:
+        raise AssertionError(f"run {run['id']} never finished:\n{deployment.logs()}") from None
     assert messages[-1]["data"]["status"] == "succeeded", messages[-1]
     streamed = [
         (m["data"]["stream"], line)
