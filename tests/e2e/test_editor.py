@@ -228,6 +228,8 @@ def test_run_live_preview_and_rerun_reuses(alice: Page, designer_server: LiveSer
         "reused"
     )
     expect(chip).to_have_attribute("data-status", "succeeded")
+    # finished in its request, before the page's socket joined: the counts come from the snapshot
+    expect(chip).to_contain_text("0 ran, 5 reused")
 
     page.goto(f"{designer_server.url}/graphs/{graph_id}/runs/")
     checkboxes = page.get_by_test_id("run-list").locator("input[type=checkbox]")

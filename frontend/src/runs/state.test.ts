@@ -2,18 +2,14 @@ import { describe, expect, it } from "vitest";
 import type { ServerMessage } from "../protocol.gen";
 import { applyRunMessage, placeLogLines, type RunView } from "./state";
 
-const snapshot = {
-  type: "run.snapshot",
-  run_id: 7,
-  seq: 3,
-  data: {
-    run: { id: 7, workspace: 1, graph: 2, version: 1, status: "running", created_at: "", started_at: null, finished_at: null, parameters: {} },
-    steps: [
-      { key: "a", module: "m@1", status: "succeeded", attempts: 1, reason: "ran", progress: null, outputs: {}, error: "", started_at: null, finished_at: null, history: [] },
-      { key: "b", module: "m@1", status: "queued", attempts: 0, reason: "", progress: null, outputs: {}, error: "", started_at: null, finished_at: null, history: [] },
-    ],
-  },
-} as ServerMessage;
+const snapshotData = {
+  run: { id: 7, workspace: 1, graph: 2, version: 1, status: "running", created_at: "", started_at: null, finished_at: null, parameters: {} },
+  steps: [
+    { key: "a", module: "m@1", status: "succeeded", attempts: 1, reason: "ran", progress: null, outputs: {}, error: "", started_at: null, finished_at: null, history: [] },
+    { key: "b", module: "m@1", status: "queued", attempts: 0, reason: "", progress: null, outputs: {}, error: "", started_at: null, finished_at: null, history: [] },
+  ],
+};
+const snapshot = { type: "run.snapshot", run_id: 7, seq: 3, data: snapshotData } as ServerMessage;
 
 const event = (seq: number, type: string, data: Record<string, unknown>) => ({ type, run_id: 7, seq, data }) as unknown as ServerMessage;
 
@@ -93,5 +89,13 @@ describe("run state", () => {
     expect(b?.outputs.dataset).toEqual({ digest: "d", kind: "parquet", size: 10, summary: { rows: 3 } });
     expect(view.run.status).toBe("succeeded");
     expect(view.finished?.duration).toBe(1.5);
+  });
+
+  it("tells a run that had finished before its snapshot as its run.finished would", () => {
+    const run = { ...snapshotData.run, status: "succeeded", started_at: "2026-12-02T10:00:00Z", finished_at: "2026-12-02T10:00:00.250Z" };
+    const steps = snapshotData.steps.map((s) => ({ ...s, status: "reused" }));
+    const view = play([{ ...snapshot, data: { run, steps } } as ServerMessage]);
+    expect(view.finished).toEqual({ status: "succeeded", counts: { reused: 2 }, duration: 0.25 });
+    expect(play([snapshot]).finished).toBeNull(); // still running: its run.finished will come
   });
 });

@@ -113,7 +113,7 @@ export function applyRunMessage(view: RunView | null, msg: ServerMessage): RunVi
       steps: new Map(steps.map((s) => [s.key, { ...s, outputs: s.outputs as Record<string, OutputInfo>, history: s.history ?? [] }])),
       logParts: parts,
       logs: flatten(parts),
-      finished: null,
+      finished: finishedFrom(run, steps),
     };
   }
   if (msg.type === "error" || msg.type === "workspace.snapshot" || !view || msg.seq <= view.seq) return view;
@@ -164,6 +164,24 @@ export function applyRunMessage(view: RunView | null, msg: ServerMessage): RunVi
       };
     }
   }
+}
+
+// A step's status as the engine counts it in `run.finished` (scheduler.outcome_counts).
+const OUTCOMES: Partial<Record<string, string>> = { succeeded: "ran", reused: "reused", failed: "failed", canceled: "canceled", upstream_failed: "upstream_failed" };
+
+/** What `run.finished` says of a run that had finished when its snapshot was taken (a socket that
+ * joins later, e.g. after a rerun that every step reused finished in its request); else null. */
+function finishedFrom(run: RunInfo, steps: ReadonlyArray<{ status: string }>): RunView["finished"] {
+  if (!isFinal(run.status)) return null;
+  const counts: Record<string, number> = {};
+  for (const step of steps) {
+    const name = OUTCOMES[step.status];
+    if (name) counts[name] = (counts[name] ?? 0) + 1;
+  }
+  const started = run.started_at ? Date.parse(run.started_at) : NaN;
+  const ended = run.finished_at ? Date.parse(run.finished_at) : NaN;
+  const duration = Number.isNaN(started) || Number.isNaN(ended) ? 0 : Math.max((ended - started) / 1000, 0);
+  return { status: run.status, counts, duration };
 }
 
 export function isFinal(status: RunStatus | undefined): boolean {
