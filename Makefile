@@ -43,7 +43,7 @@ types: setup    ## regenerate the front end's TypeScript types: WebSocket protoc
 	bash scripts/rest_types.sh
 
 bench: setup
-	$(PY) bench/engine.py && $(PY) bench/compile.py --baseline main && $(PY) bench/modules.py && $(PY) bench/memory.py --baseline main && $(PY) bench/api.py && $(PY) bench/ws.py && $(PY) bench/collab.py && $(PY) bench/canvas.py && $(PY) bench/sandbox.py && $(PY) bench/endpoints.py && $(PY) bench/uploads.py && $(PY) bench/scoring.py && $(PY) bench/distributed.py
+	$(PY) bench/engine.py && $(PY) bench/compile.py --baseline main && $(PY) bench/modules.py && $(PY) bench/memory.py --baseline main && $(PY) bench/api.py && $(PY) bench/ws.py && $(PY) bench/collab.py && $(PY) bench/compaction.py && $(PY) bench/canvas.py && $(PY) bench/sandbox.py && $(PY) bench/endpoints.py && $(PY) bench/uploads.py && $(PY) bench/scoring.py && $(PY) bench/distributed.py
 
 clean:
 	rm -rf .venv var static/dist frontend/node_modules
