@@ -13,22 +13,11 @@ from datetime import datetime
 from typing import Any
 
 from designer.runs.models import Run, RunEvent, RunRecord, StepRun
+from designer.runs.translate import STEP_FIELDS
 
-# StepRun fields a record keeps (key and module always; the others when not at their default)
-FIELDS = (
-    "status",
-    "attempts",
-    "reason",
-    "error",
-    "progress",
-    "log_tail",
-    "fingerprint",
-    "started_at",
-    "finished_at",
-    "history",
-    "retry_at",
-    "reused_from",
-)
+# StepRun fields a record keeps (key and module always; the others when not at their default;
+# the outputs are the data of the step's `step.output` events)
+FIELDS = tuple(name for name in STEP_FIELDS if name != "outputs")
 TIMES = ("started_at", "finished_at", "retry_at")
 OUTPUT_FIELDS = ("digest", "kind", "size", "summary")
 

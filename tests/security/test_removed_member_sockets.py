@@ -10,16 +10,14 @@ owner removes them through the REST API of one server.
 from __future__ import annotations
 
 import asyncio
-import os
 from collections.abc import Iterator
 from typing import Any
-from urllib.parse import urlparse, urlunparse
 
 import pytest
 from websockets.asyncio.client import ClientConnection
 from websockets.exceptions import ConnectionClosed
 
-from tests.integration.realtime.harness import Database, Server, open_socket, receive
+from tests.integration.realtime.harness import Server, open_socket, receive, two_servers
 
 pytestmark = pytest.mark.redis
 REDIS_DB = 11  # a database index of its own: no other suite's groups
@@ -28,15 +26,8 @@ REDIS_DB = 11  # a database index of its own: no other suite's groups
 @pytest.fixture(scope="module")
 def servers() -> Iterator[tuple[Server, Server]]:
     """Two Daphne processes on one database and one Redis (make run-distributed)."""
-    url = os.environ.get("TEST_REDIS_URL", "")
-    assert url, "TEST_REDIS_URL is not set: make test starts the Redis these servers share"
-    redis_url = urlunparse(urlparse(url)._replace(path=f"/{REDIS_DB}"))
-    database = Database()
-    pair = (Server(database, redis_url=redis_url), Server(database, redis_url=redis_url))
-    yield pair
-    for server in pair:
-        server.stop()
-    database.drop()
+    with two_servers(REDIS_DB) as pair:
+        yield pair
 
 
 @pytest.fixture

@@ -7,6 +7,7 @@ mounts, see testapp.py), WebSockets, and producer subprocesses.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -17,6 +18,7 @@ import tempfile
 import time
 import urllib.request
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode, urlparse, urlunparse
@@ -329,3 +331,20 @@ class CeleryWorker:
     def stop(self) -> None:
         """Warm shutdown (TERM), then kill if it hangs."""
         stop_process_group(self.process)
+
+
+@contextlib.contextmanager
+def two_servers(redis_db: int) -> Iterator[tuple[Server, Server]]:
+    """Two Daphne processes on one database and one Redis (make run-distributed), on a Redis
+    database index of their own (no other suite's groups)."""
+    url = os.environ.get("TEST_REDIS_URL", "")
+    assert url, "TEST_REDIS_URL is not set: make test starts the Redis these servers share"
+    redis_url = urlunparse(urlparse(url)._replace(path=f"/{redis_db}"))
+    database = Database()
+    pair = (Server(database, redis_url=redis_url), Server(database, redis_url=redis_url))
+    try:
+        yield pair
+    finally:
+        for server in pair:
+            server.stop()
+        database.drop()
