@@ -230,7 +230,7 @@ def store_inline(
     update = _update_run(db, run.pk, {name: getattr(run, name) for name in names})
     columns = [f.column for f in fields]
     if db.vendor == "postgresql":
-        insert_rows(db, RunRecord._meta.db_table, columns, [row], update)
+        insert_rows(db, RunRecord._meta.db_table, columns, [row], [update])
     else:
         insert_rows(db, RunRecord._meta.db_table, columns, [row])
         with db.cursor() as cursor:
