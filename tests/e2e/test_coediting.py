@@ -312,23 +312,10 @@ _GROW = """
 import json, sys
 import django
 django.setup()
-from designer.graphs.models import Graph
-from designer.graphs import services
-from designer.graphs.shared_doc import doc_from_state, roots
+from tests.integration.realtime.control import grow_shared_state
 graph, node, sessions, edits = int(sys.argv[1]), sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
-for session in range(sessions):  # tabs one after another, each a Yjs client of its own
-    stored = services.open_shared_state(graph)
-    doc = doc_from_state(stored.state)
-    before = doc.get_state()
-    entry = roots(doc)["nodes"][node]
-    for i in range(edits):
-        with doc.transaction():
-            entry["position"] = {"x": i, "y": session}
-            entry["label"] = f"step {i}"
-    changes, vector = doc.get_update(before), doc.get_state()
-    services.save_shared_state(graph, changes, vector, None, stored.generation)
-row = Graph.objects.get(pk=graph)
-print(json.dumps({"generation": row.shared_generation, "bytes": len(row.shared_state or b"")}))
+row = grow_shared_state(graph, node, sessions, edits)
+print(json.dumps({"generation": row["generation"], "bytes": row["state_bytes"]}))
 """
 
 
