@@ -198,7 +198,8 @@ class CollabSyncStep2Message(Strict):
 
 
 class CollabUpdateMessage(Strict):
-    """`collab.update`: someone else's change (another editor, a REST save, a restore)."""
+    """`collab.update`: someone else's change (another editor, a REST save, a restore); it may
+    hold the client's own edits too (applying them again changes nothing)."""
 
     type: Literal["collab.update"]
     graph: int

@@ -204,7 +204,9 @@ class Room:
         if change is not None:
             self.doc.apply_update(change)
             self.editor_id = socket.user["id"]
-            self._share(change, socket)
+            # A change that holds more than the socket sent (changes that waited in the room for
+            # what this edit brings) goes back to the socket too.
+            self._share(change, socket if change == update else None)
         elif not self.dirty and not self.save_lock.locked():
             # Nothing new (an answer to the sync handshake with no offline edits): all of this
             # socket's edits are in the saved draft already.
@@ -295,8 +297,9 @@ class Room:
         """The shadow took a refused update: make it the document's copy again."""
         self.shadow = WatchedDoc(self.doc.get_update())
 
-    def _share(self, change: bytes, source: RoomSocket) -> None:
-        """Send a change made here to the other sockets and rooms, and save it soon."""
+    def _share(self, change: bytes, source: RoomSocket | None) -> None:
+        """Send a change made here to the sockets (but `source`, which holds it) and the other
+        rooms, and save it soon."""
         self._broadcast(change, source)
         self.outbox.updates.append(change)
         self.outbox.flush_soon()
@@ -366,7 +369,7 @@ class Room:
     # ---- sending -------------------------------------------------------------------------
 
     def _broadcast(self, change: bytes, source: RoomSocket | None) -> None:
-        """Queue a change for the room's sockets (but `source`, whose edit it is): what queues in
+        """Queue a change for the room's sockets (but `source`, which holds it): what queues in
         one event-loop tick goes out as one merged update, encoded once, one frame per socket.
         A socket may get its own edit back inside a merge; applying it again changes nothing."""
         self.pending.append(change)

@@ -110,7 +110,7 @@ export interface CollabSyncStep2Message {
   data: UpdateData;
 }
 
-/** `collab.update`: someone else's change (another editor, a REST save, a restore). */
+/** `collab.update`: someone else's change (another editor, a REST save, a restore); it may hold the client's own edits too (applying them again changes nothing). */
 export interface CollabUpdateMessage {
   type: "collab.update";
   graph: number;

@@ -201,6 +201,25 @@ def forget_retired(graph: int) -> dict[str, Any]:
     return graph_draft(graph)
 
 
+def publish_change(graph: int, update: str, generation: int) -> dict[str, Any]:
+    """Publish a change of the graph's shared document on its layer group, as a room in another
+    server process does (`update`: a Yjs update as base64)."""
+    from asgiref.sync import async_to_sync
+    from channels.layers import get_channel_layer
+
+    from designer.realtime.broadcast import graph_group
+
+    message = {
+        "type": "collab.changes",
+        "update": base64.b64decode(update),
+        "awareness": None,
+        "origin": "another-process",
+        "generation": generation,
+    }
+    async_to_sync(get_channel_layer().group_send)(graph_group(graph), message)
+    return {"published": True}
+
+
 def change_role(workspace: int, user: int, role: str) -> dict[str, Any]:
     """Change a member's role through the workspaces service."""
     from designer.workspaces.services import change_role as change
@@ -217,6 +236,7 @@ COMMANDS = {
     "compact_elsewhere": compact_elsewhere,
     "forget_retired": forget_retired,
     "change_role": change_role,
+    "publish_change": publish_change,
     "team": team,
     "create_run": create_run,
     "produce": produce,

@@ -9,9 +9,9 @@ from typing import Any
 import pytest
 from websockets.exceptions import ConnectionClosed
 
-from designer.graphs.shared_doc import roots
+from designer.graphs.shared_doc import doc_from_state, roots
 from designer.realtime.collab_protocol import collab_server_adapter
-from tests.integration.realtime.collab_client import CollabClient
+from tests.integration.realtime.collab_client import CollabClient, b64
 from tests.integration.realtime.harness import Server, open_socket
 from tests.support import shared_edits as edits
 
@@ -215,6 +215,48 @@ async def test_edits_made_offline_merge_on_reconnect(
     await b.saved()
     assert draft(server, graph)["draft"] == b.document()
     for client in (back, b):
+        await client.close()
+
+
+async def test_a_change_held_for_an_edit_reaches_the_socket_that_brings_that_edit(
+    redis_server: Server,
+) -> None:
+    """Another process's change that builds on an edit this room has not seen waits in the room;
+    the socket whose edit completes it gets it too, not only the room's other sockets."""
+    team = redis_server.control("team", members={"watcher": "editor", "editor": "editor"})
+    users = team["users"]
+    graph = redis_server.control("create_graph", workspace=team["workspace"], document=DOCUMENT)
+    graph = graph["graph"]
+    watcher = await CollabClient.open(redis_server, graph, users["watcher"])
+    a = await CollabClient.open(redis_server, graph, users["editor"])
+    await a.close()
+    with a.doc.transaction():  # offline: a node the room has not seen
+        edits.add_node(roots(a.doc), "n9_a", "transform.normalize@1", 300, 0)
+    elsewhere = doc_from_state(a.doc.get_update())  # a tab on another server that has it
+    before = elsewhere.get_state()
+    with elsewhere.transaction():
+        edits.set_label(roots(elsewhere), "n9_a", "labelled elsewhere")
+    generation = watcher.welcome["generation"]
+    held = elsewhere.get_update(before)
+    redis_server.control("publish_change", graph=graph, update=b64(held), generation=generation)
+    beside = doc_from_state(watcher.doc.get_update())  # a change the room can take at once
+    before = beside.get_state()
+    with beside.transaction():
+        edits.move(roots(beside), "n1", 5, 5)
+    moved = beside.get_update(before)
+    redis_server.control("publish_change", graph=graph, update=b64(moved), generation=generation)
+    await watcher.wait_for(lambda: watcher.document()["nodes"][0]["position"] == {"x": 5, "y": 5})
+
+    back = await CollabClient.open(redis_server, graph, users["editor"], doc=a.doc)
+
+    def labelled(client: CollabClient) -> bool:
+        nodes = {node["id"]: node for node in client.document()["nodes"]}
+        return nodes.get("n9_a", {}).get("label") == "labelled elsewhere"
+
+    await watcher.wait_for(lambda: labelled(watcher))
+    await back.wait_for(lambda: labelled(back))
+    await back.wait_for(lambda: back.document() == watcher.document())
+    for client in (back, watcher):
         await client.close()
 
 
