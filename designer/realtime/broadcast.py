@@ -230,13 +230,14 @@ def disconnect_member(workspace_id: int, user_id: int) -> None:
     transaction.on_commit(lambda: _group_send(group, {"type": "member.removed"}))
 
 
-def disconnect_token(token_id: int) -> None:
+def disconnect_token(token_id: int, reason: str = "Your API token was revoked.") -> None:
     """Close every socket signed in with an API token, once the current transaction commits.
 
-    Call it from the token service right after saving the revocation.
+    Call it from the token service right after saving the revocation (or when the token's user
+    is deactivated, with that reason).
     """
-    group = token_group(token_id)
-    transaction.on_commit(lambda: _group_send(group, {"type": "token.revoked"}))
+    message = {"type": "token.revoked", "reason": reason}
+    transaction.on_commit(lambda: _group_send(token_group(token_id), message))
 
 
 def disconnect_endpoint_key(key_id: int) -> None:

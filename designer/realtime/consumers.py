@@ -147,7 +147,9 @@ class SignedInConsumer(AsyncWebsocketConsumer):
         if message["type"] == "member.removed":
             await self.refuse("membership_revoked", "You were removed from this workspace.")
         elif message["type"] == "token.revoked":
-            await self.refuse("unauthenticated", "Your API token was revoked.")
+            await self.refuse(
+                "unauthenticated", message.get("reason") or "Your API token was revoked."
+            )
         elif message["type"] == "session.ended":
             await self.refuse("session_ended", message.get("reason") or "You were signed out.")
         else:

@@ -5,7 +5,8 @@ session and user groups until a message arrives there (decision 0038). The attac
 a session's sockets open on two servers (Redis between them, so the answers are remembered in
 both) while the session is signed out through one server, the password is changed, or the
 account is deactivated; the session's sockets must close (4440) and its cookie open no new
-socket, while what the change does not touch keeps working.
+socket (a deactivated user's API-token sockets too: 4401), while what the change does not
+touch keeps working.
 """
 
 from __future__ import annotations
@@ -69,24 +70,31 @@ async def hold(servers: tuple[Server, Server], team: dict[str, Any], session: st
     return held
 
 
-async def ended(socket: ClientConnection) -> str:
-    """The socket is told its session ended and closed with 4440; returns the reason given."""
+async def ended(
+    socket: ClientConnection, code: str = "session_ended", close_code: int = 4440
+) -> str:
+    """The socket is told its session ended and closed with 4440 (or as `code` says, with
+    `close_code`); returns the reason given."""
     while True:
         message = await receive(socket)
         if message["type"] == "error":
             break
-    assert message["data"]["code"] == "session_ended", message
+    assert message["data"]["code"] == code, message
     with pytest.raises(ConnectionClosed):
         await receive(socket)
-    assert socket.close_code == 4440
+    assert socket.close_code == close_code
     return str(message["data"]["message"])
 
 
-async def refused(servers: tuple[Server, Server], team: dict[str, Any], session: str) -> None:
-    """A new socket with the cookie is refused as signed out (4401) before it sees anything."""
+async def refused(
+    servers: tuple[Server, Server], team: dict[str, Any], session: str, via: str = "session"
+) -> None:
+    """A new socket with the cookie (or `via` a token) is refused as signed out (4401) before it
+    sees anything."""
+    user = {"session": session} if via == "session" else {"token": session}
     for server in servers:
         for path in paths(team):
-            async with await open_socket(server, path, {"session": session}, via="session") as s:
+            async with await open_socket(server, path, user, via=via) as s:
                 message = await receive(s)
                 assert message["type"] == "error", message
                 assert message["data"]["code"] == "unauthenticated", message
@@ -238,6 +246,9 @@ def test_a_deactivated_users_session_sockets_close(
 
     async def attack() -> None:
         held = await hold(servers, team, viewer["session"])
+        by_token = [await open_socket(s, p, viewer) for s in servers for p in paths(team)]
+        for socket in by_token:
+            assert (await receive(socket))["type"] in {"run.snapshot", "workspace.snapshot"}
         owners = await open_socket(servers[1], paths(team)[0], owner, via="session")
         await receive(owners)
 
@@ -245,7 +256,11 @@ def test_a_deactivated_users_session_sockets_close(
 
         for socket in held:
             assert "deactivated" in await ended(socket)
+        # an API token signs in only an active user: its sockets close too, new ones are refused
+        for socket in by_token:
+            assert "deactivated" in await ended(socket, "unauthenticated", 4401)
         await refused(servers, team, viewer["session"])
+        await refused(servers, team, viewer["token"], via="subprotocol")
         await still_watching(servers[0], team, owners)
         await owners.close()
 
