@@ -13,9 +13,10 @@ not level by level. With a `capacity`, at
 most that many tasks occupy worker slots (a task frees its slot when its module returns:
 "computed"), and a queued step starts as soon as a slot frees; without one (a remote queue such
 as Celery's takes every task) a launched step stays `queued` until its worker reports that it
-`started`. With a `prefetch` (LocalRunner: one per worker; docs/decisions/0037), that many more
-tasks are launched while every slot is busy: they wait in a worker, which takes the next one
-the moment it finishes one, and they stay `queued` until the runner says they `started`.
+`started`. With a `prefetch` (LocalRunner: two per worker; docs/decisions/0037), that many more
+tasks are launched while every slot is busy: they wait in a worker (or the runner), which takes
+the next one the moment it finishes one, and they stay `queued` until the runner says they
+`started`.
 Each attempt has its own number, timeout (the step's, else the policy's) and log;
 a failed attempt is retried after `backoff`, twice, four times as long… (at most MAX_BACKOFF),
 unless it failed by the user's doing (`retryable: false`: a StepError, a wrong output type).

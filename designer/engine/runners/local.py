@@ -15,12 +15,14 @@ intervals, no per-step sleeps, no per-step process spawn.
 
 A task goes to the idle worker that most recently stored or loaded most of its inputs (it may
 still hold them decoded: held.recent_tables), else to the first idle one. When every worker is
-busy, up to ``prefetch`` more tasks (one per worker) are sent ahead into a busy worker's socket,
-so that the worker starts its next task the moment it finishes one, without a round trip
-through the executor; ``submit`` then returns False and a ("started", task_id) message follows
-when the worker takes it (the runner knows the moment: the worker reported "computed" or
-"done" of the task before it). Such a queued task is never a speculative one (``placeable``
-asks for a worker with nothing queued). A queued task lost with its worker (killed, died) never
+busy, up to ``prefetch`` more tasks are sent ahead into a busy worker's socket (one per worker,
+two to a worker whose last task took under SHORT_TASK), so that the worker starts its next task
+the moment it finishes one, without a round trip through the executor; ``submit`` then returns
+False and a ("started", task_id) message follows when the worker takes it (the runner knows the
+moment: the worker reported "computed" or "done" of the task before it). A task that finds no
+room in any line stays in the runner and goes, oldest first, to the first worker with room (at
+the message that frees it). Such a queued task is never a speculative one (``placeable`` asks
+for a worker with nothing queued). A queued task lost with its worker (killed, died) never
 started: the next `wait` sends it again, to the replacement. A task sent cannot be taken back,
 so killing one that waits in a worker stops that worker, and the task running there fails as
 "collateral" (the executor kills waiting tasks only when it stops the whole run).
@@ -88,7 +90,11 @@ ENV_ALLOW = (
 _WORKER_CODE = "from designer.engine.runners.local import worker_main; worker_main()"
 RECENT_DIGESTS = 64  # how many artifact digests the runner remembers per worker
 PROVISIONAL_LIMIT = 64  # as held.PROVISIONAL_LIMIT (not imported: the parent stays light)
-QUEUE_DEPTH = 1  # tasks sent ahead to a busy worker (pipelining: decision 0037)
+# Tasks sent ahead to a busy worker (pipelining: decision 0037): one, or two while its last task
+# took less than SHORT_TASK seconds (the round trip a second one saves is then a large part of a
+# step; a longer step would hold a second one back from a worker that frees sooner).
+QUEUE_DEPTH = 2
+SHORT_TASK = 0.005
 STORING_LIMIT = 4  # staged steps with tables a worker stores before it waits to take more work
 # Staged steps with small outputs only, stored at once on as many threads: their fsyncs overlap,
 # and the file system commits them together (4 concurrent durable writes: ~0.4 ms each here,
@@ -170,6 +176,13 @@ class _Worker:
         self.tokens: OrderedDict[str, None] = OrderedDict()  # outputs it holds in memory
         self.queue: deque[tuple[str, dict[str, Any]]] = deque()  # sent ahead, not started yet
         self.storing: set[str] = set()  # staged steps whose tables it encodes and stores
+        self.since = 0.0  # when the task in its main thread started there (monotonic)
+        self.short = False  # whether the last task it finished in its main thread was short
+
+    @property
+    def room(self) -> bool:
+        """Whether one more task may wait in its line (a second one only after a short task)."""
+        return len(self.queue) < (QUEUE_DEPTH if self.short else 1)
 
     @property
     def idle(self) -> bool:
@@ -262,7 +275,8 @@ class LocalRunner:
         self._poll_key: tuple[int, tuple[int, ...]] | None = None
         self._generation = 0  # bumped whenever the set of workers (and so of fds) changes
         self._queued: list[RunnerMessage] = []  # failures of tasks lost with a killed worker
-        self._unsent: dict[str, dict[str, Any]] = {}  # tasks that waited in a worker now gone
+        # tasks in no worker yet: they waited in a worker now gone, or found no room in a line
+        self._unsent: dict[str, dict[str, Any]] = {}
 
     @property
     def capacity(self) -> int:
@@ -288,7 +302,8 @@ class LocalRunner:
 
     def submit(self, task_id: str, task: Mapping[str, Any]) -> bool:
         """Start a task on an idle worker (True), or send it ahead to a busy one (False: a
-        "started" message follows when that worker takes it)."""
+        "started" message follows when that worker takes it). A task that finds no room in a
+        line is kept here and sent by a later `wait` when a worker has room."""
         self.start()
         tokens = pending_tokens(task)
         if tokens:
@@ -298,7 +313,11 @@ class LocalRunner:
         else:
             found = self._pick(task)
             if found is None:
-                raise RuntimeError("every worker is busy: the executor submitted beyond capacity")
+                lined = len(self._unsent) + sum(len(w.queue) for w in self._workers)
+                if lined >= self.prefetch:
+                    raise RuntimeError("the executor submitted beyond capacity and prefetch")
+                self._unsent[task_id] = dict(task)
+                return False
             worker = found
         return self._send(worker, task_id, dict(task))
 
@@ -307,7 +326,7 @@ class LocalRunner:
         saw most of the task's inputs (the first on ties)."""
         inputs = [ref["digest"] for ref in (task.get("inputs") or {}).values() if ref]
         idle = [w for w in self._workers if w.idle]
-        roomy = idle or [w for w in self._workers if len(w.queue) < QUEUE_DEPTH]
+        roomy = idle or [w for w in self._workers if w.room]
         if not roomy:
             return None
         worker = max(roomy, key=lambda w: (-len(w.queue), sum(d in w.recent for d in inputs)))
@@ -324,6 +343,7 @@ class LocalRunner:
         if started:
             worker.task_id = task_id
             worker.inflight[task_id] = None
+            worker.since = time.monotonic()
         else:
             worker.queue.append((task_id, sent))
         with contextlib.suppress(OSError):  # a dead worker is reported by wait() (EOF)
@@ -337,7 +357,18 @@ class LocalRunner:
             task_id, _ = worker.queue.popleft()
             worker.task_id = task_id
             worker.inflight[task_id] = None
+            worker.since = time.monotonic()
             messages.append(RunnerMessage("started", task_id))
+
+    def _refill(self, messages: list[RunnerMessage]) -> None:
+        """Send tasks in no worker yet (they never started), oldest first, while one has room."""
+        for task_id, sent in list(self._unsent.items()):
+            worker = self._pick(sent)
+            if worker is None:
+                break
+            del self._unsent[task_id]
+            if self._send(worker, task_id, sent):
+                messages.append(RunnerMessage("started", task_id))
 
     def _holder(self, tokens: Sequence[str]) -> _Worker | None:
         for worker in self._workers:
@@ -359,13 +390,7 @@ class LocalRunner:
         self.start()
         handles = self._sync_poller(wake_fds)
         messages, self._queued = self._queued, []
-        for task_id, sent in list(self._unsent.items()):  # they never started: send them again
-            worker = self._pick(sent)
-            if worker is None:
-                break
-            del self._unsent[task_id]
-            if self._send(worker, task_id, sent):
-                messages.append(RunnerMessage("started", task_id))
+        self._refill(messages)
         if messages:
             timeout = 0.0
         try:
@@ -416,6 +441,7 @@ class LocalRunner:
                 continue
             freed = kind in ("computed", "done") and task_id == worker.task_id
             if freed:  # its main thread is done: what it wrote before this message is in a pipe
+                worker.short = time.monotonic() - worker.since < SHORT_TASK
                 holding = {fd for fd, _ in worker.pipes.poll(0)}
                 for stream, fd in (("stdout", worker.out_fd), ("stderr", worker.err_fd)):
                     if (
@@ -438,6 +464,8 @@ class LocalRunner:
             messages.append(RunnerMessage(kind, task_id, data))
             if freed:
                 self._next(worker, messages)
+                if self._unsent:
+                    self._refill(messages)
         return open_
 
     def _read_pipe(

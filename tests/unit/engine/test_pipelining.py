@@ -1,8 +1,9 @@
 """Pipelined submissions: tasks wait in busy LocalRunner workers, with the run's semantics kept.
 
 Decision 0037: while every worker is busy, the executor sends one more ready step to each
-worker, which starts it the moment it finishes its current one; the step stays `queued` until
-the runner reports that it "started". Failure, timeout and cancel behave as without it.
+worker (two after a short step; more wait in the runner), which starts it the moment it finishes
+its current one; the step stays `queued` until the runner reports that it "started". Failure,
+timeout and cancel behave as without it.
 """
 
 from __future__ import annotations
@@ -94,6 +95,25 @@ def test_a_step_waits_in_a_busy_worker_and_starts_when_its_predecessor_there_ret
         assert _types(events, step)[0] == "step.started"
 
 
+def test_steps_beyond_one_per_busy_worker_wait_in_the_runner_and_go_to_the_first_one_free(
+    env: Env,
+) -> None:
+    # each worker's last step was a long one (after a short one a worker takes two in line)
+    env.run(graph([node(f"w{i}", "test.sleep@1", seconds=0.05) for i in range(2)]))
+    sleeps = [node(f"s{i}", "test.sleep@1", seconds=0.3) for i in range(6)]
+    recording, events = _run(env, graph(sleeps))
+    assert recording.result.status == "succeeded"  # type: ignore[attr-defined]
+    ahead = [step for what, step in recording.log if what == "sent ahead"]
+    assert ahead == ["s2", "s3", "s4", "s5"]  # all launched while s0 and s1 ran
+    # a worker busy with a long step has one step in line: s4 and s5 waited in the runner and
+    # went to a worker's line once it took the step in it, so each started after s2's or s3's end
+    first_done = min(recording.index("done", s) for s in ("s2", "s3"))
+    assert min(recording.index("started", s) for s in ("s4", "s5")) > first_done
+    for step in ahead:
+        assert _types(events, step) == ["step.queued", "step.started", "step.output",
+                                        "step.succeeded"]  # fmt: skip
+
+
 def test_the_server_and_cli_runner_sends_local_steps_ahead_too(env: Env) -> None:
     def no_containers() -> Any:
         raise AssertionError("no step here needs a container")
@@ -171,7 +191,7 @@ def test_a_step_waiting_behind_a_timed_out_one_runs_on_the_replacement_worker(
 
 def test_cancel_while_steps_wait_in_the_workers_starts_none_of_them(env: Env) -> None:
     env.runner.start()
-    doc = graph([node(f"s{i}", "test.sleep@1", seconds=30) for i in range(4)])
+    doc = graph([node(f"s{i}", "test.sleep@1", seconds=30) for i in range(6)])
     token = CancelToken()
     seen: list[Event] = []
 
@@ -204,7 +224,7 @@ def test_cancel_while_steps_wait_in_the_workers_starts_none_of_them(env: Env) ->
     assert result.status == "canceled"
     assert {s.status.value for s in result.steps.values()} == {"canceled"}
     started = {e.step for e in seen if e.type is EventType.STEP_STARTED}
-    assert started == {"s0", "s1"}  # s2 and s3 waited in the workers and never started
+    assert started == {"s0", "s1"}  # the others waited in the workers (or the runner): none ran
     assert not [what for what, _ in recording.log if what == "started"]
     again = env.run(graph([node("n", "test.noop@1")]))
     assert again.status == "succeeded"
