@@ -5,7 +5,9 @@ Wire format: multiprocessing.connection.Connection's (a 4-byte big-endian signed
 `drain()` reads whatever the socket holds without waiting (one ``recv`` per READ_SIZE bytes,
 none to find it empty after a short read) and returns every complete message in it: the
 runner's loop no longer pays two reads and a ``select`` per message (decision 0037). The worker
-receives its tasks with `recv()`, one read per task that arrives whole.
+receives its tasks with `recv()`, one read per task that arrives whole. The runner `post`s the
+tasks it sends ahead to a busy worker and `flush`es them before it waits: one ``sendall`` for
+the tasks of a loop turn.
 """
 
 from __future__ import annotations
@@ -28,20 +30,47 @@ class Channel:
         self.sock = sock
         self._buffer = bytearray()
         self._ready: deque[Any] = deque()  # complete messages `recv` read ahead
+        self._outbox = bytearray()  # messages `post`ed and not sent yet
 
     def fileno(self) -> int:
         return self.sock.fileno()
 
     def send(self, message: Any) -> None:
-        """Send one message (blocks while the socket's buffer is full)."""
+        """Send one message, after any posted ones (blocks while the socket's buffer is full)."""
         data = pickle.dumps(message, pickle.HIGHEST_PROTOCOL)
         size = len(data)
         header = _SHORT.pack(size) if size <= 0x7FFFFFFF else _SHORT.pack(-1) + _LONG.pack(size)
         if size <= 16384:
-            self.sock.sendall(header + data)
+            if self._outbox:
+                self._outbox += header
+                self._outbox += data
+                self.flush()
+            else:
+                self.sock.sendall(header + data)
         else:  # no copy of a large message to prepend its header
+            self.flush()
             self.sock.sendall(header)
             self.sock.sendall(data)
+
+    def post(self, message: Any) -> None:
+        """Keep a message to send with the next `send` or `flush`: one system call (and one
+        wake-up of the peer) for several messages."""
+        data = pickle.dumps(message, pickle.HIGHEST_PROTOCOL)
+        size = len(data)
+        header = _SHORT.pack(size) if size <= 0x7FFFFFFF else _SHORT.pack(-1) + _LONG.pack(size)
+        self._outbox += header
+        self._outbox += data
+
+    @property
+    def posted(self) -> bool:
+        """Whether messages wait to be sent."""
+        return bool(self._outbox)
+
+    def flush(self) -> None:
+        """Send the posted messages (blocks while the socket's buffer is full)."""
+        if self._outbox:
+            outbox, self._outbox = self._outbox, bytearray()
+            self.sock.sendall(outbox)
 
     def recv(self) -> Any:
         """The next message, waiting for it (EOFError once the peer has closed): one read for

@@ -340,19 +340,23 @@ class LocalRunner:
             running = sum((w.task_id is not None) + bool(w.storing) for w in self._workers)
             sent["threads"] = share(self.cpus, running + worker.idle)
         started = worker.idle
-        if started:
-            worker.task_id = task_id
-            worker.inflight[task_id] = None
-            worker.since = time.monotonic()
-        else:
-            worker.queue.append((task_id, sent))
         with contextlib.suppress(OSError):  # a dead worker is reported by wait() (EOF)
-            worker.conn.send((task_id, sent))
+            if started:  # now (after any posted ahead of it)
+                worker.task_id = task_id
+                worker.inflight[task_id] = None
+                worker.since = time.monotonic()
+                worker.conn.send((task_id, sent))
+            else:  # with the loop turn's others, before the runner waits (or the worker frees)
+                worker.queue.append((task_id, sent))
+                worker.conn.post((task_id, sent))
         return started
 
     def _next(self, worker: _Worker, messages: list[RunnerMessage]) -> None:
         """The worker's main thread is free: it takes the task sent ahead to it, if any."""
         worker.task_id = None
+        if worker.conn.posted:
+            with contextlib.suppress(OSError):
+                worker.conn.flush()
         if worker.queue:
             task_id, _ = worker.queue.popleft()
             worker.task_id = task_id
@@ -391,6 +395,10 @@ class LocalRunner:
         handles = self._sync_poller(wake_fds)
         messages, self._queued = self._queued, []
         self._refill(messages)
+        for worker in self._workers:  # the tasks this loop turn sent ahead, in one call each
+            if worker.conn.posted:
+                with contextlib.suppress(OSError):
+                    worker.conn.flush()
         if messages:
             timeout = 0.0
         try:
