@@ -113,7 +113,8 @@ class Staged:
                 stored.append((item.token, record["digest"]))
                 outputs[item.port] = record
         finally:
-            wait(pending)  # every write has ended (durably, or failed) before the step reports
+            if pending:  # every write has ended (durably, or failed) before the step reports
+                wait(pending)
         for future in pending:
             future.result()  # a failed write fails the step
         for token, digest in stored:

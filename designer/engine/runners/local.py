@@ -63,6 +63,7 @@ import time
 from collections import OrderedDict, deque
 from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 from typing import Any
 
 from designer.engine.artifacts import KIND_PARQUET
@@ -289,6 +290,8 @@ class LocalRunner:
 
     def start(self) -> None:
         """Start any missing workers (they warm up in the background)."""
+        if len(self._workers) >= self.size and not self._closed:
+            return  # every worker is there (the check each submit and wait makes)
         with self._lock:
             if self._closed:
                 raise RuntimeError("this LocalRunner is closed")
@@ -639,6 +642,7 @@ def worker_main() -> None:
     small_storer = ThreadPoolExecutor(SMALL_STORING_LIMIT, thread_name_prefix="small-storage")
     small_room = threading.BoundedSemaphore(SMALL_STORING_LIMIT)
     storing = [0]  # staged steps handed to the storer and not finished (guarded by `lock`)
+    scratch_dir = Path(scratch)  # parsed once, not per step
 
     def send(message: tuple[str, str, dict[str, Any]]) -> None:
         with lock, contextlib.suppress(OSError):
@@ -664,7 +668,7 @@ def worker_main() -> None:
             send((kind, task_id, data))
 
         budget.apply(task.get("threads"))
-        common: dict[str, Any] = {"capture_output": True, "chdir": True, "scratch": scratch}
+        common: dict[str, Any] = {"capture_output": True, "chdir": True, "scratch": scratch_dir}
         if task.get("stage"):  # small outputs go through the storer only behind other storage
             with lock:
                 small = storing[0] > 0
