@@ -73,6 +73,7 @@ class Staged:
         self.inputs, self.hints = ran.inputs, ran.hints
         self.refs = {item.port: item.ref for item in items}
         self.tables = any(item.prepared is None for item in items)
+        self.table_bytes = sum(int(item.table.nbytes) for item in items if item.table is not None)
         self.writes = any("pending" in item.ref for item in items)  # outputs not in the store
 
     def finish(self) -> dict[str, Any]:

@@ -30,13 +30,15 @@ so killing one that waits in a worker stops that worker, and the task running th
 Staged tasks (``task["stage"]``, set by the executor): the worker reports ("computed", task_id,
 {"outputs": {port: {"pending": token, "kind"}}}) as soon as the module returned and its outputs
 are held in memory, takes the next task at once, and stores the outputs on a storage thread,
-reporting "done" when they are durable. A step that returned no DataFrame while nothing else is
-being stored is stored at once instead (a plain "done": the hand-off would cost more). A worker
-is idle when no task is in its main thread, even while it stores others' outputs; a task whose
-inputs name pending tokens goes to the worker that holds them (``placeable`` says whether it is
-idle). When a worker dies or is killed, every
-task it still had gets a "done" failure; tasks that only lost their storage to another task's
-crash or kill say ``"collateral": true``.
+reporting "done" when they are durable. A step whose tables would take the tables the worker
+holds waiting to be stored beyond ``storing_bytes`` (or beyond STORING_LIMIT steps) waits for
+the steps before it to be stored before it reports "computed" (decision 0034). A step that
+returned no DataFrame while nothing else is being stored is stored at once instead (a plain
+"done": the hand-off would cost more). A worker is idle when no task is in its main thread,
+even while it stores others' outputs; a task whose inputs name pending tokens goes to the
+worker that holds them (``placeable`` says whether it is idle). When a worker dies or is
+killed, every task it still had gets a "done" failure; tasks that only lost their storage to
+another task's crash or kill say ``"collateral": true``.
 
 Workers get a clean environment (a short allow-list plus PYTHONPATH so they import what the
 caller can, PYTHONHASHSEED=0 so set/dict order of strings is reproducible, which helps early
@@ -50,6 +52,7 @@ from __future__ import annotations
 
 import codecs
 import contextlib
+import functools
 import os
 import select
 import shutil
@@ -61,7 +64,7 @@ import tempfile
 import threading
 import time
 from collections import OrderedDict, deque
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -97,6 +100,11 @@ PROVISIONAL_LIMIT = 64  # as held.PROVISIONAL_LIMIT (not imported: the parent st
 QUEUE_DEPTH = 2
 SHORT_TASK = 0.005
 STORING_LIMIT = 4  # staged steps with tables a worker stores before it waits to take more work
+# Bytes of tables (Arrow) a worker holds waiting to be stored: a step whose tables would go
+# beyond waits, before it reports "computed", until the steps before it are stored, so that a
+# worker never holds several big tables in flight beside the next step's data (decision 0034).
+# A step's own tables are held whatever their size when nothing else waits.
+STORING_BYTES = 256 * 1024 * 1024
 # Staged steps with small outputs only, stored at once on as many threads: their fsyncs overlap,
 # and the file system commits them together (4 concurrent durable writes: ~0.4 ms each here,
 # one at a time: 2-5 ms; decision 0037).
@@ -236,7 +244,9 @@ class LocalRunner:
 
     `preload` names modules every worker imports when it starts (e.g. "pandas", "sklearn"),
     so the first step does not pay for them. `memory_limit` (bytes) caps each worker's address
-    space. Workers start on first use (or `start()`), and are replaced when killed or dead.
+    space. `storing_bytes` bounds the tables each worker holds waiting to be stored (default
+    STORING_BYTES). Workers start on first use (or `start()`), and are replaced when killed or
+    dead.
     """
 
     def __init__(
@@ -245,6 +255,7 @@ class LocalRunner:
         *,
         preload: Sequence[str] = (),
         memory_limit: int | None = None,
+        storing_bytes: int | None = None,
         env: Mapping[str, str] | None = None,
         python: str | None = None,
         cwd: str | None = None,
@@ -256,6 +267,8 @@ class LocalRunner:
             extra["DESIGNER_WORKER_PRELOAD"] = ",".join(preload)
         if memory_limit:
             extra["DESIGNER_WORKER_MEMORY_LIMIT"] = str(int(memory_limit))
+        if storing_bytes is not None:
+            extra["DESIGNER_WORKER_STORING_BYTES"] = str(int(storing_bytes))
         # BLAS/OpenMP threads: unless the caller chose a number, pools are made for every CPU
         # and each task gets its share by load (threads.py): a step alone uses every CPU,
         # parallel steps split them (OpenBLAS's spinning threads, one per CPU in every worker,
@@ -610,6 +623,35 @@ def _watch_parent(parent: int, scratch: str) -> None:
             os.killpg(0, signal.SIGKILL)
 
 
+class StorageRoom:
+    """Staged steps with tables a worker holds waiting to be stored, bounded by their number
+    and by the bytes of their tables (the first one in always fits)."""
+
+    def __init__(self, steps: int, size: int):
+        self.steps, self.size = steps, size
+        self.count = 0
+        self.bytes = 0
+        self._changed = threading.Condition()
+
+    def enter(self, size: int) -> None:
+        """Wait until a step with `size` bytes of tables fits, then count it in."""
+        with self._changed:
+            self._changed.wait_for(
+                lambda: (
+                    self.count == 0 or (self.count < self.steps and self.bytes + size <= self.size)
+                )
+            )
+            self.count += 1
+            self.bytes += size
+
+    def leave(self, size: int) -> None:
+        """A step with `size` bytes of tables is stored (or failed to be)."""
+        with self._changed:
+            self.count -= 1
+            self.bytes -= size
+            self._changed.notify_all()
+
+
 def worker_main() -> None:
     """Entry point of a worker process (started by LocalRunner; fd of its socket in argv)."""
     fd, scratch, parent = int(sys.argv[1]), sys.argv[2], int(sys.argv[3])
@@ -638,7 +680,8 @@ def worker_main() -> None:
     budget = ThreadBudget()
     lock = threading.Lock()
     storer = ThreadPoolExecutor(1, thread_name_prefix="storage")  # staged steps with tables
-    room = threading.BoundedSemaphore(STORING_LIMIT)
+    size = int(os.environ.pop("DESIGNER_WORKER_STORING_BYTES", STORING_BYTES))
+    room = StorageRoom(STORING_LIMIT, size)
     small_storer = ThreadPoolExecutor(SMALL_STORING_LIMIT, thread_name_prefix="small-storage")
     small_room = threading.BoundedSemaphore(SMALL_STORING_LIMIT)
     storing = [0]  # staged steps handed to the storer and not finished (guarded by `lock`)
@@ -648,13 +691,13 @@ def worker_main() -> None:
         with lock, contextlib.suppress(OSError):
             conn.send(message)
 
-    def finish(staged: Staged, task_id: str, slot: threading.BoundedSemaphore) -> None:
+    def finish(staged: Staged, task_id: str, release: Callable[[], None]) -> None:
         try:
             result = staged.finish()
         finally:
             with lock:
                 storing[0] -= 1
-            slot.release()
+            release()
         send(("done", task_id, result))
 
     while True:
@@ -681,9 +724,16 @@ def worker_main() -> None:
         if isinstance(outcome, dict):
             send(("done", task_id, outcome))
             continue
-        send(("computed", task_id, {"outputs": outcome.refs}))
-        slot, pool = (room, storer) if outcome.tables else (small_room, small_storer)
-        slot.acquire()  # a bounded number of steps' outputs in memory waiting to be stored
+        release: Callable[[], None]
+        if outcome.tables:  # the worker is busy while the tables before fill the room
+            room.enter(outcome.table_bytes)
+            send(("computed", task_id, {"outputs": outcome.refs}))
+            release = functools.partial(room.leave, outcome.table_bytes)
+            pool = storer
+        else:
+            send(("computed", task_id, {"outputs": outcome.refs}))
+            small_room.acquire()  # a bounded number of steps' outputs waiting to be stored
+            release, pool = small_room.release, small_storer
         with lock:
             storing[0] += 1
-        pool.submit(finish, outcome, task_id, slot)
+        pool.submit(finish, outcome, task_id, release)

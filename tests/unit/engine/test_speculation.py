@@ -59,6 +59,10 @@ def consume(ctx):
                      "sum": float(df["y"].sum()), "dtypes": [str(d) for d in df.dtypes]}}
 
 
+def double(ctx):
+    return {"dataset": ctx.input("dataset") * 2}
+
+
 def mutate(ctx):
     df = ctx.input("dataset")
     df["x"] = -1
@@ -127,6 +131,7 @@ def _registry(package: str) -> Registry:
             spec("spec.source", "table", outputs=TABLE, params=table_params, deterministic=False),
             spec("spec.consume", "consume", inputs=FRAME_IN, outputs=INFO),
             spec("spec.mutate", "mutate", inputs=FRAME_IN, outputs=INFO),
+            spec("spec.double", "double", inputs=FRAME_IN, outputs=TABLE),
             spec(
                 "spec.train",
                 "train",
@@ -319,6 +324,28 @@ def test_the_next_step_starts_while_the_table_is_being_stored(run: Run, tmp_path
     # a rerun is all reused, from the cache entries the confirmed speculative run recorded
     again = run(doc)
     assert again.counts["reused"] == 2
+
+
+def test_a_worker_holds_tables_for_storage_within_its_byte_bound(
+    package: str, tmp_path: Path
+) -> None:
+    """A step whose tables would take a worker's tables waiting to be stored beyond its bound
+    reports "computed" (and the worker takes more work) only once the tables before it are
+    stored; it still read them from memory, and the results are those of a plain run."""
+    doc = chain(
+        node("t", "spec.table@1", rows=BIG), node("d", "spec.double@1"), node("c", "spec.consume@1")
+    )
+    with LocalRunner(1, preload=("pandas", "pyarrow"), storing_bytes=1) as bounded:
+        run = Run(tmp_path / "bounded", package, bounded)
+        result = run(doc)
+        run.cache.close()
+    assert result.status == "succeeded"
+    log = run.runner
+    assert log.speculated("d")
+    assert log.index("done", "t") < log.index("computed", "d")
+    info = run.info(result, "c")
+    assert (info["rows"], info["x0"], info["y0"]) == (BIG, 0, 0.0)
+    assert info["sum"] == sum(i * 1.0 for i in range(BIG))
 
 
 def test_speculation_chains_through_several_steps_and_pickled_outputs(run: Run) -> None:
