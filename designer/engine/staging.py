@@ -13,6 +13,7 @@ those must be discarded).
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import Mapping
 from concurrent.futures import Future, wait
@@ -26,6 +27,7 @@ from designer.engine.artifacts import (
     frame_to_table,
     prepare,
     stored_as_table,
+    summarize_frame,
 )
 from designer.engine.hashing import sha256_hex
 from designer.engine.held import Held, provisional
@@ -75,6 +77,16 @@ class Staged:
         self.tables = any(item.prepared is None for item in items)
         self.table_bytes = sum(int(item.table.nbytes) for item in items if item.table is not None)
         self.writes = any("pending" in item.ref for item in items)  # outputs not in the store
+        self.summaries: dict[str, dict[str, Any]] = {}  # of tables, by port, made before storing
+
+    def summarize(self) -> None:
+        """Summarize the output tables now (on a thread that would wait otherwise), not after
+        their Parquet on the storage thread (which summarizes, and fails the step, if this
+        fails)."""
+        with contextlib.suppress(Exception):
+            for item in self.items:
+                if item.prepared is None and item.port not in self.summaries:
+                    self.summaries[item.port] = summarize_frame(item.value)
 
     def finish(self) -> dict[str, Any]:
         """Store the outputs; the step's result (as `run_step` gives it, plus "inexact")."""
@@ -94,7 +106,10 @@ class Staged:
             for item in self.items:
                 if item.prepared is None:
                     derivation = derivations.get(item.port)
-                    record, exact = write_table(store, item.value, item.table, pending, derivation)
+                    summary = self.summaries.get(item.port)
+                    record, exact = write_table(
+                        store, item.value, item.table, pending, derivation, summary
+                    )
                     if not exact:
                         inexact.append(item.port)
                 else:

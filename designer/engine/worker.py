@@ -539,9 +539,11 @@ def write_table(
     table: Any,
     pending: list[Future[Any]],
     derivation: Derivation | None = None,
+    summary: dict[str, Any] | None = None,
 ) -> tuple[dict[str, Any], bool]:
     """Stream a table's Parquet into the store, queue its durable commit, and its summary
-    unless identical bytes have one stored; return its output record and whether it is exact.
+    (`summary`, when made already) unless identical bytes have one stored; return its output
+    record and whether it is exact.
 
     The Parquet bytes go to a temp file as they are encoded (hashed on the way), never whole in
     memory. The Arrow table is kept for this process's readers when the bytes decode to
@@ -561,10 +563,12 @@ def write_table(
     else:
         pending.append(writer.submit(_commit_recipe, store, written, *derived))
     digest = written.digest
-    summary = store.summary(digest)
-    if summary is None:
-        summary = summarize_frame(frame)
+    stored = store.summary(digest)
+    if stored is None:
+        summary = summarize_frame(frame) if summary is None else summary
         pending.append(writer.submit(keep_summary, store, digest, summary))
+    else:
+        summary = stored
     if exact:
         recent_tables.put(digest, table)
     return {"digest": digest, "kind": KIND_PARQUET, "size": written.size, "summary": summary}, exact

@@ -633,14 +633,18 @@ class StorageRoom:
         self.bytes = 0
         self._changed = threading.Condition()
 
+    def fits(self, size: int) -> bool:
+        """Whether a step with `size` bytes of tables would be counted in without waiting."""
+        with self._changed:
+            return self._fits(size)
+
+    def _fits(self, size: int) -> bool:
+        return self.count == 0 or (self.count < self.steps and self.bytes + size <= self.size)
+
     def enter(self, size: int) -> None:
         """Wait until a step with `size` bytes of tables fits, then count it in."""
         with self._changed:
-            self._changed.wait_for(
-                lambda: (
-                    self.count == 0 or (self.count < self.steps and self.bytes + size <= self.size)
-                )
-            )
+            self._changed.wait_for(lambda: self._fits(size))
             self.count += 1
             self.bytes += size
 
@@ -726,6 +730,8 @@ def worker_main() -> None:
             continue
         release: Callable[[], None]
         if outcome.tables:  # the worker is busy while the tables before fill the room
+            if not room.fits(outcome.table_bytes):
+                outcome.summarize()  # with the CPU the wait leaves idle (decision 0034)
             room.enter(outcome.table_bytes)
             send(("computed", task_id, {"outputs": outcome.refs}))
             release = functools.partial(room.leave, outcome.table_bytes)

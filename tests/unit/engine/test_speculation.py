@@ -331,16 +331,25 @@ def test_a_worker_holds_tables_for_storage_within_its_byte_bound(
 ) -> None:
     """A step whose tables would take a worker's tables waiting to be stored beyond its bound
     reports "computed" (and the worker takes more work) only once the tables before it are
-    stored; it still read them from memory, and the results are those of a plain run."""
+    stored; it still read them from memory, and the results (summaries made while it waited
+    included) are those of a plain run."""
     doc = chain(
         node("t", "spec.table@1", rows=BIG), node("d", "spec.double@1"), node("c", "spec.consume@1")
     )
     with LocalRunner(1, preload=("pandas", "pyarrow"), storing_bytes=1) as bounded:
         run = Run(tmp_path / "bounded", package, bounded)
         result = run(doc)
+        log = run.runner
+        plain = run(
+            doc,
+            speculative=False,
+            store=ArtifactStore(tmp_path / "plain"),
+            cache=FileCache(tmp_path / "plain"),
+        )
         run.cache.close()
-    assert result.status == "succeeded"
-    log = run.runner
+    assert result.status == plain.status == "succeeded"
+    for key in ("t", "d", "c"):
+        assert result.steps[key].outputs == plain.steps[key].outputs
     assert log.speculated("d")
     assert log.index("done", "t") < log.index("computed", "d")
     info = run.info(result, "c")
