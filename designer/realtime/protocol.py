@@ -383,10 +383,16 @@ class ProtocolError(ValueError):
 
 def validate_event_data(event_type: str, data: dict[str, Any]) -> dict[str, Any]:
     """Check one stored event's data against its model; return it in JSON form."""
+    return event_model(event_type, data).model_dump(mode="json")
+
+
+def event_model(event_type: str, data: dict[str, Any]) -> Strict:
+    """Check one stored event's data against its model; return the model (for `to_json`, which
+    encodes it as the JSON form of `validate_event_data` without building that dict first)."""
     model = EVENT_DATA.get(event_type)
     if model is None:
         raise ProtocolError(f"unknown run event type {event_type!r}; one of {sorted(EVENT_DATA)}")
     try:
-        return model.model_validate(data).model_dump(mode="json")
+        return model.model_validate(data)
     except ValueError as exc:
         raise ProtocolError(f"{event_type} data does not match its model: {exc}") from exc

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from typing import Any
 
@@ -12,7 +13,7 @@ from django.utils import timezone
 from pydantic_core import to_json
 
 from designer.realtime.broadcast import publish_run_events
-from designer.realtime.protocol import RUN_LEVEL_EVENTS, validate_event_data
+from designer.realtime.protocol import RUN_LEVEL_EVENTS, event_model, validate_event_data
 from designer.runs.models import Run, RunEvent, RunRecord
 
 Message = tuple[str, dict[str, Any]]
@@ -39,6 +40,17 @@ def json_param(field: Field[Any, Any], value: Any, db: BaseDatabaseWrapper) -> A
 
         return Jsonb(value, dumps=_dumps)
     return field.get_db_prep_save(value, db)
+
+
+def json_text_param(field: Field[Any, Any], text: str, db: BaseDatabaseWrapper) -> Any:
+    """`json_param` for a value already encoded as JSON text (as `_dumps` would encode it)."""
+    if getattr(field, "encoder", None) is not None or db.vendor not in ("sqlite", "postgresql"):
+        return field.get_db_prep_save(json.loads(text), db)
+    if db.vendor == "sqlite":
+        return text
+    from django.db.backends.postgresql.psycopg_any import Jsonb
+
+    return Jsonb(text, dumps=str)
 
 
 def _dumps(value: Any) -> str:
@@ -209,23 +221,26 @@ def append_beside(
 
 def store_inline(
     run: Run, messages: list[Message], steps: list[dict[str, Any]], run_fields: tuple[str, ...]
-) -> list[dict[str, Any]]:
+) -> None:
     """Save a new run's whole event log and its steps (runs/records.py) as one RunRecord.
 
     For a run created in this transaction and finished in it: `run.seq` becomes the log's
     length and `run_fields` are saved with it. One INSERT and one UPDATE (one round trip on
-    PostgreSQL) instead of a row per step and per event. Only the run-level events are
-    published on commit: no socket can watch a run before the transaction that creates it has
-    committed, and one that joins after reads the finished state (seq included) in its
-    snapshot, so the step events would reach nobody; the workspace's lists get theirs as usual.
+    PostgreSQL) instead of a row per step and per event. Each message is checked against the
+    protocol as `append` checks it, and the log is encoded from the checked models in one pass
+    (the same JSON as their dicts'). Only the run-level events are published on commit: no
+    socket can watch a run before the transaction that creates it has committed, and one that
+    joins after reads the finished state (seq included) in its snapshot, so the step events would
+    reach nobody; the workspace's lists get theirs as usual.
     """
-    envelopes = _envelopes(run, messages)
-    run.seq += len(envelopes)
+    checked = [(kind, event_model(kind, data)) for kind, data in messages]
+    first = run.seq + 1
+    run.seq += len(checked)
     run.stored_inline = True
     db = connections[DEFAULT_DB_ALIAS]
     fields = [RunRecord._meta.get_field(name) for name in ("run", "steps", "events")]
-    events = [[e["type"], e["data"]] for e in envelopes]
-    row = [run.pk, json_param(fields[1], steps, db), json_param(fields[2], events, db)]
+    events = json_text_param(fields[2], to_json([list(pair) for pair in checked]).decode(), db)
+    row = [run.pk, json_param(fields[1], steps, db), events]
     names = ("seq", "stored_inline", *run_fields)
     update = _update_run(db, run.pk, {name: getattr(run, name) for name in names})
     columns = [f.column for f in fields]
@@ -236,6 +251,9 @@ def store_inline(
         with db.cursor() as cursor:
             cursor.execute(*update)
     workspace = run.workspace_id
-    published = [e for e in envelopes if e["type"] in RUN_LEVEL_EVENTS]
+    published = [
+        {"type": kind, "run_id": run.pk, "seq": seq, "data": model.model_dump(mode="json")}
+        for seq, (kind, model) in enumerate(checked, start=first)
+        if kind in RUN_LEVEL_EVENTS
+    ]
     transaction.on_commit(lambda: publish_run_events(workspace, published))
-    return envelopes
