@@ -41,6 +41,7 @@ class RunAdmin(admin.ModelAdmin):
     ]
     list_filter = ["status", "runner", "stored_inline", "workspace"]
     readonly_fields = ["seq", "plan", "stored_inline"]
+    exclude = ["inline_plan", "shared_plan"]  # shown as `plan`, whichever row holds it
     inlines = [StepRunInline]
 
 

@@ -61,7 +61,7 @@ from designer.workspaces.permissions import ScopedAPIView
 
 # the answers show none of the big JSON columns: leave them unread (loaded if ever accessed)
 RUNS = Run.objects.select_related("graph_version__graph", "created_by").defer(
-    "plan", "graph_version__document", "graph_version__graph__draft"
+    "inline_plan", "graph_version__document", "graph_version__graph__draft"
 )
 GRAPHS = Graph.objects.defer("draft", "shared_state")
 EXTENSIONS = {"parquet": "parquet", "json": "json", "pickle": "pickle"}

@@ -19,7 +19,7 @@ from designer.runs.models import Run, RunEvent, RunRecord
 Message = tuple[str, dict[str, Any]]
 
 # The large JSON columns a lock does not need: event translation reads only status, seq, times.
-UNLOCKED_FIELDS = ("plan", "parameters", "options")
+UNLOCKED_FIELDS = ("inline_plan", "parameters", "options")
 EVENT_FIELDS = ("run", "seq", "type", "data", "created_at")
 
 

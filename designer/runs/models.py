@@ -46,7 +46,12 @@ class Run(models.Model):
     status = models.CharField(max_length=16, choices=RunStatus.choices, default=RunStatus.QUEUED)
     parameters = models.JSONField(default=dict)  # pipeline parameter values for this run
     options = models.JSONField(default=dict)  # {"bypass_cache", "from_node", "only_node", ...}
-    plan = models.JSONField(default=dict)  # the compiled engine plan
+    # the compiled engine plan (`plan`): shared with the runs of the same plan (decision 0038),
+    # or, for a run saved before plans were shared, inline in the run's row
+    inline_plan = models.JSONField(default=dict, db_column="plan")
+    shared_plan = models.ForeignKey(
+        "SharedPlan", null=True, blank=True, on_delete=models.RESTRICT, related_name="+"
+    )
     seq = models.BigIntegerField(default=0)
     error = models.TextField(blank=True, default="")
     runner = models.CharField(max_length=16, default="local")  # "local" or "celery"
@@ -71,6 +76,17 @@ class Run(models.Model):
 
     def __str__(self) -> str:
         return f"run {self.pk} ({self.status})"
+
+    @property
+    def plan(self) -> dict[str, Any]:
+        """The compiled engine plan this run executes (`Plan.to_dict()`)."""
+        if self.shared_plan_id is not None:
+            return self.shared_plan.plan  # type: ignore[union-attr]
+        return self.inline_plan  # type: ignore[no-any-return]
+
+    @plan.setter
+    def plan(self, value: dict[str, Any]) -> None:
+        self.inline_plan, self.shared_plan = value, None
 
     @cached_property
     def step_list(self) -> list[StepRun]:
@@ -132,6 +148,18 @@ class RunEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.run_id}#{self.seq} {self.type}"
+
+
+class SharedPlan(models.Model):
+    """A compiled plan stored once per workspace and content (runs/shared_plans.py), which every
+    run of it points at: the reruns of a version with the same values share one row."""
+
+    digest = models.CharField(max_length=64, primary_key=True)  # of the workspace and the plan
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+")
+    plan = models.JSONField()
+
+    def __str__(self) -> str:
+        return f"plan {self.digest[:12]}"
 
 
 class RunRecord(models.Model):

@@ -47,7 +47,7 @@ def runs_by_id(workspace_id: int, ids: set[str]) -> dict[str, dict[str, Any]]:
             "status": run.status,
             "graph": run.graph_version.graph_id,
         }
-        for run in rows.defer("plan", "parameters", "graph_version__document")
+        for run in rows.defer("inline_plan", "parameters", "graph_version__document")
     }
 
 

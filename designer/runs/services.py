@@ -35,6 +35,7 @@ from designer.runs import (
     inference,
     logs,
     records,
+    shared_plans,
     translate,
 )
 from designer.runs.models import (
@@ -192,8 +193,12 @@ def new_run(
 ) -> Run:
     """Save the Run row alone (queued, no steps, no event): queue_run or the fast path follows.
 
-    `plan_dict` is `plan.to_dict()` when the caller has it already (read, never changed).
+    `plan_dict` is `plan.to_dict()` when the caller has it already (read, never changed). The
+    plan is saved once per workspace and content and the run points at it (runs/shared_plans.py).
     """
+    shared = shared_plans.share(
+        graph.workspace_id, plan_dict if plan_dict is not None else plan.to_dict()
+    )
     return Run.objects.create(
         workspace_id=graph.workspace_id,
         graph_version=version,
@@ -204,7 +209,7 @@ def new_run(
             "only_node": only_node,
             "policy": engine_setup.policy_options(),
         },
-        plan=plan_dict if plan_dict is not None else plan.to_dict(),
+        shared_plan_id=shared,
         runner=settings.DESIGNER_RUNNER,
         created_by=user,
         resumed_from=resumed_from,

@@ -24,7 +24,7 @@ from django.db import connection, connections
 from rest_framework.test import APIClient
 
 from designer.runs import dispatch, distributed, eventlog, fastpath, records
-from designer.runs.models import Run, RunEvent, RunRecord, StepRun
+from designer.runs.models import Run, RunEvent, RunRecord, SharedPlan, StepRun
 from tests.integration.api.conftest import Team, make_team
 from tests.integration.api.test_runs import chain_document, make_graph, steps, wait_for
 
@@ -401,6 +401,40 @@ def test_a_versions_plan_is_compiled_once_per_parameter_values_and_subset(team_t
     assert {s["status"] for s in pinned["steps"]} == {"reused"}
     latest = steps(wait_for(editor, post_run(editor, graph)["id"]))
     assert latest["s3"]["status"] == "succeeded" and "`pattern`" in latest["s3"]["reason"]
+
+
+def test_a_plan_is_stored_once_per_workspace_and_read_back_by_every_run_of_it(
+    team_tx: Team,
+) -> None:
+    from designer.workspaces.services import delete_workspace
+
+    editor = team_tx.client("editor")
+    graph = cached_graph(editor, team_tx)
+    reruns = [post_run(editor, graph)["id"] for _ in range(2)]
+    valued = wait_for(editor, post_run(editor, graph, {"bypass_cache": True})["id"])
+    runs = Run.objects.filter(workspace=team_tx.workspace).order_by("pk")
+    assert len(runs) == 4 and all(run.inline_plan == {} for run in runs)
+    # the first run, both reruns and a cache-bypassing run compile to one plan: one row
+    assert {run.shared_plan_id for run in runs} == {runs[0].shared_plan_id}
+    assert SharedPlan.objects.filter(workspace=team_tx.workspace).count() == 1
+    assert Run.objects.get(pk=valued["id"]).plan == runs[0].plan
+    answer = editor.get(f"/api/runs/{reruns[1]}/plan/").json()
+    assert [s["key"] for s in answer["steps"]] == [f"s{i}" for i in range(1, 6)]
+
+    # a run saved before plans were shared keeps its plan in its own row and reads the same
+    Run.objects.filter(pk=reruns[1]).update(shared_plan=None, inline_plan=runs[0].plan)
+    assert editor.get(f"/api/runs/{reruns[1]}/plan/").json() == answer
+
+    # another workspace with the same graph has its own row; deleting a workspace deletes its
+    # plans and leaves the other's readable
+    outsider = team_tx.client("outsider")
+    other_graph = make_graph(outsider, team_tx.foreign.pk, chain_document(5))
+    other_run = Run.objects.get(pk=wait_for(outsider, post_run(outsider, other_graph)["id"])["id"])
+    assert other_run.shared_plan_id != runs[0].shared_plan_id
+    assert other_run.plan == runs[0].plan
+    delete_workspace(team_tx.workspace)
+    assert list(SharedPlan.objects.values_list("workspace", flat=True)) == [team_tx.foreign.pk]
+    assert post_run(outsider, other_graph)["status"] == "succeeded"
 
 
 def _timeless(body: Any) -> Any:
