@@ -58,7 +58,7 @@ ENDPOINTS = Endpoint.objects.select_related(
 )
 CALLS = Invocation.objects.select_related(
     "run", "version", "key", "user", "endpoint__workspace"
-).defer("run__plan", "run__parameters", "run__options")
+).defer("run__inline_plan", "run__parameters", "run__options")
 IDEMPOTENCY = OpenApiParameter(
     "Idempotency-Key",
     {"type": "string", "minLength": 1, "maxLength": 255},  # type: ignore[arg-type]

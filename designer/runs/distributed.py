@@ -200,7 +200,7 @@ class _Setup:
 
 @lru_cache(maxsize=16)
 def _setup(run_id: int, created: datetime) -> _Setup:
-    run = Run.objects.select_related("graph_version").get(pk=run_id)
+    run = Run.objects.select_related("graph_version", "shared_plan").get(pk=run_id)
     return _Setup(run, Plan.from_dict(run.plan))
 
 
