@@ -54,11 +54,10 @@ def share(workspace_id: int, plan: dict[str, Any]) -> str:
         return key
     meta = SharedPlan._meta
     columns = ", ".join(db.ops.quote_name(meta.get_field(name).column) for name in COLUMNS)
-    into = f"INSERT INTO {db.ops.quote_name(meta.db_table)} ({columns}) VALUES (%s, %s, %s)"
+    # (only the key can conflict; SQLite has ON CONFLICT since 3.24, Django needs 3.31)
     statement = (
-        f"{into.replace('INSERT', 'INSERT OR IGNORE', 1)}"
-        if db.vendor == "sqlite"
-        else f"{into} ON CONFLICT DO NOTHING"
+        f"INSERT INTO {db.ops.quote_name(meta.db_table)} ({columns}) VALUES (%s, %s, %s)"
+        " ON CONFLICT DO NOTHING"
     )
     with db.cursor() as cursor:
         cursor.execute(
