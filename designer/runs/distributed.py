@@ -32,18 +32,17 @@ from typing import Any
 
 from django.db import connection, transaction
 from django.db.models import Case, F, Q, Value, When
-from django.db.models.expressions import RawSQL
 
 from designer.engine.artifacts import OutputRecord
 from designer.engine.events import Event
 from designer.engine.machine import KnownStep, RunMachine, Task, attempt_task_id
 from designer.engine.plan import Plan
 from designer.engine.worker import make_task
-from designer.runs import engine_setup, eventlog, heartbeat, translate
+from designer.runs import engine_setup, eventlog, heartbeat, transition_sql, translate
 from designer.runs.models import Run, RunStatus, StepRun, StepStatus
 
 FINAL_RUN = (RunStatus.SUCCEEDED, RunStatus.FAILED, RunStatus.CANCELED)
-DATABASE_NOW = "EXTRACT(EPOCH FROM clock_timestamp())"  # PostgreSQL's clock, epoch seconds
+DATABASE_NOW = transition_sql.DATABASE_NOW
 WAKE_MARGIN = 0.05  # seconds an advance is sent after the wake-up it is for (then it is due)
 
 
@@ -71,9 +70,8 @@ def _lock(run_id: int) -> tuple[Run, Callable[[], float]]:
     query (one round trip, not two)."""
     if connection.vendor != "postgresql":
         return eventlog.lock_run(run_id), time.time
-    query = eventlog.locked_run(run_id).annotate(database_now=RawSQL(DATABASE_NOW, ()))
-    locked = query.get()
-    return locked, database_clock(locked.database_now)
+    locked, now = transition_sql.lock_run(run_id)
+    return locked, database_clock(now)
 
 
 def advance_later(run_id: int, at: float | None = None) -> None:
@@ -198,6 +196,10 @@ class _Setup:
     plan: Plan
 
 
+_CREATED: dict[int, datetime] = {}  # run id -> creation time, of runs this process saw (_setup)
+KNOWN_RUNS = 1024
+
+
 @lru_cache(maxsize=16)
 def _setup(run_id: int, created: datetime) -> _Setup:
     run = Run.objects.select_related("graph_version", "shared_plan").get(pk=run_id)
@@ -207,7 +209,7 @@ def _setup(run_id: int, created: datetime) -> _Setup:
 STATE_FIELDS = ("key", "status", "attempts", "reason", "fingerprint", "error", "retry_at")
 State = tuple[str, str, int, str, str, str, datetime | None]  # a step's STATE_FIELDS
 ROW_FIELDS = tuple(f.attname for f in StepRun._meta.concrete_fields)
-WHOLE_ONLY = ("outputs", "progress", "log_tail", "history")  # read only for whole rows
+WHOLE_ONLY = transition_sql.WHOLE_ONLY
 
 
 @dataclass(frozen=True)
@@ -220,39 +222,45 @@ class Around:
 
 
 def _load_steps(
-    run_id: int, plan: Plan, around: Around | None
+    run_id: int, around: Around | None, fetched: list[tuple[bool, StepRun]] | None = None
 ) -> tuple[dict[str, KnownStep], dict[str, StepRun]]:
     """The run's saved steps as the machine restores them, and the rows a transition may
     change (what `translate` saves): every step's state, and whole rows (outputs, current
     attempt's start, history) of the steps `around` names — of every step when None. A
-    transition about one step needs those only of the steps it can decide. One query."""
+    transition about one step needs those only of the steps it can decide. One query, or
+    none when `fetched` holds its rows (transition_sql.lock_run_and_steps)."""
+    if fetched is None:
+        fetched = _step_rows(run_id, around)
+    loaded = {row.key: row for whole, row in fetched if whole}
+    known = {row.key: known_step(row_state(row), loaded.get(row.key)) for _, row in fetched}
+    return known, loaded
+
+
+def _step_rows(run_id: int, around: Around | None) -> list[tuple[bool, StepRun]]:
+    """The run's step rows, each with whether it is whole (see _load_steps)."""
+    if connection.vendor == "postgresql":
+        keys = None if around is None else around.keys
+        return transition_sql.steps(run_id, keys, around is not None and around.queued)
     rows = StepRun.objects.filter(run_id=run_id)
     if around is None:
-        loaded = {row.key: row for row in rows}
-        states = [row_state(row) for row in loaded.values()]
-    else:
-        whole = Q(key__in=around.keys)
-        if around.queued:
-            whole |= Q(status=StepStatus.QUEUED, attempts__gt=0)
-        marked = rows.annotate(
-            whole=Case(When(whole, then=Value(True)), default=Value(False)),
-            **{
-                f"part_{name}": Case(
-                    When(whole, then=F(name)), output_field=StepRun._meta.get_field(name)
-                )
-                for name in WHOLE_ONLY
-            },
-        )
-        names = [f"part_{name}" if name in WHOLE_ONLY else name for name in ROW_FIELDS]
-        db = rows.db
-        loaded, states = {}, []
-        for values in marked.values_list("whole", *names):
-            row = StepRun.from_db(db, ROW_FIELDS, values[1:])
-            states.append(row_state(row))
-            if values[0]:
-                loaded[row.key] = row
-    known = {state[0]: known_step(state, loaded.get(state[0])) for state in states}
-    return known, loaded
+        return [(True, row) for row in rows]
+    whole = Q(key__in=around.keys)
+    if around.queued:
+        whole |= Q(status=StepStatus.QUEUED, attempts__gt=0)
+    marked = rows.annotate(
+        whole=Case(When(whole, then=Value(True)), default=Value(False)),
+        **{
+            f"part_{name}": Case(
+                When(whole, then=F(name)), output_field=StepRun._meta.get_field(name)
+            )
+            for name in WHOLE_ONLY
+        },
+    )
+    names = [f"part_{name}" if name in WHOLE_ONLY else name for name in ROW_FIELDS]
+    return [
+        (values[0], StepRun.from_db(rows.db, ROW_FIELDS, values[1:]))
+        for values in marked.values_list("whole", *names)
+    ]
 
 
 def known_step(state: State, row: StepRun | None) -> KnownStep:
@@ -318,16 +326,19 @@ def _transition(
     200-step fan-out as for one of a chain.
     """
     with transaction.atomic():
-        locked, clock = _lock(run_id)
+        locked, clock, fetched = _lock_and_read(run_id, around)
         if locked.status in FINAL_RUN:
             return None
         setup = _setup(run_id, locked.created_at)
+        if len(_CREATED) >= KNOWN_RUNS:
+            _CREATED.clear()
+        _CREATED[run_id] = locked.created_at
         run, plan = setup.run, setup.plan
         events: list[Event] = []
         launcher = CeleryLauncher(run, plan, clock)
         fresh = locked.status == RunStatus.QUEUED
         near = None if around is None else around(plan)
-        known, rows = ({}, {}) if fresh else _load_steps(run_id, plan, near)
+        known, rows = ({}, {}) if fresh else _load_steps(run_id, near, fetched)
         machine = machine_for(launcher, events, known)
         if fresh:
             machine.begin()
@@ -353,6 +364,26 @@ def _transition(
         launcher.mark_sent()
         transaction.on_commit(launcher.carry_out)
     return launcher
+
+
+def _lock_and_read(
+    run_id: int, around: Callable[[Plan], Around] | None
+) -> tuple[Run, Callable[[], float], list[tuple[bool, StepRun]] | None]:
+    """The run's row locked, the machine's clock, and on PostgreSQL the step rows the
+    transition reads, in the same round trip when this process knows which (an advance: all;
+    a claim or a result: those `around` names in the run's plan, parsed here before). None
+    for the rows: read them after the lock (_load_steps)."""
+    created = _CREATED.get(run_id)
+    if connection.vendor != "postgresql" or (around is not None and created is None):
+        return (*_lock(run_id), None)
+    near = None if around is None or created is None else around(_setup(run_id, created).plan)
+    keys = None if near is None else near.keys
+    locked, now, fetched = transition_sql.lock_run_and_steps(
+        run_id, keys, near is not None and near.queued
+    )
+    if around is not None and locked.created_at != created:
+        return locked, database_clock(now), None  # another run with this id: read again
+    return locked, database_clock(now), fetched
 
 
 def advance(run_id: int) -> None:
