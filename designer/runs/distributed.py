@@ -395,10 +395,7 @@ def claim(run_id: int, key: str, attempt: int) -> bool:
     """A worker takes a step task: True if that attempt may start now. The attempt's heartbeat
     starts with the claim, so it is never running without one. A task whose attempt is no
     longer queued (a worker started it in place, or it is stale) is dropped without the lock."""
-    queued = StepRun.objects.filter(
-        run_id=run_id, key=key, attempts=attempt, status=StepStatus.QUEUED
-    )
-    if not queued.exists():
+    if not transition_sql.is_queued(run_id, key, attempt):
         return False
     name = attempt_task_id(str(run_id), key, attempt)
 

@@ -30,7 +30,8 @@ from django.db import connection, transaction
 
 from designer.engine.events import Event
 from designer.engine.machine import attempt_task_id
-from designer.runs import distributed, eventlog, heartbeat, translate
+from designer.engine.plan import Plan
+from designer.runs import distributed, eventlog, heartbeat, transition_sql, translate
 from designer.runs.models import Run, RunStatus, StepRun, StepStatus
 
 # plans of runs this process saw (run id -> the plan's steps that others read): a hint only,
@@ -70,19 +71,24 @@ def report(
 def _report(
     run_id: int, key: str, attempt: int, result: dict[str, Any]
 ) -> tuple[str, dict[str, Any]] | None:
-    status, created, now = _share_run(run_id)
+    created = distributed._CREATED.get(run_id)  # known: the rows come with the run's lock
+    reads = None
+    if created is not None:
+        known_plan = distributed._setup(run_id, created).plan
+        _check_unread(run_id, known_plan, key)
+        reads = known_plan.step(key).dependencies
+    status, created_now, now, rows = _share_run(run_id, key, reads)
     if status in distributed.FINAL_RUN:
         return None
     if status != RunStatus.RUNNING:
         raise _NotBeside
-    setup = distributed._setup(run_id, created)
+    if created is not None and created_now != created:
+        raise _NotBeside  # another run had this id: the whole way
+    setup = distributed._setup(run_id, created_now)
     plan = setup.plan
-    if len(_READ_BY_OTHERS) >= KNOWN_PLANS:
-        _READ_BY_OTHERS.clear()
-    _READ_BY_OTHERS[run_id] = frozenset(k for k in plan.order if plan.dependents[k])
-    if plan.dependents[key]:
-        raise _NotBeside
-    rows = _lock_rows(run_id, key, plan.step(key).dependencies)
+    if created is None:
+        _check_unread(run_id, plan, key)
+        rows = _lock_rows(run_id, key, plan.step(key).dependencies)
     reported = rows.get(key)
     queued = next((row for k, row in rows.items() if k != key and _is_queued(row)), None)
     if reported is None or queued is None:
@@ -126,37 +132,65 @@ def _report(
     return here
 
 
-def _share_run(run_id: int) -> tuple[str, Any, float]:
-    """The run's status and creation time, and the database clock, with the run row locked
-    FOR KEY SHARE."""
-    table = connection.ops.quote_name(Run._meta.db_table)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT status, created_at, {distributed.DATABASE_NOW} FROM {table}"
-            " WHERE id = %s FOR KEY SHARE",
-            [run_id],
-        )
-        found = cursor.fetchone()
-    if found is None:
+def _check_unread(run_id: int, plan: Plan, key: str) -> None:
+    """Note which steps of the run others read; _NotBeside if `key` is one."""
+    if len(_READ_BY_OTHERS) >= KNOWN_PLANS:
+        _READ_BY_OTHERS.clear()
+    _READ_BY_OTHERS[run_id] = frozenset(k for k in plan.order if plan.dependents[k])
+    if plan.dependents[key]:
         raise _NotBeside
-    return found[0], found[1], float(found[2])
+
+
+def _share_run(
+    run_id: int, key: str, reads: tuple[str, ...] | None
+) -> tuple[str, Any, float, dict[str, StepRun]]:
+    """The run's status and creation time, and the database clock, with the run row locked
+    FOR KEY SHARE; with `reads` (the steps `key` reads), and then, in the same round trip (a
+    statement of its own, so it reads what was committed before the lock was granted),
+    `_lock_rows`' rows."""
+    table = connection.ops.quote_name(Run._meta.db_table)
+    sql = (
+        f"SELECT status, created_at, {distributed.DATABASE_NOW} FROM {table}"
+        " WHERE id = %s FOR KEY SHARE"
+    )
+    params: list[Any] = [run_id]
+    if reads is not None:
+        rows_sql, rows_params = _rows_query(run_id, key, reads)
+        sql, params = f"{sql}; {rows_sql}", [*params, *rows_params]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        found = cursor.fetchone()
+        if found is None:
+            raise _NotBeside
+        rows: dict[str, StepRun] = {}
+        if reads is not None:
+            cursor.nextset()
+            rows = {row.key: row for row in transition_sql.step_rows(cursor.fetchall())}
+    return found[0], found[1], float(found[2]), rows
 
 
 def _is_queued(row: StepRun) -> bool:
     return row.status == StepStatus.QUEUED and row.attempts > 0
 
 
-def _lock_rows(run_id: int, key: str, reads: tuple[str, ...]) -> dict[str, StepRun]:
-    """Whole rows, in one statement: step `key`'s (locked FOR UPDATE), the first queued
-    attempt's that no other report holds (FOR UPDATE SKIP LOCKED), and the steps `key` reads
-    (finished: they do not change)."""
+def _rows_query(run_id: int, key: str, reads: tuple[str, ...]) -> tuple[str, list[Any]]:
+    """The statement of `_lock_rows`, and its parameters."""
     table = connection.ops.quote_name(StepRun._meta.db_table)
     sql = (
         f"WITH mine AS (SELECT id FROM {table} WHERE run_id = %s AND key = %s FOR UPDATE),"
         f" next AS (SELECT id FROM {table} WHERE run_id = %s AND status = %s AND attempts > 0"
         " AND key <> %s ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED)"
-        f" SELECT * FROM {table} WHERE run_id = %s"
+        f" SELECT {transition_sql.step_columns()} FROM {table} WHERE run_id = %s"
         " AND (id IN (SELECT id FROM mine UNION ALL SELECT id FROM next) OR key = ANY(%s))"
     )
-    params = [run_id, key, run_id, StepStatus.QUEUED, key, run_id, list(reads)]
-    return {row.key: row for row in StepRun.objects.raw(sql, params)}
+    return sql, [run_id, key, run_id, StepStatus.QUEUED, key, run_id, list(reads)]
+
+
+def _lock_rows(run_id: int, key: str, reads: tuple[str, ...]) -> dict[str, StepRun]:
+    """Whole rows, in one statement: step `key`'s (locked FOR UPDATE), the first queued
+    attempt's that no other report holds (FOR UPDATE SKIP LOCKED), and the steps `key` reads
+    (finished: they do not change)."""
+    sql, params = _rows_query(run_id, key, reads)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return {row.key: row for row in transition_sql.step_rows(cursor.fetchall())}

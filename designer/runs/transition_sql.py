@@ -1,4 +1,4 @@
-"""A Celery transition's reads on PostgreSQL, in SQL written once rather than built by the ORM.
+"""A Celery transition's reads in SQL written once rather than built by the ORM (PostgreSQL).
 
 The run row locked with the database clock, and every step's state with the whole rows of the
 steps a transition decides on (runs.distributed). Django compiled both queries anew at every
@@ -72,14 +72,23 @@ def _run(found: tuple[Any, ...] | None) -> tuple[Run, float]:
     return run, float(found[-1])
 
 
-def _steps(rows: list[Any]) -> list[tuple[bool, StepRun]]:
-    wholes = [bool(row[0]) for row in rows]
-    values = _converted(StepRun, STEP_FIELDS, [row[1:] for row in rows])
+def step_columns() -> str:
+    """The columns of a whole StepRun row, in the order `step_rows` reads them."""
+    return ", ".join(connection.ops.quote_name(f.column) for f in STEP_FIELDS)
+
+
+def step_rows(rows: list[Any]) -> list[StepRun]:
+    """StepRun objects from database rows of `step_columns`."""
     names = [f.attname for f in STEP_FIELDS]
     return [
-        (whole, StepRun.from_db(DEFAULT_DB_ALIAS, names, row))
-        for whole, row in zip(wholes, values, strict=True)
+        StepRun.from_db(DEFAULT_DB_ALIAS, names, row)
+        for row in _converted(StepRun, STEP_FIELDS, rows)
     ]
+
+
+def _steps(rows: list[Any]) -> list[tuple[bool, StepRun]]:
+    wholes = [bool(row[0]) for row in rows]
+    return list(zip(wholes, step_rows([row[1:] for row in rows]), strict=True))
 
 
 def lock_run(run_id: int) -> tuple[Run, float]:
@@ -108,3 +117,16 @@ def lock_run_and_steps(
         found = cursor.fetchone()
         cursor.nextset()
         return (*_run(found), _steps(cursor.fetchall()))
+
+
+def is_queued(run_id: int, key: str, attempt: int) -> bool:
+    """Whether attempt `attempt` of step `key` is still queued (a claim's look without the
+    lock, made for every message, most of which a fan-out's in-place starts made stale)."""
+    table = connection.ops.quote_name(StepRun._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT 1 FROM {table} WHERE run_id = %s AND key = %s AND attempts = %s"
+            " AND status = %s LIMIT 1",
+            [run_id, key, attempt, StepStatus.QUEUED],
+        )
+        return cursor.fetchone() is not None
