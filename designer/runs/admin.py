@@ -1,5 +1,5 @@
-"""Django admin for runs, steps, events, inline run records, datasets, dataset usage and the
-result cache index."""
+"""Django admin for runs, steps, events, shared plans, inline run records, datasets, dataset
+usage and the result cache index."""
 
 from django.contrib import admin
 
@@ -12,6 +12,7 @@ from designer.runs.models import (
     Run,
     RunEvent,
     RunRecord,
+    SharedPlan,
     StepRun,
 )
 
@@ -68,6 +69,15 @@ class RunRecordAdmin(admin.ModelAdmin):
 
     list_display = ["run"]
     readonly_fields = ["run", "steps", "events"]
+
+
+@admin.register(SharedPlan)
+class SharedPlanAdmin(admin.ModelAdmin):
+    """Compiled plans stored once per workspace and content, which runs point at (read-only)."""
+
+    list_display = ["digest", "workspace"]
+    list_filter = ["workspace"]
+    readonly_fields = ["digest", "workspace", "plan"]
 
 
 @admin.register(Dataset)
