@@ -242,7 +242,8 @@ class Room:
 
     async def _carry_in(self, socket: RoomSocket, update: bytes) -> None:
         """An edit message of a socket whose copy is of an earlier generation: carry what it
-        changed onto the document (as an edit of the room), then send it the current state."""
+        changed onto the document (as an edit of the room) and save it, then send it the current
+        state."""
         copy = self.stale[socket]
         if copy is None:
             return  # refused as too old: what it sends is not taken
@@ -259,6 +260,8 @@ class Room:
             if change is not None:
                 self.editor_id = socket.user["id"]
                 self._share(change, socket)
+                # Saved before the tab is told: its new copy has nothing unsaved to show.
+                await self.save()
         replace = {"generation": self.generation, "state": b64(self.doc.get_update())}
         await socket.send_encoded(self._message("collab.replace", **replace, merged=merged))
 

@@ -121,6 +121,8 @@ async def test_a_tab_on_the_old_generation_comes_back_and_its_offline_edits_merg
     back = await CollabClient.open(server, grown, users["editor"], doc=tab.doc, generation=1)
     assert back.replaced and back.replaced[-1]["merged"] is True
     assert back.generation == 2
+    # The tab's new copy shows nothing unsaved, so the draft holds what it carried over already.
+    assert "n2_t" in {n["id"] for n in draft(server, grown)["draft"]["nodes"]}
     await back.saved()
     await other.wait_for(lambda: other.document() == back.document())
     saved = draft(server, grown)
