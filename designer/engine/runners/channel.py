@@ -23,6 +23,14 @@ _SHORT = struct.Struct("!i")
 _LONG = struct.Struct("!Q")
 
 
+def _framed(message: Any) -> tuple[bytes, bytes]:
+    """A message's length header and its pickle."""
+    data = pickle.dumps(message, pickle.HIGHEST_PROTOCOL)
+    size = len(data)
+    header = _SHORT.pack(size) if size <= 0x7FFFFFFF else _SHORT.pack(-1) + _LONG.pack(size)
+    return header, data
+
+
 class Channel:
     """A connected stream socket carrying pickled messages, read without blocking."""
 
@@ -37,27 +45,22 @@ class Channel:
 
     def send(self, message: Any) -> None:
         """Send one message, after any posted ones (blocks while the socket's buffer is full)."""
-        data = pickle.dumps(message, pickle.HIGHEST_PROTOCOL)
-        size = len(data)
-        header = _SHORT.pack(size) if size <= 0x7FFFFFFF else _SHORT.pack(-1) + _LONG.pack(size)
-        if size <= 16384:
-            if self._outbox:
-                self._outbox += header
-                self._outbox += data
-                self.flush()
-            else:
-                self.sock.sendall(header + data)
-        else:  # no copy of a large message to prepend its header
+        header, data = _framed(message)
+        if len(data) > 16384:  # no copy of a large message to prepend its header
             self.flush()
             self.sock.sendall(header)
             self.sock.sendall(data)
+        elif self._outbox:
+            self._outbox += header
+            self._outbox += data
+            self.flush()
+        else:
+            self.sock.sendall(header + data)
 
     def post(self, message: Any) -> None:
         """Keep a message to send with the next `send` or `flush`: one system call (and one
         wake-up of the peer) for several messages."""
-        data = pickle.dumps(message, pickle.HIGHEST_PROTOCOL)
-        size = len(data)
-        header = _SHORT.pack(size) if size <= 0x7FFFFFFF else _SHORT.pack(-1) + _LONG.pack(size)
+        header, data = _framed(message)
         self._outbox += header
         self._outbox += data
 

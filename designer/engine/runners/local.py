@@ -188,6 +188,12 @@ class _Worker:
         self.since = 0.0  # when the task in its main thread started there (monotonic)
         self.short = False  # whether the last task it finished in its main thread was short
 
+    def flush(self) -> None:
+        """Send the tasks posted to it (a dead worker is reported by wait(): EOF)."""
+        if self.conn.posted:
+            with contextlib.suppress(OSError):
+                self.conn.flush()
+
     @property
     def room(self) -> bool:
         """Whether one more task may wait in its line (a second one only after a short task)."""
@@ -370,9 +376,7 @@ class LocalRunner:
     def _next(self, worker: _Worker, messages: list[RunnerMessage]) -> None:
         """The worker's main thread is free: it takes the task sent ahead to it, if any."""
         worker.task_id = None
-        if worker.conn.posted:
-            with contextlib.suppress(OSError):
-                worker.conn.flush()
+        worker.flush()
         if worker.queue:
             task_id, _ = worker.queue.popleft()
             worker.task_id = task_id
@@ -412,9 +416,7 @@ class LocalRunner:
         messages, self._queued = self._queued, []
         self._refill(messages)
         for worker in self._workers:  # the tasks this loop turn sent ahead, in one call each
-            if worker.conn.posted:
-                with contextlib.suppress(OSError):
-                    worker.conn.flush()
+            worker.flush()
         if messages:
             timeout = 0.0
         try:
