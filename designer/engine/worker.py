@@ -393,9 +393,9 @@ def call(
         failed = failure(exc, started, retryable=False)
     except Exception as exc:
         failed = failure(exc, started, retryable=True)
-    except SystemExit as exc:  # exit() in user code must not take the worker down
-        failed = failure(StepError(f"the step called exit({exc.code!r})"), started, retryable=False)
-    except BaseException:  # e.g. KeyboardInterrupt: the work directory is still emptied
+    except BaseException:  # SystemExit (Celery's pool gets SIGTERM as one), KeyboardInterrupt:
+        # the process ends, never runs on with what it was importing half-imported (user code
+        # is in the sandbox, where exit() ends only that process)
         ran.cleanup()
         raise
     finally:

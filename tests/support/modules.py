@@ -182,5 +182,5 @@ def dataset_io(ctx: StepContext) -> dict[str, Any]:
 
 
 def exits(ctx: StepContext) -> dict[str, Any]:
-    """Calls sys.exit in user code."""
+    """Calls sys.exit, as a signal handler that stops the process does."""
     sys.exit(4)

@@ -169,15 +169,44 @@ def _descendants(pid: int) -> list[int]:
     return found
 
 
+def test_a_canceled_step_ends_the_pool_process_that_ran_it(
+    team_tx: Team, celery_worker: subprocess.Popen[bytes]
+) -> None:
+    # cancel revokes the step's task with SIGTERM, which the pool process gets as a SystemExit
+    # wherever it is: the step must not swallow it, or the process would go on running steps
+    # with whatever it was importing at that moment half-imported (pandas then failed every
+    # later step there: "A type extension with name pandas.period already defined")
+    editor = team_tx.client("editor")
+    _, run_id = start_sleeping_run(editor, team_tx.workspace.pk, seconds=600)
+    holder = redis.Redis.from_url(REDIS_URL).get(f"designer:heartbeat:run{run_id}-py-1")
+    assert holder is not None
+    pool_process = int(holder.decode().split(":")[1])  # host:pid:task of the one running it
+    assert pool_process in _descendants(celery_worker.pid)
+    editor.post(f"/api/runs/{run_id}/cancel/")
+    deadline = time.monotonic() + 30
+    while Path(f"/proc/{pool_process}").exists():
+        assert time.monotonic() < deadline, "the pool process of the canceled step lives on"
+        time.sleep(0.1)
+    assert steps(wait_for(editor, run_id))["py"]["status"] == "canceled"
+    again = wait_for(editor, start_sleeping_run(editor, team_tx.workspace.pk, seconds=0)[1])
+    assert again["status"] == "succeeded"  # the replaced pool runs steps
+
+
+def _command(pid: int) -> str:
+    """The command line of a process ("" once it is gone)."""
+    with contextlib.suppress(FileNotFoundError):
+        return Path(f"/proc/{pid}/cmdline").read_text(errors="replace")
+    return ""
+
+
 def test_a_step_whose_worker_is_killed_is_retried_saying_why(
     team_tx: Team, celery_worker: subprocess.Popen[bytes]
 ) -> None:
     editor = team_tx.client("editor")
     _, run_id = start_sleeping_run(editor, team_tx.workspace.pk, seconds=30)
     for pid in _descendants(celery_worker.pid):  # the pool processes and what they started
-        with contextlib.suppress(ProcessLookupError, FileNotFoundError):
-            command = Path(f"/proc/{pid}/cmdline").read_text(errors="replace")
-            if "designer.runs.reconciler" not in command:  # it is the one to notice
+        if "designer.runs.reconciler" not in _command(pid):  # it is the one to notice
+            with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGKILL)
     # the worker's parent replaced its pool: the lost attempt fails and the next one starts
     deadline = time.monotonic() + 30  # well before the first attempt's script would have ended
