@@ -20,7 +20,6 @@ Redis hiccup); if so its sockets are told to catch up from the log, so nothing s
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import time
 import weakref
@@ -40,6 +39,7 @@ RUN_GROUP_PREFIX = "run."
 # A remembered answer is read again after this long even when no message changed it (a backstop
 # for a change whose message was lost, e.g. a user deactivated in the admin, which sends none).
 RECALL_SECONDS = 10.0
+STOP_SECONDS = 1.0  # how often the receive of a group left is cancelled again until it ends
 T = TypeVar("T")
 
 
@@ -114,9 +114,7 @@ class Hub:
             del self.groups[group]
             await self.layer.group_discard(group, subscription.channel)
             if subscription.task is not None:
-                subscription.task.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await subscription.task
+                _stop(subscription.task)
 
     async def recall(
         self,
@@ -144,12 +142,16 @@ class Hub:
         return await asyncio.shield(entry[1])
 
     async def _receive(self, group: str, subscription: Subscription) -> None:
-        while True:
+        # Until the group is left: channels_redis may turn the cancel that leaving sends into
+        # another error (a KeyError for the channel's buffer), which must not keep it receiving.
+        while self.groups.get(group) is subscription:
             try:
                 message = await self.layer.receive(subscription.channel)
             except asyncio.CancelledError:
                 raise
             except Exception:
+                if self.groups.get(group) is not subscription:
+                    return
                 logger.exception("realtime hub: receiving %s from the channel layer failed", group)
                 await asyncio.sleep(1)
                 continue
@@ -192,6 +194,16 @@ class Hub:
                 subscription.published = before
                 subscription.heard()
                 await self._fan_out(subscription, {"type": "protocol.sync", "seq": before})
+
+
+def _stop(receive: asyncio.Task[None]) -> None:
+    """Cancel a left group's receive, and again every STOP_SECONDS until it ends; never wait
+    for it. channels_redis and redis-py can swallow a cancel (a blocked Redis read then ends
+    only when it times out, or never), and waiting under the hub's lock had kept every socket
+    joining a group in the process waiting for its welcome (~10 s, or for good)."""
+    if not receive.done():
+        receive.cancel()
+        asyncio.get_running_loop().call_later(STOP_SECONDS, _stop, receive)
 
 
 def _settle(

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from typing import Any
 
+import pytest
 from channels_redis.core import RedisChannelLayer
 
 from designer.config import redis_channel_layer
+from designer.realtime import hub as hub_module
+from designer.realtime.hub import Hub
 from tests.integration.realtime.conftest import STEPS
 from tests.integration.realtime.harness import (
     Database,
@@ -72,3 +76,44 @@ async def test_an_idle_receive_outlasts_the_blocking_read_and_keeps_the_next_mes
     assert not done, receiving.exception()  # the idle read failed instead of waiting on
     await layer.send(channel, {"type": "member.removed"})
     assert await asyncio.wait_for(receiving, 30) == {"type": "member.removed"}
+
+
+@pytest.mark.timeout(60)
+async def test_leaving_a_group_does_not_hold_up_sockets_joining_others(redis_url: str) -> None:
+    """Sockets leave groups while messages flow on another: each leave cancels a receive that
+    may be blocked in Redis, and channels_redis with redis-py can swallow that cancel (the read
+    then ends when it times out, or never). Leaving must not wait for it: every socket joining a
+    group in the process waited too (a co-editing tab had waited ~10 s for its welcome)."""
+    hub = Hub()
+    hub.layer = RedisChannelLayer(**redis_channel_layer(redis_url)["CONFIG"])
+    busy, joining = Subscriber(), Subscriber()
+    await hub.subscribe("graph.busy", busy)
+    started = time.monotonic()
+    for index in range(12):
+        leaving = Subscriber()
+        await hub.subscribe(f"token.{index}", leaving)
+        for _ in range(index % 4):
+            await hub.layer.group_send("graph.busy", {"type": "collab.changes"})
+        await asyncio.sleep(index % 3 * 0.001)
+        await hub.unsubscribe(f"token.{index}", leaving)
+    await hub.subscribe("graph.joined", joining)
+    assert time.monotonic() - started < hub.layer.brpop_timeout, "leaving waited for reads"
+    await hub.layer.group_send("graph.joined", {"type": "collab.changes"})
+    await asyncio.wait_for(joining.delivered.wait(), 10)  # and the joined group hears at once
+    for group, subscriber in (("graph.busy", busy), ("graph.joined", joining)):
+        await hub.unsubscribe(group, subscriber)
+    deadline = time.monotonic() + 3 * hub_module.STOP_SECONDS + 1
+    while receiving := [t for t in asyncio.all_tasks() if "Hub._receive" in repr(t.get_coro())]:
+        assert time.monotonic() < deadline, f"receives of groups left live on: {receiving}"
+        await asyncio.sleep(0.1)
+
+
+class Subscriber:
+    """A socket of the hub that notes a delivery."""
+
+    def __init__(self) -> None:
+        self.delivered = asyncio.Event()
+
+    async def deliver(self, message: dict[str, Any]) -> None:
+        """Note the message."""
+        self.delivered.set()
