@@ -188,12 +188,8 @@ def test_a_canceled_step_ends_the_pool_process_that_ran_it(
         assert time.monotonic() < deadline, "the pool process of the canceled step lives on"
         time.sleep(0.1)
     assert steps(wait_for(editor, run_id))["py"]["status"] == "canceled"
-    quick = make_graph(
-        editor, team_tx.workspace.pk, chain_document(1, SLEEPING_SCRIPT.format(seconds=0))
-    )
-    again = wait_for(
-        editor, editor.post(f"/api/graphs/{quick}/runs/", {}, format="json").json()["id"]
-    )
+    quick = chain_document(1, SLEEPING_SCRIPT.format(seconds=0))
+    again = wait_for(editor, start(editor, team_tx.workspace.pk, quick))
     assert again["status"] == "succeeded", again  # the replaced pool runs steps
 
 
