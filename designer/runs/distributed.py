@@ -386,9 +386,15 @@ def _lock_and_read(
     return locked, database_clock(now), fetched
 
 
-def advance(run_id: int) -> None:
-    """Start a queued run, or act on the clock: deadlines passed, retries due."""
-    _transition(run_id, lambda machine: True)
+def advance(run_id: int, *, run_here: bool = False) -> tuple[str, dict[str, Any]] | None:
+    """Start a queued run, or act on the clock: deadlines passed, retries due. `run_here` (an
+    `advance_run` task): the first step this launches is started for this process to run (its
+    key and task, returned) rather than sent: a run's first step costs no broker round trip
+    and no claim of its own."""
+    launcher = _transition(
+        run_id, lambda machine: True, here=(lambda machine, rows: None) if run_here else None
+    )
+    return None if launcher is None else launcher.here
 
 
 def claim(run_id: int, key: str, attempt: int) -> bool:

@@ -99,8 +99,11 @@ def stop_reconciler(**_: Any) -> None:
 
 @shared_task(name="designer.runs.advance_run")
 def advance_run(run_id: int) -> None:
-    """Start a queued run, or move it on when a deadline or a retry fell due."""
-    distributed.advance(run_id)
+    """Start a queued run, or move it on when a deadline or a retry fell due; then run the step
+    that started here (the first it launched), and the steps those start here, and so on."""
+    claimed = distributed.advance(run_id, run_here=True)
+    while claimed is not None:
+        claimed = _run_claimed(run_id, *claimed)
 
 
 class _Reporter:
