@@ -115,6 +115,7 @@ class CeleryLauncher:
         self.kills: list[str] = []
         self.wake_at: float | None = None  # the run's new wake-up, when the transition moved it
         self.here: tuple[str, dict[str, Any]] | None = None  # the step this process runs next
+        self.beats: list[str] = []  # attempts started in this transition (their heartbeats)
 
     def launch(self, task: Task) -> None:
         self.sends.append((task.key, self._task(task.key, task.attempt, task.inputs)))
@@ -140,13 +141,13 @@ class CeleryLauncher:
         """Nothing to do here: the transition saves the machine's next wake-up as the run's
         `wake_at` and queues an advance for it when it moved (`wake_at` above)."""
 
-    def start_here(self, machine: RunMachine, waiting: str | None, *, beat: bool = True) -> None:
+    def start_here(self, machine: RunMachine, waiting: str | None) -> None:
         """Start a step in this process rather than leave it to a worker taking its task: the
         first step this transition launched (then it is not sent), else the queued attempt of
         step `waiting`, whose task was sent before (the worker that takes it drops it: the
         attempt has started). The worker that reported a result runs it next: no broker round
         trip and no claim of its own (it starts in this transition, with its heartbeat, as a
-        claim would; `beat`: its heartbeat is left to the caller)."""
+        claim would: see `beat`)."""
         if self.sends:
             key, task = self.here = self.sends.pop(0)
         else:
@@ -158,15 +159,21 @@ class CeleryLauncher:
             task = self._task(key, attempt.number, machine.decision(key).inputs)
             self.here = (key, task)
         machine.started(attempt_task_id(str(self.run.pk), key, task["attempt"]))
-        if beat:
-            heartbeat.touch(task_id(self.run.pk, key, task["attempt"]))
+        self.beat(task_id(self.run.pk, key, task["attempt"]))
 
-    def mark_sent(self) -> None:
-        """Note the tasks to send as sent (before the transition commits: a reconciler's sweep
+    def beat(self, name: str) -> None:
+        """Start attempt `name`'s heartbeat with this transition (see `redis_writes`)."""
+        self.beats.append(name)
+
+    def redis_writes(self) -> heartbeat.Pending:
+        """Send this transition's Redis writes, to be waited for before it commits: the
+        heartbeats of the attempts it started (an attempt is never running without a key that
+        names the task it runs in), and the marks of the tasks it sends (a reconciler's sweep
         that sees their attempts queued never takes them for lost messages while they are
         being sent; if this process dies before sending, the marks expire and the sweep sends
-        them, see heartbeat.sent)."""
-        heartbeat.sent([task_id(self.run.pk, key, task["attempt"]) for key, task in self.sends])
+        them, see heartbeat.sent_lately)."""
+        sent = [task_id(self.run.pk, key, task["attempt"]) for key, task in self.sends]
+        return heartbeat.Pending(self.beats, sent)
 
     def carry_out(self) -> None:
         """Send, revoke and schedule (after the transition committed)."""
@@ -358,10 +365,13 @@ def _transition(
         locked.wake_at = wake
         pending: list[tuple[str, list[Any]]] = []  # the rows' UPDATEs, run with the events'
         messages = translate.apply_events(locked, events, loaded=rows, pending=pending)
-        eventlog.append(locked, messages, run_fields=changed, before=pending)
-        if changed and not messages:
-            Run.objects.filter(pk=run_id).update(wake_at=wake)
-        launcher.mark_sent()
+        writes = launcher.redis_writes()  # Redis answers while the database saves
+        try:
+            eventlog.append(locked, messages, run_fields=changed, before=pending)
+            if changed and not messages:
+                Run.objects.filter(pk=run_id).update(wake_at=wake)
+        finally:
+            writes.wait()
         transaction.on_commit(launcher.carry_out)
     return launcher
 
@@ -408,7 +418,8 @@ def claim(run_id: int, key: str, attempt: int) -> bool:
     def act(machine: RunMachine) -> bool:
         if not machine.started(name):
             return False
-        heartbeat.touch(task_id(run_id, key, attempt))
+        assert isinstance(machine.launcher, CeleryLauncher)
+        machine.launcher.beat(task_id(run_id, key, attempt))
         return True
 
     def around(plan: Plan) -> Around:

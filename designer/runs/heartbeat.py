@@ -1,12 +1,13 @@
 """Liveness of Celery step attempts: a Redis key the running task renews, which expires if not.
 
-The claim of an attempt sets the key (`touch`), then the step task holds a `Heartbeat` while
-its step runs. Every worker's reconciler (runs.reconciler) looks at the keys of all running
-attempts and reports an attempt lost once its key is gone, so a worker that was killed or lost
-its machine cannot leave a step `running` forever. Keys expire on Redis's clock, not a host's;
-a key's value names the process that holds the attempt and the Celery task it runs in
-(`host:pid:task id`): a worker runs a step it made ready inside the task of the step before
-(runs.tasks), so revoking an attempt means revoking that task.
+The transition that starts an attempt (its claim, or a step started in place) sets the key
+(`Pending`), then the step task holds a `Heartbeat` while its step runs. Every worker's
+reconciler (runs.reconciler) looks at the keys of all running attempts and reports an attempt
+lost once its key is gone, so a worker that was killed or lost its machine cannot leave a step
+`running` forever. Keys expire on Redis's clock, not a host's; a key's value names the process
+that holds the attempt and the Celery task it runs in (`host:pid:task id`): a worker runs a
+step it made ready inside the task of the step before (runs.tasks), so revoking an attempt
+means revoking that task.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import socket
 import threading
 import time
 from functools import cache
+from typing import Any
 
 import redis
 from celery import current_task
@@ -58,13 +60,6 @@ def holder() -> str:
     return f"{socket.gethostname()}:{os.getpid()}:{task or ''}"
 
 
-def touch(name: str, value: str | None = None) -> None:
-    """Start (or renew) an attempt's heartbeat once, naming its holder (this process and task);
-    Redis briefly away: the next beat tries."""
-    with contextlib.suppress(redis.RedisError):
-        _client(settings.REDIS_URL).set(_key(name), value or holder(), px=int(lifetime() * 1000))
-
-
 def carrier_tasks(names: list[str]) -> list[str]:
     """The Celery tasks the running attempts `names` run in (one round trip; none for an
     attempt without a heartbeat, none at all while Redis is away)."""
@@ -79,25 +74,72 @@ def _sent_key(name: str) -> str:
     return f"designer:sent:{name}"
 
 
-def sent(names: list[str]) -> None:
-    """Note that the tasks of queued attempts `names` are sent (by the transition that queued
-    them, just before it commits); the mark lasts DESIGNER_RESEND_SECONDS (Redis away: none,
-    so they are sent again once it is back)."""
-    if not names:
-        return
-    pipe = _client(settings.REDIS_URL).pipeline(transaction=False)
-    for name in names:
-        pipe.set(_sent_key(name), 1, px=int(settings.DESIGNER_RESEND_SECONDS * 1000))
-    with contextlib.suppress(redis.RedisError):
-        pipe.execute()
-
-
 def sent_lately(names: list[str]) -> list[bool]:
     """Whether each queued attempt's task was sent within DESIGNER_RESEND_SECONDS."""
     pipe = _client(settings.REDIS_URL).pipeline(transaction=False)
     for name in names:
         pipe.exists(_sent_key(name))
     return [bool(found) for found in pipe.execute()]
+
+
+def _touch_command(name: str) -> tuple[Any, ...]:
+    return ("SET", _key(name), holder(), "PX", int(lifetime() * 1000))
+
+
+def _sent_command(name: str) -> tuple[Any, ...]:
+    return ("SET", _sent_key(name), 1, "PX", int(settings.DESIGNER_RESEND_SECONDS * 1000))
+
+
+class Pending:
+    """A transition's Redis writes, sent at once, their answers read by `wait`: the heartbeat
+    of each attempt it starts, naming its holder (this process and task), and the mark of each
+    task it sends, which lasts DESIGNER_RESEND_SECONDS (`sent_lately`).
+
+    A transition sends them before its last statement and waits for them before it commits:
+    their round trip overlaps the database's, and they are in Redis when it commits, as when
+    they were made one after the other. A connection that fails makes them again the ordinary
+    way (redis-py's retries). Redis away: none (a heartbeat's next beat tries again; an
+    unmarked task is sent again once Redis is back, which its claim drops if it was not lost).
+    """
+
+    def __init__(self, beats: list[str], sent_names: list[str]):
+        self.commands = [*map(_touch_command, beats), *map(_sent_command, sent_names)]
+        self.connection: redis.connection.AbstractConnection | None = None
+        if not self.commands:
+            return
+        pool = _client(settings.REDIS_URL).connection_pool
+        try:
+            connection = pool.get_connection()
+        except redis.RedisError:
+            return
+        try:
+            connection.send_packed_command(connection.pack_commands(self.commands))
+        except redis.RedisError:
+            connection.disconnect()
+            pool.release(connection)
+            return
+        self.connection = connection
+
+    def wait(self) -> None:
+        """Read Redis's answers (or make the writes again if that fails); once only."""
+        commands, self.commands = self.commands, []
+        connection, self.connection = self.connection, None
+        if connection is not None:
+            pool = _client(settings.REDIS_URL).connection_pool
+            try:
+                for _ in commands:
+                    connection.read_response()
+                return
+            except redis.RedisError:
+                connection.disconnect()
+            finally:
+                pool.release(connection)
+        if commands:
+            pipe = _client(settings.REDIS_URL).pipeline(transaction=False)
+            for command in commands:
+                pipe.execute_command(*command)
+            with contextlib.suppress(redis.RedisError):
+                pipe.execute()
 
 
 class _Beater:

@@ -31,7 +31,7 @@ from django.db import connection, transaction
 from designer.engine.events import Event
 from designer.engine.machine import attempt_task_id
 from designer.engine.plan import Plan
-from designer.runs import distributed, eventlog, heartbeat, transition_sql, translate
+from designer.runs import distributed, eventlog, transition_sql, translate
 from designer.runs.models import Run, RunStatus, StepRun, StepStatus
 
 # plans of runs this process saw (run id -> the plan's steps that others read): a hint only,
@@ -105,7 +105,7 @@ def _report(
     known = {k: distributed.known_step(distributed.row_state(row), row) for k, row in rows.items()}
     machine = distributed.machine_for(launcher, events, known)
     machine.message(attempt_task_id(str(run_id), key, attempt), "done", result)
-    launcher.start_here(machine, queued.key, beat=False)
+    launcher.start_here(machine, queued.key)
     here = launcher.here
     touched = {key, queued.key}
     if (
@@ -117,16 +117,19 @@ def _report(
         or any(event.step not in touched for event in events)
     ):
         raise _NotBeside
-    heartbeat.touch(distributed.task_id(run_id, queued.key, here[1]["attempt"]))
     messages = translate.apply_events(setup.run, events, steps=rows)  # changed in place
     sql, saved = translate.step_update([reported, queued])  # saved in the events' statement
-    _, moved = eventlog.append_beside(
-        run_id,
-        setup.run.workspace_id,
-        messages,
-        machine.next_wake(),
-        before=[(sql, values) for values in saved],
-    )
+    writes = launcher.redis_writes()  # the started step's heartbeat, answered meanwhile
+    try:
+        _, moved = eventlog.append_beside(
+            run_id,
+            setup.run.workspace_id,
+            messages,
+            machine.next_wake(),
+            before=[(sql, values) for values in saved],
+        )
+    finally:
+        writes.wait()
     launcher.wake_at = machine.next_wake() if moved else None
     transaction.on_commit(launcher.carry_out)
     return here
