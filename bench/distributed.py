@@ -155,6 +155,24 @@ def _run_seconds(cluster: Any, graph: int) -> float:
     return (datetime.fromisoformat(done["finished_at"]) - start).total_seconds()
 
 
+def _settle(cluster: Any) -> None:
+    """Wait until the designer's workers hold no step message (queued or taken): after a fan-out
+    they drop the ~195 messages of steps started in place, which would otherwise load the
+    machine while the next baseline is timed."""
+    import redis
+
+    client = redis.Redis.from_url(cluster.redis.url)
+    deadline = time.monotonic() + 120
+
+    def busy() -> bool:  # (advance_run messages wait unacknowledged for their ETA: not these)
+        taken = client.hvals("unacked")
+        return bool(client.llen("celery")) or any(b"designer.runs.run_step" in m for m in taken)
+
+    while busy():
+        assert time.monotonic() < deadline, "the designer's workers did not settle"
+        time.sleep(0.05)
+
+
 def _baseline_seconds(steps: int, fan_out: bool, work: Path | None) -> float:
     """Seconds a bare Celery chain (or group) of `steps` links takes, send to last link: links
     that do a step's work on the iris table in `work` (a folder), or no-op links (None)."""
@@ -234,6 +252,7 @@ def bench_celery(rounds: int, runs: int) -> None:
         baselines = {"bare, same work": work, "bare, no-op": None}
         for name, (fan_out, steps) in shapes.items():  # warm every side once
             _run_seconds(cluster, graphs[name])
+            _settle(cluster)
             for folder in baselines.values():
                 _baseline_seconds(steps, fan_out, folder)
         times: dict[tuple[str, str], list[float]] = {}
@@ -241,6 +260,7 @@ def bench_celery(rounds: int, runs: int) -> None:
             for name, (fan_out, steps) in shapes.items():
                 ours = _run_seconds(cluster, graphs[name]) / steps
                 times.setdefault((name, "designer"), []).append(ours)
+                _settle(cluster)
                 for side, folder in baselines.items():
                     bare = _baseline_seconds(steps, fan_out, folder) / steps
                     times.setdefault((name, side), []).append(bare)
