@@ -2,12 +2,14 @@
 
 Wire format: multiprocessing.connection.Connection's (a 4-byte big-endian signed length, or
 -1 and an 8-byte length past 2 GiB, then the pickle).
-`drain()` reads whatever the socket holds without waiting (one ``recv`` per READ_SIZE bytes,
+`drain()` reads whatever the socket holds without waiting (one ``recv_into`` per READ_SIZE bytes,
 none to find it empty after a short read) and returns every complete message in it: the
 runner's loop no longer pays two reads and a ``select`` per message (decision 0037). The worker
 receives its tasks with `recv()`, one read per task that arrives whole. The runner `post`s the
 tasks it sends ahead to a busy worker and `flush`es them before it waits: one ``sendall`` for
-the tasks of a loop turn.
+the tasks of a loop turn. Every read lands in one buffer made with the channel: a fresh
+READ_SIZE ``recv`` buffer per read had cost an mmap, an mremap and a munmap per message on
+both ends (~30 µs of a no-op step's CPU on each side).
 """
 
 from __future__ import annotations
@@ -37,6 +39,7 @@ class Channel:
     def __init__(self, sock: socket.socket):
         self.sock = sock
         self._buffer = bytearray()
+        self._chunk = memoryview(bytearray(READ_SIZE))  # every read lands here: no buffer per read
         self._ready: deque[Any] = deque()  # complete messages `recv` read ahead
         self._outbox = bytearray()  # messages `post`ed and not sent yet
 
@@ -79,10 +82,10 @@ class Channel:
         """The next message, waiting for it (EOFError once the peer has closed): one read for
         a message that arrives whole, where Connection.recv makes two (the worker's end)."""
         while not self._ready:
-            chunk = self.sock.recv(READ_SIZE)
-            if not chunk:
+            size = self.sock.recv_into(self._chunk)
+            if not size:
                 raise EOFError
-            self._buffer += chunk
+            self._buffer += self._chunk[:size]
             self._ready.extend(self._messages())
         return self._ready.popleft()
 
@@ -92,17 +95,17 @@ class Channel:
         open_ = True
         while True:
             try:
-                chunk = self.sock.recv(READ_SIZE, socket.MSG_DONTWAIT)
+                size = self.sock.recv_into(self._chunk, 0, socket.MSG_DONTWAIT)
             except (BlockingIOError, InterruptedError):
                 break
             except OSError:
                 open_ = False
                 break
-            if not chunk:
+            if not size:
                 open_ = False
                 break
-            self._buffer += chunk
-            if len(chunk) < READ_SIZE:
+            self._buffer += self._chunk[:size]
+            if size < READ_SIZE:
                 break
         return self._messages(), open_
 
