@@ -24,7 +24,10 @@ unless it failed by the user's doing (`retryable: false`: a StepError, a wrong o
 Speculation (`speculate=True`: a runner that holds staged outputs in its workers' memory, see
 docs/decisions/0007): when a step's module returned ("computed") while its outputs are still
 being stored, a pending step whose inputs are all stored or held by one worker may start
-there before anything about it is announced. When its upstream steps succeed it is decided as
+there before anything about it is announced; a pending step whose only unfinished upstream
+step is running in a worker is sent to wait behind it there, reading its outputs from that
+worker's memory the moment it returns (a chain then runs without a round trip through the
+executor between its steps). When its upstream steps succeed it is decided as
 usual: "run" confirms the speculative task (its `step.started`, held logs and result are told
 then), "reuse" discards it (early cutoff). It is also discarded when an upstream step fails or
 retries, when it read a table that differs from its stored bytes, or when its worker dies;
@@ -145,6 +148,7 @@ class _Attempt:
     started: float | None = None
     deadline: float | None = None
     quiet: bool = False  # a restart of an attempt whose logs were told already
+    announced: bool = False  # a confirmed speculative task still waiting behind its source
 
 
 @dataclass
@@ -154,7 +158,7 @@ class _Speculation:
     task_id: str
     key: str
     sources: set[tuple[str, str]]  # (step, port) of the in-memory outputs it reads
-    started: float  # machine clock at launch: its timeout counts from here once confirmed
+    started: float | None  # when its worker took it (machine clock): its timeout counts from here
     held: list[tuple[str, dict[str, Any]]] = field(default_factory=list)  # logs, progress
     done: dict[str, Any] | None = None  # its result, when it came before the confirmation
 
@@ -270,18 +274,11 @@ class RunMachine:
         """A task reported that it "started" (after waiting in a worker), logs, progress,
         "computed" (its module returned) or "done"."""
         if kind == "started":
-            attempt = self.running.get(task_id)
-            if task_id in self.waiting and attempt is not None:
-                self.waiting.discard(task_id)
-                self.busy.add(task_id)
-                if attempt.quiet:  # a restart: announced already
-                    attempt.started = self.clock()
-                    attempt.deadline = self._deadline(attempt.key, attempt.started)
-                else:
-                    self._start(task_id, attempt)
+            self._taken(task_id)
             return
         if kind in ("computed", "done"):
             self.busy.discard(task_id)  # its module returned: the slot is free
+            self.waiting.discard(task_id)
             if task_id in self.draining:
                 self.draining.discard(task_id)
                 return
@@ -303,6 +300,27 @@ class RunMachine:
         elif kind == "done":
             del self.running[task_id]
             self.done(key, data)
+
+    def _taken(self, task_id: str) -> None:
+        """A task that waited in a busy worker was taken by it: it holds a slot now."""
+        attempt = self.running.get(task_id)
+        key = self.spec_tasks.get(task_id)
+        if task_id not in self.waiting or (
+            attempt is None and key is None and task_id not in self.draining
+        ):
+            return
+        self.waiting.discard(task_id)
+        self.busy.add(task_id)
+        if key is not None:  # speculative, not confirmed yet
+            self.speculation[key].started = self.clock()
+            self.speculate(self.plan.dependents[key])
+        elif attempt is not None and attempt.started is None:
+            if attempt.quiet or attempt.announced:  # told already: its clock starts now
+                attempt.started = self.clock()
+                attempt.deadline = self._deadline(attempt.key, attempt.started)
+            else:
+                self._start(task_id, attempt)
+            self.speculate(self.plan.dependents[attempt.key])
 
     def cancel(self) -> None:
         """Stop everything: kill every task, mark every unfinished step canceled."""
@@ -516,6 +534,7 @@ class RunMachine:
             )
         else:
             self._start(task_id, attempt)
+            self.speculate(self.plan.dependents[key])
 
     def _deadline(self, key: str, since: float) -> float | None:
         limit = self.policy.timeout_for(self.plan.step(key))
@@ -549,42 +568,70 @@ class RunMachine:
     # -- speculation ------------------------------------------------------------------------
 
     def speculate(self, candidates: Iterable[str]) -> None:
-        """Start pending steps whose inputs are stored or held in memory by one worker."""
+        """Start pending steps whose inputs are stored or held in memory by one worker, or
+        send one to wait behind the running step it reads (its only unfinished upstream)."""
         if not self.speculating:
             return
         for key in sorted(set(candidates), key=self.position.__getitem__):
-            if not self._free():
+            if not self._room():
                 return
             if self.statuses[key] is not StepStatus.PENDING or key in self.speculation:
                 continue
             step = self.plan.step(key)
-            if not all(  # latest first, as scheduler.ready_steps
-                self.statuses[dep] in DONE or dep in self.provisional
-                for dep in reversed(step.dependencies)
-            ):
-                continue
-            inputs: dict[str, dict[str, Any] | None] = {}
-            sources: set[tuple[str, str]] = set()
-            for wire in step.inputs:
-                source, port = wire.source_step, wire.source_port
-                if source is None or port is None:
-                    inputs[wire.port] = None
-                elif self.statuses[source] in DONE:
-                    record = self.outputs[source][port]
-                    inputs[wire.port] = {"digest": record.digest, "kind": record.kind}
-                else:
-                    inputs[wire.port] = dict(self.provisional[source][port])
-                    sources.add((source, port))
-            if not sources or self.likely_reused(key, {source for source, _ in sources}):
-                continue
-            self.serial += 1
-            task_id = f"{self.run_id}:{key}:s{self.serial}"
-            attempt = self.results[key].attempts + 1
-            if not self.launcher.place(Task(task_id, key, attempt, inputs, speculative=True)):
-                continue
-            self.speculation[key] = _Speculation(task_id, key, sources, self.clock())
-            self.spec_tasks[task_id] = key
-            self.busy.add(task_id)
+            running: dict[str, str] = {}  # upstream step -> its task, running in a worker
+            for dep in reversed(step.dependencies):  # latest first, as scheduler.ready_steps
+                if self.statuses[dep] in DONE or dep in self.provisional:
+                    continue
+                task_id = self._running_task(dep) if not running else None
+                if task_id is None:
+                    break
+                running[dep] = task_id
+            else:
+                self._place(key, step, running)
+
+    def _place(self, key: str, step: Step, running: Mapping[str, str]) -> None:
+        """Place a speculative task of `key`: it starts now on the worker holding its
+        in-memory inputs, or, when it reads a running step, waits behind it in that worker."""
+        if not running and not self._free():
+            return
+        inputs: dict[str, dict[str, Any] | None] = {}
+        sources: set[tuple[str, str]] = set()
+        for wire in step.inputs:
+            source, port = wire.source_step, wire.source_port
+            if source is None or port is None:
+                inputs[wire.port] = None
+            elif self.statuses[source] in DONE:
+                record = self.outputs[source][port]
+                inputs[wire.port] = {"digest": record.digest, "kind": record.kind}
+            elif source in running:  # the token its worker will hold the output under
+                inputs[wire.port] = {"pending": f"{running[source]}/{port}"}
+                sources.add((source, port))
+            else:
+                inputs[wire.port] = dict(self.provisional[source][port])
+                sources.add((source, port))
+        if not sources or self.likely_reused(key, {source for source, _ in sources}):
+            return
+        self.serial += 1
+        task_id = f"{self.run_id}:{key}:s{self.serial}"
+        attempt = self.results[key].attempts + 1
+        if not self.launcher.place(Task(task_id, key, attempt, inputs, speculative=True)):
+            return
+        waits = bool(running)  # behind its source: it takes a slot when its worker takes it
+        self.speculation[key] = _Speculation(task_id, key, sources, None if waits else self.clock())
+        self.spec_tasks[task_id] = key
+        (self.waiting if waits else self.busy).add(task_id)
+        if waits:  # what reads it may wait behind it in turn
+            self.speculate(self.plan.dependents[key])
+
+    def _running_task(self, key: str) -> str | None:
+        """The task of `key` that a worker runs or will take next (its attempt, or a
+        speculative task whose module has not returned), if any."""
+        speculative = self.speculation.get(key)
+        if speculative is not None:
+            return speculative.task_id
+        if self.statuses[key] is not StepStatus.RUNNING:
+            return None
+        return next((t for t, a in self.running.items() if a.key == key), None)
 
     def likely_reused(self, key: str, sources: set[str]) -> bool:
         """Whether `key` has a cache entry for the outputs its in-memory sources had last time.
@@ -631,9 +678,11 @@ class RunMachine:
             self.done(key, speculative.done)
             return
         self.spec_tasks.pop(speculative.task_id, None)
-        attempt = _Attempt(key, result.attempts, speculative.started)
-        attempt.deadline = self._deadline(key, speculative.started)
+        attempt = _Attempt(key, result.attempts, speculative.started, announced=True)
+        if speculative.started is not None:
+            attempt.deadline = self._deadline(key, speculative.started)
         self.running[speculative.task_id] = attempt
+        self.speculate(self.plan.dependents[key])
 
     def discard(self, key: str) -> None:
         """Forget a speculative task (and those reading its outputs); nothing was announced."""
@@ -642,7 +691,7 @@ class RunMachine:
             return
         task_id = speculative.task_id
         self.spec_tasks.pop(task_id, None)
-        if task_id in self.busy:
+        if task_id in self.busy or task_id in self.waiting:
             self.draining.add(task_id)
         self.provisional.pop(key, None)
         self.discard_readers(key)

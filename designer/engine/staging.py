@@ -192,6 +192,7 @@ def _hold_outputs(ran: Ran, token: str) -> list[_Item]:
         digest = sha256_hex(prepared.data)
         if ran.store.exists(digest):  # already stored: readers take it from there (checked)
             ref = {"digest": digest, "kind": prepared.kind}
+            provisional.put(name, Held(prepared.kind, digest=digest))  # a task behind it reads it
         else:
             provisional.put(name, Held(prepared.kind, data=prepared.data))
             ref = {"pending": name, "kind": prepared.kind}

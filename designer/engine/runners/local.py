@@ -21,9 +21,11 @@ the moment it finishes one, without a round trip through the executor; ``submit`
 False and a ("started", task_id) message follows when the worker takes it (the runner knows the
 moment: the worker reported "computed" or "done" of the task before it). A task that finds no
 room in any line stays in the runner and goes, oldest first, to the first worker with room (at
-the message that frees it). Such a queued task is never a speculative one (``placeable`` asks
-for a worker with nothing queued). A queued task lost with its worker (killed, died) never
-started: the next `wait` sends it again, to the replacement. A task sent cannot be taken back,
+the message that frees it). Such a queued task is never a speculative one; a speculative task
+whose inputs are the outputs of the task a worker runs (or has last in its line) is sent to wait
+behind that task, and reads those outputs from the worker's memory when it takes it. A queued
+task lost with its worker (killed, died) never started: the next `wait` sends it again, to the
+replacement. A task sent cannot be taken back,
 so killing one that waits in a worker stops that worker, and the task running there fails as
 "collateral" (the executor kills waiting tasks only when it stops the whole run).
 
@@ -36,9 +38,11 @@ the steps before it to be stored before it reports "computed" (decision 0034). A
 returned no DataFrame while nothing else is being stored is stored at once instead (a plain
 "done": the hand-off would cost more). A worker is idle when no task is in its main thread,
 even while it stores others' outputs; a task whose inputs name pending tokens goes to the
-worker that holds them (``placeable`` says whether it is idle). When a worker dies or is
-killed, every task it still had gets a "done" failure; tasks that only lost their storage to
-another task's crash or kill say ``"collateral": true``.
+worker that holds them (``placeable`` says whether it is idle), or waits behind the task
+that makes them. Every output is held under its token once its module returned, a small one
+already stored too (as its digest: read from the store, as any stored input). When a worker
+dies or is killed, every task it still had gets a "done" failure; tasks that only lost their
+storage to another task's crash or kill say ``"collateral": true``.
 
 Workers get a clean environment (a short allow-list plus PYTHONPATH so they import what the
 caller can, PYTHONHASHSEED=0 so set/dict order of strings is reproducible, which helps early
@@ -331,7 +335,9 @@ class LocalRunner:
         if tokens:
             worker = self._holder(tokens)
             if worker is None or not worker.idle:
-                raise RuntimeError("the worker that holds this task's inputs is not idle")
+                worker = self._behind(tokens)
+            if worker is None:
+                raise RuntimeError("no worker holds this task's inputs or runs what makes them")
         else:
             found = self._pick(task)
             if found is None:
@@ -361,6 +367,9 @@ class LocalRunner:
         if self.budget:  # steps in main threads, and storage threads encoding tables (0027)
             running = sum((w.task_id is not None) + bool(w.storing) for w in self._workers)
             sent["threads"] = share(self.cpus, running + worker.idle)
+            if not worker.idle and not worker.storing:  # its worker may store the tables of
+                # the task before it when it takes it: then that counts too (the worker knows)
+                sent["threads_storing"] = share(self.cpus, running + 1)
         started = worker.idle
         with contextlib.suppress(OSError):  # a dead worker is reported by wait() (EOF)
             if started:  # now (after any posted ahead of it)
@@ -400,14 +409,33 @@ class LocalRunner:
                 return worker
         return None
 
+    def _behind(self, tokens: Sequence[str]) -> _Worker | None:
+        """The worker that runs the one task whose outputs `tokens` name ("<task id>/<port>")
+        in its main thread, or has it last in its line, if the runner's lines have room: a task
+        sent there waits for it and reads those outputs from memory when it returns."""
+        source = tokens[0].rpartition("/")[0]
+        if any(token.rpartition("/")[0] != source for token in tokens):
+            return None
+        worker = self._by_task.get(source)
+        if worker is None or worker.closed:
+            return None
+        last = worker.queue[-1][0] if worker.queue else worker.task_id
+        if last != source:
+            return None
+        lined = len(self._unsent) + sum(len(w.queue) for w in self._workers)
+        return worker if lined < self.prefetch else None
+
     def placeable(self, task: Mapping[str, Any]) -> bool:
         """Whether `task` could be submitted now: the worker holding its pending inputs (or, for
-        a task without any, some worker) has no task in its main thread."""
+        a task without any, some worker) has no task in its main thread, or the inputs are
+        the outputs of the task a worker runs, with nothing waiting behind it."""
         self.start()
         tokens = pending_tokens(task)
         if tokens:
             worker = self._holder(tokens)
-            return worker is not None and worker.idle
+            if worker is not None and worker.idle:
+                return True
+            return self._behind(tokens) is not None
         return any(w.idle for w in self._workers)
 
     def wait(self, timeout: float | None, wake_fds: Sequence[int] = ()) -> list[RunnerMessage]:
@@ -716,7 +744,8 @@ def worker_main() -> None:
         def report(kind: str, data: dict[str, Any], task_id: str = task_id) -> None:
             send((kind, task_id, data))
 
-        budget.apply(task.get("threads"))
+        storing_tables = room.count > 0 and "threads_storing" in task
+        budget.apply(task.get("threads_storing" if storing_tables else "threads"))
         common: dict[str, Any] = {"capture_output": True, "chdir": True, "scratch": scratch_dir}
         if task.get("stage"):  # small outputs go through the storer only behind other storage
             with lock:

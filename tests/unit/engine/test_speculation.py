@@ -96,6 +96,17 @@ def crash(ctx):
     os._exit(3)
 
 
+def slow(ctx):
+    df = ctx.input("dataset")
+    time.sleep(ctx.params["seconds"])
+    return {"dataset": df + 1}
+
+
+def fail(ctx):
+    ctx.input("dataset")
+    raise ValueError("this step fails")
+
+
 def sleeper(ctx):
     ctx.input("dataset")
     if ctx.params["pid_file"]:
@@ -145,6 +156,14 @@ def _registry(package: str) -> Registry:
                 outputs=INFO,
             ),
             spec("spec.crash", "crash", inputs=FRAME_IN, outputs=INFO),
+            spec("spec.fail", "fail", inputs=FRAME_IN, outputs=TABLE),
+            spec(
+                "spec.slow",
+                "slow",
+                inputs=FRAME_IN,
+                outputs=TABLE,
+                params=(ParamSpec("seconds", ParamType.FLOAT, 0.0),),
+            ),
             spec("spec.chatty", "chatty", inputs=FRAME_IN, outputs=INFO),
             spec(
                 "spec.sleeper",
@@ -702,3 +721,57 @@ def test_a_thread_count_the_caller_set_is_kept(monkeypatch: pytest.MonkeyPatch) 
     caller = LocalRunner(2)
     assert caller.env["OPENBLAS_NUM_THREADS"] == "6" and not caller.budget
     assert threads.share(8, 1) == 8 and threads.share(8, 3) == 2 and threads.share(2, 4) == 1
+
+
+def test_a_chain_step_waits_behind_the_running_step_it_reads(run: Run, tmp_path: Path) -> None:
+    """Each step of a chain is sent, when the one it reads starts, to wait behind it on its
+    worker: it starts when that one returns, with no round trip through the executor."""
+    doc = chain(
+        node("t", "spec.table@1", rows=100),
+        node("a", "spec.double@1"),
+        node("b", "spec.double@1"),
+        node("c", "spec.consume@1"),
+    )
+    result = run(doc)
+    assert result.status == "succeeded"
+    log = run.runner
+    for source, step in (("t", "a"), ("a", "b"), ("b", "c")):
+        assert log.index("submit", step, pending=True) < log.index("computed", source)
+    assert all(result.steps[k].attempts == 1 for k in "tabc")
+    plain = run(
+        doc,
+        speculative=False,
+        store=ArtifactStore(tmp_path / "plain"),
+        cache=FileCache(tmp_path / "plain"),
+    )
+    assert {k: s.outputs for k, s in result.steps.items()} == {
+        k: s.outputs for k, s in plain.steps.items()
+    }
+
+
+def test_a_step_waiting_behind_one_that_fails_is_never_announced(run: Run) -> None:
+    doc = chain(
+        node("t", "spec.table@1", rows=100), node("f", "spec.fail@1"), node("c", "spec.consume@1")
+    )
+    result = run(doc)
+    f, c = result.steps["f"], result.steps["c"]
+    assert (f.status.value, f.attempts) == ("failed", 1)
+    assert f.error is not None and "this step fails" in f.error
+    assert (c.status.value, c.attempts) == ("upstream_failed", 0)
+    assert run.runner.speculated("c")
+    assert [e.type for e in run.of("c")] == [EventType.STEP_UPSTREAM_FAILED]
+    assert run(chain(node("t", "spec.table@1", rows=100), node("c", "spec.consume@1"))).status == (
+        "succeeded"
+    )  # the worker that ran both is fine afterwards
+
+
+def test_a_step_waiting_behind_a_long_one_is_timed_from_its_own_start(run: Run) -> None:
+    """A step sent to wait behind a slow one starts its clock when its worker takes it."""
+    quick = {**node("q", "spec.slow@1", seconds=0.1), "execution": {"timeout": 1}}
+    doc = chain(node("t", "spec.table@1", rows=100), node("s", "spec.slow@1", seconds=1.5), quick)
+    result = run(doc)
+    assert result.status == "succeeded", {k: s.error for k, s in result.steps.items()}
+    assert run.runner.index("submit", "q", pending=True) < run.runner.index("computed", "s")
+    q = result.steps["q"]
+    assert q.started_at is not None and q.finished_at is not None
+    assert q.started_at >= result.steps["s"].finished_at - 0.05
