@@ -572,6 +572,7 @@ class RunMachine:
         send one to wait behind the running step it reads (its only unfinished upstream)."""
         if not self.speculating:
             return
+        behind: set[str] = set()  # running tasks tried: one task at most waits behind each
         for key in sorted(set(candidates), key=self.position.__getitem__):
             if not self._room():
                 return
@@ -583,10 +584,11 @@ class RunMachine:
                 if self.statuses[dep] in DONE or dep in self.provisional:
                     continue
                 task_id = self._running_task(dep) if not running else None
-                if task_id is None:
+                if task_id is None or task_id in behind:
                     break
                 running[dep] = task_id
             else:
+                behind.update(running.values())
                 self._place(key, step, running)
 
     def _place(self, key: str, step: Step, running: Mapping[str, str]) -> None:
