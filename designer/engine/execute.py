@@ -29,6 +29,10 @@ from designer.engine.runners.base import Runner
 from designer.engine.store import ArtifactStore
 from designer.engine.worker import make_task
 
+# Seconds a settled run waits for its discarded speculative tasks to end on their own (one that
+# waited behind a step that failed ends at once: its input is gone) before stopping their workers.
+DRAIN_GRACE = 0.1
+
 
 def _noop_emit(event: Event) -> None:
     return None
@@ -161,6 +165,13 @@ def execute(
                 due = machine.next_wake()
                 wait = None if due is None else max(0.0, due - time.monotonic())
                 for message in runner.wait(wait, wake):
+                    machine.message(message.task_id, message.kind, message.data)
+            grace = time.monotonic() + DRAIN_GRACE
+            while machine.draining and not (cancel is not None and cancel.canceled):
+                left = grace - time.monotonic()
+                if left <= 0:
+                    break
+                for message in runner.wait(left, wake):
                     machine.message(message.task_id, message.kind, message.data)
     except BaseException:
         for task_id in machine.tasks():
