@@ -5,9 +5,10 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import timedelta
+from functools import cache
 from typing import Any
 
-from django.db import transaction
+from django.db import connections, transaction
 from django.db.models import Max
 from django.utils import timezone
 
@@ -25,6 +26,7 @@ from designer.graphs.shared_doc import (
     write_document,
 )
 from designer.realtime.broadcast import publish_shared_update
+from designer.workspaces import rows
 from designer.workspaces.models import Workspace
 
 logger = logging.getLogger(__name__)
@@ -321,8 +323,7 @@ def commit_version(
     without reading either document (they are compared only when the revisions differ).
     """
     with transaction.atomic():
-        graph = Graph.objects.select_for_update().defer("draft", "shared_state").get(pk=graph_id)
-        parent = graph.versions.defer("document").order_by("-number").first()
+        graph, parent = _locked_with_newest(graph_id)
         if parent is not None and _is_draft(parent, graph):
             if only_if_changed:
                 return parent
@@ -342,6 +343,47 @@ def commit_version(
             parent=parent,
             draft_revision=graph.draft_revision,
         )
+
+
+GRAPH_FIELDS = ["id", "workspace", "name", "draft_revision"]
+VERSION_FIELDS = [
+    "id", "graph", "number", "message", "author", "parent", "created_at", "draft_revision"
+]  # fmt: skip
+
+
+@cache
+def _graph_and_newest_sql(alias: str) -> tuple[str, str]:
+    lock = " FOR UPDATE" if connections[alias].features.has_select_for_update else ""
+    graph_sql = (
+        f"SELECT {rows.columns(Graph, GRAPH_FIELDS)} FROM {rows.table(Graph)}"
+        f" WHERE {rows.column(Graph, 'id')} = %s{lock}"
+    )
+    version_sql = (
+        f"SELECT {rows.columns(GraphVersion, VERSION_FIELDS)} FROM {rows.table(GraphVersion)}"
+        f" WHERE {rows.column(GraphVersion, 'graph')} = %s"
+        f" ORDER BY {rows.column(GraphVersion, 'number')} DESC LIMIT 1"
+    )
+    return graph_sql, version_sql
+
+
+def _locked_with_newest(graph_id: int) -> tuple[Graph, GraphVersion | None]:
+    """The graph locked for this transaction and its newest version, read by two plain
+    statements (no ORM query to compile: this is every run's path); their documents (and the
+    graph's other fields) are read only if touched."""
+    graph_sql, version_sql = _graph_and_newest_sql(Graph.objects.db)
+    with connections[Graph.objects.db].cursor() as cursor:
+        cursor.execute(graph_sql, [graph_id])
+        row = cursor.fetchone()
+        if row is None:
+            raise Graph.DoesNotExist(f"Graph {graph_id} does not exist.")
+        graph = rows.load(Graph, GRAPH_FIELDS, row)
+        cursor.execute(version_sql, [graph_id])
+        newest = cursor.fetchone()
+    if newest is None:
+        return graph, None
+    version = rows.load(GraphVersion, VERSION_FIELDS, newest)
+    version.graph = graph
+    return graph, version
 
 
 def _is_draft(version: GraphVersion, graph: Graph) -> bool:

@@ -8,9 +8,9 @@ watch only the runs its own calls started. Failed tokens and keys count toward t
 sign-in lockout (workspaces.lockout), as on the REST API.
 
 A token or key that signed in from an address is remembered (its hash, not the raw value) for
-SIGN_IN_SECONDS: the next sockets it opens from that address within that time skip the lookup
-and the lockout check (a lockout of that address binds it once that time is up). Whether it is
-still live is checked by the consumer on its token group, where a revocation arrives.
+lockout.SIGN_IN_SECONDS: the next sockets it opens from that address within that time skip the
+lookup and the lockout check (a lockout of that address binds it once that time is up). Whether
+it is still live is checked by the consumer on its token group, where a revocation arrives.
 
 Without a token the handshake's session cookie is only named here (SESSION_KEY); the consumer
 reads whom it signs in after joining the session's and the user's groups, where its end arrives
@@ -19,8 +19,6 @@ reads whom it signs in after joining the session's and the user's groups, where 
 
 from __future__ import annotations
 
-import hashlib
-import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 from urllib.parse import parse_qs
@@ -82,24 +80,17 @@ def sign_in_request(scope: dict[str, Any]) -> HttpRequest:
     return request
 
 
-SIGN_IN_SECONDS = 10.0
-SIGN_INS_KEPT = 10_000
-# (credential hash, address) -> (forget after, the scope entries it signed in with)
-_signed_in_lately: dict[tuple[str, str], tuple[float, dict[str, Any]]] = {}
+# a token or key that signed in from an address, with the scope entries it signed in with
+_signed_in_lately: lockout.RecentSignIns[dict[str, Any]] = lockout.RecentSignIns()
 
 
 def _address(scope: dict[str, Any]) -> str:
     return str((scope.get("client") or ("", 0))[0])
 
 
-def _credential_key(raw: str, scope: dict[str, Any]) -> tuple[str, str]:
-    return hashlib.sha256(raw.encode()).hexdigest(), _address(scope)
-
-
 def signed_in_lately(raw: str, scope: dict[str, Any]) -> dict[str, Any] | None:
     """The scope entries a credential signed in with from this address lately (no database)."""
-    entry = _signed_in_lately.get(_credential_key(raw, scope))
-    return entry[1] if entry is not None and entry[0] > time.monotonic() else None
+    return _signed_in_lately.get(raw, _address(scope))
 
 
 @database_sync_to_async
@@ -115,10 +106,7 @@ def _signed_in(raw: str, scope: dict[str, Any]) -> dict[str, Any]:
     user = found.user if kind == TOKEN_KEY and found is not None else AnonymousUser()
     entries = {"user": user, kind: found.pk if found is not None else None}
     if found is not None:
-        if len(_signed_in_lately) >= SIGN_INS_KEPT:
-            _signed_in_lately.clear()
-        forget_after = time.monotonic() + SIGN_IN_SECONDS
-        _signed_in_lately[_credential_key(raw, scope)] = (forget_after, entries)
+        _signed_in_lately.put(raw, _address(scope), entries)
     return entries
 
 

@@ -63,7 +63,6 @@ from designer.workspaces.permissions import ScopedAPIView
 RUNS = Run.objects.select_related("graph_version__graph", "created_by").defer(
     "inline_plan", "graph_version__document", "graph_version__graph__draft"
 )
-GRAPHS = Graph.objects.defer("draft", "shared_state")
 EXTENSIONS = {"parquet": "parquet", "json": "json", "pickle": "pickle"}
 LOG_PAGE = 10_000  # log lines per page
 PAGE_PARAMS = [
@@ -116,7 +115,8 @@ class GraphRunsView(RunsView):
 
     @extend_schema(request=StartRunSerializer, responses={201: RunSerializer})
     def post(self, request: Request, pk: int) -> Response:
-        graph = self.scoped_object(GRAPHS, pk, "Graph")  # the draft is read only if changed
+        # its key and workspace only: the draft is read only if changed
+        graph = self.scoped_fields(Graph, pk, "Graph", ["id", "workspace"])
         body = StartRunSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         run = services.start_run(graph, request.user, **body.validated_data)

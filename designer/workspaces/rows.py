@@ -1,0 +1,51 @@
+"""Model instances from plain statements: a hot read without compiling an ORM query each time.
+
+Compiling a small ORM query costs ~0.3 ms of CPU, running it on SQLite ~0.02 ms. The per-request
+reads of the API's hottest paths (a token's user, a membership, a graph and its newest version)
+are written as SQL once and loaded here as the ORM would load them; fields not read stay deferred
+and load when touched.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, TypeVar
+
+from django.db import connections
+from django.db.models import Field, Model
+
+M = TypeVar("M", bound=Model)
+
+
+def columns(model: type[Model], names: Sequence[str], table: str = "") -> str:
+    """The quoted columns of `names` (field names), each prefixed with `table.` when given."""
+    quote = connections[model.objects.db].ops.quote_name  # type: ignore[attr-defined]
+    prefix = f"{table}." if table else ""
+    return ", ".join(prefix + quote(model._meta.get_field(name).column) for name in names)
+
+
+def column(model: type[Model], name: str) -> str:
+    """One field's quoted column."""
+    return columns(model, [name])
+
+
+def table(model: type[Model]) -> str:
+    """The model's quoted table."""
+    return connections[model.objects.db].ops.quote_name(model._meta.db_table)  # type: ignore[attr-defined]
+
+
+def load(model: type[M], names: Sequence[str], values: Sequence[Any]) -> M:
+    """An instance from the values of `names` as a statement read them (converted as the ORM
+    converts them, e.g. SQLite's datetimes made aware); the other fields deferred."""
+    alias = model.objects.db  # type: ignore[attr-defined]
+    db = connections[alias]
+    fields: list[Field[Any, Any]] = [model._meta.get_field(name) for name in names]  # type: ignore[misc]
+    loaded = [_converted(db, field, value) for field, value in zip(fields, values, strict=True)]
+    return model.from_db(alias, [field.attname for field in fields], loaded)
+
+
+def _converted(db: Any, field: Field[Any, Any], value: Any) -> Any:
+    col = field.get_col(field.model._meta.db_table)
+    for convert in db.ops.get_db_converters(col) + field.get_db_converters(db):
+        value = convert(value, col, db)
+    return value
