@@ -11,7 +11,7 @@ alone).
 
 from __future__ import annotations
 
-import time
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -59,7 +59,8 @@ def team() -> dict[str, Any]:
 
 
 def start(team: dict[str, Any]) -> int:
-    return int(team["client"].post(f"/api/graphs/{team['graph']}/runs/", {}, format="json").status_code)
+    answer = team["client"].post(f"/api/graphs/{team['graph']}/runs/", {}, format="json")
+    return int(answer.status_code)
 
 
 def read(team: dict[str, Any]) -> int:
@@ -99,11 +100,13 @@ def test_a_lowered_role_is_refused_by_the_next_request(team: dict[str, Any]) -> 
 def test_a_lockout_binds_a_token_that_signed_in_lately_once_that_time_is_up(
     team: dict[str, Any], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(lockout, "SIGN_IN_SECONDS", 0.5)
-    assert read(team) == 200  # signed in from this address: remembered for 0.5 s
+    clock = [1000.0]  # the monotonic clock the remembered sign-ins are timed by
+    monkeypatch.setattr(lockout, "time", SimpleNamespace(monotonic=lambda: clock[0]))
+    assert read(team) == 200  # signed in from this address: remembered for SIGN_IN_SECONDS
     guesser = bearer("dsn_guess")
     assert {guesser.get("/api/me/").status_code for _ in range(6)} == {401, 429}
+    clock[0] += lockout.SIGN_IN_SECONDS - 1
     assert read(team) == 200  # the lockout check is skipped for a sign-in that recent
-    time.sleep(0.6)
+    clock[0] += 2
     assert read(team) == 429  # then the lockout binds it too
     assert team["client"].get("/api/me/", REMOTE_ADDR="10.9.8.7").status_code == 200
