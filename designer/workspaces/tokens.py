@@ -11,6 +11,7 @@ from django.contrib.auth import get_user_model
 from django.db import connections
 from django.utils import timezone
 
+from designer.workspaces import rows
 from designer.workspaces.models import ApiToken
 
 TOKEN_PREFIX = "dsn_"
@@ -34,21 +35,24 @@ def is_token(raw: str) -> bool:
     return raw.startswith(TOKEN_PREFIX)
 
 
+def _user_fields() -> list[str]:
+    return [field.name for field in get_user_model()._meta.concrete_fields]
+
+
 @cache
 def _token_user_sql(db_alias: str) -> str:
-    """One statement: the active user of a live token with the token's id and whether its
-    last use is older than the stamp's resolution (no ORM query to compile per request)."""
-    quote = connections[db_alias].ops.quote_name
-    user, token = get_user_model()._meta, ApiToken._meta
-    column = {name: quote(token.get_field(name).column) for name in ("id", "user", "last_used_at")}
+    """One statement: the active user of a live token, the token's id and whether its last use
+    is older than the stamp's resolution (no ORM query to compile per request)."""
+    User = get_user_model()
     return (
-        f"SELECT u.*, t.{column['id']} AS token_id, (t.{column['last_used_at']} IS NULL"
-        f" OR t.{column['last_used_at']} < %s) AS token_stale"
-        f" FROM {quote(user.db_table)} u INNER JOIN {quote(token.db_table)} t"
-        f" ON t.{column['user']} = u.{quote(user.pk.column)}"
-        f" WHERE t.{quote(token.get_field('token_hash').column)} = %s"
-        f" AND t.{quote(token.get_field('revoked_at').column)} IS NULL"
-        f" AND u.{quote(user.get_field('is_active').column)} = %s"
+        f"SELECT {rows.columns(User, _user_fields(), 'u')}, t.{rows.column(ApiToken, 'id')},"
+        f" (t.{rows.column(ApiToken, 'last_used_at')} IS NULL"
+        f" OR t.{rows.column(ApiToken, 'last_used_at')} < %s)"
+        f" FROM {rows.table(User)} u INNER JOIN {rows.table(ApiToken)} t"
+        f" ON t.{rows.column(ApiToken, 'user')} = u.{rows.column(User, User._meta.pk.name)}"
+        f" WHERE t.{rows.column(ApiToken, 'token_hash')} = %s"
+        f" AND t.{rows.column(ApiToken, 'revoked_at')} IS NULL"
+        f" AND u.{rows.column(User, 'is_active')} = %s"
     )
 
 
@@ -61,12 +65,14 @@ def user_for_token(raw: str) -> ApiToken | None:
     alias = ApiToken.objects.db
     now = timezone.now()
     stale = connections[alias].ops.adapt_datetimefield_value(now - LAST_USED_RESOLUTION)
-    found = get_user_model().objects.raw(_token_user_sql(alias), [stale, hash_token(raw), True])
-    user = next(iter(found), None)
-    if user is None:
+    with connections[alias].cursor() as cursor:
+        cursor.execute(_token_user_sql(alias), [stale, hash_token(raw), True])
+        row = cursor.fetchone()
+    if row is None:
         return None
-    token_id, stamp = user.token_id, bool(user.token_stale)
-    del user.token_id, user.token_stale
+    fields = _user_fields()
+    user = rows.load(get_user_model(), fields, row[: len(fields)])
+    token_id, stamp = row[len(fields)], bool(row[len(fields) + 1])
     token = ApiToken.from_db(alias, ["id", "user_id"], [token_id, user.pk])  # the rest deferred
     token.user = user
     if stamp:
