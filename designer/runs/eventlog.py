@@ -234,13 +234,55 @@ def store_inline(
     reach nobody; the workspace's lists get theirs as usual.
     """
     checked = [(kind, event_model(kind, data)) for kind, data in messages]
+    published = [
+        (at, kind, model.model_dump(mode="json"))
+        for at, (kind, model) in enumerate(checked)
+        if kind in RUN_LEVEL_EVENTS
+    ]
+    _save_record(
+        run, len(checked), to_json([list(pair) for pair in checked]), published, steps, run_fields
+    )
+
+
+def store_inline_built(
+    run: Run, messages: list[Message], steps: list[dict[str, Any]], run_fields: tuple[str, ...]
+) -> None:
+    """`store_inline` for a log already in the protocol's JSON form, by runs/reused.py alone.
+
+    Those messages are not checked one by one here: reused.py builds them from typed engine
+    values and checks the ones read from outside the process (the cache index's outputs), and
+    its tests pin every message it builds to what `store_inline`'s check gives for the same
+    events (decision 0042).
+    """
+    published = [
+        (at, kind, data) for at, (kind, data) in enumerate(messages) if kind in RUN_LEVEL_EVENTS
+    ]
+    _save_record(run, len(messages), encode_built(messages), published, steps, run_fields)
+
+
+def encode_built(messages: list[Message]) -> bytes:
+    """A log in the protocol's JSON form as [type, data] pairs, encoded as the checked models
+    encode (NaN and infinities as null: the protocol models' JSON setting)."""
+    return to_json([[kind, data] for kind, data in messages], inf_nan_mode="null")
+
+
+def _save_record(
+    run: Run,
+    count: int,
+    log: bytes,
+    published: list[tuple[int, str, dict[str, Any]]],
+    steps: list[dict[str, Any]],
+    run_fields: tuple[str, ...],
+) -> None:
+    """Insert a new run's RunRecord (its `count` events encoded as `log`), save its seq and
+    `run_fields`, and publish on commit its run-level messages `published` (each with its
+    index in the log)."""
     first = run.seq + 1
-    run.seq += len(checked)
+    run.seq += count
     run.stored_inline = True
     db = connections[DEFAULT_DB_ALIAS]
     fields = [RunRecord._meta.get_field(name) for name in ("run", "steps", "events")]
-    events = json_text_param(fields[2], to_json([list(pair) for pair in checked]).decode(), db)
-    row = [run.pk, json_param(fields[1], steps, db), events]
+    row = [run.pk, json_param(fields[1], steps, db), json_text_param(fields[2], log.decode(), db)]
     names = ("seq", "stored_inline", *run_fields)
     update = _update_run(db, run.pk, {name: getattr(run, name) for name in names})
     columns = [f.column for f in fields]
@@ -251,9 +293,8 @@ def store_inline(
         with db.cursor() as cursor:
             cursor.execute(*update)
     workspace = run.workspace_id
-    published = [
-        {"type": kind, "run_id": run.pk, "seq": seq, "data": model.model_dump(mode="json")}
-        for seq, (kind, model) in enumerate(checked, start=first)
-        if kind in RUN_LEVEL_EVENTS
+    envelopes = [
+        {"type": kind, "run_id": run.pk, "seq": first + at, "data": data}
+        for at, kind, data in published
     ]
-    transaction.on_commit(lambda: publish_run_events(workspace, published))
+    transaction.on_commit(lambda: publish_run_events(workspace, envelopes))

@@ -35,6 +35,7 @@ from designer.runs import (
     inference,
     logs,
     records,
+    reused,
     shared_plans,
     translate,
 )
@@ -233,18 +234,27 @@ def finish_reused_run(run: Run, plan: Plan, events: list[Event]) -> None:
     the same engine events), saved in the transaction that created the run. The run is stored
     inline (decision 0038): its steps and its log as one RunRecord, read back by runs/records.py
     as the StepRun and RunEvent rows the coordinator would have written; published on commit.
+    The log is built in one pass by runs/reused.py (decision 0042); events it does not cover
+    (e.g. a cache warning's log lines) go through the generic translation and the protocol check.
     """
-    steps = {step.key: records.new_step(run, step.key, step.module) for step in plan.steps}
-    messages = [("run.status", {"status": RunStatus.QUEUED})]
-    messages += translate.apply_events(run, events, steps=steps)
-    run.step_list = list(steps.values())  # what the answer shows, as saved
-    record_dataset_usage(run, plan)
-    eventlog.store_inline(
-        run,
-        messages,
-        records.step_entries(run.step_list),
-        run_fields=("status", "error", "started_at", "finished_at"),
+    run_fields = ("status", "error", "started_at", "finished_at")
+    built = reused.build(run, plan, events)
+    if built is None:
+        steps = {step.key: records.new_step(run, step.key, step.module) for step in plan.steps}
+        messages = [("run.status", {"status": RunStatus.QUEUED})]
+        messages += translate.apply_events(run, events, steps=steps)
+        run.step_list = list(steps.values())  # what the answer shows, as saved
+        record_dataset_usage(run, plan)
+        eventlog.store_inline(run, messages, records.step_entries(run.step_list), run_fields)
+        return
+    run.status, run.started_at, run.finished_at = (
+        RunStatus.SUCCEEDED,
+        built.started_at,
+        built.finished_at,
     )
+    run.step_list = built.steps
+    record_dataset_usage(run, plan)
+    eventlog.store_inline_built(run, built.messages, built.entries, run_fields)
 
 
 def record_dataset_usage(run: Run, plan: Plan) -> None:

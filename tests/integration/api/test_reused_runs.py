@@ -23,7 +23,9 @@ from channels.layers import get_channel_layer
 from django.db import connection, connections
 from rest_framework.test import APIClient
 
-from designer.runs import dispatch, distributed, eventlog, fastpath, records
+from designer.engine import machine
+from designer.realtime.protocol import validate_event_data
+from designer.runs import dispatch, distributed, eventlog, fastpath, records, reused
 from designer.runs.models import Run, RunEvent, RunRecord, SharedPlan, StepRun
 from tests.integration.api.conftest import Team, make_team
 from tests.integration.api.test_runs import chain_document, make_graph, steps, wait_for
@@ -49,6 +51,7 @@ class Spy:
     published: list[dict[str, Any]] = field(default_factory=list)
     committed_when_published: dict[int, int] = field(default_factory=dict)
     in_transaction_when_published: list[bool] = field(default_factory=list)
+    built_in_one_pass: list[bool] = field(default_factory=list)  # runs/reused.py, else generic
 
 
 def _count_committed(run_id: int) -> int:
@@ -72,7 +75,7 @@ def spy(monkeypatch: pytest.MonkeyPatch) -> Iterator[Spy]:
     """Wrap the hand-over to the coordinator/Celery, the fast path's execute, and the publisher."""
     seen = Spy()
     start = dispatch.start
-    execute, publish = fastpath.execute, eventlog.publish_run_events
+    execute, publish, build = fastpath.execute, eventlog.publish_run_events, reused.build
 
     def spying_start(run_id: int) -> None:
         seen.dispatched.append(run_id)
@@ -91,7 +94,13 @@ def spy(monkeypatch: pytest.MonkeyPatch) -> Iterator[Spy]:
         seen.published.extend(envelopes)
         publish(workspace, envelopes)
 
+    def spying_build(run: Run, plan: Any, events: list[Any]) -> Any:
+        built = build(run, plan, events)
+        seen.built_in_one_pass.append(built is not None)
+        return built
+
     monkeypatch.setattr(dispatch, "start", spying_start)
+    monkeypatch.setattr(reused, "build", spying_build)
     monkeypatch.setattr(distributed, "advance_later", seen.queued_on_celery.append)
     monkeypatch.setattr(fastpath, "execute", spying_execute)
     monkeypatch.setattr(eventlog, "publish_run_events", spying_publish)
@@ -167,11 +176,14 @@ def test_an_all_reused_run_is_finished_in_its_post_with_the_coordinators_event_l
         (f"s{i}", "reused") for i in range(1, 6)
     ]
     assert run_id in spy.executed and run_id not in spy.dispatched
+    assert spy.built_in_one_pass == [True]  # runs/reused.py, without the per-message check
     assert answer == editor.get(f"/api/runs/{run_id}/").json()
 
-    # The same saved event log as the coordinator's, message for message.
+    # The same saved event log as the coordinator's, message for message, each one what the
+    # protocol accepts and leaves as it is.
     log = event_log(run_id)
     assert without_duration(log) == without_duration(event_log(reference["id"]))
+    assert all(validate_event_data(kind, data) == data for kind, data in log)
     assert [kind for kind, _ in log] == [
         "run.status",
         "run.status",
@@ -217,6 +229,31 @@ def test_an_all_reused_run_is_finished_in_its_post_with_the_coordinators_event_l
         ("run.status", run_id, "succeeded"),
         ("run.finished", run_id, "succeeded"),
     ]
+
+
+def test_a_rerun_whose_cache_warns_is_finished_in_its_post_through_the_checked_path(
+    team_tx: Team, spy: Spy, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A reuse the cache cannot note adds a warning to the step's log: an event the one pass
+    does not cover, so the run is translated and checked message by message, as before."""
+    editor = team_tx.client("editor")
+    graph = cached_graph(editor, team_tx, nodes=3)
+
+    def read_only_index(*args: Any, **kwargs: Any) -> None:
+        raise OSError("the cache index is read-only")
+
+    monkeypatch.setattr(machine, "record_reuse", read_only_index)
+    with monkeypatch.context() as patched:
+        patched.setattr(fastpath, "reused_events", lambda run, plan: None)
+        reference = wait_for(editor, post_run(editor, graph)["id"])
+    answer = post_run(editor, graph)
+    assert answer["status"] == "succeeded" and answer["id"] not in spy.dispatched
+    assert spy.built_in_one_pass == [False]
+    log = event_log(answer["id"])
+    assert without_duration(log) == without_duration(event_log(reference["id"]))
+    warnings = [data for kind, data in log if kind == "step.log"]
+    assert len(warnings) == 3 and all("could not record" in w["lines"][0] for w in warnings)
+    assert step_rows(answer["id"]) == step_rows(reference["id"])
 
 
 def test_a_partly_cached_run_goes_through_the_coordinator(team_tx: Team, spy: Spy) -> None:
