@@ -9,7 +9,7 @@ text the checked model encodes to) — without the per-event dispatch and the pe
 validation (decision 0042). The values that come from outside the process (each output's
 digest, kind, size and summary, read from the cache index) are checked here against what the
 protocol requires of them; any other event, or a value the protocol would refuse, returns None
-and the run goes through the generic, checked path. `tests/unit/runs/test_reused_log.py` pins
+and the run goes through the generic, checked path. `tests/integration/api/test_reused_log.py` pins
 the result equal to the generic path's for the same events.
 """
 

@@ -26,7 +26,12 @@ from designer.engine.plan import Plan
 from designer.engine.runners.local import LocalRunner
 from designer.engine.store import ArtifactStore
 from designer.graphs.analysis import plan_for_run
-from designer.realtime.protocol import RUN_LEVEL_EVENTS, ProtocolError, event_model
+from designer.realtime.protocol import (
+    RUN_LEVEL_EVENTS,
+    ProtocolError,
+    StepOutputData,
+    event_model,
+)
 from designer.runs import eventlog, records, reused, translate
 from designer.runs.fastpath import NoWorkerRunner
 from designer.runs.models import Run, RunStatus, StepRun
@@ -172,3 +177,23 @@ def test_events_the_one_pass_does_not_cover_are_left_to_the_generic_path(
     ):
         assert reused.build(run, plan, changed) is None
     assert run.status == RunStatus.QUEUED and run.started_at is None  # nothing was changed
+
+
+def test_the_output_rules_the_one_pass_checks_are_all_the_protocols() -> None:
+    """`reused._output` checks the cache index's values against what StepOutputData requires;
+    a rule added to the protocol must be added there too, and this fails until it is."""
+    schema = StepOutputData.model_json_schema()
+    rules = {
+        name: {key: value for key, value in rule.items() if key not in ("title", "description")}
+        for name, rule in schema["properties"].items()
+    }
+    assert rules == {
+        "digest": {"type": "string"},
+        "kind": {"type": "string"},
+        "size": {"type": "integer", "minimum": 0},
+        "summary": {"type": "object", "additionalProperties": True},
+        "step": {"type": "string"},
+        "port": {"type": "string"},
+    }
+    validators = StepOutputData.__pydantic_decorators__
+    assert not validators.field_validators and not validators.model_validators
