@@ -73,9 +73,17 @@ def build(run: Run, plan: Plan, events: list[Event]) -> ReusedRun | None:
             reason = str(data["reason"]) if "reason" in data else ""
             fingerprint = str(data["fingerprint"]) if "fingerprint" in data else ""
             source = str(data.get("run") or "")
-            fields = {"status": StepStatus.REUSED, "reason": reason, "fingerprint": fingerprint}
-            fields.update(finished_at=when, reused_from=source, outputs=outputs.get(key, {}))
-            done[key] = new_step(run, key, modules[key], **fields)
+            done[key] = new_step(
+                run,
+                key,
+                modules[key],
+                status=StepStatus.REUSED,
+                reason=reason,
+                fingerprint=fingerprint,
+                finished_at=when,
+                reused_from=source,
+                outputs=outputs.get(key, {}),
+            )
             entry: dict[str, Any] = {"key": key, "module": modules[key], "status": "reused"}
             if reason:
                 entry["reason"] = reason
