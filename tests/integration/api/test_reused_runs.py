@@ -254,6 +254,11 @@ def test_a_rerun_whose_cache_warns_is_finished_in_its_post_through_the_checked_p
     warnings = [data for kind, data in log if kind == "step.log"]
     assert len(warnings) == 3 and all("could not record" in w["lines"][0] for w in warnings)
     assert step_rows(answer["id"]) == step_rows(reference["id"])
+    assert [e for e in spy.published if e["run_id"] == answer["id"]] == [
+        {"type": kind, "run_id": answer["id"], "seq": seq, "data": data}
+        for seq, (kind, data) in enumerate(log, start=1)
+        if kind in ("run.status", "run.finished")
+    ]
 
 
 def test_a_partly_cached_run_goes_through_the_coordinator(team_tx: Team, spy: Spy) -> None:
