@@ -23,10 +23,10 @@ from designer.engine.events import Event, EventType
 from designer.engine.plan import Plan
 from designer.engine.scheduler import outcome_counts
 from designer.runs.eventlog import Message
-from designer.runs.models import Run, RunStatus, StepRun, StepStatus
+from designer.runs.models import Run, StepRun, StepStatus
 from designer.runs.records import new_step
 
-SUCCEEDED = RunStatus.SUCCEEDED.value
+SUCCEEDED = "succeeded"  # RunStatus.SUCCEEDED as the protocol sends it (a plain str)
 
 
 @dataclass
@@ -58,7 +58,7 @@ def build(run: Run, plan: Plan, events: list[Event]) -> ReusedRun | None:
     outputs: dict[str, dict[str, dict[str, Any]]] = {}
     done: dict[str, StepRun] = {}
     entries: dict[str, dict[str, Any]] = {}
-    messages: list[Message] = [("run.status", {"status": RunStatus.QUEUED.value})]
+    messages: list[Message] = [("run.status", {"status": "queued"})]
     started = finished = None
     for event in events:
         kind, key, data = event.type, event.step, event.data
@@ -97,7 +97,7 @@ def build(run: Run, plan: Plan, events: list[Event]) -> ReusedRun | None:
             messages.append(("step.status", status))
         elif kind is EventType.RUN_STARTED and started is None:
             started = datetime.fromtimestamp(event.time, tz=UTC)
-            messages.append(("run.status", {"status": RunStatus.RUNNING.value}))
+            messages.append(("run.status", {"status": "running"}))
         elif kind is EventType.RUN_FINISHED and started is not None and finished is None:
             if data.get("status") != SUCCEEDED or len(done) != len(modules):
                 return None
