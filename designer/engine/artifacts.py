@@ -258,14 +258,32 @@ def parquet_to_frame(data: bytes | memoryview) -> Any:
     return table_to_frame(parquet_to_table(data))
 
 
-def stored_schema_matches(table: Any, path: str) -> bool:
-    """Whether reading the Parquet file at `path` (written from `table`) gives back exactly
-    `table`'s schema."""
+# serialized Arrow schema -> whether Parquet gives it back exactly (stored_schema_matches)
+_round_trips: dict[bytes, bool] = {}
+ROUND_TRIPS_KEPT = 1024  # schemas remembered per process (all are forgotten beyond)
+
+
+def stored_schema_matches(table: Any, stored: Any) -> bool:
+    """Whether reading the Parquet written from `table` (a file's path, or the bytes) gives back
+    exactly `table`'s schema.
+
+    The schema read back depends on the Arrow schema written (metadata included) and nothing
+    else: pyarrow derives the Parquet schema and the stored Arrow schema from it, and the reader
+    rebuilds the types from those two, never from the values. So the file is read once per
+    schema in a process; later tables with the same schema get the same answer.
+    """
+    import pyarrow as pa
     import pyarrow.parquet as pq
 
-    schema = pq.read_schema(path)
-    matches: bool = schema.equals(table.schema, check_metadata=True)
-    return matches
+    key = table.schema.serialize().to_pybytes()
+    known = _round_trips.get(key)
+    if known is None:
+        source = stored if isinstance(stored, str) else pa.BufferReader(stored)
+        known = bool(pq.read_schema(source).equals(table.schema, check_metadata=True))
+        if len(_round_trips) >= ROUND_TRIPS_KEPT:
+            _round_trips.clear()
+        _round_trips[key] = known
+    return known
 
 
 def summarize_frame(frame: Any) -> dict[str, Any]:

@@ -133,6 +133,18 @@ class ArtifactStore:
         """Whether the artifact is present, as bytes or as a recipe (not re-checked here)."""
         return os.path.exists(self._file(digest)) or self.recipe(digest) is not None
 
+    def holds(self, digest: str, size: int) -> bool:
+        """Whether this folder holds the artifact already, so that storing it again would write
+        nothing: its bytes at `size` (another size means damage), or its recipe. Only the folder
+        is looked at (an object store's cache on this host, which keeps only what its bucket
+        has): False means "write it", not that the artifact is missing elsewhere."""
+        try:
+            if os.stat(self._file(digest)).st_size == size:
+                return True
+        except FileNotFoundError:
+            pass
+        return os.path.exists(self._recipe_file(digest))
+
     # -- recipes: artifacts kept as a way to rebuild their bytes (engine/derived.py) ---------
 
     def _recipe_file(self, digest: str) -> str:

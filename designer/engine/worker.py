@@ -55,11 +55,13 @@ from designer.engine.artifacts import (
     stored_as_table,
     stored_schema_matches,
     summarize_frame,
+    table_to_parquet,
     write_parquet,
 )
 from designer.engine.context import DatasetStore, StepError
 from designer.engine.datasets import StoredDatasets
 from designer.engine.derived import Derivation, Hint, derive
+from designer.engine.hashing import sha256_hex
 from designer.engine.held import (
     Parents,
     ProvisionalMissing,
@@ -533,6 +535,29 @@ def checked(step: _StepView, returned: Any) -> Mapping[str, Any]:
     return returned
 
 
+SMALL_TABLE_BYTES = 1 << 20  # an output table up to this size (Arrow bytes) is encoded in memory
+
+
+@dataclass(frozen=True)
+class Encoded:
+    """A small table's Parquet bytes, encoded in memory: their digest, and whether the store
+    holds them already (then nothing is written)."""
+
+    data: Any  # a pyarrow Buffer
+    digest: str
+    held: bool
+
+
+def encode_small(store: ArtifactStore, table: Any) -> Encoded | None:
+    """A table's Parquet bytes in memory when it is small (SMALL_TABLE_BYTES), else None (a big
+    table's bytes are streamed into the store, never whole in memory)."""
+    if table.nbytes > SMALL_TABLE_BYTES:
+        return None
+    data = table_to_parquet(table)
+    digest = sha256_hex(data)
+    return Encoded(data, digest, store.holds(digest, data.size))
+
+
 def write_table(
     store: ArtifactStore,
     frame: Any,
@@ -540,17 +565,61 @@ def write_table(
     pending: list[Future[Any]],
     derivation: Derivation | None = None,
     summary: dict[str, Any] | None = None,
+    encoded: Encoded | None = None,
 ) -> tuple[dict[str, Any], bool]:
-    """Stream a table's Parquet into the store, queue its durable commit, and its summary
-    (`summary`, when made already) unless identical bytes have one stored; return its output
-    record and whether it is exact.
+    """Store a table's Parquet durably (bytes, or a recipe), and its summary (`summary`, when
+    made already) unless identical bytes have one stored; return its output record and whether
+    it is exact.
 
-    The Parquet bytes go to a temp file as they are encoded (hashed on the way), never whole in
-    memory. The Arrow table is kept for this process's readers when the bytes decode to
-    exactly it (exact). An exact table with a `derivation` (`derive_outputs`) is kept as a
-    recipe over its parent instead of its bytes (engine/derived.py).
-    The writes go into `pending`.
+    A small table's bytes are encoded in memory (`encoded`, or here) and written, with its
+    summary, in this thread, and only when the store does not hold them already. A big
+    table's go to a temp file as they are encoded (hashed on the way), never whole in memory,
+    and are committed on the writer thread (into `pending`) while this one summarizes.
+    The Arrow table is kept for this process's readers when the bytes decode to exactly it
+    (exact). An exact table with a `derivation` (`derive_outputs`) is kept as a recipe over its
+    parent instead of its bytes (engine/derived.py).
     """
+    if encoded is None:
+        encoded = encode_small(store, table)
+    if encoded is None:
+        digest, size, exact = _write_streamed(store, table, pending, derivation)
+    else:
+        digest, size, exact = _write_small(store, table, encoded, derivation)
+    stored = store.summary(digest)
+    if stored is None:
+        summary = summarize_frame(frame) if summary is None else summary
+        if encoded is None:
+            pending.append(writer.submit(keep_summary, store, digest, summary))
+        else:
+            keep_summary(store, digest, summary)
+    else:
+        summary = stored
+    if exact:
+        recent_tables.put(digest, table)
+    return {"digest": digest, "kind": KIND_PARQUET, "size": size, "summary": summary}, exact
+
+
+def _write_small(
+    store: ArtifactStore, table: Any, encoded: Encoded, derivation: Derivation | None
+) -> tuple[str, int, bool]:
+    """Store a small table's bytes (or its recipe) durably unless the store holds them, here:
+    a hop to the writer thread would cost more than it overlaps. Its digest, size and whether
+    it is exact."""
+    exact = stored_schema_matches(table, encoded.data)
+    if not encoded.held:
+        derived = _with_patch(store, derivation) if exact and derivation else None
+        if derived is None:
+            store.put(encoded.data, encoded.digest)
+        else:
+            _commit_recipe(store, encoded.digest, *derived)
+    return encoded.digest, encoded.data.size, exact
+
+
+def _write_streamed(
+    store: ArtifactStore, table: Any, pending: list[Future[Any]], derivation: Derivation | None
+) -> tuple[str, int, bool]:
+    """Stream a table's Parquet into a temp file of the store and queue its commit (as bytes,
+    or as a recipe); its digest, size and whether it is exact."""
     written = store.write(lambda sink: write_parquet(table, sink))
     try:
         exact = stored_schema_matches(table, written.path)
@@ -561,17 +630,8 @@ def write_table(
     if derived is None:
         pending.append(writer.submit(store.commit, written))
     else:
-        pending.append(writer.submit(_commit_recipe, store, written, *derived))
-    digest = written.digest
-    stored = store.summary(digest)
-    if stored is None:
-        summary = summarize_frame(frame) if summary is None else summary
-        pending.append(writer.submit(keep_summary, store, digest, summary))
-    else:
-        summary = stored
-    if exact:
-        recent_tables.put(digest, table)
-    return {"digest": digest, "kind": KIND_PARQUET, "size": written.size, "summary": summary}, exact
+        pending.append(writer.submit(_recipe_instead, store, written, *derived))
+    return written.digest, written.size, exact
 
 
 def derive_outputs(
@@ -583,6 +643,8 @@ def derive_outputs(
     """How each output table (by port) derives from one of the step's stored input tables
     (`seen`, `hints`: what its context recorded), where one saves enough. Run it before
     storing, so the input tables can be let go of early."""
+    if not tables:
+        return {}
     parents = stored_parents(store, seen)
     if not parents:
         return {}
@@ -618,20 +680,29 @@ def _with_patch(
 
 
 def _commit_recipe(
-    store: ArtifactStore, written: Written, derivation: Derivation, patch: Written | None
+    store: ArtifactStore, digest: str, derivation: Derivation, patch: Written | None
 ) -> str:
-    """Keep a written table as a recipe: its patch stored durably, then the recipe; the table's
-    own bytes are dropped (or, when they are stored already, everything new is)."""
+    """Keep a table as a recipe under its digest: its patch stored durably, then the recipe
+    (nothing new when the table is stored already)."""
     try:
-        if store.exists(written.digest):
-            return written.digest
+        if store.exists(digest):
+            return digest
         patch_digest = None if patch is None else store.commit(patch)
-        store.put_recipe(written.digest, derivation.recipe(patch_digest).to_json())
-        return written.digest
+        store.put_recipe(digest, derivation.recipe(patch_digest).to_json())
+        return digest
     finally:
-        store.discard(written)
         if patch is not None:
             store.discard(patch)
+
+
+def _recipe_instead(
+    store: ArtifactStore, written: Written, derivation: Derivation, patch: Written | None
+) -> str:
+    """Keep a table streamed into a temp file as a recipe; its own bytes are dropped."""
+    try:
+        return _commit_recipe(store, written.digest, derivation, patch)
+    finally:
+        store.discard(written)
 
 
 def write_export(store: ArtifactStore, prepared: Prepared, pending: list[Future[Any]]) -> None:
@@ -654,14 +725,24 @@ def store_outputs(ran: Ran) -> dict[str, Any]:
         for port, port_type in step.outputs
         if stored_as_table(returned[port], port_type, port)
     }
-    derivations = derive_outputs(store, tables, ran.inputs, ran.hints)
+    # small tables are encoded first: one whose bytes the store holds needs no derivation
+    encoded = {port: encode_small(store, table) for port, table in tables.items()}
+    new = {
+        port: table
+        for port, table in tables.items()
+        if (known := encoded[port]) is None or not known.held
+    }
+    derivations = derive_outputs(store, new, ran.inputs, ran.hints)
     ran.inputs = {}  # the input tables are not needed any more
     try:
         for port, port_type in step.outputs:
             value = returned[port]
             if port in tables:
                 derivation = derivations.get(port)
-                outputs[port] = write_table(store, value, tables[port], pending, derivation)[0]
+                table, known = tables[port], encoded[port]
+                outputs[port] = write_table(
+                    store, value, table, pending, derivation, encoded=known
+                )[0]
                 continue
             prepared = prepare(value, port_type, port)
             digest = store.put(prepared.data)
