@@ -539,7 +539,7 @@ SMALL_TABLE_BYTES = 1 << 20  # an output table up to this size (Arrow bytes) is 
 
 
 @dataclass(frozen=True)
-class Encoded:
+class EncodedTable:
     """A small table's Parquet bytes, encoded in memory: their digest, and whether the store
     holds them already (then nothing is written)."""
 
@@ -548,14 +548,14 @@ class Encoded:
     held: bool
 
 
-def encode_small(store: ArtifactStore, table: Any) -> Encoded | None:
+def encode_small(store: ArtifactStore, table: Any) -> EncodedTable | None:
     """A table's Parquet bytes in memory when it is small (SMALL_TABLE_BYTES), else None (a big
     table's bytes are streamed into the store, never whole in memory)."""
     if table.nbytes > SMALL_TABLE_BYTES:
         return None
     data = table_to_parquet(table)
     digest = sha256_hex(data)
-    return Encoded(data, digest, store.holds(digest, data.size))
+    return EncodedTable(data, digest, store.holds(digest, data.size))
 
 
 def write_table(
@@ -565,7 +565,7 @@ def write_table(
     pending: list[Future[Any]],
     derivation: Derivation | None = None,
     summary: dict[str, Any] | None = None,
-    encoded: Encoded | None = None,
+    encoded: EncodedTable | None = None,
 ) -> tuple[dict[str, Any], bool]:
     """Store a table's Parquet durably (bytes, or a recipe), and its summary (`summary`, when
     made already) unless identical bytes have one stored; return its output record and whether
@@ -600,7 +600,7 @@ def write_table(
 
 
 def _write_small(
-    store: ArtifactStore, table: Any, encoded: Encoded, derivation: Derivation | None
+    store: ArtifactStore, table: Any, encoded: EncodedTable, derivation: Derivation | None
 ) -> tuple[str, int, bool]:
     """Store a small table's bytes (or its recipe) durably unless the store holds them, here:
     a hop to the writer thread would cost more than it overlaps. Its digest, size and whether
