@@ -333,9 +333,7 @@ class LocalRunner:
         self.start()
         tokens = pending_tokens(task)
         if tokens:
-            worker = self._holder(tokens)
-            if worker is None or not worker.idle:
-                worker = self._behind(tokens)
+            worker = self._reader(tokens)
             if worker is None:
                 raise RuntimeError("no worker holds this task's inputs or runs what makes them")
         else:
@@ -409,6 +407,12 @@ class LocalRunner:
                 return worker
         return None
 
+    def _reader(self, tokens: Sequence[str]) -> _Worker | None:
+        """Where a task reading the in-memory outputs `tokens` can go now: the worker holding
+        them when it is idle, else the one running the task that makes them (`_behind`)."""
+        worker = self._holder(tokens)
+        return worker if worker is not None and worker.idle else self._behind(tokens)
+
     def _behind(self, tokens: Sequence[str]) -> _Worker | None:
         """The worker that runs the one task whose outputs `tokens` name ("<task id>/<port>")
         in its main thread, or has it last in its line, if the runner's lines have room: a task
@@ -432,10 +436,7 @@ class LocalRunner:
         self.start()
         tokens = pending_tokens(task)
         if tokens:
-            worker = self._holder(tokens)
-            if worker is not None and worker.idle:
-                return True
-            return self._behind(tokens) is not None
+            return self._reader(tokens) is not None
         return any(w.idle for w in self._workers)
 
     def wait(self, timeout: float | None, wake_fds: Sequence[int] = ()) -> list[RunnerMessage]:
