@@ -579,22 +579,24 @@ class RunMachine:
             if self.statuses[key] is not StepStatus.PENDING or key in self.speculation:
                 continue
             step = self.plan.step(key)
-            running: dict[str, str] = {}  # upstream step -> its task, running in a worker
+            running: tuple[str, str] | None = None  # the one upstream step running, its task
             for dep in reversed(step.dependencies):  # latest first, as scheduler.ready_steps
                 if self.statuses[dep] in DONE or dep in self.provisional:
                     continue
-                task_id = self._running_task(dep) if not running else None
+                task_id = None if running else self._running_task(dep)
                 if task_id is None or task_id in behind:
                     break
-                running[dep] = task_id
+                running = (dep, task_id)
             else:
-                behind.update(running.values())
+                if running:
+                    behind.add(running[1])
                 self._place(key, step, running)
 
-    def _place(self, key: str, step: Step, running: Mapping[str, str]) -> None:
+    def _place(self, key: str, step: Step, running: tuple[str, str] | None) -> None:
         """Place a speculative task of `key`: it starts now on the worker holding its
-        in-memory inputs, or, when it reads a running step, waits behind it in that worker."""
-        if not running and not self._free():
+        in-memory inputs, or, when it reads a running step (`running`: the step and its task),
+        waits behind it in that worker."""
+        if running is None and not self._free():
             return
         inputs: dict[str, dict[str, Any] | None] = {}
         sources: set[tuple[str, str]] = set()
@@ -605,8 +607,8 @@ class RunMachine:
             elif self.statuses[source] in DONE:
                 record = self.outputs[source][port]
                 inputs[wire.port] = {"digest": record.digest, "kind": record.kind}
-            elif source in running:  # the token its worker will hold the output under
-                inputs[wire.port] = {"pending": f"{running[source]}/{port}"}
+            elif running is not None and source == running[0]:  # the token it will be held under
+                inputs[wire.port] = {"pending": f"{running[1]}/{port}"}
                 sources.add((source, port))
             else:
                 inputs[wire.port] = dict(self.provisional[source][port])
@@ -618,7 +620,7 @@ class RunMachine:
         attempt = self.results[key].attempts + 1
         if not self.launcher.place(Task(task_id, key, attempt, inputs, speculative=True)):
             return
-        waits = bool(running)  # behind its source: it takes a slot when its worker takes it
+        waits = running is not None  # behind its source: it takes a slot when its worker takes it
         self.speculation[key] = _Speculation(task_id, key, sources, None if waits else self.clock())
         self.spec_tasks[task_id] = key
         (self.waiting if waits else self.busy).add(task_id)
