@@ -573,6 +573,7 @@ class RunMachine:
         if not self.speculating:
             return
         behind: set[str] = set()  # running tasks tried: one task at most waits behind each
+        refused: set[frozenset[str]] = set()  # in-memory sources no worker can be given now
         for key in sorted(set(candidates), key=self.position.__getitem__):
             if not self._room():
                 return
@@ -580,8 +581,12 @@ class RunMachine:
                 continue
             step = self.plan.step(key)
             running: tuple[str, str] | None = None  # the one upstream step running, its task
+            held: set[str] = set()  # the upstream steps whose outputs a worker holds
             for dep in reversed(step.dependencies):  # latest first, as scheduler.ready_steps
-                if self.statuses[dep] in DONE or dep in self.provisional:
+                if self.statuses[dep] in DONE:
+                    continue
+                if dep in self.provisional:
+                    held.add(dep)
                     continue
                 task_id = None if running else self._running_task(dep)
                 if task_id is None or task_id in behind:
@@ -590,14 +595,20 @@ class RunMachine:
             else:
                 if running:
                     behind.add(running[1])
-                self._place(key, step, running)
+                    self._place(key, step, running)
+                    continue
+                # refused once, refused for every step reading the same (a fan-out's middles)
+                sources = frozenset(held)
+                if not self._free() or sources in refused:
+                    continue
+                if self._place(key, step, None) is False:
+                    refused.add(sources)
 
-    def _place(self, key: str, step: Step, running: tuple[str, str] | None) -> None:
+    def _place(self, key: str, step: Step, running: tuple[str, str] | None) -> bool | None:
         """Place a speculative task of `key`: it starts now on the worker holding its
         in-memory inputs, or, when it reads a running step (`running`: the step and its task),
-        waits behind it in that worker."""
-        if running is None and not self._free():
-            return
+        waits behind it in that worker. False when the launcher has no worker for it now;
+        None when the step is not worth placing (no in-memory input, or likely reused)."""
         inputs: dict[str, dict[str, Any] | None] = {}
         sources: set[tuple[str, str]] = set()
         for wire in step.inputs:
@@ -614,18 +625,19 @@ class RunMachine:
                 inputs[wire.port] = dict(self.provisional[source][port])
                 sources.add((source, port))
         if not sources or self.likely_reused(key, {source for source, _ in sources}):
-            return
+            return None
         self.serial += 1
         task_id = f"{self.run_id}:{key}:s{self.serial}"
         attempt = self.results[key].attempts + 1
         if not self.launcher.place(Task(task_id, key, attempt, inputs, speculative=True)):
-            return
+            return False
         waits = running is not None  # behind its source: it takes a slot when its worker takes it
         self.speculation[key] = _Speculation(task_id, key, sources, None if waits else self.clock())
         self.spec_tasks[task_id] = key
         (self.waiting if waits else self.busy).add(task_id)
         if waits:  # what reads it may wait behind it in turn
             self.speculate(self.plan.dependents[key])
+        return True
 
     def _running_task(self, key: str) -> str | None:
         """The task of `key` that a worker runs or will take next (its attempt, or a

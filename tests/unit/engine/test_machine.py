@@ -37,6 +37,7 @@ class Recorder:
 
     def __init__(self) -> None:
         self.launched: list[Task] = []
+        self.asked: list[Task] = []  # speculative tasks it was asked to place (and refused)
         self.killed: list[str] = []
         self.wakes: list[float] = []
 
@@ -44,6 +45,7 @@ class Recorder:
         self.launched.append(task)
 
     def place(self, task: Task) -> bool:
+        self.asked.append(task)
         return False
 
     def kill(self, task_id: str) -> None:
@@ -212,3 +214,24 @@ def test_cancel_ends_every_unfinished_step(chain: Plan, store) -> None:
     assert h.launcher.killed == ["r1:a:1"]
     assert dict(h.machine.statuses) == {"a": "canceled", "b": "canceled"}
     assert h.machine.finish().status == "canceled"
+
+
+def test_a_fan_out_asks_the_launcher_once_for_middles_it_cannot_place(reg: Registry, store) -> None:
+    middles = [f"m{i}" for i in range(50)]
+    fan = compile_document(
+        graph(
+            [node("a", "test.const@1"), *(node(m, "test.add@1") for m in middles)],
+            [("a.out", f"{m}.in") for m in middles],
+        ),
+        reg,
+    )
+    h = Harness(fan, store, capacity=2, speculate=True)
+    h.machine.begin()
+    h.launcher.asked.clear()  # (one middle was offered to wait behind a)
+    held = {"out": {"pending": "r1:a:1/out", "kind": "json"}}
+    h.machine.message("r1:a:1", "computed", {"outputs": held})
+    # the worker holding a's output cannot take one middle: it can take none of the others
+    assert len(h.launcher.asked) == 1
+    assert all(h.machine.statuses[m] == "pending" for m in middles)
+    h.machine.message("r1:a:1", "done", succeeded(store))
+    assert sorted(t.key for t in h.launcher.launched) == ["a", "m0", "m1"]
