@@ -282,7 +282,7 @@ def _save_record(
     run.stored_inline = True
     db = connections[DEFAULT_DB_ALIAS]
     fields = [RunRecord._meta.get_field(name) for name in ("run", "steps", "events")]
-    row = [run.pk, json_param(fields[1], steps, db), json_text_param(fields[2], log.decode(), db)]
+    row = [run.pk, to_json(steps, inf_nan_mode="null").decode(), log.decode()]  # JSON text
     names = ("seq", "stored_inline", *run_fields)
     update = _update_run(db, run.pk, {name: getattr(run, name) for name in names})
     columns = [f.column for f in fields]

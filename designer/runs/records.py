@@ -4,7 +4,8 @@ A run the fast path finishes in its request (every step reused, decision 0038) w
 write a StepRun per step and ~2 RunEvents per step. Its RunRecord holds the same thing: each
 step's saved fields (those not at their default; the outputs left out, they are the data of the
 step's `step.output` events) and the event log's [type, data] in seq order. Readers get exactly
-what the rows would give: unsaved StepRuns in plan order and the same event envelopes.
+what the rows would give: unsaved StepRuns in plan order and the same event envelopes. Both
+are stored as JSON text (`encode`, read back by `decode`), not JSONFields (decision 0042).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from django.db.models.base import ModelState
+from pydantic_core import from_json, to_json
 
 from designer.runs.models import Run, RunEvent, RunRecord, StepRun
 from designer.runs.translate import STEP_FIELDS
@@ -64,6 +66,16 @@ def step_entries(steps: list[StepRun]) -> list[dict[str, Any]]:
     return entries
 
 
+def encode(value: Any) -> str:
+    """A record column's JSON text (compact; NaN and infinities as null, as the protocol's)."""
+    return to_json(value, inf_nan_mode="null").decode()
+
+
+def decode(text: str) -> Any:
+    """A record column's value from its JSON text."""
+    return from_json(text)
+
+
 def outputs_by_step(events: list[Any]) -> dict[str, dict[str, Any]]:
     """Each step's outputs, from its `step.output` events (as translate saves them on the step)."""
     outputs: dict[str, dict[str, Any]] = {}
@@ -76,10 +88,10 @@ def outputs_by_step(events: list[Any]) -> dict[str, dict[str, Any]]:
 
 def record_steps(run: Run) -> list[StepRun]:
     """An inline run's steps as unsaved StepRuns, in plan order (what its rows would read)."""
-    record = RunRecord.objects.get(run_id=run.pk)
-    outputs = outputs_by_step(record.events)
+    entries, events = RunRecord.objects.values_list("steps", "events").get(run_id=run.pk)
+    outputs = outputs_by_step(decode(events))
     steps = []
-    for entry in record.steps:
+    for entry in decode(entries):
         fields = dict(entry)
         for name in TIMES:
             if fields.get(name):
@@ -98,8 +110,9 @@ def find_step(run: Run, key: str) -> StepRun | None:
 
 def events_after(run_id: int, after: int, upto: int | None = None) -> list[dict[str, Any]]:
     """A run's saved event envelopes with after < seq (≤ upto), in seq order, rows or inline."""
-    events = RunRecord.objects.filter(run_id=run_id).values_list("events", flat=True).first()
-    if events is not None:
+    text = RunRecord.objects.filter(run_id=run_id).values_list("events", flat=True).first()
+    if text is not None:
+        events = decode(text)
         last = len(events) if upto is None else min(upto, len(events))
         return [
             {"type": kind, "run_id": run_id, "seq": seq, "data": data}

@@ -83,8 +83,8 @@ def _step_records(
     """(outputs, history) of every step, saved as a row or in an inline run's record."""
     yield from rows.values_list("outputs", "history").iterator()
     for steps, events in inline.values_list("steps", "events").iterator():
-        outputs = records.outputs_by_step(events)
-        for step in steps:
+        outputs = records.outputs_by_step(records.decode(events))
+        for step in records.decode(steps):
             yield outputs.get(step["key"], {}), step.get("history", [])
 
 
