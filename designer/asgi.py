@@ -16,6 +16,7 @@ from designer.realtime.auth import TokenOrSessionAuthMiddlewareStack  # noqa: E4
 from designer.realtime.frames import FrameWriterMiddleware, direct_writes  # noqa: E402
 from designer.realtime.origin import SameOriginValidator  # noqa: E402
 from designer.realtime.routing import websocket_urlpatterns  # noqa: E402
+from designer.request_threads import RequestThreads  # noqa: E402
 
 if settings.DESIGNER_RUNNER == "celery":
     # Runs are handed to Celery from this process: its tasks must send through the configured
@@ -36,7 +37,7 @@ leave_request_bodies_to_django()
 
 application = ProtocolTypeRouter(
     {
-        "http": django_asgi_app,
+        "http": RequestThreads(django_asgi_app),
         "websocket": FrameWriterMiddleware(
             SameOriginValidator(
                 TokenOrSessionAuthMiddlewareStack(URLRouter(websocket_urlpatterns))

@@ -52,10 +52,13 @@ def sqlite_database(path: str | Path) -> dict[str, object]:
 
     WAL lets readers proceed while a writer commits; IMMEDIATE transactions take the write lock
     up front, so concurrent writers wait (up to `timeout`) instead of failing mid-transaction.
+    A connection is kept across requests (its thread is: designer/request_threads.py), as on
+    PostgreSQL: opening one cost ~0.55 ms of CPU a request.
     """
     return {
         "ENGINE": "django.db.backends.sqlite3",
         "NAME": path,
+        "CONN_MAX_AGE": 60,
         "OPTIONS": {
             "timeout": 20,
             "transaction_mode": "IMMEDIATE",

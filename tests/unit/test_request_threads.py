@@ -1,0 +1,91 @@
+"""HTTP requests reuse pooled threads, and with them their database connection; concurrent
+requests still each have a thread of their own."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from typing import Any
+
+import pytest
+from asgiref.sync import ThreadSensitiveContext, sync_to_async
+from django.core.asgi import get_asgi_application
+from django.db import connections
+
+from designer.request_threads import RequestThreads
+
+
+async def get(app: Any, path: str) -> int:
+    """The status of a GET of `path` through the ASGI application `app`."""
+    scope = {
+        "type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "GET",
+        "scheme": "http", "path": path, "raw_path": path.encode(), "query_string": b"",
+        "root_path": "", "headers": [(b"host", b"testserver")],
+        "client": ("127.0.0.1", 5000), "server": ("testserver", 80),
+    }  # fmt: skip
+    messages: list[dict[str, Any]] = []
+    request: dict[str, Any] | None = {"type": "http.request", "body": b"", "more_body": False}
+
+    async def receive() -> dict[str, Any]:
+        nonlocal request
+        if request is not None:
+            message, request = request, None
+            return message
+        await asyncio.Event().wait()  # no disconnect: the request ends by itself
+        raise AssertionError
+
+    async def send(message: dict[str, Any]) -> None:
+        messages.append(message)
+
+    await app(scope, receive, send)
+    return int(messages[0]["status"])
+
+
+@pytest.mark.django_db(transaction=True)
+def test_requests_one_after_another_open_one_database_connection(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    wrapper = type(connections["default"])
+    opened: list[int] = []
+    connect = wrapper.get_new_connection
+
+    def counted(self: Any, params: dict[str, Any]) -> Any:
+        opened.append(threading.get_ident())
+        return connect(self, params)
+
+    monkeypatch.setattr(wrapper, "get_new_connection", counted)
+    app = RequestThreads(get_asgi_application())
+
+    async def three() -> list[int]:
+        return [await get(app, "/healthz") for _ in range(3)]
+
+    assert asyncio.run(three()) == [200, 200, 200]
+    assert len(opened) == 1, "each request opened a connection of its own"
+
+
+def test_concurrent_requests_run_on_threads_of_their_own_and_the_pool_keeps_two() -> None:
+    together = threading.Barrier(3, timeout=5)  # all three requests' sync code at once
+    seen: list[tuple[int, int]] = []
+
+    def sync_part() -> int:
+        if len(seen) < 3:
+            together.wait()
+        return threading.get_ident()
+
+    async def django_like(scope: Any, receive: Any, send: Any) -> None:
+        async with ThreadSensitiveContext():  # as Django's ASGI handler opens one a request
+            first = await sync_to_async(sync_part)()
+            second = await sync_to_async(threading.get_ident)()
+        seen.append((first, second))
+
+    app = RequestThreads(django_like, idle=2)
+
+    async def main() -> None:
+        await asyncio.gather(*(app({}, None, None) for _ in range(3)))
+        await asyncio.gather(*(app({}, None, None) for _ in range(2)))  # on the kept two
+
+    asyncio.run(main())
+    assert all(first == second for first, second in seen), "a request's sync code on one thread"
+    burst, after = {first for first, _ in seen[:3]}, {first for first, _ in seen[3:]}
+    assert len(burst) == 3
+    assert len(after) == 2 and after <= burst, "two threads kept from the burst, reused"
