@@ -7,7 +7,13 @@
     the same cache, store and scope, no worker, events kept in a list), measured right after
     each rerun: goal, the API within 2 ms of the engine (issue 17). `finished_at` and the time
     until the 201 answer is back are shown beside it (such a run is finished inside its POST,
-    decision 0003, so its events are published before the answer is serialised).
+    decision 0003, so its events are published before the answer is serialised). The test
+    client is called from a thread a running event loop started, as a server runs a sync view,
+    so the in-memory channel layer's publish hops to that loop as it does under Daphne (called
+    from no loop, `async_to_sync` made an event loop per publish, which no server does). Then
+    the same reruns through the ASGI application's HTTP side as designer/asgi.py serves it
+    (Django's ASGI handler: its body reading, async middleware, thread hops), timed in the
+    process's CPU time (every thread's).
 (b) PUT a 1,000-node draft with If-Match: target < 200 ms.
 (c) a 20-step run (cache bypassed) through the Celery path vs the local runner: the ratio.
     Needs Redis: `--redis redis://127.0.0.1:6379/0` or TEST_REDIS_URL; skipped otherwise.
@@ -19,7 +25,9 @@ Runs in-process against a fresh SQLite database in a temporary folder:
 from __future__ import annotations
 
 import argparse
+import asyncio
 import atexit
+import json
 import os
 import shutil
 import statistics
@@ -46,13 +54,16 @@ import django  # noqa: E402
 
 django.setup()
 
+from asgiref.sync import sync_to_async  # noqa: E402
 from django.conf import settings  # noqa: E402
+from django.core.asgi import get_asgi_application  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.utils import timezone  # noqa: E402
 from rest_framework.test import APIClient  # noqa: E402
 
 from designer.engine.execute import execute  # noqa: E402
 from designer.engine.plan import Plan  # noqa: E402
+from designer.request_threads import RequestThreads  # noqa: E402
 from designer.runs import engine_setup, eventlog  # noqa: E402
 from designer.runs.fastpath import NoWorkerRunner  # noqa: E402
 from designer.runs.models import Run  # noqa: E402
@@ -147,17 +158,19 @@ def run_to_end(
     return Run.objects.get(pk=run_id)
 
 
-def clock_finish_events() -> dict[int, tuple[float, float]]:
-    """Note when each run's `run.finished` event is published, i.e. committed: perf_counter and
-    the publishing thread's CPU time (the request's own thread, for a run finished in it)."""
-    published: dict[int, tuple[float, float]] = {}
+def clock_finish_events() -> dict[int, tuple[float, float, float]]:
+    """Note when each run's `run.finished` event is published, i.e. committed: perf_counter,
+    the publishing thread's CPU time (the request's own thread, for a run finished in it) and
+    the process's."""
+    published: dict[int, tuple[float, float, float]] = {}
     publish = eventlog.publish_run_events
 
     def clocked(workspace: int, envelopes: list[dict[str, Any]]) -> None:
         publish(workspace, envelopes)
         for envelope in envelopes:
             if envelope["type"] == "run.finished":
-                published[envelope["run_id"]] = (time.perf_counter(), time.thread_time())
+                clocks = (time.perf_counter(), time.thread_time(), time.process_time())
+                published[envelope["run_id"]] = clocks
 
     eventlog.publish_run_events = clocked  # type: ignore[assignment]
     return published
@@ -193,6 +206,26 @@ def bench_rerun(api: APIClient, ws: int, reruns: int = RERUN_SAMPLES) -> None:
         f"{(first.finished_at - first.created_at).total_seconds():.2f} s"
     )
     published = clock_finish_events()
+
+    async def serve() -> None:  # as a server does: sync code on threads its loop started
+        await sync_to_async(client_reruns)(api, graph, reruns, published)
+        await asgi_reruns(api, graph, reruns, published)
+
+    asyncio.run(serve())
+
+
+def wait_published(run_id: int, published: dict[int, Any]) -> tuple[float, float, float]:
+    deadline = time.monotonic() + 10
+    while run_id not in published:  # the commit is seen just before the publish returns
+        assert time.monotonic() < deadline, f"run {run_id}: run.finished was not published"
+        time.sleep(0.001)
+    return published[run_id]  # type: ignore[no-any-return]
+
+
+def client_reruns(
+    api: APIClient, graph: int, reruns: int, published: dict[int, tuple[float, float, float]]
+) -> None:
+    """(a) through the test client, from a thread of the running loop."""
     samples, engine, stamped, answers, cpu, engine_cpu = [], [], [], [], [], []
     for _ in range(reruns):
         started, started_at, answered = time.perf_counter(), timezone.now(), []
@@ -200,12 +233,9 @@ def bench_rerun(api: APIClient, ws: int, reruns: int = RERUN_SAMPLES) -> None:
         run = run_to_end(api, graph, {}, answered=answered)
         assert run.status == "succeeded"
         assert [s.status for s in run.step_list] == ["reused"] * 100
-        deadline = time.monotonic() + 10
-        while run.pk not in published:  # the commit is seen just before the publish returns
-            assert time.monotonic() < deadline, f"run {run.pk}: run.finished was not published"
-            time.sleep(0.001)
-        samples.append((published[run.pk][0] - started) * 1000)
-        cpu.append((published[run.pk][1] - started_cpu) * 1000)
+        clocks = wait_published(run.pk, published)
+        samples.append((clocks[0] - started) * 1000)
+        cpu.append((clocks[1] - started_cpu) * 1000)
         stamped.append((run.finished_at - started_at).total_seconds() * 1000)
         answers.append((answered[0] - started) * 1000)
         wall, used = engine_alone(run)
@@ -230,6 +260,65 @@ def bench_rerun(api: APIClient, ws: int, reruns: int = RERUN_SAMPLES) -> None:
         f"(a) the same in the request thread's CPU time: POST → run.finished published median "
         f"{cpu_median:.1f} ms, the engine alone {cpu_alone:.1f} ms, API minus engine "
         f"{cpu_median - cpu_alone:.1f} ms"
+    )
+
+
+async def asgi_post(app: Any, path: str, token: str) -> tuple[int, bytes]:
+    """POST `{}` to `path` through the ASGI application `app`: the status and the body."""
+    headers = [
+        (b"host", b"testserver"),
+        (b"content-type", b"application/json"),
+        (b"content-length", b"2"),
+        (b"authorization", token.encode()),
+    ]
+    scope = {
+        "type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "POST",
+        "scheme": "http", "path": path, "raw_path": path.encode(), "query_string": b"",
+        "root_path": "", "headers": headers, "client": ("127.0.0.1", 50000),
+        "server": ("testserver", 80),
+    }  # fmt: skip
+    request: dict[str, Any] | None = {"type": "http.request", "body": b"{}", "more_body": False}
+    sent: list[dict[str, Any]] = []
+
+    async def receive() -> dict[str, Any]:
+        nonlocal request
+        if request is None:
+            await asyncio.Event().wait()  # the client stays connected
+        message, request = request, None
+        return message  # type: ignore[return-value]
+
+    async def send(message: dict[str, Any]) -> None:
+        sent.append(message)
+
+    await app(scope, receive, send)
+    return int(sent[0]["status"]), b"".join(m.get("body", b"") for m in sent[1:])
+
+
+async def asgi_reruns(
+    api: APIClient, graph: int, reruns: int, published: dict[int, tuple[float, float, float]]
+) -> None:
+    """(a) through the ASGI application's HTTP side (designer/asgi.py), in process CPU time."""
+    app = RequestThreads(get_asgi_application())
+    token, path = api._credentials["HTTP_AUTHORIZATION"], f"/api/graphs/{graph}/runs/"
+    walls, cpus, answers, engine_cpu = [], [], [], []
+    for _ in range(reruns):
+        started, started_cpu = time.perf_counter(), time.process_time()
+        status, body = await asgi_post(app, path, token)
+        answered = time.perf_counter()
+        assert status == 201, body
+        run = await sync_to_async(Run.objects.get)(pk=json.loads(body)["id"])
+        assert run.status == "succeeded"
+        clocks = await sync_to_async(wait_published)(run.pk, published)
+        walls.append((clocks[0] - started) * 1000)
+        cpus.append((clocks[2] - started_cpu) * 1000)
+        answers.append((answered - started) * 1000)
+        engine_cpu.append((await sync_to_async(engine_alone)(run))[1])
+    cpu, alone = statistics.median(cpus), statistics.median(engine_cpu)
+    print(
+        f"(a) the same through the ASGI application (Django's ASGI handler), process CPU time: "
+        f"POST → run.finished published median {cpu:.1f} ms, the engine alone {alone:.1f} ms, "
+        f"API minus engine {cpu - alone:.1f} ms; wall median {statistics.median(walls):.1f} ms; "
+        f"until the 201 answer is back: median {statistics.median(answers):.1f} ms"
     )
 
 
