@@ -1,0 +1,75 @@
+"""A run saved by its one prepared INSERT is the row Run.objects.create saves, signals and all."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.db.models.signals import post_save, pre_save
+
+from designer.graphs.services import commit_version, create_graph
+from designer.runs import run_rows
+from designer.runs.models import Run
+from designer.workspaces import services
+
+pytestmark = pytest.mark.django_db
+
+EMPTY = {"schema_version": 1, "parameters": {}, "nodes": [], "edges": [], "comments": []}
+
+
+def new_run_values() -> dict[str, Any]:
+    user = get_user_model().objects.create_user("ada")
+    workspace = services.create_workspace(user, "team")
+    graph = create_graph(workspace, user, "g", document=EMPTY)
+    version = commit_version(graph.pk, user, "v1", only_if_changed=False)
+    return {
+        "workspace_id": workspace.pk,
+        "graph_version": version,
+        "parameters": {"rows": 3, "name": "ü"},
+        "options": {"bypass_cache": False, "from_node": None, "policy": {"retries": 1}},
+        "runner": "local",
+        "created_by": user,
+    }
+
+
+def test_an_inserted_run_is_the_row_django_creates() -> None:
+    values = new_run_values()
+    saved = run_rows.insert(Run(**values))
+    created = Run.objects.create(**values)
+    assert saved.pk is not None and saved.pk != created.pk
+    assert not saved._state.adding and saved._state.db == created._state.db
+    stored, expected = Run.objects.get(pk=saved.pk), Run.objects.get(pk=created.pk)
+    for field in Run._meta.concrete_fields:
+        if field.name not in ("id", "created_at"):
+            assert getattr(stored, field.attname) == getattr(expected, field.attname), field.name
+    assert stored.created_at == saved.created_at
+    assert abs((expected.created_at - stored.created_at).total_seconds()) < 60
+
+
+def test_an_inserted_run_sends_the_signals_save_sends() -> None:
+    values = new_run_values()
+    heard: list[tuple[str, dict[str, Any]]] = []
+
+    def before(**kwargs: Any) -> None:
+        heard.append(("pre_save", {**kwargs, "pk": kwargs["instance"].pk}))
+
+    def after(**kwargs: Any) -> None:
+        heard.append(("post_save", {**kwargs, "pk": kwargs["instance"].pk}))
+
+    pre_save.connect(before, sender=Run)
+    post_save.connect(after, sender=Run)
+    try:
+        run = run_rows.insert(Run(**values))
+        Run.objects.create(**values)
+    finally:
+        pre_save.disconnect(before, sender=Run)
+        post_save.disconnect(after, sender=Run)
+    ours, django = heard[:2], heard[2:]
+    assert [name for name, _ in ours] == [name for name, _ in django] == ["pre_save", "post_save"]
+    assert ours[0][1]["instance"] is ours[1][1]["instance"] is run
+    assert (ours[0][1]["pk"], ours[1][1]["pk"]) == (None, run.pk)
+    for (_, mine), (_, theirs) in zip(ours, django, strict=True):
+        assert {k: v for k, v in mine.items() if k not in ("instance", "pk")} == {
+            k: v for k, v in theirs.items() if k not in ("instance", "pk")
+        }
