@@ -9,6 +9,7 @@ and load when touched.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import cache
 from typing import Any, TypeVar
 
 from django.db import connections
@@ -39,13 +40,26 @@ def load(model: type[M], names: Sequence[str], values: Sequence[Any]) -> M:
     converts them, e.g. SQLite's datetimes made aware); the other fields deferred."""
     alias = model.objects.db  # type: ignore[attr-defined]
     db = connections[alias]
+    attnames, converted = _layout(model, tuple(names), alias)
+    loaded = list(values)
+    for at, field, col in converted:  # the fields the ORM converts (found once, see _layout)
+        for convert in db.ops.get_db_converters(col) + field.get_db_converters(db):
+            loaded[at] = convert(loaded[at], col, db)
+    return model.from_db(alias, attnames, loaded)
+
+
+@cache
+def _layout(
+    model: type[Model], names: tuple[str, ...], alias: str
+) -> tuple[list[str], list[tuple[int, Field[Any, Any], Any]]]:
+    """The attnames of `names`, and those fields the ORM converts when it reads them (with
+    their column expression): which fields have converters depends on the field and the
+    database's backend only."""
+    db = connections[alias]
     fields: list[Field[Any, Any]] = [model._meta.get_field(name) for name in names]  # type: ignore[misc]
-    loaded = [_converted(db, field, value) for field, value in zip(fields, values, strict=True)]
-    return model.from_db(alias, [field.attname for field in fields], loaded)
-
-
-def _converted(db: Any, field: Field[Any, Any], value: Any) -> Any:
-    col = field.get_col(field.model._meta.db_table)
-    for convert in db.ops.get_db_converters(col) + field.get_db_converters(db):
-        value = convert(value, col, db)
-    return value
+    converted = []
+    for at, field in enumerate(fields):
+        col = field.get_col(model._meta.db_table)
+        if db.ops.get_db_converters(col) + field.get_db_converters(db):
+            converted.append((at, field, col))
+    return [field.attname for field in fields], converted
