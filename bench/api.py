@@ -12,7 +12,7 @@
     so the in-memory channel layer's publish hops to that loop as it does under Daphne (called
     from no loop, `async_to_sync` made an event loop per publish, which no server does). Then
     the same reruns through the ASGI application's HTTP side as designer/asgi.py serves it
-    (Django's ASGI handler: its body reading, async middleware, thread hops), timed in the
+    (Django's ASGI handler as designer/request_threads.py runs it), timed in the
     process's CPU time (every thread's).
 (b) PUT a 1,000-node draft with If-Match: target < 200 ms.
 (c) a 20-step run (cache bypassed) through the Celery path vs the local runner: the ratio.
@@ -56,14 +56,13 @@ django.setup()
 
 from asgiref.sync import sync_to_async  # noqa: E402
 from django.conf import settings  # noqa: E402
-from django.core.asgi import get_asgi_application  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.utils import timezone  # noqa: E402
 from rest_framework.test import APIClient  # noqa: E402
 
 from designer.engine.execute import execute  # noqa: E402
 from designer.engine.plan import Plan  # noqa: E402
-from designer.request_threads import RequestThreads  # noqa: E402
+from designer.request_threads import http_application  # noqa: E402
 from designer.runs import engine_setup, eventlog  # noqa: E402
 from designer.runs.fastpath import NoWorkerRunner  # noqa: E402
 from designer.runs.models import Run  # noqa: E402
@@ -298,7 +297,7 @@ async def asgi_reruns(
     api: APIClient, graph: int, reruns: int, published: dict[int, tuple[float, float, float]]
 ) -> None:
     """(a) through the ASGI application's HTTP side (designer/asgi.py), in process CPU time."""
-    app = RequestThreads(get_asgi_application())
+    app = http_application()
     token, path = api._credentials["HTTP_AUTHORIZATION"], f"/api/graphs/{graph}/runs/"
     walls, cpus, answers, engine_cpu = [], [], [], []
     for _ in range(reruns):

@@ -3,10 +3,10 @@
 import gc
 import os
 
-from django.core.asgi import get_asgi_application
+from designer.request_threads import http_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "designer.settings")
-django_asgi_app = get_asgi_application()
+django_asgi_app = http_application()  # Django's ASGI handler, run as request_threads.py says
 
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from django.conf import settings  # noqa: E402
@@ -16,7 +16,6 @@ from designer.realtime.auth import TokenOrSessionAuthMiddlewareStack  # noqa: E4
 from designer.realtime.frames import FrameWriterMiddleware, direct_writes  # noqa: E402
 from designer.realtime.origin import SameOriginValidator  # noqa: E402
 from designer.realtime.routing import websocket_urlpatterns  # noqa: E402
-from designer.request_threads import RequestThreads  # noqa: E402
 
 if settings.DESIGNER_RUNNER == "celery":
     # Runs are handed to Celery from this process: its tasks must send through the configured
@@ -37,7 +36,7 @@ leave_request_bodies_to_django()
 
 application = ProtocolTypeRouter(
     {
-        "http": RequestThreads(django_asgi_app),
+        "http": django_asgi_app,
         "websocket": FrameWriterMiddleware(
             SameOriginValidator(
                 TokenOrSessionAuthMiddlewareStack(URLRouter(websocket_urlpatterns))

@@ -1,22 +1,23 @@
 """HTTP requests reuse pooled threads, and with them their database connection; concurrent
-requests still each have a thread of their own."""
+requests still each have a thread of their own; a request's middleware and view are entered
+from the event loop once."""
 
 from __future__ import annotations
 
 import asyncio
+import json
 import threading
 from typing import Any
 
 import pytest
-from asgiref.sync import ThreadSensitiveContext, sync_to_async
-from django.core.asgi import get_asgi_application
+from asgiref.sync import SyncToAsync, ThreadSensitiveContext, sync_to_async
 from django.db import connections
 
-from designer.request_threads import RequestThreads
+from designer.request_threads import RequestThreads, http_application
 
 
-async def get(app: Any, path: str) -> int:
-    """The status of a GET of `path` through the ASGI application `app`."""
+async def get(app: Any, path: str) -> list[dict[str, Any]]:
+    """The messages a GET of `path` through the ASGI application `app` sends back."""
     scope = {
         "type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "GET",
         "scheme": "http", "path": path, "raw_path": path.encode(), "query_string": b"",
@@ -38,7 +39,7 @@ async def get(app: Any, path: str) -> int:
         messages.append(message)
 
     await app(scope, receive, send)
-    return int(messages[0]["status"])
+    return messages
 
 
 @pytest.mark.django_db(transaction=True)
@@ -54,10 +55,10 @@ def test_requests_one_after_another_open_one_database_connection(
         return connect(self, params)
 
     monkeypatch.setattr(wrapper, "get_new_connection", counted)
-    app = RequestThreads(get_asgi_application())
+    app = http_application()
 
     async def three() -> list[int]:
-        return [await get(app, "/healthz") for _ in range(3)]
+        return [(await get(app, "/healthz"))[0]["status"] for _ in range(3)]
 
     assert asyncio.run(three()) == [200, 200, 200]
     assert len(opened) == 1, "each request opened a connection of its own"
@@ -89,3 +90,26 @@ def test_concurrent_requests_run_on_threads_of_their_own_and_the_pool_keeps_two(
     burst, after = {first for first, _ in seen[:3]}, {first for first, _ in seen[3:]}
     assert len(burst) == 3
     assert len(after) == 2 and after <= burst, "two threads kept from the burst, reused"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_request_enters_its_middleware_and_view_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    hops: list[str] = []
+    enter = SyncToAsync.__call__
+
+    async def counted(self: SyncToAsync, *args: Any, **kwargs: Any) -> Any:
+        hops.append(getattr(self.func, "__qualname__", repr(self.func)))
+        return await enter(self, *args, **kwargs)
+
+    monkeypatch.setattr(SyncToAsync, "__call__", counted)
+    app = http_application()
+    asyncio.run(get(app, "/healthz"))  # the first request loads what is loaded once
+    hops.clear()
+    missing, found = asyncio.run(get(app, "/api/none/")), asyncio.run(get(app, "/healthz"))
+    assert missing[0]["status"] == 404
+    assert found[0]["status"] == 200 and json.loads(found[1]["body"])["status"] == "ok"
+    headers = dict(found[0]["headers"])
+    assert headers[b"X-Frame-Options"] == b"DENY", "the middleware ran on the answer"
+    entered = [hop for hop in hops if hop.endswith("get_response")]
+    assert len(entered) == 2, hops  # one hop a request into the middleware and the view
+    assert len(hops) == 2 * 3, hops  # with the started signal and closing the answer: not ~20
