@@ -42,6 +42,14 @@ async def get(app: Any, path: str) -> list[dict[str, Any]]:
     return messages
 
 
+def release(app: RequestThreads) -> None:
+    """Close the kept threads' database connections and end them (the test database is dropped
+    after the tests, which PostgreSQL refuses while a session is open)."""
+    for executor in app._idle:
+        executor.submit(connections.close_all).result()
+        executor.shutdown()
+
+
 @pytest.mark.django_db(transaction=True)
 def test_requests_one_after_another_open_one_database_connection(
     monkeypatch: pytest.MonkeyPatch,
@@ -60,7 +68,10 @@ def test_requests_one_after_another_open_one_database_connection(
     async def three() -> list[int]:
         return [(await get(app, "/healthz"))[0]["status"] for _ in range(3)]
 
-    assert asyncio.run(three()) == [200, 200, 200]
+    try:
+        assert asyncio.run(three()) == [200, 200, 200]
+    finally:
+        release(app)
     assert len(opened) == 1, "each request opened a connection of its own"
 
 
@@ -103,9 +114,12 @@ def test_a_request_enters_its_middleware_and_view_once(monkeypatch: pytest.Monke
 
     monkeypatch.setattr(SyncToAsync, "__call__", counted)
     app = http_application()
-    asyncio.run(get(app, "/healthz"))  # the first request loads what is loaded once
-    hops.clear()
-    missing, found = asyncio.run(get(app, "/api/none/")), asyncio.run(get(app, "/healthz"))
+    try:
+        asyncio.run(get(app, "/healthz"))  # the first request loads what is loaded once
+        hops.clear()
+        missing, found = asyncio.run(get(app, "/api/none/")), asyncio.run(get(app, "/healthz"))
+    finally:
+        release(app)
     assert missing[0]["status"] == 404
     assert found[0]["status"] == 200 and json.loads(found[1]["body"])["status"] == "ok"
     headers = dict(found[0]["headers"])
