@@ -9,12 +9,14 @@ import hashlib
 import logging
 import os
 import threading
+import time
 from collections.abc import Callable, Coroutine
 from importlib import import_module
 from typing import Any
 
 from asgiref.sync import async_to_sync
 from channels.layers import InMemoryChannelLayer, get_channel_layer
+from channels_redis.core import RedisChannelLayer
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.db import transaction
@@ -188,14 +190,48 @@ def publish_run_events(workspace_id: int, envelopes: list[dict[str, Any]]) -> No
     if layer is None or not envelopes:
         return
 
+    sends = [
+        (group, {"type": "protocol.message", "message": envelope})
+        for envelope in envelopes
+        for group in (
+            (run_group(envelope["run_id"]), workspace_group(workspace_id))
+            if envelope["type"] in RUN_LEVEL_EVENTS
+            else (run_group(envelope["run_id"]),)
+        )
+    ]
+
     async def send_all() -> None:
-        for envelope in envelopes:
-            message = {"type": "protocol.message", "message": envelope}
-            await layer.group_send(run_group(envelope["run_id"]), message)
-            if envelope["type"] in RUN_LEVEL_EVENTS:
-                await layer.group_send(workspace_group(workspace_id), message)
+        watched = await _watched(layer, list(dict.fromkeys(group for group, _ in sends)))
+        for group, message in sends:
+            if group in watched:
+                await layer.group_send(group, message)
 
     _publish(layer, send_all, wait=False)
+
+
+async def _watched(layer: Any, groups: list[str]) -> set[str]:
+    """Those of `groups` that have a member, as channels_redis's `group_send` finds them (its
+    expired members dropped first), in one round trip per Redis host: a message to a group
+    without members is not sent (channels_redis would read the members and send nothing; two
+    round trips per message, for each event of a run nobody watches). Every group for another
+    layer. A socket that joins meanwhile gets the message from the log, as any that joins
+    after a `group_send` read the members (the hub's check)."""
+    if not isinstance(layer, RedisChannelLayer):
+        return set(groups)
+    hosts: dict[int, list[str]] = {}
+    for group in groups:
+        hosts.setdefault(layer.consistent_hash(group), []).append(group)
+    expired = int(time.time()) - layer.group_expiry
+    watched: set[str] = set()
+    for index, named in hosts.items():
+        pipe = layer.connection(index).pipeline(transaction=False)
+        for group in named:
+            key = layer._group_key(group)
+            pipe.zremrangebyscore(key, min=0, max=expired)
+            pipe.zcard(key)
+        members = (await pipe.execute())[1::2]
+        watched.update(group for group, count in zip(named, members, strict=True) if count)
+    return watched
 
 
 def publish_shared_update(graph_id: int, update: bytes, generation: int) -> None:

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import threading
+import uuid
 from typing import Any
 
 import pytest
 from channels.layers import InMemoryChannelLayer
+from channels_redis.core import RedisChannelLayer
 
 from designer.realtime import broadcast
 
@@ -114,3 +116,40 @@ def test_the_in_memory_layer_is_used_through_async_to_sync(
     monkeypatch.setattr(broadcast, "_publisher", None)
     broadcast.publish_run_events(9, [envelope("run.status", 1, {"status": "running"})])
     assert broadcast._publisher is None  # no publishing loop: the layer lives on the caller's
+
+
+def test_events_go_only_to_groups_someone_watches(
+    redis_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A run nobody watches costs one look at its groups, not two Redis round trips a message;
+    a watched group gets every message, in order."""
+    layer = RedisChannelLayer(hosts=[redis_url], prefix=f"test-{uuid.uuid4().hex}")
+    monkeypatch.setattr(broadcast, "get_channel_layer", lambda: layer)
+    monkeypatch.setattr(broadcast, "_publisher", None)
+    sent: list[str] = []
+    send = layer.group_send
+
+    async def recorded(group: str, message: dict[str, Any]) -> None:
+        sent.append(group)
+        await send(group, message)
+
+    monkeypatch.setattr(layer, "group_send", recorded)
+
+    async def watch(group: str) -> str:
+        channel = await layer.new_channel()
+        await layer.group_add(group, channel)
+        return channel
+
+    with asyncio.Runner() as runner:  # the socket's side, on a loop of its own
+        channel = runner.run(watch("run.5"))  # a socket on the run, none on workspace 9's list
+        status = envelope("run.status", 1, {"status": "running"})
+        progress = envelope("step.progress", 2, {"step": "n1", "value": 1, "max": 2})
+        broadcast.publish_run_events(9, [status, progress])
+        broadcast.flush()
+        assert sent == ["run.5", "run.5"]
+
+        async def receive() -> list[dict[str, Any]]:
+            return [(await layer.receive(channel))["message"] for _ in range(2)]
+
+        assert runner.run(receive()) == [status, progress]
+        runner.run(layer.group_discard("run.5", channel))
