@@ -363,7 +363,10 @@ def _transition(
         launcher = CeleryLauncher(run, plan, clock)
         fresh = locked.status == RunStatus.QUEUED
         near = None if around is None else around(plan)
-        known, rows = ({}, {}) if fresh else _load_steps(run_id, near, fetched)
+        if fresh:  # nothing to restore; the rows read with the lock are those it queues
+            known, rows = {}, {row.key: row for whole, row in fetched or () if whole}
+        else:
+            known, rows = _load_steps(run_id, near, fetched)
         machine = machine_for(launcher, events, known)
         if fresh:
             machine.begin()
@@ -378,16 +381,19 @@ def _transition(
         wake = None if machine.settled else machine.next_wake()
         if around is not None and locked.wake_at is not None and not machine.settled:
             wake = locked.wake_at if wake is None else min(wake, locked.wake_at)
-        changed = ("wake_at",) if wake != locked.wake_at else ()
-        launcher.wake_at = wake if changed else None  # an advance is queued for an unmoved one
+        moved = wake != locked.wake_at
+        launcher.wake_at = wake if moved else None  # an advance is queued for an unmoved one
         locked.wake_at = wake
+        changed = ("wake_at",) if moved else ()
+        if fresh:  # its start, which translate leaves to the events' statement
+            changed += ("status", "started_at")
         pending: list[tuple[str, list[Any]]] = []  # the rows' UPDATEs, run with the events'
         messages = translate.apply_events(locked, events, loaded=rows, pending=pending)
         writes = launcher.redis_writes()  # Redis answers while the database saves
         try:
             eventlog.append(locked, messages, run_fields=changed, before=pending)
             if changed and not messages:
-                Run.objects.filter(pk=run_id).update(wake_at=wake)
+                Run.objects.filter(pk=run_id).update(**{f: getattr(locked, f) for f in changed})
         finally:
             writes.wait()
         transaction.on_commit(launcher.carry_out)

@@ -235,7 +235,9 @@ def apply_events(
     and the caller saves them. `loaded`: rows the caller read under the run's lock, used
     rather than read again (the steps of other events are read here). `pending`: the changed
     rows' UPDATEs are added to it (statements and parameters) for the caller to run, e.g. in
-    the events' own statement (eventlog.append's `before`), rather than run here.
+    the events' own statement (eventlog.append's `before`), rather than run here, and the run's
+    start (`status`, `started_at`) is left to the caller to save (eventlog.append's
+    `run_fields`).
     """
     in_memory = steps is not None
     if steps is None:
@@ -257,7 +259,8 @@ def apply_events(
 
     for event in events:
         if event.type == EventType.RUN_STARTED:
-            messages += start_run_state(run, save=not in_memory, now=_moment(event))
+            save = not in_memory and pending is None
+            messages += start_run_state(run, save=save, now=_moment(event))
             continue
         if event.type == EventType.RUN_FINISHED:
             flush_logs()
