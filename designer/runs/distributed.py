@@ -25,7 +25,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import lru_cache
@@ -337,12 +337,14 @@ def _transition(
     act: Callable[[RunMachine], bool],
     around: Callable[[Plan], Around] | None = None,
     here: Callable[[RunMachine, dict[str, StepRun]], str | None] | None = None,
+    before: Sequence[Event] = (),
 ) -> CeleryLauncher | None:
     """Rebuild the run's machine under the row lock, let `act` tell it something, save what
     it decided, and carry that out after the commit (`here`: but start a step in this
     process, see CeleryLauncher.start_here; given the machine and the rows loaded, it names
-    the queued step to start when the transition launched none). The launcher, or None
-    (nothing saved) when the run is final or `act` returns False (a stale report).
+    the queued step to start when the transition launched none; `before`: events saved ahead
+    of the machine's, a step's last logs). The launcher, or None (nothing saved) when the run
+    is final or `act` returns False (a stale report).
 
     With `around` (a step's claim or result) the machine knows every step's state but the
     outputs only of the steps `around` names — those a result can decide — and the clock is
@@ -359,7 +361,7 @@ def _transition(
             _CREATED.clear()
         _CREATED[run_id] = locked.created_at
         run, plan = setup.run, setup.plan
-        events: list[Event] = []
+        events: list[Event] = list(before)
         launcher = CeleryLauncher(run, plan, clock)
         fresh = locked.status == RunStatus.QUEUED
         near = None if around is None else around(plan)
@@ -453,18 +455,26 @@ def claim(run_id: int, key: str, attempt: int) -> bool:
 
 
 def report(
-    run_id: int, key: str, attempt: int, result: dict[str, Any], *, run_here: bool = False
+    run_id: int,
+    key: str,
+    attempt: int,
+    result: dict[str, Any],
+    *,
+    run_here: bool = False,
+    logs: Sequence[Event] = (),
 ) -> tuple[str, dict[str, Any]] | None:
     """A step attempt ended (worker.run_step's result, or its worker was lost): save it and
-    move the run on. A report about an attempt that is no longer running is dropped.
+    move the run on. A report about an attempt that is no longer running is dropped; `logs`
+    (the attempt's last log and progress events, saved first in the same transaction) are
+    saved anyway, unless the run is final.
     `run_here`: a step this made ready, else a queued one whose task is still in the broker,
     is started for this process to run (its key and task, returned) rather than left to the
     queue: in a fan-out, one transition a step instead of a claim and a result; and a
     fan-out sibling's success is saved beside the other siblings' (runs.siblings)."""
-    from designer.runs import siblings
+    from designer.runs import services, siblings
 
     if run_here and siblings.applies(run_id, key, result):
-        saved, here = siblings.report(run_id, key, attempt, result)
+        saved, here = siblings.report(run_id, key, attempt, result, logs)
         if saved:
             return here
     name = attempt_task_id(str(run_id), key, attempt)
@@ -493,8 +503,12 @@ def report(
             None,
         )
 
-    launcher = _transition(run_id, act, around, waiting if run_here else None)
-    return None if launcher is None else launcher.here
+    launcher = _transition(run_id, act, around, waiting if run_here else None, logs)
+    if launcher is None:
+        if logs:
+            services.record_events(run_id, list(logs))  # a stale attempt's, as told
+        return None
+    return launcher.here
 
 
 def _decidable(plan: Plan, key: str) -> set[str]:

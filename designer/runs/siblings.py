@@ -24,6 +24,7 @@ a stale report — goes the whole way (`None`: runs.distributed takes the run lo
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from django.db import connection, transaction
@@ -55,21 +56,21 @@ def applies(run_id: int, key: str, result: dict[str, Any]) -> bool:
 
 
 def report(
-    run_id: int, key: str, attempt: int, result: dict[str, Any]
+    run_id: int, key: str, attempt: int, result: dict[str, Any], logs: Sequence[Event] = ()
 ) -> tuple[bool, tuple[str, dict[str, Any]] | None]:
-    """Save a sibling's successful result beside the others' and start a queued step for this
-    process (see the module docstring). (True, the step to run here) when saved; (True, None)
-    when the run is final (nothing saved, as runs.distributed would); (False, None) when the
-    report needs the whole run."""
+    """Save a sibling's successful result (after `logs`, its last log and progress events)
+    beside the others' and start a queued step for this process (see the module docstring).
+    (True, the step to run here) when saved; (True, None) when the run is final (nothing
+    saved, as runs.distributed would); (False, None) when the report needs the whole run."""
     try:
         with transaction.atomic():
-            return True, _report(run_id, key, attempt, result)
+            return True, _report(run_id, key, attempt, result, logs)
     except _NotBeside:
         return False, None
 
 
 def _report(
-    run_id: int, key: str, attempt: int, result: dict[str, Any]
+    run_id: int, key: str, attempt: int, result: dict[str, Any], logs: Sequence[Event]
 ) -> tuple[str, dict[str, Any]] | None:
     created = distributed._CREATED.get(run_id)  # known: the rows come with the run's lock
     reads = None
@@ -101,7 +102,7 @@ def _report(
         rows.update((row.key, row) for row in more)
     clock = distributed.database_clock(now)
     launcher = distributed.CeleryLauncher(setup.run, plan, clock)
-    events: list[Event] = []
+    events: list[Event] = list(logs)
     known = {k: distributed.known_step(distributed.row_state(row), row) for k, row in rows.items()}
     machine = distributed.machine_for(launcher, events, known)
     machine.message(attempt_task_id(str(run_id), key, attempt), "done", result)

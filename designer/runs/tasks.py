@@ -129,6 +129,11 @@ class _Reporter:
         self.pending = []
         self.last = time.monotonic()
 
+    def take(self) -> list[Event]:
+        """What is not saved yet (the step's last logs and progress), to save with its result."""
+        pending, self.pending = self.pending, []
+        return pending
+
 
 @shared_task(name="designer.runs.run_step")
 def run_step(run_id: int, key: str, task: dict[str, Any]) -> None:
@@ -154,5 +159,7 @@ def _run_claimed(run_id: int, key: str, task: dict[str, Any]) -> tuple[str, dict
             result = engine_run_step(
                 task, reporter, capture_output=True, chdir=True, scratch=scratch
             )
-        _patiently(reporter.flush)
-        return _patiently(lambda: distributed.report(run_id, key, attempt, result, run_here=True))
+        logs = reporter.take()  # saved in the report's transaction, not one of their own
+        return _patiently(
+            lambda: distributed.report(run_id, key, attempt, result, run_here=True, logs=logs)
+        )

@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 import redis
 
+from designer.engine.events import Event, EventType
 from designer.runs import distributed, reconciler, services
 from designer.runs.models import RunEvent, StepRun
 from designer.runs.tasks import run_step
@@ -262,6 +263,38 @@ def test_a_redelivered_task_or_a_repeated_or_late_result_changes_nothing(team_tx
         "running",
         "failed",
     ]
+
+
+def test_a_steps_last_logs_are_saved_with_its_result_and_a_stale_reports_anyway(
+    team_tx: Team,
+) -> None:
+    """A worker hands the lines a step printed since its last log batch to its report: they
+    are logged before the step's end, in the report's transaction; a report that is dropped
+    (about an attempt that is not the running one) still saves its lines while the run goes on."""
+    editor = team_tx.client("editor")
+    _, run_id = start_sleeping_run(editor, team_tx.workspace.pk, seconds=3)
+
+    def told(line: str) -> list[Event]:
+        return [
+            Event(EventType.STEP_LOG, "py", {"lines": [line], "stream": "stdout", "attempt": 1})
+        ]
+
+    failed = {"status": "failed", "error": "first", "error_type": "StepError", "retryable": False}
+    assert distributed.report(run_id, "py", 2, failed, logs=told("not the running one")) is None
+    distributed.report(run_id, "py", 1, failed, logs=told("last words"))
+    wait_for(editor, run_id)
+    told_py = RunEvent.objects.filter(run_id=run_id, data__step="py").order_by("seq")
+    assert [
+        (kind, data.get("status") or data.get("lines"))
+        for kind, data in told_py.values_list("type", "data")
+        if data.get("stream") == "stdout" or data.get("status") == "failed"
+    ] == [
+        ("step.log", ["not the running one"]),
+        ("step.log", ["last words"]),
+        ("step.status", "failed"),
+    ]
+    py = StepRun.objects.get(run_id=run_id, key="py")
+    assert (py.status, py.error, py.attempts) == ("failed", "first", 1)
 
 
 def test_user_code_runs_in_the_sandbox_on_a_celery_worker(team_tx: Team) -> None:
