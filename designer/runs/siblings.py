@@ -47,12 +47,19 @@ class _NotBeside(Exception):
 
 def applies(run_id: int, key: str, result: dict[str, Any]) -> bool:
     """Whether `report` may save this result: a success, on PostgreSQL, of a step that (as far
-    as this process knows the run's plan) nothing reads."""
-    return (
-        connection.vendor == "postgresql"
-        and result.get("status") == "succeeded"
-        and key not in _READ_BY_OTHERS.get(run_id, frozenset())
-    )
+    as this process knows the run's plan) nothing reads, and beside which a step may be
+    queued (not when every other step is upstream of it, so finished: a chain's last step)."""
+    if (
+        connection.vendor != "postgresql"
+        or result.get("status") != "succeeded"
+        or key in _READ_BY_OTHERS.get(run_id, frozenset())
+    ):
+        return False
+    created = distributed._CREATED.get(run_id)
+    if created is None:
+        return True
+    plan = distributed._setup(run_id, created).plan
+    return len(plan.upstream(key)) < len(plan.order) - 1
 
 
 def report(
