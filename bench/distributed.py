@@ -221,6 +221,8 @@ def _print_steps(
             f"{name:26} {ours:7.1f}ms {work:8.1f}ms {ours / work:5.1f}x {noop:6.1f}ms "
             f"{ours / noop:5.1f}x  (goal ≤ {STEP_GOAL}x the same work: {verdict})"
         )
+        each = zip(times[(name, "designer")], times[(name, "bare, same work")], strict=True)
+        print(f"{'':26} each round's ratio: {' '.join(f'{a / b:.2f}x' for a, b in each)}")
 
 
 def bench_celery(rounds: int, runs: int) -> None:
