@@ -118,6 +118,7 @@ class CeleryLauncher:
         self.wake_at: float | None = None  # the run's new wake-up, when the transition moved it
         self.here: tuple[str, dict[str, Any]] | None = None  # the step this process runs next
         self.beats: list[str] = []  # attempts started in this transition (their heartbeats)
+        self.taken: str | None = None  # a queued attempt started here, whose task is out
 
     def launch(self, task: Task) -> None:
         self.sends.append((task.key, self._task(task.key, task.attempt, task.inputs)))
@@ -160,6 +161,7 @@ class CeleryLauncher:
             key = attempt.key
             task = self._task(key, attempt.number, machine.decision(key).inputs)
             self.here = (key, task)
+            self.taken = task_id(self.run.pk, key, attempt.number)
         machine.started(attempt_task_id(str(self.run.pk), key, task["attempt"]))
         self.beat(task_id(self.run.pk, key, task["attempt"]))
 
@@ -178,21 +180,32 @@ class CeleryLauncher:
         return heartbeat.Pending(self.beats, sent)
 
     def carry_out(self) -> None:
-        """Send, revoke and schedule (after the transition committed)."""
-        _send_steps(self.run.pk, self.sends)
+        """Send, revoke and schedule (after the transition committed); note a queued attempt
+        started here as taken, so that its task is dropped where it is received."""
+        if self.taken is not None:
+            heartbeat.mark_taken(self.taken, run_stamp(self.run))
+        _send_steps(self.run, self.sends)
         _revoke(self.kills)
         if self.wake_at is not None:
             advance_later(self.run.pk, self.wake_at + WAKE_MARGIN)
 
 
-def _send_steps(run_id: int, sends: list[tuple[str, dict[str, Any]]]) -> None:
+def run_stamp(run: Run) -> str:
+    """What tells a run from another with its id (another database's): its creation time."""
+    return run.created_at.isoformat()
+
+
+def _send_steps(run: Run, sends: list[tuple[str, dict[str, Any]]]) -> None:
     """Send step tasks: several in one broker round trip (a publish batch: a fan-out's first
     transition sends 199), else, or if the batch fails, one by one with the publish retries
     (a duplicate of a message the batch did deliver is dropped by its claim)."""
     from designer.celery import app
     from designer.runs.tasks import run_step
 
-    messages = [((run_id, key, task), task_id(run_id, key, task["attempt"])) for key, task in sends]
+    run_id, stamp = run.pk, run_stamp(run)
+    messages = [
+        ((run_id, key, task, stamp), task_id(run_id, key, task["attempt"])) for key, task in sends
+    ]
     if len(messages) > 1:
         try:
             with app.producer_or_acquire() as producer, producer.batch():

@@ -82,6 +82,32 @@ def sent_lately(names: list[str]) -> list[bool]:
     return [bool(found) for found in pipe.execute()]
 
 
+def _taken_key(name: str) -> str:
+    return f"designer:taken:{name}"
+
+
+TAKEN_SECONDS = 3600  # how long a started attempt's task is known to be stale (then: its claim)
+
+
+def mark_taken(name: str, run: str) -> None:
+    """Note that attempt `name` of the run created at `run` was started without its task (a
+    sibling's report started it in place, and committed): a worker that receives that task
+    drops it (`taken`). Redis away: not noted (the task's claim drops it, as before)."""
+    with contextlib.suppress(redis.RedisError):
+        _client(settings.REDIS_URL).set(_taken_key(name), run, ex=TAKEN_SECONDS)
+
+
+def taken(name: str, run: str) -> bool:
+    """Whether attempt `name` of the run created at `run` was started without its task (see
+    `mark_taken`; a run of another database with the same id is another run). False when
+    Redis does not answer."""
+    try:
+        value = _client(settings.REDIS_URL).get(_taken_key(name))
+    except redis.RedisError:
+        return False
+    return value is not None and value.decode() == run
+
+
 def _touch_command(name: str) -> tuple[Any, ...]:
     return ("SET", _key(name), holder(), "PX", int(lifetime() * 1000))
 

@@ -4,13 +4,18 @@ either way every task is handed to Redis."""
 from __future__ import annotations
 
 import subprocess
+import time
 import uuid
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
 from kombu.transport import redis as kombu_redis
 
-from designer.runs import distributed
+from designer.runs import distributed, heartbeat
+from designer.runs.models import Run
+from tests.integration.celery.conftest import REDIS_URL
 
 
 def _puts(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, bool]]:
@@ -26,18 +31,19 @@ def _puts(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, bool]]:
     return seen
 
 
-def _sends(count: int) -> tuple[int, list[tuple[str, dict[str, Any]]]]:
+def _sends(count: int) -> tuple[Run, list[tuple[str, dict[str, Any]]]]:
     run_id = 10**9 + uuid.uuid4().int % 10**6  # no such run: the worker's claims drop them
-    return run_id, [(f"s{i}", {"attempt": 1}) for i in range(count)]
+    run = Run(pk=run_id, created_at=datetime.now(UTC))
+    return run, [(f"s{i}", {"attempt": 1}) for i in range(count)]
 
 
 def test_several_step_tasks_go_in_one_batch(
     celery_worker: subprocess.Popen[bytes], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     seen = _puts(monkeypatch)
-    run_id, sends = _sends(5)
-    distributed._send_steps(run_id, sends)
-    assert seen == [(f"run{run_id}-s{i}-1", True) for i in range(5)]
+    run, sends = _sends(5)
+    distributed._send_steps(run, sends)
+    assert seen == [(f"run{run.pk}-s{i}-1", True) for i in range(5)]
 
 
 def test_a_failed_batch_is_sent_one_by_one(
@@ -49,7 +55,30 @@ def test_a_failed_batch_is_sent_one_by_one(
         raise kombu_redis.BatchPublishError("Redis publish batch failed; delivery is uncertain")
 
     monkeypatch.setattr(kombu_redis.PublishBatch, "flush", broken)
-    run_id, sends = _sends(5)
-    distributed._send_steps(run_id, sends)
-    names = [f"run{run_id}-s{i}-1" for i in range(5)]
+    run, sends = _sends(5)
+    distributed._send_steps(run, sends)
+    names = [f"run{run.pk}-s{i}-1" for i in range(5)]
     assert [name for name, batched in seen if not batched] == names
+
+
+@pytest.mark.django_db(transaction=True)  # the worker's claims look at the tables
+def test_a_task_whose_attempt_was_started_in_place_is_dropped_where_it_is_received(
+    celery_worker: subprocess.Popen[bytes], settings: Any
+) -> None:
+    """A fan-out sibling's report starts a queued attempt whose task is already sent: a worker
+    receiving that task drops it there (no pool process runs it); a task of another run with
+    the same id (another database's) is not dropped, nor one never taken."""
+    settings.REDIS_URL = REDIS_URL  # the worker's
+    run, sends = _sends(3)
+    other = Run(pk=run.pk, created_at=run.created_at - timedelta(days=1))
+    heartbeat.mark_taken(f"run{run.pk}-s0-1", distributed.run_stamp(run))
+    heartbeat.mark_taken(f"run{run.pk}-s1-1", distributed.run_stamp(other))
+    distributed._send_steps(run, sends)
+    log = Path(celery_worker.args[celery_worker.args.index("--logfile") + 1])  # type: ignore[index]
+    ran = [f"run_step[run{run.pk}-s{i}-1] succeeded" for i in (1, 2)]
+    deadline = time.monotonic() + 30
+    while not all(line in log.read_text() for line in ran):
+        assert time.monotonic() < deadline, log.read_text()[-3000:]
+        time.sleep(0.1)
+    text = log.read_text()
+    assert f"run_step[run{run.pk}-s0-1] succeeded" not in text
