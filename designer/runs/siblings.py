@@ -25,6 +25,7 @@ a stale report — goes the whole way (`None`: runs.distributed takes the run lo
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import connection, transaction
@@ -35,10 +36,39 @@ from designer.engine.plan import Plan
 from designer.runs import distributed, eventlog, transition_sql, translate
 from designer.runs.models import Run, RunStatus, StepRun, StepStatus
 
-# plans of runs this process saw (run id -> the plan's steps that others read): a hint only,
-# to spare a chain's report the attempt; `report` checks against the run's real plan
-_READ_BY_OTHERS: dict[int, frozenset[str]] = {}
 KNOWN_PLANS = 64
+
+
+@dataclass
+class _Facts:
+    """What a report needs of a run's plan, worked out once per process and plan (it was at
+    every report): the steps others read, and whether a step has every other one upstream."""
+
+    plan: Plan
+    read: frozenset[str]
+    last: dict[str, bool] = field(default_factory=dict)  # step -> every other step upstream
+
+    def beside(self, key: str) -> bool:
+        """Whether a report of `key` may go beside the others: nothing reads the step, and a
+        step may be queued beside it (not when every other step is upstream of it: finished)."""
+        if key in self.read:
+            return False
+        if key not in self.last:
+            self.last[key] = len(self.plan.upstream(key)) == len(self.plan.order) - 1
+        return not self.last[key]
+
+
+_FACTS: dict[int, _Facts] = {}  # run id -> the facts of the plan this process knows it by
+
+
+def _facts(run_id: int, plan: Plan) -> _Facts:
+    known = _FACTS.get(run_id)
+    if known is None or known.plan is not plan:
+        if len(_FACTS) >= KNOWN_PLANS:
+            _FACTS.clear()
+        read = frozenset(k for k in plan.order if plan.dependents[k])
+        known = _FACTS[run_id] = _Facts(plan, read)
+    return known
 
 
 class _NotBeside(Exception):
@@ -46,20 +76,12 @@ class _NotBeside(Exception):
 
 
 def applies(run_id: int, key: str, result: dict[str, Any]) -> bool:
-    """Whether `report` may save this result: a success, on PostgreSQL, of a step that (as far
-    as this process knows the run's plan) nothing reads, and beside which a step may be
-    queued (not when every other step is upstream of it, so finished: a chain's last step)."""
-    if (
-        connection.vendor != "postgresql"
-        or result.get("status") != "succeeded"
-        or key in _READ_BY_OTHERS.get(run_id, frozenset())
-    ):
+    """Whether `report` may save this result: a success, on PostgreSQL, of a step that (when
+    this process knows the run's plan) may go beside the others (`_Facts.beside`)."""
+    if connection.vendor != "postgresql" or result.get("status") != "succeeded":
         return False
     created = distributed._CREATED.get(run_id)
-    if created is None:
-        return True
-    plan = distributed._setup(run_id, created).plan
-    return len(plan.upstream(key)) < len(plan.order) - 1
+    return created is None or _facts(run_id, distributed._setup(run_id, created).plan).beside(key)
 
 
 def report(
@@ -83,7 +105,7 @@ def _report(
     reads = None
     if created is not None:
         known_plan = distributed._setup(run_id, created).plan
-        _check_unread(run_id, known_plan, key)
+        _check_beside(run_id, known_plan, key)
         reads = known_plan.step(key).dependencies
     status, created_now, now, rows = _share_run(run_id, key, reads)
     if status in distributed.FINAL_RUN:
@@ -95,7 +117,7 @@ def _report(
     setup = distributed._setup(run_id, created_now)
     plan = setup.plan
     if created is None:
-        _check_unread(run_id, plan, key)
+        _check_beside(run_id, plan, key)
         rows = _lock_rows(run_id, key, plan.step(key).dependencies)
     reported = rows.get(key)
     queued = next((row for k, row in rows.items() if k != key and _is_queued(row)), None)
@@ -143,12 +165,9 @@ def _report(
     return here
 
 
-def _check_unread(run_id: int, plan: Plan, key: str) -> None:
-    """Note which steps of the run others read; _NotBeside if `key` is one."""
-    if len(_READ_BY_OTHERS) >= KNOWN_PLANS:
-        _READ_BY_OTHERS.clear()
-    _READ_BY_OTHERS[run_id] = frozenset(k for k in plan.order if plan.dependents[k])
-    if plan.dependents[key]:
+def _check_beside(run_id: int, plan: Plan, key: str) -> None:
+    """_NotBeside unless a report of `key` may go beside the others (`_Facts.beside`)."""
+    if not _facts(run_id, plan).beside(key):
         raise _NotBeside
 
 
