@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import UTC, datetime
+from functools import cache
 from typing import Any
 
 from django.db import DEFAULT_DB_ALIAS, connections
@@ -338,21 +339,32 @@ STEP_FIELDS = (
 )
 
 
-def _prep(field: Any, value: Any, db: Any) -> Any:
+def _prep(field: Any, json: bool, value: Any, db: Any) -> Any:
     """A value as a raw SQL parameter for its column (JSON through eventlog.json_param)."""
-    if field.get_internal_type() == "JSONField":
-        return json_param(field, value, db)
-    return field.get_db_prep_save(value, db)
+    return json_param(field, value, db) if json else field.get_db_prep_save(value, db)
+
+
+@cache
+def _step_update(vendor: str) -> tuple[str, tuple[tuple[Any, bool], ...]]:
+    """The UPDATE of `step_update` on a database of `vendor`, and its fields (each with
+    whether it is JSON): made once, not at every transition."""
+    db = connections[DEFAULT_DB_ALIAS]
+    fields = tuple(StepRun._meta.get_field(name) for name in STEP_FIELDS)
+    table = db.ops.quote_name(StepRun._meta.db_table)
+    columns = ", ".join(f"{db.ops.quote_name(f.column)} = %s" for f in fields)
+    flagged = tuple((f, f.get_internal_type() == "JSONField") for f in fields)
+    return f"UPDATE {table} SET {columns} WHERE id = %s", flagged
 
 
 def step_update(steps: list[StepRun]) -> tuple[str, list[list[Any]]]:
     """The UPDATE that saves a step row's STEP_FIELDS, and its parameters for each of `steps`."""
     db = connections[DEFAULT_DB_ALIAS]
-    fields = [StepRun._meta.get_field(name) for name in STEP_FIELDS]
-    table = db.ops.quote_name(StepRun._meta.db_table)
-    columns = ", ".join(f"{db.ops.quote_name(f.column)} = %s" for f in fields)
-    rows = [[_prep(f, getattr(step, f.attname), db) for f in fields] + [step.pk] for step in steps]
-    return f"UPDATE {table} SET {columns} WHERE id = %s", rows
+    sql, fields = _step_update(db.vendor)
+    rows = [
+        [_prep(f, json, getattr(step, f.attname), db) for f, json in fields] + [step.pk]
+        for step in steps
+    ]
+    return sql, rows
 
 
 def _save(steps: dict[str, StepRun], dirty: set[str]) -> None:
