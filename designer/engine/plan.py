@@ -181,6 +181,7 @@ class Plan:
     parameters_json: str = "{}"
     target: tuple[str, str | None] = ("all", None)
     _index: dict[str, Step] = field(default_factory=dict, init=False, repr=False, compare=False)
+    _order: tuple[str, ...] = field(default=(), init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         index: dict[str, Step] = {}
@@ -194,11 +195,12 @@ class Plan:
                     )
             index[step.key] = step
         object.__setattr__(self, "_index", index)
+        object.__setattr__(self, "_order", tuple(index))
 
     @property
     def order(self) -> tuple[str, ...]:
-        """Step keys in topological order."""
-        return tuple(s.key for s in self.steps)
+        """Step keys in topological order (made once: the plan never changes)."""
+        return self._order
 
     @property
     def parameters(self) -> dict[str, Any]:
