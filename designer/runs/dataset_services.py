@@ -105,19 +105,36 @@ def _convert(upload: UploadedFile, target: Path) -> None:
         if writer is not None:
             writer.close()
         pa.default_memory_pool().release_unused()
-    if writer is None or not pq.read_schema(target).names:
+    names = [] if writer is None else pq.read_schema(target).names
+    if not names:
         raise ApiError(400, "invalid_file", f"{upload.name} has no columns.")
+    if any("\x00" in str(name) for name in names):
+        raise ApiError(
+            400, "invalid_file", f"{upload.name} has a column name with a NUL character (\\u0000)."
+        )
 
 
 def _version_fields(path: Path) -> dict[str, Any]:
     """Size, rows, column names and summary of a stored Parquet version (a column at a time)."""
-    summary = summarize_parquet(path)
+    summary = _without_nul(summarize_parquet(path))
     return {
         "size": path.stat().st_size,
         "rows": summary["rows"],
-        "columns": [str(name) for name in pq.read_schema(path).names],
+        "columns": [_without_nul(str(name)) for name in pq.read_schema(path).names],
         "summary": summary,
     }
+
+
+def _without_nul(value: Any) -> Any:
+    """`value` with every NUL in its text shown as U+FFFD: no database keeps a NUL in JSON
+    (PostgreSQL's jsonb refuses it), and a table's values (or a run's column names) may hold one."""
+    if isinstance(value, str):
+        return value.replace("\x00", "\ufffd")
+    if isinstance(value, dict):
+        return {_without_nul(k): _without_nul(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_without_nul(v) for v in value]
+    return value
 
 
 def _write_version(

@@ -90,6 +90,16 @@ def test_a_nul_character_in_a_json_body_is_a_400_not_a_database_error(team: Team
     assert refused.status_code == 400 and "NUL" in refused.json()["detail"]
 
 
+def test_the_schema_calls_blank_exactly_what_the_server_trims_away() -> None:
+    from designer.workspaces.schema import NOT_BLANK
+
+    spaces = [chr(c) for c in range(0x110000) if chr(c).isspace()]
+    # whatever a client's regex engine counts as \s (ASCII-only ones, as Hypothesis's, too)
+    for pattern in (re.compile(NOT_BLANK), re.compile(NOT_BLANK, re.ASCII)):
+        assert [hex(ord(c)) for c in spaces if pattern.match(c * 2)] == []
+        assert all(pattern.match(f"{c}a{c}") for c in spaces)
+
+
 def _routes(patterns: list[Any], prefix: str = "") -> Iterator[tuple[str, Any]]:
     for pattern in patterns:
         if isinstance(pattern, URLResolver):

@@ -12,7 +12,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 
-from designer.runs import engine_setup
+from designer.runs import dataset_services, engine_setup
 from tests.integration.api.conftest import Team, schema_validator
 
 pytestmark = pytest.mark.django_db
@@ -79,6 +79,21 @@ def test_bad_uploads_are_named(team: Team, settings: object) -> None:
     from designer.runs.models import Dataset
 
     assert not Dataset.objects.exists()
+
+
+def test_a_nul_character_in_an_upload_is_no_server_error(team: Team, tmp_path: Path) -> None:
+    named = upload(team, "n", "n.csv", b"a\x00,b\n1,2\n")
+    assert named.status_code == 400 and "NUL" in named.json()["detail"]
+    valued = upload(team, "v", "v.csv", b"a,b\n1,x\x00y\n2,z\n")
+    assert valued.status_code == 201, valued.json()
+    # a table a run wrote may name a column so: its version is kept, the NUL shown replaced
+    table = tmp_path / "t.parquet"
+    pd.DataFrame({"a\x00b": [1]}).to_parquet(table)
+    version = dataset_services.add_version(team.workspace, None, "w", table)
+    assert version.columns == ["a\ufffdb"] and version.summary["columns"][0]["name"] == "a\ufffdb"
+    listing = team.client("viewer").get(f"/api/workspaces/{team.workspace.pk}/datasets/")
+    assert listing.status_code == 200
+    assert {"v", "w"} <= {d["name"] for d in listing.json()["results"]}
 
 
 def test_datasets_from_the_old_folder_are_imported_into_the_store(
