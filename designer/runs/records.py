@@ -5,7 +5,8 @@ write a StepRun per step and ~2 RunEvents per step. Its RunRecord holds the same
 step's saved fields (those not at their default; the outputs left out, they are the data of the
 step's `step.output` events) and the event log's [type, data] in seq order. Readers get exactly
 what the rows would give: unsaved StepRuns in plan order and the same event envelopes. Both
-are stored as JSON text (`encode`, read back by `decode`), not JSONFields (decision 0042).
+are stored as JSON text (written by eventlog's `_save_record`, read back by `decode`), not
+JSONFields (decision 0042).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from datetime import datetime
 from typing import Any
 
 from django.db.models.base import ModelState
-from pydantic_core import from_json, to_json
+from pydantic_core import from_json
 
 from designer.runs.models import Run, RunEvent, RunRecord, StepRun
 from designer.runs.translate import STEP_FIELDS
@@ -64,11 +65,6 @@ def step_entries(steps: list[StepRun]) -> list[dict[str, Any]]:
                 entry[name] = value.isoformat() if name in TIMES and value else value
         entries.append(entry)
     return entries
-
-
-def encode(value: Any) -> str:
-    """A record column's JSON text (compact; NaN and infinities as null, as the protocol's)."""
-    return to_json(value, inf_nan_mode="null").decode()
 
 
 def decode(text: str) -> Any:
