@@ -34,6 +34,15 @@ def json_type_problem(field: serializers.Field, value: Any) -> str | None:
     return None
 
 
+def untrimmed_length_problem(field: serializers.Field, value: Any) -> str | None:
+    """Why text is too long as sent (DRF counts only after trimming spaces; the schema's
+    maxLength counts what is sent), or None."""
+    limit = getattr(field, "max_length", None) if isinstance(field, serializers.CharField) else None
+    if limit is None or not isinstance(value, str) or len(value) <= limit:
+        return None
+    return f"Ensure this field has no more than {limit} characters."
+
+
 class JSONValueField(serializers.JSONField):
     """A JSON value whose schema (its `extend_schema_field`) says which values it takes, null
     among them: null is taken without `allow_null`, which would add a `nullable` beside the
@@ -69,9 +78,13 @@ class StrictSerializer(serializers.Serializer):
         errors: dict[str, Any] = {
             name: [f"Unknown field; expected one of {sorted(self.fields)}."] for name in unknown
         }
-        if isinstance(data, dict) and not isinstance(data, QueryDict):  # a JSON body
+        if isinstance(data, dict):
+            json_body = not isinstance(data, QueryDict)
             for name, field in self.fields.items():
-                problem = json_type_problem(field, data.get(name)) if name in data else None
+                sent = data.get(name)
+                problem = (json_type_problem(field, sent) if json_body else None) or (
+                    untrimmed_length_problem(field, sent)
+                )
                 if problem is not None:
                     errors[name] = [problem]
         try:

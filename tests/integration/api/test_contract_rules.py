@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import URLResolver, get_resolver
 from rest_framework.test import APIClient
 
@@ -88,6 +89,21 @@ def test_a_nul_character_in_a_json_body_is_a_400_not_a_database_error(team: Team
         "/api/workspaces/", b'{"name": "a\\u0000b"}', content_type="application/json"
     )
     assert refused.status_code == 400 and "NUL" in refused.json()["detail"]
+
+
+def test_text_longer_than_the_schema_allows_is_refused_before_trimming(team: Team) -> None:
+    owner, workspace = team.client("owner"), team.workspace.pk
+    too_long = "\n" + "x" * 200  # 201 characters sent; 200 once DRF trims the newline
+    refused = owner.patch(f"/api/workspaces/{workspace}/", {"name": too_long}, format="json")
+    assert refused.status_code == 400 and _fields(refused) == ["name"]
+    upload = SimpleUploadedFile("g.json", b"{}", content_type="application/json")
+    refused = owner.post(
+        f"/api/workspaces/{workspace}/graphs/import/",
+        {"name": too_long, "file": upload},
+        format="multipart",
+    )
+    assert refused.status_code == 400 and "name" in _fields(refused)
+    assert owner.get(f"/api/workspaces/{workspace}/").json()["name"] == team.workspace.name
 
 
 def test_the_schema_calls_blank_exactly_what_the_server_trims_away() -> None:
