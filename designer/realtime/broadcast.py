@@ -175,8 +175,13 @@ def _publish(
 
 def _group_send(group: str, message: dict[str, Any]) -> None:
     layer = get_channel_layer()
-    if layer is not None:
-        _publish(layer, lambda: layer.group_send(group, message))
+    if layer is None:
+        return
+
+    async def send() -> None:
+        await layer.group_send(group, message)
+
+    _publish(layer, send)
 
 
 def publish_run_events(workspace_id: int, envelopes: list[dict[str, Any]]) -> None:
