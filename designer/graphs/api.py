@@ -202,10 +202,11 @@ class GraphImportView(GraphView):
             data = request.data
         else:
             data = {"name": request.query_params.get("name", ""), "document": request.data}
-        data = {**data, "name": data.get("name") or "Imported graph"}
         body = GraphImportSerializer(data=data)
         body.is_valid(raise_exception=True)
-        graph = services.create_graph(membership.workspace, request.user, **body.validated_data)
+        values = {**body.validated_data}
+        values["name"] = values.get("name") or "Imported graph"  # absent or blank
+        graph = services.create_graph(membership.workspace, request.user, **values)
         return graph_response(graph, status.HTTP_201_CREATED)
 
 

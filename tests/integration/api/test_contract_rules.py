@@ -194,6 +194,14 @@ def test_a_graph_imports_from_either_json_form_the_schema_describes(team: Team) 
     neither = {**document, "document": document}
     assert not accepts.is_valid(neither)
     assert editor.post(url, neither, format="json").status_code == 400
+    for not_text in ({}, [], 0, False, None):  # falsy, and still not a name
+        wrong = {**exported, "name": not_text}
+        assert not accepts.is_valid(wrong)
+        refused = editor.post(url, wrong, format="json")
+        assert refused.status_code == 400 and _fields(refused) == ["name"], not_text
+    for blank in ("", "  "):
+        made = editor.post(url, {**exported, "name": blank}, format="json")
+        assert made.status_code == 201 and made.json()["name"] == "Imported graph"
 
 
 def test_the_columns_known_before_running_are_typed_in_the_schema(team: Team) -> None:
