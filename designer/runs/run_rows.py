@@ -1,21 +1,27 @@
-"""A new Run row by one INSERT whose SQL is built once per database, not compiled per run.
+"""Run rows by plain statements whose SQL is built once per database, not compiled per run.
 
 `Run.objects.create` compiles its INSERT each time (~0.07 ms of the ~0.14 ms it takes, SQLite);
 every POST of a run makes one. `insert` saves a new run as `Model.save` does — each field's
 `pre_save` (`created_at`'s auto_now_add) and database value, pre_save and post_save sent with the
-same arguments, the new id read back — with that SQL (decision 0042).
+same arguments, the new id read back — with that SQL. `refs` reads the runs a run's steps reused
+from, which every answer with a run's steps shows: ~0.9 ms as an ORM query, ~0.05 ms so
+(decision 0042).
 """
 
 from __future__ import annotations
 
-from functools import cache
+from collections.abc import Iterable
+from functools import cache, lru_cache
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.db import connections, router, transaction
 from django.db.models import Field
 from django.db.models.signals import post_save, pre_save
 
+from designer.graphs.models import GraphVersion
 from designer.runs.models import Run
+from designer.workspaces import rows
 
 
 @cache
@@ -54,3 +60,48 @@ def insert(run: Run) -> Run:
         sender=Run, instance=run, created=True, update_fields=None, raw=False, using=alias
     )
     return run
+
+
+REF_FIELDS = ("id", "status", "created_at")  # of the run row, in the model's field order (from_db)
+
+
+def refs(workspace_id: int, ids: Iterable[str]) -> dict[str, dict[str, Any]]:
+    """Who started the given runs of a workspace, when, how they went and their graph (runs
+    elsewhere left out), newest first: what `plans.runs_by_id` reads through the ORM."""
+    numbers = sorted({int(i) for i in ids if str(i).isdigit()})
+    if not numbers:
+        return {}
+    alias = router.db_for_read(Run)
+    with connections[alias].cursor() as cursor:
+        cursor.execute(_refs_statement(alias, len(numbers)), [workspace_id, *numbers])
+        found = cursor.fetchall()
+    answer = {}
+    for pk, status, created_at, graph, username in found:
+        run = rows.load(Run, REF_FIELDS, (pk, status, created_at))  # the ORM's conversions
+        answer[str(pk)] = {
+            "id": run.pk,
+            "created_at": run.created_at,
+            "created_by": username,
+            "status": run.status,
+            "graph": graph,
+        }
+    return answer
+
+
+@lru_cache(maxsize=64)
+def _refs_statement(alias: str, count: int) -> str:
+    """The SELECT of `count` runs of a workspace, as the ORM orders runs (newest first)."""
+    user = get_user_model()
+    quote = connections[alias].ops.quote_name
+    return (
+        f"SELECT {rows.columns(Run, REF_FIELDS, 'r')},"
+        f" {rows.columns(GraphVersion, ['graph'], 'v')}, {rows.columns(user, ['username'], 'u')}"
+        f" FROM {rows.table(Run)} r"
+        f" INNER JOIN {rows.table(GraphVersion)} v"
+        f" ON v.{quote(GraphVersion._meta.pk.column)} = r.{rows.column(Run, 'graph_version')}"
+        f" LEFT OUTER JOIN {rows.table(user)} u"
+        f" ON u.{quote(user._meta.pk.column)} = r.{rows.column(Run, 'created_by')}"
+        f" WHERE r.{rows.column(Run, 'workspace')} = %s"
+        f" AND r.{rows.column(Run, 'id')} IN ({', '.join(['%s'] * count)})"
+        f" ORDER BY r.{rows.column(Run, 'created_at')} DESC"
+    )

@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
+from django.db.models.manager import BaseManager
 from drf_spectacular.utils import extend_schema_field
-from rest_framework import serializers
+from rest_framework import ISO_8601, serializers
+from rest_framework.settings import api_settings
 
 from designer.api_schema import json_shaped
 from designer.engine.artifacts import KINDS
 from designer.graphs.serializers import ParamValueField
+from designer.runs import run_rows
 from designer.runs.models import Dataset, DatasetVersion, Run, RunStatus, StepRun
-from designer.runs.plans import runs_by_id
 from designer.workspaces.serializers import ScalarField, StrictSerializer
 
 DATASET_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,199}$")
@@ -46,6 +50,40 @@ class ProgressSerializer(serializers.Serializer):
     max = serializers.FloatField()
 
 
+DateText = Callable[[Any], str | None]
+_DATETIME = serializers.DateTimeField()  # DRF's representation of a datetime, unbound
+
+
+def datetime_text() -> DateText:
+    """DRF's `DateTimeField.to_representation` with the current time zone looked up once (DRF
+    looks it up for every value: ~1.5 µs, twice a step); for a list of steps, one request's."""
+    zone = _DATETIME.default_timezone()
+    if zone is None or str(api_settings.DATETIME_FORMAT).lower() != ISO_8601:
+        return _DATETIME.to_representation
+
+    def text(value: Any) -> str | None:
+        if not value:
+            return None
+        if isinstance(value, datetime) and value.utcoffset() is not None:
+            try:
+                iso = value.astimezone(zone).isoformat()
+            except OverflowError:  # DRF's error for it
+                return _DATETIME.to_representation(value)
+            return iso[:-6] + "Z" if iso.endswith("+00:00") else iso
+        return _DATETIME.to_representation(value)  # naive or text: as DRF gives it
+
+    return text
+
+
+class StepListSerializer(serializers.ListSerializer):
+    """A run's steps, each represented with the time zone looked up once for the list."""
+
+    def to_representation(self, data: Any) -> list[dict[str, Any]]:
+        steps = data.all() if isinstance(data, BaseManager) else data
+        text = datetime_text()
+        return [self.child.represent(step, text) for step in steps]  # type: ignore[union-attr]
+
+
 class StepSerializer(serializers.ModelSerializer):
     """One step of a run: status, attempts, timings, why it ran or was reused, log tail, outputs."""
 
@@ -67,6 +105,7 @@ class StepSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = StepRun
+        list_serializer_class = StepListSerializer
         fields = [
             "key",
             "module",
@@ -90,12 +129,15 @@ class StepSerializer(serializers.ModelSerializer):
         return None
 
     def to_representation(self, instance: StepRun) -> dict[str, Any]:
+        return self.represent(instance, datetime_text())
+
+    def represent(self, instance: StepRun, text: DateText) -> dict[str, Any]:
         """The generic representation, built without DRF's per-field machinery.
 
         A run's answer lists every step (hundreds on big graphs); this gives exactly what the
-        declared fields give (checked by a test against `generic_representation`).
+        declared fields give (the serializer's fields are not even built: ~0.5 ms a request),
+        checked by tests against DRF's field-by-field representation.
         """
-        fields = self.fields
         started, finished = instance.started_at, instance.finished_at
         return {
             "key": _text(instance.key),
@@ -107,16 +149,12 @@ class StepSerializer(serializers.ModelSerializer):
             "outputs": instance.outputs,
             "error": _text(instance.error),
             "log_tail": _text(instance.log_tail),
-            "started_at": fields["started_at"].to_representation(started) if started else None,
-            "finished_at": fields["finished_at"].to_representation(finished) if finished else None,
+            "started_at": text(started) if started else None,
+            "finished_at": text(finished) if finished else None,
             "duration": self.get_duration(instance),
             "history": instance.attempt_list(),
             "reused_from": _text(instance.reused_from),
         }
-
-    def generic_representation(self, instance: StepRun) -> dict[str, Any]:
-        """DRF's field-by-field representation (what to_representation must equal)."""
-        return dict(super().to_representation(instance))
 
 
 def _text(value: Any) -> str | None:
@@ -189,7 +227,7 @@ class RunSerializer(RunSummarySerializer):
     @extend_schema_field(serializers.DictField(child=RunRefSerializer()))
     def get_reused_runs(self, run: Run) -> dict[str, Any]:
         reused = {step.reused_from for step in run.step_list if step.reused_from}
-        return runs_by_id(run.workspace_id, reused)
+        return run_rows.refs(run.workspace_id, reused)
 
 
 class StartRunSerializer(StrictSerializer):

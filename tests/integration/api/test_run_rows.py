@@ -73,3 +73,29 @@ def test_an_inserted_run_sends_the_signals_save_sends() -> None:
         assert {k: v for k, v in mine.items() if k not in ("instance", "pk")} == {
             k: v for k, v in theirs.items() if k not in ("instance", "pk")
         }
+
+
+def test_the_runs_steps_reused_from_read_as_the_orm_reads_them() -> None:
+    from datetime import timedelta
+
+    from designer.runs.plans import runs_by_id
+
+    values = new_run_values()
+    runs = [run_rows.insert(Run(**values)) for _ in range(4)]
+    for shift, run in zip((3, 1, 2, 0), runs, strict=True):  # created in another order
+        Run.objects.filter(pk=run.pk).update(created_at=run.created_at - timedelta(hours=shift))
+    gone = get_user_model().objects.create_user("gone")
+    Run.objects.filter(pk=runs[2].pk).update(created_by=gone, status="failed")
+    gone.delete()  # its runs are kept, created by no one
+    other = services.create_workspace(values["created_by"], "other")
+    elsewhere = run_rows.insert(Run(**{**values, "workspace_id": other.pk}))
+    workspace = values["workspace_id"]
+    asked = {str(run.pk) for run in runs} | {str(elsewhere.pk), "", "x1", "999999"}
+    mine = run_rows.refs(workspace, asked)
+    assert mine == runs_by_id(workspace, asked)
+    assert list(mine) == list(runs_by_id(workspace, asked))  # newest first, as Run is ordered
+    assert list(mine) == [str(runs[i].pk) for i in (3, 1, 2, 0)]
+    assert mine[str(runs[2].pk)]["created_by"] is None
+    assert mine[str(runs[0].pk)]["created_by"] == "ada"
+    assert run_rows.refs(workspace, {str(runs[1].pk)}) == runs_by_id(workspace, {str(runs[1].pk)})
+    assert run_rows.refs(workspace, set()) == {} == run_rows.refs(workspace, {"x"})
