@@ -75,13 +75,13 @@ def datetime_text() -> DateText:
     return text
 
 
-class StepListSerializer(serializers.ListSerializer):
-    """A run's steps, each represented with the time zone looked up once for the list."""
+class OneZoneListSerializer(serializers.ListSerializer):
+    """A list whose items (steps, runs) are represented with the time zone looked up once."""
 
     def to_representation(self, data: Any) -> list[dict[str, Any]]:
-        steps = data.all() if isinstance(data, BaseManager) else data
+        items = data.all() if isinstance(data, BaseManager) else data
         text = datetime_text()
-        return [self.child.represent(step, text) for step in steps]  # type: ignore[union-attr]
+        return [self.child.represent(item, text) for item in items]  # type: ignore[union-attr]
 
 
 class StepSerializer(serializers.ModelSerializer):
@@ -105,7 +105,7 @@ class StepSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = StepRun
-        list_serializer_class = StepListSerializer
+        list_serializer_class = OneZoneListSerializer
         fields = [
             "key",
             "module",
@@ -124,37 +124,44 @@ class StepSerializer(serializers.ModelSerializer):
         ]
 
     def get_duration(self, step: StepRun) -> float | None:
-        if step.started_at and step.finished_at:
-            return (step.finished_at - step.started_at).total_seconds()
-        return None
+        return _duration(step)
 
     def to_representation(self, instance: StepRun) -> dict[str, Any]:
-        return self.represent(instance, datetime_text())
+        return step_representation(instance, datetime_text())
 
     def represent(self, instance: StepRun, text: DateText) -> dict[str, Any]:
-        """The generic representation, built without DRF's per-field machinery.
+        return step_representation(instance, text)
 
-        A run's answer lists every step (hundreds on big graphs); this gives exactly what the
-        declared fields give (the serializer's fields are not even built: ~0.5 ms a request),
-        checked by tests against DRF's field-by-field representation.
-        """
-        started, finished = instance.started_at, instance.finished_at
-        return {
-            "key": _text(instance.key),
-            "module": _text(instance.module),
-            "status": _text(instance.status),
-            "attempts": None if instance.attempts is None else int(instance.attempts),
-            "reason": _text(instance.reason),
-            "progress": instance.progress,
-            "outputs": instance.outputs,
-            "error": _text(instance.error),
-            "log_tail": _text(instance.log_tail),
-            "started_at": text(started) if started else None,
-            "finished_at": text(finished) if finished else None,
-            "duration": self.get_duration(instance),
-            "history": instance.attempt_list(),
-            "reused_from": _text(instance.reused_from),
-        }
+
+def step_representation(step: StepRun, text: DateText) -> dict[str, Any]:
+    """A step as `StepSerializer`'s declared fields give it, without DRF's per-field machinery.
+
+    A run's answer lists every step (hundreds on big graphs); the serializer's fields are not
+    even built (~0.5 ms a request). Tests pin it to DRF's field-by-field representation.
+    """
+    started, finished = step.started_at, step.finished_at
+    return {
+        "key": _text(step.key),
+        "module": _text(step.module),
+        "status": _text(step.status),
+        "attempts": None if step.attempts is None else int(step.attempts),
+        "reason": _text(step.reason),
+        "progress": step.progress,
+        "outputs": step.outputs,
+        "error": _text(step.error),
+        "log_tail": _text(step.log_tail),
+        "started_at": text(started) if started else None,
+        "finished_at": text(finished) if finished else None,
+        "duration": _duration(step),
+        "history": step.attempt_list(),
+        "reused_from": _text(step.reused_from),
+    }
+
+
+def _duration(step: StepRun) -> float | None:
+    if step.started_at and step.finished_at:
+        return (step.finished_at - step.started_at).total_seconds()
+    return None
 
 
 def _text(value: Any) -> str | None:
@@ -176,6 +183,11 @@ class RunOptionsSerializer(serializers.Serializer):
     from_node = serializers.CharField(allow_null=True)
     only_node = serializers.CharField(allow_null=True)
     policy = StepPolicySerializer(required=False)
+
+
+# DRF's representations of a run's status and of a boolean (unbound fields)
+_STATUS = serializers.ChoiceField(choices=RunStatus.choices)
+_BOOLEAN = serializers.BooleanField()
 
 
 class RunSummarySerializer(serializers.ModelSerializer):
@@ -211,6 +223,40 @@ class RunSummarySerializer(serializers.ModelSerializer):
             "started_at",
             "finished_at",
         ]
+        list_serializer_class = OneZoneListSerializer
+
+    def to_representation(self, instance: Run) -> dict[str, Any]:
+        return self.represent(instance, datetime_text())
+
+    def represent(self, run: Run, text: DateText) -> dict[str, Any]:
+        """The run as the declared fields give it, without building them (~0.35 ms a request;
+        pinned by tests to DRF's field-by-field representation)."""
+        version, user = run.graph_version, run.created_by
+        return {
+            "id": _int(run.pk),
+            "workspace": run.workspace_id,
+            "graph": _int(version.graph_id),
+            "graph_name": _text(version.graph.name),
+            "version": _int(version.number),
+            "status": None if run.status is None else _STATUS.to_representation(run.status),
+            "runner": _text(run.runner),
+            "seq": _int(run.seq),
+            "parameters": None
+            if run.parameters is None
+            else {str(name): value for name, value in run.parameters.items()},
+            "options": run.options,
+            "error": _text(run.error),
+            "resumed_from": run.resumed_from_id,
+            "pinned": None if run.pinned is None else _BOOLEAN.to_representation(run.pinned),
+            "created_by": None if user is None else user.username,
+            "created_at": text(run.created_at) if run.created_at else None,
+            "started_at": text(run.started_at) if run.started_at else None,
+            "finished_at": text(run.finished_at) if run.finished_at else None,
+        }
+
+
+def _int(value: Any) -> int | None:
+    return None if value is None else int(value)
 
 
 class RunSerializer(RunSummarySerializer):
@@ -223,6 +269,12 @@ class RunSerializer(RunSummarySerializer):
 
     class Meta(RunSummarySerializer.Meta):
         fields = [*RunSummarySerializer.Meta.fields, "steps", "reused_runs"]
+
+    def represent(self, run: Run, text: DateText) -> dict[str, Any]:
+        answer = super().represent(run, text)
+        answer["steps"] = [step_representation(step, text) for step in run.step_list]
+        answer["reused_runs"] = self.get_reused_runs(run)
+        return answer
 
     @extend_schema_field(serializers.DictField(child=RunRefSerializer()))
     def get_reused_runs(self, run: Run) -> dict[str, Any]:

@@ -13,7 +13,7 @@ from rest_framework.renderers import JSONRenderer
 from designer.runs.api import RUNS
 from designer.runs.models import Run, StepRun
 from designer.runs.plans import runs_by_id
-from designer.runs.serializers import RunSerializer, StepSerializer
+from designer.runs.serializers import RunSerializer, RunSummarySerializer, StepSerializer
 from tests.integration.api.conftest import Team, make_team
 from tests.integration.api.test_runs import (
     FAILING,
@@ -37,10 +37,23 @@ class GenericStep(StepSerializer):
         return dict(serializers.ModelSerializer.to_representation(self, instance))
 
 
+class GenericSummary(RunSummarySerializer):
+    """The run summary serializer as DRF represents it, field by field."""
+
+    class Meta(RunSummarySerializer.Meta):
+        list_serializer_class = serializers.ListSerializer
+
+    def to_representation(self, instance: Run) -> dict[str, Any]:
+        return dict(serializers.ModelSerializer.to_representation(self, instance))
+
+
 class GenericRun(RunSerializer):
-    """The run serializer with DRF's steps and the reused runs read through the ORM."""
+    """The run serializer as DRF represents it, with the reused runs read through the ORM."""
 
     steps = GenericStep(many=True, read_only=True, source="step_list")
+
+    def to_representation(self, instance: Run) -> dict[str, Any]:
+        return dict(serializers.ModelSerializer.to_representation(self, instance))
 
     def get_reused_runs(self, run: Run) -> dict[str, Any]:
         return runs_by_id(run.workspace_id, {s.reused_from for s in run.step_list if s.reused_from})
@@ -100,14 +113,35 @@ def test_a_runs_answer_is_drfs_representation_byte_for_byte(team_tx: Team) -> No
     }
     assert mixed["reused_runs"] and all(s["started_at"] for s in mixed["steps"][2:4])
 
+    # a run of every other shape: parameters, resumed, pinned, canceled, no one's, no steps
+    odd = Run.objects.create(
+        workspace_id=team_tx.workspace.pk,
+        graph_version_id=RUNS.get(pk=mixed["id"]).graph_version_id,
+        parameters={"rows": 3, "name": "ü", "rate": 0.1, "none": None, "on": True},
+        options={"bypass_cache": True, "from_node": "s2", "only_node": None},
+        status="canceled",
+        error="Canceled by a user.",
+        seq=7,
+        pinned=True,
+        resumed_from_id=mixed["id"],
+        started_at=timezone.now(),
+    )
+
     answered = rerun.content  # the POST's answer: the run as it was saved, in memory
     assert answered == editor.get(f"/api/runs/{rerun.json()['id']}/").content
+    ids = (first["id"], rerun.json()["id"], mixed["id"], odd.pk)
     for zone in ("UTC", "Europe/Paris"):
         with timezone.override(zone):
-            for run_id in (first["id"], rerun.json()["id"], mixed["id"]):
+            for run_id in ids:
                 run = RUNS.get(pk=run_id)
                 assert rendered(RunSerializer(run)) == rendered(GenericRun(RUNS.get(pk=run_id)))
+                assert rendered(RunSummarySerializer(run)) == rendered(GenericSummary(run))
                 for step in run.step_list:
                     assert rendered(StepSerializer(step)) == rendered(GenericStep(step))
+            runs = list(RUNS.filter(pk__in=ids))
+            listed = RunSummarySerializer(runs, many=True)
+            assert rendered(listed) == rendered(GenericSummary(runs, many=True))
+    listing = editor.get(f"/api/workspaces/{team_tx.workspace.pk}/runs/")
+    assert listing.json()["results"] == GenericSummary(RUNS.filter(pk__in=ids), many=True).data
     with timezone.override("Europe/Paris"):  # the zone a request activated, as DRF shows it
         assert b"+01:00" in rendered(StepSerializer(RUNS.get(pk=mixed["id"]).step_list[2]))
