@@ -54,6 +54,24 @@ def new_step(run: Run, key: str, module: str, **fields: Any) -> StepRun:
     return step
 
 
+def step_template(run: Run, **fields: Any) -> dict[str, Any]:
+    """The column values (by attname) that new steps of `run` share, for `templated_step`."""
+    return {**BLANK, "run_id": run.pk, **fields}
+
+
+def templated_step(template: dict[str, Any], **fields: Any) -> StepRun:
+    """`new_step` with `template`'s column values but `fields`; each step has outputs and a
+    history of its own (empty unless given). For the many steps of one run that share most
+    columns (an all-reused run's): one merge fewer a step."""
+    step = StepRun.__new__(StepRun)
+    values = step.__dict__
+    values.update(template)
+    values["outputs"], values["history"] = {}, []
+    values.update(fields)
+    step._state = ModelState()
+    return step
+
+
 def step_entries(steps: list[StepRun]) -> list[dict[str, Any]]:
     """What a record keeps of each step: key, module and every other field not at its default."""
     entries = []

@@ -24,7 +24,7 @@ from designer.engine.plan import Plan
 from designer.engine.scheduler import outcome_counts
 from designer.runs.eventlog import Message
 from designer.runs.models import Run, StepRun, StepStatus
-from designer.runs.records import new_step
+from designer.runs.records import step_template, templated_step
 
 SUCCEEDED = "succeeded"  # RunStatus.SUCCEEDED as the protocol sends it (a plain str)
 
@@ -60,24 +60,25 @@ def build(run: Run, plan: Plan, events: list[Event]) -> ReusedRun | None:
     entries: dict[str, dict[str, Any]] = {}
     messages: list[Message] = [("run.status", {"status": "queued"})]
     started = finished = None
+    template = step_template(run, status=StepStatus.REUSED)  # what every step shares
     for event in events:
         kind, key, data = event.type, event.step, event.data
         if kind is EventType.STEP_OUTPUT and key in modules and key not in done:
+            port = data.get("port")
             info = _output(data)
-            if info is None or type(data.get("port")) is not str:
+            if info is None or type(port) is not str:
                 return None
-            outputs.setdefault(key, {})[data["port"]] = info
-            messages.append(("step.output", {**info, "step": key, "port": data["port"]}))
+            outputs.setdefault(key, {})[port] = info
+            messages.append(("step.output", {**info, "step": key, "port": port}))
         elif kind is EventType.STEP_REUSED and key in modules and key not in done:
             when = datetime.fromtimestamp(event.time, tz=UTC)
             reason = str(data["reason"]) if "reason" in data else ""
             fingerprint = str(data["fingerprint"]) if "fingerprint" in data else ""
             source = str(data.get("run") or "")
-            done[key] = new_step(
-                run,
-                key,
-                modules[key],
-                status=StepStatus.REUSED,
+            done[key] = templated_step(
+                template,
+                key=key,
+                module=modules[key],
                 reason=reason,
                 fingerprint=fingerprint,
                 finished_at=when,

@@ -29,6 +29,21 @@ def test_a_recorded_step_is_the_step_django_would_build() -> None:
     assert other.outputs == {} and other.history == []
     assert other.outputs is not records.new_step(run, "s3", "m@1").outputs  # never shared
 
+    template = records.step_template(run, status="reused", reused_from="12")
+    shared = {
+        name: value for name, value in fields.items() if name not in ("status", "reused_from")
+    }
+    templated = records.templated_step(
+        template, key="s1", module="transform.select_columns@1", **shared
+    )
+    assert templated.__dict__.keys() == built.__dict__.keys()
+    for field in StepRun._meta.concrete_fields:
+        assert getattr(templated, field.attname) == getattr(django, field.attname), field.name
+    assert templated._state.adding and templated._state.db is None
+    first, second = (records.templated_step(template, key=k, module="m@1") for k in "ab")
+    assert first.outputs == {} and first.history == [] and first.status == "reused"
+    assert first.outputs is not second.outputs and first.history is not second.history
+
 
 def test_nothing_watches_step_runs_being_built() -> None:
     """new_step sends no pre_init/post_init: nothing may need them for StepRun."""
