@@ -81,7 +81,7 @@ class OneZoneListSerializer(serializers.ListSerializer):
     def to_representation(self, data: Any) -> list[dict[str, Any]]:
         items = data.all() if isinstance(data, BaseManager) else data
         text = datetime_text()
-        return [self.child.represent(item, text) for item in items]  # type: ignore[union-attr]
+        return [self.child.represent(item, text) for item in items]
 
 
 class StepSerializer(serializers.ModelSerializer):
