@@ -14,7 +14,7 @@ from designer.engine.runners.docker import pin_plan_images
 from designer.graphs.analysis import module_registry, node_labels, parse_document, plan_for_run
 from designer.graphs.models import Graph
 from designer.modules import schemas
-from designer.runs import engine_setup
+from designer.runs import engine_setup, run_rows
 from designer.runs.models import DatasetVersion, Run, StepRun
 
 
@@ -30,24 +30,6 @@ def _step_row(step: dict[str, Any], order: int, labels: dict[str, str]) -> dict[
         "timeout": step.get("timeout"),
         "retries": step.get("retries"),
         "image": step["environment"].get("image"),
-    }
-
-
-def runs_by_id(workspace_id: int, ids: set[str]) -> dict[str, dict[str, Any]]:
-    """Who started the given runs of a workspace, and when (runs elsewhere are left out)."""
-    numbers = {int(i) for i in ids if str(i).isdigit()}
-    rows = Run.objects.filter(workspace_id=workspace_id, pk__in=numbers).select_related(
-        "created_by", "graph_version"
-    )
-    return {
-        str(run.pk): {
-            "id": run.pk,
-            "created_at": run.created_at,
-            "created_by": run.created_by.username if run.created_by else None,
-            "status": run.status,
-            "graph": run.graph_version.graph_id,
-        }
-        for run in rows.defer("inline_plan", "parameters", "graph_version__document")
     }
 
 
@@ -85,7 +67,7 @@ def preview_plan(
                 "after": list(decision.after),
             }
         )
-    runs = runs_by_id(graph.workspace_id, {s["reused_from"] for s in steps if s["reused_from"]})
+    runs = run_rows.refs(graph.workspace_id, {s["reused_from"] for s in steps if s["reused_from"]})
     return _plan_body(plan, steps, runs)
 
 
@@ -125,7 +107,7 @@ def stored_plan(run: Run) -> dict[str, Any]:
                 "after": [],
             }
         )
-    runs = runs_by_id(run.workspace_id, {s["reused_from"] for s in steps if s["reused_from"]})
+    runs = run_rows.refs(run.workspace_id, {s["reused_from"] for s in steps if s["reused_from"]})
     return _plan_body(plan, steps, runs)
 
 

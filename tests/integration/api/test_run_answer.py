@@ -12,9 +12,9 @@ from rest_framework.renderers import JSONRenderer
 
 from designer.runs.api import RUNS
 from designer.runs.models import Run, StepRun
-from designer.runs.plans import runs_by_id
 from designer.runs.serializers import RunSerializer, RunSummarySerializer, StepSerializer
 from tests.integration.api.conftest import Team, make_team
+from tests.integration.api.orm_runs import runs_by_id
 from tests.integration.api.test_runs import (
     FAILING,
     WORKING,

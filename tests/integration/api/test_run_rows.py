@@ -78,7 +78,7 @@ def test_an_inserted_run_sends_the_signals_save_sends() -> None:
 def test_the_runs_steps_reused_from_read_as_the_orm_reads_them() -> None:
     from datetime import timedelta
 
-    from designer.runs.plans import runs_by_id
+    from tests.integration.api.orm_runs import runs_by_id
 
     values = new_run_values()
     runs = [run_rows.insert(Run(**values)) for _ in range(4)]
