@@ -14,37 +14,185 @@ Django's ASGI handler (decision 0042, third pass, measured on the run POST):
    and ~0.9 ms after it. `SyncRequestHandler` runs the middleware and the view as Django does
    under WSGI, entered by one hop; reading the body, the signals and sending the response stay
    Django's ASGI code. Every middleware and view here is sync (none is async-only).
+3. sent `request_started` in a hop of its own before that one, and closed the answer (which sends
+   `request_finished`) in a third (decision 0042, fifth pass): `SyncRequestHandler.serve` sends
+   the signal, builds the request, runs the middleware and the view and closes a whole answer on
+   the request's thread in one hop, in WSGI's order; only a streamed answer is closed after it
+   was sent, as it must be. And it read every body into a `SpooledTemporaryFile`; a body up to
+   FILE_UPLOAD_MAX_MEMORY_SIZE is now kept as bytes (larger ones still go to that file).
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import hashlib
+import inspect
+import io
+import tempfile
 import threading
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any
+from typing import IO, Any
 
 import django
 from asgiref.sync import ThreadSensitiveContext, sync_to_async
-from django.core.handlers.asgi import ASGIHandler
+from django.conf import settings
+from django.core import signals
+from django.core.exceptions import ImproperlyConfigured, RequestAborted
+from django.core.handlers.asgi import ASGIHandler, get_script_prefix
 from django.core.handlers.base import BaseHandler
-from django.http import FileResponse, HttpRequest, HttpResponseBase
+from django.http import FileResponse, HttpResponseBase
+from django.urls import set_script_prefix
 
 IDLE_THREADS = 8  # threads kept for the next requests; more after a burst are ended
 
+# Django 5.2's code whose behaviour `SyncRequestHandler` keeps (`handle`, `read_body` and
+# `run_get_response` are done its own way; `__call__` enters `handle`; an answer's `close` sends
+# `request_finished`): the SHA-256 of each one's source, checked when the application is made.
+RELIED_ON = {
+    ASGIHandler.__call__: "f756809e9c9308dc",
+    ASGIHandler.handle: "98faeb5bef800331",
+    ASGIHandler.read_body: "cf4aa904631d5410",
+    ASGIHandler.run_get_response: "0234ea5fe09a5777",
+    HttpResponseBase.close: "84589f5b23acbb23",
+}
+
 
 class SyncRequestHandler(ASGIHandler):
-    """Django's ASGI handler with the middleware chain and the view run in one hop, sync."""
+    """Django's ASGI handler serving a request's sync part (signals, middleware, view) in one hop.
+
+    Overrides `handle` and `read_body` of Django 5.2's `ASGIHandler` (`RELIED_ON` pins the code
+    whose behaviour they keep; `tests/unit/test_request_threads.py` fails if an upgrade changes
+    it); everything else — building the request, its errors, sending the answer, listening for a
+    disconnect, the last-chance 500 — is Django's own.
+    """
 
     def __init__(self) -> None:
         BaseHandler.__init__(self)  # not ASGIHandler's: it would load the async chain too
         self.load_middleware(is_async=False)
 
-    async def run_get_response(self, request: HttpRequest) -> HttpResponseBase:
-        """`ASGIHandler.run_get_response` with the sync `get_response` (WSGI's) in one hop."""
-        response = await sync_to_async(self.get_response, thread_sensitive=True)(request)
-        response._handler_class = self.__class__
-        if isinstance(response, FileResponse):  # the server chunks: as Django's handler does
-            response.block_size = self.chunk_size
+    async def handle(self, scope: dict[str, Any], receive: Any, send: Any) -> None:
+        """`ASGIHandler.handle` (Django 5.2) with its three hops to the request's thread — the
+        started signal, the middleware and view, closing the answer — made one (`serve`).
+
+        Kept as Django does it: the body read before anything else (a client gone by then ends
+        the request unanswered), the script prefix set, the answer sent while listening for a
+        disconnect (which cancels the request; a view already running finishes on its thread),
+        `request_finished` sent once whichever way the request ends, the body file closed.
+        """
+        try:
+            body_file = await self.read_body(receive)
+        except RequestAborted:
+            return
+        set_script_prefix(get_script_prefix(scope))
+        served = Served()
+
+        async def process_request() -> HttpResponseBase:
+            response = await sync_to_async(self.serve, thread_sensitive=True)(
+                scope, body_file, served
+            )
+            # a client that disconnected while the answer was sent is ignored, as in Django
+            with contextlib.suppress(asyncio.CancelledError):
+                await self.send_response(response, send)
+            return response
+
+        tasks = [
+            asyncio.create_task(self.listen_for_disconnect(receive)),
+            asyncio.create_task(process_request()),
+        ]
+        await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+        for task in tasks:  # Django's order: the disconnect's listener first, then the request
+            if task.done():
+                try:
+                    task.result()
+                except RequestAborted:
+                    pass
+                except AssertionError:
+                    body_file.close()
+                    raise
+            else:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+        try:
+            response = tasks[1].result()
+        except asyncio.CancelledError:
+            # queued on the request's one thread: runs once the abandoned view has returned
+            await sync_to_async(self.finish_abandoned, thread_sensitive=True)(served)
+        else:
+            if response.streaming:  # sent from its iterator after `serve`: closed now
+                await sync_to_async(response.close, thread_sensitive=True)()
+        body_file.close()
+
+    def serve(
+        self, scope: dict[str, Any], body_file: IO[bytes], served: Served
+    ) -> HttpResponseBase:
+        """The request's sync part on its thread, in WSGI's order: `request_started`, the request
+        built, the middleware and the view, and a whole answer closed (`request_finished`)."""
+        signals.request_started.send(sender=self.__class__, scope=scope)
+        request, response = self.create_request(scope, body_file)
+        if request is not None:
+            response = self.get_response(request)
+            response._handler_class = self.__class__
+            if isinstance(response, FileResponse):  # the server chunks: as Django's handler does
+                response.block_size = self.chunk_size
+        served.response = response
+        if not response.streaming:
+            # its bytes are made: closing it (its resources, `request_finished` and with it the
+            # database connections' upkeep) before the loop sends them is what a WSGI server
+            # does after writing them, and keeps it to this hop
+            response.close()
         return response
+
+    def finish_abandoned(self, served: Served) -> None:
+        """End a request whose client left before its answer was sent: `request_finished` once
+        (Django's handler sends it; `serve` did if it closed the answer), a streamed answer's
+        file or iterator closed."""
+        if served.response is None:
+            signals.request_finished.send(sender=self.__class__)
+        elif served.response.streaming:
+            served.response.close()
+
+    async def read_body(self, receive: Any) -> IO[bytes]:
+        """`ASGIHandler.read_body` (Django 5.2) with a body up to FILE_UPLOAD_MAX_MEMORY_SIZE kept
+        as bytes: Django spools every body into a `SpooledTemporaryFile`, which holds one that
+        small in memory too, at the cost of its wrapper on every write and read. A larger body
+        goes to that file as Django's does, its chunks written as they arrive; a client that
+        disconnects before the body's end ends the request (`RequestAborted`)."""
+        limit = settings.FILE_UPLOAD_MAX_MEMORY_SIZE
+        chunks: list[bytes] = []
+        size = 0
+        spooled: IO[bytes] | None = None
+        while True:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                if spooled is not None:
+                    spooled.close()
+                raise RequestAborted()
+            chunk = message.get("body", b"")
+            if spooled is not None:
+                spooled.write(chunk)
+            elif chunk:
+                chunks.append(chunk)
+                size += len(chunk)
+                if size > limit:
+                    # handed to the request, which closes it (`handle` does if it is not made)
+                    spooled = tempfile.SpooledTemporaryFile(max_size=limit, mode="w+b")  # noqa: SIM115
+                    for held in chunks:
+                        spooled.write(held)
+                    chunks.clear()  # a Daphne map is unmapped once written (daphne_requests)
+            if not message.get("more_body", False):
+                break
+        if spooled is not None:
+            spooled.seek(0)
+            return spooled
+        return io.BytesIO(chunks[0] if len(chunks) == 1 else b"".join(chunks))
+
+
+class Served:
+    """The answer `serve` made for a request, for the request's end if its client left."""
+
+    response: HttpResponseBase | None = None
 
 
 class RequestThreads:
@@ -79,7 +227,22 @@ class RequestThreads:
         executor.shutdown(wait=False)
 
 
+def check_django() -> None:
+    """Refuse to serve if Django's code that `SyncRequestHandler` keeps the behaviour of changed."""
+    changed = [
+        code.__qualname__
+        for code, digest in RELIED_ON.items()
+        if hashlib.sha256(inspect.getsource(code).encode()).hexdigest()[:16] != digest
+    ]
+    if changed:
+        raise ImproperlyConfigured(
+            f"Django {django.get_version()} changed {', '.join(changed)}: review "
+            "designer/request_threads.SyncRequestHandler against it, then update RELIED_ON"
+        )
+
+
 def http_application() -> RequestThreads:
     """The server's HTTP application (Django set up first, as `get_asgi_application` does)."""
     django.setup(set_prefix=False)
+    check_django()
     return RequestThreads(SyncRequestHandler())
