@@ -12,11 +12,13 @@
     server runs a sync view, so the in-memory channel layer's publish hops to that loop as it
     does under Daphne (called from no loop, `async_to_sync` made an event loop per publish,
     which no server does). Then the same reruns through the ASGI application's HTTP side as
-    designer/asgi.py serves it (Django's ASGI handler as designer/request_threads.py runs it),
-    timed in the process's CPU time (every thread's).
+    designer/asgi.py serves it (Django's ASGI handler as designer/request_threads.py runs it:
+    a request's sync part in one hop), timed in the process's CPU time (every thread's).
 (b) PUT a 1,000-node draft with If-Match: target < 200 ms.
 (c) a 20-step run (cache bypassed) through the Celery path vs the local runner: the ratio.
     Needs Redis: `--redis redis://127.0.0.1:6379/0` or TEST_REDIS_URL; skipped otherwise.
+(d) what every API request pays for the ASGI application: a small GET (the workspace) through it
+    and through the test client, alternated, in the process's CPU time.
 
 Runs in-process against a fresh SQLite database in a temporary folder:
 `.venv/bin/python bench/api.py [--redis URL] [--reruns N]`.
@@ -71,6 +73,7 @@ from tests.support.processes import celery_worker_command, stop_process_group  #
 
 TARGET_OVER_ENGINE_MS, TARGET_SAVE_MS = 2.0, 200.0
 RERUN_SAMPLES = 15
+SMALL_SAMPLES = 300  # (d)'s requests each way
 
 
 def chain(steps: int, salt: str = "") -> dict[str, Any]:
@@ -264,21 +267,24 @@ def client_reruns(
     )
 
 
-async def asgi_post(app: Any, path: str, token: str) -> tuple[int, bytes]:
-    """POST `{}` to `path` through the ASGI application `app`: the status and the body."""
+async def asgi_post(
+    app: Any, path: str, token: str, method: str = "POST", body: bytes = b"{}"
+) -> tuple[int, bytes]:
+    """POST `body` to `path` (or another method) through the ASGI application `app`: the status
+    and the answer's body."""
     headers = [
         (b"host", b"testserver"),
         (b"content-type", b"application/json"),
-        (b"content-length", b"2"),
+        (b"content-length", str(len(body)).encode()),
         (b"authorization", token.encode()),
     ]
     scope = {
-        "type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "POST",
+        "type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": method,
         "scheme": "http", "path": path, "raw_path": path.encode(), "query_string": b"",
         "root_path": "", "headers": headers, "client": ("127.0.0.1", 50000),
         "server": ("testserver", 80),
     }  # fmt: skip
-    request: dict[str, Any] | None = {"type": "http.request", "body": b"{}", "more_body": False}
+    request: dict[str, Any] | None = {"type": "http.request", "body": body, "more_body": False}
     sent: list[dict[str, Any]] = []
 
     async def receive() -> dict[str, Any]:
@@ -317,11 +323,36 @@ async def asgi_reruns(
         engine_cpu.append((await sync_to_async(engine_alone)(run))[1])
     cpu, alone = statistics.median(cpus), statistics.median(engine_cpu)
     print(
-        f"(a) the same through the ASGI application (Django's ASGI handler), process CPU time: "
+        f"(a) the same through the ASGI application (designer/asgi.py's), process CPU time: "
         f"POST → run.finished published median {cpu:.1f} ms, the engine alone {alone:.1f} ms, "
         f"API minus engine {cpu - alone:.1f} ms, until the 201 answer is back "
         f"{statistics.median(answers_cpu):.1f} ms; wall median {statistics.median(walls):.1f} "
         f"ms, until the 201 answer is back: median {statistics.median(answers):.1f} ms"
+    )
+
+
+async def small_requests(api: APIClient, ws: int, samples: int = SMALL_SAMPLES) -> None:
+    """(d) a small GET through the ASGI application and through the test client, alternated."""
+    app = http_application()
+    token, path = api._credentials["HTTP_AUTHORIZATION"], f"/api/workspaces/{ws}/"
+
+    def through_client() -> float:  # on a thread of the loop, as (a)'s test client calls are
+        started = time.process_time()
+        assert api.get(path).status_code == 200
+        return (time.process_time() - started) * 1000
+
+    asgi, client = [], []
+    for _ in range(samples):
+        client.append(await sync_to_async(through_client)())
+        started = time.process_time()
+        status, body = await asgi_post(app, path, token, method="GET", body=b"")
+        asgi.append((time.process_time() - started) * 1000)
+        assert status == 200, body
+    through, direct = statistics.median(asgi), statistics.median(client)
+    print(
+        f"(d) GET {path} ({samples} each), process CPU time: through the ASGI application median "
+        f"{through:.3f} ms, through the test client {direct:.3f} ms: the ASGI application's "
+        f"own {through - direct:.3f} ms a request"
     )
 
 
@@ -395,6 +426,7 @@ def main() -> None:
     print("load average (1, 5, 15 min) at the start: {:.1f} {:.1f} {:.1f}".format(*os.getloadavg()))
     bench_rerun(api, ws, args.reruns)
     bench_save(api, ws)
+    asyncio.run(small_requests(api, ws))
     if args.redis:
         bench_celery(api, ws, args.redis)
     else:
