@@ -12,10 +12,10 @@ Django's ASGI handler (decision 0042, third pass, measured on the run POST):
 2. ran its middleware in async mode: every middleware's request and response halves were a hop
    from the event loop to that thread and back (~18 a request), ~1 ms of CPU before the view
    and ~0.9 ms after it. `SyncRequestHandler` runs the middleware and the view as Django does
-   under WSGI, entered by one hop; reading the body, the signals and sending the response stay
-   Django's ASGI code. Every middleware and view here is sync (none is async-only).
+   under WSGI, entered by one hop; sending the answer stays Django's ASGI code. Every
+   middleware and view here is sync (none is async-only).
 3. sent `request_started` in a hop of its own before that one, and closed the answer (which sends
-   `request_finished`) in a third (decision 0042, fifth pass): `SyncRequestHandler.serve` sends
+   `request_finished`) in a third (fifth pass): `SyncRequestHandler.serve` sends
    the signal, builds the request, runs the middleware and the view and closes a whole answer on
    the request's thread in one hop, in WSGI's order; only a streamed answer is closed after it
    was sent, as it must be. And it read every body into a `SpooledTemporaryFile`; a body up to
