@@ -29,6 +29,7 @@ import contextlib
 import hashlib
 import inspect
 import io
+import logging
 import tempfile
 import threading
 from concurrent.futures import ThreadPoolExecutor
@@ -38,12 +39,13 @@ import django
 from asgiref.sync import ThreadSensitiveContext, sync_to_async
 from django.conf import settings
 from django.core import signals
-from django.core.exceptions import ImproperlyConfigured, RequestAborted
+from django.core.exceptions import RequestAborted
 from django.core.handlers.asgi import ASGIHandler, get_script_prefix
 from django.core.handlers.base import BaseHandler
 from django.http import FileResponse, HttpResponseBase
 from django.urls import set_script_prefix
 
+logger = logging.getLogger(__name__)
 IDLE_THREADS = 8  # threads kept for the next requests; more after a burst are ended
 
 # Django 5.2's code whose behaviour `SyncRequestHandler` keeps (`handle`, `read_body` and
@@ -227,22 +229,26 @@ class RequestThreads:
         executor.shutdown(wait=False)
 
 
-def check_django() -> None:
-    """Refuse to serve if Django's code that `SyncRequestHandler` keeps the behaviour of changed."""
-    changed = [
+def changed_django_code() -> list[str]:
+    """The Django code `SyncRequestHandler` keeps the behaviour of that is not what was reviewed."""
+    return [
         code.__qualname__
         for code, digest in RELIED_ON.items()
         if hashlib.sha256(inspect.getsource(code).encode()).hexdigest()[:16] != digest
     ]
-    if changed:
-        raise ImproperlyConfigured(
-            f"Django {django.get_version()} changed {', '.join(changed)}: review "
-            "designer/request_threads.SyncRequestHandler against it, then update RELIED_ON"
-        )
 
 
-def http_application() -> RequestThreads:
-    """The server's HTTP application (Django set up first, as `get_asgi_application` does)."""
+def http_application() -> RequestThreads | ASGIHandler:
+    """The server's HTTP application (Django set up first, as `get_asgi_application` does):
+    Django's own ASGI handler, with a warning, if the Django code relied on has changed."""
     django.setup(set_prefix=False)
-    check_django()
+    changed = changed_django_code()
+    if changed:
+        logger.warning(
+            "Django %s changed %s: HTTP is served by Django's own ASGI handler (slower); review "
+            "designer/request_threads.SyncRequestHandler against it, then update RELIED_ON",
+            django.get_version(),
+            ", ".join(changed),
+        )
+        return ASGIHandler()
     return RequestThreads(SyncRequestHandler())

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import tempfile
 import threading
 from collections.abc import Iterator
@@ -13,10 +14,10 @@ from typing import Any
 
 import pytest
 from django.core import signals
-from django.core.exceptions import ImproperlyConfigured
+from django.core.handlers.asgi import ASGIHandler
 
 from designer import request_threads
-from designer.request_threads import SyncRequestHandler, check_django, http_application
+from designer.request_threads import SyncRequestHandler, changed_django_code, http_application
 from tests.unit import request_views
 from tests.unit.test_request_threads import release
 
@@ -185,11 +186,22 @@ def test_the_root_path_is_the_script_name(app: Any) -> None:
     assert answer(messages) == (200, b'{"path_info": "/where/", "url": "/prefix/where/"}')
 
 
-def test_a_change_in_the_django_code_relied_on_refuses_to_start(
-    monkeypatch: pytest.MonkeyPatch,
+def test_a_change_in_the_django_code_relied_on_falls_back_to_djangos_handler(
+    app: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    check_django()  # this Django is the one reviewed
+    assert changed_django_code() == []  # this Django is the one reviewed
     code = next(iter(request_threads.RELIED_ON))
     monkeypatch.setitem(request_threads.RELIED_ON, code, "0" * 16)
-    with pytest.raises(ImproperlyConfigured, match=code.__qualname__):
-        check_django()
+    warned: list[logging.LogRecord] = []
+    handler = logging.Handler()
+    handler.emit = warned.append  # type: ignore[method-assign]
+    request_threads.logger.addHandler(handler)  # django.setup() reconfigures the root logger
+    try:
+        fallback = http_application()
+    finally:
+        request_threads.logger.removeHandler(handler)
+    assert type(fallback) is ASGIHandler
+    [warning] = [record.getMessage() for record in warned]
+    assert code.__qualname__ in warning and "Django's own ASGI handler" in warning
+    messages = asyncio.run(call(fallback, "GET", "/prefix/where/", root_path="/prefix"))
+    assert answer(messages) == (200, b'{"path_info": "/where/", "url": "/prefix/where/"}')
