@@ -46,6 +46,31 @@ def test_several_step_tasks_go_in_one_batch(
     assert seen == [(f"run{run.pk}-s{i}-1", True) for i in range(5)]
 
 
+def test_a_step_message_shows_its_run_step_and_attempt_not_its_whole_task(
+    celery_worker: subprocess.Popen[bytes], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What worker logs and task events show of a step task's arguments names the run, the
+    step and the attempt; the task's inputs and module spec are not rendered for it."""
+    headers: list[dict[str, Any]] = []
+    put = kombu_redis.Channel._put
+
+    def recording(self: Any, queue: str, message: dict[str, Any], **kwargs: Any) -> Any:
+        headers.append(message["headers"])
+        return put(self, queue, message, **kwargs)
+
+    monkeypatch.setattr(kombu_redis.Channel, "_put", recording)
+    run, _ = _sends(0)
+    secret = "inputs-" + uuid.uuid4().hex
+    sends = [(f"s{i}", {"attempt": 2, "inputs": {"dataset": secret}}) for i in range(2)]
+    distributed._send_steps(run, sends[:1])  # one alone
+    distributed._send_steps(run, sends)  # a batch
+    stamp = distributed.run_stamp(run)
+    assert [h["argsrepr"] for h in headers] == [
+        f"({run.pk}, 's{i}', <task run{run.pk}-s{i}-2>, {stamp!r})" for i in (0, 0, 1)
+    ]
+    assert all(secret not in h["argsrepr"] and h["kwargsrepr"] == "{}" for h in headers)
+
+
 def test_a_failed_batch_is_sent_one_by_one(
     celery_worker: subprocess.Popen[bytes], monkeypatch: pytest.MonkeyPatch
 ) -> None:
