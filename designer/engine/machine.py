@@ -163,6 +163,23 @@ class _Speculation:
     done: dict[str, Any] | None = None  # its result, when it came before the confirmation
 
 
+class _Results(dict[str, StepResult]):
+    """Each step's StepResult, made when first asked for: a machine rebuilt for one transition
+    of a 201-step run touches a few (it made all 201, half its set-up, measured)."""
+
+    def __init__(self, plan: Plan):
+        super().__init__()
+        self.plan = plan
+
+    def __missing__(self, key: str) -> StepResult:
+        result = self[key] = StepResult(key, self.plan.step(key).module)
+        return result
+
+    def every(self) -> dict[str, StepResult]:
+        """Every step's result, in plan order."""
+        return {key: self[key] for key in self.plan.order}
+
+
 def requested_reason(plan: Plan) -> str:
     """The reason given to steps a subset plan forces to run."""
     mode, node = plan.target
@@ -212,11 +229,11 @@ class RunMachine:
         self.clock = clock
         self.requested = requested_reason(plan)
         self.created = clock()
-        self.statuses: dict[str, StepStatus] = {k: StepStatus.PENDING for k in plan.order}
-        self.results = {s.key: StepResult(s.key, s.module) for s in plan.steps}
+        self.statuses: dict[str, StepStatus] = dict.fromkeys(plan.order, StepStatus.PENDING)
+        self.results = _Results(plan)
         self.outputs: dict[str, dict[str, OutputRecord]] = {}
         self.decisions: dict[str, Decision] = {}
-        self.position = {k: i for i, k in enumerate(plan.order)}
+        self.position = dict(zip(plan.order, range(len(plan.order)), strict=True))
         self.queue: list[tuple[int, str]] = []
         self.retry_at: list[tuple[float, int, str]] = []
         self.running: dict[str, _Attempt] = {}  # task id -> attempt
@@ -348,7 +365,7 @@ class RunMachine:
         self.draining.clear()
         status = run_status(self.statuses.values())
         duration = self.clock() - self.created
-        result = RunResult(self.run_id, status, self.results, duration)
+        result = RunResult(self.run_id, status, self.results.every(), duration)
         self.emit(EventType.RUN_FINISHED, status=status, counts=result.counts, duration=duration)
         return result
 
