@@ -26,6 +26,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any
 
 from django.db import connection, transaction
@@ -178,15 +179,9 @@ def _share_run(
     FOR KEY SHARE; with `reads` (the steps `key` reads), and then, in the same round trip (a
     statement of its own, so it reads what was committed before the lock was granted),
     `_lock_rows`' rows."""
-    table = connection.ops.quote_name(Run._meta.db_table)
-    sql = (
-        f"SELECT status, created_at, {distributed.DATABASE_NOW} FROM {table}"
-        " WHERE id = %s FOR KEY SHARE"
-    )
-    params: list[Any] = [run_id]
+    sql, params = _share_sql(reads is not None), [run_id]
     if reads is not None:
-        rows_sql, rows_params = _rows_query(run_id, key, reads)
-        sql, params = f"{sql}; {rows_sql}", [*params, *rows_params]
+        params += _rows_params(run_id, key, reads)
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         found = cursor.fetchone()
@@ -203,24 +198,39 @@ def _is_queued(row: StepRun) -> bool:
     return row.status == StepStatus.QUEUED and row.attempts > 0
 
 
-def _rows_query(run_id: int, key: str, reads: tuple[str, ...]) -> tuple[str, list[Any]]:
-    """The statement of `_lock_rows`, and its parameters."""
-    table = connection.ops.quote_name(StepRun._meta.db_table)
+@cache
+def _share_sql(with_rows: bool) -> str:
+    """The statement of `_share_run` (PostgreSQL: the only database a report goes beside on),
+    written once per process."""
+    table = connection.ops.quote_name(Run._meta.db_table)
     sql = (
+        f"SELECT status, created_at, {distributed.DATABASE_NOW} FROM {table}"
+        " WHERE id = %s FOR KEY SHARE"
+    )
+    return f"{sql}; {_rows_sql()}" if with_rows else sql
+
+
+@cache
+def _rows_sql() -> str:
+    """The statement of `_lock_rows` (written once per process)."""
+    table = connection.ops.quote_name(StepRun._meta.db_table)
+    return (
         f"WITH mine AS (SELECT id FROM {table} WHERE run_id = %s AND key = %s FOR UPDATE),"
         f" next AS (SELECT id FROM {table} WHERE run_id = %s AND status = %s AND attempts > 0"
         " AND key <> %s ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED)"
         f" SELECT {transition_sql.step_columns()} FROM {table} WHERE run_id = %s"
         " AND (id IN (SELECT id FROM mine UNION ALL SELECT id FROM next) OR key = ANY(%s))"
     )
-    return sql, [run_id, key, run_id, StepStatus.QUEUED, key, run_id, list(reads)]
+
+
+def _rows_params(run_id: int, key: str, reads: tuple[str, ...]) -> list[Any]:
+    return [run_id, key, run_id, StepStatus.QUEUED, key, run_id, list(reads)]
 
 
 def _lock_rows(run_id: int, key: str, reads: tuple[str, ...]) -> dict[str, StepRun]:
     """Whole rows, in one statement: step `key`'s (locked FOR UPDATE), the first queued
     attempt's that no other report holds (FOR UPDATE SKIP LOCKED), and the steps `key` reads
     (finished: they do not change)."""
-    sql, params = _rows_query(run_id, key, reads)
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+        cursor.execute(_rows_sql(), _rows_params(run_id, key, reads))
         return {row.key: row for row in transition_sql.step_rows(cursor.fetchall())}
