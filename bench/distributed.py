@@ -11,8 +11,12 @@ and a group of 200 (bench/celery_baseline.py, its own worker with as many proces
 designer workers, on the same Redis; the last link pushes onto a Redis list): links that do the
 same step work (read the input Parquet, run select_columns, write the output Parquet: what the
 designer adds to it is the overhead a user pays; goal ≤ 1.5x per step), and no-op links (what
-Celery alone costs, for the record). Rounds are interleaved. Then `--runs` runs of a 2-step
-graph queued at once through the API, drained by the two workers: runs per second.
+Celery alone costs, for the record). Rounds are interleaved. The benchmark learns that a run
+ended as the front end's run list does, from the run's `run.finished` on the workspace's socket
+(the baselines from their Redis list); each shape is also run "watched": with the run's own
+socket open, as the canvas follows a run it started (every event of the run is then
+published to it: what watching costs, for the record). Then `--runs` runs of a 2-step graph
+queued at once through the API, drained by the two workers: runs per second.
 
 Store part:
 A 100 MB Parquet table (random floats, so it does not compress away) is written with `put`
@@ -27,6 +31,7 @@ Goal: a warm object-store read within 1.5x of a folder read (the cache is a fold
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import shutil
 import statistics
@@ -52,6 +57,7 @@ from tests.support.processes import free_port, stop_process_group  # noqa: E402
 
 WARM_GOAL = 1.5
 STEP_GOAL = 1.5
+FINAL = ("succeeded", "failed", "canceled")
 
 
 def table_bytes(megabytes: int) -> bytes:
@@ -145,12 +151,49 @@ def _graph(cluster: Any, document: dict[str, Any]) -> int:
     return int(graph["id"])
 
 
-def _run_seconds(cluster: Any, graph: int) -> float:
-    """Seconds from a run's creation to its end, as the run saved them (cache bypassed)."""
+def _socket(cluster: Any, path: str) -> Any:
+    """A WebSocket on the deployment's server, signed in as the editor, as the front end
+    opens one (its subprotocol and origin)."""
+    from websockets.sync.client import connect
+
+    from designer.realtime.protocol import SUBPROTOCOL
+
+    server = cluster.servers[0]
+    return connect(
+        server.ws_url(path),
+        origin=server.origin,
+        subprotocols=[SUBPROTOCOL, f"token.{cluster.editor['token']}"],
+        compression=None,
+        open_timeout=20,
+        max_size=None,
+    )
+
+
+def _until_finished(socket: Any, run_id: int) -> None:
+    """Read the socket's messages until run `run_id`'s `run.finished`."""
+    while True:
+        message = json.loads(socket.recv(timeout=900))
+        if message["type"] == "run.finished" and message.get("run_id") == run_id:
+            return
+        if message["type"] == "run.snapshot" and message["data"]["run"]["status"] in FINAL:
+            return  # it finished before the socket joined
+
+
+def _run_seconds(cluster: Any, graph: int, runs_socket: Any, watched: bool = False) -> float:
+    """Seconds from a run's creation to its end, as the run saved them (cache bypassed). The
+    benchmark learns that a run ended as the front end's run list does: the run's terminal
+    event on the workspace's socket (`runs_socket`), not by polling the API (each poll of a
+    201-step run serialised every step: ~1 ms of the server's CPU a step, on the two CPUs the
+    run shares, which no baseline pays). `watched`: the run's own socket is open meanwhile, as
+    the canvas follows a run it started (every event of the run is then sent to it)."""
     status, run = cluster.call("POST", f"/api/graphs/{graph}/runs/", {"bypass_cache": True})
     assert status == 201, run
-    done = cluster.wait(run["id"], "", {"succeeded", "failed", "canceled"}, timeout=900)
-    assert done["status"] == "succeeded", done["status"]
+    if watched:
+        with _socket(cluster, f"/ws/runs/{run['id']}/") as socket:
+            _until_finished(socket, run["id"])
+    _until_finished(runs_socket, run["id"])
+    status, done = cluster.call("GET", f"/api/runs/{run['id']}/")
+    assert status == 200 and done["status"] == "succeeded", done
     start = datetime.fromisoformat(done["created_at"])
     return (datetime.fromisoformat(done["finished_at"]) - start).total_seconds()
 
@@ -249,18 +292,24 @@ def bench_celery(rounds: int, runs: int) -> None:
         quiet = {"DESIGNER_STEP_RETRIES": "0", "DESIGNER_RESEND_SECONDS": "3600"}  # no re-sends
         cluster.worker("bench1", **quiet)
         cluster.worker("bench2", **quiet)
-        shapes = {"20-step chain": (False, 20), "200-step fan-out": (True, 200)}
-        graphs = {name: _graph(cluster, _document(*shape)) for name, shape in shapes.items()}
+        shapes = {
+            "20-step chain": (False, 20, False),
+            "200-step fan-out": (True, 200, False),
+            "20-step chain, watched": (False, 20, True),
+            "200-step fan-out, watched": (True, 200, True),
+        }
+        graphs = {name: _graph(cluster, _document(f, n)) for name, (f, n, _) in shapes.items()}
         baselines = {"bare, same work": work, "bare, no-op": None}
-        for name, (fan_out, steps) in shapes.items():  # warm every side once
-            _run_seconds(cluster, graphs[name])
+        runs_socket = _socket(cluster, f"/ws/workspaces/{cluster.workspace}/")
+        for name, (fan_out, steps, watched) in shapes.items():  # warm every side once
+            _run_seconds(cluster, graphs[name], runs_socket, watched)
             _settle(cluster)
             for folder in baselines.values():
                 _baseline_seconds(steps, fan_out, folder)
         times: dict[tuple[str, str], list[float]] = {}
         for _ in range(rounds):  # interleaved, so load hits every side alike
-            for name, (fan_out, steps) in shapes.items():
-                ours = _run_seconds(cluster, graphs[name]) / steps
+            for name, (fan_out, steps, watched) in shapes.items():
+                ours = _run_seconds(cluster, graphs[name], runs_socket, watched) / steps
                 times.setdefault((name, "designer"), []).append(ours)
                 _settle(cluster)
                 for side, folder in baselines.items():
@@ -269,15 +318,18 @@ def bench_celery(rounds: int, runs: int) -> None:
         _print_steps(rounds, shapes, times)
         graph = _graph(cluster, _document(False, 1))
         start = time.perf_counter()
-        queued = []
+        queued = set()
         for _ in range(runs):
             status, run = cluster.call("POST", f"/api/graphs/{graph}/runs/", {"bypass_cache": True})
             assert status == 201, run
-            queued.append(run["id"])
+            queued.add(run["id"])
         posted = time.perf_counter() - start
-        for run_id in queued:
-            cluster.wait(run_id, "", {"succeeded", "failed", "canceled"}, timeout=3600)
+        while queued:  # each run's terminal event on the workspace's socket
+            message = json.loads(runs_socket.recv(timeout=3600))
+            if message["type"] == "run.finished":
+                queued.discard(message["run_id"])
         drained = time.perf_counter() - start
+        runs_socket.close()
         print(
             f"{runs} runs of 2 steps queued in {posted:.1f} s, all finished after {drained:.1f} s: "
             f"{runs / drained:.1f} runs/s, {2 * runs / drained:.1f} steps/s on 2 workers"
