@@ -249,6 +249,13 @@ _CREATED: dict[int, datetime] = {}  # run id -> creation time, of runs this proc
 KNOWN_RUNS = 1024
 
 
+def remember(run_id: int, created: datetime) -> None:
+    """Note a run's creation time (`_CREATED`): this process knows its plan from now on."""
+    if len(_CREATED) >= KNOWN_RUNS:
+        _CREATED.clear()
+    _CREATED[run_id] = created
+
+
 @lru_cache(maxsize=16)
 def _setup(run_id: int, created: datetime) -> _Setup:
     runs = Run.objects.select_related("graph_version", "shared_plan")
@@ -382,9 +389,7 @@ def _transition(
         if locked.status in FINAL_RUN:
             return None
         setup = _setup(run_id, locked.created_at)
-        if len(_CREATED) >= KNOWN_RUNS:
-            _CREATED.clear()
-        _CREATED[run_id] = locked.created_at
+        remember(run_id, locked.created_at)
         run, plan = setup.run, setup.plan
         events: list[Event] = list(before)
         launcher = CeleryLauncher(run, plan, clock)
@@ -461,9 +466,16 @@ def advance(run_id: int, *, run_here: bool = False) -> tuple[str, dict[str, Any]
 def claim(run_id: int, key: str, attempt: int) -> bool:
     """A worker takes a step task: True if that attempt may start now. The attempt's heartbeat
     starts with the claim, so it is never running without one. A task whose attempt is no
-    longer queued (a worker started it in place, or it is stale) is dropped without the lock."""
+    longer queued (a worker started it in place, or it is stale) is dropped without the lock.
+    On PostgreSQL a claim goes beside the run's other sibling transitions (runs.siblings:
+    it changes only its step's row), not under the run lock."""
+    from designer.runs import siblings
+
     if not transition_sql.is_queued(run_id, key, attempt):
         return False
+    beside = siblings.claim(run_id, key, attempt)
+    if beside is not None:
+        return beside
     name = attempt_task_id(str(run_id), key, attempt)
 
     def act(machine: RunMachine) -> bool:

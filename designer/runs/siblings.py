@@ -1,4 +1,5 @@
-"""A fan-out sibling's report, saved beside the other siblings' instead of after them.
+"""A fan-out sibling's report, and a worker's claim of a queued step, saved beside the other
+siblings' transitions instead of after them.
 
 Every other transition of a Celery run (runs.distributed) holds the run row FOR UPDATE: it sees
 and changes the run alone, and the transitions of one run queue for that lock. In a fan-out,
@@ -11,15 +12,24 @@ never pick the same one), decides on those rows alone, and appends its events wi
 in its last statement (eventlog.append_beside). Sibling reports of one run thus only queue for
 that statement and the commit.
 
+A claim (`claim`) is simpler still: starting a queued attempt changes that step's row alone,
+in any plan (the machine emits its `step.started`; nothing becomes ready, nothing settles). It
+takes the run row FOR KEY SHARE, then the attempt's row FOR UPDATE on the condition that it is
+still queued as that attempt — a statement of its own whose row, when it waited for a sibling
+report that held the row and started it in place, is re-read as committed and so no longer
+matches: the claim is then stale and drops its task, as before.
+
 The invariant this relies on: a step's success changes no other step and not the run when
 nothing reads the step (no step becomes ready) and the same transaction starts another step
-(a run with a running step is not settled, so it does not finish); and while a report holds
-the run row FOR KEY SHARE, nothing changes a step row but sibling reports, each of its own two
-rows. The machine is rebuilt from those rows and the finished rows they read, it decides what
-a machine rebuilt from every row would, and the report checks it did (its events are about
-those two steps only, nothing sent, nothing revoked, the run not settled). Any other case —
-no queued step left (the last reports may settle the run), a step that others read, a failure,
-a stale report — goes the whole way (`None`: runs.distributed takes the run lock).
+(a run with a running step is not settled, so it does not finish); and while a report or a
+claim holds the run row FOR KEY SHARE, nothing changes a step row but sibling reports, each
+of its own two rows, and claims, each of its own row. The machine is rebuilt from those rows
+and the finished rows they read, it decides what a machine rebuilt from every row would, and
+the report (or claim) checks it did (its events are about its steps only, nothing sent,
+nothing revoked, the run not settled). Any other case — no queued step left (the last reports
+may settle the run), a step that others read, a failure, a stale report, a run this process
+does not know yet for a report — goes the whole way (`None`: runs.distributed takes the run
+lock).
 """
 
 from __future__ import annotations
@@ -164,6 +174,127 @@ def _report(
     launcher.wake_at = machine.next_wake() if moved else None
     transaction.on_commit(launcher.carry_out)
     return here
+
+
+def claim(run_id: int, key: str, attempt: int) -> bool | None:
+    """Start a queued attempt whose task a worker took, beside the other sibling transitions
+    (PostgreSQL): the run row FOR KEY SHARE, the attempt's row FOR UPDATE while it is still
+    queued as that attempt, the rows of the steps it reads (finished). A claim changes no row
+    but its step's, whatever the plan. True when started; False when stale (the attempt is no
+    longer queued: started in place meanwhile, or the run is final); None when it needs the
+    whole run (runs.distributed takes the run lock)."""
+    if connection.vendor != "postgresql":
+        return None
+    try:
+        with transaction.atomic():
+            return _claim(run_id, key, attempt)
+    except _NotBeside:
+        return None
+
+
+def _claim(run_id: int, key: str, attempt: int) -> bool:
+    created = distributed._CREATED.get(run_id)
+    reads = None if created is None else distributed._setup(run_id, created).plan.step(key)
+    status, created_now, now, rows = _share_for_claim(
+        run_id, key, attempt, None if reads is None else reads.dependencies
+    )
+    if status in distributed.FINAL_RUN:
+        return False
+    if status != RunStatus.RUNNING or (created is not None and created_now != created):
+        raise _NotBeside  # not started yet, or another run had this id: the whole way
+    setup = distributed._setup(run_id, created_now)
+    plan = setup.plan
+    if created is None:
+        distributed.remember(run_id, created_now)
+        rows = _claim_rows(run_id, key, attempt, plan.step(key).dependencies)
+    claimed = rows.get(key)
+    if claimed is None:
+        return False  # not queued as this attempt any more (its row, read once locked, says)
+    clock = distributed.database_clock(now)
+    launcher = distributed.CeleryLauncher(setup.run, plan, clock)
+    events: list[Event] = []
+    known = {k: distributed.known_step(distributed.row_state(row), row) for k, row in rows.items()}
+    machine = distributed.machine_for(launcher, events, known)
+    if not machine.started(attempt_task_id(str(run_id), key, attempt)):
+        raise _NotBeside
+    launcher.beat(distributed.task_id(run_id, key, attempt))
+    if (
+        launcher.sends
+        or launcher.kills
+        or machine.settled
+        or any(event.step != key for event in events)
+    ):
+        raise _NotBeside
+    messages = translate.apply_events(setup.run, events, steps=rows)  # changed in place
+    sql, saved = translate.step_update([claimed])  # saved in the events' statement
+    writes = launcher.redis_writes()  # its heartbeat, answered meanwhile
+    try:
+        _, moved = eventlog.append_beside(
+            run_id,
+            setup.run.workspace_id,
+            messages,
+            machine.next_wake(),
+            before=[(sql, values) for values in saved],
+        )
+    finally:
+        writes.wait()
+    launcher.wake_at = machine.next_wake() if moved else None
+    transaction.on_commit(launcher.carry_out)
+    return True
+
+
+def _share_for_claim(
+    run_id: int, key: str, attempt: int, reads: tuple[str, ...] | None
+) -> tuple[str, Any, float, dict[str, StepRun]]:
+    """`_share_run` for a claim: with `reads`, and in the same round trip, `_claim_rows`."""
+    sql, params = _share_sql(False), [run_id]
+    if reads is not None:
+        sql = f"{sql}; {_claim_sql()}"
+        params += _claim_params(run_id, key, attempt, reads)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        found = cursor.fetchone()
+        if found is None:
+            raise _NotBeside
+        rows = {}
+        if reads is not None:
+            cursor.nextset()
+            rows = _claimed(cursor)
+    return found[0], found[1], float(found[2]), rows
+
+
+@cache
+def _claim_sql() -> str:
+    """The statements of `_claim_rows`: the attempt's row locked with its columns (a row that
+    a sibling report held and started meanwhile is seen as it committed, so not returned), and
+    the rows of the steps it reads."""
+    table = connection.ops.quote_name(StepRun._meta.db_table)
+    columns = transition_sql.step_columns()
+    return (
+        f"SELECT {columns} FROM {table} WHERE run_id = %s AND key = %s AND attempts = %s"
+        f" AND status = %s FOR UPDATE; SELECT {columns} FROM {table}"
+        " WHERE run_id = %s AND key = ANY(%s)"
+    )
+
+
+def _claim_params(run_id: int, key: str, attempt: int, reads: tuple[str, ...]) -> list[Any]:
+    return [run_id, key, attempt, StepStatus.QUEUED, run_id, list(reads)]
+
+
+def _claimed(cursor: Any) -> dict[str, StepRun]:
+    """The rows of `_claim_sql`'s two statements, the cursor on the first."""
+    rows = cursor.fetchall()
+    cursor.nextset()
+    rows += cursor.fetchall()
+    return {row.key: row for row in transition_sql.step_rows(rows)}
+
+
+def _claim_rows(run_id: int, key: str, attempt: int, reads: tuple[str, ...]) -> dict[str, StepRun]:
+    """The queued attempt's row (locked FOR UPDATE; absent when it is not queued as `attempt`)
+    and the rows of the steps it reads, in one round trip."""
+    with connection.cursor() as cursor:
+        cursor.execute(_claim_sql(), _claim_params(run_id, key, attempt, reads))
+        return _claimed(cursor)
 
 
 def _check_beside(run_id: int, plan: Plan, key: str) -> None:

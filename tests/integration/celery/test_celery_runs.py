@@ -12,6 +12,7 @@ import uuid
 from pathlib import Path
 from typing import Any
 
+import psycopg
 import pytest
 import redis
 
@@ -352,3 +353,50 @@ def test_a_sweep_while_a_transition_sends_its_tasks_sends_none_of_them_again(
             break
     assert swept, "no run was begun here"
     assert [attempt for attempt in resent if attempt[0] == run_id] == []
+
+
+def test_a_claim_goes_beside_a_transition_sharing_the_run_and_starts_its_attempt_once(
+    team_tx: Team, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On PostgreSQL a worker's claim of a queued attempt does not wait for a sibling report in
+    flight (which holds the run row FOR KEY SHARE): it starts the attempt (of a step that
+    reads another: its inputs come from that step's row), with its heartbeat and its
+    `step.started` next in the log; a second claim of that attempt starts nothing."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("claims go beside the run lock on PostgreSQL only")
+    monkeypatch.setattr(distributed, "advance_later", lambda run_id, at=None: None)
+    sent: list[tuple[str, dict[str, Any]]] = []  # no worker gets the run's tasks
+    monkeypatch.setattr(distributed, "_send_steps", lambda run, sends: sent.extend(sends))
+    editor = team_tx.client("editor")
+    document = chain_document(2)
+    document["nodes"][1]["params"]["pattern"] = f"^{uuid.uuid4().hex}$"
+    gid = make_graph(editor, team_tx.workspace.pk, document)
+    run_id = editor.post(f"/api/graphs/{gid}/runs/", {}, format="json").json()["id"]
+    distributed.advance(run_id)  # s1 queued as attempt 1, its task sent
+    assert distributed.claim(run_id, "s1", 1)
+    output = {"digest": "ab" * 32, "kind": "parquet", "size": 1, "summary": {}}
+    done = {"status": "succeeded", "outputs": {"dataset": output}}
+    distributed.report(run_id, "s1", 1, done)  # s2 queued as attempt 1, its task sent
+    assert [key for key, _ in sent] == ["s1", "s2"]
+    assert sent[1][1]["inputs"]["dataset"]["digest"] == output["digest"]
+    data = connection.settings_dict
+    dsn = f"host={data['HOST']} port={data['PORT']} dbname={data['NAME']} user={data['USER']}"
+    with psycopg.connect(f"{dsn} password={data['PASSWORD']}") as report:  # one in flight
+        report.execute("SELECT 1 FROM runs_run WHERE id = %s FOR KEY SHARE", [run_id])
+        with connection.cursor() as cursor:
+            cursor.execute("SET lock_timeout = '5s'")  # the run lock would wait for `report`
+        try:
+            assert distributed.claim(run_id, "s2", 1)
+        finally:
+            with connection.cursor() as cursor:
+                cursor.execute("SET lock_timeout = 0")
+    step = StepRun.objects.get(run_id=run_id, key="s2")
+    assert (step.status, step.attempts) == ("running", 1)
+    assert redis.Redis.from_url(REDIS_URL).exists(f"designer:heartbeat:run{run_id}-s2-1")
+    events = list(RunEvent.objects.filter(run_id=run_id).order_by("seq").values("seq", "data"))
+    assert [e["seq"] for e in events] == list(range(1, len(events) + 1))
+    assert events[-1]["data"] == {**events[-1]["data"], "step": "s2", "status": "running"}
+    assert not distributed.claim(run_id, "s2", 1)  # a redelivery
+    assert RunEvent.objects.filter(run_id=run_id).count() == len(events)
