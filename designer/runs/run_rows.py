@@ -67,7 +67,7 @@ REF_FIELDS = ("id", "status", "created_at")  # of the run row, in the model's fi
 
 def refs(workspace_id: int, ids: Iterable[str]) -> dict[str, dict[str, Any]]:
     """Who started the given runs of a workspace, when, how they went and their graph (runs
-    elsewhere left out), newest first, as the ORM reads them (`Run` with its version and creator)."""
+    elsewhere left out), newest first, as the ORM reads them (a run, its version, its creator)."""
     numbers = sorted({int(i) for i in ids if str(i).isdigit()})
     if not numbers:
         return {}
