@@ -358,14 +358,12 @@ def test_a_sweep_while_a_transition_sends_its_tasks_sends_none_of_them_again(
 def test_a_claim_goes_beside_a_transition_sharing_the_run_and_starts_its_attempt_once(
     team_tx: Team, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """On PostgreSQL a worker's claim of a queued attempt does not wait for a sibling report in
-    flight (which holds the run row FOR KEY SHARE): it starts the attempt (of a step that
-    reads another: its inputs come from that step's row), with its heartbeat and its
-    `step.started` next in the log; a second claim of that attempt starts nothing."""
+    """A worker's claim of a queued attempt starts it (a step that reads another: its inputs
+    come from that step's row), with its heartbeat and its `step.started` next in the log; a
+    second claim of that attempt starts nothing. On PostgreSQL the claim does not wait for a
+    sibling report in flight (which holds the run row FOR KEY SHARE)."""
     from django.db import connection
 
-    if connection.vendor != "postgresql":
-        pytest.skip("claims go beside the run lock on PostgreSQL only")
     monkeypatch.setattr(distributed, "advance_later", lambda run_id, at=None: None)
     sent: list[tuple[str, dict[str, Any]]] = []  # no worker gets the run's tasks
     monkeypatch.setattr(distributed, "_send_steps", lambda run, sends: sent.extend(sends))
@@ -381,17 +379,20 @@ def test_a_claim_goes_beside_a_transition_sharing_the_run_and_starts_its_attempt
     distributed.report(run_id, "s1", 1, done)  # s2 queued as attempt 1, its task sent
     assert [key for key, _ in sent] == ["s1", "s2"]
     assert sent[1][1]["inputs"]["dataset"]["digest"] == output["digest"]
-    data = connection.settings_dict
-    dsn = f"host={data['HOST']} port={data['PORT']} dbname={data['NAME']} user={data['USER']}"
-    with psycopg.connect(f"{dsn} password={data['PASSWORD']}") as report:  # one in flight
-        report.execute("SELECT 1 FROM runs_run WHERE id = %s FOR KEY SHARE", [run_id])
-        with connection.cursor() as cursor:
-            cursor.execute("SET lock_timeout = '5s'")  # the run lock would wait for `report`
-        try:
-            assert distributed.claim(run_id, "s2", 1)
-        finally:
+    if connection.vendor == "postgresql":
+        data = connection.settings_dict
+        dsn = f"host={data['HOST']} port={data['PORT']} dbname={data['NAME']} user={data['USER']}"
+        with psycopg.connect(f"{dsn} password={data['PASSWORD']}") as report:  # one in flight
+            report.execute("SELECT 1 FROM runs_run WHERE id = %s FOR KEY SHARE", [run_id])
             with connection.cursor() as cursor:
-                cursor.execute("SET lock_timeout = 0")
+                cursor.execute("SET lock_timeout = '5s'")  # the run lock would wait for it
+            try:
+                assert distributed.claim(run_id, "s2", 1)
+            finally:
+                with connection.cursor() as cursor:
+                    cursor.execute("SET lock_timeout = 0")
+    else:  # SQLite writes one transaction at a time: the claim takes the run lock
+        assert distributed.claim(run_id, "s2", 1)
     step = StepRun.objects.get(run_id=run_id, key="s2")
     assert (step.status, step.attempts) == ("running", 1)
     assert redis.Redis.from_url(REDIS_URL).exists(f"designer:heartbeat:run{run_id}-s2-1")
