@@ -189,27 +189,25 @@ def publish_run_events(workspace_id: int, envelopes: list[dict[str, Any]]) -> No
     waiting for them (after this process's earlier ones; one lost with the process is sent
     from the log by the hub's check).
 
-    Run-level events (a run started, finished) also go to the workspace's group.
+    Run-level events (a run started, finished) also go to the workspace's group. Each group
+    gets the envelopes as one `protocol.messages` (in order; the hub hands its sockets one
+    `protocol.message` each): a transition's events cost one channel-layer message per
+    watching process, not one per event.
     """
     layer = get_channel_layer()
     if layer is None or not envelopes:
         return
-
-    sends = [
-        (group, {"type": "protocol.message", "message": envelope})
-        for envelope in envelopes
-        for group in (
-            (run_group(envelope["run_id"]), workspace_group(workspace_id))
-            if envelope["type"] in RUN_LEVEL_EVENTS
-            else (run_group(envelope["run_id"]),)
-        )
-    ]
+    batches: dict[str, list[dict[str, Any]]] = {}
+    for envelope in envelopes:
+        batches.setdefault(run_group(envelope["run_id"]), []).append(envelope)
+        if envelope["type"] in RUN_LEVEL_EVENTS:
+            batches.setdefault(workspace_group(workspace_id), []).append(envelope)
 
     async def send_all() -> None:
-        watched = await _watched(layer, list(dict.fromkeys(group for group, _ in sends)))
-        for group, message in sends:
+        watched = await _watched(layer, list(batches))
+        for group, batch in batches.items():
             if group in watched:
-                await layer.group_send(group, message)
+                await layer.group_send(group, {"type": "protocol.messages", "messages": batch})
 
     _publish(layer, send_all, wait=False)
 

@@ -156,10 +156,11 @@ class Hub:
                 await asyncio.sleep(1)
                 continue
             subscription.heard()
-            seq = (message.get("message") or {}).get("seq")
-            if isinstance(seq, int):
-                subscription.published = max(subscription.published, seq)
-            await self._fan_out(subscription, message)
+            for one in _one_by_one(message):
+                seq = (one.get("message") or {}).get("seq")
+                if isinstance(seq, int):
+                    subscription.published = max(subscription.published, seq)
+                await self._fan_out(subscription, one)
 
     async def _fan_out(self, subscription: Subscription, message: dict[str, Any]) -> None:
         for index, subscriber in enumerate(list(subscription.sockets), start=1):
@@ -194,6 +195,14 @@ class Hub:
                 subscription.published = before
                 subscription.heard()
                 await self._fan_out(subscription, {"type": "protocol.sync", "seq": before})
+
+
+def _one_by_one(message: dict[str, Any]) -> list[dict[str, Any]]:
+    """A group message as its sockets take it: a batch of run events (`protocol.messages`, one
+    per transition and group, broadcast.publish_run_events) as one `protocol.message` each."""
+    if message.get("type") != "protocol.messages":
+        return [message]
+    return [{"type": "protocol.message", "message": one} for one in message["messages"]]
 
 
 def _stop(receive: asyncio.Task[None]) -> None:

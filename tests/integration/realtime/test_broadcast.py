@@ -46,8 +46,11 @@ def test_publishes_share_one_event_loop_across_calls_and_threads(layer: Recordin
     worker.start()
     worker.join()
     broadcast.flush()  # publishing does not wait for the sends; they go out in order
-    assert [group for group, _ in layer.sent] == ["run.5", "workspace.9", "run.5", "run.5"]
-    assert layer.sent[0][1] == {"type": "protocol.message", "message": status}
+    assert [group for group, _ in layer.sent] == ["run.5", "workspace.9", "run.5"]
+    # one layer message per group and call, its events in order
+    assert layer.sent[0][1] == {"type": "protocol.messages", "messages": [status, progress]}
+    assert layer.sent[1][1] == {"type": "protocol.messages", "messages": [status]}
+    assert layer.sent[2][1] == {"type": "protocol.messages", "messages": [progress]}
     assert len(set(map(id, layer.loops))) == 1  # so channels_redis keeps one connection
     assert layer.loops[0].is_running()
 
@@ -69,7 +72,7 @@ def test_run_events_are_sent_in_order_without_the_caller_waiting(
     assert layer.sent == []  # both calls returned while the first send still waits
     gate.set()
     broadcast.flush()
-    assert [message["message"]["seq"] for _, message in layer.sent] == [1, 2]
+    assert [m["seq"] for _, message in layer.sent for m in message["messages"]] == [1, 2]
 
 
 def test_a_forked_process_starts_its_own_publisher(
@@ -122,7 +125,7 @@ def test_events_go_only_to_groups_someone_watches(
     redis_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A run nobody watches costs one look at its groups, not two Redis round trips a message;
-    a watched group gets every message, in order."""
+    a watched group gets every event, in order, in one message."""
     layer = RedisChannelLayer(hosts=[redis_url], prefix=f"test-{uuid.uuid4().hex}")
     monkeypatch.setattr(broadcast, "get_channel_layer", lambda: layer)
     monkeypatch.setattr(broadcast, "_publisher", None)
@@ -146,10 +149,7 @@ def test_events_go_only_to_groups_someone_watches(
         progress = envelope("step.progress", 2, {"step": "n1", "value": 1, "max": 2})
         broadcast.publish_run_events(9, [status, progress])
         broadcast.flush()
-        assert sent == ["run.5", "run.5"]
-
-        async def receive() -> list[dict[str, Any]]:
-            return [(await layer.receive(channel))["message"] for _ in range(2)]
-
-        assert runner.run(receive()) == [status, progress]
+        assert sent == ["run.5"]  # both events in one message, none to the workspace
+        received = runner.run(layer.receive(channel))
+        assert received == {"type": "protocol.messages", "messages": [status, progress]}
         runner.run(layer.group_discard("run.5", channel))
