@@ -38,7 +38,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from designer.sandbox import bwrap, slots
+from designer.sandbox import bwrap, orphans, slots
 from designer.sandbox.harness import protocol
 from designer.sandbox.limits import MB, Limits
 
@@ -121,6 +121,7 @@ class Sandbox:
                 "bubblewrap is not installed (Debian package `bubblewrap`); user code runs only "
                 "inside it"
             )
+        orphans.end_orphans_once()
         try:
             self.slot = slots.acquire()
         except (slots.SlotError, OSError) as exc:
@@ -154,7 +155,7 @@ class Sandbox:
                 stdout=subprocess.PIPE,
                 stderr=subprocess.PIPE,
                 pass_fds=(info_w, block_r, results_w),
-                env={"PATH": "/usr/bin:/bin"},
+                env={"PATH": "/usr/bin:/bin", orphans.OWNER: orphans.owner_tag()},
                 close_fds=True,
             )
         finally:
