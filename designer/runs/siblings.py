@@ -42,7 +42,7 @@ from typing import Any
 from django.db import connection, transaction
 
 from designer.engine.events import Event
-from designer.engine.machine import attempt_task_id
+from designer.engine.machine import RunMachine, attempt_task_id
 from designer.engine.plan import Plan
 from designer.runs import distributed, eventlog, transition_sql, translate
 from designer.runs.models import Run, RunStatus, StepRun, StepStatus
@@ -148,31 +148,9 @@ def _report(
     machine.message(attempt_task_id(str(run_id), key, attempt), "done", result)
     launcher.start_here(machine, queued.key)
     here = launcher.here
-    touched = {key, queued.key}
-    if (
-        here is None
-        or here[0] != queued.key
-        or launcher.sends
-        or launcher.kills
-        or machine.settled
-        or any(event.step not in touched for event in events)
-    ):
+    if here is None or here[0] != queued.key:
         raise _NotBeside
-    messages = translate.apply_events(setup.run, events, steps=rows)  # changed in place
-    sql, saved = translate.step_update([reported, queued])  # saved in the events' statement
-    writes = launcher.redis_writes()  # the started step's heartbeat, answered meanwhile
-    try:
-        _, moved = eventlog.append_beside(
-            run_id,
-            setup.run.workspace_id,
-            messages,
-            machine.next_wake(),
-            before=[(sql, values) for values in saved],
-        )
-    finally:
-        writes.wait()
-    launcher.wake_at = machine.next_wake() if moved else None
-    transaction.on_commit(launcher.carry_out)
+    _save_beside(setup.run, launcher, machine, events, rows, [reported, queued])
     return here
 
 
@@ -218,20 +196,36 @@ def _claim(run_id: int, key: str, attempt: int) -> bool:
     if not machine.started(attempt_task_id(str(run_id), key, attempt)):
         raise _NotBeside
     launcher.beat(distributed.task_id(run_id, key, attempt))
+    _save_beside(setup.run, launcher, machine, events, rows, [claimed])
+    return True
+
+
+def _save_beside(
+    run: Run,
+    launcher: distributed.CeleryLauncher,
+    machine: RunMachine,
+    events: list[Event],
+    rows: dict[str, StepRun],
+    changed: list[StepRun],
+) -> None:
+    """Save a transition that changed only the `changed` step rows (their UPDATE in the events'
+    statement; the started step's heartbeat written meanwhile), the launcher's work after the
+    commit; _NotBeside if it went further (a send, a kill, the run's end, another step)."""
+    touched = {row.key for row in changed}
     if (
         launcher.sends
         or launcher.kills
         or machine.settled
-        or any(event.step != key for event in events)
+        or any(event.step not in touched for event in events)
     ):
         raise _NotBeside
-    messages = translate.apply_events(setup.run, events, steps=rows)  # changed in place
-    sql, saved = translate.step_update([claimed])  # saved in the events' statement
-    writes = launcher.redis_writes()  # its heartbeat, answered meanwhile
+    messages = translate.apply_events(run, events, steps=rows)  # changed in place
+    sql, saved = translate.step_update(changed)  # saved in the events' statement
+    writes = launcher.redis_writes()
     try:
         _, moved = eventlog.append_beside(
-            run_id,
-            setup.run.workspace_id,
+            run.pk,
+            run.workspace_id,
             messages,
             machine.next_wake(),
             before=[(sql, values) for values in saved],
@@ -240,7 +234,6 @@ def _claim(run_id: int, key: str, attempt: int) -> bool:
         writes.wait()
     launcher.wake_at = machine.next_wake() if moved else None
     transaction.on_commit(launcher.carry_out)
-    return True
 
 
 def _share_for_claim(

@@ -50,10 +50,8 @@ def release(app: RequestThreads) -> None:
         executor.shutdown()
 
 
-@pytest.mark.django_db(transaction=True)
-def test_requests_one_after_another_open_one_database_connection(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
+def threads_that_connected(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Three requests one after another: the thread of each database connection they opened."""
     wrapper = type(connections["default"])
     opened: list[int] = []
     connect = wrapper.get_new_connection
@@ -72,6 +70,14 @@ def test_requests_one_after_another_open_one_database_connection(
         assert asyncio.run(three()) == [200, 200, 200]
     finally:
         release(app)
+    return opened
+
+
+@pytest.mark.django_db(transaction=True)
+def test_requests_one_after_another_open_one_database_connection(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    opened = threads_that_connected(monkeypatch)
     assert len(opened) == 1, "each request opened a connection of its own"
 
 
@@ -79,27 +85,10 @@ def test_requests_one_after_another_open_one_database_connection(
 def test_without_a_connection_age_each_request_closes_its_connection(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    wrapper = type(connections["default"])
-    opened: list[int] = []
-    connect = wrapper.get_new_connection
-
-    def counted(self: Any, params: dict[str, Any]) -> Any:
-        opened.append(threading.get_ident())
-        return connect(self, params)
-
     if connections["default"].vendor == "sqlite" and connections["default"].is_in_memory_db():
         pytest.skip("closing the in-memory test database is a no-op (run on PostgreSQL)")
-    monkeypatch.setattr(wrapper, "get_new_connection", counted)
     monkeypatch.setitem(connections.settings["default"], "CONN_MAX_AGE", 0)
-    app = http_application()
-
-    async def three() -> list[int]:
-        return [(await get(app, "/healthz"))[0]["status"] for _ in range(3)]
-
-    try:
-        assert asyncio.run(three()) == [200, 200, 200]
-    finally:
-        release(app)
+    opened = threads_that_connected(monkeypatch)
     assert len(opened) == 3, "request_finished left a connection open past CONN_MAX_AGE 0"
     assert len(set(opened)) == 1, "on the pooled thread"
 
