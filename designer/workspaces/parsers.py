@@ -8,6 +8,7 @@ from typing import Any
 
 import numpy as np
 from django.conf import settings
+from django.utils.http import parse_header_parameters
 from rest_framework import exceptions, parsers
 from rest_framework.utils.json import strict_constant
 
@@ -79,7 +80,24 @@ class LimitedMultiPartParser(parsers.MultiPartParser):
         request = (parser_context or {}).get("request")
         if request is not None:
             check_size(request.META, getattr(settings, self.limit_setting))
-        return super().parse(stream, media_type, parser_context)
+        parsed = super().parse(stream, media_type, parser_context)
+        if request is not None and not parsed.data and not parsed.files:
+            refuse_partless(request.META)
+        return parsed
+
+
+def refuse_partless(meta: dict[str, Any]) -> None:
+    """400 for a multipart body longer than its closing delimiter that held no named part
+    (Django skips a part without a Content-Disposition name silently: the body read as empty)."""
+    _, params = parse_header_parameters(meta.get("CONTENT_TYPE", ""))
+    try:
+        length = int(meta.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        return  # check_size refused it already
+    if length > len(params.get("boundary", "")) + 8:  # "--", "--" and a line break each side
+        raise exceptions.ParseError(
+            "The multipart body holds no part with a Content-Disposition name."
+        )
 
 
 class SmallMultiPartParser(LimitedMultiPartParser):

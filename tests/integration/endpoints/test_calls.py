@@ -306,3 +306,17 @@ def test_a_published_graph_is_not_deleted_under_its_endpoint(published: Publishe
     assert refused.status_code == 409 and refused.json()["code"] == "in_use"
     assert editor.delete(f"/api/endpoints/{published.id}/").status_code == 204
     assert editor.delete(f"/api/graphs/{published.graph}/").status_code == 204
+
+
+def test_a_multipart_body_without_a_named_part_is_refused_not_read_as_empty(
+    published: Published,
+) -> None:
+    """Found by the contract fuzzer: Django skips a part without a Content-Disposition name, so
+    such a body was a call with no parameters (202 for an endpoint that needs none)."""
+    caller, url = key_client(published.key), f"/api/endpoints/{published.id}/invoke/"
+    kind = "multipart/form-data; boundary=b0undary"
+    garbage = caller.generic("POST", url, b"--b0undary\r\nTrue--b0undary--\r\n", kind)
+    assert garbage.status_code == 400 and "Content-Disposition" in garbage.content.decode()
+    empty = caller.generic("POST", url, b"--b0undary--\r\n", kind)  # a form with no fields
+    assert empty.status_code == 400 and "Content-Disposition" not in empty.content.decode()
+    assert "where" in empty.content.decode()  # the endpoint's required parameter, named
