@@ -50,7 +50,7 @@ class ProgressSerializer(serializers.Serializer):
     max = serializers.FloatField()
 
 
-DateText = Callable[[Any], str | None]
+DateText = Callable[[Any], str | None]  # None for a missing datetime, as DRF gives it
 _DATETIME = serializers.DateTimeField()  # DRF's representation of a datetime, unbound
 
 
@@ -139,19 +139,18 @@ def step_representation(step: StepRun, text: DateText) -> dict[str, Any]:
     A run's answer lists every step (hundreds on big graphs); the serializer's fields are not
     even built (~0.5 ms a request). Tests pin it to DRF's field-by-field representation.
     """
-    started, finished = step.started_at, step.finished_at
     return {
         "key": _text(step.key),
         "module": _text(step.module),
         "status": _text(step.status),
-        "attempts": None if step.attempts is None else int(step.attempts),
+        "attempts": _int(step.attempts),
         "reason": _text(step.reason),
         "progress": step.progress,
         "outputs": step.outputs,
         "error": _text(step.error),
         "log_tail": _text(step.log_tail),
-        "started_at": text(started) if started else None,
-        "finished_at": text(finished) if finished else None,
+        "started_at": text(step.started_at),
+        "finished_at": text(step.finished_at),
         "duration": _duration(step),
         "history": step.attempt_list(),
         "reused_from": _text(step.reused_from),
@@ -249,9 +248,9 @@ class RunSummarySerializer(serializers.ModelSerializer):
             "resumed_from": run.resumed_from_id,
             "pinned": None if run.pinned is None else _BOOLEAN.to_representation(run.pinned),
             "created_by": None if user is None else user.username,
-            "created_at": text(run.created_at) if run.created_at else None,
-            "started_at": text(run.started_at) if run.started_at else None,
-            "finished_at": text(run.finished_at) if run.finished_at else None,
+            "created_at": text(run.created_at),
+            "started_at": text(run.started_at),
+            "finished_at": text(run.finished_at),
         }
 
 
