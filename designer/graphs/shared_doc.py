@@ -47,6 +47,25 @@ def roots(doc: Doc) -> dict[str, Map]:
     return {name: doc.get(name, type=Map) for name in ROOTS}
 
 
+def clocks(state_vector: bytes) -> dict[int, int]:
+    """A Yjs state vector as client id → clock (its encoding lists clients in no set order)."""
+    numbers = []
+    value = shift = 0
+    for byte in state_vector:  # lib0 variable-length unsigned integers
+        value |= (byte & 0x7F) << shift
+        shift += 7
+        if byte < 0x80:
+            numbers.append(value)
+            value = shift = 0
+    pairs = numbers[1:]
+    return dict(zip(pairs[::2], pairs[1::2], strict=True))
+
+
+def pycrdt_panicked(exc: BaseException) -> bool:
+    """Whether pycrdt's Rust code panicked (pyo3 raises its PanicException, a BaseException)."""
+    return type(exc).__module__ == "pyo3_runtime"
+
+
 def doc_from_state(state: bytes | None) -> Doc:
     """A Y document holding `state` (a whole-document update), its roots ready."""
     doc = Doc()
@@ -254,9 +273,12 @@ class WatchedDoc:
         self.roots = roots(self.doc)
         self.touched: dict[str, set[str]] = {name: set() for name in ROOTS}
         self.changes: list[bytes] = []
-        self._subscriptions = [self.doc.observe(lambda event: self.changes.append(event.update))]
-        self._subscriptions += [
-            root.observe_deep(self._recorder(self.touched[name]))
+        self._subscription = self.doc.observe(lambda event: self.changes.append(event.update))
+        self._watch()
+
+    def _watch(self) -> None:
+        self._watching = [
+            (root, root.observe_deep(self._recorder(self.touched[name])))
             for name, root in self.roots.items()
         ]
 
@@ -285,6 +307,21 @@ class WatchedDoc:
         if not self.changes:
             return None
         return self.changes[0] if len(self.changes) == 1 else merge_updates(*self.changes)
+
+    def touch_all(self) -> None:
+        """Count every entry as touched (what `check` checks)."""
+        for name, root in self.roots.items():
+            self.touched[name].update(root.keys())
+
+    def take(self, update: bytes) -> None:
+        """Apply an update that needs no check without reading its events: pycrdt 0.14 can
+        panic reading a map's changed keys when updates that waited for others come in."""
+        for root, subscription in self._watching:
+            root.unobserve(subscription)
+        try:
+            self.doc.apply_update(update)
+        finally:
+            self._watch()
 
     def check(self) -> None:
         """Check the entries the last update touched (check_entries)."""

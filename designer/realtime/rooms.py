@@ -46,8 +46,10 @@ from designer.graphs.services import (
 from designer.graphs.shared_doc import (
     SharedDocError,
     WatchedDoc,
+    clocks,
     doc_from_state,
     lenient_document,
+    pycrdt_panicked,
     write_document,
 )
 from designer.realtime import presence
@@ -109,8 +111,7 @@ class Room:
         self.group = graph_group(graph_id)
         self.origin = uuid.uuid4().hex  # marks this room's own layer messages
         self.sockets: set[RoomSocket] = set()
-        self.doc = doc_from_state(None)
-        self.shadow = WatchedDoc(None)  # the document's copy that tries each update first
+        self._hold(None)
         self.awareness = Awareness(self.doc)
         self.owners: dict[int, RoomSocket] = {}  # awareness client id → the socket that sent it
         self.revision = 1
@@ -160,14 +161,44 @@ class Room:
 
     # ---- the document --------------------------------------------------------------------
 
+    def _hold(self, state: bytes | None) -> None:
+        """Hold `state` as the document, and a shadow copy of it that tries each edit first."""
+        self.doc = doc_from_state(state)
+        self.doc_changed = False
+        self.doc_subscription = self.doc.observe(self._note_change)
+        self.shadow = WatchedDoc(state)
+
+    def _note_change(self, event: Any) -> None:
+        self.doc_changed = True
+
     def _integrate(self, update: bytes) -> bytes | None:
-        """Apply a checked update to the shadow and the document; return what changed, or None.
-        The document takes what the shadow integrated (with any earlier update that waited there
-        for this one), so both hold the same."""
-        change = self.shadow.apply(update)
-        if change is not None:
-            self.doc.apply_update(change)
+        """Apply an update that needs no check (another room's, the stored state's, a carry)
+        to the document, then what it changed to the shadow; return that change, or None.
+
+        Such an update may come before one it builds on (a lost or late layer message): it then
+        waits in the document until that one comes. The change is read off the state, not off
+        the transaction (decision 0045): what lies beyond the state vector from before, with
+        the whole delete set. It holds exactly what the document took, also what waited."""
+        before = self.doc.get_state()
+        self.doc_changed = False
+        self.doc.apply_update(update)
+        if not self.doc_changed and self.doc.get_state() == before:
+            return None
+        change = self.doc.get_update(before)
+        self.shadow.take(self.doc.get_update(self.shadow.doc.get_state()))
         return change
+
+    def _align(self, change: bytes) -> bytes:
+        """After an edit's `change` went from the shadow to the document: when either took
+        more than the other (an update that waited in it came in), give each what it lacks and
+        return the change with that added."""
+        if clocks(self.doc.get_state()) == clocks(self.shadow.doc.get_state()):
+            return change
+        to_doc = self.shadow.doc.get_update(self.doc.get_state())
+        to_shadow = self.doc.get_update(self.shadow.doc.get_state())
+        self.doc.apply_update(to_doc)
+        self.shadow.take(to_shadow)
+        return merge_updates(change, to_doc, to_shadow)
 
     def state_vector(self) -> bytes:
         """The document's state vector."""
@@ -187,6 +218,10 @@ class Room:
         except Exception as exc:  # pycrdt: malformed update bytes
             self._reset_shadow()
             raise Refused("invalid_update", "That is not a Yjs update.", [str(exc)]) from exc
+        except BaseException as exc:
+            if not pycrdt_panicked(exc):
+                raise
+            change = self._apply_unwatched(update)
         if change is not None:
             if not socket.can_edit:
                 self._reset_shadow()
@@ -203,10 +238,11 @@ class Room:
         socket.received += 1
         if change is not None:
             self.doc.apply_update(change)
+            shared = self._align(change)
             self.editor_id = socket.user["id"]
             # A change that holds more than the socket sent (changes that waited in the room for
             # what this edit brings) goes back to the socket too.
-            self._share(change, socket if change == update else None)
+            self._share(shared, socket if shared == update else None)
         elif not self.dirty and not self.save_lock.locked():
             # Nothing new (an answer to the sync handshake with no offline edits): all of this
             # socket's edits are in the saved draft already.
@@ -285,8 +321,7 @@ class Room:
             self.graph_id,
             generation,
         )
-        self.doc = doc_from_state(state)
-        self.shadow = WatchedDoc(state)
+        self._hold(state)
         self.generation = self.outbox.generation = generation
         self.stored_vector = self.doc.get_state()
         self.pending, self.pending_sources = [], set()
@@ -295,6 +330,18 @@ class Room:
         self.dirty = False
         for socket in list(self.sockets - {keep}):
             await socket.reconnect()
+
+    def _apply_unwatched(self, update: bytes) -> bytes | None:
+        """The shadow could not read an edit's events (pycrdt panicked): apply it to a fresh
+        shadow without them, every entry counting as touched; return what it changed, or None."""
+        self._reset_shadow()
+        before = self.shadow.doc.get_state()
+        self.shadow.reset()
+        self.shadow.take(update)
+        self.shadow.touch_all()
+        if not self.shadow.changes and self.shadow.doc.get_state() == before:
+            return None
+        return self.shadow.doc.get_update(before)
 
     def _reset_shadow(self) -> None:
         """The shadow took a refused update: make it the document's copy again."""
