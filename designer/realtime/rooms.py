@@ -192,7 +192,8 @@ class Room:
         """After an edit's `change` went from the shadow to the document: when either took
         more than the other (an update that waited in it came in), give each what it lacks and
         return the change with that added."""
-        if clocks(self.doc.get_state()) == clocks(self.shadow.doc.get_state()):
+        ours, theirs = self.doc.get_state(), self.shadow.doc.get_state()
+        if ours == theirs or clocks(ours) == clocks(theirs):
             return change
         to_doc = self.shadow.doc.get_update(self.doc.get_state())
         to_shadow = self.doc.get_update(self.shadow.doc.get_state())
