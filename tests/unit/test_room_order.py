@@ -80,6 +80,19 @@ async def room_with(state: bytes) -> tuple[Room, Socket]:
     return room, socket
 
 
+async def deliver_all(room: Room, updates: list[bytes]) -> None:
+    """Give the room other processes' changes, as a REST save publishes them (not saved again)."""
+    for update in updates:
+        await room.deliver({"type": "collab.changes", "update": update, "origin": "server"})
+
+
+def assert_all_hold(room: Room, socket: Socket, whole: Doc) -> None:
+    expected = lenient_document(whole)[0]
+    assert lenient_document(room.doc)[0] == expected
+    assert lenient_document(room.shadow.doc)[0] == expected
+    assert lenient_document(socket.doc)[0] == expected
+
+
 def follow_store(room: Room, stored: Doc) -> None:
     """Merge in what the stored state has beyond the room's, as the room does every few seconds."""
     room.merge(stored.get_update(room.state_vector()))
@@ -101,17 +114,12 @@ def test_changes_from_other_rooms_in_any_order_reach_the_document_and_sockets(se
 
     async def scenario() -> tuple[Room, Socket]:
         room, socket = await room_with(state)
-        for update in updates:  # as a REST save publishes them: merged, not saved again
-            await room.deliver({"type": "collab.changes", "update": update, "origin": "server"})
+        await deliver_all(room, updates)
         follow_store(room, whole)
         await settled(room)
         return room, socket
 
-    room, socket = asyncio.run(scenario())
-    expected = lenient_document(whole)[0]
-    assert lenient_document(room.doc)[0] == expected
-    assert lenient_document(room.shadow.doc)[0] == expected
-    assert lenient_document(socket.doc)[0] == expected
+    assert_all_hold(*asyncio.run(scenario()), whole)
 
 
 @pytest.mark.parametrize("seed", range(20))
@@ -126,8 +134,7 @@ def test_an_edit_that_brings_what_a_waiting_change_builds_on_sends_both(seed: in
         room, watcher = await room_with(state)
         tab = Socket(state)
         room.sockets.add(tab)
-        for update in late:  # the other server's changes, before what they build on
-            await room.deliver({"type": "collab.changes", "update": update, "origin": "server"})
+        await deliver_all(room, late)  # the other server's changes, before what they build on
         held = doc_from_state(state)
         for update in early:
             held.apply_update(update)
@@ -136,8 +143,4 @@ def test_an_edit_that_brings_what_a_waiting_change_builds_on_sends_both(seed: in
         await settled(room)
         return room, watcher
 
-    room, watcher = asyncio.run(scenario())
-    expected = lenient_document(whole)[0]
-    assert lenient_document(room.doc)[0] == expected
-    assert lenient_document(room.shadow.doc)[0] == expected
-    assert lenient_document(watcher.doc)[0] == expected
+    assert_all_hold(*asyncio.run(scenario()), whole)
