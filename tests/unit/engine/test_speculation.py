@@ -760,15 +760,19 @@ def test_a_step_waiting_behind_one_that_fails_is_never_announced(run: Run) -> No
     doc = chain(
         node("t", "spec.table@1", rows=100), node("f", "spec.fail@1"), node("c", "spec.consume@1")
     )
+    waited = 0
     for _ in range(5):
         result = run(doc)
         f, c = result.steps["f"], result.steps["c"]
         assert (f.status.value, f.attempts) == ("failed", 1)
         assert f.error is not None and "this step fails" in f.error
         assert (c.status.value, c.attempts) == ("upstream_failed", 0)
-        assert run.runner.speculated("c")
+        waited += run.runner.speculated("c")
         assert [e.type for e in run.of("c")] == [EventType.STEP_UPSTREAM_FAILED]
         assert run.local.pids() == pids
+    # On a loaded machine the failing step can end before `c` is sent to wait behind it (1 run
+    # in ~10 with both CPUs busy); the case must still have been exercised.
+    assert waited >= 1, "c never waited behind f"
 
 
 def test_a_step_waiting_behind_a_long_one_is_timed_from_its_own_start(run: Run) -> None:
