@@ -23,7 +23,7 @@ import math
 from collections.abc import Callable, Collection
 from typing import Any
 
-from pycrdt import Doc, Map, Text, merge_updates
+from pycrdt import Decoder, Doc, Map, Text, merge_updates
 
 from designer.engine.issues import Issue
 from designer.engine.schema import SCHEMA_VERSION, GraphFormatError, graph_to_dict, parse_graph
@@ -49,16 +49,9 @@ def roots(doc: Doc) -> dict[str, Map]:
 
 def clocks(state_vector: bytes) -> dict[int, int]:
     """A Yjs state vector as client id → clock (its encoding lists clients in no set order)."""
-    numbers = []
-    value = shift = 0
-    for byte in state_vector:  # lib0 variable-length unsigned integers
-        value |= (byte & 0x7F) << shift
-        shift += 7
-        if byte < 0x80:
-            numbers.append(value)
-            value = shift = 0
-    pairs = numbers[1:]
-    return dict(zip(pairs[::2], pairs[1::2], strict=True))
+    decoder = Decoder(state_vector)  # a count, then (client id, clock) pairs of lib0 varuints
+    pairs = range(decoder.read_var_uint())
+    return {decoder.read_var_uint(): decoder.read_var_uint() for _ in pairs}
 
 
 def pycrdt_panicked(exc: BaseException) -> bool:

@@ -195,8 +195,8 @@ class Room:
         ours, theirs = self.doc.get_state(), self.shadow.doc.get_state()
         if ours == theirs or clocks(ours) == clocks(theirs):
             return change
-        to_doc = self.shadow.doc.get_update(self.doc.get_state())
-        to_shadow = self.doc.get_update(self.shadow.doc.get_state())
+        to_doc = self.shadow.doc.get_update(ours)
+        to_shadow = self.doc.get_update(theirs)
         self.doc.apply_update(to_doc)
         self.shadow.take(to_shadow)
         return merge_updates(change, to_doc, to_shadow)
@@ -335,9 +335,8 @@ class Room:
     def _apply_unwatched(self, update: bytes) -> bytes | None:
         """The shadow could not read an edit's events (pycrdt panicked): apply it to a fresh
         shadow without them, every entry counting as touched; return what it changed, or None."""
-        self._reset_shadow()
+        self._reset_shadow()  # a fresh shadow: nothing recorded yet
         before = self.shadow.doc.get_state()
-        self.shadow.reset()
         self.shadow.take(update)
         self.shadow.touch_all()
         if not self.shadow.changes and self.shadow.doc.get_state() == before:
