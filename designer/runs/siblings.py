@@ -34,7 +34,7 @@ lock).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
@@ -240,20 +240,9 @@ def _share_for_claim(
     run_id: int, key: str, attempt: int, reads: tuple[str, ...] | None
 ) -> tuple[str, Any, float, dict[str, StepRun]]:
     """`_share_run` for a claim: with `reads`, and in the same round trip, `_claim_rows`."""
-    sql, params = _share_sql(False), [run_id]
-    if reads is not None:
-        sql = f"{sql}; {_claim_sql()}"
-        params += _claim_params(run_id, key, attempt, reads)
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        found = cursor.fetchone()
-        if found is None:
-            raise _NotBeside
-        rows = {}
-        if reads is not None:
-            cursor.nextset()
-            rows = _claimed(cursor)
-    return found[0], found[1], float(found[2]), rows
+    if reads is None:
+        return _locked_run(run_id)
+    return _locked_run(run_id, _claim_sql(), _claim_params(run_id, key, attempt, reads), _claimed)
 
 
 @cache
@@ -303,19 +292,35 @@ def _share_run(
     FOR KEY SHARE; with `reads` (the steps `key` reads), and then, in the same round trip (a
     statement of its own, so it reads what was committed before the lock was granted),
     `_lock_rows`' rows."""
-    sql, params = _share_sql(reads is not None), [run_id]
-    if reads is not None:
-        params += _rows_params(run_id, key, reads)
+    if reads is None:
+        return _locked_run(run_id)
+    return _locked_run(run_id, _rows_sql(), _rows_params(run_id, key, reads), _keyed)
+
+
+def _locked_run(
+    run_id: int,
+    then: str | None = None,
+    params: list[Any] | None = None,
+    read: Callable[[Any], dict[str, StepRun]] | None = None,
+) -> tuple[str, Any, float, dict[str, StepRun]]:
+    """The run's status and creation time, and the database clock, with the run row locked FOR
+    KEY SHARE; then, in the same round trip, the statements `then` (with `params`), whose rows
+    `read` takes from the cursor."""
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+        cursor.execute(_share_sql(then), [run_id, *(params or [])])
         found = cursor.fetchone()
         if found is None:
             raise _NotBeside
         rows: dict[str, StepRun] = {}
-        if reads is not None:
+        if read is not None:
             cursor.nextset()
-            rows = {row.key: row for row in transition_sql.step_rows(cursor.fetchall())}
+            rows = read(cursor)
     return found[0], found[1], float(found[2]), rows
+
+
+def _keyed(cursor: Any) -> dict[str, StepRun]:
+    """The step rows a cursor's statement gives, by key."""
+    return {row.key: row for row in transition_sql.step_rows(cursor.fetchall())}
 
 
 def _is_queued(row: StepRun) -> bool:
@@ -323,15 +328,15 @@ def _is_queued(row: StepRun) -> bool:
 
 
 @cache
-def _share_sql(with_rows: bool) -> str:
-    """The statement of `_share_run` (PostgreSQL: the only database a report goes beside on),
-    written once per process."""
+def _share_sql(then: str | None) -> str:
+    """The statement of `_locked_run`, followed by `then` (PostgreSQL: the only database a
+    report or a claim goes beside on), written once per process."""
     table = connection.ops.quote_name(Run._meta.db_table)
     sql = (
         f"SELECT status, created_at, {distributed.DATABASE_NOW} FROM {table}"
         " WHERE id = %s FOR KEY SHARE"
     )
-    return f"{sql}; {_rows_sql()}" if with_rows else sql
+    return sql if then is None else f"{sql}; {then}"
 
 
 @cache
@@ -357,4 +362,4 @@ def _lock_rows(run_id: int, key: str, reads: tuple[str, ...]) -> dict[str, StepR
     (finished: they do not change)."""
     with connection.cursor() as cursor:
         cursor.execute(_rows_sql(), _rows_params(run_id, key, reads))
-        return {row.key: row for row in transition_sql.step_rows(cursor.fetchall())}
+        return _keyed(cursor)
