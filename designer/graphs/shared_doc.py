@@ -23,7 +23,7 @@ import math
 from collections.abc import Callable, Collection
 from typing import Any
 
-from pycrdt import Decoder, Doc, Map, Text, merge_updates
+from pycrdt import Doc, Map, Text, get_update, merge_updates
 
 from designer.engine.issues import Issue
 from designer.engine.schema import SCHEMA_VERSION, GraphFormatError, graph_to_dict, parse_graph
@@ -47,11 +47,10 @@ def roots(doc: Doc) -> dict[str, Map]:
     return {name: doc.get(name, type=Map) for name in ROOTS}
 
 
-def clocks(state_vector: bytes) -> dict[int, int]:
-    """A Yjs state vector as client id → clock (its encoding lists clients in no set order)."""
-    decoder = Decoder(state_vector)  # a count, then (client id, clock) pairs of lib0 varuints
-    pairs = range(decoder.read_var_uint())
-    return {decoder.read_var_uint(): decoder.read_var_uint() for _ in pairs}
+def took_whole(doc: Doc, update: bytes) -> bool:
+    """Whether `doc` holds every change `update` makes (none waits in it for one it builds
+    on): what the update has beyond the document's state vector lists no client."""
+    return get_update(update, doc.get_state())[0] == 0
 
 
 def pycrdt_panicked(exc: BaseException) -> bool:

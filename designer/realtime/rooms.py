@@ -11,8 +11,10 @@ Every socket editing graph G in this process is in the process's Room for G. A r
   changes of one event-loop tick go to the sockets as one merged update (one message, one frame);
 - saves its state, merged into the stored one, as the draft SAVE_DELAY after a change, then
   tells each socket how many of its edit messages the saved draft includes;
+- lets nothing into the document before what it builds on (decision 0046): such a change is
+  dropped (a socket is asked for everything the room lacks instead);
 - merges the stored state back every SYNC_SECONDS, so a change another process published but
-  this one never received (a lost layer message) still arrives;
+  this one never received (a lost layer message), or dropped as early, still arrives;
 - when it closes (its last socket left, after its final save), has the stored state compacted if
   it outgrew the draft (`graphs.services.compact_shared_state`, decision 0036). A socket whose
   copy is of an earlier generation has its edits carried over onto the document
@@ -46,10 +48,10 @@ from designer.graphs.services import (
 from designer.graphs.shared_doc import (
     SharedDocError,
     WatchedDoc,
-    clocks,
     doc_from_state,
     lenient_document,
     pycrdt_panicked,
+    took_whole,
     write_document,
 )
 from designer.realtime import presence
@@ -172,34 +174,24 @@ class Room:
         self.doc_changed = True
 
     def _integrate(self, update: bytes) -> bytes | None:
-        """Apply an update that needs no check (another room's, the stored state's, a carry)
-        to the document, then what it changed to the shadow; return that change, or None.
+        """Apply an update that needs no check (another room's, the stored state's, a carry);
+        return it if it changed the document, else None.
 
-        Such an update may come before one it builds on (a lost or late layer message): it then
-        waits in the document until that one comes. The change is read off the state, not off
-        the transaction (decision 0045): what lies beyond the state vector from before, with
-        the whole delete set. It holds exactly what the document took, also what waited."""
+        It goes through the shadow first: one that builds on a change the room lacks (a lost
+        or late layer message) is dropped there and never reaches the document (decision
+        0046); the stored state, merged back every SYNC_SECONDS, brings it again with what it
+        builds on. The sockets then get the update as it came: each holds what the document
+        held, so it takes it whole too."""
+        self.shadow.take(update)
+        if not took_whole(self.shadow.doc, update):
+            self._reset_shadow()
+            return None
         before = self.doc.get_state()
         self.doc_changed = False
         self.doc.apply_update(update)
         if not self.doc_changed and self.doc.get_state() == before:
             return None
-        change = self.doc.get_update(before)
-        self.shadow.take(self.doc.get_update(self.shadow.doc.get_state()))
-        return change
-
-    def _align(self, change: bytes) -> bytes:
-        """After an edit's `change` went from the shadow to the document: when either took
-        more than the other (an update that waited in it came in), give each what it lacks and
-        return the change with that added."""
-        ours, theirs = self.doc.get_state(), self.shadow.doc.get_state()
-        if ours == theirs or clocks(ours) == clocks(theirs):
-            return change
-        to_doc = self.shadow.doc.get_update(ours)
-        to_shadow = self.doc.get_update(theirs)
-        self.doc.apply_update(to_doc)
-        self.shadow.take(to_shadow)
-        return merge_updates(change, to_doc, to_shadow)
+        return update
 
     def state_vector(self) -> bytes:
         """The document's state vector."""
@@ -215,15 +207,19 @@ class Room:
             await self._carry_in(socket, update)
             return
         try:
-            change = self.shadow.apply(update)
+            changed = self.shadow.apply(update) is not None
         except Exception as exc:  # pycrdt: malformed update bytes
             self._reset_shadow()
             raise Refused("invalid_update", "That is not a Yjs update.", [str(exc)]) from exc
         except BaseException as exc:
             if not pycrdt_panicked(exc):
                 raise
-            change = self._apply_unwatched(update)
-        if change is not None:
+            changed = self._apply_unwatched(update)
+        if not took_whole(self.shadow.doc, update):
+            socket.received += 1  # taken: the socket's answer brings it
+            await self._ask_rest(socket)
+            return
+        if changed:
             if not socket.can_edit:
                 self._reset_shadow()
                 raise Refused("forbidden", "You are a viewer in this workspace: edits are refused.")
@@ -237,17 +233,24 @@ class Room:
                     [i.message for i in exc.issues],
                 ) from exc
         socket.received += 1
-        if change is not None:
-            self.doc.apply_update(change)
-            shared = self._align(change)
+        if changed:
+            self.doc.apply_update(update)  # the same update the shadow took (decision 0046)
             self.editor_id = socket.user["id"]
-            # A change that holds more than the socket sent (changes that waited in the room for
-            # what this edit brings) goes back to the socket too.
-            self._share(shared, socket if shared == update else None)
+            self._share(update, socket)
         elif not self.dirty and not self.save_lock.locked():
             # Nothing new (an answer to the sync handshake with no offline edits): all of this
             # socket's edits are in the saved draft already.
             await socket.send_encoded(self._saved(socket.received))
+
+    async def _ask_rest(self, socket: RoomSocket) -> None:
+        """A socket's edit builds on a change the room lacks (sent before the socket's sync
+        answer brought it): drop it, since pycrdt mishandles updates that wait for others
+        (decision 0046), and ask the socket for everything the room lacks, as on connecting
+        (sync step 1). Its answer holds this edit too."""
+        self._reset_shadow()
+        await socket.send_encoded(
+            self._message("collab.sync_step1", state_vector=b64(self.doc.get_state()))
+        )
 
     # ---- copies of an earlier generation (decision 0036) -----------------------------------
 
@@ -332,19 +335,18 @@ class Room:
         for socket in list(self.sockets - {keep}):
             await socket.reconnect()
 
-    def _apply_unwatched(self, update: bytes) -> bytes | None:
+    def _apply_unwatched(self, update: bytes) -> bool:
         """The shadow could not read an edit's events (pycrdt panicked): apply it to a fresh
-        shadow without them, every entry counting as touched; return what it changed, or None."""
+        shadow without them, every entry counting as touched; return whether it changed it."""
         self._reset_shadow()  # a fresh shadow: nothing recorded yet
         before = self.shadow.doc.get_state()
         self.shadow.take(update)
         self.shadow.touch_all()
-        if not self.shadow.changes and self.shadow.doc.get_state() == before:
-            return None
-        return self.shadow.doc.get_update(before)
+        return bool(self.shadow.changes) or self.shadow.doc.get_state() != before
 
     def _reset_shadow(self) -> None:
-        """The shadow took a refused update: make it the document's copy again."""
+        """The shadow took an update that is refused or dropped: make it the document's copy
+        again."""
         self.shadow = WatchedDoc(self.doc.get_update())
 
     def _share(self, change: bytes, source: RoomSocket | None) -> None:

@@ -201,13 +201,20 @@ def forget_retired(graph: int) -> dict[str, Any]:
     return graph_draft(graph)
 
 
-def publish_change(graph: int, update: str, generation: int) -> dict[str, Any]:
+def publish_change(
+    graph: int, update: str, generation: int, saved: str | None = None
+) -> dict[str, Any]:
     """Publish a change of the graph's shared document on its layer group, as a room in another
-    server process does (`update`: a Yjs update as base64)."""
+    server process does (`update`: a Yjs update as base64); with `saved`, that room's state
+    beyond the stored one (base64), first merge that into the stored state, as its save does."""
     from asgiref.sync import async_to_sync
     from channels.layers import get_channel_layer
 
+    from designer.graphs.services import save_shared_state
     from designer.realtime.broadcast import graph_group
+
+    if saved is not None:
+        save_shared_state(graph, base64.b64decode(saved), b"\x00", None, generation)
 
     message = {
         "type": "collab.changes",

@@ -218,11 +218,12 @@ async def test_edits_made_offline_merge_on_reconnect(
         await client.close()
 
 
-async def test_a_change_held_for_an_edit_reaches_the_socket_that_brings_that_edit(
+async def test_a_change_that_came_before_what_it_builds_on_reaches_every_socket(
     redis_server: Server,
 ) -> None:
-    """Another process's change that builds on an edit this room has not seen waits in the room;
-    the socket whose edit completes it gets it too, not only the room's other sockets."""
+    """Another process's change that builds on an edit this room has not seen is not let into
+    the room's document (decision 0046); that process saved it with the edit, so it reaches the
+    room's sockets with the stored state, the socket whose tab brings that edit too."""
     team = redis_server.control("team", members={"watcher": "editor", "editor": "editor"})
     users = team["users"]
     graph = redis_server.control("create_graph", workspace=team["workspace"], document=DOCUMENT)
@@ -237,8 +238,11 @@ async def test_a_change_held_for_an_edit_reaches_the_socket_that_brings_that_edi
     with elsewhere.transaction():
         edits.set_label(roots(elsewhere), "n9_a", "labelled elsewhere")
     generation = watcher.welcome["generation"]
-    held = elsewhere.get_update(before)
-    redis_server.control("publish_change", graph=graph, update=b64(held), generation=generation)
+    held = b64(elsewhere.get_update(before))
+    saved = b64(elsewhere.get_update())
+    redis_server.control(
+        "publish_change", graph=graph, update=held, generation=generation, saved=saved
+    )
     beside = doc_from_state(watcher.doc.get_update())  # a change the room can take at once
     before = beside.get_state()
     with beside.transaction():
