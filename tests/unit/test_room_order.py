@@ -69,10 +69,15 @@ def edit_streams(seed: int, state: bytes) -> tuple[list[bytes], Doc]:
         if rng.random() < 0.3:
             other = copies[rng.randrange(EDITORS)]
             other.apply_update(copies[i].get_update(other.get_state()))
-    whole = doc_from_state(state)
+    return updates, doc_with(state, updates)
+
+
+def doc_with(state: bytes, updates: list[bytes]) -> Doc:
+    """A document holding `state` that took `updates`, in order."""
+    doc = doc_from_state(state)
     for update in updates:
-        whole.apply_update(update)
-    return updates, whole
+        doc.apply_update(update)
+    return doc
 
 
 def base_state() -> bytes:
@@ -145,9 +150,7 @@ def test_a_change_that_came_before_what_a_tab_brings_still_reaches_everyone(seed
         tab = Socket(state)
         room.sockets.add(tab)
         await deliver_all(room, late)  # the other server's changes, before what they build on
-        held = doc_from_state(state)
-        for update in early:
-            held.apply_update(update)
+        held = doc_with(state, early)
         await room.edit(tab, held.get_update(room.state_vector()))  # the tab's sync answer
         follow_store(room, whole)
         await settled(room)
@@ -166,13 +169,9 @@ def test_an_edit_built_on_what_the_room_lacks_has_the_room_ask_for_the_rest(seed
 
     async def scenario() -> tuple[Room, Socket, list[bytes]]:
         room, watcher = await room_with(state)
-        tab = Socket(state)
-        for update in updates:
-            tab.doc.apply_update(update)
+        tab = Socket(whole.get_update())
         room.sockets.add(tab)
-        held = doc_from_state(state)
-        for update in early:
-            held.apply_update(update)
+        held = doc_with(state, early)
         await room.edit(tab, tab.doc.get_update(held.get_state()))  # the late part only
         asked = list(tab.asked)
         await tab.answer(room)
@@ -181,9 +180,7 @@ def test_an_edit_built_on_what_the_room_lacks_has_the_room_ask_for_the_rest(seed
 
     room, watcher, asked = asyncio.run(scenario())
     if not asked:  # the late part happened not to build on the early one: it is all it sent
-        whole = doc_from_state(state)
-        for update in late:
-            whole.apply_update(update)
+        whole = doc_with(state, late)
     assert_all_hold(room, watcher, whole)
 
 
