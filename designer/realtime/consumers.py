@@ -8,6 +8,7 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 from urllib.parse import parse_qs
 
+from autobahn.exception import Disconnected
 from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
@@ -157,6 +158,16 @@ class SignedInConsumer(AsyncWebsocketConsumer):
 
     async def on_group_message(self, message: dict[str, Any]) -> None:
         """Any other group message."""
+
+    async def send(
+        self, text_data: str | None = None, bytes_data: bytes | None = None, close: bool = False
+    ) -> None:
+        """Send, unless the connection has gone: a client that left between our last check and
+        this write is not an error (its disconnect is on its way); the socket sends nothing more."""
+        try:
+            await super().send(text_data, bytes_data, close)
+        except Disconnected:
+            self.closed = True
 
     def error_text(self, code: str, message: str) -> str:
         """This socket's `error` message, encoded and checked against its model."""
