@@ -16,8 +16,8 @@ Layout under the folder::
                            registered dataset's version index, engine/datasets.py)
     tmp/                   temp files of writes in progress (same filesystem, so rename is atomic)
 
-Writes are atomic (temp file, fsync, rename, fsync of the shard directory); an object that
-already exists is not written again. Reads check the digest, so a corrupted file is reported,
+Writes are atomic (temp file, fsync, rename, fsync of the shard directory, and of its parent
+when the shard is new); an object that already exists is not written again. Reads check the digest, so a corrupted file is reported,
 never silently used. Summaries are written atomically but not fsynced: one lost in a crash, or
 unreadable, is simply computed again. Several processes may share one store.
 """
@@ -165,7 +165,7 @@ class ArtifactStore:
     def put_recipe(self, digest: str, recipe: bytes) -> None:
         """Keep an artifact as a recipe (durably; every object it requires must be stored)."""
         target = Path(self._recipe_file(digest))
-        target.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        self._folder(target.parent)
         with self._atomic(target) as fd:
             os.write(fd, recipe)
 
@@ -254,7 +254,7 @@ class ArtifactStore:
             try:
                 os.replace(written.path, target)
             except FileNotFoundError:
-                os.makedirs(os.path.dirname(target), mode=0o700, exist_ok=True)
+                self._folder(Path(target).parent)
                 os.replace(written.path, target)
             if self.durable:
                 _fsync_dir(Path(target).parent)
@@ -316,7 +316,7 @@ class ArtifactStore:
             if os.path.exists(target) and target.stat().st_size == os.stat(tmp_name).st_size:
                 os.unlink(tmp_name)
                 return digest
-            target.parent.mkdir(mode=0o700, exist_ok=True)
+            self._folder(target.parent)
             os.replace(tmp_name, target)
             if self.durable:
                 _fsync_dir(target.parent)
@@ -416,7 +416,7 @@ class ArtifactStore:
         Writers of one key race safely: exactly one creates it, whole (a temp file linked to
         its name, which fails when the name exists)."""
         target = self._record_file(key)
-        target.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        self._folder(target.parent)
         fd, tmp_name = tempfile.mkstemp(dir=self.tmp)
         try:
             with os.fdopen(fd, "wb") as f:
@@ -468,6 +468,17 @@ class ArtifactStore:
                         stat = item.stat()
                         yield Stored(shard.name + item.name, stat.st_size, stat.st_mtime)
 
+    def _folder(self, folder: Path) -> None:
+        """Make the folder a durable entry goes in. A folder made here is made durable in its
+        parent too: POSIX promises that a folder's fsync keeps its entries, not that the
+        folder itself survives a crash (ext4 happens to keep it; other filesystems need not)."""
+        if folder.is_dir():
+            return
+        self._folder(folder.parent)
+        folder.mkdir(mode=0o700, exist_ok=True)  # made by another writer too: sync it anyway
+        if self.durable:
+            _fsync_dir(folder.parent)
+
     @contextlib.contextmanager
     def _atomic(self, target: Path) -> Iterator[int]:
         fd, tmp_name = tempfile.mkstemp(dir=self.tmp)
@@ -480,7 +491,7 @@ class ArtifactStore:
             try:
                 os.replace(tmp_name, target)
             except FileNotFoundError:
-                target.parent.mkdir(mode=0o700, exist_ok=True)
+                self._folder(target.parent)
                 os.replace(tmp_name, target)
             if self.durable:
                 _fsync_dir(target.parent)

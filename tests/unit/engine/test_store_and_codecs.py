@@ -108,6 +108,37 @@ def test_the_folder_store_is_sharded(tmp_path: Path) -> None:
     assert store.path(digest) == tmp_path / "objects" / digest[:2] / digest[2:]
 
 
+def test_a_new_folder_is_made_durable_in_its_parent(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A crash must not lose a stored object's folder: each folder made for one is synced in
+    its parent, not only the object in its folder (POSIX promises no more than that)."""
+    store = ArtifactStore(tmp_path)
+    synced: list[str] = []
+    fsync = os.fsync
+
+    def noting(fd: int) -> None:
+        synced.append(os.readlink(f"/proc/self/fd/{fd}"))
+        fsync(fd)
+
+    monkeypatch.setattr(os, "fsync", noting)
+    digest = store.put(b"payload")
+    assert str(tmp_path / "objects") in synced  # the new shard's entry
+    assert str(store.path(digest).parent) in synced  # the object's entry
+    synced.clear()
+    neighbour = next(  # other bytes in the same shard: its folder exists, no extra sync
+        data
+        for n in range(10_000)
+        if hashlib.sha256(data := b"%d" % n).hexdigest()[:2] == digest[:2] and data != b"payload"
+    )
+    store.put(neighbour)
+    assert str(tmp_path / "objects") not in synced and str(store.path(digest).parent) in synced
+    synced.clear()
+    store.create_record("runs/7/a", b"{}")
+    records = tmp_path / "records"
+    assert {str(records), str(records / "runs"), str(records / "runs" / "7")} <= set(synced)
+
+
 def test_corruption_and_absence_are_reported(backend: Backend, tmp_path: Path) -> None:
     store = backend.store
     digest = store.put(b"data")
