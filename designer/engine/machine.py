@@ -180,6 +180,30 @@ class _Results(dict[str, StepResult]):
         return {key: self[key] for key in self.plan.order}
 
 
+class _Unfinished(dict[str, int]):
+    """How many of each step's dependencies are not done yet: counted when first asked for,
+    then kept current as steps finish, so a step's readiness is known without a scan of its
+    dependencies (a fan-in of 200 was scanned after each of them finished)."""
+
+    def __init__(self, plan: Plan, statuses: Mapping[str, StepStatus]):
+        super().__init__()
+        self.plan = plan
+        self.statuses = statuses
+
+    def __missing__(self, key: str) -> int:
+        count = self[key] = sum(
+            self.statuses[dep] not in DONE for dep in self.plan.step(key).dependencies
+        )
+        return count
+
+    def finished(self, key: str) -> None:
+        """`key` is done now (its status just became one of DONE): its dependents wait on one
+        step fewer (those counted before it was done)."""
+        for dependent in self.plan.dependents[key]:
+            if dependent in self:
+                self[dependent] -= 1
+
+
 def requested_reason(plan: Plan) -> str:
     """The reason given to steps a subset plan forces to run."""
     mode, node = plan.target
@@ -230,6 +254,7 @@ class RunMachine:
         self.requested = requested_reason(plan)
         self.created = clock()
         self.statuses: dict[str, StepStatus] = dict.fromkeys(plan.order, StepStatus.PENDING)
+        self.unfinished = _Unfinished(plan, self.statuses)
         self.results = _Results(plan)
         self.outputs: dict[str, dict[str, OutputRecord]] = {}
         self.decisions: dict[str, Decision] = {}
@@ -395,22 +420,23 @@ class RunMachine:
 
     def settle(self, finished: Iterable[str] | None) -> None:
         """Decide every step that just became ready: reuse it, queue it, or fail it."""
-        candidates = None if finished is None else self._dependents(finished)
-        while True:
-            ready = ready_steps(self.plan, self.statuses, candidates)
-            if not ready:
-                return
+        ready = ready_steps(self.plan, self.statuses) if finished is None else self._ready(finished)
+        while ready:
             decided = self.decide_ready(ready)
             reused = [key for key in ready if self.decide(key, decided.get(key))]
-            if not reused:
-                return
-            candidates = self._dependents(reused)
+            ready = self._ready(reused)
 
-    def _dependents(self, keys: Iterable[str]) -> set[str]:
-        out: set[str] = set()
-        for key in keys:
-            out.update(self.plan.dependents[key])
-        return out
+    def _ready(self, finished: Iterable[str]) -> list[str]:
+        """The pending steps that `finished` (steps just done) leave with every dependency
+        done, in plan order (as scheduler.ready_steps finds them)."""
+        pending, unfinished = StepStatus.PENDING, self.unfinished
+        found = {
+            dependent
+            for key in finished
+            for dependent in self.plan.dependents[key]
+            if self.statuses[dependent] is pending and not unfinished[dependent]
+        }
+        return sorted(found, key=self.position.__getitem__)
 
     def decide_ready(self, keys: list[str]) -> dict[str, Decision]:
         """The decisions of steps ready together, with one cache query (e.g. a fan-out's
@@ -449,7 +475,7 @@ class RunMachine:
             outputs = decision.entry.outputs
             self.outputs[key] = outputs
             result.outputs = dict(outputs)
-            self.statuses[key] = result.status = StepStatus.REUSED
+            self._finished(key, StepStatus.REUSED)
             self.record_and_tell(
                 key, outputs, lambda: record_reuse(self.cache, decision, self.run_id, self.scope)
             )
@@ -788,7 +814,7 @@ class RunMachine:
         self.outputs[key] = outputs
         result.outputs = outputs
         result.error = result.traceback = None
-        self.statuses[key] = result.status = StepStatus.SUCCEEDED
+        self._finished(key, StepStatus.SUCCEEDED)
         # Start what this unblocks first, so workers get busy while the bookkeeping below runs
         # (the events of those steps are held back to keep their order after this step's).
         held: list[tuple[EventType, str | None, dict[str, Any]]] = []
@@ -815,6 +841,13 @@ class RunMachine:
         )
         for type_, step, payload in held:
             self.emit(type_, step, **payload)
+
+    def _finished(self, key: str, status: StepStatus) -> None:
+        """Give a step its outcome, one of DONE (its dependents' counts follow)."""
+        was = self.statuses[key]
+        self.statuses[key] = self.results[key].status = status
+        if was not in DONE:
+            self.unfinished.finished(key)
 
     def fail(
         self,

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from enum import StrEnum
 
-from designer.engine.plan import Plan, Step
+from designer.engine.plan import Plan
 
 
 class StepStatus(StrEnum):
@@ -43,27 +43,15 @@ def _status(statuses: Statuses, key: str) -> StepStatus:
     return value if isinstance(value, StepStatus) else StepStatus(value)
 
 
-def ready_steps(
-    plan: Plan, statuses: Statuses, candidates: Iterable[str] | None = None
-) -> list[str]:
+def ready_steps(plan: Plan, statuses: Statuses) -> list[str]:
     """Keys of the pending steps whose dependencies have all succeeded or been reused.
 
     In plan (topological) order. A step missing from `statuses` counts as pending. These steps
-    can be decided (cache lookup) and started now, whatever "level" they are on.
-    `candidates` optionally limits the answer to those keys (e.g. the dependents of a step that
-    just finished), which keeps a large run's loop linear; the answer for them is the same.
+    can be decided (cache lookup) and started now, whatever "level" they are on. (A run's
+    machine asks this once, then follows each step's count of unfinished dependencies.)
     """
-    if candidates is None:
-        steps: Iterable[Step] = plan.steps
-    else:
-        wanted = set(candidates)
-        steps = (
-            [s for s in plan.steps if s.key in wanted]
-            if len(wanted) > 8
-            else sorted((plan.step(k) for k in wanted), key=plan.position)
-        )
     ready = []
-    for step in steps:
+    for step in plan.steps:
         if _status(statuses, step.key) is not StepStatus.PENDING:
             continue
         # latest first: in plan order the last dependency is the likeliest to be unfinished,

@@ -235,3 +235,26 @@ def test_a_fan_out_asks_the_launcher_once_for_middles_it_cannot_place(reg: Regis
     assert all(h.machine.statuses[m] == "pending" for m in middles)
     h.machine.message("r1:a:1", "done", succeeded(store))
     assert sorted(t.key for t in h.launcher.launched) == ["a", "m0", "m1"]
+
+
+def test_a_join_is_decided_once_its_last_input_is_done_in_any_order(reg: Registry, store) -> None:
+    doc = graph(
+        [node("a", "test.const@1"), node("b", "test.const@1", value=2), node("j", "test.join@1")],
+        [("a.out", "j.a"), ("b.out", "j.b")],
+    )
+    plan = compile_document(doc, reg)
+    h = Harness(plan, store, capacity=2)
+    h.machine.begin()
+    h.machine.message("r1:b:1", "done", succeeded(store, b'{"value": 2}'))
+    assert h.machine.statuses["j"] == "pending"  # a is still running
+    h.machine.message("r1:a:1", "done", succeeded(store))
+    assert [t.key for t in h.launcher.launched] == ["a", "b", "j"]
+    # a machine rebuilt with b done and a running (a coordinator's next transition) agrees
+    b = h.machine.results["b"]
+    saved = {
+        "b": KnownStep("succeeded", 1, b.outputs, b.reason, b.fingerprint),
+        "a": KnownStep("running", 1, reason="ran: no earlier result", started=1000.0),
+    }
+    again = Harness(plan, store, capacity=None, known=saved)
+    again.machine.message("r1:a:1", "done", succeeded(store, b'{"value": 3}'))
+    assert [(t.key, sorted(t.inputs)) for t in again.launcher.launched] == [("j", ["a", "b"])]
