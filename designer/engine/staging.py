@@ -115,9 +115,10 @@ class Staged:
                 else:
                     prepared = item.prepared
                     digest = item.digest or sha256_hex(prepared.data)
-                    if self.tables:  # beside the tables' Parquet, on the writer thread
+                    held = "digest" in item.ref  # the store holds these bytes (_hold_outputs)
+                    if not held and self.tables:  # beside the tables' Parquet, on the writer
                         pending.append(writer.submit(store.put, prepared.data, digest))
-                    else:  # on this storing thread: small steps' fsyncs overlap (0037)
+                    elif not held:  # on this storing thread: small steps' fsyncs overlap (0037)
                         store.put(prepared.data, digest)
                     write_export(store, prepared, pending)
                     record = {
@@ -190,7 +191,8 @@ def _hold_outputs(ran: Ran, token: str) -> list[_Item]:
             continue
         prepared = prepare(value, port_type, port)
         digest = sha256_hex(prepared.data)
-        if ran.store.exists(digest):  # already stored: readers take it from there (checked)
+        if ran.store.holds(digest, prepared.size):  # stored: nothing to write, and readers
+            # take it from there (checked); other bytes under its name are written again
             ref = {"digest": digest, "kind": prepared.kind}
             provisional.put(name, Held(prepared.kind, digest=digest))  # a task behind it reads it
         else:

@@ -29,7 +29,6 @@ halves with the helpers here (``call`` runs the module; ``store_outputs``, ``fai
 from __future__ import annotations
 
 import contextlib
-import copy
 import importlib
 import os
 import re
@@ -219,11 +218,21 @@ class _StepView:
         self.module: str = data["module"]
         self.implementation: str = data["implementation"]
         self.digest: str = data["implementation_digest"]
-        self.params: dict[str, Any] = copy.deepcopy(data["params"])
+        self.params: dict[str, Any] = _fresh(data["params"])
         self.label: str = data.get("label", "")
         self.outputs: list[tuple[str, PortType]] = [
             (o["port"], PortType(o["type"])) for o in data["outputs"]
         ]
+
+
+def _fresh(value: Any) -> Any:
+    """A copy of JSON data (params), so that a module changing what it got changes nothing
+    else (copy.deepcopy's memo and dispatch cost more than the copy of a small dict)."""
+    if isinstance(value, dict):
+        return {key: _fresh(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_fresh(item) for item in value]
+    return value
 
 
 class WorkerContext:
@@ -364,7 +373,7 @@ def call(
     step = _StepView(task["step"])
     store = _store(task["store"])
     if scratch is not None:
-        workdir = Path(scratch)
+        workdir = scratch if isinstance(scratch, Path) else Path(scratch)  # no re-parse per step
         _clear_scratch(workdir)
     else:
         workdir = Path(tempfile.mkdtemp(prefix=f"step-{_safe(step.key)}-", dir=task.get("workdir")))
