@@ -191,8 +191,9 @@ class _Unfinished(dict[str, int]):
         self.statuses = statuses
 
     def __missing__(self, key: str) -> int:
-        count = self[key] = sum(
-            self.statuses[dep] not in DONE for dep in self.plan.step(key).dependencies
+        statuses = self.statuses
+        count = self[key] = len(
+            [dep for dep in self.plan.step(key).dependencies if statuses[dep] not in DONE]
         )
         return count
 
@@ -429,14 +430,16 @@ class RunMachine:
     def _ready(self, finished: Iterable[str]) -> list[str]:
         """The pending steps that `finished` (steps just done) leave with every dependency
         done, in plan order (as scheduler.ready_steps finds them)."""
-        pending, unfinished = StepStatus.PENDING, self.unfinished
-        found = {
+        pending, unfinished, statuses = StepStatus.PENDING, self.unfinished, self.statuses
+        found = [
             dependent
             for key in finished
             for dependent in self.plan.dependents[key]
-            if self.statuses[dependent] is pending and not unfinished[dependent]
-        }
-        return sorted(found, key=self.position.__getitem__)
+            if statuses[dependent] is pending and not unfinished[dependent]
+        ]
+        if len(found) < 2:
+            return found
+        return sorted(set(found), key=self.position.__getitem__)
 
     def decide_ready(self, keys: list[str]) -> dict[str, Decision]:
         """The decisions of steps ready together, with one cache query (e.g. a fan-out's

@@ -644,6 +644,34 @@ def test_small_outputs_already_stored_are_finished_at_once_and_new_ones_staged(
     assert third.refs == {"model": {"digest": digest, "kind": "pickle"}}
 
 
+def test_a_damaged_stored_output_is_held_for_its_readers_and_written_again(
+    tmp_path: Path, package: str
+) -> None:
+    step = {
+        "key": "m",
+        "module": "spec.train@1",
+        "implementation": f"{package}:train",
+        "implementation_digest": "v1",
+        "params": {},
+        "outputs": [{"port": "model", "type": "Model"}],
+    }
+    provisional.put("d/dataset", Held("parquet", table=_arrow_table()))
+    task = make_task(step, {}, run_id="r", attempt=1, store=tmp_path)
+    task["inputs"] = {"dataset": {"pending": "d/dataset", "kind": "parquet"}}
+    first = stage_step(task, token="d1", small=False)
+    first = first.finish() if isinstance(first, Staged) else first
+    digest = first["outputs"]["model"]["digest"]
+    store = ArtifactStore(tmp_path)
+    whole = store.get(digest)
+    store.path(digest).write_bytes(whole[:-5])  # cut short (a disk that lost its end)
+    again = stage_step(task, token="d2", small=False)
+    # a step behind it reads the bytes from memory, not the damaged file; storing rewrites it
+    assert isinstance(again, Staged)
+    assert again.refs == {"model": {"pending": "d2/model", "kind": "pickle"}}
+    assert again.finish()["outputs"]["model"]["digest"] == digest
+    assert store.get(digest) == whole
+
+
 def _arrow_table(scale: float = 1.0) -> Any:
     import pyarrow as pa
 
