@@ -14,6 +14,9 @@
     which no server does). Then the same reruns through the ASGI application's HTTP side as
     designer/asgi.py serves it (Django's ASGI handler as designer/request_threads.py runs it:
     a request's sync part in one hop), timed in the process's CPU time (every thread's).
+    The same reruns of a 2-step chain through the test client follow: what the API costs a run
+    whatever its size (the request, its checks, the Run row, the commit and the publish), i.e.
+    the part of the gap that no work per step can remove.
 (b) PUT a 1,000-node draft with If-Match: target < 200 ms.
 (c) a 20-step run (cache bypassed) through the Celery path vs the local runner: the ratio.
     Needs Redis: `--redis redis://127.0.0.1:6379/0` or TEST_REDIS_URL; skipped otherwise.
@@ -74,6 +77,7 @@ from tests.support.processes import celery_worker_command, stop_process_group  #
 TARGET_OVER_ENGINE_MS, TARGET_SAVE_MS = 2.0, 200.0
 RERUN_SAMPLES = 15
 SMALL_SAMPLES = 300  # (d)'s requests each way
+SMALL_CHAIN = 2  # steps of (a)'s second chain: the API's cost per run, whatever its size
 
 
 def chain(steps: int, salt: str = "") -> dict[str, Any]:
@@ -209,9 +213,13 @@ def bench_rerun(api: APIClient, ws: int, reruns: int = RERUN_SAMPLES) -> None:
     )
     published = clock_finish_events()
 
+    small = new_graph(api, ws, chain(SMALL_CHAIN, salt="small"))
+    run_to_end(api, small, {})
+
     async def serve() -> None:  # as a server does: sync code on threads its loop started
         await sync_to_async(client_reruns)(api, graph, reruns, published)
         await asgi_reruns(api, graph, reruns, published)
+        await sync_to_async(client_reruns)(api, small, reruns, published, SMALL_CHAIN)
 
     asyncio.run(serve())
 
@@ -225,16 +233,20 @@ def wait_published(run_id: int, published: dict[int, Any]) -> tuple[float, float
 
 
 def client_reruns(
-    api: APIClient, graph: int, reruns: int, published: dict[int, tuple[float, float, float]]
+    api: APIClient,
+    graph: int,
+    reruns: int,
+    published: dict[int, tuple[float, float, float]],
+    steps: int = 100,
 ) -> None:
-    """(a) through the test client, from a thread of the running loop."""
+    """(a) through the test client, from a thread of the running loop (a chain of `steps`)."""
     samples, engine, stamped, answers, cpu, engine_cpu, answers_cpu = [], [], [], [], [], [], []
     for _ in range(reruns):
         started, started_at, answered = time.perf_counter(), timezone.now(), []
         started_cpu = time.thread_time()
         run = run_to_end(api, graph, {}, answered=answered)
         assert run.status == "succeeded"
-        assert [s.status for s in run.step_list] == ["reused"] * 100
+        assert [s.status for s in run.step_list] == ["reused"] * steps
         clocks = wait_published(run.pk, published)
         samples.append((clocks[0] - started) * 1000)
         cpu.append((clocks[1] - started_cpu) * 1000)
@@ -248,7 +260,7 @@ def client_reruns(
     over = median - alone
     verdict = "meets" if over <= TARGET_OVER_ENGINE_MS else "misses"
     print(
-        f"(a) unchanged rerun, all 100 steps reused, POST → run.finished committed: "
+        f"(a) unchanged rerun, all {steps} steps reused, POST → run.finished committed: "
         f"median {median:.1f} ms, best {min(samples):.1f} ms of {reruns}; "
         f"the engine alone on the same plan: median {alone:.1f} ms, best {min(engine):.1f} ms; "
         f"API minus engine {over:.1f} ms ({verdict} the goal: within "
