@@ -46,6 +46,46 @@ def test_several_step_tasks_go_in_one_batch(
     assert seen == [(f"run{run.pk}-s{i}-1", True) for i in range(5)]
 
 
+def test_a_large_batch_hands_its_first_tasks_to_redis_before_building_the_rest(
+    celery_worker: subprocess.Popen[bytes], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A fan-out's first transition sends some 200 tasks: idle workers can start on the
+    first ones while the others are still being built."""
+    seen = _puts(monkeypatch)
+    flush = kombu_redis.PublishBatch.flush
+
+    def flushing(self: Any) -> None:
+        seen.append(("flushed", bool(self._buffered)))
+        flush(self)
+
+    monkeypatch.setattr(kombu_redis.PublishBatch, "flush", flushing)
+    run, sends = _sends(distributed.FIRST_SENDS + 3)
+    distributed._send_steps(run, sends)
+    names = [(f"run{run.pk}-s{i}-1", True) for i in range(len(sends))]
+    first = distributed.FIRST_SENDS
+    assert seen == [*names[:first], ("flushed", True), *names[first:], ("flushed", True)]
+
+
+def test_a_batch_failing_after_its_first_tasks_sends_the_others_one_by_one(
+    celery_worker: subprocess.Popen[bytes], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    seen = _puts(monkeypatch)
+    flush = kombu_redis.PublishBatch.flush
+    flushes: list[int] = []
+
+    def second_fails(self: Any) -> None:
+        flushes.append(1)
+        if len(flushes) > 1:
+            raise kombu_redis.BatchPublishError("Redis publish batch failed; delivery is uncertain")
+        flush(self)
+
+    monkeypatch.setattr(kombu_redis.PublishBatch, "flush", second_fails)
+    run, sends = _sends(distributed.FIRST_SENDS + 3)
+    distributed._send_steps(run, sends)
+    names = [f"run{run.pk}-s{i}-1" for i in range(len(sends))]
+    assert [name for name, batched in seen if not batched] == names[distributed.FIRST_SENDS :]
+
+
 def test_a_step_message_shows_its_run_step_and_attempt_not_its_whole_task(
     celery_worker: subprocess.Popen[bytes], monkeypatch: pytest.MonkeyPatch
 ) -> None:
