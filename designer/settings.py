@@ -91,6 +91,12 @@ DATABASES = {
     else sqlite_database(DATA_DIR / "db.sqlite3")
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+# The Celery path's hot statements (runs.bound_sql) are prepared on the server after this many
+# executions on a connection; DESIGNER_DB_PREPARE=0 behind a pooler that cannot keep prepared
+# statements (PgBouncer in transaction mode before 1.21, or without max_prepared_statements).
+DESIGNER_DB_PREPARE = os.environ.get("DESIGNER_DB_PREPARE", "1") != "0"
+if DESIGNER_DB_PREPARE and DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = 5
 
 REDIS_URL = os.environ.get("REDIS_URL", "")
 CHANNEL_LAYERS = {

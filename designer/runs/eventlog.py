@@ -14,6 +14,7 @@ from pydantic_core import to_json
 
 from designer.realtime.broadcast import publish_run_events
 from designer.realtime.protocol import RUN_LEVEL_EVENTS, event_model, validate_event_data
+from designer.runs import bound_sql
 from designer.runs.models import Run, RunEvent, RunRecord
 
 Message = tuple[str, dict[str, Any]]
@@ -207,9 +208,8 @@ def append_beside(
         f" ({', '.join(quote(f.column) for f in fields)}) VALUES {', '.join(values)}"
         " RETURNING seq, (SELECT wake_at FROM bump)"
     )
-    with db.cursor() as cursor:
-        cursor.execute(sql, params)
-        returned = sorted(cursor.fetchall())
+    (returned,) = bound_sql.fetch_all([(sql, params)])
+    returned.sort()
     envelopes = [
         {"type": kind, "run_id": run_id, "seq": seq, "data": clean}
         for (kind, clean), (seq, _) in zip(cleaned, returned, strict=True)

@@ -34,7 +34,7 @@ lock).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
@@ -44,7 +44,7 @@ from django.db import connection, transaction
 from designer.engine.events import Event
 from designer.engine.machine import RunMachine, attempt_task_id
 from designer.engine.plan import Plan
-from designer.runs import distributed, eventlog, transition_sql, translate
+from designer.runs import bound_sql, distributed, eventlog, transition_sql, translate
 from designer.runs.models import Run, RunStatus, StepRun, StepStatus
 
 KNOWN_PLANS = 64
@@ -242,11 +242,11 @@ def _share_for_claim(
     """`_share_run` for a claim: with `reads`, and in the same round trip, `_claim_rows`."""
     if reads is None:
         return _locked_run(run_id)
-    return _locked_run(run_id, _claim_sql(), _claim_params(run_id, key, attempt, reads), _claimed)
+    return _locked_run(run_id, _claim_statements(run_id, key, attempt, reads))
 
 
 @cache
-def _claim_sql() -> str:
+def _claim_sql() -> tuple[str, str]:
     """The statements of `_claim_rows`: the attempt's row locked with its columns (a row that
     a sibling report held and started meanwhile is seen as it committed, so not returned), and
     the rows of the steps it reads."""
@@ -254,29 +254,22 @@ def _claim_sql() -> str:
     columns = transition_sql.step_columns()
     return (
         f"SELECT {columns} FROM {table} WHERE run_id = %s AND key = %s AND attempts = %s"
-        f" AND status = %s FOR UPDATE; SELECT {columns} FROM {table}"
-        " WHERE run_id = %s AND key = ANY(%s)"
+        " AND status = %s FOR UPDATE",
+        f"SELECT {columns} FROM {table} WHERE run_id = %s AND key = ANY(%s)",
     )
 
 
-def _claim_params(run_id: int, key: str, attempt: int, reads: tuple[str, ...]) -> list[Any]:
-    return [run_id, key, attempt, StepStatus.QUEUED, run_id, list(reads)]
-
-
-def _claimed(cursor: Any) -> dict[str, StepRun]:
-    """The rows of `_claim_sql`'s two statements, the cursor on the first."""
-    rows = cursor.fetchall()
-    cursor.nextset()
-    rows += cursor.fetchall()
-    return {row.key: row for row in transition_sql.step_rows(rows)}
+def _claim_statements(
+    run_id: int, key: str, attempt: int, reads: tuple[str, ...]
+) -> list[tuple[str, list[Any]]]:
+    mine, theirs = _claim_sql()
+    return [(mine, [run_id, key, attempt, StepStatus.QUEUED]), (theirs, [run_id, list(reads)])]
 
 
 def _claim_rows(run_id: int, key: str, attempt: int, reads: tuple[str, ...]) -> dict[str, StepRun]:
     """The queued attempt's row (locked FOR UPDATE; absent when it is not queued as `attempt`)
     and the rows of the steps it reads, in one round trip."""
-    with connection.cursor() as cursor:
-        cursor.execute(_claim_sql(), _claim_params(run_id, key, attempt, reads))
-        return _claimed(cursor)
+    return _keyed(bound_sql.fetch_all(_claim_statements(run_id, key, attempt, reads)))
 
 
 def _check_beside(run_id: int, plan: Plan, key: str) -> None:
@@ -294,33 +287,25 @@ def _share_run(
     `_lock_rows`' rows."""
     if reads is None:
         return _locked_run(run_id)
-    return _locked_run(run_id, _rows_sql(), _rows_params(run_id, key, reads), _keyed)
+    return _locked_run(run_id, [(_rows_sql(), _rows_params(run_id, key, reads))])
 
 
 def _locked_run(
-    run_id: int,
-    then: str | None = None,
-    params: list[Any] | None = None,
-    read: Callable[[Any], dict[str, StepRun]] | None = None,
+    run_id: int, then: Sequence[tuple[str, list[Any]]] = ()
 ) -> tuple[str, Any, float, dict[str, StepRun]]:
     """The run's status and creation time, and the database clock, with the run row locked FOR
-    KEY SHARE; then, in the same round trip, the statements `then` (with `params`), whose rows
-    `read` takes from the cursor."""
-    with connection.cursor() as cursor:
-        cursor.execute(_share_sql(then), [run_id, *(params or [])])
-        found = cursor.fetchone()
-        if found is None:
-            raise _NotBeside
-        rows: dict[str, StepRun] = {}
-        if read is not None:
-            cursor.nextset()
-            rows = read(cursor)
-    return found[0], found[1], float(found[2]), rows
+    KEY SHARE; then, in the same round trip (bound_sql), the statements `then` (each with its
+    parameters), whose step rows it returns by key."""
+    found, *rows = bound_sql.fetch_all([(_share_sql(), [run_id]), *then])
+    if not found:
+        raise _NotBeside
+    status, created, now = found[0]
+    return status, created, float(now), _keyed(rows)
 
 
-def _keyed(cursor: Any) -> dict[str, StepRun]:
-    """The step rows a cursor's statement gives, by key."""
-    return {row.key: row for row in transition_sql.step_rows(cursor.fetchall())}
+def _keyed(results: list[list[Any]]) -> dict[str, StepRun]:
+    """The step rows of statements' results, by key."""
+    return {row.key: row for row in transition_sql.step_rows([r for rs in results for r in rs])}
 
 
 def _is_queued(row: StepRun) -> bool:
@@ -328,15 +313,14 @@ def _is_queued(row: StepRun) -> bool:
 
 
 @cache
-def _share_sql(then: str | None) -> str:
-    """The statement of `_locked_run`, followed by `then` (PostgreSQL: the only database a
-    report or a claim goes beside on), written once per process."""
+def _share_sql() -> str:
+    """The statement of `_locked_run` (PostgreSQL: the only database a report or a claim goes
+    beside on), written once per process."""
     table = connection.ops.quote_name(Run._meta.db_table)
-    sql = (
+    return (
         f"SELECT status, created_at, {distributed.DATABASE_NOW} FROM {table}"
         " WHERE id = %s FOR KEY SHARE"
     )
-    return sql if then is None else f"{sql}; {then}"
 
 
 @cache
@@ -360,6 +344,4 @@ def _lock_rows(run_id: int, key: str, reads: tuple[str, ...]) -> dict[str, StepR
     """Whole rows, in one statement: step `key`'s (locked FOR UPDATE), the first queued
     attempt's that no other report holds (FOR UPDATE SKIP LOCKED), and the steps `key` reads
     (finished: they do not change)."""
-    with connection.cursor() as cursor:
-        cursor.execute(_rows_sql(), _rows_params(run_id, key, reads))
-        return _keyed(cursor)
+    return _keyed(bound_sql.fetch_all([(_rows_sql(), _rows_params(run_id, key, reads))]))
