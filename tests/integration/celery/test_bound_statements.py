@@ -9,13 +9,9 @@ from django.db import OperationalError, connection, transaction
 
 from designer.runs import bound_sql, siblings
 
-pytestmark = pytest.mark.django_db(transaction=True)
-
-
-@pytest.fixture(autouse=True)
-def _postgresql() -> None:
-    if connection.vendor != "postgresql":
-        pytest.skip("statements are bound on the server on PostgreSQL only")
+# statements are bound on the server on PostgreSQL only: make test runs these in its
+# PostgreSQL pass and leaves them out of the SQLite one (tests/conftest.py)
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.postgres]
 
 
 def _prepared() -> list[str]:
