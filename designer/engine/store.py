@@ -17,9 +17,10 @@ Layout under the folder::
     tmp/                   temp files of writes in progress (same filesystem, so rename is atomic)
 
 Writes are atomic (temp file, fsync, rename, fsync of the shard directory, and of its parent
-when the shard is new); an object that already exists is not written again. Reads check the digest, so a corrupted file is reported,
-never silently used. Summaries are written atomically but not fsynced: one lost in a crash, or
-unreadable, is simply computed again. Several processes may share one store.
+when the shard is new); an object that already exists is not written again. Reads check the
+digest, so a corrupted file is reported, never silently used. Summaries are written atomically
+but not fsynced: one lost in a crash, or unreadable, is simply computed again. Several processes
+may share one store.
 """
 
 from __future__ import annotations
