@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from typing import Any
 
@@ -86,8 +87,11 @@ async def test_events_from_a_real_celery_worker_reach_the_socket_through_redis(
     await watch_real_run(celery_server, "celery")
     # the worker ran the run: its first step inside advance_run, each next one in place after
     # the report of the one before (decision 0041), or in run_step tasks of their own
-    log = celery_worker.log()
-    assert "Task designer.runs.advance_run[" in log and " succeeded in " in log
+    # (a task logs that it succeeded after it returns: after the run's end was published)
+    async with asyncio.timeout(10):
+        while " succeeded in " not in (log := celery_worker.log()):
+            await asyncio.sleep(0.05)
+    assert "Task designer.runs.advance_run[" in log
 
 
 async def test_an_unchanged_rerun_reads_the_same_over_the_socket(server: Server) -> None:
