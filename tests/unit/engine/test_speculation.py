@@ -606,14 +606,7 @@ def test_the_server_and_cli_runner_speculates_on_local_steps_only(run: Run, tmp_
 def test_small_outputs_already_stored_are_finished_at_once_and_new_ones_staged(
     tmp_path: Path, package: str
 ) -> None:
-    step = {
-        "key": "m",
-        "module": "spec.train@1",
-        "implementation": f"{package}:train",
-        "implementation_digest": "v1",
-        "params": {},
-        "outputs": [{"port": "model", "type": "Model"}],
-    }
+    step = _train_step(package)
     task = make_task(step, {}, run_id="r", attempt=1, store=tmp_path)
     task["inputs"] = {"dataset": {"pending": "nowhere/dataset", "kind": "parquet"}}
     missing = stage_step(task, token="m", small=False)  # an evicted in-memory input
@@ -647,14 +640,7 @@ def test_small_outputs_already_stored_are_finished_at_once_and_new_ones_staged(
 def test_a_damaged_stored_output_is_held_for_its_readers_and_written_again(
     tmp_path: Path, package: str
 ) -> None:
-    step = {
-        "key": "m",
-        "module": "spec.train@1",
-        "implementation": f"{package}:train",
-        "implementation_digest": "v1",
-        "params": {},
-        "outputs": [{"port": "model", "type": "Model"}],
-    }
+    step = _train_step(package)
     provisional.put("d/dataset", Held("parquet", table=_arrow_table()))
     task = make_task(step, {}, run_id="r", attempt=1, store=tmp_path)
     task["inputs"] = {"dataset": {"pending": "d/dataset", "kind": "parquet"}}
@@ -670,6 +656,18 @@ def test_a_damaged_stored_output_is_held_for_its_readers_and_written_again(
     assert again.refs == {"model": {"pending": "d2/model", "kind": "pickle"}}
     assert again.finish()["outputs"]["model"]["digest"] == digest
     assert store.get(digest) == whole
+
+
+def _train_step(package: str) -> dict[str, Any]:
+    """The test package's train step as a plan gives it to make_task."""
+    return {
+        "key": "m",
+        "module": "spec.train@1",
+        "implementation": f"{package}:train",
+        "implementation_digest": "v1",
+        "params": {},
+        "outputs": [{"port": "model", "type": "Model"}],
+    }
 
 
 def _arrow_table(scale: float = 1.0) -> Any:
