@@ -118,7 +118,8 @@ class ArtifactStore:
         self._recipes = os.fspath(self.folder / "recipes")
         self.record_folder = self.folder / "records"
         self.built = self.folder / "built"
-        self.objects.mkdir(mode=0o700, parents=True, exist_ok=True)
+        if not self.objects.is_dir():
+            self._new_objects()
         self.tmp.mkdir(mode=0o700, parents=True, exist_ok=True)
 
     def path(self, digest: str) -> Path:
@@ -468,6 +469,15 @@ class ArtifactStore:
                     with contextlib.suppress(FileNotFoundError):  # deleted meanwhile
                         stat = item.stat()
                         yield Stored(shard.name + item.name, stat.st_size, stat.st_mtime)
+
+    def _new_objects(self) -> None:
+        """A new store's objects folder with its 256 shard folders, made durable at once, so
+        that no write makes a folder (a store made before keeps making its shards as it goes)."""
+        self._folder(self.objects)
+        for shard in range(256):
+            (self.objects / f"{shard:02x}").mkdir(mode=0o700, exist_ok=True)
+        if self.durable:
+            _fsync_dir(self.objects)
 
     def _folder(self, folder: Path) -> None:
         """Make the folder a durable entry goes in. A folder made here is made durable in its

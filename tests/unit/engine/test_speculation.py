@@ -443,8 +443,9 @@ def test_no_speculation_when_early_cutoff_is_likely(run: Run) -> None:
 
 def test_a_failed_store_discards_the_speculative_step(run: Run, tmp_path: Path) -> None:
     broken = ArtifactStore(tmp_path / "broken")
-    for shard in range(256):  # every object's directory is a file: every write fails
-        (broken.objects / f"{shard:02x}").write_text("")
+    for shard in broken.objects.iterdir():  # every object's directory a file: writes fail
+        shard.rmdir()
+        shard.write_text("")
     doc = chain(node("t", "spec.table@1", rows=BIG), node("c", "spec.consume@1"))
     result = run(doc, store=broken, cache=FileCache(tmp_path / "broken"))
     assert result.status == "failed"

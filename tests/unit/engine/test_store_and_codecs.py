@@ -108,12 +108,11 @@ def test_the_folder_store_is_sharded(tmp_path: Path) -> None:
     assert store.path(digest) == tmp_path / "objects" / digest[:2] / digest[2:]
 
 
-def test_a_new_folder_is_made_durable_in_its_parent(
+def test_every_folder_a_stored_object_needs_is_made_durable_in_its_parent(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """A crash must not lose a stored object's folder: each folder made for one is synced in
     its parent, not only the object in its folder (POSIX promises no more than that)."""
-    store = ArtifactStore(tmp_path)
     synced: list[str] = []
     fsync = os.fsync
 
@@ -122,21 +121,24 @@ def test_a_new_folder_is_made_durable_in_its_parent(
         fsync(fd)
 
     monkeypatch.setattr(os, "fsync", noting)
-    digest = store.put(b"payload")
-    assert str(tmp_path / "objects") in synced  # the new shard's entry
-    assert str(store.path(digest).parent) in synced  # the object's entry
+    root = tmp_path / "new" / "artifacts"
+    store = ArtifactStore(root)  # a new store: its folders and all 256 shards, synced at once
+    assert {str(tmp_path), str(tmp_path / "new"), str(root), str(root / "objects")} <= set(synced)
+    assert sorted(p.name for p in (root / "objects").iterdir()) == [f"{i:02x}" for i in range(256)]
     synced.clear()
-    neighbour = next(  # other bytes in the same shard: its folder exists, no extra sync
-        data
-        for n in range(10_000)
-        if hashlib.sha256(data := b"%d" % n).hexdigest()[:2] == digest[:2] and data != b"payload"
-    )
-    store.put(neighbour)
-    assert str(tmp_path / "objects") not in synced and str(store.path(digest).parent) in synced
+    digest = store.put(b"payload")  # its shard is there: only the object and its shard synced
+    assert str(root / "objects") not in synced and str(store.path(digest).parent) in synced
+    store.path(digest).unlink()
+    store.path(digest).parent.rmdir()  # a store made before shards were made at once
+    synced.clear()
+    store.put(b"payload")
+    assert str(root / "objects") in synced  # the shard made now is synced in its parent
     synced.clear()
     store.create_record("runs/7/a", b"{}")
-    records = tmp_path / "records"
-    assert {str(records), str(records / "runs"), str(records / "runs" / "7")} <= set(synced)
+    records = root / "records"
+    assert {str(root), str(records), str(records / "runs"), str(records / "runs" / "7")} <= set(
+        synced
+    )
 
 
 def test_corruption_and_absence_are_reported(backend: Backend, tmp_path: Path) -> None:
@@ -210,7 +212,7 @@ def test_an_unreachable_object_store_fails_the_write_saying_so(
     store = ObjectStore("s3://nowhere/x", tmp_path / "cache")
     with pytest.raises(ArtifactError, match=r"cannot write .* to the object store s3://nowhere"):
         store.put(b"payload")
-    assert not any(store.objects.iterdir())  # not even cached: the bucket is the truth
+    assert not any(store.objects.glob("*/*"))  # not even cached: the bucket is the truth
 
 
 def test_a_full_cache_drops_the_least_recently_used(
