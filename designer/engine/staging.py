@@ -115,11 +115,11 @@ class Staged:
                 else:
                     prepared = item.prepared
                     digest = item.digest or sha256_hex(prepared.data)
-                    held = "digest" in item.ref  # the store holds these bytes (_hold_outputs)
-                    if not held and self.tables:  # beside the tables' Parquet, on the writer
-                        pending.append(writer.submit(store.put, prepared.data, digest))
-                    elif not held:  # on this storing thread: small steps' fsyncs overlap (0037)
-                        store.put(prepared.data, digest)
+                    if "digest" not in item.ref:  # not held by the store (_hold_outputs)
+                        if self.tables:  # beside the tables' Parquet, on the writer thread
+                            pending.append(writer.submit(store.put, prepared.data, digest))
+                        else:  # on this storing thread: small steps' fsyncs overlap (0037)
+                            store.put(prepared.data, digest)
                     write_export(store, prepared, pending)
                     record = {
                         "digest": digest,
