@@ -118,7 +118,9 @@ def _report(
         known_plan = distributed._setup(run_id, created).plan
         _check_beside(run_id, known_plan, key)
         reads = known_plan.step(key).dependencies
-    status, created_now, now, rows = _share_run(run_id, key, reads)
+    status, created_now, now, rows = _locked_run(
+        run_id, () if reads is None else _report_statements(run_id, key, reads)
+    )
     if status in distributed.FINAL_RUN:
         return None
     if status != RunStatus.RUNNING:
@@ -173,8 +175,8 @@ def claim(run_id: int, key: str, attempt: int) -> bool | None:
 def _claim(run_id: int, key: str, attempt: int) -> bool:
     created = distributed._CREATED.get(run_id)
     reads = None if created is None else distributed._setup(run_id, created).plan.step(key)
-    status, created_now, now, rows = _share_for_claim(
-        run_id, key, attempt, None if reads is None else reads.dependencies
+    status, created_now, now, rows = _locked_run(
+        run_id, () if reads is None else _claim_statements(run_id, key, attempt, reads.dependencies)
     )
     if status in distributed.FINAL_RUN:
         return False
@@ -236,15 +238,6 @@ def _save_beside(
     transaction.on_commit(launcher.carry_out)
 
 
-def _share_for_claim(
-    run_id: int, key: str, attempt: int, reads: tuple[str, ...] | None
-) -> tuple[str, Any, float, dict[str, StepRun]]:
-    """`_share_run` for a claim: with `reads`, and in the same round trip, `_claim_rows`."""
-    if reads is None:
-        return _locked_run(run_id)
-    return _locked_run(run_id, _claim_statements(run_id, key, attempt, reads))
-
-
 @cache
 def _claim_sql() -> tuple[str, str]:
     """The statements of `_claim_rows`: the attempt's row locked with its columns (a row that
@@ -278,24 +271,13 @@ def _check_beside(run_id: int, plan: Plan, key: str) -> None:
         raise _NotBeside
 
 
-def _share_run(
-    run_id: int, key: str, reads: tuple[str, ...] | None
-) -> tuple[str, Any, float, dict[str, StepRun]]:
-    """The run's status and creation time, and the database clock, with the run row locked
-    FOR KEY SHARE; with `reads` (the steps `key` reads), and then, in the same round trip (a
-    statement of its own, so it reads what was committed before the lock was granted),
-    `_lock_rows`' rows."""
-    if reads is None:
-        return _locked_run(run_id)
-    return _locked_run(run_id, [(_rows_sql(), _rows_params(run_id, key, reads))])
-
-
 def _locked_run(
     run_id: int, then: Sequence[tuple[str, list[Any]]] = ()
 ) -> tuple[str, Any, float, dict[str, StepRun]]:
     """The run's status and creation time, and the database clock, with the run row locked FOR
     KEY SHARE; then, in the same round trip (bound_sql), the statements `then` (each with its
-    parameters), whose step rows it returns by key."""
+    parameters; each reads what was committed before the lock was granted), whose step rows it
+    returns by key: a report's `_report_statements`, a claim's `_claim_statements`."""
     found, *rows = bound_sql.fetch_all([(_share_sql(), [run_id]), *then])
     if not found:
         raise _NotBeside
@@ -336,12 +318,15 @@ def _rows_sql() -> str:
     )
 
 
-def _rows_params(run_id: int, key: str, reads: tuple[str, ...]) -> list[Any]:
-    return [run_id, key, run_id, StepStatus.QUEUED, key, run_id, list(reads)]
+def _report_statements(
+    run_id: int, key: str, reads: tuple[str, ...]
+) -> list[tuple[str, list[Any]]]:
+    params = [run_id, key, run_id, StepStatus.QUEUED, key, run_id, list(reads)]
+    return [(_rows_sql(), params)]
 
 
 def _lock_rows(run_id: int, key: str, reads: tuple[str, ...]) -> dict[str, StepRun]:
     """Whole rows, in one statement: step `key`'s (locked FOR UPDATE), the first queued
     attempt's that no other report holds (FOR UPDATE SKIP LOCKED), and the steps `key` reads
     (finished: they do not change)."""
-    return _keyed(bound_sql.fetch_all([(_rows_sql(), _rows_params(run_id, key, reads))]))
+    return _keyed(bound_sql.fetch_all(_report_statements(run_id, key, reads)))
