@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any, Literal, Protocol
 
 from designer.engine.artifacts import OutputRecord
-from designer.engine.hashing import canonical_json, same_json, sha256_hex
+from designer.engine.hashing import canonical_json, json_text, same_json, sha256_hex
 from designer.engine.plan import Step
 from designer.engine.registry import split_ref
 from designer.engine.store import ArtifactStore
@@ -60,11 +60,16 @@ class CacheEntry:
 
 @dataclass(frozen=True)
 class Previous:
-    """What a node in a scope was last run or reused with (for explaining the next decision)."""
+    """What a node in a scope was last run or reused with (for explaining the next decision).
+
+    `material_json`, when known, is the canonical JSON of `material` (made with the
+    fingerprint: `keyed`), which an index writes instead of encoding the material again.
+    """
 
     fingerprint: str
     material: dict[str, Any]
     run_id: str
+    material_json: str = field(default="", compare=False, repr=False)
 
 
 class Cache(Protocol):
@@ -283,9 +288,10 @@ class FileCache:
                 for e in entries.values()
             ]
             history_rows = [
-                (scope, node, p.fingerprint, canonical_json(p.material), p.run_id, now)
+                (scope, node, p.fingerprint, p.material_json or canonical_json(p.material),
+                 p.run_id, now)
                 for (scope, node), p in history.items()
-            ]
+            ]  # fmt: skip
             with self._transaction() as db:
                 db.executemany("INSERT OR REPLACE INTO entries VALUES (?, ?, ?, ?, ?)", entry_rows)
                 db.executemany(
@@ -443,6 +449,42 @@ def material(step: Step, upstream: Mapping[str, Mapping[str, OutputRecord]]) -> 
     }
 
 
+def keyed(
+    step: Step, upstream: Mapping[str, Mapping[str, OutputRecord]]
+) -> tuple[dict[str, Any], str, str]:
+    """A step's material, its fingerprint and the material's canonical JSON, built around the
+    step's own parts encoded once (`Step.material_parts`): the same texts as
+    ``fingerprint(material(step, upstream))`` and ``canonical_json(material(...))``, without
+    encoding the step's module, digests and params again for each."""
+    mat = material(step, upstream)
+    module, implementation, environment, params = step.material_parts
+    digests: dict[str, str] = {}
+    records: dict[str, str] = {}
+    for port, value in mat["inputs"].items():
+        if value is None:
+            digests[port] = records[port] = "null"
+        else:
+            digest = json_text(value["digest"])
+            digests[port] = digest
+            records[port] = (
+                f'{{"digest":{digest},"from":{json_text(value["from"])},'
+                f'"kind":{json_text(value["kind"])}}}'
+            )
+    ports = [(port, json_text(port)) for port in sorted(mat["inputs"])]
+    key_inputs = ",".join(f"{name}:{digests[port]}" for port, name in ports)
+    inputs = ",".join(f"{name}:{records[port]}" for port, name in ports)
+    key = (
+        f'{{"environment":{environment},"format":{CACHE_FORMAT},'
+        f'"implementation":{implementation},"inputs":{{{key_inputs}}},"module":{module},'
+        f'"params":{params}}}'
+    )
+    text = (
+        f'{{"environment":{environment},"implementation":{implementation},'
+        f'"inputs":{{{inputs}}},"module":{module},"params":{params}}}'
+    )
+    return mat, sha256_hex(key.encode()), text
+
+
 def fingerprint(mat: Mapping[str, Any]) -> str:
     """The cache key of a step: SHA-256 over module, implementation, params, inputs, environment."""
     key = {
@@ -575,7 +617,8 @@ def _param_change(name: str, old: Any, new: Any) -> str:
 class Decision:
     """Whether a step runs or is reused, why, and the material its fingerprint came from.
 
-    action: "run" (submit it) or "reuse" (take `entry.outputs`).
+    action: "run" (submit it) or "reuse" (take `entry.outputs`). `material_json`, when
+    known, is the canonical JSON of `material` (`keyed`), what the index writes.
     """
 
     step: str
@@ -585,6 +628,7 @@ class Decision:
     material: dict[str, Any]
     entry: CacheEntry | None = None
     inputs: dict[str, dict[str, str] | None] = field(default_factory=dict)
+    material_json: str = field(default="", compare=False, repr=False)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready form (e.g. to carry a decision inside a distributed task)."""
@@ -643,8 +687,8 @@ def decide(
     `scope` (e.g. a graph id) keys the per-node history that explains re-runs; `requested` is
     the reason given to steps the plan forces to run (mode "run").
     """
-    mat = material(step, upstream)
-    return _decided(step, mat, fingerprint(mat), cache.get, cache, store, scope, requested)
+    mat, fp, text = keyed(step, upstream)
+    return _decided(step, (mat, fp, text), cache.get, cache, store, scope, requested)
 
 
 def decide_all(
@@ -658,12 +702,11 @@ def decide_all(
 ) -> list[Decision]:
     """decide() of steps that are ready together, with one cache query for all of them when the
     cache has ``get_many`` (FileCache); the decisions are the same as one by one."""
-    mats = [material(step, upstream) for step in steps]
-    fps = [fingerprint(mat) for mat in mats]
+    keys = [keyed(step, upstream) for step in steps]
     get_many = getattr(cache, "get_many", None)
     get: Callable[[str], CacheEntry | None] = cache.get
     if len(steps) > 1 and callable(get_many) and not cache.bypass:
-        asked = [fp for step, fp in zip(steps, fps, strict=True) if _looks_up(step)]
+        asked = [key[1] for step, key in zip(steps, keys, strict=True) if _looks_up(step)]
         found: dict[str, CacheEntry | None] = get_many(asked) if asked else {}
 
         def read(fp: str) -> CacheEntry | None:
@@ -671,8 +714,8 @@ def decide_all(
 
         get = read
     return [
-        _decided(step, mat, fp, get, cache, store, scope, requested)
-        for step, mat, fp in zip(steps, mats, fps, strict=True)
+        _decided(step, key, get, cache, store, scope, requested)
+        for step, key in zip(steps, keys, strict=True)
     ]
 
 
@@ -683,21 +726,22 @@ def _looks_up(step: Step) -> bool:
 
 def _decided(
     step: Step,
-    mat: dict[str, Any],
-    fp: str,
+    key: tuple[dict[str, Any], str, str],
     get: Callable[[str], CacheEntry | None],
     cache: Cache,
     store: ArtifactStore,
     scope: str | None,
     requested: str,
 ) -> Decision:
-    """decide() once the step's material and fingerprint are known; `get` reads the cache."""
+    """decide() once the step's material, fingerprint and material text are known (`keyed`);
+    `get` reads the cache."""
+    mat, fp, text = key
     inputs = _task_inputs(mat)
 
     def made(
         action: Literal["run", "reuse"], reason: str, entry: CacheEntry | None = None
     ) -> Decision:
-        return Decision(step.key, action, reason, fp, mat, entry, inputs)
+        return Decision(step.key, action, reason, fp, mat, entry, inputs, text)
 
     if step.mode == "run":
         return made("run", requested)
@@ -720,8 +764,8 @@ def run_decision(
 ) -> Decision:
     """The "run" decision of a step decided earlier (rebuilt from its inputs, no cache lookup):
     what a coordinator that keeps no decisions in memory records a fresh result with."""
-    mat = material(step, upstream)
-    return Decision(step.key, "run", reason, fingerprint(mat), mat, None, _task_inputs(mat))
+    mat, fp, text = keyed(step, upstream)
+    return Decision(step.key, "run", reason, fp, mat, None, _task_inputs(mat), text)
 
 
 def _task_inputs(mat: Mapping[str, Any]) -> dict[str, dict[str, str] | None]:
@@ -755,7 +799,7 @@ def record_success(
     if cache.bypass:
         return
     entry = CacheEntry(decision.fingerprint, run_id, decision.step, dict(outputs), time.time())
-    previous = Previous(decision.fingerprint, decision.material, run_id)
+    previous = Previous(decision.fingerprint, decision.material, run_id, decision.material_json)
     if isinstance(cache, FileCache):
         cache.record(entry, scope, previous)
         return
@@ -775,4 +819,5 @@ def record_reuse(cache: Cache, decision: Decision, run_id: str, scope: str | Non
         and known.material == decision.material
     ):
         return  # already standing there: skip the write
-    cache.remember(scope, decision.step, Previous(decision.fingerprint, decision.material, run_id))
+    previous = Previous(decision.fingerprint, decision.material, run_id, decision.material_json)
+    cache.remember(scope, decision.step, previous)

@@ -54,8 +54,7 @@ from designer.engine.cache import (
     ReadOnlyCache,
     decide,
     decide_all,
-    fingerprint,
-    material,
+    keyed,
     record_reuse,
     record_success,
     run_decision,
@@ -714,7 +713,7 @@ class RunMachine:
                 if entry is None:
                     return False
                 upstream[source] = entry.outputs
-            return self.cache.get(fingerprint(material(step, upstream))) is not None
+            return self.cache.get(keyed(step, upstream)[1]) is not None
         except KeyError:  # an earlier entry without the port now wired: nothing to reuse
             return False
         except Exception:  # the cache is unreadable: stay on the safe side

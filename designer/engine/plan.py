@@ -91,6 +91,15 @@ class Step:
             image += f"@{self.environment_image_id}"
         return f"image={image};requirements={reqs}"
 
+    @cached_property
+    def material_parts(self) -> tuple[str, str, str, str]:
+        """The canonical JSON of the step's own part of its fingerprint material: its module,
+        implementation digest, environment and params, encoded once (cache.keyed builds its
+        fingerprint and material texts around them)."""
+        own = (self.module, self.implementation_digest, self.environment_fingerprint)
+        module, implementation, environment = map(canonical_json, own)
+        return module, implementation, environment, canonical_json(self.params_json)
+
     def output(self, port: str) -> OutputPort | None:
         """Return the output port with this name, or None."""
         return next((o for o in self.outputs if o.port == port), None)

@@ -1,5 +1,6 @@
 """Property tests: random DAGs compile in edge order; random garbage gives issues, never crashes;
-parse → serialize → parse is the identity."""
+parse → serialize → parse is the identity; a fingerprint and its material's text built from
+encoded parts are those of the whole."""
 
 from __future__ import annotations
 
@@ -9,10 +10,14 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from designer.engine.artifacts import OutputRecord
+from designer.engine.cache import fingerprint, keyed, material
 from designer.engine.compile import CompileError, compile_document
+from designer.engine.hashing import canonical_json
 from designer.engine.issues import Issue
-from designer.engine.plan import Plan
+from designer.engine.plan import InputWire, Plan, Step
 from designer.engine.schema import GraphFormatError, dumps, loads, parse_graph
+from designer.engine.types import PortType
 from designer.engine.validate import validate, validate_document
 from tests.support.registry import registry
 
@@ -304,3 +309,49 @@ def test_param_values_are_scalars_or_lists_of_texts(value: Any) -> None:
         assert [i.field for i in exc.issues] == ["nodes[0].params.x"]
     else:
         raise AssertionError(f"{value!r} accepted as a param value")
+
+
+texts = st.text(max_size=8)  # any characters: quotes, backslashes, control and non-ASCII ones
+
+
+@st.composite
+def keyed_steps(draw: st.DrawFn) -> tuple[Step, dict[str, dict[str, OutputRecord]]]:
+    """A step with random texts everywhere its fingerprint reads, and its upstream outputs."""
+    wires, upstream = [], {}
+    for port in draw(st.lists(texts, max_size=5, unique=True)):
+        if draw(st.booleans()):
+            wires.append(InputWire(port, PortType.ANY))
+            continue
+        source, out = draw(texts), draw(texts)
+        record = OutputRecord(draw(texts), draw(texts), 1, {})
+        upstream.setdefault(source, {})[out] = record
+        wires.append(InputWire(port, PortType.ANY, source, out))
+    step = Step(
+        draw(texts),
+        draw(texts),
+        "m:f",
+        draw(texts),
+        canonical_json(draw(st.dictionaries(texts, json_values, max_size=3))),
+        inputs=tuple(wires),
+        environment_image=draw(st.none() | texts),
+        environment_image_id=draw(st.none() | texts),
+        environment_requirements=tuple(draw(st.lists(texts, max_size=2))),
+    )
+    return step, upstream
+
+
+@FAST
+@given(keyed_steps())
+def test_a_fingerprint_built_from_encoded_parts_is_the_one_of_the_whole_material(
+    case: tuple[Step, dict[str, dict[str, OutputRecord]]],
+) -> None:
+    step, upstream = case
+    mat = material(step, upstream)
+    assert keyed(step, upstream) == (mat, fingerprint(mat), canonical_json(mat))
+
+
+@FAST
+@given(json_values)
+def test_canonical_json_is_sorted_compact_utf8_json(value: Any) -> None:
+    expected = json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    assert canonical_json(value) == expected
