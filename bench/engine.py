@@ -8,6 +8,9 @@ warm LocalRunner. With no-op steps the wall time *is* orchestration (cache looku
 artifact store, events), so overhead per step = wall time / steps. The same no-ops run on a
 warm concurrent.futures.ProcessPoolExecutor in the same process for the ratio.
 Engine and pool runs alternate, round by round, so both see the same machine load.
+Beside the wall time, the executor's own CPU a step (its thread's CPU time over the cold run:
+what the fan-out waits on when the machine is quiet) is less noisy than the wall to compare
+two trees by.
 The distinct-output chain's rounds also time the bare durable write the store makes for each
 output (temp file, write, fsync, rename into its shard, fsync of the shard; no engine), one at a
 time and SMALL_STORING_LIMIT at once (as many as a worker overlaps): what the disk costs, so
@@ -77,19 +80,21 @@ def fan_out(width: int) -> Plan:
 
 def timed_runs(
     plan: Plan, runner: LocalRunner, repeat: int, workers: int
-) -> tuple[list[float], list[float]]:
-    """Wall seconds of each cold run and of each cached rerun."""
+) -> tuple[list[float], list[float], list[float]]:
+    """Wall seconds of each cold run and of each cached rerun, and the executor thread's CPU
+    seconds of each cold run."""
     cold: list[float] = []
     cached: list[float] = []
+    cpu: list[float] = []
     for _ in range(repeat):
         root = tempfile.mkdtemp(prefix="bench-engine-")
         try:
             store, cache = ArtifactStore(Path(root) / "artifacts"), FileCache(root)
-            t0 = time.perf_counter()
+            c0, t0 = time.thread_time(), time.perf_counter()
             r1 = execute(
                 plan, runner=runner, cache=cache, store=store, parallelism=workers, scope="bench"
             )
-            t1 = time.perf_counter()
+            t1, c1 = time.perf_counter(), time.thread_time()
             r2 = execute(
                 plan, runner=runner, cache=cache, store=store, parallelism=workers, scope="bench"
             )
@@ -98,10 +103,11 @@ def timed_runs(
             assert r1.counts["ran"] == len(plan) and r2.counts["reused"] == len(plan)
             cold.append(t1 - t0)
             cached.append(t2 - t1)
+            cpu.append(c1 - c0)
             cache.close()
         finally:
             shutil.rmtree(root, ignore_errors=True)
-    return cold, cached
+    return cold, cached, cpu
 
 
 def pool_chain(pool: concurrent.futures.ProcessPoolExecutor, n: int) -> float:
@@ -186,35 +192,38 @@ def main() -> None:
             ("fan-out of 200", fan_plan, lambda: pool_fan_out(pool, 200)),
             ("chain of 100, distinct outputs", unique_plan, lambda: pool_chain(pool, 100)),
         ):
-            cold, cached, base = [], [], []
+            cold, cached, cpu, base = [], [], [], []
             for _ in range(repeat):  # alternate, so both sides see the same machine load
-                one_cold, one_cached = timed_runs(plan, runner, 1, workers)
+                one_cold, one_cached, one_cpu = timed_runs(plan, runner, 1, workers)
                 cold += one_cold
                 cached += one_cached
+                cpu += one_cpu
                 base.append(pool_fn())
                 if plan is unique_plan:
                     floor_one.append(disk_floor(len(plan), 1))
                     floor_overlap.append(disk_floor(len(plan), SMALL_STORING_LIMIT))
-            rows.append((name, len(plan), cold, cached, base))
+            rows.append((name, len(plan), cold, cached, base, cpu))
 
     for title, pick in (("median", statistics.median), ("best", min)):
         print(f"\n{title} of {repeat} runs")
         header = (
-            f"{'graph':<32}{'steps':>6}{'cold total':>12}{'per step':>10}{'pool/step':>11}"
-            f"{'extra':>9}{'ratio':>7}{'cached total':>14}{'per step':>10}"
+            f"{'graph':<32}{'steps':>6}{'cold total':>12}{'per step':>10}{'cpu/step':>10}"
+            f"{'pool/step':>11}{'extra':>9}{'ratio':>7}{'cached total':>14}{'per step':>10}"
         )
         print(header)
         print("-" * len(header))
-        for name, steps, cold_runs, cached_runs, base_runs in rows:
+        for name, steps, cold_runs, cached_runs, base_runs, cpu_runs in rows:
             cold, cached, base = pick(cold_runs), pick(cached_runs), pick(base_runs)
             print(
                 f"{name:<32}{steps:>6}{cold * 1e3:>10.1f}ms{cold / steps * 1e3:>8.3f}ms"
+                f"{pick(cpu_runs) / steps * 1e3:>8.3f}ms"
                 f"{base / steps * 1e3:>9.3f}ms{(cold - base) / steps * 1e3:>7.3f}ms"
                 f"{cold / base:>6.1f}x{cached * 1e3:>12.1f}ms{cached / steps * 1e3:>8.3f}ms"
             )
     print(
         "\nper step = wall time / steps (no-op steps: all of it is orchestration: cache lookup,"
-        "\nfingerprint, IPC, result recording, events); pool/step = the same no-ops on a warm"
+        "\nfingerprint, IPC, result recording, events); cpu/step = the executor thread's CPU"
+        "\ntime / steps (the workers' not included); pool/step = the same no-ops on a warm"
         "\nProcessPoolExecutor; extra = the difference; ratio = engine / pool. Distinct outputs:"
         "\nevery step stores a new artifact (temp file, fsync, rename, directory fsync)."
     )
@@ -229,7 +238,7 @@ def main() -> None:
             f"({(engine - overlap) * 1e3:+.3f} ms beyond {SMALL_STORING_LIMIT} at once)"
         )
     print("\ngoals (medians; the pool measured in the same rounds):")
-    for (name, steps, cold_runs, _, base_runs), goal in zip(rows, (1.2, 1.2, None), strict=True):
+    for (name, steps, cold_runs, _, base_runs, _), goal in zip(rows, (1.2, 1.2, None), strict=True):
         cold, base = statistics.median(cold_runs), statistics.median(base_runs)
         if goal is None:
             per_step = cold / steps
