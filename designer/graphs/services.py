@@ -321,8 +321,12 @@ def commit_version(
 
     A version remembers the draft revision it was committed from, so an unchanged draft is known
     without reading either document (they are compared only when the revisions differ).
+    A run's draft check (`only_if_changed`) makes no savepoint inside the run's transaction: an
+    error here leaves that transaction to be rolled back whole, as those callers let it
+    propagate. An explicit commit keeps its savepoint: its 409 (nothing to commit) is an answer
+    that a caller's transaction may go on after.
     """
-    with transaction.atomic():
+    with transaction.atomic(savepoint=not only_if_changed):
         graph, parent = _locked_with_newest(graph_id)
         if parent is not None and _is_draft(parent, graph):
             if only_if_changed:
@@ -352,33 +356,55 @@ VERSION_FIELDS = [
 
 
 @cache
-def _graph_and_newest_sql(alias: str) -> tuple[str, str]:
-    lock = " FOR UPDATE" if connections[alias].features.has_select_for_update else ""
-    graph_sql = (
-        f"SELECT {rows.columns(Graph, GRAPH_FIELDS)} FROM {rows.table(Graph)}"
-        f" WHERE {rows.column(Graph, 'id')} = %s{lock}"
-    )
-    version_sql = (
+def _graph_and_newest_sql(alias: str) -> tuple[str, str | None]:
+    """The statements reading a graph (locked) and its newest version: one statement on SQLite,
+    two where rows are locked one by one (the second reads after the lock is held)."""
+    newest = (
         f"SELECT {rows.columns(GraphVersion, VERSION_FIELDS)} FROM {rows.table(GraphVersion)}"
         f" WHERE {rows.column(GraphVersion, 'graph')} = %s"
         f" ORDER BY {rows.column(GraphVersion, 'number')} DESC LIMIT 1"
     )
-    return graph_sql, version_sql
+    if not connections[alias].features.has_select_for_update:
+        # SQLite: the transaction holds the database's write lock (BEGIN IMMEDIATE), and a
+        # statement reads one snapshot, so the graph and its newest version in one read
+        version_id = rows.column(GraphVersion, "id")
+        joined = (
+            f"SELECT {rows.columns(Graph, GRAPH_FIELDS, 'g')},"
+            f" {rows.columns(GraphVersion, VERSION_FIELDS, 'v')} FROM {rows.table(Graph)} g"
+            f" LEFT JOIN {rows.table(GraphVersion)} v ON v.{version_id} = ("
+            f"SELECT {version_id} FROM {rows.table(GraphVersion)}"
+            f" WHERE {rows.column(GraphVersion, 'graph')} = g.{rows.column(Graph, 'id')}"
+            f" ORDER BY {rows.column(GraphVersion, 'number')} DESC LIMIT 1)"
+            f" WHERE g.{rows.column(Graph, 'id')} = %s"
+        )
+        return joined, None
+    # PostgreSQL: the newest version must be read after the graph's lock is granted (a statement
+    # that waited for the lock would still see the versions of its own snapshot)
+    graph_sql = (
+        f"SELECT {rows.columns(Graph, GRAPH_FIELDS)} FROM {rows.table(Graph)}"
+        f" WHERE {rows.column(Graph, 'id')} = %s FOR UPDATE"
+    )
+    return graph_sql, newest
 
 
 def _locked_with_newest(graph_id: int) -> tuple[Graph, GraphVersion | None]:
-    """The graph locked for this transaction and its newest version, read by two plain
-    statements (no ORM query to compile: this is every run's path); their documents (and the
-    graph's other fields) are read only if touched."""
+    """The graph locked for this transaction and its newest version, read by plain statements
+    (no ORM query to compile: this is every run's path); their documents (and the graph's
+    other fields) are read only if touched."""
     graph_sql, version_sql = _graph_and_newest_sql(Graph.objects.db)
     with connections[Graph.objects.db].cursor() as cursor:
         cursor.execute(graph_sql, [graph_id])
         row = cursor.fetchone()
         if row is None:
             raise Graph.DoesNotExist(f"Graph {graph_id} does not exist.")
-        graph = rows.load(Graph, GRAPH_FIELDS, row)
-        cursor.execute(version_sql, [graph_id])
-        newest = cursor.fetchone()
+        if version_sql is None:
+            row, newest = row[: len(GRAPH_FIELDS)], row[len(GRAPH_FIELDS) :]
+            if newest[0] is None:
+                newest = None
+        else:
+            cursor.execute(version_sql, [graph_id])
+            newest = cursor.fetchone()
+    graph = rows.load(Graph, GRAPH_FIELDS, row)
     if newest is None:
         return graph, None
     version = rows.load(GraphVersion, VERSION_FIELDS, newest)
