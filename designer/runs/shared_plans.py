@@ -2,9 +2,9 @@
 
 Every rerun of a version with the same values compiles to the same plan (~62 KB of JSON for
 100 steps): a run points at its workspace's row for that plan, written the first time and
-found by its digest afterwards (an INSERT that does nothing when the row is there). A plan's
-JSON text and digest are remembered for the plan dicts the plan cache hands out, so a rerun
-neither encodes nor hashes its plan again (decision 0038).
+found by its digest afterwards (a read of its key: the plan is sent only when it is missing).
+A plan's JSON text and digest are remembered for the plan dicts the plan cache hands out, so a
+rerun neither encodes nor hashes its plan again (decision 0038).
 """
 
 from __future__ import annotations
@@ -55,16 +55,18 @@ def share(workspace_id: int, plan: dict[str, Any]) -> str:
     meta = SharedPlan._meta
     table, columns = db.ops.quote_name(meta.db_table), [meta.get_field(name) for name in COLUMNS]
     names = ", ".join(db.ops.quote_name(field.column) for field in columns)
-    # Only when the row is not there (the plan's text is not even checked as JSON then: SQLite
-    # ran its JSON_VALID constraint on the ~62 KB before finding the conflict, ~0.08 ms a run).
-    # Only the key can conflict, e.g. with a concurrent first run; SQLite has ON CONFLICT since
-    # 3.24, Django needs 3.31.
-    statement = (
-        f"INSERT INTO {table} ({names}) SELECT %s, %s, %s WHERE NOT EXISTS"
-        f" (SELECT 1 FROM {table} WHERE {db.ops.quote_name(columns[0].column)} = %s)"
-        " ON CONFLICT DO NOTHING"
-    )
-    plan_param = json_text_param(meta.get_field("plan"), text, db)
     with db.cursor() as cursor:
-        cursor.execute(statement, [key, workspace_id, plan_param, key])
+        # A rerun finds the row: the ~62 KB plan is then neither sent (PostgreSQL) nor bound and
+        # checked as JSON (SQLite's JSON_VALID constraint ran on it before the conflict was found)
+        cursor.execute(
+            f"SELECT 1 FROM {table} WHERE {db.ops.quote_name(columns[0].column)} = %s", [key]
+        )
+        if cursor.fetchone() is not None:
+            return key
+        # only the key can conflict, with a concurrent first run; SQLite has ON CONFLICT since
+        # 3.24, Django needs 3.31
+        cursor.execute(
+            f"INSERT INTO {table} ({names}) VALUES (%s, %s, %s) ON CONFLICT DO NOTHING",
+            [key, workspace_id, json_text_param(meta.get_field("plan"), text, db)],
+        )
     return key

@@ -470,6 +470,14 @@ def test_a_plan_is_stored_once_per_workspace_and_read_back_by_every_run_of_it(
     assert Run.objects.get(pk=valued["id"]).plan == runs[0].plan
     answer = editor.get(f"/api/runs/{reruns[1]}/plan/").json()
     assert [s["key"] for s in answer["steps"]] == [f"s{i}" for i in range(1, 6)]
+    # a rerun finds the row by its key: the plan is not written (nor sent) again
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as queries:
+        assert post_run(editor, graph)["status"] == "succeeded"
+    table = SharedPlan._meta.db_table
+    assert not [q["sql"] for q in queries if "INSERT" in q["sql"] and table in q["sql"]]
+    assert SharedPlan.objects.filter(workspace=team_tx.workspace).count() == 1
 
     # a run saved before plans were shared keeps its plan in its own row and reads the same
     Run.objects.filter(pk=reruns[1]).update(shared_plan=None, inline_plan=runs[0].plan)
