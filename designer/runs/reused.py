@@ -40,15 +40,19 @@ class ReusedRun:
     finished_at: datetime
 
 
-def _output(data: dict[str, Any]) -> dict[str, Any] | None:
-    """A step.output event's artifact summary, or None when the protocol would refuse it."""
+def _output(data: dict[str, Any]) -> tuple[str, str, int, dict[str, Any]] | None:
+    """A step.output event's digest, kind, size and summary, or None when the protocol would
+    refuse them."""
     digest, kind, size = data.get("digest"), data.get("kind"), data.get("size")
     summary = data.get("summary")
     if not (type(digest) is str and type(kind) is str and type(size) is int and size >= 0):
         return None
-    if type(summary) is not dict or not all(type(name) is str for name in summary):
+    if type(summary) is not dict:
         return None
-    return {"digest": digest, "kind": kind, "size": size, "summary": summary}
+    for name in summary:  # a loop, not all() over a generator: ~0.3 µs less an output
+        if type(name) is not str:
+            return None
+    return digest, kind, size, summary
 
 
 def build(run: Run, plan: Plan, events: list[Event]) -> ReusedRun | None:
@@ -64,12 +68,17 @@ def build(run: Run, plan: Plan, events: list[Event]) -> ReusedRun | None:
     for event in events:
         kind, key, data = event.type, event.step, event.data
         if kind is EventType.STEP_OUTPUT and key in modules and key not in done:
-            port = data.get("port")
-            info = _output(data)
-            if info is None or type(port) is not str:
+            port, checked = data.get("port"), _output(data)
+            if checked is None or type(port) is not str:
                 return None
+            digest, output_kind, size, summary = checked
+            info = {"digest": digest, "kind": output_kind, "size": size, "summary": summary}
             outputs.setdefault(key, {})[port] = info
-            messages.append(("step.output", {**info, "step": key, "port": port}))
+            message = {
+                "digest": digest, "kind": output_kind, "size": size, "summary": summary,
+                "step": key, "port": port,
+            }  # fmt: skip
+            messages.append(("step.output", message))
         elif kind is EventType.STEP_REUSED and key in modules and key not in done:
             when = datetime.fromtimestamp(event.time, tz=UTC)
             reason = str(data["reason"]) if "reason" in data else ""
