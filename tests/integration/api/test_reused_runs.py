@@ -21,6 +21,7 @@ import pytest
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.db import connection, connections
+from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
 from designer.engine import machine
@@ -471,8 +472,6 @@ def test_a_plan_is_stored_once_per_workspace_and_read_back_by_every_run_of_it(
     answer = editor.get(f"/api/runs/{reruns[1]}/plan/").json()
     assert [s["key"] for s in answer["steps"]] == [f"s{i}" for i in range(1, 6)]
     # a rerun finds the row by its key: the plan is not written (nor sent) again
-    from django.test.utils import CaptureQueriesContext
-
     with CaptureQueriesContext(connection) as queries:
         assert post_run(editor, graph)["status"] == "succeeded"
     table = SharedPlan._meta.db_table
