@@ -486,7 +486,10 @@ def keyed(
 
 
 def fingerprint(mat: Mapping[str, Any]) -> str:
-    """The cache key of a step: SHA-256 over module, implementation, params, inputs, environment."""
+    """The cache key of a step: SHA-256 over module, implementation, params, inputs, environment.
+
+    The definition: the engine computes the same key with `keyed` (from the step's parts encoded
+    once), which the property tests hold to this function."""
     key = {
         "format": CACHE_FORMAT,
         "module": mat["module"],
