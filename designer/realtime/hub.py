@@ -39,7 +39,11 @@ RUN_GROUP_PREFIX = "run."
 # A remembered answer is read again after this long even when no message changed it (a backstop
 # for a change whose message was lost, e.g. a user deactivated in the admin, which sends none).
 RECALL_SECONDS = 10.0
-STOP_SECONDS = 1.0  # how often the receive of a group left is cancelled again until it ends
+# The message that ends a left group's receive. Leaving never cancels it: a cancel can land while
+# that receive holds channels_redis's one shared read of the process and drop a message popped
+# for another group (a removal: the member kept the socket); redis-py can also swallow a cancel.
+LEFT = "hub.left"
+STOP_SECONDS = 1.0  # how often the receive is cancelled again when LEFT could not be sent
 T = TypeVar("T")
 
 
@@ -113,8 +117,12 @@ class Hub:
                 return
             del self.groups[group]
             await self.layer.group_discard(group, subscription.channel)
-            if subscription.task is not None:
-                _stop(subscription.task)
+            try:
+                await self.layer.send(subscription.channel, {"type": LEFT})
+            except Exception:  # the layer is down (its receive ends on its own error) or full
+                logger.exception("realtime hub: telling the receive of %s to end failed", group)
+                if subscription.task is not None:
+                    _stop(subscription.task)
 
     async def recall(
         self,
@@ -142,9 +150,10 @@ class Hub:
         return await asyncio.shield(entry[1])
 
     async def _receive(self, group: str, subscription: Subscription) -> None:
-        # Until the group is left: channels_redis may turn the cancel that leaving sends into
-        # another error (a KeyError for the channel's buffer), which must not keep it receiving.
-        while self.groups.get(group) is subscription:
+        # Until the group is left and its LEFT message read (leaving sends it; a message still on
+        # the channel then is nobody's), or the layer fails after leaving (a cancel from _stop may
+        # turn into another error, e.g. a KeyError for the channel's buffer in channels_redis).
+        while True:
             try:
                 message = await self.layer.receive(subscription.channel)
             except asyncio.CancelledError:
@@ -154,6 +163,10 @@ class Hub:
                     return
                 logger.exception("realtime hub: receiving %s from the channel layer failed", group)
                 await asyncio.sleep(1)
+                continue
+            if message.get("type") == LEFT:
+                return
+            if self.groups.get(group) is not subscription:
                 continue
             subscription.heard()
             for one in _one_by_one(message):
@@ -206,10 +219,10 @@ def _one_by_one(message: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def _stop(receive: asyncio.Task[None]) -> None:
-    """Cancel a left group's receive, and again every STOP_SECONDS until it ends; never wait
-    for it. channels_redis and redis-py can swallow a cancel (a blocked Redis read then ends
-    only when it times out, or never), and waiting under the hub's lock had kept every socket
-    joining a group in the process waiting for its welcome (~10 s, or for good)."""
+    """Cancel a left group's receive that LEFT could not reach, and again every STOP_SECONDS
+    until it ends; never wait for it. channels_redis and redis-py can swallow a cancel (a
+    blocked Redis read then ends only when it times out, or never), and waiting under the hub's
+    lock had kept every socket joining a group in the process waiting for its welcome."""
     if not receive.done():
         receive.cancel()
         asyncio.get_running_loop().call_later(STOP_SECONDS, _stop, receive)

@@ -108,12 +108,34 @@ async def test_leaving_a_group_does_not_hold_up_sockets_joining_others(redis_url
         await asyncio.sleep(0.1)
 
 
+async def test_a_left_groups_receive_ends_by_itself_never_cancelled(redis_url: str) -> None:
+    """Leaving ends the group's receive with a message to it, not a cancel: a cancel can land
+    while that receive holds channels_redis's one shared read of the process (BZPOPMIN) and drop
+    a message Redis popped for another group (a removal: the removed member kept the socket)."""
+    hub = Hub()
+    hub.layer = RedisChannelLayer(**redis_channel_layer(redis_url)["CONFIG"])
+    other, leaving = Subscriber(), Subscriber()
+    await hub.subscribe("member.other", other)
+    receives = []
+    for index in range(6):
+        await hub.subscribe(f"token.{index}", leaving)
+        receives.append(hub.groups[f"token.{index}"].task)
+        await hub.layer.group_send("member.other", {"type": "member.removed"})
+        await hub.unsubscribe(f"token.{index}", leaving)
+    done, running = await asyncio.wait(receives, timeout=10)
+    assert not running, "a left group's receive lives on"
+    assert not [task for task in done if task.cancelled()], "leaving cancelled a receive"
+    assert other.count == 6  # every message of the group still joined arrived
+
+
 class Subscriber:
     """A socket of the hub that notes a delivery."""
 
     def __init__(self) -> None:
         self.delivered = asyncio.Event()
+        self.count = 0
 
     async def deliver(self, message: dict[str, Any]) -> None:
         """Note the message."""
+        self.count += 1
         self.delivered.set()
