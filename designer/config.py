@@ -72,13 +72,22 @@ def sqlite_database(path: str | Path) -> dict[str, object]:
 # connection, and a message Redis popped for it in that moment (a member's removal) was lost.
 # The socket timeout must outlast that blocking read (decision 0038).
 LAYER_SOCKET_TIMEOUT = 30.0
+# The realtime hub's channels (one per group and process). channels_redis keeps every
+# process-local channel of a process in one Redis queue and bounds it by the channel's capacity
+# (100 by default): a burst on one group (a fast run's events) filled it and a message to
+# another group sent meanwhile was dropped (a member's removal: the socket stayed open).
+HUB_CHANNEL_PREFIX = "realtime-hub."
+HUB_CHANNEL_CAPACITY = 2000
 
 
 def redis_channel_layer(url: str) -> dict[str, Any]:
     """The CHANNEL_LAYERS entry for Redis at `url` (sockets' groups, run events)."""
     return {
         "BACKEND": "channels_redis.core.RedisChannelLayer",
-        "CONFIG": {"hosts": [{"address": url, "socket_timeout": LAYER_SOCKET_TIMEOUT}]},
+        "CONFIG": {
+            "hosts": [{"address": url, "socket_timeout": LAYER_SOCKET_TIMEOUT}],
+            "channel_capacity": {f"{HUB_CHANNEL_PREFIX}*": HUB_CHANNEL_CAPACITY},
+        },
     }
 
 

@@ -30,6 +30,7 @@ from typing import Any, Protocol, TypeVar
 from channels.db import database_sync_to_async
 from channels.layers import get_channel_layer
 
+from designer.config import HUB_CHANNEL_PREFIX
 from designer.realtime.snapshot import latest_seqs
 
 logger = logging.getLogger(__name__)
@@ -93,7 +94,7 @@ class Hub:
 
     async def _join(self, group: str) -> Subscription:
         loop = asyncio.get_running_loop()
-        subscription = Subscription(await self.layer.new_channel("realtime-hub."))
+        subscription = Subscription(await self.layer.new_channel(HUB_CHANNEL_PREFIX))
         await self.layer.group_add(group, subscription.channel)
         run_id = _run_id(group)
         if run_id is not None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import threading
 import time
 from typing import Any
 
@@ -22,6 +23,8 @@ from tests.integration.realtime.harness import (
     receive_until_finished,
 )
 from tests.integration.realtime.script import RunView, expected_step, run_script, step_key
+
+BURST = 300  # messages on one group: above channels_redis's default capacity (100)
 
 
 async def test_events_from_a_separate_producer_process_reach_the_socket_through_redis(
@@ -126,6 +129,33 @@ async def test_a_left_groups_receive_ends_by_itself_never_cancelled(redis_url: s
     assert not running, "a left group's receive lives on"
     assert not [task for task in done if task.cancelled()], "leaving cancelled a receive"
     assert other.count == 6  # every message of the group still joined arrived
+
+
+async def test_a_burst_on_one_group_does_not_crowd_out_another_groups_message(
+    redis_url: str,
+) -> None:
+    """channels_redis keeps every hub channel of a process in one Redis queue, bounded by the
+    channels' capacity: a burst on one group (a fast run's events, sent by another process while
+    this one is busy) must not make Redis drop a message to another group (a removal)."""
+    config = redis_channel_layer(redis_url)["CONFIG"]
+    hub = Hub()
+    hub.layer = RedisChannelLayer(**config)
+    busy, member = Subscriber(), Subscriber()
+    await hub.subscribe("workspace.burst", busy)
+    await hub.subscribe("member.burst", member)
+
+    async def burst() -> None:
+        layer = RedisChannelLayer(**config)
+        for _ in range(BURST):
+            await layer.group_send("workspace.burst", {"type": "protocol.message", "message": {}})
+        await layer.group_send("member.burst", {"type": "member.removed"})
+
+    sender = threading.Thread(target=asyncio.run, args=(burst(),))
+    sender.start()
+    sender.join()  # this process's loop is busy (blocked) all along: nothing is read meanwhile
+    await asyncio.wait_for(member.delivered.wait(), 30)
+    for group, subscriber in (("workspace.burst", busy), ("member.burst", member)):
+        await hub.unsubscribe(group, subscriber)
 
 
 class Subscriber:
