@@ -151,9 +151,9 @@ class Hub:
         return await asyncio.shield(entry[1])
 
     async def _receive(self, group: str, subscription: Subscription) -> None:
-        # Until the group is left and its LEFT message read (leaving sends it; a message still on
-        # the channel then is nobody's), or the layer fails after leaving (a cancel from _stop may
-        # turn into another error, e.g. a KeyError for the channel's buffer in channels_redis).
+        # Until the group is left and its LEFT message read (leaving sends it; a message ahead of
+        # it goes to no socket), or the layer fails after leaving (a cancel from _stop may turn
+        # into another error, e.g. a KeyError for the channel's buffer in channels_redis).
         while True:
             try:
                 message = await self.layer.receive(subscription.channel)
@@ -167,8 +167,6 @@ class Hub:
                 continue
             if message.get("type") == LEFT:
                 return
-            if self.groups.get(group) is not subscription:
-                continue
             subscription.heard()
             for one in _one_by_one(message):
                 seq = (one.get("message") or {}).get("seq")
