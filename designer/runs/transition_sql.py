@@ -12,22 +12,21 @@ held, sees every transition committed before it, as when it was sent on its own.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from functools import cache, lru_cache
+from functools import cache
 from typing import Any
 
-from django.db import DEFAULT_DB_ALIAS, connection, connections
-from django.db.backends.base.base import BaseDatabaseWrapper
-from django.db.models import Field, Model
-from django.db.models.sql import Query
-from django.db.models.sql.compiler import SQLCompiler
+from django.db import connection
 
 from designer.runs.eventlog import UNLOCKED_FIELDS
 from designer.runs.models import Run, StepRun, StepStatus
+from designer.workspaces import rows
 
 DATABASE_NOW = "EXTRACT(EPOCH FROM clock_timestamp())"  # PostgreSQL's clock, epoch seconds
 WHOLE_ONLY = ("outputs", "progress", "log_tail", "history")  # read only for whole rows
 RUN_FIELDS = tuple(f for f in Run._meta.concrete_fields if f.name not in UNLOCKED_FIELDS)
 STEP_FIELDS = tuple(StepRun._meta.concrete_fields)
+RUN_NAMES = [f.name for f in RUN_FIELDS]
+STEP_NAMES = [f.name for f in STEP_FIELDS]
 
 
 @cache
@@ -59,28 +58,10 @@ def _steps_params(run_id: int, keys: Iterable[str] | None, queued: bool) -> list
     return [keys is None, list(keys or ()), queued, StepStatus.QUEUED, run_id]
 
 
-@lru_cache(maxsize=8)
-def _converters(
-    model: type[Model], fields: tuple[Field, ...], db: BaseDatabaseWrapper
-) -> tuple[SQLCompiler, dict[int, Any]]:
-    """A compiler on connection `db` and its converters of `fields`' values (made once per
-    connection object: they were a sixth of a transition's CPU when made at each)."""
-    compiler = db.ops.compiler("SQLCompiler")(Query(model), db, DEFAULT_DB_ALIAS)
-    return compiler, compiler.get_converters([f.get_col(model._meta.db_table) for f in fields])
-
-
-def _converted(model: type[Model], fields: tuple[Field, ...], rows: list[Any]) -> list[list[Any]]:
-    """Database values of `fields` as the ORM gives them (JSON parsed, and so on)."""
-    compiler, converters = _converters(model, fields, connections[DEFAULT_DB_ALIAS])
-    return [list(row) for row in compiler.apply_converters(rows, converters)]
-
-
 def _run(found: tuple[Any, ...] | None) -> tuple[Run, float]:
     if found is None:
         raise Run.DoesNotExist
-    (values,) = _converted(Run, RUN_FIELDS, [found[:-1]])
-    run = Run.from_db(DEFAULT_DB_ALIAS, [f.attname for f in RUN_FIELDS], values)
-    return run, float(found[-1])
+    return rows.load(Run, RUN_NAMES, found[:-1]), float(found[-1])
 
 
 def step_columns() -> str:
@@ -88,18 +69,14 @@ def step_columns() -> str:
     return ", ".join(connection.ops.quote_name(f.column) for f in STEP_FIELDS)
 
 
-def step_rows(rows: list[Any]) -> list[StepRun]:
+def step_rows(found: list[Any]) -> list[StepRun]:
     """StepRun objects from database rows of `step_columns`."""
-    names = [f.attname for f in STEP_FIELDS]
-    return [
-        StepRun.from_db(DEFAULT_DB_ALIAS, names, row)
-        for row in _converted(StepRun, STEP_FIELDS, rows)
-    ]
+    return rows.load_all(StepRun, STEP_NAMES, found)
 
 
-def _steps(rows: list[Any]) -> list[tuple[bool, StepRun]]:
-    wholes = [bool(row[0]) for row in rows]
-    return list(zip(wholes, step_rows([row[1:] for row in rows]), strict=True))
+def _steps(found: list[Any]) -> list[tuple[bool, StepRun]]:
+    wholes = [bool(row[0]) for row in found]
+    return list(zip(wholes, step_rows([row[1:] for row in found]), strict=True))
 
 
 def lock_run(run_id: int) -> tuple[Run, float]:

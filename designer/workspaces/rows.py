@@ -37,15 +37,28 @@ def table(model: type[Model]) -> str:
 
 def load(model: type[M], names: Sequence[str], values: Sequence[Any]) -> M:
     """An instance from the values of `names` as a statement read them (converted as the ORM
-    converts them, e.g. SQLite's datetimes made aware); the other fields deferred."""
+    converts them, e.g. SQLite's datetimes made aware, JSON parsed); the other fields deferred."""
+    return load_all(model, names, [values])[0]
+
+
+def load_all(model: type[M], names: Sequence[str], rows: Sequence[Sequence[Any]]) -> list[M]:
+    """`load` for each of `rows`."""
     alias = model.objects.db  # type: ignore[attr-defined]
     db = connections[alias]
     attnames, converted = _layout(model, tuple(names), alias)
-    loaded = list(values)
-    for at, field, col in converted:  # the fields the ORM converts (found once, see _layout)
-        for convert in db.ops.get_db_converters(col) + field.get_db_converters(db):
-            loaded[at] = convert(loaded[at], col, db)
-    return model.from_db(alias, attnames, loaded)
+    # the fields the ORM converts (found once, see _layout), with this connection's converters
+    converters = [
+        (at, col, db.ops.get_db_converters(col) + field.get_db_converters(db))
+        for at, field, col in converted
+    ]
+    instances = []
+    for values in rows:
+        loaded = list(values)
+        for at, col, field_converters in converters:
+            for convert in field_converters:
+                loaded[at] = convert(loaded[at], col, db)
+        instances.append(model.from_db(alias, attnames, loaded))
+    return instances
 
 
 @cache

@@ -99,3 +99,28 @@ def test_the_runs_steps_reused_from_read_as_the_orm_reads_them() -> None:
     assert mine[str(runs[0].pk)]["created_by"] == "ada"
     assert run_rows.refs(workspace, {str(runs[1].pk)}) == runs_by_id(workspace, {str(runs[1].pk)})
     assert run_rows.refs(workspace, set()) == {} == run_rows.refs(workspace, {"x"})
+
+
+@pytest.mark.postgres  # transition_sql's statements are PostgreSQL's (FOR UPDATE, ANY, clock)
+def test_a_transitions_reads_are_the_rows_the_orm_reads() -> None:
+    from django.db import transaction
+    from django.utils import timezone
+
+    from designer.runs import transition_sql
+    from designer.runs.models import StepRun
+
+    run = Run.objects.create(**new_run_values(), started_at=timezone.now())
+    StepRun.objects.create(run=run, key="a", module="m@1", outputs={"out": {"digest": "d"}})
+    StepRun.objects.create(run=run, key="b", module="m@1", history=[{"attempt": 1}], attempts=2)
+    with transaction.atomic():
+        locked, _ = transition_sql.lock_run(run.pk)
+        steps = transition_sql.steps(run.pk, None, queued=False)
+    fresh = Run.objects.get(pk=run.pk)
+    for field in transition_sql.RUN_FIELDS:
+        assert getattr(locked, field.attname) == getattr(fresh, field.attname), field.name
+    assert [whole for whole, _ in steps] == [True, True]
+    by_key = {step.key: step for _, step in steps}
+    for expected in StepRun.objects.filter(run=run):
+        for field in transition_sql.STEP_FIELDS:
+            got = getattr(by_key[expected.key], field.attname)
+            assert got == getattr(expected, field.attname), field.name
