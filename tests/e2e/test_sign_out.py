@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
+from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Page, expect
 
 from tests.e2e.server import LiveServer
@@ -24,12 +27,28 @@ def test_signing_out_in_one_tab_tells_the_editor_in_another(
     alice.get_by_role("button", name="Sign out").click()
     alice.wait_for_url("**/accounts/login/")
 
-    # The editor says so, or has gone to the sign-in page already (a REST call it made since,
-    # answered "not signed in", goes there), to come back to this graph afterwards.
-    banner = editor.get_by_test_id("signed-out-banner")
-    expect(banner.or_(editor.get_by_role("heading", name="Sign in"))).to_be_visible()
-    if banner.count():
-        expect(editor.get_by_test_id("collab-closed")).to_have_text("You were signed out.")
-        expect(editor.get_by_test_id("editor")).to_have_attribute("data-synced", "false")
-    else:
-        assert editor.url.endswith(f"/accounts/login/?next=%2Fgraphs%2F{graph}%2F"), editor.url
+    # The editor says so, or goes to the sign-in page (a REST call it made since, answered "not
+    # signed in", goes there), to come back to this graph afterwards. It may say so and go a
+    # moment later, so each look reads the whole page at once.
+    login = f"/accounts/login/?next=%2Fgraphs%2F{graph}%2F"
+    deadline = time.monotonic() + 10
+    while not (editor.url.endswith(login) or _says_signed_out(editor)):
+        assert time.monotonic() < deadline, f"neither signed out nor sent to sign in: {editor.url}"
+        editor.wait_for_timeout(100)
+
+
+def _says_signed_out(page: Page) -> bool:
+    """Whether the editor shows the signed-out banner, its closed co-editing saying why and its
+    document no longer synced (False while the page is navigating away)."""
+    try:
+        return bool(page.evaluate(SAYS_SIGNED_OUT))
+    except PlaywrightError:
+        return False
+
+
+SAYS_SIGNED_OUT = """() => {
+    const find = (id) => document.querySelector(`[data-testid=${id}]`);
+    return Boolean(find("signed-out-banner"))
+        && find("collab-closed")?.textContent.trim() === "You were signed out."
+        && find("editor")?.dataset.synced === "false";
+}"""
