@@ -1,4 +1,4 @@
-"""A left group's receive ends even when the message that ends it cannot be sent."""
+"""A left group's receive ends: by the message leaving sends it, else by a cancel."""
 
 from __future__ import annotations
 
