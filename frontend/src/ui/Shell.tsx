@@ -24,14 +24,14 @@ export function Shell({ crumbs, actions, children, full }: { crumbs: Crumb[]; ac
   return (
     <div className={`shell${full ? " shell-full" : ""}`}>
       <header className="topbar">
-        <a className="brand" {...linkProps("/")}>
-          <span className="brand-mark" aria-hidden="true">◆</span> Pipeline designer
+        <a className="brand" aria-label="Pipeline designer" {...linkProps("/")}>
+          <span className="brand-mark" aria-hidden="true">◆</span> <span className="brand-name">Pipeline designer</span>
         </a>
         <nav className="crumbs" aria-label="Breadcrumbs">
           {crumbs.map((c, i) => (
             <span key={i} className="crumb">
               <span className="crumb-sep" aria-hidden="true">/</span>
-              {c.href ? <a {...linkProps(c.href)}>{c.label}</a> : <span data-testid="crumb-current">{c.label}</span>}
+              {c.href ? <a {...linkProps(c.href)}>{c.label}</a> : <span data-testid="crumb-current" title={c.label}>{c.label}</span>}
             </span>
           ))}
         </nav>
