@@ -66,6 +66,8 @@ def test_a_run_page_shows_every_step_and_log_line_and_compares_two_runs(
     expect(page.get_by_test_id("node-evaluate")).to_have_attribute(
         "data-status", re.compile("succeeded|reused")
     )
+    crumbs = page.get_by_role("navigation", name="Breadcrumbs")
+    expect(crumbs).to_have_text(re.compile(r"/\s*Research\s*/\s*Run page\s*/\s*Runs\s*/\s*Run \d+"))
 
     page.get_by_test_id("node-py").click()
     details = page.get_by_test_id("step-details")
@@ -102,6 +104,7 @@ def test_a_run_page_shows_every_step_and_log_line_and_compares_two_runs(
     expect(page.get_by_test_id("step-reason")).to_have_text(reused)
 
     page.goto(f"{designer_server.url}/graphs/{graph}/runs/")
+    expect(crumbs).to_have_text(re.compile(r"Workspaces\s*/\s*Research\s*/\s*Run page\s*/\s*Runs$"))
     page.get_by_test_id("run-list").locator("input[type=checkbox]").nth(0).check()
     page.get_by_test_id("run-list").locator("input[type=checkbox]").nth(1).check()
     page.get_by_test_id("run-compare").click()

@@ -2,15 +2,12 @@
 import { useEffect, useState } from "react";
 import { api, items } from "../api/client";
 import type { Dataset, Workspace } from "../api/types";
+import { useWorkspace } from "../api/useWorkspace";
 
 export function useWorkspaceInfo(workspaceId: number): { workspace: Workspace | null; datasetNames: string[] } {
-  const [workspace, setWorkspace] = useState<Workspace | null>(null);
+  const workspace = useWorkspace(workspaceId);
   const [datasetNames, setDatasetNames] = useState<string[]>([]);
   useEffect(() => {
-    api
-      .get<Workspace>(`/api/workspaces/${workspaceId}/`)
-      .then(setWorkspace)
-      .catch(() => undefined);
     api
       .get<Dataset[] | { results: Dataset[] }>(`/api/workspaces/${workspaceId}/datasets/?limit=500`)
       .then((d) => setDatasetNames(items(d).map((x) => x.name)))

@@ -2,6 +2,7 @@
 import { useCallback, useEffect, useRef, useState } from "react";
 import { api, errorMessage, items } from "../api/client";
 import type { GraphDetail, Run } from "../api/types";
+import { useWorkspace } from "../api/useWorkspace";
 import { fmt } from "../runs/charts";
 import { openWorkspaceSocket } from "../runs/socket";
 import { linkProps, navigate } from "../router";
@@ -34,6 +35,7 @@ export function RunsPage({ graphId }: { graphId: number }) {
   }, [graphId, loadRuns]);
   // Statuses change live; a finished run, or one the list does not know yet, reloads it.
   const workspace = graph?.workspace;
+  const workspaceDetail = useWorkspace(workspace);
   const runsRef = useRef(runs);
   runsRef.current = runs;
   useEffect(() => {
@@ -57,7 +59,7 @@ export function RunsPage({ graphId }: { graphId: number }) {
     <Shell
       crumbs={[
         { label: "Workspaces", href: "/" },
-        { label: "Workspace", href: graph ? `/workspaces/${graph.workspace}/` : undefined },
+        { label: workspaceDetail?.name ?? "Workspace", href: graph ? `/workspaces/${graph.workspace}/` : undefined },
         { label: graph?.name ?? "…", href: `/graphs/${graphId}/` },
         { label: "Runs" },
       ]}
