@@ -219,7 +219,7 @@ class RunCompareView(RunsView):
                 "different_graphs",
                 f"Runs {pk} and {other} belong to different graphs; compare runs of one graph.",
             )
-        runs = Run.objects.select_related("graph_version", "created_by")
+        runs = Run.objects.select_related("graph_version__graph", "created_by")
         return Response(compare_runs(runs.get(pk=first.pk), runs.get(pk=second.pk)))
 
 

@@ -194,7 +194,11 @@ def compare_runs(first: Run, second: Run) -> dict[str, Any]:
                     "improved": improved,
                 }
             )
+    graph = newer.graph_version.graph
     return {
+        "workspace": newer.workspace_id,
+        "graph": graph.pk,
+        "graph_name": graph.name,
         "older": _run_info(older),
         "newer": _run_info(newer),
         "steps": steps,

@@ -593,6 +593,9 @@ class CompareMetricSerializer(serializers.Serializer):
 class CompareSerializer(serializers.Serializer):
     """Two runs of a graph step by step, older first whatever the order asked."""
 
+    workspace = serializers.IntegerField()
+    graph = serializers.IntegerField()
+    graph_name = serializers.CharField()
     older = CompareRunSerializer()
     newer = CompareRunSerializer()
     steps = CompareStepSerializer(many=True)

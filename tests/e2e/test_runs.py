@@ -109,6 +109,10 @@ def test_a_run_page_shows_every_step_and_log_line_and_compares_two_runs(
     page.get_by_test_id("run-list").locator("input[type=checkbox]").nth(1).check()
     page.get_by_test_id("run-compare").click()
     page.wait_for_url(re.compile(rf"/runs/({first}/compare/{second}|{second}/compare/{first})/$"))
+    expect(crumbs).to_have_text(re.compile(r"Research\s*/\s*Run page\s*/\s*Runs\s*/\s*Run \d+ vs"))
+    expect(crumbs.get_by_role("link", name="Runs")).to_have_attribute(
+        "href", f"/graphs/{graph}/runs/"
+    )
     learner = page.get_by_test_id("compare-step-learner")
     expect(learner).to_have_attribute("data-changed", "true")
     expect(learner).to_contain_text("param C: 1 → 0.05")

@@ -1117,6 +1117,9 @@ export interface components {
         };
         /** @description Two runs of a graph step by step, older first whatever the order asked. */
         Compare: {
+            workspace: number;
+            graph: number;
+            graph_name: string;
             older: components["schemas"]["CompareRun"];
             newer: components["schemas"]["CompareRun"];
             steps: components["schemas"]["CompareStep"][];

@@ -2,6 +2,7 @@
 import { useEffect, useState } from "react";
 import { api, errorMessage } from "../api/client";
 import type { components } from "../api/schema.gen";
+import { useWorkspace } from "../api/useWorkspace";
 import { linkProps } from "../router";
 import { Shell } from "../ui/Shell";
 import { fmt } from "./charts";
@@ -68,9 +69,18 @@ export function ComparePage({ runId, otherId }: { runId: number; otherId: number
       .then(setData)
       .catch((e) => setError(errorMessage(e)));
   }, [runId, otherId]);
+  const workspace = useWorkspace(data?.workspace);
   const steps = data ? data.steps.filter((s) => !changedOnly || s.changed) : [];
   return (
-    <Shell crumbs={[{ label: "Runs" }, { label: `Run ${runId} vs run ${otherId}` }]}>
+    <Shell
+      crumbs={[
+        { label: "Workspaces", href: "/" },
+        { label: workspace?.name ?? "Workspace", href: data ? `/workspaces/${data.workspace}/` : undefined },
+        { label: data?.graph_name ?? "…", href: data ? `/graphs/${data.graph}/` : undefined },
+        { label: "Runs", href: data ? `/graphs/${data.graph}/runs/` : undefined },
+        { label: `Run ${runId} vs run ${otherId}` },
+      ]}
+    >
       <div className="content" data-testid="compare-page">
         {error && <div className="callout callout-error">{error}</div>}
         {data && (

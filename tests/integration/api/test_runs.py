@@ -140,6 +140,8 @@ def test_end_to_end_run_rerun_with_changed_param(team_tx: Team, tmp_path: Path) 
     compared = editor.get(f"/api/runs/{second['id']}/compare/{first['id']}/").json()
     schema_validator("/api/runs/{id}/compare/{other}/", "get", "200").validate(compared)
     assert (compared["older"]["id"], compared["newer"]["id"]) == (first["id"], second["id"])
+    assert (compared["graph"], compared["graph_name"]) == (graph["id"], graph["name"])
+    assert compared["workspace"] == detail["workspace"]
     rows = {s["key"]: s for s in compared["steps"]}
     assert not rows["data"]["changed"] and rows["data"]["why"] == []
     assert rows["logreg"]["changed"]
