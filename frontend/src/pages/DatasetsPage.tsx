@@ -3,7 +3,8 @@
 // archive it when runs used it).
 import { useCallback, useEffect, useState } from "react";
 import { ApiError, api, csrfToken, errorMessage, items } from "../api/client";
-import type { Dataset, DatasetUsage, DatasetVersion, TablePage, Workspace } from "../api/types";
+import type { Dataset, DatasetUsage, DatasetVersion, TablePage } from "../api/types";
+import { useWorkspace } from "../api/useWorkspace";
 import { linkProps } from "../router";
 import { fmt } from "../runs/charts";
 import { Shell } from "../ui/Shell";
@@ -60,14 +61,13 @@ function VersionOrigin({ version }: { version: DatasetVersion | undefined }) {
 
 export function DatasetsPage({ workspaceId }: { workspaceId: number }) {
   const toast = useToast();
-  const [workspace, setWorkspace] = useState<Workspace | null>(null);
+  const workspace = useWorkspace(workspaceId);
   const [datasets, setDatasets] = useState<Dataset[] | null>(null);
   const [name, setName] = useState("");
   const [file, setFile] = useState<File | null>(null);
   const [progress, setProgress] = useState<number | null>(null);
   const [preview, setPreview] = useState<{ dataset: Dataset; versions: DatasetVersion[]; digest: string; page: TablePage; usage: DatasetUsage[] } | null>(null);
   const load = useCallback(() => {
-    api.get<Workspace>(`/api/workspaces/${workspaceId}/`).then(setWorkspace).catch(() => undefined);
     api
       .get<Dataset[] | { results: Dataset[] }>(`/api/workspaces/${workspaceId}/datasets/?limit=200`)
       .then((d) => setDatasets(items(d)))
