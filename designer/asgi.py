@@ -22,6 +22,11 @@ if settings.DESIGNER_RUNNER == "celery":
     # app (broker = REDIS_URL), not Celery's unconfigured default app.
     import designer.celery  # noqa: F401
 
+if settings.DESIGNER_RUNNER != "celery":
+    from designer.runs.coordinator import start_in_background
+
+    start_in_background()
+
 if settings.DESIGNER_SCHEDULER == "embedded":
     from designer.endpoints.background import start_embedded
 

@@ -14,7 +14,6 @@ import logging
 import queue
 import threading
 import time
-from functools import cache
 
 from django.conf import settings
 from django.db import close_old_connections, connection
@@ -145,6 +144,18 @@ class Coordinator:
                 return self.idle.pop()
         return engine_setup.step_runner(settings.DESIGNER_WORKERS, engine_setup.PRELOAD)
 
+    def warm(self) -> None:
+        """Start one pool's workers now, unless a pool exists: they import PRELOAD while no
+        run waits, so the first run starts on warm workers as every later one does."""
+        with self.lock:  # a run that asks for a pool meanwhile waits for this one
+            if self.idle or self.tokens:
+                return
+            self.idle.append(
+                engine_setup.step_runner(
+                    settings.DESIGNER_WORKERS, engine_setup.PRELOAD, started=True
+                )
+            )
+
     def _drive(self, run_id: int) -> None:
         token = self.tokens[run_id]
         try:
@@ -214,8 +225,31 @@ def recover() -> None:
         )
 
 
-@cache
+def start_in_background() -> None:
+    """At server start, on a daemon thread: fail the runs an earlier process left unfinished
+    (they would show as running until the next run) and warm one worker pool."""
+
+    def start() -> None:
+        try:
+            get().warm()
+        except Exception:  # the server serves on; the first run creates what is missing
+            logger.exception("could not prepare the run coordinator at start")
+        finally:
+            connection.close()
+
+    threading.Thread(target=start, name="coordinator-start", daemon=True).start()
+
+
+_coordinator: Coordinator | None = None
+_creating = threading.Lock()
+
+
 def get() -> Coordinator:
-    """The process's coordinator (created on first use, after recovering orphaned runs)."""
-    recover()
-    return Coordinator()
+    """The process's coordinator (created on first use, after recovering orphaned runs; once,
+    whether the server's start or a first run's request gets here first)."""
+    global _coordinator
+    with _creating:
+        if _coordinator is None:
+            recover()
+            _coordinator = Coordinator()
+        return _coordinator

@@ -56,12 +56,11 @@ def _patiently(act: Callable[[], T]) -> T:
 @worker_init.connect
 def preload(**_: Any) -> None:
     """Import what steps use before the pool forks, so no step pays for it (and its heartbeat
-    thread is not starved by a cold import): also the sample datasets' loader, which sklearn
-    imports lazily (~90 ms that landed on the first sample step of each pool process). What
-    is loaded then lives as long as the processes: it is frozen out of the collector's reach,
-    so that a full collection in a pool process (some 250 ms of CPU, in the middle of a step
-    or a transition) scans only what the process made since, not its ~300,000 objects."""
-    for name in (*engine_setup.PRELOAD, "sklearn.datasets"):
+    thread is not starved by a cold import). What is loaded then lives as long as the
+    processes: it is frozen out of the collector's reach, so that a full collection in a pool
+    process (some 250 ms of CPU, in the middle of a step or a transition) scans only what the
+    process made since, not its ~300,000 objects."""
+    for name in engine_setup.PRELOAD:
         __import__(name)
     gc.freeze()
 

@@ -88,8 +88,18 @@ class LiveServer:
             [py, "-c", _SEED, PASSWORD], cwd=ROOT, env=env, check=True, capture_output=True
         )
         self.workspace = json.loads(seeded.stdout.decode().strip().splitlines()[-1])["workspace"]
-        log = (self.data_dir / "server.log").open("wb")
-        command = [py, "-m", "daphne", "-b", "127.0.0.1", "-p", str(self.port)]
+        return self._serve()
+
+    def restart(self) -> LiveServer:
+        """Stop Daphne as a crash or a deploy would (its runs left unfinished) and start it again
+        on the same port and data directory."""
+        self._end_process()
+        return self._serve()
+
+    def _serve(self) -> LiveServer:
+        env = self.env()
+        log = (self.data_dir / "server.log").open("ab")
+        command = [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(self.port)]
         self.process = subprocess.Popen(
             [*command, "designer.asgi:application"],
             cwd=ROOT,
@@ -113,6 +123,10 @@ class LiveServer:
 
     def stop(self) -> None:
         """Stop Daphne (and the workers it started) by its pid, then remove the data directory."""
+        self._end_process()
+        shutil.rmtree(self.data_dir, ignore_errors=True)
+
+    def _end_process(self) -> None:
         if self.process and self.process.poll() is None:
             self.process.terminate()
             try:
@@ -120,4 +134,3 @@ class LiveServer:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
-        shutil.rmtree(self.data_dir, ignore_errors=True)

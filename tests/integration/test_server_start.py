@@ -1,0 +1,111 @@
+"""A server starting (embedded runner): the runs an earlier process left running are failed at
+once, and the first run finds its worker processes started and their imports done."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.e2e.server import LiveServer
+from tests.integration.endpoints.test_live_server import Session
+
+SLEEPING = "import time\n\ndef azureml_main(df1, df2=None):\n    time.sleep(120)\n    return df1\n"
+
+
+@pytest.fixture
+def server() -> Iterator[LiveServer]:
+    live = LiveServer().start()
+    yield live
+    live.stop()
+
+
+def until(condition: Any, timeout: float, what: str) -> Any:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = condition()
+        if value:
+            return value
+        time.sleep(0.2)
+    raise AssertionError(f"not within {timeout} s: {what}")
+
+
+def workers_of(pid: int) -> dict[int, str]:
+    """The server's worker processes (its children running the worker loop): pid → maps."""
+    found = {}
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        try:
+            parent = int((proc / "stat").read_text().rpartition(")")[2].split()[1])
+            command = (proc / "cmdline").read_bytes().decode(errors="replace")
+            maps = (proc / "maps").read_text() if parent == pid else ""
+        except OSError:  # ended meanwhile
+            continue
+        if parent == pid and "worker_main" in command:
+            found[int(proc.name)] = maps
+    return found
+
+
+def document(nodes: list[dict[str, Any]], edges: list[dict[str, Any]]) -> dict[str, Any]:
+    return {"schema_version": 1, "parameters": {}, "nodes": nodes, "edges": edges, "comments": []}
+
+
+SAMPLE = {"id": "data", "module": "data.sample_dataset@1", "params": {"name": "iris"}}
+
+
+def test_the_first_run_finds_its_workers_started_and_their_imports_done(
+    server: LiveServer,
+) -> None:
+    assert server.process is not None
+    warm = until(
+        lambda: (
+            (w := workers_of(server.process.pid))  # type: ignore[union-attr]
+            and len(w) == 2
+            and all("/sklearn/" in maps for maps in w.values())
+            and w
+        ),
+        60,
+        "two workers with scikit-learn loaded, before any run",
+    )
+    alice = Session(server)
+    body = {"name": "iris", "document": document([SAMPLE], [])}
+    graph = alice.call("POST", f"/api/workspaces/{server.workspace}/graphs/", body, 201)
+    run = alice.call("POST", f"/api/graphs/{graph['id']}/runs/", {}, 201)
+    done = until(
+        lambda: (r := alice.call("GET", f"/api/runs/{run['id']}/"))["finished_at"] and r,
+        60,
+        "the first run finished",
+    )
+    assert done["status"] == "succeeded", done
+    assert set(workers_of(server.process.pid)) == set(warm)  # the run used them: no new pool
+
+
+def test_a_restarted_server_fails_the_runs_it_lost_before_anyone_runs_again(
+    server: LiveServer,
+) -> None:
+    alice = Session(server)
+    script = {"id": "py", "module": "script.python@1", "params": {"code": SLEEPING}}
+    edge = {"id": "e", "source": {"node": "data", "port": "dataset"}}
+    edge["target"] = {"node": "py", "port": "dataset1"}
+    body = {"name": "slow", "document": document([SAMPLE, script], [edge])}
+    graph = alice.call("POST", f"/api/workspaces/{server.workspace}/graphs/", body, 201)
+    run = alice.call("POST", f"/api/graphs/{graph['id']}/runs/", {}, 201)
+
+    def script_running() -> bool:
+        steps = alice.call("GET", f"/api/runs/{run['id']}/")["steps"]
+        return any(s["key"] == "py" and s["status"] == "running" for s in steps)
+
+    until(script_running, 60, "the script step running")
+    server.restart()
+    alice = Session(server)
+    lost = until(
+        lambda: (r := alice.call("GET", f"/api/runs/{run['id']}/"))["status"] == "failed" and r,
+        30,
+        "the lost run failed, with no new run started",
+    )
+    assert "server restarted" in lost["error"], lost
+    assert alice.call("GET", f"/api/graphs/{graph['id']}/runs/")["count"] == 1
