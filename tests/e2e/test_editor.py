@@ -355,6 +355,10 @@ def test_dataset_upload_and_preview(
     expect(page.get_by_test_id("toast").filter(has_text="Uploaded loans")).to_be_visible()
     row = page.get_by_test_id("dataset-list").locator("tr", has_text="loans")
     expect(row).to_contain_text("120")
+    expect(row.locator("td").nth(3)).to_have_text(re.compile(r"^(\d+\.\d KB|\d+ bytes)$"))
+    # the form is cleared: it shows no file, and the Upload button waits for one
+    assert page.get_by_test_id("dataset-file").evaluate("input => input.files.length") == 0
+    expect(page.get_by_role("button", name="Upload")).to_be_disabled()
     row.get_by_role("button", name="Preview").click()
     expect(page.locator("h2", has_text="loans")).to_contain_text("120 rows")
     expect(page.locator("table").last.locator("thead th")).to_have_text(

@@ -7,6 +7,7 @@ import type { Dataset, DatasetUsage, DatasetVersion, TablePage } from "../api/ty
 import { useWorkspace } from "../api/useWorkspace";
 import { linkProps } from "../router";
 import { fmt } from "../runs/charts";
+import { bytes } from "../ui/bytes";
 import { Shell } from "../ui/Shell";
 import { useToast } from "../ui/toasts";
 
@@ -65,6 +66,7 @@ export function DatasetsPage({ workspaceId }: { workspaceId: number }) {
   const [datasets, setDatasets] = useState<Dataset[] | null>(null);
   const [name, setName] = useState("");
   const [file, setFile] = useState<File | null>(null);
+  const [picked, setPicked] = useState(0); // a new file input after an upload: it shows no file, and the same file can be picked again
   const [progress, setProgress] = useState<number | null>(null);
   const [preview, setPreview] = useState<{ dataset: Dataset; versions: DatasetVersion[]; digest: string; page: TablePage; usage: DatasetUsage[] } | null>(null);
   const load = useCallback(() => {
@@ -84,6 +86,7 @@ export function DatasetsPage({ workspaceId }: { workspaceId: number }) {
       toast(`Uploaded ${datasetName}.`, "success");
       setName("");
       setFile(null);
+      setPicked((n) => n + 1);
       load();
     } catch (err) {
       toast(errorMessage(err), "error");
@@ -130,7 +133,7 @@ export function DatasetsPage({ workspaceId }: { workspaceId: number }) {
         <h1>Datasets</h1>
         <form className="upload-form" onSubmit={(e) => void submit(e)}>
           <input type="text" placeholder="Name (letters, digits, . _ -)" value={name} onChange={(e) => setName(e.target.value)} aria-label="Dataset name" />
-          <input type="file" accept=".csv,.parquet,text/csv" onChange={(e) => setFile(e.target.files?.[0] ?? null)} aria-label="File" data-testid="dataset-file" />
+          <input key={picked} type="file" accept=".csv,.parquet,text/csv" onChange={(e) => setFile(e.target.files?.[0] ?? null)} aria-label="File" data-testid="dataset-file" />
           <button className="primary" type="submit" disabled={!file || progress !== null}>Upload</button>
           {existing && (
             <p className="muted small" data-testid="new-version-note">
@@ -162,7 +165,7 @@ export function DatasetsPage({ workspaceId }: { workspaceId: number }) {
                   <td className="strong">{d.name}</td>
                   <td>{fmt(d.latest?.rows)}</td>
                   <td>{d.latest?.columns.length ?? "—"}</td>
-                  <td>{d.latest ? `${fmt(Math.round(d.latest.size / 1024))} KB` : "—"}</td>
+                  <td title={d.latest ? `${fmt(d.latest.size)} bytes` : undefined}>{d.latest ? bytes(d.latest.size) : "—"}</td>
                   <td>{(d as Dataset & { version_count?: number }).version_count ?? ""}</td>
                   <td className="row-actions">
                     <button className="small" onClick={() => d.latest && void show(d, d.latest.digest)} disabled={!d.latest} data-testid={`preview-dataset-${d.name}`}>Preview</button>

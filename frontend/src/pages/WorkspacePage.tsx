@@ -3,20 +3,11 @@ import { useCallback, useEffect, useRef, useState } from "react";
 import { api, errorMessage, items } from "../api/client";
 import type { GraphSummary, Membership, Workspace } from "../api/types";
 import { linkProps, navigate } from "../router";
+import { bytes } from "../ui/bytes";
 import { Shell } from "../ui/Shell";
 import { useToast } from "../ui/toasts";
 
 const ROLES = ["viewer", "editor", "owner"];
-
-function bytes(n: number): string {
-  const units = ["bytes", "KB", "MB", "GB", "TB"];
-  let i = 0;
-  while (n >= 1024 && i < units.length - 1) {
-    n /= 1024;
-    i += 1;
-  }
-  return `${i === 0 ? n : n.toFixed(1)} ${units[i]}`;
-}
 
 export function WorkspacePage({ workspaceId }: { workspaceId: number }) {
   const toast = useToast();

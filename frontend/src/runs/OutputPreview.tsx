@@ -2,6 +2,7 @@
 import { useEffect, useState } from "react";
 import { api, errorMessage } from "../api/client";
 import type { ColumnSummary, ObjectSummary as ObjectSummaryData, OutputInfo, OutputPreviewData } from "../api/types";
+import { bytes } from "../ui/bytes";
 import { ConfusionMatrix, CurveChart, Histogram, fmt } from "./charts";
 import { downloads } from "./downloads";
 
@@ -191,7 +192,7 @@ export function OutputPreview({ runId, step, port, output, title, onClose }: Pro
       <header className="panel-header">
         <h3>
           {title} · <span className="mono">{port}</span>
-          <span className="muted small"> {output.kind} · {fmt(output.size)} bytes</span>
+          <span className="muted small" title={`${fmt(output.size)} bytes`}> {output.kind} · {bytes(output.size)}</span>
         </h3>
         <div className="panel-actions">
           {isTable && (

@@ -11,6 +11,7 @@ import { Catalogue } from "../graph/catalogue";
 import { normalizeDocument, type GraphDocument } from "../graph/document";
 import type { Decorations, DiffMark } from "../graph/mapping";
 import { linkProps, navigate } from "../router";
+import { bytes } from "../ui/bytes";
 import { usePanelHeight, PanelResizer } from "../ui/PanelResizer";
 import { Shell } from "../ui/Shell";
 import { useToast } from "../ui/toasts";
@@ -302,7 +303,7 @@ function StepDetails({ runId, step, label, onPreview }: { runId: number; step: S
             {Object.entries(step.outputs).map(([port, output]) => (
               <li key={port} data-testid={`output-${port}`}>
                 <button className="link-button" onClick={() => onPreview(port)} data-testid={`open-output-${port}`}>{port}</button>
-                <span className="muted small"> {output.kind} · {fmt(output.size)} bytes</span>
+                <span className="muted small" title={`${fmt(output.size)} bytes`}> {output.kind} · {bytes(output.size)}</span>
                 <span className="output-downloads">
                   {downloads(runId, step.key, port, output).map((d) => (
                     <a key={d.label} href={d.href} download data-testid={d.testId}>
