@@ -69,7 +69,9 @@ def team(members: dict[str, str | None]) -> dict[str, Any]:
 
 
 def create_run(workspace: int, steps: int) -> dict[str, Any]:
-    """A queued run of a linear graph of `steps` nodes, its steps pending."""
+    """A queued run of a linear graph of `steps` nodes, its steps pending. Its events come from
+    outside any server process (`produce`), as a Celery worker's do, so it is a Celery run: a
+    server that starts meanwhile does not take it for a local run it lost in a restart."""
     nodes = [
         {
             "id": f"n{i}",
@@ -82,7 +84,7 @@ def create_run(workspace: int, steps: int) -> dict[str, Any]:
     document = {"schema_version": 1, "parameters": {}, "nodes": nodes, "edges": [], "comments": []}
     graph = Graph.objects.create(workspace_id=workspace, name="watched", draft=document)
     version = GraphVersion.objects.create(graph=graph, number=1, document=document)
-    run = Run.objects.create(workspace_id=workspace, graph_version=version)
+    run = Run.objects.create(workspace_id=workspace, graph_version=version, runner="celery")
     StepRun.objects.bulk_create(
         StepRun(run=run, key=node["id"], module=node["module"]) for node in nodes
     )
