@@ -71,7 +71,9 @@ class StepContext(Protocol):
         ...
 
     def artifact(self, digest: str, kind: str) -> Any:
-        """Return a stored output by its digest and kind (a model frozen from an earlier run).
+        """Return a stored output by its digest and kind (a model frozen from an earlier run,
+        a registered dataset's version); an output equal to a table read so may be stored as
+        a reference to it, as to an input.
 
         Which digests a step may name is the caller's check (the server allows only outputs
         of runs in the graph's own workspace); a missing or corrupted artifact raises

@@ -186,8 +186,7 @@ def _positions(table: Any, parent: Any) -> Any:
     import numpy as np
     import pyarrow as pa
 
-    out_meta, parent_meta = _pandas(table), _pandas(parent)
-    if out_meta is None or parent_meta is None:
+    if _pandas(table) is None:  # a parent without pandas metadata reads with a range index
         return False
     if table.num_rows == parent.num_rows and _same_index(table, parent):
         return None
@@ -229,6 +228,8 @@ def _index_columns(table: Any) -> list[Any]:
 
 
 def _same_index(table: Any, parent: Any) -> bool:
+    if _range(table) is not None and _range(table) == _range(parent):
+        return True
     mine, theirs = _index_columns(table), _index_columns(parent)
     if len(mine) != len(theirs):
         return False
@@ -246,8 +247,12 @@ def _same_index(table: Any, parent: Any) -> bool:
 
 
 def _range(table: Any) -> tuple[int, int, int] | None:
-    """A table's pandas range index as (start, stop, step), or None."""
+    """A table's pandas range index as (start, stop, step), or None. A table saved without
+    its index, or without pandas metadata (an uploaded dataset), reads with the default one:
+    0 to its length."""
     index = _index_columns(table)
+    if not index:
+        return 0, table.num_rows, 1
     if len(index) != 1 or not isinstance(index[0], dict) or index[0].get("kind") != "range":
         return None
     return int(index[0]["start"]), int(index[0]["stop"]), int(index[0]["step"])

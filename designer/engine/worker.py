@@ -318,7 +318,8 @@ class WorkerContext:
         )
 
     def artifact(self, digest: str, kind: str) -> Any:
-        return load_input(self._store, digest, kind, self._tables)
+        # its table, like an input's, may be what an output is kept as a recipe over
+        return load_input(self._store, digest, kind, self._tables, self.seen)
 
 
 @contextlib.contextmanager

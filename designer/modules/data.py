@@ -56,13 +56,15 @@ def registered_dataset(ctx: StepContext) -> Mapping[str, Any]:
         raise StepError("name: give the name of a registered dataset", param="name")
     version = ctx.params.get("version") or None
     try:
-        path, digest = ctx.datasets.read(name, version)
+        _, digest = ctx.datasets.read(name, version)
     except (KeyError, FileNotFoundError, LookupError) as exc:
         which = f"version {version} of " if version else ""
         raise StepError(
             f"name: {which}dataset '{name}' is not registered ({exc})", param="name"
         ) from exc
-    df = pd.read_parquet(path)
+    # read as a stored artifact (what datasets are): the output is kept as a reference to it,
+    # not as another copy of the table
+    df = ctx.artifact(digest, "parquet")
     ctx.log(f"read dataset '{name}' version {digest}: {len(df)} rows")
     return {"dataset": df}
 

@@ -5,8 +5,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-import pandas as pd
-
 from designer.engine.context import StepContext, StepError
 from designer.modules._frames import frame
 
@@ -34,11 +32,12 @@ def web_service_input(ctx: StepContext) -> Mapping[str, Any]:
                 f"version: give the version digest of dataset '{name}'", param="version"
             )
         try:
-            path, digest = ctx.datasets.read(name, version)
+            _, digest = ctx.datasets.read(name, version)
         except (KeyError, FileNotFoundError, LookupError) as exc:
             raise StepError(f"dataset: {exc}", param="dataset") from exc
         ctx.log(f"read dataset '{name}' version {digest}")
-        return {"dataset": pd.read_parquet(path)}
+        # as a stored artifact: the output is kept as a reference to it (data.registered_dataset)
+        return {"dataset": ctx.artifact(digest, "parquet")}
     if ctx.input("dataset") is None:
         raise StepError(
             "Web service input has no connected data: in a batch run connect a dataset to it",

@@ -58,7 +58,9 @@ def _csv_dtypes(upload: UploadedFile) -> dict[str, Any]:
 
 def _arrow_type(dtype: Any) -> pa.DataType:
     if dtype.kind == "O":
-        return pa.string()  # CSV text (and the nulls between it)
+        # CSV text (and the nulls between it) as large_string, as every step's text output is,
+        # so that a step reading the dataset keeps its text columns as references to it
+        return pa.large_string()
     return pa.from_numpy_dtype(dtype)
 
 

@@ -147,10 +147,11 @@ def workspace_storage(workspace_id: int) -> dict[str, int]:
     for outputs, history in _step_records(steps, inline):
         digests.update(_digests(outputs))
         logged += sum(int(entry.get("bytes") or 0) for entry in history)
-    artifacts = _sizes(store, with_requirements(store, digests))
     datasets = engine_setup.dataset_store(workspace_id)
     versions = {v["version"] for name in datasets.names() for v in datasets.versions(name)}
     stored = _sizes(store, versions)
+    # a dataset version an output is kept as a reference to is counted once, as a dataset's
+    artifacts = _sizes(store, with_requirements(store, digests) - versions)
     runs = Run.objects.filter(workspace_id=workspace_id).count()
     return {
         "runs": runs,

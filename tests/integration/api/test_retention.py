@@ -131,3 +131,38 @@ def test_a_table_kept_as_a_recipe_is_served_and_keeps_what_it_needs(team_tx: Tea
     assert hashlib.sha256(parquet).hexdigest() == output["digest"]
     csv = b"".join(editor.get(base + "download/?as=csv").streaming_content).decode()
     assert len(csv.strip().splitlines()) == 31
+
+
+def test_a_run_reading_a_dataset_keeps_a_reference_to_it_counted_and_collected_once(
+    team_tx: Team,
+) -> None:
+    editor = team_tx.client("editor")
+    ws = team_tx.workspace.pk
+    rows = "\n".join(f"{i},{i * 0.5},{'ab'[i % 2]}" for i in range(20_000))
+    created = upload(team_tx, "loans", "loans.csv", f"n,x,k\n{rows}\n".encode())
+    assert created.status_code == 201, created.json()  # type: ignore[attr-defined]
+    version = created.json()["digest"]  # type: ignore[attr-defined]
+    dataset = created.json()["dataset"]  # type: ignore[attr-defined]
+    node = {"id": "read", "module": "data.registered_dataset@1", "params": {"name": "loans"}}
+    document = {"schema_version": 1, "parameters": {}, "nodes": [node], "edges": []}
+    gid = make_graph(editor, ws, document)
+    run = wait_for(editor, editor.post(f"/api/graphs/{gid}/runs/", {}, format="json").json()["id"])
+    assert run["status"] == "succeeded", run
+    output = run["steps"][0]["outputs"]["dataset"]["digest"]
+    store = engine_setup.artifact_store()
+    assert store.recipe(output) is not None and store.requires(output) == [version]
+
+    used = editor.get(f"/api/workspaces/{ws}/storage/").json()
+    assert used["datasets_bytes"] == store.size(version)
+    assert used["artifacts_bytes"] < used["datasets_bytes"] / 10  # the recipe, not a copy
+    assert (
+        used["total_bytes"] == used["artifacts_bytes"] + used["logs_bytes"] + used["datasets_bytes"]
+    )
+
+    # the dataset goes (archived: a run read it); the run's output still reads from its bytes
+    assert editor.delete(f"/api/datasets/{dataset['id']}/?archive=1").status_code == 204
+    collect(10, grace=0)
+    assert store.exists(version)
+    preview = editor.get(f"/api/runs/{run['id']}/steps/read/outputs/dataset/preview/")
+    assert preview.status_code == 200, preview.json()
+    assert preview.json()["table"]["total_rows"] == 20_000

@@ -105,6 +105,32 @@ def test_a_column_selection_references_every_column(tmp_path: Path) -> None:
     assert decode(store.get(digest), "parquet").equals(chosen)
 
 
+@pytest.mark.parametrize("pandas_metadata", [True, False])
+def test_a_table_saved_without_its_index_is_a_parent_with_the_default_one(
+    tmp_path: Path, pandas_metadata: bool
+) -> None:
+    """An uploaded dataset's Parquet (its index not saved, or written by another tool without
+    pandas metadata) reads with the index 0..n-1: the table read from it, and rows of it, are
+    kept as recipes over it."""
+    import pyarrow as pa
+
+    store = ArtifactStore(tmp_path / "store")
+    df = mixed(400).drop(columns=["maybe"])
+    arrow = pa.Table.from_pandas(df, preserve_index=False)
+    if not pandas_metadata:
+        arrow = arrow.replace_schema_metadata(None)
+    parent = store.put(_parquet(arrow))
+    read = load_input(store, parent, "parquet")
+    pd.testing.assert_frame_equal(read, df, check_exact=True)
+    whole = keep_as_recipe(store, read, parent, Hint(parent))
+    assert Recipe.from_json(store.recipe(whole) or b"").patch is None
+    assert store.get(whole) == frame_to_parquet(read)
+    positions = np.arange(0, 400, 3)
+    rows = read.iloc[positions].reset_index(drop=True)
+    picked = keep_as_recipe(store, rows, parent, Hint(parent, rows=positions))
+    assert store.get(picked) == frame_to_parquet(rows)
+
+
 def test_only_identical_bits_are_referenced() -> None:
     df = pd.DataFrame({"a": [0.0, 1.0, np.nan], "b": [1, 2, 3], "c": [4.0, 5.0, 6.0]})
     parent = table(df)

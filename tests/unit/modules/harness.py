@@ -59,6 +59,9 @@ class ModuleContext:
     ) -> None:
         self.rescales[output] = (source, dict(columns))
 
+    def artifact(self, digest: str, kind: str) -> Any:
+        return decode(self.datasets.store.get(digest), kind)
+
 
 class ModuleRunner:
     """Runs one module the way a worker would: defaults filled, params checked, values stored.

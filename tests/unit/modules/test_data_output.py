@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
+import numpy as np
 import pandas as pd
 import pytest
 from sklearn import datasets
 
 from designer.engine.context import StepError
+from designer.engine.datasets import StoredDatasets
+from designer.engine.store import ArtifactStore
+from tests.unit.modules.harness import run_document
 
 
 @pytest.mark.parametrize(
@@ -99,3 +105,21 @@ def test_web_service_input_reads_the_dataset_version_a_call_names(run) -> None:
     with pytest.raises(StepError, match="no version") as err:
         run("output.web_service_input@1", {"dataset": "call", "version": "0" * 12})
     assert err.value.param == "dataset"
+
+
+def test_a_registered_dataset_step_keeps_a_reference_to_the_version_not_a_copy(
+    tmp_path: Path,
+) -> None:
+    rng = np.random.default_rng(3)
+    table = pd.DataFrame(
+        {"x": rng.normal(size=20_000), "n": np.arange(20_000), "k": ["a"] * 20_000}
+    )
+    uploaded = tmp_path / "upload.parquet"
+    table.to_parquet(uploaded)
+    store = ArtifactStore(tmp_path / "artifacts")
+    version = StoredDatasets(store, "test").write("loans", uploaded)
+    node = {"id": "read", "module": "data.registered_dataset@1", "params": {"name": "loans"}}
+    run = run_document({"schema_version": 1, "nodes": [node], "edges": []}, tmp_path)
+    digest = run.records["read"]["dataset"]["digest"]
+    assert store.recipe(digest) is not None and store.requires(digest) == [version]
+    pd.testing.assert_frame_equal(run.values["read"]["dataset"], table)
