@@ -412,7 +412,7 @@ class OutputPreviewView(RunsView):
         if info["kind"] == "parquet":
             offset = query_int(request, "offset", 0, 0, 2**62)
             limit = query_int(request, "limit", 50, 1, MAX_LIMIT)
-            body["table"] = table_page(path, offset, limit)
+            body["table"] = table_page(path, offset, limit, body["summary"])
         elif info["kind"] == "json":
             body["value"] = json.loads(path.read_bytes())
         return Response(body)
@@ -572,7 +572,7 @@ class DatasetPreviewView(DatasetsView):
             raise ApiError(410, "gone", str(exc)) from exc
         offset = query_int(request, "offset", 0, 0, 2**62)
         limit = query_int(request, "limit", 50, 1, MAX_LIMIT)
-        return Response(table_page(path, offset, limit))
+        return Response(table_page(path, offset, limit, version.summary))
 
 
 class _UsageRowSerializer(DatasetUsageSerializer):

@@ -15,19 +15,24 @@ from designer.engine.hashing import json_safe
 MAX_LIMIT = 1000
 
 
-def table_page(source: Path | bytes, offset: int, limit: int) -> dict[str, Any]:
-    """Rows [offset, offset+limit) of a Parquet table, its column names and its summary."""
-    table = pq.read_table(pa.BufferReader(source) if isinstance(source, bytes) else source)
+def table_page(
+    source: Path | bytes, offset: int, limit: int, summary: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """Rows [offset, offset+limit) of a Parquet table, its column names and its summary
+    (`summary`, when it was stored with the table: then only the page becomes a DataFrame)."""
+    table = pq.read_table(
+        pa.BufferReader(source) if isinstance(source, bytes) else source, memory_map=True
+    )
     page = table.slice(offset, limit).to_pandas()
-    frame = table.to_pandas()
-    columns = [str(c) for c in frame.columns]
+    if not summary or "columns" not in summary:
+        summary = summarize_frame(table.to_pandas())
     return {
         "total_rows": table.num_rows,
         "offset": offset,
         "limit": limit,
-        "columns": columns,
+        "columns": [str(c) for c in page.columns],
         "rows": [json_safe(list(row)) for row in page.itertuples(index=False, name=None)],
-        "summary": summarize_frame(frame),
+        "summary": summary,
     }
 
 
