@@ -12,6 +12,7 @@ import pytest
 
 from tests.e2e.server import LiveServer
 from tests.integration.endpoints.test_live_server import Session
+from tests.support.processes import children
 
 SLEEPING = "import time\n\ndef azureml_main(df1, df2=None):\n    time.sleep(120)\n    return df1\n"
 
@@ -36,17 +37,14 @@ def until(condition: Any, timeout: float, what: str) -> Any:
 def workers_of(pid: int) -> dict[int, str]:
     """The server's worker processes (its children running the worker loop): pid → maps."""
     found = {}
-    for proc in Path("/proc").iterdir():
-        if not proc.name.isdigit():
-            continue
+    for child in children(pid):
         try:
-            parent = int((proc / "stat").read_text().rpartition(")")[2].split()[1])
-            command = (proc / "cmdline").read_bytes().decode(errors="replace")
-            maps = (proc / "maps").read_text() if parent == pid else ""
+            if "worker_main" in Path(f"/proc/{child}/cmdline").read_bytes().decode(
+                errors="replace"
+            ):
+                found[child] = Path(f"/proc/{child}/maps").read_text()
         except OSError:  # ended meanwhile
             continue
-        if parent == pid and "worker_main" in command:
-            found[int(proc.name)] = maps
     return found
 
 

@@ -24,6 +24,21 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+def children(pid: int) -> set[int]:
+    """Live (non-zombie) direct children of a process."""
+    found = set()
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                stat = Path(f"/proc/{entry}/stat").read_text()
+            except OSError:
+                continue
+            fields = stat.rpartition(")")[2].split()
+            if int(fields[1]) == pid and fields[0] != "Z":
+                found.add(int(entry))
+    return found
+
+
 def celery_worker_command(
     name: str, log_path: Path, concurrency: int = 2, *, quiet: bool = True
 ) -> list[str]:

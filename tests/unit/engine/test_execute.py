@@ -13,22 +13,8 @@ from designer.engine.datasets import StoredDatasets
 from designer.engine.events import EventType
 from designer.engine.runners.local import LocalRunner
 from tests.support.graphs import graph, node
+from tests.support.processes import children
 from tests.unit.engine.conftest import Env
-
-
-def _children(pid: int) -> set[int]:
-    """Live (non-zombie) direct children of a process."""
-    found = set()
-    for entry in os.listdir("/proc"):
-        if entry.isdigit():
-            try:
-                stat = Path(f"/proc/{entry}/stat").read_text()
-            except OSError:
-                continue
-            fields = stat.rpartition(")")[2].split()
-            if int(fields[1]) == pid and fields[0] != "Z":
-                found.add(int(entry))
-    return found
 
 
 def _alive(pid: int) -> bool:
@@ -138,7 +124,7 @@ def test_a_nodes_own_timeout_and_retries_win_over_the_runs(env: Env, tmp_path: P
 def test_cancel_kills_the_step_and_what_it_spawned(env: Env, tmp_path: Path) -> None:
     env.runner.start()
     workers_before = set(env.runner.pids())
-    children_before = _children(os.getpid())
+    children_before = children(os.getpid())
     pid_file = tmp_path / "pids"
     doc = graph(
         [node("s", "test.spawn@1", pid_file=str(pid_file)), node("t", "test.sleep@1", seconds=30)],
@@ -160,7 +146,7 @@ def test_cancel_kills_the_step_and_what_it_spawned(env: Env, tmp_path: Path) -> 
     assert _gone_soon(grandchild)  # SIGKILL to the group: delivered asynchronously
     # the pool replaced the killed worker: same number of children, no stray processes
     assert worker_pid in workers_before
-    assert len(_children(os.getpid())) == len(children_before)
+    assert len(children(os.getpid())) == len(children_before)
     assert set(env.runner.pids()) - workers_before
     again = env.run(graph([node("n", "test.noop@1")]))
     assert again.status == "succeeded"
