@@ -10,7 +10,8 @@ pandas + scikit-learn script in a fresh interpreter. Peak memory is each process
 load (a step's outputs are stored by a thread beside the next step, and how long the two
 overlap depends on the load), so say the load average printed with the figures. Stored bytes
 are the objects the run added to an empty store, also counted in copies of the generated table
-(its Parquet size).
+(its Parquet size), and how far a web process's peak rises while it rebuilds each
+output kept as a recipe for its first download or preview.
 `--baseline REF` also measures the engine of a git commit (a `git archive` of it in a temp
 folder, this script run there) in the same run, for before/after figures.
 Targets (issue 17): largest worker <= 1.3x the plain script; stored <= 1.5 copies of the table.
@@ -41,6 +42,34 @@ from designer.engine.store import ArtifactStore  # noqa: E402
 
 MB = 1024 * 1024
 TARGET_WORKER, TARGET_COPIES = 1.3, 1.5
+REBUILD = """
+import sys
+from pathlib import Path
+import pandas, pyarrow  # loaded in a web process before any download
+from designer.engine.store import ArtifactStore
+def peak():
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) * 1024
+store = ArtifactStore(sys.argv[1])
+before = peak()
+for digest in sys.argv[2:]:
+    store.local_path(digest)
+print(peak() - before)
+"""
+
+
+def rebuild_peak(store: Path, digests: list[str]) -> int:
+    """How far a fresh process's peak RSS rises while it rebuilds each output kept as a recipe
+    once (what a web process does on the first download or preview of such an output)."""
+    out = subprocess.run(
+        [sys.executable, "-c", REBUILD, str(store), *digests],
+        cwd=HERE.parent,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return int(out.stdout.strip().splitlines()[-1])
 
 
 def measure(rows: int, workers: int) -> dict[str, Any]:
@@ -55,6 +84,8 @@ def measure(rows: int, workers: int) -> dict[str, Any]:
         cache.close()
         assert result.status == "succeeded", result.status
         stored = sum(store.size(digest) for digest in store.digests())
+        recipes = [digest for digest in store.digests() if store.recipe(digest) is not None]
+        rebuilt = rebuild_peak(store.folder, recipes)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     return {
@@ -62,6 +93,7 @@ def measure(rows: int, workers: int) -> dict[str, Any]:
         "workers": peaks,
         "parent": peak_rss(os.getpid()),
         "stored": stored,
+        "rebuilt": rebuilt,
         "table": result.steps["data"].outputs["dataset"].size,
         "outputs": {
             f"{key}.{port}": [record.size, record.kind]
@@ -134,6 +166,11 @@ def main() -> None:
         + "".join(f"{s['stored'] / MB:>14.0f}MB" for s in sides.values())
     )
     print(f"{'copies of the table':<34}" + "".join(f"{c:>16.2f}" for c in copies.values()))
+    print(
+        f"{'first download of the recipes':<34}"
+        + "".join(f"{s.get('rebuilt', 0) / MB:>14.0f}MB" for s in sides.values())
+        + "  (a web process's peak RSS over its imports)"
+    )
     worst = {name: max(s["workers"]) / plain for name, s in sides.items()}
     if args.baseline:
         base = sides[args.baseline]

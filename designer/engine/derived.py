@@ -346,7 +346,8 @@ def _one_chunk(column: Any) -> Any:
 
 
 def assemble(recipe: Recipe, load: Callable[[str], Any]) -> Any:
-    """The table a recipe describes; `load(digest)` gives a stored table (the parent, the patch)."""
+    """The table a recipe describes; `load(digest)` gives a stored table (the parent, the patch):
+    an Arrow table, or what has its `column(name)`, `schema` and `num_rows` (`_StoredColumns`)."""
     import numpy as np
     import pyarrow as pa
 
@@ -390,10 +391,29 @@ def load_table(store: ArtifactStore, digest: str, known: Callable[[str], Any] | 
     return assemble(Recipe.from_json(recipe), load)
 
 
-def rebuild_bytes(store: ArtifactStore, recipe: bytes) -> bytes:
-    """The Parquet bytes of the table a stored recipe describes (as the worker wrote them)."""
-    from designer.engine.artifacts import table_to_parquet
+class _StoredColumns:
+    """A stored table read one column at a time from its Parquet file (what `assemble` asks of
+    a parent or a patch), so rebuilding holds the output and one column, not both tables."""
 
-    table = assemble(Recipe.from_json(recipe), lambda digest: load_table(store, digest))
-    data: bytes = table_to_parquet(table.combine_chunks()).to_pybytes()
-    return data
+    def __init__(self, path: Any):
+        import pyarrow.parquet as pq
+
+        self.file = pq.ParquetFile(path)
+        self.schema = self.file.schema_arrow
+        self.num_rows = self.file.metadata.num_rows
+
+    def column(self, name: str) -> Any:
+        return self.file.read(columns=[name]).column(0)
+
+
+def write_rebuilt(store: ArtifactStore, recipe: bytes, sink: Any) -> None:
+    """Write the Parquet bytes of the table a stored recipe describes (as the worker wrote them)
+    to `sink`, reading its parent and patch from their files a column at a time (the caller
+    checks the digest of what was written)."""
+    from designer.engine.artifacts import write_parquet
+
+    def load(digest: str) -> _StoredColumns:
+        return _StoredColumns(store.local_path(digest))
+
+    table = assemble(Recipe.from_json(recipe), load)
+    write_parquet(table.combine_chunks(), sink)

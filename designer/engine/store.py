@@ -180,33 +180,35 @@ class ArtifactStore:
 
         return requires(recipe)
 
-    def _rebuilt(self, digest: str, recipe: bytes) -> bytes:
-        """The bytes of an artifact kept as a recipe, checked against its digest."""
-        from designer.engine.derived import rebuild_bytes
-
-        try:
-            data = rebuild_bytes(self, recipe)
-        except (ValueError, KeyError) as exc:
-            raise ArtifactError(f"artifact {digest[:12]} has a broken recipe: {exc}") from exc
-        if hashlib.sha256(data).hexdigest() != digest:
-            raise ArtifactError(f"artifact {digest[:12]} rebuilt from its recipe does not match")
-        return data
-
     def _built_path(self, digest: str, recipe: bytes) -> Path:
-        """A file with the bytes of an artifact kept as a recipe (rebuilt once, then cached)."""
+        """A file with the bytes of an artifact kept as a recipe (rebuilt once into a temp file,
+        checked against the digest, then cached; the bytes are never whole in memory)."""
         path = self.built / digest[:2] / digest[2:]
         if path.exists():
             with contextlib.suppress(OSError):
                 os.utime(path)
             return path
-        data = self._rebuilt(digest, recipe)
+        from designer.engine.derived import write_rebuilt
+
+        try:
+            written = self.write(lambda sink: write_rebuilt(self, recipe, sink))
+        except (ValueError, KeyError, OSError) as exc:  # Arrow's errors are of these kinds
+            self._check_parts(digest)
+            raise ArtifactError(f"artifact {digest[:12]} has a broken recipe: {exc}") from exc
+        if written.digest != digest:
+            self.discard(written)
+            self._check_parts(digest)
+            raise ArtifactError(f"artifact {digest[:12]} rebuilt from its recipe does not match")
         path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-        fd, tmp_name = tempfile.mkstemp(dir=self.tmp)
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        os.replace(tmp_name, path)
-        trim_lru([f for f in self.built.glob("*/*") if f != path], BUILT_BYTES - len(data))
+        os.replace(written.path, path)
+        trim_lru([f for f in self.built.glob("*/*") if f != path], BUILT_BYTES - written.size)
         return path
+
+    def _check_parts(self, digest: str) -> None:
+        """Read what a recipe requires, checked (a rebuild failed): a damaged part is set aside
+        and named by the ArtifactError this raises."""
+        for part in self.requires(digest):
+            self.get(part)
 
     def put(self, data: bytes | bytearray | memoryview, digest: str | None = None) -> str:
         """Store bytes; return their digest. Storing the same bytes twice writes once.
@@ -338,7 +340,7 @@ class ArtifactStore:
             recipe = self.recipe(digest)
             if recipe is None:
                 raise ArtifactError(f"artifact {digest[:12]} is not in the store") from None
-            return self._rebuilt(digest, recipe)
+            return self._built_path(digest, recipe).read_bytes()
         if hashlib.sha256(data).hexdigest() != digest:
             self._quarantine(digest)
             raise ArtifactError(f"artifact {digest[:12]} is corrupted (its digest does not match)")

@@ -257,3 +257,20 @@ def test_a_run_stores_what_main_stored_under_the_same_digests(tmp_path: Path) ->
     with LocalRunner(1) as runner:  # a rerun reuses every step
         again = execute(pipeline(), runner=runner, cache=FileCache(tmp_path), store=store)
     assert again.counts.get("reused") == len(again.steps)
+
+
+def test_a_damaged_parent_is_named_and_set_aside_when_a_recipe_is_rebuilt(tmp_path: Path) -> None:
+    store = ArtifactStore(tmp_path / "store")
+    df = mixed(300)
+    parent = stored(store, df)
+    positions = np.arange(0, 300, 2)
+    digest = keep_as_recipe(
+        store, df.iloc[positions].reset_index(drop=True), parent, Hint(parent, rows=positions)
+    )
+    damaged = bytearray(store.path(parent).read_bytes())
+    damaged[len(damaged) // 3] ^= 0xFF  # a flipped byte in the column data
+    store.path(parent).write_bytes(bytes(damaged))
+    with pytest.raises(ArtifactError, match=f"{parent[:12]} is corrupted"):
+        store.local_path(digest)
+    assert not store.path(parent).exists() and not list(store.built.glob("*/*"))
+    assert not list(store.tmp.iterdir())  # the rebuilt bytes were not kept anywhere
