@@ -15,6 +15,8 @@ from rest_framework import exceptions, serializers, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from designer.sizes import size_text
+
 logger = logging.getLogger(__name__)
 
 
@@ -124,8 +126,8 @@ def _issue(field: str, detail: Any) -> dict[str, str]:
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
     """DRF exception handler: named problems for 4xx, a bare message for unexpected errors."""
     if isinstance(exc, RequestDataTooBig):
-        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
-        exc = ApiError(413, "payload_too_large", f"The request body is larger than {limit} bytes.")
+        limit = size_text(settings.DATA_UPLOAD_MAX_MEMORY_SIZE)
+        exc = ApiError(413, "payload_too_large", f"The request body is larger than {limit}.")
     elif isinstance(exc, SuspiciousOperation):
         exc = exceptions.ParseError(str(exc) or "The request could not be read.")
     elif isinstance(exc, Http404):

@@ -27,6 +27,7 @@ from designer.engine.artifacts import summarize_parquet
 from designer.engine.datasets import StoredDatasets
 from designer.runs import engine_setup
 from designer.runs.models import Dataset, DatasetUsage, DatasetVersion, Run
+from designer.sizes import size_text
 from designer.workspaces.models import Workspace
 
 
@@ -164,8 +165,8 @@ def read_upload(upload: UploadedFile, folder: Path) -> Path:
         raise ApiError(
             413,
             "payload_too_large",
-            f"{upload.name} is {upload.size} bytes; uploads are limited to "
-            f"{settings.DESIGNER_MAX_UPLOAD_BYTES} bytes.",
+            f"{upload.name} is {size_text(upload.size)}; uploads are limited to "
+            f"{size_text(settings.DESIGNER_MAX_UPLOAD_BYTES)}.",
         )
     target = folder / f"upload-{uuid.uuid4().hex}.parquet"
     _convert(upload, target)

@@ -12,6 +12,8 @@ from django.utils.http import parse_header_parameters
 from rest_framework import exceptions, parsers
 from rest_framework.utils.json import strict_constant
 
+from designer.sizes import size_text
+
 MAX_JSON_DEPTH = 64  # nesting levels of arrays and objects a JSON body may have
 
 _STRINGS = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"')
@@ -37,7 +39,8 @@ def check_size(meta: dict[str, Any], limit: int) -> None:
         raise exceptions.ParseError("Content-Length is not a number.") from exc
     if length > limit:
         raise PayloadTooLarge(
-            f"The request body is {length} bytes; this endpoint accepts at most {limit} bytes."
+            f"The request body is {size_text(length)}; this endpoint accepts at most "
+            f"{size_text(limit)}."
         )
 
 

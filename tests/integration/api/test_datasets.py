@@ -75,7 +75,7 @@ def test_bad_uploads_are_named(team: Team, settings: object) -> None:
     assert upload(team, "v", "v.csv", CSV, who="viewer").status_code == 403
     settings.DESIGNER_MAX_UPLOAD_BYTES = 50  # type: ignore[attr-defined]
     big = upload(team, "big", "big.csv", CSV * 10)
-    assert big.status_code == 413
+    assert big.status_code == 413 and "accepts at most 50 bytes." in big.json()["detail"]
     from designer.runs.models import Dataset
 
     assert not Dataset.objects.exists()

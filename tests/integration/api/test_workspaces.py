@@ -117,7 +117,7 @@ def test_malformed_json_and_oversize_bodies(team: Team, settings: object) -> Non
     settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000  # type: ignore[attr-defined]
     big = client.post("/api/workspaces/", {"name": "x" * 2000}, format="json")
     assert big.status_code == 413
-    assert "1000 bytes" in big.json()["detail"]
+    assert "larger than 1,000 bytes." in big.json()["detail"]
 
 
 def test_unknown_api_route_answers_json_404(team: Team) -> None:
