@@ -2,16 +2,24 @@
 
 from __future__ import annotations
 
+import io
 import threading
 from collections.abc import Iterator
 
-from django.http import HttpRequest, HttpResponse, JsonResponse, StreamingHttpResponse
+from django.http import (
+    FileResponse,
+    HttpRequest,
+    HttpResponse,
+    JsonResponse,
+    StreamingHttpResponse,
+)
 from django.urls import path, reverse
 from django.views.decorators.csrf import csrf_exempt
 
 events: list[tuple[str, int]] = []  # (what happened, on which thread), in order
 release = threading.Event()  # lets the slow view return
 entered = threading.Event()  # set once the slow view runs
+FILE_DATA = bytes(range(256)) * 12_289  # ~3 MiB, not a whole number of blocks
 
 
 @csrf_exempt
@@ -36,11 +44,25 @@ def streamed(request: HttpRequest) -> StreamingHttpResponse:
     def parts() -> Iterator[bytes]:
         try:
             for i in range(3):
+                events.append((f"part {i} made", threading.get_ident()))
                 yield f"part {i}\n".encode()
         finally:
             events.append(("parts closed", threading.get_ident()))
 
     return StreamingHttpResponse(parts(), content_type="text/plain")
+
+
+def file(request: HttpRequest) -> FileResponse:
+    """A file answer of FILE_BYTES whose closing is seen."""
+    data = io.BytesIO(FILE_DATA)
+    closing = data.close
+
+    def close() -> None:
+        events.append(("file closed", threading.get_ident()))
+        closing()
+
+    data.close = close  # type: ignore[method-assign]
+    return FileResponse(data, content_type="application/octet-stream")
 
 
 def slow(request: HttpRequest) -> HttpResponse:
@@ -56,5 +78,6 @@ urlpatterns = [
     path("where/", where, name="where"),
     path("fails/", fails),
     path("streamed/", streamed),
+    path("file/", file),
     path("slow/", slow),
 ]

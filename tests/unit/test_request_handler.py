@@ -165,6 +165,27 @@ def test_a_streamed_answer_is_sent_whole_then_closed(app: Any) -> None:
     assert events.index("parts closed") < events.index(finished)
 
 
+def test_a_streamed_answer_is_made_a_part_at_a_time_as_it_is_sent(app: Any) -> None:
+    asyncio.run(call(app, "GET", "/streamed/"))
+    events = [e for e in what(request_views.events) if e == "sent" or e.startswith("part ")]
+    assert events == [
+        "sent",  # the status and headers
+        *["part 0 made", "sent", "part 1 made", "sent", "part 2 made", "sent"],
+        "sent",  # the end
+    ]
+    request_thread = {t for e, t in request_views.events if e.startswith("started ")}
+    assert {t for e, t in request_views.events if e.startswith("part ")} == request_thread
+
+
+def test_a_file_answer_is_read_a_block_at_a_time_and_closed(app: Any) -> None:
+    messages = asyncio.run(call(app, "GET", "/file/"))
+    assert answer(messages) == (200, request_views.FILE_DATA)
+    assert all(len(m.get("body", b"")) <= 65536 for m in messages[1:])
+    events = what(request_views.events)
+    finished = f"finished {SyncRequestHandler.__name__}"
+    assert events.count("file closed") == 1 and events.index("file closed") < events.index(finished)
+
+
 def test_a_client_that_leaves_mid_request_gets_nothing_and_the_request_finishes_once(
     app: Any,
 ) -> None:

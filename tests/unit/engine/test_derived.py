@@ -105,21 +105,28 @@ def test_a_column_selection_references_every_column(tmp_path: Path) -> None:
     assert decode(store.get(digest), "parquet").equals(chosen)
 
 
-@pytest.mark.parametrize("pandas_metadata", [True, False])
+@pytest.mark.parametrize(
+    ("pandas_metadata", "row_group"), [(True, None), (False, None), (True, 64)]
+)
 def test_a_table_saved_without_its_index_is_a_parent_with_the_default_one(
-    tmp_path: Path, pandas_metadata: bool
+    tmp_path: Path, pandas_metadata: bool, row_group: int | None
 ) -> None:
     """An uploaded dataset's Parquet (its index not saved, or written by another tool without
-    pandas metadata) reads with the index 0..n-1: the table read from it, and rows of it, are
-    kept as recipes over it."""
+    pandas metadata; uploads write a row group per chunk read) reads with the index 0..n-1: the
+    table read from it, and rows of it, are kept as recipes over it."""
     import pyarrow as pa
+    import pyarrow.parquet as pq
 
     store = ArtifactStore(tmp_path / "store")
-    df = mixed(400).drop(columns=["maybe"])
+    df = mixed(400).drop(columns=["maybe"] if row_group is None else ["maybe", "text"])
+    # (text read from several row groups stays in several chunks in the output's frame, and an
+    # output with a column in several chunks is stored whole: `derive`)
     arrow = pa.Table.from_pandas(df, preserve_index=False)
     if not pandas_metadata:
         arrow = arrow.replace_schema_metadata(None)
-    parent = store.put(_parquet(arrow))
+    sink = pa.BufferOutputStream()
+    pq.write_table(arrow, sink, row_group_size=row_group)
+    parent = store.put(sink.getvalue().to_pybytes())
     read = load_input(store, parent, "parquet")
     pd.testing.assert_frame_equal(read, df, check_exact=True)
     whole = keep_as_recipe(store, read, parent, Hint(parent))
