@@ -11,7 +11,7 @@ django_asgi_app = http_application()  # Django's ASGI handler, run as request_th
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from django.conf import settings  # noqa: E402
 
-from designer.daphne_requests import leave_request_bodies_to_django  # noqa: E402
+from designer.daphne_requests import adapt_daphne  # noqa: E402
 from designer.realtime.auth import TokenOrSessionAuthMiddlewareStack  # noqa: E402
 from designer.realtime.frames import FrameWriterMiddleware, direct_writes  # noqa: E402
 from designer.realtime.origin import SameOriginValidator  # noqa: E402
@@ -37,7 +37,7 @@ if settings.DESIGNER_SCORING_PROCESS == "embedded":
 
     start_scoring_process()
 
-leave_request_bodies_to_django()
+adapt_daphne()
 
 application = ProtocolTypeRouter(
     {
