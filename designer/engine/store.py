@@ -33,6 +33,7 @@ import os
 import re
 import shutil
 import tempfile
+import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -42,6 +43,9 @@ _HEX = frozenset("0123456789abcdef")
 _SEGMENT = r"[A-Za-z0-9][A-Za-z0-9._-]{0,199}"
 _RECORD_KEY = re.compile(rf"{_SEGMENT}(/{_SEGMENT}){{0,7}}")
 WRITE_CHUNK = 1 << 20  # bytes per write() call
+# One rebuild from a recipe at a time in a process (re-entered for a parent kept as a recipe):
+# two downloads of one output rebuild it once, and two outputs' rebuilds never hold memory at once.
+_REBUILDING = threading.RLock()
 
 
 BUILT_BYTES = 1 << 30  # bytes rebuilt from recipes kept for downloads (least recently used go)
@@ -188,6 +192,12 @@ class ArtifactStore:
             with contextlib.suppress(OSError):
                 os.utime(path)
             return path
+        with _REBUILDING:
+            return path if path.exists() else self._rebuild(digest, recipe, path)
+
+    def _rebuild(self, digest: str, recipe: bytes, path: Path) -> Path:
+        """Rebuild the bytes into a temp file, check them against the digest, keep them at
+        `path`."""
         from designer.engine.derived import write_rebuilt
 
         try:

@@ -281,3 +281,38 @@ def test_a_damaged_parent_is_named_and_set_aside_when_a_recipe_is_rebuilt(tmp_pa
         store.local_path(digest)
     assert not store.path(parent).exists() and not list(store.built.glob("*/*"))
     assert not list(store.tmp.iterdir())  # the rebuilt bytes were not kept anywhere
+
+
+def test_two_downloads_of_one_recipe_at_once_rebuild_it_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import threading
+    import time
+
+    from designer.engine import derived
+
+    store = ArtifactStore(tmp_path / "store")
+    df = mixed(200)
+    parent = stored(store, df)
+    positions = np.arange(0, 200, 2)
+    picked = df.iloc[positions].reset_index(drop=True)
+    digest = keep_as_recipe(store, picked, parent, Hint(parent, rows=positions))
+    rebuilds: list[str] = []
+    rebuild = derived.write_rebuilt
+
+    def slow_rebuild(*args: Any) -> None:
+        rebuilds.append(threading.current_thread().name)
+        time.sleep(0.3)  # the other download asks meanwhile
+        rebuild(*args)
+
+    monkeypatch.setattr(derived, "write_rebuilt", slow_rebuild)
+    paths: list[Path] = []
+    downloads = [
+        threading.Thread(target=lambda: paths.append(store.local_path(digest))) for _ in range(2)
+    ]
+    for thread in downloads:
+        thread.start()
+    for thread in downloads:
+        thread.join()
+    assert len(rebuilds) == 1 and len(paths) == 2 and paths[0] == paths[1]
+    assert paths[0].read_bytes() == frame_to_parquet(picked)
