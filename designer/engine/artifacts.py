@@ -44,6 +44,9 @@ HISTOGRAM_BINS = 10
 METRICS_SUMMARY_MAX_CHARS = 20_000
 PARQUET_COMPRESSION = "snappy"  # LZ4 and none are ~2 ms faster per 16 MB; Snappy reads anywhere
 PARQUET_DICTIONARY_PAGE_LIMIT = 16 * 1024  # bytes; beyond it a column falls back to plain
+# rows per Parquet row group: a reader decodes a whole group, so a preview page or a CSV
+# download of a big table holds this many rows at a time, not the table (decision 0050)
+PARQUET_ROW_GROUP_ROWS = 128 * 1024
 
 
 class OutputTypeError(TypeError):
@@ -206,10 +209,15 @@ def _portable(value: Any) -> bytes | None:
 
 
 def frame_to_table(frame: Any) -> Any:
-    """The Arrow table of a DataFrame (index kept as pandas metadata)."""
+    """The Arrow table of a DataFrame (index kept as pandas metadata), a column in one chunk
+    (a column read from several row groups may come back in several: its Parquet bytes would
+    then depend on where the chunks end, and a recipe rebuilds them from one chunk)."""
     import pyarrow as pa
 
-    return pa.Table.from_pandas(frame)
+    table = pa.Table.from_pandas(frame)
+    if any(column.num_chunks > 1 for column in table.columns):
+        table = table.combine_chunks()  # only the columns in several chunks are copied
+    return table
 
 
 def write_parquet(table: Any, sink: Any) -> None:
@@ -219,6 +227,7 @@ def write_parquet(table: Any, sink: Any) -> None:
     pq.write_table(
         table,
         sink,
+        row_group_size=PARQUET_ROW_GROUP_ROWS,
         compression=PARQUET_COMPRESSION,
         use_dictionary=True,
         dictionary_pagesize_limit=PARQUET_DICTIONARY_PAGE_LIMIT,

@@ -19,15 +19,21 @@ def table_page(
     source: Path | bytes, offset: int, limit: int, summary: dict[str, Any] | None = None
 ) -> dict[str, Any]:
     """Rows [offset, offset+limit) of a Parquet table, its column names and its summary
-    (`summary`, when it was stored with the table: then only the page becomes a DataFrame)."""
-    table = pq.read_table(
+    (`summary`, when it was stored with the table: then only the row groups holding the page
+    are read, and only the page becomes a DataFrame)."""
+    file = pq.ParquetFile(
         pa.BufferReader(source) if isinstance(source, bytes) else source, memory_map=True
     )
-    page = table.slice(offset, limit).to_pandas()
     if not summary or "columns" not in summary:
+        table = file.read()
         summary = summarize_frame(table.to_pandas())
+        page = table.slice(offset, limit).to_pandas()
+    else:
+        groups, first = _groups_holding(file.metadata, offset, limit)
+        rows = file.read_row_groups(groups) if groups else file.schema_arrow.empty_table()
+        page = rows.slice(offset - first, limit).to_pandas()
     return {
-        "total_rows": table.num_rows,
+        "total_rows": file.metadata.num_rows,
         "offset": offset,
         "limit": limit,
         "columns": [str(c) for c in page.columns],
@@ -36,12 +42,32 @@ def table_page(
     }
 
 
+def _groups_holding(metadata: Any, offset: int, limit: int) -> tuple[list[int], int]:
+    """The row groups holding rows [offset, offset+limit), and the first one's first row."""
+    groups: list[int] = []
+    first = start = 0
+    for i in range(metadata.num_row_groups):
+        end = start + metadata.row_group(i).num_rows
+        if end > offset and start < offset + limit:
+            if not groups:
+                first = start
+            groups.append(i)
+        start = end
+    return groups, first
+
+
 def csv_chunks(path: Path, rows: int = 50_000) -> Iterator[bytes]:
-    """A Parquet table as CSV text (a header, then rows), a batch of rows at a time."""
+    """A Parquet table as CSV text (a header, then rows), a batch of rows at a time, read a row
+    group at a time (Arrow's batch reader buffers every row group's bytes ahead)."""
     import pyarrow.csv as pcsv
 
     source = pq.ParquetFile(path)
-    for i, batch in enumerate(source.iter_batches(batch_size=rows)):
+    batches = (
+        batch
+        for group in range(source.metadata.num_row_groups)
+        for batch in source.read_row_group(group).to_batches(rows)
+    )
+    for i, batch in enumerate(batches):
         sink = pa.BufferOutputStream()
         pcsv.write_csv(batch, sink, pcsv.WriteOptions(include_header=i == 0))
         yield sink.getvalue().to_pybytes()

@@ -118,9 +118,7 @@ def test_a_table_saved_without_its_index_is_a_parent_with_the_default_one(
     import pyarrow.parquet as pq
 
     store = ArtifactStore(tmp_path / "store")
-    df = mixed(400).drop(columns=["maybe"] if row_group is None else ["maybe", "text"])
-    # (text read from several row groups stays in several chunks in the output's frame, and an
-    # output with a column in several chunks is stored whole: `derive`)
+    df = mixed(400).drop(columns=["maybe"])
     arrow = pa.Table.from_pandas(df, preserve_index=False)
     if not pandas_metadata:
         arrow = arrow.replace_schema_metadata(None)
@@ -316,3 +314,24 @@ def test_two_downloads_of_one_recipe_at_once_rebuild_it_once(
         thread.join()
     assert len(rebuilds) == 1 and len(paths) == 2 and paths[0] == paths[1]
     assert paths[0].read_bytes() == frame_to_parquet(picked)
+
+
+def test_a_table_read_from_several_row_groups_is_still_kept_as_a_recipe(tmp_path: Path) -> None:
+    """A big table is stored in several row groups, so its columns read back in several chunks;
+    an output passing them through (text too) is still a recipe, rebuilt bit for bit."""
+    import pyarrow.parquet as pq
+
+    from designer.engine.artifacts import PARQUET_ROW_GROUP_ROWS
+
+    store = ArtifactStore(tmp_path / "store")
+    rows = PARQUET_ROW_GROUP_ROWS + 5000
+    parent = stored(store, mixed(rows))
+    assert pq.ParquetFile(store.path(parent)).metadata.num_row_groups == 2
+    recent_tables.clear()
+    read = load_input(store, parent, "parquet")
+    positions = np.sort(np.random.default_rng(3).permutation(rows)[: rows // 2])
+    picked = read.iloc[positions].reset_index(drop=True)
+    digest = keep_as_recipe(store, picked, parent, Hint(parent, rows=positions))
+    sources = Recipe.from_json(store.recipe(digest) or b"").columns
+    assert ["base", "text"] in sources and ["base", "x"] in sources
+    assert store.local_path(digest).read_bytes() == frame_to_parquet(picked)

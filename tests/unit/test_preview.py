@@ -1,0 +1,104 @@
+"""A page of a stored table: the rows asked for, read from the row groups that hold them only."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyarrow.parquet as pq
+import pytest
+
+from designer.engine.artifacts import (
+    PARQUET_ROW_GROUP_ROWS,
+    frame_to_parquet,
+    summarize_frame,
+)
+from designer.runs.preview import csv_chunks, table_page
+
+ROWS = 2 * PARQUET_ROW_GROUP_ROWS + 1000  # three row groups, the last one short
+
+
+@pytest.fixture(scope="module")
+def stored(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, pd.DataFrame]:
+    frame = pd.DataFrame(
+        {
+            "n": np.arange(ROWS),
+            "x": np.linspace(0, 1, ROWS),
+            "text": [f"row {i}" for i in range(ROWS)],
+        }
+    )
+    path = tmp_path_factory.mktemp("preview") / "table.parquet"
+    path.write_bytes(frame_to_parquet(frame))
+    return path, frame
+
+
+def read_groups(monkeypatch: pytest.MonkeyPatch) -> list[list[int]]:
+    seen: list[list[int]] = []
+    read = pq.ParquetFile.read_row_groups
+
+    def spy(self: Any, groups: list[int], *args: Any, **kwargs: Any) -> Any:
+        seen.append(list(groups))
+        return read(self, groups, *args, **kwargs)
+
+    monkeypatch.setattr(pq.ParquetFile, "read_row_groups", spy)
+    return seen
+
+
+@pytest.mark.parametrize(
+    ("offset", "limit", "groups"),
+    [
+        (0, 50, [[0]]),
+        (PARQUET_ROW_GROUP_ROWS - 10, 25, [[0, 1]]),  # a page across two row groups
+        (PARQUET_ROW_GROUP_ROWS + 5, 1000, [[1]]),
+        (ROWS - 20, 50, [[2]]),  # the end: fewer rows than asked
+        (ROWS + 5, 50, []),  # past the end: no rows, nothing read
+    ],
+)
+def test_a_page_is_its_rows_read_from_the_row_groups_holding_them(
+    stored: tuple[Path, pd.DataFrame],
+    monkeypatch: pytest.MonkeyPatch,
+    offset: int,
+    limit: int,
+    groups: list[list[int]],
+) -> None:
+    path, frame = stored
+    assert pq.ParquetFile(path).metadata.num_row_groups == 3
+    summary = {"rows": ROWS, "columns": [{"name": "n"}]}  # as stored with the table
+    seen = read_groups(monkeypatch)
+    page = table_page(path, offset, limit, summary)
+    expected = frame.iloc[offset : offset + limit]
+    assert page["total_rows"] == ROWS and page["columns"] == ["n", "x", "text"]
+    assert page["rows"] == [list(row) for row in expected.itertuples(index=False, name=None)]
+    assert page["summary"] is summary and seen == groups
+
+
+def test_a_table_without_a_stored_summary_is_summarized_whole(
+    stored: tuple[Path, pd.DataFrame],
+) -> None:
+    path, frame = stored
+    page = table_page(path.read_bytes(), 10, 3)
+    assert page["rows"] == [[i, frame["x"][i], f"row {i}"] for i in (10, 11, 12)]
+    assert page["summary"] == summarize_frame(frame)
+
+
+def test_a_csv_download_is_every_row_once_under_one_header_a_row_group_at_a_time(
+    stored: tuple[Path, pd.DataFrame], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path, frame = stored
+    seen: list[int] = []
+    read = pq.ParquetFile.read_row_group
+
+    def spy(self: Any, group: int, *args: Any, **kwargs: Any) -> Any:
+        seen.append(group)
+        return read(self, group, *args, **kwargs)
+
+    monkeypatch.setattr(pq.ParquetFile, "read_row_group", spy)
+    parts = list(csv_chunks(path, rows=50_000))
+    assert seen == [0, 1, 2] and len(parts) == 3 + 3 + 1  # 131,072 rows: three parts a group
+    text = b"".join(parts).decode()
+    assert len(text.splitlines()) == ROWS + 1
+    parsed = pd.read_csv(io.StringIO(text))
+    pd.testing.assert_frame_equal(parsed, frame)
