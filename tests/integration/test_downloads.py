@@ -12,7 +12,7 @@ import pytest
 
 from tests.e2e.server import LiveServer
 from tests.integration.endpoints.test_live_server import Session
-from tests.integration.test_server_start import SAMPLE, document, until
+from tests.integration.test_server_start import run_script, until
 
 ROWS = 2_000_000  # x 4 random float64 columns: ~64 MB of Parquet that does not compress
 BIG = (
@@ -40,12 +40,7 @@ def test_a_download_the_client_stops_reading_does_not_pile_up_in_the_server(
     server: LiveServer,
 ) -> None:
     alice = Session(server)
-    script = {"id": "py", "module": "script.python@1", "params": {"code": BIG}}
-    edge = {"id": "e", "source": {"node": "data", "port": "dataset"}}
-    edge["target"] = {"node": "py", "port": "dataset1"}
-    body = {"name": "big", "document": document([SAMPLE, script], [edge])}
-    graph = alice.call("POST", f"/api/workspaces/{server.workspace}/graphs/", body, 201)
-    run = alice.call("POST", f"/api/graphs/{graph['id']}/runs/", {}, 201)
+    run = run_script(alice, server, "big", BIG)
     done = until(
         lambda: (r := alice.call("GET", f"/api/runs/{run['id']}/"))["finished_at"] and r,
         180,

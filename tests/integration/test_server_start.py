@@ -55,6 +55,17 @@ def document(nodes: list[dict[str, Any]], edges: list[dict[str, Any]]) -> dict[s
 SAMPLE = {"id": "data", "module": "data.sample_dataset@1", "params": {"name": "iris"}}
 
 
+def run_script(alice: Session, server: LiveServer, name: str, code: str) -> dict[str, Any]:
+    """A run, just started, of a new graph: the sample dataset into a Python script (`py`)."""
+    script = {"id": "py", "module": "script.python@1", "params": {"code": code}}
+    edge = {"id": "e", "source": {"node": "data", "port": "dataset"}}
+    edge["target"] = {"node": "py", "port": "dataset1"}
+    body = {"name": name, "document": document([SAMPLE, script], [edge])}
+    graph = alice.call("POST", f"/api/workspaces/{server.workspace}/graphs/", body, 201)
+    run: dict[str, Any] = alice.call("POST", f"/api/graphs/{graph['id']}/runs/", {}, 201)
+    return run
+
+
 def test_the_first_run_finds_its_workers_started_and_their_imports_done(
     server: LiveServer,
 ) -> None:
@@ -86,12 +97,7 @@ def test_a_restarted_server_fails_the_runs_it_lost_before_anyone_runs_again(
     server: LiveServer,
 ) -> None:
     alice = Session(server)
-    script = {"id": "py", "module": "script.python@1", "params": {"code": SLEEPING}}
-    edge = {"id": "e", "source": {"node": "data", "port": "dataset"}}
-    edge["target"] = {"node": "py", "port": "dataset1"}
-    body = {"name": "slow", "document": document([SAMPLE, script], [edge])}
-    graph = alice.call("POST", f"/api/workspaces/{server.workspace}/graphs/", body, 201)
-    run = alice.call("POST", f"/api/graphs/{graph['id']}/runs/", {}, 201)
+    run = run_script(alice, server, "slow", SLEEPING)
 
     def script_running() -> bool:
         steps = alice.call("GET", f"/api/runs/{run['id']}/")["steps"]
@@ -106,4 +112,4 @@ def test_a_restarted_server_fails_the_runs_it_lost_before_anyone_runs_again(
         "the lost run failed, with no new run started",
     )
     assert "server restarted" in lost["error"], lost
-    assert alice.call("GET", f"/api/graphs/{graph['id']}/runs/")["count"] == 1
+    assert alice.call("GET", f"/api/graphs/{run['graph']}/runs/")["count"] == 1
