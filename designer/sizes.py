@@ -1,4 +1,4 @@
-"""Sizes as messages name them (no imports: parsers, settings and error handlers all use it)."""
+"""Sizes as messages name them (imports nothing: the request parsers load it while DRF sets up)."""
 
 
 def size_text(n: int) -> str:
