@@ -53,7 +53,7 @@ def streamed(request: HttpRequest) -> StreamingHttpResponse:
 
 
 def file(request: HttpRequest) -> FileResponse:
-    """A file answer of FILE_BYTES whose closing is seen."""
+    """A file answer of FILE_DATA whose closing is seen."""
     data = io.BytesIO(FILE_DATA)
     closing = data.close
 

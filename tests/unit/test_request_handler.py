@@ -177,7 +177,7 @@ def test_a_streamed_answer_is_made_a_part_at_a_time_as_it_is_sent(app: Any) -> N
     assert {t for e, t in request_views.events if e.startswith("part ")} == request_thread
 
 
-def test_a_file_answer_is_read_a_block_at_a_time_and_closed(app: Any) -> None:
+def test_a_file_answer_is_sent_whole_in_chunks_then_closed(app: Any) -> None:
     messages = asyncio.run(call(app, "GET", "/file/"))
     assert answer(messages) == (200, request_views.FILE_DATA)
     assert all(len(m.get("body", b"")) <= 65536 for m in messages[1:])
