@@ -220,14 +220,17 @@ def frame_to_table(frame: Any) -> Any:
     return table
 
 
-def write_parquet(table: Any, sink: Any) -> None:
-    """Write an Arrow table as Parquet to a file or stream (deterministic bytes)."""
+def write_parquet(
+    table: Any, sink: Any, row_group_rows: int | None = PARQUET_ROW_GROUP_ROWS
+) -> None:
+    """Write an Arrow table as Parquet to a file or stream (deterministic bytes); `row_group_rows`
+    None: pyarrow's default, which tables stored before decision 0050 were written with."""
     import pyarrow.parquet as pq
 
     pq.write_table(
         table,
         sink,
-        row_group_size=PARQUET_ROW_GROUP_ROWS,
+        row_group_size=row_group_rows,
         compression=PARQUET_COMPRESSION,
         use_dictionary=True,
         dictionary_pagesize_limit=PARQUET_DICTIONARY_PAGE_LIMIT,

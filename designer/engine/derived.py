@@ -7,7 +7,9 @@ its input's, bit for bit. Such an output is stored as a *recipe* rather than a n
     {"format": 1, "base": <digest of the parent table>, "patch": <digest of a Parquet object
      with the changed columns and the row positions> | null, "rows": true | false,
      "columns": [["base", name] | ["patch", name] | ["index"], …], "schema": <base64 Arrow
-     schema of the output, pandas metadata included>, "requires": [base, patch]}
+     schema of the output, pandas metadata included>, "requires": [base, patch],
+     "row_group_rows": <rows per row group the bytes were written with; absent in recipes
+     stored before decision 0050, whose bytes had pyarrow's default>}
 
 The recipe is kept under the digest of the Parquet bytes the output would have been stored
 as (the worker still streams and hashes them, so cache keys, early cutoff and downloads see
@@ -45,10 +47,12 @@ class Recipe:
     rows: bool
     columns: list[list[str]]
     schema: bytes
+    row_group_rows: int | None  # None: pyarrow's default (recipes stored before decision 0050)
 
     def to_json(self) -> bytes:
         """The stored form (canonical JSON)."""
         requires = [self.base] + ([self.patch] if self.patch else [])
+        grouped = {} if self.row_group_rows is None else {"row_group_rows": self.row_group_rows}
         return json.dumps(
             {
                 "format": FORMAT,
@@ -58,6 +62,7 @@ class Recipe:
                 "columns": self.columns,
                 "schema": base64.b64encode(self.schema).decode(),
                 "requires": requires,
+                **grouped,
             },
             sort_keys=True,
             separators=(",", ":"),
@@ -75,6 +80,7 @@ class Recipe:
             bool(loaded["rows"]),
             [list(map(str, source)) for source in loaded["columns"]],
             base64.b64decode(loaded["schema"]),
+            None if loaded.get("row_group_rows") is None else int(loaded["row_group_rows"]),
         )
 
 
@@ -106,7 +112,11 @@ class Derivation:
 
     def recipe(self, patch_digest: str | None) -> Recipe:
         """The recipe once the patch is stored under `patch_digest`."""
-        return Recipe(self.base, patch_digest, self.rows, self.columns, self.schema)
+        from designer.engine.artifacts import PARQUET_ROW_GROUP_ROWS
+
+        return Recipe(
+            self.base, patch_digest, self.rows, self.columns, self.schema, PARQUET_ROW_GROUP_ROWS
+        )
 
 
 def derive(table: Any, parents: Mapping[str, Any], hint: Hint | None = None) -> Derivation | None:
@@ -415,5 +425,6 @@ def write_rebuilt(store: ArtifactStore, recipe: bytes, sink: Any) -> None:
     def load(digest: str) -> _StoredColumns:
         return _StoredColumns(store.local_path(digest))
 
-    table = assemble(Recipe.from_json(recipe), load)
-    write_parquet(table.combine_chunks(), sink)
+    described = Recipe.from_json(recipe)
+    table = assemble(described, load)
+    write_parquet(table.combine_chunks(), sink, described.row_group_rows)

@@ -335,3 +335,36 @@ def test_a_table_read_from_several_row_groups_is_still_kept_as_a_recipe(tmp_path
     sources = Recipe.from_json(store.recipe(digest) or b"").columns
     assert ["base", "text"] in sources and ["base", "x"] in sources
     assert store.local_path(digest).read_bytes() == frame_to_parquet(picked)
+
+
+def test_a_recipe_stored_before_row_groups_were_bounded_still_rebuilds(tmp_path: Path) -> None:
+    """Recipes stored before decision 0050 name no row group size: their bytes were written in
+    pyarrow's default row groups, and are rebuilt so, bit for bit (downloads, previews)."""
+    import json
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from designer.engine.artifacts import PARQUET_ROW_GROUP_ROWS, write_parquet
+
+    store = ArtifactStore(tmp_path / "store")
+    rows = PARQUET_ROW_GROUP_ROWS + 5000
+    df = mixed(rows)
+    parent = stored(store, df)
+    positions = np.arange(0, rows, 2)
+    picked = df.iloc[positions].reset_index(drop=True)
+    found = derive(
+        table(picked), {parent: load_input_table(store, parent)}, Hint(parent, positions)
+    )
+    assert found is not None and found.patch is not None
+    patch = store.put(_parquet(found.patch))
+    sink = pa.BufferOutputStream()
+    write_parquet(frame_to_table(picked), sink, row_group_rows=None)  # as stored before
+    old_bytes = sink.getvalue().to_pybytes()
+    assert pq.ParquetFile(pa.BufferReader(old_bytes)).metadata.num_row_groups == 1
+    old_recipe = json.loads(found.recipe(patch).to_json())
+    del old_recipe["row_group_rows"]
+    digest = hashlib.sha256(old_bytes).hexdigest()
+    store.put_recipe(digest, json.dumps(old_recipe, sort_keys=True).encode())
+    assert store.local_path(digest).read_bytes() == old_bytes
+    assert Recipe.from_json(found.recipe(patch).to_json()).row_group_rows == PARQUET_ROW_GROUP_ROWS
