@@ -43,19 +43,16 @@ from designer.engine.store import ArtifactStore  # noqa: E402
 MB = 1024 * 1024
 TARGET_WORKER, TARGET_COPIES = 1.3, 1.5
 REBUILD = """
-import sys
-from pathlib import Path
+import os, sys
+sys.path.insert(0, "bench")
 import pandas, pyarrow  # loaded in a web process before any download
+from modules import peak_rss
 from designer.engine.store import ArtifactStore
-def peak():
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) * 1024
 store = ArtifactStore(sys.argv[1])
-before = peak()
+before = peak_rss(os.getpid())
 for digest in sys.argv[2:]:
     store.local_path(digest)
-print(peak() - before)
+print(peak_rss(os.getpid()) - before)
 """
 
 
@@ -168,7 +165,7 @@ def main() -> None:
     print(f"{'copies of the table':<34}" + "".join(f"{c:>16.2f}" for c in copies.values()))
     print(
         f"{'first download of the recipes':<34}"
-        + "".join(f"{s.get('rebuilt', 0) / MB:>14.0f}MB" for s in sides.values())
+        + "".join(f"{s['rebuilt'] / MB:>14.0f}MB" for s in sides.values())
         + "  (a web process's peak RSS over its imports)"
     )
     worst = {name: max(s["workers"]) / plain for name, s in sides.items()}
