@@ -49,8 +49,8 @@ if way == "whole":
     summarize_frame(frame)
 else:
     with open(source, "rb") as handle:
-        ds._convert(File(handle, name=source.name), target)
-    ds.summarize_parquet(target)
+        stored, _ = ds.read_upload(File(handle, name=source.name), target.parent)
+    ds.summarize_parquet(stored)
 print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024)
 """
 

@@ -404,7 +404,7 @@ def _resolve_inputs_in(
     tables = {}
     for name, upload in files.items():
         try:
-            tables[name] = dataset_services.read_upload(upload, folder)
+            tables[name], _ = dataset_services.read_upload(upload, folder)
         except ApiError as exc:
             raise ApiError(
                 exc.status_code,

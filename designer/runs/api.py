@@ -30,6 +30,7 @@ from designer.runs.retention import workspace_storage
 from designer.runs.serializers import (
     CompareSerializer,
     DatasetSerializer,
+    DatasetUploadedSerializer,
     DatasetUploadSerializer,
     DatasetUsageSerializer,
     DatasetVersionSerializer,
@@ -507,21 +508,25 @@ class DatasetListView(DatasetsView):
 
     @extend_schema(
         request={"multipart/form-data": DatasetUploadSerializer},
-        responses={201: DatasetVersionSerializer},
+        responses={201: DatasetUploadedSerializer},
     )
     def post(self, request: Request, pk: int) -> Response:
         membership = self.authorize(pk, "Workspace", pk)
         body = DatasetUploadSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         data = body.validated_data
-        version = dataset_services.upload(
-            membership.workspace, request.user, data["name"], data["file"], data["description"]
+        version, dialect = dataset_services.upload(
+            membership.workspace,
+            request.user,
+            data["name"],
+            data["file"],
+            data["description"],
+            encoding=data["encoding"],
+            separator=data["separator"],
+            decimal=data["decimal"],
         )
-        body_out = {
-            "dataset": DatasetSerializer(version.dataset).data,
-            **DatasetVersionSerializer(version).data,
-        }
-        return Response(body_out, status=status.HTTP_201_CREATED)
+        answer = DatasetUploadedSerializer(version, context={"dialect": dialect})
+        return Response(answer.data, status=status.HTTP_201_CREATED)
 
 
 class DatasetDetailView(DatasetsView):

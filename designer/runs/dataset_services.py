@@ -26,6 +26,7 @@ from designer.api_errors import ApiError
 from designer.engine.artifacts import summarize_parquet
 from designer.engine.datasets import StoredDatasets
 from designer.runs import engine_setup
+from designer.runs.csv_dialect import AUTO, CsvDialect, DialectError, detect, encoding_name
 from designer.runs.models import Dataset, DatasetUsage, DatasetVersion, Run
 from designer.sizes import size_text
 from designer.workspaces.models import Workspace
@@ -48,10 +49,22 @@ def _wider(a: Any, b: Any) -> Any:
     return np.dtype("object")
 
 
-def _csv_dtypes(upload: UploadedFile) -> dict[str, Any]:
+def _read_csv(upload: UploadedFile, dialect: CsvDialect, **options: Any) -> Any:
+    """The CSV's chunks of CHUNK_ROWS rows, read in `dialect`."""
+    return pd.read_csv(
+        upload.file,  # the file itself: pandas takes Django's wrapper for text, and reads UTF-8
+        chunksize=CHUNK_ROWS,
+        encoding=dialect.encoding,
+        sep=dialect.separator,
+        decimal=dialect.decimal,
+        **options,
+    )
+
+
+def _csv_dtypes(upload: UploadedFile, dialect: CsvDialect) -> dict[str, Any]:
     """First pass: each column's dtype over the whole file, chunk by chunk."""
     dtypes: dict[str, Any] = {}
-    for chunk in pd.read_csv(upload, chunksize=CHUNK_ROWS):
+    for chunk in _read_csv(upload, dialect):
         for name, dtype in chunk.dtypes.items():
             dtypes[name] = _wider(dtypes[name], dtype) if name in dtypes else dtype
     return dtypes
@@ -65,16 +78,21 @@ def _arrow_type(dtype: Any) -> pa.DataType:
     return pa.from_numpy_dtype(dtype)
 
 
-def _csv_batches(upload: UploadedFile) -> Iterator[pa.Table]:
+def _csv_batches(upload: UploadedFile, dialect: CsvDialect) -> Iterator[pa.Table]:
     """The CSV as Arrow tables of CHUNK_ROWS rows, every one with the whole file's column types."""
     try:
-        dtypes = _csv_dtypes(upload)
+        dtypes = _csv_dtypes(upload, dialect)
         upload.seek(0)
         schema = pa.schema([(name, _arrow_type(dtype)) for name, dtype in dtypes.items()])
-        for chunk in pd.read_csv(upload, chunksize=CHUNK_ROWS, dtype=dtypes):
+        for chunk in _read_csv(upload, dialect, dtype=dtypes):
             yield pa.Table.from_pandas(chunk, schema=schema, preserve_index=False)
     except UnicodeDecodeError as exc:
-        raise ApiError(400, "invalid_file", f"{upload.name} is not UTF-8 text: {exc}") from exc
+        raise ApiError(
+            400,
+            "invalid_file",
+            f"{upload.name} is not {encoding_name(dialect.encoding)} text ({exc}); "
+            "choose its encoding.",
+        ) from exc
     except pd.errors.EmptyDataError as exc:
         raise ApiError(400, "invalid_file", f"{upload.name} is empty: no columns to read.") from exc
     except (pd.errors.ParserError, ValueError) as exc:
@@ -93,14 +111,28 @@ def _parquet_batches(upload: UploadedFile) -> Iterator[pa.Table]:
         ) from exc
 
 
-def _convert(upload: UploadedFile, target: Path) -> None:
-    """Write an uploaded CSV or Parquet file as Parquet, a chunk at a time (400 when unreadable)."""
+def is_parquet(upload: UploadedFile) -> bool:
+    """Whether an upload is a Parquet file (by its name or its first bytes), not CSV."""
     head = upload.read(4)
     upload.seek(0)
-    parquet = (upload.name or "").lower().endswith(".parquet") or head == b"PAR1"
-    writer = None
+    return (upload.name or "").lower().endswith(".parquet") or head == b"PAR1"
+
+
+def csv_dialect(upload: UploadedFile, **chosen: str) -> CsvDialect:
+    """The dialect to read a CSV upload with: what the uploader chose, the rest detected."""
     try:
-        for table in _parquet_batches(upload) if parquet else _csv_batches(upload):
+        return detect(upload, **chosen)
+    except DialectError as exc:
+        raise ApiError(400, "invalid_file", f"{upload.name} {exc}.") from exc
+
+
+def _convert(upload: UploadedFile, dialect: CsvDialect | None, target: Path) -> None:
+    """Write an uploaded CSV (read in `dialect`) or Parquet file (no dialect) as Parquet, a chunk
+    at a time (400 when unreadable)."""
+    writer = None
+    batches = _parquet_batches(upload) if dialect is None else _csv_batches(upload, dialect)
+    try:
+        for table in batches:
             if writer is None:
                 writer = pq.ParquetWriter(target, table.schema)
             writer.write_table(table)
@@ -156,8 +188,15 @@ def _write_version(
     )
 
 
-def read_upload(upload: UploadedFile, folder: Path) -> Path:
-    """Convert an uploaded CSV or Parquet file into a Parquet file in `folder`, a chunk at a time.
+def read_upload(
+    upload: UploadedFile,
+    folder: Path,
+    encoding: str = AUTO,
+    separator: str = AUTO,
+    decimal: str = AUTO,
+) -> tuple[Path, CsvDialect | None]:
+    """Convert an uploaded CSV or Parquet file into a Parquet file in `folder`, a chunk at a time,
+    with the dialect a CSV file was read in (the parts not chosen detected; None for Parquet).
 
     413 when the upload is too big, 400 naming the file and its parse error.
     """
@@ -168,9 +207,12 @@ def read_upload(upload: UploadedFile, folder: Path) -> Path:
             f"{upload.name} is {size_text(upload.size)}; uploads are limited to "
             f"{size_text(settings.DESIGNER_MAX_UPLOAD_BYTES)}.",
         )
+    dialect = None
+    if not is_parquet(upload):
+        dialect = csv_dialect(upload, encoding=encoding, separator=separator, decimal=decimal)
     target = folder / f"upload-{uuid.uuid4().hex}.parquet"
-    _convert(upload, target)
-    return target
+    _convert(upload, dialect, target)
+    return target, dialect
 
 
 def add_version(
@@ -197,12 +239,20 @@ def add_version(
 
 
 def upload(
-    workspace: Workspace, user: Any, name: str, upload: UploadedFile, description: str = ""
-) -> DatasetVersion:
-    """Add an uploaded file as a new version of dataset `name` (created when new)."""
+    workspace: Workspace,
+    user: Any,
+    name: str,
+    upload: UploadedFile,
+    description: str = "",
+    **chosen: str,
+) -> tuple[DatasetVersion, CsvDialect | None]:
+    """Add an uploaded file as a new version of dataset `name` (created when new), with the
+    dialect a CSV file was read in: `chosen` encoding, separator and decimal mark, the rest
+    detected (None for Parquet)."""
     with tempfile.TemporaryDirectory() as folder:
-        table = read_upload(upload, Path(folder))
-        return add_version(workspace, user, name, table, upload.name or "", description)
+        table, dialect = read_upload(upload, Path(folder), **chosen)
+        version = add_version(workspace, user, name, table, upload.name or "", description)
+    return version, dialect
 
 
 def _writer_fields(workspace_id: int, entry: dict[str, Any]) -> dict[str, Any]:

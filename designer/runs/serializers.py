@@ -16,6 +16,7 @@ from designer.api_schema import json_shaped
 from designer.engine.artifacts import KINDS
 from designer.graphs.serializers import ParamValueField
 from designer.runs import run_rows
+from designer.runs.csv_dialect import AUTO, DECIMALS, SEPARATORS, codec
 from designer.runs.models import Dataset, DatasetVersion, Run, RunStatus, StepRun
 from designer.workspaces.serializers import ScalarField, StrictSerializer
 
@@ -441,12 +442,52 @@ class DatasetSerializer(serializers.ModelSerializer):
         return dataset.versions.count()
 
 
+class CsvDialectSerializer(serializers.Serializer):
+    """How a CSV upload was read: each part as chosen or as detected."""
+
+    encoding = serializers.CharField(help_text="The codec name, e.g. `utf-8` or `cp1252`.")
+    separator = serializers.ChoiceField(choices=list(SEPARATORS))
+    decimal = serializers.ChoiceField(choices=list(DECIMALS))
+
+
+class DatasetUploadedSerializer(DatasetVersionSerializer):
+    """The answer to an upload: the version it made, its dataset, and how a CSV file was read."""
+
+    dataset = DatasetSerializer(read_only=True)
+    read_as = serializers.SerializerMethodField()
+
+    class Meta(DatasetVersionSerializer.Meta):
+        fields = ["dataset", *DatasetVersionSerializer.Meta.fields, "read_as"]
+
+    @extend_schema_field(CsvDialectSerializer(allow_null=True))
+    def get_read_as(self, version: DatasetVersion) -> dict[str, str] | None:
+        dialect = self.context["dialect"]
+        return None if dialect is None else dialect.described()
+
+
 class DatasetUploadSerializer(StrictSerializer):
     """Body of uploading a dataset version (multipart)."""
 
     name = serializers.CharField(max_length=200)
     description = serializers.CharField(required=False, allow_blank=True, default="")
     file = serializers.FileField(help_text="A CSV or Parquet file.")
+    encoding = serializers.CharField(
+        max_length=40,
+        default=AUTO,
+        help_text="A CSV file's text encoding, e.g. `utf-8`, `cp1252`, `iso-8859-1`, `cp1251`; "
+        "`auto`: UTF-8 when the whole file is, UTF-16 by its byte order mark, else Windows-1252.",
+    )
+    separator = serializers.ChoiceField(
+        choices=[AUTO, *SEPARATORS],
+        default=AUTO,
+        help_text="A CSV file's field separator; `auto` detects it from the first 64 KiB.",
+    )
+    decimal = serializers.ChoiceField(
+        choices=[AUTO, *DECIMALS],
+        default=AUTO,
+        help_text="A CSV file's decimal mark; `auto`: a comma when the separator is not one and "
+        "the numbers are written with a decimal comma.",
+    )
 
     def validate_name(self, value: str) -> str:
         if not DATASET_NAME.match(value) or ".." in value:
@@ -454,6 +495,14 @@ class DatasetUploadSerializer(StrictSerializer):
                 "Use letters, digits, '.', '_' and '-', starting with a letter or digit."
             )
         return value
+
+    def validate_encoding(self, value: str) -> str:
+        if value == AUTO:
+            return value
+        try:
+            return codec(value)
+        except LookupError:
+            raise serializers.ValidationError(f"Unknown encoding {value!r}.") from None
 
 
 class DatasetUsageSerializer(serializers.Serializer):

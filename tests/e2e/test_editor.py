@@ -340,6 +340,44 @@ def test_runs_started_elsewhere_show_up_live(alice: Page, designer_server: LiveS
     wait_all(page, re.compile("succeeded|reused"))
 
 
+def test_a_spreadsheet_export_uploads_in_its_own_dialect(
+    alice: Page, designer_server: LiveServer, tmp_path: Path
+) -> None:
+    """A Windows-1252 file with semicolons and decimal commas reads as its text and numbers, the
+    toast says how; a Cyrillic file reads right once its encoding is chosen."""
+    page = alice
+    page.goto(f"{designer_server.url}/workspaces/{designer_server.workspace}/datasets/")
+    german = tmp_path / "kunden.csv"
+    german.write_bytes("Name;Stadt;Betrag\nJosé;Zürich;1,5\nRenée;Köln;-2,25\n".encode("cp1252"))
+    page.get_by_test_id("dataset-file").set_input_files(german)
+    expect(page.get_by_test_id("csv-choices")).to_be_visible()
+    page.get_by_role("button", name="Upload").click()
+    expect(page.get_by_test_id("toast").filter(has_text="Uploaded kunden")).to_contain_text(
+        "read as Windows-1252, fields separated by semicolons, decimal commas"
+    )
+    page.get_by_test_id("dataset-list").locator("tr", has_text="kunden").get_by_role(
+        "button", name="Preview"
+    ).click()
+    preview = page.get_by_test_id("dataset-preview")
+    expect(preview.locator("thead th")).to_have_text(["Name", "Stadt", "Betrag"])
+    expect(preview.locator("tbody tr").first.locator("td")).to_have_text(["José", "Zürich", "1.5"])
+
+    russian = tmp_path / "города.csv"
+    russian.write_bytes("имя;город\nИван;Москва\n".encode("cp1251"))  # noqa: RUF001
+    page.get_by_label("Dataset name").fill("goroda")
+    page.get_by_test_id("dataset-file").set_input_files(russian)
+    page.get_by_label("Encoding").select_option("cp1251")
+    page.get_by_role("button", name="Upload").click()
+    expect(page.get_by_test_id("toast").filter(has_text="Uploaded goroda")).to_contain_text(
+        "read as Windows-1251"
+    )
+    expect(page.get_by_test_id("csv-choices")).to_be_hidden()  # the form is cleared
+    page.get_by_test_id("dataset-list").locator("tr", has_text="goroda").get_by_role(
+        "button", name="Preview"
+    ).click()
+    expect(preview.locator("tbody tr").first.locator("td")).to_have_text(["Иван", "Москва"])
+
+
 def test_dataset_upload_and_preview(
     alice: Page, designer_server: LiveServer, tmp_path: Path
 ) -> None:

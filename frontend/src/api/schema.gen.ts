@@ -1182,6 +1182,27 @@ export interface components {
             issues: components["schemas"]["Issue"][];
             plan: components["schemas"]["CompiledPlan"] | null;
         };
+        /** @description How a CSV upload was read: each part as chosen or as detected. */
+        CsvDialect: {
+            /** @description The codec name, e.g. `utf-8` or `cp1252`. */
+            encoding: string;
+            separator: components["schemas"]["CsvDialectSeparatorEnum"];
+            decimal: components["schemas"]["CsvDialectDecimalEnum"];
+        };
+        /**
+         * @description * `.` - .
+         *     * `,` - ,
+         * @enum {string}
+         */
+        CsvDialectDecimalEnum: "." | ",";
+        /**
+         * @description * `,` - ,
+         *     * `;` - ;
+         *     * `tab` - tab
+         *     * `|` - |
+         * @enum {string}
+         */
+        CsvDialectSeparatorEnum: "," | ";" | "tab" | "|";
         /** @description A dataset with its latest version. */
         Dataset: {
             readonly id: number;
@@ -1206,6 +1227,13 @@ export interface components {
             /** @description Default: the latest version. */
             version?: string;
         };
+        /**
+         * @description * `auto` - auto
+         *     * `.` - .
+         *     * `,` - ,
+         * @enum {string}
+         */
+        DatasetUploadDecimalEnum: "auto" | "." | ",";
         /** @description Body of uploading a dataset version (multipart). */
         DatasetUploadRequest: {
             name: string;
@@ -1216,6 +1244,58 @@ export interface components {
              * @description A CSV or Parquet file.
              */
             file: string;
+            /**
+             * @description A CSV file's text encoding, e.g. `utf-8`, `cp1252`, `iso-8859-1`, `cp1251`; `auto`: UTF-8 when the whole file is, UTF-16 by its byte order mark, else Windows-1252.
+             * @default auto
+             */
+            encoding: string;
+            /**
+             * @description A CSV file's field separator; `auto` detects it from the first 64 KiB.
+             *
+             *     * `auto` - auto
+             *     * `,` - ,
+             *     * `;` - ;
+             *     * `tab` - tab
+             *     * `|` - |
+             * @default auto
+             */
+            separator: components["schemas"]["DatasetUploadSeparatorEnum"];
+            /**
+             * @description A CSV file's decimal mark; `auto`: a comma when the separator is not one and the numbers are written with a decimal comma.
+             *
+             *     * `auto` - auto
+             *     * `.` - .
+             *     * `,` - ,
+             * @default auto
+             */
+            decimal: components["schemas"]["DatasetUploadDecimalEnum"];
+        };
+        /**
+         * @description * `auto` - auto
+         *     * `,` - ,
+         *     * `;` - ;
+         *     * `tab` - tab
+         *     * `|` - |
+         * @enum {string}
+         */
+        DatasetUploadSeparatorEnum: "auto" | "," | ";" | "tab" | "|";
+        /** @description The answer to an upload: the version it made, its dataset, and how a CSV file was read. */
+        DatasetUploaded: {
+            readonly dataset: components["schemas"]["Dataset"];
+            digest: string;
+            /** Format: int64 */
+            size: number;
+            /** Format: int64 */
+            rows: number;
+            readonly columns: string[];
+            readonly summary: components["schemas"]["TableSummary"];
+            original_filename: string;
+            /** @description Who uploaded it; null when a run wrote it. */
+            readonly created_by: string | null;
+            /** Format: date-time */
+            readonly created_at: string;
+            readonly written_by: components["schemas"]["DatasetWriter"] | null;
+            readonly read_as: components["schemas"]["CsvDialect"] | null;
         };
         /** @description A run that read a dataset version, and the step that read it. */
         DatasetUsage: {
@@ -7754,7 +7834,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["DatasetVersion"];
+                    "application/json": components["schemas"]["DatasetUploaded"];
                 };
             };
             /** @description The request is invalid; `issues` names every problem. */

@@ -22,6 +22,8 @@ export type Run = Schemas["Run"];
 export type Dataset = Schemas["Dataset"];
 export type DatasetVersion = Schemas["DatasetVersion"];
 export type DatasetUsage = Schemas["DatasetUsage"];
+export type DatasetUploaded = Schemas["DatasetUploaded"];
+export type CsvDialect = Schemas["CsvDialect"];
 export type GraphDocumentSchema = Schemas["GraphDocument"];
 
 export type OutputSummary = Schemas["OutputSummary"];

@@ -3,15 +3,16 @@
 // archive it when runs used it).
 import { useCallback, useEffect, useState } from "react";
 import { ApiError, api, csrfToken, errorMessage, items } from "../api/client";
-import type { Dataset, DatasetUsage, DatasetVersion, TablePage } from "../api/types";
+import type { Dataset, DatasetUploaded, DatasetUsage, DatasetVersion, TablePage } from "../api/types";
 import { useWorkspace } from "../api/useWorkspace";
+import { AUTO_CHOICES, DECIMALS, ENCODINGS, isCsvFile, readAsText, SEPARATORS, type CsvChoices } from "../datasets/csvDialect";
 import { linkProps } from "../router";
 import { fmt } from "../runs/charts";
 import { bytes } from "../ui/bytes";
 import { Shell } from "../ui/Shell";
 import { useToast } from "../ui/toasts";
 
-function upload(workspaceId: number, name: string, file: File, onProgress: (fraction: number) => void): Promise<void> {
+function upload(workspaceId: number, name: string, file: File, choices: CsvChoices, onProgress: (fraction: number) => void): Promise<DatasetUploaded> {
   return new Promise((resolve, reject) => {
     const xhr = new XMLHttpRequest();
     xhr.open("POST", `/api/workspaces/${workspaceId}/datasets/`);
@@ -19,7 +20,7 @@ function upload(workspaceId: number, name: string, file: File, onProgress: (frac
     xhr.setRequestHeader("Accept", "application/json");
     xhr.upload.onprogress = (e) => e.lengthComputable && onProgress(e.loaded / e.total);
     xhr.onload = () => {
-      if (xhr.status >= 200 && xhr.status < 300) resolve();
+      if (xhr.status >= 200 && xhr.status < 300) resolve(JSON.parse(xhr.responseText) as DatasetUploaded);
       else {
         let detail = `Upload failed (${xhr.status})`;
         try {
@@ -35,6 +36,7 @@ function upload(workspaceId: number, name: string, file: File, onProgress: (frac
     const form = new FormData();
     form.append("name", name);
     form.append("file", file);
+    if (isCsvFile(file)) for (const [key, value] of Object.entries(choices)) form.append(key, value);
     xhr.send(form);
   });
 }
@@ -60,6 +62,21 @@ function VersionOrigin({ version }: { version: DatasetVersion | undefined }) {
   return null;
 }
 
+function CsvChoice({ label, options, value, onChange }: { label: string; options: [string, string][]; value: string; onChange: (value: string) => void }) {
+  return (
+    <label className="csv-choice">
+      {label}
+      <select value={value} onChange={(e) => onChange(e.target.value)}>
+        {options.map(([option, text]) => (
+          <option key={option} value={option}>
+            {text}
+          </option>
+        ))}
+      </select>
+    </label>
+  );
+}
+
 export function DatasetsPage({ workspaceId }: { workspaceId: number }) {
   const toast = useToast();
   const workspace = useWorkspace(workspaceId);
@@ -68,6 +85,7 @@ export function DatasetsPage({ workspaceId }: { workspaceId: number }) {
   const [file, setFile] = useState<File | null>(null);
   const [picked, setPicked] = useState(0); // a new file input after an upload: it shows no file, and the same file can be picked again
   const [progress, setProgress] = useState<number | null>(null);
+  const [choices, setChoices] = useState<CsvChoices>(AUTO_CHOICES);
   const [preview, setPreview] = useState<{ dataset: Dataset; versions: DatasetVersion[]; digest: string; page: TablePage; usage: DatasetUsage[] } | null>(null);
   const load = useCallback(() => {
     api
@@ -82,10 +100,11 @@ export function DatasetsPage({ workspaceId }: { workspaceId: number }) {
     const datasetName = name.trim() || file.name.replace(/\.[^.]+$/, "").replace(/[^A-Za-z0-9._-]+/g, "_");
     setProgress(0);
     try {
-      await upload(workspaceId, datasetName, file, setProgress);
-      toast(`Uploaded ${datasetName}.`, "success");
+      const uploaded = await upload(workspaceId, datasetName, file, choices, setProgress);
+      toast(`Uploaded ${datasetName}${uploaded.read_as ? `: ${readAsText(uploaded.read_as)}` : ""}.`, "success");
       setName("");
       setFile(null);
+      setChoices(AUTO_CHOICES);
       setPicked((n) => n + 1);
       load();
     } catch (err) {
@@ -134,6 +153,13 @@ export function DatasetsPage({ workspaceId }: { workspaceId: number }) {
         <form className="upload-form" onSubmit={(e) => void submit(e)}>
           <input type="text" placeholder="Name (letters, digits, . _ -)" value={name} onChange={(e) => setName(e.target.value)} aria-label="Dataset name" />
           <input key={picked} type="file" accept=".csv,.parquet,text/csv" onChange={(e) => setFile(e.target.files?.[0] ?? null)} aria-label="File" data-testid="dataset-file" />
+          {file && isCsvFile(file) && (
+            <span className="csv-choices" data-testid="csv-choices">
+              <CsvChoice label="Separator" options={SEPARATORS} value={choices.separator} onChange={(separator) => setChoices({ ...choices, separator })} />
+              <CsvChoice label="Encoding" options={ENCODINGS} value={choices.encoding} onChange={(encoding) => setChoices({ ...choices, encoding })} />
+              <CsvChoice label="Decimal mark" options={DECIMALS} value={choices.decimal} onChange={(decimal) => setChoices({ ...choices, decimal })} />
+            </span>
+          )}
           <button className="primary" type="submit" disabled={!file || progress !== null}>Upload</button>
           {existing && (
             <p className="muted small" data-testid="new-version-note">

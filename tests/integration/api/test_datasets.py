@@ -20,13 +20,21 @@ pytestmark = pytest.mark.django_db
 CSV = b"a,b\n1,x\n2,y\n3,z\n"
 
 
-def upload(team: Team, name: str, filename: str, content: bytes, who: str = "editor") -> object:
+def upload(
+    team: Team, name: str, filename: str, content: bytes, who: str = "editor", **options: str
+) -> object:
     file = SimpleUploadedFile(filename, content)
     return team.client(who).post(
         f"/api/workspaces/{team.workspace.pk}/datasets/",
-        {"name": name, "file": file},
+        {"name": name, "file": file, **options},
         format="multipart",
     )
+
+
+def preview_rows(team: Team, answer: dict) -> list[list[object]]:
+    dataset, digest = answer["dataset"]["id"], answer["digest"]
+    page = team.client("viewer").get(f"/api/datasets/{dataset}/versions/{digest}/preview/")
+    return page.json()["rows"]
 
 
 def test_upload_versions_and_preview(team: Team) -> None:
@@ -61,6 +69,65 @@ def test_upload_versions_and_preview(team: Team) -> None:
     assert viewer.get(f"/api/datasets/{dataset}/versions/abc/preview/").status_code == 404
     listed = viewer.get(f"/api/workspaces/{team.workspace.pk}/datasets/").json()["results"]
     assert [(d["name"], d["version_count"]) for d in listed] == [("sales", 2)]
+    assert body["read_as"] == {"encoding": "utf-8", "separator": ",", "decimal": "."}
+    assert second.json()["read_as"] is None  # Parquet
+    schema_validator("/api/workspaces/{id}/datasets/", "post", "201").validate(body)
+
+
+def test_a_spreadsheet_export_in_another_dialect_is_read_and_says_how(team: Team) -> None:
+    """A Windows-1252 file with ';' between fields and decimal commas, as a German or French
+    spreadsheet saves it, reads as its numbers and its text, and the answer says how."""
+    text = "Name;Stadt;Betrag\nJosé;Zürich;1,5\nRenée;Köln;-2,25\n"
+    answer = upload(team, "kunden", "kunden.csv", text.encode("cp1252"))
+    assert answer.status_code == 201, answer.json()
+    body = answer.json()
+    assert body["read_as"] == {"encoding": "cp1252", "separator": ";", "decimal": ","}
+    assert body["columns"] == ["Name", "Stadt", "Betrag"]
+    assert preview_rows(team, body) == [["José", "Zürich", 1.5], ["Renée", "Köln", -2.25]]
+    schema_validator("/api/workspaces/{id}/datasets/", "post", "201").validate(body)
+    # over Django's in-memory limit (a file on disk), its only accented letter at the very end
+    long = b"Name;Betrag\n" + b"Anna;1,5\n" * 300_000 + "Zoë;2,5\n".encode("cp1252")
+    on_disk = upload(team, "lang", "lang.csv", long).json()
+    assert on_disk["read_as"] == {"encoding": "cp1252", "separator": ";", "decimal": ","}
+    assert on_disk["rows"] == 300_001 and on_disk["summary"]["columns"][1]["dtype"] == "float64"
+    tabbed = upload(team, "tabbed", "t.tsv", "\ufeffa\tb\n1\tx y\n".encode())
+    assert tabbed.json()["read_as"] == {"encoding": "utf-8-sig", "separator": "tab", "decimal": "."}
+    assert preview_rows(team, tabbed.json()) == [[1, "x y"]]
+
+
+def test_what_the_uploader_chooses_is_how_the_file_is_read(team: Team) -> None:
+    cyrillic = "имя;город\nИван;Москва\n".encode("cp1251")  # noqa: RUF001
+    guessed = upload(team, "a", "a.csv", cyrillic)  # decodes as Windows-1252, wrongly
+    assert guessed.json()["read_as"]["encoding"] == "cp1252"
+    chosen = upload(team, "a", "a.csv", cyrillic, encoding="windows-1251")
+    assert chosen.json()["read_as"]["encoding"] == "cp1251"
+    assert preview_rows(team, chosen.json()) == [["Иван", "Москва"]]
+    one_column = upload(team, "b", "b.csv", b"a;b\n1;2\n", separator=",")
+    assert one_column.json()["columns"] == ["a;b"]
+    points = upload(team, "c", "c.csv", b"x;y\n1,5;2\n", decimal=".")
+    assert preview_rows(team, points.json()) == [["1,5", 2]]
+
+
+def test_a_dialect_that_does_not_fit_is_named(team: Team) -> None:
+    unknown = upload(team, "a", "a.csv", CSV, encoding="klingon")
+    assert unknown.status_code == 400
+    assert unknown.json()["issues"] == [
+        {"field": "encoding", "code": "invalid", "message": "Unknown encoding 'klingon'."}
+    ]
+    bad_choice = upload(team, "a", "a.csv", CSV, separator="x", decimal="/")
+    assert {i["field"] for i in bad_choice.json()["issues"]} == {"separator", "decimal"}
+    neither = upload(team, "a", "a.csv", b"a,b\n\x81\x8d,1\n")  # bytes Windows-1252 leaves out
+    assert neither.status_code == 400
+    assert neither.json()["detail"] == (
+        "a.csv is neither UTF-8 nor Windows-1252 text; choose its encoding."
+    )
+    wrong = upload(team, "a", "a.csv", "a,b\nü,1\n".encode("cp1252"), encoding="utf-8")
+    assert wrong.status_code == 400
+    assert wrong.json()["detail"].startswith("a.csv is not UTF-8 text (")
+    assert wrong.json()["detail"].endswith("); choose its encoding.")
+    from designer.runs.models import Dataset
+
+    assert not Dataset.objects.exists()
 
 
 def test_bad_uploads_are_named(team: Team, settings: object) -> None:

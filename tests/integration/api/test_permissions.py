@@ -82,7 +82,7 @@ def build_world(name: str) -> World:
         outputs={"dataset": {"digest": "0" * 64, "kind": "parquet", "size": 1, "summary": {}}}
     )
     file = SimpleUploadedFile("d.csv", b"a\n1\n")
-    dataset_version = dataset_services.upload(workspace, owner, f"{name}-data", file)
+    dataset_version, _ = dataset_services.upload(workspace, owner, f"{name}-data", file)
     token, _ = ws_services.create_token(owner, SECRET)
     scoring = graph_services.create_graph(
         workspace, owner, f"{SECRET} scoring", "", scoring_document()
