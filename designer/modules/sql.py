@@ -19,6 +19,7 @@ from designer.engine.context import StepContext, StepError
 from designer.modules._frames import frame, optional_frame
 from designer.modules.sandboxed import limits_from, run_harness
 from designer.sandbox.harness import protocol
+from designer.sandbox.limits import MB
 
 
 def split_statements(sql: str) -> list[str]:
@@ -86,6 +87,14 @@ def sql_transform(ctx: StepContext) -> Mapping[str, Any]:
     if header["type"] == "error":
         number = int(header["number"])
         statement = statements[number - 1]
+        if header.get("kind") == "memory":
+            raise StepError(
+                f"memory_mb: the rows of statement {number} (line {_line_of(sql, statement)}) "
+                f"do not fit in the step's memory (limit {limits.memory_bytes // MB} MB); "
+                f"select fewer rows or columns (WHERE, LIMIT, GROUP BY) or raise memory_mb"
+                f"\n    {statement}",
+                param="memory_mb",
+            )
         raise StepError(
             f"query: SQL error in statement {number} (line {_line_of(sql, statement)}): "
             f"{header['message']}\n    {statement}",

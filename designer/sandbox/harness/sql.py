@@ -77,28 +77,34 @@ def main() -> int:
     db.set_progress_handler(rules.progress, 10_000)
     columns: list[str] | None = None
     rows: list[Any] = []
-    for number, statement in enumerate(start["statements"], start=1):
-        rules.denied = None
-        try:
-            cursor = db.execute(statement)
-            if cursor.description is not None:
-                columns = [d[0] for d in cursor.description]
-                rows = cursor.fetchall()
-        except (sqlite3.Error, sqlite3.Warning) as exc:
-            if rules.timed_out:
-                protocol.write(out, {"type": "error", "kind": "timeout", "number": number})
+    number = 0
+    try:
+        for number, statement in enumerate(start["statements"], start=1):
+            rules.denied = None
+            try:
+                cursor = db.execute(statement)
+                if cursor.description is not None:
+                    columns = [d[0] for d in cursor.description]
+                    rows = cursor.fetchall()
+            except (sqlite3.Error, sqlite3.Warning) as exc:
+                if rules.timed_out:
+                    protocol.write(out, {"type": "error", "kind": "timeout", "number": number})
+                    return 1
+                message = str(exc)
+                if rules.denied:
+                    message += f" ({rules.denied} is not available in this step)"
+                protocol.write(
+                    out, {"type": "error", "kind": "sql", "number": number, "message": message}
+                )
                 return 1
-            message = str(exc)
-            if rules.denied:
-                message += f" ({rules.denied} is not available in this step)"
-            protocol.write(
-                out, {"type": "error", "kind": "sql", "number": number, "message": message}
-            )
-            return 1
-    if columns is None:
-        protocol.write(out, {"type": "result", "columns": None})
-        return 0
-    data = json.dumps(rows, default=_blob).encode()
+        if columns is None:
+            protocol.write(out, {"type": "result", "columns": None})
+            return 0
+        data = json.dumps(rows, default=_blob).encode()
+    except MemoryError:  # the rows (or their JSON) over the memory limit
+        rows = []
+        protocol.write(out, {"type": "error", "kind": "memory", "number": number})
+        return 1
     protocol.write(out, {"type": "result", "columns": columns}, data)
     return 0
 

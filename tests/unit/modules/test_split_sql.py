@@ -88,6 +88,20 @@ def test_sql_error_names_the_statement(run) -> None:
     assert "SELECT nope FROM t1;" in message and err.value.param == "query"
 
 
+def test_rows_over_the_memory_limit_are_named_with_their_statement(run) -> None:
+    query = (
+        "SELECT 1;\nWITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) SELECT x FROM c"
+    )
+    with pytest.raises(StepError) as err:
+        run("transform.sql@1", {"query": query, "memory_mb": 256}, t1=pd.DataFrame({"x": [1]}))
+    message = str(err.value)
+    assert message.startswith(
+        "memory_mb: the rows of statement 2 (line 2) do not fit in the step's memory "
+        "(limit 256 MB); select fewer rows or columns (WHERE, LIMIT, GROUP BY) or raise memory_mb"
+    )
+    assert "SELECT x FROM c" in message and err.value.param == "memory_mb"
+
+
 def test_sql_needs_rows_from_the_last_statement(run) -> None:
     with pytest.raises(StepError, match="last statement must be a SELECT"):
         run(
