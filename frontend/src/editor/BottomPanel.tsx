@@ -1,5 +1,6 @@
 // The panel under the canvas: the followed run's logs and an output's preview; its top edge resizes it.
 import type { RunView } from "../runs/state";
+import { cutAttempts } from "../runs/logs";
 import { OutputPreview } from "../runs/OutputPreview";
 import { PanelResizer } from "../ui/PanelResizer";
 import { LogsPanel } from "./LogsPanel";
@@ -26,7 +27,9 @@ export function BottomPanel({ tab, onTab, onClose, runView, preview, labels, hei
         <span className="spacer" />
         <button className="icon-button" aria-label="Close panel" onClick={onClose}>×</button>
       </div>
-      {tab === "logs" && <LogsPanel logs={runView?.logs ?? []} steps={[...(runView?.steps.keys() ?? [])]} labels={labels} />}
+      {tab === "logs" && (
+        <LogsPanel logs={runView?.logs ?? []} steps={[...(runView?.steps.keys() ?? [])]} labels={labels} runId={runView?.run.id ?? null} cut={runView ? cutAttempts(runView) : []} />
+      )}
       {tab === "preview" && preview && runView && output && (
         <OutputPreview
           key={`${runView.run.id}-${preview.step}-${preview.port}`}

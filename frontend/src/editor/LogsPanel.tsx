@@ -1,8 +1,15 @@
 // Streaming logs of the current run, filterable by step; sticks to the bottom while you are at the bottom.
 import { memo, useEffect, useLayoutEffect, useRef, useState } from "react";
+import { MAX_LOADED, logDownloadUrl } from "../runs/logs";
 import type { LogLine } from "../runs/state";
 
-function LogsPanelView({ logs, steps, labels }: { logs: LogLine[]; steps: string[]; labels: ReadonlyMap<string, string> }) {
+interface Cut {
+  step: string;
+  attempt: number;
+  lines: number;
+}
+
+function LogsPanelView({ logs, steps, labels, runId, cut }: { logs: LogLine[]; steps: string[]; labels: ReadonlyMap<string, string>; runId: number | null; cut: Cut[] }) {
   const [filter, setFilter] = useState("");
   const box = useRef<HTMLDivElement>(null);
   const stick = useRef(true);
@@ -26,6 +33,18 @@ function LogsPanelView({ logs, steps, labels }: { logs: LogLine[]; steps: string
         </select>
         <span className="muted small">{shown.length} lines</span>
       </div>
+      {runId !== null &&
+        cut
+          .filter((c) => !filter || c.step === filter)
+          .map((c) => (
+            <div key={`${c.step}#${c.attempt}`} className="logs-note small" data-testid="logs-cut">
+              {labels.get(c.step) ?? c.step}
+              {c.attempt > 1 ? ` (attempt ${c.attempt})` : ""}: the last {MAX_LOADED.toLocaleString("en")} of {c.lines.toLocaleString("en")} lines.{" "}
+              <a href={logDownloadUrl(runId, c.step)} download>
+                Download them all
+              </a>
+            </div>
+          ))}
       <div
         className="logs-body"
         ref={box}

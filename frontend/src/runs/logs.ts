@@ -43,6 +43,11 @@ export function attemptsWithLines(view: RunView): { step: string; attempt: numbe
   return out;
 }
 
+/** The attempts with more lines than are loaded: only their last MAX_LOADED lines are in the view. */
+export function cutAttempts(view: RunView): { step: string; attempt: number; lines: number }[] {
+  return attemptsWithLines(view).filter((a) => a.lines > MAX_LOADED);
+}
+
 /** The view with a page's lines placed. */
 export function withPage(view: RunView, page: LogPage): RunView {
   return placeLogLines(view, page.step, page.attempt, page.offset, page.lines);
