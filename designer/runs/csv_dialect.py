@@ -57,8 +57,14 @@ def encoding_name(encoding: str) -> str:
 
 
 def codec(encoding: str) -> str:
-    """The codec name of an encoding people typed (`latin-1` → `iso8859-1`); LookupError if none."""
-    return codecs.lookup(encoding).name
+    """The codec name of a text encoding people typed (`latin-1` → `iso8859-1`); LookupError for
+    a name Python does not know or a codec that is not a text encoding (`zlib`, `base64`)."""
+    name = codecs.lookup(encoding).name
+    try:
+        "".encode(name)
+    except UnicodeError as exc:  # `undefined`: a text encoding that refuses everything
+        raise LookupError(name) from exc
+    return name
 
 
 def _decodes(file: IO[bytes], encoding: str) -> bool:
@@ -87,8 +93,12 @@ def _detect_encoding(file: IO[bytes], head: bytes) -> str:
 
 
 def _sample(head: bytes, encoding: str, whole: bool) -> str:
-    """The head of the file as text, cut after its last whole line unless it is the whole file."""
-    text = codecs.getincrementaldecoder(encoding)(errors="replace").decode(head, final=whole)
+    """The head of the file as text, cut after its last whole line unless it is the whole file
+    (empty when it does not decode: the reader names the error)."""
+    try:
+        text = codecs.getincrementaldecoder(encoding)(errors="replace").decode(head, final=whole)
+    except UnicodeError:  # a codec that ignores `errors` (punycode, idna)
+        return ""
     if not whole and "\n" in text:
         text = text[: text.rindex("\n") + 1]
     return text

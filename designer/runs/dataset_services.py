@@ -86,7 +86,7 @@ def _csv_batches(upload: UploadedFile, dialect: CsvDialect) -> Iterator[pa.Table
         schema = pa.schema([(name, _arrow_type(dtype)) for name, dtype in dtypes.items()])
         for chunk in _read_csv(upload, dialect, dtype=dtypes):
             yield pa.Table.from_pandas(chunk, schema=schema, preserve_index=False)
-    except UnicodeDecodeError as exc:
+    except UnicodeError as exc:  # UnicodeDecodeError, or a codec's own (punycode, idna)
         raise ApiError(
             400,
             "invalid_file",

@@ -502,7 +502,7 @@ class DatasetUploadSerializer(StrictSerializer):
         try:
             return codec(value)
         except LookupError:
-            raise serializers.ValidationError(f"Unknown encoding {value!r}.") from None
+            raise serializers.ValidationError(f"{value!r} is not a text encoding.") from None
 
 
 class DatasetUsageSerializer(serializers.Serializer):

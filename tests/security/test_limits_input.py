@@ -154,3 +154,28 @@ def test_a_draft_differing_only_in_json_type_is_a_new_version(team: Team) -> Non
         assert committed.status_code == 201, committed.json()  # not "unchanged"
     diff = client.get(f"/api/graphs/{graph['id']}/diff/?from=1&to=2").json()
     assert diff["nodes"]["changed"][0]["params"]["changed"] == {"seed": {"from": 1, "to": 1.0}}
+
+
+def test_every_encoding_name_an_upload_may_choose_is_a_201_or_a_named_400(team: Team) -> None:
+    """A compressing or binary codec (`zlib`, `bz2`, `base64`: a decompression bomb, or bytes
+    where text belongs) is refused by name; a text codec that cannot read the file is a 400
+    naming the file; none is a 500."""
+    from encodings.aliases import aliases
+
+    names = sorted({*aliases, *aliases.values(), "punycode", "idna", "undefined", "utf-7"})
+    content = "a,b\n1,é\n".encode()
+    client = team.client("editor")
+    refused = set()
+    for name in names:
+        body = {"name": "d", "file": SimpleUploadedFile("d.csv", content), "encoding": name}
+        answer = client.post(f"/api/workspaces/{team.workspace.pk}/datasets/", body, "multipart")
+        assert answer.status_code in (201, 400), (name, answer.status_code, answer.content[:300])
+        if answer.status_code == 400:
+            issues = answer.json()["issues"]
+            if issues:
+                assert issues[0]["field"] == "encoding", (name, issues)
+                refused.add(name)
+            else:
+                assert answer.json()["detail"].startswith("d.csv "), (name, answer.json())
+    assert {"zlib", "bz2", "base64", "rot13", "hex", "undefined"} <= refused
+    assert not refused & {"utf8", "latin1", "cp1252", "utf_16", "koi8_r", "shift_jis"}

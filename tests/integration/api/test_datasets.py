@@ -112,7 +112,7 @@ def test_a_dialect_that_does_not_fit_is_named(team: Team) -> None:
     unknown = upload(team, "a", "a.csv", CSV, encoding="klingon")
     assert unknown.status_code == 400
     assert unknown.json()["issues"] == [
-        {"field": "encoding", "code": "invalid", "message": "Unknown encoding 'klingon'."}
+        {"field": "encoding", "code": "invalid", "message": "'klingon' is not a text encoding."}
     ]
     bad_choice = upload(team, "a", "a.csv", CSV, separator="x", decimal="/")
     assert {i["field"] for i in bad_choice.json()["issues"]} == {"separator", "decimal"}
