@@ -111,14 +111,14 @@ def _parquet_batches(upload: UploadedFile) -> Iterator[pa.Table]:
         ) from exc
 
 
-def is_parquet(upload: UploadedFile) -> bool:
+def _is_parquet(upload: UploadedFile) -> bool:
     """Whether an upload is a Parquet file (by its name or its first bytes), not CSV."""
     head = upload.read(4)
     upload.seek(0)
     return (upload.name or "").lower().endswith(".parquet") or head == b"PAR1"
 
 
-def csv_dialect(upload: UploadedFile, **chosen: str) -> CsvDialect:
+def _csv_dialect(upload: UploadedFile, **chosen: str) -> CsvDialect:
     """The dialect to read a CSV upload with: what the uploader chose, the rest detected."""
     try:
         return detect(upload, **chosen)
@@ -208,8 +208,8 @@ def read_upload(
             f"{size_text(settings.DESIGNER_MAX_UPLOAD_BYTES)}.",
         )
     dialect = None
-    if not is_parquet(upload):
-        dialect = csv_dialect(upload, encoding=encoding, separator=separator, decimal=decimal)
+    if not _is_parquet(upload):
+        dialect = _csv_dialect(upload, encoding=encoding, separator=separator, decimal=decimal)
     target = folder / f"upload-{uuid.uuid4().hex}.parquet"
     _convert(upload, dialect, target)
     return target, dialect
