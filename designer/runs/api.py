@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -47,6 +48,7 @@ from designer.runs.serializers import (
     StorageSerializer,
     TablePageSerializer,
 )
+from designer.workspaces.converters import IdConverter
 from designer.workspaces.models import Role
 from designer.workspaces.pagination import (
     MAX_OFFSET,
@@ -127,6 +129,9 @@ class GraphRunsView(RunsView):
         return Response(RunSerializer(run).data, status=status.HTTP_201_CREATED)
 
 
+RUN_ID = IdConverter.regex  # an id a 64-bit column holds
+
+
 class WorkspaceRunsView(RunsView):
     """A workspace's runs, filtered by ?graph= and ?status=."""
 
@@ -138,7 +143,7 @@ class WorkspaceRunsView(RunsView):
             STATUS_PARAMETER,
             OpenApiParameter(
                 "ids",
-                {"type": "string", "pattern": r"^[0-9]+(,[0-9]+){0,99}$"},  # type: ignore[arg-type]
+                {"type": "string", "pattern": f"^{RUN_ID}(,{RUN_ID}){{0,99}}$"},  # type: ignore[arg-type]
                 required=False,
                 description="Only these runs: up to 100 ids, comma-separated.",
             ),
@@ -153,8 +158,12 @@ class WorkspaceRunsView(RunsView):
             runs = runs.filter(graph_version__graph_id=graph)
         if "ids" in request.query_params:
             ids = request.query_params["ids"].split(",")
-            if not all(i.isdigit() for i in ids) or len(ids) > 100:
-                raise ApiError(400, "invalid", "?ids= takes up to 100 run ids, comma-separated.")
+            if len(ids) > 100 or not all(re.fullmatch(RUN_ID, i) for i in ids):
+                raise ApiError(
+                    400,
+                    "invalid",
+                    "?ids= takes up to 100 run ids (1 to 18 digits), comma-separated.",
+                )
             runs = runs.filter(pk__in=[int(i) for i in ids])
         return paginated_response(self, runs, RunSummarySerializer)
 

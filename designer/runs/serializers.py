@@ -474,19 +474,24 @@ class DatasetUploadSerializer(StrictSerializer):
     encoding = serializers.CharField(
         max_length=40,
         default=AUTO,
+        allow_blank=True,
         help_text="A CSV file's text encoding, e.g. `utf-8`, `cp1252`, `iso-8859-1`, `cp1251`; "
-        "`auto`: UTF-8 when the whole file is, UTF-16 by its byte order mark, else Windows-1252.",
+        "`auto` (or empty): UTF-8 when the whole file is, UTF-16 by its byte order mark, else "
+        "Windows-1252.",
     )
     separator = serializers.ChoiceField(
         choices=[AUTO, *SEPARATORS],
         default=AUTO,
-        help_text="A CSV file's field separator; `auto` detects it from the first 64 KiB.",
+        allow_blank=True,
+        help_text="A CSV file's field separator; `auto` (or empty) detects it from the first "
+        "64 KiB.",
     )
     decimal = serializers.ChoiceField(
         choices=[AUTO, *DECIMALS],
         default=AUTO,
-        help_text="A CSV file's decimal mark; `auto`: a comma when the separator is not one and "
-        "the numbers are written with a decimal comma.",
+        allow_blank=True,
+        help_text="A CSV file's decimal mark; `auto` (or empty): a comma when the separator is "
+        "not one and the numbers are written with a decimal comma.",
     )
 
     def validate_name(self, value: str) -> str:
@@ -497,12 +502,18 @@ class DatasetUploadSerializer(StrictSerializer):
         return value
 
     def validate_encoding(self, value: str) -> str:
-        if value == AUTO:
-            return value
+        if value in ("", AUTO):  # a form's empty field: detect
+            return AUTO
         try:
             return codec(value)
         except LookupError:
             raise serializers.ValidationError(f"{value!r} is not a text encoding.") from None
+
+    def validate_separator(self, value: str) -> str:
+        return value or AUTO
+
+    def validate_decimal(self, value: str) -> str:
+        return value or AUTO
 
 
 class DatasetUsageSerializer(serializers.Serializer):

@@ -179,3 +179,13 @@ def test_every_encoding_name_an_upload_may_choose_is_a_201_or_a_named_400(team: 
                 assert answer.json()["detail"].startswith("d.csv "), (name, answer.json())
     assert {"zlib", "bz2", "base64", "rot13", "hex", "undefined"} <= refused
     assert not refused & {"utf8", "latin1", "cp1252", "utf_16", "koi8_r", "shift_jis"}
+
+
+def test_run_ids_beyond_64_bits_are_refused_not_a_server_error(team: Team) -> None:
+    client = team.client("viewer")
+    path = f"/api/workspaces/{team.workspace.pk}/runs/"
+    for ids in ("1,7454214273766897453600086", "9" * 19, "1,,2", "-1", " 1"):
+        answer = client.get(path, {"ids": ids})
+        assert answer.status_code == 400, (ids, answer.content[:200])
+        assert "1 to 18 digits" in answer.json()["detail"]
+    assert client.get(path, {"ids": "9" * 18}).json()["count"] == 0

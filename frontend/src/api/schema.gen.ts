@@ -1064,6 +1064,8 @@ export interface components {
          * @enum {string}
          */
         BetterEnum: "higher" | "lower";
+        /** @enum {unknown} */
+        BlankEnum: "";
         /**
          * @description * `hour` - hour
          *     * `day` - day
@@ -1245,12 +1247,12 @@ export interface components {
              */
             file: string;
             /**
-             * @description A CSV file's text encoding, e.g. `utf-8`, `cp1252`, `iso-8859-1`, `cp1251`; `auto`: UTF-8 when the whole file is, UTF-16 by its byte order mark, else Windows-1252.
+             * @description A CSV file's text encoding, e.g. `utf-8`, `cp1252`, `iso-8859-1`, `cp1251`; `auto` (or empty): UTF-8 when the whole file is, UTF-16 by its byte order mark, else Windows-1252.
              * @default auto
              */
             encoding: string;
             /**
-             * @description A CSV file's field separator; `auto` detects it from the first 64 KiB.
+             * @description A CSV file's field separator; `auto` (or empty) detects it from the first 64 KiB.
              *
              *     * `auto` - auto
              *     * `,` - ,
@@ -1259,16 +1261,16 @@ export interface components {
              *     * `|` - |
              * @default auto
              */
-            separator: components["schemas"]["DatasetUploadSeparatorEnum"];
+            separator: components["schemas"]["DatasetUploadSeparatorEnum"] | components["schemas"]["BlankEnum"];
             /**
-             * @description A CSV file's decimal mark; `auto`: a comma when the separator is not one and the numbers are written with a decimal comma.
+             * @description A CSV file's decimal mark; `auto` (or empty): a comma when the separator is not one and the numbers are written with a decimal comma.
              *
              *     * `auto` - auto
              *     * `.` - .
              *     * `,` - ,
              * @default auto
              */
-            decimal: components["schemas"]["DatasetUploadDecimalEnum"];
+            decimal: components["schemas"]["DatasetUploadDecimalEnum"] | components["schemas"]["BlankEnum"];
         };
         /**
          * @description * `auto` - auto

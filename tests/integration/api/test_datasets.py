@@ -104,6 +104,8 @@ def test_what_the_uploader_chooses_is_how_the_file_is_read(team: Team) -> None:
     assert preview_rows(team, chosen.json()) == [["Иван", "Москва"]]
     one_column = upload(team, "b", "b.csv", b"a;b\n1;2\n", separator=",")
     assert one_column.json()["columns"] == ["a;b"]
+    blank = upload(team, "e", "e.csv", b"x;y\n1,5;2\n", encoding="", separator="", decimal="")
+    assert blank.json()["read_as"] == {"encoding": "utf-8", "separator": ";", "decimal": ","}
     points = upload(team, "c", "c.csv", b"x;y\n1,5;2\n", decimal=".")
     assert preview_rows(team, points.json()) == [["1,5", 2]]
 
