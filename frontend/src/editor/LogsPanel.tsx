@@ -31,7 +31,7 @@ function LogsPanelView({ logs, steps, labels, runId, cut }: { logs: LogLine[]; s
             </option>
           ))}
         </select>
-        <span className="muted small">{shown.length} lines</span>
+        <span className="muted small">{shown.length.toLocaleString("en")} lines</span>
       </div>
       {runId !== null &&
         cut
