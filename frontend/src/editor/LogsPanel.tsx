@@ -1,15 +1,9 @@
 // Streaming logs of the current run, filterable by step; sticks to the bottom while you are at the bottom.
 import { memo, useEffect, useLayoutEffect, useRef, useState } from "react";
-import { MAX_LOADED, logDownloadUrl } from "../runs/logs";
+import { MAX_LOADED, logDownloadUrl, type AttemptLines } from "../runs/logs";
 import type { LogLine } from "../runs/state";
 
-interface Cut {
-  step: string;
-  attempt: number;
-  lines: number;
-}
-
-function LogsPanelView({ logs, steps, labels, runId, cut }: { logs: LogLine[]; steps: string[]; labels: ReadonlyMap<string, string>; runId: number | null; cut: Cut[] }) {
+function LogsPanelView({ logs, steps, labels, runId, cut }: { logs: LogLine[]; steps: string[]; labels: ReadonlyMap<string, string>; runId: number | null; cut: AttemptLines[] }) {
   const [filter, setFilter] = useState("");
   const box = useRef<HTMLDivElement>(null);
   const stick = useRef(true);

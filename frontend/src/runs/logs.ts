@@ -34,9 +34,16 @@ export async function loadAttemptLines(
   }
 }
 
+/** One attempt of a step and how many log lines it has. */
+export interface AttemptLines {
+  step: string;
+  attempt: number;
+  lines: number;
+}
+
 /** Every attempt of every step of a snapshot that already has lines: what to load after it. */
-export function attemptsWithLines(view: RunView): { step: string; attempt: number; lines: number }[] {
-  const out: { step: string; attempt: number; lines: number }[] = [];
+export function attemptsWithLines(view: RunView): AttemptLines[] {
+  const out: AttemptLines[] = [];
   for (const step of view.steps.values()) {
     for (const a of step.history ?? []) if (a.lines > 0) out.push({ step: step.key, attempt: a.attempt, lines: a.lines });
   }
@@ -44,7 +51,7 @@ export function attemptsWithLines(view: RunView): { step: string; attempt: numbe
 }
 
 /** The attempts with more lines than are loaded: only their last MAX_LOADED lines are in the view. */
-export function cutAttempts(view: RunView): { step: string; attempt: number; lines: number }[] {
+export function cutAttempts(view: RunView): AttemptLines[] {
   return attemptsWithLines(view).filter((a) => a.lines > MAX_LOADED);
 }
 
