@@ -46,8 +46,11 @@ def fuzz(seeded: Seeded, schema: str, config: str, budget: str, folder: Path) ->
             "all",
             "--max-time",
             budget,
+            # one thread: Hypothesis describes a strategy's filter by ast.parse of its source, and
+            # two threads parsing at once can fail inside CPython 3.11 ("AST constructor recursion
+            # depth mismatch", python/cpython#106905), a Runtime Error that fails the run
             "--workers",
-            "2",
+            "1",
             "--seed",
             os.environ.get("CONTRACT_FUZZ_SEED", "16"),
         ],
