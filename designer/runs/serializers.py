@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import datetime
 from typing import Any
 
@@ -465,6 +465,18 @@ class DatasetUploadedSerializer(DatasetVersionSerializer):
         return None if dialect is None else dialect.described()
 
 
+class CsvChoiceField(serializers.ChoiceField):
+    """One of an upload's CSV choices: `auto` unless given, a form's empty field read as `auto`."""
+
+    def __init__(self, choices: Iterable[str], help_text: str) -> None:
+        super().__init__(
+            choices=[AUTO, *choices], default=AUTO, allow_blank=True, help_text=help_text
+        )
+
+    def to_internal_value(self, data: Any) -> str:
+        return super().to_internal_value(data) or AUTO
+
+
 class DatasetUploadSerializer(StrictSerializer):
     """Body of uploading a dataset version (multipart)."""
 
@@ -479,19 +491,14 @@ class DatasetUploadSerializer(StrictSerializer):
         "`auto` (or empty): UTF-8 when the whole file is, UTF-16 by its byte order mark, else "
         "Windows-1252.",
     )
-    separator = serializers.ChoiceField(
-        choices=[AUTO, *SEPARATORS],
-        default=AUTO,
-        allow_blank=True,
-        help_text="A CSV file's field separator; `auto` (or empty) detects it from the first "
-        "64 KiB.",
+    separator = CsvChoiceField(
+        SEPARATORS,
+        "A CSV file's field separator; `auto` (or empty) detects it from the first 64 KiB.",
     )
-    decimal = serializers.ChoiceField(
-        choices=[AUTO, *DECIMALS],
-        default=AUTO,
-        allow_blank=True,
-        help_text="A CSV file's decimal mark; `auto` (or empty): a comma when the separator is "
-        "not one and the numbers are written with a decimal comma.",
+    decimal = CsvChoiceField(
+        DECIMALS,
+        "A CSV file's decimal mark; `auto` (or empty): a comma when the separator is not one and "
+        "the numbers are written with a decimal comma.",
     )
 
     def validate_name(self, value: str) -> str:
@@ -508,12 +515,6 @@ class DatasetUploadSerializer(StrictSerializer):
             return codec(value)
         except LookupError:
             raise serializers.ValidationError(f"{value!r} is not a text encoding.") from None
-
-    def validate_separator(self, value: str) -> str:
-        return value or AUTO
-
-    def validate_decimal(self, value: str) -> str:
-        return value or AUTO
 
 
 class DatasetUsageSerializer(serializers.Serializer):
