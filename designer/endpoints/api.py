@@ -6,7 +6,7 @@ import json
 from datetime import timedelta
 from typing import Any
 
-from django.db.models import Count, Q
+from django.db.models import Count, Prefetch, Q
 from django.db.models.functions import TruncDay, TruncHour
 from django.http import HttpResponse
 from django.utils import timezone
@@ -45,7 +45,7 @@ from designer.endpoints.serializers import (
     StatsSerializer,
 )
 from designer.graphs.models import Graph
-from designer.runs.models import RunStatus
+from designer.runs.models import RunStatus, StepRun, StepStatus
 from designer.serving.bundles import BundleError
 from designer.serving.onnx_export import NoOnnxModel, OnnxDownload, onnx_download
 from designer.workspaces.models import Role
@@ -67,6 +67,11 @@ IDEMPOTENCY = OpenApiParameter(
     description="Retrying a call with the same key (and the same body) returns the same call.",
 )
 FAILED = [RunStatus.FAILED, RunStatus.CANCELED]
+FAILED_STEPS = Prefetch(  # what a page of calls says of its failed runs, in one query
+    "run__steps",
+    StepRun.objects.filter(status=StepStatus.FAILED).only("run_id", "key", "module", "error"),
+    to_attr="failed_steps",
+)
 
 
 class EndpointsView(ScopedAPIView):
@@ -410,7 +415,7 @@ class EndpointInvocationsView(EndpointsView):
     )
     def get(self, request: Request, pk: int) -> Response:
         endpoint = self.endpoint(pk)
-        calls = CALLS.filter(endpoint=endpoint)
+        calls = CALLS.filter(endpoint=endpoint).prefetch_related(FAILED_STEPS)
         wanted = request.query_params.get("status")
         if wanted is not None:
             if wanted not in RunStatus.values:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 
 from designer.graphs.models import Graph, GraphVersion
 from designer.runs.models import Run
@@ -194,7 +195,7 @@ class Invocation(models.Model):
     idempotency_key = models.CharField(max_length=255, blank=True, default="")
     request_digest = models.CharField(max_length=64)  # what was asked: a retry must match it
     inputs = models.JSONField(default=dict)  # name -> {"dataset", "version", "source"}
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(default=timezone.now)  # its run's creation: when it came
 
     class Meta:
         ordering = ["-created_at", "-id"]

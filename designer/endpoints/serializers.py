@@ -23,7 +23,7 @@ from designer.endpoints.models import (
     ScheduleFire,
 )
 from designer.endpoints.monitoring import DRIFT_SHOWN, KEEP_ERRORS, WINDOWS
-from designer.runs.models import RunStatus
+from designer.runs.models import Run, RunStatus, StepStatus
 from designer.serving.schema import MAX_ROWS_NAMED
 from designer.serving.stats import BODY_CAP, DETAIL_CAP, ISSUES_KEPT, SAMPLED_ROWS
 from designer.workspaces.serializers import ScalarField, StrictSerializer
@@ -397,16 +397,29 @@ def caller_of(call: Invocation) -> dict[str, str]:
     return {"kind": "user", "name": call.user.username if call.user else "(deleted user)"}
 
 
+def run_error(run: Run) -> str:
+    """A call's error: its run's own, else each failed step's (a key cannot read the run)."""
+    if run.error or run.status != RunStatus.FAILED:
+        return run.error
+    steps = getattr(run, "failed_steps", None)
+    if steps is None:
+        steps = run.steps.filter(status=StepStatus.FAILED)
+    return "; ".join(f"step {step.key} ({step.module}) failed: {step.error}" for step in steps)
+
+
 class InvocationSummarySerializer(serializers.ModelSerializer):
     """A call in the history: when, which version, who, status and duration."""
 
     version = serializers.IntegerField(source="version.number", read_only=True)
     status = serializers.ChoiceField(choices=RunStatus.choices, source="run.status")
+    created_at = serializers.DateTimeField(read_only=True)
     started_at = serializers.DateTimeField(source="run.started_at", allow_null=True)
     finished_at = serializers.DateTimeField(source="run.finished_at", allow_null=True)
     duration = serializers.SerializerMethodField()
     caller = serializers.SerializerMethodField()
-    error = serializers.CharField(source="run.error")
+    error = serializers.SerializerMethodField(
+        help_text="Why the call failed: the run's error, or each failed step with its error."
+    )
 
     class Meta:
         model = Invocation
@@ -433,6 +446,9 @@ class InvocationSummarySerializer(serializers.ModelSerializer):
     @extend_schema_field(CallerSerializer)
     def get_caller(self, call: Invocation) -> dict[str, str]:
         return caller_of(call)
+
+    def get_error(self, call: Invocation) -> str:
+        return run_error(call.run)
 
 
 class CallInputSerializer(serializers.Serializer):

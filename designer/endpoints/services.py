@@ -517,6 +517,7 @@ def invoke(
                 idempotency_key=idempotency_key,
                 request_digest=digest,
                 inputs=inputs,
+                created_at=run.created_at,  # before a run finished in this request ended
             )
     except IntegrityError:  # the same Idempotency-Key raced us and won
         previous = _previous_call(endpoint, caller, idempotency_key)

@@ -1619,7 +1619,8 @@ export interface components {
              * @description Seconds from the call to the end of its run (None while it runs).
              */
             readonly duration: number | null;
-            error: string;
+            /** @description Why the call failed: the run's error, or each failed step with its error. */
+            readonly error: string;
             readonly endpoint_name: string;
             /** @description Input name → the table it read. */
             readonly inputs: {
@@ -1649,7 +1650,8 @@ export interface components {
              * @description Seconds from the call to the end of its run (None while it runs).
              */
             readonly duration: number | null;
-            error: string;
+            /** @description Why the call failed: the run's error, or each failed step with its error. */
+            readonly error: string;
         };
         /**
          * @description Body of a call: pipeline parameter values, and inputs given as registered datasets.

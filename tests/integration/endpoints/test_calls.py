@@ -88,6 +88,28 @@ def test_an_unchanged_call_is_served_from_the_cache_in_its_request(published: Pu
     assert {step.status for step in run.step_list} == {"reused"}  # stored inline (0038)
 
 
+def test_a_failed_call_says_which_step_failed_and_why(published: Published) -> None:
+    caller = key_client(published.key)
+    call = invoke(caller, published.id, {"parameters": {"where": "a >>> 1"}}).json()
+    done = wait_call(caller, call["id"])
+    assert done["status"] == "failed"
+    assert done["error"].startswith("step filter (transform.filter_rows@1) failed: expression:")
+    assert "a >>> 1" in done["error"]  # the key cannot read the run: the call says it all
+    editor = published.team.client("editor")
+    [listed] = editor.get(f"/api/endpoints/{published.id}/invocations/").json()["results"]
+    assert listed["error"] == done["error"]  # the endpoint page's call history
+
+
+def test_a_call_served_in_its_request_started_before_it_finished(published: Published) -> None:
+    caller = key_client(published.key)
+    body = {"parameters": {"where": "a > 2"}}
+    assert wait_call(caller, invoke(caller, published.id, body).json()["id"])
+    again = invoke(caller, published.id, body).json()
+    assert again["status"] == "succeeded"  # finished inside the POST
+    assert again["created_at"] <= again["started_at"] <= again["finished_at"]
+    assert again["duration"] >= 0
+
+
 def test_wrong_and_missing_parameters_are_named_and_nothing_is_queued(
     published: Published,
 ) -> None:
