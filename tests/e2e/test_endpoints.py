@@ -71,3 +71,44 @@ def test_publish_copy_the_curl_example_run_it_and_see_the_call(
         page, designer_server, "GET", f"/api/workspaces/{designer_server.workspace}/endpoints/"
     )
     assert "churn" in [e["name"] for e in endpoints["results"]]  # the session's server is shared
+
+
+def test_a_schedule_reads_a_registered_dataset_into_a_required_input(
+    alice: Page, designer_server: LiveServer
+) -> None:
+    page = alice
+    document = scoring_document()
+    document["nodes"] = [n for n in document["nodes"] if n["id"] != "sample"]
+    document["edges"] = [e for e in document["edges"] if e["source"]["node"] != "sample"]
+    graph = create_graph(page, designer_server, "Nightly filter", document)
+    csrf = next(c["value"] for c in page.context.cookies() if c["name"] == "csrftoken")
+    uploaded = page.request.post(
+        f"{designer_server.url}/api/workspaces/{designer_server.workspace}/datasets/",
+        multipart={
+            "name": "nightly-rows",
+            "file": {"name": "rows.csv", "mimeType": "text/csv", "buffer": b"a,b\n1,x\n-2,y\n"},
+        },
+        headers={"X-CSRFToken": csrf},
+    )
+    assert uploaded.status == 201, uploaded.text()
+    endpoint = api(
+        page,
+        designer_server,
+        "POST",
+        f"/api/workspaces/{designer_server.workspace}/endpoints/",
+        {"name": "nightly-filter", "graph": graph},
+    )
+    page.goto(f"{designer_server.url}/endpoints/{endpoint['id']}/")
+
+    choice = page.get_by_test_id("schedule-input-rows")
+    expect(choice.locator("option").first).to_have_text("Choose a registered dataset")
+    page.get_by_test_id("schedule-params").fill('{"where": "a > 0"}')
+    choice.select_option("nightly-rows")
+    page.get_by_test_id("add-schedule").click()
+    expect(page.get_by_test_id("schedules-panel")).to_contain_text(
+        "rows ← nightly-rows (its latest version at each fire)"
+    )
+    [schedule] = api(page, designer_server, "GET", f"/api/endpoints/{endpoint['id']}/schedules/")[
+        "results"
+    ]
+    assert schedule["inputs"] == {"rows": {"dataset": "nightly-rows"}}

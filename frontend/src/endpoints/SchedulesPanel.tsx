@@ -1,6 +1,8 @@
-// An endpoint's schedules: a cron editor with the next five fire times, fixed parameters, the missed-fire policy.
+// An endpoint's schedules: a cron editor with the next five fire times, fixed parameters, a registered dataset
+// for each input, the missed-fire policy.
 import { useCallback, useEffect, useState } from "react";
 import { ApiError, api, errorMessage, items } from "../api/client";
+import { useWorkspaceInfo } from "../editor/useWorkspaceInfo";
 import { useToast } from "../ui/toasts";
 import { exampleParameters } from "./examples";
 import type { Endpoint, Schedule } from "./types";
@@ -14,6 +16,8 @@ export function SchedulesPanel({ endpoint, canEdit }: { endpoint: Endpoint; canE
   const [cron, setCron] = useState("0 6 * * *");
   const [zone, setZone] = useState(browserZone);
   const [params, setParams] = useState(() => JSON.stringify(current ? exampleParameters(current.interface) : {}));
+  const [inputs, setInputs] = useState<Record<string, string>>({});
+  const { datasetNames } = useWorkspaceInfo(endpoint.workspace);
   const [missed, setMissed] = useState<"run_once" | "skip">("run_once");
   const [preview, setPreview] = useState<string[]>([]);
   const [problem, setProblem] = useState<string | null>(null);
@@ -58,7 +62,8 @@ export function SchedulesPanel({ endpoint, canEdit }: { endpoint: Endpoint; canE
       return;
     }
     try {
-      await api.post(`/api/endpoints/${endpoint.id}/schedules/`, { cron, timezone: zone, parameters, missed });
+      const chosen = Object.fromEntries(Object.entries(inputs).filter(([, name]) => name).map(([input, name]) => [input, { dataset: name }]));
+      await api.post(`/api/endpoints/${endpoint.id}/schedules/`, { cron, timezone: zone, parameters, inputs: chosen, missed });
       toast("Schedule added.", "success");
       load();
     } catch (err) {
@@ -85,7 +90,11 @@ export function SchedulesPanel({ endpoint, canEdit }: { endpoint: Endpoint; canE
               <code>{s.cron}</code> <span className="muted small">{s.timezone}</span> {!s.enabled && <span className="badge">paused</span>}
             </div>
             <div className="small">
-              Version {s.version ?? "default"} · parameters <code>{JSON.stringify(s.parameters)}</code> · missed fires: {s.missed === "run_once" ? "run once" : "skipped"}
+              Version {s.version ?? "default"} · parameters <code>{JSON.stringify(s.parameters)}</code>
+              {Object.entries(s.inputs).map(([input, ref]) => (
+                <span key={input}> · {input} ← <code>{ref.dataset}</code> {ref.version ? `(${ref.version.slice(0, 8)})` : "(its latest version at each fire)"}</span>
+              ))}
+              {" "}· missed fires: {s.missed === "run_once" ? "run once" : "skipped"}
             </div>
             <div className="small muted">Next: {s.next_fires.map((t) => when(t)).join(" · ") || "—"}</div>
             {s.recent_fires.length > 0 && (
@@ -116,6 +125,20 @@ export function SchedulesPanel({ endpoint, canEdit }: { endpoint: Endpoint; canE
             <label className="field-label" htmlFor="schedule-params">Parameters (JSON)</label>
             <input id="schedule-params" value={params} onChange={(e) => setParams(e.target.value)} data-testid="schedule-params" />
           </div>
+          {current?.interface.inputs.map((input) => (
+            <div className="field" key={input.name}>
+              <label className="field-label" htmlFor={`schedule-input-${input.name}`}>Input {input.name}</label>
+              <select
+                id={`schedule-input-${input.name}`}
+                value={inputs[input.name] ?? ""}
+                onChange={(e) => setInputs((was) => ({ ...was, [input.name]: e.target.value }))}
+                data-testid={`schedule-input-${input.name}`}
+              >
+                <option value="">{input.required ? "Choose a registered dataset" : "The data wired into it in the graph"}</option>
+                {datasetNames.map((name) => <option key={name} value={name}>{name}</option>)}
+              </select>
+            </div>
+          ))}
           <div className="field">
             <label className="field-label" htmlFor="schedule-missed">When fire times were missed (server down)</label>
             <select id="schedule-missed" value={missed} onChange={(e) => setMissed(e.target.value as "run_once" | "skip")}>
