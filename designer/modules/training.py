@@ -122,8 +122,12 @@ def check_training_data(
         )
     if model.task == "classification":
         if pd.api.types.is_float_dtype(y) and not np.all(np.mod(y.to_numpy(), 1) == 0):
+            seen = ", ".join(f"{v:.4g}" for v in y.drop_duplicates().head(3))
             raise StepError(
-                f"label: '{label}' holds continuous values; use a regression learner", param="label"
+                f"label: '{label}' holds continuous values ({y.nunique()} distinct: {seen}, …); "
+                "use a regression learner, or if a step before rescaled the label (Normalize "
+                f"data), add '{label}' to its exclude",
+                param="label",
             )
         if y.nunique() < 2:
             raise StepError(

@@ -176,9 +176,14 @@ def test_training_errors_name_the_problem(run, cancer) -> None:
     with pytest.raises(StepError, match="feature columns 'mean radius' have missing values"):
         run("ml.train_model@1", {"label": "target"}, model=learner, dataset=holes)
     with pytest.raises(
-        StepError, match="'mean radius' holds continuous values; use a regression learner"
+        StepError,
+        match=r"'mean radius' holds continuous values \(\d+ distinct: [-\d.e, ]+, …\); use a "
+        "regression learner",
     ):
         run("ml.train_model@1", {"label": "mean radius"}, model=learner, dataset=train)
+    scaled = run("transform.normalize@1", {"method": "zscore"}, dataset=train)["dataset"]
+    with pytest.raises(StepError, match="Normalize data\\), add 'target' to its exclude"):
+        run("ml.train_model@1", {"label": "target"}, model=learner, dataset=scaled)
     texts = pd.DataFrame({"x": [1.0, 2.0, 3.0], "y": ["a", "b", "c"]})
     with pytest.raises(
         StepError, match="'y' \\(str\\) is not numeric; Linear regression predicts numbers"
