@@ -43,6 +43,8 @@ from designer.workspaces.pagination import (
     paginated,
     paginated_response,
     query_bool,
+    query_search,
+    search_parameter,
 )
 from designer.workspaces.parsers import LimitedJSONParser, SmallMultiPartParser, load_json
 from designer.workspaces.permissions import USER, ScopedAPIView
@@ -130,12 +132,15 @@ class GraphListView(GraphView):
 
     policy = {"GET": Role.VIEWER, "POST": Role.EDITOR}
 
-    @extend_schema(responses=paginated(GraphSummarySerializer))
+    @extend_schema(
+        parameters=[search_parameter("Only the graphs whose name or description contains it.")],
+        responses=paginated(GraphSummarySerializer),
+    )
     def get(self, request: Request, pk: int) -> Response:
         self.authorize(pk, "Workspace", pk)
+        graphs = query_search(request, Graph.objects.filter(workspace_id=pk), "name", "description")
         qs = (
-            Graph.objects.filter(workspace_id=pk)
-            .select_related("updated_by")
+            graphs.select_related("updated_by")
             .annotate(latest_number=Max("versions__number"))
             .order_by("-updated_at", "-id")
         )

@@ -58,6 +58,8 @@ from designer.workspaces.pagination import (
     paginated_response,
     query_bool,
     query_int,
+    query_search,
+    search_parameter,
 )
 from designer.workspaces.parsers import LimitedJSONParser, LimitedMultiPartParser
 from designer.workspaces.permissions import ScopedAPIView
@@ -505,14 +507,22 @@ class DatasetListView(DatasetsView):
     parser_classes = [LimitedMultiPartParser, LimitedJSONParser]
 
     @extend_schema(
-        parameters=[bool_parameter("archived", "List archived datasets instead.")],
+        parameters=[
+            bool_parameter("archived", "List archived datasets instead."),
+            search_parameter("Only the datasets whose name or description contains it."),
+        ],
         responses=paginated(DatasetSerializer),
     )
     def get(self, request: Request, pk: int) -> Response:
         self.authorize(pk, "Workspace", pk)
         dataset_services.sync_from_store(pk)
         archived = query_bool(request, "archived")
-        datasets = Dataset.objects.filter(workspace_id=pk, archived=archived).order_by("name")
+        datasets = query_search(
+            request,
+            Dataset.objects.filter(workspace_id=pk, archived=archived),
+            "name",
+            "description",
+        ).order_by("name")
         return paginated_response(self, datasets, DatasetSerializer)
 
     @extend_schema(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import cache
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from drf_spectacular.utils import OpenApiParameter
 from rest_framework import serializers
 from rest_framework.pagination import LimitOffsetPagination
@@ -16,6 +16,8 @@ from rest_framework.views import APIView
 MAX_PAGE = 1000  # items one page may hold: a larger ?limit= gets this many
 MAX_OFFSET = 2**62  # beyond it a database cannot even count
 BOOLEANS = {"true": True, "1": True, "false": False, "0": False}
+SEARCH_CHARS = 200  # the longest ?q= a list filters by
+_SEARCH = serializers.CharField(max_length=SEARCH_CHARS, allow_blank=True)  # no NUL, no surrogate
 
 
 class Pagination(LimitOffsetPagination):
@@ -115,3 +117,26 @@ def int_parameter(name: str, lo: int, hi: int, description: str = "") -> OpenApi
 def bool_parameter(name: str, description: str = "") -> OpenApiParameter:
     """An optional boolean query parameter, as query_bool reads it."""
     return OpenApiParameter(name, bool, required=False, description=description)
+
+
+def query_search(request: Request, queryset: QuerySet[Any], *fields: str) -> QuerySet[Any]:
+    """The rows whose `fields` contain ?q= in any case (all of them when it is absent or blank)."""
+    raw = request.query_params.get("q")
+    if raw is None:
+        return queryset
+    try:
+        text = _SEARCH.run_validation(raw)
+    except serializers.ValidationError as exc:
+        raise serializers.ValidationError({"q": exc.detail}) from exc
+    if not text:
+        return queryset
+    match = Q()
+    for field in fields:
+        match |= Q(**{f"{field}__icontains": text})
+    return queryset.filter(match)
+
+
+def search_parameter(description: str) -> OpenApiParameter:
+    """The optional ?q= that query_search reads."""
+    schema = {"type": "string", "maxLength": SEARCH_CHARS}
+    return OpenApiParameter("q", schema, required=False, description=description)  # type: ignore[arg-type]

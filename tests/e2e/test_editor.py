@@ -18,6 +18,7 @@ pytestmark = pytest.mark.e2e
 
 # `make screenshot` sets this to refresh the README's picture; a test run never writes it
 SCREENSHOTS = os.environ.get("DESIGNER_SCREENSHOTS")  # `make screenshot` sets it
+PAGE = 50  # what the pipeline list shows before "Show more" (frontend/src/ui/usePagedList.ts)
 
 FIVE_STEPS: dict[str, Any] = {
     "schema_version": 1,
@@ -291,6 +292,32 @@ def test_graph_list_duplicate_export_import_rename_delete(
         )["results"]
     ]
     assert "Renamed pipeline" not in names
+
+
+def test_a_long_pipeline_list_is_searched_and_shown_a_page_at_a_time(
+    alice: Page, designer_server: LiveServer
+) -> None:
+    page = alice
+    graphs = f"/api/workspaces/{designer_server.workspace}/graphs/"
+    for n in range(PAGE + 5):
+        api(page, designer_server, "POST", graphs, {"name": f"Sweep {n:02d}"})
+    api(page, designer_server, "POST", graphs, {"name": "Nightly", "description": "sweep summary"})
+    page.goto(f"{designer_server.url}/workspaces/{designer_server.workspace}/")
+    rows = page.get_by_test_id("graph-list").locator("tbody tr")
+
+    page.get_by_test_id("graph-search").fill("SWEEP")
+    expect(page.get_by_test_id("list-footer")).to_contain_text(f"Showing {PAGE} of {PAGE + 6}")
+    expect(rows).to_have_count(PAGE)
+    expect(rows.first).to_contain_text("Nightly")  # found by its description, newest first
+    page.get_by_test_id("show-more").click()
+    expect(rows).to_have_count(PAGE + 6)
+    expect(page.get_by_test_id("list-footer")).to_have_count(0)
+    expect(rows.last).to_contain_text("Sweep 00")
+
+    page.get_by_test_id("graph-search").fill("sweep 07")
+    expect(rows).to_have_count(1)
+    page.get_by_test_id("graph-search").fill("no such pipeline")
+    expect(page.get_by_text("No pipeline matches “no such pipeline”.")).to_be_visible()
 
 
 def test_versions_compare_and_restore(alice: Page, designer_server: LiveServer) -> None:

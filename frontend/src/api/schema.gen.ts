@@ -7759,6 +7759,8 @@ export interface operations {
             query?: {
                 /** @description List archived datasets instead. */
                 archived?: boolean;
+                /** @description Only the datasets whose name or description contains it. */
+                q?: string;
                 /** @description Items per page (a larger number gets 1000). */
                 limit?: number;
                 /** @description Items to skip. */
@@ -8227,6 +8229,8 @@ export interface operations {
     workspaces_graphs_list: {
         parameters: {
             query?: {
+                /** @description Only the graphs whose name or description contains it. */
+                q?: string;
                 /** @description Items per page (a larger number gets 1000). */
                 limit?: number;
                 /** @description Items to skip. */

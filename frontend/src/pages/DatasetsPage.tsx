@@ -1,7 +1,7 @@
 // Datasets of a workspace: upload a CSV or Parquet file (a known name makes a new version), preview
 // any version, see which run step wrote it (or who uploaded it) and which runs read it, delete it (or
 // archive it when runs used it).
-import { useCallback, useEffect, useState } from "react";
+import { useEffect, useState } from "react";
 import { ApiError, api, csrfToken, errorMessage, items } from "../api/client";
 import type { Dataset, DatasetUploaded, DatasetUsage, DatasetVersion, TablePage } from "../api/types";
 import { useWorkspace } from "../api/useWorkspace";
@@ -10,7 +10,9 @@ import { linkProps } from "../router";
 import { fmt } from "../runs/charts";
 import { bytes } from "../ui/bytes";
 import { Shell } from "../ui/Shell";
+import { ListFooter } from "../ui/ListFooter";
 import { useToast } from "../ui/toasts";
+import { usePagedList } from "../ui/usePagedList";
 
 function upload(workspaceId: number, name: string, file: File, choices: CsvChoices, onProgress: (fraction: number) => void): Promise<DatasetUploaded> {
   return new Promise((resolve, reject) => {
@@ -80,20 +82,19 @@ function CsvChoice({ label, options, value, onChange }: { label: string; options
 export function DatasetsPage({ workspaceId }: { workspaceId: number }) {
   const toast = useToast();
   const workspace = useWorkspace(workspaceId);
-  const [datasets, setDatasets] = useState<Dataset[] | null>(null);
+  const [search, setSearch] = useState("");
+  const datasetList = usePagedList<Dataset>(`/api/workspaces/${workspaceId}/datasets/`, search);
+  const datasets = datasetList.items;
+  const load = datasetList.reload;
   const [name, setName] = useState("");
   const [file, setFile] = useState<File | null>(null);
   const [picked, setPicked] = useState(0); // a new file input after an upload: it shows no file, and the same file can be picked again
   const [progress, setProgress] = useState<number | null>(null);
   const [choices, setChoices] = useState<CsvChoices>(AUTO_CHOICES);
   const [preview, setPreview] = useState<{ dataset: Dataset; versions: DatasetVersion[]; digest: string; page: TablePage; usage: DatasetUsage[] } | null>(null);
-  const load = useCallback(() => {
-    api
-      .get<Dataset[] | { results: Dataset[] }>(`/api/workspaces/${workspaceId}/datasets/?limit=200`)
-      .then((d) => setDatasets(items(d)))
-      .catch((e) => toast(errorMessage(e), "error"));
-  }, [workspaceId, toast]);
-  useEffect(load, [load]);
+  useEffect(() => {
+    if (datasetList.error) toast(datasetList.error, "error");
+  }, [datasetList.error, toast]);
   const submit = async (e: React.FormEvent) => {
     e.preventDefault();
     if (!file) return;
@@ -172,7 +173,18 @@ export function DatasetsPage({ workspaceId }: { workspaceId: number }) {
             </div>
           )}
         </form>
-        {datasets?.length === 0 && <p className="muted">No datasets yet. Upload a CSV or Parquet file to use it in a pipeline.</p>}
+        <input
+          type="search"
+          className="list-search"
+          placeholder="Find a dataset by name or description"
+          value={search}
+          onChange={(e) => setSearch(e.target.value)}
+          aria-label="Find a dataset"
+          data-testid="dataset-search"
+        />
+        {datasets?.length === 0 && (
+          <p className="muted">{search.trim() ? `No dataset matches “${search.trim()}”.` : "No datasets yet. Upload a CSV or Parquet file to use it in a pipeline."}</p>
+        )}
         {datasets && datasets.length > 0 && (
           <table className="data-table list-table" data-testid="dataset-list">
             <thead>
@@ -202,6 +214,7 @@ export function DatasetsPage({ workspaceId }: { workspaceId: number }) {
             </tbody>
           </table>
         )}
+        <ListFooter list={datasetList} noun="datasets" />
         {preview && (
           <section data-testid="dataset-preview">
             <h2>

@@ -6,13 +6,17 @@ import { linkProps, navigate } from "../router";
 import { bytes } from "../ui/bytes";
 import { Shell } from "../ui/Shell";
 import { useToast } from "../ui/toasts";
+import { ListFooter } from "../ui/ListFooter";
+import { usePagedList } from "../ui/usePagedList";
 
 const ROLES = ["viewer", "editor", "owner"];
 
 export function WorkspacePage({ workspaceId }: { workspaceId: number }) {
   const toast = useToast();
   const [workspace, setWorkspace] = useState<Workspace | null>(null);
-  const [graphs, setGraphs] = useState<GraphSummary[] | null>(null);
+  const [search, setSearch] = useState("");
+  const graphList = usePagedList<GraphSummary>(`/api/workspaces/${workspaceId}/graphs/`, search);
+  const graphs = graphList.items;
   const [members, setMembers] = useState<Membership[]>([]);
   const [error, setError] = useState<string | null>(null);
   const [newName, setNewName] = useState("");
@@ -22,10 +26,6 @@ export function WorkspacePage({ workspaceId }: { workspaceId: number }) {
 
   const load = useCallback(() => {
     api.get<Workspace>(`/api/workspaces/${workspaceId}/`).then(setWorkspace).catch((e) => setError(errorMessage(e)));
-    api
-      .get<GraphSummary[] | { results: GraphSummary[] }>(`/api/workspaces/${workspaceId}/graphs/?limit=200`)
-      .then((d) => setGraphs(items(d)))
-      .catch((e) => setError(errorMessage(e)));
     api
       .get<Membership[] | { results: Membership[] }>(`/api/workspaces/${workspaceId}/members/?limit=200`)
       .then((d) => setMembers(items(d)))
@@ -42,6 +42,7 @@ export function WorkspacePage({ workspaceId }: { workspaceId: number }) {
       await f();
       if (done) toast(done, "success");
       load();
+      graphList.reload();
     } catch (err) {
       toast(errorMessage(err), "error");
     }
@@ -63,7 +64,7 @@ export function WorkspacePage({ workspaceId }: { workspaceId: number }) {
       const body = typeof document === "object" && document !== null && "document" in document ? document : { name, document };
       const g = await api.post<GraphSummary>(`/api/workspaces/${workspaceId}/graphs/import/`, body);
       toast(`Imported “${g.name}”.`, "success");
-      load();
+      graphList.reload();
     } catch (err) {
       toast(`Import failed: ${errorMessage(err)}`, "error");
     }
@@ -80,7 +81,7 @@ export function WorkspacePage({ workspaceId }: { workspaceId: number }) {
             <a className="button" {...linkProps(`/workspaces/${workspaceId}/endpoints/`)} data-testid="endpoints-link">Endpoints</a>
           </div>
         </div>
-        {error && <div className="callout callout-error">{error}</div>}
+        {(error ?? graphList.error) && <div className="callout callout-error">{error ?? graphList.error}</div>}
         {storage && (
           <p className="muted small" data-testid="storage-used" title={`outputs ${bytes(storage.artifacts_bytes)}, logs ${bytes(storage.logs_bytes)}, datasets ${bytes(storage.datasets_bytes)}`}>
             Storage used: {bytes(storage.total_bytes)} ({storage.runs} runs: outputs {bytes(storage.artifacts_bytes)}, logs {bytes(storage.logs_bytes)}; datasets {bytes(storage.datasets_bytes)})
@@ -96,8 +97,17 @@ export function WorkspacePage({ workspaceId }: { workspaceId: number }) {
               <input ref={fileInput} type="file" accept="application/json,.json" hidden onChange={(e) => e.target.files?.[0] && void importFile(e.target.files[0])} />
             </form>
           </div>
+          <input
+            type="search"
+            className="list-search"
+            placeholder="Find a pipeline by name or description"
+            value={search}
+            onChange={(e) => setSearch(e.target.value)}
+            aria-label="Find a pipeline"
+            data-testid="graph-search"
+          />
           {graphs === null && <p className="muted">Loading…</p>}
-          {graphs?.length === 0 && <p className="muted">No pipelines yet.</p>}
+          {graphs?.length === 0 && <p className="muted">{search.trim() ? `No pipeline matches “${search.trim()}”.` : "No pipelines yet."}</p>}
           {graphs && graphs.length > 0 && (
             <table className="data-table list-table" data-testid="graph-list">
               <thead>
@@ -144,6 +154,7 @@ export function WorkspacePage({ workspaceId }: { workspaceId: number }) {
               </tbody>
             </table>
           )}
+          <ListFooter list={graphList} noun="pipelines" />
         </section>
         <section>
           <h2>Members</h2>

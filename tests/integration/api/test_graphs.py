@@ -29,6 +29,28 @@ def put_draft(client: APIClient, graph: int, document: Any, etag: str | None) ->
     return client.put(f"/api/graphs/{graph}/draft/", document, format="json", **headers)
 
 
+def test_graphs_are_found_by_name_or_description_a_page_at_a_time(team: Team) -> None:
+    editor, ws = team.client("editor"), team.workspace.pk
+    for n in range(7):
+        name = f"Churn model {n}" if n % 2 else f"Forecast {n}"
+        editor.post(f"/api/workspaces/{ws}/graphs/", {"name": name}, format="json")
+    editor.post(
+        f"/api/workspaces/{ws}/graphs/",
+        {"name": "Nightly", "description": "scores CHURN risk"},
+        format="json",
+    )
+    viewer = team.client("viewer")
+    found = viewer.get(f"/api/workspaces/{ws}/graphs/?q=churn&limit=2").json()
+    assert found["count"] == 4 and len(found["results"]) == 2
+    rest = viewer.get(found["next"]).json()
+    names = [g["name"] for g in found["results"] + rest["results"]]
+    assert names == ["Nightly", "Churn model 5", "Churn model 3", "Churn model 1"]
+    assert viewer.get(f"/api/workspaces/{ws}/graphs/?q=%20%20").json()["count"] == 8
+    for bad in ("x" * 201, "a\x00b"):
+        answer = viewer.get(f"/api/workspaces/{ws}/graphs/", {"q": bad})
+        assert answer.status_code == 400 and answer.json()["issues"][0]["field"] == "q"
+
+
 def test_draft_save_needs_the_current_etag(team: Team) -> None:
     editor = team.client("editor")
     graph = create(editor, team.workspace.pk)
