@@ -398,13 +398,15 @@ def caller_of(call: Invocation) -> dict[str, str]:
 
 
 def run_error(run: Run) -> str:
-    """A call's error: its run's own, else each failed step's (a key cannot read the run)."""
+    """A call's error: its run's own, else each failed step's first line (a key cannot read the
+    run; a traceback, with the names and lines of the graph's code, stays on the run page)."""
     if run.error or run.status != RunStatus.FAILED:
         return run.error
     steps = getattr(run, "failed_steps", None)
     if steps is None:
         steps = run.steps.filter(status=StepStatus.FAILED)
-    return "; ".join(f"step {step.key} ({step.module}) failed: {step.error}" for step in steps)
+    firsts = [(step, step.error.partition("\n")[0]) for step in steps]
+    return "; ".join(f"step {step.key} ({step.module}) failed: {line}" for step, line in firsts)
 
 
 class InvocationSummarySerializer(serializers.ModelSerializer):
@@ -418,7 +420,8 @@ class InvocationSummarySerializer(serializers.ModelSerializer):
     duration = serializers.SerializerMethodField()
     caller = serializers.SerializerMethodField()
     error = serializers.SerializerMethodField(
-        help_text="Why the call failed: the run's error, or each failed step with its error."
+        help_text="Why the call failed: the run's error, or each failed step with the first "
+        "line of its error."
     )
 
     class Meta:

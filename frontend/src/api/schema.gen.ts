@@ -1619,7 +1619,7 @@ export interface components {
              * @description Seconds from the call to the end of its run (None while it runs).
              */
             readonly duration: number | null;
-            /** @description Why the call failed: the run's error, or each failed step with its error. */
+            /** @description Why the call failed: the run's error, or each failed step with the first line of its error. */
             readonly error: string;
             readonly endpoint_name: string;
             /** @description Input name → the table it read. */
@@ -1650,7 +1650,7 @@ export interface components {
              * @description Seconds from the call to the end of its run (None while it runs).
              */
             readonly duration: number | null;
-            /** @description Why the call failed: the run's error, or each failed step with its error. */
+            /** @description Why the call failed: the run's error, or each failed step with the first line of its error. */
             readonly error: string;
         };
         /**
