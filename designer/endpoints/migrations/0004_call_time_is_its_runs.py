@@ -2,6 +2,15 @@
 
 import django.utils.timezone
 from django.db import migrations, models
+from django.db.models import F, OuterRef, Subquery
+
+
+def calls_made_when_their_runs_were(apps, schema_editor):
+    """A call stamped after its run (one served in its request) takes its run's creation time."""
+    Invocation = apps.get_model("endpoints", "Invocation")
+    Run = apps.get_model("runs", "Run")
+    made = Run.objects.filter(pk=OuterRef("run_id")).values("created_at")[:1]
+    Invocation.objects.filter(created_at__gt=F("run__created_at")).update(created_at=Subquery(made))
 
 
 class Migration(migrations.Migration):
@@ -16,4 +25,5 @@ class Migration(migrations.Migration):
             name='created_at',
             field=models.DateTimeField(default=django.utils.timezone.now),
         ),
+        migrations.RunPython(calls_made_when_their_runs_were, migrations.RunPython.noop),
     ]
