@@ -9,9 +9,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Browser, Page, expect
 
-from tests.e2e.conftest import api
+from tests.e2e.conftest import api, new_context, sign_in, upload_dataset
 from tests.e2e.server import LiveServer
 
 pytestmark = pytest.mark.e2e
@@ -318,6 +318,29 @@ def test_a_long_pipeline_list_is_searched_and_shown_a_page_at_a_time(
     expect(rows).to_have_count(1)
     page.get_by_test_id("graph-search").fill("no such pipeline")
     expect(page.get_by_text("No pipeline matches “no such pipeline”.")).to_be_visible()
+
+
+def test_a_viewer_is_offered_only_what_a_viewer_can_do(
+    alice: Page, browser: Browser, designer_server: LiveServer
+) -> None:
+    graph = create_graph(alice, designer_server, "Viewed", FIVE_STEPS)
+    upload_dataset(alice, designer_server, "viewed", b"a\n1\n")
+    context = new_context(browser)
+    page = sign_in(context, designer_server, "carol")  # a viewer of the workspace
+    page.goto(f"{designer_server.url}/workspaces/{designer_server.workspace}/")
+    row = page.get_by_test_id(f"graph-row-{graph}")
+    expect(row.get_by_role("link", name="Runs")).to_be_visible()
+    expect(row.get_by_role("link", name="Export")).to_be_visible()
+    for action in ("Rename", "Duplicate", "Delete"):
+        expect(row.get_by_role("button", name=action)).to_have_count(0)
+    expect(page.get_by_test_id("create-graph")).to_have_count(0)
+    expect(page.get_by_role("button", name="Import JSON…")).to_have_count(0)
+
+    page.goto(f"{designer_server.url}/workspaces/{designer_server.workspace}/datasets/")
+    expect(page.get_by_test_id("preview-dataset-viewed")).to_be_visible()
+    expect(page.get_by_test_id("dataset-file")).to_have_count(0)
+    expect(page.locator("[data-testid^=delete-dataset-]")).to_have_count(0)
+    context.close()
 
 
 def test_versions_compare_and_restore(alice: Page, designer_server: LiveServer) -> None:

@@ -10,7 +10,7 @@ import subprocess
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.e2e.conftest import api
+from tests.e2e.conftest import api, upload_dataset
 from tests.e2e.server import LiveServer
 from tests.e2e.test_editor import create_graph
 from tests.integration.endpoints.conftest import scoring_document
@@ -81,16 +81,7 @@ def test_a_schedule_reads_a_registered_dataset_into_a_required_input(
     document["nodes"] = [n for n in document["nodes"] if n["id"] != "sample"]
     document["edges"] = [e for e in document["edges"] if e["source"]["node"] != "sample"]
     graph = create_graph(page, designer_server, "Nightly filter", document)
-    csrf = next(c["value"] for c in page.context.cookies() if c["name"] == "csrftoken")
-    uploaded = page.request.post(
-        f"{designer_server.url}/api/workspaces/{designer_server.workspace}/datasets/",
-        multipart={
-            "name": "nightly-rows",
-            "file": {"name": "rows.csv", "mimeType": "text/csv", "buffer": b"a,b\n1,x\n-2,y\n"},
-        },
-        headers={"X-CSRFToken": csrf},
-    )
-    assert uploaded.status == 201, uploaded.text()
+    upload_dataset(page, designer_server, "nightly-rows", b"a,b\n1,x\n-2,y\n")
     endpoint = api(
         page,
         designer_server,

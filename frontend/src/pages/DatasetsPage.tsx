@@ -85,6 +85,7 @@ export function DatasetsPage({ workspaceId }: { workspaceId: number }) {
   const [search, setSearch] = useState("");
   const datasetList = usePagedList<Dataset>(`/api/workspaces/${workspaceId}/datasets/`, search);
   const datasets = datasetList.items;
+  const canEdit = workspace !== null && workspace.role !== "viewer";
   const load = datasetList.reload;
   const [name, setName] = useState("");
   const [file, setFile] = useState<File | null>(null);
@@ -151,28 +152,30 @@ export function DatasetsPage({ workspaceId }: { workspaceId: number }) {
     <Shell crumbs={[{ label: "Workspaces", href: "/" }, { label: workspace?.name ?? "…", href: `/workspaces/${workspaceId}/` }, { label: "Datasets" }]}>
       <div className="content">
         <h1>Datasets</h1>
-        <form className="upload-form" onSubmit={(e) => void submit(e)}>
-          <input type="text" placeholder="Name (letters, digits, . _ -)" value={name} onChange={(e) => setName(e.target.value)} aria-label="Dataset name" />
-          <input key={picked} type="file" accept=".csv,.parquet,text/csv" onChange={(e) => setFile(e.target.files?.[0] ?? null)} aria-label="File" data-testid="dataset-file" />
-          {file && isCsvFile(file) && (
-            <span className="csv-choices" data-testid="csv-choices">
-              <CsvChoice label="Separator" options={SEPARATORS} value={choices.separator} onChange={(separator) => setChoices({ ...choices, separator })} />
-              <CsvChoice label="Encoding" options={ENCODINGS} value={choices.encoding} onChange={(encoding) => setChoices({ ...choices, encoding })} />
-              <CsvChoice label="Decimal mark" options={DECIMALS} value={choices.decimal} onChange={(decimal) => setChoices({ ...choices, decimal })} />
-            </span>
-          )}
-          <button className="primary" type="submit" disabled={!file || progress !== null}>Upload</button>
-          {existing && (
-            <p className="muted small" data-testid="new-version-note">
-              {existing.name} exists: this upload becomes version {((existing as Dataset & { version_count?: number }).version_count ?? 0) + 1} of it (identical content is the same version). Pipelines that name no version read the newest.
-            </p>
-          )}
-          {progress !== null && (
-            <div className="progress upload-progress" role="progressbar" aria-valuenow={Math.round(progress * 100)} aria-valuemin={0} aria-valuemax={100}>
-              <div className="progress-bar" style={{ width: `${Math.round(progress * 100)}%` }} />
-            </div>
-          )}
-        </form>
+        {canEdit && (
+          <form className="upload-form" onSubmit={(e) => void submit(e)}>
+            <input type="text" placeholder="Name (letters, digits, . _ -)" value={name} onChange={(e) => setName(e.target.value)} aria-label="Dataset name" />
+            <input key={picked} type="file" accept=".csv,.parquet,text/csv" onChange={(e) => setFile(e.target.files?.[0] ?? null)} aria-label="File" data-testid="dataset-file" />
+            {file && isCsvFile(file) && (
+              <span className="csv-choices" data-testid="csv-choices">
+                <CsvChoice label="Separator" options={SEPARATORS} value={choices.separator} onChange={(separator) => setChoices({ ...choices, separator })} />
+                <CsvChoice label="Encoding" options={ENCODINGS} value={choices.encoding} onChange={(encoding) => setChoices({ ...choices, encoding })} />
+                <CsvChoice label="Decimal mark" options={DECIMALS} value={choices.decimal} onChange={(decimal) => setChoices({ ...choices, decimal })} />
+              </span>
+            )}
+            <button className="primary" type="submit" disabled={!file || progress !== null}>Upload</button>
+            {existing && (
+              <p className="muted small" data-testid="new-version-note">
+                {existing.name} exists: this upload becomes version {((existing as Dataset & { version_count?: number }).version_count ?? 0) + 1} of it (identical content is the same version). Pipelines that name no version read the newest.
+              </p>
+            )}
+            {progress !== null && (
+              <div className="progress upload-progress" role="progressbar" aria-valuenow={Math.round(progress * 100)} aria-valuemin={0} aria-valuemax={100}>
+                <div className="progress-bar" style={{ width: `${Math.round(progress * 100)}%` }} />
+              </div>
+            )}
+          </form>
+        )}
         <input
           type="search"
           className="list-search"
@@ -207,7 +210,7 @@ export function DatasetsPage({ workspaceId }: { workspaceId: number }) {
                   <td>{(d as Dataset & { version_count?: number }).version_count ?? ""}</td>
                   <td className="row-actions">
                     <button className="small" onClick={() => d.latest && void show(d, d.latest.digest)} disabled={!d.latest} data-testid={`preview-dataset-${d.name}`}>Preview</button>
-                    <button className="small danger" onClick={() => void remove(d)} data-testid={`delete-dataset-${d.name}`}>Delete</button>
+                    {canEdit && <button className="small danger" onClick={() => void remove(d)} data-testid={`delete-dataset-${d.name}`}>Delete</button>}
                   </td>
                 </tr>
               ))}

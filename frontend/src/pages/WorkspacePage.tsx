@@ -70,6 +70,7 @@ export function WorkspacePage({ workspaceId }: { workspaceId: number }) {
     }
   };
   const isOwner = workspace?.role === "owner";
+  const canEdit = workspace !== null && workspace.role !== "viewer";
 
   return (
     <Shell crumbs={[{ label: "Workspaces", href: "/" }, { label: workspace?.name ?? "…" }]}>
@@ -90,12 +91,14 @@ export function WorkspacePage({ workspaceId }: { workspaceId: number }) {
         <section>
           <div className="section-head">
             <h2>Pipelines</h2>
-            <form className="inline-form" onSubmit={(e) => void create(e)}>
-              <input type="text" placeholder="New pipeline name" value={newName} onChange={(e) => setNewName(e.target.value)} aria-label="New pipeline name" data-testid="new-graph-name" />
-              <button className="primary" type="submit" data-testid="create-graph">New pipeline</button>
-              <button type="button" onClick={() => fileInput.current?.click()}>Import JSON…</button>
-              <input ref={fileInput} type="file" accept="application/json,.json" hidden onChange={(e) => e.target.files?.[0] && void importFile(e.target.files[0])} />
-            </form>
+            {canEdit && (
+              <form className="inline-form" onSubmit={(e) => void create(e)}>
+                <input type="text" placeholder="New pipeline name" value={newName} onChange={(e) => setNewName(e.target.value)} aria-label="New pipeline name" data-testid="new-graph-name" />
+                <button className="primary" type="submit" data-testid="create-graph">New pipeline</button>
+                <button type="button" onClick={() => fileInput.current?.click()}>Import JSON…</button>
+                <input ref={fileInput} type="file" accept="application/json,.json" hidden onChange={(e) => e.target.files?.[0] && void importFile(e.target.files[0])} />
+              </form>
+            )}
           </div>
           <input
             type="search"
@@ -129,25 +132,29 @@ export function WorkspacePage({ workspaceId }: { workspaceId: number }) {
                     <td className="muted small">{g.updated_at ? new Date(g.updated_at).toLocaleString() : ""}</td>
                     <td className="row-actions">
                       <a className="button small" {...linkProps(`/graphs/${g.id}/runs/`)}>Runs</a>
-                      <button
-                        className="small"
-                        onClick={() => {
-                          const name = window.prompt("Rename pipeline", g.name)?.trim();
-                          if (name && name !== g.name) void act(() => api.patch(`/api/graphs/${g.id}/`, { name }));
-                        }}
-                      >
-                        Rename
-                      </button>
-                      <button className="small" onClick={() => void act(() => api.post(`/api/graphs/${g.id}/duplicate/`, {}), "Duplicated.")}>Duplicate</button>
+                      {canEdit && (
+                        <button
+                          className="small"
+                          onClick={() => {
+                            const name = window.prompt("Rename pipeline", g.name)?.trim();
+                            if (name && name !== g.name) void act(() => api.patch(`/api/graphs/${g.id}/`, { name }));
+                          }}
+                        >
+                          Rename
+                        </button>
+                      )}
+                      {canEdit && <button className="small" onClick={() => void act(() => api.post(`/api/graphs/${g.id}/duplicate/`, {}), "Duplicated.")}>Duplicate</button>}
                       <a className="button small" href={`/api/graphs/${g.id}/export/`} download>Export</a>
-                      <button
-                        className="small danger"
-                        onClick={() => {
-                          if (window.confirm(`Delete “${g.name}” with its versions and all its runs?`)) void act(() => api.delete(`/api/graphs/${g.id}/?with_runs=1`), "Deleted.");
-                        }}
-                      >
-                        Delete
-                      </button>
+                      {canEdit && (
+                        <button
+                          className="small danger"
+                          onClick={() => {
+                            if (window.confirm(`Delete “${g.name}” with its versions and all its runs?`)) void act(() => api.delete(`/api/graphs/${g.id}/?with_runs=1`), "Deleted.");
+                          }}
+                        >
+                          Delete
+                        </button>
+                      )}
                     </td>
                   </tr>
                 ))}
