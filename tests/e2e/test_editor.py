@@ -340,6 +340,15 @@ def test_a_viewer_is_offered_only_what_a_viewer_can_do(
     expect(page.get_by_test_id("preview-dataset-viewed")).to_be_visible()
     expect(page.get_by_test_id("dataset-file")).to_have_count(0)
     expect(page.locator("[data-testid^=delete-dataset-]")).to_have_count(0)
+
+    run = api(alice, designer_server, "POST", f"/api/graphs/{graph}/runs/", {})
+    page.goto(f"{designer_server.url}/runs/{run['id']}/")
+    expect(page.get_by_test_id("run-status")).to_have_attribute(
+        "data-status", "succeeded", timeout=60_000
+    )
+    expect(page.get_by_role("link", name="Compare…")).to_be_visible()
+    expect(page.get_by_test_id("pin-run")).to_have_count(0)
+    expect(page.get_by_test_id("delete-run")).to_have_count(0)
     context.close()
 
 

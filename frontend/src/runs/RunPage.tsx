@@ -91,6 +91,7 @@ export function RunPage({ runId }: { runId: number }) {
 function RunLayout({ detail, doc, catalogue, view, socketUp, onChanged }: { detail: RunDetail; doc: GraphDocument; catalogue: Catalogue; view: NonNullable<ReturnType<typeof useRunView>["runView"]>; socketUp: boolean; onChanged: () => void }) {
   const toast = useToast();
   const workspace = useWorkspace(detail.workspace);
+  const canEdit = workspace !== null && workspace.role !== "viewer";
   const labels = useMemo(() => new Map(doc.nodes.map((n) => [n.id, n.label || catalogue.get(n.module)?.display_name || n.id])), [catalogue, doc.nodes]);
   const steps = view.steps;
   const firstFailed = [...steps.values()].find((s) => s.status === "failed")?.key;
@@ -171,11 +172,13 @@ function RunLayout({ detail, doc, catalogue, view, socketUp, onChanged }: { deta
       ]}
       actions={
         <div className="editor-toolbar">
-          <button onClick={() => void pin()} data-testid="pin-run" title="A pinned run keeps its outputs whatever the retention setting">
-            {detail.pinned ? "Unpin" : "Pin"}
-          </button>
+          {canEdit && (
+            <button onClick={() => void pin()} data-testid="pin-run" title="A pinned run keeps its outputs whatever the retention setting">
+              {detail.pinned ? "Unpin" : "Pin"}
+            </button>
+          )}
           <a className="button" {...linkProps(`/graphs/${detail.graph}/runs/?compare=${detail.id}`)}>Compare…</a>
-          {run.status === "succeeded" && scoringSteps.length > 0 && (
+          {canEdit && run.status === "succeeded" && scoringSteps.length > 0 && (
             <button
               onClick={() => void deriveInferenceGraph()}
               data-testid="create-inference-graph"
@@ -184,7 +187,7 @@ function RunLayout({ detail, doc, catalogue, view, socketUp, onChanged }: { deta
               Create inference graph
             </button>
           )}
-          {isFinal(run.status) && (
+          {canEdit && isFinal(run.status) && (
             <button className="danger" onClick={() => void remove()} data-testid="delete-run">
               Delete
             </button>
