@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 from pathlib import Path
 
 import pytest
 import yaml
+from django.conf import settings
+from django.contrib.staticfiles import finders
 from django.core.management import call_command
 from django.test import Client
 
@@ -46,7 +49,12 @@ def test_committed_schema_and_front_end_types_are_current(tmp_path: Path) -> Non
 
 
 def test_swagger_and_browsable_api_render(team: Team) -> None:
-    assert Client().get("/api/docs/").status_code == 200
+    docs = Client().get("/api/docs/")
+    assert docs.status_code == 200
+    assets = re.findall(r'(?:src|href)="([^"]+\.(?:js|css|png))"', docs.content.decode())
+    assert len(assets) >= 3 and all(a.startswith(settings.STATIC_URL) for a in assets), assets
+    for asset in assets:  # Swagger UI comes from the server's own static files, not a CDN
+        assert finders.find(asset.removeprefix(settings.STATIC_URL)), asset
     browser = Client()
     browser.force_login(team.users["viewer"])
     page = browser.get(f"/api/workspaces/{team.workspace.pk}/graphs/", HTTP_ACCEPT="text/html")
