@@ -23,4 +23,5 @@ urlpatterns = [
     path("graphs/<int:graph>/runs/", views.app, name="graph-runs"),
     path("runs/<int:run>/", views.app, name="run"),
     path("runs/<int:run>/compare/<int:other>/", views.app, name="run-compare"),
+    path("tokens/", views.app, name="tokens"),
 ]

@@ -8,6 +8,7 @@ import { EndpointPage } from "./endpoints/EndpointPage";
 import { EndpointsPage } from "./endpoints/EndpointsPage";
 import { DatasetsPage } from "./pages/DatasetsPage";
 import { RunsPage } from "./pages/RunsPage";
+import { TokensPage } from "./pages/TokensPage";
 import { ComparePage } from "./runs/ComparePage";
 import { RunPage } from "./runs/RunPage";
 import { WorkspacePage } from "./pages/WorkspacePage";
@@ -37,6 +38,8 @@ function App() {
       return <RunPage key={route.run} runId={route.run} />;
     case "compare":
       return <ComparePage runId={route.run} otherId={route.other} />;
+    case "tokens":
+      return <TokensPage />;
     default:
       return (
         <Shell crumbs={[{ label: "Not found" }]}>

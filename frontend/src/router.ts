@@ -11,12 +11,14 @@ export type Route =
   | { page: "runs"; graph: number }
   | { page: "run"; run: number }
   | { page: "compare"; run: number; other: number }
+  | { page: "tokens" }
   | { page: "not_found" };
 
 export function parseRoute(pathname: string): Route {
   const parts = pathname.split("/").filter(Boolean);
   const id = Number(parts[1]);
   if (parts.length === 0) return { page: "workspaces" };
+  if (parts[0] === "tokens" && parts.length === 1) return { page: "tokens" };
   if (parts[0] === "workspaces" && Number.isInteger(id)) {
     if (parts.length === 2) return { page: "workspace", workspace: id };
     if (parts[2] === "datasets") return { page: "datasets", workspace: id };

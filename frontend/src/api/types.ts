@@ -15,6 +15,9 @@ export type Issue = Schemas["Issue"];
 export type User = Schemas["User"];
 export type Membership = Schemas["Membership"];
 export type Workspace = Schemas["Workspace"];
+/** A personal API token as listed, and as created (with the raw token, shown once). */
+export type ApiToken = Schemas["Token"];
+export type NewApiToken = Schemas["NewToken"];
 export type GraphSummary = Schemas["GraphSummary"];
 export type GraphDetail = Schemas["Graph"];
 export type GraphVersion = Schemas["VersionSummary"];

@@ -8,7 +8,7 @@ import { openWorkspaceSocket } from "../runs/socket";
 import { Shell } from "../ui/Shell";
 import { useToast } from "../ui/toasts";
 import { CallsChart } from "./CallsChart";
-import { CopyButton } from "./CopyButton";
+import { CopyButton } from "../ui/CopyButton";
 import { curlExample, pythonExample, realtimeCurlExample, realtimePythonExample } from "./examples";
 import { KeysPanel } from "./KeysPanel";
 import { MonitoringPanel } from "./MonitoringPanel";

@@ -2,7 +2,7 @@
 import { useCallback, useEffect, useState } from "react";
 import { api, errorMessage, items } from "../api/client";
 import { useToast } from "../ui/toasts";
-import { CopyButton } from "./CopyButton";
+import { CopyButton } from "../ui/CopyButton";
 import type { Endpoint, EndpointKey } from "./types";
 
 interface Props {

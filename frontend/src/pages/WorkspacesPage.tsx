@@ -28,7 +28,12 @@ export function WorkspacesPage() {
   return (
     <Shell crumbs={[{ label: "Workspaces" }]}>
       <div className="content narrow">
-        <h1>Workspaces</h1>
+        <div className="page-head">
+          <h1>Workspaces</h1>
+          <div className="page-actions">
+            <a className="button" {...linkProps("/tokens/")} data-testid="tokens-link" title="Personal API tokens for scripts">API tokens</a>
+          </div>
+        </div>
         {error && <div className="callout callout-error">{error}</div>}
         {list === null && !error && <p className="muted">Loading…</p>}
         {list?.length === 0 && <p className="muted">You are not in any workspace yet. Create one to start building pipelines.</p>}

@@ -1,0 +1,102 @@
+// The signed-in user's personal API tokens: create one (shown once, with a copy button and a curl line), list, revoke.
+import { useCallback, useEffect, useState } from "react";
+import { api, errorMessage, items } from "../api/client";
+import type { ApiToken, NewApiToken } from "../api/types";
+import { CopyButton } from "../ui/CopyButton";
+import { Shell } from "../ui/Shell";
+import { useToast } from "../ui/toasts";
+
+const when = (iso: string | null) => (iso ? new Date(iso).toLocaleString() : "never");
+
+export function TokensPage() {
+  const toast = useToast();
+  const [tokens, setTokens] = useState<ApiToken[] | null>(null);
+  const [name, setName] = useState("");
+  const [fresh, setFresh] = useState<NewApiToken | null>(null);
+
+  const load = useCallback(() => {
+    api
+      .get<{ results: ApiToken[] }>("/api/tokens/?limit=200")
+      .then((d) => setTokens(items(d)))
+      .catch((err) => toast(errorMessage(err), "error"));
+  }, [toast]);
+  useEffect(load, [load]);
+
+  const create = async (e: React.FormEvent) => {
+    e.preventDefault();
+    try {
+      setFresh(await api.post<NewApiToken>("/api/tokens/", { name: name.trim() || "script" }));
+      setName("");
+      load();
+    } catch (err) {
+      toast(errorMessage(err), "error");
+    }
+  };
+  const revoke = async (token: ApiToken) => {
+    if (!window.confirm(`Revoke token ${token.name} (${token.prefix}…)? Scripts using it are refused at once.`)) return;
+    try {
+      await api.delete(`/api/tokens/${token.id}/`);
+      if (fresh?.id === token.id) setFresh(null);
+      load();
+    } catch (err) {
+      toast(errorMessage(err), "error");
+    }
+  };
+  const example = `curl -H "Authorization: Bearer ${fresh?.token ?? "dsn_…"}" ${window.location.origin}/api/workspaces/`;
+
+  return (
+    <Shell crumbs={[{ label: "Workspaces", href: "/" }, { label: "API tokens" }]}>
+      <div className="content">
+        <h1>API tokens</h1>
+        <p className="muted">
+          A token lets a script use the REST API and follow runs over WebSockets as you, in every workspace you belong to, with your role in each. It is shown once: store it
+          like a password, and revoke it here when the script no longer needs it. The API is described at <a href="/api/docs/">/api/docs/</a>.
+        </p>
+        {fresh && (
+          <div className="callout key-reveal" data-testid="new-token">
+            <div>
+              Token <strong>{fresh.name}</strong> — copy it now, it is not shown again:
+            </div>
+            <code data-testid="new-token-value">{fresh.token}</code> <CopyButton text={fresh.token} label="Copy token" />
+          </div>
+        )}
+        <form className="inline-form" onSubmit={(e) => void create(e)}>
+          <input type="text" placeholder="What the token is for" value={name} onChange={(e) => setName(e.target.value)} aria-label="Token name" maxLength={200} data-testid="token-name" />
+          <button className="primary" type="submit" data-testid="create-token">Create token</button>
+        </form>
+        <pre className="code-example" data-testid="token-example">{example}</pre>
+        {tokens !== null && (
+          <table className="data-table list-table" data-testid="token-list">
+            <thead>
+              <tr>
+                <th>Name</th>
+                <th>Prefix</th>
+                <th>Created</th>
+                <th>Last used</th>
+                <th />
+              </tr>
+            </thead>
+            <tbody>
+              {tokens.map((t) => (
+                <tr key={t.id} className={t.revoked_at ? "muted" : ""} data-testid={`token-${t.id}`}>
+                  <td>{t.name}</td>
+                  <td><code>{t.prefix}…</code></td>
+                  <td className="small">{when(t.created_at)}</td>
+                  <td className="small">{when(t.last_used_at)}</td>
+                  <td className="row-actions">
+                    {t.revoked_at ? <span className="badge">revoked</span> : <button className="small danger" onClick={() => void revoke(t)}>Revoke</button>}
+                  </td>
+                </tr>
+              ))}
+              {tokens.length === 0 && (
+                <tr>
+                  <td colSpan={5} className="muted">No tokens yet.</td>
+                </tr>
+              )}
+            </tbody>
+          </table>
+        )}
+      </div>
+    </Shell>
+  );
+}
