@@ -11,6 +11,7 @@ import { fmt } from "../runs/charts";
 import { bytes } from "../ui/bytes";
 import { Shell } from "../ui/Shell";
 import { ListFooter } from "../ui/ListFooter";
+import { ListSearch } from "../ui/ListSearch";
 import { useToast } from "../ui/toasts";
 import { usePagedList } from "../ui/usePagedList";
 
@@ -176,15 +177,7 @@ export function DatasetsPage({ workspaceId }: { workspaceId: number }) {
             )}
           </form>
         )}
-        <input
-          type="search"
-          className="list-search"
-          placeholder="Find a dataset by name or description"
-          value={search}
-          onChange={(e) => setSearch(e.target.value)}
-          aria-label="Find a dataset"
-          data-testid="dataset-search"
-        />
+        <ListSearch what="dataset" value={search} onChange={setSearch} testId="dataset-search" />
         {datasets?.length === 0 && (
           <p className="muted">{search.trim() ? `No dataset matches “${search.trim()}”.` : "No datasets yet. Upload a CSV or Parquet file to use it in a pipeline."}</p>
         )}

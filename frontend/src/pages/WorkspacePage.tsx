@@ -7,6 +7,7 @@ import { bytes } from "../ui/bytes";
 import { Shell } from "../ui/Shell";
 import { useToast } from "../ui/toasts";
 import { ListFooter } from "../ui/ListFooter";
+import { ListSearch } from "../ui/ListSearch";
 import { usePagedList } from "../ui/usePagedList";
 
 const ROLES = ["viewer", "editor", "owner"];
@@ -100,15 +101,7 @@ export function WorkspacePage({ workspaceId }: { workspaceId: number }) {
               </form>
             )}
           </div>
-          <input
-            type="search"
-            className="list-search"
-            placeholder="Find a pipeline by name or description"
-            value={search}
-            onChange={(e) => setSearch(e.target.value)}
-            aria-label="Find a pipeline"
-            data-testid="graph-search"
-          />
+          <ListSearch what="pipeline" value={search} onChange={setSearch} testId="graph-search" />
           {graphs === null && <p className="muted">Loading…</p>}
           {graphs?.length === 0 && <p className="muted">{search.trim() ? `No pipeline matches “${search.trim()}”.` : "No pipelines yet."}</p>}
           {graphs && graphs.length > 0 && (

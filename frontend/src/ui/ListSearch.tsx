@@ -1,0 +1,14 @@
+// Above a paged list: the text its items are found by (name or description).
+export function ListSearch({ what, value, onChange, testId }: { what: string; value: string; onChange: (text: string) => void; testId: string }) {
+  return (
+    <input
+      type="search"
+      className="list-search"
+      placeholder={`Find a ${what} by name or description`}
+      value={value}
+      onChange={(e) => onChange(e.target.value)}
+      aria-label={`Find a ${what}`}
+      data-testid={testId}
+    />
+  );
+}
