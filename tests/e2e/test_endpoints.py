@@ -55,6 +55,8 @@ def test_publish_copy_the_curl_example_run_it_and_see_the_call(
     history = page.get_by_test_id("call-history")
     expect(history.get_by_test_id("call-status")).to_have_text("succeeded", timeout=15_000)
     expect(history).to_contain_text("key: laptop")
+    run = history.get_by_test_id("call-run").inner_text()
+    expect(history.get_by_test_id("call-run")).to_have_attribute("href", f"/runs/{run}/")
 
     page.get_by_test_id("schedule-cron").fill("30 2 * * *")
     page.get_by_test_id("schedule-zone").fill("Europe/Berlin")

@@ -12,7 +12,7 @@ from playwright.sync_api import Page, expect
 
 from tests.e2e.conftest import api
 from tests.e2e.server import LiveServer
-from tests.e2e.test_editor import FIVE_STEPS, create_graph
+from tests.e2e.test_editor import FIVE_STEPS, PAGE, create_graph
 
 pytestmark = pytest.mark.e2e
 
@@ -234,3 +234,21 @@ def test_the_datasets_page_says_which_run_step_wrote_a_version(
     origin.get_by_role("link", name=f"run {run}").click()
     page.wait_for_url(f"{server.url}/runs/{run}/")
     expect(page.get_by_test_id("run-page")).to_have_attribute("data-status", "succeeded")
+
+
+def test_a_long_run_history_is_shown_a_page_at_a_time(
+    alice: Page, designer_server: LiveServer
+) -> None:
+    page = alice
+    graph = create_graph(page, designer_server, "Hourly", FIVE_STEPS)
+    first = run_and_wait(page, designer_server, graph)
+    for _ in range(PAGE):  # unchanged reruns: every step reused, each finished in its POST
+        api(page, designer_server, "POST", f"/api/graphs/{graph}/runs/", {})
+    page.goto(f"{designer_server.url}/graphs/{graph}/runs/")
+    rows = page.get_by_test_id("run-list").locator("tbody tr")
+    expect(page.get_by_test_id("list-footer")).to_contain_text(f"Showing {PAGE} of {PAGE + 1} runs")
+    expect(rows).to_have_count(PAGE)
+    expect(page.get_by_test_id(f"run-row-{first}")).to_have_count(0)
+    page.get_by_test_id("show-more").click()
+    expect(page.get_by_test_id(f"run-row-{first}")).to_be_visible()  # the oldest, last
+    expect(page.get_by_test_id("list-footer")).to_have_count(0)

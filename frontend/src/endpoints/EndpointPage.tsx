@@ -5,10 +5,12 @@ import { api, errorMessage, items } from "../api/client";
 import type { Workspace } from "../api/types";
 import { linkProps } from "../router";
 import { openWorkspaceSocket } from "../runs/socket";
+import { CopyButton } from "../ui/CopyButton";
+import { ListFooter } from "../ui/ListFooter";
 import { Shell } from "../ui/Shell";
 import { useToast } from "../ui/toasts";
+import { usePagedList } from "../ui/usePagedList";
 import { CallsChart } from "./CallsChart";
-import { CopyButton } from "../ui/CopyButton";
 import { curlExample, pythonExample, realtimeCurlExample, realtimePythonExample } from "./examples";
 import { KeysPanel } from "./KeysPanel";
 import { MonitoringPanel } from "./MonitoringPanel";
@@ -22,7 +24,9 @@ export function EndpointPage({ endpointId }: { endpointId: number }) {
   const [endpoint, setEndpoint] = useState<Endpoint | null>(null);
   const [workspace, setWorkspace] = useState<Workspace | null>(null);
   const [siblings, setSiblings] = useState<Endpoint[]>([]);
-  const [calls, setCalls] = useState<Invocation[]>([]);
+  const callList = usePagedList<Invocation>(`/api/endpoints/${endpointId}/invocations/`, "");
+  const calls = callList.items ?? [];
+  const reloadCalls = callList.reload;
   const [stats, setStats] = useState<StatsPoint[]>([]);
   const [bucket, setBucket] = useState<"hour" | "day">("hour");
   const [freshKey, setFreshKey] = useState<string | undefined>();
@@ -44,15 +48,12 @@ export function EndpointPage({ endpointId }: { endpointId: number }) {
       .catch((e) => setError(errorMessage(e)));
   }, [endpointId]);
   const loadHistory = useCallback(() => {
-    api
-      .get<{ results: Invocation[] }>(`/api/endpoints/${endpointId}/invocations/?limit=50`)
-      .then((d) => setCalls(items(d)))
-      .catch(() => undefined);
+    reloadCalls();
     api
       .get<{ points: StatsPoint[] }>(`/api/endpoints/${endpointId}/stats/?bucket=${bucket}`)
       .then((d) => setStats(d.points))
       .catch(() => undefined);
-  }, [endpointId, bucket]);
+  }, [endpointId, bucket, reloadCalls]);
   useEffect(loadEndpoint, [loadEndpoint]);
   useEffect(loadHistory, [loadHistory]);
 
@@ -226,7 +227,7 @@ export function EndpointPage({ endpointId }: { endpointId: number }) {
                     {c.error && <div className="small muted">{c.error}</div>}
                   </td>
                   <td>{c.duration === null ? "—" : `${c.duration.toFixed(2)} s`}</td>
-                  <td><a {...linkProps(`/graphs/${endpoint.graph}/runs/`)}>{c.run}</a></td>
+                  <td><a {...linkProps(`/runs/${c.run}/`)} data-testid="call-run">{c.run}</a></td>
                 </tr>
               ))}
               {calls.length === 0 && (
@@ -236,6 +237,7 @@ export function EndpointPage({ endpointId }: { endpointId: number }) {
               )}
             </tbody>
           </table>
+          <ListFooter list={callList} noun="calls" />
         </section>
         )}
       </div>

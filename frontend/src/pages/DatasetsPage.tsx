@@ -9,9 +9,9 @@ import { AUTO_CHOICES, DECIMALS, ENCODINGS, isCsvFile, readAsText, SEPARATORS, t
 import { linkProps } from "../router";
 import { fmt } from "../runs/charts";
 import { bytes } from "../ui/bytes";
-import { Shell } from "../ui/Shell";
 import { ListFooter } from "../ui/ListFooter";
 import { ListSearch } from "../ui/ListSearch";
+import { Shell } from "../ui/Shell";
 import { useToast } from "../ui/toasts";
 import { usePagedList } from "../ui/usePagedList";
 

@@ -1,12 +1,14 @@
 // Run history of one pipeline: status, duration, who, version, parameters; open a run, compare two.
-import { useCallback, useEffect, useRef, useState } from "react";
-import { api, errorMessage, items } from "../api/client";
+import { useEffect, useRef, useState } from "react";
+import { api, errorMessage } from "../api/client";
 import type { GraphDetail, Run } from "../api/types";
 import { useWorkspace } from "../api/useWorkspace";
 import { fmt } from "../runs/charts";
 import { openWorkspaceSocket } from "../runs/socket";
 import { linkProps, navigate } from "../router";
+import { ListFooter } from "../ui/ListFooter";
 import { Shell } from "../ui/Shell";
+import { usePagedList } from "../ui/usePagedList";
 
 function duration(r: Run): string {
   if (!r.started_at) return "—";
@@ -17,22 +19,17 @@ function duration(r: Run): string {
 
 export function RunsPage({ graphId }: { graphId: number }) {
   const [graph, setGraph] = useState<GraphDetail | null>(null);
-  const [runs, setRuns] = useState<Run[] | null>(null);
+  const runList = usePagedList<Run>(`/api/graphs/${graphId}/runs/`, "");
+  const runs = runList.items;
+  const { reload: loadRuns, update: updateRuns } = runList;
   const [picked, setPicked] = useState<number[]>(() => {
     const wanted = Number(new URLSearchParams(window.location.search).get("compare"));
     return Number.isInteger(wanted) && wanted > 0 ? [wanted] : [];
   });
   const [error, setError] = useState<string | null>(null);
-  const loadRuns = useCallback(() => {
-    api
-      .get<Run[] | { results: Run[] }>(`/api/graphs/${graphId}/runs/?limit=100`)
-      .then((d) => setRuns(items(d)))
-      .catch((e) => setError(errorMessage(e)));
-  }, [graphId]);
   useEffect(() => {
     api.get<GraphDetail>(`/api/graphs/${graphId}/`).then(setGraph).catch((e) => setError(errorMessage(e)));
-    loadRuns();
-  }, [graphId, loadRuns]);
+  }, [graphId]);
   // Statuses change live; a finished run, or one the list does not know yet, reloads it.
   const workspace = graph?.workspace;
   const workspaceDetail = useWorkspace(workspace);
@@ -49,11 +46,11 @@ export function RunsPage({ graphId }: { graphId: number }) {
           return;
         }
         const status = msg.data.status;
-        setRuns(list.map((r) => (r.id === msg.run_id ? { ...r, status } : r)));
+        updateRuns((shown) => shown.map((r) => (r.id === msg.run_id ? { ...r, status } : r)));
       },
     });
     return () => socket.close();
-  }, [workspace, loadRuns]);
+  }, [workspace, loadRuns, updateRuns]);
   const toggle = (id: number) => setPicked((p) => (p.includes(id) ? p.filter((x) => x !== id) : [...p.slice(-1), id]));
   return (
     <Shell
@@ -69,7 +66,7 @@ export function RunsPage({ graphId }: { graphId: number }) {
           <h1>Runs of {graph?.name ?? "…"}</h1>
           <a className="button primary" {...linkProps(`/graphs/${graphId}/`)}>Open editor</a>
         </div>
-        {error && <div className="callout callout-error">{error}</div>}
+        {(error ?? runList.error) && <div className="callout callout-error">{error ?? runList.error}</div>}
         <div className="page-actions">
           <span className="muted small">Tick two runs to compare them step by step.</span>
           <button className="primary" disabled={picked.length !== 2} onClick={() => navigate(`/runs/${picked[1]}/compare/${picked[0]}/`)} data-testid="run-compare">
@@ -112,6 +109,7 @@ export function RunsPage({ graphId }: { graphId: number }) {
             </tbody>
           </table>
         )}
+        <ListFooter list={runList} noun="runs" />
       </div>
     </Shell>
   );

@@ -4,10 +4,10 @@ import { api, errorMessage, items } from "../api/client";
 import type { GraphSummary, Membership, Workspace } from "../api/types";
 import { linkProps, navigate } from "../router";
 import { bytes } from "../ui/bytes";
-import { Shell } from "../ui/Shell";
-import { useToast } from "../ui/toasts";
 import { ListFooter } from "../ui/ListFooter";
 import { ListSearch } from "../ui/ListSearch";
+import { Shell } from "../ui/Shell";
+import { useToast } from "../ui/toasts";
 import { usePagedList } from "../ui/usePagedList";
 
 const ROLES = ["viewer", "editor", "owner"];

@@ -18,6 +18,8 @@ export interface PagedList<T> {
   loadMore: () => void;
   /** Read again as many as are shown (after an action changed the list). */
   reload: () => void;
+  /** Change the loaded items in place (a live update the server also made). */
+  update: (change: (items: T[]) => T[]) => void;
 }
 
 function pageUrl(path: string, search: string, limit: number, offset: number): string {
@@ -64,5 +66,6 @@ export function usePagedList<T>(path: string, search: string): PagedList<T> {
     fetchPage(PAGE_SIZE, loaded.length, loaded);
   }, [fetchPage, items]);
   const reload = useCallback(() => setReloads((n) => n + 1), []);
-  return { items, count, error, loadMore, reload };
+  const update = useCallback((change: (items: T[]) => T[]) => setItems((was) => (was === null ? was : change(was))), []);
+  return { items, count, error, loadMore, reload, update };
 }
