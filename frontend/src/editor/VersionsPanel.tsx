@@ -1,8 +1,10 @@
 // Version history: commit the draft, open a version read-only, compare any two versions (or one with
 // the draft) node by node, restore one after saying so.
-import { useCallback, useEffect, useState } from "react";
-import { api, errorMessage, items } from "../api/client";
+import { useEffect, useState } from "react";
+import { api, errorMessage } from "../api/client";
 import type { GraphVersion } from "../api/types";
+import { ListFooter } from "../ui/ListFooter";
+import { usePagedList } from "../ui/usePagedList";
 import { diffLines, type ServerDiff } from "./diff";
 
 interface Props {
@@ -63,27 +65,26 @@ function Changes({ graphId, versions, labels, moduleName }: { graphId: number; v
 }
 
 export function VersionsPanel({ graphId, viewing, canEdit, beforeCommit, onOpen, onRestore, refreshKey, labels, moduleName }: Props) {
-  const [versions, setVersions] = useState<GraphVersion[] | null>(null);
+  const versionList = usePagedList<GraphVersion>(`/api/graphs/${graphId}/versions/`, "");
+  const versions = versionList.items;
+  const load = versionList.reload;
   const [message, setMessage] = useState("");
-  const [error, setError] = useState<string | null>(null);
+  const [commitError, setCommitError] = useState<string | null>(null);
+  const error = commitError ?? versionList.error;
   const [busy, setBusy] = useState(false);
-  const load = useCallback(() => {
-    api
-      .get<GraphVersion[] | { results: GraphVersion[] }>(`/api/graphs/${graphId}/versions/?limit=100`)
-      .then((d) => setVersions(items(d)))
-      .catch((e) => setError(errorMessage(e)));
-  }, [graphId]);
-  useEffect(load, [load, refreshKey]);
+  useEffect(() => {
+    if (refreshKey) load();
+  }, [load, refreshKey]);
   const commit = async () => {
     setBusy(true);
-    setError(null);
+    setCommitError(null);
     try {
       await beforeCommit();
       await api.post(`/api/graphs/${graphId}/versions/`, { message });
       setMessage("");
       load();
     } catch (e) {
-      setError(errorMessage(e));
+      setCommitError(errorMessage(e));
     } finally {
       setBusy(false);
     }
@@ -130,6 +131,7 @@ export function VersionsPanel({ graphId, viewing, canEdit, beforeCommit, onOpen,
           </li>
         ))}
       </ul>
+      <ListFooter list={versionList} noun="versions" />
     </div>
   );
 }
