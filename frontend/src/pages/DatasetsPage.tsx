@@ -120,7 +120,7 @@ export function DatasetsPage({ workspaceId }: { workspaceId: number }) {
     try {
       const [data, listed, usage] = await Promise.all([
         api.get<TablePage>(`/api/datasets/${d.id}/versions/${digest}/preview/?limit=50`),
-        versions ? Promise.resolve(versions) : api.get<{ results: DatasetVersion[] }>(`/api/datasets/${d.id}/versions/?limit=200`).then(items),
+        versions ? Promise.resolve(versions) : api.get<{ results: DatasetVersion[] }>(`/api/datasets/${d.id}/versions/?limit=1000`).then(items),
         api.get<{ results: DatasetUsage[] }>(`/api/datasets/${d.id}/versions/${digest}/usage/?limit=50`).then(items),
       ]);
       setPreview({ dataset: d, versions: listed, digest, page: data, usage });
@@ -167,7 +167,7 @@ export function DatasetsPage({ workspaceId }: { workspaceId: number }) {
             <button className="primary" type="submit" disabled={!file || progress !== null}>Upload</button>
             {existing && (
               <p className="muted small" data-testid="new-version-note">
-                {existing.name} exists: this upload becomes version {((existing as Dataset & { version_count?: number }).version_count ?? 0) + 1} of it (identical content is the same version). Pipelines that name no version read the newest.
+                {existing.name} exists: this upload becomes version {existing.version_count + 1} of it (identical content is the same version). Pipelines that name no version read the newest.
               </p>
             )}
             {progress !== null && (
@@ -200,7 +200,7 @@ export function DatasetsPage({ workspaceId }: { workspaceId: number }) {
                   <td>{fmt(d.latest?.rows)}</td>
                   <td>{d.latest?.columns.length ?? "—"}</td>
                   <td title={d.latest ? `${fmt(d.latest.size)} bytes` : undefined}>{d.latest ? bytes(d.latest.size) : "—"}</td>
-                  <td>{(d as Dataset & { version_count?: number }).version_count ?? ""}</td>
+                  <td>{d.version_count}</td>
                   <td className="row-actions">
                     <button className="small" onClick={() => d.latest && void show(d, d.latest.digest)} disabled={!d.latest} data-testid={`preview-dataset-${d.name}`}>Preview</button>
                     {canEdit && <button className="small danger" onClick={() => void remove(d)} data-testid={`delete-dataset-${d.name}`}>Delete</button>}
@@ -221,7 +221,7 @@ export function DatasetsPage({ workspaceId }: { workspaceId: number }) {
               <select value={preview.digest} onChange={(e) => void show(preview.dataset, e.target.value, preview.versions)} data-testid="dataset-version">
                 {preview.versions.map((v, i) => (
                   <option key={v.digest} value={v.digest}>
-                    v{preview.versions.length - i} · {v.digest.slice(0, 12)} · {fmt(v.rows)} rows{v.created_at ? ` · ${new Date(v.created_at).toLocaleString()}` : ""}
+                    v{preview.dataset.version_count - i} · {v.digest.slice(0, 12)} · {fmt(v.rows)} rows{v.created_at ? ` · ${new Date(v.created_at).toLocaleString()}` : ""}
                   </option>
                 ))}
               </select>
