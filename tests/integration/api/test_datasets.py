@@ -37,15 +37,6 @@ def preview_rows(team: Team, answer: dict) -> list[list[object]]:
     return page.json()["rows"]
 
 
-def test_datasets_are_found_by_name(team: Team) -> None:
-    for name in ("customers-2025", "Customers-2026", "orders"):
-        assert upload(team, name, f"{name}.csv", CSV).status_code == 201
-    url = f"/api/workspaces/{team.workspace.pk}/datasets/"
-    found = team.client("viewer").get(url, {"q": "CUSTOMERS"}).json()
-    assert {d["name"] for d in found["results"]} == {"Customers-2026", "customers-2025"}
-    assert team.client("viewer").get(url, {"q": "z" * 201}).status_code == 400
-
-
 def test_upload_versions_and_preview(team: Team) -> None:
     first = upload(team, "sales", "sales.csv", CSV)
     assert first.status_code == 201, first.json()
@@ -196,3 +187,14 @@ def test_datasets_from_the_old_folder_are_imported_into_the_store(
     assert [(v["version"], v["description"]) for v in stored] == [
         (v["version"], v["description"]) for v in versions
     ]
+
+
+def test_datasets_are_found_by_name(team: Team) -> None:
+    for name in ("customers-2025", "Customers-2026", "orders"):
+        assert upload(team, name, f"{name}.csv", CSV).status_code == 201
+    url = f"/api/workspaces/{team.workspace.pk}/datasets/"
+    found = team.client("viewer").get(url, {"q": "CUSTOMERS"}).json()
+    assert {d["name"] for d in found["results"]} == {"Customers-2026", "customers-2025"}
+    assert team.client("viewer").get(url, {"q": "z" * 201}).status_code == 400
+    for dataset in team.client("viewer").get(url).json()["results"]:  # files outlive the test
+        assert team.client("editor").delete(f"/api/datasets/{dataset['id']}/").status_code == 204
