@@ -222,7 +222,7 @@ export function EndpointPage({ endpointId }: { endpointId: number }) {
                   <td className="small">{new Date(c.created_at).toLocaleString()}</td>
                   <td>v{c.version}</td>
                   <td className="small">{c.caller.kind}: {c.caller.name}</td>
-                  <td>
+                  <td className="wrap">
                     <span className={`status-pill pill-${c.status}`} data-testid="call-status">{c.status}</span>
                     {c.error && <div className="small muted">{c.error}</div>}
                   </td>
