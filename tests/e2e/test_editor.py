@@ -18,7 +18,7 @@ pytestmark = pytest.mark.e2e
 
 # `make screenshot` sets this to refresh the README's picture; a test run never writes it
 SCREENSHOTS = os.environ.get("DESIGNER_SCREENSHOTS")  # `make screenshot` sets it
-PAGE = 50  # what a long list shows before "Show more" (PAGE_SIZE in frontend/src/ui/usePagedList.ts)
+PAGE = 50  # a long list's page before "Show more" (PAGE_SIZE, frontend/src/ui/usePagedList.ts)
 
 FIVE_STEPS: dict[str, Any] = {
     "schema_version": 1,

@@ -49,6 +49,9 @@ def test_graphs_are_found_by_name_or_description_a_page_at_a_time(team: Team) ->
     for bad in ("x" * 201, "a\x00b"):
         answer = viewer.get(f"/api/workspaces/{ws}/graphs/", {"q": bad})
         assert answer.status_code == 400 and answer.json()["issues"][0]["field"] == "q"
+    outsider, own = team.client("outsider"), team.foreign.pk
+    assert outsider.get(f"/api/workspaces/{ws}/graphs/?q=churn").status_code == 404
+    assert outsider.get(f"/api/workspaces/{own}/graphs/?q=churn").json()["count"] == 0
 
 
 def test_draft_save_needs_the_current_etag(team: Team) -> None:
