@@ -65,7 +65,7 @@ function Changes({ graphId, versions, labels, moduleName }: { graphId: number; v
 }
 
 export function VersionsPanel({ graphId, viewing, canEdit, beforeCommit, onOpen, onRestore, refreshKey, labels, moduleName }: Props) {
-  const versionList = usePagedList<GraphVersion>(`/api/graphs/${graphId}/versions/`, "");
+  const versionList = usePagedList<GraphVersion>(`/api/graphs/${graphId}/versions/`, "", (v) => v.number);
   const versions = versionList.items;
   const load = versionList.reload;
   const [message, setMessage] = useState("");

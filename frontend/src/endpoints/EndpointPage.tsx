@@ -24,7 +24,7 @@ export function EndpointPage({ endpointId }: { endpointId: number }) {
   const [endpoint, setEndpoint] = useState<Endpoint | null>(null);
   const [workspace, setWorkspace] = useState<Workspace | null>(null);
   const [siblings, setSiblings] = useState<Endpoint[]>([]);
-  const callList = usePagedList<Invocation>(`/api/endpoints/${endpointId}/invocations/`, "");
+  const callList = usePagedList<Invocation>(`/api/endpoints/${endpointId}/invocations/`, "", (c) => c.id);
   const calls = callList.items ?? [];
   const reloadCalls = callList.reload;
   const [stats, setStats] = useState<StatsPoint[]>([]);

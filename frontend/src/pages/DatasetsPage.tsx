@@ -84,7 +84,7 @@ export function DatasetsPage({ workspaceId }: { workspaceId: number }) {
   const toast = useToast();
   const workspace = useWorkspace(workspaceId);
   const [search, setSearch] = useState("");
-  const datasetList = usePagedList<Dataset>(`/api/workspaces/${workspaceId}/datasets/`, search);
+  const datasetList = usePagedList<Dataset>(`/api/workspaces/${workspaceId}/datasets/`, search, (d) => d.id);
   const datasets = datasetList.items;
   const canEdit = workspace !== null && workspace.role !== "viewer";
   const load = datasetList.reload;

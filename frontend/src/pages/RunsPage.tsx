@@ -19,7 +19,7 @@ function duration(r: Run): string {
 
 export function RunsPage({ graphId }: { graphId: number }) {
   const [graph, setGraph] = useState<GraphDetail | null>(null);
-  const runList = usePagedList<Run>(`/api/graphs/${graphId}/runs/`, "");
+  const runList = usePagedList<Run>(`/api/graphs/${graphId}/runs/`, "", (r) => r.id);
   const runs = runList.items;
   const { reload: loadRuns, update: updateRuns } = runList;
   const [picked, setPicked] = useState<number[]>(() => {

@@ -16,7 +16,7 @@ export function WorkspacePage({ workspaceId }: { workspaceId: number }) {
   const toast = useToast();
   const [workspace, setWorkspace] = useState<Workspace | null>(null);
   const [search, setSearch] = useState("");
-  const graphList = usePagedList<GraphSummary>(`/api/workspaces/${workspaceId}/graphs/`, search);
+  const graphList = usePagedList<GraphSummary>(`/api/workspaces/${workspaceId}/graphs/`, search, (g) => g.id);
   const graphs = graphList.items;
   const [members, setMembers] = useState<Membership[]>([]);
   const [error, setError] = useState<string | null>(null);

@@ -28,13 +28,16 @@ function pageUrl(path: string, search: string, limit: number, offset: number): s
   return `${path}${path.includes("?") ? "&" : "?"}${query}`;
 }
 
-export function usePagedList<T>(path: string, search: string): PagedList<T> {
+/** `keyOf` names an item: a page read after new items came in at the top repeats some, kept once. */
+export function usePagedList<T>(path: string, search: string, keyOf: (item: T) => string | number): PagedList<T> {
   const [items, setItems] = useState<T[] | null>(null);
   const [count, setCount] = useState(0);
   const [error, setError] = useState<string | null>(null);
   const [reloads, setReloads] = useState(0);
   const shown = useRef(PAGE_SIZE);
   const asked = useRef(0); // the newest request: an older answer arriving late is dropped
+  const key = useRef(keyOf);
+  key.current = keyOf;
 
   const fetchPage = useCallback(
     (limit: number, offset: number, keep: T[]) => {
@@ -43,7 +46,8 @@ export function usePagedList<T>(path: string, search: string): PagedList<T> {
         .get<Page<T>>(pageUrl(path, search, limit, offset))
         .then((page) => {
           if (id !== asked.current) return;
-          setItems([...keep, ...page.results]);
+          const seen = new Set(keep.map(key.current));
+          setItems([...keep, ...page.results.filter((item) => !seen.has(key.current(item)))]);
           setCount(page.count);
           setError(null);
         })
