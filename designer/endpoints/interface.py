@@ -127,8 +127,11 @@ def check_parameters(interface: dict[str, Any], values: Any) -> list[Issue]:
     return issues
 
 
-def check_inputs(interface: dict[str, Any], datasets: Any, files: set[str]) -> list[Issue]:
-    """Every problem with a call's inputs: `datasets` maps names to {dataset, version?}."""
+def check_inputs(interface: dict[str, Any], datasets: Any, files: set[str] | None) -> list[Issue]:
+    """Every problem with a call's inputs: `datasets` maps names to {dataset, version?}, `files`
+    names the inputs sent as files (None: a schedule's inputs, which cannot be files)."""
+    sent = files or set()
+    how = "send a file or a dataset" if files is not None else "choose a registered dataset"
     if not isinstance(datasets, dict):
         return [_issue("inputs", "invalid", "inputs must be a JSON object")]
     known = {entry["name"]: entry for entry in interface["inputs"]}
@@ -138,11 +141,11 @@ def check_inputs(interface: dict[str, Any], datasets: Any, files: set[str]) -> l
             "unknown_input",
             f"no input {name!r}; this endpoint takes {sorted(known) or 'none'}",
         )
-        for name in sorted((set(datasets) | files) - set(known))
+        for name in sorted((set(datasets) | sent) - set(known))
     ]
     for name, entry in sorted(known.items()):
         given = datasets.get(name)
-        if name in files and given is not None:
+        if name in sent and given is not None:
             issues.append(
                 _issue(
                     f"inputs.{name}",
@@ -152,12 +155,12 @@ def check_inputs(interface: dict[str, Any], datasets: Any, files: set[str]) -> l
             )
         elif given is not None:
             issues += _check_reference(name, given)
-        elif name not in files and entry["required"]:
+        elif name not in sent and entry["required"]:
             issues.append(
                 _issue(
                     f"inputs.{name}",
                     "required",
-                    f"input {name!r} is required: send a file or a dataset",
+                    f"input {name!r} is required: {how}",
                 )
             )
     return issues

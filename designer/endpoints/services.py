@@ -478,7 +478,8 @@ def invoke(
         )
     pinned = version_for_call(endpoint, version)
     issues = interface.check_parameters(pinned.interface, parameters)
-    issues += interface.check_inputs(pinned.interface, datasets, set(files))
+    sent = None if caller.schedule is not None else set(files)  # a schedule sends no file
+    issues += interface.check_inputs(pinned.interface, datasets, sent)
     if issues:
         raise ApiError(
             400,
@@ -561,7 +562,7 @@ def _check_schedule(endpoint: Endpoint, fields: dict[str, Any], current: Schedul
     version = merged["version"] or endpoint.default_version
     if version is not None:
         issues += interface.check_parameters(version.interface, merged["parameters"])
-        issues += interface.check_inputs(version.interface, merged["inputs"], set())
+        issues += interface.check_inputs(version.interface, merged["inputs"], None)
     if issues:
         raise ApiError(400, "invalid", "; ".join(i["message"] for i in issues), issues)
 

@@ -79,7 +79,10 @@ def test_parameter_checks_name_every_problem() -> None:
 def test_input_checks() -> None:
     derived, _ = derive(document(node("a", "output.web_service_input@1", "Rows")))
     assert check_inputs(derived, {}, {"rows"}) == []
-    assert check_inputs(derived, {}, set())[0]["code"] == "required"
+    [missing] = check_inputs(derived, {}, set())
+    assert missing["code"] == "required" and missing["message"].endswith("send a file or a dataset")
+    [scheduled] = check_inputs(derived, {}, None)  # a schedule's inputs: no file can be sent
+    assert scheduled["message"] == "input 'rows' is required: choose a registered dataset"
     both = check_inputs(derived, {"rows": {"dataset": "d"}}, {"rows"})
     assert both[0]["code"] == "ambiguous"
     bad = check_inputs(derived, {"rows": {"dataset": "", "version": "abc", "x": 1}}, {"other"})
