@@ -18,3 +18,8 @@ export function useWorkspace(workspaceId: number | undefined): Workspace | null 
   }, [workspaceId]);
   return workspace;
 }
+
+/** Whether the signed-in user may change things in the workspace: an editor or owner (not until it is loaded). */
+export function mayEdit(workspace: Workspace | null): boolean {
+  return workspace !== null && workspace.role !== "viewer";
+}

@@ -3,6 +3,7 @@
 import { useCallback, useEffect, useRef, useState } from "react";
 import { api, errorMessage, items } from "../api/client";
 import type { Workspace } from "../api/types";
+import { mayEdit } from "../api/useWorkspace";
 import { linkProps } from "../router";
 import { openWorkspaceSocket } from "../runs/socket";
 import { CopyButton } from "../ui/CopyButton";
@@ -88,7 +89,7 @@ export function EndpointPage({ endpointId }: { endpointId: number }) {
       </Shell>
     );
   }
-  const canEdit = workspace !== null && workspace.role !== "viewer";
+  const canEdit = mayEdit(workspace);
   const realtime = endpoint.kind === "realtime";
   const current = endpoint.versions.find((v) => v.number === endpoint.default_version) ?? endpoint.versions[0];
   const scoring = realtime ? current?.scoring : null;

@@ -2,6 +2,7 @@
 import { useCallback, useEffect, useState } from "react";
 import { api, errorMessage, items } from "../api/client";
 import type { Workspace } from "../api/types";
+import { mayEdit } from "../api/useWorkspace";
 import { linkProps } from "../router";
 import { Shell } from "../ui/Shell";
 import { KeysPanel } from "./KeysPanel";
@@ -19,7 +20,7 @@ export function EndpointsPage({ workspaceId }: { workspaceId: number }) {
       .catch((e) => setError(errorMessage(e)));
   }, [workspaceId]);
   useEffect(load, [load]);
-  const canEdit = workspace !== null && workspace.role !== "viewer";
+  const canEdit = mayEdit(workspace);
 
   return (
     <Shell crumbs={[{ label: "Workspaces", href: "/" }, { label: workspace?.name ?? "…", href: `/workspaces/${workspaceId}/` }, { label: "Endpoints" }]}>

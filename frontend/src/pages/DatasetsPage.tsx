@@ -4,7 +4,7 @@
 import { useEffect, useState } from "react";
 import { ApiError, api, csrfToken, errorMessage, items } from "../api/client";
 import type { Dataset, DatasetUploaded, DatasetUsage, DatasetVersion, TablePage } from "../api/types";
-import { useWorkspace } from "../api/useWorkspace";
+import { mayEdit, useWorkspace } from "../api/useWorkspace";
 import { AUTO_CHOICES, DECIMALS, ENCODINGS, isCsvFile, readAsText, SEPARATORS, type CsvChoices } from "../datasets/csvDialect";
 import { linkProps } from "../router";
 import { fmt } from "../runs/charts";
@@ -86,7 +86,7 @@ export function DatasetsPage({ workspaceId }: { workspaceId: number }) {
   const [search, setSearch] = useState("");
   const datasetList = usePagedList<Dataset>(`/api/workspaces/${workspaceId}/datasets/`, search, (d) => d.id);
   const datasets = datasetList.items;
-  const canEdit = workspace !== null && workspace.role !== "viewer";
+  const canEdit = mayEdit(workspace);
   const load = datasetList.reload;
   const [name, setName] = useState("");
   const [file, setFile] = useState<File | null>(null);

@@ -2,6 +2,7 @@
 import { useCallback, useEffect, useRef, useState } from "react";
 import { api, errorMessage, items } from "../api/client";
 import type { GraphSummary, Membership, Workspace } from "../api/types";
+import { mayEdit } from "../api/useWorkspace";
 import { linkProps, navigate } from "../router";
 import { bytes } from "../ui/bytes";
 import { ListFooter } from "../ui/ListFooter";
@@ -71,7 +72,7 @@ export function WorkspacePage({ workspaceId }: { workspaceId: number }) {
     }
   };
   const isOwner = workspace?.role === "owner";
-  const canEdit = workspace !== null && workspace.role !== "viewer";
+  const canEdit = mayEdit(workspace);
 
   return (
     <Shell crumbs={[{ label: "Workspaces", href: "/" }, { label: workspace?.name ?? "…" }]}>

@@ -4,7 +4,7 @@ import { ReactFlowProvider } from "@xyflow/react";
 import { useCallback, useEffect, useMemo, useState } from "react";
 import { api, errorMessage } from "../api/client";
 import type { ModuleSpec, Run, StepState } from "../api/types";
-import { useWorkspace } from "../api/useWorkspace";
+import { mayEdit, useWorkspace } from "../api/useWorkspace";
 import { EditorActions, type EditorActionsValue } from "../editor/actions";
 import { Canvas } from "../editor/Canvas";
 import { Catalogue } from "../graph/catalogue";
@@ -91,7 +91,7 @@ export function RunPage({ runId }: { runId: number }) {
 function RunLayout({ detail, doc, catalogue, view, socketUp, onChanged }: { detail: RunDetail; doc: GraphDocument; catalogue: Catalogue; view: NonNullable<ReturnType<typeof useRunView>["runView"]>; socketUp: boolean; onChanged: () => void }) {
   const toast = useToast();
   const workspace = useWorkspace(detail.workspace);
-  const canEdit = workspace !== null && workspace.role !== "viewer";
+  const canEdit = mayEdit(workspace);
   const labels = useMemo(() => new Map(doc.nodes.map((n) => [n.id, n.label || catalogue.get(n.module)?.display_name || n.id])), [catalogue, doc.nodes]);
   const steps = view.steps;
   const firstFailed = [...steps.values()].find((s) => s.status === "failed")?.key;
