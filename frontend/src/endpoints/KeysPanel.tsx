@@ -1,8 +1,8 @@
 // Endpoint keys: create (shown once, with copy), list by prefix with scope and last use, revoke.
 import { useCallback, useEffect, useState } from "react";
 import { api, errorMessage, items } from "../api/client";
+import { SecretReveal } from "../ui/SecretReveal";
 import { useToast } from "../ui/toasts";
-import { CopyButton } from "../ui/CopyButton";
 import type { Endpoint, EndpointKey } from "./types";
 
 interface Props {
@@ -60,12 +60,7 @@ export function KeysPanel({ workspaceId, endpoints, endpoint, onCreated }: Props
       <h2>Keys</h2>
       <p className="muted small">Keys only call endpoints and read the calls they made: they cannot read graphs, datasets or other runs.</p>
       {fresh?.key && (
-        <div className="callout key-reveal" data-testid="new-key">
-          <div>
-            Key <strong>{fresh.name}</strong> — copy it now, it is not shown again:
-          </div>
-          <code data-testid="new-key-value">{fresh.key}</code> <CopyButton text={fresh.key} label="Copy key" />
-        </div>
+        <SecretReveal noun="Key" name={fresh.name} value={fresh.key} testId="new-key" />
       )}
       <form className="inline-form" onSubmit={(e) => void create(e)}>
         <input placeholder="Key name" value={name} onChange={(e) => setName(e.target.value)} aria-label="Key name" data-testid="key-name" />

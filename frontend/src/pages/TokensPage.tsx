@@ -2,7 +2,7 @@
 import { useCallback, useEffect, useState } from "react";
 import { api, errorMessage, items } from "../api/client";
 import type { ApiToken, NewApiToken } from "../api/types";
-import { CopyButton } from "../ui/CopyButton";
+import { SecretReveal } from "../ui/SecretReveal";
 import { Shell } from "../ui/Shell";
 import { useToast } from "../ui/toasts";
 
@@ -53,12 +53,7 @@ export function TokensPage() {
           like a password, and revoke it here when the script no longer needs it. The API is described at <a href="/api/docs/">/api/docs/</a>.
         </p>
         {fresh && (
-          <div className="callout key-reveal" data-testid="new-token">
-            <div>
-              Token <strong>{fresh.name}</strong> — copy it now, it is not shown again:
-            </div>
-            <code data-testid="new-token-value">{fresh.token}</code> <CopyButton text={fresh.token} label="Copy token" />
-          </div>
+          <SecretReveal noun="Token" name={fresh.name} value={fresh.token} testId="new-token" />
         )}
         <form className="inline-form" onSubmit={(e) => void create(e)}>
           <input type="text" placeholder="What the token is for" value={name} onChange={(e) => setName(e.target.value)} aria-label="Token name" maxLength={200} data-testid="token-name" />
