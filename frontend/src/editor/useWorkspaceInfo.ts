@@ -4,14 +4,18 @@ import { api, items } from "../api/client";
 import type { Dataset, Workspace } from "../api/types";
 import { useWorkspace } from "../api/useWorkspace";
 
-export function useWorkspaceInfo(workspaceId: number): { workspace: Workspace | null; datasetNames: string[] } {
-  const workspace = useWorkspace(workspaceId);
-  const [datasetNames, setDatasetNames] = useState<string[]>([]);
+/** The names of a workspace's datasets (up to 500), for pickers. */
+export function useDatasetNames(workspaceId: number): string[] {
+  const [names, setNames] = useState<string[]>([]);
   useEffect(() => {
     api
       .get<Dataset[] | { results: Dataset[] }>(`/api/workspaces/${workspaceId}/datasets/?limit=500`)
-      .then((d) => setDatasetNames(items(d).map((x) => x.name)))
+      .then((d) => setNames(items(d).map((x) => x.name)))
       .catch(() => undefined);
   }, [workspaceId]);
-  return { workspace, datasetNames };
+  return names;
+}
+
+export function useWorkspaceInfo(workspaceId: number): { workspace: Workspace | null; datasetNames: string[] } {
+  return { workspace: useWorkspace(workspaceId), datasetNames: useDatasetNames(workspaceId) };
 }

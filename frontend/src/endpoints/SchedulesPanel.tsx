@@ -2,7 +2,7 @@
 // for each input, the missed-fire policy.
 import { useCallback, useEffect, useState } from "react";
 import { ApiError, api, errorMessage, items } from "../api/client";
-import { useWorkspaceInfo } from "../editor/useWorkspaceInfo";
+import { useDatasetNames } from "../editor/useWorkspaceInfo";
 import { useToast } from "../ui/toasts";
 import { exampleParameters } from "./examples";
 import type { Endpoint, Schedule } from "./types";
@@ -17,7 +17,7 @@ export function SchedulesPanel({ endpoint, canEdit }: { endpoint: Endpoint; canE
   const [zone, setZone] = useState(browserZone);
   const [params, setParams] = useState(() => JSON.stringify(current ? exampleParameters(current.interface) : {}));
   const [inputs, setInputs] = useState<Record<string, string>>({});
-  const { datasetNames } = useWorkspaceInfo(endpoint.workspace);
+  const datasetNames = useDatasetNames(endpoint.workspace);
   const [missed, setMissed] = useState<"run_once" | "skip">("run_once");
   const [preview, setPreview] = useState<string[]>([]);
   const [problem, setProblem] = useState<string | null>(null);
