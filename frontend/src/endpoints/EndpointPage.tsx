@@ -48,15 +48,14 @@ export function EndpointPage({ endpointId }: { endpointId: number }) {
       })
       .catch((e) => setError(errorMessage(e)));
   }, [endpointId]);
-  const loadHistory = useCallback(() => {
-    reloadCalls();
+  const loadStats = useCallback(() => {
     api
       .get<{ points: StatsPoint[] }>(`/api/endpoints/${endpointId}/stats/?bucket=${bucket}`)
       .then((d) => setStats(d.points))
       .catch(() => undefined);
-  }, [endpointId, bucket, reloadCalls]);
+  }, [endpointId, bucket]);
   useEffect(loadEndpoint, [loadEndpoint]);
-  useEffect(loadHistory, [loadHistory]);
+  useEffect(loadStats, [loadStats]); // the calls load themselves (usePagedList)
 
   // calls made anywhere (a script, a schedule) show up live: any run change in the workspace reloads
   const reload = useRef<number | undefined>(undefined);
@@ -66,14 +65,17 @@ export function EndpointPage({ endpointId }: { endpointId: number }) {
     const socket = openWorkspaceSocket(workspaceId, {
       onMessage: () => {
         window.clearTimeout(reload.current);
-        reload.current = window.setTimeout(loadHistory, 300);
+        reload.current = window.setTimeout(() => {
+          reloadCalls();
+          loadStats();
+        }, 300);
       },
     });
     return () => {
       socket.close();
       window.clearTimeout(reload.current);
     };
-  }, [workspaceId, loadHistory]);
+  }, [workspaceId, reloadCalls, loadStats]);
 
   if (error) {
     return (
