@@ -78,13 +78,20 @@ def open_new_graph(page: Page, server: LiveServer, name: str) -> int:
     return int(page.url.rstrip("/").rsplit("/", 1)[1])
 
 
-def create_graph(page: Page, server: LiveServer, name: str, document: dict[str, Any]) -> int:
-    """Create a pipeline with a document through the API; returns its id."""
+def create_graph(
+    page: Page,
+    server: LiveServer,
+    name: str,
+    document: dict[str, Any],
+    workspace: int | None = None,
+) -> int:
+    """Create a pipeline with a document through the API (in the seeded workspace unless told);
+    returns its id."""
     graph = api(
         page,
         server,
         "POST",
-        f"/api/workspaces/{server.workspace}/graphs/",
+        f"/api/workspaces/{workspace or server.workspace}/graphs/",
         {"name": name, "document": document},
     )
     return int(graph["id"])
@@ -188,7 +195,9 @@ def record_chip_statuses(page: Page) -> None:
 
 def test_run_live_preview_and_rerun_reuses(alice: Page, designer_server: LiveServer) -> None:
     page = alice
-    graph_id = create_graph(page, designer_server, "Five steps", FIVE_STEPS)
+    # a workspace of its own: nothing cached by the other tests' runs of the same steps
+    workspace = api(page, designer_server, "POST", "/api/workspaces/", {"name": "Live preview"})
+    graph_id = create_graph(page, designer_server, "Five steps", FIVE_STEPS, workspace["id"])
     page.goto(f"{designer_server.url}/graphs/{graph_id}/")
     expect(page.get_by_test_id("node-evaluate")).to_have_attribute("data-status", "idle")
 
