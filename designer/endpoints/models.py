@@ -11,6 +11,8 @@ calls are counted per version and minute (ScoringMinute) with their last errors 
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
@@ -173,6 +175,15 @@ class Schedule(models.Model):
 
     def __str__(self) -> str:
         return f"{self.endpoint} at {self.cron!r} ({self.timezone})"
+
+
+def caller_label(key: Any, schedule_id: int | None, user: Any) -> dict[str, str]:
+    """Who made a call, as its endpoint's history and its run show it: a key, schedule or user."""
+    if key is not None:
+        return {"kind": "key", "name": f"{key.name} ({key.prefix}…)"}
+    if schedule_id is not None:
+        return {"kind": "schedule", "name": f"schedule {schedule_id}"}
+    return {"kind": "user", "name": user.username if user else "(deleted user)"}
 
 
 class Invocation(models.Model):

@@ -21,6 +21,7 @@ from designer.endpoints.models import (
     MissedFires,
     Schedule,
     ScheduleFire,
+    caller_label,
 )
 from designer.endpoints.monitoring import DRIFT_SHOWN, KEEP_ERRORS, WINDOWS
 from designer.runs.models import Run, RunStatus, StepStatus
@@ -390,11 +391,7 @@ class OutputLinkSerializer(serializers.Serializer):
 
 def caller_of(call: Invocation) -> dict[str, str]:
     """The caller of an invocation, as the history shows it."""
-    if call.key_id is not None:
-        return {"kind": "key", "name": f"{call.key.name} ({call.key.prefix}…)"}
-    if call.schedule_id is not None:
-        return {"kind": "schedule", "name": f"schedule {call.schedule_id}"}
-    return {"kind": "user", "name": call.user.username if call.user else "(deleted user)"}
+    return caller_label(call.key if call.key_id else None, call.schedule_id, call.user)
 
 
 def run_error(run: Run) -> str:

@@ -36,6 +36,7 @@ from designer.endpoints.models import (
     EndpointVersion,
     Invocation,
     Schedule,
+    caller_label,
 )
 from designer.engine.datasets import DatasetNotFound
 from designer.engine.hashing import canonical_json, same_json
@@ -507,6 +508,13 @@ def invoke(
                 version=pinned.graph_version.number,
                 parameters=parameters,
                 node_params=node_params,
+                origin={
+                    "endpoint": endpoint.pk,
+                    "endpoint_name": endpoint.name,
+                    "caller": caller_label(
+                        caller.key, caller.schedule.pk if caller.schedule else None, user
+                    ),
+                },
             )
             call = Invocation.objects.create(
                 endpoint=endpoint,

@@ -44,6 +44,21 @@ class RunRefSerializer(serializers.Serializer):
     graph = serializers.IntegerField()
 
 
+class RunCallerSerializer(serializers.Serializer):
+    """Who made the endpoint call that started a run."""
+
+    kind = serializers.ChoiceField(choices=["key", "user", "schedule"])
+    name = serializers.CharField(help_text="The key's name and prefix, the schedule or the user.")
+
+
+class RunOriginSerializer(serializers.Serializer):
+    """The endpoint call that started a run, as it was at the call."""
+
+    endpoint = serializers.IntegerField()
+    endpoint_name = serializers.CharField()
+    caller = RunCallerSerializer()
+
+
 class ProgressSerializer(serializers.Serializer):
     """How far a running step is (what its module last reported, value ≤ max)."""
 
@@ -201,6 +216,9 @@ class RunSummarySerializer(serializers.ModelSerializer):
     graph_name = serializers.CharField(source="graph_version.graph.name", read_only=True)
     version = serializers.IntegerField(source="graph_version.number", read_only=True)
     created_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    origin = serializers.SerializerMethodField(
+        help_text="The endpoint call that started the run; null for a run started directly."
+    )
 
     class Meta:
         model = Run
@@ -219,6 +237,7 @@ class RunSummarySerializer(serializers.ModelSerializer):
             "resumed_from",
             "pinned",
             "created_by",
+            "origin",
             "created_at",
             "started_at",
             "finished_at",
@@ -249,10 +268,15 @@ class RunSummarySerializer(serializers.ModelSerializer):
             "resumed_from": run.resumed_from_id,
             "pinned": None if run.pinned is None else _BOOLEAN.to_representation(run.pinned),
             "created_by": None if user is None else user.username,
+            "origin": run.origin or None,
             "created_at": text(run.created_at),
             "started_at": text(run.started_at),
             "finished_at": text(run.finished_at),
         }
+
+    @extend_schema_field(RunOriginSerializer(allow_null=True))
+    def get_origin(self, run: Run) -> dict[str, Any] | None:
+        return run.origin or None
 
 
 def _int(value: Any) -> int | None:

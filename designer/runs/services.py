@@ -73,10 +73,12 @@ def start_run(
     resumed_from: Run | None = None,
     document: dict[str, Any] | None = None,
     node_params: dict[str, dict[str, Any]] | None = None,
+    origin: dict[str, Any] | None = None,
 ) -> Run:
     """Compile and queue a run of a graph version (by default the draft, committed if changed).
 
-    `node_params` replaces some nodes' params for this run only (an endpoint call's inputs).
+    `node_params` replaces some nodes' params for this run only (an endpoint call's inputs);
+    `origin` says what started the run when not its user directly (`Run.origin`).
     A graph that cannot run is refused with 400 and the engine's issues, before anything is saved.
     """
     broker.require("queued")
@@ -109,7 +111,16 @@ def start_run(
         if with_images is not plan:
             plan, plan_dict = with_images, with_images.to_dict()
         run = new_run(
-            graph, pinned, user, plan, bypass_cache, from_node, only_node, resumed_from, plan_dict
+            graph,
+            pinned,
+            user,
+            plan,
+            bypass_cache,
+            from_node,
+            only_node,
+            resumed_from,
+            plan_dict,
+            origin,
         )
         events = fastpath.reused_events(run, plan)
         if events is not None:
@@ -192,6 +203,7 @@ def new_run(
     only_node: str | None,
     resumed_from: Run | None = None,
     plan_dict: dict[str, Any] | None = None,
+    origin: dict[str, Any] | None = None,
 ) -> Run:
     """Save the Run row alone (queued, no steps, no event): queue_run or the fast path follows.
 
@@ -215,6 +227,7 @@ def new_run(
         runner=settings.DESIGNER_RUNNER,
         created_by=user,
         resumed_from=resumed_from,
+        origin=origin or {},
     )
     return run_rows.insert(run)  # Run.objects.create without compiling its INSERT
 

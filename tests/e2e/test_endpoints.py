@@ -69,6 +69,16 @@ def test_publish_copy_the_curl_example_run_it_and_see_the_call(
     if SCREENSHOTS:
         page.screenshot(path=f"{SCREENSHOTS}/endpoint.png", full_page=True)
 
+    # the call's run says which key of which endpoint started it, on its page and in the list
+    history.get_by_test_id("call-run").click()
+    expect(page.get_by_test_id("run-status")).to_contain_text("key laptop (dse_")
+    expect(page.get_by_test_id("run-origin")).to_contain_text("via endpoint churn")
+    page.goto(f"{designer_server.url}/graphs/{graph}/runs/")
+    origin = page.get_by_test_id(f"run-row-{run}").get_by_test_id("run-origin")
+    expect(origin).to_contain_text("key laptop (dse_")
+    origin.get_by_role("link", name="churn").click()
+    expect(page.get_by_test_id("endpoint-name")).to_have_text("churn")
+
     endpoints = api(
         page, designer_server, "GET", f"/api/workspaces/{designer_server.workspace}/endpoints/"
     )

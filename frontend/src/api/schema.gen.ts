@@ -2296,6 +2296,8 @@ export interface components {
             pinned: boolean;
             /** @description Required. 150 characters or fewer. Letters, digits and @/./+/-/_ only. */
             readonly created_by: string;
+            /** @description The endpoint call that started the run; null for a run started directly. */
+            readonly origin: components["schemas"]["RunOrigin"] | null;
             /** Format: date-time */
             readonly created_at: string;
             /** Format: date-time */
@@ -2308,12 +2310,24 @@ export interface components {
                 [key: string]: components["schemas"]["RunRef"];
             };
         };
+        /** @description Who made the endpoint call that started a run. */
+        RunCaller: {
+            kind: components["schemas"]["CallerKindEnum"];
+            /** @description The key's name and prefix, the schedule or the user. */
+            name: string;
+        };
         /** @description How a run was started: the cache bypassed or not, from or only a node, its step policy. */
         RunOptions: {
             bypass_cache: boolean;
             from_node: string | null;
             only_node: string | null;
             policy?: components["schemas"]["StepPolicy"];
+        };
+        /** @description The endpoint call that started a run, as it was at the call. */
+        RunOrigin: {
+            endpoint: number;
+            endpoint_name: string;
+            caller: components["schemas"]["RunCaller"];
         };
         /** @description Another run a step's output comes from: who started it, when, and how it went. */
         RunRef: {
@@ -2346,6 +2360,8 @@ export interface components {
             pinned: boolean;
             /** @description Required. 150 characters or fewer. Letters, digits and @/./+/-/_ only. */
             readonly created_by: string;
+            /** @description The endpoint call that started the run; null for a run started directly. */
+            readonly origin: components["schemas"]["RunOrigin"] | null;
             /** Format: date-time */
             readonly created_at: string;
             /** Format: date-time */

@@ -22,6 +22,7 @@ export type GraphSummary = Schemas["GraphSummary"];
 export type GraphDetail = Schemas["Graph"];
 export type GraphVersion = Schemas["VersionSummary"];
 export type Run = Schemas["Run"];
+export type RunOrigin = Schemas["RunOrigin"];
 export type Dataset = Schemas["Dataset"];
 export type DatasetVersion = Schemas["DatasetVersion"];
 export type DatasetUsage = Schemas["DatasetUsage"];

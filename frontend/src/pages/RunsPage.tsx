@@ -5,6 +5,7 @@ import type { GraphDetail, Run } from "../api/types";
 import { useWorkspace } from "../api/useWorkspace";
 import { fmt } from "../runs/charts";
 import { openWorkspaceSocket } from "../runs/socket";
+import { StartedBy } from "../runs/StartedBy";
 import { linkProps, navigate } from "../router";
 import { ListFooter } from "../ui/ListFooter";
 import { Shell } from "../ui/Shell";
@@ -100,7 +101,7 @@ export function RunsPage({ graphId }: { graphId: number }) {
                   </td>
                   <td><span className={`status-pill pill-${r.status}`}>{r.status}</span></td>
                   <td>v{r.version}</td>
-                  <td>{r.created_by}</td>
+                  <td><StartedBy run={r} /></td>
                   <td className="muted small">{new Date(r.created_at).toLocaleString()}</td>
                   <td>{duration(r)}</td>
                   <td className="mono small">{Object.entries(r.parameters ?? {}).map(([k, v]) => `${k}=${fmt(v)}`).join(", ") || <span className="muted">—</span>}</td>

@@ -20,6 +20,7 @@ import { downloads } from "./downloads";
 import { OutputPreview } from "./OutputPreview";
 import { PlanTable, type PlanBody } from "./PlanTable";
 import { ReasonProvider, shortDate, useReadableReason } from "./reasons";
+import { StartedBy } from "./StartedBy";
 import { isFinal } from "./state";
 import { StepLog } from "./StepLog";
 import { useRunView } from "./useRunView";
@@ -202,7 +203,8 @@ function RunLayout({ detail, doc, catalogue, view, socketUp, onChanged }: { deta
             <div className="editor-center">
               <div className={`run-chip run-${run.status}`} data-testid="run-status" data-status={run.status}>
                 Run {run.id}: {run.status} · version {detail.version}
-                {detail.created_by ? ` · ${detail.created_by}` : ""} · {shortDate(detail.created_at)}
+                {" · "}
+                <StartedBy run={detail} /> · {shortDate(detail.created_at)}
                 {detail.pinned ? " · pinned" : ""}
               </div>
               {!socketUp && !isFinal(run.status) && <div className="viewing-banner warn">Live updates interrupted; reconnecting…</div>}

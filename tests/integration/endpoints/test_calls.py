@@ -6,11 +6,13 @@ same start_run as the canvas; outputs are compared with a canvas run of the same
 
 from __future__ import annotations
 
+import importlib
 import io
 import json
 
 import pandas as pd
 import pytest
+from django.apps import apps
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from designer.endpoints.models import Invocation
@@ -342,3 +344,51 @@ def test_a_multipart_body_without_a_named_part_is_refused_not_read_as_empty(
     empty = caller.generic("POST", url, b"--b0undary--\r\n", kind)  # a form with no fields
     assert empty.status_code == 400 and "Content-Disposition" not in empty.content.decode()
     assert "where" in empty.content.decode()  # the endpoint's required parameter, named
+
+
+def test_a_calls_run_says_which_endpoint_and_caller_started_it(published: Published) -> None:
+    key_call = invoke(key_client(published.key), published.id, {"parameters": {"where": "a > 0"}})
+    editor = published.team.client("editor")
+    user_call = invoke(editor, published.id, {"parameters": {"where": "a > 1"}})
+    canvas = editor.post(
+        f"/api/graphs/{published.graph}/runs/",
+        {"version": 1, "parameters": {"where": "a > 2"}},
+        "json",
+    )
+    assert canvas.json()["origin"] is None  # the POST's answer: started directly
+
+    listed = editor.get(f"/api/graphs/{published.graph}/runs/").json()["results"]
+    origins = {run["id"]: run["origin"] for run in listed}
+    endpoint = {"endpoint": published.id, "endpoint_name": published.endpoint["name"]}
+    key = user_call.json()["caller"]  # the user's call, as the endpoint's history names it
+    assert origins[key_call.json()["run"]] == {
+        **endpoint,
+        "caller": {"kind": "key", "name": key_call.json()["caller"]["name"]},
+    }
+    assert key_call.json()["caller"]["name"].startswith("ci (")  # the key's name, prefix
+    assert origins[user_call.json()["run"]] == {**endpoint, "caller": key}
+    assert key == {"kind": "user", "name": "editor"}
+    assert origins[canvas.json()["id"]] is None
+    run = editor.get(f"/api/runs/{key_call.json()['run']}/").json()
+    assert run["origin"]["caller"]["kind"] == "key" and run["created_by"] is None
+
+
+def test_the_migration_gives_earlier_calls_runs_their_origin(published: Published) -> None:
+    migration = importlib.import_module(
+        "designer.endpoints.migrations.0005_runs_say_which_call_started_them"
+    )
+    call = invoke(key_client(published.key), published.id, {"parameters": {"where": "a > 0"}})
+    canvas = published.team.client("editor").post(
+        f"/api/graphs/{published.graph}/runs/",
+        {"version": 1, "parameters": {"where": "a > 2"}},
+        "json",
+    )
+    given = Run.objects.get(pk=call.json()["run"]).origin
+    Run.objects.update(origin={})  # as before the migration
+
+    migration.runs_name_their_calls(apps, None)
+
+    assert Run.objects.get(pk=call.json()["run"]).origin == given
+    assert given["caller"]["kind"] == "key"
+    assert Run.objects.get(pk=canvas.json()["id"]).origin == {}
+
