@@ -270,6 +270,18 @@ def _writer_fields(workspace_id: int, entry: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def _schedules_reading(dataset: Dataset) -> list[tuple[int, str]]:
+    """(id, label) of each endpoint schedule of the dataset's workspace that reads it."""
+    from designer.endpoints.models import Schedule  # the endpoints app builds on runs
+
+    schedules = Schedule.objects.filter(endpoint__workspace_id=dataset.workspace_id)
+    return [
+        (schedule.pk, f"schedule {schedule.pk} of endpoint {schedule.endpoint.name}")
+        for schedule in schedules.select_related("endpoint").order_by("pk")
+        if any(ref.get("dataset") == dataset.name for ref in schedule.inputs.values())
+    ]
+
+
 def sync_from_store(workspace_id: int) -> None:
     """Index versions that steps wrote straight into the store (e.g. an "export dataset" step),
     with the run step each names as its writer."""
@@ -298,22 +310,30 @@ def sync_from_store(workspace_id: int) -> None:
 
 
 def delete_dataset(dataset: Dataset, archive: bool = False) -> None:
-    """Delete a dataset with all its versions and files; one that runs read is refused (409
-    naming them) unless archived instead: hidden from lists, kept for those runs."""
-    runs = sorted(
-        set(DatasetUsage.objects.filter(version__dataset=dataset).values_list("run_id", flat=True))
-    )
+    """Delete a dataset with all its versions and files; one that runs read or a schedule reads
+    is refused (409 naming them) unless archived instead: hidden from lists, kept for those runs
+    and schedules."""
     if archive:
         Dataset.objects.filter(pk=dataset.pk).update(archived=True)
         return
-    if runs:
-        shown = ", ".join(f"#{r}" for r in runs[:10]) + (" …" if len(runs) > 10 else "")
+    runs = sorted(
+        set(DatasetUsage.objects.filter(version__dataset=dataset).values_list("run_id", flat=True))
+    )
+    schedules = _schedules_reading(dataset)
+    if runs or schedules:
+        readers = []
+        if runs:
+            shown = ", ".join(f"#{r}" for r in runs[:10]) + (" …" if len(runs) > 10 else "")
+            readers.append(f"was read by runs {shown}")
+        if schedules:
+            readers.append("is read by " + ", ".join(label for _, label in schedules))
         raise ApiError(
             409,
             "dataset_in_use",
-            f"Dataset {dataset.name!r} was read by runs {shown}; archive it instead "
-            "(?archive=1) to keep what those runs read.",
+            f"Dataset {dataset.name!r} {' and '.join(readers)}; archive it instead (?archive=1) "
+            "to keep it for them.",
             runs=runs,
+            schedules=[pk for pk, _ in schedules],
         )
     store, name = store_for(dataset.workspace_id), dataset.name
     with transaction.atomic():

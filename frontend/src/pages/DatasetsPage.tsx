@@ -138,7 +138,7 @@ export function DatasetsPage({ workspaceId }: { workspaceId: number }) {
         toast(errorMessage(err), "error");
         return;
       }
-      if (!window.confirm(`${err.message}\n\nArchive ${d.name}? It leaves the list; the runs keep what they read.`)) return;
+      if (!window.confirm(`${err.message}\n\nArchive ${d.name}? It leaves the list; the runs and schedules that read it keep it.`)) return;
       await api.delete(`/api/datasets/${d.id}/?archive=1`).catch((e) => toast(errorMessage(e), "error"));
       toast(`Archived ${d.name}.`, "success");
     }

@@ -16,6 +16,7 @@ from django.apps import apps
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from designer.endpoints.models import Invocation
+from designer.runs import dataset_services
 from designer.runs.models import Dataset, Run
 from tests.integration.endpoints.conftest import Published, key_client, wait_call
 
@@ -392,3 +393,36 @@ def test_the_migration_gives_earlier_calls_runs_their_origin(published: Publishe
     assert given["caller"]["kind"] == "key"
     assert Run.objects.get(pk=canvas.json()["id"]).origin == {}
 
+
+def test_a_dataset_a_schedule_reads_is_archived_not_deleted(published: Published) -> None:
+    editor = published.team.client("editor")
+    upload = SimpleUploadedFile("rows.csv", b"a,b\n5,p\n", "text/csv")
+    version = editor.post(
+        f"/api/workspaces/{published.team.workspace.id}/datasets/",
+        {"name": "nightly-rows", "file": upload},
+        format="multipart",
+    ).json()
+    dataset = {"id": Dataset.objects.get(name="nightly-rows").pk}
+    nightly = editor.post(
+        f"/api/endpoints/{published.id}/schedules/",
+        {
+            "cron": "0 2 * * *",
+            "parameters": {"where": "a > 0"},
+            "inputs": {"rows": {"dataset": "nightly-rows"}},
+        },
+        "json",
+    ).json()
+
+    refused = editor.delete(f"/api/datasets/{dataset['id']}/")
+    assert refused.status_code == 409, refused.json()
+    assert refused.json()["code"] == "dataset_in_use"
+    assert f"schedule {nightly['id']} of endpoint scores" in refused.json()["detail"]
+    assert refused.json()["schedules"] == [nightly["id"]] and refused.json()["runs"] == []
+    assert Dataset.objects.filter(pk=dataset["id"]).exists()
+
+    assert editor.delete(f"/api/datasets/{dataset['id']}/?archive=1").status_code == 204
+    store = dataset_services.store_for(published.team.workspace.id)
+    assert store.read("nightly-rows")[1] == version["digest"]  # the schedule reads it
+
+    assert editor.delete(f"/api/schedules/{nightly['id']}/").status_code == 204
+    assert editor.delete(f"/api/datasets/{dataset['id']}/").status_code == 204
