@@ -49,7 +49,11 @@ from designer.runs.models import (
     StepStatus,
 )
 
-REGISTERED_DATASET = "data.registered_dataset"
+# the modules that read a registered dataset: their params naming it and its version
+DATASET_READERS = {
+    "data.registered_dataset": "name",
+    "output.web_service_input": "dataset",  # an endpoint call's input given as a dataset
+}
 
 FINAL_RUN = {RunStatus.SUCCEEDED, RunStatus.FAILED, RunStatus.CANCELED}
 
@@ -273,18 +277,20 @@ def finish_reused_run(run: Run, plan: Plan, events: list[Event]) -> None:
 
 
 def record_dataset_usage(run: Run, plan: Plan) -> None:
-    """Note which dataset version each registered-dataset step will read (resolved now)."""
+    """Note which dataset version each step that reads a registered dataset will read
+    (resolved now)."""
     store = dataset_services.store_for(run.workspace_id)
     for step in plan.steps:
-        if step.module.rpartition("@")[0] != REGISTERED_DATASET:
+        name_param = DATASET_READERS.get(step.module.rpartition("@")[0])
+        name = step.params.get(name_param) if name_param else None
+        if not name:  # not a reader, or a web service input passing its connected data through
             continue
-        params = step.params
         try:
-            _, digest = store.read(str(params.get("name")), params.get("version") or None)
+            _, digest = store.read(str(name), step.params.get("version") or None)
         except StepError:
             continue  # the step itself reports the missing dataset when it runs
         version = DatasetVersion.objects.filter(
-            dataset__workspace_id=run.workspace_id, dataset__name=params.get("name"), digest=digest
+            dataset__workspace_id=run.workspace_id, dataset__name=name, digest=digest
         ).first()
         if version is not None:
             DatasetUsage.objects.get_or_create(

@@ -394,7 +394,9 @@ def test_the_migration_gives_earlier_calls_runs_their_origin(published: Publishe
     assert Run.objects.get(pk=canvas.json()["id"]).origin == {}
 
 
-def test_a_dataset_a_schedule_reads_is_archived_not_deleted(published: Published) -> None:
+def test_a_dataset_a_call_read_or_a_schedule_reads_is_archived_not_deleted(
+    published: Published,
+) -> None:
     editor = published.team.client("editor")
     upload = SimpleUploadedFile("rows.csv", b"a,b\n5,p\n", "text/csv")
     version = editor.post(
@@ -403,6 +405,13 @@ def test_a_dataset_a_schedule_reads_is_archived_not_deleted(published: Published
         format="multipart",
     ).json()
     dataset = {"id": Dataset.objects.get(name="nightly-rows").pk}
+    caller = key_client(published.key)
+    call = invoke(
+        caller,
+        published.id,
+        {"parameters": {"where": "a > 0"}, "inputs": {"rows": {"dataset": "nightly-rows"}}},
+    ).json()
+    assert wait_call(caller, call["id"])["status"] == "succeeded"
     nightly = editor.post(
         f"/api/endpoints/{published.id}/schedules/",
         {
@@ -416,8 +425,12 @@ def test_a_dataset_a_schedule_reads_is_archived_not_deleted(published: Published
     refused = editor.delete(f"/api/datasets/{dataset['id']}/")
     assert refused.status_code == 409, refused.json()
     assert refused.json()["code"] == "dataset_in_use"
-    assert f"schedule {nightly['id']} of endpoint scores" in refused.json()["detail"]
-    assert refused.json()["schedules"] == [nightly["id"]] and refused.json()["runs"] == []
+    assert refused.json()["detail"] == (
+        f"Dataset 'nightly-rows' was read by runs #{call['run']} and is read by schedule "
+        f"{nightly['id']} of endpoint scores; archive it instead (?archive=1) to keep it for them."
+    )
+    assert refused.json()["schedules"] == [nightly["id"]]
+    assert refused.json()["runs"] == [call["run"]]  # the call's run read it as its input
     assert Dataset.objects.filter(pk=dataset["id"]).exists()
 
     assert editor.delete(f"/api/datasets/{dataset['id']}/?archive=1").status_code == 204
@@ -425,4 +438,5 @@ def test_a_dataset_a_schedule_reads_is_archived_not_deleted(published: Published
     assert store.read("nightly-rows")[1] == version["digest"]  # the schedule reads it
 
     assert editor.delete(f"/api/schedules/{nightly['id']}/").status_code == 204
+    assert editor.delete(f"/api/runs/{call['run']}/").status_code == 204
     assert editor.delete(f"/api/datasets/{dataset['id']}/").status_code == 204
