@@ -18,6 +18,7 @@ urlpatterns = [
     path("workspaces/<int:workspace>/", views.app, name="workspace"),
     path("workspaces/<int:workspace>/datasets/", views.app, name="datasets"),
     path("workspaces/<int:workspace>/endpoints/", views.app, name="endpoints"),
+    path("workspaces/<int:workspace>/runs/", views.app, name="workspace-runs"),
     path("endpoints/<int:endpoint>/", views.app, name="endpoint"),
     path("graphs/<int:graph>/", views.app, name="editor"),
     path("graphs/<int:graph>/runs/", views.app, name="graph-runs"),

@@ -12,6 +12,7 @@ import { TokensPage } from "./pages/TokensPage";
 import { ComparePage } from "./runs/ComparePage";
 import { RunPage } from "./runs/RunPage";
 import { WorkspacePage } from "./pages/WorkspacePage";
+import { WorkspaceRunsPage } from "./pages/WorkspaceRunsPage";
 import { WorkspacesPage } from "./pages/WorkspacesPage";
 import { useRoute } from "./router";
 import { Shell } from "./ui/Shell";
@@ -28,6 +29,8 @@ function App() {
       return <DatasetsPage workspaceId={route.workspace} />;
     case "endpoints":
       return <EndpointsPage workspaceId={route.workspace} />;
+    case "workspace_runs":
+      return <WorkspaceRunsPage workspaceId={route.workspace} />;
     case "endpoint":
       return <EndpointPage endpointId={route.endpoint} />;
     case "editor":

@@ -252,3 +252,65 @@ def test_a_long_run_history_is_shown_a_page_at_a_time(
     page.get_by_test_id("show-more").click()
     expect(page.get_by_test_id(f"run-row-{first}")).to_be_visible()  # the oldest, last
     expect(page.get_by_test_id("list-footer")).to_have_count(0)
+
+
+def one_step(csv: str, code: str | None = None) -> dict[str, Any]:
+    """Entered rows, and optionally a Python script on them."""
+    nodes = [{"id": "data", "module": "data.enter_data@1", "params": {"csv": csv}}]
+    edges = []
+    if code is not None:
+        nodes.append({"id": "py", "module": "script.python@1", "params": {"code": code}})
+        edges.append(
+            {
+                "id": "e1",
+                "source": {"node": "data", "port": "dataset"},
+                "target": {"node": "py", "port": "dataset1"},
+            }
+        )
+    for n, node in enumerate(nodes):
+        node["position"] = {"x": 0, "y": 150 * n}
+    return {"schema_version": 1, "parameters": {}, "nodes": nodes, "edges": edges}
+
+
+def finished(page: Page, server: LiveServer, graph: int) -> dict[str, Any]:
+    run = api(page, server, "POST", f"/api/graphs/{graph}/runs/", {})
+    for _ in range(300):
+        run = api(page, server, "GET", f"/api/runs/{run['id']}/")
+        if run["status"] in ("succeeded", "failed"):
+            return run
+        page.wait_for_timeout(200)
+    raise AssertionError(f"run {run['id']} did not finish: {run['status']}")
+
+
+def test_a_workspaces_runs_across_its_pipelines_filtered_and_live(
+    alice: Page, designer_server: LiveServer
+) -> None:
+    page = alice
+    workspace = api(page, designer_server, "POST", "/api/workspaces/", {"name": "Ops"})["id"]
+    daily = create_graph(page, designer_server, "Daily load", one_step("a\n1\n"), workspace)
+    broken = one_step("a\n1\n", "def azureml_main(df1, df2=None):\n    raise ValueError('no')\n")
+    job = create_graph(page, designer_server, "Broken job", broken, workspace)
+    loaded, failed = finished(page, designer_server, daily), finished(page, designer_server, job)
+    assert (loaded["status"], failed["status"]) == ("succeeded", "failed")
+
+    page.goto(f"{designer_server.url}/workspaces/{workspace}/")
+    page.get_by_test_id("runs-link").click()
+    page.wait_for_url(f"**/workspaces/{workspace}/runs/")
+    rows = page.get_by_test_id("run-list").locator("tbody tr")
+    expect(rows).to_have_count(2)
+    expect(page.get_by_test_id(f"run-row-{failed['id']}")).to_contain_text("Broken job")
+    expect(page.get_by_test_id(f"run-row-{loaded['id']}")).to_contain_text("Daily load")
+
+    page.get_by_test_id("run-status-filter").select_option("failed")
+    expect(rows).to_have_count(1)
+    expect(rows.first).to_contain_text("Broken job")
+
+    page.get_by_test_id("run-status-filter").select_option("")
+    expect(rows).to_have_count(2)
+    again = api(page, designer_server, "POST", f"/api/graphs/{daily}/runs/", {"bypass_cache": True})
+    expect(page.get_by_test_id(f"run-row-{again['id']}")).to_contain_text("Daily load")  # live
+    expect(rows).to_have_count(3)
+
+    page.get_by_test_id(f"run-row-{failed['id']}").get_by_test_id("run-pipeline").click()
+    page.wait_for_url(f"**/graphs/{job}/runs/")
+    expect(page.get_by_test_id("run-list").locator("tbody tr")).to_have_count(1)
