@@ -81,10 +81,10 @@ export function RunTable({ runs, pipeline = false, picked, onPick }: Props) {
             )}
             <td><span className={`status-pill pill-${r.status}`}>{r.status}</span></td>
             <td>v{r.version}</td>
-            <td><StartedBy run={r} /></td>
+            <td className="wrap"><StartedBy run={r} /></td>
             <td className="muted small">{new Date(r.created_at).toLocaleString()}</td>
             <td>{duration(r)}</td>
-            <td className="mono small">{Object.entries(r.parameters ?? {}).map(([k, v]) => `${k}=${fmt(v)}`).join(", ") || <span className="muted">—</span>}</td>
+            <td className="mono small wrap">{Object.entries(r.parameters ?? {}).map(([k, v]) => `${k}=${fmt(v)}`).join(", ") || <span className="muted">—</span>}</td>
           </tr>
         ))}
       </tbody>
