@@ -135,7 +135,7 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     elif isinstance(exc, PermissionDenied):
         exc = exceptions.PermissionDenied()
     elif isinstance(exc, ProtectedError):
-        names = sorted({str(o) for o in exc.protected_objects})[:5]
+        names = sorted({f"{o._meta.verbose_name} {o}" for o in exc.protected_objects})[:5]
         exc = ApiError(
             409, "in_use", f"It is still used by {', '.join(names)}; delete those first."
         )

@@ -329,6 +329,9 @@ def test_a_published_graph_is_not_deleted_under_its_endpoint(published: Publishe
     editor = published.team.client("editor")
     refused = editor.delete(f"/api/graphs/{published.graph}/")
     assert refused.status_code == 409 and refused.json()["code"] == "in_use"
+    assert refused.json()["detail"] == (
+        "It is still used by endpoint scores, endpoint version scores v1; delete those first."
+    )
     assert editor.delete(f"/api/endpoints/{published.id}/").status_code == 204
     assert editor.delete(f"/api/graphs/{published.graph}/").status_code == 204
 
