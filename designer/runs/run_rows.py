@@ -62,7 +62,8 @@ def insert(run: Run) -> Run:
     return run
 
 
-REF_FIELDS = ("id", "status", "created_at")  # of the run row, in the model's field order (from_db)
+# of the run row, in the model's field order (from_db)
+REF_FIELDS = ("id", "status", "origin", "created_at")
 
 
 def refs(workspace_id: int, ids: Iterable[str]) -> dict[str, dict[str, Any]]:
@@ -76,12 +77,13 @@ def refs(workspace_id: int, ids: Iterable[str]) -> dict[str, dict[str, Any]]:
         cursor.execute(_refs_statement(alias, len(numbers)), [workspace_id, *numbers])
         found = cursor.fetchall()
     answer = {}
-    for pk, status, created_at, graph, username in found:
-        run = rows.load(Run, REF_FIELDS, (pk, status, created_at))  # the ORM's conversions
+    for pk, status, origin, created_at, graph, username in found:
+        run = rows.load(Run, REF_FIELDS, (pk, status, origin, created_at))  # the ORM's conversions
         answer[str(pk)] = {
             "id": run.pk,
             "created_at": run.created_at,
             "created_by": username,
+            "origin": run.origin or None,
             "status": run.status,
             "graph": graph,
         }

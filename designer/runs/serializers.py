@@ -34,16 +34,6 @@ class AttemptSerializer(serializers.Serializer):
     lines = serializers.IntegerField(help_text="How many log lines it has.")
 
 
-class RunRefSerializer(serializers.Serializer):
-    """Another run a step's output comes from: who started it, when, and how it went."""
-
-    id = serializers.IntegerField()
-    created_at = serializers.DateTimeField()
-    created_by = serializers.CharField(allow_null=True, help_text="Null: the user is deleted.")
-    status = serializers.ChoiceField(choices=RunStatus.choices)
-    graph = serializers.IntegerField()
-
-
 class RunCallerSerializer(serializers.Serializer):
     """Who made the endpoint call that started a run."""
 
@@ -57,6 +47,21 @@ class RunOriginSerializer(serializers.Serializer):
     endpoint = serializers.IntegerField()
     endpoint_name = serializers.CharField()
     caller = RunCallerSerializer()
+
+
+class RunRefSerializer(serializers.Serializer):
+    """Another run a step's output comes from: who started it, when, and how it went."""
+
+    id = serializers.IntegerField()
+    created_at = serializers.DateTimeField()
+    created_by = serializers.CharField(
+        allow_null=True, help_text="Null: the user is deleted, or an endpoint call started it."
+    )
+    origin = RunOriginSerializer(
+        allow_null=True, help_text="The endpoint call that started it; null if started directly."
+    )
+    status = serializers.ChoiceField(choices=RunStatus.choices)
+    graph = serializers.IntegerField()
 
 
 class ProgressSerializer(serializers.Serializer):

@@ -2334,8 +2334,10 @@ export interface components {
             id: number;
             /** Format: date-time */
             created_at: string;
-            /** @description Null: the user is deleted. */
+            /** @description Null: the user is deleted, or an endpoint call started it. */
             created_by: string | null;
+            /** @description The endpoint call that started it; null if started directly. */
+            origin: components["schemas"]["RunOrigin"] | null;
             status: components["schemas"]["StatusEnum"];
             graph: number;
         };

@@ -1,11 +1,13 @@
 // Why a step ran or was reused, as people read it: nodes by label, "reused from run 23 (Mar 4, alice)".
 import { createContext, useContext, useEffect, useMemo, useState, type ReactNode } from "react";
 import { api, items } from "../api/client";
+import type { RunOrigin } from "../api/types";
 
 export interface RunRef {
   id: number;
   created_at: string;
   created_by?: string | null;
+  origin?: RunOrigin | null;
 }
 
 export interface ReasonNames {
@@ -21,11 +23,12 @@ export function shortDate(iso: string): string {
   return new Date(iso).toLocaleDateString(undefined, { month: "short", day: "numeric" });
 }
 
-/** "run 23 (Mar 4, alice)" when the run is known, else "run 23". */
+/** "run 23 (Mar 4, alice)" or "run 23 (Mar 4, endpoint churn)" when the run is known, else "run 23". */
 export function runName(id: string, runs: ReadonlyMap<string, RunRef>): string {
   const run = runs.get(id);
   if (!run) return `run ${id}`;
-  const who = run.created_by ? `, ${run.created_by}` : "";
+  const by = run.created_by ?? (run.origin ? `endpoint ${run.origin.endpoint_name}` : null);
+  const who = by ? `, ${by}` : "";
   return `run ${id} (${shortDate(run.created_at)}${who})`;
 }
 

@@ -18,6 +18,7 @@ def runs_by_id(workspace_id: int, ids: set[str]) -> dict[str, dict[str, Any]]:
             "id": run.pk,
             "created_at": run.created_at,
             "created_by": run.created_by.username if run.created_by else None,
+            "origin": run.origin or None,
             "status": run.status,
             "graph": run.graph_version.graph_id,
         }

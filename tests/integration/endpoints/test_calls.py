@@ -70,6 +70,8 @@ def test_a_call_runs_and_its_outputs_equal_a_canvas_run(published: Published) ->
     ).getvalue()
     expected = pd.read_parquet(io.BytesIO(parquet))
     assert step["steps"][-1]["status"] == "reused"  # the call ran it: the canvas reuses it
+    came_from = step["reused_runs"][str(call["run"])]  # who started the run it came from
+    assert came_from["created_by"] is None and came_from["origin"]["endpoint_name"] == "scores"
 
     got_parquet = caller.get(output["urls"]["parquet"]).getvalue()
     assert got_parquet == parquet
