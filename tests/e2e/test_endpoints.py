@@ -8,7 +8,7 @@ import re
 import subprocess
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Dialog, Page, expect
 
 from tests.e2e.conftest import api, upload_dataset
 from tests.e2e.server import LiveServer
@@ -115,3 +115,27 @@ def test_a_schedule_reads_a_registered_dataset_into_a_required_input(
         "results"
     ]
     assert schedule["inputs"] == {"rows": {"dataset": "nightly-rows"}}
+    # named as the call history, its runs and a refused dataset delete name it
+    card = page.get_by_test_id(f"schedule-{schedule['id']}")
+    expect(card).to_contain_text(f"Schedule {schedule['id']}")
+
+    # the dataset the schedule reads is not deleted from under it: archived, if the user agrees
+    dialogs: list[str] = []
+
+    def answer(dialog: Dialog) -> None:
+        dialogs.append(dialog.message)
+        if len(dialogs) == 1:
+            dialog.accept()  # delete: yes
+        else:
+            dialog.dismiss()  # archive instead: no
+
+    page.on("dialog", answer)
+    page.goto(f"{designer_server.url}/workspaces/{designer_server.workspace}/datasets/")
+    page.get_by_test_id("delete-dataset-nightly-rows").click()
+    for _ in range(100):  # the second dialog opens when the server has answered
+        if len(dialogs) == 2:
+            break
+        page.wait_for_timeout(100)
+    assert len(dialogs) == 2, dialogs
+    assert f"is read by schedule {schedule['id']} of endpoint nightly-filter" in dialogs[1]
+    expect(page.get_by_test_id("delete-dataset-nightly-rows")).to_be_visible()  # still listed

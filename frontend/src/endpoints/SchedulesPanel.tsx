@@ -87,7 +87,7 @@ export function SchedulesPanel({ endpoint, canEdit }: { endpoint: Endpoint; canE
         <div key={s.id} className="card schedule-card" data-testid={`schedule-${s.id}`}>
           <div>
             <div className="card-title">
-              <code>{s.cron}</code> <span className="muted small">{s.timezone}</span> {!s.enabled && <span className="badge">paused</span>}
+              <span className="muted small">Schedule {s.id}</span> <code>{s.cron}</code> <span className="muted small">{s.timezone}</span> {!s.enabled && <span className="badge">paused</span>}
             </div>
             <div className="small">
               Version {s.version ?? "default"} · parameters <code>{JSON.stringify(s.parameters)}</code>
