@@ -25,6 +25,7 @@ from designer.endpoints.models import (
 )
 from designer.endpoints.monitoring import DRIFT_SHOWN, KEEP_ERRORS, WINDOWS
 from designer.runs.models import Run, RunStatus, StepStatus
+from designer.runs.serializers import CallerSerializer
 from designer.serving.schema import MAX_ROWS_NAMED
 from designer.serving.stats import BODY_CAP, DETAIL_CAP, ISSUES_KEPT, SAMPLED_ROWS
 from designer.workspaces.serializers import ScalarField, StrictSerializer
@@ -371,13 +372,6 @@ class InvokeSerializer(StrictSerializer):
 
     parameters = serializers.DictField(child=ScalarField(), required=False, default=dict)
     inputs = serializers.DictField(child=DatasetReferenceSerializer(), required=False, default=dict)
-
-
-class CallerSerializer(serializers.Serializer):
-    """Who made a call."""
-
-    kind = serializers.ChoiceField(choices=["key", "user", "schedule"])
-    name = serializers.CharField()
 
 
 class OutputLinkSerializer(serializers.Serializer):

@@ -34,8 +34,8 @@ class AttemptSerializer(serializers.Serializer):
     lines = serializers.IntegerField(help_text="How many log lines it has.")
 
 
-class RunCallerSerializer(serializers.Serializer):
-    """Who made the endpoint call that started a run."""
+class CallerSerializer(serializers.Serializer):
+    """Who made an endpoint call: a key, a schedule or a member."""
 
     kind = serializers.ChoiceField(choices=["key", "user", "schedule"])
     name = serializers.CharField(help_text="The key's name and prefix, the schedule or the user.")
@@ -46,7 +46,7 @@ class RunOriginSerializer(serializers.Serializer):
 
     endpoint = serializers.IntegerField()
     endpoint_name = serializers.CharField()
-    caller = RunCallerSerializer()
+    caller = CallerSerializer()
 
 
 class RunRefSerializer(serializers.Serializer):

@@ -1085,9 +1085,10 @@ export interface components {
              */
             source: components["schemas"]["SourceEnum"];
         };
-        /** @description Who made a call. */
+        /** @description Who made an endpoint call: a key, a schedule or a member. */
         Caller: {
             kind: components["schemas"]["CallerKindEnum"];
+            /** @description The key's name and prefix, the schedule or the user. */
             name: string;
         };
         /**
@@ -2310,12 +2311,6 @@ export interface components {
                 [key: string]: components["schemas"]["RunRef"];
             };
         };
-        /** @description Who made the endpoint call that started a run. */
-        RunCaller: {
-            kind: components["schemas"]["CallerKindEnum"];
-            /** @description The key's name and prefix, the schedule or the user. */
-            name: string;
-        };
         /** @description How a run was started: the cache bypassed or not, from or only a node, its step policy. */
         RunOptions: {
             bypass_cache: boolean;
@@ -2327,7 +2322,7 @@ export interface components {
         RunOrigin: {
             endpoint: number;
             endpoint_name: string;
-            caller: components["schemas"]["RunCaller"];
+            caller: components["schemas"]["Caller"];
         };
         /** @description Another run a step's output comes from: who started it, when, and how it went. */
         RunRef: {
