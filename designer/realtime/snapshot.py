@@ -10,6 +10,15 @@ from designer.runs.models import Run, StepRun
 from designer.runs.records import events_after
 
 WORKSPACE_SNAPSHOT_RUNS = 50
+SNAPSHOT_FIELDS = (
+    "status",
+    "seq",
+    "created_at",
+    "started_at",
+    "finished_at",
+    "graph_version__graph",
+    "graph_version__number",
+)
 
 
 def _step(step: StepRun) -> dict[str, Any]:
@@ -76,6 +85,7 @@ def workspace_snapshot(workspace_id: int) -> dict[str, Any]:
     runs = (
         Run.objects.filter(workspace_id=workspace_id)
         .select_related("graph_version")
+        .only(*SNAPSHOT_FIELDS)  # not a run's plan or parameters, nor its version's document
         .order_by("-created_at", "-id")[:WORKSPACE_SNAPSHOT_RUNS]
     )
     summaries = [
