@@ -314,3 +314,19 @@ def test_a_workspaces_runs_across_its_pipelines_filtered_and_live(
     page.get_by_test_id(f"run-row-{failed['id']}").get_by_test_id("run-pipeline").click()
     page.wait_for_url(f"**/graphs/{job}/runs/")
     expect(page.get_by_test_id("run-list").locator("tbody tr")).to_have_count(1)
+
+
+def test_a_running_run_is_canceled_from_its_page(alice: Page, designer_server: LiveServer) -> None:
+    page = alice
+    slow = "import time\n\ndef azureml_main(df1, df2=None):\n    time.sleep(120)\n    return df1\n"
+    graph = create_graph(page, designer_server, "Slow job", one_step("a\n1\n", slow))
+    run = api(page, designer_server, "POST", f"/api/graphs/{graph}/runs/", {"bypass_cache": True})
+    page.goto(f"{designer_server.url}/runs/{run['id']}/")
+    run_page = page.get_by_test_id("run-page")
+    expect(run_page).to_have_attribute("data-status", "running", timeout=30_000)
+    expect(page.get_by_test_id("delete-run")).to_have_count(0)  # not while it runs
+
+    page.get_by_test_id("cancel-run").click()
+    expect(run_page).to_have_attribute("data-status", "canceled", timeout=30_000)
+    expect(page.get_by_test_id("cancel-run")).to_have_count(0)
+    expect(page.get_by_test_id("delete-run")).to_be_visible()

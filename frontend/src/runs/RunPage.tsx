@@ -136,6 +136,13 @@ function RunLayout({ detail, doc, catalogue, view, socketUp, onChanged }: { deta
       toast(errorMessage(e), "error");
     }
   };
+  const cancel = async () => {
+    try {
+      await api.post(`/api/runs/${detail.id}/cancel/`); // its status comes over the run's socket
+    } catch (e) {
+      toast(`Could not cancel: ${errorMessage(e)}`, "error");
+    }
+  };
   const remove = async () => {
     if (!window.confirm(`Delete run ${detail.id}? Its steps, logs and outputs go with it.`)) return;
     try {
@@ -186,6 +193,11 @@ function RunLayout({ detail, doc, catalogue, view, socketUp, onChanged }: { deta
               title="A new graph that scores rows with this run's trained model and fitted transforms, ready to publish as a real-time endpoint"
             >
               Create inference graph
+            </button>
+          )}
+          {canEdit && !isFinal(run.status) && (
+            <button className="danger" onClick={() => void cancel()} data-testid="cancel-run">
+              Cancel run
             </button>
           )}
           {canEdit && isFinal(run.status) && (
