@@ -625,6 +625,7 @@ class CompareRunSerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=RunStatus.choices)
     created_at = serializers.DateTimeField()
     created_by = serializers.CharField(allow_null=True)
+    origin = RunOriginSerializer(allow_null=True)
     parameters = serializers.DictField(child=ScalarField())
     bypass_cache = serializers.BooleanField()
 

@@ -1159,6 +1159,7 @@ export interface components {
             /** Format: date-time */
             created_at: string;
             created_by: string | null;
+            origin: components["schemas"]["RunOrigin"] | null;
             parameters: {
                 [key: string]: (string | null) | number | boolean;
             };

@@ -6,7 +6,7 @@ import { useWorkspace } from "../api/useWorkspace";
 import { linkProps } from "../router";
 import { Shell } from "../ui/Shell";
 import { fmt } from "./charts";
-import { shortDate } from "./reasons";
+import { shortDate, startedBy } from "./reasons";
 
 type Schemas = components["schemas"];
 /** The answer of GET /api/runs/{id}/compare/{other}/ (designer/runs/serializers.py CompareSerializer). */
@@ -56,7 +56,8 @@ export function whyText(w: Why): string {
 }
 
 function who(side: RunSide): string {
-  return `run ${side.id} (v${side.version}, ${shortDate(side.created_at)}${side.created_by ? `, ${side.created_by}` : ""})`;
+  const by = startedBy(side);
+  return `run ${side.id} (v${side.version}, ${shortDate(side.created_at)}${by ? `, ${by}` : ""})`;
 }
 
 export function ComparePage({ runId, otherId }: { runId: number; otherId: number }) {

@@ -23,11 +23,16 @@ export function shortDate(iso: string): string {
   return new Date(iso).toLocaleDateString(undefined, { month: "short", day: "numeric" });
 }
 
+/** Who started a run, in short: its user, else the endpoint its call came to. */
+export function startedBy(run: Pick<RunRef, "created_by" | "origin">): string | null {
+  return run.created_by ?? (run.origin ? `endpoint ${run.origin.endpoint_name}` : null);
+}
+
 /** "run 23 (Mar 4, alice)" or "run 23 (Mar 4, endpoint churn)" when the run is known, else "run 23". */
 export function runName(id: string, runs: ReadonlyMap<string, RunRef>): string {
   const run = runs.get(id);
   if (!run) return `run ${id}`;
-  const by = run.created_by ?? (run.origin ? `endpoint ${run.origin.endpoint_name}` : null);
+  const by = startedBy(run);
   const who = by ? `, ${by}` : "";
   return `run ${id} (${shortDate(run.created_at)}${who})`;
 }

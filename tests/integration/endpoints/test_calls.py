@@ -72,6 +72,9 @@ def test_a_call_runs_and_its_outputs_equal_a_canvas_run(published: Published) ->
     assert step["steps"][-1]["status"] == "reused"  # the call ran it: the canvas reuses it
     came_from = step["reused_runs"][str(call["run"])]  # who started the run it came from
     assert came_from["created_by"] is None and came_from["origin"]["endpoint_name"] == "scores"
+    compared = editor.get(f"/api/runs/{canvas['id']}/compare/{call['run']}/").json()
+    assert compared["older"]["origin"]["caller"]["kind"] == "key"  # the call's run came first
+    assert compared["newer"]["origin"] is None and compared["newer"]["created_by"] == "editor"
 
     got_parquet = caller.get(output["urls"]["parquet"]).getvalue()
     assert got_parquet == parquet
