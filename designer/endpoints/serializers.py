@@ -554,11 +554,25 @@ class NewKeySerializer(KeySerializer):
 
 
 class FireSerializer(serializers.ModelSerializer):
-    """One fire of a schedule: its time, the call it made, or why none was made."""
+    """One fire of a schedule: its time, the call it made and how its run went, or why none was
+    made."""
+
+    run = serializers.IntegerField(source="invocation.run_id", allow_null=True, read_only=True)
+    status = serializers.ChoiceField(
+        choices=RunStatus.choices,
+        source="invocation.run.status",
+        allow_null=True,
+        read_only=True,
+        help_text="The call's run's status; null when no call was made.",
+    )
 
     class Meta:
         model = ScheduleFire
-        fields = ["fire_time", "invocation", "error", "created_at"]
+        fields = ["fire_time", "invocation", "run", "status", "error", "created_at"]
+
+
+# what a fire shows, without its call's run's plan and parameters
+FIRE_FIELDS = ("fire_time", "error", "created_at", "invocation__run__status")
 
 
 class ScheduleSerializer(serializers.ModelSerializer):
@@ -598,7 +612,8 @@ class ScheduleSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(FireSerializer(many=True))
     def get_recent_fires(self, schedule: Schedule) -> list[dict[str, Any]]:
-        return list(FireSerializer(schedule.fires.all()[:NEXT_FIRES], many=True).data)
+        fires = schedule.fires.select_related("invocation__run").only(*FIRE_FIELDS)
+        return list(FireSerializer(fires[:NEXT_FIRES], many=True).data)
 
 
 class ScheduleWriteSerializer(StrictSerializer):

@@ -1432,11 +1432,25 @@ export interface components {
          * @enum {string}
          */
         ExtraColumnsEnum: "ignore" | "refuse";
-        /** @description One fire of a schedule: its time, the call it made, or why none was made. */
+        /**
+         * @description One fire of a schedule: its time, the call it made and how its run went, or why none was
+         *     made.
+         */
         Fire: {
             /** Format: date-time */
             fire_time: string;
             invocation: number | null;
+            readonly run: number | null;
+            /**
+             * @description The call's run's status; null when no call was made.
+             *
+             *     * `queued` - Queued
+             *     * `running` - Running
+             *     * `succeeded` - Succeeded
+             *     * `failed` - Failed
+             *     * `canceled` - Canceled
+             */
+            readonly status: (components["schemas"]["StatusEnum"] | components["schemas"]["NullEnum"]) | null;
             error: string;
             /** Format: date-time */
             readonly created_at: string;

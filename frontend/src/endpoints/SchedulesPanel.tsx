@@ -3,9 +3,10 @@
 import { useCallback, useEffect, useState } from "react";
 import { ApiError, api, errorMessage, items } from "../api/client";
 import { useDatasetNames } from "../editor/useWorkspaceInfo";
+import { linkProps } from "../router";
 import { useToast } from "../ui/toasts";
 import { exampleParameters } from "./examples";
-import type { Endpoint, Schedule } from "./types";
+import type { Endpoint, Fire, Schedule } from "./types";
 
 const browserZone = Intl.DateTimeFormat().resolvedOptions().timeZone || "UTC";
 
@@ -98,9 +99,7 @@ export function SchedulesPanel({ endpoint, canEdit }: { endpoint: Endpoint; canE
             </div>
             <div className="small muted">Next: {s.next_fires.map((t) => when(t)).join(" · ") || "—"}</div>
             {s.recent_fires.length > 0 && (
-              <div className="small muted">
-                Last fire: {when(s.recent_fires[0].fire_time)} {s.recent_fires[0].error ? `— not called: ${s.recent_fires[0].error}` : ""}
-              </div>
+              <LastFire fire={s.recent_fires[0]} when={when} />
             )}
           </div>
           {canEdit && (
@@ -157,5 +156,22 @@ export function SchedulesPanel({ endpoint, canEdit }: { endpoint: Endpoint; canE
         </form>
       )}
     </section>
+  );
+}
+
+/** The latest fire: the run its call started and how it went, or why no call was made. */
+function LastFire({ fire, when }: { fire: Fire; when: (iso: string) => string }) {
+  return (
+    <div className="small muted" data-testid="last-fire">
+      Last fire: {when(fire.fire_time)}
+      {fire.run !== null ? (
+        <>
+          {" "}→ <a {...linkProps(`/runs/${fire.run}/`)}>run {fire.run}</a>{" "}
+          <span className={`status-pill pill-${fire.status}`}>{fire.status}</span>
+        </>
+      ) : (
+        fire.error && ` — not called: ${fire.error}`
+      )}
+    </div>
   );
 }

@@ -12,6 +12,7 @@ export type Endpoint = Schemas["Endpoint"];
 export type EndpointKey = Schemas["Key"] & { key?: string };
 export type Invocation = Schemas["Invocation"];
 export type Schedule = Schemas["Schedule"];
+export type Fire = Schemas["Fire"];
 export type StatsPoint = Schemas["StatsPoint"];
 
 /** How a real-time version scores (its scorer's info, fixed when it was deployed). */

@@ -93,6 +93,25 @@ def test_a_refused_call_is_recorded_on_its_fire(published: Published) -> None:
     assert ScheduleFire.objects.get(schedule=hourly).error == fire.error
 
 
+def test_a_schedules_fires_show_the_run_each_call_started_and_how_it_went(
+    published: Published,
+) -> None:
+    start = utc("2026-06-01T08:00")
+    hourly = schedule(published, start - timedelta(minutes=1), "0 * * * *")
+    editor = published.team.client("editor")
+    [made] = tick(start)
+    wait_call(editor, made.invocation.pk)
+    Endpoint.objects.filter(pk=published.id).update(enabled=False)
+    tick(start + timedelta(hours=1))  # refused: the endpoint is disabled
+
+    listed = editor.get(f"/api/endpoints/{published.id}/schedules/").json()["results"]
+    [shown] = [s for s in listed if s["id"] == hourly.pk]
+    latest, first = shown["recent_fires"][:2]
+    assert (latest["invocation"], latest["run"], latest["status"]) == (None, None, None)
+    assert "disabled" in latest["error"]
+    assert first["run"] == made.invocation.run_id and first["status"] == "succeeded"
+
+
 def _process_env() -> dict[str, str]:
     database = connection.settings_dict
     env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
