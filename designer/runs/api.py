@@ -135,7 +135,7 @@ RUN_ID = IdConverter.regex  # an id a 64-bit column holds
 
 
 class WorkspaceRunsView(RunsView):
-    """A workspace's runs, filtered by ?graph= and ?status=."""
+    """A workspace's runs, filtered by ?graph=, ?status= and ?q= (the pipeline's name)."""
 
     policy = {"GET": Role.VIEWER}
 
@@ -143,6 +143,7 @@ class WorkspaceRunsView(RunsView):
         parameters=[
             int_parameter("graph", 1, MAX_OFFSET, "Only runs of this graph."),
             STATUS_PARAMETER,
+            search_parameter("Only the runs of the graphs whose name contains it."),
             OpenApiParameter(
                 "ids",
                 {"type": "string", "pattern": f"^{RUN_ID}(,{RUN_ID}){{0,99}}$"},  # type: ignore[arg-type]
@@ -155,6 +156,7 @@ class WorkspaceRunsView(RunsView):
     def get(self, request: Request, pk: int) -> Response:
         self.authorize(pk, "Workspace", pk)
         runs = _filtered(request, RUNS.filter(workspace_id=pk))
+        runs = query_search(request, runs, "graph_version__graph__name")
         if "graph" in request.query_params:
             graph = query_int(request, "graph", 0, 1, MAX_OFFSET)
             runs = runs.filter(graph_version__graph_id=graph)

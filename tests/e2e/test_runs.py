@@ -307,6 +307,11 @@ def test_a_workspaces_runs_across_its_pipelines_filtered_and_live(
 
     page.get_by_test_id("run-status-filter").select_option("")
     expect(rows).to_have_count(2)
+    page.get_by_test_id("run-search").fill("daily")  # the pipeline's name, any case
+    expect(rows).to_have_count(1)
+    expect(rows.first).to_contain_text("Daily load")
+    page.get_by_test_id("run-search").fill("")
+    expect(rows).to_have_count(2)
     again = api(page, designer_server, "POST", f"/api/graphs/{daily}/runs/", {"bypass_cache": True})
     expect(page.get_by_test_id(f"run-row-{again['id']}")).to_contain_text("Daily load")  # live
     expect(rows).to_have_count(3)

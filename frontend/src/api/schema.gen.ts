@@ -1006,7 +1006,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** @description A workspace's runs, filtered by ?graph= and ?status=. */
+        /** @description A workspace's runs, filtered by ?graph=, ?status= and ?q= (the pipeline's name). */
         get: operations["workspaces_runs_list"];
         put?: never;
         post?: never;
@@ -8868,6 +8868,8 @@ export interface operations {
                 graph?: number;
                 /** @description Only these runs: up to 100 ids, comma-separated. */
                 ids?: string;
+                /** @description Only the runs of the graphs whose name contains it. */
+                q?: string;
                 /** @description Only runs in this state. */
                 status?: "canceled" | "failed" | "queued" | "running" | "succeeded";
                 /** @description Items per page (a larger number gets 1000). */

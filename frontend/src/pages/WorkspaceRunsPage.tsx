@@ -1,9 +1,10 @@
-// Every run of a workspace, newest first, across its pipelines: filter by status, follow them live.
+// Every run of a workspace, newest first, across its pipelines: find by pipeline, filter by status, follow live.
 import { useState } from "react";
 import type { Run } from "../api/types";
 import { useWorkspace } from "../api/useWorkspace";
 import { RunTable, useLiveRuns } from "../runs/RunTable";
 import { ListFooter } from "../ui/ListFooter";
+import { ListSearch } from "../ui/ListSearch";
 import { Shell } from "../ui/Shell";
 import { usePagedList } from "../ui/usePagedList";
 
@@ -12,9 +13,11 @@ const STATUSES = ["queued", "running", "succeeded", "failed", "canceled"];
 export function WorkspaceRunsPage({ workspaceId }: { workspaceId: number }) {
   const workspace = useWorkspace(workspaceId);
   const [status, setStatus] = useState("");
+  const [search, setSearch] = useState("");
   const path = `/api/workspaces/${workspaceId}/runs/${status ? `?status=${status}` : ""}`;
-  const runList = usePagedList<Run>(path, "", (r) => r.id);
-  useLiveRuns(workspaceId, runList, status !== "");
+  const runList = usePagedList<Run>(path, search, (r) => r.id);
+  const filtered = status !== "" || search.trim() !== "";
+  useLiveRuns(workspaceId, runList, filtered);
   const runs = runList.items;
   return (
     <Shell
@@ -29,6 +32,7 @@ export function WorkspaceRunsPage({ workspaceId }: { workspaceId: number }) {
           <h1>Runs in {workspace?.name ?? "…"}</h1>
         </div>
         {runList.error && <div className="callout callout-error">{runList.error}</div>}
+        <ListSearch what="run" by="pipeline name" value={search} onChange={setSearch} testId="run-search" />
         <div className="page-actions">
           <label className="muted small">
             Status{" "}
@@ -41,7 +45,7 @@ export function WorkspaceRunsPage({ workspaceId }: { workspaceId: number }) {
           </label>
           <span className="muted small">Open a pipeline's runs to compare two of them.</span>
         </div>
-        {runs?.length === 0 && <p className="muted">{status ? `No ${status} runs.` : "No runs yet."}</p>}
+        {runs?.length === 0 && <p className="muted">{filtered ? "No run matches." : "No runs yet."}</p>}
         {runs && runs.length > 0 && <RunTable runs={runs} pipeline />}
         <ListFooter list={runList} noun="runs" />
       </div>

@@ -1,10 +1,10 @@
-// Above a paged list: the text its items are found by (name or description).
-export function ListSearch({ what, value, onChange, testId }: { what: string; value: string; onChange: (text: string) => void; testId: string }) {
+// Above a paged list: the text its items are found by (by default their name or description).
+export function ListSearch({ what, by = "name or description", value, onChange, testId }: { what: string; by?: string; value: string; onChange: (text: string) => void; testId: string }) {
   return (
     <input
       type="search"
       className="list-search"
-      placeholder={`Find a ${what} by name or description`}
+      placeholder={`Find a ${what} by ${by}`}
       value={value}
       onChange={(e) => onChange(e.target.value)}
       aria-label={`Find a ${what}`}

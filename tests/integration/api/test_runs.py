@@ -335,9 +335,12 @@ def test_output_preview_pages_and_download(team_tx: Team) -> None:
         f"/api/workspaces/{team_tx.workspace.pk}/runs/?status=succeeded&graph={gid}"
     )
     assert [r["id"] for r in listed.json()["results"]] == [run["id"]]
-    assert (
-        editor.get(f"/api/workspaces/{team_tx.workspace.pk}/runs/?status=weird").status_code == 400
-    )
+    workspace_runs = f"/api/workspaces/{team_tx.workspace.pk}/runs/"
+    assert editor.get(workspace_runs + "?status=weird").status_code == 400
+    by_pipeline = editor.get(workspace_runs + "?q=CHAI").json()["results"]  # "chain", any case
+    assert [r["id"] for r in by_pipeline] == [run["id"]]
+    assert editor.get(workspace_runs + "?q=churn").json()["count"] == 0
+    assert editor.get(workspace_runs + "?q=" + "x" * 201).status_code == 400
 
 
 def test_event_log_is_gapless_and_ends_with_finished(team_tx: Team) -> None:
