@@ -118,7 +118,7 @@ def _run_info(run: Run) -> dict[str, Any]:
         "status": run.status,
         "created_at": run.created_at,
         "created_by": run.created_by.username if run.created_by else None,
-        "origin": run.origin or None,
+        "origin": run.endpoint_call,
         "parameters": run.parameters,
         "bypass_cache": bool(run.options.get("bypass_cache")),
     }

@@ -91,6 +91,11 @@ class Run(models.Model):
     def plan(self, value: dict[str, Any]) -> None:
         self.inline_plan, self.shared_plan = value, None
 
+    @property
+    def endpoint_call(self) -> dict[str, Any] | None:
+        """The endpoint call that started the run (`origin`), or None: started directly."""
+        return self.origin or None
+
     @cached_property
     def step_list(self) -> list[StepRun]:
         """The run's steps in order, read once (a run finished in the request that created it

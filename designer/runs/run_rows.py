@@ -83,7 +83,7 @@ def refs(workspace_id: int, ids: Iterable[str]) -> dict[str, dict[str, Any]]:
             "id": run.pk,
             "created_at": run.created_at,
             "created_by": username,
-            "origin": run.origin or None,
+            "origin": run.endpoint_call,
             "status": run.status,
             "graph": graph,
         }

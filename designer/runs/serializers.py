@@ -273,7 +273,7 @@ class RunSummarySerializer(serializers.ModelSerializer):
             "resumed_from": run.resumed_from_id,
             "pinned": None if run.pinned is None else _BOOLEAN.to_representation(run.pinned),
             "created_by": None if user is None else user.username,
-            "origin": run.origin or None,
+            "origin": run.endpoint_call,
             "created_at": text(run.created_at),
             "started_at": text(run.started_at),
             "finished_at": text(run.finished_at),
@@ -281,7 +281,7 @@ class RunSummarySerializer(serializers.ModelSerializer):
 
     @extend_schema_field(RunOriginSerializer(allow_null=True))
     def get_origin(self, run: Run) -> dict[str, Any] | None:
-        return run.origin or None
+        return run.endpoint_call
 
 
 def _int(value: Any) -> int | None:
