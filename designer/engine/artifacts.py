@@ -114,6 +114,8 @@ def prepare(value: Any, port_type: PortType, port: str = "output") -> Prepared:
                 f"output `{port}` must be a dict of metrics, got {type(value).__name__}"
             )
         return _json(value)
+    if port_type is PortType.FIGURES:
+        return _figures(value, port)
     if port_type in (PortType.MODEL, PortType.TRANSFORM):
         if value is None:
             raise OutputTypeError(f"output `{port}` must be a {port_type.value}, got None")
@@ -158,6 +160,28 @@ def _json(value: dict[str, Any]) -> Prepared:
     safe = json_safe(value)
     text = canonical_json(safe)
     return Prepared(text.encode(), KIND_JSON, safe, ready_summary=_json_summary(safe, text))
+
+
+FIGURE_FIELDS = {"title": str, "width": int, "height": int, "png": str}
+
+
+def _figures(value: Any, port: str) -> Prepared:
+    """Figures as JSON ({"figures": [{title, width, height, png (base64)}]}); their summary
+    names each one (title and size) without its image."""
+    value = json_safe(value)
+    figures = value.get("figures") if isinstance(value, dict) else None
+    if not isinstance(figures, list) or not all(
+        isinstance(figure, dict)
+        and all(isinstance(figure.get(key), kind) for key, kind in FIGURE_FIELDS.items())
+        for figure in figures
+    ):
+        raise OutputTypeError(
+            f"output `{port}` must be {{'figures': [...]}}, each figure a dict of "
+            + ", ".join(f"{key} ({kind.__name__})" for key, kind in FIGURE_FIELDS.items())
+        )
+    listed = [{key: figure[key] for key in ("title", "width", "height")} for figure in figures]
+    text = canonical_json(value)
+    return Prepared(text.encode(), KIND_JSON, value, ready_summary={"figures": listed})
 
 
 def _parquet(frame: Any) -> Prepared:
@@ -562,6 +586,16 @@ def summary_schemas(ref: str = "#/components/schemas/") -> dict[str, dict[str, A
             ["digest", "format", "size"],
             "A portable copy of a model (download with ?as=joblib).",
         ),
+        "FigureInfo": obj(
+            {"title": {"type": "string"}, "width": count, "height": count},
+            ["title", "width", "height"],
+            "One figure: its title and size in pixels.",
+        ),
+        "FiguresSummary": obj(
+            {"figures": {"type": "array", "items": to("FigureInfo")}},
+            ["figures"],
+            "A Figures output: its figures in order (the preview's `value` holds their PNGs).",
+        ),
         "OutputSummary": {
             "description": "An output's summary, by what it holds.",
             "oneOf": [
@@ -569,6 +603,7 @@ def summary_schemas(ref: str = "#/components/schemas/") -> dict[str, dict[str, A
                 to("ValueSummary"),
                 to("LongValueSummary"),
                 to("ObjectSummary"),
+                to("FiguresSummary"),
             ],
         },
         "StepOutput": obj(

@@ -1,12 +1,14 @@
 """Execute Python script: user code on up to two tables, run in the sandbox.
 
 The worker checks the code, sends it and the inputs (Parquet) to the script harness
-(designer/sandbox/harness/script.py) and reads back one or two tables.
+(designer/sandbox/harness/script.py) and reads back one or two tables and the figures the
+script left open (PNG).
 """
 
 from __future__ import annotations
 
 import ast
+import base64
 import io
 from collections.abc import Mapping
 from typing import Any
@@ -66,11 +68,30 @@ def python_script(ctx: StepContext) -> Mapping[str, Any]:
     header, _ = finished.end or ({}, b"")
     if header.get("type") == "error":
         raise _failure(header, limits.memory_bytes // (1024 * 1024))
-    tables = {int(h["index"]): pd.read_parquet(io.BytesIO(p)) for h, p in finished.outputs}
+    tables = {
+        int(h["index"]): pd.read_parquet(io.BytesIO(p)) for h, p in finished.outputs if "index" in h
+    }
     if 1 not in tables:
         raise StepError("code: the script returned no table", param="code")
-    ctx.log("script finished")
-    return {"result1": tables[1], "result2": tables.get(2, pd.DataFrame())}
+    figures = [_figure(h, p) for h, p in finished.outputs if "figure" in h]
+    ctx.log(f"script finished ({len(figures)} figures)" if figures else "script finished")
+    return {
+        "result1": tables[1],
+        "result2": tables.get(2, pd.DataFrame()),
+        "figures": {"figures": figures},
+    }
+
+
+def _figure(header: Mapping[str, Any], png: bytes) -> dict[str, Any]:
+    """One figure as the `figures` output keeps it: its title, size in pixels and PNG image."""
+    if not png.startswith(b"\x89PNG\r\n\x1a\n"):
+        raise StepError("the script's sandbox sent a figure that is not a PNG image")
+    return {
+        "title": str(header.get("title", ""))[:200],
+        "width": int(header["width"]),
+        "height": int(header["height"]),
+        "png": base64.b64encode(png).decode("ascii"),
+    }
 
 
 def _failure(error: Mapping[str, Any], memory_mb: int) -> StepError:

@@ -53,6 +53,7 @@ ENVIRONMENT = {
     "OMP_NUM_THREADS": "1",
     "OPENBLAS_NUM_THREADS": "1",
     "MKL_NUM_THREADS": "1",
+    "MPLBACKEND": "Agg",  # matplotlib draws into memory: a script's figures become its output
 }
 READ_SIZE = 65536
 TMPFS_CAP = 64 * 1024 * MB  # with cgroups the memory cgroup is what limits the tmpfs mounts

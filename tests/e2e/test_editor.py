@@ -252,6 +252,66 @@ def test_run_live_preview_and_rerun_reuses(alice: Page, designer_server: LiveSer
     expect(page.get_by_test_id("compare-step-train")).to_have_attribute("data-changed", "false")
 
 
+PLOTTING_SCRIPT = """import matplotlib.pyplot as plt
+
+
+def azureml_main(dataframe1, dataframe2=None):
+    dataframe1["petal length (cm)"].plot.hist(bins=20)
+    plt.title("Petal length")
+    plt.show()
+    return dataframe1
+"""
+
+
+def test_a_python_scripts_figures_are_shown_as_images(
+    alice: Page, designer_server: LiveServer
+) -> None:
+    page = alice
+    document = {
+        "schema_version": 1,
+        "parameters": {},
+        "nodes": [
+            {
+                "id": "data",
+                "module": "data.sample_dataset@1",
+                "params": {"name": "iris"},
+                "position": {"x": 0, "y": 0},
+            },
+            {
+                "id": "script",
+                "module": "script.python@1",
+                "params": {"code": PLOTTING_SCRIPT},
+                "position": {"x": 0, "y": 170},
+            },
+        ],
+        "edges": [
+            {
+                "id": "e1",
+                "source": {"node": "data", "port": "dataset"},
+                "target": {"node": "script", "port": "dataset1"},
+            }
+        ],
+        "comments": [],
+    }
+    graph_id = create_graph(page, designer_server, "Plotting script", document)
+    page.goto(f"{designer_server.url}/graphs/{graph_id}/")
+    page.get_by_test_id("run-button").click()
+    expect(page.get_by_test_id("node-script")).to_have_attribute(
+        "data-status", "succeeded", timeout=90_000
+    )
+    page.get_by_test_id("preview-script-figures").click()
+    figure = page.get_by_test_id("output-preview").get_by_test_id("figure-0")
+    expect(figure.locator("figcaption")).to_contain_text("Petal length")
+    expect(figure.locator("figcaption")).to_contain_text("640\u00d7480")
+    image = figure.locator("img")
+    expect(image).to_be_visible()
+    # the browser decoded the PNG: an image that failed to load has no natural width
+    assert image.evaluate("img => img.complete && img.naturalWidth") == 640
+    expect(figure.get_by_role("link", name="Download PNG")).to_have_attribute(
+        "download", "Petal-length.png"
+    )
+
+
 def test_unreachable_server_is_reported_and_retried(
     alice: Page, designer_server: LiveServer
 ) -> None:

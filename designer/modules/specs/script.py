@@ -10,7 +10,7 @@ DEFAULT_SCRIPT = '''import pandas as pd
 
 
 def azureml_main(dataframe1, dataframe2=None):
-    """Return one DataFrame, or a tuple of two."""
+    """Return one DataFrame, or a tuple of two. Figures left open (matplotlib) are kept."""
     return dataframe1
 '''
 
@@ -21,10 +21,12 @@ SPECS = [
         "Python language",
         """Runs your Python code on up to two input tables. Define `azureml_main(dataframe1,
         dataframe2=None)` (or `main`) returning a DataFrame or a tuple of one or two DataFrames.
-        The code runs in the sandbox: a fresh interpreter with pandas, numpy and scikit-learn,
-        no network, no view of the server's files, a private /tmp, a wall-clock timeout and a
-        memory limit. print() output streams to the step log as it is printed; errors point at
-        your own line numbers.""",
+        The code runs in the sandbox: a fresh interpreter with pandas, numpy, scikit-learn and
+        matplotlib, no network, no view of the server's files, a private /tmp, a wall-clock
+        timeout and a memory limit. Figures the script leaves open (`plt.plot(...)`,
+        `plt.show()`) become the `figures` output: up to 20, at most 4000 pixels a side.
+        print() output streams to the step log as it is printed; errors point at your own line
+        numbers.""",
         "script:python_script",
         inputs=(
             PortSpec("dataset1", PortType.DATAFRAME, "Passed as dataframe1."),
@@ -35,6 +37,7 @@ SPECS = [
             PortSpec(
                 "result2", PortType.DATAFRAME, "The second returned DataFrame (empty if none)."
             ),
+            PortSpec("figures", PortType.FIGURES, "The figures the script drew, as PNG images."),
         ),
         params=(
             ParamSpec(

@@ -2,7 +2,8 @@
 
 Stdin: a start frame {"file", "entry_points", "inputs"} whose payload is the code, then one
 frame per input ({"present"}, Parquet). Results: {"type": "output", "index"} frames (Parquet),
-then {"type": "done"}; or an error frame.
+a {"type": "output", "figure", "title", "width", "height"} frame (PNG) for each matplotlib
+figure the script left open, then {"type": "done"}; or an error frame.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import io
 import linecache
 import os
 import sys
+import warnings
 from typing import Any
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -43,8 +45,52 @@ def _parquet(df: Any) -> bytes:
     return buffer.getvalue()
 
 
+MAX_FIGURES = 20
+MAX_FIGURE_SIDE = 4000  # pixels
+MAX_FIGURE_BYTES = 20 * 1024 * 1024  # of PNG, all figures together (a plot is ~20-200 KB)
+
+
+def _figures() -> list[tuple[dict[str, Any], bytes]]:
+    """The matplotlib figures left open, in the order they were made, as PNG with their titles
+    (none when the script never imported pyplot)."""
+    pyplot = sys.modules.get("matplotlib.pyplot")
+    if pyplot is None:
+        return []
+    numbers = pyplot.get_fignums()
+    if len(numbers) > MAX_FIGURES:
+        raise ValueError(
+            f"the script left {len(numbers)} figures open; at most {MAX_FIGURES} are kept "
+            "(close the others with plt.close(fig))"
+        )
+    found, size = [], 0
+    for number in numbers:
+        figure = pyplot.figure(number)
+        width, height = (round(side) for side in figure.get_size_inches() * figure.dpi)
+        if max(width, height) > MAX_FIGURE_SIDE:
+            raise ValueError(
+                f"figure {number} is {width} by {height} pixels; at most {MAX_FIGURE_SIDE} on a "
+                "side (set a smaller figsize or dpi)"
+            )
+        buffer = io.BytesIO()
+        figure.savefig(buffer, format="png")
+        size += buffer.tell()
+        if size > MAX_FIGURE_BYTES:
+            raise ValueError(
+                f"the figures take {size / 1024 / 1024:.0f} MB of PNG up to figure {number}; "
+                f"at most {MAX_FIGURE_BYTES // 1024 // 1024} MB together"
+            )
+        title = figure.get_suptitle() or next(
+            (axes.get_title() for axes in figure.axes if axes.get_title()), ""
+        )
+        header = {"figure": number, "title": title or f"Figure {number}"}
+        found.append(({**header, "width": width, "height": height}, buffer.getvalue()))
+    return found
+
+
 def main() -> int:
     out, start, code = guard.start()
+    # plt.show() keeps the figure, which becomes the step's output: nothing to warn about
+    warnings.filterwarnings("ignore", "FigureCanvasAgg is non-interactive")
     source, user_file = code.decode(), start["file"]
     linecache.cache[user_file] = (len(source), None, source.splitlines(True), user_file)
     payloads = []
@@ -70,6 +116,7 @@ def main() -> int:
             )
             return 1
         outputs = [_parquet(df) for df in _check_result(entry(*inputs))]
+        figures = _figures()
     except MemoryError as error:
         failures.report(out, "memory", error)
         return 1
@@ -78,6 +125,8 @@ def main() -> int:
         return 1
     for index, data in enumerate(outputs, start=1):
         protocol.write(out, {"type": "output", "index": index}, data)
+    for header, png in figures:
+        protocol.write(out, {"type": "output", **header}, png)
     protocol.write(out, {"type": "done"})
     return 0
 

@@ -2210,10 +2210,11 @@ export interface components {
          *     * `Model` - Model
          *     * `Transform` - Transform
          *     * `Metrics` - Metrics
+         *     * `Figures` - Figures
          *     * `Any` - Any
          * @enum {string}
          */
-        PortSpecTypeEnum: "DataFrame" | "Model" | "Transform" | "Metrics" | "Any";
+        PortSpecTypeEnum: "DataFrame" | "Model" | "Transform" | "Metrics" | "Figures" | "Any";
         /** @description A numeric input column over the training rows. */
         Profile: {
             /** Format: double */
@@ -2882,8 +2883,18 @@ export interface components {
             format: "joblib";
             size: number;
         };
+        /** @description One figure: its title and size in pixels. */
+        FigureInfo: {
+            title: string;
+            width: number;
+            height: number;
+        };
+        /** @description A Figures output: its figures in order (the preview's `value` holds their PNGs). */
+        FiguresSummary: {
+            figures: components["schemas"]["FigureInfo"][];
+        };
         /** @description An output's summary, by what it holds. */
-        OutputSummary: components["schemas"]["TableSummary"] | components["schemas"]["ValueSummary"] | components["schemas"]["LongValueSummary"] | components["schemas"]["ObjectSummary"];
+        OutputSummary: components["schemas"]["TableSummary"] | components["schemas"]["ValueSummary"] | components["schemas"]["LongValueSummary"] | components["schemas"]["ObjectSummary"] | components["schemas"]["FiguresSummary"];
         /** @description One stored output of a step. */
         StepOutput: {
             digest: string;
@@ -2931,7 +2942,7 @@ export interface components {
             inputs: {
                 port: string;
                 /** @enum {string} */
-                type: "DataFrame" | "Model" | "Transform" | "Metrics" | "Any";
+                type: "DataFrame" | "Model" | "Transform" | "Metrics" | "Figures" | "Any";
                 /** @description Null: the input is not wired. */
                 from: {
                     step: string;
@@ -2941,7 +2952,7 @@ export interface components {
             outputs: {
                 port: string;
                 /** @enum {string} */
-                type: "DataFrame" | "Model" | "Transform" | "Metrics" | "Any";
+                type: "DataFrame" | "Model" | "Transform" | "Metrics" | "Figures" | "Any";
             }[];
             timeout?: number;
             retries?: number;

@@ -41,6 +41,7 @@ const PORT_COLORS: Record<string, string> = {
   Model: "#8b5cf6",
   Transform: "#0d9488",
   Metrics: "#ea580c",
+  Figures: "#db2777",
   Any: "#6b7280",
 };
 

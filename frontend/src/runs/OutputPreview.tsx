@@ -1,10 +1,11 @@
-// Preview of one output port: a table with column stats and histograms, or metrics with ROC / PR curves and a confusion matrix.
+// Preview of one output port: a table with column stats and histograms, metrics with ROC / PR curves and a confusion matrix, or figures.
 import { useEffect, useState } from "react";
 import { api, errorMessage } from "../api/client";
 import type { ColumnSummary, ObjectSummary as ObjectSummaryData, OutputInfo, OutputPreviewData } from "../api/types";
 import { bytes } from "../ui/bytes";
 import { ConfusionMatrix, CurveChart, Histogram, fmt } from "./charts";
 import { downloads } from "./downloads";
+import { FiguresView, figuresOf } from "./FiguresView";
 
 interface Props {
   runId: number;
@@ -186,7 +187,9 @@ export function OutputPreview({ runId, step, port, output, title, onClose }: Pro
     return () => ctrl.abort();
   }, [base, offset]);
 
-  const metricValues = value ?? ("values" in summary ? asObject(summary.values) : null);
+  const drawn = "figures" in summary;
+  const figures = figuresOf(value);
+  const metricValues = drawn ? null : (value ?? ("values" in summary ? asObject(summary.values) : null));
   return (
     <section className="preview" data-testid="output-preview" aria-label={`Output ${port} of ${title}`}>
       <header className="panel-header">
@@ -248,7 +251,8 @@ export function OutputPreview({ runId, step, port, output, title, onClose }: Pro
           </>
         )}
         {isJson && metricValues && <MetricsView values={metricValues} />}
-        {isJson && !metricValues && !error && <p className="muted">Loading…</p>}
+        {figures && <FiguresView figures={figures} />}
+        {isJson && !metricValues && !figures && !error && <p className="muted">Loading…</p>}
         {"repr" in summary && <ObjectSummary summary={summary} />}
       </div>
     </section>

@@ -287,6 +287,19 @@ def test_codec_type_errors() -> None:
         decode(b"", "zip")
 
 
+def test_figures_are_json_summarised_without_their_images() -> None:
+    import numpy as np
+
+    figure = {"title": "loss", "width": np.int64(640), "height": 480, "png": "iVBORw0K"}
+    encoded = encode({"figures": [figure]}, PortType.FIGURES, "figures")
+    assert encoded.kind == "json"
+    assert decode(encoded.data, "json") == {"figures": [{**figure, "width": 640}]}
+    assert encoded.summary == {"figures": [{"title": "loss", "width": 640, "height": 480}]}
+    for wrong in ({"figures": [{"title": "no image", "width": 1, "height": 1}]}, [figure], {}):
+        with pytest.raises(OutputTypeError, match="each figure a dict of title \\(str\\)"):
+            encode(wrong, PortType.FIGURES, "figures")
+
+
 def test_frame_summary() -> None:
     import pandas as pd
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import os
 import re
 import tempfile
@@ -179,3 +180,62 @@ def test_cannot_write_outside_its_directory(run) -> None:
         assert not (protected / "x.txt").exists() and not (repo / "pwned.txt").exists()
     finally:
         protected.rmdir()
+
+
+PLOTTING = (
+    "import matplotlib.pyplot as plt\n\n\ndef azureml_main(dataframe1, dataframe2=None):\n"
+    "    plt.plot(dataframe1.a, dataframe1.a ** 2)\n"
+    "    plt.title('squares')\n"
+    "    plt.show()\n"
+    "    figure, axes = plt.subplots(figsize=(3, 2), dpi=50)\n"
+    "    axes.bar(['x', 'y'], [1, 2])\n"
+    "    return dataframe1\n"
+)
+
+
+def test_figures_left_open_are_the_figures_output_as_png(run) -> None:
+    out = run("script.python@1", {"code": PLOTTING}, dataset1=DF)
+    figures = out["figures"]["figures"]
+    assert [(f["title"], f["width"], f["height"]) for f in figures] == [
+        ("squares", 640, 480),
+        ("Figure 2", 150, 100),
+    ]
+    image = base64.b64decode(figures[0]["png"])
+    assert image.startswith(b"\x89PNG\r\n\x1a\n")
+    assert int.from_bytes(image[16:20], "big") == 640  # the PNG's own width (IHDR)
+    assert not any("non-interactive" in line for line in run.logs)  # plt.show() is quiet
+    assert out["result1"].equals(DF)
+
+
+def test_a_script_that_draws_nothing_has_no_figures(run) -> None:
+    out = run("script.python@1", {"code": script("    return dataframe1\n")}, dataset1=DF)
+    assert out["figures"] == {"figures": []}
+
+
+def test_too_many_too_large_or_too_heavy_figures_are_refused_by_name(run) -> None:
+    many = script(
+        "    import matplotlib.pyplot as plt\n"
+        "    for _ in range(21):\n"
+        "        plt.figure()\n"
+        "    return dataframe1\n"
+    )
+    with pytest.raises(StepError, match="left 21 figures open; at most 20"):
+        run("script.python@1", {"code": many}, dataset1=DF)
+    huge = script(
+        "    import matplotlib.pyplot as plt\n"
+        "    plt.figure(figsize=(100, 10), dpi=100)\n"
+        "    return dataframe1\n"
+    )
+    with pytest.raises(StepError, match="figure 1 is 10000 by 1000 pixels; at most 4000"):
+        run("script.python@1", {"code": huge}, dataset1=DF)
+    noise = script(
+        "    import matplotlib.pyplot as plt\n"
+        "    import numpy as np\n"
+        "    for seed in range(3):  # noise: ~8 MB of PNG each\n"
+        "        plt.figure(figsize=(16, 16), dpi=100)\n"
+        "        shape = (1600, 1600, 3)\n"
+        "        plt.figimage(np.random.default_rng(seed).integers(0, 255, shape, np.uint8))\n"
+        "    return dataframe1\n"
+    )
+    with pytest.raises(StepError, match="the figures take 2[2-6] MB of PNG up to figure 3; at most 20 MB together"):
+        run("script.python@1", {"code": noise}, dataset1=DF)

@@ -1,0 +1,50 @@
+import { act } from "react";
+import { createRoot, type Root } from "react-dom/client";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { FiguresView, figuresOf } from "./FiguresView";
+
+(globalThis as { IS_REACT_ACT_ENVIRONMENT?: boolean }).IS_REACT_ACT_ENVIRONMENT = true;
+
+let container: HTMLDivElement;
+let root: Root;
+
+beforeEach(() => {
+  container = document.createElement("div");
+  document.body.appendChild(container);
+  root = createRoot(container);
+});
+
+afterEach(() => {
+  act(() => root.unmount());
+  container.remove();
+});
+
+describe("figures", () => {
+  it("reads a Figures output's value and nothing else", () => {
+    const figure = { title: "t", width: 2, height: 1, png: "iVBO" };
+    expect(figuresOf({ figures: [figure] })).toEqual([figure]);
+    expect(figuresOf({ figures: [] })).toEqual([]);
+    expect(figuresOf({ results: [], metrics: {} })).toBeNull();
+    expect(figuresOf({ figures: [{ title: "no image" }] })).toBeNull();
+    expect(figuresOf(null)).toBeNull();
+  });
+
+  it("shows each figure as a PNG with its title, size and a download named after it", () => {
+    const figures = [
+      { title: "Loss / epoch", width: 640, height: 480, png: "AAAA" },
+      { title: "", width: 150, height: 100, png: "BBBB" },
+    ];
+    act(() => root.render(<FiguresView figures={figures} />));
+    const images = [...container.querySelectorAll("img")];
+    expect(images.map((img) => img.getAttribute("src"))).toEqual(["data:image/png;base64,AAAA", "data:image/png;base64,BBBB"]);
+    expect(images[0].getAttribute("width")).toBe("640");
+    expect(container.querySelector("figcaption")?.textContent).toContain("640×480");
+    const links = [...container.querySelectorAll("a[download]")].map((a) => a.getAttribute("download"));
+    expect(links).toEqual(["Loss-epoch.png", "figure-2.png"]);
+  });
+
+  it("says when the step drew none", () => {
+    act(() => root.render(<FiguresView figures={[]} />));
+    expect(container.textContent).toBe("The step drew no figures.");
+  });
+});
