@@ -138,9 +138,8 @@ def test_sql_and_python_loans(tmp_path: Path) -> None:
         values["script"]["result1"], df.reset_index(drop=True), check_dtype=False
     )
     (figure,) = values["script"]["figures"]["figures"]
-    assert (figure["title"], figure["width"], figure["height"]) == (
-        "Approval rate by credit band", 640, 480
-    )
+    drawn = (figure["title"], figure["width"], figure["height"])
+    assert drawn == ("Approval rate by credit band", 640, 480)
     train, test = train_test_split(df, test_size=0.25, random_state=3, stratify=df["approved"])
     features = [c for c in df.columns if c != "approved"]
     text = ["employment", "home_ownership", "credit_band"]

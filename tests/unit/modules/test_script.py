@@ -237,5 +237,6 @@ def test_too_many_too_large_or_too_heavy_figures_are_refused_by_name(run) -> Non
         "        plt.figimage(np.random.default_rng(seed).integers(0, 255, shape, np.uint8))\n"
         "    return dataframe1\n"
     )
-    with pytest.raises(StepError, match="the figures take 2[2-6] MB of PNG up to figure 3; at most 20 MB together"):
+    too_heavy = r"the figures take 2[2-6] MB of PNG up to figure 3; at most 20 MB together"
+    with pytest.raises(StepError, match=too_heavy):
         run("script.python@1", {"code": noise}, dataset1=DF)
