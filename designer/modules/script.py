@@ -10,6 +10,7 @@ from __future__ import annotations
 import ast
 import base64
 import io
+import struct
 from collections.abc import Mapping
 from typing import Any
 
@@ -22,6 +23,9 @@ from designer.modules.script_errors import USER_FILE, fold_library_frames, user_
 from designer.sandbox.harness import protocol
 
 ENTRY_POINTS = ("azureml_main", "main")
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+# the figures a script may leave open: how many, pixels a side, bytes of PNG together
+FIGURE_LIMITS = {"count": 20, "side": 4000, "bytes": 20 * 1024 * 1024}
 
 
 def check_code(code: str) -> None:
@@ -57,7 +61,12 @@ def python_script(ctx: StepContext) -> Mapping[str, Any]:
     check_code(code)
     limits = limits_from(ctx.params)
     inputs = [frame(ctx, "dataset1", allow_empty=True), optional_frame(ctx, "dataset2")]
-    start = {"file": USER_FILE, "entry_points": list(ENTRY_POINTS), "inputs": len(inputs)}
+    start = {
+        "file": USER_FILE,
+        "entry_points": list(ENTRY_POINTS),
+        "inputs": len(inputs),
+        "figures": FIGURE_LIMITS,
+    }
     finished = run_harness(
         ctx,
         "script.py",
@@ -73,7 +82,7 @@ def python_script(ctx: StepContext) -> Mapping[str, Any]:
     }
     if 1 not in tables:
         raise StepError("code: the script returned no table", param="code")
-    figures = [_figure(h, p) for h, p in finished.outputs if "figure" in h]
+    figures = _figures(finished.outputs)
     ctx.log(f"script finished ({len(figures)} figures)" if figures else "script finished")
     return {
         "result1": tables[1],
@@ -82,16 +91,24 @@ def python_script(ctx: StepContext) -> Mapping[str, Any]:
     }
 
 
-def _figure(header: Mapping[str, Any], png: bytes) -> dict[str, Any]:
-    """One figure as the `figures` output keeps it: its title, size in pixels and PNG image."""
-    if not png.startswith(b"\x89PNG\r\n\x1a\n"):
-        raise StepError("the script's sandbox sent a figure that is not a PNG image")
-    return {
-        "title": str(header.get("title", ""))[:200],
-        "width": int(header["width"]),
-        "height": int(header["height"]),
-        "png": base64.b64encode(png).decode("ascii"),
-    }
+def _figures(outputs: list[tuple[dict[str, Any], bytes]]) -> list[dict[str, Any]]:
+    """The figures the harness sent, as the `figures` output keeps them: title, size in pixels
+    (read from the PNG itself) and the PNG. The frames came out of the sandbox, where the
+    user's code could have written them itself: the limits are checked again here."""
+    sent = [(header, png) for header, png in outputs if "figure" in header]
+    count, total = len(sent), sum(len(png) for _, png in sent)
+    if count > FIGURE_LIMITS["count"] or total > FIGURE_LIMITS["bytes"]:
+        raise StepError(f"the script's sandbox sent {count} figures of {total} bytes: too many")
+    figures = []
+    for header, png in sent:
+        valid = png.startswith(PNG_SIGNATURE) and png[12:16] == b"IHDR"
+        width, height = struct.unpack(">II", png[16:24]) if valid else (0, 0)
+        if not (0 < width <= FIGURE_LIMITS["side"] and 0 < height <= FIGURE_LIMITS["side"]):
+            raise StepError("the script's sandbox sent a figure that is not a PNG image")
+        title = str(header.get("title", ""))[:200]
+        png_text = base64.b64encode(png).decode("ascii")
+        figures.append({"title": title, "width": width, "height": height, "png": png_text})
+    return figures
 
 
 def _failure(error: Mapping[str, Any], memory_mb: int) -> StepError:

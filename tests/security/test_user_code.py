@@ -370,3 +370,31 @@ def test_a_custom_module_logs_and_reports_progress_as_it_goes(tmp_path: Path) ->
     assert out["dataset"]["b"].tolist() == [1, 1, 1]
     assert sorted(runner.logs) == ["logged", "printed"]  # two pipes: no order between them
     assert runner.context.progress_values == [(1, 3), (2, 3), (3, 3)]
+
+
+PNG_HEAD = 'b"\\x89PNG\\r\\n\\x1a\\n" + bytes(4) + b"IHDR"'
+FORGED_FIGURE = """import json, os, struct, sys
+
+
+def azureml_main(dataframe1, dataframe2=None):
+    out = os.fdopen(int(sys.argv[1]), "wb", closefd=False)  # the harness's results stream
+    for body in PAYLOADS:
+        header = json.dumps({"type": "output", "figure": 1, "title": "x", "size": len(body)})
+        out.write(struct.pack(">I", len(header)) + header.encode() + body)
+    out.flush()
+    return dataframe1
+"""
+
+
+@pytest.mark.parametrize(
+    "payloads",
+    [
+        '[b"<svg onload=alert(1)>"]',  # markup sent as a figure
+        f"[{PNG_HEAD} + struct.pack('>II', 10**6, 1)]",  # wider than any figure may be
+        f"[{PNG_HEAD} + struct.pack('>II', 1, 1)] * 21",  # more than the harness sends
+    ],
+)
+def test_figure_frames_a_script_forges_are_refused(run: ModuleRunner, payloads: str) -> None:
+    code = FORGED_FIGURE.replace("PAYLOADS", payloads)
+    with pytest.raises(StepError, match="the script's sandbox sent"):
+        run("script.python@1", {"code": code}, dataset1=DF)

@@ -1,8 +1,9 @@
 """Harness of Execute Python script: run the user's entry point on the input tables.
 
-Stdin: a start frame {"file", "entry_points", "inputs"} whose payload is the code, then one
+Stdin: a start frame {"file", "entry_points", "inputs", "figures" (limits: count, side in
+pixels, bytes)} whose payload is the code, then one
 frame per input ({"present"}, Parquet). Results: {"type": "output", "index"} frames (Parquet),
-a {"type": "output", "figure", "title", "width", "height"} frame (PNG) for each matplotlib
+a {"type": "output", "figure", "title"} frame (PNG) for each matplotlib
 figure the script left open, then {"type": "done"}; or an error frame.
 """
 
@@ -45,45 +46,39 @@ def _parquet(df: Any) -> bytes:
     return buffer.getvalue()
 
 
-MAX_FIGURES = 20
-MAX_FIGURE_SIDE = 4000  # pixels
-MAX_FIGURE_BYTES = 20 * 1024 * 1024  # of PNG, all figures together (a plot is ~20-200 KB)
-
-
-def _figures() -> list[tuple[dict[str, Any], bytes]]:
+def _figures(limits: dict[str, int]) -> list[tuple[dict[str, Any], bytes]]:
     """The matplotlib figures left open, in the order they were made, as PNG with their titles
-    (none when the script never imported pyplot)."""
+    (none when the script never imported pyplot); ValueError beyond `limits`."""
     pyplot = sys.modules.get("matplotlib.pyplot")
     if pyplot is None:
         return []
     numbers = pyplot.get_fignums()
-    if len(numbers) > MAX_FIGURES:
+    if len(numbers) > limits["count"]:
         raise ValueError(
-            f"the script left {len(numbers)} figures open; at most {MAX_FIGURES} are kept "
+            f"the script left {len(numbers)} figures open; at most {limits['count']} are kept "
             "(close the others with plt.close(fig))"
         )
     found, size = [], 0
     for number in numbers:
         figure = pyplot.figure(number)
         width, height = (round(side) for side in figure.get_size_inches() * figure.dpi)
-        if max(width, height) > MAX_FIGURE_SIDE:
+        if max(width, height) > limits["side"]:
             raise ValueError(
-                f"figure {number} is {width} by {height} pixels; at most {MAX_FIGURE_SIDE} on a "
+                f"figure {number} is {width} by {height} pixels; at most {limits['side']} on a "
                 "side (set a smaller figsize or dpi)"
             )
         buffer = io.BytesIO()
         figure.savefig(buffer, format="png")
         size += buffer.tell()
-        if size > MAX_FIGURE_BYTES:
+        if size > limits["bytes"]:
             raise ValueError(
                 f"the figures take {size / 1024 / 1024:.0f} MB of PNG up to figure {number}; "
-                f"at most {MAX_FIGURE_BYTES // 1024 // 1024} MB together"
+                f"at most {limits['bytes'] // 1024 // 1024} MB together"
             )
         title = figure.get_suptitle() or next(
             (axes.get_title() for axes in figure.axes if axes.get_title()), ""
         )
-        header = {"figure": number, "title": title or f"Figure {number}"}
-        found.append(({**header, "width": width, "height": height}, buffer.getvalue()))
+        found.append(({"figure": number, "title": title or f"Figure {number}"}, buffer.getvalue()))
     return found
 
 
@@ -116,7 +111,7 @@ def main() -> int:
             )
             return 1
         outputs = [_parquet(df) for df in _check_result(entry(*inputs))]
-        figures = _figures()
+        figures = _figures(start["figures"])
     except MemoryError as error:
         failures.report(out, "memory", error)
         return 1

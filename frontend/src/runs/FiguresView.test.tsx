@@ -43,6 +43,13 @@ describe("figures", () => {
     expect(links).toEqual(["Loss-epoch.png", "figure-2.png"]);
   });
 
+  it("shows a title a script chose as text, never as markup", () => {
+    const title = '<img src=x onerror="window.pwned=1">';
+    act(() => root.render(<FiguresView figures={[{ title, width: 1, height: 1, png: "AAAA" }]} />));
+    expect(container.querySelectorAll("img")).toHaveLength(1);
+    expect(container.querySelector("figcaption")?.textContent).toContain(title);
+  });
+
   it("says when the step drew none", () => {
     act(() => root.render(<FiguresView figures={[]} />));
     expect(container.textContent).toBe("The step drew no figures.");
