@@ -162,8 +162,21 @@ def bad_output(ctx: StepContext) -> dict[str, Any]:
 
 
 def cwd(ctx: StepContext) -> dict[str, Any]:
-    """Reports its working directory and the environment it sees."""
-    return {"out": {"cwd": os.getcwd(), "workdir": str(ctx.workdir), "env": sorted(os.environ)}}
+    """Reports its working directory, the environment it sees and its BLAS kernels."""
+    import numpy  # noqa: F401  (loads its BLAS)
+    from threadpoolctl import threadpool_info
+
+    blas = sorted(
+        {str(lib.get("architecture")) for lib in threadpool_info() if lib["user_api"] == "blas"}
+    )
+    return {
+        "out": {
+            "cwd": os.getcwd(),
+            "workdir": str(ctx.workdir),
+            "env": sorted(os.environ),
+            "blas": blas,
+        }
+    }
 
 
 def dataset_io(ctx: StepContext) -> dict[str, Any]:

@@ -91,10 +91,11 @@ ENV_ALLOW = (
     "USER",
     "LOGNAME",
     "VIRTUAL_ENV",
-    "OMP_NUM_THREADS",
-    "OPENBLAS_NUM_THREADS",
-    "MKL_NUM_THREADS",
 )
+# the locale, and the numeric libraries' settings (threads, and which kernels: OPENBLAS_CORETYPE,
+# MKL_CBWR, NPY_DISABLE_CPU_FEATURES…) as the server has them: a model scores to the same bits
+# in a worker as in the server's real-time scoring
+ENV_ALLOW_PREFIXES = ("LC_", "OPENBLAS_", "MKL_", "OMP_", "NPY_")
 _WORKER_CODE = "from designer.engine.runners.local import worker_main; worker_main()"
 RECENT_DIGESTS = 64  # how many artifact digests the runner remembers per worker
 PROVISIONAL_LIMIT = 64  # as held.PROVISIONAL_LIMIT (not imported: the parent stays light)
@@ -140,7 +141,9 @@ def _lost(error: str, *, collateral: bool) -> dict[str, Any]:
 
 def worker_environment(extra: Mapping[str, str] | None = None) -> dict[str, str]:
     """The environment of a worker: allow-listed variables only (no secrets), importable paths."""
-    env = {k: v for k, v in os.environ.items() if k in ENV_ALLOW or k.startswith("LC_")}
+    env = {
+        k: v for k, v in os.environ.items() if k in ENV_ALLOW or k.startswith(ENV_ALLOW_PREFIXES)
+    }
     paths = [p or os.getcwd() for p in sys.path]
     env["PYTHONPATH"] = os.pathsep.join(dict.fromkeys(p for p in paths if os.path.isdir(p)))
     env["PYTHONHASHSEED"] = "0"

@@ -374,6 +374,20 @@ def test_steps_run_in_their_own_workdir_with_a_clean_environment(env: Env) -> No
     assert not Path(data["workdir"]).exists() or not any(Path(data["workdir"]).iterdir())
 
 
+def test_a_worker_uses_the_blas_kernels_the_server_was_told_to(env: Env, monkeypatch) -> None:
+    """OPENBLAS_CORETYPE (and the other numeric libraries' settings) reach the workers: a
+    model scored in a worker and in the server (real-time scoring) computes with the same
+    kernels, to the last bit. Sandybridge is no machine's own choice today."""
+    monkeypatch.setenv("OPENBLAS_CORETYPE", "Sandybridge")
+    with LocalRunner(1) as runner:
+        env.runner = runner
+        result = env.run(graph([node("w", "test.cwd@1")]), cache=NullCache())
+    import json
+
+    data = json.loads(env.store.get(result.steps["w"].outputs["out"].digest))
+    assert data["blas"] == ["Sandybridge"]
+
+
 def test_datasets_are_written_and_read_from_a_step(env: Env) -> None:
     writer = {**node("d", "test.dataset_io@1"), "label": "Save things"}
     doc = graph([node("f", "test.frame@1", rows=4), writer], [("f.dataset", "d.dataset")])
