@@ -78,6 +78,7 @@ DOWNLOADS = ["csv", "parquet", "json", "pickle", "joblib", "bin"]
 STATUS_PARAMETER = OpenApiParameter(
     "status", str, required=False, enum=RunStatus.values, description="Only runs in this state."
 )
+ORIGINS = {"direct": "started from the editor or the API", "endpoint": "started by endpoint calls"}
 
 
 class RunsView(ScopedAPIView):
@@ -135,7 +136,8 @@ RUN_ID = IdConverter.regex  # an id a 64-bit column holds
 
 
 class WorkspaceRunsView(RunsView):
-    """A workspace's runs, filtered by ?graph=, ?status= and ?q= (the pipeline's name)."""
+    """A workspace's runs, filtered by ?graph=, ?status=, ?q= (the pipeline's name), ?user= (who
+    started them) and ?origin= (directly or by an endpoint call)."""
 
     policy = {"GET": Role.VIEWER}
 
@@ -144,6 +146,14 @@ class WorkspaceRunsView(RunsView):
             int_parameter("graph", 1, MAX_OFFSET, "Only runs of this graph."),
             STATUS_PARAMETER,
             search_parameter("Only the runs of the graphs whose name contains it."),
+            int_parameter("user", 1, MAX_OFFSET, "Only runs this user started."),
+            OpenApiParameter(
+                "origin",
+                str,
+                required=False,
+                enum=list(ORIGINS),
+                description="Only runs " + " or ".join(f"{k}: {v}" for k, v in ORIGINS.items()),
+            ),
             OpenApiParameter(
                 "ids",
                 {"type": "string", "pattern": f"^{RUN_ID}(,{RUN_ID}){{0,99}}$"},  # type: ignore[arg-type]
@@ -160,6 +170,13 @@ class WorkspaceRunsView(RunsView):
         if "graph" in request.query_params:
             graph = query_int(request, "graph", 0, 1, MAX_OFFSET)
             runs = runs.filter(graph_version__graph_id=graph)
+        if "user" in request.query_params:
+            runs = runs.filter(created_by_id=query_int(request, "user", 0, 1, MAX_OFFSET))
+        origin = request.query_params.get("origin")
+        if origin is not None:
+            if origin not in ORIGINS:
+                raise ApiError(400, "invalid", f"?origin={origin!r} is not one of {list(ORIGINS)}.")
+            runs = runs.filter(origin={}) if origin == "direct" else runs.exclude(origin={})
         if "ids" in request.query_params:
             ids = request.query_params["ids"].split(",")
             if len(ids) > 100 or not all(re.fullmatch(RUN_ID, i) for i in ids):

@@ -316,6 +316,14 @@ def test_a_workspaces_runs_across_its_pipelines_filtered_and_live(
     expect(page.get_by_test_id(f"run-row-{again['id']}")).to_contain_text("Daily load")  # live
     expect(rows).to_have_count(3)
 
+    started_by = page.get_by_test_id("run-started-by-filter")
+    started_by.select_option(label="endpoint calls")  # none here: every run was started by alice
+    expect(rows).to_have_count(0)
+    expect(page.get_by_text("No run matches.")).to_be_visible()
+    started_by.select_option(label="alice (you)")
+    expect(rows).to_have_count(3)
+    started_by.select_option("")
+
     page.get_by_test_id(f"run-row-{failed['id']}").get_by_test_id("run-pipeline").click()
     page.wait_for_url(f"**/graphs/{job}/runs/")
     expect(page.get_by_test_id("run-list").locator("tbody tr")).to_have_count(1)

@@ -1006,7 +1006,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** @description A workspace's runs, filtered by ?graph=, ?status= and ?q= (the pipeline's name). */
+        /**
+         * @description A workspace's runs, filtered by ?graph=, ?status=, ?q= (the pipeline's name), ?user= (who
+         *     started them) and ?origin= (directly or by an endpoint call).
+         */
         get: operations["workspaces_runs_list"];
         put?: never;
         post?: never;
@@ -8879,10 +8882,14 @@ export interface operations {
                 graph?: number;
                 /** @description Only these runs: up to 100 ids, comma-separated. */
                 ids?: string;
+                /** @description Only runs direct: started from the editor or the API or endpoint: started by endpoint calls */
+                origin?: "direct" | "endpoint";
                 /** @description Only the runs of the graphs whose name contains it. */
                 q?: string;
                 /** @description Only runs in this state. */
                 status?: "canceled" | "failed" | "queued" | "running" | "succeeded";
+                /** @description Only runs this user started. */
+                user?: number;
                 /** @description Items per page (a larger number gets 1000). */
                 limit?: number;
                 /** @description Items to skip. */

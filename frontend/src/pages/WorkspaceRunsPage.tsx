@@ -1,22 +1,48 @@
-// Every run of a workspace, newest first, across its pipelines: find by pipeline, filter by status, follow live.
-import { useState } from "react";
-import type { Run } from "../api/types";
+// Every run of a workspace, newest first, across its pipelines: find by pipeline, filter by status and by who or
+// what started it, follow live.
+import { useEffect, useState } from "react";
+import { api, items } from "../api/client";
+import type { Membership, Run } from "../api/types";
 import { useWorkspace } from "../api/useWorkspace";
 import { RunTable, useLiveRuns } from "../runs/RunTable";
 import { ListFooter } from "../ui/ListFooter";
 import { ListSearch } from "../ui/ListSearch";
-import { Shell } from "../ui/Shell";
+import { Shell, currentUser } from "../ui/Shell";
 import { usePagedList } from "../ui/usePagedList";
 
 const STATUSES = ["queued", "running", "succeeded", "failed", "canceled"];
+const ENDPOINT_CALLS = "endpoint";
+
+/** The query that keeps the runs a "Started by" choice names: a member's id, or endpoint calls. */
+function startedByQuery(choice: string): string {
+  if (choice === "") return "";
+  return choice === ENDPOINT_CALLS ? "origin=endpoint" : `user=${choice}`;
+}
+
+/** The workspace's members, the signed-in user first ("you"). */
+function useMembers(workspaceId: number): Membership[] {
+  const [members, setMembers] = useState<Membership[]>([]);
+  useEffect(() => {
+    const me = currentUser().username;
+    api
+      .get<Membership[] | { results: Membership[] }>(`/api/workspaces/${workspaceId}/members/?limit=200`)
+      .then((d) => setMembers(items(d).sort((a, b) => Number(b.user.username === me) - Number(a.user.username === me))))
+      .catch(() => setMembers([]));
+  }, [workspaceId]);
+  return members;
+}
 
 export function WorkspaceRunsPage({ workspaceId }: { workspaceId: number }) {
   const workspace = useWorkspace(workspaceId);
   const [status, setStatus] = useState("");
   const [search, setSearch] = useState("");
-  const path = `/api/workspaces/${workspaceId}/runs/${status ? `?status=${status}` : ""}`;
+  const [startedBy, setStartedBy] = useState("");
+  const members = useMembers(workspaceId);
+  const me = currentUser().username;
+  const query = [status && `status=${status}`, startedByQuery(startedBy)].filter(Boolean).join("&");
+  const path = `/api/workspaces/${workspaceId}/runs/${query ? `?${query}` : ""}`;
   const runList = usePagedList<Run>(path, search, (r) => r.id);
-  const filtered = status !== "" || search.trim() !== "";
+  const filtered = query !== "" || search.trim() !== "";
   useLiveRuns(workspaceId, runList, filtered);
   const runs = runList.items;
   return (
@@ -41,6 +67,18 @@ export function WorkspaceRunsPage({ workspaceId }: { workspaceId: number }) {
               {STATUSES.map((s) => (
                 <option key={s} value={s}>{s}</option>
               ))}
+            </select>
+          </label>
+          <label className="muted small">
+            Started by{" "}
+            <select value={startedBy} onChange={(e) => setStartedBy(e.target.value)} data-testid="run-started-by-filter">
+              <option value="">anyone</option>
+              {members.map((m) => (
+                <option key={m.user.id} value={String(m.user.id)}>
+                  {m.user.username === me ? `${m.user.username} (you)` : m.user.username}
+                </option>
+              ))}
+              <option value={ENDPOINT_CALLS}>endpoint calls</option>
             </select>
           </label>
           <span className="muted small">Open a pipeline's runs to compare two of them.</span>

@@ -355,7 +355,9 @@ def test_a_multipart_body_without_a_named_part_is_refused_not_read_as_empty(
     assert "where" in empty.content.decode()  # the endpoint's required parameter, named
 
 
-def test_a_calls_run_says_which_endpoint_and_caller_started_it(published: Published) -> None:
+def test_a_calls_run_says_which_endpoint_and_caller_started_it_and_is_found_by_it(
+    published: Published,
+) -> None:
     key_call = invoke(key_client(published.key), published.id, {"parameters": {"where": "a > 0"}})
     editor = published.team.client("editor")
     user_call = invoke(editor, published.id, {"parameters": {"where": "a > 1"}})
@@ -380,6 +382,25 @@ def test_a_calls_run_says_which_endpoint_and_caller_started_it(published: Publis
     assert origins[canvas.json()["id"]] is None
     run = editor.get(f"/api/runs/{key_call.json()['run']}/").json()
     assert run["origin"]["caller"]["kind"] == "key" and run["created_by"] is None
+
+    # the workspace's runs, found by what started them and by whom
+    runs = f"/api/workspaces/{published.team.workspace.pk}/runs/"
+
+    def found(query: str) -> set[int]:
+        return {run["id"] for run in editor.get(runs + query).json()["results"]}
+
+    calls = {key_call.json()["run"], user_call.json()["run"]}
+    assert found("?origin=endpoint") == calls
+    assert canvas.json()["id"] in found("?origin=direct") and not calls & found("?origin=direct")
+    editors = found(f"?user={published.team.users['editor'].pk}")
+    assert {user_call.json()["run"], canvas.json()["id"]} <= editors
+    assert key_call.json()["run"] not in editors
+    assert found(f"?user={published.team.users['editor'].pk}&origin=endpoint") == {
+        user_call.json()["run"]
+    }
+    for wrong in ("?origin=cron", "?user=me"):
+        refused = editor.get(runs + wrong)
+        assert refused.status_code == 400 and refused.json()["code"] == "invalid", wrong
 
 
 def test_the_migration_gives_earlier_calls_runs_their_origin(published: Published) -> None:
