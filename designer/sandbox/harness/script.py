@@ -1,10 +1,10 @@
 """Harness of Execute Python script: run the user's entry point on the input tables.
 
 Stdin: a start frame {"file", "entry_points", "inputs", "figures" (limits: count, side in
-pixels, bytes)} whose payload is the code, then one
-frame per input ({"present"}, Parquet). Results: {"type": "output", "index"} frames (Parquet),
-a {"type": "output", "figure", "title"} frame (PNG) for each matplotlib
-figure the script left open, then {"type": "done"}; or an error frame.
+pixels, bytes)} whose payload is the code, then one frame per input ({"present"}, Parquet).
+Results: {"type": "output", "index"} frames (Parquet), a {"type": "output", "figure", "title"}
+frame (PNG) for each matplotlib figure the script left open, then {"type": "done"}; or an
+error frame.
 """
 
 from __future__ import annotations
