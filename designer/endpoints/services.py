@@ -383,6 +383,16 @@ def _replay(previous: Invocation, digest: str, idempotency_key: str) -> Invocati
     return previous
 
 
+def call_origin(endpoint: Endpoint, caller: Caller) -> dict[str, Any]:
+    """What a call's run and the dataset versions it sends keep of it (decision 0053)."""
+    schedule = caller.schedule.pk if caller.schedule else None
+    return {
+        "endpoint": endpoint.pk,
+        "endpoint_name": endpoint.name,
+        "caller": caller_label(caller.key, schedule, caller.member),
+    }
+
+
 def _resolve_inputs(
     endpoint: Endpoint,
     caller: Caller,
@@ -446,6 +456,7 @@ def _resolve_inputs_in(
             table,
             files[name].name or "",
             f"Sent to endpoint {endpoint.name}",
+            origin=call_origin(endpoint, caller),
         )
         resolved[name] = {"dataset": dataset, "version": stored.digest, "source": "file"}
     return resolved
@@ -508,13 +519,7 @@ def invoke(
                 version=pinned.graph_version.number,
                 parameters=parameters,
                 node_params=node_params,
-                origin={
-                    "endpoint": endpoint.pk,
-                    "endpoint_name": endpoint.name,
-                    "caller": caller_label(
-                        caller.key, caller.schedule.pk if caller.schedule else None, user
-                    ),
-                },
+                origin=call_origin(endpoint, caller),
             )
             call = Invocation.objects.create(
                 endpoint=endpoint,

@@ -173,7 +173,12 @@ def _without_nul(value: Any) -> Any:
 
 
 def _write_version(
-    dataset: Dataset, table: Path, user: Any, filename: str, description: str
+    dataset: Dataset,
+    table: Path,
+    user: Any,
+    filename: str,
+    description: str,
+    origin: dict[str, Any] | None = None,
 ) -> DatasetVersion:
     digest = store_for(dataset.workspace_id).write(dataset.name, table, description)
     existing = dataset.versions.filter(digest=digest).first()
@@ -184,6 +189,7 @@ def _write_version(
         digest=digest,
         original_filename=filename,
         created_by=user,
+        origin=origin or {},
         **_version_fields(table),
     )
 
@@ -222,8 +228,10 @@ def add_version(
     table: Path,
     filename: str = "",
     description: str = "",
+    origin: dict[str, Any] | None = None,
 ) -> DatasetVersion:
-    """Store a Parquet file (from read_upload) as a new version of dataset `name`."""
+    """Store a Parquet file (from read_upload) as a new version of dataset `name`; `origin`
+    names the endpoint call that sent it (as `Run.origin`), if one did."""
     try:
         with transaction.atomic():
             dataset, _ = Dataset.objects.get_or_create(
@@ -231,7 +239,7 @@ def add_version(
             )
             if dataset.archived:  # a new version brings an archived dataset back
                 Dataset.objects.filter(pk=dataset.pk).update(archived=False)
-            return _write_version(dataset, table, user, filename, description)
+            return _write_version(dataset, table, user, filename, description, origin or {})
     except IntegrityError as exc:  # a concurrent upload of the same content
         raise ApiError(
             409, "conflict", f"Dataset {name!r} changed during the upload; retry."

@@ -226,6 +226,8 @@ class DatasetVersion(models.Model):
     )
     written_by_step = models.CharField(max_length=200, blank=True, default="")  # the node id
     written_by_label = models.CharField(max_length=200, blank=True, default="")  # its label then
+    # the endpoint call that sent it as a file, as Run.origin names one; empty otherwise
+    origin = models.JSONField(default=dict, blank=True)
 
     class Meta:
         ordering = ["-created_at"]

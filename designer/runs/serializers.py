@@ -412,11 +412,13 @@ class DatasetVersionSerializer(serializers.ModelSerializer):
         slug_field="username",
         read_only=True,
         allow_null=True,
-        help_text="Who uploaded it; null when a run wrote it.",
+        help_text="Who uploaded it (or sent it to an endpoint); null when a run wrote it or a "
+        "key or schedule sent it.",
     )
     columns = serializers.ListField(child=serializers.CharField(), read_only=True)
     summary = json_shaped("TableSummary")(read_only=True)
     written_by = serializers.SerializerMethodField()
+    sent_by = serializers.SerializerMethodField()
 
     class Meta:
         model = DatasetVersion
@@ -430,7 +432,16 @@ class DatasetVersionSerializer(serializers.ModelSerializer):
             "created_by",
             "created_at",
             "written_by",
+            "sent_by",
         ]
+
+    @extend_schema_field(
+        RunOriginSerializer(
+            allow_null=True, help_text="The endpoint call that sent it as a file; null: none."
+        )
+    )
+    def get_sent_by(self, version: DatasetVersion) -> dict[str, Any] | None:
+        return version.origin or None
 
     @extend_schema_field(DatasetWriterSerializer(allow_null=True))
     def get_written_by(self, version: DatasetVersion) -> dict[str, Any] | None:

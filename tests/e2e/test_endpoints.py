@@ -3,11 +3,13 @@ run it in a shell, and see the call in the endpoint's history."""
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import subprocess
 
 import pytest
+import requests
 from playwright.sync_api import Dialog, Page, expect
 
 from tests.e2e.conftest import api, upload_dataset
@@ -78,6 +80,22 @@ def test_publish_copy_the_curl_example_run_it_and_see_the_call(
     expect(origin).to_contain_text("key laptop (dse_")
     origin.get_by_role("link", name="churn").click()
     expect(page.get_by_test_id("endpoint-name")).to_have_text("churn")
+    endpoint = page.url.rstrip("/").rsplit("/", 1)[1]
+
+    # a file the key sends becomes a dataset version that says which call sent it
+    sent = requests.post(
+        f"{designer_server.url}/api/endpoints/{endpoint}/invoke/",
+        headers={"Authorization": f"Bearer {key}"},
+        data={"parameters": json.dumps({"where": "a > 0"})},
+        files={"rows": ("rows.csv", b"a,b\n5,p\n")},
+        timeout=30,
+    )
+    assert sent.status_code == 202, sent.text
+    page.goto(f"{designer_server.url}/workspaces/{designer_server.workspace}/datasets/")
+    page.get_by_test_id("preview-dataset-endpoint.churn.rows").click()
+    origin = page.get_by_test_id("dataset-origin")
+    expect(origin).to_contain_text("Sent by key laptop (dse_")
+    expect(origin).to_contain_text("via endpoint churn (rows.csv)")
 
     endpoints = api(
         page, designer_server, "GET", f"/api/workspaces/{designer_server.workspace}/endpoints/"

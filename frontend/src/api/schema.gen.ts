@@ -1297,11 +1297,13 @@ export interface components {
             readonly columns: string[];
             readonly summary: components["schemas"]["TableSummary"];
             original_filename: string;
-            /** @description Who uploaded it; null when a run wrote it. */
+            /** @description Who uploaded it (or sent it to an endpoint); null when a run wrote it or a key or schedule sent it. */
             readonly created_by: string | null;
             /** Format: date-time */
             readonly created_at: string;
             readonly written_by: components["schemas"]["DatasetWriter"] | null;
+            /** @description The endpoint call that sent it as a file; null: none. */
+            readonly sent_by: components["schemas"]["RunOrigin"] | null;
             readonly read_as: components["schemas"]["CsvDialect"] | null;
         };
         /** @description A run that read a dataset version, and the step that read it. */
@@ -1326,11 +1328,13 @@ export interface components {
             readonly columns: string[];
             readonly summary: components["schemas"]["TableSummary"];
             original_filename: string;
-            /** @description Who uploaded it; null when a run wrote it. */
+            /** @description Who uploaded it (or sent it to an endpoint); null when a run wrote it or a key or schedule sent it. */
             readonly created_by: string | null;
             /** Format: date-time */
             readonly created_at: string;
             readonly written_by: components["schemas"]["DatasetWriter"] | null;
+            /** @description The endpoint call that sent it as a file; null: none. */
+            readonly sent_by: components["schemas"]["RunOrigin"] | null;
         };
         /** @description The run step that wrote a dataset version. */
         DatasetWriter: {

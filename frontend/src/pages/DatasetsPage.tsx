@@ -8,6 +8,7 @@ import { mayEdit, useWorkspace } from "../api/useWorkspace";
 import { AUTO_CHOICES, DECIMALS, ENCODINGS, isCsvFile, readAsText, SEPARATORS, type CsvChoices } from "../datasets/csvDialect";
 import { linkProps } from "../router";
 import { fmt } from "../runs/charts";
+import { StartedBy } from "../runs/StartedBy";
 import { bytes } from "../ui/bytes";
 import { ListFooter } from "../ui/ListFooter";
 import { ListSearch } from "../ui/ListSearch";
@@ -44,8 +45,16 @@ function upload(workspaceId: number, name: string, file: File, choices: CsvChoic
   });
 }
 
-/** Where a version came from: the run step that wrote it, or who uploaded it. */
+/** Where a version came from: the run step that wrote it, the endpoint call that sent it, or who uploaded it. */
 function VersionOrigin({ version }: { version: DatasetVersion | undefined }) {
+  if (version?.sent_by) {
+    return (
+      <p className="small" data-testid="dataset-origin">
+        Sent by <StartedBy run={{ created_by: version.created_by, origin: version.sent_by }} />
+        {version.original_filename ? <span className="muted"> ({version.original_filename})</span> : null}
+      </p>
+    );
+  }
   if (version?.written_by) {
     const { run, label } = version.written_by;
     return (

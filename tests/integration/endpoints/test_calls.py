@@ -17,7 +17,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from designer.endpoints.models import Invocation
 from designer.runs import dataset_services
-from designer.runs.models import Dataset, Run
+from designer.runs.models import Dataset, DatasetVersion, Run
 from tests.integration.endpoints.conftest import Published, key_client, wait_call
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -177,6 +177,14 @@ def test_inputs_as_a_file_or_a_registered_dataset(published: Published) -> None:
         {"a": 5, "b": "p"},
         {"a": 6, "b": "r"},
     ]
+    # the version the file became says which call sent it (the datasets page shows it)
+    editor = published.team.client("editor")
+    datasets = editor.get(f"/api/workspaces/{published.team.workspace.pk}/datasets/").json()
+    sent = next(d for d in datasets["results"] if d["name"] == call["inputs"]["rows"]["dataset"])
+    run = editor.get(f"/api/runs/{call['run']}/").json()
+    assert sent["latest"]["sent_by"] == run["origin"]
+    assert sent["latest"]["sent_by"]["caller"]["kind"] == "key"
+    assert sent["latest"]["created_by"] is None and sent["latest"]["written_by"] is None
     by_name = {"dataset": call["inputs"]["rows"]["dataset"]}
     again = invoke(
         caller, published.id, {"parameters": {"where": "a > 5"}, "inputs": {"rows": by_name}}
@@ -421,6 +429,39 @@ def test_the_migration_gives_earlier_calls_runs_their_origin(published: Publishe
     assert Run.objects.get(pk=call.json()["run"]).origin == given
     assert given["caller"]["kind"] == "key"
     assert Run.objects.get(pk=canvas.json()["id"]).origin == {}
+
+
+def test_the_migration_gives_versions_earlier_calls_sent_their_origin(
+    published: Published,
+) -> None:
+    migration = importlib.import_module(
+        "designer.endpoints.migrations.0006_versions_name_the_calls_that_sent_them"
+    )
+    caller = key_client(published.key)
+    upload = SimpleUploadedFile("rows.csv", b"a,b\n7,s\n", "text/csv")
+    answer = caller.post(
+        f"/api/endpoints/{published.id}/invoke/",
+        {"parameters": json.dumps({"where": "a > 0"}), "rows": upload},
+        format="multipart",
+    )
+    assert answer.status_code == 202, answer.json()
+    call = wait_call(caller, answer.json()["id"])
+    sent = DatasetVersion.objects.get(digest=call["inputs"]["rows"]["version"])
+    member_upload = published.team.client("editor").post(
+        f"/api/workspaces/{published.team.workspace.pk}/datasets/",
+        {"name": "uploaded", "file": SimpleUploadedFile("u.csv", b"a,b\n1,x\n", "text/csv")},
+        format="multipart",
+    )
+    assert member_upload.status_code == 201, member_upload.json()
+    uploaded = DatasetVersion.objects.get(dataset__name="uploaded")
+    given = sent.origin
+    DatasetVersion.objects.update(origin={})  # as before the migration
+
+    migration.versions_name_their_calls(apps, None)
+
+    assert DatasetVersion.objects.get(pk=sent.pk).origin == given
+    assert given == Run.objects.get(pk=call["run"]).origin
+    assert DatasetVersion.objects.get(pk=uploaded.pk).origin == {}
 
 
 def test_a_dataset_a_call_read_or_a_schedule_reads_is_archived_not_deleted(
