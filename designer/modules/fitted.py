@@ -92,3 +92,17 @@ class OneHotTransform(_Fitted):
             }
             parts.append(pd.DataFrame(indicators, index=df.index))
         return pd.concat(parts, axis=1)
+
+
+@dataclass
+class SelectionTransform(_Fitted):
+    """Replays Filter based feature selection: drops the candidate columns that scored lowest."""
+
+    method: str
+    kept: list[str]
+    dropped: list[str]
+
+    def apply(self, df: pd.DataFrame) -> pd.DataFrame:
+        """`df` without the dropped features (the kept ones must be there)."""
+        _check(df, self.kept, "feature selection")
+        return df.drop(columns=[c for c in self.dropped if c in df.columns])

@@ -344,7 +344,56 @@ TRAINING = [
     ),
 ]
 
-SPECS = [*LEARNERS, *TRAINING]
+FEATURE_SELECTION = [
+    builtin(
+        "ml.select_features",
+        "Filter based feature selection",
+        "Feature selection",
+        """Scores each candidate feature against the label and keeps the best: Pearson
+        correlation (absolute), mutual information, F-score or chi-squared, as scikit-learn's
+        scoring functions compute them. Outputs the table without the features that scored
+        lowest (other columns pass through), every candidate's score, and the fitted selection,
+        so Apply transformation drops the same columns from test or scoring data.""",
+        "selection:select_features",
+        inputs=(PortSpec("dataset", PortType.DATAFRAME, "The data, with the label column."),),
+        outputs=(
+            PortSpec("dataset", PortType.DATAFRAME, "The table with the selected features."),
+            PortSpec("scores", PortType.DATAFRAME, "Feature, score and whether it was kept."),
+            PortSpec(
+                "transform", PortType.TRANSFORM, "The fitted selection, for Apply transformation."
+            ),
+        ),
+        params=(
+            _LABEL,
+            ParamSpec(
+                "columns",
+                ParamType.COLUMNS,
+                (),
+                description="Candidate features; empty means every numeric column but the label.",
+            ),
+            ParamSpec(
+                "method",
+                ParamType.ENUM,
+                "pearson",
+                choices=("pearson", "mutual_information", "f_score", "chi_squared"),
+            ),
+            ParamSpec(
+                "task",
+                ParamType.ENUM,
+                "classification",
+                choices=("classification", "regression"),
+                description="What the label is: F-score and mutual information score each way.",
+            ),
+            ParamSpec(
+                "count", ParamType.INT, 10, label="Features to keep", minimum=1, maximum=100000
+            ),
+            _seed(),
+        ),
+        helpers=(*_ML, "fitted"),
+    ),
+]
+
+SPECS = [*FEATURE_SELECTION, *LEARNERS, *TRAINING]
 
 # Which way each metric of Evaluate model (and the cross-validation and tuning summaries) is
 # better: run comparisons colour a change by it.
