@@ -4,6 +4,7 @@ like any graph, compile it, and get the run's own scores back for the test rows.
 from __future__ import annotations
 
 import io
+import json
 from typing import Any
 
 import pandas as pd
@@ -13,7 +14,7 @@ from designer.graphs.models import GraphVersion
 from designer.runs.inference import build_version_scorer
 from designer.runs.models import Run
 from tests.integration.api.conftest import Team, make_team
-from tests.integration.api.test_runs import import_example, steps, wait_for
+from tests.integration.api.test_runs import EXAMPLES, import_example, steps, wait_for
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -87,3 +88,65 @@ def test_who_may_derive_and_from_which_runs(team_tx: Team) -> None:
     Run.objects.filter(pk=run["id"]).update(status="failed")
     failed = editor.post(url, {}, format="json")
     assert failed.status_code == 409 and failed.json()["code"] == "run_not_succeeded"
+
+
+def test_a_feature_selection_before_training_is_replayed_by_the_scorer(team_tx: Team) -> None:
+    editor = team_tx.client("editor")
+    document = json.loads((EXAMPLES / "binary_breast_cancer.json").read_text())
+    document["nodes"] += [
+        {
+            "id": "select",
+            "module": "ml.select_features@1",
+            "params": {"label": "target", "method": "f_score", "count": 8},
+            "position": {"x": 0, "y": 0},
+        },
+        {
+            "id": "select_test",
+            "module": "transform.apply_transform@1",
+            "position": {"x": 0, "y": 0},
+        },
+    ]
+    rewired = {("split", "train", "normalize"): ("select", "dataset")}
+    rewired[("split", "test", "apply")] = ("select_test", "dataset")
+    for edge in document["edges"]:
+        key = (edge["source"]["node"], edge["source"]["port"], edge["target"]["node"])
+        if key in rewired:
+            edge["source"] = dict(zip(("node", "port"), rewired[key], strict=True))
+    document["edges"] += [
+        {"id": f"s{i}", "source": {"node": s, "port": sp}, "target": {"node": t, "port": tp}}
+        for i, (s, sp, t, tp) in enumerate(
+            [
+                ("split", "train", "select", "dataset"),
+                ("split", "test", "select_test", "dataset"),
+                ("select", "transform", "select_test", "transform"),
+            ]
+        )
+    ]
+    graph = editor.post(
+        f"/api/workspaces/{team_tx.workspace.pk}/graphs/",
+        {"name": "selected", "document": document},
+        format="json",
+    )
+    assert graph.status_code == 201, graph.json()
+    started = editor.post(f"/api/graphs/{graph.json()['id']}/runs/", {}, format="json")
+    run = wait_for(editor, started.json()["id"])
+    assert run["status"] == "succeeded", steps(run)
+    kept = table(editor, run["id"], "select", "scores").query("Selected")["Feature"].tolist()
+    assert len(kept) == 8
+
+    created = editor.post(
+        f"/api/runs/{run['id']}/inference-graph/", {"score_node": "score_logreg"}, format="json"
+    )
+    assert created.status_code == 201, created.json()
+    inference = created.json()["id"]
+    batch = wait_for(
+        editor, editor.post(f"/api/graphs/{inference}/runs/", {}, format="json").json()["id"]
+    )
+    assert batch["status"] == "succeeded", steps(batch)
+    version = GraphVersion.objects.get(graph_id=inference, number=batch["version"])
+    exact = build_version_scorer(version, onnx=False)
+    test_rows = table(editor, run["id"], "split", "test").drop(columns=["target"])
+    expected = table(editor, run["id"], "score_logreg", "dataset")
+    got = exact.score(test_rows.to_dict(orient="records"))
+    assert [r["Scored Probabilities"] for r in got] == expected["Scored Probabilities"].tolist()
+    assert exact.runtime == "graph"  # the selection is replayed step by step
