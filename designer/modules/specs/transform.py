@@ -173,7 +173,8 @@ SPECS = [
         "Apply transformation",
         "Data transformation",
         """Applies a transform fitted by another module (Normalize data, Clean missing data,
-        Convert to indicator values) to a table, with the statistics learned at fitting time.""",
+        Convert to indicator values, Filter based feature selection) to a table, with what was
+        learned at fitting time.""",
         "transform:apply_transform",
         inputs=(PortSpec("transform", PortType.TRANSFORM, "A fitted transform."), _in()),
         outputs=(_out(),),
