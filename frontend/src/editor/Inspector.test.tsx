@@ -60,6 +60,19 @@ describe("Inspector", () => {
     expect(container.querySelector('[data-testid="field-fraction"] .field-error')?.textContent).toBe("Must be at most 1");
   });
 
+  it("shows an enum left unset at its default, which the step then uses", () => {
+    const spec = catalogue.get("data.sample_dataset@1");
+    const node = { id: "d", module: "data.sample_dataset@1", params: {}, position: { x: 0, y: 0 } };
+    act(() =>
+      root.render(
+        <Inspector node={node} spec={spec} issues={[]} step={undefined} columns={null} pipelineParams={[]} readOnly={false} onParam={() => undefined} onLabel={() => undefined} onExecution={() => undefined} />,
+      ),
+    );
+    const select = container.querySelector<HTMLSelectElement>("#param-d-name");
+    expect(select?.value).toBe("");
+    expect(select?.selectedOptions[0]?.textContent).toBe("iris (default)");
+  });
+
   it("says when a module runs in a container image", () => {
     const plain = catalogue.get("ml.train_model@1");
     const node = { id: "t", module: "ml.train_model@1", params: {}, position: { x: 0, y: 0 } };

@@ -149,7 +149,7 @@ export function ParamField({ nodeId, spec, value, columns, pipelineParams, error
   } else if (spec.type === "enum") {
     input = (
       <select id={id} value={value === undefined || value === null ? "" : String(value)} disabled={readOnly} onChange={(e) => onChange(e.target.value === "" ? (spec.nullable ? null : undefined) : e.target.value)}>
-        {(spec.required || spec.nullable || value === undefined) && <option value="">{spec.nullable ? "none" : "choose…"}</option>}
+        {(spec.required || spec.nullable || value === undefined) && <option value="">{spec.nullable ? "none" : spec.default != null ? `${String(spec.default)} (default)` : "choose…"}</option>}
         {(spec.choices ?? []).map((c) => (
           <option key={c} value={c}>
             {c}
