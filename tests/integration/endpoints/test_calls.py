@@ -9,6 +9,7 @@ from __future__ import annotations
 import importlib
 import io
 import json
+from typing import Any
 
 import pandas as pd
 import pytest
@@ -162,16 +163,24 @@ def test_idempotency_key_returns_the_same_call(published: Published) -> None:
     assert mine.status_code == 202 and mine.json()["id"] != first.json()["id"]
 
 
-def test_inputs_as_a_file_or_a_registered_dataset(published: Published) -> None:
+def send_rows(published: Published, csv: bytes) -> dict[str, Any]:
+    """A key's call with its rows as a CSV file, once finished."""
     caller = key_client(published.key)
-    upload = SimpleUploadedFile("rows.csv", b"a,b\n5,p\n-1,q\n6,r\n", "text/csv")
     answer = caller.post(
         f"/api/endpoints/{published.id}/invoke/",
-        {"parameters": json.dumps({"where": "a > 0"}), "rows": upload},
+        {
+            "parameters": json.dumps({"where": "a > 0"}),
+            "rows": SimpleUploadedFile("rows.csv", csv, "text/csv"),
+        },
         format="multipart",
     )
     assert answer.status_code == 202, answer.json()
-    call = wait_call(caller, answer.json()["id"])
+    return wait_call(caller, answer.json()["id"])
+
+
+def test_inputs_as_a_file_or_a_registered_dataset(published: Published) -> None:
+    caller = key_client(published.key)
+    call = send_rows(published, b"a,b\n5,p\n-1,q\n6,r\n")
     assert call["inputs"]["rows"]["source"] == "file"
     assert json.loads(caller.get(call["outputs"][0]["urls"]["json"]).content) == [
         {"a": 5, "b": "p"},
@@ -437,15 +446,7 @@ def test_the_migration_gives_versions_earlier_calls_sent_their_origin(
     migration = importlib.import_module(
         "designer.endpoints.migrations.0006_versions_name_the_calls_that_sent_them"
     )
-    caller = key_client(published.key)
-    upload = SimpleUploadedFile("rows.csv", b"a,b\n7,s\n", "text/csv")
-    answer = caller.post(
-        f"/api/endpoints/{published.id}/invoke/",
-        {"parameters": json.dumps({"where": "a > 0"}), "rows": upload},
-        format="multipart",
-    )
-    assert answer.status_code == 202, answer.json()
-    call = wait_call(caller, answer.json()["id"])
+    call = send_rows(published, b"a,b\n7,s\n")
     sent = DatasetVersion.objects.get(digest=call["inputs"]["rows"]["version"])
     member_upload = published.team.client("editor").post(
         f"/api/workspaces/{published.team.workspace.pk}/datasets/",
