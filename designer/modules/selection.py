@@ -11,10 +11,8 @@ import pandas as pd
 from designer.engine.context import StepContext, StepError
 from designer.modules._frames import column_list, frame, require_columns
 from designer.modules.fitted import SelectionTransform
+from designer.modules.specs.ml import SELECTION_METHODS
 from designer.modules.training import resolve_label
-
-METHODS = ("pearson", "mutual_information", "f_score", "chi_squared")
-TASKS = ("classification", "regression")
 
 
 def _scores(method: str, task: str, X: pd.DataFrame, y: pd.Series, seed: int | None) -> Any:
@@ -86,8 +84,8 @@ def select_features(ctx: StepContext) -> Mapping[str, Any]:
         raise StepError("columns: no candidate feature besides the label", param="columns")
     method = str(ctx.params.get("method") or "pearson")
     task = str(ctx.params.get("task") or "classification")
-    if method not in METHODS:
-        raise StepError(f"method: choose one of {', '.join(METHODS)}", param="method")
+    if method not in SELECTION_METHODS:
+        raise StepError(f"method: choose one of {', '.join(SELECTION_METHODS)}", param="method")
     _check(df, label, candidates, method, task)
     seed = ctx.params.get("seed")
     raw = _scores(method, task, df[candidates], df[label], seed)

@@ -239,7 +239,7 @@ def add_version(
             )
             if dataset.archived:  # a new version brings an archived dataset back
                 Dataset.objects.filter(pk=dataset.pk).update(archived=False)
-            return _write_version(dataset, table, user, filename, description, origin or {})
+            return _write_version(dataset, table, user, filename, description, origin)
     except IntegrityError as exc:  # a concurrent upload of the same content
         raise ApiError(
             409, "conflict", f"Dataset {name!r} changed during the upload; retry."

@@ -9,6 +9,7 @@ from designer.modules.specs import SEED_MAX, TRAINING_TIMEOUT, builtin
 CLASSIFICATION_METRICS = ("accuracy", "precision", "recall", "f1", "auc", "log_loss")
 REGRESSION_METRICS = ("mae", "rmse", "r2")
 TUNING_METRICS = CLASSIFICATION_METRICS + REGRESSION_METRICS
+SELECTION_METHODS = ("pearson", "mutual_information", "f_score", "chi_squared")
 
 _UNTRAINED = (PortSpec("model", PortType.MODEL, "An untrained model: connect it to a trainer."),)
 _ML = ("_frames", "models", "training", "evaluate")
@@ -375,7 +376,7 @@ FEATURE_SELECTION = [
                 "method",
                 ParamType.ENUM,
                 "pearson",
-                choices=("pearson", "mutual_information", "f_score", "chi_squared"),
+                choices=SELECTION_METHODS,
             ),
             ParamSpec(
                 "task",
