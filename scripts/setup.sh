@@ -11,3 +11,7 @@ if [ ! -f "$stamp" ] || [ requirements.txt -nt "$stamp" ] || [ requirements-dev.
   .venv/bin/pip install -qq -r requirements.txt -r requirements-dev.txt
   touch "$stamp"
 fi
+# matplotlib's font list as sandboxes see the fonts: each plotting step starts from it
+if [ ! -d .venv/share/designer/matplotlib ] || [ "$stamp" -nt .venv/share/designer/matplotlib ]; then
+  .venv/bin/python -c 'from designer.sandbox.fonts import build; build()'
+fi

@@ -39,6 +39,7 @@ from pathlib import Path
 from typing import Any
 
 from designer.sandbox import bwrap, orphans, slots
+from designer.sandbox.fonts import FONT_LIST
 from designer.sandbox.harness import protocol
 from designer.sandbox.limits import MB, Limits
 
@@ -54,6 +55,8 @@ ENVIRONMENT = {
     "OPENBLAS_NUM_THREADS": "1",
     "MKL_NUM_THREADS": "1",
     "MPLBACKEND": "Agg",  # matplotlib draws into memory: a script's figures become its output
+    "MPLCONFIGDIR": "/tmp/matplotlib",  # the script harness starts it from DESIGNER_FONT_LIST
+    "DESIGNER_FONT_LIST": str(FONT_LIST),  # read-only: inside the interpreter's prefix
 }
 READ_SIZE = 65536
 TMPFS_CAP = 64 * 1024 * MB  # with cgroups the memory cgroup is what limits the tmpfs mounts

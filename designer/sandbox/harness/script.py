@@ -12,6 +12,7 @@ from __future__ import annotations
 import io
 import linecache
 import os
+import shutil
 import sys
 import warnings
 from typing import Any
@@ -23,6 +24,18 @@ import guard
 import pandas as pd  # before the step is known: a standby sandbox has it ready
 import protocol
 import pyarrow.parquet  # noqa: F401  (what read_parquet and to_parquet use, imported early too)
+
+
+def _font_list() -> None:
+    """Start matplotlib's config folder with the font list built at setup
+    (designer/sandbox/fonts.py), so importing it does not scan the fonts in every step."""
+    source, config = os.environ.get("DESIGNER_FONT_LIST", ""), os.environ.get("MPLCONFIGDIR")
+    if not config or not os.path.isdir(source):
+        return
+    os.makedirs(config, exist_ok=True)
+    for name in os.listdir(source):
+        if name.startswith("fontlist-") and name.endswith(".json"):
+            shutil.copyfile(os.path.join(source, name), os.path.join(config, name))
 
 
 def _check_result(result: Any) -> list[Any]:
@@ -83,6 +96,7 @@ def _figures(limits: dict[str, int]) -> list[tuple[dict[str, Any], bytes]]:
 
 
 def main() -> int:
+    _font_list()  # before the step is known, as the imports above
     out, start, code = guard.start()
     # plt.show() keeps the figure, which becomes the step's output: nothing to warn about
     warnings.filterwarnings("ignore", "FigureCanvasAgg is non-interactive")

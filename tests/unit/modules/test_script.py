@@ -207,6 +207,21 @@ def test_figures_left_open_are_the_figures_output_as_png(run) -> None:
     assert out["result1"].equals(DF)
 
 
+def test_a_plotting_step_starts_from_the_font_list_built_at_setup(run) -> None:
+    code = script(
+        "    import logging\n"
+        "    logging.basicConfig(level=logging.DEBUG, format='%(name)s: %(message)s')\n"
+        "    import matplotlib.pyplot as plt\n"
+        "    plt.title('fonts')\n"
+        "    return dataframe1\n"
+    )
+    out = run("script.python@1", {"code": code}, dataset1=DF)
+    assert [f["title"] for f in out["figures"]["figures"]] == ["fonts"]
+    loaded = [line for line in run.logs if "Using fontManager instance from" in line]
+    assert loaded and "/tmp/matplotlib/fontlist-v" in loaded[0], run.logs[:20]
+    assert not any("generated new fontManager" in line for line in run.logs)
+
+
 def test_a_script_that_draws_nothing_has_no_figures(run) -> None:
     out = run("script.python@1", {"code": script("    return dataframe1\n")}, dataset1=DF)
     assert out["figures"] == {"figures": []}
