@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from designer.engine.context import StepError
@@ -106,3 +107,60 @@ class SelectionTransform(_Fitted):
         """`df` without the dropped features (the kept ones must be there)."""
         _check(df, self.kept, "feature selection")
         return df.drop(columns=[c for c in self.dropped if c in df.columns])
+
+
+@dataclass
+class PcaTransform(_Fitted):
+    """Replays Principal component analysis: the fitted columns become their components.
+
+    As scikit-learn's StandardScaler then PCA compute it, operation for operation: each column
+    less `center` over `scale` (0 and 1 when not standardized), then, with the rows as a matrix
+    Z, `Z @ components.T - mean @ components.T`.
+    """
+
+    columns: list[str]
+    center: list[float]
+    scale: list[float]
+    mean: list[float]
+    components: list[list[float]]  # one row per component, one weight per column
+    names: list[str]  # the components' columns: PC1, PC2, …
+
+    def project(self, values: np.ndarray) -> np.ndarray:
+        """The components of rows of the fitted columns (no missing value). Computed on a
+        column-major copy, as a table's values are laid out: the same bits whatever the layout
+        given (a real-time call's rows), and scikit-learn's on the same table."""
+        weights = np.asarray(self.components, dtype="float64").T
+        rows = np.asfortranarray(values, dtype="float64")
+        scaled = (rows - np.asarray(self.center)) / np.asarray(self.scale)
+        projected: np.ndarray = scaled @ weights
+        projected -= np.asarray(self.mean).reshape(1, -1) @ weights
+        return projected
+
+    def apply(self, df: pd.DataFrame) -> pd.DataFrame:
+        """`df` with the fitted columns replaced by the components, after the other columns."""
+        projected = self.project(pca_rows(df, self.columns, self.names))
+        components = pd.DataFrame(projected, columns=self.names, index=df.index)
+        return pd.concat([df.drop(columns=self.columns), components], axis=1)
+
+
+def pca_rows(df: pd.DataFrame, columns: list[str], names: list[str]) -> np.ndarray:
+    """The rows of `columns` as a float64 matrix for principal components named `names`; a
+    StepError for a missing column, a missing value, or a column kept that a component would
+    overwrite."""
+    _check(df, columns, "principal component analysis")
+    clashing = [c for c in names if c in df.columns and c not in columns]
+    if clashing:
+        raise StepError(
+            f"dataset: {', '.join(map(repr, clashing))} would be both a column kept and a "
+            "component; rename it first (Edit metadata)",
+            port="dataset",
+        )
+    values = df[columns].astype("float64")
+    missing = [c for c in columns if values[c].isna().any()]
+    if missing:
+        raise StepError(
+            f"dataset: {', '.join(map(repr, missing[:10]))} have missing values, which "
+            "principal components cannot be computed from; clean them first (Clean missing data)",
+            port="dataset",
+        )
+    return np.asfortranarray(values.to_numpy(), dtype="float64")  # as scikit-learn gets it

@@ -111,6 +111,29 @@ def _join(left: list[Column], right: list[Column]) -> list[Column]:
     return out + [{**c, "name": f"{c['name']}_right"} if c["name"] in both else c for c in right]
 
 
+def _pca(params: Mapping[str, Any], table: list[Column]) -> dict[str, Columns]:
+    """Principal component analysis: the columns not reduced, then PC1…PCn (pca.py)."""
+    count = int(params.get("count") or 2)
+    names = [f"PC{i}" for i in range(1, count + 1)]
+    numbers = [{"name": name, "dtype": "float64"} for name in names]
+    variance = ["Component", "Explained variance", "Variance ratio", "Cumulative ratio"]
+    outputs: dict[str, Columns] = {
+        "variance": [
+            {"name": n, "dtype": "str" if n == "Component" else "float64"} for n in variance
+        ],
+        "weights": [{"name": "Column", "dtype": "str"}, *numbers],
+        "dataset": None,
+    }
+    chosen, excluded = _names(params.get("columns")), set(_names(params.get("exclude")))
+    if not chosen and any(not c["dtype"] for c in table):
+        return outputs  # every numeric column: needs every column's type
+    reduced = (
+        set(chosen) if chosen else {c["name"] for c in table if _DTYPE_TESTS["numeric"](c["dtype"])}
+    )
+    outputs["dataset"] = [c for c in table if c["name"] not in reduced - excluded] + numbers
+    return outputs
+
+
 def _enter(params: Mapping[str, Any]) -> Columns:
     text = str(params.get("csv") or "").strip()
     if not text:
@@ -146,6 +169,8 @@ def infer(
     if module == "transform.join":
         left, right = inputs.get("left"), inputs.get("right")
         return {"dataset": _join(left, right) if left is not None and right is not None else None}
+    if module == "transform.pca" and table is not None:
+        return _pca(params, table)
     if module == "ml.score_model" and table is not None:
         # the probability columns depend on the model's classes: only the label is certain
         kept = [c for c in table if not c["name"].startswith((SCORED_LABELS, SCORED_PROBABILITIES))]

@@ -1,11 +1,12 @@
-"""The fused fast path of a scorer: request columns → replays of fitted per-column transforms →
-one trained model (scikit-learn or ONNX) → the scored columns, on plain arrays.
+"""The fused fast path of a scorer: request columns → replays of fitted transforms → one trained
+model (scikit-learn or ONNX) → the scored columns, on plain arrays.
 
 A graph qualifies when the rows go from the Web service input through Select columns and Apply
-transformation (a frozen normalizer or missing-value fill) to Score model, then through Select
-columns to the Web service output. The replays do the same float64 operations as the fitted
-transforms' own `apply`, so with scikit-learn the outputs are bit-identical to the graph path;
-`scorer.build_scorer` checks that on the training rows before it uses a kernel.
+transformation (a frozen normalizer, missing-value fill or principal component projection) to
+Score model, then through Select columns to the Web service output. The replays do the same
+float64 operations as the fitted transforms' own `apply`, so with scikit-learn the outputs are
+bit-identical to the graph path; `scorer.build_scorer` checks that on the training rows before
+it uses a kernel.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from designer.modules.fitted import CleanTransform, ScaleTransform
+from designer.modules.fitted import CleanTransform, PcaTransform, ScaleTransform
 from designer.modules.models import TrainedModel
 from designer.modules.portable import OnnxPredictor
 from designer.modules.training import accepts_missing, scored_columns
@@ -41,13 +42,14 @@ class Keep:
 
 @dataclass
 class Replay:
-    """A fitted Scale or Clean transform replayed column by column."""
+    """A fitted Scale or Clean transform replayed column by column, or a principal component
+    projection."""
 
-    fitted: ScaleTransform | CleanTransform
+    fitted: ScaleTransform | CleanTransform | PcaTransform
 
     @classmethod
     def of(cls, fitted: Any) -> Replay:
-        if isinstance(fitted, ScaleTransform):
+        if isinstance(fitted, ScaleTransform | PcaTransform):
             return cls(fitted)
         if isinstance(fitted, CleanTransform) and not (
             fitted.strategy == "remove_rows" and fitted.columns
@@ -55,10 +57,18 @@ class Replay:
             return cls(fitted)
         raise NotFusable(f"a {type(fitted).__name__} ({_strategy(fitted)}) is replayed per table")
 
-    def apply(self, columns: Columns) -> Columns:
+    def apply(self, columns: Columns) -> Columns | None:
+        """The columns after the transform; None when rows hold missing values it cannot take
+        (a projection: the graph path then gives the step's own error)."""
         out = dict(columns)
         fitted = self.fitted
-        if isinstance(fitted, ScaleTransform):
+        if isinstance(fitted, PcaTransform):
+            rows = np.column_stack([out.pop(c).astype("float64") for c in fitted.columns])
+            if np.isnan(rows).any():
+                return None
+            projected = fitted.project(rows)
+            out.update({name: projected[:, i] for i, name in enumerate(fitted.names)})
+        elif isinstance(fitted, ScaleTransform):
             for c in fitted.center:
                 out[c] = (out[c].astype("float64") - fitted.center[c]) / fitted.scale[c]
         elif fitted.strategy == "remove_columns":
@@ -132,7 +142,10 @@ class Kernel:
         """The model's feature columns after the replays; None when the rows hold missing
         values the model cannot take (the graph path then gives the step's own error)."""
         for step in self.before:
-            columns = step.apply(columns)
+            replayed = step.apply(columns)
+            if replayed is None:
+                return None
+            columns = replayed
         try:
             features = {f: columns[f] for f in self.trained.features}
         except KeyError:

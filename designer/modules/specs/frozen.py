@@ -51,7 +51,8 @@ SPECS = [
     _frozen(
         FROZEN_TRANSFORM,
         "Frozen fitted transform",
-        "a fitted transform (normalizer, cleaning, indicator values)",
+        "a fitted transform (normalizer, cleaning, indicator values, principal components, "
+        "feature selection)",
         "frozen_transform",
         PortSpec("transform", PortType.TRANSFORM, "The fitted transform."),
     ),

@@ -168,13 +168,55 @@ SPECS = [
             ParamSpec("method", ParamType.ENUM, "zscore", choices=("zscore", "minmax", "robust")),
         ),
     ),
+    builtin(
+        "transform.pca",
+        "Principal component analysis",
+        "Data transformation",
+        """Replaces numeric columns by their first principal components (PC1, PC2, …): the
+        directions of largest variance, as scikit-learn's PCA finds them, after standardizing
+        each column (unless turned off) so that units do not decide. Outputs the table with the
+        components after the columns left as they were, the variance each component explains,
+        each column's weight in each component, and the fitted projection, so Apply
+        transformation projects test or scoring data the same way.""",
+        "pca:pca",
+        inputs=(_in(),),
+        outputs=(
+            _out(description="The table with the components instead of the chosen columns."),
+            _out(
+                "variance",
+                "One row per component: explained variance, its ratio of the whole, cumulative.",
+            ),
+            _out("weights", "One row per column: its weight in each component."),
+            _transform_out("The fitted projection, for Apply transformation."),
+        ),
+        params=(
+            _columns("Numeric columns to reduce; empty means every numeric column."),
+            _columns("Columns to leave unchanged (e.g. the label).", "exclude"),
+            ParamSpec(
+                "count",
+                ParamType.INT,
+                2,
+                label="Components",
+                description="How many components to keep.",
+                minimum=1,
+                maximum=10000,
+            ),
+            ParamSpec(
+                "standardize",
+                ParamType.BOOL,
+                True,
+                description="Scale each column to unit variance first (PCA of the correlations).",
+            ),
+        ),
+        helpers=("_frames", "fitted"),
+    ),
     _spec(
         "transform.apply_transform",
         "Apply transformation",
         "Data transformation",
         """Applies a transform fitted by another module (Normalize data, Clean missing data,
-        Convert to indicator values, Filter based feature selection) to a table, with what was
-        learned at fitting time.""",
+        Convert to indicator values, Principal component analysis, Filter based feature
+        selection) to a table, with what was learned at fitting time.""",
         "transform:apply_transform",
         inputs=(PortSpec("transform", PortType.TRANSFORM, "A fitted transform."), _in()),
         outputs=(_out(),),

@@ -8,6 +8,7 @@ from typing import Any
 from designer.engine.columns import infer_columns
 from designer.engine.schema import parse_graph
 from designer.modules import builtin_registry, schemas
+from designer.modules.data import load_sample
 from tests.support.graphs import graph, node
 
 DATASETS = {"loans": [{"name": "income", "dtype": "float64"}, {"name": "city", "dtype": "str"}]}
@@ -77,3 +78,32 @@ def test_what_cannot_be_known_says_so() -> None:
     )
     found = columns_of(doc)
     assert found["d"]["dataset"] is None and found["s"]["dataset"] is None
+
+
+def test_principal_components_replace_the_columns_they_reduce(run) -> None:
+    doc = graph(
+        [
+            node("wine", "data.sample_dataset@1", name="wine"),
+            node("all", "transform.pca@1", exclude=["target"], count=3),
+            node("some", "transform.pca@1", columns=["alcohol", "ash"], standardize=False),
+            node("loans", "data.enter_data@1", csv="income,city\n1,x\n"),  # types unknown
+            node("typeless", "transform.pca@1"),
+        ],
+        [
+            ("wine.dataset", "all.dataset"),
+            ("wine.dataset", "some.dataset"),
+            ("loans.dataset", "typeless.dataset"),
+        ],
+    )
+    found = columns_of(doc)
+    wine = load_sample("wine")
+    ran = run("transform.pca@1", {"exclude": ["target"], "count": 3}, dataset=wine)
+    for port in ("dataset", "variance", "weights"):  # as the step makes them, types too
+        table = ran[port]
+        assert found["all"][port] == [
+            {"name": str(c), "dtype": str(t)} for c, t in table.dtypes.items()
+        ]
+    some = names(found["some"]["dataset"])
+    assert some == [c for c in wine.columns if c not in ("alcohol", "ash")] + ["PC1", "PC2"]
+    assert found["typeless"]["dataset"] is None  # which columns are numeric is not known
+    assert names(found["typeless"]["weights"]) == ["Column", "PC1", "PC2"]

@@ -21,12 +21,13 @@ def training_document(
     data: str,
     label: str = "target",
     *,
-    normalize: bool = False,
+    fit: str | None = None,
     clean: str | None = None,
     clustering: bool = False,
 ) -> dict[str, Any]:
-    """data → [clean missing with this strategy] → split → [normalize, apply] → learner →
-    train → score (or the clustering pair)."""
+    """data → [clean missing with this strategy] → split → [`fit` (e.g. transform.normalize)
+    on the training rows, applied to the test rows] → learner → train → score (or the
+    clustering pair)."""
     nodes = [
         ("data", "data.sample_dataset@1", {"name": data}),
         ("split", "transform.split_rows@1", {"fraction": 0.25, "seed": 1}),
@@ -37,17 +38,18 @@ def training_document(
         nodes.append(("clean", "transform.clean_missing@1", {"strategy": clean}))
         wires = [("data", "dataset", "clean", "dataset"), ("clean", "dataset", "split", "dataset")]
     rows, test = ("split", "train"), ("split", "test")
-    if normalize:
+    if fit:
+        name = fit.rpartition(".")[2]  # e.g. normalize
         nodes += [
-            ("normalize", "transform.normalize@1", {"exclude": [label]}),
+            (name, f"{fit}@1", {"exclude": [label]}),
             ("apply", "transform.apply_transform@1", {}),
         ]
         wires += [
-            ("split", "train", "normalize", "dataset"),
-            ("normalize", "transform", "apply", "transform"),
+            ("split", "train", name, "dataset"),
+            (name, "transform", "apply", "transform"),
             ("split", "test", "apply", "dataset"),
         ]
-        rows, test = ("normalize", "dataset"), ("apply", "dataset")
+        rows, test = (name, "dataset"), ("apply", "dataset")
     trainer, scorer = (
         ("ml.train_clustering_model@1", "ml.assign_clusters@1")
         if clustering

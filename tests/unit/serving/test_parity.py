@@ -9,55 +9,61 @@ from typing import Any
 import numpy as np
 import pytest
 
+from designer.modules.fitted import PcaTransform
 from designer.modules.portable import ABS_TOLERANCE, REL_TOLERANCE
+from designer.serving.kernel import Replay
 from tests.unit.serving.harness import train, training_document
 
+NORMALIZE, PCA = "transform.normalize", "transform.pca"
 CASES = {
-    # learner, params, data, normalize, the runtime chosen with ONNX on (one more case below)
-    "logistic_regression": ("ml.logistic_regression", {}, "breast_cancer", True, "onnx"),
-    "logistic_multiclass": ("ml.logistic_regression", {}, "wine", True, "onnx"),
+    # learner, params, data, a transform fitted before it, the runtime chosen with ONNX on (one
+    # more case below)
+    "logistic_regression": ("ml.logistic_regression", {}, "breast_cancer", NORMALIZE, "onnx"),
+    "logistic_multiclass": ("ml.logistic_regression", {}, "wine", NORMALIZE, "onnx"),
     "forest_classifier": (
         "ml.decision_forest_classifier",
         {"n_estimators": 30},
         "wine",
-        False,
+        None,
         "onnx",
     ),
     "boosted_classifier": (
         "ml.boosted_tree_classifier",
         {"max_iter": 20},
         "breast_cancer",
-        False,
+        None,
         "sklearn",
     ),
     "mlp_classifier": (
         "ml.neural_network_classifier",
         {"hidden_layers": "16", "max_iter": 300},
         "breast_cancer",
-        True,
+        NORMALIZE,
         "onnx",
     ),
-    "linear_regression": ("ml.linear_regression", {}, "diabetes", False, "onnx"),
-    "ridge_regression": ("ml.linear_regression", {"l2": 1.0}, "diabetes", True, "onnx"),
+    "pca_logistic_regression": ("ml.logistic_regression", {}, "breast_cancer", PCA, "onnx"),
+    "pca_forest_regressor": ("ml.decision_forest_regressor", {}, "diabetes", PCA, "onnx"),
+    "linear_regression": ("ml.linear_regression", {}, "diabetes", None, "onnx"),
+    "ridge_regression": ("ml.linear_regression", {"l2": 1.0}, "diabetes", NORMALIZE, "onnx"),
     "forest_regressor": (
         "ml.decision_forest_regressor",
         {"n_estimators": 30},
         "diabetes",
-        False,
+        None,
         "onnx",
     ),
     "boosted_regressor": (
         "ml.boosted_tree_regressor",
         {"max_iter": 20},
         "diabetes",
-        False,
+        None,
         "sklearn",
     ),
     "mlp_regressor": (
         "ml.neural_network_regressor",
         {"hidden_layers": "16", "max_iter": 300},
         "diabetes",
-        True,
+        NORMALIZE,
         "onnx",
     ),
 }
@@ -92,8 +98,8 @@ def scored_columns(table: Any) -> list[str]:
 
 @pytest.mark.parametrize("case", sorted(CASES))
 def test_scorer_matches_score_model(case: str, tmp_path: Path) -> None:
-    learner, params, data, normalize, expected_runtime = CASES[case]
-    trained = train(training_document(learner, params, data, normalize=normalize), tmp_path)
+    learner, params, data, fit, expected_runtime = CASES[case]
+    trained = train(training_document(learner, params, data, fit=fit), tmp_path)
     rows = trained.test_rows().to_dict(orient="records")
     expected = trained.scored()
     columns = scored_columns(expected)
@@ -136,3 +142,16 @@ def test_clustering_scores_through_the_graph_path(tmp_path: Path) -> None:
     got = scorer.score(rows)
     for column in scored_columns(expected):
         assert [r[column] for r in got] == expected[column].tolist(), column
+
+
+def test_a_projection_leaves_rows_with_missing_values_to_the_graph_path() -> None:
+    projection = PcaTransform(["a", "b"], [0.0, 0.0], [1.0, 1.0], [0.0, 0.0], [[0.6, 0.8]], ["PC1"])
+    replay = Replay.of(projection)
+    given = {"a": np.array([1.0, 2.0]), "b": np.array([2.0, 1.0]), "id": np.array([7, 8])}
+    replayed = replay.apply(given)
+    assert replayed is not None and list(replayed) == ["id", "PC1"]
+    assert (
+        replayed["PC1"].tolist()
+        == projection.project(np.array([[1.0, 2.0], [2.0, 1.0]]))[:, 0].tolist()
+    )
+    assert replay.apply({**given, "a": np.array([1.0, np.nan])}) is None

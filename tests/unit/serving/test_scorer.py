@@ -19,7 +19,9 @@ PASS_THROUGH = "def azureml_main(dataframe1, dataframe2=None):\n    return dataf
 
 @pytest.fixture(scope="module")
 def trained(tmp_path_factory: pytest.TempPathFactory) -> Trained:
-    document = training_document("ml.logistic_regression", {}, "breast_cancer", normalize=True)
+    document = training_document(
+        "ml.logistic_regression", {}, "breast_cancer", fit="transform.normalize"
+    )
     return train(document, tmp_path_factory.mktemp("run"))
 
 
