@@ -34,6 +34,7 @@ PASS_THROUGH = {
     "transform.split_rows": ("dataset", ("train", "test")),
     "transform.split_by_expression": ("dataset", ("matched", "rest")),
     "transform.partition_sample": ("dataset", ("dataset",)),
+    "transform.smote": ("dataset", ("dataset",)),
     "transform.add_rows": ("top", ("dataset",)),
     "output.export_data": ("dataset", ("dataset",)),
 }

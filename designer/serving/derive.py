@@ -3,9 +3,9 @@
 The scoring node (Score model or Assign data to clusters) is kept with the steps its rows come
 through; trained models, fitted transforms and side tables become frozen nodes that load that
 run's outputs by digest; steps that fitted a transform on the rows become Apply transformation
-with the frozen fit; row splits are bypassed; the data source becomes a Web service input whose
-batch input is the run's training rows without the label columns; a Web service output follows
-the scored columns. Pure data in and out: the caller supplies the run's step outputs.
+with the frozen fit; row splits and SMOTE are bypassed; the data source becomes a Web service
+input whose batch input is the run's training rows without the label columns; a Web service
+output follows the scored columns. Pure data in and out: the caller supplies the run's step outputs.
 """
 
 from __future__ import annotations
@@ -20,7 +20,13 @@ from designer.modules.specs.output import WEB_SERVICE_INPUT as WEB_INPUT
 from designer.modules.specs.output import WEB_SERVICE_OUTPUT as WEB_OUTPUT
 
 SCORERS = ("ml.score_model", "ml.assign_clusters")
-SPLITS = ("transform.split_rows", "transform.split_by_expression", "transform.partition_sample")
+# steps on training rows only: request rows are not split, sampled or grown by SMOTE
+BYPASSED = (
+    "transform.split_rows",
+    "transform.split_by_expression",
+    "transform.partition_sample",
+    "transform.smote",
+)
 APPLY = "transform.apply_transform"
 SELECT = "transform.select_columns"
 FROZEN = {
@@ -147,7 +153,7 @@ class _Derivation:
                     [{"node": current["id"], "port": port, "code": "unconnected", "message": ""}],
                 )
             upstream = self.nodes[wire[0]]
-            while _name(upstream) in SPLITS:  # request rows are not split
+            while _name(upstream) in BYPASSED:
                 wire = self.sources[(upstream["id"], str(self.primary_input(upstream)))]
                 upstream = self.nodes[wire[0]]
             chain.append((current, wire))

@@ -210,6 +210,55 @@ SPECS = [
         ),
         helpers=("_frames", "fitted"),
     ),
+    builtin(
+        "transform.smote",
+        "SMOTE",
+        "Data transformation",
+        """Adds synthetic rows of a minority class, each between one of its rows and one of its
+        nearest neighbours in that class (SMOTE, as imbalanced-learn makes them; SMOTE-NC when
+        some features are text or booleans, which it copies from the neighbours). Use it on the
+        training rows only, after the split: the original rows come first, unchanged, then the
+        new ones. Integer columns stay integers (a new value is cut to a whole number).""",
+        "oversample:smote",
+        inputs=(_in(description="The data, with the label column."),),
+        outputs=(_out(description="The rows, then the synthetic rows of the minority class."),),
+        params=(
+            ParamSpec(
+                "label",
+                ParamType.STRING,
+                "",
+                label="Label column",
+                description="The class column; empty uses the column marked as label.",
+            ),
+            ParamSpec(
+                "percentage",
+                ParamType.INT,
+                100,
+                label="SMOTE percentage",
+                description="How much the minority class grows: 100 doubles it.",
+                minimum=1,
+                maximum=10000,
+            ),
+            ParamSpec(
+                "neighbors",
+                ParamType.INT,
+                5,
+                label="Nearest neighbours",
+                description="Neighbours a synthetic row may be made towards.",
+                minimum=1,
+                maximum=1000,
+            ),
+            ParamSpec(
+                "minority",
+                ParamType.STRING,
+                "",
+                label="Class to oversample",
+                description="As written in the label column; empty means the least frequent.",
+            ),
+            _seed(),
+        ),
+        helpers=("_frames", "training"),
+    ),
     _spec(
         "transform.apply_transform",
         "Apply transformation",

@@ -53,6 +53,33 @@ def test_the_inference_graph_freezes_the_fits_and_serves_the_scoring_path(traine
     assert request["params"] == {"columns": ["target"], "mode": "exclude"}
 
 
+def test_smote_before_the_split_is_left_out_of_the_scoring_path(tmp_path: Path) -> None:
+    document = training_document("ml.logistic_regression", {}, "breast_cancer")
+    document["nodes"].append(
+        {
+            "id": "smote",
+            "module": "transform.smote@1",
+            "params": {"label": "target", "seed": 0},
+            "position": {"x": 0, "y": 0},
+        }
+    )
+    (edge,) = [e for e in document["edges"] if e["target"]["node"] == "split"]
+    edge["target"]["node"] = "smote"
+    document["edges"].append(
+        {
+            "id": "grown",
+            "source": {"node": "smote", "port": "dataset"},
+            "target": {"node": "split", "port": "dataset"},
+        }
+    )
+    trained = train(document, tmp_path)
+    assert len(trained.run.values["smote"]["dataset"]) == 569 + 212
+    assert "transform.smote@1" not in modules(trained.inference).values()
+    rows = trained.test_rows().to_dict(orient="records")
+    got = trained.scorer(onnx=False).score(rows)
+    assert [r["Scored Labels"] for r in got] == trained.scored()["Scored Labels"].tolist()
+
+
 def test_the_scorer_reports_its_runtime_schema_and_examples(trained: Trained) -> None:
     info = trained.scorer().info()
     assert info["runtime"] == "onnx"
