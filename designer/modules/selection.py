@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Mapping
 from typing import Any
 
@@ -14,14 +15,30 @@ from designer.modules.fitted import SelectionTransform
 from designer.modules.specs.ml import SELECTION_METHODS
 from designer.modules.training import resolve_label
 
+CORRELATIONS = {"pearson": "Pearson", "spearman": "Spearman", "kendall": "Kendall"}
+
+
+def _rank_correlations(method: str, X: pd.DataFrame, y: pd.Series) -> Any:
+    """Each candidate's Spearman or Kendall (tau-b) correlation with the label, as SciPy gives
+    it (a constant column's is undefined)."""
+    from scipy import stats
+
+    correlate = stats.spearmanr if method == "spearman" else stats.kendalltau
+    label = y.astype("float64")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", stats.ConstantInputWarning)
+        return np.array([correlate(X[c], label).statistic for c in X.columns], dtype="float64")
+
 
 def _scores(method: str, task: str, X: pd.DataFrame, y: pd.Series, seed: int | None) -> Any:
     """Each candidate's score, as scikit-learn's scoring function for `method` and `task` gives
-    it (larger is better; Pearson: the absolute correlation)."""
+    it, or SciPy's rank correlation (larger is better; correlations: their absolute value)."""
     from sklearn import feature_selection as fs
 
     if method == "pearson":
         return np.abs(fs.r_regression(X, y.astype("float64")))
+    if method in ("spearman", "kendall"):
+        return np.abs(_rank_correlations(method, X, y))
     if method == "f_score":
         return (fs.f_classif if task == "classification" else fs.f_regression)(X, y)[0]
     if method == "chi_squared":
@@ -58,9 +75,10 @@ def _check(df: pd.DataFrame, label: str, candidates: list[str], method: str, tas
         raise StepError(
             f"task: a regression label must be numeric; {label!r} is text", param="task"
         )
-    if method == "pearson" and not numeric_label:
+    if method in CORRELATIONS and not numeric_label:
         raise StepError(
-            f"label: Pearson correlation needs a numeric label; {label!r} is text", param="label"
+            f"label: {CORRELATIONS[method]} correlation needs a numeric label; {label!r} is text",
+            param="label",
         )
     if method == "chi_squared":
         negative = [c for c in candidates if (df[c] < 0).any()]

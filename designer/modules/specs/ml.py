@@ -9,7 +9,14 @@ from designer.modules.specs import SEED_MAX, TRAINING_TIMEOUT, builtin
 CLASSIFICATION_METRICS = ("accuracy", "precision", "recall", "f1", "auc", "log_loss")
 REGRESSION_METRICS = ("mae", "rmse", "r2")
 TUNING_METRICS = CLASSIFICATION_METRICS + REGRESSION_METRICS
-SELECTION_METHODS = ("pearson", "mutual_information", "f_score", "chi_squared")
+SELECTION_METHODS = (
+    "pearson",
+    "spearman",
+    "kendall",
+    "mutual_information",
+    "f_score",
+    "chi_squared",
+)
 
 _UNTRAINED = (PortSpec("model", PortType.MODEL, "An untrained model: connect it to a trainer."),)
 _ML = ("_frames", "models", "training", "evaluate")
@@ -350,11 +357,12 @@ FEATURE_SELECTION = [
         "ml.select_features",
         "Filter based feature selection",
         "Feature selection",
-        """Scores each candidate feature against the label and keeps the best: Pearson
-        correlation (absolute), mutual information, F-score or chi-squared, as scikit-learn's
-        scoring functions compute them. Outputs the table without the features that scored
-        lowest (other columns pass through), every candidate's score, and the fitted selection,
-        so Apply transformation drops the same columns from test or scoring data.""",
+        """Scores each candidate feature against the label and keeps the best: Pearson,
+        Spearman or Kendall correlation (absolute), mutual information, F-score or chi-squared,
+        as scikit-learn's scoring functions (SciPy's for the rank correlations) compute them.
+        Outputs the table without the features that scored lowest (other columns pass
+        through), every candidate's score, and the fitted selection, so Apply transformation
+        drops the same columns from test or scoring data.""",
         "selection:select_features",
         inputs=(PortSpec("dataset", PortType.DATAFRAME, "The data, with the label column."),),
         outputs=(

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import io
+import warnings
 
 import numpy as np
 import pandas as pd
 import pytest
+from scipy import stats
 from sklearn import datasets, feature_selection
 
 from designer.engine.context import StepError
@@ -53,9 +55,19 @@ def test_pearson_keeps_the_most_correlated_features(run, cancer) -> None:
             "classification",
             lambda X, y: feature_selection.mutual_info_classif(X, y, random_state=3),
         ),
+        (
+            "spearman",
+            "classification",
+            lambda X, y: [abs(stats.spearmanr(X[c], y).statistic) for c in X.columns],
+        ),
+        (
+            "kendall",
+            "regression",
+            lambda X, y: [abs(stats.kendalltau(X[c], y).statistic) for c in X.columns],
+        ),
     ],
 )
-def test_every_method_scores_as_scikit_learn(run, cancer, method, task, score) -> None:
+def test_every_method_scores_as_its_library_does(run, cancer, method, task, score) -> None:
     out = run(REF, {"label": "target", "method": method, "task": task, "seed": 3}, dataset=cancer)
     features = cancer.drop(columns="target")
     expected = dict(zip(features.columns, score(features, cancer["target"]), strict=True))
@@ -99,6 +111,11 @@ def test_candidates_are_chosen_and_other_columns_pass_through(run, cancer) -> No
             "task: a regression label must be numeric",
         ),
         ({"label": "kind"}, "named", "label: Pearson correlation needs a numeric label"),
+        (
+            {"label": "kind", "method": "kendall"},
+            "named",
+            "label: Kendall correlation needs a numeric label",
+        ),
         ({"label": "nope"}, "cancer", "label"),
     ],
 )
@@ -111,3 +128,13 @@ def test_what_cannot_be_scored_is_named(run, cancer, params, table, message) -> 
     }
     with pytest.raises(StepError, match=message):
         run(REF, {"label": "target", **params}, dataset=tables[table])
+
+
+def test_a_constant_column_scores_nothing_by_rank_correlation(run, cancer) -> None:
+    table = cancer.assign(flat=1.0)
+    with warnings.catch_warnings():  # SciPy's warning about it is not the user's business
+        warnings.simplefilter("error", stats.ConstantInputWarning)
+        out = run(REF, {"label": "target", "method": "spearman", "count": 30}, dataset=table)
+    scores = dict(zip(out["scores"]["Feature"], out["scores"]["Score"], strict=True))
+    assert scores["flat"] == 0.0
+    assert out["scores"]["Feature"].iloc[-1] == "flat"
