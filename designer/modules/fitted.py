@@ -164,3 +164,43 @@ def pca_rows(df: pd.DataFrame, columns: list[str], names: list[str]) -> np.ndarr
             port="dataset",
         )
     return np.asfortranarray(values.to_numpy(), dtype="float64")  # as scikit-learn gets it
+
+
+@dataclass
+class BinTransform(_Fitted):
+    """Replays Group data into bins: each fitted column's values numbered by the bin they fall
+    in, as scikit-learn's KBinsDiscretizer numbers them (below the first edge: bin 0; above the
+    last: the last bin; a missing value stays missing)."""
+
+    edges: dict[str, list[float]]  # each column's edges, first and last included
+    append: bool  # add a `<column>_bin` column; else replace the column
+
+    def apply(self, df: pd.DataFrame) -> pd.DataFrame:
+        """`df` with each fitted column's bin numbers."""
+        _check(df, list(self.edges), "binning")
+        text = [c for c in self.edges if not pd.api.types.is_numeric_dtype(df[c])]
+        if text:
+            raise StepError(
+                f"dataset: {', '.join(map(repr, text[:10]))} are not numeric; the bins were "
+                "fitted on numbers",
+                port="dataset",
+            )
+        out = df.copy(deep=False)  # copy-on-write copies a column on write
+        for column, edges in self.edges.items():
+            out[bin_column(column) if self.append else column] = bin_numbers(df[column], edges)
+        return out
+
+
+def bin_column(column: str) -> str:
+    """The column Group data into bins adds for `column` when it appends."""
+    return f"{column}_bin"
+
+
+def bin_numbers(values: pd.Series, edges: list[float]) -> pd.Series:
+    """Each value's bin among `edges` (int64; Int64 with missing values where values miss)."""
+    numbers = values.astype("float64").to_numpy()
+    found = np.searchsorted(np.asarray(edges[1:-1], dtype="float64"), numbers, side="right")
+    missing = np.isnan(numbers)
+    if missing.any():
+        return pd.Series(pd.arrays.IntegerArray(found.astype("int64"), missing), index=values.index)
+    return pd.Series(found.astype("int64"), index=values.index)

@@ -125,13 +125,39 @@ def _pca(params: Mapping[str, Any], table: list[Column]) -> dict[str, Columns]:
         "weights": [{"name": "Column", "dtype": "str"}, *numbers],
         "dataset": None,
     }
+    reduced = _reduced(params, table)
+    if reduced is not None:
+        outputs["dataset"] = [c for c in table if c["name"] not in reduced] + numbers
+    return outputs
+
+
+def _reduced(params: Mapping[str, Any], table: list[Column]) -> set[str] | None:
+    """The columns a module with `columns` and `exclude` params works on (empty: every numeric
+    column); None when that needs types not known."""
     chosen, excluded = _names(params.get("columns")), set(_names(params.get("exclude")))
     if not chosen and any(not c["dtype"] for c in table):
-        return outputs  # every numeric column: needs every column's type
-    reduced = (
-        set(chosen) if chosen else {c["name"] for c in table if _DTYPE_TESTS["numeric"](c["dtype"])}
-    )
-    outputs["dataset"] = [c for c in table if c["name"] not in reduced - excluded] + numbers
+        return None
+    numeric = {c["name"] for c in table if _DTYPE_TESTS["numeric"](c["dtype"])}
+    return (set(chosen) if chosen else numeric) - excluded
+
+
+def _bins(params: Mapping[str, Any], table: list[Column]) -> dict[str, Columns]:
+    """Group data into bins: each binned column's bin numbers, appended or in its place."""
+    listed = [("Column", "str"), ("Bin", "int64"), ("From", "float64"), ("To", "float64")]
+    outputs: dict[str, Columns] = {
+        "bins": [{"name": n, "dtype": t} for n, t in [*listed, ("Rows", "int64")]],
+        "dataset": None,
+    }
+    binned = _reduced(params, table)
+    if binned is None:
+        return outputs
+    if str(params.get("mode") or "append") == "append":
+        added = [
+            {"name": f"{c['name']}_bin", "dtype": "int64"} for c in table if c["name"] in binned
+        ]
+        outputs["dataset"] = table + added
+    else:
+        outputs["dataset"] = [{**c, "dtype": "int64"} if c["name"] in binned else c for c in table]
     return outputs
 
 
@@ -172,6 +198,8 @@ def infer(
         return {"dataset": _join(left, right) if left is not None and right is not None else None}
     if module == "transform.pca" and table is not None:
         return _pca(params, table)
+    if module == "transform.group_into_bins" and table is not None:
+        return _bins(params, table)
     if module == "ml.score_model" and table is not None:
         # the probability columns depend on the model's classes: only the label is certain
         kept = [c for c in table if not c["name"].startswith((SCORED_LABELS, SCORED_PROBABILITIES))]

@@ -51,7 +51,7 @@ SPECS = [
     _frozen(
         FROZEN_TRANSFORM,
         "Frozen fitted transform",
-        "a fitted transform (normalizer, cleaning, indicator values, principal components, "
+        "a fitted transform (normalizer, cleaning, indicator values, principal components, bins, "
         "feature selection)",
         "frozen_transform",
         PortSpec("transform", PortType.TRANSFORM, "The fitted transform."),

@@ -259,13 +259,60 @@ SPECS = [
         ),
         helpers=("_frames", "training"),
     ),
+    builtin(
+        "transform.group_into_bins",
+        "Group data into bins",
+        "Data transformation",
+        """Numbers each value of numeric columns by the bin it falls in (0, 1, 2, …): bins
+        holding about as many rows each (quantiles), bins of equal width, or bins between edges
+        you give, as scikit-learn's KBinsDiscretizer fits and numbers them. Appends a
+        `<column>_bin` column or replaces the column; a missing value stays missing. Also lists
+        each bin's edges and rows, and outputs the fitted bins, so Apply transformation numbers
+        test or scoring data with the same edges (values beyond them fall in the first or last
+        bin).""",
+        "binning:group_into_bins",
+        inputs=(_in(),),
+        outputs=(
+            _out(description="The table with the bin numbers."),
+            _out("bins", "One row per column and bin: its number, edges and rows."),
+            _transform_out("The fitted bins, for Apply transformation."),
+        ),
+        params=(
+            _columns("Numeric columns to bin; empty means every numeric column."),
+            _columns("Columns to leave unchanged (e.g. the label).", "exclude"),
+            ParamSpec(
+                "method",
+                ParamType.ENUM,
+                "quantiles",
+                choices=("quantiles", "equal_width", "custom"),
+            ),
+            ParamSpec(
+                "bins",
+                ParamType.INT,
+                10,
+                label="Number of bins",
+                description="For quantiles and equal width (ties can merge quantile bins).",
+                minimum=2,
+                maximum=1000,
+            ),
+            ParamSpec(
+                "edges",
+                ParamType.STRING,
+                "",
+                label="Custom edges",
+                description="For custom: increasing numbers, e.g. 18, 30, 65 (four bins).",
+            ),
+            ParamSpec("mode", ParamType.ENUM, "append", choices=("append", "replace")),
+        ),
+        helpers=("_frames", "fitted"),
+    ),
     _spec(
         "transform.apply_transform",
         "Apply transformation",
         "Data transformation",
         """Applies a transform fitted by another module (Normalize data, Clean missing data,
-        Convert to indicator values, Principal component analysis, Filter based feature
-        selection) to a table, with what was learned at fitting time.""",
+        Convert to indicator values, Principal component analysis, Group data into bins, Filter
+        based feature selection) to a table, with what was learned at fitting time.""",
         "transform:apply_transform",
         inputs=(PortSpec("transform", PortType.TRANSFORM, "A fitted transform."), _in()),
         outputs=(_out(),),

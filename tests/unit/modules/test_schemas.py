@@ -107,3 +107,24 @@ def test_principal_components_replace_the_columns_they_reduce(run) -> None:
     assert some == [c for c in wine.columns if c not in ("alcohol", "ash")] + ["PC1", "PC2"]
     assert found["typeless"]["dataset"] is None  # which columns are numeric is not known
     assert names(found["typeless"]["weights"]) == ["Column", "PC1", "PC2"]
+
+
+def test_bin_numbers_are_appended_or_replace_their_columns(run) -> None:
+    doc = graph(
+        [
+            node("wine", "data.sample_dataset@1", name="wine"),
+            node("appended", "transform.group_into_bins@1", columns=["alcohol", "ash"]),
+            node("replaced", "transform.group_into_bins@1", exclude=["target"], mode="replace"),
+        ],
+        [("wine.dataset", "appended.dataset"), ("wine.dataset", "replaced.dataset")],
+    )
+    found = columns_of(doc)
+    wine = load_sample("wine")
+    for node_id, params in (
+        ("appended", {"columns": ["alcohol", "ash"]}),
+        ("replaced", {"exclude": ["target"], "mode": "replace"}),
+    ):
+        ran = run("transform.group_into_bins@1", params, dataset=wine)
+        for port in ("dataset", "bins"):  # as the step makes them, types too
+            made = [{"name": str(c), "dtype": str(t)} for c, t in ran[port].dtypes.items()]
+            assert found[node_id][port] == made, (node_id, port)

@@ -1,0 +1,108 @@
+"""Group data into bins: numeric columns numbered by quantile, equal-width or custom bins."""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Mapping
+from itertools import pairwise
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from designer.engine.context import StepContext, StepError
+from designer.modules._frames import (
+    column_list,
+    frame,
+    numeric_columns,
+    require_columns,
+    require_numeric,
+)
+from designer.modules.fitted import BinTransform, bin_column
+
+STRATEGIES = {"quantiles": "quantile", "equal_width": "uniform"}  # KBinsDiscretizer's names
+
+
+def custom_edges(text: str) -> list[float]:
+    """The edges a user wrote (comma-separated, increasing), with -inf and inf around them."""
+    try:
+        inner = [float(part) for part in text.split(",") if part.strip()]
+    except ValueError:
+        raise StepError(
+            f"edges: {text!r} is not a comma-separated list of numbers", param="edges"
+        ) from None
+    if not inner or any(not np.isfinite(e) for e in inner):
+        raise StepError("edges: give one or more finite numbers, e.g. 18, 30, 65", param="edges")
+    if any(b <= a for a, b in pairwise(inner)):
+        raise StepError(f"edges: {text!r} must increase from one edge to the next", param="edges")
+    return [-np.inf, *inner, np.inf]
+
+
+def fitted_edges(values: pd.Series, method: str, bins: int) -> tuple[list[float], bool]:
+    """A column's edges as KBinsDiscretizer fits them on its values present, and whether it
+    merged bins too narrow to hold anything (ties)."""
+    from sklearn.preprocessing import KBinsDiscretizer
+
+    options: dict[str, Any] = {"n_bins": bins, "encode": "ordinal", "subsample": None}
+    options["strategy"] = STRATEGIES[method]
+    if method == "quantiles":
+        options["quantile_method"] = "averaged_inverted_cdf"
+    present = values.dropna().astype("float64").to_numpy().reshape(-1, 1)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        fit = KBinsDiscretizer(**options).fit(present)
+    merged = any("Bins whose width are too small" in str(w.message) for w in caught)
+    return [float(e) for e in fit.bin_edges_[0]], merged
+
+
+def group_into_bins(ctx: StepContext) -> Mapping[str, Any]:
+    """Number each chosen column's values by the bin they fall in; list the bins."""
+    df = frame(ctx, "dataset")
+    chosen = require_columns(df, column_list(ctx.params.get("columns")), "columns")
+    excluded = set(require_columns(df, column_list(ctx.params.get("exclude")), "exclude"))
+    require_numeric(df, chosen, "columns")
+    columns = [c for c in (chosen or numeric_columns(df)) if c not in excluded]
+    if not columns:
+        raise StepError("columns: no numeric column to group into bins", param="columns")
+    empty = [c for c in columns if df[c].isna().all()]
+    if empty:
+        raise StepError(
+            f"dataset: {', '.join(map(repr, empty[:10]))} have no values to fit bins on",
+            port="dataset",
+        )
+    append = str(ctx.params.get("mode") or "append") == "append"
+    clashing = [bin_column(c) for c in columns if append and bin_column(c) in df.columns]
+    if clashing:
+        raise StepError(
+            f"dataset: {', '.join(map(repr, clashing[:10]))} already exist; rename them or "
+            "replace the columns instead (mode)",
+            port="dataset",
+        )
+    method = str(ctx.params.get("method") or "quantiles")
+    bins = int(ctx.params.get("bins") or 10)
+    edges: dict[str, list[float]] = {}
+    for column in columns:
+        if method == "custom":
+            edges[column] = custom_edges(str(ctx.params.get("edges") or ""))
+            continue
+        edges[column], merged = fitted_edges(df[column], method, bins)
+        if merged:
+            ctx.log(
+                f"{column}: {len(edges[column]) - 1} bins, not {bins}: ties left some too "
+                "narrow to hold a value, and they were merged"
+            )
+    fitted = BinTransform(edges, append)
+    out = fitted.apply(df)
+    return {"dataset": out, "bins": _bins_table(out, fitted), "transform": fitted}
+
+
+def _bins_table(out: pd.DataFrame, fitted: BinTransform) -> pd.DataFrame:
+    """One row per column and bin: its number, its edges and how many rows fell in it."""
+    rows = []
+    for column, edges in fitted.edges.items():
+        numbers = out[bin_column(column) if fitted.append else column]
+        counts = numbers.value_counts()
+        for number in range(len(edges) - 1):
+            low, high = edges[number], edges[number + 1]
+            rows.append((column, number, low, high, int(counts.get(number, 0))))
+    return pd.DataFrame(rows, columns=["Column", "Bin", "From", "To", "Rows"])
