@@ -161,6 +161,27 @@ def _bins(params: Mapping[str, Any], table: list[Column]) -> dict[str, Columns]:
     return outputs
 
 
+SUMMARY_COLUMNS = [
+    *({"name": n, "dtype": "str"} for n in ("Feature", "Type")),
+    *({"name": n, "dtype": "int64"} for n in ("Count", "Missing", "Unique")),
+    {"name": "Mode", "dtype": "str"},
+    *(
+        {"name": n, "dtype": "float64"}
+        for n in ("Mean", "Std", "Min", "25%", "Median", "75%", "Max", "Skewness", "Kurtosis")
+    ),
+]  # statistics.py's summarize
+
+
+def _correlations(params: Mapping[str, Any], table: list[Column]) -> Columns:
+    """Compute correlation: a Feature column, then one per numeric column correlated."""
+    chosen = _names(params.get("columns"))
+    if not chosen and any(not c["dtype"] for c in table):
+        return None
+    numeric = [c["name"] for c in table if _DTYPE_TESTS["numeric"](c["dtype"])]
+    names = chosen or numeric
+    return [{"name": "Feature", "dtype": "str"}, *({"name": n, "dtype": "float64"} for n in names)]
+
+
 def _enter(params: Mapping[str, Any]) -> Columns:
     text = str(params.get("csv") or "").strip()
     if not text:
@@ -200,6 +221,10 @@ def infer(
         return _pca(params, table)
     if module == "transform.group_into_bins" and table is not None:
         return _bins(params, table)
+    if module == "stats.summarize":
+        return {"statistics": SUMMARY_COLUMNS}
+    if module == "stats.correlation" and table is not None:
+        return {"correlations": _correlations(params, table)}
     if module == "ml.score_model" and table is not None:
         # the probability columns depend on the model's classes: only the label is certain
         kept = [c for c in table if not c["name"].startswith((SCORED_LABELS, SCORED_PROBABILITIES))]

@@ -95,6 +95,14 @@ def builtin(
 
 def all_builtin_specs() -> list[ModuleSpec]:
     """Return every built-in module spec, family by family."""
-    from designer.modules.specs import data, frozen, ml, output, script, transform
+    from designer.modules.specs import data, frozen, ml, output, script, statistics, transform
 
-    return [*data.SPECS, *transform.SPECS, *script.SPECS, *ml.SPECS, *output.SPECS, *frozen.SPECS]
+    return [
+        *data.SPECS,
+        *transform.SPECS,
+        *statistics.SPECS,
+        *script.SPECS,
+        *ml.SPECS,
+        *output.SPECS,
+        *frozen.SPECS,
+    ]

@@ -128,3 +128,24 @@ def test_bin_numbers_are_appended_or_replace_their_columns(run) -> None:
         for port in ("dataset", "bins"):  # as the step makes them, types too
             made = [{"name": str(c), "dtype": str(t)} for c, t in ran[port].dtypes.items()]
             assert found[node_id][port] == made, (node_id, port)
+
+
+def test_statistics_tables_are_known_before_they_run(run) -> None:
+    doc = graph(
+        [
+            node("wine", "data.sample_dataset@1", name="wine"),
+            node("summary", "stats.summarize@1"),
+            node("matrix", "stats.correlation@1"),
+        ],
+        [("wine.dataset", "summary.dataset"), ("wine.dataset", "matrix.dataset")],
+    )
+    found = columns_of(doc)
+    wine = load_sample("wine")
+    for node_id, module, port in (
+        ("summary", "stats.summarize@1", "statistics"),
+        ("matrix", "stats.correlation@1", "correlations"),
+    ):
+        made = run(module, {}, dataset=wine)[port]
+        assert found[node_id][port] == [
+            {"name": str(c), "dtype": str(t)} for c, t in made.dtypes.items()
+        ]

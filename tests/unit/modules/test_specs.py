@@ -63,7 +63,7 @@ def test_contract_details() -> None:
 
 @pytest.mark.parametrize("spec", list(REGISTRY), ids=lambda s: s.ref)
 def test_every_spec_is_complete_and_importable(spec) -> None:
-    assert spec.name.split(".")[0] in {"data", "transform", "script", "ml", "output"}
+    assert spec.name.split(".")[0] in {"data", "transform", "stats", "script", "ml", "output"}
     assert spec.display_name and spec.category and len(spec.description) > 40
     for param in spec.params:
         if not param.required:
