@@ -162,3 +162,41 @@ def test_sql_and_python_loans(tmp_path: Path) -> None:
     proba = model.predict_proba(test[features])[:, 1]
     expected = binary(test["approved"], model.predict(test[features]), proba)
     assert got == pytest.approx(expected, rel=1e-9)
+
+
+def test_imbalanced_loans(tmp_path: Path) -> None:
+    from imblearn.over_sampling import SMOTENC
+    from sklearn.compose import ColumnTransformer
+    from sklearn.pipeline import Pipeline
+    from sklearn.preprocessing import OneHotEncoder
+
+    values = run_graph(EXAMPLES / "imbalanced_loans.json", tmp_path)
+    summary = values["summary"]["statistics"].set_index("Feature")
+    assert summary.loc["credit_score", "Missing"] > 0 and summary.loc["employment", "Missing"] > 0
+    df = load_sample("loan_applications")
+    for column in ("annual_income", "credit_score"):
+        df[column] = df[column].fillna(df[column].median())
+    df = df.assign(employment=df["employment"].fillna("unknown")).drop(columns="applicant_id")
+    train, test = train_test_split(df, test_size=0.25, random_state=5, stratify=df["approved"])
+    features = [c for c in df.columns if c != "approved"]
+    text = ["employment", "home_ownership", "loan_purpose"]
+    rare = int((train["approved"] == "no").sum())
+    grown, labels = SMOTENC(
+        categorical_features=text, sampling_strategy={"no": 3 * rare}, random_state=5
+    ).fit_resample(train[features], train["approved"])
+    assert values["smote"]["dataset"]["approved"].value_counts()["no"] == 3 * rare
+    model = Pipeline(
+        [
+            (
+                "encode",
+                ColumnTransformer(
+                    [("text", OneHotEncoder(handle_unknown="ignore", sparse_output=False), text)],
+                    remainder="passthrough",
+                ),
+            ),
+            ("learner", HistGradientBoostingClassifier(early_stopping=False, random_state=5)),
+        ]
+    ).fit(grown, labels)
+    proba = model.predict_proba(test[features])[:, 1]
+    expected = binary(test["approved"], model.predict(test[features]), proba)
+    assert values["evaluate"]["metrics"]["metrics"] == pytest.approx(expected, rel=1e-9)
