@@ -80,6 +80,15 @@ def numeric_columns(df: pd.DataFrame) -> list[str]:
     ]
 
 
+def chosen_numeric_columns(ctx: StepContext, df: pd.DataFrame) -> list[str]:
+    """The numeric columns a step works on: those its `columns` param names (checked numeric)
+    or else every numeric column, less those its `exclude` param names."""
+    chosen = require_columns(df, column_list(ctx.params.get("columns")), "columns")
+    excluded = set(require_columns(df, column_list(ctx.params.get("exclude")), "exclude"))
+    require_numeric(df, chosen, "columns")
+    return [c for c in (chosen or numeric_columns(df)) if c not in excluded]
+
+
 def categorical_columns(df: pd.DataFrame) -> list[str]:
     """Return the text, categorical and boolean columns of a table, in order."""
     return [

@@ -11,13 +11,7 @@ import numpy as np
 import pandas as pd
 
 from designer.engine.context import StepContext, StepError
-from designer.modules._frames import (
-    column_list,
-    frame,
-    numeric_columns,
-    require_columns,
-    require_numeric,
-)
+from designer.modules._frames import chosen_numeric_columns, frame
 from designer.modules.fitted import BinTransform, bin_column
 
 STRATEGIES = {"quantiles": "quantile", "equal_width": "uniform"}  # KBinsDiscretizer's names
@@ -58,10 +52,7 @@ def fitted_edges(values: pd.Series, method: str, bins: int) -> tuple[list[float]
 def group_into_bins(ctx: StepContext) -> Mapping[str, Any]:
     """Number each chosen column's values by the bin they fall in; list the bins."""
     df = frame(ctx, "dataset")
-    chosen = require_columns(df, column_list(ctx.params.get("columns")), "columns")
-    excluded = set(require_columns(df, column_list(ctx.params.get("exclude")), "exclude"))
-    require_numeric(df, chosen, "columns")
-    columns = [c for c in (chosen or numeric_columns(df)) if c not in excluded]
+    columns = chosen_numeric_columns(ctx, df)
     if not columns:
         raise StepError("columns: no numeric column to group into bins", param="columns")
     empty = [c for c in columns if df[c].isna().all()]

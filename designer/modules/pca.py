@@ -9,13 +9,7 @@ import numpy as np
 import pandas as pd
 
 from designer.engine.context import StepContext, StepError
-from designer.modules._frames import (
-    column_list,
-    frame,
-    numeric_columns,
-    require_columns,
-    require_numeric,
-)
+from designer.modules._frames import chosen_numeric_columns, frame
 from designer.modules.fitted import PcaTransform, pca_rows
 
 
@@ -47,10 +41,7 @@ def _fit(
 def pca(ctx: StepContext) -> Mapping[str, Any]:
     """Fit the principal components of the chosen numeric columns and keep the first `count`."""
     df = frame(ctx, "dataset")
-    chosen = require_columns(df, column_list(ctx.params.get("columns")), "columns")
-    excluded = set(require_columns(df, column_list(ctx.params.get("exclude")), "exclude"))
-    require_numeric(df, chosen, "columns")
-    columns = [c for c in (chosen or numeric_columns(df)) if c not in excluded]
+    columns = chosen_numeric_columns(ctx, df)
     if len(columns) < 2:
         raise StepError(
             f"columns: principal components need at least 2 numeric columns, got {len(columns)}",

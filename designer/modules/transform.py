@@ -13,9 +13,9 @@ from designer.engine.context import StepContext, StepError
 from designer.modules._frames import (
     LABEL_ATTR,
     categorical_columns,
+    chosen_numeric_columns,
     column_list,
     frame,
-    numeric_columns,
     require_columns,
     require_numeric,
     rows_at,
@@ -176,10 +176,7 @@ def _action(strategy: str, missing: int) -> str:
 def normalize(ctx: StepContext) -> Mapping[str, Any]:
     """Fit a z-score, min-max or robust scaler on numeric columns and apply it."""
     df = frame(ctx, "dataset")
-    chosen = require_columns(df, column_list(ctx.params.get("columns")), "columns")
-    excluded = set(require_columns(df, column_list(ctx.params.get("exclude")), "exclude"))
-    require_numeric(df, chosen, "columns")
-    columns = [c for c in (chosen or numeric_columns(df)) if c not in excluded]
+    columns = chosen_numeric_columns(ctx, df)
     if not columns:
         raise StepError("columns: no numeric column to normalize", param="columns")
     values = df[columns].astype("float64")

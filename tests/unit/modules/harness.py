@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import io
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+import pandas as pd
 
 from designer.engine.artifacts import decode, encode
 from designer.engine.compile import compile_graph
@@ -19,6 +22,12 @@ from designer.engine.worker import make_task, run_step
 from designer.modules import builtin_registry
 
 REGISTRY = builtin_registry()
+
+
+def stored(table: pd.DataFrame) -> pd.DataFrame:
+    """The table as a step reads it (from Parquet): scikit-learn sums its columns in the same
+    order for the reference as for the step, to the last bit."""
+    return pd.read_parquet(io.BytesIO(table.to_parquet(index=False)))
 
 
 class ModuleContext:

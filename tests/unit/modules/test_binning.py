@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import math
 
 import numpy as np
@@ -12,14 +11,14 @@ from sklearn import datasets
 from sklearn.preprocessing import KBinsDiscretizer
 
 from designer.engine.context import StepError
+from tests.unit.modules.harness import stored
 
 REF = "transform.group_into_bins@1"
 
 
 @pytest.fixture
 def diabetes() -> pd.DataFrame:
-    table = datasets.load_diabetes(as_frame=True, scaled=False).frame
-    return pd.read_parquet(io.BytesIO(table.to_parquet(index=False)))
+    return stored(datasets.load_diabetes(as_frame=True, scaled=False).frame)
 
 
 def test_quantile_bins_are_scikit_learns_and_are_listed(run, diabetes) -> None:

@@ -10,10 +10,12 @@ import pandas as pd
 import pytest
 from sklearn import metrics
 from sklearn.cluster import KMeans
+from sklearn.compose import ColumnTransformer
 from sklearn.ensemble import HistGradientBoostingClassifier, RandomForestClassifier
 from sklearn.linear_model import LinearRegression, LogisticRegression
 from sklearn.model_selection import train_test_split
-from sklearn.preprocessing import StandardScaler
+from sklearn.pipeline import Pipeline
+from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
 from designer.engine.validate import validate_document
 from designer.modules.data import load_sample
@@ -31,6 +33,17 @@ def binary(y, pred, proba) -> dict[str, float]:
         "auc": metrics.roc_auc_score(y == sorted(set(y))[1], proba),
         "log_loss": metrics.log_loss(y, proba),
     }
+
+
+def boosted_trees(text: list[str], seed: int) -> Pipeline:
+    """Boosted trees as Train model fits them on a table with text features: one-hot encoded
+    inside the model, the other columns after them."""
+    encode = ColumnTransformer(
+        [("text", OneHotEncoder(handle_unknown="ignore", sparse_output=False), text)],
+        remainder="passthrough",
+    )
+    learner = HistGradientBoostingClassifier(early_stopping=False, random_state=seed)
+    return Pipeline([("encode", encode), ("learner", learner)])
 
 
 @pytest.mark.parametrize("path", sorted(EXAMPLES.glob("*.json")), ids=lambda p: p.stem)
@@ -143,22 +156,7 @@ def test_sql_and_python_loans(tmp_path: Path) -> None:
     train, test = train_test_split(df, test_size=0.25, random_state=3, stratify=df["approved"])
     features = [c for c in df.columns if c != "approved"]
     text = ["employment", "home_ownership", "credit_band"]
-    from sklearn.compose import ColumnTransformer
-    from sklearn.pipeline import Pipeline
-    from sklearn.preprocessing import OneHotEncoder
-
-    model = Pipeline(
-        [
-            (
-                "encode",
-                ColumnTransformer(
-                    [("text", OneHotEncoder(handle_unknown="ignore", sparse_output=False), text)],
-                    remainder="passthrough",
-                ),
-            ),
-            ("learner", HistGradientBoostingClassifier(early_stopping=False, random_state=3)),
-        ]
-    ).fit(train[features], train["approved"])
+    model = boosted_trees(text, seed=3).fit(train[features], train["approved"])
     proba = model.predict_proba(test[features])[:, 1]
     expected = binary(test["approved"], model.predict(test[features]), proba)
     assert got == pytest.approx(expected, rel=1e-9)
@@ -166,9 +164,6 @@ def test_sql_and_python_loans(tmp_path: Path) -> None:
 
 def test_imbalanced_loans(tmp_path: Path) -> None:
     from imblearn.over_sampling import SMOTENC
-    from sklearn.compose import ColumnTransformer
-    from sklearn.pipeline import Pipeline
-    from sklearn.preprocessing import OneHotEncoder
 
     values = run_graph(EXAMPLES / "imbalanced_loans.json", tmp_path)
     summary = values["summary"]["statistics"].set_index("Feature")
@@ -185,18 +180,7 @@ def test_imbalanced_loans(tmp_path: Path) -> None:
         categorical_features=text, sampling_strategy={"no": 3 * rare}, random_state=5
     ).fit_resample(train[features], train["approved"])
     assert values["smote"]["dataset"]["approved"].value_counts()["no"] == 3 * rare
-    model = Pipeline(
-        [
-            (
-                "encode",
-                ColumnTransformer(
-                    [("text", OneHotEncoder(handle_unknown="ignore", sparse_output=False), text)],
-                    remainder="passthrough",
-                ),
-            ),
-            ("learner", HistGradientBoostingClassifier(early_stopping=False, random_state=5)),
-        ]
-    ).fit(grown, labels)
+    model = boosted_trees(text, seed=5).fit(grown, labels)
     proba = model.predict_proba(test[features])[:, 1]
     expected = binary(test["approved"], model.predict(test[features]), proba)
     assert values["evaluate"]["metrics"]["metrics"] == pytest.approx(expected, rel=1e-9)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import io
-
 import numpy as np
 import pandas as pd
 import pytest
@@ -13,13 +11,9 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from designer.engine.context import StepError
+from tests.unit.modules.harness import stored
 
 REF = "transform.pca@1"
-
-
-def stored(table: pd.DataFrame) -> pd.DataFrame:
-    """The table as a step reads it (from Parquet)."""
-    return pd.read_parquet(io.BytesIO(table.to_parquet(index=False)))
 
 
 @pytest.fixture

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import warnings
 
 import numpy as np
@@ -12,14 +11,9 @@ from scipy import stats
 from sklearn import datasets, feature_selection
 
 from designer.engine.context import StepError
+from tests.unit.modules.harness import stored
 
 REF = "ml.select_features@1"
-
-
-def stored(table: pd.DataFrame) -> pd.DataFrame:
-    """The table as a step reads it (from Parquet): scikit-learn sums its columns in the same
-    order for the reference as for the step, to the last bit."""
-    return pd.read_parquet(io.BytesIO(table.to_parquet(index=False)))
 
 
 @pytest.fixture

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import io
-
 import pandas as pd
 import pytest
 from imblearn.over_sampling import SMOTE, SMOTENC
@@ -11,13 +9,9 @@ from sklearn import datasets
 
 from designer.engine.context import StepError
 from designer.modules._frames import LABEL_ATTR
+from tests.unit.modules.harness import stored
 
 REF = "transform.smote@1"
-
-
-def stored(table: pd.DataFrame) -> pd.DataFrame:
-    """The table as a step reads it (from Parquet)."""
-    return pd.read_parquet(io.BytesIO(table.to_parquet(index=False)))
 
 
 @pytest.fixture
