@@ -15,6 +15,7 @@ from designer.modules._frames import chosen_numeric_columns, frame
 from designer.modules.fitted import BinTransform, bin_column
 
 STRATEGIES = {"quantiles": "quantile", "equal_width": "uniform"}  # KBinsDiscretizer's names
+MAX_EDGES = 999  # custom edges: at most 1,000 bins, as the bins param allows
 
 
 def custom_edges(text: str) -> list[float]:
@@ -27,6 +28,8 @@ def custom_edges(text: str) -> list[float]:
         ) from None
     if not inner or any(not np.isfinite(e) for e in inner):
         raise StepError("edges: give one or more finite numbers, e.g. 18, 30, 65", param="edges")
+    if len(inner) > MAX_EDGES:
+        raise StepError(f"edges: at most {MAX_EDGES} edges, got {len(inner)}", param="edges")
     if any(b <= a for a, b in pairwise(inner)):
         raise StepError(f"edges: {text!r} must increase from one edge to the next", param="edges")
     return [-np.inf, *inner, np.inf]
