@@ -196,11 +196,19 @@ def bin_column(column: str) -> str:
     return f"{column}_bin"
 
 
+def bin_indices(numbers: np.ndarray, edges: list[float]) -> np.ndarray:
+    """Each number's bin among `edges`, as KBinsDiscretizer numbers it (int64; a NaN's is the
+    last bin's + 1, masked by the caller)."""
+    inner = np.asarray(edges[1:-1], dtype="float64")
+    found: np.ndarray = np.searchsorted(inner, numbers, side="right").astype("int64")
+    return found
+
+
 def bin_numbers(values: pd.Series, edges: list[float]) -> pd.Series:
     """Each value's bin among `edges` (int64; Int64 with missing values where values miss)."""
     numbers = values.astype("float64").to_numpy()
-    found = np.searchsorted(np.asarray(edges[1:-1], dtype="float64"), numbers, side="right")
+    found = bin_indices(numbers, edges)
     missing = np.isnan(numbers)
     if missing.any():
-        return pd.Series(pd.arrays.IntegerArray(found.astype("int64"), missing), index=values.index)
-    return pd.Series(found.astype("int64"), index=values.index)
+        return pd.Series(pd.arrays.IntegerArray(found, missing), index=values.index)
+    return pd.Series(found, index=values.index)

@@ -2,8 +2,8 @@
 model (scikit-learn or ONNX) → the scored columns, on plain arrays.
 
 A graph qualifies when the rows go from the Web service input through Select columns and Apply
-transformation (a frozen normalizer, missing-value fill or principal component projection) to
-Score model, then through Select columns to the Web service output. The replays do the same
+transformation (a frozen normalizer, missing-value fill, principal component projection or
+bins) to Score model, then through Select columns to the Web service output. The replays do the same
 float64 operations as the fitted transforms' own `apply`, so with scikit-learn the outputs are
 bit-identical to the graph path; `scorer.build_scorer` checks that on the training rows before
 it uses a kernel.
@@ -18,7 +18,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from designer.modules.fitted import CleanTransform, PcaTransform, ScaleTransform
+from designer.modules.fitted import (
+    BinTransform,
+    CleanTransform,
+    PcaTransform,
+    ScaleTransform,
+    bin_column,
+    bin_indices,
+)
 from designer.modules.models import TrainedModel
 from designer.modules.portable import OnnxPredictor
 from designer.modules.training import accepts_missing, scored_columns
@@ -42,14 +49,14 @@ class Keep:
 
 @dataclass
 class Replay:
-    """A fitted Scale or Clean transform replayed column by column, or a principal component
-    projection."""
+    """A fitted Scale, Clean or Bin transform replayed column by column, or a principal
+    component projection."""
 
-    fitted: ScaleTransform | CleanTransform | PcaTransform
+    fitted: ScaleTransform | CleanTransform | PcaTransform | BinTransform
 
     @classmethod
     def of(cls, fitted: Any) -> Replay:
-        if isinstance(fitted, ScaleTransform | PcaTransform):
+        if isinstance(fitted, ScaleTransform | PcaTransform | BinTransform):
             return cls(fitted)
         if isinstance(fitted, CleanTransform) and not (
             fitted.strategy == "remove_rows" and fitted.columns
@@ -59,10 +66,17 @@ class Replay:
 
     def apply(self, columns: Columns) -> Columns | None:
         """The columns after the transform; None when rows hold missing values it cannot take
-        (a projection: the graph path then gives the step's own error)."""
+        (a projection: the graph path then gives the step's own error) or keeps missing (bins:
+        the graph path's nullable numbers)."""
         out = dict(columns)
         fitted = self.fitted
-        if isinstance(fitted, PcaTransform):
+        if isinstance(fitted, BinTransform):
+            for c, edges in fitted.edges.items():
+                numbers = out[c].astype("float64")
+                if np.isnan(numbers).any():
+                    return None
+                out[bin_column(c) if fitted.append else c] = bin_indices(numbers, edges)
+        elif isinstance(fitted, PcaTransform):
             rows = np.column_stack([out.pop(c).astype("float64") for c in fitted.columns])
             if np.isnan(rows).any():
                 return None

@@ -9,12 +9,12 @@ from typing import Any
 import numpy as np
 import pytest
 
-from designer.modules.fitted import PcaTransform
+from designer.modules.fitted import BinTransform, PcaTransform
 from designer.modules.portable import ABS_TOLERANCE, REL_TOLERANCE
 from designer.serving.kernel import Replay
 from tests.unit.serving.harness import train, training_document
 
-NORMALIZE, PCA = "transform.normalize", "transform.pca"
+NORMALIZE, PCA, BINS = "transform.normalize", "transform.pca", "transform.group_into_bins"
 CASES = {
     # learner, params, data, a transform fitted before it, the runtime chosen with ONNX on (one
     # more case below)
@@ -43,6 +43,13 @@ CASES = {
     ),
     "pca_logistic_regression": ("ml.logistic_regression", {}, "breast_cancer", PCA, "onnx"),
     "pca_forest_regressor": ("ml.decision_forest_regressor", {}, "diabetes", PCA, "onnx"),
+    "bins_forest_classifier": (
+        "ml.decision_forest_classifier",
+        {"n_estimators": 30},
+        "wine",
+        BINS,
+        "onnx",
+    ),
     "linear_regression": ("ml.linear_regression", {}, "diabetes", None, "onnx"),
     "ridge_regression": ("ml.linear_regression", {"l2": 1.0}, "diabetes", NORMALIZE, "onnx"),
     "forest_regressor": (
@@ -155,3 +162,10 @@ def test_a_projection_leaves_rows_with_missing_values_to_the_graph_path() -> Non
         == projection.project(np.array([[1.0, 2.0], [2.0, 1.0]]))[:, 0].tolist()
     )
     assert replay.apply({**given, "a": np.array([1.0, np.nan])}) is None
+
+
+def test_bins_are_numbered_as_fitted_and_missing_values_go_to_the_graph_path() -> None:
+    bins = Replay.of(BinTransform({"age": [18.0, 30.0, 65.0, 90.0]}, append=True))
+    replayed = bins.apply({"age": np.array([5.0, 30.0, 70.0, 99.0])})
+    assert replayed is not None and replayed["age_bin"].tolist() == [0, 1, 2, 2]
+    assert bins.apply({"age": np.array([5.0, np.nan])}) is None
