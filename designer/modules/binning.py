@@ -74,6 +74,12 @@ def group_into_bins(ctx: StepContext) -> Mapping[str, Any]:
         )
     method = str(ctx.params.get("method") or "quantiles")
     bins = int(ctx.params.get("bins") or 10)
+    if method != "custom" and str(ctx.params.get("edges") or "").strip():
+        raise StepError(
+            "edges: custom edges are used by the custom method only; choose it or clear them "
+            f"(the method is {method})",
+            param="edges",
+        )
     edges: dict[str, list[float]] = {}
     for column in columns:
         if method == "custom":

@@ -90,6 +90,7 @@ def test_ties_that_merge_quantile_bins_are_reported(run) -> None:
             "edges: give one or more finite numbers",
         ),
         ({"columns": ["age"]}, "'age_bin' already exist"),
+        ({"columns": ["bmi"], "edges": "20, 30"}, "edges: custom edges are used by the custom"),
         (
             {"columns": ["bmi"], "method": "custom", "edges": ",".join(map(str, range(1000)))},
             "edges: at most 999 edges, got 1000",
