@@ -112,6 +112,16 @@ def _join(left: list[Column], right: list[Column]) -> list[Column]:
     return out + [{**c, "name": f"{c['name']}_right"} if c["name"] in both else c for c in right]
 
 
+def _reduced(params: Mapping[str, Any], table: list[Column]) -> set[str] | None:
+    """The columns a module with `columns` and `exclude` params works on (empty: every numeric
+    column); None when that needs types not known."""
+    chosen, excluded = _names(params.get("columns")), set(_names(params.get("exclude")))
+    if not chosen and any(not c["dtype"] for c in table):
+        return None
+    numeric = {c["name"] for c in table if _DTYPE_TESTS["numeric"](c["dtype"])}
+    return (set(chosen) if chosen else numeric) - excluded
+
+
 def _pca(params: Mapping[str, Any], table: list[Column]) -> dict[str, Columns]:
     """Principal component analysis: the columns not reduced, then PC1…PCn (pca.py)."""
     count = int(params.get("count") or 2)
@@ -129,16 +139,6 @@ def _pca(params: Mapping[str, Any], table: list[Column]) -> dict[str, Columns]:
     if reduced is not None:
         outputs["dataset"] = [c for c in table if c["name"] not in reduced] + numbers
     return outputs
-
-
-def _reduced(params: Mapping[str, Any], table: list[Column]) -> set[str] | None:
-    """The columns a module with `columns` and `exclude` params works on (empty: every numeric
-    column); None when that needs types not known."""
-    chosen, excluded = _names(params.get("columns")), set(_names(params.get("exclude")))
-    if not chosen and any(not c["dtype"] for c in table):
-        return None
-    numeric = {c["name"] for c in table if _DTYPE_TESTS["numeric"](c["dtype"])}
-    return (set(chosen) if chosen else numeric) - excluded
 
 
 def _bins(params: Mapping[str, Any], table: list[Column]) -> dict[str, Columns]:

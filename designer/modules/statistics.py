@@ -45,6 +45,7 @@ def summarize(ctx: StepContext) -> Mapping[str, Any]:
     for name in df.columns:
         values = df[name]
         modes = values.mode(dropna=True)
+        numbers = _numbers(values) if name in numeric else [None] * len(NUMBERS)
         rows.append(
             {
                 "Feature": str(name),
@@ -53,13 +54,7 @@ def summarize(ctx: StepContext) -> Mapping[str, Any]:
                 "Missing": int(values.isna().sum()),
                 "Unique": int(values.nunique(dropna=True)),
                 "Mode": str(modes.iloc[0]) if len(modes) else None,
-                **dict(
-                    zip(
-                        NUMBERS,
-                        _numbers(values) if name in numeric else [None] * len(NUMBERS),
-                        strict=True,
-                    )
-                ),
+                **dict(zip(NUMBERS, numbers, strict=True)),
             }
         )
     statistics = pd.DataFrame(
