@@ -187,6 +187,106 @@ def neural_network_regressor(ctx: StepContext) -> Mapping[str, Any]:
     )
 
 
+def _svm_params(ctx: StepContext) -> dict[str, Any]:
+    return {
+        "C": float(ctx.params.get("C", 1.0)),
+        "kernel": ctx.params.get("kernel", "rbf"),
+        "gamma": ctx.params.get("gamma", "scale"),
+        "degree": int(ctx.params.get("degree", 3)),
+    }
+
+
+_SVM_SPACE: dict[str, list[Any]] = {"C": [0.1, 1.0, 10.0, 100.0], "gamma": ["scale", "auto"]}
+
+
+def svm_classifier(ctx: StepContext) -> Mapping[str, Any]:
+    """Support vector classifier, its decision values calibrated into probabilities (Platt's
+    sigmoid fitted on 5-fold out-of-fold values, then the SVC refitted on every row)."""
+    from sklearn.calibration import CalibratedClassifierCV
+    from sklearn.svm import SVC
+
+    weight = ctx.params.get("class_weight", "none")
+    svc = SVC(**_svm_params(ctx), class_weight=None if weight == "none" else weight)
+    estimator = CalibratedClassifierCV(svc, method="sigmoid", ensemble=False)
+    space = {f"estimator__{name}": values for name, values in _SVM_SPACE.items()}
+    return _out("Support vector machine classifier", "classification", estimator, space)
+
+
+def svm_regressor(ctx: StepContext) -> Mapping[str, Any]:
+    """Epsilon support vector regression."""
+    from sklearn.svm import SVR
+
+    estimator = SVR(**_svm_params(ctx), epsilon=float(ctx.params.get("epsilon", 0.1)))
+    space = {**_SVM_SPACE, "epsilon": [0.01, 0.1, 1.0]}
+    return _out("Support vector machine regressor", "regression", estimator, space)
+
+
+def _knn_params(ctx: StepContext) -> dict[str, Any]:
+    return {
+        "n_neighbors": int(ctx.params.get("n_neighbors", 5)),
+        "weights": ctx.params.get("weights", "uniform"),
+        "p": 1 if ctx.params.get("distance", "euclidean") == "manhattan" else 2,
+    }
+
+
+_KNN_SPACE: dict[str, list[Any]] = {
+    "n_neighbors": [3, 5, 11, 21],
+    "weights": ["uniform", "distance"],
+}
+
+
+def knn_classifier(ctx: StepContext) -> Mapping[str, Any]:
+    """K-nearest neighbours voting on the class."""
+    from sklearn.neighbors import KNeighborsClassifier
+
+    estimator = KNeighborsClassifier(**_knn_params(ctx))
+    return _out("K-nearest neighbors classifier", "classification", estimator, _KNN_SPACE)
+
+
+def knn_regressor(ctx: StepContext) -> Mapping[str, Any]:
+    """K-nearest neighbours averaging their values."""
+    from sklearn.neighbors import KNeighborsRegressor
+
+    estimator = KNeighborsRegressor(**_knn_params(ctx))
+    return _out("K-nearest neighbors regressor", "regression", estimator, _KNN_SPACE)
+
+
+def naive_bayes(ctx: StepContext) -> Mapping[str, Any]:
+    """Gaussian naive Bayes."""
+    from sklearn.naive_bayes import GaussianNB
+
+    estimator = GaussianNB(var_smoothing=float(ctx.params.get("var_smoothing", 1e-9)))
+    space = {"var_smoothing": [1e-9, 1e-7, 1e-5]}
+    return _out("Naive Bayes classifier", "classification", estimator, space)
+
+
+def _tree_params(ctx: StepContext) -> dict[str, Any]:
+    return {
+        "max_depth": ctx.params.get("max_depth"),
+        "min_samples_leaf": int(ctx.params.get("min_samples_leaf", 1)),
+        "random_state": _seed(ctx),
+    }
+
+
+_TREE_SPACE: dict[str, list[Any]] = {"max_depth": [None, 3, 5, 10], "min_samples_leaf": [1, 5, 20]}
+
+
+def decision_tree_classifier(ctx: StepContext) -> Mapping[str, Any]:
+    """One decision tree classifier."""
+    from sklearn.tree import DecisionTreeClassifier
+
+    estimator = DecisionTreeClassifier(**_tree_params(ctx))
+    return _out("Decision tree classifier", "classification", estimator, _TREE_SPACE)
+
+
+def decision_tree_regressor(ctx: StepContext) -> Mapping[str, Any]:
+    """One regression tree."""
+    from sklearn.tree import DecisionTreeRegressor
+
+    estimator = DecisionTreeRegressor(**_tree_params(ctx))
+    return _out("Decision tree regressor", "regression", estimator, _TREE_SPACE)
+
+
 def kmeans(ctx: StepContext) -> Mapping[str, Any]:
     """K-means clustering."""
     from sklearn.cluster import KMeans

@@ -67,7 +67,8 @@ class TrainedModel:
 
 
 def scalar_params(estimator: Any) -> dict[str, Any]:
-    """The estimator's hyperparameters that are plain values (numbers, text, tuples, None)."""
-    params = estimator.get_params(deep=False)
+    """The estimator's hyperparameters that are plain values (numbers, text, tuples, None);
+    a wrapped estimator's as estimator__name."""
+    params = estimator.get_params(deep=True)
     plain = (int, float, str, bool, tuple, type(None))
     return {k: v for k, v in params.items() if isinstance(v, plain)}

@@ -137,7 +137,7 @@ def _space(ctx: StepContext, model: UntrainedModel) -> dict[str, list[Any]]:
         ) from exc
     if not isinstance(space, dict) or not space:
         raise StepError('space: expected an object like {"C": [0.1, 1, 10]}', param="space")
-    known = model.estimator.get_params(deep=False)
+    known = model.estimator.get_params(deep=True)  # a wrapped estimator's as estimator__name
     for name, values in space.items():
         if name not in known:
             raise StepError(

@@ -85,6 +85,37 @@ _MLP = (
     _seed(),
 )
 
+_SVM = (
+    ParamSpec("C", ParamType.FLOAT, 1.0, label="Penalty C", minimum=1e-6, maximum=1e6),
+    ParamSpec("kernel", ParamType.ENUM, "rbf", choices=("rbf", "linear", "poly", "sigmoid")),
+    ParamSpec(
+        "gamma",
+        ParamType.ENUM,
+        "scale",
+        choices=("scale", "auto"),
+        description="Kernel coefficient: scale is 1 / (features * variance), auto 1 / features.",
+    ),
+    ParamSpec("degree", ParamType.INT, 3, description="Of the poly kernel.", minimum=1, maximum=10),
+)
+_KNN = (
+    ParamSpec("n_neighbors", ParamType.INT, 5, label="Neighbors (K)", minimum=1, maximum=10000),
+    ParamSpec(
+        "weights",
+        ParamType.ENUM,
+        "uniform",
+        choices=("uniform", "distance"),
+        description="distance: nearer neighbours count more.",
+    ),
+    ParamSpec("distance", ParamType.ENUM, "euclidean", choices=("euclidean", "manhattan")),
+)
+_TREE = (
+    ParamSpec(
+        "max_depth", ParamType.INT, None, description="Empty: grow fully.", minimum=1, nullable=True
+    ),
+    ParamSpec("min_samples_leaf", ParamType.INT, 1, minimum=1),
+    _seed(),
+)
+
 LEARNERS = [
     _learner(
         "ml.linear_regression",
@@ -158,6 +189,79 @@ LEARNERS = [
         "A multi-layer perceptron regressor trained with Adam (MLPRegressor); normalize first.",
         "neural_network_regressor",
         *_MLP,
+    ),
+    _learner(
+        "ml.svm_classifier",
+        "Support vector machine classifier",
+        """A support vector machine (SVC) for two or more classes, its scores calibrated into
+        probabilities by Platt's sigmoid (CalibratedClassifierCV); normalize the features first.
+        Training time grows with the square of the rows: for tens of thousands of rows, prefer
+        logistic regression or boosted trees. Tune its hyperparameters as estimator__C,
+        estimator__gamma.""",
+        "svm_classifier",
+        *_SVM,
+        ParamSpec("class_weight", ParamType.ENUM, "none", choices=("none", "balanced")),
+    ),
+    _learner(
+        "ml.svm_regressor",
+        "Support vector machine regressor",
+        """Epsilon support vector regression (SVR); normalize the features first. Training time
+        grows with the square of the rows.""",
+        "svm_regressor",
+        *_SVM,
+        ParamSpec(
+            "epsilon",
+            ParamType.FLOAT,
+            0.1,
+            description="Errors within it are not penalized.",
+            minimum=0.0,
+        ),
+    ),
+    _learner(
+        "ml.knn_classifier",
+        "K-nearest neighbors classifier",
+        """Predicts the class most common among the K training rows nearest to a row
+        (KNeighborsClassifier); normalize the features first, so that no unit dominates the
+        distance.""",
+        "knn_classifier",
+        *_KNN,
+    ),
+    _learner(
+        "ml.knn_regressor",
+        "K-nearest neighbors regressor",
+        """Predicts the mean value of the K training rows nearest to a row (KNeighborsRegressor);
+        normalize the features first.""",
+        "knn_regressor",
+        *_KNN,
+    ),
+    _learner(
+        "ml.naive_bayes",
+        "Naive Bayes classifier",
+        """Gaussian naive Bayes (GaussianNB): each feature normal within each class, the
+        features independent; fast, a baseline for any classification.""",
+        "naive_bayes",
+        ParamSpec(
+            "var_smoothing",
+            ParamType.FLOAT,
+            1e-9,
+            description="Share of the largest variance added to every variance, for stability.",
+            minimum=0.0,
+            maximum=1.0,
+        ),
+    ),
+    _learner(
+        "ml.decision_tree_classifier",
+        "Decision tree classifier",
+        "One decision tree (DecisionTreeClassifier): readable, and a baseline for the forests.",
+        "decision_tree_classifier",
+        *_TREE,
+    ),
+    _learner(
+        "ml.decision_tree_regressor",
+        "Decision tree regressor",
+        "One regression tree (DecisionTreeRegressor): readable, and a baseline for the forests.",
+        "decision_tree_regressor",
+        *_TREE,
     ),
     _learner(
         "ml.kmeans",

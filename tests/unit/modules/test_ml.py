@@ -27,6 +27,13 @@ LEARNERS = {
     "ml.boosted_tree_regressor@1": "regression",
     "ml.neural_network_classifier@1": "classification",
     "ml.neural_network_regressor@1": "regression",
+    "ml.svm_classifier@1": "classification",
+    "ml.svm_regressor@1": "regression",
+    "ml.knn_classifier@1": "classification",
+    "ml.knn_regressor@1": "regression",
+    "ml.naive_bayes@1": "classification",
+    "ml.decision_tree_classifier@1": "classification",
+    "ml.decision_tree_regressor@1": "regression",
 }
 
 
@@ -68,6 +75,21 @@ def test_every_learner_trains_and_scores(run, learner) -> None:
         )
     else:
         assert result["metrics"]["r2"] > 0.5
+
+
+@pytest.mark.parametrize("learner", sorted(LEARNERS))
+def test_every_learners_own_search_space_tunes(run, learner) -> None:
+    rng = np.random.default_rng(1)
+    X = rng.normal(size=(90, 2))
+    task = LEARNERS[learner]
+    y = X[:, 0] - X[:, 1] if task == "regression" else np.where(X[:, 0] > 0, "up", "down")
+    df = pd.DataFrame(X, columns=["a", "b"]).assign(y=y)
+    params = {"label": "y", "method": "random", "iterations": 2, "folds": 3, "seed": 0}
+    params["metric"] = "r2" if task == "regression" else "accuracy"
+    model = run(learner, {"n_estimators": 10} if "forest" in learner else {})["model"]
+    out = run("ml.tune_hyperparameters@1", params, model=model, dataset=df)
+    assert len(out["results"]) == 2
+    assert set(out["model"].hyperparameters) <= set(model.search_space)
 
 
 def test_models_describe_themselves_in_output_summaries(run, cancer) -> None:

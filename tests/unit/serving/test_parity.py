@@ -50,6 +50,20 @@ CASES = {
         BINS,
         "onnx",
     ),
+    "svm_classifier": ("ml.svm_classifier", {}, "breast_cancer", NORMALIZE, "onnx"),
+    "svm_regressor": ("ml.svm_regressor", {"C": 100.0}, "diabetes", NORMALIZE, "onnx"),
+    "knn_classifier": ("ml.knn_classifier", {}, "wine", NORMALIZE, "onnx"),
+    # a training row's own distance is 0: scikit-learn takes its value, ONNX divides by 0
+    "knn_regressor": (
+        "ml.knn_regressor",
+        {"weights": "distance"},
+        "diabetes",
+        NORMALIZE,
+        "sklearn",
+    ),
+    "naive_bayes": ("ml.naive_bayes", {}, "wine", None, "onnx"),
+    "tree_classifier": ("ml.decision_tree_classifier", {"max_depth": 4}, "wine", None, "onnx"),
+    "tree_regressor": ("ml.decision_tree_regressor", {"seed": 2}, "diabetes", None, "onnx"),
     "linear_regression": ("ml.linear_regression", {}, "diabetes", None, "onnx"),
     "ridge_regression": ("ml.linear_regression", {"l2": 1.0}, "diabetes", NORMALIZE, "onnx"),
     "forest_regressor": (
