@@ -212,3 +212,39 @@ def bin_numbers(values: pd.Series, edges: list[float]) -> pd.Series:
     if missing.any():
         return pd.Series(pd.arrays.IntegerArray(found, missing), index=values.index)
     return pd.Series(found, index=values.index)
+
+
+@dataclass
+class TextTransform(_Fitted):
+    """Replays Extract N-gram features from text: each fitted text column becomes one number
+    per n-gram of its vocabulary, weighted as when fitted (scikit-learn's vectorizers)."""
+
+    vectorizers: dict[str, Any]  # text column -> its fitted TfidfVectorizer
+    keep_text: bool
+
+    def get_params(self, deep: bool = False) -> dict[str, Any]:
+        """Each column's vocabulary size (the vocabularies themselves are the `vocabulary`
+        output's)."""
+        sizes = {c: len(v.vocabulary_) for c, v in self.vectorizers.items()}
+        return {"vocabulary": sizes, "keep_text": self.keep_text}
+
+    def ngrams(self, column: str, texts: Any) -> tuple[list[str], np.ndarray]:
+        """The names and values of a fitted column's n-gram columns for `texts` (a missing text
+        has none)."""
+        vectorizer = self.vectorizers[column]
+        values = vectorizer.transform(pd.Series(texts).fillna("").astype("str")).toarray()
+        return ngram_columns(column, vectorizer.get_feature_names_out()), values
+
+    def apply(self, df: pd.DataFrame) -> pd.DataFrame:
+        """`df` with the n-gram columns of each fitted text column."""
+        _check(df, list(self.vectorizers), "n-gram extraction")
+        parts = [df if self.keep_text else df.drop(columns=list(self.vectorizers))]
+        for column in self.vectorizers:
+            names, values = self.ngrams(column, df[column])
+            parts.append(pd.DataFrame(values, columns=names, index=df.index))
+        return pd.concat(parts, axis=1)
+
+
+def ngram_columns(column: str, ngrams: Any) -> list[str]:
+    """The columns Extract N-gram features names for `column`'s n-grams: `column[ngram]`."""
+    return [f"{column}[{ngram}]" for ngram in ngrams]

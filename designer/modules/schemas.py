@@ -221,6 +221,9 @@ def infer(
         return _pca(params, table)
     if module == "transform.group_into_bins" and table is not None:
         return _bins(params, table)
+    if module == "transform.text_features":  # the n-grams are known once fitted
+        vocabulary = [("Column", "str"), ("N-gram", "str"), ("Rows", "int64"), ("IDF", "float64")]
+        return {"vocabulary": [{"name": n, "dtype": t} for n, t in vocabulary], "dataset": None}
     if module == "stats.summarize":
         return {"statistics": SUMMARY_COLUMNS}
     if module == "stats.correlation" and table is not None:

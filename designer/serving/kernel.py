@@ -2,11 +2,11 @@
 model (scikit-learn or ONNX) → the scored columns, on plain arrays.
 
 A graph qualifies when the rows go from the Web service input through Select columns and Apply
-transformation (a frozen normalizer, missing-value fill, principal component projection or
-bins) to Score model, then through Select columns to the Web service output. The replays do the same
-float64 operations as the fitted transforms' own `apply`, so with scikit-learn the outputs are
-bit-identical to the graph path; `scorer.build_scorer` checks that on the training rows before
-it uses a kernel.
+transformation (a frozen normalizer, missing-value fill, principal component projection, bins
+or n-grams) to Score model, then through Select columns to the Web service output. The replays
+do the same operations as the fitted transforms' own `apply`, so with scikit-learn the outputs
+are bit-identical to the graph path; `scorer.build_scorer` checks that on the training rows
+before it uses a kernel.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from designer.modules.fitted import (
     CleanTransform,
     PcaTransform,
     ScaleTransform,
+    TextTransform,
     bin_column,
     bin_indices,
 )
@@ -49,14 +50,14 @@ class Keep:
 
 @dataclass
 class Replay:
-    """A fitted Scale, Clean or Bin transform replayed column by column, or a principal
+    """A fitted Scale, Clean, Bin or Text transform replayed column by column, or a principal
     component projection."""
 
-    fitted: ScaleTransform | CleanTransform | PcaTransform | BinTransform
+    fitted: ScaleTransform | CleanTransform | PcaTransform | BinTransform | TextTransform
 
     @classmethod
     def of(cls, fitted: Any) -> Replay:
-        if isinstance(fitted, ScaleTransform | PcaTransform | BinTransform):
+        if isinstance(fitted, ScaleTransform | PcaTransform | BinTransform | TextTransform):
             return cls(fitted)
         if isinstance(fitted, CleanTransform) and not (
             fitted.strategy == "remove_rows" and fitted.columns
@@ -70,7 +71,13 @@ class Replay:
         the graph path's nullable numbers)."""
         out = dict(columns)
         fitted = self.fitted
-        if isinstance(fitted, BinTransform):
+        if isinstance(fitted, TextTransform):
+            for c in fitted.vectorizers:
+                names, values = fitted.ngrams(c, out[c])
+                if not fitted.keep_text:
+                    del out[c]
+                out.update({name: values[:, i] for i, name in enumerate(names)})
+        elif isinstance(fitted, BinTransform):
             for c, edges in fitted.edges.items():
                 numbers = out[c].astype("float64")
                 if np.isnan(numbers).any():

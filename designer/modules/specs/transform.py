@@ -306,13 +306,69 @@ SPECS = [
         ),
         helpers=("_frames", "fitted"),
     ),
+    builtin(
+        "transform.text_features",
+        "Extract N-gram features from text",
+        "Text analytics",
+        """Turns text columns into numbers a learner can use: one column per word or run of up
+        to N words (n-gram) of the vocabulary fitted on this input, named `column[n-gram]`,
+        weighted by TF-IDF, term frequency, counts or presence, as scikit-learn's
+        TfidfVectorizer computes them. Lists the vocabulary (each n-gram's rows and IDF) and
+        outputs the fitted vocabularies, so Apply transformation turns test or scoring text
+        into the same columns (n-grams it has not seen count for nothing; missing text has
+        none).""",
+        "text:text_features",
+        inputs=(_in(),),
+        outputs=(
+            _out(description="The table with the n-gram columns (the text dropped unless kept)."),
+            _out("vocabulary", "One row per n-gram: its column, how many rows have it, its IDF."),
+            _transform_out("The fitted vocabularies, for Apply transformation."),
+        ),
+        params=(
+            _columns("Text columns; empty means every text column."),
+            ParamSpec(
+                "ngrams",
+                ParamType.INT,
+                1,
+                label="Longest n-gram",
+                description="1: single words; 2: words and pairs of words; …",
+                minimum=1,
+                maximum=5,
+            ),
+            ParamSpec(
+                "weighting", ParamType.ENUM, "tf_idf", choices=("tf_idf", "tf", "counts", "binary")
+            ),
+            ParamSpec(
+                "vocabulary",
+                ParamType.INT,
+                1000,
+                label="Largest vocabulary",
+                description="Per column: the n-grams most frequent across the rows are kept.",
+                minimum=1,
+                maximum=20000,
+            ),
+            ParamSpec(
+                "min_documents",
+                ParamType.INT,
+                1,
+                label="Fewest rows",
+                description="An n-gram must appear in at least this many rows.",
+                minimum=1,
+            ),
+            ParamSpec("stop_words", ParamType.ENUM, "none", choices=("none", "english")),
+            ParamSpec("lowercase", ParamType.BOOL, True),
+            ParamSpec("keep_text", ParamType.BOOL, False, description="Keep the text columns."),
+        ),
+        helpers=("_frames", "fitted"),
+    ),
     _spec(
         "transform.apply_transform",
         "Apply transformation",
         "Data transformation",
         """Applies a transform fitted by another module (Normalize data, Clean missing data,
-        Convert to indicator values, Principal component analysis, Group data into bins, Filter
-        based feature selection) to a table, with what was learned at fitting time.""",
+        Convert to indicator values, Principal component analysis, Group data into bins,
+        Extract N-gram features from text, Filter based feature selection) to a table, with what
+        was learned at fitting time.""",
         "transform:apply_transform",
         inputs=(PortSpec("transform", PortType.TRANSFORM, "A fitted transform."), _in()),
         outputs=(_out(),),

@@ -22,12 +22,13 @@ def training_document(
     label: str = "target",
     *,
     fit: str | None = None,
+    fit_params: dict[str, Any] | None = None,
     clean: str | None = None,
     clustering: bool = False,
 ) -> dict[str, Any]:
     """data → [clean missing with this strategy] → split → [`fit` (e.g. transform.normalize)
-    on the training rows, applied to the test rows] → learner → train → score (or the
-    clustering pair)."""
+    with `fit_params` (else the label excluded) on the training rows, applied to the test rows]
+    → learner → train → score (or the clustering pair)."""
     nodes = [
         ("data", "data.sample_dataset@1", {"name": data}),
         ("split", "transform.split_rows@1", {"fraction": 0.25, "seed": 1}),
@@ -41,7 +42,7 @@ def training_document(
     if fit:
         name = fit.rpartition(".")[2]  # e.g. normalize
         nodes += [
-            (name, f"{fit}@1", {"exclude": [label]}),
+            (name, f"{fit}@1", fit_params or {"exclude": [label]}),
             ("apply", "transform.apply_transform@1", {}),
         ]
         wires += [

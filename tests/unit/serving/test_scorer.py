@@ -80,6 +80,29 @@ def test_smote_before_the_split_is_left_out_of_the_scoring_path(tmp_path: Path) 
     assert [r["Scored Labels"] for r in got] == trained.scored()["Scored Labels"].tolist()
 
 
+def test_text_features_are_replayed_in_the_kernel_as_in_the_run(tmp_path: Path) -> None:
+    document = training_document(
+        "ml.boosted_tree_classifier",
+        {"max_iter": 20},
+        "loan_applications",
+        "approved",
+        fit="transform.text_features",
+        fit_params={"columns": ["loan_purpose", "employment"], "ngrams": 2},
+    )
+    trained = train(document, tmp_path, label="approved")
+    assert "transform.text_features@1" not in modules(trained.inference).values()
+    scorer = trained.scorer(onnx=False)
+    assert scorer.runtime == "sklearn", scorer.runtime_reason
+    rows = trained.test_rows().to_dict(orient="records")
+    rows[0]["employment"] = None  # no n-grams, as in the graph path
+    graph = trained.scorer(onnx=False)
+    graph.kernel = None
+    assert scorer.score(rows[:1]) == graph.score(rows[:1])
+    got = scorer.score(rows[1:])
+    expected = trained.scored()[1:]
+    assert [r["Scored Probabilities"] for r in got] == expected["Scored Probabilities"].tolist()
+
+
 def test_the_scorer_reports_its_runtime_schema_and_examples(trained: Trained) -> None:
     info = trained.scorer().info()
     assert info["runtime"] == "onnx"
