@@ -161,6 +161,18 @@ def _bins(params: Mapping[str, Any], table: list[Column]) -> dict[str, Columns]:
     return outputs
 
 
+def _math(params: Mapping[str, Any], table: list[Column]) -> Columns:
+    """Apply math operation: float64 results, appended as `<column>_<operation>` or in place."""
+    chosen = _reduced(params, table)
+    if chosen is None:
+        return None
+    if str(params.get("mode") or "append") != "append":
+        return [{**c, "dtype": "float64"} if c["name"] in chosen else c for c in table]
+    operation = str(params.get("operation") or "log")
+    added = [f"{c['name']}_{operation}" for c in table if c["name"] in chosen]
+    return table + [{"name": name, "dtype": "float64"} for name in added]
+
+
 SUMMARY_COLUMNS = [
     *({"name": n, "dtype": "str"} for n in ("Feature", "Type")),
     *({"name": n, "dtype": "int64"} for n in ("Count", "Missing", "Unique")),
@@ -221,6 +233,8 @@ def infer(
         return _pca(params, table)
     if module == "transform.group_into_bins" and table is not None:
         return _bins(params, table)
+    if module == "transform.math" and table is not None:
+        return {"dataset": _math(params, table)}
     if module == "transform.text_features":  # the n-grams are known once fitted
         vocabulary = [("Column", "str"), ("N-gram", "str"), ("Rows", "int64"), ("IDF", "float64")]
         return {"vocabulary": [{"name": n, "dtype": t} for n, t in vocabulary], "dataset": None}

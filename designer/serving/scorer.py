@@ -56,6 +56,7 @@ SERVABLE = (
     "transform.join",
     "transform.add_rows",
     "transform.one_hot",
+    "transform.math",
     "ml.score_model",
     "ml.assign_clusters",
     WEB_OUTPUT,

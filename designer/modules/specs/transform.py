@@ -25,6 +25,20 @@ DTYPE_GROUPS = (
     "datetime",
     "categorical",
 )
+MATH_OPERATIONS = (
+    "log",
+    "log10",
+    "log1p",
+    "exp",
+    "sqrt",
+    "square",
+    "abs",
+    "sign",
+    "reciprocal",
+    "floor",
+    "ceil",
+    "round",
+)
 CAST_TYPES = ("unchanged", "integer", "float", "string", "boolean", "datetime", "categorical")
 
 
@@ -360,6 +374,32 @@ SPECS = [
             ParamSpec("keep_text", ParamType.BOOL, False, description="Keep the text columns."),
         ),
         helpers=("_frames", "fitted"),
+    ),
+    builtin(
+        "transform.math",
+        "Apply math operation",
+        "Data transformation",
+        """Applies one math function to numeric columns: log, log10, log1p, exp, sqrt, square,
+        abs, sign, reciprocal, floor, ceil or round (half to even), as numpy computes it in
+        float64. Appends a `<column>_<operation>` column or replaces the column; a missing
+        value stays missing, and a value outside the function's domain (the log of 0, the
+        square root of a negative number) is refused, naming the column. Stateless, so it runs
+        the same in real-time endpoints.""",
+        "math_ops:apply_math",
+        inputs=(_in(),),
+        outputs=(_out(),),
+        params=(
+            _columns("Numeric columns; empty means every numeric column."),
+            _columns("Columns to leave unchanged (e.g. the label).", "exclude"),
+            ParamSpec(
+                "operation",
+                ParamType.ENUM,
+                "log",
+                choices=MATH_OPERATIONS,
+            ),
+            ParamSpec("mode", ParamType.ENUM, "append", choices=("append", "replace")),
+        ),
+        helpers=("_frames",),
     ),
     _spec(
         "transform.apply_transform",

@@ -6,10 +6,12 @@ import copy
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 
 from designer.serving.derive import DeriveError, derive_inference_graph
 from designer.serving.onnx_export import NoOnnxModel, onnx_download
+from designer.serving.schema import InputError
 from designer.serving.scorer import BuildError
 from tests.unit.modules.harness import REGISTRY
 from tests.unit.serving.harness import Trained, train, training_document
@@ -78,6 +80,42 @@ def test_smote_before_the_split_is_left_out_of_the_scoring_path(tmp_path: Path) 
     rows = trained.test_rows().to_dict(orient="records")
     got = trained.scorer(onnx=False).score(rows)
     assert [r["Scored Labels"] for r in got] == trained.scored()["Scored Labels"].tolist()
+
+
+def test_a_math_operation_on_the_scoring_path_runs_per_call(tmp_path: Path) -> None:
+    document = training_document("ml.linear_regression", {}, "diabetes")
+    document["nodes"].append(
+        {
+            "id": "log",
+            "module": "transform.math@1",
+            "params": {"columns": ["bmi"], "operation": "log1p", "mode": "replace"},
+            "position": {"x": 0, "y": 0},
+        }
+    )
+    (edge,) = [e for e in document["edges"] if e["target"]["node"] == "split"]
+    edge["target"]["node"] = "log"
+    document["edges"].append(
+        {
+            "id": "logged",
+            "source": {"node": "log", "port": "dataset"},
+            "target": {"node": "split", "port": "dataset"},
+        }
+    )
+    trained = train(document, tmp_path)
+    assert modules(trained.inference)["log"] == "transform.math@1"
+    scorer = trained.scorer()
+    assert scorer.runtime == "graph"
+    logged = trained.test_rows()  # bmi as the run's log step left it: a request sends it raw
+    others = [c for c in logged.columns if c != "bmi"]
+    raw = logged[others].merge(trained.run.values["data"]["dataset"], on=others, how="left")
+    assert np.array_equal(np.log1p(raw["bmi"]), logged["bmi"])
+    rows = raw[logged.columns].to_dict(orient="records")
+    expected = trained.scored()["Scored Labels"].tolist()
+    assert [r["Scored Labels"] for r in scorer.score(rows)] == expected
+    rows[0]["bmi"] = -2.0
+    with pytest.raises(InputError) as refused:
+        scorer.score(rows[:1])
+    assert refused.value.status == 422 and "log1p takes numbers above -1" in str(refused.value)
 
 
 def test_text_features_are_replayed_in_the_kernel_as_in_the_run(tmp_path: Path) -> None:
