@@ -248,3 +248,31 @@ class TextTransform(_Fitted):
 def ngram_columns(column: str, ngrams: Any) -> list[str]:
     """The columns Extract N-gram features names for `column`'s n-grams: `column[ngram]`."""
     return [f"{column}[{ngram}]" for ngram in ngrams]
+
+
+@dataclass
+class ClipTransform(_Fitted):
+    """Replays Clip values: each fitted column's values beyond its bounds set to the bound, or
+    made missing."""
+
+    bounds: dict[str, tuple[float | None, float | None]]  # column -> (lower, upper); None: open
+    to_missing: bool  # values beyond a bound become missing instead of the bound
+
+    def apply(self, df: pd.DataFrame) -> pd.DataFrame:
+        """`df` with each fitted column clipped (as float64)."""
+        _check(df, list(self.bounds), "clipping")
+        out = df.copy(deep=False)  # copy-on-write copies a column on write
+        for column in self.bounds:
+            out[column] = pd.Series(self.clip(column, df[column].to_numpy()), index=df.index)
+        return out
+
+    def clip(self, column: str, values: np.ndarray) -> np.ndarray:
+        """A column's values clipped to its bounds (float64; missing stays missing)."""
+        numbers = np.asarray(values, dtype="float64")
+        lower, upper = self.bounds[column]
+        low = -np.inf if lower is None else lower
+        high = np.inf if upper is None else upper
+        if self.to_missing:
+            return np.where((numbers < low) | (numbers > high), np.nan, numbers)
+        clipped: np.ndarray = np.clip(numbers, low, high)
+        return clipped

@@ -233,6 +233,16 @@ def infer(
         return _pca(params, table)
     if module == "transform.group_into_bins" and table is not None:
         return _bins(params, table)
+    if module == "transform.clip" and table is not None:
+        clipped = _reduced(params, table)
+        bounds = [("Column", "str"), ("Lower", "float64"), ("Upper", "float64")]
+        bounds += [("Below", "int64"), ("Above", "int64")]
+        return {
+            "dataset": None
+            if clipped is None
+            else [{**c, "dtype": "float64"} if c["name"] in clipped else c for c in table],
+            "bounds": [{"name": n, "dtype": t} for n, t in bounds],
+        }
     if module == "transform.math" and table is not None:
         return {"dataset": _math(params, table)}
     if module == "transform.text_features":  # the n-grams are known once fitted

@@ -2,8 +2,8 @@
 model (scikit-learn or ONNX) → the scored columns, on plain arrays.
 
 A graph qualifies when the rows go from the Web service input through Select columns and Apply
-transformation (a frozen normalizer, missing-value fill, principal component projection, bins
-or n-grams) to Score model, then through Select columns to the Web service output. The replays
+transformation (a frozen normalizer, missing-value fill, clip, principal component projection,
+bins or n-grams) to Score model, then through Select columns to the Web service output. The replays
 do the same operations as the fitted transforms' own `apply`, so with scikit-learn the outputs
 are bit-identical to the graph path; `scorer.build_scorer` checks that on the training rows
 before it uses a kernel.
@@ -21,6 +21,7 @@ import pandas as pd
 from designer.modules.fitted import (
     BinTransform,
     CleanTransform,
+    ClipTransform,
     PcaTransform,
     ScaleTransform,
     TextTransform,
@@ -32,6 +33,9 @@ from designer.modules.portable import OnnxPredictor
 from designer.modules.training import accepts_missing, scored_columns
 
 Columns = dict[str, np.ndarray]
+Replayable = (
+    ScaleTransform | CleanTransform | ClipTransform | PcaTransform | BinTransform | TextTransform
+)
 
 
 class NotFusable(Exception):
@@ -50,10 +54,10 @@ class Keep:
 
 @dataclass
 class Replay:
-    """A fitted Scale, Clean, Bin or Text transform replayed column by column, or a principal
-    component projection."""
+    """A fitted Scale, Clean, Clip, Bin or Text transform replayed column by column, or a
+    principal component projection."""
 
-    fitted: ScaleTransform | CleanTransform | PcaTransform | BinTransform | TextTransform
+    fitted: Replayable
 
     @classmethod
     def of(cls, fitted: Any) -> Replay:
@@ -63,6 +67,8 @@ class Replay:
             fitted.strategy == "remove_rows" and fitted.columns
         ):
             return cls(fitted)
+        if isinstance(fitted, ClipTransform) and not fitted.to_missing:
+            return cls(fitted)
         raise NotFusable(f"a {type(fitted).__name__} ({_strategy(fitted)}) is replayed per table")
 
     def apply(self, columns: Columns) -> Columns | None:
@@ -71,7 +77,10 @@ class Replay:
         the graph path's nullable numbers)."""
         out = dict(columns)
         fitted = self.fitted
-        if isinstance(fitted, TextTransform):
+        if isinstance(fitted, ClipTransform):
+            for c in fitted.bounds:
+                out[c] = fitted.clip(c, out[c])
+        elif isinstance(fitted, TextTransform):
             for c in fitted.vectorizers:
                 names, values = fitted.ngrams(c, out[c])
                 if not fitted.keep_text:

@@ -401,14 +401,57 @@ SPECS = [
         ),
         helpers=("_frames",),
     ),
+    builtin(
+        "transform.clip",
+        "Clip values",
+        "Data transformation",
+        """Caps outliers in numeric columns: values below the lower bound or above the upper
+        one become the bound (or missing, if chosen). The bounds are percentiles of each
+        column's values present (as pandas' quantile interpolates them; 1 and 99 by default) or
+        the same constants for every column; leave one empty to clip one side only. Lists each
+        column's bounds and how many values passed them, and outputs the fitted bounds, so Apply
+        transformation clips test or scoring data at the training bounds.""",
+        "clip:clip_values",
+        inputs=(_in(),),
+        outputs=(
+            _out(description="The table with the chosen columns clipped (as float64)."),
+            _out("bounds", "One row per column: its bounds and the values below and above."),
+            _transform_out("The fitted bounds, for Apply transformation."),
+        ),
+        params=(
+            _columns("Numeric columns to clip; empty means every numeric column."),
+            _columns("Columns to leave unchanged (e.g. the label).", "exclude"),
+            ParamSpec(
+                "method", ParamType.ENUM, "percentiles", choices=("percentiles", "constants")
+            ),
+            ParamSpec(
+                "lower",
+                ParamType.FLOAT,
+                1.0,
+                label="Lower bound",
+                description="A percentile (0 to 100) or a constant; empty: no lower bound.",
+                nullable=True,
+            ),
+            ParamSpec(
+                "upper",
+                ParamType.FLOAT,
+                99.0,
+                label="Upper bound",
+                description="A percentile (0 to 100) or a constant; empty: no upper bound.",
+                nullable=True,
+            ),
+            ParamSpec("replace", ParamType.ENUM, "bound", choices=("bound", "missing")),
+        ),
+        helpers=("_frames", "fitted"),
+    ),
     _spec(
         "transform.apply_transform",
         "Apply transformation",
         "Data transformation",
         """Applies a transform fitted by another module (Normalize data, Clean missing data,
-        Convert to indicator values, Principal component analysis, Group data into bins,
-        Extract N-gram features from text, Filter based feature selection) to a table, with what
-        was learned at fitting time.""",
+        Convert to indicator values, Principal component analysis, Group data into bins, Clip
+        values, Extract N-gram features from text, Filter based feature selection) to a table,
+        with what was learned at fitting time.""",
         "transform:apply_transform",
         inputs=(PortSpec("transform", PortType.TRANSFORM, "A fitted transform."), _in()),
         outputs=(_out(),),

@@ -15,6 +15,7 @@ from designer.serving.kernel import Replay
 from tests.unit.serving.harness import train, training_document
 
 NORMALIZE, PCA, BINS = "transform.normalize", "transform.pca", "transform.group_into_bins"
+CLIP = "transform.clip"
 CASES = {
     # learner, params, data, a transform fitted before it, the runtime chosen with ONNX on (one
     # more case below)
@@ -50,6 +51,7 @@ CASES = {
         BINS,
         "onnx",
     ),
+    "clip_logistic_regression": ("ml.logistic_regression", {}, "wine", CLIP, "onnx"),
     "svm_classifier": ("ml.svm_classifier", {}, "breast_cancer", NORMALIZE, "onnx"),
     "svm_regressor": ("ml.svm_regressor", {"C": 100.0}, "diabetes", NORMALIZE, "onnx"),
     "knn_classifier": ("ml.knn_classifier", {}, "wine", NORMALIZE, "onnx"),
