@@ -89,6 +89,31 @@ def chosen_numeric_columns(ctx: StepContext, df: pd.DataFrame) -> list[str]:
     return [c for c in (chosen or numeric_columns(df)) if c not in excluded]
 
 
+def fittable_numeric_columns(ctx: StepContext, df: pd.DataFrame, doing: str) -> list[str]:
+    """`chosen_numeric_columns`, refused by name when there are none or one has no value."""
+    columns = chosen_numeric_columns(ctx, df)
+    if not columns:
+        raise StepError(f"columns: no numeric column to {doing}", param="columns")
+    empty = [c for c in columns if df[c].isna().all()]
+    if empty:
+        raise StepError(
+            f"dataset: {', '.join(map(repr, empty[:10]))} have no values to {doing}",
+            port="dataset",
+        )
+    return columns
+
+
+def require_new_columns(df: pd.DataFrame, names: Iterable[str]) -> None:
+    """Refuse appended columns that `df` has already, naming them (a mode param replaces)."""
+    clashing = [n for n in names if n in df.columns]
+    if clashing:
+        raise StepError(
+            f"dataset: {', '.join(map(repr, clashing[:10]))} already exist; rename them or "
+            "replace the columns instead (mode)",
+            port="dataset",
+        )
+
+
 def categorical_columns(df: pd.DataFrame) -> list[str]:
     """Return the text, categorical and boolean columns of a table, in order."""
     return [

@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from designer.engine.context import StepContext, StepError
-from designer.modules._frames import chosen_numeric_columns, frame
+from designer.modules._frames import fittable_numeric_columns, frame, require_new_columns
 from designer.modules.fitted import BinTransform, bin_column
 
 STRATEGIES = {"quantiles": "quantile", "equal_width": "uniform"}  # KBinsDiscretizer's names
@@ -55,23 +55,10 @@ def fitted_edges(values: pd.Series, method: str, bins: int) -> tuple[list[float]
 def group_into_bins(ctx: StepContext) -> Mapping[str, Any]:
     """Number each chosen column's values by the bin they fall in; list the bins."""
     df = frame(ctx, "dataset")
-    columns = chosen_numeric_columns(ctx, df)
-    if not columns:
-        raise StepError("columns: no numeric column to group into bins", param="columns")
-    empty = [c for c in columns if df[c].isna().all()]
-    if empty:
-        raise StepError(
-            f"dataset: {', '.join(map(repr, empty[:10]))} have no values to fit bins on",
-            port="dataset",
-        )
+    columns = fittable_numeric_columns(ctx, df, "group into bins")
     append = str(ctx.params.get("mode") or "append") == "append"
-    clashing = [bin_column(c) for c in columns if append and bin_column(c) in df.columns]
-    if clashing:
-        raise StepError(
-            f"dataset: {', '.join(map(repr, clashing[:10]))} already exist; rename them or "
-            "replace the columns instead (mode)",
-            port="dataset",
-        )
+    if append:
+        require_new_columns(df, map(bin_column, columns))
     method = str(ctx.params.get("method") or "quantiles")
     bins = int(ctx.params.get("bins") or 10)
     if method != "custom" and str(ctx.params.get("edges") or "").strip():

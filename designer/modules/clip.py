@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from designer.engine.context import StepContext, StepError
-from designer.modules._frames import chosen_numeric_columns, frame
+from designer.modules._frames import fittable_numeric_columns, frame
 from designer.modules.fitted import ClipTransform
 
 
@@ -27,14 +27,7 @@ def _bound(ctx: StepContext, name: str, percentiles: bool) -> float | None:
 def clip_values(ctx: StepContext) -> Mapping[str, Any]:
     """Fit each chosen column's bounds and clip its values to them."""
     df = frame(ctx, "dataset")
-    columns = chosen_numeric_columns(ctx, df)
-    if not columns:
-        raise StepError("columns: no numeric column to clip", param="columns")
-    empty = [c for c in columns if df[c].isna().all()]
-    if empty:
-        raise StepError(
-            f"dataset: {', '.join(map(repr, empty[:10]))} have no values to clip", port="dataset"
-        )
+    columns = fittable_numeric_columns(ctx, df, "clip")
     percentiles = str(ctx.params.get("method") or "percentiles") == "percentiles"
     lower, upper = _bound(ctx, "lower", percentiles), _bound(ctx, "upper", percentiles)
     if lower is None and upper is None:

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from designer.engine.context import StepContext, StepError
-from designer.modules._frames import chosen_numeric_columns, frame
+from designer.modules._frames import chosen_numeric_columns, frame, require_new_columns
 from designer.modules.specs.transform import MATH_OPERATIONS
 
 Domain = Callable[[np.ndarray], np.ndarray]  # values -> where the operation is defined
@@ -41,13 +41,8 @@ def apply_math(ctx: StepContext) -> Mapping[str, Any]:
     function, domain, needs = OPERATIONS[name]
     append = str(ctx.params.get("mode") or "append") == "append"
     targets = {c: f"{c}_{name}" if append else c for c in columns}
-    clashing = [t for c, t in targets.items() if append and t in df.columns]
-    if clashing:
-        raise StepError(
-            f"dataset: {', '.join(map(repr, clashing[:10]))} already exist; rename them or "
-            "replace the columns instead (mode)",
-            port="dataset",
-        )
+    if append:
+        require_new_columns(df, targets.values())
     out = df.copy(deep=False)  # copy-on-write copies a column on write
     for column, target in targets.items():
         values = df[column].astype("float64").to_numpy()

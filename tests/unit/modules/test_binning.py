@@ -95,7 +95,7 @@ def test_ties_that_merge_quantile_bins_are_reported(run) -> None:
             {"columns": ["bmi"], "method": "custom", "edges": ",".join(map(str, range(1000)))},
             "edges: at most 999 edges, got 1000",
         ),
-        ({"columns": ["empty"]}, "dataset: 'empty' have no values to fit bins on"),
+        ({"columns": ["empty"]}, "dataset: 'empty' have no values to group into bins"),
     ],
 )
 def test_what_cannot_be_binned_is_named(run, diabetes, params, message) -> None:

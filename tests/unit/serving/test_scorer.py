@@ -55,25 +55,22 @@ def test_the_inference_graph_freezes_the_fits_and_serves_the_scoring_path(traine
     assert request["params"] == {"columns": ["target"], "mode": "exclude"}
 
 
-def test_smote_before_the_split_is_left_out_of_the_scoring_path(tmp_path: Path) -> None:
-    document = training_document("ml.logistic_regression", {}, "breast_cancer")
+def before_the_split(
+    document: dict[str, Any], node: str, module: str, params: dict[str, Any]
+) -> None:
+    """Put a step between the training document's data and its split."""
     document["nodes"].append(
-        {
-            "id": "smote",
-            "module": "transform.smote@1",
-            "params": {"label": "target", "seed": 0},
-            "position": {"x": 0, "y": 0},
-        }
+        {"id": node, "module": module, "params": params, "position": {"x": 0, "y": 0}}
     )
     (edge,) = [e for e in document["edges"] if e["target"]["node"] == "split"]
-    edge["target"]["node"] = "smote"
-    document["edges"].append(
-        {
-            "id": "grown",
-            "source": {"node": "smote", "port": "dataset"},
-            "target": {"node": "split", "port": "dataset"},
-        }
-    )
+    edge["target"]["node"] = node
+    wire = {"node": node, "port": "dataset"}, {"node": "split", "port": "dataset"}
+    document["edges"].append({"id": f"{node}-split", "source": wire[0], "target": wire[1]})
+
+
+def test_smote_before_the_split_is_left_out_of_the_scoring_path(tmp_path: Path) -> None:
+    document = training_document("ml.logistic_regression", {}, "breast_cancer")
+    before_the_split(document, "smote", "transform.smote@1", {"label": "target", "seed": 0})
     trained = train(document, tmp_path)
     assert len(trained.run.values["smote"]["dataset"]) == 569 + 212
     assert "transform.smote@1" not in modules(trained.inference).values()
@@ -84,23 +81,8 @@ def test_smote_before_the_split_is_left_out_of_the_scoring_path(tmp_path: Path) 
 
 def test_a_math_operation_on_the_scoring_path_runs_per_call(tmp_path: Path) -> None:
     document = training_document("ml.linear_regression", {}, "diabetes")
-    document["nodes"].append(
-        {
-            "id": "log",
-            "module": "transform.math@1",
-            "params": {"columns": ["bmi"], "operation": "log1p", "mode": "replace"},
-            "position": {"x": 0, "y": 0},
-        }
-    )
-    (edge,) = [e for e in document["edges"] if e["target"]["node"] == "split"]
-    edge["target"]["node"] = "log"
-    document["edges"].append(
-        {
-            "id": "logged",
-            "source": {"node": "log", "port": "dataset"},
-            "target": {"node": "split", "port": "dataset"},
-        }
-    )
+    params = {"columns": ["bmi"], "operation": "log1p", "mode": "replace"}
+    before_the_split(document, "log", "transform.math@1", params)
     trained = train(document, tmp_path)
     assert modules(trained.inference)["log"] == "transform.math@1"
     scorer = trained.scorer()
