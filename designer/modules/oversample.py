@@ -58,7 +58,14 @@ def smote(ctx: StepContext) -> Mapping[str, Any]:
             "cannot interpolate; clean them first (Clean missing data)",
             port="dataset",
         )
-    counts = df[label].value_counts(sort=False)
+    classes = df[label]
+    if pd.api.types.is_float_dtype(classes) and not (classes % 1 == 0).all():
+        raise StepError(
+            f"label: {label!r} holds continuous values ({classes.nunique()} distinct); SMOTE "
+            "grows a class of a classification label",
+            param="label",
+        )
+    counts = classes.value_counts(sort=False)
     if len(counts) < 2:
         raise StepError(f"label: {label!r} has one class; SMOTE needs two or more", param="label")
     minority = _minority(ctx, counts, label)

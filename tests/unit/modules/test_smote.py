@@ -63,6 +63,7 @@ def test_the_column_marked_as_label_is_used_and_stays_marked(run, cancer) -> Non
         ({"neighbors": 212}, "cancer", "neighbors: class '0' has 212 rows, so at most 211"),
         ({"minority": "3"}, "cancer", "minority: 'target' has no class '3'; it has '0', '1'"),
         ({}, "one_class", "label: 'target' has one class"),
+        ({}, "continuous", "label: 'target' holds continuous values"),
         ({}, "holes", "dataset: 'mean radius' have missing values"),
         ({"label": "nope"}, "cancer", "label: column 'nope' not found"),
     ],
@@ -71,6 +72,7 @@ def test_what_cannot_be_oversampled_is_named(run, cancer, params, table, message
     tables = {
         "cancer": cancer,
         "one_class": cancer.assign(target=1),
+        "continuous": cancer.assign(target=cancer["mean radius"]),
         "holes": cancer.assign(**{"mean radius": cancer["mean radius"].where(cancer.index > 3)}),
     }
     with pytest.raises(StepError, match=message):
