@@ -165,6 +165,29 @@ def test_build_wire_refuse_and_reload(alice: Page, designer_server: LiveServer) 
     assert saved["edges"][0]["target"] == {"node": train, "port": "dataset"}
 
 
+def test_a_module_found_by_search_is_wired_run_and_previewed(
+    alice: Page, designer_server: LiveServer
+) -> None:
+    page = alice
+    open_new_graph(page, designer_server, "Components")
+    drag_from_palette(page, "data.sample_dataset@1", 200, 120)
+    page.get_by_test_id("palette-search").fill("principal comp")
+    expect(page.locator(".palette-item").first).to_contain_text("Principal component analysis")
+    drag_from_palette(page, "transform.pca@1", 220, 380)
+    data, pca = node_id(page, "data.sample_dataset@1"), node_id(page, "transform.pca@1")
+    wire(page, f"out-{data}-dataset", f"in-{pca}-dataset")
+    wait_saved(page)
+    page.get_by_test_id("run-button").click()
+    expect(page.get_by_test_id(f"node-{pca}")).to_have_attribute(
+        "data-status", "succeeded", timeout=90_000
+    )
+    page.get_by_test_id(f"preview-{pca}-variance").click()
+    page.get_by_test_id("preview-rows-tab").click()
+    preview = page.get_by_test_id("output-preview")
+    expect(preview).to_contain_text("Cumulative ratio")
+    expect(preview).to_contain_text("PC2")
+
+
 def wait_all(page: Page, status: str | re.Pattern[str], timeout: int = 90_000) -> None:
     for node in FIVE_STEPS["nodes"]:
         expect(page.get_by_test_id(f"node-{node['id']}")).to_have_attribute(
