@@ -28,7 +28,6 @@ SCORED_PROBABILITIES = "Scored Probabilities"
 PASS_THROUGH = {
     "transform.clean_missing": ("dataset", ("dataset",)),
     "transform.normalize": ("dataset", ("dataset",)),
-    "transform.apply_transform": ("dataset", ("dataset",)),
     "transform.remove_duplicates": ("dataset", ("dataset",)),
     "transform.filter_rows": ("dataset", ("dataset",)),
     "transform.split_rows": ("dataset", ("train", "test")),
@@ -37,6 +36,17 @@ PASS_THROUGH = {
     "transform.smote": ("dataset", ("dataset",)),
     "transform.add_rows": ("top", ("dataset",)),
     "output.export_data": ("dataset", ("dataset",)),
+}
+
+# A fitted transform's port lists no columns: [] says it keeps the column names of the table
+# it is applied to (Apply transformation passes its input's columns on), None that what it
+# makes depends on the data it was fitted on (known once it has run: PCA, bins appended,
+# n-grams, indicator values, a feature selection, columns removed for their gaps).
+KEEPS_COLUMNS: dict[str, Callable[[Mapping[str, Any]], bool]] = {
+    "transform.normalize": lambda params: True,
+    "transform.clip": lambda params: True,
+    "transform.clean_missing": lambda params: params.get("strategy") != "remove_columns",
+    "transform.frozen_transform": lambda params: True,  # which one is unknown here: as before
 }
 
 _DTYPE_TESTS: dict[str, Callable[[str], bool]] = {
@@ -218,10 +228,26 @@ def infer(
         return {"dataset": dataset_columns(name, params.get("version") or None) if name else None}
     if module == "data.enter_data":
         return {"dataset": _enter(params)}
+    answer = _columns_of(module, params, inputs, dataset_columns)
+    keeps = KEEPS_COLUMNS.get(module)
+    if keeps is not None and keeps(params):
+        answer = {**(answer or {}), "transform": []}
+    return answer
+
+
+def _columns_of(
+    module: str,
+    params: Mapping[str, Any],
+    inputs: Mapping[str, Columns],
+    dataset_columns: DatasetColumns,
+) -> Mapping[str, Columns] | None:
+    """`infer` for the modules that read a table."""
     if module in PASS_THROUGH:
         source, outputs = PASS_THROUGH[module]
         return dict.fromkeys(outputs, inputs.get(source))
     table = inputs.get("dataset")
+    if module == "transform.apply_transform":
+        return {"dataset": table if inputs.get("transform") is not None else None}
     if module == "transform.select_columns":
         return {"dataset": _select(params, table) if table is not None else None}
     if module == "transform.edit_metadata":

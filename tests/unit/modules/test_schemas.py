@@ -149,3 +149,31 @@ def test_statistics_tables_are_known_before_they_run(run) -> None:
         assert found[node_id][port] == [
             {"name": str(c), "dtype": str(t)} for c, t in made.dtypes.items()
         ]
+
+
+def test_apply_transformation_lists_columns_only_for_transforms_that_keep_them() -> None:
+    steps = {  # node -> module and params, each fitted on iris and applied to iris
+        "normalize": ("transform.normalize@1", {}),
+        "fill": ("transform.clean_missing@1", {"strategy": "median"}),
+        "drop": ("transform.clean_missing@1", {"strategy": "remove_columns"}),
+        "pca": ("transform.pca@1", {}),
+        "bins": ("transform.group_into_bins@1", {}),
+    }
+    nodes = [node("iris", "data.sample_dataset@1", name="iris")]
+    edges = []
+    for name, (module, params) in steps.items():
+        nodes += [
+            node(name, module, **params),
+            node(f"apply_{name}", "transform.apply_transform@1"),
+        ]
+        edges += [
+            ("iris.dataset", f"{name}.dataset"),
+            (f"{name}.transform", f"apply_{name}.transform"),
+            ("iris.dataset", f"apply_{name}.dataset"),
+        ]
+    found = columns_of(graph(nodes, edges))
+    iris = found["iris"]["dataset"]
+    assert found["apply_normalize"]["dataset"] == iris
+    assert found["apply_fill"]["dataset"] == iris
+    for changes in ("drop", "pca", "bins"):  # known once the fit has run
+        assert found[f"apply_{changes}"]["dataset"] is None
