@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from designer.engine.context import StepContext, StepError
@@ -35,23 +34,19 @@ def clip_values(ctx: StepContext) -> Mapping[str, Any]:
     if lower is not None and upper is not None and lower > upper:
         raise StepError(f"lower: {lower:g} is above the upper bound {upper:g}", param="lower")
     bounds: dict[str, tuple[float | None, float | None]] = {}
+    rows = []
     for column in columns:
         values = df[column].astype("float64")
+        low, high = lower, upper
         if percentiles:  # as pandas' quantile (linear) gives them, over the values present
-            bounds[column] = (
-                None if lower is None else float(values.quantile(lower / 100)),
-                None if upper is None else float(values.quantile(upper / 100)),
-            )
-        else:
-            bounds[column] = (lower, upper)
+            low = None if lower is None else float(values.quantile(lower / 100))
+            high = None if upper is None else float(values.quantile(upper / 100))
+        bounds[column] = (low, high)
+        below = int((values < low).sum()) if low is not None else 0
+        above = int((values > high).sum()) if high is not None else 0
+        rows.append((column, low, high, below, above))
     fitted = ClipTransform(bounds, str(ctx.params.get("replace") or "bound") == "missing")
     out = fitted.apply(df)
-    rows = []
-    for column, (low, high) in bounds.items():
-        values = df[column].astype("float64").to_numpy()
-        below = int(np.sum(values < low)) if low is not None else 0
-        above = int(np.sum(values > high)) if high is not None else 0
-        rows.append((column, low, high, below, above))
     table = pd.DataFrame(rows, columns=["Column", "Lower", "Upper", "Below", "Above"])
     table[["Lower", "Upper"]] = table[["Lower", "Upper"]].astype("float64")
     ctx.log(f"clipped {int(table['Below'].sum() + table['Above'].sum())} values")

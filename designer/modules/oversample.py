@@ -8,7 +8,7 @@ from typing import Any
 import pandas as pd
 
 from designer.engine.context import StepContext, StepError
-from designer.modules._frames import frame
+from designer.modules._frames import categorical_columns, frame
 from designer.modules.training import resolve_label
 
 
@@ -31,11 +31,7 @@ def _sampler(features: pd.DataFrame, strategy: dict[Any, int], neighbors: int, s
     when all are."""
     from imblearn.over_sampling import SMOTE, SMOTEN, SMOTENC
 
-    categorical = [
-        str(c)
-        for c in features.columns
-        if pd.api.types.is_bool_dtype(features[c]) or not pd.api.types.is_numeric_dtype(features[c])
-    ]
+    categorical = categorical_columns(features)
     options = {"sampling_strategy": strategy, "k_neighbors": neighbors, "random_state": seed}
     if not categorical:
         return SMOTE(**options)

@@ -132,6 +132,11 @@ def _reduced(params: Mapping[str, Any], table: list[Column]) -> set[str] | None:
     return (set(chosen) if chosen else numeric) - excluded
 
 
+def _retyped(table: list[Column], names: set[str], dtype: str) -> list[Column]:
+    """`table` with the columns `names` of type `dtype` (a step that changes them in place)."""
+    return [{**c, "dtype": dtype} if c["name"] in names else c for c in table]
+
+
 def _pca(params: Mapping[str, Any], table: list[Column]) -> dict[str, Columns]:
     """Principal component analysis: the columns not reduced, then PC1…PCn (pca.py)."""
     count = int(params.get("count") or 2)
@@ -167,7 +172,7 @@ def _bins(params: Mapping[str, Any], table: list[Column]) -> dict[str, Columns]:
         ]
         outputs["dataset"] = table + added
     else:
-        outputs["dataset"] = [{**c, "dtype": "int64"} if c["name"] in binned else c for c in table]
+        outputs["dataset"] = _retyped(table, binned, "int64")
     return outputs
 
 
@@ -177,7 +182,7 @@ def _math(params: Mapping[str, Any], table: list[Column]) -> Columns:
     if chosen is None:
         return None
     if str(params.get("mode") or "append") != "append":
-        return [{**c, "dtype": "float64"} if c["name"] in chosen else c for c in table]
+        return _retyped(table, chosen, "float64")
     operation = str(params.get("operation") or "log")
     added = [f"{c['name']}_{operation}" for c in table if c["name"] in chosen]
     return table + [{"name": name, "dtype": "float64"} for name in added]
@@ -228,7 +233,7 @@ def infer(
         return {"dataset": dataset_columns(name, params.get("version") or None) if name else None}
     if module == "data.enter_data":
         return {"dataset": _enter(params)}
-    answer = _columns_of(module, params, inputs, dataset_columns)
+    answer = _columns_of(module, params, inputs)
     keeps = KEEPS_COLUMNS.get(module)
     if keeps is not None and keeps(params):
         answer = {**(answer or {}), "transform": []}
@@ -236,10 +241,7 @@ def infer(
 
 
 def _columns_of(
-    module: str,
-    params: Mapping[str, Any],
-    inputs: Mapping[str, Columns],
-    dataset_columns: DatasetColumns,
+    module: str, params: Mapping[str, Any], inputs: Mapping[str, Columns]
 ) -> Mapping[str, Columns] | None:
     """`infer` for the modules that read a table."""
     if module in PASS_THROUGH:
@@ -264,9 +266,7 @@ def _columns_of(
         bounds = [("Column", "str"), ("Lower", "float64"), ("Upper", "float64")]
         bounds += [("Below", "int64"), ("Above", "int64")]
         return {
-            "dataset": None
-            if clipped is None
-            else [{**c, "dtype": "float64"} if c["name"] in clipped else c for c in table],
+            "dataset": None if clipped is None else _retyped(table, clipped, "float64"),
             "bounds": [{"name": n, "dtype": t} for n, t in bounds],
         }
     if module == "transform.math" and table is not None:

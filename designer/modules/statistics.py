@@ -8,13 +8,7 @@ from typing import Any
 import pandas as pd
 
 from designer.engine.context import StepContext, StepError
-from designer.modules._frames import (
-    column_list,
-    frame,
-    numeric_columns,
-    require_columns,
-    require_numeric,
-)
+from designer.modules._frames import chosen_numeric_columns, frame, numeric_columns
 from designer.modules.specs.statistics import CORRELATION_METHODS
 
 NUMBERS = ("Mean", "Std", "Min", "25%", "Median", "75%", "Max", "Skewness", "Kurtosis")
@@ -69,9 +63,7 @@ def summarize(ctx: StepContext) -> Mapping[str, Any]:
 def correlation(ctx: StepContext) -> Mapping[str, Any]:
     """The correlation matrix of the chosen numeric columns."""
     df = frame(ctx, "dataset")
-    chosen = require_columns(df, column_list(ctx.params.get("columns")), "columns")
-    require_numeric(df, chosen, "columns")
-    columns = chosen or numeric_columns(df)
+    columns = chosen_numeric_columns(ctx, df)  # it has no `exclude`: nothing is left out
     if len(columns) < 2:
         raise StepError(
             f"columns: a correlation needs at least 2 numeric columns, got {len(columns)}",
