@@ -122,6 +122,21 @@ def _join(left: list[Column], right: list[Column]) -> list[Column]:
     return out + [{**c, "name": f"{c['name']}_right"} if c["name"] in both else c for c in right]
 
 
+def paired_names(left: list[str], right: list[str]) -> list[str]:
+    """Add columns' names for the right columns: one the left has too gets _right (or _right2…)."""
+    in_left, taken, names = set(left), {*left, *right}, []
+    for name in right:
+        if name in in_left:
+            new, n = f"{name}_right", 1
+            while new in taken:
+                n += 1
+                new = f"{name}_right{n}"
+            taken.add(new)
+            name = new
+        names.append(name)
+    return names
+
+
 def _reduced(params: Mapping[str, Any], table: list[Column]) -> set[str] | None:
     """The columns a module with `columns` and `exclude` params works on (empty: every numeric
     column); None when that needs types not known."""
@@ -257,6 +272,12 @@ def _columns_of(
     if module == "transform.join":
         left, right = inputs.get("left"), inputs.get("right")
         return {"dataset": _join(left, right) if left is not None and right is not None else None}
+    if module == "transform.add_columns":
+        left, right = inputs.get("left"), inputs.get("right")
+        if left is None or right is None:
+            return {"dataset": None}
+        names = paired_names([c["name"] for c in left], [c["name"] for c in right])
+        return {"dataset": left + [{**c, "name": n} for c, n in zip(right, names, strict=True)]}
     if module == "transform.pca" and table is not None:
         return _pca(params, table)
     if module == "transform.group_into_bins" and table is not None:

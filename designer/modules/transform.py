@@ -22,6 +22,7 @@ from designer.modules._frames import (
 )
 from designer.modules.expressions import query_mask
 from designer.modules.fitted import CleanTransform, OneHotTransform, ScaleTransform
+from designer.modules.schemas import paired_names
 
 _TYPE_TESTS = {
     "numeric": lambda s: pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s),
@@ -269,6 +270,26 @@ def add_rows(ctx: StepContext) -> Mapping[str, Any]:
         )
     order = list(top.columns) + only_bottom
     return {"dataset": pd.concat([top, bottom], ignore_index=True)[order]}
+
+
+def add_columns(ctx: StepContext) -> Mapping[str, Any]:
+    """Put the right table's columns beside the left table's, row i with row i."""
+    left, right = frame(ctx, "left", allow_empty=True), frame(ctx, "right", allow_empty=True)
+    if len(left) != len(right):
+        raise StepError(
+            f"right: has {len(right)} rows, the left table {len(left)}; Add columns pairs rows "
+            "by position, so both need the same number (use Join data to match rows by key)",
+            port="right",
+        )
+    given = [str(c) for c in right.columns]
+    names = paired_names([str(c) for c in left.columns], given)
+    renamed = [f"'{c}' to '{n}'" for c, n in zip(given, names, strict=True) if c != n]
+    if renamed:
+        ctx.log(f"renamed right columns also in the left table: {', '.join(renamed)}")
+    beside = right.set_axis(left.index).set_axis(names, axis="columns")
+    out = pd.concat([left, beside], axis="columns")
+    out.attrs = dict(left.attrs)  # the left columns keep their names: a marked label stays
+    return {"dataset": out}
 
 
 def one_hot(ctx: StepContext) -> Mapping[str, Any]:

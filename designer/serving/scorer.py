@@ -55,6 +55,7 @@ SERVABLE = (
     "transform.filter_rows",
     "transform.join",
     "transform.add_rows",
+    "transform.add_columns",
     "transform.one_hot",
     "transform.math",
     "ml.score_model",

@@ -511,6 +511,22 @@ SPECS = [
             ParamSpec("columns_mismatch", ParamType.ENUM, "error", choices=("error", "union")),
         ),
     ),
+    builtin(
+        "transform.add_columns",
+        "Add columns",
+        "Data transformation",
+        """Puts the columns of the second table beside the first's, pairing rows by position
+        (the first row with the first row, and so on), so both tables must have the same number
+        of rows; Join data matches rows by key instead. A column of the second table whose name
+        the first has already gets the suffix _right (_right2, _right3… if that is taken too).""",
+        "transform:add_columns",
+        inputs=(
+            _in("left", "The first table."),
+            _in("right", "The table whose columns are added."),
+        ),
+        outputs=(_out(),),
+        helpers=(*_HELPERS, "schemas"),
+    ),
     _spec(
         "transform.one_hot",
         "Convert to indicator values",

@@ -68,6 +68,43 @@ def test_columns_flow_through_selects_edits_splits_joins_and_scoring() -> None:
     assert found["py"]["result1"] is None  # only running the script tells
 
 
+def test_added_columns_follow_the_left_ones_renamed_as_the_step_renames_them(run) -> None:
+    doc = graph(
+        [
+            node("iris", "data.sample_dataset@1", name="iris"),
+            node("pick", "transform.select_columns@1", columns=["target", "sepal length (cm)"]),
+            node(
+                "ren",
+                "transform.edit_metadata@1",
+                columns=["sepal length (cm)"],
+                new_names="target_right",
+            ),
+            node("add", "transform.add_columns@1"),
+            node("nowhere", "data.registered_dataset@1", name="nowhere"),
+            node("unknown", "transform.add_columns@1"),
+        ],
+        [
+            ("iris.dataset", "pick.dataset"),
+            ("pick.dataset", "ren.dataset"),
+            ("ren.dataset", "add.left"),
+            ("iris.dataset", "add.right"),
+            ("iris.dataset", "unknown.left"),
+            ("nowhere.dataset", "unknown.right"),
+        ],
+    )
+    found = columns_of(doc)
+    iris = load_sample("iris")
+    left = iris[["target", "sepal length (cm)"]].rename(
+        columns={"sepal length (cm)": "target_right"}
+    )
+    made = run("transform.add_columns@1", left=left, right=iris)["dataset"]
+    assert found["add"]["dataset"] == [
+        {"name": str(c), "dtype": str(t)} for c, t in made.dtypes.items()
+    ]
+    assert names(found["add"]["dataset"])[-1] == "target_right2"  # type: ignore[index]
+    assert found["unknown"]["dataset"] is None
+
+
 def test_what_cannot_be_known_says_so() -> None:
     doc = graph(
         [

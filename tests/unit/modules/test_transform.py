@@ -8,6 +8,7 @@ import pytest
 from sklearn.preprocessing import MinMaxScaler, RobustScaler, StandardScaler
 
 from designer.engine.context import StepError
+from designer.modules._frames import LABEL_ATTR
 
 
 @pytest.fixture
@@ -211,6 +212,45 @@ def test_add_rows(run) -> None:
         "dataset"
     ]
     assert list(union.columns) == ["a", "b", "c"] and union["c"].isna().sum() == 1
+
+
+def test_add_columns_pairs_rows_by_position_and_keeps_types(run) -> None:
+    left = pd.DataFrame(
+        {
+            "city": pd.Categorical(["Oslo", "Rome"]),
+            "count": pd.array([1, None], dtype="Int64"),
+        }
+    )
+    left.attrs[LABEL_ATTR] = "count"
+    when = pd.to_datetime(["2024-01-02", "2024-03-04"])
+    right = pd.DataFrame({"when": when, "score": [0.5, 0.25]}, index=[11, 10])
+    out = run("transform.add_columns@1", left=left, right=right)["dataset"]
+    assert list(out.columns) == ["city", "count", "when", "score"]
+    assert out["score"].tolist() == [0.5, 0.25]  # the first row beside the first, not index 10
+    assert out["when"].tolist() == list(when)
+    assert out.dtypes.tolist() == [*left.dtypes, *right.dtypes]
+    assert out["count"].isna().tolist() == [False, True]
+    assert out.attrs[LABEL_ATTR] == "count"  # still marked as the label
+    empty = run("transform.add_columns@1", left=left.head(0), right=right.head(0))["dataset"]
+    assert list(empty.columns) == ["city", "count", "when", "score"] and empty.empty
+
+
+def test_add_columns_renames_the_right_columns_the_left_has(run) -> None:
+    left = pd.DataFrame({"id": [1, 2], "v": ["a", "b"], "v_right": ["c", "d"]})
+    right = pd.DataFrame({"v": ["x", "y"], "id": [7, 8], "w": [0, 1]})
+    out = run("transform.add_columns@1", left=left, right=right)["dataset"]
+    assert list(out.columns) == ["id", "v", "v_right", "v_right2", "id_right", "w"]
+    assert out[["v_right2", "id_right"]].values.tolist() == [["x", 7], ["y", 8]]
+    assert run.logs == [
+        "renamed right columns also in the left table: 'v' to 'v_right2', 'id' to 'id_right'"
+    ]
+
+
+def test_add_columns_needs_as_many_rows_on_both_sides(run) -> None:
+    left, right = pd.DataFrame({"a": range(5)}), pd.DataFrame({"b": range(3)})
+    with pytest.raises(StepError, match=r"right: has 3 rows, the left table 5; .*Join data") as err:
+        run("transform.add_columns@1", left=left, right=right)
+    assert err.value.port == "right"
 
 
 def test_one_hot_and_replay_with_unknown_category(run, people) -> None:

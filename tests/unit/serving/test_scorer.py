@@ -161,6 +161,36 @@ def test_a_python_script_step_runs_in_the_sandbox_on_each_call(trained: Trained)
     assert scripted.score(rows) == trained.scorer(onnx=False).score(rows)
 
 
+def test_columns_split_apart_and_added_back_score_per_call(trained: Trained) -> None:
+    graph = copy.deepcopy(trained.inference)
+    steps = {
+        "means": ("transform.select_columns@1", {"pattern": "^mean"}),
+        "others": ("transform.select_columns@1", {"pattern": "^mean", "mode": "exclude"}),
+        "add": ("transform.add_columns@1", {}),
+    }
+    for node, (module, params) in steps.items():
+        graph["nodes"].append(
+            {"id": node, "module": module, "params": params, "position": {"x": 0, "y": 0}}
+        )
+    for edge in graph["edges"]:
+        if edge["source"]["node"] == "web_service_input":
+            edge["source"] = {"node": "add", "port": "dataset"}
+    wires = [
+        ("web_service_input", "dataset", "means", "dataset"),
+        ("web_service_input", "dataset", "others", "dataset"),
+        ("others", "dataset", "add", "left"),
+        ("means", "dataset", "add", "right"),
+    ]
+    graph["edges"] += [
+        {"id": f"w{n}", "source": {"node": s, "port": sp}, "target": {"node": t, "port": tp}}
+        for n, (s, sp, t, tp) in enumerate(wires)
+    ]
+    added = Trained(trained.run, graph, trained.label).scorer()
+    assert added.runtime == "graph"
+    rows = trained.test_rows().head(5).to_dict(orient="records")
+    assert added.score(rows) == trained.scorer(onnx=False).score(rows)
+
+
 def test_steps_that_cannot_be_served_are_named(trained: Trained) -> None:
     graph = copy.deepcopy(trained.inference)
     graph["nodes"].append(
