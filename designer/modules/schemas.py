@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from designer.engine.columns import Column, Columns
+from designer.modules.names import paired_names
 
 DatasetColumns = Callable[[str, str | None], Columns]
 SAMPLE_COLUMNS = Path(__file__).resolve().parent / "data" / "sample_columns.json"
@@ -120,21 +121,6 @@ def _join(left: list[Column], right: list[Column]) -> list[Column]:
     both = left_names & right_names
     out = [{**c, "name": f"{c['name']}_left"} if c["name"] in both else c for c in left]
     return out + [{**c, "name": f"{c['name']}_right"} if c["name"] in both else c for c in right]
-
-
-def paired_names(left: list[str], right: list[str]) -> list[str]:
-    """Add columns' names for the right columns: one the left has too gets _right (or _right2…)."""
-    in_left, taken, names = set(left), {*left, *right}, []
-    for name in right:
-        if name in in_left:
-            new, n = f"{name}_right", 1
-            while new in taken:
-                n += 1
-                new = f"{name}_right{n}"
-            taken.add(new)
-            name = new
-        names.append(name)
-    return names
 
 
 def _reduced(params: Mapping[str, Any], table: list[Column]) -> set[str] | None:

@@ -22,7 +22,7 @@ from designer.modules._frames import (
 )
 from designer.modules.expressions import query_mask
 from designer.modules.fitted import CleanTransform, OneHotTransform, ScaleTransform
-from designer.modules.schemas import paired_names
+from designer.modules.names import paired_names
 
 _TYPE_TESTS = {
     "numeric": lambda s: pd.api.types.is_numeric_dtype(s) and not pd.api.types.is_bool_dtype(s),

@@ -525,7 +525,7 @@ SPECS = [
             _in("right", "The table whose columns are added."),
         ),
         outputs=(_out(),),
-        helpers=(*_HELPERS, "schemas"),
+        helpers=(*_HELPERS, "names"),
     ),
     _spec(
         "transform.one_hot",
