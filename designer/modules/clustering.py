@@ -45,7 +45,7 @@ def _assign(trained: TrainedModel, df: pd.DataFrame) -> pd.DataFrame:
 
 def train_clustering_model(ctx: StepContext) -> Mapping[str, Any]:
     """Fit a clustering model on numeric columns and assign the training rows."""
-    model = untrained_input(ctx, clustering=True)
+    model = untrained_input(ctx, task="clustering")
     df = frame(ctx, "dataset")
     features = require_columns(
         df, column_list(ctx.params.get("features")), "features"

@@ -11,7 +11,12 @@ import pandas as pd
 
 from designer.engine.context import StepContext, StepError
 from designer.modules._frames import frame, optional_frame
-from designer.modules.training import SCORED_ATTR, SCORED_LABELS, SCORED_PROBABILITIES
+from designer.modules.training import (
+    ANOMALY_SCORE,
+    SCORED_ATTR,
+    SCORED_LABELS,
+    SCORED_PROBABILITIES,
+)
 
 ASSIGNMENTS = "Assignments"
 CLUSTER_ATTR = "designer_clusters"  # DataFrame.attrs key set by the clustering modules
@@ -150,6 +155,34 @@ def clustering_metrics(df: pd.DataFrame, features: list[str]) -> dict[str, Any]:
     }
 
 
+def anomaly_metrics(df: pd.DataFrame, label: str | None, marked: Any) -> dict[str, Any]:
+    """How many rows were flagged, and against the label column (when the rows hold it):
+    accuracy, precision, recall and F1 of the flags, the ROC AUC of the anomaly scores, the
+    confusion matrix and the curves."""
+    from sklearn import metrics as m
+
+    flagged = df[SCORED_LABELS].to_numpy() == 1
+    result: dict[str, Any] = {"anomalies": int(flagged.sum()), "anomaly_share": flagged.mean()}
+    if label is None or label not in df.columns:
+        return {"metrics": {k: clean(v) for k, v in result.items()}}
+    truth = (df[label] == marked).to_numpy(dtype=bool)
+    score = df[ANOMALY_SCORE].to_numpy(dtype="float64")
+    both = 0 < truth.sum() < len(truth)
+    result |= {
+        "accuracy": m.accuracy_score(truth, flagged),
+        "precision": m.precision_score(truth, flagged, zero_division=0),
+        "recall": m.recall_score(truth, flagged, zero_division=0),
+        "f1": m.f1_score(truth, flagged, zero_division=0),
+        "auc": m.roc_auc_score(truth, score) if both else None,
+    }
+    matrix = m.confusion_matrix(truth, flagged, labels=[False, True])
+    return {
+        "metrics": {k: clean(v) for k, v in result.items()},
+        "confusion_matrix": {"labels": ["normal", "anomaly"], "matrix": matrix.tolist()},
+        "curves": {"anomaly": _curves(truth, score)} if both else {},
+    }
+
+
 def _evaluate_one(df: pd.DataFrame, port: str) -> dict[str, Any]:
     if CLUSTER_ATTR in df.attrs and ASSIGNMENTS in df.columns:
         info = df.attrs[CLUSTER_ATTR]
@@ -166,14 +199,16 @@ def _evaluate_one(df: pd.DataFrame, port: str) -> dict[str, Any]:
             port=port,
         )
     label = info["label"]
+    head = {"learner": info.get("learner"), "label": label, "rows": len(df)}
+    if label in df.columns and df[label].isna().any():
+        raise StepError(f"{port}: the label column '{label}' has missing values", port=port)
+    if info["task"] == "anomaly_detection":  # unlabelled rows get their counts
+        return {"task": info["task"], **head, **anomaly_metrics(df, label, info["anomaly_value"])}
     if label not in df.columns:
         raise StepError(
             f"{port}: the scored rows lack the label column '{label}' to compare with", port=port
         )
     y, pred = df[label], df[SCORED_LABELS]
-    if y.isna().any():
-        raise StepError(f"{port}: the label column '{label}' has missing values", port=port)
-    head = {"learner": info.get("learner"), "label": label, "rows": len(df)}
     if info["task"] == "regression":
         return {"task": "regression", **head, **regression_metrics(y, pred)}
     classes = list(info["classes"])

@@ -187,13 +187,16 @@ def neural_network_regressor(ctx: StepContext) -> Mapping[str, Any]:
     )
 
 
-def _svm_params(ctx: StepContext) -> dict[str, Any]:
+def _kernel_params(ctx: StepContext) -> dict[str, Any]:
     return {
-        "C": float(ctx.params.get("C", 1.0)),
         "kernel": ctx.params.get("kernel", "rbf"),
         "gamma": ctx.params.get("gamma", "scale"),
         "degree": int(ctx.params.get("degree", 3)),
     }
+
+
+def _svm_params(ctx: StepContext) -> dict[str, Any]:
+    return {"C": float(ctx.params.get("C", 1.0)), **_kernel_params(ctx)}
 
 
 _SVM_SPACE: dict[str, list[Any]] = {"C": [0.1, 1.0, 10.0, 100.0], "gamma": ["scale", "auto"]}
@@ -299,3 +302,28 @@ def kmeans(ctx: StepContext) -> Mapping[str, Any]:
         random_state=_seed(ctx),
     )
     return _out("K-means clustering", "clustering", estimator, {"n_clusters": [2, 3, 4, 5, 6, 8]})
+
+
+def isolation_forest(ctx: StepContext) -> Mapping[str, Any]:
+    """Isolation forest: rows that random splits isolate in few steps are anomalies."""
+    from sklearn.ensemble import IsolationForest
+
+    share = ctx.params.get("max_samples")
+    contamination = ctx.params.get("contamination")
+    estimator = IsolationForest(
+        n_estimators=int(ctx.params.get("n_estimators", 100)),
+        max_samples="auto" if share is None else float(share),
+        contamination="auto" if contamination is None else float(contamination),
+        max_features=float(ctx.params.get("max_features", 1.0)),
+        random_state=_seed(ctx),
+        n_jobs=1,
+    )
+    return _out("Isolation forest", "anomaly_detection", estimator, {})
+
+
+def one_class_svm(ctx: StepContext) -> Mapping[str, Any]:
+    """One-class SVM: a boundary around the training rows; rows outside it are anomalies."""
+    from sklearn.svm import OneClassSVM
+
+    estimator = OneClassSVM(nu=float(ctx.params.get("nu", 0.05)), **_kernel_params(ctx))
+    return _out("One-class SVM", "anomaly_detection", estimator, {})

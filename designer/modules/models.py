@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-Task = Literal["classification", "regression", "clustering"]
+Task = Literal["classification", "regression", "clustering", "anomaly_detection"]
 
 
 @dataclass
@@ -40,6 +40,7 @@ class TrainedModel:
     label: str | None = None
     classes: list[Any] = field(default_factory=list)
     hyperparameters: dict[str, Any] = field(default_factory=dict)
+    anomaly_value: Any = None  # an anomaly detector's label value that marks an anomaly
 
     def portable(self) -> bytes:
         """The model as joblib bytes of a plain scikit-learn Pipeline (portable.to_sklearn: it
@@ -63,6 +64,7 @@ class TrainedModel:
             "features": self.features,
             "classes": self.classes,
             "hyperparameters": self.hyperparameters,
+            **({"anomaly_value": self.anomaly_value} if self.anomaly_value is not None else {}),
         }
 
 

@@ -20,6 +20,7 @@ import pandas as pd
 
 from designer.modules.fitted import CleanTransform, OneHotTransform, ScaleTransform
 from designer.modules.models import TrainedModel
+from designer.modules.training import predict
 
 # ONNX is accepted when, on every checked row, the labels are identical and each probability
 # (or regression value) v_onnx satisfies |v_onnx - v_sklearn| <= ABS_TOLERANCE +
@@ -189,13 +190,6 @@ class OnnxPredictor:
         return labels, None
 
 
-def _sklearn_outputs(trained: TrainedModel, rows: pd.DataFrame) -> tuple[Any, Any]:
-    X = rows[trained.features]
-    labels = trained.estimator.predict(X)
-    proba = trained.estimator.predict_proba(X) if trained.task == "classification" else None
-    return labels, proba
-
-
 def _differences(expected: np.ndarray, got: np.ndarray) -> tuple[float, float]:
     """(largest absolute difference, largest excess over the relative tolerance)."""
     expected = np.asarray(expected, dtype="float64")
@@ -212,7 +206,8 @@ def to_onnx(trained: TrainedModel, rows: pd.DataFrame) -> OnnxModel:
     NotPortable naming why: no converter, or the outputs differ beyond the tolerance.
     """
     if trained.task not in ("classification", "regression"):
-        raise NotPortable(f"{trained.task} models are not exported to ONNX")
+        kind = trained.task.replace("_", " ")
+        raise NotPortable(f"{kind} models are not exported to ONNX")
     if rows.empty:
         raise NotPortable("no rows to check the ONNX conversion against")
     from sklearn.pipeline import Pipeline
@@ -221,7 +216,7 @@ def to_onnx(trained: TrainedModel, rows: pd.DataFrame) -> OnnxModel:
     if any(pd.api.types.is_bool_dtype(X[c]) for c in X.columns):
         raise NotPortable("boolean feature columns are not converted to ONNX")
     text = [str(c) for c in X.columns if not pd.api.types.is_numeric_dtype(X[c])]
-    labels, proba = _sklearn_outputs(trained, rows)
+    labels, proba = predict(trained, X)
     learner = trained.estimator
     if isinstance(learner, Pipeline):
         learner = learner.steps[-1][1]

@@ -24,6 +24,7 @@ DatasetColumns = Callable[[str, str | None], Columns]
 SAMPLE_COLUMNS = Path(__file__).resolve().parent / "data" / "sample_columns.json"
 SCORED_LABELS = "Scored Labels"  # the columns Score model appends (training.py)
 SCORED_PROBABILITIES = "Scored Probabilities"
+ANOMALY_SCORE = "Anomaly Score"  # an anomaly detector's score (higher: more anomalous)
 
 # modules whose table outputs hold exactly their input table's columns
 PASS_THROUGH = {
@@ -287,7 +288,8 @@ def _columns_of(
         return {"correlations": _correlations(params, table)}
     if module == "ml.score_model" and table is not None:
         # the probability columns depend on the model's classes: only the label is certain
-        kept = [c for c in table if not c["name"].startswith((SCORED_LABELS, SCORED_PROBABILITIES))]
+        scores = (SCORED_LABELS, SCORED_PROBABILITIES, ANOMALY_SCORE)
+        kept = [c for c in table if not c["name"].startswith(scores)]
         return {"dataset": [*kept, {"name": SCORED_LABELS, "dtype": ""}]}
     return None
 

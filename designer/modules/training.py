@@ -18,13 +18,22 @@ from designer.modules._frames import (
     require_columns,
 )
 from designer.modules.models import TrainedModel, UntrainedModel, scalar_params
-from designer.modules.schemas import SCORED_LABELS, SCORED_PROBABILITIES
+from designer.modules.schemas import ANOMALY_SCORE, SCORED_LABELS, SCORED_PROBABILITIES
 
 SCORED_ATTR = "designer_scored"  # DataFrame.attrs key: task, label, classes, learner of the scores
 
 
-def untrained_input(ctx: StepContext, *, clustering: bool = False) -> UntrainedModel:
-    """Return the untrained model on the 'model' port, checking that it fits this trainer."""
+# the trainer of each task's learners (classifiers and regressors: Train model, Tune
+# hyperparameters and Cross-validate model)
+TRAINERS = {
+    "clustering": "Train clustering model",
+    "anomaly_detection": "Train anomaly detection model",
+}
+
+
+def untrained_input(ctx: StepContext, *, task: str | None = None) -> UntrainedModel:
+    """Return the untrained model on the 'model' port, checking that it fits this trainer: a
+    learner of `task`, or (None) a classifier or regressor."""
     model = ctx.input("model")
     if isinstance(model, TrainedModel):
         raise StepError(
@@ -32,11 +41,10 @@ def untrained_input(ctx: StepContext, *, clustering: bool = False) -> UntrainedM
         )
     if not isinstance(model, UntrainedModel):
         raise StepError(f"model: expects a learner, got {type(model).__name__}", port="model")
-    if clustering != (model.task == "clustering"):
-        which = "Train clustering model" if model.task == "clustering" else "Train model"
-        raise StepError(
-            f"model: {model.learner} is a {model.task} model; use {which}", port="model"
-        )
+    if not (model.task == task if task else model.task not in TRAINERS):
+        which = TRAINERS.get(model.task, "Train model")
+        kind = model.task.replace("_", " ")
+        raise StepError(f"model: {model.learner} is for {kind}; use {which}", port="model")
     return model
 
 
@@ -178,10 +186,23 @@ def train_model(ctx: StepContext) -> Mapping[str, Any]:
     return {"model": trained}
 
 
+def predict(trained: TrainedModel, X: pd.DataFrame) -> tuple[Any, Any]:
+    """(labels or values, class probabilities) of a model's features; an anomaly detector's
+    labels are 1 for an anomaly and 0 for a normal row, beside its anomaly scores."""
+    estimator = trained.estimator
+    if trained.task == "anomaly_detection":
+        return (estimator.predict(X) == -1).astype("int64"), -estimator.score_samples(X)
+    labels = estimator.predict(X)
+    return labels, estimator.predict_proba(X) if trained.task == "classification" else None
+
+
 def scored_columns(trained: TrainedModel, labels: Any, proba: Any) -> dict[str, Any]:
     """Scored Labels, and for classifiers the positive class's Scored Probabilities (two
-    classes) or one Scored Probabilities_<class> per class."""
+    classes) or one Scored Probabilities_<class> per class; for an anomaly detector its
+    Anomaly Score (higher: more anomalous)."""
     columns = {SCORED_LABELS: labels}
+    if trained.task == "anomaly_detection":
+        return {**columns, ANOMALY_SCORE: proba}
     if proba is not None:
         if len(trained.classes) == 2:
             columns[SCORED_PROBABILITIES] = proba[:, 1]
@@ -215,9 +236,7 @@ def score(trained: TrainedModel, df: pd.DataFrame) -> pd.DataFrame:
         )
     out = df.copy(deep=False)  # copy-on-write copies a column on write
     try:
-        labels = trained.estimator.predict(X)
-        proba = trained.estimator.predict_proba(X) if trained.task == "classification" else None
-        for name, values in scored_columns(trained, labels, proba).items():
+        for name, values in scored_columns(trained, *predict(trained, X)).items():
             out[name] = values
     except ValueError as exc:
         raise StepError(f"dataset: cannot score these rows: {exc}", port="dataset") from exc
@@ -226,6 +245,7 @@ def score(trained: TrainedModel, df: pd.DataFrame) -> pd.DataFrame:
         "label": trained.label,
         "classes": trained.classes,
         "learner": trained.learner,
+        "anomaly_value": trained.anomaly_value,
     }
     return out
 

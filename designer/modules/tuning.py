@@ -225,7 +225,7 @@ def permutation_importance(ctx: StepContext) -> Mapping[str, Any]:
     from sklearn.inspection import permutation_importance as sk_permutation_importance
 
     trained = trained_input(ctx)
-    if trained.task == "clustering" or not trained.label:
+    if trained.task not in ("classification", "regression") or not trained.label:
         raise StepError(
             "model: permutation importance needs a trained classifier or regressor", port="model"
         )

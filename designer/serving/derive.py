@@ -40,7 +40,7 @@ FROZEN_PORT = {
     PortType.DATAFRAME: "dataset",
 }
 RESPONSE_PATTERN = (
-    r"^(Scored Labels|Scored Probabilities.*|Assignments|DistancesToClusterCenter.*)$"
+    r"^(Scored Labels|Scored Probabilities.*|Anomaly Score|Assignments|DistancesToClusterCenter.*)$"
 )
 
 Outputs = Mapping[str, Mapping[str, Mapping[str, Any]]]  # node -> port -> {"digest", "summary"}

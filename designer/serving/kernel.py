@@ -30,7 +30,7 @@ from designer.modules.fitted import (
 )
 from designer.modules.models import TrainedModel
 from designer.modules.portable import OnnxPredictor
-from designer.modules.training import accepts_missing, scored_columns
+from designer.modules.training import accepts_missing, predict, scored_columns
 
 Columns = dict[str, np.ndarray]
 Replayable = (
@@ -196,9 +196,6 @@ class Kernel:
         if self.onnx is not None:
             labels, proba = self.onnx.predict(features)
         else:
-            estimator = self.trained.estimator
-            X = pd.DataFrame(features, copy=False)
-            labels = estimator.predict(X)
-            proba = estimator.predict_proba(X) if self.trained.task == "classification" else None
+            labels, proba = predict(self.trained, pd.DataFrame(features, copy=False))
         scored = scored_columns(self.trained, labels, proba)
         return {c: np.asarray(scored[c]) for c in self.response}

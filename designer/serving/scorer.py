@@ -26,7 +26,7 @@ from designer.engine.schema import GraphFormatError, parse_graph
 from designer.modules.models import TrainedModel
 from designer.modules.portable import ABS_TOLERANCE, REL_TOLERANCE, NotPortable, OnnxPredictor
 from designer.modules.portable import to_onnx as onnx_of
-from designer.modules.schemas import SCORED_LABELS
+from designer.modules.schemas import ANOMALY_SCORE, SCORED_LABELS, SCORED_PROBABILITIES
 from designer.modules.specs.frozen import FROZEN_KINDS
 from designer.modules.specs.output import WEB_SERVICE_INPUT as WEB_INPUT
 from designer.modules.specs.output import WEB_SERVICE_OUTPUT as WEB_OUTPUT
@@ -386,7 +386,8 @@ def _kernel(scorer: Scorer, sample: pd.DataFrame, reference: pd.DataFrame) -> Ke
     response = [str(c) for c in reference.columns]
     if not response:
         raise NotFusable("the response has no columns")
-    scored = {SCORED_LABELS} | {c for c in response if c.startswith("Scored Probabilities")}
+    scored = {SCORED_LABELS, ANOMALY_SCORE}
+    scored |= {c for c in response if c.startswith(SCORED_PROBABILITIES)}
     if not set(response) <= scored:
         raise NotFusable(
             "the response returns columns other than the scores: "

@@ -18,6 +18,8 @@ SELECTION_METHODS = (
     "chi_squared",
 )
 
+CLUSTERING = "Machine learning: clustering"
+ANOMALY_DETECTION = "Machine learning: anomaly detection"
 _UNTRAINED = (PortSpec("model", PortType.MODEL, "An untrained model: connect it to a trainer."),)
 _ML = ("_frames", "models", "training", "evaluate")
 _LEARNER = ("_frames", "models")
@@ -36,9 +38,13 @@ def _seed() -> ParamSpec:
 
 
 def _learner(
-    name: str, display: str, description: str, function: str, *params: ParamSpec
+    name: str,
+    display: str,
+    description: str,
+    function: str,
+    *params: ParamSpec,
+    category: str = "Machine learning: learners",
 ) -> ModuleSpec:
-    category = "Machine learning: clustering" if "kmeans" in name else "Machine learning: learners"
     return builtin(
         name,
         display,
@@ -273,6 +279,66 @@ LEARNERS = [
         ParamSpec("n_init", ParamType.INT, 10, label="Restarts", minimum=1, maximum=1000),
         ParamSpec("max_iter", ParamType.INT, 300, minimum=1, maximum=100000),
         _seed(),
+        category=CLUSTERING,
+    ),
+    _learner(
+        "ml.isolation_forest",
+        "Isolation forest",
+        """Anomaly detection by an isolation forest (IsolationForest): random trees split the
+        rows until each stands alone, and rows isolated in few splits are anomalies. Fast on
+        large tables; no need to normalize. Connect it to Train anomaly detection model.""",
+        "isolation_forest",
+        ParamSpec("n_estimators", ParamType.INT, 100, label="Trees", minimum=1, maximum=5000),
+        ParamSpec(
+            "max_samples",
+            ParamType.FLOAT,
+            None,
+            label="Rows per tree",
+            description="Share of the rows each tree is grown on; empty: 256 rows (or all).",
+            minimum=0.001,
+            maximum=1.0,
+            nullable=True,
+        ),
+        ParamSpec(
+            "contamination",
+            ParamType.FLOAT,
+            None,
+            description="Expected share of anomalies, which sets the threshold; empty: the "
+            "original paper's threshold.",
+            minimum=0.0001,
+            maximum=0.5,
+            nullable=True,
+        ),
+        ParamSpec(
+            "max_features",
+            ParamType.FLOAT,
+            1.0,
+            label="Features per tree",
+            description="Share of the features each tree splits on.",
+            minimum=0.001,
+            maximum=1.0,
+        ),
+        _seed(),
+        category=ANOMALY_DETECTION,
+    ),
+    _learner(
+        "ml.one_class_svm",
+        "One-class SVM",
+        """Anomaly detection by a one-class support vector machine (OneClassSVM): a boundary
+        around the training rows, rows outside it are anomalies. Normalize the features first;
+        training time grows with the square of the rows. Train it on normal rows only for
+        novelty detection. Connect it to Train anomaly detection model.""",
+        "one_class_svm",
+        ParamSpec(
+            "nu",
+            ParamType.FLOAT,
+            0.05,
+            description="Upper bound on the share of training rows outside the boundary.",
+            minimum=0.0001,
+            maximum=1.0,
+        ),
+        *_SVM[1:],
+        category=ANOMALY_DETECTION,
     ),
 ]
 
@@ -424,7 +490,7 @@ TRAINING = [
     builtin(
         "ml.train_clustering_model",
         "Train clustering model",
-        "Machine learning: clustering",
+        CLUSTERING,
         """Fits an untrained clustering model (K-means) on the chosen numeric columns and outputs
         the trained model and the training rows with their cluster in an 'Assignments' column.""",
         "clustering:train_clustering_model",
@@ -441,9 +507,53 @@ TRAINING = [
         timeout=TRAINING_TIMEOUT,
     ),
     builtin(
+        "ml.train_anomaly_detection_model",
+        "Train anomaly detection model",
+        ANOMALY_DETECTION,
+        """Fits an untrained anomaly detector (Isolation forest, One-class SVM) on the feature
+        columns, text ones one-hot encoded. A label column, when one says which rows are
+        anomalies, is left out of the features; Evaluate model compares the flags with it, and
+        the detector may be trained on the normal rows only. Score model then appends Scored
+        Labels (1: an anomaly, 0: normal) and an Anomaly Score (higher: more anomalous).""",
+        "anomaly:train_anomaly_detection_model",
+        inputs=(
+            PortSpec("model", PortType.MODEL, "An untrained anomaly detector."),
+            PortSpec("dataset", PortType.DATAFRAME, "The training rows."),
+        ),
+        outputs=(PortSpec("model", PortType.MODEL, "The trained anomaly detector."),),
+        params=(
+            ParamSpec(
+                "label",
+                ParamType.STRING,
+                "",
+                label="Label column",
+                description="Optional: the column that marks the anomalies; empty uses the "
+                "column marked as label by Edit metadata, if any.",
+            ),
+            ParamSpec(
+                "anomaly_value",
+                ParamType.STRING,
+                "1",
+                label="Anomaly label value",
+                description="The label column's value of an anomaly (e.g. 1, True, fraud).",
+            ),
+            _FEATURES,
+            ParamSpec(
+                "rows",
+                ParamType.ENUM,
+                "all",
+                label="Train on",
+                choices=("all", "normal"),
+                description="normal: leave out the rows the label marks as anomalies.",
+            ),
+        ),
+        helpers=_ML,
+        timeout=TRAINING_TIMEOUT,
+    ),
+    builtin(
         "ml.assign_clusters",
         "Assign data to clusters",
-        "Machine learning: clustering",
+        CLUSTERING,
         """Assigns each row to the nearest cluster of a trained clustering model, appending
         'Assignments' and one 'DistancesToClusterCenter no.<k>' column per cluster.""",
         "clustering:assign_clusters",

@@ -11,11 +11,16 @@ import pytest
 from sklearn import metrics
 from sklearn.cluster import KMeans
 from sklearn.compose import ColumnTransformer
-from sklearn.ensemble import HistGradientBoostingClassifier, RandomForestClassifier
+from sklearn.ensemble import (
+    HistGradientBoostingClassifier,
+    IsolationForest,
+    RandomForestClassifier,
+)
 from sklearn.linear_model import LinearRegression, LogisticRegression
 from sklearn.model_selection import train_test_split
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
+from sklearn.svm import OneClassSVM
 
 from designer.engine.validate import validate_document
 from designer.modules.data import load_sample
@@ -184,3 +189,31 @@ def test_imbalanced_loans(tmp_path: Path) -> None:
     proba = model.predict_proba(test[features])[:, 1]
     expected = binary(test["approved"], model.predict(test[features]), proba)
     assert values["evaluate"]["metrics"]["metrics"] == pytest.approx(expected, rel=1e-9)
+
+
+def test_anomalous_tumours(tmp_path: Path) -> None:
+    got = run_graph(EXAMPLES / "anomalous_tumours.json", tmp_path)["evaluate"]["metrics"]
+    df = load_sample("breast_cancer")
+    train, test = train_test_split(df, test_size=0.25, random_state=7, stratify=df["target"])
+    features = [c for c in df.columns if c != "target"]
+    scaler = StandardScaler().fit(train[features])
+    X_train, X_test = scaler.transform(train[features]), scaler.transform(test[features])
+    benign = X_train[(train["target"] == 1).to_numpy()]
+    detectors = [
+        IsolationForest(contamination=0.1, random_state=7, n_jobs=1).fit(X_train),
+        OneClassSVM(nu=0.05).fit(benign),
+    ]
+    truth = (test["target"] == 0).to_numpy()
+    for result, detector in zip(got["results"], detectors, strict=True):
+        flags = detector.predict(X_test) == -1
+        expected = {
+            "anomalies": int(flags.sum()),
+            "anomaly_share": flags.mean(),
+            "accuracy": metrics.accuracy_score(truth, flags),
+            "precision": metrics.precision_score(truth, flags),
+            "recall": metrics.recall_score(truth, flags),
+            "f1": metrics.f1_score(truth, flags),
+            "auc": metrics.roc_auc_score(truth, -detector.score_samples(X_test)),
+        }
+        assert result["metrics"] == pytest.approx(expected, rel=1e-9)
+    assert got["results"][1]["metrics"]["auc"] > 0.95  # the benign rows' boundary

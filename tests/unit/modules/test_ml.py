@@ -217,7 +217,7 @@ def test_training_errors_name_the_problem(run, cancer) -> None:
             dataset=texts,
         )
     with pytest.raises(
-        StepError, match="K-means clustering is a clustering model; use Train clustering model"
+        StepError, match="K-means clustering is for clustering; use Train clustering model"
     ):
         run(
             "ml.train_model@1",

@@ -14,6 +14,12 @@ from designer.serving.derive import derive_inference_graph
 from designer.serving.scorer import Scorer, build_scorer
 from tests.unit.modules.harness import REGISTRY, DocumentRun, run_document
 
+TRAINERS = {  # a learner's task → its trainer and scorer
+    "supervised": ("ml.train_model@1", "ml.score_model@1"),
+    "clustering": ("ml.train_clustering_model@1", "ml.assign_clusters@1"),
+    "anomaly_detection": ("ml.train_anomaly_detection_model@1", "ml.score_model@1"),
+}
+
 
 def training_document(
     learner: str,
@@ -24,11 +30,11 @@ def training_document(
     fit: str | None = None,
     fit_params: dict[str, Any] | None = None,
     clean: str | None = None,
-    clustering: bool = False,
+    task: str = "supervised",
 ) -> dict[str, Any]:
     """data → [clean missing with this strategy] → split → [`fit` (e.g. transform.normalize)
     with `fit_params` (else the label excluded) on the training rows, applied to the test rows]
-    → learner → train → score (or the clustering pair)."""
+    → learner → train → score (or the task's own trainer and scorer)."""
     nodes = [
         ("data", "data.sample_dataset@1", {"name": data}),
         ("split", "transform.split_rows@1", {"fraction": 0.25, "seed": 1}),
@@ -51,13 +57,9 @@ def training_document(
             ("split", "test", "apply", "dataset"),
         ]
         rows, test = (name, "dataset"), ("apply", "dataset")
-    trainer, scorer = (
-        ("ml.train_clustering_model@1", "ml.assign_clusters@1")
-        if clustering
-        else ("ml.train_model@1", "ml.score_model@1")
-    )
+    trainer, scorer = TRAINERS[task]
     nodes += [
-        ("train", trainer, {} if clustering else {"label": label}),
+        ("train", trainer, {} if task == "clustering" else {"label": label}),
         ("score", scorer, {}),
     ]
     wires += [

@@ -155,7 +155,7 @@ def test_scorer_matches_score_model(case: str, tmp_path: Path) -> None:
 
 
 def test_clustering_scores_through_the_graph_path(tmp_path: Path) -> None:
-    document = training_document("ml.kmeans", {"n_clusters": 3}, "iris", clustering=True)
+    document = training_document("ml.kmeans", {"n_clusters": 3}, "iris", task="clustering")
     trained = train(document, tmp_path, label="")
     scorer = trained.scorer()
     assert scorer.runtime == "graph"
@@ -164,6 +164,24 @@ def test_clustering_scores_through_the_graph_path(tmp_path: Path) -> None:
     expected = trained.scored()
     got = scorer.score(rows)
     for column in scored_columns(expected):
+        assert [r[column] for r in got] == expected[column].tolist(), column
+
+
+@pytest.mark.parametrize("learner", ["ml.isolation_forest", "ml.one_class_svm"])
+def test_an_anomaly_detector_scores_in_the_kernel_as_in_the_run(learner: str, tmp_path) -> None:
+    """Its flags and anomaly scores, bit-identical with scikit-learn (no ONNX conversion)."""
+    params = {"seed": 3} if learner == "ml.isolation_forest" else {}
+    document = training_document(
+        learner, params, "breast_cancer", fit=NORMALIZE, task="anomaly_detection"
+    )
+    trained = train(document, tmp_path)
+    scorer = trained.scorer()
+    assert scorer.runtime == "sklearn", scorer.runtime_reason
+    assert "anomaly detection models are not exported to ONNX" in scorer.runtime_reason
+    expected = trained.scored()
+    assert expected["Scored Labels"].isin([0, 1]).all() and expected["Scored Labels"].any()
+    got = scorer.score(trained.test_rows().to_dict(orient="records"))
+    for column in ("Scored Labels", "Anomaly Score"):
         assert [r[column] for r in got] == expected[column].tolist(), column
 
 
