@@ -119,8 +119,11 @@ def classification_metrics(
     }
 
 
-def regression_metrics(y: pd.Series, pred: pd.Series) -> dict[str, Any]:
-    """MAE, RMSE, R² and relative absolute and squared errors."""
+def regression_metrics(
+    y: pd.Series, pred: pd.Series, quantile: float | None = None
+) -> dict[str, Any]:
+    """MAE, RMSE, R² and relative absolute and squared errors; for a quantile regression its
+    pinball loss and the share of labels at or below the predictions (its coverage)."""
     from sklearn import metrics as m
 
     y_arr, p_arr = y.to_numpy(dtype="float64"), pred.to_numpy(dtype="float64")
@@ -134,6 +137,9 @@ def regression_metrics(y: pd.Series, pred: pd.Series) -> dict[str, Any]:
         "relative_absolute_error": np.abs(y_arr - p_arr).sum() / np.abs(deviation).sum(),
         "relative_squared_error": ((y_arr - p_arr) ** 2).sum() / (deviation**2).sum(),
     }
+    if quantile is not None:
+        result["pinball_loss"] = m.mean_pinball_loss(y_arr, p_arr, alpha=quantile)
+        result["coverage"] = float(np.mean(y_arr <= p_arr))
     return {"metrics": {k: clean(v) for k, v in result.items()}}
 
 
@@ -210,7 +216,8 @@ def _evaluate_one(df: pd.DataFrame, port: str) -> dict[str, Any]:
         )
     y, pred = df[label], df[SCORED_LABELS]
     if info["task"] == "regression":
-        return {"task": "regression", **head, **regression_metrics(y, pred)}
+        metrics = regression_metrics(y, pred, info.get("quantile"))
+        return {"task": "regression", **head, **metrics}
     classes = list(info["classes"])
     task = "binary" if len(classes) == 2 else "multiclass"
     return {

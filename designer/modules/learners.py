@@ -39,6 +39,18 @@ def linear_regression(ctx: StepContext) -> Mapping[str, Any]:
     )
 
 
+def poisson_regression(ctx: StepContext) -> Mapping[str, Any]:
+    """A generalized linear model with a log link for counts and rates (PoissonRegressor)."""
+    from sklearn.linear_model import PoissonRegressor
+
+    estimator = PoissonRegressor(
+        alpha=float(ctx.params.get("l2", 1.0)),
+        fit_intercept=bool(ctx.params.get("fit_intercept", True)),
+        max_iter=int(ctx.params.get("max_iter", 1000)),
+    )
+    return _out("Poisson regression", "regression", estimator, {"alpha": [0.01, 0.1, 1.0, 10.0]})
+
+
 def logistic_regression(ctx: StepContext) -> Mapping[str, Any]:
     """L2-regularized logistic regression (L-BFGS)."""
     from sklearn.linear_model import LogisticRegression
@@ -140,6 +152,17 @@ def boosted_tree_regressor(ctx: StepContext) -> Mapping[str, Any]:
         HistGradientBoostingRegressor(**_boosted_params(ctx)),
         _BOOSTED_SPACE,
     )
+
+
+def quantile_regressor(ctx: StepContext) -> Mapping[str, Any]:
+    """Histogram gradient boosting fitted to one quantile of the label (pinball loss)."""
+    from sklearn.ensemble import HistGradientBoostingRegressor
+
+    quantile = float(ctx.params.get("quantile", 0.9))
+    estimator = HistGradientBoostingRegressor(
+        loss="quantile", quantile=quantile, **_boosted_params(ctx)
+    )
+    return _out("Quantile regression", "regression", estimator, _BOOSTED_SPACE)
 
 
 def _mlp_params(ctx: StepContext) -> dict[str, Any]:
@@ -327,3 +350,16 @@ def one_class_svm(ctx: StepContext) -> Mapping[str, Any]:
 
     estimator = OneClassSVM(nu=float(ctx.params.get("nu", 0.05)), **_kernel_params(ctx))
     return _out("One-class SVM", "anomaly_detection", estimator, {})
+
+
+def one_vs_all(ctx: StepContext) -> Mapping[str, Any]:
+    """One binary classifier per class, each telling it from the rest (OneVsRestClassifier)."""
+    from sklearn.multiclass import OneVsRestClassifier
+
+    model = ctx.input("model")
+    if not isinstance(model, UntrainedModel) or model.task != "classification":
+        what = getattr(model, "learner", type(model).__name__)
+        raise StepError(f"model: expects an untrained classifier, got {what}", port="model")
+    space = {f"estimator__{name}": values for name, values in model.search_space.items()}
+    estimator = OneVsRestClassifier(model.estimator)
+    return _out(f"One-vs-all ({model.learner})", "classification", estimator, space)

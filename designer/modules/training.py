@@ -128,6 +128,12 @@ def check_training_data(
             f"label: '{label}' ({y.dtype}) is not numeric; {model.learner} predicts numbers",
             param="label",
         )
+    if type(model.estimator).__name__ == "PoissonRegressor" and (y < 0).any():
+        raise StepError(
+            f"label: '{label}' has {int((y < 0).sum())} negative values; {model.learner} "
+            "predicts counts and rates, which are never negative",
+            param="label",
+        )
     if model.task == "classification":
         if pd.api.types.is_float_dtype(y) and not np.all(np.mod(y.to_numpy(), 1) == 0):
             seen = ", ".join(f"{v:.4g}" for v in y.drop_duplicates().head(3))
@@ -212,6 +218,12 @@ def scored_columns(trained: TrainedModel, labels: Any, proba: Any) -> dict[str, 
     return columns
 
 
+def quantile_of(trained: TrainedModel) -> float | None:
+    """The quantile a quantile regression predicts (None: the mean, or not a regressor)."""
+    params = trained.hyperparameters
+    return float(params["quantile"]) if params.get("loss") == "quantile" else None
+
+
 def accepts_missing(trained: TrainedModel) -> bool:
     """Whether the model scores rows with missing feature values (boosted trees do)."""
     return "HistGradientBoosting" in repr(trained.estimator)
@@ -246,6 +258,7 @@ def score(trained: TrainedModel, df: pd.DataFrame) -> pd.DataFrame:
         "classes": trained.classes,
         "learner": trained.learner,
         "anomaly_value": trained.anomaly_value,
+        "quantile": quantile_of(trained),
     }
     return out
 

@@ -140,6 +140,35 @@ LEARNERS = [
         ParamSpec("fit_intercept", ParamType.BOOL, True),
     ),
     _learner(
+        "ml.poisson_regression",
+        "Poisson regression",
+        """Poisson regression (PoissonRegressor): a linear model of the label's logarithm, for
+        counts and rates (calls per hour, claims per policy); the label must not be negative.
+        L2-regularized; normalize the features first.""",
+        "poisson_regression",
+        ParamSpec("l2", ParamType.FLOAT, 1.0, label="L2 penalty", minimum=0.0),
+        ParamSpec("fit_intercept", ParamType.BOOL, True),
+        ParamSpec("max_iter", ParamType.INT, 1000, minimum=1, maximum=100000),
+    ),
+    _learner(
+        "ml.quantile_regression",
+        "Quantile regression",
+        """Boosted decision trees (HistGradientBoostingRegressor) fitted to a quantile of the
+        label rather than its mean: with 0.9, nine rows in ten lie at or below the prediction.
+        Two of them (e.g. 0.1 and 0.9) give a prediction interval; Evaluate model reports the
+        pinball loss and the share of labels at or below the predictions.""",
+        "quantile_regressor",
+        ParamSpec(
+            "quantile",
+            ParamType.FLOAT,
+            0.9,
+            description="The quantile predicted, between 0 and 1 (0.5: the median).",
+            minimum=0.001,
+            maximum=0.999,
+        ),
+        *_BOOSTED,
+    ),
+    _learner(
         "ml.logistic_regression",
         "Logistic regression",
         """Logistic regression classifier for two or more classes (multinomial), L2-regularized
@@ -507,6 +536,19 @@ TRAINING = [
         timeout=TRAINING_TIMEOUT,
     ),
     builtin(
+        "ml.one_vs_all",
+        "One-vs-all multiclass",
+        "Machine learning: learners",
+        """Makes a multiclass classifier of any classifier: one copy is trained per class to
+        tell that class from the others, and a row gets the class whose copy is surest. The
+        probabilities are the copies' normalized to sum to 1. Tune its inner learner's
+        hyperparameters as estimator__<name>.""",
+        "learners:one_vs_all",
+        inputs=(PortSpec("model", PortType.MODEL, "An untrained classifier."),),
+        outputs=_UNTRAINED,
+        helpers=_LEARNER,
+    ),
+    builtin(
         "ml.train_anomaly_detection_model",
         "Train anomaly detection model",
         ANOMALY_DETECTION,
@@ -623,7 +665,7 @@ SPECS = [*FEATURE_SELECTION, *LEARNERS, *TRAINING]
 HIGHER_IS_BETTER = ("accuracy", "precision", "recall", "f1", "auc", "r2", "silhouette",
                     "calinski_harabasz")  # fmt: skip
 LOWER_IS_BETTER = ("log_loss", "mae", "mse", "rmse", "relative_absolute_error",
-                   "relative_squared_error", "davies_bouldin")  # fmt: skip
+                   "relative_squared_error", "davies_bouldin", "pinball_loss")  # fmt: skip
 METRIC_DIRECTIONS = {
     **dict.fromkeys(HIGHER_IS_BETTER, "higher"),
     **dict.fromkeys(LOWER_IS_BETTER, "lower"),

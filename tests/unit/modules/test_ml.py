@@ -7,9 +7,11 @@ import pandas as pd
 import pytest
 from sklearn import metrics
 from sklearn.cluster import KMeans
+from sklearn.ensemble import HistGradientBoostingRegressor
 from sklearn.inspection import permutation_importance
-from sklearn.linear_model import LogisticRegression
+from sklearn.linear_model import LogisticRegression, PoissonRegressor
 from sklearn.model_selection import GridSearchCV, StratifiedKFold, cross_val_score
+from sklearn.multiclass import OneVsRestClassifier
 
 from designer.engine.artifacts import encode
 from designer.engine.context import StepError
@@ -34,6 +36,7 @@ LEARNERS = {
     "ml.naive_bayes@1": "classification",
     "ml.decision_tree_classifier@1": "classification",
     "ml.decision_tree_regressor@1": "regression",
+    "ml.quantile_regression@1": "regression",
 }
 
 
@@ -158,6 +161,72 @@ def test_regression_relative_errors(run) -> None:
     )
     assert m["r2"] == pytest.approx(1 - m["relative_squared_error"])
     assert m["rmse"] == pytest.approx(np.sqrt((err**2).mean()))
+
+
+def test_poisson_regression_equals_scikit_learn_and_refuses_negative_counts(run) -> None:
+    rng = np.random.default_rng(4)
+    X = rng.normal(size=(300, 2))
+    df = pd.DataFrame(X, columns=["a", "b"]).assign(
+        calls=rng.poisson(np.exp(0.8 * X[:, 0] - 0.4 * X[:, 1] + 1))
+    )
+    _, scored = train_and_score(
+        run, "ml.poisson_regression@1", df[:200], df[200:], label="calls", l2=0.1
+    )
+    direct = PoissonRegressor(alpha=0.1, max_iter=1000).fit(df[["a", "b"]][:200], df["calls"][:200])
+    np.testing.assert_array_equal(scored["Scored Labels"], direct.predict(df[["a", "b"]][200:]))
+    assert run("ml.evaluate_model@1", scored=scored)["metrics"]["metrics"]["r2"] > 0.5
+    with pytest.raises(StepError, match="'calls' has 1 negative values; Poisson") as caught:
+        negative = df.assign(calls=df["calls"].where(df.index != 3, -1))
+        train_and_score(run, "ml.poisson_regression@1", negative, df, label="calls")
+    assert caught.value.param == "label"
+
+
+def test_quantile_regression_predicts_a_quantile_and_is_evaluated_by_it(run) -> None:
+    rng = np.random.default_rng(5)
+    x = rng.uniform(0, 10, size=2000)
+    df = pd.DataFrame({"x": x, "y": x + rng.normal(scale=1 + x / 5, size=2000)})
+    _, scored = train_and_score(
+        run, "ml.quantile_regression@1", df[:1500], df[1500:], label="y", quantile=0.9, seed=0
+    )
+    direct = HistGradientBoostingRegressor(
+        loss="quantile", quantile=0.9, early_stopping=False, random_state=0
+    ).fit(df[["x"]][:1500], df["y"][:1500])
+    predicted = direct.predict(df[["x"]][1500:])
+    np.testing.assert_array_equal(scored["Scored Labels"], predicted)
+    got = run("ml.evaluate_model@1", scored=scored)["metrics"]["metrics"]
+    truth = df["y"][1500:]
+    assert got["pinball_loss"] == metrics.mean_pinball_loss(truth, predicted, alpha=0.9)
+    assert got["coverage"] == np.mean(truth <= predicted) and 0.85 < got["coverage"] < 0.95
+    _, mean = train_and_score(run, "ml.boosted_tree_regressor@1", df[:1500], df[1500:], label="y")
+    assert "pinball_loss" not in run("ml.evaluate_model@1", scored=mean)["metrics"]["metrics"]
+
+
+def test_one_vs_all_wraps_a_classifier_as_scikit_learn_does(run) -> None:
+    wine = load_sample("wine")
+    features = wine.columns.drop("target")
+    wine[features] = (wine[features] - wine[features].mean()) / wine[features].std()
+    train, test = wine.iloc[::2], wine.iloc[1::2]
+    inner = run("ml.logistic_regression@1", {"C": 0.3})["model"]
+    wrapped = run("ml.one_vs_all@1", model=inner)["model"]
+    assert wrapped.learner == "One-vs-all (Logistic regression)"
+    assert wrapped.search_space == {"estimator__C": [0.01, 0.1, 1.0, 10.0, 100.0]}
+    trained = run("ml.train_model@1", {"label": "target"}, model=wrapped, dataset=train)["model"]
+    scored = run("ml.score_model@1", model=trained, dataset=test)["dataset"]
+    direct = OneVsRestClassifier(LogisticRegression(C=0.3, max_iter=1000)).fit(
+        train[features], train["target"]
+    )
+    proba = direct.predict_proba(test[features])
+    for i, cls in enumerate(direct.classes_):
+        np.testing.assert_array_equal(scored[f"Scored Probabilities_{cls}"], proba[:, i])
+    tuned = run(
+        "ml.tune_hyperparameters@1",
+        {"label": "target", "metric": "accuracy", "folds": 3},
+        model=wrapped,
+        dataset=train,
+    )["model"]
+    assert set(tuned.hyperparameters) >= {"estimator__C"}
+    with pytest.raises(StepError, match="model: expects an untrained classifier, got Linear"):
+        run("ml.one_vs_all@1", model=run("ml.linear_regression@1")["model"])
 
 
 def test_compare_two_models_side_by_side(run, cancer) -> None:

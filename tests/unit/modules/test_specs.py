@@ -73,12 +73,12 @@ def test_every_spec_is_complete_and_importable(spec) -> None:
 
 
 def test_learners_output_an_untrained_model() -> None:
-    learners = [s for s in REGISTRY if s.category.endswith("learners") or s.name == "ml.kmeans"]
-    assert len(learners) == 16
+    learners = [s for s in REGISTRY if s.implementation.startswith("designer.modules.learners:")]
+    assert len(learners) == 21
     for spec in learners:
-        assert not spec.inputs and [(p.name, p.type) for p in spec.outputs] == [
-            ("model", PortType.MODEL)
-        ]
+        assert [(p.name, p.type) for p in spec.outputs] == [("model", PortType.MODEL)]
+        wraps = [("model", PortType.MODEL)] if spec.name == "ml.one_vs_all" else []
+        assert [(p.name, p.type) for p in spec.inputs] == wraps
 
 
 def test_specs_import_without_pandas_or_sklearn() -> None:

@@ -67,6 +67,14 @@ CASES = {
     "tree_classifier": ("ml.decision_tree_classifier", {"max_depth": 4}, "wine", None, "onnx"),
     "tree_regressor": ("ml.decision_tree_regressor", {"seed": 2}, "diabetes", None, "onnx"),
     "linear_regression": ("ml.linear_regression", {}, "diabetes", None, "onnx"),
+    "poisson_regression": ("ml.poisson_regression", {}, "diabetes", NORMALIZE, "onnx"),
+    "quantile_regression": (
+        "ml.quantile_regression",
+        {"quantile": 0.8, "max_iter": 20},
+        "diabetes",
+        None,
+        "sklearn",
+    ),
     "ridge_regression": ("ml.linear_regression", {"l2": 1.0}, "diabetes", NORMALIZE, "onnx"),
     "forest_regressor": (
         "ml.decision_forest_regressor",
@@ -183,6 +191,33 @@ def test_an_anomaly_detector_scores_in_the_kernel_as_in_the_run(learner: str, tm
     got = scorer.score(trained.test_rows().to_dict(orient="records"))
     for column in ("Scored Labels", "Anomaly Score"):
         assert [r[column] for r in got] == expected[column].tolist(), column
+
+
+def test_a_one_vs_all_classifier_scores_in_the_kernel_as_in_the_run(tmp_path: Path) -> None:
+    document = training_document("ml.logistic_regression", {}, "wine", fit=NORMALIZE)
+    document["nodes"].append(
+        {"id": "ova", "module": "ml.one_vs_all@1", "params": {}, "position": {"x": 0, "y": 0}}
+    )
+    for edge in document["edges"]:
+        if edge["source"]["node"] == "learner":
+            edge["source"]["node"] = "ova"
+    document["edges"].append(
+        {
+            "id": "e-ova",
+            "source": {"node": "learner", "port": "model"},
+            "target": {"node": "ova", "port": "model"},
+        }
+    )
+    trained = train(document, tmp_path)
+    rows = trained.test_rows().to_dict(orient="records")
+    expected = trained.scored()
+    exact = trained.scorer(onnx=False).score(rows)
+    for column in scored_columns(expected):
+        assert [r[column] for r in exact] == expected[column].tolist(), column
+    fast = trained.scorer()
+    assert fast.runtime == "onnx", fast.runtime_reason
+    got = fast.score(rows)
+    assert [r["Scored Labels"] for r in got] == expected["Scored Labels"].tolist()
 
 
 def test_a_projection_leaves_rows_with_missing_values_to_the_graph_path() -> None:
