@@ -187,6 +187,22 @@ def test_a_module_found_by_search_is_wired_run_and_previewed(
     expect(preview).to_contain_text("Cumulative ratio")
     expect(preview).to_contain_text("PC2")
 
+    # a correlation matrix previews as a heatmap: iris has 4 numeric columns, 16 cells
+    page.get_by_role("button", name="Close preview").click()
+    page.get_by_test_id("palette-search").fill("correlation")
+    drag_from_palette(page, "stats.correlation@1", 480, 380)
+    correlation = node_id(page, "stats.correlation@1")
+    wire(page, f"out-{data}-dataset", f"in-{correlation}-dataset")
+    wait_saved(page)
+    page.get_by_test_id("run-button").click()
+    expect(page.get_by_test_id(f"node-{correlation}")).to_have_attribute(
+        "data-status", "succeeded", timeout=90_000
+    )
+    page.get_by_test_id(f"preview-{correlation}-correlations").click()
+    cells = page.get_by_test_id("matrix-view").locator("td")
+    expect(cells).to_have_count(16)
+    expect(cells.first).to_have_text("1.00")
+
 
 def wait_all(page: Page, status: str | re.Pattern[str], timeout: int = 90_000) -> None:
     for node in FIVE_STEPS["nodes"]:

@@ -1,4 +1,4 @@
-// Preview of one output port: a table with column stats and histograms, metrics with ROC / PR curves and a confusion matrix, or figures.
+// Preview of one output port: a table with column stats and histograms (a correlation matrix as a heatmap), metrics with ROC / PR curves and a confusion matrix, or figures.
 import { useEffect, useState } from "react";
 import { api, errorMessage } from "../api/client";
 import type { ColumnSummary, ObjectSummary as ObjectSummaryData, OutputInfo, OutputPreviewData } from "../api/types";
@@ -6,6 +6,7 @@ import { bytes } from "../ui/bytes";
 import { ConfusionMatrix, CurveChart, Histogram, fmt } from "./charts";
 import { downloads } from "./downloads";
 import { FiguresView, figuresOf } from "./FiguresView";
+import { MatrixView, squareMatrix } from "./MatrixView";
 
 interface Props {
   runId: number;
@@ -166,6 +167,8 @@ export function OutputPreview({ runId, step, port, output, title, onClose }: Pro
   const [value, setValue] = useState<Record<string, unknown> | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [tab, setTab] = useState<"rows" | "stats">("stats");
+  // a whole square matrix on the first page (Compute correlation) is shown as a heatmap instead of column stats
+  const matrix = page && page.offset === 0 && page.rows.length === page.total ? squareMatrix(page.columns, page.rows) : null;
   const summary = output.summary;
   const table = "columns" in summary ? summary : null;
   const isTable = table !== null;
@@ -200,7 +203,9 @@ export function OutputPreview({ runId, step, port, output, title, onClose }: Pro
         <div className="panel-actions">
           {isTable && (
             <div className="segmented" role="tablist">
-              <button role="tab" aria-selected={tab === "stats"} onClick={() => setTab("stats")}>Columns</button>
+              <button role="tab" aria-selected={tab === "stats"} onClick={() => setTab("stats")} data-testid="preview-stats-tab">
+                {matrix ? "Matrix" : "Columns"}
+              </button>
               <button role="tab" aria-selected={tab === "rows"} onClick={() => setTab("rows")} data-testid="preview-rows-tab">Rows</button>
             </div>
           )}
@@ -214,7 +219,8 @@ export function OutputPreview({ runId, step, port, output, title, onClose }: Pro
       </header>
       <div className="preview-body">
         {error && <div className="callout callout-error">{error}</div>}
-        {table && tab === "stats" && (
+        {table && tab === "stats" && matrix && <MatrixView matrix={matrix} />}
+        {table && tab === "stats" && !matrix && (
           <>
             <p className="muted small">{fmt(table.rows)} rows × {fmt(table.column_count)} columns</p>
             <ColumnStats columns={table.columns} />
