@@ -35,13 +35,17 @@ export function MatrixView({ matrix }: { matrix: SquareMatrix }) {
           <thead>
             <tr>
               <th />
-              {matrix.labels.map((l) => <th key={l} className="heatmap-column"><span>{l}</span></th>)}
+              {matrix.labels.map((l) => (
+                <th key={l} className="heatmap-column" title={l}>
+                  <span>{l}</span>
+                </th>
+              ))}
             </tr>
           </thead>
           <tbody>
             {matrix.values.map((row, i) => (
               <tr key={matrix.labels[i]}>
-                <th>{matrix.labels[i]}</th>
+                <th title={matrix.labels[i]}>{matrix.labels[i]}</th>
                 {row.map((v, j) => (
                   <td key={j} style={shade(v)} title={`${matrix.labels[i]} × ${matrix.labels[j]}: ${v === null ? "missing" : fmt(v)}`}>
                     {v === null ? "–" : v.toFixed(2)}
