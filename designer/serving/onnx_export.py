@@ -14,7 +14,15 @@ from designer.modules.portable import ABS_TOLERANCE, REL_TOLERANCE, SINGLE_INPUT
 from designer.modules.schemas import SCORED_LABELS, SCORED_PROBABILITIES
 from designer.serving.scorer import Scorer
 
-_STEPS = {"ScaleTransform": "Normalize data", "CleanTransform": "Clean missing data"}
+# the module that fitted each transform the real-time kernel replays (kernel.Replayable)
+_STEPS = {
+    "ScaleTransform": "Normalize data",
+    "CleanTransform": "Clean missing data",
+    "ClipTransform": "Clip values",
+    "PcaTransform": "Principal component analysis",
+    "BinTransform": "Group data into bins",
+    "TextTransform": "Extract N-gram features from text",
+}
 
 
 class NoOnnxModel(Exception):

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import copy
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args
 
 import numpy as np
 import pytest
 
 from designer.serving.derive import DeriveError, derive_inference_graph
-from designer.serving.onnx_export import NoOnnxModel, onnx_download
+from designer.serving.kernel import Replayable
+from designer.serving.onnx_export import _STEPS, NoOnnxModel, onnx_download
 from designer.serving.schema import InputError
 from designer.serving.scorer import BuildError
 from tests.unit.modules.harness import REGISTRY
@@ -224,6 +225,18 @@ def test_a_graph_with_several_scoring_nodes_needs_one_named(tmp_path: Path) -> N
     assert "several scoring nodes (score, score2)" in str(caught.value)
     with pytest.raises(DeriveError, match="was not stored by run 1"):
         derive_inference_graph(document, outputs, REGISTRY, run_id=1, score_node="score")
+
+
+def test_the_onnx_download_names_every_transform_the_kernel_replays(tmp_path: Path) -> None:
+    """Rows projected on principal components before an ONNX model: the download is refused
+    naming the step (it was a KeyError, an error 500), and so for every replayable kind."""
+    document = training_document("ml.logistic_regression", {}, "breast_cancer", fit="transform.pca")
+    scorer = train(document, tmp_path).scorer()
+    assert scorer.runtime == "onnx", scorer.runtime_reason
+    with pytest.raises(NoOnnxModel, match="Principal component analysis") as caught:
+        onnx_download(scorer)
+    assert caught.value.code == "onnx_model_only"
+    assert {kind.__name__ for kind in get_args(Replayable)} <= set(_STEPS)
 
 
 def test_the_onnx_download_is_refused_when_it_would_not_score_like_the_version(
