@@ -25,6 +25,7 @@ SAMPLE_COLUMNS = Path(__file__).resolve().parent / "data" / "sample_columns.json
 SCORED_LABELS = "Scored Labels"  # the columns Score model appends (training.py)
 SCORED_PROBABILITIES = "Scored Probabilities"
 ANOMALY_SCORE = "Anomaly Score"  # an anomaly detector's score (higher: more anomalous)
+MAX_LISTED_HASHES = 16_384  # more hash columns are left unknown: a list no editor can show
 
 # modules whose table outputs hold exactly their input table's columns
 PASS_THROUGH = {
@@ -190,6 +191,36 @@ def _math(params: Mapping[str, Any], table: list[Column]) -> Columns:
     return table + [{"name": name, "dtype": "float64"} for name in added]
 
 
+def _text_columns(params: Mapping[str, Any], table: list[Column]) -> list[str] | None:
+    """The columns a text step names, once each; None when it names none or one the table lacks
+    (the step refuses)."""
+    chosen = list(dict.fromkeys(_names(params.get("columns"))))
+    present = {c["name"] for c in table}
+    return chosen if chosen and set(chosen) <= present else None
+
+
+def _preprocessed(params: Mapping[str, Any], table: list[Column]) -> Columns:
+    """Preprocess text: cleaned text (str) in each column's place, or `<column>_preprocessed`."""
+    chosen = _text_columns(params, table)
+    if chosen is None:
+        return None
+    if str(params.get("mode") or "replace") == "append":
+        return table + [{"name": f"{c}_preprocessed", "dtype": "str"} for c in chosen]
+    return _retyped(table, set(chosen), "str")
+
+
+def _hashed(params: Mapping[str, Any], table: list[Column]) -> Columns:
+    """Feature hashing: `<column>_hash_0…` float64 columns per column after the table (its text
+    columns dropped unless kept); unknown beyond MAX_LISTED_HASHES."""
+    chosen = _text_columns(params, table)
+    width = 2 ** int(params.get("bits") or 10)
+    if chosen is None or len(chosen) * width > MAX_LISTED_HASHES:
+        return None
+    kept = table if params.get("keep_text") else [c for c in table if c["name"] not in chosen]
+    added = [f"{c}_hash_{i}" for c in chosen for i in range(width)]
+    return kept + [{"name": name, "dtype": "float64"} for name in added]
+
+
 SUMMARY_COLUMNS = [
     *({"name": n, "dtype": "str"} for n in ("Feature", "Type")),
     *({"name": n, "dtype": "int64"} for n in ("Count", "Missing", "Unique")),
@@ -282,6 +313,10 @@ def _columns_of(
     if module == "transform.text_features":  # the n-grams are known once fitted
         vocabulary = [("Column", "str"), ("N-gram", "str"), ("Rows", "int64"), ("IDF", "float64")]
         return {"vocabulary": [{"name": n, "dtype": t} for n, t in vocabulary], "dataset": None}
+    if module == "transform.preprocess_text" and table is not None:
+        return {"dataset": _preprocessed(params, table)}
+    if module == "transform.feature_hashing" and table is not None:
+        return {"dataset": _hashed(params, table)}
     if module == "stats.summarize":
         return {"statistics": SUMMARY_COLUMNS}
     if module == "stats.correlation" and table is not None:

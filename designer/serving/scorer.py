@@ -58,6 +58,8 @@ SERVABLE = (
     "transform.add_columns",
     "transform.one_hot",
     "transform.math",
+    "transform.preprocess_text",
+    "transform.feature_hashing",
     "ml.score_model",
     "ml.assign_clusters",
     WEB_OUTPUT,

@@ -95,12 +95,22 @@ def builtin(
 
 def all_builtin_specs() -> list[ModuleSpec]:
     """Return every built-in module spec, family by family."""
-    from designer.modules.specs import data, frozen, ml, output, script, statistics, transform
+    from designer.modules.specs import (
+        data,
+        frozen,
+        ml,
+        output,
+        script,
+        statistics,
+        text,
+        transform,
+    )
 
     return [
         *data.SPECS,
         *transform.SPECS,
         *statistics.SPECS,
+        *text.SPECS,
         *script.SPECS,
         *ml.SPECS,
         *output.SPECS,

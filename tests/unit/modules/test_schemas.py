@@ -214,3 +214,33 @@ def test_apply_transformation_lists_columns_only_for_transforms_that_keep_them()
     assert found["apply_fill"]["dataset"] == iris
     for changes in ("drop", "pca", "bins"):  # known once the fit has run
         assert found[f"apply_{changes}"]["dataset"] is None
+
+
+def test_text_is_cleaned_in_place_or_appended_and_hashed_into_known_columns(run) -> None:
+    steps = {  # node -> module and params, each on the loan applications
+        "replaced": ("transform.preprocess_text@1", {"columns": ["loan_purpose", "employment"]}),
+        "appended": ("transform.preprocess_text@1", {"columns": ["employment"], "mode": "append"}),
+        "hashed": ("transform.feature_hashing@1", {"columns": ["loan_purpose"], "bits": 3}),
+        "kept": (
+            "transform.feature_hashing@1",
+            {"columns": ["loan_purpose", "employment"], "bits": 2, "keep_text": True},
+        ),
+    }
+    loans = load_sample("loan_applications")
+    nodes = [node("loans", "data.sample_dataset@1", name="loan_applications")]
+    nodes += [node(name, module, **params) for name, (module, params) in steps.items()]
+    found = columns_of(graph(nodes, [("loans.dataset", f"{name}.dataset") for name in steps]))
+    for name, (module, params) in steps.items():
+        made = run(module, params, dataset=loans)["dataset"]  # as the step makes them, types too
+        assert found[name]["dataset"] == [
+            {"name": str(c), "dtype": str(t)} for c, t in made.dtypes.items()
+        ], name
+
+
+def test_hash_columns_are_unknown_without_their_text_or_beyond_a_list_to_show() -> None:
+    table = [{"name": "note", "dtype": "str"}]
+    for params in ({}, {"columns": ["title"]}, {"columns": ["note"], "bits": 15}):
+        found = schemas.infer("transform.feature_hashing", params, {"dataset": table}, dict.get)
+        assert found == {"dataset": None}, params
+    found = schemas.infer("transform.preprocess_text", {}, {"dataset": table}, dict.get)
+    assert found == {"dataset": None}

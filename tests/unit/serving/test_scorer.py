@@ -101,6 +101,32 @@ def test_a_math_operation_on_the_scoring_path_runs_per_call(tmp_path: Path) -> N
     assert refused.value.status == 422 and "log1p takes numbers above -1" in str(refused.value)
 
 
+def test_text_is_cleaned_and_hashed_per_call_as_in_the_run(tmp_path: Path) -> None:
+    document = training_document(
+        "ml.boosted_tree_classifier", {"max_iter": 20}, "loan_applications", "approved"
+    )
+    clean = {"columns": ["employment", "loan_purpose"], "stem": True}
+    before_the_split(document, "clean", "transform.preprocess_text@1", clean)
+    before_the_split(document, "hash", "transform.feature_hashing@1", {"columns": ["loan_purpose"]})
+    trained = train(document, tmp_path, label="approved")
+    assert modules(trained.inference)["clean"] == "transform.preprocess_text@1"
+    assert modules(trained.inference)["hash"] == "transform.feature_hashing@1"
+    scorer = trained.scorer()
+    assert scorer.runtime == "graph"
+    ids = trained.test_rows()["applicant_id"]  # the rows as the run hashed them: a request
+    loans = trained.run.values["data"]["dataset"]  # sends them raw
+    raw = loans[loans["applicant_id"].isin(ids)].drop(columns="approved")
+    rows = raw.set_index("applicant_id").loc[ids].reset_index().to_dict(orient="records")
+    got = scorer.score(rows)
+    expected = trained.scored()
+    assert [r["Scored Labels"] for r in got] == expected["Scored Labels"].tolist()
+    assert [r["Scored Probabilities"] for r in got] == expected["Scored Probabilities"].tolist()
+    messy = {**rows[0], "employment": "  SELF--Employed!! ", "loan_purpose": "Home improvements"}
+    tidy = {**rows[0], "employment": "self-employed", "loan_purpose": "home improvement"}
+    assert scorer.score([messy]) == scorer.score([tidy])
+    assert scorer.score([{**rows[0], "employment": None}])  # missing text stays missing
+
+
 def test_text_features_are_replayed_in_the_kernel_as_in_the_run(tmp_path: Path) -> None:
     document = training_document(
         "ml.boosted_tree_classifier",
