@@ -128,6 +128,9 @@ class OnnxModel:
     max_difference: float  # the largest absolute difference from scikit-learn on the check
     checked_rows: int
     classes: list[Any] = field(default_factory=list)
+    # an anomaly detector's offset_: its ONNX "label" is -1 for an anomaly (1: normal) and its
+    # "scores" the decision function, so the Anomaly Score is -(scores + offset)
+    anomaly_offset: float | None = None
 
 
 SINGLE_INPUT = "X"
@@ -185,6 +188,9 @@ class OnnxPredictor:
         """The same from a ready feed (see onnx_feed)."""
         out = self.session.run(self.outputs, feed)
         labels = np.asarray(out[0]).reshape(-1)
+        if self.model.anomaly_offset is not None:
+            scores = np.asarray(out[1], dtype="float64").reshape(-1)
+            return (labels == -1).astype("int64"), -(scores + self.model.anomaly_offset)
         if self.model.classes:
             return labels, np.asarray(out[1])
         return labels, None
@@ -205,7 +211,7 @@ def to_onnx(trained: TrainedModel, rows: pd.DataFrame) -> OnnxModel:
     `rows` must hold the feature columns as the model saw them (at least one row). Raises
     NotPortable naming why: no converter, or the outputs differ beyond the tolerance.
     """
-    if trained.task not in ("classification", "regression"):
+    if trained.task == "clustering":
         kind = trained.task.replace("_", " ")
         raise NotPortable(f"{kind} models are not exported to ONNX")
     if rows.empty:
@@ -228,7 +234,7 @@ def to_onnx(trained: TrainedModel, rows: pd.DataFrame) -> OnnxModel:
         except Exception as exc:  # skl2onnx and onnxruntime raise many kinds; all mean "no"
             reasons.append(f"{float_type}: {type(exc).__name__}: {_first_line(exc)}")
             continue
-        if trained.task == "classification":
+        if trained.task in ("classification", "anomaly_detection"):
             if not np.array_equal(got_labels, np.asarray(labels)):
                 reasons.append(f"{float_type}: some labels differ from scikit-learn's")
                 continue
@@ -292,4 +298,5 @@ def _convert(
         0.0,
         len(X),
         list(trained.classes),
+        float(learner.offset_) if trained.task == "anomaly_detection" else None,
     )

@@ -197,9 +197,25 @@ def predict(trained: TrainedModel, X: pd.DataFrame) -> tuple[Any, Any]:
     labels are 1 for an anomaly and 0 for a normal row, beside its anomaly scores."""
     estimator = trained.estimator
     if trained.task == "anomaly_detection":
-        return (estimator.predict(X) == -1).astype("int64"), -estimator.score_samples(X)
+        return _anomalies(estimator, X)
     labels = estimator.predict(X)
     return labels, estimator.predict_proba(X) if trained.task == "classification" else None
+
+
+def _anomalies(estimator: Any, X: pd.DataFrame) -> tuple[Any, Any]:
+    """An anomaly detector's flags (1: an anomaly) and anomaly scores (-score_samples). An
+    isolation forest's flags are its own predict's rule (decision function below 0) on the
+    scores computed once: predict would walk every tree again."""
+    from sklearn.ensemble import IsolationForest
+    from sklearn.pipeline import Pipeline
+
+    scores = estimator.score_samples(X)
+    detector = estimator.steps[-1][1] if isinstance(estimator, Pipeline) else estimator
+    if isinstance(detector, IsolationForest):
+        flags = scores - detector.offset_ < 0
+    else:
+        flags = estimator.predict(X) == -1
+    return flags.astype("int64"), -scores
 
 
 def scored_columns(trained: TrainedModel, labels: Any, proba: Any) -> dict[str, Any]:

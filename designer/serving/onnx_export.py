@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from designer.modules.portable import ABS_TOLERANCE, REL_TOLERANCE, SINGLE_INPUT, OnnxModel
-from designer.modules.schemas import SCORED_LABELS, SCORED_PROBABILITIES
+from designer.modules.schemas import ANOMALY_SCORE, SCORED_LABELS, SCORED_PROBABILITIES
 from designer.serving.scorer import Scorer
 
 # the module that fitted each transform the real-time kernel replays (kernel.Replayable)
@@ -82,6 +82,17 @@ def _manifest(model: OnnxModel, outputs: list[str], scorer: Scorer) -> dict[str,
             }
         ]
     described: list[dict[str, Any]] = [{"name": outputs[0], "response_column": SCORED_LABELS}]
+    if model.anomaly_offset is not None:
+        described = [
+            {**described[0], "values": {"-1": 1, "1": 0}},  # an anomaly is -1 in the file
+            {
+                "name": outputs[1],
+                "shape": ["rows", 1],
+                "response_column": ANOMALY_SCORE,
+                "offset": model.anomaly_offset,
+                "formula": "Anomaly Score = -(scores + offset)",
+            },
+        ]
     if model.classes:
         columns = (
             {SCORED_PROBABILITIES: 1}

@@ -265,6 +265,31 @@ def test_the_onnx_download_names_every_transform_the_kernel_replays(tmp_path: Pa
     assert {kind.__name__ for kind in get_args(Replayable)} <= set(_STEPS)
 
 
+def test_an_isolation_forests_onnx_download_says_how_its_outputs_become_the_scores(
+    tmp_path: Path,
+) -> None:
+    document = training_document(
+        "ml.isolation_forest", {"seed": 2}, "breast_cancer", task="anomaly_detection"
+    )
+    trained = train(document, tmp_path)
+    download = onnx_download(trained.scorer())
+    labels, scores = download.manifest["outputs"]
+    assert labels["response_column"] == "Scored Labels" and labels["values"] == {"-1": 1, "1": 0}
+    assert scores["response_column"] == "Anomaly Score"
+    # the file alone, through plain onnxruntime, gives the version's flags and scores
+    import onnxruntime
+
+    session = onnxruntime.InferenceSession(download.data, providers=["CPUExecutionProvider"])
+    rows = trained.test_rows()
+    matrix = rows[download.manifest["features"]].to_numpy(dtype="float32")
+    got_labels, got_scores = session.run([labels["name"], scores["name"]], {"X": matrix})
+    expected = trained.scored()
+    flags = [labels["values"][str(int(v))] for v in got_labels.reshape(-1)]
+    assert flags == expected["Scored Labels"].tolist()
+    anomaly = -(got_scores.reshape(-1).astype("float64") + scores["offset"])
+    np.testing.assert_allclose(anomaly, expected["Anomaly Score"], rtol=1e-5, atol=1e-5)
+
+
 def test_the_onnx_download_is_refused_when_it_would_not_score_like_the_version(
     trained: Trained,
 ) -> None:
