@@ -251,6 +251,64 @@ def ngram_columns(column: str, ngrams: Any) -> list[str]:
 
 
 @dataclass
+class TopicTransform(_Fitted):
+    """Replays Latent Dirichlet Allocation: each row's text becomes its distribution over the
+    fitted topics (scikit-learn's CountVectorizer, then LatentDirichletAllocation)."""
+
+    column: str
+    vectorizer: Any  # the fitted CountVectorizer
+    lda: Any  # the fitted LatentDirichletAllocation
+
+    def get_params(self, deep: bool = False) -> dict[str, Any]:
+        """The text column, the topics and the vocabulary's size (its words are the `topics`
+        output's)."""
+        return {
+            "column": self.column,
+            "topics": int(self.lda.n_components),
+            "vocabulary": len(self.vectorizer.vocabulary_),
+        }
+
+    @property
+    def names(self) -> list[str]:
+        """The topic columns: `<column>_topic_1`, `<column>_topic_2`, …"""
+        return topic_columns(self.column, int(self.lda.n_components))
+
+    def distributions(self, texts: Any) -> np.ndarray:
+        """Each text's topic distribution, a row summing to 1, as `lda.transform` gives it (a
+        missing text's row is missing values)."""
+        series = pd.Series(texts)
+        present = series.notna().to_numpy()
+        values = np.full((len(series), len(self.names)), np.nan)
+        if present.any():
+            counts = self.vectorizer.transform(series[present].astype("str"))
+            values[present] = self.lda.transform(counts)
+        return values
+
+    def apply(self, df: pd.DataFrame) -> pd.DataFrame:
+        """`df` with the topic columns appended."""
+        _check(df, [self.column], "topic model")
+        require_absent(df, self.names)
+        values = self.distributions(df[self.column])
+        return pd.concat([df, pd.DataFrame(values, columns=self.names, index=df.index)], axis=1)
+
+
+def topic_columns(column: str, topics: int) -> list[str]:
+    """The columns Latent Dirichlet Allocation appends for `column`: `<column>_topic_<k>`."""
+    return [f"{column}_topic_{k}" for k in range(1, topics + 1)]
+
+
+def require_absent(df: pd.DataFrame, names: list[str]) -> None:
+    """Refuse appended columns that `df` has already, naming them."""
+    clashing = [n for n in names if n in df.columns]
+    if clashing:
+        raise StepError(
+            f"dataset: {', '.join(map(repr, clashing[:10]))} exist already; rename them first "
+            "(Edit metadata)",
+            port="dataset",
+        )
+
+
+@dataclass
 class ClipTransform(_Fitted):
     """Replays Clip values: each fitted column's values beyond its bounds set to the bound, or
     made missing."""

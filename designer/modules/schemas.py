@@ -26,6 +26,7 @@ SCORED_LABELS = "Scored Labels"  # the columns Score model appends (training.py)
 SCORED_PROBABILITIES = "Scored Probabilities"
 ANOMALY_SCORE = "Anomaly Score"  # an anomaly detector's score (higher: more anomalous)
 MAX_LISTED_HASHES = 16_384  # more hash columns are left unknown: a list no editor can show
+TOP_WORDS = 10  # the words Latent Dirichlet Allocation lists per topic (lda.py)
 
 # modules whose table outputs hold exactly their input table's columns
 PASS_THROUGH = {
@@ -42,9 +43,9 @@ PASS_THROUGH = {
 }
 
 # A fitted transform's port lists no columns: [] says it keeps the column names of the table
-# it is applied to (Apply transformation passes its input's columns on), None that what it
-# makes depends on the data it was fitted on (known once it has run: PCA, bins appended,
-# n-grams, indicator values, a feature selection, columns removed for their gaps).
+# it is applied to (Apply transformation passes its input's columns on), None that it adds or
+# removes columns (known once it has run: PCA, bins appended, n-grams, topics, indicator
+# values, a feature selection, columns removed for their gaps).
 KEEPS_COLUMNS: dict[str, Callable[[Mapping[str, Any]], bool]] = {
     "transform.normalize": lambda params: True,
     "transform.clip": lambda params: True,
@@ -221,6 +222,22 @@ def _hashed(params: Mapping[str, Any], table: list[Column]) -> Columns:
     return kept + [{"name": name, "dtype": "float64"} for name in added]
 
 
+def _topics(params: Mapping[str, Any], table: Columns) -> dict[str, Columns]:
+    """Latent Dirichlet Allocation: `<column>_topic_<k>` appended; the topics table."""
+    listed = [("Topic", "int64"), ("Top words", "str")]
+    listed += [(f"Weight {i}", "float64") for i in range(1, TOP_WORDS + 1)]
+    outputs: dict[str, Columns] = {
+        "topics": [{"name": n, "dtype": t} for n, t in listed],
+        "dataset": None,
+    }
+    column = str(params.get("column") or "")
+    if table is not None and column:
+        count = int(params.get("topics") or 5)
+        added = [f"{column}_topic_{k}" for k in range(1, count + 1)]
+        outputs["dataset"] = table + [{"name": name, "dtype": "float64"} for name in added]
+    return outputs
+
+
 SUMMARY_COLUMNS = [
     *({"name": n, "dtype": "str"} for n in ("Feature", "Type")),
     *({"name": n, "dtype": "int64"} for n in ("Count", "Missing", "Unique")),
@@ -317,6 +334,8 @@ def _columns_of(
         return {"dataset": _preprocessed(params, table)}
     if module == "transform.feature_hashing" and table is not None:
         return {"dataset": _hashed(params, table)}
+    if module == "transform.lda":
+        return _topics(params, table)
     if module == "stats.summarize":
         return {"statistics": SUMMARY_COLUMNS}
     if module == "stats.correlation" and table is not None:

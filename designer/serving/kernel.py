@@ -3,10 +3,10 @@ model (scikit-learn or ONNX) → the scored columns, on plain arrays.
 
 A graph qualifies when the rows go from the Web service input through Select columns and Apply
 transformation (a frozen normalizer, missing-value fill, clip, principal component projection,
-bins or n-grams) to Score model, then through Select columns to the Web service output. The replays
-do the same operations as the fitted transforms' own `apply`, so with scikit-learn the outputs
-are bit-identical to the graph path; `scorer.build_scorer` checks that on the training rows
-before it uses a kernel.
+bins, n-grams or topics) to Score model, then through Select columns to the Web service output.
+The replays do the same operations as the fitted transforms' own `apply`, so with scikit-learn
+the outputs are bit-identical to the graph path; `scorer.build_scorer` checks that on the
+training rows before it uses a kernel.
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ from designer.modules.fitted import (
     PcaTransform,
     ScaleTransform,
     TextTransform,
+    TopicTransform,
     bin_column,
     bin_indices,
 )
@@ -34,7 +35,13 @@ from designer.modules.training import accepts_missing, predict, scored_columns
 
 Columns = dict[str, np.ndarray]
 Replayable = (
-    ScaleTransform | CleanTransform | ClipTransform | PcaTransform | BinTransform | TextTransform
+    ScaleTransform
+    | CleanTransform
+    | ClipTransform
+    | PcaTransform
+    | BinTransform
+    | TextTransform
+    | TopicTransform
 )
 
 
@@ -54,14 +61,16 @@ class Keep:
 
 @dataclass
 class Replay:
-    """A fitted Scale, Clean, Clip, Bin or Text transform replayed column by column, or a
+    """A fitted Scale, Clean, Clip, Bin, Text or Topic transform replayed column by column, or a
     principal component projection."""
 
     fitted: Replayable
 
     @classmethod
     def of(cls, fitted: Any) -> Replay:
-        if isinstance(fitted, ScaleTransform | PcaTransform | BinTransform | TextTransform):
+        if isinstance(
+            fitted, ScaleTransform | PcaTransform | BinTransform | TextTransform | TopicTransform
+        ):
             return cls(fitted)
         if isinstance(fitted, CleanTransform) and not (
             fitted.strategy == "remove_rows" and fitted.columns
@@ -74,12 +83,17 @@ class Replay:
     def apply(self, columns: Columns) -> Columns | None:
         """The columns after the transform; None when rows hold missing values it cannot take
         (a projection: the graph path then gives the step's own error) or keeps missing (bins:
-        the graph path's nullable numbers)."""
+        the graph path's nullable numbers; topics of missing text)."""
         out = dict(columns)
         fitted = self.fitted
         if isinstance(fitted, ClipTransform):
             for c in fitted.bounds:
                 out[c] = fitted.clip(c, out[c])
+        elif isinstance(fitted, TopicTransform):
+            values = fitted.distributions(out[fitted.column])
+            if np.isnan(values).any():
+                return None
+            out.update({name: values[:, i] for i, name in enumerate(fitted.names)})
         elif isinstance(fitted, TextTransform):
             for c in fitted.vectorizers:
                 names, values = fitted.ngrams(c, out[c])

@@ -52,7 +52,7 @@ SPECS = [
         FROZEN_TRANSFORM,
         "Frozen fitted transform",
         "a fitted transform (normalizer, cleaning, indicator values, principal components, bins, "
-        "bounds, n-grams, feature selection)",
+        "bounds, n-grams, topics, feature selection)",
         "frozen_transform",
         PortSpec("transform", PortType.TRANSFORM, "The fitted transform."),
     ),

@@ -376,6 +376,98 @@ SPECS = [
         helpers=("_frames", "fitted"),
     ),
     builtin(
+        "transform.lda",
+        "Latent Dirichlet Allocation",
+        "Text analytics",
+        """Finds topics in a text column: each topic is a mix of words, each row's text a mix of
+        topics, as scikit-learn's CountVectorizer (words or runs of up to N words, stop words,
+        vocabulary limits) and LatentDirichletAllocation fit them on the rows with text. Appends
+        one `<column>_topic_<k>` column per topic: the row's share of that topic, the shares of
+        a row summing to 1 (missing text: missing values). Lists each topic's ten top words
+        with their weights, and outputs the fitted topic model, so Apply transformation gives
+        test or scoring text its topics the same way (words it has not seen count for
+        nothing).""",
+        "lda:latent_dirichlet_allocation",
+        inputs=(_in(),),
+        outputs=(
+            _out(description="The table with the topic columns appended."),
+            _out("topics", "One row per topic: its ten top words and their weights."),
+            _transform_out("The fitted topic model, for Apply transformation."),
+        ),
+        params=(
+            ParamSpec(
+                "column",
+                ParamType.STRING,
+                label="Text column",
+                description="The column of text to find topics in.",
+            ),
+            ParamSpec(
+                "topics",
+                ParamType.INT,
+                5,
+                label="Number of topics",
+                description="How many topics to find.",
+                minimum=2,
+                maximum=1000,
+            ),
+            ParamSpec(
+                "ngram_max",
+                ParamType.INT,
+                1,
+                label="Longest n-gram",
+                description="1: single words; 2: words and pairs of words; …",
+                minimum=1,
+                maximum=5,
+            ),
+            ParamSpec(
+                "max_features",
+                ParamType.INT,
+                1000,
+                label="Largest vocabulary",
+                description="The words most frequent across the rows are kept; empty keeps all.",
+                minimum=1,
+                nullable=True,
+            ),
+            ParamSpec(
+                "min_df",
+                ParamType.INT,
+                1,
+                label="Fewest rows",
+                description="A word must appear in at least this many rows.",
+                minimum=1,
+            ),
+            ParamSpec(
+                "max_df",
+                ParamType.FLOAT,
+                1.0,
+                label="Largest share of rows",
+                description="A word in more than this share of the rows is left out (1: none).",
+                minimum=0.0,
+                maximum=1.0,
+            ),
+            ParamSpec("stop_words", ParamType.ENUM, "english", choices=("none", "english")),
+            ParamSpec(
+                "learning",
+                ParamType.ENUM,
+                "batch",
+                label="Learning method",
+                description="Batch: every row in each pass; online: mini-batches (big tables).",
+                choices=("batch", "online"),
+            ),
+            ParamSpec(
+                "max_iter",
+                ParamType.INT,
+                10,
+                label="Passes",
+                description="The most passes over the rows.",
+                minimum=1,
+                maximum=1000,
+            ),
+            _seed(),
+        ),
+        helpers=("_frames", "fitted"),
+    ),
+    builtin(
         "transform.math",
         "Apply math operation",
         "Data transformation",
@@ -450,8 +542,8 @@ SPECS = [
         "Data transformation",
         """Applies a transform fitted by another module (Normalize data, Clean missing data,
         Convert to indicator values, Principal component analysis, Group data into bins, Clip
-        values, Extract N-gram features from text, Filter based feature selection) to a table,
-        with what was learned at fitting time.""",
+        values, Extract N-gram features from text, Latent Dirichlet Allocation, Filter based
+        feature selection) to a table, with what was learned at fitting time.""",
         "transform:apply_transform",
         inputs=(PortSpec("transform", PortType.TRANSFORM, "A fitted transform."), _in()),
         outputs=(_out(),),

@@ -18,6 +18,7 @@ MODULES = {  # module -> the params it needs beside its defaults
     "transform.clip@1": {},
     "transform.math@1": {"operation": "log1p"},
     "transform.text_features@1": {},
+    "transform.lda@1": {"column": "loan_purpose"},  # elsewhere: refused by name
     "transform.one_hot@1": {},
     "transform.smote@1": {"label": "$label"},
     "ml.select_features@1": {"label": "$label"},

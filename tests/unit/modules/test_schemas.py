@@ -167,6 +167,35 @@ def test_bin_numbers_are_appended_or_replace_their_columns(run) -> None:
             assert found[node_id][port] == made, (node_id, port)
 
 
+def test_topic_columns_are_appended_and_the_topics_table_known(run) -> None:
+    doc = graph(
+        [
+            node("loans", "data.sample_dataset@1", name="loan_applications"),
+            node("lda", "transform.lda@1", column="loan_purpose", topics=3),
+            node("unset", "transform.lda@1"),
+            node("apply", "transform.apply_transform@1"),
+        ],
+        [
+            ("loans.dataset", "lda.dataset"),
+            ("loans.dataset", "unset.dataset"),
+            ("lda.transform", "apply.transform"),
+            ("loans.dataset", "apply.dataset"),
+        ],
+    )
+    found = columns_of(doc)
+    params = {"column": "loan_purpose", "topics": 3}
+    ran = run("transform.lda@1", params, dataset=load_sample("loan_applications"))
+    for port in ("dataset", "topics"):  # as the step makes them, types too
+        made = [{"name": str(c), "dtype": str(t)} for c, t in ran[port].dtypes.items()]
+        assert found["lda"][port] == made, port
+    assert names(found["lda"]["dataset"])[-3:] == [  # type: ignore[index]
+        f"loan_purpose_topic_{k}" for k in (1, 2, 3)
+    ]
+    assert found["unset"]["dataset"] is None  # no column chosen yet
+    assert found["unset"]["topics"] == found["lda"]["topics"]
+    assert found["apply"]["dataset"] is None  # known once the fit has run
+
+
 def test_statistics_tables_are_known_before_they_run(run) -> None:
     doc = graph(
         [

@@ -8,8 +8,10 @@ from typing import Any
 
 import numpy as np
 import pytest
+from sklearn.decomposition import LatentDirichletAllocation
+from sklearn.feature_extraction.text import CountVectorizer
 
-from designer.modules.fitted import BinTransform, PcaTransform
+from designer.modules.fitted import BinTransform, PcaTransform, TopicTransform
 from designer.modules.portable import ABS_TOLERANCE, REL_TOLERANCE
 from designer.serving.kernel import Replay
 from tests.unit.serving.harness import train, training_document
@@ -249,3 +251,50 @@ def test_bins_are_numbered_as_fitted_and_missing_values_go_to_the_graph_path() -
     replayed = bins.apply({"age": np.array([5.0, 30.0, 70.0, 99.0])})
     assert replayed is not None and replayed["age_bin"].tolist() == [0, 1, 2, 2]
     assert bins.apply({"age": np.array([5.0, np.nan])}) is None
+
+
+def test_topic_features_score_in_the_kernel_as_in_the_run(tmp_path: Path) -> None:
+    """Loan applications: a learner trained on the loan purposes' topics (Latent Dirichlet
+    Allocation fitted on the training rows, applied to the test rows) scores the test rows in
+    the fused kernel bit-identically, row by row as in a batch, and through the graph path."""
+    document = training_document(
+        "ml.boosted_tree_classifier",
+        {"max_iter": 20},
+        "loan_applications",
+        "approved",
+        fit="transform.lda",
+        fit_params={"column": "loan_purpose", "topics": 3},
+    )
+    trained = train(document, tmp_path, label="approved")
+    scorer = trained.scorer(onnx=False)
+    assert scorer.runtime == "sklearn", scorer.runtime_reason
+    assert scorer.kernel is not None
+    assert [type(r.fitted) for r in scorer.kernel.replayed] == [TopicTransform]
+    rows = trained.test_rows().to_dict(orient="records")
+    expected = trained.scored()
+    got = scorer.score(rows)
+    for column in scored_columns(expected):
+        assert [r[column] for r in got] == expected[column].tolist(), column
+    assert [scorer.score([row])[0] for row in rows[:5]] == got[:5]
+    graph = trained.scorer(onnx=False)
+    graph.kernel = None
+    assert graph.score(rows) == got
+
+
+def test_topics_of_missing_text_go_to_the_graph_path() -> None:
+    texts = ["cheap car loan", "home improvement loan", "new car"]
+    vectorizer = CountVectorizer()
+    lda = LatentDirichletAllocation(n_components=2, random_state=0, n_jobs=1)
+    lda.fit(vectorizer.fit_transform(texts))
+    replay = Replay.of(TopicTransform("purpose", vectorizer, lda))
+    replayed = replay.apply({"purpose": np.array(["car loan", "boat"], dtype=object)})
+    assert replayed is not None and list(replayed) == [
+        "purpose",
+        "purpose_topic_1",
+        "purpose_topic_2",
+    ]
+    expected = lda.transform(vectorizer.transform(["car loan", "boat"]))
+    np.testing.assert_array_equal(
+        np.column_stack([replayed["purpose_topic_1"], replayed["purpose_topic_2"]]), expected
+    )
+    assert replay.apply({"purpose": np.array(["car loan", None], dtype=object)}) is None
