@@ -22,6 +22,7 @@ _STEPS = {
     "PcaTransform": "Principal component analysis",
     "BinTransform": "Group data into bins",
     "TextTransform": "Extract N-gram features from text",
+    "TopicTransform": "Latent Dirichlet Allocation",
 }
 
 
