@@ -15,6 +15,7 @@ are stored, so a step the executor starts speculatively on this process can read
 from __future__ import annotations
 
 import threading
+import warnings
 import weakref
 from collections import OrderedDict
 from dataclasses import dataclass
@@ -193,6 +194,12 @@ def _let_go(held: Held | None) -> None:
     """A held table is no longer held for storage (stored, or forgotten)."""
     if held is not None and held.table is not None:
         recent_tables.release(int(held.table.nbytes))
+
+
+# frame_over's frames hold one block per column on purpose (zero-copy), so pandas' hint that
+# a frame of over 100 blocks is "highly fragmented" would come with every column a module adds
+# to a wide table: noise in the step's log, not a fault of the module's
+warnings.filterwarnings("ignore", message="DataFrame is highly fragmented")
 
 
 def frame_over(table: Any, keep: list[Any] | None) -> Any:

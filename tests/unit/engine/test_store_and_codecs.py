@@ -12,6 +12,8 @@ import json
 import multiprocessing
 import os
 import shutil
+import subprocess
+import sys
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -458,6 +460,23 @@ def test_input_frames_over_arrow_memory_are_equal_and_writable() -> None:
     assert frame["x"].tolist() == [10.0, 4.0, 3.0]
     assert table.column("x").to_pylist() == [1.0, 2.0, 3.0]  # the held table is unchanged
     pd.testing.assert_frame_equal(frame_over(table, None), plain)
+
+
+def test_a_column_added_to_a_wide_held_frame_warns_of_nothing() -> None:
+    """A wide table (hashed text: 1,024 columns) read zero-copy is one block per column; a
+    module adding a column to it leaves no pandas "fragmented" warning in the step's log. In a
+    process of its own, as a worker is (pytest resets warning filters around collection)."""
+    code = (
+        "import pyarrow as pa\n"
+        "from designer.engine.held import frame_over\n"
+        "frame = frame_over(pa.table({f'c{i}': [1.0] * 3 for i in range(200)}), [])\n"
+        "frame['Scored Labels'] = [1, 0, 1]\n"
+        "print(frame.shape)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-W", "default", "-c", code], capture_output=True, text=True, check=True
+    )
+    assert done.stdout.strip() == "(3, 201)" and done.stderr == ""
 
 
 def test_a_run_on_the_object_store_goes_on_on_another_host(
