@@ -3,7 +3,8 @@ model (scikit-learn or ONNX) → the scored columns, on plain arrays.
 
 A graph qualifies when the rows go from the Web service input through Select columns and Apply
 transformation (a frozen normalizer, missing-value fill, clip, principal component projection,
-bins, n-grams or topics) to Score model, then through Select columns to the Web service output.
+bins, indicator values, a feature selection, n-grams or topics) to Score model, then through
+Select columns to the Web service output.
 The replays do the same operations as the fitted transforms' own `apply`, so with scikit-learn
 the outputs are bit-identical to the graph path; `scorer.build_scorer` checks that on the
 training rows before it uses a kernel.
@@ -22,8 +23,10 @@ from designer.modules.fitted import (
     BinTransform,
     CleanTransform,
     ClipTransform,
+    OneHotTransform,
     PcaTransform,
     ScaleTransform,
+    SelectionTransform,
     TextTransform,
     TopicTransform,
     bin_column,
@@ -40,6 +43,8 @@ Replayable = (
     | ClipTransform
     | PcaTransform
     | BinTransform
+    | OneHotTransform
+    | SelectionTransform
     | TextTransform
     | TopicTransform
 )
@@ -61,15 +66,22 @@ class Keep:
 
 @dataclass
 class Replay:
-    """A fitted Scale, Clean, Clip, Bin, Text or Topic transform replayed column by column, or a
-    principal component projection."""
+    """A fitted Scale, Clean, Clip, Bin, indicator, selection, Text or Topic transform replayed
+    column by column, or a principal component projection."""
 
     fitted: Replayable
 
     @classmethod
     def of(cls, fitted: Any) -> Replay:
         if isinstance(
-            fitted, ScaleTransform | PcaTransform | BinTransform | TextTransform | TopicTransform
+            fitted,
+            ScaleTransform
+            | PcaTransform
+            | BinTransform
+            | OneHotTransform
+            | SelectionTransform
+            | TextTransform
+            | TopicTransform,
         ):
             return cls(fitted)
         if isinstance(fitted, CleanTransform) and not (
@@ -94,6 +106,13 @@ class Replay:
             if np.isnan(values).any():
                 return None
             out.update({name: values[:, i] for i, name in enumerate(fitted.names)})
+        elif isinstance(fitted, OneHotTransform):
+            for c, categories in fitted.categories.items():
+                text = (out[c] if fitted.keep_original else out.pop(c)).astype(object)
+                out.update({f"{c}-{cat}": (text == cat).astype("int64") for cat in categories})
+        elif isinstance(fitted, SelectionTransform):
+            for c in fitted.dropped:
+                out.pop(c, None)
         elif isinstance(fitted, TextTransform):
             for c in fitted.vectorizers:
                 names, values = fitted.ngrams(c, out[c])

@@ -23,6 +23,8 @@ _STEPS = {
     "BinTransform": "Group data into bins",
     "TextTransform": "Extract N-gram features from text",
     "TopicTransform": "Latent Dirichlet Allocation",
+    "OneHotTransform": "Convert to indicator values",
+    "SelectionTransform": "Filter based feature selection",
 }
 
 

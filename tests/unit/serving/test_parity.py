@@ -18,6 +18,8 @@ from tests.unit.serving.harness import train, training_document
 
 NORMALIZE, PCA, BINS = "transform.normalize", "transform.pca", "transform.group_into_bins"
 CLIP = "transform.clip"
+SELECT = "ml.select_features"
+FIT_PARAMS = {SELECT: {"label": "target", "count": 10}}  # else the label is excluded
 CASES = {
     # learner, params, data, a transform fitted before it, the runtime chosen with ONNX on (one
     # more case below)
@@ -54,6 +56,13 @@ CASES = {
         "onnx",
     ),
     "clip_logistic_regression": ("ml.logistic_regression", {}, "wine", CLIP, "onnx"),
+    "selected_forest_classifier": (
+        "ml.decision_forest_classifier",
+        {"n_estimators": 30},
+        "breast_cancer",
+        SELECT,
+        "onnx",
+    ),
     "svm_classifier": ("ml.svm_classifier", {}, "breast_cancer", NORMALIZE, "onnx"),
     "svm_regressor": ("ml.svm_regressor", {"C": 100.0}, "diabetes", NORMALIZE, "onnx"),
     "knn_classifier": ("ml.knn_classifier", {}, "wine", NORMALIZE, "onnx"),
@@ -125,6 +134,34 @@ def test_missing_values_filled_and_text_features_score_like_the_run(tmp_path: Pa
         assert abs(r["Scored Probabilities"] - e) <= bound
 
 
+def test_indicator_values_are_replayed_in_the_kernel_as_in_the_run(tmp_path: Path) -> None:
+    """Loan applications: gaps filled, text columns turned into 0/1 indicator columns (a
+    category the training rows never had gives 0 everywhere), then logistic regression."""
+    document = training_document(
+        "ml.logistic_regression",
+        {"max_iter": 3000},
+        "loan_applications",
+        "approved",
+        fit="transform.one_hot",
+        fit_params={"exclude": ["approved"]},
+        clean="mode",
+    )
+    trained = train(document, tmp_path, label="approved")
+    scorer = trained.scorer()
+    assert scorer.runtime == "onnx", scorer.runtime_reason
+    replayed = [type(step.fitted).__name__ for step in scorer.kernel.replayed]
+    assert replayed == ["CleanTransform", "OneHotTransform"]
+    rows = trained.test_rows().to_dict(orient="records")
+    exact = trained.scorer(onnx=False)
+    assert exact.kernel is not None and exact.runtime == "sklearn", exact.runtime_reason
+    expected = trained.scored()
+    got = exact.score(rows)
+    for column in ("Scored Labels", "Scored Probabilities"):
+        assert [r[column] for r in got] == expected[column].tolist(), column
+    unseen = {**rows[0], "home_ownership": "houseboat"}
+    assert exact.score([unseen])[0]["Scored Labels"] in ("yes", "no")
+
+
 def scored_columns(table: Any) -> list[str]:
     return [c for c in table.columns if str(c).startswith(("Scored ", "Assignments", "Distances"))]
 
@@ -132,7 +169,8 @@ def scored_columns(table: Any) -> list[str]:
 @pytest.mark.parametrize("case", sorted(CASES))
 def test_scorer_matches_score_model(case: str, tmp_path: Path) -> None:
     learner, params, data, fit, expected_runtime = CASES[case]
-    trained = train(training_document(learner, params, data, fit=fit), tmp_path)
+    document = training_document(learner, params, data, fit=fit, fit_params=FIT_PARAMS.get(fit))
+    trained = train(document, tmp_path)
     rows = trained.test_rows().to_dict(orient="records")
     expected = trained.scored()
     columns = scored_columns(expected)
