@@ -103,13 +103,19 @@ def fittable_numeric_columns(ctx: StepContext, df: pd.DataFrame, doing: str) -> 
     return columns
 
 
-def require_new_columns(df: pd.DataFrame, names: Iterable[str]) -> None:
-    """Refuse appended columns that `df` has already, naming them (a mode param replaces)."""
+RENAME_FIRST = "rename them first (Edit metadata)"  # advice where no mode replaces columns
+
+
+def require_new_columns(
+    df: pd.DataFrame,
+    names: Iterable[str],
+    advice: str = "rename them or replace the columns instead (mode)",
+) -> None:
+    """Refuse appended columns that `df` has already, naming them, with what to do instead."""
     clashing = [n for n in names if n in df.columns]
     if clashing:
         raise StepError(
-            f"dataset: {', '.join(map(repr, clashing[:10]))} already exist; rename them or "
-            "replace the columns instead (mode)",
+            f"dataset: {', '.join(map(repr, clashing[:10]))} already exist; {advice}",
             port="dataset",
         )
 

@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from designer.engine.context import StepError
+from designer.modules._frames import RENAME_FIRST, require_new_columns
 
 
 def _check(df: pd.DataFrame, columns: list[str], what: str) -> None:
@@ -287,7 +288,7 @@ class TopicTransform(_Fitted):
     def apply(self, df: pd.DataFrame) -> pd.DataFrame:
         """`df` with the topic columns appended."""
         _check(df, [self.column], "topic model")
-        require_absent(df, self.names)
+        require_new_columns(df, self.names, RENAME_FIRST)
         values = self.distributions(df[self.column])
         return pd.concat([df, pd.DataFrame(values, columns=self.names, index=df.index)], axis=1)
 
@@ -295,17 +296,6 @@ class TopicTransform(_Fitted):
 def topic_columns(column: str, topics: int) -> list[str]:
     """The columns Latent Dirichlet Allocation appends for `column`: `<column>_topic_<k>`."""
     return [f"{column}_topic_{k}" for k in range(1, topics + 1)]
-
-
-def require_absent(df: pd.DataFrame, names: list[str]) -> None:
-    """Refuse appended columns that `df` has already, naming them."""
-    clashing = [n for n in names if n in df.columns]
-    if clashing:
-        raise StepError(
-            f"dataset: {', '.join(map(repr, clashing[:10]))} exist already; rename them first "
-            "(Edit metadata)",
-            port="dataset",
-        )
 
 
 @dataclass

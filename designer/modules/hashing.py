@@ -8,7 +8,7 @@ from typing import Any
 import pandas as pd
 
 from designer.engine.context import StepContext, StepError
-from designer.modules._frames import frame
+from designer.modules._frames import RENAME_FIRST, frame, require_new_columns
 from designer.modules.text_columns import chosen_text_columns
 
 MAX_CELLS = 50_000_000  # rows by hash columns of the output: 400 MB of float64 (as text.py)
@@ -42,12 +42,7 @@ def feature_hashing(ctx: StepContext) -> Mapping[str, Any]:
     _check_size(len(df), len(columns), vectorizer.n_features)
     names = {c: [f"{c}_hash_{i}" for i in range(vectorizer.n_features)] for c in columns}
     kept = df if ctx.params.get("keep_text", False) else df.drop(columns=columns)
-    clashing = [n for c in columns for n in names[c] if n in kept.columns]
-    if clashing:
-        raise StepError(
-            f"dataset: {', '.join(map(repr, clashing[:10]))} exist already; rename them first",
-            port="dataset",
-        )
+    require_new_columns(kept, [n for c in columns for n in names[c]], RENAME_FIRST)
     hashed = [
         pd.DataFrame(vectorizer.transform(_documents(df[c])).toarray(), df.index, names[c])
         for c in columns

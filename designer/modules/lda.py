@@ -9,8 +9,8 @@ import numpy as np
 import pandas as pd
 
 from designer.engine.context import StepContext, StepError
-from designer.modules._frames import frame, require_columns
-from designer.modules.fitted import TopicTransform, require_absent, topic_columns
+from designer.modules._frames import RENAME_FIRST, frame, require_columns, require_new_columns
+from designer.modules.fitted import TopicTransform, topic_columns
 
 MAX_CELLS = 50_000_000  # rows by topics of the output, or topics by words of the model: 400 MB
 TOP_WORDS = 10  # words listed per topic
@@ -100,7 +100,8 @@ def latent_dirichlet_allocation(ctx: StepContext) -> Mapping[str, Any]:
     df = frame(ctx, "dataset")
     texts = _text(ctx, df)
     vectorizer, lda = _vectorizer(ctx), _lda(ctx)
-    require_absent(df, topic_columns(str(texts.name), lda.n_components))  # before the fit
+    names = topic_columns(str(texts.name), lda.n_components)
+    require_new_columns(df, names, RENAME_FIRST)  # before the fit
     counts = _counts(vectorizer, texts)
     _check_size(len(df), lda.n_components, counts.shape[1])
     lda.fit(counts)

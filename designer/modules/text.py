@@ -9,7 +9,14 @@ import numpy as np
 import pandas as pd
 
 from designer.engine.context import StepContext, StepError
-from designer.modules._frames import categorical_columns, column_list, frame, require_columns
+from designer.modules._frames import (
+    RENAME_FIRST,
+    categorical_columns,
+    column_list,
+    frame,
+    require_columns,
+    require_new_columns,
+)
 from designer.modules.fitted import TextTransform, ngram_columns
 
 MAX_CELLS = 50_000_000  # rows by n-grams of the output: 400 MB of float64
@@ -82,8 +89,4 @@ def _check_size(df: pd.DataFrame, columns: list[str], vectorizers: dict[str, Any
             f"{MAX_CELLS:,}; choose a smaller vocabulary or more min_documents",
             param="vocabulary",
         )
-    clashing = [n for n in names if n in df.columns]
-    if clashing:
-        raise StepError(
-            f"dataset: {', '.join(map(repr, clashing[:10]))} exist already", port="dataset"
-        )
+    require_new_columns(df, names, RENAME_FIRST)

@@ -79,7 +79,7 @@ def test_a_row_hashes_the_same_alone_as_in_its_table(run) -> None:
         ({}, "columns", "columns: choose at least one text column"),
         ({"columns": ["stars"]}, "columns", "columns: not text: 'stars' (int64)"),
         ({"columns": ["review"], "ngram_min": 3, "ngram_max": 2}, "ngram_max", "ngram_max: "),
-        ({"columns": ["review"], "bits": 3}, "dataset", "dataset: 'review_hash_1' exist"),
+        ({"columns": ["review"], "bits": 3}, "dataset", "dataset: 'review_hash_1' already exist"),
         (
             {"columns": ["review", "title"], "bits": 20},
             "bits",

@@ -138,7 +138,7 @@ def test_apply_transformation_gives_new_rows_the_fitted_topics(run) -> None:
         ({}, pd.DataFrame({"review": ["the and of", "a"]}), "column: 'review' has no words"),
         ({"min_df": 20}, REVIEWS, "min_df: no word is in at least 20 and at most 100% of the 8"),
         ({"max_df": 0.1}, REVIEWS, "min_df: no word is in at least 1 and at most 10%"),
-        ({}, REVIEWS.assign(review_topic_2=1), "dataset: 'review_topic_2' exist already"),
+        ({}, REVIEWS.assign(review_topic_2=1), "dataset: 'review_topic_2' already exist"),
     ],
 )
 def test_what_cannot_be_modelled_is_named(run, params, table, message) -> None:

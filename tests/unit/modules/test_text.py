@@ -75,7 +75,7 @@ def test_each_weighting_is_the_vectorizers(run, weighting) -> None:
         ({"columns": ["stars"]}, REVIEWS, "columns: 'stars' are not text"),
         ({}, REVIEWS[["stars"]], "columns: the table has no text column"),
         ({"stop_words": "english"}, pd.DataFrame({"t": ["the and of", "a"]}), "gives no n-grams"),
-        ({}, REVIEWS.assign(**{"review[good]": 1}), "'review\\[good\\]' exist already"),
+        ({}, REVIEWS.assign(**{"review[good]": 1}), "'review\\[good\\]' already exist"),
     ],
 )
 def test_what_cannot_be_vectorized_is_named(run, params, table, message) -> None:
