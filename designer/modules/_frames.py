@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import pandas as pd
@@ -83,8 +83,13 @@ def numeric_columns(df: pd.DataFrame) -> list[str]:
 def chosen_numeric_columns(ctx: StepContext, df: pd.DataFrame) -> list[str]:
     """The numeric columns a step works on: those its `columns` param names (checked numeric)
     or else every numeric column, less those its `exclude` param names."""
-    chosen = require_columns(df, column_list(ctx.params.get("columns")), "columns")
-    excluded = set(require_columns(df, column_list(ctx.params.get("exclude")), "exclude"))
+    return numeric_columns_chosen_by(ctx.params, df)
+
+
+def numeric_columns_chosen_by(params: Mapping[str, Any], df: pd.DataFrame) -> list[str]:
+    """`chosen_numeric_columns` from the params alone (a real-time kernel resolving a step)."""
+    chosen = require_columns(df, column_list(params.get("columns")), "columns")
+    excluded = set(require_columns(df, column_list(params.get("exclude")), "exclude"))
     require_numeric(df, chosen, "columns")
     return [c for c in (chosen or numeric_columns(df)) if c not in excluded]
 

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from designer.engine.context import StepContext, StepError
-from designer.modules._frames import chosen_numeric_columns, frame, require_new_columns
+from designer.modules._frames import frame, numeric_columns_chosen_by, require_new_columns
 from designer.modules.specs.transform import MATH_OPERATIONS
 
 Domain = Callable[[np.ndarray], np.ndarray]  # values -> where the operation is defined
@@ -29,33 +30,59 @@ OPERATIONS: dict[str, tuple[Callable[[np.ndarray], np.ndarray], Domain | None, s
 }
 
 
-def apply_math(ctx: StepContext) -> Mapping[str, Any]:
-    """Apply one operation to each chosen numeric column, appended or in its place."""
-    df = frame(ctx, "dataset", allow_empty=True)
-    columns = chosen_numeric_columns(ctx, df)
+@dataclass(frozen=True)
+class MathOperation:
+    """Apply math operation resolved for a table: the operation, and each chosen column's
+    output column (itself, or `<column>_<operation>` appended)."""
+
+    operation: str
+    targets: dict[str, str]
+
+    def outside(self, values: np.ndarray) -> np.ndarray:
+        """Where present float64 values lie outside the operation's domain."""
+        domain = OPERATIONS[self.operation][1]
+        present = ~np.isnan(values)
+        if domain is None:
+            return np.zeros(len(values), dtype=bool)
+        outside: np.ndarray = present & ~domain(np.where(present, values, 1.0))
+        return outside
+
+    def compute(self, values: np.ndarray) -> np.ndarray:
+        """The operation on float64 values (missing values stay missing)."""
+        with np.errstate(all="ignore"):
+            computed: np.ndarray = OPERATIONS[self.operation][0](values)
+        return computed
+
+
+def resolve(params: Mapping[str, Any], df: pd.DataFrame) -> MathOperation:
+    """The operation and the columns the step's params choose in `df`, refused by name."""
+    columns = numeric_columns_chosen_by(params, df)
     if not columns:
         raise StepError("columns: no numeric column to apply the operation to", param="columns")
-    name = str(ctx.params.get("operation") or "log")
+    name = str(params.get("operation") or "log")
     if name not in OPERATIONS:
         raise StepError(f"operation: choose one of {', '.join(MATH_OPERATIONS)}", param="operation")
-    function, domain, needs = OPERATIONS[name]
-    append = str(ctx.params.get("mode") or "append") == "append"
+    append = str(params.get("mode") or "append") == "append"
     targets = {c: f"{c}_{name}" if append else c for c in columns}
     if append:
         require_new_columns(df, targets.values())
+    return MathOperation(name, targets)
+
+
+def apply_math(ctx: StepContext) -> Mapping[str, Any]:
+    """Apply one operation to each chosen numeric column, appended or in its place."""
+    df = frame(ctx, "dataset", allow_empty=True)
+    operation = resolve(ctx.params, df)
     out = df.copy(deep=False)  # copy-on-write copies a column on write
-    for column, target in targets.items():
+    for column, target in operation.targets.items():
         values = df[column].astype("float64").to_numpy()
-        present = ~np.isnan(values)
-        if domain is not None:
-            outside = present & ~domain(np.where(present, values, 1.0))
-            if outside.any():
-                first = values[outside][0]
-                raise StepError(
-                    f"operation: {name} takes {needs}; {column!r} has {int(outside.sum())} "
-                    f"values that are not (the first: {first:g})",
-                    param="operation",
-                )
-        with np.errstate(all="ignore"):  # missing values stay missing
-            out[target] = pd.Series(function(values), index=df.index)
+        outside = operation.outside(values)
+        if outside.any():
+            needs = OPERATIONS[operation.operation][2]
+            raise StepError(
+                f"operation: {operation.operation} takes {needs}; {column!r} has "
+                f"{int(outside.sum())} values that are not (the first: {values[outside][0]:g})",
+                param="operation",
+            )
+        out[target] = pd.Series(operation.compute(values), index=df.index)
     return {"dataset": out}

@@ -3,8 +3,8 @@ model (scikit-learn or ONNX) → the scored columns, on plain arrays.
 
 A graph qualifies when the rows go from the Web service input through Select columns and Apply
 transformation (a frozen normalizer, missing-value fill, clip, principal component projection,
-bins, indicator values, a feature selection, n-grams or topics) to Score model, then through
-Select columns to the Web service output.
+bins, indicator values, a feature selection, n-grams or topics) and Apply math operation to
+Score model, then through Select columns to the Web service output.
 The replays do the same operations as the fitted transforms' own `apply`, so with scikit-learn
 the outputs are bit-identical to the graph path; `scorer.build_scorer` checks that on the
 training rows before it uses a kernel.
@@ -32,6 +32,7 @@ from designer.modules.fitted import (
     bin_column,
     bin_indices,
 )
+from designer.modules.math_ops import MathOperation
 from designer.modules.models import TrainedModel
 from designer.modules.portable import OnnxPredictor
 from designer.modules.training import accepts_missing, predict, scored_columns
@@ -47,6 +48,7 @@ Replayable = (
     | SelectionTransform
     | TextTransform
     | TopicTransform
+    | MathOperation  # not fitted: resolved for the request's columns when the kernel is built
 )
 
 
@@ -67,7 +69,7 @@ class Keep:
 @dataclass
 class Replay:
     """A fitted Scale, Clean, Clip, Bin, indicator, selection, Text or Topic transform replayed
-    column by column, or a principal component projection."""
+    column by column, a principal component projection, or a math operation."""
 
     fitted: Replayable
 
@@ -81,7 +83,8 @@ class Replay:
             | OneHotTransform
             | SelectionTransform
             | TextTransform
-            | TopicTransform,
+            | TopicTransform
+            | MathOperation,
         ):
             return cls(fitted)
         if isinstance(fitted, CleanTransform) and not (
@@ -95,7 +98,8 @@ class Replay:
     def apply(self, columns: Columns) -> Columns | None:
         """The columns after the transform; None when rows hold missing values it cannot take
         (a projection: the graph path then gives the step's own error) or keeps missing (bins:
-        the graph path's nullable numbers; topics of missing text)."""
+        the graph path's nullable numbers; topics of missing text); None too for values outside
+        a math operation's domain (the graph path names them)."""
         out = dict(columns)
         fitted = self.fitted
         if isinstance(fitted, ClipTransform):
@@ -106,6 +110,12 @@ class Replay:
             if np.isnan(values).any():
                 return None
             out.update({name: values[:, i] for i, name in enumerate(fitted.names)})
+        elif isinstance(fitted, MathOperation):
+            for source, target in fitted.targets.items():
+                values = out[source].astype("float64")
+                if fitted.outside(values).any():
+                    return None
+                out[target] = fitted.compute(values)
         elif isinstance(fitted, OneHotTransform):
             for c, categories in fitted.categories.items():
                 text = (out[c] if fitted.keep_original else out.pop(c)).astype(object)

@@ -25,6 +25,7 @@ _STEPS = {
     "TopicTransform": "Latent Dirichlet Allocation",
     "OneHotTransform": "Convert to indicator values",
     "SelectionTransform": "Filter based feature selection",
+    "MathOperation": "Apply math operation",
 }
 
 

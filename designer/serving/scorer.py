@@ -20,9 +20,11 @@ import numpy as np
 import pandas as pd
 
 from designer.engine.compile import CompileError, compile_graph
+from designer.engine.context import StepError
 from designer.engine.plan import Plan
 from designer.engine.registry import Registry
 from designer.engine.schema import GraphFormatError, parse_graph
+from designer.modules.math_ops import resolve as resolve_math
 from designer.modules.models import TrainedModel
 from designer.modules.portable import ABS_TOLERANCE, REL_TOLERANCE, NotPortable, OnnxPredictor
 from designer.modules.portable import to_onnx as onnx_of
@@ -373,6 +375,12 @@ def _kernel(scorer: Scorer, sample: pd.DataFrame, reference: pd.DataFrame) -> Ke
         elif node.name == "transform.apply_transform" and trained is None:
             fitted = values.get(node.inputs["transform"] or ("", ""))
             before.append(Replay.of(fitted))
+            values.update(evaluate([node], dict(values), NoArtifacts()))
+        elif node.name == "transform.math" and trained is None:
+            try:
+                before.append(Replay.of(resolve_math(node.params, values[above])))
+            except StepError as exc:  # the training rows cannot take it: the graph path says so
+                raise NotFusable(f"step {node.id}: {exc}") from exc
             values.update(evaluate([node], dict(values), NoArtifacts()))
         elif node.name == "ml.score_model" and trained is None:
             model = values.get(node.inputs["model"] or ("", ""))

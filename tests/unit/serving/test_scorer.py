@@ -80,21 +80,29 @@ def test_smote_before_the_split_is_left_out_of_the_scoring_path(tmp_path: Path) 
     assert [r["Scored Labels"] for r in got] == trained.scored()["Scored Labels"].tolist()
 
 
-def test_a_math_operation_on_the_scoring_path_runs_per_call(tmp_path: Path) -> None:
+def test_a_math_operation_on_the_scoring_path_runs_fused_per_call(tmp_path: Path) -> None:
+    """In the kernel (the model through ONNX); a value outside the domain goes to the graph
+    path, which names it."""
     document = training_document("ml.linear_regression", {}, "diabetes")
     params = {"columns": ["bmi"], "operation": "log1p", "mode": "replace"}
     before_the_split(document, "log", "transform.math@1", params)
     trained = train(document, tmp_path)
     assert modules(trained.inference)["log"] == "transform.math@1"
+    exact = trained.scorer(onnx=False)
+    assert exact.runtime == "sklearn", exact.runtime_reason
     scorer = trained.scorer()
-    assert scorer.runtime == "graph"
+    assert scorer.runtime == "onnx", scorer.runtime_reason
+    with pytest.raises(NoOnnxModel, match="Apply math operation"):
+        onnx_download(scorer)
     logged = trained.test_rows()  # bmi as the run's log step left it: a request sends it raw
     others = [c for c in logged.columns if c != "bmi"]
     raw = logged[others].merge(trained.run.values["data"]["dataset"], on=others, how="left")
     assert np.array_equal(np.log1p(raw["bmi"]), logged["bmi"])
     rows = raw[logged.columns].to_dict(orient="records")
     expected = trained.scored()["Scored Labels"].tolist()
-    assert [r["Scored Labels"] for r in scorer.score(rows)] == expected
+    assert [r["Scored Labels"] for r in exact.score(rows)] == expected
+    fast = np.array([r["Scored Labels"] for r in scorer.score(rows)])
+    assert np.allclose(fast, expected, rtol=1e-5, atol=1e-5)
     rows[0]["bmi"] = -2.0
     with pytest.raises(InputError) as refused:
         scorer.score(rows[:1])
