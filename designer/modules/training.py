@@ -234,9 +234,13 @@ def scored_columns(trained: TrainedModel, labels: Any, proba: Any) -> dict[str, 
     return columns
 
 
-def quantile_of(trained: TrainedModel) -> float | None:
-    """The quantile a quantile regression predicts (None: the mean, or not a regressor)."""
-    params = trained.hyperparameters
+def quantile_of(estimator: Any) -> float | None:
+    """The quantile a quantile regression's estimator (or the pipeline ending in it) predicts;
+    None for any other (a mean, or not a regressor)."""
+    from sklearn.pipeline import Pipeline
+
+    learner = estimator.steps[-1][1] if isinstance(estimator, Pipeline) else estimator
+    params = learner.get_params(deep=False)
     return float(params["quantile"]) if params.get("loss") == "quantile" else None
 
 
@@ -274,7 +278,7 @@ def score(trained: TrainedModel, df: pd.DataFrame) -> pd.DataFrame:
         "classes": trained.classes,
         "learner": trained.learner,
         "anomaly_value": trained.anomaly_value,
-        "quantile": quantile_of(trained),
+        "quantile": quantile_of(trained.estimator),
     }
     return out
 

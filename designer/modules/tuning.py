@@ -13,11 +13,12 @@ from designer.engine.context import StepContext, StepError
 from designer.modules._frames import frame
 from designer.modules.evaluate import _evaluate_one, clean
 from designer.modules.models import TrainedModel, UntrainedModel
-from designer.modules.specs.ml import CLASSIFICATION_METRICS, REGRESSION_METRICS
+from designer.modules.specs.ml import CLASSIFICATION_METRICS, QUANTILE_METRICS, REGRESSION_METRICS
 from designer.modules.training import (
     build_estimator,
     check_training_data,
     fit,
+    quantile_of,
     resolve_features,
     resolve_label,
     score,
@@ -89,10 +90,20 @@ def cross_validate(ctx: StepContext) -> Mapping[str, Any]:
     return {"scored": out, "metrics": metrics}
 
 
-def scorer(metric: str, task: str, classes: list[Any]) -> Any:
-    """Return a scikit-learn scorer for a metric name (greater is better)."""
+def scorer(metric: str, task: str, classes: list[Any], quantile: float | None = None) -> Any:
+    """Return a scikit-learn scorer for a metric name (greater is better); the pinball loss
+    needs the quantile a quantile regression predicts."""
     from sklearn import metrics as m
 
+    if metric in QUANTILE_METRICS:
+        if quantile is None:
+            others = CLASSIFICATION_METRICS if task == "classification" else REGRESSION_METRICS
+            raise StepError(
+                f"metric: '{metric}' scores a quantile regression; "
+                f"choose one of {', '.join(others)}",
+                param="metric",
+            )
+        return m.make_scorer(m.mean_pinball_loss, alpha=quantile, greater_is_better=False)
     if task == "classification" and metric not in CLASSIFICATION_METRICS:
         raise StepError(
             f"metric: '{metric}' is a regression metric; "
@@ -122,7 +133,7 @@ def scorer(metric: str, task: str, classes: list[Any]) -> Any:
 
 
 def _sign(metric: str) -> float:
-    return -1.0 if metric in ("log_loss", "mae", "rmse") else 1.0
+    return -1.0 if metric in ("log_loss", "mae", "rmse", *QUANTILE_METRICS) else 1.0
 
 
 def _space(ctx: StepContext, model: UntrainedModel) -> dict[str, list[Any]]:
@@ -173,7 +184,7 @@ def tune_hyperparameters(ctx: StepContext) -> Mapping[str, Any]:
     prefix = "learner__" if hasattr(estimator, "steps") else ""
     grid = {prefix + k: v for k, v in space.items()}
     common: dict[str, Any] = {
-        "scoring": scorer(metric, model.task, classes),
+        "scoring": scorer(metric, model.task, classes, quantile_of(model.estimator)),
         "cv": _splitter(model, int(ctx.params.get("folds", 3)), _seed(ctx)),
         "refit": True,
         "error_score": "raise",
@@ -242,7 +253,7 @@ def permutation_importance(ctx: StepContext) -> Mapping[str, Any]:
         trained.estimator,
         X,
         y,
-        scoring=scorer(metric, trained.task, trained.classes),
+        scoring=scorer(metric, trained.task, trained.classes, quantile_of(trained.estimator)),
         n_repeats=int(ctx.params.get("repeats", 5)),
         random_state=_seed(ctx),
     )

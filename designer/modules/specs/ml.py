@@ -8,7 +8,8 @@ from designer.modules.specs import SEED_MAX, TRAINING_TIMEOUT, builtin
 
 CLASSIFICATION_METRICS = ("accuracy", "precision", "recall", "f1", "auc", "log_loss")
 REGRESSION_METRICS = ("mae", "rmse", "r2")
-TUNING_METRICS = CLASSIFICATION_METRICS + REGRESSION_METRICS
+QUANTILE_METRICS = ("pinball_loss",)  # a quantile regression's
+TUNING_METRICS = CLASSIFICATION_METRICS + REGRESSION_METRICS + QUANTILE_METRICS
 SELECTION_METHODS = (
     "pearson",
     "spearman",

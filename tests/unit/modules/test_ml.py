@@ -10,7 +10,7 @@ from sklearn.cluster import KMeans
 from sklearn.ensemble import HistGradientBoostingRegressor
 from sklearn.inspection import permutation_importance
 from sklearn.linear_model import LogisticRegression, PoissonRegressor
-from sklearn.model_selection import GridSearchCV, StratifiedKFold, cross_val_score
+from sklearn.model_selection import GridSearchCV, KFold, StratifiedKFold, cross_val_score
 from sklearn.multiclass import OneVsRestClassifier
 
 from designer.engine.artifacts import encode
@@ -199,6 +199,31 @@ def test_quantile_regression_predicts_a_quantile_and_is_evaluated_by_it(run) -> 
     assert got["coverage"] == np.mean(truth <= predicted) and 0.85 < got["coverage"] < 0.95
     _, mean = train_and_score(run, "ml.boosted_tree_regressor@1", df[:1500], df[1500:], label="y")
     assert "pinball_loss" not in run("ml.evaluate_model@1", scored=mean)["metrics"]["metrics"]
+
+
+def test_a_quantile_regression_is_tuned_by_its_pinball_loss(run) -> None:
+    rng = np.random.default_rng(6)
+    x = rng.uniform(0, 10, size=600)
+    df = pd.DataFrame({"x": x, "y": x + rng.normal(scale=1 + x / 5, size=600)})
+    model = run("ml.quantile_regression@1", {"quantile": 0.8, "seed": 0})["model"]
+    params = {"label": "y", "metric": "pinball_loss", "folds": 3, "seed": 0}
+    params["space"] = '{"learning_rate": [0.03, 0.3], "max_leaf_nodes": [7, 31]}'
+    out = run("ml.tune_hyperparameters@1", params, model=model, dataset=df)
+    reference = GridSearchCV(
+        HistGradientBoostingRegressor(
+            loss="quantile", quantile=0.8, early_stopping=False, random_state=0
+        ),
+        {"learning_rate": [0.03, 0.3], "max_leaf_nodes": [7, 31]},
+        scoring=metrics.make_scorer(metrics.mean_pinball_loss, alpha=0.8, greater_is_better=False),
+        cv=KFold(n_splits=3, shuffle=True, random_state=0),
+    ).fit(df[["x"]], df["y"])
+    assert out["model"].hyperparameters == reference.best_params_
+    assert out["results"]["mean pinball_loss"][0] == -reference.best_score_
+    scored = run("ml.score_model@1", model=out["model"], dataset=df)["dataset"]
+    assert "pinball_loss" in run("ml.evaluate_model@1", scored=scored)["metrics"]["metrics"]
+    plain = run("ml.linear_regression@1")["model"]
+    with pytest.raises(StepError, match="'pinball_loss' scores a quantile regression; choose"):
+        run("ml.tune_hyperparameters@1", params | {"space": ""}, model=plain, dataset=df)
 
 
 def test_one_vs_all_wraps_a_classifier_as_scikit_learn_does(run) -> None:
