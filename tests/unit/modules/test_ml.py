@@ -221,6 +221,8 @@ def test_a_quantile_regression_is_tuned_by_its_pinball_loss(run) -> None:
     assert out["results"]["mean pinball_loss"][0] == -reference.best_score_
     scored = run("ml.score_model@1", model=out["model"], dataset=df)["dataset"]
     assert "pinball_loss" in run("ml.evaluate_model@1", scored=scored)["metrics"]["metrics"]
+    folds = run("ml.cross_validate@1", {"label": "y", "folds": 3}, model=model, dataset=df)
+    assert {"pinball_loss", "coverage"} <= set(folds["metrics"]["metrics"])
     plain = run("ml.linear_regression@1")["model"]
     with pytest.raises(StepError, match="'pinball_loss' scores a quantile regression; choose"):
         run("ml.tune_hyperparameters@1", params | {"space": ""}, model=plain, dataset=df)
