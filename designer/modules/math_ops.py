@@ -53,6 +53,17 @@ class MathOperation:
             computed: np.ndarray = OPERATIONS[self.operation][0](values)
         return computed
 
+    def replay(self, columns: dict[str, np.ndarray]) -> dict[str, np.ndarray] | None:
+        """The operation on a real-time call's arrays; None when a value lies outside its
+        domain (the graph path then names it)."""
+        out = dict(columns)
+        for source, target in self.targets.items():
+            values = columns[source].astype("float64")
+            if self.outside(values).any():
+                return None
+            out[target] = self.compute(values)
+        return out
+
 
 def resolve(params: Mapping[str, Any], df: pd.DataFrame) -> MathOperation:
     """The operation and the columns the step's params choose in `df`, refused by name."""

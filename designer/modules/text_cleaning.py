@@ -11,6 +11,7 @@ from functools import cache
 from itertools import groupby
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from designer.engine.context import StepContext, StepError
@@ -63,18 +64,41 @@ def _ranges(codes: list[int]) -> str:
     )
 
 
-def preprocess_text(ctx: StepContext) -> Mapping[str, Any]:
-    """Clean each chosen text column, in its place or appended as `<column>_preprocessed`."""
-    df = frame(ctx, "dataset", allow_empty=True)
-    columns = chosen_text_columns(ctx, df)
-    cleaning = _cleaning(ctx.params)
-    append = str(ctx.params.get("mode") or "replace") == "append"
+@dataclass(frozen=True)
+class TextPreprocessing:
+    """Preprocess text resolved for a table: the cleaning, and each chosen column's output
+    column (itself, or `<column>_preprocessed` appended)."""
+
+    cleaning: Cleaning
+    targets: dict[str, str]
+
+    def replay(self, columns: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+        """The cleaning on a real-time call's arrays, as the step does it on a table."""
+        out = dict(columns)
+        for column, target in self.targets.items():
+            texts = pd.Series(columns[column], dtype=object).astype("str")
+            out[target] = clean(texts, self.cleaning).to_numpy(dtype=object)
+        return out
+
+
+def resolve(params: Mapping[str, Any], df: pd.DataFrame) -> TextPreprocessing:
+    """The cleaning and the columns the step's params choose in `df`, refused by name."""
+    columns = chosen_text_columns(params, df)
+    cleaning = _cleaning(params)
+    append = str(params.get("mode") or "replace") == "append"
     targets = {c: f"{c}_preprocessed" if append else c for c in columns}
     if append:
         require_new_columns(df, targets.values())
+    return TextPreprocessing(cleaning, targets)
+
+
+def preprocess_text(ctx: StepContext) -> Mapping[str, Any]:
+    """Clean each chosen text column, in its place or appended as `<column>_preprocessed`."""
+    df = frame(ctx, "dataset", allow_empty=True)
+    preprocessing = resolve(ctx.params, df)
     out = df.copy(deep=False)  # copy-on-write copies a column on write
-    for column, target in targets.items():
-        out[target] = clean(df[column].astype("str"), cleaning)
+    for column, target in preprocessing.targets.items():
+        out[target] = clean(df[column].astype("str"), preprocessing.cleaning)
     return {"dataset": out}
 
 

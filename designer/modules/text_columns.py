@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from typing import Any
+
 import pandas as pd
 
-from designer.engine.context import StepContext, StepError
+from designer.engine.context import StepError
 from designer.modules._frames import column_list, require_columns
 
 
@@ -15,9 +18,9 @@ def _is_text(values: pd.Series) -> bool:
     ) in ("string", "empty")
 
 
-def chosen_text_columns(ctx: StepContext, df: pd.DataFrame) -> list[str]:
+def chosen_text_columns(params: Mapping[str, Any], df: pd.DataFrame) -> list[str]:
     """The columns the `columns` param names, once each: at least one, and all of them text."""
-    named = list(dict.fromkeys(column_list(ctx.params.get("columns"))))
+    named = list(dict.fromkeys(column_list(params.get("columns"))))
     columns = require_columns(df, named, "columns")
     if not columns:
         raise StepError("columns: choose at least one text column", param="columns")

@@ -3,8 +3,9 @@ model (scikit-learn or ONNX) → the scored columns, on plain arrays.
 
 A graph qualifies when the rows go from the Web service input through Select columns and Apply
 transformation (a frozen normalizer, missing-value fill, clip, principal component projection,
-bins, indicator values, a feature selection, n-grams or topics) and Apply math operation to
-Score model, then through Select columns to the Web service output.
+bins, indicator values, a feature selection, n-grams or topics), Apply math operation,
+Preprocess text and Feature hashing to Score model, then through Select columns to the Web
+service output.
 The replays do the same operations as the fitted transforms' own `apply`, so with scikit-learn
 the outputs are bit-identical to the graph path; `scorer.build_scorer` checks that on the
 training rows before it uses a kernel.
@@ -32,9 +33,11 @@ from designer.modules.fitted import (
     bin_column,
     bin_indices,
 )
+from designer.modules.hashing import Hashing
 from designer.modules.math_ops import MathOperation
 from designer.modules.models import TrainedModel
 from designer.modules.portable import OnnxPredictor
+from designer.modules.text_cleaning import TextPreprocessing
 from designer.modules.training import accepts_missing, predict, scored_columns
 
 Columns = dict[str, np.ndarray]
@@ -48,8 +51,12 @@ Replayable = (
     | SelectionTransform
     | TextTransform
     | TopicTransform
-    | MathOperation  # not fitted: resolved for the request's columns when the kernel is built
+    | MathOperation
+    | TextPreprocessing
+    | Hashing
 )
+# steps fitted on nothing, resolved against the training rows when the kernel is built
+STATELESS = (MathOperation, TextPreprocessing, Hashing)
 
 
 class NotFusable(Exception):
@@ -69,7 +76,8 @@ class Keep:
 @dataclass
 class Replay:
     """A fitted Scale, Clean, Clip, Bin, indicator, selection, Text or Topic transform replayed
-    column by column, a principal component projection, or a math operation."""
+    column by column, a principal component projection, or a stateless step (a math operation,
+    text preprocessing, feature hashing)."""
 
     fitted: Replayable
 
@@ -84,7 +92,9 @@ class Replay:
             | SelectionTransform
             | TextTransform
             | TopicTransform
-            | MathOperation,
+            | MathOperation
+            | TextPreprocessing
+            | Hashing,
         ):
             return cls(fitted)
         if isinstance(fitted, CleanTransform) and not (
@@ -110,12 +120,8 @@ class Replay:
             if np.isnan(values).any():
                 return None
             out.update({name: values[:, i] for i, name in enumerate(fitted.names)})
-        elif isinstance(fitted, MathOperation):
-            for source, target in fitted.targets.items():
-                values = out[source].astype("float64")
-                if fitted.outside(values).any():
-                    return None
-                out[target] = fitted.compute(values)
+        elif isinstance(fitted, STATELESS):
+            return fitted.replay(out)
         elif isinstance(fitted, OneHotTransform):
             for c, categories in fitted.categories.items():
                 text = (out[c] if fitted.keep_original else out.pop(c)).astype(object)

@@ -26,6 +26,8 @@ _STEPS = {
     "OneHotTransform": "Convert to indicator values",
     "SelectionTransform": "Filter based feature selection",
     "MathOperation": "Apply math operation",
+    "TextPreprocessing": "Preprocess text",
+    "Hashing": "Feature hashing",
 }
 
 

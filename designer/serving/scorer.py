@@ -24,7 +24,7 @@ from designer.engine.context import StepError
 from designer.engine.plan import Plan
 from designer.engine.registry import Registry
 from designer.engine.schema import GraphFormatError, parse_graph
-from designer.modules.math_ops import resolve as resolve_math
+from designer.modules import hashing, math_ops, text_cleaning
 from designer.modules.models import TrainedModel
 from designer.modules.portable import ABS_TOLERANCE, REL_TOLERANCE, NotPortable, OnnxPredictor
 from designer.modules.portable import to_onnx as onnx_of
@@ -66,6 +66,12 @@ SERVABLE = (
     "ml.assign_clusters",
     WEB_OUTPUT,
 )
+# steps fitted on nothing: resolved against the training rows, then replayed in the kernel
+STATELESS = {
+    "transform.math": math_ops.resolve,
+    "transform.preprocess_text": text_cleaning.resolve,
+    "transform.feature_hashing": hashing.resolve,
+}
 CHECK_ROWS = 5000  # training rows the runtimes are checked on
 EXAMPLE_ROWS = 3
 MAX_ROWS = 1000  # rows per call
@@ -376,9 +382,9 @@ def _kernel(scorer: Scorer, sample: pd.DataFrame, reference: pd.DataFrame) -> Ke
             fitted = values.get(node.inputs["transform"] or ("", ""))
             before.append(Replay.of(fitted))
             values.update(evaluate([node], dict(values), NoArtifacts()))
-        elif node.name == "transform.math" and trained is None:
+        elif node.name in STATELESS and trained is None:
             try:
-                before.append(Replay.of(resolve_math(node.params, values[above])))
+                before.append(Replay.of(STATELESS[node.name](node.params, values[above])))
             except StepError as exc:  # the training rows cannot take it: the graph path says so
                 raise NotFusable(f"step {node.id}: {exc}") from exc
             values.update(evaluate([node], dict(values), NoArtifacts()))

@@ -110,6 +110,7 @@ def test_a_math_operation_on_the_scoring_path_runs_fused_per_call(tmp_path: Path
 
 
 def test_text_is_cleaned_and_hashed_per_call_as_in_the_run(tmp_path: Path) -> None:
+    """Both steps replayed in the kernel, bit-identical with the graph path."""
     document = training_document(
         "ml.boosted_tree_classifier", {"max_iter": 20}, "loan_applications", "approved"
     )
@@ -120,7 +121,9 @@ def test_text_is_cleaned_and_hashed_per_call_as_in_the_run(tmp_path: Path) -> No
     assert modules(trained.inference)["clean"] == "transform.preprocess_text@1"
     assert modules(trained.inference)["hash"] == "transform.feature_hashing@1"
     scorer = trained.scorer()
-    assert scorer.runtime == "graph"
+    assert scorer.runtime == "sklearn", scorer.runtime_reason
+    replayed = [type(step.fitted).__name__ for step in scorer.kernel.replayed]
+    assert replayed == ["TextPreprocessing", "Hashing"]
     ids = trained.test_rows()["applicant_id"]  # the rows as the run hashed them: a request
     loans = trained.run.values["data"]["dataset"]  # sends them raw
     raw = loans[loans["applicant_id"].isin(ids)].drop(columns="approved")
