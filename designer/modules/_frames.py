@@ -108,6 +108,15 @@ def fittable_numeric_columns(ctx: StepContext, df: pd.DataFrame, doing: str) -> 
     return columns
 
 
+def output_targets(df: pd.DataFrame, columns: Sequence[str], suffix: str | None) -> dict[str, str]:
+    """Each column's output column: itself (replaced in place), or `<column>_<suffix>`
+    appended, refused by name when it exists already."""
+    targets = {c: f"{c}_{suffix}" if suffix else c for c in columns}
+    if suffix:
+        require_new_columns(df, targets.values())
+    return targets
+
+
 RENAME_FIRST = "rename them first (Edit metadata)"  # advice where no mode replaces columns
 
 

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from designer.engine.context import StepContext, StepError
-from designer.modules._frames import frame, numeric_columns_chosen_by, require_new_columns
+from designer.modules._frames import frame, numeric_columns_chosen_by, output_targets
 from designer.modules.specs.transform import MATH_OPERATIONS
 
 Domain = Callable[[np.ndarray], np.ndarray]  # values -> where the operation is defined
@@ -74,10 +74,7 @@ def resolve(params: Mapping[str, Any], df: pd.DataFrame) -> MathOperation:
     if name not in OPERATIONS:
         raise StepError(f"operation: choose one of {', '.join(MATH_OPERATIONS)}", param="operation")
     append = str(params.get("mode") or "append") == "append"
-    targets = {c: f"{c}_{name}" if append else c for c in columns}
-    if append:
-        require_new_columns(df, targets.values())
-    return MathOperation(name, targets)
+    return MathOperation(name, output_targets(df, columns, name if append else None))
 
 
 def apply_math(ctx: StepContext) -> Mapping[str, Any]:

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from designer.engine.context import StepContext, StepError
-from designer.modules._frames import frame, require_new_columns
+from designer.modules._frames import frame, output_targets
 from designer.modules.text_columns import chosen_text_columns
 
 URL = re.compile(r"\b(?:https?://|ftp://|www\.)\S+", re.IGNORECASE)
@@ -86,10 +86,9 @@ def resolve(params: Mapping[str, Any], df: pd.DataFrame) -> TextPreprocessing:
     columns = chosen_text_columns(params, df)
     cleaning = _cleaning(params)
     append = str(params.get("mode") or "replace") == "append"
-    targets = {c: f"{c}_preprocessed" if append else c for c in columns}
-    if append:
-        require_new_columns(df, targets.values())
-    return TextPreprocessing(cleaning, targets)
+    return TextPreprocessing(
+        cleaning, output_targets(df, columns, "preprocessed" if append else None)
+    )
 
 
 def preprocess_text(ctx: StepContext) -> Mapping[str, Any]:

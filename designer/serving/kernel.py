@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, get_args
 
 import numpy as np
 import pandas as pd
@@ -83,27 +83,16 @@ class Replay:
 
     @classmethod
     def of(cls, fitted: Any) -> Replay:
-        if isinstance(
-            fitted,
-            ScaleTransform
-            | PcaTransform
-            | BinTransform
-            | OneHotTransform
-            | SelectionTransform
-            | TextTransform
-            | TopicTransform
-            | MathOperation
-            | TextPreprocessing
-            | Hashing,
-        ):
-            return cls(fitted)
-        if isinstance(fitted, CleanTransform) and not (
-            fitted.strategy == "remove_rows" and fitted.columns
-        ):
-            return cls(fitted)
-        if isinstance(fitted, ClipTransform) and not fitted.to_missing:
-            return cls(fitted)
-        raise NotFusable(f"a {type(fitted).__name__} ({_strategy(fitted)}) is replayed per table")
+        per_table = (
+            isinstance(fitted, CleanTransform)
+            and fitted.strategy == "remove_rows"
+            and bool(fitted.columns)
+        ) or (isinstance(fitted, ClipTransform) and fitted.to_missing)
+        if per_table or not isinstance(fitted, get_args(Replayable)):
+            raise NotFusable(
+                f"a {type(fitted).__name__} ({_strategy(fitted)}) is replayed per table"
+            )
+        return cls(fitted)
 
     def apply(self, columns: Columns) -> Columns | None:
         """The columns after the transform; None when rows hold missing values it cannot take
