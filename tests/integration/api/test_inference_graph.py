@@ -149,4 +149,6 @@ def test_a_feature_selection_before_training_is_replayed_by_the_scorer(team_tx: 
     expected = table(editor, run["id"], "score_logreg", "dataset")
     got = exact.score(test_rows.to_dict(orient="records"))
     assert [r["Scored Probabilities"] for r in got] == expected["Scored Probabilities"].tolist()
-    assert exact.runtime == "graph"  # the selection is replayed step by step
+    assert exact.runtime == "sklearn", exact.runtime_reason  # the selection replayed fused
+    replayed = [type(step.fitted).__name__ for step in exact.kernel.replayed]
+    assert replayed == ["SelectionTransform", "ScaleTransform"]
