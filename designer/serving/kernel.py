@@ -5,10 +5,9 @@ A graph qualifies when the rows go from the Web service input through Select col
 transformation (a frozen normalizer, missing-value fill, clip, principal component projection,
 bins, indicator values, a feature selection, n-grams or topics), Apply math operation,
 Preprocess text and Feature hashing to Score model, then through Select columns to the Web
-service output.
-The replays do the same operations as the fitted transforms' own `apply`, so with scikit-learn
-the outputs are bit-identical to the graph path; `scorer.build_scorer` checks that on the
-training rows before it uses a kernel.
+service output. The replays do the same operations as the fitted transforms' own `apply` (and
+the stateless steps' modules), so with scikit-learn the outputs are bit-identical to the graph
+path; `scorer.build_scorer` checks that on the training rows before it uses a kernel.
 """
 
 from __future__ import annotations

@@ -67,7 +67,7 @@ SERVABLE = (
     WEB_OUTPUT,
 )
 # steps fitted on nothing: resolved against the training rows, then replayed in the kernel
-STATELESS = {
+STATELESS_MODULES = {
     "transform.math": math_ops.resolve,
     "transform.preprocess_text": text_cleaning.resolve,
     "transform.feature_hashing": hashing.resolve,
@@ -382,9 +382,9 @@ def _kernel(scorer: Scorer, sample: pd.DataFrame, reference: pd.DataFrame) -> Ke
             fitted = values.get(node.inputs["transform"] or ("", ""))
             before.append(Replay.of(fitted))
             values.update(evaluate([node], dict(values), NoArtifacts()))
-        elif node.name in STATELESS and trained is None:
+        elif node.name in STATELESS_MODULES and trained is None:
             try:
-                before.append(Replay.of(STATELESS[node.name](node.params, values[above])))
+                before.append(Replay.of(STATELESS_MODULES[node.name](node.params, values[above])))
             except StepError as exc:  # the training rows cannot take it: the graph path says so
                 raise NotFusable(f"step {node.id}: {exc}") from exc
             values.update(evaluate([node], dict(values), NoArtifacts()))
