@@ -10,11 +10,12 @@ import numpy as np
 import pandas as pd
 
 from designer.engine.context import StepContext, StepError
-from designer.modules._frames import LABEL_ATTR, frame, require_columns
+from designer.modules._frames import frame
 from designer.modules.models import TrainedModel, scalar_params
 from designer.modules.training import (
     build_estimator,
     check_training_data,
+    optional_label,
     predict,
     resolve_features,
     untrained_input,
@@ -49,16 +50,11 @@ def anomaly_value(ctx: StepContext, y: pd.Series, label: str) -> Any:
     return value.item() if isinstance(value, np.generic) else value
 
 
-def _label(ctx: StepContext, df: pd.DataFrame) -> str | None:
-    label = str(ctx.params.get("label") or "").strip() or df.attrs.get(LABEL_ATTR, "")
-    return require_columns(df, [label], "label")[0] if label else None
-
-
 def train_anomaly_detection_model(ctx: StepContext) -> Mapping[str, Any]:
     """Fit an anomaly detector on the feature columns (of the normal rows only, if chosen)."""
     model = untrained_input(ctx, task="anomaly_detection")
     df = frame(ctx, "dataset")
-    label = _label(ctx, df)
+    label = optional_label(ctx, df)
     features = resolve_features(ctx, df, [label] if label else [])
     marked = None
     if label is not None:

@@ -20,7 +20,7 @@ import pandas as pd
 
 from designer.modules.fitted import CleanTransform, OneHotTransform, ScaleTransform
 from designer.modules.models import TrainedModel
-from designer.modules.training import predict
+from designer.modules.training import learner_of, predict
 
 # ONNX is accepted when, on every checked row, the labels are identical and each probability
 # (or regression value) v_onnx satisfies |v_onnx - v_sklearn| <= ABS_TOLERANCE +
@@ -212,20 +212,16 @@ def to_onnx(trained: TrainedModel, rows: pd.DataFrame) -> OnnxModel:
     NotPortable naming why: no converter, or the outputs differ beyond the tolerance.
     """
     if trained.task == "clustering":
-        kind = trained.task.replace("_", " ")
-        raise NotPortable(f"{kind} models are not exported to ONNX")
+        raise NotPortable("clustering models are not exported to ONNX")
     if rows.empty:
         raise NotPortable("no rows to check the ONNX conversion against")
-    from sklearn.pipeline import Pipeline
 
     X = rows[trained.features]
     if any(pd.api.types.is_bool_dtype(X[c]) for c in X.columns):
         raise NotPortable("boolean feature columns are not converted to ONNX")
     text = [str(c) for c in X.columns if not pd.api.types.is_numeric_dtype(X[c])]
     labels, proba = predict(trained, X)
-    learner = trained.estimator
-    if isinstance(learner, Pipeline):
-        learner = learner.steps[-1][1]
+    learner = learner_of(trained.estimator)
     reasons = []
     for float_type in FLOAT_TYPES:
         try:

@@ -61,15 +61,20 @@ def trained_input(ctx: StepContext) -> TrainedModel:
     return model
 
 
+def optional_label(ctx: StepContext, df: pd.DataFrame) -> str | None:
+    """The label column, if any: the label param, else the column Edit metadata marked."""
+    label = str(ctx.params.get("label") or "").strip() or df.attrs.get(LABEL_ATTR, "")
+    return str(require_columns(df, [label], "label")[0]) if label else None
+
+
 def resolve_label(ctx: StepContext, df: pd.DataFrame) -> str:
     """Return the label column: the label param, else the column Edit metadata marked as label."""
-    label = str(ctx.params.get("label") or "").strip() or df.attrs.get(LABEL_ATTR, "")
-    if not label:
+    label = optional_label(ctx, df)
+    if label is None:
         raise StepError(
             "label: choose the label column (or mark one with Edit metadata)", param="label"
         )
-    require_columns(df, [label], "label")
-    return str(label)
+    return label
 
 
 def resolve_features(ctx: StepContext, df: pd.DataFrame, exclude: Sequence[str]) -> list[str]:
@@ -101,6 +106,14 @@ def build_estimator(model: UntrainedModel, X: pd.DataFrame, **overrides: Any) ->
         remainder="passthrough",
     )
     return Pipeline([("encode", encode), ("learner", estimator)])
+
+
+def learner_of(estimator: Any) -> Any:
+    """The learner itself: the last step of the pipeline `build_estimator` wraps it in to
+    encode text columns, or the estimator as it is."""
+    from sklearn.pipeline import Pipeline
+
+    return estimator.steps[-1][1] if isinstance(estimator, Pipeline) else estimator
 
 
 def check_training_data(
@@ -207,10 +220,9 @@ def _anomalies(estimator: Any, X: pd.DataFrame) -> tuple[Any, Any]:
     isolation forest's flags are its own predict's rule (decision function below 0) on the
     scores computed once: predict would walk every tree again."""
     from sklearn.ensemble import IsolationForest
-    from sklearn.pipeline import Pipeline
 
     scores = estimator.score_samples(X)
-    detector = estimator.steps[-1][1] if isinstance(estimator, Pipeline) else estimator
+    detector = learner_of(estimator)
     if isinstance(detector, IsolationForest):
         flags = scores - detector.offset_ < 0
     else:
@@ -237,10 +249,7 @@ def scored_columns(trained: TrainedModel, labels: Any, proba: Any) -> dict[str, 
 def quantile_of(estimator: Any) -> float | None:
     """The quantile a quantile regression's estimator (or the pipeline ending in it) predicts;
     None for any other (a mean, or not a regressor)."""
-    from sklearn.pipeline import Pipeline
-
-    learner = estimator.steps[-1][1] if isinstance(estimator, Pipeline) else estimator
-    params = learner.get_params(deep=False)
+    params = learner_of(estimator).get_params(deep=False)
     return float(params["quantile"]) if params.get("loss") == "quantile" else None
 
 

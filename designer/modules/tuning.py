@@ -13,7 +13,12 @@ from designer.engine.context import StepContext, StepError
 from designer.modules._frames import frame
 from designer.modules.evaluate import _evaluate_one, clean
 from designer.modules.models import TrainedModel, UntrainedModel
-from designer.modules.specs.ml import CLASSIFICATION_METRICS, QUANTILE_METRICS, REGRESSION_METRICS
+from designer.modules.specs.ml import (
+    CLASSIFICATION_METRICS,
+    LOWER_IS_BETTER,
+    QUANTILE_METRICS,
+    REGRESSION_METRICS,
+)
 from designer.modules.training import (
     build_estimator,
     check_training_data,
@@ -133,7 +138,7 @@ def scorer(metric: str, task: str, classes: list[Any], quantile: float | None = 
 
 
 def _sign(metric: str) -> float:
-    return -1.0 if metric in ("log_loss", "mae", "rmse", *QUANTILE_METRICS) else 1.0
+    return -1.0 if metric in LOWER_IS_BETTER else 1.0
 
 
 def _space(ctx: StepContext, model: UntrainedModel) -> dict[str, list[Any]]:
