@@ -418,8 +418,18 @@ def _summarize_numbers(info: dict[str, Any], values: Any, sampled: Any) -> None:
     info["min"], info["max"] = json_safe(low.item()), json_safe(high.item())
     mean = float(finite.mean(dtype="float64"))
     info["mean"] = mean if math.isfinite(mean) else None
-    counts, edges = np.histogram(shown.astype("float64", copy=False), HISTOGRAM_BINS, span)
-    info["histogram"] = {"edges": [float(e) for e in edges], "counts": [int(c) for c in counts]}
+    info["histogram"] = _histogram(shown.astype("float64", copy=False), span)
+
+
+def _histogram(values: Any, span: tuple[float, float]) -> dict[str, list[Any]]:
+    """HISTOGRAM_BINS bins over `span`, or as many as fit between two floats that close."""
+    import numpy as np
+
+    try:
+        counts, edges = np.histogram(values, HISTOGRAM_BINS, span)
+    except ValueError:  # e.g. 1.0 and 1.0000000000000002: fewer distinct edges than bins
+        counts, edges = np.histogram(values, np.unique(np.linspace(*span, HISTOGRAM_BINS + 1)))
+    return {"edges": [float(e) for e in edges], "counts": [int(c) for c in counts]}
 
 
 def _summarize_other(info: dict[str, Any], series: Any, part: Any) -> None:
@@ -441,15 +451,8 @@ def _summarize_other(info: dict[str, Any], series: Any, part: Any) -> None:
             mean = float(values.mean())
             info["mean"] = mean if math.isfinite(mean) else None
             shown = part.to_numpy(dtype="float64", na_value=np.nan)
-            counts, edges = np.histogram(
-                shown[np.isfinite(shown)],
-                bins=HISTOGRAM_BINS,
-                range=(float(values.min()), float(values.max())),
-            )
-            info["histogram"] = {
-                "edges": [float(e) for e in edges],
-                "counts": [int(c) for c in counts],
-            }
+            span = (float(values.min()), float(values.max()))
+            info["histogram"] = _histogram(shown[np.isfinite(shown)], span)
         else:
             info.update(min=None, max=None, mean=None)
     elif kind == "M":

@@ -21,6 +21,8 @@ from designer.modules.training import (
 ASSIGNMENTS = "Assignments"
 CLUSTER_ATTR = "designer_clusters"  # DataFrame.attrs key set by the clustering modules
 CURVE_POINTS = 101
+SCATTER_POINTS = 500  # rows drawn in the predicted-against-actual plot
+RESIDUAL_BINS = 30
 
 
 def clean(value: Any) -> Any:
@@ -143,6 +145,21 @@ def regression_metrics(
     return {"metrics": {k: clean(v) for k, v in result.items()}}
 
 
+def regression_plots(y: pd.Series, pred: pd.Series) -> dict[str, Any]:
+    """Predicted against actual values (up to SCATTER_POINTS rows, spread evenly over the table)
+    and a histogram of the residuals (actual minus predicted)."""
+    y_arr, p_arr = y.to_numpy(dtype="float64"), pred.to_numpy(dtype="float64")
+    keep = np.unique(np.linspace(0, len(y_arr) - 1, min(len(y_arr), SCATTER_POINTS)).astype(int))
+    counts, edges = np.histogram(y_arr - p_arr, bins=RESIDUAL_BINS)
+    return {
+        "predicted_vs_actual": {
+            "actual": [clean(v) for v in y_arr[keep]],
+            "predicted": [clean(v) for v in p_arr[keep]],
+        },
+        "residuals": {"counts": counts.tolist(), "edges": [clean(v) for v in edges]},
+    }
+
+
 def clustering_metrics(df: pd.DataFrame, features: list[str]) -> dict[str, Any]:
     """Silhouette, Davies-Bouldin and Calinski-Harabasz scores and cluster sizes."""
     from sklearn import metrics as m
@@ -217,7 +234,7 @@ def _evaluate_one(df: pd.DataFrame, port: str) -> dict[str, Any]:
     y, pred = df[label], df[SCORED_LABELS]
     if info["task"] == "regression":
         metrics = regression_metrics(y, pred, info.get("quantile"))
-        return {"task": "regression", **head, **metrics}
+        return {"task": "regression", **head, **metrics, **regression_plots(y, pred)}
     classes = list(info["classes"])
     task = "binary" if len(classes) == 2 else "multiclass"
     return {

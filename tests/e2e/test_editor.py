@@ -302,6 +302,25 @@ def azureml_main(dataframe1, dataframe2=None):
 """
 
 
+def test_a_regressions_evaluation_plots_predictions_against_labels_and_residuals(
+    alice: Page, designer_server: LiveServer
+) -> None:
+    page = alice
+    document = json.loads(json.dumps(FIVE_STEPS))
+    nodes = {node["id"]: node for node in document["nodes"]}
+    nodes["data"]["params"] = {"name": "diabetes"}  # 442 rows, all drawn
+    nodes["learner"]["module"] = "ml.linear_regression@1"
+    graph_id = create_graph(page, designer_server, "Diabetes regression", document)
+    page.goto(f"{designer_server.url}/graphs/{graph_id}/")
+    page.get_by_test_id("run-button").click()
+    wait_all(page, "succeeded")
+    page.get_by_test_id("preview-evaluate-metrics").click()
+    preview = page.get_by_test_id("output-preview")
+    expect(preview.get_by_test_id("metric-r2")).to_be_visible()
+    expect(preview.get_by_test_id("predicted-vs-actual").locator("circle")).to_have_count(442)
+    expect(preview.get_by_test_id("residuals").locator("rect.histogram-bar")).to_have_count(30)
+
+
 def test_a_python_scripts_figures_are_shown_as_images(
     alice: Page, designer_server: LiveServer
 ) -> None:

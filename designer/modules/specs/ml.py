@@ -423,8 +423,10 @@ TRAINING = [
         """Computes metrics of scored data. Classification: accuracy, precision, recall, F1, AUC,
         log loss, the confusion matrix, ROC and precision-recall curve points (binary and
         multiclass, macro-averaged). Regression: MAE, RMSE, R², relative absolute and relative
-        squared error. Clustering: silhouette, Davies-Bouldin and Calinski-Harabasz scores.
-        Connect a second scored table to compare two models side by side.""",
+        squared error, predicted against actual values and a histogram of the residuals.
+        Anomaly detection: the rows flagged and, with a label, how well the flags and scores
+        find it. Clustering: silhouette, Davies-Bouldin and Calinski-Harabasz scores. Connect a
+        second scored table to compare two models side by side.""",
         "evaluate:evaluate_model",
         inputs=(
             PortSpec("scored", PortType.DATAFRAME, "Output of Score model."),

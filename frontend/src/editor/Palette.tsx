@@ -16,7 +16,12 @@ function PaletteView({ catalogue, onAdd, disabled }: Props) {
   const [query, setQuery] = useState("");
   const [collapsed, setCollapsed] = useState<Set<string>>(new Set());
   const matches = useMemo(
-    () => fuzzyFilter(catalogue.modules, query, (m) => [m.display_name, m.name, m.category, m.description]),
+    () => fuzzyFilter(
+        catalogue.modules,
+        query,
+        (m) => [m.display_name, m.name, m.category],
+        (m) => [m.description],
+      ),
     [catalogue, query],
   );
   const groups = useMemo(() => (query ? [["Results", matches] as [string, ModuleSpec[]]] : catalogue.categories(matches)), [catalogue, matches, query]);

@@ -1,4 +1,6 @@
-// Fuzzy matching for the palette: every query character in order, contiguous and word-start hits score higher.
+// Palette search: names match fuzzily (every query character in order, contiguous and word-start hits score
+// higher); prose such as a description matches only when it holds every query word, so long texts do not match
+// any scattered letters.
 
 /** A score for how well `query` matches `text` (higher is better), or null when it does not. */
 export function fuzzyScore(query: string, text: string): number | null {
@@ -22,8 +24,19 @@ export function fuzzyScore(query: string, text: string): number | null {
   return score;
 }
 
-/** Items matching the query, best first; ties keep their input order. */
-export function fuzzyFilter<T>(items: readonly T[], query: string, fields: (item: T) => string[]): T[] {
+/** Whether `text` holds every word of `query`. */
+export function holdsWords(query: string, text: string): boolean {
+  const t = text.toLowerCase();
+  return query.trim().toLowerCase().split(/\s+/).every((word) => t.includes(word));
+}
+
+/** Items matching the query, best first; ties keep their input order. `prose` fields match by whole query words. */
+export function fuzzyFilter<T>(
+  items: readonly T[],
+  query: string,
+  fields: (item: T) => string[],
+  prose: (item: T) => string[] = () => [],
+): T[] {
   if (query.trim() === "") return [...items];
   const scored: { item: T; score: number; index: number }[] = [];
   items.forEach((item, index) => {
@@ -35,6 +48,7 @@ export function fuzzyFilter<T>(items: readonly T[], query: string, fields: (item
         best = best === null ? weighted : Math.max(best, weighted);
       }
     });
+    if (best === null && prose(item).some((text) => holdsWords(query, text))) best = 0; // after every name hit
     if (best !== null) scored.push({ item, score: best, index });
   });
   scored.sort((a, b) => b.score - a.score || a.index - b.index);

@@ -149,4 +149,16 @@ describe("palette search", () => {
     expect(names("evl mdl")[0]).toBe("Evaluate model");
     expect(names("zzz")).toEqual([]);
   });
+
+  it("finds a module by words of its description, never by letters scattered through it", () => {
+    const items = [
+      { name: "Evaluate model", description: "Computes metrics of scored data: accuracy, log loss, ROC curves." },
+      { name: "Clip values", description: "Replaces values above an upper or below a lower threshold." },
+    ];
+    const found = (q: string) => fuzzyFilter(items, q, (m) => [m.name], (m) => [m.description]).map((m) => m.name);
+    expect(found("evaluate")).toEqual(["Evaluate model"]);
+    expect(found("log loss")).toEqual(["Evaluate model"]);
+    expect(found("threshold")).toEqual(["Clip values"]);
+    expect(found("clip")).toEqual(["Clip values"]);
+  });
 });

@@ -3,7 +3,7 @@ import { useEffect, useState } from "react";
 import { api, errorMessage } from "../api/client";
 import type { ColumnSummary, ObjectSummary as ObjectSummaryData, OutputInfo, OutputPreviewData } from "../api/types";
 import { bytes } from "../ui/bytes";
-import { ConfusionMatrix, CurveChart, Histogram, fmt } from "./charts";
+import { ConfusionMatrix, CurveChart, Histogram, ScatterChart, fmt } from "./charts";
 import { downloads } from "./downloads";
 import { FiguresView, figuresOf } from "./FiguresView";
 import { MatrixView, squareMatrix } from "./MatrixView";
@@ -72,12 +72,18 @@ interface EvaluationResult {
   metrics?: Record<string, unknown>;
   confusion_matrix?: { labels: unknown[]; matrix: number[][] };
   curves?: Record<string, CurveSet>;
+  predicted_vs_actual?: { actual: number[]; predicted: number[] };
+  residuals?: { counts: number[]; edges: number[] };
 }
 
 /** Evaluate's output holds one result per scored input; any other JSON is shown as one result. */
 function evaluationResults(values: Record<string, unknown>): EvaluationResult[] {
   if (Array.isArray(values.results)) return values.results as EvaluationResult[];
   return [{ metrics: (values.metrics ?? values) as Record<string, unknown>, confusion_matrix: values.confusion_matrix as EvaluationResult["confusion_matrix"], curves: values.curves as EvaluationResult["curves"] }];
+}
+
+function resultName(r: EvaluationResult, i: number): string {
+  return r.learner ?? r.input ?? `result ${i + 1}`;
 }
 
 function curveSeries(results: EvaluationResult[], pick: (c: CurveSet) => { x: number[]; y: number[] } | null) {
@@ -87,7 +93,7 @@ function curveSeries(results: EvaluationResult[], pick: (c: CurveSet) => { x: nu
     for (const [cls, c] of curves) {
       const xy = pick(c);
       if (!xy) continue;
-      const who = r.learner ?? r.input ?? `result ${i + 1}`;
+      const who = resultName(r, i);
       series.push({ name: curves.length > 1 ? `${who} · class ${cls}` : who, ...xy });
     }
   });
@@ -98,6 +104,7 @@ function MetricsView({ values }: { values: Record<string, unknown> }) {
   const results = evaluationResults(values);
   const roc = curveSeries(results, (c) => (c.roc ? { x: c.roc.fpr, y: c.roc.tpr } : null));
   const pr = curveSeries(results, (c) => (c.pr ? { x: c.pr.recall, y: c.pr.precision } : null));
+  const scatter = results.flatMap((r, i) => (r.predicted_vs_actual ? [{ name: resultName(r, i), x: r.predicted_vs_actual.actual, y: r.predicted_vs_actual.predicted }] : []));
   return (
     <div className="metrics-view" data-testid="metrics-view">
       {results.map((r, i) => (
@@ -127,6 +134,19 @@ function MetricsView({ values }: { values: Record<string, unknown> }) {
       <div className="charts">
         {roc.length > 0 && <CurveChart testId="roc-curve" title="ROC curve" xLabel="false positive rate" yLabel="true positive rate" diagonal series={roc} />}
         {pr.length > 0 && <CurveChart testId="pr-curve" title="Precision–recall curve" xLabel="recall" yLabel="precision" series={pr} />}
+        {scatter.length > 0 && <ScatterChart testId="predicted-vs-actual" title="Predicted against actual" xLabel="actual" yLabel="predicted" series={scatter} />}
+        {results.map(
+          (r, i) =>
+            r.residuals && (
+              <figure key={`residuals-${i}`} className="chart" data-testid="residuals">
+                <figcaption>{results.length > 1 ? `Residuals · ${resultName(r, i)}` : "Residuals (actual − predicted)"}</figcaption>
+                <Histogram counts={r.residuals.counts} edges={r.residuals.edges} width={220} height={120} />
+                <div className="muted small">
+                  {fmt(r.residuals.edges[0])} to {fmt(r.residuals.edges[r.residuals.edges.length - 1])}
+                </div>
+              </figure>
+            ),
+        )}
         {results.map((r, i) => r.confusion_matrix && <ConfusionMatrix key={i} title={results.length > 1 ? `Confusion matrix · ${r.learner ?? r.input}` : "Confusion matrix"} labels={r.confusion_matrix.labels} matrix={r.confusion_matrix.matrix} />)}
       </div>
     </div>

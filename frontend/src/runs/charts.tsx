@@ -1,4 +1,4 @@
-// Plain SVG charts: a histogram, line curves (ROC / PR) and a confusion matrix.
+// Plain SVG charts: a histogram, line curves (ROC / PR), a predicted-against-actual scatter and a confusion matrix.
 import { memo } from "react";
 
 export const Histogram = memo(function Histogram({ counts, edges, width = 120, height = 36 }: { counts: number[]; edges?: number[]; width?: number; height?: number }) {
@@ -31,6 +31,8 @@ export function fmt(v: unknown): string {
   return String(v);
 }
 
+const SERIES_COLORS = ["#2563eb", "#ea580c", "#16a34a", "#9333ea", "#db2777", "#0891b2"];
+
 interface Series {
   name: string;
   x: number[];
@@ -43,7 +45,6 @@ export function CurveChart({ title, xLabel, yLabel, series, diagonal, testId }: 
   const inner = size - pad - 8;
   const px = (x: number) => pad + x * inner;
   const py = (y: number) => 8 + (1 - y) * inner;
-  const colors = ["#2563eb", "#ea580c", "#16a34a", "#9333ea", "#db2777", "#0891b2"];
   return (
     <figure className="chart" data-testid={testId}>
       <figcaption>{title}</figcaption>
@@ -62,7 +63,7 @@ export function CurveChart({ title, xLabel, yLabel, series, diagonal, testId }: 
           <polyline
             key={s.name}
             fill="none"
-            stroke={colors[i % colors.length]}
+            stroke={SERIES_COLORS[i % SERIES_COLORS.length]}
             strokeWidth={2}
             points={s.x.map((x, k) => `${px(x).toFixed(1)},${py(s.y[k]).toFixed(1)}`).join(" ")}
           >
@@ -72,14 +73,57 @@ export function CurveChart({ title, xLabel, yLabel, series, diagonal, testId }: 
         <text x={pad + inner / 2} y={size + 12} className="chart-axis" textAnchor="middle">{xLabel}</text>
         <text x={10} y={8 + inner / 2} className="chart-axis" textAnchor="middle" transform={`rotate(-90 10 ${8 + inner / 2})`}>{yLabel}</text>
       </svg>
-      {series.length > 1 && (
-        <div className="chart-legend">
-          {series.map((s, i) => (
-            <span key={s.name}><i style={{ background: colors[i % colors.length] }} /> {s.name}</span>
-          ))}
-        </div>
-      )}
+      <Legend names={series.map((s) => s.name)} />
     </figure>
+  );
+}
+
+/** Points of each series on axes fitted to all of them, with the line where y equals x. */
+export function ScatterChart({ title, xLabel, yLabel, series, testId }: { title: string; xLabel: string; yLabel: string; series: Series[]; testId?: string }) {
+  const size = 220;
+  const pad = 52; // room for ticks such as 1,234.5 beside the axis title
+  const inner = size - pad - 8;
+  const all = series.flatMap((s) => [...s.x, ...s.y]).filter((v) => Number.isFinite(v));
+  const lo = Math.min(...all);
+  const hi = Math.max(...all);
+  const span = hi > lo ? hi - lo : 1;
+  const px = (x: number) => pad + ((x - lo) / span) * inner;
+  const py = (y: number) => 8 + (1 - (y - lo) / span) * inner;
+  const ticks = [0, 0.5, 1].map((t) => lo + t * span);
+  return (
+    <figure className="chart" data-testid={testId}>
+      <figcaption>{title}</figcaption>
+      <svg width={size} height={size + 16} role="img" aria-label={title}>
+        <rect x={pad} y={8} width={inner} height={inner} className="chart-frame" />
+        {ticks.map((t) => (
+          <g key={t}>
+            <text x={px(t)} y={size - 10} className="chart-tick" textAnchor="middle">{fmt(t)}</text>
+            <text x={pad - 4} y={py(t) + 3} className="chart-tick" textAnchor="end">{fmt(t)}</text>
+          </g>
+        ))}
+        <line x1={px(lo)} y1={py(lo)} x2={px(hi)} y2={py(hi)} className="chart-diagonal" />
+        {series.map((s, i) => (
+          <g key={s.name} fill={SERIES_COLORS[i % SERIES_COLORS.length]} fillOpacity={0.45}>
+            <title>{s.name}</title>
+            {s.x.map((x, k) => (Number.isFinite(x) && Number.isFinite(s.y[k]) ? <circle key={k} cx={px(x).toFixed(1)} cy={py(s.y[k]).toFixed(1)} r={2} /> : null))}
+          </g>
+        ))}
+        <text x={pad + inner / 2} y={size + 12} className="chart-axis" textAnchor="middle">{xLabel}</text>
+        <text x={10} y={8 + inner / 2} className="chart-axis" textAnchor="middle" transform={`rotate(-90 10 ${8 + inner / 2})`}>{yLabel}</text>
+      </svg>
+      <Legend names={series.map((s) => s.name)} />
+    </figure>
+  );
+}
+
+function Legend({ names }: { names: string[] }) {
+  if (names.length < 2) return null;
+  return (
+    <div className="chart-legend">
+      {names.map((name, i) => (
+        <span key={name}><i style={{ background: SERIES_COLORS[i % SERIES_COLORS.length] }} /> {name}</span>
+      ))}
+    </div>
   );
 }
 

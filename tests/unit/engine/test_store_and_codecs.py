@@ -325,6 +325,15 @@ def test_frame_summary() -> None:
     assert flag["true"] == 3
 
 
+def test_a_column_of_nearly_equal_numbers_is_summarised_in_as_many_bins_as_fit() -> None:
+    import pandas as pd
+
+    close = [1.0, 1.0000000000000002, 1.0000000000000002]  # one float apart: no 10 bins between
+    summary = summarize_frame(pd.DataFrame({"x": close, "n": pd.array(close, dtype="Float64")}))
+    for column in summary["columns"]:
+        assert column["histogram"] == {"edges": [1.0, 1.0000000000000002], "counts": [3]}
+
+
 def test_model_summary_names_the_estimator() -> None:
     from sklearn.linear_model import LogisticRegression
 

@@ -163,6 +163,24 @@ def test_regression_relative_errors(run) -> None:
     assert m["rmse"] == pytest.approx(np.sqrt((err**2).mean()))
 
 
+def test_regression_evaluation_plots_predictions_against_labels_and_the_residuals(run) -> None:
+    rng = np.random.default_rng(0)
+    df = pd.DataFrame({"x": rng.normal(size=1200)})
+    df["y"] = 3 * df["x"] + rng.normal(size=1200)
+    _, scored = train_and_score(run, "ml.linear_regression@1", df, df, label="y")
+    result = run("ml.evaluate_model@1", scored=scored)["metrics"]["results"][0]
+    points = result["predicted_vs_actual"]
+    assert len(points["actual"]) == len(points["predicted"]) == 500  # 1,200 rows thinned
+    row = df.index[df["y"] == points["actual"][-1]][0]  # the last row is always drawn
+    assert points["predicted"][-1] == pytest.approx(scored["Scored Labels"][row])
+    residuals = result["residuals"]
+    assert sum(residuals["counts"]) == 1200
+    assert len(residuals["edges"]) == len(residuals["counts"]) + 1
+    errors = df["y"] - scored["Scored Labels"]
+    assert residuals["edges"][0] == pytest.approx(errors.min())
+    assert residuals["edges"][-1] == pytest.approx(errors.max())
+
+
 def test_poisson_regression_equals_scikit_learn_and_refuses_negative_counts(run) -> None:
     rng = np.random.default_rng(4)
     X = rng.normal(size=(300, 2))
