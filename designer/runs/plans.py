@@ -11,6 +11,7 @@ from designer.engine.columns import Columns, infer_columns
 from designer.engine.machine import preview
 from designer.engine.plan import Plan
 from designer.engine.runners.docker import pin_plan_images
+from designer.engine.types import PortType
 from designer.graphs.analysis import module_registry, node_labels, parse_document, plan_for_run
 from designer.graphs.models import Graph
 from designer.modules import schemas
@@ -128,11 +129,24 @@ def _dataset_columns(workspace_id: int) -> schemas.DatasetColumns:
 
 
 def node_columns(graph: Graph, document: Any) -> dict[str, dict[str, Columns]]:
-    """Node id -> output port -> its columns as far as they are known without running (400 when
-    the document is malformed)."""
+    """Node id -> table output port -> its columns as far as they are known without running (400
+    when the document is malformed); a transform port's effect on columns stays inference's."""
     datasets = _dataset_columns(graph.workspace_id)
 
     def infer(module: str, params: Any, inputs: Any) -> Any:
         return schemas.infer(module, params, inputs, datasets)
 
-    return infer_columns(parse_document(document), module_registry(), infer)
+    parsed, registry = parse_document(document), module_registry()
+    known = infer_columns(parsed, registry, infer)
+    tables: dict[str, dict[str, Columns]] = {}
+    for node in parsed.nodes:
+        spec = registry.get(node.module)
+        if spec is None or node.id not in known:
+            continue
+        ports = {p.name for p in spec.outputs if p.type is PortType.DATAFRAME}
+        tables[node.id] = {
+            port: value
+            for port, value in known[node.id].items()
+            if port in ports and not isinstance(value, dict)
+        }
+    return tables
