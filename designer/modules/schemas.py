@@ -21,6 +21,10 @@ from designer.engine.columns import Column, ColumnEffect, Columns, Known
 from designer.modules.names import paired_names
 
 DatasetColumns = Callable[[str, str | None], Columns]
+# a frozen transform's params (run, step, port, digest) -> what its run recorded of the step that
+# fitted it: the module, the columns of the table it was fitted on and of its `dataset` output
+RecordedFit = tuple[str, list[Column], list[Column]]
+RecordedFits = Callable[[Mapping[str, Any]], RecordedFit | None]
 SAMPLE_COLUMNS = Path(__file__).resolve().parent / "data" / "sample_columns.json"
 SCORED_LABELS = "Scored Labels"  # the columns Score model appends (training.py)
 SCORED_PROBABILITIES = "Scored Probabilities"
@@ -56,6 +60,9 @@ FITTING = frozenset(
         "ml.select_features",
     }
 )
+# the fits whose transform puts its new columns in the place of the column they come from (an
+# indicator per category where the column was): not appended, so no effect says it
+IN_PLACE = frozenset({"transform.one_hot"})
 
 _DTYPE_TESTS: dict[str, Callable[[str], bool]] = {
     "integer": lambda d: d.lower().startswith(("int", "uint")),
@@ -322,6 +329,7 @@ def infer(
     params: Mapping[str, Any],
     inputs: Mapping[str, Known],
     dataset_columns: DatasetColumns,
+    recorded_fit: RecordedFits = lambda params: None,
 ) -> Mapping[str, Known] | None:
     """Output port -> columns (a transform port: its effect on columns) of one built-in module's
     node; None where it is not known."""
@@ -332,6 +340,11 @@ def infer(
         return {"dataset": dataset_columns(name, params.get("version") or None) if name else None}
     if module == "data.enter_data":
         return {"dataset": _enter(params)}
+    if module == "transform.frozen_transform":
+        fit = recorded_fit(params)
+        if fit is None or fit[0].rpartition("@")[0] not in FITTING - IN_PLACE:
+            return {"transform": None}
+        return {"transform": effect(fit[1], fit[2])}
     table = _table(inputs.get("dataset"))
     if module == "transform.apply_transform":
         change = inputs.get("transform")
