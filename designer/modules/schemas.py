@@ -1,11 +1,13 @@
 """What the built-in modules' tables hold, known without running them (static schema inference).
 
-`infer(module, params, inputs, dataset_columns)` answers for one node: output port -> its
-columns, or None where only running it would tell (a Python script, SQL, one-hot encoding).
-Sample datasets' columns are listed in data/sample_columns.json (`python -m
-designer.modules.schemas > designer/modules/data/sample_columns.json` refreshes it; a test
-fails when it is stale); a registered dataset's come from `dataset_columns(name, version)`.
-Light on purpose: the web process imports this, never pandas.
+`infer(module, params, inputs, dataset_columns, recorded_fit)` answers for one node: output
+port -> its columns, or None where only running it would tell (a Python script, SQL, one-hot
+encoding); a fitted transform's port -> its effect on a table's columns (decision 0070), which
+Apply transformation applies to its input's. Sample datasets' columns are listed in
+data/sample_columns.json (`python -m designer.modules.schemas >
+designer/modules/data/sample_columns.json` refreshes it; a test fails when it is stale); a
+registered dataset's come from `dataset_columns(name, version)`, a frozen transform's fit from
+its run's records (`recorded_fit`). Light on purpose: the web process imports this, never pandas.
 """
 
 from __future__ import annotations
