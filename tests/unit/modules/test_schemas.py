@@ -355,10 +355,13 @@ def test_a_picker_after_apply_transformation_knows_the_columns_before_a_run(tmp_
     )
     found = columns_of(doc)
     ran = run_document(doc, tmp_path).values
-    for step, port in (("apply_bins", "dataset"), ("pick", "dataset"), ("score", "dataset")):
-        made = ran[step][port]
-        listed = names(found[step][port])
-        assert listed == [str(c) for c in made.columns][: len(listed or [])], step
+    for step in ("apply", "apply_bins", "pick"):  # as the steps make them, types too
+        made = ran[step]["dataset"]
+        assert found[step]["dataset"] == [
+            {"name": str(c), "dtype": str(t)} for c, t in made.dtypes.items()
+        ], step
+    scored = names(found["score"]["dataset"])  # the probabilities follow, once it has run
+    assert scored == [str(c) for c in ran["score"]["dataset"].columns][: len(scored or [])]
     assert names(found["pick"]["dataset"]) == ["PC1_bin", "target"]
     assert names(found["apply_bins"]["dataset"]) == ["target", "PC1", "PC2", "PC1_bin"]
 
