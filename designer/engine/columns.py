@@ -3,13 +3,15 @@
 `infer_columns(graph, registry, infer)` walks the graph in dependency order and asks `infer`
 (the module library's knowledge, given by the caller) what a node's outputs hold given its
 params and its inputs' columns; an answer it does not have is None ("run upstream to list
-columns"). A column is ``{"name": str, "dtype": str}`` (dtype "" when unknown).
+columns"). A column is ``{"name": str, "dtype": str}`` (dtype "" when unknown). A fitted
+transform's port carries a ColumnEffect instead: what the transform does to the columns of a
+table it is applied to (decision 0070).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Any, TypedDict
 
 from designer.engine import params as P
 from designer.engine.plan import PlanError, topological_order
@@ -18,8 +20,21 @@ from designer.engine.schema import Graph
 
 Column = dict[str, str]
 Columns = list[Column] | None
-# (module name, resolved params, input port -> columns) -> output port -> columns, or None
-Infer = Callable[[str, Mapping[str, Any], Mapping[str, Columns]], Mapping[str, Columns] | None]
+
+
+class ColumnEffect(TypedDict):
+    """What a fitted transform does to a table's columns: those it removes, those it keeps in
+    place with a new dtype, and those it appends after the table's own."""
+
+    removes: list[str]
+    changes: list[Column]
+    appends: list[Column]
+
+
+# a table port's columns, or a transform port's effect on columns; None: not known
+Known = Columns | ColumnEffect
+# (module name, resolved params, input port -> what it carries) -> output port -> the same
+Infer = Callable[[str, Mapping[str, Any], Mapping[str, Known]], Mapping[str, Known] | None]
 
 
 def _params(
@@ -38,8 +53,9 @@ def _params(
     return out
 
 
-def infer_columns(graph: Graph, registry: Registry, infer: Infer) -> dict[str, dict[str, Columns]]:
-    """Node id -> output port -> its columns (None: not known before the upstream runs)."""
+def infer_columns(graph: Graph, registry: Registry, infer: Infer) -> dict[str, dict[str, Known]]:
+    """Node id -> output port -> its columns, or a transform port's effect on columns (None: not
+    known before the upstream runs)."""
     pipeline = {name: p.default for name, p in graph.parameters.items()}
     wiring: dict[str, dict[str, tuple[str, str]]] = {n.id: {} for n in graph.nodes}
     for edge in graph.edges:
@@ -55,13 +71,13 @@ def infer_columns(graph: Graph, registry: Registry, infer: Infer) -> dict[str, d
         order = topological_order(list(nodes), edges)
     except PlanError:  # a cycle: nothing can be known
         return {}
-    known: dict[str, dict[str, Columns]] = {}
+    known: dict[str, dict[str, Known]] = {}
     for key in order:
         node = nodes[key]
         spec = registry.get(node.module)
         if spec is None:
             continue
-        inputs: dict[str, Columns] = {}
+        inputs: dict[str, Known] = {}
         for port in spec.inputs:
             source = wiring[key].get(port.name)
             inputs[port.name] = known.get(source[0], {}).get(source[1]) if source else None

@@ -1,11 +1,13 @@
 """What the built-in modules' tables hold, known without running them (static schema inference).
 
-`infer(module, params, inputs, dataset_columns)` answers for one node: output port -> its
-columns, or None where only running it would tell (a Python script, SQL, one-hot encoding).
-Sample datasets' columns are listed in data/sample_columns.json (`python -m
-designer.modules.schemas > designer/modules/data/sample_columns.json` refreshes it; a test
-fails when it is stale); a registered dataset's come from `dataset_columns(name, version)`.
-Light on purpose: the web process imports this, never pandas.
+`infer(module, params, inputs, dataset_columns, recorded_fit)` answers for one node: output
+port -> its columns, or None where only running it would tell (a Python script, SQL, one-hot
+encoding); a fitted transform's port -> its effect on a table's columns (decision 0070), which
+Apply transformation applies to its input's. Sample datasets' columns are listed in
+data/sample_columns.json (`python -m designer.modules.schemas >
+designer/modules/data/sample_columns.json` refreshes it; a test fails when it is stale); a
+registered dataset's come from `dataset_columns(name, version)`, a frozen transform's fit from
+its run's records (`recorded_fit`). Light on purpose: the web process imports this, never pandas.
 """
 
 from __future__ import annotations
@@ -17,10 +19,14 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from designer.engine.columns import Column, Columns
+from designer.engine.columns import Column, ColumnEffect, Columns, Known
 from designer.modules.names import paired_names
 
 DatasetColumns = Callable[[str, str | None], Columns]
+# a frozen transform's params (run, step, port, digest) -> what its run recorded of the step that
+# fitted it: the module, the columns of the table it was fitted on and of its `dataset` output
+RecordedFit = tuple[str, list[Column], list[Column]]
+RecordedFits = Callable[[Mapping[str, Any]], RecordedFit | None]
 SAMPLE_COLUMNS = Path(__file__).resolve().parent / "data" / "sample_columns.json"
 SCORED_LABELS = "Scored Labels"  # the columns Score model appends (training.py)
 SCORED_PROBABILITIES = "Scored Probabilities"
@@ -30,8 +36,6 @@ TOP_WORDS = 10  # the words Latent Dirichlet Allocation lists per topic (lda.py)
 
 # modules whose table outputs hold exactly their input table's columns
 PASS_THROUGH = {
-    "transform.clean_missing": ("dataset", ("dataset",)),
-    "transform.normalize": ("dataset", ("dataset",)),
     "transform.remove_duplicates": ("dataset", ("dataset",)),
     "transform.filter_rows": ("dataset", ("dataset",)),
     "transform.split_rows": ("dataset", ("train", "test")),
@@ -42,16 +46,25 @@ PASS_THROUGH = {
     "output.export_data": ("dataset", ("dataset",)),
 }
 
-# A fitted transform's port lists no columns: [] says it keeps the column names of the table
-# it is applied to (Apply transformation passes its input's columns on), None that it adds or
-# removes columns (known once it has run: PCA, bins appended, n-grams, topics, indicator
-# values, a feature selection, columns removed for their gaps).
-KEEPS_COLUMNS: dict[str, Callable[[Mapping[str, Any]], bool]] = {
-    "transform.normalize": lambda params: True,
-    "transform.clip": lambda params: True,
-    "transform.clean_missing": lambda params: params.get("strategy") != "remove_columns",
-    "transform.frozen_transform": lambda params: True,  # which one is unknown here: as before
-}
+# modules that fit a transform on their `dataset` input: its `transform` output does to a table's
+# columns what the step did to its input's to make its `dataset` output (unknown where that is:
+# the indicator values, n-grams or features kept depend on the data)
+FITTING = frozenset(
+    {
+        "transform.clean_missing",
+        "transform.normalize",
+        "transform.clip",
+        "transform.one_hot",
+        "transform.group_into_bins",
+        "transform.pca",
+        "transform.text_features",
+        "transform.lda",
+        "ml.select_features",
+    }
+)
+# the fits whose transform puts its new columns in the place of the column they come from (an
+# indicator per category where the column was): not appended, so no effect says it
+IN_PLACE = frozenset({"transform.one_hot"})
 
 _DTYPE_TESTS: dict[str, Callable[[str], bool]] = {
     "integer": lambda d: d.lower().startswith(("int", "uint")),
@@ -118,6 +131,15 @@ def _edit(params: Mapping[str, Any], table: list[Column]) -> Columns:
     ]
 
 
+def _cleaned(params: Mapping[str, Any], table: list[Column]) -> Columns:
+    """Clean missing data: the same columns, less the chosen ones when it removes columns (which
+    columns have gaps is known once it has run)."""
+    if params.get("strategy") != "remove_columns":
+        return table
+    chosen = set(_names(params.get("columns")))
+    return [c for c in table if c["name"] not in chosen] if chosen else None
+
+
 def _join(left: list[Column], right: list[Column]) -> list[Column]:
     left_names = {c["name"] for c in left}
     right_names = {c["name"] for c in right}
@@ -139,6 +161,41 @@ def _reduced(params: Mapping[str, Any], table: list[Column]) -> set[str] | None:
 def _retyped(table: list[Column], names: set[str], dtype: str) -> list[Column]:
     """`table` with the columns `names` of type `dtype` (a step that changes them in place)."""
     return [{**c, "dtype": dtype} if c["name"] in names else c for c in table]
+
+
+def _normalized(params: Mapping[str, Any], table: list[Column]) -> Columns:
+    """Normalize data: the columns it rescales become float64 in place."""
+    scaled = _reduced(params, table)
+    return None if scaled is None else _retyped(table, scaled, "float64")
+
+
+def effect(fitted_on: list[Column], made: Columns) -> ColumnEffect | None:
+    """What a fitting step did to its input's columns (`fitted_on`) to make its output's
+    (`made`), which its fitted transform does again; None when not known, or not a matter of
+    columns removed, retyped in place and appended after the rest."""
+    if made is None:
+        return None
+    before = {c["name"]: c["dtype"] for c in fitted_on}
+    after = {c["name"] for c in made}
+    found: ColumnEffect = {
+        "removes": [name for name in before if name not in after],
+        "changes": [c for c in made if c["name"] in before and c["dtype"] != before[c["name"]]],
+        "appends": [c for c in made if c["name"] not in before],
+    }
+    return found if applied(found, fitted_on) == made else None
+
+
+def applied(change: ColumnEffect, table: list[Column]) -> Columns:
+    """The columns of `table` once a fitted transform changed them as `change` says; None when
+    the transform refuses it (a column it works on is missing, one it appends is there)."""
+    names = {c["name"] for c in table}
+    dtypes = {c["name"]: c["dtype"] for c in change["changes"]}
+    if not (set(change["removes"]) | set(dtypes)) <= names:
+        return None
+    kept = [c for c in table if c["name"] not in change["removes"]]
+    if {c["name"] for c in change["appends"]} & {c["name"] for c in kept}:
+        return None
+    return [{**c, "dtype": dtypes.get(c["name"], c["dtype"])} for c in kept] + change["appends"]
 
 
 def _pca(params: Mapping[str, Any], table: list[Column]) -> dict[str, Columns]:
@@ -272,10 +329,12 @@ def _enter(params: Mapping[str, Any]) -> Columns:
 def infer(
     module: str,
     params: Mapping[str, Any],
-    inputs: Mapping[str, Columns],
+    inputs: Mapping[str, Known],
     dataset_columns: DatasetColumns,
-) -> Mapping[str, Columns] | None:
-    """Output port -> columns of one built-in module's node; None where it is not known."""
+    recorded_fit: RecordedFits = lambda params: None,
+) -> Mapping[str, Known] | None:
+    """Output port -> columns (a transform port: its effect on columns) of one built-in module's
+    node; None where it is not known."""
     if module == "data.sample_dataset":
         return {"dataset": _samples().get(str(params.get("name")))}
     if module == "data.registered_dataset":
@@ -283,11 +342,26 @@ def infer(
         return {"dataset": dataset_columns(name, params.get("version") or None) if name else None}
     if module == "data.enter_data":
         return {"dataset": _enter(params)}
-    answer = _columns_of(module, params, inputs)
-    keeps = KEEPS_COLUMNS.get(module)
-    if keeps is not None and keeps(params):
-        answer = {**(answer or {}), "transform": []}
-    return answer
+    if module == "transform.frozen_transform":
+        fit = recorded_fit(params)
+        if fit is None or fit[0].rpartition("@")[0] not in FITTING - IN_PLACE:
+            return {"transform": None}
+        return {"transform": effect(fit[1], fit[2])}
+    table = _table(inputs.get("dataset"))
+    if module == "transform.apply_transform":
+        change = inputs.get("transform")
+        if table is None or not isinstance(change, dict):
+            return {"dataset": None}
+        return {"dataset": applied(change, table)}
+    answer = _columns_of(module, params, {port: _table(v) for port, v in inputs.items()})
+    if module not in FITTING or table is None:
+        return answer
+    return {**(answer or {}), "transform": effect(table, (answer or {}).get("dataset"))}
+
+
+def _table(value: Known) -> Columns:
+    """A table port's columns (None for a transform's effect)."""
+    return value if isinstance(value, list) else None
 
 
 def _columns_of(
@@ -298,8 +372,10 @@ def _columns_of(
         source, outputs = PASS_THROUGH[module]
         return dict.fromkeys(outputs, inputs.get(source))
     table = inputs.get("dataset")
-    if module == "transform.apply_transform":
-        return {"dataset": table if inputs.get("transform") is not None else None}
+    if module == "transform.clean_missing" and table is not None:
+        return {"dataset": _cleaned(params, table)}
+    if module == "transform.normalize" and table is not None:
+        return {"dataset": _normalized(params, table)}
     if module == "transform.select_columns":
         return {"dataset": _select(params, table) if table is not None else None}
     if module == "transform.edit_metadata":

@@ -7,10 +7,11 @@ from __future__ import annotations
 from typing import Any
 
 from designer.engine.cache import NullCache
-from designer.engine.columns import Columns, infer_columns
+from designer.engine.columns import Column, Columns, infer_columns
 from designer.engine.machine import preview
 from designer.engine.plan import Plan
 from designer.engine.runners.docker import pin_plan_images
+from designer.engine.types import PortType
 from designer.graphs.analysis import module_registry, node_labels, parse_document, plan_for_run
 from designer.graphs.models import Graph
 from designer.modules import schemas
@@ -127,12 +128,59 @@ def _dataset_columns(workspace_id: int) -> schemas.DatasetColumns:
     return lookup
 
 
+def _table_columns(output: Any) -> list[Column] | None:
+    """The columns an output's summary lists, None when it lists only some (a wide table)."""
+    summary = (output or {}).get("summary") or {}
+    listed = summary.get("columns")
+    if listed is None or summary.get("column_count") != len(listed):
+        return None
+    return [{"name": str(c["name"]), "dtype": str(c.get("dtype", ""))} for c in listed]
+
+
+def _recorded_fits(workspace_id: int) -> schemas.RecordedFits:
+    def lookup(params: Any) -> schemas.RecordedFit | None:
+        run = Run.objects.filter(pk=params.get("run"), workspace_id=workspace_id).first()
+        if run is None:
+            return None
+        steps = {step.key: step for step in run.step_list}
+        step = steps.get(str(params.get("step")))
+        output = step.outputs.get(str(params.get("port"))) if step is not None else None
+        if step is None or not output or output.get("digest") != params.get("digest"):
+            return None
+        planned: dict[str, Any] = next(
+            (s for s in run.plan.get("steps", []) if s["key"] == step.key), {}
+        )
+        wire: dict[str, Any] = next(
+            (w for w in planned.get("inputs", []) if w["port"] == "dataset"), {}
+        )
+        source = wire.get("from") or {}
+        upstream = steps.get(source.get("step"))
+        fitted_on = _table_columns(upstream.outputs.get(source.get("port"))) if upstream else None
+        made = _table_columns(step.outputs.get("dataset"))
+        return None if fitted_on is None or made is None else (step.module, fitted_on, made)
+
+    return lookup
+
+
 def node_columns(graph: Graph, document: Any) -> dict[str, dict[str, Columns]]:
-    """Node id -> output port -> its columns as far as they are known without running (400 when
-    the document is malformed)."""
-    datasets = _dataset_columns(graph.workspace_id)
+    """Node id -> table output port -> its columns as far as they are known without running (400
+    when the document is malformed); a transform port's effect on columns stays inference's."""
+    datasets, fits = _dataset_columns(graph.workspace_id), _recorded_fits(graph.workspace_id)
 
     def infer(module: str, params: Any, inputs: Any) -> Any:
-        return schemas.infer(module, params, inputs, datasets)
+        return schemas.infer(module, params, inputs, datasets, fits)
 
-    return infer_columns(parse_document(document), module_registry(), infer)
+    parsed, registry = parse_document(document), module_registry()
+    known = infer_columns(parsed, registry, infer)
+    tables: dict[str, dict[str, Columns]] = {}
+    for node in parsed.nodes:
+        spec = registry.get(node.module)
+        if spec is None or node.id not in known:
+            continue
+        ports = {p.name for p in spec.outputs if p.type is PortType.DATAFRAME}
+        tables[node.id] = {
+            port: value
+            for port, value in known[node.id].items()
+            if port in ports and not isinstance(value, dict)
+        }
+    return tables

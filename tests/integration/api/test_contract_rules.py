@@ -223,3 +223,35 @@ def test_the_columns_known_before_running_are_typed_in_the_schema(team: Team) ->
     iris = known.json()["nodes"]["n2"]["dataset"]
     assert {"name": "sepal length (cm)", "dtype": "float64"} in iris
     assert None in known.json()["nodes"]["py"].values()  # a script's output: only a run tells
+
+
+def test_the_columns_after_apply_transformation_are_known_and_a_transform_is_no_table(
+    team: Team,
+) -> None:
+    answers = schema_validator("/api/graphs/{id}/columns/", "post", "200")
+    graph, document = _graph(team), simple_document(2)
+    for node_id, module in (("pca", "transform.pca@1"), ("apply", "transform.apply_transform@1")):
+        document["nodes"].append(
+            {"id": node_id, "module": module, "params": {}, "position": {"x": 0, "y": 0}}
+        )
+    for number, (source, target) in enumerate(
+        (
+            ("n2.dataset", "pca.dataset"),
+            ("pca.transform", "apply.transform"),
+            ("n1.dataset", "apply.dataset"),
+        )
+    ):
+        (s_node, s_port), (t_node, t_port) = source.split("."), target.split(".")
+        document["edges"].append(
+            {
+                "id": f"t{number}",
+                "source": {"node": s_node, "port": s_port},
+                "target": {"node": t_node, "port": t_port},
+            }
+        )
+    known = team.client("viewer").post(f"/api/graphs/{graph}/columns/", document, format="json")
+    assert known.status_code == 200, known.content
+    answers.validate(known.json())
+    nodes = known.json()["nodes"]
+    assert [c["name"] for c in nodes["apply"]["dataset"]] == ["target", "PC1", "PC2"]
+    assert set(nodes["pca"]) == {"dataset", "variance", "weights"}  # its tables only

@@ -15,6 +15,7 @@ from designer.runs.inference import build_version_scorer
 from designer.runs.models import Run
 from tests.integration.api.conftest import Team, make_team
 from tests.integration.api.test_runs import EXAMPLES, import_example, steps, wait_for
+from tests.support.graphs import graph, node
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -152,3 +153,59 @@ def test_a_feature_selection_before_training_is_replayed_by_the_scorer(team_tx: 
     assert exact.runtime == "sklearn", exact.runtime_reason  # the selection replayed fused
     replayed = [type(step.fitted).__name__ for step in exact.kernel.replayed]
     assert replayed == ["SelectionTransform", "ScaleTransform"]
+
+
+def test_a_frozen_transform_changes_columns_as_its_run_recorded_before_a_run(
+    team_tx: Team,
+) -> None:
+    editor, workspace = team_tx.client("editor"), team_tx.workspace.pk
+    fitted = graph(
+        [
+            node("iris", "data.sample_dataset@1", name="iris"),
+            node("split", "transform.split_rows@1"),
+            node("narrow", "transform.select_columns@1", pattern="^sepal l", mode="exclude"),
+            node("pca", "transform.pca@1", exclude=["target"]),
+            node("apply", "transform.apply_transform@1"),
+            node("hot", "transform.one_hot@1", columns=["target"]),
+        ],
+        [
+            ("iris.dataset", "split.dataset"),
+            ("split.train", "narrow.dataset"),
+            ("narrow.dataset", "pca.dataset"),
+            ("pca.transform", "apply.transform"),
+            ("split.test", "apply.dataset"),
+            ("split.train", "hot.dataset"),
+        ],
+    )
+    made = editor.post(
+        f"/api/workspaces/{workspace}/graphs/import/?name=fit", fitted, format="json"
+    )
+    started = editor.post(f"/api/graphs/{made.json()['id']}/runs/", {}, format="json")
+    run = wait_for(editor, started.json()["id"])
+    ran = steps(run)
+    assert run["status"] == "succeeded", {k: s["error"] for k, s in ran.items()}
+
+    frozen = {  # node -> the fitting step and the digest it names
+        "pca": ("pca", ran["pca"]["outputs"]["transform"]["digest"]),
+        "hot": ("hot", ran["hot"]["outputs"]["transform"]["digest"]),  # in place: no effect says
+        "other": ("pca", "0" * 64),  # not an output of the run
+    }
+    nodes = [node("iris", "data.sample_dataset@1", name="iris")]
+    edges = []
+    for name, (step, digest) in frozen.items():
+        params = {"run": run["id"], "step": step, "port": "transform", "digest": digest}
+        nodes += [
+            node(name, "transform.frozen_transform@1", **params),
+            node(f"apply_{name}", "transform.apply_transform@1"),
+        ]
+        edges += [
+            (f"{name}.transform", f"apply_{name}.transform"),
+            ("iris.dataset", f"apply_{name}.dataset"),
+        ]
+    url = f"/api/graphs/{made.json()['id']}/columns/"
+    known = editor.post(url, graph(nodes, edges), format="json").json()["nodes"]
+    recorded = ran["apply"]["outputs"]["dataset"]["summary"]["columns"]
+    assert known["apply_pca"]["dataset"] == [
+        {"name": c["name"], "dtype": c["dtype"]} for c in recorded
+    ]  # the sepal length the fit never saw kept, the rest become PC1, PC2
+    assert known["apply_hot"]["dataset"] is None and known["apply_other"]["dataset"] is None

@@ -7,9 +7,11 @@ from typing import Any
 
 from designer.engine.columns import infer_columns
 from designer.engine.schema import parse_graph
+from designer.engine.types import PortType
 from designer.modules import builtin_registry, schemas
 from designer.modules.data import load_sample
 from tests.support.graphs import graph, node
+from tests.unit.modules.harness import run_document
 
 DATASETS = {"loans": [{"name": "income", "dtype": "float64"}, {"name": "city", "dtype": "str"}]}
 
@@ -193,7 +195,7 @@ def test_topic_columns_are_appended_and_the_topics_table_known(run) -> None:
     ]
     assert found["unset"]["dataset"] is None  # no column chosen yet
     assert found["unset"]["topics"] == found["lda"]["topics"]
-    assert found["apply"]["dataset"] is None  # known once the fit has run
+    assert found["apply"]["dataset"] == found["lda"]["dataset"]  # fitted and applied on loans
 
 
 def test_statistics_tables_are_known_before_they_run(run) -> None:
@@ -217,32 +219,161 @@ def test_statistics_tables_are_known_before_they_run(run) -> None:
         ]
 
 
-def test_apply_transformation_lists_columns_only_for_transforms_that_keep_them() -> None:
-    steps = {  # node -> module and params, each fitted on iris and applied to iris
-        "normalize": ("transform.normalize@1", {}),
-        "fill": ("transform.clean_missing@1", {"strategy": "median"}),
-        "drop": ("transform.clean_missing@1", {"strategy": "remove_columns"}),
-        "pca": ("transform.pca@1", {}),
-        "bins": ("transform.group_into_bins@1", {}),
-    }
-    nodes = [node("iris", "data.sample_dataset@1", name="iris")]
-    edges = []
-    for name, (module, params) in steps.items():
+FITS = {  # node -> a module fitting a transform and its params
+    "normalize": ("transform.normalize@1", {}),
+    "fill": ("transform.clean_missing@1", {"columns": ["credit_score"], "strategy": "median"}),
+    "removed": (
+        "transform.clean_missing@1",
+        {"columns": ["employment", "credit_score"], "strategy": "remove_columns"},
+    ),
+    "clipped": ("transform.clip@1", {"columns": ["age", "loan_amount"]}),
+    "to_missing": ("transform.clip@1", {"replace": "missing"}),
+    "pca": ("transform.pca@1", {"exclude": ["credit_score"], "count": 3}),
+    "appended": ("transform.group_into_bins@1", {"columns": ["age", "loan_amount"], "bins": 4}),
+    "replaced": ("transform.group_into_bins@1", {"columns": ["term_months"], "mode": "replace"}),
+    "topics": ("transform.lda@1", {"column": "loan_purpose", "topics": 2}),
+}
+UNKNOWN = {  # node -> a fit whose effect on columns depends on the data it is fitted on
+    "indicators": ("transform.one_hot@1", {"columns": ["home_ownership"]}),
+    "ngrams": ("transform.text_features@1", {"columns": ["loan_purpose"]}),
+    "selected": (
+        "ml.select_features@1",
+        {"label": "annual_income", "columns": ["age", "loan_amount", "term_months"], "count": 2},
+    ),
+    "gaps": ("transform.clean_missing@1", {"strategy": "remove_columns"}),
+}
+
+
+def fitted_and_applied(fits: dict[str, tuple[str, dict[str, Any]]]) -> dict[str, Any]:
+    """Each fit on the loan applications' training rows less applicant_id, applied to the test
+    rows with it: a column the fit never saw passes through (PCA, normalizing, clipping every
+    numeric column leave it alone)."""
+    nodes = [
+        node("loans", "data.sample_dataset@1", name="loan_applications"),
+        node("clean", "transform.clean_missing@1", columns=["employment", "annual_income"]),
+        node("split", "transform.split_rows@1", fraction=0.3),
+        node("train", "transform.select_columns@1", columns=["applicant_id"], mode="exclude"),
+    ]
+    edges = [
+        ("loans.dataset", "clean.dataset"),
+        ("clean.dataset", "split.dataset"),
+        ("split.train", "train.dataset"),
+    ]
+    for name, (module, params) in fits.items():
         nodes += [
             node(name, module, **params),
             node(f"apply_{name}", "transform.apply_transform@1"),
         ]
         edges += [
-            ("iris.dataset", f"{name}.dataset"),
+            ("train.dataset", f"{name}.dataset"),
             (f"{name}.transform", f"apply_{name}.transform"),
-            ("iris.dataset", f"apply_{name}.dataset"),
+            ("split.test", f"apply_{name}.dataset"),
         ]
-    found = columns_of(graph(nodes, edges))
-    iris = found["iris"]["dataset"]
-    assert found["apply_normalize"]["dataset"] == iris
-    assert found["apply_fill"]["dataset"] == iris
-    for changes in ("drop", "pca", "bins"):  # known once the fit has run
-        assert found[f"apply_{changes}"]["dataset"] is None
+    return graph(nodes, edges)
+
+
+def test_apply_transformation_changes_columns_as_the_fitted_transform_does(tmp_path) -> None:
+    doc = fitted_and_applied(FITS)
+    found = columns_of(doc)
+    ran = run_document(doc, tmp_path).values
+    for name in FITS:  # as the transform makes them on a table it was not fitted on, types too
+        made = ran[f"apply_{name}"]["dataset"]
+        assert found[f"apply_{name}"]["dataset"] == [
+            {"name": str(c), "dtype": str(t)} for c, t in made.dtypes.items()
+        ], name
+    test = names(found["split"]["test"])
+    assert names(found["apply_pca"]["dataset"]) == [
+        "applicant_id", "employment", "home_ownership", "loan_purpose", "credit_score",
+        "approved", "PC1", "PC2", "PC3",
+    ]  # fmt: skip
+    assert names(found["apply_removed"]["dataset"]) == [
+        c
+        for c in test
+        if c not in ("employment", "credit_score")  # type: ignore[union-attr]
+    ]
+    assert {"name": "age", "dtype": "float64"} in found["apply_normalize"]["dataset"]
+
+
+def test_what_a_fitted_transform_does_depends_on_its_data_it_is_not_known(tmp_path) -> None:
+    doc = fitted_and_applied(UNKNOWN)
+    found = columns_of(doc)
+    ran = run_document(doc, tmp_path).values
+    assert found["gaps"]["dataset"] is None  # the columns with gaps are removed: known once run
+    for name in UNKNOWN:  # the categories, the vocabulary, the features kept, the gaps
+        assert found[name]["transform"] is None, name
+        assert found[f"apply_{name}"]["dataset"] is None, name
+        assert list(ran[f"apply_{name}"]["dataset"].columns) != names(found["split"]["test"])
+
+
+def test_a_transform_refused_on_a_table_leaves_its_columns_unknown() -> None:
+    fitted_on = [{"name": "age", "dtype": "int64"}, {"name": "note", "dtype": "str"}]
+    pca = schemas.infer("transform.pca", {}, {"dataset": fitted_on}, dict.get)
+    change = pca["transform"]  # type: ignore[index]
+    assert change == {
+        "removes": ["age"],
+        "changes": [],
+        "appends": [{"name": f"PC{i}", "dtype": "float64"} for i in (1, 2)],
+    }
+    for table in (  # the column it reduces is missing; a component's name is taken
+        [{"name": "note", "dtype": "str"}],
+        [*fitted_on, {"name": "PC2", "dtype": "float64"}],
+    ):
+        applied = schemas.infer(
+            "transform.apply_transform", {}, {"transform": change, "dataset": table}, dict.get
+        )
+        assert applied == {"dataset": None}, table
+
+
+def test_a_picker_after_apply_transformation_knows_the_columns_before_a_run(tmp_path) -> None:
+    doc = graph(
+        [
+            node("iris", "data.sample_dataset@1", name="iris"),
+            node("split", "transform.split_rows@1"),
+            node("pca", "transform.pca@1", count=2),
+            node("apply", "transform.apply_transform@1"),
+            node("bins", "transform.group_into_bins@1", columns=["PC1"], bins=3),
+            node("apply_bins", "transform.apply_transform@1"),
+            node("pick", "transform.select_columns@1", columns=["PC1_bin", "target"]),
+            node("lr", "ml.logistic_regression@1"),
+            node("fit", "ml.train_model@1", label="target"),
+            node("score", "ml.score_model@1"),
+        ],
+        [
+            ("iris.dataset", "split.dataset"),
+            ("split.train", "pca.dataset"),
+            ("pca.transform", "apply.transform"),
+            ("split.test", "apply.dataset"),
+            ("pca.dataset", "bins.dataset"),
+            ("bins.transform", "apply_bins.transform"),
+            ("apply.dataset", "apply_bins.dataset"),
+            ("apply_bins.dataset", "pick.dataset"),
+            ("lr.model", "fit.model"),
+            ("bins.dataset", "fit.dataset"),
+            ("fit.model", "score.model"),
+            ("apply_bins.dataset", "score.dataset"),
+        ],
+    )
+    found = columns_of(doc)
+    ran = run_document(doc, tmp_path).values
+    for step in ("apply", "apply_bins", "pick"):  # as the steps make them, types too
+        made = ran[step]["dataset"]
+        assert found[step]["dataset"] == [
+            {"name": str(c), "dtype": str(t)} for c, t in made.dtypes.items()
+        ], step
+    scored = names(found["score"]["dataset"])  # the probabilities follow, once it has run
+    assert scored == [str(c) for c in ran["score"]["dataset"].columns][: len(scored or [])]
+    assert names(found["pick"]["dataset"]) == ["PC1_bin", "target"]
+    assert names(found["apply_bins"]["dataset"]) == ["target", "PC1", "PC2", "PC1_bin"]
+
+
+def test_every_module_fitting_a_transform_says_what_it_does_to_columns() -> None:
+    fitting = {
+        spec.name
+        for spec in builtin_registry()
+        if any(p.type is PortType.TRANSFORM for p in spec.outputs)
+        and spec.name != "transform.frozen_transform"
+    }
+    assert fitting == schemas.FITTING
 
 
 def test_text_is_cleaned_in_place_or_appended_and_hashed_into_known_columns(run) -> None:
