@@ -9,6 +9,7 @@ from typing import Any
 from designer.engine.cache import NullCache
 from designer.engine.columns import Column, Columns, infer_columns
 from designer.engine.machine import preview
+from designer.engine.params import INT_MAX
 from designer.engine.plan import Plan
 from designer.engine.runners.docker import pin_plan_images
 from designer.engine.types import PortType
@@ -139,7 +140,10 @@ def _table_columns(output: Any) -> list[Column] | None:
 
 def _recorded_fits(workspace_id: int) -> schemas.RecordedFits:
     def lookup(params: Any) -> schemas.RecordedFit | None:
-        run = Run.objects.filter(pk=params.get("run"), workspace_id=workspace_id).first()
+        run_id = params.get("run")  # as posted: the page asks before the params are checked
+        if type(run_id) is not int or not 0 < run_id <= INT_MAX:
+            return None
+        run = Run.objects.filter(pk=run_id, workspace_id=workspace_id).first()
         if run is None:
             return None
         steps = {step.key: step for step in run.step_list}

@@ -209,3 +209,9 @@ def test_a_frozen_transform_changes_columns_as_its_run_recorded_before_a_run(
         {"name": c["name"], "dtype": c["dtype"]} for c in recorded
     ]  # the sepal length the fit never saw kept, the rest become PC1, PC2
     assert known["apply_hot"]["dataset"] is None and known["apply_other"]["dataset"] is None
+
+    for run_id in ("abc", [str(run["id"])], True, 10**30, -1):  # params as typed, not yet checked
+        nodes[1]["params"]["run"] = run_id
+        answer = editor.post(url, graph(nodes, edges), format="json")
+        assert answer.status_code == 200, answer.content
+        assert answer.json()["nodes"]["apply_pca"]["dataset"] is None
