@@ -10,12 +10,12 @@ import pandas as pd
 
 from designer.engine.context import StepContext, StepError
 from designer.modules._frames import frame, require_columns
+from designer.modules.evaluate import RECOMMENDED_ATTR
 from designer.modules.models import TrainedRecommender
 
 SCORED_RATING = "Scored Rating"
 USER = "User"  # item recommendation: one row per user, then its items best first
 RECOMMENDED_ITEM = "Recommended Item"  # "Recommended Item 1" … "Recommended Item N"
-RECOMMENDED_ATTR = "designer_recommended"  # DataFrame.attrs key: what Evaluate recommender reads
 MIN_USERS = MIN_ITEMS = 2
 
 

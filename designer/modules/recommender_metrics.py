@@ -11,9 +11,8 @@ import pandas as pd
 
 from designer.engine.context import StepContext, StepError
 from designer.modules._frames import frame, require_columns
-from designer.modules.evaluate import clean
+from designer.modules.evaluate import RECOMMENDED_ATTR, clean
 from designer.modules.recommender import (
-    RECOMMENDED_ATTR,
     RECOMMENDED_ITEM,
     SCORED_RATING,
     USER,

@@ -7,7 +7,7 @@ from designer.engine.types import ParamType, PortType
 from designer.modules.specs import SEED_MAX, TRAINING_TIMEOUT, builtin
 
 RECOMMENDATION = "Recommendation"
-_HELPERS = ("_frames", "models", "recommender")
+_HELPERS = ("_frames", "models", "recommender", "evaluate", "training")
 _RECOMMENDER = PortSpec(
     "recommender", PortType.RECOMMENDER, "A trained recommender (Train SVD recommender)."
 )
@@ -172,6 +172,6 @@ SPECS = [
             _column("item", "The test table's item column;", "empty: the recommender's."),
             _column("rating", "The test table's rating column;", "empty: the recommender's."),
         ),
-        helpers=(*_HELPERS, "evaluate", "training"),
+        helpers=_HELPERS,
     ),
 ]
