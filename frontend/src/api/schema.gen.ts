@@ -1549,7 +1549,7 @@ export interface components {
         };
         /** @description Body of deriving a real-time inference graph from a run. */
         InferenceGraphRequest: {
-            /** @description The Score model node to serve; needed when the graph has several. */
+            /** @description The scoring node to serve (Score model, Assign data to clusters or Score SVD recommender); needed when the graph has several. */
             score_node?: string;
             /** @description The new graph's name. */
             name?: string;
