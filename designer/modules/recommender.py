@@ -27,7 +27,7 @@ def _triple_columns(ctx: StepContext, df: pd.DataFrame) -> tuple[str, str, str]:
         if not name:
             if df.shape[1] <= i:
                 raise StepError(
-                    f"{param}: the table has {df.shape[1]} columns; name the {param} column "
+                    f"{param}: the table has only {df.shape[1]} column(s); name the {param} column "
                     "or give a table of user, item, rating columns",
                     param=param,
                 )

@@ -135,6 +135,17 @@ def evaluate_recommender(ctx: StepContext) -> Mapping[str, Any]:
         )
     columns = _test_columns(ctx, test, info)
     if info["mode"] == "rating_prediction":
+        needed = [info["user"], info["item"], SCORED_RATING]
+    else:
+        needed = [USER, *(f"{RECOMMENDED_ITEM} {k}" for k in range(1, int(info["count"]) + 1))]
+    lost = [c for c in needed if c not in scored.columns]
+    if lost:
+        raise StepError(
+            f"scored: the scored table lacks {', '.join(repr(c) for c in lost)}; connect Score "
+            "SVD recommender's output as it is",
+            port="scored",
+        )
+    if info["mode"] == "rating_prediction":
         task = "rating_prediction"
         result = rating_metrics(test, scored, columns, info)
     else:

@@ -207,7 +207,7 @@ def test_ranking_metrics_count_test_ratings_at_or_above_the_threshold(run, ratin
 @pytest.mark.parametrize(
     ("table", "params", "start"),
     [
-        (pd.DataFrame({"u": [1, 2]}), {}, "item: the table has 1 columns"),
+        (pd.DataFrame({"u": [1, 2]}), {}, "item: the table has only 1 column(s)"),
         (pd.DataFrame({"u": [1, 2], "i": [1, 2], "r": ["a", "b"]}), {}, "rating: column 'r'"),
         (
             pd.DataFrame({"u": [1, 2], "i": [1, 2], "r": [1.0, None]}),
@@ -246,6 +246,8 @@ def test_bad_scoring_and_evaluation_inputs_are_refused(run, ratings) -> None:
     twice = pd.concat([test, test.head(2)], ignore_index=True)
     with pytest.raises(StepError, match=r"^test: 2 user, item pairs are rated more than once"):
         run(EVALUATE, {}, test=twice, scored=scored)
+    with pytest.raises(StepError, match=r"^scored: the scored table lacks 'Scored Rating'"):
+        run(EVALUATE, {}, test=test, scored=scored.drop(columns="Scored Rating"))
     with pytest.raises(StepError, match=r"^scored: this table has no recommender scores"):
         run(EVALUATE, {}, test=test, scored=test)
     with pytest.raises(StepError, match=r"^scored: these are a recommender's scores"):
