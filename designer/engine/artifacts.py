@@ -116,7 +116,7 @@ def prepare(value: Any, port_type: PortType, port: str = "output") -> Prepared:
         return _json(value)
     if port_type is PortType.FIGURES:
         return _figures(value, port)
-    if port_type in (PortType.MODEL, PortType.TRANSFORM):
+    if port_type in (PortType.MODEL, PortType.TRANSFORM, PortType.RECOMMENDER):
         if value is None:
             raise OutputTypeError(f"output `{port}` must be a {port_type.value}, got None")
         return _pickle(value)

@@ -11,6 +11,7 @@ class PortType(StrEnum):
     DATAFRAME = "DataFrame"  # a table, stored as Parquet
     MODEL = "Model"  # a trained (or untrained) estimator, stored as a pickle
     TRANSFORM = "Transform"  # a fitted transformation (e.g. normalizer), stored as a pickle
+    RECOMMENDER = "Recommender"  # a trained recommender (user-item ratings), stored as a pickle
     METRICS = "Metrics"  # evaluation results, stored as JSON
     FIGURES = "Figures"  # images a step drew ({"figures": [{title, width, height, png}]}), JSON
     ANY = "Any"

@@ -20,6 +20,7 @@ from designer.modules.training import (
 
 ASSIGNMENTS = "Assignments"
 CLUSTER_ATTR = "designer_clusters"  # DataFrame.attrs key set by the clustering modules
+RECOMMENDED_ATTR = "designer_recommended"  # set by Score SVD recommender (recommender.py)
 CURVE_POINTS = 101
 SCATTER_POINTS = 500  # rows drawn in the predicted-against-actual plot
 RESIDUAL_BINS = 30
@@ -214,6 +215,11 @@ def _evaluate_one(df: pd.DataFrame, port: str) -> dict[str, Any]:
             "learner": info.get("learner"),
             **clustering_metrics(df, list(info["features"])),
         }
+    if RECOMMENDED_ATTR in df.attrs:
+        raise StepError(
+            f"{port}: these are a recommender's scores; connect them to Evaluate recommender",
+            port=port,
+        )
     info = df.attrs.get(SCORED_ATTR)
     if not info or SCORED_LABELS not in df.columns:
         raise StepError(

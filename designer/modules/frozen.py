@@ -1,4 +1,5 @@
-"""Frozen modules: a trained model, fitted transform or table taken as is from an earlier run."""
+"""Frozen modules: a trained model or recommender, fitted transform or table taken as is from an
+earlier run."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from typing import Any
 import pandas as pd
 
 from designer.engine.context import StepContext, StepError
-from designer.modules.models import TrainedModel
+from designer.modules.models import TrainedModel, TrainedRecommender
 
 
 def _load(ctx: StepContext, kind: str, accepts: Callable[[Any], bool], what: str) -> Any:
@@ -30,6 +31,14 @@ def _load(ctx: StepContext, kind: str, accepts: Callable[[Any], bool], what: str
 def frozen_model(ctx: StepContext) -> Mapping[str, Any]:
     """Output the trained model a step of an earlier run produced."""
     return {"model": _load(ctx, "pickle", lambda v: isinstance(v, TrainedModel), "a trained model")}
+
+
+def frozen_recommender(ctx: StepContext) -> Mapping[str, Any]:
+    """Output the trained recommender a step of an earlier run produced."""
+    recommender = _load(
+        ctx, "pickle", lambda v: isinstance(v, TrainedRecommender), "a trained recommender"
+    )
+    return {"recommender": recommender}
 
 
 def frozen_transform(ctx: StepContext) -> Mapping[str, Any]:

@@ -74,3 +74,33 @@ def scalar_params(estimator: Any) -> dict[str, Any]:
     params = estimator.get_params(deep=True)
     plain = (int, float, str, bool, tuple, type(None))
     return {k: v for k, v in params.items() if isinstance(v, plain)}
+
+
+@dataclass
+class TrainedRecommender:
+    """A fitted surprise SVD with the columns and rating scale it was trained on (the trainset,
+    which knows who rated what, travels inside `algorithm`)."""
+
+    algorithm: Any = field(repr=False)  # surprise.SVD, fitted; .trainset holds the ratings
+    user: str
+    item: str
+    rating: str
+    scale: tuple[float, float]
+    hyperparameters: dict[str, Any] = field(default_factory=dict)
+    learner: str = "SVD recommender"
+
+    def get_params(self, deep: bool = False) -> dict[str, Any]:
+        """Describe the recommender for output summaries (the engine shows these in the
+        inspector); `label` is the rating column, which real-time requests leave out."""
+        trainset = self.algorithm.trainset
+        return {
+            "learner": self.learner,
+            "user": self.user,
+            "item": self.item,
+            "label": self.rating,
+            "rating_scale": list(self.scale),
+            "users": trainset.n_users,
+            "items": trainset.n_items,
+            "ratings": trainset.n_ratings,
+            "hyperparameters": self.hyperparameters,
+        }

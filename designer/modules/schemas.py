@@ -33,6 +33,8 @@ SCORED_PROBABILITIES = "Scored Probabilities"
 ANOMALY_SCORE = "Anomaly Score"  # an anomaly detector's score (higher: more anomalous)
 MAX_LISTED_HASHES = 16_384  # more hash columns are left unknown: a list no editor can show
 TOP_WORDS = 10  # the words Latent Dirichlet Allocation lists per topic (lda.py)
+SCORED_RATING = "Scored Rating"  # Score SVD recommender's (recommender.py)
+RECOMMENDED_ITEM = "Recommended Item"
 
 # modules whose table outputs hold exactly their input table's columns
 PASS_THROUGH = {
@@ -421,7 +423,22 @@ def _columns_of(
         scores = (SCORED_LABELS, SCORED_PROBABILITIES, ANOMALY_SCORE)
         kept = [c for c in table if not c["name"].startswith(scores)]
         return {"dataset": [*kept, {"name": SCORED_LABELS, "dtype": ""}]}
+    if module == "ml.score_svd_recommender":
+        return {"dataset": _recommended(params, table)}
     return None
+
+
+def _recommended(params: Mapping[str, Any], table: Columns) -> Columns:
+    """Score SVD recommender: the rows with a Scored Rating, or User then the N items (their
+    types are the trained model's, unknown here)."""
+    if str(params.get("mode") or "rating_prediction") == "item_recommendation":
+        count = int(params.get("count") or 5)
+        names = ["User", *(f"{RECOMMENDED_ITEM} {k}" for k in range(1, count + 1))]
+        return [{"name": name, "dtype": ""} for name in names]
+    if table is None:
+        return None
+    kept = [c for c in table if c["name"] != SCORED_RATING]
+    return [*kept, {"name": SCORED_RATING, "dtype": "float64"}]
 
 
 def sample_columns() -> dict[str, list[Column]]:

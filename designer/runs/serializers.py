@@ -336,7 +336,8 @@ class InferenceGraphSerializer(StrictSerializer):
     score_node = serializers.CharField(
         required=False,
         max_length=200,
-        help_text="The Score model node to serve; needed when the graph has several.",
+        help_text="The scoring node to serve (Score model, Assign data to clusters or Score SVD "
+        "recommender); needed when the graph has several.",
     )
     name = serializers.CharField(required=False, max_length=200, help_text="The new graph's name.")
 

@@ -1,11 +1,13 @@
 """Derive a real-time inference graph from a training graph and the outputs of one of its runs.
 
-The scoring node (Score model or Assign data to clusters) is kept with the steps its rows come
-through; trained models, fitted transforms and side tables become frozen nodes that load that
-run's outputs by digest; steps that fitted a transform on the rows become Apply transformation
-with the frozen fit; row splits and SMOTE are bypassed; the data source becomes a Web service
-input whose batch input is the run's training rows without the label columns; a Web service
-output follows the scored columns. Pure data in and out: the caller supplies the run's step outputs.
+The scoring node (Score model, Assign data to clusters or Score SVD recommender) is kept with
+the steps its rows come through; trained models and recommenders, fitted transforms and side
+tables become frozen nodes that load that run's outputs by digest; steps that fitted a transform
+on the rows become Apply transformation with the frozen fit; row splits and SMOTE are bypassed;
+the data source becomes a Web service input whose batch input is the run's training rows without
+the label columns (a recommender's: only its user column, and its item column where the scores
+need it); a Web service output follows the scored columns. Pure data in and out: the caller
+supplies the run's step outputs.
 """
 
 from __future__ import annotations
@@ -15,11 +17,17 @@ from typing import Any
 
 from designer.engine.registry import ModuleSpec, Registry
 from designer.engine.types import PortType
-from designer.modules.specs.frozen import FROZEN_DATASET, FROZEN_MODEL, FROZEN_TRANSFORM
+from designer.modules.specs.frozen import (
+    FROZEN_DATASET,
+    FROZEN_MODEL,
+    FROZEN_RECOMMENDER,
+    FROZEN_TRANSFORM,
+)
 from designer.modules.specs.output import WEB_SERVICE_INPUT as WEB_INPUT
 from designer.modules.specs.output import WEB_SERVICE_OUTPUT as WEB_OUTPUT
 
-SCORERS = ("ml.score_model", "ml.assign_clusters")
+RECOMMENDER_SCORER = "ml.score_svd_recommender"
+SCORERS = ("ml.score_model", "ml.assign_clusters", RECOMMENDER_SCORER)
 # steps on training rows only: request rows are not split, sampled or grown by SMOTE
 BYPASSED = (
     "transform.split_rows",
@@ -32,16 +40,19 @@ SELECT = "transform.select_columns"
 FROZEN = {
     PortType.MODEL: FROZEN_MODEL,
     PortType.TRANSFORM: FROZEN_TRANSFORM,
+    PortType.RECOMMENDER: FROZEN_RECOMMENDER,
     PortType.DATAFRAME: FROZEN_DATASET,
 }
 FROZEN_PORT = {
     PortType.MODEL: "model",
     PortType.TRANSFORM: "transform",
+    PortType.RECOMMENDER: "recommender",
     PortType.DATAFRAME: "dataset",
 }
 RESPONSE_PATTERN = (
     r"^(Scored Labels|Scored Probabilities.*|Anomaly Score|Assignments|DistancesToClusterCenter.*)$"
 )
+RECOMMENDER_RESPONSE = r"^(Scored Rating|User|Recommended Item \d+)$"
 
 Outputs = Mapping[str, Mapping[str, Mapping[str, Any]]]  # node -> port -> {"digest", "summary"}
 
@@ -183,16 +194,36 @@ class _Derivation:
                 self.add_edge(self.frozen(source, kind), (kept, port.name))
         return kept, read
 
+    def model_params(self, score: Mapping[str, Any], port: str, key: str) -> Any:
+        """A param of the model (or recommender) the scoring node reads on `port`: from its
+        stored summary, else from its trainer's params."""
+        wire = self.sources.get((score["id"], port))
+        if wire is None:
+            return None
+        summary = self.outputs.get(wire[0], {}).get(wire[1], {}).get("summary") or {}
+        return (summary.get("params") or {}).get(key) or (
+            self.nodes[wire[0]].get("params") or {}
+        ).get(key)
+
     def labels(self, score: Mapping[str, Any]) -> list[str]:
         """The label column of the scoring node's model (from its summary, else its trainer)."""
-        wire = self.sources.get((score["id"], "model"))
-        if wire is None:
-            return []
-        summary = self.outputs.get(wire[0], {}).get(wire[1], {}).get("summary") or {}
-        label = (summary.get("params") or {}).get("label") or (
-            self.nodes[wire[0]].get("params") or {}
-        ).get("label")
+        label = self.model_params(score, "model", "label")
         return [str(label)] if label else []
+
+    def recommender_keys(self, score: Mapping[str, Any]) -> list[str]:
+        """The columns a recommender's request rows hold: the user, and the item where the
+        scores need it (predicted ratings, or ranking the items named in the request)."""
+        params = score.get("params") or {}
+        user = str(params.get("user") or self.model_params(score, "recommender", "user") or "")
+        item = str(params.get("item") or self.model_params(score, "recommender", "item") or "")
+        if not user or not item:
+            raise DeriveError(
+                f"node {score['id']}: its recommender's user and item columns are unknown; "
+                "derive the inference graph from a run where it was trained",
+                [{"node": score["id"], "port": "recommender", "code": "no_output", "message": ""}],
+            )
+        ranked = params.get("mode") == "item_recommendation" and params.get("candidates") != "rated"
+        return [user] if ranked else [user, item]
 
 
 def derive_inference_graph(
@@ -210,7 +241,17 @@ def derive_inference_graph(
 
     # the Web service input, fed in batch runs by the training rows without the labels
     rows = derivation.frozen(chain[-1][1], PortType.DATAFRAME)
-    labels = derivation.labels(score)
+    recommends = _name(score) == RECOMMENDER_SCORER
+    if recommends:
+        request = derivation.add_node(
+            "request_columns",
+            SELECT,
+            {"columns": derivation.recommender_keys(score), "mode": "include"},
+            "Request columns (the recommender's keys)",
+        )
+        derivation.add_edge(rows, (request, "dataset"))
+        rows = (request, "dataset")
+    labels = [] if recommends else derivation.labels(score)
     if labels:
         request = derivation.add_node(
             "request_columns",
@@ -232,7 +273,7 @@ def derive_inference_graph(
     response = derivation.add_node(
         "response_columns",
         SELECT,
-        {"pattern": RESPONSE_PATTERN, "mode": "include"},
+        {"pattern": RECOMMENDER_RESPONSE if recommends else RESPONSE_PATTERN, "mode": "include"},
         "Response columns",
     )
     derivation.add_edge(above, (response, "dataset"))
@@ -287,7 +328,8 @@ def _scoring_node(nodes: Mapping[str, dict[str, Any]], wanted: str | None) -> di
         chosen = nodes.get(wanted)
         if chosen is None or _name(chosen) not in SCORERS:
             raise DeriveError(
-                f"score_node: {wanted!r} is not a Score model or Assign data to clusters node; "
+                f"score_node: {wanted!r} is not a Score model, Assign data to clusters or Score "
+                "SVD recommender node; "
                 f"the graph has: {', '.join(n['id'] for n in candidates) or 'none'}",
                 [{"field": "score_node", "code": "invalid", "message": "not a scoring node"}],
             )

@@ -64,6 +64,7 @@ SERVABLE = (
     "transform.feature_hashing",
     "ml.score_model",
     "ml.assign_clusters",
+    "ml.score_svd_recommender",
     WEB_OUTPUT,
 )
 # steps fitted on nothing: resolved against the training rows, then replayed in the kernel
@@ -181,7 +182,7 @@ class Scorer:
 
 
 def _json_value(value: Any) -> Any:
-    if isinstance(value, float) and math.isnan(value):
+    if (isinstance(value, float) and math.isnan(value)) or value is pd.NA:
         return None
     return value
 

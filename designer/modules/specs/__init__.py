@@ -100,6 +100,7 @@ def all_builtin_specs() -> list[ModuleSpec]:
         frozen,
         ml,
         output,
+        recommendation,
         script,
         statistics,
         text,
@@ -113,6 +114,7 @@ def all_builtin_specs() -> list[ModuleSpec]:
         *text.SPECS,
         *script.SPECS,
         *ml.SPECS,
+        *recommendation.SPECS,
         *output.SPECS,
         *frozen.SPECS,
     ]

@@ -6,7 +6,15 @@ from designer.engine.registry import ParamSpec, PortSpec
 from designer.engine.types import ParamType, PortType
 from designer.modules.specs import builtin
 
-SAMPLE_DATASETS = ("iris", "wine", "breast_cancer", "diabetes", "digits", "loan_applications")
+SAMPLE_DATASETS = (
+    "iris",
+    "wine",
+    "breast_cancer",
+    "diabetes",
+    "digits",
+    "loan_applications",
+    "restaurant_ratings",
+)
 
 _OUT = (PortSpec("dataset", PortType.DATAFRAME, "The loaded table."),)
 
@@ -17,9 +25,11 @@ SPECS = [
         "Data input",
         """Loads one of the sample datasets bundled with the designer: scikit-learn's iris, wine,
         breast cancer, diabetes and digits sets (read from the files scikit-learn ships, never
-        downloaded), or the loan applications CSV shipped in the repository (a synthetic table
-        with numeric and categorical columns and missing values). The target column is named
-        "target" (loan applications: "approved").""",
+        downloaded), or two synthetic CSVs shipped in the repository: loan applications (numeric
+        and categorical columns and missing values) and restaurant ratings (300 users' 1-5 star
+        ratings of 60 restaurants: user_id, restaurant, rating, cuisine; for the recommendation
+        modules). The target column is named "target" (loan applications: "approved";
+        restaurant ratings: "rating").""",
         "data:sample_dataset",
         outputs=_OUT,
         params=(

@@ -8,8 +8,14 @@ from designer.modules.specs import builtin
 
 FROZEN_MODEL = "ml.frozen_model"
 FROZEN_TRANSFORM = "transform.frozen_transform"
+FROZEN_RECOMMENDER = "ml.frozen_recommender"
 FROZEN_DATASET = "data.frozen_dataset"
-FROZEN_KINDS = {FROZEN_MODEL: "pickle", FROZEN_TRANSFORM: "pickle", FROZEN_DATASET: "parquet"}
+FROZEN_KINDS = {
+    FROZEN_MODEL: "pickle",
+    FROZEN_TRANSFORM: "pickle",
+    FROZEN_RECOMMENDER: "pickle",
+    FROZEN_DATASET: "parquet",
+}
 
 _SOURCE = (
     ParamSpec("run", ParamType.INT, label="Run", description="The run it comes from.", minimum=1),
@@ -55,6 +61,13 @@ SPECS = [
         "bounds, n-grams, topics, feature selection)",
         "frozen_transform",
         PortSpec("transform", PortType.TRANSFORM, "The fitted transform."),
+    ),
+    _frozen(
+        FROZEN_RECOMMENDER,
+        "Frozen trained recommender",
+        "a trained recommender",
+        "frozen_recommender",
+        PortSpec("recommender", PortType.RECOMMENDER, "The trained recommender."),
     ),
     _frozen(
         FROZEN_DATASET,

@@ -666,7 +666,7 @@ SPECS = [*FEATURE_SELECTION, *LEARNERS, *TRAINING]
 # Which way each metric of Evaluate model (and the cross-validation and tuning summaries) is
 # better: run comparisons colour a change by it.
 HIGHER_IS_BETTER = ("accuracy", "precision", "recall", "f1", "auc", "r2", "silhouette",
-                    "calinski_harabasz")  # fmt: skip
+                    "calinski_harabasz", "ndcg")  # fmt: skip
 LOWER_IS_BETTER = ("log_loss", "mae", "mse", "rmse", "relative_absolute_error",
                    "relative_squared_error", "davies_bouldin", "pinball_loss")  # fmt: skip
 METRIC_DIRECTIONS = {

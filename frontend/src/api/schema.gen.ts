@@ -1549,7 +1549,7 @@ export interface components {
         };
         /** @description Body of deriving a real-time inference graph from a run. */
         InferenceGraphRequest: {
-            /** @description The Score model node to serve; needed when the graph has several. */
+            /** @description The scoring node to serve (Score model, Assign data to clusters or Score SVD recommender); needed when the graph has several. */
             score_node?: string;
             /** @description The new graph's name. */
             name?: string;
@@ -2216,12 +2216,13 @@ export interface components {
          * @description * `DataFrame` - DataFrame
          *     * `Model` - Model
          *     * `Transform` - Transform
+         *     * `Recommender` - Recommender
          *     * `Metrics` - Metrics
          *     * `Figures` - Figures
          *     * `Any` - Any
          * @enum {string}
          */
-        PortSpecTypeEnum: "DataFrame" | "Model" | "Transform" | "Metrics" | "Figures" | "Any";
+        PortSpecTypeEnum: "DataFrame" | "Model" | "Transform" | "Recommender" | "Metrics" | "Figures" | "Any";
         /** @description A numeric input column over the training rows. */
         Profile: {
             /** Format: double */
@@ -2949,7 +2950,7 @@ export interface components {
             inputs: {
                 port: string;
                 /** @enum {string} */
-                type: "DataFrame" | "Model" | "Transform" | "Metrics" | "Figures" | "Any";
+                type: "DataFrame" | "Model" | "Transform" | "Recommender" | "Metrics" | "Figures" | "Any";
                 /** @description Null: the input is not wired. */
                 from: {
                     step: string;
@@ -2959,7 +2960,7 @@ export interface components {
             outputs: {
                 port: string;
                 /** @enum {string} */
-                type: "DataFrame" | "Model" | "Transform" | "Metrics" | "Figures" | "Any";
+                type: "DataFrame" | "Model" | "Transform" | "Recommender" | "Metrics" | "Figures" | "Any";
             }[];
             timeout?: number;
             retries?: number;

@@ -40,6 +40,7 @@ const PORT_COLORS: Record<string, string> = {
   DataFrame: "#2f6fed",
   Model: "#8b5cf6",
   Transform: "#0d9488",
+  Recommender: "#65a30d",
   Metrics: "#ea580c",
   Figures: "#db2777",
   Any: "#6b7280",

@@ -404,7 +404,7 @@ function Editor({ initial, catalogue }: { initial: GraphDetail; catalogue: Catal
           graphId={graphId}
           workspaceId={initial.workspace}
           graphName={name}
-          inferenceGraph={doc.nodes.some((n) => n.module.startsWith("ml.frozen_model@"))}
+          inferenceGraph={doc.nodes.some((n) => /^ml\.frozen_(model|recommender)@/.test(n.module))}
           beforePublish={collab.saved}
           onClose={() => setPublishing(false)}
         />

@@ -153,7 +153,7 @@ function RunLayout({ detail, doc, catalogue, view, socketUp, onChanged }: { deta
     }
   };
   // a succeeded training run becomes an inference graph (frozen model and transforms) to publish as a real-time endpoint
-  const scoringSteps = doc.nodes.filter((n) => /^ml\.(score_model|assign_clusters)@/.test(n.module)).map((n) => n.id);
+  const scoringSteps = doc.nodes.filter((n) => /^ml\.(score_model|assign_clusters|score_svd_recommender)@/.test(n.module)).map((n) => n.id);
   const deriveInferenceGraph = async () => {
     const chosen = scoringSteps.length > 1 ? (selected !== null && scoringSteps.includes(selected) ? selected : null) : undefined;
     if (chosen === null) {

@@ -88,8 +88,8 @@ def test_problems_name_file_and_field(folder: Path) -> None:
         f"{path}: name: 'Bad Name' must be dotted lowercase words",
         f"{path}: version: must be a positive integer, got 0",
         f"{path}: entry_point: file 'missing.py' does not exist beside the spec",
-        f"{path}: inputs[0].type: must be one of DataFrame, Model, Transform, Metrics, Figures, "
-        "Any, got 'Table'",
+        f"{path}: inputs[0].type: must be one of DataFrame, Model, Transform, Recommender, "
+        "Metrics, Figures, Any, got 'Table'",
         f"{path}: params[0].default: 'fast' is not one of the choices ['slow']",
         f"{path}: params[1].minimum: 5 is greater than maximum 1",
         f"{path}: colour: is not a known field",

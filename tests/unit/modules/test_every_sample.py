@@ -9,7 +9,10 @@ from designer.engine.context import StepError
 from designer.modules.data import load_sample
 from designer.modules.specs.data import SAMPLE_DATASETS
 
-LABELS = {"loan_applications": "approved"}  # the others' label is `target`
+LABELS = {
+    "loan_applications": "approved",
+    "restaurant_ratings": "rating",
+}  # the others' label is `target`
 MODULES = {  # module -> the params it needs beside its defaults
     "transform.clean_missing@1": {},
     "transform.normalize@1": {},

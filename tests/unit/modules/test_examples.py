@@ -21,6 +21,7 @@ from sklearn.model_selection import train_test_split
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
 from sklearn.svm import OneClassSVM
+from surprise import SVD, Dataset, Reader, accuracy
 
 from designer.engine.validate import validate_document
 from designer.modules.data import load_sample
@@ -217,3 +218,44 @@ def test_anomalous_tumours(tmp_path: Path) -> None:
         }
         assert result["metrics"] == pytest.approx(expected, rel=1e-9)
     assert got["results"][1]["metrics"]["auc"] > 0.95  # the benign rows' boundary
+
+
+def test_restaurant_recommendations(tmp_path: Path) -> None:
+    values = run_graph(EXAMPLES / "restaurant_recommendations.json", tmp_path)
+    train, test = values["split"]["train"], values["split"]["test"]
+    triples = ["user_id", "restaurant", "rating"]
+    ratings = Dataset.load_from_df(train[triples], Reader(rating_scale=(1, 5)))
+    svd = SVD(n_factors=10, n_epochs=50, lr_all=0.01, reg_all=0.05, random_state=7)
+    svd.fit(ratings.build_full_trainset())
+    predictions = svd.test(list(test[triples].itertuples(index=False)))
+    got = values["evaluate_ratings"]["metrics"]["metrics"]
+    assert got == {
+        "mae": accuracy.mae(predictions, verbose=False),
+        "rmse": accuracy.rmse(predictions, verbose=False),
+    }
+    baseline = (test["rating"] - train["rating"].mean()).abs().mean()
+    assert got["mae"] < 0.75 * baseline  # the tastes are learnt, not just the mean rating
+
+    ndcg, precision, recall = [], [], []
+    for user, rows in test.groupby("user_id", sort=False):
+        relevant = set(rows.loc[rows["rating"] >= 4, "restaurant"])
+        if not relevant:
+            continue
+        items = list(dict.fromkeys(rows["restaurant"]))
+        estimates = np.array([svd.predict(user, i).est for i in items])
+        shown = [items[i] for i in np.argsort(-estimates, kind="stable")[:5]]
+        gains = np.array([i in relevant for i in shown], dtype=float)
+        discounts = 1 / np.log2(np.arange(2, 7))
+        ndcg.append(
+            (gains * discounts[: len(gains)]).sum() / discounts[: min(len(relevant), 5)].sum()
+        )
+        precision.append(gains.sum() / 5)
+        recall.append(gains.sum() / len(relevant))
+    ranking = values["evaluate_ranking"]["metrics"]["metrics"]
+    assert ranking == pytest.approx(
+        {"ndcg": np.mean(ndcg), "precision": np.mean(precision), "recall": np.mean(recall)},
+        rel=1e-12,
+    )
+    suggested = values["suggest"]["dataset"]
+    for row in suggested.head(20).itertuples(index=False):
+        assert not set(row[1:]) & set(train.loc[train["user_id"] == row[0], "restaurant"])

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pandas as pd
 import pytest
 from sklearn.decomposition import LatentDirichletAllocation
 from sklearn.feature_extraction.text import CountVectorizer
@@ -14,6 +15,9 @@ from sklearn.feature_extraction.text import CountVectorizer
 from designer.modules.fitted import BinTransform, PcaTransform, TopicTransform
 from designer.modules.portable import ABS_TOLERANCE, REL_TOLERANCE
 from designer.serving.kernel import Replay
+from designer.serving.onnx_export import NoOnnxModel, onnx_download
+from designer.serving.scorer import _frame_records
+from tests.support.graphs import graph, node
 from tests.unit.serving.harness import train, training_document
 
 NORMALIZE, PCA, BINS = "transform.normalize", "transform.pca", "transform.group_into_bins"
@@ -336,3 +340,66 @@ def test_topics_of_missing_text_go_to_the_graph_path() -> None:
         np.column_stack([replayed["purpose_topic_1"], replayed["purpose_topic_2"]]), expected
     )
     assert replay.apply({"purpose": np.array(["car loan", None], dtype=object)}) is None
+
+
+def recommender_document(score_params: dict[str, Any]) -> dict[str, Any]:
+    """Restaurant ratings → split → Train SVD recommender → Score SVD recommender (test rows)."""
+    nodes = [
+        ("data", "data.sample_dataset@1", {"name": "restaurant_ratings"}),
+        ("split", "transform.split_rows@1", {"fraction": 0.2, "seed": 1}),
+        ("train", "ml.train_svd_recommender@1", {"factors": 10, "seed": 2}),
+        ("score", "ml.score_svd_recommender@1", score_params),
+    ]
+    wires = [
+        ("data.dataset", "split.dataset"),
+        ("split.train", "train.dataset"),
+        ("train.recommender", "score.recommender"),
+        ("split.test", "score.dataset"),
+    ]
+    return graph([node(i, m, **p) for i, m, p in nodes], wires)
+
+
+@pytest.mark.parametrize(
+    ("params", "request_columns"),
+    [
+        ({}, ["user_id", "restaurant"]),
+        ({"mode": "item_recommendation", "count": 3}, ["user_id"]),
+        (
+            {"mode": "item_recommendation", "candidates": "rated", "count": 3},
+            ["user_id", "restaurant"],
+        ),
+    ],
+)
+def test_a_recommender_scores_on_the_graph_path_as_in_the_run(
+    params: dict[str, Any], request_columns: list[str], tmp_path: Path
+) -> None:
+    """Score SVD recommender has no fused form (its scores are surprise's, per call): the
+    scorer serves it module by module, names it as the reason, and offers no ONNX file."""
+    trained = train(recommender_document(params), tmp_path, label="rating")
+    frozen = {n["module"] for n in trained.inference["nodes"]}
+    assert "ml.frozen_recommender@1" in frozen
+    scorer = trained.scorer()
+    assert scorer.runtime == "graph"
+    assert "score (ml.score_svd_recommender) has no fused form" in scorer.runtime_reason
+    assert [c.name for c in scorer.schema.columns] == request_columns
+    with pytest.raises(NoOnnxModel) as refused:
+        onnx_download(scorer)
+    assert refused.value.code == "no_onnx_model"
+
+    test = trained.run.values["split"]["test"]
+    expected = trained.scored()
+    got = scorer.score(test[request_columns].to_dict(orient="records"))
+    if "mode" not in params:
+        assert [r["Scored Rating"] for r in got] == expected["Scored Rating"].tolist()
+    else:
+        expected = expected.astype(object).where(expected.notna(), None)
+        assert got == expected.to_dict(orient="records")
+
+
+def test_integer_items_missing_from_a_short_list_answer_null() -> None:
+    """A user with fewer candidates than N gets gaps in its Int64 item columns: JSON nulls."""
+    table = pd.DataFrame({"User": [1, 2], "Recommended Item 1": pd.array([7, None], "Int64")})
+    assert _frame_records(table) == [
+        {"User": 1, "Recommended Item 1": 7},
+        {"User": 2, "Recommended Item 1": None},
+    ]
