@@ -87,7 +87,7 @@ def check_value(spec: ParamSpec, value: Any) -> tuple[str, str] | None:
                 "param_wrong_type",
                 f"param `{name}` must be true or false, got {describe(value)}",
             )
-    elif kind in (ParamType.STRING, ParamType.CODE):
+    elif kind in (ParamType.STRING, ParamType.CODE, ParamType.COLUMN):
         if not isinstance(value, str):
             return "param_wrong_type", f"param `{name}` must be text, got {describe(value)}"
     elif kind is ParamType.ENUM:

@@ -26,6 +26,7 @@ class ParamType(StrEnum):
     STRING = "string"
     ENUM = "enum"
     COLUMNS = "columns"  # a list of column names
+    COLUMN = "column"  # one column name (text), picked from the input table's columns
     CODE = "code"  # source text (Python or SQL; see ParamSpec.language)
 
 

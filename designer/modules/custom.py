@@ -33,6 +33,7 @@ _PYTHON_TYPES: dict[ParamType, tuple[type, ...]] = {
     ParamType.STRING: (str,),
     ParamType.ENUM: (str,),
     ParamType.COLUMNS: (list,),
+    ParamType.COLUMN: (str,),
     ParamType.CODE: (str,),
 }
 

@@ -149,7 +149,7 @@ def test_build_wire_refuse_and_reload(alice: Page, designer_server: LiveServer) 
     expect(issues).not_to_contain_text(f"node `{train}`")
 
     issues.get_by_text("Train model: input `model` must be connected").click()  # → inspector
-    page.locator(f"#param-{train}-label").fill("target")
+    page.locator(f"#param-{train}-label").select_option("target")  # iris: columns known
     wait_saved(page)
 
     page.reload()

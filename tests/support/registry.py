@@ -138,6 +138,7 @@ def specs() -> list[ModuleSpec]:
                 ParamSpec("title", ParamType.STRING, "x"),
                 ParamSpec("color", ParamType.ENUM, "red", choices=("red", "green")),
                 ParamSpec("columns", ParamType.COLUMNS, ()),
+                ParamSpec("label", ParamType.COLUMN, ""),
                 ParamSpec("code", ParamType.CODE, "", language="python"),
                 ParamSpec("seed", ParamType.INT, None, nullable=True),
                 ParamSpec("needed", ParamType.STRING, REQUIRED),

@@ -374,7 +374,7 @@ LEARNERS = [
 
 _LABEL = ParamSpec(
     "label",
-    ParamType.STRING,
+    ParamType.COLUMN,
     "",
     label="Label column",
     description="The column to predict; empty uses the column marked as label by Edit metadata.",
@@ -569,7 +569,7 @@ TRAINING = [
         params=(
             ParamSpec(
                 "label",
-                ParamType.STRING,
+                ParamType.COLUMN,
                 "",
                 label="Label column",
                 description="Optional: the column that marks the anomalies; empty uses the "

@@ -16,7 +16,7 @@ _RECOMMENDER = PortSpec(
 def _column(name: str, what: str, default: str) -> ParamSpec:
     return ParamSpec(
         name,
-        ParamType.STRING,
+        ParamType.COLUMN,
         "",
         label=f"{name.capitalize()} column",
         description=f"{what} {default}",

@@ -239,7 +239,7 @@ SPECS = [
         params=(
             ParamSpec(
                 "label",
-                ParamType.STRING,
+                ParamType.COLUMN,
                 "",
                 label="Label column",
                 description="The class column; empty uses the column marked as label.",
@@ -397,7 +397,7 @@ SPECS = [
         params=(
             ParamSpec(
                 "column",
-                ParamType.STRING,
+                ParamType.COLUMN,
                 label="Text column",
                 description="The column of text to find topics in.",
             ),
@@ -686,7 +686,7 @@ SPECS = [
             _seed(),
             ParamSpec(
                 "stratify",
-                ParamType.STRING,
+                ParamType.COLUMN,
                 None,
                 description="Column whose class proportions both sets keep (empty: none).",
                 nullable=True,
@@ -742,7 +742,7 @@ SPECS = [
             _seed(),
             ParamSpec(
                 "stratify",
-                ParamType.STRING,
+                ParamType.COLUMN,
                 None,
                 description="Column whose class proportions are kept when sampling or folding.",
                 nullable=True,

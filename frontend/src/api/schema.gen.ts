@@ -2106,10 +2106,11 @@ export interface components {
          *     * `string` - string
          *     * `enum` - enum
          *     * `columns` - columns
+         *     * `column` - column
          *     * `code` - code
          * @enum {string}
          */
-        ParamSpecTypeEnum: "int" | "float" | "bool" | "string" | "enum" | "columns" | "code";
+        ParamSpecTypeEnum: "int" | "float" | "bool" | "string" | "enum" | "columns" | "column" | "code";
         /** @description Body of creating (cron required) or changing a schedule. */
         PatchedScheduleWriteRequest: {
             /** @description Five cron fields or a macro such as @daily. */

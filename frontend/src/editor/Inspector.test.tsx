@@ -30,7 +30,45 @@ function type(input: HTMLInputElement | HTMLTextAreaElement, value: string) {
   input.dispatchEvent(new Event("input", { bubbles: true }));
 }
 
+function pick(select: HTMLSelectElement, value: string) {
+  select.value = value;
+  select.dispatchEvent(new Event("change", { bubbles: true }));
+}
+
+function trainInspector(label: string, columns: string[] | null) {
+  return (
+    <Inspector
+      node={{ id: "t", module: "ml.train_model@1", params: { label }, position: { x: 0, y: 0 } }}
+      spec={catalogue.get("ml.train_model@1")}
+      issues={[]}
+      step={undefined}
+      columns={columns}
+      pipelineParams={[]}
+      readOnly={false}
+      onParam={() => undefined}
+      onLabel={() => undefined}
+      onExecution={() => undefined}
+    />
+  );
+}
+
 describe("Inspector", () => {
+  it("says when the chosen column is not in the input, and lets it be typed while columns are unknown", () => {
+    act(() => root.render(trainInspector("targte", ["a", "target"])));
+    const label = container.querySelector<HTMLSelectElement>("#param-t-label") as HTMLSelectElement;
+    expect(label.value).toBe("targte");
+    expect(label.selectedOptions[0].textContent).toBe("targte (not in the input)");
+    expect(container.querySelector('[data-testid="column-missing"]')?.textContent).toBe("“targte” is not a column of the input.");
+
+    act(() => root.render(trainInspector("target", ["a", "target"])));
+    expect(container.querySelector('[data-testid="column-missing"]')).toBeNull();
+
+    act(() => root.render(trainInspector("target", null)));
+    const typed = container.querySelector<HTMLInputElement>("#param-t-label");
+    expect(typed?.tagName).toBe("INPUT");
+    expect(typed?.value).toBe("target");
+  });
+
   it("generates a field per param with ranges, and reports typed values", () => {
     const onParam = vi.fn<(name: string, value: ParamValue | undefined) => void>();
     const spec = catalogue.get("transform.split_rows@1");
@@ -130,7 +168,7 @@ describe("Inspector", () => {
     act(() =>
       root.render(
         <Inspector
-          node={{ id: "t", module: "ml.train_model@1", params: { label: ["b"] }, position: { x: 0, y: 0 } }}
+          node={{ id: "t", module: "ml.train_model@1", params: { label: "target", features: ["b"] }, position: { x: 0, y: 0 } }}
           spec={catalogue.get("ml.train_model@1")}
           issues={[]}
           step={undefined}
@@ -145,8 +183,15 @@ describe("Inspector", () => {
     );
     const chips = [...container.querySelectorAll<HTMLInputElement>(".column-chip input")];
     expect(chips.map((c) => c.checked)).toEqual([false, true, false]);
-    act(() => chips[2].click());
-    expect(onParam).toHaveBeenLastCalledWith("label", ["b", "target"]);
+    act(() => chips[0].click());
+    expect(onParam).toHaveBeenLastCalledWith("features", ["b", "a"]);
+    const label = container.querySelector<HTMLSelectElement>("#param-t-label") as HTMLSelectElement;
+    expect([...label.options].map((o) => o.textContent)).toEqual(["—", "a", "b", "target"]);
+    expect(label.value).toBe("target");
+    act(() => pick(label, "a"));
+    expect(onParam).toHaveBeenLastCalledWith("label", "a");
+    act(() => pick(label, ""));
+    expect(onParam).toHaveBeenLastCalledWith("label", undefined); // back to the module's default
 
     act(() =>
       root.render(

@@ -80,7 +80,7 @@ function InspectorView({ node, spec, issues, step, columns, columnsFrom, onListC
           nodeId={node.id}
           spec={p}
           value={node.params[p.name]}
-          columns={spec.name === "data.registered_dataset" && p.name === "name" ? (datasets ?? null) : p.type === "columns" || p.type === "string" ? columns : null}
+          columns={spec.name === "data.registered_dataset" && p.name === "name" ? (datasets ?? null) : p.type === "columns" || p.type === "column" || p.type === "string" ? columns : null}
           pipelineParams={pipelineParams}
           error={paramIssue.get(p.name)}
           errorLine={failedAt && failedAt.param === p.name ? failedAt.line : undefined}

@@ -1,4 +1,4 @@
-// One parameter's input, generated from its ParamSpec: numbers with ranges, enums, booleans, columns, code.
+// One parameter's input, generated from its ParamSpec: numbers with ranges, enums, booleans, a column or columns, code.
 import { useContext, useEffect, useState } from "react";
 import type { ParamSpec } from "../api/types";
 import type { ParamValue } from "../graph/document";
@@ -122,6 +122,39 @@ function ColumnsInput({ value, columns, onChange, readOnly, id }: { value: Param
   );
 }
 
+/** One column: chosen from the input's columns when they are known, typed otherwise. */
+function ColumnInput({ spec, value, columns, onChange, readOnly, id }: { spec: ParamSpec; value: ParamValue | undefined; columns: string[] | null; onChange: Props["onChange"]; readOnly: boolean; id: string }) {
+  const chosen = typeof value === "string" ? value : "";
+  const set = (picked: string) => onChange(picked === "" ? (spec.nullable ? null : undefined) : picked);
+  if (!columns) {
+    return (
+      <>
+        <input id={id} type="text" value={chosen} readOnly={readOnly} placeholder="column name" onChange={(e) => set(e.target.value)} />
+        <div className="field-hint">Run the upstream modules to pick the column from a list.</div>
+      </>
+    );
+  }
+  const missing = chosen !== "" && !columns.includes(chosen);
+  return (
+    <>
+      <select id={id} value={chosen} disabled={readOnly} onChange={(e) => set(e.target.value)}>
+        <option value="">{spec.nullable ? "none" : "—"}</option>
+        {columns.map((c) => (
+          <option key={c} value={c}>
+            {c}
+          </option>
+        ))}
+        {missing && <option value={chosen}>{chosen} (not in the input)</option>}
+      </select>
+      {missing && (
+        <div className="field-hint column-missing" data-testid="column-missing">
+          “{chosen}” is not a column of the input.
+        </div>
+      )}
+    </>
+  );
+}
+
 export function ParamField({ nodeId, spec, value, columns, pipelineParams, error, errorLine, readOnly, onChange, placeholder }: Props) {
   const id = `param-${nodeId}-${spec.name}`;
   const bound = typeof value === "string" && value.startsWith("$") && spec.type !== "code" ? value.slice(1) : null;
@@ -159,6 +192,8 @@ export function ParamField({ nodeId, spec, value, columns, pipelineParams, error
     );
   } else if (spec.type === "columns") {
     input = <ColumnsInput value={value} columns={columns} onChange={onChange} readOnly={readOnly} id={id} />;
+  } else if (spec.type === "column") {
+    input = <ColumnInput spec={spec} value={value} columns={columns} onChange={onChange} readOnly={readOnly} id={id} />;
   } else if (spec.type === "code") {
     input = (
       <SharedCodeEditor

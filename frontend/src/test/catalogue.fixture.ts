@@ -26,7 +26,8 @@ export const MODULES: ModuleSpec[] = [
     param({ name: "C", type: "float", minimum: 0, default: 1 }),
   ]),
   mod("ml.train_model@1", "Train model", "Machine learning", [port("model", "Model"), port("dataset", "DataFrame")], [port("model", "Model")], [
-    param({ name: "label", type: "columns" }),
+    param({ name: "label", type: "column", default: "" }),
+    param({ name: "features", type: "columns", default: [] }),
   ]),
   mod("ml.score_model@1", "Score model", "Machine learning", [port("model", "Model"), port("dataset", "DataFrame")], [port("dataset", "DataFrame")]),
   mod("ml.evaluate_model@1", "Evaluate model", "Machine learning", [port("scored", "DataFrame"), port("scored2", "DataFrame", true)], [port("metrics", "Metrics")]),

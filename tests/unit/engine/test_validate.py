@@ -114,9 +114,10 @@ def test_param_problems(reg: Registry) -> None:
                 flag=1,
                 color="blue",
                 columns="a",
+                label=["a"],
                 bogus=2,
             ),
-            node("m", "test.kitchen@1", count=2.5, seed=None, title=None),
+            node("m", "test.kitchen@1", count=2.5, seed=None, title=None, label="target"),
         ]
     )
     found = issues_of(reg, doc)
@@ -128,6 +129,7 @@ def test_param_problems(reg: Registry) -> None:
         ("param_wrong_type", "k", "flag"),
         ("param_not_in_enum", "k", "color"),
         ("param_wrong_type", "k", "columns"),
+        ("param_wrong_type", "k", "label"),  # one column's name: text
         ("param_missing", "k", "needed"),
         ("param_wrong_type", "m", "count"),
         ("param_wrong_type", "m", "title"),
