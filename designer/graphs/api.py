@@ -18,6 +18,7 @@ from designer.api_schema import component
 from designer.graphs import services
 from designer.graphs.analysis import compile_document, module_registry, validation_issues
 from designer.graphs.diff import diff_documents
+from designer.graphs.examples import examples
 from designer.graphs.models import Graph, GraphVersion
 from designer.graphs.serializers import (
     CommitSerializer,
@@ -25,6 +26,8 @@ from designer.graphs.serializers import (
     DiffSerializer,
     DraftSavedSerializer,
     DuplicateSerializer,
+    ExampleSerializer,
+    FromExampleSerializer,
     GraphCreateSerializer,
     GraphExportSerializer,
     GraphImportSerializer,
@@ -125,6 +128,40 @@ class ModuleCatalogueView(ScopedAPIView):
         specs = [spec.to_dict() for spec in module_registry()]
         categories = list(dict.fromkeys(s["category"] for s in specs))
         return Response({"categories": categories, "modules": specs})
+
+
+class ExampleListView(ScopedAPIView):
+    """The example pipelines shipped with the designer, to start a pipeline from."""
+
+    policy = {"GET": USER}
+
+    @extend_schema(responses=ExampleSerializer(many=True))
+    def get(self, request: Request) -> Response:
+        return Response(ExampleSerializer(examples().values(), many=True).data)
+
+
+class FromExampleView(GraphView):
+    """Create a pipeline holding a shipped example (its first version committed); editors."""
+
+    policy = {"POST": Role.EDITOR}
+
+    @extend_schema(request=FromExampleSerializer, responses={201: GraphSerializer})
+    def post(self, request: Request, pk: int) -> Response:
+        membership = self.authorize(pk, "Workspace", pk)
+        body = FromExampleSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        example = examples().get(body.validated_data["example"])
+        if example is None:
+            known = ", ".join(examples())
+            raise ApiError(
+                400,
+                "invalid",
+                f"No example is called {body.validated_data['example']!r}.",
+                [{"code": "unknown_example", "message": f"One of: {known}.", "field": "example"}],
+            )
+        name = body.validated_data.get("name") or example.name
+        graph = services.create_from_example(membership.workspace, request.user, example, name)
+        return graph_response(graph, status.HTTP_201_CREATED)
 
 
 class GraphListView(GraphView):

@@ -166,6 +166,24 @@ class GraphImportSerializer(StrictSerializer):
     document = DocumentInputField()
 
 
+class ExampleSerializer(serializers.Serializer):
+    """A shipped example pipeline, offered to start a pipeline from."""
+
+    slug = serializers.CharField()
+    name = serializers.CharField()
+    description = serializers.CharField(allow_blank=True)
+    steps = serializers.IntegerField(help_text="How many modules it places on the canvas.")
+
+
+class FromExampleSerializer(StrictSerializer):
+    """Body of creating a graph from a shipped example."""
+
+    example = serializers.CharField(help_text="The example's slug (GET /api/examples/).")
+    name = serializers.CharField(
+        max_length=200, required=False, allow_blank=True, help_text="Blank: the example's name."
+    )
+
+
 class GraphImportUploadSerializer(StrictSerializer):
     """Multipart body of importing a graph from a file (an export, or a bare document)."""
 

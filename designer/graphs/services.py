@@ -16,6 +16,7 @@ from designer.api_errors import ApiError
 from designer.engine.hashing import same_json
 from designer.graphs.analysis import canonical_document, empty_document
 from designer.graphs.carry import carry
+from designer.graphs.examples import Example
 from designer.graphs.models import Graph, GraphVersion, RetiredSharedState
 from designer.graphs.shared_doc import (
     doc_from_state,
@@ -53,6 +54,14 @@ def create_graph(
     return Graph.objects.create(
         workspace=workspace, name=name, description=description, draft=draft, updated_by=user
     )
+
+
+def create_from_example(workspace: Workspace, user: Any, example: Example, name: str) -> Graph:
+    """A graph holding a shipped example, its first version committed (as the example)."""
+    with transaction.atomic():
+        graph = create_graph(workspace, user, name, example.description, example.document)
+        commit_version(graph.pk, user, f"From the example “{example.name}”", only_if_changed=False)
+    return graph
 
 
 def update_graph(graph: Graph, user: Any, **fields: str) -> Graph:

@@ -8,6 +8,12 @@ urlpatterns = [
     path("modules/", api.ModuleCatalogueView.as_view(), name="module-list"),
     path("workspaces/<id:pk>/graphs/", api.GraphListView.as_view(), name="graph-list"),
     path("workspaces/<id:pk>/graphs/import/", api.GraphImportView.as_view(), name="graph-import"),
+    path(
+        "workspaces/<id:pk>/graphs/from-example/",
+        api.FromExampleView.as_view(),
+        name="graph-from-example",
+    ),
+    path("examples/", api.ExampleListView.as_view(), name="example-list"),
     path("graphs/<id:pk>/", api.GraphDetailView.as_view(), name="graph-detail"),
     path("graphs/<id:pk>/draft/", api.DraftView.as_view(), name="graph-draft"),
     path("graphs/<id:pk>/duplicate/", api.DuplicateView.as_view(), name="graph-duplicate"),

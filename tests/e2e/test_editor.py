@@ -421,6 +421,24 @@ def test_graph_list_duplicate_export_import_rename_delete(
     assert "Renamed pipeline" not in names
 
 
+def test_a_pipeline_is_started_from_a_shipped_example(
+    alice: Page, designer_server: LiveServer
+) -> None:
+    page = alice
+    page.goto(f"{designer_server.url}/workspaces/{designer_server.workspace}/")
+    page.get_by_test_id("from-example").click()
+    gallery = page.get_by_test_id("examples-dialog")
+    example = gallery.get_by_test_id("example-clustering_iris")
+    expect(example).to_contain_text("Clustering: group iris flowers")
+    expect(example).to_contain_text("6 modules")
+    example.get_by_role("button", name="Use").click()
+    page.wait_for_url(re.compile(r"/graphs/\d+/$"))
+    expect(page.locator(".module-node")).to_have_count(6)
+    expect(page.locator('.module-node[data-module="ml.kmeans@1"]')).to_be_visible()
+    page.get_by_test_id("versions-tab").click()
+    expect(page.get_by_test_id("version-1")).to_contain_text("Clustering iris")
+
+
 def test_a_long_pipeline_list_is_searched_and_shown_a_page_at_a_time(
     alice: Page, designer_server: LiveServer
 ) -> None:

@@ -309,6 +309,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/examples/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description The example pipelines shipped with the designer, to start a pipeline from. */
+        get: operations["examples_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/graphs/{id}/": {
         parameters: {
             query?: never;
@@ -945,6 +962,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/workspaces/{id}/graphs/from-example/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** @description Create a pipeline holding a shipped example (its first version committed); editors. */
+        post: operations["workspaces_graphs_from_example_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/workspaces/{id}/graphs/import/": {
         parameters: {
             query?: never;
@@ -1433,6 +1467,14 @@ export interface components {
             code: string;
             issues: components["schemas"]["Issue"][];
         };
+        /** @description A shipped example pipeline, offered to start a pipeline from. */
+        Example: {
+            slug: string;
+            name: string;
+            description: string;
+            /** @description How many modules it places on the canvas. */
+            steps: number;
+        };
         /**
          * @description * `ignore` - Ignore
          *     * `refuse` - Refuse
@@ -1472,6 +1514,13 @@ export interface components {
          * @enum {string}
          */
         FloatTypeEnum: "float64" | "float32";
+        /** @description Body of creating a graph from a shipped example. */
+        FromExampleRequest: {
+            /** @description The example's slug (GET /api/examples/). */
+            example: string;
+            /** @description Blank: the example's name. */
+            name?: string;
+        };
         /** @description A graph with its draft, the draft's ETag and the draft's validation issues. */
         Graph: {
             readonly id: number;
@@ -4657,6 +4706,52 @@ export interface operations {
             };
             /** @description The request conflicts with the object's state. */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many calls: wait the seconds the Retry-After header gives. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    examples_list: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Example"][];
+                };
+            };
+            /** @description The request is invalid; `issues` names every problem. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not signed in, or the token or key is invalid or revoked. */
+            401: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -8350,6 +8445,94 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": components["schemas"]["GraphCreateRequest"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Graph"];
+                };
+            };
+            /** @description The request is invalid; `issues` names every problem. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not signed in, or the token or key is invalid or revoked. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Signed in, but the role in the workspace is too low. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such object, or not visible to the caller. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The request body is too large. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The body's media type is not accepted. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many calls: wait the seconds the Retry-After header gives. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    workspaces_graphs_from_example_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["FromExampleRequest"];
             };
         };
         responses: {

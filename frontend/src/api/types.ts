@@ -19,6 +19,7 @@ export type Workspace = Schemas["Workspace"];
 export type ApiToken = Schemas["Token"];
 export type NewApiToken = Schemas["NewToken"];
 export type GraphSummary = Schemas["GraphSummary"];
+export type Example = Schemas["Example"];
 export type GraphDetail = Schemas["Graph"];
 export type GraphVersion = Schemas["VersionSummary"];
 export type Run = Schemas["Run"];

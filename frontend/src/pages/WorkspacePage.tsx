@@ -10,6 +10,7 @@ import { ListSearch } from "../ui/ListSearch";
 import { Shell } from "../ui/Shell";
 import { useToast } from "../ui/toasts";
 import { usePagedList } from "../ui/usePagedList";
+import { ExamplesDialog } from "./ExamplesDialog";
 
 const ROLES = ["viewer", "editor", "owner"];
 
@@ -25,6 +26,7 @@ export function WorkspacePage({ workspaceId }: { workspaceId: number }) {
   const [invite, setInvite] = useState({ user: "", role: "editor" });
   const [storage, setStorage] = useState<{ total_bytes: number; artifacts_bytes: number; logs_bytes: number; datasets_bytes: number; runs: number } | null>(null);
   const fileInput = useRef<HTMLInputElement>(null);
+  const [choosingExample, setChoosingExample] = useState(false);
 
   const load = useCallback(() => {
     api.get<Workspace>(`/api/workspaces/${workspaceId}/`).then(setWorkspace).catch((e) => setError(errorMessage(e)));
@@ -76,6 +78,7 @@ export function WorkspacePage({ workspaceId }: { workspaceId: number }) {
 
   return (
     <Shell crumbs={[{ label: "Workspaces", href: "/" }, { label: workspace?.name ?? "…" }]}>
+      {choosingExample && <ExamplesDialog workspaceId={workspaceId} onClose={() => setChoosingExample(false)} onCreated={(g) => navigate(`/graphs/${g.id}/`)} />}
       <div className="content">
         <div className="page-head">
           <h1>{workspace?.name ?? "Workspace"}</h1>
@@ -98,6 +101,9 @@ export function WorkspacePage({ workspaceId }: { workspaceId: number }) {
               <form className="inline-form" onSubmit={(e) => void create(e)}>
                 <input type="text" placeholder="New pipeline name" value={newName} onChange={(e) => setNewName(e.target.value)} aria-label="New pipeline name" data-testid="new-graph-name" />
                 <button className="primary" type="submit" data-testid="create-graph">New pipeline</button>
+                <button type="button" onClick={() => setChoosingExample(true)} data-testid="from-example">
+                  From an example…
+                </button>
                 <button type="button" onClick={() => fileInput.current?.click()}>Import JSON…</button>
                 <input ref={fileInput} type="file" accept="application/json,.json" hidden onChange={(e) => e.target.files?.[0] && void importFile(e.target.files[0])} />
               </form>
@@ -105,7 +111,7 @@ export function WorkspacePage({ workspaceId }: { workspaceId: number }) {
           </div>
           <ListSearch what="pipeline" value={search} onChange={setSearch} testId="graph-search" />
           {graphs === null && <p className="muted">Loading…</p>}
-          {graphs?.length === 0 && <p className="muted">{search.trim() ? `No pipeline matches “${search.trim()}”.` : "No pipelines yet."}</p>}
+          {graphs?.length === 0 && <p className="muted">{search.trim() ? `No pipeline matches “${search.trim()}”.` : canEdit ? "No pipelines yet: name a new one, or start from an example." : "No pipelines yet."}</p>}
           {graphs && graphs.length > 0 && (
             <table className="data-table list-table" data-testid="graph-list">
               <thead>

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +11,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from designer.graphs import services as graph_services
+from designer.graphs.examples import read_example
 from designer.graphs.models import Graph
 from designer.workspaces import services as workspace_services
 from designer.workspaces.models import Workspace
@@ -41,12 +41,10 @@ class Command(BaseCommand):
             workspace = workspace_services.create_workspace(user, DEMO_WORKSPACE)
         loaded = 0
         for path in sorted(Path(folder).glob("*.json")):
-            name = path.stem.replace("_", " ").capitalize()
-            if Graph.objects.filter(workspace=workspace, name=name).exists():
+            example = read_example(path)
+            if Graph.objects.filter(workspace=workspace, name=example.name).exists():
                 continue
-            document = json.loads(path.read_text())
-            graph = graph_services.create_graph(workspace, user, name, "", document)
-            graph_services.commit_version(graph.pk, user, "Example", only_if_changed=False)
+            graph_services.create_from_example(workspace, user, example, example.name)
             loaded += 1
         self.stdout.write(
             f"Loaded {loaded} example graphs into workspace '{DEMO_WORKSPACE}'. "
