@@ -186,7 +186,7 @@ describe("Inspector", () => {
     act(() => chips[0].click());
     expect(onParam).toHaveBeenLastCalledWith("features", ["b", "a"]);
     const label = container.querySelector<HTMLSelectElement>("#param-t-label") as HTMLSelectElement;
-    expect([...label.options].map((o) => o.textContent)).toEqual(["—", "a", "b", "target"]);
+    expect([...label.options].map((o) => o.textContent)).toEqual(["(default)", "a", "b", "target"]);
     expect(label.value).toBe("target");
     act(() => pick(label, "a"));
     expect(onParam).toHaveBeenLastCalledWith("label", "a");

@@ -138,7 +138,7 @@ function ColumnInput({ spec, value, columns, onChange, readOnly, id }: { spec: P
   return (
     <>
       <select id={id} value={chosen} disabled={readOnly} onChange={(e) => set(e.target.value)}>
-        <option value="">{spec.nullable ? "none" : "—"}</option>
+        <option value="">{spec.nullable ? "none" : "(default)"}</option>
         {columns.map((c) => (
           <option key={c} value={c}>
             {c}
