@@ -1,0 +1,94 @@
+"""An uploaded Parquet file read a chunk at a time, refused before it decodes past a limit.
+
+A Parquet file's size says little about its table's: a dictionary-encoded column stores a long
+value once and a run-length encoded index for every row, so a file of a few hundred bytes can
+hold gigabytes of text. The footer's uncompressed page sizes bound what the pages themselves
+decode to, and are checked first; text and binary columns are then read as dictionaries (as
+small as their pages), and each chunk's decoded size is counted from its dictionary's value
+lengths before anything is decoded, then decoded a slice of at most SLICE_BYTES at a time.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator
+from typing import IO, Any
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+SLICE_BYTES = 64 * 1024 * 1024  # the most text one decoded slice holds
+
+
+class TooLarge(Exception):
+    """The table decodes to more than the limit (`size`: what was counted when it stopped)."""
+
+    def __init__(self, size: int):
+        super().__init__(size)
+        self.size = size
+
+
+def _is_text(field: pa.Field) -> bool:
+    kind = field.type
+    return bool(
+        pa.types.is_string(kind)
+        or pa.types.is_large_string(kind)
+        or pa.types.is_binary(kind)
+        or pa.types.is_large_binary(kind)
+    )
+
+
+def _page_bytes(metadata: pq.FileMetaData) -> int:
+    """What every page of the file decodes to, as its footer says (before dictionaries expand)."""
+    return sum(
+        metadata.row_group(group).column(column).total_uncompressed_size
+        for group in range(metadata.num_row_groups)
+        for column in range(metadata.num_columns)
+    )
+
+
+def _decoded_bytes(batch: pa.RecordBatch, texts: set[str]) -> int:
+    """What a batch takes once its dictionary-read text columns are decoded."""
+    total = 0
+    for field, column in zip(batch.schema, batch.columns, strict=True):
+        if field.name in texts and pa.types.is_dictionary(field.type):
+            lengths = pc.take(pc.binary_length(column.dictionary), column.indices)
+            total += int(pc.sum(lengths).as_py() or 0) + 8 * len(column)
+        else:
+            total += column.nbytes
+    return total
+
+
+def _decoded(batch: pa.RecordBatch, schema: pa.Schema, texts: set[str]) -> pa.Table:
+    """The batch with the text columns read as dictionaries decoded to the file's own types."""
+    columns = [
+        column.dictionary_decode().cast(field.type)
+        if field.name in texts and pa.types.is_dictionary(column.type)
+        else column
+        for field, column in zip(schema, batch.columns, strict=True)
+    ]
+    return pa.Table.from_arrays(columns, schema=schema)
+
+
+def batches(source: IO[bytes], rows: int, limit: int) -> Iterator[pa.Table]:
+    """The file as tables of at most `rows` rows (fewer where they hold much text); TooLarge as
+    soon as the table is known to decode to more than `limit` bytes."""
+    pages = _page_bytes(pq.ParquetFile(source).metadata)
+    if pages > limit:
+        raise TooLarge(pages)
+    source.seek(0)
+    plain = pq.ParquetFile(source)
+    schema = plain.schema_arrow
+    texts = {field.name for field in schema if _is_text(field)}
+    source.seek(0)
+    file: Any = pq.ParquetFile(source, read_dictionary=sorted(texts))
+    total = 0
+    for batch in file.iter_batches(batch_size=rows):
+        size = _decoded_bytes(batch, texts)
+        total += size
+        if total > limit:
+            raise TooLarge(total)
+        step = max(1, batch.num_rows // max(1, math.ceil(size / SLICE_BYTES)))
+        for start in range(0, batch.num_rows, step):
+            yield _decoded(batch.slice(start, step), schema, texts)
