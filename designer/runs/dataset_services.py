@@ -23,9 +23,10 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 
 from designer.api_errors import ApiError
+from designer.engine import bounded_parquet
 from designer.engine.artifacts import summarize_parquet
 from designer.engine.datasets import StoredDatasets
-from designer.runs import engine_setup, parquet_upload
+from designer.runs import engine_setup
 from designer.runs.csv_dialect import AUTO, CsvDialect, DialectError, detect, encoding_name
 from designer.runs.models import Dataset, DatasetUsage, DatasetVersion, Run
 from designer.sizes import size_text
@@ -104,8 +105,8 @@ def _parquet_batches(upload: UploadedFile) -> Iterator[pa.Table]:
     decode to more than DESIGNER_MAX_UPLOAD_TABLE_BYTES)."""
     limit = settings.DESIGNER_MAX_UPLOAD_TABLE_BYTES
     try:
-        yield from parquet_upload.batches(upload, CHUNK_ROWS, limit)
-    except parquet_upload.TooLarge as exc:
+        yield from bounded_parquet.batches(upload, CHUNK_ROWS, limit)
+    except bounded_parquet.TooLarge as exc:
         raise ApiError(
             413,
             "payload_too_large",

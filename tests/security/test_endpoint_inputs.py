@@ -35,11 +35,12 @@ SECRET_ROWS = b"a,b\n41,alice-salary\n42,bob-salary\n"
 
 @pytest.fixture
 def published(transactional_db: None) -> Iterator[Published]:
-    """Endpoint `scores` of a team (its input `rows`), and a key for it: the first customer's."""
+    """An endpoint of a team (its input `rows`), and a key for it: the first customer's."""
     team = make_team()
     editor = team.client("editor")
     graph = create_graph(editor, team.workspace.pk, scoring_document())
-    endpoint = publish(editor, team.workspace.pk, graph)
+    # a name of its own: the session's artifact store keeps other tests' datasets
+    endpoint = publish(editor, team.workspace.pk, graph, name="private-inputs")
     yield Published(team, graph, endpoint, new_key(editor, team.workspace.pk, endpoint["id"]))
     settle_runs(team.workspace.pk)
 

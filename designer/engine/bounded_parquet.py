@@ -1,4 +1,5 @@
-"""An uploaded Parquet file read a chunk at a time, refused before it decodes past a limit.
+"""Parquet bytes from someone untrusted (an upload, a sandbox's result) read a chunk at a time,
+refused before they decode past a limit.
 
 A Parquet file's size says little about its table's: a dictionary-encoded column stores a long
 value once and a run-length encoded index for every row, so a file of a few hundred bytes can
@@ -92,3 +93,12 @@ def batches(source: IO[bytes], rows: int, limit: int) -> Iterator[pa.Table]:
         step = max(1, batch.num_rows // max(1, math.ceil(size / SLICE_BYTES)))
         for start in range(0, batch.num_rows, step):
             yield _decoded(batch.slice(start, step), schema, texts)
+
+
+def read_table(source: IO[bytes], limit: int) -> pa.Table:
+    """The whole file as one table (its own schema, also when it has no rows); TooLarge past
+    `limit` bytes."""
+    schema = pq.ParquetFile(source).schema_arrow
+    source.seek(0)
+    empty = pa.Table.from_batches([], schema=schema)
+    return pa.concat_tables([empty, *batches(source, 65_536, limit)])
