@@ -49,6 +49,16 @@ def _page_bytes(metadata: pq.FileMetaData) -> int:
     )
 
 
+def _dictionary_encoded(metadata: pq.FileMetaData) -> set[str]:
+    """The top-level columns with a dictionary page in some row group: only those can expand."""
+    return {
+        metadata.row_group(group).column(column).path_in_schema.split(".")[0]
+        for group in range(metadata.num_row_groups)
+        for column in range(metadata.num_columns)
+        if metadata.row_group(group).column(column).has_dictionary_page
+    }
+
+
 def _decoded_bytes(batch: pa.RecordBatch, texts: set[str]) -> int:
     """What a batch takes once its dictionary-read text columns are decoded."""
     total = 0
@@ -75,13 +85,13 @@ def _decoded(batch: pa.RecordBatch, schema: pa.Schema, texts: set[str]) -> pa.Ta
 def batches(source: IO[bytes], rows: int, limit: int) -> Iterator[pa.Table]:
     """The file as tables of at most `rows` rows (fewer where they hold much text); TooLarge as
     soon as the table is known to decode to more than `limit` bytes."""
-    pages = _page_bytes(pq.ParquetFile(source).metadata)
+    first = pq.ParquetFile(source)
+    pages = _page_bytes(first.metadata)
     if pages > limit:
         raise TooLarge(pages)
-    source.seek(0)
-    plain = pq.ParquetFile(source)
-    schema = plain.schema_arrow
-    texts = {field.name for field in schema if _is_text(field)}
+    schema = first.schema_arrow
+    encoded = _dictionary_encoded(first.metadata)
+    texts = {field.name for field in schema if _is_text(field) and field.name in encoded}
     source.seek(0)
     file: Any = pq.ParquetFile(source, read_dictionary=sorted(texts))
     total = 0
