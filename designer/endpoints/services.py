@@ -404,18 +404,18 @@ def readable_by(caller: Caller, workspace_id: int, name: str) -> Callable[[str],
     """
     if caller.key is None:
         return None
-    sent = set(
+    sent = dict(
         DatasetVersion.objects.filter(dataset__workspace_id=workspace_id, dataset__name=name)
         .exclude(origin={})
-        .values_list("digest", flat=True)
+        .values_list("digest", "origin")
     )
     if not sent:
         return None
+    endpoints = {origin.get("endpoint") for origin in sent.values()}
+    calls = Invocation.objects.filter(key=caller.key, endpoint_id__in=endpoints)
     own = {
         given.get("version")
-        for inputs in Invocation.objects.filter(key=caller.key)
-        .exclude(inputs={})
-        .values_list("inputs", flat=True)
+        for inputs in calls.exclude(inputs={}).values_list("inputs", flat=True)
         for given in (inputs or {}).values()
         if given.get("source") == "file" and given.get("dataset") == name
     }
