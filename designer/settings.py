@@ -117,6 +117,10 @@ DESIGNER_WORKERS = int(os.environ.get("DESIGNER_WORKERS", "2"))
 # steps whose module names an image run on the Docker engine DOCKER_HOST names, with this limit
 DESIGNER_CONTAINER_MEMORY = os.environ.get("DESIGNER_CONTAINER_MEMORY") or None
 DESIGNER_MAX_UPLOAD_BYTES = int(os.environ.get("DESIGNER_MAX_UPLOAD_BYTES", str(200 * 1024 * 1024)))
+# what an uploaded table may decode to (a Parquet file's size says little about its table's)
+DESIGNER_MAX_UPLOAD_TABLE_BYTES = int(
+    os.environ.get("DESIGNER_MAX_UPLOAD_TABLE_BYTES", str(10 * DESIGNER_MAX_UPLOAD_BYTES))
+)
 
 # Real-time endpoints: the deployment folder the scoring processes serve (bundles, the routing
 # table, their stats), and where callers reach them: DESIGNER_SCORING_URL (e.g. behind a proxy

@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import tempfile
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -47,6 +48,7 @@ from designer.realtime.broadcast import disconnect_endpoint_key
 from designer.runs import dataset_services
 from designer.runs import services as run_services
 from designer.runs.inference import build_document_scorer
+from designer.runs.models import DatasetVersion
 from designer.serving.scorer import Scorer
 from designer.workspaces.models import Workspace
 
@@ -393,6 +395,33 @@ def call_origin(endpoint: Endpoint, caller: Caller) -> dict[str, Any]:
     }
 
 
+def readable_by(caller: Caller, workspace_id: int, name: str) -> Callable[[str], bool] | None:
+    """Which versions of dataset `name` a caller may name as an input (None: every version).
+
+    A member or a schedule reads the workspace's datasets. A key reads them too, except the
+    files other callers sent (versions a call sent, as `endpoint.<endpoint>.<input>`): those
+    exist for it only when one of its own calls sent them. A key reads only the calls it made.
+    """
+    if caller.key is None:
+        return None
+    sent = dict(
+        DatasetVersion.objects.filter(dataset__workspace_id=workspace_id, dataset__name=name)
+        .exclude(origin={})
+        .values_list("digest", "origin")
+    )
+    if not sent:
+        return None
+    endpoints = {origin.get("endpoint") for origin in sent.values()}
+    calls = Invocation.objects.filter(key=caller.key, endpoint_id__in=endpoints)
+    own = {
+        given.get("version")
+        for inputs in calls.exclude(inputs={}).values_list("inputs", flat=True)
+        for given in (inputs or {}).values()
+        if given.get("source") == "file" and given.get("dataset") == name
+    }
+    return lambda digest: digest not in sent or digest in own
+
+
 def _resolve_inputs(
     endpoint: Endpoint,
     caller: Caller,
@@ -434,7 +463,8 @@ def _resolve_inputs_in(
     problems = []
     for name, ref in sorted(datasets.items()):
         try:
-            _, digest = store.read(ref["dataset"], ref.get("version"))
+            readable = readable_by(caller, endpoint.workspace_id, ref["dataset"])
+            _, digest = store.read(ref["dataset"], ref.get("version"), readable=readable)
         except DatasetNotFound as exc:
             problems.append(
                 {

@@ -22,7 +22,7 @@ from __future__ import annotations
 import json
 import re
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -77,12 +77,21 @@ class StoredDatasets:
         """The versions of a dataset, oldest first (empty when it does not exist)."""
         return self._current(name)[1]
 
-    def read(self, name: str, version: str | None = None) -> tuple[Path, str]:
+    def read(
+        self,
+        name: str,
+        version: str | None = None,
+        *,
+        readable: Callable[[str], bool] | None = None,
+    ) -> tuple[Path, str]:
         """Return (Parquet file on this host, version digest); version None means the latest.
 
-        A version may be abbreviated to a unique prefix of at least 8 hex digits.
+        A version may be abbreviated to a unique prefix of at least 8 hex digits. With
+        `readable`, only the versions whose digest it accepts exist for this read.
         """
         versions = self.versions(name)
+        if readable is not None:
+            versions = [v for v in versions if readable(v["version"])]
         if not versions:
             raise DatasetNotFound(f"there is no dataset named {name!r}")
         if version is None:

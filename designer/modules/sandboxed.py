@@ -3,6 +3,7 @@ progress to the step, answer its requests, and turn how it ended into the step's
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -16,12 +17,30 @@ Request = Callable[[dict[str, Any]], Iterable[bytes]]
 ENDS = ("done", "result", "error")
 
 
+def memory_ceiling() -> int:
+    """The most memory one step of user code may ask for, in bytes: DESIGNER_SANDBOX_MAX_MEMORY_MB,
+    else half of this host's memory (never below the default limit)."""
+    configured = os.environ.get("DESIGNER_SANDBOX_MAX_MEMORY_MB")
+    if configured:
+        return int(configured) * MB
+    host = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    return max(Limits().memory_bytes, host // 2)
+
+
 def limits_from(params: Mapping[str, Any]) -> Limits:
-    """The limits a step's `timeout` and `memory_mb` params ask for (defaults otherwise)."""
+    """The limits a step's `timeout` and `memory_mb` params ask for (defaults otherwise);
+    StepError naming `memory_mb` when it asks for more than `memory_ceiling()`."""
     default = Limits()
+    memory = int(params.get("memory_mb", default.memory_bytes // MB)) * MB
+    ceiling = memory_ceiling()
+    if memory > ceiling:
+        raise StepError(
+            f"memory_mb: this server lets one step use at most {ceiling // MB:,} MB "
+            f"(DESIGNER_SANDBOX_MAX_MEMORY_MB); {memory // MB:,} MB was asked for",
+            param="memory_mb",
+        )
     return Limits(
-        wall_seconds=float(params.get("timeout", default.wall_seconds)),
-        memory_bytes=int(params.get("memory_mb", default.memory_bytes // MB)) * MB,
+        wall_seconds=float(params.get("timeout", default.wall_seconds)), memory_bytes=memory
     )
 
 

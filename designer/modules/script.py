@@ -15,7 +15,9 @@ from collections.abc import Mapping
 from typing import Any
 
 import pandas as pd
+import pyarrow as pa
 
+from designer.engine import bounded_parquet
 from designer.engine.context import StepContext, StepError
 from designer.modules._frames import frame, optional_frame
 from designer.modules.sandboxed import limits_from, run_harness
@@ -78,7 +80,9 @@ def python_script(ctx: StepContext) -> Mapping[str, Any]:
     if header.get("type") == "error":
         raise _failure(header, limits.memory_bytes // (1024 * 1024))
     tables = {
-        int(h["index"]): pd.read_parquet(io.BytesIO(p)) for h, p in finished.outputs if "index" in h
+        int(h["index"]): _table(int(h["index"]), p, limits.memory_bytes)
+        for h, p in finished.outputs
+        if "index" in h
     }
     if 1 not in tables:
         raise StepError("code: the script returned no table", param="code")
@@ -89,6 +93,21 @@ def python_script(ctx: StepContext) -> Mapping[str, Any]:
         "result2": tables.get(2, pd.DataFrame()),
         "figures": {"figures": figures},
     }
+
+
+def _table(index: int, payload: bytes, memory_bytes: int) -> pd.DataFrame:
+    """A table the script sent (Parquet), counted before it is decoded: the bytes come from
+    the sandbox, and what they decode to is held here, outside its memory limit."""
+    try:
+        return bounded_parquet.read_table(io.BytesIO(payload), memory_bytes).to_pandas()
+    except bounded_parquet.TooLarge as exc:
+        raise StepError(
+            f"memory_mb: the script's table {index} decodes to more than its memory limit "
+            f"({memory_bytes // (1024 * 1024)} MB)",
+            param="memory_mb",
+        ) from exc
+    except (pa.ArrowException, OSError) as exc:
+        raise StepError(f"the script's sandbox sent a table {index} that is not Parquet") from exc
 
 
 def _figures(outputs: list[tuple[dict[str, Any], bytes]]) -> list[dict[str, Any]]:

@@ -14,7 +14,7 @@ from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from pydantic import ValidationError
 
-from designer.realtime import access, snapshot
+from designer.realtime import access, key_view, snapshot
 from designer.realtime.auth import ENDPOINT_KEY, SESSION_KEY, TOKEN_KEY
 from designer.realtime.broadcast import (
     endpoint_key_group,
@@ -295,6 +295,15 @@ class RunConsumer(WatchConsumer):
             else:
                 await self.replay(resume_from)
         await self.drain()
+
+    async def send_message(self, message: dict[str, Any]) -> None:
+        """Send one protocol message; a key's socket only what `key_view` lets a key see."""
+        if self.key_id is not None:
+            shown = key_view.for_key(message)
+            if shown is None:
+                return
+            message = shown
+        await super().send_message(message)
 
     def query_resume_from(self) -> int | None:
         """The ?resume_from=N of the URL: None when absent, -1 when malformed."""

@@ -47,6 +47,12 @@ and join a graph's co-editing socket; only editors and owners may edit there.
 A member removed from the workspace has every socket on it closed at once, and a revoked API
 token closes every socket that signed in with it.
 
+**Endpoint keys.** A key (`dse_…`, passed like a token) watches only the runs its own calls
+started, and sees there what the call's status tells: the run's and each step's state and
+progress, and a failed step's first line of error. Its `run.snapshot` has no step outputs,
+reasons, tracebacks or log line counts, and it is sent no `step.log` or `step.output` event (so
+its `seq` numbers have gaps). A revoked key closes every socket that signed in with it.
+
 ## Refusals and close codes
 
 Every refusal is an `error` message followed by a close with the matching code:

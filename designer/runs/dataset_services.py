@@ -23,6 +23,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 
 from designer.api_errors import ApiError
+from designer.engine import bounded_parquet
 from designer.engine.artifacts import summarize_parquet
 from designer.engine.datasets import StoredDatasets
 from designer.runs import engine_setup
@@ -100,11 +101,18 @@ def _csv_batches(upload: UploadedFile, dialect: CsvDialect) -> Iterator[pa.Table
 
 
 def _parquet_batches(upload: UploadedFile) -> Iterator[pa.Table]:
-    """A Parquet upload as Arrow tables of at most CHUNK_ROWS rows."""
+    """A Parquet upload as Arrow tables of at most CHUNK_ROWS rows (413 once it is known to
+    decode to more than DESIGNER_MAX_UPLOAD_TABLE_BYTES)."""
+    limit = settings.DESIGNER_MAX_UPLOAD_TABLE_BYTES
     try:
-        file = pq.ParquetFile(upload)
-        for batch in file.iter_batches(batch_size=CHUNK_ROWS):
-            yield pa.Table.from_batches([batch])
+        yield from bounded_parquet.batches(upload, CHUNK_ROWS, limit)
+    except bounded_parquet.TooLarge as exc:
+        raise ApiError(
+            413,
+            "payload_too_large",
+            f"{upload.name} decodes to more than {size_text(limit)} (at least "
+            f"{size_text(exc.size)}); uploaded tables are limited to {size_text(limit)}.",
+        ) from exc
     except (pa.ArrowException, OSError) as exc:
         raise ApiError(
             400, "invalid_file", f"{upload.name} is not a readable Parquet file: {exc}"

@@ -3,11 +3,13 @@
 Through the real Django stack (the test client): the sign-in page, the admin's sign-in, API
 tokens and endpoint keys each lock a username (for tokens and keys: the address) out after
 DESIGNER_LOGIN_FAILURE_LIMIT failures, with a plain message; a success resets the count. The
-attempts live in the test's database transaction, so no lockout leaks into another test.
+attempts live in the test's database transaction, so no lockout leaks into another test. A
+made-up username is locked out exactly like a real one: the lockout tells no one who exists.
 """
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -22,6 +24,7 @@ from tests.integration.api.conftest import fast_passwords  # noqa: F401  (autous
 pytestmark = pytest.mark.django_db
 PASSWORD = "right-password-1"
 GUESSES = 50
+CSRF = re.compile(r'name="csrfmiddlewaretoken" value="[^"]*"')
 
 
 def user(name: str, **extra: Any) -> Any:
@@ -92,3 +95,17 @@ def test_many_wrong_endpoint_keys_then_the_right_one_stays_locked() -> None:
     caller.credentials(HTTP_AUTHORIZATION=f"Bearer {raw}")
     assert caller.get("/api/invocations/1/").status_code == 429
     assert caller.get("/api/invocations/1/", REMOTE_ADDR="10.1.2.3").status_code == 404
+
+
+def test_the_lockout_tells_no_one_which_usernames_exist() -> None:
+    """Guessing against a made-up username reads exactly like guessing against a real one:
+    the same statuses at the same attempts and the same pages, so the lockout is no oracle."""
+    user("grace")
+    seen = {}
+    for name in ("grace", "no-such-user"):
+        client = Client()
+        answers = [sign_in(client, "/accounts/login/", name, f"g{i}") for i in range(7)]
+        pages = [CSRF.sub("", a.content.decode().replace(name, "NAME")) for a in answers]
+        seen[name] = ([a.status_code for a in answers], pages)
+    assert seen["grace"] == seen["no-such-user"]
+    assert seen["grace"][0] == [200] * 4 + [429] * 3

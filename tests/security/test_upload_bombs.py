@@ -1,0 +1,128 @@
+"""A Parquet file of a few hundred bytes cannot make the server decode gigabytes.
+
+A dictionary-encoded column stores one long value once and a run-length encoded index for
+every row: 350 bytes on the wire, 2 GB of text once read. Sent as a dataset upload (any user
+can own a workspace) or as a file with an endpoint call (any key holder), the server converted
+it in memory, a chunk of 50,000 rows at a time, and a bigger one takes the whole server down.
+Now it is refused with a 413 naming the limit, having held no more than a few pages of it, and
+an ordinary dictionary-encoded file is read as before.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import resource
+from typing import Any
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from designer.runs.dataset_services import store_for
+from tests.integration.api.conftest import Team, fast_passwords, make_team  # noqa: F401
+from tests.integration.endpoints.conftest import (
+    create_graph,
+    key_client,
+    new_key,
+    publish,
+    scoring_document,
+)
+
+ROWS, WIDTH = 20_000, 100_000  # 2 GB of text
+LIMIT = 64 * 1024 * 1024
+
+
+def bomb(rows: int = ROWS, width: int = WIDTH) -> bytes:
+    """A Parquet file whose one column repeats one `width`-character text `rows` times."""
+    indices = pa.array([0] * rows, type=pa.int32())
+    column = pa.DictionaryArray.from_arrays(indices, pa.array(["x" * width]))
+    buffer = io.BytesIO()
+    pq.write_table(pa.table({"a": column}), buffer, compression="zstd", store_schema=False)
+    return buffer.getvalue()
+
+
+def plain_bomb() -> bytes:
+    """100 MB of text in pages that compress to a few kB (no dictionary)."""
+    column = pa.array(["y" * WIDTH] * 1000)
+    buffer = io.BytesIO()
+    pq.write_table(pa.table({"a": column}), buffer, compression="zstd", use_dictionary=False)
+    return buffer.getvalue()
+
+
+def peak_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+@pytest.fixture
+def team(db: None, settings: Any) -> Team:
+    settings.DESIGNER_MAX_UPLOAD_TABLE_BYTES = LIMIT
+    return make_team()
+
+
+def refused_as_too_large(answer: Any, before: float) -> None:
+    assert answer.status_code == 413, answer.content[:300]
+    body = answer.json()
+    assert body["code"] == "payload_too_large"
+    assert "bomb.parquet" in body["detail"] and "67,108,864 bytes" in body["detail"]
+    assert peak_mb() - before < 500, "the server decoded the bomb"
+
+
+@pytest.mark.parametrize("make", [bomb, plain_bomb], ids=["dictionary", "plain"])
+def test_a_parquet_bomb_upload_is_refused_before_it_is_decoded(team: Team, make: Any) -> None:
+    data = make()
+    assert len(data) < 50_000
+    before = peak_mb()
+    file = SimpleUploadedFile("bomb.parquet", data)
+    answer = team.client("editor").post(
+        f"/api/workspaces/{team.workspace.pk}/datasets/",
+        {"name": "bomb-upload", "file": file},
+        "multipart",
+    )
+    refused_as_too_large(answer, before)
+    listed = team.client("editor").get(f"/api/workspaces/{team.workspace.pk}/datasets/")
+    assert "bomb-upload" not in {d["name"] for d in listed.json()["results"]}
+
+
+def test_a_parquet_bomb_sent_with_an_endpoint_call_is_refused(team: Team) -> None:
+    editor = team.client("editor")
+    endpoint = publish(
+        editor, team.workspace.pk, create_graph(editor, team.workspace.pk, scoring_document())
+    )
+    caller = key_client(new_key(editor, team.workspace.pk, endpoint["id"]))
+    before = peak_mb()
+    answer = caller.post(
+        f"/api/endpoints/{endpoint['id']}/invoke/",
+        {
+            "parameters": json.dumps({"where": "a > 0"}),
+            "rows": SimpleUploadedFile("bomb.parquet", bomb()),
+        },
+        format="multipart",
+    )
+    refused_as_too_large(answer, before)
+
+
+def test_an_ordinary_dictionary_encoded_file_is_read_as_before(team: Team) -> None:
+    frame = pd.DataFrame(
+        {
+            "city": pd.Series(["Oslo", "Lima", None, "Oslo"] * 5000),
+            "kind": pd.Categorical(["a", "b", "a", "b"] * 5000),
+            "raw": [b"\x00\x01", b"", None, b"z"] * 5000,
+            "n": range(20_000),
+        }
+    )
+    buffer = io.BytesIO()
+    frame.to_parquet(buffer)  # strings dictionary-encoded, the categorical stored as one
+    client = team.client("editor")
+    file = SimpleUploadedFile("ok.parquet", buffer.getvalue())
+    answer = client.post(
+        f"/api/workspaces/{team.workspace.pk}/datasets/",
+        {"name": "ordinary-dictionary", "file": file},
+        "multipart",
+    )
+    assert answer.status_code == 201, answer.json()
+    path, _ = store_for(team.workspace.pk).read("ordinary-dictionary", answer.json()["digest"])
+    stored = pd.read_parquet(path)
+    pd.testing.assert_frame_equal(stored, frame)
