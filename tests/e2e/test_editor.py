@@ -421,6 +421,25 @@ def test_graph_list_duplicate_export_import_rename_delete(
     assert "Renamed pipeline" not in names
 
 
+def test_a_column_param_naming_a_column_the_input_lacks_is_an_issue_before_running(
+    alice: Page, designer_server: LiveServer
+) -> None:
+    page = alice
+    document = json.loads(json.dumps(FIVE_STEPS))
+    train = next(node for node in document["nodes"] if node["id"] == "train")
+    train["params"] = {"label": "diagnosis"}  # breast_cancer's label is "target"
+    graph_id = create_graph(page, designer_server, "Wrong label", document)
+    page.goto(f"{designer_server.url}/graphs/{graph_id}/")
+    expect(page.get_by_test_id("node-train").get_by_test_id("node-issues")).to_have_text("1")
+    page.get_by_test_id("issues-tab").click()
+    expect(page.get_by_test_id("issues-panel")).to_contain_text(
+        "Train model: param `label`: “diagnosis” is not a column of its input"
+    )
+    page.get_by_test_id("issues-panel").get_by_role("button").first.click()
+    page.locator("#param-train-label").select_option("target")
+    expect(page.get_by_test_id("node-train").get_by_test_id("node-issues")).to_have_count(0)
+
+
 def test_a_pipeline_is_started_from_a_shipped_example(
     alice: Page, designer_server: LiveServer
 ) -> None:

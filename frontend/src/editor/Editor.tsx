@@ -39,7 +39,7 @@ import { useRunControls } from "./useRunControls";
 import { useSelection } from "./useSelection";
 import { useVersionViewing } from "./useVersionViewing";
 import { useWorkspaceInfo } from "./useWorkspaceInfo";
-import { useUpstreamColumns } from "./useColumns";
+import { columnIssues, upstreamColumns, useInferredColumns } from "./useColumns";
 import { VersionsPanel } from "./VersionsPanel";
 import { ViewingBanner } from "./ViewingBanner";
 
@@ -198,8 +198,10 @@ function Editor({ initial, catalogue }: { initial: GraphDetail; catalogue: Catal
   // ---- derived view --------------------------------------------------------------------------
   const shownDoc = viewing ? viewing.doc : doc;
   const large = shownDoc.nodes.length > LARGE_GRAPH;
-  const byNode = useMemo(() => issuesByNode(viewing ? [] : issues), [issues, viewing]);
   const steps = viewing ? EMPTY_STEPS : (runView?.steps ?? EMPTY_STEPS);
+  const inferred = useInferredColumns(graphId, doc);
+  const shownIssues = useMemo(() => (viewing ? [] : [...issues, ...columnIssues(doc, steps, inferred, catalogue)]), [catalogue, doc, inferred, issues, steps, viewing]);
+  const byNode = useMemo(() => issuesByNode(shownIssues), [shownIssues]);
   const othersByNode = useMemo(() => presenceByNode(viewing ? [] : others), [others, viewing]);
   const stale = useOutOfDate(graphId, runView?.run.version, doc);
   const deco: Decorations = useMemo(
@@ -209,7 +211,7 @@ function Editor({ initial, catalogue }: { initial: GraphDetail; catalogue: Catal
   const selectedNode = selection.nodes.size === 1 ? shownDoc.nodes.find((n) => selection.nodes.has(n.id)) : undefined;
   const inspecting = rightTab === "inspect" && !viewing ? (selectedNode?.id ?? null) : null;
   useEffect(() => presence.editing(inspecting), [presence, inspecting]);
-  const upstream = useUpstreamColumns(graphId, doc, selectedNode, runView?.steps ?? EMPTY_STEPS, catalogue);
+  const upstream = useMemo(() => upstreamColumns(doc, selectedNode, runView?.steps ?? EMPTY_STEPS, inferred, catalogue), [catalogue, doc, inferred, runView?.steps, selectedNode]);
   const reasons = useMemo(() => [...steps.values()].map((s) => s.reason), [steps]);
   const moduleName = useCallback((ref: string) => catalogue.get(ref)?.display_name, [catalogue]);
 
@@ -353,7 +355,7 @@ function Editor({ initial, catalogue }: { initial: GraphDetail; catalogue: Catal
                 </div>
               )}
             </div>
-            <EditorSidebar tab={rightTab} onTab={setRightTab} issueCount={issues.length}>
+            <EditorSidebar tab={rightTab} onTab={setRightTab} issueCount={shownIssues.length}>
               {rightTab === "inspect" &&
                 (selectedNode ? (
                   <Inspector
@@ -376,7 +378,7 @@ function Editor({ initial, catalogue }: { initial: GraphDetail; catalogue: Catal
                 ) : (
                   <GraphSettings doc={doc} readOnly={readOnly} dispatch={dispatch} selectionSize={selection.nodes.size} />
                 ))}
-              {rightTab === "issues" && <IssuesPanel issues={issues} labels={labels} onShow={showNode} focusKey={issueFocus} />}
+              {rightTab === "issues" && <IssuesPanel issues={shownIssues} labels={labels} onShow={showNode} focusKey={issueFocus} />}
               {rightTab === "versions" && (
                 <VersionsPanel
                   graphId={graphId}

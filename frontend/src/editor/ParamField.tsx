@@ -122,7 +122,8 @@ function ColumnsInput({ value, columns, onChange, readOnly, id }: { value: Param
   );
 }
 
-/** One column: chosen from the input's columns when they are known, typed otherwise. */
+/** One column: chosen from the input's columns when they are known (one it lacks is the node's
+ * issue, shown under the field), typed otherwise. */
 function ColumnInput({ spec, value, columns, onChange, readOnly, id }: { spec: ParamSpec; value: ParamValue | undefined; columns: string[] | null; onChange: Props["onChange"]; readOnly: boolean; id: string }) {
   const chosen = typeof value === "string" ? value : "";
   const set = (picked: string) => onChange(picked === "" ? (spec.nullable ? null : undefined) : picked);
@@ -134,24 +135,16 @@ function ColumnInput({ spec, value, columns, onChange, readOnly, id }: { spec: P
       </>
     );
   }
-  const missing = chosen !== "" && !columns.includes(chosen);
   return (
-    <>
-      <select id={id} value={chosen} disabled={readOnly} onChange={(e) => set(e.target.value)}>
-        <option value="">{spec.nullable ? "none" : "(default)"}</option>
-        {columns.map((c) => (
-          <option key={c} value={c}>
-            {c}
-          </option>
-        ))}
-        {missing && <option value={chosen}>{chosen} (not in the input)</option>}
-      </select>
-      {missing && (
-        <div className="field-hint column-missing" data-testid="column-missing">
-          “{chosen}” is not a column of the input.
-        </div>
-      )}
-    </>
+    <select id={id} value={chosen} disabled={readOnly} onChange={(e) => set(e.target.value)}>
+      <option value="">{spec.nullable ? "none" : "(default)"}</option>
+      {columns.map((c) => (
+        <option key={c} value={c}>
+          {c}
+        </option>
+      ))}
+      {chosen !== "" && !columns.includes(chosen) && <option value={chosen}>{chosen} (not in the input)</option>}
+    </select>
   );
 }
 

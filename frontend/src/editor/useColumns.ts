@@ -1,10 +1,11 @@
 // Column names offered for a node's column params: its upstream tables' columns from the last run
 // when it produced them, else inferred from the graph before anything ran (POST …/columns/).
-// Only table inputs count (a model or transform wired in has no columns to offer).
-import { useEffect, useMemo, useState } from "react";
+// Only table inputs count (a model or transform wired in has no columns to offer). A column param
+// naming a column its input does not have is an issue of the node, before anything runs.
+import { useEffect, useState } from "react";
 import { api } from "../api/client";
 import type { components } from "../api/schema.gen";
-import type { StepState } from "../api/types";
+import type { Issue, StepState } from "../api/types";
 import type { Catalogue } from "../graph/catalogue";
 import type { GraphDocument, GraphNode } from "../graph/document";
 
@@ -19,13 +20,8 @@ export interface UpstreamColumns {
   unknownFrom: string | null;
 }
 
-export function useUpstreamColumns(
-  graphId: number,
-  doc: GraphDocument,
-  node: GraphNode | undefined,
-  steps: ReadonlyMap<string, StepState>,
-  catalogue: Catalogue,
-): UpstreamColumns {
+/** Every node's inferred output columns, asked for shortly after each change of the document. */
+export function useInferredColumns(graphId: number, doc: GraphDocument): Inferred {
   const [inferred, setInferred] = useState<Inferred>({});
   useEffect(() => {
     let current = true;
@@ -40,7 +36,7 @@ export function useUpstreamColumns(
       window.clearTimeout(t);
     };
   }, [doc, graphId]);
-  return useMemo(() => upstreamColumns(doc, node, steps, inferred, catalogue), [catalogue, doc, inferred, node, steps]);
+  return inferred;
 }
 
 /** The columns a node's table inputs carry: from the run's steps where they ran, else inferred. */
@@ -67,4 +63,27 @@ export function upstreamColumns(
     for (const name of known) names.add(name);
   }
   return { columns: any ? [...names] : null, unknownFrom: null };
+}
+
+/** A node's column and columns params that name a column its table inputs do not have (where those
+ * inputs' columns are known), as issues of the node and param. */
+export function columnIssues(doc: GraphDocument, steps: ReadonlyMap<string, StepState>, inferred: Inferred, catalogue: Catalogue): Issue[] {
+  const issues: Issue[] = [];
+  for (const node of doc.nodes) {
+    const params = (catalogue.get(node.module)?.params ?? []).filter((p) => p.type === "column" || p.type === "columns");
+    const named = params.map((p) => [p.name, node.params[p.name]] as const).filter(([, v]) => (typeof v === "string" && v !== "" && !v.startsWith("$")) || Array.isArray(v));
+    if (named.length === 0) continue;
+    const { columns } = upstreamColumns(doc, node, steps, inferred, catalogue);
+    if (!columns) continue;
+    const known = new Set(columns);
+    for (const [param, value] of named) {
+      const missing = (Array.isArray(value) ? value : [value]).filter((c): c is string => typeof c === "string" && !known.has(c));
+      if (missing.length > 0) {
+        const list = missing.map((c) => `“${c}”`).join(", ");
+        const what = missing.length > 1 ? "are not columns" : "is not a column";
+        issues.push({ code: "unknown_column", message: `param \`${param}\`: ${list} ${what} of its input`, node: node.id, param });
+      }
+    }
+  }
+  return issues;
 }
