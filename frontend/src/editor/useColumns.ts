@@ -39,23 +39,29 @@ export function useInferredColumns(graphId: number, doc: GraphDocument): Inferre
   return inferred;
 }
 
-/** The columns a node's table inputs carry: from the run's steps where they ran, else inferred. */
-export function upstreamColumns(
-  doc: GraphDocument,
-  node: GraphNode | undefined,
-  steps: ReadonlyMap<string, StepState>,
-  inferred: Inferred,
-  catalogue: Catalogue,
-): UpstreamColumns {
-  if (!node) return { columns: null, unknownFrom: null };
-  const modules = new Map(doc.nodes.map((n) => [n.id, n.module]));
+/** What the columns of a graph's nodes' inputs are read from: its wires by target, each node's module. */
+interface Wiring {
+  incoming: Map<string, GraphDocument["edges"]>;
+  modules: Map<string, string>;
+}
+
+function wiringOf(doc: GraphDocument): Wiring {
+  const incoming = new Map<string, GraphDocument["edges"]>();
+  for (const e of doc.edges) {
+    const wires = incoming.get(e.target.node) ?? [];
+    wires.push(e);
+    incoming.set(e.target.node, wires);
+  }
+  return { incoming, modules: new Map(doc.nodes.map((n) => [n.id, n.module])) };
+}
+
+function inputColumns(wiring: Wiring, node: GraphNode, steps: ReadonlyMap<string, StepState>, inferred: Inferred, catalogue: Catalogue): UpstreamColumns {
   const names = new Set<string>();
   let any = false;
-  for (const e of doc.edges) {
-    if (e.target.node !== node.id) continue;
+  for (const e of wiring.incoming.get(node.id) ?? []) {
     if (catalogue.input(node.module, e.target.port)?.type !== "DataFrame") continue;
     const step = steps.get(e.source.node);
-    const summary = step && step.module === modules.get(e.source.node) ? step.outputs[e.source.port]?.summary : undefined;
+    const summary = step && step.module === wiring.modules.get(e.source.node) ? step.outputs[e.source.port]?.summary : undefined;
     const ran = summary && "columns" in summary ? summary.columns : undefined;
     const known = (ran ?? inferred[e.source.node]?.[e.source.port])?.map((c) => c.name);
     if (!known) return { columns: null, unknownFrom: e.source.node };
@@ -65,15 +71,27 @@ export function upstreamColumns(
   return { columns: any ? [...names] : null, unknownFrom: null };
 }
 
+/** The columns a node's table inputs carry: from the run's steps where they ran, else inferred. */
+export function upstreamColumns(
+  doc: GraphDocument,
+  node: GraphNode | undefined,
+  steps: ReadonlyMap<string, StepState>,
+  inferred: Inferred,
+  catalogue: Catalogue,
+): UpstreamColumns {
+  return node ? inputColumns(wiringOf(doc), node, steps, inferred, catalogue) : { columns: null, unknownFrom: null };
+}
+
 /** A node's column and columns params that name a column its table inputs do not have (where those
  * inputs' columns are known), as issues of the node and param. */
 export function columnIssues(doc: GraphDocument, steps: ReadonlyMap<string, StepState>, inferred: Inferred, catalogue: Catalogue): Issue[] {
   const issues: Issue[] = [];
+  const wiring = wiringOf(doc);
   for (const node of doc.nodes) {
     const params = (catalogue.get(node.module)?.params ?? []).filter((p) => p.type === "column" || p.type === "columns");
     const named = params.map((p) => [p.name, node.params[p.name]] as const).filter(([, v]) => (typeof v === "string" && v !== "" && !v.startsWith("$")) || Array.isArray(v));
     if (named.length === 0) continue;
-    const { columns } = upstreamColumns(doc, node, steps, inferred, catalogue);
+    const { columns } = inputColumns(wiring, node, steps, inferred, catalogue);
     if (!columns) continue;
     const known = new Set(columns);
     for (const [param, value] of named) {
