@@ -81,7 +81,6 @@ def portable_model(trained: TrainedModel) -> Any:
     from sklearn.pipeline import Pipeline
 
     require_sklearn(trained)
-
     features = ColumnTransformer(
         [("features", "passthrough", list(trained.features))], verbose_feature_names_out=False
     ).set_output(transform="pandas")
@@ -226,7 +225,6 @@ def to_onnx(trained: TrainedModel, rows: pd.DataFrame) -> OnnxModel:
     if rows.empty:
         raise NotPortable("no rows to check the ONNX conversion against")
     require_sklearn(trained)
-
     X = rows[trained.features]
     if any(pd.api.types.is_bool_dtype(X[c]) for c in X.columns):
         raise NotPortable("boolean feature columns are not converted to ONNX")
