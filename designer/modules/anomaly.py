@@ -1,4 +1,5 @@
-"""Train anomaly detection model: fit an isolation forest or a one-class SVM on rows."""
+"""Train anomaly detection model: fit an anomaly detector (isolation forest, one-class SVM, PCA,
+local outlier factor) on rows."""
 
 from __future__ import annotations
 

@@ -65,10 +65,14 @@ def _probabilities(df: pd.DataFrame, classes: list[Any]) -> np.ndarray:
     )
 
 
+NO_PROBABILITIES = "the model gives no class probabilities (one-vs-one votes)"
+
+
 def classification_metrics(
-    y: pd.Series, pred: pd.Series, proba: np.ndarray, classes: list[Any]
+    y: pd.Series, pred: pd.Series, proba: np.ndarray | None, classes: list[Any]
 ) -> dict[str, Any]:
-    """Metrics, confusion matrix and curves of a classifier's scores."""
+    """Metrics, confusion matrix and curves of a classifier's scores; without probabilities
+    (`proba` None: one-vs-one) no AUC, log loss or curves, and `unavailable` says why."""
     from sklearn import metrics as m
 
     binary = len(classes) == 2
@@ -81,17 +85,6 @@ def classification_metrics(
         "recall": m.recall_score(y, pred, zero_division=0, **kw),
         "f1": m.f1_score(y, pred, zero_division=0, **kw),
     }
-    try:
-        if binary:
-            result["auc"] = m.roc_auc_score((y == classes[1]).to_numpy(), proba[:, 1])
-        else:
-            result["auc"] = m.roc_auc_score(
-                y, proba, multi_class="ovr", average="macro", labels=classes
-            )
-        result["log_loss"] = m.log_loss(y, proba, labels=classes)
-    except ValueError:  # a class absent from the evaluated rows
-        result.setdefault("auc", None)
-        result["log_loss"] = None
     matrix = m.confusion_matrix(y, pred, labels=classes)
     precision, recall, f1, support = m.precision_recall_fscore_support(
         y, pred, labels=classes, zero_division=0
@@ -105,20 +98,51 @@ def classification_metrics(
         }
         for i, c in enumerate(classes)
     }
-    y_arr = y.to_numpy()
-    if binary:
-        curves = {str(classes[1]): _curves(y_arr == classes[1], proba[:, 1])}
-    else:
-        curves = {
-            str(c): _curves(y_arr == c, proba[:, i])
-            for i, c in enumerate(classes)
-            if (y_arr == c).any()
+    if proba is None:
+        result |= {"auc": None, "log_loss": None}
+        ranked: dict[str, Any] = {
+            "curves": {},
+            "unavailable": {name: NO_PROBABILITIES for name in ("auc", "log_loss", "curves")},
         }
+    else:
+        ranked = {"curves": _probability_curves(y, proba, classes)}
+        result |= _probability_metrics(y, proba, classes)
     return {
         "metrics": {k: clean(v) for k, v in result.items()},
         "confusion_matrix": {"labels": [clean(c) for c in classes], "matrix": matrix.tolist()},
         "per_class": per_class,
-        "curves": curves,
+        **ranked,
+    }
+
+
+def _probability_metrics(y: pd.Series, proba: np.ndarray, classes: list[Any]) -> dict[str, Any]:
+    """The ROC AUC (macro one-vs-rest for several classes) and log loss of the probabilities."""
+    from sklearn import metrics as m
+
+    try:
+        if len(classes) == 2:
+            auc = m.roc_auc_score((y == classes[1]).to_numpy(), proba[:, 1])
+        else:
+            auc = m.roc_auc_score(y, proba, multi_class="ovr", average="macro", labels=classes)
+    except ValueError:  # a class absent from the evaluated rows
+        return {"auc": None, "log_loss": None}
+    try:
+        return {"auc": auc, "log_loss": m.log_loss(y, proba, labels=classes)}
+    except ValueError:
+        return {"auc": auc, "log_loss": None}
+
+
+def _probability_curves(
+    y: pd.Series, proba: np.ndarray, classes: list[Any]
+) -> dict[str, dict[str, Any]]:
+    """ROC and precision-recall curves: the positive class's, or each class's against the rest."""
+    y_arr = y.to_numpy()
+    if len(classes) == 2:
+        return {str(classes[1]): _curves(y_arr == classes[1], proba[:, 1])}
+    return {
+        str(c): _curves(y_arr == c, proba[:, i])
+        for i, c in enumerate(classes)
+        if (y_arr == c).any()
     }
 
 
@@ -243,10 +267,11 @@ def _evaluate_one(df: pd.DataFrame, port: str) -> dict[str, Any]:
         return {"task": "regression", **head, **metrics, **regression_plots(y, pred)}
     classes = list(info["classes"])
     task = "binary" if len(classes) == 2 else "multiclass"
+    proba = _probabilities(df, classes) if info.get("probabilities", True) else None
     return {
         "task": task,
         **head,
-        **classification_metrics(y, pred, _probabilities(df, classes), classes),
+        **classification_metrics(y, pred, proba, classes),
     }
 
 

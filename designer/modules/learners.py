@@ -352,14 +352,58 @@ def one_class_svm(ctx: StepContext) -> Mapping[str, Any]:
     return _out("One-class SVM", "anomaly_detection", estimator, {})
 
 
-def one_vs_all(ctx: StepContext) -> Mapping[str, Any]:
-    """One binary classifier per class, each telling it from the rest (OneVsRestClassifier)."""
-    from sklearn.multiclass import OneVsRestClassifier
+def pca_anomaly_detection(ctx: StepContext) -> Mapping[str, Any]:
+    """PCA-based anomaly detection: rows far from the principal components of the training
+    rows (a large reconstruction error) are anomalies."""
+    from designer.modules.detectors import PcaDetector
 
+    components = ctx.params.get("components")
+    estimator = PcaDetector(
+        n_components=float(ctx.params.get("variance", 0.9))
+        if components is None
+        else int(components),
+        standardize=bool(ctx.params.get("standardize", True)),
+        contamination=float(ctx.params.get("contamination", 0.05)),
+    )
+    return _out("PCA-based anomaly detection", "anomaly_detection", estimator, {})
+
+
+def local_outlier_factor(ctx: StepContext) -> Mapping[str, Any]:
+    """Local outlier factor: rows much less dense than their nearest neighbours are anomalies."""
+    from sklearn.neighbors import LocalOutlierFactor
+
+    contamination = ctx.params.get("contamination")
+    estimator = LocalOutlierFactor(
+        n_neighbors=int(ctx.params.get("n_neighbors", 20)),
+        metric=str(ctx.params.get("metric", "euclidean")),
+        contamination="auto" if contamination is None else float(contamination),
+        novelty=True,
+        n_jobs=1,
+    )
+    return _out("Local outlier factor", "anomaly_detection", estimator, {})
+
+
+def _wrapped(ctx: StepContext, wrapper: str, of: Any) -> Mapping[str, Any]:
+    """The untrained classifier on the model port inside a multiclass wrapper; its search space
+    the inner learner's as estimator__<name>."""
     model = ctx.input("model")
     if not isinstance(model, UntrainedModel) or model.task != "classification":
         what = getattr(model, "learner", type(model).__name__)
         raise StepError(f"model: expects an untrained classifier, got {what}", port="model")
     space = {f"estimator__{name}": values for name, values in model.search_space.items()}
-    estimator = OneVsRestClassifier(model.estimator)
-    return _out(f"One-vs-all ({model.learner})", "classification", estimator, space)
+    return _out(f"{wrapper} ({model.learner})", "classification", of(model.estimator), space)
+
+
+def one_vs_all(ctx: StepContext) -> Mapping[str, Any]:
+    """One binary classifier per class, each telling it from the rest (OneVsRestClassifier)."""
+    from sklearn.multiclass import OneVsRestClassifier
+
+    return _wrapped(ctx, "One-vs-all", OneVsRestClassifier)
+
+
+def one_vs_one(ctx: StepContext) -> Mapping[str, Any]:
+    """One binary classifier per pair of classes, the class with most votes wins
+    (OneVsOneClassifier: no probabilities)."""
+    from sklearn.multiclass import OneVsOneClassifier
+
+    return _wrapped(ctx, "One-vs-one", OneVsOneClassifier)

@@ -20,7 +20,7 @@ import pandas as pd
 
 from designer.modules.fitted import CleanTransform, OneHotTransform, ScaleTransform
 from designer.modules.models import TrainedModel
-from designer.modules.training import learner_of, predict
+from designer.modules.training import has_probabilities, learner_of, predict
 
 # ONNX is accepted when, on every checked row, the labels are identical and each probability
 # (or regression value) v_onnx satisfies |v_onnx - v_sklearn| <= ABS_TOLERANCE +
@@ -67,11 +67,20 @@ def _pandas_columns(transformers: list[tuple[str, Any, list[str]]], columns: Seq
     return step.fit(pd.DataFrame({c: [0.0] for c in columns}))
 
 
+def require_sklearn(trained: TrainedModel) -> None:
+    """NotPortable when the model's learner is not scikit-learn's own (PCA-based anomaly
+    detection is this package's class: a copy would not load without it, and skl2onnx has no
+    converter for it)."""
+    if type(learner_of(trained.estimator)).__module__.split(".")[0] != "sklearn":
+        raise NotPortable(f"{trained.learner} is this package's estimator, not scikit-learn's")
+
+
 def portable_model(trained: TrainedModel) -> Any:
     """A Pipeline: pick the feature columns by name, then the fitted estimator (untouched)."""
     from sklearn.compose import ColumnTransformer
     from sklearn.pipeline import Pipeline
 
+    require_sklearn(trained)
     features = ColumnTransformer(
         [("features", "passthrough", list(trained.features))], verbose_feature_names_out=False
     ).set_output(transform="pandas")
@@ -127,7 +136,7 @@ class OnnxModel:
     text_columns: list[str]  # empty: one (rows, features) input named X; else one per column
     max_difference: float  # the largest absolute difference from scikit-learn on the check
     checked_rows: int
-    classes: list[Any] = field(default_factory=list)
+    classes: list[Any] = field(default_factory=list)  # a classifier's with probabilities
     # an anomaly detector's offset_: its ONNX "label" is -1 for an anomaly (1: normal) and its
     # "scores" the decision function, so the Anomaly Score is -(scores + offset)
     anomaly_offset: float | None = None
@@ -215,7 +224,7 @@ def to_onnx(trained: TrainedModel, rows: pd.DataFrame) -> OnnxModel:
         raise NotPortable("clustering models are not exported to ONNX")
     if rows.empty:
         raise NotPortable("no rows to check the ONNX conversion against")
-
+    require_sklearn(trained)
     X = rows[trained.features]
     if any(pd.api.types.is_bool_dtype(X[c]) for c in X.columns):
         raise NotPortable("boolean feature columns are not converted to ONNX")
@@ -234,7 +243,10 @@ def to_onnx(trained: TrainedModel, rows: pd.DataFrame) -> OnnxModel:
             if not np.array_equal(got_labels, np.asarray(labels)):
                 reasons.append(f"{float_type}: some labels differ from scikit-learn's")
                 continue
-            assert proba is not None and got_proba is not None
+            if proba is None:  # a classifier without probabilities: its labels alone
+                model.max_difference = 0.0
+                return model
+            assert got_proba is not None
             largest, excess = _differences(proba, got_proba)
         else:
             largest, excess = _differences(labels, got_labels)
@@ -293,6 +305,6 @@ def _convert(
         text,
         0.0,
         len(X),
-        list(trained.classes),
+        list(trained.classes) if has_probabilities(trained) else [],
         float(learner.offset_) if trained.task == "anomaly_detection" else None,
     )

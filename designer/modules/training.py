@@ -212,18 +212,30 @@ def predict(trained: TrainedModel, X: pd.DataFrame) -> tuple[Any, Any]:
     if trained.task == "anomaly_detection":
         return _anomalies(estimator, X)
     labels = estimator.predict(X)
-    return labels, estimator.predict_proba(X) if trained.task == "classification" else None
+    return labels, estimator.predict_proba(X) if has_probabilities(trained) else None
+
+
+def has_probabilities(trained: TrainedModel | UntrainedModel) -> bool:
+    """Whether a classifier gives class probabilities (one-vs-one does not)."""
+    return trained.task == "classification" and hasattr(trained.estimator, "predict_proba")
 
 
 def _anomalies(estimator: Any, X: pd.DataFrame) -> tuple[Any, Any]:
     """An anomaly detector's flags (1: an anomaly) and anomaly scores (-score_samples). An
-    isolation forest's flags are its own predict's rule (decision function below 0) on the
-    scores computed once: predict would walk every tree again."""
+    isolation forest's, a local outlier factor's and a PCA detector's flags are their own
+    predict's rule (score_samples - offset_ below 0) on the scores computed once: predict
+    would walk every tree, or search every neighbour, again."""
     from sklearn.ensemble import IsolationForest
+    from sklearn.neighbors import LocalOutlierFactor
 
-    scores = estimator.score_samples(X)
+    from designer.modules.detectors import PcaDetector
+
+    with warnings.catch_warnings():
+        # LocalOutlierFactor.score_samples drops the feature names, then its kneighbors warns
+        warnings.filterwarnings("ignore", "X does not have valid feature names", UserWarning)
+        scores = estimator.score_samples(X)
     detector = learner_of(estimator)
-    if isinstance(detector, IsolationForest):
+    if isinstance(detector, IsolationForest | LocalOutlierFactor | PcaDetector):
         flags = scores - detector.offset_ < 0
     else:
         flags = estimator.predict(X) == -1
@@ -288,6 +300,7 @@ def score(trained: TrainedModel, df: pd.DataFrame) -> pd.DataFrame:
         "learner": trained.learner,
         "anomaly_value": trained.anomaly_value,
         "quantile": quantile_of(trained.estimator),
+        "probabilities": has_probabilities(trained),
     }
     return out
 

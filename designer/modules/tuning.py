@@ -23,6 +23,7 @@ from designer.modules.training import (
     build_estimator,
     check_training_data,
     fit,
+    has_probabilities,
     quantile_of,
     resolve_features,
     resolve_label,
@@ -32,6 +33,7 @@ from designer.modules.training import (
 )
 
 FOLD_COLUMN = "Fold"
+PROBABILITY_METRICS = ("auc", "log_loss")
 
 
 def _seed(ctx: StepContext) -> int | None:
@@ -95,10 +97,25 @@ def cross_validate(ctx: StepContext) -> Mapping[str, Any]:
     return {"scored": out, "metrics": metrics}
 
 
-def scorer(metric: str, task: str, classes: list[Any], quantile: float | None = None) -> Any:
+def scorer(
+    metric: str,
+    task: str,
+    classes: list[Any],
+    quantile: float | None = None,
+    probabilities: bool = True,
+) -> Any:
     """Return a scikit-learn scorer for a metric name (greater is better); the pinball loss
-    needs the quantile a quantile regression predicts."""
+    needs the quantile a quantile regression predicts, AUC and log loss a classifier's
+    probabilities."""
     from sklearn import metrics as m
+
+    if metric in PROBABILITY_METRICS and task == "classification" and not probabilities:
+        others = [n for n in CLASSIFICATION_METRICS if n not in PROBABILITY_METRICS]
+        raise StepError(
+            f"metric: '{metric}' needs class probabilities, which a one-vs-one classifier does "
+            f"not give; choose one of {', '.join(others)}",
+            param="metric",
+        )
 
     if metric in QUANTILE_METRICS:
         if quantile is None:
@@ -189,7 +206,9 @@ def tune_hyperparameters(ctx: StepContext) -> Mapping[str, Any]:
     prefix = "learner__" if hasattr(estimator, "steps") else ""
     grid = {prefix + k: v for k, v in space.items()}
     common: dict[str, Any] = {
-        "scoring": scorer(metric, model.task, classes, quantile_of(model.estimator)),
+        "scoring": scorer(
+            metric, model.task, classes, quantile_of(model.estimator), has_probabilities(model)
+        ),
         "cv": _splitter(model, int(ctx.params.get("folds", 3)), _seed(ctx)),
         "refit": True,
         "error_score": "raise",
@@ -258,7 +277,13 @@ def permutation_importance(ctx: StepContext) -> Mapping[str, Any]:
         trained.estimator,
         X,
         y,
-        scoring=scorer(metric, trained.task, trained.classes, quantile_of(trained.estimator)),
+        scoring=scorer(
+            metric,
+            trained.task,
+            trained.classes,
+            quantile_of(trained.estimator),
+            has_probabilities(trained),
+        ),
         n_repeats=int(ctx.params.get("repeats", 5)),
         random_state=_seed(ctx),
     )

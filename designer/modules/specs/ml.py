@@ -22,7 +22,7 @@ SELECTION_METHODS = (
 CLUSTERING = "Machine learning: clustering"
 ANOMALY_DETECTION = "Machine learning: anomaly detection"
 _UNTRAINED = (PortSpec("model", PortType.MODEL, "An untrained model: connect it to a trainer."),)
-_ML = ("_frames", "models", "training", "evaluate")
+_ML = ("_frames", "models", "training", "evaluate", "detectors")
 _LEARNER = ("_frames", "models")
 
 
@@ -370,6 +370,84 @@ LEARNERS = [
         *_SVM[1:],
         category=ANOMALY_DETECTION,
     ),
+    builtin(
+        "ml.pca_anomaly_detection",
+        "PCA-based anomaly detection",
+        ANOMALY_DETECTION,
+        """Anomaly detection by principal component analysis: the principal components of the
+        training rows describe what is normal, and a row's Anomaly Score is its squared
+        distance from its projection on them (its reconstruction error). The threshold is the
+        score that the chosen share of the training rows exceed. Train it on normal rows only
+        for novelty detection. Connect it to Train anomaly detection model.""",
+        "learners:pca_anomaly_detection",
+        outputs=_UNTRAINED,
+        params=(
+            ParamSpec(
+                "components",
+                ParamType.INT,
+                None,
+                description="Principal components kept; empty: as many as explain the share "
+                "of variance below.",
+                minimum=1,
+                maximum=10000,
+                nullable=True,
+            ),
+            ParamSpec(
+                "variance",
+                ParamType.FLOAT,
+                0.9,
+                label="Share of variance",
+                description="With components empty: keep the fewest components that explain "
+                "more than this share of the variance.",
+                minimum=0.01,
+                maximum=0.999,
+            ),
+            ParamSpec(
+                "standardize",
+                ParamType.BOOL,
+                True,
+                description="Scale each column to unit variance first, so that no unit "
+                "dominates the components.",
+            ),
+            ParamSpec(
+                "contamination",
+                ParamType.FLOAT,
+                0.05,
+                description="Share of the training rows beyond the threshold.",
+                minimum=0.0001,
+                maximum=0.5,
+            ),
+        ),
+        helpers=(*_LEARNER, "detectors"),
+    ),
+    _learner(
+        "ml.local_outlier_factor",
+        "Local outlier factor",
+        """Anomaly detection by the local outlier factor (LocalOutlierFactor, novelty
+        detection): a row much less dense than its nearest training rows is an anomaly; its
+        Anomaly Score is that ratio of densities (about 1 for a normal row). Normalize the
+        features first. Connect it to Train anomaly detection model.""",
+        "local_outlier_factor",
+        ParamSpec("n_neighbors", ParamType.INT, 20, label="Neighbors", minimum=1, maximum=10000),
+        ParamSpec(
+            "metric",
+            ParamType.ENUM,
+            "euclidean",
+            choices=("euclidean", "manhattan", "chebyshev", "cosine"),
+            description="The distance between rows.",
+        ),
+        ParamSpec(
+            "contamination",
+            ParamType.FLOAT,
+            None,
+            description="Expected share of anomalies, which sets the threshold; empty: the "
+            "original paper's threshold (a factor above 1.5).",
+            minimum=0.0001,
+            maximum=0.5,
+            nullable=True,
+        ),
+        category=ANOMALY_DETECTION,
+    ),
 ]
 
 _LABEL = ParamSpec(
@@ -552,11 +630,26 @@ TRAINING = [
         helpers=_LEARNER,
     ),
     builtin(
+        "ml.one_vs_one",
+        "One-vs-one multiclass",
+        "Machine learning: learners",
+        """Makes a multiclass classifier of any classifier: one copy is trained per pair of
+        classes, on those two classes' rows, and a row gets the class that wins most pairs.
+        It gives no probabilities: Score model appends Scored Labels alone, and Evaluate model
+        reports accuracy, precision, recall, F1 and the confusion matrix but no AUC, log loss
+        or curves. Tune its inner learner's hyperparameters as estimator__<name>.""",
+        "learners:one_vs_one",
+        inputs=(PortSpec("model", PortType.MODEL, "An untrained classifier."),),
+        outputs=_UNTRAINED,
+        helpers=_LEARNER,
+    ),
+    builtin(
         "ml.train_anomaly_detection_model",
         "Train anomaly detection model",
         ANOMALY_DETECTION,
-        """Fits an untrained anomaly detector (Isolation forest, One-class SVM) on the feature
-        columns, text ones one-hot encoded. A label column, when one says which rows are
+        """Fits an untrained anomaly detector (Isolation forest, One-class SVM, PCA-based
+        anomaly detection, Local outlier factor) on the feature columns, text ones one-hot
+        encoded. A label column, when one says which rows are
         anomalies, is left out of the features; Evaluate model compares the flags with it, and
         the detector may be trained on the normal rows only. Score model then appends Scored
         Labels (1: an anomaly, 0: normal) and an Anomaly Score (higher: more anomalous).""",

@@ -74,6 +74,14 @@ interface EvaluationResult {
   curves?: Record<string, CurveSet>;
   predicted_vs_actual?: { actual: number[]; predicted: number[] };
   residuals?: { counts: number[]; edges: number[] };
+  unavailable?: Record<string, string>; // a figure the model cannot give → why (one-vs-one: no probabilities)
+}
+
+/** "auc, log loss, curves: why", one line per reason. */
+function unavailableLines(unavailable: Record<string, string>): string[] {
+  const byReason = new Map<string, string[]>();
+  for (const [name, why] of Object.entries(unavailable)) byReason.set(why, [...(byReason.get(why) ?? []), name.replace(/_/g, " ")]);
+  return [...byReason].map(([why, names]) => `Not available: ${names.join(", ")} — ${why}`);
 }
 
 /** Evaluate's output holds one result per scored input; any other JSON is shown as one result. */
@@ -100,7 +108,7 @@ function curveSeries(results: EvaluationResult[], pick: (c: CurveSet) => { x: nu
   return series;
 }
 
-function MetricsView({ values }: { values: Record<string, unknown> }) {
+export function MetricsView({ values }: { values: Record<string, unknown> }) {
   const results = evaluationResults(values);
   const roc = curveSeries(results, (c) => (c.roc ? { x: c.roc.fpr, y: c.roc.tpr } : null));
   const pr = curveSeries(results, (c) => (c.pr ? { x: c.pr.recall, y: c.pr.precision } : null));
@@ -129,6 +137,12 @@ function MetricsView({ values }: { values: Record<string, unknown> }) {
                 </div>
               ))}
           </div>
+          {r.unavailable &&
+            unavailableLines(r.unavailable).map((line) => (
+              <p key={line} className="muted small" data-testid="metrics-unavailable">
+                {line}
+              </p>
+            ))}
         </div>
       ))}
       <div className="charts">

@@ -1,4 +1,5 @@
-"""Anomaly detection: isolation forest and one-class SVM trained, scored and evaluated."""
+"""Anomaly detection: isolation forest, one-class SVM, PCA-based detection and local outlier
+factor trained, scored and evaluated."""
 
 from __future__ import annotations
 
@@ -6,7 +7,10 @@ import numpy as np
 import pandas as pd
 import pytest
 from sklearn import metrics
+from sklearn.decomposition import PCA
 from sklearn.ensemble import IsolationForest
+from sklearn.neighbors import LocalOutlierFactor
+from sklearn.preprocessing import StandardScaler
 from sklearn.svm import OneClassSVM
 
 from designer.engine.context import StepError
@@ -61,6 +65,101 @@ def test_one_class_svm_trained_on_the_normal_rows_only(run, cancer) -> None:
     assert scored["Scored Labels"].tolist() == (reference.predict(test[features]) == -1).tolist()
     np.testing.assert_array_equal(scored["Anomaly Score"], -reference.score_samples(test[features]))
     assert trained.get_params()["anomaly_value"] == 0
+
+
+def reconstruction_errors(
+    fitted_on: pd.DataFrame, rows: pd.DataFrame, standardize: bool = True, **pca
+) -> np.ndarray:
+    """Each row's squared distance from its projection on the principal components of
+    `fitted_on` (standardized or centred), computed with scikit-learn directly."""
+    scaler = StandardScaler(with_std=standardize).fit(fitted_on)
+    reduced = PCA(**pca).fit(scaler.transform(fitted_on))
+    scaled = scaler.transform(rows)
+    back = reduced.inverse_transform(reduced.transform(scaled))
+    return np.asarray(((scaled - back) ** 2).sum(axis=1))
+
+
+def test_pca_detection_scores_the_reconstruction_error(run, cancer) -> None:
+    train, test = cancer
+    trained = detector(
+        run,
+        "ml.pca_anomaly_detection@1",
+        train,
+        {"components": 5, "contamination": 0.1},
+        label="target",
+        anomaly_value="0",
+        rows="normal",
+    )["model"]
+    scored = run("ml.score_model@1", model=trained, dataset=test)["dataset"]
+
+    features = [c for c in train.columns if c != "target"]
+    benign = train[train["target"] == 1][features]
+    errors = reconstruction_errors(benign, test[features], n_components=5)
+    np.testing.assert_array_equal(scored["Anomaly Score"], errors)
+    # the threshold: a tenth of the training rows' errors lie beyond it
+    threshold = np.percentile(reconstruction_errors(benign, benign, n_components=5), 90)
+    assert scored["Scored Labels"].tolist() == (scored["Anomaly Score"] > threshold).tolist()
+    assert list(scored.columns) == [*test.columns, "Scored Labels", "Anomaly Score"]
+    own = scored["Scored Labels"].to_numpy()
+    assert own[test["target"] == 0].mean() > 0.7 > 0.2 > own[test["target"] == 1].mean()
+
+
+def test_pca_detection_keeps_a_share_of_the_variance_and_may_leave_the_scale(run, cancer) -> None:
+    train, _ = cancer
+    features = [c for c in train.columns if c != "target"]
+    raw = train[features] * np.arange(1, len(features) + 1)  # columns in different units
+    kept = detector(run, "ml.pca_anomaly_detection@1", train, {"variance": 0.8})["model"]
+    assert (
+        kept.estimator.pca_.n_components_
+        == PCA(0.8).fit(StandardScaler().fit_transform(train.drop(columns="target"))).n_components_
+    )
+    unscaled = detector(
+        run, "ml.pca_anomaly_detection@1", raw, {"components": 3, "standardize": False}
+    )["model"]
+    scored = run("ml.score_model@1", model=unscaled, dataset=raw)["dataset"]
+    errors = reconstruction_errors(raw, raw, standardize=False, n_components=3)
+    np.testing.assert_array_equal(scored["Anomaly Score"], errors)
+    assert scored["Scored Labels"].mean() == pytest.approx(0.05, abs=1 / len(raw))
+    with pytest.raises(StepError, match="PCA-based anomaly detection cannot be trained") as e:
+        detector(run, "ml.pca_anomaly_detection@1", train, {"components": 40})
+    assert e.value.port == "dataset"
+
+
+@pytest.mark.filterwarnings("ignore:X does not have valid feature names:UserWarning")  # sklearn's
+def test_local_outlier_factor_flags_and_scores_rows_as_scikit_learn(run, cancer) -> None:
+    train, test = cancer
+    features = [c for c in train.columns if c != "target"]
+    for params, reference in [
+        ({}, LocalOutlierFactor(novelty=True)),
+        (
+            {"n_neighbors": 10, "metric": "manhattan", "contamination": 0.1},
+            LocalOutlierFactor(n_neighbors=10, metric="manhattan", contamination=0.1, novelty=True),
+        ),
+    ]:
+        trained = detector(run, "ml.local_outlier_factor@1", train, params, label="target")
+        scored = run("ml.score_model@1", model=trained["model"], dataset=test)["dataset"]
+        reference.fit(train[features])
+        expected = (reference.predict(test[features]) == -1).tolist()
+        assert scored["Scored Labels"].tolist() == expected
+        np.testing.assert_array_equal(
+            scored["Anomaly Score"], -reference.score_samples(test[features])
+        )
+    result = run("ml.evaluate_model@1", scored=scored)["metrics"]["results"][0]
+    truth = (test["target"] == 1).to_numpy()  # anomaly_value 1 by default
+    assert result["metrics"]["auc"] == metrics.roc_auc_score(truth, scored["Anomaly Score"])
+
+
+def test_the_new_detectors_are_refused_by_the_supervised_trainers(run, cancer) -> None:
+    train, _ = cancer
+    params = {"label": "target"}
+    for learner, name in [
+        ("ml.pca_anomaly_detection@1", "PCA-based anomaly detection"),
+        ("ml.local_outlier_factor@1", "Local outlier factor"),
+    ]:
+        model = run(learner)["model"]
+        for trainer in ("ml.train_model@1", "ml.tune_hyperparameters@1", "ml.cross_validate@1"):
+            with pytest.raises(StepError, match=f"{name} is for anomaly detection; use Train"):
+                run(trainer, params, model=model, dataset=train)
 
 
 def test_evaluate_compares_the_flags_with_the_label(run, cancer) -> None:

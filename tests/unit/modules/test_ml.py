@@ -11,7 +11,7 @@ from sklearn.ensemble import HistGradientBoostingRegressor
 from sklearn.inspection import permutation_importance
 from sklearn.linear_model import LogisticRegression, PoissonRegressor
 from sklearn.model_selection import GridSearchCV, KFold, StratifiedKFold, cross_val_score
-from sklearn.multiclass import OneVsRestClassifier
+from sklearn.multiclass import OneVsOneClassifier, OneVsRestClassifier
 
 from designer.engine.artifacts import encode
 from designer.engine.context import StepError
@@ -272,6 +272,57 @@ def test_one_vs_all_wraps_a_classifier_as_scikit_learn_does(run) -> None:
     assert set(tuned.hyperparameters) >= {"estimator__C"}
     with pytest.raises(StepError, match="model: expects an untrained classifier, got Linear"):
         run("ml.one_vs_all@1", model=run("ml.linear_regression@1")["model"])
+
+
+def test_one_vs_one_votes_as_scikit_learn_does_and_gives_no_probabilities(run) -> None:
+    wine = load_sample("wine")
+    features = wine.columns.drop("target")
+    wine[features] = (wine[features] - wine[features].mean()) / wine[features].std()
+    train, test = wine.iloc[::2], wine.iloc[1::2]
+    inner = run("ml.logistic_regression@1", {"C": 0.3})["model"]
+    wrapped = run("ml.one_vs_one@1", model=inner)["model"]
+    assert wrapped.learner == "One-vs-one (Logistic regression)"
+    assert wrapped.search_space == {"estimator__C": [0.01, 0.1, 1.0, 10.0, 100.0]}
+    trained = run("ml.train_model@1", {"label": "target"}, model=wrapped, dataset=train)["model"]
+    scored = run("ml.score_model@1", model=trained, dataset=test)["dataset"]
+    direct = OneVsOneClassifier(LogisticRegression(C=0.3, max_iter=1000)).fit(
+        train[features], train["target"]
+    )
+    assert list(scored.columns) == [*test.columns, "Scored Labels"]
+    assert scored["Scored Labels"].tolist() == direct.predict(test[features]).tolist()
+
+    result = run("ml.evaluate_model@1", scored=scored)["metrics"]["results"][0]
+    got, truth, pred = result["metrics"], test["target"], scored["Scored Labels"]
+    assert result["task"] == "multiclass"
+    assert got["accuracy"] == metrics.accuracy_score(truth, pred)
+    assert got["f1"] == metrics.f1_score(truth, pred, average="macro")
+    assert got["auc"] is None and got["log_loss"] is None and result["curves"] == {}
+    assert set(result["unavailable"]) == {"auc", "log_loss", "curves"}
+    assert "no class probabilities" in result["unavailable"]["auc"]
+    assert result["confusion_matrix"]["matrix"] == metrics.confusion_matrix(truth, pred).tolist()
+    # side by side with a classifier that has probabilities
+    _, other = train_and_score(run, "ml.naive_bayes@1", train, test)
+    both = run("ml.evaluate_model@1", scored=scored, scored2=other)["metrics"]["results"]
+    assert both[1]["metrics"]["auc"] is not None and "unavailable" not in both[1]
+
+    folds = run("ml.cross_validate@1", {"label": "target", "folds": 3}, model=wrapped, dataset=wine)
+    assert set(folds["metrics"]["metrics"]) == {"accuracy", "precision", "recall", "f1"}
+    tuning = {"label": "target", "metric": "f1", "folds": 3}
+    tuned = run("ml.tune_hyperparameters@1", tuning, model=wrapped, dataset=train)["model"]
+    assert set(tuned.hyperparameters) >= {"estimator__C"}
+    for metric in ("auc", "log_loss"):
+        with pytest.raises(StepError, match=f"'{metric}' needs class probabilities") as e:
+            run(
+                "ml.tune_hyperparameters@1",
+                {**tuning, "metric": metric},
+                model=wrapped,
+                dataset=train,
+            )
+        assert e.value.param == "metric"
+    with pytest.raises(StepError, match="'auc' needs class probabilities"):
+        run("ml.permutation_importance@1", {"metric": "auc"}, model=trained, dataset=test)
+    with pytest.raises(StepError, match="model: expects an untrained classifier, got Isolation"):
+        run("ml.one_vs_one@1", model=run("ml.isolation_forest@1")["model"])
 
 
 def test_compare_two_models_side_by_side(run, cancer) -> None:

@@ -404,3 +404,56 @@ def test_hash_columns_are_unknown_without_their_text_or_beyond_a_list_to_show() 
         assert found == {"dataset": None}, params
     found = schemas.infer("transform.preprocess_text", {}, {"dataset": table}, dict.get)
     assert found == {"dataset": None}
+
+
+def test_scoring_by_the_new_learners_is_known_before_a_run_as_it_runs(tmp_path) -> None:
+    """Score model's inference claims the rows and Scored Labels: one-vs-one appends nothing
+    more, a detector only its Anomaly Score after them."""
+    doc = graph(
+        [
+            node("wine", "data.sample_dataset@1", name="wine"),
+            node("lr", "ml.logistic_regression@1", max_iter=5000),
+            node("ovo", "ml.one_vs_one@1"),
+            node("fit", "ml.train_model@1", label="target"),
+            node("score", "ml.score_model@1"),
+            node("lof", "ml.local_outlier_factor@1"),
+            node("pca", "ml.pca_anomaly_detection@1"),
+            node(
+                "fit_lof",
+                "ml.train_anomaly_detection_model@1",
+                label="target",
+                anomaly_value="class_0",
+            ),
+            node(
+                "fit_pca",
+                "ml.train_anomaly_detection_model@1",
+                label="target",
+                anomaly_value="class_0",
+            ),
+            node("score_lof", "ml.score_model@1"),
+            node("score_pca", "ml.score_model@1"),
+        ],
+        [
+            ("lr.model", "ovo.model"),
+            ("ovo.model", "fit.model"),
+            ("wine.dataset", "fit.dataset"),
+            ("fit.model", "score.model"),
+            ("wine.dataset", "score.dataset"),
+            ("lof.model", "fit_lof.model"),
+            ("pca.model", "fit_pca.model"),
+            *(
+                ("wine.dataset", f"{n}.dataset")
+                for n in ("fit_lof", "fit_pca", "score_lof", "score_pca")
+            ),
+            ("fit_lof.model", "score_lof.model"),
+            ("fit_pca.model", "score_pca.model"),
+        ],
+    )
+    found = columns_of(doc)
+    ran = run_document(doc, tmp_path).values
+    wine = [str(c) for c in ran["wine"]["dataset"].columns]
+    assert names(found["score"]["dataset"]) == [str(c) for c in ran["score"]["dataset"].columns]
+    assert names(found["score"]["dataset"]) == [*wine, "Scored Labels"]
+    for step in ("score_lof", "score_pca"):
+        made = [str(c) for c in ran[step]["dataset"].columns]
+        assert made == [*names(found[step]["dataset"]), "Anomaly Score"], step

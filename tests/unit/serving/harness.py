@@ -31,10 +31,12 @@ def training_document(
     fit_params: dict[str, Any] | None = None,
     clean: str | None = None,
     task: str = "supervised",
+    wrapper: str | None = None,
 ) -> dict[str, Any]:
     """data → [clean missing with this strategy] → split → [`fit` (e.g. transform.normalize)
     with `fit_params` (else the label excluded) on the training rows, applied to the test rows]
-    → learner → train → score (or the task's own trainer and scorer)."""
+    → learner [→ `wrapper`, e.g. ml.one_vs_all] → train → score (or the task's own trainer and
+    scorer)."""
     nodes = [
         ("data", "data.sample_dataset@1", {"name": data}),
         ("split", "transform.split_rows@1", {"fraction": 0.25, "seed": 1}),
@@ -62,8 +64,13 @@ def training_document(
         ("train", trainer, {} if task == "clustering" else {"label": label}),
         ("score", scorer, {}),
     ]
+    learner_out = "learner"
+    if wrapper:
+        nodes.append(("wrapper", f"{wrapper}@1", {}))
+        wires.append(("learner", "model", "wrapper", "model"))
+        learner_out = "wrapper"
     wires += [
-        ("learner", "model", "train", "model"),
+        (learner_out, "model", "train", "model"),
         (*rows, "train", "dataset"),
         ("train", "model", "score", "model"),
         (*test, "score", "dataset"),

@@ -220,14 +220,21 @@ def test_clustering_scores_through_the_graph_path(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(
-    ("learner", "runtime"), [("ml.isolation_forest", "onnx"), ("ml.one_class_svm", "sklearn")]
+    ("learner", "runtime"),
+    [
+        ("ml.isolation_forest", "onnx"),
+        ("ml.one_class_svm", "sklearn"),
+        ("ml.pca_anomaly_detection", "sklearn"),
+        ("ml.local_outlier_factor", "onnx"),
+    ],
 )
 def test_an_anomaly_detector_scores_in_the_kernel_as_in_the_run(
     learner: str, runtime: str, tmp_path: Path
 ) -> None:
     """Its flags and anomaly scores: bit-identical with scikit-learn, and the same flags and
-    scores within tolerance with ONNX (the isolation forest's; the one-class SVM's float32
-    decision function strays beyond it, and onnxruntime has no float64 kernel for it)."""
+    scores within tolerance with ONNX (the isolation forest's and the local outlier factor's;
+    the one-class SVM's float32 decision function strays beyond it, and onnxruntime has no
+    float64 kernel for it; the PCA detector is this package's class, which skl2onnx lacks)."""
     params = {"seed": 3} if learner == "ml.isolation_forest" else {}
     document = training_document(
         learner, params, "breast_cancer", fit=NORMALIZE, task="anomaly_detection"
@@ -246,32 +253,38 @@ def test_an_anomaly_detector_scores_in_the_kernel_as_in_the_run(
     reference = expected["Anomaly Score"].to_numpy()
     scores = np.asarray([r["Anomaly Score"] for r in got])
     assert np.all(np.abs(scores - reference) <= ABS_TOLERANCE + REL_TOLERANCE * np.abs(reference))
+    if learner == "ml.pca_anomaly_detection":
+        assert "PCA-based anomaly detection is this package's estimator" in fast.runtime_reason
 
 
-def test_a_one_vs_all_classifier_scores_in_the_kernel_as_in_the_run(tmp_path: Path) -> None:
-    document = training_document("ml.logistic_regression", {}, "wine", fit=NORMALIZE)
-    document["nodes"].append(
-        {"id": "ova", "module": "ml.one_vs_all@1", "params": {}, "position": {"x": 0, "y": 0}}
-    )
-    for edge in document["edges"]:
-        if edge["source"]["node"] == "learner":
-            edge["source"]["node"] = "ova"
-    document["edges"].append(
-        {
-            "id": "e-ova",
-            "source": {"node": "learner", "port": "model"},
-            "target": {"node": "ova", "port": "model"},
-        }
-    )
+@pytest.mark.parametrize(
+    ("wrapper", "data", "runtime"),
+    [
+        ("ml.one_vs_all", "wine", "onnx"),
+        ("ml.one_vs_one", "digits", "onnx"),
+        # skl2onnx's one-vs-one graph types text classes' labels as numbers: onnxruntime refuses
+        ("ml.one_vs_one", "wine", "sklearn"),
+    ],
+)
+def test_a_multiclass_wrapper_scores_in_the_kernel_as_in_the_run(
+    wrapper: str, data: str, runtime: str, tmp_path: Path
+) -> None:
+    """Bit-identical with scikit-learn; with ONNX the same labels (one-vs-one's alone: it has
+    no probabilities, and its ONNX file's second output is its votes)."""
+    fit = NORMALIZE if data == "wine" else None
+    document = training_document("ml.logistic_regression", {}, data, fit=fit, wrapper=wrapper)
     trained = train(document, tmp_path)
     rows = trained.test_rows().to_dict(orient="records")
     expected = trained.scored()
+    columns = scored_columns(expected)
+    assert (columns == ["Scored Labels"]) == (wrapper == "ml.one_vs_one")
     exact = trained.scorer(onnx=False).score(rows)
-    for column in scored_columns(expected):
+    for column in columns:
         assert [r[column] for r in exact] == expected[column].tolist(), column
     fast = trained.scorer()
-    assert fast.runtime == "onnx", fast.runtime_reason
+    assert fast.runtime == runtime, fast.runtime_reason
     got = fast.score(rows)
+    assert [list(r) for r in got] == [columns] * len(rows)
     assert [r["Scored Labels"] for r in got] == expected["Scored Labels"].tolist()
 
 

@@ -14,6 +14,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from designer.engine.artifacts import encode
+from designer.engine.types import PortType
 from designer.modules.fitted import CleanTransform, OneHotTransform, ScaleTransform
 from designer.modules.portable import NotPortable, to_onnx, to_sklearn
 from tests.unit.serving.harness import train, training_document
@@ -86,3 +88,24 @@ def test_fitted_transforms_become_column_transformers_where_expressible() -> Non
         to_sklearn(OneHotTransform({"c": ["x", "y"]}), table.columns)
     with pytest.raises(NotPortable, match="needs the columns"):
         to_sklearn(scale)
+
+
+def test_a_model_of_this_packages_own_estimator_is_neither_exported_nor_converted(
+    tmp_path: Path,
+) -> None:
+    """PCA-based anomaly detection is our class: a joblib copy would not load without this
+    package, and skl2onnx has no converter; both say so by the learner's name."""
+    document = training_document(
+        "ml.pca_anomaly_detection", {}, "breast_cancer", task="anomaly_detection"
+    )
+    trained = train(document, tmp_path)
+    model = trained.run.values["train"]["model"]
+    for convert in (to_sklearn, lambda m: to_onnx(m, trained.test_rows())):
+        with pytest.raises(NotPortable, match="PCA-based anomaly detection is this package's"):
+            convert(model)
+    assert "export" not in encode(model, PortType.MODEL).summary
+    forest = train(
+        training_document("ml.isolation_forest", {}, "breast_cancer", task="anomaly_detection"),
+        tmp_path / "forest",
+    ).run.values["train"]["model"]
+    assert "export" in encode(forest, PortType.MODEL).summary

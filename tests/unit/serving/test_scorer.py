@@ -310,3 +310,17 @@ def test_the_onnx_download_is_refused_when_it_would_not_score_like_the_version(
     with pytest.raises(NoOnnxModel, match="ONNX export is off") as fallback:
         onnx_download(trained.scorer(onnx=False))
     assert fallback.value.code == "no_onnx_model"
+
+
+def test_a_one_vs_one_onnx_download_describes_its_labels_alone(tmp_path: Path) -> None:
+    document = training_document("ml.logistic_regression", {}, "digits", wrapper="ml.one_vs_one")
+    trained = train(document, tmp_path)
+    download = onnx_download(trained.scorer())
+    [labels] = download.manifest["outputs"]
+    assert labels["response_column"] == "Scored Labels"
+    import onnxruntime
+
+    session = onnxruntime.InferenceSession(download.data, providers=["CPUExecutionProvider"])
+    rows = trained.test_rows()[download.manifest["features"]]
+    [got] = session.run([labels["name"]], {"X": rows.to_numpy(dtype="float64")})
+    assert got.reshape(-1).tolist() == trained.scored()["Scored Labels"].tolist()
