@@ -404,3 +404,20 @@ def test_hash_columns_are_unknown_without_their_text_or_beyond_a_list_to_show() 
         assert found == {"dataset": None}, params
     found = schemas.infer("transform.preprocess_text", {}, {"dataset": table}, dict.get)
     assert found == {"dataset": None}
+
+
+def test_a_leaderboard_is_known_before_it_runs_and_a_model_is_no_table(run) -> None:
+    doc = graph(
+        [
+            node("wine", "data.sample_dataset@1", name="wine"),
+            node("best", "ml.compare_learners@1", label="target", learners="naive_bayes"),
+        ],
+        [("wine.dataset", "best.dataset")],
+    )
+    found = columns_of(doc)
+    made = run("ml.compare_learners@1", doc["nodes"][1]["params"], dataset=load_sample("wine"))
+    board = made["leaderboard"]
+    assert found["best"]["leaderboard"] == [
+        {"name": str(c), "dtype": str(t)} for c, t in board.dtypes.items()
+    ]
+    assert found["best"]["model"] is None
