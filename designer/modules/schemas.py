@@ -308,6 +308,14 @@ SUMMARY_COLUMNS = [
 ]  # statistics.py's summarize
 
 
+LEADERBOARD_COLUMNS = [
+    {"name": "rank", "dtype": "float64"},  # pandas' rank: empty for a learner without a score
+    *({"name": n, "dtype": "str"} for n in ("learner", "name", "metric")),
+    *({"name": n, "dtype": "float64"} for n in ("mean", "std", "fit seconds")),
+    {"name": "note", "dtype": "str"},
+]  # compare.py's leaderboard
+
+
 def _correlations(params: Mapping[str, Any], table: list[Column]) -> Columns:
     """Compute correlation: a Feature column, then one per numeric column correlated."""
     chosen = _names(params.get("columns"))
@@ -423,6 +431,8 @@ def _columns_of(
         scores = (SCORED_LABELS, SCORED_PROBABILITIES, ANOMALY_SCORE)
         kept = [c for c in table if not c["name"].startswith(scores)]
         return {"dataset": [*kept, {"name": SCORED_LABELS, "dtype": ""}]}
+    if module == "ml.compare_learners":
+        return {"leaderboard": LEADERBOARD_COLUMNS, "model": None}
     if module == "ml.score_svd_recommender":
         return {"dataset": _recommended(params, table)}
     return None

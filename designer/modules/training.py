@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import warnings
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 import numpy as np
@@ -116,6 +117,40 @@ def learner_of(estimator: Any) -> Any:
     return estimator.steps[-1][1] if isinstance(estimator, Pipeline) else estimator
 
 
+def continuous(y: pd.Series) -> bool:
+    """Whether a label holds numbers that are not all whole: a classifier cannot predict it."""
+    return pd.api.types.is_float_dtype(y) and not np.all(np.mod(y.to_numpy(), 1) == 0)
+
+
+def check_label(y: pd.Series, label: str, task: str, learner: str) -> None:
+    """Reject a label with missing values, or one `learner` (of `task`) cannot predict."""
+    if y.isna().any():
+        raise StepError(
+            f"label: the label column '{label}' has {int(y.isna().sum())} missing values",
+            param="label",
+        )
+    numeric = pd.api.types.is_numeric_dtype(y) and not pd.api.types.is_bool_dtype(y)
+    if task == "regression" and not numeric:
+        raise StepError(
+            f"label: '{label}' ({y.dtype}) is not numeric; {learner} predicts numbers",
+            param="label",
+        )
+    if task == "classification":
+        if continuous(y):
+            seen = ", ".join(f"{v:.4g}" for v in y.drop_duplicates().head(3))
+            raise StepError(
+                f"label: '{label}' holds continuous values ({y.nunique()} distinct: {seen}, …); "
+                "use a regression learner, or if a step before rescaled the label (Normalize "
+                f"data), add '{label}' to its exclude",
+                param="label",
+            )
+        if y.nunique() < 2:
+            raise StepError(
+                f"label: '{label}' has a single class; a classifier needs two or more",
+                param="label",
+            )
+
+
 def check_training_data(
     X: pd.DataFrame, y: pd.Series | None, label: str | None, model: UntrainedModel
 ) -> None:
@@ -130,37 +165,13 @@ def check_training_data(
         )
     if y is None or label is None:
         return
-    if y.isna().any():
-        raise StepError(
-            f"label: the label column '{label}' has {int(y.isna().sum())} missing values",
-            param="label",
-        )
-    numeric = pd.api.types.is_numeric_dtype(y) and not pd.api.types.is_bool_dtype(y)
-    if model.task == "regression" and not numeric:
-        raise StepError(
-            f"label: '{label}' ({y.dtype}) is not numeric; {model.learner} predicts numbers",
-            param="label",
-        )
+    check_label(y, label, model.task, model.learner)
     if type(model.estimator).__name__ == "PoissonRegressor" and (y < 0).any():
         raise StepError(
             f"label: '{label}' has {int((y < 0).sum())} negative values; {model.learner} "
             "predicts counts and rates, which are never negative",
             param="label",
         )
-    if model.task == "classification":
-        if pd.api.types.is_float_dtype(y) and not np.all(np.mod(y.to_numpy(), 1) == 0):
-            seen = ", ".join(f"{v:.4g}" for v in y.drop_duplicates().head(3))
-            raise StepError(
-                f"label: '{label}' holds continuous values ({y.nunique()} distinct: {seen}, …); "
-                "use a regression learner, or if a step before rescaled the label (Normalize "
-                f"data), add '{label}' to its exclude",
-                param="label",
-            )
-        if y.nunique() < 2:
-            raise StepError(
-                f"label: '{label}' has a single class; a classifier needs two or more",
-                param="label",
-            )
 
 
 def fit(
@@ -190,17 +201,26 @@ def fit(
     )
 
 
+@contextmanager
+def logged_warnings(ctx: StepContext, prefix: str = "") -> Iterator[None]:
+    """Log the first line of each distinct warning raised in the block, once, after it."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            yield
+        finally:
+            for message in sorted({str(w.message).strip().splitlines()[0] for w in caught}):
+                ctx.log(f"warning: {prefix}{message}")
+
+
 def train_model(ctx: StepContext) -> Mapping[str, Any]:
     """Fit an untrained classifier or regressor on the label column."""
     model = untrained_input(ctx)
     df = frame(ctx, "dataset")
     label = resolve_label(ctx, df)
     features = resolve_features(ctx, df, [label])
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
+    with logged_warnings(ctx):
         trained = fit(model, df, label, features)
-    for message in sorted({str(w.message).strip().splitlines()[0] for w in caught}):
-        ctx.log(f"warning: {message}")
     ctx.log(f"trained {model.learner} on {len(df)} rows, {len(features)} features, label '{label}'")
     return {"model": trained}
 

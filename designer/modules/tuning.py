@@ -36,16 +36,39 @@ FOLD_COLUMN = "Fold"
 PROBABILITY_METRICS = ("auc", "log_loss")
 
 
-def _seed(ctx: StepContext) -> int | None:
+def seed_of(ctx: StepContext) -> int | None:
+    """The step's seed param (None: a fresh random state each run)."""
     seed = ctx.params.get("seed")
     return None if seed is None else int(seed)
 
 
-def _splitter(model: UntrainedModel, folds: int, seed: int | None) -> Any:
+def _splitter(task: str, folds: int, seed: int | None) -> Any:
     from sklearn.model_selection import KFold, StratifiedKFold
 
-    kind = StratifiedKFold if model.task == "classification" else KFold
+    kind = StratifiedKFold if task == "classification" else KFold
     return kind(n_splits=folds, shuffle=True, random_state=seed)
+
+
+def fold_splits(
+    task: str, X: pd.DataFrame, y: pd.Series, folds: int, seed: int | None
+) -> list[tuple[Any, Any]]:
+    """The (train, test) row positions of each of K shuffled folds, stratified by the label for
+    a classification; too few rows or members of a class for the folds are named."""
+    if folds > len(X):
+        raise StepError(
+            f"folds: {folds} folds need at least {folds} rows, got {len(X)}", param="folds"
+        )
+    try:
+        return list(_splitter(task, folds, seed).split(X, y))
+    except ValueError as exc:
+        raise StepError(
+            f"folds: cannot make {folds} folds of this data: {exc}", param="folds"
+        ) from exc
+
+
+def classes_of(y: pd.Series, task: str) -> list[Any]:
+    """A classification label's classes in the order the scorers take (empty otherwise)."""
+    return sorted(y.unique().tolist(), key=str) if task == "classification" else []
 
 
 def cross_validate(ctx: StepContext) -> Mapping[str, Any]:
@@ -55,19 +78,10 @@ def cross_validate(ctx: StepContext) -> Mapping[str, Any]:
     label = resolve_label(ctx, df)
     features = resolve_features(ctx, df, [label])
     folds = int(ctx.params.get("folds", 5))
-    if folds > len(df):
-        raise StepError(
-            f"folds: {folds} folds need at least {folds} rows, got {len(df)}", param="folds"
-        )
     check_training_data(df[features], df[label], label, model)
     parts: list[pd.DataFrame] = []
     per_fold: list[dict[str, Any]] = []
-    try:
-        splits = list(_splitter(model, folds, _seed(ctx)).split(df[features], df[label]))
-    except ValueError as exc:
-        raise StepError(
-            f"folds: cannot make {folds} folds of this data: {exc}", param="folds"
-        ) from exc
+    splits = fold_splits(model.task, df[features], df[label], folds, seed_of(ctx))
     for k, (train_idx, test_idx) in enumerate(splits):
         trained = fit(model, df.iloc[train_idx], label, features)
         scored = score(trained, df.iloc[test_idx])
@@ -154,7 +168,8 @@ def scorer(
     return table[metric]
 
 
-def _sign(metric: str) -> float:
+def sign_of(metric: str) -> float:
+    """-1 for a metric whose scorer negates it (lower is better), else 1."""
     return -1.0 if metric in LOWER_IS_BETTER else 1.0
 
 
@@ -201,7 +216,7 @@ def tune_hyperparameters(ctx: StepContext) -> Mapping[str, Any]:
     check_training_data(X, y, label, model)
     space = _space(ctx, model)
     metric = str(ctx.params.get("metric") or "accuracy")
-    classes = sorted(y.unique().tolist(), key=str) if model.task == "classification" else []
+    classes = classes_of(y, model.task)
     estimator = build_estimator(model, X)
     prefix = "learner__" if hasattr(estimator, "steps") else ""
     grid = {prefix + k: v for k, v in space.items()}
@@ -209,14 +224,14 @@ def tune_hyperparameters(ctx: StepContext) -> Mapping[str, Any]:
         "scoring": scorer(
             metric, model.task, classes, quantile_of(model.estimator), has_probabilities(model)
         ),
-        "cv": _splitter(model, int(ctx.params.get("folds", 3)), _seed(ctx)),
+        "cv": _splitter(model.task, int(ctx.params.get("folds", 3)), seed_of(ctx)),
         "refit": True,
         "error_score": "raise",
     }
     if ctx.params.get("method", "grid") == "random":
         trials = min(int(ctx.params.get("iterations", 10)), len(ParameterGrid(grid)))
         search: Any = RandomizedSearchCV(
-            estimator, grid, n_iter=trials, random_state=_seed(ctx), **common
+            estimator, grid, n_iter=trials, random_state=seed_of(ctx), **common
         )
     else:
         search = GridSearchCV(estimator, grid, **common)
@@ -226,7 +241,7 @@ def tune_hyperparameters(ctx: StepContext) -> Mapping[str, Any]:
         raise StepError(f"space: the search failed: {exc}", param="space") from exc
     best = {k.removeprefix(prefix): v for k, v in search.best_params_.items()}
     cv = search.cv_results_
-    sign = _sign(metric)
+    sign = sign_of(metric)
     results = (
         pd.DataFrame(
             {
@@ -285,7 +300,7 @@ def permutation_importance(ctx: StepContext) -> Mapping[str, Any]:
             has_probabilities(trained),
         ),
         n_repeats=int(ctx.params.get("repeats", 5)),
-        random_state=_seed(ctx),
+        random_state=seed_of(ctx),
     )
     table = pd.DataFrame(
         {

@@ -754,7 +754,102 @@ FEATURE_SELECTION = [
     ),
 ]
 
-SPECS = [*FEATURE_SELECTION, *LEARNERS, *TRAINING]
+# the learners Compare learners tries for each task, quickest first (their names less "ml."):
+# every classifier and regressor of LEARNERS but the quantile regression, which predicts a
+# quantile rather than the label itself
+COMPARED_LEARNERS = {
+    "classification": (
+        "naive_bayes",
+        "logistic_regression",
+        "decision_tree_classifier",
+        "knn_classifier",
+        "boosted_tree_classifier",
+        "decision_forest_classifier",
+        "neural_network_classifier",
+        "svm_classifier",
+    ),
+    "regression": (
+        "linear_regression",
+        "poisson_regression",
+        "decision_tree_regressor",
+        "knn_regressor",
+        "boosted_tree_regressor",
+        "decision_forest_regressor",
+        "neural_network_regressor",
+        "svm_regressor",
+    ),
+}
+MAX_AUTO_CLASSES = 20  # a whole-number label with more distinct values is a regression's
+
+COMPARE = [
+    builtin(
+        "ml.compare_learners",
+        "Compare learners",
+        "Machine learning: train",
+        f"""Cross-validates every built-in learner of the task with its default hyperparameters
+        on the same folds (stratified for a classification), ranks them by a metric, and
+        trains the best on all rows: the model is the one Train model would make of it. A
+        learner that fails is listed with its error; once the time budget is spent, the
+        learners not yet tried are listed as skipped. The task follows from the label unless
+        set: classification for text, booleans or whole numbers with at most
+        {MAX_AUTO_CLASSES} values, regression otherwise. Learners, quickest first:
+        classification {", ".join(COMPARED_LEARNERS["classification"])}; regression
+        {", ".join(COMPARED_LEARNERS["regression"])}.""",
+        "compare:compare_learners",
+        inputs=(_DATA,),
+        outputs=(
+            PortSpec(
+                "leaderboard",
+                PortType.DATAFRAME,
+                "One row per learner: rank, mean and std of the metric over the folds, fit "
+                "seconds, and a note when it failed or was skipped; best first.",
+            ),
+            PortSpec("model", PortType.MODEL, "The best learner, trained on all rows."),
+        ),
+        params=(
+            _LABEL,
+            _FEATURES,
+            ParamSpec(
+                "task",
+                ParamType.ENUM,
+                "auto",
+                choices=("auto", "classification", "regression"),
+                description="auto: from the label's values.",
+            ),
+            ParamSpec(
+                "learners",
+                ParamType.STRING,
+                "",
+                description="Comma-separated learner names to try, e.g. logistic_regression, "
+                "naive_bayes; empty tries every learner of the task.",
+            ),
+            ParamSpec(
+                "metric",
+                ParamType.ENUM,
+                "auto",
+                choices=("auto", *CLASSIFICATION_METRICS, *REGRESSION_METRICS),
+                description="The metric to rank by; auto: accuracy for a classification, r2 "
+                "for a regression.",
+            ),
+            ParamSpec("folds", ParamType.INT, 5, minimum=2, maximum=20),
+            _seed(),
+            ParamSpec(
+                "time_budget",
+                ParamType.INT,
+                None,
+                label="Time budget (seconds)",
+                description="Try no further learner once this many seconds are spent; empty: "
+                "try them all.",
+                minimum=1,
+                nullable=True,
+            ),
+        ),
+        helpers=(*_ML, "learners", "tuning", "specs.ml"),
+        timeout=TRAINING_TIMEOUT,
+    ),
+]
+
+SPECS = [*FEATURE_SELECTION, *LEARNERS, *TRAINING, *COMPARE]
 
 # Which way each metric of Evaluate model (and the cross-validation and tuning summaries) is
 # better: run comparisons colour a change by it.

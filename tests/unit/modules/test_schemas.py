@@ -457,3 +457,20 @@ def test_scoring_by_the_new_learners_is_known_before_a_run_as_it_runs(tmp_path) 
     for step in ("score_lof", "score_pca"):
         made = [str(c) for c in ran[step]["dataset"].columns]
         assert made == [*names(found[step]["dataset"]), "Anomaly Score"], step
+
+
+def test_a_leaderboard_is_known_before_it_runs_and_a_model_is_no_table(run) -> None:
+    doc = graph(
+        [
+            node("wine", "data.sample_dataset@1", name="wine"),
+            node("best", "ml.compare_learners@1", label="target", learners="naive_bayes"),
+        ],
+        [("wine.dataset", "best.dataset")],
+    )
+    found = columns_of(doc)
+    made = run("ml.compare_learners@1", doc["nodes"][1]["params"], dataset=load_sample("wine"))
+    board = made["leaderboard"]
+    assert found["best"]["leaderboard"] == [
+        {"name": str(c), "dtype": str(t)} for c, t in board.dtypes.items()
+    ]
+    assert found["best"]["model"] is None
