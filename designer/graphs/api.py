@@ -150,15 +150,7 @@ class FromExampleView(GraphView):
         membership = self.authorize(pk, "Workspace", pk)
         body = FromExampleSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        example = examples().get(body.validated_data["example"])
-        if example is None:
-            known = ", ".join(examples())
-            raise ApiError(
-                400,
-                "invalid",
-                f"No example is called {body.validated_data['example']!r}.",
-                [{"code": "unknown_example", "message": f"One of: {known}.", "field": "example"}],
-            )
+        example = examples()[body.validated_data["example"]]
         name = body.validated_data.get("name") or example.name
         graph = services.create_from_example(membership.workspace, request.user, example, name)
         return graph_response(graph, status.HTTP_201_CREATED)

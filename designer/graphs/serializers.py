@@ -10,6 +10,7 @@ from rest_framework import serializers
 from designer.api_errors import IssueSerializer
 from designer.api_schema import component, json_shaped
 from designer.engine.types import ParamType, PortType
+from designer.graphs.examples import examples
 from designer.graphs.models import Graph, GraphVersion
 from designer.graphs.services import etag
 from designer.workspaces.serializers import JSONValueField, StrictSerializer
@@ -178,7 +179,9 @@ class ExampleSerializer(serializers.Serializer):
 class FromExampleSerializer(StrictSerializer):
     """Body of creating a graph from a shipped example."""
 
-    example = serializers.CharField(help_text="The example's slug (GET /api/examples/).")
+    example = serializers.ChoiceField(
+        choices=list(examples()), help_text="The example's slug (GET /api/examples/)."
+    )
     name = serializers.CharField(
         max_length=200, required=False, allow_blank=True, help_text="Blank: the example's name."
     )

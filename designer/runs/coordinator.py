@@ -25,6 +25,7 @@ from designer.engine.plan import Plan
 from designer.engine.runners.routing import RoutingRunner
 from designer.realtime.protocol import LOG_BATCH_SECONDS
 from designer.runs import dispatch, engine_setup, services
+from designer.runs.fair_slots import FairSlots
 from designer.runs.models import Run, RunStatus
 
 logger = logging.getLogger(__name__)
@@ -102,13 +103,14 @@ class EventWriter:
 
 
 class Coordinator:
-    """Starts and cancels runs in this process; at most MAX_CONCURRENT_RUNS execute at once."""
+    """Starts and cancels runs in this process; at most MAX_CONCURRENT_RUNS execute at once,
+    shared fairly between workspaces."""
 
     def __init__(self) -> None:
         self.lock = threading.Lock()
         self.tokens: dict[int, CancelToken] = {}
         self.idle: list[RoutingRunner] = []
-        self.slots = threading.Semaphore(MAX_CONCURRENT_RUNS)
+        self.slots = FairSlots(MAX_CONCURRENT_RUNS)
         atexit.register(self.close)
 
     def close(self) -> None:
@@ -159,7 +161,11 @@ class Coordinator:
     def _drive(self, run_id: int) -> None:
         token = self.tokens[run_id]
         try:
-            with self.slots:
+            close_old_connections()
+            workspace = Run.objects.filter(pk=run_id).values_list("workspace_id", flat=True).first()
+            if workspace is None:  # deleted meanwhile
+                return
+            with self.slots.slot(workspace):
                 close_old_connections()
                 run = (
                     Run.objects.select_related("graph_version")

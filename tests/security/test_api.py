@@ -93,6 +93,29 @@ def test_never_ending_queries_time_out_and_free_their_run_slots(team_tx: Team) -
     assert wait_for(editor, after)["status"] == "succeeded"
 
 
+def test_a_workspace_queueing_many_runs_holds_back_no_other_workspace(team_tx: Team) -> None:
+    editor, outsider = team_tx.client("editor"), team_tx.client("outsider")
+    forever = "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) SELECT max(x) FROM c"
+    hog = iris_into("transform.sql@1", "t1", {"query": forever, "timeout": 5})
+    hogs = [start(editor, team_tx.workspace.pk, hog) for _ in range(2)]  # both run slots
+    queued = [start(editor, team_tx.workspace.pk, hog) for _ in range(2)]
+    quick = iris_into("transform.sql@1", "t1", {"query": "SELECT count(*) AS n FROM t1"})
+    other = wait_for(outsider, start(outsider, team_tx.foreign.pk, quick), timeout=60)
+    assert other["status"] == "succeeded"
+    # a freed slot went to the other workspace before the queue of the one that held both:
+    # its run was over before the second of those could start
+    second = editor.get(f"/api/runs/{queued[1]}/").json()
+    assert second["started_at"] is None or second["started_at"] >= other["finished_at"]
+    from designer.runs import coordinator
+
+    for run_id in hogs + queued:
+        editor.post(f"/api/runs/{run_id}/cancel/")
+    deadline = time.monotonic() + 30
+    while any(coordinator.get().active(run_id) for run_id in hogs + queued):
+        assert time.monotonic() < deadline, "canceled runs kept their threads"
+        time.sleep(0.05)
+
+
 def test_a_canceled_run_leaves_no_process_and_no_file(team_tx: Team) -> None:
     before = sandbox_files()
     body = """

@@ -1476,6 +1476,18 @@ export interface components {
             steps: number;
         };
         /**
+         * @description * `anomalous_tumours` - anomalous_tumours
+         *     * `binary_breast_cancer` - binary_breast_cancer
+         *     * `clustering_iris` - clustering_iris
+         *     * `imbalanced_loans` - imbalanced_loans
+         *     * `multiclass_wine` - multiclass_wine
+         *     * `regression_diabetes` - regression_diabetes
+         *     * `restaurant_recommendations` - restaurant_recommendations
+         *     * `sql_python_loans` - sql_python_loans
+         * @enum {string}
+         */
+        ExampleEnum: "anomalous_tumours" | "binary_breast_cancer" | "clustering_iris" | "imbalanced_loans" | "multiclass_wine" | "regression_diabetes" | "restaurant_recommendations" | "sql_python_loans";
+        /**
          * @description * `ignore` - Ignore
          *     * `refuse` - Refuse
          * @enum {string}
@@ -1516,8 +1528,19 @@ export interface components {
         FloatTypeEnum: "float64" | "float32";
         /** @description Body of creating a graph from a shipped example. */
         FromExampleRequest: {
-            /** @description The example's slug (GET /api/examples/). */
-            example: string;
+            /**
+             * @description The example's slug (GET /api/examples/).
+             *
+             *     * `anomalous_tumours` - anomalous_tumours
+             *     * `binary_breast_cancer` - binary_breast_cancer
+             *     * `clustering_iris` - clustering_iris
+             *     * `imbalanced_loans` - imbalanced_loans
+             *     * `multiclass_wine` - multiclass_wine
+             *     * `regression_diabetes` - regression_diabetes
+             *     * `restaurant_recommendations` - restaurant_recommendations
+             *     * `sql_python_loans` - sql_python_loans
+             */
+            example: components["schemas"]["ExampleEnum"];
             /** @description Blank: the example's name. */
             name?: string;
         };
