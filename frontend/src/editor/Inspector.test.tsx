@@ -1,28 +1,14 @@
 import { act } from "react";
-import { createRoot, type Root } from "react-dom/client";
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { describe, expect, it, vi } from "vitest";
+import { mountEach } from "../test/dom";
 import type { Execution, ParamValue } from "../graph/document";
 import { Catalogue } from "../graph/catalogue";
 import { MODULES } from "../test/catalogue.fixture";
 import { Inspector } from "./Inspector";
 import { Palette } from "./Palette";
 
-(globalThis as { IS_REACT_ACT_ENVIRONMENT?: boolean }).IS_REACT_ACT_ENVIRONMENT = true;
-
 const catalogue = new Catalogue(MODULES);
-let container: HTMLDivElement;
-let root: Root;
-
-beforeEach(() => {
-  container = document.createElement("div");
-  document.body.appendChild(container);
-  root = createRoot(container);
-});
-
-afterEach(() => {
-  act(() => root.unmount());
-  container.remove();
-});
+const dom = mountEach();
 
 function type(input: HTMLInputElement | HTMLTextAreaElement, value: string) {
   const proto = input instanceof HTMLTextAreaElement ? HTMLTextAreaElement.prototype : HTMLInputElement.prototype;
@@ -54,16 +40,16 @@ function trainInspector(label: string, columns: string[] | null) {
 
 describe("Inspector", () => {
   it("keeps a chosen column the input lacks, marked, and lets it be typed while columns are unknown", () => {
-    act(() => root.render(trainInspector("targte", ["a", "target"])));
-    const label = container.querySelector<HTMLSelectElement>("#param-t-label") as HTMLSelectElement;
+    act(() => dom.root.render(trainInspector("targte", ["a", "target"])));
+    const label = dom.container.querySelector<HTMLSelectElement>("#param-t-label") as HTMLSelectElement;
     expect(label.value).toBe("targte");
     expect(label.selectedOptions[0].textContent).toBe("targte (not in the input)");
 
-    act(() => root.render(trainInspector("target", ["a", "target"])));
-    expect([...(container.querySelector("#param-t-label") as HTMLSelectElement).options].map((o) => o.textContent)).toEqual(["(default)", "a", "target"]);
+    act(() => dom.root.render(trainInspector("target", ["a", "target"])));
+    expect([...(dom.container.querySelector("#param-t-label") as HTMLSelectElement).options].map((o) => o.textContent)).toEqual(["(default)", "a", "target"]);
 
-    act(() => root.render(trainInspector("target", null)));
-    const typed = container.querySelector<HTMLInputElement>("#param-t-label");
+    act(() => dom.root.render(trainInspector("target", null)));
+    const typed = dom.container.querySelector<HTMLInputElement>("#param-t-label");
     expect(typed?.tagName).toBe("INPUT");
     expect(typed?.value).toBe("target");
   });
@@ -72,7 +58,7 @@ describe("Inspector", () => {
     const onParam = vi.fn<(name: string, value: ParamValue | undefined) => void>();
     const spec = catalogue.get("transform.split_rows@1");
     act(() =>
-      root.render(
+      dom.root.render(
         <Inspector
           node={{ id: "s", module: "transform.split_rows@1", params: { fraction: 0.2 }, position: { x: 0, y: 0 } }}
           spec={spec}
@@ -87,25 +73,25 @@ describe("Inspector", () => {
         />,
       ),
     );
-    const fraction = container.querySelector<HTMLInputElement>("#param-s-fraction");
+    const fraction = dom.container.querySelector<HTMLInputElement>("#param-s-fraction");
     expect(fraction?.value).toBe("0.2");
-    expect(container.querySelector('[data-testid="field-fraction"] .field-range')?.textContent).toBe("0 – 1");
-    expect(container.querySelector('[data-testid="field-seed"] [data-testid="field-issue"]')?.textContent).toBe("Seed is odd");
+    expect(dom.container.querySelector('[data-testid="field-fraction"] .field-range')?.textContent).toBe("0 – 1");
+    expect(dom.container.querySelector('[data-testid="field-seed"] [data-testid="field-issue"]')?.textContent).toBe("Seed is odd");
     act(() => type(fraction as HTMLInputElement, "0.35"));
     expect(onParam).toHaveBeenLastCalledWith("fraction", 0.35);
     act(() => type(fraction as HTMLInputElement, "1.5"));
-    expect(container.querySelector('[data-testid="field-fraction"] .field-error')?.textContent).toBe("Must be at most 1");
+    expect(dom.container.querySelector('[data-testid="field-fraction"] .field-error')?.textContent).toBe("Must be at most 1");
   });
 
   it("shows an enum left unset at its default, which the step then uses", () => {
     const spec = catalogue.get("data.sample_dataset@1");
     const node = { id: "d", module: "data.sample_dataset@1", params: {}, position: { x: 0, y: 0 } };
     act(() =>
-      root.render(
+      dom.root.render(
         <Inspector node={node} spec={spec} issues={[]} step={undefined} columns={null} pipelineParams={[]} readOnly={false} onParam={() => undefined} onLabel={() => undefined} onExecution={() => undefined} />,
       ),
     );
-    const select = container.querySelector<HTMLSelectElement>("#param-d-name");
+    const select = dom.container.querySelector<HTMLSelectElement>("#param-d-name");
     expect(select?.value).toBe("");
     expect(select?.selectedOptions[0]?.textContent).toBe("iris (default)");
   });
@@ -115,14 +101,14 @@ describe("Inspector", () => {
     const node = { id: "t", module: "ml.train_model@1", params: {}, position: { x: 0, y: 0 } };
     const render = (spec: typeof plain) =>
       act(() =>
-        root.render(
+        dom.root.render(
           <Inspector node={node} spec={spec} issues={[]} step={undefined} columns={null} pipelineParams={[]} readOnly={false} onParam={() => undefined} onLabel={() => undefined} onExecution={() => undefined} />,
         ),
       );
     render(plain);
-    expect(container.querySelector('[data-testid="inspector-image"]')).toBeNull();
+    expect(dom.container.querySelector('[data-testid="inspector-image"]')).toBeNull();
     render(plain && { ...plain, environment: { image: "team/sklearn:2", requirements: [] } });
-    expect(container.querySelector('[data-testid="inspector-image"]')?.textContent).toBe("Runs in the container image team/sklearn:2, without network.");
+    expect(dom.container.querySelector('[data-testid="inspector-image"]')?.textContent).toBe("Runs in the container image team/sklearn:2, without network.");
   });
 
   it("edits a node's execution limits, keeping the other one, and clears them", () => {
@@ -130,7 +116,7 @@ describe("Inspector", () => {
     const spec = catalogue.get("ml.train_model@1");
     const render = (execution?: Execution) =>
       act(() =>
-        root.render(
+        dom.root.render(
           <Inspector
             node={{ id: "t", module: "ml.train_model@1", params: {}, position: { x: 0, y: 0 }, execution }}
             spec={spec && { ...spec, timeout: 600 }}
@@ -146,26 +132,26 @@ describe("Inspector", () => {
         ),
       );
     render();
-    const section = container.querySelector<HTMLDetailsElement>('[data-testid="execution-limits"]');
+    const section = dom.container.querySelector<HTMLDetailsElement>('[data-testid="execution-limits"]');
     expect(section?.open).toBe(false); // no limits of its own: folded
-    const timeout = container.querySelector<HTMLInputElement>("#param-t-limit-timeout") as HTMLInputElement;
+    const timeout = dom.container.querySelector<HTMLInputElement>("#param-t-limit-timeout") as HTMLInputElement;
     expect(timeout.placeholder).toBe("600 (module default)");
     act(() => type(timeout, "90"));
     expect(onExecution).toHaveBeenLastCalledWith({ timeout: 90 });
     render({ timeout: 90 });
-    act(() => type(container.querySelector<HTMLInputElement>("#param-t-limit-retries") as HTMLInputElement, "3"));
+    act(() => type(dom.container.querySelector<HTMLInputElement>("#param-t-limit-retries") as HTMLInputElement, "3"));
     expect(onExecution).toHaveBeenLastCalledWith({ timeout: 90, retries: 3 });
-    act(() => type(container.querySelector<HTMLInputElement>("#param-t-limit-retries") as HTMLInputElement, "11"));
-    expect(container.querySelector('[data-testid="field-limit-retries"] .field-error')?.textContent).toBe("Must be at most 10");
+    act(() => type(dom.container.querySelector<HTMLInputElement>("#param-t-limit-retries") as HTMLInputElement, "11"));
+    expect(dom.container.querySelector('[data-testid="field-limit-retries"] .field-error')?.textContent).toBe("Must be at most 10");
     render({ retries: 3 });
-    act(() => type(container.querySelector<HTMLInputElement>("#param-t-limit-retries") as HTMLInputElement, ""));
+    act(() => type(dom.container.querySelector<HTMLInputElement>("#param-t-limit-retries") as HTMLInputElement, ""));
     expect(onExecution).toHaveBeenLastCalledWith({ retries: undefined });
   });
 
   it("offers upstream columns as a picker and code with highlighting", () => {
     const onParam = vi.fn<(name: string, value: ParamValue | undefined) => void>();
     act(() =>
-      root.render(
+      dom.root.render(
         <Inspector
           node={{ id: "t", module: "ml.train_model@1", params: { label: "target", features: ["b"] }, position: { x: 0, y: 0 } }}
           spec={catalogue.get("ml.train_model@1")}
@@ -180,11 +166,11 @@ describe("Inspector", () => {
         />,
       ),
     );
-    const chips = [...container.querySelectorAll<HTMLInputElement>(".column-chip input")];
+    const chips = [...dom.container.querySelectorAll<HTMLInputElement>(".column-chip input")];
     expect(chips.map((c) => c.checked)).toEqual([false, true, false]);
     act(() => chips[0].click());
     expect(onParam).toHaveBeenLastCalledWith("features", ["b", "a"]);
-    const label = container.querySelector<HTMLSelectElement>("#param-t-label") as HTMLSelectElement;
+    const label = dom.container.querySelector<HTMLSelectElement>("#param-t-label") as HTMLSelectElement;
     expect([...label.options].map((o) => o.textContent)).toEqual(["(default)", "a", "b", "target"]);
     expect(label.value).toBe("target");
     act(() => pick(label, "a"));
@@ -193,7 +179,7 @@ describe("Inspector", () => {
     expect(onParam).toHaveBeenLastCalledWith("label", undefined); // back to the module's default
 
     act(() =>
-      root.render(
+      dom.root.render(
         <Inspector
           node={{ id: "p", module: "script.python@1", params: {}, position: { x: 0, y: 0 } }}
           spec={catalogue.get("script.python@1")}
@@ -208,11 +194,11 @@ describe("Inspector", () => {
         />,
       ),
     );
-    expect(container.querySelector("#param-p-code")).not.toBeNull();
-    expect(container.querySelector('[data-testid="code-error-line"]')).toBeNull();
+    expect(dom.container.querySelector("#param-p-code")).not.toBeNull();
+    expect(dom.container.querySelector('[data-testid="code-error-line"]')).toBeNull();
     const failed = { key: "p", module: "script.python@1", status: "failed" as const, attempts: 1, reason: "", progress: null, outputs: {}, error: "code: line 1: KeyError: 'incme'", started_at: null, finished_at: null, history: [] };
     act(() =>
-      root.render(
+      dom.root.render(
         <Inspector
           node={{ id: "p", module: "script.python@1", params: {}, position: { x: 0, y: 0 } }}
           spec={catalogue.get("script.python@1")}
@@ -227,20 +213,20 @@ describe("Inspector", () => {
         />,
       ),
     );
-    expect(container.querySelector('[data-testid="code-error-line"]')?.textContent).toContain("def run");
-    expect(container.querySelector("#param-p-code .cm-content, #param-p-code.cm-content")?.textContent).toContain("def run(a, b):");
+    expect(dom.container.querySelector('[data-testid="code-error-line"]')?.textContent).toContain("def run");
+    expect(dom.container.querySelector("#param-p-code .cm-content, #param-p-code.cm-content")?.textContent).toContain("def run(a, b):");
   });
 });
 
 describe("Palette", () => {
   it("groups modules by category, filters by fuzzy search and adds on double-click", () => {
     const onAdd = vi.fn();
-    act(() => root.render(<Palette catalogue={catalogue} onAdd={onAdd} disabled={false} />));
-    const categories = [...container.querySelectorAll(".palette-category")].map((c) => c.textContent);
+    act(() => dom.root.render(<Palette catalogue={catalogue} onAdd={onAdd} disabled={false} />));
+    const categories = [...dom.container.querySelectorAll(".palette-category")].map((c) => c.textContent);
     expect(categories.some((c) => c?.includes("Machine learning"))).toBe(true);
-    const search = container.querySelector<HTMLInputElement>('[data-testid="palette-search"]') as HTMLInputElement;
+    const search = dom.container.querySelector<HTMLInputElement>('[data-testid="palette-search"]') as HTMLInputElement;
     act(() => type(search, "evl"));
-    const items = [...container.querySelectorAll(".palette-item")];
+    const items = [...dom.container.querySelectorAll(".palette-item")];
     expect(items.map((i) => i.querySelector(".palette-name")?.textContent)).toEqual(["Evaluate model"]);
     act(() => items[0].dispatchEvent(new MouseEvent("dblclick", { bubbles: true })));
     expect(onAdd).toHaveBeenCalledWith(expect.objectContaining({ ref: "ml.evaluate_model@1" }));

@@ -1,23 +1,9 @@
 import { act } from "react";
-import { createRoot, type Root } from "react-dom/client";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
+import { mountEach } from "../test/dom";
 import { FiguresView, figuresOf } from "./FiguresView";
 
-(globalThis as { IS_REACT_ACT_ENVIRONMENT?: boolean }).IS_REACT_ACT_ENVIRONMENT = true;
-
-let container: HTMLDivElement;
-let root: Root;
-
-beforeEach(() => {
-  container = document.createElement("div");
-  document.body.appendChild(container);
-  root = createRoot(container);
-});
-
-afterEach(() => {
-  act(() => root.unmount());
-  container.remove();
-});
+const dom = mountEach();
 
 describe("figures", () => {
   it("reads a Figures output's value and nothing else", () => {
@@ -34,24 +20,24 @@ describe("figures", () => {
       { title: "Loss / epoch", width: 640, height: 480, png: "AAAA" },
       { title: "", width: 150, height: 100, png: "BBBB" },
     ];
-    act(() => root.render(<FiguresView figures={figures} />));
-    const images = [...container.querySelectorAll("img")];
+    act(() => dom.root.render(<FiguresView figures={figures} />));
+    const images = [...dom.container.querySelectorAll("img")];
     expect(images.map((img) => img.getAttribute("src"))).toEqual(["data:image/png;base64,AAAA", "data:image/png;base64,BBBB"]);
     expect(images[0].getAttribute("width")).toBe("640");
-    expect(container.querySelector("figcaption")?.textContent).toContain("640×480");
-    const links = [...container.querySelectorAll("a[download]")].map((a) => a.getAttribute("download"));
+    expect(dom.container.querySelector("figcaption")?.textContent).toContain("640×480");
+    const links = [...dom.container.querySelectorAll("a[download]")].map((a) => a.getAttribute("download"));
     expect(links).toEqual(["Loss-epoch.png", "figure-2.png"]);
   });
 
   it("shows a title a script chose as text, never as markup", () => {
     const title = '<img src=x onerror="window.pwned=1">';
-    act(() => root.render(<FiguresView figures={[{ title, width: 1, height: 1, png: "AAAA" }]} />));
-    expect(container.querySelectorAll("img")).toHaveLength(1);
-    expect(container.querySelector("figcaption")?.textContent).toContain(title);
+    act(() => dom.root.render(<FiguresView figures={[{ title, width: 1, height: 1, png: "AAAA" }]} />));
+    expect(dom.container.querySelectorAll("img")).toHaveLength(1);
+    expect(dom.container.querySelector("figcaption")?.textContent).toContain(title);
   });
 
   it("says when the step drew none", () => {
-    act(() => root.render(<FiguresView figures={[]} />));
-    expect(container.textContent).toBe("The step drew no figures.");
+    act(() => dom.root.render(<FiguresView figures={[]} />));
+    expect(dom.container.textContent).toBe("The step drew no figures.");
   });
 });

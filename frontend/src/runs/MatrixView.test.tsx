@@ -1,23 +1,9 @@
 import { act } from "react";
-import { createRoot, type Root } from "react-dom/client";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
+import { mountEach } from "../test/dom";
 import { MatrixView, squareMatrix } from "./MatrixView";
 
-(globalThis as { IS_REACT_ACT_ENVIRONMENT?: boolean }).IS_REACT_ACT_ENVIRONMENT = true;
-
-let container: HTMLDivElement;
-let root: Root;
-
-beforeEach(() => {
-  container = document.createElement("div");
-  document.body.appendChild(container);
-  root = createRoot(container);
-});
-
-afterEach(() => {
-  act(() => root.unmount());
-  container.remove();
-});
+const dom = mountEach();
 
 const columns = ["Feature", "a", "b"];
 const rows = [
@@ -36,8 +22,8 @@ describe("correlation matrix", () => {
   });
 
   it("colours each cell by its sign and strength", () => {
-    act(() => root.render(<MatrixView matrix={squareMatrix(columns, rows)!} />));
-    const cells = [...container.querySelectorAll("td")] as HTMLTableCellElement[];
+    act(() => dom.root.render(<MatrixView matrix={squareMatrix(columns, rows)!} />));
+    const cells = [...dom.container.querySelectorAll("td")] as HTMLTableCellElement[];
     expect(cells.map((c) => c.textContent)).toEqual(["1.00", "-0.80", "-0.80", "1.00"]);
     expect(cells[0].style.background).toBe("rgba(220, 38, 38, 0.85)");
     expect(cells[1].style.background).toBe("rgba(37, 99, 235, 0.68)");
