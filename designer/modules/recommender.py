@@ -12,10 +12,9 @@ from designer.engine.context import StepContext, StepError
 from designer.modules._frames import frame, require_columns
 from designer.modules.evaluate import RECOMMENDED_ATTR
 from designer.modules.models import TrainedRecommender
+from designer.modules.schemas import RECOMMENDED_USER as USER
+from designer.modules.schemas import SCORED_RATING, recommended_columns
 
-SCORED_RATING = "Scored Rating"
-USER = "User"  # item recommendation: one row per user, then its items best first
-RECOMMENDED_ITEM = "Recommended Item"  # "Recommended Item 1" … "Recommended Item N"
 MIN_USERS = MIN_ITEMS = 2
 
 
@@ -185,15 +184,20 @@ def _top(trained: TrainedRecommender, user: Any, candidates: list[Any], count: i
     return [candidates[i] for i in order]
 
 
+def _training_items(trained: TrainedRecommender) -> list[Any]:
+    """The items the model was trained on, as their raw ids, in training order."""
+    trainset = trained.algorithm.trainset
+    return [trainset.to_raw_iid(i) for i in trainset.all_items()]
+
+
 def _candidates(
-    trained: TrainedRecommender, which: str, user: Any, in_table: list[Any]
+    trained: TrainedRecommender, items: list[Any], which: str, user: Any, in_table: list[Any]
 ) -> list[Any]:
-    """The items to rank for one user: all, those it has not rated in training, or those paired
-    with it in the scored table."""
+    """The items to rank for one user: all training `items`, those it has not rated in
+    training, or those paired with it in the scored table."""
     if which == "rated":
         return list(dict.fromkeys(in_table))
     trainset = trained.algorithm.trainset
-    items = [trainset.to_raw_iid(i) for i in trainset.all_items()]
     if which == "all":
         return items
     try:
@@ -204,14 +208,12 @@ def _candidates(
     return [i for i in items if i not in rated]
 
 
-def _item_column(values: list[Any], trained: TrainedRecommender) -> pd.Series:
-    """A recommended-item column in the training items' type (integers stay integers, a user
+def _item_column(values: list[Any], items: list[Any]) -> pd.Series:
+    """A recommended-item column in the training `items`' type (integers stay integers, a user
     with fewer candidates than columns gets gaps)."""
-    trainset = trained.algorithm.trainset
-    raw = [trainset.to_raw_iid(i) for i in trainset.all_items()]
-    if all(isinstance(v, int) and not isinstance(v, bool) for v in raw):
+    if all(isinstance(v, int) and not isinstance(v, bool) for v in items):
         return pd.Series(values, dtype="Int64")
-    if all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in raw):
+    if all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in items):
         return pd.Series(values, dtype="float64")
     return pd.Series([None if v is None else str(v) for v in values], dtype="str")
 
@@ -265,14 +267,15 @@ def score_svd_recommender(ctx: StepContext) -> Mapping[str, Any]:
     if item is not None:
         for u, i in zip(users, raw_ids(df[item]), strict=True):
             paired[u].append(i)
+    items = _training_items(trained)
     chosen = {
-        u: _top(trained, u, _candidates(trained, which, u, rated), count)
+        u: _top(trained, u, _candidates(trained, items, which, u, rated), count)
         for u, rated in paired.items()
     }
     out = pd.DataFrame({USER: pd.Series(list(chosen), dtype=df[user].dtype)})
-    for k in range(count):
-        picks = [items[k] if k < len(items) else None for items in chosen.values()]
-        out[f"{RECOMMENDED_ITEM} {k + 1}"] = _item_column(picks, trained)
+    for k, column in enumerate(recommended_columns(count)):
+        picks = [top[k] if k < len(top) else None for top in chosen.values()]
+        out[column] = _item_column(picks, items)
     ctx.log(
         f"recommended up to {count} items ({which}) to each of {len(out)} users, "
         f"{len(out) - _known_users(trained, list(chosen))} of them not seen in training"

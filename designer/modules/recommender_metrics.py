@@ -12,12 +12,9 @@ import pandas as pd
 from designer.engine.context import StepContext, StepError
 from designer.modules._frames import frame, require_columns
 from designer.modules.evaluate import RECOMMENDED_ATTR, clean
-from designer.modules.recommender import (
-    RECOMMENDED_ITEM,
-    SCORED_RATING,
-    USER,
-    raw_ids,
-)
+from designer.modules.recommender import raw_ids
+from designer.modules.schemas import RECOMMENDED_USER as USER
+from designer.modules.schemas import SCORED_RATING, recommended_columns
 
 
 def _test_columns(ctx: StepContext, test: pd.DataFrame, info: Mapping[str, Any]) -> list[str]:
@@ -96,7 +93,7 @@ def ranking_metrics(
             relevant.setdefault(u, set()).add(i)
     discounts = 1.0 / np.log2(np.arange(2, count + 2))
     ndcg, precision, recall = [], [], []
-    picks = [f"{RECOMMENDED_ITEM} {k}" for k in range(1, count + 1)]
+    picks = recommended_columns(count)
     for u, *items in zip(raw_ids(scored[USER]), *(raw_ids(scored[c]) for c in picks), strict=True):
         wanted = relevant.get(u)
         if not wanted:
@@ -137,7 +134,7 @@ def evaluate_recommender(ctx: StepContext) -> Mapping[str, Any]:
     if info["mode"] == "rating_prediction":
         needed = [info["user"], info["item"], SCORED_RATING]
     else:
-        needed = [USER, *(f"{RECOMMENDED_ITEM} {k}" for k in range(1, int(info["count"]) + 1))]
+        needed = [USER, *recommended_columns(int(info["count"]))]
     lost = [c for c in needed if c not in scored.columns]
     if lost:
         raise StepError(

@@ -34,6 +34,7 @@ ANOMALY_SCORE = "Anomaly Score"  # an anomaly detector's score (higher: more ano
 MAX_LISTED_HASHES = 16_384  # more hash columns are left unknown: a list no editor can show
 TOP_WORDS = 10  # the words Latent Dirichlet Allocation lists per topic (lda.py)
 SCORED_RATING = "Scored Rating"  # Score SVD recommender's (recommender.py)
+RECOMMENDED_USER = "User"  # item recommendation: one row per user, then its items best first
 RECOMMENDED_ITEM = "Recommended Item"
 
 # modules whose table outputs hold exactly their input table's columns
@@ -438,12 +439,17 @@ def _columns_of(
     return None
 
 
+def recommended_columns(count: int) -> list[str]:
+    """Item recommendation's item columns, best first: "Recommended Item 1" … N."""
+    return [f"{RECOMMENDED_ITEM} {k}" for k in range(1, count + 1)]
+
+
 def _recommended(params: Mapping[str, Any], table: Columns) -> Columns:
     """Score SVD recommender: the rows with a Scored Rating, or User then the N items (their
     types are the trained model's, unknown here)."""
     if str(params.get("mode") or "rating_prediction") == "item_recommendation":
         count = int(params.get("count") or 5)
-        names = ["User", *(f"{RECOMMENDED_ITEM} {k}" for k in range(1, count + 1))]
+        names = [RECOMMENDED_USER, *recommended_columns(count)]
         return [{"name": name, "dtype": ""} for name in names]
     if table is None:
         return None
