@@ -122,7 +122,7 @@ function Editor({ initial, catalogue }: { initial: GraphDetail; catalogue: Catal
     };
   }, [store]);
 
-  const { workspace, datasetNames } = useWorkspaceInfo(initial.workspace);
+  const { workspace, datasets } = useWorkspaceInfo(initial.workspace);
   const [name, setName] = useState(initial.name);
   const [issues, setIssues] = useLiveIssues(graphId, doc, initial.issues ?? []);
   const [rightTab, setRightTab] = useState<SidebarTab>("inspect");
@@ -366,7 +366,7 @@ function Editor({ initial, catalogue }: { initial: GraphDetail; catalogue: Catal
                     columns={upstream.columns}
                     columnsFrom={upstream.unknownFrom ? (labels.get(upstream.unknownFrom) ?? upstream.unknownFrom) : undefined}
                     onListColumns={upstream.unknownFrom && !running && !readOnly ? () => void runs.start({ parameters: {}, bypass_cache: false }, { only_node: upstream.unknownFrom ?? undefined }) : undefined}
-                    datasets={datasetNames}
+                    datasets={datasets}
                     pipelineParams={Object.keys(doc.parameters)}
                     readOnly={readOnly}
                     onParam={setParam}

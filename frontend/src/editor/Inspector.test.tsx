@@ -1,6 +1,7 @@
 import { act } from "react";
 import { describe, expect, it, vi } from "vitest";
 import { mountEach } from "../test/dom";
+import type { Dataset, DatasetVersion } from "../api/types";
 import type { Execution, ParamValue } from "../graph/document";
 import { Catalogue } from "../graph/catalogue";
 import { MODULES } from "../test/catalogue.fixture";
@@ -215,6 +216,49 @@ describe("Inspector", () => {
     );
     expect(dom.container.querySelector('[data-testid="code-error-line"]')?.textContent).toContain("def run");
     expect(dom.container.querySelector("#param-p-code .cm-content, #param-p-code.cm-content")?.textContent).toContain("def run(a, b):");
+  });
+});
+
+describe("Inspector of a registered dataset", () => {
+  const churn = { id: 7, name: "churn", version_count: 2 } as Dataset;
+  const version = (digest: string, rows: number) => ({ digest, rows, size: 1, columns: [], created_at: null }) as unknown as DatasetVersion;
+  const reader = (params: Record<string, ParamValue>, onParam: (name: string, value: ParamValue | undefined) => void = () => undefined) => (
+    <Inspector
+      node={{ id: "d", module: "data.registered_dataset@1", params, position: { x: 0, y: 0 } }}
+      spec={catalogue.get("data.registered_dataset@1")}
+      issues={[]}
+      step={undefined}
+      columns={null}
+      datasets={[churn]}
+      pipelineParams={[]}
+      readOnly={false}
+      onParam={onParam}
+      onLabel={() => undefined}
+      onExecution={() => undefined}
+    />
+  );
+
+  it("offers the chosen dataset's versions, newest first, with latest as the default", async () => {
+    const asked: string[] = [];
+    vi.stubGlobal("fetch", vi.fn(async (url: string) => {
+      asked.push(url);
+      return new Response(JSON.stringify({ count: 2, next: null, results: [version("b".repeat(64), 800), version("a".repeat(64), 120)] }), { headers: { "Content-Type": "application/json" } });
+    }));
+    const onParam = vi.fn<(name: string, value: ParamValue | undefined) => void>();
+    try {
+      await act(async () => dom.root.render(reader({ name: "churn", version: "aaaa" }, onParam)));
+      expect(asked).toEqual(["/api/datasets/7/versions/?limit=1000"]);
+      const select = dom.container.querySelector<HTMLSelectElement>("#param-d-version") as HTMLSelectElement;
+      expect([...select.options].map((o) => o.textContent)).toEqual(["latest (read anew on every run)", "v2 · bbbbbbbbbbbb · 800 rows", "v1 · aaaaaaaaaaaa · 120 rows"]);
+      expect(select.selectedOptions[0].textContent).toBe("v1 · aaaaaaaaaaaa · 120 rows"); // a digest prefix chosen earlier
+      act(() => pick(select, ""));
+      expect(onParam).toHaveBeenLastCalledWith("version", null);
+
+      await act(async () => dom.root.render(reader({ name: "not-registered" })));
+      expect(dom.container.querySelector("#param-d-version")?.tagName).toBe("INPUT"); // no versions to offer
+    } finally {
+      vi.unstubAllGlobals();
+    }
   });
 });
 

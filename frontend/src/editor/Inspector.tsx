@@ -1,13 +1,14 @@
 // The right-hand panel for the selected module: its label, parameters, limits, issues and what its last run said.
-import { memo } from "react";
-import type { Issue, ModuleSpec, StepState } from "../api/types";
+import { memo, useMemo } from "react";
+import type { Dataset, DatasetVersion, Issue, ModuleSpec, StepState } from "../api/types";
+import { useDatasetVersions, versionLabel } from "../datasets/versions";
 import type { Execution, GraphNode, ParamValue } from "../graph/document";
 import type { NodePresence } from "../graph/mapping";
 import { codeErrorLine } from "../runs/codeErrors";
 import { useReadableReason } from "../runs/reasons";
 import { ExecutionLimits } from "./ExecutionLimits";
 import { issueText } from "./issueText";
-import { ParamField } from "./ParamField";
+import { ParamField, type ParamOption } from "./ParamField";
 
 interface Props {
   node: GraphNode;
@@ -18,8 +19,8 @@ interface Props {
   /** When the upstream columns are not known: the upstream node's label, and how to run it. */
   columnsFrom?: string;
   onListColumns?: () => void;
-  /** Names of the workspace's registered datasets, offered for the dataset reader's name. */
-  datasets?: string[];
+  /** The workspace's registered datasets: their names and versions are offered to the dataset reader. */
+  datasets?: readonly Dataset[];
   pipelineParams: string[];
   readOnly: boolean;
   onParam: (name: string, value: ParamValue | undefined) => void;
@@ -30,11 +31,24 @@ interface Props {
   others?: readonly NodePresence[];
 }
 
+/** A dataset's versions to choose from, newest first; a digest prefix chosen earlier stays chosen. */
+function versionChoices(versions: readonly DatasetVersion[], count: number, chosen: unknown): ParamOption[] {
+  return versions.map((v, i) => ({
+    value: typeof chosen === "string" && chosen !== "" && v.digest.startsWith(chosen) ? chosen : v.digest,
+    label: versionLabel(v, count - i),
+  }));
+}
+
 function InspectorView({ node, spec, issues, step, columns, columnsFrom, onListColumns, datasets, pipelineParams, readOnly, onParam, onLabel, onExecution, onRunFrom, others }: Props) {
   const paramIssue = new Map(issues.filter((i) => i.param).map((i) => [i.param as string, issueText(i)]));
   const reason = useReadableReason(step?.reason ?? "");
   const failedAt = step?.status === "failed" || step?.status === "retrying" ? codeErrorLine(step.error) : null;
   const general = issues.filter((i) => !i.param);
+  const reader = spec?.name === "data.registered_dataset";
+  const datasetNames = useMemo(() => (datasets ? datasets.map((d) => d.name) : null), [datasets]);
+  const read = reader ? datasets?.find((d) => d.name === node.params.name) : undefined;
+  const versions = useDatasetVersions(read?.id);
+  const versionOptions = read && versions.length > 0 ? versionChoices(versions, read.version_count, node.params.version) : undefined;
   return (
     <div className="inspector" data-testid="inspector">
       <header className="inspector-header">
@@ -80,7 +94,9 @@ function InspectorView({ node, spec, issues, step, columns, columnsFrom, onListC
           nodeId={node.id}
           spec={p}
           value={node.params[p.name]}
-          columns={spec.name === "data.registered_dataset" && p.name === "name" ? (datasets ?? null) : p.type === "columns" || p.type === "column" || p.type === "string" ? columns : null}
+          columns={reader && p.name === "name" ? datasetNames : p.type === "columns" || p.type === "column" || p.type === "string" ? columns : null}
+          options={reader && p.name === "version" ? versionOptions : undefined}
+          placeholder={reader && p.name === "version" ? "latest (read anew on every run)" : undefined}
           pipelineParams={pipelineParams}
           error={paramIssue.get(p.name)}
           errorLine={failedAt && failedAt.param === p.name ? failedAt.line : undefined}

@@ -19,6 +19,13 @@ interface Props {
   onChange: (value: ParamValue | undefined) => void;
   /** What an empty input shows, when not the spec's default. */
   placeholder?: string;
+  /** For a text param: the only values to choose from, each with its label (a dataset's versions). */
+  options?: readonly ParamOption[];
+}
+
+export interface ParamOption {
+  value: string;
+  label: string;
 }
 
 /** The code editor, bound to the param's shared text when the page is editable and it has one. */
@@ -148,7 +155,24 @@ function ColumnInput({ spec, value, columns, onChange, readOnly, id }: { spec: P
   );
 }
 
-export function ParamField({ nodeId, spec, value, columns, pipelineParams, error, errorLine, readOnly, onChange, placeholder }: Props) {
+/** A text param chosen from labelled options; empty is the param's default, and a value not among
+ * the options is kept, marked. */
+function OptionInput({ spec, value, options, placeholder, onChange, readOnly, id }: { spec: ParamSpec; value: ParamValue | undefined; options: readonly ParamOption[]; placeholder?: string; onChange: Props["onChange"]; readOnly: boolean; id: string }) {
+  const chosen = typeof value === "string" ? value : "";
+  return (
+    <select id={id} value={chosen} disabled={readOnly} onChange={(e) => onChange(e.target.value === "" ? (spec.nullable ? null : undefined) : e.target.value)}>
+      <option value="">{placeholder ?? "(default)"}</option>
+      {options.map((o) => (
+        <option key={o.value} value={o.value}>
+          {o.label}
+        </option>
+      ))}
+      {chosen !== "" && !options.some((o) => o.value === chosen) && <option value={chosen}>{chosen} (not in the list)</option>}
+    </select>
+  );
+}
+
+export function ParamField({ nodeId, spec, value, columns, pipelineParams, error, errorLine, readOnly, onChange, placeholder, options }: Props) {
   const id = `param-${nodeId}-${spec.name}`;
   const bound = typeof value === "string" && value.startsWith("$") && spec.type !== "code" ? value.slice(1) : null;
   let input: React.ReactNode;
@@ -183,6 +207,8 @@ export function ParamField({ nodeId, spec, value, columns, pipelineParams, error
         ))}
       </select>
     );
+  } else if (spec.type === "string" && options) {
+    input = <OptionInput spec={spec} value={value} options={options} placeholder={placeholder} onChange={onChange} readOnly={readOnly} id={id} />;
   } else if (spec.type === "columns") {
     input = <ColumnsInput value={value} columns={columns} onChange={onChange} readOnly={readOnly} id={id} />;
   } else if (spec.type === "column") {
@@ -208,7 +234,7 @@ export function ParamField({ nodeId, spec, value, columns, pipelineParams, error
         list={columns ? `${id}-columns` : undefined}
         value={typeof value === "string" ? value : ""}
         readOnly={readOnly}
-        placeholder={spec.default === undefined || spec.default === null ? (spec.required ? "required" : "") : String(spec.default)}
+        placeholder={placeholder ?? (spec.default === undefined || spec.default === null ? (spec.required ? "required" : "") : String(spec.default))}
         onChange={(e) => onChange(e.target.value === "" ? (spec.nullable ? null : undefined) : e.target.value)}
       />
     );

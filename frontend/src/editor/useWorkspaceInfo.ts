@@ -1,21 +1,27 @@
-// The workspace an editor page belongs to: its name, the user's role, and its dataset names.
-import { useEffect, useState } from "react";
+// The workspace an editor page belongs to: its name, the user's role, and its datasets.
+import { useEffect, useMemo, useState } from "react";
 import { api, items } from "../api/client";
 import type { Dataset, Workspace } from "../api/types";
 import { useWorkspace } from "../api/useWorkspace";
 
-/** The names of a workspace's datasets (up to 500), for pickers. */
-export function useDatasetNames(workspaceId: number): string[] {
-  const [names, setNames] = useState<string[]>([]);
+/** A workspace's datasets (up to 500), for pickers. */
+export function useDatasets(workspaceId: number): Dataset[] {
+  const [datasets, setDatasets] = useState<Dataset[]>([]);
   useEffect(() => {
     api
       .get<Dataset[] | { results: Dataset[] }>(`/api/workspaces/${workspaceId}/datasets/?limit=500`)
-      .then((d) => setNames(items(d).map((x) => x.name)))
+      .then((d) => setDatasets(items(d)))
       .catch(() => undefined);
   }, [workspaceId]);
-  return names;
+  return datasets;
 }
 
-export function useWorkspaceInfo(workspaceId: number): { workspace: Workspace | null; datasetNames: string[] } {
-  return { workspace: useWorkspace(workspaceId), datasetNames: useDatasetNames(workspaceId) };
+/** The names of a workspace's datasets (up to 500), for pickers. */
+export function useDatasetNames(workspaceId: number): string[] {
+  const datasets = useDatasets(workspaceId);
+  return useMemo(() => datasets.map((d) => d.name), [datasets]);
+}
+
+export function useWorkspaceInfo(workspaceId: number): { workspace: Workspace | null; datasets: Dataset[] } {
+  return { workspace: useWorkspace(workspaceId), datasets: useDatasets(workspaceId) };
 }

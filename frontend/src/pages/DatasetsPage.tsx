@@ -8,6 +8,7 @@ import { mayEdit, useWorkspace } from "../api/useWorkspace";
 import { AUTO_CHOICES, DECIMALS, ENCODINGS, isCsvFile, readAsText, SEPARATORS, type CsvChoices } from "../datasets/csvDialect";
 import { linkProps } from "../router";
 import { fmt } from "../runs/charts";
+import { versionLabel } from "../datasets/versions";
 import { StartedBy } from "../runs/StartedBy";
 import { bytes } from "../ui/bytes";
 import { ListFooter } from "../ui/ListFooter";
@@ -230,7 +231,7 @@ export function DatasetsPage({ workspaceId }: { workspaceId: number }) {
               <select value={preview.digest} onChange={(e) => void show(preview.dataset, e.target.value, preview.versions)} data-testid="dataset-version">
                 {preview.versions.map((v, i) => (
                   <option key={v.digest} value={v.digest}>
-                    v{preview.dataset.version_count - i} · {v.digest.slice(0, 12)} · {fmt(v.rows)} rows{v.created_at ? ` · ${new Date(v.created_at).toLocaleString()}` : ""}
+                    {versionLabel(v, preview.dataset.version_count - i)}
                   </option>
                 ))}
               </select>

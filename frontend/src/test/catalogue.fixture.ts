@@ -18,6 +18,10 @@ export const MODULES: ModuleSpec[] = [
   mod("data.sample_dataset@1", "Sample dataset", "Data input", [], [port("dataset", "DataFrame")], [
     param({ name: "name", type: "enum", choices: ["iris", "wine", "breast_cancer"], default: "iris" }),
   ]),
+  mod("data.registered_dataset@1", "Registered dataset", "Data input", [], [port("dataset", "DataFrame")], [
+    param({ name: "name", type: "string" }),
+    param({ name: "version", type: "string", default: null, nullable: true }),
+  ]),
   mod("transform.split_rows@1", "Split rows", "Transform", [port("dataset", "DataFrame")], [port("train", "DataFrame"), port("test", "DataFrame")], [
     param({ name: "fraction", type: "float", minimum: 0, maximum: 1, default: 0.2 }),
     param({ name: "seed", type: "int", default: 42, nullable: true }),
