@@ -24,6 +24,7 @@ from designer.graphs.models import Graph
 from designer.graphs.serializers import GraphSerializer
 from designer.runs import dataset_services, engine_setup, inference, logs, records, services
 from designer.runs.compare import compare_runs
+from designer.runs.metrics import RunMetrics
 from designer.runs.models import Dataset, DatasetUsage, Run, RunStatus, StepRun
 from designer.runs.plans import node_columns, preview_plan, stored_plan
 from designer.runs.preview import MAX_LIMIT, csv_chunks, table_page
@@ -41,6 +42,7 @@ from designer.runs.serializers import (
     OutputPreviewSerializer,
     PlanSerializer,
     ResumeSerializer,
+    RunMetricsSerializer,
     RunSerializer,
     RunSummarySerializer,
     RunUpdateSerializer,
@@ -130,6 +132,25 @@ class GraphRunsView(RunsView):
             run = RUNS.get(pk=run.pk)
         # else it was finished in this request (every step reused) and is answered as saved
         return Response(RunSerializer(run).data, status=status.HTTP_201_CREATED)
+
+
+class GraphMetricsView(RunsView):
+    """A graph's succeeded runs, newest first, each with the metrics its evaluating steps
+    (Evaluate model, Cross-validate, Evaluate recommender) reported."""
+
+    policy = {"GET": Role.VIEWER}
+
+    @extend_schema(parameters=PAGE_PARAMS, responses=paginated(RunMetricsSerializer))
+    def get(self, request: Request, pk: int) -> Response:
+        self.scoped_object(Graph.objects.all(), pk, "Graph")
+        runs = (
+            Run.objects.select_related("graph_version__graph", "created_by")
+            .defer("inline_plan", "graph_version__graph__draft")
+            .prefetch_related("steps")
+            .filter(graph_version__graph_id=pk, status=RunStatus.SUCCEEDED)
+            .order_by("-created_at", "-id")
+        )
+        return paginated_response(self, runs, RunMetricsSerializer, metrics=RunMetrics())
 
 
 RUN_ID = IdConverter.regex  # an id a 64-bit column holds

@@ -3,20 +3,16 @@ metrics moved (newer minus older, with the direction in which each metric is bet
 
 from __future__ import annotations
 
-import json
 import math
 from typing import Any
 
 from designer.engine.artifacts import OutputRecord
 from designer.engine.cache import changes, material
 from designer.engine.plan import Plan, Step
-from designer.engine.store import ArtifactError
 from designer.graphs.analysis import node_labels
 from designer.modules.specs.ml import METRIC_DIRECTIONS
-from designer.runs import engine_setup
+from designer.runs.metrics import DONE, ordered, step_metrics
 from designer.runs.models import DatasetUsage, Run, StepRun
-
-DONE = ("succeeded", "reused")
 
 
 def _materials(plan: Plan, steps: dict[str, StepRun]) -> dict[str, dict[str, Any]]:
@@ -81,36 +77,6 @@ def _why(
     return why
 
 
-def _metrics(row: StepRun | None) -> dict[tuple[str, str | None, str], float | None]:
-    """(port, scored input or None, metric) → value of a step's JSON outputs."""
-    found: dict[tuple[str, str | None, str], float | None] = {}
-    if row is None or row.status not in DONE:
-        return found
-    store = engine_setup.artifact_store()
-    for port, info in row.outputs.items():
-        if info.get("kind") != "json":
-            continue
-        try:
-            value = json.loads(store.get(info["digest"]))
-        except (ArtifactError, OSError, ValueError):
-            continue
-        if not isinstance(value, dict):
-            continue
-        results = value.get("results")
-        if isinstance(results, list) and len(results) > 1:
-            groups = [(r.get("input"), r.get("metrics")) for r in results if isinstance(r, dict)]
-        else:
-            groups = [(None, value.get("metrics", value))]
-        for group, metrics in groups:
-            if not isinstance(metrics, dict):
-                continue
-            for name, number in metrics.items():
-                numeric = isinstance(number, (int, float)) and not isinstance(number, bool)
-                if numeric or number is None:
-                    found[(port, group, name)] = number
-    return found
-
-
 def _run_info(run: Run) -> dict[str, Any]:
     return {
         "id": run.pk,
@@ -173,8 +139,8 @@ def compare_runs(first: Run, second: Run) -> dict[str, Any]:
             if (old_out.get(port) or {}).get("digest") != (new_out.get(port) or {}).get("digest")
         )
         steps.append(entry)
-        before, after = _metrics(old_row), _metrics(new_row)
-        for port, group, name in sorted({*before, *after}, key=lambda k: (k[0], k[1] or "", k[2])):
+        before, after = step_metrics(old_row), step_metrics(new_row)
+        for port, group, name in ordered({*before, *after}):
             a, b = before.get((port, group, name)), after.get((port, group, name))
             delta = b - a if a is not None and b is not None else None
             direction = METRIC_DIRECTIONS.get(name)

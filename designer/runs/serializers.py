@@ -693,6 +693,31 @@ class CompareMetricSerializer(serializers.Serializer):
     improved = serializers.BooleanField(allow_null=True)
 
 
+class RunMetricSerializer(serializers.Serializer):
+    """One metric a run's evaluating step reported."""
+
+    step = serializers.CharField()
+    label = serializers.CharField()
+    port = serializers.CharField()
+    input = serializers.CharField(allow_null=True, help_text="The scored input, when several.")
+    name = serializers.CharField()
+    value = serializers.FloatField(allow_null=True)
+    better = serializers.ChoiceField(
+        choices=["higher", "lower"], allow_null=True, help_text="Null: no known direction."
+    )
+
+
+class RunMetricsSerializer(serializers.Serializer):
+    """A finished run of a graph with every metric its evaluating steps reported."""
+
+    run = RunSummarySerializer(source="*")
+    metrics = serializers.SerializerMethodField()
+
+    @extend_schema_field(RunMetricSerializer(many=True))
+    def get_metrics(self, run: Run) -> list[dict[str, Any]]:
+        return list(self.context["metrics"].of(run))
+
+
 class CompareSerializer(serializers.Serializer):
     """Two runs of a graph step by step, older first whatever the order asked."""
 

@@ -11,6 +11,7 @@ DATASET = "datasets/<id:pk>/"
 urlpatterns = [
     path("graphs/<id:pk>/runs/", api.GraphRunsView.as_view(), name="graph-runs"),
     path("workspaces/<id:pk>/runs/", api.WorkspaceRunsView.as_view(), name="workspace-runs"),
+    path("graphs/<id:pk>/metrics/", api.GraphMetricsView.as_view(), name="graph-metrics"),
     path(
         "workspaces/<id:pk>/storage/", api.WorkspaceStorageView.as_view(), name="workspace-storage"
     ),

@@ -129,6 +129,25 @@ def test_a_run_page_shows_every_step_and_log_line_and_compares_two_runs(
         assert (improved == "true") == (sign == "-"), (improved, sign)
         expect(delta).to_have_class("delta-better" if improved == "true" else "delta-worse")
 
+    # both runs side by side by their metrics; sorted by log loss, the lower one comes first
+    page.goto(f"{designer_server.url}/graphs/{graph}/runs/")
+    page.get_by_test_id("view-metrics").click()
+    table = page.get_by_test_id("metrics-table")
+    expect(table.locator("tbody tr")).to_have_count(2)
+    reported = {
+        row["run"]["id"]: next(m["value"] for m in row["metrics"] if m["name"] == "log_loss")
+        for row in api(page, designer_server, "GET", f"/api/graphs/{graph}/metrics/")["results"]
+    }
+    best = min(reported, key=lambda run: reported[run])
+    table.get_by_test_id("metric-column-log_loss").get_by_role("button").click()
+    expect(table.locator("tbody tr").first).to_have_attribute("data-testid", f"metrics-row-{best}")
+    column = [c.get_attribute("data-testid") for c in table.locator("thead th").all()].index(
+        "metric-column-log_loss"
+    )
+    best_cell = table.get_by_test_id(f"metrics-row-{best}").locator("td").nth(column)
+    expect(best_cell).to_have_attribute("data-best", "true")
+    expect(best_cell).to_have_class(re.compile("metric-best"))
+
 
 def test_a_python_error_points_at_the_users_line(alice: Page, designer_server: LiveServer) -> None:
     page = alice

@@ -453,6 +453,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/graphs/{id}/metrics/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * @description A graph's succeeded runs, newest first, each with the metrics its evaluating steps
+         *     (Evaluate model, Cross-validate, Evaluate recommender) reported.
+         */
+        get: operations["graphs_metrics_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/graphs/{id}/plan/": {
         parameters: {
             query?: never;
@@ -2110,6 +2130,15 @@ export interface components {
             previous: string | null;
             results: components["schemas"]["Membership"][];
         };
+        /** @description A page of RunMetrics items. */
+        PaginatedRunMetricsList: {
+            count: number;
+            /** Format: uri */
+            next: string | null;
+            /** Format: uri */
+            previous: string | null;
+            results: components["schemas"]["RunMetrics"][];
+        };
         /** @description A page of RunSummary items. */
         PaginatedRunSummaryList: {
             count: number;
@@ -2407,6 +2436,29 @@ export interface components {
             readonly reused_runs: {
                 [key: string]: components["schemas"]["RunRef"];
             };
+        };
+        /** @description One metric a run's evaluating step reported. */
+        RunMetric: {
+            step: string;
+            label: string;
+            port: string;
+            /** @description The scored input, when several. */
+            input: string | null;
+            name: string;
+            /** Format: double */
+            value: number | null;
+            /**
+             * @description Null: no known direction.
+             *
+             *     * `higher` - higher
+             *     * `lower` - lower
+             */
+            better: (components["schemas"]["BetterEnum"] | components["schemas"]["NullEnum"]) | null;
+        };
+        /** @description A finished run of a graph with every metric its evaluating steps reported. */
+        RunMetrics: {
+            run: components["schemas"]["RunSummary"];
+            readonly metrics: components["schemas"]["RunMetric"][];
         };
         /** @description How a run was started: the cache bypassed or not, from or only a node, its step policy. */
         RunOptions: {
@@ -5460,6 +5512,68 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["GraphExport"];
+                };
+            };
+            /** @description The request is invalid; `issues` names every problem. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not signed in, or the token or key is invalid or revoked. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such object, or not visible to the caller. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many calls: wait the seconds the Retry-After header gives. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    graphs_metrics_list: {
+        parameters: {
+            query?: {
+                /** @description Items per page (a larger number gets 1000). */
+                limit?: number;
+                /** @description Items to skip. */
+                offset?: number;
+            };
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaginatedRunMetricsList"];
                 };
             };
             /** @description The request is invalid; `issues` names every problem. */

@@ -1,8 +1,10 @@
-// Run history of one pipeline: status, duration, who, version, parameters; open a run, compare two.
+// Run history of one pipeline: status, duration, who, version, parameters; open a run, compare two;
+// or its succeeded runs side by side by their metrics.
 import { useEffect, useState } from "react";
 import { api, errorMessage } from "../api/client";
 import type { GraphDetail, Run } from "../api/types";
 import { useWorkspace } from "../api/useWorkspace";
+import { MetricsTable } from "../runs/MetricsTable";
 import { RunTable, useLiveRuns } from "../runs/RunTable";
 import { linkProps, navigate } from "../router";
 import { ListFooter } from "../ui/ListFooter";
@@ -18,6 +20,7 @@ export function RunsPage({ graphId }: { graphId: number }) {
     return Number.isInteger(wanted) && wanted > 0 ? [wanted] : [];
   });
   const [error, setError] = useState<string | null>(null);
+  const [view, setView] = useState<"runs" | "metrics">("runs");
   useEffect(() => {
     api.get<GraphDetail>(`/api/graphs/${graphId}/`).then(setGraph).catch((e) => setError(errorMessage(e)));
   }, [graphId]);
@@ -40,17 +43,26 @@ export function RunsPage({ graphId }: { graphId: number }) {
           <a className="button primary" {...linkProps(`/graphs/${graphId}/`)}>Open editor</a>
         </div>
         {(error ?? runList.error) && <div className="callout callout-error">{error ?? runList.error}</div>}
-        <div className="page-actions">
-          <span className="muted small">Tick two runs to compare them step by step.</span>
-          <button className="primary" disabled={picked.length !== 2} onClick={() => navigate(`/runs/${picked[1]}/compare/${picked[0]}/`)} data-testid="run-compare">
-            Compare
-          </button>
+        <div className="view-switch" role="group" aria-label="View">
+          <button type="button" aria-pressed={view === "runs"} onClick={() => setView("runs")} data-testid="view-runs">All runs</button>
+          <button type="button" aria-pressed={view === "metrics"} onClick={() => setView("metrics")} data-testid="view-metrics">Metrics</button>
         </div>
-        {runs?.length === 0 && <p className="muted">No runs yet.</p>}
-        {runs && runs.length > 0 && (
-          <RunTable runs={runs} picked={picked} onPick={toggle} />
+        {view === "metrics" && <MetricsTable graphId={graphId} workspace={workspace} />}
+        {view === "runs" && (
+          <>
+            <div className="page-actions">
+              <span className="muted small">Tick two runs to compare them step by step.</span>
+              <button className="primary" disabled={picked.length !== 2} onClick={() => navigate(`/runs/${picked[1]}/compare/${picked[0]}/`)} data-testid="run-compare">
+                Compare
+              </button>
+            </div>
+            {runs?.length === 0 && <p className="muted">No runs yet.</p>}
+            {runs && runs.length > 0 && (
+              <RunTable runs={runs} picked={picked} onPick={toggle} />
+            )}
+            <ListFooter list={runList} noun="runs" />
+          </>
         )}
-        <ListFooter list={runList} noun="runs" />
       </div>
     </Shell>
   );

@@ -14,6 +14,13 @@ function duration(r: Run): string {
   return s < 60 ? `${s.toFixed(1)} s` : `${Math.floor(s / 60)} min ${Math.round(s % 60)} s`;
 }
 
+/** A run's pipeline parameters as `name=value, …` (empty without any). */
+export function parametersText(r: Pick<Run, "parameters">): string {
+  return Object.entries(r.parameters ?? {})
+    .map(([k, v]) => `${k}=${fmt(v)}`)
+    .join(", ");
+}
+
 /** Statuses change live; a finished run, one the list does not know yet, or any change to a list
  * filtered by status reloads it. */
 export function useLiveRuns(workspace: number | undefined, list: PagedList<Run>, filtered: boolean): void {
@@ -84,7 +91,7 @@ export function RunTable({ runs, pipeline = false, picked, onPick }: Props) {
             <td className="wrap"><StartedBy run={r} /></td>
             <td className="muted small">{new Date(r.created_at).toLocaleString()}</td>
             <td>{duration(r)}</td>
-            <td className="mono small wrap">{Object.entries(r.parameters ?? {}).map(([k, v]) => `${k}=${fmt(v)}`).join(", ") || <span className="muted">—</span>}</td>
+            <td className="mono small wrap">{parametersText(r) || <span className="muted">—</span>}</td>
           </tr>
         ))}
       </tbody>

@@ -156,6 +156,22 @@ def test_end_to_end_run_rerun_with_changed_param(team_tx: Team, tmp_path: Path) 
         m["delta"] == m["newer"] - m["older"] for m in compared["metrics"] if m["delta"] is not None
     )
 
+    # the pipeline's runs side by side: each with what its evaluating step reported
+    table = editor.get(f"/api/graphs/{graph['id']}/metrics/").json()
+    schema_validator("/api/graphs/{id}/metrics/", "get", "200").validate(table)
+    assert [row["run"]["id"] for row in table["results"]] == [second["id"], first["id"]]
+    assert table["results"][0]["run"]["version"] == 2
+    for row, side in zip(table["results"], ("newer", "older"), strict=True):
+        assert {m["step"] for m in row["metrics"]} == {"evaluate"}
+        reported = {(m["input"], m["name"]): m["value"] for m in row["metrics"]}
+        assert reported == {
+            (m["input"], m["name"]): m[side] for m in compared["metrics"] if m["step"] == "evaluate"
+        }
+        assert all(m["label"] == rows["evaluate"]["label"] for m in row["metrics"])
+    assert {m["better"] for m in table["results"][0]["metrics"] if m["name"] == "log_loss"} == {
+        "lower"
+    }
+
     kept = editor.delete(f"/api/graphs/{graph['id']}/")
     assert kept.status_code == 409 and kept.json()["code"] == "graph_has_runs"
     assert kept.json()["runs"] == 2
