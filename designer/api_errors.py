@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Sized
 from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, RequestDataTooBig, SuspiciousOperation
 from django.db.models import ProtectedError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.template.defaultfilters import pluralize
 from django.views import defaults
 from drf_spectacular.utils import OpenApiResponse
 from rest_framework import exceptions, serializers, status
@@ -73,6 +75,11 @@ ERROR_MEANINGS = {
     428: "The request needs a precondition header (If-Match).",
     429: "Too many calls: wait the seconds the Retry-After header gives.",
 }
+
+
+def problem_count(problems: Sized) -> str:
+    """'1 problem', '3 problems': how many issues a refusal names."""
+    return f"{len(problems)} problem{pluralize(len(problems))}"
 
 
 def error_responses(*codes: int) -> dict[int, OpenApiResponse]:

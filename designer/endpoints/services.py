@@ -27,7 +27,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from designer.api_errors import ApiError
+from designer.api_errors import ApiError, problem_count
 from designer.endpoints import cron, deployment, interface
 from designer.endpoints.keys import new_key
 from designer.endpoints.models import (
@@ -92,7 +92,7 @@ def _interface(version: GraphVersion) -> dict[str, Any]:
             400,
             "invalid_graph",
             f"Version {version.number} of the graph cannot be published "
-            f"({len(problems)} problems): " + "; ".join(p["message"] for p in problems),
+            f"({problem_count(problems)}): " + "; ".join(p["message"] for p in problems),
             problems,
         )
     return derived

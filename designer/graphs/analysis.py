@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from designer.api_errors import ApiError
+from designer.api_errors import ApiError, problem_count
 from designer.engine.compile import CompileError, compile_graph
 from designer.engine.plan import Plan
 from designer.engine.schema import (
@@ -37,7 +37,7 @@ def parse_document(document: Any) -> Graph:
         raise ApiError(
             400,
             "invalid_document",
-            f"The graph document is malformed ({len(exc.issues)} problems): {exc}",
+            f"The graph document is malformed ({problem_count(exc.issues)}): {exc}",
             [i.to_dict() for i in exc.issues],
         ) from exc
 
@@ -105,7 +105,7 @@ def plan_for_run(
         raise ApiError(
             400,
             "invalid_graph",
-            f"The graph cannot run ({len(exc.issues)} problems): {exc}",
+            f"The graph cannot run ({problem_count(exc.issues)}): {exc}",
             [i.to_dict() for i in exc.issues],
         ) from exc
 

@@ -22,7 +22,15 @@ from designer.engine.store import ArtifactError
 from designer.graphs.api import graph_response
 from designer.graphs.models import Graph
 from designer.graphs.serializers import GraphSerializer
-from designer.runs import dataset_services, engine_setup, inference, logs, records, services
+from designer.runs import (
+    dataset_services,
+    engine_setup,
+    inference,
+    logs,
+    records,
+    services,
+    sweeps,
+)
 from designer.runs.compare import compare_runs
 from designer.runs.metrics import RunMetrics
 from designer.runs.models import Dataset, DatasetUsage, Run, RunStatus, StepRun
@@ -47,7 +55,9 @@ from designer.runs.serializers import (
     RunSummarySerializer,
     RunUpdateSerializer,
     StartRunSerializer,
+    StartSweepSerializer,
     StorageSerializer,
+    SweepSerializer,
     TablePageSerializer,
 )
 from designer.workspaces.converters import IdConverter
@@ -132,6 +142,21 @@ class GraphRunsView(RunsView):
             run = RUNS.get(pk=run.pk)
         # else it was finished in this request (every step reused) and is answered as saved
         return Response(RunSerializer(run).data, status=status.HTTP_201_CREATED)
+
+
+class GraphSweepsView(RunsView):
+    """Start a parameter sweep: one run per combination of pipeline parameter values."""
+
+    policy = {"POST": Role.EDITOR}
+
+    @extend_schema(request=StartSweepSerializer, responses={201: SweepSerializer})
+    def post(self, request: Request, pk: int) -> Response:
+        graph = self.scoped_object(Graph.objects.all(), pk, "Graph")
+        body = StartSweepSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        started = sweeps.start_sweep(graph, request.user, **body.validated_data)
+        runs = RUNS.filter(pk__in=[run.pk for run in started]).order_by("id")
+        return Response(SweepSerializer({"runs": runs}).data, status=status.HTTP_201_CREATED)
 
 
 class GraphMetricsView(RunsView):

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from typing import Any
 
-from designer.api_errors import ApiError
+from designer.api_errors import ApiError, problem_count
 from designer.engine.held import load_input
 from designer.engine.plan import Plan
 from designer.graphs import services as graph_services
@@ -99,7 +99,7 @@ def check_frozen(workspace_id: int, nodes: Iterable[tuple[str, str, dict[str, An
         raise ApiError(
             400,
             "invalid_graph",
-            f"The graph cannot run ({len(issues)} problems): {issues[0]['message']}",
+            f"The graph cannot run ({problem_count(issues)}): {issues[0]['message']}",
             issues,
         )
 

@@ -330,6 +330,23 @@ class StartRunSerializer(StrictSerializer):
         return attrs
 
 
+class StartSweepSerializer(StrictSerializer):
+    """Body of a parameter sweep: the values to try per pipeline parameter."""
+
+    parameters = serializers.DictField(
+        child=serializers.ListField(child=ScalarField(), min_length=1, max_length=25),
+        help_text="Pipeline parameter → the values to try; one run per combination (at most "
+        "25 runs). Parameters not named take their defaults.",
+    )
+    bypass_cache = serializers.BooleanField(required=False, default=False)
+
+
+class SweepSerializer(serializers.Serializer):
+    """The runs a sweep started, one per combination, in order."""
+
+    runs = RunSummarySerializer(many=True)
+
+
 class InferenceGraphSerializer(StrictSerializer):
     """Body of deriving a real-time inference graph from a run."""
 

@@ -12,6 +12,7 @@ urlpatterns = [
     path("graphs/<id:pk>/runs/", api.GraphRunsView.as_view(), name="graph-runs"),
     path("workspaces/<id:pk>/runs/", api.WorkspaceRunsView.as_view(), name="workspace-runs"),
     path("graphs/<id:pk>/metrics/", api.GraphMetricsView.as_view(), name="graph-metrics"),
+    path("graphs/<id:pk>/sweeps/", api.GraphSweepsView.as_view(), name="graph-sweeps"),
     path(
         "workspaces/<id:pk>/storage/", api.WorkspaceStorageView.as_view(), name="workspace-storage"
     ),

@@ -362,3 +362,31 @@ def test_a_running_run_is_canceled_from_its_page(alice: Page, designer_server: L
     expect(run_page).to_have_attribute("data-status", "canceled", timeout=30_000)
     expect(page.get_by_test_id("cancel-run")).to_have_count(0)
     expect(page.get_by_test_id("delete-run")).to_be_visible()
+
+
+def test_a_sweep_from_the_run_dialog_runs_each_value_and_lists_them_by_metrics(
+    alice: Page, designer_server: LiveServer
+) -> None:
+    page = alice
+    doc = copy.deepcopy(FIVE_STEPS)
+    doc["parameters"] = {"C": {"type": "float", "default": 1.0}}
+    next(n for n in doc["nodes"] if n["id"] == "learner")["params"]["C"] = "$C"
+    graph = create_graph(page, designer_server, "Swept", doc)
+    page.goto(f"{designer_server.url}/graphs/{graph}/")
+    expect(page.get_by_test_id("editor")).to_have_attribute("data-synced", "true")
+
+    page.get_by_test_id("run-button").click()  # a parameter: the dialog asks for it
+    page.locator("#run-param-C").fill("0.05, 1, 20")
+    expect(page.get_by_test_id("sweep-summary")).to_contain_text("A sweep of 3 runs")
+    expect(page.get_by_test_id("run-preview")).to_be_disabled()
+    page.get_by_test_id("run-confirm").click()
+    expect(page.get_by_test_id("toast").filter(has_text="Started 3 runs")).to_be_visible()
+    expect(page.get_by_test_id("run-dialog")).to_have_count(0)
+
+    page.goto(f"{designer_server.url}/graphs/{graph}/runs/")
+    page.get_by_test_id("view-metrics").click()
+    rows = page.get_by_test_id("metrics-table").locator("tbody tr")
+    expect(rows).to_have_count(3, timeout=90_000)  # each row once its run succeeded, live
+    expect(page.get_by_test_id("metrics-table")).to_contain_text("C=0.05")
+    expect(page.get_by_test_id("metrics-table")).to_contain_text("C=20")
+    expect(page.locator("td[data-best]").first).to_be_visible()

@@ -8,7 +8,7 @@ describe("errorMessage", () => {
   });
 
   it("adds what the detail does not say", () => {
-    const err = new ApiError(400, { detail: "The graph cannot run (1 problems).", code: "invalid_graph", issues: [{ code: "x", message: "node `a`: label is required" }] });
-    expect(errorMessage(err)).toBe("The graph cannot run (1 problems). node `a`: label is required");
+    const err = new ApiError(400, { detail: "The graph cannot run (1 problem).", code: "invalid_graph", issues: [{ code: "x", message: "node `a`: label is required" }] });
+    expect(errorMessage(err)).toBe("The graph cannot run (1 problem). node `a`: label is required");
   });
 });

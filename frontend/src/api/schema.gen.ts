@@ -511,6 +511,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/graphs/{id}/sweeps/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** @description Start a parameter sweep: one run per combination of pipeline parameter values. */
+        post: operations["graphs_sweeps_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/graphs/{id}/validate/": {
         parameters: {
             query?: never;
@@ -2661,6 +2678,15 @@ export interface components {
             from_node?: string;
             only_node?: string;
         };
+        /** @description Body of a parameter sweep: the values to try per pipeline parameter. */
+        StartSweepRequest: {
+            /** @description Pipeline parameter → the values to try; one run per combination (at most 25 runs). Parameters not named take their defaults. */
+            parameters: {
+                [key: string]: ((string | null) | number | boolean)[];
+            };
+            /** @default false */
+            bypass_cache: boolean;
+        };
         /** @description An endpoint's calls and failures over time. */
         Stats: {
             bucket: components["schemas"]["BucketEnum"];
@@ -2738,6 +2764,10 @@ export interface components {
             logs_bytes: number;
             datasets_bytes: number;
             total_bytes: number;
+        };
+        /** @description The runs a sweep started, one per combination, in order. */
+        Sweep: {
+            runs: components["schemas"]["RunSummary"][];
         };
         /** @description A page of a table: rows from an offset, the column names and the column summary. */
         TablePage: {
@@ -5787,6 +5817,94 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Run"];
+                };
+            };
+            /** @description The request is invalid; `issues` names every problem. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not signed in, or the token or key is invalid or revoked. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Signed in, but the role in the workspace is too low. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such object, or not visible to the caller. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The request body is too large. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The body's media type is not accepted. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many calls: wait the seconds the Retry-After header gives. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    graphs_sweeps_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["StartSweepRequest"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Sweep"];
                 };
             };
             /** @description The request is invalid; `issues` names every problem. */

@@ -26,6 +26,7 @@ export type Run = Schemas["Run"];
 export type RunOrigin = Schemas["RunOrigin"];
 export type RunMetrics = Schemas["RunMetrics"];
 export type RunMetric = Schemas["RunMetric"];
+export type Sweep = Schemas["Sweep"];
 export type Dataset = Schemas["Dataset"];
 export type DatasetVersion = Schemas["DatasetVersion"];
 export type DatasetUsage = Schemas["DatasetUsage"];

@@ -400,7 +400,16 @@ function Editor({ initial, catalogue }: { initial: GraphDetail; catalogue: Catal
           </div>
         </EditorActions.Provider>
       </ReasonProvider>
-      {runs.dialog && <RunDialog parameters={doc.parameters} busy={runs.starting} onClose={runs.closeDialog} onRun={(r) => void runs.start(r)} onPreview={runs.preview} />}
+      {runs.dialog && (
+        <RunDialog
+          parameters={doc.parameters}
+          busy={runs.starting}
+          onClose={runs.closeDialog}
+          onRun={(r) => void runs.start(r)}
+          onPreview={runs.preview}
+          onSweep={runs.dialog.from_node || runs.dialog.only_node ? undefined : (r) => void runs.sweep(r)}
+        />
+      )}
       {publishing && (
         <PublishDialog
           graphId={graphId}

@@ -1,5 +1,6 @@
 // The Run dialog: pipeline parameter values for this run, whether to ignore the cache, and a
 // preview of the plan: what will run, in which order, and what will be reused from which run.
+// Several values of a number (or both of a boolean) make a sweep: one run per combination.
 import { useState } from "react";
 import { errorMessage } from "../api/client";
 import type { ParamValue, PipelineParameter } from "../graph/document";
@@ -11,6 +12,30 @@ export interface RunRequest {
   bypass_cache: boolean;
 }
 
+export interface SweepRequest {
+  parameters: Record<string, ParamValue[]>;
+  bypass_cache: boolean;
+}
+
+export const MAX_SWEEP_RUNS = 25;
+
+/** A parameter's typed values: numbers separated by commas, "both" booleans; else one value. */
+export function parseValues(type: PipelineParameter["type"], raw: string): { values: ParamValue[] } | { problem: string } {
+  if (type === "int" || type === "float") {
+    const parts = raw.split(",").map((part) => part.trim());
+    const values: number[] = [];
+    for (const part of parts) {
+      const n = Number(part);
+      if (part === "" || Number.isNaN(n)) return { problem: parts.length > 1 ? `Enter numbers separated by commas ("${part}" is not one)` : "Enter a number" };
+      if (type === "int" && !Number.isInteger(n)) return { problem: parts.length > 1 ? `Enter whole numbers separated by commas (${part} is not one)` : "Enter a whole number" };
+      if (!values.includes(n)) values.push(n);
+    }
+    return { values };
+  }
+  if (type === "bool") return { values: raw === "both" ? [true, false] : [raw === "true"] };
+  return { values: [raw] };
+}
+
 interface Props {
   parameters: Record<string, PipelineParameter>;
   busy: boolean;
@@ -18,9 +43,11 @@ interface Props {
   onClose: () => void;
   /** The plan a run with these values would execute now (nothing runs). */
   onPreview?: (r: RunRequest) => Promise<PlanBody>;
+  /** Start one run per combination of several values; without it, one value each. */
+  onSweep?: (r: SweepRequest) => void;
 }
 
-export function RunDialog({ parameters, busy, onRun, onClose, onPreview }: Props) {
+export function RunDialog({ parameters, busy, onRun, onClose, onPreview, onSweep }: Props) {
   const [plan, setPlan] = useState<PlanBody | null>(null);
   const [previewError, setPreviewError] = useState<string | null>(null);
   const [values, setValues] = useState<Record<string, string>>(() =>
@@ -28,19 +55,22 @@ export function RunDialog({ parameters, busy, onRun, onClose, onPreview }: Props
   );
   const [bypass, setBypass] = useState(false);
   const problems: Record<string, string> = {};
-  const parsed: Record<string, ParamValue> = {};
+  const lists: Record<string, ParamValue[]> = {};
   for (const [name, p] of Object.entries(parameters)) {
-    const raw = values[name] ?? "";
-    if (p.type === "int" || p.type === "float") {
-      const n = Number(raw);
-      if (raw.trim() === "" || Number.isNaN(n)) problems[name] = "Enter a number";
-      else if (p.type === "int" && !Number.isInteger(n)) problems[name] = "Enter a whole number";
-      else parsed[name] = n;
-    } else if (p.type === "bool") parsed[name] = raw === "true";
-    else parsed[name] = raw;
+    const read = parseValues(p.type, values[name] ?? "");
+    if ("problem" in read) problems[name] = read.problem;
+    else if (read.values.length > 1 && !onSweep) problems[name] = "Enter one value (a sweep runs the whole pipeline)";
+    else lists[name] = read.values;
   }
-  const ok = Object.keys(problems).length === 0;
-  const submit = () => ok && !busy && onRun({ parameters: parsed, bypass_cache: bypass });
+  const runCount = Object.values(lists).reduce((n, list) => n * list.length, 1);
+  const sweeping = runCount > 1;
+  const ok = Object.keys(problems).length === 0 && runCount <= MAX_SWEEP_RUNS;
+  const parsed: Record<string, ParamValue> = Object.fromEntries(Object.entries(lists).map(([name, list]) => [name, list[0]]));
+  const submit = () => {
+    if (!ok || busy) return;
+    if (sweeping && onSweep) onSweep({ parameters: lists, bypass_cache: bypass });
+    else onRun({ parameters: parsed, bypass_cache: bypass });
+  };
   const preview = () => {
     if (!ok || !onPreview) return;
     setPreviewError(null);
@@ -58,12 +88,12 @@ export function RunDialog({ parameters, busy, onRun, onClose, onPreview }: Props
         <>
           <button onClick={onClose}>Cancel</button>
           {onPreview && (
-            <button disabled={!ok} onClick={preview} data-testid="run-preview">
+            <button disabled={!ok || sweeping} title={sweeping ? "A preview shows one run: give one value each" : undefined} onClick={preview} data-testid="run-preview">
               Preview run
             </button>
           )}
           <button className="primary" disabled={!ok || busy} onClick={submit} data-testid="run-confirm">
-            {busy ? "Starting…" : "Run"}
+            {busy ? "Starting…" : sweeping ? `Run ${runCount} runs` : "Run"}
           </button>
         </>
       }
@@ -84,14 +114,23 @@ export function RunDialog({ parameters, busy, onRun, onClose, onPreview }: Props
               <select id={`run-param-${name}`} value={values[name]} onChange={(e) => setValues({ ...values, [name]: e.target.value })}>
                 <option value="true">true</option>
                 <option value="false">false</option>
+                {onSweep && <option value="both">both (one run each)</option>}
               </select>
             ) : (
-              <input id={`run-param-${name}`} type={p.type === "string" ? "text" : "number"} step="any" value={values[name]} onChange={(e) => setValues({ ...values, [name]: e.target.value })} />
+              <input id={`run-param-${name}`} type="text" inputMode={p.type === "string" ? "text" : "decimal"} value={values[name]} onChange={(e) => setValues({ ...values, [name]: e.target.value })} />
             )}
+            {onSweep && (p.type === "int" || p.type === "float") && <div className="field-hint">Several values separated by commas start a sweep: one run per combination.</div>}
             {p.description && <div className="field-hint">{p.description}</div>}
             {problems[name] && <div className="field-error">{problems[name]}</div>}
           </div>
         ))}
+        {sweeping && (
+          <p className={runCount > MAX_SWEEP_RUNS ? "field-error" : "callout"} data-testid="sweep-summary">
+            {runCount > MAX_SWEEP_RUNS
+              ? `These values make ${runCount} runs; a sweep starts at most ${MAX_SWEEP_RUNS}.`
+              : `A sweep of ${runCount} runs, one per combination of the values, on one version of the pipeline. Compare them on Runs → Metrics.`}
+          </p>
+        )}
         <label className="toggle">
           <input type="checkbox" checked={bypass} onChange={(e) => setBypass(e.target.checked)} data-testid="run-bypass-cache" />
           <span>Ignore the cache and run every step</span>

@@ -2,12 +2,12 @@
 // A run starts at once unless the graph has pipeline parameters to fill in, or options are asked for.
 import { useCallback, useRef, useState } from "react";
 import { ApiError, api, errorMessage } from "../api/client";
-import type { Issue, Run } from "../api/types";
+import type { Issue, Run, Sweep } from "../api/types";
 import type { GraphStore } from "../graph/store";
 import type { RunView } from "../runs/state";
 import type { PlanBody } from "../runs/PlanTable";
 import { labelledIssue } from "./issueText";
-import type { RunRequest } from "./RunDialog";
+import type { RunRequest, SweepRequest } from "./RunDialog";
 
 export type RunTarget = { from_node?: string; only_node?: string };
 
@@ -19,6 +19,8 @@ export interface RunControls {
   closeDialog: () => void;
   starting: boolean;
   start: (request: RunRequest, target?: RunTarget) => Promise<void>;
+  /** Start one run of the whole graph per combination of the values (the dialog's sweep). */
+  sweep: (request: SweepRequest) => Promise<void>;
   /** What a run with these values would do now (the dialog's Preview run; nothing runs). */
   preview: (request: RunRequest) => Promise<PlanBody>;
   cancel: () => Promise<void>;
@@ -44,17 +46,19 @@ export function useRunControls({ graphId, store, runView, follow, saved, labels,
   const [starting, setStarting] = useState(false);
   const startingNow = useRef(false); // a second click before the first one's re-render starts nothing
 
-  const start = useCallback(
-    async (request: RunRequest, target?: RunTarget) => {
+  /** Post what starts runs (once at a time), follow the first; a refusal is told, its issues shown. */
+  const launch = useCallback(
+    async (post: () => Promise<Pick<Run, "id">[]>) => {
       if (startingNow.current) return;
       startingNow.current = true;
       setStarting(true);
       try {
         await saved();
-        const run = await api.post<Run>(`/api/graphs/${graphId}/runs/`, { ...request, ...(target ?? dialog) });
+        const started = await post();
         setDialog(null);
-        follow(run.id);
+        follow(started[0].id);
         onStarted();
+        if (started.length > 1) toast(`Started ${started.length} runs (runs ${started.map((r) => r.id).join(", ")}); compare them on Runs → Metrics.`, "success");
       } catch (err) {
         const issues = err instanceof ApiError ? err.issues : [];
         const text = issues.length > 0 ? issues.map((i) => labelledIssue(i, labels)).join(" · ") : errorMessage(err);
@@ -68,7 +72,17 @@ export function useRunControls({ graphId, store, runView, follow, saved, labels,
         setStarting(false);
       }
     },
-    [dialog, follow, graphId, labels, onIssues, onStarted, saved, toast],
+    [follow, labels, onIssues, onStarted, saved, toast],
+  );
+
+  const start = useCallback(
+    (request: RunRequest, target?: RunTarget) => launch(async () => [await api.post<Run>(`/api/graphs/${graphId}/runs/`, { ...request, ...(target ?? dialog) })]),
+    [dialog, graphId, launch],
+  );
+
+  const sweep = useCallback(
+    (request: SweepRequest) => launch(async () => (await api.post<Sweep>(`/api/graphs/${graphId}/sweeps/`, request)).runs),
+    [graphId, launch],
   );
 
   const preview = useCallback(
@@ -109,5 +123,5 @@ export function useRunControls({ graphId, store, runView, follow, saved, labels,
     [start, store],
   );
 
-  return { dialog, request, closeDialog: () => setDialog(null), starting, start, preview, cancel, resume };
+  return { dialog, request, closeDialog: () => setDialog(null), starting, start, sweep, preview, cancel, resume };
 }
