@@ -281,7 +281,7 @@ def _invalid(field: str, message: str) -> ApiError:
 
 
 def _settings(endpoint: Endpoint) -> dict[str, Any]:
-    """What the activity log compares of an endpoint before and after a change."""
+    """What the activity log compares of an endpoint before and after a change (decision 0075)."""
     default, split = endpoint.default_version, endpoint.split_version
     return {
         "description": endpoint.description,
@@ -327,6 +327,8 @@ def update_endpoint(endpoint: Endpoint, actor: Any, **changes: Any) -> Endpoint:
         setattr(endpoint, field, value)
     endpoint.save(update_fields=list(changes))
     changed = changes_of(before, _settings(endpoint))
+    if "description" in changed:
+        changed["description"] = {}  # that it changed: the text is on the endpoint's page
     if changed:
         record(
             endpoint.workspace_id,

@@ -85,7 +85,8 @@ def test_endpoint_key_and_schedule_changes_are_recorded_without_key_material(tea
     change = {"cron": "0 7 * * *", "parameters": {"where": "a > 1"}}
     assert editor.patch(f"/api/schedules/{schedule['id']}/", change, "json").status_code == 200
     assert editor.delete(f"/api/schedules/{schedule['id']}/").status_code == 204
-    assert editor.patch(f"{base}/", {"enabled": False}, "json").status_code == 200
+    change = {"enabled": False, "description": "Scores churn nightly"}
+    assert editor.patch(f"{base}/", change, "json").status_code == 200
     assert editor.post(f"{base}/versions/", {}, "json").status_code == 201
     assert editor.delete(f"{base}/").status_code == 204
 
@@ -122,13 +123,13 @@ def test_endpoint_key_and_schedule_changes_are_recorded_without_key_material(tea
         "editor",
         "endpoint",
         "churn",
-        changes={"enabled": {"from": True, "to": False}},
+        changes={"enabled": {"from": True, "to": False}, "description": {}},
     )
     entry(version, "endpoint_version_published", "editor", "endpoint", "churn", version=2)
     entry(deleted, "endpoint_deleted", "editor", "endpoint", "churn", endpoint_kind="pipeline")
     text = str(log)
     assert created["key"] not in text and created["prefix"] not in text
-    assert "a > 1" not in text  # a schedule's parameter values are not copied
+    assert "a > 1" not in text and "nightly" not in text  # named as changed, not copied
 
 
 @pytest.fixture
