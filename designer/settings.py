@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "designer.graphs",
     "designer.runs",
     "designer.endpoints",
+    "designer.activity",
     "designer.realtime",
     "designer.pages",
 ]
@@ -216,10 +217,13 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
-    # two choice sets named "kind": an endpoint's and a call's caller
+    # choice sets sharing a field name: "kind" (endpoint, caller), "action" (plan step, activity)
     "ENUM_NAME_OVERRIDES": {
         "EndpointKindEnum": "designer.endpoints.models.EndpointKind",
         "CallerKindEnum": ["key", "user", "schedule"],
+        "ActionEnum": ["reuse", "run", "after"],  # a plan step's (named before the log's)
+        "ActivityActionEnum": "designer.activity.models.Action",
+        "ActivityTargetKindEnum": "designer.activity.models.TargetKind",
     },
     # answers and request bodies apart: a field the server always writes is required in answers
     "COMPONENT_SPLIT_REQUEST": True,

@@ -148,12 +148,12 @@ class EndpointDetailView(EndpointsView):
         endpoint = self.endpoint(pk)
         body = EndpointUpdateSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        services.update_endpoint(endpoint, **body.validated_data)
+        services.update_endpoint(endpoint, request.user, **body.validated_data)
         return _endpoint_response(endpoint, request)
 
     @extend_schema(responses={204: None, **error_responses(401, 403, 404)})
     def delete(self, request: Request, pk: int) -> Response:
-        services.delete_endpoint(self.endpoint(pk))
+        services.delete_endpoint(self.endpoint(pk), request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -562,7 +562,7 @@ class KeyDetailView(ScopedAPIView):
 
     @extend_schema(responses={204: None, **error_responses(401, 403, 404)})
     def delete(self, request: Request, pk: int) -> Response:
-        services.revoke_key(self._key(pk))
+        services.revoke_key(self._key(pk), request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -651,10 +651,10 @@ class ScheduleDetailView(ScopedAPIView):
         body.is_valid(raise_exception=True)
         if not body.validated_data:
             raise ApiError(400, "invalid", "Give at least one field to change.")
-        services.update_schedule(schedule, **body.validated_data)
+        services.update_schedule(schedule, request.user, **body.validated_data)
         return Response(ScheduleSerializer(schedule).data)
 
     @extend_schema(responses={204: None, **error_responses(401, 403, 404)})
     def delete(self, request: Request, pk: int) -> Response:
-        services.delete_schedule(self._schedule(pk))
+        services.delete_schedule(self._schedule(pk), request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)

@@ -27,6 +27,8 @@ from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
 
+from designer.activity.log import changes_of, record
+from designer.activity.models import Action, TargetKind
 from designer.api_errors import ApiError, problem_count
 from designer.endpoints import cron, deployment, interface
 from designer.endpoints.keys import new_key
@@ -167,7 +169,20 @@ def publish(
             extra_columns=extra_columns,
             created_by=user,
         )
-        _add_version(endpoint, user, pinned, message, True, scorer)
+        version = _add_version(endpoint, user, pinned, message, True, scorer)
+        record(
+            workspace.pk,
+            user,
+            Action.ENDPOINT_PUBLISHED,
+            TargetKind.ENDPOINT,
+            endpoint.pk,
+            name,
+            endpoint_kind=kind,
+            graph=graph.pk,
+            graph_name=graph.name,
+            graph_version=pinned.number,
+            version=version.number,
+        )
     return endpoint
 
 
@@ -192,6 +207,17 @@ def publish_version(
         )
         _same_as_compiled(pinned, compiled)
         version = _add_version(endpoint, user, pinned, message, make_default, scorer)
+        record(
+            endpoint.workspace_id,
+            user,
+            Action.ENDPOINT_VERSION_PUBLISHED,
+            TargetKind.ENDPOINT,
+            endpoint.pk,
+            endpoint.name,
+            version=version.number,
+            graph_version=pinned.number,
+            default=make_default,
+        )
     return version
 
 
@@ -254,7 +280,23 @@ def _invalid(field: str, message: str) -> ApiError:
     )
 
 
-def update_endpoint(endpoint: Endpoint, **changes: Any) -> Endpoint:
+def _settings(endpoint: Endpoint) -> dict[str, Any]:
+    """What the activity log compares of an endpoint before and after a change (decision 0075)."""
+    default, split = endpoint.default_version, endpoint.split_version
+    return {
+        "description": endpoint.description,
+        "enabled": endpoint.enabled,
+        "default_version": default.number if default is not None else None,
+        "split": None
+        if split is None
+        else {"version": split.number, "percent": endpoint.split_percent},
+        "extra_columns": endpoint.extra_columns,
+        "capture_errors": endpoint.capture_errors,
+    }
+
+
+@transaction.atomic
+def update_endpoint(endpoint: Endpoint, actor: Any, **changes: Any) -> Endpoint:
     """Change an endpoint: description, enabled flag, default version (a version number); for
     a real-time endpoint also the split ({version, percent} or None), extra_columns and
     capture_errors. Making the split's version the default ends the split (a promotion)."""
@@ -280,19 +322,42 @@ def update_endpoint(endpoint: Endpoint, **changes: Any) -> Endpoint:
     split_version = changes.get("split_version", endpoint.split_version)
     if split_version is not None and split_version == default:
         raise _invalid("split.version", "the split goes to a version other than the default")
+    before = _settings(endpoint)
     for field, value in changes.items():
         setattr(endpoint, field, value)
     endpoint.save(update_fields=list(changes))
+    changed = changes_of(before, _settings(endpoint))
+    if "description" in changed:
+        changed["description"] = {}  # that it changed: the text is on the endpoint's page
+    if changed:
+        record(
+            endpoint.workspace_id,
+            actor,
+            Action.ENDPOINT_CHANGED,
+            TargetKind.ENDPOINT,
+            endpoint.pk,
+            endpoint.name,
+            changes=changed,
+        )
     if realtime:
         transaction.on_commit(deployment.publish_routes)
     return endpoint
 
 
-def delete_endpoint(endpoint: Endpoint) -> None:
+def delete_endpoint(endpoint: Endpoint, actor: Any) -> None:
     """Delete an endpoint with its versions, keys, schedules and call history (runs stay); a
     real-time endpoint stops answering (its bundles go with the next gc_artifacts)."""
     realtime = endpoint.kind == EndpointKind.REALTIME
     with transaction.atomic():
+        record(
+            endpoint.workspace_id,
+            actor,
+            Action.ENDPOINT_DELETED,
+            TargetKind.ENDPOINT,
+            endpoint.pk,
+            endpoint.name,
+            endpoint_kind=endpoint.kind,
+        )
         endpoint.delete()
         if realtime:
             transaction.on_commit(deployment.publish_routes)
@@ -302,6 +367,23 @@ def delete_endpoint(endpoint: Endpoint) -> None:
 # ---- keys -------------------------------------------------------------------------------------
 
 
+def _key_entry(key: EndpointKey, actor: Any, action: Action) -> None:
+    """A key's activity entry: its name, what it calls and its rate (never the key itself)."""
+    endpoint = key.endpoint
+    record(
+        key.workspace_id,
+        actor,
+        action,
+        TargetKind.KEY,
+        key.pk,
+        key.name,
+        endpoint=endpoint.pk if endpoint is not None else None,
+        endpoint_name=endpoint.name if endpoint is not None else None,
+        rate_per_minute=key.rate_per_minute,
+    )
+
+
+@transaction.atomic
 def create_key(
     workspace: Workspace, user: Any, name: str, endpoint: Endpoint | None, rate_per_minute: int
 ) -> tuple[EndpointKey, str]:
@@ -316,15 +398,18 @@ def create_key(
         rate_per_minute=rate_per_minute,
         created_by=user,
     )
+    _key_entry(key, user, Action.KEY_CREATED)
     transaction.on_commit(deployment.publish_routes)
     return key, raw
 
 
-def revoke_key(key: EndpointKey) -> None:
+@transaction.atomic
+def revoke_key(key: EndpointKey, actor: Any) -> None:
     """Revoke a key: it stops authenticating at once, and its sockets are closed."""
     if key.revoked_at is None:
         key.revoked_at = timezone.now()
         key.save(update_fields=["revoked_at"])
+        _key_entry(key, actor, Action.KEY_REVOKED)
         disconnect_endpoint_key(key.pk)
         transaction.on_commit(deployment.publish_routes)
 
@@ -615,6 +700,34 @@ def next_fire(schedule: Schedule, after: datetime) -> datetime:
     return next(cron.fire_times(schedule.cron, schedule.timezone, after))
 
 
+def _schedule_fields(schedule: Schedule) -> dict[str, Any]:
+    """What the activity log keeps of a schedule: its timing, version and whether it is on."""
+    version = schedule.version
+    return {
+        "cron": schedule.cron,
+        "timezone": schedule.timezone,
+        "version": version.number if version is not None else None,
+        "missed": schedule.missed,
+        "enabled": schedule.enabled,
+    }
+
+
+def _schedule_entry(schedule: Schedule, actor: Any, action: Action, **details: Any) -> None:
+    endpoint = schedule.endpoint
+    record(
+        endpoint.workspace_id,
+        actor,
+        action,
+        TargetKind.SCHEDULE,
+        schedule.pk,
+        f"{schedule.cron} ({schedule.timezone})",
+        endpoint=endpoint.pk,
+        endpoint_name=endpoint.name,
+        **details,
+    )
+
+
+@transaction.atomic
 def create_schedule(
     endpoint: Endpoint, user: Any, *, now: datetime | None = None, **fields: Any
 ) -> Schedule:
@@ -627,23 +740,37 @@ def create_schedule(
     schedule = Schedule(endpoint=endpoint, created_by=user, **fields)
     schedule.next_fire_at = next_fire(schedule, now or timezone.now())
     schedule.save()
+    _schedule_entry(schedule, user, Action.SCHEDULE_CREATED, **_schedule_fields(schedule))
     transaction.on_commit(schedules_changed.set)
     return schedule
 
 
-def update_schedule(schedule: Schedule, **fields: Any) -> Schedule:
-    """Change a schedule; a new cron, zone or re-enabling starts from the next fire time."""
+@transaction.atomic
+def update_schedule(schedule: Schedule, actor: Any, **fields: Any) -> Schedule:
+    """Change a schedule; a new cron, zone or re-enabling starts from the next fire time.
+
+    Its activity entry gives timing, version and enabled flag from → to, and names a change of
+    parameters or inputs without their values."""
     fields = _numbered(schedule.endpoint, fields, "version")
     _check_schedule(schedule.endpoint, fields, schedule)
+    before, given = _schedule_fields(schedule), (schedule.parameters, schedule.inputs)
     for field, value in fields.items():
         setattr(schedule, field, value)
     if {"cron", "timezone", "enabled"} & set(fields):
         schedule.next_fire_at = next_fire(schedule, timezone.now())
     schedule.save()
+    changed = changes_of(before, _schedule_fields(schedule))
+    for field, old in zip(("parameters", "inputs"), given, strict=True):
+        if getattr(schedule, field) != old:
+            changed[field] = {}  # that they changed, not their values
+    if changed:
+        _schedule_entry(schedule, actor, Action.SCHEDULE_CHANGED, changes=changed)
     transaction.on_commit(schedules_changed.set)
     return schedule
 
 
-def delete_schedule(schedule: Schedule) -> None:
+@transaction.atomic
+def delete_schedule(schedule: Schedule, actor: Any) -> None:
     """Delete a schedule (its past calls stay in the history)."""
+    _schedule_entry(schedule, actor, Action.SCHEDULE_DELETED)
     schedule.delete()

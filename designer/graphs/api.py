@@ -266,7 +266,7 @@ class GraphDetailView(GraphView):
     )
     def delete(self, request: Request, pk: int) -> Response:
         with_runs = query_bool(request, "with_runs")
-        services.delete_graph(self.graph(pk), with_runs=with_runs)
+        services.delete_graph(self.graph(pk), request.user, with_runs=with_runs)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 

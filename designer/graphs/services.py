@@ -12,6 +12,8 @@ from django.db import connections, transaction
 from django.db.models import Max
 from django.utils import timezone
 
+from designer.activity.log import record
+from designer.activity.models import Action, TargetKind
 from designer.api_errors import ApiError
 from designer.engine.hashing import same_json
 from designer.graphs.analysis import canonical_document, empty_document
@@ -73,7 +75,7 @@ def update_graph(graph: Graph, user: Any, **fields: str) -> Graph:
     return graph
 
 
-def delete_graph(graph: Graph, with_runs: bool = False) -> None:
+def delete_graph(graph: Graph, actor: Any, with_runs: bool = False) -> None:
     """Delete a graph; one with runs only when asked to delete them too (`with_runs`).
 
     The runs go through the versions' reverse relation (the runs app depends on this one, not
@@ -90,6 +92,15 @@ def delete_graph(graph: Graph, with_runs: bool = False) -> None:
     with transaction.atomic():
         for version in graph.versions.all():
             version.runs.all().delete()
+        record(
+            graph.workspace_id,
+            actor,
+            Action.GRAPH_DELETED,
+            TargetKind.GRAPH,
+            graph.pk,
+            graph.name,
+            runs=runs,
+        )
         graph.delete()
 
 

@@ -19,6 +19,7 @@ urlpatterns = [
     path("workspaces/<int:workspace>/datasets/", views.app, name="datasets"),
     path("workspaces/<int:workspace>/endpoints/", views.app, name="endpoints"),
     path("workspaces/<int:workspace>/runs/", views.app, name="workspace-runs"),
+    path("workspaces/<int:workspace>/activity/", views.app, name="workspace-activity"),
     path("endpoints/<int:endpoint>/", views.app, name="endpoint"),
     path("graphs/<int:graph>/", views.app, name="editor"),
     path("graphs/<int:graph>/runs/", views.app, name="graph-runs"),

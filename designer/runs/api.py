@@ -628,7 +628,7 @@ class DatasetDetailView(DatasetsView):
     )
     def delete(self, request: Request, pk: int) -> Response:
         archive = query_bool(request, "archive")
-        dataset_services.delete_dataset(self.dataset(pk), archive=archive)
+        dataset_services.delete_dataset(self.dataset(pk), request.user, archive=archive)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 

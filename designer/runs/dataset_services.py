@@ -22,6 +22,8 @@ from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 
+from designer.activity.log import record
+from designer.activity.models import Action, TargetKind
 from designer.api_errors import ApiError
 from designer.engine import bounded_parquet
 from designer.engine.artifacts import summarize_parquet
@@ -325,12 +327,26 @@ def sync_from_store(workspace_id: int) -> None:
                 )
 
 
-def delete_dataset(dataset: Dataset, archive: bool = False) -> None:
+def _dataset_entry(dataset: Dataset, actor: Any, action: Action) -> None:
+    record(
+        dataset.workspace_id,
+        actor,
+        action,
+        TargetKind.DATASET,
+        dataset.pk,
+        dataset.name,
+        versions=dataset.versions.count(),
+    )
+
+
+def delete_dataset(dataset: Dataset, actor: Any, archive: bool = False) -> None:
     """Delete a dataset with all its versions and files; one that runs read or a schedule reads
     is refused (409 naming them) unless archived instead: hidden from lists, kept for those runs
     and schedules."""
     if archive:
-        Dataset.objects.filter(pk=dataset.pk).update(archived=True)
+        with transaction.atomic():
+            if Dataset.objects.filter(pk=dataset.pk, archived=False).update(archived=True):
+                _dataset_entry(dataset, actor, Action.DATASET_ARCHIVED)
         return
     runs = sorted(
         set(DatasetUsage.objects.filter(version__dataset=dataset).values_list("run_id", flat=True))
@@ -353,5 +369,6 @@ def delete_dataset(dataset: Dataset, archive: bool = False) -> None:
         )
     store, name = store_for(dataset.workspace_id), dataset.name
     with transaction.atomic():
+        _dataset_entry(dataset, actor, Action.DATASET_DELETED)
         dataset.delete()
         transaction.on_commit(lambda: store.delete(name))

@@ -93,7 +93,7 @@ class WorkspaceDetailView(JSONView):
         workspace, membership = self._get(pk)
         body = WorkspaceWriteSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        services.rename_workspace(workspace, body.validated_data["name"])
+        services.rename_workspace(request.user, workspace, body.validated_data["name"])
         return Response(
             WorkspaceSerializer(workspace, context={"roles": {pk: membership.role}}).data
         )
@@ -151,12 +151,12 @@ class MemberDetailView(JSONView):
         member = self._member(pk, user_id)
         body = RoleSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        services.change_role(member, body.validated_data["role"])
+        services.change_role(request.user, member, body.validated_data["role"])
         return Response(MembershipSerializer(member).data)
 
     @extend_schema(responses={204: None})
     def delete(self, request: Request, pk: int, user_id: int) -> Response:
-        services.remove_member(self._member(pk, user_id))
+        services.remove_member(request.user, self._member(pk, user_id))
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 

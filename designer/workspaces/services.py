@@ -9,6 +9,8 @@ from django.db import transaction
 from django.utils import timezone
 from rest_framework import exceptions
 
+from designer.activity.log import record
+from designer.activity.models import Action, TargetKind
 from designer.realtime.broadcast import disconnect_member, disconnect_token, member_role_changed
 from designer.runs import engine_setup
 from designer.runs.models import Run
@@ -32,16 +34,29 @@ def create_workspace(user: Any, name: str) -> Workspace:
     return workspace
 
 
-def rename_workspace(workspace: Workspace, name: str) -> Workspace:
-    """Rename a workspace."""
+@transaction.atomic
+def rename_workspace(actor: Any, workspace: Workspace, name: str) -> Workspace:
+    """Rename a workspace (recorded in its activity log when the name changes)."""
+    old = workspace.name
     workspace.name = name
     workspace.save(update_fields=["name"])
+    if old != name:
+        record(
+            workspace.pk,
+            actor,
+            Action.WORKSPACE_RENAMED,
+            TargetKind.WORKSPACE,
+            workspace.pk,
+            name,
+            **{"from": old, "to": name},
+        )
     return workspace
 
 
 @transaction.atomic
 def delete_workspace(workspace: Workspace) -> None:
-    """Delete a workspace with its runs, graphs and datasets (their files once committed)."""
+    """Delete a workspace with its runs, graphs, datasets (their files once committed) and
+    activity log."""
     Run.objects.filter(workspace=workspace).delete()
     datasets = engine_setup.dataset_store(workspace.pk)
     workspace.delete()
@@ -81,7 +96,17 @@ def add_member(inviter: Any, workspace: Workspace, identifier: str, role: str) -
     user = find_user(inviter, identifier)
     if Membership.objects.filter(workspace=workspace, user=user).exists():
         raise Conflict(f"{user.username} is already a member of this workspace.")
-    return Membership.objects.create(workspace=workspace, user=user, role=role)
+    membership = Membership.objects.create(workspace=workspace, user=user, role=role)
+    record(
+        workspace.pk,
+        inviter,
+        Action.MEMBER_ADDED,
+        TargetKind.MEMBER,
+        user.pk,
+        user.get_username(),
+        role=role,
+    )
+    return membership
 
 
 def _ensure_an_owner_remains(membership: Membership) -> None:
@@ -92,21 +117,38 @@ def _ensure_an_owner_remains(membership: Membership) -> None:
         raise Conflict("A workspace needs at least one owner; make someone else owner first.")
 
 
+def _member_entry(actor: Any, membership: Membership, action: Action, **details: Any) -> None:
+    user = membership.user
+    record(
+        membership.workspace_id,
+        actor,
+        action,
+        TargetKind.MEMBER,
+        user.pk,
+        user.get_username(),
+        **details,
+    )
+
+
 @transaction.atomic
-def change_role(membership: Membership, role: str) -> Membership:
+def change_role(actor: Any, membership: Membership, role: str) -> Membership:
     """Change a member's role; the last owner cannot be demoted."""
     if role != Role.OWNER:
         _ensure_an_owner_remains(membership)
+    old = membership.role
     membership.role = role
     membership.save(update_fields=["role"])
+    if old != role:
+        _member_entry(actor, membership, Action.MEMBER_ROLE_CHANGED, **{"from": old, "to": role})
     member_role_changed(membership.workspace_id, membership.user_id)
     return membership
 
 
 @transaction.atomic
-def remove_member(membership: Membership) -> None:
+def remove_member(actor: Any, membership: Membership) -> None:
     """Remove a member; the last owner cannot be removed."""
     _ensure_an_owner_remains(membership)
+    _member_entry(actor, membership, Action.MEMBER_REMOVED, role=membership.role)
     membership.delete()
     disconnect_member(membership.workspace_id, membership.user_id)
 

@@ -6,6 +6,7 @@ import "./styles.css";
 import { EditorPage } from "./editor/Editor";
 import { EndpointPage } from "./endpoints/EndpointPage";
 import { EndpointsPage } from "./endpoints/EndpointsPage";
+import { ActivityPage } from "./pages/ActivityPage";
 import { DatasetsPage } from "./pages/DatasetsPage";
 import { RunsPage } from "./pages/RunsPage";
 import { TokensPage } from "./pages/TokensPage";
@@ -31,6 +32,8 @@ function App() {
       return <EndpointsPage workspaceId={route.workspace} />;
     case "workspace_runs":
       return <WorkspaceRunsPage workspaceId={route.workspace} />;
+    case "activity":
+      return <ActivityPage workspaceId={route.workspace} />;
     case "endpoint":
       return <EndpointPage endpointId={route.endpoint} />;
     case "editor":

@@ -7,6 +7,7 @@ export type Route =
   | { page: "datasets"; workspace: number }
   | { page: "endpoints"; workspace: number }
   | { page: "workspace_runs"; workspace: number }
+  | { page: "activity"; workspace: number }
   | { page: "endpoint"; endpoint: number }
   | { page: "editor"; graph: number }
   | { page: "runs"; graph: number }
@@ -25,6 +26,7 @@ export function parseRoute(pathname: string): Route {
     if (parts[2] === "datasets") return { page: "datasets", workspace: id };
     if (parts[2] === "endpoints") return { page: "endpoints", workspace: id };
     if (parts[2] === "runs") return { page: "workspace_runs", workspace: id };
+    if (parts[2] === "activity") return { page: "activity", workspace: id };
   }
   if (parts[0] === "endpoints" && Number.isInteger(id) && parts.length === 2) return { page: "endpoint", endpoint: id };
   if (parts[0] === "graphs" && Number.isInteger(id)) {

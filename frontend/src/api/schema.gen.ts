@@ -927,6 +927,26 @@ export interface paths {
         patch: operations["workspaces_partial_update"];
         trace?: never;
     };
+    "/api/workspaces/{id}/activity/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * @description What was done to a workspace's members, endpoints, keys, schedules, pipelines and
+         *     datasets, newest first; ?action= and ?user= keep one kind of action or one member's.
+         */
+        get: operations["workspace_activity_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/workspaces/{id}/datasets/": {
         parameters: {
             query?: never;
@@ -1118,6 +1138,57 @@ export interface components {
          * @enum {string}
          */
         ActionEnum: "reuse" | "run" | "after";
+        /**
+         * @description * `workspace_renamed` - Workspace renamed
+         *     * `member_added` - Member added
+         *     * `member_removed` - Member removed
+         *     * `member_role_changed` - Member's role changed
+         *     * `endpoint_published` - Endpoint published
+         *     * `endpoint_version_published` - Endpoint version published
+         *     * `endpoint_changed` - Endpoint changed
+         *     * `endpoint_deleted` - Endpoint deleted
+         *     * `key_created` - Endpoint key created
+         *     * `key_revoked` - Endpoint key revoked
+         *     * `schedule_created` - Schedule created
+         *     * `schedule_changed` - Schedule changed
+         *     * `schedule_deleted` - Schedule deleted
+         *     * `graph_deleted` - Pipeline deleted
+         *     * `dataset_deleted` - Dataset deleted
+         *     * `dataset_archived` - Dataset archived
+         * @enum {string}
+         */
+        ActivityActionEnum: "workspace_renamed" | "member_added" | "member_removed" | "member_role_changed" | "endpoint_published" | "endpoint_version_published" | "endpoint_changed" | "endpoint_deleted" | "key_created" | "key_revoked" | "schedule_created" | "schedule_changed" | "schedule_deleted" | "graph_deleted" | "dataset_deleted" | "dataset_archived";
+        /**
+         * @description One action: when, who (`actor` is null once that user is deleted; `actor_name` stays),
+         *     what, on which target (its name as it was then) and what changed.
+         */
+        ActivityEntry: {
+            readonly id: number;
+            /** Format: date-time */
+            created_at: string;
+            actor: number | null;
+            actor_name: string;
+            action: components["schemas"]["ActivityActionEnum"];
+            target_kind: components["schemas"]["ActivityTargetKindEnum"];
+            /** Format: int64 */
+            target_id: number | null;
+            target_name: string;
+            /** @description What changed, by action: e.g. {from, to} of a role or a name, the endpoint of a key or schedule, `changes` as {field: {from, to}}. Never a secret. */
+            readonly details: {
+                [key: string]: unknown;
+            };
+        };
+        /**
+         * @description * `workspace` - Workspace
+         *     * `member` - Member
+         *     * `endpoint` - Endpoint
+         *     * `key` - Endpoint key
+         *     * `schedule` - Schedule
+         *     * `graph` - Pipeline
+         *     * `dataset` - Dataset
+         * @enum {string}
+         */
+        ActivityTargetKindEnum: "workspace" | "member" | "endpoint" | "key" | "schedule" | "graph" | "dataset";
         /** @description One attempt of a step. */
         Attempt: {
             /** @description 1 for the first try (0: lines before any). */
@@ -2066,6 +2137,15 @@ export interface components {
          * @enum {string}
          */
         OutputPreviewKindEnum: "parquet" | "pickle" | "json";
+        /** @description A page of ActivityEntry items. */
+        PaginatedActivityEntryList: {
+            count: number;
+            /** Format: uri */
+            next: string | null;
+            /** Format: uri */
+            previous: string | null;
+            results: components["schemas"]["ActivityEntry"][];
+        };
         /** @description A page of Dataset items. */
         PaginatedDatasetList: {
             count: number;
@@ -8134,6 +8214,81 @@ export interface operations {
             };
             /** @description The body's media type is not accepted. */
             415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many calls: wait the seconds the Retry-After header gives. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    workspace_activity_list: {
+        parameters: {
+            query?: {
+                /** @description Only this action. */
+                action?: "dataset_archived" | "dataset_deleted" | "endpoint_changed" | "endpoint_deleted" | "endpoint_published" | "endpoint_version_published" | "graph_deleted" | "key_created" | "key_revoked" | "member_added" | "member_removed" | "member_role_changed" | "schedule_changed" | "schedule_created" | "schedule_deleted" | "workspace_renamed";
+                /** @description Only what this user did. */
+                user?: number;
+                /** @description Items per page (a larger number gets 1000). */
+                limit?: number;
+                /** @description Items to skip. */
+                offset?: number;
+            };
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaginatedActivityEntryList"];
+                };
+            };
+            /** @description The request is invalid; `issues` names every problem. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not signed in, or the token or key is invalid or revoked. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Signed in, but the role in the workspace is too low. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such object, or not visible to the caller. */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

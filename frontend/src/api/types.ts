@@ -33,6 +33,9 @@ export type DatasetUsage = Schemas["DatasetUsage"];
 export type DatasetUploaded = Schemas["DatasetUploaded"];
 export type CsvDialect = Schemas["CsvDialect"];
 export type GraphDocumentSchema = Schemas["GraphDocument"];
+/** One entry of a workspace's activity log, and the actions it records. */
+export type ActivityEntry = Schemas["ActivityEntry"];
+export type ActivityAction = Schemas["ActivityActionEnum"];
 
 export type OutputSummary = Schemas["OutputSummary"];
 export type TableSummary = Schemas["TableSummary"];

@@ -86,6 +86,7 @@ export function WorkspacePage({ workspaceId }: { workspaceId: number }) {
             <a className="button" {...linkProps(`/workspaces/${workspaceId}/datasets/`)}>Datasets</a>
             <a className="button" {...linkProps(`/workspaces/${workspaceId}/endpoints/`)} data-testid="endpoints-link">Endpoints</a>
             <a className="button" {...linkProps(`/workspaces/${workspaceId}/runs/`)} data-testid="runs-link">Runs</a>
+            {isOwner && <a className="button" {...linkProps(`/workspaces/${workspaceId}/activity/`)} data-testid="activity-link">Activity</a>}
           </div>
         </div>
         {(error ?? graphList.error) && <div className="callout callout-error">{error ?? graphList.error}</div>}

@@ -1,14 +1,14 @@
 // Every run of a workspace, newest first, across its pipelines: find by pipeline, filter by status and by who or
 // what started it, follow live.
-import { useEffect, useState } from "react";
-import { api, items } from "../api/client";
-import type { Membership, Run } from "../api/types";
+import { useState } from "react";
+import type { Run } from "../api/types";
 import { useWorkspace } from "../api/useWorkspace";
 import { RunTable, useLiveRuns } from "../runs/RunTable";
 import { ListFooter } from "../ui/ListFooter";
 import { ListSearch } from "../ui/ListSearch";
 import { Shell, currentUser } from "../ui/Shell";
 import { usePagedList } from "../ui/usePagedList";
+import { useMembers } from "./useMembers";
 
 const STATUSES = ["queued", "running", "succeeded", "failed", "canceled"];
 const ENDPOINT_CALLS = "endpoint";
@@ -17,19 +17,6 @@ const ENDPOINT_CALLS = "endpoint";
 function startedByQuery(choice: string): string {
   if (choice === "") return "";
   return choice === ENDPOINT_CALLS ? "origin=endpoint" : `user=${choice}`;
-}
-
-/** The workspace's members, the signed-in user first ("you"). */
-function useMembers(workspaceId: number): Membership[] {
-  const [members, setMembers] = useState<Membership[]>([]);
-  useEffect(() => {
-    const me = currentUser().username;
-    api
-      .get<Membership[] | { results: Membership[] }>(`/api/workspaces/${workspaceId}/members/?limit=200`)
-      .then((d) => setMembers(items(d).sort((a, b) => Number(b.user.username === me) - Number(a.user.username === me))))
-      .catch(() => setMembers([]));
-  }, [workspaceId]);
-  return members;
 }
 
 export function WorkspaceRunsPage({ workspaceId }: { workspaceId: number }) {

@@ -95,7 +95,7 @@ def build_world(name: str) -> World:
         "workspace-key": endpoint_services.create_key(workspace, owner, SECRET, None, 1000),
         "revoked-key": endpoint_services.create_key(workspace, owner, SECRET, endpoint, 1000),
     }
-    endpoint_services.revoke_key(keys["revoked-key"][0])
+    endpoint_services.revoke_key(keys["revoked-key"][0], owner)
     call, _ = endpoint_services.invoke(
         endpoint,
         endpoint_services.Caller(key=keys["endpoint-key"][0]),

@@ -1,0 +1,1 @@
+"""The workspace activity log: an append-only record of who changed access and what is published."""
