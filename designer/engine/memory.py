@@ -8,6 +8,8 @@ stack and a buffer), which grows with the CPUs and not with what a step uses (de
 from __future__ import annotations
 
 import os
+import time
+from typing import Any
 
 MB = 1024 * 1024
 SETTING = "DESIGNER_WORKER_MAX_MEMORY_MB"  # how the server's operators set it (messages name it)
@@ -48,3 +50,18 @@ def out_of_memory(limit: int) -> str:
         f"the step ran out of memory: the worker's limit is {limit // MB:,} MB ({SETTING}); "
         "the worker was stopped and replaced"
     )
+
+
+def failure(limit: int) -> dict[str, Any]:
+    """The result of a step whose worker went past `limit`: not retried (it would again)."""
+    return {
+        "status": "failed",
+        "error": out_of_memory(limit),
+        "error_type": "OutOfMemory",
+        "param": None,
+        "port": None,
+        "traceback": None,
+        "retryable": False,
+        "started_at": None,
+        "finished_at": time.time(),
+    }

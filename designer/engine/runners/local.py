@@ -608,8 +608,7 @@ class LocalRunner:
             if (main is None or task_id == main) and worker.over and self.memory_limit:
                 # the step in its main thread (else the steps it stored) held the memory: it
                 # would run out again, so it is not retried
-                result = _lost(memory.out_of_memory(self.memory_limit), collateral=False)
-                result.update(error_type="OutOfMemory", retryable=False)
+                result = {**memory.failure(self.memory_limit), "collateral": False}
             elif main is None or task_id == main:
                 result = _lost(f"the worker process died ({how})", collateral=False)
             else:
