@@ -123,6 +123,9 @@ DESIGNER_WORKER_MAX_MEMORY_MB = int(
 )
 # steps whose module names an image run on the Docker engine DOCKER_HOST names, with this limit
 DESIGNER_CONTAINER_MEMORY = os.environ.get("DESIGNER_CONTAINER_MEMORY") or None
+# WebSockets one user (an endpoint key; signed out: an address) may hold open on one server
+# process at once; past it a socket is refused with close code 4429 (decision 0074); 0: no cap
+DESIGNER_MAX_OPEN_SOCKETS = int(os.environ.get("DESIGNER_MAX_OPEN_SOCKETS", "100"))
 DESIGNER_MAX_UPLOAD_BYTES = int(os.environ.get("DESIGNER_MAX_UPLOAD_BYTES", str(200 * 1024 * 1024)))
 # what an uploaded table may decode to (a Parquet file's size says little about its table's)
 DESIGNER_MAX_UPLOAD_TABLE_BYTES = int(
