@@ -522,7 +522,7 @@ async def bench(args: argparse.Namespace) -> tuple[list[dict[str, Any]], list[di
                         continue
                     redis_url, pidfile = start_redis(workdir)
             backend = args.memory_backend if layer == "memory" else args.redis_backend
-            env = {}
+            env = {"DESIGNER_MAX_OPEN_SOCKETS": "0"}  # every client is one user's: no cap
             if args.profile:
                 env["DESIGNER_PROFILE"] = str(Path(args.profile) / f"server-{layer}.pstats")
             server = Server(database, redis_url=redis_url, backend=backend, app=BENCH_APP, **env)

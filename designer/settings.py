@@ -115,8 +115,18 @@ DESIGNER_ARTIFACT_ROOT = Path(os.environ.get("DESIGNER_ARTIFACT_ROOT", DATA_DIR 
 DESIGNER_ARTIFACT_STORE = os.environ.get("DESIGNER_ARTIFACT_STORE", "")
 DESIGNER_MODULE_PATHS = env_list("DESIGNER_MODULE_PATHS")
 DESIGNER_WORKERS = int(os.environ.get("DESIGNER_WORKERS", "2"))
+# the memory (resident, MB) one local worker process may hold: past it the worker is stopped and
+# its step fails as out of memory (decision 0074); by default half the host's memory, as the
+# sandbox's ceiling DESIGNER_SANDBOX_MAX_MEMORY_MB, never below 2,048 MB; 0: no limit
+DESIGNER_WORKER_MAX_MEMORY_MB = int(
+    os.environ.get("DESIGNER_WORKER_MAX_MEMORY_MB")
+    or max(2048, os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") // 2**21)
+)
 # steps whose module names an image run on the Docker engine DOCKER_HOST names, with this limit
 DESIGNER_CONTAINER_MEMORY = os.environ.get("DESIGNER_CONTAINER_MEMORY") or None
+# WebSockets one user (an endpoint key; signed out: an address) may hold open on one server
+# process at once; past it a socket is refused with close code 4429 (decision 0074); 0: no cap
+DESIGNER_MAX_OPEN_SOCKETS = int(os.environ.get("DESIGNER_MAX_OPEN_SOCKETS", "100"))
 DESIGNER_MAX_UPLOAD_BYTES = int(os.environ.get("DESIGNER_MAX_UPLOAD_BYTES", str(200 * 1024 * 1024)))
 # what an uploaded table may decode to (a Parquet file's size says little about its table's)
 DESIGNER_MAX_UPLOAD_TABLE_BYTES = int(

@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from designer.engine import memory
 from designer.engine.context import StepContext, StepError
 from designer.modules._frames import (
     LABEL_ATTR,
@@ -246,6 +247,7 @@ def join(ctx: StepContext) -> Mapping[str, Any]:
         str(ctx.params.get("how")), str(ctx.params.get("how") or "inner")
     )
     try:
+        _refuse_oversized(left, right, keys, right_keys, how)
         out = left.merge(
             right, how=how, left_on=keys, right_on=right_keys, suffixes=("_left", "_right")
         )
@@ -254,6 +256,55 @@ def join(ctx: StepContext) -> Mapping[str, Any]:
             f"keys: cannot join on {keys} and {right_keys}: {exc}", param="keys"
         ) from exc
     return {"dataset": out}
+
+
+def _refuse_oversized(
+    left: pd.DataFrame, right: pd.DataFrame, keys: list[str], right_keys: list[str], how: Any
+) -> None:
+    """StepError naming the keys when the join's rows cannot fit in the memory a step may use.
+
+    The row count is exact: each key value's rows on the left times its rows on the right (or
+    one, for an unmatched row an outer side keeps), matched by the same merge on the distinct
+    keys. Each output row takes at least its columns' item sizes and the merge's two row
+    indices; only a join past the limit on that least size is refused (decision 0074).
+    """
+    width = 16 + sum(getattr(t, "itemsize", 1) for t in (*left.dtypes, *right.dtypes))
+    limit = memory.step_limit()
+    if (len(left) + 1) * (len(right) + 1) * width <= limit:  # no join of these can go past it
+        return
+    fewer = (len(left) + len(right)) * width <= limit  # when a side's keys are unique: each
+    # row of the other matches one at most (the right side first: a lookup table, often)
+    right_counts = _key_counts(right, right_keys, "\0right")
+    if fewer and right_counts["\0right"].max() <= 1:
+        return
+    left_counts = _key_counts(left, keys, "\0left")
+    if fewer and left_counts["\0left"].max() <= 1:
+        return
+    try:
+        matched = left_counts.merge(right_counts, how=how, left_on=keys, right_on=right_keys)
+    except (ValueError, TypeError):
+        return  # keys that do not match: the join itself says why
+    rows = int((matched["\0left"].fillna(1) * matched["\0right"].fillna(1)).sum())
+    if rows * width > limit:
+        on = ", ".join(f"{a!r} = {b!r}" for a, b in zip(keys, right_keys, strict=True))
+        raise StepError(
+            f"keys: joining on {on} would produce {rows:,} rows (at least "
+            f"{rows * width // memory.MB:,} MB), more than the {limit // memory.MB:,} MB a step "
+            f"may use here ({memory.SETTING}); a key value repeated on both sides multiplies "
+            "its rows",
+            param="keys",
+        )
+
+
+def _key_counts(df: pd.DataFrame, keys: list[str], name: str) -> pd.DataFrame:
+    """The distinct keys (their first rows' values, in the frame's own types, so that they
+    match as the frame's do; missing values included, as merge matches them) and their counts."""
+    groups = df.groupby(keys, dropna=False, observed=True, sort=False).ngroup().to_numpy()
+    # groups are numbered as they first appear: a group's first row is above every number before
+    first = np.flatnonzero(groups > np.r_[-1, np.maximum.accumulate(groups)][: len(groups)])
+    distinct = df.iloc[first][keys].reset_index(drop=True)
+    distinct[name] = np.bincount(groups).astype("float64")
+    return distinct
 
 
 def add_rows(ctx: StepContext) -> Mapping[str, Any]:

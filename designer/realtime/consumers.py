@@ -12,9 +12,10 @@ from autobahn.exception import Disconnected
 from channels.consumer import get_handler_name
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
+from django.conf import settings
 from pydantic import ValidationError
 
-from designer.realtime import access, key_view, snapshot
+from designer.realtime import access, key_view, open_sockets, snapshot
 from designer.realtime.auth import ENDPOINT_KEY, SESSION_KEY, TOKEN_KEY
 from designer.realtime.broadcast import (
     endpoint_key_group,
@@ -67,6 +68,7 @@ class SignedInConsumer(AsyncWebsocketConsumer):
     async def connect(self) -> None:
         self.joined: list[str] = []
         self.closed = False
+        self.holder: str | None = None  # whose open socket this is (open_sockets)
         self.tasks: set[asyncio.Task[None]] = set()
         offered = self.scope.get("subprotocols") or []
         await self.accept(subprotocol=SUBPROTOCOL if SUBPROTOCOL in offered else None)
@@ -89,7 +91,33 @@ class SignedInConsumer(AsyncWebsocketConsumer):
         session_key = self.scope.get(SESSION_KEY)
         if session_key:
             self.user_id = await self.sign_in_by_session(session_key)
-        await self.start()
+        if not await self.take_place():
+            return
+        try:
+            await self.start()
+        except BaseException:  # a consumer that failed gets no disconnect: its place goes now
+            self.give_place()
+            raise
+
+    async def take_place(self) -> bool:
+        """Count this socket as its user's (key's, address's); refuse it past the cap."""
+        cap = settings.DESIGNER_MAX_OPEN_SOCKETS
+        holder = open_sockets.holder(self.user_id, self.key_id, self.scope)
+        if open_sockets.open_sockets.take(holder, cap):
+            self.holder = holder
+            return True
+        await self.refuse(
+            "too_many_sockets",
+            f"Too many open connections: at most {cap} at once "
+            "(DESIGNER_MAX_OPEN_SOCKETS). Close other tabs, then reload this page.",
+        )
+        return False
+
+    def give_place(self) -> None:
+        """This socket no longer counts as its user's (once)."""
+        holder, self.holder = getattr(self, "holder", None), None
+        if holder is not None:
+            open_sockets.open_sockets.give_back(holder)
 
     async def sign_in_by_session(self, session_key: str) -> int | None:
         """The user a session cookie signs in (None: nobody), remembered like a token's.
@@ -187,6 +215,7 @@ class SignedInConsumer(AsyncWebsocketConsumer):
 
     async def disconnect(self, code: int) -> None:
         self.closed = True
+        self.give_place()
         hub = get_hub()
         for group in getattr(self, "joined", []):
             await hub.unsubscribe(group, self)

@@ -43,6 +43,7 @@ ErrorCode = Literal[
     "bad_request",
     "membership_revoked",
     "session_ended",
+    "too_many_sockets",
     "internal",
 ]
 
@@ -58,6 +59,8 @@ class CloseCode(IntEnum):
     # The sign-in session the socket opened with ended (sign-out, password change, account
     # deactivated); the browser may have a new one (its key cycled): ask, then reconnect or sign in.
     SESSION_ENDED = 4440
+    # The user (or endpoint key, or signed-out address) holds DESIGNER_MAX_OPEN_SOCKETS sockets.
+    TOO_MANY_SOCKETS = 4429
     # Connect again (no error): the co-editing room moved on to a compacted state (decision 0036).
     RECONNECT = 4503
 
@@ -68,6 +71,7 @@ ERROR_CLOSE_CODES: dict[str, CloseCode] = {
     "not_found": CloseCode.NOT_FOUND,
     "membership_revoked": CloseCode.MEMBERSHIP_REVOKED,
     "session_ended": CloseCode.SESSION_ENDED,
+    "too_many_sockets": CloseCode.TOO_MANY_SOCKETS,
 }
 
 

@@ -230,6 +230,9 @@ WHEN = {
     " out (in any tab), its key cycled (a sign-in, a password change in this browser), the"
     " password changed elsewhere, or the account deactivated. The browser may hold a new session:"
     " a client asks (`GET /api/me/`) and reconnects, or asks the user to sign in again",
+    "too_many_sockets": "the user (an endpoint key; signed out: the address) already holds"
+    " `DESIGNER_MAX_OPEN_SOCKETS` sockets open on this server process (default 100; a page"
+    " opens a few): close some, then reconnect",
 }
 
 

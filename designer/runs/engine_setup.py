@@ -12,6 +12,7 @@ from django.conf import settings
 from designer.engine.cache import Cache, FileCache, NullCache
 from designer.engine.datasets import StoredDatasets
 from designer.engine.machine import Policy
+from designer.engine.memory import MB
 from designer.engine.objectstore import ObjectStore, store_environment
 from designer.engine.runners.docker import DockerRunner, run_in_container
 from designer.engine.runners.local import LocalRunner
@@ -134,8 +135,14 @@ def step_runner(workers: int, preload: Sequence[str], *, started: bool = False) 
 
     The workers get the object store's settings (they write outputs to it), nothing else.
     They start on first use, or now when `started` (importing `preload` in the background).
+    Each may hold DESIGNER_WORKER_MAX_MEMORY_MB: its step fails past it (decision 0074).
     """
-    local = LocalRunner(workers, preload=preload, env=store_environment())
+    local = LocalRunner(
+        workers,
+        preload=preload,
+        env=store_environment(),
+        memory_limit=settings.DESIGNER_WORKER_MAX_MEMORY_MB * MB or None,
+    )
     if started:
         local.start()
     return RoutingRunner(local, lambda: container_runner(workers))

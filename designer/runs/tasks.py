@@ -7,8 +7,10 @@ import gc
 import logging
 import os
 import shutil
+import signal
 import subprocess
 import tempfile
+import threading
 import time
 from collections.abc import Callable
 from functools import lru_cache
@@ -18,13 +20,16 @@ from celery import shared_task
 from celery.signals import (
     task_prerun,
     worker_init,
+    worker_process_init,
     worker_process_shutdown,
     worker_ready,
     worker_shutdown,
 )
 from celery.worker.request import Request
+from django.conf import settings
 from django.db import InterfaceError, OperationalError, close_old_connections, connection
 
+from designer.engine import memory
 from designer.engine.events import Event, EventType
 from designer.engine.runners.routing import step_image
 from designer.engine.worker import run_step as engine_run_step
@@ -37,6 +42,7 @@ T = TypeVar("T")
 logger = logging.getLogger(__name__)
 _reconciler: subprocess.Popen[bytes] | None = None  # this worker's (runs.reconciler)
 DATABASE_PATIENCE = 120.0  # seconds a step's claim or result waits for the database to be back
+_attempt: tuple[int, str, int] | None = None  # the step attempt this pool process runs
 
 
 def _patiently(act: Callable[[], T]) -> T:
@@ -63,6 +69,32 @@ def preload(**_: Any) -> None:
     for name in engine_setup.PRELOAD:
         __import__(name)
     gc.freeze()
+
+
+@worker_process_init.connect
+def watch_memory(**_: Any) -> None:
+    """A pool process past DESIGNER_WORKER_MAX_MEMORY_MB reports its step as out of memory and
+    ends (Celery starts another), as the local runner stops its workers (decision 0074)."""
+    limit = settings.DESIGNER_WORKER_MAX_MEMORY_MB * memory.MB
+    if limit:
+        os.environ[memory.LIMIT_VARIABLE] = str(limit)  # what a step may use (the Join asks)
+        threading.Thread(target=_watch, args=(limit,), daemon=True, name="worker-memory").start()
+
+
+def _watch(limit: int) -> None:
+    while True:
+        time.sleep(memory.POLL_SECONDS)
+        used = memory.resident(os.getpid())
+        if used is None or used <= limit:
+            continue
+        attempt = _attempt
+        if attempt is not None:  # told first: a lost worker's attempt would be retried
+            try:
+                distributed.report(*attempt, memory.failure(limit))
+            except Exception:
+                logger.exception("reporting a step out of memory failed")
+        logger.error("pool process %s stopped: %s bytes past its limit", os.getpid(), used)
+        os.kill(os.getpid(), signal.SIGKILL)
 
 
 @task_prerun.connect
@@ -175,8 +207,10 @@ def run_step(run_id: int, key: str, task: dict[str, Any], run: str = "") -> None
 
 def _run_claimed(run_id: int, key: str, task: dict[str, Any]) -> tuple[str, dict[str, Any]] | None:
     """Run a claimed attempt and report its result; the next step to run here, if any."""
+    global _attempt
     attempt = int(task["attempt"])
     reporter = _Reporter(run_id, key, attempt)
+    _attempt = (run_id, key, attempt)
     with Heartbeat(distributed.task_id(run_id, key, attempt)):  # until the result is saved
         if step_image(task):
             result = engine_setup.run_step_in_image(task, reporter)
@@ -186,6 +220,9 @@ def _run_claimed(run_id: int, key: str, task: dict[str, Any]) -> tuple[str, dict
                 task, reporter, capture_output=True, chdir=True, scratch=scratch
             )
         logs = reporter.take()  # saved in the report's transaction, not one of their own
-        return _patiently(
-            lambda: distributed.report(run_id, key, attempt, result, run_here=True, logs=logs)
-        )
+        try:
+            return _patiently(
+                lambda: distributed.report(run_id, key, attempt, result, run_here=True, logs=logs)
+            )
+        finally:
+            _attempt = None

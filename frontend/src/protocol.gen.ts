@@ -10,7 +10,7 @@ export const LOG_MAX_LINE_CHARS = 4000;
 export const LOG_MAX_CHARS = 64000;
 
 /** WebSocket close codes the server uses; each close but RECONNECT is preceded by an `error` message. */
-export const CloseCode = { BAD_REQUEST: 4400, UNAUTHENTICATED: 4401, NOT_FOUND: 4404, MEMBERSHIP_REVOKED: 4410, SESSION_ENDED: 4440, RECONNECT: 4503 } as const;
+export const CloseCode = { BAD_REQUEST: 4400, UNAUTHENTICATED: 4401, NOT_FOUND: 4404, MEMBERSHIP_REVOKED: 4410, SESSION_ENDED: 4440, TOO_MANY_SOCKETS: 4429, RECONNECT: 4503 } as const;
 
 /** One attempt of a step: its outcome and how many log lines it has. */
 export interface AttemptInfo {
@@ -136,7 +136,7 @@ export interface Collaborator {
 
 /** Something went wrong; when the server closes the socket, this comes just before. */
 export interface ErrorData {
-  code: "unauthenticated" | "not_found" | "bad_request" | "membership_revoked" | "session_ended" | "internal";
+  code: "unauthenticated" | "not_found" | "bad_request" | "membership_revoked" | "session_ended" | "too_many_sockets" | "internal";
   message: string;
 }
 

@@ -130,6 +130,14 @@ def crash(ctx: StepContext) -> dict[str, Any]:
     os._exit(3)
 
 
+def hoard(ctx: StepContext) -> dict[str, Any]:
+    """Holds `mb` megabytes of memory it has written to, 16 MB at a time."""
+    import numpy as np
+
+    held = [np.ones(2 * 1024 * 1024) for _ in range(int(ctx.params["mb"]) // 16)]
+    return {"out": len(held) * 16}
+
+
 def frame(ctx: StepContext) -> dict[str, Any]:
     """Outputs a small DataFrame with `rows` rows."""
     import pandas as pd

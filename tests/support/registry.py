@@ -86,6 +86,7 @@ def specs() -> list[ModuleSpec]:
             ),
         ),
         _spec("test.crash", "crash"),
+        _spec("test.hoard", "hoard", params=(ParamSpec("mb", ParamType.INT, 16, minimum=0),)),
         _spec("test.exits", "exits"),
         _spec(
             "test.frame",

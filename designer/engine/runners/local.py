@@ -50,6 +50,11 @@ cutoff, and BLAS/OpenMP pools sized for every CPU unless the caller set a number
 their own when the parent process goes away. Each task carries its thread budget (threads.py):
 every CPU for a step that starts alone, a share when other workers are busy or a storage thread
 encodes a staged step's tables (its own worker's included).
+
+With a ``memory_limit``, a thread of the runner looks at each worker's resident memory every
+memory.POLL_SECONDS and kills a worker past it: the step in its main thread fails as out of
+memory (not retried: it would run out again), the steps it was storing are run again, and a
+new worker takes its place.
 """
 
 from __future__ import annotations
@@ -73,6 +78,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
+from designer.engine import memory
 from designer.engine.artifacts import KIND_PARQUET
 from designer.engine.runners.base import RunnerMessage
 from designer.engine.runners.channel import Channel
@@ -194,6 +200,7 @@ class _Worker:
         self.storing: set[str] = set()  # staged steps whose tables it encodes and stores
         self.since = 0.0  # when the task in its main thread started there (monotonic)
         self.short = False  # whether the last task it finished in its main thread was short
+        self.over = False  # killed by the memory watch: past the runner's memory_limit
 
     def flush(self) -> None:
         """Send the tasks posted to it (a dead worker is reported by wait(): EOF)."""
@@ -256,10 +263,10 @@ class LocalRunner:
     """Runs step tasks in `workers` warm processes; see the module docstring.
 
     `preload` names modules every worker imports when it starts (e.g. "pandas", "sklearn"),
-    so the first step does not pay for them. `memory_limit` (bytes) caps each worker's address
-    space. `storing_bytes` bounds the tables each worker holds waiting to be stored (default
-    STORING_BYTES). Workers start on first use (or `start()`), and are replaced when killed or
-    dead.
+    so the first step does not pay for them. `memory_limit` (bytes) caps each worker's resident
+    memory (see the module docstring). `storing_bytes` bounds the tables each worker holds
+    waiting to be stored (default STORING_BYTES). Workers start on first use (or `start()`),
+    and are replaced when killed or dead.
     """
 
     def __init__(
@@ -278,8 +285,9 @@ class LocalRunner:
         extra = dict(env or {})
         if preload:
             extra["DESIGNER_WORKER_PRELOAD"] = ",".join(preload)
-        if memory_limit:
-            extra["DESIGNER_WORKER_MEMORY_LIMIT"] = str(int(memory_limit))
+        self.memory_limit = int(memory_limit) if memory_limit else None
+        if self.memory_limit:
+            extra[memory.LIMIT_VARIABLE] = str(self.memory_limit)
         if storing_bytes is not None:
             extra["DESIGNER_WORKER_STORING_BYTES"] = str(int(storing_bytes))
         # BLAS/OpenMP threads: unless the caller chose a number, pools are made for every CPU
@@ -304,6 +312,7 @@ class LocalRunner:
         self._queued: list[RunnerMessage] = []  # failures of tasks lost with a killed worker
         # tasks in no worker yet: they waited in a worker now gone, or found no room in a line
         self._unsent: dict[str, dict[str, Any]] = {}
+        self._watch: threading.Thread | None = None
 
     @property
     def capacity(self) -> int:
@@ -324,6 +333,25 @@ class LocalRunner:
             while len(self._workers) < self.size:
                 self._workers.append(_Worker(self.python, self.env, self.cwd))
                 self._generation += 1
+            if self.memory_limit and self._watch is None:
+                self._watch = threading.Thread(
+                    target=self._watch_memory, args=(self.memory_limit,), daemon=True
+                )
+                self._watch.name = "worker-memory"
+                self._watch.start()
+
+    def _watch_memory(self, limit: int) -> None:
+        """Kill each worker whose resident memory is past `limit` (the runner's wait reports
+        its tasks: _replace_dead)."""
+        while not self._closed:
+            time.sleep(memory.POLL_SECONDS)
+            for worker in list(self._workers):
+                if worker.closed or worker.over:
+                    continue
+                used = memory.resident(worker.pid)
+                if used is not None and used > limit:
+                    worker.over = True
+                    worker.proc.send_signal(signal.SIGKILL)  # not once reaped (its pid reused)
 
     def pids(self) -> list[int]:
         """Process ids of the current workers."""
@@ -577,7 +605,11 @@ class LocalRunner:
                 how = f"signal {signal.Signals(-code).name}"
         for task_id in lost:
             self._by_task.pop(task_id, None)
-            if main is None or task_id == main:
+            if (main is None or task_id == main) and worker.over and self.memory_limit:
+                # the step in its main thread (else the steps it stored) held the memory: it
+                # would run out again, so it is not retried
+                result = {**memory.failure(self.memory_limit), "collateral": False}
+            elif main is None or task_id == main:
                 result = _lost(f"the worker process died ({how})", collateral=False)
             else:
                 result = _lost(
@@ -698,11 +730,8 @@ def worker_main() -> None:
     threading.Thread(
         target=_watch_parent, args=(parent, scratch), daemon=True, name="parent-watch"
     ).start()
-    limit = os.environ.pop("DESIGNER_WORKER_MEMORY_LIMIT", None)
-    if limit:
-        import resource
-
-        resource.setrlimit(resource.RLIMIT_AS, (int(limit), int(limit)))
+    limit = os.environ.get(memory.LIMIT_VARIABLE)
+    if limit:  # the runner watches the bound (memory.py); what a worker keeps stays well within it
         from designer.engine.held import recent_tables
 
         recent_tables.limit = min(recent_tables.limit, int(limit) // 4)

@@ -580,7 +580,9 @@ SPECS = [
         "Join data",
         "Data transformation",
         """Joins two tables on key columns: inner, left outer, right outer or full outer. Columns
-        present in both tables (other than the keys) get the suffixes _left and _right.""",
+        present in both tables (other than the keys) get the suffixes _left and _right. A join
+        whose rows cannot fit in the memory a step may use is refused before it runs, with the
+        number of rows it would make (a key value repeated on both sides multiplies its rows).""",
         "transform:join",
         inputs=(_in("left", "The left table."), _in("right", "The right table.")),
         outputs=(_out(),),

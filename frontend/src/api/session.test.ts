@@ -36,6 +36,7 @@ describe("after the server closes a socket", () => {
     expect(afterClose(CloseCode.UNAUTHENTICATED)).toBe("check-session");
     expect(afterClose(CloseCode.MEMBERSHIP_REVOKED)).toBe("stop");
     expect(afterClose(CloseCode.NOT_FOUND)).toBe("stop");
+    expect(afterClose(CloseCode.TOO_MANY_SOCKETS)).toBe("stop"); // no reconnect loop past the cap
     expect(afterClose(1006)).toBe("reconnect");
   });
 

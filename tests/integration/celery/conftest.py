@@ -21,6 +21,7 @@ from tests.support.processes import celery_worker_command, stop_process_group
 ROOT = Path(__file__).resolve().parents[3]
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "")
 HEARTBEAT_SECONDS = 0.5  # the worker's: a killed one is noticed within ~1.5 s
+WORKER_MEMORY_MB = 1024
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -53,6 +54,9 @@ def celery_worker(
         REDIS_URL=REDIS_URL,
         DESIGNER_RUNNER="celery",
         DESIGNER_HEARTBEAT_SECONDS=str(HEARTBEAT_SECONDS),
+        # a pool process's bound (decision 0074), small for a quick test of it: far above what
+        # the other tests' steps hold
+        DESIGNER_WORKER_MAX_MEMORY_MB=str(WORKER_MEMORY_MB),
         DESIGNER_ARTIFACT_ROOT=str(settings.DESIGNER_ARTIFACT_ROOT),
         # as the server's: the container tests' custom module folder, mounted into its image
         DESIGNER_MODULE_PATHS=str(ROOT / "tests" / "fixtures" / "container_modules"),

@@ -33,7 +33,8 @@ from tests.integration.api.test_runs import (
     steps,
     wait_for,
 )
-from tests.integration.celery.conftest import REDIS_URL
+from tests.integration.celery.conftest import REDIS_URL, WORKER_MEMORY_MB
+from tests.support.graphs import graph, node
 from tests.support.sandbox import iris_into, script, start, table
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.celery, pytest.mark.redis]
@@ -401,3 +402,30 @@ def test_a_claim_goes_beside_a_transition_sharing_the_run_and_starts_its_attempt
     assert events[-1]["data"] == {**events[-1]["data"], "step": "s2", "status": "running"}
     assert not distributed.claim(run_id, "s2", 1)  # a redelivery
     assert RunEvent.objects.filter(run_id=run_id).count() == len(events)
+
+
+def test_a_join_past_the_pool_processs_memory_fails_as_out_of_memory(team_tx: Team) -> None:
+    # 4,500 rows a side on a constant key: 20,250,000 rows, at least 927 MB by the Join's count
+    # (so it runs under 1,024 MB); the merge needs more: the pool process reports the step and
+    # ends, and Celery starts another
+    side = "k,v\n" + "".join(f"0,{i}\n" for i in range(4_500))
+    document = graph(
+        [
+            node("left", "data.enter_data@1", csv=side),
+            node("right", "data.enter_data@1", csv=side),
+            node("join", "transform.join@1", keys=["k"]),
+        ],
+        [("left.dataset", "join.left"), ("right.dataset", "join.right")],
+    )
+    editor = team_tx.client("editor")
+    gid = make_graph(editor, team_tx.workspace.pk, document)
+    run = editor.post(f"/api/graphs/{gid}/runs/", {}, format="json").json()
+    join = steps(wait_for(editor, run["id"]))["join"]
+    assert (join["status"], join["attempts"]) == ("failed", 1)
+    assert join["error"] == (
+        f"the step ran out of memory: the worker's limit is {WORKER_MEMORY_MB:,} MB "
+        "(DESIGNER_WORKER_MAX_MEMORY_MB); the worker was stopped and replaced"
+    )
+    example = import_example(editor, team_tx.workspace.pk, "binary_breast_cancer")
+    after = editor.post(f"/api/graphs/{example['id']}/runs/", {}, format="json").json()
+    assert wait_for(editor, after["id"])["status"] == "succeeded"
