@@ -26,10 +26,10 @@ describe("entryText", () => {
   it("names a key and the endpoint it calls, or all of them, and never more", () => {
     const key = { action: "key_created", target_kind: "key", target_name: "prod" } as const;
     expect(entryText(entry({ ...key, actor_name: "carol", details: { endpoint: 4, endpoint_name: "Churn", rate_per_minute: 60 } }))).toBe(
-      "carol created key 'prod' for endpoint Churn",
+      "carol created key “prod” for endpoint Churn",
     );
     expect(entryText(entry({ ...key, action: "key_revoked", details: { endpoint: null, endpoint_name: null } }))).toBe(
-      "alice revoked key 'prod' for all endpoints",
+      "alice revoked key “prod” for all endpoints",
     );
   });
 

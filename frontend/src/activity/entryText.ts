@@ -79,9 +79,9 @@ export function entryText(entry: ActivityEntry): string {
     case "endpoint_deleted":
       return `${who} deleted endpoint ${name}`;
     case "key_created":
-      return `${who} created key '${name}' for ${endpointOf(d)}`;
+      return `${who} created key “${name}” for ${endpointOf(d)}`;
     case "key_revoked":
-      return `${who} revoked key '${name}' for ${endpointOf(d)}`;
+      return `${who} revoked key “${name}” for ${endpointOf(d)}`;
     case "schedule_created":
       return `${who} scheduled ${endpointOf(d)} at ${name}`;
     case "schedule_changed":
