@@ -693,35 +693,32 @@ class CompareStepSerializer(serializers.Serializer):
     outputs_changed = serializers.ListField(child=serializers.CharField())
 
 
-class CompareMetricSerializer(serializers.Serializer):
-    """A metric of a step's output in both runs, and how it moved (newer - older)."""
+class MetricOfStepSerializer(serializers.Serializer):
+    """Which metric of which step's output, and in which direction it is better."""
 
     step = serializers.CharField()
     label = serializers.CharField()
     port = serializers.CharField()
     input = serializers.CharField(allow_null=True, help_text="The scored input, when several.")
     name = serializers.CharField()
+    better = serializers.ChoiceField(
+        choices=["higher", "lower"], allow_null=True, help_text="Null: no known direction."
+    )
+
+
+class CompareMetricSerializer(MetricOfStepSerializer):
+    """A metric of a step's output in both runs, and how it moved (newer - older)."""
+
     older = serializers.FloatField(allow_null=True)
     newer = serializers.FloatField(allow_null=True)
     delta = serializers.FloatField(allow_null=True)
-    better = serializers.ChoiceField(
-        choices=["higher", "lower"], allow_null=True, help_text="Null: no known direction."
-    )
     improved = serializers.BooleanField(allow_null=True)
 
 
-class RunMetricSerializer(serializers.Serializer):
+class RunMetricSerializer(MetricOfStepSerializer):
     """One metric a run's evaluating step reported."""
 
-    step = serializers.CharField()
-    label = serializers.CharField()
-    port = serializers.CharField()
-    input = serializers.CharField(allow_null=True, help_text="The scored input, when several.")
-    name = serializers.CharField()
     value = serializers.FloatField(allow_null=True)
-    better = serializers.ChoiceField(
-        choices=["higher", "lower"], allow_null=True, help_text="Null: no known direction."
-    )
 
 
 class RunMetricsSerializer(serializers.Serializer):

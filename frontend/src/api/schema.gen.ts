@@ -1281,12 +1281,6 @@ export interface components {
             /** @description The scored input, when several. */
             input: string | null;
             name: string;
-            /** Format: double */
-            older: number | null;
-            /** Format: double */
-            newer: number | null;
-            /** Format: double */
-            delta: number | null;
             /**
              * @description Null: no known direction.
              *
@@ -1294,6 +1288,12 @@ export interface components {
              *     * `lower` - lower
              */
             better: (components["schemas"]["BetterEnum"] | components["schemas"]["NullEnum"]) | null;
+            /** Format: double */
+            older: number | null;
+            /** Format: double */
+            newer: number | null;
+            /** Format: double */
+            delta: number | null;
             improved: boolean | null;
         };
         /** @description One side of a comparison: the run, its graph version and what it ran with. */
@@ -2542,8 +2542,6 @@ export interface components {
             /** @description The scored input, when several. */
             input: string | null;
             name: string;
-            /** Format: double */
-            value: number | null;
             /**
              * @description Null: no known direction.
              *
@@ -2551,6 +2549,8 @@ export interface components {
              *     * `lower` - lower
              */
             better: (components["schemas"]["BetterEnum"] | components["schemas"]["NullEnum"]) | null;
+            /** Format: double */
+            value: number | null;
         };
         /** @description A finished run of a graph with every metric its evaluating steps reported. */
         RunMetrics: {
