@@ -390,3 +390,11 @@ def test_a_sweep_from_the_run_dialog_runs_each_value_and_lists_them_by_metrics(
     expect(page.get_by_test_id("metrics-table")).to_contain_text("C=0.05")
     expect(page.get_by_test_id("metrics-table")).to_contain_text("C=20")
     expect(page.locator("td[data-best]").first).to_be_visible()
+    # sorted by a metric, the sweep is plotted: the metric against C, a point per run
+    page.get_by_test_id("metrics-table").get_by_test_id("metric-column-log_loss").get_by_role(
+        "button"
+    ).click()
+    chart = page.get_by_test_id("parameter-chart")
+    expect(chart).to_contain_text("log_loss (Evaluate model) against C")
+    expect(chart.locator("circle")).to_have_count(3)
+    expect(chart).to_contain_text("C (log scale)")  # 0.05 to 20

@@ -1,12 +1,13 @@
 // A pipeline's succeeded runs side by side by the metrics their evaluating steps reported: the
-// best of each column marked, sorted by any column.
+// best of each column marked, sorted by any column; the sorted metric plotted against the one
+// parameter a sweep varied.
 import { useEffect, useMemo, useState } from "react";
 import type { RunMetrics } from "../api/types";
 import { linkProps } from "../router";
 import { ListFooter } from "../ui/ListFooter";
 import { usePagedList } from "../ui/usePagedList";
-import { fmt } from "./charts";
-import { bestValue, metricColumns, sortRuns, valuesByRun } from "./metricsTable";
+import { fmt, ParameterChart } from "./charts";
+import { bestValue, metricColumns, sortRuns, sweptParameter, valuesByRun } from "./metricsTable";
 import { parametersText } from "./RunTable";
 import { openWorkspaceSocket } from "./socket";
 
@@ -26,6 +27,7 @@ export function MetricsTable({ graphId, workspace }: { graphId: number; workspac
   const sortedBy = columns.find((c) => c.key === sort.key) ?? null;
   const rows = useMemo(() => sortRuns(list.items ?? [], sortedBy, values, sort.reversed), [list.items, sortedBy, values, sort.reversed]);
   const sortOn = (key: string | null) => setSort((s) => ({ key, reversed: s.key === key ? !s.reversed : false }));
+  const swept = useMemo(() => sweptParameter(list.items ?? []), [list.items]);
   const arrow = (key: string | null) => (sort.key === key ? (sort.reversed ? " ▴" : " ▾") : "");
   if (list.error) return <div className="callout callout-error">{list.error}</div>;
   if (!list.items) return <p className="muted">Loading…</p>;
@@ -37,7 +39,17 @@ export function MetricsTable({ graphId, workspace }: { graphId: number; workspac
           None of these runs evaluated anything. Add <strong>Evaluate model</strong>, <strong>Cross-validate model</strong> or <strong>Evaluate recommender</strong> to the pipeline to compare its runs by their metrics.
         </p>
       ) : (
-        <p className="muted small">The best value of each metric is marked; click a metric to sort the runs by it, best first.</p>
+        <p className="muted small">The best value of each metric is marked; click a metric to sort the runs by it, best first (and, when the runs of the newest version differ in one number parameter, to plot it against that parameter).</p>
+      )}
+      {swept && sortedBy && (
+        <ParameterChart
+          testId="parameter-chart"
+          title={`${sortedBy.name} (${sortedBy.source}) against ${swept.name}, version ${swept.version}`}
+          xLabel={swept.name}
+          yLabel={sortedBy.name}
+          x={swept.runs.map((r) => r.run.parameters?.[swept.name] as number)}
+          y={swept.runs.map((r) => values.get(r.run.id)?.get(sortedBy.key) ?? Number.NaN)}
+        />
       )}
       <div className="table-scroll">
         <table className="data-table list-table metrics-table" data-testid="metrics-table">

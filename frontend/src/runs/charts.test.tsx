@@ -1,7 +1,7 @@
 import { act } from "react";
 import { describe, expect, it } from "vitest";
 import { mountEach } from "../test/dom";
-import { ScatterChart } from "./charts";
+import { ParameterChart, ScatterChart } from "./charts";
 
 const dom = mountEach();
 
@@ -20,5 +20,21 @@ describe("predicted against actual", () => {
     expect(points[2]).toEqual([x1 + ((30 - 10) / 40) * (x2 - x1), y1 + ((30 - 10) / 40) * (y2 - y1)]);
     expect(points[3][1]).toBeCloseTo(y2, 5); // 50, the largest value, at the top
     expect([...dom.container.querySelectorAll(".chart-legend span")].map((s) => s.textContent?.trim())).toEqual(["Linear regression", "Decision forest"]);
+  });
+});
+
+describe("a metric against a parameter", () => {
+  it("joins the points in the parameter's order, on a log scale when the values span a hundredfold", () => {
+    act(() => dom.root.render(<ParameterChart title="auc against C" xLabel="C" yLabel="auc" x={[1, 0.01, 100, 0.1]} y={[0.9, 0.7, 0.8, 0.85]} />));
+    const xs = [...dom.container.querySelectorAll("circle")].map((c) => Number(c.getAttribute("cx")));
+    const gaps = xs.slice(1).map((x, i) => x - xs[i]);
+    expect(gaps.every((g) => g > 0)).toBe(true); // 0.01, 0.1, 1, 100 from left to right
+    expect(gaps[0]).toBeCloseTo(gaps[1], 0); // a decade is as wide as the next
+    expect(dom.container.textContent).toContain("C (log scale)");
+
+    act(() => dom.root.render(<ParameterChart title="auc against depth" xLabel="depth" yLabel="auc" x={[2, 4, 8]} y={[0.7, 0.8, 0.9]} />));
+    const linear = [...dom.container.querySelectorAll("circle")].map((c) => Number(c.getAttribute("cx")));
+    expect(linear[2] - linear[1]).toBeCloseTo(2 * (linear[1] - linear[0]), 0);
+    expect(dom.container.textContent).not.toContain("log scale");
   });
 });

@@ -1,4 +1,5 @@
-// Plain SVG charts: a histogram, line curves (ROC / PR), a predicted-against-actual scatter and a confusion matrix.
+// Plain SVG charts: a histogram, line curves (ROC / PR), a predicted-against-actual scatter, a
+// metric against a parameter and a confusion matrix.
 import { memo } from "react";
 
 export const Histogram = memo(function Histogram({ counts, edges, width = 120, height = 36 }: { counts: number[]; edges?: number[]; width?: number; height?: number }) {
@@ -112,6 +113,51 @@ export function ScatterChart({ title, xLabel, yLabel, series, testId }: { title:
         <text x={10} y={8 + inner / 2} className="chart-axis" textAnchor="middle" transform={`rotate(-90 10 ${8 + inner / 2})`}>{yLabel}</text>
       </svg>
       <Legend names={series.map((s) => s.name)} />
+    </figure>
+  );
+}
+
+/** Where `v` falls between lo and hi (0–1), on a log scale when `log`. */
+function position(v: number, lo: number, hi: number, log: boolean): number {
+  const [a, b, x] = log ? [Math.log10(lo), Math.log10(hi), Math.log10(v)] : [lo, hi, v];
+  return b > a ? (x - a) / (b - a) : 0.5;
+}
+
+/** A metric against a parameter's values, joined in the parameter's order: the parameter on a log
+ * scale when its values are positive and span a hundredfold or more (as swept C or alpha do). */
+export function ParameterChart({ title, xLabel, yLabel, x, y, testId }: { title: string; xLabel: string; yLabel: string; x: number[]; y: number[]; testId?: string }) {
+  const width = 320;
+  const height = 200;
+  const pad = { left: 52, right: 12, top: 8, bottom: 30 };
+  const points = x.map((v, i) => [v, y[i]] as const).filter(([a, b]) => Number.isFinite(a) && Number.isFinite(b)).sort((p, q) => p[0] - q[0]);
+  const xs = points.map((p) => p[0]);
+  const ys = points.map((p) => p[1]);
+  const [xlo, xhi, ylo, yhi] = [Math.min(...xs), Math.max(...xs), Math.min(...ys), Math.max(...ys)];
+  const log = xlo > 0 && xhi / xlo >= 100;
+  const w = width - pad.left - pad.right;
+  const h = height - pad.top - pad.bottom;
+  const px = (v: number) => pad.left + position(v, xlo, xhi, log) * w;
+  const py = (v: number) => pad.top + (1 - position(v, ylo, yhi, false)) * h;
+  return (
+    <figure className="chart" data-testid={testId}>
+      <figcaption>{title}</figcaption>
+      <svg width={width} height={height} role="img" aria-label={title}>
+        <rect x={pad.left} y={pad.top} width={w} height={h} className="chart-frame" />
+        {[...new Set(xs)].map((v) => (
+          <text key={`x${v}`} x={px(v)} y={pad.top + h + 12} className="chart-tick" textAnchor="middle">{fmt(v)}</text>
+        ))}
+        {[ylo, (ylo + yhi) / 2, yhi].map((v, i) => (
+          <text key={`y${i}`} x={pad.left - 4} y={py(v) + 3} className="chart-tick" textAnchor="end">{fmt(v)}</text>
+        ))}
+        <polyline fill="none" stroke={SERIES_COLORS[0]} strokeWidth={2} points={points.map(([a, b]) => `${px(a).toFixed(1)},${py(b).toFixed(1)}`).join(" ")} />
+        {points.map(([a, b], i) => (
+          <circle key={i} cx={px(a).toFixed(1)} cy={py(b).toFixed(1)} r={3} fill={SERIES_COLORS[0]}>
+            <title>{`${xLabel} = ${fmt(a)}: ${yLabel} ${fmt(b)}`}</title>
+          </circle>
+        ))}
+        <text x={pad.left + w / 2} y={height - 4} className="chart-axis" textAnchor="middle">{log ? `${xLabel} (log scale)` : xLabel}</text>
+        <text x={10} y={pad.top + h / 2} className="chart-axis" textAnchor="middle" transform={`rotate(-90 10 ${pad.top + h / 2})`}>{yLabel}</text>
+      </svg>
     </figure>
   );
 }

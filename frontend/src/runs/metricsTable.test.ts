@@ -1,9 +1,9 @@
 import { describe, expect, it } from "vitest";
 import type { RunMetric, RunMetrics } from "../api/types";
-import { bestValue, metricColumns, sortRuns, valuesByRun } from "./metricsTable";
+import { bestValue, metricColumns, sortRuns, sweptParameter, valuesByRun } from "./metricsTable";
 
 const metric = (name: string, value: number | null, better: RunMetric["better"], input: string | null = null): RunMetric => ({ step: "ev", label: "Evaluate model", port: "metrics", input, name, value, better });
-const row = (id: number, metrics: RunMetric[]): RunMetrics => ({ run: { id, parameters: {} }, metrics }) as unknown as RunMetrics;
+const row = (id: number, metrics: RunMetric[], parameters: Record<string, unknown> = {}, version = 1): RunMetrics => ({ run: { id, parameters, version }, metrics }) as unknown as RunMetrics;
 
 describe("metrics across runs", () => {
   const rows = [
@@ -34,5 +34,18 @@ describe("metrics across runs", () => {
     expect(ids(sortRuns(rows, columns[1], values, true))).toEqual([3, 2, 1]);
     expect(ids(sortRuns(rows, null, values))).toEqual([3, 2, 1]);
     expect(ids(sortRuns(rows, null, values, true))).toEqual([1, 2, 3]);
+  });
+});
+
+describe("the swept parameter", () => {
+  it("is the one number parameter the newest version's runs differ in", () => {
+    const sweep = [row(4, [], { C: 0.1, seed: 1 }, 2), row(3, [], { C: 1, seed: 1 }, 2), row(2, [], { C: 5, seed: 9 }, 1)];
+    const found = sweptParameter(sweep);
+    expect(found?.name).toBe("C");
+    expect(found?.version).toBe(2);
+    expect(found?.runs.map((r) => r.run.id)).toEqual([4, 3]); // version 1's run is left out
+    expect(sweptParameter([row(2, [], { C: 1, seed: 1 }), row(1, [], { C: 2, seed: 2 })])).toBeNull(); // two vary
+    expect(sweptParameter([row(2, [], { kind: "a" }), row(1, [], { kind: "b" })])).toBeNull(); // not numbers
+    expect(sweptParameter([row(1, [], { C: 1 })])).toBeNull();
   });
 });

@@ -48,3 +48,17 @@ export function sortRuns(rows: readonly RunMetrics[], column: MetricColumn | nul
   known.sort((a, b) => sign * ((value(a) as number) - (value(b) as number)));
   return [...(reversed ? known.reverse() : known), ...unknown];
 }
+
+/** The runs of one sweep to chart: those of the newest run's version, when exactly one pipeline
+ * parameter varies among them and its values are numbers (else null). */
+export function sweptParameter(rows: readonly RunMetrics[]): { name: string; version: number; runs: RunMetrics[] } | null {
+  if (rows.length === 0) return null;
+  const newest = rows.reduce((a, b) => (b.run.id > a.run.id ? b : a));
+  const runs = rows.filter((r) => r.run.version === newest.run.version);
+  const names = new Set(runs.flatMap((r) => Object.keys(r.run.parameters ?? {})));
+  const varying = [...names].filter((name) => new Set(runs.map((r) => JSON.stringify(r.run.parameters?.[name] ?? null))).size > 1);
+  if (varying.length !== 1) return null;
+  const [name] = varying;
+  if (!runs.every((r) => typeof r.run.parameters?.[name] === "number")) return null;
+  return { name, version: newest.run.version, runs };
+}
