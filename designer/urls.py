@@ -15,6 +15,7 @@ urlpatterns = [
     path("api/", include("designer.graphs.urls")),
     path("api/", include("designer.runs.urls")),
     path("api/", include("designer.endpoints.urls")),
+    path("api/", include("designer.notifications.urls")),
     path("", include("designer.pages.urls")),
 ]
 
