@@ -9,7 +9,7 @@ from rest_framework.response import Response
 
 from designer.graphs.api import GraphView
 from designer.notifications import services
-from designer.notifications.serializers import WatchRequestSerializer, WatchSerializer
+from designer.notifications.serializers import WatchChangeSerializer, WatchSerializer
 from designer.workspaces.models import Role
 
 
@@ -23,10 +23,10 @@ class WatchView(GraphView):
         graph = self.graph(pk)
         return Response(WatchSerializer(services.watch_state(request.user, graph)).data)
 
-    @extend_schema(request=WatchRequestSerializer, responses=WatchSerializer)
+    @extend_schema(request=WatchChangeSerializer, responses=WatchSerializer)
     def put(self, request: Request, pk: int) -> Response:
         graph = self.graph(pk)
-        body = WatchRequestSerializer(data=request.data)
+        body = WatchChangeSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         services.watch(request.user, graph, **body.validated_data)
         return Response(WatchSerializer(services.watch_state(request.user, graph)).data)

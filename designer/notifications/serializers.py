@@ -28,7 +28,7 @@ class WatchSerializer(serializers.Serializer):
     )
 
 
-class WatchRequestSerializer(StrictSerializer):
+class WatchChangeSerializer(StrictSerializer):
     """Body of watching a pipeline (or changing what the watch tells)."""
 
     scope = serializers.ChoiceField(

@@ -2822,7 +2822,7 @@ export interface components {
             mail_enabled: boolean;
         };
         /** @description Body of watching a pipeline (or changing what the watch tells). */
-        WatchRequestRequest: {
+        WatchChangeRequest: {
             /**
              * @description Which failed runs: `all`, or `others` (not the runs you started directly).
              *
@@ -6248,7 +6248,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["WatchRequestRequest"];
+                "application/json": components["schemas"]["WatchChangeRequest"];
             };
         };
         responses: {
