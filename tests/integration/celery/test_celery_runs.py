@@ -23,6 +23,7 @@ from designer.runs.tasks import run_step
 from designer.sandbox.slots import UID_BASE
 from tests.integration.api.conftest import Team, make_team
 from tests.integration.api.test_runs import (
+    FAILING,
     SLEEPING_SCRIPT,
     chain_document,
     check_a_hung_step_times_out_and_is_retried,
@@ -35,6 +36,7 @@ from tests.integration.api.test_runs import (
 )
 from tests.integration.celery.conftest import REDIS_URL
 from tests.support.sandbox import iris_into, script, start, table
+from tests.support.smtp import Inbox
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.celery, pytest.mark.redis]
 
@@ -401,3 +403,28 @@ def test_a_claim_goes_beside_a_transition_sharing_the_run_and_starts_its_attempt
     assert events[-1]["data"] == {**events[-1]["data"], "step": "s2", "status": "running"}
     assert not distributed.claim(run_id, "s2", 1)  # a redelivery
     assert RunEvent.objects.filter(run_id=run_id).count() == len(events)
+
+
+def test_a_failed_celery_run_mails_its_watchers_from_the_worker(
+    team_tx: Team, worker_inbox: Inbox
+) -> None:
+    """The worker that finishes the run sends the notice (this test process's mail goes to
+    Django's in-memory outbox, never to the SMTP server)."""
+    editor = team_tx.client("editor")
+    gid = make_graph(editor, team_tx.workspace.pk, chain_document(1, FAILING))
+    watched = editor.put(f"/api/graphs/{gid}/watch/", {"scope": "all"}, format="json")
+    assert watched.status_code == 200
+    run = wait_for(editor, editor.post(f"/api/graphs/{gid}/runs/", {}, format="json").json()["id"])
+    assert (run["status"], run["runner"]) == ("failed", "celery")
+
+    def mails() -> list[tuple[list[str], Any]]:
+        subject = f"(run {run['id']})"
+        return [(to, m) for to, m in list(worker_inbox.received) if subject in m["Subject"]]
+
+    deadline = time.monotonic() + 30
+    while not mails():
+        assert time.monotonic() < deadline, worker_inbox.received
+        time.sleep(0.05)
+    assert [to for to, _ in mails()] == [["editor@example.com"]]
+    text = mails()[0][1].get_content()
+    assert "ValueError: boom" in text and f"https://designer.example.com/runs/{run['id']}/" in text
