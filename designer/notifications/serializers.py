@@ -29,14 +29,13 @@ class WatchSerializer(serializers.Serializer):
 
 
 class WatchChangeSerializer(StrictSerializer):
-    """Body of watching a pipeline (or changing what the watch tells)."""
+    """Body of watching a pipeline (or changing what the watch tells): the whole watch, as PUT
+    replaces it (GET gives the defaults to send: `others`, `true`)."""
 
     scope = serializers.ChoiceField(
         choices=WatchScope.choices,
-        default=WatchScope.OTHERS,
         help_text="Which failed runs: `all`, or `others` (not the runs you started directly).",
     )
     recovered = serializers.BooleanField(
-        default=True,
-        help_text="Also a mail when a run succeeds after the pipeline's last run failed.",
+        help_text="Also a mail when a run succeeds after the pipeline's last run failed."
     )

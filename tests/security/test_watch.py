@@ -29,8 +29,13 @@ def test_a_member_of_another_workspace_cannot_read_or_watch_a_hidden_pipeline(te
     outsider = team.client("outsider")
     missing = outsider.get("/api/graphs/999999/watch/")
     assert missing.status_code == 404
-    for method in ("get", "put", "delete"):
-        answer = getattr(outsider, method)(f"/api/graphs/{graph.pk}/watch/", {}, format="json")
+    url = f"/api/graphs/{graph.pk}/watch/"
+    answers = {
+        "get": outsider.get(url),
+        "put": outsider.put(url, {"scope": "all", "recovered": True}, format="json"),
+        "delete": outsider.delete(url),
+    }
+    for method, answer in answers.items():
         assert answer.status_code == 404, (method, answer.json())
         assert answer.json() == {**missing.json(), "detail": f"Graph {graph.pk} not found."}
     assert not Watch.objects.exists()

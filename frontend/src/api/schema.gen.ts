@@ -2821,20 +2821,19 @@ export interface components {
             /** @description Whether this server sends mail at all (EMAIL_HOST is set). */
             mail_enabled: boolean;
         };
-        /** @description Body of watching a pipeline (or changing what the watch tells). */
+        /**
+         * @description Body of watching a pipeline (or changing what the watch tells): the whole watch, as PUT
+         *     replaces it (GET gives the defaults to send: `others`, `true`).
+         */
         WatchChangeRequest: {
             /**
              * @description Which failed runs: `all`, or `others` (not the runs you started directly).
              *
              *     * `all` - All
              *     * `others` - Others
-             * @default others
              */
             scope: components["schemas"]["WatchScopeEnum"];
-            /**
-             * @description Also a mail when a run succeeds after the pipeline's last run failed.
-             * @default true
-             */
+            /** @description Also a mail when a run succeeds after the pipeline's last run failed. */
             recovered: boolean;
         };
         /**

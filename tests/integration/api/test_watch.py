@@ -62,7 +62,8 @@ def wait_for_notice(run_id: int, timeout: float = 30.0) -> RunNotice:
     raise AssertionError(f"run {run_id} has no notice")
 
 
-def watch(client: APIClient, graph: int, **body: Any) -> dict[str, Any]:
+def watch(client: APIClient, graph: int, **choices: Any) -> dict[str, Any]:
+    body = {"scope": "others", "recovered": True, **choices}  # the defaults GET gives
     response = client.put(f"/api/graphs/{graph}/watch/", body, format="json")
     assert response.status_code == 200, response.json()
     return response.json()  # type: ignore[no-any-return]
@@ -80,7 +81,7 @@ def test_watchers_are_mailed_when_a_run_fails_and_when_the_pipeline_recovers(
     editor = team_tx.client("editor")
     gid = make_graph(editor, team_tx.workspace.pk, chain_document(2, FAILING))
     watch(team_tx.client("owner"), gid, scope="all")
-    watch(editor, gid)  # the default: others' runs only (this one is the editor's own)
+    watch(editor, gid)  # others' runs only (this one is the editor's own)
     watch(team_tx.client("viewer"), gid, scope="all", recovered=False)
 
     failed = run(editor, gid)
@@ -128,8 +129,7 @@ def test_no_mail_for_an_unwatched_pipeline_nor_a_removed_member(
     watched = make_graph(editor, team_tx.workspace.pk, chain_document(1, FAILING))
     watch(owner, watched, scope="all")
     watch(team_tx.client("viewer"), watched, scope="all")
-    unwatch = editor.put(f"/api/graphs/{watched}/watch/", {}, format="json")
-    assert unwatch.status_code == 200
+    watch(editor, watched, scope="all")
     assert editor.delete(f"/api/graphs/{watched}/watch/").status_code == 204
     viewer = team_tx.users["viewer"]
     removed = owner.delete(f"/api/workspaces/{team_tx.workspace.pk}/members/{viewer.pk}/")
@@ -204,6 +204,9 @@ def test_any_member_who_reads_a_pipeline_watches_it_and_chooses_what_to_be_told(
     bad = viewer.put(url, {"scope": "mine", "recovered": "yes"}, format="json")
     assert bad.status_code == 400
     assert {issue["field"] for issue in bad.json()["issues"]} == {"scope", "recovered"}
+    empty = viewer.put(url, {}, format="json")
+    assert empty.status_code == 400
+    assert {issue["field"] for issue in empty.json()["issues"]} == {"scope", "recovered"}
     assert viewer.delete(url).status_code == 204
     assert viewer.delete(url).status_code == 204  # not watching: nothing to do
     assert viewer.get(url).json()["watching"] is False

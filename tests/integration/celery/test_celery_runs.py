@@ -412,7 +412,9 @@ def test_a_failed_celery_run_mails_its_watchers_from_the_worker(
     Django's in-memory outbox, never to the SMTP server)."""
     editor = team_tx.client("editor")
     gid = make_graph(editor, team_tx.workspace.pk, chain_document(1, FAILING))
-    watched = editor.put(f"/api/graphs/{gid}/watch/", {"scope": "all"}, format="json")
+    watched = editor.put(
+        f"/api/graphs/{gid}/watch/", {"scope": "all", "recovered": True}, format="json"
+    )
     assert watched.status_code == 200
     run = wait_for(editor, editor.post(f"/api/graphs/{gid}/runs/", {}, format="json").json()["id"])
     assert (run["status"], run["runner"]) == ("failed", "celery")
