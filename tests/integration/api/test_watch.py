@@ -7,6 +7,7 @@ runs finish, so a mail expected after one that is not shows that none was sent.
 
 from __future__ import annotations
 
+import socket
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -18,6 +19,7 @@ from designer.notifications import notices
 from designer.notifications.models import RunNotice
 from designer.runs.signals import run_finished
 from tests.integration.api.conftest import Team, make_team
+from tests.integration.api.test_graphs import put_draft
 from tests.integration.api.test_runs import (
     FAILING,
     SLEEPING_SCRIPT,
@@ -231,3 +233,29 @@ def test_a_user_sets_their_own_address_from_a_signed_in_session(team_tx: Team) -
     wrong = session.patch("/api/me/", {"email": "not an address"}, format="json")
     assert wrong.status_code == 400 and wrong.json()["issues"][0]["field"] == "email"
     assert session.patch("/api/me/", {"email": ""}, format="json").json()["email"] == ""
+
+
+def test_a_mail_server_that_never_answers_slows_no_run_not_even_one_finished_in_its_post(
+    team_tx: Team, inbox: Inbox, settings: Any
+) -> None:
+    """A run finished inside its POST (every step reused) that recovers a failing pipeline:
+    its notice waits on a mail server that accepts connections and never speaks, but the POST
+    answers at once, and the notice records the time-out later."""
+    owner = team_tx.client("owner")
+    gid = make_graph(owner, team_tx.workspace.pk, chain_document(1, WORKING))
+    assert run(owner, gid)["status"] == "succeeded"  # version 1, every step run
+    graph = owner.get(f"/api/graphs/{gid}/").json()
+    assert put_draft(owner, gid, chain_document(1, FAILING), graph["etag"]).status_code == 200
+    assert run(owner, gid)["status"] == "failed"  # version 2
+    watch(owner, gid, scope="all")
+    silent = socket.create_server(("127.0.0.1", 0))  # connects (the backlog), never greets
+    settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = silent.getsockname()[1], 10
+    with silent:
+        started = time.monotonic()
+        again = owner.post(f"/api/graphs/{gid}/runs/", {"version": 1}, format="json")
+        took = time.monotonic() - started
+        assert again.status_code == 201 and again.json()["status"] == "succeeded"
+        assert took < 3, f"the POST took {took:.1f} s"
+        notice = wait_for_notice(again.json()["id"], timeout=30)
+    assert (notice.kind, notice.recipients) == ("recovered", 0)
+    assert "timed out" in notice.error
