@@ -35,7 +35,7 @@ describe("WatchToggle", () => {
   it("watches with the chosen runs and recovery mails, then shows it is watching", async () => {
     await mount(UNWATCHED);
     expect(api.get).toHaveBeenCalledWith("/api/graphs/7/watch/");
-    expect(find("[data-testid=watch-button]")?.textContent).toBe("🔕 Watch");
+    expect(find("[data-testid=watch-button]")?.textContent).toBe("Watch");
     await click("[data-testid=watch-button]");
     expect(find<HTMLInputElement>("input[value=others]")?.checked).toBe(true);
     expect(find("[data-testid=watch-no-email]")).toBeNull();
@@ -46,7 +46,7 @@ describe("WatchToggle", () => {
     await click("[data-testid=watch-save]");
     expect(api.put).toHaveBeenCalledWith("/api/graphs/7/watch/", { scope: "all", recovered: false });
     expect(find("[data-testid=watch-panel]")).toBeNull();
-    expect(find("[data-testid=watch-button]")?.textContent).toBe("🔔 Watching");
+    expect(find("[data-testid=watch-button]")?.textContent).toBe("Watching");
   });
 
   it("stops watching", async () => {
@@ -56,7 +56,7 @@ describe("WatchToggle", () => {
     api.delete.mockResolvedValue(undefined);
     await click("[data-testid=watch-stop]");
     expect(api.delete).toHaveBeenCalledWith("/api/graphs/7/watch/");
-    expect(find("[data-testid=watch-button]")?.textContent).toBe("🔕 Watch");
+    expect(find("[data-testid=watch-button]")?.textContent).toBe("Watch");
   });
 
   it("tells a user without an address where to set one, and says when the server sends no mail", async () => {
@@ -73,6 +73,6 @@ describe("WatchToggle", () => {
     api.put.mockRejectedValue(new Error("Graph 7 not found."));
     await click("[data-testid=watch-save]");
     expect(find("[data-testid=watch-panel]")?.textContent).toContain("Graph 7 not found.");
-    expect(find("[data-testid=watch-button]")?.textContent).toBe("🔕 Watch");
+    expect(find("[data-testid=watch-button]")?.textContent).toBe("Watch");
   });
 });

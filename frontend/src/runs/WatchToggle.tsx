@@ -55,7 +55,8 @@ export function WatchToggle({ graphId }: { graphId: number }) {
         title="Get an e-mail when a run of this pipeline fails"
         data-testid="watch-button"
       >
-        {watching ? "🔔 Watching" : "🔕 Watch"}
+        <Bell ringing={watching} />
+        {watching ? "Watching" : "Watch"}
       </button>
       {open && watch && (
         <div className="watch-panel" role="dialog" aria-label="Watch this pipeline" data-testid="watch-panel">
@@ -94,5 +95,16 @@ export function WatchToggle({ graphId }: { graphId: number }) {
       )}
       {!open && error && <span className="small muted">{error}</span>}
     </span>
+  );
+}
+
+/** A bell (struck through when not watching): an icon every browser draws, unlike an emoji. */
+function Bell({ ringing }: { ringing: boolean }) {
+  return (
+    <svg className="bell" width="14" height="14" viewBox="0 0 24 24" aria-hidden="true" fill="none" stroke="currentColor" strokeWidth="2" strokeLinecap="round" strokeLinejoin="round">
+      <path d="M18 8a6 6 0 0 0-12 0c0 7-3 9-3 9h18s-3-2-3-9" />
+      <path d="M13.73 21a2 2 0 0 1-3.46 0" />
+      {!ringing && <line x1="2" y1="2" x2="22" y2="22" />}
+    </svg>
   );
 }
