@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "designer.runs",
     "designer.endpoints",
     "designer.activity",
+    "designer.notifications",
     "designer.realtime",
     "designer.pages",
 ]
@@ -160,6 +161,26 @@ DESIGNER_STEP_RETRIES = int(os.environ.get("DESIGNER_STEP_RETRIES", "1"))
 DESIGNER_RETRY_BACKOFF = float(os.environ.get("DESIGNER_RETRY_BACKOFF", "1"))
 # manage.py gc_artifacts keeps this many runs per graph (plus pinned and unfinished ones)
 DESIGNER_KEEP_RUNS = int(os.environ.get("DESIGNER_KEEP_RUNS", "50"))
+
+# Mail to watchers of a pipeline whose run failed or recovered (designer/notifications, decision
+# 0076): Django's SMTP backend when EMAIL_HOST is set; without it no mail is sent (the dummy
+# backend: watches are kept, the toggle says the server sends no mail). EMAIL_BACKEND may name
+# another of Django's backends (e.g. the console's, to read the mails in development).
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "")
+EMAIL_PORT = env_int("EMAIL_PORT", 25)
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS")
+EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL")
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 30)
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "designer@localhost")
+EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND") or (
+    "django.core.mail.backends.smtp.EmailBackend"
+    if EMAIL_HOST
+    else "django.core.mail.backends.dummy.EmailBackend"
+)
+# the server's public base URL (e.g. https://designer.example.com): the mails' links to run pages
+DESIGNER_PUBLIC_URL = os.environ.get("DESIGNER_PUBLIC_URL", "").rstrip("/")
 CELERY_BROKER_URL = REDIS_URL or "memory://"
 CELERY_RESULT_BACKEND = None
 # at least once: a task is acknowledged when it ended, and one whose worker process died goes
@@ -234,6 +255,7 @@ SPECTACULAR_SETTINGS = {
         "ActionEnum": ["reuse", "run", "after"],  # a plan step's (named before the log's)
         "ActivityActionEnum": "designer.activity.models.Action",
         "ActivityTargetKindEnum": "designer.activity.models.TargetKind",
+        "WatchScopeEnum": "designer.notifications.models.WatchScope",
     },
     # answers and request bodies apart: a field the server always writes is required in answers
     "COMPONENT_SPLIT_REQUEST": True,

@@ -16,6 +16,7 @@ urlpatterns = [
     path("api/", include("designer.runs.urls")),
     path("api/", include("designer.endpoints.urls")),
     path("api/", include("designer.activity.urls")),
+    path("api/", include("designer.notifications.urls")),
     path("", include("designer.pages.urls")),
 ]
 

@@ -16,6 +16,7 @@ from designer.realtime.broadcast import publish_run_events
 from designer.realtime.protocol import RUN_LEVEL_EVENTS, event_model, validate_event_data
 from designer.runs import bound_sql
 from designer.runs.models import Run, RunEvent, RunRecord
+from designer.runs.signals import finished_on_commit
 
 Message = tuple[str, dict[str, Any]]
 
@@ -168,6 +169,7 @@ def append(
         Run.objects.filter(pk=run.pk).update(**changed)
     workspace = run.workspace_id
     transaction.on_commit(lambda: publish_run_events(workspace, envelopes))
+    finished_on_commit(envelopes)
     return envelopes
 
 
@@ -216,6 +218,7 @@ def append_beside(
     ]
     moved = wake_at is not None and returned[0][1] == wake_at
     transaction.on_commit(lambda: publish_run_events(workspace_id, envelopes))
+    finished_on_commit(envelopes)
     return envelopes, moved
 
 
@@ -298,3 +301,4 @@ def _save_record(
         for at, kind, data in published
     ]
     transaction.on_commit(lambda: publish_run_events(workspace, envelopes))
+    finished_on_commit(envelopes)

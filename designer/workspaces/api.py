@@ -19,6 +19,7 @@ from designer.workspaces.serializers import (
     InviteSerializer,
     MembershipSerializer,
     MeSerializer,
+    MeUpdateSerializer,
     NewTokenSerializer,
     RoleSerializer,
     TokenCreateSerializer,
@@ -39,18 +40,24 @@ def _roles(user: Any) -> dict[int, str]:
 
 
 class MeView(JSONView):
-    """The signed-in user with their memberships."""
+    """The signed-in user with their memberships; they set their own e-mail address."""
 
-    policy = {"GET": USER}
+    policy = {"GET": USER, "PATCH": SESSION}
 
     @extend_schema(responses=MeSerializer, operation_id="me")
     def get(self, request: Request) -> Response:
-        user = (
-            get_user_model()
-            .objects.prefetch_related("memberships__workspace")
-            .get(pk=request.user.pk)
-        )
-        return Response(MeSerializer(user).data)
+        return Response(MeSerializer(_me(request.user)).data)
+
+    @extend_schema(request=MeUpdateSerializer, responses=MeSerializer, operation_id="me_update")
+    def patch(self, request: Request) -> Response:
+        body = MeUpdateSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        services.set_email(request.user, body.validated_data["email"])
+        return Response(MeSerializer(_me(request.user)).data)
+
+
+def _me(user: Any) -> Any:
+    return get_user_model().objects.prefetch_related("memberships__workspace").get(pk=user.pk)
 
 
 class WorkspaceListView(JSONView):

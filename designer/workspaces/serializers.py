@@ -162,6 +162,17 @@ class MeSerializer(UserSerializer):
         fields = [*UserSerializer.Meta.fields, "email", "memberships"]
 
 
+class MeUpdateSerializer(StrictSerializer):
+    """Body of changing the signed-in user's own account: their e-mail address."""
+
+    email = serializers.EmailField(
+        max_length=254,
+        allow_blank=True,
+        help_text="Where run notices of the pipelines you watch go (blank: none). An address "
+        "another account has is refused.",
+    )
+
+
 class InviteSerializer(StrictSerializer):
     """Body of inviting a user (by username or email) into a workspace."""
 

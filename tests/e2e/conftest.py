@@ -9,6 +9,7 @@ import pytest
 from playwright.sync_api import Browser, BrowserContext, Page
 
 from tests.e2e.server import PASSWORD, ROOT, LiveServer
+from tests.support.smtp import Inbox, smtp_server
 
 CHROMIUM_ARGS = [
     "--headless",
@@ -30,12 +31,19 @@ def browser_type_launch_args() -> dict[str, Any]:
 
 
 @pytest.fixture(scope="session")
-def designer_server() -> Iterator[LiveServer]:
-    """One server, with its scoring process, for the whole e2e session (the front end must be
-    built first)."""
+def inbox() -> Iterator[Inbox]:
+    """The SMTP server (aiosmtpd on loopback) the e2e server mails run notices to."""
+    with smtp_server() as inbox:
+        yield inbox
+
+
+@pytest.fixture(scope="session")
+def designer_server(inbox: Inbox) -> Iterator[LiveServer]:
+    """One server, with its scoring process and a mail server, for the whole e2e session (the
+    front end must be built first)."""
     if not (ROOT / "static" / "dist" / ".vite" / "manifest.json").exists():
         pytest.fail("The front end is not built: run `make frontend` (scripts/frontend.sh).")
-    server = LiveServer(scoring=True).start()
+    server = LiveServer(scoring=True, email_port=inbox.port).start()
     yield server
     server.stop()
 

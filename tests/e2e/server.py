@@ -46,6 +46,7 @@ class LiveServer:
     process: subprocess.Popen[bytes] | None = None
     scoring: bool = False  # start the embedded scoring process (real-time endpoints) too
     scoring_port: int = field(default_factory=free_port)
+    email_port: int = 0  # an SMTP server on loopback the server mails run notices to (0: none)
 
     @property
     def scoring_url(self) -> str:
@@ -73,7 +74,10 @@ class LiveServer:
             DESIGNER_SCORING_PORT=str(self.scoring_port),
             DESIGNER_SCORING_WORKERS="2",
             DESIGNER_SCORING_FLUSH_SECONDS="0.5",
+            DESIGNER_PUBLIC_URL=self.url,
         )
+        if self.email_port:
+            env.update(EMAIL_HOST="127.0.0.1", EMAIL_PORT=str(self.email_port))
         return env
 
     def start(self) -> LiveServer:

@@ -597,6 +597,25 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/graphs/{id}/watch/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description The caller's watch of a pipeline: a mail when one of its runs fails (or recovers). */
+        get: operations["graphs_watch_retrieve"];
+        /** @description The caller's watch of a pipeline: a mail when one of its runs fails (or recovers). */
+        put: operations["graphs_watch_update"];
+        post?: never;
+        /** @description The caller's watch of a pipeline: a mail when one of its runs fails (or recovers). */
+        delete: operations["graphs_watch_destroy"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/invocations/{id}/": {
         parameters: {
             query?: never;
@@ -638,14 +657,15 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** @description The signed-in user with their memberships. */
+        /** @description The signed-in user with their memberships; they set their own e-mail address. */
         get: operations["me"];
         put?: never;
         post?: never;
         delete?: never;
         options?: never;
         head?: never;
-        patch?: never;
+        /** @description The signed-in user with their memberships; they set their own e-mail address. */
+        patch: operations["me_update"];
         trace?: never;
     };
     "/api/modules/": {
@@ -1959,6 +1979,11 @@ export interface components {
             readonly workspace: components["schemas"]["WorkspaceRef"];
             role: components["schemas"]["RoleEnum"];
         };
+        /** @description Body of changing the signed-in user's own account: their e-mail address. */
+        MeUpdateRequest: {
+            /** @description Where run notices of the pipelines you watch go (blank: none). An address another account has is refused. */
+            email: string;
+        };
         /** @description A member of a workspace and their role. */
         Membership: {
             readonly user: components["schemas"]["User"];
@@ -2937,6 +2962,48 @@ export interface components {
             /** Format: date-time */
             readonly created_at: string;
         };
+        /**
+         * @description The caller's watch of a pipeline (the defaults when not watching), and whether a mail
+         *     can reach them.
+         */
+        Watch: {
+            /** @description Whether the caller watches this pipeline. */
+            watching: boolean;
+            /**
+             * @description Which failed runs: `all`, or `others` (not the runs you started directly).
+             *
+             *     * `all` - All
+             *     * `others` - Others
+             */
+            scope: components["schemas"]["WatchScopeEnum"];
+            /** @description Also a mail when a run succeeds after the pipeline's last run failed. */
+            recovered: boolean;
+            /** @description Whether the caller has an e-mail address to be told at (set it on /api/me/). */
+            has_email: boolean;
+            /** @description Whether this server sends mail at all (EMAIL_HOST is set). */
+            mail_enabled: boolean;
+        };
+        /**
+         * @description Body of watching a pipeline (or changing what the watch tells): the whole watch, as PUT
+         *     replaces it (GET gives the defaults to send: `others`, `true`).
+         */
+        WatchChangeRequest: {
+            /**
+             * @description Which failed runs: `all`, or `others` (not the runs you started directly).
+             *
+             *     * `all` - All
+             *     * `others` - Others
+             */
+            scope: components["schemas"]["WatchScopeEnum"];
+            /** @description Also a mail when a run succeeds after the pipeline's last run failed. */
+            recovered: boolean;
+        };
+        /**
+         * @description * `all` - All
+         *     * `others` - Others
+         * @enum {string}
+         */
+        WatchScopeEnum: "all" | "others";
         /**
          * @description * `hour` - hour
          *     * `day` - day
@@ -6424,6 +6491,216 @@ export interface operations {
             };
         };
     };
+    graphs_watch_retrieve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Watch"];
+                };
+            };
+            /** @description The request is invalid; `issues` names every problem. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not signed in, or the token or key is invalid or revoked. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such object, or not visible to the caller. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many calls: wait the seconds the Retry-After header gives. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    graphs_watch_update: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WatchChangeRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Watch"];
+                };
+            };
+            /** @description The request is invalid; `issues` names every problem. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not signed in, or the token or key is invalid or revoked. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Signed in, but the role in the workspace is too low. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such object, or not visible to the caller. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The request body is too large. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The body's media type is not accepted. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many calls: wait the seconds the Retry-After header gives. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    graphs_watch_destroy: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description No response body */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The request is invalid; `issues` names every problem. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not signed in, or the token or key is invalid or revoked. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Signed in, but the role in the workspace is too low. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such object, or not visible to the caller. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many calls: wait the seconds the Retry-After header gives. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     invocations_retrieve: {
         parameters: {
             query?: never;
@@ -6580,6 +6857,83 @@ export interface operations {
             };
             /** @description Not signed in, or the token or key is invalid or revoked. */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many calls: wait the seconds the Retry-After header gives. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    me_update: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["MeUpdateRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Me"];
+                };
+            };
+            /** @description The request is invalid; `issues` names every problem. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not signed in, or the token or key is invalid or revoked. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Signed in, but the role in the workspace is too low. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The request body is too large. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The body's media type is not accepted. */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };

@@ -13,6 +13,11 @@ export type ParamType = ParamSpec["type"];
 export type ModuleSpec = Schemas["ModuleSpec"];
 export type Issue = Schemas["Issue"];
 export type User = Schemas["User"];
+/** The signed-in user with their e-mail address (only they see it) and memberships. */
+export type Me = Schemas["Me"];
+/** The caller's watch of a pipeline: mails when its runs fail (or recover). */
+export type Watch = Schemas["Watch"];
+export type WatchScope = Watch["scope"];
 export type Membership = Schemas["Membership"];
 export type Workspace = Schemas["Workspace"];
 /** A personal API token as listed, and as created (with the raw token, shown once). */

@@ -1,11 +1,12 @@
 // Run history of one pipeline: status, duration, who, version, parameters; open a run, compare two;
-// or its succeeded runs side by side by their metrics.
+// watch it; or its succeeded runs side by side by their metrics.
 import { useEffect, useState } from "react";
 import { api, errorMessage } from "../api/client";
 import type { GraphDetail, Run } from "../api/types";
 import { useWorkspace } from "../api/useWorkspace";
 import { MetricsTable } from "../runs/MetricsTable";
 import { RunTable, useLiveRuns } from "../runs/RunTable";
+import { WatchToggle } from "../runs/WatchToggle";
 import { linkProps, navigate } from "../router";
 import { ListFooter } from "../ui/ListFooter";
 import { Shell } from "../ui/Shell";
@@ -40,7 +41,10 @@ export function RunsPage({ graphId }: { graphId: number }) {
       <div className="content">
         <div className="page-head">
           <h1>Runs of {graph?.name ?? "…"}</h1>
-          <a className="button primary" {...linkProps(`/graphs/${graphId}/`)}>Open editor</a>
+          <div className="page-actions">
+            <WatchToggle graphId={graphId} />
+            <a className="button primary" {...linkProps(`/graphs/${graphId}/`)}>Open editor</a>
+          </div>
         </div>
         {(error ?? runList.error) && <div className="callout callout-error">{error ?? runList.error}</div>}
         <div className="view-switch" role="group" aria-label="View">

@@ -1,12 +1,39 @@
-// The signed-in user's personal API tokens: create one (shown once, with a copy button and a curl line), list, revoke.
+// The signed-in user's account page: their e-mail address for run notices, and personal API tokens (create one,
+// shown once with a copy button and a curl line; list; revoke).
 import { useCallback, useEffect, useState } from "react";
 import { api, errorMessage, items } from "../api/client";
-import type { ApiToken, NewApiToken } from "../api/types";
+import type { ApiToken, Me, NewApiToken } from "../api/types";
 import { SecretReveal } from "../ui/SecretReveal";
 import { Shell } from "../ui/Shell";
 import { useToast } from "../ui/toasts";
 
 const when = (iso: string | null) => (iso ? new Date(iso).toLocaleString() : "never");
+
+/** The address run notices of watched pipelines go to (there is no other profile page). */
+function EmailForm() {
+  const toast = useToast();
+  const [email, setEmail] = useState<string | null>(null);
+  useEffect(() => {
+    api.get<Me>("/api/me/").then((me) => setEmail(me.email ?? "")).catch((err) => toast(errorMessage(err), "error"));
+  }, [toast]);
+  const save = async (e: React.FormEvent) => {
+    e.preventDefault();
+    try {
+      const me = await api.patch<Me>("/api/me/", { email: (email ?? "").trim() });
+      setEmail(me.email ?? "");
+      toast(me.email ? `Run notices go to ${me.email}.` : "No e-mail address: no run notices.", "success");
+    } catch (err) {
+      toast(errorMessage(err), "error");
+    }
+  };
+  if (email === null) return null;
+  return (
+    <form className="inline-form" onSubmit={(e) => void save(e)}>
+      <input type="email" placeholder="you@example.com" value={email} onChange={(e) => setEmail(e.target.value)} aria-label="E-mail address" maxLength={254} data-testid="account-email" />
+      <button type="submit" data-testid="account-email-save">Save address</button>
+    </form>
+  );
+}
 
 export function TokensPage() {
   const toast = useToast();
@@ -45,9 +72,13 @@ export function TokensPage() {
   const example = `curl -H "Authorization: Bearer ${fresh?.token ?? "dsn_…"}" ${window.location.origin}/api/workspaces/`;
 
   return (
-    <Shell crumbs={[{ label: "Workspaces", href: "/" }, { label: "API tokens" }]}>
+    <Shell crumbs={[{ label: "Workspaces", href: "/" }, { label: "Account and API tokens" }]}>
       <div className="content">
-        <h1>API tokens</h1>
+        <h1>Account</h1>
+        <h2>E-mail address</h2>
+        <p className="muted">Where mails about the pipelines you watch go (a failed run, a pipeline that succeeds again). Only you see it.</p>
+        <EmailForm />
+        <h2>API tokens</h2>
         <p className="muted">
           A token lets a script use the REST API and follow runs over WebSockets as you, in every workspace you belong to, with your role in each. It is shown once: store it
           like a password, and revoke it here when the script no longer needs it. The API is described at <a href="/api/docs/">/api/docs/</a>.

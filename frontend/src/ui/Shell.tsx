@@ -38,7 +38,7 @@ export function Shell({ crumbs, actions, children, full }: { crumbs: Crumb[]; ac
         <div className="topbar-actions">{actions}</div>
         <form className="signout" method="post" action="/accounts/logout/">
           <input type="hidden" name="csrfmiddlewaretoken" value={csrfToken()} />
-          <a {...linkProps("/tokens/")} className="user" data-testid="current-user" title="Your API tokens for scripts">{user.username}</a>
+          <a {...linkProps("/tokens/")} className="user" data-testid="current-user" title="Your account: e-mail address and API tokens for scripts">{user.username}</a>
           <button type="submit" className="link-button">Sign out</button>
         </form>
       </header>

@@ -17,6 +17,7 @@ from designer.celery import app
 from tests.integration.api.conftest import fast_passwords  # noqa: F401  (autouse here too)
 from tests.integration.api.database import use_file_sqlite
 from tests.support.processes import celery_worker_command, stop_process_group
+from tests.support.smtp import Inbox, smtp_server
 
 ROOT = Path(__file__).resolve().parents[3]
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "")
@@ -40,8 +41,15 @@ def _database_env() -> dict[str, str]:
 
 
 @pytest.fixture(scope="session")
+def worker_inbox() -> Iterator[Inbox]:
+    """The SMTP server the worker mails run notices to (aiosmtpd on loopback)."""
+    with smtp_server() as inbox:
+        yield inbox
+
+
+@pytest.fixture(scope="session")
 def celery_worker(
-    django_db_setup: Any, django_db_blocker: Any, tmp_path_factory: Any
+    django_db_setup: Any, django_db_blocker: Any, tmp_path_factory: Any, worker_inbox: Inbox
 ) -> Iterator[subprocess.Popen[bytes]]:
     """Start `celery -A designer.celery worker` on TEST_REDIS_URL for the session."""
     if not REDIS_URL:
@@ -60,6 +68,9 @@ def celery_worker(
         DESIGNER_ARTIFACT_ROOT=str(settings.DESIGNER_ARTIFACT_ROOT),
         # as the server's: the container tests' custom module folder, mounted into its image
         DESIGNER_MODULE_PATHS=str(ROOT / "tests" / "fixtures" / "container_modules"),
+        EMAIL_HOST="127.0.0.1",
+        EMAIL_PORT=str(worker_inbox.port),
+        DESIGNER_PUBLIC_URL="https://designer.example.com",
     )
     log = tmp_path_factory.mktemp("celery") / "worker.log"
     app.conf.CELERY_BROKER_URL = REDIS_URL  # the namespaced key: celery 5.6 reads that one

@@ -23,6 +23,7 @@ from designer.runs.tasks import run_step
 from designer.sandbox.slots import UID_BASE
 from tests.integration.api.conftest import Team, make_team
 from tests.integration.api.test_runs import (
+    FAILING,
     SLEEPING_SCRIPT,
     chain_document,
     check_a_hung_step_times_out_and_is_retried,
@@ -36,6 +37,7 @@ from tests.integration.api.test_runs import (
 from tests.integration.celery.conftest import REDIS_URL, WORKER_MEMORY_MB
 from tests.support.graphs import graph, node
 from tests.support.sandbox import iris_into, script, start, table
+from tests.support.smtp import Inbox
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.celery, pytest.mark.redis]
 
@@ -429,3 +431,30 @@ def test_a_join_past_the_pool_processs_memory_fails_as_out_of_memory(team_tx: Te
     example = import_example(editor, team_tx.workspace.pk, "binary_breast_cancer")
     after = editor.post(f"/api/graphs/{example['id']}/runs/", {}, format="json").json()
     assert wait_for(editor, after["id"])["status"] == "succeeded"
+
+
+def test_a_failed_celery_run_mails_its_watchers_from_the_worker(
+    team_tx: Team, worker_inbox: Inbox
+) -> None:
+    """The worker that finishes the run sends the notice (this test process's mail goes to
+    Django's in-memory outbox, never to the SMTP server)."""
+    editor = team_tx.client("editor")
+    gid = make_graph(editor, team_tx.workspace.pk, chain_document(1, FAILING))
+    watched = editor.put(
+        f"/api/graphs/{gid}/watch/", {"scope": "all", "recovered": True}, format="json"
+    )
+    assert watched.status_code == 200
+    run = wait_for(editor, editor.post(f"/api/graphs/{gid}/runs/", {}, format="json").json()["id"])
+    assert (run["status"], run["runner"]) == ("failed", "celery")
+
+    def mails() -> list[tuple[list[str], Any]]:
+        subject = f"(run {run['id']})"
+        return [(to, m) for to, m in list(worker_inbox.received) if subject in m["Subject"]]
+
+    deadline = time.monotonic() + 30
+    while not mails():
+        assert time.monotonic() < deadline, worker_inbox.received
+        time.sleep(0.05)
+    assert [to for to, _ in mails()] == [["editor@example.com"]]
+    text = mails()[0][1].get_content()
+    assert "ValueError: boom" in text and f"https://designer.example.com/runs/{run['id']}/" in text

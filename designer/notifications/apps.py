@@ -1,0 +1,16 @@
+"""Django app configuration for designer.notifications."""
+
+from django.apps import AppConfig
+
+
+class NotificationsConfig(AppConfig):
+    """The notifications app: who watches which pipeline, and the mails their runs send."""
+
+    name = "designer.notifications"
+    label = "notifications"
+
+    def ready(self) -> None:
+        from designer.notifications.sender import run_finished
+        from designer.runs.signals import run_finished as finished
+
+        finished.connect(run_finished, dispatch_uid="notifications.run_finished")

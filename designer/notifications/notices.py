@@ -1,0 +1,83 @@
+"""Deciding a finished run's notice, claiming it once, and mailing the pipeline's watchers."""
+
+from __future__ import annotations
+
+import logging
+
+from django.core.mail import get_connection
+from django.db import transaction
+
+from designer.notifications.mail import notice
+from designer.notifications.models import NoticeKind, RunNotice, Watch, WatchScope
+from designer.runs.models import Run, RunStatus
+
+logger = logging.getLogger(__name__)
+
+
+def previous_failure(run: Run) -> int | None:
+    """The id of the pipeline's run that finished last before `run`, when it failed."""
+    before = (
+        Run.objects.filter(
+            graph_version__graph_id=run.graph_version.graph_id,
+            status__in=(RunStatus.SUCCEEDED, RunStatus.FAILED),
+            finished_at__lte=run.finished_at,
+        )
+        .exclude(pk=run.pk)
+        .order_by("-finished_at", "-pk")
+        .values_list("pk", "status")
+        .first()
+    )
+    return before[0] if before and before[1] == RunStatus.FAILED else None
+
+
+def recipients(run: Run, kind: str) -> list[str]:
+    """The e-mail addresses of the pipeline's watchers to tell: members of the run's workspace
+    now, active, with an address, who want this kind and did not start the run themselves when
+    they asked only for others' runs."""
+    watches = Watch.objects.filter(
+        graph_id=run.graph_version.graph_id,
+        user__is_active=True,
+        user__memberships__workspace_id=run.workspace_id,
+    ).exclude(user__email="")
+    if kind == NoticeKind.RECOVERED:
+        watches = watches.filter(recovered=True)
+    mine = run.created_by_id is not None and not run.origin
+    if mine:
+        watches = watches.exclude(scope=WatchScope.OTHERS, user_id=run.created_by_id)
+    return sorted(set(watches.values_list("user__email", flat=True)))
+
+
+def notify(run_id: int) -> None:
+    """Mail the watchers of a finished run's pipeline when it failed or recovered, once.
+
+    The notice's row is claimed before anything is sent: a second call for the same run (a
+    signal sent again, another process) sends nothing. A mail server that refuses is logged
+    and its error kept on the notice; it is not tried again.
+    """
+    run = (
+        Run.objects.select_related("graph_version__graph", "workspace", "created_by")
+        .filter(pk=run_id, status__in=(RunStatus.FAILED, RunStatus.SUCCEEDED))
+        .first()
+    )
+    if run is None:
+        return
+    failed_before = None
+    if run.status == RunStatus.SUCCEEDED:
+        failed_before = previous_failure(run)
+        if failed_before is None:
+            return
+    kind = NoticeKind.FAILED if run.status == RunStatus.FAILED else NoticeKind.RECOVERED
+    addresses = recipients(run, kind)
+    if not addresses:
+        return
+    with transaction.atomic():
+        claimed, created = RunNotice.objects.get_or_create(run_id=run.pk, defaults={"kind": kind})
+    if not created:
+        return
+    mails = [notice(run, kind, failed_before, to) for to in addresses]
+    try:
+        claimed.recipients = get_connection().send_messages(mails) or 0
+    except Exception as exc:  # a mail server down or refusing: logged, never raised
+        logger.warning("Could not mail the %s notice of run %s: %s", kind, run.pk, exc)
+        claimed.error = str(exc)[:1000]
+    claimed.save(update_fields=["recipients", "error"])

@@ -1,0 +1,60 @@
+"""A thread that sends run notices, so that no run's path waits on the database or a mail server."""
+
+from __future__ import annotations
+
+import logging
+import os
+import queue
+import threading
+from typing import Any
+
+from django.conf import settings
+from django.db import connections
+
+from designer.notifications import notices
+
+logger = logging.getLogger(__name__)
+DISABLED = "django.core.mail.backends.dummy.EmailBackend"  # no EMAIL_HOST: no mail is sent
+
+
+class Sender:
+    """One daemon thread per process taking finished runs' ids off a queue, one at a time."""
+
+    def __init__(self) -> None:
+        self.runs: queue.SimpleQueue[int] = queue.SimpleQueue()
+        self.thread = threading.Thread(target=self._loop, name="run-notices", daemon=True)
+        self.thread.start()
+
+    def put(self, run_id: int) -> None:
+        """Queue a finished run: returns at once."""
+        self.runs.put(run_id)
+
+    def _loop(self) -> None:
+        while True:
+            run_id = self.runs.get()
+            try:
+                notices.notify(run_id)
+            except Exception:  # a notice never stops the thread, nor reaches a run
+                logger.exception("Could not send the notice of run %s", run_id)
+            finally:
+                connections.close_all()
+
+
+_lock = threading.Lock()
+_senders: dict[int, Sender] = {}  # by process id: a forked worker starts its own thread
+
+
+def this_process() -> Sender:
+    """This process's sender (started on first use)."""
+    pid = os.getpid()
+    with _lock:
+        if pid not in _senders:
+            _senders.clear()
+            _senders[pid] = Sender()
+        return _senders[pid]
+
+
+def run_finished(sender: Any, run_id: int, status: str, **kwargs: Any) -> None:
+    """Receiver of runs.signals.run_finished: queue a failed or succeeded run for its notice."""
+    if settings.EMAIL_BACKEND != DISABLED and status in ("failed", "succeeded"):
+        this_process().put(run_id)
