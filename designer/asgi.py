@@ -37,6 +37,10 @@ if settings.DESIGNER_SCORING_PROCESS == "embedded":
 
     start_scoring_process()
 
+from designer.notifications.sender import start as start_notices  # noqa: E402
+
+start_notices()  # mails failures an earlier server process finished but had not told
+
 adapt_daphne()
 
 application = ProtocolTypeRouter(

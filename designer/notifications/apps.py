@@ -10,7 +10,10 @@ class NotificationsConfig(AppConfig):
     label = "notifications"
 
     def ready(self) -> None:
-        from designer.notifications.sender import run_finished
+        from celery.signals import worker_ready
+
+        from designer.notifications.sender import run_finished, start
         from designer.runs.signals import run_finished as finished
 
         finished.connect(run_finished, dispatch_uid="notifications.run_finished")
+        worker_ready.connect(start, dispatch_uid="notifications.start", weak=False)

@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 
 from django.core.mail import get_connection
 from django.db import transaction
+from django.utils import timezone
 
 from designer.notifications.mail import notice
 from designer.notifications.models import NoticeKind, RunNotice, Watch, WatchScope
 from designer.runs.models import Run, RunStatus
 
 logger = logging.getLogger(__name__)
+MISSED_WINDOW = timedelta(days=1)  # how far back a sweep looks for failures nobody was told of
+LIVE_GRACE = timedelta(minutes=1)  # a failure this recent is left to its own process's sender
 
 
 def previous_failure(run: Run) -> int | None:
@@ -81,3 +85,22 @@ def notify(run_id: int) -> None:
         logger.warning("Could not mail the %s notice of run %s: %s", kind, run.pk, exc)
         claimed.error = str(exc)[:1000]
     claimed.save(update_fields=["recipients", "error"])
+
+
+def missed_failures() -> list[int]:
+    """Failed runs of watched pipelines, finished in the last MISSED_WINDOW but not in the last
+    LIVE_GRACE, that have no notice: the process that finished them went before its sender
+    mailed (a restarted server, a recycled pool process), or nobody could be told then."""
+    now = timezone.now()
+    return list(
+        Run.objects.filter(
+            status=RunStatus.FAILED,
+            finished_at__gte=now - MISSED_WINDOW,
+            finished_at__lte=now - LIVE_GRACE,
+            graph_version__graph__watches__isnull=False,
+            notice__isnull=True,
+        )
+        .order_by("finished_at")
+        .values_list("pk", flat=True)
+        .distinct()
+    )

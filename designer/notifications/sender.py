@@ -15,10 +15,12 @@ from designer.notifications import notices
 
 logger = logging.getLogger(__name__)
 DISABLED = "django.core.mail.backends.dummy.EmailBackend"  # no EMAIL_HOST: no mail is sent
+SWEEP_SECONDS = 300  # how often an idle sender looks for failures nobody was told of
 
 
 class Sender:
-    """One daemon thread per process taking finished runs' ids off a queue, one at a time."""
+    """One daemon thread per process taking finished runs' ids off a queue, one at a time; idle,
+    it mails the failures a process that went away left untold (notices.missed_failures)."""
 
     def __init__(self) -> None:
         self.runs: queue.SimpleQueue[int] = queue.SimpleQueue()
@@ -30,14 +32,33 @@ class Sender:
         self.runs.put(run_id)
 
     def _loop(self) -> None:
+        self._sweep()
         while True:
-            run_id = self.runs.get()
             try:
-                notices.notify(run_id)
-            except Exception:  # a notice never stops the thread, nor reaches a run
-                logger.exception("Could not send the notice of run %s", run_id)
-            finally:
-                connections.close_all()
+                run_id = self.runs.get(timeout=SWEEP_SECONDS)
+            except queue.Empty:
+                self._sweep()
+                continue
+            self._notify(run_id)
+            connections.close_all()
+
+    def _sweep(self) -> None:
+        """Notify the failures nobody was told of."""
+        try:
+            missed = notices.missed_failures()
+        except Exception:
+            logger.exception("Could not look for failed runs nobody was told of")
+            missed = []
+        for run_id in missed:
+            self._notify(run_id)
+        connections.close_all()
+
+    @staticmethod
+    def _notify(run_id: int) -> None:
+        try:
+            notices.notify(run_id)
+        except Exception:  # a notice never stops the thread, nor reaches a run
+            logger.exception("Could not send the notice of run %s", run_id)
 
 
 _lock = threading.Lock()
@@ -52,6 +73,13 @@ def this_process() -> Sender:
             _senders.clear()
             _senders[pid] = Sender()
         return _senders[pid]
+
+
+def start(**_: Any) -> None:
+    """Start this process's sender now when the server sends mail (a server or Celery worker
+    starting: it mails the failures an earlier process left untold, then waits for runs)."""
+    if settings.EMAIL_BACKEND != DISABLED:
+        this_process()
 
 
 def run_finished(sender: Any, run_id: int, status: str, **kwargs: Any) -> None:

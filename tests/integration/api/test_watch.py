@@ -10,13 +10,17 @@ from __future__ import annotations
 import socket
 import time
 from collections.abc import Iterator
+from datetime import timedelta
 from typing import Any
 
 import pytest
+from django.utils import timezone
 from rest_framework.test import APIClient
 
 from designer.notifications import notices
 from designer.notifications.models import RunNotice
+from designer.notifications.sender import Sender
+from designer.runs.models import Run
 from designer.runs.signals import run_finished
 from tests.integration.api.conftest import Team, make_team
 from tests.integration.api.test_graphs import put_draft
@@ -259,3 +263,28 @@ def test_a_mail_server_that_never_answers_slows_no_run_not_even_one_finished_in_
         notice = wait_for_notice(again.json()["id"], timeout=30)
     assert (notice.kind, notice.recipients) == ("recovered", 0)
     assert "timed out" in notice.error
+
+
+def test_a_failure_a_gone_process_left_untold_is_mailed_when_a_sender_starts(
+    team_tx: Team, inbox: Inbox
+) -> None:
+    editor = team_tx.client("editor")
+    gid = make_graph(editor, team_tx.workspace.pk, chain_document(1, FAILING))
+    # three failures nobody was told of (as when their process went away before its sender
+    # mailed): two minutes ago, ten seconds ago (its own sender may still be at it), two days ago
+    untold = [run(editor, gid)["id"] for _ in range(3)]
+    watch(team_tx.client("owner"), gid, scope="all")
+    now = timezone.now()
+    for run_id, ago in zip(
+        untold, (timedelta(minutes=2), timedelta(seconds=10), timedelta(days=2)), strict=True
+    ):
+        Run.objects.filter(pk=run_id).update(finished_at=now - ago)
+    assert notices.missed_failures() == [untold[0]]
+
+    Sender()  # a server or worker starting: its sender first mails what was left untold
+    inbox.wait(1)
+    assert wait_for_notice(untold[0]).recipients == 1
+    assert inbox.received[0][1]["Subject"] == f"Pipeline {CHAIN} failed (run {untold[0]})"
+    assert notices.missed_failures() == []  # told once: the next sweep sends nothing
+    time.sleep(0.5)
+    assert len(inbox.received) == 1
