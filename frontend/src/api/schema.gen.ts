@@ -4113,6 +4113,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description The server's disk is nearly full (below DESIGNER_MIN_FREE_DISK_MB free): nothing was saved. */
+            507: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
         };
     };
     endpoints_monitoring_retrieve: {
@@ -4768,6 +4777,15 @@ export interface operations {
             };
             /** @description Too many calls: wait the seconds the Retry-After header gives. */
             429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The server's disk is nearly full (below DESIGNER_MIN_FREE_DISK_MB free): nothing was saved. */
+            507: {
                 headers: {
                     [name: string]: unknown;
                 };
