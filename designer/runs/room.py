@@ -2,7 +2,7 @@
 
 Uploads, endpoint calls that send files and run starts ask here before anything is saved
 (decision 0078). The disk is measured at each check (one statvfs); a workspace's storage
-(`retention.workspace_storage`: 0.7–1.0 s for 10,000 step rows here) is measured at most every
+(`retention.workspace_storage`: 0.7 to 1.0 s for 10,000 step rows here) is measured at most every
 USAGE_SECONDS per workspace and server process, and again at once after this process added or
 deleted a dataset version or deleted a run.
 """
