@@ -27,6 +27,15 @@ def env_int(name: str, default: int) -> int:
     return int(value) if value else default
 
 
+def disk_size(path: Path) -> int:
+    """Bytes of the filesystem holding `path` (its nearest existing folder)."""
+    folder = path.absolute()
+    while not folder.exists() and folder.parent != folder:
+        folder = folder.parent
+    stat = os.statvfs(folder)
+    return stat.f_blocks * stat.f_frsize
+
+
 def read_secret(path: Path) -> str:
     """The secret kept in a file (surrounding whitespace dropped), or "" when there is none."""
     try:

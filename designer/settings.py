@@ -10,6 +10,7 @@ from django.core.exceptions import ImproperlyConfigured
 
 from designer.config import (
     database_from_url,
+    disk_size,
     env_bool,
     env_int,
     env_list,
@@ -161,6 +162,16 @@ DESIGNER_STEP_RETRIES = int(os.environ.get("DESIGNER_STEP_RETRIES", "1"))
 DESIGNER_RETRY_BACKOFF = float(os.environ.get("DESIGNER_RETRY_BACKOFF", "1"))
 # manage.py gc_artifacts keeps this many runs per graph (plus pinned and unfinished ones)
 DESIGNER_KEEP_RUNS = int(os.environ.get("DESIGNER_KEEP_RUNS", "50"))
+# the free space (MB) the data disk (DESIGNER_ARTIFACT_ROOT's) keeps: below it uploads and run
+# starts are refused (507) and a step whose outputs would go below it fails (decision 0078); by
+# default 2,048 MB, or 5% of that disk when less; 0: no floor
+DESIGNER_MIN_FREE_DISK_MB = env_int(
+    "DESIGNER_MIN_FREE_DISK_MB", min(2048, disk_size(DESIGNER_ARTIFACT_ROOT) // 20 // 2**20)
+)
+# the storage (MB) one workspace's runs and datasets may take (each artifact counted once, as
+# the workspace page shows it): at or over it, its uploads and run starts are refused (409);
+# 0: no quota
+DESIGNER_WORKSPACE_STORAGE_MB = env_int("DESIGNER_WORKSPACE_STORAGE_MB", 0)
 
 # Mail to watchers of a pipeline whose run failed or recovered (designer/notifications, decision
 # 0076): Django's SMTP backend when EMAIL_HOST is set; without it no mail is sent (the dummy

@@ -343,7 +343,7 @@ class InvokeView(KeyOrMemberView):
         parameters=[IDEMPOTENCY],
         responses={
             202: InvocationSerializer,
-            **error_responses(400, 401, 403, 404, 409, 413, 415, 422, 429),
+            **error_responses(400, 401, 403, 404, 409, 413, 415, 422, 429, 507),
         },
         operation_id="endpoint_invoke",
     )
@@ -359,7 +359,7 @@ class InvokeVersionView(InvokeView):
         parameters=[IDEMPOTENCY],
         responses={
             202: InvocationSerializer,
-            **error_responses(400, 401, 403, 404, 409, 413, 415, 422, 429),
+            **error_responses(400, 401, 403, 404, 409, 413, 415, 422, 429, 507),
         },
         operation_id="endpoint_invoke_version",
     )

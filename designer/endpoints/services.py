@@ -47,7 +47,7 @@ from designer.graphs import services as graph_services
 from designer.graphs.analysis import validation_issues
 from designer.graphs.models import Graph, GraphVersion
 from designer.realtime.broadcast import disconnect_endpoint_key
-from designer.runs import dataset_services
+from designer.runs import dataset_services, room
 from designer.runs import services as run_services
 from designer.runs.inference import build_document_scorer
 from designer.runs.models import DatasetVersion
@@ -619,6 +619,7 @@ def invoke(
     previous = _previous_call(endpoint, caller, idempotency_key)
     if previous is not None:
         return _replay(previous, digest, idempotency_key), True
+    room.require_room(endpoint.workspace_id, sum(f.size or 0 for f in files.values()))
     inputs = _resolve_inputs(endpoint, caller, datasets, files)
     nodes = {entry["name"]: entry["node"] for entry in pinned.interface["inputs"]}
     node_params = {

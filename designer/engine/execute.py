@@ -50,6 +50,7 @@ class RunnerLauncher:
         store: ArtifactStore,
         datasets: str | None,
         workdir: str | os.PathLike[str] | None,
+        min_free: int = 0,
     ):
         self.plan = plan
         self.steps: dict[str, dict[str, Any]] = {}  # step dicts, made once per run when needed
@@ -58,6 +59,7 @@ class RunnerLauncher:
         self.store_root = os.fspath(store.root)
         self.datasets = datasets
         self.workdir = None if workdir is None else os.fspath(Path(workdir))
+        self.min_free = min_free
         placeable = getattr(runner, "placeable", None)
         self.placeable: Callable[[dict[str, Any]], bool] | None = (
             placeable if callable(placeable) else None
@@ -79,6 +81,7 @@ class RunnerLauncher:
             store=self.store_root,
             datasets=self.datasets,
             workdir=self.workdir,
+            min_free=self.min_free,
         )
         if self.placeable is not None:
             built["stage"] = True  # report "computed" before storing (decision 0007)
@@ -118,6 +121,7 @@ def execute(
     backoff: float = 0.5,
     datasets: str | None = None,
     workdir: str | os.PathLike[str] | None = None,
+    min_free: int = 0,
 ) -> RunResult:
     """Run `plan` and return what happened; progress is reported through `emit(event)`.
 
@@ -130,12 +134,20 @@ def execute(
       otherwise), waiting `backoff`, then twice, four times as long…; StepError failures
       (user mistakes) are not retried.
     - `datasets` names the space of the store's registered datasets the steps see (None: none).
+    - `min_free` (bytes) is the floor of free space a folder store's disk keeps: a step whose
+      outputs would go below it fails, naming the free space and the floor, and is not retried.
     - `cancel` stops the run from another thread: running steps' process groups are killed.
     """
     run_id = run_id or uuid.uuid4().hex[:12]
     capacity = max(1, min(parallelism or runner.capacity, runner.capacity))
     launcher = RunnerLauncher(
-        plan, runner, run_id=run_id, store=store, datasets=datasets, workdir=workdir
+        plan,
+        runner,
+        run_id=run_id,
+        store=store,
+        datasets=datasets,
+        workdir=workdir,
+        min_free=min_free,
     )
     machine = RunMachine(
         plan,

@@ -17,7 +17,10 @@ Layout under the folder::
     tmp/                   temp files of writes in progress (same filesystem, so rename is atomic)
 
 Writes are atomic (temp file, fsync, rename, fsync of the shard directory, and of its parent
-when the shard is new); an object that already exists is not written again. Reads check the
+when the shard is new); an object that already exists is not written again. A store given a
+floor of free space (`min_free`, engine/diskspace.py) refuses an object's bytes that would take
+its filesystem below it, before writing them (a streamed write: before each write() call);
+recipes, summaries and records, a few kB each, are not counted. Reads check the
 digest, so a corrupted file is reported, never silently used. Summaries are written atomically
 but not fsynced: one lost in a crash, or unreadable, is simply computed again. Several processes
 may share one store.
@@ -38,6 +41,8 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO, NamedTuple
+
+from designer.engine import diskspace
 
 _HEX = frozenset("0123456789abcdef")
 _SEGMENT = r"[A-Za-z0-9][A-Za-z0-9._-]{0,199}"
@@ -67,8 +72,9 @@ class Written:
 class _HashingFile(io.RawIOBase):
     """A write-only file that hashes what it writes (1 MiB per write() call at most)."""
 
-    def __init__(self, fd: int):
+    def __init__(self, fd: int, room: Callable[[int], None]):
         self.fd = fd
+        self.room = room  # raises before a write that would leave too little disk free
         self.hash = hashlib.sha256()
         self.position = 0
 
@@ -77,8 +83,9 @@ class _HashingFile(io.RawIOBase):
 
     def write(self, data: Any) -> int:
         view = memoryview(data).cast("B")
-        self.hash.update(view)
         size = view.nbytes
+        self.room(size)
+        self.hash.update(view)
         while view:
             view = view[os.write(self.fd, view[:WRITE_CHUNK]) :]
         self.position += size
@@ -108,13 +115,16 @@ class ArtifactStore:
 
     `root` is where the store is, as `open_store` takes it: the folder here, an URL for an
     object store. `durable=False` skips the fsyncs (a cache whose reads are digest-checked).
+    `min_free` is the floor of free bytes its filesystem keeps: an object's bytes that would
+    go below it are refused (DiskNearlyFull) and nothing is written; 0: no floor.
     """
 
     root: str | Path
 
-    def __init__(self, root: str | os.PathLike[str], *, durable: bool = True):
+    def __init__(self, root: str | os.PathLike[str], *, durable: bool = True, min_free: int = 0):
         self.root = self.folder = Path(root)
         self.durable = durable
+        self.min_free = min_free
         self.objects = self.folder / "objects"
         self._objects = os.fspath(self.objects)
         self.tmp = self.folder / "tmp"
@@ -230,6 +240,7 @@ class ArtifactStore:
             digest = hashlib.sha256(view).hexdigest()
         if self._has_bytes(digest, view.nbytes):
             return digest  # already stored
+        self.room(view.nbytes)
         with self._atomic(self.path(digest)) as fd:
             while view:  # 1 MiB per call: one 16 MB write() took 35 ms here, 16 took 4 ms
                 written = os.write(fd, view[:WRITE_CHUNK])
@@ -241,7 +252,7 @@ class ArtifactStore:
         never whole in memory); `commit` then stores it under its digest, `discard` drops it."""
         fd, tmp_name = tempfile.mkstemp(dir=self.tmp)
         try:
-            sink = _HashingFile(fd)
+            sink = _HashingFile(fd, self.room)
             produce(sink)  # type: ignore[arg-type]  # a raw binary file
         except BaseException:
             os.close(fd)
@@ -276,6 +287,12 @@ class ArtifactStore:
             self.discard(written)
             raise
         return written.digest
+
+    def room(self, adding: int) -> None:
+        """Raise DiskNearlyFull when writing `adding` more bytes would take the store's
+        filesystem below its floor (`min_free`)."""
+        if self.min_free:
+            diskspace.check(self.folder, self.min_free, adding)
 
     def discard(self, written: Written) -> None:
         """Drop written bytes that will not be committed."""
@@ -314,6 +331,7 @@ class ArtifactStore:
 
     def put_file(self, source: str | os.PathLike[str]) -> str:
         """Store a file's content (streamed, for large outputs); return its digest."""
+        self.room(os.path.getsize(source))
         h = hashlib.sha256()
         fd, tmp_name = tempfile.mkstemp(dir=self.tmp)
         try:
@@ -531,14 +549,16 @@ class ArtifactStore:
         self.tmp.mkdir(mode=0o700, parents=True, exist_ok=True)
 
 
-def open_store(location: str | os.PathLike[str]) -> ArtifactStore:
-    """The store at `location`: an `s3://bucket/prefix` URL, or a folder."""
+def open_store(location: str | os.PathLike[str], *, min_free: int = 0) -> ArtifactStore:
+    """The store at `location`: an `s3://bucket/prefix` URL, or a folder keeping `min_free`
+    bytes of its disk free (an object store's bytes go to its bucket, not to a local disk: its
+    cache here is bounded by its own size, so it takes no floor)."""
     text = os.fspath(location)
     if "://" in text:
         from designer.engine.objectstore import ObjectStore
 
         return ObjectStore(text)
-    return ArtifactStore(text)
+    return ArtifactStore(text, min_free=min_free)
 
 
 def trim_lru(files: list[Path], target: int) -> int:

@@ -10,7 +10,7 @@ Task (``make_task`` builds one)::
     {"run_id": str, "attempt": int, "step": Step.to_dict(),
      "inputs": {port: {"digest", "kind"} | None},
      "store": artifact store root, "datasets": the space of the store's datasets it sees | None,
-     "workdir": parent | None}
+     "workdir": parent | None, "min_free": bytes a folder store's disk keeps free (0: no floor)}
 
 Result::
 
@@ -60,6 +60,7 @@ from designer.engine.artifacts import (
 from designer.engine.context import DatasetStore, StepError
 from designer.engine.datasets import StoredDatasets
 from designer.engine.derived import Derivation, Hint, derive
+from designer.engine.diskspace import DiskNearlyFull
 from designer.engine.hashing import sha256_hex
 from designer.engine.held import (
     Parents,
@@ -87,8 +88,11 @@ def make_task(
     store: str | os.PathLike[str],
     datasets: str | None = None,
     workdir: str | os.PathLike[str] | None = None,
+    min_free: int = 0,
 ) -> dict[str, Any]:
-    """Build the plain-data task for `run_step` (inputs as in cache.Decision.inputs)."""
+    """Build the plain-data task for `run_step` (inputs as in cache.Decision.inputs); the step
+    fails rather than store outputs that would leave less than `min_free` bytes of a folder
+    store's disk free."""
     return {
         "run_id": run_id,
         "attempt": attempt,
@@ -97,6 +101,7 @@ def make_task(
         "store": os.fspath(store),
         "datasets": datasets,
         "workdir": None if workdir is None else os.fspath(workdir),
+        "min_free": min_free,
     }
 
 
@@ -105,14 +110,15 @@ def no_report(kind: str, data: dict[str, Any]) -> None:
     return None
 
 
-_stores: dict[str, ArtifactStore] = {}
+_stores: dict[tuple[str, int], ArtifactStore] = {}
 _implementations: dict[str, tuple[str, Callable[..., Any]]] = {}
 
 
-def _store(root: str) -> ArtifactStore:
-    if root not in _stores:
-        _stores[root] = open_store(root)
-    return _stores[root]
+def _store(root: str, min_free: int) -> ArtifactStore:
+    key = (root, min_free)
+    if key not in _stores:
+        _stores[key] = open_store(root, min_free=min_free)
+    return _stores[key]
 
 
 class _NoDatasets:
@@ -372,7 +378,7 @@ def call(
     """Run the module of `task`: a Ran (clean it up after storing), or a failure result."""
     started = time.time()
     step = _StepView(task["step"])
-    store = _store(task["store"])
+    store = _store(task["store"], task.get("min_free") or 0)
     if scratch is not None:
         workdir = scratch if isinstance(scratch, Path) else Path(scratch)  # no re-parse per step
         _clear_scratch(workdir)
@@ -401,7 +407,7 @@ def call(
                 ran.returned = func(ctx)
         else:
             ran.returned = func(ctx)
-    except (StepError, ArtifactError) as exc:
+    except (StepError, ArtifactError, DiskNearlyFull) as exc:
         failed = failure(exc, started, retryable=False)
     except Exception as exc:
         failed = failure(exc, started, retryable=True)
@@ -473,8 +479,9 @@ def stored_result(
 
 
 def storing_failure(exc: Exception, started: float) -> dict[str, Any]:
-    """The result of a step whose outputs could not be stored: a user error is not retried."""
-    if isinstance(exc, (StepError, OutputTypeError)):
+    """The result of a step whose outputs could not be stored: a user error is not retried, nor
+    a disk nearly full (a retry soon after would find it so)."""
+    if isinstance(exc, (StepError, OutputTypeError, DiskNearlyFull)):
         return failure(exc, started, retryable=False)
     return failure(exc, started, retryable=True, prefix="storing outputs failed: ")
 
@@ -774,7 +781,7 @@ def failure(
     exc: BaseException, started: float, *, retryable: bool, prefix: str = ""
 ) -> dict[str, Any]:
     """The failure result of a step for `exc` (its traceback unless it is a user error)."""
-    user = isinstance(exc, (StepError, OutputTypeError, ArtifactError))
+    user = isinstance(exc, (StepError, OutputTypeError, ArtifactError, DiskNearlyFull))
     message = str(exc) if user else f"{type(exc).__name__}: {exc}"
     return {
         "status": "failed",

@@ -28,6 +28,7 @@ from designer.runs import (
     inference,
     logs,
     records,
+    room,
     services,
     sweeps,
 )
@@ -131,7 +132,9 @@ class GraphRunsView(RunsView):
         runs = _filtered(request, RUNS.filter(graph_version__graph_id=pk))
         return paginated_response(self, runs, RunSummarySerializer)
 
-    @extend_schema(request=StartRunSerializer, responses={201: RunSerializer})
+    @extend_schema(
+        request=StartRunSerializer, responses={201: RunSerializer, **error_responses(409, 507)}
+    )
     def post(self, request: Request, pk: int) -> Response:
         # its key and workspace only: the draft is read only if changed
         graph = self.scoped_fields(Graph, pk, "Graph", ["id", "workspace"])
@@ -243,7 +246,9 @@ class WorkspaceStorageView(RunsView):
     @extend_schema(responses=StorageSerializer)
     def get(self, request: Request, pk: int) -> Response:
         self.authorize(pk, "Workspace", pk)
-        return Response(workspace_storage(pk))
+        storage = workspace_storage(pk)
+        room.measured(pk, storage["total_bytes"])
+        return Response({**storage, "quota_bytes": room.quota()})
 
 
 class RunDetailView(RunsView):
@@ -592,7 +597,7 @@ class DatasetListView(DatasetsView):
 
     @extend_schema(
         request={"multipart/form-data": DatasetUploadSerializer},
-        responses={201: DatasetUploadedSerializer},
+        responses={201: DatasetUploadedSerializer, **error_responses(409, 413, 507)},
     )
     def post(self, request: Request, pk: int) -> Response:
         membership = self.authorize(pk, "Workspace", pk)

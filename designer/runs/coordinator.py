@@ -24,7 +24,7 @@ from designer.engine.execute import execute
 from designer.engine.plan import Plan
 from designer.engine.runners.routing import RoutingRunner
 from designer.realtime.protocol import LOG_BATCH_SECONDS
-from designer.runs import dispatch, engine_setup, services
+from designer.runs import dispatch, engine_setup, room, services
 from designer.runs.fair_slots import FairSlots
 from designer.runs.models import Run, RunStatus
 
@@ -203,6 +203,7 @@ class Coordinator:
                 run_id=str(run.pk),
                 scope=engine_setup.scope(run),
                 datasets=engine_setup.dataset_space(run),
+                min_free=room.disk_floor(),
                 retries=policy.retries,
                 backoff=policy.backoff,
                 timeout=policy.timeout,

@@ -28,7 +28,7 @@ from designer.api_errors import ApiError
 from designer.engine import bounded_parquet
 from designer.engine.artifacts import summarize_parquet
 from designer.engine.datasets import StoredDatasets
-from designer.runs import engine_setup
+from designer.runs import engine_setup, room
 from designer.runs.csv_dialect import AUTO, CsvDialect, DialectError, detect, encoding_name
 from designer.runs.models import Dataset, DatasetUsage, DatasetVersion, Run
 from designer.sizes import size_text
@@ -249,6 +249,7 @@ def add_version(
             )
             if dataset.archived:  # a new version brings an archived dataset back
                 Dataset.objects.filter(pk=dataset.pk).update(archived=False)
+            transaction.on_commit(lambda: room.changed(workspace.pk))
             return _write_version(dataset, table, user, filename, description, origin)
     except IntegrityError as exc:  # a concurrent upload of the same content
         raise ApiError(
@@ -266,7 +267,8 @@ def upload(
 ) -> tuple[DatasetVersion, CsvDialect | None]:
     """Add an uploaded file as a new version of dataset `name` (created when new), with the
     dialect a CSV file was read in: `chosen` encoding, separator and decimal mark, the rest
-    detected (None for Parquet)."""
+    detected (None for Parquet). Refused (507, 409) when the disk or the workspace has no room."""
+    room.require_room(workspace.pk, upload.size or 0)
     with tempfile.TemporaryDirectory() as folder:
         table, dialect = read_upload(upload, Path(folder), **chosen)
         version = add_version(workspace, user, name, table, upload.name or "", description)
@@ -372,3 +374,4 @@ def delete_dataset(dataset: Dataset, actor: Any, archive: bool = False) -> None:
         _dataset_entry(dataset, actor, Action.DATASET_DELETED)
         dataset.delete()
         transaction.on_commit(lambda: store.delete(name))
+        transaction.on_commit(lambda: room.changed(dataset.workspace_id))

@@ -39,7 +39,7 @@ from designer.engine.events import Event
 from designer.engine.machine import KnownStep, RunMachine, Task, attempt_task_id
 from designer.engine.plan import Plan
 from designer.engine.worker import make_task
-from designer.runs import engine_setup, eventlog, heartbeat, transition_sql, translate
+from designer.runs import engine_setup, eventlog, heartbeat, room, transition_sql, translate
 from designer.runs.models import Run, RunStatus, StepRun, StepStatus
 
 FINAL_RUN = (RunStatus.SUCCEEDED, RunStatus.FAILED, RunStatus.CANCELED)
@@ -131,6 +131,7 @@ class CeleryLauncher:
             attempt=attempt,
             store=engine_setup.artifact_store().root,
             datasets=engine_setup.dataset_space(self.run),
+            min_free=room.disk_floor(),
         )
 
     def place(self, task: Task) -> bool:

@@ -752,6 +752,11 @@ class StorageSerializer(serializers.Serializer):
     logs_bytes = serializers.IntegerField()
     datasets_bytes = serializers.IntegerField()
     total_bytes = serializers.IntegerField()
+    quota_bytes = serializers.IntegerField(
+        allow_null=True,
+        help_text="What the workspace may keep (DESIGNER_WORKSPACE_STORAGE_MB); at or over it, "
+        "uploads and run starts are refused. Null: no quota.",
+    )
 
 
 class InferredColumnSerializer(serializers.Serializer):

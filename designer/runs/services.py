@@ -36,6 +36,7 @@ from designer.runs import (
     logs,
     records,
     reused,
+    room,
     run_rows,
     shared_plans,
     translate,
@@ -83,9 +84,12 @@ def start_run(
 
     `node_params` replaces some nodes' params for this run only (an endpoint call's inputs);
     `origin` says what started the run when not its user directly (`Run.origin`).
-    A graph that cannot run is refused with 400 and the engine's issues, before anything is saved.
+    A graph that cannot run is refused with 400 and the engine's issues, before anything is saved;
+    so is every run of a workspace at or over its storage quota (409), and every run while the
+    data disk is below its floor (507).
     """
     broker.require("queued")
+    room.require_room(graph.workspace_id)
     pinned = graph_version(graph, version) if version is not None else None
     values = parameters or {}
     compiled = None
@@ -341,9 +345,10 @@ def delete_run(run: Run) -> None:
         raise ApiError(
             409, "run_not_finished", f"Run {run.pk} is {run.status}; cancel it before deleting it."
         )
-    run_id = run.pk
+    run_id, workspace_id = run.pk, run.workspace_id
     Run.objects.filter(pk=run_id).delete()
     transaction.on_commit(lambda: logs.remove_run_logs(run_id))
+    transaction.on_commit(lambda: room.changed(workspace_id))
 
 
 def pin_run(run: Run, pinned: bool) -> Run:

@@ -75,7 +75,8 @@ class LimitedJSONParser(parsers.JSONParser):
 
 
 class LimitedMultiPartParser(parsers.MultiPartParser):
-    """Multipart uploads up to the setting named by `limit_setting`; larger ones get 413."""
+    """Multipart uploads up to the setting named by `limit_setting`; larger ones get 413, and
+    any gets 507 when it would take the data disk below its floor (read before any of it is)."""
 
     limit_setting = "DESIGNER_MAX_UPLOAD_BYTES"
 
@@ -83,6 +84,9 @@ class LimitedMultiPartParser(parsers.MultiPartParser):
         request = (parser_context or {}).get("request")
         if request is not None:
             check_size(request.META, getattr(settings, self.limit_setting))
+            from designer.runs import room  # it builds on the API's errors, set up after DRF
+
+            room.require_disk(int(request.META.get("CONTENT_LENGTH") or 0))
         parsed = super().parse(stream, media_type, parser_context)
         if request is not None and not parsed.data and not parsed.files:
             refuse_partless(request.META)

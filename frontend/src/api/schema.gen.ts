@@ -2869,6 +2869,8 @@ export interface components {
             logs_bytes: number;
             datasets_bytes: number;
             total_bytes: number;
+            /** @description What the workspace may keep (DESIGNER_WORKSPACE_STORAGE_MB); at or over it, uploads and run starts are refused. Null: no quota. */
+            quota_bytes: number | null;
         };
         /** @description The runs a sweep started, one per combination, in order. */
         Sweep: {
@@ -4178,6 +4180,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description The server's disk is nearly full (below DESIGNER_MIN_FREE_DISK_MB free): nothing was saved. */
+            507: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
         };
     };
     endpoints_monitoring_retrieve: {
@@ -4833,6 +4844,15 @@ export interface operations {
             };
             /** @description Too many calls: wait the seconds the Retry-After header gives. */
             429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The server's disk is nearly full (below DESIGNER_MIN_FREE_DISK_MB free): nothing was saved. */
+            507: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -6002,6 +6022,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description The request conflicts with the object's state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description The request body is too large. */
             413: {
                 headers: {
@@ -6022,6 +6051,15 @@ export interface operations {
             };
             /** @description Too many calls: wait the seconds the Retry-After header gives. */
             429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The server's disk is nearly full (below DESIGNER_MIN_FREE_DISK_MB free): nothing was saved. */
+            507: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -8786,6 +8824,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description The request conflicts with the object's state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description The request body is too large. */
             413: {
                 headers: {
@@ -8806,6 +8853,15 @@ export interface operations {
             };
             /** @description Too many calls: wait the seconds the Retry-After header gives. */
             429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The server's disk is nearly full (below DESIGNER_MIN_FREE_DISK_MB free): nothing was saved. */
+            507: {
                 headers: {
                     [name: string]: unknown;
                 };

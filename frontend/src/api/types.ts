@@ -20,6 +20,8 @@ export type Watch = Schemas["Watch"];
 export type WatchScope = Watch["scope"];
 export type Membership = Schemas["Membership"];
 export type Workspace = Schemas["Workspace"];
+/** What a workspace stores (each artifact once) and its quota (null: none). */
+export type Storage = Schemas["Storage"];
 /** A personal API token as listed, and as created (with the raw token, shown once). */
 export type ApiToken = Schemas["Token"];
 export type NewApiToken = Schemas["NewToken"];

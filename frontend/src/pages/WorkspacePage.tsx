@@ -1,16 +1,16 @@
 // One workspace: its graphs (create, rename, duplicate, delete, import, export) and its members.
 import { useCallback, useEffect, useRef, useState } from "react";
 import { api, errorMessage, items } from "../api/client";
-import type { GraphSummary, Membership, Workspace } from "../api/types";
+import type { GraphSummary, Membership, Storage, Workspace } from "../api/types";
 import { mayEdit } from "../api/useWorkspace";
 import { linkProps, navigate } from "../router";
-import { bytes } from "../ui/bytes";
 import { ListFooter } from "../ui/ListFooter";
 import { ListSearch } from "../ui/ListSearch";
 import { Shell } from "../ui/Shell";
 import { useToast } from "../ui/toasts";
 import { usePagedList } from "../ui/usePagedList";
 import { ExamplesDialog } from "./ExamplesDialog";
+import { StorageLine } from "./StorageLine";
 
 const ROLES = ["viewer", "editor", "owner"];
 
@@ -24,7 +24,7 @@ export function WorkspacePage({ workspaceId }: { workspaceId: number }) {
   const [error, setError] = useState<string | null>(null);
   const [newName, setNewName] = useState("");
   const [invite, setInvite] = useState({ user: "", role: "editor" });
-  const [storage, setStorage] = useState<{ total_bytes: number; artifacts_bytes: number; logs_bytes: number; datasets_bytes: number; runs: number } | null>(null);
+  const [storage, setStorage] = useState<Storage | null>(null);
   const fileInput = useRef<HTMLInputElement>(null);
   const [choosingExample, setChoosingExample] = useState(false);
 
@@ -35,7 +35,7 @@ export function WorkspacePage({ workspaceId }: { workspaceId: number }) {
       .then((d) => setMembers(items(d)))
       .catch(() => setMembers([]));
     api
-      .get<NonNullable<typeof storage>>(`/api/workspaces/${workspaceId}/storage/`)
+      .get<Storage>(`/api/workspaces/${workspaceId}/storage/`)
       .then(setStorage)
       .catch(() => setStorage(null));
   }, [workspaceId]);
@@ -90,11 +90,7 @@ export function WorkspacePage({ workspaceId }: { workspaceId: number }) {
           </div>
         </div>
         {(error ?? graphList.error) && <div className="callout callout-error">{error ?? graphList.error}</div>}
-        {storage && (
-          <p className="muted small" data-testid="storage-used" title={`outputs ${bytes(storage.artifacts_bytes)}, logs ${bytes(storage.logs_bytes)}, datasets ${bytes(storage.datasets_bytes)}`}>
-            Storage used: {bytes(storage.total_bytes)} ({storage.runs} runs: outputs {bytes(storage.artifacts_bytes)}, logs {bytes(storage.logs_bytes)}; datasets {bytes(storage.datasets_bytes)})
-          </p>
-        )}
+        {storage && <StorageLine storage={storage} />}
         <section>
           <div className="section-head">
             <h2>Pipelines</h2>
