@@ -11,7 +11,7 @@ from functools import cache
 from django.conf import settings
 
 from designer.engine.registry import Registry
-from designer.engine.types import ParamType
+from designer.engine.types import ParamType, PortType
 from designer.modules import load_registry
 
 
@@ -28,3 +28,12 @@ def code_params(module: str) -> frozenset[str]:
     if spec is None:
         return frozenset()
     return frozenset(p.name for p in spec.params if p.type is ParamType.CODE)
+
+
+@cache
+def metric_ports(module: str) -> frozenset[str]:
+    """The names of a module's outputs of type Metrics; none if it is unknown."""
+    spec = module_registry().get(module)
+    if spec is None:
+        return frozenset()
+    return frozenset(p.name for p in spec.outputs if p.type is PortType.METRICS)

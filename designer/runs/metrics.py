@@ -5,13 +5,11 @@ from __future__ import annotations
 
 import json
 from collections.abc import Collection, Iterable
-from functools import cache
 from typing import Any
 
 from designer.engine.store import ArtifactError
-from designer.engine.types import PortType
 from designer.graphs.analysis import node_labels
-from designer.graphs.modules import module_registry
+from designer.graphs.modules import metric_ports
 from designer.modules.specs.ml import METRIC_DIRECTIONS
 from designer.runs import engine_setup
 from designer.runs.models import Run, StepRun
@@ -56,15 +54,6 @@ def step_metrics(
 def ordered(keys: Iterable[MetricKey]) -> list[MetricKey]:
     """Metric keys by port, scored input, then name."""
     return sorted(keys, key=lambda k: (k[0], k[1] or "", k[2]))
-
-
-@cache
-def metric_ports(module: str) -> frozenset[str]:
-    """A module's outputs of type Metrics (none when the module is unknown)."""
-    spec = module_registry().get(module)
-    if spec is None:
-        return frozenset()
-    return frozenset(p.name for p in spec.outputs if p.type is PortType.METRICS)
 
 
 class RunMetrics:
