@@ -73,8 +73,8 @@ export function WatchToggle({ graphId }: { graphId: number }) {
           </label>
           {!watch.has_email && (
             <p className="callout callout-warning small" data-testid="watch-no-email">
-              Your account has no e-mail address, so no mail can reach you. There is no profile page: set it under{" "}
-              <a {...linkProps("/tokens/")}>API tokens and e-mail</a>.
+              Your account has no e-mail address, so no mail can reach you: set one on your{" "}
+              <a {...linkProps("/tokens/")}>account page</a>.
             </p>
           )}
           {!watch.mail_enabled && (
