@@ -14,7 +14,11 @@ import pytest
 
 from tests.integration.api.conftest import Team, fast_passwords, make_team  # noqa: F401
 from tests.integration.api.test_runs import chain_document, make_graph, wait_for
-from tests.integration.celery.conftest import celery_runner, celery_worker  # noqa: F401
+from tests.integration.celery.conftest import (  # noqa: F401
+    celery_runner,
+    celery_worker,
+    worker_inbox,
+)
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -247,7 +247,7 @@ describe("Inspector of a registered dataset", () => {
     const onParam = vi.fn<(name: string, value: ParamValue | undefined) => void>();
     try {
       await act(async () => dom.root.render(reader({ name: "churn", version: "aaaa" }, onParam)));
-      expect(asked).toEqual(["/api/datasets/7/versions/?limit=1000"]);
+      expect(asked).toEqual([`/api/datasets/${churn.id}/versions/?limit=1000`]);
       const select = dom.container.querySelector<HTMLSelectElement>("#param-d-version") as HTMLSelectElement;
       expect([...select.options].map((o) => o.textContent)).toEqual(["latest (read anew on every run)", "v2 · bbbbbbbbbbbb · 800 rows", "v1 · aaaaaaaaaaaa · 120 rows"]);
       expect(select.selectedOptions[0].textContent).toBe("v1 · aaaaaaaaaaaa · 120 rows"); // a digest prefix chosen earlier

@@ -130,7 +130,7 @@ def remove_member(workspace: int, user: int) -> dict[str, Any]:
     """Remove a member through the workspaces service (which closes their sockets)."""
     from designer.workspaces.services import remove_member as remove
 
-    remove(Membership.objects.get(workspace_id=workspace, user_id=user))
+    remove(None, Membership.objects.get(workspace_id=workspace, user_id=user))
     return {"removed": True}
 
 
@@ -233,7 +233,7 @@ def change_role(workspace: int, user: int, role: str) -> dict[str, Any]:
     """Change a member's role through the workspaces service."""
     from designer.workspaces.services import change_role as change
 
-    change(Membership.objects.get(workspace_id=workspace, user_id=user), role)
+    change(None, Membership.objects.get(workspace_id=workspace, user_id=user), role)
     return {"role": role}
 
 
