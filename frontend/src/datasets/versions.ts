@@ -7,7 +7,7 @@ import { fmt } from "../runs/charts";
 /** "v3 · 9f2c01ab77e0 · 800 rows · Mar 4, 2026, 10:12 AM": `number` counts from the oldest. */
 export function versionLabel(version: DatasetVersion, number: number): string {
   const when = version.created_at ? ` · ${new Date(version.created_at).toLocaleString()}` : "";
-  return `v${number} · ${version.digest.slice(0, 12)} · ${fmt(version.rows)} rows${when}`;
+  return `v${number} · ${version.digest.slice(0, 12)} · ${fmt(version.rows)} row${version.rows === 1 ? "" : "s"}${when}`;
 }
 
 /** A dataset's versions, newest first (up to 1,000); empty while loading or without a dataset. */

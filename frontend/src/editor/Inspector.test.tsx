@@ -242,15 +242,15 @@ describe("Inspector of a registered dataset", () => {
     const asked: string[] = [];
     vi.stubGlobal("fetch", vi.fn(async (url: string) => {
       asked.push(url);
-      return new Response(JSON.stringify({ count: 2, next: null, results: [version("b".repeat(64), 800), version("a".repeat(64), 120)] }), { headers: { "Content-Type": "application/json" } });
+      return new Response(JSON.stringify({ count: 2, next: null, results: [version("b".repeat(64), 800), version("a".repeat(64), 1)] }), { headers: { "Content-Type": "application/json" } });
     }));
     const onParam = vi.fn<(name: string, value: ParamValue | undefined) => void>();
     try {
       await act(async () => dom.root.render(reader({ name: "churn", version: "aaaa" }, onParam)));
       expect(asked).toEqual([`/api/datasets/${churn.id}/versions/?limit=1000`]);
       const select = dom.container.querySelector<HTMLSelectElement>("#param-d-version") as HTMLSelectElement;
-      expect([...select.options].map((o) => o.textContent)).toEqual(["latest (read anew on every run)", "v2 · bbbbbbbbbbbb · 800 rows", "v1 · aaaaaaaaaaaa · 120 rows"]);
-      expect(select.selectedOptions[0].textContent).toBe("v1 · aaaaaaaaaaaa · 120 rows"); // a digest prefix chosen earlier
+      expect([...select.options].map((o) => o.textContent)).toEqual(["latest (read anew on every run)", "v2 · bbbbbbbbbbbb · 800 rows", "v1 · aaaaaaaaaaaa · 1 row"]);
+      expect(select.selectedOptions[0].textContent).toBe("v1 · aaaaaaaaaaaa · 1 row"); // a digest prefix chosen earlier
       act(() => pick(select, ""));
       expect(onParam).toHaveBeenLastCalledWith("version", null);
 
