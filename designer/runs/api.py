@@ -168,7 +168,7 @@ class GraphMetricsView(RunsView):
 
     policy = {"GET": Role.VIEWER}
 
-    @extend_schema(parameters=PAGE_PARAMS, responses=paginated(RunMetricsSerializer))
+    @extend_schema(responses=paginated(RunMetricsSerializer))
     def get(self, request: Request, pk: int) -> Response:
         self.scoped_object(Graph.objects.all(), pk, "Graph")
         runs = (

@@ -335,8 +335,10 @@ class StartSweepSerializer(StrictSerializer):
 
     parameters = serializers.DictField(
         child=serializers.ListField(child=ScalarField(), min_length=1, max_length=25),
+        required=False,
+        default=dict,
         help_text="Pipeline parameter → the values to try; one run per combination (at most "
-        "25 runs). Parameters not named take their defaults.",
+        "25 runs). Parameters not named take their defaults (none named: one run).",
     )
     bypass_cache = serializers.BooleanField(required=False, default=False)
 

@@ -2785,8 +2785,8 @@ export interface components {
         };
         /** @description Body of a parameter sweep: the values to try per pipeline parameter. */
         StartSweepRequest: {
-            /** @description Pipeline parameter → the values to try; one run per combination (at most 25 runs). Parameters not named take their defaults. */
-            parameters: {
+            /** @description Pipeline parameter → the values to try; one run per combination (at most 25 runs). Parameters not named take their defaults (none named: one run). */
+            parameters?: {
                 [key: string]: ((string | null) | number | boolean)[];
             };
             /** @default false */
@@ -6078,7 +6078,7 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody: {
+        requestBody?: {
             content: {
                 "application/json": components["schemas"]["StartSweepRequest"];
             };
