@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import os
 
-MB = 1024 * 1024
+from designer.engine.memory import MB
+
 SETTING = "DESIGNER_MIN_FREE_DISK_MB"  # how the server's operators set it (messages name it)
 
 

@@ -75,14 +75,19 @@ def this_process() -> Sender:
         return _senders[pid]
 
 
+def mail_on() -> bool:
+    """Whether this server sends mail (EMAIL_HOST or another backend than the dummy one)."""
+    return bool(settings.EMAIL_BACKEND != DISABLED)
+
+
 def start(**_: Any) -> None:
     """Start this process's sender now when the server sends mail (a server or Celery worker
     starting: it mails the failures an earlier process left untold, then waits for runs)."""
-    if settings.EMAIL_BACKEND != DISABLED:
+    if mail_on():
         this_process()
 
 
 def run_finished(sender: Any, run_id: int, status: str, **kwargs: Any) -> None:
     """Receiver of runs.signals.run_finished: queue a failed or succeeded run for its notice."""
-    if settings.EMAIL_BACKEND != DISABLED and status in ("failed", "succeeded"):
+    if mail_on() and status in ("failed", "succeeded"):
         this_process().put(run_id)

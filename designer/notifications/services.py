@@ -4,11 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.conf import settings
-
 from designer.graphs.models import Graph
 from designer.notifications.models import Watch, WatchScope
-from designer.notifications.sender import DISABLED
+from designer.notifications.sender import mail_on
 
 
 def watch_state(user: Any, graph: Graph) -> dict[str, Any]:
@@ -19,7 +17,7 @@ def watch_state(user: Any, graph: Graph) -> dict[str, Any]:
         "scope": watch.scope if watch else WatchScope.OTHERS,
         "recovered": watch.recovered if watch else True,
         "has_email": bool(user.email),
-        "mail_enabled": settings.EMAIL_BACKEND != DISABLED,
+        "mail_enabled": mail_on(),
     }
 
 

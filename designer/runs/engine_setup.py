@@ -130,6 +130,11 @@ def container_runner(capacity: int) -> DockerRunner:
     )
 
 
+def worker_memory_limit() -> int:
+    """Bytes a step's worker (local or a Celery pool process) may hold; 0: no bound."""
+    return int(settings.DESIGNER_WORKER_MAX_MEMORY_MB) * MB
+
+
 def step_runner(workers: int, preload: Sequence[str], *, started: bool = False) -> RoutingRunner:
     """Warm local worker processes, and containers for the steps that name an image.
 
@@ -141,7 +146,7 @@ def step_runner(workers: int, preload: Sequence[str], *, started: bool = False) 
         workers,
         preload=preload,
         env=store_environment(),
-        memory_limit=settings.DESIGNER_WORKER_MAX_MEMORY_MB * MB or None,
+        memory_limit=worker_memory_limit() or None,
     )
     if started:
         local.start()

@@ -16,7 +16,7 @@ from django.conf import settings
 
 from designer.api_errors import ApiError
 from designer.engine import diskspace
-from designer.engine.diskspace import MB
+from designer.engine.memory import MB
 from designer.sizes import size_text
 
 USAGE_SECONDS = 60.0  # how old a workspace's measured storage may be when a check uses it

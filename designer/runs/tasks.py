@@ -26,7 +26,6 @@ from celery.signals import (
     worker_shutdown,
 )
 from celery.worker.request import Request
-from django.conf import settings
 from django.db import InterfaceError, OperationalError, close_old_connections, connection
 
 from designer.engine import memory
@@ -75,7 +74,7 @@ def preload(**_: Any) -> None:
 def watch_memory(**_: Any) -> None:
     """A pool process past DESIGNER_WORKER_MAX_MEMORY_MB reports its step as out of memory and
     ends (Celery starts another), as the local runner stops its workers (decision 0074)."""
-    limit = settings.DESIGNER_WORKER_MAX_MEMORY_MB * memory.MB
+    limit = engine_setup.worker_memory_limit()
     if limit:
         os.environ[memory.LIMIT_VARIABLE] = str(limit)  # what a step may use (the Join asks)
         threading.Thread(target=_watch, args=(limit,), daemon=True, name="worker-memory").start()
