@@ -74,6 +74,7 @@ ERROR_MEANINGS = {
     422: "The request is well-formed but cannot be honoured.",
     428: "The request needs a precondition header (If-Match).",
     429: "Too many calls: wait the seconds the Retry-After header gives.",
+    503: "A service the server needs (the mail server) did not answer: nothing was changed.",
     507: "The server's disk is nearly full (below DESIGNER_MIN_FREE_DISK_MB free): nothing was "
     "saved.",
 }

@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "designer.endpoints",
     "designer.activity",
     "designer.notifications",
+    "designer.accounts",
     "designer.realtime",
     "designer.pages",
 ]

@@ -17,6 +17,7 @@ urlpatterns = [
     path("api/", include("designer.endpoints.urls")),
     path("api/", include("designer.activity.urls")),
     path("api/", include("designer.notifications.urls")),
+    path("", include("designer.accounts.urls")),
     path("", include("designer.pages.urls")),
 ]
 

@@ -18,6 +18,9 @@ class Action(models.TextChoices):
     MEMBER_ADDED = "member_added", "Member added"
     MEMBER_REMOVED = "member_removed", "Member removed"
     MEMBER_ROLE_CHANGED = "member_role_changed", "Member's role changed"
+    MEMBER_JOINED = "member_joined", "Member joined by invitation"
+    INVITATION_SENT = "invitation_sent", "Invitation sent"
+    INVITATION_REVOKED = "invitation_revoked", "Invitation revoked"
     ENDPOINT_PUBLISHED = "endpoint_published", "Endpoint published"
     ENDPOINT_VERSION_PUBLISHED = "endpoint_version_published", "Endpoint version published"
     ENDPOINT_CHANGED = "endpoint_changed", "Endpoint changed"
@@ -37,6 +40,7 @@ class TargetKind(models.TextChoices):
 
     WORKSPACE = "workspace", "Workspace"
     MEMBER = "member", "Member"
+    INVITATION = "invitation", "Invitation"
     ENDPOINT = "endpoint", "Endpoint"
     KEY = "key", "Endpoint key"
     SCHEDULE = "schedule", "Schedule"

@@ -6,6 +6,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.mail import EmailMessage
+from django.http import HttpRequest
 
 from designer.notifications.models import NoticeKind
 from designer.runs.models import Run, StepStatus
@@ -40,10 +41,13 @@ def failed_steps(run: Run) -> list[str]:
     ]
 
 
-def link(path: str) -> str:
-    """An absolute link to a page with DESIGNER_PUBLIC_URL, else the path to open by hand."""
+def link(path: str, request: HttpRequest | None = None) -> str:
+    """An absolute link to a page with DESIGNER_PUBLIC_URL, else with the host `request` came
+    to (Django checks it against ALLOWED_HOSTS), else the path to open by hand."""
     base = settings.DESIGNER_PUBLIC_URL
-    return f"{base}{path}" if base else f"{path} on your Designer server"
+    if base:
+        return f"{base}{path}"
+    return request.build_absolute_uri(path) if request else f"{path} on your Designer server"
 
 
 def notice(run: Run, kind: str, failed_before: int | None, to: str) -> EmailMessage:

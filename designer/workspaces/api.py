@@ -10,6 +10,10 @@ from rest_framework import exceptions, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from designer.accounts import services as accounts
+from designer.accounts.models import Invitation
+from designer.accounts.serializers import InvitationSerializer
+from designer.api_errors import error_responses
 from designer.workspaces import services
 from designer.workspaces.models import ApiToken, Membership, Role, Workspace
 from designer.workspaces.pagination import paginated, paginated_response
@@ -19,6 +23,7 @@ from designer.workspaces.serializers import (
     InviteSerializer,
     MembershipSerializer,
     MeSerializer,
+    MeUpdatedSerializer,
     MeUpdateSerializer,
     NewTokenSerializer,
     RoleSerializer,
@@ -40,7 +45,8 @@ def _roles(user: Any) -> dict[int, str]:
 
 
 class MeView(JSONView):
-    """The signed-in user with their memberships; they set their own e-mail address."""
+    """The signed-in user with their memberships; they change their e-mail address (confirmed by
+    a mailed link) or clear it."""
 
     policy = {"GET": USER, "PATCH": SESSION}
 
@@ -48,12 +54,17 @@ class MeView(JSONView):
     def get(self, request: Request) -> Response:
         return Response(MeSerializer(_me(request.user)).data)
 
-    @extend_schema(request=MeUpdateSerializer, responses=MeSerializer, operation_id="me_update")
+    @extend_schema(
+        request=MeUpdateSerializer,
+        responses={200: MeUpdatedSerializer, **error_responses(409, 503)},
+        operation_id="me_update",
+    )
     def patch(self, request: Request) -> Response:
         body = MeUpdateSerializer(data=request.data)
         body.is_valid(raise_exception=True)
-        services.set_email(request.user, body.validated_data["email"])
-        return Response(MeSerializer(_me(request.user)).data)
+        sent_to = accounts.change_address(request.user, body.validated_data["email"], request)
+        data = {**MeSerializer(_me(request.user)).data, "confirmation_sent_to": sent_to}
+        return Response(data)
 
 
 def _me(user: Any) -> Any:
@@ -113,7 +124,8 @@ class WorkspaceDetailView(JSONView):
 
 
 class MemberListView(JSONView):
-    """A workspace's members; owners invite existing users by username or email."""
+    """A workspace's members; owners add users by username or e-mail, or mail an invitation to
+    an address no account has."""
 
     policy = {"GET": Role.VIEWER, "POST": Role.OWNER}
 
@@ -123,13 +135,24 @@ class MemberListView(JSONView):
         qs = Membership.objects.filter(workspace_id=pk).select_related("user").order_by("id")
         return paginated_response(self, qs, MembershipSerializer)
 
-    @extend_schema(request=InviteSerializer, responses={201: MembershipSerializer})
+    @extend_schema(
+        request=InviteSerializer,
+        responses={
+            201: MembershipSerializer,
+            202: InvitationSerializer,
+            **error_responses(409, 429, 503),
+        },
+    )
     def post(self, request: Request, pk: int) -> Response:
         membership = self.authorize(pk, "Workspace", pk)
         body = InviteSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         data = body.validated_data
-        added = services.add_member(request.user, membership.workspace, data["user"], data["role"])
+        added = accounts.add_or_invite(
+            request.user, membership.workspace, data["user"], data["role"], request
+        )
+        if isinstance(added, Invitation):
+            return Response(InvitationSerializer(added).data, status=status.HTTP_202_ACCEPTED)
         return Response(MembershipSerializer(added).data, status=status.HTTP_201_CREATED)
 
 

@@ -168,9 +168,24 @@ class MeUpdateSerializer(StrictSerializer):
     email = serializers.EmailField(
         max_length=254,
         allow_blank=True,
-        help_text="Where run notices of the pipelines you watch go (blank: none). An address "
-        "another account has is refused.",
+        help_text="Where run notices of the pipelines you watch go, and the address owners can "
+        "invite you by. A new address is set once the link mailed to it is opened (blank clears "
+        "it at once); an address another account has is refused.",
     )
+
+
+class MeUpdatedSerializer(MeSerializer):
+    """The signed-in user after a change, and where a confirmation link went."""
+
+    confirmation_sent_to = serializers.EmailField(
+        read_only=True,
+        allow_blank=True,
+        help_text="The new address a confirmation link was mailed to; `email` stays as it was "
+        "until the link is opened. Blank: nothing to confirm.",
+    )
+
+    class Meta(MeSerializer.Meta):
+        fields = [*MeSerializer.Meta.fields, "confirmation_sent_to"]
 
 
 class InviteSerializer(StrictSerializer):
@@ -178,7 +193,8 @@ class InviteSerializer(StrictSerializer):
 
     user = serializers.CharField(
         max_length=254,
-        help_text="The e-mail address of an existing user, or the username of someone you "
+        help_text="An e-mail address (an account with it is added; to any other address an "
+        "invitation is mailed, when the server sends mail), or the username of someone you "
         "already share a workspace with.",
     )
     role = serializers.ChoiceField(choices=Role.choices)

@@ -153,16 +153,6 @@ def remove_member(actor: Any, membership: Membership) -> None:
     disconnect_member(membership.workspace_id, membership.user_id)
 
 
-def set_email(user: Any, email: str) -> None:
-    """Set a user's own e-mail address (blank: none); one another account has is refused, since
-    invites find a user by address."""
-    taken = get_user_model().objects.filter(email__iexact=email).exclude(pk=user.pk).exists()
-    if email and taken:
-        raise exceptions.ValidationError({"email": ["Another account has this address."]})
-    user.email = email
-    user.save(update_fields=["email"])
-
-
 def create_token(user: Any, name: str) -> tuple[ApiToken, str]:
     """Create a personal API token; returns the row and the raw token (shown once)."""
     raw, prefix, digest = new_token()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import time
 
 import pytest
 from playwright.sync_api import Page, expect
@@ -14,6 +15,17 @@ from tests.e2e.test_runs import BROKEN, run_and_wait, with_script
 from tests.support.smtp import Inbox
 
 pytestmark = pytest.mark.e2e
+
+
+def confirmation_link(inbox: Inbox, address: str) -> str:
+    """The link of the newest mail to `address` (waiting for it)."""
+    deadline = time.monotonic() + 30
+    while not inbox.to(address):
+        assert time.monotonic() < deadline, f"no mail to {address}"
+        time.sleep(0.1)
+    found = re.search(r"(http\S+/accounts/\S+/)", inbox.to(address)[-1].get_content())
+    assert found
+    return found.group(1)
 
 
 def test_a_member_sets_an_address_watches_a_pipeline_and_follows_the_mail_to_the_failed_run(
@@ -32,7 +44,12 @@ def test_a_member_sets_an_address_watches_a_pipeline_and_follows_the_mail_to_the
     page.wait_for_url(f"{server.url}/tokens/")
     page.get_by_test_id("account-email").fill("alice.notices@example.com")
     page.get_by_test_id("account-email-save").click()
-    expect(page.get_by_text("Run notices go to alice.notices@example.com.")).to_be_visible()
+    expect(page.get_by_test_id("account-email-pending")).to_contain_text(
+        "alice.notices@example.com"
+    )
+    page.goto(confirmation_link(inbox, "alice.notices@example.com"))
+    page.get_by_test_id("confirm-address").click()
+    expect(page.get_by_test_id("address-confirmed")).to_contain_text("alice.notices@example.com")
 
     page.goto(f"{server.url}/graphs/{graph}/runs/")
     page.get_by_test_id("watch-button").click()
@@ -58,4 +75,4 @@ def test_a_member_sets_an_address_watches_a_pipeline_and_follows_the_mail_to_the
     expect(page.get_by_label("Every run, mine included")).to_be_checked()
     page.get_by_test_id("watch-stop").click()
     expect(page.get_by_test_id("watch-button")).to_have_text("Watch")
-    api(page, server, "PATCH", "/api/me/", {"email": "alice@example.com"})
+    api(page, server, "PATCH", "/api/me/", {"email": ""})

@@ -59,4 +59,13 @@ describe("entryText", () => {
     expect(entryText(entry({ target_name: "B", details: { from: "A", to: "B" } }))).toBe("alice renamed the workspace from “A” to “B”");
     expect(entryText(entry({ action: "member_added", target_kind: "member", target_name: "bob", details: { role: "viewer" } }))).toBe("alice added bob as viewer");
   });
+
+  it("tells an invitation sent, revoked and accepted", () => {
+    const invitation = { target_kind: "invitation", target_name: "new@corp.com", details: { role: "editor" } } as const;
+    expect(entryText(entry({ ...invitation, action: "invitation_sent" }))).toBe("alice invited new@corp.com as editor");
+    expect(entryText(entry({ ...invitation, action: "invitation_revoked" }))).toBe("alice revoked the invitation of new@corp.com");
+    const joined = entry({ action: "member_joined", actor_name: "newbie", target_kind: "member", target_name: "newbie", details: { role: "editor", invited_by: "alice" } });
+    expect(entryText(joined)).toBe("newbie joined as editor, invited by alice");
+    expect(entryText({ ...joined, details: { role: "viewer", invited_by: "" } })).toBe("newbie joined as viewer");
+  });
 });

@@ -7,6 +7,9 @@ export const ACTION_LABELS: Record<ActivityAction, string> = {
   member_added: "Member added",
   member_removed: "Member removed",
   member_role_changed: "Role changed",
+  member_joined: "Member joined",
+  invitation_sent: "Invitation sent",
+  invitation_revoked: "Invitation revoked",
   endpoint_published: "Endpoint published",
   endpoint_version_published: "Endpoint version published",
   endpoint_changed: "Endpoint changed",
@@ -68,6 +71,12 @@ export function entryText(entry: ActivityEntry): string {
       return `${who} added ${name} as ${value(d.role)}`;
     case "member_removed":
       return `${who} removed ${name} (${value(d.role)})`;
+    case "member_joined":
+      return `${who} joined as ${value(d.role)}${d.invited_by ? `, invited by ${String(d.invited_by)}` : ""}`;
+    case "invitation_sent":
+      return `${who} invited ${name} as ${value(d.role)}`;
+    case "invitation_revoked":
+      return `${who} revoked the invitation of ${name}`;
     case "member_role_changed":
       return `${who} changed ${name}'s role from ${value(d.from)} to ${value(d.to)}`;
     case "endpoint_published":

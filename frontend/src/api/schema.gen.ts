@@ -657,14 +657,20 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** @description The signed-in user with their memberships; they set their own e-mail address. */
+        /**
+         * @description The signed-in user with their memberships; they change their e-mail address (confirmed by
+         *     a mailed link) or clear it.
+         */
         get: operations["me"];
         put?: never;
         post?: never;
         delete?: never;
         options?: never;
         head?: never;
-        /** @description The signed-in user with their memberships; they set their own e-mail address. */
+        /**
+         * @description The signed-in user with their memberships; they change their e-mail address (confirmed by
+         *     a mailed link) or clear it.
+         */
         patch: operations["me_update"];
         trace?: never;
     };
@@ -1073,6 +1079,40 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/workspaces/{id}/invitations/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description A workspace's invitations not yet accepted or revoked, newest first (owners). */
+        get: operations["invitations_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/workspaces/{id}/invitations/{invitation_id}/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** @description One pending invitation: owners revoke it, and its link stops working. */
+        delete: operations["workspaces_invitations_destroy"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/workspaces/{id}/members/": {
         parameters: {
             query?: never;
@@ -1080,10 +1120,16 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** @description A workspace's members; owners invite existing users by username or email. */
+        /**
+         * @description A workspace's members; owners add users by username or e-mail, or mail an invitation to
+         *     an address no account has.
+         */
         get: operations["members_list"];
         put?: never;
-        /** @description A workspace's members; owners invite existing users by username or email. */
+        /**
+         * @description A workspace's members; owners add users by username or e-mail, or mail an invitation to
+         *     an address no account has.
+         */
         post: operations["workspaces_members_create"];
         delete?: never;
         options?: never;
@@ -1163,6 +1209,9 @@ export interface components {
          *     * `member_added` - Member added
          *     * `member_removed` - Member removed
          *     * `member_role_changed` - Member's role changed
+         *     * `member_joined` - Member joined by invitation
+         *     * `invitation_sent` - Invitation sent
+         *     * `invitation_revoked` - Invitation revoked
          *     * `endpoint_published` - Endpoint published
          *     * `endpoint_version_published` - Endpoint version published
          *     * `endpoint_changed` - Endpoint changed
@@ -1177,7 +1226,7 @@ export interface components {
          *     * `dataset_archived` - Dataset archived
          * @enum {string}
          */
-        ActivityActionEnum: "workspace_renamed" | "member_added" | "member_removed" | "member_role_changed" | "endpoint_published" | "endpoint_version_published" | "endpoint_changed" | "endpoint_deleted" | "key_created" | "key_revoked" | "schedule_created" | "schedule_changed" | "schedule_deleted" | "graph_deleted" | "dataset_deleted" | "dataset_archived";
+        ActivityActionEnum: "workspace_renamed" | "member_added" | "member_removed" | "member_role_changed" | "member_joined" | "invitation_sent" | "invitation_revoked" | "endpoint_published" | "endpoint_version_published" | "endpoint_changed" | "endpoint_deleted" | "key_created" | "key_revoked" | "schedule_created" | "schedule_changed" | "schedule_deleted" | "graph_deleted" | "dataset_deleted" | "dataset_archived";
         /**
          * @description One action: when, who (`actor` is null once that user is deleted; `actor_name` stays),
          *     what, on which target (its name as it was then) and what changed.
@@ -1201,6 +1250,7 @@ export interface components {
         /**
          * @description * `workspace` - Workspace
          *     * `member` - Member
+         *     * `invitation` - Invitation
          *     * `endpoint` - Endpoint
          *     * `key` - Endpoint key
          *     * `schedule` - Schedule
@@ -1208,7 +1258,7 @@ export interface components {
          *     * `dataset` - Dataset
          * @enum {string}
          */
-        ActivityTargetKindEnum: "workspace" | "member" | "endpoint" | "key" | "schedule" | "graph" | "dataset";
+        ActivityTargetKindEnum: "workspace" | "member" | "invitation" | "endpoint" | "key" | "schedule" | "graph" | "dataset";
         /** @description One attempt of a step. */
         Attempt: {
             /** @description 1 for the first try (0: lines before any). */
@@ -1816,9 +1866,24 @@ export interface components {
          * @enum {string}
          */
         InterfaceParameterTypeEnum: "int" | "float" | "bool" | "string";
+        /** @description A pending invitation (never its link: only the invited address received that). */
+        Invitation: {
+            readonly id: number;
+            /** Format: email */
+            email: string;
+            role: components["schemas"]["RoleEnum"];
+            /** @description The username of the owner who sent it (blank: the account was deleted). */
+            readonly invited_by: string;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            expires_at: string;
+            /** @description Whether its link no longer works (invite again to renew it). */
+            readonly expired: boolean;
+        };
         /** @description Body of inviting a user (by username or email) into a workspace. */
         InviteRequest: {
-            /** @description The e-mail address of an existing user, or the username of someone you already share a workspace with. */
+            /** @description An e-mail address (an account with it is added; to any other address an invitation is mailed, when the server sends mail), or the username of someone you already share a workspace with. */
             user: string;
             role: components["schemas"]["RoleEnum"];
         };
@@ -1981,8 +2046,21 @@ export interface components {
         };
         /** @description Body of changing the signed-in user's own account: their e-mail address. */
         MeUpdateRequest: {
-            /** @description Where run notices of the pipelines you watch go (blank: none). An address another account has is refused. */
+            /** @description Where run notices of the pipelines you watch go, and the address owners can invite you by. A new address is set once the link mailed to it is opened (blank clears it at once); an address another account has is refused. */
             email: string;
+        };
+        /** @description The signed-in user after a change, and where a confirmation link went. */
+        MeUpdated: {
+            readonly id: number;
+            /** @description Required. 150 characters or fewer. Letters, digits and @/./+/-/_ only. */
+            username: string;
+            first_name: string;
+            last_name: string;
+            /** Email address */
+            email: string;
+            readonly memberships: components["schemas"]["MeMembership"][];
+            /** @description The new address a confirmation link was mailed to; `email` stays as it was until the link is opened. Blank: nothing to confirm. */
+            readonly confirmation_sent_to: string;
         };
         /** @description A member of a workspace and their role. */
         Membership: {
@@ -2224,6 +2302,15 @@ export interface components {
             /** Format: uri */
             previous: string | null;
             results: components["schemas"]["GraphSummary"][];
+        };
+        /** @description A page of Invitation items. */
+        PaginatedInvitationList: {
+            count: number;
+            /** Format: uri */
+            next: string | null;
+            /** Format: uri */
+            previous: string | null;
+            results: components["schemas"]["Invitation"][];
         };
         /** @description A page of InvocationSummary items. */
         PaginatedInvocationSummaryList: {
@@ -6931,7 +7018,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["Me"];
+                    "application/json": components["schemas"]["MeUpdated"];
                 };
             };
             /** @description The request is invalid; `issues` names every problem. */
@@ -6961,6 +7048,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description The request conflicts with the object's state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description The request body is too large. */
             413: {
                 headers: {
@@ -6981,6 +7077,15 @@ export interface operations {
             };
             /** @description Too many calls: wait the seconds the Retry-After header gives. */
             429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A service the server needs (the mail server) did not answer: nothing was changed. */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -8628,7 +8733,7 @@ export interface operations {
         parameters: {
             query?: {
                 /** @description Only this action. */
-                action?: "dataset_archived" | "dataset_deleted" | "endpoint_changed" | "endpoint_deleted" | "endpoint_published" | "endpoint_version_published" | "graph_deleted" | "key_created" | "key_revoked" | "member_added" | "member_removed" | "member_role_changed" | "schedule_changed" | "schedule_created" | "schedule_deleted" | "workspace_renamed";
+                action?: "dataset_archived" | "dataset_deleted" | "endpoint_changed" | "endpoint_deleted" | "endpoint_published" | "endpoint_version_published" | "graph_deleted" | "invitation_revoked" | "invitation_sent" | "key_created" | "key_revoked" | "member_added" | "member_joined" | "member_removed" | "member_role_changed" | "schedule_changed" | "schedule_created" | "schedule_deleted" | "workspace_renamed";
                 /** @description Only what this user did. */
                 user?: number;
                 /** @description Items per page (a larger number gets 1000). */
@@ -9521,6 +9626,143 @@ export interface operations {
             };
         };
     };
+    invitations_list: {
+        parameters: {
+            query?: {
+                /** @description Items per page (a larger number gets 1000). */
+                limit?: number;
+                /** @description Items to skip. */
+                offset?: number;
+            };
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PaginatedInvitationList"];
+                };
+            };
+            /** @description The request is invalid; `issues` names every problem. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not signed in, or the token or key is invalid or revoked. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Signed in, but the role in the workspace is too low. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such object, or not visible to the caller. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many calls: wait the seconds the Retry-After header gives. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    workspaces_invitations_destroy: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+                invitation_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description No response body */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The request is invalid; `issues` names every problem. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not signed in, or the token or key is invalid or revoked. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Signed in, but the role in the workspace is too low. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such object, or not visible to the caller. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many calls: wait the seconds the Retry-After header gives. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
     members_list: {
         parameters: {
             query?: {
@@ -9606,6 +9848,14 @@ export interface operations {
                     "application/json": components["schemas"]["Membership"];
                 };
             };
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Invitation"];
+                };
+            };
             /** @description The request is invalid; `issues` names every problem. */
             400: {
                 headers: {
@@ -9642,6 +9892,15 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
+            /** @description The request conflicts with the object's state. */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
             /** @description The request body is too large. */
             413: {
                 headers: {
@@ -9662,6 +9921,15 @@ export interface operations {
             };
             /** @description Too many calls: wait the seconds the Retry-After header gives. */
             429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description A service the server needs (the mail server) did not answer: nothing was changed. */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };

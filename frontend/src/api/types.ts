@@ -15,6 +15,8 @@ export type Issue = Schemas["Issue"];
 export type User = Schemas["User"];
 /** The signed-in user with their e-mail address (only they see it) and memberships. */
 export type Me = Schemas["Me"];
+export type MeUpdated = Schemas["MeUpdated"];
+export type Invitation = Schemas["Invitation"];
 /** The caller's watch of a pipeline: mails when its runs fail (or recover). */
 export type Watch = Schemas["Watch"];
 export type WatchScope = Watch["scope"];

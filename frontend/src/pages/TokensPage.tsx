@@ -2,36 +2,51 @@
 // shown once with a copy button and a curl line; list; revoke).
 import { useCallback, useEffect, useState } from "react";
 import { api, errorMessage, items } from "../api/client";
-import type { ApiToken, Me, NewApiToken } from "../api/types";
+import type { ApiToken, Me, MeUpdated, NewApiToken } from "../api/types";
 import { SecretReveal } from "../ui/SecretReveal";
 import { Shell } from "../ui/Shell";
 import { useToast } from "../ui/toasts";
 
 const when = (iso: string | null) => (iso ? new Date(iso).toLocaleString() : "never");
 
-/** The address run notices of watched pipelines go to (there is no other profile page). */
+/** The address run notices of watched pipelines go to, and owners invite by; a new one is set once the link mailed
+ * to it is opened. */
 function EmailForm() {
   const toast = useToast();
   const [email, setEmail] = useState<string | null>(null);
+  const [pending, setPending] = useState("");
   useEffect(() => {
     api.get<Me>("/api/me/").then((me) => setEmail(me.email ?? "")).catch((err) => toast(errorMessage(err), "error"));
   }, [toast]);
   const save = async (e: React.FormEvent) => {
     e.preventDefault();
     try {
-      const me = await api.patch<Me>("/api/me/", { email: (email ?? "").trim() });
-      setEmail(me.email ?? "");
-      toast(me.email ? `Run notices go to ${me.email}.` : "No e-mail address: no run notices.", "success");
+      const me = await api.patch<MeUpdated>("/api/me/", { email: (email ?? "").trim() });
+      setPending(me.confirmation_sent_to);
+      if (me.confirmation_sent_to) {
+        toast(`We mailed a link to ${me.confirmation_sent_to}: open it to confirm the address.`, "success");
+      } else {
+        setEmail(me.email ?? "");
+        toast(me.email ? `Run notices go to ${me.email}.` : "No e-mail address: no run notices.", "success");
+      }
     } catch (err) {
       toast(errorMessage(err), "error");
     }
   };
   if (email === null) return null;
   return (
-    <form className="inline-form" onSubmit={(e) => void save(e)}>
-      <input type="email" placeholder="you@example.com" value={email} onChange={(e) => setEmail(e.target.value)} aria-label="E-mail address" maxLength={254} data-testid="account-email" />
-      <button type="submit" data-testid="account-email-save">Save address</button>
-    </form>
+    <>
+      <form className="inline-form" onSubmit={(e) => void save(e)}>
+        <input type="email" placeholder="you@example.com" value={email} onChange={(e) => setEmail(e.target.value)} aria-label="E-mail address" maxLength={254} data-testid="account-email" />
+        <button type="submit" data-testid="account-email-save">Save address</button>
+      </form>
+      {pending && (
+        <p className="muted" data-testid="account-email-pending">
+          Waiting for you to open the link mailed to {pending} (it works for 3 days, while you are signed in as this account). Until
+          then your address stays as it was.
+        </p>
+      )}
+    </>
   );
 }
 

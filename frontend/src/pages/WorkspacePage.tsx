@@ -1,7 +1,7 @@
 // One workspace: its graphs (create, rename, duplicate, delete, import, export) and its members.
 import { useCallback, useEffect, useRef, useState } from "react";
 import { api, errorMessage, items } from "../api/client";
-import type { GraphSummary, Membership, Storage, Workspace } from "../api/types";
+import type { GraphSummary, Invitation, Membership, Storage, Workspace } from "../api/types";
 import { mayEdit } from "../api/useWorkspace";
 import { linkProps, navigate } from "../router";
 import { ListFooter } from "../ui/ListFooter";
@@ -10,6 +10,7 @@ import { Shell } from "../ui/Shell";
 import { useToast } from "../ui/toasts";
 import { usePagedList } from "../ui/usePagedList";
 import { ExamplesDialog } from "./ExamplesDialog";
+import { Invitations } from "./Invitations";
 import { StorageLine } from "./StorageLine";
 
 const ROLES = ["viewer", "editor", "owner"];
@@ -24,6 +25,7 @@ export function WorkspacePage({ workspaceId }: { workspaceId: number }) {
   const [error, setError] = useState<string | null>(null);
   const [newName, setNewName] = useState("");
   const [invite, setInvite] = useState({ user: "", role: "editor" });
+  const [invitationsSent, setInvitationsSent] = useState(0);
   const [storage, setStorage] = useState<Storage | null>(null);
   const fileInput = useRef<HTMLInputElement>(null);
   const [choosingExample, setChoosingExample] = useState(false);
@@ -71,6 +73,24 @@ export function WorkspacePage({ workspaceId }: { workspaceId: number }) {
       graphList.reload();
     } catch (err) {
       toast(`Import failed: ${errorMessage(err)}`, "error");
+    }
+  };
+  const addMember = async (e: React.FormEvent) => {
+    e.preventDefault();
+    const user = invite.user.trim();
+    if (!user) return;
+    try {
+      const added = await api.post<Membership | Invitation>(`/api/workspaces/${workspaceId}/members/`, { user, role: invite.role });
+      if ("email" in added) {
+        toast(`No account has ${added.email}: an invitation was mailed to it.`, "success");
+        setInvitationsSent((n) => n + 1);
+      } else {
+        toast(`${added.user.username} added as ${added.role}.`, "success");
+        load();
+      }
+      setInvite({ ...invite, user: "" });
+    } catch (err) {
+      toast(errorMessage(err), "error");
     }
   };
   const isOwner = workspace?.role === "owner";
@@ -192,21 +212,15 @@ export function WorkspacePage({ workspaceId }: { workspaceId: number }) {
             </tbody>
           </table>
           {isOwner && (
-            <form
-              className="inline-form"
-              onSubmit={(e) => {
-                e.preventDefault();
-                if (invite.user.trim()) void act(() => api.post(`/api/workspaces/${workspaceId}/members/`, { user: invite.user.trim(), role: invite.role }), "Member added.");
-                setInvite({ ...invite, user: "" });
-              }}
-            >
-              <input type="text" placeholder="E-mail, or username of a colleague" title="Their e-mail address, or the username of someone you already share a workspace with" value={invite.user} onChange={(e) => setInvite({ ...invite, user: e.target.value })} aria-label="Username or email" />
+            <form className="inline-form" onSubmit={(e) => void addMember(e)}>
+              <input type="text" placeholder="E-mail, or username of a colleague" title="An e-mail address (someone without an account gets an invitation by mail), or the username of someone you already share a workspace with" value={invite.user} onChange={(e) => setInvite({ ...invite, user: e.target.value })} aria-label="Username or email" data-testid="invite-user" />
               <select value={invite.role} onChange={(e) => setInvite({ ...invite, role: e.target.value })} aria-label="Role">
                 {ROLES.map((r) => <option key={r}>{r}</option>)}
               </select>
-              <button type="submit">Add member</button>
+              <button type="submit" data-testid="invite-submit">Add member</button>
             </form>
           )}
+          {isOwner && <Invitations workspaceId={workspaceId} version={invitationsSent} />}
         </section>
       </div>
     </Shell>

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
@@ -15,6 +16,9 @@ from rest_framework.test import APIClient
 from designer.workspaces import services
 from designer.workspaces.models import Membership, Role, Workspace
 from tests.integration.api.database import use_file_sqlite
+from tests.support.smtp import Inbox, smtp_server
+
+PUBLIC = "https://designer.example.com"  # DESIGNER_PUBLIC_URL while `inbox` is in use
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -64,6 +68,17 @@ def make_team() -> Team:
 def fast_passwords(settings: Any) -> None:
     """Cheap password hashing: the tests are about the API, not key stretching."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def inbox(settings: Any) -> Iterator[Inbox]:
+    """The server's mail goes to a real SMTP server on loopback; links start with PUBLIC."""
+    with smtp_server() as inbox:
+        settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+        settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", inbox.port
+        settings.DEFAULT_FROM_EMAIL = "designer@example.com"
+        settings.DESIGNER_PUBLIC_URL = PUBLIC
+        yield inbox
 
 
 @pytest.fixture

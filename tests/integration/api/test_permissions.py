@@ -14,6 +14,7 @@ read only the invocations it made; anything else is the same 404 as for a missin
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -21,8 +22,10 @@ from django.contrib.auth import get_user_model
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.urls import URLPattern, URLResolver, get_resolver
+from django.utils import timezone
 from rest_framework.test import APIClient
 
+from designer.accounts.models import Invitation
 from designer.endpoints import services as endpoint_services
 from designer.graphs import services as graph_services
 from designer.graphs.analysis import plan_for_run
@@ -31,6 +34,7 @@ from designer.runs import services as run_services
 from designer.workspaces import services as ws_services
 from designer.workspaces.models import ROLE_RANK, Membership, Role, Workspace
 from designer.workspaces.permissions import SESSION, USER
+from designer.workspaces.tokens import hash_token
 from tests.integration.api.conftest import simple_document, token_client
 from tests.integration.endpoints.conftest import key_client, scoring_document
 
@@ -104,6 +108,14 @@ def build_world(name: str) -> World:
     schedule = endpoint_services.create_schedule(
         endpoint, owner, cron="0 6 * * *", parameters={"where": "a > 0"}
     )
+    invitation = Invitation.objects.create(
+        workspace=workspace,
+        email=f"{name}@invited.example",
+        role="viewer",
+        invited_by=owner,
+        token_hash=hash_token(f"{name}-invitation"),
+        expires_at=timezone.now() + timedelta(days=1),
+    )
     return World(
         workspace,
         owner,
@@ -123,6 +135,7 @@ def build_world(name: str) -> World:
             "invocations": call.pk,
             "endpoint-keys": keys["endpoint-key"][0].pk,
             "schedules": schedule.pk,
+            "invitation_id": invitation.pk,
             "name": "kept",
         },
         {who: raw for who, (_, raw) in keys.items()},

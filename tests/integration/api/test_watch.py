@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import socket
 import time
-from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
@@ -22,7 +21,7 @@ from designer.notifications.models import RunNotice
 from designer.notifications.sender import Sender
 from designer.runs.models import Run
 from designer.runs.signals import run_finished
-from tests.integration.api.conftest import Team, make_team
+from tests.integration.api.conftest import PUBLIC, Team, make_team
 from tests.integration.api.test_graphs import put_draft
 from tests.integration.api.test_runs import (
     FAILING,
@@ -33,10 +32,9 @@ from tests.integration.api.test_runs import (
     wait_for,
 )
 from tests.support.processes import free_port
-from tests.support.smtp import Inbox, smtp_server
+from tests.support.smtp import Inbox
 
 pytestmark = pytest.mark.django_db(transaction=True)
-PUBLIC = "https://designer.example.com"
 CHAIN = '"chain"'  # the pipeline's name as the mails quote it
 
 
@@ -44,17 +42,6 @@ CHAIN = '"chain"'  # the pipeline's name as the mails quote it
 def team_tx(transactional_db: None) -> Team:
     """A team in a database that background threads can see."""
     return make_team()
-
-
-@pytest.fixture
-def inbox(settings: Any) -> Iterator[Inbox]:
-    """The server's mail goes to a real SMTP server on loopback."""
-    with smtp_server() as inbox:
-        settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-        settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", inbox.port
-        settings.DEFAULT_FROM_EMAIL = "designer@example.com"
-        settings.DESIGNER_PUBLIC_URL = PUBLIC
-        yield inbox
 
 
 def wait_for_notice(run_id: int, timeout: float = 30.0) -> RunNotice:
@@ -216,27 +203,6 @@ def test_any_member_who_reads_a_pipeline_watches_it_and_chooses_what_to_be_told(
     assert viewer.delete(url).status_code == 204
     assert viewer.delete(url).status_code == 204  # not watching: nothing to do
     assert viewer.get(url).json()["watching"] is False
-
-
-def test_a_user_sets_their_own_address_from_a_signed_in_session(team_tx: Team) -> None:
-    user = team_tx.users["viewer"]
-    user.email = ""
-    user.save()
-    gid = make_graph(team_tx.client("editor"), team_tx.workspace.pk, chain_document(1))
-    assert team_tx.client("viewer").get(f"/api/graphs/{gid}/watch/").json()["has_email"] is False
-    refused = team_tx.client("viewer").patch("/api/me/", {"email": "v@x.org"}, format="json")
-    assert refused.status_code == 403  # an API token cannot change where mail goes
-    session = APIClient()
-    session.force_login(user)
-    assert (
-        session.patch("/api/me/", {"email": "v@x.org"}, format="json").json()["email"] == "v@x.org"
-    )
-    assert session.get(f"/api/graphs/{gid}/watch/").json()["has_email"] is True
-    taken = session.patch("/api/me/", {"email": "OWNER@example.com"}, format="json")
-    assert taken.status_code == 400 and taken.json()["issues"][0]["field"] == "email"
-    wrong = session.patch("/api/me/", {"email": "not an address"}, format="json")
-    assert wrong.status_code == 400 and wrong.json()["issues"][0]["field"] == "email"
-    assert session.patch("/api/me/", {"email": ""}, format="json").json()["email"] == ""
 
 
 def test_a_mail_server_that_never_answers_slows_no_run_not_even_one_finished_in_its_post(

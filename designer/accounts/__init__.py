@@ -1,0 +1,1 @@
+"""Accounts on a team server: confirmed e-mail addresses and invitations by e-mail."""

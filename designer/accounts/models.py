@@ -1,0 +1,42 @@
+"""A pending invitation into a workspace, for an e-mail address no account has yet."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+from designer.workspaces.models import Role, Workspace
+
+
+class Invitation(models.Model):
+    """An owner's invitation mailed to an address; the link's token is stored as a SHA-256 hash.
+
+    Deleted when it is accepted or revoked; an expired one is refused and replaced by a new
+    invitation to the same address.
+    """
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="invitations")
+    email = models.EmailField(max_length=254)
+    role = models.CharField(max_length=10, choices=Role.choices)
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    token_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["workspace", "email"], name="one_invitation_per_address"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.email} to {self.workspace} as {self.role}"
+
+    @property
+    def expired(self) -> bool:
+        """Whether the link no longer works."""
+        return self.expires_at <= timezone.now()
