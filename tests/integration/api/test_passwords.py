@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from email.message import EmailMessage
 from typing import Any
 
@@ -35,14 +36,22 @@ def no_throttle_left() -> None:
     cache.clear()
 
 
-@pytest.fixture
-def inbox(settings: Any) -> Iterator[Inbox]:
-    """The server sends mail, to a real SMTP server on loopback; links on PUBLIC."""
-    with smtp_server() as inbox:
+@contextmanager
+def sending_mail(settings: Any, kind: type[Inbox] = Inbox) -> Iterator[Inbox]:
+    """The server sends mail, to a real SMTP server (an Inbox of `kind`) on loopback; links
+    on PUBLIC."""
+    with smtp_server(kind) as inbox:
         settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
         settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", inbox.port
         settings.DEFAULT_FROM_EMAIL = "designer@example.com"
         settings.DESIGNER_PUBLIC_URL = PUBLIC
+        yield inbox
+
+
+@pytest.fixture
+def inbox(settings: Any) -> Iterator[Inbox]:
+    """The server sends mail to this inbox."""
+    with sending_mail(settings) as inbox:
         yield inbox
 
 
