@@ -70,7 +70,7 @@ class ResetForm(PasswordResetForm):
 class ResetConfirmView(auth_views.PasswordResetConfirmView):
     """Django's: the link sets the password once; then the username's sign-in lockout is lifted."""
 
-    def form_valid(self, form: SetPasswordForm) -> HttpResponse:  # type: ignore[type-arg]
+    def form_valid(self, form: SetPasswordForm) -> HttpResponse:
         response = super().form_valid(form)
         reset_lockout(username=form.user.get_username())
         return response
