@@ -2,7 +2,7 @@
 
 A reset mails an account at most once per RESET_MAIL_SECONDS (Django's cache: shared through
 Redis when REDIS_URL is set, else the one server process's memory), sends from one background
-thread (an address with an account is answered as fast as one without), links to
+thread (an address with an account is answered about as fast as one without), links to
 DESIGNER_PUBLIC_URL when set, and lifts the sign-in lockout of the username it reset.
 """
 
@@ -63,7 +63,13 @@ class ResetForm(PasswordResetForm):
         context = {**context, "server": server, "link": f"{server}{path}", "hours": hours}
         send = super().send_mail  # renders, sends, and logs a failure (never raises)
         _mailer.submit(
-            send, subject_template_name, email_template_name, context, from_email, to_email
+            send,
+            subject_template_name,
+            email_template_name,
+            context,
+            from_email,
+            to_email,
+            html_email_template_name,
         )
 
 
