@@ -109,6 +109,13 @@ CHANNEL_LAYERS = {
     if REDIS_URL
     else {"BACKEND": "channels.layers.InMemoryChannelLayer"}
 }
+# Django's cache (the reset mails' throttle, decision 0080): Redis, shared by every process and
+# host, with REDIS_URL; else this one server process's memory
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+    if REDIS_URL
+    else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+}
 
 # Execution: "local" (warm worker processes beside the server) or "celery" (workers on Redis).
 DESIGNER_RUNNER = os.environ.get("DESIGNER_RUNNER", "celery" if REDIS_URL else "local")
@@ -292,9 +299,17 @@ AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "designer.workspaces.lockout.lockout_response"
 AXES_VERBOSE = False
 
+# Django's standard four: a new password (a change, a reset, createsuperuser) must pass them
 AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": f"django.contrib.auth.password_validation.{name}"}
+    for name in (
+        "UserAttributeSimilarityValidator",
+        "MinimumLengthValidator",
+        "CommonPasswordValidator",
+        "NumericPasswordValidator",
+    )
 ]
+PASSWORD_RESET_TIMEOUT = 24 * 3600  # a reset link works once, for a day
 LOGIN_URL = "/accounts/login/"
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "/accounts/login/"

@@ -47,9 +47,10 @@ class Inbox:
 
 
 @contextmanager
-def smtp_server() -> Iterator[Inbox]:
-    """An SMTP server on a free loopback port for the duration of the block."""
-    inbox = Inbox(free_port())
+def smtp_server(kind: type[Inbox] = Inbox) -> Iterator[Inbox]:
+    """An SMTP server on a free loopback port for the duration of the block (`kind`: an Inbox
+    that handles mail its own way)."""
+    inbox = kind(free_port())
     controller = Controller(inbox, hostname="127.0.0.1", port=inbox.port)
     controller.start()
     try:

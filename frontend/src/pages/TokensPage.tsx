@@ -137,6 +137,10 @@ export function TokensPage() {
             </tbody>
           </table>
         )}
+        <h2>Password</h2>
+        <p className="muted">
+          <a href="/accounts/password/" data-testid="change-password">Change password</a> (your other browsers are signed out).
+        </p>
       </div>
     </Shell>
   );

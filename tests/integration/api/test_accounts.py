@@ -201,7 +201,9 @@ def test_someone_signed_in_joins_with_their_own_account(team: Team, inbox: Inbox
     path = mailed_link(inbox, "bob@home.org")
     browser = signed_in(bob)
     page = browser.get(path)
-    assert b"Join as bob" in page.content
+    assert (
+        b"Join as bob" in page.content and b"Sign out to join with another account" in page.content
+    )
     assert browser.post(path).status_code == 302
     assert Membership.objects.get(workspace=team.workspace, user=bob).role == "viewer"
 
