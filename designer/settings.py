@@ -220,6 +220,9 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
     "socket_connect_timeout": 5,
     "socket_keepalive": True,
     "health_check_interval": 10,
+    # ten priorities, 0 taken first: a run's tasks wait behind those of workspaces running fewer
+    # runs (Run.priority, decision 0082)
+    "priority_steps": list(range(10)),
 }
 # sending a task waits out a broker restart (~35 s) instead of failing after ~1 s; the API
 # refuses new runs while the broker is down (503), so only a worker finishing a step waits

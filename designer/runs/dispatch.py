@@ -14,14 +14,15 @@ PROCESS_STARTED = timezone.now()
 logger = logging.getLogger(__name__)
 
 
-def start(run_id: int) -> None:
-    """Start executing a queued run (called after the transaction that created it commits)."""
+def start(run_id: int, priority: int = 0) -> None:
+    """Start executing a queued run (called after the transaction that created it commits;
+    `priority`: its Celery tasks' broker priority, `Run.priority`)."""
     if settings.DESIGNER_RUNNER == "celery":
         from designer.runs import distributed, services
         from designer.runs.models import RunStatus
 
         try:
-            distributed.advance_later(run_id)
+            distributed.advance_later(run_id, priority=priority)
         except Exception as exc:  # the broker went away since `broker.require`: fail the run
             logger.exception("could not queue run %s on Celery", run_id)
             error = f"Could not queue the run: the task broker is unreachable ({exc})."

@@ -76,20 +76,22 @@ def _lock(run_id: int) -> tuple[Run, Callable[[], float]]:
     return locked, database_clock(now)
 
 
-def advance_later(run_id: int, at: float | None = None) -> None:
+def advance_later(run_id: int, at: float | None = None, *, priority: int = 0) -> None:
     """Queue an advance of the run on the workers (called after the run is committed): now,
     or at `at` (epoch seconds on the machine's clock, the database's). The message's ETA is
     that moment itself: a countdown would become an ETA on this host's wall clock (Celery
     adds it to the sender's `now`), two hours late when this host's clock is two hours ahead. The
     worker holding the message fires it on its own wall clock, so a wrong clock there
     advances early (which decides nothing: the machine reads the database's clock) or late
-    (then the reconcilers' sweep of overdue `wake_at`, on the database's clock, does it)."""
+    (then the reconcilers' sweep of overdue `wake_at`, on the database's clock, does it).
+    `priority`: the run's broker priority (`Run.priority`)."""
     from designer.runs.tasks import advance_run
 
     if at is None:
-        advance_run.apply_async((run_id,))
+        advance_run.apply_async((run_id,), priority=priority)
     else:
-        advance_run.apply_async((run_id,), eta=datetime.fromtimestamp(at, tz=UTC))
+        eta = datetime.fromtimestamp(at, tz=UTC)
+        advance_run.apply_async((run_id,), eta=eta, priority=priority)
 
 
 def stop_tasks(run_id: int) -> None:
@@ -188,7 +190,7 @@ class CeleryLauncher:
         _send_steps(self.run, self.sends)
         _revoke(self.kills)
         if self.wake_at is not None:
-            advance_later(self.run.pk, self.wake_at + WAKE_MARGIN)
+            advance_later(self.run.pk, self.wake_at + WAKE_MARGIN, priority=self.run.priority)
 
 
 FIRST_SENDS = 8  # a large batch's first tasks, in Redis before the others are built
@@ -207,11 +209,12 @@ def _send_steps(run: Run, sends: list[tuple[str, dict[str, Any]]]) -> None:
     did deliver is dropped by its claim). Each message's
     `argsrepr` (what worker logs and task events show of its arguments) names the run, step
     and attempt: Celery would otherwise build a `saferepr` of the whole task, its inputs and
-    module spec, for every message (some 40% of the CPU of sending a fan-out's 199, measured)."""
+    module spec, for every message (some 40% of the CPU of sending a fan-out's 199, measured).
+    Each goes at the run's priority (`Run.priority`, runs/priority.py)."""
     from designer.celery import app
     from designer.runs.tasks import run_step
 
-    run_id, stamp = run.pk, run_stamp(run)
+    run_id, stamp, priority = run.pk, run_stamp(run), run.priority
     messages = [
         ((run_id, key, task, stamp), task_id(run_id, key, task["attempt"])) for key, task in sends
     ]
@@ -221,7 +224,11 @@ def _send_steps(run: Run, sends: list[tuple[str, dict[str, Any]]]) -> None:
             with app.producer_or_acquire() as producer, producer.batch() as batch:
                 for count, (args, name) in enumerate(messages, start=1):
                     run_step.apply_async(
-                        args, task_id=name, producer=producer, **_shown(args, name)
+                        args,
+                        task_id=name,
+                        producer=producer,
+                        priority=priority,
+                        **_shown(args, name),
                     )
                     if count == FIRST_SENDS and len(messages) > count:
                         batch.flush()
@@ -232,7 +239,7 @@ def _send_steps(run: Run, sends: list[tuple[str, dict[str, Any]]]) -> None:
                 "a batch of %d step tasks failed: sent one by one", len(messages) - flushed
             )
     for args, name in messages[flushed:]:
-        run_step.apply_async(args, task_id=name, **_shown(args, name))
+        run_step.apply_async(args, task_id=name, priority=priority, **_shown(args, name))
 
 
 def _shown(args: tuple[Any, ...], name: str) -> dict[str, str]:

@@ -73,9 +73,19 @@ class Run(models.Model):
     # a run finished in the request that created it, every step reused (decision 0038): its
     # steps and event log are one RunRecord, not StepRun and RunEvent rows
     stored_inline = models.BooleanField(default=False)
+    # a Celery run's broker priority (0 first … 9): its workspace's queued and running runs when
+    # it was created (runs/priority.py, decision 0082)
+    priority = models.PositiveSmallIntegerField(default=0, db_default=0)
 
     class Meta:
         ordering = ["-created_at"]
+        indexes = [
+            models.Index(  # the few active runs of a workspace (runs/priority.py)
+                fields=["workspace"],
+                condition=models.Q(status__in=("queued", "running")),
+                name="run_active_in_workspace",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"run {self.pk} ({self.status})"

@@ -49,6 +49,7 @@ from designer.runs.models import (
     StepRun,
     StepStatus,
 )
+from designer.runs.priority import fair_priority
 
 # the modules that read a registered dataset: their params naming it and its version
 DATASET_READERS = {
@@ -135,7 +136,7 @@ def start_run(
             finish_reused_run(run, plan, events)
         else:
             queue_run(run, plan)
-            transaction.on_commit(lambda: dispatch.start(run.pk))
+            transaction.on_commit(lambda: dispatch.start(run.pk, run.priority))
     return run
 
 
@@ -233,6 +234,7 @@ def new_run(
         },
         shared_plan_id=shared,
         runner=settings.DESIGNER_RUNNER,
+        priority=fair_priority(graph.workspace_id) if settings.DESIGNER_RUNNER == "celery" else 0,
         created_by=user,
         resumed_from=resumed_from,
         origin=origin or {},

@@ -24,7 +24,7 @@ def test_a_send_that_fails_after_the_commit_fails_the_run_and_answers_503(
     settings.DESIGNER_RUNNER = "celery"
     monkeypatch.setattr(broker, "require", lambda action: None)  # it answered the check…
 
-    def gone(run_id: int, delay: float = 0.0) -> None:
+    def gone(run_id: int, at: float | None = None, priority: int = 0) -> None:
         raise OperationalError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
 
     monkeypatch.setattr(distributed, "advance_later", gone)  # …then went away

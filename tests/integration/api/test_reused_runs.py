@@ -78,9 +78,9 @@ def spy(monkeypatch: pytest.MonkeyPatch) -> Iterator[Spy]:
     start = dispatch.start
     execute, publish, build = fastpath.execute, eventlog.publish_run_events, reused.build
 
-    def spying_start(run_id: int) -> None:
+    def spying_start(run_id: int, priority: int = 0) -> None:
         seen.dispatched.append(run_id)
-        start(run_id)
+        start(run_id, priority)
 
     def spying_execute(plan: Any, **kwargs: Any) -> Any:
         seen.executed.append(int(kwargs["run_id"]))
@@ -102,7 +102,9 @@ def spy(monkeypatch: pytest.MonkeyPatch) -> Iterator[Spy]:
 
     monkeypatch.setattr(dispatch, "start", spying_start)
     monkeypatch.setattr(reused, "build", spying_build)
-    monkeypatch.setattr(distributed, "advance_later", seen.queued_on_celery.append)
+    monkeypatch.setattr(
+        distributed, "advance_later", lambda run_id, **_: seen.queued_on_celery.append(run_id)
+    )
     monkeypatch.setattr(fastpath, "execute", spying_execute)
     monkeypatch.setattr(eventlog, "publish_run_events", spying_publish)
     yield seen

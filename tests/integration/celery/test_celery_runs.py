@@ -18,7 +18,7 @@ import redis
 
 from designer.engine.events import Event, EventType
 from designer.runs import distributed, reconciler, services
-from designer.runs.models import RunEvent, StepRun
+from designer.runs.models import Run, RunEvent, RunStatus, StepRun
 from designer.runs.tasks import run_step
 from designer.sandbox.slots import UID_BASE
 from tests.integration.api.conftest import Team, make_team
@@ -84,6 +84,42 @@ def test_example_runs_on_celery_then_reuses_everything(team_tx: Team) -> None:
     second = wait_for(editor, again["id"], timeout=60)
     assert second["status"] == "succeeded" and second["version"] == first["version"]
     assert {s["status"] for s in second["steps"]} == {"reused"}
+
+
+def test_a_workspace_with_many_runs_waiting_holds_back_no_other_workspaces_run(
+    team_tx: Team,
+) -> None:
+    """Six runs of one workspace fill the worker's two pool processes and the queue; the step
+    of a run another workspace starts meanwhile goes next, not after all of theirs (decision
+    0082). (Runs waiting longer than a heartbeat are started by the reconciler, which sends
+    their first steps: either way their tasks wait in the queue by priority.)"""
+    editor, outsider = team_tx.client("editor"), team_tx.client("outsider")
+    slow = make_graph(
+        editor, team_tx.workspace.pk, chain_document(1, SLEEPING_SCRIPT.format(seconds=3))
+    )
+    quick = make_graph(
+        outsider, team_tx.foreign.pk, chain_document(1, SLEEPING_SCRIPT.format(seconds=0))
+    )
+    start = {"bypass_cache": True}
+    flood = [
+        editor.post(f"/api/graphs/{slow}/runs/", start, format="json").json()["id"]
+        for _ in range(6)
+    ]
+    deadline = time.monotonic() + 60
+    while Run.objects.filter(pk__in=flood, status=RunStatus.RUNNING).count() < 2:
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    other = outsider.post(f"/api/graphs/{quick}/runs/", start, format="json").json()["id"]
+    assert wait_for(outsider, other, timeout=120)["status"] == "succeeded"
+    for run in flood:
+        assert wait_for(editor, run, timeout=120)["status"] == "succeeded"
+    priorities = dict(Run.objects.filter(pk__in=[*flood, other]).values_list("pk", "priority"))
+    assert [priorities[run] for run in flood] == [0, 1, 2, 3, 4, 5]
+    assert priorities[other] == 0
+    scripts = StepRun.objects.filter(run_id__in=[*flood, other], key="py")
+    started = dict(scripts.values_list("run_id", "started_at"))  # each run's sleeping step
+    flood_starts = sorted(started[run] for run in flood)
+    assert started[other] < flood_starts[3], (started[other], flood_starts)
 
 
 def test_a_step_task_delivered_twice_runs_once(team_tx: Team) -> None:
@@ -345,7 +381,7 @@ def test_a_sweep_while_a_transition_sends_its_tasks_sends_none_of_them_again(
             swept.append(reconciler.sweep())
 
     monkeypatch.setattr(run_step, "apply_async", send)
-    monkeypatch.setattr(distributed, "advance_later", lambda run_id, delay=0.0: None)
+    monkeypatch.setattr(distributed, "advance_later", lambda run_id, at=None, priority=0: None)
     marks = redis.Redis.from_url(REDIS_URL)
     for _ in range(3):  # the worker's reconciler may begin a run first (queued for 1.5 s)
         run_id = editor.post(f"/api/graphs/{graph}/runs/", {}, format="json").json()["id"]
@@ -367,7 +403,7 @@ def test_a_claim_goes_beside_a_transition_sharing_the_run_and_starts_its_attempt
     sibling report in flight (which holds the run row FOR KEY SHARE)."""
     from django.db import connection
 
-    monkeypatch.setattr(distributed, "advance_later", lambda run_id, at=None: None)
+    monkeypatch.setattr(distributed, "advance_later", lambda run_id, at=None, priority=0: None)
     sent: list[tuple[str, dict[str, Any]]] = []  # no worker gets the run's tasks
     monkeypatch.setattr(distributed, "_send_steps", lambda run, sends: sent.extend(sends))
     editor = team_tx.client("editor")
