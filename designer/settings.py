@@ -47,6 +47,9 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "channels",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "designer.workspaces",
     "designer.graphs",
     "designer.runs",
@@ -313,6 +316,8 @@ AUTH_PASSWORD_VALIDATORS = [
     )
 ]
 PASSWORD_RESET_TIMEOUT = 24 * 3600  # a reset link works once, for a day
+# two-factor sign-in (django-otp, decision 0084): the name authenticator apps show
+OTP_TOTP_ISSUER = "Pipeline designer"
 LOGIN_URL = "/accounts/login/"
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "/accounts/login/"

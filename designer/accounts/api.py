@@ -1,4 +1,4 @@
-"""REST views of a workspace's pending invitations (owners)."""
+"""REST views of a workspace's pending invitations (owners) and the caller's two-factor sign-in."""
 
 from __future__ import annotations
 
@@ -7,12 +7,20 @@ from rest_framework import exceptions, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from designer.accounts import services
+from designer.accounts import services, two_factor
 from designer.accounts.models import Invitation
-from designer.accounts.serializers import InvitationSerializer
+from designer.accounts.serializers import (
+    CodeSerializer,
+    EnrolmentSerializer,
+    InvitationSerializer,
+    RecoveryCodesSerializer,
+    TwoFactorSerializer,
+)
+from designer.api_errors import ApiError
+from designer.workspaces.api import JSONView
 from designer.workspaces.models import Role
 from designer.workspaces.pagination import paginated, paginated_response
-from designer.workspaces.permissions import ScopedAPIView
+from designer.workspaces.permissions import SESSION, USER, ScopedAPIView
 
 
 class InvitationListView(ScopedAPIView):
@@ -41,4 +49,85 @@ class InvitationDetailView(ScopedAPIView):
                 f"Invitation {invitation_id} is not pending in workspace {pk}."
             )
         services.revoke(request.user, invitation)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class TwoFactorView(JSONView):
+    """The caller's two-factor sign-in: whether it is on; POST starts adding an app."""
+
+    policy = {"GET": USER, "POST": SESSION}
+
+    @extend_schema(responses=TwoFactorSerializer, operation_id="two_factor")
+    def get(self, request: Request) -> Response:
+        user = request.user
+        return Response(
+            TwoFactorSerializer(
+                {
+                    "enabled": two_factor.enabled(user),
+                    "recovery_codes_left": two_factor.recovery_codes_left(user),
+                }
+            ).data
+        )
+
+    @extend_schema(
+        request=None, responses={201: EnrolmentSerializer}, operation_id="two_factor_begin"
+    )
+    def post(self, request: Request) -> Response:
+        if two_factor.enabled(request.user):
+            raise ApiError(
+                409, "two_factor_on", "Two-factor sign-in is already on: turn it off first."
+            )
+        enrolment = two_factor.begin(request.user)
+        return Response(EnrolmentSerializer(enrolment).data, status=status.HTTP_201_CREATED)
+
+
+def _code(request: Request) -> str:
+    body = CodeSerializer(data=request.data)
+    body.is_valid(raise_exception=True)
+    return str(body.validated_data["code"])
+
+
+def _refused(refused: two_factor.CodeRefused) -> exceptions.ValidationError:
+    return exceptions.ValidationError({"code": [str(refused)]})
+
+
+class TwoFactorConfirmView(JSONView):
+    """Turn two-factor sign-in on with a code from the app just added; its recovery codes."""
+
+    policy = {"POST": SESSION}
+
+    @extend_schema(request=CodeSerializer, responses=RecoveryCodesSerializer)
+    def post(self, request: Request) -> Response:
+        try:
+            codes = two_factor.confirm(request.user, _code(request))
+        except two_factor.CodeRefused as refused:
+            raise _refused(refused) from None
+        return Response(RecoveryCodesSerializer({"recovery_codes": codes}).data)
+
+
+class RecoveryCodesView(JSONView):
+    """New recovery codes in place of the old ones (after a code)."""
+
+    policy = {"POST": SESSION}
+
+    @extend_schema(request=CodeSerializer, responses=RecoveryCodesSerializer)
+    def post(self, request: Request) -> Response:
+        try:
+            codes = two_factor.new_recovery_codes(request.user, _code(request))
+        except two_factor.CodeRefused as refused:
+            raise _refused(refused) from None
+        return Response(RecoveryCodesSerializer({"recovery_codes": codes}).data)
+
+
+class TwoFactorOffView(JSONView):
+    """Turn two-factor sign-in off (after a code): the password alone signs in again."""
+
+    policy = {"POST": SESSION}
+
+    @extend_schema(request=CodeSerializer, responses={204: None})
+    def post(self, request: Request) -> Response:
+        try:
+            two_factor.turn_off(request.user, _code(request))
+        except two_factor.CodeRefused as refused:
+            raise _refused(refused) from None
         return Response(status=status.HTTP_204_NO_CONTENT)

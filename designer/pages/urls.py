@@ -4,6 +4,7 @@ from django.conf import settings
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
+from designer.accounts.sign_in import SignInView, enter_code
 from designer.notifications.sender import mail_on
 from designer.pages import views
 from designer.pages.passwords import RESET_MAIL_SECONDS, ResetConfirmView, ResetForm, needs_mail
@@ -11,13 +12,14 @@ from designer.pages.passwords import RESET_MAIL_SECONDS, ResetConfirmView, Reset
 urlpatterns = [
     path(
         "accounts/login/",
-        auth_views.LoginView.as_view(
+        SignInView.as_view(
             template_name="registration/login.html",
             redirect_authenticated_user=True,
             extra_context={"reset_by_mail": mail_on},  # a callable: the template asks each time
         ),
         name="login",
     ),
+    path("accounts/login/code/", enter_code, name="sign-in-code"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path(
         "accounts/password/",

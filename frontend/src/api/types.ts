@@ -17,6 +17,9 @@ export type User = Schemas["User"];
 export type Me = Schemas["Me"];
 export type MeUpdated = Schemas["MeUpdated"];
 export type Invitation = Schemas["Invitation"];
+export type TwoFactorState = Schemas["TwoFactor"];
+export type Enrolment = Schemas["Enrolment"];
+export type RecoveryCodes = Schemas["RecoveryCodes"];
 /** The caller's watch of a pipeline: mails when its runs fail (or recover). */
 export type Watch = Schemas["Watch"];
 export type WatchScope = Watch["scope"];

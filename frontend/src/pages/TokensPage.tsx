@@ -1,11 +1,12 @@
-// The signed-in user's account page: their e-mail address for run notices, and personal API tokens (create one,
-// shown once with a copy button and a curl line; list; revoke).
+// The signed-in user's account page: their e-mail address for run notices, personal API tokens (create one,
+// shown once with a copy button and a curl line; list; revoke), the password and two-factor sign-in.
 import { useCallback, useEffect, useState } from "react";
 import { api, errorMessage, items } from "../api/client";
 import type { ApiToken, Me, MeUpdated, NewApiToken } from "../api/types";
 import { SecretReveal } from "../ui/SecretReveal";
 import { Shell } from "../ui/Shell";
 import { useToast } from "../ui/toasts";
+import { TwoFactor } from "./TwoFactor";
 
 const when = (iso: string | null) => (iso ? new Date(iso).toLocaleString() : "never");
 
@@ -141,6 +142,11 @@ export function TokensPage() {
         <p className="muted">
           <a href="/accounts/password/" data-testid="change-password">Change password</a> (your other browsers are signed out).
         </p>
+        <h2>Two-factor sign-in</h2>
+        <p className="muted">
+          With an authenticator app on your phone, a stolen password alone no longer signs anyone in as you. API tokens are not affected.
+        </p>
+        <TwoFactor />
       </div>
     </Shell>
   );
