@@ -103,8 +103,8 @@ def add_or_invite(
         raise exceptions.ValidationError(
             {
                 "user": [
-                    f"No account has this address, and {NO_MAIL.lower()} to invite it: an "
-                    "administrator creates the account first."
+                    "No account has this address, and this server sends no mail (no EMAIL_HOST "
+                    "is set) to invite it: an administrator creates the account first."
                 ]
             }
         )
