@@ -35,6 +35,8 @@ SHOWN_NODES = 5
 def axe_violations(page: Page) -> list[dict[str, Any]]:
     """Run axe-core (injected from node_modules: nothing is downloaded) on the page as it is;
     every violation, whatever its impact, and the reviewed rules' incomplete results."""
+    if not AXE.exists():
+        pytest.fail("axe-core is not installed: run `make frontend` (scripts/frontend.sh).")
     page.add_script_tag(path=str(AXE))
     options = {"runOnly": {"type": "tag", "values": TAGS}}
     found: list[dict[str, Any]] = page.evaluate(
