@@ -199,7 +199,7 @@ def test_a_module_found_by_search_is_wired_run_and_previewed(
         "data-status", "succeeded", timeout=90_000
     )
     page.get_by_test_id(f"preview-{correlation}-correlations").click()
-    cells = page.get_by_test_id("matrix-view").locator("td")
+    cells = page.get_by_test_id("matrix-view").locator("tbody td")
     expect(cells).to_have_count(16)
     expect(cells.first).to_have_text("1.00")
 

@@ -21,9 +21,11 @@ export function BottomPanel({ tab, onTab, onClose, runView, preview, labels, hei
   return (
     <section className="bottom-panel">
       <PanelResizer height={height} onResize={onResize} label="Resize the logs and preview panel" />
-      <div className="tabs bottom-tabs" role="tablist">
-        <button role="tab" aria-selected={tab === "logs"} onClick={() => onTab("logs")} data-testid="logs-tab">Logs</button>
-        <button role="tab" aria-selected={tab === "preview"} disabled={!preview} onClick={() => onTab("preview")}>Output preview</button>
+      <div className="tabs bottom-tabs">
+        <div className="tab-group" role="tablist" aria-label="Logs and output preview">
+          <button role="tab" aria-selected={tab === "logs"} onClick={() => onTab("logs")} data-testid="logs-tab">Logs</button>
+          <button role="tab" aria-selected={tab === "preview"} disabled={!preview} onClick={() => onTab("preview")}>Output preview</button>
+        </div>
         <span className="spacer" />
         <button className="icon-button" aria-label="Close panel" onClick={onClose}>×</button>
       </div>

@@ -327,6 +327,7 @@ function Editor({ initial, catalogue }: { initial: GraphDetail; catalogue: Catal
               {!canEdit && !viewing && <div className="viewing-banner">You are a viewer in this workspace: the pipeline is read-only.</div>}
               {!socketUp && running && <div className="viewing-banner warn">Live updates interrupted; reconnecting…</div>}
               {collab.state.closedReason && <div className="viewing-banner warn" data-testid="collab-closed">{collab.state.closedReason}</div>}
+              <h1 className="sr-only">Pipeline {name}</h1>
               <button className="graph-name" onClick={() => void rename()} title="Rename" data-testid="graph-name">{name}</button>
               {runView && !viewing && (
                 <div className={`run-chip run-${runView.run.status}`} data-testid="run-status" data-status={runView.run.status}>

@@ -6,6 +6,7 @@ export type SidebarTab = "inspect" | "issues" | "versions";
 export function EditorSidebar({ tab, onTab, issueCount, children }: { tab: SidebarTab; onTab: (tab: SidebarTab) => void; issueCount: number; children: ReactNode }) {
   return (
     <aside className="sidebar" aria-label="Details">
+      <h2 className="sr-only">Details</h2>
       <div className="tabs" role="tablist">
         <button role="tab" aria-selected={tab === "inspect"} onClick={() => onTab("inspect")}>Inspector</button>
         <button role="tab" aria-selected={tab === "issues"} onClick={() => onTab("issues")} data-testid="issues-tab">

@@ -42,6 +42,9 @@ function LogsPanelView({ logs, steps, labels, runId, cut }: { logs: LogLine[]; s
       <div
         className="logs-body"
         ref={box}
+        tabIndex={0}
+        role="region"
+        aria-label="Log lines"
         onScroll={(e) => {
           const el = e.currentTarget;
           stick.current = el.scrollHeight - el.scrollTop - el.clientHeight < 24;

@@ -1,4 +1,4 @@
-// The module palette: categories, fuzzy search, drag onto the canvas or double-click / Enter to add.
+// The module palette: categories, fuzzy search, drag onto the canvas or double-click / Enter / Space to add.
 import { memo, useMemo, useState } from "react";
 import type { ModuleSpec } from "../api/types";
 import type { Catalogue } from "../graph/catalogue";
@@ -31,6 +31,7 @@ function PaletteView({ catalogue, onAdd, disabled }: Props) {
         <input
           type="search"
           placeholder="Search modules  ( / )"
+          aria-label="Search modules (Enter adds the first match)"
           value={query}
           data-testid="palette-search"
           id="palette-search"
@@ -67,7 +68,7 @@ function PaletteView({ catalogue, onAdd, disabled }: Props) {
                   draggable={!disabled}
                   tabIndex={0}
                   role="button"
-                  title={`${m.description}\n${m.ref} · double-click or Enter to add`}
+                  title={`${m.description}\n${m.ref} · double-click, Enter or Space to add`}
                   data-testid={`palette-${m.ref}`}
                   onDragStart={(e) => {
                     e.dataTransfer.setData(MODULE_MIME, m.ref);
@@ -75,7 +76,10 @@ function PaletteView({ catalogue, onAdd, disabled }: Props) {
                   }}
                   onDoubleClick={() => !disabled && onAdd(m)}
                   onKeyDown={(e) => {
-                    if (e.key === "Enter" && !disabled) onAdd(m);
+                    if ((e.key === "Enter" || e.key === " ") && !disabled) {
+                      e.preventDefault(); // Space would scroll the list
+                      onAdd(m);
+                    }
                   }}
                 >
                   <span className="palette-name">{m.display_name}</span>

@@ -154,7 +154,7 @@ export function EndpointPage({ endpointId }: { endpointId: number }) {
                 <th>Parameters</th>
                 <th>Inputs</th>
                 <th>Outputs</th>
-                <th />
+                <th><span className="sr-only">Actions</span></th>
               </tr>
             </thead>
             <tbody>

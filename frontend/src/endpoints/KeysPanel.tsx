@@ -85,7 +85,7 @@ export function KeysPanel({ workspaceId, endpoints, endpoint, onCreated }: Props
             <th>Scope</th>
             <th>Rate</th>
             <th>Last used</th>
-            <th />
+            <th><span className="sr-only">Actions</span></th>
           </tr>
         </thead>
         <tbody>

@@ -28,7 +28,7 @@ export function TrafficPanel({ endpoint, canEdit, change }: Props) {
             <th>Runtime</th>
             <th>Input columns</th>
             <th>Traffic</th>
-            <th />
+            <th><span className="sr-only">Actions</span></th>
           </tr>
         </thead>
         <tbody>

@@ -200,7 +200,7 @@ export function DatasetsPage({ workspaceId }: { workspaceId: number }) {
                 <th>Columns</th>
                 <th>Size</th>
                 <th>Versions</th>
-                <th />
+                <th><span className="sr-only">Actions</span></th>
               </tr>
             </thead>
             <tbody>

@@ -115,7 +115,7 @@ export function TokensPage() {
                 <th>Prefix</th>
                 <th>Created</th>
                 <th>Last used</th>
-                <th />
+                <th><span className="sr-only">Actions</span></th>
               </tr>
             </thead>
             <tbody>

@@ -136,7 +136,7 @@ export function WorkspacePage({ workspaceId }: { workspaceId: number }) {
                   <th>Name</th>
                   <th>Latest version</th>
                   <th>Updated</th>
-                  <th />
+                  <th><span className="sr-only">Actions</span></th>
                 </tr>
               </thead>
               <tbody>

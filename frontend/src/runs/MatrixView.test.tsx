@@ -23,7 +23,7 @@ describe("correlation matrix", () => {
 
   it("colours each cell by its sign and strength", () => {
     act(() => dom.root.render(<MatrixView matrix={squareMatrix(columns, rows)!} />));
-    const cells = [...dom.container.querySelectorAll("td")] as HTMLTableCellElement[];
+    const cells = [...dom.container.querySelectorAll("tbody td")] as HTMLTableCellElement[];
     expect(cells.map((c) => c.textContent)).toEqual(["1.00", "-0.80", "-0.80", "1.00"]);
     expect(cells[0].style.background).toBe("rgba(220, 38, 38, 0.85)");
     expect(cells[1].style.background).toBe("rgba(37, 99, 235, 0.68)");

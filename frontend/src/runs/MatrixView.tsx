@@ -34,7 +34,7 @@ export function MatrixView({ matrix }: { matrix: SquareMatrix }) {
         <table className="confusion heatmap">
           <thead>
             <tr>
-              <th />
+              <td />
               {matrix.labels.map((l) => (
                 <th key={l} className="heatmap-column" title={l}>
                   <span>{l}</span>

@@ -251,7 +251,7 @@ export function OutputPreview({ runId, step, port, output, title, onClose }: Pro
           <button className="icon-button" aria-label="Close preview" onClick={onClose}>×</button>
         </div>
       </header>
-      <div className="preview-body">
+      <div className="preview-body" tabIndex={0} role="region" aria-label="Preview contents">
         {error && <div className="callout callout-error">{error}</div>}
         {table && tab === "stats" && matrix && <MatrixView matrix={matrix} />}
         {table && tab === "stats" && !matrix && (

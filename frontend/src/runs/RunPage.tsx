@@ -213,6 +213,7 @@ function RunLayout({ detail, doc, catalogue, view, socketUp, onChanged }: { deta
         <EditorActions.Provider value={actions}>
           <div className="run-page" style={{ "--bottom-height": `${bottomHeight}px` } as React.CSSProperties} data-testid="run-page" data-status={run.status}>
             <div className="editor-center">
+              <h1 className="sr-only">Run {run.id} of {detail.graph_name}</h1>
               <div className={`run-chip run-${run.status}`} data-testid="run-status" data-status={run.status}>
                 Run {run.id}: {run.status} · version {detail.version}
                 {" · "}
@@ -240,6 +241,7 @@ function RunLayout({ detail, doc, catalogue, view, socketUp, onChanged }: { deta
               />
             </div>
             <aside className="sidebar" aria-label="Run details">
+              <h2 className="sr-only">Run details</h2>
               <div className="tabs" role="tablist">
                 <button role="tab" aria-selected={tab === "step"} onClick={() => setTab("step")} data-testid="step-tab">Step</button>
                 <button role="tab" aria-selected={tab === "plan"} onClick={() => setTab("plan")} data-testid="plan-tab">Plan</button>

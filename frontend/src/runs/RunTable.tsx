@@ -58,7 +58,7 @@ export function RunTable({ runs, pipeline = false, picked, onPick }: Props) {
     <table className="data-table list-table" data-testid="run-list">
       <thead>
         <tr>
-          {onPick && <th />}
+          {onPick && <th><span className="sr-only">Compare</span></th>}
           <th>Run</th>
           {pipeline && <th>Pipeline</th>}
           <th>Status</th>

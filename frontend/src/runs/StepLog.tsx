@@ -37,7 +37,7 @@ export function StepLog({ view, step }: { view: RunView; step: StepState }) {
         <span className="spacer" />
         <a className="button" href={logDownloadUrl(view.run.id, step.key)} download>Download log</a>
       </div>
-      <div className="logs-body" ref={box}>
+      <div className="logs-body" ref={box} tabIndex={0} role="region" aria-label="Log lines">
         {lines.length === 0 && <div className="muted">No log lines.</div>}
         {lines.map((l, i) =>
           l ? (
