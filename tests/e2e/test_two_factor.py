@@ -13,6 +13,7 @@ from playwright.sync_api import Browser, expect
 
 from tests.e2e.conftest import new_context, sign_in
 from tests.e2e.server import PASSWORD, LiveServer
+from tests.e2e.test_accessibility import assert_accessible
 from tests.e2e.test_passwords import make_user
 
 pytestmark = pytest.mark.e2e
@@ -34,6 +35,7 @@ def test_a_user_turns_on_two_factor_sign_in_then_signs_in_with_a_code(
     page.goto(f"{server.url}/tokens/")
     page.get_by_test_id("two-factor-begin").click()
     expect(page.get_by_test_id("two-factor-qr")).to_be_visible()
+    assert_accessible(page, "the account page adding an authenticator app")
     secret = page.get_by_test_id("two-factor-secret").inner_text()
     page.get_by_test_id("two-factor-confirm-code").fill("000000")
     page.get_by_test_id("two-factor-confirm").click()
@@ -43,6 +45,7 @@ def test_a_user_turns_on_two_factor_sign_in_then_signs_in_with_a_code(
     page.get_by_test_id("two-factor-confirm").click()
     codes = page.get_by_test_id("recovery-codes").locator("pre").inner_text().split()
     assert len(codes) == 10
+    assert_accessible(page, "the account page showing recovery codes")
     expect(page.get_by_test_id("two-factor-on")).to_contain_text("10 recovery codes left")
 
     other = new_context(browser).new_page()
@@ -51,6 +54,7 @@ def test_a_user_turns_on_two_factor_sign_in_then_signs_in_with_a_code(
     other.fill("#id_password", PASSWORD)
     other.click("button[type=submit]")
     other.wait_for_url(f"{server.url}/accounts/login/code/")
+    assert_accessible(other, "the code page")
     other.fill("#id_code", app_code(secret, later=1))
     other.click("button[type=submit]")
     other.wait_for_url(f"{server.url}/")
