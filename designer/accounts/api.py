@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any, TypeVar
+
 from drf_spectacular.utils import extend_schema
 from rest_framework import exceptions, status
 from rest_framework.request import Request
@@ -21,6 +24,8 @@ from designer.workspaces.api import JSONView
 from designer.workspaces.models import Role
 from designer.workspaces.pagination import paginated, paginated_response
 from designer.workspaces.permissions import SESSION, USER, ScopedAPIView
+
+T = TypeVar("T")
 
 
 class InvitationListView(ScopedAPIView):
@@ -81,14 +86,18 @@ class TwoFactorView(JSONView):
         return Response(EnrolmentSerializer(enrolment).data, status=status.HTTP_201_CREATED)
 
 
-def _code(request: Request) -> str:
+def _with_code(request: Request, act: Callable[[Any, str], T]) -> T:
+    """`act(user, code)` with the body's code; a refused code is the code field's 400."""
     body = CodeSerializer(data=request.data)
     body.is_valid(raise_exception=True)
-    return str(body.validated_data["code"])
+    try:
+        return act(request.user, str(body.validated_data["code"]))
+    except two_factor.CodeRefused as refused:
+        raise exceptions.ValidationError({"code": [str(refused)]}) from None
 
 
-def _refused(refused: two_factor.CodeRefused) -> exceptions.ValidationError:
-    return exceptions.ValidationError({"code": [str(refused)]})
+def _codes(codes: list[str]) -> Response:
+    return Response(RecoveryCodesSerializer({"recovery_codes": codes}).data)
 
 
 class TwoFactorConfirmView(JSONView):
@@ -98,11 +107,7 @@ class TwoFactorConfirmView(JSONView):
 
     @extend_schema(request=CodeSerializer, responses=RecoveryCodesSerializer)
     def post(self, request: Request) -> Response:
-        try:
-            codes = two_factor.confirm(request.user, _code(request))
-        except two_factor.CodeRefused as refused:
-            raise _refused(refused) from None
-        return Response(RecoveryCodesSerializer({"recovery_codes": codes}).data)
+        return _codes(_with_code(request, two_factor.confirm))
 
 
 class RecoveryCodesView(JSONView):
@@ -112,11 +117,7 @@ class RecoveryCodesView(JSONView):
 
     @extend_schema(request=CodeSerializer, responses=RecoveryCodesSerializer)
     def post(self, request: Request) -> Response:
-        try:
-            codes = two_factor.new_recovery_codes(request.user, _code(request))
-        except two_factor.CodeRefused as refused:
-            raise _refused(refused) from None
-        return Response(RecoveryCodesSerializer({"recovery_codes": codes}).data)
+        return _codes(_with_code(request, two_factor.new_recovery_codes))
 
 
 class TwoFactorOffView(JSONView):
@@ -126,8 +127,5 @@ class TwoFactorOffView(JSONView):
 
     @extend_schema(request=CodeSerializer, responses={204: None})
     def post(self, request: Request) -> Response:
-        try:
-            two_factor.turn_off(request.user, _code(request))
-        except two_factor.CodeRefused as refused:
-            raise _refused(refused) from None
+        _with_code(request, two_factor.turn_off)
         return Response(status=status.HTTP_204_NO_CONTENT)

@@ -7,16 +7,13 @@ invited mailbox ever sees.
 
 from __future__ import annotations
 
-import re
-from typing import Any
-
 import pytest
-from django.test import Client
 
 from designer.accounts import services
 from designer.accounts.models import Invitation
 from tests.integration.api.conftest import PUBLIC, Team, fast_passwords, make_team  # noqa: F401
 from tests.integration.api.conftest import inbox as inbox
+from tests.integration.api.test_accounts import mailed_link, signed_in
 from tests.support.smtp import Inbox
 
 pytestmark = pytest.mark.django_db
@@ -25,19 +22,6 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def team(db: None) -> Team:
     return make_team()
-
-
-def signed_in(user: Any) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
-
-
-def link_in(inbox: Inbox, address: str, count: int = 1) -> str:
-    inbox.wait(count)
-    found = re.search(rf"{re.escape(PUBLIC)}(/accounts/\S+/)", inbox.to(address)[-1].get_content())
-    assert found
-    return found.group(1)
 
 
 def test_claiming_an_address_gets_the_attacker_no_invitation_sent_to_it(
@@ -65,7 +49,7 @@ def test_a_confirmation_link_opened_by_its_victim_changes_no_account(
 ) -> None:
     attacker, victim = team.users["outsider"], team.users["viewer"]
     signed_in(attacker).patch("/api/me/", {"email": "v@x.org"}, content_type="application/json")
-    path = link_in(inbox, "v@x.org")
+    path = mailed_link(inbox, "v@x.org")
     tricked = signed_in(victim)
     assert tricked.get(path).status_code == 400
     refused = tricked.post(path)
@@ -78,7 +62,7 @@ def test_a_confirmation_link_opened_by_its_victim_changes_no_account(
 def test_a_forged_or_altered_confirmation_link_is_refused(team: Team, inbox: Inbox) -> None:
     attacker = signed_in(team.users["outsider"])
     attacker.patch("/api/me/", {"email": "mine@x.org"}, content_type="application/json")
-    path = link_in(inbox, "mine@x.org")
+    path = mailed_link(inbox, "mine@x.org")
     token = path.split("/")[-2]
     payload, rest = token.split(":", 1)
     for forged in (payload[:-2] + "AA:" + rest, token[:-3] + "xyz", "e30:1:abc"):
@@ -94,7 +78,7 @@ def test_invitation_links_are_never_shown_nor_stored(team: Team, inbox: Inbox) -
         {"user": "new@corp.com", "role": "viewer"},
         format="json",
     )
-    raw = link_in(inbox, "new@corp.com").split("/")[-2]
+    raw = mailed_link(inbox, "new@corp.com").split("/")[-2]
     listed = team.client("owner").get(f"/api/workspaces/{team.workspace.pk}/invitations/")
     for body in (answer.content, listed.content):
         assert raw.encode() not in body
@@ -142,7 +126,7 @@ def test_an_invitation_used_once_cannot_be_used_by_someone_else(team: Team, inbo
         {"user": "new@corp.com", "role": "editor"},
         format="json",
     )
-    path = link_in(inbox, "new@corp.com")
+    path = mailed_link(inbox, "new@corp.com")
     assert signed_in(team.users["viewer"]).post(path).status_code == 302
     late = signed_in(team.users["outsider"]).post(path)
     assert late.status_code == 400

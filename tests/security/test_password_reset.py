@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 from django.test import Client
 
+from tests.integration.api.conftest import sending_mail
 from tests.integration.api.test_passwords import (  # noqa: F401  (fixtures)
     NEW,
     PASSWORD,
@@ -26,7 +27,6 @@ from tests.integration.api.test_passwords import (  # noqa: F401  (fixtures)
     mailed_link,
     mails_before_a_barrier,
     no_throttle_left,
-    sending_mail,
     set_password,
     user,
 )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
@@ -70,14 +71,22 @@ def fast_passwords(settings: Any) -> None:
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
-@pytest.fixture
-def inbox(settings: Any) -> Iterator[Inbox]:
-    """The server's mail goes to a real SMTP server on loopback; links start with PUBLIC."""
-    with smtp_server() as inbox:
+@contextmanager
+def sending_mail(settings: Any, kind: type[Inbox] = Inbox) -> Iterator[Inbox]:
+    """The server sends mail, to a real SMTP server (an Inbox of `kind`) on loopback; links
+    start with PUBLIC."""
+    with smtp_server(kind) as inbox:
         settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
         settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", inbox.port
         settings.DEFAULT_FROM_EMAIL = "designer@example.com"
         settings.DESIGNER_PUBLIC_URL = PUBLIC
+        yield inbox
+
+
+@pytest.fixture
+def inbox(settings: Any) -> Iterator[Inbox]:
+    """The server's mail goes to a real SMTP server on loopback; links start with PUBLIC."""
+    with sending_mail(settings) as inbox:
         yield inbox
 
 

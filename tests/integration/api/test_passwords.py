@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from email.message import EmailMessage
 from typing import Any
 
@@ -20,11 +18,10 @@ from django.core.cache import cache
 from django.test import Client
 
 from designer.pages import passwords
-from tests.integration.api.conftest import fast_passwords  # noqa: F401  (autouse)
-from tests.support.smtp import Inbox, smtp_server
+from tests.integration.api.conftest import PUBLIC, fast_passwords  # noqa: F401  (autouse)
+from tests.support.smtp import Inbox
 
 pytestmark = pytest.mark.django_db
-PUBLIC = "https://designer.example.com"
 PASSWORD = "old-password-1"
 NEW = "a fresh horse 42"
 LINK = re.compile(r"https?://\S+/accounts/password/reset/[^/\s]+/[^/\s]+/")
@@ -34,25 +31,6 @@ LINK = re.compile(r"https?://\S+/accounts/password/reset/[^/\s]+/[^/\s]+/")
 def no_throttle_left() -> None:
     """Each test starts with no account's reset mail held back (the cache outlives a test)."""
     cache.clear()
-
-
-@contextmanager
-def sending_mail(settings: Any, kind: type[Inbox] = Inbox) -> Iterator[Inbox]:
-    """The server sends mail, to a real SMTP server (an Inbox of `kind`) on loopback; links
-    on PUBLIC."""
-    with smtp_server(kind) as inbox:
-        settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-        settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", inbox.port
-        settings.DEFAULT_FROM_EMAIL = "designer@example.com"
-        settings.DESIGNER_PUBLIC_URL = PUBLIC
-        yield inbox
-
-
-@pytest.fixture
-def inbox(settings: Any) -> Iterator[Inbox]:
-    """The server sends mail to this inbox."""
-    with sending_mail(settings) as inbox:
-        yield inbox
 
 
 def user(name: str, password: str = PASSWORD, **extra: Any) -> Any:
