@@ -162,7 +162,11 @@ def main() -> int:
     for header, png in figures:
         protocol.write(out, {"type": "output", **header}, png)
     if metrics is not None:
-        protocol.write(out, {"type": "output", "metrics": True}, json.dumps(metrics).encode())
+        protocol.write(
+            out,
+            {"type": "output", "metrics": True},
+            json.dumps(metrics, ensure_ascii=False).encode(),
+        )
     protocol.write(out, {"type": "done"})
     return 0
 

@@ -301,3 +301,10 @@ def test_metrics_that_break_a_rule_are_refused_by_name(run, returned: str, messa
     code = script(f"    import numpy as np\n    return {returned}\n")
     with pytest.raises(StepError, match=message):
         run("script.python@1", {"code": code}, dataset1=DF)
+
+
+def test_the_most_metrics_with_the_longest_names_are_kept(run) -> None:
+    # 100 names of 100 characters outside ASCII: 40 KB as UTF-8, within what the worker reads
+    code = script("    return {f'{i:03}' + '\U0001f600' * 97: i / 3 for i in range(100)}\n")
+    out = run("script.python@1", {"code": code}, dataset1=DF)
+    assert len(out["metrics"]) == 100 and out["metrics"]["042" + "\U0001f600" * 97] == 14.0
