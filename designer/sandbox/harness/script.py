@@ -65,7 +65,7 @@ def _check_result(result: Any) -> tuple[list[Any], dict[str, Any] | None]:
         kinds = ", ".join(type(o).__name__ for o in outputs) or "nothing"
         raise TypeError(
             "the entry point must return a pandas DataFrame or a tuple of one or two "
-            f"DataFrames, optionally followed by a dict of metrics, got {kinds}"
+            f"DataFrames, got {kinds} (a dict of metrics may come last)"
         )
     if metrics is None:
         return outputs, None

@@ -285,7 +285,7 @@ def test_a_script_that_returns_no_metrics_has_an_empty_metrics_output(run) -> No
     [
         ("dataframe1, {'a': 1}, {'b': 2}", r"returned 2 dicts \(elements 2, 3 of its tuple\)"),
         ("{'a': 1}, dataframe1", "a dict as element 1 of 2; a dict of metrics must be the last"),
-        ("dataframe1, dataframe1, dataframe1, {}", "tuple of one or two DataFrames, optionally"),
+        ("dataframe1, dataframe1, dataframe1, {}", r"got DataFrame, DataFrame, DataFrame \(a dict"),
         ("'text'", "or a tuple of one or two DataFrames.*got str"),
         ("dataframe1, {'auc': float('nan')}", "metric 'auc' is nan; a metric must be finite"),
         ("dataframe1, {'r': np.inf}", "metric 'r' is inf; a metric must be finite"),
