@@ -10,6 +10,7 @@ from __future__ import annotations
 import ast
 import base64
 import io
+import json
 import struct
 from collections.abc import Mapping
 from typing import Any
@@ -22,7 +23,7 @@ from designer.engine.context import StepContext, StepError
 from designer.modules._frames import frame, optional_frame
 from designer.modules.sandboxed import limits_from, run_harness
 from designer.modules.script_errors import USER_FILE, fold_library_frames, user_error
-from designer.sandbox.harness import protocol
+from designer.sandbox.harness import protocol, script_metrics
 
 ENTRY_POINTS = ("azureml_main", "main")
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -84,14 +85,16 @@ def python_script(ctx: StepContext) -> Mapping[str, Any]:
         for h, p in finished.outputs
         if "index" in h
     }
-    if 1 not in tables:
+    metrics = _metrics(finished.outputs)
+    if 1 not in tables and metrics is None:
         raise StepError("code: the script returned no table", param="code")
     figures = _figures(finished.outputs)
     ctx.log(f"script finished ({len(figures)} figures)" if figures else "script finished")
     return {
-        "result1": tables[1],
+        "result1": tables.get(1, pd.DataFrame()),
         "result2": tables.get(2, pd.DataFrame()),
         "figures": {"figures": figures},
+        "metrics": metrics or {},
     }
 
 
@@ -128,6 +131,30 @@ def _figures(outputs: list[tuple[dict[str, Any], bytes]]) -> list[dict[str, Any]
         png_text = base64.b64encode(png).decode("ascii")
         figures.append({"title": title, "width": width, "height": height, "png": png_text})
     return figures
+
+
+def _metrics(outputs: list[tuple[dict[str, Any], bytes]]) -> dict[str, int | float | None] | None:
+    """The metrics the harness sent (None when the script returned none), checked again: the
+    frame came out of the sandbox, where the user's code could have written it itself."""
+    sent = [payload for header, payload in outputs if "metrics" in header]
+    if not sent:
+        return None
+    if len(sent) > 1:
+        raise StepError(f"the script's sandbox sent {len(sent)} frames of metrics; at most one")
+    if len(sent[0]) > script_metrics.MAX_BYTES:
+        raise StepError(
+            f"the script's sandbox sent {len(sent[0])} bytes of metrics; at most "
+            f"{script_metrics.MAX_BYTES}"
+        )
+    try:
+        value = json.loads(sent[0], parse_constant=_not_a_number)
+        return script_metrics.check(value)
+    except (ValueError, RecursionError) as exc:
+        raise StepError(f"the script's sandbox sent metrics that are not valid: {exc}") from exc
+
+
+def _not_a_number(constant: str) -> float:
+    raise ValueError(f"a metric is {constant}")
 
 
 def _failure(error: Mapping[str, Any], memory_mb: int) -> StepError:

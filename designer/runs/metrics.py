@@ -40,7 +40,8 @@ def step_metrics(
         if isinstance(results, list) and len(results) > 1:
             groups = [(r.get("input"), r.get("metrics")) for r in results if isinstance(r, dict)]
         else:
-            groups = [(None, value.get("metrics", value))]
+            inner = value.get("metrics")  # Evaluate's own metrics; a script's are the dict
+            groups = [(None, inner if isinstance(inner, dict) else value)]
         for group, metrics in groups:
             if not isinstance(metrics, dict):
                 continue

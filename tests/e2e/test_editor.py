@@ -370,6 +370,62 @@ def test_a_python_scripts_figures_are_shown_as_images(
     )
 
 
+METRICS_SCRIPT = """def azureml_main(dataframe1, dataframe2=None):
+    return dataframe1, {"rows": len(dataframe1), "mean_petal_length": 3.758}
+"""
+
+
+def test_a_python_scripts_metrics_are_previewed_and_listed_by_run(
+    alice: Page, designer_server: LiveServer
+) -> None:
+    page = alice
+    document = {
+        "schema_version": 1,
+        "parameters": {},
+        "nodes": [
+            {
+                "id": "data",
+                "module": "data.sample_dataset@1",
+                "params": {"name": "iris"},
+                "position": {"x": 0, "y": 0},
+            },
+            {
+                "id": "script",
+                "module": "script.python@1",
+                "params": {"code": METRICS_SCRIPT},
+                "position": {"x": 0, "y": 170},
+                "label": "My metrics",
+            },
+        ],
+        "edges": [
+            {
+                "id": "e1",
+                "source": {"node": "data", "port": "dataset"},
+                "target": {"node": "script", "port": "dataset1"},
+            }
+        ],
+        "comments": [],
+    }
+    graph_id = create_graph(page, designer_server, "Script metrics", document)
+    page.goto(f"{designer_server.url}/graphs/{graph_id}/")
+    page.get_by_test_id("run-button").click()
+    expect(page.get_by_test_id("node-script")).to_have_attribute(
+        "data-status", "succeeded", timeout=90_000
+    )
+    page.get_by_test_id("preview-script-metrics").click()
+    preview = page.get_by_test_id("output-preview")
+    expect(preview.get_by_test_id("metric-rows")).to_contain_text("150")
+    expect(preview.get_by_test_id("metric-mean_petal_length")).to_contain_text("3.76")
+
+    page.goto(f"{designer_server.url}/graphs/{graph_id}/runs/")
+    page.get_by_test_id("view-metrics").click()
+    table = page.get_by_test_id("metrics-table")
+    expect(table.get_by_test_id("metric-column-rows")).to_contain_text("My metrics")
+    expect(table.get_by_test_id("metric-column-mean_petal_length")).to_be_visible()
+    expect(table.locator("tbody tr")).to_have_count(1)
+    expect(table.locator("tbody tr td.num")).to_have_text(["3.76", "150"])  # by name
+
+
 def test_unreachable_server_is_reported_and_retried(
     alice: Page, designer_server: LiveServer
 ) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import signal
 import socket
 import sqlite3
@@ -399,4 +400,41 @@ def azureml_main(dataframe1, dataframe2=None):
 def test_figure_frames_a_script_forges_are_refused(run: ModuleRunner, payloads: str) -> None:
     code = FORGED_FIGURE.replace("PAYLOADS", payloads)
     with pytest.raises(StepError, match="the script's sandbox sent"):
+        run("script.python@1", {"code": code}, dataset1=DF)
+
+
+FORGED_METRICS = """import json, os, struct, sys
+
+
+def azureml_main(dataframe1, dataframe2=None):
+    out = os.fdopen(int(sys.argv[1]), "wb", closefd=False)  # the harness's results stream
+    for body in PAYLOADS:
+        header = json.dumps({"type": "output", "metrics": True, "size": len(body)})
+        out.write(struct.pack(">I", len(header)) + header.encode() + body)
+    out.flush()
+    return dataframe1
+"""
+
+
+@pytest.mark.parametrize(
+    ("payloads", "refusal"),
+    [
+        ("[b'{\"auc\": NaN}']", "a metric is NaN"),
+        ("[b'{\"auc\": -Infinity}']", "a metric is -Infinity"),
+        ("[b'{\"auc\": 1e999}']", "metric 'auc' is inf"),
+        ("[json.dumps({'x' * 5000: 1}).encode()]", "its name has 5000 characters; at most 100"),
+        ("[json.dumps({f'm{i}': i for i in range(10_000)}).encode()]", "bytes of metrics"),
+        ("[json.dumps({f'm{i}': i for i in range(101)}).encode()]", "101 metrics; at most 100"),
+        ('[b\'{"auc": {"nested": [1, {"a": 2}]}}\']', "metric 'auc' is a dict"),
+        ("[b'[' * 50_000]", "not valid"),  # nested past the parser's depth
+        ('[b\'{"auc": "0.93"}\']', "metric 'auc' is a str"),
+        ("[b'[0.93]']", "must be a dict of {name: number}, got list"),
+        ("[b'{\"auc\": 0.5}'] * 2", "2 frames of metrics; at most one"),
+    ],
+)
+def test_metrics_frames_a_script_forges_are_refused(
+    run: ModuleRunner, payloads: str, refusal: str
+) -> None:
+    code = FORGED_METRICS.replace("PAYLOADS", payloads)
+    with pytest.raises(StepError, match=f"the script's sandbox sent .*{re.escape(refusal)}"):
         run("script.python@1", {"code": code}, dataset1=DF)

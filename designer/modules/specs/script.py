@@ -10,7 +10,8 @@ DEFAULT_SCRIPT = '''import pandas as pd
 
 
 def azureml_main(dataframe1, dataframe2=None):
-    """Return one DataFrame, or a tuple of two. Figures left open (matplotlib) are kept."""
+    """Return one DataFrame, or a tuple of two, optionally followed by a dict of metrics
+    ({"auc": 0.93}). Figures left open (matplotlib) are kept."""
     return dataframe1
 '''
 
@@ -25,6 +26,8 @@ SPECS = [
         matplotlib, no network, no view of the server's files, a private /tmp, a wall-clock
         timeout and a memory limit. Figures the script leaves open (`plt.plot(...)`,
         `plt.show()`) become the `figures` output: up to 20, at most 4000 pixels a side.
+        Return a dict of named numbers last (`return df, {"auc": 0.93}`, or the dict alone)
+        and it becomes the `metrics` output, shown in the pipeline's Metrics view.
         print() output streams to the step log as it is printed; errors point at your own line
         numbers.""",
         "script:python_script",
@@ -38,6 +41,11 @@ SPECS = [
                 "result2", PortType.DATAFRAME, "The second returned DataFrame (empty if none)."
             ),
             PortSpec("figures", PortType.FIGURES, "The figures the script drew, as PNG images."),
+            PortSpec(
+                "metrics",
+                PortType.METRICS,
+                "The dict of metrics the script returned (empty if none).",
+            ),
         ),
         params=(
             ParamSpec(
@@ -45,6 +53,11 @@ SPECS = [
             ),
             *sandbox_params("the script"),
         ),
-        helpers=("_frames", *SANDBOX_HELPERS, "designer.sandbox.harness.script"),
+        helpers=(
+            "_frames",
+            *SANDBOX_HELPERS,
+            "designer.sandbox.harness.script",
+            "designer.sandbox.harness.script_metrics",
+        ),
     ),
 ]

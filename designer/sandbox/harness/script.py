@@ -3,13 +3,15 @@
 Stdin: a start frame {"file", "entry_points", "inputs", "figures" (limits: count, side in
 pixels, bytes)} whose payload is the code, then one frame per input ({"present"}, Parquet).
 Results: {"type": "output", "index"} frames (Parquet), a {"type": "output", "figure", "title"}
-frame (PNG) for each matplotlib figure the script left open, then {"type": "done"}; or an
-error frame.
+frame (PNG) for each matplotlib figure the script left open, a {"type": "output", "metrics"}
+frame (JSON) when the script returned a dict of metrics, then {"type": "done"}; or an error
+frame.
 """
 
 from __future__ import annotations
 
 import io
+import json
 import linecache
 import os
 import shutil
@@ -21,9 +23,11 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import failures
 import guard
+import numpy as np
 import pandas as pd  # before the step is known: a standby sandbox has it ready
 import protocol
 import pyarrow.parquet  # noqa: F401  (what read_parquet and to_parquet use, imported early too)
+import script_metrics
 
 
 def _font_list() -> None:
@@ -38,15 +42,35 @@ def _font_list() -> None:
             shutil.copyfile(os.path.join(source, name), os.path.join(config, name))
 
 
-def _check_result(result: Any) -> list[Any]:
+def _check_result(result: Any) -> tuple[list[Any], dict[str, Any] | None]:
+    """The returned tables and the dict of metrics (None when none was returned)."""
     outputs = list(result) if isinstance(result, (tuple, list)) else [result]
-    if not 1 <= len(outputs) <= 2 or not all(isinstance(o, pd.DataFrame) for o in outputs):
+    dicts = [i for i, o in enumerate(outputs, start=1) if isinstance(o, dict)]
+    if len(dicts) > 1:
+        raise TypeError(
+            f"the entry point returned {len(dicts)} dicts (elements {', '.join(map(str, dicts))}"
+            " of its tuple); return one dict of metrics, as the last element"
+        )
+    if dicts and dicts[0] != len(outputs):
+        raise TypeError(
+            f"the entry point returned a dict as element {dicts[0]} of {len(outputs)}; a dict of "
+            "metrics must be the last element of the returned tuple"
+        )
+    metrics = outputs.pop() if dicts else None
+    if (
+        (not outputs and metrics is None)
+        or len(outputs) > 2
+        or not all(isinstance(o, pd.DataFrame) for o in outputs)
+    ):
         kinds = ", ".join(type(o).__name__ for o in outputs) or "nothing"
         raise TypeError(
             "the entry point must return a pandas DataFrame or a tuple of one or two "
-            f"DataFrames, got {kinds}"
+            f"DataFrames, got {kinds} (a dict of metrics may come last)"
         )
-    return outputs
+    if metrics is None:
+        return outputs, None
+    plain = {k: v.item() if isinstance(v, np.generic) else v for k, v in metrics.items()}
+    return outputs, script_metrics.check(plain)
 
 
 def _parquet(df: Any) -> bytes:
@@ -124,7 +148,8 @@ def main() -> int:
                 out, "user", None, "define a function azureml_main(dataframe1, dataframe2=None)"
             )
             return 1
-        outputs = [_parquet(df) for df in _check_result(entry(*inputs))]
+        tables, metrics = _check_result(entry(*inputs))
+        outputs = [_parquet(df) for df in tables]
         figures = _figures(start["figures"])
     except MemoryError as error:
         failures.report(out, "memory", error)
@@ -136,6 +161,12 @@ def main() -> int:
         protocol.write(out, {"type": "output", "index": index}, data)
     for header, png in figures:
         protocol.write(out, {"type": "output", **header}, png)
+    if metrics is not None:
+        protocol.write(
+            out,
+            {"type": "output", "metrics": True},
+            json.dumps(metrics, ensure_ascii=False).encode(),
+        )
     protocol.write(out, {"type": "done"})
     return 0
 

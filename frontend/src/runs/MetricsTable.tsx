@@ -36,7 +36,7 @@ export function MetricsTable({ graphId, workspace }: { graphId: number; workspac
     <>
       {columns.length === 0 ? (
         <p className="muted" data-testid="no-metrics">
-          None of these runs evaluated anything. Add <strong>Evaluate model</strong>, <strong>Cross-validate model</strong> or <strong>Evaluate recommender</strong> to the pipeline to compare its runs by their metrics.
+          None of these runs evaluated anything. Add <strong>Evaluate model</strong>, <strong>Cross-validate model</strong> or <strong>Evaluate recommender</strong> to the pipeline, or return a dict of metrics from an <strong>Execute Python script</strong>, to compare its runs by their metrics.
         </p>
       ) : (
         <p className="muted small">The best value of each metric is marked; click a metric to sort the runs by it, best first (and, when the runs of the newest version differ in one number parameter, to plot it against that parameter).</p>

@@ -23,4 +23,12 @@ describe("metrics", () => {
     expect(notes.map((n) => n.textContent)).toEqual([`Not available: auc, log loss, curves — ${why}`]);
     expect(dom.container.querySelector('[data-testid="metric-accuracy"]')).not.toBeNull();
   });
+
+  it("shows a script's metrics by name, one named metrics among them, and says when there are none", () => {
+    act(() => dom.root.render(<MetricsView values={{ score: 0.25, metrics: 3 }} />));
+    expect(dom.container.querySelector('[data-testid="metric-score"] .metric-value')?.textContent).toBe("0.25");
+    expect(dom.container.querySelector('[data-testid="metric-metrics"] .metric-value')?.textContent).toBe("3");
+    act(() => dom.root.render(<MetricsView values={{}} />));
+    expect(dom.container.querySelector('[data-testid="metrics-none"]')?.textContent).toBe("No metrics were reported.");
+  });
 });

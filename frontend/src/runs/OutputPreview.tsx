@@ -87,7 +87,9 @@ function unavailableLines(unavailable: Record<string, string>): string[] {
 /** Evaluate's output holds one result per scored input; any other JSON is shown as one result. */
 function evaluationResults(values: Record<string, unknown>): EvaluationResult[] {
   if (Array.isArray(values.results)) return values.results as EvaluationResult[];
-  return [{ metrics: (values.metrics ?? values) as Record<string, unknown>, confusion_matrix: values.confusion_matrix as EvaluationResult["confusion_matrix"], curves: values.curves as EvaluationResult["curves"] }];
+  const inner = values.metrics; // Evaluate's own metrics; a script's are the object itself
+  const metrics = typeof inner === "object" && inner !== null && !Array.isArray(inner) ? inner : values;
+  return [{ metrics: metrics as Record<string, unknown>, confusion_matrix: values.confusion_matrix as EvaluationResult["confusion_matrix"], curves: values.curves as EvaluationResult["curves"] }];
 }
 
 function resultName(r: EvaluationResult, i: number): string {
@@ -109,6 +111,7 @@ function curveSeries(results: EvaluationResult[], pick: (c: CurveSet) => { x: nu
 }
 
 export function MetricsView({ values }: { values: Record<string, unknown> }) {
+  if (Object.keys(values).length === 0) return <p className="muted" data-testid="metrics-none">No metrics were reported.</p>;
   const results = evaluationResults(values);
   const roc = curveSeries(results, (c) => (c.roc ? { x: c.roc.fpr, y: c.roc.tpr } : null));
   const pr = curveSeries(results, (c) => (c.pr ? { x: c.pr.recall, y: c.pr.precision } : null));

@@ -114,3 +114,80 @@ def test_a_sweep_that_cannot_run_whole_saves_nothing_and_names_the_combination(
         f"/api/graphs/{graph['id']}/sweeps/", {"parameters": {"C": [1.0]}}, format="json"
     )
     assert refused.status_code == 403
+
+
+SCORING_SCRIPT = """def azureml_main(test, other=None):
+    return test, {"score": len(test) / 10, "metrics": 1}
+"""
+
+
+def test_a_sweep_of_a_python_scripts_graph_lists_each_runs_score(team_tx: Team) -> None:
+    """The script's score is the share of ten rows its split sent to the test set: the swept
+    parameter itself."""
+    editor = team_tx.client("editor")
+    document = {
+        "schema_version": 1,
+        "parameters": {"fraction": {"type": "float", "default": 0.5}},
+        "nodes": [
+            {
+                "id": "data",
+                "module": "data.enter_data@1",
+                "params": {"csv": "x\n" + "\n".join(map(str, range(10)))},
+                "position": {"x": 0, "y": 0},
+            },
+            {
+                "id": "split",
+                "module": "transform.split_rows@1",
+                "params": {"fraction": "$fraction", "seed": 1},
+                "position": {"x": 0, "y": 100},
+            },
+            {
+                "id": "score",
+                "module": "script.python@1",
+                "params": {"code": SCORING_SCRIPT},
+                "position": {"x": 0, "y": 200},
+                "label": "My evaluation",
+            },
+        ],
+        "edges": [
+            {
+                "id": "e1",
+                "source": {"node": "data", "port": "dataset"},
+                "target": {"node": "split", "port": "dataset"},
+            },
+            {
+                "id": "e2",
+                "source": {"node": "split", "port": "test"},
+                "target": {"node": "score", "port": "dataset1"},
+            },
+        ],
+    }
+    graph = editor.post(
+        f"/api/workspaces/{team_tx.workspace.pk}/graphs/",
+        {"name": "Scored by a script", "document": document},
+        format="json",
+    ).json()
+    answer = editor.post(
+        f"/api/graphs/{graph['id']}/sweeps/",
+        {"parameters": {"fraction": [0.2, 0.5]}},
+        format="json",
+    )
+    assert answer.status_code == 201, answer.json()
+    finished = [wait_for(editor, r["id"]) for r in answer.json()["runs"]]
+    assert [r["status"] for r in finished] == ["succeeded"] * 2, finished
+
+    table = editor.get(f"/api/graphs/{graph['id']}/metrics/").json()
+    schema_validator("/api/graphs/{id}/metrics/", "get", "200").validate(table)
+    reported = {
+        row["run"]["parameters"]["fraction"]: {
+            (m["step"], m["label"], m["port"], m["name"]): m["value"] for m in row["metrics"]
+        }
+        for row in table["results"]
+    }
+    assert reported == {
+        fraction: {
+            ("score", "My evaluation", "metrics", "score"): fraction,
+            ("score", "My evaluation", "metrics", "metrics"): 1,
+        }
+        for fraction in (0.2, 0.5)
+    }

@@ -255,3 +255,56 @@ def test_too_many_too_large_or_too_heavy_figures_are_refused_by_name(run) -> Non
     too_heavy = r"the figures take 2[2-6] MB of PNG up to figure 3; at most 20 MB together"
     with pytest.raises(StepError, match=too_heavy):
         run("script.python@1", {"code": noise}, dataset1=DF)
+
+
+def test_a_dict_returned_last_is_the_metrics_output(run) -> None:
+    alone = run("script.python@1", {"code": script("    return {'rmse': 1.25}\n")}, dataset1=DF)
+    assert alone["metrics"] == {"rmse": 1.25} and alone["result1"].empty
+    one = script("    return dataframe1, {'auc': 0.93, 'rows': len(dataframe1)}\n")
+    out = run("script.python@1", {"code": one}, dataset1=DF)
+    assert out["metrics"] == {"auc": 0.93, "rows": 3} and out["result1"].equals(DF)
+    two = script("    return dataframe1, dataframe1.head(1), {'n': 2}\n")
+    out = run("script.python@1", {"code": two}, dataset1=DF)
+    assert out["metrics"] == {"n": 2} and len(out["result2"]) == 1
+    numpy = script(
+        "    import numpy as np\n"
+        "    return dataframe1, {'mean': np.float32(0.5), 'count': np.int64(3),\n"
+        "                        'fitted': np.bool_(True), 'exact': False, 'auc': None}\n"
+    )
+    out = run("script.python@1", {"code": numpy}, dataset1=DF)
+    assert out["metrics"] == {"mean": 0.5, "count": 3, "fitted": 1, "exact": 0, "auc": None}
+
+
+def test_a_script_that_returns_no_metrics_has_an_empty_metrics_output(run) -> None:
+    out = run("script.python@1", {"code": script("    return dataframe1\n")}, dataset1=DF)
+    assert out["metrics"] == {}
+
+
+@pytest.mark.parametrize(
+    ("returned", "message"),
+    [
+        ("dataframe1, {'a': 1}, {'b': 2}", r"returned 2 dicts \(elements 2, 3 of its tuple\)"),
+        ("{'a': 1}, dataframe1", "a dict as element 1 of 2; a dict of metrics must be the last"),
+        ("dataframe1, dataframe1, dataframe1, {}", r"got DataFrame, DataFrame, DataFrame \(a dict"),
+        ("'text'", "or a tuple of one or two DataFrames.*got str"),
+        ("dataframe1, {'auc': float('nan')}", "metric 'auc' is nan; a metric must be finite"),
+        ("dataframe1, {'r': np.inf}", "metric 'r' is inf; a metric must be finite"),
+        ("dataframe1, {'label': 'good'}", "metric 'label' is a str; a metric is an int"),
+        ("dataframe1, {'per_class': [1, 2]}", "metric 'per_class' is a list"),
+        ("dataframe1, {'': 1}", "metric '': a metric's name must be a non-empty string"),
+        ("dataframe1, {3: 1}", "metric 3: a metric's name must be a non-empty string"),
+        ("dataframe1, {'x' * 101: 1}", "its name has 101 characters; at most 100"),
+        ("dataframe1, {f'm{i}': i for i in range(101)}", "returned 101 metrics; at most 100"),
+    ],
+)
+def test_metrics_that_break_a_rule_are_refused_by_name(run, returned: str, message: str) -> None:
+    code = script(f"    import numpy as np\n    return {returned}\n")
+    with pytest.raises(StepError, match=message):
+        run("script.python@1", {"code": code}, dataset1=DF)
+
+
+def test_the_most_metrics_with_the_longest_names_are_kept(run) -> None:
+    # 100 names of 100 characters outside ASCII: 40 KB as UTF-8, within what the worker reads
+    code = script("    return {f'{i:03}' + '\U0001f600' * 97: i / 3 for i in range(100)}\n")
+    out = run("script.python@1", {"code": code}, dataset1=DF)
+    assert len(out["metrics"]) == 100 and out["metrics"]["042" + "\U0001f600" * 97] == 14.0
