@@ -1,4 +1,4 @@
-"""The text of the mails accounts send: confirm an address, join a workspace."""
+"""The text of the mails accounts send: confirm an address, join a workspace, added to one."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from django.conf import settings
 from django.core.mail import EmailMessage
 
 from designer.accounts.models import Invitation
+from designer.workspaces.models import Membership
 
 
 def confirmation(user: Any, email: str, link: str) -> EmailMessage:
@@ -41,6 +42,22 @@ def invitation(invitation: Invitation, link: str) -> EmailMessage:
     ]
     return _message(
         f"{inviter} invited you to “{workspace}” on Pipeline designer", lines, invitation.email
+    )
+
+
+def added(membership: Membership, inviter: Any, link: str) -> EmailMessage:
+    """The mail telling an existing account that an owner added it to a workspace."""
+    workspace = membership.workspace.name
+    lines = [
+        f"{inviter.get_username()} added you to the workspace “{workspace}” on Pipeline "
+        f"designer, as {membership.role}.",
+        "",
+        f"Open it: {link}",
+    ]
+    return _message(
+        f"{inviter.get_username()} added you to “{workspace}” on Pipeline designer",
+        lines,
+        membership.user.email,
     )
 
 

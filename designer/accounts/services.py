@@ -21,6 +21,7 @@ from designer.accounts.models import Invitation
 from designer.activity.log import record
 from designer.activity.models import Action, ActivityEntry, TargetKind
 from designer.api_errors import ApiError
+from designer.notifications import outbox
 from designer.notifications.mail import link
 from designer.notifications.sender import mail_on
 from designer.workspaces import services as workspace_services
@@ -92,13 +93,16 @@ def confirm_address(user: Any, token: str) -> str:
 def add_or_invite(
     inviter: Any, workspace: Workspace, identifier: str, role: str, request: HttpRequest
 ) -> Membership | Invitation:
-    """Add an existing user (workspaces.services.find_user says who), or mail an invitation to
-    an address no account has."""
+    """Add an existing user (workspaces.services.find_user says who; told by mail), or mail an
+    invitation to an address no account has."""
     try:
-        return workspace_services.add_member(inviter, workspace, identifier, role)
+        membership = workspace_services.add_member(inviter, workspace, identifier, role)
     except exceptions.ValidationError:
         if "@" not in identifier:
             raise
+    else:
+        _tell_added(membership, inviter, request)
+        return membership
     if not mail_on():
         raise exceptions.ValidationError(
             {
@@ -109,6 +113,15 @@ def add_or_invite(
             }
         )
     return invite(inviter, workspace, identifier, role, request)
+
+
+def _tell_added(membership: Membership, inviter: Any, request: HttpRequest) -> None:
+    """Mail an added member (when the server sends mail and they have an address), from the
+    outbox's thread once the membership is committed."""
+    if mail_on() and membership.user.email:
+        path = reverse("workspace", kwargs={"workspace": membership.workspace_id})
+        message = mail.added(membership, inviter, link(path, request))
+        transaction.on_commit(lambda: outbox.send_later(message.send))
 
 
 def invite(

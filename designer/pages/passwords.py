@@ -9,7 +9,6 @@ DESIGNER_PUBLIC_URL when set, and lifts the sign-in lockout of the username it r
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
 from functools import wraps
 from typing import Any
 
@@ -22,11 +21,10 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 
+from designer.notifications import outbox
 from designer.notifications.sender import mail_on
 
 RESET_MAIL_SECONDS = 300  # an account gets at most one reset mail in this time
-# one thread, first in first out: mails go in the order they were asked for
-_mailer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="password-reset-mail")
 
 
 def throttle_key(user_id: int) -> str:
@@ -62,7 +60,7 @@ class ResetForm(PasswordResetForm):
         hours = settings.PASSWORD_RESET_TIMEOUT // 3600
         context = {**context, "server": server, "link": f"{server}{path}", "hours": hours}
         send = super().send_mail  # renders, sends, and logs a failure (never raises)
-        _mailer.submit(
+        outbox.send_later(
             send,
             subject_template_name,
             email_template_name,

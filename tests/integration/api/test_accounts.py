@@ -208,10 +208,39 @@ def test_someone_signed_in_joins_with_their_own_account(team: Team, inbox: Inbox
     assert Membership.objects.get(workspace=team.workspace, user=bob).role == "viewer"
 
 
-def test_an_address_an_account_has_is_added_at_once_as_before(team: Team, inbox: Inbox) -> None:
-    answer = invite(team, "outsider@example.com", "viewer")
+def test_an_account_added_by_address_or_username_is_told_by_mail(
+    team: Team, inbox: Inbox, django_capture_on_commit_callbacks: Any
+) -> None:
+    with django_capture_on_commit_callbacks(execute=True):
+        answer = invite(team, "outsider@example.com", "viewer")
     assert answer.status_code == 201 and answer.json()["user"]["username"] == "outsider"
-    assert inbox.received == []
+    mail = inbox.wait(1)[0][1]
+    assert mail["To"] == "outsider@example.com"
+    assert mail["Subject"].strip() == "owner added you to “Team” on Pipeline designer"
+    assert f"{PUBLIC}/workspaces/{team.workspace.pk}/" in mail.get_content()
+    second = team.client("owner").post("/api/workspaces/", {"name": "Second"}, format="json")
+    members = f"/api/workspaces/{second.json()['id']}/members/"
+    with django_capture_on_commit_callbacks(execute=True):
+        by_name = team.client("owner").post(
+            members, {"user": "editor", "role": "viewer"}, format="json"
+        )
+    assert by_name.status_code == 201
+    assert inbox.wait(2)[1][0] == ["editor@example.com"]
+    viewer = team.users["viewer"]
+    viewer.email = ""
+    viewer.save()
+    with django_capture_on_commit_callbacks(execute=True):  # no address: added, no mail
+        added = team.client("owner").post(
+            members, {"user": "viewer", "role": "viewer"}, format="json"
+        )
+    assert added.status_code == 201
+    with django_capture_on_commit_callbacks(execute=True):  # a barrier: mails go in order
+        team.client("owner").post(members, {"user": "outsider", "role": "viewer"}, format="json")
+    assert [rcpt for rcpt, _ in inbox.wait(3)] == [
+        ["outsider@example.com"],
+        ["editor@example.com"],
+        ["outsider@example.com"],
+    ]
 
 
 def test_inviting_again_replaces_the_link_and_revoking_kills_it(team: Team, inbox: Inbox) -> None:
