@@ -19,6 +19,7 @@ class Action(models.TextChoices):
     MEMBER_REMOVED = "member_removed", "Member removed"
     MEMBER_ROLE_CHANGED = "member_role_changed", "Member's role changed"
     MEMBER_JOINED = "member_joined", "Member joined by invitation"
+    MEMBER_LEFT = "member_left", "Member left"
     INVITATION_SENT = "invitation_sent", "Invitation sent"
     INVITATION_REVOKED = "invitation_revoked", "Invitation revoked"
     ENDPOINT_PUBLISHED = "endpoint_published", "Endpoint published"

@@ -190,6 +190,17 @@ class MemberDetailView(JSONView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
+class LeaveView(JSONView):
+    """The caller leaves the workspace (any member; not its last owner)."""
+
+    policy = {"POST": Role.VIEWER}
+
+    @extend_schema(request=None, responses={204: None, **error_responses(409)})
+    def post(self, request: Request, pk: int) -> Response:
+        services.leave(self.authorize(pk, "Workspace", pk))
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
 class TokenListView(JSONView):
     """The caller's personal API tokens; a new token's raw value is returned once.
 

@@ -109,12 +109,15 @@ def add_member(inviter: Any, workspace: Workspace, identifier: str, role: str) -
     return membership
 
 
-def _ensure_an_owner_remains(membership: Membership) -> None:
+def _ensure_an_owner_remains(
+    membership: Membership,
+    refusal: str = "A workspace needs at least one owner; make someone else owner first.",
+) -> None:
     owners = Membership.objects.select_for_update().filter(
         workspace_id=membership.workspace_id, role=Role.OWNER
     )
     if membership.role == Role.OWNER and owners.count() == 1:
-        raise Conflict("A workspace needs at least one owner; make someone else owner first.")
+        raise Conflict(refusal)
 
 
 def _member_entry(actor: Any, membership: Membership, action: Action, **details: Any) -> None:
@@ -149,6 +152,19 @@ def remove_member(actor: Any, membership: Membership) -> None:
     """Remove a member; the last owner cannot be removed."""
     _ensure_an_owner_remains(membership)
     _member_entry(actor, membership, Action.MEMBER_REMOVED, role=membership.role)
+    membership.delete()
+    disconnect_member(membership.workspace_id, membership.user_id)
+
+
+@transaction.atomic
+def leave(membership: Membership) -> None:
+    """A member leaves a workspace; the last owner cannot (another owner first, or delete it)."""
+    _ensure_an_owner_remains(
+        membership,
+        "You are this workspace's last owner: make someone else owner first, or delete the "
+        "workspace.",
+    )
+    _member_entry(membership.user, membership, Action.MEMBER_LEFT, role=membership.role)
     membership.delete()
     disconnect_member(membership.workspace_id, membership.user_id)
 

@@ -14,6 +14,7 @@ urlpatterns = [
         api.MemberDetailView.as_view(),
         name="member-detail",
     ),
+    path("workspaces/<id:pk>/leave/", api.LeaveView.as_view(), name="workspace-leave"),
     path("tokens/", api.TokenListView.as_view(), name="token-list"),
     path("tokens/<id:pk>/", api.TokenDetailView.as_view(), name="token-detail"),
 ]

@@ -54,3 +54,26 @@ def test_an_owner_changes_a_role_and_sees_it_on_the_activity_page(
     finally:  # the other browser tests share the seeded workspace: carol is a viewer again
         path = f"/api/workspaces/{server.workspace}/members/{carol}/"
         api(page, server, "PATCH", path, {"role": "viewer"})
+
+
+def test_a_viewer_leaves_the_workspace_and_the_owner_reads_it(
+    alice: Page, browser: Browser, designer_server: LiveServer
+) -> None:
+    page, server = alice, designer_server
+    context = new_context(browser)
+    carol = sign_in(context, server, "carol")
+    try:
+        carol.goto(f"{server.url}/workspaces/{server.workspace}/")
+        carol.once("dialog", lambda dialog: dialog.accept())
+        carol.get_by_test_id("leave-workspace").click()
+        carol.wait_for_url(f"{server.url}/")
+        expect(carol.get_by_test_id("toast").last).to_contain_text("You left")
+        carol.goto(f"{server.url}/workspaces/{server.workspace}/")
+        expect(carol.locator(".callout-error")).to_be_visible()
+        page.goto(f"{server.url}/workspaces/{server.workspace}/activity/")
+        newest = page.get_by_test_id("activity-entry").first
+        expect(newest).to_contain_text("carol left the workspace (viewer)")
+    finally:  # the other browser tests share the seeded workspace: carol is a viewer again
+        context.close()
+        path = f"/api/workspaces/{server.workspace}/members/"
+        api(page, server, "POST", path, {"user": "carol@example.com", "role": "viewer"})

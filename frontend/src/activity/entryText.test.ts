@@ -67,5 +67,6 @@ describe("entryText", () => {
     const joined = entry({ action: "member_joined", actor_name: "newbie", target_kind: "member", target_name: "newbie", details: { role: "editor", invited_by: "alice" } });
     expect(entryText(joined)).toBe("newbie joined as editor, invited by alice");
     expect(entryText({ ...joined, details: { role: "viewer", invited_by: "" } })).toBe("newbie joined as viewer");
+    expect(entryText({ ...joined, action: "member_left" })).toBe("newbie left the workspace (editor)");
   });
 });

@@ -8,6 +8,7 @@ export const ACTION_LABELS: Record<ActivityAction, string> = {
   member_removed: "Member removed",
   member_role_changed: "Role changed",
   member_joined: "Member joined",
+  member_left: "Member left",
   invitation_sent: "Invitation sent",
   invitation_revoked: "Invitation revoked",
   endpoint_published: "Endpoint published",
@@ -73,6 +74,8 @@ export function entryText(entry: ActivityEntry): string {
       return `${who} removed ${name} (${value(d.role)})`;
     case "member_joined":
       return `${who} joined as ${value(d.role)}${d.invited_by ? `, invited by ${String(d.invited_by)}` : ""}`;
+    case "member_left":
+      return `${who} left the workspace (${value(d.role)})`;
     case "invitation_sent":
       return `${who} invited ${name} as ${value(d.role)}`;
     case "invitation_revoked":

@@ -1182,6 +1182,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/workspaces/{id}/leave/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** @description The caller leaves the workspace (any member; not its last owner). */
+        post: operations["workspaces_leave_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/workspaces/{id}/members/": {
         parameters: {
             query?: never;
@@ -1279,6 +1296,7 @@ export interface components {
          *     * `member_removed` - Member removed
          *     * `member_role_changed` - Member's role changed
          *     * `member_joined` - Member joined by invitation
+         *     * `member_left` - Member left
          *     * `invitation_sent` - Invitation sent
          *     * `invitation_revoked` - Invitation revoked
          *     * `endpoint_published` - Endpoint published
@@ -1295,7 +1313,7 @@ export interface components {
          *     * `dataset_archived` - Dataset archived
          * @enum {string}
          */
-        ActivityActionEnum: "workspace_renamed" | "member_added" | "member_removed" | "member_role_changed" | "member_joined" | "invitation_sent" | "invitation_revoked" | "endpoint_published" | "endpoint_version_published" | "endpoint_changed" | "endpoint_deleted" | "key_created" | "key_revoked" | "schedule_created" | "schedule_changed" | "schedule_deleted" | "graph_deleted" | "dataset_deleted" | "dataset_archived";
+        ActivityActionEnum: "workspace_renamed" | "member_added" | "member_removed" | "member_role_changed" | "member_joined" | "member_left" | "invitation_sent" | "invitation_revoked" | "endpoint_published" | "endpoint_version_published" | "endpoint_changed" | "endpoint_deleted" | "key_created" | "key_revoked" | "schedule_created" | "schedule_changed" | "schedule_deleted" | "graph_deleted" | "dataset_deleted" | "dataset_archived";
         /**
          * @description One action: when, who (`actor` is null once that user is deleted; `actor_name` stays),
          *     what, on which target (its name as it was then) and what changed.
@@ -9157,7 +9175,7 @@ export interface operations {
         parameters: {
             query?: {
                 /** @description Only this action. */
-                action?: "dataset_archived" | "dataset_deleted" | "endpoint_changed" | "endpoint_deleted" | "endpoint_published" | "endpoint_version_published" | "graph_deleted" | "invitation_revoked" | "invitation_sent" | "key_created" | "key_revoked" | "member_added" | "member_joined" | "member_removed" | "member_role_changed" | "schedule_changed" | "schedule_created" | "schedule_deleted" | "workspace_renamed";
+                action?: "dataset_archived" | "dataset_deleted" | "endpoint_changed" | "endpoint_deleted" | "endpoint_published" | "endpoint_version_published" | "graph_deleted" | "invitation_revoked" | "invitation_sent" | "key_created" | "key_revoked" | "member_added" | "member_joined" | "member_left" | "member_removed" | "member_role_changed" | "schedule_changed" | "schedule_created" | "schedule_deleted" | "workspace_renamed";
                 /** @description Only what this user did. */
                 user?: number;
                 /** @description Items per page (a larger number gets 1000). */
@@ -10169,6 +10187,80 @@ export interface operations {
             };
             /** @description No such object, or not visible to the caller. */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many calls: wait the seconds the Retry-After header gives. */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    workspaces_leave_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description No response body */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description The request is invalid; `issues` names every problem. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not signed in, or the token or key is invalid or revoked. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Signed in, but the role in the workspace is too low. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description No such object, or not visible to the caller. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The request conflicts with the object's state. */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };

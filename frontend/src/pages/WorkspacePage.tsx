@@ -93,6 +93,16 @@ export function WorkspacePage({ workspaceId }: { workspaceId: number }) {
       toast(errorMessage(err), "error");
     }
   };
+  const leave = async () => {
+    if (!window.confirm(`Leave “${workspace?.name ?? ""}”? You lose access to its pipelines, runs and datasets until someone adds you again.`)) return;
+    try {
+      await api.post(`/api/workspaces/${workspaceId}/leave/`, {});
+      toast(`You left “${workspace?.name ?? ""}”.`, "success");
+      navigate("/");
+    } catch (err) {
+      toast(errorMessage(err), "error");
+    }
+  };
   const isOwner = workspace?.role === "owner";
   const canEdit = mayEdit(workspace);
 
@@ -221,6 +231,13 @@ export function WorkspacePage({ workspaceId }: { workspaceId: number }) {
             </form>
           )}
           {isOwner && <Invitations workspaceId={workspaceId} version={invitationsSent} />}
+          {workspace && (
+            <p>
+              <button type="button" className="small danger" onClick={() => void leave()} data-testid="leave-workspace">
+                Leave workspace
+              </button>
+            </p>
+          )}
         </section>
       </div>
     </Shell>

@@ -70,6 +70,21 @@ def test_last_owner_cannot_leave_or_be_demoted(team: Team) -> None:
     assert owner.delete(f"/api/workspaces/{ws}/members/{me}/").status_code == 409
 
 
+def test_any_member_leaves_but_the_last_owner(team: Team) -> None:
+    ws = team.workspace.pk
+    viewer = team.client("viewer")
+    assert viewer.post(f"/api/workspaces/{ws}/leave/").status_code == 204
+    assert viewer.get(f"/api/workspaces/{ws}/").status_code == 404  # no longer a member
+    assert viewer.post(f"/api/workspaces/{ws}/leave/").status_code == 404
+    last = team.client("owner").post(f"/api/workspaces/{ws}/leave/")
+    assert last.status_code == 409 and "last owner" in last.json()["detail"]
+    assert team.client("outsider").post(f"/api/workspaces/{ws}/leave/").status_code == 404
+    entries = team.client("owner").get(f"/api/workspaces/{ws}/activity/").json()["results"]
+    assert [(e["action"], e["actor_name"], e["details"]) for e in entries[:1]] == [
+        ("member_left", "viewer", {"role": "viewer"})
+    ]
+
+
 def test_editor_cannot_manage_members(team: Team) -> None:
     response = team.client("editor").post(
         f"/api/workspaces/{team.workspace.pk}/members/",
