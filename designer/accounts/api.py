@@ -24,6 +24,7 @@ from designer.workspaces.api import JSONView
 from designer.workspaces.models import Role
 from designer.workspaces.pagination import paginated, paginated_response
 from designer.workspaces.permissions import SESSION, USER, ScopedAPIView
+from designer.workspaces.sessions import sign_out_elsewhere
 
 T = TypeVar("T")
 
@@ -101,13 +102,17 @@ def _codes(codes: list[str]) -> Response:
 
 
 class TwoFactorConfirmView(JSONView):
-    """Turn two-factor sign-in on with a code from the app just added; its recovery codes."""
+    """Turn two-factor sign-in on with a code from the app just added (the caller's other
+    browsers are signed out); its recovery codes."""
 
     policy = {"POST": SESSION}
 
     @extend_schema(request=CodeSerializer, responses=RecoveryCodesSerializer)
     def post(self, request: Request) -> Response:
-        return _codes(_with_code(request, two_factor.confirm))
+        codes = _with_code(request, two_factor.confirm)
+        # sessions signed in with the password alone end: from now on a sign-in needs a code
+        sign_out_elsewhere(request.user.pk, request.session.session_key)
+        return _codes(codes)
 
 
 class RecoveryCodesView(JSONView):

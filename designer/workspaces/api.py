@@ -27,11 +27,13 @@ from designer.workspaces.serializers import (
     MeUpdateSerializer,
     NewTokenSerializer,
     RoleSerializer,
+    SignedOutSerializer,
     TokenCreateSerializer,
     TokenSerializer,
     WorkspaceSerializer,
     WorkspaceWriteSerializer,
 )
+from designer.workspaces.sessions import sign_out_elsewhere
 
 
 class JSONView(ScopedAPIView):
@@ -188,6 +190,18 @@ class MemberDetailView(JSONView):
     def delete(self, request: Request, pk: int, user_id: int) -> Response:
         services.remove_member(request.user, self._member(pk, user_id))
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class SignOutElsewhereView(JSONView):
+    """Sign the caller out of every other browser (this one stays signed in; tokens are not
+    sessions and keep working)."""
+
+    policy = {"POST": SESSION}
+
+    @extend_schema(request=None, responses=SignedOutSerializer, operation_id="sign_out_elsewhere")
+    def post(self, request: Request) -> Response:
+        ended = sign_out_elsewhere(request.user.pk, request.session.session_key)
+        return Response(SignedOutSerializer({"signed_out": ended}).data)
 
 
 class LeaveView(JSONView):

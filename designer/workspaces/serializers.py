@@ -188,6 +188,12 @@ class MeUpdatedSerializer(MeSerializer):
         fields = [*MeSerializer.Meta.fields, "confirmation_sent_to"]
 
 
+class SignedOutSerializer(serializers.Serializer):  # type: ignore[type-arg]
+    """How many sessions in the caller's other browsers were signed out."""
+
+    signed_out = serializers.IntegerField()
+
+
 class InviteSerializer(StrictSerializer):
     """Body of inviting a user (by username or email) into a workspace."""
 

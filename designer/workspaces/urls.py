@@ -6,6 +6,7 @@ from designer.workspaces import api
 
 urlpatterns = [
     path("me/", api.MeView.as_view(), name="me"),
+    path("me/sign-out-elsewhere/", api.SignOutElsewhereView.as_view(), name="sign-out-elsewhere"),
     path("workspaces/", api.WorkspaceListView.as_view(), name="workspace-list"),
     path("workspaces/<id:pk>/", api.WorkspaceDetailView.as_view(), name="workspace-detail"),
     path("workspaces/<id:pk>/members/", api.MemberListView.as_view(), name="member-list"),

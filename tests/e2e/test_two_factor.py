@@ -1,6 +1,7 @@
 """Two-factor sign-in in a real browser: a user adds an authenticator app on the account page
 (the key read off the page, the codes computed as an app would), keeps the recovery codes, and
-then signs in with the password and a code."""
+then signs in with the password and a code; browsers signed in before are signed out, and
+"Sign out of all other browsers" ends the others."""
 
 from __future__ import annotations
 
@@ -32,6 +33,7 @@ def test_a_user_turns_on_two_factor_sign_in_then_signs_in_with_a_code(
     server = designer_server
     make_user(server, "careful")
     page = sign_in(new_context(browser), server, "careful")
+    before = sign_in(new_context(browser), server, "careful")  # with the password alone
     page.goto(f"{server.url}/tokens/")
     page.get_by_test_id("two-factor-begin").click()
     expect(page.get_by_test_id("two-factor-qr")).to_be_visible()
@@ -47,6 +49,9 @@ def test_a_user_turns_on_two_factor_sign_in_then_signs_in_with_a_code(
     assert len(codes) == 10
     assert_accessible(page, "the account page showing recovery codes")
     expect(page.get_by_test_id("two-factor-on")).to_contain_text("10 recovery codes left")
+    before.reload()  # signed out when two-factor sign-in was turned on
+    before.wait_for_url(f"{server.url}/accounts/login/?next=/")
+    before.context.close()
 
     other = new_context(browser).new_page()
     other.goto(f"{server.url}/accounts/login/")
@@ -59,6 +64,11 @@ def test_a_user_turns_on_two_factor_sign_in_then_signs_in_with_a_code(
     other.click("button[type=submit]")
     other.wait_for_url(f"{server.url}/")
     expect(other.get_by_test_id("current-user")).to_contain_text("careful")
+
+    page.get_by_test_id("sign-out-elsewhere").click()
+    expect(page.get_by_test_id("toast").last).to_contain_text("Signed out of 1 other browser.")
+    other.reload()
+    other.wait_for_url(f"{server.url}/accounts/login/?next=/")
     other.context.close()
 
     page.reload()

@@ -674,6 +674,26 @@ export interface paths {
         patch: operations["me_update"];
         trace?: never;
     };
+    "/api/me/sign-out-elsewhere/": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * @description Sign the caller out of every other browser (this one stays signed in; tokens are not
+         *     sessions and keep working).
+         */
+        post: operations["sign_out_elsewhere"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/me/two-factor/": {
         parameters: {
             query?: never;
@@ -701,7 +721,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** @description Turn two-factor sign-in on with a code from the app just added; its recovery codes. */
+        /**
+         * @description Turn two-factor sign-in on with a code from the app just added (the caller's other
+         *     browsers are signed out); its recovery codes.
+         */
         post: operations["me_two_factor_confirm_create"];
         delete?: never;
         options?: never;
@@ -2945,6 +2968,10 @@ export interface components {
             column?: string;
             /** @description The rows at fault (0-based; the first 5). */
             rows?: number[];
+        };
+        /** @description How many sessions in the caller's other browsers were signed out. */
+        SignedOut: {
+            signed_out: number;
         };
         /**
          * @description * `file` - file
@@ -7197,6 +7224,61 @@ export interface operations {
             };
             /** @description A service the server needs (the mail server) did not answer: nothing was changed. */
             503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+        };
+    };
+    sign_out_elsewhere: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SignedOut"];
+                };
+            };
+            /** @description The request is invalid; `issues` names every problem. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Not signed in, or the token or key is invalid or revoked. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Signed in, but the role in the workspace is too low. */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Too many calls: wait the seconds the Retry-After header gives. */
+            429: {
                 headers: {
                     [name: string]: unknown;
                 };

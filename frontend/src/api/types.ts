@@ -16,6 +16,7 @@ export type User = Schemas["User"];
 /** The signed-in user with their e-mail address (only they see it) and memberships. */
 export type Me = Schemas["Me"];
 export type MeUpdated = Schemas["MeUpdated"];
+export type SignedOut = Schemas["SignedOut"];
 export type Invitation = Schemas["Invitation"];
 export type TwoFactorState = Schemas["TwoFactor"];
 export type Enrolment = Schemas["Enrolment"];

@@ -2,7 +2,7 @@
 // shown once with a copy button and a curl line; list; revoke), the password and two-factor sign-in.
 import { useCallback, useEffect, useState } from "react";
 import { api, errorMessage, items } from "../api/client";
-import type { ApiToken, Me, MeUpdated, NewApiToken } from "../api/types";
+import type { ApiToken, Me, MeUpdated, NewApiToken, SignedOut } from "../api/types";
 import { SecretReveal } from "../ui/SecretReveal";
 import { Shell } from "../ui/Shell";
 import { useToast } from "../ui/toasts";
@@ -85,6 +85,14 @@ export function TokensPage() {
       toast(errorMessage(err), "error");
     }
   };
+  const signOutElsewhere = async () => {
+    try {
+      const { signed_out } = await api.post<SignedOut>("/api/me/sign-out-elsewhere/", {});
+      toast(signed_out === 1 ? "Signed out of 1 other browser." : `Signed out of ${signed_out} other browsers.`, "success");
+    } catch (err) {
+      toast(errorMessage(err), "error");
+    }
+  };
   const example = `curl -H "Authorization: Bearer ${fresh?.token ?? "dsn_…"}" ${window.location.origin}/api/workspaces/`;
 
   return (
@@ -141,6 +149,12 @@ export function TokensPage() {
         <h2>Password</h2>
         <p className="muted">
           <a href="/accounts/password/" data-testid="change-password">Change password</a> (your other browsers are signed out).
+        </p>
+        <p className="muted">
+          <button type="button" className="small" onClick={() => void signOutElsewhere()} data-testid="sign-out-elsewhere">
+            Sign out of all other browsers
+          </button>{" "}
+          (a lost laptop, a shared computer; this browser stays signed in, API tokens keep working).
         </p>
         <h2>Two-factor sign-in</h2>
         <p className="muted">

@@ -47,7 +47,7 @@ export function TwoFactor() {
     attempt(async () => {
       setCodes((await api.post<RecoveryCodes>("/api/me/two-factor/confirm/", { code })).recovery_codes);
       setEnrolment(null);
-      toast("Two-factor sign-in is on.", "success");
+      toast("Two-factor sign-in is on; your other browsers were signed out.", "success");
     });
   const renew = (code: string) =>
     attempt(async () => setCodes((await api.post<RecoveryCodes>("/api/me/two-factor/recovery-codes/", { code })).recovery_codes));

@@ -141,3 +141,35 @@ def test_the_admin_sign_in_refuses_the_password_alone_of_such_an_account(team: T
     sign_in(admin, "owner", next="/admin/")
     admin.post("/accounts/login/code/", {"code": code_now(owner, later=1)})
     assert admin.get("/admin/").status_code == 200
+
+
+def test_signing_out_elsewhere_ends_every_other_browser_but_not_tokens(team: Team) -> None:
+    viewer = team.users["viewer"]
+    here, there, again = Client(), Client(), Client()
+    for browser in (here, there, again):
+        assert sign_in(browser, "viewer").status_code == 302
+    other_user = Client()
+    sign_in(other_user, "editor")
+    answer = here.post("/api/me/sign-out-elsewhere/")
+    assert answer.status_code == 200 and answer.json() == {"signed_out": 2}
+    assert signed_in(here) and not signed_in(there) and not signed_in(again)
+    assert signed_in(other_user)
+    assert team.client("viewer").get("/api/me/").status_code == 200  # a token is no session
+    assert team.client("viewer").post("/api/me/sign-out-elsewhere/").status_code == 403
+    assert viewer.is_active
+
+
+def test_turning_it_on_signs_out_the_browsers_signed_in_with_the_password_alone(
+    team: Team,
+) -> None:
+    viewer = team.users["viewer"]
+    elsewhere = Client()
+    sign_in(elsewhere, "viewer")
+    here = Client()
+    sign_in(here, "viewer")
+    here.post("/api/me/two-factor/")
+    confirmed = here.post(
+        "/api/me/two-factor/confirm/", {"code": code_now(viewer)}, content_type="application/json"
+    )
+    assert confirmed.status_code == 200
+    assert signed_in(here) and not signed_in(elsewhere)
