@@ -4,6 +4,8 @@ the workspace; the owner sees them as a member."""
 
 from __future__ import annotations
 
+import time
+
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
@@ -27,6 +29,13 @@ def test_an_owner_invites_an_address_and_the_invited_person_joins_with_a_new_acc
     pending = page.get_by_test_id("invitation-dana@corp.example")
     expect(pending).to_contain_text("editor")
     expect(pending).to_contain_text("by alice")
+    mailed = len(inbox.to("dana@corp.example"))
+    page.get_by_test_id("resend-dana@corp.example").click()  # a new link; the first one dies
+    expect(page.get_by_test_id("toast").last).to_contain_text("mailed again")
+    deadline = time.monotonic() + 30
+    while len(inbox.to("dana@corp.example")) == mailed:
+        assert time.monotonic() < deadline
+        time.sleep(0.1)
 
     context = new_context(browser)  # dana's own browser, signed in as nobody
     dana = context.new_page()

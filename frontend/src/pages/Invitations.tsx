@@ -1,4 +1,5 @@
-// A workspace's pending invitations, for its owners: the address, role, who sent it, until when; revoke.
+// A workspace's pending invitations, for its owners: the address, role, who sent it, until when; resend (a new
+// link, seven days more), revoke.
 import { useCallback, useEffect, useState } from "react";
 import { api, errorMessage, items } from "../api/client";
 import type { Invitation } from "../api/types";
@@ -25,6 +26,15 @@ export function Invitations({ workspaceId, version }: { workspaceId: number; ver
       toast(errorMessage(err), "error");
     }
   };
+  const resend = async (invitation: Invitation) => {
+    try {
+      await api.post(`/api/workspaces/${workspaceId}/members/`, { user: invitation.email, role: invitation.role });
+      toast(`Invitation mailed again to ${invitation.email}; the earlier link no longer works.`, "success");
+      load();
+    } catch (err) {
+      toast(errorMessage(err), "error");
+    }
+  };
   if (invitations.length === 0) return null;
   return (
     <>
@@ -42,6 +52,9 @@ export function Invitations({ workspaceId, version }: { workspaceId: number; ver
                 {i.invited_by ? ` · by ${i.invited_by}` : ""}
               </td>
               <td className="row-actions">
+                <button className="small" onClick={() => void resend(i)} data-testid={`resend-${i.email}`}>
+                  Resend
+                </button>{" "}
                 <button className="small danger" onClick={() => void revoke(i)}>
                   Revoke
                 </button>
