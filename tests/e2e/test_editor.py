@@ -13,6 +13,7 @@ from playwright.sync_api import Browser, Page, expect
 
 from tests.e2e.conftest import api, new_context, sign_in, upload_dataset
 from tests.e2e.server import LiveServer
+from tests.support.graphs import graph, node
 
 pytestmark = pytest.mark.e2e
 
@@ -205,8 +206,8 @@ def test_a_module_found_by_search_is_wired_run_and_previewed(
 
 
 def wait_all(page: Page, status: str | re.Pattern[str], timeout: int = 90_000) -> None:
-    for node in FIVE_STEPS["nodes"]:
-        expect(page.get_by_test_id(f"node-{node['id']}")).to_have_attribute(
+    for step in FIVE_STEPS["nodes"]:
+        expect(page.get_by_test_id(f"node-{step['id']}")).to_have_attribute(
             "data-status", status, timeout=timeout
         )
 
@@ -321,36 +322,21 @@ def test_a_regressions_evaluation_plots_predictions_against_labels_and_residuals
     expect(preview.get_by_test_id("residuals").locator("rect.histogram-bar")).to_have_count(30)
 
 
+def iris_into_script(code: str, **extra: Any) -> dict[str, Any]:
+    """The iris sample dataset into a Python script placed below it (`extra`: its label)."""
+    script = node("script", "script.python@1", code=code)
+    script.update(position={"x": 0, "y": 170}, **extra)
+    return graph(
+        [node("data", "data.sample_dataset@1", name="iris"), script],
+        [("data.dataset", "script.dataset1")],
+    )
+
+
 def test_a_python_scripts_figures_are_shown_as_images(
     alice: Page, designer_server: LiveServer
 ) -> None:
     page = alice
-    document = {
-        "schema_version": 1,
-        "parameters": {},
-        "nodes": [
-            {
-                "id": "data",
-                "module": "data.sample_dataset@1",
-                "params": {"name": "iris"},
-                "position": {"x": 0, "y": 0},
-            },
-            {
-                "id": "script",
-                "module": "script.python@1",
-                "params": {"code": PLOTTING_SCRIPT},
-                "position": {"x": 0, "y": 170},
-            },
-        ],
-        "edges": [
-            {
-                "id": "e1",
-                "source": {"node": "data", "port": "dataset"},
-                "target": {"node": "script", "port": "dataset1"},
-            }
-        ],
-        "comments": [],
-    }
+    document = iris_into_script(PLOTTING_SCRIPT)
     graph_id = create_graph(page, designer_server, "Plotting script", document)
     page.goto(f"{designer_server.url}/graphs/{graph_id}/")
     page.get_by_test_id("run-button").click()
@@ -379,33 +365,7 @@ def test_a_python_scripts_metrics_are_previewed_and_listed_by_run(
     alice: Page, designer_server: LiveServer
 ) -> None:
     page = alice
-    document = {
-        "schema_version": 1,
-        "parameters": {},
-        "nodes": [
-            {
-                "id": "data",
-                "module": "data.sample_dataset@1",
-                "params": {"name": "iris"},
-                "position": {"x": 0, "y": 0},
-            },
-            {
-                "id": "script",
-                "module": "script.python@1",
-                "params": {"code": METRICS_SCRIPT},
-                "position": {"x": 0, "y": 170},
-                "label": "My metrics",
-            },
-        ],
-        "edges": [
-            {
-                "id": "e1",
-                "source": {"node": "data", "port": "dataset"},
-                "target": {"node": "script", "port": "dataset1"},
-            }
-        ],
-        "comments": [],
-    }
+    document = iris_into_script(METRICS_SCRIPT, label="My metrics")
     graph_id = create_graph(page, designer_server, "Script metrics", document)
     page.goto(f"{designer_server.url}/graphs/{graph_id}/")
     page.get_by_test_id("run-button").click()
