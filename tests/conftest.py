@@ -46,6 +46,14 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         items[:] = [item for item in items if not item.get_closest_marker("postgres")]
 
 
+@pytest.fixture(autouse=True)
+def no_mail_unless_asked(settings: Any) -> None:
+    """No mail is sent unless a test asks for a mail server (the `inbox` fixtures): with
+    pytest-django's in-memory mail every finished run would wake the run notices' thread, whose
+    queries could meet the database's flush at a test's end (a deadlock on PostgreSQL)."""
+    settings.EMAIL_BACKEND = "django.core.mail.backends.dummy.EmailBackend"
+
+
 def pytest_unconfigure(config: pytest.Config) -> None:
     """Remove the session's temporary folders."""
     remove_session_dirs()

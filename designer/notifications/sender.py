@@ -43,7 +43,9 @@ class Sender:
             connections.close_all()
 
     def _sweep(self) -> None:
-        """Notify the failures nobody was told of."""
+        """Notify the failures nobody was told of (nothing to do while no mail is sent)."""
+        if not mail_on():
+            return
         try:
             missed = notices.missed_failures()
         except Exception:

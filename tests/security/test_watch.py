@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from django.core import mail
 
@@ -17,8 +19,9 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def team(db: None) -> Team:
-    """A team, and an outsider owning a workspace of their own."""
+def team(db: None, settings: Any) -> Team:
+    """A team, and an outsider owning a workspace of their own; mail kept in memory."""
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     return make_team()
 
 
