@@ -47,11 +47,17 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 
 @pytest.fixture(autouse=True)
-def no_mail_unless_asked(settings: Any) -> None:
+def no_mail_unless_asked() -> Generator[None, None, None]:
     """No mail is sent unless a test asks for a mail server (the `inbox` fixtures): with
     pytest-django's in-memory mail every finished run would wake the run notices' thread, whose
-    queries could meet the database's flush at a test's end (a deadlock on PostgreSQL)."""
+    queries could meet the database's flush at a test's end (a deadlock on PostgreSQL). Set on
+    Django's settings themselves: some tests have a parameter named `settings`."""
+    from django.conf import settings
+
+    before = settings.EMAIL_BACKEND
     settings.EMAIL_BACKEND = "django.core.mail.backends.dummy.EmailBackend"
+    yield
+    settings.EMAIL_BACKEND = before
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
