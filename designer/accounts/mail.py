@@ -27,7 +27,7 @@ def confirmation(user: Any, email: str, link: str) -> EmailMessage:
 
 def invitation(invitation: Invitation, link: str) -> EmailMessage:
     """The mail inviting an address into a workspace."""
-    inviter = invitation.invited_by.get_username() if invitation.invited_by else "An owner"
+    inviter = invitation.inviter_name or "An owner"
     workspace = invitation.workspace.name
     lines = [
         f"{inviter} invited you to the workspace “{workspace}” on Pipeline designer, as"

@@ -37,6 +37,11 @@ class Invitation(models.Model):
         return f"{self.email} to {self.workspace} as {self.role}"
 
     @property
+    def inviter_name(self) -> str:
+        """The username of the owner who sent it ("" once that account is deleted)."""
+        return self.invited_by.get_username() if self.invited_by is not None else ""
+
+    @property
     def expired(self) -> bool:
         """Whether the link no longer works."""
         return self.expires_at <= timezone.now()

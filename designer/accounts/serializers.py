@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from rest_framework import serializers
 
 from designer.accounts.models import Invitation
@@ -13,8 +11,10 @@ from designer.workspaces.serializers import StrictSerializer
 class InvitationSerializer(serializers.ModelSerializer):  # type: ignore[type-arg]
     """A pending invitation (never its link: only the invited address received that)."""
 
-    invited_by = serializers.SerializerMethodField(
-        help_text="The username of the owner who sent it (blank: the account was deleted)."
+    invited_by = serializers.CharField(
+        source="inviter_name",
+        read_only=True,
+        help_text="The username of the owner who sent it (blank: the account was deleted).",
     )
     expired = serializers.BooleanField(
         read_only=True, help_text="Whether its link no longer works (invite again to renew it)."
@@ -23,10 +23,6 @@ class InvitationSerializer(serializers.ModelSerializer):  # type: ignore[type-ar
     class Meta:
         model = Invitation
         fields = ["id", "email", "role", "invited_by", "created_at", "expires_at", "expired"]
-
-    def get_invited_by(self, invitation: Invitation) -> str:
-        user: Any = invitation.invited_by
-        return user.get_username() if user is not None else ""
 
 
 class TwoFactorSerializer(serializers.Serializer):  # type: ignore[type-arg]

@@ -31,7 +31,7 @@ from designer.workspaces.tokens import hash_token
 logger = logging.getLogger(__name__)
 INVITATION_VALID_FOR = timedelta(days=7)
 INVITATIONS_PER_HOUR = 20  # mails one user may send as invitations in an hour
-NO_MAIL = "This server sends no mail (no EMAIL_HOST is set)"
+NO_MAIL = "sends no mail (no EMAIL_HOST is set)"  # "This server …"
 
 
 def address_taken(email: str, user: Any | None = None) -> bool:
@@ -71,9 +71,9 @@ def change_address(user: Any, email: str, request: HttpRequest) -> str:
         raise ApiError(
             409,
             "no_mail",
-            f"{NO_MAIL}, so it cannot confirm a new address: an administrator sets it in the "
-            "admin.",
-            [{"field": "email", "code": "no_mail", "message": f"{NO_MAIL}."}],
+            f"This server {NO_MAIL}, so it cannot confirm a new address: an administrator sets "
+            "it in the admin.",
+            [{"field": "email", "code": "no_mail", "message": f"This server {NO_MAIL}."}],
         )
     path = reverse("confirm-address", args=[addresses.token_for(user, email)])
     _send(mail.confirmation(user, email, link(path, request)), "confirmation mail")
@@ -107,8 +107,8 @@ def add_or_invite(
         raise exceptions.ValidationError(
             {
                 "user": [
-                    "No account has this address, and this server sends no mail (no EMAIL_HOST "
-                    "is set) to invite it: an administrator creates the account first."
+                    f"No account has this address, and this server {NO_MAIL} to invite it: an "
+                    "administrator creates the account first."
                 ]
             }
         )
@@ -210,7 +210,6 @@ def join(invitation: Invitation, user: Any) -> Membership:
     membership = Membership.objects.create(
         workspace=invitation.workspace, user=user, role=invitation.role
     )
-    invited_by = invitation.invited_by.get_username() if invitation.invited_by else ""
     record(
         invitation.workspace_id,
         user,
@@ -219,7 +218,7 @@ def join(invitation: Invitation, user: Any) -> Membership:
         user.pk,
         user.get_username(),
         role=invitation.role,
-        invited_by=invited_by,
+        invited_by=invitation.inviter_name,
     )
     return membership
 

@@ -109,10 +109,10 @@ def add_member(inviter: Any, workspace: Workspace, identifier: str, role: str) -
     return membership
 
 
-def _ensure_an_owner_remains(
-    membership: Membership,
-    refusal: str = "A workspace needs at least one owner; make someone else owner first.",
-) -> None:
+OWNER_NEEDED = "A workspace needs at least one owner; make someone else owner first."
+
+
+def _ensure_an_owner_remains(membership: Membership, refusal: str = OWNER_NEEDED) -> None:
     owners = Membership.objects.select_for_update().filter(
         workspace_id=membership.workspace_id, role=Role.OWNER
     )
@@ -150,21 +150,28 @@ def change_role(actor: Any, membership: Membership, role: str) -> Membership:
 @transaction.atomic
 def remove_member(actor: Any, membership: Membership) -> None:
     """Remove a member; the last owner cannot be removed."""
-    _ensure_an_owner_remains(membership)
-    _member_entry(actor, membership, Action.MEMBER_REMOVED, role=membership.role)
-    membership.delete()
-    disconnect_member(membership.workspace_id, membership.user_id)
+    _end_membership(actor, membership, Action.MEMBER_REMOVED)
 
 
 @transaction.atomic
 def leave(membership: Membership) -> None:
     """A member leaves a workspace; the last owner cannot (another owner first, or delete it)."""
-    _ensure_an_owner_remains(
+    _end_membership(
+        membership.user,
         membership,
+        Action.MEMBER_LEFT,
         "You are this workspace's last owner: make someone else owner first, or delete the "
         "workspace.",
     )
-    _member_entry(membership.user, membership, Action.MEMBER_LEFT, role=membership.role)
+
+
+def _end_membership(
+    actor: Any, membership: Membership, action: Action, refusal: str = OWNER_NEEDED
+) -> None:
+    """Delete a membership with its activity entry and close its sockets (`refusal`: the
+    message when it is the last owner's)."""
+    _ensure_an_owner_remains(membership, refusal)
+    _member_entry(actor, membership, action, role=membership.role)
     membership.delete()
     disconnect_member(membership.workspace_id, membership.user_id)
 
