@@ -413,6 +413,16 @@ class FileCache:
                 self._known.pop(fp, None)
         return len(gone)
 
+    def clear(self) -> None:
+        """Drop every entry and every history row, buffered or saved (the index stays, empty:
+        another process may have it open)."""
+        with self._lock:
+            self._entries, self._history = {}, {}
+            self._known, self._known_history, self._scopes = {}, {}, set()
+            with self._transaction() as db:
+                db.execute("DELETE FROM entries")
+                db.execute("DELETE FROM history")
+
     def close(self) -> None:
         """Commit buffered writes and close the SQLite connection."""
         with self._lock:

@@ -68,7 +68,22 @@ def workspace_cache(workspace_id: int) -> Cache:
 
 @lru_cache(maxsize=64)  # open SQLite connections this process keeps
 def _file_cache(workspace_id: int) -> FileCache:
-    return FileCache(settings.DESIGNER_ARTIFACT_ROOT, f"caches/workspace-{workspace_id}.sqlite3")
+    return FileCache(settings.DESIGNER_ARTIFACT_ROOT, _file_cache_name(workspace_id))
+
+
+def _file_cache_name(workspace_id: int) -> str:
+    return f"caches/workspace-{workspace_id}.sqlite3"
+
+
+def empty_workspace_storage(workspace_id: int) -> None:
+    """Remove what the stores keep under a workspace's id outside the database: its registered
+    datasets and its folder cache index (its database cache rows go with the workspace's row).
+    For a deleted workspace, and for a new one: a workspace id can come back (a database
+    restored from a backup, a transaction rolled back on SQLite), and a new workspace must not
+    find the datasets or reuse the results of the one that had its id before."""
+    dataset_store(workspace_id).delete_all()
+    if (Path(settings.DESIGNER_ARTIFACT_ROOT) / _file_cache_name(workspace_id)).exists():
+        _file_cache(workspace_id).clear()
 
 
 def prune_caches(keep: Callable[[str], bool]) -> int:

@@ -28,8 +28,10 @@ class Conflict(exceptions.APIException):
 
 @transaction.atomic
 def create_workspace(user: Any, name: str) -> Workspace:
-    """Create a workspace with `user` as its owner."""
+    """Create a workspace with `user` as its owner, with nothing left from an earlier
+    workspace that had its id (engine_setup.empty_workspace_storage)."""
     workspace = Workspace.objects.create(name=name, created_by=user)
+    engine_setup.empty_workspace_storage(workspace.pk)
     Membership.objects.create(workspace=workspace, user=user, role=Role.OWNER)
     return workspace
 
@@ -55,12 +57,12 @@ def rename_workspace(actor: Any, workspace: Workspace, name: str) -> Workspace:
 
 @transaction.atomic
 def delete_workspace(workspace: Workspace) -> None:
-    """Delete a workspace with its runs, graphs, datasets (their files once committed) and
-    activity log."""
+    """Delete a workspace with its runs, graphs, datasets and cache index (their files once
+    committed) and activity log."""
     Run.objects.filter(workspace=workspace).delete()
-    datasets = engine_setup.dataset_store(workspace.pk)
+    workspace_id = workspace.pk
     workspace.delete()
-    transaction.on_commit(datasets.delete_all)
+    transaction.on_commit(lambda: engine_setup.empty_workspace_storage(workspace_id))
 
 
 def find_user(inviter: Any, identifier: str) -> Any:

@@ -195,6 +195,24 @@ def test_file_cache_batches_writes_inside_a_run(tmp_path: Path) -> None:
     reader.close()
 
 
+def test_a_cleared_file_cache_forgets_everything_for_every_process(tmp_path: Path) -> None:
+    other, cleared = FileCache(tmp_path), FileCache(tmp_path)
+    record = OutputRecord("a" * 64, "json", 1, {})
+    other.record(
+        CacheEntry("1" * 64, "r", "n", {"out": record}, 1.0), "s", Previous("1" * 64, {}, "r")
+    )
+    with cleared.batch():
+        cleared.record(
+            CacheEntry("2" * 64, "r", "m", {"out": record}, 1.0), "s", Previous("2" * 64, {}, "r")
+        )  # buffered, not saved yet
+        cleared.clear()
+    for cache in (other, cleared):
+        assert cache.get("1" * 64) is None and cache.get("2" * 64) is None
+        assert cache.previous("s", "n") is None and cache.previous("s", "m") is None
+    other.close()
+    cleared.close()
+
+
 def test_file_cache_reads_a_scope_ahead_inside_a_batch_and_stays_current(tmp_path: Path) -> None:
     writer, reader = FileCache(tmp_path), FileCache(tmp_path)
     record = OutputRecord("a" * 64, "json", 1, {"rows": 1})
