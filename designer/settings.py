@@ -236,6 +236,9 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {
     "interval_max": 2,
 }
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# a worker takes a task from Redis only when a pool process is free to run it: one reserved
+# ahead would skip the priorities (decisions 0082, 0088) of tasks sent after it
+CELERY_WORKER_DISABLE_PREFETCH = True
 # a worker process keeps its database connection from task to task (Celery's Django fixup
 # closes it after every task unless this is set: a new connection cost ~25 ms a step); a broken
 # or old one is dropped before the next task (runs.tasks.reuse_connection)

@@ -41,6 +41,7 @@ from designer.engine.plan import Plan
 from designer.engine.worker import make_task
 from designer.runs import engine_setup, eventlog, heartbeat, room, transition_sql, translate
 from designer.runs.models import Run, RunStatus, StepRun, StepStatus
+from designer.runs.priority import others_wait, step_priority
 
 FINAL_RUN = (RunStatus.SUCCEEDED, RunStatus.FAILED, RunStatus.CANCELED)
 DATABASE_NOW = transition_sql.DATABASE_NOW
@@ -121,6 +122,7 @@ class CeleryLauncher:
         self.here: tuple[str, dict[str, Any]] | None = None  # the step this process runs next
         self.beats: list[str] = []  # attempts started in this transition (their heartbeats)
         self.taken: str | None = None  # a queued attempt started here, whose task is out
+        self.holding = False  # whether the run holds a worker after this transition
 
     def launch(self, task: Task) -> None:
         self.sends.append((task.key, self._task(task.key, task.attempt, task.inputs)))
@@ -187,7 +189,7 @@ class CeleryLauncher:
         started here as taken, so that its task is dropped where it is received."""
         if self.taken is not None:
             heartbeat.mark_taken(self.taken, run_stamp(self.run))
-        _send_steps(self.run, self.sends)
+        _send_steps(self.run, self.sends, step_priority(self.run.priority, self.holding))
         _revoke(self.kills)
         if self.wake_at is not None:
             advance_later(self.run.pk, self.wake_at + WAKE_MARGIN, priority=self.run.priority)
@@ -201,7 +203,7 @@ def run_stamp(run: Run) -> str:
     return run.created_at.isoformat()
 
 
-def _send_steps(run: Run, sends: list[tuple[str, dict[str, Any]]]) -> None:
+def _send_steps(run: Run, sends: list[tuple[str, dict[str, Any]]], priority: int) -> None:
     """Send step tasks: several in one broker round trip (a publish batch: a fan-out's first
     transition sends 199, the first FIRST_SENDS handed to Redis before the rest are built, so
     idle workers start on them meanwhile), else, or if the batch fails, one by one with the
@@ -210,11 +212,11 @@ def _send_steps(run: Run, sends: list[tuple[str, dict[str, Any]]]) -> None:
     `argsrepr` (what worker logs and task events show of its arguments) names the run, step
     and attempt: Celery would otherwise build a `saferepr` of the whole task, its inputs and
     module spec, for every message (some 40% of the CPU of sending a fan-out's 199, measured).
-    Each goes at the run's priority (`Run.priority`, runs/priority.py)."""
+    Each goes at `priority` (runs/priority.step_priority)."""
     from designer.celery import app
     from designer.runs.tasks import run_step
 
-    run_id, stamp, priority = run.pk, run_stamp(run), run.priority
+    run_id, stamp = run.pk, run_stamp(run)
     messages = [
         ((run_id, key, task, stamp), task_id(run_id, key, task["attempt"])) for key, task in sends
     ]
@@ -427,6 +429,7 @@ def _transition(
             machine.poll()
         if here is not None:
             launcher.start_here(machine, here(machine, rows))
+        launcher.holding = any(a.started is not None for a in machine.running.values())
         if machine.settled:
             machine.finish()
         wake = None if machine.settled else machine.next_wake()
@@ -529,6 +532,7 @@ def report(
     fan-out sibling's success is saved beside the other siblings' (runs.siblings)."""
     from designer.runs import services, siblings
 
+    run_here = run_here and not _others_wait(run_id)
     if run_here and siblings.applies(run_id, key, result):
         saved, here = siblings.report(run_id, key, attempt, result, logs)
         if saved:
@@ -565,6 +569,14 @@ def report(
             services.record_events(run_id, list(logs))  # a stale attempt's, as told
         return None
     return launcher.here
+
+
+def _others_wait(run_id: int) -> bool:
+    """Whether a worker that finished a step of the run leaves its next step to the queue
+    (runs/priority.others_wait); False for a run this process does not know yet (its next report
+    asks)."""
+    created = _CREATED.get(run_id)
+    return created is not None and others_wait(_setup(run_id, created).run)
 
 
 def _decidable(plan: Plan, key: str) -> set[str]:

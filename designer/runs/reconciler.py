@@ -111,6 +111,9 @@ def start() -> subprocess.Popen[bytes]:
 def main() -> None:
     """The reconciler process (Django set up): sweep until its worker, the parent it was
     given, is gone."""
+    from designer.runs import tasks  # noqa: F401  the step tasks it sends, imported now: on
+    # its first send they took ~2 s to import, while a run it had started waited for its steps
+
     parent = int(sys.argv[1])
     logger.info("reconciler of worker %s sweeping every %g s", parent, period())
     _loop(parent)

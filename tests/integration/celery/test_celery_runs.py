@@ -122,6 +122,48 @@ def test_a_workspace_with_many_runs_waiting_holds_back_no_other_workspaces_run(
     assert started[other] < flood_starts[3], (started[other], flood_starts)
 
 
+def fan_out_document(scripts: int, seconds: float) -> dict[str, Any]:
+    """iris, then `scripts` sleeping scripts reading it (py1, py2, …), none cached before."""
+    document = chain_document(1, SLEEPING_SCRIPT.format(seconds=seconds))
+    script_node, edge = document["nodes"].pop(), document["edges"].pop()
+    for i in range(1, scripts + 1):
+        code = f"# {uuid.uuid4().hex}\n{script_node['params']['code']}"
+        document["nodes"].append({**script_node, "id": f"py{i}", "params": {"code": code}})
+        document["edges"].append(
+            {**edge, "id": f"e{i}", "target": {**edge["target"], "node": f"py{i}"}}
+        )
+    return document
+
+
+@pytest.mark.parametrize("seconds", [1, 4])
+def test_a_run_started_meanwhile_gets_the_first_worker_a_wide_fan_out_frees(
+    team_tx: Team, seconds: int
+) -> None:
+    """A fan-out of four steps holds the worker's two pool processes, each of which would take
+    the fan-out's next step itself; a run another workspace starts meanwhile gets the first
+    process that finishes a step, not the one after the whole fan-out (decision 0088). With
+    4-s steps the other run waits longer than a heartbeat lifetime (1.5 s here), so a
+    reconciler starts it first: its first step's task then waits in the queue."""
+    editor, outsider = team_tx.client("editor"), team_tx.client("outsider")
+    wide = make_graph(editor, team_tx.workspace.pk, fan_out_document(4, seconds=seconds))
+    quick = make_graph(
+        outsider, team_tx.foreign.pk, chain_document(1, SLEEPING_SCRIPT.format(seconds=0))
+    )
+    fan = editor.post(f"/api/graphs/{wide}/runs/", {}, format="json").json()["id"]
+    deadline = time.monotonic() + 60
+    while StepRun.objects.filter(run_id=fan, status="running", key__startswith="py").count() < 2:
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    other = outsider.post(f"/api/graphs/{quick}/runs/", {"bypass_cache": True}, format="json")
+    other_id = other.json()["id"]
+    assert wait_for(outsider, other_id, timeout=120)["status"] == "succeeded"
+    assert wait_for(editor, fan, timeout=120)["status"] == "succeeded"
+    scripts = StepRun.objects.filter(run_id=fan, key__startswith="py")
+    fan_starts = sorted(scripts.values_list("started_at", flat=True))
+    other_start = StepRun.objects.get(run_id=other_id, key="py").started_at
+    assert other_start < fan_starts[3], (other_start, fan_starts)
+
+
 def test_a_step_task_delivered_twice_runs_once(team_tx: Team) -> None:
     editor = team_tx.client("editor")
     document = chain_document(2)
@@ -143,15 +185,7 @@ def test_a_fan_out_step_left_queued_is_run_by_the_worker_that_finishes_first(
     # iris, then three scripts reading it: the worker's two processes run one each, and the
     # one that reports first takes the third itself (its task's message is then dropped)
     editor = team_tx.client("editor")
-    document = chain_document(1, SLEEPING_SCRIPT.format(seconds=2))
-    script_node, edge = document["nodes"].pop(), document["edges"].pop()
-    for i in range(1, 4):
-        code = f"# {uuid.uuid4().hex}\n{script_node['params']['code']}"  # never cached
-        document["nodes"].append({**script_node, "id": f"py{i}", "params": {"code": code}})
-        document["edges"].append(
-            {**edge, "id": f"e{i}", "target": {**edge["target"], "node": f"py{i}"}}
-        )
-    gid = make_graph(editor, team_tx.workspace.pk, document)
+    gid = make_graph(editor, team_tx.workspace.pk, fan_out_document(3, seconds=2))
     run_id = editor.post(f"/api/graphs/{gid}/runs/", {}, format="json").json()["id"]
     beating = redis.Redis.from_url(REDIS_URL)
     holders: dict[str, str] = {}  # step -> the Celery task it ran in (its heartbeat says)
@@ -405,7 +439,7 @@ def test_a_claim_goes_beside_a_transition_sharing_the_run_and_starts_its_attempt
 
     monkeypatch.setattr(distributed, "advance_later", lambda run_id, at=None, priority=0: None)
     sent: list[tuple[str, dict[str, Any]]] = []  # no worker gets the run's tasks
-    monkeypatch.setattr(distributed, "_send_steps", lambda run, sends: sent.extend(sends))
+    monkeypatch.setattr(distributed, "_send_steps", lambda run, sends, priority: sent.extend(sends))
     editor = team_tx.client("editor")
     document = chain_document(2)
     document["nodes"][1]["params"]["pattern"] = f"^{uuid.uuid4().hex}$"

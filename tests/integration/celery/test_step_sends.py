@@ -42,7 +42,7 @@ def test_several_step_tasks_go_in_one_batch(
 ) -> None:
     seen = _puts(monkeypatch)
     run, sends = _sends(5)
-    distributed._send_steps(run, sends)
+    distributed._send_steps(run, sends, 0)
     assert seen == [(f"run{run.pk}-s{i}-1", True) for i in range(5)]
 
 
@@ -60,7 +60,7 @@ def test_a_large_batch_hands_its_first_tasks_to_redis_before_building_the_rest(
 
     monkeypatch.setattr(kombu_redis.PublishBatch, "flush", flushing)
     run, sends = _sends(distributed.FIRST_SENDS + 3)
-    distributed._send_steps(run, sends)
+    distributed._send_steps(run, sends, 0)
     names = [(f"run{run.pk}-s{i}-1", True) for i in range(len(sends))]
     first = distributed.FIRST_SENDS
     assert seen == [*names[:first], ("flushed", True), *names[first:], ("flushed", True)]
@@ -81,7 +81,7 @@ def test_a_batch_failing_after_its_first_tasks_sends_the_others_one_by_one(
 
     monkeypatch.setattr(kombu_redis.PublishBatch, "flush", second_fails)
     run, sends = _sends(distributed.FIRST_SENDS + 3)
-    distributed._send_steps(run, sends)
+    distributed._send_steps(run, sends, 0)
     names = [f"run{run.pk}-s{i}-1" for i in range(len(sends))]
     assert [name for name, batched in seen if not batched] == names[distributed.FIRST_SENDS :]
 
@@ -102,8 +102,8 @@ def test_a_step_message_shows_its_run_step_and_attempt_not_its_whole_task(
     run, _ = _sends(0)
     secret = "inputs-" + uuid.uuid4().hex
     sends = [(f"s{i}", {"attempt": 2, "inputs": {"dataset": secret}}) for i in range(2)]
-    distributed._send_steps(run, sends[:1])  # one alone
-    distributed._send_steps(run, sends)  # a batch
+    distributed._send_steps(run, sends[:1], 0)  # one alone
+    distributed._send_steps(run, sends, 0)  # a batch
     stamp = distributed.run_stamp(run)
     assert [h["argsrepr"] for h in headers] == [
         f"({run.pk}, 's{i}', <task run{run.pk}-s{i}-2>, {stamp!r})" for i in (0, 0, 1)
@@ -121,7 +121,7 @@ def test_a_failed_batch_is_sent_one_by_one(
 
     monkeypatch.setattr(kombu_redis.PublishBatch, "flush", broken)
     run, sends = _sends(5)
-    distributed._send_steps(run, sends)
+    distributed._send_steps(run, sends, 0)
     names = [f"run{run.pk}-s{i}-1" for i in range(5)]
     assert [name for name, batched in seen if not batched] == names
 
@@ -138,7 +138,7 @@ def test_a_task_whose_attempt_was_started_in_place_is_dropped_where_it_is_receiv
     other = Run(pk=run.pk, created_at=run.created_at - timedelta(days=1))
     heartbeat.mark_taken(f"run{run.pk}-s0-1", distributed.run_stamp(run))
     heartbeat.mark_taken(f"run{run.pk}-s1-1", distributed.run_stamp(other))
-    distributed._send_steps(run, sends)
+    distributed._send_steps(run, sends, 0)
     log = Path(celery_worker.args[celery_worker.args.index("--logfile") + 1])  # type: ignore[index]
     ran = [f"run_step[run{run.pk}-s{i}-1] succeeded" for i in (1, 2)]
     deadline = time.monotonic() + 30
