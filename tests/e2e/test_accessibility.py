@@ -1,5 +1,6 @@
 """Every page a user sees passes axe-core's WCAG 2.1 A/AA checks and best practices in Chromium:
-no violation of any impact; a failure names each rule, its help and the first offending nodes."""
+no violation of any impact; a failure names each rule, its help and the first offending nodes.
+And the editor works without a mouse: modules are found, added, wired and run with the keyboard."""
 
 from __future__ import annotations
 
@@ -10,11 +11,18 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, Locator, Page, expect
 
 from tests.e2e.conftest import api, new_context, sign_in, upload_dataset
 from tests.e2e.server import ROOT, LiveServer
-from tests.e2e.test_editor import FIVE_STEPS, create_graph, open_new_graph
+from tests.e2e.test_authoring import wires
+from tests.e2e.test_editor import (
+    FIVE_STEPS,
+    create_graph,
+    node_id,
+    open_new_graph,
+    wait_saved,
+)
 from tests.e2e.test_watch import confirmation_link
 from tests.integration.endpoints.conftest import scoring_document
 from tests.support.smtp import Inbox
@@ -222,3 +230,98 @@ def test_a_module_is_found_and_added_with_the_keyboard_alone(
     expect(page.locator('.module-node[data-module="data.sample_dataset@1"]')).to_have_count(1)
     page.keyboard.press("Enter")
     expect(page.locator('.module-node[data-module="data.sample_dataset@1"]')).to_have_count(2)
+
+
+def wire_with_keyboard(page: Page, words: str) -> None:
+    """In the open Wires dialog: type words to filter, check one choice is left, Enter draws it."""
+    dialog = page.get_by_role("dialog")
+    page.keyboard.type(words)
+    expect(dialog.get_by_role("option")).to_have_count(1)
+    page.keyboard.press("Enter")
+    expect(dialog).to_have_count(0)
+
+
+def test_a_pipeline_is_built_wired_and_run_with_the_keyboard_alone(
+    alice: Page, designer_server: LiveServer
+) -> None:
+    """No mouse event at all: the page is opened, then only keys are pressed."""
+    page, server = alice, designer_server
+    empty = {"schema_version": 1, "parameters": {}, "nodes": [], "edges": [], "comments": []}
+    graph = create_graph(page, server, "Wired by keyboard", empty)
+    page.goto(f"{server.url}/graphs/{graph}/")
+    expect(page.get_by_test_id("editor")).to_have_attribute("data-synced", "true")
+
+    # Three modules from the palette: "/" searches, Enter adds the first match (and selects it).
+    page.keyboard.press("/")
+    for words, module in [
+        ("sample dataset", "data.sample_dataset@1"),
+        ("normalize data", "transform.normalize@1"),
+        ("split rows", "transform.split_rows@1"),
+    ]:
+        page.keyboard.press("Control+a")
+        page.keyboard.type(words)
+        page.keyboard.press("Enter")
+        expect(page.locator(f'.module-node[data-module="{module}"]')).to_have_count(1)
+    data, scale, split = (
+        node_id(page, m)
+        for m in ("data.sample_dataset@1", "transform.normalize@1", "transform.split_rows@1")
+    )
+
+    def module(node: str) -> Locator:
+        return page.locator(f'.react-flow__node[data-id="{node}"]')
+
+    # Out of the search field, W wires the selected module (the last added): its input from
+    # Normalize. Focus goes back to the module when the dialog closes.
+    page.keyboard.press("Tab")
+    page.keyboard.press("w")
+    dialog = page.get_by_role("dialog", name="Wires of Split data")
+    expect(dialog.get_by_role("combobox", name="Filter by module or port")).to_be_focused()
+    wire_with_keyboard(page, "from normalize")
+    expect(module(split)).to_be_focused()
+    expect(page.get_by_test_id("toast").filter(has_text="Wired Normalize data")).to_be_visible()
+
+    # Shift+Tab focuses the module before it on the canvas; W wires the focused module. Its
+    # choices: Sample dataset's output (offered), Split data's (refused: a cycle), its wire.
+    page.keyboard.press("Shift+Tab")
+    expect(module(scale)).to_be_focused()
+    page.keyboard.press("w")
+    dialog = page.get_by_role("dialog", name="Wires of Normalize data")
+    expect(dialog.get_by_role("option", name="Sample dataset · dataset")).to_be_visible()
+    refused = dialog.get_by_role("option", name=re.compile("^Split data · train"))
+    expect(refused).to_have_attribute("aria-disabled", "true")
+    expect(refused).to_contain_text("This wire would make a cycle.")
+    expect(dialog.get_by_role("group", name="Disconnect").get_by_role("option")).to_have_text(
+        "Normalize data · dataset → Split data · dataset"
+    )
+    assert_accessible(page, "the Wires dialog")
+    wire_with_keyboard(page, "from sample")
+    expect(module(scale)).to_be_focused()
+    pipeline = [f"{data}.dataset>{scale}.dataset", f"{scale}.dataset>{split}.dataset"]
+    assert wires(page) == pipeline
+
+    # A wire drawn by keyboard is one edit like a drag: undone, redone and saved.
+    page.keyboard.press("Control+z")
+    assert wires(page) == pipeline[1:]
+    page.keyboard.press("Control+Shift+z")
+    assert wires(page) == pipeline
+    wait_saved(page)
+    draft = api(page, server, "GET", f"/api/graphs/{graph}/")["draft"]
+    assert (
+        sorted(
+            f"{e['source']['node']}.{e['source']['port']}>{e['target']['node']}.{e['target']['port']}"
+            for e in draft["edges"]
+        )
+        == pipeline
+    )
+
+    # Ctrl+Enter runs it; every step succeeds (or is reused from another test's same steps).
+    page.keyboard.press("Control+Enter")
+    for node in (data, scale, split):
+        expect(page.get_by_test_id(f"node-{node}")).to_have_attribute(
+            "data-status", re.compile("^(succeeded|reused)$"), timeout=90_000
+        )
+
+    # A wire is removed the same way: W, "disconnect", Enter.
+    page.keyboard.press("w")
+    wire_with_keyboard(page, "disconnect sample")
+    assert wires(page) == pipeline[1:]

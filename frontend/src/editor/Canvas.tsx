@@ -215,6 +215,7 @@ function CanvasView({ doc, deco, catalogue, selectedEdges, onSelection, dispatch
         fitViewOptions={initialFit}
         proOptions={PRO_OPTIONS}
         defaultEdgeOptions={EDGE_OPTIONS}
+        ariaLabelConfig={ARIA_LABELS}
       >
         <Background variant={BackgroundVariant.Dots} gap={20} size={1} />
         <MiniMap<FlowNode> pannable zoomable nodeColor={minimapColor} nodeStrokeWidth={2} />
@@ -245,6 +246,10 @@ const PRO_OPTIONS = { hideAttribution: true };
 const EDGE_OPTIONS = { interactionWidth: 28 };
 const RECONNECT_RADIUS = 14;
 const MULTI_SELECT_KEYS = ["Meta", "Control"];
+/** What a screen reader adds on a focused module: the editor's keys, W (wiring) among them. React
+ * Flow reads the second text while keyboard use is on, so both say the same. */
+const NODE_KEYS = "Press Enter or Space to select this module, then the arrow keys to move it. Press W to wire its ports, Delete to remove it, Escape to cancel.";
+const ARIA_LABELS = { "node.a11yDescription.default": NODE_KEYS, "node.a11yDescription.keyboardDisabled": NODE_KEYS };
 
 function minimapColor(n: FlowNode): string {
   return n.type === "module" ? statusColor(n) : "#fde68a";

@@ -42,6 +42,7 @@ import { useWorkspaceInfo } from "./useWorkspaceInfo";
 import { columnIssues, upstreamColumns, useInferredColumns } from "./useColumns";
 import { VersionsPanel } from "./VersionsPanel";
 import { ViewingBanner } from "./ViewingBanner";
+import { focusModule, moduleToWire, WiresDialog } from "./WiresDialog";
 
 const EMPTY_STEPS: ReadonlyMap<string, StepState> = new Map();
 const EMPTY_MARKS: ReadonlyMap<string, DiffMark> = new Map();
@@ -132,6 +133,7 @@ function Editor({ initial, catalogue }: { initial: GraphDetail; catalogue: Catal
   const [preview, setPreview] = useState<{ step: string; port: string } | null>(null);
   const [help, setHelp] = useState(false);
   const [publishing, setPublishing] = useState(false);
+  const [wiring, setWiring] = useState<string | null>(null);
 
   // ---- presence ------------------------------------------------------------------------------
   const presence = useMemo(() => new LocalPresence(awareness), [awareness]);
@@ -270,6 +272,16 @@ function Editor({ initial, catalogue }: { initial: GraphDetail; catalogue: Catal
       layout: () => void edit.autoLayout(),
       comment: edit.addComment,
       search: () => document.getElementById("palette-search")?.focus(),
+      wire: () => {
+        if (readOnly) return;
+        const id = moduleToWire(doc, selection.nodes);
+        if (!id) {
+          toast("Select a module first (Tab to it, then Enter), then press W to wire it.", "info");
+          return;
+        }
+        focusModule(id); // where focus returns when the dialog closes
+        setWiring(id);
+      },
       run: (options) => !readOnly && !running && runs.request({}, options),
       help: () => setHelp(true),
     },
@@ -374,6 +386,7 @@ function Editor({ initial, catalogue }: { initial: GraphDetail; catalogue: Catal
                     onLabel={setLabel}
                     onExecution={setExecution}
                     onRunFrom={running ? undefined : (mode) => runs.request(mode === "from" ? { from_node: selectedNode.id } : { only_node: selectedNode.id }, false)}
+                    onWires={() => setWiring(selectedNode.id)}
                     others={othersByNode.get(selectedNode.id)}
                   />
                 ) : (
@@ -422,6 +435,9 @@ function Editor({ initial, catalogue }: { initial: GraphDetail; catalogue: Catal
         />
       )}
       {help && <ShortcutsDialog onClose={() => setHelp(false)} />}
+      {wiring && !readOnly && doc.nodes.some((n) => n.id === wiring) && (
+        <WiresDialog nodeId={wiring} doc={doc} catalogue={catalogue} dispatch={dispatch} onClose={() => setWiring(null)} />
+      )}
     </Shell>
   );
 }

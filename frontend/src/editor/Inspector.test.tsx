@@ -97,6 +97,25 @@ describe("Inspector", () => {
     expect(select?.selectedOptions[0]?.textContent).toBe("iris (default)");
   });
 
+  it("opens the Wires dialog from a button that names its key, unless the page is read-only", () => {
+    const onWires = vi.fn();
+    const spec = catalogue.get("transform.split_rows@1");
+    const node = { id: "s", module: "transform.split_rows@1", params: {}, position: { x: 0, y: 0 } };
+    const render = (readOnly: boolean) =>
+      act(() =>
+        dom.root.render(
+          <Inspector node={node} spec={spec} issues={[]} step={undefined} columns={null} pipelineParams={[]} readOnly={readOnly} onParam={() => undefined} onLabel={() => undefined} onExecution={() => undefined} onWires={onWires} />,
+        ),
+      );
+    render(false);
+    const button = dom.container.querySelector('[data-testid="open-wires"]');
+    expect(button?.getAttribute("aria-keyshortcuts")).toBe("W");
+    act(() => button?.dispatchEvent(new MouseEvent("click", { bubbles: true })));
+    expect(onWires).toHaveBeenCalledOnce();
+    render(true);
+    expect(dom.container.querySelector('[data-testid="open-wires"]')).toBeNull();
+  });
+
   it("says when a module runs in a container image", () => {
     const plain = catalogue.get("ml.train_model@1");
     const node = { id: "t", module: "ml.train_model@1", params: {}, position: { x: 0, y: 0 } };

@@ -27,6 +27,8 @@ interface Props {
   onLabel: (label: string) => void;
   onExecution: (execution: Execution | undefined) => void;
   onRunFrom?: (mode: "from" | "only") => void;
+  /** Open the Wires dialog: connect or disconnect this module's ports with the keyboard. */
+  onWires?: () => void;
   /** Other people who have this node selected or open in their inspector. */
   others?: readonly NodePresence[];
 }
@@ -39,7 +41,7 @@ function versionChoices(versions: readonly DatasetVersion[], count: number, chos
   }));
 }
 
-function InspectorView({ node, spec, issues, step, columns, columnsFrom, onListColumns, datasets, pipelineParams, readOnly, onParam, onLabel, onExecution, onRunFrom, others }: Props) {
+function InspectorView({ node, spec, issues, step, columns, columnsFrom, onListColumns, datasets, pipelineParams, readOnly, onParam, onLabel, onExecution, onRunFrom, onWires, others }: Props) {
   const paramIssue = new Map(issues.filter((i) => i.param).map((i) => [i.param as string, issueText(i)]));
   const reason = useReadableReason(step?.reason ?? "");
   const failedAt = step?.status === "failed" || step?.status === "retrying" ? codeErrorLine(step.error) : null;
@@ -125,10 +127,19 @@ function InspectorView({ node, spec, issues, step, columns, columnsFrom, onListC
           {step.error && <pre className="step-error" data-testid="step-error">{step.error}</pre>}
         </section>
       )}
-      {onRunFrom && !readOnly && (
+      {!readOnly && (onWires || onRunFrom) && (
         <div className="inspector-actions">
-          <button onClick={() => onRunFrom("from")}>Run from here</button>
-          <button onClick={() => onRunFrom("only")}>Run only this</button>
+          {onWires && (
+            <button onClick={onWires} aria-keyshortcuts="W" data-testid="open-wires">
+              Wires…
+            </button>
+          )}
+          {onRunFrom && (
+            <>
+              <button onClick={() => onRunFrom("from")}>Run from here</button>
+              <button onClick={() => onRunFrom("only")}>Run only this</button>
+            </>
+          )}
         </div>
       )}
     </div>

@@ -15,6 +15,8 @@ export interface ShortcutHandlers {
   layout: () => void;
   comment: () => void;
   search: () => void;
+  /** Wire the focused or selected module's ports (the Wires dialog). */
+  wire: () => void;
   /** Run now; with Shift, open the run dialog first. */
   run: (options: boolean) => void;
   help: () => void;
@@ -29,6 +31,7 @@ export const SHORTCUTS: [string, string][] = [
   ["Ctrl/⌘ A", "Select everything"],
   ["Shift drag", "Select with a box; Ctrl/⌘ click adds to the selection"],
   ["Tab, then arrows", "Focus a module and move the selection (Shift: further)"],
+  ["W", "Wire the focused or selected module: connect or disconnect its ports"],
   ["F", "Zoom to fit"],
   ["L", "Auto-layout"],
   ["N", "New comment"],
@@ -74,6 +77,7 @@ export function useShortcuts(handlers: ShortcutHandlers, enabled: boolean): void
       else if (key === "l") h.layout();
       else if (key === "n") h.comment();
       else if (key === "/") h.search();
+      else if (key === "w") h.wire();
       else if (e.key === "?") h.help();
       else handled = false;
       if (handled) e.preventDefault();

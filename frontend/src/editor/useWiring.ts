@@ -4,10 +4,10 @@ import type { Connection, Edge, FinalConnectionState, HandleType, IsValidConnect
 import { useCallback, useRef, type RefObject } from "react";
 import type { Catalogue } from "../graph/catalogue";
 import { checkConnection } from "../graph/connection";
-import { freshId, type GraphDocument } from "../graph/document";
+import type { GraphDocument } from "../graph/document";
 import { connectionAttempt, type WireData } from "../graph/mapping";
 import type { Operation } from "../graph/operations";
-import { reconnectWire, withoutEdge } from "../graph/wiring";
+import { connectWire, reconnectWire, withoutEdge } from "../graph/wiring";
 
 type FlowEdge = Edge<WireData>;
 
@@ -41,14 +41,9 @@ export function useWiring(
     (c: Connection) => {
       const attempt = connectionAttempt(c);
       if (!attempt) return;
-      const doc = docRef.current;
-      const check = checkConnection(doc, catalogue, attempt);
-      if (!check.ok) {
-        onRefused(check.reason);
-        return;
-      }
-      const edge = { id: freshId(doc, "e"), source: { node: attempt.source, port: attempt.sourcePort }, target: { node: attempt.target, port: attempt.targetPort } };
-      dispatch([{ type: "add_edge", edge }]);
+      const result = connectWire(docRef.current, catalogue, attempt);
+      if (result.ok) dispatch(result.ops);
+      else onRefused(result.reason);
     },
     [catalogue, dispatch, docRef, onRefused],
   );

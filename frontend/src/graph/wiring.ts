@@ -1,4 +1,4 @@
-// Rewiring gestures as operations: put a module into a wire, move one end of a wire elsewhere.
+// Rewiring gestures as operations: draw a wire, put a module into a wire, move one end of a wire elsewhere.
 import type { PortSpec, PortType } from "../api/types";
 import type { Catalogue } from "./catalogue";
 import { checkConnection, portsCompatible, type ConnectionAttempt } from "./connection";
@@ -16,6 +16,15 @@ function fitting(ports: readonly PortSpec[], fits: (port: PortSpec) => boolean, 
 /** Whether the node has a wire on any port. */
 export function isWired(doc: GraphDocument, nodeId: string): boolean {
   return doc.edges.some((e) => e.source.node === nodeId || e.target.node === nodeId);
+}
+
+/** The operation that draws a new wire between the attempt's ports, if the wiring rules allow it
+ * (a drag from port to port and the keyboard's Wires dialog both draw through this). */
+export function connectWire(doc: GraphDocument, catalogue: Catalogue, attempt: ConnectionAttempt): Rewiring {
+  const check = checkConnection(doc, catalogue, attempt);
+  if (!check.ok) return check;
+  const edge = { id: freshId(doc, "e"), source: { node: attempt.source, port: attempt.sourcePort }, target: { node: attempt.target, port: attempt.targetPort } };
+  return { ok: true, ops: [{ type: "add_edge", edge }] };
 }
 
 /** Operations that split wire `edgeId` into source → node → target, through the node's first

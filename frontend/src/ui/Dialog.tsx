@@ -1,4 +1,4 @@
-// A modal dialog: focus moves in, Escape closes (unless it must be answered), the page behind is inert.
+// A modal dialog: focus moves in (to the control marked data-autofocus, else the first one), Escape closes (unless it must be answered), the page behind is inert.
 import { useEffect, useRef, type ReactNode } from "react";
 
 interface Props {
@@ -14,7 +14,8 @@ export function Dialog({ title, onClose, children, footer, wide, testId }: Props
   const ref = useRef<HTMLDivElement>(null);
   useEffect(() => {
     const previous = document.activeElement as HTMLElement | null;
-    const first = ref.current?.querySelector<HTMLElement>("[autofocus], input, select, textarea, button.primary, button");
+    const body = ref.current;
+    const first = body?.querySelector<HTMLElement>("[data-autofocus]") ?? body?.querySelector<HTMLElement>("[autofocus], input, select, textarea, button.primary, button");
     first?.focus();
     return () => previous?.focus?.();
   }, []);

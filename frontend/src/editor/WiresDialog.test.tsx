@@ -1,0 +1,80 @@
+import { act } from "react";
+import { describe, expect, it, vi } from "vitest";
+import { Catalogue } from "../graph/catalogue";
+import type { GraphDocument } from "../graph/document";
+import type { Operation } from "../graph/operations";
+import { MODULES } from "../test/catalogue.fixture";
+import { mountEach } from "../test/dom";
+import { WiresDialog } from "./WiresDialog";
+
+const dom = mountEach();
+const catalogue = new Catalogue(MODULES);
+const at = { x: 0, y: 0 };
+const doc: GraphDocument = {
+  schema_version: 1,
+  parameters: {},
+  nodes: [
+    { id: "data", module: "data.sample_dataset@1", params: {}, position: at },
+    { id: "split", module: "transform.split_rows@1", params: {}, position: at },
+    { id: "script", module: "script.python@1", params: {}, position: at },
+  ],
+  edges: [{ id: "e1", source: { node: "data", port: "dataset" }, target: { node: "split", port: "dataset" } }],
+  comments: [],
+};
+
+function type(input: HTMLInputElement, value: string) {
+  Object.getOwnPropertyDescriptor(HTMLInputElement.prototype, "value")?.set?.call(input, value);
+  input.dispatchEvent(new Event("input", { bubbles: true }));
+}
+
+const press = (el: Element, key: string) => act(() => el.dispatchEvent(new KeyboardEvent("keydown", { key, bubbles: true })));
+
+function open(nodeId: string) {
+  const dispatch = vi.fn<(ops: Operation[]) => void>();
+  const onClose = vi.fn();
+  act(() => dom.root.render(<WiresDialog nodeId={nodeId} doc={doc} catalogue={catalogue} dispatch={dispatch} onClose={onClose} />));
+  const filter = document.querySelector('[data-testid="wires-filter"]') as HTMLInputElement;
+  const active = () => document.getElementById(filter.getAttribute("aria-activedescendant") ?? "");
+  return { dispatch, onClose, filter, active };
+}
+
+describe("WiresDialog", () => {
+  it("focuses the filter, moves with the arrows and draws the active wire on Enter", () => {
+    const { dispatch, onClose, filter, active } = open("split");
+    expect(document.activeElement).toBe(filter);
+    expect(document.querySelector('[role="dialog"]')?.getAttribute("aria-label")).toBe("Wires of Split rows");
+    expect(active()?.textContent).toBe("Python script · dataset1");
+    press(filter, "ArrowDown");
+    expect(active()?.textContent).toBe("Python script · dataset2");
+    expect(active()?.getAttribute("aria-selected")).toBe("true");
+    press(filter, "Enter");
+    expect(dispatch).toHaveBeenCalledWith([{ type: "add_edge", edge: { id: expect.any(String), source: { node: "split", port: "train" }, target: { node: "script", port: "dataset2" } } }]);
+    expect(onClose).toHaveBeenCalled();
+  });
+
+  it("filters as one types and removes a wire chosen under Disconnect", () => {
+    const { dispatch, filter } = open("split");
+    act(() => type(filter, "disconnect"));
+    expect([...document.querySelectorAll('[role="option"]')].map((o) => o.textContent)).toEqual(["Sample dataset · dataset → Split rows · dataset"]);
+    press(filter, "Enter");
+    expect(dispatch).toHaveBeenCalledWith([{ type: "remove_edge", id: "e1" }]);
+  });
+
+  it("shows a refused choice dimmed with its reason and does nothing on Enter", () => {
+    const { dispatch, onClose, filter, active } = open("split");
+    act(() => type(filter, "result1"));
+    expect(active()?.getAttribute("aria-disabled")).toBe("true");
+    expect(active()?.textContent).toContain("already has a wire");
+    press(filter, "Enter");
+    expect(dispatch).not.toHaveBeenCalled();
+    expect(onClose).not.toHaveBeenCalled();
+  });
+
+  it("says so when nothing matches", () => {
+    const { filter } = open("split");
+    act(() => type(filter, "zzz"));
+    expect(document.querySelector('[role="listbox"]')).toBeNull();
+    expect(filter.getAttribute("aria-expanded")).toBe("false");
+    expect(document.querySelector('[data-testid="wires-empty"]')?.textContent).toBe("Nothing matches “zzz”.");
+  });
+});

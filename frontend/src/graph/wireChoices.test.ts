@@ -1,0 +1,117 @@
+import { describe, expect, it } from "vitest";
+import { MODULES } from "../test/catalogue.fixture";
+import { Catalogue } from "./catalogue";
+import type { GraphDocument } from "./document";
+import { applyOperations } from "./operations";
+import { filterChoices, moduleNames, wireChoices, wireOperations, type WireChoice } from "./wireChoices";
+
+const catalogue = new Catalogue(MODULES);
+const at = { x: 0, y: 0 };
+const doc: GraphDocument = {
+  schema_version: 1,
+  parameters: {},
+  nodes: [
+    { id: "data", module: "data.sample_dataset@1", params: {}, position: at },
+    { id: "split", module: "transform.split_rows@1", params: {}, position: at },
+    { id: "learner", module: "ml.logistic_regression@1", params: {}, position: at },
+    { id: "train", module: "ml.train_model@1", params: {}, position: at },
+    { id: "script", module: "script.python@1", params: {}, position: at },
+  ],
+  edges: [{ id: "e1", source: { node: "data", port: "dataset" }, target: { node: "split", port: "dataset" } }],
+  comments: [],
+};
+
+/** The choices as "group: label" lines, a refused one with " ✗ reason". */
+const shown = (choices: WireChoice[]) => choices.map((c) => `${c.group}: ${c.label}${c.refused ? ` ✗ ${c.refused}` : ""}`);
+
+describe("wireChoices", () => {
+  it("offers each output the other modules' inputs of its type, each input their outputs, then its wires to remove", () => {
+    expect(shown(wireChoices(doc, catalogue, "split"))).toEqual([
+      "Connect output “train” (DataFrame) to: Train model · dataset",
+      "Connect output “train” (DataFrame) to: Python script · dataset1",
+      "Connect output “train” (DataFrame) to: Python script · dataset2",
+      "Connect output “test” (DataFrame) to: Train model · dataset",
+      "Connect output “test” (DataFrame) to: Python script · dataset1",
+      "Connect output “test” (DataFrame) to: Python script · dataset2",
+      // Its input has a wire: other outputs that fit are shown, refused with the drag's reason.
+      "Connect input “dataset” (DataFrame) from: Python script · result1 ✗ Input “dataset” already has a wire; an input takes one wire. Delete it first.",
+      "Connect input “dataset” (DataFrame) from: Python script · result2 ✗ Input “dataset” already has a wire; an input takes one wire. Delete it first.",
+      "Disconnect: Sample dataset · dataset → Split rows · dataset",
+    ]);
+  });
+
+  it("leaves out ports of another type, the module itself and the wire already drawn", () => {
+    const labels = wireChoices(doc, catalogue, "data").map((c) => c.label);
+    expect(labels).not.toContain("Train model · model"); // a Model input: no DataFrame goes there
+    expect(labels).not.toContain("Split rows · dataset"); // already wired: listed to disconnect instead
+    expect(labels).toContain("Sample dataset · dataset → Split rows · dataset");
+    const own = wireChoices(doc, catalogue, "script").map((c) => c.label);
+    expect(own.some((l) => l.startsWith("Python script"))).toBe(false); // a module never feeds itself
+  });
+
+  it("shows a wire that would make a cycle as refused, after those offered", () => {
+    const chain: GraphDocument = {
+      ...doc,
+      nodes: [
+        { id: "a", module: "script.python@1", params: {}, position: at },
+        { id: "b", module: "script.python@1", params: {}, position: at },
+        { id: "c", module: "script.python@1", params: {}, position: at },
+      ],
+      edges: [{ id: "e1", source: { node: "a", port: "result1" }, target: { node: "b", port: "dataset1" } }],
+    };
+    const out = wireChoices(chain, catalogue, "b").filter((c) => c.group === "Connect output “result1” (Any) to");
+    expect(shown(out)).toEqual([
+      "Connect output “result1” (Any) to: Python script (c) · dataset1",
+      "Connect output “result1” (Any) to: Python script (c) · dataset2",
+      "Connect output “result1” (Any) to: Python script (a) · dataset1 ✗ This wire would make a cycle.",
+      "Connect output “result1” (Any) to: Python script (a) · dataset2 ✗ This wire would make a cycle.",
+    ]);
+  });
+
+  it("offers nothing for a module the catalogue does not know", () => {
+    const unknown = { ...doc, nodes: [...doc.nodes, { id: "odd", module: "gone.module@1", params: {}, position: at }] };
+    expect(wireChoices(unknown, catalogue, "odd")).toEqual([]);
+    expect(wireChoices(unknown, catalogue, "split").some((c) => c.label.includes("odd"))).toBe(false);
+  });
+});
+
+describe("moduleNames", () => {
+  it("uses a module's label, else its module's name, and adds the id when two read the same", () => {
+    const named = { ...doc, nodes: [...doc.nodes.slice(0, 2), { id: "s2", module: "transform.split_rows@1", params: {}, position: at }, { id: "t", module: "ml.train_model@1", label: "Fit", params: {}, position: at }] };
+    expect([...moduleNames(named, catalogue).values()]).toEqual(["Sample dataset", "Split rows (split)", "Split rows (s2)", "Fit"]);
+  });
+});
+
+describe("filterChoices", () => {
+  const all = wireChoices(doc, catalogue, "split");
+
+  it("keeps the choices holding every typed word in their other end or what they do, in their order", () => {
+    expect(filterChoices(all, "Train mod").map((c) => c.key)).toEqual(["connect|split.train>train.dataset", "connect|split.test>train.dataset"]);
+    expect(filterChoices(all, "test script").map((c) => c.key)).toEqual(["connect|split.test>script.dataset1", "connect|split.test>script.dataset2"]);
+    expect(filterChoices(all, "from script").map((c) => c.key)).toEqual(["connect|script.result1>split.dataset", "connect|script.result2>split.dataset"]);
+    expect(filterChoices(all, "disconnect").map((c) => c.label)).toEqual(["Sample dataset · dataset → Split rows · dataset"]);
+    expect(filterChoices(all, "")).toEqual(all);
+    expect(filterChoices(all, "model script")).toEqual([]);
+  });
+});
+
+describe("wireOperations", () => {
+  const offered = wireChoices(doc, catalogue, "split")[0];
+
+  it("draws an offered wire as the one add_edge a drag makes", () => {
+    const result = wireOperations(doc, catalogue, offered.action);
+    expect(result).toEqual({ ok: true, ops: [{ type: "add_edge", edge: { id: expect.stringMatching(/^e\d+_/), source: { node: "split", port: "train" }, target: { node: "train", port: "dataset" } } }] });
+    if (result.ok) expect(applyOperations(doc, result.ops).doc.edges).toHaveLength(2);
+  });
+
+  it("checks again on the document as it is now", () => {
+    const meanwhile: GraphDocument = { ...doc, edges: [...doc.edges, { id: "e9", source: { node: "script", port: "result1" }, target: { node: "train", port: "dataset" } }] };
+    expect(wireOperations(meanwhile, catalogue, offered.action)).toEqual({ ok: false, reason: expect.stringMatching(/already has a wire/) });
+  });
+
+  it("removes a wire, unless it is gone", () => {
+    const remove = wireChoices(doc, catalogue, "split").find((c) => c.action.kind === "disconnect");
+    expect(remove && wireOperations(doc, catalogue, remove.action)).toEqual({ ok: true, ops: [{ type: "remove_edge", id: "e1" }] });
+    expect(remove && wireOperations({ ...doc, edges: [] }, catalogue, remove.action)).toEqual({ ok: false, reason: "That wire is gone." });
+  });
+});
