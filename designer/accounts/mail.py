@@ -8,6 +8,7 @@ from django.conf import settings
 from django.core.mail import EmailMessage
 
 from designer.accounts.models import Invitation
+from designer.notifications.mail import one_line
 from designer.workspaces.models import Membership
 
 
@@ -28,7 +29,7 @@ def confirmation(user: Any, email: str, link: str) -> EmailMessage:
 def invitation(invitation: Invitation, link: str) -> EmailMessage:
     """The mail inviting an address into a workspace."""
     inviter = invitation.inviter_name or "An owner"
-    workspace = invitation.workspace.name
+    workspace = one_line(invitation.workspace.name)
     lines = [
         f"{inviter} invited you to the workspace “{workspace}” on Pipeline designer, as"
         f" {invitation.role}.",
@@ -47,7 +48,7 @@ def invitation(invitation: Invitation, link: str) -> EmailMessage:
 
 def added(membership: Membership, inviter: Any, link: str) -> EmailMessage:
     """The mail telling an existing account that an owner added it to a workspace."""
-    workspace = membership.workspace.name
+    workspace = one_line(membership.workspace.name)
     lines = [
         f"{inviter.get_username()} added you to the workspace “{workspace}” on Pipeline "
         f"designer, as {membership.role}.",

@@ -1,4 +1,5 @@
-"""A pending invitation into a workspace, for an e-mail address no account has yet."""
+"""A pending invitation into a workspace, for an e-mail address no account has yet; the mails a
+user had the server send to others lately."""
 
 from __future__ import annotations
 
@@ -45,3 +46,20 @@ class Invitation(models.Model):
     def expired(self) -> bool:
         """Whether the link no longer works."""
         return self.expires_at <= timezone.now()
+
+
+class SentMail(models.Model):
+    """A mail a user had the server send to someone (an invitation, an address confirmation, a
+    note that they added them): the rows of the last hour bound the next ones (decision 0086).
+
+    Not in the activity log: its entries go with their workspace, and a user deleting the
+    workspace they invited from must not get a fresh hour."""
+
+    sender = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    sent_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [models.Index(fields=["sender", "sent_at"], name="mail_sent_by_sender")]
+
+    def __str__(self) -> str:
+        return f"{self.sender_id} at {self.sent_at}"

@@ -17,9 +17,9 @@ from rest_framework import exceptions
 
 from designer.accounts import addresses, mail
 from designer.accounts.addresses import BadLink
-from designer.accounts.models import Invitation
+from designer.accounts.models import Invitation, SentMail
 from designer.activity.log import record
-from designer.activity.models import Action, ActivityEntry, TargetKind
+from designer.activity.models import Action, TargetKind
 from designer.api_errors import ApiError
 from designer.notifications import outbox
 from designer.notifications.mail import link
@@ -30,7 +30,9 @@ from designer.workspaces.tokens import hash_token
 
 logger = logging.getLogger(__name__)
 INVITATION_VALID_FOR = timedelta(days=7)
-INVITATIONS_PER_HOUR = 20  # mails one user may send as invitations in an hour
+# mails one user may have the server send to others in an hour: invitations, address
+# confirmations, notes that they added someone (decision 0086)
+MAILS_PER_HOUR = 20
 NO_MAIL = "sends no mail (no EMAIL_HOST is set)"  # "This server …"
 
 
@@ -75,8 +77,10 @@ def change_address(user: Any, email: str, request: HttpRequest) -> str:
             "it in the admin.",
             [{"field": "email", "code": "no_mail", "message": f"This server {NO_MAIL}."}],
         )
+    _check_rate(user)
     path = reverse("confirm-address", args=[addresses.token_for(user, email)])
     _send(mail.confirmation(user, email, link(path, request)), "confirmation mail")
+    SentMail.objects.create(sender=user)
     return email
 
 
@@ -116,9 +120,11 @@ def add_or_invite(
 
 
 def _tell_added(membership: Membership, inviter: Any, request: HttpRequest) -> None:
-    """Mail an added member (when the server sends mail and they have an address), from the
-    outbox's thread once the membership is committed."""
-    if mail_on() and membership.user.email:
+    """Mail an added member (when the server sends mail, they have an address and the inviter
+    has mails left this hour: adding someone again and again mails them at most MAILS_PER_HOUR
+    times), from the outbox's thread once the membership is committed."""
+    if mail_on() and membership.user.email and _mails_left(inviter):
+        SentMail.objects.create(sender=inviter)
         path = reverse("workspace", kwargs={"workspace": membership.workspace_id})
         message = mail.added(membership, inviter, link(path, request))
         transaction.on_commit(lambda: outbox.send_later(message.send))
@@ -149,6 +155,7 @@ def invite(
     with transaction.atomic():
         Invitation.objects.filter(workspace=workspace, email=email).delete()
         invitation.save()
+        SentMail.objects.create(sender=inviter)
         record(
             workspace.pk,
             inviter,
@@ -161,23 +168,33 @@ def invite(
     return invitation
 
 
-class TooManyInvitations(exceptions.Throttled):
-    """The inviter sent INVITATIONS_PER_HOUR invitations in the last hour (429, Retry-After)."""
+class TooManyMails(exceptions.Throttled):
+    """The user had MAILS_PER_HOUR mails sent to others in the last hour (429, Retry-After)."""
 
-    default_code = "too_many_invitations"
+    default_code = "too_many_mails"
 
 
-def _check_rate(inviter: Any) -> None:
+def _sent_last_hour(sender: Any) -> list[Any]:
+    """When the sender's mails of the last hour went, newest first (at most MAILS_PER_HOUR);
+    older rows are dropped."""
     since = timezone.now() - timedelta(hours=1)
-    sent = ActivityEntry.objects.filter(
-        actor=inviter, action=Action.INVITATION_SENT, created_at__gte=since
-    ).order_by("-created_at")
-    times = list(sent.values_list("created_at", flat=True)[:INVITATIONS_PER_HOUR])
-    if len(times) >= INVITATIONS_PER_HOUR:
-        wait = (times[-1] - since).total_seconds()
-        raise TooManyInvitations(
-            wait,
-            f"You sent {INVITATIONS_PER_HOUR} invitations in the last hour.",
+    SentMail.objects.filter(sender=sender, sent_at__lt=since).delete()
+    sent = SentMail.objects.filter(sender=sender).order_by("-sent_at")
+    return list(sent.values_list("sent_at", flat=True)[:MAILS_PER_HOUR])
+
+
+def _mails_left(sender: Any) -> bool:
+    return len(_sent_last_hour(sender)) < MAILS_PER_HOUR
+
+
+def _check_rate(sender: Any) -> None:
+    times = _sent_last_hour(sender)
+    if len(times) >= MAILS_PER_HOUR:
+        wait = (times[-1] + timedelta(hours=1) - timezone.now()).total_seconds()
+        raise TooManyMails(
+            max(wait, 1),
+            f"You had {MAILS_PER_HOUR} mails sent (invitations, address confirmations) in the "
+            "last hour.",
         )
 
 

@@ -14,6 +14,12 @@ from designer.runs.models import Run, StepStatus
 ERROR_CHARS = 300  # of a failed step's first error line
 
 
+def one_line(name: str) -> str:
+    """A name as one line: a name with a line break in a subject would make the mail unsendable
+    (Django refuses it), and in a body would start lines of its writer's choosing."""
+    return " ".join(name.split())
+
+
 def started_by(run: Run) -> str:
     """Who or what started a run, as the run pages say it (runs/StartedBy.tsx)."""
     origin: dict[str, Any] = run.origin or {}
@@ -35,7 +41,7 @@ def failed_steps(run: Run) -> list[str]:
     """Each failed step as `label (key): first error line`, in plan order."""
     labels = {step["key"]: step.get("label") for step in run.plan.get("steps", [])}
     return [
-        f"{labels.get(step.key) or step.module} ({step.key}): {first_line(step.error)}"
+        f"{one_line(labels.get(step.key) or step.module)} ({step.key}): {first_line(step.error)}"
         for step in run.step_list
         if step.status == StepStatus.FAILED
     ]
@@ -53,7 +59,7 @@ def link(path: str, request: HttpRequest | None = None) -> str:
 def notice(run: Run, kind: str, failed_before: int | None, to: str) -> EmailMessage:
     """The mail telling `to` that `run` failed, or that it succeeded after run `failed_before`."""
     graph = run.graph_version.graph
-    pipeline = f'"{graph.name}"'
+    pipeline = f'"{one_line(graph.name)}"'
     finished = f"{run.finished_at:%Y-%m-%d %H:%M} UTC" if run.finished_at else "just now"
     if kind == NoticeKind.FAILED:
         subject = f"Pipeline {pipeline} failed (run {run.pk})"
@@ -66,9 +72,9 @@ def notice(run: Run, kind: str, failed_before: int | None, to: str) -> EmailMess
         ]
     lines += [
         "",
-        f"Workspace: {run.workspace.name}",
+        f"Workspace: {one_line(run.workspace.name)}",
         f"Version: {run.graph_version.number}",
-        f"Started by: {started_by(run)}",
+        f"Started by: {one_line(started_by(run))}",
     ]
     if kind == NoticeKind.FAILED:
         steps = failed_steps(run)

@@ -48,7 +48,9 @@ class RunNotice(models.Model):
 
     run = models.OneToOneField(Run, on_delete=models.CASCADE, related_name="notice")
     kind = models.CharField(max_length=16, choices=NoticeKind.choices)
-    recipients = models.PositiveIntegerField(default=0)  # mails handed to the mail server
+    # mails handed to the mail server (0: none, as for a failure held back while its pipeline
+    # kept failing, notices.FAILING_GAP)
+    recipients = models.PositiveIntegerField(default=0)
     error = models.TextField(blank=True, default="")  # why sending failed, if it did
     created_at = models.DateTimeField(auto_now_add=True)
 

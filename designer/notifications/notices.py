@@ -16,6 +16,9 @@ from designer.runs.models import Run, RunStatus
 logger = logging.getLogger(__name__)
 MISSED_WINDOW = timedelta(days=1)  # how far back a sweep looks for failures nobody was told of
 LIVE_GRACE = timedelta(minutes=1)  # a failure this recent is left to its own process's sender
+# a pipeline that keeps failing mails its watchers once in this time: an endpoint key's holder
+# (or a schedule) failing a call a second would otherwise mail each of them every second
+FAILING_GAP = timedelta(hours=1)
 
 
 def previous_failure(run: Run) -> int | None:
@@ -32,6 +35,31 @@ def previous_failure(run: Run) -> int | None:
         .first()
     )
     return before[0] if before and before[1] == RunStatus.FAILED else None
+
+
+def told_lately(run: Run) -> bool:
+    """Whether the pipeline's watchers were mailed in the last FAILING_GAP of a failure that
+    finished after its last success before `run` (the failure `run` continues)."""
+    graph_id = run.graph_version.graph_id
+    told = RunNotice.objects.filter(
+        run__graph_version__graph_id=graph_id,
+        kind=NoticeKind.FAILED,
+        recipients__gt=0,
+        created_at__gte=timezone.now() - FAILING_GAP,
+    )
+    success = (
+        Run.objects.filter(
+            graph_version__graph_id=graph_id,
+            status=RunStatus.SUCCEEDED,
+            finished_at__lte=run.finished_at,
+        )
+        .order_by("-finished_at")
+        .values_list("finished_at", flat=True)
+        .first()
+    )
+    if success is not None:
+        told = told.filter(run__finished_at__gt=success)
+    return told.exists()
 
 
 def recipients(run: Run, kind: str) -> list[str]:
@@ -55,8 +83,9 @@ def notify(run_id: int) -> None:
     """Mail the watchers of a finished run's pipeline when it failed or recovered, once.
 
     The notice's row is claimed before anything is sent: a second call for the same run (a
-    signal sent again, another process) sends nothing. A mail server that refuses is logged
-    and its error kept on the notice; it is not tried again.
+    signal sent again, another process) sends nothing. A failure of a pipeline still failing
+    since a failure mailed in the last FAILING_GAP is claimed and not mailed. A mail server
+    that refuses is logged and its error kept on the notice; it is not tried again.
     """
     run = (
         Run.objects.select_related("graph_version__graph", "workspace", "created_by")
@@ -76,8 +105,8 @@ def notify(run_id: int) -> None:
         return
     with transaction.atomic():
         claimed, created = RunNotice.objects.get_or_create(run_id=run.pk, defaults={"kind": kind})
-    if not created:
-        return
+    if not created or (kind == NoticeKind.FAILED and told_lately(run)):
+        return  # claimed with no recipients: held back while the pipeline keeps failing
     mails = [notice(run, kind, failed_before, to) for to in addresses]
     try:
         claimed.recipients = get_connection().send_messages(mails) or 0

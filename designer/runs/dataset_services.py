@@ -8,6 +8,8 @@ the API. A version a step wrote names its run and node in the store (StoredDatas
 
 from __future__ import annotations
 
+import csv
+import io
 import tempfile
 import uuid
 from collections.abc import Iterator
@@ -41,6 +43,10 @@ def store_for(workspace_id: int) -> StoredDatasets:
 
 
 CHUNK_ROWS = 50_000  # rows an upload is converted at a time: memory stays bounded
+# columns of an uploaded table: converting and summarizing cost ~0.6 ms a column, so a header of
+# "c," repeated (a few bytes a column) would hold a request for minutes (decision 0086)
+MAX_UPLOAD_COLUMNS = 10_000
+HEADER_BYTES = 1024 * 1024  # a CSV's first record (its column names) ends within this
 
 
 def _wider(a: Any, b: Any) -> Any:
@@ -119,6 +125,44 @@ def _parquet_batches(upload: UploadedFile) -> Iterator[pa.Table]:
         raise ApiError(
             400, "invalid_file", f"{upload.name} is not a readable Parquet file: {exc}"
         ) from exc
+
+
+def _check_columns(upload: UploadedFile, dialect: CsvDialect | None) -> None:
+    """400 when an upload has more than MAX_UPLOAD_COLUMNS columns (or a CSV header record
+    longer than HEADER_BYTES), told before any of it is converted."""
+    if dialect is None:
+        try:
+            count = pq.ParquetFile(upload).metadata.num_columns
+        except (pa.ArrowException, OSError) as exc:
+            raise ApiError(
+                400, "invalid_file", f"{upload.name} is not a readable Parquet file: {exc}"
+            ) from exc
+        finally:
+            upload.seek(0)
+    else:
+        head = upload.read(HEADER_BYTES + 1)
+        upload.seek(0)
+        text = head[:HEADER_BYTES].decode(dialect.encoding, errors="replace")
+        stream = io.StringIO(text, newline="")
+        try:
+            names = next(csv.reader(stream, delimiter=dialect.separator), [])
+        except csv.Error:  # a name past the csv module's field limit (128 KB)
+            names = []
+        if len(head) > HEADER_BYTES and (not names or stream.tell() >= len(text)):
+            raise ApiError(
+                400,
+                "invalid_file",
+                f"{upload.name}'s first line (the column names) is longer than "
+                f"{size_text(HEADER_BYTES)}.",
+            )
+        count = len(names)
+    if count > MAX_UPLOAD_COLUMNS:
+        raise ApiError(
+            400,
+            "invalid_file",
+            f"{upload.name} has {count:,} columns; an uploaded table has at most "
+            f"{MAX_UPLOAD_COLUMNS:,}.",
+        )
 
 
 def _is_parquet(upload: UploadedFile) -> bool:
@@ -226,6 +270,7 @@ def read_upload(
     dialect = None
     if not _is_parquet(upload):
         dialect = _csv_dialect(upload, encoding=encoding, separator=separator, decimal=decimal)
+    _check_columns(upload, dialect)
     target = folder / f"upload-{uuid.uuid4().hex}.parquet"
     _convert(upload, dialect, target)
     return target, dialect

@@ -13,6 +13,7 @@ from designer.engine.artifacts import summarize_frame
 from designer.engine.hashing import json_safe
 
 MAX_LIMIT = 1000
+BATCH_ROWS = 1024  # rows decoded at a time on the way to a page
 
 
 def table_page(
@@ -22,7 +23,9 @@ def table_page(
     (`summary`, when it was stored with the table: then only the row groups holding the page
     are read, and only the page becomes a DataFrame)."""
     file = pq.ParquetFile(
-        pa.BufferReader(source) if isinstance(source, bytes) else source, memory_map=True
+        pa.BufferReader(source) if isinstance(source, bytes) else source,
+        memory_map=True,
+        pre_buffer=False,
     )
     if not summary or "columns" not in summary:
         table = file.read()
@@ -30,8 +33,7 @@ def table_page(
         page = table.slice(offset, limit).to_pandas()
     else:
         groups, first = _groups_holding(file.metadata, offset, limit)
-        rows = file.read_row_groups(groups) if groups else file.schema_arrow.empty_table()
-        page = rows.slice(offset - first, limit).to_pandas()
+        page = _rows(file, groups, offset - first, limit).to_pandas()
     return {
         "total_rows": file.metadata.num_rows,
         "offset": offset,
@@ -40,6 +42,24 @@ def table_page(
         "rows": [json_safe(list(row)) for row in page.itertuples(index=False, name=None)],
         "summary": summary,
     }
+
+
+def _rows(file: pq.ParquetFile, groups: list[int], skip: int, limit: int) -> pa.Table:
+    """`limit` rows after the first `skip` of row groups `groups`, decoded BATCH_ROWS rows at a
+    time: a row group of wide rows (long texts) can be gigabytes, a page of it is not."""
+    kept: list[pa.RecordBatch] = []
+    wanted = limit
+    batches = file.iter_batches(BATCH_ROWS, row_groups=groups, use_threads=False) if groups else []
+    for batch in batches:
+        if skip >= batch.num_rows:
+            skip -= batch.num_rows
+            continue
+        kept.append(batch.slice(skip, wanted))
+        wanted -= kept[-1].num_rows
+        skip = 0
+        if not wanted:
+            break
+    return pa.Table.from_batches(kept, schema=file.schema_arrow)
 
 
 def _groups_holding(metadata: Any, offset: int, limit: int) -> tuple[list[int], int]:
@@ -56,18 +76,13 @@ def _groups_holding(metadata: Any, offset: int, limit: int) -> tuple[list[int], 
     return groups, first
 
 
-def csv_chunks(path: Path, rows: int = 50_000) -> Iterator[bytes]:
-    """A Parquet table as CSV text (a header, then rows), a batch of rows at a time, read a row
-    group at a time (Arrow's batch reader buffers every row group's bytes ahead)."""
+def csv_chunks(path: Path) -> Iterator[bytes]:
+    """A Parquet table as CSV text (a header, then rows), BATCH_ROWS rows at a time: a row group
+    of wide rows can be gigabytes (read without pre-buffering, nothing is read ahead)."""
     import pyarrow.csv as pcsv
 
-    source = pq.ParquetFile(path)
-    batches = (
-        batch
-        for group in range(source.metadata.num_row_groups)
-        for batch in source.read_row_group(group).to_batches(rows)
-    )
-    for i, batch in enumerate(batches):
+    source = pq.ParquetFile(path, memory_map=True, pre_buffer=False)
+    for i, batch in enumerate(source.iter_batches(BATCH_ROWS, use_threads=False)):
         sink = pa.BufferOutputStream()
         pcsv.write_csv(batch, sink, pcsv.WriteOptions(include_header=i == 0))
         yield sink.getvalue().to_pybytes()

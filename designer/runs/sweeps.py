@@ -23,15 +23,21 @@ def combinations(values: Mapping[str, Sequence[Any]]) -> list[dict[str, Any]]:
     a 400 when they make more than MAX_SWEEP_RUNS."""
     names = list(values)
     choices = [_distinct(values[name]) for name in names]
-    count = 1
-    for options in choices:
+    count = counted = 1
+    for options in choices:  # stops once past the limit: counting on could take minutes
         count *= len(options)
+        if count > MAX_SWEEP_RUNS:
+            break
+        counted += 1
     if count > MAX_SWEEP_RUNS:
-        sizes = ", ".join(f"{name}: {len(o)}" for name, o in zip(names, choices, strict=True))
+        more = "at least " if any(len(o) > 1 for o in choices[counted:]) else ""
+        sizes = ", ".join(
+            f"{name}: {len(o)}" for name, o in zip(names[:counted], choices[:counted], strict=True)
+        )
         raise ApiError(
             400,
             "sweep_too_large",
-            f"A sweep starts at most {MAX_SWEEP_RUNS} runs; these values make {count} "
+            f"A sweep starts at most {MAX_SWEEP_RUNS} runs; these values make {more}{count} "
             f"(values per parameter: {sizes}).",
         )
     return [dict(zip(names, combo, strict=True)) for combo in itertools.product(*choices)]

@@ -58,7 +58,7 @@ class MeView(JSONView):
 
     @extend_schema(
         request=MeUpdateSerializer,
-        responses={200: MeUpdatedSerializer, **error_responses(409, 503)},
+        responses={200: MeUpdatedSerializer, **error_responses(409, 429, 503)},
         operation_id="me_update",
     )
     def patch(self, request: Request) -> Response:

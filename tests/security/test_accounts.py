@@ -105,7 +105,7 @@ def test_nobody_mail_bombs_an_address_through_invitations(
     team: Team, inbox: Inbox, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Any user can make workspaces; the bound is per inviter, across all of them."""
-    monkeypatch.setattr(services, "INVITATIONS_PER_HOUR", 3)
+    monkeypatch.setattr(services, "MAILS_PER_HOUR", 3)
     outsider = team.client("outsider")
     codes = []
     for n in range(5):

@@ -7,10 +7,18 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from django.core.cache import cache
 from django.test import Client
 
 from designer.accounts import sign_in as sign_in_module
-from tests.integration.api.conftest import Team, fast_passwords, make_team  # noqa: F401
+from tests.integration.api.conftest import (  # noqa: F401
+    PUBLIC,
+    Team,
+    fast_passwords,
+    make_team,
+    sending_mail,
+)
+from tests.integration.api.test_passwords import NEW, mailed_link
 from tests.integration.api.test_two_factor import code_now, sign_in, signed_in, turn_on
 
 pytestmark = pytest.mark.django_db
@@ -88,3 +96,22 @@ def test_a_half_done_sign_in_expires_and_the_session_key_changes_at_the_end(
     sign_in(late, "viewer")
     assert late.post("/accounts/login/code/", {"code": code_now(viewer, 2)}).status_code == 302
     assert late.get("/api/me/").status_code in (401, 403)  # sent back to the password
+
+
+def test_a_password_reset_from_the_mailbox_signs_no_one_in_past_the_code(
+    team: Team, settings: Any
+) -> None:
+    """Someone who reads the victim's mail resets the password: the reset page signs them in
+    nowhere, and the new password alone still stops at the code page."""
+    cache.clear()  # no reset mail held back by an earlier test's
+    with sending_mail(settings) as inbox:
+        viewer = team.users["viewer"]
+        turn_on(viewer)
+        attacker = Client()
+        link = mailed_link(inbox, viewer.email).removeprefix(PUBLIC)
+        opened = attacker.get(link)
+        done = attacker.post(opened["Location"], {"new_password1": NEW, "new_password2": NEW})
+        assert done.status_code == 302
+        assert not signed_in(attacker)
+        assert sign_in(attacker, "viewer", NEW)["Location"] == "/accounts/login/code/"
+        assert not signed_in(attacker)

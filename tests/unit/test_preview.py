@@ -1,4 +1,5 @@
-"""A page of a stored table: the rows asked for, read from the row groups that hold them only."""
+"""A page of a stored table: the rows asked for, read from the row groups that hold them only,
+a batch of rows at a time."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from designer.engine.artifacts import (
     frame_to_parquet,
     summarize_frame,
 )
-from designer.runs.preview import csv_chunks, table_page
+from designer.runs.preview import BATCH_ROWS, csv_chunks, table_page
 
 ROWS = 2 * PARQUET_ROW_GROUP_ROWS + 1000  # three row groups, the last one short
 
@@ -37,13 +38,13 @@ def stored(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, pd.DataFrame
 
 def read_groups(monkeypatch: pytest.MonkeyPatch) -> list[list[int]]:
     seen: list[list[int]] = []
-    read = pq.ParquetFile.read_row_groups
+    read = pq.ParquetFile.iter_batches
 
-    def spy(self: Any, groups: list[int], *args: Any, **kwargs: Any) -> Any:
-        seen.append(list(groups))
-        return read(self, groups, *args, **kwargs)
+    def spy(self: Any, *args: Any, **kwargs: Any) -> Any:
+        seen.append(list(kwargs["row_groups"]))
+        return read(self, *args, **kwargs)
 
-    monkeypatch.setattr(pq.ParquetFile, "read_row_groups", spy)
+    monkeypatch.setattr(pq.ParquetFile, "iter_batches", spy)
     return seen
 
 
@@ -84,20 +85,13 @@ def test_a_table_without_a_stored_summary_is_summarized_whole(
     assert page["summary"] == summarize_frame(frame)
 
 
-def test_a_csv_download_is_every_row_once_under_one_header_a_row_group_at_a_time(
-    stored: tuple[Path, pd.DataFrame], monkeypatch: pytest.MonkeyPatch
+def test_a_csv_download_is_every_row_once_under_one_header_a_batch_of_rows_at_a_time(
+    stored: tuple[Path, pd.DataFrame],
 ) -> None:
     path, frame = stored
-    seen: list[int] = []
-    read = pq.ParquetFile.read_row_group
-
-    def spy(self: Any, group: int, *args: Any, **kwargs: Any) -> Any:
-        seen.append(group)
-        return read(self, group, *args, **kwargs)
-
-    monkeypatch.setattr(pq.ParquetFile, "read_row_group", spy)
-    parts = list(csv_chunks(path, rows=50_000))
-    assert seen == [0, 1, 2] and len(parts) == 3 + 3 + 1  # 131,072 rows: three parts a group
+    parts = list(csv_chunks(path))
+    assert len(parts) == -(-ROWS // BATCH_ROWS)
+    assert len(parts[0].splitlines()) == BATCH_ROWS + 1  # the header, then a batch
     text = b"".join(parts).decode()
     assert len(text.splitlines()) == ROWS + 1
     parsed = pd.read_csv(io.StringIO(text))

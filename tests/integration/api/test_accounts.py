@@ -282,11 +282,11 @@ def test_without_mail_an_unknown_address_is_refused_with_the_reason(
 def test_an_owner_sends_a_bounded_number_of_invitations_an_hour(
     team: Team, inbox: Inbox, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(services, "INVITATIONS_PER_HOUR", 2)
+    monkeypatch.setattr(services, "MAILS_PER_HOUR", 2)
     assert invite(team, "a@corp.com").status_code == 202
     assert invite(team, "b@corp.com").status_code == 202
     third = invite(team, "c@corp.com")
-    assert third.status_code == 429 and third.json()["code"] == "too_many_invitations"
+    assert third.status_code == 429 and third.json()["code"] == "too_many_mails"
     assert 3000 < int(third["Retry-After"]) <= 3600
     assert len(inbox.wait(2)) == 2 and Invitation.objects.count() == 2
 

@@ -1,0 +1,76 @@
+"""A table of long texts (a script's output: 30,000 rows of 10,000 characters, one row group)
+cannot make the web server hold it to show one row of it or to send it as CSV.
+
+A preview page and a CSV download were read a whole row group at a time (decision 0050): a row
+group is 131,072 rows however wide they are, so a viewer asking for one row of this table had
+the server decode its 300 MB (and each concurrent request as much again). Now rows are decoded
+a batch at a time. Through a real server (Daphne, its own workers), measured as the growth of
+the server's peak resident memory.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.e2e.server import LiveServer
+from tests.integration.endpoints.test_live_server import Session
+from tests.integration.test_server_start import run_script, until
+
+ROWS, WIDTH = 30_000, 10_000  # 300 MB of text, one row group
+WIDE = (
+    "import pandas as pd\n\ndef azureml_main(df1, df2=None):\n"
+    f"    return pd.DataFrame({{'n': range({ROWS}), 'text': [f'{{i:010d}}' * {WIDTH // 10}"
+    f" for i in range({ROWS})]}})\n"
+)
+MB = 1 << 20
+
+
+@pytest.fixture
+def server() -> Iterator[LiveServer]:
+    live = LiveServer().start()
+    yield live
+    live.stop()
+
+
+def peak(pid: int) -> int:
+    """The process's peak resident memory (VmHWM), in bytes."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) * 1024
+    raise AssertionError(f"no VmHWM for {pid}")
+
+
+def test_a_page_or_a_csv_of_a_table_of_long_texts_holds_a_batch_of_it_not_the_table(
+    server: LiveServer,
+) -> None:
+    viewer = Session(server, "carol")
+    run = run_script(Session(server), server, "wide", WIDE)
+    done = until(
+        lambda: (r := viewer.call("GET", f"/api/runs/{run['id']}/"))["finished_at"] and r,
+        180,
+        "the run finished",
+    )
+    assert done["status"] == "succeeded", done
+    assert server.process is not None
+    output = f"/api/runs/{run['id']}/steps/py/outputs/result1"
+    sample = f"/api/runs/{run['id']}/steps/data/outputs/dataset/preview/?limit=1"
+    viewer.call("GET", sample)  # a preview's imports, on a small table
+    before = peak(server.process.pid)
+    started = time.monotonic()
+    page = viewer.call("GET", f"{output}/preview/?offset=20000&limit=2")
+    assert page["table"]["total_rows"] == ROWS
+    assert [row[0] for row in page["table"]["rows"]] == [20000, 20001]
+    assert page["table"]["rows"][0][1] == "0000020000" * (WIDTH // 10)
+    paged = peak(server.process.pid) - before
+    csv = viewer.http.get(f"{server.url}{output}/download/?as=csv", stream=True)
+    assert csv.status_code == 200
+    lines = sum(chunk.count(b"\n") for chunk in csv.iter_content(1 << 20))
+    assert lines == ROWS + 1
+    downloaded = peak(server.process.pid) - before
+    assert paged < 150 * MB, f"the server grew {paged / MB:.0f} MB for a page of two rows"
+    assert downloaded < 300 * MB, f"the server grew {downloaded / MB:.0f} MB for the CSV"
+    assert time.monotonic() - started < 30
