@@ -6,7 +6,7 @@ import { mayEdit } from "../api/useWorkspace";
 import { linkProps, navigate } from "../router";
 import { ListFooter } from "../ui/ListFooter";
 import { ListSearch } from "../ui/ListSearch";
-import { Shell } from "../ui/Shell";
+import { currentUser, Shell } from "../ui/Shell";
 import { useToast } from "../ui/toasts";
 import { usePagedList } from "../ui/usePagedList";
 import { ExamplesDialog } from "./ExamplesDialog";
@@ -104,6 +104,7 @@ export function WorkspacePage({ workspaceId }: { workspaceId: number }) {
     }
   };
   const isOwner = workspace?.role === "owner";
+  const me = currentUser().username; // leaves by "Leave workspace", not by removing themselves
   const canEdit = mayEdit(workspace);
 
   return (
@@ -152,7 +153,7 @@ export function WorkspacePage({ workspaceId }: { workspaceId: number }) {
               <tbody>
                 {graphs.map((g) => (
                   <tr key={g.id} data-testid={`graph-row-${g.id}`}>
-                    <td>
+                    <td className="grow">
                       <a {...linkProps(`/graphs/${g.id}/`)} className="strong">{g.name}</a>
                       {g.description && <div className="muted small">{g.description}</div>}
                     </td>
@@ -210,7 +211,7 @@ export function WorkspacePage({ workspaceId }: { workspaceId: number }) {
                       )}
                     </td>
                     <td className="row-actions">
-                      {isOwner && (
+                      {isOwner && u.username !== me && (
                         <button className="small danger" onClick={() => window.confirm(`Remove ${u.username}?`) && void act(() => api.delete(`/api/workspaces/${workspaceId}/members/${u.id}/`))}>
                           Remove
                         </button>
