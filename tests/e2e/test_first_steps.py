@@ -147,3 +147,17 @@ def test_an_owner_is_not_offered_to_remove_themselves(
         members.locator("tr", has_text="alice").get_by_role("button", name="Remove")
     ).to_have_count(0)
     expect(alice.get_by_test_id("leave-workspace")).to_be_visible()
+
+
+def test_importing_a_file_that_is_not_json_says_so_in_words(
+    alice: Page, designer_server: LiveServer
+) -> None:
+    alice.goto(f"{designer_server.url}/workspaces/{designer_server.workspace}/")
+    expect(alice.get_by_test_id("create-graph")).to_be_visible()
+    alice.locator("input[type=file][accept*=json]").set_input_files(
+        {"name": "notes.json", "mimeType": "application/json", "buffer": b"hello"}
+    )
+    expect(alice.get_by_test_id("toast")).to_contain_text(
+        "Import failed: notes.json is not JSON; choose a pipeline's Export or a graph document "
+        "(.json)."
+    )

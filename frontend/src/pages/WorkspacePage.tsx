@@ -64,8 +64,14 @@ export function WorkspacePage({ workspaceId }: { workspaceId: number }) {
     }
   };
   const importFile = async (file: File) => {
+    let document: unknown;
     try {
-      const document: unknown = JSON.parse(await file.text());
+      document = JSON.parse(await file.text());
+    } catch {
+      toast(`Import failed: ${file.name} is not JSON; choose a pipeline's Export or a graph document (.json).`, "error");
+      return;
+    }
+    try {
       const name = file.name.replace(/\.json$/i, "");
       const body = typeof document === "object" && document !== null && "document" in document ? document : { name, document };
       const g = await api.post<GraphSummary>(`/api/workspaces/${workspaceId}/graphs/import/`, body);
