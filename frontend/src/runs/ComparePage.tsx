@@ -6,6 +6,7 @@ import { useWorkspace } from "../api/useWorkspace";
 import { linkProps } from "../router";
 import { Shell } from "../ui/Shell";
 import { fmt } from "./charts";
+import { metricLabel } from "./metricsTable";
 import { shortDate, startedBy } from "./reasons";
 
 type Schemas = components["schemas"];
@@ -110,7 +111,7 @@ export function ComparePage({ runId, otherId }: { runId: number; otherId: number
                     <tr key={`${m.step}.${m.port}.${m.input ?? ""}.${m.name}`} data-testid={`metric-row-${m.name}${m.input ? `-${m.input}` : ""}`}>
                       <td>{m.label}{m.input ? <span className="muted small"> · {m.input}</span> : null}</td>
                       <td>
-                        {m.name.replace(/_/g, " ")}
+                        {metricLabel(m.name)}
                         {m.better && <span className="muted small"> ({m.better} is better)</span>}
                       </td>
                       <td>{fmt(m.older)}</td>
