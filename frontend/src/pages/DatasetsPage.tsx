@@ -147,9 +147,14 @@ export function DatasetsPage({ workspaceId }: { workspaceId: number }) {
         toast(errorMessage(err), "error");
         return;
       }
-      if (!window.confirm(`${err.message}\n\nArchive ${d.name}? It leaves the list; the runs and schedules that read it keep it.`)) return;
-      await api.delete(`/api/datasets/${d.id}/?archive=1`).catch((e) => toast(errorMessage(e), "error"));
-      toast(`Archived ${d.name}.`, "success");
+      const readers = typeof err.body.readers === "string" ? err.body.readers : err.message;
+      if (!window.confirm(`${readers}\n\nArchive ${d.name} instead? It leaves the list; the runs and schedules that read it keep it.`)) return;
+      try {
+        await api.delete(`/api/datasets/${d.id}/?archive=1`);
+        toast(`Archived ${d.name}.`, "success");
+      } catch (e) {
+        toast(errorMessage(e), "error");
+      }
     }
     if (preview?.dataset.id === d.id) setPreview(null);
     load();
