@@ -128,6 +128,10 @@ def test_run_pages_read_from_the_workspaces_down_and_compare_older_to_newer(
     page.goto(f"{designer_server.url}/runs/{newer}/")
     crumbs = page.get_by_role("navigation", name="Breadcrumbs")
     expect(crumbs.get_by_role("link").first).to_have_text("Workspaces")
+    # the step was reused: its empty log says so, and where its log is
+    reused = page.get_by_test_id("log-reused")
+    expect(reused).to_have_text(re.compile(r"^Reused: the step did not run in this run; its log "))
+    expect(reused.get_by_role("link")).to_have_attribute("href", re.compile(r"^/runs/\d+/$"))
     page.goto(f"{designer_server.url}/runs/{newer}/compare/{older}/")
     expect(page.get_by_role("heading", level=1)).to_have_text(
         re.compile(rf"^Run {older} \(.*\) vs run {newer} \(")
