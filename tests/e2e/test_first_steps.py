@@ -51,6 +51,8 @@ def test_a_long_description_keeps_the_pipeline_list_in_the_window(
     assert page.evaluate("document.documentElement.scrollWidth") <= SMALL["width"]
     delete = box(row.get_by_role("button", name="Delete"))
     assert delete["x"] + delete["width"] <= SMALL["width"], delete
+    right = box(row)["x"] + box(row)["width"]
+    assert right - 20 <= delete["x"] + delete["width"] <= right, (delete, right)  # at the right
     # the actions are a cell of the row: as tall as the row, so its border runs under them too
     assert box(row.locator("td.row-actions"))["height"] == pytest.approx(box(row)["height"], abs=1)
 
@@ -165,3 +167,22 @@ def test_importing_a_file_that_is_not_json_says_so_in_words(
         "Import failed: notes.json is not JSON; choose a pipeline's Export or a graph document "
         "(.json)."
     )
+
+
+def test_the_endpoint_pages_fields_look_like_every_other_field(
+    alice: Page, designer_server: LiveServer
+) -> None:
+    page = alice
+    graph = create_graph(page, designer_server, "Nightly", one_node())
+    endpoint = api(
+        page,
+        designer_server,
+        "POST",
+        f"/api/workspaces/{designer_server.workspace}/endpoints/",
+        {"name": "nightly-fields", "graph": graph},
+    )
+    page.goto(f"{designer_server.url}/endpoints/{endpoint['id']}/")
+    scope = box(page.get_by_test_id("keys-panel").locator("select"))
+    for field in ("key-name", "schedule-cron", "schedule-zone", "schedule-params"):
+        found = box(page.get_by_test_id(field))
+        assert found["height"] == pytest.approx(scope["height"], abs=1), (field, found, scope)
