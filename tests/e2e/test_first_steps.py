@@ -186,3 +186,17 @@ def test_the_endpoint_pages_fields_look_like_every_other_field(
     for field in ("key-name", "schedule-cron", "schedule-zone", "schedule-params"):
         found = box(page.get_by_test_id(field))
         assert found["height"] == pytest.approx(scope["height"], abs=1), (field, found, scope)
+
+
+def test_run_on_an_empty_canvas_says_what_to_do_first_and_starts_nothing(
+    alice: Page, designer_server: LiveServer
+) -> None:
+    empty = {"schema_version": 1, "parameters": {}, "nodes": [], "edges": [], "comments": []}
+    graph = create_graph(alice, designer_server, "Empty", empty)
+    alice.goto(f"{designer_server.url}/graphs/{graph}/")
+    expect(alice.get_by_test_id("editor")).to_have_attribute("data-synced", "true")
+    alice.get_by_test_id("run-button").click()
+    expect(alice.get_by_test_id("toast")).to_contain_text(
+        "Nothing to run yet: drag a module from the palette onto the canvas first."
+    )
+    assert api(alice, designer_server, "GET", f"/api/graphs/{graph}/runs/")["results"] == []
