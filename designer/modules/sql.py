@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 import sqlite3
 from collections.abc import Mapping
 from typing import Any
@@ -39,6 +40,24 @@ def split_statements(sql: str) -> list[str]:
 
 def _line_of(sql: str, statement: str) -> int:
     return sql[: sql.find(statement)].count("\n") + 1 if statement in sql else 1
+
+
+# What SQLite's message names: the token a syntax error is near, or the missing column, table or
+# function (possibly qualified, t1.x).
+_CULPRIT = re.compile(r'near "(?P<near>[^"]+)": syntax error|no such \w+: (?P<name>[\w.]+)')
+
+
+def _error_line(sql: str, statement: str, message: str) -> int:
+    """The line of the query an SQLite error is about: the line of the token it names when that
+    token occurs once in the statement, else the statement's first line."""
+    first = _line_of(sql, statement)
+    match = _CULPRIT.search(message)
+    if not match:
+        return first
+    token = match.group("near") or match.group("name")
+    bounded = re.compile(rf"(?<![\w.]){re.escape(token)}(?![\w])", re.IGNORECASE)
+    found = [m.start() for m in bounded.finditer(statement)]
+    return first + statement[: found[0]].count("\n") if len(found) == 1 else first
 
 
 def database_image(tables: Mapping[str, pd.DataFrame]) -> bytes:
@@ -95,9 +114,10 @@ def sql_transform(ctx: StepContext) -> Mapping[str, Any]:
                 f"\n    {statement}",
                 param="memory_mb",
             )
+        which = f" (statement {number})" if len(statements) > 1 else ""
         raise StepError(
-            f"query: SQL error in statement {number} (line {_line_of(sql, statement)}): "
-            f"{header['message']}\n    {statement}",
+            f"query: line {_error_line(sql, statement, header['message'])}: "
+            f"{header['message']}{which}\n    {statement}",
             param="query",
         )
     columns = header.get("columns")

@@ -28,13 +28,19 @@ _BOMS = (
     (codecs.BOM_UTF16_LE, "utf-16"),
     (codecs.BOM_UTF16_BE, "utf-16"),
 )
+_ZIP = b"PK\x03\x04"  # an .xlsx workbook, or any ZIP archive
+# Control bytes text does not hold (tab, line feed, form feed and carriage return aside; NUL too,
+# which a value may hold and the reader names in a column name): past this share of the sample,
+# the file is binary.
+_CONTROL = [bytes([c]) for c in range(1, 32) if c not in (9, 10, 12, 13)]
+BINARY_SHARE = 0.1
 _COMMA_NUMBER = re.compile(r"[-+]?\d+,\d+")
 _POINT_NUMBER = re.compile(r"[-+]?\d*\.\d+")
 _NAMES = {"utf-8": "UTF-8", "utf-8-sig": "UTF-8", "utf-16": "UTF-16", "cp1252": "Windows-1252"}
 
 
 class DialectError(ValueError):
-    """The file is in none of the encodings detection tries."""
+    """The file is in none of the encodings detection tries, or is no text at all."""
 
 
 @dataclass(frozen=True)
@@ -86,6 +92,13 @@ def _detect_encoding(file: IO[bytes], head: bytes) -> str:
     for bom, encoding in _BOMS:
         if head.startswith(bom):
             return encoding
+    if head.startswith(_ZIP):
+        raise DialectError(
+            "is a ZIP archive (an Excel workbook is one), not CSV text: save the sheet as CSV, "
+            "or upload Parquet"
+        )
+    if sum(head.count(byte) for byte in _CONTROL) > len(head) * BINARY_SHARE:
+        raise DialectError("is a binary file, not CSV text: upload CSV or Parquet")
     for encoding in ("utf-8", "cp1252"):
         if _decodes(file, encoding):
             return encoding

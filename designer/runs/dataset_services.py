@@ -406,13 +406,14 @@ def delete_dataset(dataset: Dataset, actor: Any, archive: bool = False) -> None:
             readers.append(f"was read by runs {shown}")
         if schedules:
             readers.append("is read by " + ", ".join(label for _, label in schedules))
+        said = f"Dataset {dataset.name!r} {' and '.join(readers)}"
         raise ApiError(
             409,
             "dataset_in_use",
-            f"Dataset {dataset.name!r} {' and '.join(readers)}; archive it instead (?archive=1) "
-            "to keep it for them.",
+            f"{said}; archive it instead (?archive=1) to keep it for them.",
             runs=runs,
             schedules=[pk for pk, _ in schedules],
+            readers=f"{said}.",  # the same without the API's way out, for a page to ask in words
         )
     store, name = store_for(dataset.workspace_id), dataset.name
     with transaction.atomic():

@@ -442,8 +442,11 @@ def _only(plan: Plan, module: str) -> str:
     found = [s.key for s in plan.steps if s.module.rpartition("@")[0] == module]
     if len(found) != 1:
         title = "Web service input" if module == WEB_INPUT else "Web service output"
+        role = "callers' rows come in" if module == WEB_INPUT else "the scored rows go out"
         raise BuildError(
-            f"an inference graph needs exactly one {title} (it has {len(found)})",
+            f"A real-time endpoint needs exactly one {title}, where {role}; this graph has "
+            f"{len(found)}. To make one from a pipeline, open a run that trained its model and "
+            "press “Create inference graph”, then publish that graph.",
             [{"node": n, "code": "web_service", "message": title} for n in found],
         )
     return found[0]

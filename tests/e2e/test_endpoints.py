@@ -156,4 +156,5 @@ def test_a_schedule_reads_a_registered_dataset_into_a_required_input(
         page.wait_for_timeout(100)
     assert len(dialogs) == 2, dialogs
     assert f"is read by schedule {schedule['id']} of endpoint nightly-filter" in dialogs[1]
+    assert "?archive=1" not in dialogs[1], dialogs[1]  # the API's way out is not the page's
     expect(page.get_by_test_id("delete-dataset-nightly-rows")).to_be_visible()  # still listed

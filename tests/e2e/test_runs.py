@@ -139,7 +139,9 @@ def test_a_run_page_shows_every_step_and_log_line_and_compares_two_runs(
         for row in api(page, designer_server, "GET", f"/api/graphs/{graph}/metrics/")["results"]
     }
     best = min(reported, key=lambda run: reported[run])
-    table.get_by_test_id("metric-column-log_loss").get_by_role("button").click()
+    sort_by_log_loss = table.get_by_test_id("metric-column-log_loss").get_by_role("button")
+    expect(sort_by_log_loss).to_contain_text("log loss")  # named as Compare and the preview do
+    sort_by_log_loss.click()
     expect(table.locator("tbody tr").first).to_have_attribute("data-testid", f"metrics-row-{best}")
     column = [c.get_attribute("data-testid") for c in table.locator("thead th").all()].index(
         "metric-column-log_loss"
@@ -395,6 +397,6 @@ def test_a_sweep_from_the_run_dialog_runs_each_value_and_lists_them_by_metrics(
         "button"
     ).click()
     chart = page.get_by_test_id("parameter-chart")
-    expect(chart).to_contain_text("log_loss (Evaluate model) against C")
+    expect(chart).to_contain_text("log loss (Evaluate model) against C")
     expect(chart.locator("circle")).to_have_count(3)
     expect(chart).to_contain_text("C (log scale)")  # 0.05 to 20

@@ -84,6 +84,21 @@ describe("Inspector", () => {
     expect(dom.container.querySelector('[data-testid="field-fraction"] .field-error')?.textContent).toBe("Must be at most 1");
   });
 
+  it("says a number's problem once under its field, without the param's name in backticks", () => {
+    const spec = catalogue.get("transform.split_rows@1");
+    const render = (issues: { code: string; message: string; node: string; param: string }[]) =>
+      act(() =>
+        dom.root.render(
+          <Inspector node={{ id: "s", module: "transform.split_rows@1", params: { fraction: 1.5 }, position: { x: 0, y: 0 } }} spec={spec} issues={issues} step={undefined} columns={null} pipelineParams={[]} readOnly={false} onParam={() => undefined} onLabel={() => undefined} onExecution={() => undefined} />,
+        ),
+      );
+    const said = () => [...dom.container.querySelectorAll('[data-testid="field-fraction"] .field-error')].map((e) => e.textContent);
+    render([]);
+    expect(said()).toEqual(["Must be at most 1"]); // at once, before the server has checked
+    render([{ code: "param_out_of_range", message: "node `s`: param `fraction` must be at most 1, got 1.5", node: "s", param: "fraction" }]);
+    expect(said()).toEqual(["Must be at most 1, got 1.5"]);
+  });
+
   it("shows an enum left unset at its default, which the step then uses", () => {
     const spec = catalogue.get("data.sample_dataset@1");
     const node = { id: "d", module: "data.sample_dataset@1", params: {}, position: { x: 0, y: 0 } };

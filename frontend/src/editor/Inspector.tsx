@@ -7,7 +7,7 @@ import type { NodePresence } from "../graph/mapping";
 import { codeErrorLine } from "../runs/codeErrors";
 import { useReadableReason } from "../runs/reasons";
 import { ExecutionLimits } from "./ExecutionLimits";
-import { issueText } from "./issueText";
+import { fieldIssueText, issueText } from "./issueText";
 import { ParamField, type ParamOption } from "./ParamField";
 
 interface Props {
@@ -42,7 +42,7 @@ function versionChoices(versions: readonly DatasetVersion[], count: number, chos
 }
 
 function InspectorView({ node, spec, issues, step, columns, columnsFrom, onListColumns, datasets, pipelineParams, readOnly, onParam, onLabel, onExecution, onRunFrom, onWires, others }: Props) {
-  const paramIssue = new Map(issues.filter((i) => i.param).map((i) => [i.param as string, issueText(i)]));
+  const paramIssue = new Map(issues.filter((i) => i.param).map((i) => [i.param as string, fieldIssueText(i)]));
   const reason = useReadableReason(step?.reason ?? "");
   const failedAt = step?.status === "failed" || step?.status === "retrying" ? codeErrorLine(step.error) : null;
   const general = issues.filter((i) => !i.param);

@@ -43,7 +43,8 @@ function rangeText(spec: ParamSpec): string {
   return "";
 }
 
-function NumberInput({ spec, value, onChange, readOnly, id, placeholder }: { spec: ParamSpec; value: ParamValue | undefined; onChange: Props["onChange"]; readOnly: boolean; id: string; placeholder?: string }) {
+/** A number typed as text; what is wrong with it shows at once, unless the field's issue already says it. */
+function NumberInput({ spec, value, onChange, readOnly, id, placeholder, told }: { spec: ParamSpec; value: ParamValue | undefined; onChange: Props["onChange"]; readOnly: boolean; id: string; placeholder?: string; told: boolean }) {
   const shown = typeof value === "number" ? String(value) : "";
   const [text, setText] = useState(shown);
   // Follow outside changes (undo, a load) without rewriting what is being typed ("1e2", "0.50").
@@ -74,7 +75,7 @@ function NumberInput({ spec, value, onChange, readOnly, id, placeholder }: { spe
           else if (!Number.isNaN(Number(v))) onChange(Number(v));
         }}
       />
-      {problem && <div className="field-error">{problem}</div>}
+      {problem && !told && <div className="field-error">{problem}</div>}
     </>
   );
 }
@@ -188,7 +189,7 @@ export function ParamField({ nodeId, spec, value, columns, pipelineParams, error
       </div>
     );
   } else if (spec.type === "int" || spec.type === "float") {
-    input = <NumberInput spec={spec} value={value} onChange={onChange} readOnly={readOnly} id={id} placeholder={placeholder} />;
+    input = <NumberInput spec={spec} value={value} onChange={onChange} readOnly={readOnly} id={id} placeholder={placeholder} told={error !== undefined} />;
   } else if (spec.type === "bool") {
     input = (
       <label className="toggle">

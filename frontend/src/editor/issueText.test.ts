@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { issueText, labelledIssue } from "./issueText";
+import { fieldIssueText, issueText, labelledIssue } from "./issueText";
 
 const labels = new Map([["n1", "Select columns"]]);
 
@@ -20,5 +20,18 @@ describe("issueText", () => {
 
   it("names an unknown node by its id", () => {
     expect(labelledIssue({ code: "x", message: "node `n9`: gone", node: "n9" }, labels)).toBe("n9: gone");
+  });
+});
+
+describe("fieldIssueText", () => {
+  it("drops the param the field already names", () => {
+    const issue = { code: "param_out_of_range", message: "node `n1`: param `fraction` must be at most 1, got 1.5", node: "n1", param: "fraction" };
+    expect(fieldIssueText(issue)).toBe("Must be at most 1, got 1.5");
+    expect(fieldIssueText({ code: "param_required", message: "param `name` is required", param: "name" })).toBe("Required");
+  });
+
+  it("keeps a message about something else", () => {
+    const issue = { code: "column_missing", message: "node `n1`: column 'x' is not in the input", node: "n1", param: "label" };
+    expect(fieldIssueText(issue)).toBe("column 'x' is not in the input");
   });
 });

@@ -1,5 +1,6 @@
 // Starting, cancelling and resuming runs from the editor; each waits until the draft holds every edit.
-// A run starts at once unless the graph has pipeline parameters to fill in, or options are asked for.
+// A run starts at once unless the graph has pipeline parameters to fill in, or options are asked for;
+// an empty canvas starts none and says what to do first.
 import { useCallback, useRef, useState } from "react";
 import { ApiError, api, errorMessage } from "../api/client";
 import type { Issue, Run, Sweep } from "../api/types";
@@ -117,10 +118,11 @@ export function useRunControls({ graphId, store, runView, follow, saved, labels,
 
   const request = useCallback(
     (target: RunTarget, options: boolean) => {
-      if (options || Object.keys(store.document.parameters).length > 0) setDialog(target);
+      if (store.document.nodes.length === 0) toast("Nothing to run yet: drag a module from the palette onto the canvas first.", "info");
+      else if (options || Object.keys(store.document.parameters).length > 0) setDialog(target);
       else void start({ parameters: {}, bypass_cache: false }, target);
     },
-    [start, store],
+    [start, store, toast],
   );
 
   return { dialog, request, closeDialog: () => setDialog(null), starting, start, sweep, preview, cancel, resume };

@@ -6,7 +6,8 @@ const HEIGHT = 120;
 export type Bucket = "minute" | "15 minutes" | "hour" | "day";
 
 export function CallsChart({ points, bucket }: { points: StatsPoint[]; bucket: Bucket }) {
-  const top = Math.max(1, ...points.map((p) => p.calls));
+  const most = Math.max(0, ...points.map((p) => p.calls));
+  const top = Math.max(1, most);
   const width = 14;
   const label = (p: StatsPoint) => {
     const d = new Date(p.start);
@@ -30,7 +31,7 @@ export function CallsChart({ points, bucket }: { points: StatsPoint[]; bucket: B
         <line x1={0} x2={points.length * width} y1={HEIGHT + 0.5} y2={HEIGHT + 0.5} className="chart-axis" />
       </svg>
       <figcaption className="muted small">
-        Max {top} calls per {bucket}; <span className="legend-ok">■</span> succeeded or running, <span className="legend-failed">■</span> failed
+        {most === 0 ? "No calls yet" : `At most ${most} call${most === 1 ? "" : "s"} per ${bucket}`}; <span className="legend-ok">■</span> succeeded or running, <span className="legend-failed">■</span> failed
       </figcaption>
     </figure>
   );

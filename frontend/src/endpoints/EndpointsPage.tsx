@@ -44,7 +44,7 @@ export function EndpointsPage({ workspaceId }: { workspaceId: number }) {
             <tbody>
               {endpoints.map((e) => (
                 <tr key={e.id} data-testid={`endpoint-row-${e.id}`}>
-                  <td>
+                  <td className="grow">
                     <a className="strong" {...linkProps(`/endpoints/${e.id}/`)}>{e.name}</a>
                     {e.description && <div className="muted small">{e.description}</div>}
                   </td>

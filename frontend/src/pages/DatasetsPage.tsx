@@ -27,14 +27,13 @@ function upload(workspaceId: number, name: string, file: File, choices: CsvChoic
     xhr.onload = () => {
       if (xhr.status >= 200 && xhr.status < 300) resolve(JSON.parse(xhr.responseText) as DatasetUploaded);
       else {
-        let detail = `Upload failed (${xhr.status})`;
+        let body: Record<string, unknown> = {};
         try {
-          const body = JSON.parse(xhr.responseText) as { detail?: string; issues?: { message: string }[] };
-          detail = [body.detail, ...(body.issues ?? []).map((i) => i.message)].filter(Boolean).join(" ");
+          body = JSON.parse(xhr.responseText) as Record<string, unknown>;
         } catch {
-          // keep the status line
+          // no JSON: the error says the status
         }
-        reject(new Error(detail));
+        reject(new ApiError(xhr.status, body));
       }
     };
     xhr.onerror = () => reject(new Error("Cannot reach the server."));
@@ -148,9 +147,14 @@ export function DatasetsPage({ workspaceId }: { workspaceId: number }) {
         toast(errorMessage(err), "error");
         return;
       }
-      if (!window.confirm(`${err.message}\n\nArchive ${d.name}? It leaves the list; the runs and schedules that read it keep it.`)) return;
-      await api.delete(`/api/datasets/${d.id}/?archive=1`).catch((e) => toast(errorMessage(e), "error"));
-      toast(`Archived ${d.name}.`, "success");
+      const readers = typeof err.body.readers === "string" ? err.body.readers : err.message;
+      if (!window.confirm(`${readers}\n\nArchive ${d.name} instead? It leaves the list; the runs and schedules that read it keep it.`)) return;
+      try {
+        await api.delete(`/api/datasets/${d.id}/?archive=1`);
+        toast(`Archived ${d.name}.`, "success");
+      } catch (e) {
+        toast(errorMessage(e), "error");
+      }
     }
     if (preview?.dataset.id === d.id) setPreview(null);
     load();
@@ -165,7 +169,7 @@ export function DatasetsPage({ workspaceId }: { workspaceId: number }) {
         <h1>Datasets</h1>
         {canEdit && (
           <form className="upload-form" onSubmit={(e) => void submit(e)}>
-            <input type="text" placeholder="Name (letters, digits, . _ -)" value={name} onChange={(e) => setName(e.target.value)} aria-label="Dataset name" />
+            <input type="text" placeholder="Name (empty: the file's name)" title="Letters, digits, '.', '_' and '-'; left empty, the file's name without its extension" value={name} onChange={(e) => setName(e.target.value)} aria-label="Dataset name" />
             <input key={picked} type="file" accept=".csv,.parquet,text/csv" onChange={(e) => setFile(e.target.files?.[0] ?? null)} aria-label="File" data-testid="dataset-file" />
             {file && isCsvFile(file) && (
               <span className="csv-choices" data-testid="csv-choices">

@@ -6,7 +6,7 @@ import { mayEdit } from "../api/useWorkspace";
 import { linkProps, navigate } from "../router";
 import { ListFooter } from "../ui/ListFooter";
 import { ListSearch } from "../ui/ListSearch";
-import { Shell } from "../ui/Shell";
+import { currentUser, Shell } from "../ui/Shell";
 import { useToast } from "../ui/toasts";
 import { usePagedList } from "../ui/usePagedList";
 import { ExamplesDialog } from "./ExamplesDialog";
@@ -64,8 +64,14 @@ export function WorkspacePage({ workspaceId }: { workspaceId: number }) {
     }
   };
   const importFile = async (file: File) => {
+    let document: unknown;
     try {
-      const document: unknown = JSON.parse(await file.text());
+      document = JSON.parse(await file.text());
+    } catch {
+      toast(`Import failed: ${file.name} is not JSON; choose a pipeline's Export or a graph document (.json).`, "error");
+      return;
+    }
+    try {
       const name = file.name.replace(/\.json$/i, "");
       const body = typeof document === "object" && document !== null && "document" in document ? document : { name, document };
       const g = await api.post<GraphSummary>(`/api/workspaces/${workspaceId}/graphs/import/`, body);
@@ -104,6 +110,7 @@ export function WorkspacePage({ workspaceId }: { workspaceId: number }) {
     }
   };
   const isOwner = workspace?.role === "owner";
+  const me = currentUser().username; // leaves by "Leave workspace", not by removing themselves
   const canEdit = mayEdit(workspace);
 
   return (
@@ -152,7 +159,7 @@ export function WorkspacePage({ workspaceId }: { workspaceId: number }) {
               <tbody>
                 {graphs.map((g) => (
                   <tr key={g.id} data-testid={`graph-row-${g.id}`}>
-                    <td>
+                    <td className="grow">
                       <a {...linkProps(`/graphs/${g.id}/`)} className="strong">{g.name}</a>
                       {g.description && <div className="muted small">{g.description}</div>}
                     </td>
@@ -210,7 +217,7 @@ export function WorkspacePage({ workspaceId }: { workspaceId: number }) {
                       )}
                     </td>
                     <td className="row-actions">
-                      {isOwner && (
+                      {isOwner && u.username !== me && (
                         <button className="small danger" onClick={() => window.confirm(`Remove ${u.username}?`) && void act(() => api.delete(`/api/workspaces/${workspaceId}/members/${u.id}/`))}>
                           Remove
                         </button>

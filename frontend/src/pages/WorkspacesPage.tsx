@@ -17,7 +17,10 @@ export function WorkspacesPage() {
   }, []);
   const create = async (e: React.FormEvent) => {
     e.preventDefault();
-    if (!name.trim()) return;
+    if (!name.trim()) {
+      setError("Name the new workspace first.");
+      return;
+    }
     try {
       const w = await api.post<Workspace>("/api/workspaces/", { name: name.trim() });
       navigate(`/workspaces/${w.id}/`);

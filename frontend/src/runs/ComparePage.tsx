@@ -6,6 +6,7 @@ import { useWorkspace } from "../api/useWorkspace";
 import { linkProps } from "../router";
 import { Shell } from "../ui/Shell";
 import { fmt } from "./charts";
+import { metricLabel } from "./metricsTable";
 import { shortDate, startedBy } from "./reasons";
 
 type Schemas = components["schemas"];
@@ -55,9 +56,9 @@ export function whyText(w: Why): string {
   }
 }
 
-function who(side: RunSide): string {
+function who(side: RunSide, word = "run"): string {
   const by = startedBy(side);
-  return `run ${side.id} (v${side.version}, ${shortDate(side.created_at)}${by ? `, ${by}` : ""})`;
+  return `${word} ${side.id} (v${side.version}, ${shortDate(side.created_at)}${by ? `, ${by}` : ""})`;
 }
 
 export function ComparePage({ runId, otherId }: { runId: number; otherId: number }) {
@@ -79,7 +80,7 @@ export function ComparePage({ runId, otherId }: { runId: number; otherId: number
         { label: workspace?.name ?? "Workspace", href: data ? `/workspaces/${data.workspace}/` : undefined },
         { label: data?.graph_name ?? "…", href: data ? `/graphs/${data.graph}/` : undefined },
         { label: "Runs", href: data ? `/graphs/${data.graph}/runs/` : undefined },
-        { label: `Run ${runId} vs run ${otherId}` },
+        { label: data ? `Run ${data.older.id} vs run ${data.newer.id}` : `Run ${runId} vs run ${otherId}` },
       ]}
     >
       <div className="content" data-testid="compare-page">
@@ -88,7 +89,7 @@ export function ComparePage({ runId, otherId }: { runId: number; otherId: number
           <>
             <div className="page-head">
               <h1>
-                <a {...linkProps(`/runs/${data.newer.id}/`)}>{who(data.newer)}</a> vs <a {...linkProps(`/runs/${data.older.id}/`)}>{who(data.older)}</a>
+                <a {...linkProps(`/runs/${data.older.id}/`)}>{who(data.older, "Run")}</a> vs <a {...linkProps(`/runs/${data.newer.id}/`)}>{who(data.newer)}</a>
               </h1>
             </div>
             <h2>Metrics (newer − older)</h2>
@@ -110,7 +111,7 @@ export function ComparePage({ runId, otherId }: { runId: number; otherId: number
                     <tr key={`${m.step}.${m.port}.${m.input ?? ""}.${m.name}`} data-testid={`metric-row-${m.name}${m.input ? `-${m.input}` : ""}`}>
                       <td>{m.label}{m.input ? <span className="muted small"> · {m.input}</span> : null}</td>
                       <td>
-                        {m.name.replace(/_/g, " ")}
+                        {metricLabel(m.name)}
                         {m.better && <span className="muted small"> ({m.better} is better)</span>}
                       </td>
                       <td>{fmt(m.older)}</td>

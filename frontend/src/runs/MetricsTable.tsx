@@ -7,7 +7,7 @@ import { linkProps } from "../router";
 import { ListFooter } from "../ui/ListFooter";
 import { usePagedList } from "../ui/usePagedList";
 import { fmt, ParameterChart } from "./charts";
-import { bestValue, metricColumns, sortRuns, sweptParameter, valuesByRun } from "./metricsTable";
+import { bestValue, metricColumns, metricLabel, sortRuns, sweptParameter, valuesByRun } from "./metricsTable";
 import { parametersText } from "./RunTable";
 import { openWorkspaceSocket } from "./socket";
 
@@ -44,9 +44,9 @@ export function MetricsTable({ graphId, workspace }: { graphId: number; workspac
       {swept && sortedBy && (
         <ParameterChart
           testId="parameter-chart"
-          title={`${sortedBy.name} (${sortedBy.source}) against ${swept.name}, version ${swept.version}`}
+          title={`${metricLabel(sortedBy.name)} (${sortedBy.source}) against ${swept.name}, version ${swept.version}`}
           xLabel={swept.name}
-          yLabel={sortedBy.name}
+          yLabel={metricLabel(sortedBy.name)}
           x={swept.runs.map((r) => r.run.parameters?.[swept.name] as number)}
           y={swept.runs.map((r) => values.get(r.run.id)?.get(sortedBy.key) ?? Number.NaN)}
         />
@@ -63,7 +63,7 @@ export function MetricsTable({ graphId, workspace }: { graphId: number; workspac
               {columns.map((c) => (
                 <th key={c.key} className="num" aria-sort={sort.key === c.key ? "other" : undefined} data-testid={`metric-column-${c.name}`}>
                   <button type="button" className="link-button" onClick={() => sortOn(c.key)} title={c.better ? `${c.better} is better` : "no known direction"}>
-                    {c.name}
+                    {metricLabel(c.name)}
                     {arrow(c.key)}
                   </button>
                   <div className="muted small">{c.source}</div>

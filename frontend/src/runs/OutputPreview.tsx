@@ -7,6 +7,7 @@ import { ConfusionMatrix, CurveChart, Histogram, ScatterChart, fmt } from "./cha
 import { downloads } from "./downloads";
 import { FiguresView, figuresOf } from "./FiguresView";
 import { MatrixView, squareMatrix } from "./MatrixView";
+import { metricLabel } from "./metricsTable";
 
 interface Props {
   runId: number;
@@ -80,7 +81,7 @@ interface EvaluationResult {
 /** "auc, log loss, curves: why", one line per reason. */
 function unavailableLines(unavailable: Record<string, string>): string[] {
   const byReason = new Map<string, string[]>();
-  for (const [name, why] of Object.entries(unavailable)) byReason.set(why, [...(byReason.get(why) ?? []), name.replace(/_/g, " ")]);
+  for (const [name, why] of Object.entries(unavailable)) byReason.set(why, [...(byReason.get(why) ?? []), metricLabel(name)]);
   return [...byReason].map(([why, names]) => `Not available: ${names.join(", ")} — ${why}`);
 }
 
@@ -135,7 +136,7 @@ export function MetricsView({ values }: { values: Record<string, unknown> }) {
               .filter(([, v]) => typeof v === "number" || v === null)
               .map(([k, v]) => (
                 <div key={k} className="metric-card" data-testid={i === 0 ? `metric-${k}` : `metric-${k}-${i}`}>
-                  <div className="metric-name">{k.replace(/_/g, " ")}</div>
+                  <div className="metric-name">{metricLabel(k)}</div>
                   <div className="metric-value">{fmt(v)}</div>
                 </div>
               ))}

@@ -173,6 +173,7 @@ function RunLayout({ detail, doc, catalogue, view, socketUp, onChanged }: { deta
     <Shell
       full
       crumbs={[
+        { label: "Workspaces", href: "/" },
         { label: workspace?.name ?? "Workspace", href: `/workspaces/${detail.workspace}/` },
         { label: detail.graph_name, href: `/graphs/${detail.graph}/` },
         { label: "Runs", href: `/graphs/${detail.graph}/runs/` },

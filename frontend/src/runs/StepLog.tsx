@@ -1,8 +1,28 @@
 // One step's log, attempt by attempt: every line, live while the step runs, and a download of them all.
 import { useEffect, useLayoutEffect, useMemo, useRef, useState } from "react";
 import type { StepState } from "../api/types";
+import { linkProps } from "../router";
 import { MAX_LOADED, logDownloadUrl } from "./logs";
+import { reusedRun } from "./reasons";
 import type { RunView } from "./state";
+
+/** What an empty log says: a reused step did not run here, and its log is with the run it came from. */
+function NoLines({ step }: { step: StepState }) {
+  if (step.status !== "reused") return <div className="muted">No log lines.</div>;
+  const from = reusedRun(step.reason ?? "");
+  return (
+    <div className="muted" data-testid="log-reused">
+      Reused: the step did not run in this run
+      {from && /^\d+$/.test(from) ? (
+        <>
+          ; its log is with <a {...linkProps(`/runs/${from}/`)}>run {from}</a>.
+        </>
+      ) : (
+        "."
+      )}
+    </div>
+  );
+}
 
 export function StepLog({ view, step }: { view: RunView; step: StepState }) {
   const attempts = useMemo(() => {
@@ -38,7 +58,7 @@ export function StepLog({ view, step }: { view: RunView; step: StepState }) {
         <a className="button" href={logDownloadUrl(view.run.id, step.key)} download>Download log</a>
       </div>
       <div className="logs-body" ref={box} tabIndex={0} role="region" aria-label="Log lines">
-        {lines.length === 0 && <div className="muted">No log lines.</div>}
+        {lines.length === 0 && <NoLines step={step} />}
         {lines.map((l, i) =>
           l ? (
             <div key={i} className={`log-line log-${l.stream}`} data-testid="log-line">

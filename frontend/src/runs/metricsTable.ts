@@ -62,3 +62,6 @@ export function sweptParameter(rows: readonly RunMetrics[]): { name: string; ver
   if (!runs.every((r) => typeof r.run.parameters?.[name] === "number")) return null;
   return { name, version: newest.run.version, runs };
 }
+
+/** How a metric is named on screen: "log loss" for log_loss, as the output preview and Compare say it. */
+export const metricLabel = (name: string): string => name.replace(/_/g, " ");

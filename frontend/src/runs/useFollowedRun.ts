@@ -2,7 +2,7 @@
 import { useCallback, useEffect, useRef, useState } from "react";
 import { api, items } from "../api/client";
 import type { Run } from "../api/types";
-import type { ToastKind } from "../ui/toasts";
+import type { Push } from "../ui/toasts";
 import { openWorkspaceSocket } from "./socket";
 import type { RunView } from "./state";
 import { useRunView } from "./useRunView";
@@ -17,7 +17,7 @@ export interface FollowedRun {
   workspaceLive: boolean;
 }
 
-export function useFollowedRun(graphId: number, workspaceId: number, toast: (text: string, kind?: ToastKind) => void): FollowedRun {
+export function useFollowedRun(graphId: number, workspaceId: number, toast: Push): FollowedRun {
   const [runId, setRunId] = useState<number | null>(null);
   const { runView, socketUp } = useRunView(runId, toast);
   const [workspaceLive, setWorkspaceLive] = useState(false);
@@ -61,7 +61,7 @@ export function useFollowedRun(graphId: number, workspaceId: number, toast: (tex
     if (previous.current && previous.current !== status && runView && done) {
       const c = done.counts;
       const failed = c.failed ? `, ${c.failed} failed` : "";
-      toast(`Run ${runView.run.id} ${done.status}: ${c.ran ?? 0} ran, ${c.reused ?? 0} reused${failed} (${done.duration.toFixed(1)} s)`, done.status === "succeeded" ? "success" : "error");
+      toast(`Run ${runView.run.id} ${done.status}: ${c.ran ?? 0} ran, ${c.reused ?? 0} reused${failed} (${done.duration.toFixed(1)} s)`, done.status === "succeeded" ? "success" : "error", "run-end");
     }
     previous.current = status;
   }, [runView, toast]);

@@ -6,16 +6,20 @@ interface Toast {
   id: number;
   kind: ToastKind;
   text: string;
+  /** A toast about the same thing (a run's end) replaces the one before it instead of stacking. */
+  topic?: string;
 }
 
-const ToastContext = createContext<(text: string, kind?: ToastKind) => void>(() => undefined);
+export type Push = (text: string, kind?: ToastKind, topic?: string) => void;
+
+const ToastContext = createContext<Push>(() => undefined);
 
 export function ToastProvider({ children }: { children: ReactNode }) {
   const [toasts, setToasts] = useState<Toast[]>([]);
   const next = useRef(1);
-  const push = useCallback((text: string, kind: ToastKind = "info") => {
+  const push = useCallback((text: string, kind: ToastKind = "info", topic?: string) => {
     const id = next.current++;
-    setToasts((list) => [...list.filter((t) => t.text !== text), { id, kind, text }].slice(-4));
+    setToasts((list) => [...list.filter((t) => t.text !== text && (topic === undefined || t.topic !== topic)), { id, kind, text, topic }].slice(-4));
     window.setTimeout(() => setToasts((list) => list.filter((t) => t.id !== id)), kind === "error" ? 8000 : 4500);
   }, []);
   const value = useMemo(() => push, [push]);
@@ -36,6 +40,6 @@ export function ToastProvider({ children }: { children: ReactNode }) {
   );
 }
 
-export function useToast(): (text: string, kind?: ToastKind) => void {
+export function useToast(): Push {
   return useContext(ToastContext);
 }

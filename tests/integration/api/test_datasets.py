@@ -123,6 +123,15 @@ def test_a_dialect_that_does_not_fit_is_named(team: Team) -> None:
     assert neither.json()["detail"] == (
         "a.csv is neither UTF-8 nor Windows-1252 text; choose its encoding."
     )
+    binary = upload(team, "a", "a.csv", b"\x00\x01\x02garbage\xff\xfe" * 10)
+    assert binary.status_code == 400
+    assert binary.json()["detail"] == "a.csv is a binary file, not CSV text: upload CSV or Parquet."
+    workbook = upload(team, "a", "a.csv", b"PK\x03\x04\x14\x00\x06\x00" + b"[Content_Types].xml")
+    assert workbook.status_code == 400
+    assert workbook.json()["detail"] == (
+        "a.csv is a ZIP archive (an Excel workbook is one), not CSV text: save the sheet as CSV, "
+        "or upload Parquet."
+    )
     wrong = upload(team, "a", "a.csv", "a,b\nü,1\n".encode("cp1252"), encoding="utf-8")
     assert wrong.status_code == 400
     assert wrong.json()["detail"].startswith("a.csv is not UTF-8 text (")

@@ -215,3 +215,26 @@ def test_a_frozen_transform_changes_columns_as_its_run_recorded_before_a_run(
         answer = editor.post(url, graph(nodes, edges), format="json")
         assert answer.status_code == 200, answer.content
         assert answer.json()["nodes"]["apply_pca"]["dataset"] is None
+
+
+def test_a_graph_without_web_service_modules_published_as_real_time_is_told_how_to_get_one(
+    team_tx: Team,
+) -> None:
+    editor = team_tx.client("editor")
+    document = graph([node("data", "data.sample_dataset@1", name="iris")])
+    created = editor.post(
+        f"/api/workspaces/{team_tx.workspace.pk}/graphs/",
+        {"name": "training", "document": document},
+        format="json",
+    )
+    refused = editor.post(
+        f"/api/workspaces/{team_tx.workspace.pk}/endpoints/",
+        {"name": "scores", "graph": created.json()["id"], "kind": "realtime"},
+        format="json",
+    )
+    assert refused.status_code == 400 and refused.json()["code"] == "not_servable"
+    assert refused.json()["detail"] == (
+        "A real-time endpoint needs exactly one Web service input, where callers' rows come in; "
+        "this graph has 0. To make one from a pipeline, open a run that trained its model and "
+        "press “Create inference graph”, then publish that graph."
+    )

@@ -500,6 +500,10 @@ def test_a_dataset_a_call_read_or_a_schedule_reads_is_archived_not_deleted(
         f"Dataset 'nightly-rows' was read by runs #{call['run']} and is read by schedule "
         f"{nightly['id']} of endpoint scores; archive it instead (?archive=1) to keep it for them."
     )
+    assert refused.json()["readers"] == (  # the same in words for a page, without the query
+        f"Dataset 'nightly-rows' was read by runs #{call['run']} and is read by schedule "
+        f"{nightly['id']} of endpoint scores."
+    )
     assert refused.json()["schedules"] == [nightly["id"]]
     assert refused.json()["runs"] == [call["run"]]  # the call's run read it as its input
     assert Dataset.objects.filter(pk=dataset["id"]).exists()

@@ -84,8 +84,30 @@ def test_sql_error_names_the_statement(run) -> None:
     with pytest.raises(StepError) as err:
         run("transform.sql@1", {"query": query}, t1=t1)
     message = str(err.value)
-    assert "statement 2 (line 2): no such column: nope" in message
+    assert message.startswith("query: line 2: no such column: nope (statement 2)")
     assert "SELECT nope FROM t1;" in message and err.value.param == "query"
+
+
+def test_sql_error_points_at_the_line_of_what_it_names(run) -> None:
+    """A syntax error names the line of its token, not the statement's first line; a token that
+    occurs more than once leaves the statement's first line."""
+    t1 = pd.DataFrame({"x": [1], "sold": ["yes"]})
+    query = "SELECT x,\n  x * 2 AS y\nFROM t1\nWHERE sold = 'yes' AND\nORDER BY y"
+    with pytest.raises(StepError) as err:
+        run("transform.sql@1", {"query": query}, t1=t1)
+    assert str(err.value).startswith('query: line 5: near "ORDER": syntax error\n')
+    query = "SELECT x\nFROM t1\nWHERE roomz > 1"
+    with pytest.raises(StepError) as err:
+        run("transform.sql@1", {"query": query}, t1=t1)
+    assert str(err.value).startswith("query: line 3: no such column: roomz\n")
+    query = "SELECT 1;\n\nSELECT x\nFROM t1 WHERE x = )"
+    with pytest.raises(StepError) as err:
+        run("transform.sql@1", {"query": query}, t1=t1)
+    assert str(err.value).startswith('query: line 4: near ")": syntax error (statement 2)')
+    query = "SELECT 1;\n\nSELECT ,\nx, ,"
+    with pytest.raises(StepError) as err:
+        run("transform.sql@1", {"query": query}, t1=t1)
+    assert str(err.value).startswith('query: line 3: near ",": syntax error (statement 2)')
 
 
 def test_rows_over_the_memory_limit_are_named_with_their_statement(run) -> None:
