@@ -210,3 +210,24 @@ def test_a_new_version_is_picked_up_and_a_missing_or_removed_one_is_refused(
     publish(served.store, lambda: table({1: 1}, {1: bundle}))
     for _ in range(4):
         assert served.score({"rows": served.rows}, version=2)[0] == 404
+
+
+def test_a_version_published_is_loaded_before_its_first_call(served: Served) -> None:
+    """Every scoring process looks for a new routing table between calls too, and loads the
+    versions it names then: its bundle removed from the store once they had the time, a version
+    never called before is still scored (loaded by its first call, it answered 503)."""
+    fresh = train(
+        training_document("ml.logistic_regression", {"C": 0.5}, "breast_cancer"),
+        Path(served.store.root).parent / "fresh",
+    ).scorer(onnx=False)
+    bundle, digest = put(served.store, served.scorer), put(served.store, fresh)
+    publish(served.store, lambda: table({1: 1, 3: 3}, {1: bundle, 3: digest}))
+    time.sleep(4)  # the processes look every second; loading a bundle takes milliseconds
+    served.store.delete(digest)
+    try:
+        for _ in range(4):  # whichever worker process takes the call
+            status, body = served.score({"rows": served.rows}, version=3)
+            assert status == 200, body
+            assert body["rows"] == fresh.score(served.rows)
+    finally:
+        publish(served.store, lambda: table({1: 1}, {1: bundle}))
