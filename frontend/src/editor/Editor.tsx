@@ -380,7 +380,7 @@ function Editor({ initial, catalogue }: { initial: GraphDetail; catalogue: Catal
                     columnsFrom={upstream.unknownFrom ? (labels.get(upstream.unknownFrom) ?? upstream.unknownFrom) : undefined}
                     onListColumns={upstream.unknownFrom && !running && !readOnly ? () => void runs.start({ parameters: {}, bypass_cache: false }, { only_node: upstream.unknownFrom ?? undefined }) : undefined}
                     datasets={datasets}
-                    pipelineParams={Object.keys(doc.parameters)}
+                    pipelineParams={doc.parameters}
                     readOnly={readOnly}
                     onParam={setParam}
                     onLabel={setLabel}

@@ -30,7 +30,7 @@ function trainInspector(label: string, columns: string[] | null) {
       issues={[]}
       step={undefined}
       columns={columns}
-      pipelineParams={[]}
+      pipelineParams={{}}
       readOnly={false}
       onParam={() => undefined}
       onLabel={() => undefined}
@@ -66,7 +66,7 @@ describe("Inspector", () => {
           issues={[{ code: "bad", message: "Seed is odd", node: "s", param: "seed" }]}
           step={undefined}
           columns={null}
-          pipelineParams={[]}
+          pipelineParams={{}}
           readOnly={false}
           onParam={onParam}
           onLabel={() => undefined}
@@ -89,7 +89,7 @@ describe("Inspector", () => {
     const render = (issues: { code: string; message: string; node: string; param: string }[]) =>
       act(() =>
         dom.root.render(
-          <Inspector node={{ id: "s", module: "transform.split_rows@1", params: { fraction: 1.5 }, position: { x: 0, y: 0 } }} spec={spec} issues={issues} step={undefined} columns={null} pipelineParams={[]} readOnly={false} onParam={() => undefined} onLabel={() => undefined} onExecution={() => undefined} />,
+          <Inspector node={{ id: "s", module: "transform.split_rows@1", params: { fraction: 1.5 }, position: { x: 0, y: 0 } }} spec={spec} issues={issues} step={undefined} columns={null} pipelineParams={{}} readOnly={false} onParam={() => undefined} onLabel={() => undefined} onExecution={() => undefined} />,
         ),
       );
     const said = () => [...dom.container.querySelectorAll('[data-testid="field-fraction"] .field-error')].map((e) => e.textContent);
@@ -104,12 +104,30 @@ describe("Inspector", () => {
     const node = { id: "d", module: "data.sample_dataset@1", params: {}, position: { x: 0, y: 0 } };
     act(() =>
       dom.root.render(
-        <Inspector node={node} spec={spec} issues={[]} step={undefined} columns={null} pipelineParams={[]} readOnly={false} onParam={() => undefined} onLabel={() => undefined} onExecution={() => undefined} />,
+        <Inspector node={node} spec={spec} issues={[]} step={undefined} columns={null} pipelineParams={{}} readOnly={false} onParam={() => undefined} onLabel={() => undefined} onExecution={() => undefined} />,
       ),
     );
     const select = dom.container.querySelector<HTMLSelectElement>("#param-d-name");
     expect(select?.value).toBe("");
     expect(select?.selectedOptions[0]?.textContent).toBe("iris (default)");
+  });
+
+  it("offers to bind each field only to the pipeline parameters of a type it takes", () => {
+    const spec = catalogue.get("transform.split_rows@1");
+    const node = { id: "s", module: "transform.split_rows@1", params: {}, position: { x: 0, y: 0 } };
+    const parameters = {
+      share: { type: "float" as const, default: 0.3, description: "" },
+      folds: { type: "int" as const, default: 5, description: "" },
+    };
+    act(() =>
+      dom.root.render(
+        <Inspector node={node} spec={spec} issues={[]} step={undefined} columns={null} pipelineParams={parameters} readOnly={false} onParam={() => undefined} onLabel={() => undefined} onExecution={() => undefined} />,
+      ),
+    );
+    const offered = (field: string) =>
+      [...dom.container.querySelectorAll<HTMLOptionElement>(`[data-testid="field-${field}"] .bind-select option`)].map((o) => o.textContent);
+    expect(offered("fraction")).toEqual(["$…", "$share", "$folds"]);
+    expect(offered("seed")).toEqual(["$…", "$folds"]);
   });
 
   it("opens the Wires dialog from a button that names its key, unless the page is read-only", () => {
@@ -119,7 +137,7 @@ describe("Inspector", () => {
     const render = (readOnly: boolean) =>
       act(() =>
         dom.root.render(
-          <Inspector node={node} spec={spec} issues={[]} step={undefined} columns={null} pipelineParams={[]} readOnly={readOnly} onParam={() => undefined} onLabel={() => undefined} onExecution={() => undefined} onWires={onWires} />,
+          <Inspector node={node} spec={spec} issues={[]} step={undefined} columns={null} pipelineParams={{}} readOnly={readOnly} onParam={() => undefined} onLabel={() => undefined} onExecution={() => undefined} onWires={onWires} />,
         ),
       );
     render(false);
@@ -137,7 +155,7 @@ describe("Inspector", () => {
     const render = (spec: typeof plain) =>
       act(() =>
         dom.root.render(
-          <Inspector node={node} spec={spec} issues={[]} step={undefined} columns={null} pipelineParams={[]} readOnly={false} onParam={() => undefined} onLabel={() => undefined} onExecution={() => undefined} />,
+          <Inspector node={node} spec={spec} issues={[]} step={undefined} columns={null} pipelineParams={{}} readOnly={false} onParam={() => undefined} onLabel={() => undefined} onExecution={() => undefined} />,
         ),
       );
     render(plain);
@@ -158,7 +176,7 @@ describe("Inspector", () => {
             issues={[]}
             step={undefined}
             columns={null}
-            pipelineParams={[]}
+            pipelineParams={{}}
             readOnly={false}
             onParam={() => undefined}
             onLabel={() => undefined}
@@ -193,7 +211,7 @@ describe("Inspector", () => {
           issues={[]}
           step={undefined}
           columns={["a", "b", "target"]}
-          pipelineParams={[]}
+          pipelineParams={{}}
           readOnly={false}
           onParam={onParam}
           onLabel={() => undefined}
@@ -221,7 +239,7 @@ describe("Inspector", () => {
           issues={[]}
           step={undefined}
           columns={null}
-          pipelineParams={[]}
+          pipelineParams={{}}
           readOnly={false}
           onParam={onParam}
           onLabel={() => undefined}
@@ -240,7 +258,7 @@ describe("Inspector", () => {
           issues={[]}
           step={failed}
           columns={null}
-          pipelineParams={[]}
+          pipelineParams={{}}
           readOnly={false}
           onParam={onParam}
           onLabel={() => undefined}
@@ -264,7 +282,7 @@ describe("Inspector of a registered dataset", () => {
       step={undefined}
       columns={null}
       datasets={[churn]}
-      pipelineParams={[]}
+      pipelineParams={{}}
       readOnly={false}
       onParam={onParam}
       onLabel={() => undefined}

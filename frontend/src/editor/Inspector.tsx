@@ -2,7 +2,8 @@
 import { memo, useMemo } from "react";
 import type { Dataset, DatasetVersion, Issue, ModuleSpec, StepState } from "../api/types";
 import { useDatasetVersions, versionLabel } from "../datasets/versions";
-import type { Execution, GraphNode, ParamValue } from "../graph/document";
+import { bindableNames } from "../graph/binding";
+import type { Execution, GraphNode, ParamValue, PipelineParameter } from "../graph/document";
 import type { NodePresence } from "../graph/mapping";
 import { codeErrorLine } from "../runs/codeErrors";
 import { useReadableReason } from "../runs/reasons";
@@ -21,7 +22,8 @@ interface Props {
   onListColumns?: () => void;
   /** The workspace's registered datasets: their names and versions are offered to the dataset reader. */
   datasets?: readonly Dataset[];
-  pipelineParams: string[];
+  /** The pipeline's parameters: each field offers those it can be bound to. */
+  pipelineParams: Readonly<Record<string, PipelineParameter>>;
   readOnly: boolean;
   onParam: (name: string, value: ParamValue | undefined) => void;
   onLabel: (label: string) => void;
@@ -99,7 +101,7 @@ function InspectorView({ node, spec, issues, step, columns, columnsFrom, onListC
           columns={reader && p.name === "name" ? datasetNames : p.type === "columns" || p.type === "column" || p.type === "string" ? columns : null}
           options={reader && p.name === "version" ? versionOptions : undefined}
           placeholder={reader && p.name === "version" ? "latest (read anew on every run)" : undefined}
-          pipelineParams={pipelineParams}
+          pipelineParams={bindableNames(pipelineParams, p.type)}
           error={paramIssue.get(p.name)}
           errorLine={failedAt && failedAt.param === p.name ? failedAt.line : undefined}
           readOnly={readOnly}

@@ -11,6 +11,7 @@ interface Props {
   value: ParamValue | undefined;
   /** Known values to offer: upstream column names (or dataset names for the dataset reader); null when unknown. */
   columns: string[] | null;
+  /** The pipeline parameters this field may be bound to (their types fit). */
   pipelineParams: string[];
   error: string | undefined;
   /** For code: the line the last run's error points at. */
