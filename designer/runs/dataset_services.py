@@ -87,6 +87,16 @@ def _arrow_type(dtype: Any) -> pa.DataType:
     return pa.from_numpy_dtype(dtype)
 
 
+def _not_text(upload: UploadedFile, dialect: CsvDialect, exc: UnicodeError) -> ApiError:
+    """The 400 for a CSV that does not decode in the encoding chosen or detected."""
+    return ApiError(
+        400,
+        "invalid_file",
+        f"{upload.name} is not {encoding_name(dialect.encoding)} text ({exc}); choose its "
+        "encoding.",
+    )
+
+
 def _csv_batches(upload: UploadedFile, dialect: CsvDialect) -> Iterator[pa.Table]:
     """The CSV as Arrow tables of CHUNK_ROWS rows, every one with the whole file's column types."""
     try:
@@ -96,12 +106,7 @@ def _csv_batches(upload: UploadedFile, dialect: CsvDialect) -> Iterator[pa.Table
         for chunk in _read_csv(upload, dialect, dtype=dtypes):
             yield pa.Table.from_pandas(chunk, schema=schema, preserve_index=False)
     except UnicodeError as exc:  # UnicodeDecodeError, or a codec's own (punycode, idna)
-        raise ApiError(
-            400,
-            "invalid_file",
-            f"{upload.name} is not {encoding_name(dialect.encoding)} text ({exc}); "
-            "choose its encoding.",
-        ) from exc
+        raise _not_text(upload, dialect, exc) from exc
     except pd.errors.EmptyDataError as exc:
         raise ApiError(400, "invalid_file", f"{upload.name} is empty: no columns to read.") from exc
     except (pd.errors.ParserError, ValueError) as exc:
@@ -142,7 +147,10 @@ def _check_columns(upload: UploadedFile, dialect: CsvDialect | None) -> None:
     else:
         head = upload.read(HEADER_BYTES + 1)
         upload.seek(0)
-        text = head[:HEADER_BYTES].decode(dialect.encoding, errors="replace")
+        try:
+            text = head[:HEADER_BYTES].decode(dialect.encoding, errors="replace")
+        except UnicodeError as exc:  # a codec that refuses `errors` (punycode, idna)
+            raise _not_text(upload, dialect, exc) from exc
         stream = io.StringIO(text, newline="")
         try:
             names = next(csv.reader(stream, delimiter=dialect.separator), [])

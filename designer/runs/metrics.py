@@ -21,11 +21,13 @@ MetricKey = tuple[str, str | None, str]  # (port, scored input or None, metric)
 def step_metrics(
     row: StepRun | None, ports: Collection[str] | None = None
 ) -> dict[MetricKey, float | None]:
-    """(port, scored input or None, metric) → value of a done step's JSON outputs (those of
-    `ports` only, when given)."""
+    """(port, scored input or None, metric) → value of a done step's Metrics outputs (those of
+    `ports` only, when given): its other JSON outputs (a script's figures: megabytes of
+    images) are not read."""
     found: dict[MetricKey, float | None] = {}
     if row is None or row.status not in DONE:
         return found
+    ports = metric_ports(row.module) if ports is None else ports
     store = engine_setup.artifact_store()
     for port, info in row.outputs.items():
         if info.get("kind") != "json" or (ports is not None and port not in ports):

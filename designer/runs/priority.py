@@ -9,6 +9,7 @@ import time
 from django.db.models import Exists, OuterRef, Q
 
 from designer.runs.models import Run, RunStatus, StepRun, StepStatus
+from designer.workspaces.models import Workspace
 
 LOWEST = 9  # Redis transport priorities: 0 is taken first, 9 last (settings: priority_steps)
 LOOK_EVERY = 0.5  # seconds between two looks for runs waiting, while none does (others_wait)
@@ -17,7 +18,11 @@ _NONE_WAITING: dict[tuple[int, int], float] = {}  # (workspace, priority) -> whe
 
 def fair_priority(workspace_id: int) -> int:
     """How many of the workspace's runs are queued or running (one index look-up), capped at
-    LOWEST: its next run's tasks wait behind those of workspaces running fewer."""
+    LOWEST: its next run's tasks wait behind those of workspaces running fewer. Called in the
+    transaction that creates the run, it holds the workspace's row (FOR NO KEY UPDATE, which
+    rows pointing at the workspace do not wait for) until the run is committed: runs started
+    at once in one workspace are counted one after another, not all as the first."""
+    list(Workspace.objects.select_for_update(no_key=True).filter(pk=workspace_id).values("pk"))
     active = Run.objects.filter(
         workspace_id=workspace_id, status__in=(RunStatus.QUEUED, RunStatus.RUNNING)
     )

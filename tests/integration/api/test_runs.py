@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 from rest_framework.test import APIClient
 
+from designer.engine.store import ArtifactStore
 from designer.runs import records
 from designer.runs.models import DatasetVersion, RunEvent
 from tests.integration.api.conftest import Team, make_team, schema_validator
@@ -256,6 +257,50 @@ def test_failed_step_logs_and_edit_and_resume(team_tx: Team) -> None:
     ]
     bad = editor.post(f"/api/runs/{failed['id']}/resume/", {"params": {"zz": {}}}, format="json")
     assert bad.status_code == 400 and bad.json()["issues"][0]["node"] == "zz"
+
+
+PLOTTING_WITH_METRICS = """import matplotlib.pyplot as plt
+
+
+def azureml_main(df1, df2=None):
+    df1.iloc[:, 0].plot.hist(bins={bins})
+    plt.show()
+    return df1, {{"rows": len(df1), "bins": {bins}}}
+"""
+
+
+def test_comparing_two_runs_reads_their_metrics_not_their_figures(
+    team_tx: Team, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A script's figures (megabytes of images each, kind json) are not metrics: a comparison of
+    two runs reads the Metrics outputs only, as the Metrics table does."""
+    editor = team_tx.client("editor")
+    gid = make_graph(
+        editor, team_tx.workspace.pk, chain_document(1, PLOTTING_WITH_METRICS.format(bins=5))
+    )
+    first = wait_for(
+        editor, editor.post(f"/api/graphs/{gid}/runs/", {}, format="json").json()["id"]
+    )
+    current = editor.get(f"/api/graphs/{gid}/").json()["etag"]
+    document = chain_document(1, PLOTTING_WITH_METRICS.format(bins=7))
+    saved = editor.put(f"/api/graphs/{gid}/draft/", document, format="json", HTTP_IF_MATCH=current)
+    assert saved.status_code == 200, saved.json()
+
+    second = wait_for(
+        editor, editor.post(f"/api/graphs/{gid}/runs/", {}, format="json").json()["id"]
+    )
+    outputs = steps(second)["py"]["outputs"]
+    assert {"figures", "metrics"} <= outputs.keys(), outputs
+    read: list[str] = []
+    get = ArtifactStore.get
+    monkeypatch.setattr(
+        ArtifactStore, "get", lambda self, digest: read.append(digest) or get(self, digest)
+    )
+    compared = editor.get(f"/api/runs/{second['id']}/compare/{first['id']}/").json()
+    bins = next(m for m in compared["metrics"] if m["name"] == "bins")
+    assert (bins["older"], bins["newer"], bins["delta"]) == (5, 7, 2)
+    assert outputs["metrics"]["digest"] in read
+    assert outputs["figures"]["digest"] not in read
 
 
 def test_invalid_graph_is_refused_with_issues_and_nothing_saved(team_tx: Team) -> None:

@@ -7,6 +7,7 @@ import os
 import random
 import signal
 import subprocess
+import threading
 import time
 import uuid
 from pathlib import Path
@@ -15,13 +16,14 @@ from typing import Any
 import psycopg
 import pytest
 import redis
+from django.db import connection
 
 from designer.engine.events import Event, EventType
 from designer.runs import distributed, reconciler, services
 from designer.runs.models import Run, RunEvent, RunStatus, StepRun
 from designer.runs.tasks import run_step
 from designer.sandbox.slots import UID_BASE
-from tests.integration.api.conftest import Team, make_team
+from tests.integration.api.conftest import Team, make_team, token_client
 from tests.integration.api.test_runs import (
     FAILING,
     SLEEPING_SCRIPT,
@@ -120,6 +122,37 @@ def test_a_workspace_with_many_runs_waiting_holds_back_no_other_workspaces_run(
     started = dict(scripts.values_list("run_id", "started_at"))  # each run's sleeping step
     flood_starts = sorted(started[run] for run in flood)
     assert started[other] < flood_starts[3], (started[other], flood_starts)
+
+
+@pytest.mark.postgres  # SQLite takes one writer at a time: nothing to race
+def test_runs_started_at_once_in_one_workspace_are_counted_one_after_another(
+    team_tx: Team,
+) -> None:
+    """Six pipelines of one workspace started by six requests at the same moment (the starts of
+    one pipeline wait for each other on its row; of six, they did not): each run counts the
+    runs committed before it, as the workspace's row is held while a run is created, so their
+    tasks wait behind other workspaces' as six started one by one would (decision 0082)."""
+    editor = team_tx.client("editor")
+    slow = chain_document(1, SLEEPING_SCRIPT.format(seconds=2))  # all six still going
+    graphs = [make_graph(editor, team_tx.workspace.pk, slow) for _ in range(6)]
+    together, started = threading.Barrier(6), []
+
+    def start(gid: int) -> None:
+        client = token_client(team_tx.users["editor"])
+        together.wait()
+        body = {"bypass_cache": True}
+        started.append(client.post(f"/api/graphs/{gid}/runs/", body, format="json").json()["id"])
+        connection.close()
+
+    threads = [threading.Thread(target=start, args=(gid,)) for gid in graphs]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    priorities = Run.objects.filter(pk__in=started).values_list("priority", flat=True)
+    assert sorted(priorities) == [0, 1, 2, 3, 4, 5]
+    for run in started:
+        assert wait_for(editor, run, timeout=120)["status"] == "succeeded"
 
 
 def fan_out_document(scripts: int, seconds: float) -> dict[str, Any]:
@@ -435,8 +468,6 @@ def test_a_claim_goes_beside_a_transition_sharing_the_run_and_starts_its_attempt
     come from that step's row), with its heartbeat and its `step.started` next in the log; a
     second claim of that attempt starts nothing. On PostgreSQL the claim does not wait for a
     sibling report in flight (which holds the run row FOR KEY SHARE)."""
-    from django.db import connection
-
     monkeypatch.setattr(distributed, "advance_later", lambda run_id, at=None, priority=0: None)
     sent: list[tuple[str, dict[str, Any]]] = []  # no worker gets the run's tasks
     monkeypatch.setattr(distributed, "_send_steps", lambda run, sends, priority: sent.extend(sends))
