@@ -6,13 +6,13 @@ from __future__ import annotations
 import http.client
 import time
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
 from tests.e2e.server import LiveServer
 from tests.integration.endpoints.test_live_server import Session
 from tests.integration.test_server_start import run_script, until
+from tests.support.processes import memory_of
 
 ROWS = 2_000_000  # x 4 random float64 columns: ~64 MB of Parquet that does not compress
 BIG = (
@@ -27,13 +27,6 @@ def server() -> Iterator[LiveServer]:
     live = LiveServer().start()
     yield live
     live.stop()
-
-
-def resident(pid: int) -> int:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) * 1024
-    raise AssertionError(f"no VmRSS for {pid}")
 
 
 def test_a_download_the_client_stops_reading_does_not_pile_up_in_the_server(
@@ -54,14 +47,14 @@ def test_a_download_the_client_stops_reading_does_not_pile_up_in_the_server(
     connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=60)
     cookies = "; ".join(f"{k}={v}" for k, v in alice.http.cookies.items())
     path = f"/api/runs/{run['id']}/steps/py/outputs/result1/download/?as=parquet"
-    before = resident(server.process.pid)
+    before = memory_of(server.process.pid)
     connection.request("GET", path, headers={"Cookie": cookies})
     answer = connection.getresponse()  # the status and headers only: the body is not read yet
     assert answer.status == 200
     grown = 0
     for _ in range(20):  # 2 s: the server sends what the client's window lets it meanwhile
         time.sleep(0.1)
-        grown = max(grown, resident(server.process.pid) - before)
+        grown = max(grown, memory_of(server.process.pid) - before)
     data = answer.read()
     connection.close()
     assert len(data) == size and data[:4] == b"PAR1"

@@ -12,13 +12,13 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
 from tests.e2e.server import LiveServer
 from tests.integration.endpoints.test_live_server import Session
 from tests.integration.test_server_start import run_script, until
+from tests.support.processes import memory_of
 
 ROWS, WIDTH = 30_000, 10_000  # 300 MB of text, one row group
 WIDE = (
@@ -36,14 +36,6 @@ def server() -> Iterator[LiveServer]:
     live.stop()
 
 
-def peak(pid: int) -> int:
-    """The process's peak resident memory (VmHWM), in bytes."""
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) * 1024
-    raise AssertionError(f"no VmHWM for {pid}")
-
-
 def test_a_page_or_a_csv_of_a_table_of_long_texts_holds_a_batch_of_it_not_the_table(
     server: LiveServer,
 ) -> None:
@@ -59,18 +51,18 @@ def test_a_page_or_a_csv_of_a_table_of_long_texts_holds_a_batch_of_it_not_the_ta
     output = f"/api/runs/{run['id']}/steps/py/outputs/result1"
     sample = f"/api/runs/{run['id']}/steps/data/outputs/dataset/preview/?limit=1"
     viewer.call("GET", sample)  # a preview's imports, on a small table
-    before = peak(server.process.pid)
+    before = memory_of(server.process.pid, "VmHWM")
     started = time.monotonic()
     page = viewer.call("GET", f"{output}/preview/?offset=20000&limit=2")
     assert page["table"]["total_rows"] == ROWS
     assert [row[0] for row in page["table"]["rows"]] == [20000, 20001]
     assert page["table"]["rows"][0][1] == "0000020000" * (WIDTH // 10)
-    paged = peak(server.process.pid) - before
+    paged = memory_of(server.process.pid, "VmHWM") - before
     csv = viewer.http.get(f"{server.url}{output}/download/?as=csv", stream=True)
     assert csv.status_code == 200
     lines = sum(chunk.count(b"\n") for chunk in csv.iter_content(1 << 20))
     assert lines == ROWS + 1
-    downloaded = peak(server.process.pid) - before
+    downloaded = memory_of(server.process.pid, "VmHWM") - before
     assert paged < 150 * MB, f"the server grew {paged / MB:.0f} MB for a page of two rows"
     assert downloaded < 300 * MB, f"the server grew {downloaded / MB:.0f} MB for the CSV"
     assert time.monotonic() - started < 30

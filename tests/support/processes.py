@@ -183,3 +183,12 @@ def scoring_process(
     finally:
         stop_process_group(process)
         assert b"Traceback" not in (process.stderr.read() if process.stderr else b"")
+
+
+def memory_of(pid: int, field: str = "VmRSS") -> int:
+    """A process's memory figure from /proc/<pid>/status, in bytes: resident now (VmRSS) or
+    its peak (VmHWM)."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith(f"{field}:"):
+            return int(line.split()[1]) * 1024
+    raise AssertionError(f"no {field} for {pid}")

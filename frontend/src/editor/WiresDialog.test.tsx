@@ -6,21 +6,18 @@ import type { Operation } from "../graph/operations";
 import { MODULES } from "../test/catalogue.fixture";
 import { mountEach } from "../test/dom";
 import { WiresDialog } from "./WiresDialog";
+import { graphOf } from "../test/graph.fixture";
 
 const dom = mountEach();
 const catalogue = new Catalogue(MODULES);
-const at = { x: 0, y: 0 };
-const doc: GraphDocument = {
-  schema_version: 1,
-  parameters: {},
-  nodes: [
-    { id: "data", module: "data.sample_dataset@1", params: {}, position: at },
-    { id: "split", module: "transform.split_rows@1", params: {}, position: at },
-    { id: "script", module: "script.python@1", params: {}, position: at },
-  ],
-  edges: [{ id: "e1", source: { node: "data", port: "dataset" }, target: { node: "split", port: "dataset" } }],
-  comments: [],
-};
+const doc: GraphDocument = graphOf(
+  {
+    data: "data.sample_dataset@1",
+    split: "transform.split_rows@1",
+    script: "script.python@1",
+  },
+  ["data.dataset>split.dataset"],
+);
 
 function type(input: HTMLInputElement, value: string) {
   Object.getOwnPropertyDescriptor(HTMLInputElement.prototype, "value")?.set?.call(input, value);

@@ -3,23 +3,17 @@ import { MODULES } from "../test/catalogue.fixture";
 import { Catalogue } from "../graph/catalogue";
 import type { GraphDocument } from "../graph/document";
 import { columnIssues, upstreamColumns } from "./useColumns";
+import { graphOf } from "../test/graph.fixture";
 
 const catalogue = new Catalogue(MODULES);
-const at = { x: 0, y: 0 };
-const doc: GraphDocument = {
-  schema_version: 1,
-  parameters: {},
-  nodes: [
-    { id: "data", module: "data.sample_dataset@1", params: {}, position: at },
-    { id: "learner", module: "ml.logistic_regression@1", params: {}, position: at },
-    { id: "train", module: "ml.train_model@1", params: {}, position: at },
-  ],
-  edges: [
-    { id: "e1", source: { node: "data", port: "dataset" }, target: { node: "train", port: "dataset" } },
-    { id: "e2", source: { node: "learner", port: "model" }, target: { node: "train", port: "model" } },
-  ],
-  comments: [],
-};
+const doc: GraphDocument = graphOf(
+  {
+    data: "data.sample_dataset@1",
+    learner: "ml.logistic_regression@1",
+    train: "ml.train_model@1",
+  },
+  ["data.dataset>train.dataset", "learner.model>train.model"],
+);
 const train = doc.nodes[2];
 
 describe("upstreamColumns", () => {

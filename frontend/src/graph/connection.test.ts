@@ -3,22 +3,19 @@ import { MODULES } from "../test/catalogue.fixture";
 import { Catalogue } from "./catalogue";
 import { checkConnection } from "./connection";
 import type { GraphDocument } from "./document";
+import { graphOf } from "../test/graph.fixture";
 
 const catalogue = new Catalogue(MODULES);
-const at = { x: 0, y: 0 };
-const doc: GraphDocument = {
-  schema_version: 1,
-  parameters: {},
-  nodes: [
-    { id: "data", module: "data.sample_dataset@1", params: {}, position: at },
-    { id: "split", module: "transform.split_rows@1", params: {}, position: at },
-    { id: "learner", module: "ml.logistic_regression@1", params: {}, position: at },
-    { id: "train", module: "ml.train_model@1", params: {}, position: at },
-    { id: "script", module: "script.python@1", params: {}, position: at },
-  ],
-  edges: [{ id: "e1", source: { node: "data", port: "dataset" }, target: { node: "split", port: "dataset" } }],
-  comments: [],
-};
+const doc: GraphDocument = graphOf(
+  {
+    data: "data.sample_dataset@1",
+    split: "transform.split_rows@1",
+    learner: "ml.logistic_regression@1",
+    train: "ml.train_model@1",
+    script: "script.python@1",
+  },
+  ["data.dataset>split.dataset"],
+);
 
 describe("checkConnection", () => {
   it("accepts an output into an input of the same type", () => {

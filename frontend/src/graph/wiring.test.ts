@@ -5,26 +5,20 @@ import type { GraphDocument } from "./document";
 import { applyOperations } from "./operations";
 import { GraphStore } from "./store";
 import { insertIntoWire, reconnectWire } from "./wiring";
+import { graphOf } from "../test/graph.fixture";
 
 const catalogue = new Catalogue(MODULES);
 const at = { x: 0, y: 0 };
-const doc: GraphDocument = {
-  schema_version: 1,
-  parameters: {},
-  nodes: [
-    { id: "data", module: "data.sample_dataset@1", params: {}, position: at },
-    { id: "learner", module: "ml.logistic_regression@1", params: {}, position: at },
-    { id: "train", module: "ml.train_model@1", params: {}, position: at },
-    { id: "score", module: "ml.score_model@1", params: {}, position: at },
-    { id: "loose", module: "transform.split_rows@1", params: {}, position: at },
-  ],
-  edges: [
-    { id: "e1", source: { node: "data", port: "dataset" }, target: { node: "train", port: "dataset" } },
-    { id: "e2", source: { node: "learner", port: "model" }, target: { node: "train", port: "model" } },
-    { id: "e3", source: { node: "train", port: "model" }, target: { node: "score", port: "model" } },
-  ],
-  comments: [],
-};
+const doc: GraphDocument = graphOf(
+  {
+    data: "data.sample_dataset@1",
+    learner: "ml.logistic_regression@1",
+    train: "ml.train_model@1",
+    score: "ml.score_model@1",
+    loose: "transform.split_rows@1",
+  },
+  ["data.dataset>train.dataset", "learner.model>train.model", "train.model>score.model"],
+);
 const wires = (d: GraphDocument) => d.edges.map((e) => `${e.source.node}.${e.source.port}>${e.target.node}.${e.target.port}`).sort();
 
 describe("insertIntoWire", () => {
