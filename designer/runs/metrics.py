@@ -4,7 +4,7 @@ for the table of a pipeline's runs side by side."""
 from __future__ import annotations
 
 import json
-from collections.abc import Collection, Iterable
+from collections.abc import Iterable
 from typing import Any
 
 from designer.engine.store import ArtifactError
@@ -18,19 +18,16 @@ DONE = ("succeeded", "reused")
 MetricKey = tuple[str, str | None, str]  # (port, scored input or None, metric)
 
 
-def step_metrics(
-    row: StepRun | None, ports: Collection[str] | None = None
-) -> dict[MetricKey, float | None]:
-    """(port, scored input or None, metric) → value of a done step's Metrics outputs (those of
-    `ports` only, when given): its other JSON outputs (a script's figures: megabytes of
-    images) are not read."""
+def step_metrics(row: StepRun | None) -> dict[MetricKey, float | None]:
+    """(port, scored input or None, metric) → value of a done step's Metrics outputs: its other
+    JSON outputs (a script's figures: megabytes of images) are not read."""
     found: dict[MetricKey, float | None] = {}
     if row is None or row.status not in DONE:
         return found
-    ports = metric_ports(row.module) if ports is None else ports
+    ports = metric_ports(row.module)
     store = engine_setup.artifact_store()
     for port, info in row.outputs.items():
-        if info.get("kind") != "json" or (ports is not None and port not in ports):
+        if info.get("kind") != "json" or port not in ports:
             continue
         try:
             value = json.loads(store.get(info["digest"]))
@@ -73,10 +70,7 @@ class RunMetrics:
         labels = self.labels[version.pk]
         found = []
         for row in run.step_list:
-            ports = metric_ports(row.module)
-            if not ports:
-                continue
-            values = step_metrics(row, ports)
+            values = step_metrics(row)
             for key in ordered(values):
                 port, group, name = key
                 found.append(

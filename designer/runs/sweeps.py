@@ -23,12 +23,12 @@ def combinations(values: Mapping[str, Sequence[Any]]) -> list[dict[str, Any]]:
     a 400 when they make more than MAX_SWEEP_RUNS."""
     names = list(values)
     choices = [_distinct(values[name]) for name in names]
-    count = counted = 1
-    for options in choices:  # stops once past the limit: counting on could take minutes
+    count, counted = 1, len(choices)  # the parameters counted: up to the one past the limit
+    for i, options in enumerate(choices):  # stops once past it: counting on could take minutes
         count *= len(options)
         if count > MAX_SWEEP_RUNS:
+            counted = i + 1
             break
-        counted += 1
     if count > MAX_SWEEP_RUNS:
         more = "at least " if any(len(o) > 1 for o in choices[counted:]) else ""
         sizes = ", ".join(
