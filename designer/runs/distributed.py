@@ -31,7 +31,7 @@ from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any
 
-from django.db import connection, transaction
+from django.db import InterfaceError, OperationalError, connection, transaction
 from django.db.models import Case, F, Q, Value, When
 
 from designer.engine.artifacts import OutputRecord
@@ -41,7 +41,7 @@ from designer.engine.plan import Plan
 from designer.engine.worker import make_task
 from designer.runs import engine_setup, eventlog, heartbeat, room, transition_sql, translate
 from designer.runs.models import Run, RunStatus, StepRun, StepStatus
-from designer.runs.priority import others_wait, step_priority
+from designer.runs.priority import Owed, owed_worker, step_priority
 
 FINAL_RUN = (RunStatus.SUCCEEDED, RunStatus.FAILED, RunStatus.CANCELED)
 DATABASE_NOW = transition_sql.DATABASE_NOW
@@ -474,7 +474,7 @@ def _lock_and_read(
     return locked, database_clock(now), fetched
 
 
-def advance(run_id: int, *, run_here: bool = False) -> tuple[str, dict[str, Any]] | None:
+def advance(run_id: int, *, run_here: bool = False) -> Claimed | None:
     """Start a queued run, or act on the clock: deadlines passed, retries due. `run_here` (an
     `advance_run` task): the first step this launches is started for this process to run (its
     key and task, returned) rather than sent: a run's first step costs no broker round trip
@@ -482,7 +482,7 @@ def advance(run_id: int, *, run_here: bool = False) -> tuple[str, dict[str, Any]
     launcher = _transition(
         run_id, lambda machine: True, here=(lambda machine, rows: None) if run_here else None
     )
-    return None if launcher is None else launcher.here
+    return None if launcher is None or launcher.here is None else (run_id, *launcher.here)
 
 
 def claim(run_id: int, key: str, attempt: int) -> bool:
@@ -513,6 +513,9 @@ def claim(run_id: int, key: str, attempt: int) -> bool:
     return _transition(run_id, act, around) is not None
 
 
+Claimed = tuple[int, str, dict[str, Any]]  # a step attempt started for this process: run, key, task
+
+
 def report(
     run_id: int,
     key: str,
@@ -521,22 +524,25 @@ def report(
     *,
     run_here: bool = False,
     logs: Sequence[Event] = (),
-) -> tuple[str, dict[str, Any]] | None:
+) -> Claimed | None:
     """A step attempt ended (worker.run_step's result, or its worker was lost): save it and
     move the run on. A report about an attempt that is no longer running is dropped; `logs`
     (the attempt's last log and progress events, saved first in the same transaction) are
     saved anyway, unless the run is final.
     `run_here`: a step this made ready, else a queued one whose task is still in the broker,
-    is started for this process to run (its key and task, returned) rather than left to the
-    queue: in a fan-out, one transition a step instead of a claim and a result; and a
-    fan-out sibling's success is saved beside the other siblings' (runs.siblings)."""
+    is started for this process to run (returned) rather than left to the queue: in a fan-out,
+    one transition a step instead of a claim and a result; and a fan-out sibling's success is
+    saved beside the other siblings' (runs.siblings). Unless another workspace's run is owed
+    this process (runs/priority.owed_worker): then the result is saved the ordinary way and the
+    process goes back to the queue (the owed run is queued) or starts the owed run's step."""
     from designer.runs import services, siblings
 
-    run_here = run_here and not _others_wait(run_id)
+    owed = _owed_worker(run_id) if run_here else None
+    run_here = run_here and owed is None
     if run_here and siblings.applies(run_id, key, result):
         saved, here = siblings.report(run_id, key, attempt, result, logs)
         if saved:
-            return here
+            return None if here is None else (run_id, *here)
     name = attempt_task_id(str(run_id), key, attempt)
 
     def act(machine: RunMachine) -> bool:
@@ -568,15 +574,34 @@ def report(
         if logs:
             services.record_events(run_id, list(logs))  # a stale attempt's, as told
         return None
-    return launcher.here
+    if owed is not None and not owed.queued:
+        try:
+            return take_queued(owed.run_id)
+        except (OperationalError, InterfaceError):  # this report is saved: not to be made again
+            logger.warning("taking a step of run %s here failed: left to its task", owed.run_id)
+            return None
+    return None if launcher.here is None else (run_id, *launcher.here)
 
 
-def _others_wait(run_id: int) -> bool:
-    """Whether a worker that finished a step of the run leaves its next step to the queue
-    (runs/priority.others_wait); False for a run this process does not know yet (its next report
-    asks)."""
+def take_queued(run_id: int) -> Claimed | None:
+    """Start here the first step (in plan order) of a run going whose task waits in the queue,
+    for a process another run's step freed (runs/priority.owed_worker): its task's message is
+    dropped where it is received. None when the run has no such step any more."""
+
+    def first_queued(machine: RunMachine, rows: dict[str, StepRun]) -> str | None:
+        queued = {a.key for a in machine.running.values() if a.started is None}
+        return next((step for step in machine.plan.order if step in queued), None)
+
+    launcher = _transition(run_id, lambda machine: True, here=first_queued)
+    return None if launcher is None or launcher.here is None else (run_id, *launcher.here)
+
+
+def _owed_worker(run_id: int) -> Owed | None:
+    """Another workspace's run this process goes to once it saved the run's step
+    (runs/priority.owed_worker); None for a run this process does not know yet (its next
+    report asks)."""
     created = _CREATED.get(run_id)
-    return created is not None and others_wait(_setup(run_id, created).run)
+    return None if created is None else owed_worker(_setup(run_id, created).run)
 
 
 def _decidable(plan: Plan, key: str) -> set[str]:

@@ -1,19 +1,22 @@
 """The broker priority of a Celery run's tasks: a workspace with many runs going holds back
 no other workspace's run (decision 0082), and a run going holds back no run waiting for a
-worker (decision 0088)."""
+worker (decision 0088) nor, between workspaces, holds more than its share of the workers
+(decision 0092)."""
 
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Count, Exists, OuterRef, Subquery
+from django.db.models.functions import Coalesce
 
 from designer.runs.models import Run, RunStatus, StepRun, StepStatus
 from designer.workspaces.models import Workspace
 
 LOWEST = 9  # Redis transport priorities: 0 is taken first, 9 last (settings: priority_steps)
-LOOK_EVERY = 0.5  # seconds between two looks for runs waiting, while none does (others_wait)
-_NONE_WAITING: dict[tuple[int, int], float] = {}  # (workspace, priority) -> when none waited
+LOOK_EVERY = 0.5  # seconds between two looks for runs owed a worker, while none is (owed_worker)
+_NONE_OWED: dict[tuple[int, int], float] = {}  # (workspace, priority) -> when none was owed
 
 
 def fair_priority(workspace_id: int) -> int:
@@ -35,28 +38,54 @@ def step_priority(run_priority: int, holds_a_worker: bool) -> int:
     return min(run_priority + holds_a_worker, LOWEST)
 
 
-def others_wait(run: Run) -> bool:
-    """Whether a worker that finished a step of `run` goes back to the queue rather than take
-    the run's next step itself: a run of another workspace, at the run's priority or a better
-    one, waits for a worker (queued, or started by a reconciler with its first steps sent and
-    none running). Its start or its first steps wait in the queue before the run's steps
-    (`step_priority`), and the worker takes them. Asked of the database at most every
-    LOOK_EVERY seconds per workspace and priority while no run waits (a fan-out's workers
-    report hundreds of steps a second): a run that starts waiting waits that much longer."""
+@dataclass(frozen=True)
+class Owed:
+    """A run of another workspace that the worker finishing a step of a run goes to instead of
+    the run's next step: `queued` (not started: its start waits in the queue), else started,
+    with a step's task waiting in the queue (the worker starts that step itself)."""
+
+    run_id: int
+    queued: bool
+
+
+def owed_worker(run: Run) -> Owed | None:
+    """Where a worker that finished a step of `run` goes rather than take the run's next step
+    itself, if anywhere: to a run of another workspace, at the run's priority or a better one,
+    that is queued (decision 0088), or that has a step's task waiting in the queue while it
+    holds none of the workers, or fewer than `run` would hold without this one (0092: a fair
+    share; of several, the one holding fewest). Asked of the database at most every LOOK_EVERY
+    seconds per workspace and priority while no run is owed one (a fan-out's workers report
+    hundreds of steps a second): a run that falls behind waits that much longer."""
     key, now = (run.workspace_id, run.priority), time.monotonic()
-    if now - _NONE_WAITING.get(key, -LOOK_EVERY) < LOOK_EVERY:
-        return False
-    step = StepRun.objects.filter(run=OuterRef("pk"))
-    sent = step.filter(status=StepStatus.QUEUED, attempts__gt=0)
-    holding = step.filter(status=StepStatus.RUNNING)
-    waiting = Q(status=RunStatus.QUEUED) | (~Exists(holding) & Exists(sent))
+    if now - _NONE_OWED.get(key, -LOOK_EVERY) < LOOK_EVERY:
+        return None
     active = Run.objects.filter(status__in=(RunStatus.QUEUED, RunStatus.RUNNING))
     others = active.filter(runner="celery", priority__lte=run.priority).exclude(
         workspace_id=run.workspace_id
     )
-    if others.filter(waiting).exists():
-        return True
-    if len(_NONE_WAITING) >= 1024:
-        _NONE_WAITING.clear()
-    _NONE_WAITING[key] = now
-    return False
+    queued = others.filter(status=RunStatus.QUEUED).values_list("pk", flat=True).first()
+    if queued is not None:
+        return Owed(queued, queued=True)
+    step = StepRun.objects.filter(run=OuterRef("pk"))
+    sent = step.filter(status=StepStatus.QUEUED, attempts__gt=0)
+    running = step.filter(status=StepStatus.RUNNING).order_by().values("run")
+    behind = (
+        others.filter(Exists(sent))
+        .annotate(holding=Coalesce(Subquery(running.annotate(n=Count("pk")).values("n")), 0))
+        .order_by("holding", "priority", "created_at")
+        .values_list("pk", "holding")
+        .first()
+    )
+    if behind is not None:
+        other, holding = behind
+        if holding == 0 or holding < _running(run) - 1:
+            return Owed(other, queued=False)
+    if len(_NONE_OWED) >= 1024:
+        _NONE_OWED.clear()
+    _NONE_OWED[key] = now
+    return None
+
+
+def _running(run: Run) -> int:
+    """How many of the run's steps are running (the one whose worker asks included)."""
+    return StepRun.objects.filter(run_id=run.pk, status=StepStatus.RUNNING).count()

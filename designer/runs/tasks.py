@@ -142,7 +142,7 @@ def advance_run(run_id: int) -> None:
     that started here (the first it launched), and the steps those start here, and so on."""
     claimed = distributed.advance(run_id, run_here=True)
     while claimed is not None:
-        claimed = _run_claimed(run_id, *claimed)
+        claimed = _run_claimed(*claimed)
 
 
 class _Reporter:
@@ -199,13 +199,14 @@ def run_step(run_id: int, key: str, task: dict[str, Any], run: str = "") -> None
     attempt = int(task["attempt"])
     if not _patiently(lambda: distributed.claim(run_id, key, attempt)):
         return  # stale: a redelivery, or the run moved on
-    claimed: tuple[str, dict[str, Any]] | None = (key, task)
+    claimed: distributed.Claimed | None = (run_id, key, task)
     while claimed is not None:
-        claimed = _run_claimed(run_id, *claimed)
+        claimed = _run_claimed(*claimed)
 
 
-def _run_claimed(run_id: int, key: str, task: dict[str, Any]) -> tuple[str, dict[str, Any]] | None:
-    """Run a claimed attempt and report its result; the next step to run here, if any."""
+def _run_claimed(run_id: int, key: str, task: dict[str, Any]) -> distributed.Claimed | None:
+    """Run a claimed attempt and report its result; the next step to run here (of this run, or
+    of another workspace's run owed this process), if any."""
     global _attempt
     attempt = int(task["attempt"])
     reporter = _Reporter(run_id, key, attempt)

@@ -47,18 +47,11 @@ def worker_inbox() -> Iterator[Inbox]:
         yield inbox
 
 
-@pytest.fixture(scope="session")
-def celery_worker(
-    django_db_setup: Any, django_db_blocker: Any, tmp_path_factory: Any, worker_inbox: Inbox
-) -> Iterator[subprocess.Popen[bytes]]:
-    """Start `celery -A designer.celery worker` on TEST_REDIS_URL for the session."""
-    if not REDIS_URL:
-        pytest.skip("TEST_REDIS_URL is not set: the Celery tests need the Redis `make test` starts")
-    with django_db_blocker.unblock():
-        database = _database_env()
+def _worker_env(inbox: Inbox) -> dict[str, str]:
+    """The environment of the tests' Celery workers (on the test database and Redis)."""
     env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
     env.update(
-        database,
+        _database_env(),
         REDIS_URL=REDIS_URL,
         DESIGNER_RUNNER="celery",
         DESIGNER_HEARTBEAT_SECONDS=str(HEARTBEAT_SECONDS),
@@ -69,24 +62,54 @@ def celery_worker(
         # as the server's: the container tests' custom module folder, mounted into its image
         DESIGNER_MODULE_PATHS=str(ROOT / "tests" / "fixtures" / "container_modules"),
         EMAIL_HOST="127.0.0.1",
-        EMAIL_PORT=str(worker_inbox.port),
+        EMAIL_PORT=str(inbox.port),
         DESIGNER_PUBLIC_URL="https://designer.example.com",
     )
+    return env
+
+
+def _start_worker(name: str, env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
+    """A `celery worker` of two processes, once it answers a ping."""
+    worker = subprocess.Popen(
+        celery_worker_command(name, log), cwd=ROOT, env=env, start_new_session=True
+    )
+    deadline = time.monotonic() + 60
+    while not any(
+        node.startswith(f"{name}@") for reply in app.control.ping(timeout=0.5) for node in reply
+    ):
+        if worker.poll() is not None or time.monotonic() > deadline:
+            stop_process_group(worker)
+            raise RuntimeError(f"the Celery worker did not start:\n{log.read_text()}")
+    return worker
+
+
+@pytest.fixture(scope="session")
+def celery_worker(
+    django_db_setup: Any, django_db_blocker: Any, tmp_path_factory: Any, worker_inbox: Inbox
+) -> Iterator[subprocess.Popen[bytes]]:
+    """Start `celery -A designer.celery worker` on TEST_REDIS_URL for the session."""
+    if not REDIS_URL:
+        pytest.skip("TEST_REDIS_URL is not set: the Celery tests need the Redis `make test` starts")
+    with django_db_blocker.unblock():
+        env = _worker_env(worker_inbox)
     log = tmp_path_factory.mktemp("celery") / "worker.log"
     app.conf.CELERY_BROKER_URL = REDIS_URL  # the namespaced key: celery 5.6 reads that one
     app.control.purge()
-    worker = subprocess.Popen(
-        celery_worker_command(f"test-{os.getpid()}", log),
-        cwd=ROOT,
-        env=env,
-        start_new_session=True,
-    )
+    worker = _start_worker(f"test-{os.getpid()}", env, log)
     try:
-        deadline = time.monotonic() + 60
-        while not app.control.ping(timeout=0.5):
-            if worker.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"the Celery worker did not start:\n{log.read_text()}")
         yield worker
+    finally:
+        stop_process_group(worker)
+
+
+@pytest.fixture
+def second_worker(
+    celery_worker: subprocess.Popen[bytes], worker_inbox: Inbox, tmp_path: Path
+) -> Iterator[None]:
+    """Another worker of two processes on the same queue for one test: a cluster of four."""
+    worker = _start_worker(f"second-{os.getpid()}", _worker_env(worker_inbox), tmp_path / "w.log")
+    try:
+        yield
     finally:
         stop_process_group(worker)
 

@@ -197,6 +197,44 @@ def test_a_run_started_meanwhile_gets_the_first_worker_a_wide_fan_out_frees(
     assert other_start < fan_starts[3], (other_start, fan_starts)
 
 
+def test_a_fan_out_started_later_gets_its_share_of_a_cluster_another_fan_out_holds(
+    team_tx: Team, second_worker: None
+) -> None:
+    """Two workers of two processes: one team's fan-out of twelve holds all four, and each would
+    take the fan-out's next step itself. Another team's fan-out of four, started meanwhile, gets
+    one process (decision 0088) and then a second as the first fan-out's steps end: it holds two
+    at once before the first fan-out has started its last step, not only once that fan-out's
+    queue is empty (decision 0092)."""
+    editor, outsider = team_tx.client("editor"), team_tx.client("outsider")
+    wide = make_graph(editor, team_tx.workspace.pk, fan_out_document(12, seconds=2))
+    later = make_graph(outsider, team_tx.foreign.pk, fan_out_document(4, seconds=2))
+    fan = editor.post(f"/api/graphs/{wide}/runs/", {}, format="json").json()["id"]
+    deadline = time.monotonic() + 60
+    while StepRun.objects.filter(run_id=fan, status="running", key__startswith="py").count() < 4:
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    other = outsider.post(f"/api/graphs/{later}/runs/", {"bypass_cache": True}, format="json")
+    other_id = other.json()["id"]
+    assert wait_for(outsider, other_id, timeout=120)["status"] == "succeeded"
+    assert wait_for(editor, fan, timeout=120)["status"] == "succeeded"
+    last_fan_start = max(
+        StepRun.objects.filter(run_id=fan, key__startswith="py").values_list(
+            "started_at", flat=True
+        )
+    )
+    spans = list(
+        StepRun.objects.filter(run_id=other_id, key__startswith="py").values_list(
+            "started_at", "finished_at"
+        )
+    )
+    second_at_once = min(
+        (start for start, _ in spans if any(s < start < f for s, f in spans if s != start)),
+        default=None,
+    )
+    assert second_at_once is not None, spans  # it never held two at once
+    assert second_at_once < last_fan_start, (second_at_once, last_fan_start, spans)
+
+
 def test_a_step_task_delivered_twice_runs_once(team_tx: Team) -> None:
     editor = team_tx.client("editor")
     document = chain_document(2)
