@@ -47,6 +47,7 @@ FINAL_RUN = (RunStatus.SUCCEEDED, RunStatus.FAILED, RunStatus.CANCELED)
 DATABASE_NOW = transition_sql.DATABASE_NOW
 logger = logging.getLogger(__name__)
 WAKE_MARGIN = 0.05  # seconds an advance is sent after the wake-up it is for (then it is due)
+Claimed = tuple[int, str, dict[str, Any]]  # a step attempt started for this process: run, key, task
 
 
 def task_id(run_id: int, key: str, attempt: int) -> str:
@@ -511,9 +512,6 @@ def claim(run_id: int, key: str, attempt: int) -> bool:
         return Around(frozenset({key, *plan.step(key).dependencies}))
 
     return _transition(run_id, act, around) is not None
-
-
-Claimed = tuple[int, str, dict[str, Any]]  # a step attempt started for this process: run, key, task
 
 
 def report(
