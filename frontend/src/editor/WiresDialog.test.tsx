@@ -6,7 +6,7 @@ import type { Operation } from "../graph/operations";
 import type { WireSubject } from "../graph/wireChoices";
 import { MODULES } from "../test/catalogue.fixture";
 import { mountEach } from "../test/dom";
-import { WiresDialog } from "./WiresDialog";
+import { subjectToWire, WiresDialog } from "./WiresDialog";
 import { graphOf } from "../test/graph.fixture";
 
 const dom = mountEach();
@@ -113,5 +113,37 @@ describe("WiresDialog on a wire", () => {
     press(filter, "Enter");
     expect(dispatch.mock.calls[0][0][0]).toMatchObject({ type: "add_node", node: { module: "script.python@1" } });
     expect(onClose).toHaveBeenCalledWith(undefined); // focus stays in the palette, as after adding with Enter
+  });
+});
+
+describe("subjectToWire", () => {
+  /** Canvas-like elements in the page: a palette item, a module and a wire, each focusable. */
+  function page() {
+    dom.container.innerHTML = `
+      <div tabindex="0" role="button" data-module-ref="script.python@1">Python script</div>
+      <div tabindex="0" class="react-flow__node" data-id="split"><span>Split rows</span></div>
+      <svg><g tabindex="0" class="react-flow__edge" data-id="e1"></g></svg>`;
+    const focus = (selector: string) => (dom.container.querySelector(selector) as HTMLElement | SVGElement).focus();
+    return { focus };
+  }
+  const none = new Set<string>();
+
+  it("wires what has keyboard focus before what is selected", () => {
+    const { focus } = page();
+    const selected = new Set(["data"]);
+    focus("[data-module-ref]");
+    expect(subjectToWire(doc, selected, none)).toEqual({ kind: "palette", module: "script.python@1" });
+    focus(".react-flow__node");
+    expect(subjectToWire(doc, selected, none)).toEqual({ kind: "node", id: "split" });
+    focus(".react-flow__edge"); // a module added a moment ago is still selected: the focused wire wins
+    expect(subjectToWire(doc, selected, none)).toEqual({ kind: "edge", id: "e1" });
+  });
+
+  it("else the only module selected, else the only wire selected, else nothing", () => {
+    (document.activeElement as HTMLElement | null)?.blur();
+    expect(subjectToWire(doc, new Set(["data"]), new Set(["e1"]))).toEqual({ kind: "node", id: "data" });
+    expect(subjectToWire(doc, none, new Set(["e1"]))).toEqual({ kind: "edge", id: "e1" });
+    expect(subjectToWire(doc, new Set(["data", "split"]), none)).toBeNull();
+    expect(subjectToWire(doc, none, new Set(["gone"]))).toBeNull();
   });
 });
