@@ -325,3 +325,152 @@ def test_a_pipeline_is_built_wired_and_run_with_the_keyboard_alone(
     page.keyboard.press("w")
     wire_with_keyboard(page, "disconnect sample")
     assert wires(page) == pipeline[1:]
+
+
+def focus_by_keys(page: Page, label: str, key: str = "Shift+Tab", limit: int = 12) -> None:
+    """Press `key` until the element named `label` has keyboard focus (Tab order, not a click)."""
+    for _ in range(limit):
+        if page.evaluate("document.activeElement?.getAttribute('aria-label')") == label:
+            return
+        page.keyboard.press(key)
+    pytest.fail(f"{label!r} never got focus with {key}")
+
+
+def test_a_wire_is_moved_and_modules_put_into_wires_with_the_keyboard_alone(
+    alice: Page, designer_server: LiveServer
+) -> None:
+    """No mouse event at all: a palette module goes into a wire, a wire's start moves (one undo
+    step) and a new module goes into a wire, each from the Wires dialog that W opens."""
+    page, server = alice, designer_server
+    at = {"x": 0, "y": 0}
+    document = {
+        "schema_version": 1,
+        "parameters": {},
+        "nodes": [
+            {"id": "data", "module": "data.sample_dataset@1", "params": {}, "position": at},
+            {"id": "split", "module": "transform.split_rows@1", "params": {}, "position": at},
+            {"id": "clean", "module": "transform.clean_missing@1", "params": {}, "position": at},
+        ],
+        "edges": [
+            {
+                "id": "e1",
+                "source": {"node": "data", "port": "dataset"},
+                "target": {"node": "split", "port": "dataset"},
+            },
+            {
+                "id": "e2",
+                "source": {"node": "data", "port": "dataset"},
+                "target": {"node": "clean", "port": "dataset"},
+            },
+        ],
+        "comments": [],
+    }
+    graph = create_graph(page, server, "Rewired by keyboard", document)
+    page.goto(f"{server.url}/graphs/{graph}/")
+    expect(page.get_by_test_id("editor")).to_have_attribute("data-synced", "true")
+
+    # The Shortcuts dialog says what W does on a wire and on a palette module.
+    page.keyboard.press("?")
+    expect(page.get_by_role("dialog", name="Keyboard shortcuts")).to_contain_text(
+        "a wire (move its start or end, put a module into it, remove it)"
+    )
+    page.keyboard.press("Escape")
+
+    # W on a palette module: the wires it fits into; Enter puts a new one into the chosen wire.
+    page.keyboard.press("/")
+    page.keyboard.type("normalize data")
+    page.keyboard.press("Tab")  # the "Results" group's toggle
+    page.keyboard.press("Tab")  # its first module
+    palette_item = page.get_by_test_id("palette-transform.normalize@1")
+    expect(palette_item).to_be_focused()
+    page.keyboard.press("w")
+    dialog = page.get_by_role("dialog", name="Put Normalize data into a wire")
+    expect(dialog.get_by_role("option")).to_have_text(
+        [
+            "Sample dataset · dataset → Split data · dataset",
+            "Sample dataset · dataset → Clean missing data · dataset",
+        ]
+    )
+    assert_accessible(page, "the Wires dialog of a palette module")
+    wire_with_keyboard(page, "split")
+    expect(palette_item).to_be_focused()
+    scale = node_id(page, "transform.normalize@1")
+    inserted = [
+        "data.dataset>clean.dataset",
+        f"data.dataset>{scale}.dataset",
+        f"{scale}.dataset>split.dataset",
+    ]
+    assert wires(page) == inserted
+    page.keyboard.press(
+        "Control+z"
+    )  # one undo step: the module and its wires go, the wire comes back
+    assert wires(page) == ["data.dataset>clean.dataset", "data.dataset>split.dataset"]
+    expect(page.locator('.module-node[data-module="transform.normalize@1"]')).to_have_count(0)
+    page.keyboard.press("Control+Shift+z")
+    assert wires(page) == inserted
+
+    # To the canvas: W on the module just added (it is selected) focuses it; Escape closes the
+    # dialog; Shift+Tab goes back through the modules to the wires.
+    page.keyboard.press("/")
+    page.keyboard.press("Tab")
+    page.keyboard.press("w")
+    expect(page.get_by_role("dialog", name="Wires of Normalize data")).to_be_visible()
+    page.keyboard.press("Escape")
+    focus_by_keys(page, "Wire Normalize data · dataset → Split data · dataset")
+
+    # W on a wire: move its start or its end (a refused choice says why), put a module into it.
+    page.keyboard.press("w")
+    dialog = page.get_by_role("dialog", name="Wire Normalize data · dataset → Split data · dataset")
+    expect(
+        dialog.get_by_role("group", name=re.compile("^Move its start")).get_by_role("option")
+    ).to_have_text(
+        ["Sample dataset · dataset", "Clean missing data · dataset", "Clean missing data · report"]
+    )
+    refused = dialog.get_by_role("group", name=re.compile("^Move its end")).get_by_role("option")
+    expect(refused).to_have_attribute("aria-disabled", "true")
+    expect(refused).to_contain_text("Input “dataset” already has a wire")
+    expect(dialog.get_by_role("option", name="Remove duplicate rows")).to_be_visible()
+    assert_accessible(page, "the Wires dialog of a wire")
+    page.keyboard.type("move start clean")
+    expect(dialog.get_by_role("option")).to_have_count(2)  # its "dataset" output, then "report"
+    page.keyboard.press("Enter")  # the active one: the first
+    expect(dialog).to_have_count(0)
+    moved = [
+        "clean.dataset>split.dataset",
+        "data.dataset>clean.dataset",
+        f"data.dataset>{scale}.dataset",
+    ]
+    assert wires(page) == moved
+    wire = page.get_by_role(
+        "group", name="Wire Clean missing data · dataset → Split data · dataset"
+    )
+    expect(wire).to_be_focused()  # the same wire, moved: focus went back to it
+
+    # One edit, like a drag of the wire's end: one undo step, then saved.
+    page.keyboard.press("Control+z")
+    assert wires(page) == inserted
+    page.keyboard.press("Control+Shift+z")
+    assert wires(page) == moved
+    wait_saved(page)
+    draft = api(page, server, "GET", f"/api/graphs/{graph}/")["draft"]
+    assert (
+        sorted(
+            f"{e['source']['node']}.{e['source']['port']}>{e['target']['node']}.{e['target']['port']}"
+            for e in draft["edges"]
+        )
+        == moved
+    )
+
+    # A new module into the focused wire: focus lands on it (the wire is gone).
+    page.keyboard.press("w")
+    wire_with_keyboard(page, "new remove duplicate")
+    dedupe = node_id(page, "transform.remove_duplicates@1")
+    assert wires(page) == sorted(
+        [
+            f"clean.dataset>{dedupe}.dataset",
+            f"{dedupe}.dataset>split.dataset",
+            "data.dataset>clean.dataset",
+            f"data.dataset>{scale}.dataset",
+        ]
+    )
+    expect(page.locator(f'.react-flow__node[data-id="{dedupe}"]')).to_be_focused()

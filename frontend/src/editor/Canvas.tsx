@@ -246,10 +246,11 @@ const PRO_OPTIONS = { hideAttribution: true };
 const EDGE_OPTIONS = { interactionWidth: 28 };
 const RECONNECT_RADIUS = 14;
 const MULTI_SELECT_KEYS = ["Meta", "Control"];
-/** What a screen reader adds on a focused module: the editor's keys, W (wiring) among them. React
- * Flow reads the second text while keyboard use is on, so both say the same. */
+/** What a screen reader adds on a focused module or wire: the editor's keys, W (wiring) among them.
+ * React Flow reads the second module text while keyboard use is on, so both say the same. */
 const NODE_KEYS = "Press Enter or Space to select this module, then the arrow keys to move it. Press W to wire its ports, Delete to remove it, Escape to cancel.";
-const ARIA_LABELS = { "node.a11yDescription.default": NODE_KEYS, "node.a11yDescription.keyboardDisabled": NODE_KEYS };
+const EDGE_KEYS = "Press Enter or Space to select this wire. Press W to move its start or end or put a module into it, Delete to remove it, Escape to cancel.";
+const ARIA_LABELS = { "node.a11yDescription.default": NODE_KEYS, "node.a11yDescription.keyboardDisabled": NODE_KEYS, "edge.a11yDescription.default": EDGE_KEYS };
 
 function minimapColor(n: FlowNode): string {
   return n.type === "module" ? statusColor(n) : "#fde68a";

@@ -12,6 +12,8 @@ import { PublishDialog } from "../endpoints/PublishDialog";
 import { Catalogue } from "../graph/catalogue";
 import { normalizeDocument, type Execution, type GraphDocument, type ParamValue } from "../graph/document";
 import { sharedText } from "../graph/shared";
+import type { Operation } from "../graph/operations";
+import type { WireSubject } from "../graph/wireChoices";
 import { commentFlowId, issuesByNode, NODE_WIDTH, type Decorations, type DiffMark } from "../graph/mapping";
 import { linkProps } from "../router";
 import { ReasonProvider } from "../runs/reasons";
@@ -42,7 +44,7 @@ import { useWorkspaceInfo } from "./useWorkspaceInfo";
 import { columnIssues, upstreamColumns, useInferredColumns } from "./useColumns";
 import { VersionsPanel } from "./VersionsPanel";
 import { ViewingBanner } from "./ViewingBanner";
-import { focusModule, moduleToWire, WiresDialog } from "./WiresDialog";
+import { focusModuleWhenShown, focusSubject, subjectToWire, WiresDialog } from "./WiresDialog";
 
 const EMPTY_STEPS: ReadonlyMap<string, StepState> = new Map();
 const EMPTY_MARKS: ReadonlyMap<string, DiffMark> = new Map();
@@ -133,7 +135,7 @@ function Editor({ initial, catalogue }: { initial: GraphDetail; catalogue: Catal
   const [preview, setPreview] = useState<{ step: string; port: string } | null>(null);
   const [help, setHelp] = useState(false);
   const [publishing, setPublishing] = useState(false);
-  const [wiring, setWiring] = useState<string | null>(null);
+  const [wiring, setWiring] = useState<WireSubject | null>(null);
 
   // ---- presence ------------------------------------------------------------------------------
   const presence = useMemo(() => new LocalPresence(awareness), [awareness]);
@@ -242,6 +244,24 @@ function Editor({ initial, catalogue }: { initial: GraphDetail; catalogue: Catal
     },
     [dispatch, selectedNode],
   );
+  /** A choice of the Wires dialog: a module it adds is selected, as one added from the palette is. */
+  const wireDispatch = useCallback(
+    (ops: Operation[]) => {
+      dispatch(ops);
+      const added = ops.find((op) => op.type === "add_node");
+      if (added?.type === "add_node") select(new Set([added.node.id]), new Set());
+    },
+    [dispatch, select],
+  );
+  const closeWiring = useCallback(
+    (focus?: string) => {
+      setWiring(null);
+      if (!focus) return;
+      select(new Set([focus]), new Set());
+      focusModuleWhenShown(focus); // after the dialog gave focus back to the wire that is gone
+    },
+    [select],
+  );
   const rename = async () => {
     const next = window.prompt("Rename graph", name)?.trim();
     if (!next || next === name) return;
@@ -274,13 +294,13 @@ function Editor({ initial, catalogue }: { initial: GraphDetail; catalogue: Catal
       search: () => document.getElementById("palette-search")?.focus(),
       wire: () => {
         if (readOnly) return;
-        const id = moduleToWire(doc, selection.nodes);
-        if (!id) {
-          toast("Select a module first (Tab to it, then Enter), then press W to wire it.", "info");
+        const subject = subjectToWire(doc, selection.nodes, selection.edges);
+        if (!subject) {
+          toast("Select a module or a wire first (Tab to it, then Enter), then press W to wire it.", "info");
           return;
         }
-        focusModule(id); // where focus returns when the dialog closes
-        setWiring(id);
+        focusSubject(subject); // where focus returns when the dialog closes
+        setWiring(subject);
       },
       run: (options) => !readOnly && !running && runs.request({}, options),
       help: () => setHelp(true),
@@ -386,7 +406,7 @@ function Editor({ initial, catalogue }: { initial: GraphDetail; catalogue: Catal
                     onLabel={setLabel}
                     onExecution={setExecution}
                     onRunFrom={running ? undefined : (mode) => runs.request(mode === "from" ? { from_node: selectedNode.id } : { only_node: selectedNode.id }, false)}
-                    onWires={() => setWiring(selectedNode.id)}
+                    onWires={() => setWiring({ kind: "node", id: selectedNode.id })}
                     others={othersByNode.get(selectedNode.id)}
                   />
                 ) : (
@@ -435,9 +455,7 @@ function Editor({ initial, catalogue }: { initial: GraphDetail; catalogue: Catal
         />
       )}
       {help && <ShortcutsDialog onClose={() => setHelp(false)} />}
-      {wiring && !readOnly && doc.nodes.some((n) => n.id === wiring) && (
-        <WiresDialog nodeId={wiring} doc={doc} catalogue={catalogue} dispatch={dispatch} onClose={() => setWiring(null)} />
-      )}
+      {wiring && !readOnly && <WiresDialog subject={wiring} doc={doc} catalogue={catalogue} dispatch={wireDispatch} onClose={closeWiring} />}
     </Shell>
   );
 }

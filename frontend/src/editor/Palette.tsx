@@ -68,8 +68,9 @@ function PaletteView({ catalogue, onAdd, disabled }: Props) {
                   draggable={!disabled}
                   tabIndex={0}
                   role="button"
-                  title={`${m.description}\n${m.ref} · double-click, Enter or Space to add`}
+                  title={`${m.description}\n${m.ref} · double-click, Enter or Space to add; W to put it into a wire`}
                   data-testid={`palette-${m.ref}`}
+                  data-module-ref={m.ref}
                   onDragStart={(e) => {
                     e.dataTransfer.setData(MODULE_MIME, m.ref);
                     e.dataTransfer.effectAllowed = "copy";

@@ -1,46 +1,90 @@
-// Wiring without a pointer (W on a module): the module's ports and what each can be wired to, to
-// filter by typing, move through with the arrows and draw or remove with Enter. A choice makes the
-// same operations as a drag, so it is one undo step, co-edited and saved like one.
+// Wiring without a pointer (W): what the focused module's ports can be wired to, where the focused
+// wire's ends can move or what can go into it, or which wires the focused palette module can go
+// into; filtered by typing, chosen with the arrows and Enter. A choice makes the same operations as
+// a drag, so it is one undo step, co-edited and saved like one.
 import { useEffect, useMemo, useState } from "react";
 import type { Catalogue } from "../graph/catalogue";
 import type { GraphDocument } from "../graph/document";
 import type { Operation } from "../graph/operations";
-import { filterChoices, moduleNames, wireChoices, wireOperations, type WireChoice } from "../graph/wireChoices";
+import { filterChoices, wireOperations, wireView, type WireAction, type WireChoice, type WireSubject } from "../graph/wireChoices";
 import { Dialog } from "../ui/Dialog";
 import { useToast } from "../ui/toasts";
 
 const LIST_ID = "wires-list";
 const optionId = (i: number) => `wires-choice-${i}`;
 
-/** The module W wires: the one with keyboard focus on the canvas, else the only one selected. */
-export function moduleToWire(doc: GraphDocument, selected: ReadonlySet<string>): string | null {
-  const focused = document.activeElement?.closest(".react-flow__node")?.getAttribute("data-id");
-  const id = focused ?? (selected.size === 1 ? [...selected][0] : null);
-  return id && doc.nodes.some((n) => n.id === id) ? id : null;
+/** What W wires: the palette module, module or wire with keyboard focus, else the only module
+ * selected, else the only wire selected. */
+export function subjectToWire(doc: GraphDocument, nodes: ReadonlySet<string>, edges: ReadonlySet<string>): WireSubject | null {
+  const focused = document.activeElement;
+  const ref = focused?.closest("[data-module-ref]")?.getAttribute("data-module-ref");
+  const node = focused?.closest(".react-flow__node")?.getAttribute("data-id");
+  const edge = focused?.closest(".react-flow__edge")?.getAttribute("data-id");
+  const subject: WireSubject | null = ref
+    ? { kind: "palette", module: ref }
+    : node
+      ? { kind: "node", id: node }
+      : edge
+        ? { kind: "edge", id: edge }
+        : nodes.size === 1
+          ? { kind: "node", id: [...nodes][0] }
+          : nodes.size === 0 && edges.size === 1
+            ? { kind: "edge", id: [...edges][0] }
+            : null;
+  if (subject?.kind === "node") return doc.nodes.some((n) => n.id === subject.id) ? subject : null;
+  if (subject?.kind === "edge") return doc.edges.some((e) => e.id === subject.id) ? subject : null;
+  return subject;
 }
 
-/** Move keyboard focus to a module on the canvas (where the dialog gives it back when it closes). */
+/** Move keyboard focus to a module on the canvas. */
 export function focusModule(id: string): void {
   document.querySelector<HTMLElement>(`.react-flow__node[data-id="${CSS.escape(id)}"]`)?.focus();
 }
 
+/** Focus a module once the canvas shows it (one just added appears a few frames later; React Flow
+ * keeps it hidden until measured), trying each frame for about half a second. */
+export function focusModuleWhenShown(id: string, frames = 30): void {
+  window.requestAnimationFrame(() => {
+    focusModule(id);
+    const shown = document.activeElement?.closest(".react-flow__node")?.getAttribute("data-id") === id;
+    if (!shown && frames > 0) focusModuleWhenShown(id, frames - 1);
+  });
+}
+
+/** Move keyboard focus to what the dialog is about (where it gives focus back when it closes). */
+export function focusSubject(subject: WireSubject): void {
+  if (subject.kind === "node") focusModule(subject.id);
+  else if (subject.kind === "edge") document.querySelector<HTMLElement>(`.react-flow__edge[data-id="${CSS.escape(subject.id)}"]`)?.focus();
+}
+
+/** The module focus should land on after a wire's choice took that wire away (the wire is then
+ * gone, so focus cannot go back to it): the module put into it, else the wire's start. */
+export function landing(doc: GraphDocument, subject: WireSubject, action: WireAction, ops: readonly Operation[]): string | undefined {
+  if (subject.kind !== "edge" || action.kind === "reconnect") return undefined;
+  if (action.kind === "insert") return action.node;
+  const added = ops.find((op) => op.type === "add_node");
+  if (added?.type === "add_node") return added.node.id;
+  return doc.edges.find((e) => e.id === subject.id)?.source.node;
+}
+
 interface Props {
-  nodeId: string;
+  subject: WireSubject;
   doc: GraphDocument;
   catalogue: Catalogue;
   dispatch: (ops: Operation[]) => void;
-  onClose: () => void;
+  /** Closed; `focus`: a module to focus (and select) instead of going back to what had focus. */
+  onClose: (focus?: string) => void;
 }
 
-export function WiresDialog({ nodeId, doc, catalogue, dispatch, onClose }: Props) {
+export function WiresDialog({ subject, doc, catalogue, dispatch, onClose }: Props) {
   const toast = useToast();
   const [query, setQuery] = useState("");
   const [active, setActive] = useState(0);
-  const all = useMemo(() => wireChoices(doc, catalogue, nodeId), [catalogue, doc, nodeId]);
+  const view = useMemo(() => wireView(doc, catalogue, subject), [catalogue, doc, subject]);
+  const all = useMemo(() => view?.choices ?? [], [view]);
   const shown = useMemo(() => filterChoices(all, query), [all, query]);
   const current = Math.min(active, shown.length - 1);
   const groups = useMemo(() => grouped(shown), [shown]);
-  const name = moduleNames(doc, catalogue).get(nodeId) ?? nodeId;
 
   useEffect(() => {
     document.getElementById(optionId(current))?.scrollIntoView?.({ block: "nearest" }); // jsdom has none
@@ -54,12 +98,17 @@ export function WiresDialog({ nodeId, doc, catalogue, dispatch, onClose }: Props
       return;
     }
     dispatch(result.ops);
-    toast(choice.action.kind === "connect" ? `Wired ${choice.wire}.` : `Removed the wire ${choice.wire}.`, "success");
-    onClose();
+    toast(choice.done, "success");
+    onClose(landing(doc, subject, choice.action, result.ops));
   };
 
+  useEffect(() => {
+    if (!view) onClose(); // a co-editor removed it meanwhile
+  }, [onClose, view]);
+
+  if (!view) return null;
   return (
-    <Dialog title={`Wires of ${name}`} onClose={onClose} testId="wires-dialog">
+    <Dialog title={view.title} onClose={() => onClose()} testId="wires-dialog">
       <input
         type="text"
         className="wires-filter"
@@ -89,14 +138,14 @@ export function WiresDialog({ nodeId, doc, catalogue, dispatch, onClose }: Props
         }}
       />
       <p id="wires-help" className="muted small">
-        Type words to filter (“from sample”, “disconnect”). Up and down arrows choose, Enter wires or removes the wire, Escape
-        closes. A dimmed choice says why it cannot be made.
+        Type words to filter (“from sample”, “move end”, “new normalize”, “disconnect”). Up and down arrows choose, Enter
+        makes the choice, Escape closes. A dimmed choice says why it cannot be made.
       </p>
       <p className="sr-only" aria-live="polite">
         {shown.length === all.length ? `${all.length} choices` : `${shown.length} of ${all.length} choices`}
       </p>
       {shown.length > 0 ? (
-        <div className="wires-list" role="listbox" id={LIST_ID} aria-label={`Wires of ${name}`}>
+        <div className="wires-list" role="listbox" id={LIST_ID} aria-label={view.title}>
           {groups.map(([group, items], g) => (
             <div key={group} role="group" aria-labelledby={`wires-group-${g}`}>
               <div id={`wires-group-${g}`} className="wires-group">
@@ -124,7 +173,7 @@ export function WiresDialog({ nodeId, doc, catalogue, dispatch, onClose }: Props
         </div>
       ) : (
         <p className="muted" data-testid="wires-empty">
-          {all.length === 0 ? `No other module has a port that fits ${name}: add one from the palette first.` : `Nothing matches “${query}”.`}
+          {all.length === 0 ? view.none : `Nothing matches “${query}”.`}
         </p>
       )}
     </Dialog>

@@ -15,7 +15,7 @@ export interface ShortcutHandlers {
   layout: () => void;
   comment: () => void;
   search: () => void;
-  /** Wire the focused or selected module's ports (the Wires dialog). */
+  /** The Wires dialog of the focused or selected module or wire, or the focused palette module. */
   wire: () => void;
   /** Run now; with Shift, open the run dialog first. */
   run: (options: boolean) => void;
@@ -31,7 +31,7 @@ export const SHORTCUTS: [string, string][] = [
   ["Ctrl/⌘ A", "Select everything"],
   ["Shift drag", "Select with a box; Ctrl/⌘ click adds to the selection"],
   ["Tab, then arrows", "Focus a module and move the selection (Shift: further)"],
-  ["W", "Wire the focused or selected module: connect or disconnect its ports"],
+  ["W", "Wire what has focus or is selected: a module (connect or disconnect its ports), a wire (move its start or end, put a module into it, remove it) or a palette module (put it into a wire)"],
   ["F", "Zoom to fit"],
   ["L", "Auto-layout"],
   ["N", "New comment"],

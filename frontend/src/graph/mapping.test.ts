@@ -86,6 +86,7 @@ describe("document → React Flow", () => {
     const edges = toFlowEdges(doc, catalogue, new Set(["e2"]));
     expect(edges[0]).toMatchObject({ id: "e1", source: "n1", sourceHandle: "dataset", target: "n2", targetHandle: "dataset", data: { type: "DataFrame" } });
     expect(edges[1].selected).toBe(true);
+    expect(edges[0].ariaLabel).toBe("Wire Sample dataset · dataset → Split rows · dataset"); // what a screen reader says on a focused wire
   });
 });
 

@@ -6,6 +6,7 @@ import type { ConnectionAttempt } from "./connection";
 import type { GraphComment, GraphDocument, GraphNode } from "./document";
 import type { Operation } from "./operations";
 import type { Staleness } from "./staleness";
+import { moduleNames } from "./wireChoices";
 
 export type DiffMark = "added" | "changed" | "removed";
 
@@ -177,6 +178,7 @@ export interface WireData extends Record<string, unknown> {
  * wire a module being dragged would go into. */
 export function toFlowEdges(doc: GraphDocument, catalogue: Catalogue, selected: ReadonlySet<string>, dropTarget: string | null = null): Edge<WireData>[] {
   const modules = new Map(doc.nodes.map((n) => [n.id, n.module]));
+  const names = moduleNames(doc, catalogue);
   return doc.edges.map((e) => {
     const module = modules.get(e.source.node);
     const type = module ? catalogue.output(module, e.source.port)?.type : undefined;
@@ -189,6 +191,7 @@ export function toFlowEdges(doc: GraphDocument, catalogue: Catalogue, selected: 
       data: { type },
       className: `wire wire-${(type ?? "unknown").toLowerCase()}${e.id === dropTarget ? " wire-drop-target" : ""}`,
       selected: selected.has(e.id),
+      ariaLabel: `Wire ${names.get(e.source.node) ?? e.source.node} · ${e.source.port} → ${names.get(e.target.node) ?? e.target.node} · ${e.target.port}`,
     };
   });
 }

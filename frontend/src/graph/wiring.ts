@@ -1,6 +1,6 @@
 // Rewiring gestures as operations: draw a wire, put a module into a wire, move one end of a wire elsewhere.
-import type { PortSpec, PortType } from "../api/types";
-import type { Catalogue } from "./catalogue";
+import type { ModuleSpec, PortSpec, PortType } from "../api/types";
+import { defaultParams, type Catalogue } from "./catalogue";
 import { checkConnection, portsCompatible, type ConnectionAttempt } from "./connection";
 import { freshId, type GraphDocument, type GraphNode } from "./document";
 import type { Operation } from "./operations";
@@ -58,6 +58,17 @@ export function insertIntoWire(doc: GraphDocument, catalogue: Catalogue, edgeId:
       { type: "add_edge", edge: { id: second, source: { node: node.id, port: from.name }, target: edge.target } },
     ],
   };
+}
+
+/** Operations that add a new module of `spec` halfway between wire `edgeId`'s two modules and put it
+ * into the wire (the keyboard's counterpart of dropping a palette module on a wire). */
+export function addIntoWire(doc: GraphDocument, catalogue: Catalogue, edgeId: string, spec: ModuleSpec): Rewiring {
+  const edge = doc.edges.find((e) => e.id === edgeId);
+  const ends = edge ? doc.nodes.filter((n) => n.id === edge.source.node || n.id === edge.target.node) : [];
+  const middle = (axis: "x" | "y") => Math.round(ends.reduce((sum, n) => sum + n.position[axis], 0) / Math.max(1, ends.length));
+  const node = { id: freshId(doc, "n"), module: spec.ref, params: defaultParams(spec), position: { x: middle("x"), y: middle("y") } };
+  const insert = insertIntoWire(doc, catalogue, edgeId, node);
+  return insert.ok ? { ok: true, ops: [{ type: "add_node", node }, ...insert.ops] } : insert;
 }
 
 /** Operations that move wire `edgeId` to join the attempt's ports instead (it keeps its id), checked
