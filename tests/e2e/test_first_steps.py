@@ -65,6 +65,32 @@ def test_a_nameless_workspace_is_refused_saying_so(
     expect(alice.locator(".callout-error")).to_have_text("Name the new workspace first.")
 
 
+def test_a_nameless_key_or_token_is_refused_saying_so(
+    alice: Page, designer_server: LiveServer
+) -> None:
+    page = alice
+    keys = f"/api/workspaces/{designer_server.workspace}/endpoint-keys/"
+    page.goto(f"{designer_server.url}/workspaces/{designer_server.workspace}/endpoints/")
+    before = api(page, designer_server, "GET", keys)["count"]
+    for name in ("", "   "):
+        page.get_by_test_id("key-name").fill(name)
+        page.get_by_test_id("create-key").click()
+        expect(page.get_by_test_id("toast").last).to_contain_text(
+            "Name the key first, to tell it apart in the keys list."
+        )
+    expect(page.get_by_test_id("new-key")).to_have_count(0)
+    assert api(page, designer_server, "GET", keys)["count"] == before
+
+    page.goto(f"{designer_server.url}/tokens/")
+    tokens = api(page, designer_server, "GET", "/api/tokens/")["count"]
+    page.get_by_test_id("create-token").click()
+    expect(page.get_by_test_id("toast").last).to_contain_text(
+        "Name the token first, to tell it apart in the tokens list."
+    )
+    expect(page.get_by_test_id("new-token")).to_have_count(0)
+    assert api(page, designer_server, "GET", "/api/tokens/")["count"] == tokens
+
+
 def test_a_refused_upload_says_its_problem_once(alice: Page, designer_server: LiveServer) -> None:
     page = alice
     page.goto(f"{designer_server.url}/workspaces/{designer_server.workspace}/datasets/")
