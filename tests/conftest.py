@@ -1,11 +1,13 @@
-"""Shared test setup: a per-session data folder, and in `make test` no skipped test."""
+"""Shared test setup: a per-session data folder, a live server of the designer for a test, and
+in `make test` no skipped test."""
 
 import os
-from collections.abc import Generator
+from collections.abc import Generator, Iterator
 from typing import Any
 
 import pytest
 
+from tests.e2e.server import LiveServer
 from tests.support.tempdirs import remove_session_dirs, session_dir
 
 # `make test` (scripts/test.sh) sets this: every service must be there, so a skip is a failure
@@ -58,6 +60,23 @@ def no_mail_unless_asked() -> Generator[None, None, None]:
     settings.EMAIL_BACKEND = "django.core.mail.backends.dummy.EmailBackend"
     yield
     settings.EMAIL_BACKEND = before
+
+
+@pytest.fixture
+def live_settings() -> dict[str, str]:
+    """Environment variables `live_designer` starts its server with (a module overrides this
+    fixture to set some)."""
+    return {}
+
+
+@pytest.fixture
+def live_designer(live_settings: dict[str, str]) -> Iterator[LiveServer]:
+    """The designer served by Daphne on a loopback port, with a database and data folder of its
+    own and the seeded users (tests/e2e/server.py), for one test; not pytest-django's
+    `live_server`, a thread of the test process."""
+    server = LiveServer(settings=live_settings).start()
+    yield server
+    server.stop()
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:

@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 import logging
 import math
+import sys
 import threading
 import time
 from dataclasses import dataclass
@@ -144,6 +145,7 @@ def _point(start: datetime, rows: list[ScoringMinute]) -> dict[str, Any]:
 
 
 DRIFT_SHOWN = 10  # columns per version, the largest shifts first
+ROUNDING = 4 * sys.float_info.epsilon  # of a variance from sums, relative to the sum of squares
 
 
 def input_drift(
@@ -151,7 +153,10 @@ def input_drift(
 ) -> list[dict[str, Any]]:
     """Per numeric input column: the sampled live values' count, mean and standard deviation
     against the training rows', and the shift of the mean in training standard deviations
-    (None when the training column is constant); the largest shifts first."""
+    (None when the training column is constant); the largest shifts first. The variance comes
+    from running sums, whose rounding leaves a few machine epsilons of the sum of squares where
+    nothing varied: within ROUNDING of it the standard deviation is 0 (not 2.58e-8 for one value
+    sent again and again)."""
     sums: dict[str, list[float]] = {}
     for row in rows:
         for name, (count, total, squares) in row.inputs.items():
@@ -165,7 +170,8 @@ def input_drift(
         if train is None or count == 0:
             continue
         mean = total / count
-        std = math.sqrt(max(squares / count - mean * mean, 0.0))
+        spread = squares / count - mean * mean
+        std = math.sqrt(spread) if spread > ROUNDING * squares else 0.0
         shift = (mean - train["mean"]) / train["std"] if train["std"] > 0 else None
         columns.append(
             {

@@ -28,7 +28,7 @@ from designer.runs.models import Run, RunStatus, StepStatus
 from designer.runs.serializers import CallerSerializer
 from designer.serving.schema import MAX_ROWS_NAMED
 from designer.serving.stats import BODY_CAP, DETAIL_CAP, ISSUES_KEPT, SAMPLED_ROWS
-from designer.workspaces.serializers import ScalarField, StrictSerializer
+from designer.workspaces.serializers import ScalarField, StrictSerializer, named
 
 SLUG = r"^[a-z0-9][a-z0-9-]{0,62}$"
 FORMATS = ("csv", "json", "parquet")
@@ -531,7 +531,7 @@ class KeySerializer(serializers.ModelSerializer):
 class KeyCreateSerializer(StrictSerializer):
     """Body of creating an endpoint key."""
 
-    name = serializers.CharField(max_length=200)
+    name = serializers.CharField(max_length=200, error_messages=named("key", "keys list"))
     endpoint = serializers.IntegerField(
         min_value=1,
         required=False,

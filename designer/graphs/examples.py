@@ -10,6 +10,19 @@ from typing import Any
 
 from django.conf import settings
 
+# What a pipeline started from each shipped example is called (slug: the file's stem): the kind
+# of task first, then what it is about, as the gallery lists them.
+NAMES = {
+    "anomalous_tumours": "Anomaly detection: malignant tumours",
+    "binary_breast_cancer": "Binary classification: breast cancer",
+    "clustering_iris": "Clustering: iris flowers",
+    "imbalanced_loans": "Imbalanced classes: loan approval",
+    "multiclass_wine": "Multiclass classification: wine cultivars",
+    "regression_diabetes": "Regression: diabetes progression",
+    "restaurant_recommendations": "Recommendation: restaurant ratings",
+    "sql_python_loans": "SQL and Python: loan approval",
+}
+
 
 @dataclass(frozen=True)
 class Example:
@@ -32,7 +45,7 @@ def read_example(path: Path) -> Example:
     comments = document.get("comments") or [{}]
     return Example(
         slug=path.stem,
-        name=path.stem.replace("_", " ").capitalize(),
+        name=NAMES[path.stem],
         description=str(comments[0].get("text", "")),  # each example opens with a comment on it
         document=document,
     )
@@ -42,4 +55,5 @@ def read_example(path: Path) -> Example:
 def examples() -> dict[str, Example]:
     """Slug -> example, in name order (read once per process)."""
     folder = Path(settings.BASE_DIR) / "examples"
-    return {path.stem: read_example(path) for path in sorted(folder.glob("*.json"))}
+    shipped = sorted((read_example(path) for path in folder.glob("*.json")), key=lambda e: e.name)
+    return {example.slug: example for example in shipped}

@@ -14,6 +14,9 @@ class Graph(models.Model):
     workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="graphs")
     name = models.CharField(max_length=200)
     description = models.TextField(blank=True, default="")
+    # The slug of the shipped example it was started from ("" for any other pipeline): how
+    # `load_examples` knows a workspace has an example, whatever either is called now.
+    example = models.CharField(max_length=100, blank=True, default="")
     draft = models.JSONField()
     draft_revision = models.PositiveIntegerField(default=1)  # bumped on every save; the ETag
     # The draft as a shared Y document (graphs/shared_doc.py) once someone co-edits it: the

@@ -180,7 +180,7 @@ class FromExampleSerializer(StrictSerializer):
     """Body of creating a graph from a shipped example."""
 
     example = serializers.ChoiceField(
-        choices=list(examples()), help_text="The example's slug (GET /api/examples/)."
+        choices=sorted(examples()), help_text="The example's slug (GET /api/examples/)."
     )
     name = serializers.CharField(
         max_length=200, required=False, allow_blank=True, help_text="Blank: the example's name."

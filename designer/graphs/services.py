@@ -49,19 +49,32 @@ def _matches(if_match: str, current: str) -> bool:
 
 
 def create_graph(
-    workspace: Workspace, user: Any, name: str, description: str = "", document: Any = None
+    workspace: Workspace,
+    user: Any,
+    name: str,
+    description: str = "",
+    document: Any = None,
+    example: str = "",
 ) -> Graph:
-    """Create a graph whose draft is `document` (canonicalised) or an empty pipeline."""
+    """Create a graph whose draft is `document` (canonicalised) or an empty pipeline (`example`:
+    the slug of the shipped example it holds)."""
     draft = canonical_document(document) if document is not None else empty_document()
     return Graph.objects.create(
-        workspace=workspace, name=name, description=description, draft=draft, updated_by=user
+        workspace=workspace,
+        name=name,
+        description=description,
+        draft=draft,
+        example=example,
+        updated_by=user,
     )
 
 
 def create_from_example(workspace: Workspace, user: Any, example: Example, name: str) -> Graph:
     """A graph holding a shipped example, its first version committed (as the example)."""
     with transaction.atomic():
-        graph = create_graph(workspace, user, name, example.description, example.document)
+        graph = create_graph(
+            workspace, user, name, example.description, example.document, example.slug
+        )
         commit_version(graph.pk, user, f"From the example “{example.name}”", only_if_changed=False)
     return graph
 

@@ -137,13 +137,16 @@ def _detect_decimal(sample: str, separator: str) -> str:
 
 
 def detect(
-    file: IO[bytes], encoding: str = AUTO, separator: str = AUTO, decimal: str = AUTO
+    file: IO[bytes],
+    head: bytes,
+    encoding: str = AUTO,
+    separator: str = AUTO,
+    decimal: str = AUTO,
 ) -> CsvDialect:
-    """The dialect to read `file` with: each part as given, or detected when AUTO (the file is
-    left at its start). DialectError when no encoding detection tries fits the file."""
-    file.seek(0)
-    head = file.read(SAMPLE_BYTES + 1)
-    file.seek(0)
+    """The dialect to read `file` with, whose first bytes are `head` (read once by the caller:
+    more than SAMPLE_BYTES of them, or the whole file): each part as given, or detected when AUTO
+    (the file is left at its start). DialectError when no encoding detection tries fits it."""
+    head = head[: SAMPLE_BYTES + 1]
     if encoding == AUTO:
         encoding = _detect_encoding(file, head)
     sample = _sample(head[:SAMPLE_BYTES], encoding, whole=len(head) <= SAMPLE_BYTES)

@@ -132,9 +132,10 @@ def _parquet_batches(upload: UploadedFile) -> Iterator[pa.Table]:
         ) from exc
 
 
-def _check_columns(upload: UploadedFile, dialect: CsvDialect | None) -> None:
-    """400 when an upload has more than MAX_UPLOAD_COLUMNS columns (or a CSV header record
-    longer than HEADER_BYTES), told before any of it is converted."""
+def _check_columns(upload: UploadedFile, head: bytes, dialect: CsvDialect | None) -> None:
+    """400 when an upload (whose first HEADER_BYTES + 1 bytes are `head`) has more than
+    MAX_UPLOAD_COLUMNS columns (or a CSV header record longer than HEADER_BYTES), told before
+    any of it is converted."""
     if dialect is None:
         try:
             count = pq.ParquetFile(upload).metadata.num_columns
@@ -145,8 +146,6 @@ def _check_columns(upload: UploadedFile, dialect: CsvDialect | None) -> None:
         finally:
             upload.seek(0)
     else:
-        head = upload.read(HEADER_BYTES + 1)
-        upload.seek(0)
         try:
             text = head[:HEADER_BYTES].decode(dialect.encoding, errors="replace")
         except UnicodeError as exc:  # a codec that refuses `errors` (punycode, idna)
@@ -173,17 +172,15 @@ def _check_columns(upload: UploadedFile, dialect: CsvDialect | None) -> None:
         )
 
 
-def _is_parquet(upload: UploadedFile) -> bool:
+def _is_parquet(upload: UploadedFile, head: bytes) -> bool:
     """Whether an upload is a Parquet file (by its name or its first bytes), not CSV."""
-    head = upload.read(4)
-    upload.seek(0)
-    return (upload.name or "").lower().endswith(".parquet") or head == b"PAR1"
+    return (upload.name or "").lower().endswith(".parquet") or head[:4] == b"PAR1"
 
 
-def _csv_dialect(upload: UploadedFile, **chosen: str) -> CsvDialect:
+def _csv_dialect(upload: UploadedFile, head: bytes, **chosen: str) -> CsvDialect:
     """The dialect to read a CSV upload with: what the uploader chose, the rest detected."""
     try:
-        return detect(upload, **chosen)
+        return detect(upload, head, **chosen)
     except DialectError as exc:
         raise ApiError(400, "invalid_file", f"{upload.name} {exc}.") from exc
 
@@ -275,10 +272,14 @@ def read_upload(
             f"{upload.name} is {size_text(upload.size)}; uploads are limited to "
             f"{size_text(settings.DESIGNER_MAX_UPLOAD_BYTES)}.",
         )
+    upload.seek(0)
+    head = upload.read(HEADER_BYTES + 1)  # read once: for the kind, the dialect, the columns
+    upload.seek(0)
     dialect = None
-    if not _is_parquet(upload):
-        dialect = _csv_dialect(upload, encoding=encoding, separator=separator, decimal=decimal)
-    _check_columns(upload, dialect)
+    if not _is_parquet(upload, head):
+        chosen = {"encoding": encoding, "separator": separator, "decimal": decimal}
+        dialect = _csv_dialect(upload, head, **chosen)
+    _check_columns(upload, head, dialect)
     target = folder / f"upload-{uuid.uuid4().hex}.parquet"
     _convert(upload, dialect, target)
     return target, dialect

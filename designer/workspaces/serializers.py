@@ -69,6 +69,13 @@ class ScalarField(JSONValueField):
         return super().to_internal_value(data)
 
 
+def named(noun: str, listed_in: str) -> dict[str, str]:
+    """The errors of a name a secret must be given (a key, a token): what it is for, to tell it
+    apart in its list, where every secret shows only a prefix."""
+    told = f"Name the {noun}, to tell it apart in the {listed_in}."
+    return {"required": told, "blank": told}
+
+
 class StrictSerializer(serializers.Serializer):
     """A request body that names every unknown field and every value of the wrong JSON type,
     instead of dropping or coercing it."""
@@ -223,7 +230,7 @@ class TokenSerializer(serializers.ModelSerializer):
 class TokenCreateSerializer(StrictSerializer):
     """Body of creating a token."""
 
-    name = serializers.CharField(max_length=200)
+    name = serializers.CharField(max_length=200, error_messages=named("token", "tokens list"))
 
 
 class NewTokenSerializer(TokenSerializer):

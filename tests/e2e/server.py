@@ -47,6 +47,7 @@ class LiveServer:
     scoring: bool = False  # start the embedded scoring process (real-time endpoints) too
     scoring_port: int = field(default_factory=free_port)
     email_port: int = 0  # an SMTP server on loopback the server mails run notices to (0: none)
+    settings: dict[str, str] = field(default_factory=dict)  # more environment for the server
 
     @property
     def scoring_url(self) -> str:
@@ -78,6 +79,7 @@ class LiveServer:
         )
         if self.email_port:
             env.update(EMAIL_HOST="127.0.0.1", EMAIL_PORT=str(self.email_port))
+        env.update(self.settings)
         return env
 
     def start(self) -> LiveServer:

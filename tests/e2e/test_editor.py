@@ -471,7 +471,7 @@ def test_a_pipeline_is_started_from_a_shipped_example(
     expect(page.locator(".module-node")).to_have_count(6)
     expect(page.locator('.module-node[data-module="ml.kmeans@1"]')).to_be_visible()
     page.get_by_test_id("versions-tab").click()
-    expect(page.get_by_test_id("version-1")).to_contain_text("Clustering iris")
+    expect(page.get_by_test_id("version-1")).to_contain_text("Clustering: iris flowers")
 
 
 def test_a_long_pipeline_list_is_searched_and_shown_a_page_at_a_time(

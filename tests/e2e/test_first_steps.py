@@ -57,12 +57,64 @@ def test_a_long_description_keeps_the_pipeline_list_in_the_window(
     assert box(row.locator("td.row-actions"))["height"] == pytest.approx(box(row)["height"], abs=1)
 
 
+@pytest.mark.parametrize("width", [1024, 1280, 1920])
+def test_the_editors_breadcrumbs_name_the_pipeline_in_every_window(
+    alice: Page, designer_server: LiveServer, width: int
+) -> None:
+    page = alice
+    name = "SQL and Python: loan approval"
+    graph = create_graph(page, designer_server, name, one_node())
+    page.set_viewport_size({"width": width, "height": 720})
+    page.goto(f"{designer_server.url}/graphs/{graph}/")
+    expect(page.get_by_test_id("editor")).to_have_attribute("data-synced", "true")
+    crumbs = page.get_by_role("navigation", name="Breadcrumbs")
+    expect(crumbs.get_by_role("link", name="Research")).to_have_attribute("title", "Research")
+    current = page.get_by_test_id("crumb-current")
+    expect(current).to_have_attribute("title", name)  # the whole name, however much is shown
+    shown, whole, cut = current.evaluate(
+        "e => [e.clientWidth, e.scrollWidth, getComputedStyle(e).textOverflow]"
+    )
+    assert shown >= 80, (shown, whole)  # "SQL and Py…" at least
+    assert whole <= shown or cut == "ellipsis", (shown, whole, cut)
+    if width == 1920:
+        assert whole <= shown, (shown, whole)
+    sign_out = box(page.get_by_role("button", name="Sign out"))
+    assert sign_out["x"] + sign_out["width"] <= width, sign_out  # the bar fits the window
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
+
+
 def test_a_nameless_workspace_is_refused_saying_so(
     alice: Page, designer_server: LiveServer
 ) -> None:
     alice.goto(f"{designer_server.url}/")
     alice.get_by_role("button", name="Create workspace").click()
     expect(alice.locator(".callout-error")).to_have_text("Name the new workspace first.")
+
+
+def test_a_nameless_key_or_token_is_refused_saying_so(
+    alice: Page, designer_server: LiveServer
+) -> None:
+    page = alice
+    keys = f"/api/workspaces/{designer_server.workspace}/endpoint-keys/"
+    page.goto(f"{designer_server.url}/workspaces/{designer_server.workspace}/endpoints/")
+    before = api(page, designer_server, "GET", keys)["count"]
+    for name in ("", "   "):
+        page.get_by_test_id("key-name").fill(name)
+        page.get_by_test_id("create-key").click()
+        expect(page.get_by_test_id("toast").last).to_contain_text(
+            "Name the key first, to tell it apart in the keys list."
+        )
+    expect(page.get_by_test_id("new-key")).to_have_count(0)
+    assert api(page, designer_server, "GET", keys)["count"] == before
+
+    page.goto(f"{designer_server.url}/tokens/")
+    tokens = api(page, designer_server, "GET", "/api/tokens/")["count"]
+    page.get_by_test_id("create-token").click()
+    expect(page.get_by_test_id("toast").last).to_contain_text(
+        "Name the token first, to tell it apart in the tokens list."
+    )
+    expect(page.get_by_test_id("new-token")).to_have_count(0)
+    assert api(page, designer_server, "GET", "/api/tokens/")["count"] == tokens
 
 
 def test_a_refused_upload_says_its_problem_once(alice: Page, designer_server: LiveServer) -> None:

@@ -5,9 +5,6 @@ from __future__ import annotations
 
 import http.client
 import time
-from collections.abc import Iterator
-
-import pytest
 
 from tests.e2e.server import LiveServer
 from tests.integration.endpoints.test_live_server import Session
@@ -22,18 +19,11 @@ BIG = (
 MB = 1 << 20
 
 
-@pytest.fixture
-def server() -> Iterator[LiveServer]:
-    live = LiveServer().start()
-    yield live
-    live.stop()
-
-
 def test_a_download_the_client_stops_reading_does_not_pile_up_in_the_server(
-    server: LiveServer,
+    live_designer: LiveServer,
 ) -> None:
-    alice = Session(server)
-    run = run_script(alice, server, "big", BIG)
+    alice = Session(live_designer)
+    run = run_script(alice, live_designer, "big", BIG)
     done = until(
         lambda: (r := alice.call("GET", f"/api/runs/{run['id']}/"))["finished_at"] and r,
         180,
@@ -43,18 +33,18 @@ def test_a_download_the_client_stops_reading_does_not_pile_up_in_the_server(
     size = next(s for s in done["steps"] if s["key"] == "py")["outputs"]["result1"]["size"]
     assert size > 60 * MB
 
-    assert server.process is not None
-    connection = http.client.HTTPConnection("127.0.0.1", server.port, timeout=60)
+    assert live_designer.process is not None
+    connection = http.client.HTTPConnection("127.0.0.1", live_designer.port, timeout=60)
     cookies = "; ".join(f"{k}={v}" for k, v in alice.http.cookies.items())
     path = f"/api/runs/{run['id']}/steps/py/outputs/result1/download/?as=parquet"
-    before = memory_of(server.process.pid)
+    before = memory_of(live_designer.process.pid)
     connection.request("GET", path, headers={"Cookie": cookies})
     answer = connection.getresponse()  # the status and headers only: the body is not read yet
     assert answer.status == 200
     grown = 0
     for _ in range(20):  # 2 s: the server sends what the client's window lets it meanwhile
         time.sleep(0.1)
-        grown = max(grown, memory_of(server.process.pid) - before)
+        grown = max(grown, memory_of(live_designer.process.pid) - before)
     data = answer.read()
     connection.close()
     assert len(data) == size and data[:4] == b"PAR1"

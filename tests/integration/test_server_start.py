@@ -4,24 +4,14 @@ once, and the first run finds its worker processes started and their imports don
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
-
-import pytest
 
 from tests.e2e.server import LiveServer
 from tests.integration.endpoints.test_live_server import Session
 from tests.support.processes import children
 
 SLEEPING = "import time\n\ndef azureml_main(df1, df2=None):\n    time.sleep(120)\n    return df1\n"
-
-
-@pytest.fixture
-def server() -> Iterator[LiveServer]:
-    live = LiveServer().start()
-    yield live
-    live.stop()
 
 
 def until(condition: Any, timeout: float, what: str) -> Any:
@@ -67,12 +57,12 @@ def run_script(alice: Session, server: LiveServer, name: str, code: str) -> dict
 
 
 def test_the_first_run_finds_its_workers_started_and_their_imports_done(
-    server: LiveServer,
+    live_designer: LiveServer,
 ) -> None:
-    assert server.process is not None
+    assert live_designer.process is not None
     warm = until(
         lambda: (
-            (w := workers_of(server.process.pid))  # type: ignore[union-attr]
+            (w := workers_of(live_designer.process.pid))  # type: ignore[union-attr]
             and len(w) == 2
             and all("/sklearn/" in maps for maps in w.values())
             and w
@@ -80,9 +70,9 @@ def test_the_first_run_finds_its_workers_started_and_their_imports_done(
         60,
         "two workers with scikit-learn loaded, before any run",
     )
-    alice = Session(server)
+    alice = Session(live_designer)
     body = {"name": "iris", "document": document([SAMPLE], [])}
-    graph = alice.call("POST", f"/api/workspaces/{server.workspace}/graphs/", body, 201)
+    graph = alice.call("POST", f"/api/workspaces/{live_designer.workspace}/graphs/", body, 201)
     run = alice.call("POST", f"/api/graphs/{graph['id']}/runs/", {}, 201)
     done = until(
         lambda: (r := alice.call("GET", f"/api/runs/{run['id']}/"))["finished_at"] and r,
@@ -90,22 +80,22 @@ def test_the_first_run_finds_its_workers_started_and_their_imports_done(
         "the first run finished",
     )
     assert done["status"] == "succeeded", done
-    assert set(workers_of(server.process.pid)) == set(warm)  # the run used them: no new pool
+    assert set(workers_of(live_designer.process.pid)) == set(warm)  # the run used them: no new pool
 
 
 def test_a_restarted_server_fails_the_runs_it_lost_before_anyone_runs_again(
-    server: LiveServer,
+    live_designer: LiveServer,
 ) -> None:
-    alice = Session(server)
-    run = run_script(alice, server, "slow", SLEEPING)
+    alice = Session(live_designer)
+    run = run_script(alice, live_designer, "slow", SLEEPING)
 
     def script_running() -> bool:
         steps = alice.call("GET", f"/api/runs/{run['id']}/")["steps"]
         return any(s["key"] == "py" and s["status"] == "running" for s in steps)
 
     until(script_running, 60, "the script step running")
-    server.restart()
-    alice = Session(server)
+    live_designer.restart()
+    alice = Session(live_designer)
     lost = until(
         lambda: (r := alice.call("GET", f"/api/runs/{run['id']}/"))["status"] == "failed" and r,
         30,

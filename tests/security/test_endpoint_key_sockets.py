@@ -10,10 +10,8 @@ call's status does, and no step's log lines or outputs; a member's socket still 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from typing import Any
 
-import pytest
 import requests
 from websockets.sync.client import connect
 
@@ -32,13 +30,6 @@ def azureml_main(df1, df2=None):
     return secret_scoring_rule(df1)
 """
 LEAKS = ("secret_scoring_rule", "PRINTED-SECRET", "Traceback")
-
-
-@pytest.fixture(scope="module")
-def server() -> Iterator[LiveServer]:
-    live = LiveServer().start()
-    yield live
-    live.stop()
 
 
 def script_document() -> dict[str, Any]:
@@ -71,9 +62,11 @@ def messages(url: str, headers: dict[str, str]) -> list[dict[str, Any]]:
                 return seen
 
 
-def test_a_keys_run_socket_shows_no_code_no_log_and_no_step_output(server: LiveServer) -> None:
-    alice = Session(server)
-    ws = server.workspace
+def test_a_keys_run_socket_shows_no_code_no_log_and_no_step_output(
+    live_designer: LiveServer,
+) -> None:
+    alice = Session(live_designer)
+    ws = live_designer.workspace
     graph = alice.call(
         "POST", f"/api/workspaces/{ws}/graphs/", {"name": "s", "document": script_document()}, 201
     )

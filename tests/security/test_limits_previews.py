@@ -11,9 +11,6 @@ the server's peak resident memory.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
-
-import pytest
 
 from tests.e2e.server import LiveServer
 from tests.integration.endpoints.test_live_server import Session
@@ -29,40 +26,33 @@ WIDE = (
 MB = 1 << 20
 
 
-@pytest.fixture
-def server() -> Iterator[LiveServer]:
-    live = LiveServer().start()
-    yield live
-    live.stop()
-
-
 def test_a_page_or_a_csv_of_a_table_of_long_texts_holds_a_batch_of_it_not_the_table(
-    server: LiveServer,
+    live_designer: LiveServer,
 ) -> None:
-    viewer = Session(server, "carol")
-    run = run_script(Session(server), server, "wide", WIDE)
+    viewer = Session(live_designer, "carol")
+    run = run_script(Session(live_designer), live_designer, "wide", WIDE)
     done = until(
         lambda: (r := viewer.call("GET", f"/api/runs/{run['id']}/"))["finished_at"] and r,
         180,
         "the run finished",
     )
     assert done["status"] == "succeeded", done
-    assert server.process is not None
+    assert live_designer.process is not None
     output = f"/api/runs/{run['id']}/steps/py/outputs/result1"
     sample = f"/api/runs/{run['id']}/steps/data/outputs/dataset/preview/?limit=1"
     viewer.call("GET", sample)  # a preview's imports, on a small table
-    before = memory_of(server.process.pid, "VmHWM")
+    before = memory_of(live_designer.process.pid, "VmHWM")
     started = time.monotonic()
     page = viewer.call("GET", f"{output}/preview/?offset=20000&limit=2")
     assert page["table"]["total_rows"] == ROWS
     assert [row[0] for row in page["table"]["rows"]] == [20000, 20001]
     assert page["table"]["rows"][0][1] == "0000020000" * (WIDTH // 10)
-    paged = memory_of(server.process.pid, "VmHWM") - before
-    csv = viewer.http.get(f"{server.url}{output}/download/?as=csv", stream=True)
+    paged = memory_of(live_designer.process.pid, "VmHWM") - before
+    csv = viewer.http.get(f"{live_designer.url}{output}/download/?as=csv", stream=True)
     assert csv.status_code == 200
     lines = sum(chunk.count(b"\n") for chunk in csv.iter_content(1 << 20))
     assert lines == ROWS + 1
-    downloaded = memory_of(server.process.pid, "VmHWM") - before
+    downloaded = memory_of(live_designer.process.pid, "VmHWM") - before
     assert paged < 150 * MB, f"the server grew {paged / MB:.0f} MB for a page of two rows"
     assert downloaded < 300 * MB, f"the server grew {downloaded / MB:.0f} MB for the CSV"
     assert time.monotonic() - started < 30

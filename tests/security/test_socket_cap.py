@@ -10,7 +10,6 @@ still opens, and a closed socket gives its place back (decision 0074).
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from contextlib import ExitStack
 from typing import Any
 
@@ -25,13 +24,9 @@ from tests.integration.endpoints.test_live_server import Session
 CAP = 6
 
 
-@pytest.fixture(scope="module")
-def server() -> Iterator[LiveServer]:
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("DESIGNER_MAX_OPEN_SOCKETS", str(CAP))
-        live = LiveServer().start()
-    yield live
-    live.stop()
+@pytest.fixture
+def live_settings() -> dict[str, str]:
+    return {"DESIGNER_MAX_OPEN_SOCKETS": str(CAP)}
 
 
 def open_socket(
@@ -52,23 +47,23 @@ def open_socket(
 
 
 def test_a_user_past_the_cap_of_open_sockets_is_refused_and_others_are_not(
-    server: LiveServer,
+    live_designer: LiveServer,
 ) -> None:
-    alice, bob = Session(server), Session(server, "bob")
+    alice, bob = Session(live_designer), Session(live_designer, "bob")
     with ExitStack() as sockets:
-        held = [open_socket(sockets, server, alice) for _ in range(CAP)]
+        held = [open_socket(sockets, live_designer, alice) for _ in range(CAP)]
         assert [first["type"] for _, first in held] == ["workspace.snapshot"] * CAP
-        refused, error = open_socket(sockets, server, alice)
+        refused, error = open_socket(sockets, live_designer, alice)
         assert error["type"] == "error", error
         assert error["data"]["code"] == "too_many_sockets"
         assert f"at most {CAP} at once (DESIGNER_MAX_OPEN_SOCKETS)" in error["data"]["message"]
         with pytest.raises(ConnectionClosed) as closed:
             refused.recv(timeout=30)
         assert closed.value.rcvd is not None and closed.value.rcvd.code == 4429
-        assert open_socket(sockets, server, bob)[1]["type"] == "workspace.snapshot"
+        assert open_socket(sockets, live_designer, bob)[1]["type"] == "workspace.snapshot"
         held[0][0].close()  # a closed socket gives its place back (once the server sees it)
         for _ in range(50):
-            socket, first = open_socket(sockets, server, alice)
+            socket, first = open_socket(sockets, live_designer, alice)
             if first["type"] == "workspace.snapshot":
                 break
             socket.close()

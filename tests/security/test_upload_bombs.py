@@ -22,9 +22,14 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.files.uploadedfile import InMemoryUploadedFile, SimpleUploadedFile
 
-from designer.runs.dataset_services import MAX_UPLOAD_COLUMNS, read_upload, store_for
+from designer.runs.dataset_services import (
+    HEADER_BYTES,
+    MAX_UPLOAD_COLUMNS,
+    read_upload,
+    store_for,
+)
 from designer.runs.models import Dataset
 from tests.integration.api.conftest import Team, fast_passwords, make_team  # noqa: F401
 from tests.integration.endpoints.conftest import (
@@ -170,6 +175,37 @@ def test_a_header_record_longer_than_a_megabyte_is_refused(team: Team, tmp_path:
     long_cell = b"a,b\n1," + b"x" * 2_000_000 + b"\n"  # a long text in a row is no header
     table, _ = read_upload(SimpleUploadedFile("long-cell.csv", long_cell), tmp_path)
     assert pq.read_table(table).column("b")[0].as_py() == "x" * 2_000_000
+
+
+class CountedFile(io.BytesIO):
+    """A file that counts the bytes read from it."""
+
+    bytes_read = 0
+
+    def read(self, size: int | None = -1) -> bytes:
+        data = super().read(size)
+        self.bytes_read += len(data)
+        return data
+
+    def readinto(self, buffer: Any) -> int:
+        count = super().readinto(buffer)
+        self.bytes_read += count
+        return count
+
+
+@pytest.mark.parametrize("chosen", [{}, {"encoding": "utf-8", "separator": ","}])
+def test_a_csv_uploads_head_is_read_once_for_its_kind_dialect_and_columns(
+    tmp_path: Path, chosen: dict[str, str]
+) -> None:
+    """Besides whole passes over the file (the encoding check, the type scan, the conversion),
+    its first megabyte is read once, not again by each check."""
+    data = b"a,b,c\n" + b"".join(b"%d,%d.5,text %d\n" % (n, n, n) for n in range(100_000))
+    file = CountedFile(data)
+    upload = InMemoryUploadedFile(file, None, "rows.csv", "text/csv", len(data), None)
+    table, _ = read_upload(upload, tmp_path, **chosen)
+    assert pq.read_metadata(table).num_rows == 100_000
+    assert len(data) > HEADER_BYTES
+    assert (file.bytes_read - (HEADER_BYTES + 1)) % len(data) == 0, file.bytes_read
 
 
 def test_a_parquet_file_of_forty_thousand_columns_is_refused(team: Team) -> None:

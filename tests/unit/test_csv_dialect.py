@@ -18,7 +18,7 @@ from designer.runs.csv_dialect import (
 
 def detected(data: bytes, **chosen: str) -> CsvDialect:
     file = io.BytesIO(data)
-    dialect = detect(file, **chosen)
+    dialect = detect(file, data, **chosen)
     assert file.tell() == 0  # left at its start for the reader
     return dialect
 

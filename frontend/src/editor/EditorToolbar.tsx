@@ -30,7 +30,7 @@ interface Props {
 export function EditorToolbar({ graphId, save, readOnly, canUndo, canRedo, onUndo, onRedo, onComment, layingOut, onLayout, onFit, onHelp, onPublish, run }: Props) {
   return (
     <div className="editor-toolbar">
-      <span className={`save-status save-${save.kind}`} data-testid="save-status">
+      <span className={`save-status save-${save.kind}`} data-testid="save-status" title={save.label}>
         {save.label}
       </span>
       <button className="icon-button" title="Undo your last edit (Ctrl+Z)" aria-label="Undo" disabled={readOnly || !canUndo} onClick={onUndo} data-testid="undo">↶</button>

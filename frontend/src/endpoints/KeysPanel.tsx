@@ -31,9 +31,13 @@ export function KeysPanel({ workspaceId, endpoints, endpoint, onCreated }: Props
 
   const create = async (e: React.FormEvent) => {
     e.preventDefault();
+    if (!name.trim()) {
+      toast("Name the key first, to tell it apart in the keys list.", "error");
+      return;
+    }
     try {
       const key = await api.post<EndpointKey>(`/api/workspaces/${workspaceId}/endpoint-keys/`, {
-        name: name.trim() || "key",
+        name: name.trim(),
         endpoint: scope === "all" ? null : Number(scope),
         rate_per_minute: rate,
       });

@@ -2,6 +2,7 @@
 // the training rows, and the last failed calls.
 import { useCallback, useEffect, useState } from "react";
 import { api } from "../api/client";
+import { fmt } from "../runs/charts";
 import { type Bucket, CallsChart } from "./CallsChart";
 import type { Monitoring, MonitoringWindow, StatsPoint, VersionMonitoring } from "./types";
 
@@ -12,7 +13,8 @@ const WINDOWS: Record<MonitoringWindow, { label: string; bucket: Bucket }> = {
 };
 const HEIGHT = 80;
 
-const num = (value: number) => (Math.abs(value) >= 1000 ? value.toFixed(0) : value.toPrecision(3));
+/** A column's mean and standard deviation, written as the metrics tables write numbers. */
+export const meanAndStd = (mean: number, std: number): string => `${fmt(mean)} ± ${fmt(std)}`;
 const ms = (value: number | null) => (value === null ? "—" : `${value < 10 ? value.toFixed(2) : value.toFixed(0)} ms`);
 
 /** p99 (line) and p50 (dashed) of one version per step, on a shared scale. */
@@ -130,8 +132,8 @@ export function MonitoringPanel({ endpointId, refresh }: { endpointId: number; r
                   <tr key={`${v.number}-${c.column}`}>
                     <td>v{v.number}</td>
                     <td>{c.column}</td>
-                    <td>{`${num(c.mean)} ± ${num(c.std)}`}</td>
-                    <td>{`${num(c.training_mean)} ± ${num(c.training_std)}`}</td>
+                    <td>{meanAndStd(c.mean, c.std)}</td>
+                    <td>{meanAndStd(c.training_mean, c.training_std)}</td>
                     <td className={c.shift !== null && Math.abs(c.shift) >= 1 ? "drift-high" : ""}>{c.shift === null ? "—" : `${c.shift.toFixed(2)} σ`}</td>
                     <td>{c.values}</td>
                   </tr>

@@ -67,8 +67,12 @@ export function TokensPage() {
 
   const create = async (e: React.FormEvent) => {
     e.preventDefault();
+    if (!name.trim()) {
+      toast("Name the token first, to tell it apart in the tokens list.", "error");
+      return;
+    }
     try {
-      setFresh(await api.post<NewApiToken>("/api/tokens/", { name: name.trim() || "script" }));
+      setFresh(await api.post<NewApiToken>("/api/tokens/", { name: name.trim() }));
       setName("");
       load();
     } catch (err) {

@@ -31,7 +31,15 @@ export function Shell({ crumbs, actions, children, full }: { crumbs: Crumb[]; ac
           {crumbs.map((c, i) => (
             <span key={i} className="crumb">
               <span className="crumb-sep" aria-hidden="true">/</span>
-              {c.href ? <a {...linkProps(c.href)}>{c.label}</a> : <span data-testid="crumb-current" title={c.label}>{c.label}</span>}
+              {c.href ? (
+                <a {...linkProps(c.href)} title={c.label}>
+                  {c.label}
+                </a>
+              ) : (
+                <span data-testid="crumb-current" title={c.label}>
+                  {c.label}
+                </span>
+              )}
             </span>
           ))}
         </nav>

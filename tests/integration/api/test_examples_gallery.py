@@ -20,7 +20,12 @@ def test_the_gallery_lists_every_shipped_example_with_what_it_shows(team: Team) 
     listed = {e["slug"]: e for e in gallery.json()}
     assert sorted(listed) == [path.stem for path in EXAMPLES]
     wine = listed["multiclass_wine"]
-    assert wine["name"] == "Multiclass wine"
+    assert wine["name"] == "Multiclass classification: wine cultivars"
+    assert listed["sql_python_loans"]["name"] == "SQL and Python: loan approval"
+    # every example has a name of its own, not its file's name, and they are listed by it
+    names = [e["name"] for e in gallery.json()]
+    assert not {slug.replace("_", " ").capitalize() for slug in listed} & set(names)
+    assert names == sorted(names) and len(set(names)) == len(names)
     assert wine["description"].startswith("Multiclass classification: which of three cultivars")
     assert wine["steps"] == 6
     assert team.client("anonymous").get("/api/examples/").status_code in (401, 403)
@@ -35,12 +40,14 @@ def test_an_editor_starts_a_pipeline_from_an_example_with_its_first_version(team
     )
     assert made.status_code == 201, made.content
     graph = Graph.objects.get(pk=made.json()["id"])
-    assert (graph.workspace_id, graph.name) == (workspace, "Regression diabetes")
+    assert (graph.workspace_id, graph.name) == (workspace, "Regression: diabetes progression")
     assert graph.description.startswith("Regression: predict disease progression")
     shipped = json.loads(Path(EXAMPLES[0].parent / "regression_diabetes.json").read_text())
     assert [n["id"] for n in graph.draft["nodes"]] == [n["id"] for n in shipped["nodes"]]
     versions = team.client("editor").get(f"/api/graphs/{graph.pk}/versions/").json()
-    assert [v["message"] for v in versions["results"]] == ["From the example “Regression diabetes”"]
+    assert [v["message"] for v in versions["results"]] == [
+        "From the example “Regression: diabetes progression”"
+    ]
 
     named = team.client("editor").post(
         f"/api/workspaces/{workspace}/graphs/from-example/",

@@ -112,6 +112,23 @@ def test_token_is_shown_once_and_revocable(team: Team) -> None:
     assert denied.json()["code"] == "authentication_failed"
 
 
+@pytest.mark.parametrize("body", [{}, {"name": ""}, {"name": "  "}])
+def test_a_key_or_a_token_needs_a_name_to_tell_it_apart(team: Team, body: dict) -> None:
+    client = APIClient()
+    client.force_login(team.users["owner"])
+    keys = f"/api/workspaces/{team.workspace.pk}/endpoint-keys/"
+    for url, told in (
+        (keys, "Name the key, to tell it apart in the keys list."),
+        ("/api/tokens/", "Name the token, to tell it apart in the tokens list."),
+    ):
+        before = client.get(url).json()["count"]  # the team's clients sign in with a token
+        refused = client.post(url, body, format="json")
+        assert refused.status_code == 400, refused.content
+        [issue] = refused.json()["issues"]
+        assert (issue["field"], issue["message"]) == ("name", told)
+        assert client.get(url).json()["count"] == before
+
+
 def test_unknown_fields_and_wrong_types_are_named(team: Team) -> None:
     response = team.client("owner").post(
         "/api/workspaces/", {"name": ["x"], "colour": "red"}, format="json"

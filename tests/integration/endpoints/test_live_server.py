@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import io
 import json
-from collections.abc import Iterator
 from typing import Any
 
 import pandas as pd
@@ -21,13 +20,6 @@ from websockets.sync.client import connect
 from designer.realtime.protocol import SUBPROTOCOL
 from tests.e2e.server import PASSWORD, LiveServer
 from tests.integration.endpoints.conftest import scoring_document
-
-
-@pytest.fixture(scope="module")
-def server() -> Iterator[LiveServer]:
-    live = LiveServer().start()
-    yield live
-    live.stop()
 
 
 class Session:
@@ -94,9 +86,9 @@ def refused(url: str, key: str) -> str:
     return str(message["data"]["code"])
 
 
-def test_publish_call_follow_download_and_key_scope(server: LiveServer) -> None:
-    alice = Session(server)
-    ws = server.workspace
+def test_publish_call_follow_download_and_key_scope(live_designer: LiveServer) -> None:
+    alice = Session(live_designer)
+    ws = live_designer.workspace
     graph = alice.call(
         "POST",
         f"/api/workspaces/{ws}/graphs/",
@@ -133,7 +125,7 @@ def test_publish_call_follow_download_and_key_scope(server: LiveServer) -> None:
 
     canvas = alice.call("POST", f"/api/graphs/{graph}/runs/", {"version": 1, **body}, 201)
     canvas_bytes = alice.http.get(
-        f"{server.url}/api/runs/{canvas['id']}/steps/output/outputs/dataset/download/"
+        f"{live_designer.url}/api/runs/{canvas['id']}/steps/output/outputs/dataset/download/"
     ).content
     assert got.content == canvas_bytes
     csv = requests.get(output["urls"]["csv"], headers=bearer(key["key"]), timeout=30)
@@ -152,7 +144,7 @@ def test_publish_call_follow_download_and_key_scope(server: LiveServer) -> None:
         f"/api/endpoints/{scores['id']}/",
         f"/api/endpoints/{scores['id']}/invocations/",
     ):
-        response = requests.get(server.url + path, headers=bearer(key["key"]), timeout=30)
+        response = requests.get(live_designer.url + path, headers=bearer(key["key"]), timeout=30)
         assert response.status_code == 401, path
     on_b = requests.post(other["invoke_url"], json=body, headers=bearer(key["key"]), timeout=30)
     assert on_b.status_code == 404 and on_b.json()["code"] == "not_found"

@@ -219,6 +219,32 @@ def test_monitoring_counts_every_call_per_version(deployed: Deployed, caller: Ca
     assert last["issues"][0]["column"] == "mean radius"
 
 
+def test_one_row_sent_again_and_again_shows_inputs_without_spread(
+    deployed: Deployed, caller: Caller
+) -> None:
+    """Summing squares leaves rounding where the values never varied: the page showed a
+    standard deviation of 2.58e-8 for a value sent ten times."""
+    rows, _ = deployed.test_rows()
+    fresh = deployed.session.call(
+        "POST", f"/api/endpoints/{deployed.id}/versions/", {"make_default": False}, 201
+    )
+    path = f"/score/endpoints/{deployed.id}/versions/{fresh['number']}/"
+    for _ in range(10):
+        assert caller.score({"rows": rows[:1]}, path)[0] == 200
+    deadline = time.monotonic() + 60
+    while True:  # the scoring processes write their figures every half second here
+        summary = deployed.session.call("GET", f"/api/endpoints/{deployed.id}/monitoring/")
+        now = next(v for v in summary["versions"] if v["number"] == fresh["number"])
+        if now["calls"] >= 10 or time.monotonic() > deadline:
+            break
+        time.sleep(0.25)
+    assert now["calls"] == 10 and len(now["inputs"]) == 10
+    for column in now["inputs"]:
+        assert column["values"] == 10
+        assert column["mean"] == pytest.approx(float(rows[0][column["column"]]), rel=1e-12)
+    assert {c["column"]: c["std"] for c in now["inputs"] if c["std"] != 0} == {}
+
+
 def test_the_onnx_download_scores_like_the_endpoint_in_plain_onnxruntime(
     deployed: Deployed, caller: Caller
 ) -> None:
