@@ -141,7 +141,7 @@ DESIGNER_CONTAINER_MEMORY = os.environ.get("DESIGNER_CONTAINER_MEMORY") or None
 # process at once; past it a socket is refused with close code 4429 (decision 0074); 0: no cap
 # writes (POST, PUT, PATCH, DELETE) one signed-in user may send to the API: "N/s", "N/min",
 # "N/hour" or "N/day"; past it 429 `throttled` with Retry-After (decision 0089). Empty: no limit
-DESIGNER_API_WRITE_RATE = os.environ.get("DESIGNER_API_WRITE_RATE", "120/min") or None
+DESIGNER_API_WRITE_RATE = os.environ.get("DESIGNER_API_WRITE_RATE", "300/min") or None
 DESIGNER_MAX_OPEN_SOCKETS = int(os.environ.get("DESIGNER_MAX_OPEN_SOCKETS", "100"))
 DESIGNER_MAX_UPLOAD_BYTES = int(os.environ.get("DESIGNER_MAX_UPLOAD_BYTES", str(200 * 1024 * 1024)))
 # what an uploaded table may decode to (a Parquet file's size says little about its table's)
