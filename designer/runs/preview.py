@@ -78,15 +78,12 @@ def _rows(
 def batch_rows(metadata: Any, groups: list[int]) -> int:
     """Rows to decode at a time from these row groups: BATCH_ROWS, or as many of their widest
     rows (on average, uncompressed) as fill BATCH_BYTES, at least one."""
-    widest = (
-        max(
-            (metadata.row_group(i).total_byte_size / max(metadata.row_group(i).num_rows, 1))
-            for i in groups
-        )
-        if groups
-        else 0
-    )
-    return max(1, min(BATCH_ROWS, int(BATCH_BYTES // widest) if widest else BATCH_ROWS))
+    widths = [
+        metadata.row_group(i).total_byte_size / max(metadata.row_group(i).num_rows, 1)
+        for i in groups
+    ]
+    widest = max(widths, default=0)
+    return max(1, min(BATCH_ROWS, int(BATCH_BYTES // widest))) if widest else BATCH_ROWS
 
 
 def _cut(batches: Iterable[pa.RecordBatch], cut: list[dict[str, int]]) -> Iterator[pa.RecordBatch]:
@@ -97,10 +94,8 @@ def _cut(batches: Iterable[pa.RecordBatch], cut: list[dict[str, int]]) -> Iterat
         columns = []
         for j, column in enumerate(batch.columns):
             if pa.types.is_string(column.type) or pa.types.is_large_string(column.type):
-                lengths, short = (
-                    pc.utf8_length(column),
-                    pc.utf8_slice_codeunits(column, 0, CELL_CHARS),
-                )
+                lengths = pc.utf8_length(column)
+                short = pc.utf8_slice_codeunits(column, 0, CELL_CHARS)
             elif pa.types.is_binary(column.type) or pa.types.is_large_binary(column.type):
                 lengths, short = pc.binary_length(column), pc.binary_slice(column, 0, CELL_CHARS)
             else:
