@@ -88,7 +88,9 @@ class AutoSchema(openapi.AutoSchema):
         params = operation.get("parameters", [])
         codes = set()
         if operation.get("security") != [{}]:
-            codes |= {401, 429}  # 429: too many failed sign-ins from the caller's address
+            # 429: too many failed sign-ins from the caller's address; a user's writes past
+            # DESIGNER_API_WRITE_RATE
+            codes |= {401, 429}
         if any(p["in"] == "path" for p in params):
             codes.add(404)
         codes.add(400)  # at least an unknown query parameter (refuse_unknown_query_parameters)

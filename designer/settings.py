@@ -139,6 +139,9 @@ DESIGNER_WORKER_MAX_MEMORY_MB = int(
 DESIGNER_CONTAINER_MEMORY = os.environ.get("DESIGNER_CONTAINER_MEMORY") or None
 # WebSockets one user (an endpoint key; signed out: an address) may hold open on one server
 # process at once; past it a socket is refused with close code 4429 (decision 0074); 0: no cap
+# writes (POST, PUT, PATCH, DELETE) one signed-in user may send to the API: "N/s", "N/min",
+# "N/hour" or "N/day"; past it 429 `throttled` with Retry-After (decision 0089). Empty: no limit
+DESIGNER_API_WRITE_RATE = os.environ.get("DESIGNER_API_WRITE_RATE", "300/min") or None
 DESIGNER_MAX_OPEN_SOCKETS = int(os.environ.get("DESIGNER_MAX_OPEN_SOCKETS", "100"))
 DESIGNER_MAX_UPLOAD_BYTES = int(os.environ.get("DESIGNER_MAX_UPLOAD_BYTES", str(200 * 1024 * 1024)))
 # what an uploaded table may decode to (a Parquet file's size says little about its table's)
@@ -266,6 +269,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PARSER_CLASSES": ["designer.workspaces.parsers.LimitedJSONParser"],
     "DEFAULT_PAGINATION_CLASS": "designer.workspaces.pagination.Pagination",
     "PAGE_SIZE": 50,
+    "DEFAULT_THROTTLE_CLASSES": ["designer.workspaces.throttles.WriteRateThrottle"],
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Pipeline designer API",

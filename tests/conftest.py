@@ -30,6 +30,9 @@ def pytest_configure(config: pytest.Config) -> None:
 
     data = session_dir("designer-test-data-")
     settings.DESIGNER_ARTIFACT_ROOT = data / "artifacts"
+    # Tests write quickly, and reuse user ids in one cache: writes are not rate limited here
+    # (tests/security/test_limits_writes.py holds the default rate)
+    settings.DESIGNER_API_WRITE_RATE = None
     # An S3 client without credentials asks the cloud's metadata service for some: in tests
     # (and every process they start) that lookup goes to loopback, never to 169.254.169.254.
     os.environ.setdefault("AWS_METADATA_ENDPOINT", "http://127.0.0.1:9")

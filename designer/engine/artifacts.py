@@ -30,6 +30,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from designer.engine.hashing import canonical_json, json_safe, sha256_hex
+from designer.engine.metrics import MAX_METRICS, metric_count
 from designer.engine.schema import closed_object as obj
 from designer.engine.types import PortType
 
@@ -42,6 +43,9 @@ SUMMARY_MAX_COLUMNS = 100
 SUMMARY_SAMPLE_ROWS = 10_000  # larger tables: distinct counts and histograms from a sample
 HISTOGRAM_BINS = 10
 METRICS_SUMMARY_MAX_CHARS = 20_000
+# bytes of one JSON output (Metrics, Figures, JSON on an Any port): a script's 20 MB of figures
+# are 27 MB of JSON, Evaluate's output for 1,000 classes 10 MB (decision 0089)
+MAX_JSON_BYTES = 32 * 1024 * 1024
 PARQUET_COMPRESSION = "snappy"  # LZ4 and none are ~2 ms faster per 16 MB; Snappy reads anywhere
 PARQUET_DICTIONARY_PAGE_LIMIT = 16 * 1024  # bytes; beyond it a column falls back to plain
 # rows per Parquet row group: a reader decodes a whole group, so a preview page or a CSV
@@ -51,6 +55,23 @@ PARQUET_ROW_GROUP_ROWS = 128 * 1024
 
 class OutputTypeError(TypeError):
     """A step returned a value that does not fit its output port's type."""
+
+
+class OutputTooLarge(OutputTypeError):
+    """A step returned a JSON value past a bound of its port (bytes, or count of metrics)."""
+
+    def __init__(self, message: str, port: str):
+        super().__init__(message)
+        self.port = port
+
+
+def json_too_large(port: str, size: int) -> str:
+    """Why `size` bytes of JSON on `port` are refused (past MAX_JSON_BYTES)."""
+    return (
+        f"output `{port}` is {size:,} bytes of JSON; a JSON output may be at most "
+        f"{MAX_JSON_BYTES:,} bytes ({MAX_JSON_BYTES >> 20} MB): return a table (DataFrame) "
+        "for more"
+    )
 
 
 @dataclass(frozen=True)
@@ -101,7 +122,21 @@ def encode(value: Any, port_type: PortType, port: str = "output") -> Encoded:
 
 
 def prepare(value: Any, port_type: PortType, port: str = "output") -> Prepared:
-    """Encode an output value (summary left for later); OutputTypeError when it does not fit."""
+    """Encode an output value (summary left for later); OutputTypeError when it does not fit,
+    OutputTooLarge past MAX_JSON_BYTES of JSON or MAX_METRICS metrics."""
+    prepared = _prepare(value, port_type, port)
+    if prepared.kind == KIND_JSON and prepared.size > MAX_JSON_BYTES:
+        raise OutputTooLarge(json_too_large(port, prepared.size), port)
+    if port_type is PortType.METRICS and (count := metric_count(prepared.value)) > MAX_METRICS:
+        raise OutputTooLarge(
+            f"output `{port}` holds {count:,} metrics; a Metrics output may hold at most "
+            f"{MAX_METRICS:,}: return a table (DataFrame) for more",
+            port,
+        )
+    return prepared
+
+
+def _prepare(value: Any, port_type: PortType, port: str) -> Prepared:
     if port_type is PortType.DATAFRAME:
         if not is_dataframe(value):
             raise OutputTypeError(

@@ -749,19 +749,25 @@ def store_outputs(ran: Ran) -> dict[str, Any]:
         for port, table in tables.items()
         if (known := encoded[port]) is None or not known.held
     }
+    # every other output is encoded (and checked against its port's bounds) before anything
+    # is stored: an output refused stores none of the step's
+    values = {
+        port: prepare(returned[port], port_type, port)
+        for port, port_type in step.outputs
+        if port not in tables
+    }
     derivations = derive_outputs(store, new, ran.inputs, ran.hints)
     ran.inputs = {}  # the input tables are not needed any more
     try:
-        for port, port_type in step.outputs:
-            value = returned[port]
+        for port, _ in step.outputs:
             if port in tables:
                 derivation = derivations.get(port)
                 table, known = tables[port], encoded[port]
                 outputs[port] = write_table(
-                    store, value, table, pending, derivation, encoded=known
+                    store, returned[port], table, pending, derivation, encoded=known
                 )[0]
                 continue
-            prepared = prepare(value, port_type, port)
+            prepared = values.pop(port)
             digest = store.put(prepared.data)
             write_export(store, prepared, pending)
             outputs[port] = {

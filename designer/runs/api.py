@@ -17,6 +17,7 @@ from rest_framework.response import Response
 
 from designer.api_errors import ApiError, error_responses
 from designer.api_schema import component
+from designer.engine.artifacts import MAX_JSON_BYTES
 from designer.engine.datasets import DatasetNotFound
 from designer.engine.store import ArtifactError
 from designer.graphs.api import graph_response
@@ -61,6 +62,7 @@ from designer.runs.serializers import (
     SweepSerializer,
     TablePageSerializer,
 )
+from designer.sizes import size_text
 from designer.workspaces.converters import IdConverter
 from designer.workspaces.models import Role
 from designer.workspaces.pagination import (
@@ -479,7 +481,8 @@ class OutputPreviewView(RunsView):
     policy = {"GET": Role.VIEWER}
 
     @extend_schema(
-        parameters=PAGE_PARAMS, responses={200: OutputPreviewSerializer, **error_responses(410)}
+        parameters=PAGE_PARAMS,
+        responses={200: OutputPreviewSerializer, **error_responses(410, 422)},
     )
     def get(self, request: Request, pk: int, key: str, port: str) -> Response:
         run, step = self.step(pk, key)
@@ -496,6 +499,13 @@ class OutputPreviewView(RunsView):
             limit = query_int(request, "limit", 50, 1, MAX_LIMIT)
             body["table"] = table_page(path, offset, limit, body["summary"])
         elif info["kind"] == "json":
+            if info["size"] > MAX_JSON_BYTES:  # stored before JSON outputs had that bound
+                raise ApiError(
+                    422,
+                    "too_large_to_preview",
+                    f"{key}.{port} is {size_text(info['size'])} of JSON; a preview shows JSON "
+                    f"outputs of up to {size_text(MAX_JSON_BYTES)}: download it instead.",
+                )
             body["value"] = json.loads(path.read_bytes())
         return Response(body)
 

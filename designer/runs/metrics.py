@@ -5,8 +5,11 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
+from itertools import islice
 from typing import Any
 
+from designer.engine.artifacts import MAX_JSON_BYTES
+from designer.engine.metrics import MAX_METRICS, metric_groups
 from designer.engine.store import ArtifactError
 from designer.graphs.analysis import node_labels
 from designer.graphs.modules import metric_ports
@@ -20,7 +23,8 @@ MetricKey = tuple[str, str | None, str]  # (port, scored input or None, metric)
 
 def step_metrics(row: StepRun | None) -> dict[MetricKey, float | None]:
     """(port, scored input or None, metric) → value of a done step's Metrics outputs: its other
-    JSON outputs (a script's figures: megabytes of images) are not read."""
+    JSON outputs (a script's figures: megabytes of images) are not read, nor a Metrics output
+    past MAX_JSON_BYTES (stored before that bound), and at most MAX_METRICS of each are listed."""
     found: dict[MetricKey, float | None] = {}
     if row is None or row.status not in DONE:
         return found
@@ -29,25 +33,21 @@ def step_metrics(row: StepRun | None) -> dict[MetricKey, float | None]:
     for port, info in row.outputs.items():
         if info.get("kind") != "json" or port not in ports:
             continue
+        if info.get("size", 0) > MAX_JSON_BYTES:
+            continue
         try:
             value = json.loads(store.get(info["digest"]))
         except (ArtifactError, OSError, ValueError):
             continue
-        if not isinstance(value, dict):
-            continue
-        results = value.get("results")
-        if isinstance(results, list) and len(results) > 1:
-            groups = [(r.get("input"), r.get("metrics")) for r in results if isinstance(r, dict)]
-        else:
-            inner = value.get("metrics")  # Evaluate's own metrics; a script's are the dict
-            groups = [(None, inner if isinstance(inner, dict) else value)]
-        for group, metrics in groups:
-            if not isinstance(metrics, dict):
-                continue
-            for name, number in metrics.items():
-                numeric = isinstance(number, (int, float)) and not isinstance(number, bool)
-                if numeric or number is None:
-                    found[(port, group, name)] = number
+        metrics = (
+            ((port, group, name), number)
+            for group, named in metric_groups(value)
+            for name, number in named.items()
+        )
+        for key, number in islice(metrics, MAX_METRICS):
+            numeric = isinstance(number, (int, float)) and not isinstance(number, bool)
+            if numeric or number is None:
+                found[key] = number
     return found
 
 

@@ -1,12 +1,14 @@
-"""A table (Parquet) in pages as JSON (rows, columns and their summary), and as CSV."""
+"""A table (Parquet) in pages as JSON (rows, columns and their summary; long texts cut), and
+as CSV (whole)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from designer.engine.artifacts import summarize_frame
@@ -14,6 +16,8 @@ from designer.engine.hashing import json_safe
 
 MAX_LIMIT = 1000
 BATCH_ROWS = 1024  # rows decoded at a time on the way to a page
+BATCH_BYTES = 16 << 20  # ... fewer where rows are wider: about this many bytes at a time
+CELL_CHARS = 1000  # characters (bytes of binary) of a cell a page shows; the rest is cut
 
 
 def table_page(
@@ -21,45 +25,87 @@ def table_page(
 ) -> dict[str, Any]:
     """Rows [offset, offset+limit) of a Parquet table, its column names and its summary
     (`summary`, when it was stored with the table: then only the row groups holding the page
-    are read, and only the page becomes a DataFrame)."""
+    are read, and only the page becomes a DataFrame). A text or binary cell longer than
+    CELL_CHARS shows its first CELL_CHARS, and `cut` names it (page row, column, full length)."""
     file = pq.ParquetFile(
         pa.BufferReader(source) if isinstance(source, bytes) else source,
         memory_map=True,
         pre_buffer=False,
     )
+    cut: list[dict[str, int]] = []
     if not summary or "columns" not in summary:
         table = file.read()
         summary = summarize_frame(table.to_pandas())
-        page = table.slice(offset, limit).to_pandas()
+        batches = table.slice(offset, limit).to_batches()
+        page = pa.Table.from_batches(_cut(batches, cut), schema=table.schema).to_pandas()
     else:
         groups, first = _groups_holding(file.metadata, offset, limit)
-        page = _rows(file, groups, offset - first, limit).to_pandas()
+        page = pa.Table.from_batches(
+            _cut(_rows(file, groups, offset - first, limit), cut), schema=file.schema_arrow
+        ).to_pandas()
     return {
         "total_rows": file.metadata.num_rows,
         "offset": offset,
         "limit": limit,
         "columns": [str(c) for c in page.columns],
         "rows": [json_safe(list(row)) for row in page.itertuples(index=False, name=None)],
+        "cut": cut,
         "summary": summary,
     }
 
 
-def _rows(file: pq.ParquetFile, groups: list[int], skip: int, limit: int) -> pa.Table:
-    """`limit` rows after the first `skip` of row groups `groups`, decoded BATCH_ROWS rows at a
-    time: a row group of wide rows (long texts) can be gigabytes, a page of it is not."""
-    kept: list[pa.RecordBatch] = []
+def _rows(
+    file: pq.ParquetFile, groups: list[int], skip: int, limit: int
+) -> Iterator[pa.RecordBatch]:
+    """`limit` rows after the first `skip` of row groups `groups`, decoded a batch at a time
+    (`batch_rows`): a row group of wide rows (long texts) can be gigabytes, a page of it is
+    not."""
     wanted = limit
-    batches = file.iter_batches(BATCH_ROWS, row_groups=groups, use_threads=False) if groups else []
+    size = batch_rows(file.metadata, groups)
+    batches = file.iter_batches(size, row_groups=groups, use_threads=False) if groups else []
     for batch in batches:
         if skip >= batch.num_rows:
             skip -= batch.num_rows
             continue
-        kept.append(batch.slice(skip, wanted))
-        wanted -= kept[-1].num_rows
+        kept = batch.slice(skip, wanted)
+        yield kept
+        wanted -= kept.num_rows
         skip = 0
         if not wanted:
             break
-    return pa.Table.from_batches(kept, schema=file.schema_arrow)
+
+
+def batch_rows(metadata: Any, groups: list[int]) -> int:
+    """Rows to decode at a time from these row groups: BATCH_ROWS, or as many of their widest
+    rows (on average, uncompressed) as fill BATCH_BYTES, at least one."""
+    widths = [
+        metadata.row_group(i).total_byte_size / max(metadata.row_group(i).num_rows, 1)
+        for i in groups
+    ]
+    widest = max(widths, default=0)
+    return max(1, min(BATCH_ROWS, int(BATCH_BYTES // widest))) if widest else BATCH_ROWS
+
+
+def _cut(batches: Iterable[pa.RecordBatch], cut: list[dict[str, int]]) -> Iterator[pa.RecordBatch]:
+    """The batches (one page's, in order) with each text or binary cell longer than CELL_CHARS
+    cut to its first CELL_CHARS, noted in `cut` as {row (in the page), column, length}."""
+    first = 0
+    for batch in batches:
+        columns = []
+        for j, column in enumerate(batch.columns):
+            if pa.types.is_string(column.type) or pa.types.is_large_string(column.type):
+                lengths = pc.utf8_length(column)
+                short = pc.utf8_slice_codeunits(column, 0, CELL_CHARS)
+            elif pa.types.is_binary(column.type) or pa.types.is_large_binary(column.type):
+                lengths, short = pc.binary_length(column), pc.binary_slice(column, 0, CELL_CHARS)
+            else:
+                columns.append(column)
+                continue
+            long = pc.indices_nonzero(pc.greater(lengths, CELL_CHARS)).to_pylist()
+            cut += [{"row": first + i, "column": j, "length": lengths[i].as_py()} for i in long]
+            columns.append(short if long else column)
+        first += batch.num_rows
+        yield pa.RecordBatch.from_arrays(columns, schema=batch.schema)
 
 
 def _groups_holding(metadata: Any, offset: int, limit: int) -> tuple[list[int], int]:
@@ -77,12 +123,13 @@ def _groups_holding(metadata: Any, offset: int, limit: int) -> tuple[list[int], 
 
 
 def csv_chunks(path: Path) -> Iterator[bytes]:
-    """A Parquet table as CSV text (a header, then rows), BATCH_ROWS rows at a time: a row group
-    of wide rows can be gigabytes (read without pre-buffering, nothing is read ahead)."""
+    """A Parquet table as CSV text (a header, then rows), a batch at a time (`batch_rows`): a row
+    group of wide rows can be gigabytes (read without pre-buffering, nothing is read ahead)."""
     import pyarrow.csv as pcsv
 
     source = pq.ParquetFile(path, memory_map=True, pre_buffer=False)
-    for i, batch in enumerate(source.iter_batches(BATCH_ROWS, use_threads=False)):
+    size = batch_rows(source.metadata, list(range(source.metadata.num_row_groups)))
+    for i, batch in enumerate(source.iter_batches(size, use_threads=False)):
         sink = pa.BufferOutputStream()
         pcsv.write_csv(batch, sink, pcsv.WriteOptions(include_header=i == 0))
         yield sink.getvalue().to_pybytes()

@@ -18,6 +18,7 @@ from designer.graphs.serializers import ParamValueField
 from designer.runs import run_rows
 from designer.runs.csv_dialect import AUTO, DECIMALS, SEPARATORS, codec
 from designer.runs.models import Dataset, DatasetVersion, Run, RunStatus, StepRun
+from designer.runs.preview import CELL_CHARS
 from designer.workspaces.serializers import ScalarField, StrictSerializer
 
 DATASET_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,199}$")
@@ -392,6 +393,14 @@ class LogSerializer(serializers.Serializer):
     text = serializers.CharField(help_text="The page's lines as text, stream-prefixed.")
 
 
+class CutCellSerializer(serializers.Serializer):
+    """A cell of a page shown cut: `rows` holds its first 1,000 characters (bytes, if binary)."""
+
+    row = serializers.IntegerField(help_text="The cell's row in this page (0: the first).")
+    column = serializers.IntegerField(help_text="The cell's column (0: the first).")
+    length = serializers.IntegerField(help_text="The whole cell's length in characters (bytes).")
+
+
 class TablePageSerializer(serializers.Serializer):
     """A page of a table: rows from an offset, the column names and the column summary."""
 
@@ -400,6 +409,11 @@ class TablePageSerializer(serializers.Serializer):
     limit = serializers.IntegerField()
     columns = serializers.ListField(child=serializers.CharField())
     rows = serializers.ListField(child=serializers.ListField(child=json_shaped("JsonValue")()))
+    cut = CutCellSerializer(
+        many=True,
+        help_text=f"The cells of `rows` longer than {CELL_CHARS:,} characters, shown cut to "
+        "them (a CSV download has them whole).",
+    )
     summary = json_shaped("TableSummary")(help_text="The whole table's, not the page's.")
 
 

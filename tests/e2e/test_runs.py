@@ -167,6 +167,30 @@ def test_a_python_error_points_at_the_users_line(alice: Page, designer_server: L
     expect(page.get_by_test_id("logs-panel")).to_contain_text("KeyError: 'incme'")
 
 
+LONG_TEXT = (
+    "def azureml_main(df1, df2=None):\n"
+    "    return df1.head(3).assign(note=['abcde' * 1000, 'short', None])\n"
+)
+
+
+def test_a_previewed_long_text_is_shown_cut_saying_its_whole_length(
+    alice: Page, designer_server: LiveServer
+) -> None:
+    page = alice
+    graph = create_graph(page, designer_server, "Long notes", with_script(FIVE_STEPS, LONG_TEXT))
+    run_and_wait(page, designer_server, graph)
+    page.get_by_test_id("node-py").click()
+    page.get_by_test_id("preview-py-result1").click()
+    page.get_by_test_id("preview-rows-tab").click()
+    table = page.get_by_test_id("output-preview").get_by_test_id("preview-table")
+    cut = table.get_by_test_id("cell-cut")
+    expect(cut).to_have_count(1)
+    expect(cut).to_have_text("… 5,000 characters in all")
+    expect(table.locator("tbody tr").first).to_contain_text("abcde" * 200)
+    expect(table.locator("tbody tr").first).not_to_contain_text("abcde" * 201)
+    expect(table.locator("tbody tr").nth(1)).to_contain_text("short")
+
+
 def test_column_pickers_work_before_anything_ran(alice: Page, designer_server: LiveServer) -> None:
     page = alice
     doc = with_script(FIVE_STEPS, "def azureml_main(df1, df2=None):\n    return df1\n")

@@ -12,7 +12,13 @@ from __future__ import annotations
 
 import time
 
+import pytest
+from rest_framework.test import APIClient
+
+from designer.runs.preview import CELL_CHARS
 from tests.e2e.server import LiveServer
+from tests.integration.api.conftest import Team, make_team
+from tests.integration.api.test_runs import chain_document, make_graph, steps, wait_for
 from tests.integration.endpoints.test_live_server import Session
 from tests.integration.test_server_start import run_script, until
 from tests.support.processes import memory_of
@@ -46,7 +52,11 @@ def test_a_page_or_a_csv_of_a_table_of_long_texts_holds_a_batch_of_it_not_the_ta
     page = viewer.call("GET", f"{output}/preview/?offset=20000&limit=2")
     assert page["table"]["total_rows"] == ROWS
     assert [row[0] for row in page["table"]["rows"]] == [20000, 20001]
-    assert page["table"]["rows"][0][1] == "0000020000" * (WIDTH // 10)
+    assert page["table"]["rows"][0][1] == ("0000020000" * (WIDTH // 10))[:CELL_CHARS]
+    assert page["table"]["cut"] == [
+        {"row": 0, "column": 1, "length": WIDTH},
+        {"row": 1, "column": 1, "length": WIDTH},
+    ]
     paged = memory_of(live_designer.process.pid, "VmHWM") - before
     csv = viewer.http.get(f"{live_designer.url}{output}/download/?as=csv", stream=True)
     assert csv.status_code == 200
@@ -56,3 +66,37 @@ def test_a_page_or_a_csv_of_a_table_of_long_texts_holds_a_batch_of_it_not_the_ta
     assert paged < 150 * MB, f"the server grew {paged / MB:.0f} MB for a page of two rows"
     assert downloaded < 300 * MB, f"the server grew {downloaded / MB:.0f} MB for the CSV"
     assert time.monotonic() - started < 30
+
+
+LONG = 100_000  # characters of each text: a page of 1,000 of them was 100 MB of JSON
+LONG_TEXTS = (
+    "import pandas as pd\n\ndef azureml_main(df1, df2=None):\n"
+    f"    return pd.DataFrame({{'n': range(1000), 'text': [f'{{i:05d}}' * {LONG // 5}"
+    " for i in range(1000)]})\n"
+)
+
+
+@pytest.fixture
+def team_tx(transactional_db: None) -> Team:
+    return make_team()
+
+
+def test_a_page_of_long_texts_shows_each_cut_naming_its_length_and_the_csv_keeps_it_whole(
+    team_tx: Team,
+) -> None:
+    editor: APIClient = team_tx.client("editor")
+    graph = make_graph(editor, team_tx.workspace.pk, chain_document(1, LONG_TEXTS))
+    run = wait_for(
+        editor, editor.post(f"/api/graphs/{graph}/runs/", {}, format="json").json()["id"]
+    )
+    assert steps(run)["py"]["status"] == "succeeded", steps(run)["py"]["error"]
+    output = f"/api/runs/{run['id']}/steps/py/outputs/result1"
+    answer = team_tx.client("viewer").get(f"{output}/preview/?limit=1000")
+    assert len(answer.content) < 2 * CELL_CHARS * 1000, len(answer.content)
+    table = answer.json()["table"]
+    assert [row[0] for row in table["rows"]] == list(range(1000))
+    assert table["rows"][7][1] == ("00007" * (LONG // 5))[:CELL_CHARS]
+    assert table["cut"] == [{"row": i, "column": 1, "length": LONG} for i in range(1000)]
+    csv = team_tx.client("viewer").get(f"{output}/download/?as=csv")
+    lines = b"".join(csv.streaming_content).decode().splitlines()
+    assert lines[8] == '7,"' + "00007" * (LONG // 5) + '"'

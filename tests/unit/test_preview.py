@@ -17,7 +17,14 @@ from designer.engine.artifacts import (
     frame_to_parquet,
     summarize_frame,
 )
-from designer.runs.preview import BATCH_ROWS, csv_chunks, table_page
+from designer.runs.preview import (
+    BATCH_BYTES,
+    BATCH_ROWS,
+    CELL_CHARS,
+    batch_rows,
+    csv_chunks,
+    table_page,
+)
 
 ROWS = 2 * PARQUET_ROW_GROUP_ROWS + 1000  # three row groups, the last one short
 
@@ -96,3 +103,35 @@ def test_a_csv_download_is_every_row_once_under_one_header_a_batch_of_rows_at_a_
     assert len(text.splitlines()) == ROWS + 1
     parsed = pd.read_csv(io.StringIO(text))
     pd.testing.assert_frame_equal(parsed, frame)
+
+
+def test_long_text_and_binary_cells_are_cut_and_named_with_their_whole_length(
+    tmp_path: Path,
+) -> None:
+    long = "é" * (CELL_CHARS + 1)  # two bytes a character: cut by characters
+    frame = pd.DataFrame(
+        {
+            "n": range(4),
+            "text": ["short", long, None, "x" * CELL_CHARS],
+            "raw": [b"\x00" * (CELL_CHARS * 3), b"ok", None, b""],
+        }
+    )
+    path = tmp_path / "long.parquet"
+    path.write_bytes(frame_to_parquet(frame))
+    for summary in ({"columns": []}, None):  # stored with its summary, or summarized here
+        page = table_page(path, 1, 3, summary)
+        assert [row[1] for row in page["rows"]] == ["é" * CELL_CHARS, None, "x" * CELL_CHARS]
+        assert page["cut"] == [{"row": 0, "column": 1, "length": CELL_CHARS + 1}]
+    assert table_page(path, 0, 1, {"columns": []})["cut"] == [
+        {"row": 0, "column": 2, "length": CELL_CHARS * 3}
+    ]
+
+
+def test_wide_rows_are_decoded_fewer_at_a_time(tmp_path: Path) -> None:
+    """1 MB a row: BATCH_BYTES of them at a time, for a page and for the CSV."""
+    frame = pd.DataFrame({"text": [f"{i:08d}" + "y" * ((1 << 20) - 8) for i in range(40)]})
+    path = tmp_path / "wide.parquet"
+    path.write_bytes(frame_to_parquet(frame))
+    rows = batch_rows(pq.ParquetFile(path).metadata, [0])
+    assert BATCH_BYTES >> 21 <= rows <= BATCH_BYTES >> 20
+    assert len(list(csv_chunks(path))) == -(-40 // rows)

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from designer.engine import context as engine_context
-from designer.engine.artifacts import frame_to_table, is_dataframe
+from designer.engine.artifacts import MAX_JSON_BYTES, frame_to_table, is_dataframe, json_too_large
 from designer.engine.context import StepContext, StepError
 from designer.modules.sandboxed import run_harness
 from designer.sandbox import Limits
@@ -115,8 +115,12 @@ class SandboxedEntry:
 
 
 def _decode(header: Mapping[str, Any], payload: bytes) -> Any:
+    """An output the sandbox sent; JSON past MAX_JSON_BYTES is refused before it is parsed."""
     if header.get("format") == "arrow":
         return arrow_to_frame(payload)
+    if len(payload) > MAX_JSON_BYTES:
+        port = str(header.get("port"))
+        raise StepError(json_too_large(port, len(payload)), port=port)
     return json.loads(payload)
 
 

@@ -1536,6 +1536,15 @@ export interface components {
          * @enum {string}
          */
         CsvDialectSeparatorEnum: "," | ";" | "tab" | "|";
+        /** @description A cell of a page shown cut: `rows` holds its first 1,000 characters (bytes, if binary). */
+        CutCell: {
+            /** @description The cell's row in this page (0: the first). */
+            row: number;
+            /** @description The cell's column (0: the first). */
+            column: number;
+            /** @description The whole cell's length in characters (bytes). */
+            length: number;
+        };
         /** @description A dataset with its latest version. */
         Dataset: {
             readonly id: number;
@@ -3101,6 +3110,8 @@ export interface components {
             limit: number;
             columns: string[];
             rows: components["schemas"]["JsonValue"][][];
+            /** @description The cells of `rows` longer than 1,000 characters, shown cut to them (a CSV download has them whole). */
+            cut: components["schemas"]["CutCell"][];
             /** @description The whole table's, not the page's. */
             summary: components["schemas"]["TableSummary"];
         };
@@ -8437,6 +8448,15 @@ export interface operations {
             };
             /** @description The object is no longer stored. */
             410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description The request is well-formed but cannot be honoured. */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };

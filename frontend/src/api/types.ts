@@ -56,6 +56,7 @@ export type ColumnSummary = Schemas["ColumnSummary"];
 export type ObjectSummary = Schemas["ObjectSummary"];
 export type OutputPreviewData = Schemas["OutputPreview"];
 export type TablePage = Schemas["TablePage"];
+export type CutCell = Schemas["CutCell"];
 export type LogPage = Schemas["Log"];
 export type GraphDiff = Schemas["Diff"];
 export type NodeChange = Schemas["NodeChange"];

@@ -8,6 +8,7 @@ import { mayEdit, useWorkspace } from "../api/useWorkspace";
 import { AUTO_CHOICES, DECIMALS, ENCODINGS, isCsvFile, readAsText, SEPARATORS, type CsvChoices } from "../datasets/csvDialect";
 import { linkProps } from "../router";
 import { fmt } from "../runs/charts";
+import { PageCell, cutLengths } from "../runs/PageCell";
 import { versionLabel } from "../datasets/versions";
 import { StartedBy } from "../runs/StartedBy";
 import { bytes } from "../ui/bytes";
@@ -163,6 +164,7 @@ export function DatasetsPage({ workspaceId }: { workspaceId: number }) {
     if (preview) document.querySelector('[data-testid="dataset-preview"]')?.scrollIntoView({ block: "start" });
   }, [preview?.dataset.id, preview?.digest]); // eslint-disable-line react-hooks/exhaustive-deps
   const existing = datasets?.find((d) => d.name === (name.trim() || (file ? file.name.replace(/\.[^.]+$/, "").replace(/[^A-Za-z0-9._-]+/g, "_") : "")));
+  const cut = cutLengths(preview?.page.cut ?? []);
   return (
     <Shell crumbs={[{ label: "Workspaces", href: "/" }, { label: workspace?.name ?? "…", href: `/workspaces/${workspaceId}/` }, { label: "Datasets" }]}>
       <div className="content">
@@ -248,7 +250,7 @@ export function DatasetsPage({ workspaceId }: { workspaceId: number }) {
                 </thead>
                 <tbody>
                   {preview.page.rows.map((r, i) => (
-                    <tr key={i}>{r.map((v, j) => <td key={j}>{fmt(v)}</td>)}</tr>
+                    <tr key={i}>{r.map((v, j) => <PageCell key={j} value={v} length={cut.get(`${i}:${j}`)} />)}</tr>
                   ))}
                 </tbody>
               </table>

@@ -7,6 +7,7 @@ import { ConfusionMatrix, CurveChart, Histogram, ScatterChart, fmt } from "./cha
 import { downloads } from "./downloads";
 import { FiguresView, figuresOf } from "./FiguresView";
 import { MatrixView, squareMatrix } from "./MatrixView";
+import { PageCell, cutLengths } from "./PageCell";
 import { metricLabel } from "./metricsTable";
 
 interface Props {
@@ -21,6 +22,7 @@ interface Props {
 interface TablePage {
   columns: string[];
   rows: unknown[][];
+  cut: Map<string, number>;
   total: number;
   offset: number;
 }
@@ -219,7 +221,7 @@ export function OutputPreview({ runId, step, port, output, title, onClose }: Pro
     api
       .get<OutputPreviewData>(`${base}/preview/?offset=${offset}&limit=${PAGE}`, ctrl.signal)
       .then((data) => {
-        if (data.table) setPage({ columns: data.table.columns, rows: data.table.rows, total: data.table.total_rows, offset });
+        if (data.table) setPage({ columns: data.table.columns, rows: data.table.rows, cut: cutLengths(data.table.cut), total: data.table.total_rows, offset });
         else if (data.kind === "json") setValue(asObject(data.value) ?? { value: data.value });
       })
       .catch((err) => {
@@ -278,7 +280,9 @@ export function OutputPreview({ runId, step, port, output, title, onClose }: Pro
                   {page.rows.map((r, i) => (
                     <tr key={i}>
                       <td className="muted">{offset + i + 1}</td>
-                      {r.map((v, j) => <td key={j}>{fmt(v)}</td>)}
+                      {r.map((v, j) => (
+                        <PageCell key={j} value={v} length={page.cut.get(`${i}:${j}`)} />
+                      ))}
                     </tr>
                   ))}
                 </tbody>

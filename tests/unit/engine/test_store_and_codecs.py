@@ -23,7 +23,14 @@ from typing import Any
 
 import pytest
 
-from designer.engine.artifacts import OutputTypeError, decode, encode, summarize_frame
+from designer.engine.artifacts import (
+    MAX_JSON_BYTES,
+    OutputTooLarge,
+    OutputTypeError,
+    decode,
+    encode,
+    summarize_frame,
+)
 from designer.engine.cache import MemoryCache
 from designer.engine.compile import compile_document
 from designer.engine.context import StepError
@@ -34,6 +41,7 @@ from designer.engine.datasets import (
     prune_indexes,
 )
 from designer.engine.execute import execute
+from designer.engine.metrics import MAX_METRICS
 from designer.engine.objectstore import ObjectStore, store_environment
 from designer.engine.registry import Registry
 from designer.engine.runners.local import LocalRunner
@@ -287,6 +295,25 @@ def test_codec_type_errors() -> None:
         encode(lambda: 1, PortType.MODEL)
     with pytest.raises(ValueError):
         decode(b"", "zip")
+
+
+def test_json_outputs_past_their_bounds_are_refused_naming_the_port_and_the_bound() -> None:
+    """Every JSON output (a built-in's, a script's, a custom module's in its container) is
+    checked where it is encoded; the most allowed still encode (decision 0089)."""
+    blob = "x" * (MAX_JSON_BYTES - len('{"blob":""}'))
+    assert encode({"blob": blob}, PortType.METRICS).kind == "json"
+    for port_type in (PortType.METRICS, PortType.ANY):
+        with pytest.raises(
+            OutputTooLarge, match=f"output `out` is {MAX_JSON_BYTES + 1:,} bytes"
+        ) as e:
+            encode({"blob": blob + "x"}, port_type, "out")
+        assert e.value.port == "out"
+    most = {f"m{i}": i for i in range(MAX_METRICS)}
+    assert encode({"metrics": most}, PortType.METRICS).kind == "json"
+    evaluated = {"results": [{"input": "a", "metrics": most}, {"input": "b", "metrics": {"x": 1}}]}
+    with pytest.raises(OutputTooLarge, match=f"holds {MAX_METRICS + 1:,} metrics"):
+        encode(evaluated, PortType.METRICS, "out")
+    assert encode(evaluated, PortType.ANY).kind == "json"  # metrics are counted on Metrics ports
 
 
 def test_figures_are_json_summarised_without_their_images() -> None:
