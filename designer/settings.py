@@ -112,10 +112,15 @@ CHANNEL_LAYERS = {
     if REDIS_URL
     else {"BACKEND": "channels.layers.InMemoryChannelLayer"}
 }
-# Django's cache (the reset mails' throttle, decision 0080): Redis, shared by every process and
-# host, with REDIS_URL; else this one server process's memory
+# Django's cache (the reset mails' throttle, decision 0080; API write rates, 0089): Redis,
+# shared by every process and host, with REDIS_URL; else this one server process's memory
 CACHES = {
-    "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+    "default": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": REDIS_URL,
+        # a Redis that does not answer fails a cache look in a second, not a TCP timeout
+        "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+    }
     if REDIS_URL
     else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
 }

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from django.conf import settings
+from redis import RedisError
 from rest_framework.permissions import SAFE_METHODS
 from rest_framework.request import Request
 from rest_framework.throttling import UserRateThrottle
+
+logger = logging.getLogger(__name__)
 
 
 class WriteRateThrottle(UserRateThrottle):
@@ -23,7 +27,13 @@ class WriteRateThrottle(UserRateThrottle):
         return rate
 
     def allow_request(self, request: Request, view: Any) -> bool:
-        """Whether this request may go on: reads and requests of no user always may."""
+        """Whether this request may go on: reads and requests of no user always may, and so
+        does every request while the cache (Redis) is unreachable: the API goes on answering
+        (what needs Redis refuses with its own 503) rather than fail every write with a 500."""
         if request.method in SAFE_METHODS or not request.user.is_authenticated:
             return True
-        return super().allow_request(request, view)
+        try:
+            return super().allow_request(request, view)
+        except RedisError as exc:
+            logger.warning("API write rates not counted: the cache is unreachable (%s)", exc)
+            return True
