@@ -12,6 +12,7 @@ import pytest
 from django.apps import apps
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from designer.activity.models import Action, ActivityEntry
 from designer.endpoints.models import Endpoint, Invocation
 from designer.runs.models import Dataset
 from tests.integration.endpoints.conftest import Published, key_client, wait_call
@@ -58,6 +59,10 @@ def test_the_list_names_existing_datasets_and_every_unknown_one(published: Publi
     assert kept["status"] == 200 and kept["key_datasets"] == ["kdl-customers", "kdl-regions"]
     viewer = published.team.client("viewer").get(f"/api/endpoints/{published.id}/").json()
     assert viewer["key_datasets"] == ["kdl-customers", "kdl-regions"]
+    logged = ActivityEntry.objects.filter(action=Action.ENDPOINT_CHANGED).latest("pk")
+    assert logged.details["changes"] == {
+        "key_datasets": {"from": [], "to": ["kdl-customers", "kdl-regions"]}
+    }
     assert grant(published, [])["key_datasets"] == []
 
     Endpoint.objects.filter(pk=published.id).update(kind="realtime")  # its calls send rows
