@@ -57,6 +57,8 @@ class Endpoint(models.Model):
         max_length=8, choices=ExtraColumns.choices, default=ExtraColumns.IGNORE
     )
     capture_errors = models.BooleanField(default=False)  # keep failed calls' bodies (capped)
+    # pipeline endpoints: the registered datasets (names) that calls by key may name as inputs
+    key_datasets = models.JSONField(default=list)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )

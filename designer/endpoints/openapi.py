@@ -73,7 +73,8 @@ def _inputs_schema(interface: dict[str, Any]) -> dict[str, Any]:
     }
     schema: dict[str, Any] = {
         "type": "object",
-        "description": "Inputs given as registered datasets (or send files: multipart).",
+        "description": "Inputs given as registered datasets (or send files: multipart). A call "
+        "by key names only the datasets the endpoint grants keys; any other does not exist.",
         "properties": properties,
         "additionalProperties": False,
     }

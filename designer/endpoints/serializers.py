@@ -246,6 +246,11 @@ class EndpointSerializer(serializers.ModelSerializer):
     created_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
     versions = EndpointVersionSerializer(many=True, read_only=True)
     split = serializers.SerializerMethodField()
+    key_datasets = serializers.ListField(
+        child=serializers.CharField(),
+        read_only=True,
+        help_text="Pipeline: the registered datasets that calls by key may name as inputs.",
+    )
     invoke_url = serializers.SerializerMethodField()
 
     class Meta:
@@ -263,6 +268,7 @@ class EndpointSerializer(serializers.ModelSerializer):
             "split",
             "extra_columns",
             "capture_errors",
+            "key_datasets",
             "versions",
             "invoke_url",
             "created_by",
@@ -346,6 +352,13 @@ class EndpointUpdateSerializer(StrictSerializer):
     extra_columns = serializers.ChoiceField(choices=ExtraColumns.choices, required=False)
     capture_errors = serializers.BooleanField(
         required=False, help_text="Real-time: keep failed calls' bodies (4 KB each) for the page."
+    )
+    key_datasets = serializers.ListField(
+        child=serializers.CharField(max_length=200),
+        max_length=1000,
+        required=False,
+        help_text="Pipeline: the registered datasets of the workspace that calls by key may name "
+        "as inputs (the whole list; members and schedules name any).",
     )
 
     def validate(self, attrs: dict[str, Any]) -> dict[str, Any]:

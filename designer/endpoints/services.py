@@ -50,7 +50,7 @@ from designer.realtime.broadcast import disconnect_endpoint_key
 from designer.runs import dataset_services, room
 from designer.runs import services as run_services
 from designer.runs.inference import build_document_scorer
-from designer.runs.models import DatasetVersion
+from designer.runs.models import Dataset, DatasetVersion
 from designer.serving.scorer import Scorer
 from designer.workspaces.models import Workspace
 
@@ -269,6 +269,7 @@ def _numbered(endpoint: Endpoint, changes: dict[str, Any], field: str) -> dict[s
 
 
 REALTIME_ONLY = ("split", "extra_columns", "capture_errors")
+PIPELINE_ONLY = ("key_datasets",)
 
 
 def _invalid(field: str, message: str) -> ApiError:
@@ -292,18 +293,52 @@ def _settings(endpoint: Endpoint) -> dict[str, Any]:
         else {"version": split.number, "percent": endpoint.split_percent},
         "extra_columns": endpoint.extra_columns,
         "capture_errors": endpoint.capture_errors,
+        "key_datasets": endpoint.key_datasets,
     }
+
+
+def _key_datasets(endpoint: Endpoint, names: list[str]) -> list[str]:
+    """The datasets granted to keys, sorted once each; 400 naming every one the workspace lacks."""
+    wanted = sorted(set(names))
+    known = set(
+        Dataset.objects.filter(workspace_id=endpoint.workspace_id, name__in=wanted).values_list(
+            "name", flat=True
+        )
+    )
+    unknown = [name for name in wanted if name not in known]
+    if unknown:
+        problems = [
+            {
+                "field": "key_datasets",
+                "code": "not_found",
+                "message": f"there is no dataset named {name!r}",
+            }
+            for name in unknown
+        ]
+        raise ApiError(
+            400,
+            "invalid",
+            "key_datasets: " + "; ".join(p["message"] for p in problems),
+            problems,
+        )
+    return wanted
 
 
 @transaction.atomic
 def update_endpoint(endpoint: Endpoint, actor: Any, **changes: Any) -> Endpoint:
     """Change an endpoint: description, enabled flag, default version (a version number); for
     a real-time endpoint also the split ({version, percent} or None), extra_columns and
-    capture_errors. Making the split's version the default ends the split (a promotion)."""
+    capture_errors; for a pipeline endpoint the datasets calls by key may name (key_datasets).
+    Making the split's version the default ends the split (a promotion)."""
     realtime = endpoint.kind == EndpointKind.REALTIME
     for field in REALTIME_ONLY:
         if field in changes and not realtime:
             raise _invalid(field, "only real-time endpoints have it")
+    for field in PIPELINE_ONLY:
+        if field in changes and realtime:
+            raise _invalid(field, "only pipeline endpoints have it")
+    if "key_datasets" in changes:
+        changes["key_datasets"] = _key_datasets(endpoint, changes["key_datasets"])
     changes = _numbered(endpoint, changes, "default_version")
     if "split" in changes:
         split = changes.pop("split")
@@ -480,22 +515,27 @@ def call_origin(endpoint: Endpoint, caller: Caller) -> dict[str, Any]:
     }
 
 
-def readable_by(caller: Caller, workspace_id: int, name: str) -> Callable[[str], bool] | None:
-    """Which versions of dataset `name` a caller may name as an input (None: every version).
+def readable_by(caller: Caller, endpoint: Endpoint, name: str) -> Callable[[str], bool] | None:
+    """Which versions of dataset `name` a caller of `endpoint` may name as an input (None: every
+    version).
 
-    A member or a schedule reads the workspace's datasets. A key reads them too, except the
-    files other callers sent (versions a call sent, as `endpoint.<endpoint>.<input>`): those
-    exist for it only when one of its own calls sent them. A key reads only the calls it made.
+    A member or a schedule reads the workspace's datasets. A key reads the datasets the endpoint
+    grants keys (`key_datasets`, decision 0093) except the files other callers sent (versions a
+    call sent, as `endpoint.<endpoint>.<input>`), and the files its own calls sent: a key reads
+    only the calls it made.
     """
     if caller.key is None:
         return None
     sent = dict(
-        DatasetVersion.objects.filter(dataset__workspace_id=workspace_id, dataset__name=name)
+        DatasetVersion.objects.filter(
+            dataset__workspace_id=endpoint.workspace_id, dataset__name=name
+        )
         .exclude(origin={})
         .values_list("digest", "origin")
     )
+    granted = name in endpoint.key_datasets
     if not sent:
-        return None
+        return lambda digest: granted
     endpoints = {origin.get("endpoint") for origin in sent.values()}
     calls = Invocation.objects.filter(key=caller.key, endpoint_id__in=endpoints)
     own = {
@@ -504,7 +544,7 @@ def readable_by(caller: Caller, workspace_id: int, name: str) -> Callable[[str],
         for given in (inputs or {}).values()
         if given.get("source") == "file" and given.get("dataset") == name
     }
-    return lambda digest: digest not in sent or digest in own
+    return lambda digest: digest in own or (granted and digest not in sent)
 
 
 def _resolve_inputs(
@@ -548,7 +588,7 @@ def _resolve_inputs_in(
     problems = []
     for name, ref in sorted(datasets.items()):
         try:
-            readable = readable_by(caller, endpoint.workspace_id, ref["dataset"])
+            readable = readable_by(caller, endpoint, ref["dataset"])
             _, digest = store.read(ref["dataset"], ref.get("version"), readable=readable)
         except DatasetNotFound as exc:
             problems.append(

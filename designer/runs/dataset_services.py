@@ -356,6 +356,17 @@ def _schedules_reading(dataset: Dataset) -> list[tuple[int, str]]:
     ]
 
 
+def _ungrant(dataset: Dataset) -> None:
+    """Take a deleted dataset off the endpoints that grant it to keys: a dataset made later
+    under its name is not granted with it (decision 0093)."""
+    from designer.endpoints.models import Endpoint  # the endpoints app builds on runs
+
+    for endpoint in Endpoint.objects.filter(workspace_id=dataset.workspace_id):
+        if dataset.name in endpoint.key_datasets:
+            endpoint.key_datasets = [n for n in endpoint.key_datasets if n != dataset.name]
+            endpoint.save(update_fields=["key_datasets"])
+
+
 def sync_from_store(workspace_id: int) -> None:
     """Index versions that steps wrote straight into the store (e.g. an "export dataset" step),
     with the run step each names as its writer."""
@@ -427,6 +438,7 @@ def delete_dataset(dataset: Dataset, actor: Any, archive: bool = False) -> None:
     store, name = store_for(dataset.workspace_id), dataset.name
     with transaction.atomic():
         _dataset_entry(dataset, actor, Action.DATASET_DELETED)
+        _ungrant(dataset)
         dataset.delete()
         transaction.on_commit(lambda: store.delete(name))
         transaction.on_commit(lambda: room.changed(dataset.workspace_id))

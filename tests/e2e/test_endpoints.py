@@ -158,3 +158,49 @@ def test_a_schedule_reads_a_registered_dataset_into_a_required_input(
     assert f"is read by schedule {schedule['id']} of endpoint nightly-filter" in dialogs[1]
     assert "?archive=1" not in dialogs[1], dialogs[1]  # the API's way out is not the page's
     expect(page.get_by_test_id("delete-dataset-nightly-rows")).to_be_visible()  # still listed
+
+
+def test_an_editor_grants_keys_a_dataset_on_the_endpoints_page(
+    alice: Page, designer_server: LiveServer
+) -> None:
+    page = alice
+    graph = create_graph(page, designer_server, "Key datasets", scoring_document())
+    upload_dataset(page, designer_server, "granted-rows", b"a,b\n1,x\n-2,y\n")
+    endpoint = api(
+        page,
+        designer_server,
+        "POST",
+        f"/api/workspaces/{designer_server.workspace}/endpoints/",
+        {"name": "key-datasets", "graph": graph},
+    )
+    key = api(
+        page,
+        designer_server,
+        "POST",
+        f"/api/workspaces/{designer_server.workspace}/endpoint-keys/",
+        {"name": "customer", "endpoint": endpoint["id"]},
+    )["key"]
+
+    def call() -> requests.Response:
+        return requests.post(
+            f"{designer_server.url}/api/endpoints/{endpoint['id']}/invoke/",
+            headers={"Authorization": f"Bearer {key}"},
+            json={
+                "parameters": {"where": "a > 0"},
+                "inputs": {"rows": {"dataset": "granted-rows"}},
+            },
+            timeout=30,
+        )
+
+    assert call().status_code == 400  # a new endpoint grants keys no dataset
+    page.goto(f"{designer_server.url}/endpoints/{endpoint['id']}/")
+    panel = page.get_by_test_id("key-datasets-panel")
+    expect(panel.get_by_test_id("key-datasets-none")).to_be_visible()
+    panel.get_by_test_id("key-dataset-choice").select_option("granted-rows")
+    panel.get_by_test_id("key-dataset-grant").click()
+    expect(panel.get_by_test_id("key-dataset")).to_have_text(re.compile(r"granted-rows\s*Remove"))
+    assert call().status_code == 202
+
+    panel.get_by_role("button", name="Stop granting granted-rows").click()
+    expect(panel.get_by_test_id("key-datasets-none")).to_be_visible()
+    assert call().status_code == 400

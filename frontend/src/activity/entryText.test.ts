@@ -40,6 +40,13 @@ describe("entryText", () => {
     );
   });
 
+  it("lists the datasets an endpoint grants keys as names", () => {
+    const changes = { key_datasets: { from: [], to: ["customers", "regions"] } };
+    expect(entryText(entry({ action: "endpoint_changed", target_kind: "endpoint", target_name: "churn", details: { changes } }))).toBe(
+      "alice changed endpoint churn: key datasets none → customers, regions",
+    );
+  });
+
   it("names a schedule's changed parameters without their values", () => {
     const changes = { cron: { from: "0 6 * * *", to: "0 7 * * *" }, parameters: {} };
     const text = entryText(entry({ action: "schedule_changed", target_kind: "schedule", target_name: "0 7 * * * (UTC)", details: { endpoint_name: "churn", changes } }));

@@ -34,6 +34,7 @@ function actorOf(entry: ActivityEntry): string {
 
 function value(v: unknown): string {
   if (v === null || v === undefined || v === "") return "none";
+  if (Array.isArray(v)) return v.length ? v.map(String).join(", ") : "none";
   if (typeof v === "object" && "version" in v && "percent" in v) return `v${String(v.version)} at ${String(v.percent)}%`;
   if (typeof v === "object") return JSON.stringify(v);
   return String(v);

@@ -1714,6 +1714,8 @@ export interface components {
             readonly split: components["schemas"]["Split"] | null;
             extra_columns: components["schemas"]["ExtraColumnsEnum"];
             capture_errors: boolean;
+            /** @description Pipeline: the registered datasets that calls by key may name as inputs. */
+            readonly key_datasets: string[];
             readonly versions: components["schemas"]["EndpointVersion"][];
             /**
              * @description Where a call of the default version goes: the scoring service for a real-time
@@ -1741,6 +1743,8 @@ export interface components {
             extra_columns?: components["schemas"]["ExtraColumnsEnum"];
             /** @description Real-time: keep failed calls' bodies (4 KB each) for the page. */
             capture_errors?: boolean;
+            /** @description Pipeline: the registered datasets of the workspace that calls by key may name as inputs (the whole list; members and schedules name any). */
+            key_datasets?: string[];
         };
         /** @description One version of an endpoint: the graph version it pins and its interface. */
         EndpointVersion: {

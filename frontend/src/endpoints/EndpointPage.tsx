@@ -1,4 +1,4 @@
-// One endpoint: versions and default, enable, examples to copy, keys; a pipeline endpoint's schedules and call history,
+// One endpoint: versions and default, enable, examples to copy, keys; a pipeline endpoint's datasets keys may read, schedules and call history,
 // a real-time endpoint's traffic split, "try it" box and monitoring.
 import { useCallback, useEffect, useRef, useState } from "react";
 import { api, errorMessage, items } from "../api/client";
@@ -13,6 +13,7 @@ import { useToast } from "../ui/toasts";
 import { usePagedList } from "../ui/usePagedList";
 import { CallsChart } from "./CallsChart";
 import { curlExample, pythonExample, realtimeCurlExample, realtimePythonExample } from "./examples";
+import { KeyDatasetsPanel } from "./KeyDatasetsPanel";
 import { KeysPanel } from "./KeysPanel";
 import { MonitoringPanel } from "./MonitoringPanel";
 import { SchedulesPanel } from "./SchedulesPanel";
@@ -193,6 +194,7 @@ export function EndpointPage({ endpointId }: { endpointId: number }) {
           {!freshKey && <p className="muted small">Create a key below and the examples use it.</p>}
         </section>
         {scoring && <TryItPanel endpoint={endpoint} scoring={scoring} freshKey={freshKey} onCalled={() => setTried((n) => n + 1)} />}
+        {!realtime && <KeyDatasetsPanel endpoint={endpoint} canEdit={canEdit} change={change} />}
         {canEdit && <KeysPanel workspaceId={endpoint.workspace} endpoints={siblings} endpoint={endpoint} onCreated={setFreshKey} />}
         {realtime && <MonitoringPanel endpointId={endpoint.id} refresh={tried} />}
         {!realtime && <SchedulesPanel endpoint={endpoint} canEdit={canEdit} />}

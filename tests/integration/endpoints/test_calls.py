@@ -476,6 +476,10 @@ def test_a_dataset_a_call_read_or_a_schedule_reads_is_archived_not_deleted(
         format="multipart",
     ).json()
     dataset = {"id": Dataset.objects.get(name="nightly-rows").pk}
+    granted = editor.patch(
+        f"/api/endpoints/{published.id}/", {"key_datasets": ["nightly-rows"]}, "json"
+    )
+    assert granted.status_code == 200, granted.json()
     caller = key_client(published.key)
     call = invoke(
         caller,
