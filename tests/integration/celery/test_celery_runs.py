@@ -168,6 +168,17 @@ def fan_out_document(scripts: int, seconds: float) -> dict[str, Any]:
     return document
 
 
+def fan_out_holding(client: Any, graph: int, processes: int) -> int:
+    """Start a run of a `fan_out_document` graph: its id once `processes` of its scripts run."""
+    run_id = int(client.post(f"/api/graphs/{graph}/runs/", {}, format="json").json()["id"])
+    deadline = time.monotonic() + 60
+    running = StepRun.objects.filter(run_id=run_id, status="running", key__startswith="py")
+    while running.count() < processes:  # a query each time
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    return run_id
+
+
 @pytest.mark.parametrize("seconds", [1, 4])
 def test_a_run_started_meanwhile_gets_the_first_worker_a_wide_fan_out_frees(
     team_tx: Team, seconds: int
@@ -182,11 +193,7 @@ def test_a_run_started_meanwhile_gets_the_first_worker_a_wide_fan_out_frees(
     quick = make_graph(
         outsider, team_tx.foreign.pk, chain_document(1, SLEEPING_SCRIPT.format(seconds=0))
     )
-    fan = editor.post(f"/api/graphs/{wide}/runs/", {}, format="json").json()["id"]
-    deadline = time.monotonic() + 60
-    while StepRun.objects.filter(run_id=fan, status="running", key__startswith="py").count() < 2:
-        assert time.monotonic() < deadline
-        time.sleep(0.05)
+    fan = fan_out_holding(editor, wide, processes=2)
     other = outsider.post(f"/api/graphs/{quick}/runs/", {"bypass_cache": True}, format="json")
     other_id = other.json()["id"]
     assert wait_for(outsider, other_id, timeout=120)["status"] == "succeeded"
@@ -208,11 +215,7 @@ def test_a_fan_out_started_later_gets_its_share_of_a_cluster_another_fan_out_hol
     editor, outsider = team_tx.client("editor"), team_tx.client("outsider")
     wide = make_graph(editor, team_tx.workspace.pk, fan_out_document(12, seconds=2))
     later = make_graph(outsider, team_tx.foreign.pk, fan_out_document(4, seconds=2))
-    fan = editor.post(f"/api/graphs/{wide}/runs/", {}, format="json").json()["id"]
-    deadline = time.monotonic() + 60
-    while StepRun.objects.filter(run_id=fan, status="running", key__startswith="py").count() < 4:
-        assert time.monotonic() < deadline
-        time.sleep(0.05)
+    fan = fan_out_holding(editor, wide, processes=4)
     other = outsider.post(f"/api/graphs/{later}/runs/", {"bypass_cache": True}, format="json")
     other_id = other.json()["id"]
     assert wait_for(outsider, other_id, timeout=120)["status"] == "succeeded"
