@@ -15,7 +15,7 @@ from playwright.sync_api import Browser, Locator, Page, expect
 
 from tests.e2e.conftest import api, new_context, sign_in, upload_dataset
 from tests.e2e.server import ROOT, LiveServer
-from tests.e2e.test_authoring import wires
+from tests.e2e.test_authoring import saved_wires, wires
 from tests.e2e.test_editor import (
     FIVE_STEPS,
     create_graph,
@@ -305,14 +305,7 @@ def test_a_pipeline_is_built_wired_and_run_with_the_keyboard_alone(
     page.keyboard.press("Control+Shift+z")
     assert wires(page) == pipeline
     wait_saved(page)
-    draft = api(page, server, "GET", f"/api/graphs/{graph}/")["draft"]
-    assert (
-        sorted(
-            f"{e['source']['node']}.{e['source']['port']}>{e['target']['node']}.{e['target']['port']}"
-            for e in draft["edges"]
-        )
-        == pipeline
-    )
+    assert saved_wires(page, server, graph) == pipeline
 
     # Ctrl+Enter runs it; every step succeeds (or is reused from another test's same steps).
     page.keyboard.press("Control+Enter")
@@ -452,14 +445,7 @@ def test_a_wire_is_moved_and_modules_put_into_wires_with_the_keyboard_alone(
     page.keyboard.press("Control+Shift+z")
     assert wires(page) == moved
     wait_saved(page)
-    draft = api(page, server, "GET", f"/api/graphs/{graph}/")["draft"]
-    assert (
-        sorted(
-            f"{e['source']['node']}.{e['source']['port']}>{e['target']['node']}.{e['target']['port']}"
-            for e in draft["edges"]
-        )
-        == moved
-    )
+    assert saved_wires(page, server, graph) == moved
 
     # A new module into the focused wire: focus lands on it (the wire is gone).
     page.keyboard.press("w")

@@ -36,13 +36,22 @@ def document(nodes: list[dict[str, Any]], edges: list[dict[str, Any]], **paramet
     }
 
 
-def wires(page: Page) -> list[str]:
-    """The page's document's wires as "node.port>node.port", sorted."""
-    doc = page.evaluate("window.designerDocument()")
+def wire_names(document: dict[str, Any]) -> list[str]:
+    """A graph document's wires as "node.port>node.port", sorted."""
     return sorted(
         f"{e['source']['node']}.{e['source']['port']}>{e['target']['node']}.{e['target']['port']}"
-        for e in doc["edges"]
+        for e in document["edges"]
     )
+
+
+def wires(page: Page) -> list[str]:
+    """The page's document's wires (`wire_names`)."""
+    return wire_names(page.evaluate("window.designerDocument()"))
+
+
+def saved_wires(page: Page, server: LiveServer, graph: int) -> list[str]:
+    """The saved draft's wires (`wire_names`), read through the API."""
+    return wire_names(api(page, server, "GET", f"/api/graphs/{graph}/")["draft"])
 
 
 def middle(locator: Locator) -> tuple[float, float]:
