@@ -1,13 +1,16 @@
 """Passwords: Django's change and reset views, the reset only on a server that sends mail.
 
-A reset mails an account at most once per RESET_MAIL_SECONDS (Django's cache: shared through
-Redis when REDIS_URL is set, else the one server process's memory), sends from one background
+A reset mails an address at most once per RESET_MAIL_SECONDS (Django's cache: shared through
+Redis when REDIS_URL is set, else the one server process's memory; while Redis is unreachable
+the page answers 503 and sends nothing), sends from one background
 thread (an address with an account is answered about as fast as one without), links to
 DESIGNER_PUBLIC_URL when set, and lifts the sign-in lockout of the username it reset.
 """
 
 from __future__ import annotations
 
+import hashlib
+import logging
 from collections.abc import Callable, Iterator
 from functools import wraps
 from typing import Any
@@ -20,27 +23,29 @@ from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
+from redis import RedisError
 
 from designer.notifications import outbox
 from designer.notifications.sender import mail_on
 
-RESET_MAIL_SECONDS = 300  # an account gets at most one reset mail in this time
+logger = logging.getLogger(__name__)
+RESET_MAIL_SECONDS = 300  # an address gets at most one reset mail in this time
 
 
-def throttle_key(user_id: int) -> str:
-    """The cache key that holds back an account's next reset mail."""
-    return f"password-reset-mail:{user_id}"
+def throttle_key(email: str) -> str:
+    """The cache key that holds back the next reset mail to an address (in any letter case)."""
+    return "password-reset-mail:" + hashlib.sha256(email.casefold().encode()).hexdigest()
 
 
 class ResetForm(PasswordResetForm):
-    """Django's reset form, throttled per account, its mail sent from the background thread."""
+    """Django's reset form, throttled per address, its mail sent from the background thread."""
 
     def get_users(self, email: str) -> Iterator[Any]:
-        """The active accounts with a usable password at this address (Django's choice) that
-        had no reset mail in the last RESET_MAIL_SECONDS."""
-        for user in super().get_users(email):
-            if cache.add(throttle_key(user.pk), True, RESET_MAIL_SECONDS):
-                yield user
+        """The active accounts with a usable password at this address (Django's choice), none
+        when the address had a reset mail asked for in the last RESET_MAIL_SECONDS. Every address
+        is counted, with an account or not, so that no answer tells which have one."""
+        if cache.add(throttle_key(email), True, RESET_MAIL_SECONDS):
+            yield from super().get_users(email)
 
     def send_mail(
         self,
@@ -69,6 +74,20 @@ class ResetForm(PasswordResetForm):
             to_email,
             html_email_template_name,
         )
+
+
+class ResetView(auth_views.PasswordResetView):
+    """Django's reset page; while the cache that throttles its mails is unreachable it sends
+    nothing and answers 503, saying to try again in a few minutes (not a 500)."""
+
+    form_class = ResetForm
+
+    def form_valid(self, form: PasswordResetForm) -> HttpResponse:
+        try:
+            return super().form_valid(form)
+        except RedisError as exc:
+            logger.warning("no reset mail sent: the cache is unreachable (%s)", exc)
+            return render(self.request, "registration/password_reset_unavailable.html", status=503)
 
 
 class ResetConfirmView(auth_views.PasswordResetConfirmView):

@@ -7,7 +7,7 @@ from django.urls import path
 from designer.accounts.sign_in import SignInView, enter_code
 from designer.notifications.sender import mail_on
 from designer.pages import views
-from designer.pages.passwords import RESET_MAIL_SECONDS, ResetConfirmView, ResetForm, needs_mail
+from designer.pages.passwords import RESET_MAIL_SECONDS, ResetConfirmView, ResetView, needs_mail
 
 urlpatterns = [
     path(
@@ -36,8 +36,7 @@ urlpatterns = [
     path(
         "accounts/password/reset/",
         needs_mail(
-            auth_views.PasswordResetView.as_view(
-                form_class=ResetForm,
+            ResetView.as_view(
                 template_name="registration/password_reset.html",
                 subject_template_name="registration/password_reset_subject.txt",
                 email_template_name="registration/password_reset_mail.txt",

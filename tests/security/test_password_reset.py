@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+import socket
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -98,6 +99,33 @@ def test_a_used_link_and_every_older_one_stop_working(inbox: Inbox, monkeypatch:
         answer = set_password(link, "the attacker's own 1")
         assert "This link does not work" in answer.content.decode()
     assert can_sign_in("victim", NEW)
+
+
+def test_while_the_cache_is_unreachable_every_address_gets_the_same_503_and_no_mail(
+    inbox: Inbox, settings: Any
+) -> None:
+    user("victim")
+    working = settings.CACHES
+    with socket.socket() as closed:  # a port nothing listens on: Redis down
+        closed.bind(("127.0.0.1", 0))
+        port = closed.getsockname()[1]
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": f"redis://127.0.0.1:{port}/0",
+            "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1},
+        }
+    }
+    answers = [
+        Client().post("/accounts/password/reset/", {"email": address})
+        for address in ("victim@example.com", "nobody@example.com")
+    ]
+    assert [answer.status_code for answer in answers] == [503, 503]
+    assert answers[0].content == answers[1].content  # nothing tells which has an account
+    assert "Nothing was sent; try again in a few minutes" in answers[0].content.decode()
+    settings.CACHES = working
+    assert mails_before_a_barrier(inbox) == []
+    mailed_link(inbox, "victim@example.com")  # once it is back, the victim's reset works
 
 
 class SlowInbox(Inbox):
