@@ -49,13 +49,18 @@ REASON_GONE = "ran: earlier result is no longer in the store"
 
 @dataclass(frozen=True)
 class CacheEntry:
-    """A cached result: the outputs a fingerprint produced, and the run that produced them."""
+    """A cached result: the outputs a fingerprint produced, and the run that produced them.
+
+    `outputs_json`, when known, is the canonical JSON of the outputs' records (the worker that
+    made them encodes it), which an index writes instead of encoding them again.
+    """
 
     fingerprint: str
     run_id: str
     node: str
     outputs: dict[str, OutputRecord]
     created: float = 0.0
+    outputs_json: str = field(default="", compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -282,7 +287,8 @@ class FileCache:
                     e.fingerprint,
                     e.run_id,
                     e.node,
-                    canonical_json({k: v.to_dict() for k, v in e.outputs.items()}),
+                    e.outputs_json
+                    or canonical_json({k: o.to_dict() for k, o in e.outputs.items()}),
                     e.created or now,
                 )
                 for e in entries.values()
@@ -807,11 +813,15 @@ def record_success(
     outputs: Mapping[str, OutputRecord],
     run_id: str,
     scope: str | None,
+    outputs_json: str = "",
 ) -> None:
-    """Store a step's fresh result under its fingerprint and remember its material in `scope`."""
+    """Store a step's fresh result under its fingerprint and remember its material in `scope`
+    (`outputs_json`, when known, is the canonical JSON of the outputs' records)."""
     if cache.bypass:
         return
-    entry = CacheEntry(decision.fingerprint, run_id, decision.step, dict(outputs), time.time())
+    entry = CacheEntry(
+        decision.fingerprint, run_id, decision.step, dict(outputs), time.time(), outputs_json
+    )
     previous = Previous(decision.fingerprint, decision.material, run_id, decision.material_json)
     if isinstance(cache, FileCache):
         cache.record(entry, scope, previous)

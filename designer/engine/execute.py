@@ -53,7 +53,7 @@ class RunnerLauncher:
         min_free: int = 0,
     ):
         self.plan = plan
-        self.steps: dict[str, dict[str, Any]] = {}  # step dicts, made once per run when needed
+        self.steps: dict[str, dict[str, Any]] = {}  # task forms, made once per run when needed
         self.runner = runner
         self.run_id = run_id
         self.store_root = os.fspath(store.root)
@@ -66,10 +66,10 @@ class RunnerLauncher:
         )
 
     def step(self, key: str) -> dict[str, Any]:
-        """The step's plain form, made on its first launch (a reused step never needs one)."""
+        """The step's task form, made on its first launch (a reused step never needs one)."""
         known = self.steps.get(key)
         if known is None:
-            known = self.steps[key] = self.plan.step(key).to_dict()
+            known = self.steps[key] = self.plan.step(key).task_form()
         return known
 
     def task(self, task: Task) -> dict[str, Any]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+from collections.abc import Callable
 from typing import Any
 
 _ENCODER = json.JSONEncoder(
@@ -30,10 +31,9 @@ def canonical_json(value: Any) -> str:
     return "".join(encode(value, 0))
 
 
-def json_text(text: str) -> str:
-    """A string as a JSON string, exactly as `canonical_json` writes it (inside any value)."""
-    encoded: str = _ENCODE_STRING(text)
-    return encoded
+# A string as a JSON string, exactly as `canonical_json` writes it (inside any value): the
+# encoder's own C function, called with no Python frame around it (a fingerprint makes ~12).
+json_text: Callable[[str], str] = _ENCODE_STRING
 
 
 def same_json(a: Any, b: Any) -> bool:

@@ -617,13 +617,15 @@ class RunMachine:
         send one to wait behind the running step it reads (its only unfinished upstream)."""
         if not self.speculating:
             return
-        behind: set[str] = set()  # running tasks tried: one task at most waits behind each
+        behind: set[str] = set()  # running steps tried: one task at most waits behind each
         refused: set[frozenset[str]] = set()  # in-memory sources no worker can be given now
         for key in sorted(set(candidates), key=self.position.__getitem__):
-            if not self._room():
-                return
             if self.statuses[key] is not StepStatus.PENDING or key in self.speculation:
                 continue
+            if self.unfinished[key] > len(self.provisional) + 1:
+                continue  # more upstream steps unfinished than held and one running (a fan-in)
+            if not self._room():
+                return
             step = self.plan.step(key)
             running: tuple[str, str] | None = None  # the one upstream step running, its task
             held: set[str] = set()  # the upstream steps whose outputs a worker holds
@@ -633,13 +635,13 @@ class RunMachine:
                 if dep in self.provisional:
                     held.add(dep)
                     continue
-                task_id = None if running else self._running_task(dep)
-                if task_id is None or task_id in behind:
+                task_id = None if running or dep in behind else self._running_task(dep)
+                if task_id is None:
                     break
                 running = (dep, task_id)
             else:
                 if running:
-                    behind.add(running[1])
+                    behind.add(running[0])
                     self._place(key, step, running)
                     continue
                 # refused once, refused for every step reading the same (a fan-out's middles)
@@ -831,7 +833,9 @@ class RunMachine:
         self.record_and_tell(
             key,
             outputs,
-            lambda: record_success(self.cache, decision, outputs, self.run_id, self.scope),
+            lambda: record_success(
+                self.cache, decision, outputs, self.run_id, self.scope, data.get("outputs_json", "")
+            ),
         )
         self.emit(
             EventType.STEP_SUCCEEDED,

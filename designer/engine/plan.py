@@ -20,7 +20,7 @@ from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import Any, Literal
 
-from designer.engine.hashing import canonical_json
+from designer.engine.hashing import canonical_json, json_text
 from designer.engine.schema import closed_object
 from designer.engine.types import PortType
 
@@ -97,12 +97,35 @@ class Step:
         implementation digest, environment and params, encoded once (cache.keyed builds its
         fingerprint and material texts around them)."""
         own = (self.module, self.implementation_digest, self.environment_fingerprint)
-        module, implementation, environment = map(canonical_json, own)
-        return module, implementation, environment, canonical_json(self.params_json)
+        module, implementation, environment = map(json_text, own)  # texts: JSON strings
+        return module, implementation, environment, json_text(self.params_json)
 
     def output(self, port: str) -> OutputPort | None:
         """Return the output port with this name, or None."""
         return next((o for o in self.outputs if o.port == port), None)
+
+    def environment(self) -> dict[str, Any]:
+        """The environment's JSON-ready form: its image (and the image's id, once built) and
+        requirements."""
+        return {
+            "image": self.environment_image,
+            "requirements": list(self.environment_requirements),
+            **({"image_id": self.environment_image_id} if self.environment_image_id else {}),
+        }
+
+    def task_form(self) -> dict[str, Any]:
+        """What a worker reads of the step (worker.make_task), and a runner choosing its image:
+        no wiring, and the params as their JSON text, decoded where the step runs."""
+        return {
+            "key": self.key,
+            "module": self.module,
+            "implementation": self.implementation,
+            "implementation_digest": self.implementation_digest,
+            "environment": self.environment(),
+            "params_json": self.params_json,
+            "outputs": [{"port": o.port, "type": o.type.value} for o in self.outputs],
+            "label": self.label,
+        }
 
     def to_dict(self) -> dict[str, Any]:
         """Return the JSON-ready form."""
@@ -111,11 +134,7 @@ class Step:
             "module": self.module,
             "implementation": self.implementation,
             "implementation_digest": self.implementation_digest,
-            "environment": {
-                "image": self.environment_image,
-                "requirements": list(self.environment_requirements),
-                **({"image_id": self.environment_image_id} if self.environment_image_id else {}),
-            },
+            "environment": self.environment(),
             "deterministic": self.deterministic,
             "mode": self.mode,
             "params": json.loads(self.params_json),

@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import contextlib
 import importlib
+import json
 import os
 import re
 import shutil
@@ -61,7 +62,7 @@ from designer.engine.context import DatasetStore, StepError
 from designer.engine.datasets import StoredDatasets
 from designer.engine.derived import Derivation, Hint, derive
 from designer.engine.diskspace import DiskNearlyFull
-from designer.engine.hashing import sha256_hex
+from designer.engine.hashing import canonical_json, sha256_hex
 from designer.engine.held import (
     Parents,
     ProvisionalMissing,
@@ -90,13 +91,13 @@ def make_task(
     workdir: str | os.PathLike[str] | None = None,
     min_free: int = 0,
 ) -> dict[str, Any]:
-    """Build the plain-data task for `run_step` (inputs as in cache.Decision.inputs); the step
-    fails rather than store outputs that would leave less than `min_free` bytes of a folder
-    store's disk free."""
+    """Build the plain-data task for `run_step` (a step as a Step or its `task_form`; inputs as
+    in cache.Decision.inputs); the step fails rather than store outputs that would leave less
+    than `min_free` bytes of a folder store's disk free."""
     return {
         "run_id": run_id,
         "attempt": attempt,
-        "step": step.to_dict() if isinstance(step, Step) else dict(step),
+        "step": step.task_form() if isinstance(step, Step) else dict(step),
         "inputs": {k: None if v is None else dict(v) for k, v in inputs.items()},
         "store": os.fspath(store),
         "datasets": datasets,
@@ -224,21 +225,11 @@ class _StepView:
         self.module: str = data["module"]
         self.implementation: str = data["implementation"]
         self.digest: str = data["implementation_digest"]
-        self.params: dict[str, Any] = _fresh(data["params"])
+        self.params: dict[str, Any] = json.loads(data["params_json"])  # its own copy
         self.label: str = data.get("label", "")
         self.outputs: list[tuple[str, PortType]] = [
             (o["port"], PortType(o["type"])) for o in data["outputs"]
         ]
-
-
-def _fresh(value: Any) -> Any:
-    """A copy of JSON data (params), so that a module changing what it got changes nothing
-    else (copy.deepcopy's memo and dispatch cost more than the copy of a small dict)."""
-    if isinstance(value, dict):
-        return {key: _fresh(item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [_fresh(item) for item in value]
-    return value
 
 
 class WorkerContext:
@@ -475,6 +466,7 @@ def stored_result(
         fields = store()
     except Exception as exc:
         return storing_failure(exc, started)
+    fields["outputs_json"] = canonical_json(fields["outputs"])
     return {"status": "succeeded", **fields, "started_at": started, "finished_at": finished}
 
 

@@ -386,7 +386,10 @@ class LocalRunner:
         roomy = idle or [w for w in self._workers if w.room]
         if not roomy:
             return None
-        worker = max(roomy, key=lambda w: (-len(w.queue), sum(d in w.recent for d in inputs)))
+        if len(roomy) == 1:
+            worker = roomy[0]
+        else:
+            worker = max(roomy, key=lambda w: (-len(w.queue), sum(d in w.recent for d in inputs)))
         worker.saw(inputs)
         return worker
 

@@ -47,7 +47,7 @@ def test_a_step_whose_outputs_would_go_below_the_floor_fails_naming_it(
     tmp_path: Path, reg: Registry, rows: int
 ) -> None:
     plan = compile_document(graph([node("big", "test.frame@1", rows=rows)]), reg, {})
-    task = plan.step("big").to_dict()
+    task = plan.step("big").task_form()
     floor = above_free(tmp_path)
     result = run_step(
         make_task(task, {}, run_id="r", attempt=1, store=tmp_path, min_free=floor),

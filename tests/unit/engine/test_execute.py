@@ -7,7 +7,7 @@ import threading
 import time
 from pathlib import Path
 
-from designer.engine.cache import NullCache
+from designer.engine.cache import FileCache, NullCache
 from designer.engine.cancel import CancelToken
 from designer.engine.datasets import StoredDatasets
 from designer.engine.events import EventType
@@ -354,6 +354,20 @@ def test_dataframes_flow_with_summaries(env: Env) -> None:
     assert out["metrics"].kind == "json" and out["metrics"].summary == {"values": {"rows": 7}}
     again = env.run(doc, cache=NullCache())
     assert again.steps["f"].outputs["dataset"].digest == result.steps["f"].outputs["dataset"].digest
+
+
+def test_the_cache_keeps_each_steps_outputs_as_the_run_reported_them(env: Env) -> None:
+    doc = graph(
+        [node("f", "test.frame@1", rows=7), node("h", "test.head@1", n=3)],
+        [("f.dataset", "h.dataset")],
+    )
+    result = env.run(doc)
+    env.cache.close()
+    index = FileCache(env.root)  # read back from the index the worker's encoding went into
+    for key in ("f", "h"):
+        entry = index.get(result.steps[key].fingerprint)
+        assert entry is not None and entry.outputs == result.steps[key].outputs
+    index.close()
 
 
 def test_steps_run_in_their_own_workdir_with_a_clean_environment(env: Env) -> None:

@@ -502,7 +502,7 @@ def test_held_outputs_give_each_reader_a_new_value(tmp_path: Path, package: str)
         "module": "spec.table@1",
         "implementation": f"{package}:table",
         "implementation_digest": "v1",
-        "params": {"rows": 5, "category": False},
+        "params_json": json.dumps({"rows": 5, "category": False}),
         "outputs": [{"port": "dataset", "type": "DataFrame"}],
     }
     staged = stage_step(make_task(step, {}, run_id="r", attempt=1, store=tmp_path), token="k")
@@ -666,7 +666,7 @@ def _train_step(package: str) -> dict[str, Any]:
         "module": "spec.train@1",
         "implementation": f"{package}:train",
         "implementation_digest": "v1",
-        "params": {},
+        "params_json": "{}",
         "outputs": [{"port": "model", "type": "Model"}],
     }
 

@@ -100,7 +100,7 @@ def task(
         "module": f"probe.{function}@1",
         "implementation": f"{impl}:{function}",
         "implementation_digest": "v1",
-        "params": {"rows": rows},
+        "params_json": json.dumps({"rows": rows}),
         "outputs": outputs,
     }
     refs = {port: {"digest": r["digest"], "kind": r["kind"]} for port, r in inputs.items()}
