@@ -104,37 +104,38 @@ class Step:
         """Return the output port with this name, or None."""
         return next((o for o in self.outputs if o.port == port), None)
 
-    def environment(self) -> dict[str, Any]:
-        """The environment's JSON-ready form: its image (and the image's id, once built) and
-        requirements."""
-        return {
-            "image": self.environment_image,
-            "requirements": list(self.environment_requirements),
-            **({"image_id": self.environment_image_id} if self.environment_image_id else {}),
-        }
-
-    def task_form(self) -> dict[str, Any]:
-        """What a worker reads of the step (worker.make_task), and a runner choosing its image:
-        no wiring, and the params as their JSON text, decoded where the step runs."""
+    def _identity(self) -> dict[str, Any]:
+        """What names the step and its code: key, module, implementation (and its digest),
+        environment (its image, the image's id once built, and requirements)."""
         return {
             "key": self.key,
             "module": self.module,
             "implementation": self.implementation,
             "implementation_digest": self.implementation_digest,
-            "environment": self.environment(),
+            "environment": {
+                "image": self.environment_image,
+                "requirements": list(self.environment_requirements),
+                **({"image_id": self.environment_image_id} if self.environment_image_id else {}),
+            },
+        }
+
+    def _outputs(self) -> list[dict[str, str]]:
+        return [{"port": o.port, "type": o.type.value} for o in self.outputs]
+
+    def task_form(self) -> dict[str, Any]:
+        """What a worker reads of the step (worker.make_task), and a runner choosing its image:
+        no wiring, and the params as their JSON text, decoded where the step runs."""
+        return {
+            **self._identity(),
             "params_json": self.params_json,
-            "outputs": [{"port": o.port, "type": o.type.value} for o in self.outputs],
+            "outputs": self._outputs(),
             "label": self.label,
         }
 
     def to_dict(self) -> dict[str, Any]:
         """Return the JSON-ready form."""
         return {
-            "key": self.key,
-            "module": self.module,
-            "implementation": self.implementation,
-            "implementation_digest": self.implementation_digest,
-            "environment": self.environment(),
+            **self._identity(),
             "deterministic": self.deterministic,
             "mode": self.mode,
             "params": json.loads(self.params_json),
@@ -149,7 +150,7 @@ class Step:
                 }
                 for w in self.inputs
             ],
-            "outputs": [{"port": o.port, "type": o.type.value} for o in self.outputs],
+            "outputs": self._outputs(),
             **({"timeout": self.timeout} if self.timeout is not None else {}),
             **({"retries": self.retries} if self.retries is not None else {}),
             **({"label": self.label} if self.label else {}),
