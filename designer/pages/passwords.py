@@ -2,9 +2,9 @@
 
 A reset mails an address at most once per RESET_MAIL_SECONDS (Django's cache: shared through
 Redis when REDIS_URL is set, else the one server process's memory; while Redis is unreachable
-the page answers 503 and sends nothing), sends from one background
-thread (an address with an account is answered about as fast as one without), links to
-DESIGNER_PUBLIC_URL when set, and lifts the sign-in lockout of the username it reset.
+the page answers 503 and sends nothing), sends from one background thread (an address with an
+account is answered about as fast as one without), links to DESIGNER_PUBLIC_URL when set, and
+lifts the sign-in lockout of the username it reset.
 """
 
 from __future__ import annotations
