@@ -225,7 +225,10 @@ class _StepView:
         self.module: str = data["module"]
         self.implementation: str = data["implementation"]
         self.digest: str = data["implementation_digest"]
-        self.params: dict[str, Any] = json.loads(data["params_json"])  # its own copy
+        text = data.get("params_json")
+        if text is None:  # a task queued before the task form (kept in Redis across an upgrade)
+            text = json.dumps(data["params"])
+        self.params: dict[str, Any] = json.loads(text)  # its own copy
         self.label: str = data.get("label", "")
         self.outputs: list[tuple[str, PortType]] = [
             (o["port"], PortType(o["type"])) for o in data["outputs"]

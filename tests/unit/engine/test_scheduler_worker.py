@@ -75,6 +75,16 @@ def test_run_step_in_process(tmp_path: Path, reg: Registry) -> None:
     json.dumps(second)  # plain data all the way
 
 
+def test_a_task_queued_before_the_task_form_still_runs(tmp_path: Path, reg: Registry) -> None:
+    plan = compile_document(graph([node("a", "test.const@1", value=5)]), reg)
+    task = make_task(plan.step("a").to_dict(), {}, run_id="r", attempt=1, store=tmp_path)
+    result = run_step(json.loads(json.dumps(task)))  # as a Celery message from an older server
+    assert result["status"] == "succeeded", result
+    assert json.loads(ArtifactStore(tmp_path).get(result["outputs"]["out"]["digest"])) == {
+        "value": 5
+    }
+
+
 def test_run_step_reports_failures_as_data(tmp_path: Path, reg: Registry) -> None:
     plan = compile_document(
         graph([node("f", "test.fail@1"), node("u", "test.fail@1", user=True)]), reg
