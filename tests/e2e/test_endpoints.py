@@ -7,6 +7,7 @@ import json
 import os
 import re
 import subprocess
+from typing import Any
 
 import pytest
 import requests
@@ -19,6 +20,12 @@ from tests.integration.endpoints.conftest import scoring_document
 
 pytestmark = pytest.mark.e2e
 SCREENSHOTS = os.environ.get("DESIGNER_SCREENSHOTS")  # `make screenshot` sets it
+
+
+def publish(page: Page, server: LiveServer, name: str, graph: int) -> Any:
+    """Publish `graph` as an endpoint named `name` through the API: the endpoint."""
+    body = {"name": name, "graph": graph}
+    return api(page, server, "POST", f"/api/workspaces/{server.workspace}/endpoints/", body)
 
 
 def test_publish_copy_the_curl_example_run_it_and_see_the_call(
@@ -112,13 +119,7 @@ def test_a_schedule_reads_a_registered_dataset_into_a_required_input(
     document["edges"] = [e for e in document["edges"] if e["source"]["node"] != "sample"]
     graph = create_graph(page, designer_server, "Nightly filter", document)
     upload_dataset(page, designer_server, "nightly-rows", b"a,b\n1,x\n-2,y\n")
-    endpoint = api(
-        page,
-        designer_server,
-        "POST",
-        f"/api/workspaces/{designer_server.workspace}/endpoints/",
-        {"name": "nightly-filter", "graph": graph},
-    )
+    endpoint = publish(page, designer_server, "nightly-filter", graph)
     page.goto(f"{designer_server.url}/endpoints/{endpoint['id']}/")
 
     choice = page.get_by_test_id("schedule-input-rows")
@@ -166,13 +167,7 @@ def test_an_editor_grants_keys_a_dataset_on_the_endpoints_page(
     page = alice
     graph = create_graph(page, designer_server, "Key datasets", scoring_document())
     upload_dataset(page, designer_server, "granted-rows", b"a,b\n1,x\n-2,y\n")
-    endpoint = api(
-        page,
-        designer_server,
-        "POST",
-        f"/api/workspaces/{designer_server.workspace}/endpoints/",
-        {"name": "key-datasets", "graph": graph},
-    )
+    endpoint = publish(page, designer_server, "key-datasets", graph)
     key = api(
         page,
         designer_server,

@@ -11,15 +11,15 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from typing import Any
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from rest_framework.test import APIClient
 
 from tests.integration.api.conftest import fast_passwords, make_team  # noqa: F401
 from tests.integration.endpoints.conftest import (
     Published,
+    assert_refused_as_missing,
+    call_naming,
     create_graph,
     key_client,
     new_key,
@@ -45,12 +45,6 @@ def published(transactional_db: None) -> Iterator[Published]:
     settle_runs(team.workspace.pk)
 
 
-def call(caller: APIClient, endpoint: int, dataset: str, version: str | None = None) -> Any:
-    rows = {"dataset": dataset, **({"version": version} if version else {})}
-    body = {"parameters": {"where": "a > 0"}, "inputs": {"rows": rows}}
-    return caller.post(f"/api/endpoints/{endpoint}/invoke/", body, "json")
-
-
 def test_a_key_cannot_name_the_file_another_caller_sent(published: Published) -> None:
     first = key_client(published.key)
     sent = first.post(
@@ -69,22 +63,13 @@ def test_a_key_cannot_name_the_file_another_caller_sent(published: Published) ->
     workspace = published.team.workspace.pk
     for scope in (published.id, None):  # a key for the same endpoint, and a workspace-wide one
         second = key_client(new_key(editor, workspace, scope))
-        missing = call(second, published.id, "no-such-dataset").json()
-        for version in (None, digest, digest[:8]):
-            refused = call(second, published.id, dataset, version)
-            assert refused.status_code == 400, refused.json()
-            issue = refused.json()["issues"][0]
-            assert (issue["field"], issue["code"]) == ("inputs.rows.dataset", "not_found")
-            assert "salary" not in json.dumps(refused.json())
-            # told exactly what a made-up name is told
-            assert issue["message"].replace(dataset, "N") == missing["issues"][0][
-                "message"
-            ].replace("no-such-dataset", "N")
+        # told exactly what a made-up name is told
+        assert_refused_as_missing(second, published.id, dataset, digest, "salary")
 
     # the key that sent it still names it, by name or by version
     for version in (None, digest):
-        again = call(first, published.id, dataset, version)
+        again = call_naming(first, published.id, dataset, version)
         assert again.status_code == 202, again.json()
         assert wait_call(first, again.json()["id"])["outputs"][0]["rows"] == 2
     # and members still read it as any dataset of theirs
-    assert call(editor, published.id, dataset).status_code == 202
+    assert call_naming(editor, published.id, dataset).status_code == 202

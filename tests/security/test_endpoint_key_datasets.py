@@ -10,9 +10,7 @@ name and by digest, while members still name every dataset and editors alone cha
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
-from typing import Any
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -21,6 +19,8 @@ from rest_framework.test import APIClient
 from tests.integration.api.conftest import fast_passwords, make_team  # noqa: F401
 from tests.integration.endpoints.conftest import (
     Published,
+    assert_refused_as_missing,
+    call_naming,
     create_graph,
     key_client,
     new_key,
@@ -53,12 +53,6 @@ def published(transactional_db: None) -> Iterator[Published]:
     settle_runs(team.workspace.pk)
 
 
-def call(caller: APIClient, endpoint: int, dataset: str, version: str | None = None) -> Any:
-    rows = {"dataset": dataset, **({"version": version} if version else {})}
-    body = {"parameters": {"where": "a > 0"}, "inputs": {"rows": rows}}
-    return caller.post(f"/api/endpoints/{endpoint}/invoke/", body, "json")
-
-
 def digest_of(published: Published, name: str) -> str:
     datasets = published.team.client("viewer").get(
         f"/api/workspaces/{published.team.workspace.pk}/datasets/"
@@ -66,19 +60,8 @@ def digest_of(published: Published, name: str) -> str:
     return str(next(d for d in datasets.json()["results"] if d["name"] == name)["latest"]["digest"])
 
 
-def assert_refused_as_missing(caller: APIClient, published: Published, name: str) -> None:
-    """Naming `name` (latest, by digest, by prefix) gets what a made-up name gets."""
-    missing = call(caller, published.id, "no-such-dataset").json()
-    digest = digest_of(published, name)
-    for version in (None, digest, digest[:8]):
-        refused = call(caller, published.id, name, version)
-        assert refused.status_code == 400, refused.json()
-        issue = refused.json()["issues"][0]
-        assert (issue["field"], issue["code"]) == ("inputs.rows.dataset", "not_found")
-        assert "salary" not in json.dumps(refused.json())
-        assert issue["message"].replace(name, "N") == missing["issues"][0]["message"].replace(
-            "no-such-dataset", "N"
-        )
+def refused_as_missing(caller: APIClient, published: Published, name: str) -> None:
+    assert_refused_as_missing(caller, published.id, name, digest_of(published, name), "salary")
 
 
 def test_a_key_reads_only_the_datasets_its_endpoint_grants(published: Published) -> None:
@@ -87,8 +70,8 @@ def test_a_key_reads_only_the_datasets_its_endpoint_grants(published: Published)
     keys = [key_client(published.key), key_client(new_key(editor, workspace, None))]
     assert published.endpoint["key_datasets"] == []  # a new endpoint grants none
     for key in keys:
-        assert_refused_as_missing(key, published, SALARIES)
-        assert_refused_as_missing(key, published, CUSTOMERS)
+        refused_as_missing(key, published, SALARIES)
+        refused_as_missing(key, published, CUSTOMERS)
 
     granted = editor.patch(f"/api/endpoints/{published.id}/", {"key_datasets": [CUSTOMERS]}, "json")
     assert granted.status_code == 200, granted.json()
@@ -96,13 +79,13 @@ def test_a_key_reads_only_the_datasets_its_endpoint_grants(published: Published)
 
     for key in keys:  # the endpoint's own key and a workspace-wide one
         for version in (None, digest_of(published, CUSTOMERS)):
-            allowed = call(key, published.id, CUSTOMERS, version)
+            allowed = call_naming(key, published.id, CUSTOMERS, version)
             assert allowed.status_code == 202, allowed.json()
             done = wait_call(key, allowed.json()["id"])
             assert done["status"] == "succeeded" and done["outputs"][0]["rows"] == 1
-        assert_refused_as_missing(key, published, SALARIES)
+        refused_as_missing(key, published, SALARIES)
     # members are not limited by the list
-    member = call(editor, published.id, SALARIES)
+    member = call_naming(editor, published.id, SALARIES)
     assert member.status_code == 202, member.json()
     assert wait_call(editor, member.json()["id"])["outputs"][0]["rows"] == 1
 
@@ -117,8 +100,8 @@ def test_only_an_editor_changes_what_keys_may_read(published: Published) -> None
         == 401
     )
     assert published.team.client("viewer").get(url).json()["key_datasets"] == []
-    assert_refused_as_missing(key_client(published.key), published, SALARIES)
+    refused_as_missing(key_client(published.key), published, SALARIES)
 
     changed = published.team.client("editor").patch(url, {"key_datasets": [SALARIES]}, "json")
     assert changed.status_code == 200, changed.json()
-    assert call(key_client(published.key), published.id, SALARIES).status_code == 202
+    assert call_naming(key_client(published.key), published.id, SALARIES).status_code == 202

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -103,6 +104,31 @@ def new_key(client: APIClient, workspace: int, endpoint: int | None, **extra: An
     response = client.post(f"/api/workspaces/{workspace}/endpoint-keys/", body, "json")
     assert response.status_code == 201, response.json()
     return str(response.json()["key"])
+
+
+def call_naming(caller: APIClient, endpoint: int, dataset: str, version: str | None = None) -> Any:
+    """Call the scoring endpoint (input `rows`, parameter `where`) naming a registered dataset
+    (and a version: a digest or its prefix) as its input; the answer."""
+    rows = {"dataset": dataset, **({"version": version} if version else {})}
+    body = {"parameters": {"where": "a > 0"}, "inputs": {"rows": rows}}
+    return caller.post(f"/api/endpoints/{endpoint}/invoke/", body, "json")
+
+
+def assert_refused_as_missing(
+    caller: APIClient, endpoint: int, name: str, digest: str, secret: str
+) -> None:
+    """Naming dataset `name` (latest, by `digest`, by its prefix) gets what a made-up name gets,
+    and no answer holds `secret` (a value of its rows)."""
+    missing = call_naming(caller, endpoint, "no-such-dataset").json()
+    for version in (None, digest, digest[:8]):
+        refused = call_naming(caller, endpoint, name, version)
+        assert refused.status_code == 400, refused.json()
+        issue = refused.json()["issues"][0]
+        assert (issue["field"], issue["code"]) == ("inputs.rows.dataset", "not_found")
+        assert secret not in json.dumps(refused.json())
+        assert issue["message"].replace(name, "N") == missing["issues"][0]["message"].replace(
+            "no-such-dataset", "N"
+        )
 
 
 def wait_call(client: APIClient, call: int, timeout: float = 90) -> dict[str, Any]:
