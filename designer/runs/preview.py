@@ -1,5 +1,5 @@
-"""A table (Parquet) in pages as JSON (rows, columns and their summary; long texts cut), and
-as CSV (whole)."""
+"""A table (Parquet) in pages as JSON (rows, columns and their summary; long texts and nested
+cells cut), and as CSV (whole; nested cells as JSON text)."""
 
 from __future__ import annotations
 
@@ -13,11 +13,11 @@ import pyarrow.parquet as pq
 
 from designer.engine.artifacts import summarize_frame
 from designer.engine.hashing import json_safe
+from designer.runs.cells import CELL_CHARS, is_nested, json_texts, page_cells, short_texts
 
 MAX_LIMIT = 1000
 BATCH_ROWS = 1024  # rows decoded at a time on the way to a page
 BATCH_BYTES = 16 << 20  # ... fewer where rows are wider: about this many bytes at a time
-CELL_CHARS = 1000  # characters (bytes of binary) of a cell a page shows; the rest is cut
 
 
 def table_page(
@@ -26,30 +26,37 @@ def table_page(
     """Rows [offset, offset+limit) of a Parquet table, its column names and its summary
     (`summary`, when it was stored with the table: then only the row groups holding the page
     are read, and only the page becomes a DataFrame). A text or binary cell longer than
-    CELL_CHARS shows its first CELL_CHARS, and `cut` names it (page row, column, full length)."""
+    CELL_CHARS shows its first CELL_CHARS, and `cut` names it (page row, column, full length); a
+    nested cell (list, struct, map) shows about CELL_CHARS characters of JSON of it, and `cut`
+    names it with no length (counting it would read it whole)."""
     file = pq.ParquetFile(
         pa.BufferReader(source) if isinstance(source, bytes) else source,
         memory_map=True,
         pre_buffer=False,
     )
-    cut: list[dict[str, int]] = []
+    cut: list[dict[str, int | None]] = []
+    nested: dict[tuple[int, int], Any] = {}
     if not summary or "columns" not in summary:
         table = file.read()
         summary = summarize_frame(table.to_pandas())
         batches = table.slice(offset, limit).to_batches()
-        page = pa.Table.from_batches(_cut(batches, cut), schema=table.schema).to_pandas()
+        page = pa.Table.from_batches(_cut(batches, cut, nested), schema=table.schema).to_pandas()
     else:
         groups, first = _groups_holding(file.metadata, offset, limit)
         page = pa.Table.from_batches(
-            _cut(_rows(file, groups, offset - first, limit), cut), schema=file.schema_arrow
+            _cut(_rows(file, groups, offset - first, limit), cut, nested),
+            schema=file.schema_arrow,
         ).to_pandas()
+    rows = [json_safe(list(row)) for row in page.itertuples(index=False, name=None)]
+    for (row, column), value in nested.items():
+        rows[row][column] = value
     return {
         "total_rows": file.metadata.num_rows,
         "offset": offset,
         "limit": limit,
         "columns": [str(c) for c in page.columns],
-        "rows": [json_safe(list(row)) for row in page.itertuples(index=False, name=None)],
-        "cut": cut,
+        "rows": rows,
+        "cut": sorted(cut, key=lambda note: (note["row"], note["column"])),
         "summary": summary,
     }
 
@@ -86,19 +93,27 @@ def batch_rows(metadata: Any, groups: list[int]) -> int:
     return max(1, min(BATCH_ROWS, int(BATCH_BYTES // widest))) if widest else BATCH_ROWS
 
 
-def _cut(batches: Iterable[pa.RecordBatch], cut: list[dict[str, int]]) -> Iterator[pa.RecordBatch]:
+def _cut(
+    batches: Iterable[pa.RecordBatch],
+    cut: list[dict[str, int | None]],
+    nested: dict[tuple[int, int], Any],
+) -> Iterator[pa.RecordBatch]:
     """The batches (one page's, in order) with each text or binary cell longer than CELL_CHARS
-    cut to its first CELL_CHARS, noted in `cut` as {row (in the page), column, length}."""
+    cut to its first CELL_CHARS, noted in `cut` as {row (in the page), column, length}. A nested
+    column's cells go to `nested` by (row, column), cut (`cells.page_cells`), and the column
+    reads as nulls: pandas would build its cells whole."""
     first = 0
     for batch in batches:
         columns = []
         for j, column in enumerate(batch.columns):
-            if pa.types.is_string(column.type) or pa.types.is_large_string(column.type):
-                lengths = pc.utf8_length(column)
-                short = pc.utf8_slice_codeunits(column, 0, CELL_CHARS)
-            elif pa.types.is_binary(column.type) or pa.types.is_large_binary(column.type):
-                lengths, short = pc.binary_length(column), pc.binary_slice(column, 0, CELL_CHARS)
-            else:
+            if is_nested(column.type):
+                values, rows = page_cells(column)
+                nested.update(((first + i, j), value) for i, value in enumerate(values))
+                cut += [{"row": first + i, "column": j, "length": None} for i in rows]
+                columns.append(pa.nulls(len(column), column.type))
+                continue
+            short, lengths = short_texts(column, CELL_CHARS)
+            if lengths is None:
                 columns.append(column)
                 continue
             long = pc.indices_nonzero(pc.greater(lengths, CELL_CHARS)).to_pylist()
@@ -124,12 +139,16 @@ def _groups_holding(metadata: Any, offset: int, limit: int) -> tuple[list[int], 
 
 def csv_chunks(path: Path) -> Iterator[bytes]:
     """A Parquet table as CSV text (a header, then rows), a batch at a time (`batch_rows`): a row
-    group of wide rows can be gigabytes (read without pre-buffering, nothing is read ahead)."""
+    group of wide rows can be gigabytes (read without pre-buffering, nothing is read ahead). A
+    nested cell is written as its JSON text (CSV has no lists or structs)."""
     import pyarrow.csv as pcsv
 
     source = pq.ParquetFile(path, memory_map=True, pre_buffer=False)
     size = batch_rows(source.metadata, list(range(source.metadata.num_row_groups)))
     for i, batch in enumerate(source.iter_batches(size, use_threads=False)):
+        if any(is_nested(column.type) for column in batch.columns):
+            texts = [json_texts(c) if is_nested(c.type) else c for c in batch.columns]
+            batch = pa.RecordBatch.from_arrays(texts, names=batch.schema.names)
         sink = pa.BufferOutputStream()
         pcsv.write_csv(batch, sink, pcsv.WriteOptions(include_header=i == 0))
         yield sink.getvalue().to_pybytes()

@@ -394,11 +394,16 @@ class LogSerializer(serializers.Serializer):
 
 
 class CutCellSerializer(serializers.Serializer):
-    """A cell of a page shown cut: `rows` holds its first 1,000 characters (bytes, if binary)."""
+    """A cell of a page shown cut: `rows` holds its first 1,000 characters (bytes, if binary),
+    or for a list, struct or map the part of it that fits in about as many characters of JSON."""
 
     row = serializers.IntegerField(help_text="The cell's row in this page (0: the first).")
     column = serializers.IntegerField(help_text="The cell's column (0: the first).")
-    length = serializers.IntegerField(help_text="The whole cell's length in characters (bytes).")
+    length = serializers.IntegerField(
+        allow_null=True,
+        help_text="The whole cell's length in characters (bytes); null for a list, struct or "
+        "map, which is not read whole to count it.",
+    )
 
 
 class TablePageSerializer(serializers.Serializer):
@@ -412,7 +417,7 @@ class TablePageSerializer(serializers.Serializer):
     cut = CutCellSerializer(
         many=True,
         help_text=f"The cells of `rows` longer than {CELL_CHARS:,} characters, shown cut to "
-        "them (a CSV download has them whole).",
+        "them (a CSV download has them whole, a list, struct or map as JSON text), by row.",
     )
     summary = json_shaped("TableSummary")(help_text="The whole table's, not the page's.")
 

@@ -169,11 +169,12 @@ def test_a_python_error_points_at_the_users_line(alice: Page, designer_server: L
 
 LONG_TEXT = (
     "def azureml_main(df1, df2=None):\n"
-    "    return df1.head(3).assign(note=['abcde' * 1000, 'short', None])\n"
+    "    return df1.head(3).assign(note=['abcde' * 1000, 'short', None],\n"
+    "                              tags=[list(range(2000)), [1, 2], None])\n"
 )
 
 
-def test_a_previewed_long_text_is_shown_cut_saying_its_whole_length(
+def test_a_previewed_long_text_and_long_list_are_shown_cut_saying_what_is_known(
     alice: Page, designer_server: LiveServer
 ) -> None:
     page = alice
@@ -184,11 +185,16 @@ def test_a_previewed_long_text_is_shown_cut_saying_its_whole_length(
     page.get_by_test_id("preview-rows-tab").click()
     table = page.get_by_test_id("output-preview").get_by_test_id("preview-table")
     cut = table.get_by_test_id("cell-cut")
-    expect(cut).to_have_count(1)
-    expect(cut).to_have_text("… 5,000 characters in all")
-    expect(table.locator("tbody tr").first).to_contain_text("abcde" * 200)
-    expect(table.locator("tbody tr").first).not_to_contain_text("abcde" * 201)
+    expect(cut).to_have_count(2)
+    expect(cut.nth(0)).to_have_text("… 5,000 characters in all")
+    expect(cut.nth(1)).to_have_text("… cut")  # a list: its whole length is not counted
+    first = table.locator("tbody tr").first
+    expect(first).to_contain_text("abcde" * 200)
+    expect(first).not_to_contain_text("abcde" * 201)
+    expect(first).to_contain_text("[0,1,2,3,4,5,")
+    expect(first).not_to_contain_text(",1999]")
     expect(table.locator("tbody tr").nth(1)).to_contain_text("short")
+    expect(table.locator("tbody tr").nth(1)).to_contain_text("[1,2]")
 
 
 def test_column_pickers_work_before_anything_ran(alice: Page, designer_server: LiveServer) -> None:

@@ -10,6 +10,7 @@ the server's peak resident memory.
 
 from __future__ import annotations
 
+import json
 import time
 
 import pytest
@@ -100,3 +101,33 @@ def test_a_page_of_long_texts_shows_each_cut_naming_its_length_and_the_csv_keeps
     csv = team_tx.client("viewer").get(f"{output}/download/?as=csv")
     lines = b"".join(csv.streaming_content).decode().splitlines()
     assert lines[8] == '7,"' + "00007" * (LONG // 5) + '"'
+
+
+NUMBERS = 10_000  # numbers in each list: a page of 1,000 of them was ~50 MB of JSON
+LONG_LISTS = (
+    "import numpy as np\nimport pandas as pd\n\ndef azureml_main(df1, df2=None):\n"
+    "    return pd.DataFrame({'n': range(1000), 'numbers': [np.arange(i, i + "
+    f"{NUMBERS}) for i in range(1000)]}})\n"
+)
+
+
+def test_a_page_of_long_lists_shows_the_start_of_each_named_cut_and_the_csv_keeps_them_whole(
+    team_tx: Team,
+) -> None:
+    editor: APIClient = team_tx.client("editor")
+    graph = make_graph(editor, team_tx.workspace.pk, chain_document(1, LONG_LISTS))
+    run = wait_for(
+        editor, editor.post(f"/api/graphs/{graph}/runs/", {}, format="json").json()["id"]
+    )
+    assert steps(run)["py"]["status"] == "succeeded", steps(run)["py"]["error"]
+    output = f"/api/runs/{run['id']}/steps/py/outputs/result1"
+    answer = team_tx.client("viewer").get(f"{output}/preview/?limit=1000")
+    assert len(answer.content) < 2 * CELL_CHARS * 1000, len(answer.content)
+    table = answer.json()["table"]
+    assert [row[0] for row in table["rows"]] == list(range(1000))
+    shown = table["rows"][7][1]
+    assert 100 < len(shown) < NUMBERS and shown == list(range(7, 7 + len(shown)))
+    assert table["cut"] == [{"row": i, "column": 1, "length": None} for i in range(1000)]
+    csv = team_tx.client("viewer").get(f"{output}/download/?as=csv")
+    lines = b"".join(csv.streaming_content).decode().splitlines()
+    assert lines[8] == '7,"' + json.dumps(list(range(7, 7 + NUMBERS))) + '"'

@@ -4,11 +4,13 @@ a batch of rows at a time."""
 from __future__ import annotations
 
 import io
+import json
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
@@ -135,3 +137,55 @@ def test_wide_rows_are_decoded_fewer_at_a_time(tmp_path: Path) -> None:
     rows = batch_rows(pq.ParquetFile(path).metadata, [0])
     assert BATCH_BYTES >> 21 <= rows <= BATCH_BYTES >> 20
     assert len(list(csv_chunks(path))) == -(-40 // rows)
+
+
+def nested_table(tmp_path: Path) -> Path:
+    """Lists, structs and a map: small cells, a list of 100,000 numbers, a struct holding a
+    long text, and a list of lists of long texts (a cut deep inside)."""
+    frame = pd.DataFrame(
+        {
+            "n": range(4),
+            "tags": [[7, 8], [], None, list(range(100_000))],
+            "meta": [{"k": 1, "v": "x"}, None, {"k": 2, "v": "é" * 5000}, {"k": 3, "v": ""}],
+            "deep": [[["a" * 3000] * 3] * 3, [[]], None, [["q"]]],
+        }
+    )
+    table = pa.Table.from_pandas(frame, preserve_index=False)
+    pairs = pa.array([[("k", 1)], [], None, [("z", 2)]], type=pa.map_(pa.string(), pa.int64()))
+    path = tmp_path / "nested.parquet"
+    pq.write_table(table.append_column("map", pairs), path)
+    return path
+
+
+def test_nested_cells_show_small_ones_whole_and_the_start_of_long_ones_named_cut(
+    tmp_path: Path,
+) -> None:
+    path = nested_table(tmp_path)
+    for summary in ({"columns": []}, None):  # stored with its summary, or summarized here
+        page = table_page(path, 0, 4, summary)
+        rows = page["rows"]
+        assert rows[0] == [0, [7, 8], {"k": 1, "v": "x"}, rows[0][3], [["k", 1]]]
+        assert rows[1] == [1, [], None, [[]], []]
+        assert rows[2][1:3] == [None, {"k": 2, "v": rows[2][2]["v"]}]
+        assert rows[3] == [3, rows[3][1], {"k": 3, "v": ""}, [["q"]], [["z", 2]]]
+        assert rows[3][1] == list(range(len(rows[3][1])))  # the first numbers, in order
+        assert rows[2][2]["v"] == "é" * len(rows[2][2]["v"])
+        assert rows[0][3][0][0] == "a" * len(rows[0][3][0][0])
+        for row, column in ((0, 3), (2, 2), (3, 1)):  # about CELL_CHARS of JSON each
+            shown = json.dumps(rows[row][column], separators=(",", ":"), ensure_ascii=False)
+            assert CELL_CHARS // 2 < len(shown) <= CELL_CHARS + 10, (row, column, len(shown))
+        assert page["cut"] == [
+            {"row": 0, "column": 3, "length": None},
+            {"row": 2, "column": 2, "length": None},
+            {"row": 3, "column": 1, "length": None},
+        ]
+
+
+def test_a_csv_download_writes_nested_cells_whole_as_json_text(tmp_path: Path) -> None:
+    path = nested_table(tmp_path)
+    parsed = pd.read_csv(io.StringIO(b"".join(csv_chunks(path)).decode()), keep_default_na=False)
+    assert json.loads(parsed["tags"][3]) == list(range(100_000))
+    assert json.loads(parsed["meta"][2]) == {"k": 2, "v": "é" * 5000}
+    assert json.loads(parsed["deep"][0]) == [["a" * 3000] * 3] * 3
+    assert json.loads(parsed["map"][0]) == [["k", 1]]
+    assert parsed["tags"][2] == "" and parsed["meta"][1] == ""  # null cells stay empty

@@ -1536,14 +1536,17 @@ export interface components {
          * @enum {string}
          */
         CsvDialectSeparatorEnum: "," | ";" | "tab" | "|";
-        /** @description A cell of a page shown cut: `rows` holds its first 1,000 characters (bytes, if binary). */
+        /**
+         * @description A cell of a page shown cut: `rows` holds its first 1,000 characters (bytes, if binary),
+         *     or for a list, struct or map the part of it that fits in about as many characters of JSON.
+         */
         CutCell: {
             /** @description The cell's row in this page (0: the first). */
             row: number;
             /** @description The cell's column (0: the first). */
             column: number;
-            /** @description The whole cell's length in characters (bytes). */
-            length: number;
+            /** @description The whole cell's length in characters (bytes); null for a list, struct or map, which is not read whole to count it. */
+            length: number | null;
         };
         /** @description A dataset with its latest version. */
         Dataset: {
@@ -3114,7 +3117,7 @@ export interface components {
             limit: number;
             columns: string[];
             rows: components["schemas"]["JsonValue"][][];
-            /** @description The cells of `rows` longer than 1,000 characters, shown cut to them (a CSV download has them whole). */
+            /** @description The cells of `rows` longer than 1,000 characters, shown cut to them (a CSV download has them whole, a list, struct or map as JSON text), by row. */
             cut: components["schemas"]["CutCell"][];
             /** @description The whole table's, not the page's. */
             summary: components["schemas"]["TableSummary"];

@@ -22,7 +22,7 @@ interface Props {
 interface TablePage {
   columns: string[];
   rows: unknown[][];
-  cut: Map<string, number>;
+  cut: Map<string, number | null>;
   total: number;
   offset: number;
 }

@@ -10,6 +10,7 @@ describe("a page's cells", () => {
     const lengths = cutLengths([{ row: 2, column: 1, length: 1_048_576 }]);
     expect(lengths.get("2:1")).toBe(1_048_576);
     expect(lengths.get("1:2")).toBeUndefined();
+    expect(cutLengths([{ row: 0, column: 3, length: null }]).get("0:3")).toBeNull();
   });
 
   it("shows a cut cell's text and says how long it is in all", () => {
@@ -30,5 +31,22 @@ describe("a page's cells", () => {
     expect(cut.querySelector('[data-testid="cell-cut"]')?.getAttribute("title")).toContain("CSV");
     expect(whole.textContent).toBe("short");
     expect(whole.querySelector('[data-testid="cell-cut"]')).toBeNull();
+  });
+
+  it("shows a cut list as the JSON of its first items and says it was cut, with no length", () => {
+    act(() =>
+      dom.root.render(
+        <table>
+          <tbody>
+            <tr>
+              <PageCell value={[1, 2, 3]} length={null} />
+            </tr>
+          </tbody>
+        </table>,
+      ),
+    );
+    const cell = dom.container.querySelector("td");
+    expect(cell?.textContent).toBe("[1,2,3] … cut");
+    expect(cell?.querySelector('[data-testid="cell-cut"]')?.getAttribute("title")).toContain("CSV");
   });
 });

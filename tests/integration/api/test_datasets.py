@@ -207,3 +207,27 @@ def test_datasets_are_found_by_name(team: Team) -> None:
     assert team.client("viewer").get(url, {"q": "z" * 201}).status_code == 400
     for dataset in team.client("viewer").get(url).json()["results"]:  # files outlive the test
         assert team.client("editor").delete(f"/api/datasets/{dataset['id']}/").status_code == 204
+
+
+def test_an_uploaded_parquet_with_lists_and_structs_previews_them_cut_to_a_page(
+    team: Team,
+) -> None:
+    """As a Spark or BigQuery export has them: the preview shows each list and struct, a long
+    one cut to its start and named, in the answer's documented shape."""
+    frame = pd.DataFrame(
+        {"id": [1, 2], "scores": [[0.5, 0.25], list(range(50_000))], "who": [{"n": "a"}, None]}
+    )
+    buffer = io.BytesIO()
+    frame.to_parquet(buffer)
+    answer = upload(team, "events", "events.parquet", buffer.getvalue())
+    assert answer.status_code == 201, answer.json()
+    dataset, digest = answer.json()["dataset"]["id"], answer.json()["digest"]
+    page = team.client("viewer").get(f"/api/datasets/{dataset}/versions/{digest}/preview/")
+    schema_validator("/api/datasets/{id}/versions/{digest}/preview/", "get", "200").validate(
+        page.json()
+    )
+    rows = page.json()["rows"]
+    assert rows[0] == [1, [0.5, 0.25], {"n": "a"}]
+    assert rows[1][0] == 2 and rows[1][2] is None
+    assert 100 < len(rows[1][1]) < 1000 and rows[1][1] == list(range(len(rows[1][1])))
+    assert page.json()["cut"] == [{"row": 1, "column": 1, "length": None}]
