@@ -37,6 +37,13 @@ class ApiError(exceptions.APIException):
         self.default_code = code
         self.detail = {"detail": detail, "code": code, "issues": issues or [], **extra}
 
+    @classmethod
+    def naming(
+        cls, status_code: int, code: str, issues: list[dict[str, Any]], lead: str = ""
+    ) -> ApiError:
+        """An error naming every one of `issues`: its sentence is `lead` then their messages."""
+        return cls(status_code, code, lead + "; ".join(i["message"] for i in issues), issues)
+
 
 class IssueSerializer(serializers.Serializer):
     """One problem: a stable code, a message, and where (node, port, param, edge, field, nodes)."""

@@ -617,7 +617,7 @@ class SchedulePreviewView(EndpointsView):
             if problem is not None
         ]
         if issues:
-            raise ApiError(400, "invalid", "; ".join(i["message"] for i in issues), issues)
+            raise ApiError.naming(400, "invalid", issues)
         times = cron.next_fire_times(expression, zone, timezone.now(), 5)
         return Response({"next": [t.isoformat() for t in times]})
 

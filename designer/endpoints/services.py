@@ -90,12 +90,12 @@ def _interface(version: GraphVersion) -> dict[str, Any]:
     derived, naming = interface.derive(version.document)
     problems = issues + naming
     if problems:
-        raise ApiError(
+        raise ApiError.naming(
             400,
             "invalid_graph",
-            f"Version {version.number} of the graph cannot be published "
-            f"({problem_count(problems)}): " + "; ".join(p["message"] for p in problems),
             problems,
+            f"Version {version.number} of the graph cannot be published "
+            f"({problem_count(problems)}): ",
         )
     return derived
 
@@ -315,12 +315,7 @@ def _key_datasets(endpoint: Endpoint, names: list[str]) -> list[str]:
             }
             for name in unknown
         ]
-        raise ApiError(
-            400,
-            "invalid",
-            "key_datasets: " + "; ".join(p["message"] for p in problems),
-            problems,
-        )
+        raise ApiError.naming(400, "invalid", problems, "key_datasets: ")
     return wanted
 
 
@@ -601,7 +596,7 @@ def _resolve_inputs_in(
             continue
         resolved[name] = {"dataset": ref["dataset"], "version": digest, "source": "dataset"}
     if problems:
-        raise ApiError(400, "invalid_call", "; ".join(p["message"] for p in problems), problems)
+        raise ApiError.naming(400, "invalid_call", problems)
     for name, table in tables.items():
         dataset = f"endpoint.{endpoint.name}.{name}"
         stored = dataset_services.add_version(
@@ -648,12 +643,11 @@ def invoke(
     sent = None if caller.schedule is not None else set(files)  # a schedule sends no file
     issues += interface.check_inputs(pinned.interface, datasets, sent)
     if issues:
-        raise ApiError(
+        raise ApiError.naming(
             400,
             "invalid_call",
-            f"The call has {len(issues)} problem{'s' if len(issues) > 1 else ''}: "
-            + "; ".join(i["message"] for i in issues),
             issues,
+            f"The call has {len(issues)} problem{'s' if len(issues) > 1 else ''}: ",
         )
     digest = request_digest(version, parameters, datasets, files)
     previous = _previous_call(endpoint, caller, idempotency_key)
@@ -733,7 +727,7 @@ def _check_schedule(endpoint: Endpoint, fields: dict[str, Any], current: Schedul
         issues += interface.check_parameters(version.interface, merged["parameters"])
         issues += interface.check_inputs(version.interface, merged["inputs"], None)
     if issues:
-        raise ApiError(400, "invalid", "; ".join(i["message"] for i in issues), issues)
+        raise ApiError.naming(400, "invalid", issues)
 
 
 def next_fire(schedule: Schedule, after: datetime) -> datetime:
