@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from django.http import FileResponse, StreamingHttpResponse
+from django.http import FileResponse, HttpResponseBase, StreamingHttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import status
@@ -37,7 +36,7 @@ from designer.runs.compare import compare_runs
 from designer.runs.metrics import RunMetrics
 from designer.runs.models import Dataset, DatasetUsage, Run, RunStatus, StepRun
 from designer.runs.plans import node_columns, preview_plan, stored_plan
-from designer.runs.preview import MAX_LIMIT, csv_chunks, table_page
+from designer.runs.preview import MAX_LIMIT, csv_chunks, json_with_stored_value, table_page
 from designer.runs.retention import workspace_storage
 from designer.runs.serializers import (
     CompareSerializer,
@@ -484,7 +483,7 @@ class OutputPreviewView(RunsView):
         parameters=PAGE_PARAMS,
         responses={200: OutputPreviewSerializer, **error_responses(410, 422)},
     )
-    def get(self, request: Request, pk: int, key: str, port: str) -> Response:
+    def get(self, request: Request, pk: int, key: str, port: str) -> HttpResponseBase:
         run, step = self.step(pk, key)
         info, path = _output(run, step, port)
         body: dict[str, Any] = {
@@ -506,7 +505,8 @@ class OutputPreviewView(RunsView):
                     f"{key}.{port} is {size_text(info['size'])} of JSON; a preview shows JSON "
                     f"outputs of up to {size_text(MAX_JSON_BYTES)}: download it instead.",
                 )
-            body["value"] = json.loads(path.read_bytes())
+            answer = json_with_stored_value(body, path)  # sent as stored, never parsed here
+            return StreamingHttpResponse(answer, content_type="application/json")
         return Response(body)
 
 

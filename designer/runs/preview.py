@@ -1,8 +1,9 @@
 """A table (Parquet) in pages as JSON (rows, columns and their summary; long texts and nested
-cells cut), and as CSV (whole; nested cells as JSON text)."""
+cells cut), and as CSV (whole; nested cells as JSON text); a stored JSON value in an answer."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
@@ -152,3 +153,19 @@ def csv_chunks(path: Path) -> Iterator[bytes]:
         sink = pa.BufferOutputStream()
         pcsv.write_csv(batch, sink, pcsv.WriteOptions(include_header=i == 0))
         yield sink.getvalue().to_pybytes()
+
+
+READ_BYTES = 1 << 20  # of a stored JSON value at a time
+
+
+def json_with_stored_value(body: dict[str, Any], path: Path) -> Iterator[bytes]:
+    """`body` (not empty) as JSON with a `value` field that is a stored JSON file's text as it
+    is: the server never parses it (a 32 MB value was ~10 times that as Python objects), and
+    holds one READ_BYTES piece of it at a time. The store holds JSON values as canonical JSON,
+    the strict, compact UTF-8 an answer is written in."""
+    head = json.dumps(body, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    yield head[:-1].encode() + b',"value":'
+    with path.open("rb") as stored:
+        while piece := stored.read(READ_BYTES):
+            yield piece
+    yield b"}"

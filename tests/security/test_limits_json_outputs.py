@@ -12,6 +12,8 @@ stored; outputs stored before the bound are not previewed past it, nor listed pa
 from __future__ import annotations
 
 import json
+import tracemalloc
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +21,7 @@ import pytest
 
 from designer.engine.artifacts import MAX_JSON_BYTES
 from designer.engine.compile import compile_graph
+from designer.engine.hashing import canonical_json
 from designer.engine.metrics import MAX_METRICS
 from designer.engine.schema import parse_graph
 from designer.engine.store import ArtifactStore
@@ -158,3 +161,30 @@ def test_a_metrics_output_of_a_million_keys_stored_before_the_bound_lists_the_mo
     listed = table["results"][0]["metrics"]
     assert len(listed) == MAX_METRICS
     assert [m["name"] for m in listed[:2]] == ["k0000000", "k0000001"]
+
+
+def pieces_of(answer: Any) -> Iterable[bytes]:
+    """An answer's body as the server sends it: piece by piece if streamed."""
+    return answer.streaming_content if answer.streaming else [answer.content]
+
+
+def test_a_json_output_is_previewed_as_stored_without_the_server_parsing_it(team: Team) -> None:
+    """A 20 MB JSON value (within the bound: a script's figures can be 27 MB) was parsed into
+    ~10 times its size of Python objects, then encoded again, for each preview request."""
+    value = {"curve": [i / 7 for i in range(1_000_000)], "name": "é"}
+    stored = canonical_json(value).encode()
+    assert 15 << 20 < len(stored) < MAX_JSON_BYTES
+    run = old_run(team, stored)
+    viewer = team.client("viewer")
+    preview = f"/api/runs/{run.pk}/steps/py/outputs/metrics/preview/"
+    body = json.loads(b"".join(pieces_of(viewer.get(preview))))  # and what it imports
+    assert body["value"] == value and body["kind"] == "json" and body["step"] == "py"
+    tracemalloc.start()
+    try:
+        answer = viewer.get(preview)
+        sent = sum(len(piece) for piece in pieces_of(answer))
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert answer.status_code == 200 and answer["Content-Type"] == "application/json"
+    assert sent > len(stored) and peak < 8 << 20, f"the server held {peak >> 20} MB"
