@@ -5,9 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from designer.engine.context import StepContext, StepError
+from designer.engine.hashing import canonical_json, json_safe
 
 LABEL_ATTR = "designer_label"  # DataFrame.attrs key: the column marked as label (Edit metadata)
 
@@ -135,12 +137,60 @@ def require_new_columns(
 
 
 def categorical_columns(df: pd.DataFrame) -> list[str]:
-    """Return the text, categorical and boolean columns of a table, in order."""
+    """Return the text, categorical and boolean columns of a table, in order (not the nested)."""
+    nested = set(nested_columns(df))
     return [
         str(c)
         for c in df.columns
-        if not pd.api.types.is_numeric_dtype(df[c]) or pd.api.types.is_bool_dtype(df[c])
+        if (not pd.api.types.is_numeric_dtype(df[c]) or pd.api.types.is_bool_dtype(df[c]))
+        and c not in nested
     ]
+
+
+NESTED_VALUES = (list, tuple, dict, np.ndarray)  # a Parquet list, struct or map cell in pandas
+
+
+def nested_columns(df: pd.DataFrame, columns: Iterable[str] | None = None) -> list[str]:
+    """The columns (of `columns`, by default all) whose cells are lists, arrays, records or maps,
+    as pandas reads a Parquet list, struct or map column: judged by their first value."""
+    found = []
+    for c in df.columns if columns is None else columns:
+        series = df[c]
+        if not pd.api.types.is_object_dtype(series):
+            continue
+        first = series.first_valid_index()
+        if first is not None and isinstance(series[first], NESTED_VALUES):
+            found.append(str(c))
+    return found
+
+
+def comparable(df: pd.DataFrame) -> pd.DataFrame:
+    """The table with each nested column's cells as their canonical JSON text, so that they can
+    be compared, counted, grouped or stored where lists and records cannot (unhashable, SQL)."""
+    nested = nested_columns(df)
+    if not nested:
+        return df
+    out = df.copy(deep=False)
+    for c in nested:
+        out[c] = df[c].map(_json_text, na_action="ignore").astype("str")
+    return out
+
+
+def _json_text(value: Any) -> str:
+    return canonical_json(json_safe(value))
+
+
+def refuse_nested(df: pd.DataFrame, columns: Iterable[str], param: str, why: str) -> None:
+    """A StepError naming the columns of `columns` that hold lists or records, saying `why`
+    they cannot be used and what to do."""
+    nested = nested_columns(df, columns)
+    if nested:
+        quoted = ", ".join(f"'{c}'" for c in nested[:10])
+        raise StepError(
+            f"{param}: {quoted} hold{'s' if len(nested) == 1 else ''} lists or records, {why}; "
+            "leave them out, or turn them into columns with a Python script",
+            param=param,
+        )
 
 
 def fresh_index(df: pd.DataFrame) -> pd.DataFrame:

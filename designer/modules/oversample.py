@@ -8,7 +8,7 @@ from typing import Any
 import pandas as pd
 
 from designer.engine.context import StepContext, StepError
-from designer.modules._frames import categorical_columns, frame
+from designer.modules._frames import categorical_columns, frame, refuse_nested
 from designer.modules.training import resolve_label
 
 
@@ -47,6 +47,7 @@ def smote(ctx: StepContext) -> Mapping[str, Any]:
     features = [str(c) for c in df.columns if c != label]
     if not features:
         raise StepError("dataset: there is no feature column besides the label", port="dataset")
+    refuse_nested(df, features, "dataset", "which SMOTE cannot interpolate")
     missing = [str(c) for c in df.columns if df[c].isna().any()]
     if missing:
         raise StepError(

@@ -17,7 +17,7 @@ from typing import Any
 import pandas as pd
 
 from designer.engine.context import StepContext, StepError
-from designer.modules._frames import frame, optional_frame
+from designer.modules._frames import comparable, frame, optional_frame
 from designer.modules.sandboxed import limits_from, run_harness
 from designer.sandbox.harness import protocol
 from designer.sandbox.limits import MB
@@ -65,8 +65,8 @@ def database_image(tables: Mapping[str, pd.DataFrame]) -> bytes:
     with sqlite3.connect(":memory:") as db:
         for name, table in tables.items():
             try:
-                table.to_sql(name, db, index=False)
-            except (sqlite3.Error, ValueError, TypeError) as exc:
+                comparable(table).to_sql(name, db, index=False)  # lists, records as JSON text
+            except (sqlite3.Error, pd.errors.DatabaseError, ValueError, TypeError) as exc:
                 message = f"{name}: cannot load the table into SQLite: {exc}"
                 raise StepError(message, port=name) from exc
         return db.serialize()

@@ -8,7 +8,7 @@ from typing import Any
 import pandas as pd
 
 from designer.engine.context import StepContext, StepError
-from designer.modules._frames import chosen_numeric_columns, frame, numeric_columns
+from designer.modules._frames import chosen_numeric_columns, comparable, frame, numeric_columns
 from designer.modules.specs.statistics import CORRELATION_METHODS
 
 NUMBERS = ("Mean", "Std", "Min", "25%", "Median", "75%", "Max", "Skewness", "Kurtosis")
@@ -35,15 +35,16 @@ def summarize(ctx: StepContext) -> Mapping[str, Any]:
     """One row of statistics per column of the input table."""
     df = frame(ctx, "dataset", allow_empty=True)
     numeric = set(numeric_columns(df))
+    counted = comparable(df)  # a list or record counts and repeats as its JSON text
     rows = []
     for name in df.columns:
-        values = df[name]
+        values = counted[name]
         modes = values.mode(dropna=True)
         numbers = _numbers(values) if name in numeric else [None] * len(NUMBERS)
         rows.append(
             {
                 "Feature": str(name),
-                "Type": str(values.dtype),
+                "Type": str(df[name].dtype),
                 "Count": int(values.count()),
                 "Missing": int(values.isna().sum()),
                 "Unique": int(values.nunique(dropna=True)),

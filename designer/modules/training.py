@@ -16,6 +16,7 @@ from designer.modules._frames import (
     categorical_columns,
     column_list,
     frame,
+    refuse_nested,
     require_columns,
 )
 from designer.modules.models import TrainedModel, UntrainedModel, scalar_params
@@ -89,6 +90,7 @@ def resolve_features(ctx: StepContext, df: pd.DataFrame, exclude: Sequence[str])
         )
     if not features:
         raise StepError("features: there is no feature column left", param="features")
+    refuse_nested(df, features, "features", "which a model cannot learn from")
     return features
 
 

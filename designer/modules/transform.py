@@ -16,7 +16,9 @@ from designer.modules._frames import (
     categorical_columns,
     chosen_numeric_columns,
     column_list,
+    comparable,
     frame,
+    refuse_nested,
     require_columns,
     require_numeric,
     rows_at,
@@ -215,7 +217,9 @@ def remove_duplicates(ctx: StepContext) -> Mapping[str, Any]:
     """Drop rows that repeat another row on the key columns."""
     df = frame(ctx, "dataset", allow_empty=True)
     keys = require_columns(df, column_list(ctx.params.get("columns")), "columns")
-    out = df.drop_duplicates(subset=keys or None, keep=ctx.params.get("keep", "first"))
+    keep = ctx.params.get("keep", "first")
+    repeated = comparable(df).duplicated(subset=keys or None, keep=keep)  # lists compare too
+    out = df[~repeated]
     ctx.log(f"removed {len(df) - len(out)} duplicate rows")
     return {"dataset": out.reset_index(drop=True)}
 
@@ -351,6 +355,7 @@ def one_hot(ctx: StepContext) -> Mapping[str, Any]:
     columns = [c for c in (chosen or categorical_columns(df)) if c not in excluded]
     if not columns:
         raise StepError("columns: no categorical column to convert", param="columns")
+    refuse_nested(df, columns, "columns", "which have no categories to encode")
     categories: dict[str, list[Any]] = {}
     for c in columns:
         values = df[c].dropna().unique().tolist()

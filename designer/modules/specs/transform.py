@@ -645,8 +645,10 @@ SPECS = [
         "Data transformation",
         """Runs an SQLite query over one to three tables, available as t1, t2 and t3. Several
         statements separated by semicolons may run (e.g. CREATE TABLE then SELECT); the last
-        one must return rows, which become the output. The query runs in the sandbox with a
-        time limit; it cannot attach databases, write files or load extensions.""",
+        one must return rows, which become the output. A list or record column (from Parquet)
+        is its JSON text: read it with json_extract(column, '$[0]'). The query runs in the
+        sandbox with a time limit; it cannot attach databases, write files or load
+        extensions.""",
         "sql:sql_transform",
         inputs=(
             _in("t1", "Table t1."),
