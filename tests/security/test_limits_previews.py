@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import time
+from typing import Any
 
 import pytest
 from rest_framework.test import APIClient
@@ -82,20 +83,31 @@ def team_tx(transactional_db: None) -> Team:
     return make_team()
 
 
-def test_a_page_of_long_texts_shows_each_cut_naming_its_length_and_the_csv_keeps_it_whole(
-    team_tx: Team,
-) -> None:
-    editor: APIClient = team_tx.client("editor")
-    graph = make_graph(editor, team_tx.workspace.pk, chain_document(1, LONG_TEXTS))
+def script_output(team: Team, code: str) -> str:
+    """Run a graph of one Python script (`code`) as the editor; the path of its result table."""
+    editor: APIClient = team.client("editor")
+    graph = make_graph(editor, team.workspace.pk, chain_document(1, code))
     run = wait_for(
         editor, editor.post(f"/api/graphs/{graph}/runs/", {}, format="json").json()["id"]
     )
     assert steps(run)["py"]["status"] == "succeeded", steps(run)["py"]["error"]
-    output = f"/api/runs/{run['id']}/steps/py/outputs/result1"
-    answer = team_tx.client("viewer").get(f"{output}/preview/?limit=1000")
+    return f"/api/runs/{run['id']}/steps/py/outputs/result1"
+
+
+def page_of_1000(team: Team, output: str) -> dict[str, Any]:
+    """A viewer's page of the output's 1,000 rows: the answer is at most ~2 KB a row."""
+    answer = team.client("viewer").get(f"{output}/preview/?limit=1000")
     assert len(answer.content) < 2 * CELL_CHARS * 1000, len(answer.content)
-    table = answer.json()["table"]
+    table: dict[str, Any] = answer.json()["table"]
     assert [row[0] for row in table["rows"]] == list(range(1000))
+    return table
+
+
+def test_a_page_of_long_texts_shows_each_cut_naming_its_length_and_the_csv_keeps_it_whole(
+    team_tx: Team,
+) -> None:
+    output = script_output(team_tx, LONG_TEXTS)
+    table = page_of_1000(team_tx, output)
     assert table["rows"][7][1] == ("00007" * (LONG // 5))[:CELL_CHARS]
     assert table["cut"] == [{"row": i, "column": 1, "length": LONG} for i in range(1000)]
     csv = team_tx.client("viewer").get(f"{output}/download/?as=csv")
@@ -114,17 +126,8 @@ LONG_LISTS = (
 def test_a_page_of_long_lists_shows_the_start_of_each_named_cut_and_the_csv_keeps_them_whole(
     team_tx: Team,
 ) -> None:
-    editor: APIClient = team_tx.client("editor")
-    graph = make_graph(editor, team_tx.workspace.pk, chain_document(1, LONG_LISTS))
-    run = wait_for(
-        editor, editor.post(f"/api/graphs/{graph}/runs/", {}, format="json").json()["id"]
-    )
-    assert steps(run)["py"]["status"] == "succeeded", steps(run)["py"]["error"]
-    output = f"/api/runs/{run['id']}/steps/py/outputs/result1"
-    answer = team_tx.client("viewer").get(f"{output}/preview/?limit=1000")
-    assert len(answer.content) < 2 * CELL_CHARS * 1000, len(answer.content)
-    table = answer.json()["table"]
-    assert [row[0] for row in table["rows"]] == list(range(1000))
+    output = script_output(team_tx, LONG_LISTS)
+    table = page_of_1000(team_tx, output)
     shown = table["rows"][7][1]
     assert 100 < len(shown) < NUMBERS and shown == list(range(7, 7 + len(shown)))
     assert table["cut"] == [{"row": i, "column": 1, "length": None} for i in range(1000)]
