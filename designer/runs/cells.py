@@ -4,20 +4,16 @@ characters of JSON without reading them whole; for a CSV download, whole, as JSO
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from designer.engine.hashing import json_safe
+from designer.engine.hashing import canonical_json, json_safe
 
 CELL_CHARS = 1000  # characters (bytes of binary) of a cell a page shows; the rest is cut
 SMALL_BYTES = 1 << 16  # a nested column of a page this small is read whole, then checked
-
-
-def is_nested(kind: pa.DataType) -> bool:
-    """Whether a column's cells are lists, structs, maps or unions."""
-    return bool(pa.types.is_nested(kind))
 
 
 def page_cells(column: pa.Array) -> tuple[list[Any], list[int]]:
@@ -30,7 +26,7 @@ def page_cells(column: pa.Array) -> tuple[list[Any], list[int]]:
     values = [json_safe(value) for value in column.to_pylist()] if whole else []
     cut = []
     for row in range(len(column)):
-        if whole and len(_compact(values[row])) <= CELL_CHARS:
+        if whole and len(canonical_json(values[row])) <= CELL_CHARS:
             continue
         value, room = _bounded(column[row], CELL_CHARS)
         if whole:
@@ -45,12 +41,21 @@ def page_cells(column: pa.Array) -> tuple[list[Any], list[int]]:
 def short_texts(column: pa.Array, chars: int) -> tuple[pa.Array, pa.Array | None]:
     """A text or binary column with each cell cut to its first `chars` characters (bytes), and
     each cell's whole length; (column, None) for any other column."""
-    kind = column.type
+    cutters = _cutters(column.type)
+    if cutters is None:
+        return column, None
+    cut, length = cutters
+    return cut(column, 0, chars), length(column)
+
+
+def _cutters(kind: pa.DataType) -> tuple[Callable[..., Any], Callable[..., Any]] | None:
+    """The compute functions that cut a text or binary value to its first characters (bytes)
+    and that measure it, for arrays and scalars alike; None for any other kind."""
     if pa.types.is_string(kind) or pa.types.is_large_string(kind):
-        return pc.utf8_slice_codeunits(column, 0, chars), pc.utf8_length(column)
+        return pc.utf8_slice_codeunits, pc.utf8_length
     if pa.types.is_binary(kind) or pa.types.is_large_binary(kind):
-        return pc.binary_slice(column, 0, chars), pc.binary_length(column)
-    return column, None
+        return pc.binary_slice, pc.binary_length
+    return None
 
 
 def json_texts(column: pa.Array) -> pa.Array:
@@ -61,11 +66,6 @@ def json_texts(column: pa.Array) -> pa.Array:
         value = column[row].as_py()
         texts.append(None if value is None else json.dumps(json_safe(value), ensure_ascii=False))
     return pa.array(texts, pa.large_string())
-
-
-def _compact(value: Any) -> str:
-    """JSON text as a page's answer and the browser write it (no spaces)."""
-    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
 def _bounded(value: pa.Scalar, room: int) -> tuple[Any, int]:
@@ -96,20 +96,18 @@ def _bounded(value: pa.Scalar, room: int) -> tuple[Any, int]:
 
 def _leaf(value: pa.Scalar, room: int) -> tuple[Any, int]:
     """A value that holds no others, its text or bytes cut to `room`, and the room left."""
-    kind, room = value.type, room - 2
-    if pa.types.is_string(kind) or pa.types.is_large_string(kind):
-        whole = pc.utf8_length(value).as_py()
-        return pc.utf8_slice_codeunits(value, 0, max(room, 0)).as_py(), room - whole
-    if pa.types.is_binary(kind) or pa.types.is_large_binary(kind):
-        whole = pc.binary_length(value).as_py()
-        return json_safe(pc.binary_slice(value, 0, max(room, 0)).as_py()), room - whole
-    data = json_safe(value.as_py())
-    return data, room - len(str(data))
+    room -= 2
+    cutters = _cutters(value.type)
+    if cutters is None:
+        data = json_safe(value.as_py())
+        return data, room - len(str(data))
+    cut, length = cutters
+    return json_safe(cut(value, 0, max(room, 0)).as_py()), room - length(value).as_py()
 
 
 def _bounded_items(items: pa.Array, room: int) -> tuple[list[Any], int]:
     """The first items of a list that fit in `room` characters, and the room left."""
-    if is_nested(items.type):
+    if pa.types.is_nested(items.type):
         cells: list[Any] = []
         for index in range(len(items)):
             if room <= 0:

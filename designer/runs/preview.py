@@ -14,7 +14,7 @@ import pyarrow.parquet as pq
 
 from designer.engine.artifacts import summarize_frame
 from designer.engine.hashing import json_safe
-from designer.runs.cells import CELL_CHARS, is_nested, json_texts, page_cells, short_texts
+from designer.runs.cells import CELL_CHARS, json_texts, page_cells, short_texts
 
 MAX_LIMIT = 1000
 BATCH_ROWS = 1024  # rows decoded at a time on the way to a page
@@ -107,7 +107,7 @@ def _cut(
     for batch in batches:
         columns = []
         for j, column in enumerate(batch.columns):
-            if is_nested(column.type):
+            if pa.types.is_nested(column.type):
                 values, rows = page_cells(column)
                 nested.update(((first + i, j), value) for i, value in enumerate(values))
                 cut += [{"row": first + i, "column": j, "length": None} for i in rows]
@@ -147,8 +147,8 @@ def csv_chunks(path: Path) -> Iterator[bytes]:
     source = pq.ParquetFile(path, memory_map=True, pre_buffer=False)
     size = batch_rows(source.metadata, list(range(source.metadata.num_row_groups)))
     for i, batch in enumerate(source.iter_batches(size, use_threads=False)):
-        if any(is_nested(column.type) for column in batch.columns):
-            texts = [json_texts(c) if is_nested(c.type) else c for c in batch.columns]
+        if any(pa.types.is_nested(column.type) for column in batch.columns):
+            texts = [json_texts(c) if pa.types.is_nested(c.type) else c for c in batch.columns]
             batch = pa.RecordBatch.from_arrays(texts, names=batch.schema.names)
         sink = pa.BufferOutputStream()
         pcsv.write_csv(batch, sink, pcsv.WriteOptions(include_header=i == 0))
