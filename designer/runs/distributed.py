@@ -31,7 +31,7 @@ from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any
 
-from django.db import InterfaceError, OperationalError, connection, transaction
+from django.db import connection, transaction
 from django.db.models import Case, F, Q, Value, When
 
 from designer.engine.artifacts import OutputRecord
@@ -530,13 +530,9 @@ def report(
     `run_here`: a step this made ready, else a queued one whose task is still in the broker,
     is started for this process to run (returned) rather than left to the queue: in a fan-out,
     one transition a step instead of a claim and a result; and a fan-out sibling's success is
-    saved beside the other siblings' (runs.siblings). Unless another workspace's run is owed
-    this process (runs/priority.owed_worker): then the result is saved the ordinary way and the
-    process goes back to the queue (the owed run is queued) or starts the owed run's step."""
+    saved beside the other siblings' (runs.siblings)."""
     from designer.runs import services, siblings
 
-    owed = _owed_worker(run_id) if run_here else None
-    run_here = run_here and owed is None
     if run_here and siblings.applies(run_id, key, result):
         saved, here = siblings.report(run_id, key, attempt, result, logs)
         if saved:
@@ -572,12 +568,6 @@ def report(
         if logs:
             services.record_events(run_id, list(logs))  # a stale attempt's, as told
         return None
-    if owed is not None and not owed.queued:
-        try:
-            return take_queued(owed.run_id)
-        except (OperationalError, InterfaceError):  # this report is saved: not to be made again
-            logger.warning("taking a step of run %s here failed: left to its task", owed.run_id)
-            return None
     return None if launcher.here is None else (run_id, *launcher.here)
 
 
@@ -594,10 +584,10 @@ def take_queued(run_id: int) -> Claimed | None:
     return None if launcher is None or launcher.here is None else (run_id, *launcher.here)
 
 
-def _owed_worker(run_id: int) -> Owed | None:
-    """Another workspace's run this process goes to once it saved the run's step
+def owed(run_id: int) -> Owed | None:
+    """Another workspace's run the process that ended a step of the run goes to
     (runs/priority.owed_worker); None for a run this process does not know yet (its next
-    report asks)."""
+    step's end asks)."""
     created = _CREATED.get(run_id)
     return None if created is None else owed_worker(_setup(run_id, created).run)
 

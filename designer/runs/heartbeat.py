@@ -184,6 +184,8 @@ class _Beater:
         while True:
             time.sleep(interval())
             with self.lock:
+                if not self.names and not self.ended:  # no step here since the last beat
+                    continue
                 pipe = _client(settings.REDIS_URL).pipeline(transaction=False)
                 for name, value in self.names.items():
                     pipe.set(_key(name), value, px=int(lifetime() * 1000))

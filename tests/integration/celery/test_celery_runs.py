@@ -22,7 +22,8 @@ from django.db import connection
 from designer.engine.events import Event, EventType
 from designer.runs import distributed, reconciler, services
 from designer.runs.models import Run, RunEvent, RunStatus, StepRun
-from designer.runs.tasks import run_step
+from designer.runs.priority import Owed
+from designer.runs.tasks import _run_claimed, run_step
 from designer.sandbox.slots import UID_BASE
 from tests.integration.api.conftest import Team, make_team, token_client
 from tests.integration.api.test_runs import (
@@ -37,7 +38,7 @@ from tests.integration.api.test_runs import (
     steps,
     wait_for,
 )
-from tests.integration.celery.conftest import REDIS_URL, WORKER_MEMORY_MB
+from tests.integration.celery.conftest import HEARTBEAT_SECONDS, REDIS_URL, WORKER_MEMORY_MB
 from tests.support.graphs import graph, node
 from tests.support.sandbox import iris_into, script, start, table
 from tests.support.smtp import Inbox
@@ -170,6 +171,16 @@ def fan_out_document(scripts: int, seconds: float) -> dict[str, Any]:
     return document
 
 
+def timeline(*runs: int) -> str:
+    """The runs' steps, one a line in the order they started: when each started and ended."""
+    rows = StepRun.objects.filter(run_id__in=runs, started_at__isnull=False).order_by("started_at")
+    return "".join(
+        f"\n{row.started_at:%S.%f} to {row.finished_at and f'{row.finished_at:%S.%f}'}"
+        f" run {row.run_id} {row.key}"
+        for row in rows
+    )
+
+
 def fan_out_holding(client: Any, graph: int, processes: int) -> int:
     """Start a run of a `fan_out_document` graph: its id once `processes` of its scripts run."""
     run_id = int(client.post(f"/api/graphs/{graph}/runs/", {}, format="json").json()["id"])
@@ -203,7 +214,7 @@ def test_a_run_started_meanwhile_gets_the_first_worker_a_wide_fan_out_frees(
     scripts = StepRun.objects.filter(run_id=fan, key__startswith="py")
     fan_starts = sorted(scripts.values_list("started_at", flat=True))
     other_start = StepRun.objects.get(run_id=other_id, key="py").started_at
-    assert other_start < fan_starts[3], (other_start, fan_starts)
+    assert other_start < fan_starts[3], timeline(fan, other_id)
 
 
 def test_a_fan_out_started_later_gets_its_share_of_a_cluster_another_fan_out_holds(
@@ -548,6 +559,61 @@ def test_a_claim_goes_beside_a_transition_sharing_the_run_and_starts_its_attempt
     assert events[-1]["data"] == {**events[-1]["data"], "step": "s2", "status": "running"}
     assert not distributed.claim(run_id, "s2", 1)  # a redelivery
     assert RunEvent.objects.filter(run_id=run_id).count() == len(events)
+
+
+@pytest.mark.parametrize("taken_first", [False, True])
+def test_a_worker_owed_elsewhere_never_leaves_its_run_seeming_to_hold_none(
+    team_tx: Team, monkeypatch: pytest.MonkeyPatch, settings: Any, taken_first: bool
+) -> None:
+    """Two processes of a fan-out end their steps at once, and both find another workspace's
+    run owed a worker (decision 0092). The first starts the owed step before it saves its own
+    result; the second, finding that step taken, starts its own run's next in the transaction
+    that saves its result. Either way the fan-out is never seen holding no worker: the owed
+    run's worker, its quick step done, gave way to a fan-out seen so, which then had both
+    processes again (decision 0096)."""
+    settings.DESIGNER_HEARTBEAT_SECONDS = HEARTBEAT_SECONDS  # this process runs steps too
+    monkeypatch.setattr(distributed, "advance_later", lambda run_id, at=None, priority=0: None)
+    sent: dict[tuple[int, str], dict[str, Any]] = {}  # no worker gets the runs' tasks
+    monkeypatch.setattr(
+        distributed,
+        "_send_steps",
+        lambda run, sends, priority: sent.update({(run.pk, key): task for key, task in sends}),
+    )
+    editor, outsider = team_tx.client("editor"), team_tx.client("outsider")
+    wide = make_graph(editor, team_tx.workspace.pk, fan_out_document(3, seconds=0))
+    fan = editor.post(f"/api/graphs/{wide}/runs/", {"bypass_cache": True}, format="json")
+    fan_id = fan.json()["id"]
+    distributed.advance(fan_id)  # s1 queued, its task sent
+    assert distributed.claim(fan_id, "s1", 1)
+    claimed = _run_claimed(fan_id, "s1", sent[fan_id, "s1"])  # py1 here, py2 and py3 sent
+    assert claimed is not None and claimed[:2] == (fan_id, "py1")
+    assert distributed.claim(fan_id, "py2", 1)  # by the other process
+    quick = make_graph(outsider, team_tx.foreign.pk, chain_document(1))
+    answer = outsider.post(f"/api/graphs/{quick}/runs/", {"bypass_cache": True}, format="json")
+    other = answer.json()["id"]
+    distributed.advance(other)  # its s1 queued, its task sent: owed a worker
+    if taken_first:  # by the other process, as if py2 had ended a moment before py1
+        assert distributed.take_queued(other) is not None
+    monkeypatch.setattr(distributed, "owed", lambda run_id: Owed(other, queued=False))
+    holding: list[int] = []  # the fan-out's steps running as each transition begins: py1 too
+    transition = distributed._transition
+    monkeypatch.setattr(
+        distributed,
+        "_transition",
+        lambda *args, **kwargs: (
+            holding.append(StepRun.objects.filter(run_id=fan_id, status="running").count())
+            or transition(*args, **kwargs)
+        ),
+    )
+    claimed = _run_claimed(*claimed)
+    assert claimed is not None
+    assert claimed[:2] == ((fan_id, "py3") if taken_first else (other, "s1"))
+    assert set(holding) == {2}  # py1 saved after the owed step started, or with py3 started
+    assert StepRun.objects.get(run_id=other, key="s1").status == "running"
+    beating, deadline = redis.Redis.from_url(REDIS_URL), time.monotonic() + 10
+    while beating.exists(f"designer:heartbeat:run{fan_id}-py1-1"):  # this process's beats end
+        assert time.monotonic() < deadline  # while this test's settings still name the Redis
+        time.sleep(0.05)
 
 
 def test_a_join_past_the_pool_processs_memory_fails_as_out_of_memory(team_tx: Team) -> None:
