@@ -25,7 +25,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import lru_cache
@@ -549,19 +549,7 @@ def report(
         return Around(frozenset(_decidable(plan, key)), queued=run_here)
 
     def waiting(machine: RunMachine, rows: dict[str, StepRun]) -> str | None:
-        """The first step in plan order (not one this result decides) with a queued attempt
-        whose row and whose inputs' rows are loaded."""
-        plan, skip = machine.plan, _decidable(machine.plan, key)
-        queued = {a.key for a in machine.running.values() if a.started is None}
-        inputs_loaded = (step for step in plan.order if step in rows and step not in skip)
-        return next(
-            (
-                step
-                for step in inputs_loaded
-                if step in queued and all(dep in rows for dep in plan.step(step).dependencies)
-            ),
-            None,
-        )
+        return _first_queued(machine, rows, skip=_decidable(machine.plan, key))
 
     launcher = _transition(run_id, act, around, waiting if run_here else None, logs)
     if launcher is None:
@@ -575,13 +563,28 @@ def take_queued(run_id: int) -> Claimed | None:
     """Start here the first step (in plan order) of a run going whose task waits in the queue,
     for a process another run's step freed (runs/priority.owed_worker): its task's message is
     dropped where it is received. None when the run has no such step any more."""
-
-    def first_queued(machine: RunMachine, rows: dict[str, StepRun]) -> str | None:
-        queued = {a.key for a in machine.running.values() if a.started is None}
-        return next((step for step in machine.plan.order if step in queued), None)
-
-    launcher = _transition(run_id, lambda machine: True, here=first_queued)
+    launcher = _transition(run_id, lambda machine: True, here=_first_queued)
     return None if launcher is None or launcher.here is None else (run_id, *launcher.here)
+
+
+def _first_queued(
+    machine: RunMachine, rows: dict[str, StepRun], skip: Collection[str] = ()
+) -> str | None:
+    """The first step in plan order, not in `skip`, with a queued attempt whose row and whose
+    inputs' rows the transition loaded (all of them, when it loads every row)."""
+    plan = machine.plan
+    queued = {a.key for a in machine.running.values() if a.started is None}
+    return next(
+        (
+            step
+            for step in plan.order
+            if step in queued
+            and step in rows
+            and step not in skip
+            and all(dep in rows for dep in plan.step(step).dependencies)
+        ),
+        None,
+    )
 
 
 def owed(run_id: int) -> Owed | None:
