@@ -515,6 +515,19 @@ def test_a_sweep_while_a_transition_sends_its_tasks_sends_none_of_them_again(
     assert [attempt for attempt in resent if attempt[0] == run_id] == []
 
 
+def tasks_kept_here(monkeypatch: pytest.MonkeyPatch) -> list[tuple[int, str, dict[str, Any]]]:
+    """No worker gets the runs' tasks: no run's advance is queued, and each step task a
+    transition sends is listed instead, as (run id, step, task), for the test to run."""
+    monkeypatch.setattr(distributed, "advance_later", lambda run_id, at=None, priority=0: None)
+    sent: list[tuple[int, str, dict[str, Any]]] = []
+    monkeypatch.setattr(
+        distributed,
+        "_send_steps",
+        lambda run, sends, priority: sent.extend((run.pk, key, task) for key, task in sends),
+    )
+    return sent
+
+
 def test_a_claim_goes_beside_a_transition_sharing_the_run_and_starts_its_attempt_once(
     team_tx: Team, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -522,9 +535,7 @@ def test_a_claim_goes_beside_a_transition_sharing_the_run_and_starts_its_attempt
     come from that step's row), with its heartbeat and its `step.started` next in the log; a
     second claim of that attempt starts nothing. On PostgreSQL the claim does not wait for a
     sibling report in flight (which holds the run row FOR KEY SHARE)."""
-    monkeypatch.setattr(distributed, "advance_later", lambda run_id, at=None, priority=0: None)
-    sent: list[tuple[str, dict[str, Any]]] = []  # no worker gets the run's tasks
-    monkeypatch.setattr(distributed, "_send_steps", lambda run, sends, priority: sent.extend(sends))
+    sent = tasks_kept_here(monkeypatch)
     editor = team_tx.client("editor")
     document = chain_document(2)
     document["nodes"][1]["params"]["pattern"] = f"^{uuid.uuid4().hex}$"
@@ -535,8 +546,8 @@ def test_a_claim_goes_beside_a_transition_sharing_the_run_and_starts_its_attempt
     output = {"digest": "ab" * 32, "kind": "parquet", "size": 1, "summary": {}}
     done = {"status": "succeeded", "outputs": {"dataset": output}}
     distributed.report(run_id, "s1", 1, done)  # s2 queued as attempt 1, its task sent
-    assert [key for key, _ in sent] == ["s1", "s2"]
-    assert sent[1][1]["inputs"]["dataset"]["digest"] == output["digest"]
+    assert [key for _, key, _ in sent] == ["s1", "s2"]
+    assert sent[1][2]["inputs"]["dataset"]["digest"] == output["digest"]
     if connection.vendor == "postgresql":
         data = connection.settings_dict
         dsn = f"host={data['HOST']} port={data['PORT']} dbname={data['NAME']} user={data['USER']}"
@@ -572,20 +583,15 @@ def test_a_worker_owed_elsewhere_never_leaves_its_run_seeming_to_hold_none(
     run's worker, its quick step done, gave way to a fan-out seen so, which then had both
     processes again (decision 0096)."""
     settings.DESIGNER_HEARTBEAT_SECONDS = HEARTBEAT_SECONDS  # this process runs steps too
-    monkeypatch.setattr(distributed, "advance_later", lambda run_id, at=None, priority=0: None)
-    sent: dict[tuple[int, str], dict[str, Any]] = {}  # no worker gets the runs' tasks
-    monkeypatch.setattr(
-        distributed,
-        "_send_steps",
-        lambda run, sends, priority: sent.update({(run.pk, key): task for key, task in sends}),
-    )
+    sent = tasks_kept_here(monkeypatch)
     editor, outsider = team_tx.client("editor"), team_tx.client("outsider")
     wide = make_graph(editor, team_tx.workspace.pk, fan_out_document(3, seconds=0))
     fan = editor.post(f"/api/graphs/{wide}/runs/", {"bypass_cache": True}, format="json")
     fan_id = fan.json()["id"]
     distributed.advance(fan_id)  # s1 queued, its task sent
     assert distributed.claim(fan_id, "s1", 1)
-    claimed = _run_claimed(fan_id, "s1", sent[fan_id, "s1"])  # py1 here, py2 and py3 sent
+    (task,) = (task for run, key, task in sent if (run, key) == (fan_id, "s1"))
+    claimed = _run_claimed(fan_id, "s1", task)  # py1 here, py2 and py3 sent
     assert claimed is not None and claimed[:2] == (fan_id, "py1")
     assert distributed.claim(fan_id, "py2", 1)  # by the other process
     quick = make_graph(outsider, team_tx.foreign.pk, chain_document(1))
