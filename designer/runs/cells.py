@@ -40,7 +40,14 @@ def page_cells(column: pa.Array) -> tuple[list[Any], list[int]]:
 
 def short_texts(column: pa.Array, chars: int) -> tuple[pa.Array, pa.Array | None]:
     """A text or binary column with each cell cut to its first `chars` characters (bytes), and
-    each cell's whole length; (column, None) for any other column."""
+    each cell's whole length; (column, None) for any other column. A column of categories
+    (dictionary-encoded) has its categories cut, each cell keeping its index."""
+    if pa.types.is_dictionary(column.type):
+        categories, lengths = short_texts(column.dictionary, chars)
+        if lengths is None:
+            return column, None
+        short = pa.DictionaryArray.from_arrays(column.indices, categories)
+        return short, lengths.take(column.indices)
     cutters = _cutters(column.type)
     if cutters is None:
         return column, None
@@ -97,6 +104,8 @@ def _bounded(value: pa.Scalar, room: int) -> tuple[Any, int]:
 def _leaf(value: pa.Scalar, room: int) -> tuple[Any, int]:
     """A value that holds no others, its text or bytes cut to `room`, and the room left."""
     room -= 2
+    if isinstance(value, pa.DictionaryScalar):  # a category: its text
+        value = value.value
     cutters = _cutters(value.type)
     if cutters is None:
         data = json_safe(value.as_py())

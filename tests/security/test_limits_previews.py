@@ -76,6 +76,7 @@ LONG_TEXTS = (
     f"    return pd.DataFrame({{'n': range(1000), 'text': [f'{{i:05d}}' * {LONG // 5}"
     " for i in range(1000)]})\n"
 )
+LONG_CATEGORIES = LONG_TEXTS.replace("]})", "]}).astype({'text': 'category'})")
 
 
 @pytest.fixture
@@ -103,10 +104,12 @@ def page_of_1000(team: Team, output: str) -> dict[str, Any]:
     return table
 
 
+@pytest.mark.parametrize("stored_as", ["texts", "categories"])
 def test_a_page_of_long_texts_shows_each_cut_naming_its_length_and_the_csv_keeps_it_whole(
-    team_tx: Team,
+    team_tx: Team, stored_as: str
 ) -> None:
-    output = script_output(team_tx, LONG_TEXTS)
+    """Also when the column is categorical (stored dictionary-encoded): its categories are cut."""
+    output = script_output(team_tx, LONG_TEXTS if stored_as == "texts" else LONG_CATEGORIES)
     table = page_of_1000(team_tx, output)
     assert table["rows"][7][1] == ("00007" * (LONG // 5))[:CELL_CHARS]
     assert table["cut"] == [{"row": i, "column": 1, "length": LONG} for i in range(1000)]

@@ -129,6 +129,33 @@ def test_long_text_and_binary_cells_are_cut_and_named_with_their_whole_length(
     ]
 
 
+def test_categories_are_cut_like_texts_in_a_column_and_in_a_nested_cell(tmp_path: Path) -> None:
+    """A categorical column is stored dictionary-encoded: its long categories are cut too."""
+    long = "é" * (CELL_CHARS * 5)
+    frame = pd.DataFrame({"kind": pd.Categorical(["short", long, None, long])})
+    path = tmp_path / "categories.parquet"
+    path.write_bytes(frame_to_parquet(frame))
+    for summary in ({"columns": []}, None):  # stored with its summary, or summarized here
+        page = table_page(path, 0, 4, summary)
+        assert [row[0] for row in page["rows"]] == [
+            "short",
+            long[:CELL_CHARS],
+            None,
+            long[:CELL_CHARS],
+        ]
+        assert page["cut"] == [
+            {"row": row, "column": 0, "length": CELL_CHARS * 5} for row in (1, 3)
+        ]
+    kinds = pa.array([long, "short"]).dictionary_encode()
+    nested = pa.StructArray.from_arrays([kinds], names=["kind"])
+    pq.write_table(pa.table({"meta": nested}), path)
+    page = table_page(path, 0, 2, None)
+    assert page["rows"][0][0]["kind"] == long[: len(page["rows"][0][0]["kind"])]
+    assert CELL_CHARS // 2 < len(page["rows"][0][0]["kind"]) <= CELL_CHARS
+    assert page["rows"][1][0] == {"kind": "short"}
+    assert page["cut"] == [{"row": 0, "column": 0, "length": None}]
+
+
 def test_wide_rows_are_decoded_fewer_at_a_time(tmp_path: Path) -> None:
     """1 MB a row: BATCH_BYTES of them at a time, for a page and for the CSV."""
     frame = pd.DataFrame({"text": [f"{i:08d}" + "y" * ((1 << 20) - 8) for i in range(40)]})
