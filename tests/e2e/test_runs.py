@@ -195,6 +195,13 @@ def test_a_previewed_long_text_and_long_list_are_shown_cut_saying_what_is_known(
     expect(first).not_to_contain_text(",1999]")
     expect(table.locator("tbody tr").nth(1)).to_contain_text("short")
     expect(table.locator("tbody tr").nth(1)).to_contain_text("[1,2]")
+    note = first.get_by_test_id("cell-long").first  # one line of it, not 1,000 characters wide
+    closed = note.bounding_box()
+    assert closed is not None and closed["width"] < 400 and closed["height"] < 30, closed
+    note.click()  # opened: all of what the page holds, wrapped
+    expect(note).to_have_attribute("aria-expanded", "true")
+    opened = note.bounding_box()
+    assert opened is not None and opened["width"] < 600 and opened["height"] > 100, opened
 
 
 def test_column_pickers_work_before_anything_ran(alice: Page, designer_server: LiveServer) -> None:

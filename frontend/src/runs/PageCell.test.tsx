@@ -1,7 +1,7 @@
 import { act } from "react";
 import { describe, expect, it } from "vitest";
 import { mountEach } from "../test/dom";
-import { PageCell, cutLengths } from "./PageCell";
+import { LONG_CELL_CHARS, PageCell, cutLengths } from "./PageCell";
 
 const dom = mountEach();
 
@@ -28,9 +28,37 @@ describe("a page's cells", () => {
     );
     const [cut, whole] = [...dom.container.querySelectorAll("td")];
     expect(cut.textContent).toBe(`${"a".repeat(1000)}… 1,048,576 characters in all`);
+    expect(cut.querySelector('[data-testid="cell-long"]')?.textContent).toBe("a".repeat(1000));
     expect(cut.querySelector('[data-testid="cell-cut"]')?.getAttribute("title")).toContain("CSV");
     expect(whole.textContent).toBe("short");
     expect(whole.querySelector('[data-testid="cell-cut"]')).toBeNull();
+  });
+
+  it("shows a long cell on one line until it is opened, and on one line again when closed", () => {
+    act(() =>
+      dom.root.render(
+        <table>
+          <tbody>
+            <tr>
+              <PageCell value={"b".repeat(LONG_CELL_CHARS + 1)} />
+              <PageCell value={"c".repeat(LONG_CELL_CHARS)} />
+            </tr>
+          </tbody>
+        </table>,
+      ),
+    );
+    const [long, fits] = [...dom.container.querySelectorAll("td")];
+    const toggle = long.querySelector<HTMLButtonElement>('[data-testid="cell-long"]')!;
+    expect(toggle.getAttribute("aria-expanded")).toBe("false");
+    expect(long.classList.contains("cell-open")).toBe(false);
+    act(() => toggle.click());
+    expect(toggle.getAttribute("aria-expanded")).toBe("true");
+    expect(long.classList.contains("cell-open")).toBe(true);
+    expect(toggle.textContent).toBe("b".repeat(LONG_CELL_CHARS + 1));
+    act(() => toggle.click());
+    expect(long.classList.contains("cell-open")).toBe(false);
+    expect(fits.querySelector("button")).toBeNull();
+    expect(fits.textContent).toBe("c".repeat(LONG_CELL_CHARS));
   });
 
   it("shows a cut list as the JSON of its first items and says it was cut, with no length", () => {
