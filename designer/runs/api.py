@@ -36,7 +36,13 @@ from designer.runs.compare import compare_runs
 from designer.runs.metrics import RunMetrics
 from designer.runs.models import Dataset, DatasetUsage, Run, RunStatus, StepRun
 from designer.runs.plans import node_columns, preview_plan, stored_plan
-from designer.runs.preview import MAX_LIMIT, csv_chunks, json_with_stored_value, table_page
+from designer.runs.preview import (
+    MAX_COLUMNS,
+    MAX_LIMIT,
+    csv_chunks,
+    json_with_stored_value,
+    table_page,
+)
 from designer.runs.retention import workspace_storage
 from designer.runs.serializers import (
     CompareSerializer,
@@ -87,6 +93,11 @@ LOG_PAGE = 10_000  # log lines per page
 PAGE_PARAMS = [
     int_parameter("offset", 0, MAX_OFFSET, "Rows to skip."),
     int_parameter("limit", 1, MAX_LIMIT, "Rows to return."),
+]
+TABLE_PAGE_PARAMS = [
+    *PAGE_PARAMS,
+    int_parameter("columns_offset", 0, MAX_OFFSET, "Columns to skip (a pandas index is not one)."),
+    int_parameter("columns_limit", 1, MAX_COLUMNS, f"Columns to return; {MAX_COLUMNS} by default."),
 ]
 DOWNLOADS = ["csv", "parquet", "json", "pickle", "joblib", "bin"]
 STATUS_PARAMETER = OpenApiParameter(
@@ -457,6 +468,16 @@ class StepLogView(RunsView):
         return response
 
 
+def _page_query(request: Request) -> dict[str, int]:
+    """A table page's rows and columns from the query (TABLE_PAGE_PARAMS)."""
+    return {
+        "offset": query_int(request, "offset", 0, 0, MAX_OFFSET),
+        "limit": query_int(request, "limit", 50, 1, MAX_LIMIT),
+        "first_column": query_int(request, "columns_offset", 0, 0, MAX_OFFSET),
+        "column_limit": query_int(request, "columns_limit", MAX_COLUMNS, 1, MAX_COLUMNS),
+    }
+
+
 def _output(run: Run, step: StepRun, port: str) -> tuple[dict[str, Any], Path]:
     info = step.outputs.get(port)
     if info is None:
@@ -480,7 +501,7 @@ class OutputPreviewView(RunsView):
     policy = {"GET": Role.VIEWER}
 
     @extend_schema(
-        parameters=PAGE_PARAMS,
+        parameters=TABLE_PAGE_PARAMS,
         responses={200: OutputPreviewSerializer, **error_responses(410, 422)},
     )
     def get(self, request: Request, pk: int, key: str, port: str) -> HttpResponseBase:
@@ -494,9 +515,7 @@ class OutputPreviewView(RunsView):
             "summary": info.get("summary", {}),
         }
         if info["kind"] == "parquet":
-            offset = query_int(request, "offset", 0, 0, 2**62)
-            limit = query_int(request, "limit", 50, 1, MAX_LIMIT)
-            body["table"] = table_page(path, offset, limit, body["summary"])
+            body["table"] = table_page(path, summary=body["summary"], **_page_query(request))
         elif info["kind"] == "json":
             if info["size"] > MAX_JSON_BYTES:  # stored before JSON outputs had that bound
                 raise ApiError(
@@ -665,7 +684,7 @@ class DatasetPreviewView(DatasetsView):
 
     policy = {"GET": Role.VIEWER}
 
-    @extend_schema(parameters=PAGE_PARAMS, responses=TablePageSerializer)
+    @extend_schema(parameters=TABLE_PAGE_PARAMS, responses=TablePageSerializer)
     def get(self, request: Request, pk: int, digest: str) -> Response:
         dataset, version = self.version(pk, digest)
         try:
@@ -674,9 +693,7 @@ class DatasetPreviewView(DatasetsView):
             )
         except DatasetNotFound as exc:
             raise ApiError(410, "gone", str(exc)) from exc
-        offset = query_int(request, "offset", 0, 0, 2**62)
-        limit = query_int(request, "limit", 50, 1, MAX_LIMIT)
-        return Response(table_page(path, offset, limit, version.summary))
+        return Response(table_page(path, summary=version.summary, **_page_query(request)))
 
 
 class _UsageRowSerializer(DatasetUsageSerializer):

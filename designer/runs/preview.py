@@ -17,37 +17,46 @@ from designer.engine.hashing import json_safe
 from designer.runs.cells import CELL_CHARS, json_texts, page_cells, short_texts
 
 MAX_LIMIT = 1000
+MAX_COLUMNS = 100  # columns of a page: a feature-hashed table has tens of thousands
 BATCH_ROWS = 1024  # rows decoded at a time on the way to a page
 BATCH_BYTES = 16 << 20  # ... fewer where rows are wider: about this many bytes at a time
 
 
 def table_page(
-    source: Path | bytes, offset: int, limit: int, summary: dict[str, Any] | None = None
+    source: Path | bytes,
+    offset: int,
+    limit: int,
+    summary: dict[str, Any] | None = None,
+    first_column: int = 0,
+    column_limit: int = MAX_COLUMNS,
 ) -> dict[str, Any]:
-    """Rows [offset, offset+limit) of a Parquet table, its column names and its summary
-    (`summary`, when it was stored with the table: then only the row groups holding the page
-    are read, and only the page becomes a DataFrame). A text or binary cell longer than
-    CELL_CHARS shows its first CELL_CHARS, and `cut` names it (page row, column, full length); a
-    nested cell (list, struct, map) shows about CELL_CHARS characters of JSON of it, and `cut`
-    names it with no length (counting it would read it whole)."""
+    """Rows [offset, offset+limit) of a Parquet table's columns [first_column,
+    first_column+column_limit), the names of those columns, how many the table has, and its
+    summary (`summary`, when it was stored with the table: then only the row groups holding the
+    page are read, only the page's columns of them, and only the page becomes a DataFrame). A
+    text, binary or category cell longer than CELL_CHARS shows its first CELL_CHARS, and `cut`
+    names it (page row, page column, full length); a nested cell (list, struct, map) shows about
+    CELL_CHARS characters of JSON of it, and `cut` names it with no length (counting it would
+    read it whole)."""
     file = pq.ParquetFile(
         pa.BufferReader(source) if isinstance(source, bytes) else source,
         memory_map=True,
         pre_buffer=False,
     )
+    schema = file.schema_arrow
+    indices = data_columns(schema)
+    shown = indices[first_column : first_column + column_limit]
+    page_schema = pa.schema([schema.field(i) for i in shown], metadata=schema.metadata)
     cut: list[dict[str, int | None]] = []
     nested: dict[tuple[int, int], Any] = {}
     if not summary or "columns" not in summary:
         table = file.read()
         summary = summarize_frame(table.to_pandas())
-        batches = table.slice(offset, limit).to_batches()
-        page = pa.Table.from_batches(_cut(batches, cut, nested), schema=table.schema).to_pandas()
+        batches: Iterable[pa.RecordBatch] = table.slice(offset, limit).select(shown).to_batches()
     else:
         groups, first = _groups_holding(file.metadata, offset, limit)
-        page = pa.Table.from_batches(
-            _cut(_rows(file, groups, offset - first, limit), cut, nested),
-            schema=file.schema_arrow,
-        ).to_pandas()
+        batches = _rows(file, groups, offset - first, limit, shown)
+    page = pa.Table.from_batches(_cut(batches, cut, nested), schema=page_schema).to_pandas()
     rows = [json_safe(list(row)) for row in page.itertuples(index=False, name=None)]
     for (row, column), value in nested.items():
         rows[row][column] = value
@@ -55,6 +64,8 @@ def table_page(
         "total_rows": file.metadata.num_rows,
         "offset": offset,
         "limit": limit,
+        "total_columns": len(indices),
+        "columns_offset": first_column,
         "columns": [str(c) for c in page.columns],
         "rows": rows,
         "cut": sorted(cut, key=lambda note: (note["row"], note["column"])),
@@ -62,21 +73,41 @@ def table_page(
     }
 
 
+def data_columns(schema: pa.Schema) -> list[int]:
+    """The positions of a stored table's columns a page shows: all but a pandas index kept as
+    columns (a page numbers its rows by position)."""
+    index = (schema.pandas_metadata or {}).get("index_columns", ())
+    kept = {name for name in index if type(name) is str}
+    return [i for i, name in enumerate(schema.names) if name not in kept]
+
+
 def _rows(
-    file: pq.ParquetFile, groups: list[int], skip: int, limit: int
+    file: pq.ParquetFile, groups: list[int], skip: int, limit: int, columns: list[int]
 ) -> Iterator[pa.RecordBatch]:
-    """`limit` rows after the first `skip` of row groups `groups`, decoded a batch at a time
+    """`limit` rows after the first `skip` of row groups `groups`, of the columns at positions
+    `columns` (only those are read, unless the file repeats a name), decoded a batch at a time
     (`batch_rows`): a row group of wide rows (long texts) can be gigabytes, a page of it is
     not."""
+    names = file.schema_arrow.names
+    unique = len(set(names)) == len(names)
     wanted = limit
     size = batch_rows(file.metadata, groups)
-    batches = file.iter_batches(size, row_groups=groups, use_threads=False) if groups else []
+    batches = (
+        file.iter_batches(
+            size,
+            row_groups=groups,
+            columns=[names[i] for i in columns] if unique else None,
+            use_threads=False,
+        )
+        if groups
+        else []
+    )
     for batch in batches:
         if skip >= batch.num_rows:
             skip -= batch.num_rows
             continue
         kept = batch.slice(skip, wanted)
-        yield kept
+        yield kept if unique else kept.select(columns)
         wanted -= kept.num_rows
         skip = 0
         if not wanted:

@@ -18,7 +18,7 @@ from designer.graphs.serializers import ParamValueField
 from designer.runs import run_rows
 from designer.runs.csv_dialect import AUTO, DECIMALS, SEPARATORS, codec
 from designer.runs.models import Dataset, DatasetVersion, Run, RunStatus, StepRun
-from designer.runs.preview import CELL_CHARS
+from designer.runs.preview import CELL_CHARS, MAX_COLUMNS
 from designer.workspaces.serializers import ScalarField, StrictSerializer
 
 DATASET_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,199}$")
@@ -398,7 +398,9 @@ class CutCellSerializer(serializers.Serializer):
     or for a list, struct or map the part of it that fits in about as many characters of JSON."""
 
     row = serializers.IntegerField(help_text="The cell's row in this page (0: the first).")
-    column = serializers.IntegerField(help_text="The cell's column (0: the first).")
+    column = serializers.IntegerField(
+        help_text="The cell's column in this page (0: the first of `columns`)."
+    )
     length = serializers.IntegerField(
         allow_null=True,
         help_text="The whole cell's length in characters (bytes); null for a list, struct or "
@@ -407,12 +409,21 @@ class CutCellSerializer(serializers.Serializer):
 
 
 class TablePageSerializer(serializers.Serializer):
-    """A page of a table: rows from an offset, the column names and the column summary."""
+    """A page of a table: rows from an offset, of columns from a column offset, their names
+    and the whole table's column summary."""
 
     total_rows = serializers.IntegerField()
     offset = serializers.IntegerField()
     limit = serializers.IntegerField()
-    columns = serializers.ListField(child=serializers.CharField())
+    total_columns = serializers.IntegerField(
+        help_text="The table's columns; a page shows at most "
+        f"{MAX_COLUMNS} of them (`columns_offset`, `columns_limit`)."
+    )
+    columns_offset = serializers.IntegerField(help_text="The page's first column (0: the first).")
+    columns = serializers.ListField(
+        child=serializers.CharField(),
+        help_text="The names of the page's columns; past the last, none (and no rows).",
+    )
     rows = serializers.ListField(child=serializers.ListField(child=json_shaped("JsonValue")()))
     cut = CutCellSerializer(
         many=True,

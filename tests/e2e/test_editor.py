@@ -654,3 +654,28 @@ def test_dataset_upload_and_preview(
     expect(versions).to_have_count(2)
     page.get_by_test_id("dataset-version").select_option(index=1)
     expect(page.locator("h2", has_text="loans")).to_contain_text("120 rows")
+
+
+def test_a_wide_datasets_preview_pages_its_columns(
+    alice: Page, designer_server: LiveServer, tmp_path: Path
+) -> None:
+    page = alice
+    wide = tmp_path / "wide.csv"
+    wide.write_text(",".join(f"x{i}" for i in range(150)) + "\n" + ",".join(map(str, range(150))))
+    page.goto(f"{designer_server.url}/workspaces/{designer_server.workspace}/datasets/")
+    page.get_by_label("Dataset name").fill("wide")
+    page.get_by_test_id("dataset-file").set_input_files(wide)
+    page.get_by_role("button", name="Upload").click()
+    expect(page.get_by_test_id("toast").filter(has_text="Uploaded wide")).to_be_visible()
+    page.get_by_test_id("dataset-list").locator("tr", has_text="wide").get_by_role(
+        "button", name="Preview"
+    ).click()
+    preview = page.get_by_test_id("dataset-preview")
+    expect(preview.locator("thead th")).to_have_count(100)
+    expect(preview.get_by_test_id("columns-shown")).to_have_text("columns 1–100 of 150")  # noqa: RUF001
+    preview.get_by_test_id("columns-next").click()
+    expect(preview.locator("thead th")).to_have_count(50)
+    expect(preview.locator("thead th").first).to_have_text("x100")
+    expect(preview.locator("tbody td").last).to_have_text("149")
+    preview.get_by_test_id("columns-previous").click()
+    expect(preview.locator("thead th").first).to_have_text("x0")

@@ -204,6 +204,36 @@ def test_a_previewed_long_text_and_long_list_are_shown_cut_saying_what_is_known(
     assert opened is not None and opened["width"] < 600 and opened["height"] > 100, opened
 
 
+WIDE = (
+    "import pandas as pd\n\n"
+    "def azureml_main(df1, df2=None):\n"
+    "    return pd.DataFrame({f'c{i}': [i, i + 1] for i in range(250)})\n"
+)
+
+
+def test_a_wide_table_is_previewed_a_hundred_columns_at_a_time(
+    alice: Page, designer_server: LiveServer
+) -> None:
+    page = alice
+    graph = create_graph(page, designer_server, "Wide", with_script(FIVE_STEPS, WIDE))
+    run_and_wait(page, designer_server, graph)
+    page.get_by_test_id("node-py").click()
+    page.get_by_test_id("preview-py-result1").click()
+    page.get_by_test_id("preview-rows-tab").click()
+    preview = page.get_by_test_id("output-preview")
+    headers = preview.get_by_test_id("preview-table").locator("thead th")
+    expect(headers).to_have_count(101)  # the row number, then 100 columns
+    expect(headers.nth(1)).to_have_text("c0")
+    expect(preview.get_by_test_id("columns-shown")).to_have_text("columns 1–100 of 250")  # noqa: RUF001
+    preview.get_by_test_id("columns-next").click()
+    expect(headers.nth(1)).to_have_text("c100")
+    expect(preview.get_by_test_id("columns-shown")).to_have_text("columns 101–200 of 250")  # noqa: RUF001
+    preview.get_by_test_id("columns-next").click()
+    expect(headers).to_have_count(51)
+    expect(preview.get_by_test_id("preview-table").locator("tbody tr").first).to_contain_text("249")
+    expect(preview.get_by_test_id("columns-next")).to_be_disabled()
+
+
 def test_column_pickers_work_before_anything_ran(alice: Page, designer_server: LiveServer) -> None:
     page = alice
     doc = with_script(FIVE_STEPS, "def azureml_main(df1, df2=None):\n    return df1\n")

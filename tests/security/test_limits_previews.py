@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 from rest_framework.test import APIClient
 
-from designer.runs.preview import CELL_CHARS
+from designer.runs.preview import CELL_CHARS, MAX_COLUMNS
 from tests.e2e.server import LiveServer
 from tests.integration.api.conftest import Team, make_team
 from tests.integration.api.test_runs import chain_document, make_graph, steps, wait_for
@@ -137,3 +137,29 @@ def test_a_page_of_long_lists_shows_the_start_of_each_named_cut_and_the_csv_keep
     csv = team_tx.client("viewer").get(f"{output}/download/?as=csv")
     lines = b"".join(csv.streaming_content).decode().splitlines()
     assert lines[8] == '7,"' + json.dumps(list(range(7, 7 + NUMBERS))) + '"'
+
+
+WIDE_COLUMNS = 5_000  # a feature-hashed table of 12 bits is 4,096 columns a text column
+WIDE_TABLE = (
+    "import numpy as np\nimport pandas as pd\n\ndef azureml_main(df1, df2=None):\n"
+    f"    frame = pd.DataFrame(np.ones((1000, {WIDE_COLUMNS})))\n"
+    "    frame.columns = [f'f{i}' for i in range(frame.shape[1])]\n"
+    "    return frame.assign(n=range(1000))[['n', *frame.columns]]\n"
+)
+
+
+def test_a_page_of_a_wide_table_shows_a_hundred_columns_at_a_time(team_tx: Team) -> None:
+    """A page of 1,000 rows of 5,000 columns was ~20 MB of JSON (5 million cells) and grew
+    with the columns: a page now holds at most MAX_COLUMNS of them, and says how many there
+    are; a client asks for the others by `columns_offset`."""
+    output = script_output(team_tx, WIDE_TABLE)
+    table = page_of_1000(team_tx, output)
+    assert len(table["columns"]) == MAX_COLUMNS and table["total_columns"] == WIDE_COLUMNS + 1
+    assert table["columns"][:2] == ["n", "f0"] and table["rows"][5][1] == 1
+    viewer = team_tx.client("viewer")
+    last = viewer.get(f"{output}/preview/?columns_offset={WIDE_COLUMNS - 9}&limit=2").json()
+    assert last["table"]["columns"] == [f"f{i}" for i in range(WIDE_COLUMNS - 10, WIDE_COLUMNS)]
+    assert last["table"]["columns_offset"] == WIDE_COLUMNS - 9
+    refused = viewer.get(f"{output}/preview/?columns_limit={MAX_COLUMNS + 1}")
+    assert refused.status_code == 400
+    assert f"Must be between 1 and {MAX_COLUMNS}" in json.dumps(refused.json())

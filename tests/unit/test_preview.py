@@ -23,6 +23,7 @@ from designer.runs.preview import (
     BATCH_BYTES,
     BATCH_ROWS,
     CELL_CHARS,
+    MAX_COLUMNS,
     batch_rows,
     csv_chunks,
     table_page,
@@ -154,6 +155,59 @@ def test_categories_are_cut_like_texts_in_a_column_and_in_a_nested_cell(tmp_path
     assert CELL_CHARS // 2 < len(page["rows"][0][0]["kind"]) <= CELL_CHARS
     assert page["rows"][1][0] == {"kind": "short"}
     assert page["cut"] == [{"row": 0, "column": 0, "length": None}]
+
+
+def test_a_wide_table_is_paged_by_columns_reading_only_the_pages_columns(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """250 columns and an index kept as a column: a page shows 100 columns at most, counts
+    them all but the index, and reads only its own (where the summary was stored)."""
+    frame = pd.DataFrame(
+        {f"c{i}": [i, i + 1, i + 2] for i in range(250)},
+        index=pd.Index(["a", "b", "c"], name="key"),
+    )
+    frame["c210"] = ["short", "y" * (CELL_CHARS + 5), None]
+    path = tmp_path / "wide.parquet"
+    path.write_bytes(frame_to_parquet(frame))
+    read: list[list[str]] = []
+    iter_batches = pq.ParquetFile.iter_batches
+
+    def spy(self: Any, *args: Any, **kwargs: Any) -> Any:
+        read.append(list(kwargs["columns"]))
+        return iter_batches(self, *args, **kwargs)
+
+    monkeypatch.setattr(pq.ParquetFile, "iter_batches", spy)
+    for summary in ({"columns": []}, None):  # stored with its summary, or summarized here
+        first = table_page(path, 1, 2, summary)
+        assert first["columns"] == [f"c{i}" for i in range(MAX_COLUMNS)]
+        assert (first["total_columns"], first["columns_offset"]) == (250, 0)
+        assert first["rows"] == [list(range(1, 101)), list(range(2, 102))]
+        last = table_page(path, 0, 3, summary, first_column=200, column_limit=MAX_COLUMNS)
+        assert last["columns"] == [f"c{i}" for i in range(200, 250)]
+        assert last["rows"][0][10] == "short" and last["rows"][2][10] is None
+        assert last["cut"] == [{"row": 1, "column": 10, "length": CELL_CHARS + 5}]
+        assert table_page(path, 0, 3, summary, first_column=5, column_limit=2)["rows"] == [
+            [5, 6],
+            [6, 7],
+            [7, 8],
+        ]
+        past = table_page(path, 0, 3, summary, first_column=250)
+        assert (past["columns"], past["rows"], past["total_columns"]) == ([], [], 250)
+    assert read[:3] == [
+        [f"c{i}" for i in range(MAX_COLUMNS)],
+        [f"c{i}" for i in range(200, 250)],
+        ["c5", "c6"],
+    ]
+
+
+def test_a_file_repeating_a_column_name_is_paged_by_position(tmp_path: Path) -> None:
+    """Pandas never writes one; another tool's Parquet file may."""
+    arrays = [pa.array([1, 2]), pa.array(["x", "y"]), pa.array([3, 4])]
+    path = tmp_path / "repeated.parquet"
+    pq.write_table(pa.Table.from_arrays(arrays, names=["a", "a", "b"]), path)
+    for summary in ({"columns": []}, None):
+        page = table_page(path, 0, 5, summary, first_column=1, column_limit=2)
+        assert (page["columns"], page["rows"]) == (["a", "b"], [["x", 3], ["y", 4]])
 
 
 def test_wide_rows_are_decoded_fewer_at_a_time(tmp_path: Path) -> None:

@@ -1543,7 +1543,7 @@ export interface components {
         CutCell: {
             /** @description The cell's row in this page (0: the first). */
             row: number;
-            /** @description The cell's column (0: the first). */
+            /** @description The cell's column in this page (0: the first of `columns`). */
             column: number;
             /** @description The whole cell's length in characters (bytes); null for a list, struct or map, which is not read whole to count it. */
             length: number | null;
@@ -3110,11 +3110,19 @@ export interface components {
         Sweep: {
             runs: components["schemas"]["RunSummary"][];
         };
-        /** @description A page of a table: rows from an offset, the column names and the column summary. */
+        /**
+         * @description A page of a table: rows from an offset, of columns from a column offset, their names
+         *     and the whole table's column summary.
+         */
         TablePage: {
             total_rows: number;
             offset: number;
             limit: number;
+            /** @description The table's columns; a page shows at most 100 of them (`columns_offset`, `columns_limit`). */
+            total_columns: number;
+            /** @description The page's first column (0: the first). */
+            columns_offset: number;
+            /** @description The names of the page's columns; past the last, none (and no rows). */
             columns: string[];
             rows: components["schemas"]["JsonValue"][][];
             /** @description The cells of `rows` longer than 1,000 characters, shown cut to them (a CSV download has them whole, a list, struct or map as JSON text), by row. */
@@ -3788,6 +3796,10 @@ export interface operations {
     datasets_versions_preview_retrieve: {
         parameters: {
             query?: {
+                /** @description Columns to return; 100 by default. */
+                columns_limit?: number;
+                /** @description Columns to skip (a pandas index is not one). */
+                columns_offset?: number;
                 /** @description Rows to return. */
                 limit?: number;
                 /** @description Rows to skip. */
@@ -8403,6 +8415,10 @@ export interface operations {
     runs_steps_outputs_preview_retrieve: {
         parameters: {
             query?: {
+                /** @description Columns to return; 100 by default. */
+                columns_limit?: number;
+                /** @description Columns to skip (a pandas index is not one). */
+                columns_offset?: number;
                 /** @description Rows to return. */
                 limit?: number;
                 /** @description Rows to skip. */

@@ -8,6 +8,7 @@ import { mayEdit, useWorkspace } from "../api/useWorkspace";
 import { AUTO_CHOICES, DECIMALS, ENCODINGS, isCsvFile, readAsText, SEPARATORS, type CsvChoices } from "../datasets/csvDialect";
 import { linkProps } from "../router";
 import { fmt } from "../runs/charts";
+import { ColumnPager } from "../runs/ColumnPager";
 import { PageCell, cutLengths } from "../runs/PageCell";
 import { versionLabel } from "../datasets/versions";
 import { StartedBy } from "../runs/StartedBy";
@@ -138,6 +139,16 @@ export function DatasetsPage({ workspaceId }: { workspaceId: number }) {
       toast(errorMessage(err), "error");
     }
   };
+  const moveColumns = async (first: number) => {
+    if (!preview) return;
+    const { dataset, digest } = preview;
+    try {
+      const page = await api.get<TablePage>(`/api/datasets/${dataset.id}/versions/${digest}/preview/?limit=50&columns_offset=${first}`);
+      setPreview((p) => (p && p.dataset.id === dataset.id && p.digest === digest ? { ...p, page } : p));
+    } catch (err) {
+      toast(errorMessage(err), "error");
+    }
+  };
   const remove = async (d: Dataset) => {
     if (!window.confirm(`Delete dataset ${d.name} with all its versions?`)) return;
     try {
@@ -243,6 +254,7 @@ export function DatasetsPage({ workspaceId }: { workspaceId: number }) {
               </select>
             </label>
             <VersionOrigin version={preview.versions.find((v) => v.digest === preview.digest)} />
+            <ColumnPager first={preview.page.columns_offset} shown={preview.page.columns.length} total={preview.page.total_columns} onMove={(first) => void moveColumns(first)} />
             <div className="table-scroll">
               <table className="data-table">
                 <thead>

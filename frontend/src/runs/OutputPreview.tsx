@@ -7,6 +7,7 @@ import { ConfusionMatrix, CurveChart, Histogram, ScatterChart, fmt } from "./cha
 import { downloads } from "./downloads";
 import { FiguresView, figuresOf } from "./FiguresView";
 import { MatrixView, squareMatrix } from "./MatrixView";
+import { ColumnPager } from "./ColumnPager";
 import { PageCell, cutLengths } from "./PageCell";
 import { metricLabel } from "./metricsTable";
 
@@ -25,6 +26,8 @@ interface TablePage {
   cut: Map<string, number | null>;
   total: number;
   offset: number;
+  totalColumns: number;
+  columnsOffset: number;
 }
 
 const PAGE = 50;
@@ -204,11 +207,13 @@ function ObjectSummary({ summary }: { summary: ObjectSummaryData }) {
 export function OutputPreview({ runId, step, port, output, title, onClose }: Props) {
   const [page, setPage] = useState<TablePage | null>(null);
   const [offset, setOffset] = useState(0);
+  const [columnsOffset, setColumnsOffset] = useState(0);
   const [value, setValue] = useState<Record<string, unknown> | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [tab, setTab] = useState<"rows" | "stats">("stats");
   // a whole square matrix on the first page (Compute correlation) is shown as a heatmap instead of column stats
-  const matrix = page && page.offset === 0 && page.rows.length === page.total ? squareMatrix(page.columns, page.rows) : null;
+  const whole = page && page.offset === 0 && page.rows.length === page.total && page.columns.length === page.totalColumns;
+  const matrix = page && whole ? squareMatrix(page.columns, page.rows) : null;
   const summary = output.summary;
   const table = "columns" in summary ? summary : null;
   const isTable = table !== null;
@@ -219,16 +224,17 @@ export function OutputPreview({ runId, step, port, output, title, onClose }: Pro
     const ctrl = new AbortController();
     setError(null);
     api
-      .get<OutputPreviewData>(`${base}/preview/?offset=${offset}&limit=${PAGE}`, ctrl.signal)
+      .get<OutputPreviewData>(`${base}/preview/?offset=${offset}&limit=${PAGE}&columns_offset=${columnsOffset}`, ctrl.signal)
       .then((data) => {
-        if (data.table) setPage({ columns: data.table.columns, rows: data.table.rows, cut: cutLengths(data.table.cut), total: data.table.total_rows, offset });
+        const t = data.table;
+        if (t) setPage({ columns: t.columns, rows: t.rows, cut: cutLengths(t.cut), total: t.total_rows, offset, totalColumns: t.total_columns, columnsOffset });
         else if (data.kind === "json") setValue(asObject(data.value) ?? { value: data.value });
       })
       .catch((err) => {
         if ((err as Error).name !== "AbortError") setError(errorMessage(err));
       });
     return () => ctrl.abort();
-  }, [base, offset]);
+  }, [base, offset, columnsOffset]);
 
   const drawn = "figures" in summary;
   const figures = figuresOf(value);
@@ -268,6 +274,7 @@ export function OutputPreview({ runId, step, port, output, title, onClose }: Pro
         )}
         {isTable && tab === "rows" && page && (
           <>
+            <ColumnPager first={page.columnsOffset} shown={page.columns.length} total={page.totalColumns} onMove={setColumnsOffset} />
             <div className="table-scroll">
               <table className="data-table" data-testid="preview-table">
                 <thead>
