@@ -46,6 +46,9 @@ METRICS_SUMMARY_MAX_CHARS = 20_000
 # bytes of one JSON output (Metrics, Figures, JSON on an Any port): a script's 20 MB of figures
 # are 27 MB of JSON, Evaluate's output for 1,000 classes 10 MB (decision 0089)
 MAX_JSON_BYTES = 32 * 1024 * 1024
+# characters of a stored table's column (or struct field) name: each travels in every summary
+# and page of the table (decision 0098)
+MAX_COLUMN_NAME_CHARS = 1000
 PARQUET_COMPRESSION = "snappy"  # LZ4 and none are ~2 ms faster per 16 MB; Snappy reads anywhere
 PARQUET_DICTIONARY_PAGE_LIMIT = 16 * 1024  # bytes; beyond it a column falls back to plain
 # rows per Parquet row group: a reader decodes a whole group, so a preview page or a CSV
@@ -63,6 +66,26 @@ class OutputTooLarge(OutputTypeError):
     def __init__(self, message: str, port: str):
         super().__init__(message)
         self.port = port
+
+
+def long_column_name(schema: Any) -> str | None:
+    """The first column or struct field name of an Arrow schema past MAX_COLUMN_NAME_CHARS."""
+    fields = list(schema)
+    while fields:
+        field = fields.pop(0)
+        if len(field.name) > MAX_COLUMN_NAME_CHARS:
+            return str(field.name)
+        kind = field.type
+        fields += [kind.field(i) for i in range(kind.num_fields)]  # a struct's, a list's item
+    return None
+
+
+def column_name_too_long(name: str) -> str:
+    """Why a table with a column (or field) named `name` is refused."""
+    return (
+        f"has a column named {name[:40]!r}… of {len(name):,} characters; a column's name may be "
+        f"at most {MAX_COLUMN_NAME_CHARS:,} characters"
+    )
 
 
 def json_too_large(port: str, size: int) -> str:
@@ -142,7 +165,7 @@ def _prepare(value: Any, port_type: PortType, port: str) -> Prepared:
             raise OutputTypeError(
                 f"output `{port}` must be a pandas DataFrame, got {type(value).__name__}"
             )
-        return _parquet(value)
+        return _parquet(value, port)
     if port_type is PortType.METRICS:
         if not isinstance(value, dict):
             raise OutputTypeError(
@@ -157,7 +180,7 @@ def _prepare(value: Any, port_type: PortType, port: str) -> Prepared:
         return _pickle(value)
     # PortType.ANY
     if is_dataframe(value):
-        return _parquet(value)
+        return _parquet(value, port)
     try:
         text = canonical_json(value)
     except (TypeError, ValueError):
@@ -219,8 +242,8 @@ def _figures(value: Any, port: str) -> Prepared:
     return Prepared(text.encode(), KIND_JSON, value, ready_summary={"figures": listed})
 
 
-def _parquet(frame: Any) -> Prepared:
-    return Prepared(memoryview(table_to_parquet(frame_to_table(frame))), KIND_PARQUET, frame)
+def _parquet(frame: Any, port: str) -> Prepared:
+    return Prepared(memoryview(table_to_parquet(output_table(frame, port))), KIND_PARQUET, frame)
 
 
 def _json_summary(value: Any, text: str) -> dict[str, Any]:
@@ -265,6 +288,16 @@ def _portable(value: Any) -> bytes | None:
     except Exception:  # an export is a convenience: never fail a step on it
         return None
     return data if isinstance(data, bytes) else None
+
+
+def output_table(frame: Any, port: str) -> Any:
+    """`frame_to_table` of a step's output on `port`, refused (OutputTooLarge) when a column's
+    name is past MAX_COLUMN_NAME_CHARS."""
+    table = frame_to_table(frame)
+    name = long_column_name(table.schema)
+    if name is not None:
+        raise OutputTooLarge(f"output `{port}` {column_name_too_long(name)}", port)
+    return table
 
 
 def frame_to_table(frame: Any) -> Any:

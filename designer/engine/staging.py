@@ -24,7 +24,7 @@ from designer.engine.artifacts import (
     KIND_PARQUET,
     OutputTypeError,
     Prepared,
-    frame_to_table,
+    output_table,
     prepare,
     stored_as_table,
     summarize_frame,
@@ -184,7 +184,7 @@ def _hold_outputs(ran: Ran, token: str) -> list[_Item]:
         value = returned[port]
         name = f"{token}/{port}"
         if stored_as_table(value, port_type, port):
-            table = frame_to_table(value)
+            table = output_table(value, port)
             provisional.put(name, Held(KIND_PARQUET, table=table))
             ref = {"pending": name, "kind": KIND_PARQUET}
             items.append(_Item(port, name, value, table, None, None, ref))

@@ -50,7 +50,7 @@ from designer.engine.artifacts import (
     KIND_PARQUET,
     OutputTypeError,
     Prepared,
-    frame_to_table,
+    output_table,
     prepare,
     stored_as_table,
     stored_schema_matches,
@@ -733,7 +733,7 @@ def store_outputs(ran: Ran) -> dict[str, Any]:
         if port not in returned:
             raise OutputTypeError(f"module {step.module} returned no value for output `{port}`")
     tables = {
-        port: frame_to_table(returned[port])
+        port: output_table(returned[port], port)
         for port, port_type in step.outputs
         if stored_as_table(returned[port], port_type, port)
     }

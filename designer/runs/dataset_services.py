@@ -28,7 +28,7 @@ from designer.activity.log import record
 from designer.activity.models import Action, TargetKind
 from designer.api_errors import ApiError
 from designer.engine import bounded_parquet
-from designer.engine.artifacts import summarize_parquet
+from designer.engine.artifacts import column_name_too_long, long_column_name, summarize_parquet
 from designer.engine.datasets import StoredDatasets
 from designer.runs import engine_setup, room
 from designer.runs.csv_dialect import AUTO, CsvDialect, DialectError, detect, encoding_name
@@ -199,9 +199,12 @@ def _convert(upload: UploadedFile, dialect: CsvDialect | None, target: Path) -> 
         if writer is not None:
             writer.close()
         pa.default_memory_pool().release_unused()
-    names = [] if writer is None else pq.read_schema(target).names
+    schema = None if writer is None else pq.read_schema(target)
+    names = [] if schema is None else schema.names
     if not names:
         raise ApiError(400, "invalid_file", f"{upload.name} has no columns.")
+    if (long := long_column_name(schema)) is not None:
+        raise ApiError(400, "invalid_file", f"{upload.name} {column_name_too_long(long)}.")
     if any("\x00" in str(name) for name in names):
         raise ApiError(
             400, "invalid_file", f"{upload.name} has a column name with a NUL character (\\u0000)."

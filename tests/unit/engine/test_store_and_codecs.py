@@ -24,11 +24,13 @@ from typing import Any
 import pytest
 
 from designer.engine.artifacts import (
+    MAX_COLUMN_NAME_CHARS,
     MAX_JSON_BYTES,
     OutputTooLarge,
     OutputTypeError,
     decode,
     encode,
+    output_table,
     summarize_frame,
 )
 from designer.engine.cache import MemoryCache
@@ -314,6 +316,31 @@ def test_json_outputs_past_their_bounds_are_refused_naming_the_port_and_the_boun
     with pytest.raises(OutputTooLarge, match=f"holds {MAX_METRICS + 1:,} metrics"):
         encode(evaluated, PortType.METRICS, "out")
     assert encode(evaluated, PortType.ANY).kind == "json"  # metrics are counted on Metrics ports
+
+
+def test_a_table_with_a_column_name_past_its_bound_is_refused_naming_the_port() -> None:
+    """A column's, an index's or a struct field's name; the longest allowed still encodes
+    (decision 0098)."""
+    import pandas as pd
+
+    most = "n" * MAX_COLUMN_NAME_CHARS
+    assert encode(pd.DataFrame({most: [1]}), PortType.DATAFRAME).kind == "parquet"
+    too_long = most + "x"
+    for frame in (
+        pd.DataFrame({"a": [1], too_long: [2]}),
+        pd.DataFrame({"a": [1]}, index=pd.Index([7], name=too_long)),
+        pd.DataFrame({"a": [[{too_long: 1}]]}),  # a list of structs: a field's name
+    ):
+        for port_type in (PortType.DATAFRAME, PortType.ANY):
+            with pytest.raises(OutputTooLarge) as e:
+                encode(frame, port_type, "out")
+            assert e.value.port == "out"
+            assert str(e.value) == (
+                f"output `out` has a column named {too_long[:40]!r}… of 1,001 characters; a "
+                f"column's name may be at most {MAX_COLUMN_NAME_CHARS:,} characters"
+            )
+        with pytest.raises(OutputTooLarge):
+            output_table(frame, "out")
 
 
 def test_figures_are_json_summarised_without_their_images() -> None:
