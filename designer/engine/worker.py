@@ -778,19 +778,34 @@ def store_outputs(ran: Ran) -> dict[str, Any]:
     return outputs
 
 
+# characters of a failed step's error, and of its traceback: it travels in the step's events,
+# the run's record and every answer showing the step (decision 0099)
+MAX_ERROR_CHARS = 20_000
+
+
+def start_and_end(text: str) -> str:
+    """`text`, or past MAX_ERROR_CHARS its start and its end (where a traceback's last frames
+    and line are) around a line saying how much was cut."""
+    if len(text) <= MAX_ERROR_CHARS:
+        return text
+    half = MAX_ERROR_CHARS // 2
+    return f"{text[:half]}\n… {len(text) - 2 * half:,} characters cut …\n{text[-half:]}"
+
+
 def failure(
     exc: BaseException, started: float, *, retryable: bool, prefix: str = ""
 ) -> dict[str, Any]:
-    """The failure result of a step for `exc` (its traceback unless it is a user error)."""
+    """The failure result of a step for `exc` (its traceback unless it is a user error), each
+    text cut to its start and end past MAX_ERROR_CHARS."""
     user = isinstance(exc, (StepError, OutputTypeError, ArtifactError, DiskNearlyFull))
     message = str(exc) if user else f"{type(exc).__name__}: {exc}"
     return {
         "status": "failed",
-        "error": prefix + message,
+        "error": start_and_end(prefix + message),
         "error_type": type(exc).__name__,
         "param": getattr(exc, "param", None),
         "port": getattr(exc, "port", None),
-        "traceback": None if user else "".join(traceback.format_exception(exc)),
+        "traceback": None if user else start_and_end("".join(traceback.format_exception(exc))),
         "retryable": retryable,
         "started_at": started,
         "finished_at": time.time(),

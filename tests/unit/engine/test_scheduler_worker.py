@@ -10,10 +10,11 @@ from pathlib import Path
 import pytest
 
 from designer.engine.compile import compile_document
+from designer.engine.context import StepError
 from designer.engine.registry import Registry
 from designer.engine.scheduler import StepStatus, ready_steps, run_status
 from designer.engine.store import ArtifactStore
-from designer.engine.worker import make_task, run_step
+from designer.engine.worker import MAX_ERROR_CHARS, failure, make_task, run_step
 from tests.support.graphs import graph, node
 
 DIAMOND = graph(
@@ -103,6 +104,26 @@ def test_run_step_reports_failures_as_data(tmp_path: Path, reg: Registry) -> Non
         False,
         None,
     )
+
+
+def test_a_long_error_and_traceback_keep_their_start_and_end() -> None:
+    """A message of a million characters (a script's, a KeyError listing every column) is cut
+    to MAX_ERROR_CHARS, keeping where it starts and where its traceback ends."""
+    message = "first line\n" + "x" * 1_000_000 + "\nlast line"
+    user = failure(StepError(message), 0.0, retryable=False)
+    half = MAX_ERROR_CHARS // 2
+    cut = len(message) - 2 * half
+    assert user["error"] == f"{message[:half]}\n… {cut:,} characters cut …\n{message[-half:]}"
+    assert user["error"].startswith("first line\n") and user["error"].endswith("\nlast line")
+    try:
+        raise RuntimeError(message)
+    except RuntimeError as exc:
+        crash = failure(exc, 0.0, retryable=True)
+    assert len(crash["error"]) < MAX_ERROR_CHARS + 50 and "characters cut" in crash["error"]
+    assert len(crash["traceback"]) < MAX_ERROR_CHARS + 50
+    assert crash["traceback"].startswith("Traceback") and crash["traceback"].endswith("last line\n")
+    short = failure(StepError("x" * MAX_ERROR_CHARS), 0.0, retryable=False)
+    assert short["error"] == "x" * MAX_ERROR_CHARS
 
 
 def test_a_changed_implementation_digest_reloads_the_module(
