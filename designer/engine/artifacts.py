@@ -49,6 +49,11 @@ MAX_JSON_BYTES = 32 * 1024 * 1024
 # characters of a stored table's column (or struct field) name: each travels in every summary
 # and page of the table (decision 0098)
 MAX_COLUMN_NAME_CHARS = 1000
+# what a summary holds of texts a step chose (a JSON output's keys, a figure's title, a type's
+# name, a column's dtype): it travels in every event and answer naming the output (decision 0100)
+SUMMARY_KEY_CHARS = 100
+SUMMARY_TEXT_CHARS = 300
+MAX_FIGURES = 100  # figures of one Figures output (a script's sandbox allows 20)
 PARQUET_COMPRESSION = "snappy"  # LZ4 and none are ~2 ms faster per 16 MB; Snappy reads anywhere
 PARQUET_DICTIONARY_PAGE_LIMIT = 16 * 1024  # bytes; beyond it a column falls back to plain
 # rows per Parquet row group: a reader decodes a whole group, so a preview page or a CSV
@@ -66,6 +71,11 @@ class OutputTooLarge(OutputTypeError):
     def __init__(self, message: str, port: str):
         super().__init__(message)
         self.port = port
+
+
+def clipped(text: str, chars: int) -> str:
+    """`text`, or its first `chars - 1` characters and an ellipsis."""
+    return text if len(text) <= chars else text[: chars - 1] + "…"
 
 
 def long_column_name(schema: Any) -> str | None:
@@ -237,7 +247,20 @@ def _figures(value: Any, port: str) -> Prepared:
             f"output `{port}` must be {{'figures': [...]}}, each figure a dict of "
             + ", ".join(f"{key} ({kind.__name__})" for key, kind in FIGURE_FIELDS.items())
         )
-    listed = [{key: figure[key] for key in ("title", "width", "height")} for figure in figures]
+    if len(figures) > MAX_FIGURES:
+        raise OutputTooLarge(
+            f"output `{port}` holds {len(figures):,} figures; a Figures output may hold at most "
+            f"{MAX_FIGURES}",
+            port,
+        )
+    listed = [
+        {
+            "title": clipped(figure["title"], SUMMARY_TEXT_CHARS),
+            "width": figure["width"],
+            "height": figure["height"],
+        }
+        for figure in figures
+    ]
     text = canonical_json(value)
     return Prepared(text.encode(), KIND_JSON, value, ready_summary={"figures": listed})
 
@@ -250,7 +273,11 @@ def _json_summary(value: Any, text: str) -> dict[str, Any]:
     if len(text) <= METRICS_SUMMARY_MAX_CHARS:
         return {"values": value}
     keys = sorted(value)[:100] if isinstance(value, dict) else []
-    return {"truncated": True, "chars": len(text), "keys": keys}
+    return {
+        "truncated": True,
+        "chars": len(text),
+        "keys": [clipped(key, SUMMARY_KEY_CHARS) for key in keys],
+    }
 
 
 def _pickle(value: Any) -> Prepared:
@@ -260,7 +287,8 @@ def _pickle(value: Any) -> Prepared:
         raise OutputTypeError(
             f"output of type {type(value).__name__} cannot be pickled: {exc}"
         ) from exc
-    summary: dict[str, Any] = {"type": f"{type(value).__module__}.{type(value).__qualname__}"}
+    kind = f"{type(value).__module__}.{type(value).__qualname__}"
+    summary: dict[str, Any] = {"type": clipped(kind, SUMMARY_TEXT_CHARS)}
     get_params = getattr(value, "get_params", None)
     if callable(get_params):
         try:
@@ -269,8 +297,7 @@ def _pickle(value: Any) -> Prepared:
                 summary["params"] = params
         except Exception:  # a summary must never fail a step
             pass
-    text = repr(value)
-    summary["repr"] = text if len(text) <= 300 else text[:297] + "…"
+    summary["repr"] = clipped(repr(value), SUMMARY_TEXT_CHARS)
     export = _portable(value)
     if export is not None:
         summary["export"] = {"digest": sha256_hex(export), "format": "joblib", "size": len(export)}
@@ -409,7 +436,7 @@ def summarize_frame(frame: Any) -> dict[str, Any]:
     parts = shown.items() if sample is None else sample.items()
     for (name, series), (_, part) in zip(shown.items(), parts, strict=True):
         dtype = series.dtype
-        info: dict[str, Any] = {"name": str(name), "dtype": str(dtype)}
+        info: dict[str, Any] = {"name": str(name), "dtype": clipped(str(dtype), SUMMARY_TEXT_CHARS)}
         if isinstance(dtype, np.dtype) and dtype.kind in "iuf":
             _summarize_numbers(info, series.to_numpy(), None if sample is None else part.to_numpy())
         else:
@@ -507,7 +534,7 @@ def _summarize_other(info: dict[str, Any], series: Any, part: Any) -> None:
     info["nulls"] = int(series.isna().sum())
     try:
         info["distinct"] = int(part.nunique(dropna=True))
-    except TypeError:  # unhashable values such as lists
+    except (TypeError, NotImplementedError):  # unhashable values: lists, Arrow structs
         info["distinct"] = None
     kind = series.dtype.kind
     if kind in "iuf":  # nullable integers and floats

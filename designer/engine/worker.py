@@ -50,6 +50,7 @@ from designer.engine.artifacts import (
     KIND_PARQUET,
     OutputTypeError,
     Prepared,
+    clipped,
     output_table,
     prepare,
     stored_as_table,
@@ -188,14 +189,15 @@ class _LineWriter:
             if "\n" not in self.buffer:
                 return len(text)
             done, _, self.buffer = self.buffer.rpartition("\n")
-        self.report("log", {"stream": self.stream, "lines": [_cut(x) for x in done.split("\n")]})
+        lines = [clipped(line, MAX_LINE) for line in done.split("\n")]
+        self.report("log", {"stream": self.stream, "lines": lines})
         return len(text)
 
     def flush(self) -> None:
         with self.lock:
             rest, self.buffer = self.buffer, ""
         if rest:
-            self.report("log", {"stream": self.stream, "lines": [_cut(rest)]})
+            self.report("log", {"stream": self.stream, "lines": [clipped(rest, MAX_LINE)]})
 
     def isatty(self) -> bool:
         return False
@@ -209,10 +211,6 @@ class _LineWriter:
     def writelines(self, lines: list[str]) -> None:
         for line in lines:
             self.write(line)
-
-
-def _cut(line: str) -> str:
-    return line if len(line) <= MAX_LINE else line[: MAX_LINE - 1] + "…"
 
 
 class _StepView:
@@ -284,7 +282,7 @@ class WorkerContext:
         return value
 
     def log(self, message: str) -> None:
-        lines = [_cut(x) for x in str(message).splitlines()] or [""]
+        lines = [clipped(x, MAX_LINE) for x in str(message).splitlines()] or [""]
         self._report("log", {"stream": "log", "lines": lines})
 
     def progress(self, value: float, maximum: float | None = None) -> None:

@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 
-from designer.engine.artifacts import MAX_JSON_BYTES
+from designer.engine.artifacts import MAX_FIGURES, MAX_JSON_BYTES, SUMMARY_KEY_CHARS
 from designer.engine.compile import compile_graph
 from designer.engine.hashing import canonical_json
 from designer.engine.metrics import MAX_METRICS
@@ -106,6 +106,28 @@ def test_outputs_within_the_bounds_are_stored(tmp_path: Path) -> None:
     result = run_flood(tmp_path, "metrics", "Metrics", most)
     assert result["status"] == "succeeded", result
     assert len(result["stored"]) == 2
+
+
+def test_a_summary_holds_a_bounded_start_of_the_texts_a_module_chose(tmp_path: Path) -> None:
+    """30 keys of a million characters made a 30 MB summary, sent with every event and answer
+    naming the output (decision 0100): each key is listed by its first characters."""
+    keys = "{'k' * 1_000_000 + str(i): 0 for i in range(30)}"
+    result = run_flood(tmp_path, "out", "Any", keys)
+    assert result["status"] == "succeeded", result
+    summary = json.loads(result["outputs_json"])["out"]["summary"]
+    assert len(summary["keys"]) == 30
+    assert all(len(key) == SUMMARY_KEY_CHARS and key.endswith("…") for key in summary["keys"])
+
+
+def test_a_figures_output_of_half_a_million_figures_fails_its_step(tmp_path: Path) -> None:
+    """Their summary (each figure's title and size) was 20 MB (decision 0100)."""
+    figures = "{'figures': [{'title': '', 'width': 1, 'height': 1, 'png': ''}] * 500_000}"
+    result = run_flood(tmp_path, "plots", "Figures", figures)
+    assert result["status"] == "failed", result
+    assert result["error"] == (
+        f"output `plots` holds 500,000 figures; a Figures output may hold at most {MAX_FIGURES}"
+    )
+    assert result["stored"] == []
 
 
 @pytest.fixture

@@ -25,7 +25,10 @@ import pytest
 
 from designer.engine.artifacts import (
     MAX_COLUMN_NAME_CHARS,
+    MAX_FIGURES,
     MAX_JSON_BYTES,
+    SUMMARY_KEY_CHARS,
+    SUMMARY_TEXT_CHARS,
     OutputTooLarge,
     OutputTypeError,
     decode,
@@ -341,6 +344,30 @@ def test_a_table_with_a_column_name_past_its_bound_is_refused_naming_the_port() 
             )
         with pytest.raises(OutputTooLarge):
             output_table(frame, "out")
+
+
+_Named = type("N" * 10_000, (), {"__module__": __name__})  # a type with a 10,000-character name
+globals()[_Named.__name__] = _Named  # where pickle finds it
+
+
+def test_a_summary_holds_the_start_of_each_text_a_step_chose() -> None:
+    """A figure's title, a JSON output's keys, a pickled value's type, a column's dtype
+    (decision 0100)."""
+    import pandas as pd
+    import pyarrow as pa
+
+    figure = {"title": "t" * 10_000, "width": 1, "height": 1, "png": ""}
+    titled = encode({"figures": [figure]}, PortType.FIGURES).summary
+    assert titled["figures"][0]["title"] == "t" * (SUMMARY_TEXT_CHARS - 1) + "…"
+    keyed = encode({"k" * 5_000 + str(i): "v" * 10 for i in range(5)}, PortType.ANY).summary
+    assert [len(key) for key in keyed["keys"]] == [SUMMARY_KEY_CHARS] * 5
+    assert len(encode(_Named(), PortType.MODEL).summary["type"]) == SUMMARY_TEXT_CHARS
+    fields = pa.struct([(f"f{i}", pa.int64()) for i in range(200)])
+    wide = pd.DataFrame({"s": pd.array([{f"f{i}": i for i in range(200)}], pd.ArrowDtype(fields))})
+    dtype = summarize_frame(wide)["columns"][0]["dtype"]
+    assert len(dtype) == SUMMARY_TEXT_CHARS and dtype.startswith("struct<f0: int64")
+    with pytest.raises(OutputTooLarge, match=f"at most {MAX_FIGURES}"):
+        encode({"figures": [figure] * (MAX_FIGURES + 1)}, PortType.FIGURES, "plots")
 
 
 def test_figures_are_json_summarised_without_their_images() -> None:
