@@ -8,6 +8,7 @@ from django.conf import settings
 from django.core.mail import EmailMessage
 from django.http import HttpRequest
 
+from designer.engine.artifacts import clipped
 from designer.notifications.models import NoticeKind
 from designer.runs.models import Run, StepStatus
 
@@ -34,7 +35,7 @@ def started_by(run: Run) -> str:
 def first_line(error: str) -> str:
     """An error's first non-blank line, cut to ERROR_CHARS (no traceback in a mail)."""
     line = next((text.strip() for text in error.splitlines() if text.strip()), "")
-    return line if len(line) <= ERROR_CHARS else line[: ERROR_CHARS - 1] + "…"
+    return clipped(line, ERROR_CHARS)
 
 
 def failed_steps(run: Run) -> list[str]:

@@ -8,7 +8,7 @@ import re
 from typing import Any
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Locator, Page, expect
 
 from tests.e2e.conftest import api
 from tests.e2e.server import LiveServer
@@ -174,16 +174,20 @@ LONG_TEXT = (
 )
 
 
+def preview_script_output(page: Page, server: LiveServer, name: str, code: str) -> Locator:
+    """Run the five-step graph with `code` as its script; open the preview of its result1."""
+    run_and_wait(page, server, create_graph(page, server, name, with_script(FIVE_STEPS, code)))
+    page.get_by_test_id("node-py").click()
+    page.get_by_test_id("preview-py-result1").click()
+    return page.get_by_test_id("output-preview")
+
+
 def test_a_previewed_long_text_and_long_list_are_shown_cut_saying_what_is_known(
     alice: Page, designer_server: LiveServer
 ) -> None:
-    page = alice
-    graph = create_graph(page, designer_server, "Long notes", with_script(FIVE_STEPS, LONG_TEXT))
-    run_and_wait(page, designer_server, graph)
-    page.get_by_test_id("node-py").click()
-    page.get_by_test_id("preview-py-result1").click()
-    page.get_by_test_id("preview-rows-tab").click()
-    table = page.get_by_test_id("output-preview").get_by_test_id("preview-table")
+    preview = preview_script_output(alice, designer_server, "Long notes", LONG_TEXT)
+    preview.get_by_test_id("preview-rows-tab").click()
+    table = preview.get_by_test_id("preview-table")
     cut = table.get_by_test_id("cell-cut")
     expect(cut).to_have_count(2)
     expect(cut.nth(0)).to_have_text("… 5,000 characters in all")
@@ -214,13 +218,11 @@ WIDE = (
 def test_a_wide_table_is_previewed_a_hundred_columns_at_a_time(
     alice: Page, designer_server: LiveServer
 ) -> None:
-    page = alice
-    graph = create_graph(page, designer_server, "Wide", with_script(FIVE_STEPS, WIDE))
-    run_and_wait(page, designer_server, graph)
-    page.get_by_test_id("node-py").click()
-    page.get_by_test_id("preview-py-result1").click()
-    page.get_by_test_id("preview-rows-tab").click()
-    preview = page.get_by_test_id("output-preview")
+    preview = preview_script_output(alice, designer_server, "Wide", WIDE)
+    expect(preview.get_by_test_id("table-shape")).to_have_text(
+        "2 rows × 250 columns · statistics of the first 100"  # noqa: RUF001
+    )
+    preview.get_by_test_id("preview-rows-tab").click()
     headers = preview.get_by_test_id("preview-table").locator("thead th")
     expect(headers).to_have_count(101)  # the row number, then 100 columns
     expect(headers.nth(1)).to_have_text("c0")

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.integration.api.conftest import Team, make_team
 from tests.unit.modules.harness import ModuleRunner
 
 
@@ -31,3 +32,9 @@ def bubblewrap() -> None:
 def run(tmp_path: Path) -> ModuleRunner:
     """Run a module by ref with params and inputs, as a worker would."""
     return ModuleRunner(tmp_path)
+
+
+@pytest.fixture
+def team_tx(transactional_db: None) -> Team:
+    """A team in a database that the runs' background threads can see."""
+    return make_team()

@@ -10,7 +10,7 @@ import time
 import pytest
 from django.db import connection
 
-from tests.integration.api.conftest import Team, make_team
+from tests.integration.api.conftest import Team
 from tests.integration.api.test_runs import steps, wait_for
 from tests.support.sandbox import (
     iris_into,
@@ -22,12 +22,6 @@ from tests.support.sandbox import (
 )
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-@pytest.fixture
-def team_tx(transactional_db: None) -> Team:
-    """A team in a database that the run threads can see."""
-    return make_team()
 
 
 def database_file() -> str:

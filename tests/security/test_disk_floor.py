@@ -51,11 +51,6 @@ def floor_above_free() -> int:
     return free_bytes(django_settings.DESIGNER_ARTIFACT_ROOT) // MB + MARGIN_MB
 
 
-@pytest.fixture
-def team_tx(transactional_db: None) -> Team:
-    return make_team()
-
-
 def stored_objects() -> set[str]:
     return set(engine_setup.artifact_store().digests())
 

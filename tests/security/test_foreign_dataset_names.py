@@ -19,12 +19,6 @@ SECRET = "Q7-their-ledger"
 NAME = "their-ledger-2026"
 
 
-@pytest.fixture
-def team_tx(transactional_db: None) -> Team:
-    """A team in a database that the runs' background threads can see."""
-    return make_team()
-
-
 def reading(name: str) -> dict:
     node = {"id": "read", "module": "data.registered_dataset@1", "params": {"name": name}}
     return {"schema_version": 1, "parameters": {}, "nodes": [node], "edges": []}

@@ -24,12 +24,6 @@ from tests.integration.api.test_runs import make_graph
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-@pytest.fixture
-def team_tx(transactional_db: None) -> Team:
-    """A team in a database that the runs' background threads can see."""
-    return make_team()
-
-
 def test_frozen_nodes_only_take_outputs_of_their_own_workspace(team_tx: Team) -> None:
     outsider, editor = team_tx.client("outsider"), team_tx.client("editor")
     theirs = training_run(outsider, team_tx.foreign.pk, "regression_diabetes")

@@ -14,12 +14,11 @@ from __future__ import annotations
 import io
 
 import pandas as pd
-import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from designer.engine.artifacts import MAX_COLUMN_NAME_CHARS
 from designer.workspaces.models import Workspace
-from tests.integration.api.conftest import Team, make_team
+from tests.integration.api.conftest import Team
 from tests.integration.api.test_runs import chain_document, make_graph, steps, wait_for
 
 LONG = 10_000
@@ -27,11 +26,6 @@ LONG_NAMES = (
     "import pandas as pd\n\ndef azureml_main(df1, df2=None):\n"
     f"    return pd.DataFrame({{str(i) + 'x' * {LONG}: [1, 2, 3] for i in range(100)}})\n"
 )
-
-
-@pytest.fixture
-def team_tx(transactional_db: None) -> Team:
-    return make_team()
 
 
 def test_a_script_returning_megabyte_column_names_fails_its_step_naming_the_bound(

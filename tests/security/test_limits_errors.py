@@ -11,18 +11,11 @@ user's code with, and the traceback's end.
 
 from __future__ import annotations
 
-import pytest
-
 from designer.engine.worker import MAX_ERROR_CHARS
-from tests.integration.api.conftest import Team, make_team
+from tests.integration.api.conftest import Team
 from tests.integration.api.test_runs import chain_document, make_graph, steps, wait_for
 
 LOUD = "def azureml_main(df1, df2=None):\n    raise ValueError('x' * 500_000)\n"
-
-
-@pytest.fixture
-def team_tx(transactional_db: None) -> Team:
-    return make_team()
 
 
 def test_a_script_raising_a_huge_message_shows_its_start_and_end(team_tx: Team) -> None:

@@ -19,11 +19,6 @@ LINES = 300
 IDS = ["x_y", "x-y", "X_y", "L" + "o" * 62 + "g"]
 
 
-@pytest.fixture
-def team_tx(transactional_db: None) -> Team:
-    return make_team()
-
-
 def printing(node: str) -> str:
     return (
         "def azureml_main(df1, df2=None):\n"

@@ -19,7 +19,7 @@ from rest_framework.test import APIClient
 
 from designer.runs.preview import CELL_CHARS, MAX_COLUMNS
 from tests.e2e.server import LiveServer
-from tests.integration.api.conftest import Team, make_team
+from tests.integration.api.conftest import Team
 from tests.integration.api.test_runs import chain_document, make_graph, steps, wait_for
 from tests.integration.endpoints.test_live_server import Session
 from tests.integration.test_server_start import run_script, until
@@ -77,11 +77,6 @@ LONG_TEXTS = (
     " for i in range(1000)]})\n"
 )
 LONG_CATEGORIES = LONG_TEXTS.replace("]})", "]}).astype({'text': 'category'})")
-
-
-@pytest.fixture
-def team_tx(transactional_db: None) -> Team:
-    return make_team()
 
 
 def script_output(team: Team, code: str) -> str:

@@ -23,12 +23,6 @@ from tests.integration.celery.conftest import (  # noqa: F401
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-@pytest.fixture
-def team_tx(transactional_db: None) -> Team:
-    """A team in a database that the runs' background threads can see."""
-    return make_team()
-
-
 def run_graph(team: Team, who: str, graph: int) -> dict:
     client = team.client(who)
     return wait_for(

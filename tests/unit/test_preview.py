@@ -46,12 +46,13 @@ def stored(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, pd.DataFrame
     return path, frame
 
 
-def read_groups(monkeypatch: pytest.MonkeyPatch) -> list[list[int]]:
-    seen: list[list[int]] = []
+def batches_read(monkeypatch: pytest.MonkeyPatch, what: str) -> list[list[Any]]:
+    """Each `iter_batches` call's `what` (its row groups, its columns), as they are made."""
+    seen: list[list[Any]] = []
     read = pq.ParquetFile.iter_batches
 
     def spy(self: Any, *args: Any, **kwargs: Any) -> Any:
-        seen.append(list(kwargs["row_groups"]))
+        seen.append(list(kwargs[what]))
         return read(self, *args, **kwargs)
 
     monkeypatch.setattr(pq.ParquetFile, "iter_batches", spy)
@@ -78,7 +79,7 @@ def test_a_page_is_its_rows_read_from_the_row_groups_holding_them(
     path, frame = stored
     assert pq.ParquetFile(path).metadata.num_row_groups == 3
     summary = {"rows": ROWS, "columns": [{"name": "n"}]}  # as stored with the table
-    seen = read_groups(monkeypatch)
+    seen = batches_read(monkeypatch, "row_groups")
     page = table_page(path, offset, limit, summary)
     expected = frame.iloc[offset : offset + limit]
     assert page["total_rows"] == ROWS and page["columns"] == ["n", "x", "text"]
@@ -169,14 +170,7 @@ def test_a_wide_table_is_paged_by_columns_reading_only_the_pages_columns(
     frame["c210"] = ["short", "y" * (CELL_CHARS + 5), None]
     path = tmp_path / "wide.parquet"
     path.write_bytes(frame_to_parquet(frame))
-    read: list[list[str]] = []
-    iter_batches = pq.ParquetFile.iter_batches
-
-    def spy(self: Any, *args: Any, **kwargs: Any) -> Any:
-        read.append(list(kwargs["columns"]))
-        return iter_batches(self, *args, **kwargs)
-
-    monkeypatch.setattr(pq.ParquetFile, "iter_batches", spy)
+    read = batches_read(monkeypatch, "columns")
     for summary in ({"columns": []}, None):  # stored with its summary, or summarized here
         first = table_page(path, 1, 2, summary)
         assert first["columns"] == [f"c{i}" for i in range(MAX_COLUMNS)]

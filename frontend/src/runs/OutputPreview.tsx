@@ -268,7 +268,10 @@ export function OutputPreview({ runId, step, port, output, title, onClose }: Pro
         {table && tab === "stats" && matrix && <MatrixView matrix={matrix} />}
         {table && tab === "stats" && !matrix && (
           <>
-            <p className="muted small">{fmt(table.rows)} rows × {fmt(table.column_count)} columns</p>
+            <p className="muted small" data-testid="table-shape">
+              {fmt(table.rows)} rows × {fmt(table.column_count)} columns
+              {table.columns.length < table.column_count && ` · statistics of the first ${fmt(table.columns.length)}`}
+            </p>
             <ColumnStats columns={table.columns} />
           </>
         )}
