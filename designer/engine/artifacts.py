@@ -80,13 +80,14 @@ def clipped(text: str, chars: int) -> str:
 
 def long_column_name(schema: Any) -> str | None:
     """The first column or struct field name of an Arrow schema past MAX_COLUMN_NAME_CHARS."""
-    fields = list(schema)
-    while fields:
-        field = fields.pop(0)
+    for field in schema:
         if len(field.name) > MAX_COLUMN_NAME_CHARS:
             return str(field.name)
         kind = field.type
-        fields += [kind.field(i) for i in range(kind.num_fields)]  # a struct's, a list's item
+        if kind.num_fields:  # a struct's fields, a list's item
+            inner = long_column_name([kind.field(i) for i in range(kind.num_fields)])
+            if inner is not None:
+                return inner
     return None
 
 
