@@ -19,7 +19,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from designer.engine.artifacts import MAX_COLUMN_NAME_CHARS
 from designer.workspaces.models import Workspace
 from tests.integration.api.conftest import Team
-from tests.integration.api.test_runs import chain_document, make_graph, steps, wait_for
+from tests.integration.api.test_runs import chain_document, run_new_graph, steps
 
 LONG = 10_000
 LONG_NAMES = (
@@ -32,10 +32,7 @@ def test_a_script_returning_megabyte_column_names_fails_its_step_naming_the_boun
     team_tx: Team,
 ) -> None:
     editor = team_tx.client("editor")
-    graph = make_graph(editor, team_tx.workspace.pk, chain_document(1, LONG_NAMES))
-    run = wait_for(
-        editor, editor.post(f"/api/graphs/{graph}/runs/", {}, format="json").json()["id"]
-    )
+    run = run_new_graph(editor, team_tx.workspace.pk, chain_document(1, LONG_NAMES))
     step = steps(run)["py"]
     assert step["status"] == "failed"
     assert step["error"].startswith("output `result1` has a column named '0xxxxxxxx")

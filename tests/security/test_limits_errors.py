@@ -13,17 +13,14 @@ from __future__ import annotations
 
 from designer.engine.worker import MAX_ERROR_CHARS
 from tests.integration.api.conftest import Team
-from tests.integration.api.test_runs import chain_document, make_graph, steps, wait_for
+from tests.integration.api.test_runs import chain_document, run_new_graph, steps
 
 LOUD = "def azureml_main(df1, df2=None):\n    raise ValueError('x' * 500_000)\n"
 
 
 def test_a_script_raising_a_huge_message_shows_its_start_and_end(team_tx: Team) -> None:
     editor = team_tx.client("editor")
-    graph = make_graph(editor, team_tx.workspace.pk, chain_document(1, LOUD))
-    run = wait_for(
-        editor, editor.post(f"/api/graphs/{graph}/runs/", {}, format="json").json()["id"]
-    )
+    run = run_new_graph(editor, team_tx.workspace.pk, chain_document(1, LOUD))
     error = steps(run)["py"]["error"]
     assert error.startswith("code: line 2: ValueError: xxx")
     assert "characters cut …\n" in error and error.endswith("x")

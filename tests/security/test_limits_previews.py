@@ -20,7 +20,7 @@ from rest_framework.test import APIClient
 from designer.runs.preview import CELL_CHARS, MAX_COLUMNS
 from tests.e2e.server import LiveServer
 from tests.integration.api.conftest import Team
-from tests.integration.api.test_runs import chain_document, make_graph, steps, wait_for
+from tests.integration.api.test_runs import chain_document, run_new_graph, steps
 from tests.integration.endpoints.test_live_server import Session
 from tests.integration.test_server_start import run_script, until
 from tests.support.processes import memory_of
@@ -82,10 +82,7 @@ LONG_CATEGORIES = LONG_TEXTS.replace("]})", "]}).astype({'text': 'category'})")
 def script_output(team: Team, code: str) -> str:
     """Run a graph of one Python script (`code`) as the editor; the path of its result table."""
     editor: APIClient = team.client("editor")
-    graph = make_graph(editor, team.workspace.pk, chain_document(1, code))
-    run = wait_for(
-        editor, editor.post(f"/api/graphs/{graph}/runs/", {}, format="json").json()["id"]
-    )
+    run = run_new_graph(editor, team.workspace.pk, chain_document(1, code))
     assert steps(run)["py"]["status"] == "succeeded", steps(run)["py"]["error"]
     return f"/api/runs/{run['id']}/steps/py/outputs/result1"
 

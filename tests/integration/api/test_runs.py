@@ -224,6 +224,14 @@ def make_graph(client: APIClient, ws: int, document: dict[str, Any]) -> int:
     return int(response.json()["id"])
 
 
+def run_new_graph(client: APIClient, ws: int, document: dict[str, Any]) -> dict[str, Any]:
+    """Save `document` as a new graph of workspace `ws`, run it, and wait for the run to end."""
+    graph = make_graph(client, ws, document)
+    return wait_for(
+        client, client.post(f"/api/graphs/{graph}/runs/", {}, format="json").json()["id"]
+    )
+
+
 FAILING = (
     "def azureml_main(df1, df2=None):\n    print('about to fail')\n    raise ValueError('boom')\n"
 )
