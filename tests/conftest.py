@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from tests.e2e.server import LiveServer
+from tests.support.flush import retry_deadlocked_flushes
 from tests.support.tempdirs import remove_session_dirs, session_dir
 
 # `make test` (scripts/test.sh) sets this: every service must be there, so a skip is a failure
@@ -25,8 +26,11 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    """Point the artifact store (datasets and logs included) at a fresh temporary folder."""
+    """Point the artifact store (datasets and logs included) at a fresh temporary folder; flush
+    a transactional test's tables again when a process it started still wrote to them."""
     from django.conf import settings
+
+    retry_deadlocked_flushes()
 
     data = session_dir("designer-test-data-")
     settings.DESIGNER_ARTIFACT_ROOT = data / "artifacts"

@@ -41,7 +41,7 @@ from designer.engine.plan import Plan
 from designer.engine.worker import make_task
 from designer.runs import engine_setup, eventlog, heartbeat, room, transition_sql, translate
 from designer.runs.models import Run, RunStatus, StepRun, StepStatus
-from designer.runs.priority import Owed, owed_worker, step_priority
+from designer.runs.priority import owed_worker, step_priority
 
 FINAL_RUN = (RunStatus.SUCCEEDED, RunStatus.FAILED, RunStatus.CANCELED)
 DATABASE_NOW = transition_sql.DATABASE_NOW
@@ -560,9 +560,11 @@ def report(
 
 
 def take_queued(run_id: int) -> Claimed | None:
-    """Start here the first step (in plan order) of a run going whose task waits in the queue,
-    for a process another run's step freed (runs/priority.owed_worker): its task's message is
-    dropped where it is received. None when the run has no such step any more."""
+    """Start here, for a process another run's step freed (runs/priority.owed_worker), the
+    first step of a queued run (its start, as its `advance_run` would, which then finds it
+    started), or of a run going the first step (in plan order) whose task waits in the queue
+    (its task's message is dropped where it is received). None when the run has no such step
+    any more."""
     launcher = _transition(run_id, lambda machine: True, here=_first_queued)
     return None if launcher is None or launcher.here is None else (run_id, *launcher.here)
 
@@ -587,7 +589,7 @@ def _first_queued(
     )
 
 
-def owed(run_id: int) -> Owed | None:
+def owed(run_id: int) -> int | None:
     """Another workspace's run the process that ended a step of the run goes to
     (runs/priority.owed_worker); None for a run this process does not know yet (its next
     step's end asks)."""

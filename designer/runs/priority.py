@@ -6,7 +6,6 @@ worker (decision 0088) nor, between workspaces, holds more than its share of the
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
 
 from django.db.models import Count, Exists, OuterRef, Subquery
 from django.db.models.functions import Coalesce
@@ -38,22 +37,13 @@ def step_priority(run_priority: int, holds_a_worker: bool) -> int:
     return min(run_priority + holds_a_worker, LOWEST)
 
 
-@dataclass(frozen=True)
-class Owed:
-    """A run of another workspace that the worker finishing a step of a run goes to instead of
-    the run's next step: `queued` (not started: its start waits in the queue), else started,
-    with a step's task waiting in the queue (the worker starts that step itself)."""
-
-    run_id: int
-    queued: bool
-
-
-def owed_worker(run: Run) -> Owed | None:
-    """Where a worker that finished a step of `run` goes rather than take the run's next step
-    itself, if anywhere: to a run of another workspace, at the run's priority or a better one,
-    that is queued (decision 0088), or that has a step's task waiting in the queue while it
-    holds none of the workers, or fewer than `run` would hold without this one (0092: a fair
-    share; of several, the one holding fewest). Asked of the database at most every LOOK_EVERY
+def owed_worker(run: Run) -> int | None:
+    """The run a worker that finished a step of `run` starts a step of rather than take the
+    run's next step itself, if any: a run of another workspace, at the run's priority or a
+    better one, that is queued (decision 0088; of several, the one its broker priority puts
+    first), or that has a step's task waiting in the queue while it holds none of the workers,
+    or fewer than `run` would hold without this one (0092: a fair share; of several, the one
+    holding fewest). Asked of the database at most every LOOK_EVERY
     seconds per workspace and priority while no run is owed one (a fan-out's workers report
     hundreds of steps a second): a run that falls behind waits that much longer."""
     key, now = (run.workspace_id, run.priority), time.monotonic()
@@ -63,9 +53,10 @@ def owed_worker(run: Run) -> Owed | None:
     others = active.filter(runner="celery", priority__lte=run.priority).exclude(
         workspace_id=run.workspace_id
     )
-    queued = others.filter(status=RunStatus.QUEUED).values_list("pk", flat=True).first()
-    if queued is not None:
-        return Owed(queued, queued=True)
+    queued = others.filter(status=RunStatus.QUEUED).order_by("priority", "created_at")
+    first = queued.values_list("pk", flat=True).first()
+    if first is not None:
+        return first
     step = StepRun.objects.filter(run=OuterRef("pk"))
     sent = step.filter(status=StepStatus.QUEUED, attempts__gt=0)
     running = step.filter(status=StepStatus.RUNNING).order_by().values("run")
@@ -79,7 +70,7 @@ def owed_worker(run: Run) -> Owed | None:
     if behind is not None:
         other, holding = behind
         if holding == 0 or holding < _running(run) - 1:
-            return Owed(other, queued=False)
+            return int(other)
     if len(_NONE_OWED) >= 1024:
         _NONE_OWED.clear()
     _NONE_OWED[key] = now

@@ -231,16 +231,13 @@ def _report(
 ) -> distributed.Claimed | None:
     """Save a step's result; the step this process runs next. That is the run's next step,
     started in place, unless a run of another workspace is owed this process
-    (runs/priority.owed_worker). Then it is that run's queued step, started before the result
-    is saved: the run left never seems to hold no worker meanwhile (the owed run's own workers
-    would give way to it). Or none when the owed run is queued (its start waits in the broker).
-    A process freed at the same moment may have taken the owed step: then the run's next."""
+    (runs/priority.owed_worker). Then it is that run's first step (a queued run's start) or its
+    queued step, started before the result is saved: the run left never seems to hold no
+    worker meanwhile (the owed run's own workers would give way to it). A process freed at the
+    same moment may have taken the owed step: then the run's next."""
     owed = _patiently(lambda: distributed.owed(run_id))
-    taken = None
-    if owed is not None and not owed.queued:
-        taken = _patiently(lambda: distributed.take_queued(owed.run_id))
-    here = owed is None or (not owed.queued and taken is None)
+    taken = None if owed is None else _patiently(lambda: distributed.take_queued(owed))
     mine = _patiently(
-        lambda: distributed.report(run_id, key, attempt, result, run_here=here, logs=logs)
+        lambda: distributed.report(run_id, key, attempt, result, run_here=taken is None, logs=logs)
     )
     return taken or mine

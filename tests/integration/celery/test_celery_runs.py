@@ -22,7 +22,6 @@ from django.db import connection
 from designer.engine.events import Event, EventType
 from designer.runs import distributed, reconciler, services
 from designer.runs.models import Run, RunEvent, RunStatus, StepRun
-from designer.runs.priority import Owed
 from designer.runs.tasks import _run_claimed, run_step
 from designer.sandbox.slots import UID_BASE
 from tests.integration.api.conftest import Team, make_team, token_client
@@ -572,16 +571,17 @@ def test_a_claim_goes_beside_a_transition_sharing_the_run_and_starts_its_attempt
     assert RunEvent.objects.filter(run_id=run_id).count() == len(events)
 
 
-@pytest.mark.parametrize("taken_first", [False, True])
+@pytest.mark.parametrize("owed", ["queued", "sent", "taken first"])
 def test_a_worker_owed_elsewhere_never_leaves_its_run_seeming_to_hold_none(
-    team_tx: Team, monkeypatch: pytest.MonkeyPatch, settings: Any, taken_first: bool
+    team_tx: Team, monkeypatch: pytest.MonkeyPatch, settings: Any, owed: str
 ) -> None:
     """Two processes of a fan-out end their steps at once, and both find another workspace's
-    run owed a worker (decision 0092). The first starts the owed step before it saves its own
+    run owed a worker (decisions 0088, 0092): queued, or started with its first step's task
+    sent. The first starts the owed step (a queued run's start) before it saves its own
     result; the second, finding that step taken, starts its own run's next in the transaction
     that saves its result. Either way the fan-out is never seen holding no worker: the owed
     run's worker, its quick step done, gave way to a fan-out seen so, which then had both
-    processes again (decision 0096)."""
+    processes again (decisions 0096, 0101)."""
     settings.DESIGNER_HEARTBEAT_SECONDS = HEARTBEAT_SECONDS  # this process runs steps too
     sent = tasks_kept_here(monkeypatch)
     editor, outsider = team_tx.client("editor"), team_tx.client("outsider")
@@ -597,10 +597,11 @@ def test_a_worker_owed_elsewhere_never_leaves_its_run_seeming_to_hold_none(
     quick = make_graph(outsider, team_tx.foreign.pk, chain_document(1))
     answer = outsider.post(f"/api/graphs/{quick}/runs/", {"bypass_cache": True}, format="json")
     other = answer.json()["id"]
-    distributed.advance(other)  # its s1 queued, its task sent: owed a worker
-    if taken_first:  # by the other process, as if py2 had ended a moment before py1
+    if owed != "queued":
+        distributed.advance(other)  # its s1 queued, its task sent
+    if owed == "taken first":  # by the other process, as if py2 had ended a moment before py1
         assert distributed.take_queued(other) is not None
-    monkeypatch.setattr(distributed, "owed", lambda run_id: Owed(other, queued=False))
+    monkeypatch.setattr(distributed, "owed", lambda run_id: other)
     holding: list[int] = []  # the fan-out's steps running as each transition begins: py1 too
     transition = distributed._transition
     monkeypatch.setattr(
@@ -613,7 +614,7 @@ def test_a_worker_owed_elsewhere_never_leaves_its_run_seeming_to_hold_none(
     )
     claimed = _run_claimed(*claimed)
     assert claimed is not None
-    assert claimed[:2] == ((fan_id, "py3") if taken_first else (other, "s1"))
+    assert claimed[:2] == ((fan_id, "py3") if owed == "taken first" else (other, "s1"))
     assert set(holding) == {2}  # py1 saved after the owed step started, or with py3 started
     assert StepRun.objects.get(run_id=other, key="s1").status == "running"
     beating, deadline = redis.Redis.from_url(REDIS_URL), time.monotonic() + 10
