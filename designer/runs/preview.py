@@ -8,6 +8,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
@@ -20,6 +21,9 @@ MAX_LIMIT = 1000
 MAX_COLUMNS = 100  # columns of a page: a feature-hashed table has tens of thousands
 BATCH_ROWS = 1024  # rows decoded at a time on the way to a page
 BATCH_BYTES = 16 << 20  # ... fewer where rows are wider: about this many bytes at a time
+# characters of text (cut) a page holds: a canvas page of 50 rows of 100 columns of 1,000 fits;
+# 1,000 such rows would be a 100 MB answer (decision 0102)
+PAGE_CHARS = 5_000_000
 
 
 def table_page(
@@ -37,7 +41,8 @@ def table_page(
     text, binary or category cell longer than CELL_CHARS shows its first CELL_CHARS, and `cut`
     names it (page row, page column, full length); a nested cell (list, struct, map) shows about
     CELL_CHARS characters of JSON of it, and `cut` names it with no length (counting it would
-    read it whole)."""
+    read it whole). A page ends before `limit` rows where its texts pass PAGE_CHARS (its first
+    row is shown whatever its length): its `limit` then says how many rows it holds."""
     file = pq.ParquetFile(
         pa.BufferReader(source) if isinstance(source, bytes) else source,
         memory_map=True,
@@ -56,14 +61,17 @@ def table_page(
     else:
         groups, first = _groups_holding(file.metadata, offset, limit)
         batches = _rows(file, groups, offset - first, limit, shown)
-    page = pa.Table.from_batches(_cut(batches, cut, nested), schema=page_schema).to_pandas()
+    shown_batches = _within(_cut(batches, cut, nested), PAGE_CHARS, cut, nested)
+    page = pa.Table.from_batches(shown_batches, schema=page_schema).to_pandas()
     rows = [json_safe(list(row)) for row in page.itertuples(index=False, name=None)]
     for (row, column), value in nested.items():
         rows[row][column] = value
+    total_rows = file.metadata.num_rows
+    ended_early = len(rows) < min(limit, total_rows - offset)  # the texts filled the page
     return {
-        "total_rows": file.metadata.num_rows,
+        "total_rows": total_rows,
         "offset": offset,
-        "limit": limit,
+        "limit": len(rows) if ended_early else limit,
         "total_columns": len(indices),
         "columns_offset": first_column,
         "columns": [str(c) for c in page.columns],
@@ -129,19 +137,22 @@ def _cut(
     batches: Iterable[pa.RecordBatch],
     cut: list[dict[str, int | None]],
     nested: dict[tuple[int, int], Any],
-) -> Iterator[pa.RecordBatch]:
+) -> Iterator[tuple[pa.RecordBatch, np.ndarray]]:
     """The batches (one page's, in order) with each text or binary cell longer than CELL_CHARS
-    cut to its first CELL_CHARS, noted in `cut` as {row (in the page), column, length}. A nested
-    column's cells go to `nested` by (row, column), cut (`cells.page_cells`), and the column
-    reads as nulls: pandas would build its cells whole."""
+    cut to its first CELL_CHARS, noted in `cut` as {row (in the page), column, length}, and
+    each row's characters of text as cut. A nested column's cells go to `nested` by (row,
+    column), cut (`cells.page_cells`), and the column reads as nulls: pandas would build its
+    cells whole."""
     first = 0
     for batch in batches:
         columns = []
+        chars = np.zeros(batch.num_rows, dtype=np.int64)
         for j, column in enumerate(batch.columns):
             if pa.types.is_nested(column.type):
                 values, rows = page_cells(column)
                 nested.update(((first + i, j), value) for i, value in enumerate(values))
                 cut += [{"row": first + i, "column": j, "length": None} for i in rows]
+                chars += [len(json.dumps(value)) for value in values]
                 columns.append(pa.nulls(len(column), column.type))
                 continue
             short, lengths = short_texts(column, CELL_CHARS)
@@ -150,9 +161,34 @@ def _cut(
                 continue
             long = pc.indices_nonzero(pc.greater(lengths, CELL_CHARS)).to_pylist()
             cut += [{"row": first + i, "column": j, "length": lengths[i].as_py()} for i in long]
+            chars += pc.min_element_wise(lengths, CELL_CHARS).fill_null(0).to_numpy()
             columns.append(short if long else column)
         first += batch.num_rows
-        yield pa.RecordBatch.from_arrays(columns, schema=batch.schema)
+        yield pa.RecordBatch.from_arrays(columns, schema=batch.schema), chars
+
+
+def _within(
+    batches: Iterable[tuple[pa.RecordBatch, np.ndarray]],
+    budget: int,
+    cut: list[dict[str, int | None]],
+    nested: dict[tuple[int, int], Any],
+) -> Iterator[pa.RecordBatch]:
+    """The cut batches (`_cut`: each with its rows' characters) up to the last row whose texts
+    and those of the rows before it fit in `budget` characters, the page's first row whatever
+    its length; `cut` and `nested` keep only the rows shown."""
+    spent, first = 0, 0
+    for batch, chars in batches:
+        totals = spent + np.cumsum(chars)
+        fit = int(np.searchsorted(totals, budget, side="right"))
+        if fit < batch.num_rows:
+            end = max(first + fit, 1)
+            cut[:] = [note for note in cut if note["row"] < end]  # type: ignore[operator]
+            for key in [key for key in nested if key[0] >= end]:
+                del nested[key]
+            yield batch.slice(0, end - first)
+            return
+        spent, first = int(totals[-1]) if len(totals) else spent, first + batch.num_rows
+        yield batch
 
 
 def _groups_holding(metadata: Any, offset: int, limit: int) -> tuple[list[int], int]:

@@ -18,7 +18,7 @@ from designer.graphs.serializers import ParamValueField
 from designer.runs import run_rows
 from designer.runs.csv_dialect import AUTO, DECIMALS, SEPARATORS, codec
 from designer.runs.models import Dataset, DatasetVersion, Run, RunStatus, StepRun
-from designer.runs.preview import CELL_CHARS, MAX_COLUMNS
+from designer.runs.preview import CELL_CHARS, MAX_COLUMNS, PAGE_CHARS
 from designer.workspaces.serializers import ScalarField, StrictSerializer
 
 DATASET_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,199}$")
@@ -414,7 +414,11 @@ class TablePageSerializer(serializers.Serializer):
 
     total_rows = serializers.IntegerField()
     offset = serializers.IntegerField()
-    limit = serializers.IntegerField()
+    limit = serializers.IntegerField(
+        help_text="The rows asked for, or fewer where the page's texts (as cut) reached "
+        f"{PAGE_CHARS:,} characters: then the rows it holds. The next page starts at "
+        "`offset + limit`."
+    )
     total_columns = serializers.IntegerField(
         help_text="The table's columns; a page shows at most "
         f"{MAX_COLUMNS} of them (`columns_offset`, `columns_limit`)."

@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 from rest_framework.test import APIClient
 
-from designer.runs.preview import CELL_CHARS, MAX_COLUMNS
+from designer.runs.preview import CELL_CHARS, MAX_COLUMNS, PAGE_CHARS
 from tests.e2e.server import LiveServer
 from tests.integration.api.conftest import Team
 from tests.integration.api.test_runs import chain_document, run_new_graph, steps
@@ -155,3 +155,29 @@ def test_a_page_of_a_wide_table_shows_a_hundred_columns_at_a_time(team_tx: Team)
     refused = viewer.get(f"{output}/preview/?columns_limit={MAX_COLUMNS + 1}")
     assert refused.status_code == 400
     assert f"Must be between 1 and {MAX_COLUMNS}" in json.dumps(refused.json())
+
+
+TEXT_COLUMNS, TEXT_ROWS = 100, 200  # each text 1,001 characters: cut to 1,000
+MANY_TEXTS = (
+    "import pandas as pd\n\ndef azureml_main(df1, df2=None):\n"
+    f"    texts = [f'{{i:05d}}' + 'x' * 996 for i in range({TEXT_ROWS})]\n"
+    f"    return pd.DataFrame({{f'c{{j}}': texts for j in range({TEXT_COLUMNS})}})\n"
+)
+
+
+def test_a_page_of_many_long_texts_holds_its_budget_of_characters_and_says_where_it_ends(
+    team_tx: Team,
+) -> None:
+    """A page of 1,000 rows of 100 columns of long texts was a 100 MB answer (20 MB for these
+    200 rows): a page holds PAGE_CHARS of text as cut, 50 such rows, and its `limit` says so:
+    the next page starts there."""
+    output = script_output(team_tx, MANY_TEXTS)
+    viewer = team_tx.client("viewer")
+    answer = viewer.get(f"{output}/preview/?limit=1000")
+    assert len(answer.content) < PAGE_CHARS + 1 * MB, len(answer.content)
+    table = answer.json()["table"]
+    held = PAGE_CHARS // (TEXT_COLUMNS * CELL_CHARS)
+    assert (len(table["rows"]), table["limit"], table["total_rows"]) == (held, held, TEXT_ROWS)
+    assert {note["row"] for note in table["cut"]} == set(range(held))
+    following = viewer.get(f"{output}/preview/?offset={held}&limit=1000").json()["table"]
+    assert [row[0][:5] for row in following["rows"]] == [f"{i:05d}" for i in range(held, 2 * held)]

@@ -19,6 +19,7 @@ from designer.engine.artifacts import (
     frame_to_parquet,
     summarize_frame,
 )
+from designer.runs import preview
 from designer.runs.preview import (
     BATCH_BYTES,
     BATCH_ROWS,
@@ -129,6 +130,32 @@ def test_long_text_and_binary_cells_are_cut_and_named_with_their_whole_length(
     assert table_page(path, 0, 1, {"columns": []})["cut"] == [
         {"row": 0, "column": 2, "length": CELL_CHARS * 3}
     ]
+
+
+def test_a_page_ends_where_its_texts_fill_it_saying_how_many_rows_it_holds(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """1,000 rows of 100 columns of long texts made a 100 MB page: a page holds PAGE_CHARS of
+    text (as cut), and its `limit` says where the next page starts."""
+    frame = pd.DataFrame(
+        {"n": range(40), "text": ["t" * (CELL_CHARS + 500)] * 40, "items": [[i] for i in range(40)]}
+    )
+    path = tmp_path / "texts.parquet"
+    path.write_bytes(frame_to_parquet(frame))
+    monkeypatch.setattr(preview, "PAGE_CHARS", 10 * (CELL_CHARS + 3) + 100)  # ten rows fit
+    for summary in ({"columns": []}, None):  # stored with its summary, or summarized here
+        page = table_page(path, 0, 40, summary)
+        assert (len(page["rows"]), page["limit"]) == (10, 10)
+        assert [row[2] for row in page["rows"]] == [[i] for i in range(10)]
+        assert [note["row"] for note in page["cut"]] == list(range(10))
+        following = table_page(path, 10, 40, summary)
+        assert [row[0] for row in following["rows"]] == list(range(10, 20))
+        last = table_page(path, 30, 40, summary)  # the table's end comes first
+        assert (len(last["rows"]), last["limit"]) == (10, 40)
+    monkeypatch.setattr(preview, "PAGE_CHARS", 10)
+    alone = table_page(path, 5, 40, {"columns": []})  # a row longer than a page is shown
+    assert ([row[0] for row in alone["rows"]], alone["limit"]) == ([5], 1)
+    assert alone["cut"] == [{"row": 0, "column": 1, "length": CELL_CHARS + 500}]
 
 
 def test_categories_are_cut_like_texts_in_a_column_and_in_a_nested_cell(tmp_path: Path) -> None:

@@ -3117,6 +3117,7 @@ export interface components {
         TablePage: {
             total_rows: number;
             offset: number;
+            /** @description The rows asked for, or fewer where the page's texts (as cut) reached 5,000,000 characters: then the rows it holds. The next page starts at `offset + limit`. */
             limit: number;
             /** @description The table's columns; a page shows at most 100 of them (`columns_offset`, `columns_limit`). */
             total_columns: number;

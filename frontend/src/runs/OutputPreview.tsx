@@ -304,7 +304,8 @@ export function OutputPreview({ runId, step, port, output, title, onClose }: Pro
                 rows {offset + 1}–{offset + page.rows.length}
                 {` of ${fmt(page.total)}`}
               </span>
-              <button disabled={offset + PAGE >= page.total} onClick={() => setOffset(offset + PAGE)}>Next ›</button>
+              {/* a page of long texts may hold fewer rows than asked: the next starts after its last */}
+              <button disabled={offset + page.rows.length >= page.total} onClick={() => setOffset(offset + page.rows.length)}>Next ›</button>
             </div>
           </>
         )}
