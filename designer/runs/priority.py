@@ -43,9 +43,9 @@ def owed_worker(run: Run) -> int | None:
     better one, that is queued (decision 0088; of several, the one its broker priority puts
     first), or that has a step's task waiting in the queue while it holds none of the workers,
     or fewer than `run` would hold without this one (0092: a fair share; of several, the one
-    holding fewest). Asked of the database at most every LOOK_EVERY
-    seconds per workspace and priority while no run is owed one (a fan-out's workers report
-    hundreds of steps a second): a run that falls behind waits that much longer."""
+    holding fewest). Asked of the database at most every LOOK_EVERY seconds per workspace and
+    priority while no run is owed one (a fan-out's workers report hundreds of steps a second):
+    a run that falls behind waits that much longer."""
     key, now = (run.workspace_id, run.priority), time.monotonic()
     if now - _NONE_OWED.get(key, -LOOK_EVERY) < LOOK_EVERY:
         return None
