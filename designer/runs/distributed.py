@@ -37,7 +37,7 @@ from django.db.models import Case, F, Q, Value, When
 from designer.engine.artifacts import OutputRecord
 from designer.engine.events import Event
 from designer.engine.machine import KnownStep, RunMachine, Task, attempt_task_id
-from designer.engine.plan import Plan
+from designer.engine.plan import Plan, PlanError
 from designer.engine.worker import make_task
 from designer.runs import engine_setup, eventlog, heartbeat, room, transition_sql, translate
 from designer.runs.models import Run, RunStatus, StepRun, StepStatus
@@ -410,7 +410,12 @@ def _transition(
         locked, clock, fetched = _lock_and_read(run_id, around)
         if locked.status in FINAL_RUN:
             return None
-        setup = _setup(run_id, locked.created_at)
+        try:
+            setup = _setup(run_id, locked.created_at)
+        except PlanError as exc:  # damaged, or saved by a version reading plans otherwise
+            error = f"The run's plan cannot be read: {exc}"
+            eventlog.append(locked, translate.finish_run(locked, RunStatus.FAILED, error))
+            return None
         remember(run_id, locked.created_at)
         run, plan = setup.run, setup.plan
         events: list[Event] = list(before)

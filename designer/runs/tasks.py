@@ -236,8 +236,18 @@ def _report(
     worker meanwhile (the owed run's own workers would give way to it). A process freed at the
     same moment may have taken the owed step: then the run's next."""
     owed = _patiently(lambda: distributed.owed(run_id))
-    taken = None if owed is None else _patiently(lambda: distributed.take_queued(owed))
+    taken = None if owed is None else _take_owed(owed)
     mine = _patiently(
         lambda: distributed.report(run_id, key, attempt, result, run_here=taken is None, logs=logs)
     )
     return taken or mine
+
+
+def _take_owed(run_id: int) -> distributed.Claimed | None:
+    """The owed run's step started here (distributed.take_queued), or None: also when starting
+    it failed, which is logged and never costs the result this process is about to save."""
+    try:
+        return _patiently(lambda: distributed.take_queued(run_id))
+    except Exception:
+        logger.exception("could not start a step of run %s, owed a worker", run_id)
+        return None

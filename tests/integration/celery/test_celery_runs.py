@@ -571,7 +571,7 @@ def test_a_claim_goes_beside_a_transition_sharing_the_run_and_starts_its_attempt
     assert RunEvent.objects.filter(run_id=run_id).count() == len(events)
 
 
-@pytest.mark.parametrize("owed", ["queued", "sent", "taken first"])
+@pytest.mark.parametrize("owed", ["queued", "sent", "taken first", "unreadable"])
 def test_a_worker_owed_elsewhere_never_leaves_its_run_seeming_to_hold_none(
     team_tx: Team, monkeypatch: pytest.MonkeyPatch, settings: Any, owed: str
 ) -> None:
@@ -581,7 +581,9 @@ def test_a_worker_owed_elsewhere_never_leaves_its_run_seeming_to_hold_none(
     result; the second, finding that step taken, starts its own run's next in the transaction
     that saves its result. Either way the fan-out is never seen holding no worker: the owed
     run's worker, its quick step done, gave way to a fan-out seen so, which then had both
-    processes again (decisions 0096, 0101)."""
+    processes again (decisions 0096, 0101). A queued run whose plan cannot be read (damaged, or
+    saved by a version reading plans otherwise) fails saying so, and the worker goes on with its
+    own run."""
     settings.DESIGNER_HEARTBEAT_SECONDS = HEARTBEAT_SECONDS  # this process runs steps too
     sent = tasks_kept_here(monkeypatch)
     editor, outsider = team_tx.client("editor"), team_tx.client("outsider")
@@ -597,7 +599,9 @@ def test_a_worker_owed_elsewhere_never_leaves_its_run_seeming_to_hold_none(
     quick = make_graph(outsider, team_tx.foreign.pk, chain_document(1))
     answer = outsider.post(f"/api/graphs/{quick}/runs/", {"bypass_cache": True}, format="json")
     other = answer.json()["id"]
-    if owed != "queued":
+    if owed == "unreadable":
+        Run.objects.filter(pk=other).update(inline_plan={"steps": []}, shared_plan=None)
+    elif owed != "queued":
         distributed.advance(other)  # its s1 queued, its task sent
     if owed == "taken first":  # by the other process, as if py2 had ended a moment before py1
         assert distributed.take_queued(other) is not None
@@ -614,9 +618,18 @@ def test_a_worker_owed_elsewhere_never_leaves_its_run_seeming_to_hold_none(
     )
     claimed = _run_claimed(*claimed)
     assert claimed is not None
-    assert claimed[:2] == ((fan_id, "py3") if owed == "taken first" else (other, "s1"))
+    assert claimed[:2] == (
+        (fan_id, "py3") if owed in ("taken first", "unreadable") else (other, "s1")
+    )
     assert set(holding) == {2}  # py1 saved after the owed step started, or with py3 started
-    assert StepRun.objects.get(run_id=other, key="s1").status == "running"
+    if owed == "unreadable":
+        failed = Run.objects.get(pk=other)
+        assert (failed.status, failed.error) == (
+            "failed",
+            "The run's plan cannot be read: malformed plan: KeyError('plan_version')",
+        )
+    else:
+        assert StepRun.objects.get(run_id=other, key="s1").status == "running"
     beating, deadline = redis.Redis.from_url(REDIS_URL), time.monotonic() + 10
     while beating.exists(f"designer:heartbeat:run{fan_id}-py1-1"):  # this process's beats end
         assert time.monotonic() < deadline  # while this test's settings still name the Redis

@@ -69,9 +69,10 @@ def team(members: dict[str, str | None]) -> dict[str, Any]:
 
 
 def create_run(workspace: int, steps: int) -> dict[str, Any]:
-    """A queued run of a linear graph of `steps` nodes, its steps pending. Its events come from
-    outside any server process (`produce`), as a Celery worker's do, so it is a Celery run: a
-    server that starts meanwhile does not take it for a local run it lost in a restart."""
+    """A queued run of a linear graph of `steps` nodes, its steps pending, with no plan. Its
+    events come from outside any server process (`produce`), so its runner is neither local (a
+    server that starts meanwhile would fail it as a run it lost in a restart) nor Celery (a
+    worker's reconciler would fail it as a run whose plan cannot be read)."""
     nodes = [
         {
             "id": f"n{i}",
@@ -84,7 +85,7 @@ def create_run(workspace: int, steps: int) -> dict[str, Any]:
     document = {"schema_version": 1, "parameters": {}, "nodes": nodes, "edges": [], "comments": []}
     graph = Graph.objects.create(workspace_id=workspace, name="watched", draft=document)
     version = GraphVersion.objects.create(graph=graph, number=1, document=document)
-    run = Run.objects.create(workspace_id=workspace, graph_version=version, runner="celery")
+    run = Run.objects.create(workspace_id=workspace, graph_version=version, runner="scripted")
     StepRun.objects.bulk_create(
         StepRun(run=run, key=node["id"], module=node["module"]) for node in nodes
     )
