@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.integration.api.conftest import Team, make_team
+from tests.integration.api.conftest import team_tx  # noqa: F401  (the security tests' too)
 from tests.unit.modules.harness import ModuleRunner
 
 
@@ -32,9 +32,3 @@ def bubblewrap() -> None:
 def run(tmp_path: Path) -> ModuleRunner:
     """Run a module by ref with params and inputs, as a worker would."""
     return ModuleRunner(tmp_path)
-
-
-@pytest.fixture
-def team_tx(transactional_db: None) -> Team:
-    """A team in a database that the runs' background threads can see."""
-    return make_team()

@@ -96,6 +96,12 @@ def team(db: None) -> Team:
     return make_team()
 
 
+@pytest.fixture
+def team_tx(transactional_db: None) -> Team:
+    """A fresh team in a database that background threads (a run's) and other processes see."""
+    return make_team()
+
+
 def simple_document(nodes: int = 2) -> dict[str, Any]:
     """A valid chain: a sample dataset followed by select-columns steps."""
     doc_nodes = [

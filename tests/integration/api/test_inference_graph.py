@@ -13,17 +13,11 @@ import pytest
 from designer.graphs.models import GraphVersion
 from designer.runs.inference import build_version_scorer
 from designer.runs.models import Run
-from tests.integration.api.conftest import Team, make_team
+from tests.integration.api.conftest import Team
 from tests.integration.api.test_runs import EXAMPLES, import_example, steps, wait_for
 from tests.support.graphs import graph, node
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-@pytest.fixture
-def team_tx(transactional_db: None) -> Team:
-    """A team in a database that background threads can see."""
-    return make_team()
 
 
 def training_run(client: Any, workspace: int, example: str) -> dict[str, Any]:

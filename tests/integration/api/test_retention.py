@@ -12,16 +12,11 @@ from django.core.management import call_command
 from designer.runs import engine_setup, logs
 from designer.runs.models import Run, StepRun
 from designer.runs.retention import collect
-from tests.integration.api.conftest import Team, make_team
+from tests.integration.api.conftest import Team
 from tests.integration.api.test_datasets import upload
 from tests.integration.api.test_runs import chain_document, make_graph, wait_for
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-@pytest.fixture
-def team_tx(transactional_db: None) -> Team:
-    return make_team()
 
 
 def _log_chunks(run_id: int) -> set[str]:

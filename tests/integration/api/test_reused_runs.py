@@ -28,18 +28,12 @@ from designer.engine import machine
 from designer.realtime.protocol import validate_event_data
 from designer.runs import dispatch, distributed, eventlog, fastpath, records, reused
 from designer.runs.models import Run, RunEvent, RunRecord, SharedPlan, StepRun
-from tests.integration.api.conftest import Team, make_team
+from tests.integration.api.conftest import Team
 from tests.integration.api.test_runs import chain_document, make_graph, steps, wait_for
 
 pytestmark = pytest.mark.django_db(transaction=True)
 STEP_COLUMNS = ("key", "module", "status", "attempts", "reason", "fingerprint", "outputs")
 STEP_COLUMNS += ("error", "log_tail", "progress", "started_at")
-
-
-@pytest.fixture
-def team_tx(transactional_db: None) -> Team:
-    """A team in a database that background threads can see."""
-    return make_team()
 
 
 @dataclass

@@ -13,7 +13,7 @@ from rest_framework.renderers import JSONRenderer
 from designer.runs.api import RUNS
 from designer.runs.models import Run, StepRun
 from designer.runs.serializers import RunSerializer, RunSummarySerializer, StepSerializer
-from tests.integration.api.conftest import Team, make_team
+from tests.integration.api.conftest import Team
 from tests.integration.api.orm_runs import runs_by_id
 from tests.integration.api.test_runs import (
     FAILING,
@@ -61,12 +61,6 @@ class GenericRun(RunSerializer):
 
 def rendered(serializer: Any) -> bytes:
     return bytes(JSONRenderer().render(serializer.data))
-
-
-@pytest.fixture
-def team_tx(transactional_db: None) -> Team:
-    """A team in a database that background threads can see."""
-    return make_team()
 
 
 def test_a_runs_answer_is_drfs_representation_byte_for_byte(team_tx: Team) -> None:

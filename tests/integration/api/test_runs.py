@@ -17,7 +17,7 @@ from rest_framework.test import APIClient
 from designer.engine.store import ArtifactStore
 from designer.runs import records
 from designer.runs.models import DatasetVersion, RunEvent
-from tests.integration.api.conftest import Team, make_team, schema_validator
+from tests.integration.api.conftest import Team, schema_validator
 
 pytestmark = pytest.mark.django_db(transaction=True)
 EXAMPLES = Path(__file__).resolve().parents[3] / "examples"
@@ -37,12 +37,6 @@ def wait_for(client: APIClient, run_id: int, timeout: float = 90.0) -> dict[str,
 
 def steps(run: dict[str, Any]) -> dict[str, dict[str, Any]]:
     return {s["key"]: s for s in run["steps"]}
-
-
-@pytest.fixture
-def team_tx(transactional_db: None) -> Team:
-    """A team in a database that background threads can see."""
-    return make_team()
 
 
 def import_example(client: APIClient, ws: int, name: str) -> dict[str, Any]:

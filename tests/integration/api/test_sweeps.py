@@ -10,15 +10,10 @@ from rest_framework.test import APIClient
 
 from designer.graphs.models import GraphVersion
 from designer.runs.models import Run
-from tests.integration.api.conftest import Team, make_team, schema_validator
+from tests.integration.api.conftest import Team, schema_validator
 from tests.integration.api.test_runs import EXAMPLES, wait_for
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-@pytest.fixture
-def team_tx(transactional_db: None) -> Team:
-    return make_team()
 
 
 def swept_graph(client: APIClient, workspace: int) -> dict[str, Any]:

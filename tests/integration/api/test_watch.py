@@ -21,7 +21,7 @@ from designer.notifications.models import RunNotice
 from designer.notifications.sender import Sender
 from designer.runs.models import Run
 from designer.runs.signals import run_finished
-from tests.integration.api.conftest import PUBLIC, Team, make_team
+from tests.integration.api.conftest import PUBLIC, Team
 from tests.integration.api.test_graphs import put_draft
 from tests.integration.api.test_runs import (
     FAILING,
@@ -36,12 +36,6 @@ from tests.support.smtp import Inbox
 
 pytestmark = pytest.mark.django_db(transaction=True)
 CHAIN = '"chain"'  # the pipeline's name as the mails quote it
-
-
-@pytest.fixture
-def team_tx(transactional_db: None) -> Team:
-    """A team in a database that background threads can see."""
-    return make_team()
 
 
 def wait_for_notice(run_id: int, timeout: float = 30.0) -> RunNotice:
