@@ -14,8 +14,9 @@ those must be discarded).
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from concurrent.futures import Future, wait
 from dataclasses import dataclass
 from typing import Any
@@ -44,6 +45,10 @@ from designer.engine.worker import (
     write_table,
     writer,
 )
+
+
+def _nothing() -> None:
+    return None
 
 
 @dataclass
@@ -88,11 +93,13 @@ class Staged:
                 if item.prepared is None and item.port not in self.summaries:
                     self.summaries[item.port] = summarize_frame(item.value)
 
-    def finish(self) -> dict[str, Any]:
-        """Store the outputs; the step's result (as `run_step` gives it, plus "inexact")."""
-        return stored_result(self._store, self.started, self.finished)
+    def finish(self, encoded: Callable[[], None] = _nothing) -> dict[str, Any]:
+        """Store the outputs; the step's result (as `run_step` gives it, plus "inexact").
+        `encoded` is called once every table is encoded and summarized, while their durable
+        writes may still run."""
+        return stored_result(functools.partial(self._store, encoded), self.started, self.finished)
 
-    def _store(self) -> dict[str, Any]:
+    def _store(self, encoded: Callable[[], None]) -> dict[str, Any]:
         """Store every output durably: {"outputs": records by port, "inexact": ports}."""
         store = self.store
         outputs: dict[str, Any] = {}
@@ -129,6 +136,7 @@ class Staged:
                     }
                 stored.append((item.token, record["digest"]))
                 outputs[item.port] = record
+            encoded()
         finally:
             if pending:  # every write has ended (durably, or failed) before the step reports
                 wait(pending)

@@ -110,11 +110,12 @@ PROVISIONAL_LIMIT = 64  # as held.PROVISIONAL_LIMIT (not imported: the parent st
 # step; a longer step would hold a second one back from a worker that frees sooner).
 QUEUE_DEPTH = 2
 SHORT_TASK = 0.005
-STORING_LIMIT = 4  # staged steps with tables a worker stores before it waits to take more work
-# Bytes of tables (Arrow) a worker holds waiting to be stored: a step whose tables would go
-# beyond waits, before it reports "computed", until the steps before it are stored, so that a
-# worker never holds several big tables in flight beside the next step's data (decision 0034).
-# A step's own tables are held whatever their size when nothing else waits.
+STORING_LIMIT = 4  # staged steps with tables not yet encoded a worker holds before it waits
+# Bytes of tables (Arrow) a worker holds waiting to be encoded for the store: a step whose
+# tables would go beyond waits, before it reports "computed", until the steps before it are
+# encoded (decision 0034; their durable writes may still run, 0103), so that a worker never
+# holds several big tables in flight beside the next step's data. A step's own tables are held
+# whatever their size when nothing else waits.
 STORING_BYTES = 256 * 1024 * 1024
 # Staged steps with small outputs only, stored at once on as many threads: their fsyncs overlap,
 # and the file system commits them together (4 concurrent durable writes: ~0.4 ms each here,
@@ -693,8 +694,8 @@ def _watch_parent(parent: int, scratch: str) -> None:
 
 
 class StorageRoom:
-    """Staged steps with tables a worker holds waiting to be stored, bounded by their number
-    and by the bytes of their tables (the first one in always fits)."""
+    """Staged steps with tables a worker holds waiting to be encoded for the store, bounded by
+    their number and by the bytes of their tables (the first one in always fits)."""
 
     def __init__(self, steps: int, size: int):
         self.steps, self.size = steps, size
@@ -718,7 +719,7 @@ class StorageRoom:
             self.bytes += size
 
     def leave(self, size: int) -> None:
-        """A step with `size` bytes of tables is stored (or failed to be)."""
+        """A step with `size` bytes of tables is encoded (or failed to be)."""
         with self._changed:
             self.count -= 1
             self.bytes -= size
@@ -762,12 +763,20 @@ def worker_main() -> None:
             conn.send(message)
 
     def finish(staged: Staged, task_id: str, release: Callable[[], None]) -> None:
+        left = False
+
+        def leave() -> None:  # once: when its tables are encoded (decision 0103), else at the end
+            nonlocal left
+            if not left:
+                left = True
+                release()
+
         try:
-            result = staged.finish()
+            result = staged.finish(leave)
         finally:
             with lock:
                 storing[0] -= 1
-            release()
+            leave()
         send(("done", task_id, result))
 
     while True:

@@ -6,6 +6,7 @@ import hashlib
 import json
 import math
 import os
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -316,6 +317,31 @@ def test_a_staged_child_is_kept_as_a_recipe_while_held_tables_fill_the_bound(
     assert store.recipe(digest) is not None
     frame = decode(store.get(digest), KIND_PARQUET)
     assert list(frame["c0"]) == [-1.0] * 1000 and list(frame["c1"][:2]) == [1.0, 2.0]
+
+
+def test_a_staged_step_says_its_tables_are_encoded_while_their_durable_writes_still_run(
+    tmp_path: Path, impl: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A worker takes its next step once the tables before it are encoded, not once they are
+    durable (decision 0103); the step still reports only when they are."""
+    commit, encoded_at, committed = ArtifactStore.commit, threading.Event(), threading.Event()
+
+    def slow_commit(store: ArtifactStore, written: Any) -> str:
+        encoded_at.wait(5)  # the fsync and rename of a big table, still running
+        digest = commit(store, written)
+        committed.set()
+        return digest
+
+    def encoded() -> None:
+        assert not committed.is_set()
+        encoded_at.set()
+
+    monkeypatch.setattr(ArtifactStore, "commit", slow_commit)
+    staged = stage_step(task(impl, "wide", tmp_path, TABLE, rows=50_000), token="s")
+    assert isinstance(staged, Staged)
+    digest = succeeded(staged.finish(encoded))["dataset"]["digest"]
+    assert encoded_at.is_set() and committed.is_set()
+    assert ArtifactStore(tmp_path).exists(digest)  # durable before the result
 
 
 def test_a_worker_hands_its_tables_to_the_next_step_without_the_store(

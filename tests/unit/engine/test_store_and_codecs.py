@@ -14,6 +14,7 @@ import os
 import shutil
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -527,6 +528,41 @@ def test_a_table_streamed_into_the_store_has_the_bytes_encode_gives(tmp_path: Pa
     with pytest.raises(RuntimeError):
         store.write(broken)
     assert not any((tmp_path / "tmp").iterdir())  # no temp files left behind
+
+
+def test_a_streamed_write_keeps_every_byte_in_order_and_ends_its_thread_when_a_write_fails(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A streamed write hashes and writes on its own thread (decision 0103): what it stores is
+    what the producer wrote, even from a buffer the producer reuses, and a failed write fails
+    it with nothing left behind, neither a temp file nor the thread."""
+    buffer = bytearray(300_000)
+    expected = hashlib.sha256()
+
+    def produce(sink: Any) -> None:
+        for i in range(60):  # 18 MB: several batches in flight
+            buffer[:] = bytes([i]) * len(buffer)  # the same buffer, refilled after each write
+            sink.write(buffer if i % 2 else memoryview(buffer))
+            expected.update(buffer)
+
+    store = ArtifactStore(tmp_path)
+    written = store.write(produce)
+    assert (written.digest, written.size) == (expected.hexdigest(), 60 * len(buffer))
+    assert hashlib.sha256(Path(written.path).read_bytes()).hexdigest() == written.digest
+
+    real_write, calls = os.write, []
+
+    def disk_full_after_a_while(fd: int, data: Any) -> int:
+        calls.append(fd)
+        if len(calls) > 20:
+            raise OSError(28, "No space left on device")
+        return real_write(fd, data)
+
+    monkeypatch.setattr("designer.engine.store.os.write", disk_full_after_a_while)
+    with pytest.raises(OSError, match="No space left"):
+        store.write(produce)
+    assert [p.name for p in store.tmp.iterdir()] == [Path(written.path).name]
+    assert not [t for t in threading.enumerate() if t.name == "hashing-writer"]
 
 
 def test_input_frames_over_arrow_memory_are_equal_and_writable() -> None:
