@@ -293,8 +293,8 @@ class ArtifactStore:
         """Stream what `produce` writes into a temp file, hashing it on the way (the bytes are
         never whole in memory); `commit` then stores it under its digest, `discard` drops it."""
         fd, tmp_name = tempfile.mkstemp(dir=self.tmp)
-        sink = _HashingFile(fd, self.room)
         try:
+            sink = _HashingFile(fd, self.room)
             try:
                 produce(sink)  # type: ignore[arg-type]  # a raw binary file
             finally:
