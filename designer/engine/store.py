@@ -74,6 +74,13 @@ class Written:
     size: int
 
 
+def _write_all(fd: int, view: memoryview) -> None:
+    """Write all of `view` to `fd`, 1 MiB per call (one 16 MB write() took 35 ms here, 16 took
+    4 ms)."""
+    while view:
+        view = view[os.write(fd, view[:WRITE_CHUNK]) :]
+
+
 class _HashingFile(io.RawIOBase):
     """A write-only file that hashes what it writes. Its own thread hashes and writes the bytes
     while the producer makes the next ones (write() only queues them): encoding a big table's
@@ -130,9 +137,7 @@ class _HashingFile(io.RawIOBase):
             try:
                 for chunk in batch:
                     self.hash.update(chunk)
-                    view = memoryview(chunk)
-                    while view:
-                        view = view[os.write(self.fd, view[:WRITE_CHUNK]) :]
+                    _write_all(self.fd, memoryview(chunk))
             except BaseException as exc:
                 self._failed = exc
 
@@ -284,9 +289,7 @@ class ArtifactStore:
             return digest  # already stored
         self.room(view.nbytes)
         with self._atomic(self.path(digest)) as fd:
-            while view:  # 1 MiB per call: one 16 MB write() took 35 ms here, 16 took 4 ms
-                written = os.write(fd, view[:WRITE_CHUNK])
-                view = view[written:]
+            _write_all(fd, view)
         return digest
 
     def write(self, produce: Callable[[BinaryIO], None]) -> Written:
