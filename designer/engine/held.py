@@ -136,12 +136,14 @@ class ProvisionalMissing(Exception):
 
 @dataclass
 class Held:
-    """An output held in memory under a token: its table or bytes until stored, then its digest."""
+    """An output held in memory under a token: its table or bytes until stored, then its digest
+    (`exact`: the table held was what the stored bytes decode to)."""
 
     kind: str
     table: Any = None
     data: bytes | memoryview | None = None
     digest: str | None = None
+    exact: bool = False
 
 
 class Provisional:
@@ -162,13 +164,14 @@ class Provisional:
             while len(self._held) > self.limit:
                 _let_go(self._held.popitem(last=False)[1])
 
-    def resolve(self, token: str, digest: str) -> None:
-        """The output is stored (durably) under `digest`: let go of its table or bytes."""
+    def resolve(self, token: str, digest: str, exact: bool) -> None:
+        """The output is stored (durably) under `digest` (`exact`: as the table held, which a
+        step that read it may keep its outputs as recipes over): let go of its table or bytes."""
         with self._lock:
             held = self._held.get(token)
             if held is not None:
                 _let_go(held)
-                self._held[token] = Held(held.kind, digest=digest)
+                self._held[token] = Held(held.kind, digest=digest, exact=exact)
 
     def get(self, token: str) -> Held | None:
         """What is held under `token`, or None."""
@@ -277,11 +280,11 @@ def stored_parents(store: ArtifactStore, seen: dict[str, Any]) -> dict[str, tupl
     parents: dict[str, tuple[str, Any]] = {}
     for key, table in seen.items():
         digest = key
-        if "/" in key:  # a token: a staged output, usable once stored exactly (recent_tables)
+        if "/" in key:  # a token: a staged output, usable once stored exactly
             held = provisional.get(key)
-            digest = held.digest if held is not None and held.digest else ""
-            if not digest or recent_tables.get(digest) is not table:
+            if held is None or not held.digest or not held.exact:
                 continue
+            digest = held.digest
         if store.exists(digest):
             parents[key] = (digest, table)
     return parents

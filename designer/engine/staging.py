@@ -104,7 +104,7 @@ class Staged:
         store = self.store
         outputs: dict[str, Any] = {}
         inexact: list[str] = []
-        stored: list[tuple[str, str]] = []  # (token, digest): read from the store once durable
+        stored: list[tuple[str, str, bool]] = []  # (token, digest, exact): read once durable
         pending: list[Future[Any]] = []
         tables = {item.port: item.table for item in self.items if item.prepared is None}
         derivations = derive_outputs(store, tables, self.inputs, self.hints)
@@ -128,13 +128,14 @@ class Staged:
                         else:  # on this storing thread: small steps' fsyncs overlap (0037)
                             store.put(prepared.data, digest)
                     write_export(store, prepared, pending)
+                    exact = True
                     record = {
                         "digest": digest,
                         "kind": prepared.kind,
                         "size": prepared.size,
                         "summary": prepared.summary(),
                     }
-                stored.append((item.token, record["digest"]))
+                stored.append((item.token, record["digest"], exact))
                 outputs[item.port] = record
             encoded()
         finally:
@@ -142,8 +143,8 @@ class Staged:
                 wait(pending)
         for future in pending:
             future.result()  # a failed write fails the step
-        for token, digest in stored:
-            provisional.resolve(token, digest)
+        for token, digest, exact in stored:
+            provisional.resolve(token, digest, exact)
         return {"outputs": outputs, "inexact": inexact}
 
 

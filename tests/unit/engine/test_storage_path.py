@@ -287,8 +287,8 @@ def test_tables_held_for_storage_push_out_only_tables_no_step_holds(small_bound:
     provisional.put("step/out", Held(KIND_PARQUET, table=table))
     provisional.put("step/other", Held(KIND_PARQUET, table=table))
     assert "previous" not in recent_tables and "parent" in recent_tables  # over the bound
-    provisional.resolve("step/out", "out")  # stored: no longer held
-    provisional.resolve("step/other", "other")
+    provisional.resolve("step/out", "out", exact=True)  # stored: no longer held
+    provisional.resolve("step/other", "other", exact=True)
     recent_tables.put("out", table)
     assert "parent" in recent_tables and "out" in recent_tables
     del inputs  # the step that held it is done
@@ -315,6 +315,28 @@ def test_a_staged_child_is_kept_as_a_recipe_while_held_tables_fill_the_bound(
     digest = succeeded(child.finish())["dataset"]["digest"]
     store = ArtifactStore(tmp_path)
     assert store.recipe(digest) is not None
+    frame = decode(store.get(digest), KIND_PARQUET)
+    assert list(frame["c0"]) == [-1.0] * 1000 and list(frame["c1"][:2]) == [1.0, 2.0]
+
+
+def test_a_staged_parent_larger_than_the_recent_tables_bound_is_still_a_recipes_parent(
+    tmp_path: Path, impl: str, small_bound: None
+) -> None:
+    """A table too big for the recent tables (a 3M-row table against their 256 MB) is still
+    what its child, read before it was stored, is kept as a recipe over: it was stored
+    exactly, and the child holds it as its input."""
+    recent_tables.limit = 16_000  # half of one 32 kB table
+    parent = stage_step(task(impl, "wide", tmp_path, TABLE, rows=1000), token="p")
+    child_task = task(impl, "touch", tmp_path, TABLE)
+    child_task["inputs"] = {"dataset": {"pending": "p/dataset", "kind": KIND_PARQUET}}
+    child = stage_step(child_task, token="c")
+    assert isinstance(parent, Staged) and isinstance(child, Staged)
+    parent_digest = succeeded(parent.finish())["dataset"]["digest"]
+    assert parent_digest not in recent_tables  # over the bound: not kept
+    digest = succeeded(child.finish())["dataset"]["digest"]
+    store = ArtifactStore(tmp_path)
+    recipe = store.recipe(digest)
+    assert recipe is not None and parent_digest in recipe.decode()
     frame = decode(store.get(digest), KIND_PARQUET)
     assert list(frame["c0"]) == [-1.0] * 1000 and list(frame["c1"][:2]) == [1.0, 2.0]
 
