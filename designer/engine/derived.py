@@ -397,7 +397,7 @@ def load_table(store: ArtifactStore, digest: str, known: Callable[[str], Any] | 
 
     recipe = store.recipe(digest)
     if recipe is None:
-        return parquet_to_table(store.get(digest))
+        return parquet_to_table(store.mapped(digest))
     return assemble(Recipe.from_json(recipe), load)
 
 

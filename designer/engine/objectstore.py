@@ -26,7 +26,7 @@ import json
 import os
 import tempfile
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -35,9 +35,11 @@ from urllib.parse import urlparse
 from designer.engine.store import (
     ArtifactError,
     ArtifactStore,
+    FileBytes,
     Record,
     Stored,
     Written,
+    map_file,
     trim_lru,
 )
 
@@ -192,14 +194,22 @@ class ObjectStore(ArtifactStore):
         return int(meta["size"])
 
     def get(self, digest: str) -> bytes:
+        return self._cached(digest, Path.read_bytes)
+
+    def mapped(self, digest: str) -> memoryview:
+        return self._cached(digest, map_file)
+
+    def _cached(self, digest: str, read: Callable[[Path], FileBytes]) -> FileBytes:
+        """The bytes of an artifact as `read` gives them from this host's cache file, checked
+        against the digest; fetched (and checked on the way) when not cached or damaged."""
         path = self.path(digest)
         with contextlib.suppress(OSError):
-            data = path.read_bytes()
+            data = read(path)
             if hashlib.sha256(data).hexdigest() == digest:
                 self._touch(digest)
                 return data
             path.unlink()  # damaged in this host's cache: fetched again below
-        return self.local_path(digest).read_bytes()  # checked while it was fetched
+        return read(self.local_path(digest))  # checked while it was fetched
 
     def local_path(self, digest: str) -> Path:
         """The cache file holding the artifact, fetched (and checked) when it is not there."""

@@ -108,6 +108,7 @@ def test_put_get_content_addressed(backend: Backend) -> None:
     digest = store.put(b"hello")
     assert digest == hashlib.sha256(b"hello").hexdigest()
     assert store.get(digest) == b"hello" and store.exists(digest)
+    assert store.mapped(digest) == b"hello"  # the file mapped, not read: checked all the same
     assert store.put(b"hello") == digest and list(store.digests()) == [digest]
     assert store.size(digest) == 5
     assert store.local_path(digest).read_bytes() == b"hello"
@@ -116,6 +117,8 @@ def test_put_get_content_addressed(backend: Backend) -> None:
     elsewhere = backend.reopen()  # another process, or another host with a cache of its own
     assert open_store(store.root).get(digest) == b"hello"
     assert elsewhere.get(digest) == b"hello" and elsewhere.summary(digest) == {"rows": 1}
+    assert elsewhere.mapped(digest) == b"hello"
+    assert store.mapped(store.put(b"")) == b""  # an empty file cannot be mapped: no map needed
 
 
 def test_the_folder_store_is_sharded(tmp_path: Path) -> None:
@@ -170,6 +173,11 @@ def test_corruption_and_absence_are_reported(backend: Backend, tmp_path: Path) -
     with pytest.raises(ArtifactError, match="corrupted"):
         store.copy_to(digest, tmp_path / "copy")
     assert not (tmp_path / "copy").exists() and not store.exists(digest)
+    digest = store.put(b"data")
+    backend.damage(digest, b"dat6")
+    with pytest.raises(ArtifactError, match="corrupted"):
+        store.mapped(digest)
+    assert not store.exists(digest)
     with pytest.raises(ArtifactError, match="not in the store"):
         store.get("0" * 64)
     with pytest.raises(ArtifactError, match="not in the store"):
@@ -191,6 +199,8 @@ def test_a_damaged_cache_is_never_believed(tmp_path: Path, monkeypatch: pytest.M
     digest = backend.store.put(b"the real bytes")
     backend.store.path(digest).write_bytes(b"the fake bytes")  # same size, wrong content
     assert backend.store.get(digest) == b"the real bytes"
+    backend.store.path(digest).write_bytes(b"the fake bytes")
+    assert backend.store.mapped(digest) == b"the real bytes"
     backend.store.path(digest).unlink()  # an evicted cache file: fetched again
     assert backend.store.local_path(digest).read_bytes() == b"the real bytes"
 
