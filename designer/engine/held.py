@@ -40,14 +40,15 @@ class RecentTables:
     tables out, least recently used first (a warm worker's previous run goes first), but never
     one a step running or waiting for storage still holds as an input (``watch``): that step's
     outputs may be kept as recipes over it (docs/decisions/0034) only while it is here, and
-    the step holds it in memory anyway.
+    the step holds it in memory anyway. A table both held and kept is counted once: it is one
+    table in memory (an output is kept once stored, just before it stops being held).
     """
 
     def __init__(self, limit: int = RECENT_TABLES_BYTES):
         self.limit = limit
         self._tables: OrderedDict[str, tuple[Any, int]] = OrderedDict()
         self._size = 0
-        self._held = 0  # bytes of tables held for storage
+        self._held: dict[int, tuple[Any, int]] = {}  # tables held for storage: (table, times)
         self._parents: dict[int, weakref.ref[Parents]] = {}  # living steps' input tables
         self._lock = threading.Lock()
 
@@ -73,16 +74,19 @@ class RecentTables:
             self._size += size
             self._shrink()
 
-    def hold(self, size: int) -> None:
-        """`size` bytes of tables are held for storage: make room for them."""
+    def hold(self, table: Any) -> None:
+        """`table` is held for storage: make room for it."""
         with self._lock:
-            self._held += size
+            times = self._held.get(id(table), (table, 0))[1]
+            self._held[id(table)] = (table, times + 1)
             self._shrink()
 
-    def release(self, size: int) -> None:
-        """Tables of `size` bytes are no longer held for storage."""
+    def release(self, table: Any) -> None:
+        """`table` is no longer held for storage (once for each `hold`)."""
         with self._lock:
-            self._held = max(0, self._held - size)
+            times = self._held.pop(id(table), (table, 0))[1]
+            if times > 1:
+                self._held[id(table)] = (table, times - 1)
 
     def watch(self, parents: Parents) -> Parents:
         """Keep the tables in `parents` (a step's inputs) while that dict lives; returns it."""
@@ -104,12 +108,15 @@ class RecentTables:
         return needed
 
     def _shrink(self) -> None:
-        """Drop the least recently used tables no step needs until within the bound."""
-        if self._size + self._held <= self.limit:
+        """Drop the least recently used tables no step needs until within the bound (a table
+        also held for storage stays: dropping it would free nothing)."""
+        kept = {id(table) for table, _ in self._tables.values()}
+        held = sum(int(table.nbytes) for key, (table, _) in self._held.items() if key not in kept)
+        if self._size + held <= self.limit:
             return
-        needed = self._needed()
+        needed = self._needed() | self._held.keys()
         for digest, (table, size) in list(self._tables.items()):
-            if self._size + self._held <= self.limit:
+            if self._size + held <= self.limit:
                 return
             if id(table) not in needed:
                 del self._tables[digest]
@@ -157,7 +164,7 @@ class Provisional:
     def put(self, token: str, held: Held) -> None:
         """Hold an output under `token` (the oldest token is forgotten beyond the limit)."""
         if held.table is not None:
-            recent_tables.hold(int(held.table.nbytes))
+            recent_tables.hold(held.table)
         with self._lock:
             _let_go(self._held.pop(token, None))
             self._held[token] = held
@@ -196,7 +203,7 @@ provisional = Provisional()
 def _let_go(held: Held | None) -> None:
     """A held table is no longer held for storage (stored, or forgotten)."""
     if held is not None and held.table is not None:
-        recent_tables.release(int(held.table.nbytes))
+        recent_tables.release(held.table)
 
 
 # frame_over's frames hold one block per column on purpose (zero-copy), so pandas' hint that

@@ -279,21 +279,38 @@ def test_tables_held_for_storage_push_out_only_tables_no_step_holds(small_bound:
     step still holds as its input stays (its outputs may be kept as recipes over it)."""
     import pyarrow as pa
 
-    table = pa.table({"x": list(range(100))})  # 800 bytes
-    previous, parent = pa.table({"x": list(range(100))}), pa.table({"x": list(range(100))})
+    def table() -> pa.Table:
+        return pa.table({"x": list(range(100))})  # 800 bytes
+
+    previous, parent, out, other = table(), table(), table(), table()
     recent_tables.put("parent", parent)
     recent_tables.put("previous", previous)  # the more recent of the two
     inputs = recent_tables.watch(Parents({"parent": parent}))
-    provisional.put("step/out", Held(KIND_PARQUET, table=table))
-    provisional.put("step/other", Held(KIND_PARQUET, table=table))
+    provisional.put("step/out", Held(KIND_PARQUET, table=out))
+    provisional.put("step/other", Held(KIND_PARQUET, table=other))
     assert "previous" not in recent_tables and "parent" in recent_tables  # over the bound
     provisional.resolve("step/out", "out", exact=True)  # stored: no longer held
     provisional.resolve("step/other", "other", exact=True)
-    recent_tables.put("out", table)
+    recent_tables.put("out", out)
     assert "parent" in recent_tables and "out" in recent_tables
     del inputs  # the step that held it is done
-    provisional.put("step/third", Held(KIND_PARQUET, table=table))
+    provisional.put("step/third", Held(KIND_PARQUET, table=table()))
     assert "parent" not in recent_tables and "out" in recent_tables
+
+
+def test_an_output_kept_while_still_held_for_storage_counts_once(small_bound: None) -> None:
+    """A stored output goes into the recent tables a moment before it stops being held: one
+    table in memory, which must not push out another that fits beside it (a 3M-row rerun's
+    test rows were pushed out by the scored table that way, and read again every rerun)."""
+    import pyarrow as pa
+
+    test_rows, scored = pa.table({"x": list(range(100))}), pa.table({"x": list(range(100))})
+    recent_tables.put("test rows", test_rows)  # 800 of the 2000 bytes
+    provisional.put("score/dataset", Held(KIND_PARQUET, table=scored))
+    recent_tables.put("scored", scored)  # stored, not yet resolved: 1600 bytes in memory
+    assert "test rows" in recent_tables and "scored" in recent_tables
+    provisional.resolve("score/dataset", "scored", exact=True)
+    assert "test rows" in recent_tables and "scored" in recent_tables
 
 
 def test_a_staged_child_is_kept_as_a_recipe_while_held_tables_fill_the_bound(
