@@ -48,7 +48,7 @@ class RecentTables:
         self.limit = limit
         self._tables: OrderedDict[str, tuple[Any, int]] = OrderedDict()
         self._size = 0
-        self._held: dict[int, tuple[Any, int]] = {}  # tables held for storage: (table, times)
+        self._held: dict[int, tuple[Any, int, int]] = {}  # held for storage: table, size, times
         self._parents: dict[int, weakref.ref[Parents]] = {}  # living steps' input tables
         self._lock = threading.Lock()
 
@@ -77,16 +77,16 @@ class RecentTables:
     def hold(self, table: Any) -> None:
         """`table` is held for storage: make room for it."""
         with self._lock:
-            times = self._held.get(id(table), (table, 0))[1]
-            self._held[id(table)] = (table, times + 1)
+            times = self._held.get(id(table), (table, 0, 0))[2]
+            self._held[id(table)] = (table, int(table.nbytes), times + 1)
             self._shrink()
 
     def release(self, table: Any) -> None:
         """`table` is no longer held for storage (once for each `hold`)."""
         with self._lock:
-            times = self._held.pop(id(table), (table, 0))[1]
+            _, size, times = self._held.pop(id(table), (table, 0, 0))
             if times > 1:
-                self._held[id(table)] = (table, times - 1)
+                self._held[id(table)] = (table, size, times - 1)
 
     def watch(self, parents: Parents) -> Parents:
         """Keep the tables in `parents` (a step's inputs) while that dict lives; returns it."""
@@ -111,7 +111,7 @@ class RecentTables:
         """Drop the least recently used tables no step needs until within the bound (a table
         also held for storage stays: dropping it would free nothing)."""
         kept = {id(table) for table, _ in self._tables.values()}
-        held = sum(int(table.nbytes) for key, (table, _) in self._held.items() if key not in kept)
+        held = sum(size for key, (_, size, _) in self._held.items() if key not in kept)
         if self._size + held <= self.limit:
             return
         needed = self._needed() | self._held.keys()
