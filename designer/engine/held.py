@@ -76,9 +76,10 @@ class RecentTables:
 
     def hold(self, table: Any) -> None:
         """`table` is held for storage: make room for it."""
+        size = int(table.nbytes)  # outside the lock, as in `put`: a wide table's sum takes a while
         with self._lock:
             times = self._held.get(id(table), (table, 0, 0))[2]
-            self._held[id(table)] = (table, int(table.nbytes), times + 1)
+            self._held[id(table)] = (table, size, times + 1)
             self._shrink()
 
     def release(self, table: Any) -> None:
