@@ -3,9 +3,12 @@
 A process that runs steps keeps the Arrow tables of the DataFrames it recently stored or
 loaded (``recent_tables``, keyed by digest, bounded by bytes), so the step after one that
 produced a table — usually on the same warm worker — gets it without reading, hashing and
-decoding the file again. Each step still gets its own DataFrame, equal to what decoding the
-stored bytes gives; given a ``keep`` list (a step's context), it is built over the table's
-memory rather than copied (``frame_over``).
+decoding the file again. A table too large for that bound which a run read from a step it
+reused (the unchanged part of a pipeline someone is iterating on) is kept under a second bound
+sized by the host's memory (decision 0106), so the next rerun does not rebuild it. Each step
+still gets its own DataFrame, equal to what decoding the stored bytes gives; given a ``keep``
+list (a step's context), it is built over the table's memory rather than copied
+(``frame_over``).
 
 The outputs of staged steps (staging.py) are held under tokens (``provisional``) until they
 are stored, so a step the executor starts speculatively on this process can read them
@@ -23,9 +26,11 @@ from typing import Any
 
 from designer.engine.artifacts import KIND_PARQUET, decode, table_to_frame
 from designer.engine.derived import load_table
+from designer.engine.memory import host_memory
 from designer.engine.store import ArtifactStore
 
 RECENT_TABLES_BYTES = 256 * 1024 * 1024  # default bound of the in-process table cache
+LASTING_TABLES_BYTES = 2 * 1024 * 1024 * 1024  # most a worker keeps of reused steps' tables
 
 
 class Parents(dict[str, Any]):
@@ -42,45 +47,77 @@ class RecentTables:
     outputs may be kept as recipes over it (docs/decisions/0034) only while it is here, and
     the step holds it in memory anyway. A table both held and kept is counted once: it is one
     table in memory (an output is kept once stored, just before it stops being held).
+
+    A table larger than that whole bound is kept only as *lasting*: a table a run read from a
+    step it reused (the unchanged part of a pipeline someone iterates on), under its own bound
+    `lasting_limit` (0: none kept), apart from the others, until a step here makes or reads
+    another table too large to keep (a run that does is not iterating downstream of them):
+    decision 0106.
     """
 
-    def __init__(self, limit: int = RECENT_TABLES_BYTES):
+    def __init__(self, limit: int = RECENT_TABLES_BYTES, lasting_limit: int = 0):
         self.limit = limit
+        self.lasting_limit = lasting_limit
         self._tables: OrderedDict[str, tuple[Any, int]] = OrderedDict()
         self._size = 0
+        self._lasting: OrderedDict[str, tuple[Any, int]] = OrderedDict()
+        self._lasting_size = 0
         self._held: dict[int, tuple[Any, int, int]] = {}  # held for storage: table, size, times
         self._parents: dict[int, weakref.ref[Parents]] = {}  # living steps' input tables
         self._lock = threading.Lock()
 
+    def configure(self, workers: int, memory_limit: int | None) -> None:
+        """Size the bounds for one of `workers` processes on this host: lasting tables get a
+        quarter of the host's memory shared by the workers (at most LASTING_TABLES_BYTES); with
+        a worker's `memory_limit`, neither bound passes a quarter of it."""
+        lasting = min(LASTING_TABLES_BYTES, host_memory() // (4 * max(1, workers)))
+        if memory_limit:
+            self.limit = min(self.limit, memory_limit // 4)
+            lasting = min(lasting, memory_limit // 4)
+        self.lasting_limit = lasting
+
     def get(self, digest: str) -> Any:
         """The table stored under `digest`, or None."""
         with self._lock:
-            found = self._tables.get(digest)
-            if found is None:
-                return None
-            self._tables.move_to_end(digest)
-            return found[0]
+            for tier in (self._tables, self._lasting):
+                found = tier.get(digest)
+                if found is not None:
+                    tier.move_to_end(digest)
+                    return found[0]
+            return None
 
-    def put(self, digest: str, table: Any) -> None:
-        """Keep a table (tables larger than the whole bound are not kept)."""
+    def put(self, digest: str, table: Any, lasting: bool = False) -> None:
+        """Keep a table (one larger than the whole bound only if `lasting`, within its own;
+        another such table makes room among the lasting ones)."""
         size = int(table.nbytes)
         with self._lock:
             old = self._tables.pop(digest, None)
             if old is not None:
                 self._size -= old[1]
-            if size > self.limit:
-                return
-            self._tables[digest] = (table, size)
-            self._size += size
-            self._shrink()
+            old = self._lasting.pop(digest, None)
+            if old is not None:
+                self._lasting_size -= old[1]
+            if lasting and self.limit < size <= self.lasting_limit:
+                self._lasting[digest] = (table, size)
+                self._lasting_size += size
+                self._shrink_lasting()
+            elif size <= self.limit:
+                self._tables[digest] = (table, size)
+                self._size += size
+                self._shrink()
+            else:  # made or read by a run that is not iterating downstream of the lasting ones
+                self._shrink_lasting(0)
 
     def hold(self, table: Any) -> None:
-        """`table` is held for storage: make room for it."""
+        """`table` is held for storage: make room for it (a table too large to keep makes
+        room among the lasting tables too: no step needs them beside it)."""
         size = int(table.nbytes)  # outside the lock, as in `put`: a wide table's sum takes a while
         with self._lock:
             times = self._held.get(id(table), (table, 0, 0))[2]
             self._held[id(table)] = (table, size, times + 1)
             self._shrink()
+            if size > self.limit:
+                self._shrink_lasting(0)
 
     def release(self, table: Any) -> None:
         """`table` is no longer held for storage (once for each `hold`)."""
@@ -123,15 +160,31 @@ class RecentTables:
                 del self._tables[digest]
                 self._size -= size
 
+    def _shrink_lasting(self, limit: int | None = None) -> None:
+        """Drop the least recently used lasting tables no step needs until within `limit`
+        (their bound by default)."""
+        limit = self.lasting_limit if limit is None else limit
+        if self._lasting_size <= limit:
+            return
+        needed = self._needed()
+        for digest, (table, size) in list(self._lasting.items()):
+            if self._lasting_size <= limit:
+                return
+            if id(table) not in needed:
+                del self._lasting[digest]
+                self._lasting_size -= size
+
     def clear(self) -> None:
         """Forget every table."""
         with self._lock:
             self._tables.clear()
             self._size = 0
+            self._lasting.clear()
+            self._lasting_size = 0
 
     def __contains__(self, digest: object) -> bool:
         with self._lock:
-            return digest in self._tables
+            return digest in self._tables or digest in self._lasting
 
 
 recent_tables = RecentTables()
@@ -231,13 +284,14 @@ def frame_over(table: Any, keep: list[Any] | None) -> Any:
     return whole.copy(deep=False)
 
 
-def stored_table(store: ArtifactStore, digest: str) -> Any:
+def stored_table(store: ArtifactStore, digest: str, lasting: bool = False) -> Any:
     """The Arrow table of a stored table artifact, from `recent_tables` when it is there (a
-    table kept as a recipe is assembled over its parent's table, engine/derived.py)."""
+    table kept as a recipe is assembled over its parent's table, engine/derived.py); kept
+    there after (`lasting`: read from a step the run reused, see `RecentTables`)."""
     table = recent_tables.get(digest)
     if table is None:
         table = load_table(store, digest, recent_tables.get)  # digests checked by get()
-        recent_tables.put(digest, table)
+        recent_tables.put(digest, table, lasting)
     return table
 
 
@@ -247,12 +301,14 @@ def load_input(
     kind: str,
     keep: list[Any] | None = None,
     seen: dict[str, Any] | None = None,
+    lasting: bool = False,
 ) -> Any:
     """Decode a stored artifact, taking DataFrames from `recent_tables` when they are there
-    (`keep`: see `frame_over`; `seen` gets the Arrow table of a DataFrame by digest)."""
+    (`keep`: see `frame_over`; `seen` gets the Arrow table of a DataFrame by digest; `lasting`:
+    see `stored_table`)."""
     if kind != KIND_PARQUET:
         return decode(store.get(digest), kind)
-    table = stored_table(store, digest)
+    table = stored_table(store, digest, lasting)
     if seen is not None:
         seen[digest] = table
     return frame_over(table, keep)

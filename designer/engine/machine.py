@@ -559,7 +559,9 @@ class RunMachine:
         attempt = _Attempt(key, result.attempts, quiet=restart)
         self.running[task_id] = attempt
         self.busy.add(task_id)
-        started = self.launcher.launch(Task(task_id, key, result.attempts, dict(decision.inputs)))
+        started = self.launcher.launch(
+            Task(task_id, key, result.attempts, self._marked(key, decision.inputs))
+        )
         if started is False and self.prefetch:  # it waits in a busy worker: "started" follows
             self.busy.discard(task_id)
             self.waiting.add(task_id)
@@ -651,6 +653,18 @@ class RunMachine:
                 if self._place(key, step, None) is False:
                     refused.add(sources)
 
+    def _marked(
+        self, key: str, inputs: Mapping[str, dict[str, Any] | None]
+    ) -> dict[str, dict[str, Any] | None]:
+        """A task's `inputs`, those read from a step this run reused marked "reused": the table
+        is likely read again by the next rerun, and its worker keeps it longer (held.py)."""
+        marked = dict(inputs)
+        for wire in self.plan.step(key).inputs:
+            ref, source = marked.get(wire.port), wire.source_step
+            if ref and source is not None and self.statuses[source] is StepStatus.REUSED:
+                marked[wire.port] = {**ref, "reused": True}
+        return marked
+
     def _place(self, key: str, step: Step, running: tuple[str, str] | None) -> bool | None:
         """Place a speculative task of `key`: it starts now on the worker holding its
         in-memory inputs, or, when it reads a running step (`running`: the step and its task),
@@ -676,7 +690,8 @@ class RunMachine:
         self.serial += 1
         task_id = f"{self.run_id}:{key}:s{self.serial}"
         attempt = self.results[key].attempts + 1
-        if not self.launcher.place(Task(task_id, key, attempt, inputs, speculative=True)):
+        task = Task(task_id, key, attempt, self._marked(key, inputs), speculative=True)
+        if not self.launcher.place(task):
             return False
         waits = running is not None  # behind its source: it takes a slot when its worker takes it
         self.speculation[key] = _Speculation(task_id, key, sources, None if waits else self.clock())

@@ -276,8 +276,11 @@ class WorkerContext:
             except ProvisionalMissing:
                 self.provisional_missing = True
                 raise
-        else:
-            value = load_input(self._store, ref["digest"], ref["kind"], self._tables, self.seen)
+        else:  # "reused": its step was reused by this run, so likely by the next (held.py)
+            lasting = "reused" in ref
+            value = load_input(
+                self._store, ref["digest"], ref["kind"], self._tables, self.seen, lasting
+            )
         self._cache[port] = value
         return value
 

@@ -30,6 +30,7 @@ from django.db import InterfaceError, OperationalError, close_old_connections, c
 
 from designer.engine import memory
 from designer.engine.events import Event, EventType
+from designer.engine.held import recent_tables
 from designer.engine.runners.routing import step_image
 from designer.engine.worker import run_step as engine_run_step
 from designer.realtime import broadcast
@@ -59,14 +60,17 @@ def _patiently(act: Callable[[], T]) -> T:
 
 
 @worker_init.connect
-def preload(**_: Any) -> None:
+def preload(sender: Any = None, **_: Any) -> None:
     """Import what steps use before the pool forks, so no step pays for it (and its heartbeat
-    thread is not starved by a cold import). What is loaded then lives as long as the
-    processes: it is frozen out of the collector's reach, so that a full collection in a pool
-    process (some 250 ms of CPU, in the middle of a step or a transition) scans only what the
-    process made since, not its ~300,000 objects."""
+    thread is not starved by a cold import), and size the table cache of each pool process by
+    their number. What is loaded then lives as long as the processes: it is frozen out of the
+    collector's reach, so that a full collection in a pool process (some 250 ms of CPU, in the
+    middle of a step or a transition) scans only what the process made since, not its ~300,000
+    objects."""
     for name in engine_setup.PRELOAD:
         __import__(name)
+    processes = getattr(sender, "concurrency", None) or os.cpu_count() or 1
+    recent_tables.configure(int(processes), engine_setup.worker_memory_limit())
     gc.freeze()
 
 

@@ -104,6 +104,7 @@ ENV_ALLOW = (
 ENV_ALLOW_PREFIXES = ("LC_", "OPENBLAS_", "MKL_", "OMP_", "NPY_")
 _WORKER_CODE = "from designer.engine.runners.local import worker_main; worker_main()"
 RECENT_DIGESTS = 64  # how many artifact digests the runner remembers per worker
+WORKERS_VARIABLE = "DESIGNER_WORKER_POOL_SIZE"  # how many workers the runner keeps, for them
 PROVISIONAL_LIMIT = 64  # as held.PROVISIONAL_LIMIT (not imported: the parent stays light)
 # Tasks sent ahead to a busy worker (pipelining: decision 0037): one, or two while its last task
 # took less than SHORT_TASK seconds (the round trip a second one saves is then a large part of a
@@ -291,6 +292,7 @@ class LocalRunner:
             extra[memory.LIMIT_VARIABLE] = str(self.memory_limit)
         if storing_bytes is not None:
             extra["DESIGNER_WORKER_STORING_BYTES"] = str(int(storing_bytes))
+        extra[WORKERS_VARIABLE] = str(self.size)  # what each worker's table cache is sized by
         # BLAS/OpenMP threads: unless the caller chose a number, pools are made for every CPU
         # and each task gets its share by load (threads.py): a step alone uses every CPU,
         # parallel steps split them (OpenBLAS's spinning threads, one per CPU in every worker,
@@ -734,11 +736,11 @@ def worker_main() -> None:
     threading.Thread(
         target=_watch_parent, args=(parent, scratch), daemon=True, name="parent-watch"
     ).start()
-    limit = os.environ.get(memory.LIMIT_VARIABLE)
-    if limit:  # the runner watches the bound (memory.py); what a worker keeps stays well within it
-        from designer.engine.held import recent_tables
+    from designer.engine.held import recent_tables
 
-        recent_tables.limit = min(recent_tables.limit, int(limit) // 4)
+    # the runner watches the memory bound (memory.py); what a worker keeps stays well within it
+    limit = os.environ.get(memory.LIMIT_VARIABLE)
+    recent_tables.configure(int(os.environ.pop(WORKERS_VARIABLE)), int(limit) if limit else None)
     for name in filter(None, os.environ.pop("DESIGNER_WORKER_PRELOAD", "").split(",")):
         try:
             __import__(name)

@@ -258,3 +258,35 @@ def test_a_join_is_decided_once_its_last_input_is_done_in_any_order(reg: Registr
     again = Harness(plan, store, capacity=None, known=saved)
     again.machine.message("r1:a:1", "done", succeeded(store, b'{"value": 3}'))
     assert [(t.key, sorted(t.inputs)) for t in again.launcher.launched] == [("j", ["a", "b"])]
+
+
+def test_a_task_marks_the_inputs_it_reads_from_steps_the_run_reused(reg: Registry, store) -> None:
+    """A worker keeps a table read from a reused step for the next rerun (decision 0106): the
+    task says which inputs those are; an input from a step that ran in this run is not one."""
+
+    def plan(value: int) -> Plan:
+        nodes = [node("a", "test.const@1"), node("b", "test.const@1", value=value)]
+        joined = graph([*nodes, node("j", "test.join@1")], [("a.out", "j.a"), ("b.out", "j.b")])
+        return compile_document(joined, reg)
+
+    first = Harness(plan(2), store, capacity=2)
+    first.machine.begin()
+    first.machine.message("r1:a:1", "done", succeeded(store))
+    first.machine.message("r1:b:1", "done", succeeded(store, b'{"value": 2}'))
+    first.machine.message("r1:j:1", "done", succeeded(store, b'{"value": 3}'))
+    assert not any("reused" in ref for t in first.launcher.launched for ref in t.inputs.values())
+    changed = Harness(plan(5), store, capacity=2, cache=first.cache)  # b changed: a is reused
+    changed.machine.begin()
+    assert changed.machine.statuses["a"] == "reused"
+    changed.machine.message("r1:b:1", "done", succeeded(store, b'{"value": 5}'))
+    a, b = changed.machine.results["a"], changed.machine.results["b"]
+    assert [(t.key, t.inputs) for t in changed.launcher.launched] == [
+        ("b", {}),
+        (
+            "j",
+            {
+                "a": {"digest": a.outputs["out"].digest, "kind": "json", "reused": True},
+                "b": {"digest": b.outputs["out"].digest, "kind": "json"},
+            },
+        ),
+    ]

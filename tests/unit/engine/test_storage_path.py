@@ -267,11 +267,77 @@ def test_recent_tables_is_a_byte_bounded_lru() -> None:
 
 @pytest.fixture
 def small_bound() -> Iterator[None]:
-    limit, recent_tables.limit = recent_tables.limit, 2000
+    limits = recent_tables.limit, recent_tables.lasting_limit
+    recent_tables.limit, recent_tables.lasting_limit = 2000, 2000
     yield
     provisional.clear()
     recent_tables.clear()
-    recent_tables.limit = limit
+    recent_tables.limit, recent_tables.lasting_limit = limits
+
+
+def test_a_table_too_large_to_keep_is_kept_when_a_run_read_it_from_a_step_it_reused(
+    small_bound: None,
+) -> None:
+    """The recent tables keep nothing larger than their bound, but a table read from a reused
+    step (the unchanged part of a pipeline being iterated on) is kept apart under a bound of
+    its own, so the next rerun reads it from memory (decision 0106): past that bound the least
+    recently used goes; the run's new tables do not push it out, unless one is too large to
+    keep (a run making or reading big tables is not iterating downstream of them)."""
+    import pyarrow as pa
+
+    def table(rows: int) -> pa.Table:
+        return pa.table({"x": list(range(rows))})  # 8 bytes a row
+
+    recent_tables.lasting_limit = 5000
+    recent_tables.put("written", table(300))  # 2400 bytes: over the 2000-byte bound
+    recent_tables.put("train rows", table(300), lasting=True)
+    recent_tables.put("small", table(100), lasting=True)  # within the bound: kept as any
+    assert "written" not in recent_tables and "train rows" in recent_tables
+    for n in range(4):  # a rerun's new outputs: 3200 bytes through the 2000-byte bound
+        recent_tables.put(f"new {n}", table(100))
+    assert "train rows" in recent_tables and "small" not in recent_tables
+    recent_tables.put("test rows", table(300), lasting=True)
+    recent_tables.get("train rows")
+    other = table(300)
+    recent_tables.put("other rows", other, lasting=True)  # 7200 bytes past 5000
+    assert "train rows" in recent_tables and "other rows" in recent_tables
+    assert "test rows" not in recent_tables
+    reading = recent_tables.watch(Parents({"other rows": other}))  # a step reads it
+    provisional.put("split/train", Held(KIND_PARQUET, table=table(100)))
+    assert "train rows" in recent_tables  # a small new table leaves them be
+    provisional.put("split/test", Held(KIND_PARQUET, table=table(300)))  # too large to keep
+    assert "train rows" not in recent_tables and "other rows" in recent_tables
+    recent_tables.put("test rows", table(300), lasting=True)
+    recent_tables.put("read", table(300))  # a big table read from a step that ran
+    assert "test rows" not in recent_tables and "other rows" in recent_tables
+    del reading
+
+
+def test_a_step_keeps_a_large_input_from_a_reused_step(
+    tmp_path: Path, impl: str, small_bound: None
+) -> None:
+    """The executor marks an input read from a reused step ("reused" in its ref): the worker
+    keeps that table although it is larger than its recent tables' bound."""
+    recent_tables.limit, recent_tables.lasting_limit = 10_000, 100_000
+    made = run_step(task(impl, "produce", tmp_path, BOTH, rows=1000))  # a 16 kB table
+    ref = {"digest": succeeded(made)["dataset"]["digest"], "kind": KIND_PARQUET}
+    for marked in ({}, {"reused": True}):
+        consume = task(impl, "consume", tmp_path, INFO)
+        consume["inputs"] = {"dataset": {**ref, **marked}}
+        succeeded(run_step(consume))
+        assert (ref["digest"] in recent_tables) is bool(marked)
+
+
+def test_the_lasting_bound_is_a_share_of_the_hosts_memory_within_a_workers_limit() -> None:
+    from designer.engine.held import LASTING_TABLES_BYTES, RECENT_TABLES_BYTES
+    from designer.engine.memory import host_memory
+
+    cache = RecentTables()
+    cache.configure(workers=2, memory_limit=None)
+    assert cache.lasting_limit == min(LASTING_TABLES_BYTES, host_memory() // 8)
+    assert cache.limit == RECENT_TABLES_BYTES
+    cache.configure(workers=2, memory_limit=512 * 1024 * 1024)
+    assert cache.limit == cache.lasting_limit == 128 * 1024 * 1024
 
 
 def test_tables_held_for_storage_push_out_only_tables_no_step_holds(small_bound: None) -> None:
