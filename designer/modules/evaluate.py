@@ -77,24 +77,26 @@ def classification_metrics(
 
     binary = len(classes) == 2
     kw: dict[str, Any] = (
-        {"pos_label": classes[1]} if binary else {"average": "macro", "labels": classes}
+        {"average": "binary", "pos_label": classes[1]}
+        if binary
+        else {"average": "macro", "labels": classes}
     )
+    # what precision_score, recall_score and f1_score each compute and return a third of
+    precision, recall, f1, _ = m.precision_recall_fscore_support(y, pred, zero_division=0, **kw)
     result: dict[str, Any] = {
         "accuracy": m.accuracy_score(y, pred),
-        "precision": m.precision_score(y, pred, zero_division=0, **kw),
-        "recall": m.recall_score(y, pred, zero_division=0, **kw),
-        "f1": m.f1_score(y, pred, zero_division=0, **kw),
+        "precision": precision,
+        "recall": recall,
+        "f1": f1,
     }
     matrix = m.confusion_matrix(y, pred, labels=classes)
-    precision, recall, f1, support = m.precision_recall_fscore_support(
-        y, pred, labels=classes, zero_division=0
-    )
+    by_class = m.precision_recall_fscore_support(y, pred, labels=classes, zero_division=0)
     per_class = {
         str(c): {
-            "precision": clean(precision[i]),
-            "recall": clean(recall[i]),
-            "f1": clean(f1[i]),
-            "support": int(support[i]),
+            "precision": clean(by_class[0][i]),
+            "recall": clean(by_class[1][i]),
+            "f1": clean(by_class[2][i]),
+            "support": int(by_class[3][i]),
         }
         for i, c in enumerate(classes)
     }
