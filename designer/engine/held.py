@@ -38,6 +38,43 @@ class Parents(dict[str, Any]):
     recipes over (``stored_parents``); recent tables keep them while the dict lives."""
 
 
+class _Tier:
+    """Tables by digest, least recently used first, and how many bytes they hold."""
+
+    def __init__(self) -> None:
+        self.tables: OrderedDict[str, tuple[Any, int]] = OrderedDict()
+        self.size = 0
+
+    def get(self, digest: str) -> Any:
+        found = self.tables.get(digest)
+        if found is None:
+            return None
+        self.tables.move_to_end(digest)
+        return found[0]
+
+    def add(self, digest: str, table: Any, size: int) -> None:
+        self.tables[digest] = (table, size)
+        self.size += size
+
+    def pop(self, digest: str) -> None:
+        old = self.tables.pop(digest, None)
+        if old is not None:
+            self.size -= old[1]
+
+    def drop(self, within: int, needed: set[int]) -> None:
+        """Drop the least recently used tables not in `needed` (ids) until within `within` bytes."""
+        for digest, (table, size) in list(self.tables.items()):
+            if self.size <= within:
+                return
+            if id(table) not in needed:
+                del self.tables[digest]
+                self.size -= size
+
+    def clear(self) -> None:
+        self.tables.clear()
+        self.size = 0
+
+
 class RecentTables:
     """A thread-safe LRU of Arrow tables by artifact digest, bounded by their size in bytes.
 
@@ -58,10 +95,8 @@ class RecentTables:
     def __init__(self, limit: int = RECENT_TABLES_BYTES, lasting_limit: int = 0):
         self.limit = limit
         self.lasting_limit = lasting_limit
-        self._tables: OrderedDict[str, tuple[Any, int]] = OrderedDict()
-        self._size = 0
-        self._lasting: OrderedDict[str, tuple[Any, int]] = OrderedDict()
-        self._lasting_size = 0
+        self._recent = _Tier()
+        self._lasting = _Tier()
         self._held: dict[int, tuple[Any, int, int]] = {}  # held for storage: table, size, times
         self._parents: dict[int, weakref.ref[Parents]] = {}  # living steps' input tables
         self._lock = threading.Lock()
@@ -79,31 +114,21 @@ class RecentTables:
     def get(self, digest: str) -> Any:
         """The table stored under `digest`, or None."""
         with self._lock:
-            for tier in (self._tables, self._lasting):
-                found = tier.get(digest)
-                if found is not None:
-                    tier.move_to_end(digest)
-                    return found[0]
-            return None
+            found = self._recent.get(digest)
+            return self._lasting.get(digest) if found is None else found
 
     def put(self, digest: str, table: Any, lasting: bool = False) -> None:
         """Keep a table (one larger than the whole bound only if `lasting`, within its own;
         another such table makes room among the lasting ones)."""
         size = int(table.nbytes)
         with self._lock:
-            old = self._tables.pop(digest, None)
-            if old is not None:
-                self._size -= old[1]
-            old = self._lasting.pop(digest, None)
-            if old is not None:
-                self._lasting_size -= old[1]
+            self._recent.pop(digest)
+            self._lasting.pop(digest)
             if lasting and self.limit < size <= self.lasting_limit:
-                self._lasting[digest] = (table, size)
-                self._lasting_size += size
-                self._shrink_lasting()
+                self._lasting.add(digest, table, size)
+                self._shrink_lasting(self.lasting_limit)
             elif size <= self.limit:
-                self._tables[digest] = (table, size)
-                self._size += size
+                self._recent.add(digest, table, size)
                 self._shrink()
             else:  # made or read by a run that is not iterating downstream of the lasting ones
                 self._shrink_lasting(0)
@@ -146,45 +171,27 @@ class RecentTables:
         return needed
 
     def _shrink(self) -> None:
-        """Drop the least recently used tables no step needs until within the bound (a table
-        also held for storage stays: dropping it would free nothing)."""
-        kept = {id(table) for table, _ in self._tables.values()}
+        """Drop the least recently used recent tables no step needs until within the bound (a
+        table also held for storage stays: dropping it would free nothing)."""
+        kept = {id(table) for table, _ in self._recent.tables.values()}
         held = sum(size for key, (_, size, _) in self._held.items() if key not in kept)
-        if self._size + held <= self.limit:
-            return
-        needed = self._needed() | self._held.keys()
-        for digest, (table, size) in list(self._tables.items()):
-            if self._size + held <= self.limit:
-                return
-            if id(table) not in needed:
-                del self._tables[digest]
-                self._size -= size
+        if self._recent.size + held > self.limit:
+            self._recent.drop(self.limit - held, self._needed() | self._held.keys())
 
-    def _shrink_lasting(self, limit: int | None = None) -> None:
-        """Drop the least recently used lasting tables no step needs until within `limit`
-        (their bound by default)."""
-        limit = self.lasting_limit if limit is None else limit
-        if self._lasting_size <= limit:
-            return
-        needed = self._needed()
-        for digest, (table, size) in list(self._lasting.items()):
-            if self._lasting_size <= limit:
-                return
-            if id(table) not in needed:
-                del self._lasting[digest]
-                self._lasting_size -= size
+    def _shrink_lasting(self, limit: int) -> None:
+        """Drop the least recently used lasting tables no step needs until within `limit`."""
+        if self._lasting.size > limit:
+            self._lasting.drop(limit, self._needed())
 
     def clear(self) -> None:
         """Forget every table."""
         with self._lock:
-            self._tables.clear()
-            self._size = 0
+            self._recent.clear()
             self._lasting.clear()
-            self._lasting_size = 0
 
     def __contains__(self, digest: object) -> bool:
         with self._lock:
-            return digest in self._tables or digest in self._lasting
+            return digest in self._recent.tables or digest in self._lasting.tables
 
 
 recent_tables = RecentTables()
