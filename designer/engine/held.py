@@ -4,8 +4,10 @@ A process that runs steps keeps the Arrow tables of the DataFrames it recently s
 loaded (``recent_tables``, keyed by digest, bounded by bytes), so the step after one that
 produced a table — usually on the same warm worker — gets it without reading, hashing and
 decoding the file again. A table too large for that bound which a run read from a step it
-reused (the unchanged part of a pipeline someone is iterating on) is kept under a second bound
-sized by the host's memory (decision 0106), so the next rerun does not rebuild it. Each step
+reused (the unchanged part of a pipeline someone is iterating on), or which a step read and
+made no table as large (the end of a chain of big tables: Train model's train rows), is kept
+under a second bound sized by the host's memory (decisions 0106, 0107), so the next rerun does
+not rebuild it. Each step
 still gets its own DataFrame, equal to what decoding the stored bytes gives; given a ``keep``
 list (a step's context), it is built over the table's memory rather than copied
 (``frame_over``).
@@ -21,6 +23,7 @@ import threading
 import warnings
 import weakref
 from collections import OrderedDict
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -86,10 +89,10 @@ class RecentTables:
     table in memory (an output is kept once stored, just before it stops being held).
 
     A table larger than that whole bound is kept only as *lasting*: a table a run read from a
-    step it reused (the unchanged part of a pipeline someone iterates on), under its own bound
-    `lasting_limit` (0: none kept), apart from the others, until a step here makes or reads
-    another table too large to keep (a run that does is not iterating downstream of them):
-    decision 0106.
+    step it reused (the unchanged part of a pipeline someone iterates on), or one a step read
+    and made no table as large from (`keep_big_inputs`), under its own bound `lasting_limit`
+    (0: none kept), apart from the others, until a step here makes or reads another table too
+    large to keep (a run that does is not iterating downstream of them): decisions 0106, 0107.
     """
 
     def __init__(self, limit: int = RECENT_TABLES_BYTES, lasting_limit: int = 0):
@@ -212,6 +215,7 @@ class Held:
     data: bytes | memoryview | None = None
     digest: str | None = None
     exact: bool = False
+    wanted: bool = False  # a step that read the table asked to keep it as lasting once stored
 
 
 class Provisional:
@@ -237,9 +241,25 @@ class Provisional:
         step that read it may keep its outputs as recipes over): let go of its table or bytes."""
         with self._lock:
             held = self._held.get(token)
-            if held is not None:
-                _let_go(held)
-                self._held[token] = Held(held.kind, digest=digest, exact=exact)
+            if held is None:
+                return
+            kept = held.table if held.wanted and exact else None
+            _let_go(held)
+            self._held[token] = Held(held.kind, digest=digest, exact=exact)
+        if kept is not None:
+            recent_tables.put(digest, kept, lasting=True)
+
+    def want(self, token: str) -> str | None:
+        """Keep the table held under `token` as lasting once it is stored exactly; its digest
+        when it is stored exactly already (then the caller keeps it), else None."""
+        with self._lock:
+            held = self._held.get(token)
+            if held is None:
+                return None
+            if held.table is None:  # stored already
+                return held.digest if held.exact else None
+            held.wanted = True
+            return None
 
     def get(self, token: str) -> Held | None:
         """What is held under `token`, or None."""
@@ -343,6 +363,22 @@ def load_provisional(
     if seen is not None:
         seen[token] = table
     return frame_over(table, keep)
+
+
+def keep_big_inputs(inputs: Mapping[str, Any], made: Iterable[Any]) -> None:
+    """A step that read tables too large for the recent tables and made none (`made`: its
+    output tables) ends a chain of big tables, where a pipeline is iterated on (the learner,
+    the scoring): keep what it read as lasting, by digest, or once stored for a staged output
+    read by its token (decision 0107)."""
+    limit = recent_tables.limit
+    if any(int(table.nbytes) > limit for table in made):
+        return
+    for key, table in list(inputs.items()):
+        if int(table.nbytes) <= limit:
+            continue
+        digest = provisional.want(key) if "/" in key else key
+        if digest is not None:
+            recent_tables.put(digest, table, lasting=True)
 
 
 def stored_parents(store: ArtifactStore, seen: dict[str, Any]) -> dict[str, tuple[str, Any]]:

@@ -31,7 +31,7 @@ from designer.engine.artifacts import (
     summarize_frame,
 )
 from designer.engine.hashing import sha256_hex
-from designer.engine.held import Held, provisional
+from designer.engine.held import Held, keep_big_inputs, provisional
 from designer.engine.worker import (
     Ran,
     Report,
@@ -179,6 +179,7 @@ def stage_step(
         return storing_failure(exc, ran.started)
     finally:
         ran.cleanup()
+    keep_big_inputs(staged.inputs, [item.table for item in staged.items if item.table is not None])
     if not small and not staged.writes:
         return staged.finish()
     return staged

@@ -67,6 +67,7 @@ from designer.engine.hashing import canonical_json, sha256_hex
 from designer.engine.held import (
     Parents,
     ProvisionalMissing,
+    keep_big_inputs,
     load_input,
     load_provisional,
     recent_tables,
@@ -738,6 +739,7 @@ def store_outputs(ran: Ran) -> dict[str, Any]:
         for port, port_type in step.outputs
         if stored_as_table(returned[port], port_type, port)
     }
+    keep_big_inputs(ran.inputs, tables.values())
     # small tables are encoded first: one whose bytes the store holds needs no derivation
     encoded = {port: encode_small(store, table) for port, table in tables.items()}
     new = {

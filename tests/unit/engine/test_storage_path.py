@@ -313,19 +313,71 @@ def test_a_table_too_large_to_keep_is_kept_when_a_run_read_it_from_a_step_it_reu
     del reading
 
 
-def test_a_step_keeps_a_large_input_from_a_reused_step(
+def test_a_step_reading_a_large_table_from_a_reused_step_leaves_the_lasting_tables_be(
     tmp_path: Path, impl: str, small_bound: None
 ) -> None:
     """The executor marks an input read from a reused step ("reused" in its ref): the worker
-    keeps that table although it is larger than its recent tables' bound."""
+    keeps that table although it is larger than its recent tables' bound, beside the other
+    lasting tables (the train rows and the test rows of one iteration); a large table read
+    unmarked drops those no step needs (a run reading big tables that ran is not iterating
+    downstream of them)."""
     recent_tables.limit, recent_tables.lasting_limit = 10_000, 100_000
-    made = run_step(task(impl, "produce", tmp_path, BOTH, rows=1000))  # a 16 kB table
-    ref = {"digest": succeeded(made)["dataset"]["digest"], "kind": KIND_PARQUET}
-    for marked in ({}, {"reused": True}):
+    refs = []
+    for rows in (1000, 1001, 1002):  # 16 kB tables
+        made = run_step(task(impl, "produce", tmp_path, BOTH, rows=rows))
+        refs.append({"digest": succeeded(made)["dataset"]["digest"], "kind": KIND_PARQUET})
+    recent_tables.clear()
+    for ref, marked in zip(refs, ({"reused": True}, {"reused": True}, {}), strict=True):
         consume = task(impl, "consume", tmp_path, INFO)
         consume["inputs"] = {"dataset": {**ref, **marked}}
         succeeded(run_step(consume))
-        assert (ref["digest"] in recent_tables) is bool(marked)
+    kept = [ref["digest"] in recent_tables for ref in refs]
+    assert kept == [False, False, True]
+    recent_tables.clear()
+    for ref in refs[:2]:
+        consume = task(impl, "consume", tmp_path, INFO)
+        consume["inputs"] = {"dataset": {**ref, "reused": True}}
+        succeeded(run_step(consume))
+    assert all(ref["digest"] in recent_tables for ref in refs[:2])
+
+
+def test_a_step_that_reads_a_large_table_and_makes_none_keeps_it(
+    tmp_path: Path, impl: str, small_bound: None
+) -> None:
+    """A step that reads a table too large for the recent tables and makes none ends a chain
+    of big tables (Train model on the train rows): the worker keeps what it read as lasting,
+    read from the store or, before it was stored, from the step that made it (once stored
+    exactly, whichever finishes first), so the next rerun that changes the learner does not
+    rebuild it (decision 0107). A step that makes a large table does not keep its input."""
+    recent_tables.limit, recent_tables.lasting_limit = 10_000, 100_000
+    made = run_step(task(impl, "produce", tmp_path, BOTH, rows=1000))  # a 16 kB table
+    digest = succeeded(made)["dataset"]["digest"]
+    for function, outputs, kept in (("mutate", BOTH, False), ("consume", INFO, True)):
+        recent_tables.clear()
+        reader = task(impl, function, tmp_path, outputs)  # mutate makes another 16 kB table
+        reader["inputs"] = {"dataset": {"digest": digest, "kind": KIND_PARQUET}}
+        succeeded(run_step(reader))
+        assert (digest in recent_tables) is kept
+    for reader_first in (True, False):
+        recent_tables.clear()
+        token = f"p{reader_first}"
+        producer = stage_step(task(impl, "produce", tmp_path, BOTH, rows=1000), token=token)
+        assert isinstance(producer, Staged)
+        reader = task(impl, "consume", tmp_path, INFO)
+        reader["inputs"] = {"dataset": {"pending": f"{token}/dataset", "kind": KIND_PARQUET}}
+        if reader_first:
+            staged_reader = stage_step(reader, token=f"c{token}")
+            assert digest not in recent_tables  # not stored yet: kept once it is
+            assert isinstance(staged_reader, Staged)
+            succeeded(staged_reader.finish())
+            succeeded(producer.finish())
+        else:
+            succeeded(producer.finish())
+            assert digest not in recent_tables  # over the bound, and no step read it
+            staged_reader = stage_step(reader, token=f"c{token}")
+            assert isinstance(staged_reader, Staged)
+            succeeded(staged_reader.finish())
+        assert digest in recent_tables
 
 
 def test_the_lasting_bound_is_a_share_of_the_hosts_memory_within_a_workers_limit() -> None:
