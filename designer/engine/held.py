@@ -7,10 +7,9 @@ decoding the file again. A table too large for that bound which a run read from 
 reused (the unchanged part of a pipeline someone is iterating on), or which a step read and
 made no table as large (the end of a chain of big tables: Train model's train rows), is kept
 under a second bound sized by the host's memory (decisions 0106, 0107), so the next rerun does
-not rebuild it. Each step
-still gets its own DataFrame, equal to what decoding the stored bytes gives; given a ``keep``
-list (a step's context), it is built over the table's memory rather than copied
-(``frame_over``).
+not rebuild it. Each step still gets its own DataFrame, equal to what decoding the stored bytes
+gives; given a ``keep`` list (a step's context), it is built over the table's memory rather
+than copied (``frame_over``).
 
 The outputs of staged steps (staging.py) are held under tokens (``provisional``) until they
 are stored, so a step the executor starts speculatively on this process can read them
