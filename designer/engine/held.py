@@ -91,7 +91,8 @@ class RecentTables:
     step it reused (the unchanged part of a pipeline someone iterates on), or one a step read
     and made no table as large from (`keep_big_inputs`), under its own bound `lasting_limit`
     (0: none kept), apart from the others, until a step here makes or reads another table too
-    large to keep (a run that does is not iterating downstream of them): decisions 0106, 0107.
+    large to keep (a run that does is not iterating downstream of them), unless the step made
+    it from them (`lasting_among`): decisions 0106, 0107, 0108.
     """
 
     def __init__(self, limit: int = RECENT_TABLES_BYTES, lasting_limit: int = 0):
@@ -162,6 +163,14 @@ class RecentTables:
 
         self._parents[key] = weakref.ref(parents, gone)
         return parents
+
+    def lasting_among(self, inputs: Mapping[str, Any]) -> Parents:
+        """Those of a step's input tables (`inputs`) kept as lasting, watched as a step's
+        inputs are: a step storing what it made from them keeps them (it iterates downstream
+        of them, as Split data does on Normalize's rows when its fraction changes)."""
+        with self._lock:
+            kept = {id(table) for table, _ in self._lasting.tables.values()}
+        return self.watch(Parents({key: t for key, t in inputs.items() if id(t) in kept}))
 
     def _needed(self) -> set[int]:
         """The ids of the tables a living step's `Parents` holds."""

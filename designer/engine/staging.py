@@ -31,7 +31,7 @@ from designer.engine.artifacts import (
     summarize_frame,
 )
 from designer.engine.hashing import sha256_hex
-from designer.engine.held import Held, keep_big_inputs, provisional
+from designer.engine.held import Held, keep_big_inputs, provisional, recent_tables
 from designer.engine.worker import (
     Ran,
     Report,
@@ -108,7 +108,7 @@ class Staged:
         pending: list[Future[Any]] = []
         tables = {item.port: item.table for item in self.items if item.prepared is None}
         derivations = derive_outputs(store, tables, self.inputs, self.hints)
-        self.inputs = {}  # the input tables are not needed any more
+        self.inputs = recent_tables.lasting_among(self.inputs)  # the others are not needed
         try:
             for item in self.items:
                 if item.prepared is None:

@@ -755,7 +755,7 @@ def store_outputs(ran: Ran) -> dict[str, Any]:
         if port not in tables
     }
     derivations = derive_outputs(store, new, ran.inputs, ran.hints)
-    ran.inputs = {}  # the input tables are not needed any more
+    ran.inputs = recent_tables.lasting_among(ran.inputs)  # the others are not needed
     try:
         for port, _ in step.outputs:
             if port in tables:

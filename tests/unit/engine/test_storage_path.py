@@ -318,9 +318,10 @@ def test_a_step_reading_a_large_table_from_a_reused_step_leaves_the_lasting_tabl
 ) -> None:
     """The executor marks an input read from a reused step ("reused" in its ref): the worker
     keeps that table although it is larger than its recent tables' bound, beside the other
-    lasting tables (the train rows and the test rows of one iteration); a large table read
+    lasting tables (the train rows and the test rows of one iteration), and through the storage
+    of a large table the step makes from it (it iterates downstream of it); a large table read
     unmarked drops those no step needs (a run reading big tables that ran is not iterating
-    downstream of them)."""
+    downstream of them), and one made from it does not keep it."""
     recent_tables.limit, recent_tables.lasting_limit = 10_000, 100_000
     refs = []
     for rows in (1000, 1001, 1002):  # 16 kB tables
@@ -339,6 +340,12 @@ def test_a_step_reading_a_large_table_from_a_reused_step_leaves_the_lasting_tabl
         consume["inputs"] = {"dataset": {**ref, "reused": True}}
         succeeded(run_step(consume))
     assert all(ref["digest"] in recent_tables for ref in refs[:2])
+    for marked in ({}, {"reused": True}):  # Split data on Normalize's rows, its fraction changed
+        recent_tables.clear()
+        mutate = task(impl, "mutate", tmp_path, BOTH)  # makes another 16 kB table
+        mutate["inputs"] = {"dataset": {**refs[2], **marked}}
+        succeeded(run_step(mutate))
+        assert (refs[2]["digest"] in recent_tables) is bool(marked)
 
 
 def test_a_step_that_reads_a_large_table_and_makes_none_keeps_it(
