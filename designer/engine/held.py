@@ -170,7 +170,8 @@ class RecentTables:
         of them, as Split data does on Normalize's rows when its fraction changes)."""
         with self._lock:
             kept = {id(table) for table, _ in self._lasting.tables.values()}
-        return self.watch(Parents({key: t for key, t in inputs.items() if id(t) in kept}))
+        found = Parents({key: t for key, t in inputs.items() if id(t) in kept} if kept else {})
+        return self.watch(found) if found else found
 
     def _needed(self) -> set[int]:
         """The ids of the tables a living step's `Parents` holds."""
