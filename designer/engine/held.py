@@ -170,7 +170,7 @@ class RecentTables:
         of them, as Split data does on Normalize's rows when its fraction changes)."""
         with self._lock:
             kept = {id(table) for table, _ in self._lasting.tables.values()}
-        found = Parents({key: t for key, t in inputs.items() if id(t) in kept} if kept else {})
+        found = Parents({key: t for key, t in inputs.items() if id(t) in kept})
         return self.watch(found) if found else found
 
     def _needed(self) -> set[int]:
@@ -374,6 +374,12 @@ def load_provisional(
     return frame_over(table, keep)
 
 
+def _is_token(key: str) -> bool:
+    """Whether a key of a step's input tables (`Parents`) is a staged output's token
+    (``run:step:attempt/port``), not a digest."""
+    return "/" in key
+
+
 def keep_big_inputs(inputs: Mapping[str, Any], made: Iterable[Any]) -> None:
     """A step that read tables too large for the recent tables and made none (`made`: its
     output tables) ends a chain of big tables, where a pipeline is iterated on (the learner,
@@ -385,7 +391,7 @@ def keep_big_inputs(inputs: Mapping[str, Any], made: Iterable[Any]) -> None:
     for key, table in list(inputs.items()):
         if int(table.nbytes) <= limit:
             continue
-        digest = provisional.want(key) if "/" in key else key
+        digest = provisional.want(key) if _is_token(key) else key
         if digest is not None:
             recent_tables.put(digest, table, lasting=True)
 
@@ -396,7 +402,7 @@ def stored_parents(store: ArtifactStore, seen: dict[str, Any]) -> dict[str, tupl
     parents: dict[str, tuple[str, Any]] = {}
     for key, table in seen.items():
         digest = key
-        if "/" in key:  # a token: a staged output, usable once stored exactly
+        if _is_token(key):  # a staged output, usable once stored exactly
             held = provisional.get(key)
             if held is None or not held.digest or not held.exact:
                 continue
