@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import multiprocessing
 from pathlib import Path
 from typing import Any
@@ -93,7 +94,11 @@ def test_explanations() -> None:
 
 def test_file_cache_round_trip(tmp_path: Path) -> None:
     cache = FileCache(tmp_path)
-    record = OutputRecord("a" * 64, "json", 3, {"values": {"x": 1}})
+    summary = {  # what a summary can hold reads back exactly: floats, big integers, any text
+        "values": {"x": 1, "big": 10**30, "floats": [0.1, 2.4000000000000004, 5e-324, -0.0]},
+        "columns": [{"name": "prix (€) 😀", "mean": 1.7976931348623157e308}],
+    }
+    record = OutputRecord("a" * 64, "json", 3, summary)
     cache.put(CacheEntry("f" * 64, "run1", "n1", {"out": record}, 1.0))
     entry = cache.get("f" * 64)
     assert entry is not None and entry.outputs == {"out": record} and entry.run_id == "run1"
@@ -104,6 +109,9 @@ def test_file_cache_round_trip(tmp_path: Path) -> None:
     cache.close()
     reopened = FileCache(tmp_path)
     assert reopened.get("f" * 64) == entry
+    read = reopened.get("f" * 64)
+    exact = json.dumps(summary, sort_keys=True)  # tells -0.0 from 0.0, which == does not
+    assert read is not None and json.dumps(read.outputs["out"].summary, sort_keys=True) == exact
     reopened.close()
 
 
