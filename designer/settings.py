@@ -272,6 +272,10 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "designer.api_schema.AutoSchema",
     "EXCEPTION_HANDLER": "designer.api_errors.exception_handler",
     "DEFAULT_PARSER_CLASSES": ["designer.workspaces.parsers.LimitedJSONParser"],
+    "DEFAULT_RENDERER_CLASSES": [
+        "designer.api_json.JSONRenderer",
+        "rest_framework.renderers.BrowsableAPIRenderer",
+    ],
     "DEFAULT_PAGINATION_CLASS": "designer.workspaces.pagination.Pagination",
     "PAGE_SIZE": 50,
     "DEFAULT_THROTTLE_CLASSES": ["designer.workspaces.throttles.WriteRateThrottle"],
