@@ -49,7 +49,12 @@ def canonical_document(document: Any) -> dict[str, Any]:
 
 def validation_issues(document: Any) -> list[dict[str, Any]]:
     """The engine's issues for a document (modules, wiring, params, cycles)."""
-    return [i.to_dict() for i in validate(parse_document(document), module_registry())]
+    return graph_issues(parse_document(document))
+
+
+def graph_issues(graph: Graph) -> list[dict[str, Any]]:
+    """The engine's issues for a parsed document."""
+    return [i.to_dict() for i in validate(graph, module_registry())]
 
 
 def compile_document(document: Any) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:

@@ -16,7 +16,13 @@ from rest_framework.response import Response
 from designer.api_errors import ApiError, error_responses
 from designer.api_schema import component
 from designer.graphs import services
-from designer.graphs.analysis import compile_document, module_registry, validation_issues
+from designer.graphs.analysis import (
+    compile_document,
+    graph_issues,
+    module_registry,
+    parse_document,
+    validation_issues,
+)
 from designer.graphs.diff import diff_documents
 from designer.graphs.examples import examples
 from designer.graphs.models import Graph, GraphVersion
@@ -282,12 +288,13 @@ class DraftView(GraphView):
     )
     def put(self, request: Request, pk: int) -> Response:
         self.graph(pk)
-        graph = services.save_draft(pk, request.user, request.data, request.headers.get("If-Match"))
+        document = parse_document(request.data)  # 400 when malformed; validated once, below
+        graph = services.save_draft(pk, request.user, document, request.headers.get("If-Match"))
         body = {
             "etag": services.etag(graph),
             "draft_revision": graph.draft_revision,
             "updated_at": graph.updated_at,
-            "issues": validation_issues(graph.draft),
+            "issues": graph_issues(document),
         }
         response = Response(DraftSavedSerializer(body).data)
         response["ETag"] = body["etag"]

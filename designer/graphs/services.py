@@ -16,6 +16,8 @@ from designer.activity.log import record
 from designer.activity.models import Action, TargetKind
 from designer.api_errors import ApiError
 from designer.engine.hashing import same_json
+from designer.engine.schema import Graph as EngineGraph
+from designer.engine.schema import graph_to_dict
 from designer.graphs.analysis import canonical_document, empty_document
 from designer.graphs.carry import carry
 from designer.graphs.examples import Example
@@ -117,9 +119,10 @@ def delete_graph(graph: Graph, actor: Any, with_runs: bool = False) -> None:
         graph.delete()
 
 
-def save_draft(graph_id: int, user: Any, document: Any, if_match: str | None) -> Graph:
-    """Replace the draft if `if_match` names the current ETag (428 without it, 412 when stale)."""
-    draft = canonical_document(document)
+def save_draft(graph_id: int, user: Any, document: EngineGraph, if_match: str | None) -> Graph:
+    """Replace the draft with a parsed document if `if_match` names the current ETag (428
+    without it, 412 when stale)."""
+    draft = graph_to_dict(document)
     if not if_match:
         raise ApiError(
             428,

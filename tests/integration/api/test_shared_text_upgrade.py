@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 from pycrdt import Map, Text
 
+from designer.graphs.analysis import parse_document
 from designer.graphs.models import Graph
 from designer.graphs.services import create_graph, etag, open_shared_state, save_draft
 from designer.graphs.shared_doc import doc_from_state, document, roots
@@ -54,7 +55,7 @@ def test_opening_a_room_upgrades_an_old_state_once_and_the_draft_stays() -> None
 def test_a_rest_save_over_an_old_state_makes_its_texts_shared() -> None:
     graph = graph_with_old_state()
     changed = {**DRAFT, "comments": [{**DRAFT["comments"][0], "text": "note, edited"}]}
-    save_draft(graph.pk, None, changed, etag(graph))
+    save_draft(graph.pk, None, parse_document(changed), etag(graph))
     graph.refresh_from_db()
     assert all(isinstance(t, Text) for t in texts(bytes(graph.shared_state)))
     assert document(doc_from_state(bytes(graph.shared_state))) == graph.draft == changed
