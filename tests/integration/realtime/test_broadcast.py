@@ -8,6 +8,7 @@ import uuid
 from typing import Any
 
 import pytest
+from asgiref.sync import sync_to_async
 from channels.layers import InMemoryChannelLayer
 from channels_redis.core import RedisChannelLayer
 
@@ -119,6 +120,40 @@ def test_the_in_memory_layer_is_used_through_async_to_sync(
     monkeypatch.setattr(broadcast, "_publisher", None)
     broadcast.publish_run_events(9, [envelope("run.status", 1, {"status": "running"})])
     assert broadcast._publisher is None  # no publishing loop: the layer lives on the caller's
+
+
+def test_a_request_thread_hands_run_events_to_its_server_loop_without_waiting(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The in-memory layer lives on the server's loop: a request's thread (started by that loop)
+    goes on while the loop delivers its run's events, in the order they were published."""
+    memory = InMemoryChannelLayer()
+    monkeypatch.setattr(broadcast, "get_channel_layer", lambda: memory)
+
+    async def server() -> list[int]:
+        channel = await memory.new_channel()
+        await memory.group_add("run.5", channel)
+        loop_free = asyncio.Event()
+        deliver = memory.group_send
+
+        async def held_back(group: str, message: dict[str, Any]) -> None:
+            await loop_free.wait()  # the loop delivers nothing until the request has returned
+            await deliver(group, message)
+
+        monkeypatch.setattr(memory, "group_send", held_back)
+
+        def request() -> None:
+            for seq in (1, 2, 3):
+                broadcast.publish_run_events(9, [envelope("step.log", seq, {"line": "x"})])
+
+        try:
+            await asyncio.wait_for(sync_to_async(request, thread_sensitive=False)(), 5)
+        finally:
+            loop_free.set()
+        received = [await asyncio.wait_for(memory.receive(channel), 5) for _ in range(3)]
+        return [message["messages"][0]["seq"] for message in received]
+
+    assert asyncio.run(server()) == [1, 2, 3]
 
 
 def test_events_go_only_to_groups_someone_watches(
