@@ -9,7 +9,9 @@ its input's, bit for bit. Such an output is stored as a *recipe* rather than a n
      "columns": [["base", name] | ["patch", name] | ["index"], …], "schema": <base64 Arrow
      schema of the output, pandas metadata included>, "requires": [base, patch],
      "row_group_rows": <rows per row group the bytes were written with; absent in recipes
-     stored before decision 0050, whose bytes had pyarrow's default>}
+     stored before decision 0050, whose bytes had pyarrow's default>,
+     "compression": <the Parquet codec the bytes were written with; absent in recipes stored
+     before decision 0110, whose bytes were Snappy's>}
 
 The recipe is kept under the digest of the Parquet bytes the output would have been stored
 as (the worker still streams and hashes them, so cache keys, early cutoff and downloads see
@@ -35,6 +37,8 @@ if TYPE_CHECKING:
 
 FORMAT = 1
 ROWS = "__designer_rows__"  # the patch column holding the row positions in the parent
+CODECS = ("lz4", "snappy")  # the Parquet codecs a recipe may name
+LEGACY_CODEC = "snappy"  # the codec of recipes that name none (stored before decision 0110)
 MAX_PATCH_SHARE = 0.5  # store a recipe only when the patch is at most this share of the table
 
 
@@ -48,6 +52,7 @@ class Recipe:
     columns: list[list[str]]
     schema: bytes
     row_group_rows: int | None  # None: pyarrow's default (recipes stored before decision 0050)
+    compression: str  # one of CODECS
 
     def to_json(self) -> bytes:
         """The stored form (canonical JSON)."""
@@ -62,6 +67,7 @@ class Recipe:
                 "columns": self.columns,
                 "schema": base64.b64encode(self.schema).decode(),
                 "requires": requires,
+                "compression": self.compression,
                 **grouped,
             },
             sort_keys=True,
@@ -74,6 +80,9 @@ class Recipe:
         loaded = json.loads(data)
         if not isinstance(loaded, dict) or loaded.get("format") != FORMAT:
             raise ValueError("not a table recipe of a known format")
+        codec = loaded.get("compression", LEGACY_CODEC)
+        if codec not in CODECS:
+            raise ValueError(f"a table recipe with an unknown Parquet codec {codec!r}")
         return cls(
             str(loaded["base"]),
             None if loaded["patch"] is None else str(loaded["patch"]),
@@ -81,6 +90,7 @@ class Recipe:
             [list(map(str, source)) for source in loaded["columns"]],
             base64.b64decode(loaded["schema"]),
             None if loaded.get("row_group_rows") is None else int(loaded["row_group_rows"]),
+            codec,
         )
 
 
@@ -112,10 +122,16 @@ class Derivation:
 
     def recipe(self, patch_digest: str | None) -> Recipe:
         """The recipe once the patch is stored under `patch_digest`."""
-        from designer.engine.artifacts import PARQUET_ROW_GROUP_ROWS
+        from designer.engine.artifacts import PARQUET_COMPRESSION, PARQUET_ROW_GROUP_ROWS
 
         return Recipe(
-            self.base, patch_digest, self.rows, self.columns, self.schema, PARQUET_ROW_GROUP_ROWS
+            self.base,
+            patch_digest,
+            self.rows,
+            self.columns,
+            self.schema,
+            PARQUET_ROW_GROUP_ROWS,
+            PARQUET_COMPRESSION,
         )
 
 
@@ -427,4 +443,4 @@ def write_rebuilt(store: ArtifactStore, recipe: bytes, sink: Any) -> None:
 
     described = Recipe.from_json(recipe)
     table = assemble(described, load)
-    write_parquet(table.combine_chunks(), sink, described.row_group_rows)
+    write_parquet(table.combine_chunks(), sink, described.row_group_rows, described.compression)

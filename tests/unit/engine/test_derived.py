@@ -368,3 +368,39 @@ def test_a_recipe_stored_before_row_groups_were_bounded_still_rebuilds(tmp_path:
     store.put_recipe(digest, json.dumps(old_recipe, sort_keys=True).encode())
     assert store.local_path(digest).read_bytes() == old_bytes
     assert Recipe.from_json(found.recipe(patch).to_json()).row_group_rows == PARQUET_ROW_GROUP_ROWS
+
+
+def test_a_recipe_stored_before_lz4_still_rebuilds_its_snappy_bytes(tmp_path: Path) -> None:
+    """Recipes stored before decision 0110 name no codec: their bytes were Snappy's, and are
+    rebuilt so, bit for bit; a recipe naming a codec this code does not know is refused."""
+    import json
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from designer.engine.artifacts import write_parquet
+
+    store = ArtifactStore(tmp_path / "store")
+    df = mixed(4000)
+    parent = stored(store, df)
+    positions = np.arange(0, 4000, 3)
+    picked = df.iloc[positions].reset_index(drop=True)
+    found = derive(
+        table(picked), {parent: load_input_table(store, parent)}, Hint(parent, positions)
+    )
+    assert found is not None and found.patch is not None
+    patch = store.put(_parquet(found.patch))
+    sink = pa.BufferOutputStream()
+    write_parquet(frame_to_table(picked), sink, compression="snappy")  # as stored before
+    old_bytes = sink.getvalue().to_pybytes()
+    assert old_bytes != frame_to_parquet(picked)
+    assert pq.ParquetFile(pa.BufferReader(old_bytes)).metadata.row_group(0).column(
+        0
+    ).compression == ("SNAPPY")
+    old_recipe = json.loads(found.recipe(patch).to_json())
+    assert old_recipe.pop("compression") == "lz4"
+    digest = hashlib.sha256(old_bytes).hexdigest()
+    store.put_recipe(digest, json.dumps(old_recipe, sort_keys=True).encode())
+    assert store.local_path(digest).read_bytes() == old_bytes
+    with pytest.raises(ValueError, match="unknown Parquet codec 'brotli'"):
+        Recipe.from_json(json.dumps({**old_recipe, "compression": "brotli"}).encode())
