@@ -337,37 +337,51 @@ def test_a_table_read_from_several_row_groups_is_still_kept_as_a_recipe(tmp_path
     assert store.local_path(digest).read_bytes() == frame_to_parquet(picked)
 
 
-def test_a_recipe_stored_before_row_groups_were_bounded_still_rebuilds(tmp_path: Path) -> None:
-    """Recipes stored before decision 0050 name no row group size: their bytes were written in
-    pyarrow's default row groups, and are rebuilt so, bit for bit (downloads, previews)."""
+def rebuilt_as_stored_before(
+    tmp_path: Path, rows: int, step: int, absent: str, **written: Any
+) -> tuple[bytes, bytes, dict[str, Any]]:
+    """A table derived from a stored parent (every `step`-th of its `rows` rows) kept as a
+    recipe stored before the recipe's field `absent` existed, over bytes written with
+    `written`: (those bytes, the bytes the store rebuilds from it, the recipe as written now)."""
     import json
 
     import pyarrow as pa
-    import pyarrow.parquet as pq
 
-    from designer.engine.artifacts import PARQUET_ROW_GROUP_ROWS, write_parquet
+    from designer.engine.artifacts import write_parquet
 
     store = ArtifactStore(tmp_path / "store")
-    rows = PARQUET_ROW_GROUP_ROWS + 5000
     df = mixed(rows)
     parent = stored(store, df)
-    positions = np.arange(0, rows, 2)
+    positions = np.arange(0, rows, step)
     picked = df.iloc[positions].reset_index(drop=True)
     found = derive(
         table(picked), {parent: load_input_table(store, parent)}, Hint(parent, positions)
     )
     assert found is not None and found.patch is not None
-    patch = store.put(_parquet(found.patch))
+    recipe = json.loads(found.recipe(store.put(_parquet(found.patch))).to_json())
     sink = pa.BufferOutputStream()
-    write_parquet(frame_to_table(picked), sink, row_group_rows=None)  # as stored before
+    write_parquet(frame_to_table(picked), sink, **written)  # as stored before
     old_bytes = sink.getvalue().to_pybytes()
-    assert pq.ParquetFile(pa.BufferReader(old_bytes)).metadata.num_row_groups == 1
-    old_recipe = json.loads(found.recipe(patch).to_json())
-    del old_recipe["row_group_rows"]
+    old_recipe = {name: value for name, value in recipe.items() if name != absent}
     digest = hashlib.sha256(old_bytes).hexdigest()
     store.put_recipe(digest, json.dumps(old_recipe, sort_keys=True).encode())
-    assert store.local_path(digest).read_bytes() == old_bytes
-    assert Recipe.from_json(found.recipe(patch).to_json()).row_group_rows == PARQUET_ROW_GROUP_ROWS
+    return old_bytes, store.local_path(digest).read_bytes(), recipe
+
+
+def test_a_recipe_stored_before_row_groups_were_bounded_still_rebuilds(tmp_path: Path) -> None:
+    """Recipes stored before decision 0050 name no row group size: their bytes were written in
+    pyarrow's default row groups, and are rebuilt so, bit for bit (downloads, previews)."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from designer.engine.artifacts import PARQUET_ROW_GROUP_ROWS
+
+    old_bytes, rebuilt, recipe = rebuilt_as_stored_before(
+        tmp_path, PARQUET_ROW_GROUP_ROWS + 5000, 2, "row_group_rows", row_group_rows=None
+    )
+    assert pq.ParquetFile(pa.BufferReader(old_bytes)).metadata.num_row_groups == 1
+    assert rebuilt == old_bytes
+    assert recipe["row_group_rows"] == PARQUET_ROW_GROUP_ROWS
 
 
 def test_a_recipe_stored_before_lz4_still_rebuilds_its_snappy_bytes(tmp_path: Path) -> None:
@@ -378,29 +392,12 @@ def test_a_recipe_stored_before_lz4_still_rebuilds_its_snappy_bytes(tmp_path: Pa
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    from designer.engine.artifacts import write_parquet
-
-    store = ArtifactStore(tmp_path / "store")
-    df = mixed(4000)
-    parent = stored(store, df)
-    positions = np.arange(0, 4000, 3)
-    picked = df.iloc[positions].reset_index(drop=True)
-    found = derive(
-        table(picked), {parent: load_input_table(store, parent)}, Hint(parent, positions)
+    old_bytes, rebuilt, recipe = rebuilt_as_stored_before(
+        tmp_path, 4000, 3, "compression", compression="snappy"
     )
-    assert found is not None and found.patch is not None
-    patch = store.put(_parquet(found.patch))
-    sink = pa.BufferOutputStream()
-    write_parquet(frame_to_table(picked), sink, compression="snappy")  # as stored before
-    old_bytes = sink.getvalue().to_pybytes()
-    assert old_bytes != frame_to_parquet(picked)
-    assert pq.ParquetFile(pa.BufferReader(old_bytes)).metadata.row_group(0).column(
-        0
-    ).compression == ("SNAPPY")
-    old_recipe = json.loads(found.recipe(patch).to_json())
-    assert old_recipe.pop("compression") == "lz4"
-    digest = hashlib.sha256(old_bytes).hexdigest()
-    store.put_recipe(digest, json.dumps(old_recipe, sort_keys=True).encode())
-    assert store.local_path(digest).read_bytes() == old_bytes
+    column = pq.ParquetFile(pa.BufferReader(old_bytes)).metadata.row_group(0).column(0)
+    assert column.compression == "SNAPPY"
+    assert rebuilt == old_bytes
+    assert recipe["compression"] == "lz4"
     with pytest.raises(ValueError, match="unknown Parquet codec 'brotli'"):
-        Recipe.from_json(json.dumps({**old_recipe, "compression": "brotli"}).encode())
+        Recipe.from_json(json.dumps({**recipe, "compression": "brotli"}).encode())
