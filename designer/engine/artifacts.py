@@ -9,10 +9,10 @@ Encoding is deterministic for equal values in one environment, which is what ear
 relies on: a step that re-runs and returns an equal value produces the same digest.
 pandas and pyarrow are imported only when a DataFrame is actually encoded or decoded.
 
-Parquet is written straight from an Arrow table with LZ4 compression (decision 0110) and dictionary
-encoding capped at a 16 KiB dictionary page per column, so a high-cardinality column (e.g.
-100,000 distinct floats, where a full dictionary cost ~10x the rest of the write and saved
-nothing) falls back to plain encoding early while low-cardinality ones stay small.
+Parquet is written straight from an Arrow table with LZ4 compression (decision 0110) and
+dictionary encoding capped at a 16 KiB dictionary page per column, so a high-cardinality
+column (e.g. 100,000 distinct floats, where a full dictionary cost ~10x the rest of the write
+and saved nothing) falls back to plain encoding early while low-cardinality ones stay small.
 
 Summaries of tables larger than SUMMARY_SAMPLE_ROWS compute `distinct` and the histograms on a
 fixed random sample (the summary says so: ``"sampled": true, "sample_rows": n``); rows, nulls,

@@ -164,10 +164,8 @@ def _publish(
         # (sync_to_async) hands the call to it; not waited for, the call is handed to that loop
         # (a hop that waits: ~0.2 ms of a request).
         loop = None if wait else _server_loop()
-        if loop is None:
+        if loop is None or not _hand_over(loop, send):
             async_to_sync(send)()
-        else:
-            asyncio.run_coroutine_threadsafe(_send(send), loop)
         return
     with _publisher_lock:
         if _publisher is None or _publisher.pid != os.getpid():  # none yet, or forked
@@ -187,6 +185,19 @@ def _server_loop() -> asyncio.AbstractEventLoop | None:
     if loop is None or getattr(local, "main_event_loop_pid", None) != os.getpid():
         return None
     return loop if loop.is_running() else None
+
+
+def _hand_over(
+    loop: asyncio.AbstractEventLoop, send: Callable[[], Coroutine[Any, Any, None]]
+) -> bool:
+    """Schedule `send` on `loop` without waiting for it; False when the loop has closed."""
+    coroutine = _send(send)
+    try:
+        asyncio.run_coroutine_threadsafe(coroutine, loop)
+    except RuntimeError:  # closed since it was found running (the server stopping)
+        coroutine.close()
+        return False
+    return True
 
 
 def _group_send(group: str, message: dict[str, Any]) -> None:

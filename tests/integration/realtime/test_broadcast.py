@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import threading
 import uuid
+import warnings
 from typing import Any
 
 import pytest
@@ -154,6 +156,21 @@ def test_a_request_thread_hands_run_events_to_its_server_loop_without_waiting(
         return [message["messages"][0]["seq"] for message in received]
 
     assert asyncio.run(server()) == [1, 2, 3]
+
+
+def test_a_loop_closed_since_it_was_found_gets_nothing_handed_over() -> None:
+    """A server stopping between finding its loop and handing it the events: the publish falls
+    back to async_to_sync, and no coroutine is left never awaited."""
+    loop = asyncio.new_event_loop()
+    loop.close()
+
+    async def send() -> None:
+        raise AssertionError("not sent on a closed loop")
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert broadcast._hand_over(loop, send) is False
+        gc.collect()
 
 
 def test_events_go_only_to_groups_someone_watches(
