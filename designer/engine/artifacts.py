@@ -57,6 +57,7 @@ MAX_FIGURES = 100  # figures of one Figures output (a script's sandbox allows 20
 # LZ4 (Parquet's LZ4_RAW): as small as Snappy, and faster both ways, most of all on floats that
 # do not shrink (a 1M x 20 float table: written in ~200 ms against ~255; decision 0110)
 PARQUET_COMPRESSION = "lz4"
+LEGACY_COMPRESSION = "snappy"  # the codec of tables stored before decision 0110
 PARQUET_DICTIONARY_PAGE_LIMIT = 16 * 1024  # bytes; beyond it a column falls back to plain
 # rows per Parquet row group: a reader decodes a whole group, so a preview page or a CSV
 # download of a big table holds this many rows at a time, not the table (decision 0050)
@@ -350,7 +351,7 @@ def write_parquet(
 ) -> None:
     """Write an Arrow table as Parquet to a file or stream (deterministic bytes); `row_group_rows`
     None: pyarrow's default, which tables stored before decision 0050 were written with;
-    `compression` "snappy": the codec of tables stored before decision 0110."""
+    `compression` LEGACY_COMPRESSION: the codec of tables stored before decision 0110."""
     import pyarrow.parquet as pq
 
     pq.write_table(

@@ -37,8 +37,6 @@ if TYPE_CHECKING:
 
 FORMAT = 1
 ROWS = "__designer_rows__"  # the patch column holding the row positions in the parent
-CODECS = ("lz4", "snappy")  # the Parquet codecs a recipe may name
-LEGACY_CODEC = "snappy"  # the codec of recipes that name none (stored before decision 0110)
 MAX_PATCH_SHARE = 0.5  # store a recipe only when the patch is at most this share of the table
 
 
@@ -52,7 +50,7 @@ class Recipe:
     columns: list[list[str]]
     schema: bytes
     row_group_rows: int | None  # None: pyarrow's default (recipes stored before decision 0050)
-    compression: str  # one of CODECS
+    compression: str  # artifacts' PARQUET_COMPRESSION, or LEGACY_COMPRESSION (before 0110)
 
     def to_json(self) -> bytes:
         """The stored form (canonical JSON)."""
@@ -77,11 +75,13 @@ class Recipe:
     @classmethod
     def from_json(cls, data: bytes) -> Recipe:
         """Read the stored form (ValueError when it is not a recipe this code knows)."""
+        from designer.engine.artifacts import LEGACY_COMPRESSION, PARQUET_COMPRESSION
+
         loaded = json.loads(data)
         if not isinstance(loaded, dict) or loaded.get("format") != FORMAT:
             raise ValueError("not a table recipe of a known format")
-        codec = loaded.get("compression", LEGACY_CODEC)
-        if codec not in CODECS:
+        codec = loaded.get("compression", LEGACY_COMPRESSION)  # none named: stored before 0110
+        if codec not in (PARQUET_COMPRESSION, LEGACY_COMPRESSION):
             raise ValueError(f"a table recipe with an unknown Parquet codec {codec!r}")
         return cls(
             str(loaded["base"]),
