@@ -24,6 +24,7 @@ from designer.graphs.analysis import (
     validation_issues,
 )
 from designer.graphs.diff import diff_documents
+from designer.graphs.draft_issues import draft_issues, remember
 from designer.graphs.examples import examples
 from designer.graphs.models import Graph, GraphVersion
 from designer.graphs.serializers import (
@@ -81,7 +82,7 @@ class GraphView(ScopedAPIView):
 
 
 def graph_response(graph: Graph, code: int = status.HTTP_200_OK) -> Response:
-    issues = validation_issues(graph.draft)
+    issues = draft_issues(graph)
     response = Response(GraphSerializer(graph, context={"issues": issues}).data, status=code)
     response["ETag"] = services.etag(graph)
     return response
@@ -290,11 +291,13 @@ class DraftView(GraphView):
         self.graph(pk)
         document = parse_document(request.data)  # 400 when malformed; validated once, below
         graph = services.save_draft(pk, request.user, document, request.headers.get("If-Match"))
+        issues = graph_issues(document)
+        remember(graph, issues)  # a reader of this draft gets them without validating it again
         body = {
             "etag": services.etag(graph),
             "draft_revision": graph.draft_revision,
             "updated_at": graph.updated_at,
-            "issues": graph_issues(document),
+            "issues": issues,
         }
         response = Response(DraftSavedSerializer(body).data)
         response["ETag"] = body["etag"]
