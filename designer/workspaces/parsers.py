@@ -19,6 +19,7 @@ MAX_JSON_DEPTH = 64  # nesting levels of arrays and objects a JSON body may have
 _STRINGS = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"')
 # an escaped NUL in JSON text (not an escaped backslash followed by "u0000")
 _NUL = re.compile(rb"(?<!\\)(?:\\\\)*\\u0000")
+_ESCAPED_NUL = rb"\u0000"
 _NOT_BRACKETS = bytes(b for b in range(256) if b not in b"[]{}")
 _STEPS = bytes.maketrans(b"[{]}", b"\x01\x01\xff\xff")  # +1 and -1 as signed bytes
 
@@ -56,7 +57,9 @@ def load_json(raw: bytes, what: str = "The request body") -> Any:
         raise exceptions.ParseError(
             f"{what} nests arrays and objects deeper than {MAX_JSON_DEPTH} levels."
         )
-    if _NUL.search(raw):  # no database stores it in JSON text (PostgreSQL's jsonb refuses it)
+    # no database stores a NUL in JSON text (PostgreSQL's jsonb refuses it); the pattern, which
+    # cannot start from a literal, is searched only where its escape occurs (~8 ms at 240 KB)
+    if _ESCAPED_NUL in raw and _NUL.search(raw):
         raise exceptions.ParseError(f"{what} holds a NUL character (\\u0000).")
     try:
         return json.loads(raw, parse_constant=strict_constant)

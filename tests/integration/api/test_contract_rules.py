@@ -89,6 +89,11 @@ def test_a_nul_character_in_a_json_body_is_a_400_not_a_database_error(team: Team
         "/api/workspaces/", b'{"name": "a\\u0000b"}', content_type="application/json"
     )
     assert refused.status_code == 400 and "NUL" in refused.json()["detail"]
+    # an escaped backslash followed by the text "u0000" is no NUL
+    kept = team.client("owner").post(
+        "/api/workspaces/", b'{"name": "a\\\\u0000b"}', content_type="application/json"
+    )
+    assert kept.status_code == 201 and kept.json()["name"] == "a\\u0000b"
 
 
 def test_text_longer_than_the_schema_allows_is_refused_before_trimming(team: Team) -> None:
