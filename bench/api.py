@@ -18,7 +18,9 @@
     The same reruns of a 2-step chain through the test client follow: what the API costs a run
     whatever its size (the request, its checks, the Run row, the commit and the publish), i.e.
     the part of the gap that no work per step can remove.
-(b) PUT a 1,000-node draft with If-Match: target < 200 ms.
+(b) PUT a 1,000-node draft with If-Match: target < 200 ms. Then GET that graph: as its server
+    process remembers the draft's issues (decision 0111), and as a process that never read it
+    does (its issues validated), alternated.
 (c) a 20-step run (cache bypassed) through the Celery path vs the local runner: the ratio.
     Needs Redis: `--redis redis://127.0.0.1:6379/0` or TEST_REDIS_URL; skipped otherwise.
 (d) what every API request pays for the ASGI application: a small GET (the workspace) through it
@@ -67,6 +69,7 @@ from django.utils import timezone  # noqa: E402
 from rest_framework.test import APIClient  # noqa: E402
 
 from designer.engine.execute import execute  # noqa: E402
+from designer.graphs import draft_issues  # noqa: E402
 from designer.request_threads import http_application  # noqa: E402
 from designer.runs import engine_setup, eventlog  # noqa: E402
 from designer.runs import services as run_services  # noqa: E402
@@ -392,6 +395,16 @@ def bench_save(api: APIClient, ws: int) -> None:
         f"(b) saving a 1,000-node draft with If-Match: median {median:.1f} ms, "
         f"best {min(samples):.1f} ms ({verdict} the {TARGET_SAVE_MS:.0f} ms target)"
     )
+    reads: dict[bool, list[float]] = {True: [], False: []}
+    for _ in range(15):
+        for remembered in (True, False):
+            if not remembered:
+                draft_issues.forget_all()
+            started = time.perf_counter()
+            assert api.get(f"/api/graphs/{graph}/").status_code == 200
+            reads[remembered].append((time.perf_counter() - started) * 1000)
+    kept, validated = statistics.median(reads[True]), statistics.median(reads[False])
+    print(f"(b) reading it back: median {kept:.1f} ms, issues remembered; {validated:.1f} ms not")
 
 
 def start_worker(redis: str) -> subprocess.Popen[bytes]:

@@ -57,3 +57,9 @@ def remember(graph: Graph, issues: Issues) -> None:
         _kept.move_to_end(key)
         while len(_kept) > KEPT_DRAFTS:
             _kept.popitem(last=False)
+
+
+def forget_all() -> None:
+    """Forget every draft's issues (what a process that just started knows)."""
+    with _lock:
+        _kept.clear()
