@@ -411,7 +411,7 @@ class ValidateView(GraphView):
     @extend_schema(request=DOCUMENT_OR_DRAFT, responses=ValidationResultSerializer)
     def post(self, request: Request, pk: int) -> Response:
         graph = self.graph(pk)
-        issues = validation_issues(_posted_or_draft(request, graph))
+        issues = draft_issues(graph) if request.data == {} else validation_issues(request.data)
         return Response({"valid": not issues, "issues": issues})
 
 

@@ -47,6 +47,7 @@ def test_an_unchanged_draft_is_validated_once_for_all_its_readers(
     graph = create(editor, team.workspace.pk, with_unknown_module("n2"))
     url = f"/api/graphs/{graph['id']}/"
     assert issue_nodes(editor.get(url)) == issue_nodes(viewer.get(url)) == ["n2"]
+    assert issue_nodes(viewer.post(f"{url}validate/", {}, format="json")) == ["n2"]  # the draft
     assert len(validations) == 1  # when it was created
 
     saved = put_draft(editor, graph["id"], with_unknown_module("n3"), graph["etag"])
