@@ -120,9 +120,14 @@ def _side_parameter(name: str, required: bool) -> OpenApiParameter:
     )
 
 
+def _means_draft(request: Request) -> bool:
+    """Whether the body is empty (or `{}`): then validate and compile check the draft."""
+    return bool(request.data == {})
+
+
 def _posted_or_draft(request: Request, graph: Graph) -> Any:
     """The posted document; the draft when the body is empty (or `{}`)."""
-    return graph.draft if request.data == {} else request.data
+    return graph.draft if _means_draft(request) else request.data
 
 
 class ModuleCatalogueView(ScopedAPIView):
@@ -411,7 +416,7 @@ class ValidateView(GraphView):
     @extend_schema(request=DOCUMENT_OR_DRAFT, responses=ValidationResultSerializer)
     def post(self, request: Request, pk: int) -> Response:
         graph = self.graph(pk)
-        issues = draft_issues(graph) if request.data == {} else validation_issues(request.data)
+        issues = draft_issues(graph) if _means_draft(request) else validation_issues(request.data)
         return Response({"valid": not issues, "issues": issues})
 
 
