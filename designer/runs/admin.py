@@ -2,6 +2,7 @@
 usage and the result cache index."""
 
 from django.contrib import admin
+from pydantic_core import to_json
 
 from designer.runs.models import (
     CachedResult,
@@ -15,6 +16,7 @@ from designer.runs.models import (
     SharedPlan,
     StepRun,
 )
+from designer.runs.packed import unpack
 
 
 class StepRunInline(admin.TabularInline):
@@ -68,7 +70,15 @@ class RunRecordAdmin(admin.ModelAdmin):
     """Runs stored inline: their steps and event log as one row (read-only)."""
 
     list_display = ["run"]
-    readonly_fields = ["run", "steps", "events"]
+    fields = readonly_fields = ["run", "step_entries", "event_log"]
+
+    @admin.display(description="steps")
+    def step_entries(self, record: RunRecord) -> str:
+        return to_json(unpack(record.steps), indent=1).decode()
+
+    @admin.display(description="events")
+    def event_log(self, record: RunRecord) -> str:
+        return to_json(unpack(record.events), indent=1).decode()
 
 
 @admin.register(SharedPlan)

@@ -16,6 +16,7 @@ from designer.realtime.broadcast import publish_run_events
 from designer.realtime.protocol import RUN_LEVEL_EVENTS, event_model, validate_event_data
 from designer.runs import bound_sql
 from designer.runs.models import Run, RunEvent, RunRecord
+from designer.runs.packed import pack
 from designer.runs.signals import finished_on_commit
 
 Message = tuple[str, dict[str, Any]]
@@ -285,7 +286,7 @@ def _save_record(
     run.stored_inline = True
     db = connections[DEFAULT_DB_ALIAS]
     fields = [RunRecord._meta.get_field(name) for name in ("run", "steps", "events")]
-    row = [run.pk, to_json(steps, inf_nan_mode="null").decode(), log.decode()]  # JSON text
+    row = [run.pk, pack(to_json(steps, inf_nan_mode="null")), pack(log)]  # packed JSON text
     names = ("seq", "stored_inline", *run_fields)
     update = _update_run(db, run.pk, {name: getattr(run, name) for name in names})
     columns = [f.column for f in fields]

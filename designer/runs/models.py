@@ -185,14 +185,13 @@ class RunRecord(models.Model):
 
     `steps`: each step's saved fields but its outputs (runs/records.py); `events`: the log's
     [type, data] in seq order from 1 (the step outputs are read from its `step.output` events).
-    Both are JSON text that runs/records.py encodes and decodes (text columns, not JSONFields:
-    nothing queries inside them, and SQLite's JSON_VALID check of ~100 KB was most of the
-    INSERT; decision 0042).
+    Both are JSON text packed by runs/packed.py (not JSONFields: nothing queries inside them,
+    and SQLite's JSON_VALID check of ~100 KB was most of the INSERT; decisions 0042, 0112).
     """
 
     run = models.OneToOneField(Run, on_delete=models.CASCADE, primary_key=True, related_name="+")
-    steps = models.TextField()
-    events = models.TextField()
+    steps = models.BinaryField()
+    events = models.BinaryField()
 
     def __str__(self) -> str:
         return f"run {self.run_id} stored inline"

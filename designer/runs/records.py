@@ -5,8 +5,8 @@ write a StepRun per step and ~2 RunEvents per step. Its RunRecord holds the same
 step's saved fields (those not at their default; the outputs left out, they are the data of the
 step's `step.output` events) and the event log's [type, data] in seq order. Readers get exactly
 what the rows would give: unsaved StepRuns in plan order and the same event envelopes. Both
-are stored as JSON text (written by eventlog's `_save_record`, read back by `decode`), not
-JSONFields (decision 0042).
+are stored as JSON text packed by runs/packed.py (written by eventlog's `_save_record`), not
+JSONFields (decisions 0042 and 0112).
 """
 
 from __future__ import annotations
@@ -15,9 +15,9 @@ from datetime import datetime
 from typing import Any
 
 from django.db.models.base import ModelState
-from pydantic_core import from_json
 
 from designer.runs.models import Run, RunEvent, RunRecord, StepRun
+from designer.runs.packed import unpack
 from designer.runs.translate import STEP_FIELDS
 
 # StepRun fields a record keeps (key and module always; the others when not at their default;
@@ -85,11 +85,6 @@ def step_entries(steps: list[StepRun]) -> list[dict[str, Any]]:
     return entries
 
 
-def decode(text: str) -> Any:
-    """A record column's value from its JSON text."""
-    return from_json(text)
-
-
 def outputs_by_step(events: list[Any]) -> dict[str, dict[str, Any]]:
     """Each step's outputs, from its `step.output` events (as translate saves them on the step)."""
     outputs: dict[str, dict[str, Any]] = {}
@@ -103,9 +98,9 @@ def outputs_by_step(events: list[Any]) -> dict[str, dict[str, Any]]:
 def record_steps(run: Run) -> list[StepRun]:
     """An inline run's steps as unsaved StepRuns, in plan order (what its rows would read)."""
     entries, events = RunRecord.objects.values_list("steps", "events").get(run_id=run.pk)
-    outputs = outputs_by_step(decode(events))
+    outputs = outputs_by_step(unpack(events))
     steps = []
-    for entry in decode(entries):
+    for entry in unpack(entries):
         fields = dict(entry)
         for name in TIMES:
             if fields.get(name):
@@ -124,9 +119,9 @@ def find_step(run: Run, key: str) -> StepRun | None:
 
 def events_after(run_id: int, after: int, upto: int | None = None) -> list[dict[str, Any]]:
     """A run's saved event envelopes with after < seq (≤ upto), in seq order, rows or inline."""
-    text = RunRecord.objects.filter(run_id=run_id).values_list("events", flat=True).first()
-    if text is not None:
-        events = decode(text)
+    packed = RunRecord.objects.filter(run_id=run_id).values_list("events", flat=True).first()
+    if packed is not None:
+        events = unpack(packed)
         last = len(events) if upto is None else min(upto, len(events))
         return [
             {"type": kind, "run_id": run_id, "seq": seq, "data": data}

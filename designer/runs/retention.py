@@ -26,6 +26,7 @@ from designer.engine.datasets import dataset_digests, prune_indexes
 from designer.engine.store import ArtifactError, ArtifactStore
 from designer.runs import engine_setup, logs, records
 from designer.runs.models import Run, RunRecord, RunStatus, StepRun
+from designer.runs.packed import unpack
 
 GRACE_SECONDS = 3600
 FINAL = (RunStatus.SUCCEEDED, RunStatus.FAILED, RunStatus.CANCELED)
@@ -83,8 +84,8 @@ def _step_records(
     """(outputs, history) of every step, saved as a row or in an inline run's record."""
     yield from rows.values_list("outputs", "history").iterator()
     for steps, events in inline.values_list("steps", "events").iterator():
-        outputs = records.outputs_by_step(records.decode(events))
-        for step in records.decode(steps):
+        outputs = records.outputs_by_step(unpack(events))
+        for step in unpack(steps):
             yield outputs.get(step["key"], {}), step.get("history", [])
 
 
