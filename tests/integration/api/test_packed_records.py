@@ -10,8 +10,10 @@ import zlib
 from typing import Any
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
+from django.test import Client
 
 from designer.runs import records
 from designer.runs.models import Run, RunRecord
@@ -62,3 +64,17 @@ def test_records_saved_before_packing_read_the_same_after_migrating(team_tx: Tea
     finally:
         MigrationExecutor(connection).migrate(PACKED)
     assert stored(run_id) == expected
+
+
+def test_the_admin_shows_a_records_steps_and_log_as_json(team_tx: Team) -> None:
+    editor = team_tx.client("editor")
+    graph = cached_graph(editor, team_tx, nodes=3)
+    answer = post_run(editor, graph)
+    owner = team_tx.users["owner"]
+    get_user_model().objects.filter(pk=owner.pk).update(is_staff=True, is_superuser=True)
+    admin = Client()
+    admin.force_login(owner)
+    page = admin.get(f"/admin/runs/runrecord/{answer['id']}/change/")
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert answer["steps"][2]["reason"] in text and "step.output" in text
