@@ -17,7 +17,8 @@
     a request's sync part in one hop), timed in the process's CPU time (every thread's).
     The same reruns of a 2-step chain through the test client follow: what the API costs a run
     whatever its size (the request, its checks, the Run row, the commit and the publish), i.e.
-    the part of the gap that no work per step can remove.
+    the part of the gap that no work per step can remove. Last, the bytes such a rerun stores
+    (its RunRecord, packed: decision 0112) against its JSON.
 (b) PUT a 1,000-node draft with If-Match: target < 200 ms. Then GET that graph: as its server
     process remembers the draft's issues (decision 0111), and as a process that never read it
     does (its issues validated), alternated.
@@ -43,6 +44,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import zlib
 from pathlib import Path
 from typing import Any
 
@@ -74,7 +76,7 @@ from designer.request_threads import http_application  # noqa: E402
 from designer.runs import engine_setup, eventlog  # noqa: E402
 from designer.runs import services as run_services  # noqa: E402
 from designer.runs.fastpath import NoWorkerRunner  # noqa: E402
-from designer.runs.models import Run  # noqa: E402
+from designer.runs.models import Run, RunRecord  # noqa: E402
 from designer.workspaces import services  # noqa: E402
 from tests.support.processes import celery_worker_command, stop_process_group  # noqa: E402
 
@@ -229,6 +231,13 @@ def bench_rerun(api: APIClient, ws: int, reruns: int = RERUN_SAMPLES) -> None:
         await sync_to_async(client_reruns)(api, small, reruns, published, SMALL_CHAIN)
 
     asyncio.run(serve())
+    last = Run.objects.filter(graph_version__graph_id=graph).latest("id")
+    packed = RunRecord.objects.values_list("steps", "events").get(run_id=last.pk)
+    text = sum(len(zlib.decompress(column)) for column in packed)
+    print(
+        f"(a) what an unchanged rerun of the 100-step chain stores: its RunRecord, "
+        f"{sum(map(len, packed)) / 1024:.1f} KB packed (its JSON {text / 1024:.1f} KB)"
+    )
 
 
 def wait_published(run_id: int, published: dict[int, Any]) -> tuple[float, float, float]:
