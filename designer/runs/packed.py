@@ -12,7 +12,7 @@ from typing import Any
 
 from pydantic_core import from_json
 
-LEVEL = 1  # zlib's fastest: ~4 % larger than its default level, in a third of the time
+LEVEL = 1  # zlib's fastest: 4 to 18 % larger than its default level, in a third of the time
 
 
 def pack(text: bytes) -> bytes:
