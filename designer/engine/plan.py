@@ -130,6 +130,7 @@ class Step:
             "params_json": self.params_json,
             "outputs": self._outputs(),
             "label": self.label,
+            "deterministic": self.deterministic,
         }
 
     def to_dict(self) -> dict[str, Any]:

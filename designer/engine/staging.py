@@ -33,6 +33,7 @@ from designer.engine.artifacts import (
 from designer.engine.hashing import sha256_hex
 from designer.engine.held import Held, keep_big_inputs, provisional, recent_tables
 from designer.engine.worker import (
+    SMALL_TABLE_BYTES,
     Ran,
     Report,
     call,
@@ -81,13 +82,18 @@ class Staged:
         self.refs = {item.port: item.ref for item in items}
         self.tables = any(item.prepared is None for item in items)
         self.table_bytes = sum(int(item.table.nbytes) for item in items if item.table is not None)
+        # small tables are summarized on the step's own thread (`summarize`) before the next
+        # step runs: beside that step's module, the GIL makes both several times slower. Not
+        # those of a step that runs every time (a source read again), whose bytes and summary
+        # the store mostly holds already: the storage thread finds the summary (decision 0113).
+        self.summarize_first = self.table_bytes <= SMALL_TABLE_BYTES and ran.step.deterministic
         self.writes = any("pending" in item.ref for item in items)  # outputs not in the store
         self.summaries: dict[str, dict[str, Any]] = {}  # of tables, by port, made before storing
 
     def summarize(self) -> None:
-        """Summarize the output tables now (on a thread that would wait otherwise), not after
-        their Parquet on the storage thread (which summarizes, and fails the step, if this
-        fails)."""
+        """Summarize the output tables now (on the step's thread, which would wait otherwise or
+        whose next module would share the GIL with the summaries), not after their Parquet on
+        the storage thread (which summarizes, and fails the step, if this fails)."""
         with contextlib.suppress(Exception):
             for item in self.items:
                 if item.prepared is None and item.port not in self.summaries:

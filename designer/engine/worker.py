@@ -217,7 +217,9 @@ class _LineWriter:
 class _StepView:
     """What a worker needs of a plan step, read straight from its dict (no re-validation)."""
 
-    __slots__ = ("digest", "implementation", "key", "label", "module", "outputs", "params")
+    __slots__ = (
+        "deterministic", "digest", "implementation", "key", "label", "module", "outputs", "params"
+    )  # fmt: skip
 
     def __init__(self, data: Mapping[str, Any]):
         self.key: str = data["key"]
@@ -229,6 +231,7 @@ class _StepView:
             text = json.dumps(data["params"])
         self.params: dict[str, Any] = json.loads(text)  # its own copy
         self.label: str = data.get("label", "")
+        self.deterministic: bool = data.get("deterministic", True)  # absent from older tasks
         self.outputs: list[tuple[str, PortType]] = [
             (o["port"], PortType(o["type"])) for o in data["outputs"]
         ]
@@ -549,7 +552,10 @@ def checked(step: _StepView, returned: Any) -> Mapping[str, Any]:
     return returned
 
 
-SMALL_TABLE_BYTES = 1 << 20  # an output table up to this size (Arrow bytes) is encoded in memory
+# An output table up to this size (Arrow bytes) is encoded in memory, in pyarrow's own buffer:
+# streamed into the store, the encoder calls back into Python for every page, and each call
+# waits for the GIL while the next step's module holds it (decision 0113).
+SMALL_TABLE_BYTES = 4 << 20
 
 
 @dataclass(frozen=True)

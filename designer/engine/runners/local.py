@@ -808,8 +808,9 @@ def worker_main() -> None:
             continue
         release: Callable[[], None]
         if outcome.tables:  # the worker is busy while the tables before fill the room
-            if not room.fits(outcome.table_bytes):
-                outcome.summarize()  # with the CPU the wait leaves idle (decision 0034)
+            if outcome.summarize_first or not room.fits(outcome.table_bytes):
+                outcome.summarize()  # before the next module (0113), or with the CPU the wait
+                # leaves idle (0034)
             room.enter(outcome.table_bytes)
             send(("computed", task_id, {"outputs": outcome.refs}))
             release = functools.partial(room.leave, outcome.table_bytes)

@@ -8,12 +8,13 @@ import math
 import os
 import threading
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from designer.engine import worker
+from designer.engine import staging, worker
 from designer.engine.artifacts import (
     KIND_PARQUET,
     SUMMARY_SAMPLE_ROWS,
@@ -501,11 +502,52 @@ def test_a_staged_step_says_its_tables_are_encoded_while_their_durable_writes_st
         encoded_at.set()
 
     monkeypatch.setattr(ArtifactStore, "commit", slow_commit)
+    monkeypatch.setattr(worker, "SMALL_TABLE_BYTES", 0)  # a big table: streamed, then committed
     staged = stage_step(task(impl, "wide", tmp_path, TABLE, rows=50_000), token="s")
     assert isinstance(staged, Staged)
     digest = succeeded(staged.finish(encoded))["dataset"]["digest"]
     assert encoded_at.is_set() and committed.is_set()
     assert ArtifactStore(tmp_path).exists(digest)  # durable before the result
+
+
+def test_a_small_table_is_summarized_once_on_its_steps_thread_unless_its_step_runs_every_time(
+    tmp_path: Path, impl: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A deterministic step's small tables are summarized on its own thread before the next
+    step runs, and not again when stored; a step that runs every time (a source read again)
+    leaves it to storage, which finds the summary the store holds (decision 0113)."""
+    threads: list[str] = []
+
+    def counted(frame: Any) -> dict[str, Any]:
+        threads.append(threading.current_thread().name)
+        return summarize_frame(frame)
+
+    monkeypatch.setattr(staging, "summarize_frame", counted)
+    monkeypatch.setattr(worker, "summarize_frame", counted)
+    made = stage_step(task(impl, "wide", tmp_path, TABLE, rows=1000), token="a")
+    assert isinstance(made, Staged) and made.summarize_first
+    made.summarize()
+    assert threads == [threading.current_thread().name]
+    storing = ThreadPoolExecutor(1, thread_name_prefix="storage")
+    record = succeeded(storing.submit(made.finish).result())["dataset"]
+    assert len(threads) == 1  # not made again on the storage thread
+    assert record["summary"] == summarize_frame(
+        decode(ArtifactStore(tmp_path).get(record["digest"]), KIND_PARQUET)
+    )
+
+    again = task(impl, "wide", tmp_path, TABLE, rows=1000)
+    again["step"]["deterministic"] = False
+    read = stage_step(again, token="b")
+    assert isinstance(read, Staged) and not read.summarize_first
+    assert succeeded(storing.submit(read.finish).result())["dataset"] == record
+    assert len(threads) == 1  # the store held its bytes and their summary
+
+    monkeypatch.setattr(staging, "SMALL_TABLE_BYTES", 0)
+    big = stage_step(task(impl, "wide", tmp_path, TABLE, rows=1001), token="c")
+    assert isinstance(big, Staged) and not big.summarize_first  # summarized while stored
+    succeeded(storing.submit(big.finish).result())
+    assert threads[1:] == ["storage_0"]
+    storing.shutdown()
 
 
 def test_a_worker_hands_its_tables_to_the_next_step_without_the_store(
