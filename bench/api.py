@@ -51,6 +51,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 DATA_DIR = Path(tempfile.mkdtemp(prefix="designer-bench-api-"))
 atexit.register(shutil.rmtree, DATA_DIR, ignore_errors=True)
+(DATA_DIR / "collected-static").mkdir()  # STATIC_ROOT, as `make run` leaves it: no warning
 os.environ.update(
     DESIGNER_DATA_DIR=str(DATA_DIR), SECRET_KEY="bench-only", DEBUG="0", ALLOWED_HOSTS="testserver"
 )
