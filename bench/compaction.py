@@ -62,6 +62,7 @@ def main() -> None:
     call_command("migrate", verbosity=0)
 
     from designer.graphs import services
+    from designer.graphs.analysis import parse_document
     from designer.graphs.models import Graph
     from designer.graphs.shared_doc import doc_from_state, lenient_document, roots
     from designer.workspaces.models import Workspace
@@ -97,7 +98,7 @@ def main() -> None:
             current = Graph.objects.get(pk=graph.pk)
             draft = json.loads(json.dumps(current.draft))
             draft["nodes"][1]["position"] = {"x": next(moves), "y": 1}
-            services.save_draft(graph.pk, None, draft, services.etag(current))
+            services.save_draft(graph.pk, None, parse_document(draft), services.etag(current))
 
         return {
             "generation": row.shared_generation,
