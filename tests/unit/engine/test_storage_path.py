@@ -528,26 +528,25 @@ def test_a_small_table_is_summarized_once_on_its_steps_thread_unless_its_step_ru
     assert isinstance(made, Staged) and made.summarize_first
     made.summarize()
     assert threads == [threading.current_thread().name]
-    storing = ThreadPoolExecutor(1, thread_name_prefix="storage")
-    record = succeeded(storing.submit(made.finish).result())["dataset"]
-    assert len(threads) == 1  # not made again on the storage thread
-    assert record["summary"] == summarize_frame(
-        decode(ArtifactStore(tmp_path).get(record["digest"]), KIND_PARQUET)
-    )
+    with ThreadPoolExecutor(1, thread_name_prefix="storage") as storing:
+        record = succeeded(storing.submit(made.finish).result())["dataset"]
+        assert len(threads) == 1  # not made again on the storage thread
+        assert record["summary"] == summarize_frame(
+            decode(ArtifactStore(tmp_path).get(record["digest"]), KIND_PARQUET)
+        )
 
-    again = task(impl, "wide", tmp_path, TABLE, rows=1000)
-    again["step"]["deterministic"] = False
-    read = stage_step(again, token="b")
-    assert isinstance(read, Staged) and not read.summarize_first
-    assert succeeded(storing.submit(read.finish).result())["dataset"] == record
-    assert len(threads) == 1  # the store held its bytes and their summary
+        again = task(impl, "wide", tmp_path, TABLE, rows=1000)
+        again["step"]["deterministic"] = False
+        read = stage_step(again, token="b")
+        assert isinstance(read, Staged) and not read.summarize_first
+        assert succeeded(storing.submit(read.finish).result())["dataset"] == record
+        assert len(threads) == 1  # the store held its bytes and their summary
 
-    monkeypatch.setattr(staging, "SMALL_TABLE_BYTES", 0)
-    big = stage_step(task(impl, "wide", tmp_path, TABLE, rows=1001), token="c")
-    assert isinstance(big, Staged) and not big.summarize_first  # summarized while stored
-    succeeded(storing.submit(big.finish).result())
-    assert threads[1:] == ["storage_0"]
-    storing.shutdown()
+        monkeypatch.setattr(staging, "SMALL_TABLE_BYTES", 0)
+        big = stage_step(task(impl, "wide", tmp_path, TABLE, rows=1001), token="c")
+        assert isinstance(big, Staged) and not big.summarize_first  # summarized while stored
+        succeeded(storing.submit(big.finish).result())
+        assert threads[1:] == ["storage_0"]
 
 
 def test_a_worker_hands_its_tables_to_the_next_step_without_the_store(
