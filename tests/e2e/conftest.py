@@ -76,6 +76,19 @@ def alice(browser: Browser, designer_server: LiveServer) -> Iterator[Page]:
     assert not errors, f"uncaught errors in the page: {errors}"
 
 
+def canvas_at_rest(page: Page) -> None:
+    """Wait until the canvas has not moved for 300 ms. A run that opens the bottom panel fits the
+    view (a 200 ms animation starting 50 ms later); a run that ends sooner leaves its nodes
+    moving, and a click on one of their buttons then lands beside it."""
+    page.wait_for_function(
+        """() => new Promise((done) => {
+            const viewport = document.querySelector(".react-flow__viewport");
+            const before = viewport && viewport.style.transform;
+            setTimeout(() => done(viewport !== null && viewport.style.transform === before), 300);
+        })"""
+    )
+
+
 def api(page: Page, server: LiveServer, method: str, path: str, body: Any = None) -> Any:
     """Call the REST API with the page's session and CSRF cookie; returns the JSON body."""
     token = next(c["value"] for c in page.context.cookies() if c["name"] == "csrftoken")

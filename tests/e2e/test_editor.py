@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
-from tests.e2e.conftest import api, new_context, sign_in, upload_dataset
+from tests.e2e.conftest import api, canvas_at_rest, new_context, sign_in, upload_dataset
 from tests.e2e.server import LiveServer
 from tests.support.graphs import graph, node
 
@@ -182,6 +182,7 @@ def test_a_module_found_by_search_is_wired_run_and_previewed(
     expect(page.get_by_test_id(f"node-{pca}")).to_have_attribute(
         "data-status", "succeeded", timeout=90_000
     )
+    canvas_at_rest(page)
     page.get_by_test_id(f"preview-{pca}-variance").click()
     page.get_by_test_id("preview-rows-tab").click()
     preview = page.get_by_test_id("output-preview")
@@ -199,6 +200,7 @@ def test_a_module_found_by_search_is_wired_run_and_previewed(
     expect(page.get_by_test_id(f"node-{correlation}")).to_have_attribute(
         "data-status", "succeeded", timeout=90_000
     )
+    canvas_at_rest(page)
     page.get_by_test_id(f"preview-{correlation}-correlations").click()
     cells = page.get_by_test_id("matrix-view").locator("tbody td")
     expect(cells).to_have_count(16)
@@ -315,6 +317,7 @@ def test_a_regressions_evaluation_plots_predictions_against_labels_and_residuals
     page.goto(f"{designer_server.url}/graphs/{graph_id}/")
     page.get_by_test_id("run-button").click()
     wait_all(page, "succeeded")
+    canvas_at_rest(page)
     page.get_by_test_id("preview-evaluate-metrics").click()
     preview = page.get_by_test_id("output-preview")
     expect(preview.get_by_test_id("metric-r2")).to_be_visible()
@@ -343,6 +346,7 @@ def test_a_python_scripts_figures_are_shown_as_images(
     expect(page.get_by_test_id("node-script")).to_have_attribute(
         "data-status", "succeeded", timeout=90_000
     )
+    canvas_at_rest(page)
     page.get_by_test_id("preview-script-figures").click()
     figure = page.get_by_test_id("output-preview").get_by_test_id("figure-0")
     expect(figure.locator("figcaption")).to_contain_text("Petal length")
@@ -372,6 +376,7 @@ def test_a_python_scripts_metrics_are_previewed_and_listed_by_run(
     expect(page.get_by_test_id("node-script")).to_have_attribute(
         "data-status", "succeeded", timeout=90_000
     )
+    canvas_at_rest(page)
     page.get_by_test_id("preview-script-metrics").click()
     preview = page.get_by_test_id("output-preview")
     expect(preview.get_by_test_id("metric-rows")).to_contain_text("150")
