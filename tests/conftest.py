@@ -9,10 +9,13 @@ import pytest
 
 from tests.e2e.server import LiveServer
 from tests.support.flush import retry_deadlocked_flushes
+from tests.support.processes import RedisServer
 from tests.support.tempdirs import remove_session_dirs, session_dir
+from tests.support.workers import group_by_file, make_locks, own_redis, turn
 
 # `make test` (scripts/test.sh) sets this: every service must be there, so a skip is a failure
 REQUIRE_ALL = os.environ.get("DESIGNER_TEST_REQUIRE_ALL") == "1"
+REDIS = pytest.StashKey[RedisServer | None]()  # this process's own Redis (tests/support/workers.py)
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -27,7 +30,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 def pytest_configure(config: pytest.Config) -> None:
     """Point the artifact store (datasets and logs included) at a fresh temporary folder; flush
-    a transactional test's tables again when a process it started still wrote to them."""
+    a transactional test's tables again when a process it started still wrote to them; give an
+    xdist worker after the first a Redis of its own; make the folder of the run's test locks."""
     from django.conf import settings
 
     retry_deadlocked_flushes()
@@ -40,12 +44,32 @@ def pytest_configure(config: pytest.Config) -> None:
     # An S3 client without credentials asks the cloud's metadata service for some: in tests
     # (and every process they start) that lookup goes to loopback, never to 169.254.169.254.
     os.environ.setdefault("AWS_METADATA_ENDPOINT", "http://127.0.0.1:9")
+    config.stash[REDIS] = own_redis()
+    make_locks()
 
 
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings_xdist_suffix(request: pytest.FixtureRequest) -> None:
+    """pytest-django's suffix (_gw0, _gw1…) on PostgreSQL test database names, not on a SQLite
+    file's: that is in a folder of this process's own already (tests/integration/api/database.py),
+    where the processes its tests start open it by its plain name."""
+    from django.conf import settings
+
+    worker = getattr(request.config, "workerinput", {}).get("workerid")
+    database = settings.DATABASES["default"]
+    if worker and database["ENGINE"] != "django.db.backends.sqlite3":
+        test = database.setdefault("TEST", {})
+        test["NAME"] = f"{test.get('NAME') or 'test_' + database['NAME']}_{worker}"
+
+
+@pytest.hookimpl(tryfirst=True)  # before xdist reads the groups
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Leave out tests about PostgreSQL alone (marked `postgres`) when the database is SQLite:
-    they are not missing a service, and `make test` runs them in its PostgreSQL pass."""
+    """Group tests by file for xdist; leave out tests about PostgreSQL alone (marked `postgres`)
+    when the database is SQLite: they are not missing a service, and `make test` runs them in
+    its PostgreSQL pass."""
     from django.db import connection
+
+    group_by_file(items)
 
     if connection.vendor == "postgresql":
         return
@@ -69,6 +93,13 @@ def no_mail_unless_asked() -> Generator[None, None, None]:
     settings.EMAIL_BACKEND = before
 
 
+@pytest.fixture(autouse=True)
+def take_turn(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Tests run side by side, but one marked `alone` runs by itself (tests/support/workers.py)."""
+    with turn(request.node.get_closest_marker("alone") is not None):
+        yield
+
+
 @pytest.fixture
 def live_settings() -> dict[str, str]:
     """Environment variables `live_designer` starts its server with (a module overrides this
@@ -87,7 +118,10 @@ def live_designer(live_settings: dict[str, str]) -> Iterator[LiveServer]:
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
-    """Remove the session's temporary folders."""
+    """Stop this process's own Redis, if any; remove the session's temporary folders."""
+    redis = config.stash.get(REDIS, None)
+    if redis is not None:
+        redis.stop()
     remove_session_dirs()
 
 

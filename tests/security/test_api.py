@@ -110,6 +110,7 @@ def test_a_workspace_queueing_many_runs_holds_back_no_other_workspace(team_tx: T
         time.sleep(0.05)
 
 
+@pytest.mark.alone
 def test_a_canceled_run_leaves_no_process_and_no_file(team_tx: Team) -> None:
     before = sandbox_files()
     body = """

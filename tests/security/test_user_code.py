@@ -68,6 +68,7 @@ def test_sql_cannot_vacuum_into_a_host_path(run: ModuleRunner, tmp_path: Path) -
     assert not target.exists()
 
 
+@pytest.mark.alone
 def test_a_never_ending_query_times_out_and_leaves_nothing(run: ModuleRunner) -> None:
     query = "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) SELECT max(x) FROM c"
     with pytest.raises(StepError, match="timeout: the query did not finish within 2 s") as err:
@@ -158,6 +159,7 @@ facts['pids'] = sorted(int(p) for p in os.listdir('/proc') if p.isdigit())
     assert eval(b["pids"]) == [1, 2]  # bwrap's init and the script: nothing of a
 
 
+@pytest.mark.alone
 def test_files_planted_in_tmp_are_gone_for_the_next_step(run: ModuleRunner) -> None:
     planted = "open('/tmp/planted', 'w').write('x')\nopen('/var/tmp/planted', 'w').write('x')\n"
     before = sandbox_files()
@@ -170,6 +172,7 @@ def test_files_planted_in_tmp_are_gone_for_the_next_step(run: ModuleRunner) -> N
     assert sandbox_files() - before == set()  # nothing new on the host
 
 
+@pytest.mark.alone
 def test_dev_shm_counts_against_the_memory_limit(run: ModuleRunner) -> None:
     park = "chunk = b'x' * (1 << 20)\nwith open('/dev/shm/parked', 'wb') as f:\n"
     park += "    for _ in range(1024):\n        f.write(chunk)\n"  # 1 GB
@@ -241,6 +244,7 @@ except TimeoutError:
     assert outcome["seen"] == {"accepted": "False"}
 
 
+@pytest.mark.alone
 def test_a_fork_bomb_is_contained_and_does_not_stop_another_step(tmp_path: Path) -> None:
     bomb = "while True:\n    try:\n        os.fork()\n    except OSError:\n        pass\n"
     failed: list[BaseException] = []
@@ -266,6 +270,7 @@ def test_a_fork_bomb_is_contained_and_does_not_stop_another_step(tmp_path: Path)
     assert sandbox_processes() == []
 
 
+@pytest.mark.alone
 def test_output_is_capped(run: ModuleRunner) -> None:
     chatty = "line = 'x' * 1000\nfor _ in range(20_000):\n    print(line)\n"
     with pytest.raises(StepError, match="the script was stopped: it printed more than 16 MB"):
@@ -280,6 +285,7 @@ def test_output_streams_line_by_line_and_is_kept_on_timeout(run: ModuleRunner) -
     assert run.logs == ["before the hang"]
 
 
+@pytest.mark.alone
 def test_a_killed_worker_takes_its_sandbox_with_it(tmp_path: Path) -> None:
     """SIGKILL of the worker process: the sandbox dies with it and leaves no file behind."""
     body = "open('/tmp/scratch', 'w').write('x')\nprint('working', flush=True)\ntime.sleep(300)\n"

@@ -18,9 +18,9 @@ from tests.integration.api.conftest import fast_passwords  # noqa: F401  (autous
 from tests.integration.api.database import use_file_sqlite
 from tests.support.processes import celery_worker_command, stop_process_group
 from tests.support.smtp import Inbox, smtp_server
+from tests.support.workers import redis_url
 
 ROOT = Path(__file__).resolve().parents[3]
-REDIS_URL = os.environ.get("TEST_REDIS_URL", "")
 HEARTBEAT_SECONDS = 0.5  # the worker's: a killed one is noticed within ~1.5 s
 WORKER_MEMORY_MB = 1024
 
@@ -52,7 +52,7 @@ def _worker_env(inbox: Inbox) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
     env.update(
         _database_env(),
-        REDIS_URL=REDIS_URL,
+        REDIS_URL=redis_url(),
         DESIGNER_RUNNER="celery",
         DESIGNER_HEARTBEAT_SECONDS=str(HEARTBEAT_SECONDS),
         # a pool process's bound (decision 0074), small for a quick test of it: far above what
@@ -88,12 +88,12 @@ def celery_worker(
     django_db_setup: Any, django_db_blocker: Any, tmp_path_factory: Any, worker_inbox: Inbox
 ) -> Iterator[subprocess.Popen[bytes]]:
     """Start `celery -A designer.celery worker` on TEST_REDIS_URL for the session."""
-    if not REDIS_URL:
+    if not redis_url():
         pytest.skip("TEST_REDIS_URL is not set: the Celery tests need the Redis `make test` starts")
     with django_db_blocker.unblock():
         env = _worker_env(worker_inbox)
     log = tmp_path_factory.mktemp("celery") / "worker.log"
-    app.conf.CELERY_BROKER_URL = REDIS_URL  # the namespaced key: celery 5.6 reads that one
+    app.conf.CELERY_BROKER_URL = redis_url()  # the namespaced key: celery 5.6 reads that one
     app.control.purge()
     worker = _start_worker(f"test-{os.getpid()}", env, log)
     try:
@@ -118,4 +118,4 @@ def second_worker(
 def celery_runner(celery_worker: subprocess.Popen[bytes], settings: Any) -> None:
     """Route runs started in this test to the Celery workers (heartbeats on their Redis)."""
     settings.DESIGNER_RUNNER = "celery"
-    settings.REDIS_URL = REDIS_URL
+    settings.REDIS_URL = redis_url()

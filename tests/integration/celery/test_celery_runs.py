@@ -37,10 +37,11 @@ from tests.integration.api.test_runs import (
     steps,
     wait_for,
 )
-from tests.integration.celery.conftest import HEARTBEAT_SECONDS, REDIS_URL, WORKER_MEMORY_MB
+from tests.integration.celery.conftest import HEARTBEAT_SECONDS, WORKER_MEMORY_MB
 from tests.support.graphs import graph, node
 from tests.support.sandbox import iris_into, script, start, table
 from tests.support.smtp import Inbox
+from tests.support.workers import redis_url
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.celery, pytest.mark.redis]
 
@@ -273,7 +274,7 @@ def test_a_fan_out_step_left_queued_is_run_by_the_worker_that_finishes_first(
     editor = team_tx.client("editor")
     gid = make_graph(editor, team_tx.workspace.pk, fan_out_document(3, seconds=2))
     run_id = editor.post(f"/api/graphs/{gid}/runs/", {}, format="json").json()["id"]
-    beating = redis.Redis.from_url(REDIS_URL)
+    beating = redis.Redis.from_url(redis_url())
     holders: dict[str, str] = {}  # step -> the Celery task it ran in (its heartbeat says)
     deadline = time.monotonic() + 120
     while len(holders) < 3:
@@ -309,7 +310,7 @@ def test_a_step_started_by_the_worker_of_its_upstream_step_is_stopped_by_cancel(
 ) -> None:
     editor = team_tx.client("editor")
     _, run_id = start_sleeping_run(editor, team_tx.workspace.pk, seconds=600)
-    beating = redis.Redis.from_url(REDIS_URL)
+    beating = redis.Redis.from_url(redis_url())
     holder = beating.get(f"designer:heartbeat:run{run_id}-py-1")
     assert holder is not None
     # it runs in the task that ran its upstream step (the run's first advance_run), not its own
@@ -340,7 +341,7 @@ def test_a_canceled_step_ends_the_pool_process_that_ran_it(
     # later step there: "A type extension with name pandas.period already defined")
     editor = team_tx.client("editor")
     _, run_id = start_sleeping_run(editor, team_tx.workspace.pk, seconds=600)
-    holder = redis.Redis.from_url(REDIS_URL).get(f"designer:heartbeat:run{run_id}-py-1")
+    holder = redis.Redis.from_url(redis_url()).get(f"designer:heartbeat:run{run_id}-py-1")
     assert holder is not None
     pool_process = int(holder.decode().split(":")[1])  # host:pid:task of the one running it
     assert pool_process in _descendants(celery_worker.pid)
@@ -409,7 +410,7 @@ def test_a_redelivered_task_or_a_repeated_or_late_result_changes_nothing(team_tx
     events = list(RunEvent.objects.filter(run_id=run_id).values_list("seq", "type"))
     distributed.report(run_id, "py", 1, {**first, "error": "again"})  # a repeat
     wait_for(editor, run_id)
-    beating = redis.Redis.from_url(REDIS_URL)
+    beating = redis.Redis.from_url(redis_url())
     deadline = time.monotonic() + 60  # the worker's own result of attempt 1 comes late: its
     while beating.exists(f"designer:heartbeat:run{run_id}-py-1"):  # heartbeat ends after it
         assert time.monotonic() < deadline
@@ -502,7 +503,7 @@ def test_a_sweep_while_a_transition_sends_its_tasks_sends_none_of_them_again(
 
     monkeypatch.setattr(run_step, "apply_async", send)
     monkeypatch.setattr(distributed, "advance_later", lambda run_id, at=None, priority=0: None)
-    marks = redis.Redis.from_url(REDIS_URL)
+    marks = redis.Redis.from_url(redis_url())
     for _ in range(3):  # the worker's reconciler may begin a run first (queued for 1.5 s)
         run_id = editor.post(f"/api/graphs/{graph}/runs/", {}, format="json").json()["id"]
         marks.delete(f"designer:sent:run{run_id}-s1-1")  # an earlier session's run had this id
@@ -563,7 +564,7 @@ def test_a_claim_goes_beside_a_transition_sharing_the_run_and_starts_its_attempt
         assert distributed.claim(run_id, "s2", 1)
     step = StepRun.objects.get(run_id=run_id, key="s2")
     assert (step.status, step.attempts) == ("running", 1)
-    assert redis.Redis.from_url(REDIS_URL).exists(f"designer:heartbeat:run{run_id}-s2-1")
+    assert redis.Redis.from_url(redis_url()).exists(f"designer:heartbeat:run{run_id}-s2-1")
     events = list(RunEvent.objects.filter(run_id=run_id).order_by("seq").values("seq", "data"))
     assert [e["seq"] for e in events] == list(range(1, len(events) + 1))
     assert events[-1]["data"] == {**events[-1]["data"], "step": "s2", "status": "running"}
@@ -630,7 +631,7 @@ def test_a_worker_owed_elsewhere_never_leaves_its_run_seeming_to_hold_none(
         )
     else:
         assert StepRun.objects.get(run_id=other, key="s1").status == "running"
-    beating, deadline = redis.Redis.from_url(REDIS_URL), time.monotonic() + 10
+    beating, deadline = redis.Redis.from_url(redis_url()), time.monotonic() + 10
     while beating.exists(f"designer:heartbeat:run{fan_id}-py1-1"):  # this process's beats end
         assert time.monotonic() < deadline  # while this test's settings still name the Redis
         time.sleep(0.05)

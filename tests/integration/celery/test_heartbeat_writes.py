@@ -3,7 +3,6 @@ sends) are in Redis once it waits for them, even when the connection they went o
 
 from __future__ import annotations
 
-import os
 import uuid
 from typing import Any
 
@@ -11,18 +10,18 @@ import pytest
 import redis
 
 from designer.runs import heartbeat
-
-REDIS_URL = os.environ.get("TEST_REDIS_URL", "")
+from tests.support.workers import redis_url
 
 
 @pytest.fixture
 def on_redis(settings: Any) -> redis.Redis:
-    if not REDIS_URL:
+    url = redis_url()
+    if not url:
         pytest.skip("TEST_REDIS_URL is not set: these tests need the Redis `make test` starts")
-    settings.REDIS_URL = REDIS_URL
+    settings.REDIS_URL = url
     settings.DESIGNER_HEARTBEAT_SECONDS = 1
     settings.DESIGNER_RESEND_SECONDS = 30
-    return redis.Redis.from_url(REDIS_URL)
+    return redis.Redis.from_url(url)
 
 
 def test_beats_and_sent_marks_are_saved_with_their_lifetimes(on_redis: redis.Redis) -> None:

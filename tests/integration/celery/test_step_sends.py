@@ -15,7 +15,7 @@ from kombu.transport import redis as kombu_redis
 
 from designer.runs import distributed, heartbeat
 from designer.runs.models import Run
-from tests.integration.celery.conftest import REDIS_URL
+from tests.support.workers import redis_url
 
 
 def _puts(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, bool]]:
@@ -133,7 +133,7 @@ def test_a_task_whose_attempt_was_started_in_place_is_dropped_where_it_is_receiv
     """A fan-out sibling's report starts a queued attempt whose task is already sent: a worker
     receiving that task drops it there (no pool process runs it); a task of another run with
     the same id (another database's) is not dropped, nor one never taken."""
-    settings.REDIS_URL = REDIS_URL  # the worker's
+    settings.REDIS_URL = redis_url()  # the worker's
     run, sends = _sends(3)
     other = Run(pk=run.pk, created_at=run.created_at - timedelta(days=1))
     heartbeat.mark_taken(f"run{run.pk}-s0-1", distributed.run_stamp(run))

@@ -88,6 +88,7 @@ def test_syntax_error_and_missing_entry_point(run) -> None:
         run("script.python@1", {"code": "def main(df, other=None):\n    return 3\n"}, dataset1=DF)
 
 
+@pytest.mark.alone
 def test_killed_at_timeout_with_everything_it_started(run) -> None:
     before = processes(MARKER, "harness.py")
     code = script(
