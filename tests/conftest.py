@@ -29,8 +29,10 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    """Point the artifact store (datasets and logs included) at a fresh temporary folder; flush
-    a transactional test's tables again when a process it started still wrote to them; give an
+    """Point the artifact store (datasets and logs included) and the scoring folder (bundles,
+    endpoint keys' rate file) at a fresh temporary folder, the data folder of the processes the
+    tests start too (every test database numbers its endpoints and keys from 1); flush a
+    transactional test's tables again when a process it started still wrote to them; give an
     xdist worker after the first a Redis of its own; make the folder of the run's test locks."""
     from django.conf import settings
 
@@ -38,6 +40,8 @@ def pytest_configure(config: pytest.Config) -> None:
 
     data = session_dir("designer-test-data-")
     settings.DESIGNER_ARTIFACT_ROOT = data / "artifacts"
+    settings.DESIGNER_SCORING_BUNDLES = data / "scoring"
+    os.environ["DESIGNER_DATA_DIR"] = str(data)
     # Tests write quickly, and reuse user ids in one cache: writes are not rate limited here
     # (tests/security/test_limits_writes.py holds the default rate)
     settings.DESIGNER_API_WRITE_RATE = None
