@@ -94,6 +94,7 @@ def run_facts(client: APIClient, workspace: int) -> dict[str, Any]:
     return run
 
 
+@pytest.mark.alone
 def test_a_container_step_runs_in_its_image_on_the_local_runner(container_modules: Any) -> None:
     team = make_team()
     run = run_facts(team.client("editor"), team.workspace.pk)

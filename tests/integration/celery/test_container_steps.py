@@ -18,6 +18,7 @@ pytestmark = [
 __all__ = ["container_modules"]  # the fixture, imported for this module's tests
 
 
+@pytest.mark.alone
 def test_a_container_step_runs_in_its_image_on_a_celery_worker(
     container_modules: Any, celery_runner: None
 ) -> None:

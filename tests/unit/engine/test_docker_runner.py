@@ -281,6 +281,7 @@ def engine() -> Any:
 
 
 @pytest.mark.docker
+@pytest.mark.alone
 def test_a_step_runs_in_its_image_without_network(
     tmp_path: Path, reg: Registry, engine: Any
 ) -> None:
@@ -308,6 +309,7 @@ def test_a_step_runs_in_its_image_without_network(
 
 
 @pytest.mark.docker
+@pytest.mark.alone
 def test_cancel_kills_the_container(tmp_path: Path, reg: Registry, engine: Any) -> None:
     doc = graph([node("s", "test.sleep@1", seconds=60)], [])
     plan = compile_document(doc, pinned(reg, TEST_IMAGE, "test.sleep"))
