@@ -11,6 +11,7 @@ import subprocess
 import threading
 import time
 import uuid
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -18,9 +19,11 @@ import psycopg
 import pytest
 import redis
 from django.db import connection
+from django.utils import timezone
 
 from designer.engine.events import Event, EventType
-from designer.runs import distributed, reconciler, services
+from designer.runs import distributed, heartbeat, reconciler, services
+from designer.runs.heartbeat import Heartbeat
 from designer.runs.models import Run, RunEvent, RunStatus, StepRun
 from designer.runs.tasks import _run_claimed, run_step
 from designer.sandbox.slots import UID_BASE
@@ -597,27 +600,36 @@ def test_a_worker_owed_elsewhere_never_leaves_its_run_seeming_to_hold_none(
     claimed = _run_claimed(fan_id, "s1", task)  # py1 here, py2 and py3 sent
     assert claimed is not None and claimed[:2] == (fan_id, "py1")
     assert distributed.claim(fan_id, "py2", 1)  # by the other process
-    quick = make_graph(outsider, team_tx.foreign.pk, chain_document(1))
-    answer = outsider.post(f"/api/graphs/{quick}/runs/", {"bypass_cache": True}, format="json")
-    other = answer.json()["id"]
-    if owed == "unreadable":
-        Run.objects.filter(pk=other).update(inline_plan={"steps": []}, shared_plan=None)
-    elif owed != "queued":
-        distributed.advance(other)  # its s1 queued, its task sent
-    if owed == "taken first":  # by the other process, as if py2 had ended a moment before py1
-        assert distributed.take_queued(other) is not None
-    monkeypatch.setattr(distributed, "owed", lambda run_id: other)
-    holding: list[int] = []  # the fan-out's steps running as each transition begins: py1 too
-    transition = distributed._transition
-    monkeypatch.setattr(
-        distributed,
-        "_transition",
-        lambda *args, **kwargs: (
-            holding.append(StepRun.objects.filter(run_id=fan_id, status="running").count())
-            or transition(*args, **kwargs)
-        ),
-    )
-    claimed = _run_claimed(*claimed)
+    held = [distributed.task_id(fan_id, "py1", 1), distributed.task_id(fan_id, "py2", 1)]
+    with contextlib.ExitStack() as beating:  # or the worker's reconciler reports them lost
+        for name in held:
+            beating.enter_context(Heartbeat(name))
+        quick = make_graph(outsider, team_tx.foreign.pk, chain_document(1))
+        answer = outsider.post(f"/api/graphs/{quick}/runs/", {"bypass_cache": True}, format="json")
+        other = answer.json()["id"]
+        # its `advance_run` is not lost: the worker's reconciler leaves it to this test (it
+        # advances a run queued for a heartbeat lifetime, 1.5 s, which a slow step here takes)
+        Run.objects.filter(pk=other).update(created_at=timezone.now() + timedelta(hours=1))
+        if owed == "unreadable":
+            Run.objects.filter(pk=other).update(inline_plan={"steps": []}, shared_plan=None)
+        elif owed != "queued":
+            distributed.advance(other)  # its s1 queued, its task sent
+        if owed == "taken first":  # by the other process, as if py2 had ended a moment before
+            assert distributed.take_queued(other) is not None
+            held.append(distributed.task_id(other, "s1", 1))
+            beating.enter_context(Heartbeat(held[-1]))
+        monkeypatch.setattr(distributed, "owed", lambda run_id: other)
+        holding: list[int] = []  # the fan-out's steps running as each transition begins
+        transition = distributed._transition
+        monkeypatch.setattr(
+            distributed,
+            "_transition",
+            lambda *args, **kwargs: (
+                holding.append(StepRun.objects.filter(run_id=fan_id, status="running").count())
+                or transition(*args, **kwargs)
+            ),
+        )
+        claimed = _run_claimed(*claimed)
     assert claimed is not None
     assert claimed[:2] == (
         (fan_id, "py3") if owed in ("taken first", "unreadable") else (other, "s1")
@@ -631,10 +643,10 @@ def test_a_worker_owed_elsewhere_never_leaves_its_run_seeming_to_hold_none(
         )
     else:
         assert StepRun.objects.get(run_id=other, key="s1").status == "running"
-    beating, deadline = redis.Redis.from_url(redis_url()), time.monotonic() + 10
-    while beating.exists(f"designer:heartbeat:run{fan_id}-py1-1"):  # this process's beats end
-        assert time.monotonic() < deadline  # while this test's settings still name the Redis
-        time.sleep(0.05)
+    deadline = time.monotonic() + 10
+    while any(heartbeat.alive(held)):
+        assert time.monotonic() < deadline  # this process's beats end while this test's
+        time.sleep(0.05)  # settings still name the Redis
 
 
 def test_a_join_past_the_pool_processs_memory_fails_as_out_of_memory(team_tx: Team) -> None:
