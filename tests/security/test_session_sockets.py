@@ -318,14 +318,15 @@ def test_reconnecting_during_the_sign_out_keeps_no_socket(
         await refused(servers, team, viewer["session"])
         events = [["run.started", None, {}]]
         await asyncio.to_thread(servers[0].control, "produce", run=team["run"], events=events)
-        # every socket opened meanwhile was refused, or let in and then closed as signed out;
-        # none stays open to see the run go on
+        # every socket opened meanwhile was refused (signed out, or past the sockets one user
+        # may hold: a sign-out slowed by a busy machine lets 100 in first), or let in and then
+        # closed as signed out; none stays open to see the run go on
         for socket in opened:
             messages = []
             with pytest.raises(ConnectionClosed):
                 while True:
                     messages.append(await receive(socket))
             assert all(m["type"] != "run.status" for m in messages), messages
-            assert socket.close_code in {4401, 4440}
+            assert socket.close_code in {4401, 4429, 4440}
 
     run_async(attack())
