@@ -33,8 +33,10 @@ REDIS_DB = 12  # a database index of its own: no other suite's groups
 
 @pytest.fixture(scope="module")
 def servers() -> Iterator[tuple[Server, Server]]:
-    """Two Daphne processes on one database and one Redis (make run-distributed)."""
-    with two_servers(REDIS_DB) as pair:
+    """Two Daphne processes on one database and one Redis (make run-distributed), with no cap
+    on a user's open sockets: a test here reconnects as fast as a server answers until the
+    sign-out is done, which on a busy machine lets in more than the default 100 first."""
+    with two_servers(REDIS_DB, DESIGNER_MAX_OPEN_SOCKETS="0") as pair:
         yield pair
 
 
@@ -318,15 +320,14 @@ def test_reconnecting_during_the_sign_out_keeps_no_socket(
         await refused(servers, team, viewer["session"])
         events = [["run.started", None, {}]]
         await asyncio.to_thread(servers[0].control, "produce", run=team["run"], events=events)
-        # every socket opened meanwhile was refused (signed out, or past the sockets one user
-        # may hold: a sign-out slowed by a busy machine lets 100 in first), or let in and then
-        # closed as signed out; none stays open to see the run go on
+        # every socket opened meanwhile was refused, or let in and then closed as signed out;
+        # none stays open to see the run go on
         for socket in opened:
             messages = []
             with pytest.raises(ConnectionClosed):
                 while True:
                     messages.append(await receive(socket))
             assert all(m["type"] != "run.status" for m in messages), messages
-            assert socket.close_code in {4401, 4429, 4440}
+            assert socket.close_code in {4401, 4440}
 
     run_async(attack())

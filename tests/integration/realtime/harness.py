@@ -334,14 +334,17 @@ class CeleryWorker:
 
 
 @contextlib.contextmanager
-def two_servers(redis_db: int) -> Iterator[tuple[Server, Server]]:
+def two_servers(redis_db: int, **env: str) -> Iterator[tuple[Server, Server]]:
     """Two Daphne processes on one database and one Redis (make run-distributed), on a Redis
-    database index of their own (no other suite's groups)."""
+    database index of their own (no other suite's groups), with `env` in their environment."""
     url = os.environ.get("TEST_REDIS_URL", "")
     assert url, "TEST_REDIS_URL is not set: make test starts the Redis these servers share"
     redis_url = urlunparse(urlparse(url)._replace(path=f"/{redis_db}"))
     database = Database()
-    pair = (Server(database, redis_url=redis_url), Server(database, redis_url=redis_url))
+    pair = (
+        Server(database, redis_url=redis_url, **env),
+        Server(database, redis_url=redis_url, **env),
+    )
     try:
         yield pair
     finally:
