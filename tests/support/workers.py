@@ -9,6 +9,7 @@ import fcntl
 import os
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import urlparse, urlunparse
 
 import pytest
 
@@ -19,10 +20,12 @@ FAULTS = Path(__file__).resolve().parents[1] / "faults"
 LOCKS = "DESIGNER_TEST_LOCKS"  # the folder of the run's locks, named by the first process
 
 
-def redis_url() -> str:
-    """The Redis of this test process (TEST_REDIS_URL, set by `make test` or `own_redis`), or
-    "" when there is none."""
-    return os.environ.get("TEST_REDIS_URL", "")
+def redis_url(db: int | None = None) -> str:
+    """The Redis of this test process (TEST_REDIS_URL, set by `make test` or `own_redis`), on
+    database index `db` if given (a suite's own: no other suite's keys), or "" when there is
+    none."""
+    url = os.environ.get("TEST_REDIS_URL", "")
+    return urlunparse(urlparse(url)._replace(path=f"/{db}")) if url and db is not None else url
 
 
 def own_redis() -> RedisServer | None:

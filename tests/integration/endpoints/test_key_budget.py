@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import http.client
 import json
-import os
 import time
 from collections.abc import Iterator
 from contextlib import ExitStack
@@ -21,7 +20,6 @@ from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlparse, urlunparse
 
 import pytest
 import redis
@@ -38,6 +36,7 @@ from designer.serving.ratelimit import redis_key
 from designer.serving.routes import EndpointRoute, KeyRoute, RouteTable, key_hash, publish
 from designer.serving.scorer import Scorer
 from tests.integration.endpoints.conftest import Published, key_client, new_key
+from tests.support import workers
 from tests.support.processes import scoring_process
 from tests.unit.serving.harness import train, training_document
 
@@ -165,10 +164,10 @@ def test_real_time_calls_move_last_used_with_one_write_per_burst(
 @pytest.fixture
 def redis_url() -> Iterator[str]:
     """The Redis that make test starts (TEST_REDIS_URL), on a database index of our own."""
-    url = os.environ.get("TEST_REDIS_URL", "")
+    url = workers.redis_url(REDIS_DB)
     if not url:
         pytest.skip("TEST_REDIS_URL is not set: the distributed rate limit needs a Redis server")
-    yield urlunparse(urlparse(url)._replace(path=f"/{REDIS_DB}"))
+    yield url
 
 
 RATE = 3  # calls a minute: 3 at once, then one every 20 s (the test takes far less)

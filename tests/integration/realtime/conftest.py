@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import inspect
-import os
 from collections.abc import Iterator
 from typing import Any
-from urllib.parse import urlparse, urlunparse
 
 import pytest
 
 from tests.integration.realtime.harness import CeleryWorker, Database, Server
+from tests.support import workers
 
 STEPS = 10
 
@@ -48,10 +47,10 @@ REDIS_DB = 7  # a database index of our own: run ids of other suites' databases 
 @pytest.fixture(scope="session")
 def redis_url() -> str:
     """The Redis that make test starts (TEST_REDIS_URL), on a database index of our own."""
-    url = os.environ.get("TEST_REDIS_URL", "")
+    url = workers.redis_url(REDIS_DB)
     if not url:
         pytest.skip("TEST_REDIS_URL is not set: the Redis channel layer tests need a Redis server")
-    return urlunparse(urlparse(url)._replace(path=f"/{REDIS_DB}"))
+    return url
 
 
 @pytest.fixture(scope="session")

@@ -26,6 +26,7 @@ from urllib.parse import urlencode, urlparse, urlunparse
 from websockets.asyncio.client import ClientConnection, connect
 
 from designer.realtime.protocol import SUBPROTOCOL, server_message_adapter
+from tests.support import workers
 from tests.support.processes import celery_worker_command, free_port, stop_process_group
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -337,13 +338,12 @@ class CeleryWorker:
 def two_servers(redis_db: int, **env: str) -> Iterator[tuple[Server, Server]]:
     """Two Daphne processes on one database and one Redis (make run-distributed), on a Redis
     database index of their own (no other suite's groups), with `env` in their environment."""
-    url = os.environ.get("TEST_REDIS_URL", "")
+    url = workers.redis_url(redis_db)
     assert url, "TEST_REDIS_URL is not set: make test starts the Redis these servers share"
-    redis_url = urlunparse(urlparse(url)._replace(path=f"/{redis_db}"))
     database = Database()
     pair = (
-        Server(database, redis_url=redis_url, **env),
-        Server(database, redis_url=redis_url, **env),
+        Server(database, redis_url=url, **env),
+        Server(database, redis_url=url, **env),
     )
     try:
         yield pair

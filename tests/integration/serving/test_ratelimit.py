@@ -4,25 +4,23 @@ host's file, and the web server's client and the scoring process's share it."""
 from __future__ import annotations
 
 import asyncio
-import os
 import random
 from pathlib import Path
-from urllib.parse import urlparse, urlunparse
 
 import pytest
 import redis
 
 from designer.serving.ratelimit import AsyncRates, Rates, SharedRates, host_file, redis_key
+from tests.support import workers
 
 REDIS_DB = 9  # a database index of our own
 
 
 @pytest.fixture
 def redis_url() -> str:
-    url = os.environ.get("TEST_REDIS_URL", "")
+    url = workers.redis_url(REDIS_DB)
     if not url:
         pytest.skip("TEST_REDIS_URL is not set: the distributed rate limit needs a Redis server")
-    url = urlunparse(urlparse(url)._replace(path=f"/{REDIS_DB}"))
     redis.Redis.from_url(url).delete(*(redis_key(k) for k in range(1, 4)))
     return url
 
